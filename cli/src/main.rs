@@ -1,1 +1,162 @@
-fn main(){}
+//! `dbsim`: run, check, list and trace scenario files from the command line.
+use sim_core::report::Report;
+use sim_core::trace::{TraceEvent, NO_NODE};
+use sim_core::{load, Lsn, Scenario, World};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  dbsim run FILE [--seed N] [--json]   run a scenario; exit 0 if every expectation holds, 1 if one fails, 2 on bad input
+  dbsim check FILE                     validate a scenario file
+  dbsim list [DIR]                     list the scenarios in DIR (default: scenarios)
+  dbsim trace FILE [--seed N]          print one line per event: time, node, LSN, what happened";
+
+struct Args {
+    cmd: String,
+    file: Option<String>,
+    seed: Option<u64>,
+    json: bool,
+}
+
+fn parse_args(raw: &[String]) -> Result<Args, String> {
+    let mut it = raw.iter();
+    let cmd = it.next().ok_or("missing command")?.clone();
+    let mut a = Args { cmd, file: None, seed: None, json: false };
+    while let Some(x) = it.next() {
+        match x.as_str() {
+            "--json" => a.json = true,
+            "--seed" => {
+                let v = it.next().ok_or("--seed needs a number")?;
+                a.seed = Some(v.parse().map_err(|_| format!("--seed: `{v}` is not a whole number"))?);
+            }
+            f if !f.starts_with("--") && a.file.is_none() => a.file = Some(f.to_string()),
+            other => return Err(format!("unexpected argument `{other}`")),
+        }
+    }
+    Ok(a)
+}
+
+fn main() -> ExitCode {
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let args = match parse_args(&raw) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("dbsim: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match args.cmd.as_str() {
+        "run" => with_file(&args, run),
+        "check" => with_file(&args, check),
+        "trace" => with_file(&args, trace),
+        "list" => list(args.file.as_deref().unwrap_or("scenarios")),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(0)
+        }
+        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("dbsim: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn with_file(args: &Args, f: fn(&Args, &str, Scenario, World) -> Result<u8, String>) -> Result<u8, String> {
+    let file = args.file.as_deref().ok_or_else(|| format!("`{}` needs a scenario FILE", args.cmd))?;
+    let src = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    let (scn, world) = load(file, &src, args.seed).map_err(|e| e.to_string())?;
+    f(args, file, scn, world)
+}
+
+fn run(args: &Args, _file: &str, scn: Scenario, mut world: World) -> Result<u8, String> {
+    world.run_to_end().map_err(|e| e.to_string())?;
+    let report = world.report(&scn.expect);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    } else {
+        print_report(&report);
+    }
+    Ok(if report.expectations.iter().all(|e| e.ok) { 0 } else { 1 })
+}
+
+fn print_report(r: &Report) {
+    println!("{}  (seed {}, trace {}, {} events, {} ms simulated)", r.scenario, r.seed, r.trace_hash, r.events, r.end_time_ms);
+    let m = &r.metrics;
+    println!(
+        "commits: {} acknowledged, {} failed, {} lost (RPO {} ms); commit latency p50 {:.2} ms, p99 {:.2} ms",
+        m.commits_acked, m.commits_failed, m.commits_lost, m.rpo_ms, m.commit_latency_ms.p50, m.commit_latency_ms.p99
+    );
+    for f in &m.failovers {
+        let un = f.unavailable_ms.map_or("writes not yet back".to_string(), |u| format!("writes unavailable {:.1} s", u as f64 / 1000.0));
+        let from = f.from.as_deref().unwrap_or("-");
+        let tag = if f.false_failover { " (false failover)" } else { "" };
+        println!("failover at {:.1} s: {from} -> {} on timeline {}, {un}{tag}", f.at_ms as f64 / 1000.0, f.to, f.timeline);
+    }
+    println!("{:<8} {:<10} {:<20} {:>3} {:>12}  {}", "node", "region", "role", "TL", "LSN", "state");
+    for n in &r.nodes {
+        println!("{:<8} {:<10} {:<20} {:>3} {:>12}  {}", n.name, n.region, n.role, n.timeline, n.lsn, n.state);
+    }
+    for row in &r.pg_stat_replication {
+        println!(
+            "pg_stat_replication@{}: {} {} sent={} write={} flush={} replay={} replay_lag={} sync_state={}",
+            row.primary, row.application_name, row.state, row.sent_lsn, row.write_lsn, row.flush_lsn, row.replay_lsn,
+            row.replay_lag.as_deref().unwrap_or("NULL"), row.sync_state
+        );
+    }
+    for p in &r.invariants {
+        let mark = if p.holds { "holds" } else { "VIOLATED" };
+        let mark = if matches!(p.kind, sim_core::invariants::PropKind::Sometimes) { if p.holds { "seen" } else { "not seen" } } else { mark };
+        let at = p.at_ms.map_or(String::new(), |t| format!(" at {:.3} s", t as f64 / 1000.0));
+        println!("{:?} {}: {mark}{at} {}", p.kind, p.name, p.detail);
+    }
+    for e in &r.expectations {
+        println!("[{}] {}: {}", if e.ok { "ok" } else { "FAIL" }, e.name, e.detail);
+    }
+}
+
+fn check(_args: &Args, file: &str, scn: Scenario, _world: World) -> Result<u8, String> {
+    println!("{file}: ok ({}; {} nodes, {} scripted commands)", scn.lesson.title, scn.nodes.len(), scn.timeline.len());
+    Ok(0)
+}
+
+fn trace(_args: &Args, _file: &str, _scn: Scenario, mut world: World) -> Result<u8, String> {
+    use std::io::Write;
+    world.record_trace(true);
+    let res = world.run_to_end();
+    let names: Vec<String> = world.nodes().iter().map(|n| n.name.clone()).collect();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for e in world.trace() {
+        if writeln!(out, "{}", trace_line(e, &names)).is_err() {
+            return Ok(0);
+        }
+    }
+    let _ = writeln!(out, "# trace_hash {:016x} events {}", world.trace_hash(), world.events());
+    res.map(|_| 0).map_err(|e| e.to_string())
+}
+
+fn trace_line(e: &TraceEvent, names: &[String]) -> String {
+    let node = if e.node == NO_NODE { "-" } else { names.get(e.node as usize).map_or("?", |s| s.as_str()) };
+    let lsn = if e.lsn == 0 { "-".to_string() } else { Lsn(e.lsn).to_string() };
+    format!("{:>14} {:<8} {:>12} {:?} {}", e.at.to_string(), node, lsn, e.kind, e.arg)
+}
+
+fn list(dir: &str) -> Result<u8, String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{dir}: {e}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    for p in files {
+        let f = p.display().to_string();
+        let src = std::fs::read_to_string(&p).map_err(|e| format!("{f}: {e}"))?;
+        match Scenario::parse(&f, &src) {
+            Ok(s) => println!("{f}\t{}", s.lesson.title),
+            Err(e) => println!("{f}\tINVALID: {e}"),
+        }
+    }
+    Ok(0)
+}

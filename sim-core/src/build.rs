@@ -1,0 +1,173 @@
+//! Builds the world at time zero from a validated scenario: placement, latency matrix, initial roles.
+use crate::ha::{Dcs, Proxy};
+use crate::invariants::Invariants;
+use crate::metrics::{Metrics, NodeStats};
+use crate::net::Net;
+use crate::pg::{Conn, Role, SendState, Slot, SyncNames, WalSender};
+use crate::queue::EventQueue;
+use crate::rng::{SimRng, Zipf};
+use crate::scenario::{invalid, Invalid, KeyDist, Scenario, Seg};
+use crate::time::{SimDur, SimTime};
+use crate::trace::TraceHash;
+use crate::world::{Client, Eps, Ev, World};
+
+/// Where a fresh cluster's WAL starts, as after initdb and a first checkpoint.
+pub const INITIAL_LSN: u64 = 0x0300_0060;
+
+/// Region and zone of each endpoint: nodes, then dcs, proxy, clients.
+fn places(scn: &Scenario) -> Vec<(String, String)> {
+    let region0 = scn.regions.first().map_or("local".to_string(), |r| r.name.clone());
+    let zone_of = |region: &str, zone: &Option<String>| -> String {
+        zone.clone().unwrap_or_else(|| scn.regions.iter().find(|r| r.name == region).and_then(|r| r.zones.first().cloned()).unwrap_or_else(|| "a".into()))
+    };
+    let place = |region: &Option<String>, zone: &Option<String>| {
+        let r = region.clone().unwrap_or_else(|| region0.clone());
+        let z = zone_of(&r, zone);
+        (r, z)
+    };
+    let mut out: Vec<(String, String)> = scn.nodes.iter().map(|n| place(&n.region, &n.zone)).collect();
+    out.push(place(&scn.dcs.region, &scn.dcs.zone));
+    out.push(place(&scn.proxy.region, &scn.proxy.zone));
+    out.push(place(&scn.workload.region, &scn.workload.zone));
+    out
+}
+
+fn one_way(scn: &Scenario, a: &(String, String), b: &(String, String)) -> (u64, u64) {
+    let nw = &scn.network;
+    if a.0 == b.0 {
+        let rtt = if a.1 == b.1 { nw.same_zone_rtt.0 } else { nw.cross_zone_rtt.0 };
+        return (rtt.0 / 2, nw.jitter.0 .0);
+    }
+    scn.links
+        .iter()
+        .find(|l| (l.between[0] == a.0 && l.between[1] == b.0) || (l.between[1] == a.0 && l.between[0] == b.0))
+        .map_or((0, 0), |l| (l.rtt.0 .0 / 2, l.jitter.0 .0))
+}
+
+pub fn world(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
+    let pl = places(scn);
+    let net = Net::new(pl.len(), |a, b| one_way(scn, &pl[a], &pl[b]));
+    let n = scn.nodes.len();
+    let static_sync = SyncNames::parse(&scn.postgres.synchronous_standby_names)
+        .map_err(|m| invalid(vec![Seg::Key("postgres"), Seg::Key("synchronous_standby_names")], m))?;
+    let nodes = scn
+        .nodes
+        .iter()
+        .zip(&pl)
+        .map(|(c, p)| World::default_node(&c.name, &p.0, c.disk_mb * 1_048_576, c.data_mb * 1_048_576))
+        .collect();
+    let slots = scn
+        .slots
+        .iter()
+        .map(|s| Slot {
+            name: s.name.clone(),
+            node: scn.node_index(&s.node).unwrap_or(0) as u16,
+            restart_lsn: INITIAL_LSN,
+            consumer_running: s.consumer_running,
+            lost: false,
+            confirm_every: s.confirm_interval.0,
+        })
+        .collect();
+    let end = SimTime(scn.run.duration.0 .0);
+    let mut w = World {
+        now: SimTime::ZERO,
+        end,
+        q: EventQueue::new(scn.run.max_queue as usize),
+        net,
+        eps: Eps { dcs: n, proxy: n + 1, clients: n + 2 },
+        ep_region: pl.iter().map(|p| p.0.clone()).collect(),
+        rng_net: SimRng::derive(seed, "network"),
+        rng_work: SimRng::derive(seed, "workload"),
+        rng_ha: SimRng::derive(seed, "patroni"),
+        nodes,
+        slots,
+        dcs: Dcs::default(),
+        proxy: Proxy { up: vec![false; n], oks: vec![0; n], fails: vec![0; n], ..Proxy::default() },
+        proxy_every: scn.proxy.check_interval.0,
+        proxy_fall: scn.proxy.fall,
+        proxy_rise: scn.proxy.rise,
+        clients: Vec::new(),
+        zipf: (scn.workload.distribution == KeyDist::Zipf).then(|| Zipf::new(scn.workload.keys.max(1), scn.workload.zipf_s)),
+        pgc: scn.postgres.clone(),
+        pat: scn.patroni.clone(),
+        wl: scn.workload.clone(),
+        static_sync,
+        metrics: Metrics { node_stats: vec![NodeStats::default(); n], ..Metrics::default() },
+        props: Invariants::default(),
+        hash: TraceHash::default(),
+        events: 0,
+        max_events: scn.run.max_events,
+        recording: false,
+        trace: Vec::new(),
+        notes: Vec::new(),
+        commands: Vec::new(),
+        next_conn: 0,
+        max_tl: 1,
+        seed,
+        title: scn.lesson.title.clone(),
+        error: None,
+    };
+    initial_roles(&mut w);
+    initial_events(&mut w);
+    Ok(w)
+}
+
+/// The first node starts as the leader; every other node streams from it.
+fn initial_roles(w: &mut World) {
+    let n = w.nodes.len() as u16;
+    w.nodes[0].role = Role::Primary;
+    w.nodes[0].writable = true;
+    w.nodes[0].agent.is_leader = true;
+    w.dcs.leader = Some((0, SimTime::ZERO + SimDur::secs(w.pat.ttl)));
+    w.dcs.last_leader = Some(0);
+    w.dcs.optime = INITIAL_LSN;
+    w.proxy.up[0] = true;
+    for s in 1..n {
+        let conn = w.fresh_conn();
+        w.nodes[s as usize].upstream = Some(0);
+        w.nodes[s as usize].conn = Conn::Streaming(conn);
+        w.nodes[0].senders.push(WalSender {
+            standby: s,
+            conn,
+            state: SendState::Streaming,
+            sent: INITIAL_LSN,
+            write: INITIAL_LSN,
+            flush: INITIAL_LSN,
+            replay: INITIAL_LSN,
+            write_lag: None,
+            flush_lag: None,
+            replay_lag: None,
+            link_free_at: SimTime::ZERO,
+        });
+    }
+    if w.pat.synchronous_mode && n > 1 {
+        w.dcs.sync = Some(1);
+        w.nodes[0].sync_names = SyncNames { any: false, num: 1, names: vec![w.nodes[1].name.clone()] };
+    } else {
+        w.nodes[0].sync_names = w.static_sync.clone();
+    }
+    w.refresh_routes();
+}
+
+fn initial_events(w: &mut World) {
+    let n = w.nodes.len() as u16;
+    for i in 0..n {
+        let phase = w.rng_ha.below(SimDur::secs(w.pat.loop_wait).0);
+        w.push(SimTime(phase), Ev::Tick { n: i, epoch: 0 });
+        w.push(SimTime(w.pgc.wal_writer_delay.0 .0), Ev::WalWriter { n: i });
+        w.push(SimTime(SimDur::secs(30).0), Ev::Checkpoint { n: i });
+    }
+    w.push(SimTime(w.proxy_every.0), Ev::ProxyCheck);
+    w.push(SimTime(SimDur::secs(1).0), Ev::Sample);
+    for s in 0..w.slots.len() as u16 {
+        w.push(SimTime(w.slots[s as usize].confirm_every.0), Ev::SlotTick { slot: s });
+    }
+    if w.workload_active() {
+        let gap = (w.wl.clients as f64 * 1e6 / (w.wl.write_tps + w.wl.read_tps)) as u64;
+        for c in 0..w.wl.clients as u32 {
+            w.clients.push(Client { gen: 0, busy: false, node: 0, write: false, sent_at: SimTime::ZERO, next_at: SimTime::ZERO });
+            let start = w.rng_work.below(gap.max(1));
+            w.push(SimTime(start), Ev::Issue { c });
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! The client workload: closed-loop clients that write and read through the proxy, and reconnect.
+use crate::pg::{Pending, PgState, Role};
+use crate::scenario::SyncCommit;
+use crate::time::SimDur;
+use crate::world::{Ev, World};
+
+pub const OK: u8 = 0;
+/// No backend: the proxy had no healthy server for the request.
+pub const NO_BACKEND: u8 = 1;
+/// `cannot execute INSERT in a read-only transaction`.
+pub const READ_ONLY: u8 = 2;
+/// The server closed the connection (crash, demotion, shutdown).
+pub const TERMINATED: u8 = 3;
+/// Connection refused: Postgres is not running there.
+pub const REFUSED: u8 = 4;
+
+/// WAL records are 8-byte aligned (MAXALIGN).
+fn align8(v: u64) -> u64 {
+    (v + 7) & !7
+}
+
+impl World {
+    fn mean_gap_us(&self) -> u64 {
+        let tps = self.wl.write_tps + self.wl.read_tps;
+        (self.wl.clients as f64 * 1e6 / tps) as u64
+    }
+
+    pub(crate) fn on_issue(&mut self, c: u32) -> u64 {
+        if self.clients[c as usize].busy {
+            return 0;
+        }
+        let total = self.wl.write_tps + self.wl.read_tps;
+        let write = self.rng_work.unit() * total < self.wl.write_tps;
+        let _key = self.draw_key();
+        let Some(n) = self.proxy.pick(write, c) else {
+            self.metrics.request_failed(write);
+            self.after(self.wl.backoff.0, Ev::Issue { c });
+            return u64::MAX;
+        };
+        let gen = {
+            let cl = &mut self.clients[c as usize];
+            cl.busy = true;
+            cl.write = write;
+            cl.node = n;
+            cl.sent_at = self.now;
+            cl.gen
+        };
+        let gap = self.rng_work.exp(self.mean_gap_us());
+        self.clients[c as usize].next_at = self.now + SimDur(gap);
+        match self.client_path(n, true) {
+            Some(d) => self.after(d, Ev::Arrive { c, gen, n, write }),
+            None => self.after(self.wl.timeout.0, Ev::Timeout { c, gen }),
+        }
+        n as u64
+    }
+
+    /// Delay from the clients through the proxy to node `n` (or back), if both hops are up.
+    fn client_path(&mut self, n: u16, to_node: bool) -> Option<SimDur> {
+        let (cl, px, nd) = (self.eps.clients, self.eps.proxy, n as usize);
+        let (a, b) = if to_node { (self.tcp(cl, px)?, self.tcp(px, nd)?) } else { (self.tcp(nd, px)?, self.tcp(px, cl)?) };
+        Some(SimDur(a.0 + b.0))
+    }
+
+    pub(crate) fn on_arrive(&mut self, c: u32, gen: u32, n: u16, write: bool) -> u64 {
+        if self.clients[c as usize].gen != gen {
+            return 0;
+        }
+        let node = &self.nodes[n as usize];
+        if !node.host_up {
+            self.time_out_client(c);
+            return 0;
+        }
+        let code = match (node.pg, node.role, node.writable) {
+            (PgState::Running, _, _) if !write => OK,
+            (PgState::Running, Role::Primary, true) => return self.commit(c, gen, n),
+            (PgState::Running, _, _) => READ_ONLY,
+            _ => REFUSED,
+        };
+        let tl = node.tl;
+        self.send_to_client(n, c, gen, code, tl, 0, 0);
+        0
+    }
+
+    /// Inserts a commit record and waits for the flush and sync rules, or acknowledges at once when off.
+    fn commit(&mut self, c: u32, gen: u32, n: u16) -> u64 {
+        let rec = align8(self.pgc.wal_bytes_per_commit);
+        if self.disk_would_fill(n, rec) {
+            self.disk_full(n);
+            return 0;
+        }
+        let now_us = self.now.0;
+        let level = self.level();
+        let node = &mut self.nodes[n as usize];
+        node.insert_lsn += rec;
+        let (lsn, tl) = (node.insert_lsn, node.tl);
+        if level == SyncCommit::Off {
+            self.send_to_client(n, c, gen, OK, tl, lsn, now_us);
+        } else {
+            node.pending.push_back(Pending { lsn, client: c, gen, commit_us: now_us });
+            self.kick_flush(n);
+        }
+        lsn
+    }
+
+    fn disk_would_fill(&self, n: u16, extra: u64) -> bool {
+        let node = &self.nodes[n as usize];
+        node.data_bytes + node.wal_retained(&self.slots, n) + extra > node.disk_bytes
+    }
+
+    /// Sends a reply to client `c`; if it cannot arrive, the client times out instead.
+    pub(crate) fn send_to_client(&mut self, n: u16, c: u32, gen: u32, code: u8, tl: u32, lsn: u64, commit_us: u64) {
+        let path = if self.nodes[n as usize].host_up { self.client_path(n, false) } else { None };
+        match path {
+            Some(d) => self.after(d, Ev::Reply { c, gen, code, tl, lsn, commit_us }),
+            None => self.time_out_client(c),
+        }
+    }
+
+    fn time_out_client(&mut self, c: u32) {
+        let cl = &self.clients[c as usize];
+        let ev = Ev::Timeout { c, gen: cl.gen };
+        self.push(cl.sent_at + self.wl.timeout.0, ev);
+    }
+
+    pub(crate) fn on_reply(&mut self, c: u32, gen: u32, code: u8, tl: u32, lsn: u64, commit_us: u64) {
+        let cl = &mut self.clients[c as usize];
+        if cl.gen != gen || !cl.busy {
+            return;
+        }
+        cl.busy = false;
+        let (write, sent_at, next_at) = (cl.write, cl.sent_at, cl.next_at);
+        if code != OK {
+            self.metrics.request_failed(write);
+            self.after(self.wl.backoff.0, Ev::Issue { c });
+            return;
+        }
+        if write {
+            self.metrics.commit_acked(tl, lsn, commit_us, self.now, self.now.since(sent_at));
+            self.props.observe(crate::invariants::Prop::CommitAcked, self.now, String::new());
+        } else {
+            self.metrics.reads_ok += 1;
+        }
+        self.push(next_at.max(self.now), Ev::Issue { c });
+    }
+
+    pub(crate) fn on_timeout(&mut self, c: u32, gen: u32) -> u64 {
+        let cl = &mut self.clients[c as usize];
+        if cl.gen != gen || !cl.busy {
+            return 0;
+        }
+        cl.gen += 1;
+        cl.busy = false;
+        let write = cl.write;
+        self.metrics.request_failed(write);
+        self.after(self.wl.backoff.0, Ev::Issue { c });
+        1
+    }
+
+    /// The proxy marked `n` down: it closes the sessions of clients waiting on it.
+    pub(crate) fn shutdown_sessions(&mut self, n: u16) {
+        for c in 0..self.clients.len() as u32 {
+            let cl = &self.clients[c as usize];
+            if cl.busy && cl.node == n {
+                let gen = cl.gen;
+                self.clients[c as usize].gen += 1;
+                self.nodes[n as usize].pending.retain(|p| p.client != c);
+                self.after(SimDur(0), Ev::Reply { c, gen: gen + 1, code: TERMINATED, tl: 0, lsn: 0, commit_us: 0 });
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! User actions as data: fault injections, network changes, switchovers and settings changes.
+//! A run is a pure function of (scenario, seed, command log).
+use crate::scenario::{settings_of, Action, SyncCommit, TimedCommand};
+use crate::time::{parse_duration, SimDur};
+use serde::{Deserialize, Serialize};
+
+/// One command. Names refer to nodes, or to `dcs`, `proxy` and `clients`, or to whole regions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Command {
+    CrashPostgres { node: String },
+    CrashHost { node: String },
+    Restart { node: String },
+    DestroyDisk { node: String },
+    /// Cut `nodes` off from `others` (everything else when empty); `one_way` cuts only nodes → others.
+    Partition { nodes: Vec<String>, others: Vec<String>, one_way: bool },
+    Heal,
+    AddLatency { from: String, to: String, latency_us: u64 },
+    SetDropRate { from: String, to: String, ppm: u32 },
+    DcsOutage,
+    DcsRestore,
+    SlowDisk { node: String, factor: u32 },
+    Switchover { to: Option<String> },
+    Set { settings: Vec<Setting> },
+    StopConsumer { slot: String },
+    StartConsumer { slot: String },
+}
+
+/// One setting change, already parsed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "name", content = "value", rename_all = "snake_case")]
+pub enum Setting {
+    SynchronousCommit(SyncCommit),
+    SynchronousStandbyNames(String),
+    Ttl(u64),
+    LoopWait(u64),
+    RetryTimeout(u64),
+    MaximumLagOnFailover(u64),
+    SynchronousMode(bool),
+    SynchronousModeStrict(bool),
+    Fencing(bool),
+    FsyncUs(u64),
+}
+
+impl Setting {
+    /// Parses `key = value` as written in a scenario or typed in the settings editor.
+    pub fn parse(key: &str, v: &str) -> Result<Setting, String> {
+        let int = |v: &str| v.trim().parse::<u64>().map_err(|_| format!("`{v}` is not a whole number"));
+        let boolean = |v: &str| match v.trim() {
+            "true" | "on" => Ok(true),
+            "false" | "off" => Ok(false),
+            _ => Err(format!("`{v}` is not true or false")),
+        };
+        Ok(match key {
+            "synchronous_commit" => Setting::SynchronousCommit(SyncCommit::parse(v.trim())?),
+            "synchronous_standby_names" => {
+                crate::pg::SyncNames::parse(v)?;
+                Setting::SynchronousStandbyNames(v.to_string())
+            }
+            "ttl" => Setting::Ttl(int(v)?),
+            "loop_wait" => Setting::LoopWait(int(v)?),
+            "retry_timeout" => Setting::RetryTimeout(int(v)?),
+            "maximum_lag_on_failover" => Setting::MaximumLagOnFailover(int(v)?),
+            "synchronous_mode" => Setting::SynchronousMode(boolean(v)?),
+            "synchronous_mode_strict" => Setting::SynchronousModeStrict(boolean(v)?),
+            "fencing" => Setting::Fencing(boolean(v)?),
+            "fsync" => Setting::FsyncUs(parse_duration(v)?.0),
+            _ => return Err(format!(
+                "unknown setting `{key}`; known: synchronous_commit, synchronous_standby_names, ttl, loop_wait, retry_timeout, maximum_lag_on_failover, synchronous_mode, synchronous_mode_strict, fencing, fsync"
+            )),
+        })
+    }
+}
+
+type FieldErr = (&'static str, String);
+
+fn need<T: Clone>(v: &Option<T>, field: &'static str, action: Action) -> Result<T, FieldErr> {
+    v.clone().ok_or((field, format!("action `{}` needs `{field}`", action_name(action))))
+}
+
+fn action_name(a: Action) -> String {
+    format!("{a:?}").chars().fold(String::new(), |mut s, c| {
+        if c.is_uppercase() && !s.is_empty() {
+            s.push('_');
+        }
+        s.push(c.to_ascii_lowercase());
+        s
+    })
+}
+
+/// Converts one scenario timeline entry into timed commands (a `dcs_outage` with a
+/// `duration` becomes an outage and a restore).
+pub fn from_timed(tc: &TimedCommand) -> Result<Vec<(SimDur, Command)>, FieldErr> {
+    let a = tc.action;
+    let node = || need(&tc.node, "node", a);
+    let cmd = match a {
+        Action::CrashPostgres => Command::CrashPostgres { node: node()? },
+        Action::CrashHost => Command::CrashHost { node: node()? },
+        Action::Restart => Command::Restart { node: node()? },
+        Action::DestroyDisk => Command::DestroyDisk { node: node()? },
+        Action::Partition => Command::Partition {
+            nodes: need(&tc.nodes, "nodes", a)?,
+            others: tc.others.clone().unwrap_or_default(),
+            one_way: tc.one_way.unwrap_or(false),
+        },
+        Action::Heal => Command::Heal,
+        Action::AddLatency => Command::AddLatency {
+            from: need(&tc.from, "from", a)?,
+            to: need(&tc.to, "to", a)?,
+            latency_us: need(&tc.latency, "latency", a)?.0 .0,
+        },
+        Action::SetDropRate => {
+            let rate = need(&tc.rate, "rate", a)?;
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(("rate", format!("rate = {rate} must be between 0 and 1")));
+            }
+            Command::SetDropRate { from: need(&tc.from, "from", a)?, to: need(&tc.to, "to", a)?, ppm: (rate * 1e6) as u32 }
+        }
+        Action::DcsOutage => Command::DcsOutage,
+        Action::DcsRestore => Command::DcsRestore,
+        Action::SlowDisk => {
+            let factor = need(&tc.factor, "factor", a)?;
+            if factor == 0 || factor > 10_000 {
+                return Err(("factor", format!("factor = {factor} must be 1..=10000")));
+            }
+            Command::SlowDisk { node: node()?, factor }
+        }
+        Action::Switchover => Command::Switchover { to: tc.to.clone() },
+        Action::Set => {
+            let map = need(&tc.settings, "settings", a)?;
+            Command::Set { settings: settings_of(&map).map_err(|(_, m)| ("settings", m))? }
+        }
+        Action::StopConsumer => Command::StopConsumer { slot: need(&tc.slot, "slot", a)? },
+        Action::StartConsumer => Command::StartConsumer { slot: need(&tc.slot, "slot", a)? },
+    };
+    let mut out = vec![(tc.at.0, cmd)];
+    if let (Action::DcsOutage, Some(d)) = (a, tc.duration) {
+        out.push((SimDur(tc.at.0 .0 + d.0 .0), Command::DcsRestore));
+    }
+    Ok(out)
+}

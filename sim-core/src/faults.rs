@@ -1,0 +1,298 @@
+//! Commands applied to the world: crashes, disks, partitions, latency, DCS outages, switchovers, settings.
+use crate::clients::TERMINATED;
+use crate::command::{Command, Setting};
+use crate::invariants::Prop;
+use crate::net::Ep;
+use crate::pg::{PgState, Role, SyncNames};
+use crate::time::SimDur;
+use crate::world::{CommandError, Ev, World};
+
+impl World {
+    pub(crate) fn node_id(&self, name: &str) -> Result<u16, CommandError> {
+        self.nodes
+            .iter()
+            .position(|n| n.name == name)
+            .map(|i| i as u16)
+            .ok_or_else(|| CommandError(format!("no node named `{name}` (nodes: {})", self.node_names().join(", "))))
+    }
+
+    fn node_names(&self) -> Vec<String> {
+        self.nodes.iter().map(|n| n.name.clone()).collect()
+    }
+
+    /// Endpoints named by `name`: a node, `dcs`, `proxy`, `clients`, or every endpoint of a region.
+    pub(crate) fn endpoints(&self, name: &str) -> Result<Vec<Ep>, CommandError> {
+        match name {
+            "dcs" => return Ok(vec![self.eps.dcs]),
+            "proxy" => return Ok(vec![self.eps.proxy]),
+            "clients" => return Ok(vec![self.eps.clients]),
+            _ => {}
+        }
+        if let Ok(n) = self.node_id(name) {
+            return Ok(vec![n as usize]);
+        }
+        let in_region: Vec<Ep> = (0..self.ep_region.len()).filter(|&e| self.ep_region[e] == name).collect();
+        if in_region.is_empty() {
+            return Err(CommandError(format!("`{name}` is not a node, a region, `dcs`, `proxy` or `clients`")));
+        }
+        Ok(in_region)
+    }
+
+    fn endpoint_set(&self, names: &[String]) -> Result<Vec<Ep>, CommandError> {
+        let mut out = Vec::new();
+        for n in names {
+            out.extend(self.endpoints(n)?);
+        }
+        Ok(out)
+    }
+
+    /// Checks that a command names real things and keeps the settings valid.
+    pub fn check_command(&self, cmd: &Command) -> Result<(), CommandError> {
+        match cmd {
+            Command::CrashPostgres { node } | Command::CrashHost { node } | Command::Restart { node } | Command::DestroyDisk { node } | Command::SlowDisk { node, .. } => {
+                self.node_id(node).map(|_| ())
+            }
+            Command::Partition { nodes, others, .. } => {
+                if nodes.is_empty() {
+                    return Err(CommandError("a partition needs at least one name in `nodes`".into()));
+                }
+                self.endpoint_set(nodes)?;
+                self.endpoint_set(others).map(|_| ())
+            }
+            Command::AddLatency { from, to, .. } | Command::SetDropRate { from, to, .. } => {
+                self.endpoints(from)?;
+                self.endpoints(to).map(|_| ())
+            }
+            Command::Switchover { to: Some(t) } => self.node_id(t).map(|_| ()),
+            Command::Set { settings } => self.check_settings(settings),
+            Command::StopConsumer { slot } | Command::StartConsumer { slot } => self.slot_id(slot).map(|_| ()),
+            Command::Heal | Command::DcsOutage | Command::DcsRestore | Command::Switchover { to: None } => Ok(()),
+        }
+    }
+
+    fn slot_id(&self, name: &str) -> Result<usize, CommandError> {
+        self.slots.iter().position(|s| s.name == name).ok_or_else(|| CommandError(format!("no replication slot named `{name}`")))
+    }
+
+    fn check_settings(&self, settings: &[Setting]) -> Result<(), CommandError> {
+        let mut w = self.pat.clone();
+        for s in settings {
+            apply_patroni(&mut w, s);
+        }
+        w.check().map_err(|(_, m)| CommandError(m))
+    }
+
+    pub(crate) fn on_command(&mut self, idx: u32) -> u64 {
+        let cmd = self.commands[idx as usize].1.clone();
+        if let Err(e) = self.apply(&cmd) {
+            self.note(None, format!("command refused: {e}"));
+        }
+        idx as u64
+    }
+
+    fn apply(&mut self, cmd: &Command) -> Result<(), CommandError> {
+        match cmd {
+            Command::CrashPostgres { node } => {
+                let n = self.node_id(node)?;
+                self.crash_pg(n, "postgres crashed");
+            }
+            Command::CrashHost { node } => self.crash_host(self.node_id(node)?),
+            Command::Restart { node } => self.restart(self.node_id(node)?),
+            Command::DestroyDisk { node } => {
+                let n = self.node_id(node)?;
+                self.crash_pg(n, "disk destroyed: the data directory is gone");
+                self.nodes[n as usize].disk_ok = false;
+            }
+            Command::Partition { nodes, others, one_way } => self.partition(nodes, others, *one_way)?,
+            Command::Heal => {
+                self.net.heal_all();
+                self.note(None, "network healed".into());
+            }
+            Command::AddLatency { from, to, latency_us } => self.each_pair(from, to, |net, a, b| {
+                net.add_latency(a, b, *latency_us);
+                net.add_latency(b, a, *latency_us);
+            })?,
+            Command::SetDropRate { from, to, ppm } => self.each_pair(from, to, |net, a, b| {
+                net.set_drop(a, b, *ppm);
+                net.set_drop(b, a, *ppm);
+            })?,
+            Command::DcsOutage => {
+                self.dcs.down = true;
+                self.note(None, "DCS outage: etcd is unreachable".into());
+            }
+            Command::DcsRestore => {
+                self.dcs.down = false;
+                self.note(None, "DCS restored".into());
+            }
+            Command::SlowDisk { node, factor } => {
+                let n = self.node_id(node)?;
+                self.nodes[n as usize].slow_factor = *factor as u64;
+                self.note(Some(n), format!("disk is {factor}x slower"));
+            }
+            Command::Switchover { to } => self.switchover(to.as_deref())?,
+            Command::Set { settings } => self.set(settings)?,
+            Command::StopConsumer { slot } => self.set_consumer(slot, false)?,
+            Command::StartConsumer { slot } => self.set_consumer(slot, true)?,
+        }
+        Ok(())
+    }
+
+    fn each_pair(&mut self, from: &str, to: &str, f: impl Fn(&mut crate::net::Net, Ep, Ep)) -> Result<(), CommandError> {
+        let (a, b) = (self.endpoints(from)?, self.endpoints(to)?);
+        for &x in &a {
+            for &y in &b {
+                if x != y {
+                    f(&mut self.net, x, y);
+                }
+            }
+        }
+        self.note(None, format!("link {from} <-> {to} changed"));
+        Ok(())
+    }
+
+    fn partition(&mut self, nodes: &[String], others: &[String], one_way: bool) -> Result<(), CommandError> {
+        let a = self.endpoint_set(nodes)?;
+        let b: Vec<Ep> = if others.is_empty() { (0..self.ep_region.len()).filter(|e| !a.contains(e)).collect() } else { self.endpoint_set(others)? };
+        for &x in &a {
+            for &y in &b {
+                if x != y {
+                    self.net.set_cut(x, y, true);
+                    if !one_way {
+                        self.net.set_cut(y, x, true);
+                    }
+                }
+            }
+        }
+        let rest = if others.is_empty() { "the rest".to_string() } else { others.join(", ") };
+        self.note(None, format!("partition: {} {} {rest}", nodes.join(", "), if one_way { "-/->" } else { "<-/->" }));
+        self.watch_links();
+        self.refresh_routes();
+        Ok(())
+    }
+
+    fn switchover(&mut self, to: Option<&str>) -> Result<(), CommandError> {
+        let leader = self.dcs.holder(self.now).ok_or_else(|| CommandError("switchover refused: there is no leader".into()))?;
+        let target = match to {
+            Some(t) => self.node_id(t)?,
+            None => self.best_standby(leader).ok_or_else(|| CommandError("switchover refused: no running standby".into()))?,
+        };
+        let t = &self.nodes[target as usize];
+        if target == leader || !t.is_running() || t.role != Role::Standby {
+            return Err(CommandError(format!("switchover refused: {} is not a running standby", t.name)));
+        }
+        if self.pat.synchronous_mode && self.dcs.sync != Some(target) {
+            return Err(CommandError(format!("switchover refused: in synchronous_mode only the synchronous standby may take over, not {}", t.name)));
+        }
+        self.dcs.failover_to = Some(target);
+        if self.nodes[leader as usize].agent.up {
+            self.start_switchover(leader, target);
+        }
+        Ok(())
+    }
+
+    fn best_standby(&self, leader: u16) -> Option<u16> {
+        (0..self.nodes.len() as u16)
+            .filter(|&n| n != leader && self.nodes[n as usize].is_running() && self.nodes[n as usize].role == Role::Standby)
+            .max_by_key(|&n| (self.nodes[n as usize].wal_position(), u16::MAX - n))
+    }
+
+    fn set(&mut self, settings: &[Setting]) -> Result<(), CommandError> {
+        self.check_settings(settings)?;
+        for s in settings {
+            apply_patroni(&mut self.pat, s);
+            match s {
+                Setting::SynchronousCommit(v) => self.pgc.synchronous_commit = *v,
+                Setting::SynchronousStandbyNames(v) => self.static_sync = SyncNames::parse(v).map_err(CommandError)?,
+                Setting::FsyncUs(v) => self.pgc.fsync.0 = SimDur(*v),
+                _ => {}
+            }
+            self.note(None, format!("setting changed: {s:?}"));
+        }
+        for n in 0..self.nodes.len() as u16 {
+            if self.nodes[n as usize].role == Role::Primary && !self.pat.synchronous_mode {
+                self.nodes[n as usize].sync_names = self.static_sync.clone();
+            }
+            self.release(n);
+        }
+        Ok(())
+    }
+
+    fn set_consumer(&mut self, slot: &str, running: bool) -> Result<(), CommandError> {
+        let i = self.slot_id(slot)?;
+        self.slots[i].consumer_running = running;
+        self.note(None, format!("slot {slot}: consumer {}", if running { "started" } else { "stopped" }));
+        Ok(())
+    }
+
+    /// Postgres dies on `n`. Clients connected there see their connection reset.
+    pub(crate) fn crash_pg(&mut self, n: u16, why: &str) {
+        if self.nodes[n as usize].pg == PgState::Down {
+            return;
+        }
+        self.fail_pending(n, TERMINATED);
+        self.drop_senders(n);
+        self.drop_link(n);
+        let node = &mut self.nodes[n as usize];
+        node.pg = PgState::Down;
+        node.inc += 1;
+        node.flushing = false;
+        node.applying = false;
+        node.writable = false;
+        node.insert_lsn = node.flush_lsn;
+        self.note(Some(n), why.to_string());
+        self.roles_changed();
+        self.refresh_routes();
+    }
+
+    /// The whole host dies: Postgres, the Patroni agent, and the OS page cache.
+    pub(crate) fn crash_host(&mut self, n: u16) {
+        let node = &mut self.nodes[n as usize];
+        if !node.host_up {
+            return;
+        }
+        node.host_up = false;
+        node.last_host_crash = Some(self.now);
+        node.agent.up = false;
+        node.agent.is_leader = false;
+        node.agent.releasing = false;
+        node.write_lsn = node.flush_lsn;
+        self.crash_pg(n, "host crashed");
+    }
+
+    fn restart(&mut self, n: u16) {
+        let node = &mut self.nodes[n as usize];
+        if !node.host_up {
+            node.host_up = true;
+            node.agent.up = true;
+            node.agent.epoch += 1;
+            let epoch = node.agent.epoch;
+            self.note(Some(n), "host restarted: Patroni starting".into());
+            self.after(SimDur::secs(1), Ev::Tick { n, epoch });
+        } else if node.pg == PgState::Down && node.disk_ok {
+            let primary = node.agent.is_leader;
+            self.note(Some(n), "postgres restarted".into());
+            self.start_pg(n, primary);
+        }
+    }
+
+    /// `No space left on device`: the primary PANICs.
+    pub(crate) fn disk_full(&mut self, n: u16) {
+        self.nodes[n as usize].disk_full = true;
+        let text = format!("{}: PANIC: could not write to file \"pg_wal/xlogtemp\": No space left on device", self.name(n));
+        self.props.violate(Prop::DiskBelowCapacity, self.now, text.clone());
+        self.crash_pg(n, "PANIC: No space left on device");
+    }
+}
+
+fn apply_patroni(p: &mut crate::scenario::PatroniCfg, s: &Setting) {
+    match *s {
+        Setting::Ttl(v) => p.ttl = v,
+        Setting::LoopWait(v) => p.loop_wait = v,
+        Setting::RetryTimeout(v) => p.retry_timeout = v,
+        Setting::MaximumLagOnFailover(v) => p.maximum_lag_on_failover = v,
+        Setting::SynchronousMode(v) => p.synchronous_mode = v,
+        Setting::SynchronousModeStrict(v) => p.synchronous_mode_strict = v,
+        Setting::Fencing(v) => p.fencing = v,
+        _ => {}
+    }
+}

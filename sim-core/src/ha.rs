@@ -1,0 +1,589 @@
+//! High availability: the DCS leader key, Patroni agents, promotion, fencing, rewind, and the proxy.
+use crate::clients::TERMINATED;
+use crate::invariants::Prop;
+use crate::lsn::{history_file_name, Lsn, TimelineSwitch};
+use crate::metrics::Failover;
+use crate::pg::{PgState, Role, SendState, SyncNames};
+use crate::time::{SimDur, SimTime};
+use crate::world::{Ev, World};
+
+/// The distributed configuration store (etcd/Consul/ZooKeeper): one leader key with a TTL.
+#[derive(Clone, Debug, Default)]
+pub struct Dcs {
+    pub down: bool,
+    /// (holder, expiry)
+    pub leader: Option<(u16, SimTime)>,
+    /// Patroni's `/sync` key: the member allowed to take over in synchronous_mode.
+    pub sync: Option<u16>,
+    /// A candidate named in `/sync`-to-be, and the leader LSN it must reach first.
+    pub pending_sync: Option<(u16, u64)>,
+    /// `/optime/leader`: the leader's last reported WAL position.
+    pub optime: u64,
+    /// `/failover`: a requested switchover target.
+    pub failover_to: Option<u16>,
+    pub last_leader: Option<u16>,
+}
+
+impl Dcs {
+    pub fn holder(&self, now: SimTime) -> Option<u16> {
+        self.leader.filter(|l| l.1 > now).map(|l| l.0)
+    }
+}
+
+/// An HAProxy-like router: health-checks Patroni's `/primary` and sends writes to nodes marked UP.
+#[derive(Clone, Debug, Default)]
+pub struct Proxy {
+    pub up: Vec<bool>,
+    pub oks: Vec<u32>,
+    pub fails: Vec<u32>,
+    pub write_up: Vec<u16>,
+    pub read_up: Vec<u16>,
+}
+
+impl Proxy {
+    pub fn pick(&self, write: bool, c: u32) -> Option<u16> {
+        let set = if write || self.read_up.is_empty() { &self.write_up } else { &self.read_up };
+        (!set.is_empty()).then(|| set[c as usize % set.len()])
+    }
+}
+
+impl World {
+    fn secs(v: u64) -> SimDur {
+        SimDur::secs(v)
+    }
+
+    /// One DCS round trip with Patroni's retries; `false` if it fails within `retry_timeout`.
+    fn dcs_call(&mut self, n: u16) -> bool {
+        let (a, d) = (n as usize, self.eps.dcs);
+        if self.dcs.down || !self.net.reachable(a, d) || !self.net.reachable(d, a) {
+            return false;
+        }
+        let (p1, p2) = (self.net.drop_ppm(a, d), self.net.drop_ppm(d, a));
+        if p1 == 0 && p2 == 0 {
+            return true;
+        }
+        let attempts = (Self::secs(self.pat.retry_timeout).0 / self.pat.dcs_attempt.0 .0.max(1)).max(1);
+        (0..attempts).any(|_| !self.rng_ha.chance_ppm(p1) && !self.rng_ha.chance_ppm(p2))
+    }
+
+    pub(crate) fn on_tick(&mut self, n: u16, epoch: u32) -> u64 {
+        let node = &self.nodes[n as usize];
+        if !node.host_up || !node.agent.up || node.agent.epoch != epoch {
+            return 0;
+        }
+        if !self.dcs_call(n) {
+            self.after(Self::secs(self.pat.retry_timeout), Ev::DcsFailed { n, epoch });
+            return 1;
+        }
+        self.ha_cycle(n);
+        self.after(Self::secs(self.pat.loop_wait), Ev::Tick { n, epoch });
+        2
+    }
+
+    pub(crate) fn on_dcs_failed(&mut self, n: u16, epoch: u32) -> u64 {
+        let node = &self.nodes[n as usize];
+        if !node.host_up || node.agent.epoch != epoch {
+            return 0;
+        }
+        if node.agent.is_leader && node.role == Role::Primary {
+            if self.pat.fencing {
+                self.note(Some(n), "could not update the leader key within retry_timeout: demoting (fencing)".into());
+                self.demote(n, true);
+            } else {
+                self.note(Some(n), "cannot reach the DCS; fencing is off, so it keeps accepting writes".into());
+            }
+        }
+        self.after(Self::secs(self.pat.loop_wait), Ev::Tick { n, epoch });
+        3
+    }
+
+    /// One Patroni HA cycle, after a successful read of the DCS.
+    fn ha_cycle(&mut self, n: u16) {
+        let holder = self.dcs.holder(self.now);
+        let me = &self.nodes[n as usize];
+        if me.agent.is_leader {
+            match holder {
+                Some(l) if l != n => {
+                    self.note(Some(n), format!("lost the leader key to {}: demoting", self.name(l)));
+                    self.demote(n, false);
+                }
+                _ => self.lead(n),
+            }
+            return;
+        }
+        match holder {
+            Some(l) if l == n => {
+                self.nodes[n as usize].agent.is_leader = true;
+                self.lead(n);
+            }
+            Some(l) => self.follow(n, l),
+            None => self.try_elect(n),
+        }
+    }
+
+    fn renew(&mut self, n: u16) {
+        self.dcs.leader = Some((n, self.now + Self::secs(self.pat.ttl)));
+        self.dcs.optime = self.nodes[n as usize].flush_lsn;
+    }
+
+    /// The leader's cycle: renew the key, restart Postgres if it died, manage the sync standby.
+    fn lead(&mut self, n: u16) {
+        let node = &self.nodes[n as usize];
+        if node.agent.releasing {
+            return;
+        }
+        if let Some(c) = self.dcs.failover_to.filter(|&c| c != n) {
+            self.start_switchover(n, c);
+            return;
+        }
+        match (node.pg, node.role) {
+            (PgState::Down, _) if node.disk_ok && !node.disk_full => {
+                self.renew(n);
+                self.note(Some(n), "postgres is not running: starting primary after failure".into());
+                self.start_pg(n, true);
+            }
+            (PgState::Down, _) => {
+                let why = if node.disk_ok { "the disk is full" } else { "the data directory is gone" };
+                self.note(Some(n), format!("released the leader key voluntarily: postgres cannot start ({why})"));
+                self.dcs.leader = None;
+                self.nodes[n as usize].agent.is_leader = false;
+            }
+            (PgState::Running, Role::Primary) => {
+                self.renew(n);
+                if !self.nodes[n as usize].writable {
+                    self.nodes[n as usize].writable = true;
+                    self.roles_changed();
+                }
+                self.manage_sync(n);
+            }
+            (PgState::Running, Role::Standby) => {
+                self.renew(n);
+                let inc = self.nodes[n as usize].inc;
+                self.begin_promote(n, inc);
+            }
+            _ => self.renew(n),
+        }
+    }
+
+    fn begin_promote(&mut self, n: u16, inc: u32) {
+        self.drop_link(n);
+        self.nodes[n as usize].upstream = None;
+        self.after(self.pgc.promote.0, Ev::Promote { n, inc });
+    }
+
+    /// A non-leader's cycle: follow the leader, rewinding or re-cloning first if needed.
+    fn follow(&mut self, n: u16, l: u16) {
+        let node = &self.nodes[n as usize];
+        match node.pg {
+            PgState::Starting | PgState::Rewinding | PgState::Cloning => return,
+            _ => {}
+        }
+        if !node.disk_ok {
+            self.start_clone(n, l);
+            return;
+        }
+        if node.pg == PgState::Running && node.role == Role::Primary {
+            self.note(Some(n), format!("{} holds the leader key: demoting to follow it", self.name(l)));
+            self.demote(n, false);
+            return;
+        }
+        if !self.nodes[l as usize].can_serve(node.tl, node.wal_position()) && self.nodes[l as usize].is_running() {
+            self.start_rewind(n, l);
+            return;
+        }
+        if node.pg == PgState::Down {
+            self.start_pg(n, false);
+            self.nodes[n as usize].upstream = Some(l);
+            return;
+        }
+        if node.upstream != Some(l) {
+            self.drop_link(n);
+            self.nodes[n as usize].upstream = Some(l);
+        }
+        self.ensure_streaming(n);
+    }
+
+    /// The leader race: take the key if this member is the healthiest one allowed to.
+    fn try_elect(&mut self, n: u16) {
+        let node = &self.nodes[n as usize];
+        if !node.disk_ok {
+            return;
+        }
+        if node.pg == PgState::Down {
+            self.start_pg(n, false);
+            return;
+        }
+        if node.pg != PgState::Running {
+            return;
+        }
+        if self.dcs.failover_to.is_some_and(|c| c != n) {
+            return;
+        }
+        if self.pat.synchronous_mode && self.dcs.sync != Some(n) && self.dcs.last_leader != Some(n) {
+            return;
+        }
+        let mine = (node.tl, node.wal_position());
+        if node.role == Role::Standby && self.dcs.optime.saturating_sub(mine.1) > self.pat.maximum_lag_on_failover {
+            return;
+        }
+        if self.someone_healthier(n, mine) {
+            return;
+        }
+        self.dcs.leader = Some((n, self.now + Self::secs(self.pat.ttl)));
+        self.dcs.failover_to = None;
+        self.nodes[n as usize].agent.is_leader = true;
+        self.note(Some(n), "acquired the leader key".into());
+        self.lead(n);
+    }
+
+    /// Asks every reachable member (Patroni's REST API) for its WAL position.
+    fn someone_healthier(&self, n: u16, mine: (u32, u64)) -> bool {
+        (0..self.nodes.len() as u16).filter(|&m| m != n).any(|m| {
+            let o = &self.nodes[m as usize];
+            o.is_running()
+                && o.agent.up
+                && self.net.reachable(n as usize, m as usize)
+                && self.net.reachable(m as usize, n as usize)
+                && (o.tl, o.wal_position()) > mine
+        })
+    }
+
+    pub(crate) fn on_promote(&mut self, n: u16, inc: u32) -> u64 {
+        let node = &self.nodes[n as usize];
+        if node.inc != inc || !node.is_running() || !node.agent.is_leader || node.role == Role::Primary {
+            return 0;
+        }
+        let switch = node.wal_position();
+        let old_tl = node.tl;
+        self.max_tl += 1;
+        let tl = self.max_tl;
+        let sync_names = self.names_after_promotion();
+        let node = &mut self.nodes[n as usize];
+        node.history.push(TimelineSwitch { parent: old_tl, switch_lsn: Lsn(switch), reason: "no recovery target specified".into() });
+        node.tl = tl;
+        node.role = Role::Primary;
+        node.writable = true;
+        node.insert_lsn = switch;
+        node.flush_lsn = switch;
+        node.write_lsn = switch;
+        node.replay_lsn = switch;
+        node.redo_lsn = switch;
+        node.upstream = None;
+        node.sync_names = sync_names;
+        self.dcs.sync = None;
+        self.dcs.pending_sync = None;
+        self.record_failover(n, tl);
+        self.note(Some(n), format!("promoted: timeline {tl} starts at {} ({})", Lsn(switch), history_file_name(tl)));
+        self.roles_changed();
+        self.check_loss_against(n);
+        switch
+    }
+
+    fn names_after_promotion(&self) -> SyncNames {
+        match (self.pat.synchronous_mode, self.pat.synchronous_mode_strict) {
+            (true, true) => SyncNames { any: false, num: 1, names: vec!["*".into()] },
+            (true, false) => SyncNames::default(),
+            _ => self.static_sync.clone(),
+        }
+    }
+
+    fn record_failover(&mut self, n: u16, tl: u32) {
+        let from = self.dcs.last_leader;
+        let false_failover = from.is_some_and(|f| {
+            let o = &self.nodes[f as usize];
+            f == n || (o.host_up && o.pg != PgState::Down && self.net.reachable(self.eps.proxy, f as usize))
+        });
+        self.metrics.failovers.push(Failover {
+            at: self.now,
+            from,
+            to: n,
+            timeline: tl,
+            last_ack_before: self.metrics.last_write_ack,
+            first_ack_after: None,
+            false_failover,
+        });
+        self.dcs.last_leader = Some(n);
+        self.props.observe(Prop::Failover, self.now, format!("{} promoted on timeline {tl}", self.name(n)));
+    }
+
+    fn check_loss_against(&mut self, n: u16) {
+        let (count, detail) = self.metrics.lost_against(&self.nodes[n as usize]);
+        if count > 0 {
+            let text = format!("{count} acknowledged commits are not in {}'s history: {detail}", self.name(n));
+            self.props.violate(Prop::NoAckedCommitLost, self.now, text);
+        }
+    }
+
+    /// Demotes a primary to a standby. `immediate` loses WAL not yet flushed (Patroni's immediate shutdown).
+    pub(crate) fn demote(&mut self, n: u16, immediate: bool) {
+        self.fail_pending(n, TERMINATED);
+        self.drop_senders(n);
+        let node = &mut self.nodes[n as usize];
+        if immediate {
+            node.insert_lsn = node.flush_lsn;
+        } else {
+            node.flush_lsn = node.insert_lsn;
+        }
+        node.write_lsn = node.flush_lsn;
+        node.replay_lsn = node.flush_lsn;
+        node.role = Role::Standby;
+        node.writable = false;
+        node.agent.is_leader = false;
+        node.agent.releasing = false;
+        node.upstream = None;
+        self.roles_changed();
+        self.restart_pg(n, false);
+    }
+
+    fn restart_pg(&mut self, n: u16, primary: bool) {
+        let node = &mut self.nodes[n as usize];
+        node.inc += 1;
+        node.flushing = false;
+        node.applying = false;
+        self.start_pg(n, primary);
+    }
+
+    pub(crate) fn start_pg(&mut self, n: u16, primary: bool) {
+        let node = &mut self.nodes[n as usize];
+        node.pg = PgState::Starting;
+        let inc = node.inc;
+        self.after(self.pgc.startup.0, Ev::Started { n, inc, primary });
+    }
+
+    pub(crate) fn on_started(&mut self, n: u16, inc: u32, primary: bool) -> u64 {
+        let node = &mut self.nodes[n as usize];
+        if node.inc != inc || !node.host_up || node.pg != PgState::Starting {
+            return 0;
+        }
+        node.pg = PgState::Running;
+        node.flushing = false;
+        node.applying = false;
+        if primary {
+            node.role = Role::Primary;
+            node.insert_lsn = node.flush_lsn;
+            node.writable = node.agent.is_leader;
+            if self.disk_would_fill_now(n) {
+                self.disk_full(n);
+                return 0;
+            }
+            self.roles_changed();
+        } else {
+            node.role = Role::Standby;
+            node.writable = false;
+            let pos = node.write_lsn.max(node.flush_lsn);
+            node.flush_lsn = pos;
+            node.write_lsn = pos;
+            node.replay_lsn = pos;
+            self.ensure_streaming(n);
+        }
+        self.nodes[n as usize].flush_lsn
+    }
+
+    fn disk_would_fill_now(&self, n: u16) -> bool {
+        let node = &self.nodes[n as usize];
+        node.data_bytes + node.wal_retained(&self.slots, n) >= node.disk_bytes
+    }
+
+    fn start_rewind(&mut self, n: u16, l: u16) {
+        let fork = self.nodes[n as usize].fork_point(&self.nodes[l as usize]).unwrap_or(0);
+        let diverged = self.nodes[n as usize].wal_position().saturating_sub(fork);
+        if !self.pat.use_pg_rewind {
+            self.start_clone(n, l);
+            return;
+        }
+        self.drop_link(n);
+        let node = &mut self.nodes[n as usize];
+        node.pg = PgState::Rewinding;
+        node.inc += 1;
+        let inc = node.inc;
+        let d = SimDur::secs(1).0 + diverged.saturating_mul(1_000_000) / (self.pgc.rewind_mb_s.max(1) * 1_048_576);
+        self.note(Some(n), format!("pg_rewind: {} diverged from {} at {}", self.name(n), self.name(l), Lsn(fork)));
+        self.after(SimDur(d), Ev::Rewound { n, inc, leader: l });
+    }
+
+    pub(crate) fn on_rewound(&mut self, n: u16, inc: u32, l: u16) -> u64 {
+        if self.nodes[n as usize].inc != inc || !self.nodes[n as usize].host_up {
+            return 0;
+        }
+        let fork = self.nodes[n as usize].fork_point(&self.nodes[l as usize]).unwrap_or(0);
+        self.adopt(n, l, fork);
+        fork
+    }
+
+    fn start_clone(&mut self, n: u16, l: u16) {
+        if !self.nodes[l as usize].is_running() {
+            return;
+        }
+        self.drop_link(n);
+        let node = &mut self.nodes[n as usize];
+        node.pg = PgState::Cloning;
+        node.inc += 1;
+        let inc = node.inc;
+        let d = node.data_bytes.saturating_mul(1_000_000) / (self.pgc.clone_mb_s.max(1) * 1_048_576);
+        self.note(Some(n), format!("re-cloning from {} with pg_basebackup", self.name(l)));
+        self.after(SimDur(d), Ev::Cloned { n, inc, leader: l });
+    }
+
+    pub(crate) fn on_cloned(&mut self, n: u16, inc: u32, l: u16) -> u64 {
+        if self.nodes[n as usize].inc != inc || !self.nodes[n as usize].host_up {
+            return 0;
+        }
+        let pos = self.nodes[l as usize].flush_lsn;
+        self.nodes[n as usize].disk_ok = true;
+        self.nodes[n as usize].disk_full = false;
+        self.adopt(n, l, pos);
+        pos
+    }
+
+    /// Makes `n` a running standby of `l` at `pos`, with `l`'s timeline history.
+    fn adopt(&mut self, n: u16, l: u16, pos: u64) {
+        let (tl, history) = (self.nodes[l as usize].tl, self.nodes[l as usize].history.clone());
+        let node = &mut self.nodes[n as usize];
+        let pos = pos.min(node.wal_position().max(pos));
+        node.tl = tl;
+        node.history = history;
+        node.insert_lsn = pos;
+        node.flush_lsn = pos;
+        node.write_lsn = pos;
+        node.replay_lsn = pos;
+        node.pg = PgState::Running;
+        node.role = Role::Standby;
+        node.writable = false;
+        node.upstream = Some(l);
+        node.conn = crate::pg::Conn::None;
+        self.ensure_streaming(n);
+    }
+
+    /// Patroni's synchronous_mode: pick a streaming standby, and name it in `/sync` once it has caught up.
+    fn manage_sync(&mut self, n: u16) {
+        if !self.pat.synchronous_mode {
+            if self.nodes[n as usize].sync_names != self.static_sync {
+                self.nodes[n as usize].sync_names = self.static_sync.clone();
+                self.release(n);
+            }
+            return;
+        }
+        let node = &self.nodes[n as usize];
+        let streaming: Vec<(u16, u64)> = node
+            .senders
+            .iter()
+            .filter(|w| w.state == SendState::Streaming && self.nodes[w.standby as usize].is_running())
+            .map(|w| (w.standby, w.flush))
+            .collect();
+        let flush = node.flush_lsn;
+        let names = match self.dcs.sync {
+            Some(s) if streaming.iter().any(|w| w.0 == s) => self.names_for(s),
+            Some(s) => {
+                self.note(Some(n), format!("synchronous standby {} is gone: clearing /sync", self.name(s)));
+                self.dcs.sync = None;
+                self.names_after_promotion()
+            }
+            None => self.pick_sync(&streaming, flush),
+        };
+        self.nodes[n as usize].sync_names = names;
+        self.release(n);
+    }
+
+    fn pick_sync(&mut self, streaming: &[(u16, u64)], flush: u64) -> SyncNames {
+        if let Some((c, mark)) = self.dcs.pending_sync {
+            match streaming.iter().find(|w| w.0 == c) {
+                Some(&(_, f)) if f >= mark => {
+                    self.dcs.sync = Some(c);
+                    self.dcs.pending_sync = None;
+                    self.note(Some(c), "is now the synchronous standby (/sync)".into());
+                    return self.names_for(c);
+                }
+                Some(_) => return self.names_for(c),
+                None => self.dcs.pending_sync = None,
+            }
+        }
+        match streaming.first() {
+            Some(&(c, _)) => {
+                self.dcs.pending_sync = Some((c, flush));
+                self.names_for(c)
+            }
+            None => self.names_after_promotion(),
+        }
+    }
+
+    fn names_for(&self, s: u16) -> SyncNames {
+        SyncNames { any: false, num: 1, names: vec![self.name(s).to_string()] }
+    }
+
+    /// A switchover: stop writes, let the candidate catch up, then hand over the key.
+    pub(crate) fn start_switchover(&mut self, n: u16, c: u16) {
+        self.note(Some(n), format!("switchover to {}: demoting gracefully", self.name(c)));
+        self.fail_pending(n, TERMINATED);
+        let node = &mut self.nodes[n as usize];
+        node.writable = false;
+        node.agent.releasing = true;
+        let epoch = node.agent.epoch;
+        self.roles_changed();
+        self.kick_flush(n);
+        self.after(SimDur::secs(1), Ev::Release { n, epoch, tries: 0 });
+    }
+
+    pub(crate) fn on_release(&mut self, n: u16, epoch: u32, tries: u32) -> u64 {
+        let node = &self.nodes[n as usize];
+        if node.agent.epoch != epoch || !node.agent.releasing {
+            return 0;
+        }
+        let Some(c) = self.dcs.failover_to else { return 0 };
+        let caught_up = self.nodes[c as usize].wal_position() >= node.flush_lsn;
+        if !caught_up && tries < 30 {
+            self.after(SimDur::secs(1), Ev::Release { n, epoch, tries: tries + 1 });
+            return 1;
+        }
+        self.dcs.leader = None;
+        self.demote(n, false);
+        self.nodes[n as usize].upstream = Some(c);
+        if self.nodes[c as usize].agent.up {
+            self.try_elect(c);
+        }
+        2
+    }
+
+    /// HAProxy's health checks against Patroni's `/primary` (and `/replica` for reads).
+    pub(crate) fn on_proxy_check(&mut self) -> u64 {
+        self.after(self.proxy_interval(), Ev::ProxyCheck);
+        let (fall, rise) = (self.proxy_fall, self.proxy_rise);
+        let mut changed = 0;
+        for n in 0..self.nodes.len() as u16 {
+            let node = &self.nodes[n as usize];
+            let reach = self.net.reachable(self.eps.proxy, n as usize) && self.net.reachable(n as usize, self.eps.proxy);
+            let ok = reach && node.agent.up && node.is_running() && node.role == Role::Primary && node.agent.is_leader;
+            let i = n as usize;
+            if ok {
+                self.proxy.oks[i] += 1;
+                self.proxy.fails[i] = 0;
+                if !self.proxy.up[i] && self.proxy.oks[i] >= rise {
+                    self.proxy.up[i] = true;
+                    changed += 1;
+                    self.note(Some(n), "proxy: primary backend is UP".into());
+                }
+            } else {
+                self.proxy.fails[i] += 1;
+                self.proxy.oks[i] = 0;
+                if self.proxy.up[i] && self.proxy.fails[i] >= fall {
+                    self.proxy.up[i] = false;
+                    changed += 1;
+                    self.note(Some(n), "proxy: primary backend is DOWN (sessions shut down)".into());
+                    self.shutdown_sessions(n);
+                }
+            }
+        }
+        self.refresh_routes();
+        changed
+    }
+
+    pub(crate) fn refresh_routes(&mut self) {
+        let px = self.eps.proxy;
+        self.proxy.write_up = (0..self.nodes.len() as u16).filter(|&n| self.proxy.up[n as usize]).collect();
+        self.proxy.read_up = (0..self.nodes.len() as u16)
+            .filter(|&n| {
+                let o = &self.nodes[n as usize];
+                o.is_running() && o.role == Role::Standby && self.net.reachable(px, n as usize)
+            })
+            .collect();
+    }
+}

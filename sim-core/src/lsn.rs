@@ -1,0 +1,61 @@
+//! Write-ahead-log positions (`0/3000060`), segment file names and timeline history text.
+use core::fmt;
+use serde::{Deserialize, Serialize};
+
+/// WAL segment size: 16 MiB, PostgreSQL's default.
+pub const SEGMENT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A byte position in the WAL, printed as two hexadecimal halves like PostgreSQL's `pg_lsn`.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Lsn(pub u64);
+
+impl fmt::Display for Lsn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:X}/{:X}", self.0 >> 32, self.0 & 0xFFFF_FFFF)
+    }
+}
+
+impl Lsn {
+    /// The 24-hex-digit name of the segment holding this position on `timeline`.
+    pub fn segment_name(self, timeline: u32) -> String {
+        let segno = self.0 / SEGMENT_BYTES;
+        let per_id = 0x1_0000_0000 / SEGMENT_BYTES;
+        format!("{:08X}{:08X}{:08X}", timeline, segno / per_id, segno % per_id)
+    }
+}
+
+/// One switch in a timeline's ancestry: the parent timeline ended at `switch_lsn`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineSwitch {
+    pub parent: u32,
+    pub switch_lsn: Lsn,
+    pub reason: String,
+}
+
+/// The content of `0000000N.history` for a timeline whose ancestry is `switches` (oldest first).
+pub fn history_file(switches: &[TimelineSwitch]) -> String {
+    switches
+        .iter()
+        .map(|s| format!("{}\t{}\t{}\n", s.parent, s.switch_lsn, s.reason))
+        .collect()
+}
+
+/// The file name of a timeline's history file, like `00000002.history`.
+pub fn history_file_name(timeline: u32) -> String {
+    format!("{timeline:08X}.history")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn formats_like_postgres() {
+        assert_eq!(Lsn(0x3000060).to_string(), "0/3000060");
+        assert_eq!(Lsn(0x1_0000_00A0).to_string(), "1/A0");
+        assert_eq!(Lsn(3 * SEGMENT_BYTES + 5).segment_name(1), "000000010000000000000003");
+        assert_eq!(Lsn(0x1_0300_0000).segment_name(2), "000000020000000100000003");
+        let h = history_file(&[TimelineSwitch { parent: 1, switch_lsn: Lsn(0x3000060), reason: "no recovery target specified".into() }]);
+        assert_eq!(h, "1\t0/3000060\tno recovery target specified\n");
+        assert_eq!(history_file_name(10), "0000000A.history");
+    }
+}

@@ -1,0 +1,206 @@
+//! Client-side measurements: acknowledged and failed commits, lost commits and RPO, failovers and RTO, latency, lag.
+use crate::pg::Node;
+use crate::time::{SimDur, SimTime};
+use serde::Serialize;
+use std::collections::{BTreeMap, VecDeque};
+
+/// Acknowledged commits still tracked for loss: those not yet on every intact disk.
+pub const ACK_WINDOW_CAP: usize = 4_000_000;
+pub const SERIES_CAP: usize = 48 * 3600;
+
+/// A log-linear latency histogram in microseconds (about 3 % resolution), cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Histogram {
+    counts: Vec<u64>,
+    total: u64,
+}
+
+const SUB: u32 = 32;
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram { counts: vec![0; 64 + 58 * SUB as usize], total: 0 }
+    }
+}
+
+impl Histogram {
+    fn index(v: u64) -> usize {
+        if v < 64 {
+            return v as usize;
+        }
+        let e = 63 - v.leading_zeros();
+        let sub = (v >> (e - 5)) & (SUB as u64 - 1);
+        64 + (e as usize - 6) * SUB as usize + sub as usize
+    }
+    fn value_at(i: usize) -> u64 {
+        if i < 64 {
+            return i as u64;
+        }
+        let e = (i - 64) / SUB as usize + 6;
+        let sub = ((i - 64) % SUB as usize) as u64;
+        ((SUB as u64 + sub) << (e - 5)) + (1u64 << (e - 5)) / 2
+    }
+    pub fn record(&mut self, v: u64) {
+        self.counts[Self::index(v)] += 1;
+        self.total += 1;
+    }
+    pub fn count(&self) -> u64 {
+        self.total
+    }
+    /// The value at quantile `q` (0..=1), or 0 with no samples.
+    pub fn quantile(&self, q: f64) -> u64 {
+        if self.total == 0 {
+            return 0;
+        }
+        let rank = ((q * self.total as f64) as u64).clamp(1, self.total);
+        let mut seen = 0;
+        for (i, c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                return Self::value_at(i);
+            }
+        }
+        0
+    }
+}
+
+/// One change of leader that promoted a node.
+#[derive(Clone, Debug)]
+pub struct Failover {
+    pub at: SimTime,
+    pub from: Option<u16>,
+    pub to: u16,
+    pub timeline: u32,
+    pub last_ack_before: SimTime,
+    pub first_ack_after: Option<SimTime>,
+    /// The old leader was alive and reachable: the failover was not needed.
+    pub false_failover: bool,
+}
+
+/// One second of the run, for charts.
+#[derive(Clone, Debug, Serialize)]
+pub struct SamplePoint {
+    pub t_ms: u64,
+    pub commits_acked: u64,
+    pub commits_failed: u64,
+    /// Replay lag in bytes per node (-1: not a connected standby).
+    pub lag_bytes: Vec<i64>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct NodeStats {
+    pub max_replay_lag_ms: u64,
+    pub max_replay_lag_bytes: u64,
+    pub max_disk_pct: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Metrics {
+    pub commits_acked: u64,
+    pub commits_failed: u64,
+    pub reads_ok: u64,
+    pub reads_failed: u64,
+    pub latency: Histogram,
+    pub acked: BTreeMap<u32, VecDeque<(u64, u64)>>,
+    pub window_truncated: bool,
+    pub failovers: Vec<Failover>,
+    pub last_write_ack: SimTime,
+    pub max_write_gap: SimDur,
+    pub node_stats: Vec<NodeStats>,
+    pub series: Vec<SamplePoint>,
+}
+
+/// The loss verdict at the end of a run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Loss {
+    pub commits_lost: u64,
+    pub rpo_ms: u64,
+}
+
+impl Metrics {
+    pub fn request_failed(&mut self, write: bool) {
+        if write {
+            self.commits_failed += 1;
+        } else {
+            self.reads_failed += 1;
+        }
+    }
+
+    pub fn commit_acked(&mut self, tl: u32, lsn: u64, commit_us: u64, now: SimTime, latency: SimDur) {
+        self.commits_acked += 1;
+        self.latency.record(latency.0);
+        let gap = now.since(self.last_write_ack);
+        if self.commits_acked > 1 && gap > self.max_write_gap {
+            self.max_write_gap = gap;
+        }
+        self.last_write_ack = now;
+        if let Some(f) = self.failovers.last_mut().filter(|f| f.first_ack_after.is_none() && now >= f.at) {
+            f.first_ack_after = Some(now);
+        }
+        let q = self.acked.entry(tl).or_default();
+        if q.len() >= ACK_WINDOW_CAP {
+            q.pop_front();
+            self.window_truncated = true;
+        }
+        q.push_back((lsn, commit_us));
+    }
+
+    /// Forgets acknowledged commits that every intact disk already holds: they can never be lost.
+    pub fn prune(&mut self, nodes: &[Node]) {
+        for (&tl, q) in self.acked.iter_mut() {
+            while let Some(&(lsn, _)) = q.front() {
+                if nodes.iter().filter(|n| n.disk_ok).all(|n| n.contains(tl, lsn)) {
+                    q.pop_front();
+                } else {
+                    break;
+                }
+            }
+        }
+        self.acked.retain(|_, q| !q.is_empty());
+    }
+
+    /// Acknowledged commits missing from `node`'s history, and a one-line description.
+    pub fn lost_against(&self, node: &Node) -> (u64, String) {
+        let mut count = 0;
+        let mut parts = Vec::new();
+        for (&tl, q) in &self.acked {
+            let lost: Vec<&(u64, u64)> = q.iter().filter(|(lsn, _)| !node.contains(tl, *lsn)).collect();
+            if let (Some(first), Some(last)) = (lost.iter().min(), lost.iter().max()) {
+                count += lost.len() as u64;
+                parts.push(format!("{} on timeline {tl} between {} and {}", lost.len(), crate::lsn::Lsn(first.0), crate::lsn::Lsn(last.0)));
+            }
+        }
+        (count, parts.join("; "))
+    }
+
+    /// Lost commits against the final reference node, with RPO as the longest commit-time span lost.
+    pub fn loss(&self, reference: Option<&Node>) -> Loss {
+        let Some(node) = reference else { return Loss::default() };
+        let mut out = Loss::default();
+        for (&tl, q) in &self.acked {
+            let times: Vec<u64> = q.iter().filter(|(lsn, _)| !node.contains(tl, *lsn)).map(|x| x.1).collect();
+            if let (Some(lo), Some(hi)) = (times.iter().min(), times.iter().max()) {
+                out.commits_lost += times.len() as u64;
+                out.rpo_ms = out.rpo_ms.max((hi - lo) / 1000);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn histogram_quantiles_are_close() {
+        let mut h = Histogram::default();
+        for v in 1..=10_000u64 {
+            h.record(v * 10);
+        }
+        let p50 = h.quantile(0.5) as f64;
+        let p99 = h.quantile(0.99) as f64;
+        assert!((p50 / 50_000.0 - 1.0).abs() < 0.04, "p50 {p50}");
+        assert!((p99 / 99_000.0 - 1.0).abs() < 0.04, "p99 {p99}");
+        assert_eq!(Histogram::default().quantile(0.5), 0);
+    }
+}

@@ -1,0 +1,130 @@
+//! Periodic housekeeping: per-second samples, checkpoints, slot consumers, and end-of-run accounting.
+use crate::invariants::Prop;
+use crate::metrics::{SamplePoint, SERIES_CAP};
+use crate::pg::{Conn, PgState, Role};
+use crate::time::SimDur;
+use crate::world::{Ev, World};
+
+const BLOCKED_AFTER: SimDur = SimDur::secs(5);
+
+impl World {
+    pub(crate) fn on_sample(&mut self) -> u64 {
+        self.after(SimDur::secs(1), Ev::Sample);
+        let lag = self.sample_lag();
+        self.sample_disks();
+        self.metrics.prune(&self.nodes);
+        self.check_blocked();
+        if self.metrics.series.len() < SERIES_CAP {
+            let p = SamplePoint { t_ms: self.now.as_ms(), commits_acked: self.metrics.commits_acked, commits_failed: self.metrics.commits_failed, lag_bytes: lag };
+            self.metrics.series.push(p);
+        }
+        self.metrics.commits_acked
+    }
+
+    /// Replay lag of each streaming standby, in bytes; records the maxima in bytes and milliseconds.
+    fn sample_lag(&mut self) -> Vec<i64> {
+        let mut out = vec![-1i64; self.nodes.len()];
+        for p in 0..self.nodes.len() {
+            if self.nodes[p].role != Role::Primary || !self.nodes[p].is_running() {
+                continue;
+            }
+            let flush = self.nodes[p].flush_lsn;
+            for w in &self.nodes[p].senders {
+                let s = w.standby as usize;
+                let bytes = flush.saturating_sub(w.replay);
+                out[s] = bytes as i64;
+                let st = &mut self.metrics.node_stats[s];
+                st.max_replay_lag_bytes = st.max_replay_lag_bytes.max(bytes);
+                if let Some(l) = w.replay_lag {
+                    st.max_replay_lag_ms = st.max_replay_lag_ms.max(l.as_ms());
+                }
+            }
+        }
+        out
+    }
+
+    fn sample_disks(&mut self) {
+        for n in 0..self.nodes.len() {
+            let node = &self.nodes[n];
+            let used = node.data_bytes + node.wal_retained(&self.slots, n as u16);
+            let pct = used * 100 / node.disk_bytes.max(1);
+            let st = &mut self.metrics.node_stats[n];
+            st.max_disk_pct = st.max_disk_pct.max(pct);
+            if node.disk_full && used < node.disk_bytes {
+                self.nodes[n].disk_full = false;
+            }
+        }
+    }
+
+    fn check_blocked(&mut self) {
+        let oldest = self.nodes.iter().filter_map(|n| n.pending.front()).map(|p| p.commit_us).min();
+        if let Some(t) = oldest {
+            if self.now.0.saturating_sub(t) >= BLOCKED_AFTER.0 {
+                self.props.observe(Prop::WritesBlocked, self.now, "commits are waiting for a synchronous standby".into());
+            }
+        }
+    }
+
+    pub(crate) fn on_checkpoint(&mut self, n: u16) -> u64 {
+        self.after(SimDur::secs(30), Ev::Checkpoint { n });
+        let (timeout, max_wal) = (self.pgc.checkpoint_timeout.0, self.pgc.max_wal_size_mb * 1_048_576);
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        if !node.is_running() || node.role != Role::Primary {
+            return 0;
+        }
+        if now.since(node.last_checkpoint) >= timeout || node.insert_lsn - node.redo_lsn >= max_wal {
+            node.redo_lsn = node.flush_lsn;
+            node.last_checkpoint = now;
+        }
+        node.redo_lsn
+    }
+
+    /// A logical consumer (for example Debezium) confirming what it has read; a stopped one confirms nothing.
+    pub(crate) fn on_slot_tick(&mut self, i: u16) -> u64 {
+        let every = self.slots[i as usize].confirm_every;
+        self.after(every, Ev::SlotTick { slot: i });
+        let slot = &self.slots[i as usize];
+        let node = &self.nodes[slot.node as usize];
+        if slot.consumer_running && !slot.lost && node.is_running() {
+            let pos = node.flush_lsn;
+            self.slots[i as usize].restart_lsn = pos;
+        }
+        let keep = self.pgc.max_slot_wal_keep_size_mb;
+        let slot = &self.slots[i as usize];
+        if keep >= 0 && !slot.lost && node.insert_lsn.saturating_sub(slot.restart_lsn) > keep as u64 * 1_048_576 {
+            let text = format!("slot {} invalidated: it retained more than max_slot_wal_keep_size ({keep} MB); wal_status = lost", slot.name);
+            let n = slot.node;
+            self.slots[i as usize].lost = true;
+            self.note(Some(n), text);
+        }
+        self.slots[i as usize].restart_lsn
+    }
+
+    /// The node whose history is the truth at the end: the leader, else the most advanced intact node.
+    pub(crate) fn reference_node(&self) -> Option<u16> {
+        if let Some(l) = self.dcs.holder(self.now).or(self.dcs.last_leader).filter(|&l| self.nodes[l as usize].disk_ok) {
+            return Some(l);
+        }
+        (0..self.nodes.len() as u16).filter(|&n| self.nodes[n as usize].disk_ok).max_by_key(|&n| {
+            let o = &self.nodes[n as usize];
+            (o.tl, o.wal_position())
+        })
+    }
+
+    /// Settles loss accounting at the end of the run.
+    pub(crate) fn finish(&mut self) {
+        if let Some(r) = self.reference_node() {
+            let (count, detail) = self.metrics.lost_against(&self.nodes[r as usize]);
+            if count > 0 {
+                let text = format!("{count} acknowledged commits are not in {}'s history: {detail}", self.name(r));
+                self.props.violate(Prop::NoAckedCommitLost, self.now, text);
+            }
+        }
+    }
+
+    /// Whether `n` is currently streaming from an upstream.
+    pub fn is_streaming(&self, n: u16) -> bool {
+        matches!(self.nodes[n as usize].conn, Conn::Streaming(_)) && self.nodes[n as usize].pg == PgState::Running
+    }
+}

@@ -1,0 +1,364 @@
+//! A PostgreSQL server: WAL positions, timelines, roles, walsenders and synchronous-commit rules.
+use crate::lsn::{Lsn, TimelineSwitch};
+use crate::time::{SimDur, SimTime};
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// `synchronous_standby_names`, parsed: `FIRST n (a, b)`, `ANY n (a, b)`, `n (a, b)`, `a, b` or `*`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct SyncNames {
+    pub any: bool,
+    pub num: u32,
+    /// Standby names in priority order; `*` matches every standby.
+    pub names: Vec<String>,
+}
+
+impl SyncNames {
+    pub fn parse(s: &str) -> Result<SyncNames, String> {
+        let t = s.trim();
+        if t.is_empty() {
+            return Ok(SyncNames::default());
+        }
+        let (any, rest) = if let Some(r) = strip_word(t, "ANY") {
+            (true, r)
+        } else if let Some(r) = strip_word(t, "FIRST") {
+            (false, r)
+        } else {
+            (false, t)
+        };
+        let (num, list) = match rest.split_once('(') {
+            Some((n, l)) => {
+                let list = l.strip_suffix(')').ok_or_else(|| format!("`{s}`: missing `)`"))?;
+                let num = n.trim().parse::<u32>().map_err(|_| format!("`{s}`: `{}` is not a number of standbys", n.trim()))?;
+                (num, list)
+            }
+            None if any || rest.len() != t.len() => return Err(format!("`{s}`: expected `(name, ...)` after the method")),
+            None => (1, rest),
+        };
+        let names: Vec<String> = list.split(',').map(|x| x.trim().trim_matches('"').to_string()).filter(|x| !x.is_empty()).collect();
+        if names.is_empty() || num == 0 {
+            return Err(format!("`{s}`: needs at least one standby name and n >= 1"));
+        }
+        Ok(SyncNames { any, num, names })
+    }
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+    /// The priority of `name` (1 = highest), or 0 when it is not listed (async).
+    pub fn priority(&self, name: &str) -> u32 {
+        if self.names.iter().any(|n| n == "*") {
+            return 1;
+        }
+        self.names.iter().position(|n| n == name).map_or(0, |p| if self.any { 1 } else { p as u32 + 1 })
+    }
+    pub fn text(&self) -> String {
+        if self.names.is_empty() {
+            return String::new();
+        }
+        format!("{} {} ({})", if self.any { "ANY" } else { "FIRST" }, self.num, self.names.join(", "))
+    }
+}
+
+fn strip_word<'a>(t: &'a str, w: &str) -> Option<&'a str> {
+    let head = t.get(..w.len())?;
+    if head.eq_ignore_ascii_case(w) && t[w.len()..].starts_with([' ', '(']) {
+        Some(t[w.len()..].trim_start())
+    } else {
+        None
+    }
+}
+
+/// Whether the Postgres process is up, and what it is doing.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PgState {
+    Down,
+    Starting,
+    Running,
+    Rewinding,
+    Cloning,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Primary,
+    Standby,
+}
+
+/// A `pg_stat_replication` state.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendState {
+    Catchup,
+    Streaming,
+}
+
+/// The primary's view of one connected standby (one `pg_stat_replication` row).
+#[derive(Clone, Debug)]
+pub struct WalSender {
+    pub standby: u16,
+    pub conn: u32,
+    pub state: SendState,
+    pub sent: u64,
+    pub write: u64,
+    pub flush: u64,
+    pub replay: u64,
+    pub write_lag: Option<SimDur>,
+    pub flush_lag: Option<SimDur>,
+    pub replay_lag: Option<SimDur>,
+    /// When the link is next free: keeps the stream in order and models bandwidth.
+    pub link_free_at: SimTime,
+}
+
+/// A commit waiting for its WAL to be flushed or replicated.
+#[derive(Copy, Clone, Debug)]
+pub struct Pending {
+    pub lsn: u64,
+    pub client: u32,
+    pub gen: u32,
+    pub commit_us: u64,
+}
+
+/// The standby's replication connection.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Conn {
+    None,
+    Connecting(u32),
+    Streaming(u32),
+}
+
+/// A replication slot on a primary.
+#[derive(Clone, Debug)]
+pub struct Slot {
+    pub name: String,
+    pub node: u16,
+    pub restart_lsn: u64,
+    pub consumer_running: bool,
+    pub lost: bool,
+    pub confirm_every: SimDur,
+}
+
+/// One simulated Postgres host: the server, its disk, and the Patroni agent's local state.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub name: String,
+    pub region: String,
+    pub host_up: bool,
+    pub pg: PgState,
+    pub role: Role,
+    pub writable: bool,
+    pub disk_ok: bool,
+    pub disk_full: bool,
+    /// Bumped on every crash or restart; events from an older incarnation are ignored.
+    pub inc: u32,
+    pub tl: u32,
+    pub history: Vec<TimelineSwitch>,
+    pub insert_lsn: u64,
+    pub flush_lsn: u64,
+    pub write_lsn: u64,
+    pub replay_lsn: u64,
+    pub flushing: bool,
+    pub applying: bool,
+    pub pending: VecDeque<Pending>,
+    pub upstream: Option<u16>,
+    pub conn: Conn,
+    pub senders: Vec<WalSender>,
+    pub sync_names: SyncNames,
+    pub slow_factor: u64,
+    pub disk_bytes: u64,
+    pub data_bytes: u64,
+    pub redo_lsn: u64,
+    pub last_checkpoint: SimTime,
+    /// (lsn, time) of recent local flushes, for `write_lag` / `flush_lag` / `replay_lag`.
+    pub flush_log: VecDeque<(u64, SimTime)>,
+    pub agent: Agent,
+    /// When the host last died: stream data still queued in its socket buffers then was lost.
+    pub last_host_crash: Option<SimTime>,
+}
+
+/// The Patroni agent on a host.
+#[derive(Clone, Debug, Default)]
+pub struct Agent {
+    pub up: bool,
+    pub epoch: u32,
+    pub is_leader: bool,
+    /// Set while a switchover hands leadership to another member.
+    pub releasing: bool,
+}
+
+pub const FLUSH_LOG_CAP: usize = 4096;
+
+impl Node {
+    /// The WAL this node has durably, on its own timeline.
+    pub fn durable_lsn(&self) -> u64 {
+        match self.role {
+            Role::Primary => self.flush_lsn,
+            Role::Standby => self.flush_lsn.max(self.replay_lsn),
+        }
+    }
+    /// The position Patroni compares in an election: received WAL on a standby.
+    pub fn wal_position(&self) -> u64 {
+        match self.role {
+            Role::Primary => self.flush_lsn,
+            Role::Standby => self.write_lsn.max(self.flush_lsn),
+        }
+    }
+    /// Whether this node's history holds the commit ending at `lsn` on timeline `tl`.
+    pub fn contains(&self, tl: u32, lsn: u64) -> bool {
+        if !self.disk_ok {
+            return false;
+        }
+        if tl == self.tl {
+            return lsn <= self.durable_lsn();
+        }
+        self.history.iter().any(|s| s.parent == tl && lsn <= s.switch_lsn.0)
+    }
+    /// Where timeline `tl` ends in this node's ancestry (None if it is not an ancestor).
+    pub fn end_of(&self, tl: u32) -> Option<u64> {
+        if tl == self.tl {
+            return Some(u64::MAX);
+        }
+        self.history.iter().find(|s| s.parent == tl).map(|s| s.switch_lsn.0)
+    }
+    /// Whether `standby` (timeline, position) can stream from this node without a rewind.
+    pub fn can_serve(&self, tl: u32, pos: u64) -> bool {
+        match self.end_of(tl) {
+            Some(u64::MAX) => pos <= self.flush_lsn,
+            Some(end) => pos <= end,
+            None => false,
+        }
+    }
+    /// The last position this node shares with `other`, walking back through its timelines.
+    pub fn fork_point(&self, other: &Node) -> Option<u64> {
+        let mut lineage: Vec<u32> = self.history.iter().map(|s| s.parent).collect();
+        lineage.push(self.tl);
+        lineage.iter().rev().find_map(|&tl| {
+            let mine = self.end_of(tl)?;
+            let theirs = other.end_of(tl)?;
+            let mine = if mine == u64::MAX { self.wal_position() } else { mine };
+            let theirs = if theirs == u64::MAX { other.flush_lsn } else { theirs };
+            Some(mine.min(theirs))
+        })
+    }
+    pub fn is_running(&self) -> bool {
+        self.host_up && self.pg == PgState::Running
+    }
+    /// Bytes of WAL kept on disk: since the last checkpoint or the oldest slot.
+    pub fn wal_retained(&self, slots: &[Slot], me: u16) -> u64 {
+        let mut keep = self.redo_lsn;
+        for s in slots.iter().filter(|s| s.node == me && !s.lost) {
+            keep = keep.min(s.restart_lsn);
+        }
+        self.insert_lsn.saturating_sub(keep)
+    }
+    pub fn record_flush(&mut self, now: SimTime) {
+        if self.flush_log.len() == FLUSH_LOG_CAP {
+            self.flush_log.pop_front();
+        }
+        self.flush_log.push_back((self.flush_lsn, now));
+    }
+    /// Lag for a reported position: time since the newest local flush at or below it.
+    pub fn lag_for(&self, pos: u64, now: SimTime) -> Option<SimDur> {
+        let i = self.flush_log.partition_point(|&(l, _)| l <= pos);
+        (i > 0).then(|| now.since(self.flush_log[i - 1].1))
+    }
+    pub fn lsn(&self) -> Lsn {
+        Lsn(self.wal_position())
+    }
+}
+
+/// The position synchronous standbys have reached, per `synchronous_standby_names`.
+/// `pick` selects write, flush or replay. `None` means not enough sync standbys are connected.
+pub fn sync_position(names: &SyncNames, senders: &[WalSender], standby_name: impl Fn(u16) -> String, pick: impl Fn(&WalSender) -> u64) -> Option<u64> {
+    let mut cands: Vec<(u32, u64)> = senders
+        .iter()
+        .filter(|s| s.state == SendState::Streaming)
+        .filter_map(|s| {
+            let p = names.priority(&standby_name(s.standby));
+            (p > 0).then(|| (p, pick(s)))
+        })
+        .collect();
+    let n = names.num as usize;
+    if cands.len() < n {
+        return None;
+    }
+    if names.any {
+        cands.sort_by(|a, b| b.1.cmp(&a.1));
+        Some(cands[n - 1].1)
+    } else {
+        cands.sort_by_key(|c| c.0);
+        cands[..n].iter().map(|c| c.1).min()
+    }
+}
+
+/// The `sync_state` column for a standby.
+pub fn sync_state(names: &SyncNames, senders: &[WalSender], idx: usize, standby_name: impl Fn(u16) -> String) -> &'static str {
+    let s = &senders[idx];
+    let prio = names.priority(&standby_name(s.standby));
+    if prio == 0 || s.state != SendState::Streaming {
+        return "async";
+    }
+    if names.any {
+        return "quorum";
+    }
+    let mut ranked: Vec<(u32, usize)> = senders
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.state == SendState::Streaming)
+        .map(|(i, x)| (names.priority(&standby_name(x.standby)), i))
+        .filter(|p| p.0 > 0)
+        .collect();
+    ranked.sort();
+    if ranked.iter().take(names.num as usize).any(|r| r.1 == idx) {
+        "sync"
+    } else {
+        "potential"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    fn sender(standby: u16, flush: u64) -> WalSender {
+        WalSender {
+            standby,
+            conn: 1,
+            state: SendState::Streaming,
+            sent: flush,
+            write: flush,
+            flush,
+            replay: flush,
+            write_lag: None,
+            flush_lag: None,
+            replay_lag: None,
+            link_free_at: SimTime::ZERO,
+        }
+    }
+    fn name(i: u16) -> String {
+        format!("pg{i}")
+    }
+    #[test]
+    fn parses_all_forms() {
+        assert_eq!(SyncNames::parse("FIRST 2 (pg1, pg2, pg3)").unwrap().num, 2);
+        assert!(SyncNames::parse("ANY 1 (pg1, pg2)").unwrap().any);
+        assert_eq!(SyncNames::parse("pg2, pg3").unwrap().names, vec!["pg2", "pg3"]);
+        assert_eq!(SyncNames::parse("2 (a, b)").unwrap().num, 2);
+        assert!(SyncNames::parse("").unwrap().is_empty());
+        assert!(SyncNames::parse("FIRST x (a)").is_err());
+        assert!(SyncNames::parse("ANY 1 a").is_err());
+    }
+    #[test]
+    fn first_waits_for_highest_priority_and_any_for_quorum() {
+        let first = SyncNames::parse("FIRST 1 (pg2, pg3)").unwrap();
+        let s = vec![sender(2, 100), sender(3, 500)];
+        assert_eq!(sync_position(&first, &s, name, |x| x.flush), Some(100));
+        assert_eq!(sync_state(&first, &s, 0, name), "sync");
+        assert_eq!(sync_state(&first, &s, 1, name), "potential");
+        let any = SyncNames::parse("ANY 1 (pg2, pg3)").unwrap();
+        assert_eq!(sync_position(&any, &s, name, |x| x.flush), Some(500));
+        assert_eq!(sync_state(&any, &s, 0, name), "quorum");
+        let two = SyncNames::parse("FIRST 2 (pg2, pg3)").unwrap();
+        assert_eq!(sync_position(&two, &s[..1], name, |x| x.flush), None);
+    }
+}

@@ -1,0 +1,281 @@
+//! The run report (the CLI's `--json`), `pg_stat_replication` rows, and checking expectations.
+use crate::invariants::{Prop, PropState};
+use crate::lsn::{history_file, history_file_name, Lsn};
+use crate::pg::{sync_state, Role};
+use crate::scenario::{Bound, Expect, Metric, NodeMetric};
+use crate::world::{Note, World};
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub seed: u64,
+    pub trace_hash: String,
+    pub end_time_ms: u64,
+    pub events: u64,
+    pub expectations: Vec<ExpectResult>,
+    pub metrics: RunMetrics,
+    pub nodes: Vec<NodeReport>,
+    pub pg_stat_replication: Vec<ReplRow>,
+    pub timelines: Vec<TimelineFile>,
+    pub invariants: Vec<PropState>,
+    pub notes: Vec<Note>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ExpectResult {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Latency {
+    pub p50: f64,
+    pub p99: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FailoverReport {
+    pub at_ms: u64,
+    pub from: Option<String>,
+    pub to: String,
+    pub timeline: u32,
+    pub unavailable_ms: Option<u64>,
+    pub false_failover: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunMetrics {
+    pub commits_acked: u64,
+    pub commits_failed: u64,
+    pub commits_lost: u64,
+    pub rpo_ms: u64,
+    pub reads_ok: u64,
+    pub reads_failed: u64,
+    pub failovers: Vec<FailoverReport>,
+    pub commit_latency_ms: Latency,
+    pub max_write_gap_ms: u64,
+    pub loss_window_truncated: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NodeReport {
+    pub name: String,
+    pub region: String,
+    pub role: String,
+    pub state: String,
+    pub timeline: u32,
+    pub lsn: String,
+    pub wal_segment: String,
+    pub max_replay_lag_ms: u64,
+    pub max_replay_lag_bytes: u64,
+    pub max_disk_pct: u64,
+}
+
+/// One `pg_stat_replication` row, as the primary shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplRow {
+    pub primary: String,
+    pub application_name: String,
+    pub state: String,
+    pub sent_lsn: String,
+    pub write_lsn: String,
+    pub flush_lsn: String,
+    pub replay_lsn: String,
+    pub write_lag: Option<String>,
+    pub flush_lag: Option<String>,
+    pub replay_lag: Option<String>,
+    pub sync_priority: u32,
+    pub sync_state: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineFile {
+    pub node: String,
+    pub file: String,
+    pub content: String,
+}
+
+/// An interval as PostgreSQL prints it: `00:00:00.001234`.
+pub fn interval(us: u64) -> String {
+    let s = us / 1_000_000;
+    format!("{:02}:{:02}:{:02}.{:06}", s / 3600, s / 60 % 60, s % 60, us % 1_000_000)
+}
+
+impl World {
+    pub fn pg_stat_replication(&self) -> Vec<ReplRow> {
+        let mut rows = Vec::new();
+        for p in self.nodes.iter().filter(|n| n.role == Role::Primary && n.is_running()) {
+            for (i, w) in p.senders.iter().enumerate() {
+                let app = self.nodes[w.standby as usize].name.clone();
+                let lag = |d: Option<crate::time::SimDur>| d.map(|d| interval(d.0));
+                rows.push(ReplRow {
+                    primary: p.name.clone(),
+                    application_name: app.clone(),
+                    state: format!("{:?}", w.state).to_lowercase(),
+                    sent_lsn: Lsn(w.sent).to_string(),
+                    write_lsn: Lsn(w.write).to_string(),
+                    flush_lsn: Lsn(w.flush).to_string(),
+                    replay_lsn: Lsn(w.replay).to_string(),
+                    write_lag: lag(w.write_lag),
+                    flush_lag: lag(w.flush_lag),
+                    replay_lag: lag(w.replay_lag),
+                    sync_priority: p.sync_names.priority(&app),
+                    sync_state: sync_state(&p.sync_names, &p.senders, i, |s| self.nodes[s as usize].name.clone()).into(),
+                });
+            }
+        }
+        rows
+    }
+
+    fn node_reports(&self) -> Vec<NodeReport> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let st = &self.metrics.node_stats[i];
+                NodeReport {
+                    name: n.name.clone(),
+                    region: n.region.clone(),
+                    role: if n.role == Role::Primary { if n.writable { "primary" } else { "primary (read-only)" } } else { "standby" }.into(),
+                    state: if n.host_up { format!("{:?}", n.pg).to_lowercase() } else { "host down".into() },
+                    timeline: n.tl,
+                    lsn: n.lsn().to_string(),
+                    wal_segment: n.lsn().segment_name(n.tl),
+                    max_replay_lag_ms: st.max_replay_lag_ms,
+                    max_replay_lag_bytes: st.max_replay_lag_bytes,
+                    max_disk_pct: st.max_disk_pct,
+                }
+            })
+            .collect()
+    }
+
+    fn timeline_files(&self) -> Vec<TimelineFile> {
+        self.nodes
+            .iter()
+            .filter(|n| !n.history.is_empty())
+            .map(|n| TimelineFile { node: n.name.clone(), file: history_file_name(n.tl), content: history_file(&n.history) })
+            .collect()
+    }
+
+    pub fn run_metrics(&self) -> RunMetrics {
+        let m = &self.metrics;
+        let loss = m.loss(self.reference_node().map(|r| &self.nodes[r as usize]));
+        RunMetrics {
+            commits_acked: m.commits_acked,
+            commits_failed: m.commits_failed,
+            commits_lost: loss.commits_lost,
+            rpo_ms: loss.rpo_ms,
+            reads_ok: m.reads_ok,
+            reads_failed: m.reads_failed,
+            failovers: m
+                .failovers
+                .iter()
+                .map(|f| FailoverReport {
+                    at_ms: f.at.as_ms(),
+                    from: f.from.map(|x| self.nodes[x as usize].name.clone()),
+                    to: self.nodes[f.to as usize].name.clone(),
+                    timeline: f.timeline,
+                    unavailable_ms: f.first_ack_after.map(|t| t.since(f.last_ack_before).as_ms()),
+                    false_failover: f.false_failover,
+                })
+                .collect(),
+            commit_latency_ms: Latency { p50: m.latency.quantile(0.5) as f64 / 1000.0, p99: m.latency.quantile(0.99) as f64 / 1000.0 },
+            max_write_gap_ms: m.max_write_gap.as_ms(),
+            loss_window_truncated: m.window_truncated,
+        }
+    }
+
+    /// The report of the run so far, with `expect` checked against it.
+    pub fn report(&self, expect: &Expect) -> Report {
+        let metrics = self.run_metrics();
+        let nodes = self.node_reports();
+        let expectations = check(self, expect, &metrics, &nodes);
+        Report {
+            scenario: self.title.clone(),
+            seed: self.seed,
+            trace_hash: format!("{:016x}", self.trace_hash()),
+            end_time_ms: self.now.as_ms(),
+            events: self.events,
+            expectations,
+            metrics,
+            nodes,
+            pg_stat_replication: self.pg_stat_replication(),
+            timelines: self.timeline_files(),
+            invariants: self.props.states.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+
+    pub fn invariants(&self) -> &[PropState] {
+        &self.props.states
+    }
+
+    pub fn leader(&self) -> Option<&str> {
+        self.dcs.holder(self.now).map(|n| self.name(n))
+    }
+}
+
+fn bound(name: &str, v: f64, b: &Bound) -> ExpectResult {
+    let ok = b.min.is_none_or(|m| v >= m) && b.max.is_none_or(|m| v <= m);
+    let range = match (b.min, b.max) {
+        (Some(a), Some(z)) => format!("in [{a}, {z}]"),
+        (Some(a), None) => format!(">= {a}"),
+        (None, Some(z)) => format!("<= {z}"),
+        (None, None) => "any".into(),
+    };
+    ExpectResult { name: name.into(), ok, detail: format!("{v} (expected {range})") }
+}
+
+fn metric_value(m: Metric, r: &RunMetrics, w: &World) -> f64 {
+    match m {
+        Metric::CommitsAcked => r.commits_acked as f64,
+        Metric::CommitsFailed => r.commits_failed as f64,
+        Metric::CommitsLost => r.commits_lost as f64,
+        Metric::RpoMs => r.rpo_ms as f64,
+        Metric::Failovers => r.failovers.len() as f64,
+        Metric::FalseFailovers => r.failovers.iter().filter(|f| f.false_failover).count() as f64,
+        Metric::FailoverMaxS => r.failovers.iter().map(|f| f.unavailable_ms.unwrap_or(u64::MAX / 2)).max().unwrap_or(0) as f64 / 1000.0,
+        Metric::CommitP50Ms => r.commit_latency_ms.p50,
+        Metric::CommitP99Ms => r.commit_latency_ms.p99,
+        Metric::MaxWriteGapS => r.max_write_gap_ms as f64 / 1000.0,
+        Metric::FinalTimeline => w.reference_node().map_or(0, |n| w.nodes[n as usize].tl) as f64,
+    }
+}
+
+fn node_value(m: NodeMetric, n: &NodeReport) -> f64 {
+    match m {
+        NodeMetric::MaxReplayLagMs => n.max_replay_lag_ms as f64,
+        NodeMetric::MaxReplayLagBytes => n.max_replay_lag_bytes as f64,
+        NodeMetric::MaxDiskPct => n.max_disk_pct as f64,
+    }
+}
+
+fn check(w: &World, e: &Expect, r: &RunMetrics, nodes: &[NodeReport]) -> Vec<ExpectResult> {
+    let mut out = Vec::new();
+    if let Some(p) = &e.final_primary {
+        let actual = w.leader().map(str::to_string);
+        out.push(ExpectResult { name: "final_primary".into(), ok: actual.as_deref() == Some(p), detail: format!("{} (expected {p})", actual.unwrap_or_else(|| "no leader".into())) });
+    }
+    for (m, b) in &e.metrics {
+        out.push(bound(&format!("{m:?}").to_lowercase(), metric_value(*m, r, w), b));
+    }
+    for (name, ms) in &e.nodes {
+        if let Some(n) = nodes.iter().find(|n| &n.name == name) {
+            for (m, b) in ms {
+                out.push(bound(&format!("{name}.{m:?}").to_lowercase(), node_value(*m, n), b));
+            }
+        }
+    }
+    for (list, want) in [(&e.always, true), (&e.sometimes, true), (&e.violated, false)] {
+        for name in list {
+            let Some(p) = Prop::parse(name) else { continue };
+            let st = w.props.get(p);
+            let detail = if st.detail.is_empty() { p.describe().to_string() } else { st.detail.clone() };
+            let label = if want { name.clone() } else { format!("violated:{name}") };
+            out.push(ExpectResult { name: label, ok: st.holds == want, detail });
+        }
+    }
+    out
+}

@@ -1,0 +1,621 @@
+//! Scenario files (TOML): topology, settings, workload, scripted commands, expectations and lesson text.
+//! Every field is documented in `docs/scenarios.md`. Errors name the file, line, column and field.
+use crate::command::{Command, Setting};
+use crate::time::{parse_duration, SimDur};
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A duration written with a unit, like `"30s"` or `"250ms"`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dur(pub SimDur);
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_duration(&s).map(Dur).map_err(serde::de::Error::custom)
+    }
+}
+
+const fn dur_ms(v: u64) -> Dur {
+    Dur(SimDur::ms(v))
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub lesson: Lesson,
+    #[serde(default)]
+    pub run: RunCfg,
+    #[serde(default)]
+    pub network: NetworkCfg,
+    #[serde(default)]
+    pub regions: Vec<RegionCfg>,
+    #[serde(default)]
+    pub links: Vec<LinkCfg>,
+    pub nodes: Vec<NodeCfg>,
+    #[serde(default)]
+    pub postgres: PgCfg,
+    #[serde(default)]
+    pub patroni: PatroniCfg,
+    #[serde(default)]
+    pub dcs: PlaceCfg,
+    #[serde(default)]
+    pub proxy: ProxyCfg,
+    #[serde(default)]
+    pub workload: WorkloadCfg,
+    #[serde(default)]
+    pub slots: Vec<SlotCfg>,
+    #[serde(default)]
+    pub timeline: Vec<TimedCommand>,
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lesson {
+    pub title: String,
+    #[serde(default)]
+    pub chapter: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub watch: Vec<String>,
+    #[serde(default)]
+    pub learn: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunCfg {
+    pub seed: u64,
+    pub duration: Dur,
+    pub max_events: u64,
+    pub max_queue: u64,
+}
+
+impl Default for RunCfg {
+    fn default() -> Self {
+        RunCfg { seed: 1, duration: Dur(SimDur::secs(120)), max_events: 200_000_000, max_queue: 1_000_000 }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkCfg {
+    pub same_zone_rtt: Dur,
+    pub cross_zone_rtt: Dur,
+    pub jitter: Dur,
+}
+
+impl Default for NetworkCfg {
+    fn default() -> Self {
+        NetworkCfg { same_zone_rtt: Dur(SimDur::us(200)), cross_zone_rtt: dur_ms(1), jitter: Dur(SimDur::us(100)) }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionCfg {
+    pub name: String,
+    #[serde(default = "default_zones")]
+    pub zones: Vec<String>,
+}
+
+fn default_zones() -> Vec<String> {
+    vec!["a".into()]
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkCfg {
+    pub between: [String; 2],
+    pub rtt: Dur,
+    #[serde(default = "zero_dur")]
+    pub jitter: Dur,
+}
+
+fn zero_dur() -> Dur {
+    Dur(SimDur(0))
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceCfg {
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub zone: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeCfg {
+    pub name: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub zone: Option<String>,
+    #[serde(default = "default_disk_mb")]
+    pub disk_mb: u64,
+    #[serde(default = "default_data_mb")]
+    pub data_mb: u64,
+}
+
+fn default_disk_mb() -> u64 {
+    100_000
+}
+fn default_data_mb() -> u64 {
+    1_000
+}
+
+/// `synchronous_commit`: when a commit returns to the client.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncCommit {
+    Off,
+    Local,
+    RemoteWrite,
+    On,
+    RemoteApply,
+}
+
+impl SyncCommit {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "off" => Self::Off,
+            "local" => Self::Local,
+            "remote_write" => Self::RemoteWrite,
+            "on" => Self::On,
+            "remote_apply" => Self::RemoteApply,
+            _ => return Err(format!("`{s}` is not one of off, local, remote_write, on, remote_apply")),
+        })
+    }
+    pub fn name(self) -> &'static str {
+        ["off", "local", "remote_write", "on", "remote_apply"][self as usize]
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PgCfg {
+    pub synchronous_commit: SyncCommit,
+    pub synchronous_standby_names: String,
+    pub wal_writer_delay: Dur,
+    pub fsync: Dur,
+    pub replay: Dur,
+    pub wal_bytes_per_commit: u64,
+    pub promote: Dur,
+    pub startup: Dur,
+    pub wal_receiver_timeout: Dur,
+    pub wal_sender_timeout: Dur,
+    pub wal_retrieve_retry_interval: Dur,
+    pub checkpoint_timeout: Dur,
+    pub max_wal_size_mb: u64,
+    pub max_slot_wal_keep_size_mb: i64,
+    pub stream_mb_s: u64,
+    pub rewind_mb_s: u64,
+    pub clone_mb_s: u64,
+}
+
+impl Default for PgCfg {
+    fn default() -> Self {
+        PgCfg {
+            synchronous_commit: SyncCommit::On,
+            synchronous_standby_names: String::new(),
+            wal_writer_delay: dur_ms(200),
+            fsync: dur_ms(1),
+            replay: Dur(SimDur::us(100)),
+            wal_bytes_per_commit: 256,
+            promote: dur_ms(1000),
+            startup: dur_ms(2000),
+            wal_receiver_timeout: Dur(SimDur::secs(60)),
+            wal_sender_timeout: Dur(SimDur::secs(60)),
+            wal_retrieve_retry_interval: Dur(SimDur::secs(5)),
+            checkpoint_timeout: Dur(SimDur::secs(300)),
+            max_wal_size_mb: 1024,
+            max_slot_wal_keep_size_mb: -1,
+            stream_mb_s: 100,
+            rewind_mb_s: 100,
+            clone_mb_s: 100,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PatroniCfg {
+    pub ttl: u64,
+    pub loop_wait: u64,
+    pub retry_timeout: u64,
+    pub maximum_lag_on_failover: u64,
+    pub synchronous_mode: bool,
+    pub synchronous_mode_strict: bool,
+    pub use_pg_rewind: bool,
+    pub fencing: bool,
+    pub dcs_attempt: Dur,
+}
+
+impl Default for PatroniCfg {
+    fn default() -> Self {
+        PatroniCfg {
+            ttl: 30,
+            loop_wait: 10,
+            retry_timeout: 10,
+            maximum_lag_on_failover: 1_048_576,
+            synchronous_mode: false,
+            synchronous_mode_strict: false,
+            use_pg_rewind: true,
+            fencing: true,
+            dcs_attempt: dur_ms(1000),
+        }
+    }
+}
+
+impl PatroniCfg {
+    /// Patroni's own limits and the rule `loop_wait + 2 * retry_timeout <= ttl`.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        if self.ttl < 20 {
+            return Err(("ttl", format!("ttl = {} is below Patroni's minimum of 20 s", self.ttl)));
+        }
+        if self.loop_wait < 1 {
+            return Err(("loop_wait", "loop_wait must be at least 1 s".into()));
+        }
+        if self.retry_timeout < 3 {
+            return Err(("retry_timeout", format!("retry_timeout = {} is below Patroni's minimum of 3 s", self.retry_timeout)));
+        }
+        if self.loop_wait + 2 * self.retry_timeout > self.ttl {
+            return Err((
+                "ttl",
+                format!(
+                    "loop_wait + 2 * retry_timeout = {} + 2 * {} = {} exceeds ttl = {}: a leader cut off from the DCS could not demote itself before its key expires, so two primaries could run",
+                    self.loop_wait,
+                    self.retry_timeout,
+                    self.loop_wait + 2 * self.retry_timeout,
+                    self.ttl
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProxyCfg {
+    pub region: Option<String>,
+    pub zone: Option<String>,
+    pub check_interval: Dur,
+    pub fall: u32,
+    pub rise: u32,
+}
+
+impl Default for ProxyCfg {
+    fn default() -> Self {
+        ProxyCfg { region: None, zone: None, check_interval: dur_ms(3000), fall: 3, rise: 2 }
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyDist {
+    Uniform,
+    Zipf,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkloadCfg {
+    pub clients: u64,
+    pub write_tps: f64,
+    pub read_tps: f64,
+    pub keys: u64,
+    pub distribution: KeyDist,
+    pub zipf_s: f64,
+    pub region: Option<String>,
+    pub zone: Option<String>,
+    pub timeout: Dur,
+    pub backoff: Dur,
+}
+
+impl Default for WorkloadCfg {
+    fn default() -> Self {
+        WorkloadCfg {
+            clients: 20,
+            write_tps: 200.0,
+            read_tps: 0.0,
+            keys: 10_000,
+            distribution: KeyDist::Uniform,
+            zipf_s: 1.1,
+            region: None,
+            zone: None,
+            timeout: Dur(SimDur::secs(10)),
+            backoff: dur_ms(500),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotCfg {
+    pub name: String,
+    pub node: String,
+    #[serde(default = "yes")]
+    pub consumer_running: bool,
+    #[serde(default = "one_sec")]
+    pub confirm_interval: Dur,
+}
+
+fn yes() -> bool {
+    true
+}
+fn one_sec() -> Dur {
+    dur_ms(1000)
+}
+
+/// The action names a timeline entry can use.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    CrashPostgres,
+    CrashHost,
+    Restart,
+    DestroyDisk,
+    Partition,
+    Heal,
+    AddLatency,
+    SetDropRate,
+    DcsOutage,
+    DcsRestore,
+    SlowDisk,
+    Switchover,
+    Set,
+    StopConsumer,
+    StartConsumer,
+}
+
+/// One scripted command: `at` plus the action and its arguments.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimedCommand {
+    pub at: Dur,
+    pub action: Action,
+    pub node: Option<String>,
+    pub nodes: Option<Vec<String>>,
+    pub others: Option<Vec<String>>,
+    pub one_way: Option<bool>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub latency: Option<Dur>,
+    pub rate: Option<f64>,
+    pub factor: Option<u32>,
+    pub duration: Option<Dur>,
+    pub slot: Option<String>,
+    pub settings: Option<BTreeMap<String, toml::Value>>,
+}
+
+/// A number bound: `{ min = 1 }`, `{ max = 30 }` or both.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bound {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// Run-level metrics an expectation can bound.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    CommitsAcked,
+    CommitsFailed,
+    CommitsLost,
+    RpoMs,
+    Failovers,
+    FalseFailovers,
+    FailoverMaxS,
+    CommitP50Ms,
+    CommitP99Ms,
+    MaxWriteGapS,
+    FinalTimeline,
+}
+
+/// Per-node metrics an expectation can bound.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeMetric {
+    MaxReplayLagMs,
+    MaxReplayLagBytes,
+    MaxDiskPct,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub final_primary: Option<String>,
+    #[serde(default)]
+    pub metrics: BTreeMap<Metric, Bound>,
+    #[serde(default)]
+    pub nodes: BTreeMap<String, BTreeMap<NodeMetric, Bound>>,
+    #[serde(default)]
+    pub always: Vec<String>,
+    #[serde(default)]
+    pub sometimes: Vec<String>,
+    #[serde(default)]
+    pub violated: Vec<String>,
+}
+
+/// A scenario error with its place in the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: field `{}`: {}", self.file, self.line, self.column, self.field, self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// A path into the document: table keys and array indices.
+#[derive(Clone, Debug)]
+pub enum Seg {
+    Key(&'static str),
+    Name(String),
+    Index(usize),
+}
+
+/// A validation failure before it is placed in the file.
+#[derive(Clone, Debug)]
+pub struct Invalid {
+    pub path: Vec<Seg>,
+    pub message: String,
+}
+
+pub fn invalid(path: Vec<Seg>, message: impl Into<String>) -> Invalid {
+    Invalid { path, message: message.into() }
+}
+
+/// Limits that keep a scenario from exhausting the page.
+pub const MAX_NODES: usize = 64;
+pub const MAX_CLIENTS: u64 = 100_000;
+pub const MAX_DURATION: SimDur = SimDur::secs(48 * 3600);
+
+impl Scenario {
+    /// Parses and validates `src`; `file` names it in errors.
+    pub fn parse(file: &str, src: &str) -> Result<Scenario, ScenarioError> {
+        let scn: Scenario = toml::from_str(src).map_err(|e| toml_error(file, src, &e))?;
+        scn.validate().map_err(|inv| place(file, src, &inv))?;
+        Ok(scn)
+    }
+
+    pub fn node_index(&self, name: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.name == name)
+    }
+
+    fn validate(&self) -> Result<(), Invalid> {
+        crate::validate::scenario(self)
+    }
+
+    /// The scripted commands, converted and checked.
+    pub fn commands(&self) -> Result<Vec<(SimDur, Command)>, Invalid> {
+        let mut out = Vec::new();
+        for (i, tc) in self.timeline.iter().enumerate() {
+            for cmd in crate::command::from_timed(tc).map_err(|(f, m)| invalid(vec![Seg::Key("timeline"), Seg::Index(i), Seg::Key(f)], m))? {
+                out.push(cmd);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Settings in a `set` action, converted for the core.
+pub fn settings_of(map: &BTreeMap<String, toml::Value>) -> Result<Vec<Setting>, (String, String)> {
+    map.iter()
+        .map(|(k, v)| {
+            let text = match v {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            Setting::parse(k, &text).map_err(|m| (k.clone(), m))
+        })
+        .collect()
+}
+
+fn toml_error(file: &str, src: &str, e: &toml::de::Error) -> ScenarioError {
+    let start = e.span().map(|s| s.start).unwrap_or(0);
+    let (line, column) = line_col(src, start);
+    let msg = e.message().trim().to_string();
+    let field = quoted_field(&msg).unwrap_or_else(|| key_at(src, start));
+    ScenarioError { file: file.into(), line, column, field, message: msg }
+}
+
+fn quoted_field(msg: &str) -> Option<String> {
+    let rest = msg.strip_prefix("unknown field `").or_else(|| msg.strip_prefix("missing field `"))?;
+    rest.split('`').next().map(str::to_string)
+}
+
+/// The key written on the line holding `offset`, or the table header.
+fn key_at(src: &str, offset: usize) -> String {
+    let begin = src[..offset.min(src.len())].rfind('\n').map_or(0, |p| p + 1);
+    let line = src[begin..].lines().next().unwrap_or("");
+    match line.split_once('=') {
+        Some((k, _)) => k.trim().to_string(),
+        None => line.trim().trim_matches(|c| c == '[' || c == ']').to_string(),
+    }
+}
+
+pub(crate) fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let before = &src[..offset.min(src.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(before.chars().count(), |p| before[p + 1..].chars().count()) + 1;
+    (line, col)
+}
+
+/// Finds where `inv.path` sits in `src` (falling back to the deepest part that exists).
+pub fn place(file: &str, src: &str, inv: &Invalid) -> ScenarioError {
+    let field = path_text(&inv.path);
+    let offset = locate(src, &inv.path).unwrap_or(0);
+    let (line, column) = line_col(src, offset);
+    ScenarioError { file: file.into(), line, column, field, message: inv.message.clone() }
+}
+
+fn path_text(path: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => push_key(&mut s, k),
+            Seg::Name(k) => push_key(&mut s, k),
+            Seg::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+fn push_key(s: &mut String, k: &str) {
+    if !s.is_empty() {
+        s.push('.');
+    }
+    s.push_str(k);
+}
+
+fn locate(src: &str, path: &[Seg]) -> Option<usize> {
+    use toml_edit::{Item, TableLike};
+    let doc = toml_edit::ImDocument::parse(src).ok()?;
+    let mut table: Option<&dyn TableLike> = Some(doc.as_table());
+    let mut item: Option<&Item> = None;
+    let mut best = None;
+    for seg in path {
+        match seg {
+            Seg::Key(_) | Seg::Name(_) => {
+                let k = match seg {
+                    Seg::Key(k) => *k,
+                    Seg::Name(k) => k.as_str(),
+                    Seg::Index(_) => unreachable_key(),
+                };
+                let Some((key, value)) = table.and_then(|t| t.get_key_value(k)) else { break };
+                best = key.span().map(|s| s.start).or(best);
+                item = Some(value);
+                table = value.as_table_like();
+            }
+            Seg::Index(i) => {
+                let Some(Item::ArrayOfTables(a)) = item else { break };
+                let Some(t) = a.get(*i) else { break };
+                best = t.span().map(|s| s.start).or(best);
+                table = Some(t);
+                item = None;
+            }
+        }
+    }
+    best
+}
+
+fn unreachable_key() -> &'static str {
+    ""
+}

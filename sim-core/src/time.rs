@@ -1,0 +1,127 @@
+//! Simulated time: a microsecond counter owned by the core, never read from a wall clock.
+use core::fmt;
+use core::ops::{Add, Sub};
+use serde::{Deserialize, Serialize};
+
+/// A point in simulated time, in microseconds since the start of the run.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SimTime(pub u64);
+
+/// A span of simulated time, in microseconds.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SimDur(pub u64);
+
+impl SimTime {
+    pub const ZERO: SimTime = SimTime(0);
+    pub fn as_ms(self) -> u64 {
+        self.0 / 1000
+    }
+    pub fn since(self, earlier: SimTime) -> SimDur {
+        SimDur(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl SimDur {
+    pub const fn us(v: u64) -> Self {
+        SimDur(v)
+    }
+    pub const fn ms(v: u64) -> Self {
+        SimDur(v * 1000)
+    }
+    pub const fn secs(v: u64) -> Self {
+        SimDur(v * 1_000_000)
+    }
+    pub fn as_ms(self) -> u64 {
+        self.0 / 1000
+    }
+}
+
+impl Add<SimDur> for SimTime {
+    type Output = SimTime;
+    fn add(self, d: SimDur) -> SimTime {
+        SimTime(self.0.saturating_add(d.0))
+    }
+}
+
+impl Sub for SimTime {
+    type Output = SimDur;
+    fn sub(self, o: SimTime) -> SimDur {
+        self.since(o)
+    }
+}
+
+impl fmt::Display for SimTime {
+    /// `12.345678s`: seconds with microsecond precision.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:06}s", self.0 / 1_000_000, self.0 % 1_000_000)
+    }
+}
+
+impl fmt::Display for SimDur {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        SimTime(self.0).fmt(f)
+    }
+}
+
+/// Parses `"250ms"`, `"30s"`, `"2m"`, `"1h"`, `"1500us"` or `"14:03:17"` (h:m:s).
+pub fn parse_duration(s: &str) -> Result<SimDur, String> {
+    let t = s.trim();
+    if t.contains(':') {
+        return parse_clock(t);
+    }
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let mult: u64 = match unit {
+        "us" => 1,
+        "ms" => 1_000,
+        "s" => 1_000_000,
+        "m" | "min" => 60_000_000,
+        "h" => 3_600_000_000,
+        _ => return Err(format!("`{s}` needs a unit: us, ms, s, m or h (for example \"30s\")")),
+    };
+    let (whole, frac) = num.split_once('.').unwrap_or((num, ""));
+    let whole: u64 = whole.parse().map_err(|_| format!("`{s}` is not a duration"))?;
+    let mut frac_us = 0u64;
+    let mut scale = mult;
+    for c in frac.chars().take(9) {
+        let d = c.to_digit(10).ok_or_else(|| format!("`{s}` is not a duration"))? as u64;
+        scale /= 10;
+        frac_us += d * scale;
+    }
+    whole
+        .checked_mul(mult)
+        .and_then(|v| v.checked_add(frac_us))
+        .map(SimDur)
+        .ok_or_else(|| format!("`{s}` is too long"))
+}
+
+fn parse_clock(s: &str) -> Result<SimDur, String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() != 3 {
+        return Err(format!("`{s}` is not hh:mm:ss"));
+    }
+    let mut total = 0u64;
+    for p in parts {
+        let v: u64 = p.parse().map_err(|_| format!("`{s}` is not hh:mm:ss"))?;
+        total = total * 60 + v;
+    }
+    Ok(SimDur::secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn parses_units() {
+        assert_eq!(parse_duration("250ms"), Ok(SimDur::ms(250)));
+        assert_eq!(parse_duration("1.5s"), Ok(SimDur::ms(1500)));
+        assert_eq!(parse_duration("2m"), Ok(SimDur::secs(120)));
+        assert_eq!(parse_duration("00:01:05"), Ok(SimDur::secs(65)));
+        assert!(parse_duration("30").is_err());
+        assert!(parse_duration("xs").is_err());
+    }
+    #[test]
+    fn displays_seconds() {
+        assert_eq!(SimTime(12_345_678).to_string(), "12.345678s");
+    }
+}

@@ -1,0 +1,187 @@
+//! Semantic checks of a parsed scenario; each failure names the path of the offending field.
+use crate::invariants::{Prop, PropKind};
+use crate::pg::SyncNames;
+use crate::scenario::{invalid, Invalid, Scenario, Seg, MAX_CLIENTS, MAX_DURATION, MAX_NODES};
+
+type R = Result<(), Invalid>;
+
+fn at(path: &[Seg], msg: impl Into<String>) -> Invalid {
+    invalid(path.to_vec(), msg)
+}
+
+pub fn scenario(s: &Scenario) -> R {
+    run(s)?;
+    nodes(s)?;
+    places(s)?;
+    postgres(s)?;
+    s.patroni.check().map_err(|(f, m)| at(&[Seg::Key("patroni"), Seg::Key(f)], m))?;
+    workload(s)?;
+    slots(s)?;
+    timeline(s)?;
+    expect(s)
+}
+
+fn run(s: &Scenario) -> R {
+    let d = s.run.duration.0;
+    if d.0 == 0 || d > MAX_DURATION {
+        return Err(at(&[Seg::Key("run"), Seg::Key("duration")], format!("duration must be between 1us and 48h, not {d}")));
+    }
+    if s.run.max_queue == 0 || s.run.max_queue > 50_000_000 {
+        return Err(at(&[Seg::Key("run"), Seg::Key("max_queue")], "max_queue must be 1..=50000000"));
+    }
+    Ok(())
+}
+
+fn nodes(s: &Scenario) -> R {
+    if s.nodes.is_empty() || s.nodes.len() > MAX_NODES {
+        return Err(at(&[Seg::Key("nodes")], format!("a cluster has 1 to {MAX_NODES} nodes, not {}", s.nodes.len())));
+    }
+    for (i, n) in s.nodes.iter().enumerate() {
+        let p = |f| vec![Seg::Key("nodes"), Seg::Index(i), Seg::Key(f)];
+        if n.name.is_empty() || ["dcs", "proxy", "clients"].contains(&n.name.as_str()) || s.regions.iter().any(|r| r.name == n.name) {
+            return Err(at(&p("name"), format!("`{}` cannot name a node (empty, reserved, or a region's name)", n.name)));
+        }
+        if s.nodes[..i].iter().any(|o| o.name == n.name) {
+            return Err(at(&p("name"), format!("two nodes are called `{}`", n.name)));
+        }
+        if n.disk_mb == 0 || n.disk_mb > 1 << 40 || n.data_mb >= n.disk_mb {
+            return Err(at(&p("disk_mb"), format!("disk_mb ({}) must be larger than data_mb ({}) and at most 2^40", n.disk_mb, n.data_mb)));
+        }
+    }
+    Ok(())
+}
+
+fn check_place(s: &Scenario, path: Vec<Seg>, region: &Option<String>, zone: &Option<String>) -> R {
+    let Some(r) = region else { return Ok(()) };
+    let Some(reg) = s.regions.iter().find(|x| &x.name == r) else {
+        let known: Vec<&str> = s.regions.iter().map(|x| x.name.as_str()).collect();
+        let mut p = path;
+        p.push(Seg::Key("region"));
+        return Err(at(&p, format!("unknown region `{r}` (regions: {})", known.join(", "))));
+    };
+    if let Some(z) = zone {
+        if !reg.zones.contains(z) {
+            let mut p = path;
+            p.push(Seg::Key("zone"));
+            return Err(at(&p, format!("region `{r}` has no zone `{z}` (zones: {})", reg.zones.join(", "))));
+        }
+    }
+    Ok(())
+}
+
+fn places(s: &Scenario) -> R {
+    for (i, n) in s.nodes.iter().enumerate() {
+        check_place(s, vec![Seg::Key("nodes"), Seg::Index(i)], &n.region, &n.zone)?;
+    }
+    check_place(s, vec![Seg::Key("dcs")], &s.dcs.region, &s.dcs.zone)?;
+    check_place(s, vec![Seg::Key("proxy")], &s.proxy.region, &s.proxy.zone)?;
+    check_place(s, vec![Seg::Key("workload")], &s.workload.region, &s.workload.zone)?;
+    for (i, l) in s.links.iter().enumerate() {
+        for r in &l.between {
+            if !s.regions.iter().any(|x| &x.name == r) {
+                return Err(at(&[Seg::Key("links"), Seg::Index(i), Seg::Key("between")], format!("unknown region `{r}`")));
+            }
+        }
+    }
+    for (i, a) in s.regions.iter().enumerate() {
+        for b in &s.regions[i + 1..] {
+            let has = s.links.iter().any(|l| l.between.contains(&a.name) && l.between.contains(&b.name));
+            if !has {
+                return Err(at(&[Seg::Key("regions"), Seg::Index(i), Seg::Key("name")], format!("no [[links]] entry gives the latency between `{}` and `{}`", a.name, b.name)));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn postgres(s: &Scenario) -> R {
+    let path = [Seg::Key("postgres"), Seg::Key("synchronous_standby_names")];
+    let names = SyncNames::parse(&s.postgres.synchronous_standby_names).map_err(|m| at(&path, m))?;
+    for n in names.names.iter().filter(|n| *n != "*") {
+        if s.node_index(n).is_none() {
+            return Err(at(&path, format!("`{n}` is not a node")));
+        }
+    }
+    if s.postgres.stream_mb_s == 0 || s.postgres.wal_bytes_per_commit == 0 || s.postgres.wal_bytes_per_commit > 1 << 30 {
+        return Err(at(&[Seg::Key("postgres"), Seg::Key("wal_bytes_per_commit")], "stream_mb_s and wal_bytes_per_commit must be positive (and a commit at most 1 GiB)"));
+    }
+    Ok(())
+}
+
+fn workload(s: &Scenario) -> R {
+    let w = &s.workload;
+    let p = |f| vec![Seg::Key("workload"), Seg::Key(f)];
+    if w.clients > MAX_CLIENTS {
+        return Err(at(&p("clients"), format!("clients = {} exceeds the limit of {MAX_CLIENTS}", w.clients)));
+    }
+    if !(w.write_tps.is_finite() && w.write_tps >= 0.0 && w.write_tps <= 1e6) {
+        return Err(at(&p("write_tps"), "write_tps must be between 0 and 1000000"));
+    }
+    if !(w.read_tps.is_finite() && w.read_tps >= 0.0 && w.read_tps <= 1e6) {
+        return Err(at(&p("read_tps"), "read_tps must be between 0 and 1000000"));
+    }
+    if w.keys == 0 || !(w.zipf_s.is_finite() && w.zipf_s > 0.0 && w.zipf_s < 10.0) {
+        return Err(at(&p("zipf_s"), "keys must be positive and zipf_s in (0, 10)"));
+    }
+    if w.timeout.0 .0 == 0 || w.backoff.0 .0 == 0 {
+        return Err(at(&p("timeout"), "timeout and backoff must be positive"));
+    }
+    if s.proxy.check_interval.0 .0 == 0 || s.proxy.fall == 0 || s.proxy.rise == 0 {
+        return Err(at(&[Seg::Key("proxy"), Seg::Key("check_interval")], "check_interval, fall and rise must be positive"));
+    }
+    Ok(())
+}
+
+fn slots(s: &Scenario) -> R {
+    for (i, sl) in s.slots.iter().enumerate() {
+        if s.node_index(&sl.node).is_none() {
+            return Err(at(&[Seg::Key("slots"), Seg::Index(i), Seg::Key("node")], format!("`{}` is not a node", sl.node)));
+        }
+        if sl.confirm_interval.0 .0 == 0 {
+            return Err(at(&[Seg::Key("slots"), Seg::Index(i), Seg::Key("confirm_interval")], "confirm_interval must be positive"));
+        }
+    }
+    Ok(())
+}
+
+fn timeline(s: &Scenario) -> R {
+    let probe = crate::build::world(s, 0)?;
+    for (i, tc) in s.timeline.iter().enumerate() {
+        let p = |f| vec![Seg::Key("timeline"), Seg::Index(i), Seg::Key(f)];
+        if tc.at.0 > s.run.duration.0 {
+            return Err(at(&p("at"), format!("at = {} is after the end of the run ({})", tc.at.0, s.run.duration.0)));
+        }
+        for (_, c) in crate::command::from_timed(tc).map_err(|(f, m)| at(&p(f), m))? {
+            probe.check_command(&c).map_err(|e| at(&p("action"), e.0))?;
+        }
+    }
+    Ok(())
+}
+
+fn expect(s: &Scenario) -> R {
+    let e = &s.expect;
+    if let Some(p) = &e.final_primary {
+        if s.node_index(p).is_none() {
+            return Err(at(&[Seg::Key("expect"), Seg::Key("final_primary")], format!("`{p}` is not a node")));
+        }
+    }
+    for name in e.nodes.keys() {
+        if s.node_index(name).is_none() {
+            return Err(at(&[Seg::Key("expect"), Seg::Key("nodes"), Seg::Name(name.clone())], format!("`{name}` is not a node")));
+        }
+    }
+    let lists: [(&'static str, &Vec<String>, Option<PropKind>); 3] =
+        [("always", &e.always, Some(PropKind::Always)), ("sometimes", &e.sometimes, Some(PropKind::Sometimes)), ("violated", &e.violated, Some(PropKind::Always))];
+    for (field, list, kind) in lists {
+        for name in list {
+            let p = Prop::parse(name).ok_or_else(|| {
+                let known: Vec<&str> = crate::invariants::ALL.iter().map(|p| p.name()).collect();
+                at(&[Seg::Key("expect"), Seg::Key(field)], format!("unknown property `{name}` (properties: {})", known.join(", ")))
+            })?;
+            if kind.is_some_and(|k| k != p.kind()) {
+                return Err(at(&[Seg::Key("expect"), Seg::Key(field)], format!("`{name}` is a {:?} property and cannot be listed under `{field}`", p.kind())));
+            }
+        }
+    }
+    Ok(())
+}

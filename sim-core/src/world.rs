@@ -1,0 +1,388 @@
+//! The world: every node, the DCS, the proxy and the clients, advanced one event at a time.
+use crate::command::Command;
+use crate::ha::{Dcs, Proxy};
+use crate::invariants::{Invariants, Prop};
+use crate::metrics::Metrics;
+use crate::net::{Ep, Net};
+use crate::pg::{Agent, Conn, Node, PgState, Role, Slot, SyncNames};
+use crate::queue::{EventQueue, QueueFull};
+use crate::rng::{SimRng, Zipf};
+use crate::scenario::{invalid, Invalid, KeyDist, PatroniCfg, PgCfg, Scenario, Seg, SyncCommit, WorkloadCfg};
+use crate::time::{SimDur, SimTime};
+use crate::trace::{TraceEvent, TraceHash, TraceKind, NO_NODE};
+use std::fmt;
+
+/// Everything that can happen. Small and `Copy`, so the queue stays cheap.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum Ev {
+    Issue { c: u32 },
+    Arrive { c: u32, gen: u32, n: u16, write: bool },
+    Reply { c: u32, gen: u32, code: u8, tl: u32, lsn: u64, commit_us: u64 },
+    Timeout { c: u32, gen: u32 },
+    Flush { n: u16, inc: u32, upto: u64 },
+    WalWriter { n: u16 },
+    Stream { s: u16, conn: u32, upto: u64, sent_us: u64, depart_us: u64 },
+    StandbyFlush { s: u16, inc: u32, upto: u64 },
+    StandbyApply { s: u16, inc: u32, upto: u64 },
+    Feedback { n: u16, s: u16, conn: u32, write: u64, flush: u64, replay: u64 },
+    Connect { n: u16, s: u16, conn: u32 },
+    Accepted { s: u16, conn: u32, from: u16 },
+    Rejected { s: u16, conn: u32 },
+    ReplRetry { s: u16, conn: u32 },
+    ConnLost { s: u16, conn: u32 },
+    SenderLost { n: u16, conn: u32 },
+    Tick { n: u16, epoch: u32 },
+    DcsFailed { n: u16, epoch: u32 },
+    Promote { n: u16, inc: u32 },
+    Started { n: u16, inc: u32, primary: bool },
+    Rewound { n: u16, inc: u32, leader: u16 },
+    Cloned { n: u16, inc: u32, leader: u16 },
+    Release { n: u16, epoch: u32, tries: u32 },
+    ProxyCheck,
+    Sample,
+    Checkpoint { n: u16 },
+    SlotTick { slot: u16 },
+    Command { idx: u32 },
+}
+
+/// Why a run stopped early.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SimError {
+    EventLimit { limit: u64, at: SimTime },
+    TimeLimit { limit: SimTime },
+    QueueFull { cap: usize, at: SimTime },
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::EventLimit { limit, at } => write!(f, "the run hit its event limit ({limit} events) at {at}; raise run.max_events or shorten run.duration"),
+            SimError::TimeLimit { limit } => write!(f, "cannot run past the scenario's end at {limit}"),
+            SimError::QueueFull { cap, at } => write!(f, "the event queue is full ({cap} pending events) at {at}; raise run.max_queue or lower the client count"),
+        }
+    }
+}
+
+impl std::error::Error for SimError {}
+
+/// A clear refusal of a command that cannot apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandError(pub String);
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A notable moment, shown on the timeline and in the event log.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Note {
+    pub at_ms: u64,
+    pub node: Option<String>,
+    pub text: String,
+}
+
+pub const NOTE_CAP: usize = 10_000;
+pub const TRACE_CAP: usize = 5_000_000;
+
+/// Client groups' workload state.
+#[derive(Clone, Debug)]
+pub(crate) struct Client {
+    pub gen: u32,
+    pub busy: bool,
+    pub node: u16,
+    pub write: bool,
+    pub sent_at: SimTime,
+    pub next_at: SimTime,
+}
+
+/// Endpoints beyond the Postgres hosts.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Eps {
+    pub dcs: Ep,
+    pub proxy: Ep,
+    pub clients: Ep,
+}
+
+/// The whole simulated world. Cloning it is a snapshot.
+#[derive(Clone, Debug)]
+pub struct World {
+    pub(crate) now: SimTime,
+    pub(crate) end: SimTime,
+    pub(crate) q: EventQueue<Ev>,
+    pub(crate) net: Net,
+    pub(crate) eps: Eps,
+    pub(crate) ep_region: Vec<String>,
+    pub(crate) rng_net: SimRng,
+    pub(crate) rng_work: SimRng,
+    pub(crate) rng_ha: SimRng,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) slots: Vec<Slot>,
+    pub(crate) dcs: Dcs,
+    pub(crate) proxy: Proxy,
+    pub(crate) proxy_every: SimDur,
+    pub(crate) proxy_fall: u32,
+    pub(crate) proxy_rise: u32,
+    pub(crate) clients: Vec<Client>,
+    pub(crate) zipf: Option<Zipf>,
+    pub(crate) pgc: PgCfg,
+    pub(crate) pat: PatroniCfg,
+    pub(crate) wl: WorkloadCfg,
+    pub(crate) static_sync: SyncNames,
+    pub(crate) metrics: Metrics,
+    pub(crate) props: Invariants,
+    pub(crate) hash: TraceHash,
+    pub(crate) events: u64,
+    pub(crate) max_events: u64,
+    pub(crate) recording: bool,
+    pub(crate) trace: Vec<TraceEvent>,
+    pub(crate) notes: Vec<Note>,
+    pub(crate) commands: Vec<(SimTime, Command)>,
+    pub(crate) next_conn: u32,
+    pub(crate) max_tl: u32,
+    pub(crate) seed: u64,
+    pub(crate) title: String,
+    pub(crate) error: Option<SimError>,
+}
+
+impl World {
+    /// Builds the world at time zero and schedules the scenario's commands.
+    pub fn new(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
+        let mut w = crate::build::world(scn, seed)?;
+        for (at, cmd) in scn.commands()? {
+            w.schedule(SimTime(at.0), cmd).map_err(|e| invalid(vec![Seg::Key("timeline")], e.0))?;
+        }
+        Ok(w)
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    pub fn end(&self) -> SimTime {
+        self.end
+    }
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+    pub fn trace_hash(&self) -> u64 {
+        self.hash.value()
+    }
+    pub fn notes(&self) -> &[Note] {
+        &self.notes
+    }
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+    pub fn input_log(&self) -> &[(SimTime, Command)] {
+        &self.commands
+    }
+    pub fn error(&self) -> Option<&SimError> {
+        self.error.as_ref()
+    }
+    /// Keep every processed event (bounded by `TRACE_CAP`) for `dbsim trace` and the event log.
+    pub fn record_trace(&mut self, on: bool) {
+        self.recording = on;
+    }
+    pub fn trace(&self) -> &[TraceEvent] {
+        &self.trace
+    }
+
+    /// Queues `cmd` at `at` (not before now). The command is checked first and refused if it cannot apply.
+    pub fn schedule(&mut self, at: SimTime, cmd: Command) -> Result<(), CommandError> {
+        self.check_command(&cmd)?;
+        if at < self.now {
+            return Err(CommandError(format!("cannot schedule a command at {at}, before the current time {}", self.now)));
+        }
+        if at > self.end {
+            return Err(CommandError(format!("command at {at} is after the end of the run ({})", self.end)));
+        }
+        let idx = self.commands.len() as u32;
+        self.commands.push((at, cmd));
+        self.push(at, Ev::Command { idx });
+        Ok(())
+    }
+
+    pub(crate) fn push(&mut self, at: SimTime, ev: Ev) {
+        if let Err(QueueFull(cap)) = self.q.push(at.max(self.now), ev) {
+            if self.error.is_none() {
+                self.error = Some(SimError::QueueFull { cap, at: self.now });
+            }
+        }
+    }
+
+    pub(crate) fn after(&mut self, d: SimDur, ev: Ev) {
+        self.push(self.now + d, ev);
+    }
+
+    /// Processes one event. Returns `Ok(false)` when nothing is left before the end.
+    pub fn step(&mut self) -> Result<bool, SimError> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        match self.q.peek_time() {
+            Some(t) if t <= self.end => {}
+            _ => return Ok(false),
+        }
+        if self.events >= self.max_events {
+            let e = SimError::EventLimit { limit: self.max_events, at: self.now };
+            self.error = Some(e.clone());
+            return Err(e);
+        }
+        let Some((at, ev)) = self.q.pop() else { return Ok(false) };
+        self.now = at;
+        self.events += 1;
+        let te = self.dispatch(ev);
+        self.hash.add(&te);
+        if self.recording && self.trace.len() < TRACE_CAP {
+            self.trace.push(te);
+        }
+        match &self.error {
+            Some(e) => Err(e.clone()),
+            None => Ok(true),
+        }
+    }
+
+    /// Runs every event up to and including time `t`.
+    pub fn run_until(&mut self, t: SimTime) -> Result<(), SimError> {
+        if t > self.end {
+            return Err(SimError::TimeLimit { limit: self.end });
+        }
+        while self.q.peek_time().is_some_and(|x| x <= t) {
+            self.step()?;
+        }
+        self.now = self.now.max(t);
+        Ok(())
+    }
+
+    /// Runs to the scenario's end and settles the final accounting.
+    pub fn run_to_end(&mut self) -> Result<(), SimError> {
+        self.run_until(self.end)?;
+        self.finish();
+        Ok(())
+    }
+
+    fn dispatch(&mut self, ev: Ev) -> TraceEvent {
+        let (kind, node, lsn, arg) = match ev {
+            Ev::Issue { c } => (TraceKind::ClientIssue, NO_NODE, 0, self.on_issue(c)),
+            Ev::Arrive { c, gen, n, write } => (TraceKind::RequestArrive, n, self.on_arrive(c, gen, n, write), c as u64),
+            Ev::Reply { c, gen, code, tl, lsn, commit_us } => {
+                self.on_reply(c, gen, code, tl, lsn, commit_us);
+                (TraceKind::ClientReply, NO_NODE, lsn, ((c as u64) << 8) | code as u64)
+            }
+            Ev::Timeout { c, gen } => (TraceKind::ClientTimeout, NO_NODE, 0, self.on_timeout(c, gen)),
+            Ev::Flush { n, inc, upto } => (TraceKind::WalFlush, n, upto, self.on_flush(n, inc, upto)),
+            Ev::WalWriter { n } => (TraceKind::WalWriter, n, self.on_wal_writer(n), 0),
+            Ev::Stream { s, conn, upto, sent_us, depart_us } => (TraceKind::StreamData, s, upto, self.on_stream(s, conn, upto, sent_us, depart_us)),
+            Ev::StandbyFlush { s, inc, upto } => (TraceKind::StandbyFlush, s, upto, self.on_standby_flush(s, inc, upto)),
+            Ev::StandbyApply { s, inc, upto } => (TraceKind::StandbyApply, s, upto, self.on_standby_apply(s, inc, upto)),
+            Ev::Feedback { n, s, conn, write, flush, replay } => {
+                self.on_feedback(n, s, conn, write, flush, replay);
+                (TraceKind::Feedback, s, flush, n as u64)
+            }
+            Ev::Connect { n, s, conn } => (TraceKind::ReplConnect, s, 0, self.on_connect(n, s, conn)),
+            Ev::Accepted { s, conn, from } => (TraceKind::ReplAccepted, s, self.on_accepted(s, conn, from), from as u64),
+            Ev::Rejected { s, conn } => (TraceKind::ReplRejected, s, self.on_conn_gone(s, conn, false), conn as u64),
+            Ev::ReplRetry { s, conn } => (TraceKind::ReplConnect, s, self.on_repl_retry(s, conn), conn as u64),
+            Ev::ConnLost { s, conn } => (TraceKind::ReplRejected, s, self.on_conn_gone(s, conn, true), conn as u64),
+            Ev::SenderLost { n, conn } => (TraceKind::ReplRejected, n, self.on_sender_lost(n, conn), conn as u64),
+            Ev::Tick { n, epoch } => (TraceKind::AgentLoop, n, 0, self.on_tick(n, epoch)),
+            Ev::DcsFailed { n, epoch } => (TraceKind::AgentDcsFailed, n, 0, self.on_dcs_failed(n, epoch)),
+            Ev::Promote { n, inc } => (TraceKind::Promoted, n, self.on_promote(n, inc), self.max_tl as u64),
+            Ev::Started { n, inc, primary } => (TraceKind::Started, n, self.on_started(n, inc, primary), primary as u64),
+            Ev::Rewound { n, inc, leader } => (TraceKind::Rewound, n, self.on_rewound(n, inc, leader), leader as u64),
+            Ev::Cloned { n, inc, leader } => (TraceKind::Cloned, n, self.on_cloned(n, inc, leader), leader as u64),
+            Ev::Release { n, epoch, tries } => (TraceKind::SwitchoverRelease, n, 0, self.on_release(n, epoch, tries)),
+            Ev::ProxyCheck => (TraceKind::ProxyCheck, NO_NODE, 0, self.on_proxy_check()),
+            Ev::Sample => (TraceKind::Sample, NO_NODE, 0, self.on_sample()),
+            Ev::Checkpoint { n } => (TraceKind::Checkpoint, n, self.on_checkpoint(n), 0),
+            Ev::SlotTick { slot } => (TraceKind::SlotConsumer, NO_NODE, self.on_slot_tick(slot), slot as u64),
+            Ev::Command { idx } => (TraceKind::Command, NO_NODE, 0, self.on_command(idx)),
+        };
+        TraceEvent { at: self.now, kind, node, lsn, arg }
+    }
+
+    pub(crate) fn note(&mut self, node: Option<u16>, text: String) {
+        if self.notes.len() < NOTE_CAP {
+            let node = node.map(|n| self.nodes[n as usize].name.clone());
+            self.notes.push(Note { at_ms: self.now.as_ms(), node, text });
+        }
+    }
+
+    pub(crate) fn name(&self, n: u16) -> &str {
+        &self.nodes[n as usize].name
+    }
+
+    pub(crate) fn level(&self) -> SyncCommit {
+        self.pgc.synchronous_commit
+    }
+
+    /// Re-checks the role invariants after any change of who accepts writes.
+    pub(crate) fn roles_changed(&mut self) {
+        let writable: Vec<u16> = (0..self.nodes.len() as u16).filter(|&n| self.nodes[n as usize].writable && self.nodes[n as usize].is_running()).collect();
+        if writable.len() > 1 {
+            let who: Vec<String> = writable.iter().map(|&n| format!("{} (timeline {})", self.name(n), self.nodes[n as usize].tl)).collect();
+            let detail = format!("{} all accept writes: split-brain", who.join(" and "));
+            self.props.violate(Prop::SingleWritablePrimary, self.now, detail);
+        }
+    }
+
+    pub(crate) fn proxy_interval(&self) -> SimDur {
+        self.proxy_every
+    }
+
+    pub(crate) fn workload_active(&self) -> bool {
+        self.wl.clients > 0 && (self.wl.write_tps + self.wl.read_tps) > 0.0
+    }
+
+    /// The key a write touches (kept for later chapters; zipf or uniform).
+    pub(crate) fn draw_key(&mut self) -> u64 {
+        match (&self.zipf, self.wl.distribution) {
+            (Some(z), KeyDist::Zipf) => z.sample(&mut self.rng_work),
+            _ => 1 + self.rng_work.below(self.wl.keys.max(1)),
+        }
+    }
+
+    pub(crate) fn fresh_conn(&mut self) -> u32 {
+        self.next_conn += 1;
+        self.next_conn
+    }
+
+    pub(crate) fn default_node(name: &str, region: &str, disk_bytes: u64, data_bytes: u64) -> Node {
+        Node {
+            name: name.to_string(),
+            region: region.to_string(),
+            host_up: true,
+            pg: PgState::Running,
+            role: Role::Standby,
+            writable: false,
+            disk_ok: true,
+            disk_full: false,
+            inc: 0,
+            tl: 1,
+            history: Vec::new(),
+            insert_lsn: crate::build::INITIAL_LSN,
+            flush_lsn: crate::build::INITIAL_LSN,
+            write_lsn: crate::build::INITIAL_LSN,
+            replay_lsn: crate::build::INITIAL_LSN,
+            flushing: false,
+            applying: false,
+            pending: Default::default(),
+            upstream: None,
+            conn: Conn::None,
+            senders: Vec::new(),
+            sync_names: SyncNames::default(),
+            slow_factor: 1,
+            disk_bytes,
+            data_bytes,
+            redo_lsn: crate::build::INITIAL_LSN,
+            last_checkpoint: SimTime::ZERO,
+            flush_log: Default::default(),
+            agent: Agent { up: true, ..Agent::default() },
+            last_host_crash: None,
+        }
+    }
+}
