@@ -1,1 +1,85 @@
+//! Replays every scenario, checks determinism, sweeps random fault schedules, and feeds in malformed files.
+use dbsim_tests::{files, root, run_file, run_src, sweep_scenario};
+use sim_core::invariants::{Prop, PropKind};
+use sim_core::{load, Scenario};
 
+#[test]
+fn every_scenario_meets_its_expectations() {
+    let all = files("scenarios");
+    assert!(all.len() >= 7, "expected the seven chapter-1 lessons, found {}", all.len());
+    for path in all {
+        let r = run_file(&path, None);
+        let failed: Vec<String> = r.expectations.iter().filter(|e| !e.ok).map(|e| format!("{}: {}", e.name, e.detail)).collect();
+        assert!(!r.expectations.is_empty(), "{} has no expectations", path.display());
+        assert!(failed.is_empty(), "{}: {}", path.display(), failed.join("; "));
+    }
+}
+
+#[test]
+fn replays_are_deterministic_and_seeds_matter() {
+    for path in files("scenarios") {
+        let a = run_file(&path, None);
+        let b = run_file(&path, None);
+        assert_eq!(a.trace_hash, b.trace_hash, "{}", path.display());
+        assert_eq!(a.events, b.events, "{}", path.display());
+        let c = run_file(&path, Some(a.seed + 1));
+        assert_ne!(a.trace_hash, c.trace_hash, "{}: a different seed gave the same trace", path.display());
+    }
+}
+
+#[test]
+fn snapshot_clone_replays_identically() {
+    let path = root().join("scenarios/01-async-failover.toml");
+    let src = std::fs::read_to_string(&path).unwrap();
+    let (_, mut w) = load("01", &src, None).unwrap();
+    w.run_until(sim_core::SimTime(20_000_000)).unwrap();
+    let mut snap = w.clone();
+    w.run_to_end().unwrap();
+    snap.run_to_end().unwrap();
+    assert_eq!(w.trace_hash(), snap.trace_hash());
+    assert_eq!(w.events(), snap.events());
+}
+
+#[test]
+fn seed_sweep_keeps_sync_commits_and_a_single_primary() {
+    let mut failovers = 0;
+    for seed in 0..1000u64 {
+        let src = sweep_scenario(seed);
+        let r = run_src(&format!("sweep-{seed}"), &src, Some(seed));
+        let prop = |name: &str| r.invariants.iter().find(|p| p.name == name).unwrap().clone();
+        let lost = prop("no_acked_commit_lost");
+        assert!(lost.holds && r.metrics.commits_lost == 0, "seed {seed}: {} lost: {}\n{src}", r.metrics.commits_lost, lost.detail);
+        let single = prop("single_writable_primary");
+        assert!(single.holds, "seed {seed}: {}\n{src}", single.detail);
+        failovers += r.metrics.failovers.len();
+    }
+    assert!(failovers > 100, "the sweep should exercise failovers, saw {failovers}");
+}
+
+#[test]
+fn malformed_scenarios_get_placed_errors() {
+    let corpus = files("tests/malformed");
+    assert!(corpus.len() >= 10, "malformed corpus too small");
+    for path in corpus {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let want: Vec<&str> = src.lines().filter_map(|l| l.strip_prefix("# expect: ")).collect();
+        assert!(!want.is_empty(), "{} lacks '# expect:' lines", path.display());
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let err = match Scenario::parse(&name, &src) {
+            Ok(_) => panic!("{name} parsed, but should fail"),
+            Err(e) => e.to_string(),
+        };
+        for w in want {
+            assert!(err.contains(w), "{name}: error `{err}` should contain `{w}`");
+        }
+        assert!(err.starts_with(&format!("{name}:")), "{name}: error must name the file: {err}");
+    }
+}
+
+#[test]
+fn every_property_has_a_kind_and_name() {
+    for p in sim_core::invariants::ALL {
+        assert_eq!(Prop::parse(p.name()), Some(p));
+        assert!(matches!(p.kind(), PropKind::Always | PropKind::Sometimes));
+    }
+}

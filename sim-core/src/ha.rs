@@ -291,7 +291,8 @@ impl World {
         let from = self.dcs.last_leader;
         let false_failover = from.is_some_and(|f| {
             let o = &self.nodes[f as usize];
-            f == n || (o.host_up && o.pg != PgState::Down && self.net.reachable(self.eps.proxy, f as usize))
+            let (a, d) = (f as usize, self.eps.dcs);
+            o.host_up && o.pg != PgState::Down && !self.dcs.down && self.net.reachable(a, d) && self.net.reachable(d, a)
         });
         self.metrics.failovers.push(Failover {
             at: self.now,

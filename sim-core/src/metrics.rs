@@ -73,7 +73,8 @@ pub struct Failover {
     pub timeline: u32,
     pub last_ack_before: SimTime,
     pub first_ack_after: Option<SimTime>,
-    /// The old leader was alive and reachable: the failover was not needed.
+    /// The old leader was alive and could reach the DCS when it lost the key: a transient
+    /// glitch (a lost renewal), not a failure, caused this failover.
     pub false_failover: bool,
 }
 

@@ -57,7 +57,8 @@ fn check_place(s: &Scenario, path: Vec<Seg>, region: &Option<String>, zone: &Opt
         let known: Vec<&str> = s.regions.iter().map(|x| x.name.as_str()).collect();
         let mut p = path;
         p.push(Seg::Key("region"));
-        return Err(at(&p, format!("unknown region `{r}` (regions: {})", known.join(", "))));
+        let known = if known.is_empty() { "no [[regions]] are defined".to_string() } else { format!("regions: {}", known.join(", ")) };
+        return Err(at(&p, format!("unknown region `{r}` ({known})")));
     };
     if let Some(z) = zone {
         if !reg.zones.contains(z) {
@@ -151,7 +152,10 @@ fn timeline(s: &Scenario) -> R {
         if tc.at.0 > s.run.duration.0 {
             return Err(at(&p("at"), format!("at = {} is after the end of the run ({})", tc.at.0, s.run.duration.0)));
         }
-        for (_, c) in crate::command::from_timed(tc).map_err(|(f, m)| at(&p(f), m))? {
+        for (when, c) in crate::command::from_timed(tc).map_err(|(f, m)| at(&p(f), m))? {
+            if when > s.run.duration.0 {
+                return Err(at(&p("duration"), format!("this ends at {when}, after the end of the run ({})", s.run.duration.0)));
+            }
             probe.check_command(&c).map_err(|e| at(&p("action"), e.0))?;
         }
     }
