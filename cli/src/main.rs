@@ -95,7 +95,7 @@ fn print_report(r: &Report) {
         let tag = if f.false_failover { " (false failover)" } else { "" };
         println!("failover at {:.1} s: {from} -> {} on timeline {}, {un}{tag}", f.at_ms as f64 / 1000.0, f.to, f.timeline);
     }
-    println!("{:<8} {:<10} {:<20} {:>3} {:>12}  {}", "node", "region", "role", "TL", "LSN", "state");
+    println!("{:<8} {:<10} {:<20} {:>3} {:>12}  state", "node", "region", "role", "TL", "LSN");
     for n in &r.nodes {
         println!("{:<8} {:<10} {:<20} {:>3} {:>12}  {}", n.name, n.region, n.role, n.timeline, n.lsn, n.state);
     }

@@ -14,6 +14,21 @@ pub const TERMINATED: u8 = 3;
 /// Connection refused: Postgres is not running there.
 pub const REFUSED: u8 = 4;
 
+/// What a server answers a client: a result code, and for a commit its timeline, LSN and commit time.
+#[derive(Copy, Clone, Debug)]
+pub struct Answer {
+    pub code: u8,
+    pub tl: u32,
+    pub lsn: u64,
+    pub commit_us: u64,
+}
+
+impl Answer {
+    pub fn error(code: u8) -> Answer {
+        Answer { code, tl: 0, lsn: 0, commit_us: 0 }
+    }
+}
+
 /// WAL records are 8-byte aligned (MAXALIGN).
 fn align8(v: u64) -> u64 {
     (v + 7) & !7
@@ -77,7 +92,7 @@ impl World {
             _ => REFUSED,
         };
         let tl = node.tl;
-        self.send_to_client(n, c, gen, code, tl, 0, 0);
+        self.send_to_client(n, c, gen, Answer { tl, ..Answer::error(code) });
         0
     }
 
@@ -94,7 +109,7 @@ impl World {
         node.insert_lsn += rec;
         let (lsn, tl) = (node.insert_lsn, node.tl);
         if level == SyncCommit::Off {
-            self.send_to_client(n, c, gen, OK, tl, lsn, now_us);
+            self.send_to_client(n, c, gen, Answer { code: OK, tl, lsn, commit_us: now_us });
         } else {
             node.pending.push_back(Pending { lsn, client: c, gen, commit_us: now_us });
             self.kick_flush(n);
@@ -108,10 +123,10 @@ impl World {
     }
 
     /// Sends a reply to client `c`; if it cannot arrive, the client times out instead.
-    pub(crate) fn send_to_client(&mut self, n: u16, c: u32, gen: u32, code: u8, tl: u32, lsn: u64, commit_us: u64) {
+    pub(crate) fn send_to_client(&mut self, n: u16, c: u32, gen: u32, a: Answer) {
         let path = if self.nodes[n as usize].host_up { self.client_path(n, false) } else { None };
         match path {
-            Some(d) => self.after(d, Ev::Reply { c, gen, code, tl, lsn, commit_us }),
+            Some(d) => self.after(d, Ev::Reply { c, gen, code: a.code, tl: a.tl, lsn: a.lsn, commit_us: a.commit_us }),
             None => self.time_out_client(c),
         }
     }

@@ -284,7 +284,7 @@ pub fn sync_position(names: &SyncNames, senders: &[WalSender], standby_name: imp
         return None;
     }
     if names.any {
-        cands.sort_by(|a, b| b.1.cmp(&a.1));
+        cands.sort_by_key(|c| core::cmp::Reverse(c.1));
         Some(cands[n - 1].1)
     } else {
         cands.sort_by_key(|c| c.0);

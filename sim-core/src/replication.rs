@@ -1,4 +1,5 @@
 //! WAL flushing, group commit, synchronous-commit release, and streaming replication.
+use crate::clients::Answer;
 use crate::pg::{sync_position, Conn, Pending, Role, SendState, WalSender};
 use crate::scenario::SyncCommit;
 use crate::time::SimDur;
@@ -84,7 +85,7 @@ impl World {
                 break;
             }
             self.nodes[n as usize].pending.pop_front();
-            self.send_to_client(n, p.client, p.gen, crate::clients::OK, tl, p.lsn, p.commit_us);
+            self.send_to_client(n, p.client, p.gen, Answer { code: crate::clients::OK, tl, lsn: p.lsn, commit_us: p.commit_us });
         }
     }
 
@@ -92,7 +93,7 @@ impl World {
     pub(crate) fn fail_pending(&mut self, n: u16, code: u8) {
         let pending: Vec<Pending> = self.nodes[n as usize].pending.drain(..).collect();
         for p in pending {
-            self.send_to_client(n, p.client, p.gen, code, 0, 0, 0);
+            self.send_to_client(n, p.client, p.gen, Answer::error(code));
         }
     }
 

@@ -471,6 +471,16 @@ pub enum Seg {
     Index(usize),
 }
 
+impl Seg {
+    fn key(&self) -> &str {
+        match self {
+            Seg::Key(k) => k,
+            Seg::Name(k) => k,
+            Seg::Index(_) => "",
+        }
+    }
+}
+
 /// A validation failure before it is placed in the file.
 #[derive(Clone, Debug)]
 pub struct Invalid {
@@ -570,9 +580,8 @@ fn path_text(path: &[Seg]) -> String {
     let mut s = String::new();
     for seg in path {
         match seg {
-            Seg::Key(k) => push_key(&mut s, k),
-            Seg::Name(k) => push_key(&mut s, k),
             Seg::Index(i) => s.push_str(&format!("[{i}]")),
+            named => push_key(&mut s, named.key()),
         }
     }
     s
@@ -593,17 +602,6 @@ fn locate(src: &str, path: &[Seg]) -> Option<usize> {
     let mut best = None;
     for seg in path {
         match seg {
-            Seg::Key(_) | Seg::Name(_) => {
-                let k = match seg {
-                    Seg::Key(k) => *k,
-                    Seg::Name(k) => k.as_str(),
-                    Seg::Index(_) => unreachable_key(),
-                };
-                let Some((key, value)) = table.and_then(|t| t.get_key_value(k)) else { break };
-                best = key.span().map(|s| s.start).or(best);
-                item = Some(value);
-                table = value.as_table_like();
-            }
             Seg::Index(i) => {
                 let Some(Item::ArrayOfTables(a)) = item else { break };
                 let Some(t) = a.get(*i) else { break };
@@ -611,11 +609,14 @@ fn locate(src: &str, path: &[Seg]) -> Option<usize> {
                 table = Some(t);
                 item = None;
             }
+            Seg::Key(_) | Seg::Name(_) => {
+                let Some((key, value)) = table.and_then(|t| t.get_key_value(seg.key())) else { break };
+                best = key.span().map(|s| s.start).or(best);
+                item = Some(value);
+                table = value.as_table_like();
+            }
         }
     }
     best
 }
 
-fn unreachable_key() -> &'static str {
-    ""
-}
