@@ -1,5 +1,6 @@
 //! Project automation: `cargo xtask test` runs the whole suite; `cargo xtask bench` prints the engine figures.
-use std::process::{Command, ExitCode};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, ExitCode, Stdio};
 
 const USAGE: &str = "usage: cargo xtask <test|bench|lint>
   test   every test in the workspace, then clippy with warnings as errors
@@ -16,6 +17,59 @@ fn cargo(args: &[&str]) -> Result<(), String> {
     }
 }
 
+/// Totals of every `test result:` line cargo printed.
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl Tally {
+    fn add(&mut self, line: &str) {
+        let count = |word: &str| -> u64 {
+            let words: Vec<&str> = line.split(|c: char| c == ' ' || c == ';' || c == '.').filter(|w| !w.is_empty()).collect();
+            words.windows(2).find(|w| w[1] == word).and_then(|w| w[0].parse().ok()).unwrap_or(0)
+        };
+        if line.starts_with("test result:") {
+            self.passed += count("passed");
+            self.failed += count("failed");
+            self.ignored += count("ignored");
+        }
+    }
+}
+
+/// `cargo test`, echoing its output and adding up the results.
+fn cargo_test(args: &[&str], tally: &mut Tally) -> Result<(), String> {
+    eprintln!("$ cargo {}", args.join(" "));
+    let mut child = Command::new(env!("CARGO")).args(args).stdout(Stdio::piped()).spawn().map_err(|e| format!("cannot run cargo: {e}"))?;
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            println!("{line}");
+            tally.add(&line);
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed with {status}", args.join(" ")))
+    }
+}
+
+fn test() -> Result<(), String> {
+    let mut tally = Tally::default();
+    let result = cargo_test(&["test", "--workspace"], &mut tally).and_then(|_| lint());
+    println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+    if tally.ignored > 0 {
+        return Err(format!("{} tests are ignored; the suite must not skip tests", tally.ignored));
+    }
+    if result.is_ok() && tally.passed == 0 {
+        return Err("no test ran".into());
+    }
+    result
+}
+
 fn lint() -> Result<(), String> {
     cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
 }
@@ -23,7 +77,7 @@ fn lint() -> Result<(), String> {
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
-        "test" => cargo(&["test", "--workspace"]).and_then(|_| lint()),
+        "test" => test(),
         "bench" => cargo(&["bench", "-p", "sim-core", "--bench", "engine"]),
         "lint" => lint(),
         _ => Err(USAGE.to_string()),

@@ -1,0 +1,61 @@
+//! The `dbsim` binary: exit codes, the JSON report's fields, trace lines, and listing.
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn dbsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dbsim")).args(args).current_dir(root()).output().unwrap()
+}
+
+#[test]
+fn run_json_has_the_report_fields() {
+    let ok = dbsim(&["run", "scenarios/05-multi-region.toml", "--json"]);
+    assert_eq!(ok.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    for key in ["scenario", "seed", "trace_hash", "end_time_ms", "events", "expectations", "metrics", "nodes"] {
+        assert!(json.get(key).is_some(), "report lacks `{key}`");
+    }
+    for key in ["commits_acked", "commits_lost", "rpo_ms", "failovers", "commit_latency_ms"] {
+        assert!(json["metrics"].get(key).is_some(), "metrics lack `{key}`");
+    }
+    let node = &json["nodes"][0];
+    for key in ["name", "role", "timeline", "lsn"] {
+        assert!(node.get(key).is_some(), "node lacks `{key}`");
+    }
+    assert!(json["metrics"]["commit_latency_ms"]["p99"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn bad_input_exits_two() {
+    let out = dbsim(&["check", "tests/malformed/04-patroni-rule.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("04-patroni-rule.toml:"));
+    assert_eq!(dbsim(&["run", "scenarios/05-multi-region.toml", "--seed", "x"]).status.code(), Some(2));
+    assert_eq!(dbsim(&["run", "no/such/file.toml"]).status.code(), Some(2));
+    assert_eq!(dbsim(&["fly"]).status.code(), Some(2));
+    assert_eq!(dbsim(&["check", "scenarios/05-multi-region.toml"]).status.code(), Some(0));
+}
+
+#[test]
+fn trace_and_list() {
+    let trace = dbsim(&["trace", "scenarios/05-multi-region.toml"]);
+    assert_eq!(trace.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&trace.stdout);
+    assert!(text.lines().any(|l| l.contains(" pg1 ") && l.contains(" 0/3")), "trace lines show node and LSN");
+    assert!(text.lines().last().unwrap().starts_with("# trace_hash "));
+    let list = dbsim(&["list"]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("01-async-failover.toml"));
+}
+
+#[test]
+fn failing_expectation_exits_one() {
+    let dir = std::env::temp_dir().join("dbsim-exit-one");
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("x.toml");
+    std::fs::write(&f, "[lesson]\ntitle = \"t\"\n[run]\nduration = \"5s\"\n[[nodes]]\nname = \"pg1\"\n[expect.metrics]\nfailovers = { min = 1 }\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dbsim")).args(["run", f.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

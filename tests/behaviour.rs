@@ -1,0 +1,140 @@
+//! Focused behaviour tests: each synchronous_commit level, sync names, switchover, crashes, timelines, the CLI.
+use dbsim_tests::run_src;
+use sim_core::report::Report;
+
+fn cluster(postgres: &str, patroni: &str, timeline: &str, duration: &str) -> String {
+    format!(
+        r#"
+[lesson]
+title = "t"
+[run]
+seed = 4
+duration = "{duration}"
+[[regions]]
+name = "r"
+zones = ["a", "b", "c"]
+[network]
+same_zone_rtt = "400us"
+cross_zone_rtt = "4ms"
+jitter = "0us"
+[[nodes]]
+name = "pg1"
+zone = "a"
+[[nodes]]
+name = "pg2"
+zone = "b"
+[[nodes]]
+name = "pg3"
+zone = "c"
+[postgres]
+{postgres}
+[patroni]
+ttl = 20
+loop_wait = 5
+retry_timeout = 5
+{patroni}
+[proxy]
+check_interval = "1s"
+fall = 2
+rise = 1
+[workload]
+clients = 20
+write_tps = 500
+{timeline}
+"#
+    )
+}
+
+fn run(src: &str) -> Report {
+    run_src("inline", src, None)
+}
+
+fn p50(level: &str) -> f64 {
+    let src = cluster(&format!("synchronous_commit = \"{level}\"\nsynchronous_standby_names = \"FIRST 1 (pg2)\"\nreplay = \"3ms\""), "", "", "20s");
+    run(&src).metrics.commit_latency_ms.p50
+}
+
+#[test]
+fn each_sync_level_waits_for_more() {
+    let (off, local, rw, on, apply) = (p50("off"), p50("local"), p50("remote_write"), p50("on"), p50("remote_apply"));
+    assert!(off < 1.5, "off acknowledges before any flush: {off}");
+    assert!(local > off, "local waits for the local flush: {local} vs {off}");
+    assert!(rw >= local + 3.5, "remote_write adds the 4 ms round trip: {rw} vs {local}");
+    assert!(on > rw, "on adds the standby's fsync: {on} vs {rw}");
+    assert!(apply >= on + 2.5, "remote_apply adds the 3 ms replay: {apply} vs {on}");
+}
+
+#[test]
+fn async_commit_loses_recent_commits_on_postgres_crash() {
+    let tl = "[[timeline]]\nat = \"10s\"\naction = \"crash_postgres\"\nnode = \"pg1\"";
+    let off = run(&cluster("synchronous_commit = \"off\"\nwal_writer_delay = \"200ms\"", "", tl, "40s"));
+    assert!(off.metrics.commits_lost > 0, "synchronous_commit=off must lose the unflushed tail");
+    assert!(off.metrics.rpo_ms <= 600, "within about 3 x wal_writer_delay: {}", off.metrics.rpo_ms);
+    assert!(off.metrics.failovers.is_empty(), "Patroni restarts Postgres in place: {:?}", off.metrics.failovers);
+    let local = run(&cluster("synchronous_commit = \"local\"", "", tl, "40s"));
+    assert_eq!(local.metrics.commits_lost, 0);
+}
+
+#[test]
+fn writes_block_without_a_sync_standby_and_resume() {
+    let tl = "[[timeline]]\nat = \"5s\"\naction = \"crash_host\"\nnode = \"pg2\"\n[[timeline]]\nat = \"25s\"\naction = \"restart\"\nnode = \"pg2\"";
+    let r = run(&cluster("synchronous_standby_names = \"FIRST 1 (pg2)\"", "", tl, "60s"));
+    assert!(r.metrics.max_write_gap_ms >= 15_000, "commits wait while pg2 is away: {}", r.metrics.max_write_gap_ms);
+    let blocked = r.invariants.iter().find(|p| p.name == "writes_blocked").unwrap();
+    assert!(blocked.holds);
+    assert_eq!(r.metrics.commits_failed, 0, "commits wait, they do not fail");
+    let any = run(&cluster("synchronous_standby_names = \"ANY 1 (pg2, pg3)\"", "", tl, "60s"));
+    assert!(any.metrics.max_write_gap_ms < 2_000, "a quorum of any one survives losing pg2: {}", any.metrics.max_write_gap_ms);
+}
+
+#[test]
+fn switchover_is_lossless_and_starts_timeline_two() {
+    let tl = "[[timeline]]\nat = \"10s\"\naction = \"switchover\"\nto = \"pg3\"";
+    let r = run(&cluster("", "", tl, "40s"));
+    assert_eq!(r.metrics.commits_lost, 0);
+    assert_eq!(r.metrics.failovers.len(), 1);
+    assert_eq!(r.metrics.failovers[0].to, "pg3");
+    let pg3 = r.nodes.iter().find(|n| n.name == "pg3").unwrap();
+    assert_eq!((pg3.role.as_str(), pg3.timeline), ("primary", 2));
+    let pg1 = r.nodes.iter().find(|n| n.name == "pg1").unwrap();
+    assert_eq!((pg1.role.as_str(), pg1.timeline), ("standby", 2), "the old primary follows on timeline 2");
+    let hist = r.timelines.iter().find(|t| t.node == "pg3").unwrap();
+    assert_eq!(hist.file, "00000002.history");
+    assert!(hist.content.starts_with("1\t0/") && hist.content.ends_with("\tno recovery target specified\n"), "{}", hist.content);
+}
+
+#[test]
+fn old_primary_is_rewound_and_follows() {
+    let tl = "[[timeline]]\nat = \"10s\"\naction = \"crash_host\"\nnode = \"pg1\"\n[[timeline]]\nat = \"50s\"\naction = \"restart\"\nnode = \"pg1\"";
+    let r = run(&cluster("wal_bytes_per_commit = 8192\nstream_mb_s = 4", "", tl, "90s"));
+    let pg1 = r.nodes.iter().find(|n| n.name == "pg1").unwrap();
+    assert_eq!(pg1.role, "standby");
+    assert_eq!(pg1.timeline, 2);
+    assert!(r.notes.iter().any(|n| n.text.starts_with("pg_rewind")), "expected a pg_rewind note");
+    let rows: Vec<_> = r.pg_stat_replication.iter().map(|x| x.application_name.as_str()).collect();
+    assert!(rows.contains(&"pg1"), "pg1 streams from the new primary: {rows:?}");
+}
+
+#[test]
+fn chained_failovers_write_history_lines() {
+    let tl = "[[timeline]]\nat = \"5s\"\naction = \"crash_host\"\nnode = \"pg1\"\n[[timeline]]\nat = \"40s\"\naction = \"restart\"\nnode = \"pg1\"\n[[timeline]]\nat = \"60s\"\naction = \"switchover\"";
+    let r = run(&cluster("", "", tl, "120s"));
+    let top = r.timelines.iter().max_by_key(|t| t.file.clone()).unwrap();
+    assert_eq!(top.file, "00000003.history");
+    let lines: Vec<&str> = top.content.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", top.content);
+    assert!(lines[0].starts_with("1\t") && lines[1].starts_with("2\t"));
+}
+
+#[test]
+fn settings_change_is_checked_and_applied() {
+    let bad = "[[timeline]]\nat = \"5s\"\naction = \"set\"\nsettings = { ttl = 20, loop_wait = 15 }";
+    let err = sim_core::Scenario::parse("x.toml", &cluster("", "", bad, "10s")).unwrap_err().to_string();
+    assert!(err.contains("timeline[0]") && err.contains("exceeds ttl"), "{err}");
+    let good = "[[timeline]]\nat = \"5s\"\naction = \"set\"\nsettings = { synchronous_standby_names = \"pg2\" }";
+    let r = run(&cluster("synchronous_commit = \"on\"", "", good, "10s"));
+    let pg2 = r.pg_stat_replication.iter().find(|x| x.application_name == "pg2").unwrap();
+    assert_eq!(pg2.sync_state, "sync");
+    assert_eq!(pg2.state, "streaming");
+}
+
