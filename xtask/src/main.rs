@@ -28,7 +28,7 @@ struct Tally {
 impl Tally {
     fn add(&mut self, line: &str) {
         let count = |word: &str| -> u64 {
-            let words: Vec<&str> = line.split(|c: char| c == ' ' || c == ';' || c == '.').filter(|w| !w.is_empty()).collect();
+            let words: Vec<&str> = line.split([' ', ';', '.']).filter(|w| !w.is_empty()).collect();
             words.windows(2).find(|w| w[1] == word).and_then(|w| w[0].parse().ok()).unwrap_or(0)
         };
         if line.starts_with("test result:") {
