@@ -96,6 +96,7 @@ fn switchover_is_lossless_and_starts_timeline_two() {
     assert_eq!(r.metrics.failovers[0].to, "pg3");
     let pg3 = r.nodes.iter().find(|n| n.name == "pg3").unwrap();
     assert_eq!((pg3.role.as_str(), pg3.timeline), ("primary", 2));
+    assert!(pg3.next_xid >= sim_core::build::FIRST_XID + r.metrics.commits_acked, "xids continue across the switchover: {}", pg3.next_xid);
     let pg1 = r.nodes.iter().find(|n| n.name == "pg1").unwrap();
     assert_eq!((pg1.role.as_str(), pg1.timeline), ("standby", 2), "the old primary follows on timeline 2");
     let hist = r.timelines.iter().find(|t| t.node == "pg3").unwrap();

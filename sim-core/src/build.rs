@@ -13,6 +13,8 @@ use crate::world::{Client, Eps, Ev, World};
 
 /// Where a fresh cluster's WAL starts, as after initdb and a first checkpoint.
 pub const INITIAL_LSN: u64 = 0x0300_0060;
+/// The first transaction ID a fresh cluster hands out (after initdb's own).
+pub const FIRST_XID: u64 = 740;
 
 /// Region and zone of each endpoint: nodes, then dcs, proxy, clients.
 fn places(scn: &Scenario) -> Vec<(String, String)> {

@@ -76,14 +76,15 @@ impl World {
         Some(SimDur(a.0 + b.0))
     }
 
-    pub(crate) fn on_arrive(&mut self, c: u32, gen: u32, n: u16, write: bool) -> u64 {
+    /// A request reaches node `n`; returns the commit's (LSN, xid), or zeros.
+    pub(crate) fn on_arrive(&mut self, c: u32, gen: u32, n: u16, write: bool) -> (u64, u64) {
         if self.clients[c as usize].gen != gen {
-            return 0;
+            return (0, 0);
         }
         let node = &self.nodes[n as usize];
         if !node.host_up {
             self.time_out_client(c);
-            return 0;
+            return (0, 0);
         }
         let code = match (node.pg, node.role, node.writable) {
             (PgState::Running, _, _) if !write => OK,
@@ -93,28 +94,31 @@ impl World {
         };
         let tl = node.tl;
         self.send_to_client(n, c, gen, Answer { tl, ..Answer::error(code) });
-        0
+        (0, 0)
     }
 
     /// Inserts a commit record and waits for the flush and sync rules, or acknowledges at once when off.
-    fn commit(&mut self, c: u32, gen: u32, n: u16) -> u64 {
+    /// Returns the new commit record's (LSN, xid).
+    fn commit(&mut self, c: u32, gen: u32, n: u16) -> (u64, u64) {
         let rec = align8(self.pgc.wal_bytes_per_commit);
         if self.disk_would_fill(n, rec) {
             self.disk_full(n);
-            return 0;
+            return (0, 0);
         }
         let now_us = self.now.0;
         let level = self.level();
         let node = &mut self.nodes[n as usize];
         node.insert_lsn += rec;
+        let xid = node.next_xid;
+        node.next_xid += 1;
         let (lsn, tl) = (node.insert_lsn, node.tl);
         if level == SyncCommit::Off {
             self.send_to_client(n, c, gen, Answer { code: OK, tl, lsn, commit_us: now_us });
         } else {
-            node.pending.push_back(Pending { lsn, client: c, gen, commit_us: now_us });
+            node.pending.push_back(Pending { lsn, client: c, gen, commit_us: now_us, xid });
             self.kick_flush(n);
         }
-        lsn
+        (lsn, xid)
     }
 
     fn disk_would_fill(&self, n: u16, extra: u64) -> bool {

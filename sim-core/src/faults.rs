@@ -238,7 +238,10 @@ impl World {
         node.flushing = false;
         node.applying = false;
         node.writable = false;
-        node.insert_lsn = node.flush_lsn;
+        if node.role == Role::Primary {
+            node.insert_lsn = node.flush_lsn;
+            node.next_xid = node.flushed_xid;
+        }
         self.note(Some(n), why.to_string());
         self.roles_changed();
         self.refresh_routes();

@@ -322,6 +322,7 @@ impl World {
         let node = &mut self.nodes[n as usize];
         if immediate {
             node.insert_lsn = node.flush_lsn;
+            node.next_xid = node.flushed_xid;
         } else {
             node.flush_lsn = node.insert_lsn;
         }
@@ -438,8 +439,10 @@ impl World {
 
     /// Makes `n` a running standby of `l` at `pos`, with `l`'s timeline history.
     fn adopt(&mut self, n: u16, l: u16, pos: u64) {
-        let (tl, history) = (self.nodes[l as usize].tl, self.nodes[l as usize].history.clone());
+        let (tl, history, xid) = (self.nodes[l as usize].tl, self.nodes[l as usize].history.clone(), self.nodes[l as usize].flushed_xid);
         let node = &mut self.nodes[n as usize];
+        node.next_xid = xid;
+        node.flushed_xid = xid;
         let pos = pos.min(node.wal_position().max(pos));
         node.tl = tl;
         node.history = history;

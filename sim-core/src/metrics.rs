@@ -86,6 +86,8 @@ pub struct SamplePoint {
     pub commits_failed: u64,
     /// Replay lag in bytes per node (-1: not a connected standby).
     pub lag_bytes: Vec<i64>,
+    /// `replay_lag` in milliseconds per node (-1: unknown or not a standby).
+    pub lag_ms: Vec<i64>,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -10,20 +10,21 @@ const BLOCKED_AFTER: SimDur = SimDur::secs(5);
 impl World {
     pub(crate) fn on_sample(&mut self) -> u64 {
         self.after(SimDur::secs(1), Ev::Sample);
-        let lag = self.sample_lag();
+        let (lag, lag_ms) = self.sample_lag();
         self.sample_disks();
         self.metrics.prune(&self.nodes);
         self.check_blocked();
         if self.metrics.series.len() < SERIES_CAP {
-            let p = SamplePoint { t_ms: self.now.as_ms(), commits_acked: self.metrics.commits_acked, commits_failed: self.metrics.commits_failed, lag_bytes: lag };
+            let p = SamplePoint { t_ms: self.now.as_ms(), commits_acked: self.metrics.commits_acked, commits_failed: self.metrics.commits_failed, lag_bytes: lag, lag_ms };
             self.metrics.series.push(p);
         }
         self.metrics.commits_acked
     }
 
     /// Replay lag of each streaming standby, in bytes; records the maxima in bytes and milliseconds.
-    fn sample_lag(&mut self) -> Vec<i64> {
+    fn sample_lag(&mut self) -> (Vec<i64>, Vec<i64>) {
         let mut out = vec![-1i64; self.nodes.len()];
+        let mut out_ms = vec![-1i64; self.nodes.len()];
         for p in 0..self.nodes.len() {
             if self.nodes[p].role != Role::Primary || !self.nodes[p].is_running() {
                 continue;
@@ -37,10 +38,11 @@ impl World {
                 st.max_replay_lag_bytes = st.max_replay_lag_bytes.max(bytes);
                 if let Some(l) = w.replay_lag {
                     st.max_replay_lag_ms = st.max_replay_lag_ms.max(l.as_ms());
+                    out_ms[s] = l.as_ms() as i64;
                 }
             }
         }
-        out
+        (out, out_ms)
     }
 
     fn sample_disks(&mut self) {

@@ -118,6 +118,7 @@ pub struct Pending {
     pub client: u32,
     pub gen: u32,
     pub commit_us: u64,
+    pub xid: u64,
 }
 
 /// The standby's replication connection.
@@ -175,6 +176,10 @@ pub struct Node {
     pub agent: Agent,
     /// When the host last died: stream data still queued in its socket buffers then was lost.
     pub last_host_crash: Option<SimTime>,
+    /// The next transaction ID this node would assign (as replayed from WAL on a standby).
+    pub next_xid: u64,
+    /// `next_xid` as of the flushed WAL: what survives a crash.
+    pub flushed_xid: u64,
 }
 
 /// The Patroni agent on a host.

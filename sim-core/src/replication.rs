@@ -28,11 +28,11 @@ impl World {
             return;
         }
         node.flushing = true;
-        let ev = Ev::Flush { n, inc: node.inc, upto: node.insert_lsn };
+        let ev = Ev::Flush { n, inc: node.inc, upto: node.insert_lsn, xid: node.next_xid };
         self.after(d, ev);
     }
 
-    pub(crate) fn on_flush(&mut self, n: u16, inc: u32, upto: u64) -> u64 {
+    pub(crate) fn on_flush(&mut self, n: u16, inc: u32, upto: u64, xid: u64) -> u64 {
         let now = self.now;
         let node = &mut self.nodes[n as usize];
         if node.inc != inc || !node.is_running() {
@@ -41,6 +41,7 @@ impl World {
         node.flushing = false;
         if upto > node.flush_lsn {
             node.flush_lsn = upto;
+            node.flushed_xid = xid;
             node.record_flush(now);
         }
         self.release(n);
@@ -105,10 +106,10 @@ impl World {
 
     /// Sends everything flushed and not yet sent to sender `i`, in order, at the link's bandwidth.
     pub(crate) fn send_stream(&mut self, n: u16, i: usize) {
-        let (flush, s, sent) = {
+        let (flush, xid, s, sent) = {
             let node = &self.nodes[n as usize];
             let w = &node.senders[i];
-            (node.flush_lsn, w.standby, w.sent)
+            (node.flush_lsn, node.flushed_xid, w.standby, w.sent)
         };
         if sent >= flush {
             return;
@@ -121,11 +122,11 @@ impl World {
         w.sent = flush;
         let conn = w.conn;
         let depart_us = arrive.0 - delay.0;
-        self.push(arrive, Ev::Stream { s, conn, upto: flush, sent_us: self.now.0, depart_us });
+        self.push(arrive, Ev::Stream { s, conn, upto: flush, xid, sent_us: self.now.0, depart_us });
     }
 
     /// WAL arriving at a standby. Data still queued behind the link when the sender's host died is lost.
-    pub(crate) fn on_stream(&mut self, s: u16, conn: u32, upto: u64, sent_us: u64, depart_us: u64) -> u64 {
+    pub(crate) fn on_stream(&mut self, s: u16, conn: u32, upto: u64, xid: u64, sent_us: u64, depart_us: u64) -> u64 {
         let lost_in_buffer = self.nodes[s as usize]
             .upstream
             .and_then(|p| self.nodes[p as usize].last_host_crash)
@@ -135,6 +136,8 @@ impl World {
             return 0;
         }
         node.write_lsn = node.write_lsn.max(upto);
+        node.next_xid = node.next_xid.max(xid);
+        node.flushed_xid = node.next_xid;
         self.send_feedback(s);
         self.kick_standby_flush(s);
         upto

@@ -1,6 +1,7 @@
 //! The run report (the CLI's `--json`), `pg_stat_replication` rows, and checking expectations.
 use crate::invariants::{Prop, PropState};
 use crate::lsn::{history_file, history_file_name, Lsn};
+use crate::metrics::SamplePoint;
 use crate::pg::{sync_state, Role};
 use crate::scenario::{Bound, Expect, Metric, NodeMetric};
 use crate::world::{Note, World};
@@ -20,7 +21,11 @@ pub struct Report {
     pub timelines: Vec<TimelineFile>,
     pub invariants: Vec<PropState>,
     pub notes: Vec<Note>,
+    /// Per-second samples (commits, replication lag), thinned to at most `SERIES_POINTS`.
+    pub series: Vec<SamplePoint>,
 }
+
+pub const SERIES_POINTS: usize = 600;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ExpectResult {
@@ -68,6 +73,7 @@ pub struct NodeReport {
     pub timeline: u32,
     pub lsn: String,
     pub wal_segment: String,
+    pub next_xid: u64,
     pub max_replay_lag_ms: u64,
     pub max_replay_lag_bytes: u64,
     pub max_disk_pct: u64,
@@ -143,6 +149,7 @@ impl World {
                     timeline: n.tl,
                     lsn: n.lsn().to_string(),
                     wal_segment: n.lsn().segment_name(n.tl),
+                    next_xid: n.next_xid,
                     max_replay_lag_ms: st.max_replay_lag_ms,
                     max_replay_lag_bytes: st.max_replay_lag_bytes,
                     max_disk_pct: st.max_disk_pct,
@@ -205,7 +212,14 @@ impl World {
             timelines: self.timeline_files(),
             invariants: self.props.states.clone(),
             notes: self.notes.clone(),
+            series: self.thinned_series(),
         }
+    }
+
+    fn thinned_series(&self) -> Vec<SamplePoint> {
+        let s = &self.metrics.series;
+        let step = s.len().div_ceil(SERIES_POINTS).max(1);
+        s.iter().step_by(step).cloned().collect()
     }
 
     pub fn invariants(&self) -> &[PropState] {

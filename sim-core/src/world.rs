@@ -19,9 +19,9 @@ pub(crate) enum Ev {
     Arrive { c: u32, gen: u32, n: u16, write: bool },
     Reply { c: u32, gen: u32, code: u8, tl: u32, lsn: u64, commit_us: u64 },
     Timeout { c: u32, gen: u32 },
-    Flush { n: u16, inc: u32, upto: u64 },
+    Flush { n: u16, inc: u32, upto: u64, xid: u64 },
     WalWriter { n: u16 },
-    Stream { s: u16, conn: u32, upto: u64, sent_us: u64, depart_us: u64 },
+    Stream { s: u16, conn: u32, upto: u64, xid: u64, sent_us: u64, depart_us: u64 },
     StandbyFlush { s: u16, inc: u32, upto: u64 },
     StandbyApply { s: u16, inc: u32, upto: u64 },
     Feedback { n: u16, s: u16, conn: u32, write: u64, flush: u64, replay: u64 },
@@ -268,15 +268,18 @@ impl World {
     fn dispatch(&mut self, ev: Ev) -> TraceEvent {
         let (kind, node, lsn, arg) = match ev {
             Ev::Issue { c } => (TraceKind::ClientIssue, NO_NODE, 0, self.on_issue(c)),
-            Ev::Arrive { c, gen, n, write } => (TraceKind::RequestArrive, n, self.on_arrive(c, gen, n, write), c as u64),
+            Ev::Arrive { c, gen, n, write } => {
+                let (lsn, xid) = self.on_arrive(c, gen, n, write);
+                (TraceKind::RequestArrive, n, lsn, xid)
+            }
             Ev::Reply { c, gen, code, tl, lsn, commit_us } => {
                 self.on_reply(c, gen, code, tl, lsn, commit_us);
                 (TraceKind::ClientReply, NO_NODE, lsn, ((c as u64) << 8) | code as u64)
             }
             Ev::Timeout { c, gen } => (TraceKind::ClientTimeout, NO_NODE, 0, self.on_timeout(c, gen)),
-            Ev::Flush { n, inc, upto } => (TraceKind::WalFlush, n, upto, self.on_flush(n, inc, upto)),
+            Ev::Flush { n, inc, upto, xid } => (TraceKind::WalFlush, n, upto, self.on_flush(n, inc, upto, xid)),
             Ev::WalWriter { n } => (TraceKind::WalWriter, n, self.on_wal_writer(n), 0),
-            Ev::Stream { s, conn, upto, sent_us, depart_us } => (TraceKind::StreamData, s, upto, self.on_stream(s, conn, upto, sent_us, depart_us)),
+            Ev::Stream { s, conn, upto, xid, sent_us, depart_us } => (TraceKind::StreamData, s, upto, self.on_stream(s, conn, upto, xid, sent_us, depart_us)),
             Ev::StandbyFlush { s, inc, upto } => (TraceKind::StandbyFlush, s, upto, self.on_standby_flush(s, inc, upto)),
             Ev::StandbyApply { s, inc, upto } => (TraceKind::StandbyApply, s, upto, self.on_standby_apply(s, inc, upto)),
             Ev::Feedback { n, s, conn, write, flush, replay } => {
@@ -383,6 +386,8 @@ impl World {
             flush_log: Default::default(),
             agent: Agent { up: true, ..Agent::default() },
             last_host_crash: None,
+            next_xid: crate::build::FIRST_XID,
+            flushed_xid: crate::build::FIRST_XID,
         }
     }
 }
