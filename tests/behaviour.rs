@@ -1,5 +1,5 @@
 //! Focused behaviour tests: each synchronous_commit level, sync names, switchover, crashes, timelines, the CLI.
-use dbsim_tests::run_src;
+use dbsim_tests::{run_src, THREE_ZONES};
 use sim_core::report::Report;
 
 fn cluster(postgres: &str, patroni: &str, timeline: &str, duration: &str) -> String {
@@ -10,22 +10,11 @@ title = "t"
 [run]
 seed = 4
 duration = "{duration}"
-[[regions]]
-name = "r"
-zones = ["a", "b", "c"]
+{THREE_ZONES}
 [network]
 same_zone_rtt = "400us"
 cross_zone_rtt = "4ms"
 jitter = "0us"
-[[nodes]]
-name = "pg1"
-zone = "a"
-[[nodes]]
-name = "pg2"
-zone = "b"
-[[nodes]]
-name = "pg3"
-zone = "c"
 [postgres]
 {postgres}
 [patroni]

@@ -30,17 +30,11 @@ pub fn run_file(path: &PathBuf, seed: Option<u64>) -> Report {
     run_src(&path.display().to_string(), &src, seed)
 }
 
-const SWEEP_BASE: &str = r#"
-[lesson]
-title = "sweep"
-
-[run]
-duration = "150s"
-
+/// Three nodes, one per zone of region `r`: the cluster most tests use.
+pub const THREE_ZONES: &str = r#"
 [[regions]]
 name = "r"
 zones = ["a", "b", "c"]
-
 [[nodes]]
 name = "pg1"
 zone = "a"
@@ -50,6 +44,15 @@ zone = "b"
 [[nodes]]
 name = "pg3"
 zone = "c"
+"#;
+
+const SWEEP_BASE: &str = r#"
+[lesson]
+title = "sweep"
+
+[run]
+duration = "150s"
+
 
 [postgres]
 synchronous_commit = "on"
@@ -77,7 +80,7 @@ const PLACES: [&str; 5] = ["pg1", "pg2", "pg3", "dcs", "proxy"];
 /// A random fault schedule: crashes, restarts, partitions, DCS outages, latency and switchovers.
 pub fn sweep_scenario(seed: u64) -> String {
     let mut rng = SimRng::derive(seed, "sweep");
-    let mut out = String::from(SWEEP_BASE);
+    let mut out = format!("{SWEEP_BASE}{THREE_ZONES}");
     let count = 2 + rng.below(6);
     for _ in 0..count {
         let at = 5 + rng.below(110);
