@@ -57,9 +57,44 @@ fn cargo_test(args: &[&str], tally: &mut Tally) -> Result<(), String> {
     }
 }
 
+/// Runs every built-in scenario as wasm32 under Node and compares each trace hash with native.
+fn wasm_determinism(tally: &mut Tally) -> Result<(), String> {
+    cargo(&["build", "-q", "-p", "wasm-check", "--target", "wasm32-unknown-unknown", "--release"])?;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let wasm = root.join("target/wasm32-unknown-unknown/release/wasm_check.wasm");
+    let out = Command::new("node")
+        .arg(root.join("xtask/wasm-hash.mjs"))
+        .arg(&wasm)
+        .output()
+        .map_err(|e| format!("node is needed for the wasm determinism test: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("node failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut seen = 0;
+    for line in text.lines() {
+        let (i, wasm_hash) = line.split_once(' ').ok_or_else(|| format!("bad line from node: {line}"))?;
+        let i: usize = i.parse().map_err(|_| format!("bad index from node: {line}"))?;
+        let native = format!("{:016x}", wasm_check::hash_of(i));
+        let file = lessons::BUILTIN[i].0;
+        let same = native == wasm_hash && native != "0000000000000000";
+        println!("test wasm_trace_hash::{file} ... {} (native {native}, wasm {wasm_hash})", if same { "ok" } else { "FAILED" });
+        if same {
+            tally.passed += 1;
+        } else {
+            tally.failed += 1;
+        }
+        seen += 1;
+    }
+    if seen != lessons::BUILTIN.len() || tally.failed > 0 {
+        return Err(format!("wasm and native trace hashes differ ({seen} of {} scenarios compared)", lessons::BUILTIN.len()));
+    }
+    Ok(())
+}
+
 fn test() -> Result<(), String> {
     let mut tally = Tally::default();
-    let result = cargo_test(&["test", "--workspace"], &mut tally).and_then(|_| lint());
+    let result = cargo_test(&["test", "--workspace"], &mut tally).and_then(|_| wasm_determinism(&mut tally)).and_then(|_| lint());
     println!("tests: {} passed, {} failed", tally.passed, tally.failed);
     if tally.ignored > 0 {
         return Err(format!("{} tests are ignored; the suite must not skip tests", tally.ignored));

@@ -1,0 +1,12 @@
+//! The built-in lessons (`scenarios/*.toml`), embedded so wasm builds need no file system.
+include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn embeds_every_scenario() {
+        let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios")).unwrap().count();
+        assert_eq!(super::BUILTIN.len(), on_disk);
+        assert!(super::BUILTIN.iter().any(|(f, src)| *f == "01-async-failover.toml" && src.contains("[lesson]")));
+    }
+}
