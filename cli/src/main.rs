@@ -1,7 +1,7 @@
 //! `dbsim`: run, check, list and trace scenario files from the command line.
 use sim_core::report::Report;
-use sim_core::trace::{TraceEvent, NO_NODE};
-use sim_core::{load, Lsn, Scenario, World};
+use sim_core::trace::render;
+use sim_core::{load, Scenario, World};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
@@ -129,18 +129,12 @@ fn trace(_args: &Args, _file: &str, _scn: Scenario, mut world: World) -> Result<
     let names: Vec<String> = world.nodes().iter().map(|n| n.name.clone()).collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for e in world.trace() {
-        if writeln!(out, "{}", trace_line(e, &names)).is_err() {
+        if writeln!(out, "{}", render(e, &names)).is_err() {
             return Ok(0);
         }
     }
     let _ = writeln!(out, "# trace_hash {:016x} events {}", world.trace_hash(), world.events());
     res.map(|_| 0).map_err(|e| e.to_string())
-}
-
-fn trace_line(e: &TraceEvent, names: &[String]) -> String {
-    let node = if e.node == NO_NODE { "-" } else { names.get(e.node as usize).map_or("?", |s| s.as_str()) };
-    let lsn = if e.lsn == 0 { "-".to_string() } else { Lsn(e.lsn).to_string() };
-    format!("{:>14} {:<8} {:>12} {:?} {}", e.at.to_string(), node, lsn, e.kind, e.arg)
 }
 
 fn list(dir: &str) -> Result<u8, String> {

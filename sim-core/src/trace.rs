@@ -94,3 +94,57 @@ mod tests {
         assert_eq!(base, h(&e));
     }
 }
+
+/// What a result code sent to a client means.
+fn reply_text(code: u64) -> &'static str {
+    match code {
+        0 => "ok",
+        1 => "no backend",
+        2 => "read-only",
+        3 => "connection terminated",
+        4 => "connection refused",
+        _ => "error",
+    }
+}
+
+/// One compact line: time, node, LSN, and what happened. `names` are the node names.
+pub fn render(e: &TraceEvent, names: &[String]) -> String {
+    let name = |i: u64| names.get(i as usize).map_or("?", String::as_str);
+    let node = if e.node == NO_NODE { "-" } else { name(e.node as u64) };
+    let lsn = if e.lsn == 0 { "-".to_string() } else { crate::lsn::Lsn(e.lsn).to_string() };
+    format!("{:>14} {:<8} {:>12}  {}", e.at.to_string(), node, lsn, describe(e, &name))
+}
+
+fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {
+    let a = e.arg;
+    match e.kind {
+        TraceKind::ClientIssue if a == u64::MAX => "client request: no healthy backend".into(),
+        TraceKind::ClientIssue => format!("client request to {}", name(a)),
+        TraceKind::RequestArrive if e.lsn > 0 => format!("commit record xid {a}"),
+        TraceKind::RequestArrive => "request served or refused".into(),
+        TraceKind::ClientReply => format!("client {} <- {}", a >> 8, reply_text(a & 0xFF)),
+        TraceKind::ClientTimeout => "client request timed out".into(),
+        TraceKind::WalFlush => "WAL flushed (group commit)".into(),
+        TraceKind::WalWriter => "walwriter wakeup".into(),
+        TraceKind::StreamData => "walreceiver wrote WAL".into(),
+        TraceKind::StandbyFlush => "walreceiver flushed WAL".into(),
+        TraceKind::StandbyApply => "startup process replayed WAL".into(),
+        TraceKind::Feedback => format!("standby status reply to {}", name(a)),
+        TraceKind::ReplConnect => "walreceiver connecting".into(),
+        TraceKind::ReplAccepted => format!("streaming from {}", name(a)),
+        TraceKind::ReplRejected => "replication connection ended".into(),
+        TraceKind::AgentLoop => ["Patroni loop (stale)", "Patroni loop: DCS unreachable, retrying", "Patroni HA loop"][a.min(2) as usize].into(),
+        TraceKind::AgentDcsFailed => "Patroni: DCS call failed after retry_timeout".into(),
+        TraceKind::Promoted if e.lsn > 0 => format!("promoted: timeline {a}"),
+        TraceKind::Promoted => "promotion abandoned".into(),
+        TraceKind::Started => format!("postgres started as {}", if a == 1 { "primary" } else { "standby" }),
+        TraceKind::Rewound => format!("pg_rewind finished, following {}", name(a)),
+        TraceKind::Cloned => format!("pg_basebackup finished, following {}", name(a)),
+        TraceKind::SwitchoverRelease => "switchover: releasing the leader key".into(),
+        TraceKind::ProxyCheck => format!("proxy health checks ({a} backends changed)"),
+        TraceKind::Sample => "metrics sample".into(),
+        TraceKind::Checkpoint => "checkpoint".into(),
+        TraceKind::SlotConsumer => "slot consumer confirm".into(),
+        TraceKind::Command => format!("command #{a}"),
+    }
+}
