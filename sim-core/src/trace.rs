@@ -73,28 +73,6 @@ impl TraceHash {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn hash_depends_on_every_field() {
-        let e = TraceEvent { at: SimTime(1), kind: TraceKind::WalFlush, node: 0, lsn: 2, arg: 3 };
-        let h = |e: &TraceEvent| {
-            let mut t = TraceHash::default();
-            t.add(e);
-            t.value()
-        };
-        let base = h(&e);
-        assert_ne!(base, h(&TraceEvent { at: SimTime(2), ..e }));
-        assert_ne!(base, h(&TraceEvent { kind: TraceKind::Sample, ..e }));
-        assert_ne!(base, h(&TraceEvent { node: 1, ..e }));
-        assert_ne!(base, h(&TraceEvent { lsn: 3, ..e }));
-        assert_ne!(base, h(&TraceEvent { arg: 4, ..e }));
-        // pinned: the same on every platform and every build
-        assert_eq!(base, h(&e));
-    }
-}
-
 /// What a result code sent to a client means.
 fn reply_text(code: u64) -> &'static str {
     match code {
@@ -146,5 +124,27 @@ fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {
         TraceKind::Checkpoint => "checkpoint".into(),
         TraceKind::SlotConsumer => "slot consumer confirm".into(),
         TraceKind::Command => format!("command #{a}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn hash_depends_on_every_field() {
+        let e = TraceEvent { at: SimTime(1), kind: TraceKind::WalFlush, node: 0, lsn: 2, arg: 3 };
+        let h = |e: &TraceEvent| {
+            let mut t = TraceHash::default();
+            t.add(e);
+            t.value()
+        };
+        let base = h(&e);
+        assert_ne!(base, h(&TraceEvent { at: SimTime(2), ..e }));
+        assert_ne!(base, h(&TraceEvent { kind: TraceKind::Sample, ..e }));
+        assert_ne!(base, h(&TraceEvent { node: 1, ..e }));
+        assert_ne!(base, h(&TraceEvent { lsn: 3, ..e }));
+        assert_ne!(base, h(&TraceEvent { arg: 4, ..e }));
+        // pinned: the same on every platform and every build
+        assert_eq!(base, h(&e));
     }
 }
