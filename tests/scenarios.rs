@@ -83,3 +83,23 @@ fn every_property_has_a_kind_and_name() {
         assert!(matches!(p.kind(), PropKind::Always | PropKind::Sometimes));
     }
 }
+
+#[test]
+fn a_command_given_to_a_snapshot_replays_like_a_scripted_one() {
+    use sim_core::{Command, SimTime};
+    let src = std::fs::read_to_string(root().join("scenarios/03b-tuned-timings.toml")).unwrap();
+    let crash = Command::CrashHost { node: "pg2".into() };
+    let (_, mut scripted) = load("03b", &src, None).unwrap();
+    scripted.schedule(SimTime(60_000_000), crash.clone()).unwrap();
+    scripted.run_to_end().unwrap();
+    let (_, mut live) = load("03b", &src, None).unwrap();
+    live.run_until(SimTime(20_000_000)).unwrap();
+    let mut fork = live.clone();
+    fork.schedule(SimTime(60_000_000), crash).unwrap();
+    fork.run_to_end().unwrap();
+    assert_eq!(scripted.trace_hash(), fork.trace_hash());
+    live.run_to_end().unwrap();
+    assert_ne!(live.trace_hash(), fork.trace_hash(), "the extra crash must change the run");
+    assert!(fork.schedule(SimTime(1), Command::Heal).is_err(), "cannot schedule in the past");
+    assert!(fork.schedule(SimTime(2_000_000), Command::CrashHost { node: "nope".into() }).is_err());
+}
