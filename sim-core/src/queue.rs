@@ -27,6 +27,8 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+const LATE: u64 = 1 << 63;
+
 /// A min-queue of events with a hard capacity.
 #[derive(Clone, Debug)]
 pub struct EventQueue<E> {
@@ -51,6 +53,17 @@ impl<E> EventQueue<E> {
         self.heap.push(Entry { at, seq: self.seq, ev });
         Ok(())
     }
+    /// Like `push`, but after every ordinary event at the same time: a command given at `t`
+    /// acts after everything else due at `t`, however early it was scheduled.
+    pub fn push_late(&mut self, at: SimTime, ev: E) -> Result<(), QueueFull> {
+        if self.heap.len() >= self.cap {
+            return Err(QueueFull(self.cap));
+        }
+        self.seq += 1;
+        self.heap.push(Entry { at, seq: self.seq | LATE, ev });
+        Ok(())
+    }
+
     pub fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(|e| e.at)
     }
@@ -77,5 +90,15 @@ mod tests {
         assert_eq!(q.push(SimTime(0), 'd'), Err(QueueFull(3)));
         let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|x| x.1)).collect();
         assert_eq!(order, vec!['b', 'a', 'c']);
+    }
+
+    #[test]
+    fn late_entries_follow_ordinary_ones_at_the_same_time() {
+        let mut q = EventQueue::new(8);
+        q.push_late(SimTime(5), 'x').unwrap();
+        q.push(SimTime(5), 'a').unwrap();
+        q.push(SimTime(4), 'b').unwrap();
+        let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|x| x.1)).collect();
+        assert_eq!(order, vec!['b', 'a', 'x']);
     }
 }

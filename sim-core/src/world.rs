@@ -202,7 +202,9 @@ impl World {
         }
         let idx = self.commands.len() as u32;
         self.commands.push((at, cmd));
-        self.push(at, Ev::Command { idx });
+        if let Err(QueueFull(cap)) = self.q.push_late(at, Ev::Command { idx }) {
+            return Err(CommandError(format!("the event queue is full ({cap} pending events)")));
+        }
         Ok(())
     }
 

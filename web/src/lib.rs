@@ -1,0 +1,163 @@
+//! The dbsim browser app: pick a lesson, play it, inject faults by clicking, scrub through time.
+//! The UI renders a view of the core's `World`; every change goes through a `Command`.
+pub mod session;
+pub mod url;
+mod view;
+
+use session::Session;
+use sim_core::{Command, SimTime};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Wall-clock period of the play loop.
+pub const TICK_MS: u32 = 50;
+
+/// UI state. The session (world + snapshots) is shared, not copied, on every action.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    pub session: Option<Rc<RefCell<Session>>>,
+    pub playing: bool,
+    pub speed: f64,
+    pub selected: Option<String>,
+    pub error: Option<String>,
+    pub version: u64,
+}
+
+impl PartialEq for Model {
+    fn eq(&self, o: &Self) -> bool {
+        self.version == o.version && self.playing == o.playing && self.speed == o.speed && self.selected == o.selected && self.error == o.error
+    }
+}
+
+#[derive(Debug)]
+pub enum Action {
+    Load { file: String, src: String, seed: Option<u64> },
+    Play,
+    Pause,
+    Step,
+    Speed(f64),
+    Tick,
+    Seek(u64),
+    Fork,
+    Select(Option<String>),
+    Do(Command),
+    Restore(url::Shared),
+}
+
+impl Reducible for Model {
+    type Action = Action;
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut m = (*self).clone();
+        m.version += 1;
+        let result = m.apply(action);
+        m.error = result.err();
+        if m.error.is_some() {
+            m.playing = false;
+        }
+        Rc::new(m)
+    }
+}
+
+impl Model {
+    fn with<T>(&self, f: impl FnOnce(&mut Session) -> Result<T, String>) -> Result<T, String> {
+        let s = self.session.as_ref().ok_or("no scenario loaded")?;
+        let mut s = s.try_borrow_mut().map_err(|_| "the simulation is busy".to_string())?;
+        f(&mut s)
+    }
+
+    fn apply(&mut self, action: Action) -> Result<(), String> {
+        match action {
+            Action::Load { file, src, seed } => {
+                self.session = Some(Rc::new(RefCell::new(Session::new(&file, &src, seed)?)));
+                self.playing = false;
+                self.selected = None;
+                Ok(())
+            }
+            Action::Play => {
+                self.playing = self.session.is_some();
+                Ok(())
+            }
+            Action::Pause => {
+                self.playing = false;
+                Ok(())
+            }
+            Action::Step => self.with(|s| s.advance_to(SimTime(s.now().0 + 100_000))),
+            Action::Speed(x) => {
+                self.speed = x.clamp(0.25, 10_000.0);
+                Ok(())
+            }
+            Action::Tick => {
+                let dt = (TICK_MS as f64 * 1000.0 * self.speed) as u64;
+                let done = self.with(|s| {
+                    s.advance_to(SimTime(s.now().0 + dt))?;
+                    Ok(s.now() >= s.end())
+                })?;
+                if done {
+                    self.playing = false;
+                }
+                Ok(())
+            }
+            Action::Seek(ms) => self.with(|s| s.seek(SimTime(ms * 1000))),
+            Action::Fork => self.with(|s| s.fork()),
+            Action::Select(n) => {
+                self.selected = n;
+                Ok(())
+            }
+            Action::Do(cmd) => self.with(|s| s.command(cmd)),
+            Action::Restore(shared) => {
+                let (file, src) = lessons::BUILTIN.iter().find(|(f, _)| *f == shared.file).ok_or(format!("unknown scenario `{}` in the link", shared.file))?;
+                let mut s = Session::new(file, src, Some(shared.seed))?;
+                for (at, cmd) in shared.log {
+                    s.seek(at)?;
+                    s.command(cmd)?;
+                }
+                s.seek(SimTime(shared.t_ms * 1000))?;
+                self.session = Some(Rc::new(RefCell::new(s)));
+                self.playing = false;
+                Ok(())
+            }
+        }
+    }
+}
+
+#[component(App)]
+pub fn app() -> Html {
+    let model = use_reducer(|| Model { speed: 1.0, ..Model::default() });
+    {
+        let model = model.clone();
+        use_effect_with((), move |_| {
+            let action = match url::read_hash() {
+                Some(shared) => Action::Restore(shared),
+                None => {
+                    let (file, src) = lessons::BUILTIN[0];
+                    Action::Load { file: file.into(), src: src.into(), seed: None }
+                }
+            };
+            model.dispatch(action);
+        });
+    }
+    {
+        let model = model.clone();
+        use_effect_with(model.playing, move |playing| {
+            let timer = playing.then(|| gloo::timers::callback::Interval::new(TICK_MS, move || model.dispatch(Action::Tick)));
+            move || drop(timer)
+        });
+    }
+    {
+        let version = model.version;
+        let model = model.clone();
+        use_effect_with(version, move |_| {
+            if let Some(s) = &model.session {
+                if let Ok(s) = s.try_borrow() {
+                    url::write_hash(&s);
+                }
+            }
+        });
+    }
+    let dispatch = {
+        let model = model.clone();
+        Callback::from(move |a: Action| model.dispatch(a))
+    };
+    view::page(&model, dispatch)
+}

@@ -1,0 +1,186 @@
+//! Rendering: the lesson, the cluster diagram, time controls, invariants and the event log.
+use crate::{Action, Model};
+use sim_core::pg::{PgState, Role};
+use sim_core::{Command, World};
+use yew::prelude::*;
+
+type Go = Callback<Action>;
+
+fn send(go: &Go, make: impl Fn() -> Action + 'static) -> Callback<MouseEvent> {
+    let go = go.clone();
+    Callback::from(move |_| go.emit(make()))
+}
+
+pub fn page(m: &Model, go: Callback<Action>) -> Html {
+    let Some(cell) = &m.session else {
+        return html! { <main class="app"><p role="status">{ m.error.clone().unwrap_or_else(|| "Loading…".into()) }</p></main> };
+    };
+    let Ok(s) = cell.try_borrow() else { return html! {} };
+    let w = &s.world;
+    html! {
+        <main class="app" tabindex="0">
+            <header>
+                <h1>{ "dbsim" }</h1>
+                { picker(&s.file, &go) }
+                <span class="seed">{ format!("seed {}", s.seed) }</span>
+            </header>
+            if let Some(e) = &m.error { <p class="error" role="alert">{ e }</p> }
+            <section class="lesson">
+                <h2>{ &s.scenario.lesson.title }</h2>
+                <p>{ &s.scenario.lesson.summary }</p>
+                <h3>{ "Watch" }</h3>
+                <ul>{ for s.scenario.lesson.watch.iter().map(|x| html! { <li>{ x }</li> }) }</ul>
+                <h3>{ "You will learn" }</h3>
+                <ul>{ for s.scenario.lesson.learn.iter().map(|x| html! { <li>{ x }</li> }) }</ul>
+            </section>
+            { controls(m, w, &go) }
+            { cluster(w, m.selected.as_deref(), &go) }
+            { actions(m.selected.as_deref(), &go) }
+            { invariants(w) }
+            { log(w) }
+        </main>
+    }
+}
+
+fn picker(current: &str, go: &Go) -> Html {
+    let go = go.clone();
+    let onchange = Callback::from(move |e: Event| {
+        let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() else { return };
+        if let Some((file, src)) = lessons::BUILTIN.iter().find(|(f, _)| *f == sel.value()) {
+            go.emit(Action::Load { file: file.to_string(), src: src.to_string(), seed: None });
+        }
+    });
+    html! {
+        <label>{ "Scenario " }
+            <select id="scenario" {onchange}>
+                { for lessons::BUILTIN.iter().map(|(f, _)| html! { <option value={*f} selected={*f == current}>{ *f }</option> }) }
+            </select>
+        </label>
+    }
+}
+
+fn controls(m: &Model, w: &World, go: &Go) -> Html {
+    let now = w.now().as_ms();
+    let end = w.end().as_ms();
+    let seek = {
+        let go = go.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                if let Ok(v) = i.value().parse::<u64>() {
+                    go.emit(Action::Seek(v));
+                }
+            }
+        })
+    };
+    let speeds = [0.25, 1.0, 10.0, 100.0, 1000.0];
+    html! {
+        <section class="controls" aria-label="time controls">
+            if m.playing {
+                <button id="pause" onclick={send(go, || Action::Pause)}>{ "Pause" }</button>
+            } else {
+                <button id="play" onclick={send(go, || Action::Play)}>{ "Play" }</button>
+            }
+            <button id="step" onclick={send(go, || Action::Step)}>{ "Step 100 ms" }</button>
+            { for speeds.iter().map(|&x| html! {
+                <button class={classes!("speed", (m.speed == x).then_some("on"))} onclick={send(go, move || Action::Speed(x))}>{ format!("{x}×") }</button>
+            }) }
+            <button id="fork" onclick={send(go, || Action::Fork)}>{ "Fork here" }</button>
+            <input id="scrubber" type="range" min="0" max={end.to_string()} value={now.to_string()} oninput={seek} aria-label="simulated time" />
+            <output id="clock" aria-live="polite">{ format!("{:.1} s / {:.0} s", now as f64 / 1000.0, end as f64 / 1000.0) }</output>
+        </section>
+    }
+}
+
+fn role_text(n: &sim_core::pg::Node) -> &'static str {
+    match (n.host_up, n.pg, n.role, n.writable) {
+        (false, _, _, _) => "host down",
+        (_, PgState::Down, _, _) => "postgres down",
+        (_, PgState::Starting, _, _) => "starting",
+        (_, PgState::Rewinding, _, _) => "pg_rewind",
+        (_, PgState::Cloning, _, _) => "cloning",
+        (_, _, Role::Primary, true) => "primary",
+        (_, _, Role::Primary, false) => "primary (read-only)",
+        _ => "standby",
+    }
+}
+
+fn cluster(w: &World, selected: Option<&str>, go: &Go) -> Html {
+    let nodes = w.nodes();
+    let width = 160 * nodes.len().max(1) as u32 + 40;
+    html! {
+        <svg id="cluster" viewBox={format!("0 0 {width} 200")} role="img" aria-label="cluster">
+            <text x="20" y="20" class="dcs">{ format!("DCS leader: {}", w.leader().unwrap_or("none")) }</text>
+            { for nodes.iter().enumerate().map(|(i, n)| {
+                let x = 20 + 160 * i as u32;
+                let role = role_text(n);
+                let name = n.name.clone();
+                let go = go.clone();
+                let onclick = Callback::from(move |_: MouseEvent| go.emit(Action::Select(Some(name.clone()))));
+                let class = classes!("node", role.replace([' ', '(', ')', '_'], "-"), (selected == Some(n.name.as_str())).then_some("selected"));
+                html! {
+                    <g class={class} data-node={n.name.clone()} data-role={role} data-timeline={n.tl.to_string()} {onclick}>
+                        <rect x={x.to_string()} y="40" width="140" height="120" rx="8" />
+                        <text x={(x + 10).to_string()} y="62" class="name">{ &n.name }</text>
+                        <text x={(x + 10).to_string()} y="84">{ role }</text>
+                        <text x={(x + 10).to_string()} y="106">{ format!("timeline {}", n.tl) }</text>
+                        <text x={(x + 10).to_string()} y="128">{ n.lsn().to_string() }</text>
+                        <text x={(x + 10).to_string()} y="150" class="region">{ &n.region }</text>
+                    </g>
+                }
+            }) }
+        </svg>
+    }
+}
+
+fn actions(selected: Option<&str>, go: &Go) -> Html {
+    let Some(node) = selected.map(str::to_string) else {
+        return html! { <p class="hint">{ "Click a node to inject a failure." }</p> };
+    };
+    let button = |id: &str, label: &str, make: fn(String) -> Command| {
+        let node = node.clone();
+        html! { <button id={id.to_string()} onclick={send(go, move || Action::Do(make(node.clone())))}>{ label }</button> }
+    };
+    html! {
+        <section class="actions" aria-label={format!("actions for {node}")}>
+            <h3>{ format!("{node}") }</h3>
+            { button("crash-host", "Crash host", |n| Command::CrashHost { node: n }) }
+            { button("crash-postgres", "Crash Postgres", |n| Command::CrashPostgres { node: n }) }
+            { button("restart", "Restart", |n| Command::Restart { node: n }) }
+            { button("destroy-disk", "Destroy disk", |n| Command::DestroyDisk { node: n }) }
+            { button("isolate-dcs", "Cut from DCS", |n| Command::Partition { nodes: vec![n], others: vec!["dcs".into()], one_way: false }) }
+            { button("switchover", "Switchover here", |n| Command::Switchover { to: Some(n) }) }
+            <button id="heal" onclick={send(go, || Action::Do(Command::Heal))}>{ "Heal network" }</button>
+            <button onclick={send(go, || Action::Do(Command::DcsOutage))}>{ "DCS outage" }</button>
+            <button onclick={send(go, || Action::Do(Command::DcsRestore))}>{ "DCS restore" }</button>
+        </section>
+    }
+}
+
+fn invariants(w: &World) -> Html {
+    html! {
+        <section class="invariants" aria-label="properties">
+            <h3>{ "Properties" }</h3>
+            <ul>
+            { for w.invariants().iter().map(|p| {
+                let bad = matches!(p.kind, sim_core::invariants::PropKind::Always) && !p.holds;
+                html! { <li class={classes!(bad.then_some("violated"))} data-prop={p.name}>{ format!("{} {}: {}", if bad { "✗" } else if p.holds { "✓" } else { "…" }, p.name, p.detail) }</li> }
+            }) }
+            </ul>
+        </section>
+    }
+}
+
+fn log(w: &World) -> Html {
+    let notes = w.notes();
+    let start = notes.len().saturating_sub(30);
+    html! {
+        <section class="log" aria-label="events" aria-live="polite">
+            <h3>{ "Events" }</h3>
+            <ol>
+            { for notes[start..].iter().rev().map(|n| html! {
+                <li>{ format!("{:>8.3}s {} {}", n.at_ms as f64 / 1000.0, n.node.clone().unwrap_or_default(), n.text) }</li>
+            }) }
+            </ol>
+        </section>
+    }
+}
