@@ -2,12 +2,16 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 
-const USAGE: &str = "usage: cargo xtask <test|bench|lint>
+mod web;
+
+const USAGE: &str = "usage: cargo xtask <serve|dist|test|bench|lint>
+  serve  build the app in release mode into dist/ and serve it on http://127.0.0.1:8080
+  dist   build the static app into dist/
   test   every test in the workspace, then clippy with warnings as errors
   bench  the reference engine benchmark (3 nodes, 1000 clients, 1 simulated hour)
   lint   clippy only";
 
-fn cargo(args: &[&str]) -> Result<(), String> {
+pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
     eprintln!("$ cargo {}", args.join(" "));
     let status = Command::new(env!("CARGO")).args(args).status().map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() {
@@ -115,6 +119,8 @@ fn main() -> ExitCode {
         "test" => test(),
         "bench" => cargo(&["bench", "-p", "sim-core", "--bench", "engine"]),
         "lint" => lint(),
+        "dist" => web::dist().map(|_| ()),
+        "serve" => web::dist().and_then(|dir| web::serve(&dir, "127.0.0.1:8080")),
         _ => Err(USAGE.to_string()),
     };
     match result {
