@@ -96,9 +96,22 @@ fn wasm_determinism(tally: &mut Tally) -> Result<(), String> {
     Ok(())
 }
 
+fn browser_tests(tally: &mut Tally) -> Result<(), String> {
+    let (passed, failed) = web::e2e()?;
+    tally.passed += passed;
+    tally.failed += failed;
+    if failed > 0 || passed == 0 {
+        return Err(format!("browser tests: {passed} passed, {failed} failed"));
+    }
+    Ok(())
+}
+
 fn test() -> Result<(), String> {
     let mut tally = Tally::default();
-    let result = cargo_test(&["test", "--workspace"], &mut tally).and_then(|_| wasm_determinism(&mut tally)).and_then(|_| lint());
+    let result = cargo_test(&["test", "--workspace"], &mut tally)
+        .and_then(|_| wasm_determinism(&mut tally))
+        .and_then(|_| browser_tests(&mut tally))
+        .and_then(|_| lint());
     println!("tests: {} passed, {} failed", tally.passed, tally.failed);
     if tally.ignored > 0 {
         return Err(format!("{} tests are ignored; the suite must not skip tests", tally.ignored));

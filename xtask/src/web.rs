@@ -86,3 +86,65 @@ fn answer(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
         _ => stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found"),
     }
 }
+
+/// The browser the end-to-end tests drive. A missing browser is an error, never a skip.
+fn browser() -> Result<PathBuf, String> {
+    let exe = PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
+    if exe.exists() {
+        return Ok(exe);
+    }
+    eprintln!("{} not found: installing Debian's chromium", exe.display());
+    let _ = Command::new("apt-get").arg("update").status();
+    let _ = Command::new("apt-get").args(["install", "-y", "chromium", "chromium-driver"]).status();
+    if exe.exists() {
+        Ok(exe)
+    } else {
+        Err(format!("no browser found at {}: the browser tests cannot run (install chromium, or set CHROMIUM)", exe.display()))
+    }
+}
+
+/// Builds the app, serves it on a free loopback port, and runs the Playwright end-to-end tests.
+/// Returns (passed, failed).
+pub fn e2e() -> Result<(u64, u64), String> {
+    let exe = browser()?;
+    let root = root();
+    let e2e_dir = root.join("web/e2e");
+    if !e2e_dir.join("node_modules/playwright-core").exists() {
+        let ok = Command::new("npm").arg("ci").arg("--silent").current_dir(&e2e_dir).status().is_ok_and(|s| s.success());
+        if !ok {
+            return Err("`npm ci` in web/e2e failed".into());
+        }
+    }
+    let dir = dist()?;
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let _ = answer(stream, &dir);
+        }
+    });
+    let shots = root.join("screenshots");
+    let out = Command::new("node")
+        .arg(e2e_dir.join("e2e.mjs"))
+        .arg(format!("http://{addr}/"))
+        .env("CHROMIUM", &exe)
+        .env("SHOTS", &shots)
+        .output()
+        .map_err(|e| format!("node: {e}"))?;
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    println!("screenshots: {}", shots.display());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (mut passed, mut failed) = (0, 0);
+    for line in text.lines().filter(|l| l.starts_with("test e2e::")) {
+        if line.ends_with("... ok") {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+    }
+    if !out.status.success() && failed == 0 {
+        failed = 1;
+    }
+    Ok((passed, failed))
+}
