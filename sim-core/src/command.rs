@@ -79,13 +79,7 @@ fn need<T: Clone>(v: &Option<T>, field: &'static str, action: Action) -> Result<
 }
 
 fn action_name(a: Action) -> String {
-    format!("{a:?}").chars().fold(String::new(), |mut s, c| {
-        if c.is_uppercase() && !s.is_empty() {
-            s.push('_');
-        }
-        s.push(c.to_ascii_lowercase());
-        s
-    })
+    crate::scenario::snake_case(&format!("{a:?}"))
 }
 
 /// Converts one scenario timeline entry into timed commands (a `dcs_outage` with a

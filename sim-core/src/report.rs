@@ -3,7 +3,7 @@ use crate::invariants::{Prop, PropState};
 use crate::lsn::{history_file, history_file_name, Lsn};
 use crate::metrics::SamplePoint;
 use crate::pg::{sync_state, Role};
-use crate::scenario::{Bound, Expect, Metric, NodeMetric};
+use crate::scenario::{snake_case, Bound, Expect, Metric, NodeMetric};
 use crate::world::{Note, World};
 use serde::Serialize;
 
@@ -194,6 +194,16 @@ impl World {
         }
     }
 
+    /// Just the expectation verdicts, for a live "goals" panel.
+    pub fn expectations(&self, expect: &Expect) -> Vec<ExpectResult> {
+        check(self, expect, &self.run_metrics(), &self.node_reports())
+    }
+
+    /// Per-second samples so far (commits, lag), for charts.
+    pub fn series(&self) -> &[SamplePoint] {
+        &self.metrics.series
+    }
+
     /// The report of the run so far, with `expect` checked against it.
     pub fn report(&self, expect: &Expect) -> Report {
         let metrics = self.run_metrics();
@@ -273,12 +283,12 @@ fn check(w: &World, e: &Expect, r: &RunMetrics, nodes: &[NodeReport]) -> Vec<Exp
         out.push(ExpectResult { name: "final_primary".into(), ok: actual.as_deref() == Some(p), detail: format!("{} (expected {p})", actual.unwrap_or_else(|| "no leader".into())) });
     }
     for (m, b) in &e.metrics {
-        out.push(bound(&format!("{m:?}").to_lowercase(), metric_value(*m, r, w), b));
+        out.push(bound(&snake_case(&format!("{m:?}")), metric_value(*m, r, w), b));
     }
     for (name, ms) in &e.nodes {
         if let Some(n) = nodes.iter().find(|n| &n.name == name) {
             for (m, b) in ms {
-                out.push(bound(&format!("{name}.{m:?}").to_lowercase(), node_value(*m, n), b));
+                out.push(bound(&format!("{name}.{}", snake_case(&format!("{m:?}"))), node_value(*m, n), b));
             }
         }
     }

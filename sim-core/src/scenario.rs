@@ -445,6 +445,17 @@ pub struct Expect {
     pub violated: Vec<String>,
 }
 
+/// `CommitP50Ms` → `commit_p50_ms`: the names scenario files use for enum variants.
+pub fn snake_case(camel: &str) -> String {
+    camel.chars().fold(String::new(), |mut s, c| {
+        if c.is_uppercase() && !s.is_empty() {
+            s.push('_');
+        }
+        s.push(c.to_ascii_lowercase());
+        s
+    })
+}
+
 /// A scenario error with its place in the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioError {

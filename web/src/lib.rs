@@ -1,5 +1,6 @@
 //! The dbsim browser app: pick a lesson, play it, inject faults by clicking, scrub through time.
 //! The UI renders a view of the core's `World`; every change goes through a `Command`.
+mod charts;
 pub mod session;
 pub mod url;
 mod view;
@@ -43,6 +44,8 @@ pub enum Action {
     Select(Option<String>),
     Do(Command),
     Restore(url::Shared),
+    Reseed(u64),
+    Fail(String),
 }
 
 impl Reducible for Model {
@@ -105,6 +108,11 @@ impl Model {
                 Ok(())
             }
             Action::Do(cmd) => self.with(|s| s.command(cmd)),
+            Action::Reseed(seed) => {
+                let (file, src) = self.with(|s| Ok((s.file.clone(), s.src.clone())))?;
+                self.apply(Action::Load { file, src, seed: Some(seed) })
+            }
+            Action::Fail(e) => Err(e),
             Action::Restore(shared) => {
                 let (file, src) = lessons::BUILTIN.iter().find(|(f, _)| *f == shared.file).ok_or(format!("unknown scenario `{}` in the link", shared.file))?;
                 let mut s = Session::new(file, src, Some(shared.seed))?;

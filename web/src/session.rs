@@ -16,6 +16,8 @@ struct Snapshot {
 #[derive(Clone, Debug)]
 pub struct Session {
     pub file: String,
+    /// The scenario text, so the seed can be changed without the file.
+    pub src: String,
     pub scenario: Scenario,
     pub seed: u64,
     /// Commands the learner gave, in time order (the scenario's own are part of the world).
@@ -31,7 +33,7 @@ impl Session {
         let (scenario, world) = sim_core::load(file, src, seed).map_err(|e| e.to_string())?;
         let seed = world.seed();
         let snapshots = vec![Snapshot { world: world.clone(), scheduled: 0 }];
-        Ok(Session { file: file.into(), scenario, seed, log: Vec::new(), world, scheduled: 0, snapshots })
+        Ok(Session { file: file.into(), src: src.into(), scenario, seed, log: Vec::new(), world, scheduled: 0, snapshots })
     }
 
     pub fn now(&self) -> SimTime {

@@ -18,11 +18,12 @@ pub fn page(m: &Model, go: Callback<Action>) -> Html {
     let Ok(s) = cell.try_borrow() else { return html! {} };
     let w = &s.world;
     html! {
-        <main class="app" tabindex="0">
+        <main class="app" tabindex="0" onkeydown={keys(m.playing, w.now().as_ms(), &go)}>
             <header>
                 <h1>{ "dbsim" }</h1>
                 { picker(&s.file, &go) }
-                <span class="seed">{ format!("seed {}", s.seed) }</span>
+                { open_file(&go) }
+                { seed(s.seed, &go) }
             </header>
             if let Some(e) = &m.error { <p class="error" role="alert">{ e }</p> }
             <section class="lesson">
@@ -32,14 +33,83 @@ pub fn page(m: &Model, go: Callback<Action>) -> Html {
                 <ul>{ for s.scenario.lesson.watch.iter().map(|x| html! { <li>{ x }</li> }) }</ul>
                 <h3>{ "You will learn" }</h3>
                 <ul>{ for s.scenario.lesson.learn.iter().map(|x| html! { <li>{ x }</li> }) }</ul>
+                { goals(w, &s.scenario.expect) }
             </section>
             { controls(m, w, &go) }
             { cluster(w, m.selected.as_deref(), &go) }
             { actions(m.selected.as_deref(), &go) }
+            <section class="charts">
+                { crate::charts::throughput(w.series(), w.end().as_ms() as f64 / 1000.0) }
+                { crate::charts::lag(w.series(), &w.nodes().iter().map(|n| n.name.clone()).collect::<Vec<_>>(), w.end().as_ms() as f64 / 1000.0) }
+            </section>
             { invariants(w) }
             { log(w) }
         </main>
     }
+}
+
+/// Shortcuts, handled only while the app has focus: space plays/pauses, arrows step in time.
+fn keys(playing: bool, now_ms: u64, go: &Go) -> Callback<KeyboardEvent> {
+    let go = go.clone();
+    Callback::from(move |e: KeyboardEvent| {
+        let tag = e.target_dyn_into::<web_sys::HtmlInputElement>().map(|i| i.type_());
+        if tag.is_some_and(|t| t != "range") {
+            return;
+        }
+        let action = match e.key().as_str() {
+            " " | "k" => Some(if playing { Action::Pause } else { Action::Play }),
+            "ArrowRight" | "l" => Some(Action::Seek(now_ms + 1000)),
+            "ArrowLeft" | "j" => Some(Action::Seek(now_ms.saturating_sub(1000))),
+            _ => None,
+        };
+        if let Some(a) = action {
+            e.prevent_default();
+            go.emit(a);
+        }
+    })
+}
+
+fn goals(w: &World, expect: &sim_core::scenario::Expect) -> Html {
+    let results = w.expectations(expect);
+    html! {
+        <>
+            <h3>{ "Goals (live)" }</h3>
+            <ul class="goals">
+            { for results.iter().map(|r| html! {
+                <li class={classes!(if r.ok { "ok" } else { "pending" })}>{ format!("{} {}: {}", if r.ok { "✓" } else { "○" }, r.name, r.detail) }</li>
+            }) }
+            </ul>
+        </>
+    }
+}
+
+fn seed(current: u64, go: &Go) -> Html {
+    let go = go.clone();
+    let onchange = Callback::from(move |e: Event| {
+        let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() else { return };
+        match i.value().trim().parse::<u64>() {
+            Ok(v) => go.emit(Action::Reseed(v)),
+            Err(_) => go.emit(Action::Fail(format!("`{}` is not a seed (a whole number)", i.value()))),
+        }
+    });
+    html! { <label>{ "Seed " }<input id="seed" type="number" min="0" value={current.to_string()} {onchange} /></label> }
+}
+
+fn open_file(go: &Go) -> Html {
+    let go = go.clone();
+    let reader = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let onchange = Callback::from(move |e: Event| {
+        let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        let name = file.name();
+        let go = go.clone();
+        let task = gloo::file::callbacks::read_as_text(&gloo::file::File::from(file), move |text| match text {
+            Ok(src) => go.emit(Action::Load { file: name, src, seed: None }),
+            Err(e) => go.emit(Action::Fail(format!("{name}: {e}"))),
+        });
+        *reader.borrow_mut() = Some(task);
+    });
+    html! { <label class="open">{ "Open a scenario file " }<input id="open" type="file" accept=".toml" {onchange} /></label> }
 }
 
 fn picker(current: &str, go: &Go) -> Html {
@@ -86,8 +156,23 @@ fn controls(m: &Model, w: &World, go: &Go) -> Html {
             }) }
             <button id="fork" onclick={send(go, || Action::Fork)}>{ "Fork here" }</button>
             <input id="scrubber" type="range" min="0" max={end.to_string()} value={now.to_string()} oninput={seek} aria-label="simulated time" />
+            { marks(w) }
             <output id="clock" aria-live="polite">{ format!("{:.1} s / {:.0} s", now as f64 / 1000.0, end as f64 / 1000.0) }</output>
         </section>
+    }
+}
+
+/// Ticks under the scrubber where crashes, failovers and commands happened.
+fn marks(w: &World) -> Html {
+    let end = w.end().as_ms().max(1) as f64;
+    let notable = |t: &str| ["crash", "promoted", "partition", "DCS", "demot", "switchover", "destroyed", "PANIC", "restarted", "healed", "setting"].iter().any(|k| t.contains(k));
+    html! {
+        <svg class="marks" viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true">
+            { for w.notes().iter().filter(|n| notable(&n.text)).map(|n| {
+                let x = 1000.0 * n.at_ms as f64 / end;
+                html! { <rect x={format!("{x:.1}")} y="0" width="3" height="10"><title>{ format!("{:.1} s: {}", n.at_ms as f64 / 1000.0, n.text) }</title></rect> }
+            }) }
+        </svg>
     }
 }
 
