@@ -46,21 +46,21 @@ impl<E> EventQueue<E> {
         EventQueue { heap: BinaryHeap::with_capacity(cap.min(1 << 16)), seq: 0, cap }
     }
     pub fn push(&mut self, at: SimTime, ev: E) -> Result<(), QueueFull> {
-        if self.heap.len() >= self.cap {
-            return Err(QueueFull(self.cap));
-        }
-        self.seq += 1;
-        self.heap.push(Entry { at, seq: self.seq, ev });
-        Ok(())
+        self.insert(at, 0, ev)
     }
+
     /// Like `push`, but after every ordinary event at the same time: a command given at `t`
     /// acts after everything else due at `t`, however early it was scheduled.
     pub fn push_late(&mut self, at: SimTime, ev: E) -> Result<(), QueueFull> {
+        self.insert(at, LATE, ev)
+    }
+
+    fn insert(&mut self, at: SimTime, class: u64, ev: E) -> Result<(), QueueFull> {
         if self.heap.len() >= self.cap {
             return Err(QueueFull(self.cap));
         }
         self.seq += 1;
-        self.heap.push(Entry { at, seq: self.seq | LATE, ev });
+        self.heap.push(Entry { at, seq: self.seq | class, ev });
         Ok(())
     }
 
