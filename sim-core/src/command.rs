@@ -43,6 +43,22 @@ pub enum Setting {
 }
 
 impl Setting {
+    /// `key = value`, as the learner would write it.
+    pub fn text(&self) -> String {
+        match self {
+            Setting::SynchronousCommit(v) => format!("synchronous_commit = {}", v.name()),
+            Setting::SynchronousStandbyNames(v) => format!("synchronous_standby_names = '{v}'"),
+            Setting::Ttl(v) => format!("ttl = {v}"),
+            Setting::LoopWait(v) => format!("loop_wait = {v}"),
+            Setting::RetryTimeout(v) => format!("retry_timeout = {v}"),
+            Setting::MaximumLagOnFailover(v) => format!("maximum_lag_on_failover = {v}"),
+            Setting::SynchronousMode(v) => format!("synchronous_mode = {v}"),
+            Setting::SynchronousModeStrict(v) => format!("synchronous_mode_strict = {v}"),
+            Setting::Fencing(v) => format!("fencing = {v}"),
+            Setting::FsyncUs(v) => format!("fsync = {v}us"),
+        }
+    }
+
     /// Parses `key = value` as written in a scenario or typed in the settings editor.
     pub fn parse(key: &str, v: &str) -> Result<Setting, String> {
         let int = |v: &str| v.trim().parse::<u64>().map_err(|_| format!("`{v}` is not a whole number"));

@@ -206,7 +206,7 @@ impl World {
                 Setting::FsyncUs(v) => self.pgc.fsync.0 = SimDur(*v),
                 _ => {}
             }
-            self.note(None, format!("setting changed: {s:?}"));
+            self.note(None, format!("setting changed: {}", s.text()));
         }
         for n in 0..self.nodes.len() as u16 {
             if self.nodes[n as usize].role == Role::Primary && !self.pat.synchronous_mode {

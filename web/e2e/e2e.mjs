@@ -61,6 +61,11 @@ try {
     await page.waitForFunction((b) => document.querySelector('svg#cluster')?.textContent === b, before, { timeout: 30000 });
     await shot('04-reloaded');
   });
+  await step('settings_editor_applies_a_command', async () => {
+    await page.selectOption('#set-synchronous_commit', 'remote_apply');
+    await page.waitForFunction(() => document.querySelector('.log')?.textContent.includes('synchronous_commit = remote_apply'), null, { timeout: 10000 });
+    if (!decodeURIComponent(page.url()).includes('"action":"set"')) throw new Error('the setting is not in the URL command log');
+  });
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
 } catch (e) {
   if (!failed) { failed++; console.log(`test e2e ... FAILED\n${e.stack || e}`); }

@@ -38,6 +38,7 @@ pub fn page(m: &Model, go: Callback<Action>) -> Html {
             { controls(m, w, &go) }
             { cluster(w, m.selected.as_deref(), &go) }
             { actions(m.selected.as_deref(), &go) }
+            { settings(&go) }
             <section class="charts">
                 { crate::charts::throughput(w.series(), w.end().as_ms() as f64 / 1000.0) }
                 { crate::charts::lag(w.series(), &w.nodes().iter().map(|n| n.name.clone()).collect::<Vec<_>>(), w.end().as_ms() as f64 / 1000.0) }
@@ -193,7 +194,7 @@ fn cluster(w: &World, selected: Option<&str>, go: &Go) -> Html {
     let nodes = w.nodes();
     let width = 160 * nodes.len().max(1) as u32 + 40;
     html! {
-        <svg id="cluster" viewBox={format!("0 0 {width} 200")} role="img" aria-label="cluster">
+        <svg id="cluster" viewBox={format!("0 0 {width} 184")} role="img" aria-label="cluster">
             <text x="20" y="20" class="dcs">{ format!("DCS leader: {}", w.leader().unwrap_or("none")) }</text>
             { for nodes.iter().enumerate().map(|(i, n)| {
                 let x = 20 + 160 * i as u32;
@@ -210,10 +211,23 @@ fn cluster(w: &World, selected: Option<&str>, go: &Go) -> Html {
                         <text x={(x + 10).to_string()} y="106">{ format!("timeline {}", n.tl) }</text>
                         <text x={(x + 10).to_string()} y="128">{ n.lsn().to_string() }</text>
                         <text x={(x + 10).to_string()} y="150" class="region">{ &n.region }</text>
+                        { lag_bar(w, i, x) }
                     </g>
                 }
             }) }
         </svg>
+    }
+}
+
+/// A bar under a standby showing its replay lag behind the primary (full width = 16 MiB, one segment).
+fn lag_bar(w: &World, i: usize, x: u32) -> Html {
+    let Some(bytes) = w.series().last().and_then(|p| p.lag_bytes.get(i)).copied().filter(|b| *b >= 0) else { return html! {} };
+    let width = 140.0 * (bytes as f64 / 16_777_216.0).min(1.0);
+    html! {
+        <g class="lag">
+            <rect x={x.to_string()} y="166" width="140" height="8" class="lag-bg" />
+            <rect x={x.to_string()} y="166" width={format!("{width:.1}")} height="8" class="lag-fill"><title>{ format!("replay lag {bytes} bytes") }</title></rect>
+        </g>
     }
 }
 
@@ -237,6 +251,52 @@ fn actions(selected: Option<&str>, go: &Go) -> Html {
             <button id="heal" onclick={send(go, || Action::Do(Command::Heal))}>{ "Heal network" }</button>
             <button onclick={send(go, || Action::Do(Command::DcsOutage))}>{ "DCS outage" }</button>
             <button onclick={send(go, || Action::Do(Command::DcsRestore))}>{ "DCS restore" }</button>
+        </section>
+    }
+}
+
+/// The settings editor: each change is a `set` command at the current time.
+fn settings(go: &Go) -> Html {
+    let field = |key: &'static str, label: &str, options: &[&'static str]| {
+        let go = go.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let value = e
+                .target_dyn_into::<web_sys::HtmlSelectElement>()
+                .map(|s| s.value())
+                .or_else(|| e.target_dyn_into::<web_sys::HtmlInputElement>().map(|i| i.value()))
+                .unwrap_or_default();
+            if value.is_empty() {
+                return;
+            }
+            go.emit(match sim_core::Setting::parse(key, &value) {
+                Ok(s) => Action::Do(Command::Set { settings: vec![s] }),
+                Err(e) => Action::Fail(format!("{key}: {e}")),
+            });
+        });
+        let id = format!("set-{key}");
+        if options.is_empty() {
+            html! { <label>{ label }<input id={id} type="text" size="6" placeholder="value" {onchange} /></label> }
+        } else {
+            html! {
+                <label>{ label }
+                    <select id={id} {onchange}>
+                        <option value="" selected=true>{ "—" }</option>
+                        { for options.iter().map(|o| html! { <option value={*o}>{ *o }</option> }) }
+                    </select>
+                </label>
+            }
+        }
+    };
+    html! {
+        <section class="settings" aria-label="settings">
+            <h3>{ "Settings (applied now, as commands)" }</h3>
+            { field("synchronous_commit", "synchronous_commit ", &["off", "local", "remote_write", "on", "remote_apply"]) }
+            { field("synchronous_standby_names", " synchronous_standby_names ", &[]) }
+            { field("synchronous_mode", " synchronous_mode ", &["true", "false"]) }
+            { field("synchronous_mode_strict", " strict ", &["true", "false"]) }
+            { field("ttl", " ttl ", &[]) }
+            { field("loop_wait", " loop_wait ", &[]) }
+            { field("retry_timeout", " retry_timeout ", &[]) }
         </section>
     }
 }
