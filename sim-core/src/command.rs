@@ -90,6 +90,9 @@ impl Setting {
 
 type FieldErr = (&'static str, String);
 
+/// The largest latency a link may have or be given: one hour.
+pub const MAX_LATENCY: SimDur = SimDur::secs(3600);
+
 fn need<T: Clone>(v: &Option<T>, field: &'static str, action: Action) -> Result<T, FieldErr> {
     v.clone().ok_or((field, format!("action `{}` needs `{field}`", action_name(action))))
 }
@@ -114,11 +117,13 @@ pub fn from_timed(tc: &TimedCommand) -> Result<Vec<(SimDur, Command)>, FieldErr>
             one_way: tc.one_way.unwrap_or(false),
         },
         Action::Heal => Command::Heal,
-        Action::AddLatency => Command::AddLatency {
-            from: need(&tc.from, "from", a)?,
-            to: need(&tc.to, "to", a)?,
-            latency_us: need(&tc.latency, "latency", a)?.0 .0,
-        },
+        Action::AddLatency => {
+            let latency = need(&tc.latency, "latency", a)?.0;
+            if latency > MAX_LATENCY {
+                return Err(("latency", format!("latency = {latency} is more than {MAX_LATENCY}")));
+            }
+            Command::AddLatency { from: need(&tc.from, "from", a)?, to: need(&tc.to, "to", a)?, latency_us: latency.0 }
+        }
         Action::SetDropRate => {
             let rate = need(&tc.rate, "rate", a)?;
             if !(0.0..=1.0).contains(&rate) {
@@ -145,7 +150,7 @@ pub fn from_timed(tc: &TimedCommand) -> Result<Vec<(SimDur, Command)>, FieldErr>
     };
     let mut out = vec![(tc.at.0, cmd)];
     if let (Action::DcsOutage, Some(d)) = (a, tc.duration) {
-        out.push((SimDur(tc.at.0 .0 + d.0 .0), Command::DcsRestore));
+        out.push((SimDur(tc.at.0 .0.saturating_add(d.0 .0)), Command::DcsRestore));
     }
     Ok(out)
 }

@@ -256,6 +256,11 @@ impl Default for PatroniCfg {
 impl PatroniCfg {
     /// Patroni's own limits and the rule `loop_wait + 2 * retry_timeout <= ttl`.
     pub fn check(&self) -> Result<(), (&'static str, String)> {
+        for (field, v) in [("ttl", self.ttl), ("loop_wait", self.loop_wait), ("retry_timeout", self.retry_timeout)] {
+            if v > 86_400 {
+                return Err((field, format!("{field} = {v} s is more than a day")));
+            }
+        }
         if self.ttl < 20 {
             return Err(("ttl", format!("ttl = {} is below Patroni's minimum of 20 s", self.ttl)));
         }

@@ -26,10 +26,10 @@ impl SimDur {
         SimDur(v)
     }
     pub const fn ms(v: u64) -> Self {
-        SimDur(v * 1000)
+        SimDur(v.saturating_mul(1000))
     }
     pub const fn secs(v: u64) -> Self {
-        SimDur(v * 1_000_000)
+        SimDur(v.saturating_mul(1_000_000))
     }
     pub fn as_ms(self) -> u64 {
         self.0 / 1000

@@ -77,7 +77,16 @@ fn places(s: &Scenario) -> R {
     check_place(s, vec![Seg::Key("dcs")], &s.dcs.region, &s.dcs.zone)?;
     check_place(s, vec![Seg::Key("proxy")], &s.proxy.region, &s.proxy.zone)?;
     check_place(s, vec![Seg::Key("workload")], &s.workload.region, &s.workload.zone)?;
+    let nw = &s.network;
+    for (field, d) in [("same_zone_rtt", nw.same_zone_rtt), ("cross_zone_rtt", nw.cross_zone_rtt), ("jitter", nw.jitter)] {
+        if d.0 > crate::command::MAX_LATENCY {
+            return Err(at(&[Seg::Key("network"), Seg::Key(field)], format!("{field} is more than an hour")));
+        }
+    }
     for (i, l) in s.links.iter().enumerate() {
+        if l.rtt.0 > crate::command::MAX_LATENCY || l.jitter.0 > crate::command::MAX_LATENCY {
+            return Err(at(&[Seg::Key("links"), Seg::Index(i), Seg::Key("rtt")], "rtt and jitter must be at most an hour"));
+        }
         for r in &l.between {
             if !s.regions.iter().any(|x| &x.name == r) {
                 return Err(at(&[Seg::Key("links"), Seg::Index(i), Seg::Key("between")], format!("unknown region `{r}`")));
@@ -102,6 +111,16 @@ fn postgres(s: &Scenario) -> R {
         if s.node_index(n).is_none() {
             return Err(at(&path, format!("`{n}` is not a node")));
         }
+    }
+    let pg = &s.postgres;
+    let sizes = [("stream_mb_s", pg.stream_mb_s), ("rewind_mb_s", pg.rewind_mb_s), ("clone_mb_s", pg.clone_mb_s), ("max_wal_size_mb", pg.max_wal_size_mb)];
+    for (field, v) in sizes {
+        if v == 0 || v > 1 << 30 {
+            return Err(at(&[Seg::Key("postgres"), Seg::Key(field)], format!("{field} = {v} must be between 1 and 2^30")));
+        }
+    }
+    if pg.max_slot_wal_keep_size_mb > 1 << 30 {
+        return Err(at(&[Seg::Key("postgres"), Seg::Key("max_slot_wal_keep_size_mb")], "max_slot_wal_keep_size_mb must be -1 or at most 2^30"));
     }
     if s.postgres.stream_mb_s == 0 || s.postgres.wal_bytes_per_commit == 0 || s.postgres.wal_bytes_per_commit > 1 << 30 {
         return Err(at(&[Seg::Key("postgres"), Seg::Key("wal_bytes_per_commit")], "stream_mb_s and wal_bytes_per_commit must be positive (and a commit at most 1 GiB)"));
