@@ -1,7 +1,7 @@
 //! Periodic housekeeping: per-second samples, checkpoints, slot consumers, and end-of-run accounting.
 use crate::invariants::Prop;
 use crate::metrics::{SamplePoint, SERIES_CAP};
-use crate::pg::{Conn, PgState, Role};
+use crate::pg::Role;
 use crate::time::SimDur;
 use crate::world::{Ev, World};
 
@@ -123,10 +123,5 @@ impl World {
                 self.props.violate(Prop::NoAckedCommitLost, self.now, text);
             }
         }
-    }
-
-    /// Whether `n` is currently streaming from an upstream.
-    pub fn is_streaming(&self, n: u16) -> bool {
-        matches!(self.nodes[n as usize].conn, Conn::Streaming(_)) && self.nodes[n as usize].pg == PgState::Running
     }
 }
