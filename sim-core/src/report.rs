@@ -232,6 +232,22 @@ impl World {
         s.iter().step_by(step).cloned().collect()
     }
 
+    /// Whether the DCS is answering at all.
+    pub fn dcs_up(&self) -> bool {
+        !self.dcs.down
+    }
+
+    /// Nodes the proxy currently sends writes to.
+    pub fn write_backends(&self) -> Vec<&str> {
+        self.proxy.write_up.iter().map(|&n| self.name(n)).collect()
+    }
+
+    /// Whether node `n` and the DCS (`to_dcs`) or the proxy can reach each other both ways.
+    pub fn node_link_up(&self, n: usize, to_dcs: bool) -> bool {
+        let other = if to_dcs { self.eps.dcs } else { self.eps.proxy };
+        self.net.reachable(n, other) && self.net.reachable(other, n)
+    }
+
     pub fn invariants(&self) -> &[PropState] {
         &self.props.states
     }

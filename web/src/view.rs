@@ -194,8 +194,25 @@ fn cluster(w: &World, selected: Option<&str>, go: &Go) -> Html {
     let nodes = w.nodes();
     let width = 160 * nodes.len().max(1) as u32 + 40;
     html! {
-        <svg id="cluster" viewBox={format!("0 0 {width} 184")} role="img" aria-label="cluster">
+        <svg id="cluster" viewBox={format!("0 0 {width} 300")} role="img" aria-label="cluster">
             <text x="20" y="20" class="dcs">{ format!("DCS leader: {}", w.leader().unwrap_or("none")) }</text>
+            { for (0..nodes.len()).map(|i| {
+                let x = 90 + 160 * i as u32;
+                let link = |up: bool, x2: u32| html! {
+                    <line x1={x.to_string()} y1="176" x2={x2.to_string()} y2="236" class={classes!("link", (!up).then_some("cut"))} />
+                };
+                html! { <>{ link(w.node_link_up(i, true), 90) }{ link(w.node_link_up(i, false), 250) }</> }
+            }) }
+            <g class={classes!("infra", (!w.dcs_up()).then_some("down"))} data-infra="dcs">
+                <rect x="20" y="236" width="140" height="50" rx="8" />
+                <text x="30" y="256" class="name">{ "DCS (etcd)" }</text>
+                <text x="30" y="276">{ if w.dcs_up() { "up" } else { "outage" } }</text>
+            </g>
+            <g class="infra" data-infra="proxy">
+                <rect x="180" y="236" width="160" height="50" rx="8" />
+                <text x="190" y="256" class="name">{ "proxy (HAProxy)" }</text>
+                <text x="190" y="276">{ format!("writes → {}", if w.write_backends().is_empty() { "none".to_string() } else { w.write_backends().join(", ") }) }</text>
+            </g>
             { for nodes.iter().enumerate().map(|(i, n)| {
                 let x = 20 + 160 * i as u32;
                 let role = role_text(n);
