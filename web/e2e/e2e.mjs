@@ -66,6 +66,13 @@ try {
     await page.waitForFunction(() => document.querySelector('.log')?.textContent.includes('synchronous_commit = remote_apply'), null, { timeout: 10000 });
     if (!decodeURIComponent(page.url()).includes('"action":"set"')) throw new Error('the setting is not in the URL command log');
   });
+  await step('fits_800px_without_horizontal_scroll', async () => {
+    await page.setViewportSize({ width: 800, height: 1000 });
+    await page.waitForTimeout(200);
+    const [sw, iw] = await page.evaluate(() => [document.scrollingElement.scrollWidth, window.innerWidth]);
+    if (sw > iw) throw new Error(`page is ${sw}px wide in an ${iw}px window`);
+    await shot('05-800px');
+  });
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
 } catch (e) {
   if (!failed) { failed++; console.log(`test e2e ... FAILED\n${e.stack || e}`); }
