@@ -5,6 +5,7 @@ use crate::lsn::{history_file_name, Lsn, TimelineSwitch};
 use crate::metrics::Failover;
 use crate::pg::{PgState, Role, SendState, SyncNames};
 use crate::time::{SimDur, SimTime};
+use crate::replication::transfer;
 use crate::world::{Ev, World};
 
 /// The distributed configuration store (etcd/Consul/ZooKeeper): one leader key with a TTL.
@@ -386,6 +387,15 @@ impl World {
         node.data_bytes + node.wal_retained(&self.slots, n) >= node.disk_bytes
     }
 
+    /// Stops `n`'s Postgres for a rewind or a re-clone; returns the new incarnation.
+    fn take_offline(&mut self, n: u16, state: PgState) -> u32 {
+        self.drop_link(n);
+        let node = &mut self.nodes[n as usize];
+        node.pg = state;
+        node.inc += 1;
+        node.inc
+    }
+
     fn start_rewind(&mut self, n: u16, l: u16) {
         let fork = self.nodes[n as usize].fork_point(&self.nodes[l as usize]).unwrap_or(0);
         let diverged = self.nodes[n as usize].wal_position().saturating_sub(fork);
@@ -393,14 +403,10 @@ impl World {
             self.start_clone(n, l);
             return;
         }
-        self.drop_link(n);
-        let node = &mut self.nodes[n as usize];
-        node.pg = PgState::Rewinding;
-        node.inc += 1;
-        let inc = node.inc;
-        let d = SimDur::secs(1).0 + diverged.saturating_mul(1_000_000) / (self.pgc.rewind_mb_s.max(1) * 1_048_576);
+        let inc = self.take_offline(n, PgState::Rewinding);
+        let d = SimDur(SimDur::secs(1).0 + transfer(diverged, self.pgc.rewind_mb_s).0);
         self.note(Some(n), format!("pg_rewind: {} diverged from {} at {}", self.name(n), self.name(l), Lsn(fork)));
-        self.after(SimDur(d), Ev::Rewound { n, inc, leader: l });
+        self.after(d, Ev::Rewound { n, inc, leader: l });
     }
 
     pub(crate) fn on_rewound(&mut self, n: u16, inc: u32, l: u16) -> u64 {
@@ -416,14 +422,10 @@ impl World {
         if !self.nodes[l as usize].is_running() {
             return;
         }
-        self.drop_link(n);
-        let node = &mut self.nodes[n as usize];
-        node.pg = PgState::Cloning;
-        node.inc += 1;
-        let inc = node.inc;
-        let d = node.data_bytes.saturating_mul(1_000_000) / (self.pgc.clone_mb_s.max(1) * 1_048_576);
+        let inc = self.take_offline(n, PgState::Cloning);
+        let d = transfer(self.nodes[n as usize].data_bytes, self.pgc.clone_mb_s);
         self.note(Some(n), format!("re-cloning from {} with pg_basebackup", self.name(l)));
-        self.after(SimDur(d), Ev::Cloned { n, inc, leader: l });
+        self.after(d, Ev::Cloned { n, inc, leader: l });
     }
 
     pub(crate) fn on_cloned(&mut self, n: u16, inc: u32, l: u16) -> u64 {

@@ -5,6 +5,11 @@ use crate::scenario::SyncCommit;
 use crate::time::SimDur;
 use crate::world::{Ev, World};
 
+/// Time to move `bytes` at `mib_s` MiB/s.
+pub(crate) fn transfer(bytes: u64, mib_s: u64) -> SimDur {
+    SimDur(bytes.saturating_mul(1_000_000) / mib_s.max(1).saturating_mul(1_048_576))
+}
+
 /// TCP retransmission delay added when the network drops a segment of a stream.
 const TCP_RTO: SimDur = SimDur::ms(200);
 
@@ -115,9 +120,9 @@ impl World {
             return;
         }
         let Some(delay) = self.tcp(n as usize, s as usize) else { return };
-        let transfer = SimDur((flush - sent).saturating_mul(1_000_000) / (self.pgc.stream_mb_s.max(1) * 1_048_576));
+        let busy = transfer(flush - sent, self.pgc.stream_mb_s);
         let w = &mut self.nodes[n as usize].senders[i];
-        let arrive = (self.now + delay + transfer).max(w.link_free_at);
+        let arrive = (self.now + delay + busy).max(w.link_free_at);
         w.link_free_at = arrive;
         w.sent = flush;
         let conn = w.conn;
