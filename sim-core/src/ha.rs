@@ -264,10 +264,7 @@ impl World {
         node.tl = tl;
         node.role = Role::Primary;
         node.writable = true;
-        node.insert_lsn = switch;
-        node.flush_lsn = switch;
-        node.write_lsn = switch;
-        node.replay_lsn = switch;
+        node.set_position(switch);
         node.redo_lsn = switch;
         node.upstream = None;
         node.sync_names = sync_names;
@@ -374,9 +371,7 @@ impl World {
             node.role = Role::Standby;
             node.writable = false;
             let pos = node.write_lsn.max(node.flush_lsn);
-            node.flush_lsn = pos;
-            node.write_lsn = pos;
-            node.replay_lsn = pos;
+            node.set_position(pos);
             self.ensure_streaming(n);
         }
         self.nodes[n as usize].flush_lsn
@@ -445,13 +440,9 @@ impl World {
         let node = &mut self.nodes[n as usize];
         node.next_xid = xid;
         node.flushed_xid = xid;
-        let pos = pos.min(node.wal_position().max(pos));
         node.tl = tl;
         node.history = history;
-        node.insert_lsn = pos;
-        node.flush_lsn = pos;
-        node.write_lsn = pos;
-        node.replay_lsn = pos;
+        node.set_position(pos);
         node.pg = PgState::Running;
         node.role = Role::Standby;
         node.writable = false;

@@ -246,6 +246,14 @@ impl Node {
             Some(mine.min(theirs))
         })
     }
+    /// Puts every WAL position (insert, write, flush, replay) at `pos`: after promotion,
+    /// crash recovery, a rewind or a clone, all WAL up to `pos` is on disk and replayed.
+    pub fn set_position(&mut self, pos: u64) {
+        self.insert_lsn = pos;
+        self.write_lsn = pos;
+        self.flush_lsn = pos;
+        self.replay_lsn = pos;
+    }
     pub fn is_running(&self) -> bool {
         self.host_up && self.pg == PgState::Running
     }
@@ -275,12 +283,12 @@ impl Node {
 
 /// The position synchronous standbys have reached, per `synchronous_standby_names`.
 /// `pick` selects write, flush or replay. `None` means not enough sync standbys are connected.
-pub fn sync_position(names: &SyncNames, senders: &[WalSender], standby_name: impl Fn(u16) -> String, pick: impl Fn(&WalSender) -> u64) -> Option<u64> {
+pub fn sync_position<'a>(names: &SyncNames, senders: &[WalSender], standby_name: impl Fn(u16) -> &'a str, pick: impl Fn(&WalSender) -> u64) -> Option<u64> {
     let mut cands: Vec<(u32, u64)> = senders
         .iter()
         .filter(|s| s.state == SendState::Streaming)
         .filter_map(|s| {
-            let p = names.priority(&standby_name(s.standby));
+            let p = names.priority(standby_name(s.standby));
             (p > 0).then(|| (p, pick(s)))
         })
         .collect();
@@ -298,9 +306,9 @@ pub fn sync_position(names: &SyncNames, senders: &[WalSender], standby_name: imp
 }
 
 /// The `sync_state` column for a standby.
-pub fn sync_state(names: &SyncNames, senders: &[WalSender], idx: usize, standby_name: impl Fn(u16) -> String) -> &'static str {
+pub fn sync_state<'a>(names: &SyncNames, senders: &[WalSender], idx: usize, standby_name: impl Fn(u16) -> &'a str) -> &'static str {
     let s = &senders[idx];
-    let prio = names.priority(&standby_name(s.standby));
+    let prio = names.priority(standby_name(s.standby));
     if prio == 0 || s.state != SendState::Streaming {
         return "async";
     }
@@ -311,7 +319,7 @@ pub fn sync_state(names: &SyncNames, senders: &[WalSender], idx: usize, standby_
         .iter()
         .enumerate()
         .filter(|(_, x)| x.state == SendState::Streaming)
-        .map(|(i, x)| (names.priority(&standby_name(x.standby)), i))
+        .map(|(i, x)| (names.priority(standby_name(x.standby)), i))
         .filter(|p| p.0 > 0)
         .collect();
     ranked.sort();
@@ -340,8 +348,8 @@ mod tests {
             link_free_at: SimTime::ZERO,
         }
     }
-    fn name(i: u16) -> String {
-        format!("pg{i}")
+    fn name(i: u16) -> &'static str {
+        ["pg0", "pg1", "pg2", "pg3"][i as usize]
     }
     #[test]
     fn parses_all_forms() {

@@ -76,7 +76,7 @@ impl World {
             return local;
         }
         let nodes = &self.nodes;
-        sync_position(&node.sync_names, &node.senders, |i| nodes[i as usize].name.clone(), pick).map_or(0, |p| p.min(local))
+        sync_position(&node.sync_names, &node.senders, |i| nodes[i as usize].name.as_str(), pick).map_or(0, |p| p.min(local))
     }
 
     /// Acknowledges every waiting commit the rules now allow.

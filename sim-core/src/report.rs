@@ -128,7 +128,7 @@ impl World {
                     flush_lag: lag(w.flush_lag),
                     replay_lag: lag(w.replay_lag),
                     sync_priority: p.sync_names.priority(&app),
-                    sync_state: sync_state(&p.sync_names, &p.senders, i, |s| self.nodes[s as usize].name.clone()).into(),
+                    sync_state: sync_state(&p.sync_names, &p.senders, i, |s| self.nodes[s as usize].name.as_str()).into(),
                 });
             }
         }

@@ -99,7 +99,9 @@ fn browser() -> Result<PathBuf, String> {
     if exe.exists() {
         Ok(exe)
     } else {
-        Err(format!("no browser found at {}: the browser tests cannot run (install chromium, or set CHROMIUM)", exe.display()))
+        // Never a skip: with or without DBSIM_REQUIRE_BROWSER=1 (which CI sets), no browser is a failure.
+        let ci = if std::env::var("DBSIM_REQUIRE_BROWSER").is_ok_and(|v| v == "1") { " (DBSIM_REQUIRE_BROWSER=1)" } else { "" };
+        Err(format!("no browser found at {}{ci}: the browser tests cannot run (install chromium, or set CHROMIUM)", exe.display()))
     }
 }
 
