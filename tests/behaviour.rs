@@ -128,3 +128,41 @@ fn settings_change_is_checked_and_applied() {
     assert_eq!(pg2.state, "streaming");
 }
 
+
+/// What the cluster view draws: messages on the wire between the right ends, part-way along.
+#[test]
+fn in_flight_messages_travel_between_the_right_ends() {
+    use sim_core::report::Hop;
+    let src = cluster("", "", "", "20s");
+    let (_, mut w) = sim_core::load("inline", &src, None).unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    for ms in (5_000..6_000).step_by(7) {
+        w.run_until(sim_core::SimTime(ms * 1000)).unwrap();
+        for f in w.in_flight(100) {
+            assert!(f.permille <= 1000);
+            match (f.from, f.to, f.what) {
+                (Hop::Node(0), Hop::Node(s), "WAL") => assert!(s == 1 || s == 2),
+                (Hop::Node(s), Hop::Node(0), "status reply") => assert!(s == 1 || s == 2),
+                (Hop::Clients, Hop::Node(0), "query") | (Hop::Node(0), Hop::Clients, "result") => {}
+                other => panic!("unexpected flight {other:?}"),
+            }
+            kinds.insert(f.what);
+        }
+    }
+    assert_eq!(kinds.len(), 4, "saw {kinds:?}");
+}
+
+/// The event log's lines use the compact trace format, for notes and for every event alike.
+#[test]
+fn recent_events_and_notes_render_as_trace_lines() {
+    let src = cluster("", "", "[[timeline]]\nat = \"2s\"\naction = \"crash_postgres\"\nnode = \"pg2\"", "5s");
+    let mut s = sim_core::Session::new("inline", &src, None).unwrap();
+    s.advance_to(sim_core::SimTime(5_000_000)).unwrap();
+    let w = &s.world;
+    assert_eq!(w.recent().count(), sim_core::session::RECENT_EVENTS);
+    let last = w.render(w.recent().last().unwrap());
+    assert!(last.trim_start().starts_with("4.") || last.trim_start().starts_with("5.0"), "newest event near 5 s: {last}");
+    let note = w.notes().iter().find(|n| n.text.contains("crash")).expect("a crash note");
+    let line = w.render_note(note);
+    assert!(line.contains("pg2") && line.contains("crash") && line.trim_start().starts_with("2.000000s"), "{line}");
+}

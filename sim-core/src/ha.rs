@@ -307,6 +307,7 @@ impl World {
 
     fn check_loss_against(&mut self, n: u16) {
         let (count, detail) = self.metrics.lost_against(&self.nodes[n as usize]);
+        self.metrics.lost_at_promotion = count;
         if count > 0 {
             let text = format!("{count} acknowledged commits are not in {}'s history: {detail}", self.name(n));
             self.props.violate(Prop::NoAckedCommitLost, self.now, text);

@@ -4,6 +4,7 @@
 //! thread or shared mutability here; time is [`SimTime`] and randomness comes from one seeded ChaCha8 stream.
 
 pub mod build;
+pub mod chunklog;
 pub mod clients;
 pub mod command;
 pub mod faults;
@@ -19,6 +20,7 @@ pub mod replication;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod session;
 pub mod time;
 pub mod trace;
 pub mod validate;
@@ -28,6 +30,7 @@ pub use command::{Command, Setting};
 pub use lsn::Lsn;
 pub use report::Report;
 pub use scenario::{Scenario, ScenarioError};
+pub use session::Session;
 pub use time::{SimDur, SimTime};
 pub use world::{SimError, World};
 

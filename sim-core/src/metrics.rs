@@ -2,7 +2,8 @@
 use crate::pg::Node;
 use crate::time::{SimDur, SimTime};
 use serde::Serialize;
-use std::collections::{BTreeMap, VecDeque};
+use crate::chunklog::ChunkLog;
+use std::collections::BTreeMap;
 
 /// Acknowledged commits still tracked for loss: those not yet on every intact disk.
 pub const ACK_WINDOW_CAP: usize = 4_000_000;
@@ -11,20 +12,23 @@ pub const SERIES_CAP: usize = 48 * 3600;
 /// A log-linear latency histogram in microseconds (about 3 % resolution), cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Histogram {
-    counts: Vec<u64>,
+    counts: Vec<u32>,
     total: u64,
 }
 
 const SUB: u32 = 32;
+/// Values are clamped below 2^38 µs (76 hours, beyond any run's length).
+const TOP_BIT: u32 = 38;
 
 impl Default for Histogram {
     fn default() -> Self {
-        Histogram { counts: vec![0; 64 + 58 * SUB as usize], total: 0 }
+        Histogram { counts: vec![0; 64 + (TOP_BIT as usize - 6) * SUB as usize], total: 0 }
     }
 }
 
 impl Histogram {
     fn index(v: u64) -> usize {
+        let v = v.min((1 << TOP_BIT) - 1);
         if v < 64 {
             return v as usize;
         }
@@ -41,7 +45,8 @@ impl Histogram {
         ((SUB as u64 + sub) << (e - 5)) + (1u64 << (e - 5)) / 2
     }
     pub fn record(&mut self, v: u64) {
-        self.counts[Self::index(v)] += 1;
+        let c = &mut self.counts[Self::index(v)];
+        *c = c.saturating_add(1);
         self.total += 1;
     }
     pub fn count(&self) -> u64 {
@@ -55,7 +60,7 @@ impl Histogram {
         let rank = ((q * self.total as f64) as u64).clamp(1, self.total);
         let mut seen = 0;
         for (i, c) in self.counts.iter().enumerate() {
-            seen += c;
+            seen += u64::from(*c);
             if seen >= rank {
                 return Self::value_at(i);
             }
@@ -88,6 +93,11 @@ pub struct SamplePoint {
     pub lag_bytes: Vec<i64>,
     /// `replay_lag` in milliseconds per node (-1: unknown or not a standby).
     pub lag_ms: Vec<i64>,
+    /// Commit latency over the last second, in microseconds (0: no commit acknowledged).
+    pub p50_us: u64,
+    pub p99_us: u64,
+    /// Acknowledged commits missing from the current leader's history (counted at each promotion).
+    pub commits_lost: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -104,14 +114,21 @@ pub struct Metrics {
     pub reads_ok: u64,
     pub reads_failed: u64,
     pub latency: Histogram,
-    pub acked: BTreeMap<u32, VecDeque<(u64, u64)>>,
+    pub acked: BTreeMap<u32, ChunkLog<(u64, u64), 2048>>,
     pub window_truncated: bool,
     pub failovers: Vec<Failover>,
     pub last_write_ack: SimTime,
     pub max_write_gap: SimDur,
     pub node_stats: Vec<NodeStats>,
-    pub series: Vec<SamplePoint>,
+    pub series: ChunkLog<SamplePoint, 64>,
+    /// Commit latencies (µs) since the last sample, for per-second percentiles.
+    pub recent_latency: Vec<u64>,
+    /// Acknowledged commits the newest leader did not have when it was promoted.
+    pub lost_at_promotion: u64,
 }
+
+/// At most this many latencies are kept per second.
+const RECENT_CAP: usize = 100_000;
 
 /// The loss verdict at the end of a run.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -132,6 +149,9 @@ impl Metrics {
     pub fn commit_acked(&mut self, tl: u32, lsn: u64, commit_us: u64, now: SimTime, latency: SimDur) {
         self.commits_acked += 1;
         self.latency.record(latency.0);
+        if self.recent_latency.len() < RECENT_CAP {
+            self.recent_latency.push(latency.0);
+        }
         let gap = now.since(self.last_write_ack);
         if self.commits_acked > 1 && gap > self.max_write_gap {
             self.max_write_gap = gap;
@@ -145,7 +165,22 @@ impl Metrics {
             q.pop_front();
             self.window_truncated = true;
         }
-        q.push_back((lsn, commit_us));
+        q.push((lsn, commit_us));
+    }
+
+    /// p50 and p99 of the commit latencies since the last call, which starts a new interval.
+    pub fn take_recent_latency(&mut self) -> (u64, u64) {
+        let v = &mut self.recent_latency;
+        if v.is_empty() {
+            return (0, 0);
+        }
+        let at = |v: &mut Vec<u64>, q: usize| {
+            let i = (v.len() - 1) * q / 100;
+            *v.select_nth_unstable(i).1
+        };
+        let out = (at(v, 50), at(v, 99));
+        v.clear();
+        out
     }
 
     /// Forgets acknowledged commits that every intact disk already holds: they can never be lost.
@@ -205,5 +240,8 @@ mod tests {
         assert!((p50 / 50_000.0 - 1.0).abs() < 0.04, "p50 {p50}");
         assert!((p99 / 99_000.0 - 1.0).abs() < 0.04, "p99 {p99}");
         assert_eq!(Histogram::default().quantile(0.5), 0);
+        let mut huge = Histogram::default();
+        huge.record(u64::MAX);
+        assert!(huge.quantile(0.5) >= 1 << 37, "huge values land in the top bucket");
     }
 }

@@ -15,7 +15,9 @@ impl World {
         self.metrics.prune(&self.nodes);
         self.check_blocked();
         if self.metrics.series.len() < SERIES_CAP {
-            let p = SamplePoint { t_ms: self.now.as_ms(), commits_acked: self.metrics.commits_acked, commits_failed: self.metrics.commits_failed, lag_bytes: lag, lag_ms };
+            let (p50_us, p99_us) = self.metrics.take_recent_latency();
+            let m = &self.metrics;
+            let p = SamplePoint { t_ms: self.now.as_ms(), commits_acked: m.commits_acked, commits_failed: m.commits_failed, lag_bytes: lag, lag_ms, p50_us, p99_us, commits_lost: m.lost_at_promotion };
             self.metrics.series.push(p);
         }
         self.metrics.commits_acked

@@ -1,4 +1,5 @@
 //! A PostgreSQL server: WAL positions, timelines, roles, walsenders and synchronous-commit rules.
+use crate::chunklog::ChunkLog;
 use crate::lsn::{Lsn, TimelineSwitch};
 use crate::time::{SimDur, SimTime};
 use serde::Serialize;
@@ -172,7 +173,7 @@ pub struct Node {
     pub redo_lsn: u64,
     pub last_checkpoint: SimTime,
     /// (lsn, time) of recent local flushes, for `write_lag` / `flush_lag` / `replay_lag`.
-    pub flush_log: VecDeque<(u64, SimTime)>,
+    pub flush_log: ChunkLog<(u64, SimTime)>,
     pub agent: Agent,
     /// When the host last died: stream data still queued in its socket buffers then was lost.
     pub last_host_crash: Option<SimTime>,
@@ -269,12 +270,13 @@ impl Node {
         if self.flush_log.len() == FLUSH_LOG_CAP {
             self.flush_log.pop_front();
         }
-        self.flush_log.push_back((self.flush_lsn, now));
+        self.flush_log.push((self.flush_lsn, now));
     }
     /// Lag for a reported position: time since the newest local flush at or below it.
     pub fn lag_for(&self, pos: u64, now: SimTime) -> Option<SimDur> {
         let i = self.flush_log.partition_point(|&(l, _)| l <= pos);
-        (i > 0).then(|| now.since(self.flush_log[i - 1].1))
+        let (_, at) = self.flush_log.get(i.checked_sub(1)?)?;
+        Some(now.since(*at))
     }
     pub fn lsn(&self) -> Lsn {
         Lsn(self.wal_position())

@@ -70,6 +70,10 @@ impl<E> EventQueue<E> {
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.heap.pop().map(|e| (e.at, e.ev))
     }
+    /// Pending events in no particular (but deterministic) order, for views of what is in flight.
+    pub fn iter(&self) -> impl Iterator<Item = (SimTime, &E)> + '_ {
+        self.heap.iter().map(|e| (e.at, &e.ev))
+    }
     pub fn len(&self) -> usize {
         self.heap.len()
     }

@@ -10,6 +10,9 @@ pub(crate) fn transfer(bytes: u64, mib_s: u64) -> SimDur {
     SimDur(bytes.saturating_mul(1_000_000) / mib_s.max(1).saturating_mul(1_048_576))
 }
 
+/// WAL the walsender may have queued behind a busy link (a TCP send buffer's worth).
+const SEND_BUFFER: u64 = 4 << 20;
+
 /// TCP retransmission delay added when the network drops a segment of a stream.
 const TCP_RTO: SimDur = SimDur::ms(200);
 
@@ -119,6 +122,10 @@ impl World {
         if sent >= flush {
             return;
         }
+        // The socket buffer is full: the walsender waits for the standby's next reply.
+        if self.nodes[n as usize].senders[i].link_free_at > self.now + transfer(SEND_BUFFER, self.pgc.stream_mb_s) {
+            return;
+        }
         let Some(delay) = self.tcp(n as usize, s as usize) else { return };
         let busy = transfer(flush - sent, self.pgc.stream_mb_s);
         let w = &mut self.nodes[n as usize].senders[i];
@@ -213,6 +220,7 @@ impl World {
         }
         let Some(i) = node.senders.iter().position(|w| w.conn == conn) else { return };
         let (wl, fl, rl) = (node.lag_for(write, now), node.lag_for(flush, now), node.lag_for(replay, now));
+        let local_flush = node.flush_lsn;
         let w = &mut node.senders[i];
         w.write = w.write.max(write);
         w.flush = w.flush.max(flush);
@@ -220,9 +228,10 @@ impl World {
         w.write_lag = wl.or(w.write_lag);
         w.flush_lag = fl.or(w.flush_lag);
         w.replay_lag = rl.or(w.replay_lag);
-        if w.state == SendState::Catchup && now >= w.link_free_at {
+        if w.state == SendState::Catchup && now >= w.link_free_at && w.sent >= local_flush {
             w.state = SendState::Streaming;
         }
+        self.send_stream(n, i);
         self.release(n);
     }
 

@@ -1,10 +1,12 @@
 //! The run report (the CLI's `--json`), `pg_stat_replication` rows, and checking expectations.
+use crate::chunklog::ChunkLog;
 use crate::invariants::{Prop, PropState};
 use crate::lsn::{history_file, history_file_name, Lsn};
 use crate::metrics::SamplePoint;
 use crate::pg::{sync_state, Role};
 use crate::scenario::{snake_case, Bound, Expect, Metric, NodeMetric};
-use crate::world::{Note, World};
+use crate::time::SimTime;
+use crate::world::{Ev, Note, World};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -200,7 +202,7 @@ impl World {
     }
 
     /// Per-second samples so far (commits, lag), for charts.
-    pub fn series(&self) -> &[SamplePoint] {
+    pub fn series(&self) -> &ChunkLog<SamplePoint, 64> {
         &self.metrics.series
     }
 
@@ -221,7 +223,7 @@ impl World {
             pg_stat_replication: self.pg_stat_replication(),
             timelines: self.timeline_files(),
             invariants: self.props.states.clone(),
-            notes: self.notes.clone(),
+            notes: self.notes.iter().cloned().collect(),
             series: self.thinned_series(),
         }
     }
@@ -230,6 +232,39 @@ impl World {
         let s = &self.metrics.series;
         let step = s.len().div_ceil(SERIES_POINTS).max(1);
         s.iter().step_by(step).cloned().collect()
+    }
+
+    /// Up to `limit` messages on the wire now: WAL and status replies between nodes, and the
+    /// clients' requests and answers. Data still queued behind a busy link is not shown.
+    pub fn in_flight(&self, limit: usize) -> Vec<Flight> {
+        let now = self.now;
+        let progress = |from: SimTime, to: SimTime| -> Option<u32> {
+            (from <= now && to > from).then(|| (now.since(from).0 * 1000 / to.since(from).0.max(1)) as u32)
+        };
+        let half_rtt = |a: usize, b: usize, at: SimTime| SimTime(at.0.saturating_sub(self.net.rtt(a, b).0 / 2));
+        let mut out = Vec::new();
+        for (at, ev) in self.q.iter() {
+            let flight = match *ev {
+                Ev::Stream { s, depart_us, .. } => self.nodes[s as usize].upstream.map(|p| (Hop::Node(p), Hop::Node(s), "WAL", SimTime(depart_us))),
+                Ev::Feedback { n, s, .. } => Some((Hop::Node(s), Hop::Node(n), "status reply", half_rtt(s as usize, n as usize, at))),
+                Ev::Arrive { n, .. } => Some((Hop::Clients, Hop::Node(n), "query", half_rtt(self.eps.clients, n as usize, at))),
+                Ev::Reply { c, .. } => self.clients.get(c as usize).map(|cl| (Hop::Node(cl.node), Hop::Clients, "result", half_rtt(self.eps.clients, cl.node as usize, at))),
+                _ => None,
+            };
+            let Some((from, to, what, sent)) = flight else { continue };
+            if let Some(permille) = progress(sent, at) {
+                out.push(Flight { from, to, what, permille });
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// Client sessions in total and those waiting for an answer.
+    pub fn client_counts(&self) -> (usize, usize) {
+        (self.clients.len(), self.clients.iter().filter(|c| c.busy).count())
     }
 
     /// Whether the DCS is answering at all.
@@ -255,6 +290,22 @@ impl World {
     pub fn leader(&self) -> Option<&str> {
         self.dcs.holder(self.now).map(|n| self.name(n))
     }
+}
+
+/// One end of a message's path in the cluster view.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Hop {
+    Node(u16),
+    Clients,
+}
+
+/// A message on the wire, `permille` of the way from `from` to `to`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flight {
+    pub from: Hop,
+    pub to: Hop,
+    pub what: &'static str,
+    pub permille: u32,
 }
 
 fn bound(name: &str, v: f64, b: &Bound) -> ExpectResult {

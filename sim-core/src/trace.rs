@@ -89,8 +89,13 @@ fn reply_text(code: u64) -> &'static str {
 pub fn render(e: &TraceEvent, names: &[String]) -> String {
     let name = |i: u64| names.get(i as usize).map_or("?", String::as_str);
     let node = if e.node == NO_NODE { "-" } else { name(e.node as u64) };
-    let lsn = if e.lsn == 0 { "-".to_string() } else { crate::lsn::Lsn(e.lsn).to_string() };
-    format!("{:>14} {:<8} {:>12}  {}", e.at.to_string(), node, lsn, describe(e, &name))
+    line(e.at, node, e.lsn, &describe(e, &name))
+}
+
+/// One line of the compact trace format: time, node, LSN (`-` when none), what happened.
+pub fn line(at: SimTime, node: &str, lsn: u64, text: &str) -> String {
+    let lsn = if lsn == 0 { "-".to_string() } else { crate::lsn::Lsn(lsn).to_string() };
+    format!("{:>14} {:<8} {:>12}  {}", at.to_string(), node, lsn, text)
 }
 
 fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {

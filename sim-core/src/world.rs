@@ -1,4 +1,5 @@
 //! The world: every node, the DCS, the proxy and the clients, advanced one event at a time.
+use crate::chunklog::ChunkLog;
 use crate::command::Command;
 use crate::ha::{Dcs, Proxy};
 use crate::invariants::{Invariants, Prop};
@@ -85,6 +86,7 @@ pub struct Note {
 
 pub const NOTE_CAP: usize = 10_000;
 pub const TRACE_CAP: usize = 5_000_000;
+pub const RECENT_CAP: usize = 1_000;
 
 /// Client groups' workload state.
 #[derive(Clone, Debug)]
@@ -137,7 +139,10 @@ pub struct World {
     pub(crate) max_events: u64,
     pub(crate) recording: bool,
     pub(crate) trace: Vec<TraceEvent>,
-    pub(crate) notes: Vec<Note>,
+    /// The newest processed events (up to `recent_cap`), for a live event log.
+    pub(crate) recent: std::collections::VecDeque<TraceEvent>,
+    pub(crate) recent_cap: usize,
+    pub(crate) notes: ChunkLog<Note>,
     pub(crate) commands: Vec<(SimTime, Command)>,
     pub(crate) next_conn: u32,
     pub(crate) max_tl: u32,
@@ -171,7 +176,7 @@ impl World {
     pub fn trace_hash(&self) -> u64 {
         self.hash.value()
     }
-    pub fn notes(&self) -> &[Note] {
+    pub fn notes(&self) -> &ChunkLog<Note> {
         &self.notes
     }
     pub fn nodes(&self) -> &[Node] {
@@ -189,6 +194,25 @@ impl World {
     }
     pub fn trace(&self) -> &[TraceEvent] {
         &self.trace
+    }
+    /// Keep the newest `n` processed events (at most `RECENT_CAP`) for a live event log.
+    pub fn keep_recent(&mut self, n: usize) {
+        self.recent_cap = n.min(RECENT_CAP);
+        while self.recent.len() > self.recent_cap {
+            self.recent.pop_front();
+        }
+    }
+    pub fn recent(&self) -> impl DoubleEndedIterator<Item = &TraceEvent> + '_ {
+        self.recent.iter()
+    }
+    /// An event in the compact trace format (`dbsim trace`'s lines).
+    pub fn render(&self, e: &TraceEvent) -> String {
+        let names: Vec<String> = self.nodes.iter().map(|n| n.name.clone()).collect();
+        crate::trace::render(e, &names)
+    }
+    /// A note in the compact trace format.
+    pub fn render_note(&self, n: &Note) -> String {
+        crate::trace::line(SimTime(n.at_ms.saturating_mul(1000)), n.node.as_deref().unwrap_or("-"), 0, &n.text)
     }
 
     /// Queues `cmd` at `at` (not before now). The command is checked first and refused if it cannot apply.
@@ -242,6 +266,12 @@ impl World {
         if self.recording && self.trace.len() < TRACE_CAP {
             self.trace.push(te);
         }
+        if self.recent_cap > 0 {
+            if self.recent.len() == self.recent_cap {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(te);
+        }
         match &self.error {
             Some(e) => Err(e.clone()),
             None => Ok(true),
@@ -250,14 +280,24 @@ impl World {
 
     /// Runs every event up to and including time `t`.
     pub fn run_until(&mut self, t: SimTime) -> Result<(), SimError> {
+        self.run_for(t, u64::MAX).map(|_| ())
+    }
+
+    /// Runs toward `t`, but stops between two instants once `budget` events have run.
+    /// Returns whether `t` was reached (every event up to and including `t` processed).
+    pub fn run_for(&mut self, t: SimTime, budget: u64) -> Result<bool, SimError> {
         if t > self.end {
             return Err(SimError::TimeLimit { limit: self.end });
         }
-        while self.q.peek_time().is_some_and(|x| x <= t) {
+        let start = self.events;
+        while let Some(x) = self.q.peek_time().filter(|&x| x <= t) {
+            if self.events - start >= budget && x > self.now {
+                return Ok(false);
+            }
             self.step()?;
         }
         self.now = self.now.max(t);
-        Ok(())
+        Ok(true)
     }
 
     /// Runs to the scenario's end and settles the final accounting.

@@ -21,3 +21,35 @@ pub extern "C" fn scenario_count() -> u32 {
 pub extern "C" fn scenario_hash(i: u32) -> u64 {
     hash_of(i as usize)
 }
+
+thread_local! {
+    /// The seek benchmark's session (wasm32 here is single-threaded).
+    static BENCH: std::cell::RefCell<Option<sim_core::Session>> = const { std::cell::RefCell::new(None) };
+}
+
+const ONE_HOUR: &str = include_str!("../../sim-core/benches/one-hour.toml");
+
+/// Loads the one-hour benchmark run and plays it to its end. Returns its event count (0 on error).
+#[no_mangle]
+pub extern "C" fn seek_setup() -> u64 {
+    let Ok(mut s) = sim_core::Session::new("one-hour.toml", ONE_HOUR, None) else { return 0 };
+    if s.advance_to(s.end()).is_err() {
+        return 0;
+    }
+    let events = s.world.events();
+    BENCH.with(|b| *b.borrow_mut() = Some(s));
+    events
+}
+
+/// Seeks the benchmark session to `ms` and returns the trace hash there (0 on error).
+#[no_mangle]
+pub extern "C" fn seek_to(ms: u64) -> u64 {
+    BENCH.with(|b| {
+        let mut b = b.borrow_mut();
+        let Some(s) = b.as_mut() else { return 0 };
+        match s.seek(sim_core::SimTime(ms.saturating_mul(1000))) {
+            Ok(()) => s.world.trace_hash(),
+            Err(_) => 0,
+        }
+    })
+}

@@ -66,6 +66,29 @@ try {
     await page.waitForFunction(() => document.querySelector('.log')?.textContent.includes('synchronous_commit = remote_apply'), null, { timeout: 10000 });
     if (!decodeURIComponent(page.url()).includes('"action":"set"')) throw new Error('the setting is not in the URL command log');
   });
+  await step('charts_show_latency_lag_throughput_and_loss', async () => {
+    await page.$eval('#scrubber', (el) => { el.value = '90000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForFunction(() => document.querySelector('#clock')?.textContent.startsWith('90.0 s'), null, { timeout: 20000 });
+    for (const id of ['chart-throughput', 'chart-latency', 'chart-lag', 'chart-lost']) {
+      const pts = await page.getAttribute(`#${id} polyline`, 'points');
+      if (!pts || pts.trim().split(' ').length < 5) throw new Error(`${id} has no line: ${pts}`);
+    }
+  });
+  await step('event_log_filters_compact_trace_lines', async () => {
+    await page.fill('#log-filter', 'promoted');
+    await page.waitForFunction(() => { const li = [...document.querySelectorAll('.log li')]; return li.length > 0 && li.every((x) => x.textContent.includes('promoted')); }, null, { timeout: 10000 });
+    await page.fill('#log-filter', '');
+    await page.check('#log-all');
+    await page.waitForFunction(() => [...document.querySelectorAll('.log li')].some((x) => /\d+\/[0-9A-F]+/.test(x.textContent)), null, { timeout: 10000 });
+    await page.uncheck('#log-all');
+  });
+  await step('clicking_a_link_cuts_it', async () => {
+    await page.locator('g[data-link="pg3-dcs"] line.hit').click({ force: true });
+    await page.click('#cut-link');
+    await page.waitForSelector('g[data-link="pg3-dcs"] line.link.cut', { timeout: 10000 });
+    if (!decodeURIComponent(page.url()).includes('"action":"partition"')) throw new Error('the cut is not in the URL command log');
+    await shot('06-link-cut');
+  });
   await step('fits_800px_without_horizontal_scroll', async () => {
     await page.setViewportSize({ width: 800, height: 1000 });
     await page.waitForTimeout(200);

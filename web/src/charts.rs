@@ -1,4 +1,5 @@
-//! SVG charts with axes and units: throughput, replication lag, and the scrubber's event marks.
+//! SVG charts with axes and units: throughput, commit latency, lost commits and replication lag.
+use sim_core::chunklog::ChunkLog;
 use sim_core::metrics::SamplePoint;
 use yew::prelude::*;
 
@@ -6,9 +7,25 @@ const W: f64 = 520.0;
 const H: f64 = 140.0;
 const LEFT: f64 = 48.0;
 const BOTTOM: f64 = 22.0;
+/// At most this many points per line: a one-hour run is thinned, never truncated.
+const MAX_POINTS: usize = 400;
+
+pub type Series = ChunkLog<SamplePoint, 64>;
+type Line = (String, Vec<(f64, f64)>);
+
+/// Every `step`-th sample (and the last), with its predecessor for per-second rates.
+fn thinned(series: &Series) -> impl Iterator<Item = (&SamplePoint, &SamplePoint)> + '_ {
+    let step = series.len().div_ceil(MAX_POINTS).max(1);
+    let n = series.len();
+    (1..n).filter(move |i| i % step == 0 || i + 1 == n).filter_map(move |i| Some((series.get(i - step.min(i))?, series.get(i)?)))
+}
+
+fn secs(p: &SamplePoint) -> f64 {
+    p.t_ms as f64 / 1000.0
+}
 
 /// One polyline per series over the run's time axis (seconds).
-fn chart(id: &str, title: &str, unit: &str, end_s: f64, lines: Vec<(String, Vec<(f64, f64)>)>) -> Html {
+fn chart(id: &str, title: &str, unit: &str, end_s: f64, lines: Vec<Line>) -> Html {
     let max_y = lines.iter().flat_map(|l| l.1.iter().map(|p| p.1)).fold(0.0f64, f64::max).max(1.0);
     let x = |t: f64| LEFT + (W - LEFT - 8.0) * t / end_s.max(1.0);
     let y = |v: f64| (H - BOTTOM) - (H - BOTTOM - 8.0) * v / max_y;
@@ -33,24 +50,47 @@ fn chart(id: &str, title: &str, unit: &str, end_s: f64, lines: Vec<(String, Vec<
     }
 }
 
+/// A line of per-second rates of a cumulative counter.
+fn rate(series: &Series, f: fn(&SamplePoint) -> u64) -> Vec<(f64, f64)> {
+    thinned(series)
+        .map(|(a, b)| {
+            let dt = (secs(b) - secs(a)).max(1.0);
+            (secs(b), f(b).saturating_sub(f(a)) as f64 / dt)
+        })
+        .collect()
+}
+
+/// A line of a sampled value.
+fn value(series: &Series, f: impl Fn(&SamplePoint) -> Option<f64>) -> Vec<(f64, f64)> {
+    thinned(series).filter_map(|(_, b)| Some((secs(b), f(b)?))).collect()
+}
+
 /// Commits per second (acknowledged and failed), from the per-second samples.
-pub fn throughput(series: &[SamplePoint], end_s: f64) -> Html {
-    let rate = |f: fn(&SamplePoint) -> u64| -> Vec<(f64, f64)> {
-        series.windows(2).map(|w| (w[1].t_ms as f64 / 1000.0, f(&w[1]).saturating_sub(f(&w[0])) as f64)).collect()
-    };
-    chart("chart-throughput", "Commits per second", "tx/s", end_s, vec![("acknowledged".into(), rate(|p| p.commits_acked)), ("failed".into(), rate(|p| p.commits_failed))])
+pub fn throughput(series: &Series, end_s: f64) -> Html {
+    let lines = vec![("acknowledged".into(), rate(series, |p| p.commits_acked)), ("failed".into(), rate(series, |p| p.commits_failed))];
+    chart("chart-throughput", "Commits per second", "tx/s", end_s, lines)
+}
+
+/// Commit latency percentiles per second, in milliseconds.
+pub fn latency(series: &Series, end_s: f64) -> Html {
+    let ms = |v: u64| (v > 0).then_some(v as f64 / 1000.0);
+    let lines = vec![("p50".into(), value(series, |p| ms(p.p50_us))), ("p99".into(), value(series, |p| ms(p.p99_us)))];
+    chart("chart-latency", "Commit latency", "ms", end_s, lines)
+}
+
+/// Acknowledged commits the current leader does not have.
+pub fn lost(series: &Series, end_s: f64) -> Html {
+    let lines = vec![("lost commits".into(), value(series, |p| Some(p.commits_lost as f64)))];
+    chart("chart-lost", "Acknowledged commits lost", "commits", end_s, lines)
 }
 
 /// Replay lag per standby in milliseconds.
-pub fn lag(series: &[SamplePoint], names: &[String], end_s: f64) -> Html {
+pub fn lag(series: &Series, names: &[String], end_s: f64) -> Html {
     let lines = names
         .iter()
         .enumerate()
-        .map(|(i, n)| {
-            let pts = series.iter().filter_map(|p| p.lag_ms.get(i).filter(|v| **v >= 0).map(|v| (p.t_ms as f64 / 1000.0, *v as f64))).collect();
-            (n.clone(), pts)
-        })
-        .filter(|l: &(String, Vec<(f64, f64)>)| !l.1.is_empty())
+        .map(|(i, n)| (n.clone(), value(series, |p| p.lag_ms.get(i).filter(|v| **v >= 0).map(|v| *v as f64))))
+        .filter(|l: &Line| !l.1.is_empty())
         .collect();
     chart("chart-lag", "Replay lag per standby", "ms", end_s, lines)
 }

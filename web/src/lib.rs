@@ -1,11 +1,10 @@
 //! The dbsim browser app: pick a lesson, play it, inject faults by clicking, scrub through time.
 //! The UI renders a view of the core's `World`; every change goes through a `Command`.
 mod charts;
-pub mod session;
 pub mod url;
 mod view;
 
-use session::Session;
+use sim_core::Session;
 use sim_core::{Command, SimTime};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -21,13 +20,17 @@ pub struct Model {
     pub playing: bool,
     pub speed: f64,
     pub selected: Option<String>,
+    /// A link chosen for cutting or slowing, as its two ends.
+    pub link: Option<(String, String)>,
+    pub log_filter: String,
+    pub log_all: bool,
     pub error: Option<String>,
     pub version: u64,
 }
 
 impl PartialEq for Model {
     fn eq(&self, o: &Self) -> bool {
-        self.version == o.version && self.playing == o.playing && self.speed == o.speed && self.selected == o.selected && self.error == o.error
+        self.version == o.version && self.playing == o.playing && self.speed == o.speed && self.selected == o.selected && self.link == o.link && self.log_filter == o.log_filter && self.log_all == o.log_all && self.error == o.error
     }
 }
 
@@ -42,6 +45,9 @@ pub enum Action {
     Seek(u64),
     Fork,
     Select(Option<String>),
+    SelectLink(Option<(String, String)>),
+    Filter(String),
+    LogAll(bool),
     Do(Command),
     Restore(url::Shared),
     Reseed(u64),
@@ -75,6 +81,7 @@ impl Model {
                 self.session = Some(Rc::new(RefCell::new(Session::new(&file, &src, seed)?)));
                 self.playing = false;
                 self.selected = None;
+                self.link = None;
                 Ok(())
             }
             Action::Play => {
@@ -105,6 +112,20 @@ impl Model {
             Action::Fork => self.with(|s| s.fork()),
             Action::Select(n) => {
                 self.selected = n;
+                self.link = None;
+                Ok(())
+            }
+            Action::SelectLink(l) => {
+                self.link = l;
+                self.selected = None;
+                Ok(())
+            }
+            Action::Filter(f) => {
+                self.log_filter = f;
+                Ok(())
+            }
+            Action::LogAll(on) => {
+                self.log_all = on;
                 Ok(())
             }
             Action::Do(cmd) => self.with(|s| s.command(cmd)),

@@ -1,5 +1,5 @@
 //! The shareable URL: `#file=…&seed=…&t=…&log=…` holds everything needed to rebuild the run.
-use crate::session::Session;
+use sim_core::Session;
 use sim_core::{Command, SimTime};
 
 /// A run as a link carries it.

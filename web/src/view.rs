@@ -1,6 +1,7 @@
 //! Rendering: the lesson, the cluster diagram, time controls, invariants and the event log.
 use crate::{Action, Model};
 use sim_core::pg::{PgState, Role};
+use sim_core::report::Hop;
 use sim_core::{Command, World};
 use yew::prelude::*;
 
@@ -36,16 +37,26 @@ pub fn page(m: &Model, go: Callback<Action>) -> Html {
                 { goals(w, &s.scenario.expect) }
             </section>
             { controls(m, w, &go) }
-            { cluster(w, m.selected.as_deref(), &go) }
-            { actions(m.selected.as_deref(), &go) }
+            { cluster(w, m, &go) }
+            { actions(m, &go) }
             { settings(&go) }
-            <section class="charts">
-                { crate::charts::throughput(w.series(), w.end().as_ms() as f64 / 1000.0) }
-                { crate::charts::lag(w.series(), &w.nodes().iter().map(|n| n.name.clone()).collect::<Vec<_>>(), w.end().as_ms() as f64 / 1000.0) }
-            </section>
+            { charts(w) }
             { invariants(w) }
-            { log(w) }
+            { log(m, w, &go) }
         </main>
+    }
+}
+
+fn charts(w: &World) -> Html {
+    let end_s = w.end().as_ms() as f64 / 1000.0;
+    let names: Vec<String> = w.nodes().iter().map(|n| n.name.clone()).collect();
+    html! {
+        <section class="charts">
+            { crate::charts::throughput(w.series(), end_s) }
+            { crate::charts::latency(w.series(), end_s) }
+            { crate::charts::lag(w.series(), &names, end_s) }
+            { crate::charts::lost(w.series(), end_s) }
+        </section>
     }
 }
 
@@ -190,49 +201,151 @@ fn role_text(n: &sim_core::pg::Node) -> &'static str {
     }
 }
 
-fn cluster(w: &World, selected: Option<&str>, go: &Go) -> Html {
-    let nodes = w.nodes();
-    let width = 160 * nodes.len().max(1) as u32 + 40;
+/// Where each node sits: grouped by region, in scenario order within a region.
+struct Layout {
+    x: Vec<u32>,
+    regions: Vec<(String, u32, u32)>,
+    width: u32,
+}
+
+const NODE_W: u32 = 140;
+const NODE_Y: u32 = 56;
+const INFRA_Y: u32 = 270;
+const DCS_X: u32 = 90;
+const PROXY_X: u32 = 260;
+const CLIENTS_X: u32 = 430;
+
+fn layout(nodes: &[sim_core::pg::Node]) -> Layout {
+    let mut x = vec![0; nodes.len()];
+    let mut regions: Vec<(String, u32, u32)> = Vec::new();
+    let mut cursor = 20;
+    let mut order: Vec<&str> = Vec::new();
+    for n in nodes {
+        if !order.contains(&n.region.as_str()) {
+            order.push(&n.region);
+        }
+    }
+    for r in order {
+        let start = cursor;
+        for (i, _) in nodes.iter().enumerate().filter(|(_, n)| n.region == r) {
+            x[i] = cursor + 10;
+            cursor += NODE_W + 20;
+        }
+        regions.push((r.to_string(), start, cursor));
+        cursor += 16;
+    }
+    Layout { x, regions, width: cursor.max(CLIENTS_X + 160) + 10 }
+}
+
+/// A clickable link: a thin visible line and a wide invisible hit area.
+fn link(a: &str, b: &str, (x1, y1): (u32, u32), (x2, y2): (u32, u32), up: bool, go: &Go) -> Html {
+    let (from, to) = (a.to_string(), b.to_string());
+    let onclick = send(go, move || Action::SelectLink(Some((from.clone(), to.clone()))));
+    let (x1, y1, x2, y2) = (x1.to_string(), y1.to_string(), x2.to_string(), y2.to_string());
     html! {
-        <svg id="cluster" viewBox={format!("0 0 {width} 300")} role="img" aria-label="cluster">
-            <text x="20" y="20" class="dcs">{ format!("DCS leader: {}", w.leader().unwrap_or("none")) }</text>
-            { for (0..nodes.len()).map(|i| {
-                let x = 90 + 160 * i as u32;
-                let link = |up: bool, x2: u32| html! {
-                    <line x1={x.to_string()} y1="176" x2={x2.to_string()} y2="236" class={classes!("link", (!up).then_some("cut"))} />
-                };
-                html! { <>{ link(w.node_link_up(i, true), 90) }{ link(w.node_link_up(i, false), 250) }</> }
+        <g class="link-group" data-link={format!("{a}-{b}")} {onclick}>
+            <line x1={x1.clone()} y1={y1.clone()} x2={x2.clone()} y2={y2.clone()} class={classes!("link", (!up).then_some("cut"))} />
+            <line {x1} {y1} {x2} {y2} class="hit"><title>{ format!("{a} ↔ {b}: click to cut or slow this link") }</title></line>
+        </g>
+    }
+}
+
+fn cluster(w: &World, m: &Model, go: &Go) -> Html {
+    let nodes = w.nodes();
+    let l = layout(nodes);
+    let top = |i: usize| (l.x[i] + NODE_W / 2, NODE_Y);
+    let bottom = |i: usize| (l.x[i] + NODE_W / 2, NODE_Y + 150);
+    let (clients, busy) = w.client_counts();
+    html! {
+        <svg id="cluster" viewBox={format!("0 0 {} 330", l.width)} role="img" aria-label="cluster">
+            { for l.regions.iter().map(|(r, a, b)| html! {
+                <g class="region"><rect x={a.to_string()} y="28" width={(b - a).to_string()} height="192" rx="10" /><text x={(a + 8).to_string()} y="44">{ r }</text></g>
             }) }
-            <g class={classes!("infra", (!w.dcs_up()).then_some("down"))} data-infra="dcs">
-                <rect x="20" y="236" width="140" height="50" rx="8" />
-                <text x="30" y="256" class="name">{ "DCS (etcd)" }</text>
-                <text x="30" y="276">{ if w.dcs_up() { "up" } else { "outage" } }</text>
-            </g>
-            <g class="infra" data-infra="proxy">
-                <rect x="180" y="236" width="160" height="50" rx="8" />
-                <text x="190" y="256" class="name">{ "proxy (HAProxy)" }</text>
-                <text x="190" y="276">{ format!("writes → {}", if w.write_backends().is_empty() { "none".to_string() } else { w.write_backends().join(", ") }) }</text>
-            </g>
-            { for nodes.iter().enumerate().map(|(i, n)| {
-                let x = 20 + 160 * i as u32;
-                let role = role_text(n);
-                let name = n.name.clone();
-                let go = go.clone();
-                let onclick = Callback::from(move |_: MouseEvent| go.emit(Action::Select(Some(name.clone()))));
-                let class = classes!("node", role.replace([' ', '(', ')', '_'], "-"), (selected == Some(n.name.as_str())).then_some("selected"));
-                html! {
-                    <g class={class} data-node={n.name.clone()} data-role={role} data-timeline={n.tl.to_string()} {onclick}>
-                        <rect x={x.to_string()} y="40" width="140" height="120" rx="8" />
-                        <text x={(x + 10).to_string()} y="62" class="name">{ &n.name }</text>
-                        <text x={(x + 10).to_string()} y="84">{ role }</text>
-                        <text x={(x + 10).to_string()} y="106">{ format!("timeline {}", n.tl) }</text>
-                        <text x={(x + 10).to_string()} y="128">{ n.lsn().to_string() }</text>
-                        <text x={(x + 10).to_string()} y="150" class="region">{ &n.region }</text>
-                        { lag_bar(w, i, x) }
-                    </g>
-                }
+            <text x="20" y="18" class="dcs">{ format!("DCS leader: {}", w.leader().unwrap_or("none")) }</text>
+            { for (0..nodes.len()).map(|i| html! { <>
+                { link(&nodes[i].name, "dcs", bottom(i), (DCS_X, INFRA_Y), w.node_link_up(i, true), go) }
+                { link(&nodes[i].name, "proxy", bottom(i), (PROXY_X, INFRA_Y), w.node_link_up(i, false), go) }
+            </> }) }
+            { for nodes.iter().enumerate().filter_map(|(i, n)| Some((i, n.upstream? as usize, n))).map(|(i, p, n)| {
+                let streaming = matches!(n.conn, sim_core::pg::Conn::Streaming(_));
+                replication_arc(&nodes[p].name, &n.name, top(p), top(i), streaming, go)
             }) }
+            { link("clients", "proxy", (CLIENTS_X, INFRA_Y + 25), (PROXY_X + 80, INFRA_Y + 25), true, go) }
+            { infra("dcs", DCS_X - 70, "DCS (etcd)", if w.dcs_up() { "up".into() } else { "outage".into() }, !w.dcs_up()) }
+            { infra("proxy", PROXY_X - 80, "proxy (HAProxy)", format!("writes → {}", if w.write_backends().is_empty() { "none".to_string() } else { w.write_backends().join(", ") }), false) }
+            { infra("clients", CLIENTS_X, &format!("{clients} clients"), format!("{busy} waiting"), false) }
+            { for nodes.iter().enumerate().map(|(i, n)| node_box(w, i, n, l.x[i], m.selected.as_deref() == Some(n.name.as_str()), go)) }
+            { flights(w, &l) }
         </svg>
+    }
+}
+
+/// Replication from an upstream to a standby, as an arc over the node boxes.
+fn replication_arc(up: &str, down: &str, (x1, y1): (u32, u32), (x2, y2): (u32, u32), streaming: bool, go: &Go) -> Html {
+    let (from, to) = (up.to_string(), down.to_string());
+    let onclick = send(go, move || Action::SelectLink(Some((from.clone(), to.clone()))));
+    let d = format!("M{x1},{y1} Q{},{} {x2},{y2}", (x1 + x2) / 2, y1.min(y2) as i64 - 60);
+    html! {
+        <g class="link-group" data-link={format!("{up}-{down}")} {onclick}>
+            <path d={d.clone()} class={classes!("repl", (!streaming).then_some("cut"))} />
+            <path {d} class="hit"><title>{ format!("replication {up} → {down}{}: click to cut or slow", if streaming { "" } else { " (not streaming)" }) }</title></path>
+        </g>
+    }
+}
+
+fn infra(id: &str, x: u32, name: &str, detail: String, down: bool) -> Html {
+    html! {
+        <g class={classes!("infra", down.then_some("down"))} data-infra={id.to_string()}>
+            <rect x={x.to_string()} y={INFRA_Y.to_string()} width="160" height="50" rx="8" />
+            <text x={(x + 10).to_string()} y={(INFRA_Y + 20).to_string()} class="name">{ name }</text>
+            <text x={(x + 10).to_string()} y={(INFRA_Y + 40).to_string()}>{ detail }</text>
+        </g>
+    }
+}
+
+fn node_box(w: &World, i: usize, n: &sim_core::pg::Node, x: u32, selected: bool, go: &Go) -> Html {
+    let role = role_text(n);
+    let name = n.name.clone();
+    let go = go.clone();
+    let onclick = Callback::from(move |_: MouseEvent| go.emit(Action::Select(Some(name.clone()))));
+    let class = classes!("node", role.replace([' ', '(', ')', '_'], "-"), selected.then_some("selected"));
+    let line = |dy: u32, text: String| html! { <text x={(x + 10).to_string()} y={(NODE_Y + dy).to_string()}>{ text }</text> };
+    html! {
+        <g class={class} data-node={n.name.clone()} data-role={role} data-timeline={n.tl.to_string()} {onclick}>
+            <rect x={x.to_string()} y={NODE_Y.to_string()} width={NODE_W.to_string()} height="136" rx="8" />
+            <text x={(x + 10).to_string()} y={(NODE_Y + 22).to_string()} class="name">{ &n.name }</text>
+            { line(42, role.to_string()) }
+            { line(62, format!("timeline {}", n.tl)) }
+            { line(82, format!("insert {}", n.lsn())) }
+            { line(102, format!("flush  {}", sim_core::Lsn(n.flush_lsn))) }
+            { line(122, format!("replay {}", sim_core::Lsn(n.replay_lsn))) }
+            { lag_bar(w, i, x) }
+        </g>
+    }
+}
+
+/// Messages on the wire as dots moving along their links (queries and results via the proxy).
+fn flights(w: &World, l: &Layout) -> Html {
+    let centre = |h: Hop, top: bool| match h {
+        Hop::Node(n) => (l.x[n as usize] + NODE_W / 2, if top { NODE_Y } else { NODE_Y + 150 }),
+        Hop::Clients => (PROXY_X, INFRA_Y),
+    };
+    html! {
+        <g class="flights" aria-hidden="true">
+        { for w.in_flight(60).into_iter().map(|f| {
+            let between_nodes = matches!((f.from, f.to), (Hop::Node(_), Hop::Node(_)));
+            let ((x1, y1), (x2, y2)) = (centre(f.from, between_nodes), centre(f.to, between_nodes));
+            let t = f.permille as f64 / 1000.0;
+            let (x, y) = if between_nodes {
+                let cy = y1.min(y2) as f64 - 60.0;
+                let u = 1.0 - t;
+                (u * u * x1 as f64 + 2.0 * u * t * (x1 + x2) as f64 / 2.0 + t * t * x2 as f64, u * u * y1 as f64 + 2.0 * u * t * cy + t * t * y2 as f64)
+            } else {
+                (x1 as f64 + (x2 as f64 - x1 as f64) * t, y1 as f64 + (y2 as f64 - y1 as f64) * t)
+            };
+            html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="4" class={classes!("msg", f.what.replace(' ', "-"))} /> }
+        }) }
+        </g>
     }
 }
 
@@ -242,15 +355,18 @@ fn lag_bar(w: &World, i: usize, x: u32) -> Html {
     let width = 140.0 * (bytes as f64 / 16_777_216.0).min(1.0);
     html! {
         <g class="lag">
-            <rect x={x.to_string()} y="166" width="140" height="8" class="lag-bg" />
-            <rect x={x.to_string()} y="166" width={format!("{width:.1}")} height="8" class="lag-fill"><title>{ format!("replay lag {bytes} bytes") }</title></rect>
+            <rect x={x.to_string()} y={(NODE_Y + 140).to_string()} width="140" height="8" class="lag-bg" />
+            <rect x={x.to_string()} y={(NODE_Y + 140).to_string()} width={format!("{width:.1}")} height="8" class="lag-fill"><title>{ format!("replay lag {bytes} bytes") }</title></rect>
         </g>
     }
 }
 
-fn actions(selected: Option<&str>, go: &Go) -> Html {
-    let Some(node) = selected.map(str::to_string) else {
-        return html! { <p class="hint">{ "Click a node to inject a failure." }</p> };
+fn actions(m: &Model, go: &Go) -> Html {
+    if let Some((a, b)) = &m.link {
+        return link_actions(a, b, go);
+    }
+    let Some(node) = m.selected.clone() else {
+        return html! { <p class="hint">{ "Click a node to inject a failure, or a link to cut or slow it." }</p> };
     };
     let button = |id: &str, label: &str, make: fn(String) -> Command| {
         let node = node.clone();
@@ -263,13 +379,36 @@ fn actions(selected: Option<&str>, go: &Go) -> Html {
             { button("crash-postgres", "Crash Postgres", |n| Command::CrashPostgres { node: n }) }
             { button("restart", "Restart", |n| Command::Restart { node: n }) }
             { button("destroy-disk", "Destroy disk", |n| Command::DestroyDisk { node: n }) }
-            { button("isolate-dcs", "Cut from DCS", |n| Command::Partition { nodes: vec![n], others: vec!["dcs".into()], one_way: false }) }
+            { button("slow-disk", "Slow disk ×10", |n| Command::SlowDisk { node: n, factor: 10 }) }
+            { button("isolate", "Isolate from everything", |n| Command::Partition { nodes: vec![n], others: vec![], one_way: false }) }
             { button("switchover", "Switchover here", |n| Command::Switchover { to: Some(n) }) }
-            <button id="heal" onclick={send(go, || Action::Do(Command::Heal))}>{ "Heal network" }</button>
-            <button onclick={send(go, || Action::Do(Command::DcsOutage))}>{ "DCS outage" }</button>
-            <button onclick={send(go, || Action::Do(Command::DcsRestore))}>{ "DCS restore" }</button>
+            { cluster_wide(go) }
         </section>
     }
+}
+
+/// Actions on the link between `a` and `b`.
+fn link_actions(a: &str, b: &str, go: &Go) -> Html {
+    let (a, b) = (a.to_string(), b.to_string());
+    let button = |id: &str, label: String, cmd: Command| html! { <button id={id.to_string()} onclick={send(go, move || Action::Do(cmd.clone()))}>{ label }</button> };
+    html! {
+        <section class="actions" aria-label={format!("actions for the link {a} ↔ {b}")}>
+            <h3>{ format!("link {a} ↔ {b}") }</h3>
+            { button("cut-link", "Cut both ways".into(), Command::Partition { nodes: vec![a.clone()], others: vec![b.clone()], one_way: false }) }
+            { button("cut-one-way", format!("Cut {a} → {b} only"), Command::Partition { nodes: vec![a.clone()], others: vec![b.clone()], one_way: true }) }
+            { button("add-latency", "Add 100 ms latency".into(), Command::AddLatency { from: a.clone(), to: b.clone(), latency_us: 100_000 }) }
+            { button("drop-packets", "Drop 5 % of packets".into(), Command::SetDropRate { from: a.clone(), to: b.clone(), ppm: 50_000 }) }
+            { cluster_wide(go) }
+        </section>
+    }
+}
+
+fn cluster_wide(go: &Go) -> Html {
+    html! { <>
+        <button id="heal" onclick={send(go, || Action::Do(Command::Heal))}>{ "Heal network" }</button>
+        <button id="dcs-outage" onclick={send(go, || Action::Do(Command::DcsOutage))}>{ "DCS outage" }</button>
+        <button id="dcs-restore" onclick={send(go, || Action::Do(Command::DcsRestore))}>{ "DCS restore" }</button>
+    </> }
 }
 
 /// The settings editor: each change is a `set` command at the current time.
@@ -332,17 +471,39 @@ fn invariants(w: &World) -> Html {
     }
 }
 
-fn log(w: &World) -> Html {
-    let notes = w.notes();
-    let start = notes.len().saturating_sub(30);
+/// The event log in the compact trace format, filterable: notable moments, or every event.
+fn log(m: &Model, w: &World, go: &Go) -> Html {
+    let needle = m.log_filter.to_lowercase();
+    let keep = |line: &String| needle.is_empty() || line.to_lowercase().contains(&needle);
+    let lines: Vec<String> = if m.log_all {
+        w.recent().rev().map(|e| w.render(e)).filter(keep).take(LOG_LINES).collect()
+    } else {
+        w.notes().iter().rev().map(|n| w.render_note(n)).filter(keep).take(LOG_LINES).collect()
+    };
+    let filter = {
+        let go = go.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                go.emit(Action::Filter(i.value()));
+            }
+        })
+    };
+    let all = {
+        let go = go.clone();
+        Callback::from(move |e: Event| {
+            if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                go.emit(Action::LogAll(i.checked()));
+            }
+        })
+    };
     html! {
-        <section class="log" aria-label="events" aria-live="polite">
+        <section class="log" aria-label="events">
             <h3>{ "Events" }</h3>
-            <ol>
-            { for notes[start..].iter().rev().map(|n| html! {
-                <li>{ format!("{:>8.3}s {} {}", n.at_ms as f64 / 1000.0, n.node.clone().unwrap_or_default(), n.text) }</li>
-            }) }
-            </ol>
+            <input id="log-filter" type="search" placeholder="filter: node, LSN or word" value={m.log_filter.clone()} oninput={filter} aria-label="filter events" />
+            <label><input id="log-all" type="checkbox" checked={m.log_all} onchange={all} />{ format!(" every event (newest {})", sim_core::session::RECENT_EVENTS) }</label>
+            <ol aria-live="polite">{ for lines.into_iter().map(|l| html! { <li><code>{ l }</code></li> }) }</ol>
         </section>
     }
 }
+
+const LOG_LINES: usize = 40;

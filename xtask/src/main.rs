@@ -8,7 +8,8 @@ const USAGE: &str = "usage: cargo xtask <serve|dist|test|bench|lint>
   serve  build the app in release mode into dist/ and serve it on http://127.0.0.1:8080
   dist   build the static app into dist/
   test   every test in the workspace, then clippy with warnings as errors
-  bench  the reference engine benchmark (3 nodes, 1000 clients, 1 simulated hour)
+  bench  the engine benchmark (3 nodes, 1000 clients, 1 simulated hour) and the seek
+         benchmark over a one-hour run, native and wasm32 (p50/p99 seek latency)
   lint   clippy only";
 
 pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
@@ -61,20 +62,32 @@ fn cargo_test(args: &[&str], tally: &mut Tally) -> Result<(), String> {
     }
 }
 
-/// Runs every built-in scenario as wasm32 under Node and compares each trace hash with native.
-fn wasm_determinism(tally: &mut Tally) -> Result<(), String> {
+/// Builds wasm-check for wasm32 and runs `script` on it under Node; returns what it printed.
+fn node_on_wasm_check(script: &str) -> Result<String, String> {
     cargo(&["build", "-q", "-p", "wasm-check", "--target", "wasm32-unknown-unknown", "--release"])?;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let wasm = root.join("target/wasm32-unknown-unknown/release/wasm_check.wasm");
     let out = Command::new("node")
-        .arg(root.join("xtask/wasm-hash.mjs"))
+        .arg(root.join("xtask").join(script))
         .arg(&wasm)
         .output()
-        .map_err(|e| format!("node is needed for the wasm determinism test: {e}"))?;
+        .map_err(|e| format!("node is needed to run wasm32 builds: {e}"))?;
     if !out.status.success() {
-        return Err(format!("node failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!("node {script} failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
-    let text = String::from_utf8_lossy(&out.stdout);
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The engine benchmark and the seek benchmark, native and wasm32.
+fn bench() -> Result<(), String> {
+    cargo(&["bench", "-p", "sim-core"])?;
+    print!("{}", node_on_wasm_check("wasm-seek.mjs")?);
+    Ok(())
+}
+
+/// Runs every built-in scenario as wasm32 under Node and compares each trace hash with native.
+fn wasm_determinism(tally: &mut Tally) -> Result<(), String> {
+    let text = node_on_wasm_check("wasm-hash.mjs")?;
     let mut seen = 0;
     for line in text.lines() {
         let (i, wasm_hash) = line.split_once(' ').ok_or_else(|| format!("bad line from node: {line}"))?;
@@ -130,7 +143,7 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
         "test" => test(),
-        "bench" => cargo(&["bench", "-p", "sim-core", "--bench", "engine"]),
+        "bench" => bench(),
         "lint" => lint(),
         "dist" => web::dist().map(|_| ()),
         "serve" => web::dist().and_then(|dir| web::serve(&dir, "127.0.0.1:8080")),

@@ -1,18 +1,33 @@
 //! A simulation session: the scenario, its seed and the learner's command log, the live world,
 //! and the snapshots that make seeking fast (seek = nearest snapshot + replay of the log).
-use sim_core::scenario::Scenario;
-use sim_core::{Command, SimDur, SimTime, World};
+use crate::scenario::Scenario;
+use crate::{Command, SimDur, SimTime, World};
 
-/// Simulated time between snapshots.
+/// Simulated time between snapshots, at most.
 pub const SNAPSHOT_EVERY: SimDur = SimDur::secs(5);
+/// Events between snapshots, at most: bounds the replay a seek needs.
+pub const SNAPSHOT_EVENTS: u64 = 25_000;
+/// Snapshots kept; beyond this every other one is dropped (older seeks replay further).
+pub const MAX_SNAPSHOTS: usize = 2_048;
 
-/// A world at a snapshot time, and how many learner commands it has already scheduled.
+/// Processed events kept for the live event log.
+pub const RECENT_EVENTS: usize = 200;
+
+/// A world at the end of an instant, and how many learner commands it has already scheduled.
 #[derive(Clone, Debug)]
 struct Snapshot {
     world: World,
     scheduled: usize,
 }
 
+impl Snapshot {
+    fn at(&self) -> SimTime {
+        self.world.now()
+    }
+}
+
+/// A run a learner steers: seeking anywhere, forking, and adding commands as they go.
+/// Every snapshot lies on the current history, so restoring one and replaying the log is exact.
 #[derive(Clone, Debug)]
 pub struct Session {
     pub file: String,
@@ -30,7 +45,8 @@ pub struct Session {
 impl Session {
     /// Loads a scenario; errors are messages for the learner, never panics.
     pub fn new(file: &str, src: &str, seed: Option<u64>) -> Result<Session, String> {
-        let (scenario, world) = sim_core::load(file, src, seed).map_err(|e| e.to_string())?;
+        let (scenario, mut world) = crate::load(file, src, seed).map_err(|e| e.to_string())?;
+        world.keep_recent(RECENT_EVENTS);
         let seed = world.seed();
         let snapshots = vec![Snapshot { world: world.clone(), scheduled: 0 }];
         Ok(Session { file: file.into(), src: src.into(), scenario, seed, log: Vec::new(), world, scheduled: 0, snapshots })
@@ -44,6 +60,11 @@ impl Session {
         self.world.end()
     }
 
+    /// How many snapshots are kept (for the benchmark's memory figure).
+    pub fn snapshot_count(&self) -> usize {
+        self.snapshots.len()
+    }
+
     /// Schedules every logged command the world has not seen yet.
     fn schedule_pending(&mut self) -> Result<(), String> {
         while let Some((at, cmd)) = self.log.get(self.scheduled).cloned() {
@@ -53,33 +74,53 @@ impl Session {
         Ok(())
     }
 
-    /// Runs forward to `t` (clamped to the end), taking snapshots on the way.
+    fn newest(&self) -> &Snapshot {
+        &self.snapshots[self.snapshots.len() - 1]
+    }
+
+    /// Runs forward to `t` (clamped to the end), taking snapshots past the newest one.
     pub fn advance_to(&mut self, t: SimTime) -> Result<(), String> {
         let t = t.min(self.end());
         self.schedule_pending()?;
-        while self.world.now() < t {
-            let next = SimTime(self.snapshots.len() as u64 * SNAPSHOT_EVERY.0);
-            let stop = if next > self.world.now() { next.min(t) } else { t };
-            self.world.run_until(stop).map_err(|e| e.to_string())?;
-            if self.world.now() == next {
-                self.snapshots.push(Snapshot { world: self.world.clone(), scheduled: self.scheduled });
+        let known = self.newest().at();
+        if self.now() < known {
+            self.world.run_until(t.min(known)).map_err(|e| e.to_string())?;
+        }
+        while self.now() < t {
+            let (due, ran) = (self.newest().at() + SNAPSHOT_EVERY, self.world.events() - self.newest().world.events());
+            self.world.run_for(t.min(due), SNAPSHOT_EVENTS.saturating_sub(ran)).map_err(|e| e.to_string())?;
+            if self.now() >= due || self.world.events() - self.newest().world.events() >= SNAPSHOT_EVENTS {
+                self.keep_snapshot();
             }
         }
         Ok(())
     }
 
+    fn keep_snapshot(&mut self) {
+        if self.snapshots.len() >= MAX_SNAPSHOTS {
+            let mut i = 0;
+            self.snapshots.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+        }
+        self.snapshots.push(Snapshot { world: self.world.clone(), scheduled: self.scheduled });
+    }
+
     /// Restores the newest snapshot at or before `t` and re-schedules the learner's later commands.
     fn restore(&mut self, t: SimTime) {
-        let i = ((t.0 / SNAPSHOT_EVERY.0) as usize).min(self.snapshots.len() - 1);
+        let i = self.snapshots.partition_point(|s| s.at() <= t).max(1) - 1;
         let snap = &self.snapshots[i];
         self.world = snap.world.clone();
         self.scheduled = snap.scheduled.min(self.log.len());
     }
 
-    /// Moves to any time: back by snapshot + replay, forward by running.
+    /// Moves to any time: from the nearest snapshot at or before `t`, or by running on when
+    /// no snapshot lies between now and `t`.
     pub fn seek(&mut self, t: SimTime) -> Result<(), String> {
         let t = t.min(self.end());
-        if t < self.world.now() {
+        let ahead = self.snapshots.iter().rev().find(|s| s.at() <= t).is_some_and(|s| s.at() > self.now());
+        if t < self.now() || ahead {
             self.restore(t);
         }
         self.advance_to(t)
@@ -89,8 +130,7 @@ impl Session {
     pub fn fork(&mut self) -> Result<(), String> {
         let now = self.world.now();
         self.log.retain(|(at, _)| *at <= now);
-        let keep = (now.0 / SNAPSHOT_EVERY.0) as usize + 1;
-        self.snapshots.truncate(keep.min(self.snapshots.len()));
+        self.snapshots.retain(|s| s.at() <= now);
         self.restore(now);
         self.advance_to(now)
     }
@@ -141,6 +181,39 @@ mod tests {
         let mut plain = session();
         plain.advance_to(SimTime(60_000_000)).unwrap();
         assert_eq!(s.world.trace_hash(), plain.world.trace_hash());
+    }
+
+    /// A lesson busy enough that snapshots are taken by event count, not only every 5 s.
+    fn busy() -> Session {
+        let (file, src) = lessons::BUILTIN.iter().find(|(f, _)| f.starts_with("01")).unwrap();
+        Session::new(file, src, None).unwrap()
+    }
+
+    #[test]
+    fn random_seeks_and_commands_give_the_straight_run() {
+        let mut s = busy();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for i in 0..40 {
+            s.seek(SimTime(next(100_000_000))).unwrap();
+            if i % 10 == 9 {
+                s.command(Command::CrashPostgres { node: format!("pg{}", 1 + next(3)) }).unwrap();
+            }
+        }
+        s.seek(SimTime(110_000_000)).unwrap();
+        assert!(s.snapshot_count() > 30, "snapshots by event count: {}", s.snapshot_count());
+        let mut straight = busy();
+        for (at, cmd) in s.log.clone() {
+            straight.world.schedule(at, cmd).unwrap();
+        }
+        straight.world.run_until(SimTime(110_000_000)).unwrap();
+        assert_eq!(s.world.trace_hash(), straight.world.trace_hash());
+        assert_eq!(s.world.events(), straight.world.events());
     }
 
     #[test]
