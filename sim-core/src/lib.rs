@@ -14,6 +14,7 @@ pub mod lsn;
 pub mod metrics;
 pub mod net;
 pub mod periodic;
+pub mod pitr;
 pub mod pg;
 pub mod queue;
 pub mod replication;
