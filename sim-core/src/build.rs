@@ -110,7 +110,12 @@ pub fn world(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
         seed,
         title: scn.lesson.title.clone(),
         error: None,
+        backups: None,
     };
+    if let Some(cfg) = &scn.backup {
+        let clock = crate::pitr::Clock::parse(&cfg.clock).map_err(|m| invalid(vec![Seg::Key("backup"), Seg::Key("clock")], m))?;
+        w.backups = Some(Box::new(crate::backup::Backups::new(cfg.clone(), clock, n, INITIAL_LSN)));
+    }
     initial_roles(&mut w);
     initial_events(&mut w);
     Ok(w)
@@ -166,10 +171,19 @@ fn initial_events(w: &mut World) {
     for s in 0..w.slots.len() as u16 {
         w.push(SimTime(w.slots[s as usize].confirm_every.0), Ev::SlotTick { slot: s });
     }
+    if let Some(cfg) = w.backups.as_deref().map(|b| b.cfg.clone()) {
+        if cfg.archive && cfg.archive_timeout.0 > SimDur::ZERO {
+            w.push(SimTime(cfg.archive_timeout.0 .0), Ev::ArchiveTimeout);
+        }
+        if cfg.base_backup_every.0 > SimDur::ZERO {
+            w.push(SimTime::ZERO, Ev::BackupTick);
+        }
+        w.push(SimTime(SimDur::secs(60).0), Ev::ArchiveRetry);
+    }
     if w.workload_active() {
         let gap = (w.wl.clients as f64 * 1e6 / (w.wl.write_tps + w.wl.read_tps)) as u64;
         for c in 0..w.wl.clients as u32 {
-            w.clients.push(Client { gen: 0, busy: false, node: 0, write: false, sent_at: SimTime::ZERO, next_at: SimTime::ZERO });
+            w.clients.push(Client { gen: 0, busy: false, node: 0, write: false, sent_at: SimTime::ZERO, next_at: SimTime::ZERO, key: 0 });
             let start = w.rng_work.below(gap.max(1));
             w.push(SimTime(start), Ev::Issue { c });
         }

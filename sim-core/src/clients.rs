@@ -30,7 +30,7 @@ impl Answer {
 }
 
 /// WAL records are 8-byte aligned (MAXALIGN).
-fn align8(v: u64) -> u64 {
+pub(crate) fn align8(v: u64) -> u64 {
     (v + 7) & !7
 }
 
@@ -46,7 +46,7 @@ impl World {
         }
         let total = self.wl.write_tps + self.wl.read_tps;
         let write = self.rng_work.unit() * total < self.wl.write_tps;
-        let _key = self.draw_key();
+        let key = self.draw_key();
         let Some(n) = self.proxy.pick(write, c) else {
             self.metrics.request_failed(write);
             self.after(self.wl.backoff.0, Ev::Issue { c });
@@ -58,6 +58,7 @@ impl World {
             cl.write = write;
             cl.node = n;
             cl.sent_at = self.now;
+            cl.key = key;
             cl.gen
         };
         let gap = self.rng_work.exp(self.mean_gap_us());
@@ -112,6 +113,9 @@ impl World {
         let xid = node.next_xid;
         node.next_xid += 1;
         let (lsn, tl) = (node.insert_lsn, node.tl);
+        let key = self.clients[c as usize].key;
+        self.record_inserted(n, lsn, xid, crate::pitr::Op::Write { key });
+        let node = &mut self.nodes[n as usize];
         if level == SyncCommit::Off {
             self.send_to_client(n, c, gen, Answer { code: OK, tl, lsn, commit_us: now_us });
         } else {

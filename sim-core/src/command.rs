@@ -24,6 +24,25 @@ pub enum Command {
     Set { settings: Vec<Setting> },
     StopConsumer { slot: String },
     StartConsumer { slot: String },
+    /// `pg_basebackup` on the writable primary.
+    BaseBackup,
+    /// A human mistake committed on the primary: `drop_table` or `update_all` (UPDATE without WHERE).
+    OperatorError { kind: String },
+    /// `pg_create_restore_point(name)`.
+    RestorePoint { name: String },
+    /// `archive_command` starts failing (or works again): WAL piles up in `pg_wal`.
+    ArchiveFail,
+    ArchiveRestore,
+    /// A WAL segment (file name) vanishes from the archive, or is damaged.
+    LoseSegment { segment: String },
+    CorruptSegment { segment: String },
+    /// A base backup (by label; the newest when empty) is damaged.
+    CorruptBackup { label: String },
+    /// Every host of a region dies with its disks.
+    LoseRegion { region: String },
+    /// Point-in-time recovery onto a recovery server. Exactly one target: a wall-clock time
+    /// (`2026-11-25 14:03:17`), an LSN (`0/3000060`), an xid, a restore point name, or none (latest).
+    PitrRestore { target_time: Option<String>, target_lsn: Option<String>, target_xid: Option<u64>, target_name: Option<String>, inclusive: bool, target_action: String, timeline: Option<u32> },
 }
 
 /// One setting change, already parsed.
@@ -147,6 +166,24 @@ pub fn from_timed(tc: &TimedCommand) -> Result<Vec<(SimDur, Command)>, FieldErr>
         }
         Action::StopConsumer => Command::StopConsumer { slot: need(&tc.slot, "slot", a)? },
         Action::StartConsumer => Command::StartConsumer { slot: need(&tc.slot, "slot", a)? },
+        Action::BaseBackup => Command::BaseBackup,
+        Action::OperatorError => Command::OperatorError { kind: need(&tc.kind, "kind", a)? },
+        Action::RestorePoint => Command::RestorePoint { name: need(&tc.name, "name", a)? },
+        Action::ArchiveFail => Command::ArchiveFail,
+        Action::ArchiveRestore => Command::ArchiveRestore,
+        Action::LoseSegment => Command::LoseSegment { segment: need(&tc.segment, "segment", a)? },
+        Action::CorruptSegment => Command::CorruptSegment { segment: need(&tc.segment, "segment", a)? },
+        Action::CorruptBackup => Command::CorruptBackup { label: tc.label.clone().unwrap_or_default() },
+        Action::LoseRegion => Command::LoseRegion { region: need(&tc.region, "region", a)? },
+        Action::PitrRestore => Command::PitrRestore {
+            target_time: tc.target_time.clone(),
+            target_lsn: tc.target_lsn.clone(),
+            target_xid: tc.target_xid,
+            target_name: tc.target_name.clone(),
+            inclusive: tc.inclusive.unwrap_or(true),
+            target_action: tc.target_action.clone().unwrap_or_else(|| "promote".into()),
+            timeline: tc.target_timeline,
+        },
     };
     let mut out = vec![(tc.at.0, cmd)];
     if let (Action::DcsOutage, Some(d)) = (a, tc.duration) {

@@ -6,6 +6,7 @@ use crate::net::Ep;
 use crate::pg::{PgState, Role, SyncNames};
 use crate::time::SimDur;
 use crate::world::{CommandError, Ev, World};
+use crate::backup::{check_segment_name, operator_op};
 
 impl World {
     pub(crate) fn node_id(&self, name: &str) -> Result<u16, CommandError> {
@@ -67,6 +68,13 @@ impl World {
             Command::Set { settings } => self.check_settings(settings),
             Command::StopConsumer { slot } | Command::StartConsumer { slot } => self.slot_id(slot).map(|_| ()),
             Command::Heal | Command::DcsOutage | Command::DcsRestore | Command::Switchover { to: None } => Ok(()),
+            Command::BaseBackup | Command::ArchiveFail | Command::ArchiveRestore | Command::CorruptBackup { .. } => self.need_backups(),
+            Command::OperatorError { kind } => self.need_backups().and_then(|_| operator_op(kind).map(|_| ())),
+            Command::RestorePoint { name } if name.is_empty() || name.len() > 63 => Err(CommandError("a restore point needs a name of 1 to 63 characters".into())),
+            Command::RestorePoint { .. } => self.need_backups(),
+            Command::LoseSegment { segment } | Command::CorruptSegment { segment } => self.need_backups().and_then(|_| check_segment_name(segment)),
+            Command::LoseRegion { region } => self.region_nodes(region).map(|_| ()),
+            Command::PitrRestore { .. } => self.need_backups().and_then(|_| self.restore_request(cmd).map(|_| ())),
         }
     }
 
@@ -133,8 +141,46 @@ impl World {
             Command::Set { settings } => self.set(settings)?,
             Command::StopConsumer { slot } => self.set_consumer(slot, false)?,
             Command::StartConsumer { slot } => self.set_consumer(slot, true)?,
+            Command::BaseBackup => self.start_base_backup().map_err(CommandError)?,
+            Command::OperatorError { kind } => self.operator_error(operator_op(kind)?, kind)?,
+            Command::RestorePoint { name } => {
+                let op = self.backups.as_deref_mut().map(|b| b.history.restore_point(name)).ok_or_else(|| CommandError("no [backup] section".into()))?;
+                self.operator_error(op, &format!("pg_create_restore_point('{name}')"))?;
+            }
+            Command::ArchiveFail | Command::ArchiveRestore => self.set_archive_failing(matches!(cmd, Command::ArchiveFail)),
+            Command::LoseSegment { segment } => self.damage_segment(segment, crate::pitr::SegmentState::Missing),
+            Command::CorruptSegment { segment } => self.damage_segment(segment, crate::pitr::SegmentState::Corrupt),
+            Command::CorruptBackup { label } => self.corrupt_backup(label)?,
+            Command::LoseRegion { region } => {
+                for n in self.region_nodes(region)? {
+                    self.crash_host(n);
+                    self.nodes[n as usize].disk_ok = false;
+                }
+                self.note(None, format!("region {region} lost: its hosts and disks are gone"));
+            }
+            Command::PitrRestore { .. } => {
+                let req = self.restore_request(cmd)?;
+                if let Err(e) = self.pitr_restore(&req) {
+                    self.note(None, format!("PITR refused: {e}"));
+                }
+            }
         }
         Ok(())
+    }
+
+    fn need_backups(&self) -> Result<(), CommandError> {
+        match self.backups {
+            Some(_) => Ok(()),
+            None => Err(CommandError("this scenario has no [backup] section: add one to archive WAL and take base backups".into())),
+        }
+    }
+
+    fn region_nodes(&self, region: &str) -> Result<Vec<u16>, CommandError> {
+        let ns: Vec<u16> = (0..self.nodes.len() as u16).filter(|&n| self.nodes[n as usize].region == region).collect();
+        if ns.is_empty() {
+            return Err(CommandError(format!("no node is in a region called `{region}`")));
+        }
+        Ok(ns)
     }
 
     fn each_pair(&mut self, from: &str, to: &str, f: impl Fn(&mut crate::net::Net, Ep, Ep)) -> Result<(), CommandError> {

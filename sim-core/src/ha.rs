@@ -271,6 +271,7 @@ impl World {
         self.dcs.sync = None;
         self.dcs.pending_sync = None;
         self.record_failover(n, tl);
+        self.backup_promoted(old_tl, switch, tl);
         self.note(Some(n), format!("promoted: timeline {tl} starts at {} ({})", Lsn(switch), history_file_name(tl)));
         self.roles_changed();
         self.check_loss_against(n);

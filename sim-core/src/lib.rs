@@ -3,6 +3,7 @@
 //! A run is a pure function of (scenario, seed, command log). There is no I/O, wall clock,
 //! thread or shared mutability here; time is [`SimTime`] and randomness comes from one seeded ChaCha8 stream.
 
+pub mod backup;
 pub mod build;
 pub mod chunklog;
 pub mod clients;

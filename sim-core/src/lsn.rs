@@ -16,6 +16,15 @@ impl fmt::Display for Lsn {
 }
 
 impl Lsn {
+    /// Parses `0/3000060` (two hexadecimal halves).
+    pub fn parse(text: &str) -> Result<Lsn, String> {
+        let bad = || format!("`{text}` is not an LSN like 0/3000060");
+        let (hi, lo) = text.trim().split_once('/').ok_or_else(bad)?;
+        let hi = u32::from_str_radix(hi, 16).map_err(|_| bad())?;
+        let lo = u32::from_str_radix(lo, 16).map_err(|_| bad())?;
+        Ok(Lsn((u64::from(hi) << 32) | u64::from(lo)))
+    }
+
     /// The 24-hex-digit name of the segment holding this position on `timeline`.
     pub fn segment_name(self, timeline: u32) -> String {
         let segno = self.0 / SEGMENT_BYTES;
@@ -57,5 +66,7 @@ mod tests {
         let h = history_file(&[TimelineSwitch { parent: 1, switch_lsn: Lsn(0x3000060), reason: "no recovery target specified".into() }]);
         assert_eq!(h, "1\t0/3000060\tno recovery target specified\n");
         assert_eq!(history_file_name(10), "0000000A.history");
+        assert_eq!(Lsn::parse("1/A0"), Ok(Lsn(0x1_0000_00A0)));
+        assert!(Lsn::parse("0/xyz").is_err() && Lsn::parse("3000060").is_err());
     }
 }

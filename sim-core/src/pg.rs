@@ -177,6 +177,8 @@ pub struct Node {
     pub agent: Agent,
     /// When the host last died: stream data still queued in its socket buffers then was lost.
     pub last_host_crash: Option<SimTime>,
+    /// The start of the oldest segment not yet archived: `pg_wal` keeps it (archive_mode = on).
+    pub archive_hold: Option<u64>,
     /// The next transaction ID this node would assign (as replayed from WAL on a standby).
     pub next_xid: u64,
     /// `next_xid` as of the flushed WAL: what survives a crash.
@@ -263,6 +265,9 @@ impl Node {
         let mut keep = self.redo_lsn;
         for s in slots.iter().filter(|s| s.node == me && !s.lost) {
             keep = keep.min(s.restart_lsn);
+        }
+        if let Some(h) = self.archive_hold {
+            keep = keep.min(h);
         }
         self.insert_lsn.saturating_sub(keep)
     }

@@ -262,6 +262,22 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// Parses `2026-11-25T14:00:00Z` (UTC; a space may replace the `T`, the `Z` may be omitted).
+    pub fn parse(text: &str) -> Result<Clock, String> {
+        let secs = parse_utc(text).ok_or(format!("`{text}` is not a UTC time like 2026-11-25T14:00:00Z"))?;
+        Ok(Clock { epoch_s: secs })
+    }
+
+    /// The simulated time of a wall-clock text like `2026-11-25 14:03:17.5` (before t = 0: an error).
+    pub fn sim_time(&self, text: &str) -> Result<SimTime, String> {
+        let (whole, frac) = text.trim().trim_end_matches("+00").trim_end_matches('Z').split_once('.').unwrap_or((text.trim().trim_end_matches("+00").trim_end_matches('Z'), ""));
+        let secs = parse_utc(whole).ok_or(format!("`{text}` is not a time like 2026-11-25 14:03:17"))?;
+        let digits: String = frac.chars().take(6).collect();
+        let micros = if digits.is_empty() { 0 } else { digits.parse::<u64>().map_err(|_| format!("`{text}` has a bad fraction of a second"))? * 10u64.pow(6 - digits.len() as u32) };
+        let rel = secs.checked_sub(self.epoch_s).ok_or(format!("`{text}` is before the scenario starts ({})", self.timestamptz(SimTime::ZERO)))?;
+        Ok(SimTime(rel.saturating_mul(1_000_000).saturating_add(micros)))
+    }
+
     /// Like PostgreSQL's `timestamptz` output in UTC: `2026-11-25 14:03:17.123456+00`.
     pub fn timestamptz(&self, t: SimTime) -> String {
         let secs = self.epoch_s + t.0 / 1_000_000;
@@ -269,6 +285,32 @@ impl Clock {
         let s = secs % 86_400;
         format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:06}+00", s / 3600, s / 60 % 60, s % 60, t.0 % 1_000_000)
     }
+}
+
+/// `YYYY-MM-DD[T ]HH:MM:SS[Z]` to Unix seconds.
+fn parse_utc(text: &str) -> Option<u64> {
+    let t = text.trim().trim_end_matches('Z');
+    let (date, time) = t.split_once(['T', ' '])?;
+    let num = |s: &str| s.parse::<u64>().ok();
+    let d: Vec<u64> = date.split('-').map(num).collect::<Option<_>>()?;
+    let h: Vec<u64> = time.split(':').map(num).collect::<Option<_>>()?;
+    let ([y, mo, dd], [hh, mi, ss]) = (<[u64; 3]>::try_from(d).ok()?, <[u64; 3]>::try_from(h).ok()?);
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&mo) || !(1..=31).contains(&dd) || hh > 23 || mi > 59 || ss > 59 {
+        return None;
+    }
+    let days = days_from_civil(y as i64, mo as u32, dd as u32);
+    Some(days as u64 * 86_400 + hh * 3600 + mi * 60 + ss)
+}
+
+/// (year, month, day) to days since 1970-01-01, Howard Hinnant's algorithm.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from(if m > 2 { m - 3 } else { m + 9 });
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Days since 1970-01-01 to (year, month, day), Howard Hinnant's algorithm.
@@ -565,5 +607,11 @@ mod tests {
     fn timestamps_print_like_timestamptz() {
         assert_eq!(CLOCK.timestamptz(SimTime((14 * 3600 + 3 * 60 + 17) * 1_000_000 + 250)), "2026-11-25 14:03:17.000250+00");
         assert_eq!(Clock { epoch_s: 951_782_400 }.timestamptz(SimTime::ZERO), "2000-02-29 00:00:00.000000+00");
+        let c = Clock::parse("2026-11-25T14:00:00Z").unwrap();
+        assert_eq!(c.sim_time("2026-11-25 14:03:17.5").unwrap(), SimTime(197_500_000));
+        assert_eq!(c.timestamptz(SimTime(197_500_000)), "2026-11-25 14:03:17.500000+00");
+        assert!(c.sim_time("2026-11-25 13:59:59").unwrap_err().contains("before the scenario starts"));
+        assert!(Clock::parse("2026-13-01T00:00:00Z").is_err());
+        assert!(Clock::parse("yesterday").is_err());
     }
 }

@@ -52,10 +52,16 @@ impl World {
             node.flushed_xid = xid;
             node.record_flush(now);
         }
-        self.release(n);
-        self.stream_all(n);
+        self.backup_flushed(n);
+        self.after_local_flush(n);
         self.kick_flush(n);
         upto
+    }
+
+    /// Commits waiting on the local flush may return; standbys get the new WAL.
+    pub(crate) fn after_local_flush(&mut self, n: u16) {
+        self.release(n);
+        self.stream_all(n);
     }
 
     /// The WAL writer: flushes asynchronously committed WAL every `wal_writer_delay`.

@@ -47,6 +47,8 @@ pub struct Scenario {
     #[serde(default)]
     pub slots: Vec<SlotCfg>,
     #[serde(default)]
+    pub backup: Option<BackupCfg>,
+    #[serde(default)]
     pub timeline: Vec<TimedCommand>,
     #[serde(default)]
     pub expect: Expect,
@@ -309,6 +311,43 @@ pub enum KeyDist {
     Zipf,
 }
 
+/// `[backup]`: WAL archiving, base backups and point-in-time recovery.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupCfg {
+    /// `archive_mode = on` with an `archive_command` copying to an object store.
+    pub archive: bool,
+    /// Force a segment switch after this long (0: off).
+    pub archive_timeout: Dur,
+    /// Time for `archive_command` to copy one segment.
+    pub archive_latency: Dur,
+    /// Take a base backup at the start and then every this long (0: on demand only).
+    pub base_backup_every: Dur,
+    pub backup_mb_s: u64,
+    pub restore_mb_s: u64,
+    pub replay_mb_s: u64,
+    /// Base backups kept; older ones and the WAL before the oldest kept are deleted.
+    pub keep_backups: u64,
+    /// Wall-clock time (UTC) at t = 0, for `recovery_target_time` and history files.
+    pub clock: String,
+}
+
+impl Default for BackupCfg {
+    fn default() -> Self {
+        BackupCfg {
+            archive: true,
+            archive_timeout: Dur(SimDur::ZERO),
+            archive_latency: dur_ms(1000),
+            base_backup_every: Dur(SimDur::ZERO),
+            backup_mb_s: 200,
+            restore_mb_s: 200,
+            replay_mb_s: 100,
+            keep_backups: 3,
+            clock: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkloadCfg {
@@ -378,6 +417,16 @@ pub enum Action {
     Set,
     StopConsumer,
     StartConsumer,
+    BaseBackup,
+    OperatorError,
+    RestorePoint,
+    ArchiveFail,
+    ArchiveRestore,
+    LoseSegment,
+    CorruptSegment,
+    CorruptBackup,
+    LoseRegion,
+    PitrRestore,
 }
 
 /// One scripted command: `at` plus the action and its arguments.
@@ -398,6 +447,18 @@ pub struct TimedCommand {
     pub duration: Option<Dur>,
     pub slot: Option<String>,
     pub settings: Option<BTreeMap<String, toml::Value>>,
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub label: Option<String>,
+    pub segment: Option<String>,
+    pub region: Option<String>,
+    pub target_time: Option<String>,
+    pub target_lsn: Option<String>,
+    pub target_xid: Option<u64>,
+    pub target_name: Option<String>,
+    pub inclusive: Option<bool>,
+    pub target_action: Option<String>,
+    pub target_timeline: Option<u32>,
 }
 
 /// A number bound: `{ min = 1 }`, `{ max = 30 }` or both.

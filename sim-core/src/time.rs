@@ -22,6 +22,7 @@ impl SimTime {
 }
 
 impl SimDur {
+    pub const ZERO: SimDur = SimDur(0);
     pub const fn us(v: u64) -> Self {
         SimDur(v)
     }

@@ -31,6 +31,10 @@ pub enum TraceKind {
     SlotConsumer = 23,
     Command = 24,
     Cloned = 25,
+    Archived = 26,
+    ArchiveRetry = 27,
+    ArchiveTimeout = 28,
+    BaseBackup = 29,
 }
 
 /// One processed event. `node` is `u16::MAX` for events not tied to a node.
@@ -118,6 +122,10 @@ fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {
         TraceKind::ReplRejected => "replication connection ended".into(),
         TraceKind::AgentLoop => ["Patroni loop (stale)", "Patroni loop: DCS unreachable, retrying", "Patroni HA loop"][a.min(2) as usize].into(),
         TraceKind::AgentDcsFailed => "Patroni: DCS call failed after retry_timeout".into(),
+        TraceKind::Archived => "archive_command copied a WAL segment".into(),
+        TraceKind::ArchiveRetry => format!("archiver retried {a} pending segments"),
+        TraceKind::ArchiveTimeout => "archive_timeout check".into(),
+        TraceKind::BaseBackup => "base backup step".into(),
         TraceKind::Promoted if e.lsn > 0 => format!("promoted: timeline {a}"),
         TraceKind::Promoted => "promotion abandoned".into(),
         TraceKind::Started => format!("postgres started as {}", if a == 1 { "primary" } else { "standby" }),

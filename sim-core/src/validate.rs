@@ -17,8 +17,31 @@ pub fn scenario(s: &Scenario) -> R {
     s.patroni.check().map_err(|(f, m)| at(&[Seg::Key("patroni"), Seg::Key(f)], m))?;
     workload(s)?;
     slots(s)?;
+    backup(s)?;
     timeline(s)?;
     expect(s)
+}
+
+fn backup(s: &Scenario) -> R {
+    let Some(b) = &s.backup else { return Ok(()) };
+    let p = |f| vec![Seg::Key("backup"), Seg::Key(f)];
+    for (f, v) in [("backup_mb_s", b.backup_mb_s), ("restore_mb_s", b.restore_mb_s), ("replay_mb_s", b.replay_mb_s)] {
+        if v == 0 || v > 100_000 {
+            return Err(at(&p(f), format!("{f} must be 1..=100000 MB/s, not {v}")));
+        }
+    }
+    if b.keep_backups == 0 || b.keep_backups > 1000 {
+        return Err(at(&p("keep_backups"), format!("keep_backups must be 1..=1000, not {}", b.keep_backups)));
+    }
+    for (f, d) in [("archive_timeout", b.archive_timeout.0), ("archive_latency", b.archive_latency.0), ("base_backup_every", b.base_backup_every.0)] {
+        if d > MAX_DURATION {
+            return Err(at(&p(f), format!("{f} must be at most 48h, not {d}")));
+        }
+    }
+    if b.base_backup_every.0 > crate::time::SimDur::ZERO && b.base_backup_every.0 < crate::time::SimDur::secs(60) {
+        return Err(at(&p("base_backup_every"), "base_backup_every must be at least 60s (or 0 for on demand)"));
+    }
+    crate::pitr::Clock::parse(&b.clock).map(|_| ()).map_err(|m| at(&p("clock"), m))
 }
 
 fn run(s: &Scenario) -> R {

@@ -44,6 +44,11 @@ pub(crate) enum Ev {
     Checkpoint { n: u16 },
     SlotTick { slot: u16 },
     Command { idx: u32 },
+    Archived { tl: u32, seg: u64 },
+    ArchiveRetry,
+    ArchiveTimeout,
+    BackupTick,
+    BackupDone { n: u16, inc: u32 },
 }
 
 /// Why a run stopped early.
@@ -96,6 +101,8 @@ pub(crate) struct Client {
     pub node: u16,
     pub write: bool,
     pub sent_at: SimTime,
+    /// The row the current request writes.
+    pub key: u64,
     pub next_at: SimTime,
 }
 
@@ -149,6 +156,8 @@ pub struct World {
     pub(crate) seed: u64,
     pub(crate) title: String,
     pub(crate) error: Option<SimError>,
+    /// Base backups, the WAL archive and the committed history (with a `[backup]` section only).
+    pub(crate) backups: Option<Box<crate::backup::Backups>>,
 }
 
 impl World {
@@ -346,6 +355,11 @@ impl World {
             Ev::Checkpoint { n } => (TraceKind::Checkpoint, n, self.on_checkpoint(n), 0),
             Ev::SlotTick { slot } => (TraceKind::SlotConsumer, NO_NODE, self.on_slot_tick(slot), slot as u64),
             Ev::Command { idx } => (TraceKind::Command, NO_NODE, 0, self.on_command(idx)),
+            Ev::Archived { tl, seg } => (TraceKind::Archived, NO_NODE, self.on_archived(tl, seg), tl as u64),
+            Ev::ArchiveRetry => (TraceKind::ArchiveRetry, NO_NODE, 0, self.on_archive_retry()),
+            Ev::ArchiveTimeout => (TraceKind::ArchiveTimeout, NO_NODE, self.on_archive_timeout(), 0),
+            Ev::BackupTick => (TraceKind::BaseBackup, NO_NODE, 0, self.on_backup_tick()),
+            Ev::BackupDone { n, inc } => (TraceKind::BaseBackup, n, self.on_backup_done(n, inc), 1),
         };
         TraceEvent { at: self.now, kind, node, lsn, arg }
     }
@@ -428,6 +442,7 @@ impl World {
             flush_log: Default::default(),
             agent: Agent { up: true, ..Agent::default() },
             last_host_crash: None,
+            archive_hold: None,
             next_xid: crate::build::FIRST_XID,
             flushed_xid: crate::build::FIRST_XID,
         }

@@ -1,0 +1,349 @@
+//! Backups in the running world: the committed history, WAL archiving (`archive_timeout`, archive
+//! latency, a failing `archive_command`), base backups on a schedule or on demand, and PITR restores.
+use crate::lsn::{history_file_name, Lsn, SEGMENT_BYTES};
+use crate::pg::Role;
+use crate::command::Command;
+use crate::pitr::{Archive, BaseBackup, Clock, History, Op, Rates, Record, Request, SegmentState, Target, TargetAction};
+use crate::scenario::BackupCfg;
+use crate::time::{SimDur, SimTime};
+use crate::world::{CommandError, Ev, World};
+use std::collections::{BTreeMap, VecDeque};
+
+/// How often a failing `archive_command` is retried (PostgreSQL's archiver sleeps 60 s after 3 failures).
+const ARCHIVE_RETRY: SimDur = SimDur::secs(60);
+
+/// The backup side of the world; present only when the scenario has a `[backup]` section.
+#[derive(Clone, Debug)]
+pub struct Backups {
+    pub cfg: BackupCfg,
+    pub clock: Clock,
+    pub history: History,
+    pub archive: Archive,
+    /// Records inserted on each node but not yet flushed there (a crash loses them).
+    unflushed: Vec<VecDeque<Record>>,
+    /// The next segment number of each timeline to hand to the archiver.
+    next_seg: BTreeMap<u32, u64>,
+    /// Completed segments waiting for `archive_command` (timeline, segment number).
+    pending: VecDeque<(u32, u64)>,
+    pub failing: bool,
+    last_switch: SimTime,
+    running: Option<(u16, u32, SimTime, u64)>,
+    /// Every restore performed, with its outcome text, for reports.
+    pub restores: Vec<crate::pitr::Outcome>,
+}
+
+impl Backups {
+    pub fn new(cfg: BackupCfg, clock: Clock, nodes: usize, start: u64) -> Backups {
+        Backups {
+            cfg,
+            clock,
+            history: History::new(start),
+            archive: Archive::default(),
+            unflushed: vec![VecDeque::new(); nodes],
+            next_seg: BTreeMap::from([(1, start / SEGMENT_BYTES)]),
+            pending: VecDeque::new(),
+            failing: false,
+            last_switch: SimTime::ZERO,
+            running: None,
+            restores: Vec::new(),
+        }
+    }
+
+    /// The first LSN still waiting to be archived, which the primary must keep in `pg_wal`.
+    fn hold(&self) -> Option<u64> {
+        self.pending.front().map(|&(_, seg)| seg * SEGMENT_BYTES)
+    }
+}
+
+impl World {
+    /// Records a WAL record inserted on `n` (not durable until flushed).
+    pub(crate) fn record_inserted(&mut self, n: u16, lsn: u64, xid: u64, op: Op) {
+        let now = self.now;
+        let flushed = self.nodes[n as usize].flush_lsn;
+        let Some(b) = self.backups.as_deref_mut() else { return };
+        let q = &mut b.unflushed[n as usize];
+        if q.back().is_some_and(|r| r.lsn >= lsn) {
+            q.retain(|r| r.lsn <= flushed);
+        }
+        q.push_back(Record { lsn, xid, at: now, op });
+    }
+
+    /// After a flush on primary `n`: its records become history and finished segments go to the archiver.
+    pub(crate) fn backup_flushed(&mut self, n: u16) {
+        let (tl, flush, is_primary) = {
+            let node = &self.nodes[n as usize];
+            (node.tl, node.flush_lsn, node.role == Role::Primary)
+        };
+        let Some(b) = self.backups.as_deref_mut() else { return };
+        while b.unflushed[n as usize].front().is_some_and(|r| r.lsn <= flush) {
+            if let Some(r) = b.unflushed[n as usize].pop_front() {
+                b.history.push(tl, r);
+            }
+        }
+        if !is_primary || !b.cfg.archive {
+            return;
+        }
+        let next = b.next_seg.entry(tl).or_insert(flush / SEGMENT_BYTES);
+        let done = flush / SEGMENT_BYTES;
+        let ready: Vec<(u32, u64)> = (*next..done).map(|s| (tl, s)).collect();
+        *next = (*next).max(done);
+        b.pending.extend(ready.iter().copied());
+        let (failing, latency) = (b.failing, b.cfg.archive_latency.0);
+        for (tl, seg) in ready.into_iter().filter(|_| !failing) {
+            self.after(latency, Ev::Archived { tl, seg });
+        }
+        self.nodes[n as usize].archive_hold = self.backups.as_deref().and_then(Backups::hold);
+    }
+
+    /// `archive_command` finished copying a segment to the object store.
+    pub(crate) fn on_archived(&mut self, tl: u32, seg: u64) -> u64 {
+        let now = self.now;
+        let Some(b) = self.backups.as_deref_mut() else { return 0 };
+        if b.failing {
+            return 0;
+        }
+        b.pending.retain(|&p| p != (tl, seg));
+        let name = Lsn(seg * SEGMENT_BYTES).segment_name(tl);
+        b.archive.segments.entry(name).or_insert(SegmentState::Archived { at: now });
+        let hold = b.hold();
+        for node in self.nodes.iter_mut().filter(|x| x.role == Role::Primary) {
+            node.archive_hold = hold;
+        }
+        seg * SEGMENT_BYTES
+    }
+
+    /// Retries every pending segment after `archive_command` works again.
+    pub(crate) fn on_archive_retry(&mut self) -> u64 {
+        let Some(b) = self.backups.as_deref() else { return 0 };
+        if b.failing {
+            self.after(ARCHIVE_RETRY, Ev::ArchiveRetry);
+            return 0;
+        }
+        let pending: Vec<(u32, u64)> = b.pending.iter().copied().collect();
+        let latency = b.cfg.archive_latency.0;
+        for (i, (tl, seg)) in pending.iter().enumerate() {
+            self.after(SimDur(latency.0.saturating_mul(i as u64 + 1)), Ev::Archived { tl: *tl, seg: *seg });
+        }
+        pending.len() as u64
+    }
+
+    /// `archive_timeout`: forces a segment switch on the primary when the current segment has WAL.
+    pub(crate) fn on_archive_timeout(&mut self) -> u64 {
+        let Some(b) = self.backups.as_deref() else { return 0 };
+        let every = b.cfg.archive_timeout.0;
+        let due = self.now.since(b.last_switch) >= every;
+        self.after(every, Ev::ArchiveTimeout);
+        let Some(p) = self.writable_primary() else { return 0 };
+        if due && !self.nodes[p as usize].insert_lsn.is_multiple_of(SEGMENT_BYTES) {
+            return self.switch_wal(p);
+        }
+        0
+    }
+
+    fn writable_primary(&self) -> Option<u16> {
+        (0..self.nodes.len() as u16).find(|&n| {
+            let node = &self.nodes[n as usize];
+            node.role == Role::Primary && node.writable && node.is_running()
+        })
+    }
+
+    /// `pg_switch_wal()`: the rest of the segment is skipped and the segment is complete.
+    pub(crate) fn switch_wal(&mut self, p: u16) -> u64 {
+        let node = &mut self.nodes[p as usize];
+        let end = node.insert_lsn.div_ceil(SEGMENT_BYTES) * SEGMENT_BYTES;
+        node.insert_lsn = end;
+        node.flush_lsn = end;
+        node.record_flush(self.now);
+        if let Some(b) = self.backups.as_deref_mut() {
+            b.last_switch = self.now;
+        }
+        self.note(Some(p), format!("WAL switch: segment {} complete", Lsn(end - 1).segment_name(self.nodes[p as usize].tl)));
+        self.backup_flushed(p);
+        self.after_local_flush(p);
+        end
+    }
+
+    /// Starts a base backup on the writable primary (the command refuses when there is none).
+    pub(crate) fn start_base_backup(&mut self) -> Result<(), String> {
+        let p = self.writable_primary().ok_or("no writable primary to back up")?;
+        let Some(b) = self.backups.as_deref() else { return Err("this scenario has no [backup] section".into()) };
+        if b.running.is_some() {
+            return Err("a base backup is already running".into());
+        }
+        let node = &self.nodes[p as usize];
+        let took = crate::replication::transfer(node.data_bytes, b.cfg.backup_mb_s);
+        let (inc, start) = (node.inc, node.insert_lsn);
+        if let Some(b) = self.backups.as_deref_mut() {
+            b.running = Some((p, inc, self.now, start));
+        }
+        self.note(Some(p), format!("pg_basebackup started at {} (about {took} to copy)", Lsn(start)));
+        self.after(took, Ev::BackupDone { n: p, inc });
+        Ok(())
+    }
+
+    pub(crate) fn on_backup_tick(&mut self) -> u64 {
+        let every = self.backups.as_deref().map_or(SimDur::ZERO, |b| b.cfg.base_backup_every.0);
+        if every > SimDur::ZERO {
+            self.after(every, Ev::BackupTick);
+        }
+        if let Err(e) = self.start_base_backup() {
+            self.note(None, format!("scheduled base backup skipped: {e}"));
+        }
+        0
+    }
+
+    /// `pg_backup_stop()`: a WAL switch, then the backup is kept (and the oldest beyond retention dropped).
+    pub(crate) fn on_backup_done(&mut self, n: u16, inc: u32) -> u64 {
+        let Some((p, binc, started, start)) = self.backups.as_deref_mut().and_then(|b| b.running.take()) else { return 0 };
+        let node = &self.nodes[n as usize];
+        if p != n || binc != inc || node.inc != inc || !node.is_running() || node.role != Role::Primary {
+            self.note(Some(n), "pg_basebackup failed: the server went away during the copy".into());
+            return 0;
+        }
+        let (tl, bytes) = (node.tl, node.data_bytes);
+        let stop = self.switch_wal(n);
+        let now = self.now;
+        let Some(b) = self.backups.as_deref_mut() else { return 0 };
+        let label = format!("base-{}", b.clock.timestamptz(started).get(..19).unwrap_or_default().replace([' ', ':'], "").replace('-', ""));
+        b.archive.backups.push(BaseBackup { label: label.clone(), timeline: tl, start_lsn: start, stop_lsn: stop, started, finished: now, bytes, corrupt: false });
+        let keep = b.cfg.keep_backups.max(1) as usize;
+        while b.archive.backups.len() > keep {
+            b.archive.backups.remove(0);
+        }
+        let oldest = b.archive.backups.first().map_or(0, |x| x.start_lsn / SEGMENT_BYTES);
+        b.archive.segments.retain(|name, _| segment_number(name) >= oldest);
+        self.note(Some(n), format!("base backup {label} done: {} to {} on timeline {tl}", Lsn(start), Lsn(stop)));
+        stop
+    }
+
+    /// Runs a PITR restore onto a recovery server. Production keeps running; a promoting restore
+    /// adds its timeline to the archive, so later promotions pick a higher ID.
+    pub(crate) fn pitr_restore(&mut self, req: &Request) -> Result<(), String> {
+        let now = self.now;
+        let b = self.backups.as_deref().ok_or("this scenario has no [backup] section")?;
+        let rates = Rates { restore_mb_s: b.cfg.restore_mb_s, replay_mb_s: b.cfg.replay_mb_s };
+        let out = crate::pitr::restore(&b.history, &b.archive, req, now, &b.clock, rates)?;
+        for line in &out.log {
+            self.note(None, format!("PITR: {line}"));
+        }
+        if let Some(new) = out.new_timeline {
+            self.max_tl = self.max_tl.max(new);
+            self.note(None, format!("PITR: {} written to the archive", history_file_name(new)));
+        }
+        if let Some(b) = self.backups.as_deref_mut() {
+            if let Some(new) = out.new_timeline {
+                b.history.branch(out.timeline, out.end_lsn, new, out.reason.clone());
+            }
+            b.restores.push(out);
+        }
+        Ok(())
+    }
+
+    /// A timeline created by promotion starts its own history at the switch point.
+    pub(crate) fn backup_promoted(&mut self, parent: u32, switch: u64, tl: u32) {
+        if let Some(b) = self.backups.as_deref_mut() {
+            b.history.branch(parent, switch, tl, "no recovery target specified".into());
+            b.next_seg.insert(tl, switch / SEGMENT_BYTES);
+        }
+    }
+}
+
+/// The segment number in a 24-hex-digit WAL file name.
+fn segment_number(name: &str) -> u64 {
+    let hi = u64::from_str_radix(name.get(8..16).unwrap_or("0"), 16).unwrap_or(0);
+    let lo = u64::from_str_radix(name.get(16..24).unwrap_or("0"), 16).unwrap_or(0);
+    hi * (0x1_0000_0000 / SEGMENT_BYTES) + lo
+}
+
+/// The record an operator error writes.
+pub(crate) fn operator_op(kind: &str) -> Result<Op, CommandError> {
+    match kind {
+        "drop_table" => Ok(Op::DropTable),
+        "update_all" => Ok(Op::UpdateAll),
+        _ => Err(CommandError(format!("operator error kind `{kind}` is not drop_table or update_all"))),
+    }
+}
+
+/// A WAL file name is 24 hexadecimal digits (timeline, log, segment).
+pub(crate) fn check_segment_name(name: &str) -> Result<(), CommandError> {
+    if name.len() == 24 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(CommandError(format!("`{name}` is not a WAL segment name (24 hex digits, like 000000010000000000000003)")))
+    }
+}
+
+impl World {
+    /// A statement a human ran on the primary: written to WAL like any commit.
+    pub(crate) fn operator_error(&mut self, op: Op, text: &str) -> Result<(), CommandError> {
+        let p = self.writable_primary().ok_or_else(|| CommandError("no writable primary to run it on".into()))?;
+        let rec = crate::clients::align8(self.pgc.wal_bytes_per_commit);
+        let node = &mut self.nodes[p as usize];
+        node.insert_lsn += rec;
+        let (lsn, xid) = (node.insert_lsn, node.next_xid);
+        node.next_xid += 1;
+        self.record_inserted(p, lsn, xid, op);
+        self.kick_flush(p);
+        let what = match op {
+            Op::DropTable => "DROP TABLE accounts",
+            Op::UpdateAll => "UPDATE accounts SET balance = 0 (no WHERE clause)",
+            _ => text,
+        };
+        self.note(Some(p), format!("{what}: xid {xid} commits at {}", Lsn(lsn)));
+        Ok(())
+    }
+
+    pub(crate) fn set_archive_failing(&mut self, failing: bool) {
+        if let Some(b) = self.backups.as_deref_mut() {
+            b.failing = failing;
+        }
+        let text = if failing { "archive_command is failing: completed segments stay in pg_wal" } else { "archive_command works again" };
+        self.note(None, text.into());
+        if !failing {
+            self.on_archive_retry();
+        }
+    }
+
+    pub(crate) fn damage_segment(&mut self, name: &str, state: SegmentState) {
+        if let Some(b) = self.backups.as_deref_mut() {
+            b.archive.segments.insert(name.to_string(), state);
+        }
+        self.note(None, format!("archive: segment {name} is now {}", if state == SegmentState::Missing { "missing" } else { "corrupt" }));
+    }
+
+    pub(crate) fn corrupt_backup(&mut self, label: &str) -> Result<(), CommandError> {
+        let b = self.backups.as_deref_mut().ok_or_else(|| CommandError("no [backup] section".into()))?;
+        let found = if label.is_empty() { b.archive.backups.last_mut() } else { b.archive.backups.iter_mut().find(|x| x.label == label) };
+        let bb = found.ok_or_else(|| CommandError(format!("no base backup {}", if label.is_empty() { "exists yet".to_string() } else { format!("labelled `{label}`") })))?;
+        bb.corrupt = true;
+        let text = format!("base backup {} is silently corrupt", bb.label);
+        self.note(None, text);
+        Ok(())
+    }
+
+    /// The recovery settings a `pitr_restore` command asks for.
+    pub(crate) fn restore_request(&self, cmd: &Command) -> Result<Request, CommandError> {
+        let Command::PitrRestore { target_time, target_lsn, target_xid, target_name, inclusive, target_action, timeline } = cmd else {
+            return Err(CommandError("not a restore".into()));
+        };
+        let given = [target_time.is_some(), target_lsn.is_some(), target_xid.is_some(), target_name.is_some()].iter().filter(|x| **x).count();
+        if given > 1 {
+            return Err(CommandError("give at most one of target_time, target_lsn, target_xid, target_name".into()));
+        }
+        let clock = self.backups.as_deref().map(|b| b.clock).ok_or_else(|| CommandError("no [backup] section".into()))?;
+        let target = match (target_time, target_lsn, target_xid, target_name) {
+            (Some(t), ..) => Target::Time(clock.sim_time(t).map_err(CommandError)?),
+            (_, Some(l), ..) => Target::Lsn(Lsn::parse(l).map_err(CommandError)?.0),
+            (_, _, Some(x), _) => Target::Xid(*x),
+            (_, _, _, Some(n)) => Target::Name(n.clone()),
+            _ => Target::Latest,
+        };
+        let action = match target_action.as_str() {
+            "promote" => TargetAction::Promote,
+            "pause" => TargetAction::Pause,
+            "shutdown" => TargetAction::Shutdown,
+            other => return Err(CommandError(format!("recovery_target_action `{other}` is not pause, promote or shutdown"))),
+        };
+        Ok(Request { target, inclusive: *inclusive, timeline: *timeline, action })
+    }
+}
