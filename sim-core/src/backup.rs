@@ -30,6 +30,8 @@ pub struct Backups {
     running: Option<(u16, u32, SimTime, u64)>,
     /// Every restore performed, with its outcome text, for reports.
     pub restores: Vec<crate::pitr::Outcome>,
+    /// Why each refused restore was refused.
+    pub refused: Vec<String>,
 }
 
 impl Backups {
@@ -46,6 +48,7 @@ impl Backups {
             last_switch: SimTime::ZERO,
             running: None,
             restores: Vec::new(),
+            refused: Vec::new(),
         }
     }
 
@@ -132,7 +135,9 @@ impl World {
         let Some(b) = self.backups.as_deref() else { return 0 };
         let every = b.cfg.archive_timeout.0;
         let due = self.now.since(b.last_switch) >= every;
-        self.after(every, Ev::ArchiveTimeout);
+        // The checkpointer wakes again when the current segment turns archive_timeout old.
+        let next = if due { self.now + every } else { b.last_switch + every };
+        self.push(next, Ev::ArchiveTimeout);
         let Some(p) = self.writable_primary() else { return 0 };
         if due && !self.nodes[p as usize].insert_lsn.is_multiple_of(SEGMENT_BYTES) {
             return self.switch_wal(p);
@@ -204,14 +209,15 @@ impl World {
         let stop = self.switch_wal(n);
         let now = self.now;
         let Some(b) = self.backups.as_deref_mut() else { return 0 };
-        let label = format!("base-{}", b.clock.timestamptz(started).get(..19).unwrap_or_default().replace([' ', ':'], "").replace('-', ""));
+        let digits: String = b.clock.timestamptz(started).chars().filter(char::is_ascii_digit).take(14).collect();
+        let label = format!("{}-{}F", digits.get(..8).unwrap_or_default(), digits.get(8..).unwrap_or_default());
         b.archive.backups.push(BaseBackup { label: label.clone(), timeline: tl, start_lsn: start, stop_lsn: stop, started, finished: now, bytes, corrupt: false });
         let keep = b.cfg.keep_backups.max(1) as usize;
         while b.archive.backups.len() > keep {
             b.archive.backups.remove(0);
         }
         let oldest = b.archive.backups.first().map_or(0, |x| x.start_lsn / SEGMENT_BYTES);
-        b.archive.segments.retain(|name, _| segment_number(name) >= oldest);
+        b.archive.segments.retain(|name, _| crate::pitr::segment_number(name) >= oldest);
         self.note(Some(n), format!("base backup {label} done: {} to {} on timeline {tl}", Lsn(start), Lsn(stop)));
         stop
     }
@@ -248,12 +254,6 @@ impl World {
     }
 }
 
-/// The segment number in a 24-hex-digit WAL file name.
-fn segment_number(name: &str) -> u64 {
-    let hi = u64::from_str_radix(name.get(8..16).unwrap_or("0"), 16).unwrap_or(0);
-    let lo = u64::from_str_radix(name.get(16..24).unwrap_or("0"), 16).unwrap_or(0);
-    hi * (0x1_0000_0000 / SEGMENT_BYTES) + lo
-}
 
 /// The record an operator error writes.
 pub(crate) fn operator_op(kind: &str) -> Result<Op, CommandError> {
@@ -345,5 +345,88 @@ impl World {
             other => return Err(CommandError(format!("recovery_target_action `{other}` is not pause, promote or shutdown"))),
         };
         Ok(Request { target, inclusive: *inclusive, timeline: *timeline, action })
+    }
+}
+
+/// The backup section of a report.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BackupReport {
+    pub base_backups: Vec<BackupRow>,
+    pub segments_archived: u64,
+    pub segments_pending: u64,
+    pub segments_missing: Vec<String>,
+    pub restores: Vec<RestoreRow>,
+    pub restores_refused: Vec<String>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BackupRow {
+    pub label: String,
+    pub timeline: u32,
+    pub start_lsn: String,
+    pub stop_lsn: String,
+    pub started: String,
+    pub finished: String,
+    pub corrupt: bool,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RestoreRow {
+    pub backup: String,
+    pub from_timeline: u32,
+    pub end_lsn: String,
+    pub new_timeline: Option<u32>,
+    pub history: String,
+    pub last_commit_xid: Option<u64>,
+    pub last_commit_time: Option<String>,
+    pub rows: u64,
+    pub table_dropped: bool,
+    pub stopped_early: Option<String>,
+    pub duration_ms: u64,
+    pub commits_discarded: u64,
+    pub rpo_ms: u64,
+}
+
+impl World {
+    pub fn backup_report(&self) -> Option<BackupReport> {
+        let b = self.backups.as_deref()?;
+        let row = |x: &BaseBackup| BackupRow {
+            label: x.label.clone(),
+            timeline: x.timeline,
+            start_lsn: Lsn(x.start_lsn).to_string(),
+            stop_lsn: Lsn(x.stop_lsn).to_string(),
+            started: b.clock.timestamptz(x.started),
+            finished: b.clock.timestamptz(x.finished),
+            corrupt: x.corrupt,
+        };
+        let restore = |o: &crate::pitr::Outcome| RestoreRow {
+            backup: o.backup.clone(),
+            from_timeline: o.timeline,
+            end_lsn: Lsn(o.end_lsn).to_string(),
+            new_timeline: o.new_timeline,
+            history: o.history.clone(),
+            last_commit_xid: o.last_commit.map(|r| r.xid),
+            last_commit_time: o.last_commit.map(|r| b.clock.timestamptz(r.at)),
+            rows: o.table.rows.len() as u64,
+            table_dropped: o.table.dropped,
+            stopped_early: o.stopped_early.clone(),
+            duration_ms: o.duration.0 / 1000,
+            commits_discarded: o.commits_discarded,
+            rpo_ms: o.rpo.0 / 1000,
+        };
+        let archived = b.archive.segments.values().filter(|s| matches!(s, SegmentState::Archived { .. })).count() as u64;
+        Some(BackupReport {
+            base_backups: b.archive.backups.iter().map(row).collect(),
+            segments_archived: archived,
+            segments_pending: b.pending.len() as u64,
+            segments_missing: b.archive.segments.iter().filter(|(_, s)| !matches!(s, SegmentState::Archived { .. })).map(|(n, _)| n.clone()).collect(),
+            restores: b.restores.iter().map(restore).collect(),
+            restores_refused: b.refused.clone(),
+        })
+    }
+
+    /// Read-only access for tests and views: the committed history and the archive.
+    pub fn backups(&self) -> Option<&Backups> {
+        self.backups.as_deref()
     }
 }

@@ -162,6 +162,9 @@ impl World {
                 let req = self.restore_request(cmd)?;
                 if let Err(e) = self.pitr_restore(&req) {
                     self.note(None, format!("PITR refused: {e}"));
+                    if let Some(b) = self.backups.as_deref_mut() {
+                        b.refused.push(e);
+                    }
                 }
             }
         }

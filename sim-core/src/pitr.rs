@@ -214,6 +214,10 @@ pub struct Outcome {
     pub history: String,
     pub reason: String,
     pub duration: SimDur,
+    /// Commits on the restored timeline's history after the end point: work the restore discards.
+    pub commits_discarded: u64,
+    /// Commit-time span from the last commit restored to the newest one discarded.
+    pub rpo: SimDur,
     pub log: Vec<String>,
 }
 
@@ -278,13 +282,23 @@ impl Clock {
         Ok(SimTime(rel.saturating_mul(1_000_000).saturating_add(micros)))
     }
 
-    /// Like PostgreSQL's `timestamptz` output in UTC: `2026-11-25 14:03:17.123456+00`.
+    /// Like PostgreSQL's `timestamptz` output in UTC: `2026-11-25 14:03:17.12345+00` (the
+    /// fraction without trailing zeros, and none for whole seconds).
     pub fn timestamptz(&self, t: SimTime) -> String {
         let secs = self.epoch_s + t.0 / 1_000_000;
         let (y, m, d) = civil_from_days((secs / 86_400) as i64);
         let s = secs % 86_400;
-        format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:06}+00", s / 3600, s / 60 % 60, s % 60, t.0 % 1_000_000)
+        let frac = format!(".{:06}", t.0 % 1_000_000);
+        let frac = frac.trim_end_matches('0').trim_end_matches('.');
+        format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}{frac}+00", s / 3600, s / 60 % 60, s % 60)
     }
+}
+
+/// The segment number in a 24-hex-digit WAL file name (0 if malformed).
+pub fn segment_number(name: &str) -> u64 {
+    let hi = u64::from_str_radix(name.get(8..16).unwrap_or("0"), 16).unwrap_or(0);
+    let lo = u64::from_str_radix(name.get(16..24).unwrap_or("0"), 16).unwrap_or(0);
+    hi * (0x1_0000_0000 / SEGMENT_BYTES) + lo
 }
 
 /// `YYYY-MM-DD[T ]HH:MM:SS[Z]` to Unix seconds.
@@ -344,10 +358,15 @@ pub fn restore(history: &History, archive: &Archive, req: &Request, now: SimTime
     if backup.corrupt {
         return Err(format!("base backup \"{}\" is corrupt: its files fail verification (pg_verifybackup), so nothing was restored; choose an older backup or fix the backup job", backup.label));
     }
-    let (upto, segments, early) = replay_segments(history, archive, tl, backup, stop_lsn.max(backup.stop_lsn))?;
+    let want = if req.target == Target::Latest { u64::MAX } else { stop_lsn.max(backup.stop_lsn) };
+    let (upto, segments, early) = replay_segments(history, archive, tl, backup, want)?;
     let last = recs.iter().take_while(|r| r.lsn <= upto).last().map(|r| **r);
     let end_lsn = last.map_or(backup.stop_lsn, |r| r.lsn).max(backup.stop_lsn);
-    Ok(finish(history, req, clock, rates, backup, tl, end_lsn, last, segments, early))
+    let mut out = finish(history, req, clock, rates, backup, tl, end_lsn, last, segments, early);
+    let discarded: Vec<&&Record> = recs.iter().filter(|r| r.lsn > end_lsn && is_commit(r)).collect();
+    out.commits_discarded = discarded.len() as u64;
+    out.rpo = discarded.last().map_or(SimDur::ZERO, |r| r.at.since(last.map_or(backup.finished, |l| l.at)));
+    Ok(out)
 }
 
 fn check_not_future(target: &Target, history: &History, tl: u32, now: SimTime) -> Result<(), String> {
@@ -393,9 +412,12 @@ fn ancestors(history: &History, tl: u32) -> Vec<(u32, u64)> {
 
 /// Restores segments from the backup's start up to `want`; stops at the first missing or corrupt one.
 /// Returns the LSN up to which WAL was available, the segments replayed, and why it stopped early.
+/// With `want = u64::MAX` (no target), the end of the archived WAL is the normal end; only a gap
+/// (a later segment archived) stops recovery early.
 fn replay_segments(history: &History, archive: &Archive, tl: u32, backup: &BaseBackup, want: u64) -> Result<(u64, u64, Option<String>), String> {
     let first = backup.start_lsn / SEGMENT_BYTES;
-    let last = (want.saturating_sub(1) / SEGMENT_BYTES).max(first);
+    let newest = archive.segments.iter().filter(|(_, s)| matches!(s, SegmentState::Archived { .. })).map(|(n, _)| segment_number(n)).max().unwrap_or(0);
+    let last = if want == u64::MAX { newest.saturating_add(1) } else { want.saturating_sub(1) / SEGMENT_BYTES }.max(first);
     for seg in first..=last {
         let name = Lsn(seg * SEGMENT_BYTES).segment_name(history.segment_timeline(tl, seg));
         let problem = match archive.segments.get(&name) {
@@ -404,6 +426,9 @@ fn replay_segments(history: &History, archive: &Archive, tl: u32, backup: &BaseB
             _ => "is missing from the archive",
         };
         let upto = seg * SEGMENT_BYTES;
+        if want == u64::MAX && seg > newest {
+            return Ok((upto, seg - first, None));
+        }
         if upto < backup.stop_lsn {
             return Err(format!("WAL segment {name} {problem}, and WAL ends before the end of the online backup \"{}\" ({}): it cannot be made consistent", backup.label, Lsn(backup.stop_lsn)));
         }
@@ -436,7 +461,7 @@ fn finish(history: &History, req: &Request, clock: &Clock, rates: Rates, backup:
         (None, TargetAction::Pause) => "recovery paused at the target: the server is read-only until pg_wal_replay_resume()".into(),
         (None, _) => "recovery reached the target and the server shut down".into(),
     });
-    Outcome { backup: backup.label.clone(), timeline: tl, end_lsn, last_commit: last, table, segments_replayed: segments, stopped_early: early, new_timeline, history: history_text, reason, duration, log }
+    Outcome { backup: backup.label.clone(), timeline: tl, end_lsn, last_commit: last, table, segments_replayed: segments, stopped_early: early, new_timeline, history: history_text, reason, duration, commits_discarded: 0, rpo: SimDur::ZERO, log }
 }
 
 #[cfg(test)]
@@ -605,11 +630,11 @@ mod tests {
 
     #[test]
     fn timestamps_print_like_timestamptz() {
-        assert_eq!(CLOCK.timestamptz(SimTime((14 * 3600 + 3 * 60 + 17) * 1_000_000 + 250)), "2026-11-25 14:03:17.000250+00");
-        assert_eq!(Clock { epoch_s: 951_782_400 }.timestamptz(SimTime::ZERO), "2000-02-29 00:00:00.000000+00");
+        assert_eq!(CLOCK.timestamptz(SimTime((14 * 3600 + 3 * 60 + 17) * 1_000_000 + 250)), "2026-11-25 14:03:17.00025+00");
+        assert_eq!(Clock { epoch_s: 951_782_400 }.timestamptz(SimTime::ZERO), "2000-02-29 00:00:00+00");
         let c = Clock::parse("2026-11-25T14:00:00Z").unwrap();
         assert_eq!(c.sim_time("2026-11-25 14:03:17.5").unwrap(), SimTime(197_500_000));
-        assert_eq!(c.timestamptz(SimTime(197_500_000)), "2026-11-25 14:03:17.500000+00");
+        assert_eq!(c.timestamptz(SimTime(197_500_000)), "2026-11-25 14:03:17.5+00");
         assert!(c.sim_time("2026-11-25 13:59:59").unwrap_err().contains("before the scenario starts"));
         assert!(Clock::parse("2026-13-01T00:00:00Z").is_err());
         assert!(Clock::parse("yesterday").is_err());

@@ -25,6 +25,8 @@ pub struct Report {
     pub notes: Vec<Note>,
     /// Per-second samples (commits, replication lag), thinned to at most `SERIES_POINTS`.
     pub series: Vec<SamplePoint>,
+    /// Base backups, the archive and restores (scenarios with a `[backup]` section).
+    pub backup: Option<crate::backup::BackupReport>,
 }
 
 pub const SERIES_POINTS: usize = 600;
@@ -225,6 +227,7 @@ impl World {
             invariants: self.props.states.clone(),
             notes: self.notes.iter().cloned().collect(),
             series: self.thinned_series(),
+            backup: self.backup_report(),
         }
     }
 
@@ -331,6 +334,16 @@ fn metric_value(m: Metric, r: &RunMetrics, w: &World) -> f64 {
         Metric::CommitP50Ms => r.commit_latency_ms.p50,
         Metric::CommitP99Ms => r.commit_latency_ms.p99,
         Metric::MaxWriteGapS => r.max_write_gap_ms as f64 / 1000.0,
+        Metric::BaseBackups => w.backup_report().map_or(0, |b| b.base_backups.len()) as f64,
+        Metric::SegmentsArchived => w.backup_report().map_or(0, |b| b.segments_archived) as f64,
+        Metric::SegmentsPending => w.backup_report().map_or(0, |b| b.segments_pending) as f64,
+        Metric::Restores => w.backup_report().map_or(0, |b| b.restores.len()) as f64,
+        Metric::RestoresStoppedEarly => w.backup_report().map_or(0, |b| b.restores.iter().filter(|r| r.stopped_early.is_some()).count()) as f64,
+        Metric::LastRestoreRows => w.backup_report().and_then(|b| b.restores.last().map(|r| r.rows)).unwrap_or(0) as f64,
+        Metric::LastRestoreTimeline => w.backup_report().and_then(|b| b.restores.last().and_then(|r| r.new_timeline)).unwrap_or(0) as f64,
+        Metric::RestoresRefused => w.backup_report().map_or(0, |b| b.restores_refused.len()) as f64,
+        Metric::LastRestoreRpoS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.rpo_ms)).unwrap_or(0) as f64 / 1000.0,
+        Metric::LastRestoreS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.duration_ms)).unwrap_or(0) as f64 / 1000.0,
         Metric::FinalTimeline => w.reference_node().map_or(0, |n| w.nodes[n as usize].tl) as f64,
     }
 }

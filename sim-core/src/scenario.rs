@@ -484,6 +484,16 @@ pub enum Metric {
     CommitP99Ms,
     MaxWriteGapS,
     FinalTimeline,
+    BaseBackups,
+    SegmentsArchived,
+    SegmentsPending,
+    Restores,
+    RestoresStoppedEarly,
+    LastRestoreRows,
+    LastRestoreTimeline,
+    LastRestoreS,
+    RestoresRefused,
+    LastRestoreRpoS,
 }
 
 /// Per-node metrics an expectation can bound.
