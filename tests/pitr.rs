@@ -1,0 +1,125 @@
+//! PITR against the simulator's own committed history: over many seeds with random faults and
+//! failovers, a restore to a random time, LSN or xid target (inclusive or not) yields exactly the
+//! committed state at that target, and chained restores branch timelines correctly.
+use dbsim_tests::sweep_scenario;
+use sim_core::pitr::{restore, History, Op, Rates, Record, Request, SegmentState, Table, Target, TargetAction};
+use sim_core::rng::SimRng;
+use sim_core::SimTime;
+
+const BACKUP: &str = "\n[backup]\nbase_backup_every = \"60s\"\narchive_timeout = \"10s\"\narchive_latency = \"500ms\"\nkeep_backups = 5\n";
+const RATES: Rates = Rates { restore_mb_s: 100, replay_mb_s: 100 };
+
+/// The committed state at a target, folded straight from the records (written apart from `pitr`).
+fn oracle(recs: &[&Record], target: &Target, inclusive: bool) -> Table {
+    let mut t = Table::default();
+    for r in recs {
+        let commit = !matches!(r.op, Op::RestorePoint { .. });
+        let past = match target {
+            Target::Time(x) => commit && (r.at > *x || (!inclusive && r.at == *x)),
+            Target::Lsn(x) => r.lsn > *x || (!inclusive && r.lsn == *x),
+            Target::Xid(x) => commit && r.xid == *x && !inclusive,
+            _ => false,
+        };
+        if past {
+            break;
+        }
+        t.apply(r);
+        if matches!(target, Target::Xid(x) if commit && r.xid == *x) {
+            break;
+        }
+    }
+    t
+}
+
+/// Records of the lineage whose whole segment reached the archive.
+fn archived_prefix<'a>(h: &'a History, a: &sim_core::pitr::Archive) -> Vec<&'a Record> {
+    let newest = a.segments.iter().filter(|(_, s)| matches!(s, SegmentState::Archived { .. })).map(|(n, _)| sim_core::pitr::segment_number(n)).max().unwrap_or(0);
+    h.lineage(h.latest()).into_iter().filter(|r| r.lsn <= newest * sim_core::lsn::SEGMENT_BYTES).collect()
+}
+
+#[test]
+fn restores_over_many_seeds_equal_the_committed_history() {
+    let (mut checked, mut promoted_timelines) = (0, 0);
+    for seed in 0..24u64 {
+        let src = format!("{}{BACKUP}", sweep_scenario(seed));
+        let (_, mut w) = sim_core::load("sweep", &src, Some(seed)).unwrap();
+        w.run_to_end().unwrap();
+        let b = w.backups().expect("the [backup] section is present");
+        promoted_timelines += b.history.timelines.len() - 1;
+        for (id, tl) in &b.history.timelines {
+            assert!(tl.parent.is_none_or(|p| p < *id), "timeline {id} has parent {:?}", tl.parent);
+            assert_eq!(tl.switches.len(), b.history.timelines.get(&tl.parent.unwrap_or(0)).map_or(0, |p| p.switches.len() + 1));
+        }
+        let recs = archived_prefix(&b.history, &b.archive);
+        let mut rng = SimRng::derive(seed, "targets");
+        for k in 0..30 {
+            let Some(r) = recs.get(rng.below(recs.len().max(1) as u64) as usize) else { break };
+            let inclusive = rng.below(2) == 0;
+            let target = match k % 3 {
+                0 => Target::Time(r.at),
+                1 => Target::Lsn(r.lsn),
+                _ => Target::Xid(r.xid),
+            };
+            let req = Request { target: target.clone(), inclusive, timeline: None, action: TargetAction::Promote };
+            match restore(&b.history, &b.archive, &req, w.now(), &b.clock, RATES) {
+                Ok(out) => {
+                    assert_eq!(out.table, oracle(&recs, &target, inclusive), "seed {seed}: {target:?} inclusive {inclusive}");
+                    assert!(out.stopped_early.is_none(), "seed {seed}: {:?}", out.stopped_early);
+                    assert_eq!(out.new_timeline, Some(b.history.latest() + 1));
+                    checked += 1;
+                }
+                Err(e) => assert!(e.contains("before the oldest usable base backup"), "seed {seed}: {target:?}: {e}"),
+            }
+        }
+    }
+    assert!(checked >= 400, "only {checked} restores compared");
+    assert!(promoted_timelines >= 5, "the sweep should include failovers ({promoted_timelines} timelines)");
+}
+
+#[test]
+fn chained_restores_in_a_running_world_create_timelines_2_and_3() {
+    let src = include_str!("../scenarios/08a-drop-table-pitr.toml");
+    let (_, mut w) = sim_core::load("08a", src, None).unwrap();
+    w.run_to_end().unwrap();
+    let r = w.backup_report().unwrap();
+    let tls: Vec<Option<u32>> = r.restores.iter().map(|x| x.new_timeline).collect();
+    assert_eq!(tls, vec![Some(2), Some(3), Some(4)]);
+    assert!(r.restores[0].table_dropped, "inclusive time target replays the DROP");
+    assert!(!r.restores[1].table_dropped && r.restores[1].rows > 0, "exclusive time target stops before it");
+    assert_eq!(r.restores[1].end_lsn, r.restores[2].end_lsn, "the xid target stops at the same place");
+    assert!(r.restores[0].history.ends_with("\tafter 2026-11-25 14:03:17+00\n"), "{}", r.restores[0].history);
+    assert!(r.restores[1].history.ends_with("\tbefore 2026-11-25 14:03:17+00\n"), "{}", r.restores[1].history);
+    // A promotion after the restores must not reuse their timeline IDs.
+    let longer = src.replace("duration = \"6m\"", "duration = \"8m\"");
+    let (_, mut w2) = sim_core::load("08a", &longer, None).unwrap();
+    w2.run_until(SimTime(340_000_000)).unwrap();
+    w2.schedule(SimTime(341_000_000), sim_core::Command::CrashHost { node: "pg1".into() }).unwrap();
+    w2.run_to_end().unwrap();
+    let tl = w2.nodes().iter().map(|n| n.tl).max().unwrap();
+    assert_eq!(tl, 5, "the failover after three promoting restores takes timeline 5");
+}
+
+#[test]
+fn refused_restores_leave_the_world_untouched() {
+    let src = include_str!("../scenarios/08e-corrupt-backup-drill.toml");
+    let (_, mut w) = sim_core::load("08e", src, None).unwrap();
+    w.run_until(SimTime(200_000_000)).unwrap();
+    let before = w.backup_report().unwrap().restores.len();
+    let hist = w.backups().unwrap().history.timelines.len();
+    for cmd in [
+        sim_core::Command::PitrRestore { target_time: Some("2026-11-25 21:00:00".into()), target_lsn: None, target_xid: None, target_name: None, inclusive: true, target_action: "promote".into(), timeline: None },
+        sim_core::Command::PitrRestore { target_time: Some("2026-11-26 09:00:00".into()), target_lsn: None, target_xid: None, target_name: None, inclusive: true, target_action: "promote".into(), timeline: None },
+        sim_core::Command::PitrRestore { target_time: None, target_lsn: None, target_xid: None, target_name: None, inclusive: true, target_action: "promote".into(), timeline: Some(9) },
+    ] {
+        let at = w.now();
+        match w.schedule(at, cmd) {
+            Ok(()) => w.run_until(at).unwrap(),
+            Err(e) => assert!(e.0.contains("before the scenario starts"), "{e}"),
+        }
+    }
+    let r = w.backup_report().unwrap();
+    assert_eq!(r.restores.len(), before);
+    assert_eq!(w.backups().unwrap().history.timelines.len(), hist, "no timeline was created");
+    let refused = r.restores_refused.join(" | ");
+    assert!(refused.contains("in the future") && refused.contains("timeline 9 does not exist"), "{refused}");
+}
