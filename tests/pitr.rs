@@ -123,3 +123,39 @@ fn refused_restores_leave_the_world_untouched() {
     let refused = r.restores_refused.join(" | ");
     assert!(refused.contains("in the future") && refused.contains("timeline 9 does not exist"), "{refused}");
 }
+
+fn drill(file: &str) -> Vec<sim_core::drill::DrillResult> {
+    let path = dbsim_tests::root().join("scenarios").join(file);
+    let src = std::fs::read_to_string(&path).unwrap();
+    let (scn, w) = sim_core::load(file, &src, None).unwrap();
+    sim_core::drill::run(&scn, w.seed()).unwrap()
+}
+
+#[test]
+fn the_good_strategy_meets_its_sla_in_every_disaster() {
+    let results = drill("08f-strategy-meets-sla.toml");
+    assert_eq!(results.len(), 4);
+    for r in &results {
+        assert!(r.rpo_met && r.rto_met, "{}: RPO {:?} RTO {:?} by {}: {:?}", r.disaster, r.rpo_ms, r.rto_ms, r.recovered_by, r.detail);
+    }
+    let by: Vec<&str> = results.iter().map(|r| r.recovered_by.as_str()).collect();
+    assert_eq!(by, ["failover", "restore", "restore", "failover"], "region loss with synchronous_mode cannot promote the async remote standby");
+    let restore = results.iter().find(|r| r.disaster == "region").unwrap();
+    // 500 GB at 1 GB/s is 500 s; the WAL replay adds the rest.
+    assert!(restore.rto_ms.unwrap() > 500_000 && restore.rto_ms.unwrap() < 900_000, "{:?}", restore.rto_ms);
+}
+
+#[test]
+fn the_weak_strategy_misses_and_says_why() {
+    let results = drill("08g-strategy-misses-sla.toml");
+    let get = |d: &str| results.iter().find(|r| r.disaster == d).unwrap();
+    assert_eq!(get("region").recovered_by, "none");
+    assert_eq!(get("region").rpo_ms, None);
+    let disk = get("primary_disk");
+    assert_eq!(disk.recovered_by, "restore");
+    assert!(!disk.rto_met && disk.rto_ms.unwrap() >= 512_000 * 1000 / 200, "500 GB at 200 MB/s: {:?}", disk.rto_ms);
+    assert!(!disk.rpo_met, "without archive_timeout the open segment is lost: {:?}", disk.rpo_ms);
+    assert!(get("archive_failure").rpo_ms.unwrap() > disk.rpo_ms.unwrap(), "a failing archive_command adds its outage to the loss");
+    assert!(get("corrupt_backup").detail.iter().any(|d| d.contains("is corrupt")));
+    assert!(results.iter().all(|r| !(r.rpo_met && r.rto_met)));
+}

@@ -8,7 +8,9 @@ const USAGE: &str = "usage:
   dbsim run FILE [--seed N] [--json]   run a scenario; exit 0 if every expectation holds, 1 if one fails, 2 on bad input
   dbsim check FILE                     validate a scenario file
   dbsim list [DIR]                     list the scenarios in DIR (default: scenarios)
-  dbsim trace FILE [--seed N]          print one line per event: time, node, LSN, what happened";
+  dbsim trace FILE [--seed N]          print one line per event: time, node, LSN, what happened
+  dbsim drill FILE [--seed N] [--json] run the [backup] strategy against each [drill] disaster; print
+                                       RPO and RTO against the SLA; exit 0 if all are met, 1 if not";
 
 struct Args {
     cmd: String,
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         "run" => with_file(&args, run),
         "check" => with_file(&args, check),
         "trace" => with_file(&args, trace),
+        "drill" => with_file(&args, drill),
         "list" => list(args.file.as_deref().unwrap_or("scenarios")),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
@@ -115,6 +118,26 @@ fn print_report(r: &Report) {
     for e in &r.expectations {
         println!("[{}] {}: {}", if e.ok { "ok" } else { "FAIL" }, e.name, e.detail);
     }
+}
+
+fn drill(args: &Args, _file: &str, scn: Scenario, world: World) -> Result<u8, String> {
+    let results = sim_core::drill::run(&scn, world.seed())?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?);
+    } else {
+        let sla = scn.drill.as_ref().map(|d| (d.rpo.0, d.rto.0)).unwrap_or_default();
+        println!("drill: {}  (SLA: RPO <= {} s, RTO <= {} s)", scn.lesson.title, sla.0.as_ms() / 1000, sla.1.as_ms() / 1000);
+        println!("{:<16} {:<12} {:>12} {:>12}  verdict", "disaster", "recovered by", "RPO", "RTO");
+        for r in &results {
+            let show = |v: Option<u64>| v.map_or("unbounded".to_string(), |ms| format!("{:.1} s", ms as f64 / 1000.0));
+            let mark = |ok: bool| if ok { "met" } else { "MISSED" };
+            println!("{:<16} {:<12} {:>12} {:>12}  RPO {}, RTO {}", r.disaster, r.recovered_by, show(r.rpo_ms), show(r.rto_ms), mark(r.rpo_met), mark(r.rto_met));
+            for d in &r.detail {
+                println!("    {d}");
+            }
+        }
+    }
+    Ok(if results.iter().all(|r| r.rpo_met && r.rto_met) { 0 } else { 1 })
 }
 
 fn check(_args: &Args, file: &str, scn: Scenario, _world: World) -> Result<u8, String> {

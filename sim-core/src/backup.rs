@@ -32,6 +32,8 @@ pub struct Backups {
     pub restores: Vec<crate::pitr::Outcome>,
     /// Why each refused restore was refused.
     pub refused: Vec<String>,
+    /// DROP TABLE records written: (timeline, LSN).
+    drops: Vec<(u32, u64)>,
 }
 
 impl Backups {
@@ -49,6 +51,7 @@ impl Backups {
             running: None,
             restores: Vec::new(),
             refused: Vec::new(),
+            drops: Vec::new(),
         }
     }
 
@@ -69,6 +72,19 @@ impl World {
             q.retain(|r| r.lsn <= flushed);
         }
         q.push_back(Record { lsn, xid, at: now, op });
+        if op == Op::DropTable {
+            let tl = self.nodes[n as usize].tl;
+            if let Some(b) = self.backups.as_deref_mut() {
+                b.drops.push((tl, lsn));
+            }
+        }
+    }
+
+    /// Whether node `n`'s history includes a DROP TABLE: its writes then fail.
+    pub(crate) fn table_gone(&self, n: u16) -> bool {
+        let Some(b) = self.backups.as_deref() else { return false };
+        let node = &self.nodes[n as usize];
+        b.drops.iter().any(|&(tl, lsn)| lsn <= node.insert_lsn && b.history.reaches(node.tl, tl, lsn))
     }
 
     /// After a flush on primary `n`: its records become history and finished segments go to the archiver.

@@ -13,6 +13,8 @@ pub const READ_ONLY: u8 = 2;
 pub const TERMINATED: u8 = 3;
 /// Connection refused: Postgres is not running there.
 pub const REFUSED: u8 = 4;
+/// `ERROR: relation "accounts" does not exist` (after a DROP TABLE).
+pub const UNDEFINED_TABLE: u8 = 5;
 
 /// What a server answers a client: a result code, and for a commit its timeline, LSN and commit time.
 #[derive(Copy, Clone, Debug)]
@@ -104,6 +106,11 @@ impl World {
         let rec = align8(self.pgc.wal_bytes_per_commit);
         if self.disk_would_fill(n, rec) {
             self.disk_full(n);
+            return (0, 0);
+        }
+        if self.table_gone(n) {
+            let tl = self.nodes[n as usize].tl;
+            self.send_to_client(n, c, gen, Answer { tl, ..Answer::error(UNDEFINED_TABLE) });
             return (0, 0);
         }
         let now_us = self.now.0;

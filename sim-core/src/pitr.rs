@@ -110,6 +110,11 @@ impl History {
         chain.iter().rev().filter_map(|&(t, end)| self.timelines.get(&t).map(|x| (x, end))).flat_map(|(t, end)| t.records.iter().take_while(move |r| r.lsn <= end)).collect()
     }
 
+    /// Whether a record written at `lsn` on timeline `rec_tl` is part of timeline `tl`'s history.
+    pub fn reaches(&self, tl: u32, rec_tl: u32, lsn: u64) -> bool {
+        ancestors(self, tl).iter().any(|&(t, end)| t == rec_tl && lsn <= end)
+    }
+
     /// The committed state of timeline `tl` after every record up to and including `lsn`.
     pub fn table_at(&self, tl: u32, lsn: u64) -> Table {
         let mut t = Table::default();

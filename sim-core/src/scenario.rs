@@ -49,6 +49,8 @@ pub struct Scenario {
     #[serde(default)]
     pub backup: Option<BackupCfg>,
     #[serde(default)]
+    pub drill: Option<DrillCfg>,
+    #[serde(default)]
     pub timeline: Vec<TimedCommand>,
     #[serde(default)]
     pub expect: Expect,
@@ -310,6 +312,36 @@ pub enum KeyDist {
     Uniform,
     Zipf,
 }
+
+/// `[drill]`: the SLA and the disasters `dbsim drill` runs the backup strategy against.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DrillCfg {
+    pub rpo: Dur,
+    pub rto: Dur,
+    /// When each disaster strikes.
+    pub at: Dur,
+    pub disasters: Vec<String>,
+    /// The backups and WAL archive are also copied to another region.
+    pub cross_region_copy: bool,
+    /// For `archive_failure`: how long `archive_command` fails before the primary's disk dies.
+    pub archive_failure_for: Dur,
+}
+
+impl Default for DrillCfg {
+    fn default() -> Self {
+        DrillCfg {
+            rpo: Dur(SimDur::secs(60)),
+            rto: Dur(SimDur::secs(900)),
+            at: Dur(SimDur::secs(600)),
+            disasters: ["operator_error", "primary_disk", "region", "archive_failure", "corrupt_backup"].map(String::from).to_vec(),
+            cross_region_copy: false,
+            archive_failure_for: Dur(SimDur::secs(600)),
+        }
+    }
+}
+
+pub const DISASTERS: [&str; 5] = ["operator_error", "primary_disk", "region", "archive_failure", "corrupt_backup"];
 
 /// `[backup]`: WAL archiving, base backups and point-in-time recovery.
 #[derive(Clone, Debug, Deserialize)]

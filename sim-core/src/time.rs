@@ -64,21 +64,35 @@ impl fmt::Display for SimDur {
     }
 }
 
-/// Parses `"250ms"`, `"30s"`, `"2m"`, `"1h"`, `"1500us"` or `"14:03:17"` (h:m:s).
+/// Parses `"250ms"`, `"30s"`, `"2m"`, `"1h"`, `"1500us"`, compounds like `"1h25m"` or `"3m17s"`,
+/// or `"14:03:17"` (h:m:s).
 pub fn parse_duration(s: &str) -> Result<SimDur, String> {
     let t = s.trim();
     if t.contains(':') {
         return parse_clock(t);
     }
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
+    let mut rest = t;
+    let mut total = SimDur(0);
+    loop {
+        let num_end = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
+        let unit_end = rest[num_end..].find(|c: char| c.is_ascii_digit()).map_or(rest.len(), |i| num_end + i);
+        let part = parse_part(&rest[..num_end], &rest[num_end..unit_end], s)?;
+        total = SimDur(total.0.checked_add(part.0).ok_or_else(|| format!("`{s}` is too long"))?);
+        rest = &rest[unit_end..];
+        if rest.is_empty() {
+            return Ok(total);
+        }
+    }
+}
+
+fn parse_part(num: &str, unit: &str, s: &str) -> Result<SimDur, String> {
     let mult: u64 = match unit {
         "us" => 1,
         "ms" => 1_000,
         "s" => 1_000_000,
         "m" | "min" => 60_000_000,
         "h" => 3_600_000_000,
-        _ => return Err(format!("`{s}` needs a unit: us, ms, s, m or h (for example \"30s\")")),
+        _ => return Err(format!("`{s}` needs a unit: us, ms, s, m or h (for example \"30s\" or \"1h25m\")")),
     };
     let (whole, frac) = num.split_once('.').unwrap_or((num, ""));
     let whole: u64 = whole.parse().map_err(|_| format!("`{s}` is not a duration"))?;
@@ -119,6 +133,10 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(SimDur::secs(120)));
         assert_eq!(parse_duration("00:01:05"), Ok(SimDur::secs(65)));
         assert!(parse_duration("30").is_err());
+        assert_eq!(parse_duration("1h25m"), Ok(SimDur::secs(5100)));
+        assert_eq!(parse_duration("3m17.5s"), Ok(SimDur::ms(197_500)));
+        assert!(parse_duration("3m17").is_err());
+        assert!(parse_duration("").is_err());
         assert!(parse_duration("xs").is_err());
     }
     #[test]

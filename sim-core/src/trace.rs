@@ -85,6 +85,7 @@ fn reply_text(code: u64) -> &'static str {
         2 => "read-only",
         3 => "connection terminated",
         4 => "connection refused",
+        5 => "ERROR: relation \"accounts\" does not exist",
         _ => "error",
     }
 }

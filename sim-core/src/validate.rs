@@ -18,6 +18,7 @@ pub fn scenario(s: &Scenario) -> R {
     workload(s)?;
     slots(s)?;
     backup(s)?;
+    drill(s)?;
     timeline(s)?;
     expect(s)
 }
@@ -42,6 +43,24 @@ fn backup(s: &Scenario) -> R {
         return Err(at(&p("base_backup_every"), "base_backup_every must be at least 60s (or 0 for on demand)"));
     }
     crate::pitr::Clock::parse(&b.clock).map(|_| ()).map_err(|m| at(&p("clock"), m))
+}
+
+fn drill(s: &Scenario) -> R {
+    let Some(d) = &s.drill else { return Ok(()) };
+    let p = |f| vec![Seg::Key("drill"), Seg::Key(f)];
+    if s.backup.is_none() {
+        return Err(at(&p("at"), "a [drill] needs a [backup] section: the strategy under test"));
+    }
+    for (i, name) in d.disasters.iter().enumerate() {
+        if !crate::scenario::DISASTERS.contains(&name.as_str()) {
+            return Err(at(&[Seg::Key("drill"), Seg::Key("disasters"), Seg::Index(i)], format!("unknown disaster `{name}`; known: {}", crate::scenario::DISASTERS.join(", "))));
+        }
+    }
+    let room = d.at.0 .0.saturating_add(d.archive_failure_for.0 .0).saturating_add(crate::time::SimDur::secs(120).0);
+    if room > s.run.duration.0 .0 {
+        return Err(at(&p("at"), format!("the run ({}) must last at least 2 minutes past the disaster at {} (plus archive_failure_for)", s.run.duration.0, d.at.0)));
+    }
+    Ok(())
 }
 
 fn run(s: &Scenario) -> R {
