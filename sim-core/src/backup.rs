@@ -55,6 +55,17 @@ impl Backups {
         }
     }
 
+    /// Completed segments waiting for `archive_command`: (timeline, segment number).
+    pub fn pending_segments(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        self.pending.iter().copied()
+    }
+
+    /// What a restore to `req` would recover now, without changing anything (for previews).
+    pub fn preview(&self, req: &Request, now: SimTime) -> Result<crate::pitr::Outcome, String> {
+        let rates = Rates { restore_mb_s: self.cfg.restore_mb_s, replay_mb_s: self.cfg.replay_mb_s };
+        crate::pitr::restore(&self.history, &self.archive, req, now, &self.clock, rates)
+    }
+
     /// The first LSN still waiting to be archived, which the primary must keep in `pg_wal`.
     fn hold(&self) -> Option<u64> {
         self.pending.front().map(|&(_, seg)| seg * SEGMENT_BYTES)

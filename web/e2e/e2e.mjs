@@ -89,6 +89,20 @@ try {
     if (!decodeURIComponent(page.url()).includes('"action":"partition"')) throw new Error('the cut is not in the URL command log');
     await shot('06-link-cut');
   });
+  await step('pitr_drag_target_restore_and_see_the_branch', async () => {
+    await page.selectOption('#scenario', '08a-drop-table-pitr.toml');
+    await page.waitForFunction(() => document.querySelector('h2')?.textContent.includes('DROP TABLE'));
+    await page.$eval('#scrubber', (el) => { el.value = '250000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForFunction(() => document.querySelector('#clock')?.textContent.startsWith('250.0 s'), null, { timeout: 30000 });
+    await page.$eval('#pitr-target', (el) => { el.value = '190000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForFunction(() => document.querySelector('#pitr-target-text')?.textContent.startsWith('2026-11-25 14:03:10'), null, { timeout: 10000 });
+    const preview = await page.textContent('#pitr-preview');
+    if (!/\d+ rows/.test(preview)) throw new Error(`preview should list rows before the DROP: ${preview}`);
+    await page.click('#pitr-restore');
+    await page.waitForSelector('#timeline-tree g[data-timeline="2"]', { timeout: 10000 });
+    await page.waitForSelector('#restored-table tbody tr', { timeout: 10000 });
+    await shot('07-pitr-restored');
+  });
   await step('fits_800px_without_horizontal_scroll', async () => {
     await page.setViewportSize({ width: 800, height: 1000 });
     await page.waitForTimeout(200);

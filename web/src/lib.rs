@@ -1,6 +1,7 @@
 //! The dbsim browser app: pick a lesson, play it, inject faults by clicking, scrub through time.
 //! The UI renders a view of the core's `World`; every change goes through a `Command`.
 mod charts;
+mod pitr;
 pub mod url;
 mod view;
 
@@ -24,13 +25,16 @@ pub struct Model {
     pub link: Option<(String, String)>,
     pub log_filter: String,
     pub log_all: bool,
+    /// The PITR target being dragged (simulated ms), and `recovery_target_inclusive`.
+    pub pitr_target_ms: Option<u64>,
+    pub pitr_inclusive: bool,
     pub error: Option<String>,
     pub version: u64,
 }
 
 impl PartialEq for Model {
     fn eq(&self, o: &Self) -> bool {
-        self.version == o.version && self.playing == o.playing && self.speed == o.speed && self.selected == o.selected && self.link == o.link && self.log_filter == o.log_filter && self.log_all == o.log_all && self.error == o.error
+        self.version == o.version && self.playing == o.playing && self.speed == o.speed && self.selected == o.selected && self.link == o.link && self.log_filter == o.log_filter && self.log_all == o.log_all && self.pitr_target_ms == o.pitr_target_ms && self.pitr_inclusive == o.pitr_inclusive && self.error == o.error
     }
 }
 
@@ -48,6 +52,8 @@ pub enum Action {
     SelectLink(Option<(String, String)>),
     Filter(String),
     LogAll(bool),
+    PitrTarget(u64),
+    PitrInclusive(bool),
     Do(Command),
     Restore(url::Shared),
     Reseed(u64),
@@ -82,6 +88,7 @@ impl Model {
                 self.playing = false;
                 self.selected = None;
                 self.link = None;
+                self.pitr_target_ms = None;
                 Ok(())
             }
             Action::Play => {
@@ -128,6 +135,14 @@ impl Model {
                 self.log_all = on;
                 Ok(())
             }
+            Action::PitrTarget(ms) => {
+                self.pitr_target_ms = Some(ms);
+                Ok(())
+            }
+            Action::PitrInclusive(on) => {
+                self.pitr_inclusive = on;
+                Ok(())
+            }
             Action::Do(cmd) => self.with(|s| s.command(cmd)),
             Action::Reseed(seed) => {
                 let (file, src) = self.with(|s| Ok((s.file.clone(), s.src.clone())))?;
@@ -152,7 +167,7 @@ impl Model {
 
 #[component(App)]
 pub fn app() -> Html {
-    let model = use_reducer(|| Model { speed: 1.0, ..Model::default() });
+    let model = use_reducer(|| Model { speed: 1.0, pitr_inclusive: true, ..Model::default() });
     {
         let model = model.clone();
         use_effect_with((), move |_| {

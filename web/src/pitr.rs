@@ -1,0 +1,140 @@
+//! The backup & PITR panel: the WAL archive as segments with base-backup markers, a draggable
+//! recovery target with a preview, the restore button, the timeline tree and the restored rows.
+use crate::{Action, Model};
+use sim_core::backup::Backups;
+use sim_core::lsn::{Lsn, SEGMENT_BYTES};
+use sim_core::pitr::{segment_number, Outcome, Request, SegmentState, Target, TargetAction};
+use sim_core::{Command, SimTime, World};
+use yew::prelude::*;
+
+const W: f64 = 640.0;
+
+pub fn panel(m: &Model, w: &World, go: &Callback<Action>) -> Html {
+    let Some(b) = w.backups() else { return html! {} };
+    let target = SimTime(m.pitr_target_ms.unwrap_or(w.now().as_ms()).min(w.now().as_ms()) * 1000);
+    let req = Request { target: Target::Time(target), inclusive: m.pitr_inclusive, timeline: None, action: TargetAction::Promote };
+    let preview = b.preview(&req, w.now());
+    html! {
+        <section class="pitr" aria-label="backups and point-in-time recovery">
+            <h3>{ "Backups & point-in-time recovery" }</h3>
+            { wal_strip(b) }
+            { target_controls(m, w, b, target, go) }
+            { preview_text(&preview) }
+            { timeline_tree(b) }
+            { restored_rows(b.restores.last()) }
+        </section>
+    }
+}
+
+/// Segments along the LSN axis (archived, pending, missing or corrupt), base backups as markers.
+fn wal_strip(b: &Backups) -> Html {
+    let mut segs: Vec<(u64, &'static str, String)> = b.archive.segments.iter().map(|(n, s)| (segment_number(n), state_class(*s), n.clone())).collect();
+    segs.extend(b.pending_segments().map(|(tl, s)| (s, "pending", Lsn(s * SEGMENT_BYTES).segment_name(tl))));
+    let lo = segs.iter().map(|s| s.0).chain(b.archive.backups.iter().map(|x| x.start_lsn / SEGMENT_BYTES)).min().unwrap_or(0);
+    let hi = segs.iter().map(|s| s.0 + 1).max().unwrap_or(lo + 1).max(lo + 1);
+    let x = |seg: f64| 10.0 + (W - 20.0) * (seg - lo as f64) / (hi - lo) as f64;
+    let width = ((W - 20.0) / (hi - lo) as f64 - 1.0).max(1.0);
+    html! {
+        <svg id="wal-strip" viewBox={format!("0 0 {W} 56")} role="img" aria-label="WAL segments and base backups">
+            { for segs.iter().map(|(s, class, name)| html! {
+                <rect x={format!("{:.1}", x(*s as f64))} y="22" width={format!("{width:.1}")} height="18" class={classes!("seg", *class)}><title>{ format!("{name}: {class}") }</title></rect>
+            }) }
+            { for b.archive.backups.iter().map(|bb| {
+                let (a, z) = (x(bb.start_lsn as f64 / SEGMENT_BYTES as f64), x(bb.stop_lsn as f64 / SEGMENT_BYTES as f64));
+                html! { <g class={classes!("backup", bb.corrupt.then_some("corrupt"))}>
+                    <line x1={format!("{a:.1}")} x2={format!("{z:.1}")} y1="14" y2="14" />
+                    <text x={format!("{a:.1}")} y="10">{ format!("▼ {}", bb.label) }</text>
+                    <title>{ format!("base backup {} on timeline {}: {} to {}", bb.label, bb.timeline, Lsn(bb.start_lsn), Lsn(bb.stop_lsn)) }</title>
+                </g> }
+            }) }
+            <text x="10" y="54" class="tick">{ Lsn(lo * SEGMENT_BYTES).to_string() }</text>
+            <text x={(W - 90.0).to_string()} y="54" class="tick">{ Lsn(hi * SEGMENT_BYTES).to_string() }</text>
+        </svg>
+    }
+}
+
+fn state_class(s: SegmentState) -> &'static str {
+    match s {
+        SegmentState::Archived { .. } => "archived",
+        SegmentState::Missing => "missing",
+        SegmentState::Corrupt => "corrupt",
+    }
+}
+
+fn target_controls(m: &Model, w: &World, b: &Backups, target: SimTime, go: &Callback<Action>) -> Html {
+    let drag = {
+        let go = go.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(v) = e.target_dyn_into::<web_sys::HtmlInputElement>().and_then(|i| i.value().parse::<u64>().ok()) {
+                go.emit(Action::PitrTarget(v));
+            }
+        })
+    };
+    let inclusive = {
+        let go = go.clone();
+        Callback::from(move |e: Event| {
+            if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                go.emit(Action::PitrInclusive(i.checked()));
+            }
+        })
+    };
+    let text = b.clock.timestamptz(target);
+    let cmd = Command::PitrRestore { target_time: Some(text.clone()), target_lsn: None, target_xid: None, target_name: None, inclusive: m.pitr_inclusive, target_action: "promote".into(), timeline: None };
+    html! {
+        <div class="pitr-target">
+            <label>{ "recovery_target_time " }
+                <input id="pitr-target" type="range" min="0" max={w.now().as_ms().to_string()} value={target.as_ms().to_string()} oninput={drag} aria-label="recovery target time" />
+                <output id="pitr-target-text">{ text }</output>
+            </label>
+            <label><input id="pitr-inclusive" type="checkbox" checked={m.pitr_inclusive} onchange={inclusive} />{ " recovery_target_inclusive" }</label>
+            <button id="pitr-restore" onclick={go.reform(move |_| Action::Do(cmd.clone()))}>{ "Restore to this point" }</button>
+        </div>
+    }
+}
+
+fn preview_text(p: &Result<Outcome, String>) -> Html {
+    match p {
+        Err(e) => html! { <p class="pitr-preview refused">{ format!("Would be refused: {e}") }</p> },
+        Ok(o) => {
+            let last = o.last_commit.map_or("no commit yet".to_string(), |r| format!("xid {} at {}", r.xid, Lsn(r.lsn)));
+            let table = if o.table.dropped { "the table is dropped".to_string() } else { format!("{} rows", o.table.rows.len()) };
+            html! { <p class="pitr-preview" id="pitr-preview">{ format!("Would restore {} and replay to {}: last commit included {last}; {table}; takes about {}; discards {} later commits.", o.backup, Lsn(o.end_lsn), o.duration, o.commits_discarded) }</p> }
+        }
+    }
+}
+
+/// Timelines as branches: each starts at its parent's switch LSN.
+fn timeline_tree(b: &Backups) -> Html {
+    let tls: Vec<(u32, Option<u32>, u64)> = b.history.timelines.iter().map(|(id, t)| (*id, t.parent, t.start)).collect();
+    let row = |id: u32| tls.iter().position(|t| t.0 == id).unwrap_or(0) as f64;
+    let max_lsn = tls.iter().map(|t| t.2).max().unwrap_or(1).max(1) as f64 * 1.1;
+    let x = |lsn: u64| 60.0 + (W - 80.0) * lsn as f64 / max_lsn;
+    html! {
+        <svg id="timeline-tree" viewBox={format!("0 0 {W} {}", 20 + 24 * tls.len())} role="img" aria-label="timeline tree">
+            { for tls.iter().map(|&(id, parent, start)| {
+                let y = 16.0 + 24.0 * row(id);
+                let branch = parent.map(|p| html! { <line class="branch" x1={format!("{:.1}", x(start))} y1={format!("{:.1}", 16.0 + 24.0 * row(p))} x2={format!("{:.1}", x(start))} y2={format!("{y:.1}")} /> });
+                html! { <g class="tl" data-timeline={id.to_string()}>
+                    { for branch }
+                    <line x1={format!("{:.1}", x(start))} y1={format!("{y:.1}")} x2={(W - 10.0).to_string()} y2={format!("{y:.1}")} />
+                    <text x="4" y={format!("{:.1}", y + 4.0)}>{ format!("TL{id}") }</text>
+                    if parent.is_some() { <text x={format!("{:.1}", x(start) + 4.0)} y={format!("{:.1}", y - 4.0)} class="tick">{ Lsn(start).to_string() }</text> }
+                </g> }
+            }) }
+        </svg>
+    }
+}
+
+fn restored_rows(last: Option<&Outcome>) -> Html {
+    let Some(o) = last else { return html! { <p class="hint">{ "No restore yet: drag the target and press Restore." }</p> } };
+    if o.table.dropped {
+        return html! { <p id="restored-table">{ format!("Restored (timeline {:?}): the table was dropped at that point.", o.new_timeline.unwrap_or(o.timeline)) }</p> };
+    }
+    html! {
+        <table id="restored-table">
+            <caption>{ format!("accounts as restored on timeline {} ({} rows; first 12)", o.new_timeline.unwrap_or(o.timeline), o.table.rows.len()) }</caption>
+            <thead><tr><th>{ "key" }</th><th>{ "last written by xid" }</th></tr></thead>
+            <tbody>{ for o.table.rows.iter().take(12).map(|(k, x)| html! { <tr><td>{ k }</td><td>{ x }</td></tr> }) }</tbody>
+        </table>
+    }
+}
