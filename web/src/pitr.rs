@@ -107,8 +107,10 @@ fn preview_text(p: &Result<Outcome, String>) -> Html {
 fn timeline_tree(b: &Backups) -> Html {
     let tls: Vec<(u32, Option<u32>, u64)> = b.history.timelines.iter().map(|(id, t)| (*id, t.parent, t.start)).collect();
     let row = |id: u32| tls.iter().position(|t| t.0 == id).unwrap_or(0) as f64;
-    let max_lsn = tls.iter().map(|t| t.2).max().unwrap_or(1).max(1) as f64 * 1.1;
-    let x = |lsn: u64| 60.0 + (W - 80.0) * lsn as f64 / max_lsn;
+    let lo = tls.iter().map(|t| t.2).min().unwrap_or(0) as f64;
+    let hi = tls.iter().map(|t| t.2).max().unwrap_or(0) as f64;
+    let span = ((hi - lo) * 1.2).max(1.0);
+    let x = |lsn: u64| 40.0 + (W - 60.0) * (lsn as f64 - lo) / span;
     html! {
         <svg id="timeline-tree" viewBox={format!("0 0 {W} {}", 20 + 24 * tls.len())} role="img" aria-label="timeline tree">
             { for tls.iter().map(|&(id, parent, start)| {
