@@ -218,12 +218,45 @@ pub struct Outcome {
     /// `0000000N.history` of the new timeline.
     pub history: String,
     pub reason: String,
+    /// When the restore began (the command's time).
+    pub started: SimTime,
+    /// Copying the base backup onto the recovery server (backup size / `restore_mb_s`).
+    pub load: SimDur,
+    /// Replaying archived WAL from the backup's start to the end point (bytes / `replay_mb_s`).
+    pub replay: SimDur,
+    /// `load + replay`: when the recovery server is usable.
     pub duration: SimDur,
     /// Commits on the restored timeline's history after the end point: work the restore discards.
     pub commits_discarded: u64,
     /// Commit-time span from the last commit restored to the newest one discarded.
     pub rpo: SimDur,
     pub log: Vec<String>,
+}
+
+/// Where a restore stands at some instant: what the recovery server is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Copying the base backup; per mille done.
+    Loading(u32),
+    /// Replaying archived WAL; per mille done.
+    Replaying(u32),
+    /// Recovery ended (promoted, paused or shut down).
+    Done,
+}
+
+impl Outcome {
+    /// The recovery server's phase at `now`, from the modelled copy and replay durations.
+    pub fn phase(&self, now: SimTime) -> Phase {
+        let spent = now.since(self.started).0;
+        let permille = |done: u64, total: u64| (done.saturating_mul(1000) / total.max(1)).min(1000) as u32;
+        if spent < self.load.0 {
+            Phase::Loading(permille(spent, self.load.0))
+        } else if spent - self.load.0 < self.replay.0 {
+            Phase::Replaying(permille(spent - self.load.0, self.replay.0))
+        } else {
+            Phase::Done
+        }
+    }
 }
 
 /// The index of the last record to apply in `recs` (stop point), or `None` if recovery stops before all.
@@ -368,6 +401,7 @@ pub fn restore(history: &History, archive: &Archive, req: &Request, now: SimTime
     let last = recs.iter().take_while(|r| r.lsn <= upto).last().map(|r| **r);
     let end_lsn = last.map_or(backup.stop_lsn, |r| r.lsn).max(backup.stop_lsn);
     let mut out = finish(history, req, clock, rates, backup, tl, end_lsn, last, segments, early);
+    out.started = now;
     let discarded: Vec<&&Record> = recs.iter().filter(|r| r.lsn > end_lsn && is_commit(r)).collect();
     out.commits_discarded = discarded.len() as u64;
     out.rpo = discarded.last().map_or(SimDur::ZERO, |r| r.at.since(last.map_or(backup.finished, |l| l.at)));
@@ -447,7 +481,8 @@ fn replay_segments(history: &History, archive: &Archive, tl: u32, backup: &BaseB
 fn finish(history: &History, req: &Request, clock: &Clock, rates: Rates, backup: &BaseBackup, tl: u32, end_lsn: u64, last: Option<Record>, segments: u64, early: Option<String>) -> Outcome {
     let table = history.table_at(tl, end_lsn);
     let replayed = end_lsn.saturating_sub(backup.start_lsn);
-    let duration = SimDur(crate::replication::transfer(backup.bytes, rates.restore_mb_s).0.saturating_add(crate::replication::transfer(replayed, rates.replay_mb_s).0));
+    let load = crate::replication::transfer(backup.bytes, rates.restore_mb_s);
+    let replay = crate::replication::transfer(replayed, rates.replay_mb_s);
     let reason = reason(req, clock, early.is_none());
     let new_timeline = (req.action == TargetAction::Promote || early.is_some()).then(|| history.latest() + 1);
     let mut switches = history.timelines.get(&tl).map(|t| t.switches.clone()).unwrap_or_default();
@@ -466,7 +501,7 @@ fn finish(history: &History, req: &Request, clock: &Clock, rates: Rates, backup:
         (None, TargetAction::Pause) => "recovery paused at the target: the server is read-only until pg_wal_replay_resume()".into(),
         (None, _) => "recovery reached the target and the server shut down".into(),
     });
-    Outcome { backup: backup.label.clone(), timeline: tl, end_lsn, last_commit: last, table, segments_replayed: segments, stopped_early: early, new_timeline, history: history_text, reason, duration, commits_discarded: 0, rpo: SimDur::ZERO, log }
+    Outcome { backup: backup.label.clone(), timeline: tl, end_lsn, last_commit: last, table, segments_replayed: segments, stopped_early: early, new_timeline, history: history_text, reason, started: SimTime::ZERO, load, replay, duration: SimDur(load.0.saturating_add(replay.0)), commits_discarded: 0, rpo: SimDur::ZERO, log }
 }
 
 #[cfg(test)]
@@ -531,6 +566,26 @@ mod tests {
             }
         }
         t
+    }
+
+    #[test]
+    fn restore_phases_follow_the_modelled_copy_and_replay_times() {
+        let mut rng = SimRng::derive(7, "pitr-phase");
+        let mut h = History::new(START);
+        let (end, now) = grow(&mut h, 1, &mut rng, 400, START, SimTime(1_000_000), 1000);
+        let mut a = archive_all(&h, 1, end);
+        a.backups.push(backup("base-1", 1, START, START + 4096));
+        let out = restore(&h, &a, &req(Target::Latest, true), now, &CLOCK, RATES).unwrap();
+        // 1 GiB at 100 MiB/s is 10.24 s of copying; replay is the WAL span at 50 MiB/s.
+        assert_eq!(out.load, SimDur(10_240_000));
+        assert_eq!(out.replay, crate::replication::transfer(out.end_lsn - START, 50));
+        assert_eq!(out.duration.0, out.load.0 + out.replay.0);
+        assert_eq!(out.started, now);
+        assert_eq!(out.phase(now), Phase::Loading(0));
+        assert_eq!(out.phase(SimTime(now.0 + 5_120_000)), Phase::Loading(500));
+        assert_eq!(out.phase(SimTime(now.0 + out.load.0)), Phase::Replaying(0));
+        assert!(matches!(out.phase(SimTime(now.0 + out.load.0 + out.replay.0 / 2)), Phase::Replaying(p) if (499..=500).contains(&p)));
+        assert_eq!(out.phase(SimTime(now.0 + out.duration.0)), Phase::Done);
     }
 
     #[test]

@@ -35,6 +35,19 @@ impl SimDur {
     pub fn as_ms(self) -> u64 {
         self.0 / 1000
     }
+
+    /// For people: `850 ms`, `5.1 s`, `2 min 5 s`, `1 h 25 min`.
+    pub fn human(self) -> String {
+        let (ms, s) = (self.0 / 1000, self.0 / 1_000_000);
+        match s {
+            0 => format!("{ms} ms"),
+            1..=59 => format!("{s}.{} s", ms % 1000 / 100),
+            60..=3599 if s % 60 == 0 => format!("{} min", s / 60),
+            60..=3599 => format!("{} min {} s", s / 60, s % 60),
+            _ if s % 3600 < 60 => format!("{} h", s / 3600),
+            _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        }
+    }
 }
 
 impl Add<SimDur> for SimTime {
@@ -126,6 +139,13 @@ fn parse_clock(s: &str) -> Result<SimDur, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn human_durations_read_like_a_person_would_write_them() {
+        let cases = [(SimDur::us(850_400), "850 ms"), (SimDur::ms(5_469), "5.4 s"), (SimDur::secs(60), "1 min"), (SimDur::secs(125), "2 min 5 s"), (SimDur::secs(900), "15 min"), (SimDur::secs(5100), "1 h 25 min"), (SimDur::secs(7230), "2 h")];
+        for (d, text) in cases {
+            assert_eq!(d.human(), text, "{d:?}");
+        }
+    }
     #[test]
     fn parses_units() {
         assert_eq!(parse_duration("250ms"), Ok(SimDur::ms(250)));

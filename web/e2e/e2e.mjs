@@ -100,8 +100,25 @@ try {
     if (!/\d+ rows/.test(preview)) throw new Error(`preview should list rows before the DROP: ${preview}`);
     await page.click('#pitr-restore');
     await page.waitForSelector('#timeline-tree g[data-timeline="2"]', { timeout: 10000 });
-    await page.waitForSelector('#restored-table tbody tr', { timeout: 10000 });
-    await shot('07-pitr-restored');
+    // The restore takes simulated time: the base backup is copied, then WAL is replayed.
+    await page.waitForSelector('#restore-progress progress#restore-load', { timeout: 10000 });
+    await shot('07-pitr-restoring');
+    await page.click('#play');
+    await page.waitForSelector('#restore-progress progress#restore-replay', { timeout: 30000 });
+    await page.waitForSelector('#restored-table tbody tr', { timeout: 30000 });
+    await page.click('#pause');
+    await page.waitForSelector('#sla-gauges svg[data-gauge="rpo"]', { timeout: 10000 });
+    await page.waitForSelector('#sla-gauges svg[data-gauge="rto"][data-met="true"]', { timeout: 10000 });
+    await shot('08-pitr-restored');
+  });
+  await step('dr_drill_reports_each_disaster_against_the_sla', async () => {
+    await page.selectOption('#scenario', '08g-strategy-misses-sla.toml');
+    await page.waitForFunction(() => document.querySelector('h2')?.textContent.length > 0);
+    await page.click('#drill-run');
+    await page.waitForSelector('#drill-table tbody tr', { timeout: 60000 });
+    const text = await page.textContent('#drill-table');
+    if (!text.includes('region') || !text.includes('unbounded')) throw new Error(`the drill should show the lost region as unrecoverable: ${text}`);
+    await shot('09-drill');
   });
   await step('fits_800px_without_horizontal_scroll', async () => {
     await page.setViewportSize({ width: 800, height: 1000 });

@@ -28,6 +28,8 @@ pub struct Model {
     /// The PITR target being dragged (simulated ms), and `recovery_target_inclusive`.
     pub pitr_target_ms: Option<u64>,
     pub pitr_inclusive: bool,
+    /// The last DR drill's verdicts (a pure function of scenario and seed, not world state).
+    pub drill: Option<Rc<Result<Vec<sim_core::drill::DrillResult>, String>>>,
     pub error: Option<String>,
     pub version: u64,
 }
@@ -54,6 +56,7 @@ pub enum Action {
     LogAll(bool),
     PitrTarget(u64),
     PitrInclusive(bool),
+    Drill,
     Do(Command),
     Restore(url::Shared),
     Reseed(u64),
@@ -89,6 +92,7 @@ impl Model {
                 self.selected = None;
                 self.link = None;
                 self.pitr_target_ms = None;
+                self.drill = None;
                 Ok(())
             }
             Action::Play => {
@@ -141,6 +145,15 @@ impl Model {
             }
             Action::PitrInclusive(on) => {
                 self.pitr_inclusive = on;
+                Ok(())
+            }
+            Action::Drill => {
+                let verdicts = self.with(|s| {
+                    let mut scn = s.scenario.clone();
+                    scn.drill.get_or_insert_with(Default::default);
+                    Ok(sim_core::drill::run(&scn, s.seed))
+                })?;
+                self.drill = Some(Rc::new(verdicts));
                 Ok(())
             }
             Action::Do(cmd) => self.with(|s| s.command(cmd)),

@@ -1,33 +1,40 @@
 //! The backup & PITR panel: the WAL archive as segments with base-backup markers, a draggable
-//! recovery target with a preview, the restore button, the timeline tree and the restored rows.
+//! recovery target with a preview, the restore button and its progress, the timeline tree, the
+//! restored rows, RPO/RTO gauges against the SLA and the drill table.
 use crate::{Action, Model};
 use sim_core::backup::Backups;
+use sim_core::drill::DrillResult;
 use sim_core::lsn::{Lsn, SEGMENT_BYTES};
-use sim_core::pitr::{segment_number, Outcome, Request, SegmentState, Target, TargetAction};
-use sim_core::{Command, SimTime, World};
+use sim_core::pitr::{segment_number, Outcome, Phase, Request, SegmentState, Target, TargetAction};
+use sim_core::{Command, Session, SimTime, World};
 use yew::prelude::*;
 
 const W: f64 = 640.0;
 
-pub fn panel(m: &Model, w: &World, go: &Callback<Action>) -> Html {
+pub fn panel(m: &Model, s: &Session, go: &Callback<Action>) -> Html {
+    let w = &s.world;
     let Some(b) = w.backups() else { return html! {} };
+    let sla = s.scenario.drill.clone().unwrap_or_default();
     let target = SimTime(m.pitr_target_ms.unwrap_or(w.now().as_ms()).min(w.now().as_ms()) * 1000);
     let req = Request { target: Target::Time(target), inclusive: m.pitr_inclusive, timeline: None, action: TargetAction::Promote };
     let preview = b.preview(&req, w.now());
     html! {
         <section class="pitr" aria-label="backups and point-in-time recovery">
             <h3>{ "Backups & point-in-time recovery" }</h3>
-            { wal_strip(b) }
+            { wal_strip(b, w.now()) }
             { target_controls(m, w, b, target, go) }
-            { preview_text(&preview) }
-            { timeline_tree(b) }
-            { restored_rows(b.restores.last()) }
+            { preview_text(&preview, &b.clock) }
+            { for b.restores.last().map(|o| progress(o, w.now())) }
+            { timeline_tree(b, w.now()) }
+            { restored_rows(b.restores.last(), w.now()) }
+            { gauges(w, b, sla.rpo.0.as_ms(), sla.rto.0.as_ms()) }
+            { drill(m, go) }
         </section>
     }
 }
 
 /// Segments along the LSN axis (archived, pending, missing or corrupt), base backups as markers.
-fn wal_strip(b: &Backups) -> Html {
+fn wal_strip(b: &Backups, now: SimTime) -> Html {
     let mut segs: Vec<(u64, &'static str, String)> = b.archive.segments.iter().map(|(n, s)| (segment_number(n), state_class(*s), n.clone())).collect();
     segs.extend(b.pending_segments().map(|(tl, s)| (s, "pending", Lsn(s * SEGMENT_BYTES).segment_name(tl))));
     let lo = segs.iter().map(|s| s.0).chain(b.archive.backups.iter().map(|x| x.start_lsn / SEGMENT_BYTES)).min().unwrap_or(0);
@@ -47,10 +54,21 @@ fn wal_strip(b: &Backups) -> Html {
                     <title>{ format!("base backup {} on timeline {}: {} to {}", bb.label, bb.timeline, Lsn(bb.start_lsn), Lsn(bb.stop_lsn)) }</title>
                 </g> }
             }) }
+            { for replay_cursor(b, now).map(|lsn| { let cx = x(lsn as f64 / SEGMENT_BYTES as f64); html! {
+                <line id="replay-cursor" x1={format!("{cx:.1}")} x2={format!("{cx:.1}")} y1="18" y2="44"><title>{ format!("recovery has replayed up to {}", Lsn(lsn)) }</title></line>
+            } }) }
             <text x="10" y="54" class="tick">{ Lsn(lo * SEGMENT_BYTES).to_string() }</text>
             <text x={(W - 90.0).to_string()} y="54" class="tick">{ Lsn(hi * SEGMENT_BYTES).to_string() }</text>
         </svg>
     }
+}
+
+/// The LSN the running restore has replayed up to, while it replays.
+fn replay_cursor(b: &Backups, now: SimTime) -> Option<u64> {
+    let o = b.restores.last()?;
+    let Phase::Replaying(pm) = o.phase(now) else { return None };
+    let start = b.archive.backups.iter().find(|x| x.label == o.backup)?.start_lsn;
+    Some(start + (o.end_lsn.saturating_sub(start)) / 1000 * pm as u64)
 }
 
 fn state_class(s: SegmentState) -> &'static str {
@@ -92,19 +110,20 @@ fn target_controls(m: &Model, w: &World, b: &Backups, target: SimTime, go: &Call
     }
 }
 
-fn preview_text(p: &Result<Outcome, String>) -> Html {
+fn preview_text(p: &Result<Outcome, String>, clock: &sim_core::pitr::Clock) -> Html {
     match p {
         Err(e) => html! { <p class="pitr-preview refused">{ format!("Would be refused: {e}") }</p> },
         Ok(o) => {
-            let last = o.last_commit.map_or("no commit yet".to_string(), |r| format!("xid {} at {}", r.xid, Lsn(r.lsn)));
+            let last = o.last_commit.map_or("no commit yet".to_string(), |r| format!("xid {} (LSN {}, committed {})", r.xid, Lsn(r.lsn), clock.timestamptz(r.at)));
             let table = if o.table.dropped { "the table is dropped".to_string() } else { format!("{} rows", o.table.rows.len()) };
-            html! { <p class="pitr-preview" id="pitr-preview">{ format!("Would restore {} and replay to {}: last commit included {last}; {table}; takes about {}; discards {} later commits.", o.backup, Lsn(o.end_lsn), o.duration, o.commits_discarded) }</p> }
+            html! { <p class="pitr-preview" id="pitr-preview">{ format!("Would restore {} and replay to {}: last commit included {last}; {table}; takes about {}; discards {} later commits.", o.backup, Lsn(o.end_lsn), o.duration.human(), o.commits_discarded) }</p> }
         }
     }
 }
 
 /// Timelines as branches: each starts at its parent's switch LSN.
-fn timeline_tree(b: &Backups) -> Html {
+fn timeline_tree(b: &Backups, now: SimTime) -> Html {
+    let pending = b.restores.last().filter(|o| o.phase(now) != Phase::Done).and_then(|o| o.new_timeline);
     let tls: Vec<(u32, Option<u32>, u64)> = b.history.timelines.iter().map(|(id, t)| (*id, t.parent, t.start)).collect();
     let row = |id: u32| tls.iter().position(|t| t.0 == id).unwrap_or(0) as f64;
     let lo = tls.iter().map(|t| t.2).min().unwrap_or(0) as f64;
@@ -116,7 +135,7 @@ fn timeline_tree(b: &Backups) -> Html {
             { for tls.iter().map(|&(id, parent, start)| {
                 let y = 16.0 + 24.0 * row(id);
                 let branch = parent.map(|p| html! { <line class="branch" x1={format!("{:.1}", x(start))} y1={format!("{:.1}", 16.0 + 24.0 * row(p))} x2={format!("{:.1}", x(start))} y2={format!("{y:.1}")} /> });
-                html! { <g class="tl" data-timeline={id.to_string()}>
+                html! { <g class={classes!("tl", (pending == Some(id)).then_some("pending"))} data-timeline={id.to_string()}>
                     { for branch }
                     <line x1={format!("{:.1}", x(start))} y1={format!("{y:.1}")} x2={(W - 10.0).to_string()} y2={format!("{y:.1}")} />
                     <text x="4" y={format!("{:.1}", y + 4.0)}>{ format!("TL{id}") }</text>
@@ -127,8 +146,12 @@ fn timeline_tree(b: &Backups) -> Html {
     }
 }
 
-fn restored_rows(last: Option<&Outcome>) -> Html {
+fn restored_rows(last: Option<&Outcome>, now: SimTime) -> Html {
     let Some(o) = last else { return html! { <p class="hint">{ "No restore yet: drag the target and press Restore." }</p> } };
+    if o.phase(now) != Phase::Done {
+        let left = SimTime(o.started.0 + o.duration.0).since(now);
+        return html! { <p class="hint">{ format!("The restored rows appear when recovery ends, in {} of simulated time: press play.", left.human()) }</p> };
+    }
     if o.table.dropped {
         return html! { <p id="restored-table">{ format!("Restored (timeline {:?}): the table was dropped at that point.", o.new_timeline.unwrap_or(o.timeline)) }</p> };
     }
@@ -137,6 +160,93 @@ fn restored_rows(last: Option<&Outcome>) -> Html {
             <caption>{ format!("accounts as restored on timeline {} ({} rows; first 12)", o.new_timeline.unwrap_or(o.timeline), o.table.rows.len()) }</caption>
             <thead><tr><th>{ "key" }</th><th>{ "last written by xid" }</th></tr></thead>
             <tbody>{ for o.table.rows.iter().take(12).map(|(k, x)| html! { <tr><td>{ k }</td><td>{ x }</td></tr> }) }</tbody>
+        </table>
+    }
+}
+
+/// The running restore as two progress bars: copying the base backup, then replaying WAL.
+fn progress(o: &Outcome, now: SimTime) -> Html {
+    let (load, replay) = match o.phase(now) {
+        Phase::Done => return html! {},
+        Phase::Loading(p) => (p, 0),
+        Phase::Replaying(p) => (1000, p),
+    };
+    let pct = |p: u32| format!("{}.{} %", p / 10, p % 10);
+    html! {
+        <div id="restore-progress" class="restore-progress" role="status" aria-live="polite">
+            <label>{ format!("Copying base backup {} ({}) ", o.backup, o.load.human()) }
+                <progress id="restore-load" max="1000" value={load.to_string()}></progress>{ pct(load) }</label>
+            <label>{ format!("Replaying WAL to {} ({}) ", Lsn(o.end_lsn), o.replay.human()) }
+                <progress id="restore-replay" max="1000" value={replay.to_string()}></progress>{ pct(replay) }</label>
+        </div>
+    }
+}
+
+/// The last recovery's RPO and RTO against the SLA (the scenario's `[drill]`, or 1 min / 15 min).
+fn gauges(w: &World, b: &Backups, rpo_sla_ms: u64, rto_sla_ms: u64) -> Html {
+    let restored = b.restores.last().filter(|o| o.phase(w.now()) == Phase::Done);
+    let failover = w.run_metrics().failovers.last().and_then(|f| Some((f.at_ms, f.unavailable_ms?)));
+    let (source, rpo, rto) = match (restored, failover) {
+        (Some(o), f) if !matches!(f, Some((at, _)) if at > o.started.as_ms()) => (format!("restore from {}", o.backup), o.rpo.as_ms(), o.duration.as_ms()),
+        (_, Some((_, rto))) => ("failover".to_string(), w.run_metrics().rpo_ms, rto),
+        _ => return html! { <p class="hint" id="sla-gauges">{ format!("RPO/RTO gauges appear after a failover or a restore. SLA: RPO ≤ {}, RTO ≤ {}.", secs(rpo_sla_ms), secs(rto_sla_ms)) }</p> },
+    };
+    html! {
+        <figure id="sla-gauges" class="gauges">
+            <figcaption>{ format!("Last recovery ({source}) against the SLA") }</figcaption>
+            { gauge("RPO", rpo, rpo_sla_ms) }
+            { gauge("RTO", rto, rto_sla_ms) }
+        </figure>
+    }
+}
+
+fn secs(ms: u64) -> String {
+    sim_core::SimDur::ms(ms).human()
+}
+
+/// A horizontal gauge: the measured value against the SLA mark, red when it is over.
+fn gauge(name: &str, ms: u64, sla_ms: u64) -> Html {
+    let full = (sla_ms * 2).max(ms).max(1) as f64;
+    let x = |v: u64| 60.0 + 300.0 * v as f64 / full;
+    let met = ms <= sla_ms;
+    html! {
+        <svg class="gauge" viewBox="0 0 560 26" data-gauge={name.to_lowercase()} data-met={met.to_string()} role="img" aria-label={format!("{name} {} against an SLA of {}: {}", secs(ms), secs(sla_ms), if met { "met" } else { "missed" })}>
+            <text x="4" y="17">{ name }</text>
+            <rect class="track" x="60" y="6" width="300" height="12" />
+            <rect class={classes!("fill", if met { "met" } else { "missed" })} x="60" y="6" width={format!("{:.1}", x(ms) - 60.0)} height="12" />
+            <line class="sla" x1={format!("{:.1}", x(sla_ms))} x2={format!("{:.1}", x(sla_ms))} y1="2" y2="22" />
+            <text x="368" y="17">{ format!("{} (SLA {}) {}", secs(ms), secs(sla_ms), if met { "✓ met" } else { "✗ missed" }) }</text>
+        </svg>
+    }
+}
+
+/// `dbsim drill` in the page: every disaster of the `[drill]` section, on fresh worlds.
+fn drill(m: &Model, go: &Callback<Action>) -> Html {
+    html! {
+        <div class="drill">
+            <button id="drill-run" onclick={go.reform(|_| Action::Drill)}>{ "Run a DR drill" }</button>
+            { for m.drill.as_deref().map(drill_table) }
+        </div>
+    }
+}
+
+fn drill_table(r: &Result<Vec<DrillResult>, String>) -> Html {
+    let rows = match r {
+        Err(e) => return html! { <p class="error">{ e }</p> },
+        Ok(rows) => rows,
+    };
+    let ms = |v: Option<u64>| v.map_or("unbounded".to_string(), secs);
+    let mark = |ok: bool| if ok { "✓" } else { "✗" };
+    html! {
+        <table id="drill-table">
+            <thead><tr><th>{ "disaster" }</th><th>{ "recovered by" }</th><th>{ "RPO" }</th><th>{ "RTO" }</th></tr></thead>
+            <tbody>{ for rows.iter().map(|d| html! {
+                <tr class={classes!((d.rpo_met && d.rto_met).then_some("met"))} title={d.detail.join("\n")}>
+                    <td>{ &d.disaster }</td><td>{ &d.recovered_by }</td>
+                    <td>{ format!("{} {}", ms(d.rpo_ms), mark(d.rpo_met)) }</td>
+                    <td>{ format!("{} {}", ms(d.rto_ms), mark(d.rto_met)) }</td>
+                </tr>
+            }) }</tbody>
         </table>
     }
 }

@@ -40,7 +40,7 @@ pub fn page(m: &Model, go: Callback<Action>) -> Html {
             { cluster(w, m, &go) }
             { actions(m, &go) }
             { settings(&go) }
-            { crate::pitr::panel(m, w, &go) }
+            { crate::pitr::panel(m, &s, &go) }
             { charts(w) }
             { invariants(w) }
             { log(m, w, &go) }

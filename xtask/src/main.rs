@@ -4,12 +4,13 @@ use std::process::{Command, ExitCode, Stdio};
 
 mod web;
 
-const USAGE: &str = "usage: cargo xtask <serve|dist|test|bench|lint>
+const USAGE: &str = "usage: cargo xtask <serve|dist|test|e2e|bench|lint>
   serve  build the app in release mode into dist/ and serve it on http://127.0.0.1:8080
   dist   build the static app into dist/
   test   every test in the workspace, then clippy with warnings as errors
   bench  the engine benchmark (3 nodes, 1000 clients, 1 simulated hour) and the seek
          benchmark over a one-hour run, native and wasm32 (p50/p99 seek latency)
+  e2e    only the real-browser end-to-end tests
   lint   clippy only";
 
 pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
@@ -145,6 +146,7 @@ fn main() -> ExitCode {
         "test" => test(),
         "bench" => bench(),
         "lint" => lint(),
+        "e2e" => browser_tests(&mut Tally::default()),
         "dist" => web::dist().map(|_| ()),
         "serve" => web::dist().and_then(|dir| web::serve(&dir, "127.0.0.1:8080")),
         _ => Err(USAGE.to_string()),
