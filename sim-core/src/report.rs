@@ -4,7 +4,7 @@ use crate::invariants::{Prop, PropState};
 use crate::lsn::{history_file, history_file_name, Lsn};
 use crate::metrics::SamplePoint;
 use crate::pg::{sync_state, Role};
-use crate::scenario::{snake_case, Bound, Expect, Metric, NodeMetric};
+use crate::scenario::{Bound, Expect, Metric, NodeMetric};
 use crate::time::SimTime;
 use crate::world::{Ev, Note, World};
 use serde::Serialize;
@@ -123,7 +123,7 @@ impl World {
                 rows.push(ReplRow {
                     primary: p.name.clone(),
                     application_name: app.clone(),
-                    state: format!("{:?}", w.state).to_lowercase(),
+                    state: format!("{:?}", w.state).to_ascii_lowercase(),
                     sent_lsn: Lsn(w.sent).to_string(),
                     write_lsn: Lsn(w.write).to_string(),
                     flush_lsn: Lsn(w.flush).to_string(),
@@ -149,7 +149,7 @@ impl World {
                     name: n.name.clone(),
                     region: n.region.clone(),
                     role: if n.role == Role::Primary { if n.writable { "primary" } else { "primary (read-only)" } } else { "standby" }.into(),
-                    state: if n.host_up { format!("{:?}", n.pg).to_lowercase() } else { "host down".into() },
+                    state: if n.host_up { format!("{:?}", n.pg).to_ascii_lowercase() } else { "host down".into() },
                     timeline: n.tl,
                     lsn: n.lsn().to_string(),
                     wal_segment: n.lsn().segment_name(n.tl),
@@ -363,12 +363,12 @@ fn check(w: &World, e: &Expect, r: &RunMetrics, nodes: &[NodeReport]) -> Vec<Exp
         out.push(ExpectResult { name: "final_primary".into(), ok: actual.as_deref() == Some(p), detail: format!("{} (expected {p})", actual.unwrap_or_else(|| "no leader".into())) });
     }
     for (m, b) in &e.metrics {
-        out.push(bound(&snake_case(&format!("{m:?}")), metric_value(*m, r, w), b));
+        out.push(bound(&m.name(), metric_value(*m, r, w), b));
     }
     for (name, ms) in &e.nodes {
         if let Some(n) = nodes.iter().find(|n| &n.name == name) {
             for (m, b) in ms {
-                out.push(bound(&format!("{name}.{}", snake_case(&format!("{m:?}"))), node_value(*m, n), b));
+                out.push(bound(&format!("{name}.{}", m.name()), node_value(*m, n), b));
             }
         }
     }

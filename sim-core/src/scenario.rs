@@ -1,8 +1,7 @@
 //! Scenario files (TOML): topology, settings, workload, scripted commands, expectations and lesson text.
 //! Every field is documented in `docs/scenarios.md`. Errors name the file, line, column and field.
 use crate::command::{Command, Setting};
-use crate::time::{parse_duration, SimDur};
-use serde::{Deserialize, Deserializer};
+use crate::time::SimDur;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -10,68 +9,40 @@ use std::fmt;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Dur(pub SimDur);
 
-impl<'de> Deserialize<'de> for Dur {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        parse_duration(&s).map(Dur).map_err(serde::de::Error::custom)
-    }
-}
-
 const fn dur_ms(v: u64) -> Dur {
     Dur(SimDur::ms(v))
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct Scenario {
     pub lesson: Lesson,
-    #[serde(default)]
     pub run: RunCfg,
-    #[serde(default)]
     pub network: NetworkCfg,
-    #[serde(default)]
     pub regions: Vec<RegionCfg>,
-    #[serde(default)]
     pub links: Vec<LinkCfg>,
     pub nodes: Vec<NodeCfg>,
-    #[serde(default)]
     pub postgres: PgCfg,
-    #[serde(default)]
     pub patroni: PatroniCfg,
-    #[serde(default)]
     pub dcs: PlaceCfg,
-    #[serde(default)]
     pub proxy: ProxyCfg,
-    #[serde(default)]
     pub workload: WorkloadCfg,
-    #[serde(default)]
     pub slots: Vec<SlotCfg>,
-    #[serde(default)]
     pub backup: Option<BackupCfg>,
-    #[serde(default)]
     pub drill: Option<DrillCfg>,
-    #[serde(default)]
     pub timeline: Vec<TimedCommand>,
-    #[serde(default)]
     pub expect: Expect,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct Lesson {
     pub title: String,
-    #[serde(default)]
     pub chapter: String,
-    #[serde(default)]
     pub summary: String,
-    #[serde(default)]
     pub watch: Vec<String>,
-    #[serde(default)]
     pub learn: Vec<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug)]
 pub struct RunCfg {
     pub seed: u64,
     pub duration: Dur,
@@ -85,8 +56,7 @@ impl Default for RunCfg {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug)]
 pub struct NetworkCfg {
     pub same_zone_rtt: Dur,
     pub cross_zone_rtt: Dur,
@@ -99,64 +69,39 @@ impl Default for NetworkCfg {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct RegionCfg {
     pub name: String,
-    #[serde(default = "default_zones")]
     pub zones: Vec<String>,
 }
 
-fn default_zones() -> Vec<String> {
-    vec!["a".into()]
-}
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct LinkCfg {
     pub between: [String; 2],
     pub rtt: Dur,
-    #[serde(default = "zero_dur")]
     pub jitter: Dur,
 }
 
-fn zero_dur() -> Dur {
-    Dur(SimDur(0))
-}
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct PlaceCfg {
-    #[serde(default)]
     pub region: Option<String>,
-    #[serde(default)]
     pub zone: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct NodeCfg {
     pub name: String,
-    #[serde(default)]
     pub region: Option<String>,
-    #[serde(default)]
     pub zone: Option<String>,
-    #[serde(default = "default_disk_mb")]
     pub disk_mb: u64,
-    #[serde(default = "default_data_mb")]
     pub data_mb: u64,
 }
 
-fn default_disk_mb() -> u64 {
-    100_000
-}
-fn default_data_mb() -> u64 {
-    1_000
-}
 
 /// `synchronous_commit`: when a commit returns to the client.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub enum SyncCommit {
     Off,
     Local,
@@ -181,8 +126,7 @@ impl SyncCommit {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug)]
 pub struct PgCfg {
     pub synchronous_commit: SyncCommit,
     pub synchronous_standby_names: String,
@@ -227,8 +171,7 @@ impl Default for PgCfg {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug)]
 pub struct PatroniCfg {
     pub ttl: u64,
     pub loop_wait: u64,
@@ -290,8 +233,7 @@ impl PatroniCfg {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug)]
 pub struct ProxyCfg {
     pub region: Option<String>,
     pub zone: Option<String>,
@@ -306,16 +248,14 @@ impl Default for ProxyCfg {
     }
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum KeyDist {
     Uniform,
     Zipf,
 }
 
 /// `[drill]`: the SLA and the disasters `dbsim drill` runs the backup strategy against.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug)]
 pub struct DrillCfg {
     pub rpo: Dur,
     pub rto: Dur,
@@ -344,8 +284,7 @@ impl Default for DrillCfg {
 pub const DISASTERS: [&str; 5] = ["operator_error", "primary_disk", "region", "archive_failure", "corrupt_backup"];
 
 /// `[backup]`: WAL archiving, base backups and point-in-time recovery.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug)]
 pub struct BackupCfg {
     /// `archive_mode = on` with an `archive_command` copying to an object store.
     pub archive: bool,
@@ -380,8 +319,7 @@ impl Default for BackupCfg {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug)]
 pub struct WorkloadCfg {
     pub clients: u64,
     pub write_tps: f64,
@@ -412,27 +350,31 @@ impl Default for WorkloadCfg {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct SlotCfg {
     pub name: String,
     pub node: String,
-    #[serde(default = "yes")]
     pub consumer_running: bool,
-    #[serde(default = "one_sec")]
     pub confirm_interval: Dur,
 }
 
-fn yes() -> bool {
-    true
-}
-fn one_sec() -> Dur {
-    dur_ms(1000)
+
+/// An enum written in snake_case in scenario files, with `ALL` its variants and `name` the spelling.
+macro_rules! named {
+    ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $v:ident),* $(,)? }) => {
+        $(#[$m])* pub enum $name { $($(#[$vm])* $v),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$v),*];
+            pub fn name(self) -> String {
+                snake_case(&format!("{self:?}"))
+            }
+        }
+    };
 }
 
+named! {
 /// The action names a timeline entry can use.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     CrashPostgres,
     CrashHost,
@@ -460,10 +402,10 @@ pub enum Action {
     LoseRegion,
     PitrRestore,
 }
+}
 
 /// One scripted command: `at` plus the action and its arguments.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct TimedCommand {
     pub at: Dur,
     pub action: Action,
@@ -478,7 +420,8 @@ pub struct TimedCommand {
     pub factor: Option<u32>,
     pub duration: Option<Dur>,
     pub slot: Option<String>,
-    pub settings: Option<BTreeMap<String, toml::Value>>,
+    /// Each setting as text, in the order written (`synchronous_commit = "on"` and `ttl = 20` both become text).
+    pub settings: Option<Vec<(String, String)>>,
     pub kind: Option<String>,
     pub name: Option<String>,
     pub label: Option<String>,
@@ -493,17 +436,50 @@ pub struct TimedCommand {
     pub target_timeline: Option<u32>,
 }
 
+impl TimedCommand {
+    /// An entry with only its time and action; every argument unset.
+    pub fn new(at: Dur, action: Action) -> Self {
+        TimedCommand {
+            at,
+            action,
+            node: None,
+            nodes: None,
+            others: None,
+            one_way: None,
+            from: None,
+            to: None,
+            latency: None,
+            rate: None,
+            factor: None,
+            duration: None,
+            slot: None,
+            settings: None,
+            kind: None,
+            name: None,
+            label: None,
+            segment: None,
+            region: None,
+            target_time: None,
+            target_lsn: None,
+            target_xid: None,
+            target_name: None,
+            inclusive: None,
+            target_action: None,
+            target_timeline: None,
+        }
+    }
+}
+
 /// A number bound: `{ min = 1 }`, `{ max = 30 }` or both.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct Bound {
     pub min: Option<f64>,
     pub max: Option<f64>,
 }
 
+named! {
 /// Run-level metrics an expectation can bound.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Metric {
     CommitsAcked,
     CommitsFailed,
@@ -527,29 +503,25 @@ pub enum Metric {
     RestoresRefused,
     LastRestoreRpoS,
 }
+}
 
+named! {
 /// Per-node metrics an expectation can bound.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum NodeMetric {
     MaxReplayLagMs,
     MaxReplayLagBytes,
     MaxDiskPct,
 }
+}
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct Expect {
     pub final_primary: Option<String>,
-    #[serde(default)]
     pub metrics: BTreeMap<Metric, Bound>,
-    #[serde(default)]
     pub nodes: BTreeMap<String, BTreeMap<NodeMetric, Bound>>,
-    #[serde(default)]
     pub always: Vec<String>,
-    #[serde(default)]
     pub sometimes: Vec<String>,
-    #[serde(default)]
     pub violated: Vec<String>,
 }
 
@@ -619,8 +591,13 @@ pub const MAX_DURATION: SimDur = SimDur::secs(48 * 3600);
 impl Scenario {
     /// Parses and validates `src`; `file` names it in errors.
     pub fn parse(file: &str, src: &str) -> Result<Scenario, ScenarioError> {
-        let scn: Scenario = toml::from_str(src).map_err(|e| toml_error(file, src, &e))?;
-        scn.validate().map_err(|inv| place(file, src, &inv))?;
+        let placed = |at: usize, field: String, message: String| {
+            let (line, column) = line_col(src, at);
+            ScenarioError { file: file.into(), line, column, field, message }
+        };
+        let root = crate::tomlite::parse(src).map_err(|e| placed(e.at, key_at(src, e.at), e.message))?;
+        let scn = crate::scenario_de::scenario(&root).map_err(|e| placed(e.at, e.path, e.message))?;
+        scn.validate().map_err(|inv| place_in(file, src, &root, &inv))?;
         Ok(scn)
     }
 
@@ -645,29 +622,8 @@ impl Scenario {
 }
 
 /// Settings in a `set` action, converted for the core.
-pub fn settings_of(map: &BTreeMap<String, toml::Value>) -> Result<Vec<Setting>, (String, String)> {
-    map.iter()
-        .map(|(k, v)| {
-            let text = match v {
-                toml::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            Setting::parse(k, &text).map_err(|m| (k.clone(), m))
-        })
-        .collect()
-}
-
-fn toml_error(file: &str, src: &str, e: &toml::de::Error) -> ScenarioError {
-    let start = e.span().map(|s| s.start).unwrap_or(0);
-    let (line, column) = line_col(src, start);
-    let msg = e.message().trim().to_string();
-    let field = quoted_field(&msg).unwrap_or_else(|| key_at(src, start));
-    ScenarioError { file: file.into(), line, column, field, message: msg }
-}
-
-fn quoted_field(msg: &str) -> Option<String> {
-    let rest = msg.strip_prefix("unknown field `").or_else(|| msg.strip_prefix("missing field `"))?;
-    rest.split('`').next().map(str::to_string)
+pub fn settings_of(map: &[(String, String)]) -> Result<Vec<Setting>, (String, String)> {
+    map.iter().map(|(k, v)| Setting::parse(k, v).map_err(|m| (k.clone(), m))).collect()
 }
 
 /// The key written on the line holding `offset`, or the table header.
@@ -689,8 +645,15 @@ pub(crate) fn line_col(src: &str, offset: usize) -> (usize, usize) {
 
 /// Finds where `inv.path` sits in `src` (falling back to the deepest part that exists).
 pub fn place(file: &str, src: &str, inv: &Invalid) -> ScenarioError {
+    match crate::tomlite::parse(src) {
+        Ok(root) => place_in(file, src, &root, inv),
+        Err(_) => ScenarioError { file: file.into(), line: 1, column: 1, field: path_text(&inv.path), message: inv.message.clone() },
+    }
+}
+
+fn place_in(file: &str, src: &str, root: &crate::tomlite::Table, inv: &Invalid) -> ScenarioError {
     let field = path_text(&inv.path);
-    let offset = locate(src, &inv.path).unwrap_or(0);
+    let offset = locate(root, &inv.path).unwrap_or(0);
     let (line, column) = line_col(src, offset);
     ScenarioError { file: file.into(), line, column, field, message: inv.message.clone() }
 }
@@ -713,26 +676,31 @@ fn push_key(s: &mut String, k: &str) {
     s.push_str(k);
 }
 
-fn locate(src: &str, path: &[Seg]) -> Option<usize> {
-    use toml_edit::{Item, TableLike};
-    let doc = toml_edit::ImDocument::parse(src).ok()?;
-    let mut table: Option<&dyn TableLike> = Some(doc.as_table());
-    let mut item: Option<&Item> = None;
+fn locate(root: &crate::tomlite::Table, path: &[Seg]) -> Option<usize> {
+    use crate::tomlite::Value;
+    let mut table = Some(root);
+    let mut value: Option<&Value> = None;
     let mut best = None;
     for seg in path {
         match seg {
             Seg::Index(i) => {
-                let Some(Item::ArrayOfTables(a)) = item else { break };
-                let Some(t) = a.get(*i) else { break };
-                best = t.span().map(|s| s.start).or(best);
-                table = Some(t);
-                item = None;
+                let Some(Value::Array(a)) = value else { break };
+                let Some(n) = a.get(*i) else { break };
+                best = Some(n.at);
+                value = Some(&n.value);
+                table = match &n.value {
+                    Value::Table(t) => Some(t),
+                    _ => None,
+                };
             }
             Seg::Key(_) | Seg::Name(_) => {
-                let Some((key, value)) = table.and_then(|t| t.get_key_value(seg.key())) else { break };
-                best = key.span().map(|s| s.start).or(best);
-                item = Some(value);
-                table = value.as_table_like();
+                let Some(e) = table.and_then(|t| t.get(seg.key())) else { break };
+                best = Some(e.at);
+                value = Some(&e.node.value);
+                table = match &e.node.value {
+                    Value::Table(t) => Some(t),
+                    _ => None,
+                };
             }
         }
     }

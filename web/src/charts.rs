@@ -1,6 +1,7 @@
 //! SVG charts with axes and units: throughput, commit latency, lost commits and replication lag.
 use sim_core::chunklog::ChunkLog;
 use sim_core::metrics::SamplePoint;
+use crate::{d0, d1};
 use yew::prelude::*;
 
 const W: f64 = 520.0;
@@ -36,12 +37,12 @@ fn chart(id: &str, title: &str, unit: &str, end_s: f64, lines: Vec<Line>) -> Htm
             <svg id={id.to_string()} viewBox={format!("0 0 {W} {H}")} role="img" aria-label={title.to_string()}>
                 <line class="axis" x1={LEFT.to_string()} y1={(H - BOTTOM).to_string()} x2={W.to_string()} y2={(H - BOTTOM).to_string()} />
                 <line class="axis" x1={LEFT.to_string()} y1="4" x2={LEFT.to_string()} y2={(H - BOTTOM).to_string()} />
-                <text class="tick" x="4" y="14">{ format!("{max_y:.0}") }</text>
+                <text class="tick" x="4" y="14">{ d0(max_y) }</text>
                 <text class="tick" x="4" y={(H - BOTTOM).to_string()}>{ "0" }</text>
                 <text class="tick" x={LEFT.to_string()} y={(H - 4.0).to_string()}>{ "0 s" }</text>
-                <text class="tick" x={(W - 40.0).to_string()} y={(H - 4.0).to_string()}>{ format!("{end_s:.0} s") }</text>
+                <text class="tick" x={(W - 40.0).to_string()} y={(H - 4.0).to_string()}>{ format!("{} s", d0(end_s)) }</text>
                 { for lines.iter().enumerate().map(|(i, (name, pts))| {
-                    let d: String = pts.iter().map(|(t, v)| format!("{:.1},{:.1} ", x(*t), y(*v))).collect();
+                    let d: String = pts.iter().map(|(t, v)| format!("{},{} ", d1(x(*t)), d1(y(*v)))).collect();
                     html! { <polyline points={d} fill="none" stroke={colors[i % colors.len()]} stroke-width="1.5"><title>{ name.clone() }</title></polyline> }
                 }) }
             </svg>

@@ -11,6 +11,21 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
+/// `x` with one decimal (`12.5`, `-0.3`), by integer arithmetic: no `{:.1}` anywhere keeps the
+/// float-formatting machinery out of the browser build.
+#[inline(never)]
+pub fn d1(x: f64) -> String {
+    let tenths = (x * 10.0).round() as i64;
+    let sign = if tenths < 0 { "-" } else { "" };
+    let a = tenths.unsigned_abs();
+    format!("{sign}{}.{}", a / 10, a % 10)
+}
+
+/// `x` rounded to a whole number.
+pub fn d0(x: f64) -> String {
+    (x.round() as i64).to_string()
+}
+
 /// Wall-clock period of the play loop.
 pub const TICK_MS: u32 = 50;
 
@@ -217,4 +232,16 @@ pub fn app() -> Html {
         Callback::from(move |a: Action| model.dispatch(a))
     };
     view::page(&model, dispatch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn numbers_print_with_one_decimal() {
+        for (x, text) in [(12.34, "12.3"), (0.05, "0.1"), (-0.3, "-0.3"), (250.0, "250.0"), (-12.96, "-13.0")] {
+            assert_eq!(d1(x), text);
+        }
+        assert_eq!(d0(359.6), "360");
+    }
 }

@@ -7,6 +7,7 @@ use sim_core::drill::DrillResult;
 use sim_core::lsn::{Lsn, SEGMENT_BYTES};
 use sim_core::pitr::{segment_number, Outcome, Phase, Request, SegmentState, Target, TargetAction};
 use sim_core::{Command, Session, SimTime, World};
+use crate::d1;
 use yew::prelude::*;
 
 const W: f64 = 640.0;
@@ -44,18 +45,18 @@ fn wal_strip(b: &Backups, now: SimTime) -> Html {
     html! {
         <svg id="wal-strip" viewBox={format!("0 0 {W} 56")} role="img" aria-label="WAL segments and base backups">
             { for segs.iter().map(|(s, class, name)| html! {
-                <rect x={format!("{:.1}", x(*s as f64))} y="22" width={format!("{width:.1}")} height="18" class={classes!("seg", *class)}><title>{ format!("{name}: {class}") }</title></rect>
+                <rect x={d1(x(*s as f64))} y="22" width={d1(width)} height="18" class={classes!("seg", *class)}><title>{ format!("{name}: {class}") }</title></rect>
             }) }
             { for b.archive.backups.iter().map(|bb| {
                 let (a, z) = (x(bb.start_lsn as f64 / SEGMENT_BYTES as f64), x(bb.stop_lsn as f64 / SEGMENT_BYTES as f64));
                 html! { <g class={classes!("backup", bb.corrupt.then_some("corrupt"))}>
-                    <line x1={format!("{a:.1}")} x2={format!("{z:.1}")} y1="14" y2="14" />
-                    <text x={format!("{a:.1}")} y="10">{ format!("▼ {}", bb.label) }</text>
+                    <line x1={d1(a)} x2={d1(z)} y1="14" y2="14" />
+                    <text x={d1(a)} y="10">{ format!("▼ {}", bb.label) }</text>
                     <title>{ format!("base backup {} on timeline {}: {} to {}", bb.label, bb.timeline, Lsn(bb.start_lsn), Lsn(bb.stop_lsn)) }</title>
                 </g> }
             }) }
             { for replay_cursor(b, now).map(|lsn| { let cx = x(lsn as f64 / SEGMENT_BYTES as f64); html! {
-                <line id="replay-cursor" x1={format!("{cx:.1}")} x2={format!("{cx:.1}")} y1="18" y2="44"><title>{ format!("recovery has replayed up to {}", Lsn(lsn)) }</title></line>
+                <line id="replay-cursor" x1={d1(cx)} x2={d1(cx)} y1="18" y2="44"><title>{ format!("recovery has replayed up to {}", Lsn(lsn)) }</title></line>
             } }) }
             <text x="10" y="54" class="tick">{ Lsn(lo * SEGMENT_BYTES).to_string() }</text>
             <text x={(W - 90.0).to_string()} y="54" class="tick">{ Lsn(hi * SEGMENT_BYTES).to_string() }</text>
@@ -134,12 +135,12 @@ fn timeline_tree(b: &Backups, now: SimTime) -> Html {
         <svg id="timeline-tree" viewBox={format!("0 0 {W} {}", 20 + 24 * tls.len())} role="img" aria-label="timeline tree">
             { for tls.iter().map(|&(id, parent, start)| {
                 let y = 16.0 + 24.0 * row(id);
-                let branch = parent.map(|p| html! { <line class="branch" x1={format!("{:.1}", x(start))} y1={format!("{:.1}", 16.0 + 24.0 * row(p))} x2={format!("{:.1}", x(start))} y2={format!("{y:.1}")} /> });
+                let branch = parent.map(|p| html! { <line class="branch" x1={d1(x(start))} y1={d1(16.0 + 24.0 * row(p))} x2={d1(x(start))} y2={d1(y)} /> });
                 html! { <g class={classes!("tl", (pending == Some(id)).then_some("pending"))} data-timeline={id.to_string()}>
                     { for branch }
-                    <line x1={format!("{:.1}", x(start))} y1={format!("{y:.1}")} x2={(W - 10.0).to_string()} y2={format!("{y:.1}")} />
-                    <text x="4" y={format!("{:.1}", y + 4.0)}>{ format!("TL{id}") }</text>
-                    if parent.is_some() { <text x={format!("{:.1}", x(start) + 4.0)} y={format!("{:.1}", y - 4.0)} class="tick">{ Lsn(start).to_string() }</text> }
+                    <line x1={d1(x(start))} y1={d1(y)} x2={(W - 10.0).to_string()} y2={d1(y)} />
+                    <text x="4" y={d1(y + 4.0)}>{ format!("TL{id}") }</text>
+                    if parent.is_some() { <text x={d1(x(start) + 4.0)} y={d1(y - 4.0)} class="tick">{ Lsn(start).to_string() }</text> }
                 </g> }
             }) }
         </svg>
@@ -153,7 +154,7 @@ fn restored_rows(last: Option<&Outcome>, now: SimTime) -> Html {
         return html! { <p class="hint">{ format!("The restored rows appear when recovery ends, in {} of simulated time: press play.", left.human()) }</p> };
     }
     if o.table.dropped {
-        return html! { <p id="restored-table">{ format!("Restored (timeline {:?}): the table was dropped at that point.", o.new_timeline.unwrap_or(o.timeline)) }</p> };
+        return html! { <p id="restored-table">{ format!("Restored (timeline {}): the table was dropped at that point.", o.new_timeline.unwrap_or(o.timeline)) }</p> };
     }
     html! {
         <table id="restored-table">
@@ -210,11 +211,11 @@ fn gauge(name: &str, ms: u64, sla_ms: u64) -> Html {
     let x = |v: u64| 60.0 + 300.0 * v as f64 / full;
     let met = ms <= sla_ms;
     html! {
-        <svg class="gauge" viewBox="0 0 560 26" data-gauge={name.to_lowercase()} data-met={met.to_string()} role="img" aria-label={format!("{name} {} against an SLA of {}: {}", secs(ms), secs(sla_ms), if met { "met" } else { "missed" })}>
+        <svg class="gauge" viewBox="0 0 560 26" data-gauge={name.to_ascii_lowercase()} data-met={met.to_string()} role="img" aria-label={format!("{name} {} against an SLA of {}: {}", secs(ms), secs(sla_ms), if met { "met" } else { "missed" })}>
             <text x="4" y="17">{ name }</text>
             <rect class="track" x="60" y="6" width="300" height="12" />
-            <rect class={classes!("fill", if met { "met" } else { "missed" })} x="60" y="6" width={format!("{:.1}", x(ms) - 60.0)} height="12" />
-            <line class="sla" x1={format!("{:.1}", x(sla_ms))} x2={format!("{:.1}", x(sla_ms))} y1="2" y2="22" />
+            <rect class={classes!("fill", if met { "met" } else { "missed" })} x="60" y="6" width={d1(x(ms) - 60.0)} height="12" />
+            <line class="sla" x1={d1(x(sla_ms))} x2={d1(x(sla_ms))} y1="2" y2="22" />
             <text x="368" y="17">{ format!("{} (SLA {}) {}", secs(ms), secs(sla_ms), if met { "✓ met" } else { "✗ missed" }) }</text>
         </svg>
     }

@@ -1,4 +1,5 @@
-//! The shareable URL: `#file=…&seed=…&t=…&log=…` holds everything needed to rebuild the run.
+//! The shareable URL: `#file=…&seed=…&t=…&log=…` holds everything needed to rebuild the run;
+//! the log is the commands as scenario timeline entries (inline TOML tables).
 use sim_core::Session;
 use sim_core::{Command, SimTime};
 
@@ -38,8 +39,8 @@ fn decode(s: &str) -> Option<String> {
 }
 
 pub fn to_hash(s: &Session) -> String {
-    let log: Vec<(u64, &Command)> = s.log.iter().map(|(t, c)| (t.0, c)).collect();
-    let log = serde_json::to_string(&log).unwrap_or_default();
+    let log: Vec<String> = s.log.iter().map(|(t, c)| c.to_toml(sim_core::SimDur(t.0))).collect();
+    let log = log.join(",");
     format!("file={}&seed={}&t={}&log={}", encode(&s.file), s.seed, s.now().as_ms(), encode(&log))
 }
 
@@ -53,8 +54,7 @@ pub fn parse_hash(h: &str) -> Option<Shared> {
             "seed" => sh.seed = v.parse().ok()?,
             "t" => sh.t_ms = v.parse().ok()?,
             "log" => {
-                let raw: Vec<(u64, Command)> = serde_json::from_str(&v).ok()?;
-                sh.log = raw.into_iter().map(|(t, c)| (SimTime(t), c)).collect();
+                sh.log = sim_core::command::log_from_toml(&v).ok()?.into_iter().map(|(t, c)| (SimTime(t.0), c)).collect();
             }
             _ => {}
         }

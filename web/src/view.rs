@@ -3,6 +3,7 @@ use crate::{Action, Model};
 use sim_core::pg::{PgState, Role};
 use sim_core::report::Hop;
 use sim_core::{Command, World};
+use crate::{d0, d1};
 use yew::prelude::*;
 
 type Go = Callback<Action>;
@@ -170,7 +171,7 @@ fn controls(m: &Model, w: &World, go: &Go) -> Html {
             <button id="fork" onclick={send(go, || Action::Fork)}>{ "Fork here" }</button>
             <input id="scrubber" type="range" min="0" max={end.to_string()} value={now.to_string()} oninput={seek} aria-label="simulated time" />
             { marks(w) }
-            <output id="clock" aria-live="polite">{ format!("{:.1} s / {:.0} s", now as f64 / 1000.0, end as f64 / 1000.0) }</output>
+            <output id="clock" aria-live="polite">{ format!("{} s / {} s", d1(now as f64 / 1000.0), d0(end as f64 / 1000.0)) }</output>
         </section>
     }
 }
@@ -183,7 +184,7 @@ fn marks(w: &World) -> Html {
         <svg class="marks" viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true">
             { for w.notes().iter().filter(|n| notable(&n.text)).map(|n| {
                 let x = 1000.0 * n.at_ms as f64 / end;
-                html! { <rect x={format!("{x:.1}")} y="0" width="3" height="10"><title>{ format!("{:.1} s: {}", n.at_ms as f64 / 1000.0, n.text) }</title></rect> }
+                html! { <rect x={d1(x)} y="0" width="3" height="10"><title>{ format!("{} s: {}", d1(n.at_ms as f64 / 1000.0), n.text) }</title></rect> }
             }) }
         </svg>
     }
@@ -344,7 +345,7 @@ fn flights(w: &World, l: &Layout) -> Html {
             } else {
                 (x1 as f64 + (x2 as f64 - x1 as f64) * t, y1 as f64 + (y2 as f64 - y1 as f64) * t)
             };
-            html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="4" class={classes!("msg", f.what.replace(' ', "-"))} /> }
+            html! { <circle cx={d1(x)} cy={d1(y)} r="4" class={classes!("msg", f.what.replace(' ', "-"))} /> }
         }) }
         </g>
     }
@@ -357,7 +358,7 @@ fn lag_bar(w: &World, i: usize, x: u32) -> Html {
     html! {
         <g class="lag">
             <rect x={x.to_string()} y={(NODE_Y + 140).to_string()} width="140" height="8" class="lag-bg" />
-            <rect x={x.to_string()} y={(NODE_Y + 140).to_string()} width={format!("{width:.1}")} height="8" class="lag-fill"><title>{ format!("replay lag {bytes} bytes") }</title></rect>
+            <rect x={x.to_string()} y={(NODE_Y + 140).to_string()} width={d1(width)} height="8" class="lag-fill"><title>{ format!("replay lag {bytes} bytes") }</title></rect>
         </g>
     }
 }
@@ -474,8 +475,8 @@ fn invariants(w: &World) -> Html {
 
 /// The event log in the compact trace format, filterable: notable moments, or every event.
 fn log(m: &Model, w: &World, go: &Go) -> Html {
-    let needle = m.log_filter.to_lowercase();
-    let keep = |line: &String| needle.is_empty() || line.to_lowercase().contains(&needle);
+    let needle = m.log_filter.to_ascii_lowercase();
+    let keep = |line: &String| needle.is_empty() || line.to_ascii_lowercase().contains(&needle);
     let lines: Vec<String> = if m.log_all {
         w.recent().rev().map(|e| w.render(e)).filter(keep).take(LOG_LINES).collect()
     } else {

@@ -16,7 +16,7 @@ pub fn dist() -> Result<PathBuf, String> {
     let out = root.join("dist");
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut b = wasm_bindgen_cli_support::Bindgen::new();
-    b.input_path(&wasm).out_name("dbsim").typescript(false);
+    b.input_path(&wasm).out_name("dbsim").typescript(false).remove_name_section(true).remove_producers_section(true);
     b.web(true).map_err(|e| format!("wasm-bindgen: {e}"))?;
     b.generate(&out).map_err(|e| format!("wasm-bindgen: {e}"))?;
     let bg = out.join("dbsim_bg.wasm");
