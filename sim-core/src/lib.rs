@@ -26,6 +26,7 @@ pub mod rng;
 pub mod scenario;
 mod scenario_de;
 pub mod session;
+pub mod shard;
 pub mod time;
 pub mod tomlite;
 pub mod trace;

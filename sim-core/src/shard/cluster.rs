@@ -1,0 +1,592 @@
+//! A sharded cluster under load. A Vitess-style router maps each row's shard key through a
+//! vindex (`hash`, or `numeric` for the raw value) to a keyspace ID, and the placement maps that
+//! to a shard. Shards are FIFO servers; the run records per-shard load each second, names hot
+//! shards and why, routes queries (single-shard or scatter-gather, co-located or redistributed
+//! joins), and performs an online reshard through copy, catch-up, switch reads and switch writes.
+use super::placement::{keyspace_id, Placement};
+use crate::rng::{SimRng, Zipf};
+use std::collections::BTreeMap;
+
+/// How a column's values are drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Dist {
+    Uniform,
+    Zipf { s: f64 },
+    /// One key (`key`) gets `share` of all operations; the rest are uniform.
+    Celebrity { key: u64, share: f64 },
+    /// Values grow with time (a timestamp or a serial): each new row takes the next value.
+    Monotonic,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub dist: Dist,
+    /// Values are `1..=keys`.
+    pub keys: u64,
+}
+
+/// From a shard-key value to a keyspace ID.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Vindex {
+    /// A hash of the value (Vitess `hash`, Citus's hash distribution): spreads neighbours apart.
+    Hash,
+    /// The value itself, scaled over the column's domain (Vitess `numeric`, range sharding):
+    /// neighbours stay together, so ranges keep their order.
+    Numeric,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub table: String,
+    pub columns: Vec<Column>,
+    pub shard_key: String,
+    pub vindex: Vindex,
+    pub placement: Placement,
+    pub ops_per_s: u64,
+    /// Fraction of operations that are reads by shard key (the rest insert or update a row).
+    pub read_share: f64,
+    /// Operations per second one shard's primary can serve.
+    pub shard_capacity: u64,
+    /// Client ↔ router ↔ shard round trip.
+    pub rtt_us: u64,
+    pub duration_s: u64,
+    /// Rows copied per second during a reshard, and change events applied per second in catch-up.
+    pub copy_rows_s: u64,
+    pub apply_rows_s: u64,
+    /// Writes waiting longer than this during a cutover fail.
+    pub write_timeout_us: u64,
+}
+
+/// Limits that keep a run bounded.
+pub const MAX_OPS: u64 = 20_000_000;
+pub const MAX_KEYS: u64 = 10_000_000;
+
+impl Config {
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        self.placement.check().map_err(|m| ("shards", m))?;
+        if self.column(&self.shard_key).is_none() {
+            let names: Vec<&str> = self.columns.iter().map(|c| c.name.as_str()).collect();
+            return Err(("shard_key", format!("`{}` is not a column of {} (columns: {})", self.shard_key, self.table, names.join(", "))));
+        }
+        if let Some(c) = self.columns.iter().find(|c| c.keys == 0 || c.keys > MAX_KEYS) {
+            return Err(("columns", format!("column `{}` needs 1 to {MAX_KEYS} keys, not {}", c.name, c.keys)));
+        }
+        if self.ops_per_s.saturating_mul(self.duration_s) > MAX_OPS {
+            return Err(("ops_per_s", format!("{} ops/s for {} s is more than {MAX_OPS} operations", self.ops_per_s, self.duration_s)));
+        }
+        if self.shard_capacity == 0 || !(0.0..=1.0).contains(&self.read_share) {
+            return Err(("shard_capacity", "shard_capacity must be positive and read_share between 0 and 1".into()));
+        }
+        Ok(())
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The keyspace ID of a shard-key value.
+    pub fn ksid(&self, value: u64) -> u64 {
+        match self.vindex {
+            Vindex::Hash => keyspace_id(value),
+            Vindex::Numeric => {
+                let keys = self.column(&self.shard_key).map_or(1, |c| c.keys.max(1));
+                ((value.min(keys) as u128 * u64::MAX as u128) / keys as u128) as u64
+            }
+        }
+    }
+}
+
+/// One second of one shard.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Load {
+    pub ops: u64,
+    pub p99_us: u64,
+    /// Rows stored at the end of the second.
+    pub rows: u64,
+}
+
+/// A shard found hot in some second: which, when, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hotspot {
+    pub second: u64,
+    pub shard: u32,
+    /// Its share of all operations, per mille.
+    pub share_permille: u64,
+    pub cause: String,
+}
+
+/// A reshard in progress or done: its phases' times (seconds into the run).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reshard {
+    pub what: String,
+    pub from: u32,
+    pub to: u32,
+    pub started_us: u64,
+    pub copy_done_us: u64,
+    pub reads_switched_us: u64,
+    pub writes_paused_us: u64,
+    pub writes_switched_us: u64,
+    pub rows_moved: u64,
+    pub keys_total: u64,
+    pub keys_moved: u64,
+    pub writes_delayed: u64,
+    pub writes_failed: u64,
+    pub max_pause_us: u64,
+}
+
+/// The outcome of a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Run {
+    pub shard_names: Vec<String>,
+    /// `load[second][shard]`.
+    pub load: Vec<Vec<Load>>,
+    pub hotspots: Vec<Hotspot>,
+    pub ops: u64,
+    pub acked_writes: u64,
+    pub lost_writes: u64,
+    pub misrouted_writes: u64,
+    pub p99_us: u64,
+    pub reshard: Option<Reshard>,
+}
+
+/// A scheduled online reshard: `split` one shard's range in two or `add` a shard, at `at_s`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Move {
+    Add,
+    Split { shard: u32 },
+}
+
+/// Each shard's rows (key → version of its last write) and its queue.
+struct Shard {
+    rows: BTreeMap<u64, u64>,
+    free_at: u64,
+    lat: Vec<u64>,
+    ops: u64,
+    key_ops: BTreeMap<u64, u64>,
+}
+
+struct Sim<'a> {
+    cfg: &'a Config,
+    placement: Placement,
+    shards: Vec<Shard>,
+    rng: SimRng,
+    gen: Gen,
+    acked: BTreeMap<u64, u64>,
+    version: u64,
+    run: Run,
+    mv: Option<Active>,
+}
+
+/// The reshard being performed.
+struct Active {
+    next: Placement,
+    /// The vector slot of each shard of `next` (the new shard is the slot appended at the end).
+    slots: Vec<usize>,
+    r: Reshard,
+    /// Writes to moving keys not yet applied on the new owner: (key, version).
+    backlog: std::collections::VecDeque<(u64, u64)>,
+    phase: u8,
+}
+
+/// Draws shard-key values.
+struct Gen {
+    dist: Dist,
+    keys: u64,
+    zipf: Option<Zipf>,
+}
+
+impl Gen {
+    fn new(c: &Column) -> Gen {
+        let zipf = match c.dist {
+            Dist::Zipf { s } => Some(Zipf::new(c.keys, s)),
+            _ => None,
+        };
+        Gen { dist: c.dist.clone(), keys: c.keys, zipf }
+    }
+
+    /// A value for an operation at `t_us` of a run lasting `total_us`.
+    fn draw(&mut self, rng: &mut SimRng, t_us: u64, total_us: u64) -> u64 {
+        match &self.dist {
+            Dist::Uniform => 1 + rng.below(self.keys),
+            Dist::Zipf { .. } => self.zipf.as_ref().map_or(1, |z| z.sample(rng)),
+            Dist::Celebrity { key, share } => {
+                if rng.unit() < *share {
+                    *key
+                } else {
+                    1 + rng.below(self.keys)
+                }
+            }
+            Dist::Monotonic => {
+                // New rows take ever larger values; reads and updates touch recent ones.
+                let now = 1 + (t_us as u128 * self.keys as u128 / total_us.max(1) as u128) as u64;
+                now.min(self.keys).saturating_sub(rng.below(8)).max(1)
+            }
+        }
+    }
+}
+
+/// Runs the workload for `cfg.duration_s`, with an optional reshard starting at `at_s`.
+pub fn run(cfg: &Config, seed: u64, reshard: Option<(u64, Move)>) -> Result<Run, String> {
+    cfg.check().map_err(|(f, m)| format!("{f}: {m}"))?;
+    let n = cfg.placement.shards() as usize;
+    let col = cfg.column(&cfg.shard_key).ok_or("no shard key column")?;
+    let mut sim = Sim {
+        cfg,
+        placement: cfg.placement.clone(),
+        shards: (0..n).map(|_| Shard { rows: BTreeMap::new(), free_at: 0, lat: Vec::new(), ops: 0, key_ops: BTreeMap::new() }).collect(),
+        rng: SimRng::derive(seed, "shard-workload"),
+        gen: Gen::new(col),
+        acked: BTreeMap::new(),
+        version: 0,
+        run: Run::default(),
+        mv: None,
+    };
+    let total = cfg.duration_s * 1_000_000;
+    let mean_gap = 1_000_000 / cfg.ops_per_s.max(1);
+    let mut t = 0u64;
+    let mut second = 0u64;
+    while t < total {
+        if let Some((at, m)) = &reshard {
+            if sim.mv.is_none() && sim.run.reshard.is_none() && t >= at * 1_000_000 {
+                sim.start_move(m, t)?;
+            }
+        }
+        sim.advance_move(t);
+        while t >= (second + 1) * 1_000_000 {
+            sim.close_second(second);
+            second += 1;
+        }
+        sim.op(t, total);
+        t += sim.rng.exp(mean_gap).max(1);
+    }
+    while second < cfg.duration_s {
+        sim.close_second(second);
+        second += 1;
+    }
+    sim.finish();
+    Ok(sim.run)
+}
+
+impl Sim<'_> {
+    fn owner(&self, key: u64) -> usize {
+        self.placement.shard_of_ksid(self.cfg.ksid(key)) as usize
+    }
+
+    /// One client operation: route, queue at the shard, apply.
+    fn op(&mut self, t: u64, total: u64) {
+        let key = self.gen.draw(&mut self.rng, t, total);
+        let read = self.rng.unit() < self.cfg.read_share;
+        let mut s = self.owner(key);
+        let mut start = t;
+        if let Some(mv) = &self.mv {
+            let target = mv.slots[mv.next.shard_of_ksid(self.cfg.ksid(key)) as usize];
+            let moving = target != s;
+            if moving && read && mv.phase >= 2 {
+                s = target;
+            }
+            if moving && !read && mv.phase == 3 {
+                // Cutover: writes to the moving range wait until the new owner has caught up.
+                let resume = mv.r.writes_switched_us.max(t);
+                if resume - t > self.cfg.write_timeout_us {
+                    if let Some(m) = self.mv.as_mut() {
+                        m.r.writes_failed += 1;
+                    }
+                    return;
+                }
+                if let Some(m) = self.mv.as_mut() {
+                    m.r.writes_delayed += 1;
+                }
+                start = resume;
+                s = target;
+            }
+        }
+        let service = self.rng.exp(1_000_000 / self.cfg.shard_capacity.max(1)).max(1);
+        let sh = &mut self.shards[s];
+        let begin = sh.free_at.max(start);
+        sh.free_at = begin + service;
+        sh.lat.push(sh.free_at - t + self.cfg.rtt_us);
+        sh.ops += 1;
+        *sh.key_ops.entry(key).or_insert(0) += 1;
+        self.run.ops += 1;
+        if !read {
+            self.write(s, key);
+        }
+    }
+
+    fn write(&mut self, s: usize, key: u64) {
+        self.version += 1;
+        let v = self.version;
+        let owner_now = match &self.mv {
+            Some(mv) if mv.phase == 3 => mv.slots[mv.next.shard_of_ksid(self.cfg.ksid(key)) as usize],
+            _ => self.owner(key),
+        };
+        if s != owner_now {
+            self.run.misrouted_writes += 1;
+        }
+        self.shards[s].rows.insert(key, v);
+        self.acked.insert(key, v);
+        self.run.acked_writes += 1;
+        if let Some(mv) = self.mv.as_mut() {
+            let target = mv.slots[mv.next.shard_of_ksid(self.cfg.ksid(key)) as usize];
+            if target != s && mv.phase < 3 {
+                mv.backlog.push_back((key, v));
+            }
+        }
+    }
+
+    fn close_second(&mut self, second: u64) {
+        let mut row = Vec::with_capacity(self.shards.len());
+        for sh in &mut self.shards {
+            sh.lat.sort_unstable();
+            let p99 = sh.lat.get(sh.lat.len().saturating_sub(1) * 99 / 100).copied().unwrap_or(0);
+            row.push(Load { ops: sh.ops, p99_us: p99, rows: sh.rows.len() as u64 });
+        }
+        self.find_hotspot(second, &row);
+        for sh in &mut self.shards {
+            sh.lat.clear();
+            sh.ops = 0;
+            sh.key_ops.clear();
+        }
+        self.run.load.push(row);
+    }
+
+    /// A shard serving more than twice its fair share is hot; say why.
+    fn find_hotspot(&mut self, second: u64, row: &[Load]) {
+        let total: u64 = row.iter().map(|l| l.ops).sum();
+        let n = row.len() as u64;
+        if total < 20 * n || n < 2 {
+            return;
+        }
+        let Some((hot, l)) = row.iter().enumerate().max_by_key(|(i, l)| (l.ops, u64::MAX - *i as u64)) else { return };
+        if l.ops * n < 2 * total {
+            return;
+        }
+        let (top_key, top_ops) = self.shards[hot].key_ops.iter().max_by_key(|(k, c)| (**c, u64::MAX - **k)).map_or((0, 0), |(k, c)| (*k, *c));
+        let col = &self.cfg.shard_key;
+        let cause = if top_ops * 5 >= l.ops {
+            format!("one key: {col} = {top_key} gets {} % of this shard's operations (a celebrity key)", top_ops * 100 / l.ops.max(1))
+        } else if matches!(self.gen.dist, Dist::Monotonic) && self.cfg.vindex == Vindex::Numeric {
+            format!("{col} grows with time and shards own ranges of it: every new row lands in the newest range")
+        } else {
+            format!("skewed {col} values: many popular keys map to this shard")
+        };
+        self.run.hotspots.push(Hotspot { second, shard: hot as u32, share_permille: l.ops * 1000 / total, cause });
+    }
+
+    fn finish(&mut self) {
+        let mut all: Vec<u64> = Vec::new();
+        let owner = |key: u64| self.placement.shard_of_ksid(self.cfg.ksid(key)) as usize;
+        let mut lost = 0;
+        for (k, v) in &self.acked {
+            if self.shards[owner(*k)].rows.get(k) != Some(v) {
+                lost += 1;
+            }
+        }
+        self.run.lost_writes = lost;
+        for row in &self.run.load {
+            all.extend(row.iter().map(|l| l.p99_us));
+        }
+        all.sort_unstable();
+        self.run.p99_us = all.last().copied().unwrap_or(0);
+        self.run.shard_names = shard_names(&self.placement);
+        if let Some(mv) = self.mv.take() {
+            self.run.reshard = Some(mv.r);
+        }
+    }
+
+    fn start_move(&mut self, m: &Move, t: u64) -> Result<(), String> {
+        let (next, what, from) = match m {
+            Move::Add => (self.placement.grown(), format!("add a shard ({} → {})", self.placement.shards(), self.placement.shards() + 1), u32::MAX),
+            Move::Split { shard } => (split(&self.placement, *shard)?, format!("split shard {}", shard_names(&self.placement).get(*shard as usize).cloned().unwrap_or_default()), *shard),
+        };
+        let slots = slots(&self.placement, &next);
+        self.shards.push(Shard { rows: BTreeMap::new(), free_at: t, lat: Vec::new(), ops: 0, key_ops: BTreeMap::new() });
+        let to = slots.iter().position(|s| *s == self.shards.len() - 1).unwrap_or(0) as u32;
+        let mut moving = 0;
+        let mut keys_total = 0;
+        for (i, sh) in self.shards.iter().enumerate() {
+            for k in sh.rows.keys() {
+                keys_total += 1;
+                if slots[next.shard_of_ksid(self.cfg.ksid(*k)) as usize] != i {
+                    moving += 1;
+                }
+            }
+        }
+        let copy = moving * 1_000_000 / self.cfg.copy_rows_s.max(1);
+        let r = Reshard { what, from, to, started_us: t, copy_done_us: t + copy, rows_moved: moving, keys_total, keys_moved: moving, ..Reshard::default() };
+        self.mv = Some(Active { next, slots, r, backlog: Default::default(), phase: 1 });
+        Ok(())
+    }
+
+    /// Phases: 1 copy (rows stream to their new owners), 2 catch-up done and reads switched,
+    /// 3 writes paused until the backlog drains, then routing flips and the move ends.
+    fn advance_move(&mut self, t: u64) {
+        let Some(mv) = self.mv.as_mut() else { return };
+        if mv.phase == 1 && t >= mv.r.copy_done_us {
+            // Catch-up applies the change stream faster than it grows; reads switch once it is short.
+            let drain = mv.backlog.len() as u64 * 1_000_000 / self.cfg.apply_rows_s.max(1);
+            mv.r.reads_switched_us = t + drain;
+            mv.phase = 2;
+        }
+        if mv.phase == 2 && t >= mv.r.reads_switched_us {
+            let drain = (mv.backlog.len() as u64 * 1_000_000 / self.cfg.apply_rows_s.max(1)).max(1_000);
+            mv.r.writes_paused_us = t;
+            mv.r.writes_switched_us = t + drain;
+            mv.r.max_pause_us = drain;
+            mv.phase = 3;
+        }
+        if mv.phase == 3 && t >= mv.r.writes_switched_us {
+            self.complete_move();
+        }
+    }
+
+    /// Moves every row to its owner under the new placement, renumbers the shards as the new
+    /// placement numbers them, and flips routing.
+    fn complete_move(&mut self) {
+        let Some(mut mv) = self.mv.take() else { return };
+        let mut old: Vec<Option<Shard>> = std::mem::take(&mut self.shards).into_iter().map(Some).collect();
+        self.shards = mv.slots.iter().filter_map(|s| old.get_mut(*s).and_then(Option::take)).collect();
+        let mut moved = Vec::new();
+        for (i, sh) in self.shards.iter_mut().enumerate() {
+            let go: Vec<u64> = sh.rows.keys().copied().filter(|k| mv.next.shard_of_ksid(self.cfg.ksid(*k)) as usize != i).collect();
+            for k in go {
+                if let Some(v) = sh.rows.remove(&k) {
+                    moved.push((k, v));
+                }
+            }
+        }
+        for (k, v) in moved {
+            let dst = mv.next.shard_of_ksid(self.cfg.ksid(k)) as usize;
+            let slot = self.shards[dst].rows.entry(k).or_insert(0);
+            *slot = (*slot).max(v);
+        }
+        mv.backlog.clear();
+        self.placement = mv.next.clone();
+        self.run.reshard = Some(mv.r);
+    }
+}
+
+/// The placement after splitting one shard: its range is halved (ranges), or a shard is added
+/// (hash schemes cannot split one shard alone).
+pub fn split(p: &Placement, shard: u32) -> Result<Placement, String> {
+    if shard >= p.shards() {
+        return Err(format!("there is no shard {shard} (shards 0 to {})", p.shards().saturating_sub(1)));
+    }
+    match p {
+        Placement::Range { bounds } => {
+            let mut b = bounds.clone();
+            b.insert(shard as usize, super::placement::midpoint(bounds, shard as usize));
+            Ok(Placement::Range { bounds: b })
+        }
+        _ => Err(format!("{p} cannot split one shard; add a shard instead")),
+    }
+}
+
+/// For each shard of `new`, the slot holding its data now: an old shard's index, or `old.shards()`
+/// (the slot appended for the new shard). A range keeps its slot when its lower bound is an old one.
+fn slots(old: &Placement, new: &Placement) -> Vec<usize> {
+    let n = old.shards() as usize;
+    match (old, new) {
+        (Placement::Range { bounds: a }, Placement::Range { bounds: b }) => {
+            let lows = |x: &[u64]| std::iter::once(0).chain(x.iter().copied()).collect::<Vec<u64>>();
+            let (la, lb) = (lows(a), lows(b));
+            lb.iter().map(|lo| la.iter().position(|x| x == lo).unwrap_or(n)).collect()
+        }
+        _ => (0..new.shards() as usize).map(|k| k.min(n)).collect(),
+    }
+}
+
+/// Shard names: keyspace ranges for range placements, `s0`, `s1`… otherwise.
+pub fn shard_names(p: &Placement) -> Vec<String> {
+    match p {
+        Placement::Range { .. } => p.range_names(),
+        _ => (0..p.shards()).map(|i| format!("s{i}")).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shard::placement::{even_ranges, Ring};
+
+    fn cfg(dist: Dist, vindex: Vindex, placement: Placement) -> Config {
+        Config {
+            table: "users".into(),
+            columns: vec![Column { name: "user_id".into(), dist, keys: 100_000 }],
+            shard_key: "user_id".into(),
+            vindex,
+            placement,
+            ops_per_s: 2000,
+            read_share: 0.5,
+            shard_capacity: 1000,
+            rtt_us: 500,
+            duration_s: 20,
+            copy_rows_s: 5_000,
+            apply_rows_s: 20_000,
+            write_timeout_us: 2_000_000,
+        }
+    }
+
+    #[test]
+    fn a_uniform_hashed_key_has_no_hotspot() {
+        let r = run(&cfg(Dist::Uniform, Vindex::Hash, Placement::Jump { n: 4 }), 1, None).unwrap();
+        assert!(r.hotspots.is_empty(), "{:?}", r.hotspots.first());
+        assert_eq!(r.load.len(), 20);
+        assert_eq!(r.lost_writes, 0);
+    }
+
+    #[test]
+    fn a_celebrity_key_makes_its_shard_hot_and_is_named() {
+        let r = run(&cfg(Dist::Celebrity { key: 42, share: 0.4 }, Vindex::Hash, Placement::Ring(Ring::new(8, 64))), 1, None).unwrap();
+        let h = r.hotspots.last().expect("a hotspot");
+        assert!(h.cause.contains("user_id = 42"), "{}", h.cause);
+        assert_eq!(h.shard, Placement::Ring(Ring::new(8, 64)).shard_of(42));
+    }
+
+    #[test]
+    fn a_time_ordered_key_on_ranges_is_hot_on_the_newest_range() {
+        let r = run(&cfg(Dist::Monotonic, Vindex::Numeric, even_ranges(4)), 1, None).unwrap();
+        let shards: Vec<u32> = r.hotspots.iter().map(|h| h.shard).collect();
+        assert!(shards.len() >= 15, "{shards:?}");
+        assert!(shards.windows(2).all(|w| w[0] <= w[1]), "the hot range moves forward: {shards:?}");
+        assert!(r.hotspots[0].cause.contains("newest range"), "{}", r.hotspots[0].cause);
+        let hashed = run(&cfg(Dist::Monotonic, Vindex::Hash, Placement::Jump { n: 4 }), 1, None).unwrap();
+        assert!(hashed.hotspots.is_empty(), "hashing spreads a serial key");
+    }
+
+    #[test]
+    fn online_split_loses_and_misroutes_nothing_over_many_seeds() {
+        for seed in 0..12 {
+            let c = cfg(Dist::Zipf { s: 0.9 }, Vindex::Numeric, even_ranges(2));
+            let r = run(&c, seed, Some((5, Move::Split { shard: 1 }))).unwrap();
+            let m = r.reshard.as_ref().expect("a reshard");
+            assert!(m.writes_switched_us > m.reads_switched_us && m.reads_switched_us >= m.copy_done_us, "{m:?}");
+            assert_eq!((r.lost_writes, r.misrouted_writes), (0, 0), "seed {seed}: {m:?}");
+            assert_eq!(r.shard_names, ["-80", "80-c0", "c0-"]);
+            assert!(m.max_pause_us < 1_000_000, "{m:?}");
+        }
+    }
+
+    #[test]
+    fn adding_a_shard_moves_most_keys_under_mod_n_and_few_on_a_ring() {
+        let modn = run(&cfg(Dist::Uniform, Vindex::Hash, Placement::ModN { n: 4 }), 3, Some((5, Move::Add))).unwrap();
+        let ring = run(&cfg(Dist::Uniform, Vindex::Hash, Placement::Ring(Ring::new(4, 128))), 3, Some((5, Move::Add))).unwrap();
+        let frac = |r: &Run| r.reshard.as_ref().map_or(0, |m| m.keys_moved * 1000 / m.keys_total.max(1));
+        assert!(frac(&modn) > 750, "mod-N moved {} per mille", frac(&modn));
+        assert!(frac(&ring) < 280, "the ring moved {} per mille", frac(&ring));
+        assert_eq!((modn.lost_writes, ring.lost_writes), (0, 0));
+    }
+
+    #[test]
+    fn bad_configs_are_refused() {
+        let mut c = cfg(Dist::Uniform, Vindex::Hash, Placement::ModN { n: 0 });
+        assert!(run(&c, 1, None).unwrap_err().contains("shards"));
+        c.placement = Placement::ModN { n: 2 };
+        c.shard_key = "email".into();
+        assert!(run(&c, 1, None).unwrap_err().contains("`email` is not a column"));
+        c.shard_key = "user_id".into();
+        assert!(split(&Placement::ModN { n: 2 }, 0).unwrap_err().contains("add a shard"));
+        assert!(split(&even_ranges(2), 5).is_err());
+    }
+}
