@@ -10,7 +10,9 @@ const USAGE: &str = "usage:
   dbsim list [DIR]                     list the scenarios in DIR (default: scenarios)
   dbsim trace FILE [--seed N]          print one line per event: time, node, LSN, what happened
   dbsim drill FILE [--seed N] [--json] run the [backup] strategy against each [drill] disaster; print
-                                       RPO and RTO against the SLA; exit 0 if all are met, 1 if not";
+                                       RPO and RTO against the SLA; exit 0 if all are met, 1 if not
+  dbsim shard FILE [--seed N] [--json] run a sharding lesson (scenarios/sharding/): per-shard load,
+                                       hotspots, reshards, partitions; exit 0 if expectations hold";
 
 struct Args {
     cmd: String,
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         "check" => with_file(&args, check),
         "trace" => with_file(&args, trace),
         "drill" => with_file(&args, drill),
+        "shard" => shard(&args),
         "list" => list(args.file.as_deref().unwrap_or("scenarios")),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
@@ -117,6 +120,40 @@ fn print_report(r: &Report) {
     }
     for e in &r.expectations {
         println!("[{}] {}: {}", if e.ok { "ok" } else { "FAIL" }, e.name, e.detail);
+    }
+}
+
+fn shard(args: &Args) -> Result<u8, String> {
+    let file = args.file.as_deref().ok_or("`shard` needs a lesson FILE")?;
+    let src = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    let lesson = sim_core::shard::lesson::ShardLesson::parse(file, &src).map_err(|e| e.to_string())?;
+    let r = lesson.run(args.seed)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
+    } else {
+        println!("{}  (seed {})", r.title, r.seed);
+        for line in &r.lines {
+            println!("{line}");
+        }
+        if let Some(run) = &r.run {
+            print_heatmap(run);
+        }
+        for e in &r.expectations {
+            println!("[{}] {}: {}", if e.ok { "ok" } else { "FAIL" }, e.name, e.detail);
+        }
+    }
+    Ok(if r.expectations.iter().all(|e| e.ok) { 0 } else { 1 })
+}
+
+/// Operations per shard per second as a text heatmap (one row per shard, one column per second).
+fn print_heatmap(run: &sim_core::shard::cluster::Run) {
+    const SHADES: [char; 5] = [' ', '░', '▒', '▓', '█'];
+    let max = run.load.iter().flatten().map(|l| l.ops).max().unwrap_or(0).max(1);
+    let shards = run.load.last().map_or(0, Vec::len);
+    println!("ops per shard per second (darker = busier, max {max}):");
+    for s in 0..shards {
+        let row: String = run.load.iter().map(|sec| sec.get(s).map_or(' ', |l| SHADES[(l.ops * 4).div_ceil(max) as usize])).collect();
+        println!("  {:>8} |{row}|", run.shard_names.get(s).map_or("", String::as_str));
     }
 }
 

@@ -311,7 +311,7 @@ pub struct Flight {
     pub permille: u32,
 }
 
-fn bound(name: &str, v: f64, b: &Bound) -> ExpectResult {
+pub(crate) fn bound(name: &str, v: f64, b: &Bound) -> ExpectResult {
     let ok = b.min.is_none_or(|m| v >= m) && b.max.is_none_or(|m| v <= m);
     let range = match (b.min, b.max) {
         (Some(a), Some(z)) => format!("in [{a}, {z}]"),

@@ -111,6 +111,8 @@ pub struct Load {
 pub struct Hotspot {
     pub second: u64,
     pub shard: u32,
+    /// The shard's name at that moment (a later reshard may rename it).
+    pub name: String,
     /// Its share of all operations, per mille.
     pub share_permille: u64,
     pub cause: String,
@@ -147,7 +149,10 @@ pub struct Run {
     pub lost_writes: u64,
     pub misrouted_writes: u64,
     pub p99_us: u64,
-    pub reshard: Option<Reshard>,
+    /// The reshard in progress (internal) until it ends.
+    reshard: Option<Reshard>,
+    /// Every reshard performed, in order.
+    pub reshards: Vec<Reshard>,
 }
 
 /// A scheduled online reshard: `split` one shard's range in two or `add` a shard, at `at_s`.
@@ -228,31 +233,32 @@ impl Gen {
 
 /// Runs the workload for `cfg.duration_s`, with an optional reshard starting at `at_s`.
 pub fn run(cfg: &Config, seed: u64, reshard: Option<(u64, Move)>) -> Result<Run, String> {
-    cfg.check().map_err(|(f, m)| format!("{f}: {m}"))?;
-    let n = cfg.placement.shards() as usize;
-    let col = cfg.column(&cfg.shard_key).ok_or("no shard key column")?;
-    let mut sim = Sim {
-        cfg,
-        placement: cfg.placement.clone(),
-        shards: (0..n).map(|_| Shard { rows: BTreeMap::new(), free_at: 0, lat: Vec::new(), ops: 0, key_ops: BTreeMap::new() }).collect(),
-        rng: SimRng::derive(seed, "shard-workload"),
-        gen: Gen::new(col),
-        acked: BTreeMap::new(),
-        version: 0,
-        run: Run::default(),
-        mv: None,
-    };
+    run_moves(cfg, seed, &reshard.into_iter().collect::<Vec<_>>()).map_err(|(_, m)| m)
+}
+
+/// Runs the workload with reshards starting at the given seconds, in order. A reshard due while
+/// another is still moving is refused: `Err((its index, why))`.
+pub fn run_moves(cfg: &Config, seed: u64, moves: &[(u64, Move)]) -> Result<Run, (usize, String)> {
+    cfg.check().map_err(|(f, m)| (usize::MAX, format!("{f}: {m}")))?;
+    let mut sim = Sim::new(cfg, seed).map_err(|m| (usize::MAX, m))?;
     let total = cfg.duration_s * 1_000_000;
     let mean_gap = 1_000_000 / cfg.ops_per_s.max(1);
-    let mut t = 0u64;
-    let mut second = 0u64;
+    let (mut t, mut second, mut next_move) = (0u64, 0u64, 0usize);
+    let mut done: Vec<Reshard> = Vec::new();
     while t < total {
-        if let Some((at, m)) = &reshard {
-            if sim.mv.is_none() && sim.run.reshard.is_none() && t >= at * 1_000_000 {
-                sim.start_move(m, t)?;
+        if let Some((at, m)) = moves.get(next_move) {
+            if t >= at.saturating_mul(1_000_000) {
+                if let Some(mv) = &sim.mv {
+                    return Err((next_move, format!("cannot start a reshard at {at} s: \"{}\" is still moving (copy started at {} s)", mv.r.what, mv.r.started_us / 1_000_000)));
+                }
+                sim.start_move(m, t).map_err(|e| (next_move, e))?;
+                next_move += 1;
             }
         }
         sim.advance_move(t);
+        if sim.mv.is_none() {
+            done.extend(sim.run.reshard.take());
+        }
         while t >= (second + 1) * 1_000_000 {
             sim.close_second(second);
             second += 1;
@@ -265,7 +271,27 @@ pub fn run(cfg: &Config, seed: u64, reshard: Option<(u64, Move)>) -> Result<Run,
         second += 1;
     }
     sim.finish();
+    done.extend(sim.run.reshard.take());
+    sim.run.reshards = done;
     Ok(sim.run)
+}
+
+impl<'a> Sim<'a> {
+    fn new(cfg: &'a Config, seed: u64) -> Result<Sim<'a>, String> {
+        let n = cfg.placement.shards() as usize;
+        let col = cfg.column(&cfg.shard_key).ok_or("no shard key column")?;
+        Ok(Sim {
+            cfg,
+            placement: cfg.placement.clone(),
+            shards: (0..n).map(|_| Shard { rows: BTreeMap::new(), free_at: 0, lat: Vec::new(), ops: 0, key_ops: BTreeMap::new() }).collect(),
+            rng: SimRng::derive(seed, "shard-workload"),
+            gen: Gen::new(col),
+            acked: BTreeMap::new(),
+            version: 0,
+            run: Run::default(),
+            mv: None,
+        })
+    }
 }
 
 impl Sim<'_> {
@@ -351,7 +377,7 @@ impl Sim<'_> {
         self.run.load.push(row);
     }
 
-    /// A shard serving more than twice its fair share is hot; say why.
+    /// A shard serving more than 1.5 times its fair share is hot; say why.
     fn find_hotspot(&mut self, second: u64, row: &[Load]) {
         let total: u64 = row.iter().map(|l| l.ops).sum();
         let n = row.len() as u64;
@@ -359,7 +385,7 @@ impl Sim<'_> {
             return;
         }
         let Some((hot, l)) = row.iter().enumerate().max_by_key(|(i, l)| (l.ops, u64::MAX - *i as u64)) else { return };
-        if l.ops * n < 2 * total {
+        if 2 * l.ops * n < 3 * total {
             return;
         }
         let (top_key, top_ops) = self.shards[hot].key_ops.iter().max_by_key(|(k, c)| (**c, u64::MAX - **k)).map_or((0, 0), |(k, c)| (*k, *c));
@@ -371,10 +397,15 @@ impl Sim<'_> {
         } else {
             format!("skewed {col} values: many popular keys map to this shard")
         };
-        self.run.hotspots.push(Hotspot { second, shard: hot as u32, share_permille: l.ops * 1000 / total, cause });
+        let name = shard_names(&self.placement).get(hot).cloned().unwrap_or_else(|| "the new shard".into());
+        self.run.hotspots.push(Hotspot { second, shard: hot as u32, name, share_permille: l.ops * 1000 / total, cause });
     }
 
     fn finish(&mut self) {
+        // A cutover under way when the run ends completes (writes already go to the new owner).
+        if self.mv.as_ref().is_some_and(|m| m.phase == 3) {
+            self.complete_move();
+        }
         let mut all: Vec<u64> = Vec::new();
         let owner = |key: u64| self.placement.shard_of_ksid(self.cfg.ksid(key)) as usize;
         let mut lost = 0;
@@ -560,7 +591,7 @@ mod tests {
         for seed in 0..12 {
             let c = cfg(Dist::Zipf { s: 0.9 }, Vindex::Numeric, even_ranges(2));
             let r = run(&c, seed, Some((5, Move::Split { shard: 1 }))).unwrap();
-            let m = r.reshard.as_ref().expect("a reshard");
+            let m = r.reshards.first().expect("a reshard");
             assert!(m.writes_switched_us > m.reads_switched_us && m.reads_switched_us >= m.copy_done_us, "{m:?}");
             assert_eq!((r.lost_writes, r.misrouted_writes), (0, 0), "seed {seed}: {m:?}");
             assert_eq!(r.shard_names, ["-80", "80-c0", "c0-"]);
@@ -572,7 +603,7 @@ mod tests {
     fn adding_a_shard_moves_most_keys_under_mod_n_and_few_on_a_ring() {
         let modn = run(&cfg(Dist::Uniform, Vindex::Hash, Placement::ModN { n: 4 }), 3, Some((5, Move::Add))).unwrap();
         let ring = run(&cfg(Dist::Uniform, Vindex::Hash, Placement::Ring(Ring::new(4, 128))), 3, Some((5, Move::Add))).unwrap();
-        let frac = |r: &Run| r.reshard.as_ref().map_or(0, |m| m.keys_moved * 1000 / m.keys_total.max(1));
+        let frac = |r: &Run| r.reshards.first().map_or(0, |m| m.keys_moved * 1000 / m.keys_total.max(1));
         assert!(frac(&modn) > 750, "mod-N moved {} per mille", frac(&modn));
         assert!(frac(&ring) < 280, "the ring moved {} per mille", frac(&ring));
         assert_eq!((modn.lost_writes, ring.lost_writes), (0, 0));
@@ -588,5 +619,19 @@ mod tests {
         c.shard_key = "user_id".into();
         assert!(split(&Placement::ModN { n: 2 }, 0).unwrap_err().contains("add a shard"));
         assert!(split(&even_ranges(2), 5).is_err());
+    }
+
+    #[test]
+    fn a_second_reshard_while_one_is_moving_is_refused() {
+        let mut c = cfg(Dist::Uniform, Vindex::Numeric, even_ranges(2));
+        c.copy_rows_s = 100;
+        let err = run_moves(&c, 1, &[(5, Move::Split { shard: 0 }), (6, Move::Split { shard: 1 })]).unwrap_err();
+        assert_eq!(err.0, 1);
+        assert!(err.1.contains("is still moving"), "{}", err.1);
+        c.copy_rows_s = 1_000_000;
+        let ok = run_moves(&c, 1, &[(5, Move::Split { shard: 0 }), (10, Move::Split { shard: 2 })]).unwrap();
+        assert_eq!(ok.reshards.len(), 2);
+        assert_eq!(ok.shard_names, ["-40", "40-80", "80-c0", "c0-"]);
+        assert_eq!(ok.lost_writes, 0);
     }
 }
