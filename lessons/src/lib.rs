@@ -1,4 +1,5 @@
-//! The built-in lessons (`scenarios/*.toml`), embedded so wasm builds need no file system.
+//! The built-in lessons (`scenarios/*.toml` and `scenarios/sharding/*.toml`), embedded so wasm
+//! builds need no file system.
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
 #[cfg(test)]
@@ -8,5 +9,7 @@ mod tests {
         let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "toml")).count();
         assert_eq!(super::BUILTIN.len(), on_disk);
         assert!(super::BUILTIN.iter().any(|(f, src)| *f == "01-async-failover.toml" && src.contains("[lesson]")));
+        let sharding = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/sharding")).unwrap().count();
+        assert_eq!(super::SHARDING.len(), sharding);
     }
 }

@@ -120,6 +120,32 @@ try {
     if (!text.includes('region') || !text.includes('unbounded')) throw new Error(`the drill should show the lost region as unrecoverable: ${text}`);
     await shot('09-drill');
   });
+  await step('sharding_change_key_see_heatmap_and_reshard', async () => {
+    await page.selectOption('#scenario', '10b-good-shard-key.toml');
+    await page.waitForSelector('#heatmap[data-hot="none"]', { timeout: 30000 });
+    await page.selectOption('#shard-key', 'tenant_id');
+    await page.waitForFunction(() => { const h = document.querySelector('#heatmap')?.getAttribute('data-hot'); return h && h !== 'none'; }, null, { timeout: 30000 });
+    await page.selectOption('#query-column', 'tenant_id');
+    await page.fill('#query-value', '42');
+    await page.press('#query-value', 'Enter');
+    await page.click('#route');
+    await page.waitForFunction(() => document.querySelector('#route-why')?.textContent.includes('single-shard'), null, { timeout: 10000 });
+    if (await page.locator('#shard-map tr.touched').count() !== 1) throw new Error('one shard should be highlighted for a shard-key query');
+    await page.$eval('#shard-cursor', (el) => { el.value = '10000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.click('#add-shard');
+    await page.waitForSelector('#reshard-progress', { timeout: 30000 });
+    await page.$eval('#shard-cursor', (el) => { el.value = '10020'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForSelector('#reshard-progress[data-phase="copy"]', { timeout: 10000 });
+    await page.waitForSelector('#hash-ring circle.key.moving', { timeout: 10000 });
+    await shot('10-sharding-reshard');
+    await page.$eval('#shard-cursor', (el) => { el.value = '39000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForSelector('#reshard-progress[data-phase="done"]', { timeout: 10000 });
+    if (await page.locator('#shard-map tbody tr').count() !== 5) throw new Error('the shard map should list 5 shards after adding one');
+    if (!decodeURIComponent(page.url()).includes('add:10')) throw new Error('the reshard is not in the link');
+    await page.reload();
+    await page.waitForSelector('#reshard-progress[data-phase="done"]', { timeout: 30000 });
+    await shot('11-sharding-reloaded');
+  });
   await step('fits_800px_without_horizontal_scroll', async () => {
     await page.setViewportSize({ width: 800, height: 1000 });
     await page.waitForTimeout(200);

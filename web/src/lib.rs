@@ -2,6 +2,7 @@
 //! The UI renders a view of the core's `World`; every change goes through a `Command`.
 mod charts;
 mod pitr;
+pub mod shard;
 pub mod url;
 mod view;
 
@@ -33,6 +34,8 @@ pub const TICK_MS: u32 = 50;
 #[derive(Clone, Debug, Default)]
 pub struct Model {
     pub session: Option<Rc<RefCell<Session>>>,
+    /// A sharding lesson, shown instead of a session.
+    pub shard: Option<Rc<shard::ShardView>>,
     pub playing: bool,
     pub speed: f64,
     pub selected: Option<String>,
@@ -72,6 +75,7 @@ pub enum Action {
     PitrTarget(u64),
     PitrInclusive(bool),
     Drill,
+    Shard(shard::ShardAction),
     Do(Command),
     Restore(url::Shared),
     Reseed(u64),
@@ -92,7 +96,16 @@ impl Reducible for Model {
     }
 }
 
+/// Sharding lessons have a `[table]`, `[partitioning]` or `[scatter]` section instead of nodes.
+pub fn is_shard_lesson(src: &str) -> bool {
+    src.lines().any(|l| matches!(l.trim(), "[table]" | "[cluster]" | "[partitioning]" | "[scatter]"))
+}
+
 impl Model {
+    fn shard_mut(&mut self) -> Result<&mut shard::ShardView, String> {
+        self.shard.as_mut().map(Rc::make_mut).ok_or_else(|| "no sharding lesson loaded".into())
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut Session) -> Result<T, String>) -> Result<T, String> {
         let s = self.session.as_ref().ok_or("no scenario loaded")?;
         let mut s = s.try_borrow_mut().map_err(|_| "the simulation is busy".to_string())?;
@@ -101,8 +114,15 @@ impl Model {
 
     fn apply(&mut self, action: Action) -> Result<(), String> {
         match action {
+            Action::Load { file, src, seed } if is_shard_lesson(&src) => {
+                self.shard = Some(Rc::new(shard::ShardView::new(&file, &src, seed)?));
+                self.session = None;
+                self.playing = false;
+                Ok(())
+            }
             Action::Load { file, src, seed } => {
                 self.session = Some(Rc::new(RefCell::new(Session::new(&file, &src, seed)?)));
+                self.shard = None;
                 self.playing = false;
                 self.selected = None;
                 self.link = None;
@@ -111,7 +131,7 @@ impl Model {
                 Ok(())
             }
             Action::Play => {
-                self.playing = self.session.is_some();
+                self.playing = self.session.is_some() || self.shard.is_some();
                 Ok(())
             }
             Action::Pause => {
@@ -123,6 +143,17 @@ impl Model {
                 self.speed = x.clamp(0.25, 10_000.0);
                 Ok(())
             }
+            Action::Tick if self.shard.is_some() => {
+                let dt = (TICK_MS as f64 * self.speed) as u64;
+                let v = self.shard_mut()?;
+                let next = v.cursor_ms + dt;
+                v.apply(shard::ShardAction::Cursor(next))?;
+                if next >= v.duration_ms() {
+                    self.playing = false;
+                }
+                Ok(())
+            }
+            Action::Shard(a) => self.shard_mut()?.apply(a),
             Action::Tick => {
                 let dt = (TICK_MS as f64 * 1000.0 * self.speed) as u64;
                 let done = self.with(|s| {
@@ -173,10 +204,26 @@ impl Model {
             }
             Action::Do(cmd) => self.with(|s| s.command(cmd)),
             Action::Reseed(seed) => {
+                if let Some(v) = &self.shard {
+                    let file = v.file.clone();
+                    let (_, src) = lessons::SHARDING.iter().find(|(f, _)| *f == file).ok_or("reseeding needs a built-in lesson")?;
+                    return self.apply(Action::Load { file, src: src.to_string(), seed: Some(seed) });
+                }
                 let (file, src) = self.with(|s| Ok((s.file.clone(), s.src.clone())))?;
                 self.apply(Action::Load { file, src, seed: Some(seed) })
             }
             Action::Fail(e) => Err(e),
+            Action::Restore(shared) if lessons::SHARDING.iter().any(|(f, _)| *f == shared.file) => {
+                let src = lessons::SHARDING.iter().find(|(f, _)| *f == shared.file).map(|x| x.1).unwrap_or_default();
+                let mut v = shard::ShardView::new(&shared.file, src, Some(shared.seed))?;
+                for a in url::shard_actions(&shared.shard_ops)? {
+                    v.apply(a)?;
+                }
+                self.shard = Some(Rc::new(v));
+                self.session = None;
+                self.playing = false;
+                Ok(())
+            }
             Action::Restore(shared) => {
                 let (file, src) = lessons::BUILTIN.iter().find(|(f, _)| *f == shared.file).ok_or(format!("unknown scenario `{}` in the link", shared.file))?;
                 let mut s = Session::new(file, src, Some(shared.seed))?;
@@ -220,7 +267,9 @@ pub fn app() -> Html {
         let version = model.version;
         let model = model.clone();
         use_effect_with(version, move |_| {
-            if let Some(s) = &model.session {
+            if let Some(v) = &model.shard {
+                url::write_shard_hash(v);
+            } else if let Some(s) = &model.session {
                 if let Ok(s) = s.try_borrow() {
                     url::write_hash(&s);
                 }

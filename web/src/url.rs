@@ -10,6 +10,9 @@ pub struct Shared {
     pub seed: u64,
     pub t_ms: u64,
     pub log: Vec<(SimTime, Command)>,
+    /// For a sharding lesson: the learner's changes, replayed in order (`key:tenant_id`,
+    /// `strategy:ring`, `shards:8`, `add:10`, `split0:20`, `t:12000`).
+    pub shard_ops: Vec<String>,
 }
 
 fn encode(s: &str) -> String {
@@ -45,7 +48,7 @@ pub fn to_hash(s: &Session) -> String {
 }
 
 pub fn parse_hash(h: &str) -> Option<Shared> {
-    let mut sh = Shared { file: String::new(), seed: 0, t_ms: 0, log: Vec::new() };
+    let mut sh = Shared { file: String::new(), seed: 0, t_ms: 0, log: Vec::new(), shard_ops: Vec::new() };
     for part in h.trim_start_matches('#').split('&') {
         let (k, v) = part.split_once('=')?;
         let v = decode(v)?;
@@ -53,6 +56,7 @@ pub fn parse_hash(h: &str) -> Option<Shared> {
             "file" => sh.file = v,
             "seed" => sh.seed = v.parse().ok()?,
             "t" => sh.t_ms = v.parse().ok()?,
+            "sh" => sh.shard_ops = v.split(';').filter(|x| !x.is_empty()).map(str::to_string).collect(),
             "log" => {
                 sh.log = sim_core::command::log_from_toml(&v).ok()?.into_iter().map(|(t, c)| (SimTime(t.0), c)).collect();
             }
@@ -67,9 +71,57 @@ pub fn read_hash() -> Option<Shared> {
     parse_hash(&h)
 }
 
+/// A sharding lesson's link: its file, seed and the learner's changes.
+pub fn shard_hash(v: &crate::shard::ShardView) -> String {
+    let mut ops = Vec::new();
+    if let Some(c) = &v.lesson.cluster {
+        ops.push(format!("key:{}", c.shard_key));
+        ops.push(format!("strategy:{}", sim_core::shard::placement::strategy_name(&c.placement)));
+        ops.push(format!("shards:{}", c.placement.shards()));
+    }
+    for (at, mv) in &v.lesson.reshards {
+        ops.push(match mv {
+            sim_core::shard::cluster::Move::Add => format!("add:{at}"),
+            sim_core::shard::cluster::Move::Split { shard } => format!("split{shard}:{at}"),
+        });
+    }
+    ops.push(format!("t:{}", v.cursor_ms));
+    format!("file={}&seed={}&sh={}", encode(&v.file), v.seed, encode(&ops.join(";")))
+}
+
+/// The learner's changes back as actions.
+pub fn shard_actions(ops: &[String]) -> Result<Vec<crate::shard::ShardAction>, String> {
+    use crate::shard::ShardAction as A;
+    let mut out = Vec::new();
+    for op in ops {
+        let (k, v) = op.split_once(':').ok_or(format!("`{op}` in the link is not name:value"))?;
+        let num = |v: &str| v.parse::<u64>().map_err(|_| format!("`{op}` in the link needs a number"));
+        match k {
+            "key" => out.push(A::Key(v.to_string())),
+            "strategy" => out.push(A::Strategy(v.to_string())),
+            "shards" => out.push(A::Shards(num(v)? as u32)),
+            "t" => out.push(A::Cursor(num(v)?)),
+            "add" => out.extend([A::Cursor(num(v)? * 1000), A::Reshard(None)]),
+            split => {
+                let shard = split.strip_prefix("split").and_then(|s| s.parse::<u32>().ok()).ok_or(format!("unknown change `{op}` in the link"))?;
+                out.extend([A::Cursor(num(v)? * 1000), A::Reshard(Some(shard))]);
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub fn write_hash(s: &Session) {
+    write(&to_hash(s));
+}
+
+pub fn write_shard_hash(v: &crate::shard::ShardView) {
+    write(&shard_hash(v));
+}
+
+fn write(hash: &str) {
     let Some(w) = web_sys::window() else { return };
-    let url = format!("#{}", to_hash(s));
+    let url = format!("#{hash}");
     if let Ok(h) = w.history() {
         let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }
@@ -91,5 +143,24 @@ mod tests {
         assert_eq!(back.t_ms, 4500);
         assert_eq!(back.log, s.log);
         assert!(parse_hash("#nonsense").is_none());
+    }
+
+    #[test]
+    fn a_sharding_link_round_trips() {
+        let (file, src) = lessons::SHARDING.iter().find(|(f, _)| f.starts_with("10b")).unwrap();
+        let mut v = crate::shard::ShardView::new(file, src, Some(3)).unwrap();
+        for a in [crate::shard::ShardAction::Key("tenant_id".into()), crate::shard::ShardAction::Cursor(10_000), crate::shard::ShardAction::Reshard(None), crate::shard::ShardAction::Cursor(25_000)] {
+            v.apply(a).unwrap();
+        }
+        let back = parse_hash(&format!("#{}", shard_hash(&v))).unwrap();
+        assert_eq!((back.file.as_str(), back.seed), (*file, 3));
+        let mut w = crate::shard::ShardView::new(file, src, Some(back.seed)).unwrap();
+        for a in shard_actions(&back.shard_ops).unwrap() {
+            w.apply(a).unwrap();
+        }
+        assert_eq!(w.lesson.reshards, v.lesson.reshards);
+        assert_eq!(w.cursor_ms, 25_000);
+        assert_eq!(w.report.as_ref().unwrap().metrics, v.report.as_ref().unwrap().metrics);
+        assert!(shard_actions(&["meteor:1".into()]).is_err());
     }
 }

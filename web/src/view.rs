@@ -14,6 +14,9 @@ fn send(go: &Go, make: impl Fn() -> Action + 'static) -> Callback<MouseEvent> {
 }
 
 pub fn page(m: &Model, go: Callback<Action>) -> Html {
+    if let Some(v) = &m.shard {
+        return crate::shard::page(m, v, &go);
+    }
     let Some(cell) = &m.session else {
         return html! { <main class="app"><p role="status">{ m.error.clone().unwrap_or_else(|| "Loading…".into()) }</p></main> };
     };
@@ -21,12 +24,7 @@ pub fn page(m: &Model, go: Callback<Action>) -> Html {
     let w = &s.world;
     html! {
         <main class="app" tabindex="0" onkeydown={keys(m.playing, w.now().as_ms(), &go)}>
-            <header>
-                <h1>{ "dbsim" }</h1>
-                { picker(&s.file, &go) }
-                { open_file(&go) }
-                { seed(s.seed, &go) }
-            </header>
+            { header(&s.file, s.seed, &go) }
             if let Some(e) = &m.error { <p class="error" role="alert">{ e }</p> }
             <section class="lesson">
                 <h2>{ &s.scenario.lesson.title }</h2>
@@ -97,6 +95,18 @@ fn goals(w: &World, expect: &sim_core::scenario::Expect) -> Html {
     }
 }
 
+/// The title, the lesson picker, "open a file" and the seed.
+pub fn header(file: &str, current_seed: u64, go: &Go) -> Html {
+    html! {
+        <header>
+            <h1>{ "dbsim" }</h1>
+            { picker(file, go) }
+            { open_file(go) }
+            { seed(current_seed, go) }
+        </header>
+    }
+}
+
 fn seed(current: u64, go: &Go) -> Html {
     let go = go.clone();
     let onchange = Callback::from(move |e: Event| {
@@ -130,14 +140,19 @@ fn picker(current: &str, go: &Go) -> Html {
     let go = go.clone();
     let onchange = Callback::from(move |e: Event| {
         let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() else { return };
-        if let Some((file, src)) = lessons::BUILTIN.iter().find(|(f, _)| *f == sel.value()) {
+        if let Some((file, src)) = lessons::BUILTIN.iter().chain(lessons::SHARDING).find(|(f, _)| *f == sel.value()) {
             go.emit(Action::Load { file: file.to_string(), src: src.to_string(), seed: None });
         }
     });
     html! {
         <label>{ "Scenario " }
             <select id="scenario" {onchange}>
-                { for lessons::BUILTIN.iter().map(|(f, _)| html! { <option value={*f} selected={*f == current}>{ *f }</option> }) }
+                <optgroup label="Replication, HA, backups">
+                    { for lessons::BUILTIN.iter().map(|(f, _)| html! { <option value={*f} selected={*f == current}>{ *f }</option> }) }
+                </optgroup>
+                <optgroup label="Sharding & partitioning">
+                    { for lessons::SHARDING.iter().map(|(f, _)| html! { <option value={*f} selected={*f == current}>{ *f }</option> }) }
+                </optgroup>
             </select>
         </label>
     }

@@ -85,6 +85,13 @@ impl Config {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// Where `WHERE column = value` goes under `placement`, and why.
+    pub fn route(&self, placement: &Placement, filter: Option<(&str, u64)>) -> Result<super::query::Route, String> {
+        let known = |c: &str| self.column(c).is_some();
+        let router = super::query::Router { table: &self.table, shard_key: &self.shard_key, vindex: self.vindex, placement, known: &known, ksid: &|v| self.ksid(v) };
+        super::query::route_with(&router, filter)
+    }
+
     /// The keyspace ID of a shard-key value.
     pub fn ksid(&self, value: u64) -> u64 {
         match self.vindex {
@@ -153,6 +160,8 @@ pub struct Run {
     reshard: Option<Reshard>,
     /// Every reshard performed, in order.
     pub reshards: Vec<Reshard>,
+    /// The placement at the end (after any reshards).
+    pub placement: Option<Placement>,
 }
 
 /// A scheduled online reshard: `split` one shard's range in two or `add` a shard, at `at_s`.
@@ -421,6 +430,7 @@ impl Sim<'_> {
         all.sort_unstable();
         self.run.p99_us = all.last().copied().unwrap_or(0);
         self.run.shard_names = shard_names(&self.placement);
+        self.run.placement = Some(self.placement.clone());
         if let Some(mv) = self.mv.take() {
             self.run.reshard = Some(mv.r);
         }

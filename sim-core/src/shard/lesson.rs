@@ -3,7 +3,6 @@
 //! experiments; the run's figures are checked against `[expect]` bounds.
 use super::cluster::{self, Column, Config, Dist, Move, Run, Vindex};
 use super::partition::{self, Pred};
-use super::placement::{even_ranges, Placement, Ring};
 use super::query;
 use crate::decode::{fail, join, one_of, DeError, Fields, FromToml};
 use crate::scenario::{line_col, Bound, Dur, Lesson, ScenarioError};
@@ -252,14 +251,10 @@ fn config(t: &Node, c: &Node, w: Option<&Node>, duration: Dur) -> Result<Config,
     let strategy: String = cf.or("strategy", "ring".to_string())?;
     let shards: u32 = cf.req("shards")?;
     let vnodes: u32 = cf.or("vnodes", 64)?;
-    let placement = match strategy.as_str() {
-        "mod" => Placement::ModN { n: shards },
-        "ring" => Placement::Ring(Ring::new(shards.min(super::placement::MAX_SHARDS + 1), vnodes.min(super::placement::MAX_VNODES + 1))),
-        "jump" => Placement::Jump { n: shards },
-        "range" => even_ranges(shards.min(super::placement::MAX_SHARDS + 1)),
-        other => return fail(field_at(c, "strategy").unwrap_or(c.at), "cluster.strategy", format!("unknown strategy `{other}`, expected one of mod, ring, jump, range")),
-    };
-    let placement = if shards == 0 { Placement::ModN { n: 0 } } else { placement };
+    let placement = super::placement::from_strategy(&strategy, shards, vnodes).map_err(|m| {
+        let field = if m.contains("strategy") { "strategy" } else if m.contains("vnodes") { "vnodes" } else { "shards" };
+        DeError { at: field_at(c, field).unwrap_or(c.at), path: format!("cluster.{field}"), message: m }
+    })?;
     let mut cfg = Config {
         table: name,
         columns,

@@ -136,6 +136,30 @@ impl Placement {
     }
 }
 
+/// A placement by its scenario name: `mod`, `ring` (with `vnodes` per shard), `jump` or `range`.
+pub fn from_strategy(strategy: &str, shards: u32, vnodes: u32) -> Result<Placement, String> {
+    let p = match strategy {
+        "mod" => Placement::ModN { n: shards },
+        "ring" => Placement::Ring(Ring::new(shards.min(MAX_SHARDS + 1), vnodes.min(MAX_VNODES + 1))),
+        "jump" => Placement::Jump { n: shards },
+        "range" => even_ranges(shards.min(MAX_SHARDS + 1)),
+        other => return Err(format!("unknown strategy `{other}`, expected one of mod, ring, jump, range")),
+    };
+    let p = if shards == 0 { Placement::ModN { n: 0 } } else { p };
+    p.check()?;
+    Ok(p)
+}
+
+/// The strategy's scenario name.
+pub fn strategy_name(p: &Placement) -> &'static str {
+    match p {
+        Placement::ModN { .. } => "mod",
+        Placement::Ring(_) => "ring",
+        Placement::Jump { .. } => "jump",
+        Placement::Range { .. } => "range",
+    }
+}
+
 /// `n` equal keyspace ranges, split points rounded to a byte (or two, past 256 shards) so
 /// they read like Vitess shard names: `-55`, `55-aa`, `aa-`.
 pub fn even_ranges(n: u32) -> Placement {

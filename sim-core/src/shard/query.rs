@@ -62,22 +62,8 @@ impl Table {
 
     /// Routing for `WHERE column = value` (or no condition).
     pub fn route(&self, filter: Option<(&str, u64)>) -> Result<Route, String> {
-        let all: Vec<u32> = (0..self.placement.shards()).collect();
-        Ok(match filter {
-            Some((c, v)) if c == self.shard_key => {
-                let s = self.shard_of_value(v);
-                let how = match self.vindex {
-                    Vindex::Hash => format!("hash({v}) = {:016x}", self.ksid(v)),
-                    Vindex::Numeric => format!("keyspace ID {:016x}", self.ksid(v)),
-                };
-                Route { shards: vec![s], why: format!("{c} = {v} is the shard key: {how} → shard {s}; single-shard") }
-            }
-            Some((c, _)) => {
-                self.col(c)?;
-                Route { shards: all, why: format!("{c} is not the shard key ({}): every shard may hold matches; scatter-gather to all {}", self.shard_key, self.placement.shards()) }
-            }
-            None => Route { shards: all, why: format!("no condition on the shard key: scatter-gather to all {} shards", self.placement.shards()) },
-        })
+        let known = |c: &str| self.columns.iter().any(|x| x == c);
+        route_with(&Router { table: &self.name, shard_key: &self.shard_key, vindex: self.vindex, placement: &self.placement, known: &known, ksid: &|v| self.ksid(v) }, filter)
     }
 
     /// `SELECT column % buckets, count(*) … WHERE filter GROUP BY 1`: partial counts per shard,
@@ -113,6 +99,37 @@ impl Table {
     pub fn single_node(&self) -> Vec<Vec<u64>> {
         self.shards.iter().flatten().cloned().collect()
     }
+}
+
+/// What routing needs to know about a table.
+#[allow(missing_debug_implementations)]
+pub struct Router<'a> {
+    pub table: &'a str,
+    pub shard_key: &'a str,
+    pub vindex: Vindex,
+    pub placement: &'a Placement,
+    pub known: &'a dyn Fn(&str) -> bool,
+    pub ksid: &'a dyn Fn(u64) -> u64,
+}
+
+/// `WHERE column = value` on the shard key goes to one shard; any other condition, or none,
+/// goes to every shard (scatter-gather).
+pub fn route_with(r: &Router, filter: Option<(&str, u64)>) -> Result<Route, String> {
+    let n = r.placement.shards();
+    Ok(match filter {
+        Some((c, v)) if c == r.shard_key => {
+            let h = (r.ksid)(v);
+            let s = r.placement.shard_of_ksid(h);
+            let how = match r.vindex {
+                Vindex::Hash => format!("hash({v}) = {h:016x}"),
+                Vindex::Numeric => format!("keyspace ID {h:016x}"),
+            };
+            Route { shards: vec![s], why: format!("{c} = {v} is the shard key: {how} → shard {s}; single-shard") }
+        }
+        Some((c, _)) if !(r.known)(c) => return Err(format!("column \"{c}\" does not exist in {}", r.table)),
+        Some((c, _)) => Route { shards: (0..n).collect(), why: format!("{c} is not the shard key ({}): every shard may hold matches; scatter-gather to all {n}", r.shard_key) },
+        None => Route { shards: (0..n).collect(), why: format!("no condition on the shard key: scatter-gather to all {n} shards") },
+    })
 }
 
 /// Grouped counts over some rows, optionally filtered by `(column, value)`.

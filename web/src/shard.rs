@@ -1,0 +1,406 @@
+//! The sharding lessons in the browser: choose the shard key and placement, watch the per-shard
+//! heatmap, route a query, and reshard live (add or split a shard at the cursor), with the hash
+//! ring, the shard map and the move's phases. A run is a pure function of (lesson, seed, moves).
+use crate::{d0, d1, Action, Model};
+use sim_core::shard::cluster::{shard_names, Config, Move, Reshard, Run};
+use sim_core::shard::lesson::{ShardLesson, ShardReport};
+use sim_core::shard::placement::{from_strategy, strategy_name, Placement};
+use yew::prelude::*;
+
+type Go = Callback<Action>;
+
+/// A sharding lesson as the learner has changed it, and its run.
+#[derive(Clone, Debug)]
+pub struct ShardView {
+    pub file: String,
+    pub lesson: ShardLesson,
+    pub seed: u64,
+    pub report: Result<ShardReport, String>,
+    pub cursor_ms: u64,
+    pub query: Option<(String, u64)>,
+}
+
+/// What the learner can do on a sharding lesson.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ShardAction {
+    Key(String),
+    Strategy(String),
+    Shards(u32),
+    Cursor(u64),
+    Query(String, u64),
+    /// Add a shard (or split one) at the cursor, as a timestamped command.
+    Reshard(Option<u32>),
+    Reset,
+}
+
+impl ShardView {
+    pub fn new(file: &str, src: &str, seed: Option<u64>) -> Result<ShardView, String> {
+        let lesson = ShardLesson::parse(file, src).map_err(|e| e.to_string())?;
+        let seed = seed.unwrap_or(lesson.seed);
+        let mut v = ShardView { file: file.into(), lesson, seed, report: Err(String::new()), cursor_ms: 0, query: None };
+        v.rerun()?;
+        Ok(v)
+    }
+
+    fn rerun(&mut self) -> Result<(), String> {
+        self.lesson.reshard_places.clear();
+        let r = self.lesson.run(Some(self.seed));
+        let err = r.as_ref().err().cloned();
+        self.report = r;
+        err.map_or(Ok(()), Err)
+    }
+
+    pub fn duration_ms(&self) -> u64 {
+        self.lesson.cluster.as_ref().map_or(0, |c| c.duration_s * 1000)
+    }
+
+    fn cfg_mut(&mut self) -> Result<&mut Config, String> {
+        self.lesson.cluster.as_mut().ok_or_else(|| "this lesson has no sharded table".into())
+    }
+
+    /// Applies one action; a refused change leaves the view as it was.
+    pub fn apply(&mut self, a: ShardAction) -> Result<(), String> {
+        let before = self.clone();
+        let result = self.change(a);
+        if result.is_err() {
+            *self = before;
+        }
+        result
+    }
+
+    fn change(&mut self, a: ShardAction) -> Result<(), String> {
+        match a {
+            ShardAction::Cursor(ms) => self.cursor_ms = ms.min(self.duration_ms()),
+            ShardAction::Query(c, v) => {
+                let cfg = self.lesson.cluster.as_ref().ok_or("this lesson has no sharded table")?;
+                let p = self.report.as_ref().ok().and_then(|r| r.run.as_ref()?.placement.clone()).unwrap_or_else(|| cfg.placement.clone());
+                cfg.route(&p, Some((&c, v)))?;
+                self.query = Some((c, v));
+            }
+            ShardAction::Key(k) => {
+                self.cfg_mut()?.shard_key = k;
+                self.rerun()?;
+            }
+            ShardAction::Strategy(s) => {
+                let cfg = self.cfg_mut()?;
+                cfg.placement = from_strategy(&s, cfg.placement.shards(), 64)?;
+                self.lesson.reshards.clear();
+                self.rerun()?;
+            }
+            ShardAction::Shards(n) => {
+                let cfg = self.cfg_mut()?;
+                cfg.placement = from_strategy(strategy_name(&cfg.placement), n, 64)?;
+                self.lesson.reshards.clear();
+                self.rerun()?;
+            }
+            ShardAction::Reshard(shard) => {
+                let at = self.cursor_ms / 1000;
+                self.lesson.reshards.push((at, shard.map_or(Move::Add, |s| Move::Split { shard: s })));
+                self.rerun()?;
+            }
+            ShardAction::Reset => {
+                self.lesson.reshards.clear();
+                self.query = None;
+                self.rerun()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn page(m: &Model, v: &ShardView, go: &Go) -> Html {
+    let l = &v.lesson.lesson;
+    html! {
+        <main class="app" tabindex="0">
+            { crate::view::header(&v.file, v.seed, go) }
+            if let Some(e) = &m.error { <p class="error" role="alert">{ e }</p> }
+            <section class="lesson">
+                <h2>{ &l.title }</h2>
+                <p>{ &l.summary }</p>
+                <h3>{ "Watch" }</h3>
+                <ul>{ for l.watch.iter().map(|x| html! { <li>{ x }</li> }) }</ul>
+                <h3>{ "You will learn" }</h3>
+                <ul>{ for l.learn.iter().map(|x| html! { <li>{ x }</li> }) }</ul>
+                { goals(v) }
+            </section>
+            if let Some(cfg) = &v.lesson.cluster { { cluster_view(m, v, cfg, go) } }
+            { findings(v) }
+        </main>
+    }
+}
+
+fn goals(v: &ShardView) -> Html {
+    let Ok(r) = &v.report else { return html! {} };
+    html! {
+        <ul class="goals">{ for r.expectations.iter().map(|e| html! {
+            <li class={classes!(if e.ok { "ok" } else { "pending" })}>{ format!("{} {}: {}", if e.ok { "✓" } else { "○" }, e.name, e.detail) }</li>
+        }) }</ul>
+    }
+}
+
+fn findings(v: &ShardView) -> Html {
+    match &v.report {
+        Err(e) => html! { <p class="error">{ e }</p> },
+        Ok(r) => html! { <section class="findings" aria-live="polite"><h3>{ "What the run found" }</h3><pre id="shard-findings">{ r.lines.join("\n") }</pre></section> },
+    }
+}
+
+fn cluster_view(m: &Model, v: &ShardView, cfg: &Config, go: &Go) -> Html {
+    let Some(run) = v.report.as_ref().ok().and_then(|r| r.run.as_ref()) else { return html! {} };
+    let second = (v.cursor_ms / 1000).min(run.load.len().saturating_sub(1) as u64) as usize;
+    let placement = placement_at(cfg, run, v.cursor_ms);
+    let touched = v.query.as_ref().and_then(|(c, val)| cfg.route(&placement, Some((c, *val))).ok());
+    html! {
+        <>
+            { controls(m, v, cfg, go) }
+            <div class="shard-views">
+                { ring(cfg, &placement, run, v.cursor_ms) }
+                { shard_map(run, &placement, second, touched.as_ref().map(|t| t.shards.as_slice()).unwrap_or(&[])) }
+            </div>
+            { router(v, cfg, touched.map(|t| t.why), go) }
+            { heatmap(run, v.cursor_ms) }
+            { for run.reshards.iter().map(|r| progress(r, v.cursor_ms)) }
+        </>
+    }
+}
+
+/// The placement in force at `ms`: the initial one, replaced as each reshard's writes switch.
+fn placement_at(cfg: &Config, run: &Run, ms: u64) -> Placement {
+    let mut p = cfg.placement.clone();
+    for r in &run.reshards {
+        if r.writes_switched_us > 0 && r.writes_switched_us <= ms * 1000 {
+            p = grown_by(&p, r);
+        }
+    }
+    p
+}
+
+fn grown_by(p: &Placement, r: &Reshard) -> Placement {
+    if r.from == u32::MAX {
+        p.grown()
+    } else {
+        sim_core::shard::cluster::split(p, r.from).unwrap_or_else(|_| p.clone())
+    }
+}
+
+fn select(id: &str, label: &str, current: &str, options: Vec<String>, go: &Go, make: fn(String) -> ShardAction) -> Html {
+    let go = go.clone();
+    let onchange = Callback::from(move |e: Event| {
+        if let Some(s) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+            go.emit(Action::Shard(make(s.value())));
+        }
+    });
+    html! {
+        <label>{ format!("{label} ") }
+            <select id={id.to_string()} {onchange}>
+                { for options.iter().map(|o| html! { <option value={o.clone()} selected={o == current}>{ o }</option> }) }
+            </select>
+        </label>
+    }
+}
+
+fn controls(m: &Model, v: &ShardView, cfg: &Config, go: &Go) -> Html {
+    let columns: Vec<String> = cfg.columns.iter().map(|c| c.name.clone()).collect();
+    let strategies = ["mod", "ring", "jump", "range"].map(String::from).to_vec();
+    let shards = ["2", "4", "8", "16", "32", "64"].map(String::from).to_vec();
+    let cursor = {
+        let go = go.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(v) = e.target_dyn_into::<web_sys::HtmlInputElement>().and_then(|i| i.value().parse::<u64>().ok()) {
+                go.emit(Action::Shard(ShardAction::Cursor(v)));
+            }
+        })
+    };
+    let names = shard_names(&placement_now(v, cfg));
+    html! {
+        <section class="controls shard-controls" aria-label="shard key, placement and time">
+            { select("shard-key", "Shard key", &cfg.shard_key, columns, go, ShardAction::Key) }
+            { select("strategy", "Placement", strategy_name(&cfg.placement), strategies, go, ShardAction::Strategy) }
+            { select("shard-count", "Shards", &cfg.placement.shards().to_string(), shards, go, |s| ShardAction::Shards(s.parse().unwrap_or(0))) }
+            if m.playing {
+                <button id="pause" onclick={go.reform(|_| Action::Pause)}>{ "Pause" }</button>
+            } else {
+                <button id="play" onclick={go.reform(|_| Action::Play)}>{ "Play" }</button>
+            }
+            <input id="shard-cursor" type="range" min="0" max={v.duration_ms().to_string()} value={v.cursor_ms.to_string()} oninput={cursor} aria-label="time in the run" />
+            <output id="shard-clock">{ format!("{} s / {} s", d1(v.cursor_ms as f64 / 1000.0), d0(v.duration_ms() as f64 / 1000.0)) }</output>
+            <button id="add-shard" onclick={go.reform(|_| Action::Shard(ShardAction::Reshard(None)))}>{ "Add a shard now" }</button>
+            { for names.iter().enumerate().map(|(i, n)| html! {
+                <button class="split" data-shard={n.clone()} onclick={go.reform(move |_| Action::Shard(ShardAction::Reshard(Some(i as u32))))}>{ format!("Split {n}") }</button>
+            }) }
+            <button id="shard-reset" onclick={go.reform(|_| Action::Shard(ShardAction::Reset))}>{ "Undo reshards" }</button>
+        </section>
+    }
+}
+
+fn placement_now(v: &ShardView, cfg: &Config) -> Placement {
+    v.report.as_ref().ok().and_then(|r| r.run.as_ref()).map_or_else(|| cfg.placement.clone(), |run| placement_at(cfg, run, v.cursor_ms))
+}
+
+const R: f64 = 90.0;
+const COLORS: [&str; 8] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
+
+fn color(s: u32) -> &'static str {
+    COLORS[s as usize % COLORS.len()]
+}
+
+/// A point on the ring for a keyspace ID (0 at the top, clockwise).
+fn on_ring(ksid: u64, r: f64) -> (f64, f64) {
+    let turn = ksid as f64 / 18_446_744_073_709_551_616.0;
+    let a = turn * 2.0 * core::f64::consts::PI;
+    (120.0 + r * libm::sin(a), 110.0 - r * libm::cos(a))
+}
+
+/// The keyspace as a ring: owners' points or ranges, and sample keys coloured by their shard.
+/// During a reshard's copy, keys that move travel from their old owner's colour to the new one.
+fn ring(cfg: &Config, p: &Placement, run: &Run, ms: u64) -> Html {
+    let marks: Vec<(u64, u32)> = match p {
+        Placement::Ring(r) => r.points().iter().step_by((r.points().len() / 256).max(1)).copied().collect(),
+        Placement::Range { bounds } => std::iter::once(0).chain(bounds.iter().copied()).enumerate().map(|(i, b)| (b, i as u32)).collect(),
+        _ => Vec::new(),
+    };
+    let keys = cfg.column(&cfg.shard_key).map_or(1, |c| c.keys);
+    let moving = run.reshards.iter().find(|r| r.started_us <= ms * 1000 && ms * 1000 < r.writes_switched_us.max(r.copy_done_us));
+    let next = moving.map(|r| grown_by(p, r));
+    let progress = moving.map_or(0.0, |r| ((ms * 1000).saturating_sub(r.started_us)) as f64 / (r.copy_done_us.saturating_sub(r.started_us)).max(1) as f64).min(1.0);
+    html! {
+        <svg id="hash-ring" viewBox="0 0 240 220" role="img" aria-label={format!("keyspace ring: {p}")} data-strategy={strategy_name(p)}>
+            <circle cx="120" cy="110" r={R.to_string()} class="ring" />
+            { for marks.iter().map(|(k, s)| { let (x, y) = on_ring(*k, R); html! { <circle class="vnode" cx={d1(x)} cy={d1(y)} r="3" fill={color(*s)}><title>{ format!("shard {s} point at {k:016x}") }</title></circle> } }) }
+            { for (1..=24u64).map(|i| {
+                let key = 1 + (i - 1) * keys / 24;
+                let h = cfg.ksid(key);
+                let (x, y) = on_ring(h, R - 14.0);
+                let from = p.shard_of_ksid(h);
+                let to = next.as_ref().map_or(from, |n| n.shard_of_ksid(h));
+                let (fill, class) = if to != from && progress >= 0.5 { (color(to), "key moving") } else if to != from { (color(from), "key moving") } else { (color(from), "key") };
+                let r = if to != from { 3.0 + 3.0 * progress } else { 3.0 };
+                html! { <circle class={class} cx={d1(x)} cy={d1(y)} r={d1(r)} fill={fill}><title>{ format!("{} = {key} → shard {from}{}", cfg.shard_key, if to != from { format!(", moving to {to}") } else { String::new() }) }</title></circle> }
+            }) }
+            <text x="120" y="114" class="ring-label">{ strategy_name(p) }</text>
+        </svg>
+    }
+}
+
+/// Shards with what they own, their rows and load at the cursor; touched and hot ones marked.
+fn shard_map(run: &Run, p: &Placement, second: usize, touched: &[u32]) -> Html {
+    let names = shard_names(p);
+    let row = run.load.get(second).cloned().unwrap_or_default();
+    let total: u64 = row.iter().map(|l| l.ops).sum();
+    let hot = run.hotspots.iter().find(|h| h.second == second as u64).map(|h| h.name.clone());
+    let owns = |i: usize| match p {
+        Placement::Ring(r) => format!("{} points", r.points().iter().filter(|x| x.1 == i as u32).count()),
+        Placement::Range { .. } => format!("keyspace {}", names[i]),
+        Placement::ModN { n } => format!("hash mod {n} = {i}"),
+        Placement::Jump { .. } => format!("jump bucket {i}"),
+    };
+    html! {
+        <table id="shard-map">
+            <caption>{ format!("shard map at {second} s") }</caption>
+            <thead><tr><th>{ "shard" }</th><th>{ "owns" }</th><th>{ "rows" }</th><th>{ "ops/s" }</th><th>{ "p99" }</th></tr></thead>
+            <tbody>{ for names.iter().enumerate().map(|(i, n)| {
+                let l = row.get(i).cloned().unwrap_or_default();
+                let classes = classes!(touched.contains(&(i as u32)).then_some("touched"), (hot.as_deref() == Some(n.as_str())).then_some("hot"));
+                html! { <tr class={classes} data-shard={n.clone()}>
+                    <td><span class="swatch" style={format!("background:{}", color(i as u32))}></span>{ n }</td><td>{ owns(i) }</td><td>{ l.rows }</td>
+                    <td>{ format!("{} ({} %)", l.ops, (l.ops * 100).checked_div(total).unwrap_or(0)) }</td><td>{ format!("{} ms", d1(l.p99_us as f64 / 1000.0)) }</td>
+                </tr> }
+            }) }</tbody>
+        </table>
+    }
+}
+
+/// `WHERE column = value`: which shards it touches and why.
+fn router(v: &ShardView, cfg: &Config, why: Option<String>, go: &Go) -> Html {
+    let (col, val) = v.query.clone().unwrap_or_else(|| (cfg.shard_key.clone(), 42));
+    let pick = {
+        let go = go.clone();
+        Callback::from(move |e: Event| {
+            if let Some(s) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+                go.emit(Action::Shard(ShardAction::Query(s.value(), val)));
+            }
+        })
+    };
+    let value = {
+        let go = go.clone();
+        let col = col.clone();
+        Callback::from(move |e: Event| {
+            if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                match i.value().trim().parse::<u64>() {
+                    Ok(n) => go.emit(Action::Shard(ShardAction::Query(col.clone(), n))),
+                    Err(_) => go.emit(Action::Fail(format!("`{}` is not a whole number", i.value()))),
+                }
+            }
+        })
+    };
+    html! {
+        <section class="router" aria-label="query router">
+            <label>{ format!("SELECT * FROM {} WHERE ", cfg.table) }
+                <select id="query-column" onchange={pick}>{ for cfg.columns.iter().map(|c| html! { <option value={c.name.clone()} selected={c.name == col}>{ &c.name }</option> }) }</select>
+            </label>
+            <label>{ " = " }<input id="query-value" type="number" min="0" value={val.to_string()} onchange={value} /></label>
+            <button id="route" onclick={go.reform(move |_| Action::Shard(ShardAction::Query(col.clone(), val)))}>{ "Route" }</button>
+            <p id="route-why" aria-live="polite">{ why.unwrap_or_else(|| "Route a query to see which shards it touches.".into()) }</p>
+        </section>
+    }
+}
+
+/// Operations per shard per second; darker is busier. The cursor is a vertical line.
+fn heatmap(run: &Run, ms: u64) -> Html {
+    let secs = run.load.len().max(1);
+    let shards = run.load.iter().map(Vec::len).max().unwrap_or(0);
+    let max = run.load.iter().flatten().map(|l| l.ops).max().unwrap_or(0).max(1);
+    let (w, h) = (600.0, 18.0 * shards as f64 + 20.0);
+    let cw = (w - 60.0) / secs as f64;
+    let busiest = (0..shards).max_by_key(|s| run.load.iter().map(|row| row.get(*s).map_or(0, |l| l.ops)).sum::<u64>()).unwrap_or(0);
+    let even = run.hotspots.is_empty();
+    html! {
+        <figure class="heatmap">
+            <figcaption>{ format!("Operations per shard per second (darkest = {max} ops/s)") }</figcaption>
+            <svg id="heatmap" viewBox={format!("0 0 {w} {h}")} role="img" aria-label="per-shard load over time" data-hot={if even { "none".to_string() } else { busiest.to_string() }}>
+                { for (0..shards).map(|s| html! { <text x="0" y={d1(14.0 + 18.0 * s as f64)} class="tick">{ format!("shard {s}") }</text> }) }
+                { for run.load.iter().enumerate().flat_map(|(t, row)| row.iter().enumerate().map(move |(s, l)| (t, s, l.ops))).filter(|x| x.2 > 0).map(|(t, s, ops)| html! {
+                    <rect x={d1(60.0 + cw * t as f64)} y={d1(2.0 + 18.0 * s as f64)} width={d1(cw.max(1.0))} height="16" fill={color(s as u32)} fill-opacity={format!("0.{:02}", (ops * 99 / max).max(4))}><title>{ format!("{t} s, shard {s}: {ops} ops") }</title></rect>
+                }) }
+                <line class="cursor" x1={d1(60.0 + cw * ms as f64 / 1000.0)} x2={d1(60.0 + cw * ms as f64 / 1000.0)} y1="0" y2={d1(h - 18.0)} />
+                <text x="60" y={d1(h - 4.0)} class="tick">{ "0 s" }</text>
+                <text x={d1(w - 40.0)} y={d1(h - 4.0)} class="tick">{ format!("{secs} s") }</text>
+            </svg>
+        </figure>
+    }
+}
+
+/// A reshard's phases on a time bar, the cursor, and where the move stands.
+fn progress(r: &Reshard, ms: u64) -> Html {
+    let us = ms * 1000;
+    let end = r.writes_switched_us.max(r.copy_done_us);
+    let phase = if us < r.started_us {
+        "not started"
+    } else if us < r.copy_done_us {
+        "copy: rows stream to their new shard"
+    } else if us < r.reads_switched_us {
+        "catch-up: the change stream is applied"
+    } else if us < r.writes_paused_us.max(r.reads_switched_us) {
+        "reads switched"
+    } else if us < r.writes_switched_us {
+        "writes paused: the last changes drain"
+    } else {
+        "done: writes switched, routing flipped"
+    };
+    let span = (end.saturating_sub(r.started_us)).max(1) as f64;
+    let x = |t: u64| 10.0 + 480.0 * (t.saturating_sub(r.started_us)) as f64 / span;
+    let copied = if us >= r.copy_done_us { r.keys_moved } else { r.keys_moved * us.saturating_sub(r.started_us) / r.copy_done_us.saturating_sub(r.started_us).max(1) };
+    html! {
+        <figure class="reshard" id="reshard-progress" data-phase={phase.split(':').next().unwrap_or("").to_string()}>
+            <figcaption>{ format!("{}: {copied} of {} moving keys copied ({} of {} keys move); {phase}", r.what, r.keys_moved, r.keys_moved, r.keys_total) }</figcaption>
+            <svg viewBox="0 0 500 34" role="img" aria-label={format!("reshard phases, now: {phase}")}>
+                <rect class="ph copy" x={d1(x(r.started_us))} y="8" width={d1(x(r.copy_done_us) - x(r.started_us))} height="14"><title>{ "copy" }</title></rect>
+                <rect class="ph catchup" x={d1(x(r.copy_done_us))} y="8" width={d1(x(r.reads_switched_us) - x(r.copy_done_us))} height="14"><title>{ "catch-up" }</title></rect>
+                <rect class="ph pause" x={d1(x(r.writes_paused_us))} y="8" width={d1((x(r.writes_switched_us) - x(r.writes_paused_us)).max(2.0))} height="14"><title>{ format!("writes paused {} ms", r.max_pause_us / 1000) }</title></rect>
+                <line class="cursor" x1={d1(x(us).min(495.0))} x2={d1(x(us).min(495.0))} y1="2" y2="28" />
+                <text x="10" y="33" class="tick">{ format!("{} s", d1(r.started_us as f64 / 1e6)) }</text>
+                <text x="440" y="33" class="tick">{ format!("{} s", d1(end as f64 / 1e6)) }</text>
+            </svg>
+        </figure>
+    }
+}
