@@ -11,13 +11,14 @@ fn embed(out: &mut String, name: &str, doc: &str, dir: &Path) {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
+    let names: Vec<&str> = files.iter().map(|f| f.file_name().and_then(|n| n.to_str()).expect("utf-8 file name")).collect();
     writeln!(out, "/// {doc}\npub const {name}: &[(&str, &str)] = &[").expect("write to string");
-    for f in files {
+    for (f, file) in files.iter().zip(&names) {
         println!("cargo:rerun-if-changed={}", f.display());
-        let file = f.file_name().and_then(|n| n.to_str()).expect("utf-8 file name");
         writeln!(out, "    ({file:?}, include_str!({:?})),", f.display().to_string()).expect("write to string");
     }
     out.push_str("];\n");
+    writeln!(out, "/// The file names of `{name}` alone (a picker needs no lesson text).\npub const {name}_NAMES: &[&str] = &{names:?};").expect("write to string");
 }
 
 fn main() {

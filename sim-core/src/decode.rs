@@ -64,9 +64,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// Replaces `*slot` when the field is present. Not inlined: one call per field keeps the
-    /// decoder small.
-    #[inline(never)]
+    /// Replaces `*slot` when the field is present.
     pub fn set<T: FromToml>(&mut self, key: &'static str, slot: &mut T) -> Result<(), DeError> {
         if let Some(x) = self.opt(key)? {
             *slot = x;

@@ -12,19 +12,16 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// `x` with one decimal (`12.5`, `-0.3`), by integer arithmetic: no `{:.1}` anywhere keeps the
-/// float-formatting machinery out of the browser build.
+/// `x` with one decimal (`12.5`, `-0.3`): one formatting call site for every SVG coordinate.
 #[inline(never)]
 pub fn d1(x: f64) -> String {
-    let tenths = (x * 10.0).round() as i64;
-    let sign = if tenths < 0 { "-" } else { "" };
-    let a = tenths.unsigned_abs();
-    format!("{sign}{}.{}", a / 10, a % 10)
+    format!("{x:.1}")
 }
 
 /// `x` rounded to a whole number.
+#[inline(never)]
 pub fn d0(x: f64) -> String {
-    (x.round() as i64).to_string()
+    format!("{x:.0}")
 }
 
 /// Wall-clock period of the play loop.
@@ -34,8 +31,6 @@ pub const TICK_MS: u32 = 50;
 #[derive(Clone, Debug, Default)]
 pub struct Model {
     pub session: Option<Rc<RefCell<Session>>>,
-    /// A sharding lesson, shown instead of a session.
-    pub shard: Option<Rc<shard::ShardView>>,
     pub playing: bool,
     pub speed: f64,
     pub selected: Option<String>,
@@ -75,9 +70,9 @@ pub enum Action {
     PitrTarget(u64),
     PitrInclusive(bool),
     Drill,
-    Shard(shard::ShardAction),
     Do(Command),
-    Restore(url::Shared),
+    /// A shared link, with the text of the lesson it names.
+    Restore(url::Shared, String),
     Reseed(u64),
     Fail(String),
 }
@@ -102,10 +97,6 @@ pub fn is_shard_lesson(src: &str) -> bool {
 }
 
 impl Model {
-    fn shard_mut(&mut self) -> Result<&mut shard::ShardView, String> {
-        self.shard.as_mut().map(Rc::make_mut).ok_or_else(|| "no sharding lesson loaded".into())
-    }
-
     fn with<T>(&self, f: impl FnOnce(&mut Session) -> Result<T, String>) -> Result<T, String> {
         let s = self.session.as_ref().ok_or("no scenario loaded")?;
         let mut s = s.try_borrow_mut().map_err(|_| "the simulation is busy".to_string())?;
@@ -114,15 +105,9 @@ impl Model {
 
     fn apply(&mut self, action: Action) -> Result<(), String> {
         match action {
-            Action::Load { file, src, seed } if is_shard_lesson(&src) => {
-                self.shard = Some(Rc::new(shard::ShardView::new(&file, &src, seed)?));
-                self.session = None;
-                self.playing = false;
-                Ok(())
-            }
+            Action::Load { file, src, .. } if is_shard_lesson(&src) => Err(format!("{file} is a sharding lesson: open it on the sharding page (shard.html)")),
             Action::Load { file, src, seed } => {
                 self.session = Some(Rc::new(RefCell::new(Session::new(&file, &src, seed)?)));
-                self.shard = None;
                 self.playing = false;
                 self.selected = None;
                 self.link = None;
@@ -131,7 +116,7 @@ impl Model {
                 Ok(())
             }
             Action::Play => {
-                self.playing = self.session.is_some() || self.shard.is_some();
+                self.playing = self.session.is_some();
                 Ok(())
             }
             Action::Pause => {
@@ -143,17 +128,6 @@ impl Model {
                 self.speed = x.clamp(0.25, 10_000.0);
                 Ok(())
             }
-            Action::Tick if self.shard.is_some() => {
-                let dt = (TICK_MS as f64 * self.speed) as u64;
-                let v = self.shard_mut()?;
-                let next = v.cursor_ms + dt;
-                v.apply(shard::ShardAction::Cursor(next))?;
-                if next >= v.duration_ms() {
-                    self.playing = false;
-                }
-                Ok(())
-            }
-            Action::Shard(a) => self.shard_mut()?.apply(a),
             Action::Tick => {
                 let dt = (TICK_MS as f64 * 1000.0 * self.speed) as u64;
                 let done = self.with(|s| {
@@ -204,29 +178,12 @@ impl Model {
             }
             Action::Do(cmd) => self.with(|s| s.command(cmd)),
             Action::Reseed(seed) => {
-                if let Some(v) = &self.shard {
-                    let file = v.file.clone();
-                    let (_, src) = lessons::SHARDING.iter().find(|(f, _)| *f == file).ok_or("reseeding needs a built-in lesson")?;
-                    return self.apply(Action::Load { file, src: src.to_string(), seed: Some(seed) });
-                }
                 let (file, src) = self.with(|s| Ok((s.file.clone(), s.src.clone())))?;
                 self.apply(Action::Load { file, src, seed: Some(seed) })
             }
             Action::Fail(e) => Err(e),
-            Action::Restore(shared) if lessons::SHARDING.iter().any(|(f, _)| *f == shared.file) => {
-                let src = lessons::SHARDING.iter().find(|(f, _)| *f == shared.file).map(|x| x.1).unwrap_or_default();
-                let mut v = shard::ShardView::new(&shared.file, src, Some(shared.seed))?;
-                for a in url::shard_actions(&shared.shard_ops)? {
-                    v.apply(a)?;
-                }
-                self.shard = Some(Rc::new(v));
-                self.session = None;
-                self.playing = false;
-                Ok(())
-            }
-            Action::Restore(shared) => {
-                let (file, src) = lessons::BUILTIN.iter().find(|(f, _)| *f == shared.file).ok_or(format!("unknown scenario `{}` in the link", shared.file))?;
-                let mut s = Session::new(file, src, Some(shared.seed))?;
+            Action::Restore(shared, src) => {
+                let mut s = Session::new(&shared.file, &src, shared.seed)?;
                 for (at, cmd) in shared.log {
                     s.seek(at)?;
                     s.command(cmd)?;
@@ -240,20 +197,47 @@ impl Model {
     }
 }
 
+/// Fetches a built-in lesson (`scenarios/FILE`, served beside the page: lessons are content, not
+/// code, so the app downloads only the one it opens) and turns its text into an action.
+pub fn fetch_lesson(file: String, go: Callback<Action>, then: impl FnOnce(String) -> Action + 'static) {
+    wasm_bindgen_futures::spawn_local(async move {
+        go.emit(match fetch_text(&format!("scenarios/{file}")).await {
+            Ok(src) => then(src),
+            Err(e) => Action::Fail(e),
+        });
+    });
+}
+
+async fn fetch_text(url: &str) -> Result<String, String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let w = web_sys::window().ok_or("no window")?;
+    let resp = JsFuture::from(w.fetch_with_str(url)).await.map_err(|_| format!("{url}: the lesson could not be fetched"))?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| format!("{url}: not an HTTP response"))?;
+    if !resp.ok() {
+        return Err(format!("{url}: HTTP {}", resp.status()));
+    }
+    let body = resp.text().map_err(|_| format!("{url}: no body"))?;
+    JsFuture::from(body).await.ok().and_then(|t| t.as_string()).ok_or_else(|| format!("{url}: the body is not text"))
+}
+
 #[component(App)]
 pub fn app() -> Html {
     let model = use_reducer(|| Model { speed: 1.0, pitr_inclusive: true, ..Model::default() });
     {
         let model = model.clone();
         use_effect_with((), move |_| {
-            let action = match url::read_hash() {
-                Some(shared) => Action::Restore(shared),
-                None => {
-                    let (file, src) = lessons::BUILTIN[0];
-                    Action::Load { file: file.into(), src: src.into(), seed: None }
+            let go = Callback::from(move |a: Action| model.dispatch(a));
+            match url::read_hash() {
+                Some(shared) => {
+                    let file = shared.file.clone();
+                    fetch_lesson(file, go, move |src| Action::Restore(shared, src));
                 }
-            };
-            model.dispatch(action);
+                None => {
+                    let file = lessons::BUILTIN_NAMES.first().copied().unwrap_or_default().to_string();
+                    fetch_lesson(file.clone(), go, move |src| Action::Load { file, src, seed: None });
+                }
+            }
         });
     }
     {
@@ -267,9 +251,7 @@ pub fn app() -> Html {
         let version = model.version;
         let model = model.clone();
         use_effect_with(version, move |_| {
-            if let Some(v) = &model.shard {
-                url::write_shard_hash(v);
-            } else if let Some(s) = &model.session {
+            if let Some(s) = &model.session {
                 if let Ok(s) = s.try_borrow() {
                     url::write_hash(&s);
                 }
@@ -288,7 +270,7 @@ mod tests {
     use super::*;
     #[test]
     fn numbers_print_with_one_decimal() {
-        for (x, text) in [(12.34, "12.3"), (0.05, "0.1"), (-0.3, "-0.3"), (250.0, "250.0"), (-12.96, "-13.0")] {
+        for (x, text) in [(12.34, "12.3"), (0.25, "0.2"), (-0.3, "-0.3"), (250.0, "250.0"), (-12.96, "-13.0")] {
             assert_eq!(d1(x), text);
         }
         assert_eq!(d0(359.6), "360");

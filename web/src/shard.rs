@@ -1,13 +1,159 @@
 //! The sharding lessons in the browser: choose the shard key and placement, watch the per-shard
 //! heatmap, route a query, and reshard live (add or split a shard at the cursor), with the hash
 //! ring, the shard map and the move's phases. A run is a pure function of (lesson, seed, moves).
-use crate::{d0, d1, Action, Model};
+use crate::view::Picks;
+use crate::{d0, d1, url, TICK_MS};
+use std::rc::Rc;
 use sim_core::shard::cluster::{shard_names, Config, Move, Reshard, Run};
 use sim_core::shard::lesson::{ShardLesson, ShardReport};
 use sim_core::shard::placement::{from_strategy, strategy_name, Placement};
 use yew::prelude::*;
 
-type Go = Callback<Action>;
+type Go = Callback<Msg>;
+
+/// The sharding page's messages.
+#[derive(Debug)]
+pub enum Msg {
+    Load { file: String, src: String, seed: Option<u64> },
+    Restore(url::Shared),
+    Shard(ShardAction),
+    Play,
+    Pause,
+    Tick,
+    Reseed(u64),
+    Fail(String),
+}
+
+/// The sharding page's state: the lesson being explored, playback and the last error.
+#[derive(Clone, Debug, Default)]
+pub struct ShardModel {
+    pub view: Option<Rc<ShardView>>,
+    pub playing: bool,
+    pub error: Option<String>,
+    pub version: u64,
+}
+
+impl PartialEq for ShardModel {
+    fn eq(&self, o: &Self) -> bool {
+        self.version == o.version && self.playing == o.playing && self.error == o.error
+    }
+}
+
+impl Reducible for ShardModel {
+    type Action = Msg;
+    fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
+        let mut m = (*self).clone();
+        m.version += 1;
+        m.error = m.apply(msg).err();
+        if m.error.is_some() {
+            m.playing = false;
+        }
+        Rc::new(m)
+    }
+}
+
+impl ShardModel {
+    fn view_mut(&mut self) -> Result<&mut ShardView, String> {
+        self.view.as_mut().map(Rc::make_mut).ok_or_else(|| "no sharding lesson loaded".into())
+    }
+
+    fn apply(&mut self, msg: Msg) -> Result<(), String> {
+        match msg {
+            Msg::Load { file, src, .. } if !crate::is_shard_lesson(&src) => Err(format!("{file} is a replication or backup scenario: open it on the main page (index.html)")),
+            Msg::Load { file, src, seed } => {
+                self.view = Some(Rc::new(ShardView::new(&file, &src, seed)?));
+                self.playing = false;
+                Ok(())
+            }
+            Msg::Restore(shared) => {
+                let src = lessons::SHARDING.iter().find(|(f, _)| *f == shared.file).map(|x| x.1).ok_or(format!("unknown sharding lesson `{}` in the link", shared.file))?;
+                let mut v = ShardView::new(&shared.file, src, shared.seed)?;
+                for a in url::shard_actions(&shared.shard_ops)? {
+                    v.apply(a)?;
+                }
+                self.view = Some(Rc::new(v));
+                Ok(())
+            }
+            Msg::Shard(a) => self.view_mut()?.apply(a),
+            Msg::Play => {
+                self.playing = self.view.is_some();
+                Ok(())
+            }
+            Msg::Pause => {
+                self.playing = false;
+                Ok(())
+            }
+            Msg::Tick => {
+                let v = self.view_mut()?;
+                let next = v.cursor_ms + 20 * TICK_MS as u64;
+                v.apply(ShardAction::Cursor(next))?;
+                if next >= v.duration_ms() {
+                    self.playing = false;
+                }
+                Ok(())
+            }
+            Msg::Reseed(seed) => {
+                let file = self.view.as_ref().map(|v| v.file.clone()).ok_or("no lesson loaded")?;
+                let src = lessons::SHARDING.iter().find(|(f, _)| *f == file).map(|x| x.1).ok_or("reseeding needs a built-in lesson")?;
+                self.apply(Msg::Load { file, src: src.to_string(), seed: Some(seed) })
+            }
+            Msg::Fail(e) => Err(e),
+        }
+    }
+}
+
+/// The sharding page (`shard.html`).
+#[component(ShardApp)]
+pub fn shard_app() -> Html {
+    let model = use_reducer(ShardModel::default);
+    {
+        let model = model.clone();
+        use_effect_with((), move |_| {
+            let msg = match url::read_hash() {
+                Some(shared) => Msg::Restore(shared),
+                None => {
+                    let (file, src) = lessons::SHARDING[0];
+                    Msg::Load { file: file.into(), src: src.into(), seed: None }
+                }
+            };
+            model.dispatch(msg);
+        });
+    }
+    {
+        let model = model.clone();
+        use_effect_with(model.playing, move |playing| {
+            let timer = playing.then(|| gloo::timers::callback::Interval::new(TICK_MS, move || model.dispatch(Msg::Tick)));
+            move || drop(timer)
+        });
+    }
+    {
+        let model = model.clone();
+        use_effect_with(model.version, move |_| {
+            if let Some(v) = &model.view {
+                url::write_shard_hash(v);
+            }
+        });
+    }
+    let go = {
+        let model = model.clone();
+        Callback::from(move |m: Msg| model.dispatch(m))
+    };
+    match &model.view {
+        Some(v) => page(&model, v, &go),
+        None => html! { <main class="app"><p role="status">{ model.error.clone().unwrap_or_else(|| "Loading…".into()) }</p></main> },
+    }
+}
+
+/// Picking a lesson here: sharding lessons load in place, the others open the main page.
+fn picks(go: &Go) -> Picks {
+    let load = go.clone();
+    let pick = Callback::from(move |file: String| match lessons::SHARDING.iter().find(|(f, _)| *f == file) {
+        Some((f, src)) => load.emit(Msg::Load { file: f.to_string(), src: src.to_string(), seed: None }),
+        None => crate::view::navigate(&format!("index.html#file={file}")),
+    });
+    let open = go.reform(|(file, src): (String, String)| Msg::Load { file, src, seed: None });
+    Picks { pick, seed: go.reform(Msg::Reseed), open, fail: go.reform(Msg::Fail) }
+}
 
 /// A sharding lesson as the learner has changed it, and its run.
 #[derive(Clone, Debug)]
@@ -108,11 +254,11 @@ impl ShardView {
     }
 }
 
-pub fn page(m: &Model, v: &ShardView, go: &Go) -> Html {
+pub fn page(m: &ShardModel, v: &ShardView, go: &Go) -> Html {
     let l = &v.lesson.lesson;
     html! {
         <main class="app" tabindex="0">
-            { crate::view::header(&v.file, v.seed, go) }
+            { crate::view::header(&v.file, v.seed, &picks(go)) }
             if let Some(e) = &m.error { <p class="error" role="alert">{ e }</p> }
             <section class="lesson">
                 <h2>{ &l.title }</h2>
@@ -145,7 +291,7 @@ fn findings(v: &ShardView) -> Html {
     }
 }
 
-fn cluster_view(m: &Model, v: &ShardView, cfg: &Config, go: &Go) -> Html {
+fn cluster_view(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
     let Some(run) = v.report.as_ref().ok().and_then(|r| r.run.as_ref()) else { return html! {} };
     let second = (v.cursor_ms / 1000).min(run.load.len().saturating_sub(1) as u64) as usize;
     let placement = placement_at(cfg, run, v.cursor_ms);
@@ -187,7 +333,7 @@ fn select(id: &str, label: &str, current: &str, options: Vec<String>, go: &Go, m
     let go = go.clone();
     let onchange = Callback::from(move |e: Event| {
         if let Some(s) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
-            go.emit(Action::Shard(make(s.value())));
+            go.emit(Msg::Shard(make(s.value())));
         }
     });
     html! {
@@ -199,7 +345,7 @@ fn select(id: &str, label: &str, current: &str, options: Vec<String>, go: &Go, m
     }
 }
 
-fn controls(m: &Model, v: &ShardView, cfg: &Config, go: &Go) -> Html {
+fn controls(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
     let columns: Vec<String> = cfg.columns.iter().map(|c| c.name.clone()).collect();
     let strategies = ["mod", "ring", "jump", "range"].map(String::from).to_vec();
     let shards = ["2", "4", "8", "16", "32", "64"].map(String::from).to_vec();
@@ -207,7 +353,7 @@ fn controls(m: &Model, v: &ShardView, cfg: &Config, go: &Go) -> Html {
         let go = go.clone();
         Callback::from(move |e: InputEvent| {
             if let Some(v) = e.target_dyn_into::<web_sys::HtmlInputElement>().and_then(|i| i.value().parse::<u64>().ok()) {
-                go.emit(Action::Shard(ShardAction::Cursor(v)));
+                go.emit(Msg::Shard(ShardAction::Cursor(v)));
             }
         })
     };
@@ -218,17 +364,17 @@ fn controls(m: &Model, v: &ShardView, cfg: &Config, go: &Go) -> Html {
             { select("strategy", "Placement", strategy_name(&cfg.placement), strategies, go, ShardAction::Strategy) }
             { select("shard-count", "Shards", &cfg.placement.shards().to_string(), shards, go, |s| ShardAction::Shards(s.parse().unwrap_or(0))) }
             if m.playing {
-                <button id="pause" onclick={go.reform(|_| Action::Pause)}>{ "Pause" }</button>
+                <button id="pause" onclick={go.reform(|_| Msg::Pause)}>{ "Pause" }</button>
             } else {
-                <button id="play" onclick={go.reform(|_| Action::Play)}>{ "Play" }</button>
+                <button id="play" onclick={go.reform(|_| Msg::Play)}>{ "Play" }</button>
             }
             <input id="shard-cursor" type="range" min="0" max={v.duration_ms().to_string()} value={v.cursor_ms.to_string()} oninput={cursor} aria-label="time in the run" />
             <output id="shard-clock">{ format!("{} s / {} s", d1(v.cursor_ms as f64 / 1000.0), d0(v.duration_ms() as f64 / 1000.0)) }</output>
-            <button id="add-shard" onclick={go.reform(|_| Action::Shard(ShardAction::Reshard(None)))}>{ "Add a shard now" }</button>
+            <button id="add-shard" onclick={go.reform(|_| Msg::Shard(ShardAction::Reshard(None)))}>{ "Add a shard now" }</button>
             { for names.iter().enumerate().map(|(i, n)| html! {
-                <button class="split" data-shard={n.clone()} onclick={go.reform(move |_| Action::Shard(ShardAction::Reshard(Some(i as u32))))}>{ format!("Split {n}") }</button>
+                <button class="split" data-shard={n.clone()} onclick={go.reform(move |_| Msg::Shard(ShardAction::Reshard(Some(i as u32))))}>{ format!("Split {n}") }</button>
             }) }
-            <button id="shard-reset" onclick={go.reform(|_| Action::Shard(ShardAction::Reset))}>{ "Undo reshards" }</button>
+            <button id="shard-reset" onclick={go.reform(|_| Msg::Shard(ShardAction::Reset))}>{ "Undo reshards" }</button>
         </section>
     }
 }
@@ -317,7 +463,7 @@ fn router(v: &ShardView, cfg: &Config, why: Option<String>, go: &Go) -> Html {
         let go = go.clone();
         Callback::from(move |e: Event| {
             if let Some(s) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
-                go.emit(Action::Shard(ShardAction::Query(s.value(), val)));
+                go.emit(Msg::Shard(ShardAction::Query(s.value(), val)));
             }
         })
     };
@@ -327,8 +473,8 @@ fn router(v: &ShardView, cfg: &Config, why: Option<String>, go: &Go) -> Html {
         Callback::from(move |e: Event| {
             if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
                 match i.value().trim().parse::<u64>() {
-                    Ok(n) => go.emit(Action::Shard(ShardAction::Query(col.clone(), n))),
-                    Err(_) => go.emit(Action::Fail(format!("`{}` is not a whole number", i.value()))),
+                    Ok(n) => go.emit(Msg::Shard(ShardAction::Query(col.clone(), n))),
+                    Err(_) => go.emit(Msg::Fail(format!("`{}` is not a whole number", i.value()))),
                 }
             }
         })
@@ -339,7 +485,7 @@ fn router(v: &ShardView, cfg: &Config, why: Option<String>, go: &Go) -> Html {
                 <select id="query-column" onchange={pick}>{ for cfg.columns.iter().map(|c| html! { <option value={c.name.clone()} selected={c.name == col}>{ &c.name }</option> }) }</select>
             </label>
             <label>{ " = " }<input id="query-value" type="number" min="0" value={val.to_string()} onchange={value} /></label>
-            <button id="route" onclick={go.reform(move |_| Action::Shard(ShardAction::Query(col.clone(), val)))}>{ "Route" }</button>
+            <button id="route" onclick={go.reform(move |_| Msg::Shard(ShardAction::Query(col.clone(), val)))}>{ "Route" }</button>
             <p id="route-why" aria-live="polite">{ why.unwrap_or_else(|| "Route a query to see which shards it touches.".into()) }</p>
         </section>
     }

@@ -7,7 +7,8 @@ use sim_core::{Command, SimTime};
 #[derive(Clone, Debug, PartialEq)]
 pub struct Shared {
     pub file: String,
-    pub seed: u64,
+    /// `None`: the lesson's own seed (a link that names only the file).
+    pub seed: Option<u64>,
     pub t_ms: u64,
     pub log: Vec<(SimTime, Command)>,
     /// For a sharding lesson: the learner's changes, replayed in order (`key:tenant_id`,
@@ -48,13 +49,13 @@ pub fn to_hash(s: &Session) -> String {
 }
 
 pub fn parse_hash(h: &str) -> Option<Shared> {
-    let mut sh = Shared { file: String::new(), seed: 0, t_ms: 0, log: Vec::new(), shard_ops: Vec::new() };
+    let mut sh = Shared { file: String::new(), seed: None, t_ms: 0, log: Vec::new(), shard_ops: Vec::new() };
     for part in h.trim_start_matches('#').split('&') {
         let (k, v) = part.split_once('=')?;
         let v = decode(v)?;
         match k {
             "file" => sh.file = v,
-            "seed" => sh.seed = v.parse().ok()?,
+            "seed" => sh.seed = Some(v.parse().ok()?),
             "t" => sh.t_ms = v.parse().ok()?,
             "sh" => sh.shard_ops = v.split(';').filter(|x| !x.is_empty()).map(str::to_string).collect(),
             "log" => {
@@ -139,7 +140,7 @@ mod tests {
         s.advance_to(SimTime(4_500_000)).unwrap();
         let back = parse_hash(&format!("#{}", to_hash(&s))).unwrap();
         assert_eq!(back.file, file);
-        assert_eq!(back.seed, 9);
+        assert_eq!(back.seed, Some(9));
         assert_eq!(back.t_ms, 4500);
         assert_eq!(back.log, s.log);
         assert!(parse_hash("#nonsense").is_none());
@@ -153,8 +154,8 @@ mod tests {
             v.apply(a).unwrap();
         }
         let back = parse_hash(&format!("#{}", shard_hash(&v))).unwrap();
-        assert_eq!((back.file.as_str(), back.seed), (*file, 3));
-        let mut w = crate::shard::ShardView::new(file, src, Some(back.seed)).unwrap();
+        assert_eq!((back.file.as_str(), back.seed), (*file, Some(3)));
+        let mut w = crate::shard::ShardView::new(file, src, back.seed).unwrap();
         for a in shard_actions(&back.shard_ops).unwrap() {
             w.apply(a).unwrap();
         }

@@ -14,9 +14,6 @@ fn send(go: &Go, make: impl Fn() -> Action + 'static) -> Callback<MouseEvent> {
 }
 
 pub fn page(m: &Model, go: Callback<Action>) -> Html {
-    if let Some(v) = &m.shard {
-        return crate::shard::page(m, v, &go);
-    }
     let Some(cell) = &m.session else {
         return html! { <main class="app"><p role="status">{ m.error.clone().unwrap_or_else(|| "Loading…".into()) }</p></main> };
     };
@@ -24,7 +21,7 @@ pub fn page(m: &Model, go: Callback<Action>) -> Html {
     let w = &s.world;
     html! {
         <main class="app" tabindex="0" onkeydown={keys(m.playing, w.now().as_ms(), &go)}>
-            { header(&s.file, s.seed, &go) }
+            { header(&s.file, s.seed, &picks(&go)) }
             if let Some(e) = &m.error { <p class="error" role="alert">{ e }</p> }
             <section class="lesson">
                 <h2>{ &s.scenario.lesson.title }</h2>
@@ -95,63 +92,93 @@ fn goals(w: &World, expect: &sim_core::scenario::Expect) -> Html {
     }
 }
 
+/// What the header's controls report: a lesson picked, a seed typed, a file opened, an error.
+#[derive(Clone, Debug)]
+pub struct Picks {
+    pub pick: Callback<String>,
+    pub seed: Callback<u64>,
+    pub open: Callback<(String, String)>,
+    pub fail: Callback<String>,
+}
+
+/// Picking a lesson on the main page: sharding lessons open the sharding page.
+fn picks(go: &Go) -> Picks {
+    let load = go.clone();
+    let pick = Callback::from(move |file: String| {
+        if lessons::SHARDING_NAMES.contains(&file.as_str()) {
+            navigate(&format!("shard.html#file={file}"));
+        } else {
+            let name = file.clone();
+            crate::fetch_lesson(file, load.clone(), move |src| Action::Load { file: name, src, seed: None });
+        }
+    });
+    let open = go.reform(|(file, src): (String, String)| Action::Load { file, src, seed: None });
+    Picks { pick, seed: go.reform(Action::Reseed), open, fail: go.reform(Action::Fail) }
+}
+
+/// Opens another page of the app.
+pub fn navigate(url: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().assign(url);
+    }
+}
+
 /// The title, the lesson picker, "open a file" and the seed.
-pub fn header(file: &str, current_seed: u64, go: &Go) -> Html {
+pub fn header(file: &str, current_seed: u64, p: &Picks) -> Html {
     html! {
         <header>
             <h1>{ "dbsim" }</h1>
-            { picker(file, go) }
-            { open_file(go) }
-            { seed(current_seed, go) }
+            { picker(file, &p.pick) }
+            { open_file(p) }
+            { seed(current_seed, p) }
         </header>
     }
 }
 
-fn seed(current: u64, go: &Go) -> Html {
-    let go = go.clone();
+fn seed(current: u64, p: &Picks) -> Html {
+    let p = p.clone();
     let onchange = Callback::from(move |e: Event| {
         let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() else { return };
         match i.value().trim().parse::<u64>() {
-            Ok(v) => go.emit(Action::Reseed(v)),
-            Err(_) => go.emit(Action::Fail(format!("`{}` is not a seed (a whole number)", i.value()))),
+            Ok(v) => p.seed.emit(v),
+            Err(_) => p.fail.emit(format!("`{}` is not a seed (a whole number)", i.value())),
         }
     });
     html! { <label>{ "Seed " }<input id="seed" type="number" min="0" value={current.to_string()} {onchange} /></label> }
 }
 
-fn open_file(go: &Go) -> Html {
-    let go = go.clone();
+fn open_file(p: &Picks) -> Html {
+    let p = p.clone();
     let reader = std::rc::Rc::new(std::cell::RefCell::new(None));
     let onchange = Callback::from(move |e: Event| {
         let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() else { return };
         let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
         let name = file.name();
-        let go = go.clone();
+        let p = p.clone();
         let task = gloo::file::callbacks::read_as_text(&gloo::file::File::from(file), move |text| match text {
-            Ok(src) => go.emit(Action::Load { file: name, src, seed: None }),
-            Err(e) => go.emit(Action::Fail(format!("{name}: {e}"))),
+            Ok(src) => p.open.emit((name, src)),
+            Err(e) => p.fail.emit(format!("{name}: {e}")),
         });
         *reader.borrow_mut() = Some(task);
     });
     html! { <label class="open">{ "Open a scenario file " }<input id="open" type="file" accept=".toml" {onchange} /></label> }
 }
 
-fn picker(current: &str, go: &Go) -> Html {
-    let go = go.clone();
+fn picker(current: &str, pick: &Callback<String>) -> Html {
+    let pick = pick.clone();
     let onchange = Callback::from(move |e: Event| {
-        let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() else { return };
-        if let Some((file, src)) = lessons::BUILTIN.iter().chain(lessons::SHARDING).find(|(f, _)| *f == sel.value()) {
-            go.emit(Action::Load { file: file.to_string(), src: src.to_string(), seed: None });
+        if let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+            pick.emit(sel.value());
         }
     });
     html! {
         <label>{ "Scenario " }
             <select id="scenario" {onchange}>
                 <optgroup label="Replication, HA, backups">
-                    { for lessons::BUILTIN.iter().map(|(f, _)| html! { <option value={*f} selected={*f == current}>{ *f }</option> }) }
+                    { for lessons::BUILTIN_NAMES.iter().map(|f| html! { <option value={*f} selected={*f == current}>{ *f }</option> }) }
                 </optgroup>
                 <optgroup label="Sharding & partitioning">
-                    { for lessons::SHARDING.iter().map(|(f, _)| html! { <option value={*f} selected={*f == current}>{ *f }</option> }) }
+                    { for lessons::SHARDING_NAMES.iter().map(|f| html! { <option value={*f} selected={*f == current}>{ *f }</option> }) }
                 </optgroup>
             </select>
         </label>

@@ -8,22 +8,43 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// `cargo build` for wasm32, `wasm-bindgen --target web`, `wasm-opt` when a recent one exists, `index.html`.
+/// The pages and their wasm modules: the main app, and the sharding chapter in its own module so
+/// neither page downloads the other's code.
+const PAGES: [(&str, &str, &str); 2] = [("web", "dbsim", "index.html"), ("shard", "dbsim_shard", "shard.html")];
+
+/// `cargo build` for wasm32, `wasm-bindgen --target web`, `wasm-opt` when a recent one exists, the pages.
 pub fn dist() -> Result<PathBuf, String> {
-    crate::cargo(&["build", "-p", "web", "--bin", "web", "--target", "wasm32-unknown-unknown", "--profile", "web"])?;
+    crate::cargo(&["build", "-p", "web", "--bins", "--target", "wasm32-unknown-unknown", "--profile", "web"])?;
     let root = root();
-    let wasm = root.join("target/wasm32-unknown-unknown/web/web.wasm");
     let out = root.join("dist");
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let mut b = wasm_bindgen_cli_support::Bindgen::new();
-    b.input_path(&wasm).out_name("dbsim").typescript(false).remove_name_section(true).remove_producers_section(true);
-    b.web(true).map_err(|e| format!("wasm-bindgen: {e}"))?;
-    b.generate(&out).map_err(|e| format!("wasm-bindgen: {e}"))?;
-    let bg = out.join("dbsim_bg.wasm");
-    optimise(&bg);
-    std::fs::copy(root.join("index.html"), out.join("index.html")).map_err(|e| format!("index.html: {e}"))?;
-    report_size(&bg);
+    let html = std::fs::read_to_string(root.join("index.html")).map_err(|e| format!("index.html: {e}"))?;
+    for (bin, name, page) in PAGES {
+        let wasm = root.join(format!("target/wasm32-unknown-unknown/web/{bin}.wasm"));
+        let mut b = wasm_bindgen_cli_support::Bindgen::new();
+        b.input_path(&wasm).out_name(name).typescript(false).remove_name_section(true).remove_producers_section(true);
+        b.web(true).map_err(|e| format!("wasm-bindgen: {e}"))?;
+        b.generate(&out).map_err(|e| format!("wasm-bindgen: {e}"))?;
+        let bg = out.join(format!("{name}_bg.wasm"));
+        optimise(&bg);
+        let text = html.replace("./dbsim.js", &format!("./{name}.js")).replace("./dbsim_bg.wasm", &format!("./{name}_bg.wasm"));
+        std::fs::write(out.join(page), text).map_err(|e| format!("{page}: {e}"))?;
+        report_size(&bg);
+    }
+    copy_lessons(&root.join("scenarios"), &out.join("scenarios"))?;
     Ok(out)
+}
+
+/// The lessons are content the app fetches (`dist/scenarios/*.toml`), not code in its module.
+fn copy_lessons(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?.flatten() {
+        let p = entry.path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            std::fs::copy(&p, to.join(entry.file_name())).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs `wasm-opt -Oz` if a version new enough to read current rustc output (>= 116) is installed.
