@@ -23,6 +23,7 @@ pub struct ShardLesson {
     pub reshard_places: Vec<(usize, usize)>,
     pub partitioning: Option<PartitionCfg>,
     pub scatter: Option<ScatterCfg>,
+    pub replication: Option<super::replicas::ReplicaCfg>,
     pub expect: BTreeMap<String, Bound>,
 }
 
@@ -60,13 +61,15 @@ pub struct ShardReport {
     /// Human-readable findings, in order.
     pub lines: Vec<String>,
     pub expectations: Vec<crate::report::ExpectResult>,
+    /// Each shard's Patroni cluster, when the lesson has `[replication]`.
+    pub shard_clusters: Vec<super::replicas::ShardHa>,
     #[serde(skip)]
     pub run: Option<Run>,
 }
 
 /// Every figure a sharding lesson can bound in `[expect]`.
-pub const METRICS: [&str; 14] = [
-    "ops", "acked_writes", "lost_writes", "misrouted_writes", "hot_seconds", "first_hot_shard", "p99_ms", "reshards", "keys_moved_permille", "max_pause_ms", "writes_failed",
+pub const METRICS: [&str; 16] = [
+    "shard_failovers", "commits_lost", "ops", "acked_writes", "lost_writes", "misrouted_writes", "hot_seconds", "first_hot_shard", "p99_ms", "reshards", "keys_moved_permille", "max_pause_ms", "writes_failed",
     "partitions_scanned", "partitions_detached", "scatter_p99_ratio",
 ];
 
@@ -95,6 +98,9 @@ impl ShardLesson {
                 None => format!("{}: {m}", self.file),
             })?;
             describe_cluster(c, &run, &mut r);
+            if let Some(rc) = &self.replication {
+                replication(rc, c, &run, seed, &mut r)?;
+            }
             r.run = Some(run);
         }
         if let Some(p) = &self.partitioning {
@@ -155,6 +161,22 @@ fn describe_cluster(c: &Config, run: &Run, r: &mut ShardReport) {
             mv.writes_failed
         ));
     }
+}
+
+/// Runs each shard's own primary and replicas at the write rate the shard saw.
+fn replication(rc: &super::replicas::ReplicaCfg, c: &Config, run: &Run, seed: u64, r: &mut ShardReport) -> Result<(), String> {
+    let names = cluster::shard_names(&c.placement);
+    let secs = run.load.len().max(1) as u64;
+    let writes: Vec<u64> = (0..names.len()).map(|s| run.load.iter().map(|row| row.get(s).map_or(0, |l| l.ops)).sum::<u64>() * ((1.0 - c.read_share) * 1000.0) as u64 / 1000 / secs).collect();
+    let ha = super::replicas::run(rc, &names, &writes, c.duration_s, seed)?;
+    for h in &ha {
+        let down = h.unavailable_ms.map_or(String::new(), |u| format!(", writes unavailable {} ms", u));
+        r.lines.push(format!("shard {}: {} writes/s on a primary with {} replicas: {} commits, {} lost, {} failovers{down}, max replay lag {} ms", h.shard, h.write_tps, rc.replicas, h.commits_acked, h.commits_lost, h.failovers, h.max_replay_lag_ms));
+    }
+    r.metrics.insert("shard_failovers".into(), ha.iter().map(|h| h.failovers).sum::<u64>() as f64);
+    r.metrics.insert("commits_lost".into(), ha.iter().map(|h| h.commits_lost).sum::<u64>() as f64);
+    r.shard_clusters = ha;
+    Ok(())
 }
 
 fn secs(us: u64) -> String {
@@ -229,12 +251,13 @@ fn lesson(n: &Node) -> Result<ShardLesson, DeError> {
     let reshard_places = raw_reshards.iter().map(|r| (field_at(&r.0, "at").unwrap_or(r.0.at), 0)).collect();
     let partitioning = f.opt::<PartitionCfg>("partitioning")?;
     let scatter = f.opt::<ScatterCfg>("scatter")?;
+    let replication = f.opt::<super::replicas::ReplicaCfg>("replication")?;
     let expect = match f.opt::<Raw>("expect")? {
         Some(Raw(e)) => crate::decode::map_of(&e, "expect", |k| METRICS.contains(&k).then(|| k.to_string()), &METRICS.join(", "))?,
         None => BTreeMap::new(),
     };
     f.done()?;
-    Ok(ShardLesson { file: String::new(), lesson, seed, cluster, reshards, reshard_places, partitioning, scatter, expect })
+    Ok(ShardLesson { file: String::new(), lesson, seed, cluster, reshards, reshard_places, partitioning, scatter, replication, expect })
 }
 
 fn config(t: &Node, c: &Node, w: Option<&Node>, duration: Dur) -> Result<Config, DeError> {
@@ -364,5 +387,22 @@ struct Raw(Node);
 impl FromToml for Raw {
     fn from_toml(n: &Node, _: &str) -> Result<Self, DeError> {
         Ok(Raw(n.clone()))
+    }
+}
+
+impl FromToml for super::replicas::ReplicaCfg {
+    fn from_toml(n: &Node, path: &str) -> Result<Self, DeError> {
+        let mut f = Fields::of(n, path)?;
+        let v = super::replicas::ReplicaCfg {
+            replicas: f.or("replicas", 1)?,
+            synchronous_commit: f.or("synchronous_commit", crate::scenario::SyncCommit::On)?,
+            fail_shard: f.opt("fail_shard")?,
+            fail_at: f.or("fail_at", Dur(SimDur::secs(20)))?,
+        };
+        f.done()?;
+        if v.replicas > 4 {
+            return fail(field_at(n, "replicas").unwrap_or(n.at), &join(path, "replicas"), format!("replicas must be 0 to 4, not {}", v.replicas));
+        }
+        Ok(v)
     }
 }

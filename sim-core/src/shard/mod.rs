@@ -5,3 +5,4 @@ pub mod lesson;
 pub mod partition;
 pub mod placement;
 pub mod query;
+pub mod replicas;

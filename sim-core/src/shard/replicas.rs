@@ -1,0 +1,101 @@
+//! Each shard as its own Patroni cluster: a primary with replicas, run by the replication model
+//! (the same `World` chapter 1 uses) under that shard's share of the writes. A failure then hits
+//! one shard's cluster and no other: sharding bounds the blast radius.
+use crate::scenario::{Action, Dur, NodeCfg, Scenario, SyncCommit, TimedCommand};
+use crate::time::SimDur;
+use crate::world::World;
+use serde::Serialize;
+
+/// `[replication]` in a sharding lesson.
+#[derive(Clone, Debug)]
+pub struct ReplicaCfg {
+    /// Standbys per shard (0 to 4).
+    pub replicas: u32,
+    pub synchronous_commit: SyncCommit,
+    /// Crash this shard's primary host at `fail_at` (by index), to watch one shard fail over.
+    pub fail_shard: Option<u32>,
+    pub fail_at: Dur,
+}
+
+/// How one shard's cluster fared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ShardHa {
+    pub shard: String,
+    pub write_tps: u64,
+    pub commits_acked: u64,
+    pub commits_lost: u64,
+    pub failovers: u64,
+    /// Writes unavailable during its last failover.
+    pub unavailable_ms: Option<u64>,
+    pub max_replay_lag_ms: u64,
+}
+
+/// The scenario of shard `i`'s cluster: `pg1` primary, `pg2`… standbys, in three zones.
+pub fn cluster_scenario(cfg: &ReplicaCfg, name: &str, i: u32, write_tps: u64, duration_s: u64) -> Scenario {
+    let mut scn = Scenario::default();
+    scn.lesson.title = format!("shard {name}");
+    scn.run.duration = Dur(SimDur::secs(duration_s.max(1)));
+    scn.nodes = (0..=cfg.replicas.min(4)).map(|r| NodeCfg { name: format!("pg{}", r + 1), region: None, zone: None, disk_mb: 100_000, data_mb: 1_000 }).collect();
+    scn.postgres.synchronous_commit = cfg.synchronous_commit;
+    if cfg.synchronous_commit >= SyncCommit::RemoteWrite && cfg.replicas > 0 {
+        scn.postgres.synchronous_standby_names = "ANY 1 (*)".into();
+        scn.patroni.synchronous_mode = true;
+    }
+    scn.workload.clients = 20;
+    scn.workload.write_tps = write_tps.max(1) as f64;
+    scn.workload.keys = 10_000;
+    if cfg.fail_shard == Some(i) {
+        let mut crash = TimedCommand::new(cfg.fail_at, Action::CrashHost);
+        crash.node = Some("pg1".into());
+        scn.timeline.push(crash);
+    }
+    scn
+}
+
+/// Runs every shard's cluster for the lesson's duration at its measured write rate.
+pub fn run(cfg: &ReplicaCfg, names: &[String], write_tps: &[u64], duration_s: u64, seed: u64) -> Result<Vec<ShardHa>, String> {
+    if cfg.replicas > 4 {
+        return Err(format!("replicas must be 0 to 4, not {}", cfg.replicas));
+    }
+    if let Some(s) = cfg.fail_shard.filter(|s| *s as usize >= names.len()) {
+        return Err(format!("there is no shard {s} to fail (shards 0 to {})", names.len().saturating_sub(1)));
+    }
+    let mut out = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let tps = write_tps.get(i).copied().unwrap_or(0);
+        let scn = cluster_scenario(cfg, name, i as u32, tps, duration_s);
+        crate::validate::scenario(&scn).map_err(|e| format!("shard {name}: {}", e.message))?;
+        let mut w = World::new(&scn, seed ^ (i as u64 + 1)).map_err(|e| format!("shard {name}: {}", e.message))?;
+        w.run_to_end().map_err(|e| format!("shard {name}: {e}"))?;
+        let r = w.report(&scn.expect);
+        let m = &r.metrics;
+        out.push(ShardHa {
+            shard: name.clone(),
+            write_tps: tps,
+            commits_acked: m.commits_acked,
+            commits_lost: m.commits_lost,
+            failovers: m.failovers.len() as u64,
+            unavailable_ms: m.failovers.last().and_then(|f| f.unavailable_ms),
+            max_replay_lag_ms: r.nodes.iter().map(|n| n.max_replay_lag_ms).max().unwrap_or(0),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_is_confined_to_its_shard() {
+        let cfg = ReplicaCfg { replicas: 2, synchronous_commit: SyncCommit::On, fail_shard: Some(1), fail_at: Dur(SimDur::secs(10)) };
+        let names: Vec<String> = ["-80", "80-"].map(String::from).to_vec();
+        let r = run(&cfg, &names, &[300, 300], 90, 4).unwrap();
+        assert_eq!(r[0].failovers, 0, "{:?}", r[0]);
+        assert_eq!(r[1].failovers, 1, "{:?}", r[1]);
+        assert!(r[1].unavailable_ms.is_some_and(|u| u < 60_000), "{:?}", r[1]);
+        assert!(r[0].commits_acked > r[1].commits_acked, "the healthy shard kept writing: {r:?}");
+        let bad = ReplicaCfg { fail_shard: Some(5), ..cfg };
+        assert!(run(&bad, &names, &[1, 1], 10, 1).unwrap_err().contains("no shard 5"));
+    }
+}
