@@ -2,9 +2,10 @@
 //! heatmap, route a query, and reshard live (add or split a shard at the cursor), with the hash
 //! ring, the shard map and the move's phases. A run is a pure function of (lesson, seed, moves).
 use crate::view::Picks;
+use sim_core::shard::cluster::Move;
 use crate::{d0, d1, url, TICK_MS};
 use std::rc::Rc;
-use sim_core::shard::cluster::{shard_names, Config, Move, Reshard, Run};
+use sim_core::shard::cluster::{shard_names, Config, Reshard, Run};
 use sim_core::shard::lesson::{ShardLesson, ShardReport};
 use sim_core::shard::placement::{from_strategy, strategy_name, Placement};
 use yew::prelude::*;
@@ -174,8 +175,8 @@ pub enum ShardAction {
     Shards(u32),
     Cursor(u64),
     Query(String, u64),
-    /// Add a shard (or split one) at the cursor, as a timestamped command.
-    Reshard(Option<u32>),
+    /// Add a shard, split one, or move half a range, at the cursor, as a timestamped command.
+    Reshard(Move),
     Reset,
 }
 
@@ -239,9 +240,9 @@ impl ShardView {
                 self.lesson.reshards.clear();
                 self.rerun()?;
             }
-            ShardAction::Reshard(shard) => {
+            ShardAction::Reshard(mv) => {
                 let at = self.cursor_ms / 1000;
-                self.lesson.reshards.push((at, shard.map_or(Move::Add, |s| Move::Split { shard: s })));
+                self.lesson.reshards.push((at, mv));
                 self.rerun()?;
             }
             ShardAction::Reset => {
@@ -322,11 +323,7 @@ fn placement_at(cfg: &Config, run: &Run, ms: u64) -> Placement {
 }
 
 fn grown_by(p: &Placement, r: &Reshard) -> Placement {
-    if r.from == u32::MAX {
-        p.grown()
-    } else {
-        sim_core::shard::cluster::split(p, r.from).unwrap_or_else(|_| p.clone())
-    }
+    r.mv.as_ref().and_then(|m| m.apply(p).ok()).unwrap_or_else(|| p.clone())
 }
 
 fn select(id: &str, label: &str, current: &str, options: Vec<String>, go: &Go, make: fn(String) -> ShardAction) -> Html {
@@ -370,10 +367,15 @@ fn controls(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
             }
             <input id="shard-cursor" type="range" min="0" max={v.duration_ms().to_string()} value={v.cursor_ms.to_string()} oninput={cursor} aria-label="time in the run" />
             <output id="shard-clock">{ format!("{} s / {} s", d1(v.cursor_ms as f64 / 1000.0), d0(v.duration_ms() as f64 / 1000.0)) }</output>
-            <button id="add-shard" onclick={go.reform(|_| Msg::Shard(ShardAction::Reshard(None)))}>{ "Add a shard now" }</button>
+            <button id="add-shard" onclick={go.reform(|_| Msg::Shard(ShardAction::Reshard(Move::Add)))}>{ "Add a shard now" }</button>
             { for names.iter().enumerate().map(|(i, n)| html! {
-                <button class="split" data-shard={n.clone()} onclick={go.reform(move |_| Msg::Shard(ShardAction::Reshard(Some(i as u32))))}>{ format!("Split {n}") }</button>
+                <button class="split" data-shard={n.clone()} onclick={go.reform(move |_| Msg::Shard(ShardAction::Reshard(Move::Split { shard: i as u32 })))}>{ format!("Split {n}") }</button>
             }) }
+            if matches!(placement_now(v, cfg), Placement::Range { .. }) {
+                { for names.iter().enumerate().skip(1).map(|(i, n)| html! {
+                    <button class="move-range" onclick={go.reform(move |_| Msg::Shard(ShardAction::Reshard(Move::MoveRange { shard: i as u32 - 1 })))}>{ format!("Move half of {} to {n}", names[i - 1]) }</button>
+                }) }
+            }
             <button id="shard-reset" onclick={go.reform(|_| Msg::Shard(ShardAction::Reset))}>{ "Undo reshards" }</button>
         </section>
     }

@@ -84,6 +84,7 @@ pub fn shard_hash(v: &crate::shard::ShardView) -> String {
         ops.push(match mv {
             sim_core::shard::cluster::Move::Add => format!("add:{at}"),
             sim_core::shard::cluster::Move::Split { shard } => format!("split{shard}:{at}"),
+            sim_core::shard::cluster::Move::MoveRange { shard } => format!("move{shard}:{at}"),
         });
     }
     ops.push(format!("t:{}", v.cursor_ms));
@@ -93,6 +94,7 @@ pub fn shard_hash(v: &crate::shard::ShardView) -> String {
 /// The learner's changes back as actions.
 pub fn shard_actions(ops: &[String]) -> Result<Vec<crate::shard::ShardAction>, String> {
     use crate::shard::ShardAction as A;
+    use sim_core::shard::cluster::Move;
     let mut out = Vec::new();
     for op in ops {
         let (k, v) = op.split_once(':').ok_or(format!("`{op}` in the link is not name:value"))?;
@@ -102,10 +104,15 @@ pub fn shard_actions(ops: &[String]) -> Result<Vec<crate::shard::ShardAction>, S
             "strategy" => out.push(A::Strategy(v.to_string())),
             "shards" => out.push(A::Shards(num(v)? as u32)),
             "t" => out.push(A::Cursor(num(v)?)),
-            "add" => out.extend([A::Cursor(num(v)? * 1000), A::Reshard(None)]),
-            split => {
-                let shard = split.strip_prefix("split").and_then(|s| s.parse::<u32>().ok()).ok_or(format!("unknown change `{op}` in the link"))?;
-                out.extend([A::Cursor(num(v)? * 1000), A::Reshard(Some(shard))]);
+            "add" => out.extend([A::Cursor(num(v)? * 1000), A::Reshard(Move::Add)]),
+            other => {
+                let shard = |prefix: &str| other.strip_prefix(prefix).and_then(|s| s.parse::<u32>().ok());
+                let mv = match (shard("split"), shard("move")) {
+                    (Some(s), _) => Move::Split { shard: s },
+                    (_, Some(s)) => Move::MoveRange { shard: s },
+                    _ => return Err(format!("unknown change `{op}` in the link")),
+                };
+                out.extend([A::Cursor(num(v)? * 1000), A::Reshard(mv)]);
             }
         }
     }
@@ -150,7 +157,7 @@ mod tests {
     fn a_sharding_link_round_trips() {
         let (file, src) = lessons::SHARDING.iter().find(|(f, _)| f.starts_with("10b")).unwrap();
         let mut v = crate::shard::ShardView::new(file, src, Some(3)).unwrap();
-        for a in [crate::shard::ShardAction::Key("tenant_id".into()), crate::shard::ShardAction::Cursor(10_000), crate::shard::ShardAction::Reshard(None), crate::shard::ShardAction::Cursor(25_000)] {
+        for a in [crate::shard::ShardAction::Key("tenant_id".into()), crate::shard::ShardAction::Cursor(10_000), crate::shard::ShardAction::Reshard(sim_core::shard::cluster::Move::Add), crate::shard::ShardAction::Cursor(25_000)] {
             v.apply(a).unwrap();
         }
         let back = parse_hash(&format!("#{}", shard_hash(&v))).unwrap();

@@ -129,7 +129,9 @@ pub struct Hotspot {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reshard {
     pub what: String,
-    pub from: u32,
+    /// The move itself.
+    pub mv: Option<Move>,
+    /// The shard receiving rows.
     pub to: u32,
     pub started_us: u64,
     pub copy_done_us: u64,
@@ -164,11 +166,34 @@ pub struct Run {
     pub placement: Option<Placement>,
 }
 
-/// A scheduled online reshard: `split` one shard's range in two or `add` a shard, at `at_s`.
+/// A scheduled online reshard: `add` a shard, `split` one range in two, or move half a range to the next shard.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Move {
     Add,
     Split { shard: u32 },
+    /// Hand the upper half of a range shard's keyspace to the next shard (no new shard).
+    MoveRange { shard: u32 },
+}
+
+impl Move {
+    /// The placement after this move.
+    pub fn apply(&self, p: &Placement) -> Result<Placement, String> {
+        match self {
+            Move::Add => Ok(p.grown()),
+            Move::Split { shard } => split(p, *shard),
+            Move::MoveRange { shard } => move_range(p, *shard),
+        }
+    }
+
+    fn describe(&self, p: &Placement) -> String {
+        let names = shard_names(p);
+        let name = |s: &u32| names.get(*s as usize).cloned().unwrap_or_default();
+        match self {
+            Move::Add => format!("add a shard ({} → {})", p.shards(), p.shards() + 1),
+            Move::Split { shard } => format!("split shard {}", name(shard)),
+            Move::MoveRange { shard } => format!("move the upper half of {} to {}", name(shard), name(&(shard + 1))),
+        }
+    }
 }
 
 /// Each shard's rows (key → version of its last write) and its queue.
@@ -437,13 +462,20 @@ impl Sim<'_> {
     }
 
     fn start_move(&mut self, m: &Move, t: u64) -> Result<(), String> {
-        let (next, what, from) = match m {
-            Move::Add => (self.placement.grown(), format!("add a shard ({} → {})", self.placement.shards(), self.placement.shards() + 1), u32::MAX),
-            Move::Split { shard } => (split(&self.placement, *shard)?, format!("split shard {}", shard_names(&self.placement).get(*shard as usize).cloned().unwrap_or_default()), *shard),
+        let next = m.apply(&self.placement)?;
+        let what = m.describe(&self.placement);
+        let (slots, to) = if next.shards() > self.placement.shards() {
+            let slots = slots(&self.placement, &next);
+            self.shards.push(Shard { rows: BTreeMap::new(), free_at: t, lat: Vec::new(), ops: 0, key_ops: BTreeMap::new() });
+            let to = slots.iter().position(|s| *s == self.shards.len() - 1).unwrap_or(0) as u32;
+            (slots, to)
+        } else {
+            let to = match m {
+                Move::MoveRange { shard } => shard + 1,
+                _ => 0,
+            };
+            ((0..next.shards() as usize).collect(), to)
         };
-        let slots = slots(&self.placement, &next);
-        self.shards.push(Shard { rows: BTreeMap::new(), free_at: t, lat: Vec::new(), ops: 0, key_ops: BTreeMap::new() });
-        let to = slots.iter().position(|s| *s == self.shards.len() - 1).unwrap_or(0) as u32;
         let mut moving = 0;
         let mut keys_total = 0;
         for (i, sh) in self.shards.iter().enumerate() {
@@ -455,7 +487,7 @@ impl Sim<'_> {
             }
         }
         let copy = moving * 1_000_000 / self.cfg.copy_rows_s.max(1);
-        let r = Reshard { what, from, to, started_us: t, copy_done_us: t + copy, rows_moved: moving, keys_total, keys_moved: moving, ..Reshard::default() };
+        let r = Reshard { what, mv: Some(m.clone()), to, started_us: t, copy_done_us: t + copy, rows_moved: moving, keys_total, keys_moved: moving, ..Reshard::default() };
         self.mv = Some(Active { next, slots, r, backlog: Default::default(), phase: 1 });
         Ok(())
     }
@@ -522,6 +554,20 @@ pub fn split(p: &Placement, shard: u32) -> Result<Placement, String> {
         }
         _ => Err(format!("{p} cannot split one shard; add a shard instead")),
     }
+}
+
+/// The placement after moving the upper half of range shard `shard` to shard `shard + 1`.
+pub fn move_range(p: &Placement, shard: u32) -> Result<Placement, String> {
+    let Placement::Range { bounds } = p else { return Err(format!("{p} has no ranges to move; add a shard instead")) };
+    if shard as usize >= bounds.len() {
+        return Err(format!("shard {shard} has no next shard to move a range to (shards 0 to {})", bounds.len()));
+    }
+    let mut b = bounds.clone();
+    b[shard as usize] = super::placement::midpoint(bounds, shard as usize);
+    if shard > 0 && b[shard as usize] <= b[shard as usize - 1] {
+        return Err(format!("shard {shard}'s range is too small to move half of it"));
+    }
+    Ok(Placement::Range { bounds: b })
 }
 
 /// For each shard of `new`, the slot holding its data now: an old shard's index, or `old.shards()`
@@ -629,6 +675,19 @@ mod tests {
         c.shard_key = "user_id".into();
         assert!(split(&Placement::ModN { n: 2 }, 0).unwrap_err().contains("add a shard"));
         assert!(split(&even_ranges(2), 5).is_err());
+    }
+
+    #[test]
+    fn moving_a_range_hands_keys_to_the_next_shard_without_loss() {
+        let c = cfg(Dist::Zipf { s: 0.9 }, Vindex::Numeric, even_ranges(2));
+        let r = run_moves(&c, 2, &[(5, Move::MoveRange { shard: 0 })]).unwrap();
+        assert_eq!(r.shard_names, ["-40", "40-"]);
+        let m = &r.reshards[0];
+        assert_eq!(m.to, 1);
+        assert!(m.keys_moved > 0 && m.what.contains("move the upper half of -80 to 80-"), "{m:?}");
+        assert_eq!((r.lost_writes, r.misrouted_writes), (0, 0));
+        assert!(move_range(&even_ranges(2), 1).is_err());
+        assert!(move_range(&Placement::Jump { n: 3 }, 0).is_err());
     }
 
     #[test]

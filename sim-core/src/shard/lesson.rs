@@ -3,6 +3,7 @@
 //! experiments; the run's figures are checked against `[expect]` bounds.
 use super::cluster::{self, Column, Config, Dist, Move, Run, Vindex};
 use super::partition::{self, Pred};
+use super::placement::{Placement, Ring};
 use super::query;
 use crate::decode::{fail, join, one_of, DeError, Fields, FromToml};
 use crate::scenario::{line_col, Bound, Dur, Lesson, ScenarioError};
@@ -24,6 +25,7 @@ pub struct ShardLesson {
     pub partitioning: Option<PartitionCfg>,
     pub scatter: Option<ScatterCfg>,
     pub replication: Option<super::replicas::ReplicaCfg>,
+    pub join: Option<JoinCfg>,
     pub expect: BTreeMap<String, Bound>,
 }
 
@@ -51,6 +53,15 @@ pub struct ScatterCfg {
     pub queries: u32,
 }
 
+/// `[join]`: orders joined to customers on customer_id, with orders sharded by customer_id
+/// (co-located with customers) and by order_id (not co-located).
+#[derive(Clone, Debug)]
+pub struct JoinCfg {
+    pub shards: u32,
+    pub orders: u64,
+    pub customers: u64,
+}
+
 /// What a lesson run found.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ShardReport {
@@ -68,8 +79,8 @@ pub struct ShardReport {
 }
 
 /// Every figure a sharding lesson can bound in `[expect]`.
-pub const METRICS: [&str; 16] = [
-    "shard_failovers", "commits_lost", "ops", "acked_writes", "lost_writes", "misrouted_writes", "hot_seconds", "first_hot_shard", "p99_ms", "reshards", "keys_moved_permille", "max_pause_ms", "writes_failed",
+pub const METRICS: [&str; 18] = [
+    "colocated_rows_moved", "redistributed_rows_moved", "shard_failovers", "commits_lost", "ops", "acked_writes", "lost_writes", "misrouted_writes", "hot_seconds", "first_hot_shard", "p99_ms", "reshards", "keys_moved_permille", "max_pause_ms", "writes_failed",
     "partitions_scanned", "partitions_detached", "scatter_p99_ratio",
 ];
 
@@ -108,6 +119,9 @@ impl ShardLesson {
         }
         if let Some(s) = &self.scatter {
             scatter(s, seed, &mut r);
+        }
+        if let Some(j) = &self.join {
+            joins(j, seed, &mut r)?;
         }
         r.expectations = self
             .expect
@@ -176,6 +190,26 @@ fn replication(rc: &super::replicas::ReplicaCfg, c: &Config, run: &Run, seed: u6
     r.metrics.insert("shard_failovers".into(), ha.iter().map(|h| h.failovers).sum::<u64>() as f64);
     r.metrics.insert("commits_lost".into(), ha.iter().map(|h| h.commits_lost).sum::<u64>() as f64);
     r.shard_clusters = ha;
+    Ok(())
+}
+
+/// Both join plans on the same data, with the rows each sends over the network.
+fn joins(j: &JoinCfg, seed: u64, r: &mut ShardReport) -> Result<(), String> {
+    let placement = Placement::Ring(Ring::new(j.shards, 64));
+    let mut rng = crate::rng::SimRng::derive(seed, "join");
+    let mut customers = query::Table::new("customers", &["customer_id", "region"], "customer_id", Vindex::Hash, placement.clone())?;
+    for c in 1..=j.customers {
+        customers.insert(vec![c, c % 5])?;
+    }
+    for (key, metric) in [("customer_id", "colocated_rows_moved"), ("order_id", "redistributed_rows_moved")] {
+        let mut orders = query::Table::new("orders", &["order_id", "customer_id"], key, Vindex::Hash, placement.clone())?;
+        for o in 1..=j.orders {
+            orders.insert(vec![o, 1 + rng.below(j.customers.max(1))])?;
+        }
+        let plan = query::join(&orders, &customers, "customer_id")?;
+        r.lines.push(format!("orders sharded by {key} JOIN customers ON customer_id: {}", plan.text));
+        r.metrics.insert(metric.into(), plan.rows_moved as f64);
+    }
     Ok(())
 }
 
@@ -252,12 +286,13 @@ fn lesson(n: &Node) -> Result<ShardLesson, DeError> {
     let partitioning = f.opt::<PartitionCfg>("partitioning")?;
     let scatter = f.opt::<ScatterCfg>("scatter")?;
     let replication = f.opt::<super::replicas::ReplicaCfg>("replication")?;
+    let join = f.opt::<JoinCfg>("join")?;
     let expect = match f.opt::<Raw>("expect")? {
         Some(Raw(e)) => crate::decode::map_of(&e, "expect", |k| METRICS.contains(&k).then(|| k.to_string()), &METRICS.join(", "))?,
         None => BTreeMap::new(),
     };
     f.done()?;
-    Ok(ShardLesson { file: String::new(), lesson, seed, cluster, reshards, reshard_places, partitioning, scatter, replication, expect })
+    Ok(ShardLesson { file: String::new(), lesson, seed, cluster, reshards, reshard_places, partitioning, scatter, replication, join, expect })
 }
 
 fn config(t: &Node, c: &Node, w: Option<&Node>, duration: Dur) -> Result<Config, DeError> {
@@ -342,7 +377,8 @@ fn reshard(n: &Node, path: &str) -> Result<(u64, Move), DeError> {
     let mv = match kind.as_str() {
         "add" => Move::Add,
         "split" => Move::Split { shard: f.req("shard")? },
-        other => return fail(n.at, &join(path, "kind"), format!("unknown reshard kind `{other}`, expected add or split")),
+        "move_range" => Move::MoveRange { shard: f.req("shard")? },
+        other => return fail(n.at, &join(path, "kind"), format!("unknown reshard kind `{other}`, expected add, split or move_range")),
     };
     f.done()?;
     Ok((at.0.as_ms() / 1000, mv))
@@ -402,6 +438,18 @@ impl FromToml for super::replicas::ReplicaCfg {
         f.done()?;
         if v.replicas > 4 {
             return fail(field_at(n, "replicas").unwrap_or(n.at), &join(path, "replicas"), format!("replicas must be 0 to 4, not {}", v.replicas));
+        }
+        Ok(v)
+    }
+}
+
+impl FromToml for JoinCfg {
+    fn from_toml(n: &Node, path: &str) -> Result<Self, DeError> {
+        let mut f = Fields::of(n, path)?;
+        let v = JoinCfg { shards: f.or("shards", 8)?, orders: f.or("orders", 5000)?, customers: f.or("customers", 400)? };
+        f.done()?;
+        if v.shards == 0 || v.shards > 1024 || v.orders > 1_000_000 || v.customers == 0 || v.customers > 1_000_000 {
+            return fail(n.at, path, "shards must be 1 to 1024, orders at most 1000000 and customers 1 to 1000000");
         }
         Ok(v)
     }
