@@ -229,6 +229,10 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             let go = Callback::from(move |a: Action| model.dispatch(a));
             match url::read_hash() {
+                Some(shared) if lessons::SHARDING_NAMES.contains(&shared.file.as_str()) => {
+                    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+                    view::navigate(&format!("shard.html{hash}"));
+                }
                 Some(shared) => {
                     let file = shared.file.clone();
                     fetch_lesson(file, go, move |src| Action::Restore(shared, src));
