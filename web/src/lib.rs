@@ -200,10 +200,15 @@ impl Model {
 /// Fetches a built-in lesson (`scenarios/FILE`, served beside the page: lessons are content, not
 /// code, so the app downloads only the one it opens) and turns its text into an action.
 pub fn fetch_lesson(file: String, go: Callback<Action>, then: impl FnOnce(String) -> Action + 'static) {
+    fetch(format!("scenarios/{file}"), go, then, Action::Fail);
+}
+
+/// Fetches `path` beside the page and emits `then(text)`, or `fail(why)`.
+pub fn fetch<A: 'static>(path: String, go: Callback<A>, then: impl FnOnce(String) -> A + 'static, fail: fn(String) -> A) {
     wasm_bindgen_futures::spawn_local(async move {
-        go.emit(match fetch_text(&format!("scenarios/{file}")).await {
+        go.emit(match fetch_text(&path).await {
             Ok(src) => then(src),
-            Err(e) => Action::Fail(e),
+            Err(e) => fail(e),
         });
     });
 }

@@ -16,7 +16,8 @@ type Go = Callback<Msg>;
 #[derive(Debug)]
 pub enum Msg {
     Load { file: String, src: String, seed: Option<u64> },
-    Restore(url::Shared),
+    /// A shared link, with the text of the lesson it names.
+    Restore(url::Shared, String),
     Shard(ShardAction),
     Play,
     Pause,
@@ -66,9 +67,8 @@ impl ShardModel {
                 self.playing = false;
                 Ok(())
             }
-            Msg::Restore(shared) => {
-                let src = lessons::SHARDING.iter().find(|(f, _)| *f == shared.file).map(|x| x.1).ok_or(format!("unknown sharding lesson `{}` in the link", shared.file))?;
-                let mut v = ShardView::new(&shared.file, src, shared.seed)?;
+            Msg::Restore(shared, src) => {
+                let mut v = ShardView::new(&shared.file, &src, shared.seed)?;
                 for a in url::shard_actions(&shared.shard_ops)? {
                     v.apply(a)?;
                 }
@@ -94,9 +94,8 @@ impl ShardModel {
                 Ok(())
             }
             Msg::Reseed(seed) => {
-                let file = self.view.as_ref().map(|v| v.file.clone()).ok_or("no lesson loaded")?;
-                let src = lessons::SHARDING.iter().find(|(f, _)| *f == file).map(|x| x.1).ok_or("reseeding needs a built-in lesson")?;
-                self.apply(Msg::Load { file, src: src.to_string(), seed: Some(seed) })
+                let (file, src) = self.view.as_ref().map(|v| (v.file.clone(), v.src.clone())).ok_or("no lesson loaded")?;
+                self.apply(Msg::Load { file, src, seed: Some(seed) })
             }
             Msg::Fail(e) => Err(e),
         }
@@ -110,14 +109,17 @@ pub fn shard_app() -> Html {
     {
         let model = model.clone();
         use_effect_with((), move |_| {
-            let msg = match url::read_hash() {
-                Some(shared) => Msg::Restore(shared),
-                None => {
-                    let (file, src) = lessons::SHARDING[0];
-                    Msg::Load { file: file.into(), src: src.into(), seed: None }
+            let go = Callback::from(move |m: Msg| model.dispatch(m));
+            match url::read_hash() {
+                Some(shared) => {
+                    let path = format!("scenarios/sharding/{}", shared.file);
+                    crate::fetch(path, go, move |src| Msg::Restore(shared, src), Msg::Fail);
                 }
-            };
-            model.dispatch(msg);
+                None => {
+                    let file = lessons::SHARDING_NAMES.first().copied().unwrap_or_default().to_string();
+                    load(file, &go);
+                }
+            }
         });
     }
     {
@@ -145,12 +147,21 @@ pub fn shard_app() -> Html {
     }
 }
 
+/// Fetches a sharding lesson (`scenarios/sharding/FILE`) and loads it.
+fn load(file: String, go: &Go) {
+    let name = file.clone();
+    crate::fetch(format!("scenarios/sharding/{file}"), go.clone(), move |src| Msg::Load { file: name, src, seed: None }, Msg::Fail);
+}
+
 /// Picking a lesson here: sharding lessons load in place, the others open the main page.
 fn picks(go: &Go) -> Picks {
-    let load = go.clone();
-    let pick = Callback::from(move |file: String| match lessons::SHARDING.iter().find(|(f, _)| *f == file) {
-        Some((f, src)) => load.emit(Msg::Load { file: f.to_string(), src: src.to_string(), seed: None }),
-        None => crate::view::navigate(&format!("index.html#file={file}")),
+    let go2 = go.clone();
+    let pick = Callback::from(move |file: String| {
+        if lessons::SHARDING_NAMES.contains(&file.as_str()) {
+            load(file, &go2);
+        } else {
+            crate::view::navigate(&format!("index.html#file={file}"));
+        }
     });
     let open = go.reform(|(file, src): (String, String)| Msg::Load { file, src, seed: None });
     Picks { pick, seed: go.reform(Msg::Reseed), open, fail: go.reform(Msg::Fail) }
@@ -160,6 +171,7 @@ fn picks(go: &Go) -> Picks {
 #[derive(Clone, Debug)]
 pub struct ShardView {
     pub file: String,
+    pub src: String,
     pub lesson: ShardLesson,
     pub seed: u64,
     pub report: Result<ShardReport, String>,
@@ -184,7 +196,7 @@ impl ShardView {
     pub fn new(file: &str, src: &str, seed: Option<u64>) -> Result<ShardView, String> {
         let lesson = ShardLesson::parse(file, src).map_err(|e| e.to_string())?;
         let seed = seed.unwrap_or(lesson.seed);
-        let mut v = ShardView { file: file.into(), lesson, seed, report: Err(String::new()), cursor_ms: 0, query: None };
+        let mut v = ShardView { file: file.into(), src: src.into(), lesson, seed, report: Err(String::new()), cursor_ms: 0, query: None };
         v.rerun()?;
         Ok(v)
     }

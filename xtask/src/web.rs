@@ -32,6 +32,7 @@ pub fn dist() -> Result<PathBuf, String> {
         report_size(&bg);
     }
     copy_lessons(&root.join("scenarios"), &out.join("scenarios"))?;
+    copy_lessons(&root.join("scenarios/sharding"), &out.join("scenarios/sharding"))?;
     Ok(out)
 }
 

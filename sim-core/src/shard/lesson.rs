@@ -265,8 +265,11 @@ fn lesson(n: &Node) -> Result<ShardLesson, DeError> {
     let (seed, duration) = match &run {
         Some(Raw(r)) => {
             let mut rf = Fields::of(r, "run")?;
-            let v = (rf.or("seed", 1u64)?, rf.or("duration", Dur(SimDur::secs(60)))?);
+            let v: (u64, Dur) = (rf.or("seed", 1u64)?, rf.or("duration", Dur(SimDur::secs(60)))?);
             rf.done()?;
+            if v.1 .0 > crate::scenario::MAX_DURATION || v.1 .0 < SimDur::secs(1) {
+                return fail(field_at(r, "duration").unwrap_or(r.at), "run.duration", format!("duration = {} must be 1 s to {}", v.1 .0.human(), crate::scenario::MAX_DURATION.human()));
+            }
             v
         }
         None => (1, Dur(SimDur::secs(60))),
