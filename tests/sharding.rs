@@ -30,8 +30,10 @@ fn sharding_runs_are_deterministic_and_seeds_matter() {
     let b = l.run(None).unwrap();
     assert_eq!(a.metrics, b.metrics);
     assert_eq!(a.run, b.run);
+    assert_eq!(a.digest(), b.digest());
     let c = l.run(Some(a.seed + 1)).unwrap();
     assert_ne!(a.metrics.get("ops"), c.metrics.get("ops"));
+    assert_ne!(a.digest(), c.digest());
 }
 
 fn root_file(p: &str) -> std::path::PathBuf {

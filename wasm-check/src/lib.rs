@@ -1,9 +1,24 @@
 //! Exports `scenario_count()` and `scenario_hash(i)` from a plain wasm32 module (no JS glue),
-//! so a test can compare each built-in scenario's trace hash under wasm with the native one.
+//! so a test can compare each built-in scenario's trace hash (and each sharding lesson's report
+//! digest) under wasm with the native one.
 #![allow(unsafe_code)] // `#[no_mangle]` exports only: no pointers cross the boundary.
 
-/// The trace hash of built-in scenario `i` run to its end with its own seed; 0 on error.
+/// Built-in scenarios, then sharding lessons.
+pub fn count() -> usize {
+    lessons::BUILTIN.len() + lessons::SHARDING.len()
+}
+
+/// The file name of lesson `i` (scenarios first, then sharding lessons).
+pub fn name_of(i: usize) -> &'static str {
+    lessons::BUILTIN.iter().chain(lessons::SHARDING).nth(i).map_or("", |l| l.0)
+}
+
+/// The trace hash of built-in scenario `i` run to its end with its own seed, or the digest of
+/// sharding lesson `i - BUILTIN.len()`; 0 on error.
 pub fn hash_of(i: usize) -> u64 {
+    if let Some((file, src)) = i.checked_sub(lessons::BUILTIN.len()).and_then(|j| lessons::SHARDING.get(j)) {
+        return sim_core::shard::lesson::ShardLesson::parse(file, src).ok().and_then(|l| l.run(None).ok()).map_or(0, |r| r.digest());
+    }
     let Some((file, src)) = lessons::BUILTIN.get(i) else { return 0 };
     let Ok((_, mut world)) = sim_core::load(file, src, None) else { return 0 };
     match world.run_to_end() {
@@ -14,7 +29,7 @@ pub fn hash_of(i: usize) -> u64 {
 
 #[no_mangle]
 pub extern "C" fn scenario_count() -> u32 {
-    lessons::BUILTIN.len() as u32
+    count() as u32
 }
 
 #[no_mangle]

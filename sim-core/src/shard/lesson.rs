@@ -84,6 +84,16 @@ pub const METRICS: [&str; 18] = [
     "partitions_scanned", "partitions_detached", "scatter_p99_ratio",
 ];
 
+impl ShardReport {
+    /// A 64-bit digest of everything the run found (figures, findings, per-second load,
+    /// hotspots, reshards, per-shard clusters): equal across platforms for the same inputs.
+    pub fn digest(&self) -> u64 {
+        let figures: Vec<(&String, u64)> = self.metrics.iter().map(|(k, v)| (k, v.to_bits())).collect();
+        let text = format!("{figures:?}|{:?}|{:?}|{:?}", self.lines, self.run, self.shard_clusters);
+        crate::rng::fnv1a(&text)
+    }
+}
+
 impl ShardLesson {
     /// Parses a lesson file; errors name the file, line and field.
     pub fn parse(file: &str, src: &str) -> Result<ShardLesson, ScenarioError> {
