@@ -533,16 +533,18 @@ fn heatmap(run: &Run, ms: u64) -> Html {
 /// A reshard's phases on a time bar, the cursor, and where the move stands.
 fn progress(r: &Reshard, ms: u64) -> Html {
     let us = ms * 1000;
+    // A phase that never began (the change stream could not keep up) has time 0.
+    let when = |t: u64| if t == 0 { u64::MAX } else { t };
     let end = r.writes_switched_us.max(r.copy_done_us);
     let phase = if us < r.started_us {
         "not started"
     } else if us < r.copy_done_us {
         "copy: rows stream to their new shard"
-    } else if us < r.reads_switched_us {
+    } else if us < when(r.reads_switched_us) {
         "catch-up: the change stream is applied"
-    } else if us < r.writes_paused_us.max(r.reads_switched_us) {
-        "reads switched"
-    } else if us < r.writes_switched_us {
+    } else if us < when(r.writes_paused_us) {
+        "reads switched: reads of moving keys go to the new shard"
+    } else if us < when(r.writes_switched_us) {
         "writes paused: the last changes drain"
     } else {
         "done: writes switched, routing flipped"
@@ -555,7 +557,8 @@ fn progress(r: &Reshard, ms: u64) -> Html {
             <figcaption>{ format!("{}: {copied} of {} moving keys copied ({} of {} keys move); {phase}", r.what, r.keys_moved, r.keys_moved, r.keys_total) }</figcaption>
             <svg viewBox="0 0 500 34" role="img" aria-label={format!("reshard phases, now: {phase}")}>
                 <rect class="ph copy" x={d1(x(r.started_us))} y="8" width={d1(x(r.copy_done_us) - x(r.started_us))} height="14"><title>{ "copy" }</title></rect>
-                <rect class="ph catchup" x={d1(x(r.copy_done_us))} y="8" width={d1(x(r.reads_switched_us) - x(r.copy_done_us))} height="14"><title>{ "catch-up" }</title></rect>
+                <rect class="ph catchup" x={d1(x(r.copy_done_us))} y="8" width={d1((x(r.reads_switched_us) - x(r.copy_done_us)).max(0.0))} height="14"><title>{ "catch-up" }</title></rect>
+                <rect class="ph reads" x={d1(x(r.reads_switched_us))} y="8" width={d1((x(r.writes_paused_us) - x(r.reads_switched_us)).max(0.0))} height="14"><title>{ "reads on the new shard" }</title></rect>
                 <rect class="ph pause" x={d1(x(r.writes_paused_us))} y="8" width={d1((x(r.writes_switched_us) - x(r.writes_paused_us)).max(2.0))} height="14"><title>{ format!("writes paused {} ms", r.max_pause_us / 1000) }</title></rect>
                 <line class="cursor" x1={d1(x(us).min(495.0))} x2={d1(x(us).min(495.0))} y1="2" y2="28" />
                 <text x="10" y="33" class="tick">{ format!("{} s", d1(r.started_us as f64 / 1e6)) }</text>

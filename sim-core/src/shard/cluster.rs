@@ -217,15 +217,37 @@ struct Sim<'a> {
     mv: Option<Active>,
 }
 
+/// Where an online reshard stands.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    /// Rows stream to their new owners; the source still serves everything.
+    Copy,
+    /// The change stream (writes made since the copy began) is applied on the new owners.
+    CatchUp,
+    /// Lag is small: reads of moving keys go to the new owner, writes still to the old one.
+    ReadsSwitched,
+    /// Writes to moving keys wait while the last changes drain; then routing flips.
+    WritesPaused,
+}
+
+/// Lag at which reads switch to the new owner.
+const READ_SWITCH_LAG_US: u64 = 10_000;
+/// How long reads run on the new owner before writes follow.
+const READS_FIRST_US: u64 = 500_000;
+
 /// The reshard being performed.
 struct Active {
     next: Placement,
     /// The vector slot of each shard of `next` (the new shard is the slot appended at the end).
     slots: Vec<usize>,
     r: Reshard,
-    /// Writes to moving keys not yet applied on the new owner: (key, version).
-    backlog: std::collections::VecDeque<(u64, u64)>,
-    phase: u8,
+    /// Writes to moving keys not yet applied on their new owner.
+    pending: u64,
+    /// The change stream has been applied up to this time; `credit` is unused apply capacity
+    /// in row·µs (less than one row's worth).
+    applied_at: u64,
+    credit: u64,
+    phase: Phase,
 }
 
 /// Draws shard-key values.
@@ -342,10 +364,10 @@ impl Sim<'_> {
         if let Some(mv) = &self.mv {
             let target = mv.slots[mv.next.shard_of_ksid(self.cfg.ksid(key)) as usize];
             let moving = target != s;
-            if moving && read && mv.phase >= 2 {
+            if moving && read && mv.phase >= Phase::ReadsSwitched {
                 s = target;
             }
-            if moving && !read && mv.phase == 3 {
+            if moving && !read && mv.phase == Phase::WritesPaused {
                 // Cutover: writes to the moving range wait until the new owner has caught up.
                 let resume = mv.r.writes_switched_us.max(t);
                 if resume - t > self.cfg.write_timeout_us {
@@ -378,7 +400,7 @@ impl Sim<'_> {
         self.version += 1;
         let v = self.version;
         let owner_now = match &self.mv {
-            Some(mv) if mv.phase == 3 => mv.slots[mv.next.shard_of_ksid(self.cfg.ksid(key)) as usize],
+            Some(mv) if mv.phase == Phase::WritesPaused => mv.slots[mv.next.shard_of_ksid(self.cfg.ksid(key)) as usize],
             _ => self.owner(key),
         };
         if s != owner_now {
@@ -389,8 +411,8 @@ impl Sim<'_> {
         self.run.acked_writes += 1;
         if let Some(mv) = self.mv.as_mut() {
             let target = mv.slots[mv.next.shard_of_ksid(self.cfg.ksid(key)) as usize];
-            if target != s && mv.phase < 3 {
-                mv.backlog.push_back((key, v));
+            if target != s && mv.phase < Phase::WritesPaused {
+                mv.pending += 1;
             }
         }
     }
@@ -437,7 +459,7 @@ impl Sim<'_> {
 
     fn finish(&mut self) {
         // A cutover under way when the run ends completes (writes already go to the new owner).
-        if self.mv.as_ref().is_some_and(|m| m.phase == 3) {
+        if self.mv.as_ref().is_some_and(|m| m.phase == Phase::WritesPaused) {
             self.complete_move();
         }
         let mut all: Vec<u64> = Vec::new();
@@ -488,28 +510,39 @@ impl Sim<'_> {
         }
         let copy = moving * 1_000_000 / self.cfg.copy_rows_s.max(1);
         let r = Reshard { what, mv: Some(m.clone()), to, started_us: t, copy_done_us: t + copy, rows_moved: moving, keys_total, keys_moved: moving, ..Reshard::default() };
-        self.mv = Some(Active { next, slots, r, backlog: Default::default(), phase: 1 });
+        self.mv = Some(Active { next, slots, r, pending: 0, applied_at: t, credit: 0, phase: Phase::Copy });
         Ok(())
     }
 
-    /// Phases: 1 copy (rows stream to their new owners), 2 catch-up done and reads switched,
-    /// 3 writes paused until the backlog drains, then routing flips and the move ends.
+    /// Copy, then catch-up until the lag is under 10 ms, then reads switch; half a second later
+    /// writes pause while the remaining changes drain, and routing flips. If the change stream
+    /// cannot keep up, the move stays in catch-up.
     fn advance_move(&mut self, t: u64) {
+        let rate = self.cfg.apply_rows_s.max(1);
         let Some(mv) = self.mv.as_mut() else { return };
-        if mv.phase == 1 && t >= mv.r.copy_done_us {
-            // Catch-up applies the change stream faster than it grows; reads switch once it is short.
-            let drain = mv.backlog.len() as u64 * 1_000_000 / self.cfg.apply_rows_s.max(1);
-            mv.r.reads_switched_us = t + drain;
-            mv.phase = 2;
+        if mv.phase >= Phase::CatchUp {
+            mv.credit += t.saturating_sub(mv.applied_at).saturating_mul(rate);
+            let n = (mv.credit / 1_000_000).min(mv.pending);
+            mv.pending -= n;
+            mv.credit = if mv.pending == 0 { 0 } else { mv.credit - n * 1_000_000 };
         }
-        if mv.phase == 2 && t >= mv.r.reads_switched_us {
-            let drain = (mv.backlog.len() as u64 * 1_000_000 / self.cfg.apply_rows_s.max(1)).max(1_000);
+        mv.applied_at = t;
+        let lag_us = mv.pending * 1_000_000 / rate;
+        if mv.phase == Phase::Copy && t >= mv.r.copy_done_us {
+            mv.phase = Phase::CatchUp;
+        }
+        if mv.phase == Phase::CatchUp && lag_us <= READ_SWITCH_LAG_US {
+            mv.r.reads_switched_us = t;
+            mv.phase = Phase::ReadsSwitched;
+        }
+        if mv.phase == Phase::ReadsSwitched && t >= mv.r.reads_switched_us + READS_FIRST_US {
+            let drain = lag_us.max(1_000);
             mv.r.writes_paused_us = t;
             mv.r.writes_switched_us = t + drain;
             mv.r.max_pause_us = drain;
-            mv.phase = 3;
+            mv.phase = Phase::WritesPaused;
         }
-        if mv.phase == 3 && t >= mv.r.writes_switched_us {
+        if mv.phase == Phase::WritesPaused && t >= mv.r.writes_switched_us {
             self.complete_move();
         }
     }
@@ -517,7 +550,7 @@ impl Sim<'_> {
     /// Moves every row to its owner under the new placement, renumbers the shards as the new
     /// placement numbers them, and flips routing.
     fn complete_move(&mut self) {
-        let Some(mut mv) = self.mv.take() else { return };
+        let Some(mv) = self.mv.take() else { return };
         let mut old: Vec<Option<Shard>> = std::mem::take(&mut self.shards).into_iter().map(Some).collect();
         self.shards = mv.slots.iter().filter_map(|s| old.get_mut(*s).and_then(Option::take)).collect();
         let mut moved = Vec::new();
@@ -534,7 +567,6 @@ impl Sim<'_> {
             let slot = self.shards[dst].rows.entry(k).or_insert(0);
             *slot = (*slot).max(v);
         }
-        mv.backlog.clear();
         self.placement = mv.next.clone();
         self.run.reshard = Some(mv.r);
     }
@@ -649,6 +681,7 @@ mod tests {
             let r = run(&c, seed, Some((5, Move::Split { shard: 1 }))).unwrap();
             let m = r.reshards.first().expect("a reshard");
             assert!(m.writes_switched_us > m.reads_switched_us && m.reads_switched_us >= m.copy_done_us, "{m:?}");
+            assert!(m.writes_paused_us >= m.reads_switched_us + READS_FIRST_US, "reads switch first: {m:?}");
             assert_eq!((r.lost_writes, r.misrouted_writes), (0, 0), "seed {seed}: {m:?}");
             assert_eq!(r.shard_names, ["-80", "80-c0", "c0-"]);
             assert!(m.max_pause_us < 1_000_000, "{m:?}");
@@ -688,6 +721,17 @@ mod tests {
         assert_eq!((r.lost_writes, r.misrouted_writes), (0, 0));
         assert!(move_range(&even_ranges(2), 1).is_err());
         assert!(move_range(&Placement::Jump { n: 3 }, 0).is_err());
+    }
+
+    #[test]
+    fn a_change_stream_that_cannot_keep_up_never_cuts_over() {
+        let mut c = cfg(Dist::Uniform, Vindex::Numeric, even_ranges(2));
+        c.apply_rows_s = 50; // far below the ~250 writes/s that land on the moving half
+        let r = run_moves(&c, 1, &[(5, Move::Split { shard: 1 })]).unwrap();
+        let m = &r.reshards[0];
+        assert_eq!((m.reads_switched_us, m.writes_switched_us), (0, 0), "{m:?}");
+        assert_eq!(r.shard_names, ["-80", "80-"], "routing never flipped");
+        assert_eq!((r.lost_writes, r.misrouted_writes), (0, 0));
     }
 
     #[test]

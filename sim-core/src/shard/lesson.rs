@@ -170,17 +170,18 @@ fn describe_cluster(c: &Config, run: &Run, r: &mut ShardReport) {
         m.insert("keys_moved_permille".into(), (mv.keys_moved * 1000 / mv.keys_total.max(1)) as f64);
         m.insert("max_pause_ms".into(), mv.max_pause_us as f64 / 1000.0);
         m.insert("writes_failed".into(), mv.writes_failed as f64);
+        let at = |us: u64| if us == 0 { "never".to_string() } else { format!("at {} s", secs(us)) };
         r.lines.push(format!(
-            "{}: copy {} rows ({} of {} keys move) {}–{} s, catch-up then reads switched at {} s, writes paused {} ms at {} s, {} writes delayed, {} failed",
+            "{}: copy {} rows ({} of {} keys move) {}–{} s; catch-up, then reads switched {}; writes paused {} ms {}; {} writes delayed, {} failed",
             mv.what,
             mv.rows_moved,
             mv.keys_moved,
             mv.keys_total,
             secs(mv.started_us),
             secs(mv.copy_done_us),
-            secs(mv.reads_switched_us),
+            at(mv.reads_switched_us),
             mv.max_pause_us / 1000,
-            secs(mv.writes_paused_us),
+            at(mv.writes_paused_us),
             mv.writes_delayed,
             mv.writes_failed
         ));
