@@ -559,7 +559,9 @@ fn progress(r: &Reshard, ms: u64) -> Html {
                 <rect class="ph copy" x={d1(x(r.started_us))} y="8" width={d1(x(r.copy_done_us) - x(r.started_us))} height="14"><title>{ "copy" }</title></rect>
                 <rect class="ph catchup" x={d1(x(r.copy_done_us))} y="8" width={d1((x(r.reads_switched_us) - x(r.copy_done_us)).max(0.0))} height="14"><title>{ "catch-up" }</title></rect>
                 <rect class="ph reads" x={d1(x(r.reads_switched_us))} y="8" width={d1((x(r.writes_paused_us) - x(r.reads_switched_us)).max(0.0))} height="14"><title>{ "reads on the new shard" }</title></rect>
-                <rect class="ph pause" x={d1(x(r.writes_paused_us))} y="8" width={d1((x(r.writes_switched_us) - x(r.writes_paused_us)).max(2.0))} height="14"><title>{ format!("writes paused {} ms", r.max_pause_us / 1000) }</title></rect>
+                if r.writes_paused_us > 0 {
+                    <rect class="ph pause" x={d1(x(r.writes_paused_us))} y="8" width={d1((x(r.writes_switched_us) - x(r.writes_paused_us)).max(2.0))} height="14"><title>{ format!("writes paused {} ms", r.max_pause_us / 1000) }</title></rect>
+                }
                 <line class="cursor" x1={d1(x(us).min(495.0))} x2={d1(x(us).min(495.0))} y1="2" y2="28" />
                 <text x="10" y="33" class="tick">{ format!("{} s", d1(r.started_us as f64 / 1e6)) }</text>
                 <text x="440" y="33" class="tick">{ format!("{} s", d1(end as f64 / 1e6)) }</text>
