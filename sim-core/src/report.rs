@@ -50,6 +50,8 @@ pub struct FailoverReport {
     pub from: Option<String>,
     pub to: String,
     pub timeline: u32,
+    /// The last acknowledged commit before the failover: when writes stopped.
+    pub writes_stopped_ms: u64,
     pub unavailable_ms: Option<u64>,
     pub false_failover: bool,
 }
@@ -188,6 +190,7 @@ impl World {
                     from: f.from.map(|x| self.nodes[x as usize].name.clone()),
                     to: self.nodes[f.to as usize].name.clone(),
                     timeline: f.timeline,
+                    writes_stopped_ms: f.last_ack_before.as_ms(),
                     unavailable_ms: f.first_ack_after.map(|t| t.since(f.last_ack_before).as_ms()),
                     false_failover: f.false_failover,
                 })

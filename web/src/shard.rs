@@ -457,13 +457,13 @@ fn shard_map(run: &Run, p: &Placement, second: usize, touched: &[u32]) -> Html {
     html! {
         <table id="shard-map">
             <caption>{ format!("shard map at {second} s") }</caption>
-            <thead><tr><th>{ "shard" }</th><th>{ "owns" }</th><th>{ "rows" }</th><th>{ "ops/s" }</th><th>{ "p99" }</th></tr></thead>
+            <thead><tr><th>{ "shard" }</th><th>{ "owns" }</th><th>{ "rows" }</th><th>{ "ops/s" }</th><th>{ "refused" }</th><th>{ "p99" }</th></tr></thead>
             <tbody>{ for names.iter().enumerate().map(|(i, n)| {
                 let l = row.get(i).cloned().unwrap_or_default();
                 let classes = classes!(touched.contains(&(i as u32)).then_some("touched"), (hot.as_deref() == Some(n.as_str())).then_some("hot"));
                 html! { <tr class={classes} data-shard={n.clone()}>
                     <td><span class="swatch" style={format!("background:{}", color(i as u32))}></span>{ n }</td><td>{ owns(i) }</td><td>{ l.rows }</td>
-                    <td>{ format!("{} ({} %)", l.ops, (l.ops * 100).checked_div(total).unwrap_or(0)) }</td><td>{ format!("{} ms", d1(l.p99_us as f64 / 1000.0)) }</td>
+                    <td>{ format!("{} ({} %)", l.ops, (l.ops * 100).checked_div(total).unwrap_or(0)) }</td><td>{ l.errors }</td><td>{ format!("{} ms", d1(l.p99_us as f64 / 1000.0)) }</td>
                 </tr> }
             }) }</tbody>
         </table>
@@ -519,8 +519,8 @@ fn heatmap(run: &Run, ms: u64) -> Html {
             <figcaption>{ format!("Operations per shard per second (darkest = {max} ops/s)") }</figcaption>
             <svg id="heatmap" viewBox={format!("0 0 {w} {h}")} role="img" aria-label="per-shard load over time" data-hot={if even { "none".to_string() } else { busiest.to_string() }}>
                 { for (0..shards).map(|s| html! { <text x="0" y={d1(14.0 + 18.0 * s as f64)} class="tick">{ format!("shard {s}") }</text> }) }
-                { for run.load.iter().enumerate().flat_map(|(t, row)| row.iter().enumerate().map(move |(s, l)| (t, s, l.ops))).filter(|x| x.2 > 0).map(|(t, s, ops)| html! {
-                    <rect x={d1(60.0 + cw * t as f64)} y={d1(2.0 + 18.0 * s as f64)} width={d1(cw.max(1.0))} height="16" fill={color(s as u32)} fill-opacity={format!("0.{:02}", (ops * 99 / max).max(4))}><title>{ format!("{t} s, shard {s}: {ops} ops") }</title></rect>
+                { for run.load.iter().enumerate().flat_map(|(t, row)| row.iter().enumerate().map(move |(s, l)| (t, s, l.ops, l.errors))).filter(|x| x.2 + x.3 > 0).map(|(t, s, ops, errors)| html! {
+                    <rect class={classes!((errors > 0).then_some("refused"))} x={d1(60.0 + cw * t as f64)} y={d1(2.0 + 18.0 * s as f64)} width={d1(cw.max(1.0))} height="16" fill={color(s as u32)} fill-opacity={format!("0.{:02}", (ops * 99 / max).max(4))}><title>{ format!("{t} s, shard {s}: {ops} ops, {errors} writes refused") }</title></rect>
                 }) }
                 <line class="cursor" x1={d1(60.0 + cw * ms as f64 / 1000.0)} x2={d1(60.0 + cw * ms as f64 / 1000.0)} y1="0" y2={d1(h - 18.0)} />
                 <text x="60" y={d1(h - 4.0)} class="tick">{ "0 s" }</text>

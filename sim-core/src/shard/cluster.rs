@@ -56,6 +56,17 @@ pub struct Config {
     pub apply_rows_s: u64,
     /// Writes waiting longer than this during a cutover fail.
     pub write_timeout_us: u64,
+    /// Windows in which a shard's primary accepts no writes (its cluster failing over), by the
+    /// shard's index at the start of the run.
+    pub outages: Vec<Outage>,
+}
+
+/// A shard without a writable primary from `from_us` to `to_us`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outage {
+    pub shard: u32,
+    pub from_us: u64,
+    pub to_us: u64,
 }
 
 /// Limits that keep a run bounded.
@@ -108,6 +119,8 @@ impl Config {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Load {
     pub ops: u64,
+    /// Writes refused: the shard had no writable primary.
+    pub errors: u64,
     pub p99_us: u64,
     /// Rows stored at the end of the second.
     pub rows: u64,
@@ -155,6 +168,8 @@ pub struct Run {
     pub hotspots: Vec<Hotspot>,
     pub ops: u64,
     pub acked_writes: u64,
+    /// Writes refused because their shard was failing over.
+    pub failed_writes: u64,
     pub lost_writes: u64,
     pub misrouted_writes: u64,
     pub p99_us: u64,
@@ -202,6 +217,7 @@ struct Shard {
     free_at: u64,
     lat: Vec<u64>,
     ops: u64,
+    errors: u64,
     key_ops: BTreeMap<u64, u64>,
 }
 
@@ -339,7 +355,7 @@ impl<'a> Sim<'a> {
         Ok(Sim {
             cfg,
             placement: cfg.placement.clone(),
-            shards: (0..n).map(|_| Shard { rows: BTreeMap::new(), free_at: 0, lat: Vec::new(), ops: 0, key_ops: BTreeMap::new() }).collect(),
+            shards: (0..n).map(|_| Shard { rows: BTreeMap::new(), free_at: 0, lat: Vec::new(), ops: 0, errors: 0, key_ops: BTreeMap::new() }).collect(),
             rng: SimRng::derive(seed, "shard-workload"),
             gen: Gen::new(col),
             acked: BTreeMap::new(),
@@ -383,6 +399,11 @@ impl Sim<'_> {
                 s = target;
             }
         }
+        if !read && self.cfg.outages.iter().any(|o| o.shard as usize == s && o.from_us <= t && t < o.to_us) {
+            self.shards[s].errors += 1;
+            self.run.failed_writes += 1;
+            return;
+        }
         let service = self.rng.exp(1_000_000 / self.cfg.shard_capacity.max(1)).max(1);
         let sh = &mut self.shards[s];
         let begin = sh.free_at.max(start);
@@ -422,12 +443,13 @@ impl Sim<'_> {
         for sh in &mut self.shards {
             sh.lat.sort_unstable();
             let p99 = sh.lat.get(sh.lat.len().saturating_sub(1) * 99 / 100).copied().unwrap_or(0);
-            row.push(Load { ops: sh.ops, p99_us: p99, rows: sh.rows.len() as u64 });
+            row.push(Load { ops: sh.ops, errors: sh.errors, p99_us: p99, rows: sh.rows.len() as u64 });
         }
         self.find_hotspot(second, &row);
         for sh in &mut self.shards {
             sh.lat.clear();
             sh.ops = 0;
+            sh.errors = 0;
             sh.key_ops.clear();
         }
         self.run.load.push(row);
@@ -488,7 +510,7 @@ impl Sim<'_> {
         let what = m.describe(&self.placement);
         let (slots, to) = if next.shards() > self.placement.shards() {
             let slots = slots(&self.placement, &next);
-            self.shards.push(Shard { rows: BTreeMap::new(), free_at: t, lat: Vec::new(), ops: 0, key_ops: BTreeMap::new() });
+            self.shards.push(Shard { rows: BTreeMap::new(), free_at: t, lat: Vec::new(), ops: 0, errors: 0, key_ops: BTreeMap::new() });
             let to = slots.iter().position(|s| *s == self.shards.len() - 1).unwrap_or(0) as u32;
             (slots, to)
         } else {
@@ -644,6 +666,7 @@ mod tests {
             copy_rows_s: 5_000,
             apply_rows_s: 20_000,
             write_timeout_us: 2_000_000,
+            outages: Vec::new(),
         }
     }
 
@@ -721,6 +744,19 @@ mod tests {
         assert_eq!((r.lost_writes, r.misrouted_writes), (0, 0));
         assert!(move_range(&even_ranges(2), 1).is_err());
         assert!(move_range(&Placement::Jump { n: 3 }, 0).is_err());
+    }
+
+    #[test]
+    fn writes_to_a_shard_without_a_primary_fail_and_others_do_not() {
+        let mut c = cfg(Dist::Uniform, Vindex::Hash, Placement::Jump { n: 4 });
+        c.outages = vec![Outage { shard: 2, from_us: 5_000_000, to_us: 9_000_000 }];
+        let r = run(&c, 1, None).unwrap();
+        let errors = |s: usize| r.load.iter().map(|row| row[s].errors).sum::<u64>();
+        assert!(errors(2) > 100, "{}", errors(2));
+        assert_eq!(errors(0) + errors(1) + errors(3), 0);
+        assert!(r.load[..5].iter().chain(&r.load[9..]).all(|row| row[2].errors == 0), "only inside the window");
+        assert_eq!(r.failed_writes, errors(2));
+        assert_eq!(r.lost_writes, 0, "a refused write was never acknowledged");
     }
 
     #[test]

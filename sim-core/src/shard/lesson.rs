@@ -79,8 +79,8 @@ pub struct ShardReport {
 }
 
 /// Every figure a sharding lesson can bound in `[expect]`.
-pub const METRICS: [&str; 18] = [
-    "colocated_rows_moved", "redistributed_rows_moved", "shard_failovers", "commits_lost", "ops", "acked_writes", "lost_writes", "misrouted_writes", "hot_seconds", "first_hot_shard", "p99_ms", "reshards", "keys_moved_permille", "max_pause_ms", "writes_failed",
+pub const METRICS: [&str; 19] = [
+    "failed_writes", "colocated_rows_moved", "redistributed_rows_moved", "shard_failovers", "commits_lost", "ops", "acked_writes", "lost_writes", "misrouted_writes", "hot_seconds", "first_hot_shard", "p99_ms", "reshards", "keys_moved_permille", "max_pause_ms", "writes_failed",
     "partitions_scanned", "partitions_detached", "scatter_p99_ratio",
 ];
 
@@ -109,19 +109,33 @@ impl ShardLesson {
         Ok(l)
     }
 
+    fn run_cluster(&self, c: &Config, seed: u64) -> Result<Run, String> {
+        cluster::run_moves(c, seed, &self.reshards).map_err(|(i, m)| match self.reshard_places.get(i) {
+            Some((line, col)) => format!("{}:{line}:{col}: field `reshard[{i}].at`: {m}", self.file),
+            None => format!("{}: {m}", self.file),
+        })
+    }
+
     /// Runs every experiment of the lesson and checks the expectations.
     pub fn run(&self, seed: Option<u64>) -> Result<ShardReport, String> {
         let seed = seed.unwrap_or(self.seed);
         let mut r = ShardReport { title: self.lesson.title.clone(), seed, ..ShardReport::default() };
         if let Some(c) = &self.cluster {
-            let run = cluster::run_moves(c, seed, &self.reshards).map_err(|(i, m)| match self.reshard_places.get(i) {
-                Some((line, col)) => format!("{}:{line}:{col}: field `reshard[{i}].at`: {m}", self.file),
-                None => format!("{}: {m}", self.file),
-            })?;
+            let mut run = self.run_cluster(c, seed)?;
+            let ha = match &self.replication {
+                Some(rc) => shard_clusters(rc, c, &run, seed)?,
+                None => Vec::new(),
+            };
+            let outages: Vec<cluster::Outage> = ha.iter().enumerate().filter_map(|(i, h)| h.writes_down.map(|(a, b)| cluster::Outage { shard: i as u32, from_us: a * 1000, to_us: b * 1000 })).collect();
+            if !outages.is_empty() {
+                // Run again with each failing-over shard refusing writes while it has no primary.
+                run = self.run_cluster(&Config { outages, ..c.clone() }, seed)?;
+            }
             describe_cluster(c, &run, &mut r);
             if let Some(rc) = &self.replication {
-                replication(rc, c, &run, seed, &mut r)?;
+                describe_clusters(rc, &ha, &mut r);
             }
+            r.shard_clusters = ha;
             r.run = Some(run);
         }
         if let Some(p) = &self.partitioning {
@@ -150,6 +164,7 @@ fn describe_cluster(c: &Config, run: &Run, r: &mut ShardReport) {
     m.insert("ops".into(), run.ops as f64);
     m.insert("acked_writes".into(), run.acked_writes as f64);
     m.insert("lost_writes".into(), run.lost_writes as f64);
+    m.insert("failed_writes".into(), run.failed_writes as f64);
     m.insert("misrouted_writes".into(), run.misrouted_writes as f64);
     m.insert("hot_seconds".into(), run.hotspots.len() as f64);
     m.insert("first_hot_shard".into(), run.hotspots.first().map_or(-1.0, |h| h.shard as f64));
@@ -157,7 +172,7 @@ fn describe_cluster(c: &Config, run: &Run, r: &mut ShardReport) {
     m.insert("reshards".into(), run.reshards.len() as f64);
     let vindex = if c.vindex == Vindex::Hash { "hash" } else { "numeric" };
     r.lines.push(format!("{} sharded by {} ({vindex} vindex) over {}; shards now: {}", c.table, c.shard_key, c.placement, run.shard_names.join(" ")));
-    r.lines.push(format!("{} operations, {} acknowledged writes, {} lost, {} misrouted; worst per-shard p99 {} ms", run.ops, run.acked_writes, run.lost_writes, run.misrouted_writes, run.p99_us / 1000));
+    r.lines.push(format!("{} operations, {} acknowledged writes, {} refused (no primary), {} lost, {} misrouted; worst per-shard p99 {} ms", run.ops, run.acked_writes, run.failed_writes, run.lost_writes, run.misrouted_writes, run.p99_us / 1000));
     if let Some(h) = run.hotspots.first() {
         r.lines.push(format!("hot shard {} at {} s ({} ‰ of all operations): {}", h.name, h.second, h.share_permille, h.cause));
         let moved: Vec<String> = run.hotspots.windows(2).filter(|w| w[0].name != w[1].name).map(|w| format!("{} at {} s", w[1].name, w[1].second)).collect();
@@ -189,19 +204,20 @@ fn describe_cluster(c: &Config, run: &Run, r: &mut ShardReport) {
 }
 
 /// Runs each shard's own primary and replicas at the write rate the shard saw.
-fn replication(rc: &super::replicas::ReplicaCfg, c: &Config, run: &Run, seed: u64, r: &mut ShardReport) -> Result<(), String> {
+fn shard_clusters(rc: &super::replicas::ReplicaCfg, c: &Config, run: &Run, seed: u64) -> Result<Vec<super::replicas::ShardHa>, String> {
     let names = cluster::shard_names(&c.placement);
     let secs = run.load.len().max(1) as u64;
     let writes: Vec<u64> = (0..names.len()).map(|s| run.load.iter().map(|row| row.get(s).map_or(0, |l| l.ops)).sum::<u64>() * ((1.0 - c.read_share) * 1000.0) as u64 / 1000 / secs).collect();
-    let ha = super::replicas::run(rc, &names, &writes, c.duration_s, seed)?;
-    for h in &ha {
-        let down = h.unavailable_ms.map_or(String::new(), |u| format!(", writes unavailable {} ms", u));
+    super::replicas::run(rc, &names, &writes, c.duration_s, seed)
+}
+
+fn describe_clusters(rc: &super::replicas::ReplicaCfg, ha: &[super::replicas::ShardHa], r: &mut ShardReport) {
+    for h in ha {
+        let down = h.writes_down.map_or(String::new(), |(a, b)| format!(", no writable primary {}–{} s", secs(a * 1000), secs(b * 1000)));
         r.lines.push(format!("shard {}: {} writes/s on a primary with {} replicas: {} commits, {} lost, {} failovers{down}, max replay lag {} ms", h.shard, h.write_tps, rc.replicas, h.commits_acked, h.commits_lost, h.failovers, h.max_replay_lag_ms));
     }
     r.metrics.insert("shard_failovers".into(), ha.iter().map(|h| h.failovers).sum::<u64>() as f64);
     r.metrics.insert("commits_lost".into(), ha.iter().map(|h| h.commits_lost).sum::<u64>() as f64);
-    r.shard_clusters = ha;
-    Ok(())
 }
 
 /// Both join plans on the same data, with the rows each sends over the network.
@@ -341,6 +357,7 @@ fn config(t: &Node, c: &Node, w: Option<&Node>, duration: Dur) -> Result<Config,
         copy_rows_s: cf.or("copy_rows_s", 20_000)?,
         apply_rows_s: cf.or("apply_rows_s", 50_000)?,
         write_timeout_us: cf.or("write_timeout", Dur(SimDur::secs(2)))?.0 .0,
+        outages: Vec::new(),
     };
     cf.done()?;
     if let Some(w) = w {

@@ -27,6 +27,8 @@ pub struct ShardHa {
     pub failovers: u64,
     /// Writes unavailable during its last failover.
     pub unavailable_ms: Option<u64>,
+    /// When writes stopped and came back (the end of the run if they never did), in ms.
+    pub writes_down: Option<(u64, u64)>,
     pub max_replay_lag_ms: u64,
 }
 
@@ -77,6 +79,7 @@ pub fn run(cfg: &ReplicaCfg, names: &[String], write_tps: &[u64], duration_s: u6
             commits_lost: m.commits_lost,
             failovers: m.failovers.len() as u64,
             unavailable_ms: m.failovers.last().and_then(|f| f.unavailable_ms),
+            writes_down: m.failovers.last().map(|f| (f.writes_stopped_ms, f.unavailable_ms.map_or(duration_s * 1000, |u| f.writes_stopped_ms + u))),
             max_replay_lag_ms: r.nodes.iter().map(|n| n.max_replay_lag_ms).max().unwrap_or(0),
         });
     }
@@ -95,6 +98,8 @@ mod tests {
         assert_eq!(r[0].failovers, 0, "{:?}", r[0]);
         assert_eq!(r[1].failovers, 1, "{:?}", r[1]);
         assert!(r[1].unavailable_ms.is_some_and(|u| u < 60_000), "{:?}", r[1]);
+        let (from, to) = r[1].writes_down.unwrap();
+        assert!((9_000..=10_000).contains(&from) && to > from, "writes stop at the crash (10 s): {:?}", r[1]);
         assert!(r[0].commits_acked > r[1].commits_acked, "the healthy shard kept writing: {r:?}");
         for (replicas, tps, sync) in [(0, 0, SyncCommit::Off), (4, u64::MAX, SyncCommit::RemoteApply), (2, 5000, SyncCommit::On)] {
             let c = ReplicaCfg { replicas, synchronous_commit: sync, fail_shard: Some(0), fail_at: Dur(SimDur::secs(5)) };
