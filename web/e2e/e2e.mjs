@@ -146,6 +146,21 @@ try {
     await page.waitForSelector('#reshard-progress[data-phase="done"]', { timeout: 30000 });
     await shot('11-sharding-reloaded');
   });
+  await step('every_sharding_lesson_loads_and_reports', async () => {
+    const files = await page.$$eval('#scenario optgroup[label^="Sharding"] option', (os) => os.map((o) => o.value));
+    if (files.length < 5) throw new Error(`only ${files.length} sharding lessons in the picker`);
+    // The lesson on screen last, so that choosing each one changes the page.
+    const current = await page.$eval('#scenario', (e) => e.value);
+    for (const f of files.filter((x) => x !== current).concat(files.includes(current) ? [current] : [])) {
+      const before = await page.$eval('#shard-findings', (e) => e.textContent).catch(() => '');
+      await page.selectOption('#scenario', f);
+      await page.waitForFunction((prev) => { const t = document.querySelector('#shard-findings')?.textContent; return t && t !== prev; }, before, { timeout: 30000 })
+        .catch(async (e) => { throw new Error(`${f}: the findings did not change (${await page.textContent('main').catch(() => '?')})`.slice(0, 600)); });
+      const goals = await page.$$eval('.goals li.pending', (ls) => ls.map((l) => l.textContent));
+      if (goals.length) throw new Error(`${f}: goals not met: ${goals.join('; ')}`);
+    }
+    if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+  });
   await step('fits_800px_without_horizontal_scroll', async () => {
     await page.setViewportSize({ width: 800, height: 1000 });
     await page.waitForTimeout(200);

@@ -91,9 +91,9 @@ impl Reducible for Model {
     }
 }
 
-/// Sharding lessons have a `[table]`, `[partitioning]` or `[scatter]` section instead of nodes.
+/// Sharding lessons have a `[table]`, `[partitioning]`, `[scatter]` or `[join]` section instead of nodes.
 pub fn is_shard_lesson(src: &str) -> bool {
-    src.lines().any(|l| matches!(l.trim(), "[table]" | "[cluster]" | "[partitioning]" | "[scatter]"))
+    src.lines().any(|l| matches!(l.trim(), "[table]" | "[cluster]" | "[partitioning]" | "[scatter]" | "[join]"))
 }
 
 impl Model {
@@ -277,6 +277,12 @@ pub fn app() -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_sharding_lesson_is_recognised_and_no_scenario_is() {
+        assert!(lessons::SHARDING.iter().all(|(_, src)| is_shard_lesson(src)));
+        assert!(!lessons::BUILTIN.iter().any(|(_, src)| is_shard_lesson(src)));
+    }
     #[test]
     fn numbers_print_with_one_decimal() {
         for (x, text) in [(12.34, "12.3"), (0.25, "0.2"), (-0.3, "-0.3"), (250.0, "250.0"), (-12.96, "-13.0")] {
