@@ -217,8 +217,12 @@ impl ShardView {
         self.lesson.cluster.as_mut().ok_or_else(|| "this lesson has no sharded table".into())
     }
 
-    /// Applies one action; a refused change leaves the view as it was.
+    /// Applies one action; a refused change leaves the view as it was. Moving the cursor (every
+    /// tick while playing) and routing change nothing that can fail, so they skip the snapshot.
     pub fn apply(&mut self, a: ShardAction) -> Result<(), String> {
+        if matches!(a, ShardAction::Cursor(_) | ShardAction::Query(..)) {
+            return self.change(a);
+        }
         let before = self.clone();
         let result = self.change(a);
         if result.is_err() {

@@ -309,10 +309,10 @@ pub fn run(cfg: &Config, seed: u64, reshard: Option<(u64, Move)>) -> Result<Run,
 }
 
 /// Runs the workload with reshards starting at the given seconds, in order. A reshard due while
-/// another is still moving is refused: `Err((its index, why))`.
-pub fn run_moves(cfg: &Config, seed: u64, moves: &[(u64, Move)]) -> Result<Run, (usize, String)> {
-    cfg.check().map_err(|(f, m)| (usize::MAX, format!("{f}: {m}")))?;
-    let mut sim = Sim::new(cfg, seed).map_err(|m| (usize::MAX, m))?;
+/// another is still moving is refused: `Err((Some(its index), why))`; `None` blames the config.
+pub fn run_moves(cfg: &Config, seed: u64, moves: &[(u64, Move)]) -> Result<Run, (Option<usize>, String)> {
+    cfg.check().map_err(|(f, m)| (None, format!("{f}: {m}")))?;
+    let mut sim = Sim::new(cfg, seed).map_err(|m| (None, m))?;
     let total = cfg.duration_s * 1_000_000;
     let mean_gap = 1_000_000 / cfg.ops_per_s.max(1);
     let (mut t, mut second, mut next_move) = (0u64, 0u64, 0usize);
@@ -321,9 +321,9 @@ pub fn run_moves(cfg: &Config, seed: u64, moves: &[(u64, Move)]) -> Result<Run, 
         if let Some((at, m)) = moves.get(next_move) {
             if t >= at.saturating_mul(1_000_000) {
                 if let Some(mv) = &sim.mv {
-                    return Err((next_move, format!("cannot start a reshard at {at} s: \"{}\" is still moving (copy started at {} s)", mv.r.what, mv.r.started_us / 1_000_000)));
+                    return Err((Some(next_move), format!("cannot start a reshard at {at} s: \"{}\" is still moving (copy started at {} s)", mv.r.what, mv.r.started_us / 1_000_000)));
                 }
-                sim.start_move(m, t).map_err(|e| (next_move, e))?;
+                sim.start_move(m, t).map_err(|e| (Some(next_move), e))?;
                 next_move += 1;
             }
         }
@@ -484,7 +484,6 @@ impl Sim<'_> {
         if self.mv.as_ref().is_some_and(|m| m.phase == Phase::WritesPaused) {
             self.complete_move();
         }
-        let mut all: Vec<u64> = Vec::new();
         let owner = |key: u64| self.placement.shard_of_ksid(self.cfg.ksid(key)) as usize;
         let mut lost = 0;
         for (k, v) in &self.acked {
@@ -493,11 +492,7 @@ impl Sim<'_> {
             }
         }
         self.run.lost_writes = lost;
-        for row in &self.run.load {
-            all.extend(row.iter().map(|l| l.p99_us));
-        }
-        all.sort_unstable();
-        self.run.p99_us = all.last().copied().unwrap_or(0);
+        self.run.p99_us = self.run.load.iter().flatten().map(|l| l.p99_us).max().unwrap_or(0);
         self.run.shard_names = shard_names(&self.placement);
         self.run.placement = Some(self.placement.clone());
         if let Some(mv) = self.mv.take() {
@@ -775,7 +770,7 @@ mod tests {
         let mut c = cfg(Dist::Uniform, Vindex::Numeric, even_ranges(2));
         c.copy_rows_s = 100;
         let err = run_moves(&c, 1, &[(5, Move::Split { shard: 0 }), (6, Move::Split { shard: 1 })]).unwrap_err();
-        assert_eq!(err.0, 1);
+        assert_eq!(err.0, Some(1));
         assert!(err.1.contains("is still moving"), "{}", err.1);
         c.copy_rows_s = 1_000_000;
         let ok = run_moves(&c, 1, &[(5, Move::Split { shard: 0 }), (10, Move::Split { shard: 2 })]).unwrap();

@@ -110,8 +110,8 @@ impl ShardLesson {
     }
 
     fn run_cluster(&self, c: &Config, seed: u64) -> Result<Run, String> {
-        cluster::run_moves(c, seed, &self.reshards).map_err(|(i, m)| match self.reshard_places.get(i) {
-            Some((line, col)) => format!("{}:{line}:{col}: field `reshard[{i}].at`: {m}", self.file),
+        cluster::run_moves(c, seed, &self.reshards).map_err(|(i, m)| match i.and_then(|i| self.reshard_places.get(i).map(|p| (i, p))) {
+            Some((i, (line, col))) => format!("{}:{line}:{col}: field `reshard[{i}].at`: {m}", self.file),
             None => format!("{}: {m}", self.file),
         })
     }
