@@ -41,7 +41,7 @@ fn archived_prefix<'a>(h: &'a History, a: &sim_core::pitr::Archive) -> Vec<&'a R
 fn restores_over_many_seeds_equal_the_committed_history() {
     let (mut checked, mut promoted_timelines) = (0, 0);
     for seed in 0..24u64 {
-        let src = format!("{}{BACKUP}", sweep_scenario(seed));
+        let src = format!("{}{BACKUP}", sweep_scenario(seed).src);
         let (_, mut w) = sim_core::load("sweep", &src, Some(seed)).unwrap();
         w.run_to_end().unwrap();
         let b = w.backups().expect("the [backup] section is present");
@@ -107,9 +107,9 @@ fn refused_restores_leave_the_world_untouched() {
     let before = w.backup_report().unwrap().restores.len();
     let hist = w.backups().unwrap().history.timelines.len();
     for cmd in [
-        sim_core::Command::PitrRestore { target_time: Some("2026-11-25 21:00:00".into()), target_lsn: None, target_xid: None, target_name: None, inclusive: true, target_action: "promote".into(), timeline: None },
-        sim_core::Command::PitrRestore { target_time: Some("2026-11-26 09:00:00".into()), target_lsn: None, target_xid: None, target_name: None, inclusive: true, target_action: "promote".into(), timeline: None },
-        sim_core::Command::PitrRestore { target_time: None, target_lsn: None, target_xid: None, target_name: None, inclusive: true, target_action: "promote".into(), timeline: Some(9) },
+        sim_core::Command::PitrRestore { target_time: Some("2026-11-25 21:00:00".into()), target_lsn: None, target_xid: None, target_xid_of: None, target_name: None, inclusive: true, target_action: "promote".into(), timeline: None },
+        sim_core::Command::PitrRestore { target_time: Some("2026-11-26 09:00:00".into()), target_lsn: None, target_xid: None, target_xid_of: None, target_name: None, inclusive: true, target_action: "promote".into(), timeline: None },
+        sim_core::Command::PitrRestore { target_time: None, target_lsn: None, target_xid: None, target_xid_of: None, target_name: None, inclusive: true, target_action: "promote".into(), timeline: Some(9) },
     ] {
         let at = w.now();
         match w.schedule(at, cmd) {

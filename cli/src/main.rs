@@ -92,8 +92,8 @@ fn print_report(r: &Report) {
     println!("{}  (seed {}, trace {}, {} events, {} ms simulated)", r.scenario, r.seed, r.trace_hash, r.events, r.end_time_ms);
     let m = &r.metrics;
     println!(
-        "commits: {} acknowledged, {} failed, {} lost (RPO {} ms); commit latency p50 {:.2} ms, p99 {:.2} ms",
-        m.commits_acked, m.commits_failed, m.commits_lost, m.rpo_ms, m.commit_latency_ms.p50, m.commit_latency_ms.p99
+        "commits: {} acknowledged, {} failed ({} gave up waiting for a sync standby), {} lost (RPO {} ms); commit latency p50 {:.2} ms, p99 {:.2} ms",
+        m.commits_acked, m.commits_failed, m.sync_waits_canceled, m.commits_lost, m.rpo_ms, m.commit_latency_ms.p50, m.commit_latency_ms.p99
     );
     for f in &m.failovers {
         let un = f.unavailable_ms.map_or("writes not yet back".to_string(), |u| format!("writes unavailable {:.1} s", u as f64 / 1000.0));

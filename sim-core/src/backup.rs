@@ -348,20 +348,41 @@ impl World {
         Ok(())
     }
 
+    /// The xid of the newest operator error of `kind` in the committed history.
+    fn operator_error_xid(&self, kind: &str) -> Result<u64, CommandError> {
+        let op = operator_op(kind)?;
+        let b = self.backups.as_deref().ok_or_else(|| CommandError("no [backup] section".into()))?;
+        b.history
+            .timelines
+            .values()
+            .flat_map(|t| t.records.iter())
+            .filter(|r| r.op == op)
+            .map(|r| r.xid)
+            .max()
+            .ok_or_else(|| CommandError(format!("target_xid_of = \"{kind}\": no such operator error has happened yet")))
+    }
+
     /// The recovery settings a `pitr_restore` command asks for.
-    pub(crate) fn restore_request(&self, cmd: &Command) -> Result<Request, CommandError> {
-        let Command::PitrRestore { target_time, target_lsn, target_xid, target_name, inclusive, target_action, timeline } = cmd else {
+    /// `resolve`: look `target_xid_of` up in the history now (when the restore runs); when only
+    /// checking a command ahead of time, its kind is checked and a placeholder xid used.
+    pub(crate) fn restore_request(&self, cmd: &Command, resolve: bool) -> Result<Request, CommandError> {
+        let Command::PitrRestore { target_time, target_lsn, target_xid, target_xid_of, target_name, inclusive, target_action, timeline } = cmd else {
             return Err(CommandError("not a restore".into()));
         };
-        let given = [target_time.is_some(), target_lsn.is_some(), target_xid.is_some(), target_name.is_some()].iter().filter(|x| **x).count();
+        let given = [target_time.is_some(), target_lsn.is_some(), target_xid.is_some(), target_xid_of.is_some(), target_name.is_some()].iter().filter(|x| **x).count();
         if given > 1 {
-            return Err(CommandError("give at most one of target_time, target_lsn, target_xid, target_name".into()));
+            return Err(CommandError("give at most one of target_time, target_lsn, target_xid, target_xid_of, target_name".into()));
         }
         let clock = self.backups.as_deref().map(|b| b.clock).ok_or_else(|| CommandError("no [backup] section".into()))?;
+        let target_xid = match target_xid_of {
+            Some(kind) if resolve => Some(self.operator_error_xid(kind)?),
+            Some(kind) => operator_op(kind).map(|_| Some(0))?,
+            None => *target_xid,
+        };
         let target = match (target_time, target_lsn, target_xid, target_name) {
             (Some(t), ..) => Target::Time(clock.sim_time(t).map_err(CommandError)?),
             (_, Some(l), ..) => Target::Lsn(Lsn::parse(l).map_err(CommandError)?.0),
-            (_, _, Some(x), _) => Target::Xid(*x),
+            (_, _, Some(x), _) => Target::Xid(x),
             (_, _, _, Some(n)) => Target::Name(n.clone()),
             _ => Target::Latest,
         };

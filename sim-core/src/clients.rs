@@ -128,6 +128,10 @@ impl World {
         } else {
             node.pending.push_back(Pending { lsn, client: c, gen, commit_us: now_us, xid });
             self.kick_flush(n);
+            // The client's own deadline: a commit may wait for the flush and a synchronous
+            // standby for as long as they take, but the client stops waiting after `timeout`.
+            let deadline = self.clients[c as usize].sent_at + self.wl.timeout.0;
+            self.push(deadline, Ev::Timeout { c, gen });
         }
         (lsn, xid)
     }
@@ -180,10 +184,32 @@ impl World {
         }
         cl.gen += 1;
         cl.busy = false;
-        let write = cl.write;
+        let (write, n) = (cl.write, cl.node);
         self.metrics.request_failed(write);
         self.after(self.wl.backoff.0, Ev::Issue { c });
+        self.cancel_commit_wait(n, c, gen);
         1
+    }
+
+    /// The client gave up on a commit still queued on `n`. PostgreSQL cannot take a commit back:
+    /// once its record is flushed it stays committed locally, and a backend waiting for a
+    /// synchronous standby stops waiting with a WARNING. The row is there, though the client was
+    /// told the request failed.
+    fn cancel_commit_wait(&mut self, n: u16, c: u32, gen: u32) {
+        let node = &mut self.nodes[n as usize];
+        let Some(i) = node.pending.iter().position(|p| p.client == c && p.gen == gen) else { return };
+        let p = node.pending.remove(i).expect("position is in range");
+        if p.lsn > node.flush_lsn {
+            // Still being flushed: it commits when the flush completes, with nobody waiting.
+            return;
+        }
+        self.metrics.sync_waits_canceled += 1;
+        if self.metrics.sync_waits_canceled == 1 {
+            self.note(
+                Some(n),
+                "a client gave up waiting: WARNING: canceling wait for synchronous replication due to user request; DETAIL: The transaction has already committed locally, but might not have been replicated to the standby.".into(),
+            );
+        }
     }
 
     /// The proxy marked `n` down: it closes the sessions of clients waiting on it.

@@ -43,7 +43,7 @@ pub enum Command {
     LoseRegion { region: String },
     /// Point-in-time recovery onto a recovery server. Exactly one target: a wall-clock time
     /// (`2026-11-25 14:03:17`), an LSN (`0/3000060`), an xid, a restore point name, or none (latest).
-    PitrRestore { target_time: Option<String>, target_lsn: Option<String>, target_xid: Option<u64>, target_name: Option<String>, inclusive: bool, target_action: String, timeline: Option<u32> },
+    PitrRestore { target_time: Option<String>, target_lsn: Option<String>, target_xid: Option<u64>, target_xid_of: Option<String>, target_name: Option<String>, inclusive: bool, target_action: String, timeline: Option<u32> },
 }
 
 /// One setting change, already parsed.
@@ -188,6 +188,7 @@ pub fn from_timed(tc: &TimedCommand) -> Result<Vec<(SimDur, Command)>, FieldErr>
             target_time: tc.target_time.clone(),
             target_lsn: tc.target_lsn.clone(),
             target_xid: tc.target_xid,
+            target_xid_of: tc.target_xid_of.clone(),
             target_name: tc.target_name.clone(),
             inclusive: tc.inclusive.unwrap_or(true),
             target_action: tc.target_action.clone().unwrap_or_else(|| "promote".into()),
@@ -264,11 +265,12 @@ impl Command {
             Command::LoseSegment { segment } | Command::CorruptSegment { segment } => vec![("segment", text(segment))],
             Command::CorruptBackup { label } => vec![("label", text(label))],
             Command::LoseRegion { region } => vec![("region", text(region))],
-            Command::PitrRestore { target_time, target_lsn, target_xid, target_name, inclusive, target_action, timeline } => {
+            Command::PitrRestore { target_time, target_lsn, target_xid, target_xid_of, target_name, inclusive, target_action, timeline } => {
                 let mut v: Vec<(&'static str, String)> = Vec::new();
                 v.extend(target_time.iter().map(|x| ("target_time", text(x))));
                 v.extend(target_lsn.iter().map(|x| ("target_lsn", text(x))));
                 v.extend(target_xid.iter().map(|x| ("target_xid", x.to_string())));
+                v.extend(target_xid_of.iter().map(|x| ("target_xid_of", text(x))));
                 v.extend(target_name.iter().map(|x| ("target_name", text(x))));
                 v.push(("inclusive", inclusive.to_string()));
                 v.push(("target_action", text(target_action)));
@@ -324,9 +326,9 @@ mod tests {
             Command::CorruptSegment { segment: s("000000010000000000000004") },
             Command::CorruptBackup { label: s("") },
             Command::LoseRegion { region: s("eu-west") },
-            Command::PitrRestore { target_time: Some(s("2026-11-25 14:03:17")), target_lsn: None, target_xid: None, target_name: None, inclusive: false, target_action: s("pause"), timeline: Some(2) },
-            Command::PitrRestore { target_time: None, target_lsn: Some(s("0/3000060")), target_xid: None, target_name: None, inclusive: true, target_action: s("promote"), timeline: None },
-            Command::PitrRestore { target_time: None, target_lsn: None, target_xid: Some(40365), target_name: Some(s("rp")), inclusive: true, target_action: s("promote"), timeline: None },
+            Command::PitrRestore { target_time: Some(s("2026-11-25 14:03:17")), target_lsn: None, target_xid: None, target_xid_of: None, target_name: None, inclusive: false, target_action: s("pause"), timeline: Some(2) },
+            Command::PitrRestore { target_time: None, target_lsn: Some(s("0/3000060")), target_xid: None, target_xid_of: Some(s("drop_table")), target_name: None, inclusive: true, target_action: s("promote"), timeline: None },
+            Command::PitrRestore { target_time: None, target_lsn: None, target_xid: Some(40365), target_xid_of: None, target_name: Some(s("rp")), inclusive: true, target_action: s("promote"), timeline: None },
         ]
     }
 

@@ -74,7 +74,7 @@ impl World {
             Command::RestorePoint { .. } => self.need_backups(),
             Command::LoseSegment { segment } | Command::CorruptSegment { segment } => self.need_backups().and_then(|_| check_segment_name(segment)),
             Command::LoseRegion { region } => self.region_nodes(region).map(|_| ()),
-            Command::PitrRestore { .. } => self.need_backups().and_then(|_| self.restore_request(cmd).map(|_| ())),
+            Command::PitrRestore { .. } => self.need_backups().and_then(|_| self.restore_request(cmd, false).map(|_| ())),
         }
     }
 
@@ -159,7 +159,7 @@ impl World {
                 self.note(None, format!("region {region} lost: its hosts and disks are gone"));
             }
             Command::PitrRestore { .. } => {
-                let req = self.restore_request(cmd)?;
+                let req = self.restore_request(cmd, true)?;
                 if let Err(e) = self.pitr_restore(&req) {
                     self.note(None, format!("PITR refused: {e}"));
                     if let Some(b) = self.backups.as_deref_mut() {

@@ -237,9 +237,13 @@ impl World {
         self.lead(n);
     }
 
-    /// Asks every reachable member (Patroni's REST API) for its WAL position.
+    /// Asks every reachable member (Patroni's REST API) for its WAL position. In synchronous
+    /// mode only members allowed in the race (the one in `/sync`, the former leader) count, as in
+    /// Patroni's `is_healthiest_node`: an asynchronous standby that happens to be ahead must not
+    /// stop the synchronous one from taking over.
     fn someone_healthier(&self, n: u16, mine: (u32, u64)) -> bool {
-        (0..self.nodes.len() as u16).filter(|&m| m != n).any(|m| {
+        let sync_mode = self.pat.synchronous_mode;
+        (0..self.nodes.len() as u16).filter(|&m| m != n).filter(|&m| !sync_mode || self.dcs.sync == Some(m) || self.dcs.last_leader == Some(m)).any(|m| {
             let o = &self.nodes[m as usize];
             o.is_running()
                 && o.agent.up
@@ -307,8 +311,7 @@ impl World {
     }
 
     fn check_loss_against(&mut self, n: u16) {
-        let (count, detail) = self.metrics.lost_against(&self.nodes[n as usize]);
-        self.metrics.lost_at_promotion = count;
+        let (count, detail) = self.metrics.record_loss(&self.nodes[n as usize]);
         if count > 0 {
             let text = format!("{count} acknowledged commits are not in {}'s history: {detail}", self.name(n));
             self.props.violate(Prop::NoAckedCommitLost, self.now, text);
@@ -347,6 +350,11 @@ impl World {
 
     pub(crate) fn start_pg(&mut self, n: u16, primary: bool) {
         let node = &mut self.nodes[n as usize];
+        if !node.disk_ok || !node.host_up {
+            // No data directory (or no host): postgres cannot start; only a re-clone brings it back.
+            node.pg = PgState::Down;
+            return;
+        }
         node.pg = PgState::Starting;
         let inc = node.inc;
         self.after(self.pgc.startup.0, Ev::Started { n, inc, primary });
@@ -354,7 +362,7 @@ impl World {
 
     pub(crate) fn on_started(&mut self, n: u16, inc: u32, primary: bool) -> u64 {
         let node = &mut self.nodes[n as usize];
-        if node.inc != inc || !node.host_up || node.pg != PgState::Starting {
+        if node.inc != inc || !node.host_up || !node.disk_ok || node.pg != PgState::Starting {
             return 0;
         }
         node.pg = PgState::Running;
@@ -533,10 +541,19 @@ impl World {
             self.after(SimDur::secs(1), Ev::Release { n, epoch, tries: tries + 1 });
             return 1;
         }
+        // Deleting the leader key is a DCS write: while the DCS is unreachable the old leader
+        // keeps the key (and stays read-only) and tries again.
+        if !self.dcs_call(n) {
+            if tries < 60 {
+                self.after(SimDur::secs(1), Ev::Release { n, epoch, tries: tries + 1 });
+            }
+            return 3;
+        }
         self.dcs.leader = None;
         self.demote(n, false);
         self.nodes[n as usize].upstream = Some(c);
-        if self.nodes[c as usize].agent.up {
+        // The candidate takes the key on its own DCS round trip.
+        if self.nodes[c as usize].agent.up && self.nodes[c as usize].host_up && self.dcs_call(c) {
             self.try_elect(c);
         }
         2

@@ -123,8 +123,16 @@ pub struct Metrics {
     pub series: ChunkLog<SamplePoint, 64>,
     /// Commit latencies (µs) since the last sample, for per-second percentiles.
     pub recent_latency: Vec<u64>,
-    /// Acknowledged commits the newest leader did not have when it was promoted.
-    pub lost_at_promotion: u64,
+    /// Acknowledged commits found missing from a leader's history so far (at each promotion and
+    /// at the end of the run). Each is counted once: it leaves the window when found lost.
+    pub lost: u64,
+    /// The widest data-loss window so far (µs): from the newest surviving acknowledged commit to
+    /// the newest lost one, as the clients saw them.
+    pub rpo_us: u64,
+    /// The newest commit time per timeline of commits pruned from the window (they survived).
+    pub survived_us: BTreeMap<u32, u64>,
+    /// Clients that gave up on a commit waiting in the sync-rep queue (it stays committed locally).
+    pub sync_waits_canceled: u64,
 }
 
 /// At most this many latencies are kept per second.
@@ -186,9 +194,11 @@ impl Metrics {
     /// Forgets acknowledged commits that every intact disk already holds: they can never be lost.
     pub fn prune(&mut self, nodes: &[Node]) {
         for (&tl, q) in self.acked.iter_mut() {
-            while let Some(&(lsn, _)) = q.front() {
+            while let Some(&(lsn, t)) = q.front() {
                 if nodes.iter().filter(|n| n.disk_ok).all(|n| n.contains(tl, lsn)) {
                     q.pop_front();
+                    let s = self.survived_us.entry(tl).or_default();
+                    *s = (*s).max(t);
                 } else {
                     break;
                 }
@@ -197,32 +207,36 @@ impl Metrics {
         self.acked.retain(|_, q| !q.is_empty());
     }
 
-    /// Acknowledged commits missing from `node`'s history, and a one-line description.
-    pub fn lost_against(&self, node: &Node) -> (u64, String) {
+    /// Moves every acknowledged commit missing from `node`'s history out of the window into the
+    /// loss tally, widening the RPO. Returns how many were newly lost and a one-line description.
+    pub fn record_loss(&mut self, node: &Node) -> (u64, String) {
         let mut count = 0;
         let mut parts = Vec::new();
-        for (&tl, q) in &self.acked {
-            let lost: Vec<&(u64, u64)> = q.iter().filter(|(lsn, _)| !node.contains(tl, *lsn)).collect();
-            if let (Some(first), Some(last)) = (lost.iter().min(), lost.iter().max()) {
-                count += lost.len() as u64;
-                parts.push(format!("{} on timeline {tl} between {} and {}", lost.len(), crate::lsn::Lsn(first.0), crate::lsn::Lsn(last.0)));
+        for (&tl, q) in self.acked.iter_mut() {
+            let (lost, kept): (Vec<(u64, u64)>, Vec<(u64, u64)>) = q.iter().partition(|(lsn, _)| !node.contains(tl, *lsn));
+            let (Some(first), Some(last)) = (lost.iter().min(), lost.iter().max()) else { continue };
+            let newest_lost = lost.iter().map(|x| x.1).max().unwrap_or(0);
+            let oldest_lost = lost.iter().map(|x| x.1).min().unwrap_or(0);
+            // The newest commit that survived and was made before the loss began.
+            let survived = kept.iter().map(|x| x.1).filter(|&t| t <= oldest_lost).max();
+            let survived = survived.into_iter().chain(self.survived_us.get(&tl).copied()).max().unwrap_or(0);
+            self.rpo_us = self.rpo_us.max(newest_lost.saturating_sub(survived).max(1));
+            count += lost.len() as u64;
+            parts.push(format!("{} on timeline {tl} between {} and {}", lost.len(), crate::lsn::Lsn(first.0), crate::lsn::Lsn(last.0)));
+            let mut fresh = ChunkLog::default();
+            for x in kept {
+                fresh.push(x);
             }
+            *q = fresh;
         }
+        self.acked.retain(|_, q| !q.is_empty());
+        self.lost += count;
         (count, parts.join("; "))
     }
 
-    /// Lost commits against the final reference node, with RPO as the longest commit-time span lost.
-    pub fn loss(&self, reference: Option<&Node>) -> Loss {
-        let Some(node) = reference else { return Loss::default() };
-        let mut out = Loss::default();
-        for (&tl, q) in &self.acked {
-            let times: Vec<u64> = q.iter().filter(|(lsn, _)| !node.contains(tl, *lsn)).map(|x| x.1).collect();
-            if let (Some(lo), Some(hi)) = (times.iter().min(), times.iter().max()) {
-                out.commits_lost += times.len() as u64;
-                out.rpo_ms = out.rpo_ms.max((hi - lo) / 1000);
-            }
-        }
-        out
+    /// Lost commits so far, with RPO as the widest data-loss window.
+    pub fn loss(&self) -> Loss {
+        Loss { commits_lost: self.lost, rpo_ms: self.rpo_us.div_ceil(1000) }
     }
 }
 

@@ -17,7 +17,7 @@ impl World {
         if self.metrics.series.len() < SERIES_CAP {
             let (p50_us, p99_us) = self.metrics.take_recent_latency();
             let m = &self.metrics;
-            let p = SamplePoint { t_ms: self.now.as_ms(), commits_acked: m.commits_acked, commits_failed: m.commits_failed, lag_bytes: lag, lag_ms, p50_us, p99_us, commits_lost: m.lost_at_promotion };
+            let p = SamplePoint { t_ms: self.now.as_ms(), commits_acked: m.commits_acked, commits_failed: m.commits_failed, lag_bytes: lag, lag_ms, p50_us, p99_us, commits_lost: m.lost };
             self.metrics.series.push(p);
         }
         self.metrics.commits_acked
@@ -119,7 +119,7 @@ impl World {
     /// Settles loss accounting at the end of the run.
     pub(crate) fn finish(&mut self) {
         if let Some(r) = self.reference_node() {
-            let (count, detail) = self.metrics.lost_against(&self.nodes[r as usize]);
+            let (count, detail) = self.metrics.record_loss(&self.nodes[r as usize]);
             if count > 0 {
                 let text = format!("{count} acknowledged commits are not in {}'s history: {detail}", self.name(r));
                 self.props.violate(Prop::NoAckedCommitLost, self.now, text);

@@ -67,6 +67,9 @@ pub struct RunMetrics {
     pub failovers: Vec<FailoverReport>,
     pub commit_latency_ms: Latency,
     pub max_write_gap_ms: u64,
+    /// Commits whose client gave up (its `workload.timeout`) while they waited for a synchronous
+    /// standby: committed locally, reported to the client as failed.
+    pub sync_waits_canceled: u64,
     pub loss_window_truncated: bool,
 }
 
@@ -174,7 +177,7 @@ impl World {
 
     pub fn run_metrics(&self) -> RunMetrics {
         let m = &self.metrics;
-        let loss = m.loss(self.reference_node().map(|r| &self.nodes[r as usize]));
+        let loss = m.loss();
         RunMetrics {
             commits_acked: m.commits_acked,
             commits_failed: m.commits_failed,
@@ -196,7 +199,9 @@ impl World {
                 })
                 .collect(),
             commit_latency_ms: Latency { p50: m.latency.quantile(0.5) as f64 / 1000.0, p99: m.latency.quantile(0.99) as f64 / 1000.0 },
-            max_write_gap_ms: m.max_write_gap.as_ms(),
+            // A gap still open now counts too: writes blocked to the end of the run are a gap.
+            max_write_gap_ms: if self.wl.write_tps > 0.0 && self.wl.clients > 0 { m.max_write_gap.max(self.now.since(m.last_write_ack)) } else { m.max_write_gap }.as_ms(),
+            sync_waits_canceled: m.sync_waits_canceled,
             loss_window_truncated: m.window_truncated,
         }
     }
@@ -337,6 +342,7 @@ fn metric_value(m: Metric, r: &RunMetrics, w: &World) -> f64 {
         Metric::CommitP50Ms => r.commit_latency_ms.p50,
         Metric::CommitP99Ms => r.commit_latency_ms.p99,
         Metric::MaxWriteGapS => r.max_write_gap_ms as f64 / 1000.0,
+        Metric::SyncWaitsCanceled => r.sync_waits_canceled as f64,
         Metric::BaseBackups => w.backup_report().map_or(0, |b| b.base_backups.len()) as f64,
         Metric::SegmentsArchived => w.backup_report().map_or(0, |b| b.segments_archived) as f64,
         Metric::SegmentsPending => w.backup_report().map_or(0, |b| b.segments_pending) as f64,
@@ -364,6 +370,11 @@ fn check(w: &World, e: &Expect, r: &RunMetrics, nodes: &[NodeReport]) -> Vec<Exp
     if let Some(p) = &e.final_primary {
         let actual = w.leader().map(str::to_string);
         out.push(ExpectResult { name: "final_primary".into(), ok: actual.as_deref() == Some(p), detail: format!("{} (expected {p})", actual.unwrap_or_else(|| "no leader".into())) });
+    }
+    if let Some(p) = &e.final_primary_not {
+        let actual = w.leader().map(str::to_string);
+        let ok = actual.as_deref().is_some_and(|a| a != p);
+        out.push(ExpectResult { name: "final_primary_not".into(), ok, detail: format!("{} (expected any node but {p})", actual.unwrap_or_else(|| "no leader".into())) });
     }
     for (m, b) in &e.metrics {
         out.push(bound(&m.name(), metric_value(*m, r, w), b));

@@ -430,6 +430,9 @@ pub struct TimedCommand {
     pub target_time: Option<String>,
     pub target_lsn: Option<String>,
     pub target_xid: Option<u64>,
+    /// The xid of the newest operator error of this kind (`drop_table`, `update_all`), as
+    /// `pg_waldump` would show it: a target that holds for any seed.
+    pub target_xid_of: Option<String>,
     pub target_name: Option<String>,
     pub inclusive: Option<bool>,
     pub target_action: Option<String>,
@@ -462,6 +465,7 @@ impl TimedCommand {
             target_time: None,
             target_lsn: None,
             target_xid: None,
+            target_xid_of: None,
             target_name: None,
             inclusive: None,
             target_action: None,
@@ -491,6 +495,7 @@ pub enum Metric {
     CommitP50Ms,
     CommitP99Ms,
     MaxWriteGapS,
+    SyncWaitsCanceled,
     FinalTimeline,
     BaseBackups,
     SegmentsArchived,
@@ -518,6 +523,8 @@ pub enum NodeMetric {
 #[derive(Clone, Debug, Default)]
 pub struct Expect {
     pub final_primary: Option<String>,
+    /// The node that must not lead at the end ("a standby was promoted", whichever one).
+    pub final_primary_not: Option<String>,
     pub metrics: BTreeMap<Metric, Bound>,
     pub nodes: BTreeMap<String, BTreeMap<NodeMetric, Bound>>,
     pub always: Vec<String>,
@@ -613,9 +620,9 @@ impl Scenario {
     pub fn commands(&self) -> Result<Vec<(SimDur, Command)>, Invalid> {
         let mut out = Vec::new();
         for (i, tc) in self.timeline.iter().enumerate() {
-            for cmd in crate::command::from_timed(tc).map_err(|(f, m)| invalid(vec![Seg::Key("timeline"), Seg::Index(i), Seg::Key(f)], m))? {
-                out.push(cmd);
-            }
+            let cmds = crate::command::from_timed(tc).map_err(|(f, m)| invalid(vec![Seg::Key("timeline"), Seg::Index(i), Seg::Key(f)], m))?;
+            // The restore of an outage that outlasts the run never happens.
+            out.extend(cmds.into_iter().filter(|(when, _)| *when <= self.run.duration.0));
         }
         Ok(out)
     }

@@ -155,7 +155,7 @@ impl FromToml for TimedCommand {
     fn from_toml(n: &Node, path: &str) -> Result<Self, DeError> {
         let mut f = Fields::of(n, path)?;
         let mut v = TimedCommand::new(f.req("at")?, f.req("action")?);
-        fill!(f, v, node, nodes, others, one_way, from, to, latency, rate, factor, duration, slot, kind, name, label, segment, region, target_time, target_lsn, target_xid, target_name, inclusive, target_action, target_timeline);
+        fill!(f, v, node, nodes, others, one_way, from, to, latency, rate, factor, duration, slot, kind, name, label, segment, region, target_time, target_lsn, target_xid, target_xid_of, target_name, inclusive, target_action, target_timeline);
         v.settings = f.opt::<Raw>("settings")?.map(|r| settings(&r.0, &join(path, "settings"))).transpose()?;
         f.done()?;
         Ok(v)
@@ -175,7 +175,7 @@ impl FromToml for Expect {
             Some(raw) => per_node(&raw.0, &join(path, "nodes"), &node_names.join(", "))?,
             None => Default::default(),
         };
-        let v = Expect { final_primary: f.opt("final_primary")?, metrics, nodes, always: f.or("always", Vec::new())?, sometimes: f.or("sometimes", Vec::new())?, violated: f.or("violated", Vec::new())? };
+        let v = Expect { final_primary: f.opt("final_primary")?, final_primary_not: f.opt("final_primary_not")?, metrics, nodes, always: f.or("always", Vec::new())?, sometimes: f.or("sometimes", Vec::new())?, violated: f.or("violated", Vec::new())? };
         f.done()?;
         Ok(v)
     }

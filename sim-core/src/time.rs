@@ -65,9 +65,18 @@ impl Sub for SimTime {
 }
 
 impl fmt::Display for SimTime {
-    /// `12.345678s`: seconds with microsecond precision.
+    /// As a person writes it: `197 s`, `52.172 s`, `250 ms`, `40 µs` (exact, trailing zeros trimmed).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:06}s", self.0 / 1_000_000, self.0 % 1_000_000)
+        let (s, us) = (self.0 / 1_000_000, self.0 % 1_000_000);
+        match (s, us) {
+            (_, 0) => write!(f, "{s} s"),
+            (0, us) if us % 1000 == 0 => write!(f, "{} ms", us / 1000),
+            (0, us) if us < 1000 => write!(f, "{us} µs"),
+            (s, us) => {
+                let frac = format!("{us:06}");
+                write!(f, "{s}.{} s", frac.trim_end_matches('0'))
+            }
+        }
     }
 }
 
@@ -161,6 +170,11 @@ mod tests {
     }
     #[test]
     fn displays_seconds() {
-        assert_eq!(SimTime(12_345_678).to_string(), "12.345678s");
+        assert_eq!(SimTime(12_345_678).to_string(), "12.345678 s");
+        assert_eq!(SimTime(197_000_000).to_string(), "197 s");
+        assert_eq!(SimTime(52_172_000).to_string(), "52.172 s");
+        assert_eq!(SimDur::ms(250).to_string(), "250 ms");
+        assert_eq!(SimDur::us(40).to_string(), "40 µs");
+        assert_eq!(SimDur::us(1500).to_string(), "0.0015 s");
     }
 }

@@ -100,7 +100,9 @@ pub fn render(e: &TraceEvent, names: &[String]) -> String {
 /// One line of the compact trace format: time, node, LSN (`-` when none), what happened.
 pub fn line(at: SimTime, node: &str, lsn: u64, text: &str) -> String {
     let lsn = if lsn == 0 { "-".to_string() } else { crate::lsn::Lsn(lsn).to_string() };
-    format!("{:>14} {:<8} {:>12}  {}", at.to_string(), node, lsn, text)
+    // Fixed microsecond precision keeps the trace's columns aligned.
+    let t = format!("{}.{:06}s", at.0 / 1_000_000, at.0 % 1_000_000);
+    format!("{t:>14} {node:<8} {lsn:>12}  {text}")
 }
 
 fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {

@@ -98,7 +98,7 @@ fn target_controls(m: &Model, w: &World, b: &Backups, target: SimTime, go: &Call
         })
     };
     let text = b.clock.timestamptz(target);
-    let cmd = Command::PitrRestore { target_time: Some(text.clone()), target_lsn: None, target_xid: None, target_name: None, inclusive: m.pitr_inclusive, target_action: "promote".into(), timeline: None };
+    let cmd = Command::PitrRestore { target_time: Some(text.clone()), target_lsn: None, target_xid: None, target_xid_of: None, target_name: None, inclusive: m.pitr_inclusive, target_action: "promote".into(), timeline: None };
     html! {
         <div class="pitr-target">
             <label>{ "recovery_target_time " }

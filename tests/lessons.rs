@@ -1,0 +1,126 @@
+//! One test per lesson, so a failure names the lesson:
+//! - `seeds::<lesson>`: its expectations hold for every seed 1-100 (the seed is a UI control);
+//! - `golden::<lesson>`: its run with the lesson's own seed matches the reviewed snapshot in
+//!   `tests/snapshots/` (trace hash plus a report summary). An intended behaviour change is a
+//!   snapshot update: `INSTA_UPDATE=always cargo test -p dbsim-tests --test lessons`, then review.
+use dbsim_tests::{files, run_file};
+use libtest_mimic::{Arguments, Failed, Trial};
+use sim_core::shard::lesson::ShardLesson;
+use std::path::{Path, PathBuf};
+
+const SEEDS: std::ops::RangeInclusive<u64> = 1..=100;
+
+fn stem(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn failed_expectations(e: &[sim_core::report::ExpectResult]) -> Vec<String> {
+    e.iter().filter(|e| !e.ok).map(|e| format!("{}: {}", e.name, e.detail)).collect()
+}
+
+fn lesson_seeds(path: &PathBuf) -> Result<(), Failed> {
+    let mut bad = Vec::new();
+    for seed in SEEDS {
+        let r = run_file(path, Some(seed));
+        if r.expectations.is_empty() {
+            return Err("the lesson has no expectations".into());
+        }
+        let failed = failed_expectations(&r.expectations);
+        if !failed.is_empty() {
+            bad.push(format!("seed {seed}: {}", failed.join("; ")));
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} of {} seeds fail:\n{}", bad.len(), SEEDS.count(), bad.join("\n")).into())
+    }
+}
+
+fn shard_lesson(path: &Path) -> Result<ShardLesson, Failed> {
+    let src = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    ShardLesson::parse(&path.display().to_string(), &src).map_err(|e| e.to_string().into())
+}
+
+fn shard_seeds(path: &Path) -> Result<(), Failed> {
+    let lesson = shard_lesson(path)?;
+    let mut bad = Vec::new();
+    for seed in SEEDS {
+        let r = lesson.run(Some(seed))?;
+        if r.expectations.is_empty() {
+            return Err("the lesson has no expectations".into());
+        }
+        let failed = failed_expectations(&r.expectations);
+        if !failed.is_empty() {
+            bad.push(format!("seed {seed}: {}", failed.join("; ")));
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} of {} seeds fail:\n{}", bad.len(), SEEDS.count(), bad.join("\n")).into())
+    }
+}
+
+/// The summary pinned per lesson: what a reviewer should see change.
+fn lesson_summary(path: &PathBuf) -> String {
+    let r = run_file(path, None);
+    let m = &r.metrics;
+    let mut out = format!(
+        "seed {}\ntrace_hash {}\nevents {}\nend_ms {}\ncommits acked {} failed {} lost {} rpo_ms {} sync_waits_canceled {}\nmax_write_gap_ms {}\n",
+        r.seed, r.trace_hash, r.events, r.end_time_ms, m.commits_acked, m.commits_failed, m.commits_lost, m.rpo_ms, m.sync_waits_canceled, m.max_write_gap_ms
+    );
+    for f in &m.failovers {
+        out.push_str(&format!("failover at_ms {} {} -> {} timeline {} unavailable_ms {:?}{}\n", f.at_ms, f.from.as_deref().unwrap_or("-"), f.to, f.timeline, f.unavailable_ms, if f.false_failover { " (false)" } else { "" }));
+    }
+    for n in &r.nodes {
+        out.push_str(&format!("node {} {} {} timeline {} lsn {}\n", n.name, n.role, n.state, n.timeline, n.lsn));
+    }
+    for e in &r.expectations {
+        out.push_str(&format!("[{}] {}: {}\n", if e.ok { "ok" } else { "FAIL" }, e.name, e.detail));
+    }
+    out
+}
+
+fn shard_summary(path: &Path) -> Result<String, Failed> {
+    let r = shard_lesson(path)?.run(None)?;
+    let mut out = format!("seed {}\ndigest {:016x}\n", r.seed, r.digest());
+    for (k, v) in &r.metrics {
+        out.push_str(&format!("{k} {v}\n"));
+    }
+    for e in &r.expectations {
+        out.push_str(&format!("[{}] {}: {}\n", if e.ok { "ok" } else { "FAIL" }, e.name, e.detail));
+    }
+    Ok(out)
+}
+
+fn golden(name: &str, summary: String) -> Result<(), Failed> {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dbsim_tests::root().join("tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    // A mismatch panics with insta's diff; libtest-mimic reports it as this lesson's failure.
+    settings.bind(|| insta::assert_snapshot!(name.to_string(), summary));
+    Ok(())
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials = Vec::new();
+    for path in files("scenarios") {
+        let name = stem(&path);
+        let p = path.clone();
+        trials.push(Trial::test(format!("seeds::{name}"), move || lesson_seeds(&p)));
+        let p = path.clone();
+        let n = name.clone();
+        trials.push(Trial::test(format!("golden::{name}"), move || golden(&n, lesson_summary(&p))));
+    }
+    for path in files("scenarios/sharding") {
+        let name = stem(&path);
+        let p = path.clone();
+        trials.push(Trial::test(format!("seeds::{name}"), move || shard_seeds(&p)));
+        let n = name.clone();
+        trials.push(Trial::test(format!("golden::{name}"), move || golden(&n, shard_summary(&path)?)));
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
