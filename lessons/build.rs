@@ -5,11 +5,7 @@ use std::path::Path;
 
 fn embed(out: &mut String, name: &str, doc: &str, dir: &Path) {
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("scenario directory exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir).expect("scenario directory exists").filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
     files.sort();
     let names: Vec<&str> = files.iter().map(|f| f.file_name().and_then(|n| n.to_str()).expect("utf-8 file name")).collect();
     writeln!(out, "/// {doc}\npub const {name}: &[(&str, &str)] = &[").expect("write to string");

@@ -74,7 +74,12 @@ fn writes_block_without_a_sync_standby_and_resume() {
     // The server never fails them; clients give up after workload.timeout (10 s) and the
     // commits stay committed locally (PostgreSQL's "canceling wait for synchronous replication").
     assert!(r.metrics.commits_failed > 0, "clients time out while pg2 is away");
-    assert!(r.metrics.sync_waits_canceled > 0 && r.metrics.sync_waits_canceled <= r.metrics.commits_failed, "{} canceled sync waits of {} failures", r.metrics.sync_waits_canceled, r.metrics.commits_failed);
+    assert!(
+        r.metrics.sync_waits_canceled > 0 && r.metrics.sync_waits_canceled <= r.metrics.commits_failed,
+        "{} canceled sync waits of {} failures",
+        r.metrics.sync_waits_canceled,
+        r.metrics.commits_failed
+    );
     assert!(r.notes.iter().any(|n| n.text.contains("canceling wait for synchronous replication")));
     let patient = run(&cluster("synchronous_standby_names = \"FIRST 1 (pg2)\"", "", tl, "60s").replace("write_tps = 500", "write_tps = 500\ntimeout = \"60s\""));
     assert_eq!(patient.metrics.commits_failed, 0, "with a 60 s deadline nobody gives up");
@@ -113,7 +118,8 @@ fn old_primary_is_rewound_and_follows() {
 
 #[test]
 fn chained_failovers_write_history_lines() {
-    let tl = "[[timeline]]\nat = \"5s\"\naction = \"crash_host\"\nnode = \"pg1\"\n[[timeline]]\nat = \"40s\"\naction = \"restart\"\nnode = \"pg1\"\n[[timeline]]\nat = \"60s\"\naction = \"switchover\"";
+    let tl =
+        "[[timeline]]\nat = \"5s\"\naction = \"crash_host\"\nnode = \"pg1\"\n[[timeline]]\nat = \"40s\"\naction = \"restart\"\nnode = \"pg1\"\n[[timeline]]\nat = \"60s\"\naction = \"switchover\"";
     let r = run(&cluster("", "", tl, "120s"));
     let top = r.timelines.iter().max_by_key(|t| t.file.clone()).unwrap();
     assert_eq!(top.file, "00000003.history");
@@ -133,7 +139,6 @@ fn settings_change_is_checked_and_applied() {
     assert_eq!(pg2.sync_state, "sync");
     assert_eq!(pg2.state, "streaming");
 }
-
 
 /// What the cluster view draws: messages on the wire between the right ends, part-way along.
 #[test]

@@ -71,7 +71,15 @@ fn lesson_summary(path: &PathBuf) -> String {
         r.seed, r.trace_hash, r.events, r.end_time_ms, m.commits_acked, m.commits_failed, m.commits_lost, m.rpo_ms, m.sync_waits_canceled, m.max_write_gap_ms
     );
     for f in &m.failovers {
-        out.push_str(&format!("failover at_ms {} {} -> {} timeline {} unavailable_ms {:?}{}\n", f.at_ms, f.from.as_deref().unwrap_or("-"), f.to, f.timeline, f.unavailable_ms, if f.false_failover { " (false)" } else { "" }));
+        out.push_str(&format!(
+            "failover at_ms {} {} -> {} timeline {} unavailable_ms {:?}{}\n",
+            f.at_ms,
+            f.from.as_deref().unwrap_or("-"),
+            f.to,
+            f.timeline,
+            f.unavailable_ms,
+            if f.false_failover { " (false)" } else { "" }
+        ));
     }
     for n in &r.nodes {
         out.push_str(&format!("node {} {} {} timeline {} lsn {}\n", n.name, n.role, n.state, n.timeline, n.lsn));

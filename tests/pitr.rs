@@ -107,9 +107,36 @@ fn refused_restores_leave_the_world_untouched() {
     let before = w.backup_report().unwrap().restores.len();
     let hist = w.backups().unwrap().history.timelines.len();
     for cmd in [
-        sim_core::Command::PitrRestore { target_time: Some("2026-11-25 21:00:00".into()), target_lsn: None, target_xid: None, target_xid_of: None, target_name: None, inclusive: true, target_action: "promote".into(), timeline: None },
-        sim_core::Command::PitrRestore { target_time: Some("2026-11-26 09:00:00".into()), target_lsn: None, target_xid: None, target_xid_of: None, target_name: None, inclusive: true, target_action: "promote".into(), timeline: None },
-        sim_core::Command::PitrRestore { target_time: None, target_lsn: None, target_xid: None, target_xid_of: None, target_name: None, inclusive: true, target_action: "promote".into(), timeline: Some(9) },
+        sim_core::Command::PitrRestore {
+            target_time: Some("2026-11-25 21:00:00".into()),
+            target_lsn: None,
+            target_xid: None,
+            target_xid_of: None,
+            target_name: None,
+            inclusive: true,
+            target_action: "promote".into(),
+            timeline: None,
+        },
+        sim_core::Command::PitrRestore {
+            target_time: Some("2026-11-26 09:00:00".into()),
+            target_lsn: None,
+            target_xid: None,
+            target_xid_of: None,
+            target_name: None,
+            inclusive: true,
+            target_action: "promote".into(),
+            timeline: None,
+        },
+        sim_core::Command::PitrRestore {
+            target_time: None,
+            target_lsn: None,
+            target_xid: None,
+            target_xid_of: None,
+            target_name: None,
+            inclusive: true,
+            target_action: "promote".into(),
+            timeline: Some(9),
+        },
     ] {
         let at = w.now();
         match w.schedule(at, cmd) {

@@ -108,13 +108,28 @@ fn print_report(r: &Report) {
     for row in &r.pg_stat_replication {
         println!(
             "pg_stat_replication@{}: {} {} sent={} write={} flush={} replay={} replay_lag={} sync_state={}",
-            row.primary, row.application_name, row.state, row.sent_lsn, row.write_lsn, row.flush_lsn, row.replay_lsn,
-            row.replay_lag.as_deref().unwrap_or("NULL"), row.sync_state
+            row.primary,
+            row.application_name,
+            row.state,
+            row.sent_lsn,
+            row.write_lsn,
+            row.flush_lsn,
+            row.replay_lsn,
+            row.replay_lag.as_deref().unwrap_or("NULL"),
+            row.sync_state
         );
     }
     for p in &r.invariants {
         let mark = if p.holds { "holds" } else { "VIOLATED" };
-        let mark = if matches!(p.kind, sim_core::invariants::PropKind::Sometimes) { if p.holds { "seen" } else { "not seen" } } else { mark };
+        let mark = if matches!(p.kind, sim_core::invariants::PropKind::Sometimes) {
+            if p.holds {
+                "seen"
+            } else {
+                "not seen"
+            }
+        } else {
+            mark
+        };
         let at = p.at_ms.map_or(String::new(), |t| format!(" at {:.3} s", t as f64 / 1000.0));
         println!("{:?} {}: {mark}{at} {}", p.kind, p.name, p.detail);
     }
@@ -198,11 +213,7 @@ fn trace(_args: &Args, _file: &str, _scn: Scenario, mut world: World) -> Result<
 }
 
 fn list(dir: &str) -> Result<u8, String> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{dir}: {e}"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir).map_err(|e| format!("{dir}: {e}"))?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
     files.sort();
     for p in files {
         let f = p.display().to_string();

@@ -1,8 +1,8 @@
 //! Backups in the running world: the committed history, WAL archiving (`archive_timeout`, archive
 //! latency, a failing `archive_command`), base backups on a schedule or on demand, and PITR restores.
+use crate::command::Command;
 use crate::lsn::{history_file_name, Lsn, SEGMENT_BYTES};
 use crate::pg::Role;
-use crate::command::Command;
 use crate::pitr::{Archive, BaseBackup, Clock, History, Op, Rates, Record, Request, SegmentState, Target, TargetAction};
 use crate::scenario::BackupCfg;
 use crate::time::{SimDur, SimTime};
@@ -280,7 +280,6 @@ impl World {
         }
     }
 }
-
 
 /// The record an operator error writes.
 pub(crate) fn operator_op(kind: &str) -> Result<Op, CommandError> {

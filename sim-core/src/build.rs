@@ -40,24 +40,15 @@ fn one_way(scn: &Scenario, a: &(String, String), b: &(String, String)) -> (u64, 
         let rtt = if a.1 == b.1 { nw.same_zone_rtt.0 } else { nw.cross_zone_rtt.0 };
         return (rtt.0 / 2, nw.jitter.0 .0);
     }
-    scn.links
-        .iter()
-        .find(|l| (l.between[0] == a.0 && l.between[1] == b.0) || (l.between[1] == a.0 && l.between[0] == b.0))
-        .map_or((0, 0), |l| (l.rtt.0 .0 / 2, l.jitter.0 .0))
+    scn.links.iter().find(|l| (l.between[0] == a.0 && l.between[1] == b.0) || (l.between[1] == a.0 && l.between[0] == b.0)).map_or((0, 0), |l| (l.rtt.0 .0 / 2, l.jitter.0 .0))
 }
 
 pub fn world(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
     let pl = places(scn);
     let net = Net::new(pl.len(), |a, b| one_way(scn, &pl[a], &pl[b]));
     let n = scn.nodes.len();
-    let static_sync = SyncNames::parse(&scn.postgres.synchronous_standby_names)
-        .map_err(|m| invalid(vec![Seg::Key("postgres"), Seg::Key("synchronous_standby_names")], m))?;
-    let nodes = scn
-        .nodes
-        .iter()
-        .zip(&pl)
-        .map(|(c, p)| World::default_node(&c.name, &p.0, c.disk_mb * 1_048_576, c.data_mb * 1_048_576))
-        .collect();
+    let static_sync = SyncNames::parse(&scn.postgres.synchronous_standby_names).map_err(|m| invalid(vec![Seg::Key("postgres"), Seg::Key("synchronous_standby_names")], m))?;
+    let nodes = scn.nodes.iter().zip(&pl).map(|(c, p)| World::default_node(&c.name, &p.0, c.disk_mb * 1_048_576, c.data_mb * 1_048_576)).collect();
     let slots = scn
         .slots
         .iter()

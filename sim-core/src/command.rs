@@ -9,41 +9,93 @@ use serde::Serialize;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Command {
-    CrashPostgres { node: String },
-    CrashHost { node: String },
-    Restart { node: String },
-    DestroyDisk { node: String },
+    CrashPostgres {
+        node: String,
+    },
+    CrashHost {
+        node: String,
+    },
+    Restart {
+        node: String,
+    },
+    DestroyDisk {
+        node: String,
+    },
     /// Cut `nodes` off from `others` (everything else when empty); `one_way` cuts only nodes → others.
-    Partition { nodes: Vec<String>, others: Vec<String>, one_way: bool },
+    Partition {
+        nodes: Vec<String>,
+        others: Vec<String>,
+        one_way: bool,
+    },
     Heal,
-    AddLatency { from: String, to: String, latency_us: u64 },
-    SetDropRate { from: String, to: String, ppm: u32 },
+    AddLatency {
+        from: String,
+        to: String,
+        latency_us: u64,
+    },
+    SetDropRate {
+        from: String,
+        to: String,
+        ppm: u32,
+    },
     DcsOutage,
     DcsRestore,
-    SlowDisk { node: String, factor: u32 },
-    Switchover { to: Option<String> },
-    Set { settings: Vec<Setting> },
-    StopConsumer { slot: String },
-    StartConsumer { slot: String },
+    SlowDisk {
+        node: String,
+        factor: u32,
+    },
+    Switchover {
+        to: Option<String>,
+    },
+    Set {
+        settings: Vec<Setting>,
+    },
+    StopConsumer {
+        slot: String,
+    },
+    StartConsumer {
+        slot: String,
+    },
     /// `pg_basebackup` on the writable primary.
     BaseBackup,
     /// A human mistake committed on the primary: `drop_table` or `update_all` (UPDATE without WHERE).
-    OperatorError { kind: String },
+    OperatorError {
+        kind: String,
+    },
     /// `pg_create_restore_point(name)`.
-    RestorePoint { name: String },
+    RestorePoint {
+        name: String,
+    },
     /// `archive_command` starts failing (or works again): WAL piles up in `pg_wal`.
     ArchiveFail,
     ArchiveRestore,
     /// A WAL segment (file name) vanishes from the archive, or is damaged.
-    LoseSegment { segment: String },
-    CorruptSegment { segment: String },
+    LoseSegment {
+        segment: String,
+    },
+    CorruptSegment {
+        segment: String,
+    },
     /// A base backup (by label; the newest when empty) is damaged.
-    CorruptBackup { label: String },
+    CorruptBackup {
+        label: String,
+    },
     /// Every host of a region dies with its disks.
-    LoseRegion { region: String },
+    LoseRegion {
+        region: String,
+    },
     /// Point-in-time recovery onto a recovery server. Exactly one target: a wall-clock time
     /// (`2026-11-25 14:03:17`), an LSN (`0/3000060`), an xid, a restore point name, or none (latest).
-    PitrRestore { target_time: Option<String>, target_lsn: Option<String>, target_xid: Option<u64>, target_xid_of: Option<String>, target_name: Option<String>, inclusive: bool, target_action: String, timeline: Option<u32> },
+    PitrRestore {
+        target_time: Option<String>,
+        target_lsn: Option<String>,
+        target_xid: Option<u64>,
+        target_xid_of: Option<String>,
+        target_name: Option<String>,
+        inclusive: bool,
+        target_action: String,
+        timeline: Option<u32>,
+    },
 }
 
 /// One setting change, already parsed.
@@ -139,11 +191,7 @@ pub fn from_timed(tc: &TimedCommand) -> Result<Vec<(SimDur, Command)>, FieldErr>
         Action::CrashHost => Command::CrashHost { node: node()? },
         Action::Restart => Command::Restart { node: node()? },
         Action::DestroyDisk => Command::DestroyDisk { node: node()? },
-        Action::Partition => Command::Partition {
-            nodes: need(&tc.nodes, "nodes", a)?,
-            others: tc.others.clone().unwrap_or_default(),
-            one_way: tc.one_way.unwrap_or(false),
-        },
+        Action::Partition => Command::Partition { nodes: need(&tc.nodes, "nodes", a)?, others: tc.others.clone().unwrap_or_default(), one_way: tc.one_way.unwrap_or(false) },
         Action::Heal => Command::Heal,
         Action::AddLatency => {
             let latency = need(&tc.latency, "latency", a)?.0;
@@ -314,7 +362,15 @@ mod tests {
             Command::SlowDisk { node: s("pg2"), factor: 40 },
             Command::Switchover { to: None },
             Command::Switchover { to: Some(s("pg2")) },
-            Command::Set { settings: vec![Setting::SynchronousCommit(SyncCommit::RemoteApply), Setting::SynchronousStandbyNames(s("FIRST 1 (pg2, pg3)")), Setting::Ttl(25), Setting::Fencing(false), Setting::FsyncUs(1500)] },
+            Command::Set {
+                settings: vec![
+                    Setting::SynchronousCommit(SyncCommit::RemoteApply),
+                    Setting::SynchronousStandbyNames(s("FIRST 1 (pg2, pg3)")),
+                    Setting::Ttl(25),
+                    Setting::Fencing(false),
+                    Setting::FsyncUs(1500),
+                ],
+            },
             Command::StopConsumer { slot: s("debezium") },
             Command::StartConsumer { slot: s("debezium") },
             Command::BaseBackup,
@@ -326,9 +382,36 @@ mod tests {
             Command::CorruptSegment { segment: s("000000010000000000000004") },
             Command::CorruptBackup { label: s("") },
             Command::LoseRegion { region: s("eu-west") },
-            Command::PitrRestore { target_time: Some(s("2026-11-25 14:03:17")), target_lsn: None, target_xid: None, target_xid_of: None, target_name: None, inclusive: false, target_action: s("pause"), timeline: Some(2) },
-            Command::PitrRestore { target_time: None, target_lsn: Some(s("0/3000060")), target_xid: None, target_xid_of: Some(s("drop_table")), target_name: None, inclusive: true, target_action: s("promote"), timeline: None },
-            Command::PitrRestore { target_time: None, target_lsn: None, target_xid: Some(40365), target_xid_of: None, target_name: Some(s("rp")), inclusive: true, target_action: s("promote"), timeline: None },
+            Command::PitrRestore {
+                target_time: Some(s("2026-11-25 14:03:17")),
+                target_lsn: None,
+                target_xid: None,
+                target_xid_of: None,
+                target_name: None,
+                inclusive: false,
+                target_action: s("pause"),
+                timeline: Some(2),
+            },
+            Command::PitrRestore {
+                target_time: None,
+                target_lsn: Some(s("0/3000060")),
+                target_xid: None,
+                target_xid_of: Some(s("drop_table")),
+                target_name: None,
+                inclusive: true,
+                target_action: s("promote"),
+                timeline: None,
+            },
+            Command::PitrRestore {
+                target_time: None,
+                target_lsn: None,
+                target_xid: Some(40365),
+                target_xid_of: None,
+                target_name: Some(s("rp")),
+                inclusive: true,
+                target_action: s("promote"),
+                timeline: None,
+            },
         ]
     }
 

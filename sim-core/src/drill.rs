@@ -62,11 +62,8 @@ fn one(scn: &Scenario, seed: u64, cfg: &DrillCfg, disaster: &str) -> Result<Dril
     let struck = w.now();
     let settle = SimTime(struck.0 + SETTLE.0).min(w.end());
     w.run_until(settle).map_err(|e| e.to_string())?;
-    let mut r = if disaster != "operator_error" && w.writable_node().is_some() && w.failovers_since(struck) > 0 {
-        by_failover(&w, &mut detail)
-    } else {
-        by_restore(&w, disaster, cfg, &region, &mut detail)
-    };
+    let mut r =
+        if disaster != "operator_error" && w.writable_node().is_some() && w.failovers_since(struck) > 0 { by_failover(&w, &mut detail) } else { by_restore(&w, disaster, cfg, &region, &mut detail) };
     if disaster == "corrupt_backup" && r.recovered_by == "failover" {
         detail.push("the corrupt base backup was not needed, so it stays undetected until a restore test".into());
     }

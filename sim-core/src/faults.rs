@@ -1,4 +1,5 @@
 //! Commands applied to the world: crashes, disks, partitions, latency, DCS outages, switchovers, settings.
+use crate::backup::{check_segment_name, operator_op};
 use crate::clients::TERMINATED;
 use crate::command::{Command, Setting};
 use crate::invariants::Prop;
@@ -6,15 +7,10 @@ use crate::net::Ep;
 use crate::pg::{PgState, Role, SyncNames};
 use crate::time::SimDur;
 use crate::world::{CommandError, Ev, World};
-use crate::backup::{check_segment_name, operator_op};
 
 impl World {
     pub(crate) fn node_id(&self, name: &str) -> Result<u16, CommandError> {
-        self.nodes
-            .iter()
-            .position(|n| n.name == name)
-            .map(|i| i as u16)
-            .ok_or_else(|| CommandError(format!("no node named `{name}` (nodes: {})", self.node_names().join(", "))))
+        self.nodes.iter().position(|n| n.name == name).map(|i| i as u16).ok_or_else(|| CommandError(format!("no node named `{name}` (nodes: {})", self.node_names().join(", "))))
     }
 
     fn node_names(&self) -> Vec<String> {

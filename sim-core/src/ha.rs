@@ -4,8 +4,8 @@ use crate::invariants::Prop;
 use crate::lsn::{history_file_name, Lsn, TimelineSwitch};
 use crate::metrics::Failover;
 use crate::pg::{PgState, Role, SendState, SyncNames};
-use crate::time::{SimDur, SimTime};
 use crate::replication::transfer;
+use crate::time::{SimDur, SimTime};
 use crate::world::{Ev, World};
 
 /// The distributed configuration store (etcd/Consul/ZooKeeper): one leader key with a TTL.
@@ -245,11 +245,7 @@ impl World {
         let sync_mode = self.pat.synchronous_mode;
         (0..self.nodes.len() as u16).filter(|&m| m != n).filter(|&m| !sync_mode || self.dcs.sync == Some(m) || self.dcs.last_leader == Some(m)).any(|m| {
             let o = &self.nodes[m as usize];
-            o.is_running()
-                && o.agent.up
-                && self.net.reachable(n as usize, m as usize)
-                && self.net.reachable(m as usize, n as usize)
-                && (o.tl, o.wal_position()) > mine
+            o.is_running() && o.agent.up && self.net.reachable(n as usize, m as usize) && self.net.reachable(m as usize, n as usize) && (o.tl, o.wal_position()) > mine
         })
     }
 
@@ -297,15 +293,7 @@ impl World {
             let (a, d) = (f as usize, self.eps.dcs);
             o.host_up && o.pg != PgState::Down && !self.dcs.down && self.net.reachable(a, d) && self.net.reachable(d, a)
         });
-        self.metrics.failovers.push(Failover {
-            at: self.now,
-            from,
-            to: n,
-            timeline: tl,
-            last_ack_before: self.metrics.last_write_ack,
-            first_ack_after: None,
-            false_failover,
-        });
+        self.metrics.failovers.push(Failover { at: self.now, from, to: n, timeline: tl, last_ack_before: self.metrics.last_write_ack, first_ack_after: None, false_failover });
         self.dcs.last_leader = Some(n);
         self.props.observe(Prop::Failover, self.now, format!("{} promoted on timeline {tl}", self.name(n)));
     }
@@ -471,12 +459,7 @@ impl World {
             return;
         }
         let node = &self.nodes[n as usize];
-        let streaming: Vec<(u16, u64)> = node
-            .senders
-            .iter()
-            .filter(|w| w.state == SendState::Streaming && self.nodes[w.standby as usize].is_running())
-            .map(|w| (w.standby, w.flush))
-            .collect();
+        let streaming: Vec<(u16, u64)> = node.senders.iter().filter(|w| w.state == SendState::Streaming && self.nodes[w.standby as usize].is_running()).map(|w| (w.standby, w.flush)).collect();
         let flush = node.flush_lsn;
         let names = match self.dcs.sync {
             Some(s) if streaming.iter().any(|w| w.0 == s) => self.names_for(s),

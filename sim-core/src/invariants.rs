@@ -71,10 +71,7 @@ pub struct Invariants {
 
 impl Default for Invariants {
     fn default() -> Self {
-        let states = ALL
-            .iter()
-            .map(|p| PropState { name: p.name(), kind: p.kind(), holds: p.kind() == PropKind::Always, at_ms: None, detail: String::new() })
-            .collect();
+        let states = ALL.iter().map(|p| PropState { name: p.name(), kind: p.kind(), holds: p.kind() == PropKind::Always, at_ms: None, detail: String::new() }).collect();
         Invariants { states }
     }
 }

@@ -43,10 +43,7 @@ pub struct TimelineSwitch {
 
 /// The content of `0000000N.history` for a timeline whose ancestry is `switches` (oldest first).
 pub fn history_file(switches: &[TimelineSwitch]) -> String {
-    switches
-        .iter()
-        .map(|s| format!("{}\t{}\t{}\n", s.parent, s.switch_lsn, s.reason))
-        .collect()
+    switches.iter().map(|s| format!("{}\t{}\t{}\n", s.parent, s.switch_lsn, s.reason)).collect()
 }
 
 /// The file name of a timeline's history file, like `00000002.history`.

@@ -1,8 +1,8 @@
 //! Client-side measurements: acknowledged and failed commits, lost commits and RPO, failovers and RTO, latency, lag.
+use crate::chunklog::ChunkLog;
 use crate::pg::Node;
 use crate::time::{SimDur, SimTime};
 use serde::Serialize;
-use crate::chunklog::ChunkLog;
 use std::collections::BTreeMap;
 
 /// Acknowledged commits still tracked for loss: those not yet on every intact disk.

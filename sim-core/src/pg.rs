@@ -322,13 +322,8 @@ pub fn sync_state<'a>(names: &SyncNames, senders: &[WalSender], idx: usize, stan
     if names.any {
         return "quorum";
     }
-    let mut ranked: Vec<(u32, usize)> = senders
-        .iter()
-        .enumerate()
-        .filter(|(_, x)| x.state == SendState::Streaming)
-        .map(|(i, x)| (names.priority(standby_name(x.standby)), i))
-        .filter(|p| p.0 > 0)
-        .collect();
+    let mut ranked: Vec<(u32, usize)> =
+        senders.iter().enumerate().filter(|(_, x)| x.state == SendState::Streaming).map(|(i, x)| (names.priority(standby_name(x.standby)), i)).filter(|p| p.0 > 0).collect();
     ranked.sort();
     if ranked.iter().take(names.num as usize).any(|r| r.1 == idx) {
         "sync"
@@ -341,19 +336,7 @@ pub fn sync_state<'a>(names: &SyncNames, senders: &[WalSender], idx: usize, stan
 mod tests {
     use super::*;
     fn sender(standby: u16, flush: u64) -> WalSender {
-        WalSender {
-            standby,
-            conn: 1,
-            state: SendState::Streaming,
-            sent: flush,
-            write: flush,
-            flush,
-            replay: flush,
-            write_lag: None,
-            flush_lag: None,
-            replay_lag: None,
-            link_free_at: SimTime::ZERO,
-        }
+        WalSender { standby, conn: 1, state: SendState::Streaming, sent: flush, write: flush, flush, replay: flush, write_lag: None, flush_lag: None, replay_lag: None, link_free_at: SimTime::ZERO }
     }
     fn name(i: u16) -> &'static str {
         ["pg0", "pg1", "pg2", "pg3"][i as usize]

@@ -270,7 +270,11 @@ fn stop_index(recs: &[&Record], req: &Request, names: &[String]) -> Result<Optio
         Target::Lsn(l) => before(found(&|r| if inc { r.lsn > *l } else { r.lsn >= *l }).unwrap_or(recs.len())),
         Target::Xid(x) => {
             let i = found(&|r| r.xid == *x && is_commit(r)).ok_or(format!("transaction {x} never committed on this timeline: recovery would end before reaching the target"))?;
-            if inc { Some(i) } else { before(i) }
+            if inc {
+                Some(i)
+            } else {
+                before(i)
+            }
         }
         Target::Name(n) => {
             let idx = names.iter().position(|x| x == n).ok_or(format!("no restore point named \"{n}\""))? as u32;
@@ -423,7 +427,9 @@ fn pick_backup<'a>(history: &History, archive: &'a Archive, tl: u32, limit: u64,
     let on_lineage = |b: &BaseBackup| lineage.iter().any(|&(t, end)| t == b.timeline && b.stop_lsn <= end);
     let usable = archive.backups.iter().filter(|b| on_lineage(b) && b.stop_lsn <= limit);
     usable.max_by_key(|b| b.stop_lsn).ok_or_else(|| match archive.backups.iter().filter(|b| on_lineage(b)).min_by_key(|b| b.stop_lsn) {
-        Some(oldest) => format!("the target {} is before the oldest usable base backup \"{}\" (consistent from {} on timeline {})", target_text(target), oldest.label, Lsn(oldest.stop_lsn), oldest.timeline),
+        Some(oldest) => {
+            format!("the target {} is before the oldest usable base backup \"{}\" (consistent from {} on timeline {})", target_text(target), oldest.label, Lsn(oldest.stop_lsn), oldest.timeline)
+        }
         None => format!("no base backup exists on timeline {tl}'s history: nothing to restore from"),
     })
 }
@@ -501,7 +507,25 @@ fn finish(history: &History, req: &Request, clock: &Clock, rates: Rates, backup:
         (None, TargetAction::Pause) => "recovery paused at the target: the server is read-only until pg_wal_replay_resume()".into(),
         (None, _) => "recovery reached the target and the server shut down".into(),
     });
-    Outcome { backup: backup.label.clone(), timeline: tl, end_lsn, last_commit: last, table, segments_replayed: segments, stopped_early: early, new_timeline, history: history_text, reason, started: SimTime::ZERO, load, replay, duration: SimDur(load.0.saturating_add(replay.0)), commits_discarded: 0, rpo: SimDur::ZERO, log }
+    Outcome {
+        backup: backup.label.clone(),
+        timeline: tl,
+        end_lsn,
+        last_commit: last,
+        table,
+        segments_replayed: segments,
+        stopped_early: early,
+        new_timeline,
+        history: history_text,
+        reason,
+        started: SimTime::ZERO,
+        load,
+        replay,
+        duration: SimDur(load.0.saturating_add(replay.0)),
+        commits_discarded: 0,
+        rpo: SimDur::ZERO,
+        log,
+    }
 }
 
 #[cfg(test)]
@@ -553,7 +577,13 @@ mod tests {
         for r in recs {
             let stop_before = match target {
                 Target::Time(x) => is_commit(r) && if inclusive { r.at > *x } else { r.at >= *x },
-                Target::Lsn(x) => if inclusive { r.lsn > *x } else { r.lsn >= *x },
+                Target::Lsn(x) => {
+                    if inclusive {
+                        r.lsn > *x
+                    } else {
+                        r.lsn >= *x
+                    }
+                }
                 Target::Xid(x) => r.xid == *x && !inclusive,
                 _ => false,
             };

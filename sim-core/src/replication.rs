@@ -145,10 +145,7 @@ impl World {
 
     /// WAL arriving at a standby. Data still queued behind the link when the sender's host died is lost.
     pub(crate) fn on_stream(&mut self, s: u16, conn: u32, upto: u64, xid: u64, sent_us: u64, depart_us: u64) -> u64 {
-        let lost_in_buffer = self.nodes[s as usize]
-            .upstream
-            .and_then(|p| self.nodes[p as usize].last_host_crash)
-            .is_some_and(|t| t.0 >= sent_us && t.0 < depart_us);
+        let lost_in_buffer = self.nodes[s as usize].upstream.and_then(|p| self.nodes[p as usize].last_host_crash).is_some_and(|t| t.0 >= sent_us && t.0 < depart_us);
         let node = &mut self.nodes[s as usize];
         if lost_in_buffer || !node.is_running() || node.conn != Conn::Streaming(conn) {
             return 0;
@@ -281,19 +278,7 @@ impl World {
         let now = self.now;
         let p = &mut self.nodes[n as usize];
         p.senders.retain(|w| w.standby != s);
-        p.senders.push(WalSender {
-            standby: s,
-            conn,
-            state: SendState::Catchup,
-            sent: pos,
-            write: pos,
-            flush: pos,
-            replay,
-            write_lag: None,
-            flush_lag: None,
-            replay_lag: None,
-            link_free_at: now + d,
-        });
+        p.senders.push(WalSender { standby: s, conn, state: SendState::Catchup, sent: pos, write: pos, flush: pos, replay, write_lag: None, flush_lag: None, replay_lag: None, link_free_at: now + d });
         let i = p.senders.len() - 1;
         self.after(d, Ev::Accepted { s, conn, from: n });
         self.send_stream(n, i);

@@ -153,7 +153,16 @@ impl World {
                 NodeReport {
                     name: n.name.clone(),
                     region: n.region.clone(),
-                    role: if n.role == Role::Primary { if n.writable { "primary" } else { "primary (read-only)" } } else { "standby" }.into(),
+                    role: if n.role == Role::Primary {
+                        if n.writable {
+                            "primary"
+                        } else {
+                            "primary (read-only)"
+                        }
+                    } else {
+                        "standby"
+                    }
+                    .into(),
                     state: if n.host_up { format!("{:?}", n.pg).to_ascii_lowercase() } else { "host down".into() },
                     timeline: n.tl,
                     lsn: n.lsn().to_string(),
@@ -168,11 +177,7 @@ impl World {
     }
 
     fn timeline_files(&self) -> Vec<TimelineFile> {
-        self.nodes
-            .iter()
-            .filter(|n| !n.history.is_empty())
-            .map(|n| TimelineFile { node: n.name.clone(), file: history_file_name(n.tl), content: history_file(&n.history) })
-            .collect()
+        self.nodes.iter().filter(|n| !n.history.is_empty()).map(|n| TimelineFile { node: n.name.clone(), file: history_file_name(n.tl), content: history_file(&n.history) }).collect()
     }
 
     pub fn run_metrics(&self) -> RunMetrics {
@@ -249,9 +254,7 @@ impl World {
     /// clients' requests and answers. Data still queued behind a busy link is not shown.
     pub fn in_flight(&self, limit: usize) -> Vec<Flight> {
         let now = self.now;
-        let progress = |from: SimTime, to: SimTime| -> Option<u32> {
-            (from <= now && to > from).then(|| (now.since(from).0 * 1000 / to.since(from).0.max(1)) as u32)
-        };
+        let progress = |from: SimTime, to: SimTime| -> Option<u32> { (from <= now && to > from).then(|| (now.since(from).0 * 1000 / to.since(from).0.max(1)) as u32) };
         let half_rtt = |a: usize, b: usize, at: SimTime| SimTime(at.0.saturating_sub(self.net.rtt(a, b).0 / 2));
         let mut out = Vec::new();
         for (at, ev) in self.q.iter() {

@@ -42,7 +42,11 @@ impl SimRng {
     pub fn exp(&mut self, mean: u64) -> u64 {
         let u = 1.0 - self.unit();
         let v = -libm::log(u) * mean as f64;
-        if v > 1e15 { 1_000_000_000_000_000 } else { v as u64 }
+        if v > 1e15 {
+            1_000_000_000_000_000
+        } else {
+            v as u64
+        }
     }
 }
 

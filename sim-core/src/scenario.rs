@@ -75,14 +75,12 @@ pub struct RegionCfg {
     pub zones: Vec<String>,
 }
 
-
 #[derive(Clone, Debug)]
 pub struct LinkCfg {
     pub between: [String; 2],
     pub rtt: Dur,
     pub jitter: Dur,
 }
-
 
 #[derive(Clone, Debug, Default)]
 pub struct PlaceCfg {
@@ -98,7 +96,6 @@ pub struct NodeCfg {
     pub disk_mb: u64,
     pub data_mb: u64,
 }
-
 
 /// `synchronous_commit`: when a commit returns to the client.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -357,7 +354,6 @@ pub struct SlotCfg {
     pub consumer_running: bool,
     pub confirm_interval: Dur,
 }
-
 
 /// An enum written in snake_case in scenario files, with `ALL` its variants and `name` the spelling.
 macro_rules! named {
@@ -713,4 +709,3 @@ fn locate(root: &crate::tomlite::Table, path: &[Seg]) -> Option<usize> {
     }
     best
 }
-

@@ -54,9 +54,23 @@ defaulted!(RunCfg { seed, duration, max_events, max_queue });
 defaulted!(NetworkCfg { same_zone_rtt, cross_zone_rtt, jitter });
 defaulted!(PlaceCfg { region, zone });
 defaulted!(PgCfg {
-    synchronous_commit, synchronous_standby_names, wal_writer_delay, fsync, replay, wal_bytes_per_commit, promote, startup,
-    wal_receiver_timeout, wal_sender_timeout, wal_retrieve_retry_interval, checkpoint_timeout, max_wal_size_mb,
-    max_slot_wal_keep_size_mb, stream_mb_s, rewind_mb_s, clone_mb_s,
+    synchronous_commit,
+    synchronous_standby_names,
+    wal_writer_delay,
+    fsync,
+    replay,
+    wal_bytes_per_commit,
+    promote,
+    startup,
+    wal_receiver_timeout,
+    wal_sender_timeout,
+    wal_retrieve_retry_interval,
+    checkpoint_timeout,
+    max_wal_size_mb,
+    max_slot_wal_keep_size_mb,
+    stream_mb_s,
+    rewind_mb_s,
+    clone_mb_s,
 });
 defaulted!(PatroniCfg { ttl, loop_wait, retry_timeout, maximum_lag_on_failover, synchronous_mode, synchronous_mode_strict, use_pg_rewind, fencing, dcs_attempt });
 defaulted!(ProxyCfg { region, zone, check_interval, fall, rise });
@@ -68,7 +82,8 @@ defaulted!(Bound { min, max });
 impl FromToml for Lesson {
     fn from_toml(n: &Node, path: &str) -> Result<Self, DeError> {
         let mut f = Fields::of(n, path)?;
-        let v = Lesson { title: f.req("title")?, chapter: f.or("chapter", String::new())?, summary: f.or("summary", String::new())?, watch: f.or("watch", Vec::new())?, learn: f.or("learn", Vec::new())? };
+        let v =
+            Lesson { title: f.req("title")?, chapter: f.or("chapter", String::new())?, summary: f.or("summary", String::new())?, watch: f.or("watch", Vec::new())?, learn: f.or("learn", Vec::new())? };
         f.done()?;
         Ok(v)
     }
@@ -155,7 +170,34 @@ impl FromToml for TimedCommand {
     fn from_toml(n: &Node, path: &str) -> Result<Self, DeError> {
         let mut f = Fields::of(n, path)?;
         let mut v = TimedCommand::new(f.req("at")?, f.req("action")?);
-        fill!(f, v, node, nodes, others, one_way, from, to, latency, rate, factor, duration, slot, kind, name, label, segment, region, target_time, target_lsn, target_xid, target_xid_of, target_name, inclusive, target_action, target_timeline);
+        fill!(
+            f,
+            v,
+            node,
+            nodes,
+            others,
+            one_way,
+            from,
+            to,
+            latency,
+            rate,
+            factor,
+            duration,
+            slot,
+            kind,
+            name,
+            label,
+            segment,
+            region,
+            target_time,
+            target_lsn,
+            target_xid,
+            target_xid_of,
+            target_name,
+            inclusive,
+            target_action,
+            target_timeline
+        );
         v.settings = f.opt::<Raw>("settings")?.map(|r| settings(&r.0, &join(path, "settings"))).transpose()?;
         f.done()?;
         Ok(v)
@@ -175,7 +217,15 @@ impl FromToml for Expect {
             Some(raw) => per_node(&raw.0, &join(path, "nodes"), &node_names.join(", "))?,
             None => Default::default(),
         };
-        let v = Expect { final_primary: f.opt("final_primary")?, final_primary_not: f.opt("final_primary_not")?, metrics, nodes, always: f.or("always", Vec::new())?, sometimes: f.or("sometimes", Vec::new())?, violated: f.or("violated", Vec::new())? };
+        let v = Expect {
+            final_primary: f.opt("final_primary")?,
+            final_primary_not: f.opt("final_primary_not")?,
+            metrics,
+            nodes,
+            always: f.or("always", Vec::new())?,
+            sometimes: f.or("sometimes", Vec::new())?,
+            violated: f.or("violated", Vec::new())?,
+        };
         f.done()?;
         Ok(v)
     }

@@ -125,11 +125,7 @@ fn parse_part(num: &str, unit: &str, s: &str) -> Result<SimDur, String> {
         scale /= 10;
         frac_us += d * scale;
     }
-    whole
-        .checked_mul(mult)
-        .and_then(|v| v.checked_add(frac_us))
-        .map(SimDur)
-        .ok_or_else(|| format!("`{s}` is too long"))
+    whole.checked_mul(mult).and_then(|v| v.checked_add(frac_us)).map(SimDur).ok_or_else(|| format!("`{s}` is too long"))
 }
 
 fn parse_clock(s: &str) -> Result<SimDur, String> {
@@ -150,7 +146,15 @@ mod tests {
     use super::*;
     #[test]
     fn human_durations_read_like_a_person_would_write_them() {
-        let cases = [(SimDur::us(850_400), "850 ms"), (SimDur::ms(5_469), "5.4 s"), (SimDur::secs(60), "1 min"), (SimDur::secs(125), "2 min 5 s"), (SimDur::secs(900), "15 min"), (SimDur::secs(5100), "1 h 25 min"), (SimDur::secs(7230), "2 h")];
+        let cases = [
+            (SimDur::us(850_400), "850 ms"),
+            (SimDur::ms(5_469), "5.4 s"),
+            (SimDur::secs(60), "1 min"),
+            (SimDur::secs(125), "2 min 5 s"),
+            (SimDur::secs(900), "15 min"),
+            (SimDur::secs(5100), "1 h 25 min"),
+            (SimDur::secs(7230), "2 h"),
+        ];
         for (d, text) in cases {
             assert_eq!(d.human(), text, "{d:?}");
         }

@@ -488,7 +488,10 @@ mod tests {
     fn reads_the_shapes_scenarios_use() {
         let src = "# c\n[lesson]\ntitle = \"a \\\"b\\\" \\u00e9\" # note\nwatch = [\n  \"x\", # one\n  'y',\n]\n[[nodes]]\nname = \"pg1\"\ndata_mb = 2_048\n[[nodes]]\nname = \"pg2\"\n[expect.metrics]\ncommits_lost = { max = 0 }\nrate = 0.05\nneg = -3\nyes = true\na.b = 1\n";
         let root = parse(src).unwrap();
-        let lesson = match get(&root, "lesson") { Value::Table(t) => t, v => panic!("{v:?}") };
+        let lesson = match get(&root, "lesson") {
+            Value::Table(t) => t,
+            v => panic!("{v:?}"),
+        };
         assert_eq!(get(lesson, "title"), &Value::Str("a \"b\" é".into()));
         let Value::Array(watch) = get(lesson, "watch") else { panic!() };
         assert_eq!(watch.iter().map(|n| (&src[n.at..n.at + 3], &n.value)).collect::<Vec<_>>(), [("\"x\"", &Value::Str("x".into())), ("'y'", &Value::Str("y".into()))]);

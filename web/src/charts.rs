@@ -1,7 +1,7 @@
 //! SVG charts with axes and units: throughput, commit latency, lost commits and replication lag.
+use crate::{d0, d1};
 use sim_core::chunklog::ChunkLog;
 use sim_core::metrics::SamplePoint;
-use crate::{d0, d1};
 use yew::prelude::*;
 
 const W: f64 = 520.0;
@@ -87,11 +87,6 @@ pub fn lost(series: &Series, end_s: f64) -> Html {
 
 /// Replay lag per standby in milliseconds.
 pub fn lag(series: &Series, names: &[String], end_s: f64) -> Html {
-    let lines = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.clone(), value(series, |p| p.lag_ms.get(i).filter(|v| **v >= 0).map(|v| *v as f64))))
-        .filter(|l: &Line| !l.1.is_empty())
-        .collect();
+    let lines = names.iter().enumerate().map(|(i, n)| (n.clone(), value(series, |p| p.lag_ms.get(i).filter(|v| **v >= 0).map(|v| *v as f64)))).filter(|l: &Line| !l.1.is_empty()).collect();
     chart("chart-lag", "Replay lag per standby", "ms", end_s, lines)
 }

@@ -49,13 +49,26 @@ pub struct Model {
 
 impl PartialEq for Model {
     fn eq(&self, o: &Self) -> bool {
-        self.version == o.version && self.playing == o.playing && self.speed == o.speed && self.selected == o.selected && self.link == o.link && self.log_filter == o.log_filter && self.log_all == o.log_all && self.pitr_target_ms == o.pitr_target_ms && self.pitr_inclusive == o.pitr_inclusive && self.error == o.error
+        self.version == o.version
+            && self.playing == o.playing
+            && self.speed == o.speed
+            && self.selected == o.selected
+            && self.link == o.link
+            && self.log_filter == o.log_filter
+            && self.log_all == o.log_all
+            && self.pitr_target_ms == o.pitr_target_ms
+            && self.pitr_inclusive == o.pitr_inclusive
+            && self.error == o.error
     }
 }
 
 #[derive(Debug)]
 pub enum Action {
-    Load { file: String, src: String, seed: Option<u64> },
+    Load {
+        file: String,
+        src: String,
+        seed: Option<u64>,
+    },
     Play,
     Pause,
     Step,

@@ -1,13 +1,13 @@
 //! The backup & PITR panel: the WAL archive as segments with base-backup markers, a draggable
 //! recovery target with a preview, the restore button and its progress, the timeline tree, the
 //! restored rows, RPO/RTO gauges against the SLA and the drill table.
+use crate::d1;
 use crate::{Action, Model};
 use sim_core::backup::Backups;
 use sim_core::drill::DrillResult;
 use sim_core::lsn::{Lsn, SEGMENT_BYTES};
 use sim_core::pitr::{segment_number, Outcome, Phase, Request, SegmentState, Target, TargetAction};
 use sim_core::{Command, Session, SimTime, World};
-use crate::d1;
 use yew::prelude::*;
 
 const W: f64 = 640.0;
@@ -98,7 +98,16 @@ fn target_controls(m: &Model, w: &World, b: &Backups, target: SimTime, go: &Call
         })
     };
     let text = b.clock.timestamptz(target);
-    let cmd = Command::PitrRestore { target_time: Some(text.clone()), target_lsn: None, target_xid: None, target_xid_of: None, target_name: None, inclusive: m.pitr_inclusive, target_action: "promote".into(), timeline: None };
+    let cmd = Command::PitrRestore {
+        target_time: Some(text.clone()),
+        target_lsn: None,
+        target_xid: None,
+        target_xid_of: None,
+        target_name: None,
+        inclusive: m.pitr_inclusive,
+        target_action: "promote".into(),
+        timeline: None,
+    };
     html! {
         <div class="pitr-target">
             <label>{ "recovery_target_time " }

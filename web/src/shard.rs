@@ -2,12 +2,12 @@
 //! heatmap, route a query, and reshard live (add or split a shard at the cursor), with the hash
 //! ring, the shard map and the move's phases. A run is a pure function of (lesson, seed, moves).
 use crate::view::Picks;
-use sim_core::shard::cluster::Move;
 use crate::{d0, d1, url, TICK_MS};
-use std::rc::Rc;
+use sim_core::shard::cluster::Move;
 use sim_core::shard::cluster::{shard_names, Config, Reshard, Run};
 use sim_core::shard::lesson::{ShardLesson, ShardReport};
 use sim_core::shard::placement::{from_strategy, strategy_name, Placement};
+use std::rc::Rc;
 use yew::prelude::*;
 
 type Go = Callback<Msg>;
@@ -15,7 +15,11 @@ type Go = Callback<Msg>;
 /// The sharding page's messages.
 #[derive(Debug)]
 pub enum Msg {
-    Load { file: String, src: String, seed: Option<u64> },
+    Load {
+        file: String,
+        src: String,
+        seed: Option<u64>,
+    },
     /// A shared link, with the text of the lesson it names.
     Restore(url::Shared, String),
     Shard(ShardAction),

@@ -157,7 +157,12 @@ mod tests {
     fn a_sharding_link_round_trips() {
         let (file, src) = lessons::SHARDING.iter().find(|(f, _)| f.starts_with("10b")).unwrap();
         let mut v = crate::shard::ShardView::new(file, src, Some(3)).unwrap();
-        for a in [crate::shard::ShardAction::Key("tenant_id".into()), crate::shard::ShardAction::Cursor(10_000), crate::shard::ShardAction::Reshard(sim_core::shard::cluster::Move::Add), crate::shard::ShardAction::Cursor(25_000)] {
+        for a in [
+            crate::shard::ShardAction::Key("tenant_id".into()),
+            crate::shard::ShardAction::Cursor(10_000),
+            crate::shard::ShardAction::Reshard(sim_core::shard::cluster::Move::Add),
+            crate::shard::ShardAction::Cursor(25_000),
+        ] {
             v.apply(a).unwrap();
         }
         let back = parse_hash(&format!("#{}", shard_hash(&v))).unwrap();

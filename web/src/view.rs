@@ -1,9 +1,9 @@
 //! Rendering: the lesson, the cluster diagram, time controls, invariants and the event log.
+use crate::{d0, d1};
 use crate::{Action, Model};
 use sim_core::pg::{PgState, Role};
 use sim_core::report::Hop;
 use sim_core::{Command, World};
-use crate::{d0, d1};
 use yew::prelude::*;
 
 type Go = Callback<Action>;
@@ -460,11 +460,7 @@ fn settings(go: &Go) -> Html {
     let field = |key: &'static str, label: &str, options: &[&'static str]| {
         let go = go.clone();
         let onchange = Callback::from(move |e: Event| {
-            let value = e
-                .target_dyn_into::<web_sys::HtmlSelectElement>()
-                .map(|s| s.value())
-                .or_else(|| e.target_dyn_into::<web_sys::HtmlInputElement>().map(|i| i.value()))
-                .unwrap_or_default();
+            let value = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).or_else(|| e.target_dyn_into::<web_sys::HtmlInputElement>().map(|i| i.value())).unwrap_or_default();
             if value.is_empty() {
                 return;
             }
@@ -519,11 +515,8 @@ fn invariants(w: &World) -> Html {
 fn log(m: &Model, w: &World, go: &Go) -> Html {
     let needle = m.log_filter.to_ascii_lowercase();
     let keep = |line: &String| needle.is_empty() || line.to_ascii_lowercase().contains(&needle);
-    let lines: Vec<String> = if m.log_all {
-        w.recent().rev().map(|e| w.render(e)).filter(keep).take(LOG_LINES).collect()
-    } else {
-        w.notes().iter().rev().map(|n| w.render_note(n)).filter(keep).take(LOG_LINES).collect()
-    };
+    let lines: Vec<String> =
+        if m.log_all { w.recent().rev().map(|e| w.render(e)).filter(keep).take(LOG_LINES).collect() } else { w.notes().iter().rev().map(|n| w.render_note(n)).filter(keep).take(LOG_LINES).collect() };
     let filter = {
         let go = go.clone();
         Callback::from(move |e: InputEvent| {

@@ -11,7 +11,8 @@ const USAGE: &str = "usage: cargo xtask <serve|dist|test|e2e|bench|lint>
   bench  the engine benchmark (3 nodes, 1000 clients, 1 simulated hour) and the seek
          benchmark over a one-hour run, native and wasm32 (p50/p99 seek latency)
   e2e    only the real-browser end-to-end tests
-  lint   clippy only";
+  lint   rustfmt --check and clippy
+  sweep  [N] N random fault schedules (default 10,000): failovers exercised, broken promises with seeds";
 
 pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
     eprintln!("$ cargo {}", args.join(" "));
@@ -68,11 +69,7 @@ fn node_on_wasm_check(script: &str) -> Result<String, String> {
     cargo(&["build", "-q", "-p", "wasm-check", "--target", "wasm32-unknown-unknown", "--release"])?;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let wasm = root.join("target/wasm32-unknown-unknown/release/wasm_check.wasm");
-    let out = Command::new("node")
-        .arg(root.join("xtask").join(script))
-        .arg(&wasm)
-        .output()
-        .map_err(|e| format!("node is needed to run wasm32 builds: {e}"))?;
+    let out = Command::new("node").arg(root.join("xtask").join(script)).arg(&wasm).output().map_err(|e| format!("node is needed to run wasm32 builds: {e}"))?;
     if !out.status.success() {
         return Err(format!("node {script} failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
@@ -122,10 +119,7 @@ fn browser_tests(tally: &mut Tally) -> Result<(), String> {
 
 fn test() -> Result<(), String> {
     let mut tally = Tally::default();
-    let result = cargo_test(&["test", "--workspace"], &mut tally)
-        .and_then(|_| wasm_determinism(&mut tally))
-        .and_then(|_| browser_tests(&mut tally))
-        .and_then(|_| lint());
+    let result = cargo_test(&["test", "--workspace"], &mut tally).and_then(|_| wasm_determinism(&mut tally)).and_then(|_| browser_tests(&mut tally)).and_then(|_| lint());
     println!("tests: {} passed, {} failed", tally.passed, tally.failed);
     if tally.ignored > 0 {
         return Err(format!("{} tests are ignored; the suite must not skip tests", tally.ignored));
@@ -137,7 +131,14 @@ fn test() -> Result<(), String> {
 }
 
 fn lint() -> Result<(), String> {
+    cargo(&["fmt", "--all", "--check"]).map_err(|e| format!("{e}: run `cargo fmt`"))?;
     cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+}
+
+/// `cargo xtask sweep N`: N random fault schedules in release mode on every core.
+fn sweep(n: &str) -> Result<(), String> {
+    n.parse::<u64>().map_err(|_| format!("sweep: `{n}` is not a number of schedules"))?;
+    cargo(&["run", "--release", "-q", "-p", "dbsim-tests", "--bin", "sweep", "--", n])
 }
 
 fn main() -> ExitCode {
@@ -146,6 +147,7 @@ fn main() -> ExitCode {
         "test" => test(),
         "bench" => bench(),
         "lint" => lint(),
+        "sweep" => sweep(&std::env::args().nth(2).unwrap_or_else(|| "10000".into())),
         "e2e" => browser_tests(&mut Tally::default()),
         "dist" => web::dist().map(|_| ()),
         "serve" => web::dist().and_then(|dir| web::serve(&dir, "127.0.0.1:8080")),

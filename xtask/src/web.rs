@@ -148,13 +148,7 @@ pub fn e2e() -> Result<(u64, u64), String> {
         }
     });
     let shots = root.join("screenshots");
-    let out = Command::new("node")
-        .arg(e2e_dir.join("e2e.mjs"))
-        .arg(format!("http://{addr}/"))
-        .env("CHROMIUM", &exe)
-        .env("SHOTS", &shots)
-        .output()
-        .map_err(|e| format!("node: {e}"))?;
+    let out = Command::new("node").arg(e2e_dir.join("e2e.mjs")).arg(format!("http://{addr}/")).env("CHROMIUM", &exe).env("SHOTS", &shots).output().map_err(|e| format!("node: {e}"))?;
     print!("{}", String::from_utf8_lossy(&out.stdout));
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     println!("screenshots: {}", shots.display());

@@ -11,9 +11,14 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Dist {
     Uniform,
-    Zipf { s: f64 },
+    Zipf {
+        s: f64,
+    },
     /// One key (`key`) gets `share` of all operations; the rest are uniform.
-    Celebrity { key: u64, share: f64 },
+    Celebrity {
+        key: u64,
+        share: f64,
+    },
     /// Values grow with time (a timestamp or a serial): each new row takes the next value.
     Monotonic,
 }
@@ -185,9 +190,13 @@ pub struct Run {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Move {
     Add,
-    Split { shard: u32 },
+    Split {
+        shard: u32,
+    },
     /// Hand the upper half of a range shard's keyspace to the next shard (no new shard).
-    MoveRange { shard: u32 },
+    MoveRange {
+        shard: u32,
+    },
 }
 
 impl Move {

@@ -80,8 +80,25 @@ pub struct ShardReport {
 
 /// Every figure a sharding lesson can bound in `[expect]`.
 pub const METRICS: [&str; 19] = [
-    "failed_writes", "colocated_rows_moved", "redistributed_rows_moved", "shard_failovers", "commits_lost", "ops", "acked_writes", "lost_writes", "misrouted_writes", "hot_seconds", "first_hot_shard", "p99_ms", "reshards", "keys_moved_permille", "max_pause_ms", "writes_failed",
-    "partitions_scanned", "partitions_detached", "scatter_p99_ratio",
+    "failed_writes",
+    "colocated_rows_moved",
+    "redistributed_rows_moved",
+    "shard_failovers",
+    "commits_lost",
+    "ops",
+    "acked_writes",
+    "lost_writes",
+    "misrouted_writes",
+    "hot_seconds",
+    "first_hot_shard",
+    "p99_ms",
+    "reshards",
+    "keys_moved_permille",
+    "max_pause_ms",
+    "writes_failed",
+    "partitions_scanned",
+    "partitions_detached",
+    "scatter_p99_ratio",
 ];
 
 impl ShardReport {
@@ -126,7 +143,8 @@ impl ShardLesson {
                 Some(rc) => shard_clusters(rc, c, &run, seed)?,
                 None => Vec::new(),
             };
-            let outages: Vec<cluster::Outage> = ha.iter().enumerate().filter_map(|(i, h)| h.writes_down.map(|(a, b)| cluster::Outage { shard: i as u32, from_us: a * 1000, to_us: b * 1000 })).collect();
+            let outages: Vec<cluster::Outage> =
+                ha.iter().enumerate().filter_map(|(i, h)| h.writes_down.map(|(a, b)| cluster::Outage { shard: i as u32, from_us: a * 1000, to_us: b * 1000 })).collect();
             if !outages.is_empty() {
                 // Run again with each failing-over shard refusing writes while it has no primary.
                 run = self.run_cluster(&Config { outages, ..c.clone() }, seed)?;
@@ -172,7 +190,15 @@ fn describe_cluster(c: &Config, run: &Run, r: &mut ShardReport) {
     m.insert("reshards".into(), run.reshards.len() as f64);
     let vindex = if c.vindex == Vindex::Hash { "hash" } else { "numeric" };
     r.lines.push(format!("{} sharded by {} ({vindex} vindex) over {}; shards now: {}", c.table, c.shard_key, c.placement, run.shard_names.join(" ")));
-    r.lines.push(format!("{} operations, {} acknowledged writes, {} refused (no primary), {} lost, {} misrouted; worst per-shard p99 {} ms", run.ops, run.acked_writes, run.failed_writes, run.lost_writes, run.misrouted_writes, run.p99_us / 1000));
+    r.lines.push(format!(
+        "{} operations, {} acknowledged writes, {} refused (no primary), {} lost, {} misrouted; worst per-shard p99 {} ms",
+        run.ops,
+        run.acked_writes,
+        run.failed_writes,
+        run.lost_writes,
+        run.misrouted_writes,
+        run.p99_us / 1000
+    ));
     if let Some(h) = run.hotspots.first() {
         r.lines.push(format!("hot shard {} at {} s ({} ‰ of all operations): {}", h.name, h.second, h.share_permille, h.cause));
         let moved: Vec<String> = run.hotspots.windows(2).filter(|w| w[0].name != w[1].name).map(|w| format!("{} at {} s", w[1].name, w[1].second)).collect();
@@ -214,7 +240,10 @@ fn shard_clusters(rc: &super::replicas::ReplicaCfg, c: &Config, run: &Run, seed:
 fn describe_clusters(rc: &super::replicas::ReplicaCfg, ha: &[super::replicas::ShardHa], r: &mut ShardReport) {
     for h in ha {
         let down = h.writes_down.map_or(String::new(), |(a, b)| format!(", no writable primary {}–{} s", secs(a * 1000), secs(b * 1000)));
-        r.lines.push(format!("shard {}: {} writes/s on a primary with {} replicas: {} commits, {} lost, {} failovers{down}, max replay lag {} ms", h.shard, h.write_tps, rc.replicas, h.commits_acked, h.commits_lost, h.failovers, h.max_replay_lag_ms));
+        r.lines.push(format!(
+            "shard {}: {} writes/s on a primary with {} replicas: {} commits, {} lost, {} failovers{down}, max replay lag {} ms",
+            h.shard, h.write_tps, rc.replicas, h.commits_acked, h.commits_lost, h.failovers, h.max_replay_lag_ms
+        ));
     }
     r.metrics.insert("shard_failovers".into(), ha.iter().map(|h| h.failovers).sum::<u64>() as f64);
     r.metrics.insert("commits_lost".into(), ha.iter().map(|h| h.commits_lost).sum::<u64>() as f64);
@@ -340,7 +369,13 @@ fn config(t: &Node, c: &Node, w: Option<&Node>, duration: Dur) -> Result<Config,
     let shards: u32 = cf.req("shards")?;
     let vnodes: u32 = cf.or("vnodes", 64)?;
     let placement = super::placement::from_strategy(&strategy, shards, vnodes).map_err(|m| {
-        let field = if m.contains("strategy") { "strategy" } else if m.contains("vnodes") { "vnodes" } else { "shards" };
+        let field = if m.contains("strategy") {
+            "strategy"
+        } else if m.contains("vnodes") {
+            "vnodes"
+        } else {
+            "shards"
+        };
         DeError { at: field_at(c, field).unwrap_or(c.at), path: format!("cluster.{field}"), message: m }
     })?;
     let mut cfg = Config {

@@ -9,7 +9,9 @@ pub enum Scheme {
     Range(Vec<RangePart>),
     List(Vec<ListPart>),
     /// `FOR VALUES WITH (MODULUS m, REMAINDER r)`: one partition per remainder.
-    Hash { modulus: u32 },
+    Hash {
+        modulus: u32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

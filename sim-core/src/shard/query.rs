@@ -172,7 +172,11 @@ pub fn join(a: &Table, b: &Table, on: &str) -> Result<JoinPlan, String> {
         t.shards.iter().enumerate().map(|(s, rows)| rows.iter().filter(|r| !same_layout || target.shard_of_value(r[c]) as usize != s).count() as u64).sum()
     };
     if in_place(a) && in_place(b) {
-        return Ok(JoinPlan { colocated: true, rows_moved: 0, text: format!("{} and {} are co-located on {on}: each of the {} shards joins its own rows; nothing moves", a.name, b.name, a.placement.shards()) });
+        return Ok(JoinPlan {
+            colocated: true,
+            rows_moved: 0,
+            text: format!("{} and {} are co-located on {on}: each of the {} shards joins its own rows; nothing moves", a.name, b.name, a.placement.shards()),
+        });
     }
     let rows_moved = moved(a, ca) + moved(b, cb);
     let who: Vec<&str> = [a, b].into_iter().filter(|t| !in_place(t)).map(|t| t.name.as_str()).collect();
