@@ -1,65 +1,80 @@
 //! `dbsim`: run, check, list and trace scenario files from the command line.
+use clap::{Args, Parser, Subcommand};
 use sim_core::report::Report;
 use sim_core::trace::render;
 use sim_core::{load, Scenario, World};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:
-  dbsim run FILE [--seed N] [--json]   run a scenario; exit 0 if every expectation holds, 1 if one fails, 2 on bad input
-  dbsim check FILE                     validate a scenario file
-  dbsim list [DIR]                     list the scenarios in DIR (default: scenarios)
-  dbsim trace FILE [--seed N]          print one line per event: time, node, LSN, what happened
-  dbsim drill FILE [--seed N] [--json] run the [backup] strategy against each [drill] disaster; print
-                                       RPO and RTO against the SLA; exit 0 if all are met, 1 if not
-  dbsim shard FILE [--seed N] [--json] run a sharding lesson (scenarios/sharding/): per-shard load,
-                                       hotspots, reshards, partitions; exit 0 if expectations hold";
+/// dbsim: a deterministic database-operations simulator (replication, Patroni failover, backups
+/// and PITR, sharding). A run is a pure function of (scenario, seed, command log).
+///
+/// Exit codes: 0 every expectation holds (or the SLA is met), 1 one fails, 2 bad input.
+#[derive(Parser, Debug)]
+#[command(name = "dbsim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
 
-struct Args {
-    cmd: String,
-    file: Option<String>,
+/// `--seed N` and `--json`, for the subcommands that run something.
+#[derive(Args, Debug)]
+struct RunOpts {
+    /// The scenario or lesson file.
+    file: String,
+    /// Run with this seed instead of the file's own `run.seed`.
+    #[arg(long)]
     seed: Option<u64>,
+    /// Print the report as JSON.
+    #[arg(long)]
     json: bool,
 }
 
-fn parse_args(raw: &[String]) -> Result<Args, String> {
-    let mut it = raw.iter();
-    let cmd = it.next().ok_or("missing command")?.clone();
-    let mut a = Args { cmd, file: None, seed: None, json: false };
-    while let Some(x) = it.next() {
-        match x.as_str() {
-            "--json" => a.json = true,
-            "--seed" => {
-                let v = it.next().ok_or("--seed needs a number")?;
-                a.seed = Some(v.parse().map_err(|_| format!("--seed: `{v}` is not a whole number"))?);
-            }
-            f if !f.starts_with("--") && a.file.is_none() => a.file = Some(f.to_string()),
-            other => return Err(format!("unexpected argument `{other}`")),
-        }
-    }
-    Ok(a)
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run a scenario to its end and check its expectations (exit 0 if all hold, 1 if one fails).
+    Run(RunOpts),
+    /// Validate a scenario file without running it.
+    Check {
+        /// The scenario file.
+        file: String,
+    },
+    /// List the scenarios in a folder with their titles.
+    List {
+        /// The folder to list.
+        #[arg(default_value = "scenarios")]
+        dir: String,
+    },
+    /// Print one line per event: time, node, LSN, what happened.
+    Trace {
+        /// The scenario file.
+        file: String,
+        /// Run with this seed instead of the file's own.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Run the [backup] strategy against each [drill] disaster; print RPO and RTO against the SLA
+    /// (exit 0 if all are met, 1 if not).
+    Drill(RunOpts),
+    /// Run a sharding lesson (scenarios/sharding/): per-shard load, hotspots, reshards, partitions.
+    Shard(RunOpts),
 }
 
 fn main() -> ExitCode {
-    let raw: Vec<String> = std::env::args().skip(1).collect();
-    let args = match parse_args(&raw) {
-        Ok(a) => a,
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
         Err(e) => {
-            eprintln!("dbsim: {e}\n{USAGE}");
-            return ExitCode::from(2);
+            // --help and --version print and succeed; anything else is bad input (exit 2).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let result = match args.cmd.as_str() {
-        "run" => with_file(&args, run),
-        "check" => with_file(&args, check),
-        "trace" => with_file(&args, trace),
-        "drill" => with_file(&args, drill),
-        "shard" => shard(&args),
-        "list" => list(args.file.as_deref().unwrap_or("scenarios")),
-        "help" | "--help" | "-h" => {
-            println!("{USAGE}");
-            Ok(0)
-        }
-        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    let result = match &cli.cmd {
+        Cmd::Run(o) => with_file(&o.file, o.seed, |scn, w| run(o.json, scn, w)),
+        Cmd::Check { file } => with_file(file, None, |scn, _| check(file, scn)),
+        Cmd::Trace { file, seed } => with_file(file, *seed, |_, w| trace(w)),
+        Cmd::Drill(o) => with_file(&o.file, o.seed, |scn, w| drill(o.json, scn, w)),
+        Cmd::Shard(o) => shard(o),
+        Cmd::List { dir } => list(dir),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -70,17 +85,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn with_file(args: &Args, f: fn(&Args, &str, Scenario, World) -> Result<u8, String>) -> Result<u8, String> {
-    let file = args.file.as_deref().ok_or_else(|| format!("`{}` needs a scenario FILE", args.cmd))?;
+fn with_file(file: &str, seed: Option<u64>, f: impl FnOnce(Scenario, World) -> Result<u8, String>) -> Result<u8, String> {
     let src = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-    let (scn, world) = load(file, &src, args.seed).map_err(|e| e.to_string())?;
-    f(args, file, scn, world)
+    let (scn, world) = load(file, &src, seed).map_err(|e| e.to_string())?;
+    f(scn, world)
 }
 
-fn run(args: &Args, _file: &str, scn: Scenario, mut world: World) -> Result<u8, String> {
+fn run(json: bool, scn: Scenario, mut world: World) -> Result<u8, String> {
     world.run_to_end().map_err(|e| e.to_string())?;
     let report = world.report(&scn.expect);
-    if args.json {
+    if json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
     } else {
         print_report(&report);
@@ -138,12 +152,12 @@ fn print_report(r: &Report) {
     }
 }
 
-fn shard(args: &Args) -> Result<u8, String> {
-    let file = args.file.as_deref().ok_or("`shard` needs a lesson FILE")?;
+fn shard(o: &RunOpts) -> Result<u8, String> {
+    let file = &o.file;
     let src = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
     let lesson = sim_core::shard::lesson::ShardLesson::parse(file, &src).map_err(|e| e.to_string())?;
-    let r = lesson.run(args.seed)?;
-    if args.json {
+    let r = lesson.run(o.seed)?;
+    if o.json {
         println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
     } else {
         println!("{}  (seed {})", r.title, r.seed);
@@ -172,9 +186,9 @@ fn print_heatmap(run: &sim_core::shard::cluster::Run) {
     }
 }
 
-fn drill(args: &Args, _file: &str, scn: Scenario, world: World) -> Result<u8, String> {
+fn drill(json: bool, scn: Scenario, world: World) -> Result<u8, String> {
     let results = sim_core::drill::run(&scn, world.seed())?;
-    if args.json {
+    if json {
         println!("{}", serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?);
     } else {
         let sla = scn.drill.as_ref().map(|d| (d.rpo.0, d.rto.0)).unwrap_or_default();
@@ -192,12 +206,12 @@ fn drill(args: &Args, _file: &str, scn: Scenario, world: World) -> Result<u8, St
     Ok(if results.iter().all(|r| r.rpo_met && r.rto_met) { 0 } else { 1 })
 }
 
-fn check(_args: &Args, file: &str, scn: Scenario, _world: World) -> Result<u8, String> {
+fn check(file: &str, scn: Scenario) -> Result<u8, String> {
     println!("{file}: ok ({}; {} nodes, {} scripted commands)", scn.lesson.title, scn.nodes.len(), scn.timeline.len());
     Ok(0)
 }
 
-fn trace(_args: &Args, _file: &str, _scn: Scenario, mut world: World) -> Result<u8, String> {
+fn trace(mut world: World) -> Result<u8, String> {
     use std::io::Write;
     world.record_trace(true);
     let res = world.run_to_end();

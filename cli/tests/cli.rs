@@ -37,6 +37,21 @@ fn bad_input_exits_two() {
     assert_eq!(dbsim(&["run", "no/such/file.toml"]).status.code(), Some(2));
     assert_eq!(dbsim(&["fly"]).status.code(), Some(2));
     assert_eq!(dbsim(&["check", "scenarios/05-multi-region.toml"]).status.code(), Some(0));
+    // Flags a subcommand does not take are refused, not silently ignored.
+    let misplaced = dbsim(&["check", "scenarios/05-multi-region.toml", "--seed", "3"]);
+    assert_eq!(misplaced.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&misplaced.stderr).contains("--seed"));
+    assert_eq!(dbsim(&["run", "scenarios/05-multi-region.toml", "--sede", "3"]).status.code(), Some(2));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["run", "check", "list", "trace", "drill", "shard"] {
+        let out = dbsim(&[sub, "--help"]);
+        assert_eq!(out.status.code(), Some(0), "dbsim {sub} --help");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: dbsim"), "dbsim {sub} --help prints usage");
+    }
+    assert_eq!(dbsim(&["--help"]).status.code(), Some(0));
 }
 
 #[test]
