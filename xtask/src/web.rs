@@ -98,14 +98,41 @@ fn answer(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
     BufReader::new(&stream).read_line(&mut line)?;
     let path = line.split_whitespace().nth(1).unwrap_or("/").split(['?', '#']).next().unwrap_or("/");
     let rel = if path == "/" { "index.html" } else { path.trim_start_matches('/') };
-    let file = dir.join(rel);
-    let safe = !rel.split('/').any(|p| p == "..");
-    match std::fs::read(&file) {
-        Ok(body) if safe => {
+    // The path is checked before anything is read: only plain names, inside the served folder.
+    let read = resolve(dir, rel).map(|file| (std::fs::read(&file), file));
+    match read {
+        Some((Ok(body), file)) => {
             write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n", content_type(&file), body.len())?;
             stream.write_all(&body)
         }
         _ => stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found"),
+    }
+}
+
+/// The file `rel` names inside `dir`, or `None` if it would leave it (`..`, a root, a symlink out).
+fn resolve(dir: &Path, rel: &str) -> Option<PathBuf> {
+    use std::path::Component;
+    let rel = Path::new(rel);
+    if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    let root = dir.canonicalize().ok()?;
+    let file = root.join(rel).canonicalize().ok()?;
+    (file.starts_with(&root) && file.is_file()).then_some(file)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn serve_refuses_paths_outside_the_folder() {
+        let dir = std::env::temp_dir().join(format!("dbsim-serve-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("sub/a.txt"), "a").unwrap();
+        assert!(super::resolve(&dir, "sub/a.txt").is_some());
+        for bad in ["../etc/passwd", "sub/../../x", "/etc/passwd", "sub/./a.txt/..", "sub", "missing.txt"] {
+            assert!(super::resolve(&dir, bad).is_none(), "{bad} must be refused");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 
