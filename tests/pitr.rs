@@ -68,7 +68,7 @@ fn restores_over_many_seeds_equal_the_committed_history() {
                     assert_eq!(out.new_timeline, Some(b.history.latest() + 1));
                     checked += 1;
                 }
-                Err(e) => assert!(e.contains("before the oldest usable base backup"), "seed {seed}: {target:?}: {e}"),
+                Err(e) => assert!(e.message.contains("before the oldest usable base backup"), "seed {seed}: {target:?}: {e}"),
             }
         }
     }

@@ -63,7 +63,7 @@ impl Backups {
     /// What a restore to `req` would recover now, without changing anything (for previews).
     pub fn preview(&self, req: &Request, now: SimTime) -> Result<crate::pitr::Outcome, String> {
         let rates = Rates { restore_mb_s: self.cfg.restore_mb_s, replay_mb_s: self.cfg.replay_mb_s };
-        crate::pitr::restore(&self.history, &self.archive, req, now, &self.clock, rates)
+        crate::pitr::restore(&self.history, &self.archive, req, now, &self.clock, rates).map_err(String::from)
     }
 
     /// The first LSN still waiting to be archived, which the primary must keep in `pg_wal`.

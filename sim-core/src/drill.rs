@@ -109,7 +109,7 @@ fn by_restore(w: &World, disaster: &str, cfg: &DrillCfg, region: &str, detail: &
                 let rto = wait.0.saturating_add(out.duration.0) / 1000;
                 return DrillResult { rpo_ms: Some(out.rpo.0 / 1000), rto_ms: Some(rto), ..blank("restore") };
             }
-            Err(e) if e.contains("is corrupt") => {
+            Err(e) if e.kind == crate::pitr::RefusalKind::CorruptBackup => {
                 detail.push(format!("restore failed: {e}"));
                 let Some(i) = archive.backups.iter().rposition(|x| x.corrupt) else { return blank("none") };
                 archive.backups.remove(i);

@@ -382,26 +382,63 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// Why a restore was refused: decisions (the drill's retry with an older backup) read the kind,
+/// never the message.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RefusalKind {
+    NoSuchTimeline,
+    TargetInFuture,
+    CorruptBackup,
+    /// No usable backup, an unreachable target, or WAL that cannot make a backup consistent.
+    Unrecoverable,
+}
+
+/// A refused restore: its kind and PostgreSQL-style reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub kind: RefusalKind,
+    pub message: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<Refusal> for String {
+    fn from(r: Refusal) -> String {
+        r.message
+    }
+}
+
+fn refuse(kind: RefusalKind) -> impl Fn(String) -> Refusal {
+    move |message| Refusal { kind, message }
+}
+
 /// Plans and performs a restore against `history` and `archive` at time `now`. Refuses, with the
 /// reason, a target before every usable backup, in the future, or on a timeline that does not exist.
-pub fn restore(history: &History, archive: &Archive, req: &Request, now: SimTime, clock: &Clock, rates: Rates) -> Result<Outcome, String> {
+pub fn restore(history: &History, archive: &Archive, req: &Request, now: SimTime, clock: &Clock, rates: Rates) -> Result<Outcome, Refusal> {
     let tl = req.timeline.unwrap_or_else(|| history.latest());
     if !history.timelines.contains_key(&tl) {
         let known: Vec<String> = history.timelines.keys().map(u32::to_string).collect();
-        return Err(format!("recovery_target_timeline {tl} does not exist (timelines: {})", known.join(", ")));
+        return Err(refuse(RefusalKind::NoSuchTimeline)(format!("recovery_target_timeline {tl} does not exist (timelines: {})", known.join(", "))));
     }
-    check_not_future(&req.target, history, tl, now)?;
+    check_not_future(&req.target, history, tl, now).map_err(refuse(RefusalKind::TargetInFuture))?;
     let recs = history.lineage(tl);
-    let stop = stop_index(&recs, req, &history.names)?;
+    let stop = stop_index(&recs, req, &history.names).map_err(refuse(RefusalKind::Unrecoverable))?;
     let stop_lsn = stop.map_or(0, |i| recs[i].lsn);
     // Replay stops just before the first excluded record: a backup must be consistent by then.
     let limit = recs.get(stop.map_or(0, |i| i + 1)).map_or(u64::MAX, |r| r.lsn - 1);
-    let backup = pick_backup(history, archive, tl, limit, &req.target)?;
+    let backup = pick_backup(history, archive, tl, limit, &req.target).map_err(refuse(RefusalKind::Unrecoverable))?;
     if backup.corrupt {
-        return Err(format!("base backup \"{}\" is corrupt: its files fail verification (pg_verifybackup), so nothing was restored; choose an older backup or fix the backup job", backup.label));
+        return Err(refuse(RefusalKind::CorruptBackup)(format!(
+            "base backup \"{}\" is corrupt: its files fail verification (pg_verifybackup), so nothing was restored; choose an older backup or fix the backup job",
+            backup.label
+        )));
     }
     let want = if req.target == Target::Latest { u64::MAX } else { stop_lsn.max(backup.stop_lsn) };
-    let (upto, segments, early) = replay_segments(history, archive, tl, backup, want)?;
+    let (upto, segments, early) = replay_segments(history, archive, tl, backup, want).map_err(refuse(RefusalKind::Unrecoverable))?;
     let last = recs.iter().take_while(|r| r.lsn <= upto).last().map(|r| **r);
     let end_lsn = last.map_or(backup.stop_lsn, |r| r.lsn).max(backup.stop_lsn);
     let mut out = finish(history, req, clock, rates, backup, tl, end_lsn, last, segments, early);
@@ -706,16 +743,24 @@ mod tests {
         a.backups.push(backup("nightly", 1, recs[200].lsn, recs[250].lsn));
         let early = recs[100].at;
         let e = restore(&h, &a, &req(Target::Time(early), true), now, &CLOCK, RATES).unwrap_err();
-        assert!(e.contains("before the oldest usable base backup \"nightly\""), "{e}");
+        assert!(e.message.contains("before the oldest usable base backup \"nightly\"") && e.kind == RefusalKind::Unrecoverable, "{e}");
         let e = restore(&h, &a, &req(Target::Time(SimTime(now.0 + 1)), true), now, &CLOCK, RATES).unwrap_err();
-        assert!(e.contains("in the future"), "{e}");
+        assert!(e.message.contains("in the future") && e.kind == RefusalKind::TargetInFuture, "{e}");
         let e = restore(&h, &a, &Request { timeline: Some(7), ..req(Target::Latest, true) }, now, &CLOCK, RATES).unwrap_err();
-        assert!(e.contains("timeline 7 does not exist (timelines: 1)"), "{e}");
+        assert!(e.message.contains("timeline 7 does not exist (timelines: 1)") && e.kind == RefusalKind::NoSuchTimeline, "{e}");
         let e = restore(&h, &a, &req(Target::Name("nope".into()), true), now, &CLOCK, RATES).unwrap_err();
-        assert!(e.contains("no restore point named \"nope\""), "{e}");
+        assert!(e.message.contains("no restore point named \"nope\""), "{e}");
         a.backups[0].corrupt = true;
         let e = restore(&h, &a, &req(Target::Latest, true), now, &CLOCK, RATES).unwrap_err();
-        assert!(e.contains("corrupt"), "{e}");
+        assert_eq!(e.kind, RefusalKind::CorruptBackup, "{e}");
+        // A corrupt WAL segment inside the backup is a different failure: "is corrupt" in its
+        // message must not make it look like a corrupt backup.
+        a.backups[0].corrupt = false;
+        let name = Lsn(recs[220].lsn).segment_name(1);
+        a.segments.insert(name, SegmentState::Corrupt);
+        let e = restore(&h, &a, &req(Target::Latest, true), now, &CLOCK, RATES).unwrap_err();
+        assert!(e.message.contains("is corrupt"), "{e}");
+        assert_eq!(e.kind, RefusalKind::Unrecoverable, "{e}");
     }
 
     #[test]
