@@ -138,6 +138,9 @@ pub struct Metrics {
 /// At most this many latencies are kept per second.
 const RECENT_CAP: usize = 100_000;
 
+/// An acknowledged commit in the window: (LSN, commit time in µs).
+type Acked = (u64, u64);
+
 /// The loss verdict at the end of a run.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Loss {
@@ -213,7 +216,7 @@ impl Metrics {
         let mut count = 0;
         let mut parts = Vec::new();
         for (&tl, q) in self.acked.iter_mut() {
-            let (lost, kept): (Vec<(u64, u64)>, Vec<(u64, u64)>) = q.iter().partition(|(lsn, _)| !node.contains(tl, *lsn));
+            let (lost, kept): (Vec<Acked>, Vec<Acked>) = q.iter().partition(|(lsn, _)| !node.contains(tl, *lsn));
             let (Some(first), Some(last)) = (lost.iter().min(), lost.iter().max()) else { continue };
             let newest_lost = lost.iter().map(|x| x.1).max().unwrap_or(0);
             let oldest_lost = lost.iter().map(|x| x.1).min().unwrap_or(0);

@@ -121,21 +121,6 @@ fn resolve(dir: &Path, rel: &str) -> Option<PathBuf> {
     (file.starts_with(&root) && file.is_file()).then_some(file)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn serve_refuses_paths_outside_the_folder() {
-        let dir = std::env::temp_dir().join(format!("dbsim-serve-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("sub")).unwrap();
-        std::fs::write(dir.join("sub/a.txt"), "a").unwrap();
-        assert!(super::resolve(&dir, "sub/a.txt").is_some());
-        for bad in ["../etc/passwd", "sub/../../x", "/etc/passwd", "sub/./a.txt/..", "sub", "missing.txt"] {
-            assert!(super::resolve(&dir, bad).is_none(), "{bad} must be refused");
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-}
-
 /// The browser the end-to-end tests drive. A missing browser is an error, never a skip.
 fn browser() -> Result<PathBuf, String> {
     let exe = PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
@@ -192,4 +177,19 @@ pub fn e2e() -> Result<(u64, u64), String> {
         failed = 1;
     }
     Ok((passed, failed))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn serve_refuses_paths_outside_the_folder() {
+        let dir = std::env::temp_dir().join(format!("dbsim-serve-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("sub/a.txt"), "a").unwrap();
+        assert!(super::resolve(&dir, "sub/a.txt").is_some());
+        for bad in ["../etc/passwd", "sub/../../x", "/etc/passwd", "sub/./a.txt/..", "sub", "missing.txt"] {
+            assert!(super::resolve(&dir, bad).is_none(), "{bad} must be refused");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
