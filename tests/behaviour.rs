@@ -177,3 +177,41 @@ fn recent_events_and_notes_render_as_trace_lines() {
     let line = w.render_note(note);
     assert!(line.contains("pg2") && line.contains("crash") && line.trim_start().starts_with("2.000000s"), "{line}");
 }
+
+#[test]
+fn any_valid_toml_reads() {
+    // Multi-line and literal strings, comments everywhere, dotted keys, inline tables and arrays
+    // of tables: what a course author writes.
+    let src = r#"
+# a comment before everything
+postgres.synchronous_commit = "local"   # a dotted key at the top level
+[lesson] # and after a header
+title = 'literal \no escapes'
+summary = """
+First line, \
+continued; and a second paragraph
+with "quotes"."""
+watch = [
+  "one",   # a comment inside an array
+  '''two''',
+]
+[run]
+duration = "20s"
+[[nodes]]
+name = "pg1"
+[[nodes]]
+name = "pg2"
+[expect]
+metrics.commits_acked = { min = 1 }
+"#;
+    let scn = sim_core::Scenario::parse("multi.toml", src).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(scn.lesson.title, "literal \\no escapes");
+    assert!(scn.lesson.summary.starts_with("First line, continued; and a second paragraph\nwith \"quotes\"."), "{:?}", scn.lesson.summary);
+    assert_eq!(scn.lesson.watch, ["one", "two"]);
+    assert_eq!(scn.nodes.len(), 2);
+    assert_eq!(scn.postgres.synchronous_commit, sim_core::scenario::SyncCommit::Local);
+    assert!(scn.expect.metrics.contains_key(&sim_core::scenario::Metric::CommitsAcked));
+    let lesson = std::fs::read_to_string(dbsim_tests::root().join("scenarios/07-strict-sync-blocks.toml")).unwrap();
+    let seven = sim_core::Scenario::parse("07", &lesson).unwrap();
+    assert!(seven.lesson.summary.contains("committed locally: the client saw an error"), "lesson 07 uses a multi-line summary");
+}

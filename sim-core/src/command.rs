@@ -2,7 +2,7 @@
 //! A run is a pure function of (scenario, seed, command log).
 use crate::scenario::{settings_of, Action, SyncCommit, TimedCommand};
 use crate::time::{parse_duration, SimDur};
-use crate::tomlite::quote;
+use crate::toml_de::quote;
 use serde::Serialize;
 
 /// One command. Names refer to nodes, or to `dcs`, `proxy` and `clients`, or to whole regions.
@@ -332,9 +332,13 @@ impl Command {
 
 /// Reads a command log written by `Command::to_toml`, one entry per line or comma-separated.
 pub fn log_from_toml(text: &str) -> Result<Vec<(SimDur, Command)>, String> {
-    let root = crate::tomlite::parse(&format!("log = [\n{text}\n]")).map_err(|e| e.message)?;
-    let entry = root.get("log").ok_or("no log")?;
-    let timed: Vec<TimedCommand> = crate::decode::FromToml::from_toml(&entry.node, "log").map_err(|e| format!("{}: {}", e.path, e.message))?;
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Log {
+        log: Vec<TimedCommand>,
+    }
+    let src = format!("log = [\n{text}\n]");
+    let timed = crate::toml_de::from_str::<Log>("log", &src).map_err(|e| format!("{}: {}", e.field, e.message))?.log;
     let mut out = Vec::new();
     for tc in &timed {
         out.extend(from_timed(tc).map_err(|(f, m)| format!("{f}: {m}"))?);

@@ -2,6 +2,7 @@
 //! Every field is documented in `docs/scenarios.md`. Errors name the file, line, column and field.
 use crate::command::{Command, Setting};
 use crate::time::SimDur;
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -9,40 +10,67 @@ use std::fmt;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Dur(pub SimDur);
 
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::toml_de::parsed(d, |t| crate::time::parse_duration(t).map(Dur))
+    }
+}
+
 const fn dur_ms(v: u64) -> Dur {
     Dur(SimDur::ms(v))
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub lesson: Lesson,
+    #[serde(default)]
     pub run: RunCfg,
+    #[serde(default)]
     pub network: NetworkCfg,
+    #[serde(default)]
     pub regions: Vec<RegionCfg>,
+    #[serde(default)]
     pub links: Vec<LinkCfg>,
     pub nodes: Vec<NodeCfg>,
+    #[serde(default)]
     pub postgres: PgCfg,
+    #[serde(default)]
     pub patroni: PatroniCfg,
+    #[serde(default)]
     pub dcs: PlaceCfg,
+    #[serde(default)]
     pub proxy: ProxyCfg,
+    #[serde(default)]
     pub workload: WorkloadCfg,
+    #[serde(default)]
     pub slots: Vec<SlotCfg>,
+    #[serde(default)]
     pub backup: Option<BackupCfg>,
+    #[serde(default)]
     pub drill: Option<DrillCfg>,
+    #[serde(default)]
     pub timeline: Vec<TimedCommand>,
+    #[serde(default)]
     pub expect: Expect,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Lesson {
     pub title: String,
+    #[serde(default)]
     pub chapter: String,
+    #[serde(default)]
     pub summary: String,
+    #[serde(default)]
     pub watch: Vec<String>,
+    #[serde(default)]
     pub learn: Vec<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RunCfg {
     pub seed: u64,
     pub duration: Dur,
@@ -56,7 +84,8 @@ impl Default for RunCfg {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NetworkCfg {
     pub same_zone_rtt: Dur,
     pub cross_zone_rtt: Dur,
@@ -69,42 +98,75 @@ impl Default for NetworkCfg {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RegionCfg {
     pub name: String,
+    #[serde(default = "one_zone")]
     pub zones: Vec<String>,
 }
 
-#[derive(Clone, Debug)]
+fn one_zone() -> Vec<String> {
+    vec!["a".to_string()]
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LinkCfg {
     pub between: [String; 2],
     pub rtt: Dur,
+    #[serde(default = "zero_dur")]
     pub jitter: Dur,
 }
 
-#[derive(Clone, Debug, Default)]
+fn zero_dur() -> Dur {
+    Dur(SimDur::ZERO)
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PlaceCfg {
     pub region: Option<String>,
     pub zone: Option<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NodeCfg {
     pub name: String,
+    #[serde(default)]
     pub region: Option<String>,
+    #[serde(default)]
     pub zone: Option<String>,
+    #[serde(default = "default_disk_mb")]
     pub disk_mb: u64,
+    #[serde(default = "default_data_mb")]
     pub data_mb: u64,
 }
 
+fn default_disk_mb() -> u64 {
+    100_000
+}
+fn default_data_mb() -> u64 {
+    1_000
+}
+
 /// `synchronous_commit`: when a commit returns to the client.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub enum SyncCommit {
     Off,
     Local,
     RemoteWrite,
     On,
     RemoteApply,
+}
+
+impl TryFrom<String> for SyncCommit {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        SyncCommit::parse(&s)
+    }
 }
 
 impl SyncCommit {
@@ -123,7 +185,8 @@ impl SyncCommit {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PgCfg {
     pub synchronous_commit: SyncCommit,
     pub synchronous_standby_names: String,
@@ -168,7 +231,8 @@ impl Default for PgCfg {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PatroniCfg {
     pub ttl: u64,
     pub loop_wait: u64,
@@ -230,7 +294,8 @@ impl PatroniCfg {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ProxyCfg {
     pub region: Option<String>,
     pub zone: Option<String>,
@@ -245,14 +310,16 @@ impl Default for ProxyCfg {
     }
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum KeyDist {
     Uniform,
     Zipf,
 }
 
 /// `[drill]`: the SLA and the disasters `dbsim drill` runs the backup strategy against.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct DrillCfg {
     pub rpo: Dur,
     pub rto: Dur,
@@ -281,7 +348,8 @@ impl Default for DrillCfg {
 pub const DISASTERS: [&str; 5] = ["operator_error", "primary_disk", "region", "archive_failure", "corrupt_backup"];
 
 /// `[backup]`: WAL archiving, base backups and point-in-time recovery.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct BackupCfg {
     /// `archive_mode = on` with an `archive_command` copying to an object store.
     pub archive: bool,
@@ -316,7 +384,8 @@ impl Default for BackupCfg {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct WorkloadCfg {
     pub clients: u64,
     pub write_tps: f64,
@@ -347,12 +416,22 @@ impl Default for WorkloadCfg {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SlotCfg {
     pub name: String,
     pub node: String,
+    #[serde(default = "yes")]
     pub consumer_running: bool,
+    #[serde(default = "one_second")]
     pub confirm_interval: Dur,
+}
+
+fn yes() -> bool {
+    true
+}
+fn one_second() -> Dur {
+    Dur(SimDur::secs(1))
 }
 
 /// An enum written in snake_case in scenario files, with `ALL` its variants and `name` the spelling.
@@ -363,6 +442,16 @@ macro_rules! named {
             pub const ALL: &'static [$name] = &[$($name::$v),*];
             pub fn name(self) -> String {
                 snake_case(&format!("{self:?}"))
+            }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                crate::toml_de::parsed(d, |t| {
+                    $name::ALL.iter().copied().find(|v| v.name() == t).ok_or_else(|| {
+                        let names: Vec<String> = $name::ALL.iter().map(|v| format!("`{}`", v.name())).collect();
+                        format!("unknown variant `{t}`, expected one of {}", names.join(", "))
+                    })
+                })
             }
         }
     };
@@ -401,37 +490,63 @@ pub enum Action {
 }
 
 /// One scripted command: `at` plus the action and its arguments.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TimedCommand {
     pub at: Dur,
     pub action: Action,
+    #[serde(default)]
     pub node: Option<String>,
+    #[serde(default)]
     pub nodes: Option<Vec<String>>,
+    #[serde(default)]
     pub others: Option<Vec<String>>,
+    #[serde(default)]
     pub one_way: Option<bool>,
+    #[serde(default)]
     pub from: Option<String>,
+    #[serde(default)]
     pub to: Option<String>,
+    #[serde(default)]
     pub latency: Option<Dur>,
+    #[serde(default)]
     pub rate: Option<f64>,
+    #[serde(default)]
     pub factor: Option<u32>,
+    #[serde(default)]
     pub duration: Option<Dur>,
+    #[serde(default)]
     pub slot: Option<String>,
     /// Each setting as text, in the order written (`synchronous_commit = "on"` and `ttl = 20` both become text).
+    #[serde(default, deserialize_with = "some_text_map")]
     pub settings: Option<Vec<(String, String)>>,
+    #[serde(default)]
     pub kind: Option<String>,
+    #[serde(default)]
     pub name: Option<String>,
+    #[serde(default)]
     pub label: Option<String>,
+    #[serde(default)]
     pub segment: Option<String>,
+    #[serde(default)]
     pub region: Option<String>,
+    #[serde(default)]
     pub target_time: Option<String>,
+    #[serde(default)]
     pub target_lsn: Option<String>,
+    #[serde(default)]
     pub target_xid: Option<u64>,
     /// The xid of the newest operator error of this kind (`drop_table`, `update_all`), as
     /// `pg_waldump` would show it: a target that holds for any seed.
+    #[serde(default)]
     pub target_xid_of: Option<String>,
+    #[serde(default)]
     pub target_name: Option<String>,
+    #[serde(default)]
     pub inclusive: Option<bool>,
+    #[serde(default)]
     pub target_action: Option<String>,
+    #[serde(default)]
     pub target_timeline: Option<u32>,
 }
 
@@ -470,8 +585,13 @@ impl TimedCommand {
     }
 }
 
+fn some_text_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<(String, String)>>, D::Error> {
+    crate::toml_de::text_map(d).map(Some)
+}
+
 /// A number bound: `{ min = 1 }`, `{ max = 30 }` or both.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Bound {
     pub min: Option<f64>,
     pub max: Option<f64>,
@@ -516,7 +636,8 @@ pub enum NodeMetric {
 }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Expect {
     pub final_primary: Option<String>,
     /// The node that must not lead at the end ("a standby was promoted", whichever one).
@@ -566,7 +687,7 @@ pub enum Seg {
 }
 
 impl Seg {
-    fn key(&self) -> &str {
+    pub(crate) fn key(&self) -> &str {
         match self {
             Seg::Key(k) => k,
             Seg::Name(k) => k,
@@ -594,13 +715,8 @@ pub const MAX_DURATION: SimDur = SimDur::secs(48 * 3600);
 impl Scenario {
     /// Parses and validates `src`; `file` names it in errors.
     pub fn parse(file: &str, src: &str) -> Result<Scenario, ScenarioError> {
-        let placed = |at: usize, field: String, message: String| {
-            let (line, column) = line_col(src, at);
-            ScenarioError { file: file.into(), line, column, field, message }
-        };
-        let root = crate::tomlite::parse(src).map_err(|e| placed(e.at, key_at(src, e.at), e.message))?;
-        let scn = crate::scenario_de::scenario(&root).map_err(|e| placed(e.at, e.path, e.message))?;
-        scn.validate().map_err(|inv| place_in(file, src, &root, &inv))?;
+        let scn: Scenario = crate::toml_de::from_str(file, src)?;
+        scn.validate().map_err(|inv| place(file, src, &inv))?;
         Ok(scn)
     }
 
@@ -629,36 +745,10 @@ pub fn settings_of(map: &[(String, String)]) -> Result<Vec<Setting>, (String, St
     map.iter().map(|(k, v)| Setting::parse(k, v).map_err(|m| (k.clone(), m))).collect()
 }
 
-/// The key written on the line holding `offset`, or the table header.
-fn key_at(src: &str, offset: usize) -> String {
-    let begin = src[..offset.min(src.len())].rfind('\n').map_or(0, |p| p + 1);
-    let line = src[begin..].lines().next().unwrap_or("");
-    match line.split_once('=') {
-        Some((k, _)) => k.trim().to_string(),
-        None => line.trim().trim_matches(|c| c == '[' || c == ']').to_string(),
-    }
-}
-
-pub(crate) fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let before = &src[..offset.min(src.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.chars().count(), |p| before[p + 1..].chars().count()) + 1;
-    (line, col)
-}
-
 /// Finds where `inv.path` sits in `src` (falling back to the deepest part that exists).
 pub fn place(file: &str, src: &str, inv: &Invalid) -> ScenarioError {
-    match crate::tomlite::parse(src) {
-        Ok(root) => place_in(file, src, &root, inv),
-        Err(_) => ScenarioError { file: file.into(), line: 1, column: 1, field: path_text(&inv.path), message: inv.message.clone() },
-    }
-}
-
-fn place_in(file: &str, src: &str, root: &crate::tomlite::Table, inv: &Invalid) -> ScenarioError {
-    let field = path_text(&inv.path);
-    let offset = locate(root, &inv.path).unwrap_or(0);
-    let (line, column) = line_col(src, offset);
-    ScenarioError { file: file.into(), line, column, field, message: inv.message.clone() }
+    let at = crate::toml_de::locate(src, &inv.path).unwrap_or(0);
+    crate::toml_de::placed(file, src, at, path_text(&inv.path), inv.message.clone())
 }
 
 fn path_text(path: &[Seg]) -> String {
@@ -677,35 +767,4 @@ fn push_key(s: &mut String, k: &str) {
         s.push('.');
     }
     s.push_str(k);
-}
-
-fn locate(root: &crate::tomlite::Table, path: &[Seg]) -> Option<usize> {
-    use crate::tomlite::Value;
-    let mut table = Some(root);
-    let mut value: Option<&Value> = None;
-    let mut best = None;
-    for seg in path {
-        match seg {
-            Seg::Index(i) => {
-                let Some(Value::Array(a)) = value else { break };
-                let Some(n) = a.get(*i) else { break };
-                best = Some(n.at);
-                value = Some(&n.value);
-                table = match &n.value {
-                    Value::Table(t) => Some(t),
-                    _ => None,
-                };
-            }
-            Seg::Key(_) | Seg::Name(_) => {
-                let Some(e) = table.and_then(|t| t.get(seg.key())) else { break };
-                best = Some(e.at);
-                value = Some(&e.node.value);
-                table = match &e.node.value {
-                    Value::Table(t) => Some(t),
-                    _ => None,
-                };
-            }
-        }
-    }
-    best
 }

@@ -29,7 +29,7 @@ pub fn dist() -> Result<PathBuf, String> {
         optimise(&bg);
         let text = html.replace("./dbsim.js", &format!("./{name}.js")).replace("./dbsim_bg.wasm", &format!("./{name}_bg.wasm"));
         std::fs::write(out.join(page), text).map_err(|e| format!("{page}: {e}"))?;
-        report_size(&bg);
+        report_size(&bg)?;
     }
     copy_lessons(&root.join("scenarios"), &out.join("scenarios"))?;
     copy_lessons(&root.join("scenarios/sharding"), &out.join("scenarios/sharding"))?;
@@ -64,10 +64,18 @@ fn optimise(wasm: &Path) {
     }
 }
 
-fn report_size(wasm: &Path) {
+/// The most a page's wasm module may weigh gzipped: what a student downloads on a slow link.
+pub const BUDGET_GZIP: usize = 400 * 1024;
+
+/// Prints the module's raw and gzip sizes; fails when the gzip size is over `BUDGET_GZIP`.
+fn report_size(wasm: &Path) -> Result<(), String> {
     let raw = std::fs::metadata(wasm).map(|m| m.len()).unwrap_or(0);
-    let gz = Command::new("gzip").arg("-9c").arg(wasm).output().map(|o| o.stdout.len()).unwrap_or(0);
-    eprintln!("{}: {raw} bytes raw, {gz} bytes gzip", wasm.display());
+    let gz = Command::new("gzip").arg("-9c").arg(wasm).output().map(|o| o.stdout.len()).map_err(|e| format!("gzip: {e}"))?;
+    eprintln!("{}: {raw} bytes raw, {gz} bytes gzip ({:.1} KB of the {} KB budget)", wasm.display(), gz as f64 / 1024.0, BUDGET_GZIP / 1024);
+    if gz == 0 || gz > BUDGET_GZIP {
+        return Err(format!("{} is {gz} bytes gzip, over the {BUDGET_GZIP}-byte budget", wasm.display()));
+    }
+    Ok(())
 }
 
 fn content_type(path: &Path) -> &'static str {

@@ -5,11 +5,10 @@ use super::cluster::{self, Column, Config, Dist, Move, Run, Vindex};
 use super::partition::{self, Pred};
 use super::placement::{Placement, Ring};
 use super::query;
-use crate::decode::{fail, join, one_of, DeError, Fields, FromToml};
-use crate::scenario::{line_col, Bound, Dur, Lesson, ScenarioError};
+use crate::scenario::{Bound, Dur, Lesson, ScenarioError, Seg};
 use crate::time::SimDur;
-use crate::tomlite::{Node, Value};
-use serde::Serialize;
+use crate::toml_de::{line_col, locate, placed};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A parsed sharding lesson.
@@ -30,7 +29,8 @@ pub struct ShardLesson {
 }
 
 /// `[partitioning]`: a time-series table partitioned by month, a query, and retention.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PartitionCfg {
     pub table: String,
     pub column: String,
@@ -44,22 +44,49 @@ pub struct PartitionCfg {
     pub retain_months: u32,
 }
 
+impl Default for PartitionCfg {
+    fn default() -> Self {
+        PartitionCfg { table: "events".into(), column: "created_on".into(), year: 2026, first_month: 1, months: 12, rows_per_day: 100, query_month: 1, retain_months: 0 }
+    }
+}
+
 /// `[scatter]`: scatter-gather tail latency at several shard counts.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ScatterCfg {
     pub shards: Vec<u32>,
+    #[serde(default = "one_ms")]
     pub base: Dur,
+    #[serde(default = "two_ms")]
     pub mean: Dur,
+    #[serde(default = "four_thousand")]
     pub queries: u32,
+}
+
+fn one_ms() -> Dur {
+    Dur(SimDur::ms(1))
+}
+fn two_ms() -> Dur {
+    Dur(SimDur::ms(2))
+}
+fn four_thousand() -> u32 {
+    4000
 }
 
 /// `[join]`: orders joined to customers on customer_id, with orders sharded by customer_id
 /// (co-located with customers) and by order_id (not co-located).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct JoinCfg {
     pub shards: u32,
     pub orders: u64,
     pub customers: u64,
+}
+
+impl Default for JoinCfg {
+    fn default() -> Self {
+        JoinCfg { shards: 8, orders: 5000, customers: 400 }
+    }
 }
 
 /// What a lesson run found.
@@ -114,15 +141,13 @@ impl ShardReport {
 impl ShardLesson {
     /// Parses a lesson file; errors name the file, line and field.
     pub fn parse(file: &str, src: &str) -> Result<ShardLesson, ScenarioError> {
-        let placed = |at: usize, field: String, message: String| {
-            let (line, column) = line_col(src, at);
-            ScenarioError { file: file.into(), line, column, field, message }
-        };
-        let root = crate::tomlite::parse(src).map_err(|e| placed(e.at, String::new(), e.message))?;
-        let root_node = Node { at: 0, value: Value::Table(root) };
-        let mut l = lesson(&root_node).map_err(|e| placed(e.at, e.path, e.message))?;
+        let raw: LessonFile = crate::toml_de::from_str(file, src)?;
+        let mut l = lesson(raw).map_err(|(path, message)| {
+            let segs: Vec<Seg> = path.split('.').map(|k| Seg::Name(k.to_string())).collect();
+            placed(file, src, locate(src, &segs).unwrap_or(0), path, message)
+        })?;
         l.file = file.to_string();
-        l.reshard_places = l.reshard_places.iter().map(|(at, _)| line_col(src, *at)).collect();
+        l.reshard_places = (0..l.reshards.len()).map(|i| line_col(src, locate(src, &[Seg::Key("reshard"), Seg::Index(i), Seg::Key("at")]).unwrap_or(0))).collect();
         Ok(l)
     }
 
@@ -314,209 +339,248 @@ fn scatter(s: &ScatterCfg, seed: u64, r: &mut ShardReport) {
     r.metrics.insert("scatter_p99_ratio".into(), last as f64 / first.unwrap_or(1).max(1) as f64);
 }
 
-fn lesson(n: &Node) -> Result<ShardLesson, DeError> {
-    let mut f = Fields::of(n, "")?;
-    let lesson: Lesson = f.req("lesson")?;
-    let run = f.opt::<Raw>("run")?;
-    let (seed, duration) = match &run {
-        Some(Raw(r)) => {
-            let mut rf = Fields::of(r, "run")?;
-            let v: (u64, Dur) = (rf.or("seed", 1u64)?, rf.or("duration", Dur(SimDur::secs(60)))?);
-            rf.done()?;
-            if v.1 .0 > crate::scenario::MAX_DURATION || v.1 .0 < SimDur::secs(1) {
-                return fail(field_at(r, "duration").unwrap_or(r.at), "run.duration", format!("duration = {} must be 1 s to {}", v.1 .0.human(), crate::scenario::MAX_DURATION.human()));
-            }
-            v
-        }
-        None => (1, Dur(SimDur::secs(60))),
-    };
-    let table = f.opt::<Raw>("table")?;
-    let cluster_cfg = f.opt::<Raw>("cluster")?;
-    let workload = f.opt::<Raw>("workload")?;
-    let cluster = match (&table, &cluster_cfg) {
-        (Some(Raw(t)), Some(Raw(c))) => Some(config(t, c, workload.as_ref().map(|w| &w.0), duration)?),
-        (None, None) => None,
-        (Some(Raw(t)), None) => return fail(t.at, "cluster", "a [table] needs a [cluster] to shard it onto"),
-        (None, Some(Raw(c))) => return fail(c.at, "table", "a [cluster] needs a [table] to shard"),
-    };
-    let raw_reshards = f.or::<Vec<Raw>>("reshard", Vec::new())?;
-    let reshards = raw_reshards.iter().enumerate().map(|(i, r)| reshard(&r.0, &format!("reshard[{i}]"))).collect::<Result<Vec<_>, _>>()?;
-    let reshard_places = raw_reshards.iter().map(|r| (field_at(&r.0, "at").unwrap_or(r.0.at), 0)).collect();
-    let partitioning = f.opt::<PartitionCfg>("partitioning")?;
-    let scatter = f.opt::<ScatterCfg>("scatter")?;
-    let replication = f.opt::<super::replicas::ReplicaCfg>("replication")?;
-    let join = f.opt::<JoinCfg>("join")?;
-    let expect = match f.opt::<Raw>("expect")? {
-        Some(Raw(e)) => crate::decode::map_of(&e, "expect", |k| METRICS.contains(&k).then(|| k.to_string()), &METRICS.join(", "))?,
-        None => BTreeMap::new(),
-    };
-    f.done()?;
-    Ok(ShardLesson { file: String::new(), lesson, seed, cluster, reshards, reshard_places, partitioning, scatter, replication, join, expect })
+/// A sharding lesson file as written; `lesson` turns it into a checked `ShardLesson`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LessonFile {
+    lesson: Lesson,
+    #[serde(default)]
+    run: RunFile,
+    table: Option<TableFile>,
+    cluster: Option<ClusterFile>,
+    workload: Option<WorkloadFile>,
+    #[serde(default)]
+    reshard: Vec<ReshardFile>,
+    partitioning: Option<PartitionCfg>,
+    scatter: Option<ScatterCfg>,
+    replication: Option<super::replicas::ReplicaCfg>,
+    join: Option<JoinCfg>,
+    #[serde(default)]
+    expect: BTreeMap<String, Bound>,
 }
 
-fn config(t: &Node, c: &Node, w: Option<&Node>, duration: Dur) -> Result<Config, DeError> {
-    let mut tf = Fields::of(t, "table")?;
-    let name: String = tf.req("name")?;
-    let columns = tf.req::<Vec<Raw>>("columns")?.iter().enumerate().map(|(i, x)| column(&x.0, &format!("table.columns[{i}]"))).collect::<Result<Vec<_>, _>>()?;
-    let shard_key: String = tf.req("shard_key")?;
-    let vindex = match tf.opt::<Raw>("vindex")? {
-        Some(Raw(v)) => one_of(&v, "table.vindex", &[("hash", Vindex::Hash), ("numeric", Vindex::Numeric)])?,
-        None => Vindex::Hash,
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RunFile {
+    seed: u64,
+    duration: Dur,
+}
+
+impl Default for RunFile {
+    fn default() -> Self {
+        RunFile { seed: 1, duration: Dur(SimDur::secs(60)) }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableFile {
+    name: String,
+    columns: Vec<ColumnFile>,
+    shard_key: String,
+    #[serde(default)]
+    vindex: VindexFile,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum VindexFile {
+    #[default]
+    Hash,
+    Numeric,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ColumnFile {
+    name: String,
+    #[serde(default = "hundred_thousand")]
+    keys: u64,
+    #[serde(default)]
+    distribution: DistFile,
+    zipf_s: Option<f64>,
+    celebrity_key: Option<u64>,
+    celebrity_share: Option<f64>,
+}
+
+fn hundred_thousand() -> u64 {
+    100_000
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum DistFile {
+    #[default]
+    Uniform,
+    Zipf,
+    Celebrity,
+    Monotonic,
+}
+
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ClusterFile {
+    strategy: String,
+    shards: Option<u32>,
+    vnodes: u32,
+    shard_capacity: u64,
+    rtt: Dur,
+    copy_rows_s: u64,
+    apply_rows_s: u64,
+    write_timeout: Dur,
+}
+
+impl Default for ClusterFile {
+    fn default() -> Self {
+        ClusterFile { strategy: "ring".into(), shards: None, vnodes: 64, shard_capacity: 2000, rtt: Dur(SimDur::ms(1)), copy_rows_s: 20_000, apply_rows_s: 50_000, write_timeout: Dur(SimDur::secs(2)) }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkloadFile {
+    ops_per_s: Option<u64>,
+    read_share: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReshardFile {
+    at: Dur,
+    kind: ReshardKind,
+    shard: Option<u32>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum ReshardKind {
+    Add,
+    Split,
+    MoveRange,
+}
+
+/// A semantic error: the field's path (`cluster.shards`) and the reason.
+type Bad = (String, String);
+
+fn bad<T>(path: &str, message: impl Into<String>) -> Result<T, Bad> {
+    Err((path.to_string(), message.into()))
+}
+
+fn lesson(f: LessonFile) -> Result<ShardLesson, Bad> {
+    let (seed, duration) = (f.run.seed, f.run.duration);
+    if duration.0 > crate::scenario::MAX_DURATION || duration.0 < SimDur::secs(1) {
+        return bad("run.duration", format!("duration = {} must be 1 s to {}", duration.0.human(), crate::scenario::MAX_DURATION.human()));
+    }
+    let cluster = match (f.table, f.cluster) {
+        (Some(t), Some(c)) => Some(config(t, c, f.workload, duration)?),
+        (None, None) => None,
+        (Some(_), None) => return bad("cluster", "a [table] needs a [cluster] to shard it onto"),
+        (None, Some(_)) => return bad("table", "a [cluster] needs a [table] to shard"),
     };
-    tf.done()?;
-    let mut cf = Fields::of(c, "cluster")?;
-    let strategy: String = cf.or("strategy", "ring".to_string())?;
-    let shards: u32 = cf.req("shards")?;
-    let vnodes: u32 = cf.or("vnodes", 64)?;
-    let placement = super::placement::from_strategy(&strategy, shards, vnodes).map_err(|m| {
-        let field = if m.contains("strategy") {
-            "strategy"
-        } else if m.contains("vnodes") {
-            "vnodes"
-        } else {
-            "shards"
-        };
-        DeError { at: field_at(c, field).unwrap_or(c.at), path: format!("cluster.{field}"), message: m }
-    })?;
+    let reshards = f
+        .reshard
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let shard = || r.shard.ok_or_else(|| (format!("reshard[{i}].shard"), "this reshard kind needs `shard`".to_string()));
+            let mv = match r.kind {
+                ReshardKind::Add => Move::Add,
+                ReshardKind::Split => Move::Split { shard: shard()? },
+                ReshardKind::MoveRange => Move::MoveRange { shard: shard()? },
+            };
+            Ok((r.at.0.as_ms() / 1000, mv))
+        })
+        .collect::<Result<Vec<_>, Bad>>()?;
+    if let Some(p) = &f.partitioning {
+        if !(1..=12).contains(&p.first_month) || !(1..=12).contains(&p.query_month) || p.months == 0 || p.months > 120 || p.rows_per_day > 10_000 {
+            return bad("partitioning", "months must be 1 to 120, first_month and query_month 1 to 12, rows_per_day at most 10000");
+        }
+    }
+    if let Some(v) = &f.scatter {
+        if v.shards.is_empty() || v.shards.iter().any(|s| *s == 0 || *s > 1024) || v.queries == 0 || v.queries > 100_000 {
+            return bad("scatter", "shards must list 1 to 1024 per entry, and queries be 1 to 100000");
+        }
+    }
+    if let Some(v) = f.replication.as_ref().filter(|v| v.replicas > 4) {
+        return bad("replication.replicas", format!("replicas must be 0 to 4, not {}", v.replicas));
+    }
+    if let Some(v) = &f.join {
+        if v.shards == 0 || v.shards > 1024 || v.orders > 1_000_000 || v.customers == 0 || v.customers > 1_000_000 {
+            return bad("join", "shards must be 1 to 1024, orders at most 1000000 and customers 1 to 1000000");
+        }
+    }
+    if let Some(k) = f.expect.keys().find(|k| !METRICS.contains(&k.as_str())) {
+        return bad(&format!("expect.{k}"), format!("unknown figure `{k}`, expected one of {}", METRICS.join(", ")));
+    }
+    Ok(ShardLesson {
+        file: String::new(),
+        lesson: f.lesson,
+        seed,
+        cluster,
+        reshards,
+        reshard_places: Vec::new(),
+        partitioning: f.partitioning,
+        scatter: f.scatter,
+        replication: f.replication,
+        join: f.join,
+        expect: f.expect,
+    })
+}
+
+fn config(t: TableFile, c: ClusterFile, w: Option<WorkloadFile>, duration: Dur) -> Result<Config, Bad> {
+    let columns = t
+        .columns
+        .iter()
+        .map(|x| {
+            let dist = match x.distribution {
+                DistFile::Uniform => Dist::Uniform,
+                DistFile::Zipf => Dist::Zipf { s: x.zipf_s.unwrap_or(1.1) },
+                DistFile::Celebrity => Dist::Celebrity { key: x.celebrity_key.unwrap_or(1), share: x.celebrity_share.unwrap_or(0.3) },
+                DistFile::Monotonic => Dist::Monotonic,
+            };
+            Column { name: x.name.clone(), dist, keys: x.keys }
+        })
+        .collect();
+    const STRATEGIES: [&str; 4] = ["mod", "ring", "jump", "range"];
+    if !STRATEGIES.contains(&c.strategy.as_str()) {
+        return bad("cluster.strategy", format!("unknown strategy `{}`, expected one of {}", c.strategy, STRATEGIES.join(", ")));
+    }
+    let Some(shards) = c.shards else { return bad("cluster.shards", "missing field `shards`") };
+    if c.strategy == "ring" && (c.vnodes == 0 || c.vnodes > super::placement::MAX_VNODES) {
+        return bad("cluster.vnodes", format!("vnodes must be 1 to {}, not {}", super::placement::MAX_VNODES, c.vnodes));
+    }
+    let placement = super::placement::from_strategy(&c.strategy, shards, c.vnodes).map_err(|m| ("cluster.shards".to_string(), m))?;
+    let vindex = match t.vindex {
+        VindexFile::Hash => Vindex::Hash,
+        VindexFile::Numeric => Vindex::Numeric,
+    };
     let mut cfg = Config {
-        table: name,
+        table: t.name,
         columns,
-        shard_key,
+        shard_key: t.shard_key,
         vindex,
         placement,
         ops_per_s: 1000,
         read_share: 0.5,
-        shard_capacity: cf.or("shard_capacity", 2000)?,
-        rtt_us: cf.or("rtt", Dur(SimDur::ms(1)))?.0 .0,
+        shard_capacity: c.shard_capacity,
+        rtt_us: c.rtt.0 .0,
         duration_s: duration.0.as_ms() / 1000,
-        copy_rows_s: cf.or("copy_rows_s", 20_000)?,
-        apply_rows_s: cf.or("apply_rows_s", 50_000)?,
-        write_timeout_us: cf.or("write_timeout", Dur(SimDur::secs(2)))?.0 .0,
+        copy_rows_s: c.copy_rows_s,
+        apply_rows_s: c.apply_rows_s,
+        write_timeout_us: c.write_timeout.0 .0,
         outages: Vec::new(),
     };
-    cf.done()?;
     if let Some(w) = w {
-        let mut wf = Fields::of(w, "workload")?;
-        cfg.ops_per_s = wf.or("ops_per_s", cfg.ops_per_s)?;
-        cfg.read_share = wf.or("read_share", cfg.read_share)?;
-        wf.done()?;
+        cfg.ops_per_s = w.ops_per_s.unwrap_or(cfg.ops_per_s);
+        cfg.read_share = w.read_share.unwrap_or(cfg.read_share);
     }
     cfg.check().map_err(|(field, message)| {
-        let (node, section) = match field {
-            "shard_key" | "columns" => (t, "table"),
-            "ops_per_s" => (w.unwrap_or(c), "workload"),
-            _ => (c, "cluster"),
+        let section = match field {
+            "shard_key" | "columns" => "table",
+            "ops_per_s" => "workload",
+            _ => "cluster",
         };
-        DeError { at: field_at(node, field).unwrap_or(node.at), path: format!("{section}.{field}"), message }
+        (format!("{section}.{field}"), message)
     })?;
     Ok(cfg)
-}
-
-/// Where a field's key sits, for errors found after decoding.
-fn field_at(n: &Node, key: &str) -> Option<usize> {
-    match &n.value {
-        Value::Table(t) => t.get(key).map(|e| e.at),
-        _ => None,
-    }
-}
-
-fn column(n: &Node, path: &str) -> Result<Column, DeError> {
-    let mut f = Fields::of(n, path)?;
-    let name: String = f.req("name")?;
-    let keys: u64 = f.or("keys", 100_000)?;
-    let kind: String = f.or("distribution", "uniform".to_string())?;
-    let dist = match kind.as_str() {
-        "uniform" => Dist::Uniform,
-        "zipf" => Dist::Zipf { s: f.or("zipf_s", 1.1)? },
-        "celebrity" => Dist::Celebrity { key: f.or("celebrity_key", 1)?, share: f.or("celebrity_share", 0.3)? },
-        "monotonic" => Dist::Monotonic,
-        other => return fail(n.at, &join(path, "distribution"), format!("unknown distribution `{other}`, expected one of uniform, zipf, celebrity, monotonic")),
-    };
-    f.done()?;
-    Ok(Column { name, dist, keys })
-}
-
-fn reshard(n: &Node, path: &str) -> Result<(u64, Move), DeError> {
-    let mut f = Fields::of(n, path)?;
-    let at: Dur = f.req("at")?;
-    let kind: String = f.req("kind")?;
-    let mv = match kind.as_str() {
-        "add" => Move::Add,
-        "split" => Move::Split { shard: f.req("shard")? },
-        "move_range" => Move::MoveRange { shard: f.req("shard")? },
-        other => return fail(n.at, &join(path, "kind"), format!("unknown reshard kind `{other}`, expected add, split or move_range")),
-    };
-    f.done()?;
-    Ok((at.0.as_ms() / 1000, mv))
-}
-
-impl FromToml for PartitionCfg {
-    fn from_toml(n: &Node, path: &str) -> Result<Self, DeError> {
-        let mut f = Fields::of(n, path)?;
-        let v = PartitionCfg {
-            table: f.or("table", "events".to_string())?,
-            column: f.or("column", "created_on".to_string())?,
-            year: f.or("year", 2026)?,
-            first_month: f.or("first_month", 1)?,
-            months: f.or("months", 12)?,
-            rows_per_day: f.or("rows_per_day", 100)?,
-            query_month: f.or("query_month", 1)?,
-            retain_months: f.or("retain_months", 0)?,
-        };
-        f.done()?;
-        if !(1..=12).contains(&v.first_month) || !(1..=12).contains(&v.query_month) || v.months == 0 || v.months > 120 || v.rows_per_day > 10_000 {
-            return fail(n.at, path, "months must be 1 to 120, first_month and query_month 1 to 12, rows_per_day at most 10000");
-        }
-        Ok(v)
-    }
-}
-
-impl FromToml for ScatterCfg {
-    fn from_toml(n: &Node, path: &str) -> Result<Self, DeError> {
-        let mut f = Fields::of(n, path)?;
-        let v = ScatterCfg { shards: f.req("shards")?, base: f.or("base", Dur(SimDur::ms(1)))?, mean: f.or("mean", Dur(SimDur::ms(2)))?, queries: f.or("queries", 4000)? };
-        f.done()?;
-        if v.shards.is_empty() || v.shards.iter().any(|s| *s == 0 || *s > 1024) || v.queries == 0 || v.queries > 100_000 {
-            return fail(n.at, path, "shards must list 1 to 1024 per entry, and queries be 1 to 100000");
-        }
-        Ok(v)
-    }
-}
-
-/// A value kept as it is.
-struct Raw(Node);
-
-impl FromToml for Raw {
-    fn from_toml(n: &Node, _: &str) -> Result<Self, DeError> {
-        Ok(Raw(n.clone()))
-    }
-}
-
-impl FromToml for super::replicas::ReplicaCfg {
-    fn from_toml(n: &Node, path: &str) -> Result<Self, DeError> {
-        let mut f = Fields::of(n, path)?;
-        let v = super::replicas::ReplicaCfg {
-            replicas: f.or("replicas", 1)?,
-            synchronous_commit: f.or("synchronous_commit", crate::scenario::SyncCommit::On)?,
-            fail_shard: f.opt("fail_shard")?,
-            fail_at: f.or("fail_at", Dur(SimDur::secs(20)))?,
-        };
-        f.done()?;
-        if v.replicas > 4 {
-            return fail(field_at(n, "replicas").unwrap_or(n.at), &join(path, "replicas"), format!("replicas must be 0 to 4, not {}", v.replicas));
-        }
-        Ok(v)
-    }
-}
-
-impl FromToml for JoinCfg {
-    fn from_toml(n: &Node, path: &str) -> Result<Self, DeError> {
-        let mut f = Fields::of(n, path)?;
-        let v = JoinCfg { shards: f.or("shards", 8)?, orders: f.or("orders", 5000)?, customers: f.or("customers", 400)? };
-        f.done()?;
-        if v.shards == 0 || v.shards > 1024 || v.orders > 1_000_000 || v.customers == 0 || v.customers > 1_000_000 {
-            return fail(n.at, path, "shards must be 1 to 1024, orders at most 1000000 and customers 1 to 1000000");
-        }
-        Ok(v)
-    }
 }

@@ -7,7 +7,8 @@ use crate::world::World;
 use serde::Serialize;
 
 /// `[replication]` in a sharding lesson.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ReplicaCfg {
     /// Standbys per shard (0 to 4).
     pub replicas: u32,
@@ -15,6 +16,12 @@ pub struct ReplicaCfg {
     /// Crash this shard's primary host at `fail_at` (by index), to watch one shard fail over.
     pub fail_shard: Option<u32>,
     pub fail_at: Dur,
+}
+
+impl Default for ReplicaCfg {
+    fn default() -> Self {
+        ReplicaCfg { replicas: 1, synchronous_commit: SyncCommit::On, fail_shard: None, fail_at: Dur(crate::time::SimDur::secs(20)) }
+    }
 }
 
 /// How one shard's cluster fared.
