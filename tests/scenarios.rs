@@ -89,7 +89,7 @@ fn a_command_given_to_a_snapshot_replays_like_a_scripted_one() {
     assert_eq!(scripted.trace_hash(), fork.trace_hash());
     live.run_to_end().unwrap();
     assert_ne!(live.trace_hash(), fork.trace_hash(), "the extra crash must change the run");
-    assert!(fork.schedule(SimTime(1), Command::Heal).is_err(), "cannot schedule in the past");
+    assert!(fork.schedule(SimTime(1), Command::Heal {}).is_err(), "cannot schedule in the past");
     assert!(fork.schedule(SimTime(2_000_000), Command::CrashHost { node: "nope".into() }).is_err());
 }
 

@@ -48,7 +48,7 @@ fn one(scn: &Scenario, seed: u64, cfg: &DrillCfg, disaster: &str) -> Result<Dril
         "primary_disk" => strike(&mut w, Command::DestroyDisk { node: name })?,
         "region" => strike(&mut w, Command::LoseRegion { region: region.clone() })?,
         "archive_failure" => {
-            strike(&mut w, Command::ArchiveFail)?;
+            strike(&mut w, Command::ArchiveFail {})?;
             w.run_until(SimTime(at.0 + cfg.archive_failure_for.0 .0).min(w.end())).map_err(|e| e.to_string())?;
             detail.push(format!("archive_command failed for {}, then the primary's disk died", cfg.archive_failure_for.0));
             strike(&mut w, Command::DestroyDisk { node: name })?;

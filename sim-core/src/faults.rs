@@ -63,8 +63,8 @@ impl World {
             Command::Switchover { to: Some(t) } => self.node_id(t).map(|_| ()),
             Command::Set { settings } => self.check_settings(settings),
             Command::StopConsumer { slot } | Command::StartConsumer { slot } => self.slot_id(slot).map(|_| ()),
-            Command::Heal | Command::DcsOutage | Command::DcsRestore | Command::Switchover { to: None } => Ok(()),
-            Command::BaseBackup | Command::ArchiveFail | Command::ArchiveRestore | Command::CorruptBackup { .. } => self.need_backups(),
+            Command::Heal {} | Command::DcsOutage { .. } | Command::DcsRestore {} | Command::Switchover { to: None } => Ok(()),
+            Command::BaseBackup {} | Command::ArchiveFail {} | Command::ArchiveRestore {} | Command::CorruptBackup { .. } => self.need_backups(),
             Command::OperatorError { kind } => self.need_backups().and_then(|_| operator_op(kind).map(|_| ())),
             Command::RestorePoint { name } if name.is_empty() || name.len() > 63 => Err(CommandError("a restore point needs a name of 1 to 63 characters".into())),
             Command::RestorePoint { .. } => self.need_backups(),
@@ -108,7 +108,7 @@ impl World {
                 self.nodes[n as usize].disk_ok = false;
             }
             Command::Partition { nodes, others, one_way } => self.partition(nodes, others, *one_way)?,
-            Command::Heal => {
+            Command::Heal {} => {
                 self.net.heal_all();
                 self.note(None, "network healed".into());
             }
@@ -120,11 +120,11 @@ impl World {
                 net.set_drop(a, b, *ppm);
                 net.set_drop(b, a, *ppm);
             })?,
-            Command::DcsOutage => {
+            Command::DcsOutage { .. } => {
                 self.dcs.down = true;
                 self.note(None, "DCS outage: etcd is unreachable".into());
             }
-            Command::DcsRestore => {
+            Command::DcsRestore {} => {
                 self.dcs.down = false;
                 self.note(None, "DCS restored".into());
             }
@@ -137,13 +137,13 @@ impl World {
             Command::Set { settings } => self.set(settings)?,
             Command::StopConsumer { slot } => self.set_consumer(slot, false)?,
             Command::StartConsumer { slot } => self.set_consumer(slot, true)?,
-            Command::BaseBackup => self.start_base_backup().map_err(CommandError)?,
+            Command::BaseBackup {} => self.start_base_backup().map_err(CommandError)?,
             Command::OperatorError { kind } => self.operator_error(operator_op(kind)?, kind)?,
             Command::RestorePoint { name } => {
                 let op = self.backups.as_deref_mut().map(|b| b.history.restore_point(name)).ok_or_else(|| CommandError("no [backup] section".into()))?;
                 self.operator_error(op, &format!("pg_create_restore_point('{name}')"))?;
             }
-            Command::ArchiveFail | Command::ArchiveRestore => self.set_archive_failing(matches!(cmd, Command::ArchiveFail)),
+            Command::ArchiveFail {} | Command::ArchiveRestore {} => self.set_archive_failing(matches!(cmd, Command::ArchiveFail {})),
             Command::LoseSegment { segment } => self.damage_segment(segment, crate::pitr::SegmentState::Missing),
             Command::CorruptSegment { segment } => self.damage_segment(segment, crate::pitr::SegmentState::Corrupt),
             Command::CorruptBackup { label } => self.corrupt_backup(label)?,

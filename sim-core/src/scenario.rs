@@ -1,6 +1,6 @@
 //! Scenario files (TOML): topology, settings, workload, scripted commands, expectations and lesson text.
 //! Every field is documented in `docs/scenarios.md`. Errors name the file, line, column and field.
-use crate::command::{Command, Setting};
+use crate::command::Command;
 use crate::time::SimDur;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -9,6 +9,12 @@ use std::fmt;
 /// A duration written with a unit, like `"30s"` or `"250ms"`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Dur(pub SimDur);
+
+impl serde::Serialize for Dur {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{}us", self.0 .0))
+    }
+}
 
 impl<'de> Deserialize<'de> for Dur {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -50,7 +56,7 @@ pub struct Scenario {
     #[serde(default)]
     pub drill: Option<DrillCfg>,
     #[serde(default)]
-    pub timeline: Vec<TimedCommand>,
+    pub timeline: Vec<crate::command::TimedCommand>,
     #[serde(default)]
     pub expect: Expect,
 }
@@ -457,138 +463,6 @@ macro_rules! named {
     };
 }
 
-named! {
-/// The action names a timeline entry can use.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Action {
-    CrashPostgres,
-    CrashHost,
-    Restart,
-    DestroyDisk,
-    Partition,
-    Heal,
-    AddLatency,
-    SetDropRate,
-    DcsOutage,
-    DcsRestore,
-    SlowDisk,
-    Switchover,
-    Set,
-    StopConsumer,
-    StartConsumer,
-    BaseBackup,
-    OperatorError,
-    RestorePoint,
-    ArchiveFail,
-    ArchiveRestore,
-    LoseSegment,
-    CorruptSegment,
-    CorruptBackup,
-    LoseRegion,
-    PitrRestore,
-}
-}
-
-/// One scripted command: `at` plus the action and its arguments.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TimedCommand {
-    pub at: Dur,
-    pub action: Action,
-    #[serde(default)]
-    pub node: Option<String>,
-    #[serde(default)]
-    pub nodes: Option<Vec<String>>,
-    #[serde(default)]
-    pub others: Option<Vec<String>>,
-    #[serde(default)]
-    pub one_way: Option<bool>,
-    #[serde(default)]
-    pub from: Option<String>,
-    #[serde(default)]
-    pub to: Option<String>,
-    #[serde(default)]
-    pub latency: Option<Dur>,
-    #[serde(default)]
-    pub rate: Option<f64>,
-    #[serde(default)]
-    pub factor: Option<u32>,
-    #[serde(default)]
-    pub duration: Option<Dur>,
-    #[serde(default)]
-    pub slot: Option<String>,
-    /// Each setting as text, in the order written (`synchronous_commit = "on"` and `ttl = 20` both become text).
-    #[serde(default, deserialize_with = "some_text_map")]
-    pub settings: Option<Vec<(String, String)>>,
-    #[serde(default)]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub label: Option<String>,
-    #[serde(default)]
-    pub segment: Option<String>,
-    #[serde(default)]
-    pub region: Option<String>,
-    #[serde(default)]
-    pub target_time: Option<String>,
-    #[serde(default)]
-    pub target_lsn: Option<String>,
-    #[serde(default)]
-    pub target_xid: Option<u64>,
-    /// The xid of the newest operator error of this kind (`drop_table`, `update_all`), as
-    /// `pg_waldump` would show it: a target that holds for any seed.
-    #[serde(default)]
-    pub target_xid_of: Option<String>,
-    #[serde(default)]
-    pub target_name: Option<String>,
-    #[serde(default)]
-    pub inclusive: Option<bool>,
-    #[serde(default)]
-    pub target_action: Option<String>,
-    #[serde(default)]
-    pub target_timeline: Option<u32>,
-}
-
-impl TimedCommand {
-    /// An entry with only its time and action; every argument unset.
-    pub fn new(at: Dur, action: Action) -> Self {
-        TimedCommand {
-            at,
-            action,
-            node: None,
-            nodes: None,
-            others: None,
-            one_way: None,
-            from: None,
-            to: None,
-            latency: None,
-            rate: None,
-            factor: None,
-            duration: None,
-            slot: None,
-            settings: None,
-            kind: None,
-            name: None,
-            label: None,
-            segment: None,
-            region: None,
-            target_time: None,
-            target_lsn: None,
-            target_xid: None,
-            target_xid_of: None,
-            target_name: None,
-            inclusive: None,
-            target_action: None,
-            target_timeline: None,
-        }
-    }
-}
-
-fn some_text_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<(String, String)>>, D::Error> {
-    crate::toml_de::text_map(d).map(Some)
-}
-
 /// A number bound: `{ min = 1 }`, `{ max = 30 }` or both.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -728,21 +602,11 @@ impl Scenario {
         crate::validate::scenario(self)
     }
 
-    /// The scripted commands, converted and checked.
-    pub fn commands(&self) -> Result<Vec<(SimDur, Command)>, Invalid> {
-        let mut out = Vec::new();
-        for (i, tc) in self.timeline.iter().enumerate() {
-            let cmds = crate::command::from_timed(tc).map_err(|(f, m)| invalid(vec![Seg::Key("timeline"), Seg::Index(i), Seg::Key(f)], m))?;
-            // The restore of an outage that outlasts the run never happens.
-            out.extend(cmds.into_iter().filter(|(when, _)| *when <= self.run.duration.0));
-        }
-        Ok(out)
+    /// The scripted commands in time order of the file (a `dcs_outage` with a `duration` adds its
+    /// restore, unless that falls after the run).
+    pub fn commands(&self) -> Vec<(SimDur, Command)> {
+        crate::command::expand(&self.timeline, self.run.duration.0)
     }
-}
-
-/// Settings in a `set` action, converted for the core.
-pub fn settings_of(map: &[(String, String)]) -> Result<Vec<Setting>, (String, String)> {
-    map.iter().map(|(k, v)| Setting::parse(k, v).map_err(|m| (k.clone(), m))).collect()
 }
 
 /// Finds where `inv.path` sits in `src` (falling back to the deepest part that exists).

@@ -214,7 +214,7 @@ fn timeline(s: &Scenario) -> R {
             return Err(at(&p("at"), format!("at = {} is after the end of the run ({})", tc.at.0, s.run.duration.0)));
         }
         // A fault whose end falls after the run simply lasts to the end.
-        for (_, c) in crate::command::from_timed(tc).map_err(|(f, m)| at(&p(f), m))?.into_iter().filter(|(when, _)| *when <= s.run.duration.0) {
+        for (_, c) in crate::command::expand(std::slice::from_ref(tc), s.run.duration.0) {
             probe.check_command(&c).map_err(|e| at(&p("action"), e.0))?;
         }
     }

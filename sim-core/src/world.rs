@@ -164,7 +164,7 @@ impl World {
     /// Builds the world at time zero and schedules the scenario's commands.
     pub fn new(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
         let mut w = crate::build::world(scn, seed)?;
-        for (at, cmd) in scn.commands()? {
+        for (at, cmd) in scn.commands() {
             w.schedule(SimTime(at.0), cmd).map_err(|e| invalid(vec![Seg::Key("timeline")], e.0))?;
         }
         Ok(w)
@@ -226,6 +226,11 @@ impl World {
 
     /// Queues `cmd` at `at` (not before now). The command is checked first and refused if it cannot apply.
     pub fn schedule(&mut self, at: SimTime, cmd: Command) -> Result<(), CommandError> {
+        if let Command::DcsOutage { duration: Some(d) } = cmd {
+            let back = at + d.0;
+            self.schedule(at, Command::DcsOutage { duration: None })?;
+            return if back <= self.end { self.schedule(back, Command::DcsRestore {}) } else { Ok(()) };
+        }
         self.check_command(&cmd)?;
         if at < self.now {
             return Err(CommandError(format!("cannot schedule a command at {at}, before the current time {}", self.now)));

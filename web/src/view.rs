@@ -449,9 +449,9 @@ fn link_actions(a: &str, b: &str, go: &Go) -> Html {
 
 fn cluster_wide(go: &Go) -> Html {
     html! { <>
-        <button id="heal" onclick={send(go, || Action::Do(Command::Heal))}>{ "Heal network" }</button>
-        <button id="dcs-outage" onclick={send(go, || Action::Do(Command::DcsOutage))}>{ "DCS outage" }</button>
-        <button id="dcs-restore" onclick={send(go, || Action::Do(Command::DcsRestore))}>{ "DCS restore" }</button>
+        <button id="heal" onclick={send(go, || Action::Do(Command::Heal {}))}>{ "Heal network" }</button>
+        <button id="dcs-outage" onclick={send(go, || Action::Do(Command::DcsOutage { duration: None }))}>{ "DCS outage" }</button>
+        <button id="dcs-restore" onclick={send(go, || Action::Do(Command::DcsRestore {}))}>{ "DCS restore" }</button>
     </> }
 }
 

@@ -1,7 +1,8 @@
 //! Each shard as its own Patroni cluster: a primary with replicas, run by the replication model
 //! (the same `World` chapter 1 uses) under that shard's share of the writes. A failure then hits
 //! one shard's cluster and no other: sharding bounds the blast radius.
-use crate::scenario::{Action, Dur, NodeCfg, Scenario, SyncCommit, TimedCommand};
+use crate::command::{Command, TimedCommand};
+use crate::scenario::{Dur, NodeCfg, Scenario, SyncCommit};
 use crate::time::SimDur;
 use crate::world::World;
 use serde::Serialize;
@@ -56,9 +57,7 @@ pub fn cluster_scenario(cfg: &ReplicaCfg, name: &str, i: u32, write_tps: u64, du
     scn.workload.write_tps = write_tps.clamp(1, 1_000_000) as f64;
     scn.workload.keys = 10_000;
     if cfg.fail_shard == Some(i) {
-        let mut crash = TimedCommand::new(cfg.fail_at, Action::CrashHost);
-        crash.node = Some("pg1".into());
-        scn.timeline.push(crash);
+        scn.timeline.push(TimedCommand { at: cfg.fail_at, command: Command::CrashHost { node: "pg1".into() } });
     }
     scn
 }
