@@ -365,6 +365,15 @@ impl World {
     /// `resolve`: look `target_xid_of` up in the history now (when the restore runs); when only
     /// checking a command ahead of time, its kind is checked and a placeholder xid used.
     pub(crate) fn restore_request(&self, cmd: &Command, resolve: bool) -> Result<Request, CommandError> {
+        let clock = self.backups.as_deref().map(|b| b.clock).ok_or_else(|| CommandError("no [backup] section".into()))?;
+        request_of(cmd, clock, |kind| if resolve { self.operator_error_xid(kind) } else { operator_op(kind).map(|_| 0) })
+    }
+}
+
+/// The recovery settings a `pitr_restore` command asks for; `xid_of` finds the xid of the newest
+/// operator error of a kind (a placeholder when only checking the command ahead of time).
+pub(crate) fn request_of(cmd: &Command, clock: Clock, xid_of: impl Fn(&str) -> Result<u64, CommandError>) -> Result<Request, CommandError> {
+    {
         let Command::PitrRestore { target_time, target_lsn, target_xid, target_xid_of, target_name, inclusive, target_action, timeline } = cmd else {
             return Err(CommandError("not a restore".into()));
         };
@@ -372,10 +381,8 @@ impl World {
         if given > 1 {
             return Err(CommandError("give at most one of target_time, target_lsn, target_xid, target_xid_of, target_name".into()));
         }
-        let clock = self.backups.as_deref().map(|b| b.clock).ok_or_else(|| CommandError("no [backup] section".into()))?;
         let target_xid = match target_xid_of {
-            Some(kind) if resolve => Some(self.operator_error_xid(kind)?),
-            Some(kind) => operator_op(kind).map(|_| Some(0))?,
+            Some(kind) => Some(xid_of(kind)?),
             None => *target_xid,
         };
         let target = match (target_time, target_lsn, target_xid, target_name) {

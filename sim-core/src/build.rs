@@ -17,7 +17,7 @@ pub const INITIAL_LSN: u64 = 0x0300_0060;
 pub const FIRST_XID: u64 = 740;
 
 /// Region and zone of each endpoint: nodes, then dcs, proxy, clients.
-fn places(scn: &Scenario) -> Vec<(String, String)> {
+pub(crate) fn places(scn: &Scenario) -> Vec<(String, String)> {
     let region0 = scn.regions.first().map_or("local".to_string(), |r| r.name.clone());
     let zone_of = |region: &str, zone: &Option<String>| -> String {
         zone.clone().unwrap_or_else(|| scn.regions.iter().find(|r| r.name == region).and_then(|r| r.zones.first().cloned()).unwrap_or_else(|| "a".into()))

@@ -1,5 +1,5 @@
 //! Commands applied to the world: crashes, disks, partitions, latency, DCS outages, switchovers, settings.
-use crate::backup::{check_segment_name, operator_op};
+use crate::backup::operator_op;
 use crate::clients::TERMINATED;
 use crate::command::{Command, Setting};
 use crate::invariants::Prop;
@@ -43,47 +43,20 @@ impl World {
         Ok(out)
     }
 
+    /// What the world's commands may name, as they are now.
+    pub fn scope(&self) -> crate::command_check::Scope {
+        crate::command_check::Scope {
+            nodes: self.node_names(),
+            regions: self.ep_region.clone(),
+            slots: self.slots.iter().map(|s| s.name.clone()).collect(),
+            backup_clock: self.backups.as_deref().map(|b| b.clock),
+            patroni: self.pat.clone(),
+        }
+    }
+
     /// Checks that a command names real things and keeps the settings valid.
     pub fn check_command(&self, cmd: &Command) -> Result<(), CommandError> {
-        match cmd {
-            Command::CrashPostgres { node } | Command::CrashHost { node } | Command::Restart { node } | Command::DestroyDisk { node } | Command::SlowDisk { node, .. } => {
-                self.node_id(node).map(|_| ())
-            }
-            Command::Partition { nodes, others, .. } => {
-                if nodes.is_empty() {
-                    return Err(CommandError("a partition needs at least one name in `nodes`".into()));
-                }
-                self.endpoint_set(nodes)?;
-                self.endpoint_set(others).map(|_| ())
-            }
-            Command::AddLatency { from, to, .. } | Command::SetDropRate { from, to, .. } => {
-                self.endpoints(from)?;
-                self.endpoints(to).map(|_| ())
-            }
-            Command::Switchover { to: Some(t) } => self.node_id(t).map(|_| ()),
-            Command::Set { settings } => self.check_settings(settings),
-            Command::StopConsumer { slot } | Command::StartConsumer { slot } => self.slot_id(slot).map(|_| ()),
-            Command::Heal {} | Command::DcsOutage { .. } | Command::DcsRestore {} | Command::Switchover { to: None } => Ok(()),
-            Command::BaseBackup {} | Command::ArchiveFail {} | Command::ArchiveRestore {} | Command::CorruptBackup { .. } => self.need_backups(),
-            Command::OperatorError { kind } => self.need_backups().and_then(|_| operator_op(kind).map(|_| ())),
-            Command::RestorePoint { name } if name.is_empty() || name.len() > 63 => Err(CommandError("a restore point needs a name of 1 to 63 characters".into())),
-            Command::RestorePoint { .. } => self.need_backups(),
-            Command::LoseSegment { segment } | Command::CorruptSegment { segment } => self.need_backups().and_then(|_| check_segment_name(segment)),
-            Command::LoseRegion { region } => self.region_nodes(region).map(|_| ()),
-            Command::PitrRestore { .. } => self.need_backups().and_then(|_| self.restore_request(cmd, false).map(|_| ())),
-        }
-    }
-
-    fn slot_id(&self, name: &str) -> Result<usize, CommandError> {
-        self.slots.iter().position(|s| s.name == name).ok_or_else(|| CommandError(format!("no replication slot named `{name}`")))
-    }
-
-    fn check_settings(&self, settings: &[Setting]) -> Result<(), CommandError> {
-        let mut w = self.pat.clone();
-        for s in settings {
-            apply_patroni(&mut w, s);
-        }
-        w.check().map_err(|(_, m)| CommandError(m))
+        self.scope().check(cmd)
     }
 
     pub(crate) fn on_command(&mut self, idx: u32) -> u64 {
@@ -167,13 +140,6 @@ impl World {
         Ok(())
     }
 
-    fn need_backups(&self) -> Result<(), CommandError> {
-        match self.backups {
-            Some(_) => Ok(()),
-            None => Err(CommandError("this scenario has no [backup] section: add one to archive WAL and take base backups".into())),
-        }
-    }
-
     fn region_nodes(&self, region: &str) -> Result<Vec<u16>, CommandError> {
         let ns: Vec<u16> = (0..self.nodes.len() as u16).filter(|&n| self.nodes[n as usize].region == region).collect();
         if ns.is_empty() {
@@ -242,9 +208,9 @@ impl World {
     }
 
     fn set(&mut self, settings: &[Setting]) -> Result<(), CommandError> {
-        self.check_settings(settings)?;
+        self.check_command(&Command::Set { settings: settings.to_vec() })?;
         for s in settings {
-            apply_patroni(&mut self.pat, s);
+            crate::command_check::apply_patroni(&mut self.pat, s);
             match s {
                 Setting::SynchronousCommit(v) => self.pgc.synchronous_commit = *v,
                 Setting::SynchronousStandbyNames(v) => self.static_sync = SyncNames::parse(v).map_err(CommandError)?,
@@ -263,7 +229,7 @@ impl World {
     }
 
     fn set_consumer(&mut self, slot: &str, running: bool) -> Result<(), CommandError> {
-        let i = self.slot_id(slot)?;
+        let i = self.slots.iter().position(|s| s.name == *slot).ok_or_else(|| CommandError(format!("no replication slot named `{slot}`")))?;
         self.slots[i].consumer_running = running;
         self.note(None, format!("slot {slot}: consumer {}", if running { "started" } else { "stopped" }));
         Ok(())
@@ -329,18 +295,5 @@ impl World {
         let text = format!("{}: PANIC: could not write to file \"pg_wal/xlogtemp\": No space left on device", self.name(n));
         self.props.violate(Prop::DiskBelowCapacity, self.now, text.clone());
         self.crash_pg(n, "PANIC: No space left on device");
-    }
-}
-
-fn apply_patroni(p: &mut crate::scenario::PatroniCfg, s: &Setting) {
-    match *s {
-        Setting::Ttl(v) => p.ttl = v,
-        Setting::LoopWait(v) => p.loop_wait = v,
-        Setting::RetryTimeout(v) => p.retry_timeout = v,
-        Setting::MaximumLagOnFailover(v) => p.maximum_lag_on_failover = v,
-        Setting::SynchronousMode(v) => p.synchronous_mode = v,
-        Setting::SynchronousModeStrict(v) => p.synchronous_mode_strict = v,
-        Setting::Fencing(v) => p.fencing = v,
-        _ => {}
     }
 }

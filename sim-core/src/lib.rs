@@ -8,6 +8,7 @@ pub mod build;
 pub mod chunklog;
 pub mod clients;
 pub mod command;
+pub mod command_check;
 pub mod drill;
 pub mod faults;
 pub mod ha;

@@ -207,7 +207,7 @@ fn slots(s: &Scenario) -> R {
 }
 
 fn timeline(s: &Scenario) -> R {
-    let probe = crate::build::world(s, 0)?;
+    let scope = crate::command_check::Scope::of(s);
     for (i, tc) in s.timeline.iter().enumerate() {
         let p = |f| vec![Seg::Key("timeline"), Seg::Index(i), Seg::Key(f)];
         if tc.at.0 > s.run.duration.0 {
@@ -215,7 +215,7 @@ fn timeline(s: &Scenario) -> R {
         }
         // A fault whose end falls after the run simply lasts to the end.
         for (_, c) in crate::command::expand(std::slice::from_ref(tc), s.run.duration.0) {
-            probe.check_command(&c).map_err(|e| at(&p("action"), e.0))?;
+            scope.check(&c).map_err(|e| at(&p("action"), e.0))?;
         }
     }
     Ok(())

@@ -1,0 +1,107 @@
+//! Checking a command against what exists (node, region, slot names, a `[backup]` section, the
+//! Patroni rule) without running anything: the same check for a scenario's timeline (from the
+//! parsed scenario alone) and for a command a learner schedules in a running world.
+use crate::command::{Command, Setting};
+use crate::pitr::Clock;
+use crate::scenario::{PatroniCfg, Scenario};
+use crate::world::CommandError;
+
+/// The names a command may refer to.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub nodes: Vec<String>,
+    /// The region of every endpoint: each node, then `dcs`, `proxy`, `clients`.
+    pub regions: Vec<String>,
+    pub slots: Vec<String>,
+    /// The backup clock, when the scenario has a `[backup]` section.
+    pub backup_clock: Option<Clock>,
+    pub patroni: PatroniCfg,
+}
+
+impl Scope {
+    /// The scope of a parsed (not yet built) scenario.
+    pub fn of(s: &Scenario) -> Scope {
+        Scope {
+            nodes: s.nodes.iter().map(|n| n.name.clone()).collect(),
+            regions: crate::build::places(s).into_iter().map(|p| p.0).collect(),
+            slots: s.slots.iter().map(|x| x.name.clone()).collect(),
+            backup_clock: s.backup.as_ref().and_then(|b| Clock::parse(&b.clock).ok()),
+            patroni: s.patroni.clone(),
+        }
+    }
+
+    pub fn node(&self, name: &str) -> Result<usize, CommandError> {
+        self.nodes.iter().position(|n| n == name).ok_or_else(|| CommandError(format!("no node named `{name}` (nodes: {})", self.nodes.join(", "))))
+    }
+
+    /// A node, `dcs`, `proxy`, `clients`, or a region with at least one endpoint.
+    fn endpoint(&self, name: &str) -> Result<(), CommandError> {
+        if ["dcs", "proxy", "clients"].contains(&name) || self.node(name).is_ok() || self.regions.iter().any(|r| r == name) {
+            return Ok(());
+        }
+        Err(CommandError(format!("`{name}` is not a node, a region, `dcs`, `proxy` or `clients`")))
+    }
+
+    fn backups(&self) -> Result<Clock, CommandError> {
+        self.backup_clock.ok_or_else(|| CommandError("this scenario has no [backup] section: add one to archive WAL and take base backups".into()))
+    }
+
+    /// Checks that `cmd` names real things and keeps the settings valid.
+    pub fn check(&self, cmd: &Command) -> Result<(), CommandError> {
+        match cmd {
+            Command::CrashPostgres { node } | Command::CrashHost { node } | Command::Restart { node } | Command::DestroyDisk { node } | Command::SlowDisk { node, .. } => self.node(node).map(|_| ()),
+            Command::Partition { nodes, others, .. } => {
+                if nodes.is_empty() {
+                    return Err(CommandError("a partition needs at least one name in `nodes`".into()));
+                }
+                nodes.iter().chain(others).try_for_each(|n| self.endpoint(n))
+            }
+            Command::AddLatency { from, to, .. } | Command::SetDropRate { from, to, .. } => {
+                self.endpoint(from)?;
+                self.endpoint(to)
+            }
+            Command::Switchover { to: Some(t) } => self.node(t).map(|_| ()),
+            Command::Set { settings } => {
+                let mut p = self.patroni.clone();
+                for s in settings {
+                    apply_patroni(&mut p, s);
+                }
+                p.check().map_err(|(_, m)| CommandError(m))
+            }
+            Command::StopConsumer { slot } | Command::StartConsumer { slot } => {
+                self.slots.iter().any(|s| s == slot).then_some(()).ok_or_else(|| CommandError(format!("no replication slot named `{slot}`")))
+            }
+            Command::Heal {} | Command::DcsOutage { .. } | Command::DcsRestore {} | Command::Switchover { to: None } => Ok(()),
+            Command::BaseBackup {} | Command::ArchiveFail {} | Command::ArchiveRestore {} | Command::CorruptBackup { .. } => self.backups().map(|_| ()),
+            Command::OperatorError { kind } => self.backups().and_then(|_| crate::backup::operator_op(kind).map(|_| ())),
+            Command::RestorePoint { name } if name.is_empty() || name.len() > 63 => Err(CommandError("a restore point needs a name of 1 to 63 characters".into())),
+            Command::RestorePoint { .. } => self.backups().map(|_| ()),
+            Command::LoseSegment { segment } | Command::CorruptSegment { segment } => self.backups().and_then(|_| crate::backup::check_segment_name(segment)),
+            Command::LoseRegion { region } => {
+                if (0..self.nodes.len()).any(|i| self.regions.get(i) == Some(region)) {
+                    Ok(())
+                } else {
+                    Err(CommandError(format!("no node is in a region called `{region}`")))
+                }
+            }
+            Command::PitrRestore { .. } => {
+                let clock = self.backups()?;
+                crate::backup::request_of(cmd, clock, |kind| crate::backup::operator_op(kind).map(|_| 0)).map(|_| ())
+            }
+        }
+    }
+}
+
+/// What a Patroni setting changes.
+pub(crate) fn apply_patroni(p: &mut PatroniCfg, s: &Setting) {
+    match *s {
+        Setting::Ttl(v) => p.ttl = v,
+        Setting::LoopWait(v) => p.loop_wait = v,
+        Setting::RetryTimeout(v) => p.retry_timeout = v,
+        Setting::MaximumLagOnFailover(v) => p.maximum_lag_on_failover = v,
+        Setting::SynchronousMode(v) => p.synchronous_mode = v,
+        Setting::SynchronousModeStrict(v) => p.synchronous_mode_strict = v,
+        Setting::Fencing(v) => p.fencing = v,
+        _ => {}
+    }
+}
