@@ -215,3 +215,15 @@ metrics.commits_acked = { min = 1 }
     let seven = sim_core::Scenario::parse("07", &lesson).unwrap();
     assert!(seven.lesson.summary.contains("committed locally: the client saw an error"), "lesson 07 uses a multi-line summary");
 }
+
+#[test]
+fn notes_carry_a_kind() {
+    use sim_core::world::NoteKind;
+    let r = dbsim_tests::run_file(&dbsim_tests::root().join("scenarios/01-async-failover.toml"), None);
+    let kind_of = |needle: &str| r.notes.iter().find(|n| n.text.contains(needle)).map(|n| n.kind);
+    assert_eq!(kind_of("promoted: timeline 2"), Some(NoteKind::Failover));
+    assert_eq!(kind_of("partition:"), Some(NoteKind::Fault));
+    assert_eq!(kind_of("proxy: primary backend is UP"), Some(NoteKind::Proxy));
+    assert!(r.notes.iter().filter(|n| n.kind.is_notable()).count() >= 3, "the crash, the partition and the promotion are marked on the timeline");
+    assert!(!NoteKind::Proxy.is_notable() && NoteKind::Fault.is_notable());
+}

@@ -6,6 +6,7 @@ use crate::pg::Role;
 use crate::pitr::{Archive, BaseBackup, Clock, History, Op, Rates, Record, Request, SegmentState, Target, TargetAction};
 use crate::scenario::BackupCfg;
 use crate::time::{SimDur, SimTime};
+use crate::world::NoteKind;
 use crate::world::{CommandError, Ev, World};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -189,7 +190,7 @@ impl World {
         if let Some(b) = self.backups.as_deref_mut() {
             b.last_switch = self.now;
         }
-        self.note(Some(p), format!("WAL switch: segment {} complete", Lsn(end - 1).segment_name(self.nodes[p as usize].tl)));
+        self.note(Some(p), NoteKind::Backup, format!("WAL switch: segment {} complete", Lsn(end - 1).segment_name(self.nodes[p as usize].tl)));
         self.backup_flushed(p);
         self.after_local_flush(p);
         end
@@ -208,7 +209,7 @@ impl World {
         if let Some(b) = self.backups.as_deref_mut() {
             b.running = Some((p, inc, self.now, start));
         }
-        self.note(Some(p), format!("pg_basebackup started at {} (about {took} to copy)", Lsn(start)));
+        self.note(Some(p), NoteKind::Backup, format!("pg_basebackup started at {} (about {took} to copy)", Lsn(start)));
         self.after(took, Ev::BackupDone { n: p, inc });
         Ok(())
     }
@@ -219,7 +220,7 @@ impl World {
             self.after(every, Ev::BackupTick);
         }
         if let Err(e) = self.start_base_backup() {
-            self.note(None, format!("scheduled base backup skipped: {e}"));
+            self.note(None, NoteKind::Backup, format!("scheduled base backup skipped: {e}"));
         }
         0
     }
@@ -229,7 +230,7 @@ impl World {
         let Some((p, binc, started, start)) = self.backups.as_deref_mut().and_then(|b| b.running.take()) else { return 0 };
         let node = &self.nodes[n as usize];
         if p != n || binc != inc || node.inc != inc || !node.is_running() || node.role != Role::Primary {
-            self.note(Some(n), "pg_basebackup failed: the server went away during the copy".into());
+            self.note(Some(n), NoteKind::Backup, "pg_basebackup failed: the server went away during the copy".into());
             return 0;
         }
         let (tl, bytes) = (node.tl, node.data_bytes);
@@ -245,7 +246,7 @@ impl World {
         }
         let oldest = b.archive.backups.first().map_or(0, |x| x.start_lsn / SEGMENT_BYTES);
         b.archive.segments.retain(|name, _| crate::pitr::segment_number(name) >= oldest);
-        self.note(Some(n), format!("base backup {label} done: {} to {} on timeline {tl}", Lsn(start), Lsn(stop)));
+        self.note(Some(n), NoteKind::Backup, format!("base backup {label} done: {} to {} on timeline {tl}", Lsn(start), Lsn(stop)));
         stop
     }
 
@@ -257,11 +258,11 @@ impl World {
         let rates = Rates { restore_mb_s: b.cfg.restore_mb_s, replay_mb_s: b.cfg.replay_mb_s };
         let out = crate::pitr::restore(&b.history, &b.archive, req, now, &b.clock, rates)?;
         for line in &out.log {
-            self.note(None, format!("PITR: {line}"));
+            self.note(None, NoteKind::Backup, format!("PITR: {line}"));
         }
         if let Some(new) = out.new_timeline {
             self.max_tl = self.max_tl.max(new);
-            self.note(None, format!("PITR: {} written to the archive", history_file_name(new)));
+            self.note(None, NoteKind::Backup, format!("PITR: {} written to the archive", history_file_name(new)));
         }
         if let Some(b) = self.backups.as_deref_mut() {
             if let Some(new) = out.new_timeline {
@@ -315,7 +316,7 @@ impl World {
             Op::UpdateAll => "UPDATE accounts SET balance = 0 (no WHERE clause)",
             _ => text,
         };
-        self.note(Some(p), format!("{what}: xid {xid} commits at {}", Lsn(lsn)));
+        self.note(Some(p), NoteKind::OperatorError, format!("{what}: xid {xid} commits at {}", Lsn(lsn)));
         Ok(())
     }
 
@@ -324,7 +325,7 @@ impl World {
             b.failing = failing;
         }
         let text = if failing { "archive_command is failing: completed segments stay in pg_wal" } else { "archive_command works again" };
-        self.note(None, text.into());
+        self.note(None, NoteKind::Backup, text.into());
         if !failing {
             self.on_archive_retry();
         }
@@ -334,7 +335,7 @@ impl World {
         if let Some(b) = self.backups.as_deref_mut() {
             b.archive.segments.insert(name.to_string(), state);
         }
-        self.note(None, format!("archive: segment {name} is now {}", if state == SegmentState::Missing { "missing" } else { "corrupt" }));
+        self.note(None, NoteKind::Backup, format!("archive: segment {name} is now {}", if state == SegmentState::Missing { "missing" } else { "corrupt" }));
     }
 
     pub(crate) fn corrupt_backup(&mut self, label: &str) -> Result<(), CommandError> {
@@ -343,7 +344,7 @@ impl World {
         let bb = found.ok_or_else(|| CommandError(format!("no base backup {}", if label.is_empty() { "exists yet".to_string() } else { format!("labelled `{label}`") })))?;
         bb.corrupt = true;
         let text = format!("base backup {} is silently corrupt", bb.label);
-        self.note(None, text);
+        self.note(None, NoteKind::Backup, text);
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 use crate::pg::{Pending, PgState, Role};
 use crate::scenario::SyncCommit;
 use crate::time::SimDur;
+use crate::world::NoteKind;
 use crate::world::{Ev, World};
 
 pub const OK: u8 = 0;
@@ -207,6 +208,7 @@ impl World {
         if self.metrics.sync_waits_canceled == 1 {
             self.note(
                 Some(n),
+                NoteKind::Client,
                 "a client gave up waiting: WARNING: canceling wait for synchronous replication due to user request; DETAIL: The transaction has already committed locally, but might not have been replicated to the standby.".into(),
             );
         }

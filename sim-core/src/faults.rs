@@ -6,6 +6,7 @@ use crate::invariants::Prop;
 use crate::net::Ep;
 use crate::pg::{PgState, Role, SyncNames};
 use crate::time::SimDur;
+use crate::world::NoteKind;
 use crate::world::{CommandError, Ev, World};
 
 impl World {
@@ -62,7 +63,7 @@ impl World {
     pub(crate) fn on_command(&mut self, idx: u32) -> u64 {
         let cmd = self.commands[idx as usize].1.clone();
         if let Err(e) = self.apply(&cmd) {
-            self.note(None, format!("command refused: {e}"));
+            self.note(None, NoteKind::Refused, format!("command refused: {e}"));
         }
         idx as u64
     }
@@ -83,7 +84,7 @@ impl World {
             Command::Partition { nodes, others, one_way } => self.partition(nodes, others, *one_way)?,
             Command::Heal {} => {
                 self.net.heal_all();
-                self.note(None, "network healed".into());
+                self.note(None, NoteKind::Fault, "network healed".into());
             }
             Command::AddLatency { from, to, latency_us } => self.each_pair(from, to, |net, a, b| {
                 net.add_latency(a, b, *latency_us);
@@ -95,16 +96,16 @@ impl World {
             })?,
             Command::DcsOutage { .. } => {
                 self.dcs.down = true;
-                self.note(None, "DCS outage: etcd is unreachable".into());
+                self.note(None, NoteKind::Fault, "DCS outage: etcd is unreachable".into());
             }
             Command::DcsRestore {} => {
                 self.dcs.down = false;
-                self.note(None, "DCS restored".into());
+                self.note(None, NoteKind::Fault, "DCS restored".into());
             }
             Command::SlowDisk { node, factor } => {
                 let n = self.node_id(node)?;
                 self.nodes[n as usize].slow_factor = *factor as u64;
-                self.note(Some(n), format!("disk is {factor}x slower"));
+                self.note(Some(n), NoteKind::Fault, format!("disk is {factor}x slower"));
             }
             Command::Switchover { to } => self.switchover(to.as_deref())?,
             Command::Set { settings } => self.set(settings)?,
@@ -125,12 +126,12 @@ impl World {
                     self.crash_host(n);
                     self.nodes[n as usize].disk_ok = false;
                 }
-                self.note(None, format!("region {region} lost: its hosts and disks are gone"));
+                self.note(None, NoteKind::Fault, format!("region {region} lost: its hosts and disks are gone"));
             }
             Command::PitrRestore { .. } => {
                 let req = self.restore_request(cmd, true)?;
                 if let Err(e) = self.pitr_restore(&req) {
-                    self.note(None, format!("PITR refused: {e}"));
+                    self.note(None, NoteKind::Refused, format!("PITR refused: {e}"));
                     if let Some(b) = self.backups.as_deref_mut() {
                         b.refused.push(e);
                     }
@@ -157,7 +158,7 @@ impl World {
                 }
             }
         }
-        self.note(None, format!("link {from} <-> {to} changed"));
+        self.note(None, NoteKind::Fault, format!("link {from} <-> {to} changed"));
         Ok(())
     }
 
@@ -175,7 +176,7 @@ impl World {
             }
         }
         let rest = if others.is_empty() { "the rest".to_string() } else { others.join(", ") };
-        self.note(None, format!("partition: {} {} {rest}", nodes.join(", "), if one_way { "-/->" } else { "<-/->" }));
+        self.note(None, NoteKind::Fault, format!("partition: {} {} {rest}", nodes.join(", "), if one_way { "-/->" } else { "<-/->" }));
         self.watch_links();
         self.refresh_routes();
         Ok(())
@@ -217,7 +218,7 @@ impl World {
                 Setting::FsyncUs(v) => self.pgc.fsync.0 = SimDur(*v),
                 _ => {}
             }
-            self.note(None, format!("setting changed: {}", s.text()));
+            self.note(None, NoteKind::Setting, format!("setting changed: {}", s.text()));
         }
         for n in 0..self.nodes.len() as u16 {
             if self.nodes[n as usize].role == Role::Primary && !self.pat.synchronous_mode {
@@ -231,7 +232,7 @@ impl World {
     fn set_consumer(&mut self, slot: &str, running: bool) -> Result<(), CommandError> {
         let i = self.slots.iter().position(|s| s.name == *slot).ok_or_else(|| CommandError(format!("no replication slot named `{slot}`")))?;
         self.slots[i].consumer_running = running;
-        self.note(None, format!("slot {slot}: consumer {}", if running { "started" } else { "stopped" }));
+        self.note(None, NoteKind::Slot, format!("slot {slot}: consumer {}", if running { "started" } else { "stopped" }));
         Ok(())
     }
 
@@ -253,7 +254,7 @@ impl World {
             node.insert_lsn = node.flush_lsn;
             node.next_xid = node.flushed_xid;
         }
-        self.note(Some(n), why.to_string());
+        self.note(Some(n), NoteKind::Fault, why.to_string());
         self.roles_changed();
         self.refresh_routes();
     }
@@ -280,11 +281,11 @@ impl World {
             node.agent.up = true;
             node.agent.epoch += 1;
             let epoch = node.agent.epoch;
-            self.note(Some(n), "host restarted: Patroni starting".into());
+            self.note(Some(n), NoteKind::Fault, "host restarted: Patroni starting".into());
             self.after(SimDur::secs(1), Ev::Tick { n, epoch });
         } else if node.pg == PgState::Down && node.disk_ok {
             let primary = node.agent.is_leader;
-            self.note(Some(n), "postgres restarted".into());
+            self.note(Some(n), NoteKind::Fault, "postgres restarted".into());
             self.start_pg(n, primary);
         }
     }

@@ -6,6 +6,7 @@ use crate::metrics::Failover;
 use crate::pg::{PgState, Role, SendState, SyncNames};
 use crate::replication::transfer;
 use crate::time::{SimDur, SimTime};
+use crate::world::NoteKind;
 use crate::world::{Ev, World};
 
 /// The distributed configuration store (etcd/Consul/ZooKeeper): one leader key with a TTL.
@@ -88,10 +89,10 @@ impl World {
         }
         if node.agent.is_leader && node.role == Role::Primary {
             if self.pat.fencing {
-                self.note(Some(n), "could not update the leader key within retry_timeout: demoting (fencing)".into());
+                self.note(Some(n), NoteKind::Failover, "could not update the leader key within retry_timeout: demoting (fencing)".into());
                 self.demote(n, true);
             } else {
-                self.note(Some(n), "cannot reach the DCS; fencing is off, so it keeps accepting writes".into());
+                self.note(Some(n), NoteKind::Failover, "cannot reach the DCS; fencing is off, so it keeps accepting writes".into());
             }
         }
         self.after(Self::secs(self.pat.loop_wait), Ev::Tick { n, epoch });
@@ -105,7 +106,7 @@ impl World {
         if me.agent.is_leader {
             match holder {
                 Some(l) if l != n => {
-                    self.note(Some(n), format!("lost the leader key to {}: demoting", self.name(l)));
+                    self.note(Some(n), NoteKind::Failover, format!("lost the leader key to {}: demoting", self.name(l)));
                     self.demote(n, false);
                 }
                 _ => self.lead(n),
@@ -140,12 +141,12 @@ impl World {
         match (node.pg, node.role) {
             (PgState::Down, _) if node.disk_ok && !node.disk_full => {
                 self.renew(n);
-                self.note(Some(n), "postgres is not running: starting primary after failure".into());
+                self.note(Some(n), NoteKind::Failover, "postgres is not running: starting primary after failure".into());
                 self.start_pg(n, true);
             }
             (PgState::Down, _) => {
                 let why = if node.disk_ok { "the disk is full" } else { "the data directory is gone" };
-                self.note(Some(n), format!("released the leader key voluntarily: postgres cannot start ({why})"));
+                self.note(Some(n), NoteKind::Failover, format!("released the leader key voluntarily: postgres cannot start ({why})"));
                 self.dcs.leader = None;
                 self.nodes[n as usize].agent.is_leader = false;
             }
@@ -184,7 +185,7 @@ impl World {
             return;
         }
         if node.pg == PgState::Running && node.role == Role::Primary {
-            self.note(Some(n), format!("{} holds the leader key: demoting to follow it", self.name(l)));
+            self.note(Some(n), NoteKind::Failover, format!("{} holds the leader key: demoting to follow it", self.name(l)));
             self.demote(n, false);
             return;
         }
@@ -233,7 +234,7 @@ impl World {
         self.dcs.leader = Some((n, self.now + Self::secs(self.pat.ttl)));
         self.dcs.failover_to = None;
         self.nodes[n as usize].agent.is_leader = true;
-        self.note(Some(n), "acquired the leader key".into());
+        self.note(Some(n), NoteKind::Failover, "acquired the leader key".into());
         self.lead(n);
     }
 
@@ -272,7 +273,7 @@ impl World {
         self.dcs.pending_sync = None;
         self.record_failover(n, tl);
         self.backup_promoted(old_tl, switch, tl);
-        self.note(Some(n), format!("promoted: timeline {tl} starts at {} ({})", Lsn(switch), history_file_name(tl)));
+        self.note(Some(n), NoteKind::Failover, format!("promoted: timeline {tl} starts at {} ({})", Lsn(switch), history_file_name(tl)));
         self.roles_changed();
         self.check_loss_against(n);
         switch
@@ -398,7 +399,7 @@ impl World {
         }
         let inc = self.take_offline(n, PgState::Rewinding);
         let d = SimDur(SimDur::secs(1).0 + transfer(diverged, self.pgc.rewind_mb_s).0);
-        self.note(Some(n), format!("pg_rewind: {} diverged from {} at {}", self.name(n), self.name(l), Lsn(fork)));
+        self.note(Some(n), NoteKind::Failover, format!("pg_rewind: {} diverged from {} at {}", self.name(n), self.name(l), Lsn(fork)));
         self.after(d, Ev::Rewound { n, inc, leader: l });
     }
 
@@ -417,7 +418,7 @@ impl World {
         }
         let inc = self.take_offline(n, PgState::Cloning);
         let d = transfer(self.nodes[n as usize].data_bytes, self.pgc.clone_mb_s);
-        self.note(Some(n), format!("re-cloning from {} with pg_basebackup", self.name(l)));
+        self.note(Some(n), NoteKind::Failover, format!("re-cloning from {} with pg_basebackup", self.name(l)));
         self.after(d, Ev::Cloned { n, inc, leader: l });
     }
 
@@ -464,7 +465,7 @@ impl World {
         let names = match self.dcs.sync {
             Some(s) if streaming.iter().any(|w| w.0 == s) => self.names_for(s),
             Some(s) => {
-                self.note(Some(n), format!("synchronous standby {} is gone: clearing /sync", self.name(s)));
+                self.note(Some(n), NoteKind::Sync, format!("synchronous standby {} is gone: clearing /sync", self.name(s)));
                 self.dcs.sync = None;
                 self.names_after_promotion()
             }
@@ -480,7 +481,7 @@ impl World {
                 Some(&(_, f)) if f >= mark => {
                     self.dcs.sync = Some(c);
                     self.dcs.pending_sync = None;
-                    self.note(Some(c), "is now the synchronous standby (/sync)".into());
+                    self.note(Some(c), NoteKind::Sync, "is now the synchronous standby (/sync)".into());
                     return self.names_for(c);
                 }
                 Some(_) => return self.names_for(c),
@@ -502,7 +503,7 @@ impl World {
 
     /// A switchover: stop writes, let the candidate catch up, then hand over the key.
     pub(crate) fn start_switchover(&mut self, n: u16, c: u16) {
-        self.note(Some(n), format!("switchover to {}: demoting gracefully", self.name(c)));
+        self.note(Some(n), NoteKind::Switchover, format!("switchover to {}: demoting gracefully", self.name(c)));
         self.fail_pending(n, TERMINATED);
         let node = &mut self.nodes[n as usize];
         node.writable = false;
@@ -558,7 +559,7 @@ impl World {
                 if !self.proxy.up[i] && self.proxy.oks[i] >= rise {
                     self.proxy.up[i] = true;
                     changed += 1;
-                    self.note(Some(n), "proxy: primary backend is UP".into());
+                    self.note(Some(n), NoteKind::Proxy, "proxy: primary backend is UP".into());
                 }
             } else {
                 self.proxy.fails[i] += 1;
@@ -566,7 +567,7 @@ impl World {
                 if self.proxy.up[i] && self.proxy.fails[i] >= fall {
                     self.proxy.up[i] = false;
                     changed += 1;
-                    self.note(Some(n), "proxy: primary backend is DOWN (sessions shut down)".into());
+                    self.note(Some(n), NoteKind::Proxy, "proxy: primary backend is DOWN (sessions shut down)".into());
                     self.shutdown_sessions(n);
                 }
             }

@@ -3,6 +3,7 @@ use crate::invariants::Prop;
 use crate::metrics::{SamplePoint, SERIES_CAP};
 use crate::pg::Role;
 use crate::time::SimDur;
+use crate::world::NoteKind;
 use crate::world::{Ev, World};
 
 const BLOCKED_AFTER: SimDur = SimDur::secs(5);
@@ -100,7 +101,7 @@ impl World {
             let text = format!("slot {} invalidated: it retained more than max_slot_wal_keep_size ({keep} MB); wal_status = lost", slot.name);
             let n = slot.node;
             self.slots[i as usize].lost = true;
-            self.note(Some(n), text);
+            self.note(Some(n), NoteKind::Slot, text);
         }
         self.slots[i as usize].restart_lsn
     }

@@ -81,12 +81,46 @@ impl fmt::Display for CommandError {
     }
 }
 
-/// A notable moment, shown on the timeline and in the event log.
+/// A notable moment, shown on the timeline and in the event log. Decisions (which notes the
+/// timeline marks, which a lesson counts) read `kind`; `text` is for people.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Note {
     pub at_ms: u64,
     pub node: Option<String>,
+    pub kind: NoteKind,
     pub text: String,
+}
+
+/// What a note is about.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    /// An injected fault or its end: crashes, restarts, disks, partitions, links, the DCS.
+    Fault,
+    /// Patroni: the leader key, promotion, demotion, rewind, re-clone.
+    Failover,
+    Switchover,
+    /// Patroni's synchronous standby (`/sync`).
+    Sync,
+    Proxy,
+    Setting,
+    /// Replication slots and their consumers.
+    Slot,
+    /// A client gave up waiting.
+    Client,
+    /// WAL archiving, base backups, PITR.
+    Backup,
+    /// A human mistake (DROP TABLE, UPDATE without WHERE).
+    OperatorError,
+    /// A command that could not apply.
+    Refused,
+}
+
+impl NoteKind {
+    /// Worth a mark on the timeline: something happened to the cluster.
+    pub fn is_notable(self) -> bool {
+        matches!(self, NoteKind::Fault | NoteKind::Failover | NoteKind::Switchover | NoteKind::Setting | NoteKind::OperatorError)
+    }
 }
 
 pub const NOTE_CAP: usize = 10_000;
@@ -369,10 +403,10 @@ impl World {
         TraceEvent { at: self.now, kind, node, lsn, arg }
     }
 
-    pub(crate) fn note(&mut self, node: Option<u16>, text: String) {
+    pub(crate) fn note(&mut self, node: Option<u16>, kind: NoteKind, text: String) {
         if self.notes.len() < NOTE_CAP {
             let node = node.map(|n| self.nodes[n as usize].name.clone());
-            self.notes.push(Note { at_ms: self.now.as_ms(), node, text });
+            self.notes.push(Note { at_ms: self.now.as_ms(), node, kind, text });
         }
     }
 

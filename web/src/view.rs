@@ -221,10 +221,10 @@ fn controls(m: &Model, w: &World, go: &Go) -> Html {
 /// Ticks under the scrubber where crashes, failovers and commands happened.
 fn marks(w: &World) -> Html {
     let end = w.end().as_ms().max(1) as f64;
-    let notable = |t: &str| ["crash", "promoted", "partition", "DCS", "demot", "switchover", "destroyed", "PANIC", "restarted", "healed", "setting"].iter().any(|k| t.contains(k));
+
     html! {
         <svg class="marks" viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true">
-            { for w.notes().iter().filter(|n| notable(&n.text)).map(|n| {
+            { for w.notes().iter().filter(|n| n.kind.is_notable()).map(|n| {
                 let x = 1000.0 * n.at_ms as f64 / end;
                 html! { <rect x={d1(x)} y="0" width="3" height="10"><title>{ format!("{} s: {}", d1(n.at_ms as f64 / 1000.0), n.text) }</title></rect> }
             }) }
