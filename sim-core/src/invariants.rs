@@ -1,6 +1,5 @@
-//! Properties checked while the simulation runs, in stateright's Always / Sometimes style.
-use crate::time::SimTime;
-use serde::Serialize;
+//! The model's properties, checked while the simulation runs (the registry is the kernel's).
+pub use sim_kernel::props::{PropKind, PropState};
 
 /// A named property. `Always` ones must never be violated; `Sometimes` ones must happen at least once.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -11,13 +10,6 @@ pub enum Prop {
     Failover,
     CommitAcked,
     WritesBlocked,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PropKind {
-    Always,
-    Sometimes,
 }
 
 pub const ALL: [Prop; 6] = [Prop::SingleWritablePrimary, Prop::NoAckedCommitLost, Prop::DiskBelowCapacity, Prop::Failover, Prop::CommitAcked, Prop::WritesBlocked];
@@ -54,51 +46,15 @@ impl Prop {
     }
 }
 
-/// The state of one property: for Always, `holds` until violated; for Sometimes, `holds` once seen.
-#[derive(Clone, Debug, Serialize)]
-pub struct PropState {
-    pub name: &'static str,
-    pub kind: PropKind,
-    pub holds: bool,
-    pub at_ms: Option<u64>,
-    pub detail: String,
-}
+/// The world's property registry.
+pub type Invariants = sim_kernel::props::Registry<Prop>;
 
-#[derive(Clone, Debug)]
-pub struct Invariants {
-    pub states: Vec<PropState>,
-}
-
-impl Default for Invariants {
-    fn default() -> Self {
-        let states = ALL.iter().map(|p| PropState { name: p.name(), kind: p.kind(), holds: p.kind() == PropKind::Always, at_ms: None, detail: String::new() }).collect();
-        Invariants { states }
+impl sim_kernel::props::Property for Prop {
+    const ALL: &'static [Prop] = &ALL;
+    fn name(self) -> &'static str {
+        Prop::name(self)
     }
-}
-
-impl Invariants {
-    fn slot(&mut self, p: Prop) -> &mut PropState {
-        &mut self.states[ALL.iter().position(|x| *x == p).unwrap_or(0)]
-    }
-    /// Records the first violation of an Always property.
-    pub fn violate(&mut self, p: Prop, at: SimTime, detail: String) {
-        let s = self.slot(p);
-        if s.holds && s.kind == PropKind::Always {
-            s.holds = false;
-            s.at_ms = Some(at.as_ms());
-            s.detail = detail;
-        }
-    }
-    /// Records the first time a Sometimes property happens.
-    pub fn observe(&mut self, p: Prop, at: SimTime, detail: String) {
-        let s = self.slot(p);
-        if !s.holds && s.kind == PropKind::Sometimes {
-            s.holds = true;
-            s.at_ms = Some(at.as_ms());
-            s.detail = detail;
-        }
-    }
-    pub fn get(&self, p: Prop) -> &PropState {
-        &self.states[ALL.iter().position(|x| *x == p).unwrap_or(0)]
+    fn kind(self) -> PropKind {
+        Prop::kind(self)
     }
 }

@@ -4,8 +4,9 @@
 //! thread or shared mutability here; time is [`SimTime`] and randomness comes from one seeded ChaCha8 stream.
 
 pub mod backup;
+// The kernel's modules, under their old paths.
+pub use sim_kernel::{chunklog, queue, rng, time};
 pub mod build;
-pub mod chunklog;
 pub mod clients;
 pub mod command;
 pub mod command_check;
@@ -19,14 +20,11 @@ pub mod net;
 pub mod periodic;
 pub mod pg;
 pub mod pitr;
-pub mod queue;
 pub mod replication;
 pub mod report;
-pub mod rng;
 pub mod scenario;
 pub mod session;
 pub mod shard;
-pub mod time;
 pub mod toml_de;
 pub mod trace;
 pub mod validate;

@@ -49,32 +49,15 @@ pub struct TraceEvent {
 
 pub const NO_NODE: u16 = u16::MAX;
 
-/// A running trace hash. The fold is plain integer arithmetic, identical on wasm32 and x86_64.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct TraceHash(u64);
+pub use sim_kernel::hash::TraceHash;
 
-impl Default for TraceHash {
-    fn default() -> Self {
-        TraceHash(0x6462_7369_6d00_0001)
-    }
-}
-
-impl TraceHash {
-    #[inline]
-    fn fold(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-    #[inline]
-    pub fn add(&mut self, e: &TraceEvent) {
-        self.fold(e.at.0);
-        self.fold(((e.kind as u64) << 16) | e.node as u64);
-        self.fold(e.lsn);
-        self.fold(e.arg);
-    }
-    /// The finished hash (SplitMix64-finalised).
-    pub fn value(&self) -> u64 {
-        crate::rng::mix64(self.0)
-    }
+/// Folds one event into the hash: time, kind and node, LSN, argument.
+#[inline]
+pub fn fold(h: &mut TraceHash, e: &TraceEvent) {
+    h.fold(e.at.0);
+    h.fold(((e.kind as u64) << 16) | e.node as u64);
+    h.fold(e.lsn);
+    h.fold(e.arg);
 }
 
 /// What a result code sent to a client means.
@@ -151,7 +134,7 @@ mod tests {
         let e = TraceEvent { at: SimTime(1), kind: TraceKind::WalFlush, node: 0, lsn: 2, arg: 3 };
         let h = |e: &TraceEvent| {
             let mut t = TraceHash::default();
-            t.add(e);
+            fold(&mut t, e);
             t.value()
         };
         let base = h(&e);

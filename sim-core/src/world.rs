@@ -310,7 +310,7 @@ impl World {
         self.now = at;
         self.events += 1;
         let te = self.dispatch(ev);
-        self.hash.add(&te);
+        crate::trace::fold(&mut self.hash, &te);
         if self.recording && self.trace.len() < TRACE_CAP {
             self.trace.push(te);
         }
