@@ -73,6 +73,16 @@ impl Backups {
     }
 }
 
+impl Backups {
+    /// The LSN the running restore has replayed up to, while it replays.
+    pub fn replay_cursor(&self, now: SimTime) -> Option<u64> {
+        let o = self.restores.last()?;
+        let crate::pitr::Phase::Replaying(pm) = o.phase(now) else { return None };
+        let start = self.archive.backups.iter().find(|x| x.label == o.backup)?.start_lsn;
+        Some(start + (o.end_lsn.saturating_sub(start)) / 1000 * pm as u64)
+    }
+}
+
 impl World {
     /// Records a WAL record inserted on `n` (not durable until flushed).
     pub(crate) fn record_inserted(&mut self, n: u16, lsn: u64, xid: u64, op: Op) {

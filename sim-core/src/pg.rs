@@ -213,6 +213,28 @@ impl Node {
         }
     }
     /// Whether this node's history holds the commit ending at `lsn` on timeline `tl`.
+    /// Its role alone: `primary`, `primary (read-only)` or `standby`.
+    pub fn role_name(&self) -> &'static str {
+        match (self.role, self.writable) {
+            (Role::Primary, true) => "primary",
+            (Role::Primary, false) => "primary (read-only)",
+            _ => "standby",
+        }
+    }
+
+    /// What the node is now, as the cluster diagram shows it: its state when it is not running,
+    /// else its role.
+    pub fn role_text(&self) -> &'static str {
+        match (self.host_up, self.pg) {
+            (false, _) => "host down",
+            (_, PgState::Down) => "postgres down",
+            (_, PgState::Starting) => "starting",
+            (_, PgState::Rewinding) => "pg_rewind",
+            (_, PgState::Cloning) => "cloning",
+            _ => self.role_name(),
+        }
+    }
+
     pub fn contains(&self, tl: u32, lsn: u64) -> bool {
         if !self.disk_ok {
             return false;
@@ -335,6 +357,20 @@ pub fn sync_state<'a>(names: &SyncNames, senders: &[WalSender], idx: usize, stan
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_diagram_shows_state_before_role() {
+        let mut n = crate::world::World::default_node("pg1", "r", 1 << 30, 1 << 20);
+        assert_eq!((n.role_text(), n.role_name()), ("standby", "standby"));
+        n.role = Role::Primary;
+        assert_eq!(n.role_text(), "primary (read-only)");
+        n.writable = true;
+        assert_eq!(n.role_text(), "primary");
+        n.pg = PgState::Rewinding;
+        assert_eq!((n.role_text(), n.role_name()), ("pg_rewind", "primary"));
+        n.host_up = false;
+        assert_eq!(n.role_text(), "host down");
+    }
     fn sender(standby: u16, flush: u64) -> WalSender {
         WalSender { standby, conn: 1, state: SendState::Streaming, sent: flush, write: flush, flush, replay: flush, write_lag: None, flush_lag: None, replay_lag: None, link_free_at: SimTime::ZERO }
     }

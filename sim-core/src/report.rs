@@ -153,16 +153,7 @@ impl World {
                 NodeReport {
                     name: n.name.clone(),
                     region: n.region.clone(),
-                    role: if n.role == Role::Primary {
-                        if n.writable {
-                            "primary"
-                        } else {
-                            "primary (read-only)"
-                        }
-                    } else {
-                        "standby"
-                    }
-                    .into(),
+                    role: n.role_name().into(),
                     state: if n.host_up { format!("{:?}", n.pg).to_ascii_lowercase() } else { "host down".into() },
                     timeline: n.tl,
                     lsn: n.lsn().to_string(),

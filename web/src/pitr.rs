@@ -55,21 +55,13 @@ fn wal_strip(b: &Backups, now: SimTime) -> Html {
                     <title>{ format!("base backup {} on timeline {}: {} to {}", bb.label, bb.timeline, Lsn(bb.start_lsn), Lsn(bb.stop_lsn)) }</title>
                 </g> }
             }) }
-            { for replay_cursor(b, now).map(|lsn| { let cx = x(lsn as f64 / SEGMENT_BYTES as f64); html! {
+            { for b.replay_cursor(now).map(|lsn| { let cx = x(lsn as f64 / SEGMENT_BYTES as f64); html! {
                 <line id="replay-cursor" x1={d1(cx)} x2={d1(cx)} y1="18" y2="44"><title>{ format!("recovery has replayed up to {}", Lsn(lsn)) }</title></line>
             } }) }
             <text x="10" y="54" class="tick">{ Lsn(lo * SEGMENT_BYTES).to_string() }</text>
             <text x={(W - 90.0).to_string()} y="54" class="tick">{ Lsn(hi * SEGMENT_BYTES).to_string() }</text>
         </svg>
     }
-}
-
-/// The LSN the running restore has replayed up to, while it replays.
-fn replay_cursor(b: &Backups, now: SimTime) -> Option<u64> {
-    let o = b.restores.last()?;
-    let Phase::Replaying(pm) = o.phase(now) else { return None };
-    let start = b.archive.backups.iter().find(|x| x.label == o.backup)?.start_lsn;
-    Some(start + (o.end_lsn.saturating_sub(start)) / 1000 * pm as u64)
 }
 
 fn state_class(s: SegmentState) -> &'static str {

@@ -4,7 +4,7 @@
 use crate::view::Picks;
 use crate::{d0, d1, url, TICK_MS};
 use sim_core::shard::cluster::Move;
-use sim_core::shard::cluster::{shard_names, Config, Reshard, Run};
+use sim_core::shard::cluster::{shard_names, Config, Reshard, ReshardPhase, Run};
 use sim_core::shard::lesson::{ShardLesson, ShardReport};
 use sim_core::shard::placement::{from_strategy, strategy_name, Placement};
 use std::rc::Rc;
@@ -315,7 +315,7 @@ fn findings(v: &ShardView) -> Html {
 fn cluster_view(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
     let Some(run) = v.report.as_ref().ok().and_then(|r| r.run.as_ref()) else { return html! {} };
     let second = (v.cursor_ms / 1000).min(run.load.len().saturating_sub(1) as u64) as usize;
-    let placement = placement_at(cfg, run, v.cursor_ms);
+    let placement = run.placement_at(&cfg.placement, v.cursor_ms);
     let touched = v.query.as_ref().and_then(|(c, val)| cfg.route(&placement, Some((c, *val))).ok());
     html! {
         <>
@@ -329,21 +329,6 @@ fn cluster_view(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
             { for run.reshards.iter().map(|r| progress(r, v.cursor_ms)) }
         </>
     }
-}
-
-/// The placement in force at `ms`: the initial one, replaced as each reshard's writes switch.
-fn placement_at(cfg: &Config, run: &Run, ms: u64) -> Placement {
-    let mut p = cfg.placement.clone();
-    for r in &run.reshards {
-        if r.writes_switched_us > 0 && r.writes_switched_us <= ms * 1000 {
-            p = grown_by(&p, r);
-        }
-    }
-    p
-}
-
-fn grown_by(p: &Placement, r: &Reshard) -> Placement {
-    r.mv.as_ref().and_then(|m| m.apply(p).ok()).unwrap_or_else(|| p.clone())
 }
 
 fn select(id: &str, label: &str, current: &str, options: Vec<String>, go: &Go, make: fn(String) -> ShardAction) -> Html {
@@ -402,7 +387,7 @@ fn controls(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
 }
 
 fn placement_now(v: &ShardView, cfg: &Config) -> Placement {
-    v.report.as_ref().ok().and_then(|r| r.run.as_ref()).map_or_else(|| cfg.placement.clone(), |run| placement_at(cfg, run, v.cursor_ms))
+    v.report.as_ref().ok().and_then(|r| r.run.as_ref()).map_or_else(|| cfg.placement.clone(), |run| run.placement_at(&cfg.placement, v.cursor_ms))
 }
 
 const R: f64 = 90.0;
@@ -429,7 +414,7 @@ fn ring(cfg: &Config, p: &Placement, run: &Run, ms: u64) -> Html {
     };
     let keys = cfg.column(&cfg.shard_key).map_or(1, |c| c.keys);
     let moving = run.reshards.iter().find(|r| r.started_us <= ms * 1000 && ms * 1000 < r.writes_switched_us.max(r.copy_done_us));
-    let next = moving.map(|r| grown_by(p, r));
+    let next = moving.map(|r| r.grown(p));
     let progress = moving.map_or(0.0, |r| ((ms * 1000).saturating_sub(r.started_us)) as f64 / (r.copy_done_us.saturating_sub(r.started_us)).max(1) as f64).min(1.0);
     html! {
         <svg id="hash-ring" viewBox="0 0 240 220" role="img" aria-label={format!("keyspace ring: {p}")} data-strategy={strategy_name(p)}>
@@ -541,21 +526,14 @@ fn heatmap(run: &Run, ms: u64) -> Html {
 /// A reshard's phases on a time bar, the cursor, and where the move stands.
 fn progress(r: &Reshard, ms: u64) -> Html {
     let us = ms * 1000;
-    // A phase that never began (the change stream could not keep up) has time 0.
-    let when = |t: u64| if t == 0 { u64::MAX } else { t };
     let end = r.writes_switched_us.max(r.copy_done_us);
-    let phase = if us < r.started_us {
-        "not started"
-    } else if us < r.copy_done_us {
-        "copy: rows stream to their new shard"
-    } else if us < when(r.reads_switched_us) {
-        "catch-up: the change stream is applied"
-    } else if us < when(r.writes_paused_us) {
-        "reads switched: reads of moving keys go to the new shard"
-    } else if us < when(r.writes_switched_us) {
-        "writes paused: the last changes drain"
-    } else {
-        "done: writes switched, routing flipped"
+    let phase = match r.phase_at(us) {
+        ReshardPhase::NotStarted => "not started",
+        ReshardPhase::Copy => "copy: rows stream to their new shard",
+        ReshardPhase::CatchUp => "catch-up: the change stream is applied",
+        ReshardPhase::ReadsSwitched => "reads switched: reads of moving keys go to the new shard",
+        ReshardPhase::WritesPaused => "writes paused: the last changes drain",
+        ReshardPhase::Done => "done: writes switched, routing flipped",
     };
     let span = (end.saturating_sub(r.started_us)).max(1) as f64;
     let x = |t: u64| 10.0 + 480.0 * (t.saturating_sub(r.started_us)) as f64 / span;

@@ -1,7 +1,6 @@
 //! Rendering: the lesson, the cluster diagram, time controls, invariants and the event log.
 use crate::{d0, d1};
 use crate::{Action, Model};
-use sim_core::pg::{PgState, Role};
 use sim_core::report::Hop;
 use sim_core::{Command, World};
 use yew::prelude::*;
@@ -232,19 +231,6 @@ fn marks(w: &World) -> Html {
     }
 }
 
-fn role_text(n: &sim_core::pg::Node) -> &'static str {
-    match (n.host_up, n.pg, n.role, n.writable) {
-        (false, _, _, _) => "host down",
-        (_, PgState::Down, _, _) => "postgres down",
-        (_, PgState::Starting, _, _) => "starting",
-        (_, PgState::Rewinding, _, _) => "pg_rewind",
-        (_, PgState::Cloning, _, _) => "cloning",
-        (_, _, Role::Primary, true) => "primary",
-        (_, _, Role::Primary, false) => "primary (read-only)",
-        _ => "standby",
-    }
-}
-
 /// Where each node sits: grouped by region, in scenario order within a region.
 struct Layout {
     x: Vec<u32>,
@@ -348,7 +334,7 @@ fn infra(id: &str, x: u32, name: &str, detail: String, down: bool) -> Html {
 }
 
 fn node_box(w: &World, i: usize, n: &sim_core::pg::Node, x: u32, selected: bool, go: &Go) -> Html {
-    let role = role_text(n);
+    let role = n.role_text();
     let name = n.name.clone();
     let go = go.clone();
     let onclick = Callback::from(move |_: MouseEvent| go.emit(Action::Select(Some(name.clone()))));

@@ -164,6 +164,74 @@ pub struct Reshard {
     pub max_pause_us: u64,
 }
 
+/// Where an online reshard stands at a moment.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ReshardPhase {
+    NotStarted,
+    /// Rows stream to their new shard.
+    Copy,
+    /// The change stream is applied.
+    CatchUp,
+    /// Reads of moving keys go to the new shard.
+    ReadsSwitched,
+    /// Writes paused while the last changes drain.
+    WritesPaused,
+    /// Writes switched, routing flipped.
+    Done,
+}
+
+impl ReshardPhase {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReshardPhase::NotStarted => "not started",
+            ReshardPhase::Copy => "copy",
+            ReshardPhase::CatchUp => "catch-up",
+            ReshardPhase::ReadsSwitched => "reads switched",
+            ReshardPhase::WritesPaused => "writes paused",
+            ReshardPhase::Done => "done",
+        }
+    }
+}
+
+impl Reshard {
+    /// `p` after this reshard's move (unchanged if the move cannot apply to it).
+    pub fn grown(&self, p: &Placement) -> Placement {
+        self.mv.as_ref().and_then(|m| m.apply(p).ok()).unwrap_or_else(|| p.clone())
+    }
+
+    /// The phase at `us`. A phase whose time is 0 never began (the change stream could not keep
+    /// up), so the reshard stays in the phase before it.
+    pub fn phase_at(&self, us: u64) -> ReshardPhase {
+        let when = |t: u64| if t == 0 { u64::MAX } else { t };
+        if us < self.started_us {
+            ReshardPhase::NotStarted
+        } else if us < self.copy_done_us {
+            ReshardPhase::Copy
+        } else if us < when(self.reads_switched_us) {
+            ReshardPhase::CatchUp
+        } else if us < when(self.writes_paused_us) {
+            ReshardPhase::ReadsSwitched
+        } else if us < when(self.writes_switched_us) {
+            ReshardPhase::WritesPaused
+        } else {
+            ReshardPhase::Done
+        }
+    }
+}
+
+impl Run {
+    /// The placement in force at `ms`: `initial`, replaced as each reshard's writes switch.
+    pub fn placement_at(&self, initial: &Placement, ms: u64) -> Placement {
+        let mut p = initial.clone();
+        for r in &self.reshards {
+            if r.writes_switched_us > 0 && r.writes_switched_us <= ms.saturating_mul(1000) {
+                p = r.grown(&p);
+            }
+        }
+        p
+    }
+}
+
 /// The outcome of a run.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Run {
@@ -654,6 +722,21 @@ pub fn shard_names(p: &Placement) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::shard::placement::{even_ranges, Ring};
+
+    #[test]
+    fn reshard_phases_and_the_placement_in_force() {
+        let r = Reshard { mv: Some(Move::Add), started_us: 10, copy_done_us: 20, reads_switched_us: 30, writes_paused_us: 40, writes_switched_us: 50_000, ..Reshard::default() };
+        let phases: Vec<ReshardPhase> = [5, 15, 25, 35, 45, 50_000].iter().map(|&t| r.phase_at(t)).collect();
+        use ReshardPhase::*;
+        assert_eq!(phases, [NotStarted, Copy, CatchUp, ReadsSwitched, WritesPaused, Done]);
+        // A stream that never caught up stays in catch-up, however late it is.
+        let stuck = Reshard { reads_switched_us: 0, writes_paused_us: 0, writes_switched_us: 0, ..r.clone() };
+        assert_eq!(stuck.phase_at(1 << 60), CatchUp);
+        let run = Run { reshards: vec![r.clone(), stuck], ..Run::default() };
+        let start = Placement::ModN { n: 4 };
+        assert_eq!(run.placement_at(&start, 49).shards(), 4, "before the writes switch");
+        assert_eq!(run.placement_at(&start, 50).shards(), 5, "after: one shard added; the stuck move never applies");
+    }
 
     fn cfg(dist: Dist, vindex: Vindex, placement: Placement) -> Config {
         Config {
