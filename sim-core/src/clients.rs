@@ -62,6 +62,9 @@ impl World {
             cl.node = n;
             cl.sent_at = self.now;
             cl.key = key;
+            // Every request has its own generation, so a late timeout or reply of an earlier
+            // request can never end this one.
+            cl.gen = cl.gen.wrapping_add(1);
             cl.gen
         };
         let gap = self.rng_work.exp(self.mean_gap_us());
