@@ -5,6 +5,7 @@
 //!   snapshot update: `INSTA_UPDATE=always cargo test -p dbsim-tests --test lessons`, then review.
 use dbsim_tests::{files, run_file};
 use libtest_mimic::{Arguments, Failed, Trial};
+use sim_core::report::ExpectResult;
 use sim_core::shard::lesson::ShardLesson;
 use std::path::{Path, PathBuf};
 
@@ -14,18 +15,19 @@ fn stem(path: &Path) -> String {
     path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-fn failed_expectations(e: &[sim_core::report::ExpectResult]) -> Vec<String> {
+fn failed_expectations(e: &[ExpectResult]) -> Vec<String> {
     e.iter().filter(|e| !e.ok).map(|e| format!("{}: {}", e.name, e.detail)).collect()
 }
 
-fn lesson_seeds(path: &PathBuf) -> Result<(), Failed> {
+/// Runs `expectations(seed)` for every seed and fails listing each seed that broke one.
+fn over_seeds(expectations: impl Fn(u64) -> Result<Vec<ExpectResult>, Failed>) -> Result<(), Failed> {
     let mut bad = Vec::new();
     for seed in SEEDS {
-        let r = run_file(path, Some(seed));
-        if r.expectations.is_empty() {
+        let e = expectations(seed)?;
+        if e.is_empty() {
             return Err("the lesson has no expectations".into());
         }
-        let failed = failed_expectations(&r.expectations);
+        let failed = failed_expectations(&e);
         if !failed.is_empty() {
             bad.push(format!("seed {seed}: {}", failed.join("; ")));
         }
@@ -35,6 +37,10 @@ fn lesson_seeds(path: &PathBuf) -> Result<(), Failed> {
     } else {
         Err(format!("{} of {} seeds fail:\n{}", bad.len(), SEEDS.count(), bad.join("\n")).into())
     }
+}
+
+fn lesson_seeds(path: &PathBuf) -> Result<(), Failed> {
+    over_seeds(|seed| Ok(run_file(path, Some(seed)).expectations))
 }
 
 fn shard_lesson(path: &Path) -> Result<ShardLesson, Failed> {
@@ -44,22 +50,7 @@ fn shard_lesson(path: &Path) -> Result<ShardLesson, Failed> {
 
 fn shard_seeds(path: &Path) -> Result<(), Failed> {
     let lesson = shard_lesson(path)?;
-    let mut bad = Vec::new();
-    for seed in SEEDS {
-        let r = lesson.run(Some(seed))?;
-        if r.expectations.is_empty() {
-            return Err("the lesson has no expectations".into());
-        }
-        let failed = failed_expectations(&r.expectations);
-        if !failed.is_empty() {
-            bad.push(format!("seed {seed}: {}", failed.join("; ")));
-        }
-    }
-    if bad.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{} of {} seeds fail:\n{}", bad.len(), SEEDS.count(), bad.join("\n")).into())
-    }
+    over_seeds(|seed| Ok(lesson.run(Some(seed))?.expectations))
 }
 
 /// The summary pinned per lesson: what a reviewer should see change.

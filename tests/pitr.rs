@@ -106,38 +106,15 @@ fn refused_restores_leave_the_world_untouched() {
     w.run_until(SimTime(200_000_000)).unwrap();
     let before = w.backup_report().unwrap().restores.len();
     let hist = w.backups().unwrap().history.timelines.len();
-    for cmd in [
-        sim_core::Command::PitrRestore {
-            target_time: Some("2026-11-25 21:00:00".into()),
-            target_lsn: None,
-            target_xid: None,
-            target_xid_of: None,
-            target_name: None,
-            inclusive: true,
-            target_action: "promote".into(),
-            timeline: None,
-        },
-        sim_core::Command::PitrRestore {
-            target_time: Some("2026-11-26 09:00:00".into()),
-            target_lsn: None,
-            target_xid: None,
-            target_xid_of: None,
-            target_name: None,
-            inclusive: true,
-            target_action: "promote".into(),
-            timeline: None,
-        },
-        sim_core::Command::PitrRestore {
-            target_time: None,
-            target_lsn: None,
-            target_xid: None,
-            target_xid_of: None,
-            target_name: None,
-            inclusive: true,
-            target_action: "promote".into(),
-            timeline: Some(9),
-        },
-    ] {
+    // The same command vocabulary as a scenario's timeline.
+    let cmds = sim_core::command::log_from_toml(
+        r#"{ at = "0s", action = "pitr_restore", target_time = "2026-11-25 21:00:00" },
+           { at = "0s", action = "pitr_restore", target_time = "2026-11-26 09:00:00" },
+           { at = "0s", action = "pitr_restore", target_timeline = 9 }"#,
+    )
+    .unwrap();
+    assert_eq!(cmds.len(), 3);
+    for (_, cmd) in cmds {
         let at = w.now();
         match w.schedule(at, cmd) {
             Ok(()) => w.run_until(at).unwrap(),
