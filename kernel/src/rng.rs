@@ -12,6 +12,7 @@ pub fn fnv1a(s: &str) -> u64 {
 }
 
 /// SplitMix64 finaliser: spreads a 64-bit value over all bits.
+#[inline]
 pub fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -23,22 +24,27 @@ impl SimRng {
     pub fn derive(seed: u64, name: &str) -> Self {
         SimRng(ChaCha8Rng::seed_from_u64(mix64(seed ^ fnv1a(name))))
     }
+    #[inline]
     pub fn next_u64(&mut self) -> u64 {
         self.0.next_u64()
     }
     /// Uniform in `0..n` (n > 0), by multiply-high.
+    #[inline]
     pub fn below(&mut self, n: u64) -> u64 {
         ((self.next_u64() as u128 * n as u128) >> 64) as u64
     }
     /// Uniform in `[0, 1)` with 53 bits.
+    #[inline]
     pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
     /// True with probability `ppm` per million.
+    #[inline]
     pub fn chance_ppm(&mut self, ppm: u32) -> bool {
         ppm > 0 && self.below(1_000_000) < ppm as u64
     }
     /// Exponentially distributed with the given mean (uses `libm`, not std).
+    #[inline]
     pub fn exp(&mut self, mean: u64) -> u64 {
         let u = 1.0 - self.unit();
         let v = -libm::log(u) * mean as f64;
@@ -76,6 +82,7 @@ impl Zipf {
         libm::exp(libm::log(x * (1.0 - self.s)) / (1.0 - self.s))
     }
     /// A key in `1..=n`; small keys are the most popular.
+    #[inline]
     pub fn sample(&self, rng: &mut SimRng) -> u64 {
         for _ in 0..64 {
             let u = self.h_n + rng.unit() * (self.h_x1 - self.h_n);

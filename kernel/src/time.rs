@@ -13,9 +13,11 @@ pub struct SimDur(pub u64);
 
 impl SimTime {
     pub const ZERO: SimTime = SimTime(0);
+    #[inline]
     pub fn as_ms(self) -> u64 {
         self.0 / 1000
     }
+    #[inline]
     pub fn since(self, earlier: SimTime) -> SimDur {
         SimDur(self.0.saturating_sub(earlier.0))
     }
@@ -32,6 +34,7 @@ impl SimDur {
     pub const fn secs(v: u64) -> Self {
         SimDur(v.saturating_mul(1_000_000))
     }
+    #[inline]
     pub fn as_ms(self) -> u64 {
         self.0 / 1000
     }
@@ -52,6 +55,7 @@ impl SimDur {
 
 impl Add<SimDur> for SimTime {
     type Output = SimTime;
+    #[inline]
     fn add(self, d: SimDur) -> SimTime {
         SimTime(self.0.saturating_add(d.0))
     }
@@ -59,6 +63,7 @@ impl Add<SimDur> for SimTime {
 
 impl Sub for SimTime {
     type Output = SimDur;
+    #[inline]
     fn sub(self, o: SimTime) -> SimDur {
         self.since(o)
     }

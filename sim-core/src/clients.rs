@@ -1,7 +1,7 @@
 //! The client workload: closed-loop clients that write and read through the proxy, and reconnect.
 use crate::pg::{Pending, PgState, Role};
 use crate::scenario::SyncCommit;
-use crate::time::SimDur;
+use crate::time::{SimDur, SimTime};
 use crate::world::NoteKind;
 use crate::world::{Ev, World};
 
@@ -135,7 +135,7 @@ impl World {
             // The client's own deadline: a commit may wait for the flush and a synchronous
             // standby for as long as they take, but the client stops waiting after `timeout`.
             let deadline = self.clients[c as usize].sent_at + self.wl.timeout.0;
-            self.push(deadline, Ev::Timeout { c, gen });
+            self.arm_deadline_check(n, deadline);
         }
         (lsn, xid)
     }
@@ -193,6 +193,45 @@ impl World {
         self.after(self.wl.backoff.0, Ev::Issue { c });
         self.cancel_commit_wait(n, c, gen);
         1
+    }
+
+    /// Makes sure node `n`'s deadline check runs no later than `at`.
+    fn arm_deadline_check(&mut self, n: u16, at: SimTime) {
+        let due = &mut self.deadline_check[n as usize];
+        if due.is_none_or(|t| at < t) {
+            *due = Some(at);
+            self.push(at, Ev::DeadlineCheck { n });
+        }
+    }
+
+    /// Times out every commit queued on `n` whose client's deadline has come, then arms the
+    /// check for the earliest deadline left. Returns how many were given up.
+    pub(crate) fn on_deadline_check(&mut self, n: u16) -> u64 {
+        if self.deadline_check[n as usize] != Some(self.now) {
+            return 0; // superseded by an earlier check
+        }
+        self.deadline_check[n as usize] = None;
+        let timeout = self.wl.timeout.0;
+        let (mut due, mut next) = (Vec::new(), None::<SimTime>);
+        for p in &self.nodes[n as usize].pending {
+            let cl = &self.clients[p.client as usize];
+            if cl.gen != p.gen || !cl.busy {
+                continue;
+            }
+            let deadline = cl.sent_at + timeout;
+            if deadline <= self.now {
+                due.push((p.client, p.gen));
+            } else {
+                next = Some(next.map_or(deadline, |t| t.min(deadline)));
+            }
+        }
+        for &(c, gen) in &due {
+            self.on_timeout(c, gen);
+        }
+        if let Some(t) = next {
+            self.arm_deadline_check(n, t);
+        }
+        due.len() as u64
     }
 
     /// The client gave up on a commit still queued on `n`. PostgreSQL cannot take a commit back:

@@ -197,14 +197,18 @@ impl Metrics {
     /// Forgets acknowledged commits that every intact disk already holds: they can never be lost.
     pub fn prune(&mut self, nodes: &[Node]) {
         for (&tl, q) in self.acked.iter_mut() {
+            let mut newest = None;
             while let Some(&(lsn, t)) = q.front() {
                 if nodes.iter().filter(|n| n.disk_ok).all(|n| n.contains(tl, lsn)) {
                     q.pop_front();
-                    let s = self.survived_us.entry(tl).or_default();
-                    *s = (*s).max(t);
+                    newest = Some(t);
                 } else {
                     break;
                 }
+            }
+            if let Some(t) = newest {
+                let s = self.survived_us.entry(tl).or_default();
+                *s = (*s).max(t);
             }
         }
         self.acked.retain(|_, q| !q.is_empty());

@@ -35,6 +35,7 @@ pub enum TraceKind {
     ArchiveRetry = 27,
     ArchiveTimeout = 28,
     BaseBackup = 29,
+    DeadlineCheck = 30,
 }
 
 /// One processed event. `node` is `u16::MAX` for events not tied to a node.
@@ -112,6 +113,7 @@ fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {
         TraceKind::ArchiveRetry => format!("archiver retried {a} pending segments"),
         TraceKind::ArchiveTimeout => "archive_timeout check".into(),
         TraceKind::BaseBackup => "base backup step".into(),
+        TraceKind::DeadlineCheck => format!("client deadlines checked: {a} commits given up"),
         TraceKind::Promoted if e.lsn > 0 => format!("promoted: timeline {a}"),
         TraceKind::Promoted => "promotion abandoned".into(),
         TraceKind::Started => format!("postgres started as {}", if a == 1 { "primary" } else { "standby" }),

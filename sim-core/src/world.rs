@@ -16,39 +16,146 @@ use std::fmt;
 /// Everything that can happen. Small and `Copy`, so the queue stays cheap.
 #[derive(Copy, Clone, Debug)]
 pub(crate) enum Ev {
-    Issue { c: u32 },
-    Arrive { c: u32, gen: u32, n: u16, write: bool },
-    Reply { c: u32, gen: u32, code: u8, tl: u32, lsn: u64, commit_us: u64 },
-    Timeout { c: u32, gen: u32 },
-    Flush { n: u16, inc: u32, upto: u64, xid: u64 },
-    WalWriter { n: u16 },
-    Stream { s: u16, conn: u32, upto: u64, xid: u64, sent_us: u64, depart_us: u64 },
-    StandbyFlush { s: u16, inc: u32, upto: u64 },
-    StandbyApply { s: u16, inc: u32, upto: u64 },
-    Feedback { n: u16, s: u16, conn: u32, write: u64, flush: u64, replay: u64 },
-    Connect { n: u16, s: u16, conn: u32 },
-    Accepted { s: u16, conn: u32, from: u16 },
-    Rejected { s: u16, conn: u32 },
-    ReplRetry { s: u16, conn: u32 },
-    ConnLost { s: u16, conn: u32 },
-    SenderLost { n: u16, conn: u32 },
-    Tick { n: u16, epoch: u32 },
-    DcsFailed { n: u16, epoch: u32 },
-    Promote { n: u16, inc: u32 },
-    Started { n: u16, inc: u32, primary: bool },
-    Rewound { n: u16, inc: u32, leader: u16 },
-    Cloned { n: u16, inc: u32, leader: u16 },
-    Release { n: u16, epoch: u32, tries: u32 },
+    Issue {
+        c: u32,
+    },
+    Arrive {
+        c: u32,
+        gen: u32,
+        n: u16,
+        write: bool,
+    },
+    Reply {
+        c: u32,
+        gen: u32,
+        code: u8,
+        tl: u32,
+        lsn: u64,
+        commit_us: u64,
+    },
+    Timeout {
+        c: u32,
+        gen: u32,
+    },
+    Flush {
+        n: u16,
+        inc: u32,
+        upto: u64,
+        xid: u64,
+    },
+    WalWriter {
+        n: u16,
+    },
+    Stream {
+        s: u16,
+        conn: u32,
+        upto: u64,
+        xid: u64,
+        sent_us: u64,
+        depart_us: u64,
+    },
+    StandbyFlush {
+        s: u16,
+        inc: u32,
+        upto: u64,
+    },
+    StandbyApply {
+        s: u16,
+        inc: u32,
+        upto: u64,
+    },
+    Feedback {
+        n: u16,
+        s: u16,
+        conn: u32,
+        write: u64,
+        flush: u64,
+        replay: u64,
+    },
+    Connect {
+        n: u16,
+        s: u16,
+        conn: u32,
+    },
+    Accepted {
+        s: u16,
+        conn: u32,
+        from: u16,
+    },
+    Rejected {
+        s: u16,
+        conn: u32,
+    },
+    ReplRetry {
+        s: u16,
+        conn: u32,
+    },
+    ConnLost {
+        s: u16,
+        conn: u32,
+    },
+    SenderLost {
+        n: u16,
+        conn: u32,
+    },
+    Tick {
+        n: u16,
+        epoch: u32,
+    },
+    DcsFailed {
+        n: u16,
+        epoch: u32,
+    },
+    Promote {
+        n: u16,
+        inc: u32,
+    },
+    Started {
+        n: u16,
+        inc: u32,
+        primary: bool,
+    },
+    Rewound {
+        n: u16,
+        inc: u32,
+        leader: u16,
+    },
+    Cloned {
+        n: u16,
+        inc: u32,
+        leader: u16,
+    },
+    Release {
+        n: u16,
+        epoch: u32,
+        tries: u32,
+    },
     ProxyCheck,
     Sample,
-    Checkpoint { n: u16 },
-    SlotTick { slot: u16 },
-    Command { idx: u32 },
-    Archived { tl: u32, seg: u64 },
+    Checkpoint {
+        n: u16,
+    },
+    SlotTick {
+        slot: u16,
+    },
+    Command {
+        idx: u32,
+    },
+    Archived {
+        tl: u32,
+        seg: u64,
+    },
     ArchiveRetry,
     ArchiveTimeout,
     BackupTick,
-    BackupDone { n: u16, inc: u32 },
+    BackupDone {
+        n: u16,
+        inc: u32,
+    },
+    /// The earliest client deadline among the commits queued on node `n`.
+    DeadlineCheck {
+        n: u16,
+    },
 }
 
 /// Why a run stopped early.
@@ -168,6 +275,8 @@ pub struct World {
     pub(crate) proxy_fall: u32,
     pub(crate) proxy_rise: u32,
     pub(crate) clients: Vec<Client>,
+    /// Per node, when its next deadline check is due (one event per node, not one per commit).
+    pub(crate) deadline_check: Vec<Option<SimTime>>,
     pub(crate) zipf: Option<Zipf>,
     pub(crate) pgc: PgCfg,
     pub(crate) pat: PatroniCfg,
@@ -399,6 +508,7 @@ impl World {
             Ev::ArchiveTimeout => (TraceKind::ArchiveTimeout, NO_NODE, self.on_archive_timeout(), 0),
             Ev::BackupTick => (TraceKind::BaseBackup, NO_NODE, 0, self.on_backup_tick()),
             Ev::BackupDone { n, inc } => (TraceKind::BaseBackup, n, self.on_backup_done(n, inc), 1),
+            Ev::DeadlineCheck { n } => (TraceKind::DeadlineCheck, n, 0, self.on_deadline_check(n)),
         };
         TraceEvent { at: self.now, kind, node, lsn, arg }
     }
