@@ -222,3 +222,26 @@ fn notes_carry_a_kind() {
     assert!(r.notes.iter().filter(|n| n.kind.is_notable()).count() >= 3, "the crash, the partition and the promotion are marked on the timeline");
     assert!(!NoteKind::Proxy.is_notable() && NoteKind::Fault.is_notable());
 }
+
+#[test]
+fn loss_is_counted_when_it_happens_and_a_session_settles_at_the_end() {
+    // synchronous_commit = off, Postgres crashes and Patroni restarts it in place: the loss is
+    // known as soon as the leader is back, long before the run ends.
+    let tl = "[[timeline]]\nat = \"10s\"\naction = \"crash_postgres\"\nnode = \"pg1\"";
+    let src = cluster("synchronous_commit = \"off\"\nwal_writer_delay = \"200ms\"", "", tl, "40s");
+    let (scn, mut w) = sim_core::load("inline", &src, None).unwrap();
+    w.run_until(sim_core::SimTime(25_000_000)).unwrap();
+    let mid = w.report(&scn.expect);
+    assert!(mid.metrics.commits_lost > 0, "the in-place restart lost the unflushed tail");
+    let lost = mid.invariants.iter().find(|p| p.name == "no_acked_commit_lost").unwrap();
+    assert!(!lost.holds);
+    // A session (the browser) reaching the end settles the same accounting as a whole run.
+    let path = dbsim_tests::root().join("scenarios/04b-dcs-partition-no-fencing.toml");
+    let whole = dbsim_tests::run_file(&path, None);
+    let src = std::fs::read_to_string(&path).unwrap();
+    let mut s = sim_core::Session::new("04b", &src, None).unwrap();
+    let end = s.end();
+    s.advance_to(end).unwrap();
+    let r = s.world.report(&s.scenario.expect);
+    assert_eq!((r.metrics.commits_lost, r.metrics.rpo_ms), (whole.metrics.commits_lost, whole.metrics.rpo_ms));
+}

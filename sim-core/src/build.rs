@@ -81,6 +81,7 @@ pub fn world(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
         proxy_rise: scn.proxy.rise,
         clients: Vec::new(),
         deadline_check: vec![None; scn.nodes.len()],
+        finished: false,
         zipf: (scn.workload.distribution == KeyDist::Zipf).then(|| Zipf::new(scn.workload.keys.max(1), scn.workload.zipf_s)),
         pgc: scn.postgres.clone(),
         pat: scn.patroni.clone(),

@@ -299,7 +299,7 @@ impl World {
         self.props.observe(Prop::Failover, self.now, format!("{} promoted on timeline {tl}", self.name(n)));
     }
 
-    fn check_loss_against(&mut self, n: u16) {
+    pub(crate) fn check_loss_against(&mut self, n: u16) {
         let (count, detail) = self.metrics.record_loss(&self.nodes[n as usize]);
         if count > 0 {
             let text = format!("{count} acknowledged commits are not in {}'s history: {detail}", self.name(n));
@@ -366,6 +366,10 @@ impl World {
                 return 0;
             }
             self.roles_changed();
+            // Restarted in place as the leader: acknowledged commits it did not flush are gone.
+            if self.nodes[n as usize].agent.is_leader {
+                self.check_loss_against(n);
+            }
         } else {
             node.role = Role::Standby;
             node.writable = false;

@@ -119,6 +119,9 @@ impl World {
 
     /// Settles loss accounting at the end of the run.
     pub(crate) fn finish(&mut self) {
+        if std::mem::replace(&mut self.finished, true) {
+            return;
+        }
         if let Some(r) = self.reference_node() {
             let (count, detail) = self.metrics.record_loss(&self.nodes[r as usize]);
             if count > 0 {

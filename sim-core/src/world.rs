@@ -296,6 +296,8 @@ pub struct World {
     pub(crate) commands: Vec<(SimTime, Command)>,
     pub(crate) next_conn: u32,
     pub(crate) max_tl: u32,
+    /// The end-of-run accounting has been done (it runs once, when the run reaches its end).
+    pub(crate) finished: bool,
     pub(crate) seed: u64,
     pub(crate) title: String,
     pub(crate) error: Option<SimError>,
@@ -454,6 +456,9 @@ impl World {
             self.step()?;
         }
         self.now = self.now.max(t);
+        if self.now >= self.end {
+            self.finish();
+        }
         Ok(true)
     }
 
