@@ -311,25 +311,6 @@ fn inline(v: &toml::Value) -> String {
     }
 }
 
-/// Converts timeline entries into timed commands: a `dcs_outage` with a `duration` becomes an
-/// outage and, when it ends before `end`, a restore.
-pub fn expand(entries: &[TimedCommand], end: SimDur) -> Vec<(SimDur, Command)> {
-    let mut out = Vec::new();
-    for tc in entries {
-        match &tc.command {
-            Command::DcsOutage { duration: Some(d) } => {
-                out.push((tc.at.0, Command::DcsOutage { duration: None }));
-                let back = SimDur(tc.at.0 .0.saturating_add(d.0 .0));
-                if back <= end {
-                    out.push((back, Command::DcsRestore {}));
-                }
-            }
-            c => out.push((tc.at.0, c.clone())),
-        }
-    }
-    out
-}
-
 /// Reads a command log written by `Command::to_toml`, one entry per line or comma-separated.
 pub fn log_from_toml(text: &str) -> Result<Vec<(SimDur, Command)>, String> {
     #[derive(serde::Deserialize)]
@@ -339,7 +320,7 @@ pub fn log_from_toml(text: &str) -> Result<Vec<(SimDur, Command)>, String> {
     }
     let src = format!("log = [\n{text}\n]");
     let timed = crate::toml_de::from_str::<Log>("log", &src).map_err(|e| format!("{}: {}", e.field, e.message))?.log;
-    Ok(expand(&timed, SimDur(u64::MAX)))
+    Ok(timed.into_iter().map(|tc| (tc.at.0, tc.command)).collect())
 }
 
 #[cfg(test)]

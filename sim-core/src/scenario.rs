@@ -602,10 +602,10 @@ impl Scenario {
         crate::validate::scenario(self)
     }
 
-    /// The scripted commands in time order of the file (a `dcs_outage` with a `duration` adds its
-    /// restore, unless that falls after the run).
+    /// The scripted commands in the order written (`World::schedule` turns an outage with a
+    /// `duration` into the outage and its restore).
     pub fn commands(&self) -> Vec<(SimDur, Command)> {
-        crate::command::expand(&self.timeline, self.run.duration.0)
+        self.timeline.iter().map(|tc| (tc.at.0, tc.command.clone())).collect()
     }
 }
 

@@ -180,19 +180,6 @@ pub enum ReshardPhase {
     Done,
 }
 
-impl ReshardPhase {
-    pub fn name(self) -> &'static str {
-        match self {
-            ReshardPhase::NotStarted => "not started",
-            ReshardPhase::Copy => "copy",
-            ReshardPhase::CatchUp => "catch-up",
-            ReshardPhase::ReadsSwitched => "reads switched",
-            ReshardPhase::WritesPaused => "writes paused",
-            ReshardPhase::Done => "done",
-        }
-    }
-}
-
 impl Reshard {
     /// `p` after this reshard's move (unchanged if the move cannot apply to it).
     pub fn grown(&self, p: &Placement) -> Placement {
