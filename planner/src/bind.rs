@@ -1,0 +1,398 @@
+//! Name resolution: a parsed SELECT becomes a [`Query`] over the catalog, with PostgreSQL's errors
+//! (`relation "x" does not exist`, `column reference "id" is ambiguous`, …) at their positions.
+use crate::catalog::{ColType, NULL};
+use crate::db::Database;
+use crate::sql::{AggFn, CmpOp, Expr, Lit, SelExpr, Select, SqlError};
+
+/// A column of one of the query's relations: (relation index, column index).
+pub type ColRef = (usize, usize);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rel {
+    pub table: usize,
+    /// The name EXPLAIN prints: the alias, or the table's name.
+    pub alias: String,
+    pub has_alias: bool,
+}
+
+/// A resolved condition.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Qual {
+    /// `col op const` (a NULL constant never matches).
+    Cmp {
+        c: ColRef,
+        op: CmpOp,
+        v: i64,
+    },
+    /// `col = ANY ('{…}')`.
+    In {
+        c: ColRef,
+        vals: Vec<i64>,
+    },
+    IsNull {
+        c: ColRef,
+        not: bool,
+    },
+    /// `col op col`: a join clause when the relations differ.
+    ColCmp {
+        l: ColRef,
+        op: CmpOp,
+        r: ColRef,
+    },
+    /// A disjunction of conjunctions.
+    Or(Vec<Vec<Qual>>),
+}
+
+impl Qual {
+    /// The relations the condition reads, as a bit set.
+    pub fn rels(&self) -> u64 {
+        match self {
+            Qual::Cmp { c, .. } | Qual::In { c, .. } | Qual::IsNull { c, .. } => 1 << c.0,
+            Qual::ColCmp { l, r, .. } => (1 << l.0) | (1 << r.0),
+            Qual::Or(arms) => arms.iter().flatten().fold(0, |m, q| m | q.rels()),
+        }
+    }
+    pub fn columns(&self, out: &mut Vec<ColRef>) {
+        match self {
+            Qual::Cmp { c, .. } | Qual::In { c, .. } | Qual::IsNull { c, .. } => out.push(*c),
+            Qual::ColCmp { l, r, .. } => {
+                out.push(*l);
+                out.push(*r);
+            }
+            Qual::Or(arms) => arms.iter().flatten().for_each(|q| q.columns(out)),
+        }
+    }
+    /// Whether a row's values satisfy it (`get(col)` reads a column).
+    pub fn eval(&self, get: &impl Fn(ColRef) -> i64) -> bool {
+        match self {
+            Qual::Cmp { c, op, v } => {
+                let x = get(*c);
+                x != NULL && *v != NULL && op.holds(x, *v)
+            }
+            Qual::In { c, vals } => {
+                let x = get(*c);
+                x != NULL && vals.contains(&x)
+            }
+            Qual::IsNull { c, not } => (get(*c) == NULL) != *not,
+            Qual::ColCmp { l, op, r } => {
+                let (a, b) = (get(*l), get(*r));
+                a != NULL && b != NULL && op.holds(a, b)
+            }
+            Qual::Or(arms) => arms.iter().any(|arm| arm.iter().all(|q| q.eval(get))),
+        }
+    }
+    /// An equality join clause between two different relations.
+    pub fn equijoin(&self) -> Option<(ColRef, ColRef)> {
+        match self {
+            Qual::ColCmp { l, op: CmpOp::Eq, r } if l.0 != r.0 => Some((*l, *r)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Agg {
+    pub func: AggFn,
+    pub arg: Option<ColRef>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Output {
+    Col(ColRef),
+    Agg(usize),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Query {
+    pub rels: Vec<Rel>,
+    pub quals: Vec<Qual>,
+    pub outputs: Vec<(String, Output)>,
+    pub group_by: Vec<ColRef>,
+    pub aggs: Vec<Agg>,
+    pub order_by: Vec<(Output, bool)>,
+    pub limit: Option<u64>,
+    /// String constants outside their column's values, as written: (column, code, text).
+    pub strays: Vec<(ColRef, i64, String)>,
+}
+
+impl Query {
+    pub fn is_grouped(&self) -> bool {
+        !self.aggs.is_empty() || !self.group_by.is_empty()
+    }
+    /// Every column the query reads, per relation.
+    pub fn needed_columns(&self) -> Vec<ColRef> {
+        let mut v = Vec::new();
+        for (_, o) in &self.outputs {
+            if let Output::Col(c) = o {
+                v.push(*c);
+            }
+        }
+        for q in &self.quals {
+            q.columns(&mut v);
+        }
+        v.extend(self.group_by.iter().copied());
+        v.extend(self.aggs.iter().filter_map(|a| a.arg));
+        for (o, _) in &self.order_by {
+            if let Output::Col(c) = o {
+                v.push(*c);
+            }
+        }
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+/// Resolves a SELECT against the catalog.
+pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
+    let mut rels: Vec<Rel> = Vec::new();
+    if s.from.len() > 16 {
+        return Err(SqlError::at(s.from[16].pos, "dbsim plans at most 16 relations in one query"));
+    }
+    for f in &s.from {
+        let t = db.table(&f.table).ok_or_else(|| SqlError::at(f.pos, format!("relation \"{}\" does not exist", f.table)))?;
+        let alias = f.alias.clone().unwrap_or_else(|| f.table.clone());
+        if rels.iter().any(|r| r.alias == alias) {
+            return Err(SqlError::at(f.pos, format!("table name \"{alias}\" specified more than once")));
+        }
+        rels.push(Rel { table: t, alias, has_alias: f.alias.is_some() });
+    }
+    let b = Binder { db, rels: &rels, strays: Default::default() };
+    let mut quals = Vec::new();
+    for c in &s.conds {
+        b.conjuncts(c, &mut quals)?;
+    }
+    let mut aggs: Vec<Agg> = Vec::new();
+    let mut outputs = Vec::new();
+    let mut plain_cols: Vec<(ColRef, usize)> = Vec::new();
+    for item in &s.items {
+        match &item.expr {
+            SelExpr::Star { qual, pos } => {
+                let which: Vec<usize> = match qual {
+                    None => (0..rels.len()).collect(),
+                    Some(q) => vec![rels.iter().position(|r| &r.alias == q).ok_or_else(|| SqlError::at(*pos, format!("missing FROM-clause entry for table \"{q}\"")))?],
+                };
+                for r in which {
+                    for (ci, col) in db.tables[rels[r].table].columns.iter().enumerate() {
+                        outputs.push((col.name.clone(), Output::Col((r, ci))));
+                        plain_cols.push(((r, ci), *pos));
+                    }
+                }
+            }
+            SelExpr::Expr(e) => {
+                let (c, pos) = b.column(e)?;
+                let name = item.alias.clone().unwrap_or_else(|| db.tables[rels[c.0].table].columns[c.1].name.clone());
+                outputs.push((name, Output::Col(c)));
+                plain_cols.push((c, pos));
+            }
+            SelExpr::Agg { func, arg, pos } => {
+                let a = b.agg(*func, arg.as_ref(), *pos)?;
+                aggs.push(a);
+                outputs.push((item.alias.clone().unwrap_or_else(|| func.sql().to_string()), Output::Agg(aggs.len() - 1)));
+            }
+        }
+    }
+    let mut group_by = Vec::new();
+    for g in &s.group_by {
+        let c = match g {
+            // GROUP BY an output name or ordinal.
+            Expr::Col { qual: None, name, .. } if b.lookup(None, name, 0).is_err() => match outputs.iter().find(|(n, _)| n == name) {
+                Some((_, Output::Col(c))) => *c,
+                _ => b.column(g)?.0,
+            },
+            Expr::Lit { lit: Lit::Int(k), pos } => match outputs.get((*k as usize).wrapping_sub(1)) {
+                Some((_, Output::Col(c))) => *c,
+                _ => return Err(SqlError::at(*pos, format!("GROUP BY position {k} is not in select list"))),
+            },
+            _ => b.column(g)?.0,
+        };
+        group_by.push(c);
+    }
+    let mut order_by = Vec::new();
+    for o in &s.order_by {
+        let out = match &o.expr {
+            SelExpr::Agg { func, arg, pos } => {
+                let a = b.agg(*func, arg.as_ref(), *pos)?;
+                let k = aggs.iter().position(|x| *x == a).unwrap_or_else(|| {
+                    aggs.push(a);
+                    aggs.len() - 1
+                });
+                Output::Agg(k)
+            }
+            SelExpr::Expr(Expr::Lit { lit: Lit::Int(k), pos }) => {
+                outputs.get((*k as usize).wrapping_sub(1)).map(|o| o.1).ok_or_else(|| SqlError::at(*pos, format!("ORDER BY position {k} is not in select list")))?
+            }
+            SelExpr::Expr(e @ Expr::Col { qual: None, name, .. }) => match outputs.iter().find(|(n, _)| n == name) {
+                Some((_, out)) if b.lookup(None, name, 0).is_err() || matches!(out, Output::Agg(_)) => *out,
+                _ => {
+                    let (c, pos) = b.column(e)?;
+                    plain_cols.push((c, pos));
+                    Output::Col(c)
+                }
+            },
+            SelExpr::Expr(e) => {
+                let (c, pos) = b.column(e)?;
+                plain_cols.push((c, pos));
+                Output::Col(c)
+            }
+            SelExpr::Star { pos, .. } => return Err(SqlError::at(*pos, "syntax error at or near \"*\"")),
+        };
+        order_by.push((out, o.desc));
+    }
+    if !aggs.is_empty() || !group_by.is_empty() {
+        for (c, pos) in &plain_cols {
+            if !group_by.contains(c) {
+                let r = &rels[c.0];
+                return Err(SqlError::at(*pos, format!("column \"{}.{}\" must appear in the GROUP BY clause or be used in an aggregate function", r.alias, db.tables[r.table].columns[c.1].name)));
+            }
+        }
+    }
+    let strays = b.strays.into_inner();
+    Ok(Query { rels, quals, outputs, group_by, aggs, order_by, limit: s.limit, strays })
+}
+
+struct Binder<'a> {
+    db: &'a Database,
+    rels: &'a [Rel],
+    strays: std::cell::RefCell<Vec<(ColRef, i64, String)>>,
+}
+
+impl Binder<'_> {
+    fn lookup(&self, qual: Option<&str>, name: &str, pos: usize) -> Result<ColRef, SqlError> {
+        match qual {
+            Some(q) => {
+                let r = self.rels.iter().position(|r| r.alias == q).ok_or_else(|| SqlError::at(pos, format!("missing FROM-clause entry for table \"{q}\"")))?;
+                let c = self.db.tables[self.rels[r].table].column(name).ok_or_else(|| SqlError::at(pos, format!("column {q}.{name} does not exist")))?;
+                Ok((r, c))
+            }
+            None => {
+                let hits: Vec<ColRef> = self.rels.iter().enumerate().filter_map(|(ri, r)| self.db.tables[r.table].column(name).map(|c| (ri, c))).collect();
+                match hits.as_slice() {
+                    [one] => Ok(*one),
+                    [] => Err(SqlError::at(pos, format!("column \"{name}\" does not exist"))),
+                    _ => Err(SqlError::at(pos, format!("column reference \"{name}\" is ambiguous"))),
+                }
+            }
+        }
+    }
+
+    fn column(&self, e: &Expr) -> Result<(ColRef, usize), SqlError> {
+        match e {
+            Expr::Col { qual, name, pos } => Ok((self.lookup(qual.as_deref(), name, *pos)?, *pos)),
+            Expr::Lit { pos, .. } => Err(SqlError::at(*pos, "only column references and aggregates are supported here")),
+            _ => Err(SqlError::plain("only column references are supported here")),
+        }
+    }
+
+    fn ty(&self, c: ColRef) -> ColType {
+        self.db.tables[self.rels[c.0].table].columns[c.1].ty
+    }
+
+    fn agg(&self, func: AggFn, arg: Option<&Expr>, pos: usize) -> Result<Agg, SqlError> {
+        let arg = match arg {
+            Some(e) => Some(self.column(e)?.0),
+            None => None,
+        };
+        if let Some(c) = arg {
+            if self.ty(c) == ColType::Text && matches!(func, AggFn::Sum | AggFn::Avg) {
+                return Err(SqlError::at(pos, format!("function {}(text) does not exist", func.sql())));
+            }
+        }
+        Ok(Agg { func, arg })
+    }
+
+    /// The constant `lit` compared with column `c`, as the column's stored value.
+    fn constant(&self, c: ColRef, lit: &Lit, pos: usize, op: &str) -> Result<i64, SqlError> {
+        let col = &self.db.tables[self.rels[c.0].table].columns[c.1];
+        match (lit, &col.text) {
+            (Lit::Null, _) => Ok(NULL),
+            (Lit::Int(v), None) => Ok(*v),
+            (Lit::Str(s), None) => s.trim().parse::<i64>().map_err(|_| SqlError::at(pos, format!("invalid input syntax for type {}: \"{s}\"", col.ty.sql()))),
+            (Lit::Str(s), Some(d)) => {
+                let v = d.encode(s);
+                if v % 2 != 0 || d.render(v) != *s {
+                    self.strays.borrow_mut().push((c, v, s.clone()));
+                }
+                Ok(v)
+            }
+            (Lit::Int(_), Some(_)) => Err(SqlError::at(pos, format!("operator does not exist: text {op} integer"))),
+        }
+    }
+
+    fn conjuncts(&self, e: &Expr, out: &mut Vec<Qual>) -> Result<(), SqlError> {
+        match e {
+            Expr::And(parts) => {
+                for p in parts {
+                    self.conjuncts(p, out)?;
+                }
+                Ok(())
+            }
+            Expr::Between { e, lo, hi } => {
+                // PostgreSQL rewrites BETWEEN into (x >= lo AND x <= hi).
+                let (c, _) = self.column(e)?;
+                let (lv, hv) = match (&**lo, &**hi) {
+                    (Expr::Lit { lit: l, pos: lp }, Expr::Lit { lit: h, pos: hp }) => (self.constant(c, l, *lp, ">=")?, self.constant(c, h, *hp, "<=")?),
+                    _ => return Err(SqlError::plain("BETWEEN needs constant bounds in dbsim's SQL subset")),
+                };
+                out.push(Qual::Cmp { c, op: CmpOp::Ge, v: lv });
+                out.push(Qual::Cmp { c, op: CmpOp::Le, v: hv });
+                Ok(())
+            }
+            Expr::Or(arms) => {
+                let mut qs = Vec::new();
+                for a in arms {
+                    let mut conj = Vec::new();
+                    self.conjuncts(a, &mut conj)?;
+                    qs.push(conj);
+                }
+                out.push(Qual::Or(qs));
+                Ok(())
+            }
+            Expr::In { e, list } => {
+                let (c, _) = self.column(e)?;
+                let mut vals = Vec::new();
+                for l in list {
+                    match l {
+                        Expr::Lit { lit, pos } => vals.push(self.constant(c, lit, *pos, "=")?),
+                        _ => return Err(SqlError::plain("IN needs a list of constants in dbsim's SQL subset")),
+                    }
+                }
+                out.push(Qual::In { c, vals });
+                Ok(())
+            }
+            Expr::IsNull { e, not } => {
+                let (c, _) = self.column(e)?;
+                out.push(Qual::IsNull { c, not: *not });
+                Ok(())
+            }
+            Expr::Cmp { op, l, r, pos } => {
+                let q = match (&**l, &**r) {
+                    (Expr::Col { .. }, Expr::Col { .. }) => {
+                        let (a, _) = self.column(l)?;
+                        let (b, _) = self.column(r)?;
+                        let (ta, tb) = (self.ty(a), self.ty(b));
+                        if (ta == ColType::Text) != (tb == ColType::Text) {
+                            return Err(SqlError::at(*pos, format!("operator does not exist: {} {} {}", ta.sql(), op.sql(), tb.sql())));
+                        }
+                        if ta == ColType::Text && self.db.tables[self.rels[a.0].table].columns[a.1].text != self.db.tables[self.rels[b.0].table].columns[b.1].text {
+                            return Err(SqlError::at(*pos, "dbsim compares text columns only when they share their list of values"));
+                        }
+                        Qual::ColCmp { l: a, op: *op, r: b }
+                    }
+                    (Expr::Col { .. }, Expr::Lit { lit, pos: lp }) => {
+                        let (c, _) = self.column(l)?;
+                        Qual::Cmp { c, op: *op, v: self.constant(c, lit, *lp, op.sql())? }
+                    }
+                    (Expr::Lit { lit, pos: lp }, Expr::Col { .. }) => {
+                        let (c, _) = self.column(r)?;
+                        Qual::Cmp { c, op: op.commute(), v: self.constant(c, lit, *lp, op.sql())? }
+                    }
+                    _ => return Err(SqlError::at(*pos, "a comparison needs a column on one side in dbsim's SQL subset")),
+                };
+                out.push(q);
+                Ok(())
+            }
+            Expr::Col { pos, .. } | Expr::Lit { pos, .. } => Err(SqlError::at(*pos, "argument of WHERE must be type boolean")),
+        }
+    }
+}

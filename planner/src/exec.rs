@@ -1,0 +1,751 @@
+//! The executor behind EXPLAIN ANALYZE: runs a plan over the generated rows and records, per node,
+//! what PostgreSQL's instrumentation records: rows, loops, time to first and last row, rows removed
+//! by filters, buffers, hash buckets and batches, sort method and memory, Memoize hits. Rows and
+//! loops are exact; times are simulated from the work done (constants below), so they are the same
+//! for every run, native and wasm. Nodes above a LIMIT stop early as PostgreSQL's do.
+use crate::bind::{ColRef, Output, Qual, Query};
+use crate::catalog::{maxalign, NULL};
+use crate::cost::SortMethod;
+use crate::db::Database;
+use crate::plan::{Kind, Plan};
+use crate::sql::{AggFn, CmpOp};
+use std::collections::BTreeMap;
+
+/// Simulated cost of the executor's steps, in microseconds (a laptop with the data in shared
+/// buffers: a sequential scan reads about ten million rows a second).
+pub mod micros {
+    pub const PAGE: f64 = 0.4;
+    pub const ROW: f64 = 0.08;
+    pub const OPERATOR: f64 = 0.02;
+    pub const INDEX_DESCENT: f64 = 0.6;
+    pub const INDEX_TUPLE: f64 = 0.06;
+    pub const RANDOM_PAGE: f64 = 0.6;
+    pub const HASH_INSERT: f64 = 0.12;
+    pub const HASH_PROBE: f64 = 0.07;
+    pub const COMPARE: f64 = 0.025;
+    pub const SPILL_PAGE: f64 = 3.0;
+    pub const NODE_CALL: f64 = 0.01;
+}
+
+/// What one node did over all its loops.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NodeStats {
+    pub loops: f64,
+    pub rows: f64,
+    /// Summed over loops, in milliseconds (EXPLAIN divides by loops).
+    pub startup_ms: f64,
+    pub total_ms: f64,
+    pub removed_by_filter: f64,
+    pub removed_by_join_filter: f64,
+    pub shared_hit: f64,
+    pub temp_pages: f64,
+    pub heap_blocks: f64,
+    pub buckets: f64,
+    pub batches: f64,
+    pub memory_kb: f64,
+    pub sort_method: Option<SortMethod>,
+    pub cache_hits: f64,
+    pub cache_misses: f64,
+}
+
+/// The result of EXPLAIN ANALYZE: one [`NodeStats`] per node in depth-first order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Analyzed {
+    pub nodes: Vec<NodeStats>,
+    pub rows_out: usize,
+    pub execution_ms: f64,
+}
+
+/// A row in flight: per relation the row number (below aggregation), or the group's values
+/// followed by the aggregates (above it).
+type Row = Vec<i64>;
+/// A group's key and its aggregates' (sum or extreme, count).
+type Group = (Vec<i64>, Vec<(i64, i64)>);
+
+/// Most row pairs a nested loop may compare one by one; beyond it equality filters use a hash.
+const PAIR_BUDGET: f64 = 20_000_000.0;
+/// Most rows any node may produce.
+const ROW_BUDGET: usize = 20_000_000;
+
+pub struct Executor<'a> {
+    db: &'a Database,
+    q: &'a Query,
+    stats: Vec<NodeStats>,
+    /// Sorted (key, row) of each index, built when first used.
+    indexes: BTreeMap<usize, Vec<(Vec<i64>, u32)>>,
+    pub error: Option<String>,
+}
+
+impl std::fmt::Debug for Executor<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor").field("nodes", &self.stats.len()).finish()
+    }
+}
+
+fn size(p: &Plan) -> usize {
+    1 + p.children.iter().map(|c| size(c)).sum::<usize>()
+}
+
+/// Runs `plan` and returns its instrumentation.
+pub fn analyze(db: &Database, q: &Query, plan: &Plan) -> Result<Analyzed, String> {
+    let mut ex = Executor { db, q, stats: vec![NodeStats::default(); size(plan)], indexes: BTreeMap::new(), error: None };
+    let (rows, _, total) = ex.run(plan, 0, None, None);
+    if let Some(e) = ex.error {
+        return Err(e);
+    }
+    Ok(Analyzed { nodes: ex.stats, rows_out: rows.len(), execution_ms: total / 1000.0 + 0.005 })
+}
+
+impl<'a> Executor<'a> {
+    fn value(&self, row: &Row, c: ColRef) -> i64 {
+        let r = row[c.0];
+        if r < 0 {
+            return NULL;
+        }
+        self.db.tables[self.q.rels[c.0].table].data[c.1][r as usize]
+    }
+
+    fn passes(&self, quals: &[Qual], row: &Row) -> bool {
+        quals.iter().all(|q| q.eval(&|c| self.value(row, c)))
+    }
+
+    fn blank(&self) -> Row {
+        vec![-1; self.q.rels.len()]
+    }
+
+    /// Runs node `id` once; returns (rows, startup µs, total µs). `param` is the outer row of a
+    /// nested loop; `want` stops a streaming node after that many rows.
+    fn run(&mut self, p: &Plan, id: usize, param: Option<&Row>, want: Option<usize>) -> (Vec<Row>, f64, f64) {
+        if self.error.is_some() {
+            return (Vec::new(), 0.0, 0.0);
+        }
+        let (rows, startup, total) = self.node(p, id, param, want);
+        if rows.len() > ROW_BUDGET {
+            self.error = Some(format!("{} produces more than {ROW_BUDGET} rows: too large to execute in the simulator", p.kind.name()));
+        }
+        let st = &mut self.stats[id];
+        st.loops += 1.0;
+        st.rows += rows.len() as f64;
+        st.startup_ms += startup / 1000.0;
+        st.total_ms += total / 1000.0;
+        (rows, startup, total)
+    }
+
+    fn child_id(p: &Plan, id: usize, k: usize) -> usize {
+        id + 1 + p.children[..k].iter().map(|c| size(c)).sum::<usize>()
+    }
+
+    fn node(&mut self, p: &Plan, id: usize, param: Option<&Row>, want: Option<usize>) -> (Vec<Row>, f64, f64) {
+        use micros::*;
+        match p.kind {
+            Kind::SeqScan => {
+                let r = p.rel.unwrap_or(0);
+                let t = &self.db.tables[self.q.rels[r].table];
+                let mut out = Vec::new();
+                let mut scanned = 0usize;
+                let mut row = param.cloned().unwrap_or_else(|| self.blank());
+                for i in 0..t.rows {
+                    scanned += 1;
+                    row[r] = i as i64;
+                    if self.passes(&p.filter, &row) {
+                        out.push(row.clone());
+                        if want.is_some_and(|w| out.len() >= w) {
+                            break;
+                        }
+                    }
+                }
+                let pages = if t.rows == 0 { 0.0 } else { libm::ceil(scanned as f64 * t.pages / t.rows as f64) };
+                let st = &mut self.stats[id];
+                st.removed_by_filter += (scanned - out.len()) as f64;
+                st.shared_hit += pages;
+                let ops = crate::plan::qual_ops(&p.filter);
+                let total = pages * PAGE + scanned as f64 * (ROW + ops * OPERATOR) + out.len() as f64 * NODE_CALL;
+                let first = if out.is_empty() { total } else { PAGE + ROW };
+                (out, first, total)
+            }
+            Kind::IndexScan | Kind::IndexOnlyScan | Kind::BitmapIndexScan => {
+                let (rows, descents, leaf) = self.index_lookup(p, param);
+                let r = p.rel.unwrap_or(0);
+                let t = &self.db.tables[self.q.rels[r].table];
+                let idx = &self.db.indexes[p.index.unwrap_or(0)];
+                let mut out = Vec::new();
+                let mut base = param.cloned().unwrap_or_else(|| self.blank());
+                let mut fetched = 0usize;
+                let mut heap_pages = 0.0;
+                let mut last_page = u64::MAX;
+                for &rid in &rows {
+                    fetched += 1;
+                    base[r] = rid as i64;
+                    let page = page_of(rid as usize, t.rows, t.pages);
+                    if page != last_page {
+                        heap_pages += 1.0;
+                        last_page = page;
+                    }
+                    if p.kind == Kind::BitmapIndexScan || self.passes(&p.filter, &base) {
+                        out.push(base.clone());
+                        if want.is_some_and(|w| out.len() >= w) {
+                            break;
+                        }
+                    }
+                }
+                let leaf_pages = libm::ceil(leaf * fetched as f64 / rows.len().max(1) as f64);
+                let index_pages = descents * (idx.tree_height as f64 + 1.0) + leaf_pages;
+                let heap = if p.kind == Kind::IndexScan { heap_pages } else { 0.0 };
+                let st = &mut self.stats[id];
+                st.removed_by_filter += (fetched - out.len()) as f64;
+                st.shared_hit += index_pages + heap;
+                let total = descents * INDEX_DESCENT
+                    + fetched as f64 * INDEX_TUPLE
+                    + heap * RANDOM_PAGE
+                    + fetched as f64 * ROW * if p.kind == Kind::IndexScan { 1.0 } else { 0.3 }
+                    + out.len() as f64 * NODE_CALL;
+                (out, descents * INDEX_DESCENT + INDEX_TUPLE, total)
+            }
+            Kind::BitmapHeapScan => {
+                let (mut ids, s0, t0) = self.run(&p.children[0], id + 1, param, None);
+                let r = p.rel.unwrap_or(0);
+                ids.sort_by_key(|row| row[r]);
+                let t = &self.db.tables[self.q.rels[r].table];
+                let mut pages: Vec<u64> = ids.iter().map(|row| page_of(row[r] as usize, t.rows, t.pages)).collect();
+                pages.dedup();
+                let mut out = Vec::new();
+                let mut seen = 0usize;
+                for row in &ids {
+                    seen += 1;
+                    if self.passes(&p.filter, row) {
+                        out.push(row.clone());
+                        if want.is_some_and(|w| out.len() >= w) {
+                            break;
+                        }
+                    }
+                }
+                let st = &mut self.stats[id];
+                st.removed_by_filter += (seen - out.len()) as f64;
+                st.heap_blocks += pages.len() as f64;
+                st.shared_hit += pages.len() as f64;
+                let own = pages.len() as f64 * RANDOM_PAGE + seen as f64 * (ROW + crate::plan::qual_ops(&p.filter) * OPERATOR);
+                (out, t0 + RANDOM_PAGE, t0 + own + s0 * 0.0)
+            }
+            Kind::NestedLoop => self.nestloop(p, id, param, want),
+            Kind::HashJoin => self.hashjoin(p, id, param, want),
+            Kind::MergeJoin => self.mergejoin(p, id, param, want),
+            Kind::Hash => {
+                let (rows, _, t) = self.run(&p.children[0], id + 1, param, None);
+                (rows, t, t)
+            }
+            Kind::Materialize => {
+                let (rows, s, t) = self.run(&p.children[0], id + 1, param, want);
+                let n = rows.len() as f64;
+                (rows, s, t + n * OPERATOR * 2.0)
+            }
+            Kind::Memoize => {
+                // Memoize keeps its own cache across loops in `memo`; a loop here is one lookup.
+                unreachable_memoize()
+            }
+            Kind::Sort => {
+                let (mut rows, _, t) = self.run(&p.children[0], id + 1, param, None);
+                let n = rows.len();
+                let keys = p.keys.clone();
+                let below = self.is_below_agg(p);
+                rows.sort_by(|a, b| {
+                    for (o, desc) in &keys {
+                        let (x, y) = (self.sort_value(a, *o, below), self.sort_value(b, *o, below));
+                        // NULLs sort last ascending, first descending.
+                        let ord = nulls_last(x, y);
+                        let ord = if *desc { ord.reverse() } else { ord };
+                        if ord != std::cmp::Ordering::Equal {
+                            return ord;
+                        }
+                    }
+                    std::cmp::Ordering::Equal
+                });
+                let bytes = n as f64 * (maxalign(p.width as usize) as f64 + 24.0 + 24.0);
+                let mem = self.db.settings.work_mem * 1024.0;
+                let bounded = want.filter(|&w| n > 2 * w);
+                let log2 = |x: f64| if x > 1.0 { libm::log2(x) } else { 1.0 };
+                let (method, kb, own) = if let Some(w) = bounded {
+                    (SortMethod::TopN, libm::ceil((w as f64 * (maxalign(p.width as usize) as f64 + 48.0)) / 1024.0).max(25.0), n as f64 * COMPARE * log2(2.0 * w as f64))
+                } else if bytes > mem {
+                    let pages = libm::ceil(n as f64 * (maxalign(p.width as usize) as f64 + 8.0) / 8192.0);
+                    self.stats[id].temp_pages += 2.0 * pages;
+                    (SortMethod::External, libm::ceil(pages * 8.0), n as f64 * COMPARE * log2(n as f64) + 2.0 * pages * SPILL_PAGE)
+                } else {
+                    (SortMethod::Quicksort, libm::ceil(bytes / 1024.0).max(25.0), n as f64 * COMPARE * log2(n as f64))
+                };
+                let st = &mut self.stats[id];
+                st.sort_method = Some(method);
+                st.memory_kb = st.memory_kb.max(kb);
+                if let Some(w) = want {
+                    rows.truncate(w);
+                }
+                (rows, t + own, t + own + n as f64 * NODE_CALL)
+            }
+            Kind::Aggregate | Kind::HashAggregate | Kind::GroupAggregate => {
+                let (rows, s, t) = self.run(&p.children[0], id + 1, param, None);
+                let out = self.aggregate(&rows);
+                let n = rows.len() as f64;
+                let own = n * (HASH_PROBE * if p.kind == Kind::HashAggregate { 1.0 } else { 0.2 } + self.q.aggs.len() as f64 * OPERATOR * 2.0);
+                if p.kind == Kind::HashAggregate {
+                    let st = &mut self.stats[id];
+                    st.batches = 1.0;
+                    st.memory_kb = st.memory_kb.max(libm::ceil(out.len() as f64 * (p.width + 64.0) / 1024.0).max(24.0));
+                }
+                let first = if p.kind == Kind::GroupAggregate { s + own / out.len().max(1) as f64 } else { t + own };
+                let mut out = out;
+                if let Some(w) = want {
+                    out.truncate(w);
+                }
+                (out, first, t + own)
+            }
+            Kind::Limit => {
+                let n = self.q.limit.unwrap_or(u64::MAX).min(ROW_BUDGET as u64) as usize;
+                let w = want.map_or(n, |w| w.min(n));
+                let (mut rows, s, t) = self.run(&p.children[0], id + 1, param, Some(w));
+                rows.truncate(w);
+                (rows, s, t)
+            }
+        }
+    }
+
+    fn is_below_agg(&self, p: &Plan) -> bool {
+        let mut v = Vec::new();
+        p.walk(&mut v);
+        !v.iter().any(|n| matches!(n.kind, Kind::Aggregate | Kind::HashAggregate | Kind::GroupAggregate))
+    }
+
+    fn sort_value(&self, row: &Row, o: Output, below_agg: bool) -> i64 {
+        if below_agg {
+            match o {
+                Output::Col(c) => self.value(row, c),
+                Output::Agg(_) => 0,
+            }
+        } else {
+            match o {
+                Output::Col(c) => self.q.group_by.iter().position(|g| *g == c).map_or(NULL, |k| row[k]),
+                Output::Agg(k) => row[self.q.group_by.len() + k],
+            }
+        }
+    }
+
+    /// Groups rows by the GROUP BY columns (in first-seen order) and computes the aggregates.
+    fn aggregate(&self, rows: &[Row]) -> Vec<Row> {
+        let mut groups: BTreeMap<Vec<i64>, usize> = BTreeMap::new();
+        let mut acc: Vec<Group> = Vec::new();
+        for row in rows {
+            let key: Vec<i64> = self.q.group_by.iter().map(|&c| self.value(row, c)).collect();
+            let slot = *groups.entry(key.clone()).or_insert_with(|| {
+                acc.push((key, vec![(0, 0); self.q.aggs.len()]));
+                acc.len() - 1
+            });
+            for (k, a) in self.q.aggs.iter().enumerate() {
+                let v = a.arg.map(|c| self.value(row, c));
+                let e = &mut acc[slot].1[k];
+                match (a.func, v) {
+                    (_, Some(NULL)) => {}
+                    (AggFn::Count, _) => e.1 += 1,
+                    (AggFn::Sum | AggFn::Avg, Some(x)) => {
+                        e.0 = e.0.saturating_add(x);
+                        e.1 += 1;
+                    }
+                    (AggFn::Min, Some(x)) => {
+                        e.0 = if e.1 == 0 { x } else { e.0.min(x) };
+                        e.1 += 1;
+                    }
+                    (AggFn::Max, Some(x)) => {
+                        e.0 = if e.1 == 0 { x } else { e.0.max(x) };
+                        e.1 += 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if acc.is_empty() && self.q.group_by.is_empty() {
+            acc.push((Vec::new(), vec![(0, 0); self.q.aggs.len()]));
+        }
+        acc.into_iter()
+            .map(|(mut key, vals)| {
+                for (k, a) in self.q.aggs.iter().enumerate() {
+                    let (sum, n) = vals[k];
+                    key.push(match a.func {
+                        AggFn::Count => n,
+                        AggFn::Avg if n > 0 => sum / n,
+                        _ if n == 0 => NULL,
+                        _ => sum,
+                    });
+                }
+                key
+            })
+            .collect()
+    }
+
+    /// Rows of an index scan in index order: (row ids, descents, leaf pages touched).
+    fn index_lookup(&mut self, p: &Plan, param: Option<&Row>) -> (Vec<u32>, f64, f64) {
+        let ix = p.index.unwrap_or(0);
+        let idx = self.db.indexes[ix].clone();
+        let r = p.rel.unwrap_or(0);
+        let t = &self.db.tables[self.q.rels[r].table];
+        let db = self.db;
+        self.indexes.entry(ix).or_insert_with(|| {
+            let mut entries: Vec<(Vec<i64>, u32)> = (0..t.rows).map(|i| (idx.columns.iter().map(|&c| db.tables[idx.table].data[c][i]).collect(), i as u32)).collect();
+            // B-tree order: NULLs last.
+            entries.sort_by(|a, b| a.0.iter().zip(&b.0).map(|(x, y)| nulls_last(*x, *y)).find(|o| o.is_ne()).unwrap_or(a.1.cmp(&b.1)));
+            entries
+        });
+        // Resolve parameters into constants, then bound the leading column.
+        let lead = (r, idx.columns[0]);
+        let mut quals: Vec<Qual> = Vec::new();
+        for q in &p.index_cond {
+            match q {
+                Qual::ColCmp { l, op, r: o } if l.0 == r => {
+                    let v = param.map_or(NULL, |row| self.value(row, *o));
+                    quals.push(Qual::Cmp { c: *l, op: *op, v });
+                }
+                other => quals.push(other.clone()),
+            }
+        }
+        let entries = &self.indexes[&ix];
+        let mut ranges: Vec<(i64, i64)> = vec![(i64::MIN + 1, i64::MAX)];
+        let mut is_null = false;
+        for q in &quals {
+            match q {
+                Qual::Cmp { c, op, v } if *c == lead => {
+                    if *v == NULL {
+                        return (Vec::new(), 1.0, 1.0);
+                    }
+                    for rg in ranges.iter_mut() {
+                        match op {
+                            CmpOp::Eq => *rg = (rg.0.max(*v), rg.1.min(*v)),
+                            CmpOp::Lt => rg.1 = rg.1.min(v.saturating_sub(1)),
+                            CmpOp::Le => rg.1 = rg.1.min(*v),
+                            CmpOp::Gt => rg.0 = rg.0.max(v.saturating_add(1)),
+                            CmpOp::Ge => rg.0 = rg.0.max(*v),
+                            CmpOp::Ne => {}
+                        }
+                    }
+                }
+                Qual::In { c, vals } if *c == lead => {
+                    let mut vs: Vec<i64> = vals.iter().copied().filter(|v| *v != NULL).collect();
+                    vs.sort_unstable();
+                    vs.dedup();
+                    let base = ranges[0];
+                    ranges = vs.into_iter().filter(|v| *v >= base.0 && *v <= base.1).map(|v| (v, v)).collect();
+                }
+                Qual::IsNull { c, not: false } if *c == lead => is_null = true,
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        let descents = ranges.len().max(1) as f64;
+        for (lo, hi) in ranges {
+            let (start, end) = if is_null {
+                let s = entries.partition_point(|e| e.0[0] != NULL);
+                (s, entries.len())
+            } else {
+                if lo > hi {
+                    continue;
+                }
+                let s = entries.partition_point(|e| e.0[0] != NULL && e.0[0] < lo);
+                let e = entries.partition_point(|e| e.0[0] != NULL && e.0[0] <= hi);
+                (s, e)
+            };
+            for e in &entries[start..end] {
+                let row_ok = quals.iter().all(|q| match q {
+                    Qual::Cmp { c, op, v } => {
+                        let k = idx.columns.iter().position(|&x| x == c.1).unwrap_or(0);
+                        e.0[k] != NULL && *v != NULL && op.holds(e.0[k], *v)
+                    }
+                    Qual::In { c, vals } => {
+                        let k = idx.columns.iter().position(|&x| x == c.1).unwrap_or(0);
+                        vals.contains(&e.0[k])
+                    }
+                    Qual::IsNull { c, not } => {
+                        let k = idx.columns.iter().position(|&x| x == c.1).unwrap_or(0);
+                        (e.0[k] == NULL) != *not
+                    }
+                    _ => true,
+                });
+                if row_ok {
+                    out.push(e.1);
+                }
+            }
+        }
+        if p.backward {
+            out.reverse();
+        }
+        let per_leaf = (t.rows as f64 / (idx.pages - 1.0).max(1.0)).max(1.0);
+        let leaf = libm::ceil(out.len() as f64 / per_leaf).max(1.0);
+        (out, descents, leaf)
+    }
+
+    fn nestloop(&mut self, p: &Plan, id: usize, param: Option<&Row>, want: Option<usize>) -> (Vec<Row>, f64, f64) {
+        let inner_plan = p.children[1].clone();
+        let iid = Self::child_id(p, id, 1);
+        let parameterised = inner_plan.param_rels != 0;
+        // Run the outer side fully first; if the parent stops early, run it again for the rows read.
+        let saved = self.stats.clone();
+        let (outer, os, ot) = self.run(&p.children[0], id + 1, param, None);
+        let mut out: Vec<Row> = Vec::new();
+        let mut inner_time = 0.0;
+        let mut pairs = 0.0;
+        let mut consumed = 0usize;
+        let mut first = None;
+        let mut memo: BTreeMap<Vec<i64>, Vec<Row>> = BTreeMap::new();
+        let mut plain_inner: Option<Vec<Row>> = None;
+        for o in &outer {
+            consumed += 1;
+            let inner_rows: Vec<Row> = if inner_plan.kind == Kind::Memoize {
+                let key: Vec<i64> = inner_plan.keys.iter().map(|(k, _)| if let Output::Col(c) = k { self.value(o, *c) } else { NULL }).collect();
+                let st = &mut self.stats[iid];
+                st.loops += 1.0;
+                if let Some(hit) = memo.get(&key) {
+                    st.cache_hits += 1.0;
+                    st.rows += hit.len() as f64;
+                    inner_time += micros::HASH_PROBE;
+                    st.total_ms += micros::HASH_PROBE / 1000.0;
+                    hit.iter().map(|r| merge_row(o, r)).collect()
+                } else {
+                    st.cache_misses += 1.0;
+                    let (rows, _, t) = self.run(&inner_plan.children[0], iid + 1, Some(o), None);
+                    let st = &mut self.stats[iid];
+                    st.rows += rows.len() as f64;
+                    st.total_ms += (t + micros::HASH_INSERT) / 1000.0;
+                    st.startup_ms += (t + micros::HASH_INSERT) / 1000.0;
+                    st.memory_kb = libm::ceil((memo.len() + 1) as f64 * (inner_plan.width + 80.0) / 1024.0).max(1.0);
+                    inner_time += t + micros::HASH_INSERT;
+                    memo.insert(key, rows.clone());
+                    rows
+                }
+            } else if parameterised {
+                let (rows, _, t) = self.run(&inner_plan, iid, Some(o), None);
+                inner_time += t;
+                rows
+            } else {
+                // A plain inner returns the same rows each loop: run it once, count every loop.
+                if plain_inner.is_none() {
+                    let (rows, _, t) = self.run(&inner_plan, iid, None, None);
+                    inner_time += t;
+                    plain_inner = Some(rows);
+                } else {
+                    let st = &mut self.stats[iid];
+                    let per = st.total_ms / st.loops.max(1.0);
+                    let rescan = if inner_plan.kind == Kind::Materialize { (st.rows / st.loops.max(1.0)) * micros::NODE_CALL / 1000.0 } else { per };
+                    st.loops += 1.0;
+                    st.rows += plain_inner.as_ref().map_or(0, |r| r.len()) as f64;
+                    st.total_ms += rescan;
+                    inner_time += rescan * 1000.0;
+                }
+                plain_inner.clone().unwrap_or_default()
+            };
+            pairs += inner_rows.len() as f64;
+            if pairs > PAIR_BUDGET && !parameterised && inner_plan.kind != Kind::Memoize {
+                // Too many pairs to compare one by one: finish with a hash on the equality filter.
+                return self.nestloop_hashed(p, id, &outer, plain_inner.unwrap_or_default(), want, (os, ot, inner_time));
+            }
+            for ir in inner_rows {
+                let row = merge_row(o, &ir);
+                if self.passes(&p.join_filter, &row) {
+                    out.push(row);
+                } else {
+                    self.stats[id].removed_by_join_filter += 1.0;
+                }
+            }
+            if first.is_none() && !out.is_empty() {
+                first = Some(os + inner_time);
+            }
+            if want.is_some_and(|w| out.len() >= w) {
+                out.truncate(want.unwrap_or(0));
+                break;
+            }
+        }
+        if consumed < outer.len() {
+            // Stopped early: the outer side only produced what was read.
+            let inner_stats: Vec<NodeStats> = self.stats[iid..iid + size(&inner_plan)].to_vec();
+            let own = self.stats[id].clone();
+            self.stats = saved;
+            self.run(&p.children[0], id + 1, param, Some(consumed));
+            self.stats[iid..iid + size(&inner_plan)].clone_from_slice(&inner_stats);
+            self.stats[id] = own;
+        }
+        let own = pairs * (micros::NODE_CALL + crate::plan::qual_ops(&p.join_filter) * micros::OPERATOR);
+        let total = ot * consumed as f64 / outer.len().max(1) as f64 + inner_time + own;
+        (out, first.unwrap_or(total), total)
+    }
+
+    fn nestloop_hashed(&mut self, p: &Plan, id: usize, outer: &[Row], inner: Vec<Row>, want: Option<usize>, times: (f64, f64, f64)) -> (Vec<Row>, f64, f64) {
+        let eq: Vec<(ColRef, ColRef)> = p.join_filter.iter().filter_map(|q| q.equijoin()).collect();
+        if eq.is_empty() {
+            self.error = Some(format!("Nested Loop compares more than {PAIR_BUDGET} row pairs without an equality: too large to execute in the simulator"));
+            return (Vec::new(), 0.0, 0.0);
+        }
+        let inner_rel = p.children[1].relids;
+        let side = |(a, b): (ColRef, ColRef)| if inner_rel & (1 << a.0) != 0 { (b, a) } else { (a, b) };
+        let keys: Vec<(ColRef, ColRef)> = eq.into_iter().map(side).collect();
+        let mut table: BTreeMap<Vec<i64>, Vec<usize>> = BTreeMap::new();
+        for (i, r) in inner.iter().enumerate() {
+            table.entry(keys.iter().map(|k| self.value(r, k.1)).collect()).or_default().push(i);
+        }
+        let loops = outer.len() as f64;
+        let st = &mut self.stats[Self::child_id(p, id, 1)];
+        let per_loop_rows = inner.len() as f64;
+        let per_loop_ms = st.total_ms / st.loops.max(1.0);
+        st.rows = per_loop_rows * loops;
+        st.total_ms = per_loop_ms * loops;
+        st.loops = loops;
+        let mut out = Vec::new();
+        for o in outer {
+            let k: Vec<i64> = keys.iter().map(|k| self.value(o, k.0)).collect();
+            if let Some(ms) = table.get(&k) {
+                for &m in ms {
+                    let row = merge_row(o, &inner[m]);
+                    if self.passes(&p.join_filter, &row) {
+                        out.push(row);
+                    }
+                }
+            }
+            if want.is_some_and(|w| out.len() >= w) {
+                break;
+            }
+        }
+        let pairs = loops * per_loop_rows;
+        self.stats[id].removed_by_join_filter = pairs - out.len() as f64;
+        let total = times.1 + per_loop_ms * 1000.0 * loops + pairs * (micros::NODE_CALL + micros::OPERATOR);
+        (out, times.0, total)
+    }
+
+    fn hashjoin(&mut self, p: &Plan, id: usize, param: Option<&Row>, want: Option<usize>) -> (Vec<Row>, f64, f64) {
+        let hid = Self::child_id(p, id, 1);
+        let (inner, _, ht) = self.run(&p.children[1], hid, param, None);
+        let keys: Vec<(ColRef, ColRef)> = p.join_cond.iter().filter_map(|q| if let Qual::ColCmp { l, r, .. } = q { Some((*l, *r)) } else { None }).collect();
+        let mut table: BTreeMap<Vec<i64>, Vec<usize>> = BTreeMap::new();
+        for (i, r) in inner.iter().enumerate() {
+            let k: Vec<i64> = keys.iter().map(|k| self.value(r, k.1)).collect();
+            if k.contains(&NULL) {
+                continue;
+            }
+            table.entry(k).or_default().push(i);
+        }
+        // Buckets and batches as the executor sizes them for the rows it actually got.
+        let width = p.children[1].width;
+        let (est_b, est_batches) = p.children[1].hash.unwrap_or((1024.0, 1.0));
+        let (act_b, act_batches) = crate::cost::hash_table_size(&self.db.settings, inner.len() as f64, width);
+        let batches = act_batches.max(est_batches);
+        let buckets = if batches > 1.0 { est_b.max(act_b) } else { act_b.max(est_b) };
+        let tup = 16.0 + 16.0 + maxalign(width as usize) as f64;
+        let mem = libm::ceil(inner.len() as f64 * tup / batches / 1024.0 + buckets * 8.0 / 1024.0).max(9.0);
+        {
+            let st = &mut self.stats[hid];
+            st.buckets = buckets;
+            st.batches = batches;
+            st.memory_kb = st.memory_kb.max(mem);
+        }
+        if batches > 1.0 {
+            self.stats[hid].temp_pages += 2.0 * libm::ceil(inner.len() as f64 * tup / 8192.0);
+        }
+        let build = inner.len() as f64 * micros::HASH_INSERT + ht;
+        if inner.is_empty() {
+            // PostgreSQL skips the outer side when the hash is empty.
+            return (Vec::new(), build, build);
+        }
+        let mut out = Vec::new();
+        let mut probed = 0usize;
+        let outer_plan = p.children[0].clone();
+        let saved = self.stats.clone();
+        let (outer, os, ot) = self.run(&outer_plan, id + 1, param, None);
+        for o in &outer {
+            probed += 1;
+            let k: Vec<i64> = keys.iter().map(|k| self.value(o, k.0)).collect();
+            if let Some(ms) = table.get(&k) {
+                for &m in ms {
+                    let row = merge_row(o, &inner[m]);
+                    if self.passes(&p.join_filter, &row) {
+                        out.push(row);
+                    } else {
+                        self.stats[id].removed_by_join_filter += 1.0;
+                    }
+                }
+            }
+            if want.is_some_and(|w| out.len() >= w) {
+                out.truncate(want.unwrap_or(0));
+                break;
+            }
+        }
+        if probed < outer.len() {
+            let mine: Vec<NodeStats> = self.stats[hid..hid + size(&p.children[1])].to_vec();
+            let own = self.stats[id].clone();
+            self.stats = saved;
+            self.run(&outer_plan, id + 1, param, Some(probed));
+            self.stats[hid..hid + size(&p.children[1])].clone_from_slice(&mine);
+            self.stats[id] = own;
+        }
+        if batches > 1.0 {
+            self.stats[hid].temp_pages += 2.0 * libm::ceil(outer.len() as f64 * (maxalign(outer_plan.width as usize) as f64 + 32.0) / 8192.0);
+        }
+        let spill = if batches > 1.0 { self.stats[hid].temp_pages * micros::SPILL_PAGE } else { 0.0 };
+        let own = probed as f64 * micros::HASH_PROBE + out.len() as f64 * micros::NODE_CALL + spill;
+        let outer_t = ot * probed as f64 / outer.len().max(1) as f64;
+        (out, build + os + micros::HASH_PROBE, build + outer_t + own)
+    }
+
+    fn mergejoin(&mut self, p: &Plan, id: usize, param: Option<&Row>, want: Option<usize>) -> (Vec<Row>, f64, f64) {
+        let keys: Vec<(ColRef, ColRef)> = p.join_cond.iter().filter_map(|q| if let Qual::ColCmp { l, r, .. } = q { Some((*l, *r)) } else { None }).collect();
+        let iid = Self::child_id(p, id, 1);
+        let (inner, is, it) = self.run(&p.children[1], iid, param, None);
+        let mut groups: BTreeMap<Vec<i64>, Vec<usize>> = BTreeMap::new();
+        for (i, r) in inner.iter().enumerate() {
+            let k: Vec<i64> = keys.iter().map(|k| self.value(r, k.1)).collect();
+            if !k.contains(&NULL) {
+                groups.entry(k).or_default().push(i);
+            }
+        }
+        let (outer, os, ot) = self.run(&p.children[0], id + 1, param, None);
+        let mut out = Vec::new();
+        for o in &outer {
+            let k: Vec<i64> = keys.iter().map(|k| self.value(o, k.0)).collect();
+            if let Some(ms) = groups.get(&k) {
+                for &m in ms {
+                    let row = merge_row(o, &inner[m]);
+                    if self.passes(&p.join_filter, &row) {
+                        out.push(row);
+                    } else {
+                        self.stats[id].removed_by_join_filter += 1.0;
+                    }
+                }
+            }
+            if want.is_some_and(|w| out.len() >= w) {
+                out.truncate(want.unwrap_or(0));
+                break;
+            }
+        }
+        let own = (outer.len() + inner.len()) as f64 * micros::COMPARE + out.len() as f64 * micros::NODE_CALL;
+        (out, os + is + micros::COMPARE, ot + it + own)
+    }
+}
+
+fn unreachable_memoize() -> (Vec<Row>, f64, f64) {
+    // Memoize runs inside its nested loop (see `nestloop`); on its own it returns nothing.
+    (Vec::new(), 0.0, 0.0)
+}
+
+/// A joined row: the outer row's relations plus the inner row's.
+fn merge_row(o: &Row, i: &Row) -> Row {
+    o.iter().zip(i).map(|(a, b)| if *a >= 0 { *a } else { *b }).collect()
+}
+
+/// The heap page holding row `r` (rows are packed in order).
+fn page_of(r: usize, rows: usize, pages: f64) -> u64 {
+    if rows == 0 {
+        0
+    } else {
+        (r as f64 * pages / rows as f64) as u64
+    }
+}
+
+/// Value order with NULL after everything (B-tree and ORDER BY ASC order).
+fn nulls_last(x: i64, y: i64) -> std::cmp::Ordering {
+    match (x == NULL, y == NULL) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Greater,
+        (false, true) => std::cmp::Ordering::Less,
+        _ => x.cmp(&y),
+    }
+}

@@ -1,0 +1,418 @@
+//! EXPLAIN output in PostgreSQL 15's layouts: the text format (`->` arrows, `(cost=… rows=…
+//! width=…)`, `(actual time=… rows=… loops=…)`, conditions deparsed as ruleutils.c writes them)
+//! and `FORMAT JSON` with PostgreSQL's keys.
+use crate::bind::{ColRef, Output, Qual, Query};
+use crate::catalog::NULL;
+use crate::cost::SortMethod;
+use crate::db::Database;
+use crate::exec::{Analyzed, NodeStats};
+use crate::plan::{Kind, Plan};
+use crate::sql::ExplainOpts;
+use serde_json::{json, Map, Value};
+
+/// Renders conditions and keys of one query.
+#[derive(Clone, Copy, Debug)]
+pub struct Deparse<'a> {
+    pub db: &'a Database,
+    pub q: &'a Query,
+}
+
+impl Deparse<'_> {
+    fn col(&self, c: ColRef, prefix: bool) -> String {
+        let r = &self.q.rels[c.0];
+        let name = &self.db.tables[r.table].columns[c.1].name;
+        if prefix {
+            format!("{}.{}", r.alias, name)
+        } else {
+            name.clone()
+        }
+    }
+    fn konst(&self, c: ColRef, v: i64) -> String {
+        if v == NULL {
+            return "NULL".into();
+        }
+        let col = &self.db.tables[self.q.rels[c.0].table].columns[c.1];
+        if let Some((_, _, text)) = self.q.strays.iter().find(|(sc, sv, _)| self.q.rels[sc.0].table == self.q.rels[c.0].table && sc.1 == c.1 && *sv == v) {
+            return format!("'{}'::text", text.replace('\'', "''"));
+        }
+        match &col.text {
+            Some(d) => format!("'{}'::text", d.render(v)),
+            None => v.to_string(),
+        }
+    }
+
+    /// One condition. `scan` is the scanned relation, whose columns print without a prefix.
+    pub fn qual(&self, q: &Qual, scan: Option<usize>) -> String {
+        let multi = self.q.rels.len() > 1;
+        let pre = |c: ColRef| multi && Some(c.0) != scan;
+        match q {
+            Qual::Cmp { c, op, v } => format!("({} {} {})", self.col(*c, pre(*c)), op.sql(), self.konst(*c, *v)),
+            Qual::In { c, vals } => {
+                let col = &self.db.tables[self.q.rels[c.0].table].columns[c.1];
+                let items: Vec<String> = vals
+                    .iter()
+                    .map(|v| match &col.text {
+                        Some(d) => d.render(*v),
+                        None => v.to_string(),
+                    })
+                    .collect();
+                format!("({} = ANY ('{{{}}}'::{}[]))", self.col(*c, pre(*c)), items.join(","), col.ty.sql())
+            }
+            Qual::IsNull { c, not } => format!("({} IS {}NULL)", self.col(*c, pre(*c)), if *not { "NOT " } else { "" }),
+            Qual::ColCmp { l, op, r } => format!("({} {} {})", self.col(*l, pre(*l)), op.sql(), self.col(*r, pre(*r))),
+            Qual::Or(arms) => {
+                let parts: Vec<String> = arms.iter().map(|a| self.quals(a, scan)).collect();
+                format!("({})", parts.join(" OR "))
+            }
+        }
+    }
+
+    /// A list of conditions joined by AND, as EXPLAIN prints an implicit conjunction.
+    pub fn quals(&self, qs: &[Qual], scan: Option<usize>) -> String {
+        if qs.len() == 1 {
+            return self.qual(&qs[0], scan);
+        }
+        let parts: Vec<String> = qs.iter().map(|q| self.qual(q, scan)).collect();
+        format!("({})", parts.join(" AND "))
+    }
+
+    fn key(&self, o: Output, desc: bool) -> String {
+        let multi = self.q.rels.len() > 1;
+        let base = match o {
+            Output::Col(c) => self.col(c, multi),
+            Output::Agg(k) => {
+                let a = self.q.aggs[k];
+                let arg = a.arg.map_or("*".to_string(), |c| self.col(c, multi));
+                format!("({}({arg}))", a.func.sql())
+            }
+        };
+        if desc {
+            format!("{base} DESC")
+        } else {
+            base
+        }
+    }
+
+    fn keys(&self, p: &Plan) -> String {
+        p.keys.iter().map(|(o, d)| self.key(*o, *d)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The node's title: `Index Scan using idx on t alias`.
+    pub fn title(&self, p: &Plan) -> String {
+        let mut s = p.kind.name().to_string();
+        if p.backward {
+            s.push_str(" Backward");
+        }
+        if let Some(ix) = p.index {
+            let name = &self.db.indexes[ix].name;
+            if p.kind == Kind::BitmapIndexScan {
+                return format!("{s} on {name}");
+            }
+            s = format!("{s} using {name}");
+        }
+        if let Some(r) = p.rel {
+            let rel = &self.q.rels[r];
+            let table = &self.db.tables[rel.table].name;
+            s = format!("{s} on {table}");
+            if rel.alias != *table {
+                s = format!("{s} {}", rel.alias);
+            }
+        }
+        s
+    }
+
+    /// `(label, text)` detail lines of a node, without instrumentation.
+    pub fn details(&self, p: &Plan) -> Vec<(&'static str, String)> {
+        let mut v = Vec::new();
+        let scan = p.rel;
+        match p.kind {
+            Kind::IndexScan | Kind::IndexOnlyScan | Kind::BitmapIndexScan if !p.index_cond.is_empty() => v.push(("Index Cond", self.quals(&p.index_cond, scan))),
+            Kind::BitmapHeapScan => v.push(("Recheck Cond", self.quals(&p.index_cond, scan))),
+            Kind::HashJoin => v.push(("Hash Cond", self.quals(&p.join_cond, None))),
+            Kind::MergeJoin => v.push(("Merge Cond", self.quals(&p.join_cond, None))),
+            Kind::Sort => v.push(("Sort Key", self.keys(p))),
+            Kind::HashAggregate | Kind::GroupAggregate => v.push(("Group Key", self.keys(p))),
+            Kind::Memoize => {
+                v.push(("Cache Key", self.keys(p)));
+                v.push(("Cache Mode", "logical".into()));
+            }
+            _ => {}
+        }
+        if !p.join_filter.is_empty() {
+            v.push(("Join Filter", self.quals(&p.join_filter, None)));
+        }
+        if !p.filter.is_empty() {
+            v.push(("Filter", self.quals(&p.filter, scan)));
+        }
+        v
+    }
+}
+
+fn kb(x: f64) -> String {
+    format!("{}kB", x as i64)
+}
+
+/// Instrumentation lines of a node, in PostgreSQL's order.
+fn analyze_lines(p: &Plan, st: &NodeStats, buffers: bool, out: &mut Vec<(String, String)>) {
+    let loops = st.loops.max(1.0);
+    let per = |x: f64| format!("{}", libm::rint(x / loops) as i64);
+    if p.kind == Kind::Sort {
+        if let Some(m) = st.sort_method {
+            let (name, what) = match m {
+                SortMethod::Quicksort => ("quicksort", "Memory"),
+                SortMethod::TopN => ("top-N heapsort", "Memory"),
+                SortMethod::External => ("external merge", "Disk"),
+            };
+            out.push(("Sort Method".into(), format!("{name}  {what}: {}", kb(st.memory_kb))));
+        }
+    }
+    if p.kind == Kind::Hash && st.loops > 0.0 {
+        out.push(("Buckets".into(), format!("{}  Batches: {}  Memory Usage: {}", st.buckets as i64, st.batches as i64, kb(st.memory_kb))));
+    }
+    if p.kind == Kind::HashAggregate && st.loops > 0.0 {
+        out.push(("Batches".into(), format!("{}  Memory Usage: {}", st.batches as i64, kb(st.memory_kb))));
+    }
+    if p.kind == Kind::Memoize && st.loops > 0.0 {
+        out.push(("Hits".into(), format!("{}  Misses: {}  Evictions: 0  Overflows: 0  Memory Usage: {}", st.cache_hits as i64, st.cache_misses as i64, kb(st.memory_kb))));
+    }
+    if !p.join_filter.is_empty() {
+        out.push(("Rows Removed by Join Filter".into(), per(st.removed_by_join_filter)));
+    }
+    if !p.filter.is_empty() {
+        out.push(("Rows Removed by Filter".into(), per(st.removed_by_filter)));
+    }
+    if p.kind == Kind::IndexOnlyScan {
+        out.push(("Heap Fetches".into(), "0".into()));
+    }
+    if p.kind == Kind::BitmapHeapScan {
+        out.push(("Heap Blocks".into(), format!("exact={}", st.heap_blocks as i64)));
+    }
+    if buffers {
+        let mut b = Vec::new();
+        if st.shared_hit > 0.0 {
+            b.push(format!("shared hit={}", st.shared_hit as i64));
+        }
+        if st.temp_pages > 0.0 {
+            b.push(format!("temp read={} written={}", (st.temp_pages / 2.0) as i64, (st.temp_pages / 2.0) as i64));
+        }
+        if !b.is_empty() {
+            out.push(("Buffers".into(), b.join(", ")));
+        }
+    }
+}
+
+/// Buffers a node and everything below it touched (EXPLAIN's Buffers are inclusive).
+fn inclusive(p: &Plan, stats: &[NodeStats], id: usize) -> NodeStats {
+    let mut s = stats[id].clone();
+    let mut cid = id + 1;
+    for c in &p.children {
+        let cs = inclusive(c, stats, cid);
+        s.shared_hit += cs.shared_hit;
+        s.temp_pages += cs.temp_pages;
+        let mut v = Vec::new();
+        c.walk(&mut v);
+        cid += v.len();
+    }
+    s
+}
+
+/// The text format.
+pub fn text(d: &Deparse, plan: &Plan, opts: &ExplainOpts, analyzed: Option<&Analyzed>, planning_ms: f64) -> String {
+    let mut lines = Vec::new();
+    let mut id = 0;
+    text_node(d, plan, opts, analyzed, 0, &mut id, &mut lines);
+    if let Some(a) = analyzed {
+        lines.push(format!("Planning Time: {planning_ms:.3} ms"));
+        lines.push(format!("Execution Time: {:.3} ms", a.execution_ms));
+    }
+    lines.join("\n")
+}
+
+fn text_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, depth: usize, id: &mut usize, lines: &mut Vec<String>) {
+    let me = *id;
+    let head_indent = if depth == 0 { String::new() } else { format!("{}->  ", " ".repeat(6 * (depth - 1) + 2)) };
+    let detail_indent = " ".repeat(6 * depth + 2);
+    let mut head = format!("{head_indent}{}", d.title(p));
+    if opts.costs {
+        head.push_str(&format!("  (cost={:.2}..{:.2} rows={} width={})", p.startup, p.total, p.rows as i64, p.width as i64));
+    }
+    if let Some(a) = a {
+        let st = &a.nodes[me];
+        if st.loops == 0.0 {
+            head.push_str(" (never executed)");
+        } else {
+            let l = st.loops;
+            if opts.timing {
+                head.push_str(&format!(" (actual time={:.3}..{:.3} rows={} loops={})", st.startup_ms / l, st.total_ms / l, libm::rint(st.rows / l) as i64, l as i64));
+            } else {
+                head.push_str(&format!(" (actual rows={} loops={})", libm::rint(st.rows / l) as i64, l as i64));
+            }
+        }
+    }
+    lines.push(head);
+    for (label, text) in d.details(p) {
+        lines.push(format!("{detail_indent}{label}: {text}"));
+        if let Some(a) = a {
+            // "Rows Removed by …" follows its condition.
+            let st = &a.nodes[me];
+            let loops = st.loops.max(1.0);
+            if label == "Filter" && st.loops > 0.0 {
+                lines.push(format!("{detail_indent}Rows Removed by Filter: {}", libm::rint(st.removed_by_filter / loops) as i64));
+            }
+            if label == "Join Filter" && st.loops > 0.0 {
+                lines.push(format!("{detail_indent}Rows Removed by Join Filter: {}", libm::rint(st.removed_by_join_filter / loops) as i64));
+            }
+        }
+    }
+    if let Some(a) = a {
+        let st = inclusive(p, &a.nodes, me);
+        let mut extra = Vec::new();
+        analyze_lines(p, &a.nodes[me], false, &mut extra);
+        for (label, text) in extra {
+            if label.starts_with("Rows Removed") {
+                continue;
+            }
+            lines.push(format!("{detail_indent}{label}: {text}"));
+        }
+        if opts.buffers {
+            let mut extra = Vec::new();
+            analyze_lines(p, &st, true, &mut extra);
+            if let Some((_, b)) = extra.iter().find(|(l, _)| l == "Buffers") {
+                lines.push(format!("{detail_indent}Buffers: {b}"));
+            }
+        }
+    }
+    *id += 1;
+    for c in &p.children {
+        text_node(d, c, opts, a, depth + 1, id, lines);
+    }
+}
+
+/// `FORMAT JSON`, with PostgreSQL's keys.
+pub fn json(d: &Deparse, plan: &Plan, opts: &ExplainOpts, analyzed: Option<&Analyzed>, planning_ms: f64) -> Value {
+    let mut id = 0;
+    let mut top = Map::new();
+    top.insert("Plan".into(), json_node(d, plan, opts, analyzed, &mut id, None));
+    if let Some(a) = analyzed {
+        top.insert("Planning Time".into(), json!(round3(planning_ms)));
+        top.insert("Triggers".into(), json!([]));
+        top.insert("Execution Time".into(), json!(round3(a.execution_ms)));
+    }
+    Value::Array(vec![Value::Object(top)])
+}
+
+fn round3(x: f64) -> f64 {
+    libm::rint(x * 1000.0) / 1000.0
+}
+
+fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id: &mut usize, parent: Option<&Plan>) -> Value {
+    let me = *id;
+    let mut m = Map::new();
+    m.insert("Node Type".into(), json!(p.kind.name()));
+    if let Some(par) = parent {
+        let rel = match par.kind {
+            Kind::NestedLoop | Kind::HashJoin | Kind::MergeJoin => {
+                if std::ptr::eq(par.children[0].as_ref(), p) {
+                    "Outer"
+                } else {
+                    "Inner"
+                }
+            }
+            _ => "Outer",
+        };
+        m.insert("Parent Relationship".into(), json!(rel));
+    }
+    if matches!(p.kind, Kind::NestedLoop | Kind::HashJoin | Kind::MergeJoin) {
+        m.insert("Join Type".into(), json!("Inner"));
+    }
+    if matches!(p.kind, Kind::Aggregate | Kind::HashAggregate | Kind::GroupAggregate) {
+        let s = match p.kind {
+            Kind::Aggregate => "Plain",
+            Kind::HashAggregate => "Hashed",
+            _ => "Sorted",
+        };
+        m.insert("Strategy".into(), json!(s));
+    }
+    if let Some(ix) = p.index {
+        if p.kind != Kind::BitmapIndexScan {
+            m.insert("Scan Direction".into(), json!(if p.backward { "Backward" } else { "Forward" }));
+        }
+        m.insert("Index Name".into(), json!(d.db.indexes[ix].name));
+    }
+    if let (Some(r), true) = (p.rel, p.kind != Kind::BitmapIndexScan) {
+        let rel = &d.q.rels[r];
+        m.insert("Relation Name".into(), json!(d.db.tables[rel.table].name));
+        m.insert("Alias".into(), json!(rel.alias));
+    }
+    if opts.costs {
+        m.insert("Startup Cost".into(), json!(libm::rint(p.startup * 100.0) / 100.0));
+        m.insert("Total Cost".into(), json!(libm::rint(p.total * 100.0) / 100.0));
+        m.insert("Plan Rows".into(), json!(p.rows as i64));
+        m.insert("Plan Width".into(), json!(p.width as i64));
+    }
+    if let Some(a) = a {
+        let st = &a.nodes[me];
+        let l = st.loops.max(1.0);
+        if opts.timing {
+            m.insert("Actual Startup Time".into(), json!(round3(st.startup_ms / l)));
+            m.insert("Actual Total Time".into(), json!(round3(st.total_ms / l)));
+        }
+        m.insert("Actual Rows".into(), json!(libm::rint(st.rows / l) as i64));
+        m.insert("Actual Loops".into(), json!(st.loops as i64));
+    }
+    for (label, text) in d.details(p) {
+        match label {
+            "Sort Key" | "Group Key" => {
+                let keys: Vec<String> = p.keys.iter().map(|(o, dsc)| d.key(*o, *dsc)).collect();
+                m.insert(label.into(), json!(keys));
+            }
+            _ => {
+                m.insert(label.into(), json!(text));
+            }
+        }
+    }
+    if let Some(a) = a {
+        let mut extra = Vec::new();
+        analyze_lines(p, &a.nodes[me], false, &mut extra);
+        let st = &a.nodes[me];
+        for (label, text) in extra {
+            match label.as_str() {
+                "Sort Method" => {
+                    let (method, rest) = text.split_once("  ").unwrap_or((&text, ""));
+                    m.insert("Sort Method".into(), json!(method));
+                    m.insert("Sort Space Used".into(), json!(st.memory_kb as i64));
+                    m.insert("Sort Space Type".into(), json!(if rest.starts_with("Disk") { "Disk" } else { "Memory" }));
+                }
+                "Buckets" => {
+                    m.insert("Hash Buckets".into(), json!(st.buckets as i64));
+                    m.insert("Hash Batches".into(), json!(st.batches as i64));
+                    m.insert("Peak Memory Usage".into(), json!(st.memory_kb as i64));
+                }
+                "Hits" => {
+                    m.insert("Cache Hits".into(), json!(st.cache_hits as i64));
+                    m.insert("Cache Misses".into(), json!(st.cache_misses as i64));
+                }
+                "Heap Blocks" => {
+                    m.insert("Exact Heap Blocks".into(), json!(st.heap_blocks as i64));
+                }
+                "Rows Removed by Filter" | "Rows Removed by Join Filter" | "Heap Fetches" => {
+                    m.insert(label.clone(), json!(text.parse::<i64>().unwrap_or(0)));
+                }
+                _ => {}
+            }
+        }
+        if opts.buffers {
+            let inc = inclusive(p, &a.nodes, me);
+            m.insert("Shared Hit Blocks".into(), json!(inc.shared_hit as i64));
+            m.insert("Shared Read Blocks".into(), json!(0));
+            m.insert("Temp Read Blocks".into(), json!((inc.temp_pages / 2.0) as i64));
+            m.insert("Temp Written Blocks".into(), json!((inc.temp_pages / 2.0) as i64));
+        }
+    }
+    *id += 1;
+    if !p.children.is_empty() {
+        let kids: Vec<Value> = p.children.iter().map(|c| json_node(d, c, opts, a, id, Some(p))).collect();
+        m.insert("Plans".into(), Value::Array(kids));
+    }
+    Value::Object(m)
+}

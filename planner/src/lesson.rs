@@ -1,0 +1,223 @@
+//! A planner lesson file (TOML): tables with generated columns, indexes, `CREATE STATISTICS`,
+//! settings, queries and their expectations. Read with serde; every error names
+//! file:line:column and the field.
+use crate::catalog::{ColType, ExtKind};
+use crate::settings::Settings;
+use serde::Deserialize;
+use std::fmt;
+use toml::Spanned;
+
+/// A bad lesson: where it is and what is wrong.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LessonError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for LessonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}: {}", self.file, self.line, self.column, if self.field.is_empty() { "lesson" } else { &self.field }, self.message)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LessonFile {
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default = "one")]
+    pub seed: u64,
+    #[serde(default)]
+    pub settings: Settings,
+    #[serde(default, rename = "table")]
+    pub tables: Vec<TableSpec>,
+    #[serde(default, rename = "index")]
+    pub indexes: Vec<IndexSpec>,
+    #[serde(default, rename = "statistics")]
+    pub statistics: Vec<StatisticsSpec>,
+    #[serde(default, rename = "query")]
+    pub queries: Vec<QuerySpec>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    pub name: Spanned<String>,
+    pub rows: Spanned<u64>,
+    pub columns: Vec<ColumnSpec>,
+    /// Creates the unique index `<table>_pkey`.
+    #[serde(default)]
+    pub primary_key: Option<Spanned<String>>,
+    /// `pg_class.relpages` / `reltuples` stated instead of measured.
+    #[serde(default)]
+    pub pages: Option<f64>,
+    #[serde(default)]
+    pub tuples: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    pub name: Spanned<String>,
+    #[serde(rename = "type")]
+    pub ty: ColType,
+    pub dist: Spanned<Dist>,
+    /// The strings of a text column (sorted on load).
+    #[serde(default)]
+    pub values: Option<Vec<String>>,
+    /// Or: a text column of `prefix` and a zero-padded number.
+    #[serde(default)]
+    pub prefix: Option<String>,
+    #[serde(default)]
+    pub null_frac: f64,
+    /// `pg_stats` stated instead of computed by ANALYZE (to reproduce a documented example).
+    #[serde(default)]
+    pub stats: Option<StatedStats>,
+    /// `ALTER TABLE … ALTER COLUMN … SET STATISTICS n`.
+    #[serde(default)]
+    pub statistics_target: Option<u32>,
+}
+
+/// How a column's values are generated (deterministically from the lesson's seed).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Dist {
+    /// 1, 2, 3, … in physical order (correlation 1).
+    Serial,
+    /// 1..=rows in a random order (unique, correlation near 0).
+    Shuffled,
+    /// Uniform over 1..=n.
+    Uniform(u64),
+    /// Zipf over 1..=n with exponent s: 1 is the most common.
+    Zipf { n: u64, s: f64 },
+    /// The same value as another column (perfectly correlated columns).
+    Copy(String),
+    /// Another column divided by `by` (a functional dependency).
+    Div { of: String, by: i64 },
+    /// Another column modulo `by`.
+    Mod { of: String, by: i64 },
+    /// One value in every row.
+    Const(i64),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexSpec {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub table: Spanned<String>,
+    pub columns: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub unique: bool,
+    /// Stated `relpages` and tree height (to reproduce a documented example).
+    #[serde(default)]
+    pub pages: Option<f64>,
+    #[serde(default)]
+    pub tree_height: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatisticsSpec {
+    pub name: String,
+    pub table: Spanned<String>,
+    pub columns: Vec<Spanned<String>>,
+    #[serde(default = "all_kinds")]
+    pub kinds: Vec<ExtKind>,
+}
+
+fn all_kinds() -> Vec<ExtKind> {
+    vec![ExtKind::Dependencies, ExtKind::Ndistinct]
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuerySpec {
+    #[serde(default)]
+    pub name: String,
+    pub sql: Spanned<String>,
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+/// What a lesson promises about a query's plan, for every seed.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Node types that must appear (`"Hash Join"`, `"Index Scan"`).
+    #[serde(default)]
+    pub nodes: Vec<String>,
+    /// Node types that must not appear.
+    #[serde(default)]
+    pub absent: Vec<String>,
+    /// The top node's type.
+    #[serde(default)]
+    pub top: Option<String>,
+    /// The largest estimated-to-actual row factor over all nodes must be at least this.
+    #[serde(default)]
+    pub misestimate_at_least: Option<f64>,
+    /// ...or at most this.
+    #[serde(default)]
+    pub misestimate_at_most: Option<f64>,
+}
+
+/// Reads a lesson file; syntax and type errors are placed.
+pub fn parse(file: &str, src: &str) -> Result<LessonFile, LessonError> {
+    let de = toml::Deserializer::parse(src).map_err(|e| {
+        let at = e.span().map_or(0, |s| s.start);
+        placed(file, src, at, String::new(), e.message().trim().to_string())
+    })?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        let inner = e.into_inner();
+        let at = inner.span().map_or(0, |s| s.start);
+        placed(file, src, at, path, inner.message().trim().to_string())
+    })
+}
+
+/// An error at byte `at` of `src`.
+pub fn placed(file: &str, src: &str, at: usize, field: String, message: String) -> LessonError {
+    let at = (0..=at.min(src.len())).rev().find(|&i| src.is_char_boundary(i)).unwrap_or(0);
+    let before = &src[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(before.chars().count(), |p| before[p + 1..].chars().count()) + 1;
+    LessonError { file: file.into(), line, column, field, message }
+}
+
+/// A constant in stated statistics: a number, or a string of a text column.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Literal {
+    Int(i64),
+    Str(String),
+}
+
+/// A `pg_stats` row as a lesson states it (values written as SQL would show them).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatedStats {
+    #[serde(default)]
+    pub null_frac: f64,
+    #[serde(default)]
+    pub avg_width: f64,
+    pub n_distinct: f64,
+    #[serde(default)]
+    pub most_common_vals: Vec<Literal>,
+    #[serde(default)]
+    pub most_common_freqs: Vec<f64>,
+    #[serde(default)]
+    pub histogram_bounds: Vec<Literal>,
+    #[serde(default)]
+    pub correlation: Option<f64>,
+}

@@ -1,0 +1,1030 @@
+//! Paths and the plan: scan paths per relation (sequential, index, index-only, bitmap, and
+//! parameterised index scans for nested loops), join paths (nested loop with or without a
+//! parameterised inner, Memoize and Materialize; hash join; merge join over sorts), join order by
+//! dynamic programming over join relations as `standard_join_search` does, then grouping, ordering
+//! and LIMIT on top. Paths are kept as PostgreSQL's `add_path` keeps them (cheaper, or better
+//! sorted, within a 1 % fuzz).
+use crate::bind::{ColRef, Output, Qual, Query};
+use crate::catalog::Index;
+use crate::cost::{self, relation_byte_size, Cost, IndexInput, SortMethod};
+use crate::db::Database;
+use crate::selfuncs::{clamp_row_est, Est};
+use crate::settings::{Settings, DISABLE_COST};
+use crate::sql::{AggFn, CmpOp};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    SeqScan,
+    IndexScan,
+    IndexOnlyScan,
+    BitmapHeapScan,
+    BitmapIndexScan,
+    NestedLoop,
+    HashJoin,
+    MergeJoin,
+    Hash,
+    Sort,
+    Aggregate,
+    HashAggregate,
+    GroupAggregate,
+    Limit,
+    Materialize,
+    Memoize,
+}
+
+impl Kind {
+    /// The node's name as EXPLAIN prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::SeqScan => "Seq Scan",
+            Kind::IndexScan => "Index Scan",
+            Kind::IndexOnlyScan => "Index Only Scan",
+            Kind::BitmapHeapScan => "Bitmap Heap Scan",
+            Kind::BitmapIndexScan => "Bitmap Index Scan",
+            Kind::NestedLoop => "Nested Loop",
+            Kind::HashJoin => "Hash Join",
+            Kind::MergeJoin => "Merge Join",
+            Kind::Hash => "Hash",
+            Kind::Sort => "Sort",
+            Kind::Aggregate => "Aggregate",
+            Kind::HashAggregate => "HashAggregate",
+            Kind::GroupAggregate => "GroupAggregate",
+            Kind::Limit => "Limit",
+            Kind::Materialize => "Materialize",
+            Kind::Memoize => "Memoize",
+        }
+    }
+}
+
+/// An ordering: equivalence class and descending.
+pub type PathKey = (usize, bool);
+
+/// A plan node with its estimates (a path, once chosen).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub kind: Kind,
+    pub startup: f64,
+    pub total: f64,
+    pub rows: f64,
+    pub width: f64,
+    pub children: Vec<Rc<Plan>>,
+    pub rel: Option<usize>,
+    pub index: Option<usize>,
+    pub backward: bool,
+    /// Index Cond (or Recheck Cond of a bitmap heap scan).
+    pub index_cond: Vec<Qual>,
+    pub filter: Vec<Qual>,
+    /// Hash Cond / Merge Cond, written outer side first.
+    pub join_cond: Vec<Qual>,
+    pub join_filter: Vec<Qual>,
+    /// Sort Key, Group Key or Cache Key.
+    pub keys: Vec<(Output, bool)>,
+    pub relids: u64,
+    /// Relations a parameterised path needs from the outer side.
+    pub param_rels: u64,
+    pub pathkeys: Vec<PathKey>,
+    pub sort_method: Option<SortMethod>,
+    /// Estimated (buckets, batches) of a Hash node.
+    pub hash: Option<(f64, f64)>,
+    /// The estimated number of times this node runs (a nested loop's inner side).
+    pub loops: f64,
+    /// The arithmetic behind the cost, for the plan view.
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    fn new(kind: Kind) -> Plan {
+        Plan {
+            kind,
+            startup: 0.0,
+            total: 0.0,
+            rows: 0.0,
+            width: 0.0,
+            children: Vec::new(),
+            rel: None,
+            index: None,
+            backward: false,
+            index_cond: Vec::new(),
+            filter: Vec::new(),
+            join_cond: Vec::new(),
+            join_filter: Vec::new(),
+            keys: Vec::new(),
+            relids: 0,
+            param_rels: 0,
+            pathkeys: Vec::new(),
+            sort_method: None,
+            hash: None,
+            loops: 1.0,
+            notes: Vec::new(),
+        }
+    }
+    fn with_cost(mut self, c: Cost) -> Plan {
+        self.startup = c.startup;
+        self.total = c.total;
+        self.notes.extend(c.notes);
+        self
+    }
+    /// Every node of the tree, depth first.
+    pub fn walk<'a>(&'a self, out: &mut Vec<&'a Plan>) {
+        out.push(self);
+        for c in &self.children {
+            c.walk(out);
+        }
+    }
+}
+
+/// `cost_qual_eval`: operator evaluations per row (`= ANY` of n values counts n/2).
+pub fn qual_ops(quals: &[Qual]) -> f64 {
+    quals.iter().map(qual_op).sum()
+}
+
+fn qual_op(q: &Qual) -> f64 {
+    match q {
+        Qual::Cmp { .. } | Qual::ColCmp { .. } => 1.0,
+        Qual::In { vals, .. } => vals.len() as f64 * 0.5,
+        Qual::IsNull { .. } => 0.0,
+        Qual::Or(arms) => arms.iter().map(|a| qual_ops(a)).sum(),
+    }
+}
+
+/// A join relation of the search.
+#[derive(Clone, Debug)]
+struct JoinRel {
+    relids: u64,
+    rows: f64,
+    width: f64,
+    paths: Vec<Rc<Plan>>,
+}
+
+#[derive(Debug)]
+pub struct Planner<'a> {
+    pub db: &'a Database,
+    pub q: &'a Query,
+    pub s: &'a Settings,
+    est: Est<'a>,
+    base_rows: Vec<f64>,
+    eclass: BTreeMap<ColRef, usize>,
+    total_pages: f64,
+}
+
+const FUZZ: f64 = 1.01;
+
+impl<'a> Planner<'a> {
+    pub fn new(db: &'a Database, q: &'a Query) -> Planner<'a> {
+        let est = Est { db, q };
+        let s = &db.settings;
+        // Equivalence classes from equality join clauses (union-find).
+        let mut cols: Vec<ColRef> = q.needed_columns();
+        cols.sort_unstable();
+        let mut parent: Vec<usize> = (0..cols.len()).collect();
+        fn find(p: &mut [usize], x: usize) -> usize {
+            let mut x = x;
+            while p[x] != x {
+                p[x] = p[p[x]];
+                x = p[x];
+            }
+            x
+        }
+        for qual in &q.quals {
+            if let Some((a, b)) = qual.equijoin() {
+                if let (Ok(i), Ok(j)) = (cols.binary_search(&a), cols.binary_search(&b)) {
+                    let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
+                    parent[ri] = rj;
+                }
+            }
+        }
+        let mut eclass = BTreeMap::new();
+        for (i, c) in cols.iter().enumerate() {
+            let root = find(&mut parent, i);
+            eclass.insert(*c, root);
+        }
+        let base_rows = (0..q.rels.len())
+            .map(|r| {
+                let quals: Vec<&Qual> = q.quals.iter().filter(|x| x.rels() == 1 << r).collect();
+                clamp_row_est(est.tuples(r) * est.clauselist_sel(&quals))
+            })
+            .collect();
+        let total_pages = q.rels.iter().map(|r| db.tables[r.table].pages).sum();
+        Planner { db, q, s, est, base_rows, eclass, total_pages }
+    }
+
+    fn ec(&self, c: ColRef) -> usize {
+        self.eclass.get(&c).copied().unwrap_or(usize::MAX - c.0 * 1000 - c.1)
+    }
+
+    fn output_ec(&self, o: Output) -> usize {
+        match o {
+            Output::Col(c) => self.ec(c),
+            Output::Agg(k) => 1_000_000 + k,
+        }
+    }
+
+    fn col_width(&self, c: ColRef) -> f64 {
+        self.db.tables[self.q.rels[c.0].table].col_width(c.1)
+    }
+
+    /// Width of a relation set's output: its columns needed above it.
+    fn width_of(&self, relids: u64) -> f64 {
+        let mut cols: Vec<ColRef> = Vec::new();
+        for (_, o) in &self.q.outputs {
+            if let Output::Col(c) = o {
+                cols.push(*c);
+            }
+        }
+        cols.extend(self.q.group_by.iter().copied());
+        cols.extend(self.q.aggs.iter().filter_map(|a| a.arg));
+        for (o, _) in &self.q.order_by {
+            if let Output::Col(c) = o {
+                cols.push(*c);
+            }
+        }
+        for qual in &self.q.quals {
+            if qual.rels() & !relids != 0 {
+                qual.columns(&mut cols);
+            }
+        }
+        cols.retain(|c| relids & (1 << c.0) != 0);
+        cols.sort_unstable();
+        cols.dedup();
+        libm::rint(cols.iter().map(|&c| self.col_width(c)).sum())
+    }
+
+    fn restrict(&self, r: usize) -> Vec<Qual> {
+        self.q.quals.iter().filter(|x| x.rels() == 1 << r).cloned().collect()
+    }
+
+    /// Selectivity of restriction clauses on `r`, where `ColCmp`s reaching another relation are
+    /// parameters (`var_eq_non_const`).
+    fn restrict_sel(&self, r: usize, quals: &[Qual]) -> f64 {
+        let mut plain: Vec<&Qual> = Vec::new();
+        let mut s = 1.0;
+        for q in quals {
+            match q {
+                Qual::ColCmp { l, op: CmpOp::Eq, r: o } if l.0 != o.0 => s *= self.est.eq_param_sel(if l.0 == r { *l } else { *o }),
+                Qual::ColCmp { l, r: o, .. } if l.0 != o.0 => s *= crate::selfuncs::DEFAULT_INEQ_SEL,
+                _ => plain.push(q),
+            }
+        }
+        s * self.est.clauselist_sel(&plain)
+    }
+
+    // ---- scans ----
+
+    fn scan_base(&self, kind: Kind, r: usize) -> Plan {
+        let mut p = Plan::new(kind);
+        p.rel = Some(r);
+        p.relids = 1 << r;
+        p.rows = self.base_rows[r];
+        p.width = self.width_of(1 << r);
+        p
+    }
+
+    /// The unparameterised paths of base relation `r`.
+    fn base_paths(&self, r: usize) -> Vec<Rc<Plan>> {
+        let t = &self.db.tables[self.q.rels[r].table];
+        let restrict = self.restrict(r);
+        let mut paths = Vec::new();
+        let mut seq = self.scan_base(Kind::SeqScan, r).with_cost(cost::seqscan(self.s, t.pages, t.tuples, qual_ops(&restrict)));
+        seq.filter = restrict.clone();
+        paths.push(Rc::new(seq));
+        let order_ecs: Vec<usize> = self.useful_orders();
+        for (ix, idx) in self.db.indexes.iter().enumerate().filter(|(_, i)| i.table == self.q.rels[r].table) {
+            let m = self.match_index(idx, r, &restrict, &[]);
+            let lead_ec = self.ec((r, idx.columns[0]));
+            let useful_order = order_ecs.contains(&lead_ec);
+            if m.quals.is_empty() && !useful_order {
+                continue;
+            }
+            for backward in [false, true] {
+                if backward && !(useful_order && self.q.order_by.first().is_some_and(|(o, d)| *d && self.output_ec(*o) == lead_ec)) {
+                    continue;
+                }
+                if let Some(p) = self.index_path(ix, r, &restrict, &m, 1.0, backward) {
+                    paths.push(Rc::new(p));
+                }
+            }
+            if !m.quals.is_empty() {
+                paths.push(Rc::new(self.bitmap_path(ix, r, &restrict, &m)));
+            }
+        }
+        prune(paths)
+    }
+
+    /// Orderings worth having: the ORDER BY's first key, GROUP BY keys, and merge-join keys.
+    fn useful_orders(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = self.q.order_by.iter().take(1).map(|(o, _)| self.output_ec(*o)).collect();
+        v.extend(self.q.group_by.iter().map(|&c| self.ec(c)));
+        for q in &self.q.quals {
+            if let Some((a, _)) = q.equijoin() {
+                v.push(self.ec(a));
+            }
+        }
+        v
+    }
+
+    fn match_index(&self, idx: &Index, r: usize, restrict: &[Qual], params: &[Qual]) -> IndexMatch {
+        let mut m = IndexMatch { quals: Vec::new(), unique_eq: idx.unique, num_sa: 1.0 };
+        for &col in &idx.columns {
+            let c = (r, col);
+            let mut eq = false;
+            for q in restrict {
+                match q {
+                    Qual::Cmp { c: qc, op, .. } if *qc == c && *op != CmpOp::Ne => {
+                        m.quals.push(q.clone());
+                        eq |= *op == CmpOp::Eq;
+                    }
+                    Qual::In { c: qc, vals } if *qc == c => {
+                        m.quals.push(q.clone());
+                        m.num_sa *= vals.len().max(1) as f64;
+                        m.unique_eq = false;
+                        eq = true;
+                    }
+                    Qual::IsNull { c: qc, not: false } if *qc == c => {
+                        m.quals.push(q.clone());
+                        m.unique_eq = false;
+                        eq = true;
+                    }
+                    _ => {}
+                }
+            }
+            for q in params {
+                if let Qual::ColCmp { l, .. } = q {
+                    if *l == c {
+                        m.quals.push(q.clone());
+                        eq = true;
+                    }
+                }
+            }
+            if !eq {
+                m.unique_eq = false;
+                break;
+            }
+        }
+        m
+    }
+
+    fn index_input(&self, ix: usize, r: usize, m: &IndexMatch, loop_count: f64) -> IndexInput {
+        let idx = &self.db.indexes[ix];
+        let t = &self.db.tables[idx.table];
+        let sel = self.restrict_sel(r, &m.quals);
+        IndexInput {
+            bound_sel: sel,
+            index_sel: sel,
+            n_index_quals: m.quals.len(),
+            unique_eq: m.unique_eq,
+            index_pages: idx.pages,
+            tree_height: idx.tree_height,
+            rel_tuples: t.tuples,
+            rel_pages: t.pages,
+            total_table_pages: self.total_pages,
+            loop_count,
+            correlation: self.est.stats((r, idx.columns[0])).and_then(|s| s.correlation).unwrap_or(0.0),
+            ncolumns: idx.columns.len(),
+            num_sa_scans: m.num_sa,
+        }
+    }
+
+    fn index_path(&self, ix: usize, r: usize, restrict: &[Qual], m: &IndexMatch, loop_count: f64, backward: bool) -> Option<Plan> {
+        let idx = &self.db.indexes[ix];
+        let input = self.index_input(ix, r, m, loop_count);
+        let ic = cost::btcost(self.s, &input);
+        let filter: Vec<Qual> = restrict.iter().filter(|q| !m.quals.contains(q)).cloned().collect();
+        // Index-only when every column the scan needs is in the index (tables are VACUUMed: all visible).
+        let mut needed: Vec<ColRef> = Vec::new();
+        for q in restrict {
+            q.columns(&mut needed);
+        }
+        for c in self.q.needed_columns() {
+            if c.0 == r && self.width_needed(c) {
+                needed.push(c);
+            }
+        }
+        let only = needed.iter().filter(|c| c.0 == r).all(|c| idx.columns.contains(&c.1));
+        let kind = if only { Kind::IndexOnlyScan } else { Kind::IndexScan };
+        let c = cost::index_scan(self.s, &ic, &input, qual_ops(&filter), only, 1.0);
+        let mut p = self.scan_base(kind, r).with_cost(c);
+        p.index = Some(ix);
+        p.backward = backward;
+        p.index_cond = m.quals.clone();
+        p.filter = filter;
+        p.pathkeys = idx.columns.iter().map(|&col| (self.ec((r, col)), backward)).collect();
+        Some(p)
+    }
+
+    fn width_needed(&self, c: ColRef) -> bool {
+        let mut v = Vec::new();
+        for (_, o) in &self.q.outputs {
+            if let Output::Col(x) = o {
+                v.push(*x);
+            }
+        }
+        v.extend(self.q.group_by.iter().copied());
+        v.extend(self.q.aggs.iter().filter_map(|a| a.arg));
+        for (o, _) in &self.q.order_by {
+            if let Output::Col(x) = o {
+                v.push(*x);
+            }
+        }
+        for q in &self.q.quals {
+            if q.rels() != 1 << c.0 {
+                q.columns(&mut v);
+            }
+        }
+        v.contains(&c)
+    }
+
+    fn bitmap_path(&self, ix: usize, r: usize, restrict: &[Qual], m: &IndexMatch) -> Plan {
+        let input = self.index_input(ix, r, m, 1.0);
+        let ic = cost::btcost(self.s, &input);
+        let index_rows = clamp_row_est(ic.selectivity * input.rel_tuples);
+        let mut bi = Plan::new(Kind::BitmapIndexScan);
+        bi.rel = Some(r);
+        bi.index = Some(ix);
+        bi.relids = 1 << r;
+        bi.startup = 0.0;
+        bi.total = ic.total;
+        bi.rows = index_rows;
+        bi.index_cond = m.quals.clone();
+        bi.notes = ic.notes.clone();
+        // The bitmap charges 0.1 × cpu_operator_cost per row of the index path, whose rows are the
+        // relation's (cost_bitmap_tree_node uses the path's rows).
+        let c = cost::bitmap_heap(self.s, &ic, &input, self.base_rows[r], qual_ops(restrict));
+        let mut p = self.scan_base(Kind::BitmapHeapScan, r).with_cost(c);
+        p.index_cond = m.quals.clone();
+        p.filter = restrict.iter().filter(|q| !m.quals.contains(q)).cloned().collect();
+        p.children.push(Rc::new(bi));
+        p
+    }
+
+    /// Parameterised index scans of base relation `r` usable inside a nested loop whose outer
+    /// side holds `outer` (estimated `outer_rows` rows).
+    fn param_paths(&self, r: usize, outer: u64, outer_rows: f64) -> Vec<Rc<Plan>> {
+        let restrict = self.restrict(r);
+        let mut params: Vec<Qual> = Vec::new();
+        for q in &self.q.quals {
+            if let Qual::ColCmp { l, op: CmpOp::Eq, r: o } = q {
+                if l.0 == r && outer & (1 << o.0) != 0 {
+                    params.push(Qual::ColCmp { l: *l, op: CmpOp::Eq, r: *o });
+                } else if o.0 == r && outer & (1 << l.0) != 0 {
+                    params.push(Qual::ColCmp { l: *o, op: CmpOp::Eq, r: *l });
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if params.is_empty() {
+            return out;
+        }
+        for (ix, idx) in self.db.indexes.iter().enumerate().filter(|(_, i)| i.table == self.q.rels[r].table) {
+            let m = self.match_index(idx, r, &restrict, &params);
+            let used: Vec<&Qual> = m.quals.iter().filter(|q| matches!(q, Qual::ColCmp { .. })).collect();
+            if used.is_empty() {
+                continue;
+            }
+            if let Some(mut p) = self.index_path(ix, r, &restrict, &m, outer_rows.max(1.0), false) {
+                let mut all = restrict.clone();
+                all.extend(used.iter().map(|q| (*q).clone()));
+                p.rows = clamp_row_est(self.est.tuples(r) * self.restrict_sel(r, &all));
+                p.param_rels = used.iter().fold(0, |m, q| m | q.rels()) & !(1 << r);
+                p.loops = outer_rows.max(1.0);
+                out.push(Rc::new(p));
+            }
+        }
+        out
+    }
+
+    // ---- joins ----
+
+    fn join_clauses(&self, outer: u64, inner: u64) -> Vec<Qual> {
+        let both = outer | inner;
+        self.q.quals.iter().filter(|q| q.rels() & !both == 0 && q.rels() & !outer != 0 && q.rels() & !inner != 0).cloned().collect()
+    }
+
+    /// `cost_rescan`: (startup, total) of running a node again.
+    fn rescan(&self, p: &Plan) -> (f64, f64) {
+        match p.kind {
+            Kind::Materialize | Kind::Sort => {
+                let mut run = self.s.cpu_operator_cost * p.rows;
+                let bytes = relation_byte_size(p.rows, p.width);
+                if bytes > self.s.work_mem * 1024.0 {
+                    run += self.s.seq_page_cost * libm::ceil(bytes / crate::catalog::BLCKSZ);
+                }
+                (0.0, run)
+            }
+            Kind::Memoize => self.memoize_rescan(p),
+            _ => (p.startup, p.total),
+        }
+    }
+
+    fn nestloop(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, join_filter: Vec<Qual>, rows: f64, width: f64) -> Plan {
+        let s = self.s;
+        let (rs, rt) = self.rescan(inner);
+        let mut startup = outer.startup + inner.startup;
+        let outer_rows = outer.rows;
+        let mut run = outer.total - outer.startup;
+        if outer_rows > 1.0 {
+            run += (outer_rows - 1.0) * rs;
+        }
+        run += inner.total - inner.startup;
+        if outer_rows > 1.0 {
+            run += (outer_rows - 1.0) * (rt - rs);
+        }
+        let ntuples = outer_rows * inner.rows;
+        let cpu = (s.cpu_tuple_cost + qual_ops(&join_filter) * s.cpu_operator_cost) * ntuples;
+        run += cpu;
+        if !s.enable_nestloop {
+            startup += DISABLE_COST;
+        }
+        let mut p = Plan::new(Kind::NestedLoop);
+        p.startup = startup;
+        p.total = startup + run;
+        p.rows = rows;
+        p.width = width;
+        p.relids = outer.relids | inner.relids;
+        p.pathkeys = outer.pathkeys.clone();
+        p.join_filter = join_filter;
+        p.notes.push(format!("outer {:.2} + {outer_rows} loops of the inner (rescan {rs:.2}..{rt:.2}) + {ntuples} pairs × (cpu_tuple_cost + join filter) = {cpu:.2}", outer.total));
+        p.children = vec![outer.clone(), inner.clone()];
+        p
+    }
+
+    fn material(&self, inner: &Rc<Plan>) -> Plan {
+        let mut p = Plan::new(Kind::Materialize);
+        let mut run = inner.total - inner.startup + 2.0 * self.s.cpu_operator_cost * inner.rows;
+        let bytes = relation_byte_size(inner.rows, inner.width);
+        if bytes > self.s.work_mem * 1024.0 {
+            run += self.s.seq_page_cost * libm::ceil(bytes / crate::catalog::BLCKSZ);
+        }
+        p.startup = inner.startup;
+        p.total = inner.startup + run;
+        p.rows = inner.rows;
+        p.width = inner.width;
+        p.relids = inner.relids;
+        p.pathkeys = inner.pathkeys.clone();
+        p.children = vec![inner.clone()];
+        p.notes.push("2 × cpu_operator_cost per row stored; a rescan costs cpu_operator_cost per row".into());
+        p
+    }
+
+    /// Memoize over a parameterised inner, keyed by the outer columns it takes.
+    fn memoize(&self, inner: &Rc<Plan>, keys: Vec<ColRef>, calls: f64) -> Plan {
+        let mut p = Plan::new(Kind::Memoize);
+        p.startup = inner.startup + self.s.cpu_tuple_cost;
+        p.total = inner.total + self.s.cpu_tuple_cost;
+        p.rows = inner.rows;
+        p.width = inner.width;
+        p.relids = inner.relids;
+        p.param_rels = inner.param_rels;
+        p.loops = calls;
+        p.keys = keys.into_iter().map(|c| (Output::Col(c), false)).collect();
+        p.children = vec![inner.clone()];
+        p
+    }
+
+    /// `cost_memoize_rescan`.
+    fn memoize_rescan(&self, p: &Plan) -> (f64, f64) {
+        let s = self.s;
+        let inner = &p.children[0];
+        let tuples = inner.rows;
+        let calls = p.loops.max(1.0);
+        let keys: Vec<ColRef> = p.keys.iter().filter_map(|(o, _)| if let Output::Col(c) = o { Some(*c) } else { None }).collect();
+        let ndistinct = self.num_groups(&keys, calls);
+        let entry = relation_byte_size(tuples, inner.width) + 64.0 + 16.0 * tuples;
+        let entries = libm::floor(s.hash_mem_bytes() / entry).max(1.0);
+        let evict = 1.0 - entries.min(ndistinct) / ndistinct;
+        let hit = ((calls - ndistinct) / calls) * (entries / ndistinct.max(entries));
+        let mut total = inner.total * (1.0 - hit) + s.cpu_operator_cost;
+        total += s.cpu_tuple_cost * evict;
+        total += s.cpu_operator_cost / 10.0 * evict * tuples;
+        total += s.cpu_tuple_cost + s.cpu_operator_cost * tuples;
+        let startup = inner.startup * (1.0 - hit) + s.cpu_tuple_cost;
+        let _ = DISABLE_COST;
+        (startup, total)
+    }
+
+    /// `estimate_hash_bucket_stats` for the inner side's key: (bucket size fraction, MCV frequency).
+    fn bucket_stats(&self, c: ColRef, nbuckets: f64) -> (f64, f64) {
+        let mcv_freq = self.est.stats(c).and_then(|s| s.mcf.first().copied()).unwrap_or(0.0);
+        let (mut nd, isdefault) = self.est.numdistinct(c);
+        if isdefault {
+            return ((1.0 / nbuckets).max(0.1), mcv_freq);
+        }
+        let nullfrac = self.est.stats(c).map_or(0.0, |s| s.null_frac);
+        let avgfreq = (1.0 - nullfrac) / nd;
+        let tuples = self.est.tuples(c.0);
+        if tuples > 0.0 {
+            nd = clamp_row_est(nd * self.base_rows[c.0] / tuples);
+        }
+        let mut f = if nd > nbuckets { 1.0 / nbuckets } else { 1.0 / nd };
+        if avgfreq > 0.0 && mcv_freq > avgfreq {
+            f *= mcv_freq / avgfreq;
+        }
+        (f.clamp(1.0e-6, 1.0), mcv_freq)
+    }
+
+    fn hashjoin(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, clauses: Vec<Qual>, other: Vec<Qual>, rows: f64, width: f64) -> Plan {
+        let s = self.s;
+        let n = clauses.len() as f64;
+        let mut startup = outer.startup + inner.total + (s.cpu_operator_cost * n + s.cpu_tuple_cost) * inner.rows;
+        let mut run = outer.total - outer.startup + s.cpu_operator_cost * n * outer.rows;
+        let (buckets, batches) = cost::hash_table_size(s, inner.rows, inner.width);
+        if batches > 1.0 {
+            let op = cost::page_size(outer.rows, outer.width);
+            let ip = cost::page_size(inner.rows, inner.width);
+            startup += s.seq_page_cost * ip;
+            run += s.seq_page_cost * (ip + 2.0 * op);
+        }
+        let (mut bucketsize, mut mcvfreq) = (1.0f64, 1.0f64);
+        for c in &clauses {
+            if let Qual::ColCmp { r, .. } = c {
+                let (b, m) = self.bucket_stats(*r, buckets * batches);
+                bucketsize = bucketsize.min(b);
+                mcvfreq = mcvfreq.min(m);
+            }
+        }
+        if relation_byte_size(clamp_row_est(inner.rows * mcvfreq), inner.width) > s.hash_mem_bytes() {
+            startup += DISABLE_COST;
+        }
+        let probe = s.cpu_operator_cost * n * outer.rows * clamp_row_est(inner.rows * bucketsize) * 0.5;
+        run += probe;
+        let cpu = (s.cpu_tuple_cost + qual_ops(&other) * s.cpu_operator_cost) * rows;
+        run += cpu;
+        if !s.enable_hashjoin {
+            startup += DISABLE_COST;
+        }
+        let mut hash = Plan::new(Kind::Hash);
+        hash.startup = inner.total;
+        hash.total = inner.total;
+        hash.rows = inner.rows;
+        hash.width = inner.width;
+        hash.relids = inner.relids;
+        hash.hash = Some((buckets, batches));
+        hash.children = vec![inner.clone()];
+        hash.notes.push(format!("{buckets} buckets, {batches} batch(es) for {} rows of width {} within work_mem × hash_mem_multiplier", inner.rows, inner.width));
+        let mut p = Plan::new(Kind::HashJoin);
+        p.startup = startup;
+        p.total = startup + run;
+        p.rows = rows;
+        p.width = width;
+        p.relids = outer.relids | inner.relids;
+        p.join_cond = clauses;
+        p.join_filter = other;
+        p.notes.push(format!(
+            "build: inner {:.2} + (cpu_operator_cost × {n} + cpu_tuple_cost) per inner row; probe: {} outer rows × ~{} rows per bucket / 2 = {probe:.2}; output {rows} rows = {cpu:.2}",
+            inner.total,
+            outer.rows,
+            clamp_row_est(inner.rows * bucketsize)
+        ));
+        p.children = vec![outer.clone(), Rc::new(hash)];
+        p
+    }
+
+    fn sorted(&self, input: &Rc<Plan>, keys: &[(Output, bool)], limit: Option<f64>) -> Rc<Plan> {
+        let want: Vec<PathKey> = keys.iter().map(|(o, d)| (self.output_ec(*o), *d)).collect();
+        if input.pathkeys.starts_with(&want) {
+            return input.clone();
+        }
+        let (c, method) = cost::sort(self.s, (input.startup, input.total), input.rows, input.width, limit);
+        let mut p = Plan::new(Kind::Sort).with_cost(c);
+        p.rows = input.rows;
+        p.width = input.width;
+        p.relids = input.relids;
+        p.keys = keys.to_vec();
+        p.pathkeys = want;
+        p.sort_method = Some(method);
+        p.children = vec![input.clone()];
+        Rc::new(p)
+    }
+
+    fn mergejoin(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, clauses: Vec<Qual>, other: Vec<Qual>, rows: f64, width: f64) -> Plan {
+        let s = self.s;
+        let okeys: Vec<(Output, bool)> = clauses.iter().filter_map(|q| if let Qual::ColCmp { l, .. } = q { Some((Output::Col(*l), false)) } else { None }).collect();
+        let ikeys: Vec<(Output, bool)> = clauses.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some((Output::Col(*r), false)) } else { None }).collect();
+        let outer = self.sorted(outer, &okeys, None);
+        let mut inner = self.sorted(inner, &ikeys, None);
+        let mut startup = outer.startup + inner.startup;
+        let mut run = outer.total - outer.startup;
+        let inner_run = inner.total - inner.startup;
+        let rescanned = (rows - inner.rows).max(0.0);
+        let ratio = 1.0 + rescanned / inner.rows.max(1.0);
+        let bare = inner_run * ratio;
+        let mat = inner_run + s.cpu_operator_cost * inner.rows * ratio;
+        if inner.kind != Kind::Sort && inner.kind != Kind::IndexScan && inner.kind != Kind::IndexOnlyScan || (s.enable_material && mat < bare && inner.kind != Kind::Sort) {
+            run += mat;
+            inner = Rc::new(self.material(&inner));
+        } else {
+            run += bare;
+        }
+        let n = clauses.len() as f64;
+        run += s.cpu_operator_cost * n * (outer.rows + inner.rows * ratio);
+        let cpu = (s.cpu_tuple_cost + qual_ops(&other) * s.cpu_operator_cost) * rows;
+        run += cpu;
+        if !s.enable_mergejoin {
+            startup += DISABLE_COST;
+        }
+        let mut p = Plan::new(Kind::MergeJoin);
+        p.startup = startup;
+        p.total = startup + run;
+        p.rows = rows;
+        p.width = width;
+        p.relids = outer.relids | inner.relids;
+        p.pathkeys = outer.pathkeys.clone();
+        p.join_cond = clauses;
+        p.join_filter = other;
+        p.notes.push(format!("both inputs sorted on the keys; inner rescanned × {ratio:.3} for duplicates; merge comparisons cpu_operator_cost × {n} per row; output {rows} rows = {cpu:.2}"));
+        p.children = vec![outer, inner];
+        p
+    }
+
+    /// All join paths with `o` outer and `i` inner.
+    fn join_paths(&self, o: &JoinRel, i: &JoinRel, rows: f64, width: f64, base_inner: Option<usize>) -> Vec<Rc<Plan>> {
+        let clauses = self.join_clauses(o.relids, i.relids);
+        let mut out = Vec::new();
+        let cheapest_o = cheapest(&o.paths);
+        let cheapest_i = cheapest(&i.paths);
+        // Nested loops over the plain inner, and over it materialised.
+        for op in outer_candidates(&o.paths) {
+            out.push(Rc::new(self.nestloop(&op, &cheapest_i, clauses.clone(), rows, width)));
+            if self.s.enable_material && !matches!(cheapest_i.kind, Kind::Materialize | Kind::IndexScan | Kind::IndexOnlyScan) {
+                let m = Rc::new(self.material(&cheapest_i));
+                out.push(Rc::new(self.nestloop(&op, &m, clauses.clone(), rows, width)));
+            }
+        }
+        // Nested loops over a parameterised inner index scan, with and without Memoize.
+        if let Some(r) = base_inner {
+            for pp in self.param_paths(r, o.relids, o.rows) {
+                if pp.param_rels & !o.relids != 0 {
+                    continue;
+                }
+                let filter: Vec<Qual> = clauses.iter().filter(|c| !pp.index_cond.iter().any(|ic| same_join(ic, c))).cloned().collect();
+                for op in outer_candidates(&o.paths) {
+                    out.push(Rc::new(self.nestloop(&op, &pp, filter.clone(), rows, width)));
+                }
+                if self.s.enable_memoize && o.rows > 1.0 {
+                    let keys: Vec<ColRef> = pp.index_cond.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some(*r) } else { None }).collect();
+                    let nd = self.num_groups(&keys, o.rows);
+                    if nd < o.rows {
+                        let m = Rc::new(self.memoize(&pp, keys, o.rows));
+                        out.push(Rc::new(self.nestloop(&cheapest_o, &m, filter.clone(), rows, width)));
+                    }
+                }
+            }
+        }
+        // Hash and merge joins on the equality clauses, written outer side first.
+        let mut eq = Vec::new();
+        let mut other = Vec::new();
+        for c in &clauses {
+            match c.equijoin() {
+                Some((a, b)) if o.relids & (1 << a.0) != 0 => eq.push(Qual::ColCmp { l: a, op: CmpOp::Eq, r: b }),
+                Some((a, b)) if o.relids & (1 << b.0) != 0 => eq.push(Qual::ColCmp { l: b, op: CmpOp::Eq, r: a }),
+                _ => other.push(c.clone()),
+            }
+        }
+        if !eq.is_empty() {
+            out.push(Rc::new(self.hashjoin(&cheapest_o, &cheapest_i, eq.clone(), other.clone(), rows, width)));
+            for op in outer_candidates(&o.paths) {
+                let ip = i.paths.iter().find(|p| {
+                    let want: Vec<PathKey> = eq.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some((self.ec(*r), false)) } else { None }).collect();
+                    p.pathkeys.starts_with(&want)
+                });
+                out.push(Rc::new(self.mergejoin(&op, ip.unwrap_or(&cheapest_i), eq.clone(), other.clone(), rows, width)));
+            }
+        }
+        out
+    }
+
+    /// `estimate_num_groups` for grouping columns over `input_rows` rows.
+    pub fn num_groups(&self, cols: &[ColRef], input_rows: f64) -> f64 {
+        if cols.is_empty() {
+            return 1.0;
+        }
+        let mut numdistinct = 1.0;
+        let mut rels: Vec<usize> = cols.iter().map(|c| c.0).collect();
+        rels.sort_unstable();
+        rels.dedup();
+        for r in rels {
+            let mine: Vec<usize> = cols.iter().filter(|c| c.0 == r).map(|c| c.1).collect();
+            let table = self.q.rels[r].table;
+            let tuples = self.est.tuples(r);
+            // Extended ndistinct covering exactly these columns.
+            let ext = self.db.ext.iter().find(|(d, data)| {
+                d.table == table && data.ndistinct.is_some() && {
+                    let mut a = d.columns.clone();
+                    let mut b = mine.clone();
+                    a.sort_unstable();
+                    b.sort_unstable();
+                    b.dedup();
+                    a == b
+                }
+            });
+            let (mut reldistinct, mut maxnd) = (1.0, 0.0f64);
+            if let Some((_, data)) = ext {
+                reldistinct = data.ndistinct.unwrap_or(1.0);
+                maxnd = reldistinct;
+            } else {
+                for &c in &mine {
+                    let nd = self.est.numdistinct((r, c)).0;
+                    reldistinct *= nd;
+                    maxnd = maxnd.max(nd);
+                }
+            }
+            let mut clamp = tuples;
+            if mine.len() > 1 && ext.is_none() {
+                clamp *= 0.1;
+                if clamp < maxnd {
+                    clamp = maxnd.min(tuples);
+                }
+            }
+            reldistinct = reldistinct.min(clamp);
+            let rows = self.base_rows[r];
+            if reldistinct > 0.0 && rows < tuples {
+                reldistinct *= 1.0 - libm::pow((tuples - rows) / tuples, tuples / reldistinct);
+            }
+            numdistinct *= clamp_row_est(reldistinct);
+        }
+        libm::ceil(numdistinct).min(input_rows).max(1.0)
+    }
+
+    /// The whole search: base relations, join levels, then the upper nodes.
+    pub fn plan(&self) -> Rc<Plan> {
+        let n = self.q.rels.len();
+        let mut rels: BTreeMap<u64, JoinRel> = BTreeMap::new();
+        for r in 0..n {
+            rels.insert(1 << r, JoinRel { relids: 1 << r, rows: self.base_rows[r], width: self.width_of(1 << r), paths: self.base_paths(r) });
+        }
+        let full: u64 = (1u64 << n) - 1;
+        let joined = |a: u64, b: u64| !self.join_clauses(a, b).is_empty();
+        let has_clauses = |a: u64| self.q.quals.iter().any(|q| q.rels() & a != 0 && q.rels() & !a != 0);
+        for level in 2..=n {
+            let mut sets: Vec<u64> = rels.keys().copied().filter(|k| k.count_ones() < level as u32).collect();
+            sets.sort_unstable();
+            let mut made: BTreeMap<u64, JoinRel> = BTreeMap::new();
+            for &a in &sets {
+                for &b in &sets {
+                    if a & b != 0 || (a.count_ones() + b.count_ones()) as usize != level || a > b && a.count_ones() == b.count_ones() {
+                        continue;
+                    }
+                    if !joined(a, b) && has_clauses(a) && has_clauses(b) {
+                        continue;
+                    }
+                    let (ra, rb) = (&rels[&a], &rels[&b]);
+                    let set = a | b;
+                    let entry = made.entry(set).or_insert_with(|| {
+                        let clauses = self.join_clauses(a, b);
+                        let refs: Vec<&Qual> = clauses.iter().collect();
+                        let rows = clamp_row_est(ra.rows * rb.rows * self.est.clauselist_sel(&refs));
+                        JoinRel { relids: set, rows, width: self.width_of(set), paths: Vec::new() }
+                    });
+                    let (rows, width) = (entry.rows, entry.width);
+                    let mut new = self.join_paths(ra, rb, rows, width, single(b));
+                    new.extend(self.join_paths(rb, ra, rows, width, single(a)));
+                    let mut all = std::mem::take(&mut entry.paths);
+                    all.extend(new);
+                    entry.paths = prune(all);
+                }
+            }
+            if made.is_empty() && level <= n {
+                // No joinable pair: cross-join the two cheapest pieces (a clauseless join).
+                break;
+            }
+            rels.extend(made);
+        }
+        let top = rels.get(&full).cloned().unwrap_or_else(|| rels.values().last().cloned().unwrap_or(JoinRel { relids: 0, rows: 1.0, width: 0.0, paths: Vec::new() }));
+        self.upper(&top.paths)
+    }
+
+    fn upper(&self, paths: &[Rc<Plan>]) -> Rc<Plan> {
+        let mut cands: Vec<Rc<Plan>> = paths.to_vec();
+        let q = self.q;
+        if q.is_grouped() {
+            let input = cheapest(paths);
+            let ngroups = if q.group_by.is_empty() { 1.0 } else { self.num_groups(&q.group_by, input.rows) };
+            let width = libm::rint(q.group_by.iter().map(|&c| self.col_width(c)).sum::<f64>() + q.aggs.iter().map(|a| agg_width(a.func, a.arg.map(|c| self.col_width(c)))).sum::<f64>());
+            let transfn = q.aggs.len() as f64 * self.s.cpu_operator_cost;
+            let finalfn = q.aggs.iter().filter(|a| a.func == AggFn::Avg).count() as f64 * self.s.cpu_operator_cost;
+            let ngc = q.group_by.len() as f64;
+            let keys: Vec<(Output, bool)> = q.group_by.iter().map(|&c| (Output::Col(c), false)).collect();
+            let mut aggs = Vec::new();
+            if q.group_by.is_empty() {
+                let mut p = Plan::new(Kind::Aggregate);
+                p.startup = input.total + transfn * input.rows + finalfn;
+                p.total = p.startup + self.s.cpu_tuple_cost;
+                p.rows = 1.0;
+                p.width = width;
+                p.children = vec![input.clone()];
+                aggs.push(p);
+            } else {
+                let mut h = Plan::new(Kind::HashAggregate);
+                h.startup = input.total + transfn * input.rows + self.s.cpu_operator_cost * ngc * input.rows;
+                if !self.s.enable_hashagg {
+                    h.startup += DISABLE_COST;
+                }
+                h.total = h.startup + finalfn * ngroups + self.s.cpu_tuple_cost * ngroups;
+                h.rows = ngroups;
+                h.width = width;
+                h.keys = keys.clone();
+                h.children = vec![input.clone()];
+                aggs.push(h);
+                for p in paths {
+                    let sorted = self.sorted(p, &keys, None);
+                    let mut g = Plan::new(Kind::GroupAggregate);
+                    g.startup = sorted.startup;
+                    g.total = sorted.total + transfn * sorted.rows + self.s.cpu_operator_cost * ngc * sorted.rows + finalfn * ngroups + self.s.cpu_tuple_cost * ngroups;
+                    g.rows = ngroups;
+                    g.width = width;
+                    g.keys = keys.clone();
+                    g.pathkeys = sorted.pathkeys.clone();
+                    g.children = vec![sorted];
+                    aggs.push(g);
+                }
+            }
+            cands = aggs.into_iter().map(Rc::new).collect();
+        }
+        let limit = q.limit.map(|l| l as f64);
+        if !q.order_by.is_empty() {
+            cands = cands.iter().map(|p| self.sorted(p, &q.order_by, limit)).collect();
+        }
+        if let Some(l) = limit {
+            cands = cands
+                .iter()
+                .map(|p| {
+                    let mut lp = Plan::new(Kind::Limit);
+                    let rows = p.rows.max(1.0);
+                    let frac = (l / rows).min(1.0);
+                    lp.startup = p.startup;
+                    lp.total = p.startup + (p.total - p.startup) * frac;
+                    lp.rows = clamp_row_est(l.min(p.rows));
+                    lp.width = p.width;
+                    lp.pathkeys = p.pathkeys.clone();
+                    lp.children = vec![p.clone()];
+                    Rc::new(lp)
+                })
+                .collect();
+        }
+        cheapest(&cands)
+    }
+}
+
+struct IndexMatch {
+    quals: Vec<Qual>,
+    unique_eq: bool,
+    num_sa: f64,
+}
+
+fn single(set: u64) -> Option<usize> {
+    (set.count_ones() == 1).then(|| set.trailing_zeros() as usize)
+}
+
+fn same_join(a: &Qual, b: &Qual) -> bool {
+    match (a.equijoin(), b.equijoin()) {
+        (Some((x, y)), Some((u, v))) => (x, y) == (u, v) || (x, y) == (v, u),
+        _ => false,
+    }
+}
+
+fn agg_width(f: AggFn, arg: Option<f64>) -> f64 {
+    match f {
+        AggFn::Count | AggFn::Sum => 8.0,
+        AggFn::Avg => 32.0,
+        AggFn::Min | AggFn::Max => arg.unwrap_or(4.0),
+    }
+}
+
+fn cheapest(paths: &[Rc<Plan>]) -> Rc<Plan> {
+    let mut best = paths[0].clone();
+    for p in &paths[1..] {
+        if p.total < best.total {
+            best = p.clone();
+        }
+    }
+    best
+}
+
+/// The outer paths worth trying: the cheapest, and the cheapest of each useful sort order.
+fn outer_candidates(paths: &[Rc<Plan>]) -> Vec<Rc<Plan>> {
+    let mut v = vec![cheapest(paths)];
+    for p in paths {
+        if !p.pathkeys.is_empty() && !v.iter().any(|x| Rc::ptr_eq(x, p)) && v.len() < 4 {
+            v.push(p.clone());
+        }
+    }
+    v
+}
+
+/// `add_path`'s rule: drop a path another beats on total and startup cost (1 % fuzz) while being
+/// at least as well sorted.
+fn prune(paths: Vec<Rc<Plan>>) -> Vec<Rc<Plan>> {
+    let mut kept: Vec<Rc<Plan>> = Vec::new();
+    for p in paths {
+        let dominated = kept.iter().any(|k| k.total <= p.total * FUZZ && k.startup <= p.startup * FUZZ && k.pathkeys.starts_with(&p.pathkeys) && k.param_rels == p.param_rels);
+        if dominated {
+            continue;
+        }
+        kept.retain(|k| {
+            !(p.total <= k.total * FUZZ && p.startup <= k.startup * FUZZ && p.pathkeys.starts_with(&k.pathkeys) && k.param_rels == p.param_rels && (p.total < k.total || p.startup < k.startup))
+        });
+        kept.push(p);
+    }
+    kept
+}

@@ -1,0 +1,423 @@
+//! Selectivity as PostgreSQL 15 estimates it: `var_eq_const` with MCVs, `scalarineqsel` with
+//! histograms (`ineq_histogram_selectivity`), `eqjoinsel`, `scalararraysel`, `nulltestsel`, and
+//! `clauselist_selectivity`'s range pairs and functional dependencies (selfuncs.c, clausesel.c,
+//! dependencies.c).
+use crate::bind::{ColRef, Qual, Query};
+use crate::db::Database;
+use crate::sql::CmpOp;
+use crate::stats::ColumnStats;
+
+pub const DEFAULT_EQ_SEL: f64 = 0.005;
+pub const DEFAULT_INEQ_SEL: f64 = 1.0 / 3.0;
+pub const DEFAULT_RANGE_INEQ_SEL: f64 = 0.005;
+pub const DEFAULT_NUM_DISTINCT: f64 = 200.0;
+
+/// `clamp_row_est`: at least one row, and a whole number.
+pub fn clamp_row_est(n: f64) -> f64 {
+    if n <= 1.0 {
+        1.0
+    } else {
+        libm::rint(n)
+    }
+}
+
+fn clamp_prob(p: f64) -> f64 {
+    p.clamp(0.0, 1.0)
+}
+
+/// Estimates for one query over one database.
+#[derive(Clone, Copy, Debug)]
+pub struct Est<'a> {
+    pub db: &'a Database,
+    pub q: &'a Query,
+}
+
+impl<'a> Est<'a> {
+    pub fn stats(&self, c: ColRef) -> Option<&'a ColumnStats> {
+        self.db.tables[self.q.rels[c.0].table].stats[c.1].as_ref()
+    }
+    pub fn tuples(&self, rel: usize) -> f64 {
+        self.db.tables[self.q.rels[rel].table].tuples
+    }
+    /// A single-column unique index on the column (`examine_variable`'s `isunique`).
+    fn is_unique(&self, c: ColRef) -> bool {
+        let t = self.q.rels[c.0].table;
+        self.db.indexes.iter().any(|i| i.table == t && i.unique && i.columns == [c.1])
+    }
+    fn nullfrac(&self, c: ColRef) -> f64 {
+        self.stats(c).map_or(0.0, |s| s.null_frac)
+    }
+
+    /// `get_variable_numdistinct`: (estimate, is it a default guess).
+    pub fn numdistinct(&self, c: ColRef) -> (f64, bool) {
+        let st = self.stats(c);
+        let mut stadistinct = st.map_or(0.0, |s| s.n_distinct);
+        if self.is_unique(c) {
+            stadistinct = -(1.0 - self.nullfrac(c));
+        }
+        if stadistinct > 0.0 {
+            return (clamp_row_est(stadistinct), false);
+        }
+        let ntuples = self.tuples(c.0);
+        if ntuples <= 0.0 {
+            return (DEFAULT_NUM_DISTINCT, true);
+        }
+        if stadistinct < 0.0 {
+            return (clamp_row_est(-stadistinct * ntuples), false);
+        }
+        if ntuples < DEFAULT_NUM_DISTINCT {
+            return (clamp_row_est(ntuples), false);
+        }
+        (DEFAULT_NUM_DISTINCT, true)
+    }
+
+    /// `var_eq_const`.
+    pub fn eqsel(&self, c: ColRef, v: i64) -> f64 {
+        if v == crate::catalog::NULL {
+            return 0.0;
+        }
+        let tuples = self.tuples(c.0);
+        if self.is_unique(c) && tuples >= 1.0 {
+            return clamp_prob(1.0 / tuples);
+        }
+        let Some(s) = self.stats(c) else {
+            return clamp_prob(1.0 / self.numdistinct(c).0);
+        };
+        if let Some(k) = s.mcv.iter().position(|&m| m == v) {
+            return clamp_prob(s.mcf[k]);
+        }
+        let sumcommon: f64 = s.mcf.iter().sum();
+        let mut selec = clamp_prob(1.0 - sumcommon - s.null_frac);
+        let otherdistinct = self.numdistinct(c).0 - s.mcv.len() as f64;
+        if otherdistinct > 1.0 {
+            selec /= otherdistinct;
+        }
+        if let Some(&least) = s.mcf.last() {
+            if selec > least {
+                selec = least;
+            }
+        }
+        clamp_prob(selec)
+    }
+
+    /// `var_eq_non_const`: `c = $param` (an inner index scan's parameter from the outer side).
+    pub fn eq_param_sel(&self, c: ColRef) -> f64 {
+        let tuples = self.tuples(c.0);
+        if self.is_unique(c) && tuples >= 1.0 {
+            return clamp_prob(1.0 / tuples);
+        }
+        let (nd, _) = self.numdistinct(c);
+        match self.stats(c) {
+            Some(s) => {
+                let mut selec = (1.0 - s.null_frac) / nd;
+                if let Some(&top) = s.mcf.first() {
+                    if selec > top {
+                        selec = top;
+                    }
+                }
+                clamp_prob(selec)
+            }
+            None => clamp_prob(1.0 / nd),
+        }
+    }
+
+    /// `scalarineqsel` for `c op v` with op one of < <= > >=.
+    pub fn ineqsel(&self, c: ColRef, op: CmpOp, v: i64) -> f64 {
+        if v == crate::catalog::NULL {
+            return 0.0;
+        }
+        let Some(s) = self.stats(c) else { return DEFAULT_INEQ_SEL };
+        let (isgt, iseq) = match op {
+            CmpOp::Lt => (false, false),
+            CmpOp::Le => (false, true),
+            CmpOp::Gt => (true, false),
+            CmpOp::Ge => (true, true),
+            _ => (false, false),
+        };
+        let (mut mcv_selec, mut sumcommon) = (0.0, 0.0);
+        for (m, f) in s.mcv.iter().zip(&s.mcf) {
+            if op.holds(*m, v) {
+                mcv_selec += f;
+            }
+            sumcommon += f;
+        }
+        let hist_selec = self.ineq_histogram(c, s, isgt, iseq, v);
+        let mut selec = 1.0 - s.null_frac - sumcommon;
+        selec *= hist_selec.unwrap_or(0.5);
+        selec += mcv_selec;
+        clamp_prob(selec)
+    }
+
+    /// `ineq_histogram_selectivity`: the fraction of the histogram's population below (or above) v.
+    fn ineq_histogram(&self, c: ColRef, s: &ColumnStats, isgt: bool, iseq: bool, v: i64) -> Option<f64> {
+        let h = &s.histogram;
+        if h.len() < 2 {
+            return None;
+        }
+        let n = h.len();
+        // Binary search with the operator itself, negated for `>`/`>=`.
+        let op = match (isgt, iseq) {
+            (false, false) => CmpOp::Lt,
+            (false, true) => CmpOp::Le,
+            (true, false) => CmpOp::Gt,
+            (true, true) => CmpOp::Ge,
+        };
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let p = (lo + hi) / 2;
+            let mut ltcmp = op.holds(h[p], v);
+            if isgt {
+                ltcmp = !ltcmp;
+            }
+            if ltcmp {
+                lo = p + 1;
+            } else {
+                hi = p;
+            }
+        }
+        let histfrac = if lo == 0 {
+            0.0
+        } else if lo >= n {
+            1.0
+        } else {
+            let i = lo;
+            let mut eq_selec = 0.0;
+            if i == 1 || isgt == iseq {
+                let otherdistinct = self.numdistinct(c).0 - s.mcv.len() as f64;
+                if otherdistinct > 1.0 {
+                    eq_selec = 1.0 / otherdistinct;
+                }
+            }
+            let (low, high, val) = (h[i - 1] as f64, h[i] as f64, v as f64);
+            let binfrac = if high <= low {
+                0.5
+            } else if val <= low {
+                0.0
+            } else if val >= high {
+                1.0
+            } else {
+                (val - low) / (high - low)
+            };
+            let mut hf = ((i - 1) as f64 + binfrac) / (n - 1) as f64;
+            if i == 1 {
+                hf += eq_selec * (1.0 - binfrac);
+            }
+            if isgt == iseq {
+                hf -= eq_selec;
+            }
+            hf
+        };
+        let hist_selec = if isgt { 1.0 - histfrac } else { histfrac };
+        // The histogram's ends are exact when an index on the column can fetch the actual min and max.
+        let t = self.q.rels[c.0].table;
+        let have_end = self.db.indexes.iter().any(|i| i.table == t && i.columns[0] == c.1);
+        Some(if have_end {
+            clamp_prob(hist_selec)
+        } else {
+            let cutoff = 0.01 / (n - 1) as f64;
+            hist_selec.clamp(cutoff, 1.0 - cutoff)
+        })
+    }
+
+    /// `nulltestsel`.
+    pub fn nullsel(&self, c: ColRef, not: bool) -> f64 {
+        match self.stats(c) {
+            Some(s) => {
+                if not {
+                    1.0 - s.null_frac
+                } else {
+                    s.null_frac
+                }
+            }
+            None => {
+                if not {
+                    1.0 - DEFAULT_EQ_SEL
+                } else {
+                    DEFAULT_EQ_SEL
+                }
+            }
+        }
+    }
+
+    /// `eqjoinsel` (inner join) for `a = b`.
+    pub fn eqjoinsel(&self, a: ColRef, b: ColRef) -> f64 {
+        let (nd1, _) = self.numdistinct(a);
+        let (nd2, _) = self.numdistinct(b);
+        let (s1, s2) = (self.stats(a), self.stats(b));
+        let (nf1, nf2) = (self.nullfrac(a), self.nullfrac(b));
+        let selec = match (s1, s2) {
+            (Some(s1), Some(s2)) if !s1.mcv.is_empty() && !s2.mcv.is_empty() => {
+                let mut hasmatch2 = vec![false; s2.mcv.len()];
+                let mut hasmatch1 = vec![false; s1.mcv.len()];
+                let (mut matchprodfreq, mut nmatches) = (0.0, 0.0);
+                for (i, v1) in s1.mcv.iter().enumerate() {
+                    for (j, v2) in s2.mcv.iter().enumerate() {
+                        if !hasmatch2[j] && v1 == v2 {
+                            hasmatch1[i] = true;
+                            hasmatch2[j] = true;
+                            matchprodfreq += s1.mcf[i] * s2.mcf[j];
+                            nmatches += 1.0;
+                            break;
+                        }
+                    }
+                }
+                let matchprodfreq = clamp_prob(matchprodfreq);
+                let split = |hm: &[bool], f: &[f64]| {
+                    let m: f64 = hm.iter().zip(f).filter(|x| *x.0).map(|x| x.1).sum();
+                    let u: f64 = hm.iter().zip(f).filter(|x| !*x.0).map(|x| x.1).sum();
+                    (clamp_prob(m), clamp_prob(u))
+                };
+                let (matchfreq1, unmatchfreq1) = split(&hasmatch1, &s1.mcf);
+                let (matchfreq2, unmatchfreq2) = split(&hasmatch2, &s2.mcf);
+                let otherfreq1 = clamp_prob(1.0 - nf1 - matchfreq1 - unmatchfreq1);
+                let otherfreq2 = clamp_prob(1.0 - nf2 - matchfreq2 - unmatchfreq2);
+                let (n1, n2) = (s1.mcv.len() as f64, s2.mcv.len() as f64);
+                let mut totalsel1 = matchprodfreq;
+                if nd2 > n2 {
+                    totalsel1 += unmatchfreq1 * otherfreq2 / (nd2 - n2);
+                }
+                if nd2 > nmatches {
+                    totalsel1 += otherfreq1 * (otherfreq2 + unmatchfreq2) / (nd2 - nmatches);
+                }
+                let mut totalsel2 = matchprodfreq;
+                if nd1 > n1 {
+                    totalsel2 += unmatchfreq2 * otherfreq1 / (nd1 - n1);
+                }
+                if nd1 > nmatches {
+                    totalsel2 += otherfreq2 * (otherfreq1 + unmatchfreq1) / (nd1 - nmatches);
+                }
+                totalsel1.min(totalsel2)
+            }
+            _ => (1.0 - nf1) * (1.0 - nf2) / nd1.max(nd2),
+        };
+        clamp_prob(selec)
+    }
+
+    /// `clause_selectivity` of one condition.
+    pub fn clause_sel(&self, q: &Qual) -> f64 {
+        match q {
+            Qual::Cmp { c, op: CmpOp::Eq, v } => self.eqsel(*c, *v),
+            Qual::Cmp { c, op: CmpOp::Ne, v } => {
+                if *v == crate::catalog::NULL {
+                    0.0
+                } else {
+                    clamp_prob(1.0 - self.eqsel(*c, *v) - self.nullfrac(*c))
+                }
+            }
+            Qual::Cmp { c, op, v } => self.ineqsel(*c, *op, *v),
+            // scalararraysel: equality with distinct constants, so the selectivities add up.
+            Qual::In { c, vals } => {
+                let (mut s1, mut disjoint) = (0.0, 0.0);
+                for v in vals {
+                    let s2 = self.eqsel(*c, *v);
+                    disjoint += s2;
+                    s1 = s1 + s2 - s1 * s2;
+                }
+                if (0.0..=1.0).contains(&disjoint) {
+                    disjoint
+                } else {
+                    clamp_prob(s1)
+                }
+            }
+            Qual::IsNull { c, not } => self.nullsel(*c, *not),
+            Qual::ColCmp { l, op, r } if l.0 != r.0 => match op {
+                CmpOp::Eq => self.eqjoinsel(*l, *r),
+                CmpOp::Ne => clamp_prob(1.0 - self.eqjoinsel(*l, *r)),
+                _ => DEFAULT_INEQ_SEL,
+            },
+            Qual::ColCmp { l, op, r } => match op {
+                CmpOp::Eq => 1.0 / self.numdistinct(*l).0.max(self.numdistinct(*r).0),
+                CmpOp::Ne => 1.0 - DEFAULT_EQ_SEL,
+                _ => DEFAULT_INEQ_SEL,
+            },
+            Qual::Or(arms) => {
+                let mut s1 = 0.0;
+                for arm in arms {
+                    let refs: Vec<&Qual> = arm.iter().collect();
+                    let s2 = self.clauselist_sel(&refs);
+                    s1 = s1 + s2 - s1 * s2;
+                }
+                clamp_prob(s1)
+            }
+        }
+    }
+
+    /// `clauselist_selectivity`: functional dependencies first, then independent clauses, with
+    /// `x > a AND x < b` on one column estimated as a range.
+    pub fn clauselist_sel(&self, quals: &[&Qual]) -> f64 {
+        let mut s1 = 1.0;
+        let mut done = vec![false; quals.len()];
+        s1 *= self.dependencies_sel(quals, &mut done);
+        // (column, low bound selectivity, high bound selectivity)
+        let mut ranges: Vec<(ColRef, Option<f64>, Option<f64>)> = Vec::new();
+        for (i, q) in quals.iter().enumerate() {
+            if done[i] {
+                continue;
+            }
+            let s2 = self.clause_sel(q);
+            match q {
+                Qual::Cmp { c, op: op @ (CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge), v } if *v != crate::catalog::NULL => {
+                    let lower = matches!(op, CmpOp::Gt | CmpOp::Ge);
+                    let e = match ranges.iter_mut().find(|r| r.0 == *c) {
+                        Some(e) => e,
+                        None => {
+                            ranges.push((*c, None, None));
+                            ranges.last_mut().unwrap_or_else(|| unreachable!())
+                        }
+                    };
+                    let slot = if lower { &mut e.1 } else { &mut e.2 };
+                    *slot = Some(slot.map_or(s2, |x: f64| x.min(s2)));
+                }
+                _ => s1 *= s2,
+            }
+        }
+        for (c, lo, hi) in ranges {
+            match (lo, hi) {
+                (Some(lo), Some(hi)) => {
+                    let mut s2 = if lo == DEFAULT_INEQ_SEL || hi == DEFAULT_INEQ_SEL { DEFAULT_RANGE_INEQ_SEL } else { hi + lo - 1.0 + self.nullsel(c, false) };
+                    if s2 <= 0.0 {
+                        s2 = if s2 < -0.01 { DEFAULT_RANGE_INEQ_SEL } else { 1.0e-10 };
+                    }
+                    s1 *= s2;
+                }
+                (Some(x), None) | (None, Some(x)) => s1 *= x,
+                (None, None) => {}
+            }
+        }
+        clamp_prob(s1)
+    }
+
+    /// `dependencies_clauselist_selectivity` for equality clauses on one relation covered by a
+    /// `CREATE STATISTICS (dependencies)` object: P(a,b) = f·min(P(a),P(b)) + (1−f)·P(a)·P(b).
+    fn dependencies_sel(&self, quals: &[&Qual], done: &mut [bool]) -> f64 {
+        let mut s = 1.0;
+        loop {
+            let eq: Vec<(usize, ColRef)> = quals
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !done[*i])
+                .filter_map(|(i, q)| match q {
+                    Qual::Cmp { c, op: CmpOp::Eq, .. } | Qual::In { c, .. } => Some((i, *c)),
+                    _ => None,
+                })
+                .collect();
+            let mut best: Option<(usize, usize, f64)> = None;
+            for (ext, data) in &self.db.ext {
+                for &(from, to, degree) in &data.dependencies {
+                    let a = eq.iter().find(|(_, c)| self.q.rels[c.0].table == ext.table && c.1 == from);
+                    let b = eq.iter().find(|(_, c)| self.q.rels[c.0].table == ext.table && c.1 == to);
+                    if let (Some(a), Some(b)) = (a, b) {
+                        if a.1 .0 == b.1 .0 && best.is_none_or(|x| degree > x.2) {
+                            best = Some((a.0, b.0, degree));
+                        }
+                    }
+                }
+            }
+            let Some((ia, ib, f)) = best else { return s };
+            let (pa, pb) = (self.clause_sel(quals[ia]), self.clause_sel(quals[ib]));
+            s *= f * pa.min(pb) + (1.0 - f) * pa * pb;
+            done[ia] = true;
+            done[ib] = true;
+        }
+    }
+}

@@ -1,0 +1,723 @@
+//! The SQL subset: `[EXPLAIN [(options)]] SELECT … FROM … [JOIN … ON …] [WHERE …] [GROUP BY …]
+//! [ORDER BY …] [LIMIT n]`, parsed with PostgreSQL's error texts and 1-based character positions.
+use std::fmt;
+
+/// A PostgreSQL-style error: `ERROR:  message` with the position in the statement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SqlError {
+    pub message: String,
+    /// 1-based character position, as `psql` reports it.
+    pub position: Option<usize>,
+}
+
+impl SqlError {
+    pub fn at(pos: usize, message: impl Into<String>) -> Self {
+        SqlError { message: message.into(), position: Some(pos) }
+    }
+    pub fn plain(message: impl Into<String>) -> Self {
+        SqlError { message: message.into(), position: None }
+    }
+    /// The error as psql prints it, with the `LINE n:` excerpt and its caret.
+    pub fn render(&self, sql: &str) -> String {
+        let mut out = format!("ERROR:  {}", self.message);
+        if let Some(pos) = self.position {
+            let chars: Vec<char> = sql.chars().collect();
+            let at = pos.saturating_sub(1).min(chars.len());
+            let line_start = chars[..at].iter().rposition(|&c| c == '\n').map_or(0, |p| p + 1);
+            let line_end = chars[at..].iter().position(|&c| c == '\n').map_or(chars.len(), |p| at + p);
+            let line_no = chars[..at].iter().filter(|&&c| c == '\n').count() + 1;
+            let prefix = format!("LINE {line_no}: ");
+            let text: String = chars[line_start..line_end].iter().collect();
+            out.push_str(&format!("\n{prefix}{text}\n{}^", " ".repeat(prefix.len() + at - line_start)));
+        }
+        out
+    }
+}
+
+impl fmt::Display for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ERROR:  {}", self.message)?;
+        if let Some(p) = self.position {
+            write!(f, " (at character {p})")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Ident(String),
+    Num(String),
+    Str(String),
+    Op(&'static str),
+    End,
+}
+
+#[derive(Clone, Debug)]
+struct Token {
+    tok: Tok,
+    pos: usize,
+    text: String,
+}
+
+fn lex(sql: &str) -> Result<Vec<Token>, SqlError> {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let pos = i + 1;
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c.is_ascii_alphabetic() || c == '_' {
+            let s = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '$') {
+                i += 1;
+            }
+            let text: String = chars[s..i].iter().collect();
+            out.push(Token { tok: Tok::Ident(text.to_ascii_lowercase()), pos, text });
+        } else if c == '"' {
+            let s = i + 1;
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                i += 1;
+            }
+            if i >= chars.len() {
+                return Err(SqlError::at(pos, "unterminated quoted identifier"));
+            }
+            let text: String = chars[s..i].iter().collect();
+            i += 1;
+            out.push(Token { tok: Tok::Ident(text.clone()), pos, text });
+        } else if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+            let s = i;
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                i += 1;
+            }
+            let text: String = chars[s..i].iter().collect();
+            out.push(Token { tok: Tok::Num(text.clone()), pos, text });
+        } else if c == '\'' {
+            let mut s = String::new();
+            i += 1;
+            loop {
+                match chars.get(i) {
+                    None => return Err(SqlError::at(pos, "unterminated quoted string")),
+                    Some('\'') if chars.get(i + 1) == Some(&'\'') => {
+                        s.push('\'');
+                        i += 2;
+                    }
+                    Some('\'') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(&ch) => {
+                        s.push(ch);
+                        i += 1;
+                    }
+                }
+            }
+            out.push(Token { tok: Tok::Str(s.clone()), pos, text: format!("'{s}'") });
+        } else {
+            let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+            let op: &'static str = match two.as_str() {
+                "<=" => "<=",
+                ">=" => ">=",
+                "<>" => "<>",
+                "!=" => "<>",
+                _ => match c {
+                    '=' => "=",
+                    '<' => "<",
+                    '>' => ">",
+                    ',' => ",",
+                    '.' => ".",
+                    '(' => "(",
+                    ')' => ")",
+                    '*' => "*",
+                    ';' => ";",
+                    '-' => "-",
+                    _ => return Err(SqlError::at(pos, format!("syntax error at or near \"{c}\""))),
+                },
+            };
+            let len = if op.len() == 2 || two == "!=" { 2 } else { 1 };
+            out.push(Token { tok: Tok::Op(op), pos, text: chars[i..i + len].iter().collect() });
+            i += len;
+        }
+    }
+    out.push(Token { tok: Tok::End, pos: chars.len() + 1, text: String::new() });
+    Ok(out)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn sql(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "<>",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+    /// The operator with its operands swapped (`a < b` is `b > a`).
+    pub fn commute(self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+            o => o,
+        }
+    }
+    pub fn holds(self, a: i64, b: i64) -> bool {
+        match self {
+            CmpOp::Eq => a == b,
+            CmpOp::Ne => a != b,
+            CmpOp::Lt => a < b,
+            CmpOp::Le => a <= b,
+            CmpOp::Gt => a > b,
+            CmpOp::Ge => a >= b,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lit {
+    Int(i64),
+    Str(String),
+    Null,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Col { qual: Option<String>, name: String, pos: usize },
+    Lit { lit: Lit, pos: usize },
+    Cmp { op: CmpOp, l: Box<Expr>, r: Box<Expr>, pos: usize },
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Between { e: Box<Expr>, lo: Box<Expr>, hi: Box<Expr> },
+    In { e: Box<Expr>, list: Vec<Expr> },
+    IsNull { e: Box<Expr>, not: bool },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggFn {
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+impl AggFn {
+    pub fn sql(self) -> &'static str {
+        match self {
+            AggFn::Count => "count",
+            AggFn::Sum => "sum",
+            AggFn::Avg => "avg",
+            AggFn::Min => "min",
+            AggFn::Max => "max",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SelExpr {
+    Star {
+        qual: Option<String>,
+        pos: usize,
+    },
+    Expr(Expr),
+    /// `count(*)` has no argument.
+    Agg {
+        func: AggFn,
+        arg: Option<Expr>,
+        pos: usize,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelectItem {
+    pub expr: SelExpr,
+    pub alias: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FromItem {
+    pub table: String,
+    pub alias: Option<String>,
+    pub pos: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderItem {
+    pub expr: SelExpr,
+    pub desc: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Select {
+    pub items: Vec<SelectItem>,
+    pub from: Vec<FromItem>,
+    /// Conditions of `JOIN … ON` and `WHERE`, in the order written.
+    pub conds: Vec<Expr>,
+    pub group_by: Vec<Expr>,
+    pub order_by: Vec<OrderItem>,
+    pub limit: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExplainOpts {
+    pub analyze: bool,
+    pub buffers: bool,
+    pub costs: bool,
+    pub timing: bool,
+    pub format: Format,
+}
+
+impl Default for ExplainOpts {
+    fn default() -> Self {
+        ExplainOpts { analyze: false, buffers: false, costs: true, timing: true, format: Format::Text }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    pub explain: Option<ExplainOpts>,
+    pub select: Select,
+}
+
+const RESERVED: &[&str] = &[
+    "select", "from", "where", "group", "order", "by", "limit", "join", "inner", "on", "and", "or", "not", "as", "between", "in", "is", "null", "asc", "desc", "left", "right", "full", "cross",
+    "natural", "using", "having", "union", "offset",
+];
+
+struct Parser {
+    toks: Vec<Token>,
+    i: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        &self.toks[self.i]
+    }
+    fn next(&mut self) -> Token {
+        let t = self.toks[self.i].clone();
+        if self.i + 1 < self.toks.len() {
+            self.i += 1;
+        }
+        t
+    }
+    fn is_kw(&self, kw: &str) -> bool {
+        matches!(&self.peek().tok, Tok::Ident(s) if s == kw) && self.peek().text.to_ascii_lowercase() == kw
+    }
+    fn eat_kw(&mut self, kw: &str) -> bool {
+        if self.is_kw(kw) {
+            self.next();
+            true
+        } else {
+            false
+        }
+    }
+    fn is_op(&self, op: &str) -> bool {
+        matches!(&self.peek().tok, Tok::Op(o) if *o == op)
+    }
+    fn eat_op(&mut self, op: &str) -> bool {
+        if self.is_op(op) {
+            self.next();
+            true
+        } else {
+            false
+        }
+    }
+    fn syntax_error(&self) -> SqlError {
+        let t = self.peek();
+        if t.tok == Tok::End {
+            SqlError::at(t.pos, "syntax error at end of input")
+        } else {
+            SqlError::at(t.pos, format!("syntax error at or near \"{}\"", t.text))
+        }
+    }
+    fn expect_kw(&mut self, kw: &str) -> Result<(), SqlError> {
+        if self.eat_kw(kw) {
+            Ok(())
+        } else {
+            Err(self.syntax_error())
+        }
+    }
+    fn expect_op(&mut self, op: &str) -> Result<(), SqlError> {
+        if self.eat_op(op) {
+            Ok(())
+        } else {
+            Err(self.syntax_error())
+        }
+    }
+    fn ident(&mut self) -> Result<(String, usize), SqlError> {
+        match &self.peek().tok {
+            Tok::Ident(s) if !RESERVED.contains(&s.as_str()) || self.peek().text.starts_with('"') => {
+                let s = s.clone();
+                let p = self.peek().pos;
+                self.next();
+                Ok((s, p))
+            }
+            _ => Err(self.syntax_error()),
+        }
+    }
+    fn unsupported(&self, what: &str) -> SqlError {
+        SqlError::at(self.peek().pos, format!("{what} is not supported by dbsim's SQL subset"))
+    }
+
+    fn statement(&mut self) -> Result<Statement, SqlError> {
+        let mut explain = None;
+        if self.eat_kw("explain") {
+            let mut o = ExplainOpts::default();
+            if self.eat_op("(") {
+                loop {
+                    let (name, pos) = self.ident_any()?;
+                    let on = match &self.peek().tok {
+                        Tok::Ident(v) if ["on", "true", "off", "false"].contains(&v.as_str()) => {
+                            let v = v.clone();
+                            self.next();
+                            v == "on" || v == "true"
+                        }
+                        _ => true,
+                    };
+                    match name.as_str() {
+                        "analyze" => o.analyze = on,
+                        "buffers" => o.buffers = on,
+                        "costs" => o.costs = on,
+                        "timing" => o.timing = on,
+                        "verbose" | "summary" | "settings" | "wal" => {}
+                        "format" => {
+                            let (f, fp) = self.ident_any()?;
+                            o.format = match f.as_str() {
+                                "text" => Format::Text,
+                                "json" => Format::Json,
+                                _ => return Err(SqlError::at(fp, format!("unrecognized value for EXPLAIN option \"format\": \"{f}\""))),
+                            };
+                        }
+                        _ => return Err(SqlError::at(pos, format!("unrecognized EXPLAIN option \"{name}\""))),
+                    }
+                    if !self.eat_op(",") {
+                        break;
+                    }
+                }
+                self.expect_op(")")?;
+            } else {
+                o.analyze = self.eat_kw("analyze") || self.eat_kw("analyse");
+                self.eat_kw("verbose");
+            }
+            explain = Some(o);
+        }
+        let select = self.select()?;
+        self.eat_op(";");
+        if self.peek().tok != Tok::End {
+            return Err(self.syntax_error());
+        }
+        Ok(Statement { explain, select })
+    }
+
+    fn ident_any(&mut self) -> Result<(String, usize), SqlError> {
+        match &self.peek().tok {
+            Tok::Ident(s) => {
+                let s = s.clone();
+                let p = self.peek().pos;
+                self.next();
+                Ok((s, p))
+            }
+            _ => Err(self.syntax_error()),
+        }
+    }
+
+    fn select(&mut self) -> Result<Select, SqlError> {
+        self.expect_kw("select")?;
+        if self.is_kw("distinct") {
+            return Err(self.unsupported("DISTINCT"));
+        }
+        let mut s = Select::default();
+        loop {
+            let expr = self.sel_expr()?;
+            let alias = self.alias()?;
+            s.items.push(SelectItem { expr, alias });
+            if !self.eat_op(",") {
+                break;
+            }
+        }
+        self.expect_kw("from")?;
+        loop {
+            s.from.push(self.table_ref()?);
+            loop {
+                if self.is_kw("left") || self.is_kw("right") || self.is_kw("full") || self.is_kw("cross") || self.is_kw("natural") {
+                    return Err(self.unsupported("only inner joins are; this join type"));
+                }
+                let inner = self.eat_kw("inner");
+                if !self.eat_kw("join") {
+                    if inner {
+                        return Err(self.syntax_error());
+                    }
+                    break;
+                }
+                s.from.push(self.table_ref()?);
+                if self.is_kw("using") {
+                    return Err(self.unsupported("JOIN … USING"));
+                }
+                self.expect_kw("on")?;
+                s.conds.push(self.or_expr()?);
+            }
+            if !self.eat_op(",") {
+                break;
+            }
+        }
+        if self.eat_kw("where") {
+            s.conds.push(self.or_expr()?);
+        }
+        if self.eat_kw("group") {
+            self.expect_kw("by")?;
+            loop {
+                s.group_by.push(self.operand()?);
+                if !self.eat_op(",") {
+                    break;
+                }
+            }
+        }
+        if self.is_kw("having") {
+            return Err(self.unsupported("HAVING"));
+        }
+        if self.eat_kw("order") {
+            self.expect_kw("by")?;
+            loop {
+                let expr = self.sel_expr()?;
+                let desc = if self.eat_kw("desc") {
+                    true
+                } else {
+                    self.eat_kw("asc");
+                    false
+                };
+                s.order_by.push(OrderItem { expr, desc });
+                if !self.eat_op(",") {
+                    break;
+                }
+            }
+        }
+        if self.eat_kw("limit") {
+            let t = self.next();
+            match t.tok {
+                Tok::Num(n) => s.limit = Some(n.parse().map_err(|_| SqlError::at(t.pos, format!("invalid LIMIT \"{n}\"")))?),
+                _ => return Err(SqlError::at(t.pos, format!("syntax error at or near \"{}\"", t.text))),
+            }
+        }
+        if self.is_kw("offset") || self.is_kw("union") {
+            return Err(self.unsupported(&self.peek().text.to_ascii_uppercase()));
+        }
+        Ok(s)
+    }
+
+    /// `[AS] name` after a select item or a table.
+    fn alias(&mut self) -> Result<Option<String>, SqlError> {
+        let named = matches!(&self.peek().tok, Tok::Ident(w) if !RESERVED.contains(&w.as_str()));
+        if self.eat_kw("as") || named {
+            return Ok(Some(self.ident()?.0));
+        }
+        Ok(None)
+    }
+
+    fn table_ref(&mut self) -> Result<FromItem, SqlError> {
+        if self.is_op("(") {
+            return Err(self.unsupported("a subquery in FROM"));
+        }
+        let (table, pos) = self.ident()?;
+        let alias = self.alias()?;
+        Ok(FromItem { table, alias, pos })
+    }
+
+    fn sel_expr(&mut self) -> Result<SelExpr, SqlError> {
+        let pos = self.peek().pos;
+        if self.eat_op("*") {
+            return Ok(SelExpr::Star { qual: None, pos });
+        }
+        if let Tok::Ident(name) = &self.peek().tok {
+            let func = match name.as_str() {
+                "count" => Some(AggFn::Count),
+                "sum" => Some(AggFn::Sum),
+                "avg" => Some(AggFn::Avg),
+                "min" => Some(AggFn::Min),
+                "max" => Some(AggFn::Max),
+                _ => None,
+            };
+            if let (Some(func), Some(Tok::Op("("))) = (func, self.toks.get(self.i + 1).map(|t| &t.tok)) {
+                self.next();
+                self.next();
+                let arg = if func == AggFn::Count && self.eat_op("*") { None } else { Some(self.operand()?) };
+                self.expect_op(")")?;
+                return Ok(SelExpr::Agg { func, arg, pos });
+            }
+            if let (Some(Tok::Op(".")), Some(Tok::Op("*"))) = (self.toks.get(self.i + 1).map(|t| &t.tok), self.toks.get(self.i + 2).map(|t| &t.tok)) {
+                let (q, _) = self.ident()?;
+                self.next();
+                self.next();
+                return Ok(SelExpr::Star { qual: Some(q), pos });
+            }
+        }
+        Ok(SelExpr::Expr(self.operand()?))
+    }
+
+    fn or_expr(&mut self) -> Result<Expr, SqlError> {
+        let mut arms = vec![self.and_expr()?];
+        while self.eat_kw("or") {
+            arms.push(self.and_expr()?);
+        }
+        Ok(if arms.len() == 1 { arms.pop().unwrap_or(Expr::And(vec![])) } else { Expr::Or(arms) })
+    }
+
+    fn and_expr(&mut self) -> Result<Expr, SqlError> {
+        let mut parts = vec![self.predicate()?];
+        while self.eat_kw("and") {
+            parts.push(self.predicate()?);
+        }
+        Ok(if parts.len() == 1 { parts.pop().unwrap_or(Expr::And(vec![])) } else { Expr::And(parts) })
+    }
+
+    fn predicate(&mut self) -> Result<Expr, SqlError> {
+        if self.is_kw("not") {
+            return Err(self.unsupported("NOT"));
+        }
+        if self.is_op("(") {
+            // A parenthesised condition (operands are never parenthesised in this subset).
+            self.next();
+            let e = self.or_expr()?;
+            self.expect_op(")")?;
+            return Ok(e);
+        }
+        let l = self.operand()?;
+        if self.eat_kw("between") {
+            let lo = self.operand()?;
+            self.expect_kw("and")?;
+            let hi = self.operand()?;
+            return Ok(Expr::Between { e: Box::new(l), lo: Box::new(lo), hi: Box::new(hi) });
+        }
+        if self.eat_kw("in") {
+            self.expect_op("(")?;
+            if self.is_kw("select") {
+                return Err(self.unsupported("a subquery"));
+            }
+            let mut list = vec![self.operand()?];
+            while self.eat_op(",") {
+                list.push(self.operand()?);
+            }
+            self.expect_op(")")?;
+            return Ok(Expr::In { e: Box::new(l), list });
+        }
+        if self.eat_kw("is") {
+            let not = self.eat_kw("not");
+            self.expect_kw("null")?;
+            return Ok(Expr::IsNull { e: Box::new(l), not });
+        }
+        let pos = self.peek().pos;
+        let op = match &self.peek().tok {
+            Tok::Op("=") => CmpOp::Eq,
+            Tok::Op("<>") => CmpOp::Ne,
+            Tok::Op("<") => CmpOp::Lt,
+            Tok::Op("<=") => CmpOp::Le,
+            Tok::Op(">") => CmpOp::Gt,
+            Tok::Op(">=") => CmpOp::Ge,
+            _ => return Err(self.syntax_error()),
+        };
+        self.next();
+        let r = self.operand()?;
+        Ok(Expr::Cmp { op, l: Box::new(l), r: Box::new(r), pos })
+    }
+
+    fn operand(&mut self) -> Result<Expr, SqlError> {
+        let t = self.peek().clone();
+        match &t.tok {
+            Tok::Num(n) => {
+                self.next();
+                let v = n.parse::<i64>().map_err(|_| SqlError::at(t.pos, format!("numeric constant {n} is not supported (integers only)")))?;
+                Ok(Expr::Lit { lit: Lit::Int(v), pos: t.pos })
+            }
+            Tok::Op("-") => {
+                self.next();
+                let n = self.next();
+                match n.tok {
+                    Tok::Num(s) => Ok(Expr::Lit { lit: Lit::Int(-s.parse::<i64>().map_err(|_| SqlError::at(n.pos, format!("numeric constant -{s} is not supported")))?), pos: t.pos }),
+                    _ => Err(SqlError::at(n.pos, format!("syntax error at or near \"{}\"", n.text))),
+                }
+            }
+            Tok::Str(s) => {
+                self.next();
+                Ok(Expr::Lit { lit: Lit::Str(s.clone()), pos: t.pos })
+            }
+            Tok::Ident(w) if w == "null" => {
+                self.next();
+                Ok(Expr::Lit { lit: Lit::Null, pos: t.pos })
+            }
+            Tok::Ident(_) => {
+                let (first, pos) = self.ident()?;
+                if self.eat_op(".") {
+                    let (name, _) = self.ident()?;
+                    Ok(Expr::Col { qual: Some(first), name, pos })
+                } else if self.is_op("(") {
+                    Err(SqlError::at(pos, format!("function {first}() is not supported by dbsim's SQL subset")))
+                } else {
+                    Ok(Expr::Col { qual: None, name: first, pos })
+                }
+            }
+            _ => Err(self.syntax_error()),
+        }
+    }
+}
+
+/// Parses one statement.
+pub fn parse(sql: &str) -> Result<Statement, SqlError> {
+    if sql.len() > 100_000 {
+        return Err(SqlError::plain("statement is longer than 100,000 bytes"));
+    }
+    let toks = lex(sql)?;
+    Parser { toks, i: 0 }.statement()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_join_with_options() {
+        let s = parse("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT c.name, count(*) FROM orders o JOIN customers c ON o.customer_id = c.id WHERE o.total BETWEEN 10 AND 20 AND c.country IN ('DE','FR') GROUP BY c.name ORDER BY count(*) DESC LIMIT 10;").unwrap();
+        let e = s.explain.unwrap();
+        assert!(e.analyze && e.buffers && e.format == Format::Json);
+        assert_eq!(s.select.from.len(), 2);
+        assert_eq!(s.select.conds.len(), 2);
+        assert_eq!(s.select.limit, Some(10));
+        assert!(s.select.order_by[0].desc);
+    }
+
+    #[test]
+    fn errors_read_like_postgres() {
+        let e = parse("SELECT a, FROM t").unwrap_err();
+        assert_eq!(e.message, "syntax error at or near \"FROM\"");
+        assert_eq!(e.position, Some(11));
+        assert_eq!(e.render("SELECT a, FROM t"), "ERROR:  syntax error at or near \"FROM\"\nLINE 1: SELECT a, FROM t\n                  ^");
+        assert_eq!(parse("SELECT * FROM t WHERE").unwrap_err().message, "syntax error at end of input");
+        assert_eq!(parse("SELECT * FROM t WHERE a = 'x").unwrap_err().message, "unterminated quoted string");
+        assert!(parse("SELECT * FROM t LEFT JOIN u ON t.a = u.a").unwrap_err().message.contains("not supported"));
+    }
+}
