@@ -57,6 +57,42 @@ enum Cmd {
     Drill(RunOpts),
     /// Run a sharding lesson (scenarios/sharding/): per-shard load, hotspots, reshards, partitions.
     Shard(RunOpts),
+    /// EXPLAIN a planner lesson's queries (scenarios/planner/), as PostgreSQL 15 would print them;
+    /// checks the lesson's expectations (exit 0 if all hold, 1 if not).
+    Explain {
+        /// The planner lesson file.
+        file: String,
+        /// Only this query (0-based).
+        #[arg(long)]
+        query: Option<usize>,
+        /// EXPLAIN ANALYZE: run the plan over the generated rows.
+        #[arg(long)]
+        analyze: bool,
+        /// With --analyze: the Buffers lines.
+        #[arg(long)]
+        buffers: bool,
+        /// text (PostgreSQL's layout) or json (FORMAT JSON).
+        #[arg(long, value_enum, default_value = "text")]
+        format: PlanFormat,
+        /// Generate the data with this seed instead of the file's own.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Print a planner lesson as SQL that recreates it in PostgreSQL (tables with the same rows,
+    /// indexes, statistics, VACUUM ANALYZE, then EXPLAIN (FORMAT JSON) of each query).
+    Sql {
+        /// The planner lesson file.
+        file: String,
+        /// Generate the data with this seed instead of the file's own.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum PlanFormat {
+    Text,
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -75,6 +111,11 @@ fn main() -> ExitCode {
         Cmd::Drill(o) => with_file(&o.file, o.seed, |scn, w| drill(o.json, scn, w)),
         Cmd::Shard(o) => shard(o),
         Cmd::List { dir } => list(dir),
+        Cmd::Explain { file, query, analyze, buffers, format, seed } => explain(file, *query, *analyze, *buffers, *format, *seed),
+        Cmd::Sql { file, seed } => planner_lesson(file, *seed).map(|l| {
+            print!("{}", sim_planner::export::sql(&l));
+            0
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -238,4 +279,43 @@ fn list(dir: &str) -> Result<u8, String> {
         }
     }
     Ok(0)
+}
+
+fn planner_lesson(file: &str, seed: Option<u64>) -> Result<sim_planner::Lesson, String> {
+    let src = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    sim_planner::load(file, &src, seed).map_err(|e| e.to_string())
+}
+
+fn explain(file: &str, only: Option<usize>, analyze: bool, buffers: bool, format: PlanFormat, seed: Option<u64>) -> Result<u8, String> {
+    let lesson = planner_lesson(file, seed)?;
+    let n = lesson.file.queries.len();
+    if let Some(q) = only.filter(|&q| q >= n) {
+        return Err(format!("{file}: --query {q}: the lesson has {n} queries (0..{})", n.saturating_sub(1)));
+    }
+    let opts = sim_planner::sql::ExplainOpts { analyze, buffers: buffers && analyze, format: if format == PlanFormat::Json { sim_planner::sql::Format::Json } else { sim_planner::sql::Format::Text }, ..Default::default() };
+    if format == PlanFormat::Text {
+        println!("{}  (seed {})", lesson.file.title, lesson.db.seed);
+    }
+    for (i, q) in lesson.file.queries.iter().enumerate().filter(|(i, _)| only.is_none_or(|o| o == *i)) {
+        let db = &lesson.states[i];
+        let e = sim_planner::explain(db, q.sql.get_ref(), Some(opts)).map_err(|e| format!("{file}: query {i}: {}", e.render(q.sql.get_ref())))?;
+        if format == PlanFormat::Text {
+            println!("\n-- query {i}: {}", q.name);
+            let state = if i == 0 { &lesson.db } else { &lesson.states[i - 1] };
+            for c in &q.changes {
+                println!("{}", c.get_ref().sql(state));
+            }
+            println!("{}", q.sql.get_ref().trim());
+        }
+        println!("{}", e.render(db));
+    }
+    let checks = lesson.check();
+    if format == PlanFormat::Text {
+        for (i, what, ok) in &checks {
+            if only.is_none_or(|o| o == *i) {
+                println!("[{}] query {i}: {what}", if *ok { "ok" } else { "FAIL" });
+            }
+        }
+    }
+    Ok(if checks.iter().filter(|c| only.is_none_or(|o| o == c.0)).all(|c| c.2) { 0 } else { 1 })
 }

@@ -14,7 +14,7 @@ pub struct Table {
     pub name: String,
     pub columns: Vec<Column>,
     /// Column-major values; [`NULL`] is SQL NULL.
-    pub data: Vec<Vec<i64>>,
+    pub data: std::rc::Rc<Vec<Vec<i64>>>,
     pub rows: usize,
     /// `pg_class.relpages` and `reltuples`.
     pub pages: f64,
@@ -308,7 +308,7 @@ fn generate(spec: &TableSpec, seed: u64) -> Result<Table, (usize, String, String
     Ok(Table {
         name,
         columns,
-        data,
+        data: std::rc::Rc::new(data),
         rows,
         pages: pages as f64,
         tuples: rows as f64,

@@ -308,7 +308,9 @@ fn round3(x: f64) -> f64 {
 fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id: &mut usize, parent: Option<&Plan>) -> Value {
     let me = *id;
     let mut m = Map::new();
-    m.insert("Node Type".into(), json!(p.kind.name()));
+    // FORMAT JSON names every aggregate "Aggregate" and gives its strategy separately.
+    let node_type = if matches!(p.kind, Kind::HashAggregate | Kind::GroupAggregate) { "Aggregate" } else { p.kind.name() };
+    m.insert("Node Type".into(), json!(node_type));
     if let Some(par) = parent {
         let rel = match par.kind {
             Kind::NestedLoop | Kind::HashJoin | Kind::MergeJoin => {

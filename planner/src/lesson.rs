@@ -146,6 +146,12 @@ pub struct QuerySpec {
     #[serde(default)]
     pub name: String,
     pub sql: Spanned<String>,
+    /// What-if changes applied before this query (and kept for the queries after it).
+    #[serde(default)]
+    pub changes: Vec<Spanned<crate::command::PlanCommand>>,
+    /// What the student should notice, shown with the plan.
+    #[serde(default)]
+    pub note: String,
     #[serde(default)]
     pub expect: Expect,
 }

@@ -8,9 +8,12 @@
 
 pub mod bind;
 pub mod catalog;
+pub mod command;
+pub mod check;
 pub mod cost;
 pub mod db;
 pub mod exec;
+pub mod export;
 pub mod explain;
 pub mod lesson;
 pub mod plan;
@@ -29,11 +32,13 @@ use plan::Plan;
 use sql::ExplainOpts;
 use std::rc::Rc;
 
-/// A loaded planner lesson: its text parts and its database.
+/// A loaded planner lesson: its text parts, its database, and the database as each query sees it
+/// (after that query's and the earlier queries' changes).
 #[derive(Debug)]
 pub struct Lesson {
     pub file: lesson::LessonFile,
     pub db: Database,
+    pub states: Vec<Database>,
 }
 
 /// Reads and builds a lesson (`seed` overrides the file's own).
@@ -41,13 +46,19 @@ pub fn load(file: &str, src: &str, seed: Option<u64>) -> Result<Lesson, LessonEr
     let lf = lesson::parse(file, src)?;
     let seed = seed.unwrap_or(lf.seed);
     let db = Database::build(file, src, &lf, seed)?;
+    let mut states = Vec::new();
+    let mut cur = db.clone();
     for (i, q) in lf.queries.iter().enumerate() {
-        if let Err(e) = prepare(&db, q.sql.get_ref()) {
+        for (k, c) in q.changes.iter().enumerate() {
+            c.get_ref().apply(&mut cur).map_err(|m| lesson::placed(file, src, c.span().start, format!("query[{i}].changes[{k}]"), m))?;
+        }
+        if let Err(e) = prepare(&cur, q.sql.get_ref()) {
             let at = q.sql.span().start + 1 + e.position.unwrap_or(1).saturating_sub(1);
             return Err(lesson::placed(file, src, at, format!("query[{i}].sql"), e.message));
         }
+        states.push(cur.clone());
     }
-    Ok(Lesson { file: lf, db })
+    Ok(Lesson { file: lf, db, states })
 }
 
 /// A planned (and perhaps executed) statement.
@@ -93,4 +104,24 @@ pub fn explain(db: &Database, sql_text: &str, opts: Option<ExplainOpts>) -> Resu
     let planning_ms = 0.04 + 0.03 * (query.rels.len() * query.rels.len()) as f64 + 0.005 * query.quals.len() as f64;
     let analyzed = if opts.analyze { Some(exec::analyze(db, &query, &plan).map_err(SqlError::plain)?) } else { None };
     Ok(Explained { query, plan, opts, analyzed, planning_ms })
+}
+
+impl Lesson {
+    /// Runs query `i` under EXPLAIN ANALYZE (as the lesson's checks see it).
+    pub fn run(&self, i: usize) -> Result<Explained, SqlError> {
+        let opts = ExplainOpts { analyze: true, ..Default::default() };
+        explain(&self.states[i], self.file.queries[i].sql.get_ref(), Some(opts))
+    }
+
+    /// Every query's expectations: (query index, what was promised, whether it holds).
+    pub fn check(&self) -> Vec<(usize, String, bool)> {
+        let mut out = Vec::new();
+        for (i, q) in self.file.queries.iter().enumerate() {
+            match self.run(i) {
+                Ok(e) => out.extend(check::expectations(&q.expect, &e).into_iter().map(|(what, ok)| (i, what, ok))),
+                Err(err) => out.push((i, format!("runs ({})", err.message), false)),
+            }
+        }
+        out
+    }
 }

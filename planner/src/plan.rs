@@ -167,6 +167,14 @@ pub struct Planner<'a> {
     base_rows: Vec<f64>,
     eclass: BTreeMap<ColRef, usize>,
     total_pages: f64,
+    /// The query's conditions after equivalence-class deduction (`a = b AND b = 42` gives
+    /// `a = 42` and drops `a = b`).
+    pub quals: Vec<Qual>,
+    /// Relations tied by an equivalence class with a constant: worth joining though no clause
+    /// connects them.
+    links: Vec<u64>,
+    /// Equivalence classes equal to a constant.
+    const_ecs: Vec<usize>,
 }
 
 const FUZZ: f64 = 1.01;
@@ -200,14 +208,48 @@ impl<'a> Planner<'a> {
             let root = find(&mut parent, i);
             eclass.insert(*c, root);
         }
+        // An equivalence class holding a constant: every member equals it, and the equality joins
+        // between members go (generate_base_implied_equalities_const).
+        let mut quals = q.quals.clone();
+        let mut links = Vec::new();
+        let mut const_ecs = Vec::new();
+        let mut classes: Vec<usize> = eclass.values().copied().collect();
+        classes.sort_unstable();
+        classes.dedup();
+        for ec in classes {
+            let members: Vec<ColRef> = eclass.iter().filter(|(_, e)| **e == ec).map(|(c, _)| *c).collect();
+            if members.len() < 2 {
+                continue;
+            }
+            let konst = q.quals.iter().find_map(|x| match x {
+                Qual::Cmp { c, op: CmpOp::Eq, v } if members.contains(c) && *v != crate::catalog::NULL => Some(*v),
+                _ => None,
+            });
+            let Some(v) = konst else { continue };
+            quals.retain(|x| !x.equijoin().is_some_and(|(a, b)| members.contains(&a) && members.contains(&b)));
+            for m in &members {
+                let same_text = db.tables[q.rels[m.0].table].columns[m.1].text.is_none() || members.iter().all(|o| db.tables[q.rels[o.0].table].columns[o.1].text == db.tables[q.rels[m.0].table].columns[m.1].text);
+                let derived = Qual::Cmp { c: *m, op: CmpOp::Eq, v };
+                if same_text && !quals.contains(&derived) {
+                    quals.push(derived);
+                }
+            }
+            links.push(members.iter().fold(0u64, |acc, c| acc | (1 << c.0)));
+            const_ecs.push(ec);
+        }
         let base_rows = (0..q.rels.len())
             .map(|r| {
-                let quals: Vec<&Qual> = q.quals.iter().filter(|x| x.rels() == 1 << r).collect();
-                clamp_row_est(est.tuples(r) * est.clauselist_sel(&quals))
+                let mine: Vec<&Qual> = quals.iter().filter(|x| x.rels() == 1 << r).collect();
+                clamp_row_est(est.tuples(r) * est.clauselist_sel(&mine))
             })
             .collect();
         let total_pages = q.rels.iter().map(|r| db.tables[r.table].pages).sum();
-        Planner { db, q, s, est, base_rows, eclass, total_pages }
+        Planner { db, q, s, est, base_rows, eclass, total_pages, quals, links, const_ecs }
+    }
+
+    /// Startup cost matters only when a LIMIT will stop the plan early (`tuple_fraction > 0`).
+    fn consider_startup(&self) -> bool {
+        self.q.limit.is_some()
     }
 
     fn ec(&self, c: ColRef) -> usize {
@@ -252,7 +294,7 @@ impl<'a> Planner<'a> {
     }
 
     fn restrict(&self, r: usize) -> Vec<Qual> {
-        self.q.quals.iter().filter(|x| x.rels() == 1 << r).cloned().collect()
+        self.quals.iter().filter(|x| x.rels() == 1 << r).cloned().collect()
     }
 
     /// Selectivity of restriction clauses on `r`, where `ColCmp`s reaching another relation are
@@ -306,22 +348,39 @@ impl<'a> Planner<'a> {
                 }
             }
             if !m.quals.is_empty() {
-                paths.push(Rc::new(self.bitmap_path(ix, r, &restrict, &m)));
+                paths.push(Rc::new(self.bitmap_path(ix, r, &restrict, &m, 1.0, self.base_rows[r])));
             }
         }
-        prune(paths)
+        prune(paths, self.consider_startup())
     }
 
     /// Orderings worth having: the ORDER BY's first key, GROUP BY keys, and merge-join keys.
     fn useful_orders(&self) -> Vec<usize> {
         let mut v: Vec<usize> = self.q.order_by.iter().take(1).map(|(o, _)| self.output_ec(*o)).collect();
         v.extend(self.q.group_by.iter().map(|&c| self.ec(c)));
-        for q in &self.q.quals {
+        for q in &self.quals {
             if let Some((a, _)) = q.equijoin() {
                 v.push(self.ec(a));
             }
         }
         v
+    }
+
+    /// `truncate_useless_pathkeys`: keep the leading keys that a later ORDER BY, GROUP BY or merge
+    /// join with a relation outside `relids` can use; an ordering on a column equal to a constant
+    /// is no ordering at all.
+    fn useful_keys(&self, keys: &[PathKey], relids: u64) -> Vec<PathKey> {
+        let mut wanted: Vec<usize> = self.q.order_by.iter().map(|(o, _)| self.output_ec(*o)).collect();
+        wanted.extend(self.q.group_by.iter().map(|&c| self.ec(c)));
+        for q in &self.quals {
+            if let Some((a, b)) = q.equijoin() {
+                let (ia, ib) = (relids & (1 << a.0) != 0, relids & (1 << b.0) != 0);
+                if ia != ib {
+                    wanted.push(self.ec(a));
+                }
+            }
+        }
+        keys.iter().take_while(|(ec, _)| wanted.contains(ec) && !self.const_ecs.contains(ec)).copied().collect()
     }
 
     fn match_index(&self, idx: &Index, r: usize, restrict: &[Qual], params: &[Qual]) -> IndexMatch {
@@ -409,7 +468,8 @@ impl<'a> Planner<'a> {
         p.backward = backward;
         p.index_cond = m.quals.clone();
         p.filter = filter;
-        p.pathkeys = idx.columns.iter().map(|&col| (self.ec((r, col)), backward)).collect();
+        let keys: Vec<PathKey> = idx.columns.iter().map(|&col| (self.ec((r, col)), backward)).collect();
+        p.pathkeys = self.useful_keys(&keys, 1 << r);
         Some(p)
     }
 
@@ -427,7 +487,7 @@ impl<'a> Planner<'a> {
                 v.push(*x);
             }
         }
-        for q in &self.q.quals {
+        for q in &self.quals {
             if q.rels() != 1 << c.0 {
                 q.columns(&mut v);
             }
@@ -435,8 +495,8 @@ impl<'a> Planner<'a> {
         v.contains(&c)
     }
 
-    fn bitmap_path(&self, ix: usize, r: usize, restrict: &[Qual], m: &IndexMatch) -> Plan {
-        let input = self.index_input(ix, r, m, 1.0);
+    fn bitmap_path(&self, ix: usize, r: usize, restrict: &[Qual], m: &IndexMatch, loop_count: f64, rel_rows: f64) -> Plan {
+        let input = self.index_input(ix, r, m, loop_count);
         let ic = cost::btcost(self.s, &input);
         let index_rows = clamp_row_est(ic.selectivity * input.rel_tuples);
         let mut bi = Plan::new(Kind::BitmapIndexScan);
@@ -450,7 +510,8 @@ impl<'a> Planner<'a> {
         bi.notes = ic.notes.clone();
         // The bitmap charges 0.1 × cpu_operator_cost per row of the index path, whose rows are the
         // relation's (cost_bitmap_tree_node uses the path's rows).
-        let c = cost::bitmap_heap(self.s, &ic, &input, self.base_rows[r], qual_ops(restrict));
+        let params = m.quals.iter().filter(|q| matches!(q, Qual::ColCmp { .. })).count() as f64;
+        let c = cost::bitmap_heap(self.s, &ic, &input, rel_rows, qual_ops(restrict) + params);
         let mut p = self.scan_base(Kind::BitmapHeapScan, r).with_cost(c);
         p.index_cond = m.quals.clone();
         p.filter = restrict.iter().filter(|q| !m.quals.contains(q)).cloned().collect();
@@ -460,10 +521,10 @@ impl<'a> Planner<'a> {
 
     /// Parameterised index scans of base relation `r` usable inside a nested loop whose outer
     /// side holds `outer` (estimated `outer_rows` rows).
-    fn param_paths(&self, r: usize, outer: u64, outer_rows: f64) -> Vec<Rc<Plan>> {
+    fn param_paths(&self, r: usize, outer: u64) -> Vec<Rc<Plan>> {
         let restrict = self.restrict(r);
         let mut params: Vec<Qual> = Vec::new();
-        for q in &self.q.quals {
+        for q in &self.quals {
             if let Qual::ColCmp { l, op: CmpOp::Eq, r: o } = q {
                 if l.0 == r && outer & (1 << o.0) != 0 {
                     params.push(Qual::ColCmp { l: *l, op: CmpOp::Eq, r: *o });
@@ -482,12 +543,21 @@ impl<'a> Planner<'a> {
             if used.is_empty() {
                 continue;
             }
-            if let Some(mut p) = self.index_path(ix, r, &restrict, &m, outer_rows.max(1.0), false) {
-                let mut all = restrict.clone();
-                all.extend(used.iter().map(|q| (*q).clone()));
-                p.rows = clamp_row_est(self.est.tuples(r) * self.restrict_sel(r, &all));
-                p.param_rels = used.iter().fold(0, |m, q| m | q.rels()) & !(1 << r);
-                p.loops = outer_rows.max(1.0);
+            let param_rels = used.iter().fold(0, |m, q| m | q.rels()) & !(1 << r);
+            // get_loop_count: the smallest row estimate among the relations supplying parameters.
+            let loop_count = (0..self.q.rels.len()).filter(|o| param_rels & (1 << o) != 0).map(|o| self.base_rows[o]).fold(f64::INFINITY, f64::min).max(1.0);
+            let mut all = restrict.clone();
+            all.extend(used.iter().map(|q| (*q).clone()));
+            let rows = clamp_row_est(self.est.tuples(r) * self.restrict_sel(r, &all));
+            let mut paths = Vec::new();
+            if let Some(p) = self.index_path(ix, r, &restrict, &m, loop_count, false) {
+                paths.push(p);
+            }
+            paths.push(self.bitmap_path(ix, r, &restrict, &m, loop_count, rows));
+            for mut p in paths {
+                p.rows = rows;
+                p.param_rels = param_rels;
+                p.loops = loop_count;
                 out.push(Rc::new(p));
             }
         }
@@ -498,7 +568,7 @@ impl<'a> Planner<'a> {
 
     fn join_clauses(&self, outer: u64, inner: u64) -> Vec<Qual> {
         let both = outer | inner;
-        self.q.quals.iter().filter(|q| q.rels() & !both == 0 && q.rels() & !outer != 0 && q.rels() & !inner != 0).cloned().collect()
+        self.quals.iter().filter(|q| q.rels() & !both == 0 && q.rels() & !outer != 0 && q.rels() & !inner != 0).cloned().collect()
     }
 
     /// `cost_rescan`: (startup, total) of running a node again.
@@ -542,7 +612,7 @@ impl<'a> Planner<'a> {
         p.rows = rows;
         p.width = width;
         p.relids = outer.relids | inner.relids;
-        p.pathkeys = outer.pathkeys.clone();
+        p.pathkeys = self.useful_keys(&outer.pathkeys, p.relids);
         p.join_filter = join_filter;
         p.notes.push(format!("outer {:.2} + {outer_rows} loops of the inner (rescan {rs:.2}..{rt:.2}) + {ntuples} pairs × (cpu_tuple_cost + join filter) = {cpu:.2}", outer.total));
         p.children = vec![outer.clone(), inner.clone()];
@@ -729,7 +799,7 @@ impl<'a> Planner<'a> {
         p.rows = rows;
         p.width = width;
         p.relids = outer.relids | inner.relids;
-        p.pathkeys = outer.pathkeys.clone();
+        p.pathkeys = self.useful_keys(&outer.pathkeys, p.relids);
         p.join_cond = clauses;
         p.join_filter = other;
         p.notes.push(format!("both inputs sorted on the keys; inner rescanned × {ratio:.3} for duplicates; merge comparisons cpu_operator_cost × {n} per row; output {rows} rows = {cpu:.2}"));
@@ -753,7 +823,7 @@ impl<'a> Planner<'a> {
         }
         // Nested loops over a parameterised inner index scan, with and without Memoize.
         if let Some(r) = base_inner {
-            for pp in self.param_paths(r, o.relids, o.rows) {
+            for pp in self.param_paths(r, o.relids) {
                 if pp.param_rels & !o.relids != 0 {
                     continue;
                 }
@@ -846,16 +916,31 @@ impl<'a> Planner<'a> {
         libm::ceil(numdistinct).min(input_rows).max(1.0)
     }
 
+    /// Prints every join relation's kept paths (for studying the search).
+    pub fn debug_paths(&self) {
+        let (rels, _) = self.search();
+        for (k, r) in rels {
+            for p in &r.paths {
+                println!("{k:#b} rows={} {} {:.2}..{:.2} keys={:?}", r.rows, p.kind.name(), p.startup, p.total, p.pathkeys);
+            }
+        }
+    }
+
     /// The whole search: base relations, join levels, then the upper nodes.
     pub fn plan(&self) -> Rc<Plan> {
+        let (_, top) = self.search();
+        self.upper(&top.paths)
+    }
+
+    fn search(&self) -> (BTreeMap<u64, JoinRel>, JoinRel) {
         let n = self.q.rels.len();
         let mut rels: BTreeMap<u64, JoinRel> = BTreeMap::new();
         for r in 0..n {
             rels.insert(1 << r, JoinRel { relids: 1 << r, rows: self.base_rows[r], width: self.width_of(1 << r), paths: self.base_paths(r) });
         }
         let full: u64 = (1u64 << n) - 1;
-        let joined = |a: u64, b: u64| !self.join_clauses(a, b).is_empty();
-        let has_clauses = |a: u64| self.q.quals.iter().any(|q| q.rels() & a != 0 && q.rels() & !a != 0);
+        let joined = |a: u64, b: u64| !self.join_clauses(a, b).is_empty() || self.links.iter().any(|l| l & a != 0 && l & b != 0);
+        let has_clauses = |a: u64| self.quals.iter().any(|q| q.rels() & a != 0 && q.rels() & !a != 0) || self.links.iter().any(|l| l & a != 0 && l & !a != 0);
         for level in 2..=n {
             let mut sets: Vec<u64> = rels.keys().copied().filter(|k| k.count_ones() < level as u32).collect();
             sets.sort_unstable();
@@ -881,7 +966,7 @@ impl<'a> Planner<'a> {
                     new.extend(self.join_paths(rb, ra, rows, width, single(a)));
                     let mut all = std::mem::take(&mut entry.paths);
                     all.extend(new);
-                    entry.paths = prune(all);
+                    entry.paths = prune(all, self.consider_startup());
                 }
             }
             if made.is_empty() && level <= n {
@@ -891,7 +976,7 @@ impl<'a> Planner<'a> {
             rels.extend(made);
         }
         let top = rels.get(&full).cloned().unwrap_or_else(|| rels.values().last().cloned().unwrap_or(JoinRel { relids: 0, rows: 1.0, width: 0.0, paths: Vec::new() }));
-        self.upper(&top.paths)
+        (rels, top)
     }
 
     fn upper(&self, paths: &[Rc<Plan>]) -> Rc<Plan> {
@@ -939,11 +1024,11 @@ impl<'a> Planner<'a> {
                     aggs.push(g);
                 }
             }
-            cands = aggs.into_iter().map(Rc::new).collect();
+            cands = prune(aggs.into_iter().map(Rc::new).collect(), self.consider_startup());
         }
         let limit = q.limit.map(|l| l as f64);
         if !q.order_by.is_empty() {
-            cands = cands.iter().map(|p| self.sorted(p, &q.order_by, limit)).collect();
+            cands = prune(cands.iter().map(|p| self.sorted(p, &q.order_by, limit)).collect(), self.consider_startup());
         }
         if let Some(l) = limit {
             cands = cands
@@ -991,10 +1076,11 @@ fn agg_width(f: AggFn, arg: Option<f64>) -> f64 {
     }
 }
 
+/// `set_cheapest`'s cheapest total path (ties go to the cheaper startup, then the first).
 fn cheapest(paths: &[Rc<Plan>]) -> Rc<Plan> {
     let mut best = paths[0].clone();
     for p in &paths[1..] {
-        if p.total < best.total {
+        if p.total < best.total || (p.total == best.total && p.startup < best.startup) {
             best = p.clone();
         }
     }
@@ -1012,19 +1098,123 @@ fn outer_candidates(paths: &[Rc<Plan>]) -> Vec<Rc<Plan>> {
     v
 }
 
-/// `add_path`'s rule: drop a path another beats on total and startup cost (1 % fuzz) while being
-/// at least as well sorted.
-fn prune(paths: Vec<Rc<Plan>>) -> Vec<Rc<Plan>> {
-    let mut kept: Vec<Rc<Plan>> = Vec::new();
-    for p in paths {
-        let dominated = kept.iter().any(|k| k.total <= p.total * FUZZ && k.startup <= p.startup * FUZZ && k.pathkeys.starts_with(&p.pathkeys) && k.param_rels == p.param_rels);
-        if dominated {
-            continue;
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cmp {
+    Equal,
+    Better1,
+    Better2,
+    Different,
+}
+
+/// `compare_path_costs_fuzzily`.
+fn costs_fuzzily(p1: &Plan, p2: &Plan, fuzz: f64, consider_startup: bool) -> Cmp {
+    if p1.total > p2.total * fuzz {
+        if consider_startup && p2.startup > p1.startup * fuzz {
+            return Cmp::Different;
         }
-        kept.retain(|k| {
-            !(p.total <= k.total * FUZZ && p.startup <= k.startup * FUZZ && p.pathkeys.starts_with(&k.pathkeys) && k.param_rels == p.param_rels && (p.total < k.total || p.startup < k.startup))
-        });
-        kept.push(p);
+        return Cmp::Better2;
+    }
+    if p2.total > p1.total * fuzz {
+        if consider_startup && p1.startup > p2.startup * fuzz {
+            return Cmp::Different;
+        }
+        return Cmp::Better1;
+    }
+    if p1.startup > p2.startup * fuzz {
+        return Cmp::Better2;
+    }
+    if p2.startup > p1.startup * fuzz {
+        return Cmp::Better1;
+    }
+    Cmp::Equal
+}
+
+/// `compare_pathkeys`: the longer ordering that starts with the other is better.
+fn keys_cmp(a: &[PathKey], b: &[PathKey]) -> Cmp {
+    if a == b {
+        Cmp::Equal
+    } else if a.starts_with(b) {
+        Cmp::Better1
+    } else if b.starts_with(a) {
+        Cmp::Better2
+    } else {
+        Cmp::Different
+    }
+}
+
+/// `bms_subset_compare` of the relations two paths need from outside.
+fn outer_cmp(a: u64, b: u64) -> Cmp {
+    if a == b {
+        Cmp::Equal
+    } else if a & !b == 0 {
+        Cmp::Better1
+    } else if b & !a == 0 {
+        Cmp::Better2
+    } else {
+        Cmp::Different
+    }
+}
+
+/// PostgreSQL's `add_path`: keep a new path unless an old one is fuzzily (1 %) as cheap, as well
+/// sorted, needing no more outer relations and returning no more rows; drop old paths the new one
+/// beats that way.
+fn add_path(paths: &mut Vec<Rc<Plan>>, new: Rc<Plan>, consider_startup: bool) {
+    let mut accept = true;
+    let mut i = 0;
+    while i < paths.len() {
+        let old = &paths[i];
+        let mut remove = false;
+        let costcmp = costs_fuzzily(&new, old, FUZZ, consider_startup);
+        if costcmp != Cmp::Different {
+            let keyscmp = keys_cmp(&new.pathkeys, &old.pathkeys);
+            if keyscmp != Cmp::Different {
+                let oc = outer_cmp(new.param_rels, old.param_rels);
+                let new_ok = matches!(oc, Cmp::Equal | Cmp::Better1);
+                let old_ok = matches!(oc, Cmp::Equal | Cmp::Better2);
+                match costcmp {
+                    Cmp::Equal => match keyscmp {
+                        Cmp::Better1 => remove = new_ok && new.rows <= old.rows,
+                        Cmp::Better2 => accept = !(old_ok && new.rows >= old.rows),
+                        _ => {
+                            if oc == Cmp::Equal {
+                                if new.rows < old.rows {
+                                    remove = true;
+                                } else if new.rows > old.rows {
+                                    accept = false;
+                                } else if costs_fuzzily(&new, old, 1.000_000_000_1, consider_startup) == Cmp::Better1 {
+                                    remove = true;
+                                } else {
+                                    accept = false;
+                                }
+                            } else if oc == Cmp::Better1 && new.rows <= old.rows {
+                                remove = true;
+                            } else if oc == Cmp::Better2 && new.rows >= old.rows {
+                                accept = false;
+                            }
+                        }
+                    },
+                    Cmp::Better1 => remove = keyscmp != Cmp::Better2 && new_ok && new.rows <= old.rows,
+                    Cmp::Better2 => accept = !(keyscmp != Cmp::Better1 && old_ok && new.rows >= old.rows),
+                    Cmp::Different => {}
+                }
+            }
+        }
+        if remove {
+            paths.remove(i);
+        } else {
+            i += 1;
+        }
+        if !accept {
+            return;
+        }
+    }
+    paths.push(new);
+}
+
+fn prune(all: Vec<Rc<Plan>>, consider_startup: bool) -> Vec<Rc<Plan>> {
+    let mut kept = Vec::new();
+    for p in all {
+        add_path(&mut kept, p, consider_startup);
     }
     kept
 }

@@ -1,0 +1,54 @@
+//! A lesson's promises about a plan (node types present or absent, the top node, how far the
+//! estimates miss), checked against an EXPLAIN ANALYZE.
+use crate::exec::Analyzed;
+use crate::lesson::Expect;
+use crate::plan::Plan;
+use crate::Explained;
+
+/// The worst estimated-versus-actual row factor over the executed nodes (≥ 1), and that node.
+pub fn worst_misestimate(plan: &Plan, a: &Analyzed) -> (f64, usize) {
+    let mut nodes = Vec::new();
+    plan.walk(&mut nodes);
+    let mut worst = (1.0, 0);
+    for (i, n) in nodes.iter().enumerate() {
+        let st = &a.nodes[i];
+        if st.loops == 0.0 {
+            continue;
+        }
+        let est = n.rows.max(1.0);
+        let act = (st.rows / st.loops).max(1.0);
+        let f = if est > act { est / act } else { act / est };
+        if f > worst.0 {
+            worst = (f, i);
+        }
+    }
+    worst
+}
+
+/// Each expectation with whether it holds.
+pub fn expectations(x: &Expect, e: &Explained) -> Vec<(String, bool)> {
+    let mut nodes = Vec::new();
+    e.plan.walk(&mut nodes);
+    let has = |name: &str| nodes.iter().any(|n| n.kind.name() == name);
+    let mut out = Vec::new();
+    for n in &x.nodes {
+        out.push((format!("plan has a {n}"), has(n)));
+    }
+    for n in &x.absent {
+        out.push((format!("plan has no {n}"), !has(n)));
+    }
+    if let Some(t) = &x.top {
+        let top = nodes.iter().find(|n| !matches!(n.kind.name(), "Limit" | "Sort" | "Aggregate" | "HashAggregate" | "GroupAggregate")).map_or("", |n| n.kind.name());
+        out.push((format!("the top join or scan is a {t} (it is a {top})"), top == t));
+    }
+    if let Some(a) = &e.analyzed {
+        let (f, _) = worst_misestimate(&e.plan, a);
+        if let Some(min) = x.misestimate_at_least {
+            out.push((format!("some node's row estimate is off by at least {min}× (worst {f:.1}×)"), f >= min));
+        }
+        if let Some(max) = x.misestimate_at_most {
+            out.push((format!("every node's row estimate is within {max}× (worst {f:.1}×)"), f <= max));
+        }
+    }
+    out
+}

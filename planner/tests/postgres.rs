@@ -1,0 +1,174 @@
+//! dbsim's planner against a real PostgreSQL 15: every planner lesson is exported with
+//! `dbsim sql` (the same rows, indexes and statistics objects, then VACUUM ANALYZE), run in a
+//! throwaway cluster, and each query's plan compared with dbsim's: node types and join order,
+//! estimated rows and total cost. A missing PostgreSQL fails the test; it never skips.
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bindir() -> PathBuf {
+    for d in ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin"] {
+        if Path::new(d).join("initdb").exists() {
+            return d.into();
+        }
+    }
+    if let Ok(o) = Command::new("pg_config").arg("--bindir").output() {
+        let d = String::from_utf8_lossy(&o.stdout).trim().to_string();
+        if Path::new(&d).join("initdb").exists() {
+            return d.into();
+        }
+    }
+    panic!("PostgreSQL is required for this test and was not found: apt-get install -y postgresql");
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+/// A command run as the `postgres` user when we are root (PostgreSQL refuses to run as root).
+fn as_pg(bin: &Path, args: &[&str]) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(bin).args(args);
+        c
+    } else {
+        let mut c = Command::new(bin);
+        c.args(args);
+        c
+    }
+}
+
+/// A throwaway cluster on a Unix socket in a temporary directory, stopped and removed on drop.
+struct Cluster {
+    dir: PathBuf,
+    bin: PathBuf,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let bin = bindir();
+        let dir = std::env::temp_dir().join(format!("dbsim-pg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        if is_root() {
+            let ok = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status().map(|s| s.success()).unwrap_or(false);
+            assert!(ok, "could not hand {} to the postgres user", dir.display());
+        }
+        let data = dir.join("data");
+        let out = as_pg(&bin.join("initdb"), &["-D", data.to_str().unwrap(), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"]).output().expect("initdb runs");
+        assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+        let opts = format!("-k {} -c listen_addresses='' -c fsync=off -c autovacuum=off", dir.display());
+        let log = dir.join("log");
+        let out = as_pg(&bin.join("pg_ctl"), &["-D", data.to_str().unwrap(), "-o", &opts, "-l", log.to_str().unwrap(), "-w", "start"]).output().expect("pg_ctl runs");
+        assert!(out.status.success(), "pg_ctl start failed: {} {}", String::from_utf8_lossy(&out.stderr), std::fs::read_to_string(&log).unwrap_or_default());
+        Cluster { dir, bin }
+    }
+
+    fn psql_file(&self, sql: &str) -> String {
+        let f = self.dir.join("lesson.sql");
+        std::fs::write(&f, sql).unwrap();
+        if is_root() {
+            let _ = Command::new("chown").arg("postgres:postgres").arg(&f).status();
+        }
+        let out = as_pg(&self.bin.join("psql"), &["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", self.dir.to_str().unwrap(), "-U", "postgres", "-d", "postgres", "-f", f.to_str().unwrap()]).output().expect("psql runs");
+        assert!(out.status.success(), "psql failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let data = self.dir.join("data");
+        let _ = as_pg(&self.bin.join("pg_ctl"), &["-D", data.to_str().unwrap_or(""), "-m", "immediate", "stop"]).output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The plan as (node type with aggregate strategy, relation) in depth-first order.
+fn shape(plan: &Value, out: &mut Vec<String>) {
+    let mut t = plan["Node Type"].as_str().unwrap_or("?").to_string();
+    if let Some(s) = plan["Strategy"].as_str() {
+        t = format!("{t}/{s}");
+    }
+    if let Some(r) = plan["Alias"].as_str() {
+        t = format!("{t} {r}");
+    }
+    out.push(t);
+    if let Some(kids) = plan["Plans"].as_array() {
+        for k in kids {
+            shape(k, out);
+        }
+    }
+}
+
+fn nodes<'a>(plan: &'a Value, out: &mut Vec<&'a Value>) {
+    out.push(plan);
+    if let Some(kids) = plan["Plans"].as_array() {
+        for k in kids {
+            nodes(k, out);
+        }
+    }
+}
+
+fn within(a: f64, b: f64, tol: f64) -> bool {
+    let (a, b) = (a.max(1e-9), b.max(1e-9));
+    (a / b - 1.0).abs() <= tol
+}
+
+#[test]
+fn planner_lessons_match_postgresql() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/planner");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    files.sort();
+    assert!(!files.is_empty(), "no planner lessons in {}", dir.display());
+    let pg = Cluster::start();
+    let (mut total, mut same_shape, mut close) = (0usize, 0usize, 0usize);
+    let mut report = Vec::new();
+    for f in &files {
+        let src = std::fs::read_to_string(f).unwrap();
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        let lesson = sim_planner::load(&name, &src, None).unwrap_or_else(|e| panic!("{e}"));
+        let out = pg.psql_file(&sim_planner::export::sql(&lesson));
+        for (i, q) in lesson.file.queries.iter().enumerate() {
+            let marker = sim_planner::export::marker(i);
+            let after = out.split(&marker).nth(1).unwrap_or_else(|| panic!("{name}: no plan for query {i} in psql's output:\n{out}"));
+            let json_text = after.split("@@dbsim").next().unwrap_or("").trim();
+            let theirs: Value = serde_json::from_str(json_text).unwrap_or_else(|e| panic!("{name} query {i}: {e}: {json_text}"));
+            let ours = sim_planner::explain(&lesson.states[i], q.sql.get_ref(), None).unwrap().json(&lesson.states[i]);
+            let (tp, op) = (&theirs[0]["Plan"], &ours[0]["Plan"]);
+            let (mut ts, mut os) = (Vec::new(), Vec::new());
+            shape(tp, &mut ts);
+            shape(op, &mut os);
+            total += 1;
+            let same = ts == os;
+            let (tc, oc) = (tp["Total Cost"].as_f64().unwrap_or(0.0), op["Total Cost"].as_f64().unwrap_or(0.0));
+            let (tr, or) = (tp["Plan Rows"].as_f64().unwrap_or(0.0), op["Plan Rows"].as_f64().unwrap_or(0.0));
+            let mut estimates_close = within(tc, oc, 0.10) && within(tr, or, 0.10);
+            if same {
+                same_shape += 1;
+                let (mut tn, mut on) = (Vec::new(), Vec::new());
+                nodes(tp, &mut tn);
+                nodes(op, &mut on);
+                for (a, b) in tn.iter().zip(&on) {
+                    estimates_close &= within(a["Plan Rows"].as_f64().unwrap_or(0.0), b["Plan Rows"].as_f64().unwrap_or(0.0), 0.10);
+                }
+                if estimates_close {
+                    close += 1;
+                }
+            }
+            report.push(format!(
+                "{name} q{i}: {} cost pg {tc:.2} dbsim {oc:.2}, rows pg {tr} dbsim {or}{}\n    pg:    {}\n    dbsim: {}",
+                if same { "same plan" } else { "DIFFERENT plan" },
+                if same && !estimates_close { " (estimates differ by more than 10 %)" } else { "" },
+                ts.join(" / "),
+                os.join(" / ")
+            ));
+        }
+    }
+    println!("{}", report.join("\n"));
+    let shape_rate = same_shape as f64 / total as f64;
+    let close_rate = if same_shape > 0 { close as f64 / same_shape as f64 } else { 0.0 };
+    println!("plan shape matches PostgreSQL for {same_shape} of {total} queries ({:.0} %); estimates within 10 % for {close} of those ({:.0} %)", shape_rate * 100.0, close_rate * 100.0);
+    assert!(shape_rate >= 0.9, "plan shapes match for only {:.0} % of queries (target 90 %)", shape_rate * 100.0);
+    assert!(close_rate >= 0.9, "estimates are within 10 % for only {:.0} % of matching plans (target 90 %)", close_rate * 100.0);
+}
