@@ -1,4 +1,4 @@
-//! Embeds every `scenarios/*.toml` file (and the sharding lessons in `scenarios/sharding/`) as
+//! Embeds every `scenarios/*.toml` file (and the sharding and planner lessons in their folders) as
 //! `(file name, text)` pairs.
 use std::fmt::Write;
 use std::path::Path;
@@ -22,6 +22,7 @@ fn main() {
     let mut out = String::new();
     embed(&mut out, "BUILTIN", "Every built-in scenario: (file name, TOML text).", &dir);
     embed(&mut out, "SHARDING", "Every sharding lesson (`scenarios/sharding/`): (file name, TOML text).", &dir.join("sharding"));
+    embed(&mut out, "PLANNER", "Every query-planning lesson (`scenarios/planner/`): (file name, TOML text).", &dir.join("planner"));
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin.rs");
     std::fs::write(dest, out).expect("write builtin.rs");
 }

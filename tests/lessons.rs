@@ -93,6 +93,48 @@ fn shard_summary(path: &Path) -> Result<String, Failed> {
     Ok(out)
 }
 
+/// Planner lessons draw their data from the seed: every query's promises must hold for each one.
+const PLANNER_SEEDS: std::ops::RangeInclusive<u64> = 1..=25;
+
+fn planner_lesson(path: &Path, seed: Option<u64>) -> Result<sim_planner::Lesson, Failed> {
+    let src = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    sim_planner::load(&path.display().to_string(), &src, seed).map_err(|e| e.to_string().into())
+}
+
+fn planner_seeds(path: &Path) -> Result<(), Failed> {
+    let mut bad = Vec::new();
+    for seed in PLANNER_SEEDS {
+        let checks = planner_lesson(path, Some(seed))?.check();
+        if checks.is_empty() {
+            return Err("the lesson has no expectations".into());
+        }
+        let failed: Vec<String> = checks.iter().filter(|c| !c.2).map(|c| format!("query {}: {}", c.0, c.1)).collect();
+        if !failed.is_empty() {
+            bad.push(format!("seed {seed}: {}", failed.join("; ")));
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} of {} seeds fail:\n{}", bad.len(), PLANNER_SEEDS.count(), bad.join("\n")).into())
+    }
+}
+
+/// Every query's EXPLAIN (ANALYZE, BUFFERS) with the lesson's own seed.
+fn planner_summary(path: &Path) -> Result<String, Failed> {
+    let l = planner_lesson(path, None)?;
+    let mut out = format!("seed {}\n", l.db.seed);
+    for (i, q) in l.file.queries.iter().enumerate() {
+        let opts = sim_planner::sql::ExplainOpts { analyze: true, buffers: true, ..Default::default() };
+        let e = sim_planner::explain(&l.states[i], q.sql.get_ref(), Some(opts)).map_err(|e| e.message)?;
+        out.push_str(&format!("\n-- query {i}: {}\n{}\n", q.name, e.text(&l.states[i])));
+    }
+    for (i, what, ok) in l.check() {
+        out.push_str(&format!("[{}] query {i}: {what}\n", if ok { "ok" } else { "FAIL" }));
+    }
+    Ok(out)
+}
+
 fn golden(name: &str, summary: String) -> Result<(), Failed> {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(dbsim_tests::root().join("tests/snapshots"));
@@ -120,6 +162,13 @@ fn main() {
         trials.push(Trial::test(format!("seeds::{name}"), move || shard_seeds(&p)));
         let n = name.clone();
         trials.push(Trial::test(format!("golden::{name}"), move || golden(&n, shard_summary(&path)?)));
+    }
+    for path in files("scenarios/planner") {
+        let name = stem(&path);
+        let p = path.clone();
+        trials.push(Trial::test(format!("seeds::{name}"), move || planner_seeds(&p)));
+        let n = name.clone();
+        trials.push(Trial::test(format!("golden::{name}"), move || golden(&n, planner_summary(&path)?)));
     }
     libtest_mimic::run(&args, trials).exit();
 }

@@ -1,4 +1,4 @@
-//! The built-in lessons (`scenarios/*.toml` and `scenarios/sharding/*.toml`), embedded so wasm
+//! The built-in lessons (`scenarios/*.toml`, `scenarios/sharding/*.toml`, `scenarios/planner/*.toml`), embedded so wasm
 //! builds need no file system.
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
@@ -11,5 +11,7 @@ mod tests {
         assert!(super::BUILTIN.iter().any(|(f, src)| *f == "01-async-failover.toml" && src.contains("[lesson]")));
         let sharding = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/sharding")).unwrap().count();
         assert_eq!(super::SHARDING.len(), sharding);
+        let planner = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/planner")).unwrap().count();
+        assert_eq!(super::PLANNER.len(), planner);
     }
 }

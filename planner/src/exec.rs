@@ -25,6 +25,8 @@ pub mod micros {
     pub const COMPARE: f64 = 0.025;
     pub const SPILL_PAGE: f64 = 3.0;
     pub const NODE_CALL: f64 = 0.01;
+    /// Opening a scan: the time to its first row beyond the work itself.
+    pub const SCAN_START: f64 = 1.5;
 }
 
 /// What one node did over all its loops.
@@ -159,8 +161,8 @@ impl<'a> Executor<'a> {
                 st.removed_by_filter += (scanned - out.len()) as f64;
                 st.shared_hit += pages;
                 let ops = crate::plan::qual_ops(&p.filter);
-                let total = pages * PAGE + scanned as f64 * (ROW + ops * OPERATOR) + out.len() as f64 * NODE_CALL;
-                let first = if out.is_empty() { total } else { PAGE + ROW };
+                let total = SCAN_START + pages * PAGE + scanned as f64 * (ROW + ops * OPERATOR) + out.len() as f64 * NODE_CALL;
+                let first = if out.is_empty() { total } else { SCAN_START + PAGE + ROW * (scanned as f64 / out.len() as f64).min(scanned as f64) };
                 (out, first, total)
             }
             Kind::IndexScan | Kind::IndexOnlyScan | Kind::BitmapIndexScan => {
@@ -199,7 +201,9 @@ impl<'a> Executor<'a> {
                     + heap * RANDOM_PAGE
                     + fetched as f64 * ROW * if p.kind == Kind::IndexScan { 1.0 } else { 0.3 }
                     + out.len() as f64 * NODE_CALL;
-                (out, descents * INDEX_DESCENT + INDEX_TUPLE, total)
+                // A bitmap index scan hands over its whole bitmap at once.
+                let first = if out.is_empty() || p.kind == Kind::BitmapIndexScan { total } else { SCAN_START + descents * INDEX_DESCENT + INDEX_TUPLE };
+                (out, first, total)
             }
             Kind::BitmapHeapScan => {
                 let (mut ids, s0, t0) = self.run(&p.children[0], id + 1, param, None);
@@ -567,8 +571,9 @@ impl<'a> Executor<'a> {
             self.stats[id] = own;
         }
         let own = pairs * (micros::NODE_CALL + crate::plan::qual_ops(&p.join_filter) * micros::OPERATOR);
-        let total = ot * consumed as f64 / outer.len().max(1) as f64 + inner_time + own;
-        (out, first.unwrap_or(total), total)
+        let outer_time = if consumed < outer.len() { ot * consumed as f64 / outer.len() as f64 } else { ot };
+        let total = outer_time + inner_time + own;
+        (out, first.unwrap_or(total).min(total), total)
     }
 
     fn nestloop_hashed(&mut self, p: &Plan, id: usize, outer: &[Row], inner: Vec<Row>, want: Option<usize>, times: (f64, f64, f64)) -> (Vec<Row>, f64, f64) {
@@ -683,7 +688,9 @@ impl<'a> Executor<'a> {
         let spill = if batches > 1.0 { self.stats[hid].temp_pages * micros::SPILL_PAGE } else { 0.0 };
         let own = probed as f64 * micros::HASH_PROBE + out.len() as f64 * micros::NODE_CALL + spill;
         let outer_t = ot * probed as f64 / outer.len().max(1) as f64;
-        (out, build + os + micros::HASH_PROBE, build + outer_t + own)
+        let total = build + outer_t + own;
+        let first = if out.is_empty() { total } else { build + os + micros::HASH_PROBE };
+        (out, first, total)
     }
 
     fn mergejoin(&mut self, p: &Plan, id: usize, param: Option<&Row>, want: Option<usize>) -> (Vec<Row>, f64, f64) {
@@ -717,7 +724,9 @@ impl<'a> Executor<'a> {
             }
         }
         let own = (outer.len() + inner.len()) as f64 * micros::COMPARE + out.len() as f64 * micros::NODE_CALL;
-        (out, os + is + micros::COMPARE, ot + it + own)
+        let total = ot + it + own;
+        let first = if out.is_empty() { total } else { os + is + micros::COMPARE };
+        (out, first, total)
     }
 }
 

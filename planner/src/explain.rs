@@ -154,6 +154,9 @@ fn kb(x: f64) -> String {
 
 /// Instrumentation lines of a node, in PostgreSQL's order.
 fn analyze_lines(p: &Plan, st: &NodeStats, buffers: bool, out: &mut Vec<(String, String)>) {
+    if st.loops == 0.0 {
+        return;
+    }
     let loops = st.loops.max(1.0);
     let per = |x: f64| format!("{}", libm::rint(x / loops) as i64);
     if p.kind == Kind::Sort {

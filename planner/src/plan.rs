@@ -587,7 +587,7 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn nestloop(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, join_filter: Vec<Qual>, rows: f64, width: f64) -> Plan {
+    fn nestloop(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, join_filter: Vec<Qual>, rows: f64, width: f64, x: &JoinExtra) -> Plan {
         let s = self.s;
         let (rs, rt) = self.rescan(inner);
         let mut startup = outer.startup + inner.startup;
@@ -596,11 +596,44 @@ impl<'a> Planner<'a> {
         if outer_rows > 1.0 {
             run += (outer_rows - 1.0) * rs;
         }
-        run += inner.total - inner.startup;
-        if outer_rows > 1.0 {
-            run += (outer_rows - 1.0) * (rt - rs);
-        }
-        let ntuples = outer_rows * inner.rows;
+        let inner_run = inner.total - inner.startup;
+        let inner_rescan_run = rt - rs;
+        let ntuples = if x.unique {
+            // The inner side is unique: the executor stops at the first match (final_cost_nestloop).
+            let mut matched = libm::rint(outer_rows * x.match_frac);
+            let mut unmatched = outer_rows - matched;
+            let frac = 2.0 / (x.match_count + 1.0);
+            let mut nt = matched * inner.rows * frac;
+            let indexed = matches!(inner.kind, Kind::IndexScan | Kind::IndexOnlyScan) && inner.param_rels != 0 && join_filter.is_empty();
+            if indexed {
+                run += inner_run * frac;
+                if matched > 1.0 {
+                    run += (matched - 1.0) * inner_rescan_run * frac;
+                }
+                run += unmatched * inner_rescan_run / inner.rows.max(1.0);
+            } else {
+                nt += unmatched * inner.rows;
+                run += inner_run;
+                if unmatched >= 1.0 {
+                    unmatched -= 1.0;
+                } else {
+                    matched -= 1.0;
+                }
+                if matched > 0.0 {
+                    run += matched * inner_rescan_run * frac;
+                }
+                if unmatched > 0.0 {
+                    run += unmatched * inner_rescan_run;
+                }
+            }
+            nt
+        } else {
+            run += inner_run;
+            if outer_rows > 1.0 {
+                run += (outer_rows - 1.0) * inner_rescan_run;
+            }
+            outer_rows * inner.rows
+        };
         let cpu = (s.cpu_tuple_cost + qual_ops(&join_filter) * s.cpu_operator_cost) * ntuples;
         run += cpu;
         if !s.enable_nestloop {
@@ -693,7 +726,7 @@ impl<'a> Planner<'a> {
         (f.clamp(1.0e-6, 1.0), mcv_freq)
     }
 
-    fn hashjoin(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, clauses: Vec<Qual>, other: Vec<Qual>, rows: f64, width: f64) -> Plan {
+    fn hashjoin(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, clauses: Vec<Qual>, other: Vec<Qual>, rows: f64, width: f64, x: &JoinExtra) -> Plan {
         let s = self.s;
         let n = clauses.len() as f64;
         let mut startup = outer.startup + inner.total + (s.cpu_operator_cost * n + s.cpu_tuple_cost) * inner.rows;
@@ -716,9 +749,17 @@ impl<'a> Planner<'a> {
         if relation_byte_size(clamp_row_est(inner.rows * mcvfreq), inner.width) > s.hash_mem_bytes() {
             startup += DISABLE_COST;
         }
-        let probe = s.cpu_operator_cost * n * outer.rows * clamp_row_est(inner.rows * bucketsize) * 0.5;
+        let hq = s.cpu_operator_cost * n;
+        let (probe, hashjointuples) = if x.unique {
+            let matched = libm::rint(outer.rows * x.match_frac);
+            let frac = 2.0 / (x.match_count + 1.0);
+            let probe = hq * matched * clamp_row_est(inner.rows * bucketsize * frac) * 0.5 + hq * (outer.rows - matched) * clamp_row_est(inner.rows / (buckets * batches)) * 0.05;
+            (probe, matched)
+        } else {
+            (hq * outer.rows * clamp_row_est(inner.rows * bucketsize) * 0.5, clamp_row_est(outer.rows * inner.rows * x.hash_sel))
+        };
         run += probe;
-        let cpu = (s.cpu_tuple_cost + qual_ops(&other) * s.cpu_operator_cost) * rows;
+        let cpu = (s.cpu_tuple_cost + qual_ops(&other) * s.cpu_operator_cost) * hashjointuples;
         run += cpu;
         if !s.enable_hashjoin {
             startup += DISABLE_COST;
@@ -767,7 +808,7 @@ impl<'a> Planner<'a> {
         Rc::new(p)
     }
 
-    fn mergejoin(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, clauses: Vec<Qual>, other: Vec<Qual>, rows: f64, width: f64) -> Plan {
+    fn mergejoin(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, clauses: Vec<Qual>, other: Vec<Qual>, rows: f64, width: f64, x: &JoinExtra) -> Plan {
         let s = self.s;
         let okeys: Vec<(Output, bool)> = clauses.iter().filter_map(|q| if let Qual::ColCmp { l, .. } = q { Some((Output::Col(*l), false)) } else { None }).collect();
         let ikeys: Vec<(Output, bool)> = clauses.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some((Output::Col(*r), false)) } else { None }).collect();
@@ -776,11 +817,13 @@ impl<'a> Planner<'a> {
         let mut startup = outer.startup + inner.startup;
         let mut run = outer.total - outer.startup;
         let inner_run = inner.total - inner.startup;
-        let rescanned = (rows - inner.rows).max(0.0);
+        // A unique inner with only merge clauses needs no mark/restore: nothing is rescanned.
+        let rescanned = if x.unique && other.is_empty() { 0.0 } else { (rows - inner.rows).max(0.0) };
         let ratio = 1.0 + rescanned / inner.rows.max(1.0);
         let bare = inner_run * ratio;
         let mat = inner_run + s.cpu_operator_cost * inner.rows * ratio;
-        if inner.kind != Kind::Sort && inner.kind != Kind::IndexScan && inner.kind != Kind::IndexOnlyScan || (s.enable_material && mat < bare && inner.kind != Kind::Sort) {
+        let mark_restore = matches!(inner.kind, Kind::Sort | Kind::IndexScan | Kind::IndexOnlyScan | Kind::Materialize);
+        if (!mark_restore && !(x.unique && other.is_empty())) || (s.enable_material && mat < bare && inner.kind != Kind::Sort) {
             run += mat;
             inner = Rc::new(self.material(&inner));
         } else {
@@ -807,41 +850,36 @@ impl<'a> Planner<'a> {
         p
     }
 
+    /// `innerrel_is_unique` and the semi-join factors PostgreSQL computes for a unique inner side.
+    /// (For an inner join `compute_semi_anti_join_factors` ends up with the inner-join selectivity
+    /// as the outer match fraction, so few outer rows count as matched; reproduced as it is.)
+    fn join_extra(&self, o: &JoinRel, i: &JoinRel, clauses: &[Qual]) -> JoinExtra {
+        let refs: Vec<&Qual> = clauses.iter().collect();
+        let nselec = self.est.clauselist_sel(&refs);
+        let hash: Vec<&Qual> = clauses.iter().filter(|c| c.equijoin().is_some()).collect();
+        let hash_sel = self.est.clauselist_sel(&hash);
+        let unique = single(i.relids).is_some_and(|r| {
+            let table = self.q.rels[r].table;
+            self.db.indexes.iter().filter(|ix| ix.table == table && ix.unique).any(|ix| {
+                ix.columns.iter().all(|&col| {
+                    let c = (r, col);
+                    clauses.iter().any(|q| q.equijoin().is_some_and(|(a, b)| (a == c && o.relids & (1 << b.0) != 0) || (b == c && o.relids & (1 << a.0) != 0)))
+                        || self.quals.iter().any(|q| matches!(q, Qual::Cmp { c: qc, op: CmpOp::Eq, .. } if *qc == c))
+                })
+            })
+        });
+        let match_count = if nselec > 0.0 { (nselec * i.rows / nselec).max(1.0) } else { 1.0 };
+        JoinExtra { unique, match_frac: nselec, match_count, hash_sel }
+    }
+
     /// All join paths with `o` outer and `i` inner.
     fn join_paths(&self, o: &JoinRel, i: &JoinRel, rows: f64, width: f64, base_inner: Option<usize>) -> Vec<Rc<Plan>> {
         let clauses = self.join_clauses(o.relids, i.relids);
         let mut out = Vec::new();
         let cheapest_o = cheapest(&o.paths);
         let cheapest_i = cheapest(&i.paths);
-        // Nested loops over the plain inner, and over it materialised.
-        for op in outer_candidates(&o.paths) {
-            out.push(Rc::new(self.nestloop(&op, &cheapest_i, clauses.clone(), rows, width)));
-            if self.s.enable_material && !matches!(cheapest_i.kind, Kind::Materialize | Kind::IndexScan | Kind::IndexOnlyScan) {
-                let m = Rc::new(self.material(&cheapest_i));
-                out.push(Rc::new(self.nestloop(&op, &m, clauses.clone(), rows, width)));
-            }
-        }
-        // Nested loops over a parameterised inner index scan, with and without Memoize.
-        if let Some(r) = base_inner {
-            for pp in self.param_paths(r, o.relids) {
-                if pp.param_rels & !o.relids != 0 {
-                    continue;
-                }
-                let filter: Vec<Qual> = clauses.iter().filter(|c| !pp.index_cond.iter().any(|ic| same_join(ic, c))).cloned().collect();
-                for op in outer_candidates(&o.paths) {
-                    out.push(Rc::new(self.nestloop(&op, &pp, filter.clone(), rows, width)));
-                }
-                if self.s.enable_memoize && o.rows > 1.0 {
-                    let keys: Vec<ColRef> = pp.index_cond.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some(*r) } else { None }).collect();
-                    let nd = self.num_groups(&keys, o.rows);
-                    if nd < o.rows {
-                        let m = Rc::new(self.memoize(&pp, keys, o.rows));
-                        out.push(Rc::new(self.nestloop(&cheapest_o, &m, filter.clone(), rows, width)));
-                    }
-                }
-            }
-        }
-        // Hash and merge joins on the equality clauses, written outer side first.
+        let x = self.join_extra(o, i, &clauses);
+        // Equality clauses, written outer side first, for merge and hash joins.
         let mut eq = Vec::new();
         let mut other = Vec::new();
         for c in &clauses {
@@ -851,15 +889,55 @@ impl<'a> Planner<'a> {
                 _ => other.push(c.clone()),
             }
         }
+        // In add_paths_to_joinrel's order: merge joins, nested loops, then the hash join.
         if !eq.is_empty() {
-            out.push(Rc::new(self.hashjoin(&cheapest_o, &cheapest_i, eq.clone(), other.clone(), rows, width)));
             for op in outer_candidates(&o.paths) {
                 let ip = i.paths.iter().find(|p| {
                     let want: Vec<PathKey> = eq.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some((self.ec(*r), false)) } else { None }).collect();
                     p.pathkeys.starts_with(&want)
                 });
-                out.push(Rc::new(self.mergejoin(&op, ip.unwrap_or(&cheapest_i), eq.clone(), other.clone(), rows, width)));
+                out.push(Rc::new(self.mergejoin(&op, ip.unwrap_or(&cheapest_i), eq.clone(), other.clone(), rows, width, &x)));
             }
+        }
+        // Nested loops over the plain inner, and over it materialised.
+        for op in outer_candidates(&o.paths) {
+            out.push(Rc::new(self.nestloop(&op, &cheapest_i, clauses.clone(), rows, width, &x)));
+            if self.s.enable_material && !matches!(cheapest_i.kind, Kind::Materialize | Kind::IndexScan | Kind::IndexOnlyScan) {
+                let m = Rc::new(self.material(&cheapest_i));
+                out.push(Rc::new(self.nestloop(&op, &m, clauses.clone(), rows, width, &x)));
+            }
+        }
+        // Nested loops over a parameterised inner index scan, with and without Memoize.
+        if let Some(r) = base_inner {
+            // Only the cheapest path of each parameterisation (cheapest_parameterized_paths).
+            let mut best: Vec<Rc<Plan>> = Vec::new();
+            for pp in self.param_paths(r, o.relids) {
+                match best.iter_mut().find(|b| b.param_rels == pp.param_rels) {
+                    Some(b) if pp.total < b.total || (pp.total == b.total && pp.startup < b.startup) => *b = pp,
+                    Some(_) => {}
+                    None => best.push(pp),
+                }
+            }
+            for pp in best {
+                if pp.param_rels & !o.relids != 0 {
+                    continue;
+                }
+                let filter: Vec<Qual> = clauses.iter().filter(|c| !pp.index_cond.iter().any(|ic| same_join(ic, c))).cloned().collect();
+                for op in outer_candidates(&o.paths) {
+                    out.push(Rc::new(self.nestloop(&op, &pp, filter.clone(), rows, width, &x)));
+                }
+                if self.s.enable_memoize && o.rows > 1.0 {
+                    let keys: Vec<ColRef> = pp.index_cond.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some(*r) } else { None }).collect();
+                    let nd = self.num_groups(&keys, o.rows);
+                    if nd < o.rows {
+                        let m = Rc::new(self.memoize(&pp, keys, o.rows));
+                        out.push(Rc::new(self.nestloop(&cheapest_o, &m, filter.clone(), rows, width, &x)));
+                    }
+                }
+            }
+        }
+        if !eq.is_empty() {
+            out.push(Rc::new(self.hashjoin(&cheapest_o, &cheapest_i, eq.clone(), other.clone(), rows, width, &x)));
         }
         out
     }
@@ -941,39 +1019,63 @@ impl<'a> Planner<'a> {
         let full: u64 = (1u64 << n) - 1;
         let joined = |a: u64, b: u64| !self.join_clauses(a, b).is_empty() || self.links.iter().any(|l| l & a != 0 && l & b != 0);
         let has_clauses = |a: u64| self.quals.iter().any(|q| q.rels() & a != 0 && q.rels() & !a != 0) || self.links.iter().any(|l| l & a != 0 && l & !a != 0);
+        // Join relations in creation order per level, searched as join_search_one_level does:
+        // each relation of the level below with each base relation it has a clause with, then
+        // bushy pairs; a relation with no join clause at all joins everything (a clauseless join).
+        let mut levels: Vec<Vec<u64>> = vec![Vec::new(), (0..n).map(|r| 1u64 << r).collect()];
         for level in 2..=n {
-            let mut sets: Vec<u64> = rels.keys().copied().filter(|k| k.count_ones() < level as u32).collect();
-            sets.sort_unstable();
-            let mut made: BTreeMap<u64, JoinRel> = BTreeMap::new();
-            for &a in &sets {
-                for &b in &sets {
-                    if a & b != 0 || (a.count_ones() + b.count_ones()) as usize != level || a > b && a.count_ones() == b.count_ones() {
-                        continue;
+            let mut pairs: Vec<(u64, u64)> = Vec::new();
+            for (ia, &a) in levels[level - 1].iter().enumerate() {
+                let others: Vec<u64> = if level == 2 { levels[1][ia + 1..].to_vec() } else { levels[1].clone() };
+                for b in others {
+                    if a & b == 0 && (joined(a, b) || !has_clauses(a) || !has_clauses(b)) {
+                        pairs.push((a, b));
                     }
-                    if !joined(a, b) && has_clauses(a) && has_clauses(b) {
-                        continue;
-                    }
-                    let (ra, rb) = (&rels[&a], &rels[&b]);
-                    let set = a | b;
-                    let entry = made.entry(set).or_insert_with(|| {
-                        let clauses = self.join_clauses(a, b);
-                        let refs: Vec<&Qual> = clauses.iter().collect();
-                        let rows = clamp_row_est(ra.rows * rb.rows * self.est.clauselist_sel(&refs));
-                        JoinRel { relids: set, rows, width: self.width_of(set), paths: Vec::new() }
-                    });
-                    let (rows, width) = (entry.rows, entry.width);
-                    let mut new = self.join_paths(ra, rb, rows, width, single(b));
-                    new.extend(self.join_paths(rb, ra, rows, width, single(a)));
-                    let mut all = std::mem::take(&mut entry.paths);
-                    all.extend(new);
-                    entry.paths = prune(all, self.consider_startup());
                 }
             }
-            if made.is_empty() && level <= n {
-                // No joinable pair: cross-join the two cheapest pieces (a clauseless join).
-                break;
+            for k in 2..=level / 2 {
+                for (ia, &a) in levels[k].iter().enumerate() {
+                    for (ib, &b) in levels[level - k].iter().enumerate() {
+                        if (k == level - k && ib <= ia) || a & b != 0 || !joined(a, b) {
+                            continue;
+                        }
+                        pairs.push((a, b));
+                    }
+                }
             }
-            rels.extend(made);
+            if pairs.is_empty() {
+                // Nothing joinable: cartesian products of the level below with the base relations.
+                for &a in &levels[level - 1] {
+                    for &b in &levels[1] {
+                        if a & b == 0 {
+                            pairs.push((a, b));
+                        }
+                    }
+                }
+            }
+            let mut made = Vec::new();
+            for (a, b) in pairs {
+                let set = a | b;
+                if !rels.contains_key(&set) {
+                    let clauses = self.join_clauses(a, b);
+                    let refs: Vec<&Qual> = clauses.iter().collect();
+                    let rows = clamp_row_est(rels[&a].rows * rels[&b].rows * self.est.clauselist_sel(&refs));
+                    rels.insert(set, JoinRel { relids: set, rows, width: self.width_of(set), paths: Vec::new() });
+                    made.push(set);
+                }
+                let (ra, rb) = (&rels[&a], &rels[&b]);
+                let (rows, width) = (rels[&set].rows, rels[&set].width);
+                let mut new = self.join_paths(ra, rb, rows, width, single(b));
+                new.extend(self.join_paths(rb, ra, rows, width, single(a)));
+                let mut all = rels.get_mut(&set).map(|r| std::mem::take(&mut r.paths)).unwrap_or_default();
+                for p in new {
+                    add_path(&mut all, p, self.consider_startup());
+                }
+                if let Some(r) = rels.get_mut(&set) {
+                    r.paths = all;
+                }
+            }
+            levels.push(made);
         }
         let top = rels.get(&full).cloned().unwrap_or_else(|| rels.values().last().cloned().unwrap_or(JoinRel { relids: 0, rows: 1.0, width: 0.0, paths: Vec::new() }));
         (rels, top)
@@ -1049,6 +1151,15 @@ impl<'a> Planner<'a> {
         }
         cheapest(&cands)
     }
+}
+
+/// What a join's costing needs beyond its inputs.
+struct JoinExtra {
+    unique: bool,
+    match_frac: f64,
+    match_count: f64,
+    /// Selectivity of the hash clauses alone (`approx_tuple_count`).
+    hash_sel: f64,
 }
 
 struct IndexMatch {
