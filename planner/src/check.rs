@@ -2,7 +2,8 @@
 //! estimates miss), checked against an EXPLAIN ANALYZE.
 use crate::exec::Analyzed;
 use crate::lesson::Expect;
-use crate::plan::Plan;
+use crate::cost::SortMethod;
+use crate::plan::{Kind, Plan};
 use crate::Explained;
 
 /// The worst estimated-versus-actual row factor over the executed nodes (≥ 1), and that node.
@@ -49,6 +50,28 @@ pub fn expectations(x: &Expect, e: &Explained) -> Vec<(String, bool)> {
         if let Some(max) = x.misestimate_at_most {
             out.push((format!("every node's row estimate is within {max}× (worst {f:.1}×)"), f <= max));
         }
+        let of_kind = |k: Kind| nodes.iter().enumerate().filter(move |(_, n)| n.kind == k).map(|(i, _)| &a.nodes[i]).filter(|s| s.loops > 0.0);
+        if let Some(m) = &x.sort_method {
+            let methods: Vec<&str> = of_kind(Kind::Sort).filter_map(|s| s.sort_method).map(method_name).collect();
+            out.push((format!("every Sort uses {m} (they use {})", methods.join(", ")), !methods.is_empty() && methods.iter().all(|x| x == m)));
+        }
+        let batches: Vec<f64> = of_kind(Kind::Hash).map(|s| s.batches).collect();
+        let most = batches.iter().copied().fold(0.0, f64::max);
+        if let Some(min) = x.batches_at_least {
+            out.push((format!("a hash join uses at least {min} batches (most: {most})"), most >= min));
+        }
+        if let Some(max) = x.batches_at_most {
+            out.push((format!("every hash join uses at most {max} batches (most: {most})"), !batches.is_empty() && most <= max));
+        }
     }
     out
+}
+
+/// A sort method as EXPLAIN names it.
+pub fn method_name(m: SortMethod) -> &'static str {
+    match m {
+        SortMethod::Quicksort => "quicksort",
+        SortMethod::TopN => "top-N heapsort",
+        SortMethod::External => "external merge",
+    }
 }

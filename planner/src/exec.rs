@@ -234,8 +234,10 @@ impl<'a> Executor<'a> {
             Kind::HashJoin => self.hashjoin(p, id, param, want),
             Kind::MergeJoin => self.mergejoin(p, id, param, want),
             Kind::Hash => {
+                // Building the table is the Hash node's own work: it returns when it is full.
                 let (rows, _, t) = self.run(&p.children[0], id + 1, param, None);
-                (rows, t, t)
+                let built = t + rows.len() as f64 * HASH_INSERT;
+                (rows, built, built)
             }
             Kind::Materialize => {
                 let (rows, s, t) = self.run(&p.children[0], id + 1, param, want);
@@ -646,7 +648,7 @@ impl<'a> Executor<'a> {
         if batches > 1.0 {
             self.stats[hid].temp_pages += 2.0 * libm::ceil(inner.len() as f64 * tup / 8192.0);
         }
-        let build = inner.len() as f64 * micros::HASH_INSERT + ht;
+        let build = ht;
         if inner.is_empty() {
             // PostgreSQL skips the outer side when the hash is empty.
             return (Vec::new(), build, build);

@@ -161,11 +161,8 @@ fn analyze_lines(p: &Plan, st: &NodeStats, buffers: bool, out: &mut Vec<(String,
     let per = |x: f64| format!("{}", libm::rint(x / loops) as i64);
     if p.kind == Kind::Sort {
         if let Some(m) = st.sort_method {
-            let (name, what) = match m {
-                SortMethod::Quicksort => ("quicksort", "Memory"),
-                SortMethod::TopN => ("top-N heapsort", "Memory"),
-                SortMethod::External => ("external merge", "Disk"),
-            };
+            let name = crate::check::method_name(m);
+            let what = if m == SortMethod::External { "Disk" } else { "Memory" };
             out.push(("Sort Method".into(), format!("{name}  {what}: {}", kb(st.memory_kb))));
         }
     }

@@ -175,6 +175,15 @@ pub struct Expect {
     /// ...or at most this.
     #[serde(default)]
     pub misestimate_at_most: Option<f64>,
+    /// Every Sort node sorted this way: "quicksort", "top-N heapsort" or "external merge".
+    #[serde(default)]
+    pub sort_method: Option<String>,
+    /// Some Hash node used at least this many batches…
+    #[serde(default)]
+    pub batches_at_least: Option<f64>,
+    /// …or every Hash node at most this many.
+    #[serde(default)]
+    pub batches_at_most: Option<f64>,
 }
 
 /// Reads a lesson file; syntax and type errors are placed.

@@ -646,7 +646,14 @@ impl<'a> Planner<'a> {
         p.width = width;
         p.relids = outer.relids | inner.relids;
         p.pathkeys = self.useful_keys(&outer.pathkeys, p.relids);
-        p.join_filter = join_filter;
+        // Equalities rebuilt from their equivalence class print outer side first.
+        p.join_filter = join_filter
+            .into_iter()
+            .map(|q| match q.equijoin() {
+                Some((a, b)) if inner.relids & (1 << a.0) != 0 => Qual::ColCmp { l: b, op: CmpOp::Eq, r: a },
+                _ => q,
+            })
+            .collect();
         p.notes.push(format!("outer {:.2} + {outer_rows} loops of the inner (rescan {rs:.2}..{rt:.2}) + {ntuples} pairs × (cpu_tuple_cost + join filter) = {cpu:.2}", outer.total));
         p.children = vec![outer.clone(), inner.clone()];
         p
