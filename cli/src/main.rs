@@ -292,7 +292,12 @@ fn explain(file: &str, only: Option<usize>, analyze: bool, buffers: bool, format
     if let Some(q) = only.filter(|&q| q >= n) {
         return Err(format!("{file}: --query {q}: the lesson has {n} queries (0..{})", n.saturating_sub(1)));
     }
-    let opts = sim_planner::sql::ExplainOpts { analyze, buffers: buffers && analyze, format: if format == PlanFormat::Json { sim_planner::sql::Format::Json } else { sim_planner::sql::Format::Text }, ..Default::default() };
+    let opts = sim_planner::sql::ExplainOpts {
+        analyze,
+        buffers: buffers && analyze,
+        format: if format == PlanFormat::Json { sim_planner::sql::Format::Json } else { sim_planner::sql::Format::Text },
+        ..Default::default()
+    };
     if format == PlanFormat::Text {
         println!("{}  (seed {})", lesson.file.title, lesson.db.seed);
     }

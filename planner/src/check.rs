@@ -1,8 +1,8 @@
 //! A lesson's promises about a plan (node types present or absent, the top node, how far the
 //! estimates miss), checked against an EXPLAIN ANALYZE.
+use crate::cost::SortMethod;
 use crate::exec::Analyzed;
 use crate::lesson::Expect;
-use crate::cost::SortMethod;
 use crate::plan::{Kind, Plan};
 use crate::Explained;
 

@@ -70,7 +70,9 @@ impl PlanCommand {
         match self {
             PlanCommand::Set { name, value } => format!("SET {name} = '{}';", value.text()),
             PlanCommand::CreateIndex { table, columns, unique, name } => {
-                let name = name.clone().unwrap_or_else(|| db.table(table).map_or_else(|| format!("{table}_idx"), |t| db.default_index_name(t, &columns.iter().filter_map(|c| db.tables[t].column(c)).collect::<Vec<_>>())));
+                let name = name.clone().unwrap_or_else(|| {
+                    db.table(table).map_or_else(|| format!("{table}_idx"), |t| db.default_index_name(t, &columns.iter().filter_map(|c| db.tables[t].column(c)).collect::<Vec<_>>()))
+                });
                 format!("CREATE {}INDEX {name} ON {table} ({});", if *unique { "UNIQUE " } else { "" }, columns.join(", "))
             }
             PlanCommand::DropIndex { name } => format!("DROP INDEX {name};"),

@@ -50,6 +50,58 @@ pub struct NodeStats {
     pub cache_misses: f64,
 }
 
+impl NodeStats {
+    /// What one run added: `self` after it, `before` before it.
+    fn minus(&self, before: &NodeStats) -> NodeStats {
+        NodeStats {
+            loops: self.loops - before.loops,
+            rows: self.rows - before.rows,
+            startup_ms: self.startup_ms - before.startup_ms,
+            total_ms: self.total_ms - before.total_ms,
+            removed_by_filter: self.removed_by_filter - before.removed_by_filter,
+            removed_by_join_filter: self.removed_by_join_filter - before.removed_by_join_filter,
+            shared_hit: self.shared_hit - before.shared_hit,
+            temp_pages: self.temp_pages - before.temp_pages,
+            heap_blocks: self.heap_blocks - before.heap_blocks,
+            cache_hits: self.cache_hits - before.cache_hits,
+            cache_misses: self.cache_misses - before.cache_misses,
+            ..self.clone()
+        }
+    }
+
+    fn scaled(&self, f: f64) -> NodeStats {
+        NodeStats {
+            loops: libm::rint(self.loops * f),
+            rows: libm::rint(self.rows * f),
+            startup_ms: self.startup_ms * f,
+            total_ms: self.total_ms * f,
+            removed_by_filter: libm::rint(self.removed_by_filter * f),
+            removed_by_join_filter: libm::rint(self.removed_by_join_filter * f),
+            shared_hit: libm::rint(self.shared_hit * f),
+            temp_pages: libm::rint(self.temp_pages * f),
+            heap_blocks: libm::rint(self.heap_blocks * f),
+            cache_hits: libm::rint(self.cache_hits * f),
+            cache_misses: libm::rint(self.cache_misses * f),
+            ..self.clone()
+        }
+    }
+
+    /// Counts one more run like `d`.
+    fn add(&mut self, d: &NodeStats) {
+        self.loops += d.loops;
+        self.rows += d.rows;
+        self.startup_ms += d.startup_ms;
+        self.total_ms += d.total_ms;
+        self.removed_by_filter += d.removed_by_filter;
+        self.removed_by_join_filter += d.removed_by_join_filter;
+        self.shared_hit += d.shared_hit;
+        self.temp_pages += d.temp_pages;
+        self.heap_blocks += d.heap_blocks;
+        self.cache_hits += d.cache_hits;
+        self.cache_misses += d.cache_misses;
+    }
+}
+
 /// The result of EXPLAIN ANALYZE: one [`NodeStats`] per node in depth-first order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Analyzed {
@@ -497,6 +549,7 @@ impl<'a> Executor<'a> {
         let mut first = None;
         let mut memo: BTreeMap<Vec<i64>, Vec<Row>> = BTreeMap::new();
         let mut plain_inner: Option<Vec<Row>> = None;
+        let mut once: Vec<NodeStats> = Vec::new();
         for o in &outer {
             consumed += 1;
             let inner_rows: Vec<Row> = if inner_plan.kind == Kind::Memoize {
@@ -526,19 +579,28 @@ impl<'a> Executor<'a> {
                 inner_time += t;
                 rows
             } else {
-                // A plain inner returns the same rows each loop: run it once, count every loop.
+                // A plain inner returns the same rows each loop: run it once, then count each
+                // further loop as that run again (a Materialize node replays from its store).
                 if plain_inner.is_none() {
+                    let before: Vec<NodeStats> = self.stats[iid..iid + size(&inner_plan)].to_vec();
                     let (rows, _, t) = self.run(&inner_plan, iid, None, None);
                     inner_time += t;
                     plain_inner = Some(rows);
-                } else {
+                    once = self.stats[iid..iid + size(&inner_plan)].iter().zip(&before).map(|(a, b)| a.minus(b)).collect();
+                } else if inner_plan.kind == Kind::Materialize {
                     let st = &mut self.stats[iid];
-                    let per = st.total_ms / st.loops.max(1.0);
-                    let rescan = if inner_plan.kind == Kind::Materialize { (st.rows / st.loops.max(1.0)) * micros::NODE_CALL / 1000.0 } else { per };
+                    let n = plain_inner.as_ref().map_or(0, |r| r.len()) as f64;
+                    let rescan = n * micros::NODE_CALL / 1000.0;
                     st.loops += 1.0;
-                    st.rows += plain_inner.as_ref().map_or(0, |r| r.len()) as f64;
+                    st.rows += n;
                     st.total_ms += rescan;
+                    st.startup_ms += micros::NODE_CALL / 1000.0;
                     inner_time += rescan * 1000.0;
+                } else {
+                    for (k, d) in once.iter().enumerate() {
+                        self.stats[iid + k].add(d);
+                    }
+                    inner_time += once.first().map_or(0.0, |d| d.total_ms * 1000.0);
                 }
                 plain_inner.clone().unwrap_or_default()
             };
@@ -592,12 +654,16 @@ impl<'a> Executor<'a> {
             table.entry(keys.iter().map(|k| self.value(r, k.1)).collect()).or_default().push(i);
         }
         let loops = outer.len() as f64;
-        let st = &mut self.stats[Self::child_id(p, id, 1)];
+        let iid = Self::child_id(p, id, 1);
         let per_loop_rows = inner.len() as f64;
-        let per_loop_ms = st.total_ms / st.loops.max(1.0);
-        st.rows = per_loop_rows * loops;
-        st.total_ms = per_loop_ms * loops;
-        st.loops = loops;
+        let per_loop_ms = self.stats[iid].total_ms / self.stats[iid].loops.max(1.0);
+        // Every node of the inner side ran once per outer row: scale what the loops so far did.
+        let f = loops / self.stats[iid].loops.max(1.0);
+        for st in &mut self.stats[iid..iid + size(&p.children[1])] {
+            let one = st.minus(&NodeStats::default());
+            *st = NodeStats { sort_method: st.sort_method, buckets: st.buckets, batches: st.batches, memory_kb: st.memory_kb, ..NodeStats::default() };
+            st.add(&one.scaled(f));
+        }
         let mut out = Vec::new();
         for o in outer {
             let k: Vec<i64> = keys.iter().map(|k| self.value(o, k.0)).collect();

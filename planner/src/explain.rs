@@ -153,7 +153,7 @@ fn kb(x: f64) -> String {
 }
 
 /// Instrumentation lines of a node, in PostgreSQL's order.
-fn analyze_lines(p: &Plan, st: &NodeStats, buffers: bool, out: &mut Vec<(String, String)>) {
+pub fn analyze_lines(p: &Plan, st: &NodeStats, buffers: bool, out: &mut Vec<(String, String)>) {
     if st.loops == 0.0 {
         return;
     }

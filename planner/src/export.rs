@@ -16,7 +16,17 @@ pub fn sql(lesson: &Lesson) -> String {
     let _ = writeln!(s, "-- dbsim planner lesson: {} (seed {})", lesson.file.title, db.seed);
     s.push_str("-- dbsim plans without parallel workers and JIT.\nSET max_parallel_workers_per_gather = 0;\nSET jit = off;\nSET client_min_messages = warning;\n");
     for (k, v) in db.settings.changed() {
-        let _ = writeln!(s, "SET {k} = '{}';", if v == "true" { "on".into() } else if v == "false" { "off".into() } else { v });
+        let _ = writeln!(
+            s,
+            "SET {k} = '{}';",
+            if v == "true" {
+                "on".into()
+            } else if v == "false" {
+                "off".into()
+            } else {
+                v
+            }
+        );
     }
     for t in &db.tables {
         let _ = writeln!(s, "DROP TABLE IF EXISTS {} CASCADE;", t.name);
@@ -29,14 +39,19 @@ pub fn sql(lesson: &Lesson) -> String {
         }
         let _ = writeln!(s, "COPY {} FROM stdin;", t.name);
         for r in 0..t.rows {
-            let vals: Vec<String> = t.columns.iter().enumerate().map(|(ci, c)| {
-                let v = t.data[ci][r];
-                if v == NULL {
-                    "\\N".to_string()
-                } else {
-                    c.text.as_ref().map_or_else(|| v.to_string(), |d| d.render(v))
-                }
-            }).collect();
+            let vals: Vec<String> = t
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(ci, c)| {
+                    let v = t.data[ci][r];
+                    if v == NULL {
+                        "\\N".to_string()
+                    } else {
+                        c.text.as_ref().map_or_else(|| v.to_string(), |d| d.render(v))
+                    }
+                })
+                .collect();
             s.push_str(&vals.join("\t"));
             s.push('\n');
         }

@@ -8,19 +8,20 @@
 
 pub mod bind;
 pub mod catalog;
-pub mod command;
 pub mod check;
+pub mod command;
 pub mod cost;
 pub mod db;
 pub mod exec;
-pub mod export;
 pub mod explain;
+pub mod export;
 pub mod lesson;
 pub mod plan;
 pub mod selfuncs;
 pub mod settings;
 pub mod sql;
 pub mod stats;
+pub mod view;
 
 pub use db::Database;
 pub use lesson::LessonError;

@@ -228,7 +228,8 @@ impl<'a> Planner<'a> {
             let Some(v) = konst else { continue };
             quals.retain(|x| !x.equijoin().is_some_and(|(a, b)| members.contains(&a) && members.contains(&b)));
             for m in &members {
-                let same_text = db.tables[q.rels[m.0].table].columns[m.1].text.is_none() || members.iter().all(|o| db.tables[q.rels[o.0].table].columns[o.1].text == db.tables[q.rels[m.0].table].columns[m.1].text);
+                let same_text = db.tables[q.rels[m.0].table].columns[m.1].text.is_none()
+                    || members.iter().all(|o| db.tables[q.rels[o.0].table].columns[o.1].text == db.tables[q.rels[m.0].table].columns[m.1].text);
                 let derived = Qual::Cmp { c: *m, op: CmpOp::Eq, v };
                 if same_text && !quals.contains(&derived) {
                     quals.push(derived);
@@ -733,7 +734,8 @@ impl<'a> Planner<'a> {
         (f.clamp(1.0e-6, 1.0), mcv_freq)
     }
 
-    fn hashjoin(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, clauses: Vec<Qual>, other: Vec<Qual>, rows: f64, width: f64, x: &JoinExtra) -> Plan {
+    fn hashjoin(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, clauses: Vec<Qual>, other: Vec<Qual>, x: &JoinExtra) -> Plan {
+        let (rows, width) = (x.rows, x.width);
         let s = self.s;
         let n = clauses.len() as f64;
         let mut startup = outer.startup + inner.total + (s.cpu_operator_cost * n + s.cpu_tuple_cost) * inner.rows;
@@ -815,7 +817,8 @@ impl<'a> Planner<'a> {
         Rc::new(p)
     }
 
-    fn mergejoin(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, clauses: Vec<Qual>, other: Vec<Qual>, rows: f64, width: f64, x: &JoinExtra) -> Plan {
+    fn mergejoin(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, clauses: Vec<Qual>, other: Vec<Qual>, x: &JoinExtra) -> Plan {
+        let (rows, width) = (x.rows, x.width);
         let s = self.s;
         let okeys: Vec<(Output, bool)> = clauses.iter().filter_map(|q| if let Qual::ColCmp { l, .. } = q { Some((Output::Col(*l), false)) } else { None }).collect();
         let ikeys: Vec<(Output, bool)> = clauses.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some((Output::Col(*r), false)) } else { None }).collect();
@@ -830,7 +833,7 @@ impl<'a> Planner<'a> {
         let bare = inner_run * ratio;
         let mat = inner_run + s.cpu_operator_cost * inner.rows * ratio;
         let mark_restore = matches!(inner.kind, Kind::Sort | Kind::IndexScan | Kind::IndexOnlyScan | Kind::Materialize);
-        if (!mark_restore && !(x.unique && other.is_empty())) || (s.enable_material && mat < bare && inner.kind != Kind::Sort) {
+        if !(mark_restore || x.unique && other.is_empty()) || (s.enable_material && mat < bare && inner.kind != Kind::Sort) {
             run += mat;
             inner = Rc::new(self.material(&inner));
         } else {
@@ -876,7 +879,7 @@ impl<'a> Planner<'a> {
             })
         });
         let match_count = if nselec > 0.0 { (nselec * i.rows / nselec).max(1.0) } else { 1.0 };
-        JoinExtra { unique, match_frac: nselec, match_count, hash_sel }
+        JoinExtra { unique, match_frac: nselec, match_count, hash_sel, rows: 0.0, width: 0.0 }
     }
 
     /// All join paths with `o` outer and `i` inner.
@@ -885,7 +888,7 @@ impl<'a> Planner<'a> {
         let mut out = Vec::new();
         let cheapest_o = cheapest(&o.paths);
         let cheapest_i = cheapest(&i.paths);
-        let x = self.join_extra(o, i, &clauses);
+        let x = JoinExtra { rows, width, ..self.join_extra(o, i, &clauses) };
         // Equality clauses, written outer side first, for merge and hash joins.
         let mut eq = Vec::new();
         let mut other = Vec::new();
@@ -903,7 +906,7 @@ impl<'a> Planner<'a> {
                     let want: Vec<PathKey> = eq.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some((self.ec(*r), false)) } else { None }).collect();
                     p.pathkeys.starts_with(&want)
                 });
-                out.push(Rc::new(self.mergejoin(&op, ip.unwrap_or(&cheapest_i), eq.clone(), other.clone(), rows, width, &x)));
+                out.push(Rc::new(self.mergejoin(&op, ip.unwrap_or(&cheapest_i), eq.clone(), other.clone(), &x)));
             }
         }
         // Nested loops over the plain inner, and over it materialised.
@@ -944,7 +947,7 @@ impl<'a> Planner<'a> {
             }
         }
         if !eq.is_empty() {
-            out.push(Rc::new(self.hashjoin(&cheapest_o, &cheapest_i, eq.clone(), other.clone(), rows, width, &x)));
+            out.push(Rc::new(self.hashjoin(&cheapest_o, &cheapest_i, eq.clone(), other.clone(), &x)));
         }
         out
     }
@@ -1167,6 +1170,9 @@ struct JoinExtra {
     match_count: f64,
     /// Selectivity of the hash clauses alone (`approx_tuple_count`).
     hash_sel: f64,
+    /// The join relation's estimated rows and width.
+    rows: f64,
+    width: f64,
 }
 
 struct IndexMatch {

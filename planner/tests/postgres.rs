@@ -70,7 +70,9 @@ impl Cluster {
         if is_root() {
             let _ = Command::new("chown").arg("postgres:postgres").arg(&f).status();
         }
-        let out = as_pg(&self.bin.join("psql"), &["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", self.dir.to_str().unwrap(), "-U", "postgres", "-d", "postgres", "-f", f.to_str().unwrap()]).output().expect("psql runs");
+        let out = as_pg(&self.bin.join("psql"), &["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", self.dir.to_str().unwrap(), "-U", "postgres", "-d", "postgres", "-f", f.to_str().unwrap()])
+            .output()
+            .expect("psql runs");
         assert!(out.status.success(), "psql failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }

@@ -161,6 +161,43 @@ try {
     }
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   });
+  await step('plan_page_explain_analyze_then_create_statistics', async () => {
+    await page.setViewportSize({ width: 1100, height: 1000 });
+    await page.goto(base + 'plan.html#lesson=11d-correlated-columns.toml');
+    await page.waitForSelector('#current-plan .plan-node', { timeout: 30000 });
+    const top = await page.textContent('#current-plan .plan-node .node-title');
+    if (!top.includes('Nested Loop')) throw new Error(`the first plan starts with ${top}`);
+    const text = await page.textContent('#explain-text');
+    if (!text.includes('Rows Removed by Join Filter') || !text.includes('loops=')) throw new Error(`EXPLAIN text lacks instrumentation:\n${text}`);
+    if (!(await page.locator('#current-plan .mis').count())) throw new Error('no misestimate badge on the 100x under-estimated scan');
+    await page.click('#pin');
+    await page.selectOption('select[name=what]', 'statistics');
+    await page.selectOption('select[name=table]', 'people');
+    await page.fill('#index-columns', 'zip, city');
+    await page.click('#create');
+    await page.click('#analyze');
+    await page.waitForFunction(() => document.querySelector('#current-plan .plan-node .node-title')?.textContent.includes('Hash Join'), null, { timeout: 10000 });
+    const pinned = await page.textContent('#pinned-plan .plan-node .node-title');
+    if (!pinned.includes('Nested Loop')) throw new Error(`the pinned plan changed: ${pinned}`);
+    const applied = await page.textContent('#applied');
+    if (!applied.includes('CREATE STATISTICS') || !applied.includes('ANALYZE')) throw new Error(`applied changes: ${applied}`);
+    await shot('06-plan-compare');
+  });
+  await step('plan_link_restores_and_bad_sql_is_shown', async () => {
+    const url = page.url();
+    if (!url.includes('do=')) throw new Error(`the link lacks the changes: ${url}`);
+    await page.goto('about:blank');
+    await page.goto(url);
+    await page.waitForFunction(() => document.querySelector('#current-plan .plan-node .node-title')?.textContent.includes('Hash Join'), null, { timeout: 30000 });
+    await page.fill('#sql', 'SELECT nope FROM people');
+    await page.click('#run');
+    await page.waitForSelector('#plan-error');
+    const err = await page.textContent('#plan-error');
+    if (!err.includes('column "nope" does not exist') || !err.includes('LINE 1:')) throw new Error(`error shown: ${err}`);
+    await page.goto(base + 'plan.html#lesson=11a-scan-choice.toml&seed=abc');
+    await page.waitForSelector('#plan-error', { timeout: 30000 });
+    if (!(await page.textContent('#plan-error')).includes('seed')) throw new Error('a bad seed in a link is not reported');
+  });
   await step('fits_800px_without_horizontal_scroll', async () => {
     await page.setViewportSize({ width: 800, height: 1000 });
     await page.waitForTimeout(200);

@@ -2,6 +2,7 @@
 //! The UI renders a view of the core's `World`; every change goes through a `Command`.
 mod charts;
 mod pitr;
+pub mod plan;
 pub mod shard;
 pub mod url;
 mod view;

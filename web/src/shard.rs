@@ -161,7 +161,9 @@ fn load(file: String, go: &Go) {
 fn picks(go: &Go) -> Picks {
     let go2 = go.clone();
     let pick = Callback::from(move |file: String| {
-        if lessons::SHARDING_NAMES.contains(&file.as_str()) {
+        if lessons::PLANNER_NAMES.contains(&file.as_str()) {
+            crate::view::navigate(&format!("plan.html#lesson={file}"));
+        } else if lessons::SHARDING_NAMES.contains(&file.as_str()) {
             load(file, &go2);
         } else {
             crate::view::navigate(&format!("index.html#file={file}"));

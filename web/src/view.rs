@@ -104,7 +104,9 @@ pub struct Picks {
 fn picks(go: &Go) -> Picks {
     let load = go.clone();
     let pick = Callback::from(move |file: String| {
-        if lessons::SHARDING_NAMES.contains(&file.as_str()) {
+        if lessons::PLANNER_NAMES.contains(&file.as_str()) {
+            crate::view::navigate(&format!("plan.html#lesson={file}"));
+        } else if lessons::SHARDING_NAMES.contains(&file.as_str()) {
             navigate(&format!("shard.html#file={file}"));
         } else {
             let name = file.clone();
@@ -178,6 +180,9 @@ fn picker(current: &str, pick: &Callback<String>) -> Html {
                 </optgroup>
                 <optgroup label="Sharding & partitioning">
                     { for lessons::SHARDING_NAMES.iter().map(|f| html! { <option value={*f} selected={*f == current}>{ *f }</option> }) }
+                </optgroup>
+                <optgroup label="Query optimization">
+                    { for lessons::PLANNER_NAMES.iter().map(|f| html! { <option value={*f} selected={*f == current}>{ *f }</option> }) }
                 </optgroup>
             </select>
         </label>

@@ -8,9 +8,9 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The pages and their wasm modules: the main app, and the sharding chapter in its own module so
-/// neither page downloads the other's code.
-const PAGES: [(&str, &str, &str); 2] = [("web", "dbsim", "index.html"), ("shard", "dbsim_shard", "shard.html")];
+/// The pages and their wasm modules: the main app, the sharding chapter and the query-planning
+/// chapter each in its own module, so no page downloads another's code.
+const PAGES: [(&str, &str, &str); 3] = [("web", "dbsim", "index.html"), ("shard", "dbsim_shard", "shard.html"), ("plan", "dbsim_plan", "plan.html")];
 
 /// `cargo build` for wasm32, `wasm-bindgen --target web`, `wasm-opt` when a recent one exists, the pages.
 pub fn dist() -> Result<PathBuf, String> {

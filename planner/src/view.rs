@@ -1,0 +1,126 @@
+//! Plain-data view models of a plan for front ends (the plan page draws these and nothing else):
+//! one row per node with its estimate against what happened, inclusive and exclusive time, its
+//! share of the run, and the cost arithmetic behind it.
+use crate::explain::Deparse;
+use crate::plan::Plan;
+use crate::{Database, Explained};
+
+/// One plan node as the plan tree shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeView {
+    pub depth: usize,
+    /// `Hash Join`, `Index Scan using … on …`.
+    pub title: String,
+    pub kind: &'static str,
+    /// Conditions and keys: `Hash Cond: (…)`.
+    pub details: Vec<String>,
+    /// Instrumentation lines: `Rows Removed by Filter: 29898`, `Batches: 32 …`.
+    pub facts: Vec<String>,
+    pub startup_cost: f64,
+    pub total_cost: f64,
+    pub est_rows: f64,
+    /// Per loop, as EXPLAIN prints them; `None` when the node never ran.
+    pub actual_rows: Option<f64>,
+    pub loops: f64,
+    /// Over all loops, in milliseconds.
+    pub inclusive_ms: f64,
+    pub exclusive_ms: f64,
+    /// Exclusive time as a share of the whole run (0..=1).
+    pub share: f64,
+    /// How far the estimate missed: actual / estimated (> 1 under-estimated, < 1 over-).
+    pub misestimate: f64,
+    /// The cost arithmetic.
+    pub notes: Vec<String>,
+}
+
+impl NodeView {
+    /// PEV2's colour bands for a node's share of the time.
+    pub fn heat(&self) -> &'static str {
+        if self.share > 0.9 {
+            "hot4"
+        } else if self.share > 0.5 {
+            "hot3"
+        } else if self.share > 0.1 {
+            "hot2"
+        } else {
+            "hot1"
+        }
+    }
+}
+
+/// A whole plan: its nodes (depth first), EXPLAIN's text and JSON, and the totals.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanView {
+    pub nodes: Vec<NodeView>,
+    pub text: String,
+    pub json: String,
+    pub total_cost: f64,
+    pub planning_ms: f64,
+    pub execution_ms: Option<f64>,
+    pub rows_out: Option<usize>,
+}
+
+/// Builds the view of an explained statement.
+pub fn plan_view(db: &Database, e: &Explained) -> PlanView {
+    let d = Deparse { db, q: &e.query };
+    let mut nodes = Vec::new();
+    let mut id = 0;
+    collect(&d, &e.plan, e, 0, &mut id, &mut nodes);
+    let run_ms = e.analyzed.as_ref().map_or(0.0, |a| a.execution_ms).max(1e-9);
+    for n in nodes.iter_mut() {
+        n.share = (n.exclusive_ms / run_ms).clamp(0.0, 1.0);
+    }
+    PlanView {
+        nodes,
+        text: e.text(db),
+        json: serde_json::to_string_pretty(&e.json(db)).unwrap_or_default(),
+        total_cost: e.plan.total,
+        planning_ms: e.planning_ms,
+        execution_ms: e.analyzed.as_ref().map(|a| a.execution_ms),
+        rows_out: e.analyzed.as_ref().map(|a| a.rows_out),
+    }
+}
+
+/// Adds the node and its subtree; returns the node's inclusive time over all loops.
+fn collect(d: &Deparse, p: &Plan, e: &Explained, depth: usize, id: &mut usize, out: &mut Vec<NodeView>) -> f64 {
+    let me = *id;
+    *id += 1;
+    let st = e.analyzed.as_ref().map(|a| a.nodes[me].clone());
+    let (loops, actual, inclusive) = match &st {
+        Some(s) if s.loops > 0.0 => (s.loops, Some(libm::rint(s.rows / s.loops)), s.total_ms),
+        Some(s) => (s.loops, None, 0.0),
+        None => (0.0, None, 0.0),
+    };
+    let mut facts = Vec::new();
+    if let (Some(s), Some(a)) = (&st, &e.analyzed) {
+        if s.loops > 0.0 {
+            let mut lines = Vec::new();
+            crate::explain::analyze_lines(p, &a.nodes[me], false, &mut lines);
+            facts = lines.into_iter().map(|(l, t)| format!("{l}: {t}")).collect();
+        }
+    }
+    let slot = out.len();
+    out.push(NodeView {
+        depth,
+        title: d.title(p),
+        kind: p.kind.name(),
+        details: d.details(p).into_iter().map(|(l, t)| format!("{l}: {t}")).collect(),
+        facts,
+        startup_cost: p.startup,
+        total_cost: p.total,
+        est_rows: p.rows,
+        actual_rows: actual,
+        loops,
+        inclusive_ms: inclusive,
+        exclusive_ms: 0.0,
+        share: 0.0,
+        misestimate: actual.map_or(1.0, |a| a.max(1.0) / p.rows.max(1.0)),
+        notes: p.notes.clone(),
+    });
+    let mut children = 0.0;
+    for c in &p.children {
+        children += collect(d, c, e, depth + 1, id, out);
+    }
+    out[slot].exclusive_ms = (inclusive - children).max(0.0);
+    inclusive
+}
