@@ -3,19 +3,36 @@
 //! digest) under wasm with the native one.
 #![allow(unsafe_code)] // `#[no_mangle]` exports only: no pointers cross the boundary.
 
-/// Built-in scenarios, then sharding lessons.
+/// Built-in scenarios, then sharding lessons, then planner lessons.
 pub fn count() -> usize {
-    lessons::BUILTIN.len() + lessons::SHARDING.len()
+    lessons::BUILTIN.len() + lessons::SHARDING.len() + lessons::PLANNER.len()
 }
 
-/// The file name of lesson `i` (scenarios first, then sharding lessons).
+/// The file name of lesson `i` (scenarios first, then sharding lessons, then planner lessons).
 pub fn name_of(i: usize) -> &'static str {
-    lessons::BUILTIN.iter().chain(lessons::SHARDING).nth(i).map_or("", |l| l.0)
+    lessons::BUILTIN.iter().chain(lessons::SHARDING).chain(lessons::PLANNER).nth(i).map_or("", |l| l.0)
+}
+
+/// A planner lesson's fingerprint: every query's EXPLAIN (ANALYZE, BUFFERS) text, hashed.
+fn planner_digest(file: &str, src: &str) -> u64 {
+    let Ok(l) = sim_planner::load(file, src, None) else { return 0 };
+    let opts = sim_planner::sql::ExplainOpts { analyze: true, buffers: true, ..Default::default() };
+    let mut text = String::new();
+    for (i, q) in l.file.queries.iter().enumerate() {
+        match sim_planner::explain(&l.states[i], q.sql.get_ref(), Some(opts)) {
+            Ok(e) => text.push_str(&e.text(&l.states[i])),
+            Err(_) => return 0,
+        }
+    }
+    sim_kernel::rng::fnv1a(&text)
 }
 
 /// The trace hash of built-in scenario `i` run to its end with its own seed, or the digest of
 /// sharding lesson `i - BUILTIN.len()`; 0 on error.
 pub fn hash_of(i: usize) -> u64 {
+    if let Some((file, src)) = i.checked_sub(lessons::BUILTIN.len() + lessons::SHARDING.len()).and_then(|j| lessons::PLANNER.get(j)) {
+        return planner_digest(file, src);
+    }
     if let Some((file, src)) = i.checked_sub(lessons::BUILTIN.len()).and_then(|j| lessons::SHARDING.get(j)) {
         return sim_core::shard::lesson::ShardLesson::parse(file, src).ok().and_then(|l| l.run(None).ok()).map_or(0, |r| r.digest());
     }
@@ -66,5 +83,45 @@ pub extern "C" fn seek_to(ms: u64) -> u64 {
             Ok(()) => s.world.trace_hash(),
             Err(_) => 0,
         }
+    })
+}
+
+thread_local! {
+    /// The planner benchmark's lessons, loaded once.
+    static PLAN: std::cell::RefCell<Option<(sim_planner::Lesson, sim_planner::Lesson)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Loads the planner benchmark lessons (a six-table join; a million rows). 1 when ready.
+#[no_mangle]
+pub extern "C" fn plan_setup() -> u32 {
+    let six = sim_planner::load("six-way.toml", include_str!("../../planner/benches/six-way.toml"), None);
+    let million = sim_planner::load("million.toml", include_str!("../../planner/benches/million.toml"), None);
+    match (six, million) {
+        (Ok(a), Ok(b)) => {
+            PLAN.with(|p| *p.borrow_mut() = Some((a, b)));
+            1
+        }
+        _ => 0,
+    }
+}
+
+/// Plans the six-table join once; returns its total cost in hundredths (0 on error).
+#[no_mangle]
+pub extern "C" fn plan_six_way() -> u64 {
+    PLAN.with(|p| {
+        let p = p.borrow();
+        let Some((six, _)) = p.as_ref() else { return 0 };
+        sim_planner::explain(&six.db, six.file.queries[0].sql.get_ref(), None).map_or(0, |e| (e.plan.total * 100.0) as u64)
+    })
+}
+
+/// EXPLAIN ANALYZE over the million-row table once; returns the rows it output (0 on error).
+#[no_mangle]
+pub extern "C" fn explain_analyze_million() -> u64 {
+    PLAN.with(|p| {
+        let p = p.borrow();
+        let Some((_, m)) = p.as_ref() else { return 0 };
+        let opts = sim_planner::sql::ExplainOpts { analyze: true, ..Default::default() };
+        sim_planner::explain(&m.db, m.file.queries[0].sql.get_ref(), Some(opts)).ok().and_then(|e| e.analyzed.map(|a| a.rows_out as u64)).unwrap_or(0)
     })
 }

@@ -76,10 +76,39 @@ fn node_on_wasm_check(script: &str) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// The engine benchmark and the seek benchmark, native and wasm32.
+/// The engine benchmark and the seek benchmark, native and wasm32; then the planner's, native
+/// and wasm32 side by side against their targets.
 fn bench() -> Result<(), String> {
     cargo(&["bench", "-p", "sim-core"])?;
     print!("{}", node_on_wasm_check("wasm-seek.mjs")?);
+    planner_bench()
+}
+
+/// `bench <name> <ms>` lines as (name, ms).
+fn bench_lines(text: &str) -> Vec<(String, f64)> {
+    text.lines().filter_map(|l| l.strip_prefix("bench ")).filter_map(|l| l.split_once(' ')).filter_map(|(n, v)| Some((n.to_string(), v.trim().parse().ok()?))).collect()
+}
+
+fn planner_bench() -> Result<(), String> {
+    let out = Command::new(env!("CARGO")).args(["bench", "-q", "-p", "sim-planner", "--bench", "plan"]).output().map_err(|e| format!("cargo bench: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("planner bench failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let native = bench_lines(&String::from_utf8_lossy(&out.stdout));
+    let wasm_text = node_on_wasm_check("wasm-plan.mjs")?;
+    let wasm = bench_lines(&wasm_text);
+    // Targets apply to the wasm figure: what a student's browser does.
+    let targets = [("plan_six_way_join", 5.0), ("explain_analyze_million_rows", 300.0), ("load_million_rows", f64::NAN)];
+    println!("{:<32} {:>12} {:>12} {:>10} {:>10}", "planner benchmark", "native ms", "wasm ms", "wasm/nat", "target");
+    for (name, target) in targets {
+        let n = native.iter().find(|x| x.0 == name).map(|x| x.1).ok_or_else(|| format!("no native figure for {name}"))?;
+        let w = wasm.iter().find(|x| x.0 == name).map(|x| x.1).ok_or_else(|| format!("no wasm figure for {name}"))?;
+        let t = if target.is_nan() { "-".to_string() } else { format!("<{target} ms {}", if w < target { "met" } else { "MISSED" }) };
+        println!("{name:<32} {n:>12.3} {w:>12.3} {:>9.2}x {t:>10}", w / n);
+    }
+    for l in wasm_text.lines().filter(|l| !l.starts_with("bench ")) {
+        println!("{l}");
+    }
     Ok(())
 }
 
