@@ -46,7 +46,7 @@ fn bad_input_exits_two() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["run", "check", "list", "trace", "drill", "shard"] {
+    for sub in ["run", "check", "list", "trace", "drill", "shard", "explain", "sql"] {
         let out = dbsim(&[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0), "dbsim {sub} --help");
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: dbsim"), "dbsim {sub} --help prints usage");
@@ -73,4 +73,22 @@ fn failing_expectation_exits_one() {
     std::fs::write(&f, "[lesson]\ntitle = \"t\"\n[run]\nduration = \"5s\"\n[[nodes]]\nname = \"pg1\"\n[expect.metrics]\nfailovers = { min = 1 }\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_dbsim")).args(["run", f.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn explain_and_sql_for_planner_lessons() {
+    let out = dbsim(&["explain", "scenarios/planner/11a-scan-choice.toml", "--query", "0", "--analyze"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Index Scan using payments_amount_idx on payments  (cost=0.29..8.30 rows=1 width=43) (actual time="), "{text}");
+    assert!(text.contains("Execution Time: "));
+    let json = dbsim(&["explain", "scenarios/planner/11a-scan-choice.toml", "--query", "2", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v[0]["Plan"]["Node Type"], "Seq Scan");
+    assert_eq!(dbsim(&["explain", "scenarios/planner/11a-scan-choice.toml", "--query", "9"]).status.code(), Some(2));
+    let sql = dbsim(&["sql", "scenarios/planner/11f-missing-fk-index.toml"]);
+    let sql = String::from_utf8_lossy(&sql.stdout);
+    assert!(sql.contains("CREATE TABLE orders (id integer, customer_id integer, amount integer);"));
+    assert!(sql.contains("CREATE INDEX orders_customer_id_idx ON orders (customer_id);"));
+    assert!(sql.contains("VACUUM ANALYZE;") && sql.contains("EXPLAIN (FORMAT JSON) SELECT"));
 }

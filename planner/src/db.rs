@@ -66,10 +66,11 @@ impl Database {
     pub fn build(file: &str, src: &str, lesson: &LessonFile, seed: u64) -> Result<Database, LessonError> {
         let err = |at: usize, field: String, msg: String| placed(file, src, at, field, msg);
         let mut db = Database { tables: Vec::new(), indexes: Vec::new(), ext: Vec::new(), settings: lesson.settings.clone(), seed };
-        let total: u64 = lesson.tables.iter().map(|t| *t.rows.get_ref()).fold(0u64, |a, b| a.saturating_add(b));
+        let mut total = 0u64;
         for (ti, spec) in lesson.tables.iter().enumerate() {
+            total = total.saturating_add(*spec.rows.get_ref());
             if total > MAX_ROWS {
-                return Err(err(spec.rows.span().start, format!("table[{ti}].rows"), format!("{} rows in all is more than the {MAX_ROWS} a lesson may generate", total)));
+                return Err(err(spec.rows.span().start, format!("table[{ti}].rows"), format!("{total} rows in all is more than the {MAX_ROWS} a lesson may generate")));
             }
             if db.table(spec.name.get_ref()).is_some() {
                 return Err(err(spec.name.span().start, format!("table[{ti}].name"), format!("relation \"{}\" already exists", spec.name.get_ref())));

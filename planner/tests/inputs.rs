@@ -1,0 +1,80 @@
+//! Bad input gets PostgreSQL's error with its position (SQL) or file:line:column:field (lesson
+//! files), never a panic; the JSON format carries PostgreSQL's keys.
+use sim_planner::{explain, load};
+
+const LESSON: &str = r#"title = "t"
+[[table]]
+name = "customers"
+rows = 100
+primary_key = "id"
+columns = [{ name = "id", type = "int", dist = "serial" }, { name = "name", type = "text", dist = "serial" }]
+
+[[table]]
+name = "orders"
+rows = 300
+columns = [{ name = "id", type = "int", dist = "serial" }, { name = "customer_id", type = "int", dist = { uniform = 100 } }]
+"#;
+
+fn err(sql: &str) -> String {
+    let l = load("t.toml", LESSON, None).unwrap();
+    let e = explain(&l.db, sql, None).unwrap_err();
+    e.render(sql)
+}
+
+#[test]
+fn sql_errors_read_like_postgres() {
+    assert_eq!(err("SELECT * FROM nope"), "ERROR:  relation \"nope\" does not exist\nLINE 1: SELECT * FROM nope\n                      ^");
+    assert!(err("SELECT nope FROM customers").starts_with("ERROR:  column \"nope\" does not exist\nLINE 1: SELECT nope"));
+    assert!(err("SELECT id FROM customers c JOIN orders o ON o.customer_id = c.id").starts_with("ERROR:  column reference \"id\" is ambiguous"));
+    assert!(err("SELECT c.id FROM customers c WHERE x.id = 1").starts_with("ERROR:  missing FROM-clause entry for table \"x\""));
+    assert!(err("SELECT * FROM customers WHERE id = 'abc'").starts_with("ERROR:  invalid input syntax for type integer: \"abc\""));
+    assert!(err("SELECT * FROM customers WHERE name = 1").starts_with("ERROR:  operator does not exist: text = integer"));
+    assert!(err("SELECT name, count(*) FROM customers").starts_with("ERROR:  column \"customers.name\" must appear in the GROUP BY clause"));
+    assert!(err("SELECT * FROM customers c LEFT JOIN orders o ON o.customer_id = c.id").contains("not supported"));
+    assert!(err("SELECT * FROM customers WHERE id = ").starts_with("ERROR:  syntax error at end of input"));
+}
+
+#[test]
+fn lesson_errors_are_placed() {
+    let huge = LESSON.replace("rows = 300", "rows = 1000000000000");
+    let e = load("big.toml", &huge, None).unwrap_err().to_string();
+    assert!(e.starts_with("big.toml:10:8: table[1].rows:"), "{e}");
+    let bad_dist = LESSON.replace("{ uniform = 100 }", "{ copy = \"nope\" }");
+    let e = load("dist.toml", &bad_dist, None).unwrap_err().to_string();
+    assert!(e.starts_with("dist.toml:11:") && e.contains("table[1].columns[1].dist") && e.contains("\"nope\""), "{e}");
+    let bad_query = format!("{LESSON}\n[[query]]\nsql = \"SELECT nope FROM orders\"\n");
+    let e = load("q.toml", &bad_query, None).unwrap_err().to_string();
+    assert!(e.starts_with("q.toml:14:15: query[0].sql: column \"nope\" does not exist"), "{e}");
+    let typo = LESSON.replace("primary_key", "primary_keys");
+    let e = load("typo.toml", &typo, None).unwrap_err().to_string();
+    assert!(e.contains("typo.toml:5:1") && e.contains("primary_keys"), "{e}");
+    let bad_index = format!("{LESSON}\n[[index]]\ntable = \"orders\"\ncolumns = [\"nope\"]\n");
+    let e = load("i.toml", &bad_index, None).unwrap_err().to_string();
+    assert!(e.starts_with("i.toml:15:") && e.contains("index[0].columns[0]: column \"nope\" does not exist"), "{e}");
+}
+
+#[test]
+fn json_format_has_postgres_keys() {
+    let l = load("t.toml", LESSON, None).unwrap();
+    let sql = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT c.name, count(*) FROM customers c JOIN orders o ON o.customer_id = c.id GROUP BY c.name";
+    let e = explain(&l.db, sql, None).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&e.render(&l.db)).unwrap();
+    let top = &v[0];
+    assert!(top["Planning Time"].is_number() && top["Execution Time"].is_number());
+    let plan = &top["Plan"];
+    for key in ["Node Type", "Startup Cost", "Total Cost", "Plan Rows", "Plan Width", "Actual Startup Time", "Actual Total Time", "Actual Rows", "Actual Loops", "Shared Hit Blocks", "Plans"] {
+        assert!(!plan[key].is_null(), "no {key} in {plan}");
+    }
+    assert_eq!(plan["Node Type"], "Aggregate");
+    assert_eq!(plan["Actual Rows"].as_u64(), e.analyzed.as_ref().map(|a| a.rows_out as u64));
+}
+
+#[test]
+fn same_seed_same_numbers_other_seed_other_data() {
+    let text = |seed| {
+        let l = load("t.toml", LESSON, Some(seed)).unwrap();
+        explain(&l.db, "EXPLAIN ANALYZE SELECT * FROM orders WHERE customer_id < 10", None).unwrap().text(&l.db)
+    };
+    assert_eq!(text(5), text(5));
+    assert_ne!(text(5), text(6));
+}
