@@ -7,7 +7,7 @@ use crate::stats::{compute_scalar_stats, dependency_degree, ndistinct_combo, sam
 use sim_kernel::rng::{SimRng, Zipf};
 
 /// The most rows a lesson may generate over all its tables.
-pub const MAX_ROWS: u64 = 5_000_000;
+pub const MAX_ROWS: u64 = 2_000_000;
 
 #[derive(Clone, Debug)]
 pub struct Table {

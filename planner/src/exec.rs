@@ -119,7 +119,7 @@ type Group = (Vec<i64>, Vec<(i64, i64)>);
 /// Most row pairs a nested loop may compare one by one; beyond it equality filters use a hash.
 const PAIR_BUDGET: f64 = 20_000_000.0;
 /// Most rows any node may produce.
-const ROW_BUDGET: usize = 20_000_000;
+const ROW_BUDGET: usize = 4_000_000;
 
 pub struct Executor<'a> {
     db: &'a Database,
@@ -613,6 +613,10 @@ impl<'a> Executor<'a> {
                 let row = merge_row(o, &ir);
                 if self.passes(&p.join_filter, &row) {
                     out.push(row);
+                    if out.len() > ROW_BUDGET {
+                        self.error = Some(format!("{} produces more than {ROW_BUDGET} rows: too large to execute in the simulator", p.kind.name()));
+                        return (Vec::new(), 0.0, 0.0);
+                    }
                 } else {
                     self.stats[id].removed_by_join_filter += 1.0;
                 }
@@ -672,6 +676,10 @@ impl<'a> Executor<'a> {
                     let row = merge_row(o, &inner[m]);
                     if self.passes(&p.join_filter, &row) {
                         out.push(row);
+                        if out.len() > ROW_BUDGET {
+                            self.error = Some(format!("{} produces more than {ROW_BUDGET} rows: too large to execute in the simulator", p.kind.name()));
+                            return (Vec::new(), 0.0, 0.0);
+                        }
                     }
                 }
             }
@@ -732,6 +740,10 @@ impl<'a> Executor<'a> {
                     let row = merge_row(o, &inner[m]);
                     if self.passes(&p.join_filter, &row) {
                         out.push(row);
+                        if out.len() > ROW_BUDGET {
+                            self.error = Some(format!("{} produces more than {ROW_BUDGET} rows: too large to execute in the simulator", p.kind.name()));
+                            return (Vec::new(), 0.0, 0.0);
+                        }
                     } else {
                         self.stats[id].removed_by_join_filter += 1.0;
                     }
@@ -781,6 +793,10 @@ impl<'a> Executor<'a> {
                     let row = merge_row(o, &inner[m]);
                     if self.passes(&p.join_filter, &row) {
                         out.push(row);
+                        if out.len() > ROW_BUDGET {
+                            self.error = Some(format!("{} produces more than {ROW_BUDGET} rows: too large to execute in the simulator", p.kind.name()));
+                            return (Vec::new(), 0.0, 0.0);
+                        }
                     } else {
                         self.stats[id].removed_by_join_filter += 1.0;
                     }

@@ -1004,16 +1004,6 @@ impl<'a> Planner<'a> {
         libm::ceil(numdistinct).min(input_rows).max(1.0)
     }
 
-    /// Prints every join relation's kept paths (for studying the search).
-    pub fn debug_paths(&self) {
-        let (rels, _) = self.search();
-        for (k, r) in rels {
-            for p in &r.paths {
-                println!("{k:#b} rows={} {} {:.2}..{:.2} keys={:?}", r.rows, p.kind.name(), p.startup, p.total, p.pathkeys);
-            }
-        }
-    }
-
     /// The whole search: base relations, join levels, then the upper nodes.
     pub fn plan(&self) -> Rc<Plan> {
         let (_, top) = self.search();
@@ -1029,6 +1019,10 @@ impl<'a> Planner<'a> {
         let full: u64 = (1u64 << n) - 1;
         let joined = |a: u64, b: u64| !self.join_clauses(a, b).is_empty() || self.links.iter().any(|l| l & a != 0 && l & b != 0);
         let has_clauses = |a: u64| self.quals.iter().any(|q| q.rels() & a != 0 && q.rels() & !a != 0) || self.links.iter().any(|l| l & a != 0 && l & !a != 0);
+        // Exhaustive search up to 10 relations (or geqo_threshold, if lower), greedy above.
+        if n as u32 > self.s.geqo_threshold.min(10) {
+            return self.greedy(rels, full);
+        }
         // Join relations in creation order per level, searched as join_search_one_level does:
         // each relation of the level below with each base relation it has a clause with, then
         // bushy pairs; a relation with no join clause at all joins everything (a clauseless join).
@@ -1065,27 +1059,66 @@ impl<'a> Planner<'a> {
             }
             let mut made = Vec::new();
             for (a, b) in pairs {
-                let set = a | b;
-                if !rels.contains_key(&set) {
-                    let clauses = self.join_clauses(a, b);
-                    let refs: Vec<&Qual> = clauses.iter().collect();
-                    let rows = clamp_row_est(rels[&a].rows * rels[&b].rows * self.est.clauselist_sel(&refs));
-                    rels.insert(set, JoinRel { relids: set, rows, width: self.width_of(set), paths: Vec::new() });
-                    made.push(set);
-                }
-                let (ra, rb) = (&rels[&a], &rels[&b]);
-                let (rows, width) = (rels[&set].rows, rels[&set].width);
-                let mut new = self.join_paths(ra, rb, rows, width, single(b));
-                new.extend(self.join_paths(rb, ra, rows, width, single(a)));
-                let mut all = rels.get_mut(&set).map(|r| std::mem::take(&mut r.paths)).unwrap_or_default();
-                for p in new {
-                    add_path(&mut all, p, self.consider_startup());
-                }
-                if let Some(r) = rels.get_mut(&set) {
-                    r.paths = all;
+                if self.make_join(&mut rels, a, b) {
+                    made.push(a | b);
                 }
             }
             levels.push(made);
+        }
+        let top = rels.get(&full).cloned().unwrap_or_else(|| rels.values().last().cloned().unwrap_or(JoinRel { relids: 0, rows: 1.0, width: 0.0, paths: Vec::new() }));
+        (rels, top)
+    }
+
+    /// Builds (or adds paths to) the join relation of `a` and `b`; true when it is new.
+    fn make_join(&self, rels: &mut BTreeMap<u64, JoinRel>, a: u64, b: u64) -> bool {
+        let set = a | b;
+        let new = !rels.contains_key(&set);
+        if new {
+            let clauses = self.join_clauses(a, b);
+            let refs: Vec<&Qual> = clauses.iter().collect();
+            let rows = clamp_row_est(rels[&a].rows * rels[&b].rows * self.est.clauselist_sel(&refs));
+            rels.insert(set, JoinRel { relids: set, rows, width: self.width_of(set), paths: Vec::new() });
+        }
+        let (ra, rb) = (&rels[&a], &rels[&b]);
+        let (rows, width) = (rels[&set].rows, rels[&set].width);
+        let mut paths = self.join_paths(ra, rb, rows, width, single(b));
+        paths.extend(self.join_paths(rb, ra, rows, width, single(a)));
+        let mut all = rels.get_mut(&set).map(|r| std::mem::take(&mut r.paths)).unwrap_or_default();
+        for p in paths {
+            add_path(&mut all, p, self.consider_startup());
+        }
+        if let Some(r) = rels.get_mut(&set) {
+            r.paths = all;
+        }
+        new
+    }
+
+    /// Above `geqo_threshold` relations: join the pair whose join is cheapest, repeatedly
+    /// (dbsim's stand-in for PostgreSQL's genetic search; polynomial, so never a hang).
+    fn greedy(&self, mut rels: BTreeMap<u64, JoinRel>, full: u64) -> (BTreeMap<u64, JoinRel>, JoinRel) {
+        let mut pieces: Vec<u64> = rels.keys().copied().collect();
+        while pieces.len() > 1 {
+            let linked = |a: u64, b: u64| !self.join_clauses(a, b).is_empty() || self.links.iter().any(|l| l & a != 0 && l & b != 0);
+            let any_linked = pieces.iter().any(|&a| pieces.iter().any(|&b| a != b && linked(a, b)));
+            let mut best: Option<(f64, usize, usize)> = None;
+            for i in 0..pieces.len() {
+                for j in i + 1..pieces.len() {
+                    let (a, b) = (pieces[i], pieces[j]);
+                    if any_linked && !linked(a, b) {
+                        continue;
+                    }
+                    self.make_join(&mut rels, a, b);
+                    let cost = cheapest(&rels[&(a | b)].paths).total;
+                    if best.is_none_or(|x| cost < x.0) {
+                        best = Some((cost, i, j));
+                    }
+                }
+            }
+            let Some((_, i, j)) = best else { break };
+            let set = pieces[i] | pieces[j];
+            pieces.remove(j);
+            pieces.remove(i);
+            pieces.push(set);
         }
         let top = rels.get(&full).cloned().unwrap_or_else(|| rels.values().last().cloned().unwrap_or(JoinRel { relids: 0, rows: 1.0, width: 0.0, paths: Vec::new() }));
         (rels, top)

@@ -7,18 +7,25 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn bindir() -> PathBuf {
+    if let Some(d) = find_bindir() {
+        return d;
+    }
+    // Like the browser tests: install Debian's package when we can, fail when we cannot.
+    if is_root() {
+        let _ = Command::new("apt-get").args(["install", "-y", "postgresql"]).status();
+    }
+    find_bindir().unwrap_or_else(|| panic!("PostgreSQL is required for this test and was not found: apt-get install -y postgresql"))
+}
+
+fn find_bindir() -> Option<PathBuf> {
     for d in ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin"] {
         if Path::new(d).join("initdb").exists() {
-            return d.into();
+            return Some(d.into());
         }
     }
-    if let Ok(o) = Command::new("pg_config").arg("--bindir").output() {
-        let d = String::from_utf8_lossy(&o.stdout).trim().to_string();
-        if Path::new(&d).join("initdb").exists() {
-            return d.into();
-        }
-    }
-    panic!("PostgreSQL is required for this test and was not found: apt-get install -y postgresql");
+    let o = Command::new("pg_config").arg("--bindir").output().ok()?;
+    let d = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    Path::new(&d).join("initdb").exists().then(|| d.into())
 }
 
 fn is_root() -> bool {
