@@ -248,7 +248,8 @@ impl<'a> Executor<'a> {
                 let st = &mut self.stats[id];
                 st.removed_by_filter += (fetched - out.len()) as f64;
                 st.shared_hit += index_pages + heap;
-                let total = descents * INDEX_DESCENT
+                let total = SCAN_START
+                    + descents * INDEX_DESCENT
                     + fetched as f64 * INDEX_TUPLE
                     + heap * RANDOM_PAGE
                     + fetched as f64 * ROW * if p.kind == Kind::IndexScan { 1.0 } else { 0.3 }
@@ -776,7 +777,9 @@ impl<'a> Executor<'a> {
     fn mergejoin(&mut self, p: &Plan, id: usize, param: Option<&Row>, want: Option<usize>) -> (Vec<Row>, f64, f64) {
         let keys: Vec<(ColRef, ColRef)> = p.join_cond.iter().filter_map(|q| if let Qual::ColCmp { l, r, .. } = q { Some((*l, *r)) } else { None }).collect();
         let iid = Self::child_id(p, id, 1);
-        let (inner, is, it) = self.run(&p.children[1], iid, param, None);
+        let saved = self.stats.clone();
+        let (inner, is0, it0) = self.run(&p.children[1], iid, param, None);
+        let (outer, os0, ot0) = self.run(&p.children[0], id + 1, param, None);
         let mut groups: BTreeMap<Vec<i64>, Vec<usize>> = BTreeMap::new();
         for (i, r) in inner.iter().enumerate() {
             let k: Vec<i64> = keys.iter().map(|k| self.value(r, k.1)).collect();
@@ -784,9 +787,9 @@ impl<'a> Executor<'a> {
                 groups.entry(k).or_default().push(i);
             }
         }
-        let (outer, os, ot) = self.run(&p.children[0], id + 1, param, None);
         let mut out = Vec::new();
-        for o in &outer {
+        let mut outer_used = outer.len();
+        for (n, o) in outer.iter().enumerate() {
             let k: Vec<i64> = keys.iter().map(|k| self.value(o, k.0)).collect();
             if let Some(ms) = groups.get(&k) {
                 for &m in ms {
@@ -804,10 +807,41 @@ impl<'a> Executor<'a> {
             }
             if want.is_some_and(|w| out.len() >= w) {
                 out.truncate(want.unwrap_or(0));
+                outer_used = n + 1;
                 break;
             }
         }
-        let own = (outer.len() + inner.len()) as f64 * micros::COMPARE + out.len() as f64 * micros::NODE_CALL;
+        // The merge stops when one side runs out: the other is read only up to its first row
+        // past that side's last key.
+        let key_of = |me: &Self, r: &Row, c: ColRef| me.value(r, c);
+        let (k0o, k0i) = keys.first().copied().unwrap_or(((0, 0), (0, 0)));
+        let omax = outer.iter().map(|r| key_of(self, r, k0o)).filter(|v| *v != NULL).max();
+        let imax = inner.iter().map(|r| key_of(self, r, k0i)).filter(|v| *v != NULL).max();
+        let mut inner_used = inner.len();
+        match (omax, imax) {
+            (Some(om), Some(im)) if om > im => {
+                let upto = outer.iter().filter(|r| key_of(self, r, k0o) != NULL && key_of(self, r, k0o) <= im).count();
+                outer_used = outer_used.min((upto + 1).min(outer.len()));
+            }
+            (Some(om), Some(im)) if im > om && outer_used == outer.len() => {
+                let upto = inner.iter().filter(|r| key_of(self, r, k0i) != NULL && key_of(self, r, k0i) <= om).count();
+                inner_used = (upto + 1).min(inner.len());
+            }
+            _ => {}
+        }
+        let join_stats = self.stats[id].clone();
+        let (is, it, os, ot);
+        if outer_used < outer.len() || inner_used < inner.len() {
+            self.stats = saved;
+            let r = self.run(&p.children[1], iid, param, (inner_used < inner.len()).then_some(inner_used));
+            (is, it) = (r.1, r.2);
+            let r = self.run(&p.children[0], id + 1, param, (outer_used < outer.len()).then_some(outer_used));
+            (os, ot) = (r.1, r.2);
+            self.stats[id] = join_stats;
+        } else {
+            (is, it, os, ot) = (is0, it0, os0, ot0);
+        }
+        let own = (outer_used + inner_used) as f64 * micros::COMPARE + out.len() as f64 * micros::NODE_CALL;
         let total = ot + it + own;
         let first = if out.is_empty() { total } else { os + is + micros::COMPARE };
         (out, first, total)

@@ -822,30 +822,58 @@ impl<'a> Planner<'a> {
         let s = self.s;
         let okeys: Vec<(Output, bool)> = clauses.iter().filter_map(|q| if let Qual::ColCmp { l, .. } = q { Some((Output::Col(*l), false)) } else { None }).collect();
         let ikeys: Vec<(Output, bool)> = clauses.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some((Output::Col(*r), false)) } else { None }).collect();
+        let outer_sorted = outer.pathkeys.starts_with(&okeys.iter().map(|(o, d)| (self.output_ec(*o), *d)).collect::<Vec<_>>());
+        let inner_sorted = inner.pathkeys.starts_with(&ikeys.iter().map(|(o, d)| (self.output_ec(*o), *d)).collect::<Vec<_>>());
         let outer = self.sorted(outer, &okeys, None);
         let mut inner = self.sorted(inner, &ikeys, None);
-        let mut startup = outer.startup + inner.startup;
-        let mut run = outer.total - outer.startup;
-        let inner_run = inner.total - inner.startup;
+        // How much of each input the merge reads before its first and after its last match
+        // (mergejoinscansel on the first clause).
+        let (os, oe, is_, ie) = match clauses.first() {
+            Some(Qual::ColCmp { l, r, .. }) => self.mergejoinscansel(*l, *r),
+            _ => (0.0, 1.0, 0.0, 1.0),
+        };
+        let (opr, ipr) = (outer.rows.max(1.0), inner.rows.max(1.0));
+        let outer_skip = libm::rint(opr * os);
+        let inner_skip = libm::rint(ipr * is_);
+        let outer_rows = clamp_row_est(opr * oe);
+        let inner_rows = clamp_row_est(ipr * ie);
+        let (os, oe, is_, ie) = (outer_skip / opr, outer_rows / opr, inner_skip / ipr, inner_rows / ipr);
+        let mut startup = outer.startup + (outer.total - outer.startup) * os;
+        let mut run = (outer.total - outer.startup) * (oe - os);
+        startup += inner.startup + (inner.total - inner.startup) * is_;
+        let inner_run = (inner.total - inner.startup) * (ie - is_);
         // A unique inner with only merge clauses needs no mark/restore: nothing is rescanned.
-        let rescanned = if x.unique && other.is_empty() { 0.0 } else { (rows - inner.rows).max(0.0) };
-        let ratio = 1.0 + rescanned / inner.rows.max(1.0);
+        let skip_mark_restore = x.unique && other.is_empty();
+        let rescanned = if skip_mark_restore { 0.0 } else { (rows - ipr).max(0.0) };
+        let ratio = 1.0 + rescanned / inner_rows;
         let bare = inner_run * ratio;
-        let mat = inner_run + s.cpu_operator_cost * inner.rows * ratio;
-        let mark_restore = matches!(inner.kind, Kind::Sort | Kind::IndexScan | Kind::IndexOnlyScan | Kind::Materialize);
-        if !(mark_restore || x.unique && other.is_empty()) || (s.enable_material && mat < bare && inner.kind != Kind::Sort) {
+        let mat = inner_run + s.cpu_operator_cost * inner_rows * ratio;
+        let supports_mark = matches!(inner.kind, Kind::Sort | Kind::IndexScan | Kind::IndexOnlyScan | Kind::Materialize);
+        let materialize = if skip_mark_restore {
+            false
+        } else if s.enable_material && mat < bare {
+            true
+        } else if inner_sorted && !supports_mark {
+            true
+        } else {
+            s.enable_material && !inner_sorted && relation_byte_size(ipr, inner.width) > s.work_mem * 1024.0
+        };
+        if materialize {
             run += mat;
             inner = Rc::new(self.material(&inner));
         } else {
             run += bare;
         }
-        let n = clauses.len() as f64;
-        run += s.cpu_operator_cost * n * (outer.rows + inner.rows * ratio);
+        let _ = outer_sorted;
+        let mq = s.cpu_operator_cost * clauses.len() as f64;
+        startup += mq * (outer_skip + inner_skip * ratio);
+        run += mq * ((outer_rows - outer_skip) + (inner_rows - inner_skip) * ratio);
         let cpu = (s.cpu_tuple_cost + qual_ops(&other) * s.cpu_operator_cost) * rows;
         run += cpu;
         if !s.enable_mergejoin {
             startup += DISABLE_COST;
         }
+        let n = clauses.len();
         let mut p = Plan::new(Kind::MergeJoin);
         p.startup = startup;
         p.total = startup + run;
@@ -858,6 +886,57 @@ impl<'a> Planner<'a> {
         p.notes.push(format!("both inputs sorted on the keys; inner rescanned × {ratio:.3} for duplicates; merge comparisons cpu_operator_cost × {n} per row; output {rows} rows = {cpu:.2}"));
         p.children = vec![outer, inner];
         p
+    }
+
+    /// `mergejoinscansel` for `l = r` (l outer): the fractions of each input read before the first
+    /// match (start) and by the last (end), from the columns' ranges in their statistics.
+    fn mergejoinscansel(&self, l: ColRef, r: ColRef) -> (f64, f64, f64, f64) {
+        use crate::selfuncs::DEFAULT_INEQ_SEL;
+        let (Some((lmin, lmax)), Some((rmin, rmax))) = (self.est.var_range(l), self.est.var_range(r)) else {
+            return (0.0, 1.0, 0.0, 1.0);
+        };
+        let (mut ls, mut le, mut rs, mut re) = (0.0, 1.0, 0.0, 1.0);
+        let sel = self.est.ineqsel(l, CmpOp::Le, rmax);
+        if sel != DEFAULT_INEQ_SEL {
+            le = sel;
+        }
+        let sel = self.est.ineqsel(r, CmpOp::Le, lmax);
+        if sel != DEFAULT_INEQ_SEL {
+            re = sel;
+        }
+        if le > re {
+            le = 1.0;
+        } else if le < re {
+            re = 1.0;
+        } else {
+            le = 1.0;
+            re = 1.0;
+        }
+        let sel = self.est.ineqsel(l, CmpOp::Lt, rmin);
+        if sel != DEFAULT_INEQ_SEL {
+            ls = sel;
+        }
+        let sel = self.est.ineqsel(r, CmpOp::Lt, lmin);
+        if sel != DEFAULT_INEQ_SEL {
+            rs = sel;
+        }
+        if ls < rs {
+            ls = 0.0;
+        } else if ls > rs {
+            rs = 0.0;
+        } else {
+            ls = 0.0;
+            rs = 0.0;
+        }
+        if ls >= le {
+            ls = 0.0;
+            le = 1.0;
+        }
+        if rs >= re {
+            rs = 0.0;
+            re = 1.0;
+        }
+        (ls, le, rs, re)
     }
 
     /// `innerrel_is_unique` and the semi-join factors PostgreSQL computes for a unique inner side.
@@ -901,12 +980,17 @@ impl<'a> Planner<'a> {
         }
         // In add_paths_to_joinrel's order: merge joins, nested loops, then the hash join.
         if !eq.is_empty() {
-            for op in outer_candidates(&o.paths) {
-                let ip = i.paths.iter().find(|p| {
-                    let want: Vec<PathKey> = eq.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some((self.ec(*r), false)) } else { None }).collect();
-                    p.pathkeys.starts_with(&want)
-                });
-                out.push(Rc::new(self.mergejoin(&op, ip.unwrap_or(&cheapest_i), eq.clone(), other.clone(), &x)));
+            let okeys: Vec<PathKey> = eq.iter().filter_map(|q| if let Qual::ColCmp { l, .. } = q { Some((self.ec(*l), false)) } else { None }).collect();
+            let ikeys: Vec<PathKey> = eq.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some((self.ec(*r), false)) } else { None }).collect();
+            // sort_inner_and_outer: both cheapest-total inputs, sorted as needed.
+            out.push(Rc::new(self.mergejoin(&cheapest_o, &cheapest_i, eq.clone(), other.clone(), &x)));
+            // match_unsorted_outer: an outer already in key order, with the inner sorted
+            // explicitly or the cheapest inner path that is already in order.
+            for op in o.paths.iter().filter(|p| p.pathkeys.starts_with(&okeys)) {
+                out.push(Rc::new(self.mergejoin(op, &cheapest_i, eq.clone(), other.clone(), &x)));
+                if let Some(ip) = i.paths.iter().filter(|p| p.pathkeys.starts_with(&ikeys)).min_by(|a, b| a.total.total_cmp(&b.total)) {
+                    out.push(Rc::new(self.mergejoin(op, ip, eq.clone(), other.clone(), &x)));
+                }
             }
         }
         // Nested loops over the plain inner, and over it materialised.

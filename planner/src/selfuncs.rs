@@ -100,6 +100,25 @@ impl<'a> Est<'a> {
         clamp_prob(selec)
     }
 
+    /// `get_variable_range`: the smallest and largest value the statistics know (histogram ends
+    /// and MCVs; PostgreSQL does not probe the index here).
+    pub fn var_range(&self, c: ColRef) -> Option<(i64, i64)> {
+        let s = self.stats(c)?;
+        let vals = s.histogram.first().into_iter().chain(s.histogram.last()).chain(s.mcv.iter());
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        let mut any = false;
+        for &v in vals {
+            lo = lo.min(v);
+            hi = hi.max(v);
+            any = true;
+        }
+        // MCVs alone describe the column only when they cover it.
+        if s.histogram.is_empty() && s.mcf.iter().sum::<f64>() + s.null_frac < 0.99 {
+            return None;
+        }
+        any.then_some((lo, hi))
+    }
+
     /// `var_eq_non_const`: `c = $param` (an inner index scan's parameter from the outer side).
     pub fn eq_param_sel(&self, c: ColRef) -> f64 {
         let tuples = self.tuples(c.0);
