@@ -431,6 +431,11 @@ fn what_if(p: &WhatIfProps) -> Html {
         }
     });
     let wm = memory_text(s.work_mem);
+    let go = p.go.clone();
+    let on_target = Callback::from(move |e: Event| {
+        let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() else { return };
+        go.emit(set("default_statistics_target", SettingValue::Text(i.value())));
+    });
     let flags: [(&str, bool); 10] = [
         ("enable_seqscan", s.enable_seqscan),
         ("enable_indexscan", s.enable_indexscan),
@@ -492,6 +497,7 @@ fn what_if(p: &WhatIfProps) -> Html {
                         { for ["64kB", "256kB", "1MB", "4MB", "16MB", "64MB"].iter().map(|v| html! { <option value={*v} selected={*v == wm}>{ *v }</option> }) }
                     </select>
                 </label>
+                <label title="used by the next ANALYZE">{ "default_statistics_target " }<input id="statistics_target" type="number" min="1" max="10000" value={s.default_statistics_target.to_string()} onchange={on_target} /></label>
                 <button id="analyze" onclick={p.go.reform(|_| PlanAction::Apply(PlanCommand::Analyze { table: None }))}>{ "ANALYZE" }</button>
             </div>
             <div class="controls flags">
