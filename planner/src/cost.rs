@@ -265,3 +265,22 @@ pub fn hash_table_size(s: &Settings, ntuples: f64, width: f64) -> (f64, f64) {
         (nbuckets, 1.0)
     }
 }
+
+/// `cost_incremental_sort`: the input's groups of equal leading keys sorted one at a time.
+pub fn incremental_sort(s: &Settings, input: (f64, f64), tuples: f64, width: f64, groups: f64, limit: Option<f64>) -> Cost {
+    let input_run = input.1 - input.0;
+    let group_tuples = tuples / groups;
+    let group_input_run = input_run / groups;
+    let (gs, gr, _) = tuplesort(s, group_tuples, width, limit);
+    let startup = gs + input.0 + group_input_run;
+    let mut run = gr + (gr + gs) * (groups - 1.0) + group_input_run * (groups - 1.0);
+    run += s.cpu_tuple_cost * tuples;
+    run += 2.0 * s.cpu_tuple_cost * groups;
+    let mut c = Cost { startup, total: startup + run, notes: Vec::new() };
+    if !s.enable_incremental_sort {
+        c.startup += DISABLE_COST;
+        c.total += DISABLE_COST;
+    }
+    c.notes.push(format!("{groups} groups of ~{group_tuples:.1} rows each sorted on their own ({gs:.2} to start one); detecting groups costs cpu_tuple_cost per row"));
+    c
+}

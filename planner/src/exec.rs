@@ -301,23 +301,45 @@ impl<'a> Executor<'a> {
                 // Memoize keeps its own cache across loops in `memo`; a loop here is one lookup.
                 unreachable_memoize()
             }
+            Kind::IncrementalSort => {
+                // Read groups of equal leading keys (at least 32 rows, as PostgreSQL batches
+                // them) until the parent has enough, plus the row that ends the last group.
+                let saved = self.stats.clone();
+                let (mut rows, _, mut t) = self.run(&p.children[0], id + 1, param, None);
+                let below = self.is_below_agg(p);
+                let prefix = |me: &Self, r: &Row| p.keys[..p.presorted].iter().map(|(o, _)| me.sort_value(r, *o, below)).collect::<Vec<i64>>();
+                let mut used = rows.len();
+                if let Some(w) = want {
+                    let mut n = w.max(32).min(rows.len());
+                    while n < rows.len() && prefix(self, &rows[n]) == prefix(self, &rows[n - 1]) {
+                        n += 1;
+                    }
+                    used = (n + 1).min(rows.len());
+                }
+                if used < rows.len() {
+                    let own = self.stats[id].clone();
+                    self.stats = saved;
+                    let r = self.run(&p.children[0], id + 1, param, Some(used));
+                    self.stats[id] = own;
+                    rows = r.0;
+                    t = r.2;
+                }
+                self.sort_rows(&mut rows, &p.keys, below);
+                let n = rows.len() as f64;
+                let st = &mut self.stats[id];
+                st.buckets += libm::floor(n / 32.0).max(1.0);
+                st.memory_kb = st.memory_kb.max(libm::ceil(32.0 * (p.width + 48.0) / 1024.0).max(25.0));
+                let own = n * COMPARE * 5.0 + n * NODE_CALL;
+                if let Some(w) = want {
+                    rows.truncate(w);
+                }
+                (rows, t + own / 4.0, t + own)
+            }
             Kind::Sort => {
                 let (mut rows, _, t) = self.run(&p.children[0], id + 1, param, None);
                 let n = rows.len();
-                let keys = p.keys.clone();
                 let below = self.is_below_agg(p);
-                rows.sort_by(|a, b| {
-                    for (o, desc) in &keys {
-                        let (x, y) = (self.sort_value(a, *o, below), self.sort_value(b, *o, below));
-                        // NULLs sort last ascending, first descending.
-                        let ord = nulls_last(x, y);
-                        let ord = if *desc { ord.reverse() } else { ord };
-                        if ord != std::cmp::Ordering::Equal {
-                            return ord;
-                        }
-                    }
-                    std::cmp::Ordering::Equal
-                });
+                self.sort_rows(&mut rows, &p.keys, below);
                 let bytes = n as f64 * (maxalign(p.width as usize) as f64 + 24.0 + 24.0);
                 let mem = self.db.settings.work_mem * 1024.0;
                 let bounded = want.filter(|&w| n > 2 * w);
@@ -364,6 +386,20 @@ impl<'a> Executor<'a> {
                 (rows, s, t)
             }
         }
+    }
+
+    /// Sorts rows on `keys` (NULLs last ascending, first descending), stably.
+    fn sort_rows(&self, rows: &mut [Row], keys: &[(Output, bool)], below: bool) {
+        rows.sort_by(|a, b| {
+            for (o, desc) in keys {
+                let ord = nulls_last(self.sort_value(a, *o, below), self.sort_value(b, *o, below));
+                let ord = if *desc { ord.reverse() } else { ord };
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
     }
 
     fn is_below_agg(&self, p: &Plan) -> bool {

@@ -131,6 +131,11 @@ impl Deparse<'_> {
             Kind::HashJoin => v.push(("Hash Cond", self.quals(&p.join_cond, None))),
             Kind::MergeJoin => v.push(("Merge Cond", self.quals(&p.join_cond, None))),
             Kind::Sort => v.push(("Sort Key", self.keys(p))),
+            Kind::IncrementalSort => {
+                v.push(("Sort Key", self.keys(p)));
+                let pre: Vec<String> = p.keys[..p.presorted].iter().map(|(o, d)| self.key(*o, *d)).collect();
+                v.push(("Presorted Key", pre.join(", ")));
+            }
             Kind::HashAggregate | Kind::GroupAggregate => v.push(("Group Key", self.keys(p))),
             Kind::Memoize => {
                 v.push(("Cache Key", self.keys(p)));
@@ -165,6 +170,9 @@ pub fn analyze_lines(p: &Plan, st: &NodeStats, buffers: bool, out: &mut Vec<(Str
             let what = if m == SortMethod::External { "Disk" } else { "Memory" };
             out.push(("Sort Method".into(), format!("{name}  {what}: {}", kb(st.memory_kb))));
         }
+    }
+    if p.kind == Kind::IncrementalSort {
+        out.push(("Full-sort Groups".into(), format!("{}  Sort Method: quicksort  Average Memory: {}  Peak Memory: {}", st.buckets as i64, kb(st.memory_kb), kb(st.memory_kb))));
     }
     if p.kind == Kind::Hash && st.loops > 0.0 {
         out.push(("Buckets".into(), format!("{}  Batches: {}  Memory Usage: {}", st.buckets as i64, st.batches as i64, kb(st.memory_kb))));

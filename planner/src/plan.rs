@@ -26,6 +26,7 @@ pub enum Kind {
     MergeJoin,
     Hash,
     Sort,
+    IncrementalSort,
     Aggregate,
     HashAggregate,
     GroupAggregate,
@@ -48,6 +49,7 @@ impl Kind {
             Kind::MergeJoin => "Merge Join",
             Kind::Hash => "Hash",
             Kind::Sort => "Sort",
+            Kind::IncrementalSort => "Incremental Sort",
             Kind::Aggregate => "Aggregate",
             Kind::HashAggregate => "HashAggregate",
             Kind::GroupAggregate => "GroupAggregate",
@@ -86,6 +88,8 @@ pub struct Plan {
     pub param_rels: u64,
     pub pathkeys: Vec<PathKey>,
     pub sort_method: Option<SortMethod>,
+    /// Leading sort keys an Incremental Sort's input already has.
+    pub presorted: usize,
     /// Estimated (buckets, batches) of a Hash node.
     pub hash: Option<(f64, f64)>,
     /// The estimated number of times this node runs (a nested loop's inner side).
@@ -115,6 +119,7 @@ impl Plan {
             param_rels: 0,
             pathkeys: Vec::new(),
             sort_method: None,
+            presorted: 0,
             hash: None,
             loops: 1.0,
             notes: Vec::new(),
@@ -817,6 +822,24 @@ impl<'a> Planner<'a> {
         Rc::new(p)
     }
 
+    /// An Incremental Sort over an input already ordered on the first `presorted` keys
+    /// (`cost_incremental_sort`): each group of equal leading keys is sorted on its own.
+    fn incremental_sorted(&self, input: &Rc<Plan>, keys: &[(Output, bool)], presorted: usize, limit: Option<f64>) -> Rc<Plan> {
+        let cols: Vec<ColRef> = keys[..presorted].iter().filter_map(|(o, _)| if let Output::Col(c) = o { Some(*c) } else { None }).collect();
+        let tuples = input.rows.max(2.0);
+        let groups = if cols.len() == presorted { self.num_groups(&cols, tuples) } else { tuples.min(crate::selfuncs::DEFAULT_NUM_DISTINCT) };
+        let c = cost::incremental_sort(self.s, (input.startup, input.total), tuples, input.width, groups, limit);
+        let mut p = Plan::new(Kind::IncrementalSort).with_cost(c);
+        p.rows = input.rows;
+        p.width = input.width;
+        p.relids = input.relids;
+        p.keys = keys.to_vec();
+        p.presorted = presorted;
+        p.pathkeys = keys.iter().map(|(o, d)| (self.output_ec(*o), *d)).collect();
+        p.children = vec![input.clone()];
+        Rc::new(p)
+    }
+
     fn mergejoin(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, clauses: Vec<Qual>, other: Vec<Qual>, x: &JoinExtra) -> Plan {
         let (rows, width) = (x.rows, x.width);
         let s = self.s;
@@ -849,15 +872,10 @@ impl<'a> Planner<'a> {
         let bare = inner_run * ratio;
         let mat = inner_run + s.cpu_operator_cost * inner_rows * ratio;
         let supports_mark = matches!(inner.kind, Kind::Sort | Kind::IndexScan | Kind::IndexOnlyScan | Kind::Materialize);
-        let materialize = if skip_mark_restore {
-            false
-        } else if s.enable_material && mat < bare {
-            true
-        } else if inner_sorted && !supports_mark {
-            true
-        } else {
-            s.enable_material && !inner_sorted && relation_byte_size(ipr, inner.width) > s.work_mem * 1024.0
-        };
+        // final_cost_mergejoin: never without mark/restore; when cheaper; when an unsorted,
+        // already-ordered inner cannot mark; when a sorted inner would spill.
+        let materialize = !skip_mark_restore
+            && ((s.enable_material && mat < bare) || (inner_sorted && !supports_mark) || (s.enable_material && !inner_sorted && relation_byte_size(ipr, inner.width) > s.work_mem * 1024.0));
         if materialize {
             run += mat;
             inner = Rc::new(self.material(&inner));
@@ -1257,7 +1275,25 @@ impl<'a> Planner<'a> {
         }
         let limit = q.limit.map(|l| l as f64);
         if !q.order_by.is_empty() {
-            cands = prune(cands.iter().map(|p| self.sorted(p, &q.order_by, limit)).collect(), self.consider_startup());
+            // create_ordered_paths: sorted inputs as they are, a full Sort of the cheapest input
+            // only, and an Incremental Sort of any input sorted on a prefix of the keys.
+            let want: Vec<PathKey> = q.order_by.iter().map(|(o, d)| (self.output_ec(*o), *d)).collect();
+            let cheapest_in = cheapest(&cands);
+            let mut ordered = Vec::new();
+            for p in &cands {
+                if p.pathkeys.starts_with(&want) {
+                    ordered.push(p.clone());
+                    continue;
+                }
+                if Rc::ptr_eq(p, &cheapest_in) {
+                    ordered.push(self.sorted(p, &q.order_by, limit));
+                }
+                let presorted = p.pathkeys.iter().zip(&want).take_while(|(a, b)| a == b).count();
+                if self.s.enable_incremental_sort && presorted > 0 {
+                    ordered.push(self.incremental_sorted(p, &q.order_by, presorted, limit));
+                }
+            }
+            cands = prune(ordered, self.consider_startup());
         }
         if let Some(l) = limit {
             cands = cands
