@@ -161,6 +161,37 @@ try {
     }
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   });
+  await step('keys_stay_with_the_focused_control', async () => {
+    await page.setViewportSize({ width: 1100, height: 1000 });
+    await page.goto(base + '#file=01-async-failover.toml');
+    await page.waitForFunction(() => document.querySelector('h2')?.textContent.includes('Async replication'), null, { timeout: 30000 });
+    const clock = await page.textContent('#clock');
+    // Space on a speed button presses that button; it does not start playback.
+    await page.getByRole('button', { name: '10×' }).focus();
+    await page.keyboard.press('Space');
+    await page.waitForSelector('button.speed.on:has-text("10×")');
+    if (await page.locator('#pause').count()) throw new Error('space on a button started playback');
+    // Letters typed on the lesson picker do not move time.
+    await page.focus('#scenario');
+    await page.keyboard.press('l');
+    if ((await page.textContent('#clock')) !== clock) throw new Error('a key on the picker moved time');
+    // On the page itself the shortcuts work.
+    await page.focus('main.app');
+    await page.keyboard.press('l');
+    await page.waitForFunction((c) => document.querySelector('#clock').textContent !== c, clock);
+  });
+  await step('a_bad_link_part_is_named_and_the_rest_kept', async () => {
+    await page.goto('about:blank');
+    await page.goto(base + '#file=05-multi-region.toml&seed=abc');
+    await page.waitForSelector('#link-problem', { timeout: 30000 });
+    const text = await page.textContent('#link-problem');
+    if (!text.includes('seed') || !text.includes('abc')) throw new Error(`banner: ${text}`);
+    await page.waitForFunction(() => document.querySelector('h2')?.textContent.includes('Multi-region'));
+    if (!page.url().includes('seed=abc')) throw new Error(`the link was overwritten: ${page.url()}`);
+    // A link pasted into the open tab (only the hash changes) opens it.
+    await page.evaluate(() => { location.hash = '#file=01-async-failover.toml'; });
+    await page.waitForFunction(() => document.querySelector('h2')?.textContent.includes('Async replication'), null, { timeout: 30000 });
+  });
   await step('plan_page_explain_analyze_then_create_statistics', async () => {
     await page.setViewportSize({ width: 1100, height: 1000 });
     await page.goto(base + 'plan.html#lesson=11d-correlated-columns.toml');

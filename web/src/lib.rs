@@ -45,6 +45,9 @@ pub struct Model {
     /// The last DR drill's verdicts (a pure function of scenario and seed, not world state).
     pub drill: Option<Rc<Result<Vec<sim_core::drill::DrillResult>, String>>>,
     pub error: Option<String>,
+    /// What was wrong with the link the page opened; shown until the learner acts, and the URL
+    /// is not rewritten meanwhile.
+    pub link_problem: Option<String>,
     pub version: u64,
 }
 
@@ -60,6 +63,7 @@ impl PartialEq for Model {
             && self.pitr_target_ms == o.pitr_target_ms
             && self.pitr_inclusive == o.pitr_inclusive
             && self.error == o.error
+            && self.link_problem == o.link_problem
     }
 }
 
@@ -87,6 +91,8 @@ pub enum Action {
     Do(Command),
     /// A shared link, with the text of the lesson it names.
     Restore(url::Shared, String),
+    /// The parts of the opened link that could not be used, by name.
+    LinkProblems(Vec<String>),
     Reseed(u64),
     Fail(String),
 }
@@ -96,6 +102,9 @@ impl Reducible for Model {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut m = (*self).clone();
         m.version += 1;
+        if !matches!(action, Action::Tick | Action::Restore(..) | Action::LinkProblems(_) | Action::Fail(_) | Action::Load { .. }) {
+            m.link_problem = None;
+        }
         let result = m.apply(action);
         m.error = result.err();
         if m.error.is_some() {
@@ -196,6 +205,10 @@ impl Model {
                 self.apply(Action::Load { file, src, seed: Some(seed) })
             }
             Action::Fail(e) => Err(e),
+            Action::LinkProblems(p) => {
+                self.link_problem = Some(format!("This link could not be read in full: {}.", p.join("; ")));
+                Ok(())
+            }
             Action::Restore(shared, src) => {
                 let mut s = Session::new(&shared.file, &src, shared.seed)?;
                 for (at, cmd) in shared.log {
@@ -240,25 +253,54 @@ async fn fetch_text(url: &str) -> Result<String, String> {
     JsFuture::from(body).await.ok().and_then(|t| t.as_string()).ok_or_else(|| format!("{url}: the body is not text"))
 }
 
+/// Opens what the URL's hash names; a hash this page wrote itself is already showing.
+fn open_link(go: &Callback<Action>) {
+    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    if LAST_WRITTEN.with(|l| *l.borrow() == hash.trim_start_matches('#')) && !hash.is_empty() {
+        return;
+    }
+    let (shared, problems) = url::parse_hash(&hash);
+    if !problems.is_empty() {
+        go.emit(Action::LinkProblems(problems));
+    }
+    match shared {
+        Some(shared) if lessons::SHARDING_NAMES.contains(&shared.file.as_str()) => view::navigate(&format!("shard.html{hash}")),
+        Some(shared) if lessons::PLANNER_NAMES.contains(&shared.file.as_str()) => view::navigate(&format!("plan.html#lesson={}", shared.file)),
+        Some(shared) => {
+            let file = shared.file.clone();
+            fetch_lesson(file, go.clone(), move |src| Action::Restore(shared, src));
+        }
+        None => {
+            let file = lessons::BUILTIN_NAMES.first().copied().unwrap_or_default().to_string();
+            fetch_lesson(file.clone(), go.clone(), move |src| Action::Load { file, src, seed: None });
+        }
+    }
+}
+
+thread_local! {
+    /// The hash this page last wrote, so its own `hashchange` is not taken for a new link.
+    pub static LAST_WRITTEN: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
 #[component(App)]
 pub fn app() -> Html {
     let model = use_reducer(|| Model { speed: 1.0, pitr_inclusive: true, ..Model::default() });
     {
         let model = model.clone();
         use_effect_with((), move |_| {
+            use wasm_bindgen::JsCast;
             let go = Callback::from(move |a: Action| model.dispatch(a));
-            match url::read_hash() {
-                Some(shared) if lessons::SHARDING_NAMES.contains(&shared.file.as_str()) => {
-                    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-                    view::navigate(&format!("shard.html{hash}"));
-                }
-                Some(shared) => {
-                    let file = shared.file.clone();
-                    fetch_lesson(file, go, move |src| Action::Restore(shared, src));
-                }
-                None => {
-                    let file = lessons::BUILTIN_NAMES.first().copied().unwrap_or_default().to_string();
-                    fetch_lesson(file.clone(), go, move |src| Action::Load { file, src, seed: None });
+            open_link(&go);
+            // A link pasted into an open tab changes only the hash.
+            let go2 = go.clone();
+            let on_hash = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || open_link(&go2));
+            let w = web_sys::window();
+            if let Some(w) = &w {
+                let _ = w.add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(w) = w {
+                    let _ = w.remove_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
                 }
             }
         });
@@ -274,6 +316,9 @@ pub fn app() -> Html {
         let version = model.version;
         let model = model.clone();
         use_effect_with(version, move |_| {
+            if model.link_problem.is_some() {
+                return;
+            }
             if let Some(s) = &model.session {
                 if let Ok(s) = s.try_borrow() {
                     url::write_hash(&s);

@@ -114,7 +114,7 @@ pub fn shard_app() -> Html {
         let model = model.clone();
         use_effect_with((), move |_| {
             let go = Callback::from(move |m: Msg| model.dispatch(m));
-            match url::read_hash() {
+            match url::read_hash().0 {
                 Some(shared) => {
                     let path = format!("scenarios/sharding/{}", shared.file);
                     crate::fetch(path, go, move |src| Msg::Restore(shared, src), Msg::Fail);

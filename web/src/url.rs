@@ -48,27 +48,51 @@ pub fn to_hash(s: &Session) -> String {
     format!("file={}&seed={}&t={}&log={}", encode(&s.file), s.seed, s.now().as_ms(), encode(&log))
 }
 
-pub fn parse_hash(h: &str) -> Option<Shared> {
+/// Reads a link. A bad part is reported by name and left out; the rest is kept. `None` when the
+/// link names no lesson at all.
+pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
     let mut sh = Shared { file: String::new(), seed: None, t_ms: 0, log: Vec::new(), shard_ops: Vec::new() };
-    for part in h.trim_start_matches('#').split('&') {
-        let (k, v) = part.split_once('=')?;
-        let v = decode(v)?;
+    let mut problems = Vec::new();
+    let h = h.trim_start_matches('#');
+    if h.is_empty() {
+        return (None, problems);
+    }
+    for part in h.split('&') {
+        let Some((k, v)) = part.split_once('=') else {
+            problems.push(format!("`{part}` is not key=value"));
+            continue;
+        };
+        let Some(v) = decode(v) else {
+            problems.push(format!("{k}: bad percent-encoding"));
+            continue;
+        };
         match k {
             "file" => sh.file = v,
-            "seed" => sh.seed = Some(v.parse().ok()?),
-            "t" => sh.t_ms = v.parse().ok()?,
+            "seed" => match v.parse() {
+                Ok(x) => sh.seed = Some(x),
+                Err(_) => problems.push(format!("seed: `{v}` is not a whole number (the lesson's own seed is used)")),
+            },
+            "t" => match v.parse() {
+                Ok(x) => sh.t_ms = x,
+                Err(_) => problems.push(format!("t: `{v}` is not a time in ms (starting at 0)")),
+            },
             "sh" => sh.shard_ops = v.split(';').filter(|x| !x.is_empty()).map(str::to_string).collect(),
-            "log" => {
-                sh.log = sim_core::command::log_from_toml(&v).ok()?.into_iter().map(|(t, c)| (SimTime(t.0), c)).collect();
-            }
-            _ => {}
+            "log" => match sim_core::command::log_from_toml(&v) {
+                Ok(log) => sh.log = log.into_iter().map(|(t, c)| (SimTime(t.0), c)).collect(),
+                Err(e) => problems.push(format!("log: {e} (the commands were left out)")),
+            },
+            _ => problems.push(format!("unknown part `{k}`")),
         }
     }
-    (!sh.file.is_empty()).then_some(sh)
+    if sh.file.is_empty() {
+        problems.push("no `file=`: which lesson to open".into());
+        return (None, problems);
+    }
+    (Some(sh), problems)
 }
 
-pub fn read_hash() -> Option<Shared> {
-    let h = web_sys::window()?.location().hash().ok()?;
+pub fn read_hash() -> (Option<Shared>, Vec<String>) {
+    let h = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
     parse_hash(&h)
 }
 
@@ -120,7 +144,9 @@ pub fn shard_actions(ops: &[String]) -> Result<Vec<crate::shard::ShardAction>, S
 }
 
 pub fn write_hash(s: &Session) {
-    write(&to_hash(s));
+    let h = to_hash(s);
+    crate::LAST_WRITTEN.with(|l| l.borrow_mut().clone_from(&h));
+    write(&h);
 }
 
 pub fn write_shard_hash(v: &crate::shard::ShardView) {
@@ -145,12 +171,15 @@ mod tests {
         s.advance_to(SimTime(3_000_000)).unwrap();
         s.command(Command::CrashHost { node: "pg1".into() }).unwrap();
         s.advance_to(SimTime(4_500_000)).unwrap();
-        let back = parse_hash(&format!("#{}", to_hash(&s))).unwrap();
+        let back = parse_hash(&format!("#{}", to_hash(&s))).0.unwrap();
         assert_eq!(back.file, file);
         assert_eq!(back.seed, Some(9));
         assert_eq!(back.t_ms, 4500);
         assert_eq!(back.log, s.log);
-        assert!(parse_hash("#nonsense").is_none());
+        assert!(parse_hash("#nonsense").0.is_none());
+        let (kept, problems) = parse_hash("#file=05-multi-region.toml&seed=abc&log=nope");
+        assert_eq!(kept.map(|k| (k.file, k.seed, k.log.len())), Some(("05-multi-region.toml".to_string(), None, 0)));
+        assert!(problems[0].starts_with("seed: `abc`") && problems[1].starts_with("log: "), "{problems:?}");
     }
 
     #[test]
@@ -165,7 +194,7 @@ mod tests {
         ] {
             v.apply(a).unwrap();
         }
-        let back = parse_hash(&format!("#{}", shard_hash(&v))).unwrap();
+        let back = parse_hash(&format!("#{}", shard_hash(&v))).0.unwrap();
         assert_eq!((back.file.as_str(), back.seed), (*file, Some(3)));
         let mut w = crate::shard::ShardView::new(file, src, back.seed).unwrap();
         for a in shard_actions(&back.shard_ops).unwrap() {

@@ -21,6 +21,7 @@ pub fn page(m: &Model, go: Callback<Action>) -> Html {
     html! {
         <main class="app" tabindex="0" onkeydown={keys(m.playing, w.now().as_ms(), &go)}>
             { header(&s.file, s.seed, &picks(&go)) }
+            if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
             if let Some(e) = &m.error { <p class="error" role="alert">{ e }</p> }
             <section class="lesson">
                 <h2>{ &s.scenario.lesson.title }</h2>
@@ -56,12 +57,16 @@ fn charts(w: &World) -> Html {
     }
 }
 
-/// Shortcuts, handled only while the app has focus: space plays/pauses, arrows step in time.
+/// Shortcuts, handled only while the app has focus and not inside a form control: space
+/// plays/pauses, ←/→ (or j/l) step in time. Buttons, sliders, fields and lists keep their own keys.
 fn keys(playing: bool, now_ms: u64, go: &Go) -> Callback<KeyboardEvent> {
     let go = go.clone();
     Callback::from(move |e: KeyboardEvent| {
-        let tag = e.target_dyn_into::<web_sys::HtmlInputElement>().map(|i| i.type_());
-        if tag.is_some_and(|t| t != "range") {
+        if e.ctrl_key() || e.meta_key() || e.alt_key() {
+            return;
+        }
+        let tag = e.target_dyn_into::<web_sys::Element>().map(|el| el.tag_name().to_ascii_uppercase()).unwrap_or_default();
+        if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON" | "A" | "SUMMARY" | "OPTION") {
             return;
         }
         let action = match e.key().as_str() {
