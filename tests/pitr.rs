@@ -163,3 +163,19 @@ fn the_weak_strategy_misses_and_says_why() {
     assert!(get("corrupt_backup").detail.iter().any(|d| d.contains("is corrupt")));
     assert!(results.iter().all(|r| !(r.rpo_met && r.rto_met)));
 }
+
+/// The page's "Run a DR drill" on a lesson without a [drill] fits the default drill into the
+/// run: every built-in lesson with a [backup] gets verdicts, not "cannot run past the end".
+#[test]
+fn a_default_drill_fits_every_lesson_with_backups() {
+    for path in dbsim_tests::files("scenarios") {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let mut scn = sim_core::Scenario::parse(&path.display().to_string(), &src).unwrap();
+        if scn.backup.is_none() || scn.drill.is_some() {
+            continue;
+        }
+        scn.drill = Some(sim_core::scenario::DrillCfg::fitting(scn.run.duration.0));
+        let verdicts = sim_core::drill::run(&scn, scn.run.seed).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(verdicts.len(), sim_core::scenario::DISASTERS.len(), "{}", path.display());
+    }
+}

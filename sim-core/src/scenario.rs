@@ -351,6 +351,22 @@ impl Default for DrillCfg {
     }
 }
 
+impl DrillCfg {
+    /// The default drill fitted into a run of `duration`: the disaster and the archive outage
+    /// move earlier so that two minutes remain after them, as validation requires.
+    pub fn fitting(duration: SimDur) -> DrillCfg {
+        let mut d = DrillCfg::default();
+        let settle = SimDur::secs(120).0;
+        let room = duration.0.saturating_sub(settle);
+        if d.at.0 .0 + d.archive_failure_for.0 .0 > room {
+            let half = SimDur(room / 2);
+            d.archive_failure_for = Dur(SimDur(half.0.min(d.archive_failure_for.0 .0)));
+            d.at = Dur(SimDur(room - d.archive_failure_for.0 .0));
+        }
+        d
+    }
+}
+
 pub const DISASTERS: [&str; 5] = ["operator_error", "primary_disk", "region", "archive_failure", "corrupt_backup"];
 
 /// `[backup]`: WAL archiving, base backups and point-in-time recovery.

@@ -193,7 +193,8 @@ impl Model {
             Action::Drill => {
                 let verdicts = self.with(|s| {
                     let mut scn = s.scenario.clone();
-                    scn.drill.get_or_insert_with(Default::default);
+                    let duration = scn.run.duration.0;
+                    scn.drill.get_or_insert_with(|| sim_core::scenario::DrillCfg::fitting(duration));
                     Ok(sim_core::drill::run(&scn, s.seed))
                 })?;
                 self.drill = Some(Rc::new(verdicts));
