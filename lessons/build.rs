@@ -15,6 +15,15 @@ fn embed(out: &mut String, name: &str, doc: &str, dir: &Path) {
     }
     out.push_str("];\n");
     writeln!(out, "/// The file names of `{name}` alone (a picker needs no lesson text).\npub const {name}_NAMES: &[&str] = &{names:?};").expect("write to string");
+    // Each lesson's title, for pickers: the first `title = "…"` line.
+    let titles: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).expect("lesson is readable");
+            text.lines().find_map(|l| l.trim().strip_prefix("title").map(str::trim).and_then(|r| r.strip_prefix('=')).map(|r| r.trim().trim_matches('"').to_string())).unwrap_or_default()
+        })
+        .collect();
+    writeln!(out, "/// The titles of `{name}`, in the same order as the names.\npub const {name}_TITLES: &[&str] = &{titles:?};").expect("write to string");
 }
 
 fn main() {

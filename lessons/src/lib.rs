@@ -13,5 +13,9 @@ mod tests {
         assert_eq!(super::SHARDING.len(), sharding);
         let planner = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/planner")).unwrap().count();
         assert_eq!(super::PLANNER.len(), planner);
+        assert_eq!(super::BUILTIN_TITLES.len(), super::BUILTIN.len());
+        assert!(super::BUILTIN_TITLES.iter().all(|t| !t.is_empty() && !t.contains("title")), "{:?}", super::BUILTIN_TITLES);
+        assert!(super::PLANNER_TITLES.iter().all(|t| !t.is_empty()));
+        assert!(super::SHARDING_TITLES.iter().all(|t| !t.is_empty()), "{:?}", super::SHARDING_TITLES);
     }
 }

@@ -166,6 +166,9 @@ try {
     await page.goto(base + '#file=01-async-failover.toml');
     await page.waitForFunction(() => document.querySelector('h2')?.textContent.includes('Async replication'), null, { timeout: 30000 });
     const clock = await page.textContent('#clock');
+    // The picker shows titles, grouped by the course's chapters.
+    const opt = await page.$eval('#scenario option[value="01-async-failover.toml"]', (o) => [o.textContent, o.parentElement.label]);
+    if (!opt[0].startsWith('Async replication') || !opt[1].startsWith('09')) throw new Error(`picker entry: ${opt}`);
     // Space on a speed button presses that button; it does not start playback.
     await page.getByRole('button', { name: '10×' }).focus();
     await page.keyboard.press('Space');

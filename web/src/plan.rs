@@ -342,7 +342,7 @@ fn lesson_picker(p: &PickerProps) -> Html {
         <>
             <label>{ "Lesson " }
                 <select id="plan-lesson" {onchange}>
-                    { for sim_lessons().iter().map(|(f, _)| html! { <option value={*f} selected={*f == p.file}>{ *f }</option> }) }
+                    { for lessons::PLANNER_NAMES.iter().zip(lessons::PLANNER_TITLES).map(|(f, t)| html! { <option value={*f} selected={*f == p.file}>{ *t }</option> }) }
                 </select>
             </label>
             <label>{ "Seed " }<input id="seed" type="number" min="0" value={p.seed.to_string()} onchange={onseed} /></label>

@@ -180,17 +180,21 @@ fn picker(current: &str, pick: &Callback<String>) -> Html {
     html! {
         <label>{ "Scenario " }
             <select id="scenario" {onchange}>
-                <optgroup label="Replication, HA, backups">
-                    { for lessons::BUILTIN_NAMES.iter().map(|f| html! { <option value={*f} selected={*f == current}>{ *f }</option> }) }
-                </optgroup>
-                <optgroup label="Sharding & partitioning">
-                    { for lessons::SHARDING_NAMES.iter().map(|f| html! { <option value={*f} selected={*f == current}>{ *f }</option> }) }
-                </optgroup>
-                <optgroup label="Query optimization">
-                    { for lessons::PLANNER_NAMES.iter().map(|f| html! { <option value={*f} selected={*f == current}>{ *f }</option> }) }
-                </optgroup>
+                { group("09 · Replication & HA", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| !f.starts_with("08"), current) }
+                { group("10 · Sharding & partitioning", lessons::SHARDING_NAMES, lessons::SHARDING_TITLES, |_| true, current) }
+                { group("11 · Query optimization", lessons::PLANNER_NAMES, lessons::PLANNER_TITLES, |_| true, current) }
+                { group("12 · Backup, PITR & DR", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| f.starts_with("08"), current) }
             </select>
         </label>
+    }
+}
+
+/// One chapter's lessons in the picker: the title shown, the file as the value.
+pub fn group(label: &str, names: &[&'static str], titles: &[&'static str], keep: impl Fn(&str) -> bool, current: &str) -> Html {
+    html! {
+        <optgroup label={label.to_string()}>
+            { for names.iter().zip(titles).filter(|(f, _)| keep(f)).map(|(f, t)| html! { <option value={*f} selected={*f == current}>{ *t }</option> }) }
+        </optgroup>
     }
 }
 
