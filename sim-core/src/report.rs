@@ -36,6 +36,36 @@ pub struct ExpectResult {
     pub name: String,
     pub ok: bool,
     pub detail: String,
+    /// When the goal can be judged: a figure or the final primary only at the end; a property
+    /// once it is decided.
+    pub kind: ExpectKind,
+}
+
+/// What kind of promise an expectation is, so a view can tell "met" from "not yet judged" and
+/// "violated, as the lesson shows" without reading its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectKind {
+    /// A figure within bounds, or the final primary: judged at the end of the run.
+    AtEnd,
+    /// An Always property: broken for good once violated.
+    Always,
+    /// A Sometimes property: met for good once seen.
+    Sometimes,
+    /// A property the lesson expects to be violated: met once it is.
+    Violated,
+}
+
+impl ExpectResult {
+    /// Whether the verdict is final at this point of the run (`ended`: the run reached its end).
+    pub fn decided(&self, ended: bool) -> bool {
+        ended
+            || match self.kind {
+                ExpectKind::AtEnd => false,
+                ExpectKind::Always => !self.ok,
+                ExpectKind::Sometimes | ExpectKind::Violated => self.ok,
+            }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -321,7 +351,7 @@ pub(crate) fn bound(name: &str, v: f64, b: &Bound) -> ExpectResult {
         (None, Some(z)) => format!("<= {z}"),
         (None, None) => "any".into(),
     };
-    ExpectResult { name: name.into(), ok, detail: format!("{v} (expected {range})") }
+    ExpectResult { name: name.into(), ok, detail: format!("{v} (expected {range})"), kind: ExpectKind::AtEnd }
 }
 
 fn metric_value(m: Metric, r: &RunMetrics, w: &World) -> f64 {
@@ -363,12 +393,17 @@ fn check(w: &World, e: &Expect, r: &RunMetrics, nodes: &[NodeReport]) -> Vec<Exp
     let mut out = Vec::new();
     if let Some(p) = &e.final_primary {
         let actual = w.leader().map(str::to_string);
-        out.push(ExpectResult { name: "final_primary".into(), ok: actual.as_deref() == Some(p), detail: format!("{} (expected {p})", actual.unwrap_or_else(|| "no leader".into())) });
+        out.push(ExpectResult {
+            name: "final_primary".into(),
+            ok: actual.as_deref() == Some(p),
+            detail: format!("{} (expected {p})", actual.unwrap_or_else(|| "no leader".into())),
+            kind: ExpectKind::AtEnd,
+        });
     }
     if let Some(p) = &e.final_primary_not {
         let actual = w.leader().map(str::to_string);
         let ok = actual.as_deref().is_some_and(|a| a != p);
-        out.push(ExpectResult { name: "final_primary_not".into(), ok, detail: format!("{} (expected any node but {p})", actual.unwrap_or_else(|| "no leader".into())) });
+        out.push(ExpectResult { name: "final_primary_not".into(), ok, detail: format!("{} (expected any node but {p})", actual.unwrap_or_else(|| "no leader".into())), kind: ExpectKind::AtEnd });
     }
     for (m, b) in &e.metrics {
         out.push(bound(&m.name(), metric_value(*m, r, w), b));
@@ -380,13 +415,13 @@ fn check(w: &World, e: &Expect, r: &RunMetrics, nodes: &[NodeReport]) -> Vec<Exp
             }
         }
     }
-    for (list, want) in [(&e.always, true), (&e.sometimes, true), (&e.violated, false)] {
+    for (list, want, kind) in [(&e.always, true, ExpectKind::Always), (&e.sometimes, true, ExpectKind::Sometimes), (&e.violated, false, ExpectKind::Violated)] {
         for name in list {
             let Some(p) = Prop::parse(name) else { continue };
             let st = w.props.get(p);
             let detail = if st.detail.is_empty() { p.describe().to_string() } else { st.detail.clone() };
             let label = if want { name.clone() } else { format!("violated:{name}") };
-            out.push(ExpectResult { name: label, ok: st.holds == want, detail });
+            out.push(ExpectResult { name: label, ok: st.holds == want, detail, kind });
         }
     }
     out

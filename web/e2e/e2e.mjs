@@ -147,7 +147,7 @@ try {
     await shot('11-sharding-reloaded');
   });
   await step('every_sharding_lesson_loads_and_reports', async () => {
-    const files = await page.$$eval('#scenario optgroup[label^="Sharding"] option', (os) => os.map((o) => o.value));
+    const files = await page.$$eval('#scenario optgroup[label*="Sharding"] option', (os) => os.map((o) => o.value));
     if (files.length < 5) throw new Error(`only ${files.length} sharding lessons in the picker`);
     // The lesson on screen last, so that choosing each one changes the page.
     const current = await page.$eval('#scenario', (e) => e.value);
@@ -194,6 +194,21 @@ try {
     // A link pasted into the open tab (only the hash changes) opens it.
     await page.evaluate(() => { location.hash = '#file=01-async-failover.toml'; });
     await page.waitForFunction(() => document.querySelector('h2')?.textContent.includes('Async replication'), null, { timeout: 30000 });
+  });
+  await step('goals_are_judged_in_their_time_and_a_shown_violation_reads_so', async () => {
+    await page.goto('about:blank');
+    await page.goto(base + '#file=04b-dcs-partition-no-fencing.toml');
+    await page.waitForSelector('.goals li', { timeout: 30000 });
+    // At t = 0 no figure is judged yet.
+    const early = await page.$$eval('.goals li', (ls) => ls.map((l) => [l.className, l.textContent]));
+    if (early.some(([c, t]) => c === 'ok' && /expected (<=|>=|in)/.test(t))) throw new Error(`a figure judged at t = 0: ${JSON.stringify(early)}`);
+    if (!early.some(([c, t]) => c === 'pending' && t.includes('judged at the end'))) throw new Error(`no pending figure: ${JSON.stringify(early)}`);
+    await page.getByRole('button', { name: '1000×' }).click();
+    await page.click('#play');
+    await page.waitForSelector('.goals li.violated-expected', { timeout: 60000 });
+    const shown = await page.textContent('.goals li.violated-expected');
+    if (!shown.includes('violated, as the lesson shows')) throw new Error(`violated goal reads: ${shown}`);
+    await page.click('#pause').catch(() => {});
   });
   await step('plan_page_explain_analyze_then_create_statistics', async () => {
     await page.setViewportSize({ width: 1100, height: 1000 });

@@ -82,14 +82,28 @@ fn keys(playing: bool, now_ms: u64, go: &Go) -> Callback<KeyboardEvent> {
     })
 }
 
+/// The lesson's goals as the run stands: a figure is judged only at the end, a property once it
+/// is decided; a violation the lesson sets out to show reads so, in red.
 fn goals(w: &World, expect: &sim_core::scenario::Expect) -> Html {
+    use sim_core::report::ExpectKind;
     let results = w.expectations(expect);
+    let ended = w.now() >= w.end();
     html! {
         <>
             <h3>{ "Goals (live)" }</h3>
             <ul class="goals">
-            { for results.iter().map(|r| html! {
-                <li class={classes!(if r.ok { "ok" } else { "pending" })}>{ format!("{} {}: {}", if r.ok { "✓" } else { "○" }, r.name, r.detail) }</li>
+            { for results.iter().map(|r| {
+                let (mark, class, text) = if !r.decided(ended) {
+                    let when = if r.kind == ExpectKind::Always { "holds so far" } else { "judged at the end" };
+                    ("◌", "pending", format!("{}: {} ({when})", r.name, r.detail))
+                } else if r.kind == ExpectKind::Violated && r.ok {
+                    ("✗", "violated-expected", format!("{}: violated, as the lesson shows: {}", r.name.trim_start_matches("violated:"), r.detail))
+                } else if r.ok {
+                    ("✓", "ok", format!("{}: {}", r.name, r.detail))
+                } else {
+                    ("✗", "failed", format!("{}: {}", r.name, r.detail))
+                };
+                html! { <li class={class}>{ format!("{mark} {text}") }</li> }
             }) }
             </ul>
         </>

@@ -195,7 +195,7 @@ impl ShardLesson {
             .iter()
             .map(|(name, b)| match r.metrics.get(name) {
                 Some(v) => crate::report::bound(name, *v, b),
-                None => crate::report::ExpectResult { name: name.clone(), ok: false, detail: "not measured by this lesson".into() },
+                None => crate::report::ExpectResult { name: name.clone(), ok: false, detail: "not measured by this lesson".into(), kind: crate::report::ExpectKind::AtEnd },
             })
             .collect();
         Ok(r)
