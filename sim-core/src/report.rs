@@ -318,6 +318,13 @@ impl World {
         self.net.reachable(n, other) && self.net.reachable(other, n)
     }
 
+    /// Whether replication from node `up` to node `down` can flow now: both hosts up, Postgres
+    /// running on both, and the network passing both ways. (The walreceiver may not know yet.)
+    pub fn replication_can_flow(&self, up: usize, down: usize) -> bool {
+        let running = |n: usize| self.nodes.get(n).is_some_and(|x| x.host_up && x.pg == crate::pg::PgState::Running);
+        running(up) && running(down) && self.net.reachable(up, down) && self.net.reachable(down, up)
+    }
+
     pub fn invariants(&self) -> &[PropState] {
         &self.props.states
     }

@@ -123,6 +123,8 @@ try {
   await step('sharding_change_key_see_heatmap_and_reshard', async () => {
     await page.selectOption('#scenario', '10b-good-shard-key.toml');
     await page.waitForSelector('#heatmap[data-hot="none"]', { timeout: 30000 });
+    // A hash ring cannot split one shard: no Split button is offered.
+    if (await page.locator('button.split').count()) throw new Error('Split offered on a ring placement');
     await page.selectOption('#shard-key', 'tenant_id');
     await page.waitForFunction(() => { const h = document.querySelector('#heatmap')?.getAttribute('data-hot'); return h && h !== 'none'; }, null, { timeout: 30000 });
     await page.selectOption('#query-column', 'tenant_id');
@@ -209,6 +211,19 @@ try {
     const shown = await page.textContent('.goals li.violated-expected');
     if (!shown.includes('violated, as the lesson shows')) throw new Error(`violated goal reads: ${shown}`);
     await page.click('#pause').catch(() => {});
+  });
+  await step('the_diagram_shows_a_dead_primarys_arcs_as_cut', async () => {
+    await page.goto('about:blank');
+    await page.goto(base + '#file=01-async-failover.toml');
+    await node('pg1').waitFor({ timeout: 30000 });
+    const primary = await page.textContent('g[data-role="primary"]');
+    if (primary.includes('replay')) throw new Error(`a primary shows a replay position: ${primary}`);
+    if (await page.locator('path.repl.cut').count()) throw new Error('an arc is cut before any fault');
+    await node('pg1').click();
+    await page.click('#crash-host');
+    await page.waitForSelector('g[data-node="pg1"][data-role="host down"]', { timeout: 10000 });
+    const cut = await page.locator('path.repl.cut').count();
+    if (cut < 2) throw new Error(`only ${cut} replication arcs drawn as cut after the primary's host died`);
   });
   await step('plan_page_explain_analyze_then_create_statistics', async () => {
     await page.setViewportSize({ width: 1100, height: 1000 });

@@ -361,7 +361,8 @@ fn controls(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
             }
         })
     };
-    let names = shard_names(&placement_now(v, cfg));
+    let now = placement_now(v, cfg);
+    let names = shard_names(&now);
     html! {
         <section class="controls shard-controls" aria-label="shard key, placement and time">
             { select("shard-key", "Shard key", &cfg.shard_key, columns, go, ShardAction::Key) }
@@ -375,10 +376,11 @@ fn controls(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
             <input id="shard-cursor" type="range" min="0" max={v.duration_ms().to_string()} value={v.cursor_ms.to_string()} oninput={cursor} aria-label="time in the run" />
             <output id="shard-clock">{ format!("{} s / {} s", d1(v.cursor_ms as f64 / 1000.0), d0(v.duration_ms() as f64 / 1000.0)) }</output>
             <button id="add-shard" onclick={go.reform(|_| Msg::Shard(ShardAction::Reshard(Move::Add)))}>{ "Add a shard now" }</button>
-            { for names.iter().enumerate().map(|(i, n)| html! {
+            // Only moves the placement allows are offered (a hash ring cannot split one shard).
+            { for names.iter().enumerate().filter(|(i, _)| Move::Split { shard: *i as u32 }.apply(&now).is_ok()).map(|(i, n)| html! {
                 <button class="split" data-shard={n.clone()} onclick={go.reform(move |_| Msg::Shard(ShardAction::Reshard(Move::Split { shard: i as u32 })))}>{ format!("Split {n}") }</button>
             }) }
-            if matches!(placement_now(v, cfg), Placement::Range { .. }) {
+            if matches!(now, Placement::Range { .. }) {
                 { for names.iter().enumerate().skip(1).map(|(i, n)| html! {
                     <button class="move-range" onclick={go.reform(move |_| Msg::Shard(ShardAction::Reshard(Move::MoveRange { shard: i as u32 - 1 })))}>{ format!("Move half of {} to {n}", names[i - 1]) }</button>
                 }) }

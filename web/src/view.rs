@@ -325,7 +325,8 @@ fn cluster(w: &World, m: &Model, go: &Go) -> Html {
                 { link(&nodes[i].name, "proxy", bottom(i), (PROXY_X, INFRA_Y), w.node_link_up(i, false), go) }
             </> }) }
             { for nodes.iter().enumerate().filter_map(|(i, n)| Some((i, n.upstream? as usize, n))).map(|(i, p, n)| {
-                let streaming = matches!(n.conn, sim_core::pg::Conn::Streaming(_));
+                // Drawn as cut when the data cannot flow, even before the standby notices.
+                let streaming = matches!(n.conn, sim_core::pg::Conn::Streaming(_)) && w.replication_can_flow(p, i);
                 replication_arc(&nodes[p].name, &n.name, top(p), top(i), streaming, go)
             }) }
             { link("clients", "proxy", (CLIENTS_X, INFRA_Y + 25), (PROXY_X + 80, INFRA_Y + 25), true, go) }
@@ -376,7 +377,8 @@ fn node_box(w: &World, i: usize, n: &sim_core::pg::Node, x: u32, selected: bool,
             { line(62, format!("timeline {}", n.tl)) }
             { line(82, format!("insert {}", n.lsn())) }
             { line(102, format!("flush  {}", sim_core::Lsn(n.flush_lsn))) }
-            { line(122, format!("replay {}", sim_core::Lsn(n.replay_lsn))) }
+            // Only a standby replays WAL; a primary's replay position is a stale leftover.
+            if n.role_name() != "primary" { { line(122, format!("replay {}", sim_core::Lsn(n.replay_lsn))) } }
             { lag_bar(w, i, x) }
         </g>
     }
