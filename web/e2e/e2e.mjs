@@ -225,6 +225,33 @@ try {
     const cut = await page.locator('path.repl.cut').count();
     if (cut < 2) throw new Error(`only ${cut} replication arcs drawn as cut after the primary's host died`);
   });
+  await step('a_failure_injected_with_the_keyboard_alone', async () => {
+    await page.goto('about:blank');
+    await page.goto(base + '#file=01-async-failover.toml');
+    await node('pg1').waitFor({ timeout: 30000 });
+    await page.focus('main.app');
+    await page.keyboard.press('?');
+    await page.waitForSelector('#keys-help', { timeout: 5000 });
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#keys-help', { state: 'detached', timeout: 5000 });
+    // Tab to pg1, Enter, Tab to "Crash host", Enter.
+    let found = false;
+    for (let i = 0; i < 80 && !found; i++) {
+      await page.keyboard.press('Tab');
+      found = await page.evaluate(() => document.activeElement?.getAttribute('data-node') === 'pg1');
+    }
+    if (!found) throw new Error('pg1 cannot be reached with Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#crash-host', { timeout: 5000 });
+    found = false;
+    for (let i = 0; i < 80 && !found; i++) {
+      await page.keyboard.press('Tab');
+      found = await page.evaluate(() => document.activeElement?.id === 'crash-host');
+    }
+    if (!found) throw new Error('"Crash host" cannot be reached with Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('g[data-node="pg1"][data-role="host down"]', { timeout: 10000 });
+  });
   await step('plan_page_explain_analyze_then_create_statistics', async () => {
     await page.setViewportSize({ width: 1100, height: 1000 });
     await page.goto(base + 'plan.html#lesson=11d-correlated-columns.toml');

@@ -48,6 +48,8 @@ pub struct Model {
     /// What was wrong with the link the page opened; shown until the learner acts, and the URL
     /// is not rewritten meanwhile.
     pub link_problem: Option<String>,
+    /// The keyboard overlay ("?").
+    pub help: bool,
     pub version: u64,
 }
 
@@ -64,6 +66,7 @@ impl PartialEq for Model {
             && self.pitr_inclusive == o.pitr_inclusive
             && self.error == o.error
             && self.link_problem == o.link_problem
+            && self.help == o.help
     }
 }
 
@@ -94,6 +97,7 @@ pub enum Action {
     /// The parts of the opened link that could not be used, by name.
     LinkProblems(Vec<String>),
     Reseed(u64),
+    Help(bool),
     Fail(String),
 }
 
@@ -206,6 +210,10 @@ impl Model {
                 self.apply(Action::Load { file, src, seed: Some(seed) })
             }
             Action::Fail(e) => Err(e),
+            Action::Help(on) => {
+                self.help = on;
+                Ok(())
+            }
             Action::LinkProblems(p) => {
                 self.link_problem = Some(format!("This link could not be read in full: {}.", p.join("; ")));
                 Ok(())

@@ -19,7 +19,8 @@ pub fn page(m: &Model, go: Callback<Action>) -> Html {
     let Ok(s) = cell.try_borrow() else { return html! {} };
     let w = &s.world;
     html! {
-        <main class="app" tabindex="0" onkeydown={keys(m.playing, w.now().as_ms(), &go)}>
+        <main class="app" tabindex="0" onkeydown={keys(m.playing, m.help, w.now().as_ms(), &go)}>
+            if m.help { { keys_help(&go) } }
             { header(&s.file, s.seed, &picks(&go)) }
             if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
             if let Some(e) = &m.error { <p class="error" role="alert">{ e }</p> }
@@ -44,6 +45,24 @@ pub fn page(m: &Model, go: Callback<Action>) -> Html {
     }
 }
 
+/// The "?" overlay: every shortcut, and how to reach the diagram by keyboard.
+fn keys_help(go: &Go) -> Html {
+    html! {
+        <section id="keys-help" role="dialog" aria-label="Keyboard shortcuts" class="keys-help">
+            <h3>{ "Keyboard" }</h3>
+            <dl>
+                <dt>{ "Space or k" }</dt><dd>{ "play / pause (when no control has focus)" }</dd>
+                <dt>{ "→ or l, ← or j" }</dt><dd>{ "one second forward or back" }</dd>
+                <dt>{ "Tab" }</dt><dd>{ "moves through nodes and links of the diagram too" }</dd>
+                <dt>{ "Enter on a node or link" }</dt><dd>{ "opens its failures (crash, cut, slow…)" }</dd>
+                <dt>{ "?" }</dt><dd>{ "shows or hides this list; Escape hides it" }</dd>
+            </dl>
+            <p>{ "Sliders, fields and lists keep their own keys." }</p>
+            <button id="keys-help-close" onclick={send(go, || Action::Help(false))}>{ "Close" }</button>
+        </section>
+    }
+}
+
 fn charts(w: &World) -> Html {
     let end_s = w.end().as_ms() as f64 / 1000.0;
     let names: Vec<String> = w.nodes().iter().map(|n| n.name.clone()).collect();
@@ -59,17 +78,21 @@ fn charts(w: &World) -> Html {
 
 /// Shortcuts, handled only while the app has focus and not inside a form control: space
 /// plays/pauses, ←/→ (or j/l) step in time. Buttons, sliders, fields and lists keep their own keys.
-fn keys(playing: bool, now_ms: u64, go: &Go) -> Callback<KeyboardEvent> {
+fn keys(playing: bool, help: bool, now_ms: u64, go: &Go) -> Callback<KeyboardEvent> {
     let go = go.clone();
     Callback::from(move |e: KeyboardEvent| {
         if e.ctrl_key() || e.meta_key() || e.alt_key() {
             return;
         }
-        let tag = e.target_dyn_into::<web_sys::Element>().map(|el| el.tag_name().to_ascii_uppercase()).unwrap_or_default();
-        if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON" | "A" | "SUMMARY" | "OPTION") {
+        let el = e.target_dyn_into::<web_sys::Element>();
+        let tag = el.as_ref().map(|el| el.tag_name().to_ascii_uppercase()).unwrap_or_default();
+        let is_button = el.as_ref().and_then(|el| el.get_attribute("role")).is_some_and(|r| r == "button");
+        if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON" | "A" | "SUMMARY" | "OPTION") || is_button {
             return;
         }
         let action = match e.key().as_str() {
+            "?" => Some(Action::Help(!help)),
+            "Escape" if help => Some(Action::Help(false)),
             " " | "k" => Some(if playing { Action::Pause } else { Action::Play }),
             "ArrowRight" | "l" => Some(Action::Seek(now_ms + 1000)),
             "ArrowLeft" | "j" => Some(Action::Seek(now_ms.saturating_sub(1000))),
@@ -342,14 +365,29 @@ fn cluster(w: &World, m: &Model, go: &Go) -> Html {
 /// Replication from an upstream to a standby, as an arc over the node boxes.
 fn replication_arc(up: &str, down: &str, (x1, y1): (u32, u32), (x2, y2): (u32, u32), streaming: bool, go: &Go) -> Html {
     let (from, to) = (up.to_string(), down.to_string());
+    let (f2, t2) = (from.clone(), to.clone());
     let onclick = send(go, move || Action::SelectLink(Some((from.clone(), to.clone()))));
+    let go2 = go.clone();
+    let onkeydown = enter_or_space(move || go2.emit(Action::SelectLink(Some((f2.clone(), t2.clone())))));
     let d = format!("M{x1},{y1} Q{},{} {x2},{y2}", (x1 + x2) / 2, y1.min(y2) as i64 - 60);
     html! {
-        <g class="link-group" data-link={format!("{up}-{down}")} {onclick}>
+        <g class="link-group" data-link={format!("{up}-{down}")} {onclick} {onkeydown} tabindex="0" role="button" aria-label={format!("replication {up} to {down}; Enter to cut or slow it")}>
             <path d={d.clone()} class={classes!("repl", (!streaming).then_some("cut"))} />
             <path {d} class="hit"><title>{ format!("replication {up} → {down}{}: click to cut or slow", if streaming { "" } else { " (not streaming)" }) }</title></path>
         </g>
     }
+}
+
+/// A keyboard handler for an SVG element acting as a button: Enter or Space activates it, and the
+/// key goes no further (it is not a page shortcut).
+fn enter_or_space(f: impl Fn() + 'static) -> Callback<KeyboardEvent> {
+    Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            e.stop_propagation();
+            f();
+        }
+    })
 }
 
 fn infra(id: &str, x: u32, name: &str, detail: String, down: bool) -> Html {
@@ -366,11 +404,14 @@ fn node_box(w: &World, i: usize, n: &sim_core::pg::Node, x: u32, selected: bool,
     let role = n.role_text();
     let name = n.name.clone();
     let go = go.clone();
+    let pick = name.clone();
+    let go2 = go.clone();
     let onclick = Callback::from(move |_: MouseEvent| go.emit(Action::Select(Some(name.clone()))));
+    let onkeydown = enter_or_space(move || go2.emit(Action::Select(Some(pick.clone()))));
     let class = classes!("node", role.replace([' ', '(', ')', '_'], "-"), selected.then_some("selected"));
     let line = |dy: u32, text: String| html! { <text x={(x + 10).to_string()} y={(NODE_Y + dy).to_string()}>{ text }</text> };
     html! {
-        <g class={class} data-node={n.name.clone()} data-role={role} data-timeline={n.tl.to_string()} {onclick}>
+        <g class={class} data-node={n.name.clone()} data-role={role} data-timeline={n.tl.to_string()} {onclick} {onkeydown} tabindex="0" role="button" aria-pressed={selected.to_string()} aria-label={format!("{}: {role}; Enter for its failures", n.name)}>
             <rect x={x.to_string()} y={NODE_Y.to_string()} width={NODE_W.to_string()} height="136" rx="8" />
             <text x={(x + 10).to_string()} y={(NODE_Y + 22).to_string()} class="name">{ &n.name }</text>
             { line(42, role.to_string()) }
@@ -426,7 +467,7 @@ fn actions(m: &Model, go: &Go) -> Html {
         return link_actions(a, b, go);
     }
     let Some(node) = m.selected.clone() else {
-        return html! { <p class="hint">{ "Click a node to inject a failure, or a link to cut or slow it." }</p> };
+        return html! { <p class="hint">{ "Click a node to inject a failure, or a link to cut or slow it (or Tab to it and press Enter; ? lists the keys)." }</p> };
     };
     let button = |id: &str, label: &str, make: fn(String) -> Command| {
         let node = node.clone();
