@@ -318,6 +318,19 @@ impl World {
         self.net.reachable(n, other) && self.net.reachable(other, n)
     }
 
+    /// The settings a learner can change, with their values now (as `Setting::parse` reads them).
+    pub fn current_settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("synchronous_commit", self.pgc.synchronous_commit.name().to_string()),
+            ("synchronous_standby_names", self.static_sync.text()),
+            ("synchronous_mode", self.pat.synchronous_mode.to_string()),
+            ("synchronous_mode_strict", self.pat.synchronous_mode_strict.to_string()),
+            ("ttl", self.pat.ttl.to_string()),
+            ("loop_wait", self.pat.loop_wait.to_string()),
+            ("retry_timeout", self.pat.retry_timeout.to_string()),
+        ]
+    }
+
     /// Whether replication from node `up` to node `down` can flow now: both hosts up, Postgres
     /// running on both, and the network passing both ways. (The walreceiver may not know yet.)
     pub fn replication_can_flow(&self, up: usize, down: usize) -> bool {

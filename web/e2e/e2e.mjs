@@ -65,6 +65,15 @@ try {
     await page.selectOption('#set-synchronous_commit', 'remote_apply');
     await page.waitForFunction(() => document.querySelector('.log')?.textContent.includes('synchronous_commit = remote_apply'), null, { timeout: 10000 });
     if (!decodeURIComponent(page.url()).includes('action = "set"')) throw new Error('the setting is not in the URL command log');
+    // Fields show current values; a refused value is explained beside its field, which keeps the last good one.
+    if ((await page.inputValue('#set-ttl')) !== '30') throw new Error(`ttl shows ${await page.inputValue('#set-ttl')}`);
+    await page.fill('#set-ttl', '5');
+    await page.press('#set-ttl', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#err-ttl')?.textContent.length > 0, null, { timeout: 5000 });
+    const why = await page.textContent('#err-ttl');
+    if (!why.includes('ttl')) throw new Error(`inline error: ${why}`);
+    if ((await page.inputValue('#set-ttl')) !== '30') throw new Error('the refused value stayed in the field');
+    if ((await page.getAttribute('#set-ttl', 'aria-describedby')) !== 'err-ttl') throw new Error('the error is not tied to its field');
   });
   await step('charts_show_latency_lag_throughput_and_loss', async () => {
     await page.$eval('#scrubber', (el) => { el.value = '90000'; el.dispatchEvent(new Event('input', { bubbles: true })); });

@@ -50,6 +50,8 @@ pub struct Model {
     pub link_problem: Option<String>,
     /// The keyboard overlay ("?").
     pub help: bool,
+    /// A setting the learner typed that was refused: (name, why), shown beside its field.
+    pub setting_error: Option<(String, String)>,
     pub version: u64,
 }
 
@@ -67,6 +69,7 @@ impl PartialEq for Model {
             && self.error == o.error
             && self.link_problem == o.link_problem
             && self.help == o.help
+            && self.setting_error == o.setting_error
     }
 }
 
@@ -98,6 +101,11 @@ pub enum Action {
     LinkProblems(Vec<String>),
     Reseed(u64),
     Help(bool),
+    /// A value typed into a setting's field; a refusal stays beside the field.
+    SetSetting {
+        key: String,
+        value: String,
+    },
     Fail(String),
 }
 
@@ -210,6 +218,11 @@ impl Model {
                 self.apply(Action::Load { file, src, seed: Some(seed) })
             }
             Action::Fail(e) => Err(e),
+            Action::SetSetting { key, value } => {
+                let result = sim_core::Setting::parse(&key, value.trim()).map_err(|e| e.to_string()).and_then(|s| self.with(|sess| sess.command(Command::Set { settings: vec![s] })));
+                self.setting_error = result.err().map(|e| (key, e));
+                Ok(())
+            }
             Action::Help(on) => {
                 self.help = on;
                 Ok(())

@@ -36,7 +36,7 @@ pub fn page(m: &Model, go: Callback<Action>) -> Html {
             { controls(m, w, &go) }
             { cluster(w, m, &go) }
             { actions(m, &go) }
-            { settings(&go) }
+            { settings(m, w, &go) }
             { crate::pitr::panel(m, &s, &go) }
             { charts(w) }
             { invariants(w) }
@@ -513,31 +513,34 @@ fn cluster_wide(go: &Go) -> Html {
 }
 
 /// The settings editor: each change is a `set` command at the current time.
-fn settings(go: &Go) -> Html {
+fn settings(m: &Model, w: &World, go: &Go) -> Html {
+    let current = w.current_settings();
     let field = |key: &'static str, label: &str, options: &[&'static str]| {
         let go = go.clone();
         let onchange = Callback::from(move |e: Event| {
             let value = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).or_else(|| e.target_dyn_into::<web_sys::HtmlInputElement>().map(|i| i.value())).unwrap_or_default();
-            if value.is_empty() {
-                return;
-            }
-            go.emit(match sim_core::Setting::parse(key, &value) {
-                Ok(s) => Action::Do(Command::Set { settings: vec![s] }),
-                Err(e) => Action::Fail(format!("{key}: {e}")),
-            });
+            go.emit(Action::SetSetting { key: key.to_string(), value });
         });
         let id = format!("set-{key}");
-        if options.is_empty() {
-            html! { <label>{ label }<input id={id} type="text" size="6" placeholder="value" {onchange} /></label> }
+        let now = current.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+        let err = m.setting_error.as_ref().filter(|(k, _)| k == key).map(|(_, e)| e.clone());
+        let err_id = format!("err-{key}");
+        // Keyed by the version so a refused value gives way to the current one.
+        let node_key = format!("{key}-{}", m.version);
+        let control = if options.is_empty() {
+            html! { <input key={node_key} id={id} type="text" size="8" value={now.clone()} aria-invalid={err.is_some().to_string()} aria-describedby={err_id.clone()} {onchange} /> }
         } else {
             html! {
-                <label>{ label }
-                    <select id={id} {onchange}>
-                        <option value="" selected=true>{ "—" }</option>
-                        { for options.iter().map(|o| html! { <option value={*o}>{ *o }</option> }) }
-                    </select>
-                </label>
+                <select key={node_key} id={id} aria-invalid={err.is_some().to_string()} aria-describedby={err_id.clone()} {onchange}>
+                    { for options.iter().map(|o| html! { <option value={*o} selected={*o == now}>{ *o }</option> }) }
+                </select>
             }
+        };
+        html! {
+            <span class="setting">
+                <label>{ label }{ control }</label>
+                <span id={err_id} class="field-error" role="alert">{ err.unwrap_or_default() }</span>
+            </span>
         }
     };
     html! {
