@@ -388,6 +388,24 @@ impl<'a> Executor<'a> {
         }
     }
 
+    /// Joins outer row `o` with the inner rows `ms` that share its key, applying the join filter;
+    /// false when the result outgrows the row budget (the error is then set).
+    fn emit_matches(&mut self, p: &Plan, id: usize, o: &Row, ms: &[usize], inner: &[Row], out: &mut Vec<Row>) -> bool {
+        for &m in ms {
+            let row = merge_row(o, &inner[m]);
+            if self.passes(&p.join_filter, &row) {
+                out.push(row);
+                if out.len() > ROW_BUDGET {
+                    self.error = Some(format!("{} produces more than {ROW_BUDGET} rows: too large to execute in the simulator", p.kind.name()));
+                    return false;
+                }
+            } else {
+                self.stats[id].removed_by_join_filter += 1.0;
+            }
+        }
+        true
+    }
+
     /// Sorts rows on `keys` (NULLs last ascending, first descending), stably.
     fn sort_rows(&self, rows: &mut [Row], keys: &[(Output, bool)], below: bool) {
         rows.sort_by(|a, b| {
@@ -708,16 +726,10 @@ impl<'a> Executor<'a> {
         let mut out = Vec::new();
         for o in outer {
             let k: Vec<i64> = keys.iter().map(|k| self.value(o, k.0)).collect();
+            // (rows removed by the join filter are set from the pair count below)
             if let Some(ms) = table.get(&k) {
-                for &m in ms {
-                    let row = merge_row(o, &inner[m]);
-                    if self.passes(&p.join_filter, &row) {
-                        out.push(row);
-                        if out.len() > ROW_BUDGET {
-                            self.error = Some(format!("{} produces more than {ROW_BUDGET} rows: too large to execute in the simulator", p.kind.name()));
-                            return (Vec::new(), 0.0, 0.0);
-                        }
-                    }
+                if !self.emit_matches(p, id, o, ms, &inner, &mut out) {
+                    return (Vec::new(), 0.0, 0.0);
                 }
             }
             if want.is_some_and(|w| out.len() >= w) {
@@ -773,17 +785,8 @@ impl<'a> Executor<'a> {
             probed += 1;
             let k: Vec<i64> = keys.iter().map(|k| self.value(o, k.0)).collect();
             if let Some(ms) = table.get(&k) {
-                for &m in ms {
-                    let row = merge_row(o, &inner[m]);
-                    if self.passes(&p.join_filter, &row) {
-                        out.push(row);
-                        if out.len() > ROW_BUDGET {
-                            self.error = Some(format!("{} produces more than {ROW_BUDGET} rows: too large to execute in the simulator", p.kind.name()));
-                            return (Vec::new(), 0.0, 0.0);
-                        }
-                    } else {
-                        self.stats[id].removed_by_join_filter += 1.0;
-                    }
+                if !self.emit_matches(p, id, o, ms, &inner, &mut out) {
+                    return (Vec::new(), 0.0, 0.0);
                 }
             }
             if want.is_some_and(|w| out.len() >= w) {
@@ -828,17 +831,8 @@ impl<'a> Executor<'a> {
         for (n, o) in outer.iter().enumerate() {
             let k: Vec<i64> = keys.iter().map(|k| self.value(o, k.0)).collect();
             if let Some(ms) = groups.get(&k) {
-                for &m in ms {
-                    let row = merge_row(o, &inner[m]);
-                    if self.passes(&p.join_filter, &row) {
-                        out.push(row);
-                        if out.len() > ROW_BUDGET {
-                            self.error = Some(format!("{} produces more than {ROW_BUDGET} rows: too large to execute in the simulator", p.kind.name()));
-                            return (Vec::new(), 0.0, 0.0);
-                        }
-                    } else {
-                        self.stats[id].removed_by_join_filter += 1.0;
-                    }
+                if !self.emit_matches(p, id, o, ms, &inner, &mut out) {
+                    return (Vec::new(), 0.0, 0.0);
                 }
             }
             if want.is_some_and(|w| out.len() >= w) {

@@ -273,8 +273,8 @@ impl<'a> Planner<'a> {
         self.db.tables[self.q.rels[c.0].table].col_width(c.1)
     }
 
-    /// Width of a relation set's output: its columns needed above it.
-    fn width_of(&self, relids: u64) -> f64 {
+    /// Columns the query needs above every join: outputs, grouping, aggregate arguments, ordering.
+    fn upper_columns(&self) -> Vec<ColRef> {
         let mut cols: Vec<ColRef> = Vec::new();
         for (_, o) in &self.q.outputs {
             if let Output::Col(c) = o {
@@ -288,6 +288,12 @@ impl<'a> Planner<'a> {
                 cols.push(*c);
             }
         }
+        cols
+    }
+
+    /// Width of a relation set's output: its columns needed above it.
+    fn width_of(&self, relids: u64) -> f64 {
+        let mut cols = self.upper_columns();
         for qual in &self.q.quals {
             if qual.rels() & !relids != 0 {
                 qual.columns(&mut cols);
@@ -479,20 +485,9 @@ impl<'a> Planner<'a> {
         Some(p)
     }
 
+    /// Whether column `c` is needed above its own relation's scan.
     fn width_needed(&self, c: ColRef) -> bool {
-        let mut v = Vec::new();
-        for (_, o) in &self.q.outputs {
-            if let Output::Col(x) = o {
-                v.push(*x);
-            }
-        }
-        v.extend(self.q.group_by.iter().copied());
-        v.extend(self.q.aggs.iter().filter_map(|a| a.arg));
-        for (o, _) in &self.q.order_by {
-            if let Output::Col(x) = o {
-                v.push(*x);
-            }
-        }
+        let mut v = self.upper_columns();
         for q in &self.quals {
             if q.rels() != 1 << c.0 {
                 q.columns(&mut v);

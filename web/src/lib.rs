@@ -299,6 +299,21 @@ fn open_link(go: &Callback<Action>) {
     }
 }
 
+/// Calls `f` on every `hashchange` until the returned guard runs (an effect's cleanup).
+pub fn on_hashchange(f: impl Fn() + 'static) -> impl FnOnce() {
+    use wasm_bindgen::JsCast;
+    let cb = wasm_bindgen::closure::Closure::<dyn Fn()>::new(f);
+    let w = web_sys::window();
+    if let Some(w) = &w {
+        let _ = w.add_event_listener_with_callback("hashchange", cb.as_ref().unchecked_ref());
+    }
+    move || {
+        if let Some(w) = w {
+            let _ = w.remove_event_listener_with_callback("hashchange", cb.as_ref().unchecked_ref());
+        }
+    }
+}
+
 thread_local! {
     /// The hash this page last wrote, so its own `hashchange` is not taken for a new link.
     pub static LAST_WRITTEN: RefCell<String> = const { RefCell::new(String::new()) };
@@ -310,21 +325,11 @@ pub fn app() -> Html {
     {
         let model = model.clone();
         use_effect_with((), move |_| {
-            use wasm_bindgen::JsCast;
             let go = Callback::from(move |a: Action| model.dispatch(a));
             open_link(&go);
             // A link pasted into an open tab changes only the hash.
             let go2 = go.clone();
-            let on_hash = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || open_link(&go2));
-            let w = web_sys::window();
-            if let Some(w) = &w {
-                let _ = w.add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(w) = w {
-                    let _ = w.remove_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
-                }
-            }
+            on_hashchange(move || open_link(&go2))
         });
     }
     {

@@ -238,24 +238,14 @@ pub fn plan_app() -> Html {
         // A link pasted into an open tab changes only the hash: restore it (or say what is wrong).
         let state = state.clone();
         use_effect_with((), move |_| {
-            use wasm_bindgen::JsCast;
-            let on_hash = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+            crate::on_hashchange(move || {
                 let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
                 match parse_link(&hash) {
                     Ok(Some(l)) => state.dispatch(PlanAction::Restore(l)),
                     Ok(None) => {}
                     Err(e) => state.dispatch(PlanAction::Fail(e)),
                 }
-            });
-            let w = web_sys::window();
-            if let Some(w) = &w {
-                let _ = w.add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(w) = w {
-                    let _ = w.remove_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
-                }
-            }
+            })
         });
     }
     {
