@@ -260,6 +260,10 @@ try {
     if (!found) throw new Error('"Crash host" cannot be reached with Tab');
     await page.keyboard.press('Enter');
     await page.waitForSelector('g[data-node="pg1"][data-role="host down"]', { timeout: 10000 });
+    // The event ticks share the scrubber's box: a tick lines up with its moment.
+    const [s, m] = await page.evaluate(() => [document.querySelector('#scrubber').getBoundingClientRect(), document.querySelector('svg.marks').getBoundingClientRect()].map((r) => [r.left, r.width]));
+    // (inset by half the thumb: the range input's own time axis)
+    if (Math.abs(s[0] + 8 - m[0]) > 2 || Math.abs(s[1] - 16 - m[1]) > 2) throw new Error(`scrubber at ${s}, ticks at ${m}`);
   });
   await step('plan_page_explain_analyze_then_create_statistics', async () => {
     await page.setViewportSize({ width: 1100, height: 1000 });

@@ -261,8 +261,11 @@ fn controls(m: &Model, w: &World, go: &Go) -> Html {
                 <button class={classes!("speed", (m.speed == x).then_some("on"))} onclick={send(go, move || Action::Speed(x))}>{ format!("{x}×") }</button>
             }) }
             <button id="fork" onclick={send(go, || Action::Fork)}>{ "Fork here" }</button>
-            <input id="scrubber" type="range" min="0" max={end.to_string()} value={now.to_string()} oninput={seek} aria-label="simulated time" />
-            { marks(w) }
+            // The ticks sit in the scrubber's own box, so a tick lines up with its moment.
+            <div class="timeline">
+                <input id="scrubber" type="range" min="0" max={end.to_string()} value={now.to_string()} oninput={seek} aria-label="simulated time" />
+                { marks(w) }
+            </div>
             <output id="clock" aria-live="polite">{ format!("{} s / {} s", d1(now as f64 / 1000.0), d0(end as f64 / 1000.0)) }</output>
         </section>
     }
