@@ -82,6 +82,11 @@ try {
       const pts = await page.getAttribute(`#${id} polyline`, 'points');
       if (!pts || pts.trim().split(' ').length < 5) throw new Error(`${id} has no line: ${pts}`);
     }
+    // Failures and losses are drawn in the warning colour, and the charts share one size.
+    const failed = await page.$$eval('#chart-throughput polyline', (ps) => ps.map((p) => p.getAttribute('stroke')));
+    if (failed[1] !== 'var(--bad)') throw new Error(`the failed-commits line is ${failed[1]}`);
+    const widths = await page.$$eval('figure.chart', (fs) => fs.map((f) => f.getBoundingClientRect().width));
+    if (Math.max(...widths) > Math.min(...widths) * 1.2) throw new Error(`charts differ in size: ${widths}`);
   });
   await step('event_log_filters_compact_trace_lines', async () => {
     await page.fill('#log-filter', 'promoted');

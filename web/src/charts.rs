@@ -25,12 +25,14 @@ fn secs(p: &SamplePoint) -> f64 {
     p.t_ms as f64 / 1000.0
 }
 
-/// One polyline per series over the run's time axis (seconds).
-fn chart(id: &str, title: &str, unit: &str, end_s: f64, lines: Vec<Line>) -> Html {
+/// One polyline per series over the run's time axis (seconds). The series at the indexes in
+/// `bad` (failures, losses) are drawn in the warning colour.
+fn chart(id: &str, title: &str, unit: &str, end_s: f64, lines: Vec<Line>, bad: &[usize]) -> Html {
     let max_y = lines.iter().flat_map(|l| l.1.iter().map(|p| p.1)).fold(0.0f64, f64::max).max(1.0);
     let x = |t: f64| LEFT + (W - LEFT - 8.0) * t / end_s.max(1.0);
     let y = |v: f64| (H - BOTTOM) - (H - BOTTOM - 8.0) * v / max_y;
-    let colors = ["var(--primary)", "var(--standby)", "#c77d0a", "#9b59b6", "#16a085"];
+    let palette = ["var(--primary)", "var(--standby)", "#c77d0a", "#9b59b6", "#16a085"];
+    let colors: Vec<&str> = (0..lines.len()).map(|i| if bad.contains(&i) { "var(--bad)" } else { palette[i % palette.len()] }).collect();
     html! {
         <figure class="chart">
             <figcaption>{ format!("{title} ({unit})") }</figcaption>
@@ -43,10 +45,10 @@ fn chart(id: &str, title: &str, unit: &str, end_s: f64, lines: Vec<Line>) -> Htm
                 <text class="tick" x={(W - 40.0).to_string()} y={(H - 4.0).to_string()}>{ format!("{} s", d0(end_s)) }</text>
                 { for lines.iter().enumerate().map(|(i, (name, pts))| {
                     let d: String = pts.iter().map(|(t, v)| format!("{},{} ", d1(x(*t)), d1(y(*v)))).collect();
-                    html! { <polyline points={d} fill="none" stroke={colors[i % colors.len()]} stroke-width="1.5"><title>{ name.clone() }</title></polyline> }
+                    html! { <polyline points={d} fill="none" stroke={colors[i]} stroke-width="1.5"><title>{ name.clone() }</title></polyline> }
                 }) }
             </svg>
-            <p class="legend">{ for lines.iter().enumerate().map(|(i, (name, _))| html! { <span style={format!("color:{}", colors[i % colors.len()])}>{ format!("■ {name} ") }</span> }) }</p>
+            <p class="legend">{ for lines.iter().enumerate().map(|(i, (name, _))| html! { <span style={format!("color:{}", colors[i])}>{ format!("■ {name} ") }</span> }) }</p>
         </figure>
     }
 }
@@ -69,24 +71,24 @@ fn value(series: &Series, f: impl Fn(&SamplePoint) -> Option<f64>) -> Vec<(f64, 
 /// Commits per second (acknowledged and failed), from the per-second samples.
 pub fn throughput(series: &Series, end_s: f64) -> Html {
     let lines = vec![("acknowledged".into(), rate(series, |p| p.commits_acked)), ("failed".into(), rate(series, |p| p.commits_failed))];
-    chart("chart-throughput", "Commits per second", "tx/s", end_s, lines)
+    chart("chart-throughput", "Commits per second", "tx/s", end_s, lines, &[1])
 }
 
 /// Commit latency percentiles per second, in milliseconds.
 pub fn latency(series: &Series, end_s: f64) -> Html {
     let ms = |v: u64| (v > 0).then_some(v as f64 / 1000.0);
     let lines = vec![("p50".into(), value(series, |p| ms(p.p50_us))), ("p99".into(), value(series, |p| ms(p.p99_us)))];
-    chart("chart-latency", "Commit latency", "ms", end_s, lines)
+    chart("chart-latency", "Commit latency", "ms", end_s, lines, &[])
 }
 
 /// Acknowledged commits the current leader does not have.
 pub fn lost(series: &Series, end_s: f64) -> Html {
     let lines = vec![("lost commits".into(), value(series, |p| Some(p.commits_lost as f64)))];
-    chart("chart-lost", "Acknowledged commits lost", "commits", end_s, lines)
+    chart("chart-lost", "Acknowledged commits lost", "commits", end_s, lines, &[0])
 }
 
 /// Replay lag per standby in milliseconds.
 pub fn lag(series: &Series, names: &[String], end_s: f64) -> Html {
     let lines = names.iter().enumerate().map(|(i, n)| (n.clone(), value(series, |p| p.lag_ms.get(i).filter(|v| **v >= 0).map(|v| *v as f64)))).filter(|l: &Line| !l.1.is_empty()).collect();
-    chart("chart-lag", "Replay lag per standby", "ms", end_s, lines)
+    chart("chart-lag", "Replay lag per standby", "ms", end_s, lines, &[])
 }
