@@ -146,6 +146,11 @@ try {
     await page.press('#query-value', 'Enter');
     await page.click('#route');
     await page.waitForFunction(() => document.querySelector('#route-why')?.textContent.includes('single-shard'), null, { timeout: 10000 });
+    // A value that is not a key is refused beside the field, which returns to the routed value.
+    await page.fill('#query-value', '-5');
+    await page.press('#query-value', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#query-error')?.textContent.includes('-5'), null, { timeout: 5000 });
+    if ((await page.inputValue('#query-value')) !== '42') throw new Error(`the field shows ${await page.inputValue('#query-value')} after a refused value`);
     if (await page.locator('#shard-map tr.touched').count() !== 1) throw new Error('one shard should be highlighted for a shard-key query');
     await page.$eval('#shard-cursor', (el) => { el.value = '10000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
     await page.click('#add-shard');

@@ -27,6 +27,8 @@ pub enum Msg {
     Pause,
     Tick,
     Reseed(u64),
+    /// A query value that is not a key (a negative or non-numeric entry).
+    QueryError(String),
     Fail(String),
 }
 
@@ -36,12 +38,14 @@ pub struct ShardModel {
     pub view: Option<Rc<ShardView>>,
     pub playing: bool,
     pub error: Option<String>,
+    /// A query value that could not be routed, shown beside its field.
+    pub query_error: Option<String>,
     pub version: u64,
 }
 
 impl PartialEq for ShardModel {
     fn eq(&self, o: &Self) -> bool {
-        self.version == o.version && self.playing == o.playing && self.error == o.error
+        self.version == o.version && self.playing == o.playing && self.error == o.error && self.query_error == o.query_error
     }
 }
 
@@ -79,7 +83,14 @@ impl ShardModel {
                 self.view = Some(Rc::new(v));
                 Ok(())
             }
-            Msg::Shard(a) => self.view_mut()?.apply(a),
+            Msg::Shard(a) => {
+                self.query_error = None;
+                self.view_mut()?.apply(a)
+            }
+            Msg::QueryError(e) => {
+                self.query_error = Some(e);
+                Ok(())
+            }
             Msg::Play => {
                 self.playing = self.view.is_some();
                 Ok(())
@@ -326,7 +337,7 @@ fn cluster_view(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
                 { ring(cfg, &placement, run, v.cursor_ms) }
                 { shard_map(run, &placement, second, touched.as_ref().map(|t| t.shards.as_slice()).unwrap_or(&[])) }
             </div>
-            { router(v, cfg, touched.map(|t| t.why), go) }
+            { router(v, cfg, touched.map(|t| t.why), m.query_error.clone(), m.version, go) }
             { heatmap(run, v.cursor_ms) }
             { for run.reshards.iter().map(|r| progress(r, v.cursor_ms)) }
         </>
@@ -468,7 +479,7 @@ fn shard_map(run: &Run, p: &Placement, second: usize, touched: &[u32]) -> Html {
 }
 
 /// `WHERE column = value`: which shards it touches and why.
-fn router(v: &ShardView, cfg: &Config, why: Option<String>, go: &Go) -> Html {
+fn router(v: &ShardView, cfg: &Config, why: Option<String>, error: Option<String>, version: u64, go: &Go) -> Html {
     let (col, val) = v.query.clone().unwrap_or_else(|| (cfg.shard_key.clone(), 42));
     let pick = {
         let go = go.clone();
@@ -485,7 +496,7 @@ fn router(v: &ShardView, cfg: &Config, why: Option<String>, go: &Go) -> Html {
             if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
                 match i.value().trim().parse::<u64>() {
                     Ok(n) => go.emit(Msg::Shard(ShardAction::Query(col.clone(), n))),
-                    Err(_) => go.emit(Msg::Fail(format!("`{}` is not a whole number", i.value()))),
+                    Err(_) => go.emit(Msg::QueryError(format!("`{}` is not a key: keys are whole numbers from 0", i.value()))),
                 }
             }
         })
@@ -495,7 +506,9 @@ fn router(v: &ShardView, cfg: &Config, why: Option<String>, go: &Go) -> Html {
             <label>{ format!("SELECT * FROM {} WHERE ", cfg.table) }
                 <select id="query-column" onchange={pick}>{ for cfg.columns.iter().map(|c| html! { <option value={c.name.clone()} selected={c.name == col}>{ &c.name }</option> }) }</select>
             </label>
-            <label>{ " = " }<input id="query-value" type="number" min="0" value={val.to_string()} onchange={value} /></label>
+            // Keyed by the version: a refused entry gives way to the value actually routed.
+            <label>{ " = " }<input key={format!("q-{version}")} id="query-value" type="number" min="0" value={val.to_string()} onchange={value} aria-invalid={error.is_some().to_string()} aria-describedby="query-error" /></label>
+            <span id="query-error" class="field-error" role="alert">{ error.unwrap_or_default() }</span>
             <button id="route" onclick={go.reform(move |_| Msg::Shard(ShardAction::Query(col.clone(), val)))}>{ "Route" }</button>
             <p id="route-why" aria-live="polite">{ why.unwrap_or_else(|| "Route a query to see which shards it touches.".into()) }</p>
         </section>
