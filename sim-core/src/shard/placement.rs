@@ -138,6 +138,10 @@ impl Placement {
 
 /// A placement by its scenario name: `mod`, `ring` (with `vnodes` per shard), `jump` or `range`.
 pub fn from_strategy(strategy: &str, shards: u32, vnodes: u32) -> Result<Placement, String> {
+    // Refuse an impossible count as asked, before building anything of that size.
+    if shards == 0 || shards > MAX_SHARDS {
+        return Err(format!("a sharded table needs 1 to {MAX_SHARDS} shards, not {shards}"));
+    }
     let p = match strategy {
         "mod" => Placement::ModN { n: shards },
         "ring" => Placement::Ring(Ring::new(shards.min(MAX_SHARDS + 1), vnodes.min(MAX_VNODES + 1))),
@@ -288,6 +292,7 @@ mod tests {
     #[test]
     fn bad_shapes_are_refused() {
         assert!(Placement::ModN { n: 0 }.check().unwrap_err().contains("1 to 1024 shards"));
+        assert_eq!(from_strategy("ring", 99_999_999, 64).unwrap_err(), "a sharded table needs 1 to 1024 shards, not 99999999");
         assert!(Placement::Ring(Ring::new(4, 0)).check().unwrap_err().contains("vnodes"));
         assert!(Placement::Range { bounds: vec![5, 5] }.check().is_err());
         assert!(Placement::Jump { n: 2000 }.check().is_err());
