@@ -312,6 +312,15 @@ try {
     await page.waitForSelector('#plan-error', { timeout: 30000 });
     if (!(await page.textContent('#plan-error')).includes('seed')) throw new Error('a bad seed in a link is not reported');
   });
+  await step('controls_and_diagram_in_view_at_1280x800', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto('about:blank');
+    await page.goto(base + '#file=01-async-failover.toml');
+    await node('pg1').waitFor({ timeout: 30000 });
+    const [play, diagram] = await page.evaluate(() => [document.querySelector('#play'), document.querySelector('svg#cluster')].map((e) => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; }));
+    if (play[1] > 800 || diagram[0] > 800 - 150) throw new Error(`play button at ${play}, diagram at ${diagram} in an 800px-high window`);
+    await shot('12-1280x800');
+  });
   await step('fits_800px_without_horizontal_scroll', async () => {
     await page.setViewportSize({ width: 800, height: 1000 });
     await page.waitForTimeout(200);
