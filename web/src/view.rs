@@ -295,9 +295,9 @@ struct Layout {
 const NODE_W: u32 = 140;
 const NODE_Y: u32 = 56;
 const INFRA_Y: u32 = 270;
-const DCS_X: u32 = 90;
-const PROXY_X: u32 = 260;
-const CLIENTS_X: u32 = 430;
+const DCS_X: u32 = 80;
+const PROXY_X: u32 = 280;
+const CLIENTS_X: u32 = 450;
 
 fn layout(nodes: &[sim_core::pg::Node]) -> Layout {
     let mut x = vec![0; nodes.len()];
