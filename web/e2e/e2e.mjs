@@ -319,6 +319,10 @@ try {
     await node('pg1').waitFor({ timeout: 30000 });
     const [play, diagram] = await page.evaluate(() => [document.querySelector('#play'), document.querySelector('svg#cluster')].map((e) => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; }));
     if (play[1] > 800 || diagram[0] > 800 - 150) throw new Error(`play button at ${play}, diagram at ${diagram} in an 800px-high window`);
+    // "Fork here" says what it did.
+    await page.click('#fork');
+    await page.waitForSelector('#notice', { timeout: 5000 });
+    if (!(await page.textContent('#notice')).startsWith('Forked at')) throw new Error('no fork confirmation');
     // The DCS, proxy and clients boxes stand apart.
     const boxes = await page.$$eval('g.infra rect', (rs) => rs.map((r) => { const b = r.getBoundingClientRect(); return [b.left, b.right]; }).sort((a, b) => a[0] - b[0]));
     for (let i = 1; i < boxes.length; i++) if (boxes[i][0] < boxes[i - 1][1] + 4) throw new Error(`infrastructure boxes touch: ${JSON.stringify(boxes)}`);

@@ -50,6 +50,8 @@ pub struct Model {
     pub link_problem: Option<String>,
     /// The keyboard overlay ("?").
     pub help: bool,
+    /// A short confirmation of the last action (a fork), until the next one.
+    pub notice: Option<String>,
     /// A setting the learner typed that was refused: (name, why), shown beside its field.
     pub setting_error: Option<(String, String)>,
     pub version: u64,
@@ -69,6 +71,7 @@ impl PartialEq for Model {
             && self.error == o.error
             && self.link_problem == o.link_problem
             && self.help == o.help
+            && self.notice == o.notice
             && self.setting_error == o.setting_error
     }
 }
@@ -116,6 +119,7 @@ impl Reducible for Model {
         m.version += 1;
         if !matches!(action, Action::Tick | Action::Restore(..) | Action::LinkProblems(_) | Action::Fail(_) | Action::Load { .. }) {
             m.link_problem = None;
+            m.notice = None;
         }
         let result = m.apply(action);
         m.error = result.err();
@@ -175,7 +179,15 @@ impl Model {
                 Ok(())
             }
             Action::Seek(ms) => self.with(|s| s.seek(SimTime(ms * 1000))),
-            Action::Fork => self.with(|s| s.fork()),
+            Action::Fork => {
+                let (at, dropped) = self.with(|s| {
+                    let before = s.log.len();
+                    s.fork()?;
+                    Ok((s.now(), before - s.log.len()))
+                })?;
+                self.notice = Some(format!("Forked at {at}: {dropped} later command(s) dropped; what you do now starts a new branch of the run."));
+                Ok(())
+            }
             Action::Select(n) => {
                 self.selected = n;
                 self.link = None;

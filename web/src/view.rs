@@ -23,6 +23,7 @@ pub fn page(m: &Model, go: Callback<Action>) -> Html {
             if m.help { { keys_help(&go) } }
             { header(&s.file, s.seed, &picks(&go)) }
             if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
+            if let Some(n) = &m.notice { <p class="notice" role="status" id="notice">{ n }</p> }
             if let Some(e) = &m.error { <p class="error" role="alert">{ e }</p> }
             <section class="lesson">
                 <h2>{ &s.scenario.lesson.title }</h2>
