@@ -112,6 +112,13 @@ try {
     await page.waitForFunction(() => document.querySelector('#pitr-target-text')?.textContent.startsWith('2026-11-25 14:03:10'), null, { timeout: 10000 });
     const preview = await page.textContent('#pitr-preview');
     if (!/\d+ rows/.test(preview)) throw new Error(`preview should list rows before the DROP: ${preview}`);
+    if (await page.locator('#pitr-warning').count()) throw new Error('a warning for a target the archive covers');
+    // A target in WAL not yet archived: the preview warns that recovery would stop short.
+    await page.$eval('#pitr-target', (el) => { el.value = '249000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForSelector('#pitr-warning', { timeout: 10000 });
+    if (!(await page.textContent('#pitr-warning')).includes('recovery ended before configured recovery target')) throw new Error('the warning does not say what PostgreSQL says');
+    await page.$eval('#pitr-target', (el) => { el.value = '190000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForFunction(() => !document.querySelector('#pitr-warning'), null, { timeout: 10000 });
     await page.click('#pitr-restore');
     await page.waitForSelector('#timeline-tree g[data-timeline="2"]', { timeout: 10000 });
     // The restore takes simulated time: the base backup is copied, then WAL is replayed.

@@ -118,7 +118,13 @@ fn preview_text(p: &Result<Outcome, String>, clock: &sim_core::pitr::Clock) -> H
         Ok(o) => {
             let last = o.last_commit.map_or("no commit yet".to_string(), |r| format!("xid {} (LSN {}, committed {})", r.xid, Lsn(r.lsn), clock.timestamptz(r.at)));
             let table = if o.table.dropped { "the table is dropped".to_string() } else { format!("{} rows", o.table.rows.len()) };
-            html! { <p class="pitr-preview" id="pitr-preview">{ format!("Would restore {} and replay to {}: last commit included {last}; {table}; takes about {}; discards {} later commits.", o.backup, Lsn(o.end_lsn), o.duration.human(), o.commits_discarded) }</p> }
+            html! {
+                <>
+                    <p class="pitr-preview" id="pitr-preview">{ format!("Would restore {} and replay to {}: last commit included {last}; {table}; takes about {}; discards {} later commits.", o.backup, Lsn(o.end_lsn), o.duration.human(), o.commits_discarded) }</p>
+                    // The target lies past the archived WAL: PostgreSQL 13+ stops short of it and says so.
+                    if let Some(why) = &o.stopped_early { <p class="pitr-warning error" id="pitr-warning" role="alert">{ format!("Warning: {why}") }</p> }
+                </>
+            }
         }
     }
 }
