@@ -129,6 +129,20 @@ fn preview_text(p: &Result<Outcome, String>, clock: &sim_core::pitr::Clock) -> H
     }
 }
 
+/// Where each branch point goes across the tree: by LSN, but at least 70 px after the previous
+/// one in LSN order, so branches a few bytes apart (the point of lesson 08a) never share a pixel.
+fn spread(mut starts: Vec<u64>, lo: f64, span: f64) -> Vec<(u64, f64)> {
+    starts.sort_unstable();
+    starts.dedup();
+    let mut placed: Vec<(u64, f64)> = Vec::new();
+    for st in starts {
+        let by_lsn = 40.0 + (W - 60.0) * (st as f64 - lo) / span;
+        let min = placed.last().map_or(by_lsn, |p| p.1 + 70.0);
+        placed.push((st, by_lsn.max(min)));
+    }
+    placed
+}
+
 /// Timelines as branches: each starts at its parent's switch LSN.
 fn timeline_tree(b: &Backups, now: SimTime) -> Html {
     let pending = b.restores.last().filter(|o| o.phase(now) != Phase::Done).and_then(|o| o.new_timeline);
@@ -137,7 +151,8 @@ fn timeline_tree(b: &Backups, now: SimTime) -> Html {
     let lo = tls.iter().map(|t| t.2).min().unwrap_or(0) as f64;
     let hi = tls.iter().map(|t| t.2).max().unwrap_or(0) as f64;
     let span = ((hi - lo) * 1.2).max(1.0);
-    let x = |lsn: u64| 40.0 + (W - 60.0) * (lsn as f64 - lo) / span;
+    let placed = spread(tls.iter().map(|t| t.2).collect(), lo, span);
+    let x = |lsn: u64| placed.iter().find(|p| p.0 == lsn).map_or(40.0, |p| p.1);
     html! {
         <svg id="timeline-tree" viewBox={format!("0 0 {W} {}", 20 + 24 * tls.len())} role="img" aria-label="timeline tree">
             { for tls.iter().map(|&(id, parent, start)| {
@@ -256,5 +271,20 @@ fn drill_table(r: &Result<Vec<DrillResult>, String>) -> Html {
                 </tr>
             }) }</tbody>
         </table>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn branches_bytes_apart_stand_apart() {
+        // TL2, TL3 and TL4 at 0/7055200, 0/7055300 and 0/7055300 + 8 on a 0/3000060..0/7055308 tree.
+        let starts = vec![0x3000060, 0x7055200, 0x7055300, 0x7055308];
+        let lo = 0x3000060 as f64;
+        let span = (0x7055308 - 0x3000060) as f64 * 1.2;
+        let x = super::spread(starts, lo, span);
+        assert_eq!(x.len(), 4);
+        assert!(x.windows(2).all(|w| w[1].1 - w[0].1 >= 70.0), "{x:?}");
+        assert_eq!(x[0].1, 40.0);
     }
 }
