@@ -157,8 +157,9 @@ fn kb(x: f64) -> String {
     format!("{}kB", x as i64)
 }
 
-/// Instrumentation lines of a node, in PostgreSQL's order.
-pub fn analyze_lines(p: &Plan, st: &NodeStats, buffers: bool, out: &mut Vec<(String, String)>) {
+/// Instrumentation lines of a node, in PostgreSQL's order; `removed` includes the "Rows Removed
+/// by …" lines (the text layout prints those right after their condition instead).
+pub fn analyze_lines(p: &Plan, st: &NodeStats, removed: bool, out: &mut Vec<(String, String)>) {
     if st.loops == 0.0 {
         return;
     }
@@ -183,10 +184,10 @@ pub fn analyze_lines(p: &Plan, st: &NodeStats, buffers: bool, out: &mut Vec<(Str
     if p.kind == Kind::Memoize && st.loops > 0.0 {
         out.push(("Hits".into(), format!("{}  Misses: {}  Evictions: 0  Overflows: 0  Memory Usage: {}", st.cache_hits as i64, st.cache_misses as i64, kb(st.memory_kb))));
     }
-    if !p.join_filter.is_empty() {
+    if removed && !p.join_filter.is_empty() {
         out.push(("Rows Removed by Join Filter".into(), per(st.removed_by_join_filter)));
     }
-    if !p.filter.is_empty() {
+    if removed && !p.filter.is_empty() {
         out.push(("Rows Removed by Filter".into(), per(st.removed_by_filter)));
     }
     if p.kind == Kind::IndexOnlyScan {
@@ -195,18 +196,18 @@ pub fn analyze_lines(p: &Plan, st: &NodeStats, buffers: bool, out: &mut Vec<(Str
     if p.kind == Kind::BitmapHeapScan {
         out.push(("Heap Blocks".into(), format!("exact={}", st.heap_blocks as i64)));
     }
-    if buffers {
-        let mut b = Vec::new();
-        if st.shared_hit > 0.0 {
-            b.push(format!("shared hit={}", st.shared_hit as i64));
-        }
-        if st.temp_pages > 0.0 {
-            b.push(format!("temp read={} written={}", (st.temp_pages / 2.0) as i64, (st.temp_pages / 2.0) as i64));
-        }
-        if !b.is_empty() {
-            out.push(("Buffers".into(), b.join(", ")));
-        }
+}
+
+/// The `Buffers:` line of a node's inclusive counts, if it touched any.
+fn buffers_line(st: &NodeStats) -> Option<String> {
+    let mut b = Vec::new();
+    if st.shared_hit > 0.0 {
+        b.push(format!("shared hit={}", st.shared_hit as i64));
     }
+    if st.temp_pages > 0.0 {
+        b.push(format!("temp read={} written={}", (st.temp_pages / 2.0) as i64, (st.temp_pages / 2.0) as i64));
+    }
+    (!b.is_empty()).then(|| b.join(", "))
 }
 
 /// Buffers a node and everything below it touched (EXPLAIN's Buffers are inclusive).
@@ -277,15 +278,10 @@ fn text_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, de
         let mut extra = Vec::new();
         analyze_lines(p, &a.nodes[me], false, &mut extra);
         for (label, text) in extra {
-            if label.starts_with("Rows Removed") {
-                continue;
-            }
             lines.push(format!("{detail_indent}{label}: {text}"));
         }
         if opts.buffers {
-            let mut extra = Vec::new();
-            analyze_lines(p, &st, true, &mut extra);
-            if let Some((_, b)) = extra.iter().find(|(l, _)| l == "Buffers") {
+            if let Some(b) = buffers_line(&st) {
                 lines.push(format!("{detail_indent}Buffers: {b}"));
             }
         }
@@ -383,7 +379,7 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
     }
     if let Some(a) = a {
         let mut extra = Vec::new();
-        analyze_lines(p, &a.nodes[me], false, &mut extra);
+        analyze_lines(p, &a.nodes[me], true, &mut extra);
         let st = &a.nodes[me];
         for (label, text) in extra {
             match label.as_str() {

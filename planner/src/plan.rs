@@ -125,6 +125,17 @@ impl Plan {
             notes: Vec::new(),
         }
     }
+    /// A join node's common fields: its costs, size and relations.
+    fn join(kind: Kind, (startup, total): (f64, f64), (rows, width): (f64, f64), relids: u64) -> Plan {
+        let mut p = Plan::new(kind);
+        p.startup = startup;
+        p.total = total;
+        p.rows = rows;
+        p.width = width;
+        p.relids = relids;
+        p
+    }
+
     fn with_cost(mut self, c: Cost) -> Plan {
         self.startup = c.startup;
         self.total = c.total;
@@ -640,12 +651,7 @@ impl<'a> Planner<'a> {
         if !s.enable_nestloop {
             startup += DISABLE_COST;
         }
-        let mut p = Plan::new(Kind::NestedLoop);
-        p.startup = startup;
-        p.total = startup + run;
-        p.rows = rows;
-        p.width = width;
-        p.relids = outer.relids | inner.relids;
+        let mut p = Plan::join(Kind::NestedLoop, (startup, startup + run), (rows, width), outer.relids | inner.relids);
         p.pathkeys = self.useful_keys(&outer.pathkeys, p.relids);
         // Equalities rebuilt from their equivalence class print outer side first.
         p.join_filter = join_filter
@@ -782,12 +788,7 @@ impl<'a> Planner<'a> {
         hash.hash = Some((buckets, batches));
         hash.children = vec![inner.clone()];
         hash.notes.push(format!("{buckets} buckets, {batches} batch(es) for {} rows of width {} within work_mem × hash_mem_multiplier", inner.rows, inner.width));
-        let mut p = Plan::new(Kind::HashJoin);
-        p.startup = startup;
-        p.total = startup + run;
-        p.rows = rows;
-        p.width = width;
-        p.relids = outer.relids | inner.relids;
+        let mut p = Plan::join(Kind::HashJoin, (startup, startup + run), (rows, width), outer.relids | inner.relids);
         p.join_cond = clauses;
         p.join_filter = other;
         p.notes.push(format!(
@@ -887,12 +888,7 @@ impl<'a> Planner<'a> {
             startup += DISABLE_COST;
         }
         let n = clauses.len();
-        let mut p = Plan::new(Kind::MergeJoin);
-        p.startup = startup;
-        p.total = startup + run;
-        p.rows = rows;
-        p.width = width;
-        p.relids = outer.relids | inner.relids;
+        let mut p = Plan::join(Kind::MergeJoin, (startup, startup + run), (rows, width), outer.relids | inner.relids);
         p.pathkeys = self.useful_keys(&outer.pathkeys, p.relids);
         p.join_cond = clauses;
         p.join_filter = other;

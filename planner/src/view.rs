@@ -95,7 +95,7 @@ fn collect(d: &Deparse, p: &Plan, e: &Explained, depth: usize, id: &mut usize, o
     if let (Some(s), Some(a)) = (&st, &e.analyzed) {
         if s.loops > 0.0 {
             let mut lines = Vec::new();
-            crate::explain::analyze_lines(p, &a.nodes[me], false, &mut lines);
+            crate::explain::analyze_lines(p, &a.nodes[me], true, &mut lines);
             facts = lines.into_iter().map(|(l, t)| format!("{l}: {t}")).collect();
         }
     }
