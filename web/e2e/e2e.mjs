@@ -222,6 +222,12 @@ try {
     // A link pasted into the open tab (only the hash changes) opens it.
     await page.evaluate(() => { location.hash = '#file=01-async-failover.toml'; });
     await page.waitForFunction(() => document.querySelector('h2')?.textContent.includes('Async replication'), null, { timeout: 30000 });
+    // A link to a file that was opened from the learner's computer says so and keeps a way on.
+    await page.goto('about:blank');
+    await page.goto(base + '#file=my-own-lesson.toml&seed=3');
+    await page.waitForSelector('#link-problem', { timeout: 30000 });
+    if (!(await page.textContent('#link-problem')).includes('my-own-lesson.toml')) throw new Error('the local file is not named');
+    await page.waitForSelector('#scenario', { timeout: 30000 });
   });
   await step('goals_are_judged_in_their_time_and_a_shown_violation_reads_so', async () => {
     await page.goto('about:blank');

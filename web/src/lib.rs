@@ -300,9 +300,19 @@ fn open_link(go: &Callback<Action>) {
     match shared {
         Some(shared) if lessons::SHARDING_NAMES.contains(&shared.file.as_str()) => view::navigate(&format!("shard.html{hash}")),
         Some(shared) if lessons::PLANNER_NAMES.contains(&shared.file.as_str()) => view::navigate(&format!("plan.html#lesson={}", shared.file)),
-        Some(shared) => {
+        Some(shared) if lessons::BUILTIN_NAMES.contains(&shared.file.as_str()) => {
             let file = shared.file.clone();
             fetch_lesson(file, go.clone(), move |src| Action::Restore(shared, src));
+        }
+        Some(shared) => {
+            // A file opened from the learner's computer is not on the server: say so, open the
+            // first lesson, and leave the picker and "open a scenario file" to go on.
+            go.emit(Action::LinkProblems(vec![format!(
+                "`{}` is not a built-in lesson: a file opened from your computer cannot travel in a link (open it again with \"Open a scenario file\")",
+                shared.file
+            )]));
+            let file = lessons::BUILTIN_NAMES.first().copied().unwrap_or_default().to_string();
+            fetch_lesson(file.clone(), go.clone(), move |src| Action::Load { file, src, seed: None });
         }
         None => {
             let file = lessons::BUILTIN_NAMES.first().copied().unwrap_or_default().to_string();

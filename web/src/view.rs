@@ -14,7 +14,14 @@ fn send(go: &Go, make: impl Fn() -> Action + 'static) -> Callback<MouseEvent> {
 
 pub fn page(m: &Model, go: Callback<Action>) -> Html {
     let Some(cell) = &m.session else {
-        return html! { <main class="app"><p role="status">{ m.error.clone().unwrap_or_else(|| "Loading…".into()) }</p></main> };
+        // Nothing loaded (yet, or a failed link): the picker stays, so there is always a way on.
+        return html! {
+            <main class="app">
+                { header("", 0, &picks(&go)) }
+                if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
+                <p role="status" class={classes!(m.error.is_some().then_some("error"))}>{ m.error.clone().unwrap_or_else(|| "Loading…".into()) }</p>
+            </main>
+        };
     };
     let Ok(s) = cell.try_borrow() else { return html! {} };
     let w = &s.world;
