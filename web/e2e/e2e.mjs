@@ -173,6 +173,12 @@ try {
     await page.reload();
     await page.waitForSelector('#reshard-progress[data-phase="done"]', { timeout: 30000 });
     await shot('11-sharding-reloaded');
+    // A bad part of a sharding link is named too, and the link is kept.
+    await page.goto('about:blank');
+    await page.goto(base + 'shard.html#file=10b-good-shard-key.toml&seed=abc');
+    await page.waitForSelector('#link-problem', { timeout: 30000 });
+    if (!(await page.textContent('#link-problem')).includes('seed')) throw new Error('the bad seed is not named');
+    if (!page.url().includes('seed=abc')) throw new Error(`the sharding link was overwritten: ${page.url()}`);
   });
   await step('every_sharding_lesson_loads_and_reports', async () => {
     const files = await page.$$eval('#scenario optgroup[label*="Sharding"] option', (os) => os.map((o) => o.value));

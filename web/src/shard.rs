@@ -29,6 +29,8 @@ pub enum Msg {
     Reseed(u64),
     /// A query value that is not a key (a negative or non-numeric entry).
     QueryError(String),
+    /// The parts of the opened link that could not be used, by name.
+    LinkProblems(Vec<String>),
     Fail(String),
 }
 
@@ -40,12 +42,14 @@ pub struct ShardModel {
     pub error: Option<String>,
     /// A query value that could not be routed, shown beside its field.
     pub query_error: Option<String>,
+    /// What was wrong with the link the page opened; the URL is kept until the learner acts.
+    pub link_problem: Option<String>,
     pub version: u64,
 }
 
 impl PartialEq for ShardModel {
     fn eq(&self, o: &Self) -> bool {
-        self.version == o.version && self.playing == o.playing && self.error == o.error && self.query_error == o.query_error
+        self.version == o.version && self.playing == o.playing && self.error == o.error && self.query_error == o.query_error && self.link_problem == o.link_problem
     }
 }
 
@@ -54,6 +58,9 @@ impl Reducible for ShardModel {
     fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
         let mut m = (*self).clone();
         m.version += 1;
+        if !matches!(msg, Msg::Tick | Msg::Restore(..) | Msg::LinkProblems(_) | Msg::Fail(_) | Msg::Load { .. }) {
+            m.link_problem = None;
+        }
         m.error = m.apply(msg).err();
         if m.error.is_some() {
             m.playing = false;
@@ -86,6 +93,10 @@ impl ShardModel {
             Msg::Shard(a) => {
                 self.query_error = None;
                 self.view_mut()?.apply(a)
+            }
+            Msg::LinkProblems(p) => {
+                self.link_problem = Some(format!("This link could not be read in full: {}.", p.join("; ")));
+                Ok(())
             }
             Msg::QueryError(e) => {
                 self.query_error = Some(e);
@@ -125,7 +136,11 @@ pub fn shard_app() -> Html {
         let model = model.clone();
         use_effect_with((), move |_| {
             let go = Callback::from(move |m: Msg| model.dispatch(m));
-            match url::read_hash().0 {
+            let (shared, problems) = url::read_hash();
+            if !problems.is_empty() {
+                go.emit(Msg::LinkProblems(problems));
+            }
+            match shared {
                 Some(shared) => {
                     let path = format!("scenarios/sharding/{}", shared.file);
                     crate::fetch(path, go, move |src| Msg::Restore(shared, src), Msg::Fail);
@@ -147,7 +162,7 @@ pub fn shard_app() -> Html {
     {
         let model = model.clone();
         use_effect_with(model.version, move |_| {
-            if let Some(v) = &model.view {
+            if let (Some(v), None) = (&model.view, &model.link_problem) {
                 url::write_shard_hash(v);
             }
         });
@@ -293,6 +308,7 @@ pub fn page(m: &ShardModel, v: &ShardView, go: &Go) -> Html {
     html! {
         <main class="app" tabindex="0">
             { crate::view::header(&v.file, v.seed, &picks(go)) }
+            if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
             if let Some(e) = &m.error { <p class="error" role="alert">{ e }</p> }
             <section class="lesson">
                 <h2>{ &l.title }</h2>
