@@ -297,10 +297,8 @@ impl<'a> Executor<'a> {
                 let n = rows.len() as f64;
                 (rows, s, t + n * OPERATOR * 2.0)
             }
-            Kind::Memoize => {
-                // Memoize keeps its own cache across loops in `memo`; a loop here is one lookup.
-                unreachable_memoize()
-            }
+            // Memoize runs inside its nested loop (see `nestloop`), which keeps its cache.
+            Kind::Memoize => (Vec::new(), 0.0, 0.0),
             Kind::IncrementalSort => {
                 // Read groups of equal leading keys (at least 32 rows, as PostgreSQL batches
                 // them) until the parent has enough, plus the row that ends the last group.
@@ -876,11 +874,6 @@ impl<'a> Executor<'a> {
         let first = if out.is_empty() { total } else { os + is + micros::COMPARE };
         (out, first, total)
     }
-}
-
-fn unreachable_memoize() -> (Vec<Row>, f64, f64) {
-    // Memoize runs inside its nested loop (see `nestloop`); on its own it returns nothing.
-    (Vec::new(), 0.0, 0.0)
 }
 
 /// A joined row: the outer row's relations plus the inner row's.

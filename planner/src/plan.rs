@@ -716,7 +716,6 @@ impl<'a> Planner<'a> {
         total += s.cpu_operator_cost / 10.0 * evict * tuples;
         total += s.cpu_tuple_cost + s.cpu_operator_cost * tuples;
         let startup = inner.startup * (1.0 - hit) + s.cpu_tuple_cost;
-        let _ = DISABLE_COST;
         (startup, total)
     }
 
@@ -841,7 +840,6 @@ impl<'a> Planner<'a> {
         let s = self.s;
         let okeys: Vec<(Output, bool)> = clauses.iter().filter_map(|q| if let Qual::ColCmp { l, .. } = q { Some((Output::Col(*l), false)) } else { None }).collect();
         let ikeys: Vec<(Output, bool)> = clauses.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some((Output::Col(*r), false)) } else { None }).collect();
-        let outer_sorted = outer.pathkeys.starts_with(&okeys.iter().map(|(o, d)| (self.output_ec(*o), *d)).collect::<Vec<_>>());
         let inner_sorted = inner.pathkeys.starts_with(&ikeys.iter().map(|(o, d)| (self.output_ec(*o), *d)).collect::<Vec<_>>());
         let outer = self.sorted(outer, &okeys, None);
         let mut inner = self.sorted(inner, &ikeys, None);
@@ -878,7 +876,6 @@ impl<'a> Planner<'a> {
         } else {
             run += bare;
         }
-        let _ = outer_sorted;
         let mq = s.cpu_operator_cost * clauses.len() as f64;
         startup += mq * (outer_skip + inner_skip * ratio);
         run += mq * ((outer_rows - outer_skip) + (inner_rows - inner_skip) * ratio);
@@ -904,39 +901,19 @@ impl<'a> Planner<'a> {
         let (Some((lmin, lmax)), Some((rmin, rmax))) = (self.est.var_range(l), self.est.var_range(r)) else {
             return (0.0, 1.0, 0.0, 1.0);
         };
-        let (mut ls, mut le, mut rs, mut re) = (0.0, 1.0, 0.0, 1.0);
-        let sel = self.est.ineqsel(l, CmpOp::Le, rmax);
-        if sel != DEFAULT_INEQ_SEL {
-            le = sel;
-        }
-        let sel = self.est.ineqsel(r, CmpOp::Le, lmax);
-        if sel != DEFAULT_INEQ_SEL {
-            re = sel;
-        }
-        if le > re {
-            le = 1.0;
-        } else if le < re {
-            re = 1.0;
-        } else {
-            le = 1.0;
-            re = 1.0;
-        }
-        let sel = self.est.ineqsel(l, CmpOp::Lt, rmin);
-        if sel != DEFAULT_INEQ_SEL {
-            ls = sel;
-        }
-        let sel = self.est.ineqsel(r, CmpOp::Lt, lmin);
-        if sel != DEFAULT_INEQ_SEL {
-            rs = sel;
-        }
-        if ls < rs {
-            ls = 0.0;
-        } else if ls > rs {
-            rs = 0.0;
-        } else {
-            ls = 0.0;
-            rs = 0.0;
-        }
+        // An estimate is believed only when it is not the default guess.
+        let sel = |c: ColRef, op: CmpOp, v: i64, otherwise: f64| {
+            let s = self.est.ineqsel(c, op, v);
+            if s != DEFAULT_INEQ_SEL {
+                s
+            } else {
+                otherwise
+            }
+        };
+        // Only one input can really stop early (or start late): keep the tighter estimate, reset
+        // the other; equal estimates (a self-join) are believed for neither.
+        let (mut le, mut re) = keep_one(sel(l, CmpOp::Le, rmax, 1.0), sel(r, CmpOp::Le, lmax, 1.0), 1.0, |a, b| a < b);
+        let (mut ls, mut rs) = keep_one(sel(l, CmpOp::Lt, rmin, 0.0), sel(r, CmpOp::Lt, lmin, 0.0), 0.0, |a, b| a > b);
         if ls >= le {
             ls = 0.0;
             le = 1.0;
@@ -1323,6 +1300,17 @@ struct IndexMatch {
     quals: Vec<Qual>,
     unique_eq: bool,
     num_sa: f64,
+}
+
+/// Of two per-input fractions, keeps the one `tighter` prefers and sets the other to `neutral`.
+fn keep_one(a: f64, b: f64, neutral: f64, tighter: impl Fn(f64, f64) -> bool) -> (f64, f64) {
+    if tighter(a, b) {
+        (a, neutral)
+    } else if tighter(b, a) {
+        (neutral, b)
+    } else {
+        (neutral, neutral)
+    }
 }
 
 fn single(set: u64) -> Option<usize> {
