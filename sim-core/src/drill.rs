@@ -12,7 +12,7 @@ use serde::Serialize;
 const SETTLE: SimDur = SimDur::secs(120);
 
 /// One disaster's verdict.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DrillResult {
     pub disaster: String,
     /// `failover`, `restore`, or `none` (the data is gone).

@@ -28,6 +28,7 @@ pub mod shard;
 pub mod toml_de;
 pub mod trace;
 pub mod validate;
+pub mod view;
 pub mod world;
 
 pub use command::{Command, Setting};

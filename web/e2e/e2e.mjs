@@ -250,6 +250,25 @@ try {
     if (!shown.includes('violated, as the lesson shows')) throw new Error(`violated goal reads: ${shown}`);
     await page.click('#pause').catch(() => {});
   });
+  await step('what_lessons_say_to_watch_is_on_the_diagram', async () => {
+    await page.goto('about:blank');
+    await page.goto(base + '#file=02-sync-failover.toml');
+    await node('pg1').waitFor({ timeout: 30000 });
+    await page.$eval('#scrubber', (el) => { el.value = '20000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForFunction(() => document.querySelector('#clock')?.textContent.startsWith('20.0 s'));
+    const states = await page.$$eval('text.sync', (ts) => ts.map((t) => t.textContent).sort());
+    if (JSON.stringify(states) !== JSON.stringify(['sync_state async', 'sync_state sync'])) throw new Error(`sync_state on the diagram: ${JSON.stringify(states)}`);
+    const key = await page.textContent('#leader-key');
+    if (!/expires in \d+\.\d s/.test(key) || !key.includes('/sync: ')) throw new Error(`leader key: ${key}`);
+    if ((await page.locator('g[data-disk]').count()) !== 3) throw new Error('not every node shows its disk');
+    const title = await page.textContent('section.invariants h3');
+    if (title !== 'Invariants') throw new Error(`the invariants panel is titled ${title}`);
+    // After the crash at 30 s and the failover, the window without writes is shown.
+    await page.$eval('#scrubber', (el) => { el.value = '100000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForSelector('#failover-window', { timeout: 30000 });
+    const window = await page.textContent('#failover-window');
+    if (!/writes unavailable for \d+\.\d s/.test(window)) throw new Error(`failover window: ${window}`);
+  });
   await step('the_diagram_shows_a_dead_primarys_arcs_as_cut', async () => {
     await page.goto('about:blank');
     await page.goto(base + '#file=01-async-failover.toml');

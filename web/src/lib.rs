@@ -1,12 +1,14 @@
 //! The dbsim browser app: pick a lesson, play it, inject faults by clicking, scrub through time.
 //! The UI renders a view of the core's `World`; every change goes through a `Command`.
 mod charts;
+mod lesson;
 mod pitr;
 pub mod plan;
 pub mod shard;
 pub mod url;
 mod view;
 
+use sim_core::view as view_model;
 use sim_core::Session;
 use sim_core::{Command, SimTime};
 use std::cell::RefCell;
@@ -54,7 +56,42 @@ pub struct Model {
     pub notice: Option<String>,
     /// A setting the learner typed that was refused: (name, why), shown beside its field.
     pub setting_error: Option<(String, String)>,
+    /// Bumped on every setting typed, so a refused value gives way to the current one.
+    pub settings_epoch: u64,
+    /// What the page shows: the session's plain-data views, refreshed after every action.
+    pub views: Option<Views>,
     pub version: u64,
+}
+
+/// The session's views as the components take them. Each part is compared by value, so a
+/// component whose part did not change is not re-rendered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Views {
+    pub lesson: Rc<view_model::LessonView>,
+    pub clock: Rc<view_model::ClockView>,
+    pub goals: Rc<Vec<view_model::Goal>>,
+    pub cluster: Rc<view_model::ClusterView>,
+    pub settings: Rc<Vec<view_model::SettingView>>,
+    pub charts: Vec<Rc<view_model::Chart>>,
+    pub props: Rc<Vec<view_model::PropView>>,
+    pub log: Rc<Vec<String>>,
+    pub pitr: Option<Rc<view_model::PitrView>>,
+}
+
+impl Views {
+    fn of(s: &Session, m: &Model) -> Views {
+        Views {
+            lesson: Rc::new(s.lesson_view()),
+            clock: Rc::new(s.clock_view()),
+            goals: Rc::new(s.goals()),
+            cluster: Rc::new(s.cluster_view()),
+            settings: Rc::new(s.settings_view()),
+            charts: s.charts().into_iter().map(Rc::new).collect(),
+            props: Rc::new(s.properties()),
+            log: Rc::new(s.log_lines(&m.log_filter, m.log_all)),
+            pitr: s.pitr_view(m.pitr_target_ms, m.pitr_inclusive).map(Rc::new),
+        }
+    }
 }
 
 impl PartialEq for Model {
@@ -73,6 +110,7 @@ impl PartialEq for Model {
             && self.help == o.help
             && self.notice == o.notice
             && self.setting_error == o.setting_error
+            && self.views == o.views
     }
 }
 
@@ -126,6 +164,7 @@ impl Reducible for Model {
         if m.error.is_some() {
             m.playing = false;
         }
+        m.views = m.session.as_ref().and_then(|s| s.try_borrow().ok().map(|s| Views::of(&s, &m)));
         Rc::new(m)
     }
 }
@@ -233,6 +272,7 @@ impl Model {
             Action::SetSetting { key, value } => {
                 let result = sim_core::Setting::parse(&key, value.trim()).map_err(|e| e.to_string()).and_then(|s| self.with(|sess| sess.command(Command::Set { settings: vec![s] })));
                 self.setting_error = result.err().map(|e| (key, e));
+                self.settings_epoch += 1;
                 Ok(())
             }
             Action::Help(on) => {
@@ -375,11 +415,12 @@ pub fn app() -> Html {
             }
         });
     }
-    let dispatch = {
-        let model = model.clone();
-        Callback::from(move |a: Action| model.dispatch(a))
+    // One callback for the page's life, so components' props compare equal across ticks.
+    let go = {
+        let dispatcher = model.dispatcher();
+        use_memo((), move |_| Callback::from(move |a: Action| dispatcher.dispatch(a)))
     };
-    view::page(&model, dispatch)
+    view::page(&model, &go)
 }
 
 #[cfg(test)]

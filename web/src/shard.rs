@@ -7,6 +7,7 @@ use sim_core::shard::cluster::Move;
 use sim_core::shard::cluster::{shard_names, Config, Reshard, ReshardPhase, Run};
 use sim_core::shard::lesson::{ShardLesson, ShardReport};
 use sim_core::shard::placement::{from_strategy, strategy_name, Placement};
+use sim_core::view::{Goal, LessonView};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -310,28 +311,16 @@ pub fn page(m: &ShardModel, v: &ShardView, go: &Go) -> Html {
             { crate::view::header(&v.file, v.seed, &picks(go)) }
             if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
             if let Some(e) = &m.error { <p class="error" role="alert">{ e }</p> }
-            <section class="lesson">
-                <h2>{ &l.title }</h2>
-                <p>{ &l.summary }</p>
-                <h3>{ "Watch" }</h3>
-                <ul>{ for l.watch.iter().map(|x| html! { <li>{ x }</li> }) }</ul>
-                <h3>{ "You will learn" }</h3>
-                <ul>{ for l.learn.iter().map(|x| html! { <li>{ x }</li> }) }</ul>
-                { goals(v) }
-            </section>
+            <crate::lesson::LessonPanel lesson={Rc::new(LessonView::of(&v.file, v.seed, l))} goals={Rc::new(goals(v))} />
             if let Some(cfg) = &v.lesson.cluster { { cluster_view(m, v, cfg, go) } }
             { findings(v) }
         </main>
     }
 }
 
-fn goals(v: &ShardView) -> Html {
-    let Ok(r) = &v.report else { return html! {} };
-    html! {
-        <ul class="goals">{ for r.expectations.iter().map(|e| html! {
-            <li class={classes!(if e.ok { "ok" } else { "pending" })}>{ format!("{} {}: {}", if e.ok { "✓" } else { "○" }, e.name, e.detail) }</li>
-        }) }</ul>
-    }
+/// A sharding run is computed to its end, so every goal is decided.
+fn goals(v: &ShardView) -> Vec<Goal> {
+    v.report.as_ref().map(|r| r.expectations.iter().map(|e| Goal::of(e, true)).collect()).unwrap_or_default()
 }
 
 fn findings(v: &ShardView) -> Html {

@@ -1,8 +1,13 @@
-//! Rendering: the lesson, the cluster diagram, time controls, invariants and the event log.
+//! The main page as leaf components over the core's plain-data views: time controls, the cluster
+//! diagram, actions, settings, properties and the event log. Each takes `PartialEq` props, so a
+//! tick re-renders only what changed.
+use crate::lesson::LessonPanel;
 use crate::{d0, d1};
-use crate::{Action, Model};
+use crate::{Action, Model, Views};
 use sim_core::report::Hop;
-use sim_core::{Command, World};
+use sim_core::view::{ClockView, ClusterView, NodeView, PropView, SettingView};
+use sim_core::Command;
+use std::rc::Rc;
 use yew::prelude::*;
 
 type Go = Callback<Action>;
@@ -12,45 +17,39 @@ fn send(go: &Go, make: impl Fn() -> Action + 'static) -> Callback<MouseEvent> {
     Callback::from(move |_| go.emit(make()))
 }
 
-pub fn page(m: &Model, go: Callback<Action>) -> Html {
-    let Some(cell) = &m.session else {
+pub fn page(m: &Model, go: &Go) -> Html {
+    let Some(v) = &m.views else {
         // Nothing loaded (yet, or a failed link): the picker stays, so there is always a way on.
         return html! {
             <main class="app">
-                { header("", 0, &picks(&go)) }
+                { header("", 0, &picks(go)) }
                 if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
                 <p role="status" class={classes!(m.error.is_some().then_some("error"))}>{ m.error.clone().unwrap_or_else(|| "Loading…".into()) }</p>
             </main>
         };
     };
-    let Ok(s) = cell.try_borrow() else { return html! {} };
-    let w = &s.world;
     html! {
-        <main class="app" tabindex="0" onkeydown={keys(m.playing, m.help, w.now().as_ms(), &go)}>
-            if m.help { { keys_help(&go) } }
-            { header(&s.file, s.seed, &picks(&go)) }
+        <main class="app" tabindex="0" onkeydown={keys(m.playing, m.help, v.clock.now_ms, go)}>
+            if m.help { { keys_help(go) } }
+            { header(&v.lesson.file, v.lesson.seed, &picks(go)) }
             if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
             if let Some(n) = &m.notice { <p class="notice" role="status" id="notice">{ n }</p> }
             if let Some(e) = &m.error { <p class="error" role="alert">{ e }</p> }
-            <section class="lesson">
-                <h2>{ &s.scenario.lesson.title }</h2>
-                <p>{ &s.scenario.lesson.summary }</p>
-                <h3>{ "Watch" }</h3>
-                <ul>{ for s.scenario.lesson.watch.iter().map(|x| html! { <li>{ x }</li> }) }</ul>
-                <h3>{ "You will learn" }</h3>
-                <ul>{ for s.scenario.lesson.learn.iter().map(|x| html! { <li>{ x }</li> }) }</ul>
-                { goals(w, &s.scenario.expect) }
-            </section>
-            { controls(m, w, &go) }
-            { cluster(w, m, &go) }
-            { actions(m, &go) }
-            { settings(m, w, &go) }
-            { crate::pitr::panel(m, &s, &go) }
-            { charts(w) }
-            { invariants(w) }
-            { log(m, w, &go) }
+            <LessonPanel lesson={v.lesson.clone()} goals={v.goals.clone()} />
+            <TimeControls clock={v.clock.clone()} playing={m.playing} speed={m.speed} go={go.clone()} />
+            <ClusterDiagram cluster={v.cluster.clone()} selected={m.selected.clone()} go={go.clone()} />
+            <Actions selected={m.selected.clone()} link={m.link.clone()} go={go.clone()} />
+            <Settings settings={v.settings.clone()} error={m.setting_error.clone()} epoch={m.settings_epoch} go={go.clone()} />
+            if let Some(p) = &v.pitr { <crate::pitr::PitrPanel view={p.clone()} drill={m.drill.clone()} go={go.clone()} /> }
+            { charts(v) }
+            <Properties props={v.props.clone()} />
+            <EventLog lines={v.log.clone()} filter={m.log_filter.clone()} all={m.log_all} go={go.clone()} />
         </main>
     }
+}
+
+fn charts(v: &Views) -> Html {
+    html! { <section class="charts">{ for v.charts.iter().map(|c| html! { <crate::charts::ChartFigure chart={c.clone()} /> }) }</section> }
 }
 
 /// The "?" overlay: every shortcut, and how to reach the diagram by keyboard.
@@ -67,19 +66,6 @@ fn keys_help(go: &Go) -> Html {
             </dl>
             <p>{ "Sliders, fields and lists keep their own keys." }</p>
             <button id="keys-help-close" onclick={send(go, || Action::Help(false))}>{ "Close" }</button>
-        </section>
-    }
-}
-
-fn charts(w: &World) -> Html {
-    let end_s = w.end().as_ms() as f64 / 1000.0;
-    let names: Vec<String> = w.nodes().iter().map(|n| n.name.clone()).collect();
-    html! {
-        <section class="charts">
-            { crate::charts::throughput(w.series(), end_s) }
-            { crate::charts::latency(w.series(), end_s) }
-            { crate::charts::lag(w.series(), &names, end_s) }
-            { crate::charts::lost(w.series(), end_s) }
         </section>
     }
 }
@@ -113,34 +99,6 @@ fn keys(playing: bool, help: bool, now_ms: u64, go: &Go) -> Callback<KeyboardEve
     })
 }
 
-/// The lesson's goals as the run stands: a figure is judged only at the end, a property once it
-/// is decided; a violation the lesson sets out to show reads so, in red.
-fn goals(w: &World, expect: &sim_core::scenario::Expect) -> Html {
-    use sim_core::report::ExpectKind;
-    let results = w.expectations(expect);
-    let ended = w.now() >= w.end();
-    html! {
-        <>
-            <h3>{ "Goals (live)" }</h3>
-            <ul class="goals">
-            { for results.iter().map(|r| {
-                let (mark, class, text) = if !r.decided(ended) {
-                    let when = if r.kind == ExpectKind::Always { "holds so far" } else { "judged at the end" };
-                    ("◌", "pending", format!("{}: {} ({when})", r.name, r.detail))
-                } else if r.kind == ExpectKind::Violated && r.ok {
-                    ("✗", "violated-expected", format!("{}: violated, as the lesson shows: {}", r.name.trim_start_matches("violated:"), r.detail))
-                } else if r.ok {
-                    ("✓", "ok", format!("{}: {}", r.name, r.detail))
-                } else {
-                    ("✗", "failed", format!("{}: {}", r.name, r.detail))
-                };
-                html! { <li class={class}>{ format!("{mark} {text}") }</li> }
-            }) }
-            </ul>
-        </>
-    }
-}
-
 /// What the header's controls report: a lesson picked, a seed typed, a file opened, an error.
 #[derive(Clone, Debug)]
 pub struct Picks {
@@ -151,7 +109,7 @@ pub struct Picks {
 }
 
 /// Picking a lesson on the main page: sharding lessons open the sharding page.
-fn picks(go: &Go) -> Picks {
+pub fn picks(go: &Go) -> Picks {
     let load = go.clone();
     let pick = Callback::from(move |file: String| {
         if lessons::PLANNER_NAMES.contains(&file.as_str()) {
@@ -243,36 +201,36 @@ pub fn group(label: &str, names: &[&'static str], titles: &[&'static str], keep:
     }
 }
 
-fn controls(m: &Model, w: &World, go: &Go) -> Html {
-    let now = w.now().as_ms();
-    let end = w.end().as_ms();
-    let seek = {
-        let go = go.clone();
-        Callback::from(move |e: InputEvent| {
-            if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
-                if let Ok(v) = i.value().parse::<u64>() {
-                    go.emit(Action::Seek(v));
-                }
-            }
-        })
-    };
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    pub clock: Rc<ClockView>,
+    pub playing: bool,
+    pub speed: f64,
+    pub go: Go,
+}
+
+#[component(TimeControls)]
+pub fn time_controls(p: &ControlsProps) -> Html {
+    let go = &p.go;
+    let (now, end) = (p.clock.now_ms, p.clock.end_ms);
+    let seek = go.reform(|e: InputEvent| Action::Seek(e.target_dyn_into::<web_sys::HtmlInputElement>().and_then(|i| i.value().parse::<u64>().ok()).unwrap_or_default()));
     let speeds = [0.25, 1.0, 10.0, 100.0, 1000.0];
     html! {
         <section class="controls" aria-label="time controls">
-            if m.playing {
+            if p.playing {
                 <button id="pause" onclick={send(go, || Action::Pause)}>{ "Pause" }</button>
             } else {
                 <button id="play" onclick={send(go, || Action::Play)}>{ "Play" }</button>
             }
             <button id="step" onclick={send(go, || Action::Step)}>{ "Step 100 ms" }</button>
             { for speeds.iter().map(|&x| html! {
-                <button class={classes!("speed", (m.speed == x).then_some("on"))} onclick={send(go, move || Action::Speed(x))}>{ format!("{x}×") }</button>
+                <button class={classes!("speed", (p.speed == x).then_some("on"))} onclick={send(go, move || Action::Speed(x))}>{ format!("{x}×") }</button>
             }) }
             <button id="fork" onclick={send(go, || Action::Fork)}>{ "Fork here" }</button>
             // The ticks sit in the scrubber's own box, so a tick lines up with its moment.
             <div class="timeline">
                 <input id="scrubber" type="range" min="0" max={end.to_string()} value={now.to_string()} oninput={seek} aria-label="simulated time" />
-                { marks(w) }
+                { marks(&p.clock) }
             </div>
             <output id="clock" aria-live="polite">{ format!("{} s / {} s", d1(now as f64 / 1000.0), d0(end as f64 / 1000.0)) }</output>
         </section>
@@ -280,12 +238,11 @@ fn controls(m: &Model, w: &World, go: &Go) -> Html {
 }
 
 /// Ticks under the scrubber where crashes, failovers and commands happened.
-fn marks(w: &World) -> Html {
-    let end = w.end().as_ms().max(1) as f64;
-
+fn marks(c: &ClockView) -> Html {
+    let end = c.end_ms.max(1) as f64;
     html! {
         <svg class="marks" viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true">
-            { for w.notes().iter().filter(|n| n.kind.is_notable()).map(|n| {
+            { for c.marks.iter().map(|n| {
                 let x = 1000.0 * n.at_ms as f64 / end;
                 html! { <rect x={d1(x)} y="0" width="3" height="10"><title>{ format!("{} s: {}", d1(n.at_ms as f64 / 1000.0), n.text) }</title></rect> }
             }) }
@@ -302,12 +259,15 @@ struct Layout {
 
 const NODE_W: u32 = 140;
 const NODE_Y: u32 = 56;
-const INFRA_Y: u32 = 270;
+const NODE_H: u32 = 176;
+/// Where links to the DCS and the proxy leave a node (below its lag bar).
+const NODE_BOTTOM: u32 = NODE_Y + NODE_H + 14;
+const INFRA_Y: u32 = 300;
 const DCS_X: u32 = 80;
 const PROXY_X: u32 = 280;
 const CLIENTS_X: u32 = 450;
 
-fn layout(nodes: &[sim_core::pg::Node]) -> Layout {
+fn layout(nodes: &[NodeView]) -> Layout {
     let mut x = vec![0; nodes.len()];
     let mut regions: Vec<(String, u32, u32)> = Vec::new();
     let mut cursor = 20;
@@ -342,33 +302,56 @@ fn link(a: &str, b: &str, (x1, y1): (u32, u32), (x2, y2): (u32, u32), up: bool, 
     }
 }
 
-fn cluster(w: &World, m: &Model, go: &Go) -> Html {
-    let nodes = w.nodes();
+#[derive(Properties, PartialEq)]
+pub struct ClusterProps {
+    pub cluster: Rc<ClusterView>,
+    pub selected: Option<String>,
+    pub go: Go,
+}
+
+fn secs(ms: u64) -> String {
+    format!("{} s", d1(ms as f64 / 1000.0))
+}
+
+#[component(ClusterDiagram)]
+pub fn cluster_diagram(p: &ClusterProps) -> Html {
+    let (c, go) = (&*p.cluster, &p.go);
+    let nodes = &c.nodes;
     let l = layout(nodes);
     let top = |i: usize| (l.x[i] + NODE_W / 2, NODE_Y);
-    let bottom = |i: usize| (l.x[i] + NODE_W / 2, NODE_Y + 150);
-    let (clients, busy) = w.client_counts();
+    let bottom = |i: usize| (l.x[i] + NODE_W / 2, NODE_BOTTOM);
+    // The leader key's countdown: Patroni's ttl running out unless the leader renews it.
+    let key = match (&c.leader, c.leader_expires_in_ms) {
+        (Some(l), Some(ms)) => format!("DCS leader key: {l}, expires in {} unless renewed", secs(ms)),
+        _ => "DCS leader key: none".to_string(),
+    };
+    let sync = c.sync_member.as_ref().map(|s| format!(" · /sync: {s}")).unwrap_or_default();
+    let writes = match c.writes_unavailable_ms {
+        Some(ms) => format!("writes unavailable {}", secs(ms)),
+        None => format!("{} waiting", c.clients_waiting),
+    };
+    // The lesson's "writes unavailable" figure: the last failover's window without writes.
+    let window = c.last_failover_unavailable_ms.map(|ms| format!("Last failover: writes unavailable for {}", secs(ms)));
     html! {
-        <svg id="cluster" viewBox={format!("0 0 {} 330", l.width)} role="img" aria-label="cluster">
+        <svg id="cluster" viewBox={format!("0 0 {} {}", l.width, INFRA_Y + 76)} role="img" aria-label="cluster">
             { for l.regions.iter().map(|(r, a, b)| html! {
-                <g class="region"><rect x={a.to_string()} y="28" width={(b - a).to_string()} height="192" rx="10" /><text x={(a + 8).to_string()} y="44">{ r }</text></g>
+                <g class="region"><rect x={a.to_string()} y="28" width={(b - a).to_string()} height={(NODE_H + 56).to_string()} rx="10" /><text x={(a + 8).to_string()} y="44">{ r }</text></g>
             }) }
-            <text x="20" y="18" class="dcs">{ format!("DCS leader: {}", w.leader().unwrap_or("none")) }</text>
+            <text x="20" y="18" class="dcs" id="leader-key">{ format!("{key}{sync}") }</text>
             { for (0..nodes.len()).map(|i| html! { <>
-                { link(&nodes[i].name, "dcs", bottom(i), (DCS_X, INFRA_Y), w.node_link_up(i, true), go) }
-                { link(&nodes[i].name, "proxy", bottom(i), (PROXY_X, INFRA_Y), w.node_link_up(i, false), go) }
+                { link(&nodes[i].name, "dcs", bottom(i), (DCS_X, INFRA_Y), nodes[i].dcs_link_up, go) }
+                { link(&nodes[i].name, "proxy", bottom(i), (PROXY_X, INFRA_Y), nodes[i].proxy_link_up, go) }
             </> }) }
-            { for nodes.iter().enumerate().filter_map(|(i, n)| Some((i, n.upstream? as usize, n))).map(|(i, p, n)| {
-                // Drawn as cut when the data cannot flow, even before the standby notices.
-                let streaming = matches!(n.conn, sim_core::pg::Conn::Streaming(_)) && w.replication_can_flow(p, i);
-                replication_arc(&nodes[p].name, &n.name, top(p), top(i), streaming, go)
+            { for nodes.iter().enumerate().filter_map(|(i, n)| Some((i, n.upstream?, n))).map(|(i, (up, streaming), n)| {
+                replication_arc(&nodes[up].name, &n.name, top(up), top(i), streaming, go)
             }) }
             { link("clients", "proxy", (CLIENTS_X, INFRA_Y + 25), (PROXY_X + 80, INFRA_Y + 25), true, go) }
-            { infra("dcs", DCS_X - 70, "DCS (etcd)", if w.dcs_up() { "up".into() } else { "outage".into() }, !w.dcs_up()) }
-            { infra("proxy", PROXY_X - 80, "proxy (HAProxy)", format!("writes → {}", if w.write_backends().is_empty() { "none".to_string() } else { w.write_backends().join(", ") }), false) }
-            { infra("clients", CLIENTS_X, &format!("{clients} clients"), format!("{busy} waiting"), false) }
-            { for nodes.iter().enumerate().map(|(i, n)| node_box(w, i, n, l.x[i], m.selected.as_deref() == Some(n.name.as_str()), go)) }
-            { flights(w, &l) }
+            { infra("dcs", DCS_X - 70, "DCS (etcd)", if c.dcs_up { "up".into() } else { "outage".into() }, !c.dcs_up) }
+            { infra("proxy", PROXY_X - 80, "proxy (HAProxy)", format!("writes → {}", if c.write_backends.is_empty() { "none".to_string() } else { c.write_backends.join(", ") }), false) }
+            { infra("clients", CLIENTS_X, &format!("{} clients", c.clients), writes, c.writes_unavailable_ms.is_some()) }
+            if let Some(t) = window { <text x="20" y={(INFRA_Y + 70).to_string()} id="failover-window" class="dcs">{ t }</text> }
+            { for nodes.iter().enumerate().map(|(i, n)| node_box(c, i, n, l.x[i], p.selected.as_deref() == Some(n.name.as_str()), go)) }
+            { flights(c, &l) }
         </svg>
     }
 }
@@ -406,13 +389,13 @@ fn infra(id: &str, x: u32, name: &str, detail: String, down: bool) -> Html {
         <g class={classes!("infra", down.then_some("down"))} data-infra={id.to_string()}>
             <rect x={x.to_string()} y={INFRA_Y.to_string()} width="160" height="50" rx="8" />
             <text x={(x + 10).to_string()} y={(INFRA_Y + 20).to_string()} class="name">{ name }</text>
-            <text x={(x + 10).to_string()} y={(INFRA_Y + 40).to_string()}>{ detail }</text>
+            <text x={(x + 10).to_string()} y={(INFRA_Y + 40).to_string()} class="detail">{ detail }</text>
         </g>
     }
 }
 
-fn node_box(w: &World, i: usize, n: &sim_core::pg::Node, x: u32, selected: bool, go: &Go) -> Html {
-    let role = n.role_text();
+fn node_box(c: &ClusterView, i: usize, n: &NodeView, x: u32, selected: bool, go: &Go) -> Html {
+    let role = n.role;
     let name = n.name.clone();
     let go = go.clone();
     let pick = name.clone();
@@ -421,30 +404,61 @@ fn node_box(w: &World, i: usize, n: &sim_core::pg::Node, x: u32, selected: bool,
     let onkeydown = enter_or_space(move || go2.emit(Action::Select(Some(pick.clone()))));
     let class = classes!("node", role.replace([' ', '(', ')', '_'], "-"), selected.then_some("selected"));
     let line = |dy: u32, text: String| html! { <text x={(x + 10).to_string()} y={(NODE_Y + dy).to_string()}>{ text }</text> };
+    // A primary's slots (the WAL they hold), or a standby's sync_state as its upstream reports it.
+    let extra = match (&n.sync_state, c.slots.iter().find(|s| s.node == i)) {
+        (Some(s), _) => Some(format!("sync_state {s}")),
+        (None, Some(s)) => Some(format!(
+            "slot {}: {} MiB{}",
+            s.name,
+            s.retained_bytes >> 20,
+            if s.lost {
+                " (lost)"
+            } else if s.consumer_running {
+                ""
+            } else {
+                ", idle"
+            }
+        )),
+        _ => None,
+    };
     html! {
-        <g class={class} data-node={n.name.clone()} data-role={role} data-timeline={n.tl.to_string()} {onclick} {onkeydown} tabindex="0" role="button" aria-pressed={selected.to_string()} aria-label={format!("{}: {role}; Enter for its failures", n.name)}>
-            <rect x={x.to_string()} y={NODE_Y.to_string()} width={NODE_W.to_string()} height="136" rx="8" />
+        <g class={class} data-node={n.name.clone()} data-role={role} data-timeline={n.timeline.to_string()} {onclick} {onkeydown} tabindex="0" role="button" aria-pressed={selected.to_string()} aria-label={format!("{}: {role}; Enter for its failures", n.name)}>
+            <rect x={x.to_string()} y={NODE_Y.to_string()} width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
             <text x={(x + 10).to_string()} y={(NODE_Y + 22).to_string()} class="name">{ &n.name }</text>
             { line(42, role.to_string()) }
-            { line(62, format!("timeline {}", n.tl)) }
-            { line(82, format!("insert {}", n.lsn())) }
-            { line(102, format!("flush  {}", sim_core::Lsn(n.flush_lsn))) }
-            // Only a standby replays WAL; a primary's replay position is a stale leftover.
-            if n.role_name() != "primary" { { line(122, format!("replay {}", sim_core::Lsn(n.replay_lsn))) } }
-            { lag_bar(w, i, x) }
+            { line(62, format!("timeline {}", n.timeline)) }
+            { line(82, format!("insert {}", n.insert_lsn)) }
+            { line(102, format!("flush  {}", n.flush_lsn)) }
+            if let Some(r) = n.replay_lsn { { line(122, format!("replay {r}")) } }
+            if let Some(t) = extra { <text class="sync" x={(x + 10).to_string()} y={(NODE_Y + 142).to_string()}>{ t }</text> }
+            { disk_bar(n, x) }
+            { lag_bar(n, x) }
+        </g>
+    }
+}
+
+/// The node's disk: data plus retained WAL against its size (red from 90 %).
+fn disk_bar(n: &NodeView, x: u32) -> Html {
+    let pct = n.disk_pct.min(100);
+    let y = NODE_Y + 154;
+    html! {
+        <g class={classes!("disk", (pct >= 90 || n.disk_full).then_some("full"))} data-disk={pct.to_string()}>
+            <text x={(x + 10).to_string()} y={(y + 8).to_string()} class="tick">{ format!("disk {pct} %") }</text>
+            <rect x={(x + 64).to_string()} y={y.to_string()} width="66" height="9" class="disk-bg" />
+            <rect x={(x + 64).to_string()} y={y.to_string()} width={d1(0.66 * pct as f64)} height="9" class="disk-fill"><title>{ format!("disk {pct} % used (data and WAL kept)") }</title></rect>
         </g>
     }
 }
 
 /// Messages on the wire as dots moving along their links (queries and results via the proxy).
-fn flights(w: &World, l: &Layout) -> Html {
+fn flights(c: &ClusterView, l: &Layout) -> Html {
     let centre = |h: Hop, top: bool| match h {
-        Hop::Node(n) => (l.x[n as usize] + NODE_W / 2, if top { NODE_Y } else { NODE_Y + 150 }),
+        Hop::Node(n) => (l.x[n as usize] + NODE_W / 2, if top { NODE_Y } else { NODE_BOTTOM }),
         Hop::Clients => (PROXY_X, INFRA_Y),
     };
     html! {
         <g class="flights" aria-hidden="true">
-        { for w.in_flight(60).into_iter().map(|f| {
+        { for c.flights.iter().map(|f| {
             let between_nodes = matches!((f.from, f.to), (Hop::Node(_), Hop::Node(_)));
             let ((x1, y1), (x2, y2)) = (centre(f.from, between_nodes), centre(f.to, between_nodes));
             let t = f.permille as f64 / 1000.0;
@@ -462,22 +476,32 @@ fn flights(w: &World, l: &Layout) -> Html {
 }
 
 /// A bar under a standby showing its replay lag behind the primary (full width = 16 MiB, one segment).
-fn lag_bar(w: &World, i: usize, x: u32) -> Html {
-    let Some(bytes) = w.series().last().and_then(|p| p.lag_bytes.get(i)).copied().filter(|b| *b >= 0) else { return html! {} };
+fn lag_bar(n: &NodeView, x: u32) -> Html {
+    let Some(bytes) = n.lag_bytes else { return html! {} };
     let width = 140.0 * (bytes as f64 / 16_777_216.0).min(1.0);
     html! {
         <g class="lag">
-            <rect x={x.to_string()} y={(NODE_Y + 140).to_string()} width="140" height="8" class="lag-bg" />
-            <rect x={x.to_string()} y={(NODE_Y + 140).to_string()} width={d1(width)} height="8" class="lag-fill"><title>{ format!("replay lag {bytes} bytes") }</title></rect>
+            <rect x={x.to_string()} y={(NODE_Y + NODE_H + 4).to_string()} width="140" height="8" class="lag-bg" />
+            <rect x={x.to_string()} y={(NODE_Y + NODE_H + 4).to_string()} width={d1(width)} height="8" class="lag-fill"><title>{ format!("replay lag {bytes} bytes") }</title></rect>
         </g>
     }
 }
 
-fn actions(m: &Model, go: &Go) -> Html {
-    if let Some((a, b)) = &m.link {
+#[derive(Properties, PartialEq)]
+pub struct ActionsProps {
+    pub selected: Option<String>,
+    pub link: Option<(String, String)>,
+    pub go: Go,
+}
+
+/// The failures the learner can inject on the selected node or link.
+#[component(Actions)]
+pub fn actions(p: &ActionsProps) -> Html {
+    let go = &p.go;
+    if let Some((a, b)) = &p.link {
         return link_actions(a, b, go);
     }
-    let Some(node) = m.selected.clone() else {
+    let Some(node) = p.selected.clone() else {
         return html! { <p class="hint">{ "Click a node to inject a failure, or a link to cut or slow it (or Tab to it and press Enter; ? lists the keys)." }</p> };
     };
     let button = |id: &str, label: &str, make: fn(String) -> Command| {
@@ -523,21 +547,30 @@ fn cluster_wide(go: &Go) -> Html {
     </> }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct SettingsProps {
+    pub settings: Rc<Vec<SettingView>>,
+    /// A refused value: (setting, why), shown beside its field.
+    pub error: Option<(String, String)>,
+    /// Bumped on every change typed, so a refused value gives way to the current one.
+    pub epoch: u64,
+    pub go: Go,
+}
+
 /// The settings editor: each change is a `set` command at the current time.
-fn settings(m: &Model, w: &World, go: &Go) -> Html {
-    let current = w.current_settings();
+#[component(Settings)]
+pub fn settings(p: &SettingsProps) -> Html {
     let field = |key: &'static str, label: &str, options: &[&'static str]| {
-        let go = go.clone();
+        let go = p.go.clone();
         let onchange = Callback::from(move |e: Event| {
             let value = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).or_else(|| e.target_dyn_into::<web_sys::HtmlInputElement>().map(|i| i.value())).unwrap_or_default();
             go.emit(Action::SetSetting { key: key.to_string(), value });
         });
         let id = format!("set-{key}");
-        let now = current.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()).unwrap_or_default();
-        let err = m.setting_error.as_ref().filter(|(k, _)| k == key).map(|(_, e)| e.clone());
+        let now = p.settings.iter().find(|s| s.key == key).map(|s| s.value.clone()).unwrap_or_default();
+        let err = p.error.as_ref().filter(|(k, _)| k == key).map(|(_, e)| e.clone());
         let err_id = format!("err-{key}");
-        // Keyed by the version so a refused value gives way to the current one.
-        let node_key = format!("{key}-{}", m.version);
+        let node_key = format!("{key}-{}", p.epoch);
         let control = if options.is_empty() {
             html! { <input key={node_key} id={id} type="text" size="8" value={now.clone()} aria-invalid={err.is_some().to_string()} aria-describedby={err_id.clone()} {onchange} /> }
         } else {
@@ -568,50 +601,45 @@ fn settings(m: &Model, w: &World, go: &Go) -> Html {
     }
 }
 
-fn invariants(w: &World) -> Html {
+#[derive(Properties, PartialEq)]
+pub struct PropsProps {
+    pub props: Rc<Vec<PropView>>,
+}
+
+/// The model's invariants, checked while the run goes: a violation is the lesson, in red.
+#[component(Properties)]
+pub fn properties(p: &PropsProps) -> Html {
     html! {
-        <section class="invariants" aria-label="properties">
-            <h3>{ "Properties" }</h3>
+        <section class="invariants" aria-label="invariants">
+            <h3>{ "Invariants" }</h3>
             <ul>
-            { for w.invariants().iter().map(|p| {
-                let bad = matches!(p.kind, sim_core::invariants::PropKind::Always) && !p.holds;
-                html! { <li class={classes!(bad.then_some("violated"))} data-prop={p.name}>{ format!("{} {}: {}", if bad { "✗" } else if p.holds { "✓" } else { "…" }, p.name, p.detail) }</li> }
+            { for p.props.iter().map(|p| html! {
+                <li class={classes!(p.violated.then_some("violated"))} data-prop={p.name}>{ format!("{} {}: {}", p.mark(), p.name, p.detail) }</li>
             }) }
             </ul>
         </section>
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct LogProps {
+    pub lines: Rc<Vec<String>>,
+    pub filter: String,
+    pub all: bool,
+    pub go: Go,
+}
+
 /// The event log in the compact trace format, filterable: notable moments, or every event.
-fn log(m: &Model, w: &World, go: &Go) -> Html {
-    let needle = m.log_filter.to_ascii_lowercase();
-    let keep = |line: &String| needle.is_empty() || line.to_ascii_lowercase().contains(&needle);
-    let lines: Vec<String> =
-        if m.log_all { w.recent().rev().map(|e| w.render(e)).filter(keep).take(LOG_LINES).collect() } else { w.notes().iter().rev().map(|n| w.render_note(n)).filter(keep).take(LOG_LINES).collect() };
-    let filter = {
-        let go = go.clone();
-        Callback::from(move |e: InputEvent| {
-            if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
-                go.emit(Action::Filter(i.value()));
-            }
-        })
-    };
-    let all = {
-        let go = go.clone();
-        Callback::from(move |e: Event| {
-            if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
-                go.emit(Action::LogAll(i.checked()));
-            }
-        })
-    };
+#[component(EventLog)]
+pub fn event_log(p: &LogProps) -> Html {
+    let filter = p.go.reform(|e: InputEvent| Action::Filter(e.target_dyn_into::<web_sys::HtmlInputElement>().map(|i| i.value()).unwrap_or_default()));
+    let all = p.go.reform(|e: Event| Action::LogAll(e.target_dyn_into::<web_sys::HtmlInputElement>().is_some_and(|i| i.checked())));
     html! {
         <section class="log" aria-label="events">
             <h3>{ "Events" }</h3>
-            <input id="log-filter" type="search" placeholder="filter: node, LSN or word" value={m.log_filter.clone()} oninput={filter} aria-label="filter events" />
-            <label><input id="log-all" type="checkbox" checked={m.log_all} onchange={all} />{ format!(" every event (newest {})", sim_core::session::RECENT_EVENTS) }</label>
-            <ol aria-live="polite">{ for lines.into_iter().map(|l| html! { <li><code>{ l }</code></li> }) }</ol>
+            <input id="log-filter" type="search" placeholder="filter: node, LSN or word" value={p.filter.clone()} oninput={filter} aria-label="filter events" />
+            <label><input id="log-all" type="checkbox" checked={p.all} onchange={all} />{ format!(" every event (newest {})", sim_core::session::RECENT_EVENTS) }</label>
+            <ol aria-live="polite">{ for p.lines.iter().map(|l| html! { <li><code>{ l.clone() }</code></li> }) }</ol>
         </section>
     }
 }
-
-const LOG_LINES: usize = 40;

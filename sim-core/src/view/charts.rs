@@ -1,0 +1,85 @@
+//! The charts' data: per-second rates and values from the run's samples, thinned to at most
+//! `MAX_POINTS` per line (a one-hour run is thinned, never truncated).
+use crate::chunklog::ChunkLog;
+use crate::metrics::SamplePoint;
+use crate::world::World;
+
+/// At most this many points per line.
+pub const MAX_POINTS: usize = 400;
+
+type Series = ChunkLog<SamplePoint, 64>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartLine {
+    pub name: String,
+    /// Failures and losses: drawn in the warning colour.
+    pub bad: bool,
+    /// (seconds, value)
+    pub points: Vec<(f64, f64)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chart {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub unit: &'static str,
+    pub end_s: f64,
+    pub lines: Vec<ChartLine>,
+}
+
+impl Chart {
+    /// The top of the value axis: the largest value, at least 1.
+    pub fn max_y(&self) -> f64 {
+        self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(0.0f64, f64::max).max(1.0)
+    }
+}
+
+/// Every `step`-th sample (and the last), with its predecessor for per-second rates.
+fn thinned(series: &Series) -> impl Iterator<Item = (&SamplePoint, &SamplePoint)> + '_ {
+    let step = series.len().div_ceil(MAX_POINTS).max(1);
+    let n = series.len();
+    (1..n).filter(move |i| i % step == 0 || i + 1 == n).filter_map(move |i| Some((series.get(i - step.min(i))?, series.get(i)?)))
+}
+
+fn secs(p: &SamplePoint) -> f64 {
+    p.t_ms as f64 / 1000.0
+}
+
+/// Per-second rates of a cumulative counter.
+fn rate(series: &Series, f: fn(&SamplePoint) -> u64) -> Vec<(f64, f64)> {
+    thinned(series)
+        .map(|(a, b)| {
+            let dt = (secs(b) - secs(a)).max(1.0);
+            (secs(b), f(b).saturating_sub(f(a)) as f64 / dt)
+        })
+        .collect()
+}
+
+/// A sampled value.
+fn value(series: &Series, f: impl Fn(&SamplePoint) -> Option<f64>) -> Vec<(f64, f64)> {
+    thinned(series).filter_map(|(_, b)| Some((secs(b), f(b)?))).collect()
+}
+
+fn line(name: &str, bad: bool, points: Vec<(f64, f64)>) -> ChartLine {
+    ChartLine { name: name.to_string(), bad, points }
+}
+
+/// Commits per second, commit latency, replay lag per standby and acknowledged commits lost.
+pub fn all(w: &World) -> Vec<Chart> {
+    let s = w.series();
+    let end_s = w.end().as_ms() as f64 / 1000.0;
+    let ms = |v: u64| (v > 0).then_some(v as f64 / 1000.0);
+    let lag = w.nodes().iter().enumerate().map(|(i, n)| line(&n.name, false, value(s, |p| p.lag_ms.get(i).filter(|v| **v >= 0).map(|v| *v as f64)))).filter(|l| !l.points.is_empty()).collect();
+    vec![
+        Chart {
+            id: "chart-throughput",
+            title: "Commits per second",
+            unit: "tx/s",
+            end_s,
+            lines: vec![line("acknowledged", false, rate(s, |p| p.commits_acked)), line("failed", true, rate(s, |p| p.commits_failed))],
+        },
+        Chart { id: "chart-latency", title: "Commit latency", unit: "ms", end_s, lines: vec![line("p50", false, value(s, |p| ms(p.p50_us))), line("p99", false, value(s, |p| ms(p.p99_us)))] },
+        Chart { id: "chart-lag", title: "Replay lag per standby", unit: "ms", end_s, lines: lag },
+        Chart { id: "chart-lost", title: "Acknowledged commits lost", unit: "commits", end_s, lines: vec![line("lost commits", true, value(s, |p| Some(p.commits_lost as f64)))] },
+    ]
+}

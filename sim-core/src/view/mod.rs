@@ -1,0 +1,193 @@
+//! Plain-data views of a session for front ends (the `ide` layer): everything a page shows, as
+//! `PartialEq` values, so a front end renders these and holds no simulation or domain logic, and
+//! a component re-renders only when its part changed.
+mod charts;
+mod cluster;
+mod pitr;
+
+pub use charts::{Chart, ChartLine, MAX_POINTS};
+pub use cluster::{ClusterView, NodeView, SlotView};
+pub use pitr::{BackupMark, Gauge, PitrView, Preview, Progress, RestoredView, SegmentView, TimelineView};
+
+use crate::report::{ExpectKind, ExpectResult};
+use crate::scenario::Lesson;
+use crate::session::Session;
+
+/// The lesson's text: what it is about, what to watch, what it teaches.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LessonView {
+    pub file: String,
+    pub seed: u64,
+    pub title: String,
+    pub summary: String,
+    pub watch: Vec<String>,
+    pub learn: Vec<String>,
+}
+
+impl LessonView {
+    pub fn of(file: &str, seed: u64, l: &Lesson) -> LessonView {
+        LessonView { file: file.to_string(), seed, title: l.title.clone(), summary: l.summary.trim().to_string(), watch: l.watch.clone(), learn: l.learn.clone() }
+    }
+}
+
+/// Where the run stands, and the notable moments to tick on the scrubber.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClockView {
+    pub now_ms: u64,
+    pub end_ms: u64,
+    pub marks: Vec<Mark>,
+}
+
+/// A crash, a failover, a command: a tick under the scrubber.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub at_ms: u64,
+    pub text: String,
+}
+
+/// How a goal stands now.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum GoalState {
+    /// Not decided yet: a figure judged at the end, or a property that holds so far.
+    Pending,
+    Met,
+    Failed,
+    /// A property the lesson sets out to break, broken.
+    ViolatedAsShown,
+}
+
+impl GoalState {
+    pub fn mark(self) -> &'static str {
+        match self {
+            GoalState::Pending => "◌",
+            GoalState::Met => "✓",
+            GoalState::Failed | GoalState::ViolatedAsShown => "✗",
+        }
+    }
+    /// A CSS class for the state.
+    pub fn class(self) -> &'static str {
+        match self {
+            GoalState::Pending => "pending",
+            GoalState::Met => "ok",
+            GoalState::Failed => "failed",
+            GoalState::ViolatedAsShown => "violated-expected",
+        }
+    }
+}
+
+/// One of the lesson's goals, as the run stands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Goal {
+    pub state: GoalState,
+    pub text: String,
+}
+
+impl Goal {
+    /// An expectation's verdict as a goal, `ended` saying whether the run has reached its end.
+    pub fn of(r: &ExpectResult, ended: bool) -> Goal {
+        if !r.decided(ended) {
+            let when = if r.kind == ExpectKind::Always { "holds so far" } else { "judged at the end" };
+            Goal { state: GoalState::Pending, text: format!("{}: {} ({when})", r.name, r.detail) }
+        } else if r.kind == ExpectKind::Violated && r.ok {
+            Goal { state: GoalState::ViolatedAsShown, text: format!("{}: violated, as the lesson shows: {}", r.name.trim_start_matches("violated:"), r.detail) }
+        } else {
+            Goal { state: if r.ok { GoalState::Met } else { GoalState::Failed }, text: format!("{}: {}", r.name, r.detail) }
+        }
+    }
+}
+
+/// One invariant of the model and whether it has held.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PropView {
+    pub name: &'static str,
+    /// An Always property that has failed: shown in red, because it is the lesson.
+    pub violated: bool,
+    pub holds: bool,
+    pub detail: String,
+}
+
+impl PropView {
+    pub fn mark(&self) -> &'static str {
+        if self.violated {
+            "✗"
+        } else if self.holds {
+            "✓"
+        } else {
+            "…"
+        }
+    }
+}
+
+/// A setting the learner can change, with its value now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SettingView {
+    pub key: &'static str,
+    pub value: String,
+}
+
+/// How many lines the event log shows.
+pub const LOG_LINES: usize = 40;
+
+impl Session {
+    pub fn lesson_view(&self) -> LessonView {
+        LessonView::of(&self.file, self.seed, &self.scenario.lesson)
+    }
+
+    pub fn clock_view(&self) -> ClockView {
+        let w = &self.world;
+        let marks = w.notes().iter().filter(|n| n.kind.is_notable()).map(|n| Mark { at_ms: n.at_ms, text: n.text.clone() }).collect();
+        ClockView { now_ms: w.now().as_ms(), end_ms: w.end().as_ms(), marks }
+    }
+
+    /// The lesson's goals: a figure is judged only at the end, a property once it is decided; a
+    /// violation the lesson sets out to show reads so.
+    pub fn goals(&self) -> Vec<Goal> {
+        let w = &self.world;
+        let ended = w.now() >= w.end();
+        w.expectations(&self.scenario.expect).iter().map(|r| Goal::of(r, ended)).collect()
+    }
+
+    pub fn properties(&self) -> Vec<PropView> {
+        self.world
+            .invariants()
+            .iter()
+            .map(|p| PropView { name: p.name, violated: matches!(p.kind, crate::invariants::PropKind::Always) && !p.holds, holds: p.holds, detail: p.detail.clone() })
+            .collect()
+    }
+
+    pub fn settings_view(&self) -> Vec<SettingView> {
+        self.world.current_settings().into_iter().map(|(key, value)| SettingView { key, value }).collect()
+    }
+
+    /// The newest event-log lines, newest first: notable moments, or (`all`) every recent event;
+    /// only lines containing `filter` (any case).
+    pub fn log_lines(&self, filter: &str, all: bool) -> Vec<String> {
+        let w = &self.world;
+        let needle = filter.to_ascii_lowercase();
+        let keep = |line: &String| needle.is_empty() || line.to_ascii_lowercase().contains(&needle);
+        if all {
+            w.recent().rev().map(|e| w.render(e)).filter(keep).take(LOG_LINES).collect()
+        } else {
+            w.notes().iter().rev().map(|n| w.render_note(n)).filter(keep).take(LOG_LINES).collect()
+        }
+    }
+
+    pub fn cluster_view(&self) -> ClusterView {
+        ClusterView::of(&self.world)
+    }
+
+    pub fn charts(&self) -> Vec<Chart> {
+        charts::all(&self.world)
+    }
+
+    /// The backup panel, with the recovery target the learner is aiming at (`None`: now).
+    pub fn pitr_view(&self, target_ms: Option<u64>, inclusive: bool) -> Option<PitrView> {
+        let sla = self.scenario.drill.clone().unwrap_or_default();
+        pitr::view(&self.world, target_ms, inclusive, sla.rpo.0.as_ms(), sla.rto.0.as_ms())
+    }
+}
+
+/// A duration in milliseconds as a person writes it.
+fn human_ms(ms: u64) -> String {
+    crate::SimDur::ms(ms).human()
+}

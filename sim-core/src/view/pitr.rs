@@ -1,0 +1,221 @@
+//! The backup panel's view: the WAL archive as segments with base-backup markers, the recovery
+//! target with its preview and its command, a running restore's progress, the timeline tree, the
+//! restored rows and the last recovery's RPO/RTO against the SLA.
+use super::human_ms;
+use crate::command::Command;
+use crate::lsn::{Lsn, SEGMENT_BYTES};
+use crate::pitr::{segment_number, Outcome, Phase, Request, SegmentState, Target, TargetAction};
+use crate::time::SimTime;
+use crate::world::World;
+
+/// A WAL segment on the strip.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SegmentView {
+    pub number: u64,
+    pub name: String,
+    /// `archived`, `pending`, `missing` or `corrupt`.
+    pub state: &'static str,
+}
+
+/// A base backup over the segments it spans.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackupMark {
+    pub label: String,
+    pub timeline: u32,
+    pub start_lsn: Lsn,
+    pub stop_lsn: Lsn,
+    pub corrupt: bool,
+}
+
+/// What restoring to the target would do, before the learner presses the button.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Preview {
+    Refused(String),
+    /// The sentence, and a warning when the target lies past the archived WAL (PostgreSQL 13+
+    /// stops short of it and says so).
+    Would {
+        text: String,
+        warning: Option<String>,
+    },
+}
+
+/// A restore still running: copying the base backup, then replaying WAL (per mille each).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    pub backup: String,
+    pub load: String,
+    pub load_permille: u32,
+    pub end_lsn: Lsn,
+    pub replay: String,
+    pub replay_permille: u32,
+}
+
+/// A timeline as a branch of the tree.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineView {
+    pub id: u32,
+    pub parent: Option<u32>,
+    pub start: Lsn,
+    /// Being created by a restore still running.
+    pub pending: bool,
+}
+
+/// The table as the last restore left it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RestoredView {
+    None,
+    /// Recovery still running: the rows appear when it ends, in this much simulated time.
+    Waiting(String),
+    Dropped {
+        timeline: u32,
+    },
+    Rows {
+        timeline: u32,
+        total: usize,
+        first: Vec<(u64, u64)>,
+    },
+}
+
+/// RPO or RTO against the SLA.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gauge {
+    pub name: &'static str,
+    pub ms: u64,
+    pub sla_ms: u64,
+}
+
+impl Gauge {
+    pub fn met(&self) -> bool {
+        self.ms <= self.sla_ms
+    }
+    pub fn value(&self) -> String {
+        human_ms(self.ms)
+    }
+    pub fn sla(&self) -> String {
+        human_ms(self.sla_ms)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PitrView {
+    pub segments: Vec<SegmentView>,
+    pub backups: Vec<BackupMark>,
+    /// The strip's span in segment numbers, `lo..hi`.
+    pub lo: u64,
+    pub hi: u64,
+    /// How far a running recovery has replayed.
+    pub replay_cursor: Option<Lsn>,
+    pub now_ms: u64,
+    pub target_ms: u64,
+    /// The target as `recovery_target_time` text.
+    pub target_text: String,
+    pub inclusive: bool,
+    /// The command "Restore to this point" gives.
+    pub restore: Command,
+    pub preview: Preview,
+    pub progress: Option<Progress>,
+    pub timelines: Vec<TimelineView>,
+    pub restored: RestoredView,
+    /// What the last recovery was (a failover or a restore) and its RPO and RTO gauges.
+    pub gauges: Option<(String, [Gauge; 2])>,
+    pub rpo_sla_ms: u64,
+    pub rto_sla_ms: u64,
+}
+
+pub(super) fn view(w: &World, target_ms: Option<u64>, inclusive: bool, rpo_sla_ms: u64, rto_sla_ms: u64) -> Option<PitrView> {
+    let b = w.backups()?;
+    let now = w.now();
+    let target = SimTime(target_ms.unwrap_or(now.as_ms()).min(now.as_ms()) * 1000);
+    let state = |s: SegmentState| match s {
+        SegmentState::Archived { .. } => "archived",
+        SegmentState::Missing => "missing",
+        SegmentState::Corrupt => "corrupt",
+    };
+    let mut segments: Vec<SegmentView> = b.archive.segments.iter().map(|(n, s)| SegmentView { number: segment_number(n), name: n.clone(), state: state(*s) }).collect();
+    segments.extend(b.pending_segments().map(|(tl, s)| SegmentView { number: s, name: Lsn(s * SEGMENT_BYTES).segment_name(tl), state: "pending" }));
+    let lo = segments.iter().map(|s| s.number).chain(b.archive.backups.iter().map(|x| x.start_lsn / SEGMENT_BYTES)).min().unwrap_or(0);
+    let hi = segments.iter().map(|s| s.number + 1).max().unwrap_or(lo + 1).max(lo + 1);
+    let backups = b.archive.backups.iter().map(|x| BackupMark { label: x.label.clone(), timeline: x.timeline, start_lsn: Lsn(x.start_lsn), stop_lsn: Lsn(x.stop_lsn), corrupt: x.corrupt }).collect();
+    let req = Request { target: Target::Time(target), inclusive, timeline: None, action: TargetAction::Promote };
+    let preview = match b.preview(&req, now) {
+        Err(e) => Preview::Refused(e),
+        Ok(o) => {
+            let last = o.last_commit.map_or("no commit yet".to_string(), |r| format!("xid {} (LSN {}, committed {})", r.xid, Lsn(r.lsn), b.clock.timestamptz(r.at)));
+            let table = if o.table.dropped { "the table is dropped".to_string() } else { format!("{} rows", o.table.rows.len()) };
+            let text = format!(
+                "Would restore {} and replay to {}: last commit included {last}; {table}; takes about {}; discards {} later commits.",
+                o.backup,
+                Lsn(o.end_lsn),
+                o.duration.human(),
+                o.commits_discarded
+            );
+            Preview::Would { text, warning: o.stopped_early.map(|why| format!("Warning: {why}")) }
+        }
+    };
+    let target_text = b.clock.timestamptz(target);
+    let restore = Command::PitrRestore {
+        target_time: Some(target_text.clone()),
+        target_lsn: None,
+        target_xid: None,
+        target_xid_of: None,
+        target_name: None,
+        inclusive,
+        target_action: "promote".into(),
+        timeline: None,
+    };
+    let last = b.restores.last();
+    let pending_tl = last.filter(|o| o.phase(now) != Phase::Done).and_then(|o| o.new_timeline);
+    Some(PitrView {
+        segments,
+        backups,
+        lo,
+        hi,
+        replay_cursor: b.replay_cursor(now).map(Lsn),
+        now_ms: now.as_ms(),
+        target_ms: target.as_ms(),
+        target_text,
+        inclusive,
+        restore,
+        preview,
+        progress: last.and_then(|o| progress(o, now)),
+        timelines: b.history.timelines.iter().map(|(id, t)| TimelineView { id: *id, parent: t.parent, start: Lsn(t.start), pending: pending_tl == Some(*id) }).collect(),
+        restored: restored(last, now),
+        gauges: gauges(w, last, rpo_sla_ms, rto_sla_ms),
+        rpo_sla_ms,
+        rto_sla_ms,
+    })
+}
+
+fn progress(o: &Outcome, now: SimTime) -> Option<Progress> {
+    let (load_permille, replay_permille) = match o.phase(now) {
+        Phase::Done => return None,
+        Phase::Loading(p) => (p, 0),
+        Phase::Replaying(p) => (1000, p),
+    };
+    Some(Progress { backup: o.backup.clone(), load: o.load.human(), load_permille, end_lsn: Lsn(o.end_lsn), replay: o.replay.human(), replay_permille })
+}
+
+fn restored(last: Option<&Outcome>, now: SimTime) -> RestoredView {
+    let Some(o) = last else { return RestoredView::None };
+    let timeline = o.new_timeline.unwrap_or(o.timeline);
+    if o.phase(now) != Phase::Done {
+        RestoredView::Waiting(SimTime(o.started.0 + o.duration.0).since(now).human())
+    } else if o.table.dropped {
+        RestoredView::Dropped { timeline }
+    } else {
+        RestoredView::Rows { timeline, total: o.table.rows.len(), first: o.table.rows.iter().take(12).map(|(k, x)| (*k, *x)).collect() }
+    }
+}
+
+/// The last recovery: a finished restore unless a failover came after it.
+fn gauges(w: &World, last: Option<&Outcome>, rpo_sla_ms: u64, rto_sla_ms: u64) -> Option<(String, [Gauge; 2])> {
+    let restored = last.filter(|o| o.phase(w.now()) == Phase::Done);
+    let m = w.run_metrics();
+    let failover = m.failovers.last().and_then(|f| Some((f.at_ms, f.unavailable_ms?)));
+    let (source, rpo, rto) = match (restored, failover) {
+        (Some(o), f) if !matches!(f, Some((at, _)) if at > o.started.as_ms()) => (format!("restore from {}", o.backup), o.rpo.as_ms(), o.duration.as_ms()),
+        (_, Some((_, rto))) => ("failover".to_string(), m.rpo_ms, rto),
+        _ => return None,
+    };
+    Some((source, [Gauge { name: "RPO", ms: rpo, sla_ms: rpo_sla_ms }, Gauge { name: "RTO", ms: rto, sla_ms: rto_sla_ms }]))
+}

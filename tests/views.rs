@@ -1,0 +1,122 @@
+//! The views the pages draw show what the lessons tell learners to watch, for any seed: the
+//! leader key's countdown, `sync_state`, a slot's WAL filling the disk, the "writes unavailable"
+//! figure, goals that are not judged before their time, and the charts' warning colours.
+use sim_core::view::{GoalState, Preview};
+use sim_core::{Session, SimTime};
+
+fn lesson(file: &str, seed: u64) -> Session {
+    let path = format!("{}/../scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read_to_string(&path).unwrap();
+    Session::new(file, &src, Some(seed)).unwrap()
+}
+
+fn at(s: &mut Session, secs: u64) {
+    s.seek(SimTime(secs * 1_000_000)).unwrap();
+}
+
+const SEEDS: std::ops::RangeInclusive<u64> = 1..=12;
+
+#[test]
+fn the_leader_key_counts_down_from_ttl_and_runs_out_after_a_crash() {
+    for seed in SEEDS {
+        let mut s = lesson("03a-default-timings.toml", seed);
+        at(&mut s, 20);
+        let c = s.cluster_view();
+        assert_eq!(c.leader.as_deref(), Some("pg1"), "seed {seed}");
+        let left = c.leader_expires_in_ms.unwrap();
+        assert!(left > 0 && left <= 30_000, "seed {seed}: {left} ms left of a 30 s ttl");
+        // The primary crashes at 40 s: its key is not renewed, so some moment shows no leader.
+        let mut keyless = false;
+        for t in 41..80 {
+            at(&mut s, t);
+            keyless |= s.cluster_view().leader.is_none();
+        }
+        assert!(keyless, "seed {seed}: the key never ran out");
+    }
+}
+
+#[test]
+fn writes_unavailable_is_shown_during_the_failover_and_its_window_after() {
+    for seed in SEEDS {
+        let mut s = lesson("03a-default-timings.toml", seed);
+        at(&mut s, 30);
+        assert_eq!(s.cluster_view().writes_unavailable_ms, None, "seed {seed}");
+        let mut most = 0;
+        for t in 42..100 {
+            at(&mut s, t);
+            most = most.max(s.cluster_view().writes_unavailable_ms.unwrap_or(0));
+        }
+        at(&mut s, 150);
+        let c = s.cluster_view();
+        let window = c.last_failover_unavailable_ms.expect("a failover happened");
+        assert_eq!(Some(window), s.world.run_metrics().failovers.last().and_then(|f| f.unavailable_ms), "seed {seed}");
+        assert!(most >= 10_000 && most <= window, "seed {seed}: live gap {most} ms, failover window {window} ms");
+    }
+}
+
+#[test]
+fn sync_state_shows_one_sync_standby_and_one_async() {
+    for seed in SEEDS {
+        let mut s = lesson("02-sync-failover.toml", seed);
+        at(&mut s, 20);
+        let mut states: Vec<String> = s.cluster_view().nodes.iter().filter_map(|n| n.sync_state.clone()).collect();
+        states.sort();
+        assert_eq!(states, ["async", "sync"], "seed {seed}");
+        let c = s.cluster_view();
+        let primary = c.nodes.iter().find(|n| n.primary).unwrap();
+        assert_eq!(primary.sync_state, None);
+        assert_eq!(primary.replay_lsn, None, "a primary shows no replay position");
+    }
+}
+
+#[test]
+fn a_stuck_slot_fills_the_primarys_disk_as_the_gauge_shows() {
+    for seed in SEEDS {
+        let mut s = lesson("06-slot-fills-disk.toml", seed);
+        at(&mut s, 12);
+        let before = s.cluster_view();
+        let pg1 = |c: &sim_core::view::ClusterView| c.nodes.iter().find(|n| n.name == "pg1").unwrap().disk_pct;
+        let slot = before.slots.first().expect("the lesson's slot").clone();
+        at(&mut s, 40);
+        let later = s.cluster_view();
+        assert!(pg1(&later) > pg1(&before), "seed {seed}: disk {} % then {} %", pg1(&before), pg1(&later));
+        assert!(later.slots[0].retained_bytes > slot.retained_bytes && !later.slots[0].consumer_running, "seed {seed}");
+        let mut full = false;
+        for t in (40..150).step_by(5) {
+            at(&mut s, t);
+            full |= s.cluster_view().nodes.iter().any(|n| n.name == "pg1" && (n.disk_full || n.disk_pct >= 99));
+        }
+        assert!(full, "seed {seed}: the disk never filled");
+    }
+}
+
+#[test]
+fn figures_are_judged_only_at_the_end_and_failures_are_drawn_as_bad() {
+    let mut s = lesson("03a-default-timings.toml", 7);
+    let goals = s.goals();
+    let failover = goals.iter().find(|g| g.text.starts_with("failover_max_s")).unwrap();
+    assert_eq!(failover.state, GoalState::Pending, "{failover:?}");
+    at(&mut s, 150);
+    assert!(s.goals().iter().all(|g| g.state != GoalState::Pending), "{:?}", s.goals());
+    let charts = s.charts();
+    let ids: Vec<&str> = charts.iter().map(|c| c.id).collect();
+    assert_eq!(ids, ["chart-throughput", "chart-latency", "chart-lag", "chart-lost"]);
+    let failed = charts[0].lines.iter().find(|l| l.name == "failed").unwrap();
+    assert!(failed.bad && !charts[0].lines[0].bad);
+    assert!(charts[0].lines[0].points.len() > 100 && charts[0].lines[0].points.len() <= sim_core::view::MAX_POINTS);
+}
+
+#[test]
+fn the_pitr_view_previews_a_restore_and_says_when_the_target_is_past_the_archive() {
+    let mut s = lesson("08a-drop-table-pitr.toml", 3);
+    at(&mut s, 190);
+    let v = s.pitr_view(Some(100_000), true).expect("a [backup] section");
+    assert!(matches!(&v.preview, Preview::Would { warning: None, .. }), "{:?}", v.preview);
+    assert!(v.segments.iter().any(|x| x.state == "archived"));
+    assert_eq!(v.timelines.len(), 1);
+    assert!(v.gauges.is_none());
+    // The newest WAL is not archived yet: a target of "now" lies past the archive.
+    let now = s.pitr_view(None, true).unwrap();
+    assert!(matches!(&now.preview, Preview::Would { warning: Some(_), .. } | Preview::Refused(_)), "{:?}", now.preview);
+    assert!(s.lesson_view().watch.iter().any(|w| w.contains("DROP")));
+}
