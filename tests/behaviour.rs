@@ -245,3 +245,17 @@ fn loss_is_counted_when_it_happens_and_a_session_settles_at_the_end() {
     let r = s.world.report(&s.scenario.expect);
     assert_eq!((r.metrics.commits_lost, r.metrics.rpo_ms), (whole.metrics.commits_lost, whole.metrics.rpo_ms));
 }
+
+#[test]
+fn refusals_carry_a_kind_that_decisions_can_read() {
+    use sim_core::world::CommandErrorKind as K;
+    use sim_core::{Command, SimTime};
+    let src = cluster("", "", "", "60s");
+    let (_, mut w) = sim_core::load("t.toml", &src, None).unwrap();
+    let kind = |w: &mut sim_core::World, at: u64, c: Command| w.schedule(SimTime(at), c).unwrap_err().kind;
+    assert_eq!(kind(&mut w, 0, Command::CrashHost { node: "pg9".into() }), K::UnknownName);
+    assert_eq!(kind(&mut w, 0, Command::BaseBackup {}), K::NoBackup);
+    assert_eq!(kind(&mut w, 61_000_000, Command::Heal {}), K::OutOfTime);
+    w.run_until(SimTime(1_000_000)).unwrap();
+    assert_eq!(kind(&mut w, 0, Command::Heal {}), K::OutOfTime);
+}

@@ -118,7 +118,7 @@ fn refused_restores_leave_the_world_untouched() {
         let at = w.now();
         match w.schedule(at, cmd) {
             Ok(()) => w.run_until(at).unwrap(),
-            Err(e) => assert!(e.0.contains("before the scenario starts"), "{e}"),
+            Err(e) => assert!(e.kind == sim_core::world::CommandErrorKind::BadValue && e.message.contains("before the scenario starts"), "{e}"),
         }
     }
     let r = w.backup_report().unwrap();

@@ -7,7 +7,7 @@ use crate::pitr::{Archive, BaseBackup, Clock, History, Op, Rates, Record, Reques
 use crate::scenario::BackupCfg;
 use crate::time::{SimDur, SimTime};
 use crate::world::NoteKind;
-use crate::world::{CommandError, Ev, World};
+use crate::world::{CommandError, CommandErrorKind, Ev, World};
 use std::collections::{BTreeMap, VecDeque};
 
 /// How often a failing `archive_command` is retried (PostgreSQL's archiver sleeps 60 s after 3 failures).
@@ -297,7 +297,7 @@ pub(crate) fn operator_op(kind: &str) -> Result<Op, CommandError> {
     match kind {
         "drop_table" => Ok(Op::DropTable),
         "update_all" => Ok(Op::UpdateAll),
-        _ => Err(CommandError(format!("operator error kind `{kind}` is not drop_table or update_all"))),
+        _ => Err(CommandError::new(CommandErrorKind::BadValue, format!("operator error kind `{kind}` is not drop_table or update_all"))),
     }
 }
 
@@ -306,14 +306,14 @@ pub(crate) fn check_segment_name(name: &str) -> Result<(), CommandError> {
     if name.len() == 24 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(())
     } else {
-        Err(CommandError(format!("`{name}` is not a WAL segment name (24 hex digits, like 000000010000000000000003)")))
+        Err(CommandError::new(CommandErrorKind::BadValue, format!("`{name}` is not a WAL segment name (24 hex digits, like 000000010000000000000003)")))
     }
 }
 
 impl World {
     /// A statement a human ran on the primary: written to WAL like any commit.
     pub(crate) fn operator_error(&mut self, op: Op, text: &str) -> Result<(), CommandError> {
-        let p = self.writable_primary().ok_or_else(|| CommandError("no writable primary to run it on".into()))?;
+        let p = self.writable_primary().ok_or_else(|| CommandError::new(CommandErrorKind::Refused, "no writable primary to run it on"))?;
         let rec = crate::clients::align8(self.pgc.wal_bytes_per_commit);
         let node = &mut self.nodes[p as usize];
         node.insert_lsn += rec;
@@ -349,9 +349,9 @@ impl World {
     }
 
     pub(crate) fn corrupt_backup(&mut self, label: &str) -> Result<(), CommandError> {
-        let b = self.backups.as_deref_mut().ok_or_else(|| CommandError("no [backup] section".into()))?;
+        let b = self.backups.as_deref_mut().ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
         let found = if label.is_empty() { b.archive.backups.last_mut() } else { b.archive.backups.iter_mut().find(|x| x.label == label) };
-        let bb = found.ok_or_else(|| CommandError(format!("no base backup {}", if label.is_empty() { "exists yet".to_string() } else { format!("labelled `{label}`") })))?;
+        let bb = found.ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no base backup {}", if label.is_empty() { "exists yet".to_string() } else { format!("labelled `{label}`") })))?;
         bb.corrupt = true;
         let text = format!("base backup {} is silently corrupt", bb.label);
         self.note(None, NoteKind::Backup, text);
@@ -361,7 +361,7 @@ impl World {
     /// The xid of the newest operator error of `kind` in the committed history.
     fn operator_error_xid(&self, kind: &str) -> Result<u64, CommandError> {
         let op = operator_op(kind)?;
-        let b = self.backups.as_deref().ok_or_else(|| CommandError("no [backup] section".into()))?;
+        let b = self.backups.as_deref().ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
         b.history
             .timelines
             .values()
@@ -369,14 +369,14 @@ impl World {
             .filter(|r| r.op == op)
             .map(|r| r.xid)
             .max()
-            .ok_or_else(|| CommandError(format!("target_xid_of = \"{kind}\": no such operator error has happened yet")))
+            .ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("target_xid_of = \"{kind}\": no such operator error has happened yet")))
     }
 
     /// The recovery settings a `pitr_restore` command asks for.
     /// `resolve`: look `target_xid_of` up in the history now (when the restore runs); when only
     /// checking a command ahead of time, its kind is checked and a placeholder xid used.
     pub(crate) fn restore_request(&self, cmd: &Command, resolve: bool) -> Result<Request, CommandError> {
-        let clock = self.backups.as_deref().map(|b| b.clock).ok_or_else(|| CommandError("no [backup] section".into()))?;
+        let clock = self.backups.as_deref().map(|b| b.clock).ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
         request_of(cmd, clock, |kind| if resolve { self.operator_error_xid(kind) } else { operator_op(kind).map(|_| 0) })
     }
 }
@@ -386,19 +386,19 @@ impl World {
 pub(crate) fn request_of(cmd: &Command, clock: Clock, xid_of: impl Fn(&str) -> Result<u64, CommandError>) -> Result<Request, CommandError> {
     {
         let Command::PitrRestore { target_time, target_lsn, target_xid, target_xid_of, target_name, inclusive, target_action, timeline } = cmd else {
-            return Err(CommandError("not a restore".into()));
+            return Err(CommandError::new(CommandErrorKind::BadValue, "not a restore"));
         };
         let given = [target_time.is_some(), target_lsn.is_some(), target_xid.is_some(), target_xid_of.is_some(), target_name.is_some()].iter().filter(|x| **x).count();
         if given > 1 {
-            return Err(CommandError("give at most one of target_time, target_lsn, target_xid, target_xid_of, target_name".into()));
+            return Err(CommandError::new(CommandErrorKind::BadValue, "give at most one of target_time, target_lsn, target_xid, target_xid_of, target_name"));
         }
         let target_xid = match target_xid_of {
             Some(kind) => Some(xid_of(kind)?),
             None => *target_xid,
         };
         let target = match (target_time, target_lsn, target_xid, target_name) {
-            (Some(t), ..) => Target::Time(clock.sim_time(t).map_err(CommandError)?),
-            (_, Some(l), ..) => Target::Lsn(Lsn::parse(l).map_err(CommandError)?.0),
+            (Some(t), ..) => Target::Time(clock.sim_time(t).map_err(CommandError::bad_value)?),
+            (_, Some(l), ..) => Target::Lsn(Lsn::parse(l).map_err(CommandError::bad_value)?.0),
             (_, _, Some(x), _) => Target::Xid(x),
             (_, _, _, Some(n)) => Target::Name(n.clone()),
             _ => Target::Latest,
@@ -407,7 +407,7 @@ pub(crate) fn request_of(cmd: &Command, clock: Clock, xid_of: impl Fn(&str) -> R
             "promote" => TargetAction::Promote,
             "pause" => TargetAction::Pause,
             "shutdown" => TargetAction::Shutdown,
-            other => return Err(CommandError(format!("recovery_target_action `{other}` is not pause, promote or shutdown"))),
+            other => return Err(CommandError::new(CommandErrorKind::BadValue, format!("recovery_target_action `{other}` is not pause, promote or shutdown"))),
         };
         Ok(Request { target, inclusive: *inclusive, timeline: *timeline, action })
     }

@@ -4,7 +4,7 @@
 use crate::command::{Command, Setting};
 use crate::pitr::Clock;
 use crate::scenario::{PatroniCfg, Scenario};
-use crate::world::CommandError;
+use crate::world::{CommandError, CommandErrorKind};
 
 /// The names a command may refer to.
 #[derive(Clone, Debug)]
@@ -31,7 +31,7 @@ impl Scope {
     }
 
     pub fn node(&self, name: &str) -> Result<usize, CommandError> {
-        self.nodes.iter().position(|n| n == name).ok_or_else(|| CommandError(format!("no node named `{name}` (nodes: {})", self.nodes.join(", "))))
+        self.nodes.iter().position(|n| n == name).ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no node named `{name}` (nodes: {})", self.nodes.join(", "))))
     }
 
     /// A node, `dcs`, `proxy`, `clients`, or a region with at least one endpoint.
@@ -39,11 +39,11 @@ impl Scope {
         if ["dcs", "proxy", "clients"].contains(&name) || self.node(name).is_ok() || self.regions.iter().any(|r| r == name) {
             return Ok(());
         }
-        Err(CommandError(format!("`{name}` is not a node, a region, `dcs`, `proxy` or `clients`")))
+        Err(CommandError::new(CommandErrorKind::UnknownName, format!("`{name}` is not a node, a region, `dcs`, `proxy` or `clients`")))
     }
 
     fn backups(&self) -> Result<Clock, CommandError> {
-        self.backup_clock.ok_or_else(|| CommandError("this scenario has no [backup] section: add one to archive WAL and take base backups".into()))
+        self.backup_clock.ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "this scenario has no [backup] section: add one to archive WAL and take base backups"))
     }
 
     /// Checks that `cmd` names real things and keeps the settings valid.
@@ -52,7 +52,7 @@ impl Scope {
             Command::CrashPostgres { node } | Command::CrashHost { node } | Command::Restart { node } | Command::DestroyDisk { node } | Command::SlowDisk { node, .. } => self.node(node).map(|_| ()),
             Command::Partition { nodes, others, .. } => {
                 if nodes.is_empty() {
-                    return Err(CommandError("a partition needs at least one name in `nodes`".into()));
+                    return Err(CommandError::new(CommandErrorKind::BadValue, "a partition needs at least one name in `nodes`"));
                 }
                 nodes.iter().chain(others).try_for_each(|n| self.endpoint(n))
             }
@@ -66,22 +66,22 @@ impl Scope {
                 for s in settings {
                     apply_patroni(&mut p, s);
                 }
-                p.check().map_err(|(_, m)| CommandError(m))
+                p.check().map_err(|(_, m)| CommandError::new(CommandErrorKind::BadValue, m))
             }
             Command::StopConsumer { slot } | Command::StartConsumer { slot } => {
-                self.slots.iter().any(|s| s == slot).then_some(()).ok_or_else(|| CommandError(format!("no replication slot named `{slot}`")))
+                self.slots.iter().any(|s| s == slot).then_some(()).ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no replication slot named `{slot}`")))
             }
             Command::Heal {} | Command::DcsOutage { .. } | Command::DcsRestore {} | Command::Switchover { to: None } => Ok(()),
             Command::BaseBackup {} | Command::ArchiveFail {} | Command::ArchiveRestore {} | Command::CorruptBackup { .. } => self.backups().map(|_| ()),
             Command::OperatorError { kind } => self.backups().and_then(|_| crate::backup::operator_op(kind).map(|_| ())),
-            Command::RestorePoint { name } if name.is_empty() || name.len() > 63 => Err(CommandError("a restore point needs a name of 1 to 63 characters".into())),
+            Command::RestorePoint { name } if name.is_empty() || name.len() > 63 => Err(CommandError::new(CommandErrorKind::BadValue, "a restore point needs a name of 1 to 63 characters")),
             Command::RestorePoint { .. } => self.backups().map(|_| ()),
             Command::LoseSegment { segment } | Command::CorruptSegment { segment } => self.backups().and_then(|_| crate::backup::check_segment_name(segment)),
             Command::LoseRegion { region } => {
                 if (0..self.nodes.len()).any(|i| self.regions.get(i) == Some(region)) {
                     Ok(())
                 } else {
-                    Err(CommandError(format!("no node is in a region called `{region}`")))
+                    Err(CommandError::new(CommandErrorKind::UnknownName, format!("no node is in a region called `{region}`")))
                 }
             }
             Command::PitrRestore { .. } => {

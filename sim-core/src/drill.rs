@@ -42,7 +42,7 @@ fn one(scn: &Scenario, seed: u64, cfg: &DrillCfg, disaster: &str) -> Result<Dril
     let name = w.nodes()[primary as usize].name.clone();
     let region = w.nodes()[primary as usize].region.clone();
     let mut detail = Vec::new();
-    let strike = |w: &mut World, c: Command| w.schedule(w.now(), c).map_err(|e| e.0);
+    let strike = |w: &mut World, c: Command| w.schedule(w.now(), c).map_err(|e| e.message);
     match disaster {
         "operator_error" => strike(&mut w, Command::OperatorError { kind: "drop_table".into() })?,
         "primary_disk" => strike(&mut w, Command::DestroyDisk { node: name })?,

@@ -7,11 +7,11 @@ use crate::net::Ep;
 use crate::pg::{PgState, Role, SyncNames};
 use crate::time::SimDur;
 use crate::world::NoteKind;
-use crate::world::{CommandError, Ev, World};
+use crate::world::{CommandError, CommandErrorKind, Ev, World};
 
 impl World {
     pub(crate) fn node_id(&self, name: &str) -> Result<u16, CommandError> {
-        self.nodes.iter().position(|n| n.name == name).map(|i| i as u16).ok_or_else(|| CommandError(format!("no node named `{name}` (nodes: {})", self.node_names().join(", "))))
+        self.nodes.iter().position(|n| n.name == name).map(|i| i as u16).ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no node named `{name}` (nodes: {})", self.node_names().join(", "))))
     }
 
     fn node_names(&self) -> Vec<String> {
@@ -31,7 +31,7 @@ impl World {
         }
         let in_region: Vec<Ep> = (0..self.ep_region.len()).filter(|&e| self.ep_region[e] == name).collect();
         if in_region.is_empty() {
-            return Err(CommandError(format!("`{name}` is not a node, a region, `dcs`, `proxy` or `clients`")));
+            return Err(CommandError::new(CommandErrorKind::UnknownName, format!("`{name}` is not a node, a region, `dcs`, `proxy` or `clients`")));
         }
         Ok(in_region)
     }
@@ -111,10 +111,10 @@ impl World {
             Command::Set { settings } => self.set(settings)?,
             Command::StopConsumer { slot } => self.set_consumer(slot, false)?,
             Command::StartConsumer { slot } => self.set_consumer(slot, true)?,
-            Command::BaseBackup {} => self.start_base_backup().map_err(CommandError)?,
+            Command::BaseBackup {} => self.start_base_backup().map_err(CommandError::bad_value)?,
             Command::OperatorError { kind } => self.operator_error(operator_op(kind)?, kind)?,
             Command::RestorePoint { name } => {
-                let op = self.backups.as_deref_mut().map(|b| b.history.restore_point(name)).ok_or_else(|| CommandError("no [backup] section".into()))?;
+                let op = self.backups.as_deref_mut().map(|b| b.history.restore_point(name)).ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
                 self.operator_error(op, &format!("pg_create_restore_point('{name}')"))?;
             }
             Command::ArchiveFail {} | Command::ArchiveRestore {} => self.set_archive_failing(matches!(cmd, Command::ArchiveFail {})),
@@ -144,7 +144,7 @@ impl World {
     fn region_nodes(&self, region: &str) -> Result<Vec<u16>, CommandError> {
         let ns: Vec<u16> = (0..self.nodes.len() as u16).filter(|&n| self.nodes[n as usize].region == region).collect();
         if ns.is_empty() {
-            return Err(CommandError(format!("no node is in a region called `{region}`")));
+            return Err(CommandError::new(CommandErrorKind::UnknownName, format!("no node is in a region called `{region}`")));
         }
         Ok(ns)
     }
@@ -183,17 +183,17 @@ impl World {
     }
 
     fn switchover(&mut self, to: Option<&str>) -> Result<(), CommandError> {
-        let leader = self.dcs.holder(self.now).ok_or_else(|| CommandError("switchover refused: there is no leader".into()))?;
+        let leader = self.dcs.holder(self.now).ok_or_else(|| CommandError::new(CommandErrorKind::Refused, "switchover refused: there is no leader"))?;
         let target = match to {
             Some(t) => self.node_id(t)?,
-            None => self.best_standby(leader).ok_or_else(|| CommandError("switchover refused: no running standby".into()))?,
+            None => self.best_standby(leader).ok_or_else(|| CommandError::new(CommandErrorKind::Refused, "switchover refused: no running standby"))?,
         };
         let t = &self.nodes[target as usize];
         if target == leader || !t.is_running() || t.role != Role::Standby {
-            return Err(CommandError(format!("switchover refused: {} is not a running standby", t.name)));
+            return Err(CommandError::new(CommandErrorKind::Refused, format!("switchover refused: {} is not a running standby", t.name)));
         }
         if self.pat.synchronous_mode && self.dcs.sync != Some(target) {
-            return Err(CommandError(format!("switchover refused: in synchronous_mode only the synchronous standby may take over, not {}", t.name)));
+            return Err(CommandError::new(CommandErrorKind::Refused, format!("switchover refused: in synchronous_mode only the synchronous standby may take over, not {}", t.name)));
         }
         self.dcs.failover_to = Some(target);
         if self.nodes[leader as usize].agent.up {
@@ -214,7 +214,7 @@ impl World {
             crate::command_check::apply_patroni(&mut self.pat, s);
             match s {
                 Setting::SynchronousCommit(v) => self.pgc.synchronous_commit = *v,
-                Setting::SynchronousStandbyNames(v) => self.static_sync = SyncNames::parse(v).map_err(CommandError)?,
+                Setting::SynchronousStandbyNames(v) => self.static_sync = SyncNames::parse(v).map_err(CommandError::bad_value)?,
                 Setting::FsyncUs(v) => self.pgc.fsync.0 = SimDur(*v),
                 _ => {}
             }
@@ -230,7 +230,7 @@ impl World {
     }
 
     fn set_consumer(&mut self, slot: &str, running: bool) -> Result<(), CommandError> {
-        let i = self.slots.iter().position(|s| s.name == *slot).ok_or_else(|| CommandError(format!("no replication slot named `{slot}`")))?;
+        let i = self.slots.iter().position(|s| s.name == *slot).ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no replication slot named `{slot}`")))?;
         self.slots[i].consumer_running = running;
         self.note(None, NoteKind::Slot, format!("slot {slot}: consumer {}", if running { "started" } else { "stopped" }));
         Ok(())

@@ -68,7 +68,7 @@ impl Session {
     /// Schedules every logged command the world has not seen yet.
     fn schedule_pending(&mut self) -> Result<(), String> {
         while let Some((at, cmd)) = self.log.get(self.scheduled).cloned() {
-            self.world.schedule(at, cmd).map_err(|e| e.0)?;
+            self.world.schedule(at, cmd).map_err(|e| e.message)?;
             self.scheduled += 1;
         }
         Ok(())
@@ -137,7 +137,7 @@ impl Session {
 
     /// Applies a learner's command now, forking away any commands given later.
     pub fn command(&mut self, cmd: Command) -> Result<(), String> {
-        self.world.check_command(&cmd).map_err(|e| e.0)?;
+        self.world.check_command(&cmd).map_err(|e| e.message)?;
         self.fork()?;
         self.log.push((self.world.now(), cmd));
         self.schedule_pending()?;

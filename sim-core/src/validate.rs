@@ -214,7 +214,7 @@ fn timeline(s: &Scenario) -> R {
             return Err(at(&p("at"), format!("at = {} is after the end of the run ({})", tc.at.0, s.run.duration.0)));
         }
         // A fault whose end falls after the run simply lasts to the end (see `World::schedule`).
-        scope.check(&tc.command).map_err(|e| at(&p("action"), e.0))?;
+        scope.check(&tc.command).map_err(|e| at(&p("action"), e.message))?;
     }
     Ok(())
 }

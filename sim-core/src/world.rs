@@ -178,13 +178,42 @@ impl fmt::Display for SimError {
 
 impl std::error::Error for SimError {}
 
-/// A clear refusal of a command that cannot apply.
+/// A clear refusal of a command that cannot apply. Decisions read `kind`; `message` is for people.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommandError(pub String);
+pub struct CommandError {
+    pub kind: CommandErrorKind,
+    pub message: String,
+}
+
+/// Why a command was refused.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandErrorKind {
+    /// It names a node, region, slot, backup or operator error that does not exist.
+    UnknownName,
+    /// It needs a `[backup]` section the scenario does not have.
+    NoBackup,
+    /// A value out of range or malformed (a time, an LSN, a setting).
+    BadValue,
+    /// The cluster's state refuses it now (a switchover with no leader, no writable primary).
+    Refused,
+    /// Before the current time or after the end of the run.
+    OutOfTime,
+    QueueFull,
+}
+
+impl CommandError {
+    pub fn new(kind: CommandErrorKind, message: impl Into<String>) -> CommandError {
+        CommandError { kind, message: message.into() }
+    }
+    pub fn bad_value(message: String) -> CommandError {
+        CommandError::new(CommandErrorKind::BadValue, message)
+    }
+}
 
 impl fmt::Display for CommandError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -310,7 +339,7 @@ impl World {
     pub fn new(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
         let mut w = crate::build::world(scn, seed)?;
         for (at, cmd) in scn.commands() {
-            w.schedule(SimTime(at.0), cmd).map_err(|e| invalid(vec![Seg::Key("timeline")], e.0))?;
+            w.schedule(SimTime(at.0), cmd).map_err(|e| invalid(vec![Seg::Key("timeline")], e.message))?;
         }
         Ok(w)
     }
@@ -378,15 +407,15 @@ impl World {
         }
         self.check_command(&cmd)?;
         if at < self.now {
-            return Err(CommandError(format!("cannot schedule a command at {at}, before the current time {}", self.now)));
+            return Err(CommandError::new(CommandErrorKind::OutOfTime, format!("cannot schedule a command at {at}, before the current time {}", self.now)));
         }
         if at > self.end {
-            return Err(CommandError(format!("command at {at} is after the end of the run ({})", self.end)));
+            return Err(CommandError::new(CommandErrorKind::OutOfTime, format!("command at {at} is after the end of the run ({})", self.end)));
         }
         let idx = self.commands.len() as u32;
         self.commands.push((at, cmd));
         if let Err(QueueFull(cap)) = self.q.push_late(at, Ev::Command { idx }) {
-            return Err(CommandError(format!("the event queue is full ({cap} pending events)")));
+            return Err(CommandError::new(CommandErrorKind::QueueFull, format!("the event queue is full ({cap} pending events)")));
         }
         Ok(())
     }
