@@ -351,7 +351,8 @@ impl World {
     pub(crate) fn corrupt_backup(&mut self, label: &str) -> Result<(), CommandError> {
         let b = self.backups.as_deref_mut().ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
         let found = if label.is_empty() { b.archive.backups.last_mut() } else { b.archive.backups.iter_mut().find(|x| x.label == label) };
-        let bb = found.ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no base backup {}", if label.is_empty() { "exists yet".to_string() } else { format!("labelled `{label}`") })))?;
+        let bb = found
+            .ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no base backup {}", if label.is_empty() { "exists yet".to_string() } else { format!("labelled `{label}`") })))?;
         bb.corrupt = true;
         let text = format!("base backup {} is silently corrupt", bb.label);
         self.note(None, NoteKind::Backup, text);

@@ -11,7 +11,11 @@ use crate::world::{CommandError, CommandErrorKind, Ev, World};
 
 impl World {
     pub(crate) fn node_id(&self, name: &str) -> Result<u16, CommandError> {
-        self.nodes.iter().position(|n| n.name == name).map(|i| i as u16).ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no node named `{name}` (nodes: {})", self.node_names().join(", "))))
+        self.nodes
+            .iter()
+            .position(|n| n.name == name)
+            .map(|i| i as u16)
+            .ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no node named `{name}` (nodes: {})", self.node_names().join(", "))))
     }
 
     fn node_names(&self) -> Vec<String> {

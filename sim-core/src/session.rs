@@ -223,3 +223,14 @@ mod tests {
         assert!(Session::new("x.toml", "not toml [", None).is_err());
     }
 }
+
+impl Session {
+    /// `dbsim drill` for this lesson and seed: every disaster of its `[drill]` section (or a
+    /// default drill that fits the run) on fresh worlds.
+    pub fn drill(&self) -> Result<Vec<crate::drill::DrillResult>, String> {
+        let mut scn = self.scenario.clone();
+        let duration = scn.run.duration.0;
+        scn.drill.get_or_insert_with(|| crate::scenario::DrillCfg::fitting(duration));
+        crate::drill::run(&scn, self.seed)
+    }
+}

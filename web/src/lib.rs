@@ -254,12 +254,7 @@ impl Model {
                 Ok(())
             }
             Action::Drill => {
-                let verdicts = self.with(|s| {
-                    let mut scn = s.scenario.clone();
-                    let duration = scn.run.duration.0;
-                    scn.drill.get_or_insert_with(|| sim_core::scenario::DrillCfg::fitting(duration));
-                    Ok(sim_core::drill::run(&scn, s.seed))
-                })?;
+                let verdicts = self.with(|s| Ok(s.drill()))?;
                 self.drill = Some(Rc::new(verdicts));
                 Ok(())
             }
