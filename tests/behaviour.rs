@@ -189,6 +189,7 @@ with "quotes"."""
 watch = [
   "one",   # a comment inside an array
   '''two''',
+  { text = "three", shows = ["disk:pg2", "ttl-countdown"] },
 ]
 [run]
 duration = "20s"
@@ -202,7 +203,8 @@ metrics.commits_acked = { min = 1 }
     let scn = sim_core::Scenario::parse("multi.toml", src).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(scn.lesson.title, "literal \\no escapes");
     assert!(scn.lesson.summary.starts_with("First line, continued; and a second paragraph\nwith \"quotes\"."), "{:?}", scn.lesson.summary);
-    assert_eq!(scn.lesson.watch, ["one", "two"]);
+    let watch: Vec<(&str, usize)> = scn.lesson.watch.iter().map(|w| (w.text.as_str(), w.shows.len())).collect();
+    assert_eq!(watch, [("one", 0), ("two", 0), ("three", 2)]);
     assert_eq!(scn.nodes.len(), 2);
     assert_eq!(scn.postgres.synchronous_commit, sim_core::scenario::SyncCommit::Local);
     assert!(scn.expect.metrics.contains_key(&sim_core::scenario::Metric::CommitsAcked));

@@ -43,6 +43,19 @@ fn lesson_seeds(path: &PathBuf) -> Result<(), Failed> {
     over_seeds(|seed| Ok(run_file(path, Some(seed)).expectations))
 }
 
+/// A drill is five fresh runs of the lesson, so its verdict is checked over fewer seeds.
+const DRILL_SEEDS: std::ops::RangeInclusive<u64> = 1..=10;
+
+/// A lesson that states a drill verdict (`[expect] drill`): the drill reaches it for each seed.
+fn drill_seeds(path: &Path, scn: &sim_core::Scenario) -> Result<(), Failed> {
+    let bad: Vec<String> = DRILL_SEEDS.filter_map(|seed| sim_core::drill::judge(scn, seed).filter(|e| !e.ok).map(|e| format!("seed {seed}: {}", e.detail))).collect();
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}: {}", path.display(), bad.join("\n")).into())
+    }
+}
+
 fn shard_lesson(path: &Path) -> Result<ShardLesson, Failed> {
     let src = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     ShardLesson::parse(&path.display().to_string(), &src).map_err(|e| e.to_string().into())
@@ -155,6 +168,10 @@ fn main() {
         let p = path.clone();
         let n = name.clone();
         trials.push(Trial::test(format!("golden::{name}"), move || golden(&n, lesson_summary(&p))));
+        let src = std::fs::read_to_string(&path).unwrap_or_default();
+        if let Some(scn) = sim_core::Scenario::parse(&name, &src).ok().filter(|s| s.expect.drill.is_some()) {
+            trials.push(Trial::test(format!("drill::{name}"), move || drill_seeds(&path, &scn)));
+        }
     }
     for path in files("scenarios/sharding") {
         let name = stem(&path);

@@ -1,7 +1,7 @@
 //! The views the pages draw show what the lessons tell learners to watch, for any seed: the
 //! leader key's countdown, `sync_state`, a slot's WAL filling the disk, the "writes unavailable"
 //! figure, goals that are not judged before their time, and the charts' warning colours.
-use sim_core::view::{GoalState, Preview};
+use sim_core::view::{Aim, GoalState, Preview, TargetKind};
 use sim_core::{Session, SimTime};
 
 fn lesson(file: &str, seed: u64) -> Session {
@@ -93,11 +93,11 @@ fn a_stuck_slot_fills_the_primarys_disk_as_the_gauge_shows() {
 #[test]
 fn figures_are_judged_only_at_the_end_and_failures_are_drawn_as_bad() {
     let mut s = lesson("03a-default-timings.toml", 7);
-    let goals = s.goals();
+    let goals = s.goals(None);
     let failover = goals.iter().find(|g| g.text.starts_with("failover_max_s")).unwrap();
     assert_eq!(failover.state, GoalState::Pending, "{failover:?}");
     at(&mut s, 150);
-    assert!(s.goals().iter().all(|g| g.state != GoalState::Pending), "{:?}", s.goals());
+    assert!(s.goals(None).iter().all(|g| g.state != GoalState::Pending), "{:?}", s.goals(None));
     let charts = s.charts();
     let ids: Vec<&str> = charts.iter().map(|c| c.id).collect();
     assert_eq!(ids, ["chart-throughput", "chart-latency", "chart-lag", "chart-lost"]);
@@ -110,13 +110,64 @@ fn figures_are_judged_only_at_the_end_and_failures_are_drawn_as_bad() {
 fn the_pitr_view_previews_a_restore_and_says_when_the_target_is_past_the_archive() {
     let mut s = lesson("08a-drop-table-pitr.toml", 3);
     at(&mut s, 190);
-    let v = s.pitr_view(Some(100_000), true).expect("a [backup] section");
+    let v = s.pitr_view(&Aim { slider_ms: Some(100_000), typed: None, inclusive: true }).expect("a [backup] section");
     assert!(matches!(&v.preview, Preview::Would { warning: None, .. }), "{:?}", v.preview);
     assert!(v.segments.iter().any(|x| x.state == "archived"));
     assert_eq!(v.timelines.len(), 1);
     assert!(v.gauges.is_none());
     // The newest WAL is not archived yet: a target of "now" lies past the archive.
-    let now = s.pitr_view(None, true).unwrap();
+    let now = s.pitr_view(&Aim { inclusive: true, ..Aim::default() }).unwrap();
     assert!(matches!(&now.preview, Preview::Would { warning: Some(_), .. } | Preview::Refused(_)), "{:?}", now.preview);
-    assert!(s.lesson_view().watch.iter().any(|w| w.contains("DROP")));
+    assert!(s.lesson_view().watch.iter().any(|w| w.text.contains("DROP")));
+}
+
+#[test]
+fn a_lesson_whose_point_is_a_missed_sla_says_so_once_drilled() {
+    let s = lesson("08g-strategy-misses-sla.toml", 2);
+    let drill_goal = |goals: Vec<sim_core::view::Goal>| goals.into_iter().find(|g| g.text.starts_with("drill_sla")).expect("a drill goal");
+    assert_eq!(drill_goal(s.goals(None)).state, GoalState::Pending);
+    let results = s.drill();
+    let g = drill_goal(s.goals(Some(&results)));
+    assert_eq!(g.state, GoalState::ViolatedAsShown, "{g:?}");
+    assert!(g.text.contains("misses the SLA") && g.text.contains("RTO"), "{}", g.text);
+    let meets = lesson("08f-strategy-meets-sla.toml", 2);
+    let g = drill_goal(meets.goals(Some(&meets.drill())));
+    assert_eq!(g.state, GoalState::Met, "{g:?}");
+}
+
+#[test]
+fn the_drill_button_works_on_every_backup_lesson() {
+    for f in ["08a-drop-table-pitr.toml", "08b-archive-timeout-60s.toml", "08d-missing-segment.toml", "08e-corrupt-backup-drill.toml"] {
+        let s = lesson(f, 1);
+        let rows = s.drill().unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert!(!rows.is_empty(), "{f}");
+    }
+}
+
+#[test]
+fn a_pitr_target_can_be_typed_or_snapped_to_the_drop() {
+    for seed in 1..=5 {
+        let mut s = lesson("08a-drop-table-pitr.toml", seed);
+        at(&mut s, 260);
+        let v = s.pitr_view(&Aim { inclusive: true, ..Aim::default() }).unwrap();
+        assert_eq!(v.mistakes.len(), 1, "seed {seed}: the DROP is marked");
+        let drop = v.snaps.iter().find(|x| x.kind == TargetKind::Xid).expect("a snap to the DROP").clone();
+        assert!(!drop.inclusive && drop.label.contains("DROP TABLE"), "{drop:?}");
+        // Snapping there previews the table back, as restore 3 of the lesson does.
+        let aim = Aim { slider_ms: None, typed: Some((drop.kind, drop.value.clone())), inclusive: drop.inclusive };
+        let snapped = s.pitr_view(&aim).unwrap();
+        assert_eq!(snapped.typed_error, None);
+        let Preview::Would { text, .. } = &snapped.preview else { panic!("seed {seed}: {:?}", snapped.preview) };
+        assert!(text.contains(" rows;") && !text.contains("dropped"), "seed {seed}: {text}");
+        assert!(matches!(&snapped.restore, sim_core::Command::PitrRestore { target_xid: Some(x), inclusive: false, .. } if x.to_string() == drop.value));
+        // Typed nonsense is refused beside the field, naming what is wrong.
+        for (kind, bad, says) in [(TargetKind::Xid, "abc", "not a transaction ID"), (TargetKind::Lsn, "0/zz", "zz"), (TargetKind::Time, "yesterday", "yesterday")] {
+            let v = s.pitr_view(&Aim { slider_ms: None, typed: Some((kind, bad.into())), inclusive: true }).unwrap();
+            let e = v.typed_error.unwrap_or_default();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        let lsn = v.snaps.iter().find(|x| x.kind == TargetKind::Lsn).expect("a backup or segment end");
+        let v = s.pitr_view(&Aim { slider_ms: None, typed: Some((lsn.kind, lsn.value.clone())), inclusive: true }).unwrap();
+        assert!(v.typed_error.is_none() && matches!(v.preview, Preview::Would { .. }), "{:?}", v.preview);
+    }
 }

@@ -3,7 +3,8 @@
 use crate::command::Command;
 use crate::pg::Role;
 use crate::pitr::{Rates, Request, Target, TargetAction};
-use crate::scenario::{DrillCfg, Scenario};
+use crate::report::{ExpectKind, ExpectResult};
+use crate::scenario::{DrillCfg, DrillVerdict, Scenario};
 use crate::time::{SimDur, SimTime};
 use crate::world::World;
 use serde::Serialize;
@@ -140,4 +141,32 @@ impl World {
         let b = self.backups()?;
         b.history.lineage(b.history.latest()).into_iter().rev().find(|r| matches!(r.op, crate::pitr::Op::DropTable | crate::pitr::Op::UpdateAll)).map(|r| r.xid)
     }
+}
+
+/// The drill's verdict as one of the lesson's goals (`[expect] drill = "meets"` or `"misses"`);
+/// `results` is `None` until a drill has run.
+pub fn expectation(want: DrillVerdict, results: Option<&Result<Vec<DrillResult>, String>>) -> ExpectResult {
+    let name = "drill_sla".to_string();
+    let rows = match results {
+        None => return ExpectResult { name, ok: false, detail: "judged when a DR drill runs (\"Run a DR drill\")".into(), kind: ExpectKind::DrillNotRun },
+        Some(Err(e)) => return ExpectResult { name, ok: false, detail: e.clone(), kind: ExpectKind::Drill },
+        Some(Ok(rows)) => rows,
+    };
+    let human = |v: Option<u64>| v.map_or("unbounded".to_string(), |ms| SimDur::ms(ms).human());
+    let missed: Vec<String> = rows
+        .iter()
+        .filter(|d| !(d.rpo_met && d.rto_met))
+        .map(|d| format!("{} (RPO {}{}, RTO {}{})", d.disaster, human(d.rpo_ms), if d.rpo_met { "" } else { " over" }, human(d.rto_ms), if d.rto_met { "" } else { " over" }))
+        .collect();
+    let detail = if missed.is_empty() { format!("all {} disasters within the SLA", rows.len()) } else { format!("missed by {}", missed.join(", ")) };
+    match want {
+        DrillVerdict::Meets => ExpectResult { name, ok: missed.is_empty(), detail, kind: ExpectKind::Drill },
+        DrillVerdict::Misses => ExpectResult { name, ok: !missed.is_empty(), detail, kind: ExpectKind::DrillMissed },
+    }
+}
+
+/// Runs the drill of a lesson that states a drill verdict, and judges it.
+pub fn judge(scn: &Scenario, seed: u64) -> Option<ExpectResult> {
+    let want = scn.expect.drill?;
+    Some(expectation(want, Some(&run(scn, seed))))
 }

@@ -54,17 +54,25 @@ pub enum ExpectKind {
     Sometimes,
     /// A property the lesson expects to be violated: met once it is.
     Violated,
+    /// The DR drill's verdict, not judged until a drill has run.
+    DrillNotRun,
+    /// The DR drill's verdict: the strategy meets the SLA, as the lesson expects.
+    Drill,
+    /// The DR drill's verdict where the lesson's point is that the strategy misses the SLA.
+    DrillMissed,
 }
 
 impl ExpectResult {
     /// Whether the verdict is final at this point of the run (`ended`: the run reached its end).
     pub fn decided(&self, ended: bool) -> bool {
-        ended
-            || match self.kind {
-                ExpectKind::AtEnd => false,
-                ExpectKind::Always => !self.ok,
-                ExpectKind::Sometimes | ExpectKind::Violated => self.ok,
-            }
+        match self.kind {
+            ExpectKind::DrillNotRun => false,
+            ExpectKind::Drill | ExpectKind::DrillMissed => true,
+            _ if ended => true,
+            ExpectKind::AtEnd => false,
+            ExpectKind::Always => !self.ok,
+            ExpectKind::Sometimes | ExpectKind::Violated => self.ok,
+        }
     }
 }
 

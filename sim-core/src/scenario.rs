@@ -70,9 +70,43 @@ pub struct Lesson {
     #[serde(default)]
     pub summary: String,
     #[serde(default)]
-    pub watch: Vec<String>,
+    pub watch: Vec<Watch>,
     #[serde(default)]
     pub learn: Vec<String>,
+}
+
+/// Something the learner should watch, and the page elements that show it (`shows`, names from
+/// [`crate::view::ELEMENTS`]), so a lesson can only point at what the screen shows. Written as a
+/// plain string or as `{ text = "…", shows = ["ttl-countdown"] }`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(from = "WatchFile")]
+pub struct Watch {
+    pub text: String,
+    pub shows: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WatchFile {
+    Text(String),
+    Item(WatchItem),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WatchItem {
+    text: String,
+    #[serde(default)]
+    shows: Vec<String>,
+}
+
+impl From<WatchFile> for Watch {
+    fn from(w: WatchFile) -> Watch {
+        match w {
+            WatchFile::Text(text) => Watch { text, shows: Vec::new() },
+            WatchFile::Item(i) => Watch { text: i.text, shows: i.shows },
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -537,6 +571,18 @@ pub struct Expect {
     pub always: Vec<String>,
     pub sometimes: Vec<String>,
     pub violated: Vec<String>,
+    /// What the lesson's DR drill shows: the backup strategy meets its SLA, or misses it.
+    pub drill: Option<DrillVerdict>,
+}
+
+/// The verdict a lesson expects from its `[drill]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrillVerdict {
+    /// Every disaster is recovered within the RPO and the RTO.
+    Meets,
+    /// At least one disaster is not: the point of the lesson.
+    Misses,
 }
 
 /// `CommitP50Ms` → `commit_p50_ms`: the names scenario files use for enum variants.

@@ -146,6 +146,17 @@ impl Session {
     }
 }
 
+impl Session {
+    /// `dbsim drill` for this lesson and seed: every disaster of its `[drill]` section (or a
+    /// default drill that fits the run) on fresh worlds.
+    pub fn drill(&self) -> Result<Vec<crate::drill::DrillResult>, String> {
+        let mut scn = self.scenario.clone();
+        let duration = scn.run.duration.0;
+        scn.drill.get_or_insert_with(|| crate::scenario::DrillCfg::fitting(duration));
+        crate::drill::run(&scn, self.seed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,16 +232,5 @@ mod tests {
         let mut s = session();
         assert!(s.command(Command::CrashHost { node: "nope".into() }).is_err());
         assert!(Session::new("x.toml", "not toml [", None).is_err());
-    }
-}
-
-impl Session {
-    /// `dbsim drill` for this lesson and seed: every disaster of its `[drill]` section (or a
-    /// default drill that fits the run) on fresh worlds.
-    pub fn drill(&self) -> Result<Vec<crate::drill::DrillResult>, String> {
-        let mut scn = self.scenario.clone();
-        let duration = scn.run.duration.0;
-        scn.drill.get_or_insert_with(|| crate::scenario::DrillCfg::fitting(duration));
-        crate::drill::run(&scn, self.seed)
     }
 }

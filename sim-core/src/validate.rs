@@ -10,6 +10,7 @@ fn at(path: &[Seg], msg: impl Into<String>) -> Invalid {
 }
 
 pub fn scenario(s: &Scenario) -> R {
+    watch(s)?;
     run(s)?;
     nodes(s)?;
     places(s)?;
@@ -21,6 +22,17 @@ pub fn scenario(s: &Scenario) -> R {
     drill(s)?;
     timeline(s)?;
     expect(s)
+}
+
+/// A `watch` item may only point at elements the page shows.
+fn watch(s: &Scenario) -> R {
+    let nodes: Vec<String> = s.nodes.iter().map(|n| n.name.clone()).collect();
+    for (i, w) in s.lesson.watch.iter().enumerate() {
+        for (j, name) in w.shows.iter().enumerate() {
+            crate::view::check_element(name, &nodes).map_err(|m| at(&[Seg::Key("lesson"), Seg::Key("watch"), Seg::Index(i), Seg::Key("shows"), Seg::Index(j)], m))?;
+        }
+    }
+    Ok(())
 }
 
 fn backup(s: &Scenario) -> R {
@@ -221,6 +233,9 @@ fn timeline(s: &Scenario) -> R {
 
 fn expect(s: &Scenario) -> R {
     let e = &s.expect;
+    if e.drill.is_some() && s.drill.is_none() {
+        return Err(at(&[Seg::Key("expect"), Seg::Key("drill")], "a drill verdict needs a [drill] section to judge"));
+    }
     for (key, p) in [("final_primary", &e.final_primary), ("final_primary_not", &e.final_primary_not)] {
         if let Some(p) = p.as_ref().filter(|p| s.node_index(p).is_none()) {
             return Err(at(&[Seg::Key("expect"), Seg::Key(key)], format!("`{p}` is not a node")));

@@ -25,7 +25,7 @@ pub fn chart_figure(p: &ChartProps) -> Html {
     let palette = ["var(--primary)", "var(--standby)", "#c77d0a", "#9b59b6", "#16a085"];
     let colors: Vec<&str> = c.lines.iter().enumerate().map(|(i, l)| if l.bad { "var(--bad)" } else { palette[i % palette.len()] }).collect();
     html! {
-        <figure class="chart">
+        <figure class="chart" data-view={c.id}>
             <figcaption>{ format!("{} ({})", c.title, c.unit) }</figcaption>
             <svg id={c.id} viewBox={format!("0 0 {W} {H}")} role="img" aria-label={c.title}>
                 <line class="axis" x1={LEFT.to_string()} y1={(H - BOTTOM).to_string()} x2={W.to_string()} y2={(H - BOTTOM).to_string()} />

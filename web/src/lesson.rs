@@ -17,11 +17,11 @@ pub fn lesson_panel(p: &LessonProps) -> Html {
             <h2>{ l.title.clone() }</h2>
             <p>{ l.summary.clone() }</p>
             <h3>{ "Watch" }</h3>
-            <ul>{ for l.watch.iter().map(|x| html! { <li>{ x.clone() }</li> }) }</ul>
+            <ul class="watch">{ for l.watch.iter().map(|w| html! { <li data-shows={(!w.shows.is_empty()).then(|| w.shows.join(" "))}>{ w.text.clone() }</li> }) }</ul>
             <h3>{ "You will learn" }</h3>
             <ul>{ for l.learn.iter().map(|x| html! { <li>{ x.clone() }</li> }) }</ul>
             <h3>{ "Goals (live)" }</h3>
-            <ul class="goals">
+            <ul class="goals" data-view="goals">
                 { for p.goals.iter().map(|g| html! { <li class={g.state.class()}>{ format!("{} {}", g.state.mark(), g.text) }</li> }) }
             </ul>
         </section>

@@ -42,8 +42,7 @@ pub struct Model {
     pub log_filter: String,
     pub log_all: bool,
     /// The PITR target being dragged (simulated ms), and `recovery_target_inclusive`.
-    pub pitr_target_ms: Option<u64>,
-    pub pitr_inclusive: bool,
+    pub aim: view_model::Aim,
     /// The last DR drill's verdicts (a pure function of scenario and seed, not world state).
     pub drill: Option<Rc<Result<Vec<sim_core::drill::DrillResult>, String>>>,
     pub error: Option<String>,
@@ -83,13 +82,13 @@ impl Views {
         Views {
             lesson: Rc::new(s.lesson_view()),
             clock: Rc::new(s.clock_view()),
-            goals: Rc::new(s.goals()),
+            goals: Rc::new(s.goals(m.drill.as_deref())),
             cluster: Rc::new(s.cluster_view()),
             settings: Rc::new(s.settings_view()),
             charts: s.charts().into_iter().map(Rc::new).collect(),
             props: Rc::new(s.properties()),
             log: Rc::new(s.log_lines(&m.log_filter, m.log_all)),
-            pitr: s.pitr_view(m.pitr_target_ms, m.pitr_inclusive).map(Rc::new),
+            pitr: s.pitr_view(&m.aim).map(Rc::new),
         }
     }
 }
@@ -103,8 +102,7 @@ impl PartialEq for Model {
             && self.link == o.link
             && self.log_filter == o.log_filter
             && self.log_all == o.log_all
-            && self.pitr_target_ms == o.pitr_target_ms
-            && self.pitr_inclusive == o.pitr_inclusive
+            && self.aim == o.aim
             && self.error == o.error
             && self.link_problem == o.link_problem
             && self.help == o.help
@@ -134,6 +132,10 @@ pub enum Action {
     LogAll(bool),
     PitrTarget(u64),
     PitrInclusive(bool),
+    /// Type a target of this kind instead of dragging (`None`: back to the slider).
+    PitrKind(Option<view_model::TargetKind>),
+    PitrTyped(String),
+    PitrSnap(view_model::Snap),
     Drill,
     Do(Command),
     /// A shared link, with the text of the lesson it names.
@@ -148,6 +150,8 @@ pub enum Action {
         value: String,
     },
     Fail(String),
+    /// Close the error toast.
+    Dismiss,
 }
 
 impl Reducible for Model {
@@ -189,7 +193,7 @@ impl Model {
                 self.playing = false;
                 self.selected = None;
                 self.link = None;
-                self.pitr_target_ms = None;
+                self.aim = view_model::Aim { inclusive: true, ..Default::default() };
                 self.drill = None;
                 Ok(())
             }
@@ -245,12 +249,28 @@ impl Model {
                 self.log_all = on;
                 Ok(())
             }
+            Action::PitrKind(k) => {
+                self.aim.typed = k.map(|k| (k, String::new()));
+                Ok(())
+            }
+            Action::PitrTyped(v) => {
+                if let Some(t) = &mut self.aim.typed {
+                    t.1 = v;
+                }
+                Ok(())
+            }
+            Action::PitrSnap(snap) => {
+                self.aim.typed = Some((snap.kind, snap.value));
+                self.aim.inclusive = snap.inclusive;
+                Ok(())
+            }
             Action::PitrTarget(ms) => {
-                self.pitr_target_ms = Some(ms);
+                self.aim.slider_ms = Some(ms);
+                self.aim.typed = None;
                 Ok(())
             }
             Action::PitrInclusive(on) => {
-                self.pitr_inclusive = on;
+                self.aim.inclusive = on;
                 Ok(())
             }
             Action::Drill => {
@@ -264,6 +284,7 @@ impl Model {
                 self.apply(Action::Load { file, src, seed: Some(seed) })
             }
             Action::Fail(e) => Err(e),
+            Action::Dismiss => Ok(()),
             Action::SetSetting { key, value } => {
                 let result = sim_core::Setting::parse(&key, value.trim()).map_err(|e| e.to_string()).and_then(|s| self.with(|sess| sess.command(Command::Set { settings: vec![s] })));
                 self.setting_error = result.err().map(|e| (key, e));
@@ -378,7 +399,7 @@ thread_local! {
 
 #[component(App)]
 pub fn app() -> Html {
-    let model = use_reducer(|| Model { speed: 1.0, pitr_inclusive: true, ..Model::default() });
+    let model = use_reducer(|| Model { speed: 1.0, aim: view_model::Aim { inclusive: true, ..Default::default() }, ..Model::default() });
     {
         let model = model.clone();
         use_effect_with((), move |_| {

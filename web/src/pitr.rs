@@ -5,7 +5,7 @@ use crate::d1;
 use crate::Action;
 use sim_core::drill::DrillResult;
 use sim_core::lsn::{Lsn, SEGMENT_BYTES};
-use sim_core::view::{Gauge, PitrView, Preview, Progress, RestoredView, TimelineView};
+use sim_core::view::{Gauge, PitrView, Preview, Progress, RestoredView, TargetKind, TimelineView};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -48,7 +48,7 @@ fn wal_strip(v: &PitrView) -> Html {
     let width = ((W - 20.0) / (hi - lo).max(1) as f64 - 1.0).max(1.0);
     let seg_of = |l: Lsn| l.0 as f64 / SEGMENT_BYTES as f64;
     html! {
-        <svg id="wal-strip" viewBox={format!("0 0 {W} 56")} role="img" aria-label="WAL segments and base backups">
+        <svg id="wal-strip" data-view="wal-strip" viewBox={format!("0 0 {W} 68")} role="img" aria-label="WAL segments and base backups">
             { for v.segments.iter().map(|s| html! {
                 <rect x={d1(x(s.number as f64))} y="22" width={d1(width)} height="18" class={classes!("seg", s.state)}><title>{ format!("{}: {}", s.name, s.state) }</title></rect>
             }) }
@@ -60,11 +60,19 @@ fn wal_strip(v: &PitrView) -> Html {
                     <title>{ format!("base backup {} on timeline {}: {} to {}", bb.label, bb.timeline, bb.start_lsn, bb.stop_lsn) }</title>
                 </g> }
             }) }
+            // Operator errors (the DROP) as red marks at their LSN.
+            { for v.mistakes.iter().map(|(lsn, what)| { let cx = x(seg_of(*lsn)); html! {
+                <g class="mistake" data-mistake={lsn.to_string()}>
+                    <line x1={d1(cx)} x2={d1(cx)} y1="16" y2="46" />
+                    <text x={d1(cx + 3.0)} y="54">{ "✗ mistake" }</text>
+                    <title>{ what.clone() }</title>
+                </g>
+            } }) }
             { for v.replay_cursor.map(|lsn| { let cx = x(seg_of(lsn)); html! {
                 <line id="replay-cursor" x1={d1(cx)} x2={d1(cx)} y1="18" y2="44"><title>{ format!("recovery has replayed up to {lsn}") }</title></line>
             } }) }
-            <text x="10" y="54" class="tick">{ Lsn(lo * SEGMENT_BYTES).to_string() }</text>
-            <text x={(W - 90.0).to_string()} y="54" class="tick">{ Lsn(hi * SEGMENT_BYTES).to_string() }</text>
+            <text x="10" y="66" class="tick">{ Lsn(lo * SEGMENT_BYTES).to_string() }</text>
+            <text x={(W - 90.0).to_string()} y="66" class="tick">{ Lsn(hi * SEGMENT_BYTES).to_string() }</text>
         </svg>
     }
 }
@@ -72,25 +80,55 @@ fn wal_strip(v: &PitrView) -> Html {
 fn target_controls(v: &PitrView, go: &Callback<Action>) -> Html {
     let drag = go.reform(|e: InputEvent| Action::PitrTarget(e.target_dyn_into::<web_sys::HtmlInputElement>().and_then(|i| i.value().parse::<u64>().ok()).unwrap_or_default()));
     let inclusive = go.reform(|e: Event| Action::PitrInclusive(e.target_dyn_into::<web_sys::HtmlInputElement>().is_some_and(|i| i.checked())));
+    let kind = go.reform(|e: Event| Action::PitrKind(e.target_dyn_into::<web_sys::HtmlSelectElement>().and_then(|s| TargetKind::parse(&s.value()))));
+    let typed = go.reform(|e: InputEvent| Action::PitrTyped(e.target_dyn_into::<web_sys::HtmlInputElement>().map(|i| i.value()).unwrap_or_default()));
     let cmd = v.restore.clone();
+    let current = v.typed.as_ref().map(|t| t.0);
+    let placeholder = match current {
+        Some(TargetKind::Time) => "2026-11-25 14:03:17",
+        Some(TargetKind::Lsn) => "0/3000060",
+        Some(TargetKind::Xid) => "2782",
+        Some(TargetKind::Name) => "before_migration",
+        None => "",
+    };
     html! {
         <div class="pitr-target">
             <label>{ "recovery_target_time " }
                 <input id="pitr-target" type="range" min="0" max={v.now_ms.to_string()} value={v.target_ms.to_string()} oninput={drag} aria-label="recovery target time" />
-                <output id="pitr-target-text">{ v.target_text.clone() }</output>
+                <output id="pitr-target-text">{ if v.typed.is_some() { "(typed below)".to_string() } else { v.target_text.clone() } }</output>
             </label>
+            <span class="setting">
+                <label>{ "or type " }
+                    <select id="pitr-kind" onchange={kind} aria-label="recovery target kind">
+                        <option value="" selected={current.is_none()}>{ "(the slider)" }</option>
+                        { for TargetKind::ALL.iter().map(|k| html! { <option value={k.setting()} selected={current == Some(*k)}>{ k.setting() }</option> }) }
+                    </select>
+                </label>
+                if current.is_some() {
+                    <input id="pitr-typed" type="text" size="22" placeholder={placeholder} value={v.typed.as_ref().map(|t| t.1.clone()).unwrap_or_default()} oninput={typed}
+                        aria-label="recovery target value" aria-invalid={v.typed_error.is_some().to_string()} aria-describedby="pitr-typed-error" />
+                }
+                <span id="pitr-typed-error" class="field-error" role="alert">{ v.typed_error.clone().unwrap_or_default() }</span>
+            </span>
+            if !v.snaps.is_empty() {
+                <div class="snaps" id="pitr-snaps">{ "Snap to: " }
+                    { for v.snaps.iter().map(|s| { let snap = s.clone(); html! {
+                        <button class="snap" title={format!("{} = '{}', inclusive = {}", s.kind.setting(), s.value, s.inclusive)} onclick={go.reform(move |_| Action::PitrSnap(snap.clone()))}>{ s.label.clone() }</button>
+                    } }) }
+                </div>
+            }
             <label><input id="pitr-inclusive" type="checkbox" checked={v.inclusive} onchange={inclusive} />{ " recovery_target_inclusive" }</label>
-            <button id="pitr-restore" onclick={go.reform(move |_| Action::Do(cmd.clone()))}>{ "Restore to this point" }</button>
+            <button id="pitr-restore" disabled={v.typed_error.is_some()} onclick={go.reform(move |_| Action::Do(cmd.clone()))}>{ "Restore to this point" }</button>
         </div>
     }
 }
 
 fn preview(p: &Preview) -> Html {
     match p {
-        Preview::Refused(e) => html! { <p class="pitr-preview refused">{ format!("Would be refused: {e}") }</p> },
+        Preview::Refused(e) => html! { <p class="pitr-preview refused" data-view="pitr-preview">{ format!("Would be refused: {e}") }</p> },
         Preview::Would { text, warning } => html! {
             <>
-                <p class="pitr-preview" id="pitr-preview">{ text.clone() }</p>
+                <p class="pitr-preview" id="pitr-preview" data-view="pitr-preview">{ text.clone() }</p>
                 if let Some(w) = warning { <p class="pitr-warning error" id="pitr-warning" role="alert">{ w.clone() }</p> }
             </>
         },
@@ -120,7 +158,7 @@ fn timeline_tree(tls: &[TimelineView]) -> Html {
     let placed = spread(tls.iter().map(|t| t.start.0).collect(), lo, span);
     let x = |lsn: Lsn| placed.iter().find(|p| p.0 == lsn.0).map_or(40.0, |p| p.1);
     html! {
-        <svg id="timeline-tree" viewBox={format!("0 0 {W} {}", 20 + 24 * tls.len())} role="img" aria-label="timeline tree">
+        <svg id="timeline-tree" data-view="timeline-tree" viewBox={format!("0 0 {W} {}", 20 + 24 * tls.len())} role="img" aria-label="timeline tree">
             { for tls.iter().map(|t| {
                 let y = 16.0 + 24.0 * row(t.id);
                 let branch = t.parent.map(|p| html! { <line class="branch" x1={d1(x(t.start))} y1={d1(16.0 + 24.0 * row(p))} x2={d1(x(t.start))} y2={d1(y)} /> });
@@ -139,9 +177,9 @@ fn restored_rows(r: &RestoredView) -> Html {
     match r {
         RestoredView::None => html! { <p class="hint">{ "No restore yet: drag the target and press Restore." }</p> },
         RestoredView::Waiting(left) => html! { <p class="hint">{ format!("The restored rows appear when recovery ends, in {left} of simulated time: press play.") }</p> },
-        RestoredView::Dropped { timeline } => html! { <p id="restored-table">{ format!("Restored (timeline {timeline}): the table was dropped at that point.") }</p> },
+        RestoredView::Dropped { timeline } => html! { <p id="restored-table" data-view="restored-table">{ format!("Restored (timeline {timeline}): the table was dropped at that point.") }</p> },
         RestoredView::Rows { timeline, total, first } => html! {
-            <table id="restored-table">
+            <table id="restored-table" data-view="restored-table">
                 <caption>{ format!("accounts as restored on timeline {timeline} ({total} rows; first {})", first.len()) }</caption>
                 <thead><tr><th>{ "key" }</th><th>{ "last written by xid" }</th></tr></thead>
                 <tbody>{ for first.iter().map(|(k, x)| html! { <tr><td>{ k }</td><td>{ x }</td></tr> }) }</tbody>
@@ -167,10 +205,10 @@ fn progress(p: &Progress) -> Html {
 fn gauges(v: &PitrView) -> Html {
     let Some((source, gs)) = &v.gauges else {
         let sla = |ms: u64| sim_core::SimDur::ms(ms).human();
-        return html! { <p class="hint" id="sla-gauges">{ format!("RPO/RTO gauges appear after a failover or a restore. SLA: RPO ≤ {}, RTO ≤ {}.", sla(v.rpo_sla_ms), sla(v.rto_sla_ms)) }</p> };
+        return html! { <p class="hint" id="sla-gauges" data-view="sla-gauges">{ format!("RPO/RTO gauges appear after a failover or a restore. SLA: RPO ≤ {}, RTO ≤ {}.", sla(v.rpo_sla_ms), sla(v.rto_sla_ms)) }</p> };
     };
     html! {
-        <figure id="sla-gauges" class="gauges">
+        <figure id="sla-gauges" class="gauges" data-view="sla-gauges">
             <figcaption>{ format!("Last recovery ({source}) against the SLA") }</figcaption>
             { for gs.iter().map(gauge) }
         </figure>
@@ -201,7 +239,7 @@ fn drill_table(r: &Result<Vec<DrillResult>, String>) -> Html {
     let ms = |v: Option<u64>| v.map_or("unbounded".to_string(), |ms| sim_core::SimDur::ms(ms).human());
     let mark = |ok: bool| if ok { "✓" } else { "✗" };
     html! {
-        <table id="drill-table">
+        <table id="drill-table" data-view="drill-table">
             <thead><tr><th>{ "disaster" }</th><th>{ "recovered by" }</th><th>{ "RPO" }</th><th>{ "RTO" }</th></tr></thead>
             <tbody>{ for rows.iter().map(|d| html! {
                 <tr class={classes!((d.rpo_met && d.rto_met).then_some("met"))} title={d.detail.join("\n")}>

@@ -33,6 +33,8 @@ pub enum Msg {
     /// The parts of the opened link that could not be used, by name.
     LinkProblems(Vec<String>),
     Fail(String),
+    /// Close the error toast.
+    Dismiss,
 }
 
 /// The sharding page's state: the lesson being explored, playback and the last error.
@@ -125,6 +127,7 @@ impl ShardModel {
                 self.apply(Msg::Load { file, src, seed: Some(seed) })
             }
             Msg::Fail(e) => Err(e),
+            Msg::Dismiss => Ok(()),
         }
     }
 }
@@ -310,7 +313,7 @@ pub fn page(m: &ShardModel, v: &ShardView, go: &Go) -> Html {
         <main class="app" tabindex="0">
             { crate::view::header(&v.file, v.seed, &picks(go)) }
             if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
-            if let Some(e) = &m.error { <p class="error" role="alert">{ e }</p> }
+            if let Some(e) = &m.error { { crate::view::toast(e, go.reform(|_| Msg::Dismiss)) } }
             <crate::lesson::LessonPanel lesson={Rc::new(LessonView::of(&v.file, v.seed, l))} goals={Rc::new(goals(v))} />
             if let Some(cfg) = &v.lesson.cluster { { cluster_view(m, v, cfg, go) } }
             { findings(v) }
@@ -326,7 +329,7 @@ fn goals(v: &ShardView) -> Vec<Goal> {
 fn findings(v: &ShardView) -> Html {
     match &v.report {
         Err(e) => html! { <p class="error">{ e }</p> },
-        Ok(r) => html! { <section class="findings" aria-live="polite"><h3>{ "What the run found" }</h3><pre id="shard-findings">{ r.lines.join("\n") }</pre></section> },
+        Ok(r) => html! { <section class="findings" aria-live="polite"><h3>{ "What the run found" }</h3><pre id="shard-findings" data-view="findings">{ r.lines.join("\n") }</pre></section> },
     }
 }
 
@@ -437,7 +440,7 @@ fn ring(cfg: &Config, p: &Placement, run: &Run, ms: u64) -> Html {
     let next = moving.map(|r| r.grown(p));
     let progress = moving.map_or(0.0, |r| ((ms * 1000).saturating_sub(r.started_us)) as f64 / (r.copy_done_us.saturating_sub(r.started_us)).max(1) as f64).min(1.0);
     html! {
-        <svg id="hash-ring" viewBox="0 0 240 220" role="img" aria-label={format!("keyspace ring: {p}")} data-strategy={strategy_name(p)}>
+        <svg id="hash-ring" data-view="hash-ring" viewBox="0 0 240 220" role="img" aria-label={format!("keyspace ring: {p}")} data-strategy={strategy_name(p)}>
             <circle cx="120" cy="110" r={R.to_string()} class="ring" />
             { for marks.iter().map(|(k, s)| { let (x, y) = on_ring(*k, R); html! { <circle class="vnode" cx={d1(x)} cy={d1(y)} r="3" fill={color(*s)}><title>{ format!("shard {s} point at {k:016x}") }</title></circle> } }) }
             { for (1..=24u64).map(|i| {
@@ -468,7 +471,7 @@ fn shard_map(run: &Run, p: &Placement, second: usize, touched: &[u32]) -> Html {
         Placement::Jump { .. } => format!("jump bucket {i}"),
     };
     html! {
-        <table id="shard-map">
+        <table id="shard-map" data-view="shard-map">
             <caption>{ format!("shard map at {second} s") }</caption>
             <thead><tr><th>{ "shard" }</th><th>{ "owns" }</th><th>{ "rows" }</th><th>{ "ops/s" }</th><th>{ "refused" }</th><th>{ "p99" }</th></tr></thead>
             <tbody>{ for names.iter().enumerate().map(|(i, n)| {
@@ -532,7 +535,7 @@ fn heatmap(run: &Run, ms: u64) -> Html {
     html! {
         <figure class="heatmap">
             <figcaption>{ format!("Operations per shard per second (darkest = {max} ops/s)") }</figcaption>
-            <svg id="heatmap" viewBox={format!("0 0 {w} {h}")} role="img" aria-label="per-shard load over time" data-hot={if even { "none".to_string() } else { busiest.to_string() }}>
+            <svg id="heatmap" data-view="heatmap" viewBox={format!("0 0 {w} {h}")} role="img" aria-label="per-shard load over time" data-hot={if even { "none".to_string() } else { busiest.to_string() }}>
                 { for (0..shards).map(|s| html! { <text x="0" y={d1(14.0 + 18.0 * s as f64)} class="tick">{ format!("shard {s}") }</text> }) }
                 { for run.load.iter().enumerate().flat_map(|(t, row)| row.iter().enumerate().map(move |(s, l)| (t, s, l.ops, l.errors))).filter(|x| x.2 + x.3 > 0).map(|(t, s, ops, errors)| html! {
                     <rect class={classes!((errors > 0).then_some("refused"))} x={d1(60.0 + cw * t as f64)} y={d1(2.0 + 18.0 * s as f64)} width={d1(cw.max(1.0))} height="16" fill={color(s as u32)} fill-opacity={format!("0.{:02}", (ops * 99 / max).max(4))}><title>{ format!("{t} s, shard {s}: {ops} ops, {errors} writes refused") }</title></rect>
@@ -561,7 +564,7 @@ fn progress(r: &Reshard, ms: u64) -> Html {
     let x = |t: u64| 10.0 + 480.0 * (t.saturating_sub(r.started_us)) as f64 / span;
     let copied = if us >= r.copy_done_us { r.keys_moved } else { r.keys_moved * us.saturating_sub(r.started_us) / r.copy_done_us.saturating_sub(r.started_us).max(1) };
     html! {
-        <figure class="reshard" id="reshard-progress" data-phase={phase.split(':').next().unwrap_or("").to_string()}>
+        <figure class="reshard" id="reshard-progress" data-view="reshard-progress" data-phase={phase.split(':').next().unwrap_or("").to_string()}>
             <figcaption>{ format!("{}: {copied} of {} moving keys copied ({} of {} keys move); {phase}", r.what, r.keys_moved, r.keys_moved, r.keys_total) }</figcaption>
             <svg viewBox="0 0 500 34" role="img" aria-label={format!("reshard phases, now: {phase}")}>
                 <rect class="ph copy" x={d1(x(r.started_us))} y="8" width={d1(x(r.copy_done_us) - x(r.started_us))} height="14"><title>{ "copy" }</title></rect>

@@ -34,7 +34,7 @@ pub fn page(m: &Model, go: &Go) -> Html {
             { header(&v.lesson.file, v.lesson.seed, &picks(go)) }
             if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
             if let Some(n) = &m.notice { <p class="notice" role="status" id="notice">{ n }</p> }
-            if let Some(e) = &m.error { <p class="error" role="alert">{ e }</p> }
+            if let Some(e) = &m.error { { toast(e, go.reform(|_| Action::Dismiss)) } }
             <LessonPanel lesson={v.lesson.clone()} goals={v.goals.clone()} />
             <TimeControls clock={v.clock.clone()} playing={m.playing} speed={m.speed} go={go.clone()} />
             <ClusterDiagram cluster={v.cluster.clone()} selected={m.selected.clone()} go={go.clone()} />
@@ -45,6 +45,17 @@ pub fn page(m: &Model, go: &Go) -> Html {
             <Properties props={v.props.clone()} />
             <EventLog lines={v.log.clone()} filter={m.log_filter.clone()} all={m.log_all} go={go.clone()} />
         </main>
+    }
+}
+
+/// A global error where the eye is, whatever the scroll: fixed at the bottom of the window until
+/// the next action or its close button. (Errors of one field stay beside that field.)
+pub fn toast(e: &str, dismiss: Callback<MouseEvent>) -> Html {
+    html! {
+        <div class="toast error" role="alert" id="toast">
+            <span>{ e.to_string() }</span>
+            <button id="toast-close" aria-label="dismiss this message" onclick={dismiss}>{ "×" }</button>
+        </div>
     }
 }
 
@@ -262,7 +273,8 @@ const NODE_Y: u32 = 56;
 const NODE_H: u32 = 176;
 /// Where links to the DCS and the proxy leave a node (below its lag bar).
 const NODE_BOTTOM: u32 = NODE_Y + NODE_H + 14;
-const INFRA_Y: u32 = 300;
+const INFRA_Y: u32 = 290;
+const INFRA_H: u32 = 64;
 const DCS_X: u32 = 80;
 const PROXY_X: u32 = 280;
 const CLIENTS_X: u32 = 450;
@@ -322,10 +334,10 @@ pub fn cluster_diagram(p: &ClusterProps) -> Html {
     let bottom = |i: usize| (l.x[i] + NODE_W / 2, NODE_BOTTOM);
     // The leader key's countdown: Patroni's ttl running out unless the leader renews it.
     let key = match (&c.leader, c.leader_expires_in_ms) {
-        (Some(l), Some(ms)) => format!("DCS leader key: {l}, expires in {} unless renewed", secs(ms)),
-        _ => "DCS leader key: none".to_string(),
+        (Some(l), Some(ms)) => format!("leader {l}: {} left", secs(ms)),
+        _ => "no leader key".to_string(),
     };
-    let sync = c.sync_member.as_ref().map(|s| format!(" · /sync: {s}")).unwrap_or_default();
+    let sync = c.sync_member.as_ref().map_or(String::new(), |s| format!("/sync: {s}"));
     let writes = match c.writes_unavailable_ms {
         Some(ms) => format!("writes unavailable {}", secs(ms)),
         None => format!("{} waiting", c.clients_waiting),
@@ -333,23 +345,27 @@ pub fn cluster_diagram(p: &ClusterProps) -> Html {
     // The lesson's "writes unavailable" figure: the last failover's window without writes.
     let window = c.last_failover_unavailable_ms.map(|ms| format!("Last failover: writes unavailable for {}", secs(ms)));
     html! {
-        <svg id="cluster" viewBox={format!("0 0 {} {}", l.width, INFRA_Y + 76)} role="img" aria-label="cluster">
+        <svg id="cluster" viewBox={format!("0 0 {} {}", l.width, INFRA_Y + INFRA_H + 28)} role="img" aria-label="cluster">
             { for l.regions.iter().map(|(r, a, b)| html! {
                 <g class="region"><rect x={a.to_string()} y="28" width={(b - a).to_string()} height={(NODE_H + 56).to_string()} rx="10" /><text x={(a + 8).to_string()} y="44">{ r }</text></g>
             }) }
-            <text x="20" y="18" class="dcs" id="leader-key">{ format!("{key}{sync}") }</text>
             { for (0..nodes.len()).map(|i| html! { <>
                 { link(&nodes[i].name, "dcs", bottom(i), (DCS_X, INFRA_Y), nodes[i].dcs_link_up, go) }
                 { link(&nodes[i].name, "proxy", bottom(i), (PROXY_X, INFRA_Y), nodes[i].proxy_link_up, go) }
             </> }) }
             { for nodes.iter().enumerate().filter_map(|(i, n)| Some((i, n.upstream?, n))).map(|(i, (up, streaming), n)| {
-                replication_arc(&nodes[up].name, &n.name, top(up), top(i), streaming, go)
+                replication_arc(&nodes[up].name, &n.name, top(up), top(i), streaming, n.sync_state.as_deref(), go)
             }) }
             { link("clients", "proxy", (CLIENTS_X, INFRA_Y + 25), (PROXY_X + 80, INFRA_Y + 25), true, go) }
-            { infra("dcs", DCS_X - 70, "DCS (etcd)", if c.dcs_up { "up".into() } else { "outage".into() }, !c.dcs_up) }
+            <g class={classes!("infra", (!c.dcs_up).then_some("down"))} data-infra="dcs">
+                <rect x={(DCS_X - 70).to_string()} y={INFRA_Y.to_string()} width="160" height={INFRA_H.to_string()} rx="8" />
+                <text x={(DCS_X - 60).to_string()} y={(INFRA_Y + 20).to_string()} class="name">{ if c.dcs_up { "DCS (etcd)" } else { "DCS (etcd): outage" } }</text>
+                <text x={(DCS_X - 60).to_string()} y={(INFRA_Y + 38).to_string()} id="leader-key" data-view="ttl-countdown">{ key }</text>
+                <text x={(DCS_X - 60).to_string()} y={(INFRA_Y + 56).to_string()} class="detail">{ sync }</text>
+            </g>
             { infra("proxy", PROXY_X - 80, "proxy (HAProxy)", format!("writes → {}", if c.write_backends.is_empty() { "none".to_string() } else { c.write_backends.join(", ") }), false) }
             { infra("clients", CLIENTS_X, &format!("{} clients", c.clients), writes, c.writes_unavailable_ms.is_some()) }
-            if let Some(t) = window { <text x="20" y={(INFRA_Y + 70).to_string()} id="failover-window" class="dcs">{ t }</text> }
+            if let Some(t) = window { <text x="20" y={(INFRA_Y + INFRA_H + 20).to_string()} id="failover-window" data-view="failover-window" class="dcs">{ t }</text> }
             { for nodes.iter().enumerate().map(|(i, n)| node_box(c, i, n, l.x[i], p.selected.as_deref() == Some(n.name.as_str()), go)) }
             { flights(c, &l) }
         </svg>
@@ -357,7 +373,7 @@ pub fn cluster_diagram(p: &ClusterProps) -> Html {
 }
 
 /// Replication from an upstream to a standby, as an arc over the node boxes.
-fn replication_arc(up: &str, down: &str, (x1, y1): (u32, u32), (x2, y2): (u32, u32), streaming: bool, go: &Go) -> Html {
+fn replication_arc(up: &str, down: &str, (x1, y1): (u32, u32), (x2, y2): (u32, u32), streaming: bool, sync_state: Option<&str>, go: &Go) -> Html {
     let (from, to) = (up.to_string(), down.to_string());
     let (f2, t2) = (from.clone(), to.clone());
     let onclick = send(go, move || Action::SelectLink(Some((from.clone(), to.clone()))));
@@ -368,6 +384,8 @@ fn replication_arc(up: &str, down: &str, (x1, y1): (u32, u32), (x2, y2): (u32, u
         <g class="link-group" data-link={format!("{up}-{down}")} {onclick} {onkeydown} tabindex="0" role="button" aria-label={format!("replication {up} to {down}; Enter to cut or slow it")}>
             <path d={d.clone()} class={classes!("repl", (!streaming).then_some("cut"))} />
             <path {d} class="hit"><title>{ format!("replication {up} → {down}{}: click to cut or slow", if streaming { "" } else { " (not streaming)" }) }</title></path>
+            // `sync_state` of this standby as its upstream's pg_stat_replication reports it, at the arc's apex.
+            if let Some(st) = sync_state { <text class="sync" data-view="sync-state" text-anchor="middle" x={((x1 + x2) / 2).to_string()} y={(y1.min(y2) as i64 - 34).to_string()}>{ st }</text> }
         </g>
     }
 }
@@ -386,8 +404,8 @@ fn enter_or_space(f: impl Fn() + 'static) -> Callback<KeyboardEvent> {
 
 fn infra(id: &str, x: u32, name: &str, detail: String, down: bool) -> Html {
     html! {
-        <g class={classes!("infra", down.then_some("down"))} data-infra={id.to_string()}>
-            <rect x={x.to_string()} y={INFRA_Y.to_string()} width="160" height="50" rx="8" />
+        <g class={classes!("infra", down.then_some("down"))} data-infra={id.to_string()} data-view={match id { "clients" => "writes", other => other }.to_string()}>
+            <rect x={x.to_string()} y={INFRA_Y.to_string()} width="160" height={INFRA_H.to_string()} rx="8" />
             <text x={(x + 10).to_string()} y={(INFRA_Y + 20).to_string()} class="name">{ name }</text>
             <text x={(x + 10).to_string()} y={(INFRA_Y + 40).to_string()} class="detail">{ detail }</text>
         </g>
@@ -404,25 +422,19 @@ fn node_box(c: &ClusterView, i: usize, n: &NodeView, x: u32, selected: bool, go:
     let onkeydown = enter_or_space(move || go2.emit(Action::Select(Some(pick.clone()))));
     let class = classes!("node", role.replace([' ', '(', ')', '_'], "-"), selected.then_some("selected"));
     let line = |dy: u32, text: String| html! { <text x={(x + 10).to_string()} y={(NODE_Y + dy).to_string()}>{ text }</text> };
-    // A primary's slots (the WAL they hold), or a standby's sync_state as its upstream reports it.
-    let extra = match (&n.sync_state, c.slots.iter().find(|s| s.node == i)) {
-        (Some(s), _) => Some(format!("sync_state {s}")),
-        (None, Some(s)) => Some(format!(
-            "slot {}: {} MiB{}",
-            s.name,
-            s.retained_bytes >> 20,
-            if s.lost {
-                " (lost)"
-            } else if s.consumer_running {
-                ""
-            } else {
-                ", idle"
-            }
-        )),
-        _ => None,
-    };
+    // The slot on this node and the WAL it holds.
+    let slot = c.slots.iter().find(|s| s.node == i).map(|s| {
+        let state = if s.lost {
+            " (lost)"
+        } else if s.consumer_running {
+            ""
+        } else {
+            ", idle"
+        };
+        format!("slot {}: {} MiB{state}", s.name, s.retained_bytes >> 20)
+    });
     html! {
-        <g class={class} data-node={n.name.clone()} data-role={role} data-timeline={n.timeline.to_string()} {onclick} {onkeydown} tabindex="0" role="button" aria-pressed={selected.to_string()} aria-label={format!("{}: {role}; Enter for its failures", n.name)}>
+        <g class={class} data-node={n.name.clone()} data-view={format!("node:{}", n.name)} data-role={role} data-timeline={n.timeline.to_string()} {onclick} {onkeydown} tabindex="0" role="button" aria-pressed={selected.to_string()} aria-label={format!("{}: {role}; Enter for its failures", n.name)}>
             <rect x={x.to_string()} y={NODE_Y.to_string()} width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
             <text x={(x + 10).to_string()} y={(NODE_Y + 22).to_string()} class="name">{ &n.name }</text>
             { line(42, role.to_string()) }
@@ -430,7 +442,7 @@ fn node_box(c: &ClusterView, i: usize, n: &NodeView, x: u32, selected: bool, go:
             { line(82, format!("insert {}", n.insert_lsn)) }
             { line(102, format!("flush  {}", n.flush_lsn)) }
             if let Some(r) = n.replay_lsn { { line(122, format!("replay {r}")) } }
-            if let Some(t) = extra { <text class="sync" x={(x + 10).to_string()} y={(NODE_Y + 142).to_string()}>{ t }</text> }
+            if let Some(t) = slot { <text class="slot" data-view="slot" x={(x + 10).to_string()} y={(NODE_Y + 142).to_string()}>{ t }</text> }
             { disk_bar(n, x) }
             { lag_bar(n, x) }
         </g>
@@ -442,7 +454,7 @@ fn disk_bar(n: &NodeView, x: u32) -> Html {
     let pct = n.disk_pct.min(100);
     let y = NODE_Y + 154;
     html! {
-        <g class={classes!("disk", (pct >= 90 || n.disk_full).then_some("full"))} data-disk={pct.to_string()}>
+        <g class={classes!("disk", (pct >= 90 || n.disk_full).then_some("full"))} data-disk={pct.to_string()} data-view={format!("disk:{}", n.name)}>
             <text x={(x + 10).to_string()} y={(y + 8).to_string()} class="tick">{ format!("disk {pct} %") }</text>
             <rect x={(x + 64).to_string()} y={y.to_string()} width="66" height="9" class="disk-bg" />
             <rect x={(x + 64).to_string()} y={y.to_string()} width={d1(0.66 * pct as f64)} height="9" class="disk-fill"><title>{ format!("disk {pct} % used (data and WAL kept)") }</title></rect>
@@ -610,7 +622,7 @@ pub struct PropsProps {
 #[component(Properties)]
 pub fn properties(p: &PropsProps) -> Html {
     html! {
-        <section class="invariants" aria-label="invariants">
+        <section class="invariants" aria-label="invariants" data-view="invariants">
             <h3>{ "Invariants" }</h3>
             <ul>
             { for p.props.iter().map(|p| html! {
@@ -635,7 +647,7 @@ pub fn event_log(p: &LogProps) -> Html {
     let filter = p.go.reform(|e: InputEvent| Action::Filter(e.target_dyn_into::<web_sys::HtmlInputElement>().map(|i| i.value()).unwrap_or_default()));
     let all = p.go.reform(|e: Event| Action::LogAll(e.target_dyn_into::<web_sys::HtmlInputElement>().is_some_and(|i| i.checked())));
     html! {
-        <section class="log" aria-label="events">
+        <section class="log" aria-label="events" data-view="log">
             <h3>{ "Events" }</h3>
             <input id="log-filter" type="search" placeholder="filter: node, LSN or word" value={p.filter.clone()} oninput={filter} aria-label="filter events" />
             <label><input id="log-all" type="checkbox" checked={p.all} onchange={all} />{ format!(" every event (newest {})", sim_core::session::RECENT_EVENTS) }</label>

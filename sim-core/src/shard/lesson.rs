@@ -467,6 +467,11 @@ fn bad<T>(path: &str, message: impl Into<String>) -> Result<T, Bad> {
 }
 
 fn lesson(f: LessonFile) -> Result<ShardLesson, Bad> {
+    for (i, w) in f.lesson.watch.iter().enumerate() {
+        for (j, name) in w.shows.iter().enumerate() {
+            crate::view::check_element(name, &[]).map_err(|m| (format!("lesson.watch[{i}].shows[{j}]"), m))?;
+        }
+    }
     let (seed, duration) = (f.run.seed, f.run.duration);
     if duration.0 > crate::scenario::MAX_DURATION || duration.0 < SimDur::secs(1) {
         return bad("run.duration", format!("duration = {} must be 1 s to {}", duration.0.human(), crate::scenario::MAX_DURATION.human()));

@@ -7,21 +7,72 @@ mod pitr;
 
 pub use charts::{Chart, ChartLine, MAX_POINTS};
 pub use cluster::{ClusterView, NodeView, SlotView};
-pub use pitr::{BackupMark, Gauge, PitrView, Preview, Progress, RestoredView, SegmentView, TimelineView};
+pub use pitr::{Aim, BackupMark, Gauge, PitrView, Preview, Progress, RestoredView, SegmentView, Snap, TargetKind, TimelineView};
 
 use crate::report::{ExpectKind, ExpectResult};
-use crate::scenario::Lesson;
+use crate::scenario::{Lesson, Watch};
 use crate::session::Session;
 
-/// The lesson's text: what it is about, what to watch, what it teaches.
+/// The lesson's text: what it is about, what to watch (and the elements that show it), what it teaches.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LessonView {
     pub file: String,
     pub seed: u64,
     pub title: String,
     pub summary: String,
-    pub watch: Vec<String>,
+    pub watch: Vec<Watch>,
     pub learn: Vec<String>,
+}
+
+/// The page elements a lesson's `watch` items may point at (`shows`), and what each is. A name
+/// marked `:node` takes a node's name (`disk:pg1`). The pages mark each with `data-view`.
+pub const ELEMENTS: &[(&str, &str)] = &[
+    ("ttl-countdown", "the DCS leader key and the seconds until it expires"),
+    ("sync-state", "each standby's sync_state, as pg_stat_replication shows it"),
+    ("slot", "a replication slot and the WAL it holds"),
+    ("disk:node", "a node's disk gauge"),
+    ("node:node", "a node's box: role, timeline, LSNs"),
+    ("failover-window", "the last failover's time without writes"),
+    ("writes", "the clients' box: waiting requests, or writes unavailable"),
+    ("proxy", "where the proxy sends writes"),
+    ("chart-throughput", "commits per second, acknowledged and failed"),
+    ("chart-latency", "commit latency p50 and p99"),
+    ("chart-lag", "replay lag per standby"),
+    ("chart-lost", "acknowledged commits lost"),
+    ("invariants", "the invariants panel"),
+    ("goals", "the lesson's goals"),
+    ("log", "the event log"),
+    ("wal-strip", "WAL segments in the archive, and base backups"),
+    ("pitr-preview", "what a restore to the target would do"),
+    ("timeline-tree", "timelines and their switch LSNs"),
+    ("restored-table", "the table as the last restore left it"),
+    ("sla-gauges", "the last recovery's RPO and RTO against the SLA"),
+    ("drill-table", "the DR drill's verdict per disaster"),
+    ("heatmap", "per-shard load each second"),
+    ("shard-map", "per-shard load, errors and p99"),
+    ("hash-ring", "the placement: ring, ranges or buckets"),
+    ("findings", "what the sharding run found, line by line"),
+    ("reshard-progress", "the reshard's phases"),
+];
+
+/// Checks a `shows` name: a known element, with an existing node where it takes one.
+pub fn check_element(name: &str, nodes: &[String]) -> Result<(), String> {
+    let (base, node) = match name.split_once(':') {
+        Some((b, n)) => (b, Some(n)),
+        None => (name, None),
+    };
+    let known = ELEMENTS.iter().find(|(e, _)| e.split(':').next() == Some(base));
+    let Some((e, _)) = known else {
+        let names: Vec<&str> = ELEMENTS.iter().map(|e| e.0).collect();
+        return Err(format!("`{name}` is not an element of the page; known: {}", names.join(", ")));
+    };
+    match (e.contains(':'), node) {
+        (true, Some(n)) if nodes.iter().any(|x| x == n) => Ok(()),
+        (true, Some(n)) => Err(format!("`{name}`: no node named `{n}` (nodes: {})", nodes.join(", "))),
+        (true, None) => Err(format!("`{name}` needs a node, like `{base}:{}`", nodes.first().map_or("pg1", |s| s.as_str()))),
+        (false, Some(_)) => Err(format!("`{base}` takes no node")),
+        (false, None) => Ok(()),
+    }
 }
 
 impl LessonView {
@@ -86,8 +137,14 @@ impl Goal {
     /// An expectation's verdict as a goal, `ended` saying whether the run has reached its end.
     pub fn of(r: &ExpectResult, ended: bool) -> Goal {
         if !r.decided(ended) {
-            let when = if r.kind == ExpectKind::Always { "holds so far" } else { "judged at the end" };
-            Goal { state: GoalState::Pending, text: format!("{}: {} ({when})", r.name, r.detail) }
+            let when = match r.kind {
+                ExpectKind::Always => " (holds so far)",
+                ExpectKind::DrillNotRun => "",
+                _ => " (judged at the end)",
+            };
+            Goal { state: GoalState::Pending, text: format!("{}: {}{when}", r.name, r.detail) }
+        } else if r.kind == ExpectKind::DrillMissed && r.ok {
+            Goal { state: GoalState::ViolatedAsShown, text: format!("{}: the strategy misses the SLA, as the lesson shows: {}", r.name, r.detail) }
         } else if r.kind == ExpectKind::Violated && r.ok {
             Goal { state: GoalState::ViolatedAsShown, text: format!("{}: violated, as the lesson shows: {}", r.name.trim_start_matches("violated:"), r.detail) }
         } else {
@@ -141,10 +198,13 @@ impl Session {
 
     /// The lesson's goals: a figure is judged only at the end, a property once it is decided; a
     /// violation the lesson sets out to show reads so.
-    pub fn goals(&self) -> Vec<Goal> {
+    /// `drill`: the last DR drill's results, when one has run (a drill verdict is judged on them).
+    pub fn goals(&self, drill: Option<&Result<Vec<crate::drill::DrillResult>, String>>) -> Vec<Goal> {
         let w = &self.world;
         let ended = w.now() >= w.end();
-        w.expectations(&self.scenario.expect).iter().map(|r| Goal::of(r, ended)).collect()
+        let mut results = w.expectations(&self.scenario.expect);
+        results.extend(self.scenario.expect.drill.map(|want| crate::drill::expectation(want, drill)));
+        results.iter().map(|r| Goal::of(r, ended)).collect()
     }
 
     pub fn properties(&self) -> Vec<PropView> {
@@ -180,10 +240,10 @@ impl Session {
         charts::all(&self.world)
     }
 
-    /// The backup panel, with the recovery target the learner is aiming at (`None`: now).
-    pub fn pitr_view(&self, target_ms: Option<u64>, inclusive: bool) -> Option<PitrView> {
+    /// The backup panel, with the recovery target the learner is aiming at.
+    pub fn pitr_view(&self, aim: &Aim) -> Option<PitrView> {
         let sla = self.scenario.drill.clone().unwrap_or_default();
-        pitr::view(&self.world, target_ms, inclusive, sla.rpo.0.as_ms(), sla.rto.0.as_ms())
+        pitr::view(&self.world, aim, sla.rpo.0.as_ms(), sla.rto.0.as_ms())
     }
 }
 

@@ -4,7 +4,7 @@
 use super::human_ms;
 use crate::command::Command;
 use crate::lsn::{Lsn, SEGMENT_BYTES};
-use crate::pitr::{segment_number, Outcome, Phase, Request, SegmentState, Target, TargetAction};
+use crate::pitr::{segment_number, Op, Outcome, Phase, SegmentState};
 use crate::time::SimTime;
 use crate::world::World;
 
@@ -96,6 +96,50 @@ impl Gauge {
     }
 }
 
+/// Which `recovery_target_*` the learner types.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TargetKind {
+    Time,
+    Lsn,
+    Xid,
+    Name,
+}
+
+impl TargetKind {
+    pub const ALL: [TargetKind; 4] = [TargetKind::Time, TargetKind::Lsn, TargetKind::Xid, TargetKind::Name];
+    /// The setting's name, as in `postgresql.conf`.
+    pub fn setting(self) -> &'static str {
+        match self {
+            TargetKind::Time => "recovery_target_time",
+            TargetKind::Lsn => "recovery_target_lsn",
+            TargetKind::Xid => "recovery_target_xid",
+            TargetKind::Name => "recovery_target_name",
+        }
+    }
+    pub fn parse(setting: &str) -> Option<TargetKind> {
+        TargetKind::ALL.into_iter().find(|k| k.setting() == setting)
+    }
+}
+
+/// Where the learner aims a restore: the slider's time, or a target typed (or snapped to an event).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Aim {
+    pub slider_ms: Option<u64>,
+    pub typed: Option<(TargetKind, String)>,
+    pub inclusive: bool,
+}
+
+/// An event a target can snap to: the operator error, a base backup's end, a segment switch, a
+/// restore point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snap {
+    pub label: String,
+    pub kind: TargetKind,
+    pub value: String,
+    /// Snapping here stops before the event (the DROP's own transaction is not replayed).
+    pub inclusive: bool,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct PitrView {
     pub segments: Vec<SegmentView>,
@@ -110,6 +154,12 @@ pub struct PitrView {
     /// The target as `recovery_target_time` text.
     pub target_text: String,
     pub inclusive: bool,
+    /// A typed target and why it cannot be used, if it cannot.
+    pub typed: Option<(TargetKind, String)>,
+    pub typed_error: Option<String>,
+    pub snaps: Vec<Snap>,
+    /// Operator errors (DROP TABLE, UPDATE without WHERE) on the current timeline's history: LSN and label.
+    pub mistakes: Vec<(Lsn, String)>,
     /// The command "Restore to this point" gives.
     pub restore: Command,
     pub preview: Preview,
@@ -122,10 +172,11 @@ pub struct PitrView {
     pub rto_sla_ms: u64,
 }
 
-pub(super) fn view(w: &World, target_ms: Option<u64>, inclusive: bool, rpo_sla_ms: u64, rto_sla_ms: u64) -> Option<PitrView> {
+pub(super) fn view(w: &World, aim: &Aim, rpo_sla_ms: u64, rto_sla_ms: u64) -> Option<PitrView> {
     let b = w.backups()?;
     let now = w.now();
-    let target = SimTime(target_ms.unwrap_or(now.as_ms()).min(now.as_ms()) * 1000);
+    let target = SimTime(aim.slider_ms.unwrap_or(now.as_ms()).min(now.as_ms()) * 1000);
+    let inclusive = aim.inclusive;
     let state = |s: SegmentState| match s {
         SegmentState::Archived { .. } => "archived",
         SegmentState::Missing => "missing",
@@ -136,33 +187,35 @@ pub(super) fn view(w: &World, target_ms: Option<u64>, inclusive: bool, rpo_sla_m
     let lo = segments.iter().map(|s| s.number).chain(b.archive.backups.iter().map(|x| x.start_lsn / SEGMENT_BYTES)).min().unwrap_or(0);
     let hi = segments.iter().map(|s| s.number + 1).max().unwrap_or(lo + 1).max(lo + 1);
     let backups = b.archive.backups.iter().map(|x| BackupMark { label: x.label.clone(), timeline: x.timeline, start_lsn: Lsn(x.start_lsn), stop_lsn: Lsn(x.stop_lsn), corrupt: x.corrupt }).collect();
-    let req = Request { target: Target::Time(target), inclusive, timeline: None, action: TargetAction::Promote };
-    let preview = match b.preview(&req, now) {
-        Err(e) => Preview::Refused(e),
-        Ok(o) => {
-            let last = o.last_commit.map_or("no commit yet".to_string(), |r| format!("xid {} (LSN {}, committed {})", r.xid, Lsn(r.lsn), b.clock.timestamptz(r.at)));
-            let table = if o.table.dropped { "the table is dropped".to_string() } else { format!("{} rows", o.table.rows.len()) };
-            let text = format!(
-                "Would restore {} and replay to {}: last commit included {last}; {table}; takes about {}; discards {} later commits.",
-                o.backup,
-                Lsn(o.end_lsn),
-                o.duration.human(),
-                o.commits_discarded
-            );
-            Preview::Would { text, warning: o.stopped_early.map(|why| format!("Warning: {why}")) }
-        }
-    };
     let target_text = b.clock.timestamptz(target);
-    let restore = Command::PitrRestore {
-        target_time: Some(target_text.clone()),
-        target_lsn: None,
-        target_xid: None,
-        target_xid_of: None,
-        target_name: None,
-        inclusive,
-        target_action: "promote".into(),
-        timeline: None,
+    let typed = aim.typed.clone().filter(|(_, v)| !v.trim().is_empty());
+    let fallback = command(None, &target_text, inclusive).unwrap_or(Command::Heal {});
+    let (restore, request) = match command(typed.as_ref(), &target_text, inclusive) {
+        Ok(c) => {
+            let r = w.restore_request(&c, true).map_err(|e| e.message);
+            (c, r)
+        }
+        Err(e) => (fallback, Err(e)),
     };
+    let (preview, typed_error) = match request {
+        Err(e) => (Preview::Refused(e.clone()), typed.is_some().then_some(e)),
+        Ok(req) => match b.preview(&req, now) {
+            Err(e) => (Preview::Refused(e), None),
+            Ok(o) => {
+                let last = o.last_commit.map_or("no commit yet".to_string(), |r| format!("xid {} (LSN {}, committed {})", r.xid, Lsn(r.lsn), b.clock.timestamptz(r.at)));
+                let table = if o.table.dropped { "the table is dropped".to_string() } else { format!("{} rows", o.table.rows.len()) };
+                let text = format!(
+                    "Would restore {} and replay to {}: last commit included {last}; {table}; takes about {}; discards {} later commits.",
+                    o.backup,
+                    Lsn(o.end_lsn),
+                    o.duration.human(),
+                    o.commits_discarded
+                );
+                (Preview::Would { text, warning: o.stopped_early.map(|why| format!("Warning: {why}")) }, None)
+            }
+        },
+    };
+    let (snaps, mistakes) = snaps(w, &segments);
     let last = b.restores.last();
     let pending_tl = last.filter(|o| o.phase(now) != Phase::Done).and_then(|o| o.new_timeline);
     Some(PitrView {
@@ -175,6 +228,10 @@ pub(super) fn view(w: &World, target_ms: Option<u64>, inclusive: bool, rpo_sla_m
         target_ms: target.as_ms(),
         target_text,
         inclusive,
+        typed,
+        typed_error,
+        snaps,
+        mistakes,
         restore,
         preview,
         progress: last.and_then(|o| progress(o, now)),
@@ -218,4 +275,46 @@ fn gauges(w: &World, last: Option<&Outcome>, rpo_sla_ms: u64, rto_sla_ms: u64) -
         _ => return None,
     };
     Some((source, [Gauge { name: "RPO", ms: rpo, sla_ms: rpo_sla_ms }, Gauge { name: "RTO", ms: rto, sla_ms: rto_sla_ms }]))
+}
+
+/// The `pitr_restore` command for the aim: the typed target, or the slider's time.
+fn command(typed: Option<&(TargetKind, String)>, time: &str, inclusive: bool) -> Result<Command, String> {
+    let (mut t, mut lsn, mut xid, mut name) = (None, None, None, None);
+    match typed {
+        Some((TargetKind::Time, v)) => t = Some(v.trim().to_string()),
+        Some((TargetKind::Lsn, v)) => lsn = Some(v.trim().to_string()),
+        Some((TargetKind::Xid, v)) => xid = Some(v.trim().parse::<u64>().map_err(|_| format!("`{}` is not a transaction ID (a whole number)", v.trim()))?),
+        Some((TargetKind::Name, v)) => name = Some(v.trim().to_string()),
+        None => t = Some(time.to_string()),
+    }
+    Ok(Command::PitrRestore { target_time: t, target_lsn: lsn, target_xid: xid, target_xid_of: None, target_name: name, inclusive, target_action: "promote".into(), timeline: None })
+}
+
+/// Events a target can snap to on the current timeline's history, newest last, and the operator errors.
+fn snaps(w: &World, segments: &[SegmentView]) -> (Vec<Snap>, Vec<(Lsn, String)>) {
+    let Some(b) = w.backups() else { return (Vec::new(), Vec::new()) };
+    let mut snaps = Vec::new();
+    let mut mistakes = Vec::new();
+    for r in b.history.lineage(b.history.latest()) {
+        let what = match r.op {
+            Op::DropTable => "DROP TABLE",
+            Op::UpdateAll => "UPDATE without WHERE",
+            Op::RestorePoint { name } => {
+                let n = b.history.names.get(name as usize).cloned().unwrap_or_default();
+                snaps.push(Snap { label: format!("restore point '{n}'"), kind: TargetKind::Name, value: n, inclusive: true });
+                continue;
+            }
+            Op::Write { .. } => continue,
+        };
+        mistakes.push((Lsn(r.lsn), format!("{what}: xid {} at {}", r.xid, Lsn(r.lsn))));
+        snaps.push(Snap { label: format!("just before the {what} (xid {})", r.xid), kind: TargetKind::Xid, value: r.xid.to_string(), inclusive: false });
+    }
+    for bb in b.archive.backups.iter().filter(|x| !x.corrupt) {
+        snaps.push(Snap { label: format!("end of base backup {}", bb.label), kind: TargetKind::Lsn, value: Lsn(bb.stop_lsn).to_string(), inclusive: true });
+    }
+    let archived: Vec<&SegmentView> = segments.iter().filter(|s| s.state == "archived").collect();
+    for s in archived.iter().rev().take(3).rev() {
+        snaps.push(Snap { label: format!("end of segment {}", s.name), kind: TargetKind::Lsn, value: Lsn((s.number + 1) * SEGMENT_BYTES).to_string(), inclusive: true });
+    }
+    (snaps, mistakes)
 }
