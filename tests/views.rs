@@ -171,3 +171,17 @@ fn a_pitr_target_can_be_typed_or_snapped_to_the_drop() {
         assert!(v.typed_error.is_none() && matches!(v.preview, Preview::Would { .. }), "{:?}", v.preview);
     }
 }
+
+#[test]
+fn a_drill_run_in_small_slices_reaches_the_same_verdicts() {
+    let s = lesson("08g-strategy-misses-sla.toml", 3);
+    let whole = s.drill().unwrap();
+    let mut d = sim_core::drill::Drill::new(&s.scenario, s.seed).unwrap();
+    let mut steps = 0;
+    while !d.step(20_000).unwrap() {
+        steps += 1;
+        assert!(d.progress().0 <= d.progress().1);
+    }
+    assert!(steps > 20, "the drill ran in {steps} slices");
+    assert_eq!(d.results, whole);
+}

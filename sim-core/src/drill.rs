@@ -28,51 +28,128 @@ pub struct DrillResult {
 
 /// Runs every disaster of the scenario's `[drill]` on a fresh world each.
 pub fn run(scn: &Scenario, seed: u64) -> Result<Vec<DrillResult>, String> {
-    let cfg = scn.drill.clone().ok_or("this scenario has no [drill] section")?;
-    if scn.backup.is_none() {
-        return Err("a drill needs a [backup] section (the strategy under test)".into());
-    }
-    cfg.disasters.iter().map(|d| one(scn, seed, &cfg, d)).collect()
+    let mut d = Drill::new(scn, seed)?;
+    while !d.step(u64::MAX)? {}
+    Ok(d.results)
 }
 
-fn one(scn: &Scenario, seed: u64, cfg: &DrillCfg, disaster: &str) -> Result<DrillResult, String> {
-    let mut w = World::new(scn, seed).map_err(|e| e.message)?;
-    let at = SimTime(cfg.at.0 .0);
-    w.run_until(at).map_err(|e| e.to_string())?;
-    let primary = w.writable_node().ok_or(format!("{disaster}: there is no writable primary at {at} to strike"))?;
-    let name = w.nodes()[primary as usize].name.clone();
-    let region = w.nodes()[primary as usize].region.clone();
-    let mut detail = Vec::new();
-    let strike = |w: &mut World, c: Command| w.schedule(w.now(), c).map_err(|e| e.message);
-    match disaster {
-        "operator_error" => strike(&mut w, Command::OperatorError { kind: "drop_table".into() })?,
-        "primary_disk" => strike(&mut w, Command::DestroyDisk { node: name })?,
-        "region" => strike(&mut w, Command::LoseRegion { region: region.clone() })?,
-        "archive_failure" => {
-            strike(&mut w, Command::ArchiveFail {})?;
-            w.run_until(SimTime(at.0 + cfg.archive_failure_for.0 .0).min(w.end())).map_err(|e| e.to_string())?;
-            detail.push(format!("archive_command failed for {}, then the primary's disk died", cfg.archive_failure_for.0));
-            strike(&mut w, Command::DestroyDisk { node: name })?;
+/// A drill run in slices, so a page can show its progress and never freeze: each `step` runs at
+/// most a given number of simulation events. The verdicts are those of [`run`].
+#[derive(Clone, Debug)]
+pub struct Drill {
+    scn: Scenario,
+    seed: u64,
+    cfg: DrillCfg,
+    current: Option<Strike>,
+    pub results: Vec<DrillResult>,
+}
+
+/// The disaster being drilled: its world and where it stands.
+#[derive(Clone, Debug)]
+struct Strike {
+    w: World,
+    stage: Stage,
+    name: String,
+    region: String,
+    detail: Vec<String>,
+    struck: SimTime,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Stage {
+    /// Running to the moment the disaster strikes.
+    Before,
+    /// `archive_failure`: the archive failing before the disk dies.
+    ArchiveFailing,
+    /// After the strike: Patroni's time to fail over.
+    Settling,
+}
+
+impl Drill {
+    pub fn new(scn: &Scenario, seed: u64) -> Result<Drill, String> {
+        let cfg = scn.drill.clone().ok_or("this scenario has no [drill] section")?;
+        if scn.backup.is_none() {
+            return Err("a drill needs a [backup] section (the strategy under test)".into());
         }
-        "corrupt_backup" => {
-            strike(&mut w, Command::CorruptBackup { label: String::new() })?;
-            strike(&mut w, Command::DestroyDisk { node: name })?;
+        Ok(Drill { scn: scn.clone(), seed, cfg, current: None, results: Vec::new() })
+    }
+
+    /// Disasters judged so far, and in all.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.results.len(), self.cfg.disasters.len())
+    }
+
+    /// Runs at most about `budget` events; `Ok(true)` once every disaster is judged.
+    pub fn step(&mut self, budget: u64) -> Result<bool, String> {
+        let Some(disaster) = self.cfg.disasters.get(self.results.len()).cloned() else { return Ok(true) };
+        let at = SimTime(self.cfg.at.0 .0);
+        let cur = match &mut self.current {
+            Some(c) => c,
+            None => {
+                let w = World::new(&self.scn, self.seed).map_err(|e| e.message)?;
+                self.current.insert(Strike { w, stage: Stage::Before, name: String::new(), region: String::new(), detail: Vec::new(), struck: at })
+            }
+        };
+        let target = match cur.stage {
+            Stage::Before => at,
+            Stage::ArchiveFailing => SimTime(at.0 + self.cfg.archive_failure_for.0 .0).min(cur.w.end()),
+            Stage::Settling => SimTime(cur.struck.0 + SETTLE.0).min(cur.w.end()),
+        };
+        if !cur.w.run_for(target, budget).map_err(|e| e.to_string())? {
+            return Ok(false);
         }
-        other => return Err(format!("unknown disaster `{other}` (operator_error, primary_disk, region, archive_failure, corrupt_backup)")),
+        let strike = |w: &mut World, c: Command| w.schedule(w.now(), c).map_err(|e| e.message);
+        match cur.stage {
+            Stage::Before => {
+                let primary = cur.w.writable_node().ok_or(format!("{disaster}: there is no writable primary at {at} to strike"))?;
+                cur.name = cur.w.nodes()[primary as usize].name.clone();
+                cur.region = cur.w.nodes()[primary as usize].region.clone();
+                let name = cur.name.clone();
+                match disaster.as_str() {
+                    "operator_error" => strike(&mut cur.w, Command::OperatorError { kind: "drop_table".into() })?,
+                    "primary_disk" => strike(&mut cur.w, Command::DestroyDisk { node: name })?,
+                    "region" => strike(&mut cur.w, Command::LoseRegion { region: cur.region.clone() })?,
+                    "archive_failure" => {
+                        strike(&mut cur.w, Command::ArchiveFail {})?;
+                        cur.stage = Stage::ArchiveFailing;
+                        return Ok(false);
+                    }
+                    "corrupt_backup" => {
+                        strike(&mut cur.w, Command::CorruptBackup { label: String::new() })?;
+                        strike(&mut cur.w, Command::DestroyDisk { node: name })?;
+                    }
+                    other => return Err(format!("unknown disaster `{other}` (operator_error, primary_disk, region, archive_failure, corrupt_backup)")),
+                }
+                cur.struck = cur.w.now();
+                cur.stage = Stage::Settling;
+                Ok(false)
+            }
+            Stage::ArchiveFailing => {
+                cur.detail.push(format!("archive_command failed for {}, then the primary's disk died", self.cfg.archive_failure_for.0));
+                strike(&mut cur.w, Command::DestroyDisk { node: cur.name.clone() })?;
+                cur.struck = cur.w.now();
+                cur.stage = Stage::Settling;
+                Ok(false)
+            }
+            Stage::Settling => {
+                let Some(Strike { w, mut detail, region, struck, .. }) = self.current.take() else { return Ok(false) };
+                let mut r = if disaster != "operator_error" && w.writable_node().is_some() && w.failovers_since(struck) > 0 {
+                    by_failover(&w, &mut detail)
+                } else {
+                    by_restore(&w, &disaster, &self.cfg, &region, &mut detail)
+                };
+                if disaster == "corrupt_backup" && r.recovered_by == "failover" {
+                    detail.push("the corrupt base backup was not needed, so it stays undetected until a restore test".into());
+                }
+                r.disaster = disaster;
+                r.rpo_met = r.rpo_ms.is_some_and(|x| x <= self.cfg.rpo.0.as_ms());
+                r.rto_met = r.rto_ms.is_some_and(|x| x <= self.cfg.rto.0.as_ms());
+                r.detail = detail;
+                self.results.push(r);
+                Ok(self.results.len() == self.cfg.disasters.len())
+            }
+        }
     }
-    let struck = w.now();
-    let settle = SimTime(struck.0 + SETTLE.0).min(w.end());
-    w.run_until(settle).map_err(|e| e.to_string())?;
-    let mut r =
-        if disaster != "operator_error" && w.writable_node().is_some() && w.failovers_since(struck) > 0 { by_failover(&w, &mut detail) } else { by_restore(&w, disaster, cfg, &region, &mut detail) };
-    if disaster == "corrupt_backup" && r.recovered_by == "failover" {
-        detail.push("the corrupt base backup was not needed, so it stays undetected until a restore test".into());
-    }
-    r.disaster = disaster.to_string();
-    r.rpo_met = r.rpo_ms.is_some_and(|x| x <= cfg.rpo.0.as_ms());
-    r.rto_met = r.rto_ms.is_some_and(|x| x <= cfg.rto.0.as_ms());
-    r.detail = detail;
-    Ok(r)
 }
 
 fn blank(by: &str) -> DrillResult {

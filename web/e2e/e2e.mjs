@@ -193,6 +193,20 @@ try {
     if (!(await page.textContent('#link-problem')).includes('seed')) throw new Error('the bad seed is not named');
     if (!page.url().includes('seed=abc')) throw new Error(`the sharding link was overwritten: ${page.url()}`);
   });
+  await step('many_shards_stay_readable', async () => {
+    await page.goto('about:blank');
+    await page.goto(`${base}shard.html#file=10d-time-range-hotspot.toml`);
+    await page.waitForSelector('#heatmap', { timeout: 30000 });
+    await page.selectOption('#shard-count', '64');
+    await page.waitForFunction(() => document.querySelectorAll('#heatmap text.tick').length < 40 && document.querySelector('#shard-map-details'), null, { timeout: 30000 });
+    // One list and at most two buttons instead of a button per shard.
+    const buttons = await page.locator('button.split, button.move-range').count();
+    if (buttons > 2 || !(await page.locator('#reshard-shard option').count())) throw new Error(`${buttons} reshard buttons for 64 shards`);
+    // One sequential scale: the busiest cells are the darkest, whatever the shard.
+    const fills = await page.$$eval('#heatmap rect', (rs) => rs.map((r) => r.getAttribute('fill')));
+    if (!fills.length || fills.some((f) => !/^rgb\(/.test(f))) throw new Error(`heatmap fills: ${fills.slice(0, 5)}`);
+    if (await page.locator('#shard-map-details[open]').count()) throw new Error('the 64-row table is not folded');
+  });
   await step('every_sharding_lesson_loads_and_reports', async () => {
     const files = await page.$$eval('#scenario optgroup[label*="Sharding"] option', (os) => os.map((o) => o.value));
     if (files.length < 5) throw new Error(`only ${files.length} sharding lessons in the picker`);
@@ -327,6 +341,24 @@ try {
       await visible(f, [...new Set(items.flat())]);
     }
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+  });
+  await step('a_global_error_is_a_toast_in_view_and_keeps_the_lesson', async () => {
+    await page.goto('about:blank');
+    await page.goto(`${base}#file=01-async-failover.toml`);
+    await node('pg1').waitFor({ timeout: 30000 });
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await page.setInputFiles('#open', { name: 'broken.toml', mimeType: 'text/plain', buffer: Buffer.from('[lesson]\ntitle = "x"\n[run]\nduration = 5\n') });
+    const toast = page.locator('#toast');
+    await toast.waitFor({ timeout: 10000 });
+    const text = await toast.textContent();
+    if (!text.includes('broken.toml:4')) throw new Error(`the error does not name file:line: ${text}`);
+    const box = await toast.boundingBox();
+    const vp = page.viewportSize();
+    if (!box || box.y < 0 || box.y + box.height > vp.height) throw new Error(`the toast is off-screen: ${JSON.stringify(box)}`);
+    // The lesson on screen stays.
+    if (!(await page.textContent('h2')).includes('Async replication')) throw new Error('the lesson was lost');
+    await page.click('#toast-close');
+    await page.waitForSelector('#toast', { state: 'detached', timeout: 5000 });
   });
   await step('the_diagram_shows_a_dead_primarys_arcs_as_cut', async () => {
     await page.goto('about:blank');

@@ -30,6 +30,7 @@ pub enum Msg {
     Reseed(u64),
     /// A query value that is not a key (a negative or non-numeric entry).
     QueryError(String),
+    ReshardPick(u32),
     /// The parts of the opened link that could not be used, by name.
     LinkProblems(Vec<String>),
     Fail(String),
@@ -47,6 +48,8 @@ pub struct ShardModel {
     pub query_error: Option<String>,
     /// What was wrong with the link the page opened; the URL is kept until the learner acts.
     pub link_problem: Option<String>,
+    /// The shard chosen for a split or a range move, when there are too many for a button each.
+    pub reshard_pick: u32,
     pub version: u64,
 }
 
@@ -99,6 +102,10 @@ impl ShardModel {
             }
             Msg::LinkProblems(p) => {
                 self.link_problem = Some(format!("This link could not be read in full: {}.", p.join("; ")));
+                Ok(())
+            }
+            Msg::ReshardPick(i) => {
+                self.reshard_pick = i;
                 Ok(())
             }
             Msg::QueryError(e) => {
@@ -395,17 +402,49 @@ fn controls(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
             <input id="shard-cursor" type="range" min="0" max={v.duration_ms().to_string()} value={v.cursor_ms.to_string()} oninput={cursor} aria-label="time in the run" />
             <output id="shard-clock">{ format!("{} s / {} s", d1(v.cursor_ms as f64 / 1000.0), d0(v.duration_ms() as f64 / 1000.0)) }</output>
             <button id="add-shard" onclick={go.reform(|_| Msg::Shard(ShardAction::Reshard(Move::Add)))}>{ "Add a shard now" }</button>
-            // Only moves the placement allows are offered (a hash ring cannot split one shard).
-            { for names.iter().enumerate().filter(|(i, _)| Move::Split { shard: *i as u32 }.apply(&now).is_ok()).map(|(i, n)| html! {
+            // Only moves the placement allows are offered (a hash ring cannot split one shard),
+            // as one button per shard while there are few, else as a list and two buttons.
+            { reshard_moves(&now, &names, m.reshard_pick, go) }
+            <button id="shard-reset" onclick={go.reform(|_| Msg::Shard(ShardAction::Reset))}>{ "Undo reshards" }</button>
+        </section>
+    }
+}
+
+/// Shards beyond which per-shard buttons give way to a list.
+const FEW_SHARDS: usize = 8;
+
+fn reshard_moves(now: &Placement, names: &[String], pick: u32, go: &Go) -> Html {
+    let splittable: Vec<usize> = (0..names.len()).filter(|i| Move::Split { shard: *i as u32 }.apply(now).is_ok()).collect();
+    let ranges = matches!(now, Placement::Range { .. });
+    if names.len() <= FEW_SHARDS {
+        return html! { <>
+            { for splittable.iter().map(|&i| { let n = names[i].clone(); html! {
                 <button class="split" data-shard={n.clone()} onclick={go.reform(move |_| Msg::Shard(ShardAction::Reshard(Move::Split { shard: i as u32 })))}>{ format!("Split {n}") }</button>
-            }) }
-            if matches!(now, Placement::Range { .. }) {
+            } }) }
+            if ranges {
                 { for names.iter().enumerate().skip(1).map(|(i, n)| html! {
                     <button class="move-range" onclick={go.reform(move |_| Msg::Shard(ShardAction::Reshard(Move::MoveRange { shard: i as u32 - 1 })))}>{ format!("Move half of {} to {n}", names[i - 1]) }</button>
                 }) }
             }
-            <button id="shard-reset" onclick={go.reform(|_| Msg::Shard(ShardAction::Reset))}>{ "Undo reshards" }</button>
-        </section>
+        </> };
+    }
+    if splittable.is_empty() && !ranges {
+        return html! {};
+    }
+    let pick = (pick as usize).min(names.len() - 1);
+    let choose = go.reform(|e: Event| Msg::ReshardPick(e.target_dyn_into::<web_sys::HtmlSelectElement>().and_then(|s| s.value().parse().ok()).unwrap_or(0)));
+    html! {
+        <span class="reshard-pick">
+            <label>{ "Shard " }
+                <select id="reshard-shard" onchange={choose}>{ for names.iter().enumerate().map(|(i, n)| html! { <option value={i.to_string()} selected={i == pick}>{ n }</option> }) }</select>
+            </label>
+            if splittable.contains(&pick) {
+                <button class="split" data-shard={names[pick].clone()} onclick={go.reform(move |_| Msg::Shard(ShardAction::Reshard(Move::Split { shard: pick as u32 })))}>{ "Split it" }</button>
+            }
+            if ranges && pick + 1 < names.len() {
+                <button class="move-range" onclick={go.reform(move |_| Msg::Shard(ShardAction::Reshard(Move::MoveRange { shard: pick as u32 })))}>{ format!("Move half of it to {}", names[pick + 1]) }</button>
+            }
+        </span>
     }
 }
 
@@ -470,7 +509,7 @@ fn shard_map(run: &Run, p: &Placement, second: usize, touched: &[u32]) -> Html {
         Placement::ModN { n } => format!("hash mod {n} = {i}"),
         Placement::Jump { .. } => format!("jump bucket {i}"),
     };
-    html! {
+    let table = html! {
         <table id="shard-map" data-view="shard-map">
             <caption>{ format!("shard map at {second} s") }</caption>
             <thead><tr><th>{ "shard" }</th><th>{ "owns" }</th><th>{ "rows" }</th><th>{ "ops/s" }</th><th>{ "refused" }</th><th>{ "p99" }</th></tr></thead>
@@ -483,6 +522,16 @@ fn shard_map(run: &Run, p: &Placement, second: usize, touched: &[u32]) -> Html {
                 </tr> }
             }) }</tbody>
         </table>
+    };
+    // Many shards: the table folds away (the heatmap already shows their load); the hot one is named.
+    if names.len() <= 12 {
+        return table;
+    }
+    html! {
+        <details id="shard-map-details">
+            <summary>{ format!("Shard map: {} shards{}", names.len(), hot.map(|h| format!(", {h} hot at {second} s")).unwrap_or_default()) }</summary>
+            { table }
+        </details>
     }
 }
 
@@ -523,24 +572,39 @@ fn router(v: &ShardView, cfg: &Config, why: Option<String>, error: Option<String
     }
 }
 
-/// Operations per shard per second; darker is busier. The cursor is a vertical line.
+/// A sequential colour scale from pale (idle) to dark (busiest), the same for every shard, so a
+/// hot row reads as dark however many shards there are.
+fn load_color(frac: f64) -> String {
+    const STOPS: [(f64, f64, f64); 5] = [(255.0, 247.0, 236.0), (253.0, 212.0, 158.0), (252.0, 141.0, 89.0), (215.0, 48.0, 31.0), (127.0, 0.0, 0.0)];
+    let f = frac.clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
+    let i = (f as usize).min(STOPS.len() - 2);
+    let t = f - i as f64;
+    let mix = |a: f64, b: f64| d0(a + (b - a) * t);
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    format!("rgb({},{},{})", mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// Operations per shard per second on a sequential scale; rows thin out and labels thin out
+/// as shards grow. The cursor is a vertical line.
 fn heatmap(run: &Run, ms: u64) -> Html {
     let secs = run.load.len().max(1);
     let shards = run.load.iter().map(Vec::len).max().unwrap_or(0);
     let max = run.load.iter().flatten().map(|l| l.ops).max().unwrap_or(0).max(1);
-    let (w, h) = (600.0, 18.0 * shards as f64 + 20.0);
+    let rh = (480.0 / shards.max(1) as f64).clamp(4.0, 18.0);
+    let label_every = (12.0 / rh).ceil().max(1.0) as usize;
+    let (w, h) = (600.0, rh * shards as f64 + 22.0);
     let cw = (w - 60.0) / secs as f64;
     let busiest = (0..shards).max_by_key(|s| run.load.iter().map(|row| row.get(*s).map_or(0, |l| l.ops)).sum::<u64>()).unwrap_or(0);
     let even = run.hotspots.is_empty();
     html! {
         <figure class="heatmap">
-            <figcaption>{ format!("Operations per shard per second (darkest = {max} ops/s)") }</figcaption>
+            <figcaption>{ format!("Operations per shard per second: pale is idle, darkest is {max} ops/s; outlined cells refused writes") }</figcaption>
             <svg id="heatmap" data-view="heatmap" viewBox={format!("0 0 {w} {h}")} role="img" aria-label="per-shard load over time" data-hot={if even { "none".to_string() } else { busiest.to_string() }}>
-                { for (0..shards).map(|s| html! { <text x="0" y={d1(14.0 + 18.0 * s as f64)} class="tick">{ format!("shard {s}") }</text> }) }
+                { for (0..shards).filter(|s| s % label_every == 0).map(|s| html! { <text x="0" y={d1(rh * s as f64 + rh.min(14.0))} class="tick">{ format!("shard {s}") }</text> }) }
                 { for run.load.iter().enumerate().flat_map(|(t, row)| row.iter().enumerate().map(move |(s, l)| (t, s, l.ops, l.errors))).filter(|x| x.2 + x.3 > 0).map(|(t, s, ops, errors)| html! {
-                    <rect class={classes!((errors > 0).then_some("refused"))} x={d1(60.0 + cw * t as f64)} y={d1(2.0 + 18.0 * s as f64)} width={d1(cw.max(1.0))} height="16" fill={color(s as u32)} fill-opacity={format!("0.{:02}", (ops * 99 / max).max(4))}><title>{ format!("{t} s, shard {s}: {ops} ops, {errors} writes refused") }</title></rect>
+                    <rect class={classes!((errors > 0).then_some("refused"))} x={d1(60.0 + cw * t as f64)} y={d1(2.0 + rh * s as f64)} width={d1(cw.max(1.0))} height={d1((rh - 2.0).max(2.0))} fill={load_color(ops as f64 / max as f64)}><title>{ format!("{t} s, shard {s}: {ops} ops, {errors} writes refused") }</title></rect>
                 }) }
-                <line class="cursor" x1={d1(60.0 + cw * ms as f64 / 1000.0)} x2={d1(60.0 + cw * ms as f64 / 1000.0)} y1="0" y2={d1(h - 18.0)} />
+                <line class="cursor" x1={d1(60.0 + cw * ms as f64 / 1000.0)} x2={d1(60.0 + cw * ms as f64 / 1000.0)} y1="0" y2={d1(h - 20.0)} />
                 <text x="60" y={d1(h - 4.0)} class="tick">{ "0 s" }</text>
                 <text x={d1(w - 40.0)} y={d1(h - 4.0)} class="tick">{ format!("{secs} s") }</text>
             </svg>
