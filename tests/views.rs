@@ -185,3 +185,16 @@ fn a_drill_run_in_small_slices_reaches_the_same_verdicts() {
     assert!(steps > 20, "the drill ran in {steps} slices");
     assert_eq!(d.results, whole);
 }
+
+#[test]
+fn a_broken_property_agrees_with_the_lost_commit_figure() {
+    for seed in 1..=5 {
+        let mut s = lesson("04b-dcs-partition-no-fencing.toml", seed);
+        at(&mut s, 150);
+        let lost = s.world.run_metrics().commits_lost;
+        let goals = s.goals(None);
+        let g = goals.iter().find(|g| g.text.starts_with("no_acked_commit_lost")).expect("the property goal");
+        assert_eq!(g.state, GoalState::ViolatedAsShown, "{g:?}");
+        assert!(g.text.contains("first broken at ") && g.text.contains(&format!("; {lost} acknowledged commits lost in all")), "seed {seed}: {} vs {lost}", g.text);
+    }
+}

@@ -1,6 +1,6 @@
 //! The run report (the CLI's `--json`), `pg_stat_replication` rows, and checking expectations.
 use crate::chunklog::ChunkLog;
-use crate::invariants::{Prop, PropState};
+use crate::invariants::{Prop, PropKind, PropState};
 use crate::lsn::{history_file, history_file_name, Lsn};
 use crate::metrics::SamplePoint;
 use crate::pg::{sync_state, Role};
@@ -447,7 +447,15 @@ fn check(w: &World, e: &Expect, r: &RunMetrics, nodes: &[NodeReport]) -> Vec<Exp
         for name in list {
             let Some(p) = Prop::parse(name) else { continue };
             let st = w.props.get(p);
-            let detail = if st.detail.is_empty() { p.describe().to_string() } else { st.detail.clone() };
+            let mut detail = if st.detail.is_empty() { p.describe().to_string() } else { st.detail.clone() };
+            // A broken Always property keeps its first counterexample; say so, and for lost
+            // commits give the run's total too, so the goal agrees with the `commits_lost` figure.
+            if let (Some(at), false) = (st.at_ms.filter(|_| p.kind() == PropKind::Always), st.holds) {
+                detail = format!("first broken at {} s: {detail}", at as f64 / 1000.0);
+                if p == Prop::NoAckedCommitLost {
+                    detail.push_str(&format!("; {} acknowledged commits lost in all so far", r.commits_lost));
+                }
+            }
             let label = if want { name.clone() } else { format!("violated:{name}") };
             out.push(ExpectResult { name: label, ok: st.holds == want, detail, kind });
         }

@@ -80,20 +80,31 @@ impl Session {
 
     /// Runs forward to `t` (clamped to the end), taking snapshots past the newest one.
     pub fn advance_to(&mut self, t: SimTime) -> Result<(), String> {
+        self.advance_for(t, u64::MAX).map(|_| ())
+    }
+
+    /// Like `advance_to`, but runs about `budget` events at most, so a page can advance in
+    /// slices and never freeze; `Ok(true)` once `t` is reached.
+    pub fn advance_for(&mut self, t: SimTime, budget: u64) -> Result<bool, String> {
         let t = t.min(self.end());
         self.schedule_pending()?;
+        let start = self.world.events();
         let known = self.newest().at();
-        if self.now() < known {
-            self.world.run_until(t.min(known)).map_err(|e| e.to_string())?;
+        if self.now() < known && !self.world.run_for(t.min(known), budget).map_err(|e| e.to_string())? {
+            return Ok(false);
         }
         while self.now() < t {
+            let spent = self.world.events() - start;
+            if spent >= budget {
+                return Ok(false);
+            }
             let (due, ran) = (self.newest().at() + SNAPSHOT_EVERY, self.world.events() - self.newest().world.events());
-            self.world.run_for(t.min(due), SNAPSHOT_EVENTS.saturating_sub(ran)).map_err(|e| e.to_string())?;
+            self.world.run_for(t.min(due), SNAPSHOT_EVENTS.saturating_sub(ran).min(budget - spent)).map_err(|e| e.to_string())?;
             if self.now() >= due || self.world.events() - self.newest().world.events() >= SNAPSHOT_EVENTS {
                 self.keep_snapshot();
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     fn keep_snapshot(&mut self) {
@@ -118,19 +129,31 @@ impl Session {
     /// Moves to any time: from the nearest snapshot at or before `t`, or by running on when
     /// no snapshot lies between now and `t`.
     pub fn seek(&mut self, t: SimTime) -> Result<(), String> {
+        self.seek_for(t, u64::MAX).map(|_| ())
+    }
+
+    /// Like `seek`, in slices of about `budget` events (a backward seek replays at most
+    /// `SNAPSHOT_EVENTS` from its snapshot first); `Ok(true)` once at `t`.
+    pub fn seek_for(&mut self, t: SimTime, budget: u64) -> Result<bool, String> {
         let t = t.min(self.end());
         let ahead = self.snapshots.iter().rev().find(|s| s.at() <= t).is_some_and(|s| s.at() > self.now());
         if t < self.now() || ahead {
             self.restore(t);
         }
-        self.advance_to(t)
+        self.advance_for(t, budget)
     }
 
     /// Drops every learner command after now ("fork here"): the future is rebuilt without them.
     pub fn fork(&mut self) -> Result<(), String> {
         let now = self.world.now();
+        let dropped = self.log.iter().any(|(at, _)| *at > now);
         self.log.retain(|(at, _)| *at <= now);
         self.snapshots.retain(|s| s.at() <= now);
+        if !dropped {
+            // Nothing later was given: the world now is already on the forked history (a link
+            // of thousands of commands opens without replaying for each one).
+            return Ok(());
+        }
         self.restore(now);
         self.advance_to(now)
     }
@@ -150,10 +173,17 @@ impl Session {
     /// `dbsim drill` for this lesson and seed: every disaster of its `[drill]` section (or a
     /// default drill that fits the run) on fresh worlds.
     pub fn drill(&self) -> Result<Vec<crate::drill::DrillResult>, String> {
+        let mut d = self.drill_job()?;
+        while !d.step(u64::MAX)? {}
+        Ok(d.results)
+    }
+
+    /// The same drill, to run in slices (`Drill::step`).
+    pub fn drill_job(&self) -> Result<crate::drill::Drill, String> {
         let mut scn = self.scenario.clone();
         let duration = scn.run.duration.0;
         scn.drill.get_or_insert_with(|| crate::scenario::DrillCfg::fitting(duration));
-        crate::drill::run(&scn, self.seed)
+        crate::drill::Drill::new(&scn, self.seed)
     }
 }
 
@@ -225,6 +255,24 @@ mod tests {
         straight.world.run_until(SimTime(110_000_000)).unwrap();
         assert_eq!(s.world.trace_hash(), straight.world.trace_hash());
         assert_eq!(s.world.events(), straight.world.events());
+    }
+
+    #[test]
+    fn seeking_in_small_slices_gives_the_straight_run() {
+        let mut s = busy();
+        let mut slices = 0;
+        while !s.seek_for(SimTime(60_000_000), 5_000).unwrap() {
+            slices += 1;
+        }
+        s.command(Command::CrashHost { node: "pg1".into() }).unwrap();
+        while !s.advance_for(SimTime(90_000_000), 5_000).unwrap() {
+            slices += 1;
+        }
+        assert!(slices > 10, "{slices} slices");
+        let mut straight = busy();
+        straight.world.schedule(SimTime(60_000_000), Command::CrashHost { node: "pg1".into() }).unwrap();
+        straight.world.run_until(SimTime(90_000_000)).unwrap();
+        assert_eq!(s.world.trace_hash(), straight.world.trace_hash());
     }
 
     #[test]

@@ -22,6 +22,13 @@ const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
 const errors = [];
 page.on('pageerror', (e) => errors.push(String(e)));
 const node = (n) => page.locator(`g[data-node="${n}"]`);
+// Every task over 50 ms the page runs (PerformanceObserver `longtask`), to print the longest.
+await page.addInitScript(() => {
+  window.__long = [];
+  try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(Math.round(e.duration)); }).observe({ type: 'longtask', buffered: true }); } catch (e) { /* not supported */ }
+});
+const longest = () => page.evaluate(() => Math.max(0, ...(window.__long || [])));
+const longTasks = [];
 const shot = async (name) => { const p = `${shots}/${name}.png`; await page.screenshot({ path: p, fullPage: true }); console.log(`screenshot ${p}`); };
 
 try {
@@ -360,6 +367,34 @@ try {
     await page.click('#toast-close');
     await page.waitForSelector('#toast', { state: 'detached', timeout: 5000 });
   });
+  await step('long_work_runs_in_slices_with_progress', async () => {
+    // A link with 20,000 commands opens with progress shown, and the page answers meanwhile.
+    const log = [];
+    for (let i = 0; i < 20000; i++) log.push(`{ at = "${i * 5}ms", action = "heal" }`);
+    const link = `${base}#file=01-async-failover.toml&seed=3&t=110000&log=${encodeURIComponent(log.join(','))}`;
+    await page.goto('about:blank');
+    const t0 = Date.now();
+    await page.goto(link);
+    await page.waitForSelector('#working', { timeout: 60000 });
+    const status = await page.textContent('#working');
+    if (!/Opening the link: \d+ of 20000 commands/.test(status)) throw new Error(`progress reads: ${status}`);
+    await page.waitForFunction(() => document.querySelector('#clock')?.textContent.startsWith('110.0 s') && !document.querySelector('#working'), null, { timeout: 300000 });
+    longTasks.push(['a 20,000-command link', await longest(), Date.now() - t0]);
+    // A far seek into new time, then a DR drill: both in slices.
+    await page.goto('about:blank');
+    await page.goto(`${base}#file=08g-strategy-misses-sla.toml`);
+    await node('pg1').waitFor({ timeout: 30000 });
+    const t1 = Date.now();
+    await page.$eval('#scrubber', (el) => { el.value = el.max; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForFunction(() => { const [a, b] = (document.querySelector('#clock')?.textContent || '').split(' / '); return parseFloat(a) >= parseFloat(b) - 0.05; }, null, { timeout: 300000 });
+    longTasks.push(['a seek to the end of 1 h 25 min', await longest(), Date.now() - t1]);
+    const t2 = Date.now();
+    await page.click('#drill-run');
+    await page.waitForSelector('#working', { timeout: 10000 });
+    await page.waitForSelector('#drill-table', { timeout: 300000 });
+    longTasks.push(['a DR drill', await longest(), Date.now() - t2]);
+    for (const [what, ms, took] of longTasks) console.log(`longest task while ${what}: ${ms} ms (done in ${took} ms)`);
+  });
   await step('the_diagram_shows_a_dead_primarys_arcs_as_cut', async () => {
     await page.goto('about:blank');
     await page.goto(base + '#file=01-async-failover.toml');
@@ -462,6 +497,27 @@ try {
     await page.waitForTimeout(200);
     const [sw, iw] = await page.evaluate(() => [document.scrollingElement.scrollWidth, window.innerWidth]);
     if (sw > iw) throw new Error(`page is ${sw}px wide in an ${iw}px window`);
+    // No text of the diagram overlaps another, from 800 px up, on a lesson with three regions
+    // after a failover.
+    for (const width of [800, 1280]) {
+      await page.setViewportSize({ width, height: 1000 });
+      for (const f of ['05-multi-region.toml', '02-sync-failover.toml']) {
+        await page.goto('about:blank');
+        await page.goto(`${base}#file=${f}&t=50000`);
+        await page.waitForFunction(() => document.querySelector('#clock')?.textContent.startsWith('50.0 s'), null, { timeout: 60000 });
+        const clash = await page.evaluate(() => {
+          const boxes = [...document.querySelectorAll('svg#cluster text')].filter((t) => t.textContent.trim()).map((t) => [t.textContent, t.getBoundingClientRect()]);
+          for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+            const [a, r] = boxes[i], [b, q] = boxes[j];
+            const w = Math.min(r.right, q.right) - Math.max(r.left, q.left), h = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
+            if (w > 1 && h > 1) return `${a} / ${b}`;
+          }
+          return null;
+        });
+        if (clash) throw new Error(`${f} at ${width} px: overlapping labels ${clash}`);
+      }
+    }
+    await page.setViewportSize({ width: 800, height: 1000 });
     await shot('05-800px');
   });
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);

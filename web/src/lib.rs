@@ -59,7 +59,28 @@ pub struct Model {
     pub settings_epoch: u64,
     /// What the page shows: the session's plain-data views, refreshed after every action.
     pub views: Option<Views>,
+    /// Long work (a far seek, a drill, a long link) running in slices between frames.
+    pub job: Option<Rc<RefCell<Job>>>,
+    /// How that work stands, for the learner.
+    pub working: Option<String>,
     pub version: u64,
+}
+
+/// Simulation events per slice of long work: a few tens of milliseconds in the browser, so the
+/// page never freezes (the e2e prints the longest task).
+pub const SLICE_EVENTS: u64 = 20_000;
+
+/// Long work done in slices, one per `Action::Work`.
+#[derive(Debug)]
+pub enum Job {
+    Seek(SimTime),
+    Drill(Box<sim_core::drill::Drill>),
+    /// A shared link's commands, replayed in order, then the link's time.
+    Restore {
+        log: Vec<(SimTime, Command)>,
+        next: usize,
+        t: SimTime,
+    },
 }
 
 /// The session's views as the components take them. Each part is compared by value, so a
@@ -109,6 +130,7 @@ impl PartialEq for Model {
             && self.notice == o.notice
             && self.setting_error == o.setting_error
             && self.views == o.views
+            && self.working == o.working
     }
 }
 
@@ -152,6 +174,8 @@ pub enum Action {
     Fail(String),
     /// Close the error toast.
     Dismiss,
+    /// One slice of the long work under way.
+    Work,
 }
 
 impl Reducible for Model {
@@ -163,12 +187,16 @@ impl Reducible for Model {
             m.link_problem = None;
             m.notice = None;
         }
+        // A drill's slice runs on worlds of its own: the session, and so its views, are unchanged.
+        let drill_slice = matches!(action, Action::Work) && m.job.as_ref().is_some_and(|j| j.try_borrow().is_ok_and(|j| matches!(*j, Job::Drill(_))));
         let result = m.apply(action);
         m.error = result.err();
         if m.error.is_some() {
             m.playing = false;
         }
-        m.views = m.session.as_ref().and_then(|s| s.try_borrow().ok().map(|s| Views::of(&s, &m)));
+        if !(drill_slice && m.job.is_some() && m.error.is_none()) {
+            m.views = m.session.as_ref().and_then(|s| s.try_borrow().ok().map(|s| Views::of(&s, &m)));
+        }
         Rc::new(m)
     }
 }
@@ -179,6 +207,69 @@ pub fn is_shard_lesson(src: &str) -> bool {
 }
 
 impl Model {
+    /// Starts long work (or ends it with `None`).
+    fn start(&mut self, job: Option<Job>) {
+        self.working = None;
+        self.job = job.map(|j| Rc::new(RefCell::new(j)));
+    }
+
+    /// Runs one slice of the work under way and says how it stands; an error ends the work.
+    fn work(&mut self) -> Result<(), String> {
+        let result = self.work_slice();
+        if result.is_err() {
+            self.start(None);
+        }
+        result
+    }
+
+    fn work_slice(&mut self) -> Result<(), String> {
+        let Some(job) = self.job.clone() else { return Ok(()) };
+        let mut job = job.try_borrow_mut().map_err(|_| "the simulation is busy".to_string())?;
+        let (done, status) = match &mut *job {
+            Job::Seek(t) => {
+                let t = *t;
+                let done = self.with(|s| s.seek_for(t, SLICE_EVENTS))?;
+                (done, format!("Running to {t}…"))
+            }
+            Job::Drill(d) => match d.step(SLICE_EVENTS) {
+                Ok(done) => {
+                    if done {
+                        self.drill = Some(Rc::new(Ok(d.results.clone())));
+                    }
+                    let (n, total) = d.progress();
+                    (done, format!("DR drill: {n} of {total} disasters judged…"))
+                }
+                Err(e) => {
+                    self.drill = Some(Rc::new(Err(e)));
+                    (true, String::new())
+                }
+            },
+            Job::Restore { log, next, t } => {
+                let (t, total) = (*t, log.len());
+                let done = self.with(|s| {
+                    let start = s.world.events();
+                    let left = |s: &Session| SLICE_EVENTS.saturating_sub(s.world.events() - start).max(1);
+                    while let Some((at, cmd)) = log.get(*next).cloned() {
+                        if s.world.events() - start >= SLICE_EVENTS || !s.seek_for(at, left(s))? {
+                            return Ok(false);
+                        }
+                        s.command(cmd)?;
+                        *next += 1;
+                    }
+                    s.seek_for(t, left(s))
+                })?;
+                (done, format!("Opening the link: {} of {total} commands replayed…", *next))
+            }
+        };
+        drop(job);
+        if done {
+            self.start(None);
+        } else {
+            self.working = Some(status);
+        }
+        Ok(())
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut Session) -> Result<T, String>) -> Result<T, String> {
         let s = self.session.as_ref().ok_or("no scenario loaded")?;
         let mut s = s.try_borrow_mut().map_err(|_| "the simulation is busy".to_string())?;
@@ -186,6 +277,13 @@ impl Model {
     }
 
     fn apply(&mut self, action: Action) -> Result<(), String> {
+        // The learner taking over the run ends a seek or a link still replaying (a drill runs
+        // on its own worlds and goes on).
+        let takes_over = matches!(action, Action::Do(_) | Action::Fork | Action::Step | Action::Load { .. } | Action::Reseed(_) | Action::Restore(..));
+        let session_work = self.job.as_ref().is_some_and(|j| j.try_borrow().map_or(true, |j| !matches!(*j, Job::Drill(_))));
+        if takes_over && (session_work || matches!(action, Action::Load { .. } | Action::Reseed(_))) {
+            self.start(None);
+        }
         match action {
             Action::Load { file, src, .. } if is_shard_lesson(&src) => Err(format!("{file} is a sharding lesson: open it on the sharding page (shard.html)")),
             Action::Load { file, src, seed } => {
@@ -211,9 +309,14 @@ impl Model {
                 Ok(())
             }
             Action::Tick => {
+                if self.job.is_some() {
+                    return Ok(());
+                }
                 let dt = (TICK_MS as f64 * 1000.0 * self.speed) as u64;
+                // At high speeds one tick is bounded by events, not time: playback slows rather
+                // than freezing the page.
                 let done = self.with(|s| {
-                    s.advance_to(SimTime(s.now().0 + dt))?;
+                    s.advance_for(SimTime(s.now().0 + dt), SLICE_EVENTS)?;
                     Ok(s.now() >= s.end())
                 })?;
                 if done {
@@ -221,7 +324,13 @@ impl Model {
                 }
                 Ok(())
             }
-            Action::Seek(ms) => self.with(|s| s.seek(SimTime(ms * 1000))),
+            Action::Seek(ms) => {
+                let t = SimTime(ms * 1000);
+                let done = self.with(|s| s.seek_for(t, SLICE_EVENTS))?;
+                self.start(if done { None } else { Some(Job::Seek(t)) });
+                Ok(())
+            }
+            Action::Work => self.work(),
             Action::Fork => {
                 let (at, dropped) = self.with(|s| {
                     let before = s.log.len();
@@ -274,8 +383,15 @@ impl Model {
                 Ok(())
             }
             Action::Drill => {
-                let verdicts = self.with(|s| Ok(s.drill()))?;
-                self.drill = Some(Rc::new(verdicts));
+                let d = self.with(|s| s.drill_job());
+                match d {
+                    Ok(d) => {
+                        self.drill = None;
+                        self.job = Some(Rc::new(RefCell::new(Job::Drill(Box::new(d)))));
+                        self.working = Some("DR drill: starting…".into());
+                    }
+                    Err(e) => self.drill = Some(Rc::new(Err(e))),
+                }
                 Ok(())
             }
             Action::Do(cmd) => self.with(|s| s.command(cmd)),
@@ -300,15 +416,12 @@ impl Model {
                 Ok(())
             }
             Action::Restore(shared, src) => {
-                let mut s = Session::new(&shared.file, &src, shared.seed)?;
-                for (at, cmd) in shared.log {
-                    s.seek(at)?;
-                    s.command(cmd)?;
-                }
-                s.seek(SimTime(shared.t_ms * 1000))?;
+                let s = Session::new(&shared.file, &src, shared.seed)?;
                 self.session = Some(Rc::new(RefCell::new(s)));
                 self.playing = false;
-                Ok(())
+                let t = SimTime(shared.t_ms * 1000);
+                self.start(Some(Job::Restore { log: shared.log, next: 0, t }));
+                self.work()
             }
         }
     }
@@ -421,7 +534,7 @@ pub fn app() -> Html {
         let version = model.version;
         let model = model.clone();
         use_effect_with(version, move |_| {
-            if model.link_problem.is_some() {
+            if model.link_problem.is_some() || model.job.is_some() {
                 return;
             }
             if let Some(s) = &model.session {
@@ -429,6 +542,16 @@ pub fn app() -> Html {
                     url::write_hash(&s);
                 }
             }
+        });
+    }
+    {
+        // Long work goes on in slices, one per turn of the event loop, so the page stays live.
+        let version = model.version;
+        let model = model.clone();
+        use_effect_with(version, move |_| {
+            let dispatcher = model.dispatcher();
+            let next = model.job.is_some().then(|| gloo::timers::callback::Timeout::new(0, move || dispatcher.dispatch(Action::Work)));
+            move || drop(next)
         });
     }
     // One callback for the page's life, so components' props compare equal across ticks.

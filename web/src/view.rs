@@ -34,6 +34,7 @@ pub fn page(m: &Model, go: &Go) -> Html {
             { header(&v.lesson.file, v.lesson.seed, &picks(go)) }
             if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
             if let Some(n) = &m.notice { <p class="notice" role="status" id="notice">{ n }</p> }
+            if let Some(w) = &m.working { <p class="notice working" role="status" aria-live="polite" id="working">{ w }</p> }
             if let Some(e) = &m.error { { toast(e, go.reform(|_| Action::Dismiss)) } }
             <LessonPanel lesson={v.lesson.clone()} goals={v.goals.clone()} />
             <TimeControls clock={v.clock.clone()} playing={m.playing} speed={m.speed} go={go.clone()} />
