@@ -68,7 +68,7 @@ pub struct Model {
 
 /// Simulation events per slice of long work: a few tens of milliseconds in the browser, so the
 /// page never freezes (the e2e prints the longest task).
-pub const SLICE_EVENTS: u64 = 20_000;
+pub const SLICE_EVENTS: u64 = 8_000;
 
 /// Long work done in slices, one per `Action::Work`.
 #[derive(Debug)]
@@ -420,8 +420,11 @@ impl Model {
                 self.session = Some(Rc::new(RefCell::new(s)));
                 self.playing = false;
                 let t = SimTime(shared.t_ms * 1000);
+                // Replayed in slices from the next turn of the event loop, with progress shown.
+                let total = shared.log.len();
                 self.start(Some(Job::Restore { log: shared.log, next: 0, t }));
-                self.work()
+                self.working = Some(format!("Opening the link: 0 of {total} commands replayed…"));
+                Ok(())
             }
         }
     }
