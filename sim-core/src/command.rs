@@ -312,6 +312,35 @@ fn inline(v: &toml::Value) -> String {
 }
 
 /// Reads a command log written by `Command::to_toml`, one entry per line or comma-separated.
+/// The entries of a command log (`{ … }, { … }`) as their own texts, split at the top-level
+/// commas (strings and nested arrays or tables respected), so a long log can be read a slice at
+/// a time.
+pub fn split_log(text: &str) -> Vec<&str> {
+    let (mut out, mut depth, mut start) = (Vec::new(), 0i32, 0);
+    let mut quote: Option<u8> = None;
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match (quote, b[i]) {
+            (Some(b'"'), b'\\') => i += 1,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, c @ (b'"' | b'\'')) => quote = Some(c),
+            (None, b'{' | b'[') => depth += 1,
+            (None, b'}' | b']') => depth -= 1,
+            (None, b',') if depth == 0 => {
+                out.push(text[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push(text[start..].trim());
+    out.retain(|e| !e.is_empty());
+    out
+}
+
 pub fn log_from_toml(text: &str) -> Result<Vec<(SimDur, Command)>, String> {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -326,6 +355,16 @@ pub fn log_from_toml(text: &str) -> Result<Vec<(SimDur, Command)>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_splits_into_its_entries() {
+        let text = r#"{ at = "1s", action = "partition", nodes = ["pg1", "pg2"], others = [] }, { at = "2s", action = "operator_error", kind = "a,b}" },{ at = "3s", action = "heal" }"#;
+        let parts = split_log(text);
+        assert_eq!(parts.len(), 3, "{parts:?}");
+        let one: Vec<_> = parts.iter().flat_map(|p| log_from_toml(p).unwrap()).collect();
+        assert_eq!(one.len(), 3);
+        assert!(split_log("  ").is_empty());
+    }
 
     fn samples() -> Vec<Command> {
         let s = |x: &str| x.to_string();

@@ -40,6 +40,8 @@ pub struct Session {
     pub world: World,
     scheduled: usize,
     snapshots: Vec<Snapshot>,
+    /// Bumped whenever the command log changes, so a front end can cache what it derives from it.
+    log_gen: u64,
 }
 
 impl Session {
@@ -49,11 +51,16 @@ impl Session {
         world.keep_recent(RECENT_EVENTS);
         let seed = world.seed();
         let snapshots = vec![Snapshot { world: world.clone(), scheduled: 0 }];
-        Ok(Session { file: file.into(), src: src.into(), scenario, seed, log: Vec::new(), world, scheduled: 0, snapshots })
+        Ok(Session { file: file.into(), src: src.into(), scenario, seed, log: Vec::new(), world, scheduled: 0, snapshots, log_gen: 0 })
     }
 
     pub fn now(&self) -> SimTime {
         self.world.now()
+    }
+
+    /// Changes whenever the command log does (never the same value for two different logs).
+    pub fn log_generation(&self) -> u64 {
+        self.log_gen
     }
 
     pub fn end(&self) -> SimTime {
@@ -149,6 +156,7 @@ impl Session {
         let dropped = self.log.iter().any(|(at, _)| *at > now);
         self.log.retain(|(at, _)| *at <= now);
         self.snapshots.retain(|s| s.at() <= now);
+        self.log_gen += u64::from(dropped);
         if !dropped {
             // Nothing later was given: the world now is already on the forked history (a link
             // of thousands of commands opens without replaying for each one).
@@ -163,6 +171,7 @@ impl Session {
         self.world.check_command(&cmd).map_err(|e| e.message)?;
         self.fork()?;
         self.log.push((self.world.now(), cmd));
+        self.log_gen += 1;
         self.schedule_pending()?;
         let now = self.world.now();
         self.world.run_until(now).map_err(|e| e.to_string())

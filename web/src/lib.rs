@@ -69,15 +69,19 @@ pub struct Model {
 /// Simulation events per slice of long work: a few tens of milliseconds in the browser, so the
 /// page never freezes (the e2e prints the longest task).
 pub const SLICE_EVENTS: u64 = 8_000;
+/// Commands of a shared link replayed per slice, at most (each is read from its text first).
+pub const COMMANDS_PER_SLICE: usize = 500;
 
 /// Long work done in slices, one per `Action::Work`.
 #[derive(Debug)]
 pub enum Job {
     Seek(SimTime),
     Drill(Box<sim_core::drill::Drill>),
-    /// A shared link's commands, replayed in order, then the link's time.
+    /// A shared link's commands, replayed in order (a long log read from its text as it goes),
+    /// then the link's time.
     Restore {
         log: Vec<(SimTime, Command)>,
+        raw: Vec<String>,
         next: usize,
         t: SimTime,
     },
@@ -183,7 +187,7 @@ impl Reducible for Model {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut m = (*self).clone();
         m.version += 1;
-        if !matches!(action, Action::Tick | Action::Restore(..) | Action::LinkProblems(_) | Action::Fail(_) | Action::Load { .. }) {
+        if !matches!(action, Action::Tick | Action::Work | Action::Restore(..) | Action::LinkProblems(_) | Action::Fail(_) | Action::Load { .. }) {
             m.link_problem = None;
             m.notice = None;
         }
@@ -244,20 +248,45 @@ impl Model {
                     (true, String::new())
                 }
             },
-            Job::Restore { log, next, t } => {
-                let (t, total) = (*t, log.len());
+            Job::Restore { log, raw, next, t } => {
+                let (t, total) = (*t, log.len().max(raw.len()));
+                let mut bad = Vec::new();
                 let done = self.with(|s| {
                     let start = s.world.events();
                     let left = |s: &Session| SLICE_EVENTS.saturating_sub(s.world.events() - start).max(1);
-                    while let Some((at, cmd)) = log.get(*next).cloned() {
+                    for _ in 0..COMMANDS_PER_SLICE {
+                        let entry = match raw.get(*next) {
+                            Some(text) => sim_core::command::log_from_toml(text).map(|mut l| l.pop().map(|(at, c)| (SimTime(at.0), c))),
+                            None => Ok(log.get(*next).cloned()),
+                        };
+                        let (at, cmd) = match entry {
+                            Ok(Some(e)) => e,
+                            Ok(None) if *next >= total => return s.seek_for(t, left(s)),
+                            Ok(None) => {
+                                *next += 1;
+                                continue;
+                            }
+                            Err(e) => {
+                                bad.push(format!("log entry {}: {e} (left out)", *next + 1));
+                                *next += 1;
+                                continue;
+                            }
+                        };
                         if s.world.events() - start >= SLICE_EVENTS || !s.seek_for(at, left(s))? {
                             return Ok(false);
                         }
                         s.command(cmd)?;
                         *next += 1;
                     }
-                    s.seek_for(t, left(s))
+                    Ok(false)
                 })?;
+                if !bad.is_empty() {
+                    let more = bad.join("; ");
+                    self.link_problem = Some(match self.link_problem.take() {
+                        Some(p) => format!("{p} {more}."),
+                        None => format!("This link could not be read in full: {more}."),
+                    });
+                }
                 (done, format!("Opening the link: {} of {total} commands replayed…", *next))
             }
         };
@@ -288,6 +317,7 @@ impl Model {
             Action::Load { file, src, .. } if is_shard_lesson(&src) => Err(format!("{file} is a sharding lesson: open it on the sharding page (shard.html)")),
             Action::Load { file, src, seed } => {
                 self.session = Some(Rc::new(RefCell::new(Session::new(&file, &src, seed)?)));
+                url::clear_log_cache();
                 self.playing = false;
                 self.selected = None;
                 self.link = None;
@@ -418,11 +448,12 @@ impl Model {
             Action::Restore(shared, src) => {
                 let s = Session::new(&shared.file, &src, shared.seed)?;
                 self.session = Some(Rc::new(RefCell::new(s)));
+                url::clear_log_cache();
                 self.playing = false;
                 let t = SimTime(shared.t_ms * 1000);
                 // Replayed in slices from the next turn of the event loop, with progress shown.
-                let total = shared.log.len();
-                self.start(Some(Job::Restore { log: shared.log, next: 0, t }));
+                let total = shared.log.len().max(shared.log_raw.len());
+                self.start(Some(Job::Restore { log: shared.log, raw: shared.log_raw, next: 0, t }));
                 self.working = Some(format!("Opening the link: 0 of {total} commands replayed…"));
                 Ok(())
             }

@@ -14,7 +14,12 @@ pub struct Shared {
     /// For a sharding lesson: the learner's changes, replayed in order (`key:tenant_id`,
     /// `strategy:ring`, `shards:8`, `add:10`, `split0:20`, `t:12000`).
     pub shard_ops: Vec<String>,
+    /// A long log's entries, still as text: read a slice at a time while the link opens.
+    pub log_raw: Vec<String>,
 }
+
+/// Logs up to this many commands are read at once; longer ones a slice at a time.
+pub const EAGER_LOG: usize = 200;
 
 pub fn encode(s: &str) -> String {
     s.bytes()
@@ -43,15 +48,36 @@ pub fn decode(s: &str) -> Option<String> {
 }
 
 pub fn to_hash(s: &Session) -> String {
-    let log: Vec<String> = s.log.iter().map(|(t, c)| c.to_toml(sim_core::SimDur(t.0))).collect();
-    let log = log.join(",");
-    format!("file={}&seed={}&t={}&log={}", encode(&s.file), s.seed, s.now().as_ms(), encode(&log))
+    format!("file={}&seed={}&t={}&log={}", encode(&s.file), s.seed, s.now().as_ms(), encoded_log(s))
+}
+
+thread_local! {
+    /// The encoded command log of the session last written, by its log generation: the URL is
+    /// rewritten on every tick, and a log of thousands of commands is encoded once.
+    static LOG_CACHE: std::cell::RefCell<(u64, usize, String)> = const { std::cell::RefCell::new((u64::MAX, 0, String::new())) };
+}
+
+/// Forgets the cached log: a new session (another lesson, seed or link) starts its own.
+pub fn clear_log_cache() {
+    LOG_CACHE.with(|c| *c.borrow_mut() = (u64::MAX, 0, String::new()));
+}
+
+fn encoded_log(s: &Session) -> String {
+    let key = (s.log_generation(), s.log.len());
+    LOG_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if (c.0, c.1) != key {
+            let log: Vec<String> = s.log.iter().map(|(t, cmd)| cmd.to_toml(sim_core::SimDur(t.0))).collect();
+            *c = (key.0, key.1, encode(&log.join(",")));
+        }
+        c.2.clone()
+    })
 }
 
 /// Reads a link. A bad part is reported by name and left out; the rest is kept. `None` when the
 /// link names no lesson at all.
 pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
-    let mut sh = Shared { file: String::new(), seed: None, t_ms: 0, log: Vec::new(), shard_ops: Vec::new() };
+    let mut sh = Shared { file: String::new(), seed: None, t_ms: 0, log: Vec::new(), shard_ops: Vec::new(), log_raw: Vec::new() };
     let mut problems = Vec::new();
     let h = h.trim_start_matches('#');
     if h.is_empty() {
@@ -77,10 +103,17 @@ pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
                 Err(_) => problems.push(format!("t: `{v}` is not a time in ms (starting at 0)")),
             },
             "sh" => sh.shard_ops = v.split(';').filter(|x| !x.is_empty()).map(str::to_string).collect(),
-            "log" => match sim_core::command::log_from_toml(&v) {
-                Ok(log) => sh.log = log.into_iter().map(|(t, c)| (SimTime(t.0), c)).collect(),
-                Err(e) => problems.push(format!("log: {e} (the commands were left out)")),
-            },
+            "log" => {
+                let entries = sim_core::command::split_log(&v);
+                if entries.len() > EAGER_LOG {
+                    sh.log_raw = entries.into_iter().map(str::to_string).collect();
+                } else {
+                    match sim_core::command::log_from_toml(&v) {
+                        Ok(log) => sh.log = log.into_iter().map(|(t, c)| (SimTime(t.0), c)).collect(),
+                        Err(e) => problems.push(format!("log: {e} (the commands were left out)")),
+                    }
+                }
+            }
             _ => problems.push(format!("unknown part `{k}`")),
         }
     }
@@ -163,6 +196,16 @@ fn write(hash: &str) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_long_log_is_kept_as_entries_to_read_in_slices() {
+        let log: Vec<String> = (0..300).map(|i| format!("{{ at = \"{i}ms\", action = \"heal\" }}")).collect();
+        let (sh, problems) = parse_hash(&format!("#file=01-async-failover.toml&log={}", encode(&log.join(","))));
+        let sh = sh.unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!((sh.log.len(), sh.log_raw.len()), (0, 300));
+        assert_eq!(sh.log_raw[7], log[7]);
+    }
+
     use super::*;
     #[test]
     fn a_link_round_trips() {
