@@ -198,3 +198,11 @@ fn a_broken_property_agrees_with_the_lost_commit_figure() {
         assert!(g.text.contains("first broken at ") && g.text.contains(&format!("; {lost} acknowledged commits lost in all")), "seed {seed}: {} vs {lost}", g.text);
     }
 }
+
+#[test]
+fn every_invariant_says_what_it_promises_before_anything_happens() {
+    let s = lesson("01-async-failover.toml", 1);
+    let props = s.properties();
+    assert_eq!(props.len(), 6);
+    assert!(props.iter().all(|p| !p.detail.is_empty() && !p.violated), "{props:?}");
+}

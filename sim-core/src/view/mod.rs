@@ -211,7 +211,11 @@ impl Session {
         self.world
             .invariants()
             .iter()
-            .map(|p| PropView { name: p.name, violated: matches!(p.kind, crate::invariants::PropKind::Always) && !p.holds, holds: p.holds, detail: p.detail.clone() })
+            .map(|p| {
+                // A property with nothing to report yet says what it promises.
+                let detail = if p.detail.is_empty() { crate::invariants::Prop::parse(p.name).map_or("", |x| x.describe()).to_string() } else { p.detail.clone() };
+                PropView { name: p.name, violated: matches!(p.kind, crate::invariants::PropKind::Always) && !p.holds, holds: p.holds, detail }
+            })
             .collect()
     }
 
