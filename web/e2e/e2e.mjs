@@ -214,6 +214,22 @@ try {
     if (!fills.length || fills.some((f) => !/^rgb\(/.test(f))) throw new Error(`heatmap fills: ${fills.slice(0, 5)}`);
     if (await page.locator('#shard-map-details[open]').count()) throw new Error('the 64-row table is not folded');
   });
+  await step('crash_one_shards_primary_and_only_its_writes_stop', async () => {
+    await page.goto('about:blank');
+    await page.goto(`${base}shard.html#file=10b-good-shard-key.toml`);
+    await page.waitForSelector('#heatmap', { timeout: 30000 });
+    if (await page.locator('#heatmap rect.refused').count()) throw new Error('writes refused before any crash');
+    await page.$eval('#shard-cursor', (el) => { el.value = '10000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.click('#crash-shard-1');
+    await page.waitForSelector('#shard-crash', { timeout: 60000 });
+    const refused = await page.$$eval('#heatmap rect.refused title', (ts) => [...new Set(ts.map((t) => t.textContent.match(/shard (\d+)/)[1]))]);
+    if (JSON.stringify(refused) !== '["1"]') throw new Error(`shards refusing writes: ${JSON.stringify(refused)}`);
+    const url = page.url();
+    if (!url.includes('crash1')) throw new Error(`the link lacks the crash: ${url}`);
+    await page.goto('about:blank');
+    await page.goto(url);
+    await page.waitForSelector('#shard-crash', { timeout: 60000 });
+  });
   await step('every_sharding_lesson_loads_and_reports', async () => {
     const files = await page.$$eval('#scenario optgroup[label*="Sharding"] option', (os) => os.map((o) => o.value));
     if (files.length < 5) throw new Error(`only ${files.length} sharding lessons in the picker`);

@@ -232,6 +232,9 @@ pub enum ShardAction {
     Query(String, u64),
     /// Add a shard, split one, or move half a range, at the cursor, as a timestamped command.
     Reshard(Move),
+    /// Crash this shard's primary host at the cursor: its own Patroni cluster fails over while
+    /// the router refuses that shard's writes.
+    Crash(u32),
     Reset,
 }
 
@@ -304,8 +307,22 @@ impl ShardView {
                 self.lesson.reshards.push((at, mv));
                 self.rerun()?;
             }
+            ShardAction::Crash(shard) => {
+                let shards = self.lesson.cluster.as_ref().map_or(0, |c| c.placement.shards());
+                if shard >= shards {
+                    return Err(format!("there is no shard {shard} to crash (shards 0 to {})", shards.saturating_sub(1)));
+                }
+                let at = sim_core::scenario::Dur(sim_core::SimDur::ms(self.cursor_ms));
+                let rc = self.lesson.replication.get_or_insert_with(Default::default);
+                rc.fail_shard = Some(shard);
+                rc.fail_at = at;
+                self.rerun()?;
+            }
             ShardAction::Reset => {
+                // Back to the lesson as written: no reshards, and its own failure (if any).
+                let original = ShardLesson::parse(&self.file, &self.src).map_err(|e| e.to_string())?;
                 self.lesson.reshards.clear();
+                self.lesson.replication = original.replication;
                 self.query = None;
                 self.rerun()?;
             }
@@ -355,6 +372,7 @@ fn cluster_view(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
             { router(v, cfg, touched.map(|t| t.why), m.query_error.clone(), m.version, go) }
             { heatmap(run, v.cursor_ms) }
             { for run.reshards.iter().map(|r| progress(r, v.cursor_ms)) }
+            { shard_clusters(v, &placement, go) }
         </>
     }
 }
@@ -406,6 +424,47 @@ fn controls(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
             // as one button per shard while there are few, else as a list and two buttons.
             { reshard_moves(&now, &names, m.reshard_pick, go) }
             <button id="shard-reset" onclick={go.reform(|_| Msg::Shard(ShardAction::Reset))}>{ "Undo reshards" }</button>
+        </section>
+    }
+}
+
+/// Each shard as its own Patroni cluster: crash one primary at the cursor and see that only its
+/// keys lose writes (the blast radius), with each cluster's failovers and lost commits.
+fn shard_clusters(v: &ShardView, p: &Placement, go: &Go) -> Html {
+    let names = shard_names(p);
+    let Ok(r) = &v.report else { return html! {} };
+    let failed = v.lesson.replication.as_ref().and_then(|rc| Some((rc.fail_shard?, rc.fail_at.0)));
+    let crash = |i: usize| go.reform(move |_| Msg::Shard(ShardAction::Crash(i as u32)));
+    html! {
+        <section class="shard-ha" aria-label="each shard's cluster" data-view="shard-ha">
+            <h3>{ "Each shard is a Patroni cluster" }</h3>
+            if let Some((s, at)) = failed {
+                <p id="shard-crash">{ format!("Shard {s}'s primary host crashes at {at}: only its keys wait for the failover.") }</p>
+            } else {
+                <p class="hint">{ "Crash a shard's primary at the cursor: its own cluster fails over, and only that shard's writes are refused meanwhile." }</p>
+            }
+            if !r.shard_clusters.is_empty() {
+                <table id="shard-ha">
+                    <thead><tr><th>{ "shard" }</th><th>{ "failovers" }</th><th>{ "writes unavailable" }</th><th>{ "commits acknowledged" }</th><th>{ "lost" }</th></tr></thead>
+                    <tbody>{ for r.shard_clusters.iter().map(|h| html! {
+                        <tr data-shard={h.shard.clone()} data-failovers={h.failovers.to_string()}>
+                            <td>{ &h.shard }</td><td>{ h.failovers }</td>
+                            <td>{ h.unavailable_ms.map_or("—".to_string(), |ms| format!("{} s", d1(ms as f64 / 1000.0))) }</td>
+                            <td>{ h.commits_acked }</td><td>{ h.commits_lost }</td>
+                        </tr>
+                    }) }</tbody>
+                </table>
+            }
+            if names.len() <= FEW_SHARDS {
+                { for names.iter().enumerate().map(|(i, n)| html! { <button id={format!("crash-shard-{i}")} class="crash-shard" onclick={crash(i)}>{ format!("Crash {n}'s primary") }</button> }) }
+            } else {
+                <label>{ "Crash the primary of shard " }
+                    <select id="crash-shard-pick" onchange={go.reform(|e: Event| Msg::Shard(ShardAction::Crash(e.target_dyn_into::<web_sys::HtmlSelectElement>().and_then(|s| s.value().parse().ok()).unwrap_or(0))))}>
+                        <option value="" selected=true disabled=true>{ "…" }</option>
+                        { for names.iter().enumerate().map(|(i, n)| html! { <option value={i.to_string()}>{ n }</option> }) }
+                    </select>
+                </label>
+            }
         </section>
     }
 }
@@ -642,5 +701,34 @@ fn progress(r: &Reshard, ms: u64) -> Html {
                 <text x="440" y="33" class="tick">{ format!("{} s", d1(end as f64 / 1e6)) }</text>
             </svg>
         </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(file: &str) -> ShardView {
+        let src = lessons::SHARDING.iter().find(|(f, _)| *f == file).map(|(_, s)| *s).unwrap();
+        ShardView::new(file, src, None).unwrap()
+    }
+
+    #[test]
+    fn crashing_one_shards_primary_fails_over_that_shard_alone() {
+        let mut v = view("10b-good-shard-key.toml");
+        v.apply(ShardAction::Cursor(10_000)).unwrap();
+        v.apply(ShardAction::Crash(1)).unwrap();
+        let r = v.report.as_ref().unwrap();
+        // Shard 1 loses its primary for the rest of this 40 s run (ttl is 30 s); no other does.
+        let down: Vec<bool> = r.shard_clusters.iter().map(|h| h.writes_down.is_some()).collect();
+        assert_eq!(down, [false, true, false, false], "{:?}", r.shard_clusters);
+        let run = r.run.as_ref().unwrap();
+        let refused = |s: usize| run.load.iter().map(|row| row.get(s).map_or(0, |l| l.errors)).sum::<u64>();
+        assert!(refused(1) > 0 && refused(0) == 0 && refused(2) == 0, "only shard 1 refuses writes");
+        // The link carries it, and "Undo" brings the lesson back as written.
+        assert!(crate::url::shard_hash(&v).contains("crash1%3A10000"), "{}", crate::url::shard_hash(&v));
+        assert!(v.apply(ShardAction::Crash(9)).unwrap_err().contains("no shard 9"));
+        v.apply(ShardAction::Reset).unwrap();
+        assert!(v.report.as_ref().unwrap().shard_clusters.is_empty());
     }
 }

@@ -144,6 +144,9 @@ pub fn shard_hash(v: &crate::shard::ShardView) -> String {
             sim_core::shard::cluster::Move::MoveRange { shard } => format!("move{shard}:{at}"),
         });
     }
+    if let Some((s, at)) = v.lesson.replication.as_ref().and_then(|rc| Some((rc.fail_shard?, rc.fail_at.0))) {
+        ops.push(format!("crash{s}:{}", at.as_ms()));
+    }
     ops.push(format!("t:{}", v.cursor_ms));
     format!("file={}&seed={}&sh={}", encode(&v.file), v.seed, encode(&ops.join(";")))
 }
@@ -164,6 +167,10 @@ pub fn shard_actions(ops: &[String]) -> Result<Vec<crate::shard::ShardAction>, S
             "add" => out.extend([A::Cursor(num(v)? * 1000), A::Reshard(Move::Add)]),
             other => {
                 let shard = |prefix: &str| other.strip_prefix(prefix).and_then(|s| s.parse::<u32>().ok());
+                if let Some(s) = shard("crash") {
+                    out.extend([A::Cursor(num(v)?), A::Crash(s)]);
+                    continue;
+                }
                 let mv = match (shard("split"), shard("move")) {
                     (Some(s), _) => Move::Split { shard: s },
                     (_, Some(s)) => Move::MoveRange { shard: s },

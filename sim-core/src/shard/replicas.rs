@@ -85,7 +85,13 @@ pub fn run(cfg: &ReplicaCfg, names: &[String], write_tps: &[u64], duration_s: u6
             commits_lost: m.commits_lost,
             failovers: m.failovers.len() as u64,
             unavailable_ms: m.failovers.last().and_then(|f| f.unavailable_ms),
-            writes_down: m.failovers.last().map(|f| (f.writes_stopped_ms, f.unavailable_ms.map_or(duration_s * 1000, |u| f.writes_stopped_ms + u))),
+            // A crashed primary with no failover before the end (no standby, or a run shorter
+            // than ttl) leaves the shard without writes from the crash to the end.
+            writes_down: m
+                .failovers
+                .last()
+                .map(|f| (f.writes_stopped_ms, f.unavailable_ms.map_or(duration_s * 1000, |u| f.writes_stopped_ms + u)))
+                .or_else(|| (cfg.fail_shard == Some(i as u32)).then(|| (cfg.fail_at.0.as_ms(), duration_s * 1000))),
             max_replay_lag_ms: r.nodes.iter().map(|n| n.max_replay_lag_ms).max().unwrap_or(0),
         });
     }

@@ -53,6 +53,7 @@ pub const ELEMENTS: &[(&str, &str)] = &[
     ("hash-ring", "the placement: ring, ranges or buckets"),
     ("findings", "what the sharding run found, line by line"),
     ("reshard-progress", "the reshard's phases"),
+    ("shard-ha", "each shard's Patroni cluster: failovers, writes unavailable, lost commits"),
 ];
 
 /// Checks a `shows` name: a known element, with an existing node where it takes one.
