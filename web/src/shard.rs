@@ -445,12 +445,17 @@ fn shard_clusters(v: &ShardView, p: &Placement, go: &Go) -> Html {
             }
             if !r.shard_clusters.is_empty() {
                 <table id="shard-ha">
-                    <thead><tr><th>{ "shard" }</th><th>{ "failovers" }</th><th>{ "writes unavailable" }</th><th>{ "commits acknowledged" }</th><th>{ "lost" }</th></tr></thead>
+                    <thead><tr><th>{ "shard" }</th><th>{ "failovers" }</th><th>{ "writes unavailable" }</th><th>{ "commits acknowledged" }</th><th>{ "lost" }</th><th>{ "invariants" }</th></tr></thead>
                     <tbody>{ for r.shard_clusters.iter().map(|h| html! {
                         <tr data-shard={h.shard.clone()} data-failovers={h.failovers.to_string()}>
                             <td>{ &h.shard }</td><td>{ h.failovers }</td>
                             <td>{ h.unavailable_ms.map_or("—".to_string(), |ms| format!("{} s", d1(ms as f64 / 1000.0))) }</td>
                             <td>{ h.commits_acked }</td><td>{ h.commits_lost }</td>
+                            // The model's invariants, checked in each shard's cluster: a break is shown in red.
+                            <td class={classes!("invariants", (!h.broken.is_empty()).then_some("violated"))} data-broken={h.broken.len().to_string()}
+                                title={h.broken.iter().map(|(n, d)| format!("{n}: {d}")).collect::<Vec<_>>().join("\n")}>
+                                { if h.broken.is_empty() { "✓ all hold".to_string() } else { format!("✗ {}", h.broken.iter().map(|b| b.0.as_str()).collect::<Vec<_>>().join(", ")) } }
+                            </td>
                         </tr>
                     }) }</tbody>
                 </table>
@@ -725,6 +730,8 @@ mod tests {
         let run = r.run.as_ref().unwrap();
         let refused = |s: usize| run.load.iter().map(|row| row.get(s).map_or(0, |l| l.errors)).sum::<u64>();
         assert!(refused(1) > 0 && refused(0) == 0 && refused(2) == 0, "only shard 1 refuses writes");
+        // Synchronous replication keeps every acknowledged commit: the invariants hold everywhere.
+        assert!(r.shard_clusters.iter().all(|h| h.broken.is_empty()), "{:?}", r.shard_clusters);
         // The link carries it, and "Undo" brings the lesson back as written.
         assert!(crate::url::shard_hash(&v).contains("crash1%3A10000"), "{}", crate::url::shard_hash(&v));
         assert!(v.apply(ShardAction::Crash(9)).unwrap_err().contains("no shard 9"));

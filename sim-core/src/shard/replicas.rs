@@ -38,6 +38,8 @@ pub struct ShardHa {
     /// When writes stopped and came back (the end of the run if they never did), in ms.
     pub writes_down: Option<(u64, u64)>,
     pub max_replay_lag_ms: u64,
+    /// The model's Always properties that this shard's cluster broke, with what broke them.
+    pub broken: Vec<(String, String)>,
 }
 
 /// The scenario of shard `i`'s cluster: `pg1` primary, `pg2`… standbys. Valid by construction
@@ -93,6 +95,7 @@ pub fn run(cfg: &ReplicaCfg, names: &[String], write_tps: &[u64], duration_s: u6
                 .map(|f| (f.writes_stopped_ms, f.unavailable_ms.map_or(duration_s * 1000, |u| f.writes_stopped_ms + u)))
                 .or_else(|| (cfg.fail_shard == Some(i as u32)).then(|| (cfg.fail_at.0.as_ms(), duration_s * 1000))),
             max_replay_lag_ms: r.nodes.iter().map(|n| n.max_replay_lag_ms).max().unwrap_or(0),
+            broken: w.invariants().iter().filter(|p| p.kind == crate::invariants::PropKind::Always && !p.holds).map(|p| (p.name.to_string(), p.detail.clone())).collect(),
         });
     }
     Ok(out)
@@ -101,6 +104,19 @@ pub fn run(cfg: &ReplicaCfg, names: &[String], write_tps: &[u64], duration_s: u6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_shards_invariants_are_reported_with_its_losses() {
+        let cfg = ReplicaCfg { replicas: 1, synchronous_commit: SyncCommit::Off, fail_shard: Some(0), fail_at: Dur(SimDur::secs(10)) };
+        let names: Vec<String> = ["-80", "80-"].map(String::from).to_vec();
+        for seed in 1..=3 {
+            let r = run(&cfg, &names, &[2000, 2000], 90, seed).unwrap();
+            for h in &r {
+                assert_eq!(h.commits_lost > 0, h.broken.iter().any(|b| b.0 == "no_acked_commit_lost"), "seed {seed}: {h:?}");
+            }
+            assert!(r[1].broken.is_empty(), "seed {seed}: the healthy shard broke nothing: {:?}", r[1]);
+        }
+    }
 
     #[test]
     fn a_failure_is_confined_to_its_shard() {
