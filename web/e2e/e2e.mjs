@@ -396,6 +396,8 @@ try {
     if (!/Opening the link: \d+ of 20000 commands/.test(status)) throw new Error(`progress reads: ${status}`);
     await page.waitForFunction(() => document.querySelector('#clock')?.textContent.startsWith('110.0 s') && !document.querySelector('#working'), null, { timeout: 300000 });
     longTasks.push(['a 20,000-command link', await longest(), Date.now() - t0]);
+    // The link stays shareable: the URL still carries every command.
+    await page.waitForFunction(() => location.hash.includes('t=110000') && location.hash.length > 1000000, null, { timeout: 10000 });
     // A far seek into new time, then a DR drill: both in slices.
     await page.goto('about:blank');
     await page.goto(`${base}#file=08g-strategy-misses-sla.toml`);

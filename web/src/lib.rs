@@ -82,6 +82,9 @@ pub enum Job {
     Restore {
         log: Vec<(SimTime, Command)>,
         raw: Vec<String>,
+        /// The link's encoded log, reused for the URL if every entry was replayed.
+        encoded: Option<String>,
+        skipped: usize,
         next: usize,
         t: SimTime,
     },
@@ -248,7 +251,7 @@ impl Model {
                     (true, String::new())
                 }
             },
-            Job::Restore { log, raw, next, t } => {
+            Job::Restore { log, raw, encoded, skipped, next, t } => {
                 let (t, total) = (*t, log.len().max(raw.len()));
                 let mut bad = Vec::new();
                 let done = self.with(|s| {
@@ -280,6 +283,14 @@ impl Model {
                     }
                     Ok(false)
                 })?;
+                *skipped += bad.len();
+                if done && *skipped == 0 {
+                    if let (Some(e), Some(s)) = (encoded.take(), &self.session) {
+                        if let Ok(s) = s.try_borrow() {
+                            url::prime_log_cache(&s, e);
+                        }
+                    }
+                }
                 if !bad.is_empty() {
                     let more = bad.join("; ");
                     self.link_problem = Some(match self.link_problem.take() {
@@ -453,7 +464,7 @@ impl Model {
                 let t = SimTime(shared.t_ms * 1000);
                 // Replayed in slices from the next turn of the event loop, with progress shown.
                 let total = shared.log.len().max(shared.log_raw.len());
-                self.start(Some(Job::Restore { log: shared.log, raw: shared.log_raw, next: 0, t }));
+                self.start(Some(Job::Restore { log: shared.log, raw: shared.log_raw, encoded: shared.log_encoded, skipped: 0, next: 0, t }));
                 self.working = Some(format!("Opening the link: 0 of {total} commands replayed…"));
                 Ok(())
             }

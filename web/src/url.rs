@@ -16,6 +16,8 @@ pub struct Shared {
     pub shard_ops: Vec<String>,
     /// A long log's entries, still as text: read a slice at a time while the link opens.
     pub log_raw: Vec<String>,
+    /// That log as the link carried it (percent-encoded), to write back without encoding it again.
+    pub log_encoded: Option<String>,
 }
 
 /// Logs up to this many commands are read at once; longer ones a slice at a time.
@@ -57,6 +59,12 @@ thread_local! {
     static LOG_CACHE: std::cell::RefCell<(u64, usize, String)> = const { std::cell::RefCell::new((u64::MAX, 0, String::new())) };
 }
 
+/// Takes a link's own encoded log as the session's, once its every command was replayed: a link
+/// of thousands of commands is not encoded again in one long task.
+pub fn prime_log_cache(s: &Session, encoded: String) {
+    LOG_CACHE.with(|c| *c.borrow_mut() = (s.log_generation(), s.log.len(), encoded));
+}
+
 /// Forgets the cached log: a new session (another lesson, seed or link) starts its own.
 pub fn clear_log_cache() {
     LOG_CACHE.with(|c| *c.borrow_mut() = (u64::MAX, 0, String::new()));
@@ -77,7 +85,7 @@ fn encoded_log(s: &Session) -> String {
 /// Reads a link. A bad part is reported by name and left out; the rest is kept. `None` when the
 /// link names no lesson at all.
 pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
-    let mut sh = Shared { file: String::new(), seed: None, t_ms: 0, log: Vec::new(), shard_ops: Vec::new(), log_raw: Vec::new() };
+    let mut sh = Shared { file: String::new(), seed: None, t_ms: 0, log: Vec::new(), shard_ops: Vec::new(), log_raw: Vec::new(), log_encoded: None };
     let mut problems = Vec::new();
     let h = h.trim_start_matches('#');
     if h.is_empty() {
@@ -88,6 +96,7 @@ pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
             problems.push(format!("`{part}` is not key=value"));
             continue;
         };
+        let encoded = v;
         let Some(v) = decode(v) else {
             problems.push(format!("{k}: bad percent-encoding"));
             continue;
@@ -107,6 +116,7 @@ pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
                 let entries = sim_core::command::split_log(&v);
                 if entries.len() > EAGER_LOG {
                     sh.log_raw = entries.into_iter().map(str::to_string).collect();
+                    sh.log_encoded = Some(encoded.to_string());
                 } else {
                     match sim_core::command::log_from_toml(&v) {
                         Ok(log) => sh.log = log.into_iter().map(|(t, c)| (SimTime(t.0), c)).collect(),
