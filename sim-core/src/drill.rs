@@ -28,9 +28,7 @@ pub struct DrillResult {
 
 /// Runs every disaster of the scenario's `[drill]` on a fresh world each.
 pub fn run(scn: &Scenario, seed: u64) -> Result<Vec<DrillResult>, String> {
-    let mut d = Drill::new(scn, seed)?;
-    while !d.step(u64::MAX)? {}
-    Ok(d.results)
+    Drill::new(scn, seed)?.finish()
 }
 
 /// A drill run in slices, so a page can show its progress and never freeze: each `step` runs at
@@ -72,6 +70,12 @@ impl Drill {
             return Err("a drill needs a [backup] section (the strategy under test)".into());
         }
         Ok(Drill { scn: scn.clone(), seed, cfg, current: None, results: Vec::new() })
+    }
+
+    /// Runs every disaster still to judge, at once.
+    pub fn finish(mut self) -> Result<Vec<DrillResult>, String> {
+        while !self.step(u64::MAX)? {}
+        Ok(self.results)
     }
 
     /// Disasters judged so far, and in all.

@@ -182,9 +182,7 @@ impl Session {
     /// `dbsim drill` for this lesson and seed: every disaster of its `[drill]` section (or a
     /// default drill that fits the run) on fresh worlds.
     pub fn drill(&self) -> Result<Vec<crate::drill::DrillResult>, String> {
-        let mut d = self.drill_job()?;
-        while !d.step(u64::MAX)? {}
-        Ok(d.results)
+        self.drill_job()?.finish()
     }
 
     /// The same drill, to run in slices (`Drill::step`).

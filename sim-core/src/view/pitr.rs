@@ -189,13 +189,13 @@ pub(super) fn view(w: &World, aim: &Aim, rpo_sla_ms: u64, rto_sla_ms: u64) -> Op
     let backups = b.archive.backups.iter().map(|x| BackupMark { label: x.label.clone(), timeline: x.timeline, start_lsn: Lsn(x.start_lsn), stop_lsn: Lsn(x.stop_lsn), corrupt: x.corrupt }).collect();
     let target_text = b.clock.timestamptz(target);
     let typed = aim.typed.clone().filter(|(_, v)| !v.trim().is_empty());
-    let fallback = command(None, &target_text, inclusive).unwrap_or(Command::Heal {});
     let (restore, request) = match command(typed.as_ref(), &target_text, inclusive) {
         Ok(c) => {
             let r = w.restore_request(&c, true).map_err(|e| e.message);
             (c, r)
         }
-        Err(e) => (fallback, Err(e)),
+        // A typed target that is not one: Restore is not offered, the slider's command stands in.
+        Err(e) => (restore_to(None, None, None, Some(target_text.clone()), inclusive), Err(e)),
     };
     let (preview, typed_error) = match request {
         Err(e) => (Preview::Refused(e.clone()), typed.is_some().then_some(e)),
@@ -279,15 +279,23 @@ fn gauges(w: &World, last: Option<&Outcome>, rpo_sla_ms: u64, rto_sla_ms: u64) -
 
 /// The `pitr_restore` command for the aim: the typed target, or the slider's time.
 fn command(typed: Option<&(TargetKind, String)>, time: &str, inclusive: bool) -> Result<Command, String> {
-    let (mut t, mut lsn, mut xid, mut name) = (None, None, None, None);
-    match typed {
-        Some((TargetKind::Time, v)) => t = Some(v.trim().to_string()),
-        Some((TargetKind::Lsn, v)) => lsn = Some(v.trim().to_string()),
-        Some((TargetKind::Xid, v)) => xid = Some(v.trim().parse::<u64>().map_err(|_| format!("`{}` is not a transaction ID (a whole number)", v.trim()))?),
-        Some((TargetKind::Name, v)) => name = Some(v.trim().to_string()),
-        None => t = Some(time.to_string()),
-    }
-    Ok(Command::PitrRestore { target_time: t, target_lsn: lsn, target_xid: xid, target_xid_of: None, target_name: name, inclusive, target_action: "promote".into(), timeline: None })
+    let v = typed.map(|t| t.1.trim().to_string());
+    Ok(match typed.map(|t| t.0) {
+        Some(TargetKind::Time) => restore_to(None, None, None, v, inclusive),
+        Some(TargetKind::Lsn) => restore_to(v, None, None, None, inclusive),
+        Some(TargetKind::Xid) => {
+            let v = v.unwrap_or_default();
+            let xid = v.parse::<u64>().map_err(|_| format!("`{v}` is not a transaction ID (a whole number)"))?;
+            restore_to(None, Some(xid), None, None, inclusive)
+        }
+        Some(TargetKind::Name) => restore_to(None, None, v, None, inclusive),
+        None => restore_to(None, None, None, Some(time.to_string()), inclusive),
+    })
+}
+
+/// `pitr_restore` to one target (the others `None`), promoting at the end.
+fn restore_to(lsn: Option<String>, xid: Option<u64>, name: Option<String>, time: Option<String>, inclusive: bool) -> Command {
+    Command::PitrRestore { target_time: time, target_lsn: lsn, target_xid: xid, target_xid_of: None, target_name: name, inclusive, target_action: "promote".into(), timeline: None }
 }
 
 /// Events a target can snap to on the current timeline's history, newest last, and the operator errors.
