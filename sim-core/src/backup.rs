@@ -87,16 +87,16 @@ impl World {
     /// Records a WAL record inserted on `n` (not durable until flushed).
     pub(crate) fn record_inserted(&mut self, n: u16, lsn: u64, xid: u64, op: Op) {
         let now = self.now;
-        let flushed = self.nodes[n as usize].flush_lsn;
-        let Some(b) = self.backups.as_deref_mut() else { return };
+        let flushed = self.c.nodes[n as usize].flush_lsn;
+        let Some(b) = self.c.backups.as_deref_mut() else { return };
         let q = &mut b.unflushed[n as usize];
         if q.back().is_some_and(|r| r.lsn >= lsn) {
             q.retain(|r| r.lsn <= flushed);
         }
         q.push_back(Record { lsn, xid, at: now, op });
         if op == Op::DropTable {
-            let tl = self.nodes[n as usize].tl;
-            if let Some(b) = self.backups.as_deref_mut() {
+            let tl = self.c.nodes[n as usize].tl;
+            if let Some(b) = self.c.backups.as_deref_mut() {
                 b.drops.push((tl, lsn));
             }
         }
@@ -104,18 +104,18 @@ impl World {
 
     /// Whether node `n`'s history includes a DROP TABLE: its writes then fail.
     pub(crate) fn table_gone(&self, n: u16) -> bool {
-        let Some(b) = self.backups.as_deref() else { return false };
-        let node = &self.nodes[n as usize];
+        let Some(b) = self.c.backups.as_deref() else { return false };
+        let node = &self.c.nodes[n as usize];
         b.drops.iter().any(|&(tl, lsn)| lsn <= node.insert_lsn && b.history.reaches(node.tl, tl, lsn))
     }
 
     /// After a flush on primary `n`: its records become history and finished segments go to the archiver.
     pub(crate) fn backup_flushed(&mut self, n: u16) {
         let (tl, flush, is_primary) = {
-            let node = &self.nodes[n as usize];
+            let node = &self.c.nodes[n as usize];
             (node.tl, node.flush_lsn, node.role == Role::Primary)
         };
-        let Some(b) = self.backups.as_deref_mut() else { return };
+        let Some(b) = self.c.backups.as_deref_mut() else { return };
         while b.unflushed[n as usize].front().is_some_and(|r| r.lsn <= flush) {
             if let Some(r) = b.unflushed[n as usize].pop_front() {
                 b.history.push(tl, r);
@@ -133,13 +133,13 @@ impl World {
         for (tl, seg) in ready.into_iter().filter(|_| !failing) {
             self.after(latency, Ev::Archived { tl, seg });
         }
-        self.nodes[n as usize].archive_hold = self.backups.as_deref().and_then(Backups::hold);
+        self.c.nodes[n as usize].archive_hold = self.c.backups.as_deref().and_then(Backups::hold);
     }
 
     /// `archive_command` finished copying a segment to the object store.
     pub(crate) fn on_archived(&mut self, tl: u32, seg: u64) -> u64 {
         let now = self.now;
-        let Some(b) = self.backups.as_deref_mut() else { return 0 };
+        let Some(b) = self.c.backups.as_deref_mut() else { return 0 };
         if b.failing {
             return 0;
         }
@@ -147,7 +147,7 @@ impl World {
         let name = Lsn(seg * SEGMENT_BYTES).segment_name(tl);
         b.archive.segments.entry(name).or_insert(SegmentState::Archived { at: now });
         let hold = b.hold();
-        for node in self.nodes.iter_mut().filter(|x| x.role == Role::Primary) {
+        for node in self.c.nodes.iter_mut().filter(|x| x.role == Role::Primary) {
             node.archive_hold = hold;
         }
         seg * SEGMENT_BYTES
@@ -155,7 +155,7 @@ impl World {
 
     /// Retries every pending segment after `archive_command` works again.
     pub(crate) fn on_archive_retry(&mut self) -> u64 {
-        let Some(b) = self.backups.as_deref() else { return 0 };
+        let Some(b) = self.c.backups.as_deref() else { return 0 };
         if b.failing {
             self.after(ARCHIVE_RETRY, Ev::ArchiveRetry);
             return 0;
@@ -170,37 +170,37 @@ impl World {
 
     /// `archive_timeout`: forces a segment switch on the primary when the current segment has WAL.
     pub(crate) fn on_archive_timeout(&mut self) -> u64 {
-        let Some(b) = self.backups.as_deref() else { return 0 };
+        let Some(b) = self.c.backups.as_deref() else { return 0 };
         let every = b.cfg.archive_timeout.0;
         let due = self.now.since(b.last_switch) >= every;
         // The checkpointer wakes again when the current segment turns archive_timeout old.
         let next = if due { self.now + every } else { b.last_switch + every };
         self.push(next, Ev::ArchiveTimeout);
         let Some(p) = self.writable_primary() else { return 0 };
-        if due && !self.nodes[p as usize].insert_lsn.is_multiple_of(SEGMENT_BYTES) {
+        if due && !self.c.nodes[p as usize].insert_lsn.is_multiple_of(SEGMENT_BYTES) {
             return self.switch_wal(p);
         }
         0
     }
 
     fn writable_primary(&self) -> Option<u16> {
-        (0..self.nodes.len() as u16).find(|&n| {
-            let node = &self.nodes[n as usize];
+        (0..self.c.nodes.len() as u16).find(|&n| {
+            let node = &self.c.nodes[n as usize];
             node.role == Role::Primary && node.writable && node.is_running()
         })
     }
 
     /// `pg_switch_wal()`: the rest of the segment is skipped and the segment is complete.
     pub(crate) fn switch_wal(&mut self, p: u16) -> u64 {
-        let node = &mut self.nodes[p as usize];
+        let node = &mut self.c.nodes[p as usize];
         let end = node.insert_lsn.div_ceil(SEGMENT_BYTES) * SEGMENT_BYTES;
         node.insert_lsn = end;
         node.flush_lsn = end;
         node.record_flush(self.now);
-        if let Some(b) = self.backups.as_deref_mut() {
+        if let Some(b) = self.c.backups.as_deref_mut() {
             b.last_switch = self.now;
         }
-        self.note(Some(p), NoteKind::Backup, format!("WAL switch: segment {} complete", Lsn(end - 1).segment_name(self.nodes[p as usize].tl)));
+        self.note(Some(p), NoteKind::Backup, format!("WAL switch: segment {} complete", Lsn(end - 1).segment_name(self.c.nodes[p as usize].tl)));
         self.backup_flushed(p);
         self.after_local_flush(p);
         end
@@ -209,14 +209,14 @@ impl World {
     /// Starts a base backup on the writable primary (the command refuses when there is none).
     pub(crate) fn start_base_backup(&mut self) -> Result<(), String> {
         let p = self.writable_primary().ok_or("no writable primary to back up")?;
-        let Some(b) = self.backups.as_deref() else { return Err("this scenario has no [backup] section".into()) };
+        let Some(b) = self.c.backups.as_deref() else { return Err("this scenario has no [backup] section".into()) };
         if b.running.is_some() {
             return Err("a base backup is already running".into());
         }
-        let node = &self.nodes[p as usize];
+        let node = &self.c.nodes[p as usize];
         let took = crate::replication::transfer(node.data_bytes, b.cfg.backup_mb_s);
         let (inc, start) = (node.inc, node.insert_lsn);
-        if let Some(b) = self.backups.as_deref_mut() {
+        if let Some(b) = self.c.backups.as_deref_mut() {
             b.running = Some((p, inc, self.now, start));
         }
         self.note(Some(p), NoteKind::Backup, format!("pg_basebackup started at {} (about {took} to copy)", Lsn(start)));
@@ -225,7 +225,7 @@ impl World {
     }
 
     pub(crate) fn on_backup_tick(&mut self) -> u64 {
-        let every = self.backups.as_deref().map_or(SimDur::ZERO, |b| b.cfg.base_backup_every.0);
+        let every = self.c.backups.as_deref().map_or(SimDur::ZERO, |b| b.cfg.base_backup_every.0);
         if every > SimDur::ZERO {
             self.after(every, Ev::BackupTick);
         }
@@ -237,8 +237,8 @@ impl World {
 
     /// `pg_backup_stop()`: a WAL switch, then the backup is kept (and the oldest beyond retention dropped).
     pub(crate) fn on_backup_done(&mut self, n: u16, inc: u32) -> u64 {
-        let Some((p, binc, started, start)) = self.backups.as_deref_mut().and_then(|b| b.running.take()) else { return 0 };
-        let node = &self.nodes[n as usize];
+        let Some((p, binc, started, start)) = self.c.backups.as_deref_mut().and_then(|b| b.running.take()) else { return 0 };
+        let node = &self.c.nodes[n as usize];
         if p != n || binc != inc || node.inc != inc || !node.is_running() || node.role != Role::Primary {
             self.note(Some(n), NoteKind::Backup, "pg_basebackup failed: the server went away during the copy".into());
             return 0;
@@ -246,7 +246,7 @@ impl World {
         let (tl, bytes) = (node.tl, node.data_bytes);
         let stop = self.switch_wal(n);
         let now = self.now;
-        let Some(b) = self.backups.as_deref_mut() else { return 0 };
+        let Some(b) = self.c.backups.as_deref_mut() else { return 0 };
         let digits: String = b.clock.timestamptz(started).chars().filter(char::is_ascii_digit).take(14).collect();
         let label = format!("{}-{}F", digits.get(..8).unwrap_or_default(), digits.get(8..).unwrap_or_default());
         b.archive.backups.push(BaseBackup { label: label.clone(), timeline: tl, start_lsn: start, stop_lsn: stop, started, finished: now, bytes, corrupt: false });
@@ -264,17 +264,17 @@ impl World {
     /// adds its timeline to the archive, so later promotions pick a higher ID.
     pub(crate) fn pitr_restore(&mut self, req: &Request) -> Result<(), String> {
         let now = self.now;
-        let b = self.backups.as_deref().ok_or("this scenario has no [backup] section")?;
+        let b = self.c.backups.as_deref().ok_or("this scenario has no [backup] section")?;
         let rates = Rates { restore_mb_s: b.cfg.restore_mb_s, replay_mb_s: b.cfg.replay_mb_s };
         let out = crate::pitr::restore(&b.history, &b.archive, req, now, &b.clock, rates)?;
         for line in &out.log {
             self.note(None, NoteKind::Backup, format!("PITR: {line}"));
         }
         if let Some(new) = out.new_timeline {
-            self.max_tl = self.max_tl.max(new);
+            self.c.max_tl = self.c.max_tl.max(new);
             self.note(None, NoteKind::Backup, format!("PITR: {} written to the archive", history_file_name(new)));
         }
-        if let Some(b) = self.backups.as_deref_mut() {
+        if let Some(b) = self.c.backups.as_deref_mut() {
             if let Some(new) = out.new_timeline {
                 b.history.branch(out.timeline, out.end_lsn, new, out.reason.clone());
             }
@@ -285,7 +285,7 @@ impl World {
 
     /// A timeline created by promotion starts its own history at the switch point.
     pub(crate) fn backup_promoted(&mut self, parent: u32, switch: u64, tl: u32) {
-        if let Some(b) = self.backups.as_deref_mut() {
+        if let Some(b) = self.c.backups.as_deref_mut() {
             b.history.branch(parent, switch, tl, "no recovery target specified".into());
             b.next_seg.insert(tl, switch / SEGMENT_BYTES);
         }
@@ -314,8 +314,8 @@ impl World {
     /// A statement a human ran on the primary: written to WAL like any commit.
     pub(crate) fn operator_error(&mut self, op: Op, text: &str) -> Result<(), CommandError> {
         let p = self.writable_primary().ok_or_else(|| CommandError::new(CommandErrorKind::Refused, "no writable primary to run it on"))?;
-        let rec = crate::clients::align8(self.pgc.wal_bytes_per_commit);
-        let node = &mut self.nodes[p as usize];
+        let rec = crate::clients::align8(self.c.pgc.wal_bytes_per_commit);
+        let node = &mut self.c.nodes[p as usize];
         node.insert_lsn += rec;
         let (lsn, xid) = (node.insert_lsn, node.next_xid);
         node.next_xid += 1;
@@ -331,7 +331,7 @@ impl World {
     }
 
     pub(crate) fn set_archive_failing(&mut self, failing: bool) {
-        if let Some(b) = self.backups.as_deref_mut() {
+        if let Some(b) = self.c.backups.as_deref_mut() {
             b.failing = failing;
         }
         let text = if failing { "archive_command is failing: completed segments stay in pg_wal" } else { "archive_command works again" };
@@ -342,14 +342,14 @@ impl World {
     }
 
     pub(crate) fn damage_segment(&mut self, name: &str, state: SegmentState) {
-        if let Some(b) = self.backups.as_deref_mut() {
+        if let Some(b) = self.c.backups.as_deref_mut() {
             b.archive.segments.insert(name.to_string(), state);
         }
         self.note(None, NoteKind::Backup, format!("archive: segment {name} is now {}", if state == SegmentState::Missing { "missing" } else { "corrupt" }));
     }
 
     pub(crate) fn corrupt_backup(&mut self, label: &str) -> Result<(), CommandError> {
-        let b = self.backups.as_deref_mut().ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
+        let b = self.c.backups.as_deref_mut().ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
         let found = if label.is_empty() { b.archive.backups.last_mut() } else { b.archive.backups.iter_mut().find(|x| x.label == label) };
         let bb = found
             .ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no base backup {}", if label.is_empty() { "exists yet".to_string() } else { format!("labelled `{label}`") })))?;
@@ -362,7 +362,7 @@ impl World {
     /// The xid of the newest operator error of `kind` in the committed history.
     fn operator_error_xid(&self, kind: &str) -> Result<u64, CommandError> {
         let op = operator_op(kind)?;
-        let b = self.backups.as_deref().ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
+        let b = self.c.backups.as_deref().ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
         b.history
             .timelines
             .values()
@@ -377,7 +377,7 @@ impl World {
     /// `resolve`: look `target_xid_of` up in the history now (when the restore runs); when only
     /// checking a command ahead of time, its kind is checked and a placeholder xid used.
     pub(crate) fn restore_request(&self, cmd: &Command, resolve: bool) -> Result<Request, CommandError> {
-        let clock = self.backups.as_deref().map(|b| b.clock).ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
+        let clock = self.c.backups.as_deref().map(|b| b.clock).ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
         request_of(cmd, clock, |kind| if resolve { self.operator_error_xid(kind) } else { operator_op(kind).map(|_| 0) })
     }
 }
@@ -455,7 +455,7 @@ pub struct RestoreRow {
 
 impl World {
     pub fn backup_report(&self) -> Option<BackupReport> {
-        let b = self.backups.as_deref()?;
+        let b = self.c.backups.as_deref()?;
         let row = |x: &BaseBackup| BackupRow {
             label: x.label.clone(),
             timeline: x.timeline,
@@ -493,6 +493,6 @@ impl World {
 
     /// Read-only access for tests and views: the committed history and the archive.
     pub fn backups(&self) -> Option<&Backups> {
-        self.backups.as_deref()
+        self.c.backups.as_deref()
     }
 }

@@ -9,7 +9,7 @@ use crate::rng::{SimRng, Zipf};
 use crate::scenario::{invalid, Invalid, KeyDist, Scenario, Seg};
 use crate::time::{SimDur, SimTime};
 use crate::trace::TraceHash;
-use crate::world::{Client, Eps, Ev, World};
+use crate::world::{Client, Cluster, Eps, Ev, World};
 
 /// Where a fresh cluster's WAL starts, as after initdb and a first checkpoint.
 pub const INITIAL_LSN: u64 = 0x0300_0060;
@@ -44,6 +44,52 @@ fn one_way(scn: &Scenario, a: &(String, String), b: &(String, String)) -> (u64, 
 }
 
 pub fn world(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
+    clusters(&[(String::new(), scn)], seed)
+}
+
+/// A world of several Patroni clusters, one per `(scope, scenario)`, on one queue, one seed and
+/// one trace hash. The first scenario sets the run's length and limits; each cluster draws from
+/// its own named streams (`network`, or `<scope>/network`), so one cluster's activity never
+/// shifts another's randomness.
+pub fn clusters(scns: &[(String, &Scenario)], seed: u64) -> Result<World, Invalid> {
+    let Some((_, first)) = scns.first() else { return Err(invalid(vec![], String::from("a world needs at least one cluster"))) };
+    let mut parked = Vec::with_capacity(scns.len());
+    for (scope, scn) in scns {
+        parked.push(Some(Box::new(cluster(scope, scn, seed)?)));
+    }
+    let c = parked[0].take().unwrap_or_else(|| unreachable!("built above"));
+    let mut w = World {
+        now: SimTime::ZERO,
+        end: SimTime(first.run.duration.0 .0),
+        q: EventQueue::new(first.run.max_queue as usize),
+        c,
+        active: 0,
+        parked,
+        finished: false,
+        hash: TraceHash::default(),
+        events: 0,
+        max_events: first.run.max_events,
+        recording: false,
+        trace: Vec::new(),
+        recent: Default::default(),
+        recent_cap: 0,
+        notes: Default::default(),
+        commands: Vec::new(),
+        command_scope: Vec::new(),
+        seed,
+        title: first.lesson.title.clone(),
+        error: None,
+    };
+    for k in 0..scns.len() as u16 {
+        w.enter(k);
+        initial_roles(&mut w);
+        initial_events(&mut w);
+    }
+    w.enter(0);
+    Ok(w)
+}
+
+fn cluster(scope: &str, scn: &Scenario, seed: u64) -> Result<Cluster, Invalid> {
     let pl = places(scn);
     let net = Net::new(pl.len(), |a, b| one_way(scn, &pl[a], &pl[b]));
     let n = scn.nodes.len();
@@ -61,17 +107,22 @@ pub fn world(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
             confirm_every: s.confirm_interval.0,
         })
         .collect();
-    let end = SimTime(scn.run.duration.0 .0);
-    let mut w = World {
-        now: SimTime::ZERO,
-        end,
-        q: EventQueue::new(scn.run.max_queue as usize),
+    let stream = |name: &str| if scope.is_empty() { SimRng::derive(seed, name) } else { SimRng::derive(seed, &format!("{scope}/{name}")) };
+    let backups = match &scn.backup {
+        Some(cfg) => {
+            let clock = crate::pitr::Clock::parse(&cfg.clock).map_err(|m| invalid(vec![Seg::Key("backup"), Seg::Key("clock")], m))?;
+            Some(Box::new(crate::backup::Backups::new(cfg.clone(), clock, n, INITIAL_LSN)))
+        }
+        None => None,
+    };
+    Ok(Cluster {
+        scope: scope.to_string(),
         net,
         eps: Eps { dcs: n, proxy: n + 1, clients: n + 2 },
         ep_region: pl.iter().map(|p| p.0.clone()).collect(),
-        rng_net: SimRng::derive(seed, "network"),
-        rng_work: SimRng::derive(seed, "workload"),
-        rng_ha: SimRng::derive(seed, "patroni"),
+        rng_net: stream("network"),
+        rng_work: stream("workload"),
+        rng_ha: stream("patroni"),
         nodes,
         slots,
         dcs: Dcs::default(),
@@ -81,7 +132,6 @@ pub fn world(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
         proxy_rise: scn.proxy.rise,
         clients: Vec::new(),
         deadline_check: vec![None; scn.nodes.len()],
-        finished: false,
         zipf: (scn.workload.distribution == KeyDist::Zipf).then(|| Zipf::new(scn.workload.keys.max(1), scn.workload.zipf_s)),
         pgc: scn.postgres.clone(),
         pat: scn.patroni.clone(),
@@ -89,46 +139,27 @@ pub fn world(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
         static_sync,
         metrics: Metrics { node_stats: vec![NodeStats::default(); n], ..Metrics::default() },
         props: Invariants::default(),
-        hash: TraceHash::default(),
-        events: 0,
-        max_events: scn.run.max_events,
-        recording: false,
-        trace: Vec::new(),
-        recent: Default::default(),
-        recent_cap: 0,
-        notes: Default::default(),
-        commands: Vec::new(),
         next_conn: 0,
         max_tl: 1,
-        seed,
-        title: scn.lesson.title.clone(),
-        error: None,
-        backups: None,
-    };
-    if let Some(cfg) = &scn.backup {
-        let clock = crate::pitr::Clock::parse(&cfg.clock).map_err(|m| invalid(vec![Seg::Key("backup"), Seg::Key("clock")], m))?;
-        w.backups = Some(Box::new(crate::backup::Backups::new(cfg.clone(), clock, n, INITIAL_LSN)));
-    }
-    initial_roles(&mut w);
-    initial_events(&mut w);
-    Ok(w)
+        backups,
+    })
 }
 
 /// The first node starts as the leader; every other node streams from it.
 fn initial_roles(w: &mut World) {
-    let n = w.nodes.len() as u16;
-    w.nodes[0].role = Role::Primary;
-    w.nodes[0].writable = true;
-    w.nodes[0].agent.is_leader = true;
-    w.dcs.leader = Some((0, SimTime::ZERO + SimDur::secs(w.pat.ttl)));
-    w.dcs.last_leader = Some(0);
-    w.dcs.optime = INITIAL_LSN;
-    w.proxy.up[0] = true;
+    let n = w.c.nodes.len() as u16;
+    w.c.nodes[0].role = Role::Primary;
+    w.c.nodes[0].writable = true;
+    w.c.nodes[0].agent.is_leader = true;
+    w.c.dcs.leader = Some((0, SimTime::ZERO + SimDur::secs(w.c.pat.ttl)));
+    w.c.dcs.last_leader = Some(0);
+    w.c.dcs.optime = INITIAL_LSN;
+    w.c.proxy.up[0] = true;
     for s in 1..n {
         let conn = w.fresh_conn();
-        w.nodes[s as usize].upstream = Some(0);
-        w.nodes[s as usize].conn = Conn::Streaming(conn);
-        w.nodes[0].senders.push(WalSender {
+        w.c.nodes[s as usize].upstream = Some(0);
+        w.c.nodes[s as usize].conn = Conn::Streaming(conn);
+        w.c.nodes[0].senders.push(WalSender {
             standby: s,
             conn,
             state: SendState::Streaming,
@@ -142,29 +173,29 @@ fn initial_roles(w: &mut World) {
             link_free_at: SimTime::ZERO,
         });
     }
-    if w.pat.synchronous_mode && n > 1 {
-        w.dcs.sync = Some(1);
-        w.nodes[0].sync_names = SyncNames { any: false, num: 1, names: vec![w.nodes[1].name.clone()] };
+    if w.c.pat.synchronous_mode && n > 1 {
+        w.c.dcs.sync = Some(1);
+        w.c.nodes[0].sync_names = SyncNames { any: false, num: 1, names: vec![w.c.nodes[1].name.clone()] };
     } else {
-        w.nodes[0].sync_names = w.static_sync.clone();
+        w.c.nodes[0].sync_names = w.c.static_sync.clone();
     }
     w.refresh_routes();
 }
 
 fn initial_events(w: &mut World) {
-    let n = w.nodes.len() as u16;
+    let n = w.c.nodes.len() as u16;
     for i in 0..n {
-        let phase = w.rng_ha.below(SimDur::secs(w.pat.loop_wait).0);
+        let phase = w.c.rng_ha.below(SimDur::secs(w.c.pat.loop_wait).0);
         w.push(SimTime(phase), Ev::Tick { n: i, epoch: 0 });
-        w.push(SimTime(w.pgc.wal_writer_delay.0 .0), Ev::WalWriter { n: i });
+        w.push(SimTime(w.c.pgc.wal_writer_delay.0 .0), Ev::WalWriter { n: i });
         w.push(SimTime(SimDur::secs(30).0), Ev::Checkpoint { n: i });
     }
-    w.push(SimTime(w.proxy_every.0), Ev::ProxyCheck);
+    w.push(SimTime(w.c.proxy_every.0), Ev::ProxyCheck);
     w.push(SimTime(SimDur::secs(1).0), Ev::Sample);
-    for s in 0..w.slots.len() as u16 {
-        w.push(SimTime(w.slots[s as usize].confirm_every.0), Ev::SlotTick { slot: s });
+    for s in 0..w.c.slots.len() as u16 {
+        w.push(SimTime(w.c.slots[s as usize].confirm_every.0), Ev::SlotTick { slot: s });
     }
-    if let Some(cfg) = w.backups.as_deref().map(|b| b.cfg.clone()) {
+    if let Some(cfg) = w.c.backups.as_deref().map(|b| b.cfg.clone()) {
         if cfg.archive && cfg.archive_timeout.0 > SimDur::ZERO {
             w.push(SimTime(cfg.archive_timeout.0 .0), Ev::ArchiveTimeout);
         }
@@ -174,10 +205,10 @@ fn initial_events(w: &mut World) {
         w.push(SimTime(SimDur::secs(60).0), Ev::ArchiveRetry);
     }
     if w.workload_active() {
-        let gap = (w.wl.clients as f64 * 1e6 / (w.wl.write_tps + w.wl.read_tps)) as u64;
-        for c in 0..w.wl.clients as u32 {
-            w.clients.push(Client { gen: 0, busy: false, node: 0, write: false, sent_at: SimTime::ZERO, next_at: SimTime::ZERO, key: 0 });
-            let start = w.rng_work.below(gap.max(1));
+        let gap = (w.c.wl.clients as f64 * 1e6 / (w.c.wl.write_tps + w.c.wl.read_tps)) as u64;
+        for c in 0..w.c.wl.clients as u32 {
+            w.c.clients.push(Client { gen: 0, busy: false, node: 0, write: false, sent_at: SimTime::ZERO, next_at: SimTime::ZERO, key: 0 });
+            let start = w.c.rng_work.below(gap.max(1));
             w.push(SimTime(start), Ev::Issue { c });
         }
     }

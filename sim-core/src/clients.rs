@@ -39,24 +39,24 @@ pub(crate) fn align8(v: u64) -> u64 {
 
 impl World {
     fn mean_gap_us(&self) -> u64 {
-        let tps = self.wl.write_tps + self.wl.read_tps;
-        (self.wl.clients as f64 * 1e6 / tps) as u64
+        let tps = self.c.wl.write_tps + self.c.wl.read_tps;
+        (self.c.wl.clients as f64 * 1e6 / tps) as u64
     }
 
     pub(crate) fn on_issue(&mut self, c: u32) -> u64 {
-        if self.clients[c as usize].busy {
+        if self.c.clients[c as usize].busy {
             return 0;
         }
-        let total = self.wl.write_tps + self.wl.read_tps;
-        let write = self.rng_work.unit() * total < self.wl.write_tps;
+        let total = self.c.wl.write_tps + self.c.wl.read_tps;
+        let write = self.c.rng_work.unit() * total < self.c.wl.write_tps;
         let key = self.draw_key();
-        let Some(n) = self.proxy.pick(write, c) else {
-            self.metrics.request_failed(write);
-            self.after(self.wl.backoff.0, Ev::Issue { c });
+        let Some(n) = self.c.proxy.pick(write, c) else {
+            self.c.metrics.request_failed(write);
+            self.after(self.c.wl.backoff.0, Ev::Issue { c });
             return u64::MAX;
         };
         let gen = {
-            let cl = &mut self.clients[c as usize];
+            let cl = &mut self.c.clients[c as usize];
             cl.busy = true;
             cl.write = write;
             cl.node = n;
@@ -67,28 +67,28 @@ impl World {
             cl.gen = cl.gen.wrapping_add(1);
             cl.gen
         };
-        let gap = self.rng_work.exp(self.mean_gap_us());
-        self.clients[c as usize].next_at = self.now + SimDur(gap);
+        let gap = self.c.rng_work.exp(self.mean_gap_us());
+        self.c.clients[c as usize].next_at = self.now + SimDur(gap);
         match self.client_path(n, true) {
             Some(d) => self.after(d, Ev::Arrive { c, gen, n, write }),
-            None => self.after(self.wl.timeout.0, Ev::Timeout { c, gen }),
+            None => self.after(self.c.wl.timeout.0, Ev::Timeout { c, gen }),
         }
         n as u64
     }
 
     /// Delay from the clients through the proxy to node `n` (or back), if both hops are up.
     fn client_path(&mut self, n: u16, to_node: bool) -> Option<SimDur> {
-        let (cl, px, nd) = (self.eps.clients, self.eps.proxy, n as usize);
+        let (cl, px, nd) = (self.c.eps.clients, self.c.eps.proxy, n as usize);
         let (a, b) = if to_node { (self.tcp(cl, px)?, self.tcp(px, nd)?) } else { (self.tcp(nd, px)?, self.tcp(px, cl)?) };
         Some(SimDur(a.0 + b.0))
     }
 
     /// A request reaches node `n`; returns the commit's (LSN, xid), or zeros.
     pub(crate) fn on_arrive(&mut self, c: u32, gen: u32, n: u16, write: bool) -> (u64, u64) {
-        if self.clients[c as usize].gen != gen {
+        if self.c.clients[c as usize].gen != gen {
             return (0, 0);
         }
-        let node = &self.nodes[n as usize];
+        let node = &self.c.nodes[n as usize];
         if !node.host_up {
             self.time_out_client(c);
             return (0, 0);
@@ -107,26 +107,26 @@ impl World {
     /// Inserts a commit record and waits for the flush and sync rules, or acknowledges at once when off.
     /// Returns the new commit record's (LSN, xid).
     fn commit(&mut self, c: u32, gen: u32, n: u16) -> (u64, u64) {
-        let rec = align8(self.pgc.wal_bytes_per_commit);
+        let rec = align8(self.c.pgc.wal_bytes_per_commit);
         if self.disk_would_fill(n, rec) {
             self.disk_full(n);
             return (0, 0);
         }
         if self.table_gone(n) {
-            let tl = self.nodes[n as usize].tl;
+            let tl = self.c.nodes[n as usize].tl;
             self.send_to_client(n, c, gen, Answer { tl, ..Answer::error(UNDEFINED_TABLE) });
             return (0, 0);
         }
         let now_us = self.now.0;
         let level = self.level();
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         node.insert_lsn += rec;
         let xid = node.next_xid;
         node.next_xid += 1;
         let (lsn, tl) = (node.insert_lsn, node.tl);
-        let key = self.clients[c as usize].key;
+        let key = self.c.clients[c as usize].key;
         self.record_inserted(n, lsn, xid, crate::pitr::Op::Write { key });
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         if level == SyncCommit::Off {
             self.send_to_client(n, c, gen, Answer { code: OK, tl, lsn, commit_us: now_us });
         } else {
@@ -134,20 +134,20 @@ impl World {
             self.kick_flush(n);
             // The client's own deadline: a commit may wait for the flush and a synchronous
             // standby for as long as they take, but the client stops waiting after `timeout`.
-            let deadline = self.clients[c as usize].sent_at + self.wl.timeout.0;
+            let deadline = self.c.clients[c as usize].sent_at + self.c.wl.timeout.0;
             self.arm_deadline_check(n, deadline);
         }
         (lsn, xid)
     }
 
     fn disk_would_fill(&self, n: u16, extra: u64) -> bool {
-        let node = &self.nodes[n as usize];
-        node.data_bytes + node.wal_retained(&self.slots, n) + extra > node.disk_bytes
+        let node = &self.c.nodes[n as usize];
+        node.data_bytes + node.wal_retained(&self.c.slots, n) + extra > node.disk_bytes
     }
 
     /// Sends a reply to client `c`; if it cannot arrive, the client times out instead.
     pub(crate) fn send_to_client(&mut self, n: u16, c: u32, gen: u32, a: Answer) {
-        let path = if self.nodes[n as usize].host_up { self.client_path(n, false) } else { None };
+        let path = if self.c.nodes[n as usize].host_up { self.client_path(n, false) } else { None };
         match path {
             Some(d) => self.after(d, Ev::Reply { c, gen, code: a.code, tl: a.tl, lsn: a.lsn, commit_us: a.commit_us }),
             None => self.time_out_client(c),
@@ -155,49 +155,49 @@ impl World {
     }
 
     fn time_out_client(&mut self, c: u32) {
-        let cl = &self.clients[c as usize];
+        let cl = &self.c.clients[c as usize];
         let ev = Ev::Timeout { c, gen: cl.gen };
-        self.push(cl.sent_at + self.wl.timeout.0, ev);
+        self.push(cl.sent_at + self.c.wl.timeout.0, ev);
     }
 
     pub(crate) fn on_reply(&mut self, c: u32, gen: u32, code: u8, tl: u32, lsn: u64, commit_us: u64) {
-        let cl = &mut self.clients[c as usize];
+        let cl = &mut self.c.clients[c as usize];
         if cl.gen != gen || !cl.busy {
             return;
         }
         cl.busy = false;
         let (write, sent_at, next_at) = (cl.write, cl.sent_at, cl.next_at);
         if code != OK {
-            self.metrics.request_failed(write);
-            self.after(self.wl.backoff.0, Ev::Issue { c });
+            self.c.metrics.request_failed(write);
+            self.after(self.c.wl.backoff.0, Ev::Issue { c });
             return;
         }
         if write {
-            self.metrics.commit_acked(tl, lsn, commit_us, self.now, self.now.since(sent_at));
-            self.props.observe(crate::invariants::Prop::CommitAcked, self.now, String::new());
+            self.c.metrics.commit_acked(tl, lsn, commit_us, self.now, self.now.since(sent_at));
+            self.c.props.observe(crate::invariants::Prop::CommitAcked, self.now, String::new());
         } else {
-            self.metrics.reads_ok += 1;
+            self.c.metrics.reads_ok += 1;
         }
         self.push(next_at.max(self.now), Ev::Issue { c });
     }
 
     pub(crate) fn on_timeout(&mut self, c: u32, gen: u32) -> u64 {
-        let cl = &mut self.clients[c as usize];
+        let cl = &mut self.c.clients[c as usize];
         if cl.gen != gen || !cl.busy {
             return 0;
         }
         cl.gen += 1;
         cl.busy = false;
         let (write, n) = (cl.write, cl.node);
-        self.metrics.request_failed(write);
-        self.after(self.wl.backoff.0, Ev::Issue { c });
+        self.c.metrics.request_failed(write);
+        self.after(self.c.wl.backoff.0, Ev::Issue { c });
         self.cancel_commit_wait(n, c, gen);
         1
     }
 
     /// Makes sure node `n`'s deadline check runs no later than `at`.
     fn arm_deadline_check(&mut self, n: u16, at: SimTime) {
-        let due = &mut self.deadline_check[n as usize];
+        let due = &mut self.c.deadline_check[n as usize];
         if due.is_none_or(|t| at < t) {
             *due = Some(at);
             self.push(at, Ev::DeadlineCheck { n });
@@ -207,14 +207,14 @@ impl World {
     /// Times out every commit queued on `n` whose client's deadline has come, then arms the
     /// check for the earliest deadline left. Returns how many were given up.
     pub(crate) fn on_deadline_check(&mut self, n: u16) -> u64 {
-        if self.deadline_check[n as usize] != Some(self.now) {
+        if self.c.deadline_check[n as usize] != Some(self.now) {
             return 0; // superseded by an earlier check
         }
-        self.deadline_check[n as usize] = None;
-        let timeout = self.wl.timeout.0;
+        self.c.deadline_check[n as usize] = None;
+        let timeout = self.c.wl.timeout.0;
         let (mut due, mut next) = (Vec::new(), None::<SimTime>);
-        for p in &self.nodes[n as usize].pending {
-            let cl = &self.clients[p.client as usize];
+        for p in &self.c.nodes[n as usize].pending {
+            let cl = &self.c.clients[p.client as usize];
             if cl.gen != p.gen || !cl.busy {
                 continue;
             }
@@ -239,15 +239,15 @@ impl World {
     /// synchronous standby stops waiting with a WARNING. The row is there, though the client was
     /// told the request failed.
     fn cancel_commit_wait(&mut self, n: u16, c: u32, gen: u32) {
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         let Some(i) = node.pending.iter().position(|p| p.client == c && p.gen == gen) else { return };
         let Some(p) = node.pending.remove(i) else { return };
         if p.lsn > node.flush_lsn {
             // Still being flushed: it commits when the flush completes, with nobody waiting.
             return;
         }
-        self.metrics.sync_waits_canceled += 1;
-        if self.metrics.sync_waits_canceled == 1 {
+        self.c.metrics.sync_waits_canceled += 1;
+        if self.c.metrics.sync_waits_canceled == 1 {
             self.note(
                 Some(n),
                 NoteKind::Client,
@@ -258,12 +258,12 @@ impl World {
 
     /// The proxy marked `n` down: it closes the sessions of clients waiting on it.
     pub(crate) fn shutdown_sessions(&mut self, n: u16) {
-        for c in 0..self.clients.len() as u32 {
-            let cl = &self.clients[c as usize];
+        for c in 0..self.c.clients.len() as u32 {
+            let cl = &self.c.clients[c as usize];
             if cl.busy && cl.node == n {
                 let gen = cl.gen;
-                self.clients[c as usize].gen += 1;
-                self.nodes[n as usize].pending.retain(|p| p.client != c);
+                self.c.clients[c as usize].gen += 1;
+                self.c.nodes[n as usize].pending.retain(|p| p.client != c);
                 self.after(SimDur(0), Ev::Reply { c, gen: gen + 1, code: TERMINATED, tl: 0, lsn: 0, commit_us: 0 });
             }
         }

@@ -207,14 +207,14 @@ fn by_restore(w: &World, disaster: &str, cfg: &DrillCfg, region: &str, detail: &
 
 impl World {
     fn writable_node(&self) -> Option<u16> {
-        (0..self.nodes.len() as u16).find(|&n| {
-            let x = &self.nodes[n as usize];
+        (0..self.c.nodes.len() as u16).find(|&n| {
+            let x = &self.c.nodes[n as usize];
             x.role == Role::Primary && x.writable && x.is_running()
         })
     }
 
     fn failovers_since(&self, t: SimTime) -> usize {
-        self.metrics.failovers.iter().filter(|f| f.at >= t).count()
+        self.c.metrics.failovers.iter().filter(|f| f.at >= t).count()
     }
 
     /// The xid of the newest operator error in the history (for an xid target just before it).

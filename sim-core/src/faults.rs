@@ -11,7 +11,8 @@ use crate::world::{CommandError, CommandErrorKind, Ev, World};
 
 impl World {
     pub(crate) fn node_id(&self, name: &str) -> Result<u16, CommandError> {
-        self.nodes
+        self.c
+            .nodes
             .iter()
             .position(|n| n.name == name)
             .map(|i| i as u16)
@@ -19,21 +20,21 @@ impl World {
     }
 
     fn node_names(&self) -> Vec<String> {
-        self.nodes.iter().map(|n| n.name.clone()).collect()
+        self.c.nodes.iter().map(|n| n.name.clone()).collect()
     }
 
     /// Endpoints named by `name`: a node, `dcs`, `proxy`, `clients`, or every endpoint of a region.
     pub(crate) fn endpoints(&self, name: &str) -> Result<Vec<Ep>, CommandError> {
         match name {
-            "dcs" => return Ok(vec![self.eps.dcs]),
-            "proxy" => return Ok(vec![self.eps.proxy]),
-            "clients" => return Ok(vec![self.eps.clients]),
+            "dcs" => return Ok(vec![self.c.eps.dcs]),
+            "proxy" => return Ok(vec![self.c.eps.proxy]),
+            "clients" => return Ok(vec![self.c.eps.clients]),
             _ => {}
         }
         if let Ok(n) = self.node_id(name) {
             return Ok(vec![n as usize]);
         }
-        let in_region: Vec<Ep> = (0..self.ep_region.len()).filter(|&e| self.ep_region[e] == name).collect();
+        let in_region: Vec<Ep> = (0..self.c.ep_region.len()).filter(|&e| self.c.ep_region[e] == name).collect();
         if in_region.is_empty() {
             return Err(CommandError::new(CommandErrorKind::UnknownName, format!("`{name}` is not a node, a region, `dcs`, `proxy` or `clients`")));
         }
@@ -52,10 +53,10 @@ impl World {
     pub fn scope(&self) -> crate::command_check::Scope {
         crate::command_check::Scope {
             nodes: self.node_names(),
-            regions: self.ep_region.clone(),
-            slots: self.slots.iter().map(|s| s.name.clone()).collect(),
-            backup_clock: self.backups.as_deref().map(|b| b.clock),
-            patroni: self.pat.clone(),
+            regions: self.c.ep_region.clone(),
+            slots: self.c.slots.iter().map(|s| s.name.clone()).collect(),
+            backup_clock: self.c.backups.as_deref().map(|b| b.clock),
+            patroni: self.c.pat.clone(),
         }
     }
 
@@ -83,11 +84,11 @@ impl World {
             Command::DestroyDisk { node } => {
                 let n = self.node_id(node)?;
                 self.crash_pg(n, "disk destroyed: the data directory is gone");
-                self.nodes[n as usize].disk_ok = false;
+                self.c.nodes[n as usize].disk_ok = false;
             }
             Command::Partition { nodes, others, one_way } => self.partition(nodes, others, *one_way)?,
             Command::Heal {} => {
-                self.net.heal_all();
+                self.c.net.heal_all();
                 self.note(None, NoteKind::Fault, "network healed".into());
             }
             Command::AddLatency { from, to, latency_us } => self.each_pair(from, to, |net, a, b| {
@@ -99,16 +100,16 @@ impl World {
                 net.set_drop(b, a, *ppm);
             })?,
             Command::DcsOutage { .. } => {
-                self.dcs.down = true;
+                self.c.dcs.down = true;
                 self.note(None, NoteKind::Fault, "DCS outage: etcd is unreachable".into());
             }
             Command::DcsRestore {} => {
-                self.dcs.down = false;
+                self.c.dcs.down = false;
                 self.note(None, NoteKind::Fault, "DCS restored".into());
             }
             Command::SlowDisk { node, factor } => {
                 let n = self.node_id(node)?;
-                self.nodes[n as usize].slow_factor = *factor as u64;
+                self.c.nodes[n as usize].slow_factor = *factor as u64;
                 self.note(Some(n), NoteKind::Fault, format!("disk is {factor}x slower"));
             }
             Command::Switchover { to } => self.switchover(to.as_deref())?,
@@ -118,7 +119,7 @@ impl World {
             Command::BaseBackup {} => self.start_base_backup().map_err(CommandError::bad_value)?,
             Command::OperatorError { kind } => self.operator_error(operator_op(kind)?, kind)?,
             Command::RestorePoint { name } => {
-                let op = self.backups.as_deref_mut().map(|b| b.history.restore_point(name)).ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
+                let op = self.c.backups.as_deref_mut().map(|b| b.history.restore_point(name)).ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
                 self.operator_error(op, &format!("pg_create_restore_point('{name}')"))?;
             }
             Command::ArchiveFail {} | Command::ArchiveRestore {} => self.set_archive_failing(matches!(cmd, Command::ArchiveFail {})),
@@ -128,7 +129,7 @@ impl World {
             Command::LoseRegion { region } => {
                 for n in self.region_nodes(region)? {
                     self.crash_host(n);
-                    self.nodes[n as usize].disk_ok = false;
+                    self.c.nodes[n as usize].disk_ok = false;
                 }
                 self.note(None, NoteKind::Fault, format!("region {region} lost: its hosts and disks are gone"));
             }
@@ -136,7 +137,7 @@ impl World {
                 let req = self.restore_request(cmd, true)?;
                 if let Err(e) = self.pitr_restore(&req) {
                     self.note(None, NoteKind::Refused, format!("PITR refused: {e}"));
-                    if let Some(b) = self.backups.as_deref_mut() {
+                    if let Some(b) = self.c.backups.as_deref_mut() {
                         b.refused.push(e);
                     }
                 }
@@ -146,7 +147,7 @@ impl World {
     }
 
     fn region_nodes(&self, region: &str) -> Result<Vec<u16>, CommandError> {
-        let ns: Vec<u16> = (0..self.nodes.len() as u16).filter(|&n| self.nodes[n as usize].region == region).collect();
+        let ns: Vec<u16> = (0..self.c.nodes.len() as u16).filter(|&n| self.c.nodes[n as usize].region == region).collect();
         if ns.is_empty() {
             return Err(CommandError::new(CommandErrorKind::UnknownName, format!("no node is in a region called `{region}`")));
         }
@@ -158,7 +159,7 @@ impl World {
         for &x in &a {
             for &y in &b {
                 if x != y {
-                    f(&mut self.net, x, y);
+                    f(&mut self.c.net, x, y);
                 }
             }
         }
@@ -168,13 +169,13 @@ impl World {
 
     fn partition(&mut self, nodes: &[String], others: &[String], one_way: bool) -> Result<(), CommandError> {
         let a = self.endpoint_set(nodes)?;
-        let b: Vec<Ep> = if others.is_empty() { (0..self.ep_region.len()).filter(|e| !a.contains(e)).collect() } else { self.endpoint_set(others)? };
+        let b: Vec<Ep> = if others.is_empty() { (0..self.c.ep_region.len()).filter(|e| !a.contains(e)).collect() } else { self.endpoint_set(others)? };
         for &x in &a {
             for &y in &b {
                 if x != y {
-                    self.net.set_cut(x, y, true);
+                    self.c.net.set_cut(x, y, true);
                     if !one_way {
-                        self.net.set_cut(y, x, true);
+                        self.c.net.set_cut(y, x, true);
                     }
                 }
             }
@@ -187,46 +188,46 @@ impl World {
     }
 
     fn switchover(&mut self, to: Option<&str>) -> Result<(), CommandError> {
-        let leader = self.dcs.holder(self.now).ok_or_else(|| CommandError::new(CommandErrorKind::Refused, "switchover refused: there is no leader"))?;
+        let leader = self.c.dcs.holder(self.now).ok_or_else(|| CommandError::new(CommandErrorKind::Refused, "switchover refused: there is no leader"))?;
         let target = match to {
             Some(t) => self.node_id(t)?,
             None => self.best_standby(leader).ok_or_else(|| CommandError::new(CommandErrorKind::Refused, "switchover refused: no running standby"))?,
         };
-        let t = &self.nodes[target as usize];
+        let t = &self.c.nodes[target as usize];
         if target == leader || !t.is_running() || t.role != Role::Standby {
             return Err(CommandError::new(CommandErrorKind::Refused, format!("switchover refused: {} is not a running standby", t.name)));
         }
-        if self.pat.synchronous_mode && self.dcs.sync != Some(target) {
+        if self.c.pat.synchronous_mode && self.c.dcs.sync != Some(target) {
             return Err(CommandError::new(CommandErrorKind::Refused, format!("switchover refused: in synchronous_mode only the synchronous standby may take over, not {}", t.name)));
         }
-        self.dcs.failover_to = Some(target);
-        if self.nodes[leader as usize].agent.up {
+        self.c.dcs.failover_to = Some(target);
+        if self.c.nodes[leader as usize].agent.up {
             self.start_switchover(leader, target);
         }
         Ok(())
     }
 
     fn best_standby(&self, leader: u16) -> Option<u16> {
-        (0..self.nodes.len() as u16)
-            .filter(|&n| n != leader && self.nodes[n as usize].is_running() && self.nodes[n as usize].role == Role::Standby)
-            .max_by_key(|&n| (self.nodes[n as usize].wal_position(), u16::MAX - n))
+        (0..self.c.nodes.len() as u16)
+            .filter(|&n| n != leader && self.c.nodes[n as usize].is_running() && self.c.nodes[n as usize].role == Role::Standby)
+            .max_by_key(|&n| (self.c.nodes[n as usize].wal_position(), u16::MAX - n))
     }
 
     fn set(&mut self, settings: &[Setting]) -> Result<(), CommandError> {
         self.check_command(&Command::Set { settings: settings.to_vec() })?;
         for s in settings {
-            crate::command_check::apply_patroni(&mut self.pat, s);
+            crate::command_check::apply_patroni(&mut self.c.pat, s);
             match s {
-                Setting::SynchronousCommit(v) => self.pgc.synchronous_commit = *v,
-                Setting::SynchronousStandbyNames(v) => self.static_sync = SyncNames::parse(v).map_err(CommandError::bad_value)?,
-                Setting::FsyncUs(v) => self.pgc.fsync.0 = SimDur(*v),
+                Setting::SynchronousCommit(v) => self.c.pgc.synchronous_commit = *v,
+                Setting::SynchronousStandbyNames(v) => self.c.static_sync = SyncNames::parse(v).map_err(CommandError::bad_value)?,
+                Setting::FsyncUs(v) => self.c.pgc.fsync.0 = SimDur(*v),
                 _ => {}
             }
             self.note(None, NoteKind::Setting, format!("setting changed: {}", s.text()));
         }
-        for n in 0..self.nodes.len() as u16 {
-            if self.nodes[n as usize].role == Role::Primary && !self.pat.synchronous_mode {
-                self.nodes[n as usize].sync_names = self.static_sync.clone();
+        for n in 0..self.c.nodes.len() as u16 {
+            if self.c.nodes[n as usize].role == Role::Primary && !self.c.pat.synchronous_mode {
+                self.c.nodes[n as usize].sync_names = self.c.static_sync.clone();
             }
             self.release(n);
         }
@@ -234,21 +235,21 @@ impl World {
     }
 
     fn set_consumer(&mut self, slot: &str, running: bool) -> Result<(), CommandError> {
-        let i = self.slots.iter().position(|s| s.name == *slot).ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no replication slot named `{slot}`")))?;
-        self.slots[i].consumer_running = running;
+        let i = self.c.slots.iter().position(|s| s.name == *slot).ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no replication slot named `{slot}`")))?;
+        self.c.slots[i].consumer_running = running;
         self.note(None, NoteKind::Slot, format!("slot {slot}: consumer {}", if running { "started" } else { "stopped" }));
         Ok(())
     }
 
     /// Postgres dies on `n`. Clients connected there see their connection reset.
     pub(crate) fn crash_pg(&mut self, n: u16, why: &str) {
-        if self.nodes[n as usize].pg == PgState::Down {
+        if self.c.nodes[n as usize].pg == PgState::Down {
             return;
         }
         self.fail_pending(n, TERMINATED);
         self.drop_senders(n);
         self.drop_link(n);
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         node.pg = PgState::Down;
         node.inc += 1;
         node.flushing = false;
@@ -265,7 +266,7 @@ impl World {
 
     /// The whole host dies: Postgres, the Patroni agent, and the OS page cache.
     pub(crate) fn crash_host(&mut self, n: u16) {
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         if !node.host_up {
             return;
         }
@@ -279,7 +280,7 @@ impl World {
     }
 
     fn restart(&mut self, n: u16) {
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         if !node.host_up {
             node.host_up = true;
             node.agent.up = true;
@@ -296,9 +297,9 @@ impl World {
 
     /// `No space left on device`: the primary PANICs.
     pub(crate) fn disk_full(&mut self, n: u16) {
-        self.nodes[n as usize].disk_full = true;
+        self.c.nodes[n as usize].disk_full = true;
         let text = format!("{}: PANIC: could not write to file \"pg_wal/xlogtemp\": No space left on device", self.name(n));
-        self.props.violate(Prop::DiskBelowCapacity, self.now, text.clone());
+        self.c.props.violate(Prop::DiskBelowCapacity, self.now, text.clone());
         self.crash_pg(n, "PANIC: No space left on device");
     }
 }

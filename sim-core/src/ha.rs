@@ -56,53 +56,53 @@ impl World {
 
     /// One DCS round trip with Patroni's retries; `false` if it fails within `retry_timeout`.
     fn dcs_call(&mut self, n: u16) -> bool {
-        let (a, d) = (n as usize, self.eps.dcs);
-        if self.dcs.down || !self.net.reachable(a, d) || !self.net.reachable(d, a) {
+        let (a, d) = (n as usize, self.c.eps.dcs);
+        if self.c.dcs.down || !self.c.net.reachable(a, d) || !self.c.net.reachable(d, a) {
             return false;
         }
-        let (p1, p2) = (self.net.drop_ppm(a, d), self.net.drop_ppm(d, a));
+        let (p1, p2) = (self.c.net.drop_ppm(a, d), self.c.net.drop_ppm(d, a));
         if p1 == 0 && p2 == 0 {
             return true;
         }
-        let attempts = (Self::secs(self.pat.retry_timeout).0 / self.pat.dcs_attempt.0 .0.max(1)).max(1);
-        (0..attempts).any(|_| !self.rng_ha.chance_ppm(p1) && !self.rng_ha.chance_ppm(p2))
+        let attempts = (Self::secs(self.c.pat.retry_timeout).0 / self.c.pat.dcs_attempt.0 .0.max(1)).max(1);
+        (0..attempts).any(|_| !self.c.rng_ha.chance_ppm(p1) && !self.c.rng_ha.chance_ppm(p2))
     }
 
     pub(crate) fn on_tick(&mut self, n: u16, epoch: u32) -> u64 {
-        let node = &self.nodes[n as usize];
+        let node = &self.c.nodes[n as usize];
         if !node.host_up || !node.agent.up || node.agent.epoch != epoch {
             return 0;
         }
         if !self.dcs_call(n) {
-            self.after(Self::secs(self.pat.retry_timeout), Ev::DcsFailed { n, epoch });
+            self.after(Self::secs(self.c.pat.retry_timeout), Ev::DcsFailed { n, epoch });
             return 1;
         }
         self.ha_cycle(n);
-        self.after(Self::secs(self.pat.loop_wait), Ev::Tick { n, epoch });
+        self.after(Self::secs(self.c.pat.loop_wait), Ev::Tick { n, epoch });
         2
     }
 
     pub(crate) fn on_dcs_failed(&mut self, n: u16, epoch: u32) -> u64 {
-        let node = &self.nodes[n as usize];
+        let node = &self.c.nodes[n as usize];
         if !node.host_up || node.agent.epoch != epoch {
             return 0;
         }
         if node.agent.is_leader && node.role == Role::Primary {
-            if self.pat.fencing {
+            if self.c.pat.fencing {
                 self.note(Some(n), NoteKind::Failover, "could not update the leader key within retry_timeout: demoting (fencing)".into());
                 self.demote(n, true);
             } else {
                 self.note(Some(n), NoteKind::Failover, "cannot reach the DCS; fencing is off, so it keeps accepting writes".into());
             }
         }
-        self.after(Self::secs(self.pat.loop_wait), Ev::Tick { n, epoch });
+        self.after(Self::secs(self.c.pat.loop_wait), Ev::Tick { n, epoch });
         3
     }
 
     /// One Patroni HA cycle, after a successful read of the DCS.
     fn ha_cycle(&mut self, n: u16) {
-        let holder = self.dcs.holder(self.now);
-        let me = &self.nodes[n as usize];
+        let holder = self.c.dcs.holder(self.now);
+        let me = &self.c.nodes[n as usize];
         if me.agent.is_leader {
             match holder {
                 Some(l) if l != n => {
@@ -115,7 +115,7 @@ impl World {
         }
         match holder {
             Some(l) if l == n => {
-                self.nodes[n as usize].agent.is_leader = true;
+                self.c.nodes[n as usize].agent.is_leader = true;
                 self.lead(n);
             }
             Some(l) => self.follow(n, l),
@@ -124,17 +124,17 @@ impl World {
     }
 
     fn renew(&mut self, n: u16) {
-        self.dcs.leader = Some((n, self.now + Self::secs(self.pat.ttl)));
-        self.dcs.optime = self.nodes[n as usize].flush_lsn;
+        self.c.dcs.leader = Some((n, self.now + Self::secs(self.c.pat.ttl)));
+        self.c.dcs.optime = self.c.nodes[n as usize].flush_lsn;
     }
 
     /// The leader's cycle: renew the key, restart Postgres if it died, manage the sync standby.
     fn lead(&mut self, n: u16) {
-        let node = &self.nodes[n as usize];
+        let node = &self.c.nodes[n as usize];
         if node.agent.releasing {
             return;
         }
-        if let Some(c) = self.dcs.failover_to.filter(|&c| c != n) {
+        if let Some(c) = self.c.dcs.failover_to.filter(|&c| c != n) {
             self.start_switchover(n, c);
             return;
         }
@@ -147,20 +147,20 @@ impl World {
             (PgState::Down, _) => {
                 let why = if node.disk_ok { "the disk is full" } else { "the data directory is gone" };
                 self.note(Some(n), NoteKind::Failover, format!("released the leader key voluntarily: postgres cannot start ({why})"));
-                self.dcs.leader = None;
-                self.nodes[n as usize].agent.is_leader = false;
+                self.c.dcs.leader = None;
+                self.c.nodes[n as usize].agent.is_leader = false;
             }
             (PgState::Running, Role::Primary) => {
                 self.renew(n);
-                if !self.nodes[n as usize].writable {
-                    self.nodes[n as usize].writable = true;
+                if !self.c.nodes[n as usize].writable {
+                    self.c.nodes[n as usize].writable = true;
                     self.roles_changed();
                 }
                 self.manage_sync(n);
             }
             (PgState::Running, Role::Standby) => {
                 self.renew(n);
-                let inc = self.nodes[n as usize].inc;
+                let inc = self.c.nodes[n as usize].inc;
                 self.begin_promote(n, inc);
             }
             _ => self.renew(n),
@@ -169,13 +169,13 @@ impl World {
 
     fn begin_promote(&mut self, n: u16, inc: u32) {
         self.drop_link(n);
-        self.nodes[n as usize].upstream = None;
-        self.after(self.pgc.promote.0, Ev::Promote { n, inc });
+        self.c.nodes[n as usize].upstream = None;
+        self.after(self.c.pgc.promote.0, Ev::Promote { n, inc });
     }
 
     /// A non-leader's cycle: follow the leader, rewinding or re-cloning first if needed.
     fn follow(&mut self, n: u16, l: u16) {
-        let node = &self.nodes[n as usize];
+        let node = &self.c.nodes[n as usize];
         match node.pg {
             PgState::Starting | PgState::Rewinding | PgState::Cloning => return,
             _ => {}
@@ -189,25 +189,25 @@ impl World {
             self.demote(n, false);
             return;
         }
-        if !self.nodes[l as usize].can_serve(node.tl, node.wal_position()) && self.nodes[l as usize].is_running() {
+        if !self.c.nodes[l as usize].can_serve(node.tl, node.wal_position()) && self.c.nodes[l as usize].is_running() {
             self.start_rewind(n, l);
             return;
         }
         if node.pg == PgState::Down {
             self.start_pg(n, false);
-            self.nodes[n as usize].upstream = Some(l);
+            self.c.nodes[n as usize].upstream = Some(l);
             return;
         }
         if node.upstream != Some(l) {
             self.drop_link(n);
-            self.nodes[n as usize].upstream = Some(l);
+            self.c.nodes[n as usize].upstream = Some(l);
         }
         self.ensure_streaming(n);
     }
 
     /// The leader race: take the key if this member is the healthiest one allowed to.
     fn try_elect(&mut self, n: u16) {
-        let node = &self.nodes[n as usize];
+        let node = &self.c.nodes[n as usize];
         if !node.disk_ok {
             return;
         }
@@ -218,22 +218,22 @@ impl World {
         if node.pg != PgState::Running {
             return;
         }
-        if self.dcs.failover_to.is_some_and(|c| c != n) {
+        if self.c.dcs.failover_to.is_some_and(|c| c != n) {
             return;
         }
-        if self.pat.synchronous_mode && self.dcs.sync != Some(n) && self.dcs.last_leader != Some(n) {
+        if self.c.pat.synchronous_mode && self.c.dcs.sync != Some(n) && self.c.dcs.last_leader != Some(n) {
             return;
         }
         let mine = (node.tl, node.wal_position());
-        if node.role == Role::Standby && self.dcs.optime.saturating_sub(mine.1) > self.pat.maximum_lag_on_failover {
+        if node.role == Role::Standby && self.c.dcs.optime.saturating_sub(mine.1) > self.c.pat.maximum_lag_on_failover {
             return;
         }
         if self.someone_healthier(n, mine) {
             return;
         }
-        self.dcs.leader = Some((n, self.now + Self::secs(self.pat.ttl)));
-        self.dcs.failover_to = None;
-        self.nodes[n as usize].agent.is_leader = true;
+        self.c.dcs.leader = Some((n, self.now + Self::secs(self.c.pat.ttl)));
+        self.c.dcs.failover_to = None;
+        self.c.nodes[n as usize].agent.is_leader = true;
         self.note(Some(n), NoteKind::Failover, "acquired the leader key".into());
         self.lead(n);
     }
@@ -243,24 +243,24 @@ impl World {
     /// Patroni's `is_healthiest_node`: an asynchronous standby that happens to be ahead must not
     /// stop the synchronous one from taking over.
     fn someone_healthier(&self, n: u16, mine: (u32, u64)) -> bool {
-        let sync_mode = self.pat.synchronous_mode;
-        (0..self.nodes.len() as u16).filter(|&m| m != n).filter(|&m| !sync_mode || self.dcs.sync == Some(m) || self.dcs.last_leader == Some(m)).any(|m| {
-            let o = &self.nodes[m as usize];
-            o.is_running() && o.agent.up && self.net.reachable(n as usize, m as usize) && self.net.reachable(m as usize, n as usize) && (o.tl, o.wal_position()) > mine
+        let sync_mode = self.c.pat.synchronous_mode;
+        (0..self.c.nodes.len() as u16).filter(|&m| m != n).filter(|&m| !sync_mode || self.c.dcs.sync == Some(m) || self.c.dcs.last_leader == Some(m)).any(|m| {
+            let o = &self.c.nodes[m as usize];
+            o.is_running() && o.agent.up && self.c.net.reachable(n as usize, m as usize) && self.c.net.reachable(m as usize, n as usize) && (o.tl, o.wal_position()) > mine
         })
     }
 
     pub(crate) fn on_promote(&mut self, n: u16, inc: u32) -> u64 {
-        let node = &self.nodes[n as usize];
+        let node = &self.c.nodes[n as usize];
         if node.inc != inc || !node.is_running() || !node.agent.is_leader || node.role == Role::Primary {
             return 0;
         }
         let switch = node.wal_position();
         let old_tl = node.tl;
-        self.max_tl += 1;
-        let tl = self.max_tl;
+        self.c.max_tl += 1;
+        let tl = self.c.max_tl;
         let sync_names = self.names_after_promotion();
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         node.history.push(TimelineSwitch { parent: old_tl, switch_lsn: Lsn(switch), reason: "no recovery target specified".into() });
         node.tl = tl;
         node.role = Role::Primary;
@@ -269,8 +269,8 @@ impl World {
         node.redo_lsn = switch;
         node.upstream = None;
         node.sync_names = sync_names;
-        self.dcs.sync = None;
-        self.dcs.pending_sync = None;
+        self.c.dcs.sync = None;
+        self.c.dcs.pending_sync = None;
         self.record_failover(n, tl);
         self.backup_promoted(old_tl, switch, tl);
         self.note(Some(n), NoteKind::Failover, format!("promoted: timeline {tl} starts at {} ({})", Lsn(switch), history_file_name(tl)));
@@ -280,30 +280,30 @@ impl World {
     }
 
     fn names_after_promotion(&self) -> SyncNames {
-        match (self.pat.synchronous_mode, self.pat.synchronous_mode_strict) {
+        match (self.c.pat.synchronous_mode, self.c.pat.synchronous_mode_strict) {
             (true, true) => SyncNames { any: false, num: 1, names: vec!["*".into()] },
             (true, false) => SyncNames::default(),
-            _ => self.static_sync.clone(),
+            _ => self.c.static_sync.clone(),
         }
     }
 
     fn record_failover(&mut self, n: u16, tl: u32) {
-        let from = self.dcs.last_leader;
+        let from = self.c.dcs.last_leader;
         let false_failover = from.is_some_and(|f| {
-            let o = &self.nodes[f as usize];
-            let (a, d) = (f as usize, self.eps.dcs);
-            o.host_up && o.pg != PgState::Down && !self.dcs.down && self.net.reachable(a, d) && self.net.reachable(d, a)
+            let o = &self.c.nodes[f as usize];
+            let (a, d) = (f as usize, self.c.eps.dcs);
+            o.host_up && o.pg != PgState::Down && !self.c.dcs.down && self.c.net.reachable(a, d) && self.c.net.reachable(d, a)
         });
-        self.metrics.failovers.push(Failover { at: self.now, from, to: n, timeline: tl, last_ack_before: self.metrics.last_write_ack, first_ack_after: None, false_failover });
-        self.dcs.last_leader = Some(n);
-        self.props.observe(Prop::Failover, self.now, format!("{} promoted on timeline {tl}", self.name(n)));
+        self.c.metrics.failovers.push(Failover { at: self.now, from, to: n, timeline: tl, last_ack_before: self.c.metrics.last_write_ack, first_ack_after: None, false_failover });
+        self.c.dcs.last_leader = Some(n);
+        self.c.props.observe(Prop::Failover, self.now, format!("{} promoted on timeline {tl}", self.name(n)));
     }
 
     pub(crate) fn check_loss_against(&mut self, n: u16) {
-        let (count, detail) = self.metrics.record_loss(&self.nodes[n as usize]);
+        let (count, detail) = self.c.metrics.record_loss(&self.c.nodes[n as usize]);
         if count > 0 {
             let text = format!("{count} acknowledged commits are not in {}'s history: {detail}", self.name(n));
-            self.props.violate(Prop::NoAckedCommitLost, self.now, text);
+            self.c.props.violate(Prop::NoAckedCommitLost, self.now, text);
         }
     }
 
@@ -311,7 +311,7 @@ impl World {
     pub(crate) fn demote(&mut self, n: u16, immediate: bool) {
         self.fail_pending(n, TERMINATED);
         self.drop_senders(n);
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         if immediate {
             node.insert_lsn = node.flush_lsn;
             node.next_xid = node.flushed_xid;
@@ -330,7 +330,7 @@ impl World {
     }
 
     fn restart_pg(&mut self, n: u16, primary: bool) {
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         node.inc += 1;
         node.flushing = false;
         node.applying = false;
@@ -338,7 +338,7 @@ impl World {
     }
 
     pub(crate) fn start_pg(&mut self, n: u16, primary: bool) {
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         if !node.disk_ok || !node.host_up {
             // No data directory (or no host): postgres cannot start; only a re-clone brings it back.
             node.pg = PgState::Down;
@@ -346,11 +346,11 @@ impl World {
         }
         node.pg = PgState::Starting;
         let inc = node.inc;
-        self.after(self.pgc.startup.0, Ev::Started { n, inc, primary });
+        self.after(self.c.pgc.startup.0, Ev::Started { n, inc, primary });
     }
 
     pub(crate) fn on_started(&mut self, n: u16, inc: u32, primary: bool) -> u64 {
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         if node.inc != inc || !node.host_up || !node.disk_ok || node.pg != PgState::Starting {
             return 0;
         }
@@ -367,7 +367,7 @@ impl World {
             }
             self.roles_changed();
             // Restarted in place as the leader: acknowledged commits it did not flush are gone.
-            if self.nodes[n as usize].agent.is_leader {
+            if self.c.nodes[n as usize].agent.is_leader {
                 self.check_loss_against(n);
             }
         } else {
@@ -377,70 +377,70 @@ impl World {
             node.set_position(pos);
             self.ensure_streaming(n);
         }
-        self.nodes[n as usize].flush_lsn
+        self.c.nodes[n as usize].flush_lsn
     }
 
     fn disk_would_fill_now(&self, n: u16) -> bool {
-        let node = &self.nodes[n as usize];
-        node.data_bytes + node.wal_retained(&self.slots, n) >= node.disk_bytes
+        let node = &self.c.nodes[n as usize];
+        node.data_bytes + node.wal_retained(&self.c.slots, n) >= node.disk_bytes
     }
 
     /// Stops `n`'s Postgres for a rewind or a re-clone; returns the new incarnation.
     fn take_offline(&mut self, n: u16, state: PgState) -> u32 {
         self.drop_link(n);
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         node.pg = state;
         node.inc += 1;
         node.inc
     }
 
     fn start_rewind(&mut self, n: u16, l: u16) {
-        let fork = self.nodes[n as usize].fork_point(&self.nodes[l as usize]).unwrap_or(0);
-        let diverged = self.nodes[n as usize].wal_position().saturating_sub(fork);
-        if !self.pat.use_pg_rewind {
+        let fork = self.c.nodes[n as usize].fork_point(&self.c.nodes[l as usize]).unwrap_or(0);
+        let diverged = self.c.nodes[n as usize].wal_position().saturating_sub(fork);
+        if !self.c.pat.use_pg_rewind {
             self.start_clone(n, l);
             return;
         }
         let inc = self.take_offline(n, PgState::Rewinding);
-        let d = SimDur(SimDur::secs(1).0 + transfer(diverged, self.pgc.rewind_mb_s).0);
+        let d = SimDur(SimDur::secs(1).0 + transfer(diverged, self.c.pgc.rewind_mb_s).0);
         self.note(Some(n), NoteKind::Failover, format!("pg_rewind: {} diverged from {} at {}", self.name(n), self.name(l), Lsn(fork)));
         self.after(d, Ev::Rewound { n, inc, leader: l });
     }
 
     pub(crate) fn on_rewound(&mut self, n: u16, inc: u32, l: u16) -> u64 {
-        if self.nodes[n as usize].inc != inc || !self.nodes[n as usize].host_up {
+        if self.c.nodes[n as usize].inc != inc || !self.c.nodes[n as usize].host_up {
             return 0;
         }
-        let fork = self.nodes[n as usize].fork_point(&self.nodes[l as usize]).unwrap_or(0);
+        let fork = self.c.nodes[n as usize].fork_point(&self.c.nodes[l as usize]).unwrap_or(0);
         self.adopt(n, l, fork);
         fork
     }
 
     fn start_clone(&mut self, n: u16, l: u16) {
-        if !self.nodes[l as usize].is_running() {
+        if !self.c.nodes[l as usize].is_running() {
             return;
         }
         let inc = self.take_offline(n, PgState::Cloning);
-        let d = transfer(self.nodes[n as usize].data_bytes, self.pgc.clone_mb_s);
+        let d = transfer(self.c.nodes[n as usize].data_bytes, self.c.pgc.clone_mb_s);
         self.note(Some(n), NoteKind::Failover, format!("re-cloning from {} with pg_basebackup", self.name(l)));
         self.after(d, Ev::Cloned { n, inc, leader: l });
     }
 
     pub(crate) fn on_cloned(&mut self, n: u16, inc: u32, l: u16) -> u64 {
-        if self.nodes[n as usize].inc != inc || !self.nodes[n as usize].host_up {
+        if self.c.nodes[n as usize].inc != inc || !self.c.nodes[n as usize].host_up {
             return 0;
         }
-        let pos = self.nodes[l as usize].flush_lsn;
-        self.nodes[n as usize].disk_ok = true;
-        self.nodes[n as usize].disk_full = false;
+        let pos = self.c.nodes[l as usize].flush_lsn;
+        self.c.nodes[n as usize].disk_ok = true;
+        self.c.nodes[n as usize].disk_full = false;
         self.adopt(n, l, pos);
         pos
     }
 
     /// Makes `n` a running standby of `l` at `pos`, with `l`'s timeline history.
     fn adopt(&mut self, n: u16, l: u16, pos: u64) {
-        let (tl, history, xid) = (self.nodes[l as usize].tl, self.nodes[l as usize].history.clone(), self.nodes[l as usize].flushed_xid);
-        let node = &mut self.nodes[n as usize];
+        let (tl, history, xid) = (self.c.nodes[l as usize].tl, self.c.nodes[l as usize].history.clone(), self.c.nodes[l as usize].flushed_xid);
+        let node = &mut self.c.nodes[n as usize];
         node.next_xid = xid;
         node.flushed_xid = xid;
         node.tl = tl;
@@ -456,45 +456,45 @@ impl World {
 
     /// Patroni's synchronous_mode: pick a streaming standby, and name it in `/sync` once it has caught up.
     fn manage_sync(&mut self, n: u16) {
-        if !self.pat.synchronous_mode {
-            if self.nodes[n as usize].sync_names != self.static_sync {
-                self.nodes[n as usize].sync_names = self.static_sync.clone();
+        if !self.c.pat.synchronous_mode {
+            if self.c.nodes[n as usize].sync_names != self.c.static_sync {
+                self.c.nodes[n as usize].sync_names = self.c.static_sync.clone();
                 self.release(n);
             }
             return;
         }
-        let node = &self.nodes[n as usize];
-        let streaming: Vec<(u16, u64)> = node.senders.iter().filter(|w| w.state == SendState::Streaming && self.nodes[w.standby as usize].is_running()).map(|w| (w.standby, w.flush)).collect();
+        let node = &self.c.nodes[n as usize];
+        let streaming: Vec<(u16, u64)> = node.senders.iter().filter(|w| w.state == SendState::Streaming && self.c.nodes[w.standby as usize].is_running()).map(|w| (w.standby, w.flush)).collect();
         let flush = node.flush_lsn;
-        let names = match self.dcs.sync {
+        let names = match self.c.dcs.sync {
             Some(s) if streaming.iter().any(|w| w.0 == s) => self.names_for(s),
             Some(s) => {
                 self.note(Some(n), NoteKind::Sync, format!("synchronous standby {} is gone: clearing /sync", self.name(s)));
-                self.dcs.sync = None;
+                self.c.dcs.sync = None;
                 self.names_after_promotion()
             }
             None => self.pick_sync(&streaming, flush),
         };
-        self.nodes[n as usize].sync_names = names;
+        self.c.nodes[n as usize].sync_names = names;
         self.release(n);
     }
 
     fn pick_sync(&mut self, streaming: &[(u16, u64)], flush: u64) -> SyncNames {
-        if let Some((c, mark)) = self.dcs.pending_sync {
+        if let Some((c, mark)) = self.c.dcs.pending_sync {
             match streaming.iter().find(|w| w.0 == c) {
                 Some(&(_, f)) if f >= mark => {
-                    self.dcs.sync = Some(c);
-                    self.dcs.pending_sync = None;
+                    self.c.dcs.sync = Some(c);
+                    self.c.dcs.pending_sync = None;
                     self.note(Some(c), NoteKind::Sync, "is now the synchronous standby (/sync)".into());
                     return self.names_for(c);
                 }
                 Some(_) => return self.names_for(c),
-                None => self.dcs.pending_sync = None,
+                None => self.c.dcs.pending_sync = None,
             }
         }
         match streaming.first() {
             Some(&(c, _)) => {
-                self.dcs.pending_sync = Some((c, flush));
+                self.c.dcs.pending_sync = Some((c, flush));
                 self.names_for(c)
             }
             None => self.names_after_promotion(),
@@ -509,7 +509,7 @@ impl World {
     pub(crate) fn start_switchover(&mut self, n: u16, c: u16) {
         self.note(Some(n), NoteKind::Switchover, format!("switchover to {}: demoting gracefully", self.name(c)));
         self.fail_pending(n, TERMINATED);
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         node.writable = false;
         node.agent.releasing = true;
         let epoch = node.agent.epoch;
@@ -519,12 +519,12 @@ impl World {
     }
 
     pub(crate) fn on_release(&mut self, n: u16, epoch: u32, tries: u32) -> u64 {
-        let node = &self.nodes[n as usize];
+        let node = &self.c.nodes[n as usize];
         if node.agent.epoch != epoch || !node.agent.releasing {
             return 0;
         }
-        let Some(c) = self.dcs.failover_to else { return 0 };
-        let caught_up = self.nodes[c as usize].wal_position() >= node.flush_lsn;
+        let Some(c) = self.c.dcs.failover_to else { return 0 };
+        let caught_up = self.c.nodes[c as usize].wal_position() >= node.flush_lsn;
         if !caught_up && tries < 30 {
             self.after(SimDur::secs(1), Ev::Release { n, epoch, tries: tries + 1 });
             return 1;
@@ -537,11 +537,11 @@ impl World {
             }
             return 3;
         }
-        self.dcs.leader = None;
+        self.c.dcs.leader = None;
         self.demote(n, false);
-        self.nodes[n as usize].upstream = Some(c);
+        self.c.nodes[n as usize].upstream = Some(c);
         // The candidate takes the key on its own DCS round trip.
-        if self.nodes[c as usize].agent.up && self.nodes[c as usize].host_up && self.dcs_call(c) {
+        if self.c.nodes[c as usize].agent.up && self.c.nodes[c as usize].host_up && self.dcs_call(c) {
             self.try_elect(c);
         }
         2
@@ -550,26 +550,26 @@ impl World {
     /// HAProxy's health checks against Patroni's `/primary` (and `/replica` for reads).
     pub(crate) fn on_proxy_check(&mut self) -> u64 {
         self.after(self.proxy_interval(), Ev::ProxyCheck);
-        let (fall, rise) = (self.proxy_fall, self.proxy_rise);
+        let (fall, rise) = (self.c.proxy_fall, self.c.proxy_rise);
         let mut changed = 0;
-        for n in 0..self.nodes.len() as u16 {
-            let node = &self.nodes[n as usize];
-            let reach = self.net.reachable(self.eps.proxy, n as usize) && self.net.reachable(n as usize, self.eps.proxy);
+        for n in 0..self.c.nodes.len() as u16 {
+            let node = &self.c.nodes[n as usize];
+            let reach = self.c.net.reachable(self.c.eps.proxy, n as usize) && self.c.net.reachable(n as usize, self.c.eps.proxy);
             let ok = reach && node.agent.up && node.is_running() && node.role == Role::Primary && node.agent.is_leader;
             let i = n as usize;
             if ok {
-                self.proxy.oks[i] += 1;
-                self.proxy.fails[i] = 0;
-                if !self.proxy.up[i] && self.proxy.oks[i] >= rise {
-                    self.proxy.up[i] = true;
+                self.c.proxy.oks[i] += 1;
+                self.c.proxy.fails[i] = 0;
+                if !self.c.proxy.up[i] && self.c.proxy.oks[i] >= rise {
+                    self.c.proxy.up[i] = true;
                     changed += 1;
                     self.note(Some(n), NoteKind::Proxy, "proxy: primary backend is UP".into());
                 }
             } else {
-                self.proxy.fails[i] += 1;
-                self.proxy.oks[i] = 0;
-                if self.proxy.up[i] && self.proxy.fails[i] >= fall {
-                    self.proxy.up[i] = false;
+                self.c.proxy.fails[i] += 1;
+                self.c.proxy.oks[i] = 0;
+                if self.c.proxy.up[i] && self.c.proxy.fails[i] >= fall {
+                    self.c.proxy.up[i] = false;
                     changed += 1;
                     self.note(Some(n), NoteKind::Proxy, "proxy: primary backend is DOWN (sessions shut down)".into());
                     self.shutdown_sessions(n);
@@ -581,12 +581,12 @@ impl World {
     }
 
     pub(crate) fn refresh_routes(&mut self) {
-        let px = self.eps.proxy;
-        self.proxy.write_up = (0..self.nodes.len() as u16).filter(|&n| self.proxy.up[n as usize]).collect();
-        self.proxy.read_up = (0..self.nodes.len() as u16)
+        let px = self.c.eps.proxy;
+        self.c.proxy.write_up = (0..self.c.nodes.len() as u16).filter(|&n| self.c.proxy.up[n as usize]).collect();
+        self.c.proxy.read_up = (0..self.c.nodes.len() as u16)
             .filter(|&n| {
-                let o = &self.nodes[n as usize];
-                o.is_running() && o.role == Role::Standby && self.net.reachable(px, n as usize)
+                let o = &self.c.nodes[n as usize];
+                o.is_running() && o.role == Role::Standby && self.c.net.reachable(px, n as usize)
             })
             .collect();
     }

@@ -13,31 +13,31 @@ impl World {
         self.after(SimDur::secs(1), Ev::Sample);
         let (lag, lag_ms) = self.sample_lag();
         self.sample_disks();
-        self.metrics.prune(&self.nodes);
+        self.c.metrics.prune(&self.c.nodes);
         self.check_blocked();
-        if self.metrics.series.len() < SERIES_CAP {
-            let (p50_us, p99_us) = self.metrics.take_recent_latency();
-            let m = &self.metrics;
+        if self.c.metrics.series.len() < SERIES_CAP {
+            let (p50_us, p99_us) = self.c.metrics.take_recent_latency();
+            let m = &self.c.metrics;
             let p = SamplePoint { t_ms: self.now.as_ms(), commits_acked: m.commits_acked, commits_failed: m.commits_failed, lag_bytes: lag, lag_ms, p50_us, p99_us, commits_lost: m.lost };
-            self.metrics.series.push(p);
+            self.c.metrics.series.push(p);
         }
-        self.metrics.commits_acked
+        self.c.metrics.commits_acked
     }
 
     /// Replay lag of each streaming standby, in bytes; records the maxima in bytes and milliseconds.
     fn sample_lag(&mut self) -> (Vec<i64>, Vec<i64>) {
-        let mut out = vec![-1i64; self.nodes.len()];
-        let mut out_ms = vec![-1i64; self.nodes.len()];
-        for p in 0..self.nodes.len() {
-            if self.nodes[p].role != Role::Primary || !self.nodes[p].is_running() {
+        let mut out = vec![-1i64; self.c.nodes.len()];
+        let mut out_ms = vec![-1i64; self.c.nodes.len()];
+        for p in 0..self.c.nodes.len() {
+            if self.c.nodes[p].role != Role::Primary || !self.c.nodes[p].is_running() {
                 continue;
             }
-            let flush = self.nodes[p].flush_lsn;
-            for w in &self.nodes[p].senders {
+            let flush = self.c.nodes[p].flush_lsn;
+            for w in &self.c.nodes[p].senders {
                 let s = w.standby as usize;
                 let bytes = flush.saturating_sub(w.replay);
                 out[s] = bytes as i64;
-                let st = &mut self.metrics.node_stats[s];
+                let st = &mut self.c.metrics.node_stats[s];
                 st.max_replay_lag_bytes = st.max_replay_lag_bytes.max(bytes);
                 if let Some(l) = w.replay_lag {
                     st.max_replay_lag_ms = st.max_replay_lag_ms.max(l.as_ms());
@@ -49,32 +49,32 @@ impl World {
     }
 
     fn sample_disks(&mut self) {
-        for n in 0..self.nodes.len() {
-            let node = &self.nodes[n];
-            let used = node.data_bytes + node.wal_retained(&self.slots, n as u16);
+        for n in 0..self.c.nodes.len() {
+            let node = &self.c.nodes[n];
+            let used = node.data_bytes + node.wal_retained(&self.c.slots, n as u16);
             let pct = used * 100 / node.disk_bytes.max(1);
-            let st = &mut self.metrics.node_stats[n];
+            let st = &mut self.c.metrics.node_stats[n];
             st.max_disk_pct = st.max_disk_pct.max(pct);
             if node.disk_full && used < node.disk_bytes {
-                self.nodes[n].disk_full = false;
+                self.c.nodes[n].disk_full = false;
             }
         }
     }
 
     fn check_blocked(&mut self) {
-        let oldest = self.nodes.iter().filter_map(|n| n.pending.front()).map(|p| p.commit_us).min();
+        let oldest = self.c.nodes.iter().filter_map(|n| n.pending.front()).map(|p| p.commit_us).min();
         if let Some(t) = oldest {
             if self.now.0.saturating_sub(t) >= BLOCKED_AFTER.0 {
-                self.props.observe(Prop::WritesBlocked, self.now, "commits are waiting for a synchronous standby".into());
+                self.c.props.observe(Prop::WritesBlocked, self.now, "commits are waiting for a synchronous standby".into());
             }
         }
     }
 
     pub(crate) fn on_checkpoint(&mut self, n: u16) -> u64 {
         self.after(SimDur::secs(30), Ev::Checkpoint { n });
-        let (timeout, max_wal) = (self.pgc.checkpoint_timeout.0, self.pgc.max_wal_size_mb * 1_048_576);
+        let (timeout, max_wal) = (self.c.pgc.checkpoint_timeout.0, self.c.pgc.max_wal_size_mb * 1_048_576);
         let now = self.now;
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         if !node.is_running() || node.role != Role::Primary {
             return 0;
         }
@@ -87,32 +87,32 @@ impl World {
 
     /// A logical consumer (for example Debezium) confirming what it has read; a stopped one confirms nothing.
     pub(crate) fn on_slot_tick(&mut self, i: u16) -> u64 {
-        let every = self.slots[i as usize].confirm_every;
+        let every = self.c.slots[i as usize].confirm_every;
         self.after(every, Ev::SlotTick { slot: i });
-        let slot = &self.slots[i as usize];
-        let node = &self.nodes[slot.node as usize];
+        let slot = &self.c.slots[i as usize];
+        let node = &self.c.nodes[slot.node as usize];
         if slot.consumer_running && !slot.lost && node.is_running() {
             let pos = node.flush_lsn;
-            self.slots[i as usize].restart_lsn = pos;
+            self.c.slots[i as usize].restart_lsn = pos;
         }
-        let keep = self.pgc.max_slot_wal_keep_size_mb;
-        let slot = &self.slots[i as usize];
+        let keep = self.c.pgc.max_slot_wal_keep_size_mb;
+        let slot = &self.c.slots[i as usize];
         if keep >= 0 && !slot.lost && node.insert_lsn.saturating_sub(slot.restart_lsn) > keep as u64 * 1_048_576 {
             let text = format!("slot {} invalidated: it retained more than max_slot_wal_keep_size ({keep} MB); wal_status = lost", slot.name);
             let n = slot.node;
-            self.slots[i as usize].lost = true;
+            self.c.slots[i as usize].lost = true;
             self.note(Some(n), NoteKind::Slot, text);
         }
-        self.slots[i as usize].restart_lsn
+        self.c.slots[i as usize].restart_lsn
     }
 
     /// The node whose history is the truth at the end: the leader, else the most advanced intact node.
     pub(crate) fn reference_node(&self) -> Option<u16> {
-        if let Some(l) = self.dcs.holder(self.now).or(self.dcs.last_leader).filter(|&l| self.nodes[l as usize].disk_ok) {
+        if let Some(l) = self.c.dcs.holder(self.now).or(self.c.dcs.last_leader).filter(|&l| self.c.nodes[l as usize].disk_ok) {
             return Some(l);
         }
-        (0..self.nodes.len() as u16).filter(|&n| self.nodes[n as usize].disk_ok).max_by_key(|&n| {
-            let o = &self.nodes[n as usize];
+        (0..self.c.nodes.len() as u16).filter(|&n| self.c.nodes[n as usize].disk_ok).max_by_key(|&n| {
+            let o = &self.c.nodes[n as usize];
             (o.tl, o.wal_position())
         })
     }
@@ -122,17 +122,26 @@ impl World {
         if std::mem::replace(&mut self.finished, true) {
             return;
         }
+        for k in 0..self.scopes() as u16 {
+            self.enter(k);
+            self.finish_cluster();
+        }
+        self.enter(0);
+    }
+
+    /// The end-of-run accounting of the current scope's cluster.
+    fn finish_cluster(&mut self) {
         if let Some(r) = self.reference_node() {
             // A primary still running at the end keeps the WAL in its buffers (with
             // synchronous_commit = off, acknowledged before the flush): only a crash loses it.
-            let mut node = self.nodes[r as usize].clone();
+            let mut node = self.c.nodes[r as usize].clone();
             if node.is_running() && node.role == crate::pg::Role::Primary {
                 node.flush_lsn = node.flush_lsn.max(node.insert_lsn);
             }
-            let (count, detail) = self.metrics.record_loss(&node);
+            let (count, detail) = self.c.metrics.record_loss(&node);
             if count > 0 {
                 let text = format!("{count} acknowledged commits are not in {}'s history: {detail}", self.name(r));
-                self.props.violate(Prop::NoAckedCommitLost, self.now, text);
+                self.c.props.violate(Prop::NoAckedCommitLost, self.now, text);
             }
         }
     }

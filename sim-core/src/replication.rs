@@ -19,19 +19,19 @@ const TCP_RTO: SimDur = SimDur::ms(200);
 impl World {
     /// One-way delay over a TCP connection: `None` if the link is cut; a drop costs a retransmit.
     pub(crate) fn tcp(&mut self, a: usize, b: usize) -> Option<SimDur> {
-        if !self.net.reachable(a, b) {
+        if !self.c.net.reachable(a, b) {
             return None;
         }
-        Some(self.net.send(a, b, &mut self.rng_net).unwrap_or_else(|| SimDur(self.net.rtt(a, b).0 / 2 + TCP_RTO.0)))
+        Some(self.c.net.send(a, b, &mut self.c.rng_net).unwrap_or_else(|| SimDur(self.c.net.rtt(a, b).0 / 2 + TCP_RTO.0)))
     }
 
     fn disk_delay(&self, n: u16) -> SimDur {
-        SimDur(self.pgc.fsync.0 .0 * self.nodes[n as usize].slow_factor)
+        SimDur(self.c.pgc.fsync.0 .0 * self.c.nodes[n as usize].slow_factor)
     }
 
     pub(crate) fn kick_flush(&mut self, n: u16) {
         let d = self.disk_delay(n);
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         if node.flushing || node.insert_lsn <= node.flush_lsn || !node.is_running() {
             return;
         }
@@ -42,7 +42,7 @@ impl World {
 
     pub(crate) fn on_flush(&mut self, n: u16, inc: u32, upto: u64, xid: u64) -> u64 {
         let now = self.now;
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         if node.inc != inc || !node.is_running() {
             return 0;
         }
@@ -66,14 +66,14 @@ impl World {
 
     /// The WAL writer: flushes asynchronously committed WAL every `wal_writer_delay`.
     pub(crate) fn on_wal_writer(&mut self, n: u16) -> u64 {
-        self.after(self.pgc.wal_writer_delay.0, Ev::WalWriter { n });
+        self.after(self.c.pgc.wal_writer_delay.0, Ev::WalWriter { n });
         self.kick_flush(n);
-        self.nodes[n as usize].flush_lsn
+        self.c.nodes[n as usize].flush_lsn
     }
 
     /// The highest LSN whose commits may be acknowledged under the current `synchronous_commit`.
     fn ack_limit(&self, n: u16) -> u64 {
-        let node = &self.nodes[n as usize];
+        let node = &self.c.nodes[n as usize];
         let local = node.flush_lsn;
         let pick: fn(&WalSender) -> u64 = match self.level() {
             SyncCommit::Off | SyncCommit::Local => return local,
@@ -84,36 +84,36 @@ impl World {
         if node.sync_names.is_empty() {
             return local;
         }
-        let nodes = &self.nodes;
+        let nodes = &self.c.nodes;
         sync_position(&node.sync_names, &node.senders, |i| nodes[i as usize].name.as_str(), pick).map_or(0, |p| p.min(local))
     }
 
     /// Acknowledges every waiting commit the rules now allow.
     pub(crate) fn release(&mut self, n: u16) {
-        if self.nodes[n as usize].pending.is_empty() {
+        if self.c.nodes[n as usize].pending.is_empty() {
             return;
         }
         let limit = self.ack_limit(n);
-        let tl = self.nodes[n as usize].tl;
-        while let Some(p) = self.nodes[n as usize].pending.front().copied() {
+        let tl = self.c.nodes[n as usize].tl;
+        while let Some(p) = self.c.nodes[n as usize].pending.front().copied() {
             if p.lsn > limit {
                 break;
             }
-            self.nodes[n as usize].pending.pop_front();
+            self.c.nodes[n as usize].pending.pop_front();
             self.send_to_client(n, p.client, p.gen, Answer { code: crate::clients::OK, tl, lsn: p.lsn, commit_us: p.commit_us });
         }
     }
 
     /// Fails every waiting commit with `code` (the connection was terminated).
     pub(crate) fn fail_pending(&mut self, n: u16, code: u8) {
-        let pending: Vec<Pending> = self.nodes[n as usize].pending.drain(..).collect();
+        let pending: Vec<Pending> = self.c.nodes[n as usize].pending.drain(..).collect();
         for p in pending {
             self.send_to_client(n, p.client, p.gen, Answer::error(code));
         }
     }
 
     fn stream_all(&mut self, n: u16) {
-        for i in 0..self.nodes[n as usize].senders.len() {
+        for i in 0..self.c.nodes[n as usize].senders.len() {
             self.send_stream(n, i);
         }
     }
@@ -121,7 +121,7 @@ impl World {
     /// Sends everything flushed and not yet sent to sender `i`, in order, at the link's bandwidth.
     pub(crate) fn send_stream(&mut self, n: u16, i: usize) {
         let (flush, xid, s, sent) = {
-            let node = &self.nodes[n as usize];
+            let node = &self.c.nodes[n as usize];
             let w = &node.senders[i];
             (node.flush_lsn, node.flushed_xid, w.standby, w.sent)
         };
@@ -129,12 +129,12 @@ impl World {
             return;
         }
         // The socket buffer is full: the walsender waits for the standby's next reply.
-        if self.nodes[n as usize].senders[i].link_free_at > self.now + transfer(SEND_BUFFER, self.pgc.stream_mb_s) {
+        if self.c.nodes[n as usize].senders[i].link_free_at > self.now + transfer(SEND_BUFFER, self.c.pgc.stream_mb_s) {
             return;
         }
         let Some(delay) = self.tcp(n as usize, s as usize) else { return };
-        let busy = transfer(flush - sent, self.pgc.stream_mb_s);
-        let w = &mut self.nodes[n as usize].senders[i];
+        let busy = transfer(flush - sent, self.c.pgc.stream_mb_s);
+        let w = &mut self.c.nodes[n as usize].senders[i];
         let arrive = (self.now + delay + busy).max(w.link_free_at);
         w.link_free_at = arrive;
         w.sent = flush;
@@ -145,8 +145,8 @@ impl World {
 
     /// WAL arriving at a standby. Data still queued behind the link when the sender's host died is lost.
     pub(crate) fn on_stream(&mut self, s: u16, conn: u32, upto: u64, xid: u64, sent_us: u64, depart_us: u64) -> u64 {
-        let lost_in_buffer = self.nodes[s as usize].upstream.and_then(|p| self.nodes[p as usize].last_host_crash).is_some_and(|t| t.0 >= sent_us && t.0 < depart_us);
-        let node = &mut self.nodes[s as usize];
+        let lost_in_buffer = self.c.nodes[s as usize].upstream.and_then(|p| self.c.nodes[p as usize].last_host_crash).is_some_and(|t| t.0 >= sent_us && t.0 < depart_us);
+        let node = &mut self.c.nodes[s as usize];
         if lost_in_buffer || !node.is_running() || node.conn != Conn::Streaming(conn) {
             return 0;
         }
@@ -160,7 +160,7 @@ impl World {
 
     fn kick_standby_flush(&mut self, s: u16) {
         let d = self.disk_delay(s);
-        let node = &mut self.nodes[s as usize];
+        let node = &mut self.c.nodes[s as usize];
         if node.flushing || node.write_lsn <= node.flush_lsn {
             return;
         }
@@ -170,7 +170,7 @@ impl World {
     }
 
     pub(crate) fn on_standby_flush(&mut self, s: u16, inc: u32, upto: u64) -> u64 {
-        let node = &mut self.nodes[s as usize];
+        let node = &mut self.c.nodes[s as usize];
         if node.inc != inc || !node.is_running() {
             return 0;
         }
@@ -183,8 +183,8 @@ impl World {
     }
 
     fn kick_apply(&mut self, s: u16) {
-        let d = self.pgc.replay.0;
-        let node = &mut self.nodes[s as usize];
+        let d = self.c.pgc.replay.0;
+        let node = &mut self.c.nodes[s as usize];
         if node.applying || node.flush_lsn <= node.replay_lsn {
             return;
         }
@@ -194,7 +194,7 @@ impl World {
     }
 
     pub(crate) fn on_standby_apply(&mut self, s: u16, inc: u32, upto: u64) -> u64 {
-        let node = &mut self.nodes[s as usize];
+        let node = &mut self.c.nodes[s as usize];
         if node.inc != inc || !node.is_running() {
             return 0;
         }
@@ -207,7 +207,7 @@ impl World {
 
     /// The walreceiver's status reply: write, flush and replay positions.
     fn send_feedback(&mut self, s: u16) {
-        let node = &self.nodes[s as usize];
+        let node = &self.c.nodes[s as usize];
         let (Conn::Streaming(conn), Some(p)) = (node.conn, node.upstream) else { return };
         let (write, flush, replay) = (node.write_lsn, node.flush_lsn, node.replay_lsn);
         if let Some(d) = self.tcp(s as usize, p as usize) {
@@ -217,7 +217,7 @@ impl World {
 
     pub(crate) fn on_feedback(&mut self, n: u16, _s: u16, conn: u32, write: u64, flush: u64, replay: u64) {
         let now = self.now;
-        let node = &mut self.nodes[n as usize];
+        let node = &mut self.c.nodes[n as usize];
         if !node.is_running() || node.role != Role::Primary {
             return;
         }
@@ -240,35 +240,35 @@ impl World {
 
     /// Starts a replication connection from standby `s` to its upstream, if it has none.
     pub(crate) fn ensure_streaming(&mut self, s: u16) {
-        let node = &self.nodes[s as usize];
+        let node = &self.c.nodes[s as usize];
         let Some(p) = node.upstream else { return };
         if !node.is_running() || node.role != Role::Standby || node.conn != Conn::None {
             return;
         }
         let conn = self.fresh_conn();
-        self.nodes[s as usize].conn = Conn::Connecting(conn);
+        self.c.nodes[s as usize].conn = Conn::Connecting(conn);
         if let Some(d) = self.tcp(s as usize, p as usize) {
             self.after(d, Ev::Connect { n: p, s, conn });
         }
-        self.after(self.pgc.wal_retrieve_retry_interval.0, Ev::ReplRetry { s, conn });
+        self.after(self.c.pgc.wal_retrieve_retry_interval.0, Ev::ReplRetry { s, conn });
     }
 
     pub(crate) fn on_repl_retry(&mut self, s: u16, conn: u32) -> u64 {
-        let node = &mut self.nodes[s as usize];
+        let node = &mut self.c.nodes[s as usize];
         if node.conn == Conn::Connecting(conn) || (conn == 0 && node.conn == Conn::None) {
             node.conn = Conn::None;
             self.ensure_streaming(s);
         }
-        self.nodes[s as usize].flush_lsn
+        self.c.nodes[s as usize].flush_lsn
     }
 
     /// The primary side of a connection attempt: accept if the standby's history fits ours.
     pub(crate) fn on_connect(&mut self, n: u16, s: u16, conn: u32) -> u64 {
         let (tl, pos, replay) = {
-            let sb = &self.nodes[s as usize];
+            let sb = &self.c.nodes[s as usize];
             (sb.tl, sb.flush_lsn, sb.replay_lsn)
         };
-        let p = &self.nodes[n as usize];
+        let p = &self.c.nodes[n as usize];
         let ok = p.is_running() && p.role == Role::Primary && p.can_serve(tl, pos);
         let Some(d) = self.tcp(n as usize, s as usize) else { return 0 };
         if !ok {
@@ -276,7 +276,7 @@ impl World {
             return 0;
         }
         let now = self.now;
-        let p = &mut self.nodes[n as usize];
+        let p = &mut self.c.nodes[n as usize];
         p.senders.retain(|w| w.standby != s);
         p.senders.push(WalSender { standby: s, conn, state: SendState::Catchup, sent: pos, write: pos, flush: pos, replay, write_lag: None, flush_lag: None, replay_lag: None, link_free_at: now + d });
         let i = p.senders.len() - 1;
@@ -287,14 +287,14 @@ impl World {
 
     /// The standby learns it is connected, and follows the primary onto a newer timeline.
     pub(crate) fn on_accepted(&mut self, s: u16, conn: u32, from: u16) -> u64 {
-        if self.nodes[s as usize].conn != Conn::Connecting(conn) {
+        if self.c.nodes[s as usize].conn != Conn::Connecting(conn) {
             return 0;
         }
         let (tl, history) = {
-            let p = &self.nodes[from as usize];
+            let p = &self.c.nodes[from as usize];
             (p.tl, p.history.clone())
         };
-        let node = &mut self.nodes[s as usize];
+        let node = &mut self.c.nodes[s as usize];
         node.conn = Conn::Streaming(conn);
         if tl != node.tl {
             node.tl = tl;
@@ -305,70 +305,70 @@ impl World {
 
     /// A standby's connection ended (rejected, or its upstream went silent past `wal_receiver_timeout`).
     pub(crate) fn on_conn_gone(&mut self, s: u16, conn: u32, check_alive: bool) -> u64 {
-        let node = &self.nodes[s as usize];
+        let node = &self.c.nodes[s as usize];
         let mine = matches!(node.conn, Conn::Streaming(c) | Conn::Connecting(c) if c == conn);
         if !mine || (check_alive && self.link_alive(s, conn)) {
             return 0;
         }
-        self.nodes[s as usize].conn = Conn::None;
-        self.after(self.pgc.wal_retrieve_retry_interval.0, Ev::ReplRetry { s, conn: 0 });
+        self.c.nodes[s as usize].conn = Conn::None;
+        self.after(self.c.pgc.wal_retrieve_retry_interval.0, Ev::ReplRetry { s, conn: 0 });
         1
     }
 
     pub(crate) fn on_sender_lost(&mut self, n: u16, conn: u32) -> u64 {
-        let Some(s) = self.nodes[n as usize].senders.iter().find(|w| w.conn == conn).map(|w| w.standby) else { return 0 };
+        let Some(s) = self.c.nodes[n as usize].senders.iter().find(|w| w.conn == conn).map(|w| w.standby) else { return 0 };
         if self.link_alive(s, conn) {
             return 0;
         }
-        self.nodes[n as usize].senders.retain(|w| w.conn != conn);
+        self.c.nodes[n as usize].senders.retain(|w| w.conn != conn);
         1
     }
 
     /// Whether both ends of replication connection `conn` are up and can reach each other.
     fn link_alive(&self, s: u16, conn: u32) -> bool {
-        let sb = &self.nodes[s as usize];
+        let sb = &self.c.nodes[s as usize];
         let Some(p) = sb.upstream else { return false };
-        let pr = &self.nodes[p as usize];
+        let pr = &self.c.nodes[p as usize];
         sb.is_running()
             && sb.conn == Conn::Streaming(conn)
             && pr.is_running()
             && pr.senders.iter().any(|w| w.conn == conn)
-            && self.net.reachable(s as usize, p as usize)
-            && self.net.reachable(p as usize, s as usize)
+            && self.c.net.reachable(s as usize, p as usize)
+            && self.c.net.reachable(p as usize, s as usize)
     }
 
     /// Drops standby `s`'s connection now; its primary notices after one network delay.
     pub(crate) fn drop_link(&mut self, s: u16) {
-        let node = &mut self.nodes[s as usize];
+        let node = &mut self.c.nodes[s as usize];
         let conn = match node.conn {
             Conn::Streaming(c) | Conn::Connecting(c) => c,
             Conn::None => return,
         };
         node.conn = Conn::None;
         if let Some(p) = node.upstream {
-            let d = self.tcp(s as usize, p as usize).unwrap_or(self.pgc.wal_sender_timeout.0);
+            let d = self.tcp(s as usize, p as usize).unwrap_or(self.c.pgc.wal_sender_timeout.0);
             self.after(d, Ev::SenderLost { n: p, conn });
         }
     }
 
     /// Tells every standby of `n` that its connection is gone: at once if reachable, else after the timeout.
     pub(crate) fn drop_senders(&mut self, n: u16) {
-        let senders = std::mem::take(&mut self.nodes[n as usize].senders);
-        let host_up = self.nodes[n as usize].host_up;
+        let senders = std::mem::take(&mut self.c.nodes[n as usize].senders);
+        let host_up = self.c.nodes[n as usize].host_up;
         for w in senders {
             let d = if host_up { self.tcp(n as usize, w.standby as usize) } else { None };
-            let d = d.unwrap_or(self.pgc.wal_receiver_timeout.0);
+            let d = d.unwrap_or(self.c.pgc.wal_receiver_timeout.0);
             self.after(d, Ev::ConnLost { s: w.standby, conn: w.conn });
         }
     }
 
     /// Schedules the timeout checks that notice a partition on every replication connection.
     pub(crate) fn watch_links(&mut self) {
-        for s in 0..self.nodes.len() as u16 {
-            let node = &self.nodes[s as usize];
+        for s in 0..self.c.nodes.len() as u16 {
+            let node = &self.c.nodes[s as usize];
             if let (Conn::Streaming(conn), Some(p)) = (node.conn, node.upstream) {
-                self.after(self.pgc.wal_receiver_timeout.0, Ev::ConnLost { s, conn });
-                self.after(self.pgc.wal_sender_timeout.0, Ev::SenderLost { n: p, conn });
+                self.after(self.c.pgc.wal_receiver_timeout.0, Ev::ConnLost { s, conn });
+                self.after(self.c.pgc.wal_sender_timeout.0, Ev::SenderLost { n: p, conn });
             }
         }
     }

@@ -159,9 +159,9 @@ pub fn interval(us: u64) -> String {
 impl World {
     pub fn pg_stat_replication(&self) -> Vec<ReplRow> {
         let mut rows = Vec::new();
-        for p in self.nodes.iter().filter(|n| n.role == Role::Primary && n.is_running()) {
+        for p in self.c.nodes.iter().filter(|n| n.role == Role::Primary && n.is_running()) {
             for (i, w) in p.senders.iter().enumerate() {
-                let app = self.nodes[w.standby as usize].name.clone();
+                let app = self.c.nodes[w.standby as usize].name.clone();
                 let lag = |d: Option<crate::time::SimDur>| d.map(|d| interval(d.0));
                 rows.push(ReplRow {
                     primary: p.name.clone(),
@@ -175,7 +175,7 @@ impl World {
                     flush_lag: lag(w.flush_lag),
                     replay_lag: lag(w.replay_lag),
                     sync_priority: p.sync_names.priority(&app),
-                    sync_state: sync_state(&p.sync_names, &p.senders, i, |s| self.nodes[s as usize].name.as_str()).into(),
+                    sync_state: sync_state(&p.sync_names, &p.senders, i, |s| self.c.nodes[s as usize].name.as_str()).into(),
                 });
             }
         }
@@ -183,11 +183,12 @@ impl World {
     }
 
     fn node_reports(&self) -> Vec<NodeReport> {
-        self.nodes
+        self.c
+            .nodes
             .iter()
             .enumerate()
             .map(|(i, n)| {
-                let st = &self.metrics.node_stats[i];
+                let st = &self.c.metrics.node_stats[i];
                 NodeReport {
                     name: n.name.clone(),
                     region: n.region.clone(),
@@ -206,11 +207,11 @@ impl World {
     }
 
     fn timeline_files(&self) -> Vec<TimelineFile> {
-        self.nodes.iter().filter(|n| !n.history.is_empty()).map(|n| TimelineFile { node: n.name.clone(), file: history_file_name(n.tl), content: history_file(&n.history) }).collect()
+        self.c.nodes.iter().filter(|n| !n.history.is_empty()).map(|n| TimelineFile { node: n.name.clone(), file: history_file_name(n.tl), content: history_file(&n.history) }).collect()
     }
 
     pub fn run_metrics(&self) -> RunMetrics {
-        let m = &self.metrics;
+        let m = &self.c.metrics;
         let loss = m.loss();
         RunMetrics {
             commits_acked: m.commits_acked,
@@ -224,8 +225,8 @@ impl World {
                 .iter()
                 .map(|f| FailoverReport {
                     at_ms: f.at.as_ms(),
-                    from: f.from.map(|x| self.nodes[x as usize].name.clone()),
-                    to: self.nodes[f.to as usize].name.clone(),
+                    from: f.from.map(|x| self.c.nodes[x as usize].name.clone()),
+                    to: self.c.nodes[f.to as usize].name.clone(),
                     timeline: f.timeline,
                     writes_stopped_ms: f.last_ack_before.as_ms(),
                     unavailable_ms: f.first_ack_after.map(|t| t.since(f.last_ack_before).as_ms()),
@@ -234,7 +235,7 @@ impl World {
                 .collect(),
             commit_latency_ms: Latency { p50: m.latency.quantile(0.5) as f64 / 1000.0, p99: m.latency.quantile(0.99) as f64 / 1000.0 },
             // A gap still open now counts too: writes blocked to the end of the run are a gap.
-            max_write_gap_ms: if self.wl.write_tps > 0.0 && self.wl.clients > 0 { m.max_write_gap.max(self.now.since(m.last_write_ack)) } else { m.max_write_gap }.as_ms(),
+            max_write_gap_ms: if self.c.wl.write_tps > 0.0 && self.c.wl.clients > 0 { m.max_write_gap.max(self.now.since(m.last_write_ack)) } else { m.max_write_gap }.as_ms(),
             sync_waits_canceled: m.sync_waits_canceled,
             loss_window_truncated: m.window_truncated,
         }
@@ -247,7 +248,7 @@ impl World {
 
     /// Per-second samples so far (commits, lag), for charts.
     pub fn series(&self) -> &ChunkLog<SamplePoint, 64> {
-        &self.metrics.series
+        &self.c.metrics.series
     }
 
     /// The report of the run so far, with `expect` checked against it.
@@ -266,7 +267,7 @@ impl World {
             nodes,
             pg_stat_replication: self.pg_stat_replication(),
             timelines: self.timeline_files(),
-            invariants: self.props.states.clone(),
+            invariants: self.c.props.states.clone(),
             notes: self.notes.iter().cloned().collect(),
             series: self.thinned_series(),
             backup: self.backup_report(),
@@ -274,7 +275,7 @@ impl World {
     }
 
     fn thinned_series(&self) -> Vec<SamplePoint> {
-        let s = &self.metrics.series;
+        let s = &self.c.metrics.series;
         let step = s.len().div_ceil(SERIES_POINTS).max(1);
         s.iter().step_by(step).cloned().collect()
     }
@@ -284,14 +285,17 @@ impl World {
     pub fn in_flight(&self, limit: usize) -> Vec<Flight> {
         let now = self.now;
         let progress = |from: SimTime, to: SimTime| -> Option<u32> { (from <= now && to > from).then(|| (now.since(from).0 * 1000 / to.since(from).0.max(1)) as u32) };
-        let half_rtt = |a: usize, b: usize, at: SimTime| SimTime(at.0.saturating_sub(self.net.rtt(a, b).0 / 2));
+        let half_rtt = |a: usize, b: usize, at: SimTime| SimTime(at.0.saturating_sub(self.c.net.rtt(a, b).0 / 2));
         let mut out = Vec::new();
-        for (at, ev) in self.q.iter() {
-            let flight = match *ev {
-                Ev::Stream { s, depart_us, .. } => self.nodes[s as usize].upstream.map(|p| (Hop::Node(p), Hop::Node(s), "WAL", SimTime(depart_us))),
+        for (at, sc) in self.q.iter() {
+            if sc.k != self.active {
+                continue;
+            }
+            let flight = match sc.ev {
+                Ev::Stream { s, depart_us, .. } => self.c.nodes[s as usize].upstream.map(|p| (Hop::Node(p), Hop::Node(s), "WAL", SimTime(depart_us))),
                 Ev::Feedback { n, s, .. } => Some((Hop::Node(s), Hop::Node(n), "status reply", half_rtt(s as usize, n as usize, at))),
-                Ev::Arrive { n, .. } => Some((Hop::Clients, Hop::Node(n), "query", half_rtt(self.eps.clients, n as usize, at))),
-                Ev::Reply { c, .. } => self.clients.get(c as usize).map(|cl| (Hop::Node(cl.node), Hop::Clients, "result", half_rtt(self.eps.clients, cl.node as usize, at))),
+                Ev::Arrive { n, .. } => Some((Hop::Clients, Hop::Node(n), "query", half_rtt(self.c.eps.clients, n as usize, at))),
+                Ev::Reply { c, .. } => self.c.clients.get(c as usize).map(|cl| (Hop::Node(cl.node), Hop::Clients, "result", half_rtt(self.c.eps.clients, cl.node as usize, at))),
                 _ => None,
             };
             let Some((from, to, what, sent)) = flight else { continue };
@@ -307,51 +311,51 @@ impl World {
 
     /// Client sessions in total and those waiting for an answer.
     pub fn client_counts(&self) -> (usize, usize) {
-        (self.clients.len(), self.clients.iter().filter(|c| c.busy).count())
+        (self.c.clients.len(), self.c.clients.iter().filter(|c| c.busy).count())
     }
 
     /// Whether the DCS is answering at all.
     pub fn dcs_up(&self) -> bool {
-        !self.dcs.down
+        !self.c.dcs.down
     }
 
     /// Nodes the proxy currently sends writes to.
     pub fn write_backends(&self) -> Vec<&str> {
-        self.proxy.write_up.iter().map(|&n| self.name(n)).collect()
+        self.c.proxy.write_up.iter().map(|&n| self.name(n)).collect()
     }
 
     /// Whether node `n` and the DCS (`to_dcs`) or the proxy can reach each other both ways.
     pub fn node_link_up(&self, n: usize, to_dcs: bool) -> bool {
-        let other = if to_dcs { self.eps.dcs } else { self.eps.proxy };
-        self.net.reachable(n, other) && self.net.reachable(other, n)
+        let other = if to_dcs { self.c.eps.dcs } else { self.c.eps.proxy };
+        self.c.net.reachable(n, other) && self.c.net.reachable(other, n)
     }
 
     /// The settings a learner can change, with their values now (as `Setting::parse` reads them).
     pub fn current_settings(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("synchronous_commit", self.pgc.synchronous_commit.name().to_string()),
-            ("synchronous_standby_names", self.static_sync.text()),
-            ("synchronous_mode", self.pat.synchronous_mode.to_string()),
-            ("synchronous_mode_strict", self.pat.synchronous_mode_strict.to_string()),
-            ("ttl", self.pat.ttl.to_string()),
-            ("loop_wait", self.pat.loop_wait.to_string()),
-            ("retry_timeout", self.pat.retry_timeout.to_string()),
+            ("synchronous_commit", self.c.pgc.synchronous_commit.name().to_string()),
+            ("synchronous_standby_names", self.c.static_sync.text()),
+            ("synchronous_mode", self.c.pat.synchronous_mode.to_string()),
+            ("synchronous_mode_strict", self.c.pat.synchronous_mode_strict.to_string()),
+            ("ttl", self.c.pat.ttl.to_string()),
+            ("loop_wait", self.c.pat.loop_wait.to_string()),
+            ("retry_timeout", self.c.pat.retry_timeout.to_string()),
         ]
     }
 
     /// Whether replication from node `up` to node `down` can flow now: both hosts up, Postgres
     /// running on both, and the network passing both ways. (The walreceiver may not know yet.)
     pub fn replication_can_flow(&self, up: usize, down: usize) -> bool {
-        let running = |n: usize| self.nodes.get(n).is_some_and(|x| x.host_up && x.pg == crate::pg::PgState::Running);
-        running(up) && running(down) && self.net.reachable(up, down) && self.net.reachable(down, up)
+        let running = |n: usize| self.c.nodes.get(n).is_some_and(|x| x.host_up && x.pg == crate::pg::PgState::Running);
+        running(up) && running(down) && self.c.net.reachable(up, down) && self.c.net.reachable(down, up)
     }
 
     pub fn invariants(&self) -> &[PropState] {
-        &self.props.states
+        &self.c.props.states
     }
 
     pub fn leader(&self) -> Option<&str> {
-        self.dcs.holder(self.now).map(|n| self.name(n))
+        self.c.dcs.holder(self.now).map(|n| self.name(n))
     }
 }
 
@@ -405,7 +409,7 @@ fn metric_value(m: Metric, r: &RunMetrics, w: &World) -> f64 {
         Metric::RestoresRefused => w.backup_report().map_or(0, |b| b.restores_refused.len()) as f64,
         Metric::LastRestoreRpoS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.rpo_ms)).unwrap_or(0) as f64 / 1000.0,
         Metric::LastRestoreS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.duration_ms)).unwrap_or(0) as f64 / 1000.0,
-        Metric::FinalTimeline => w.reference_node().map_or(0, |n| w.nodes[n as usize].tl) as f64,
+        Metric::FinalTimeline => w.reference_node().map_or(0, |n| w.c.nodes[n as usize].tl) as f64,
     }
 }
 
@@ -446,7 +450,7 @@ fn check(w: &World, e: &Expect, r: &RunMetrics, nodes: &[NodeReport]) -> Vec<Exp
     for (list, want, kind) in [(&e.always, true, ExpectKind::Always), (&e.sometimes, true, ExpectKind::Sometimes), (&e.violated, false, ExpectKind::Violated)] {
         for name in list {
             let Some(p) = Prop::parse(name) else { continue };
-            let st = w.props.get(p);
+            let st = w.c.props.get(p);
             let mut detail = if st.detail.is_empty() { p.describe().to_string() } else { st.detail.clone() };
             // A broken Always property keeps its first counterexample; say so, and for lost
             // commits give the run's total too, so the goal agrees with the `commits_lost` figure.

@@ -42,6 +42,9 @@ pub enum TraceKind {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceEvent {
     pub at: SimTime,
+    /// The cluster (scope) it happened in; 0 for a lone cluster.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub scope: u16,
     pub kind: TraceKind,
     pub node: u16,
     pub lsn: u64,
@@ -50,13 +53,18 @@ pub struct TraceEvent {
 
 pub const NO_NODE: u16 = u16::MAX;
 
+fn is_zero(k: &u16) -> bool {
+    *k == 0
+}
+
 pub use sim_kernel::hash::TraceHash;
 
-/// Folds one event into the hash: time, kind and node, LSN, argument.
+/// Folds one event into the hash: time, scope with kind and node, LSN, argument (a lone
+/// cluster's scope is 0, so its hashes are as they were before scopes).
 #[inline]
 pub fn fold(h: &mut TraceHash, e: &TraceEvent) {
     h.fold(e.at.0);
-    h.fold(((e.kind as u64) << 16) | e.node as u64);
+    h.fold(((e.scope as u64) << 32) | ((e.kind as u64) << 16) | e.node as u64);
     h.fold(e.lsn);
     h.fold(e.arg);
 }
@@ -133,7 +141,7 @@ mod tests {
     use super::*;
     #[test]
     fn hash_depends_on_every_field() {
-        let e = TraceEvent { at: SimTime(1), kind: TraceKind::WalFlush, node: 0, lsn: 2, arg: 3 };
+        let e = TraceEvent { at: SimTime(1), scope: 0, kind: TraceKind::WalFlush, node: 0, lsn: 2, arg: 3 };
         let h = |e: &TraceEvent| {
             let mut t = TraceHash::default();
             fold(&mut t, e);
@@ -145,6 +153,7 @@ mod tests {
         assert_ne!(base, h(&TraceEvent { node: 1, ..e }));
         assert_ne!(base, h(&TraceEvent { lsn: 3, ..e }));
         assert_ne!(base, h(&TraceEvent { arg: 4, ..e }));
+        assert_ne!(base, h(&TraceEvent { scope: 1, ..e }));
         // pinned: the same on every platform and every build
         assert_eq!(base, h(&e));
     }

@@ -284,35 +284,62 @@ pub(crate) struct Eps {
     pub clients: Ep,
 }
 
+/// One Patroni cluster: its hosts, their network, the DCS keys of its scope, its proxy, its
+/// clients, and what the run measured and checked on it. A world holds one cluster per scope
+/// (a sharded world: one per shard); events name the scope they belong to.
+#[derive(Clone, Debug)]
+pub(crate) struct Cluster {
+    /// Patroni's `scope`: empty for a lone cluster, the shard's name in a sharded world.
+    pub scope: String,
+    pub net: Net,
+    pub eps: Eps,
+    pub ep_region: Vec<String>,
+    pub rng_net: SimRng,
+    pub rng_work: SimRng,
+    pub rng_ha: SimRng,
+    pub nodes: Vec<Node>,
+    pub slots: Vec<Slot>,
+    pub dcs: Dcs,
+    pub proxy: Proxy,
+    pub proxy_every: SimDur,
+    pub proxy_fall: u32,
+    pub proxy_rise: u32,
+    pub clients: Vec<Client>,
+    /// Per node, when its next deadline check is due (one event per node, not one per commit).
+    pub deadline_check: Vec<Option<SimTime>>,
+    pub zipf: Option<Zipf>,
+    pub pgc: PgCfg,
+    pub pat: PatroniCfg,
+    pub wl: WorkloadCfg,
+    pub static_sync: SyncNames,
+    pub metrics: Metrics,
+    pub props: Invariants,
+    pub next_conn: u32,
+    pub max_tl: u32,
+    /// Base backups, the WAL archive and the committed history (with a `[backup]` section only).
+    pub backups: Option<Box<crate::backup::Backups>>,
+}
+
+/// An event and the scope (cluster) it belongs to.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Scoped {
+    pub k: u16,
+    pub ev: Ev,
+}
+
 /// The whole simulated world. Cloning it is a snapshot.
+///
+/// Handlers run on the cluster of the event's scope, `c`; the others wait in `parked` (their slot
+/// at `active` is empty). Entering another scope swaps two boxes, so a handler reaches its own
+/// cluster's fields directly and never another's.
 #[derive(Clone, Debug)]
 pub struct World {
     pub(crate) now: SimTime,
     pub(crate) end: SimTime,
-    pub(crate) q: EventQueue<Ev>,
-    pub(crate) net: Net,
-    pub(crate) eps: Eps,
-    pub(crate) ep_region: Vec<String>,
-    pub(crate) rng_net: SimRng,
-    pub(crate) rng_work: SimRng,
-    pub(crate) rng_ha: SimRng,
-    pub(crate) nodes: Vec<Node>,
-    pub(crate) slots: Vec<Slot>,
-    pub(crate) dcs: Dcs,
-    pub(crate) proxy: Proxy,
-    pub(crate) proxy_every: SimDur,
-    pub(crate) proxy_fall: u32,
-    pub(crate) proxy_rise: u32,
-    pub(crate) clients: Vec<Client>,
-    /// Per node, when its next deadline check is due (one event per node, not one per commit).
-    pub(crate) deadline_check: Vec<Option<SimTime>>,
-    pub(crate) zipf: Option<Zipf>,
-    pub(crate) pgc: PgCfg,
-    pub(crate) pat: PatroniCfg,
-    pub(crate) wl: WorkloadCfg,
-    pub(crate) static_sync: SyncNames,
-    pub(crate) metrics: Metrics,
-    pub(crate) props: Invariants,
+    pub(crate) q: EventQueue<Scoped>,
+    pub(crate) c: Box<Cluster>,
+    pub(crate) active: u16,
+    pub(crate) parked: Vec<Option<Box<Cluster>>>,
     pub(crate) hash: TraceHash,
     pub(crate) events: u64,
     pub(crate) max_events: u64,
@@ -322,16 +349,14 @@ pub struct World {
     pub(crate) recent: std::collections::VecDeque<TraceEvent>,
     pub(crate) recent_cap: usize,
     pub(crate) notes: ChunkLog<Note>,
+    /// The learner's and the timeline's commands, each with its time and scope.
     pub(crate) commands: Vec<(SimTime, Command)>,
-    pub(crate) next_conn: u32,
-    pub(crate) max_tl: u32,
+    pub(crate) command_scope: Vec<u16>,
     /// The end-of-run accounting has been done (it runs once, when the run reaches its end).
     pub(crate) finished: bool,
     pub(crate) seed: u64,
     pub(crate) title: String,
     pub(crate) error: Option<SimError>,
-    /// Base backups, the WAL archive and the committed history (with a `[backup]` section only).
-    pub(crate) backups: Option<Box<crate::backup::Backups>>,
 }
 
 impl World {
@@ -363,7 +388,7 @@ impl World {
         &self.notes
     }
     pub fn nodes(&self) -> &[Node] {
-        &self.nodes
+        &self.c.nodes
     }
     pub fn input_log(&self) -> &[(SimTime, Command)] {
         &self.commands
@@ -390,7 +415,7 @@ impl World {
     }
     /// An event in the compact trace format (`dbsim trace`'s lines).
     pub fn render(&self, e: &TraceEvent) -> String {
-        let names: Vec<String> = self.nodes.iter().map(|n| n.name.clone()).collect();
+        let names: Vec<String> = self.c.nodes.iter().map(|n| n.name.clone()).collect();
         crate::trace::render(e, &names)
     }
     /// A note in the compact trace format.
@@ -400,11 +425,20 @@ impl World {
 
     /// Queues `cmd` at `at` (not before now). The command is checked first and refused if it cannot apply.
     pub fn schedule(&mut self, at: SimTime, cmd: Command) -> Result<(), CommandError> {
+        self.schedule_in(0, at, cmd)
+    }
+
+    /// Queues `cmd` at `at` for the cluster of scope `k` (a shard's cluster in a sharded world).
+    pub fn schedule_in(&mut self, k: u16, at: SimTime, cmd: Command) -> Result<(), CommandError> {
+        if k as usize >= self.scopes() {
+            return Err(CommandError::new(CommandErrorKind::UnknownName, format!("there is no cluster {k} (0 to {})", self.scopes() - 1)));
+        }
         if let Command::DcsOutage { duration: Some(d) } = cmd {
             let back = at + d.0;
-            self.schedule(at, Command::DcsOutage { duration: None })?;
-            return if back <= self.end { self.schedule(back, Command::DcsRestore {}) } else { Ok(()) };
+            self.schedule_in(k, at, Command::DcsOutage { duration: None })?;
+            return if back <= self.end { self.schedule_in(k, back, Command::DcsRestore {}) } else { Ok(()) };
         }
+        self.enter(k);
         self.check_command(&cmd)?;
         if at < self.now {
             return Err(CommandError::new(CommandErrorKind::OutOfTime, format!("cannot schedule a command at {at}, before the current time {}", self.now)));
@@ -414,14 +448,46 @@ impl World {
         }
         let idx = self.commands.len() as u32;
         self.commands.push((at, cmd));
-        if let Err(QueueFull(cap)) = self.q.push_late(at, Ev::Command { idx }) {
+        self.command_scope.push(k);
+        if let Err(QueueFull(cap)) = self.q.push_late(at, Scoped { k, ev: Ev::Command { idx } }) {
             return Err(CommandError::new(CommandErrorKind::QueueFull, format!("the event queue is full ({cap} pending events)")));
         }
         Ok(())
     }
 
+    /// How many clusters (scopes) this world holds.
+    pub fn scopes(&self) -> usize {
+        self.parked.len()
+    }
+
+    /// Makes scope `k`'s cluster the one handlers, reports and views see (an unknown scope
+    /// changes nothing). Which cluster is entered never changes the run.
+    pub fn enter(&mut self, k: u16) {
+        if k == self.active {
+            return;
+        }
+        let Some(next) = self.parked.get_mut(k as usize).and_then(Option::take) else { return };
+        let prev = std::mem::replace(&mut self.c, next);
+        self.parked[self.active as usize] = Some(prev);
+        self.active = k;
+    }
+
+    /// Scope `k`'s name (Patroni's `scope`; empty for a lone cluster).
+    pub fn scope_name(&self, k: u16) -> &str {
+        if k == self.active {
+            return &self.c.scope;
+        }
+        self.parked.get(k as usize).and_then(|c| c.as_deref()).map_or("", |c| c.scope.as_str())
+    }
+
     pub(crate) fn push(&mut self, at: SimTime, ev: Ev) {
-        if let Err(QueueFull(cap)) = self.q.push(at.max(self.now), ev) {
+        let k = self.active;
+        self.push_in(k, at, ev);
+    }
+
+    /// Queues an event for another scope's cluster.
+    pub(crate) fn push_in(&mut self, k: u16, at: SimTime, ev: Ev) {
+        if let Err(QueueFull(cap)) = self.q.push(at.max(self.now), Scoped { k, ev }) {
             if self.error.is_none() {
                 self.error = Some(SimError::QueueFull { cap, at: self.now });
             }
@@ -446,10 +512,12 @@ impl World {
             self.error = Some(e.clone());
             return Err(e);
         }
-        let Some((at, ev)) = self.q.pop() else { return Ok(false) };
+        let Some((at, Scoped { k, ev })) = self.q.pop() else { return Ok(false) };
         self.now = at;
         self.events += 1;
-        let te = self.dispatch(ev);
+        self.enter(k);
+        let mut te = self.dispatch(ev);
+        te.scope = k;
         crate::trace::fold(&mut self.hash, &te);
         if self.recording && self.trace.len() < TRACE_CAP {
             self.trace.push(te);
@@ -527,7 +595,7 @@ impl World {
             Ev::SenderLost { n, conn } => (TraceKind::ReplRejected, n, self.on_sender_lost(n, conn), conn as u64),
             Ev::Tick { n, epoch } => (TraceKind::AgentLoop, n, 0, self.on_tick(n, epoch)),
             Ev::DcsFailed { n, epoch } => (TraceKind::AgentDcsFailed, n, 0, self.on_dcs_failed(n, epoch)),
-            Ev::Promote { n, inc } => (TraceKind::Promoted, n, self.on_promote(n, inc), self.max_tl as u64),
+            Ev::Promote { n, inc } => (TraceKind::Promoted, n, self.on_promote(n, inc), self.c.max_tl as u64),
             Ev::Started { n, inc, primary } => (TraceKind::Started, n, self.on_started(n, inc, primary), primary as u64),
             Ev::Rewound { n, inc, leader } => (TraceKind::Rewound, n, self.on_rewound(n, inc, leader), leader as u64),
             Ev::Cloned { n, inc, leader } => (TraceKind::Cloned, n, self.on_cloned(n, inc, leader), leader as u64),
@@ -544,53 +612,56 @@ impl World {
             Ev::BackupDone { n, inc } => (TraceKind::BaseBackup, n, self.on_backup_done(n, inc), 1),
             Ev::DeadlineCheck { n } => (TraceKind::DeadlineCheck, n, 0, self.on_deadline_check(n)),
         };
-        TraceEvent { at: self.now, kind, node, lsn, arg }
+        TraceEvent { at: self.now, scope: 0, kind, node, lsn, arg }
     }
 
     pub(crate) fn note(&mut self, node: Option<u16>, kind: NoteKind, text: String) {
         if self.notes.len() < NOTE_CAP {
-            let node = node.map(|n| self.nodes[n as usize].name.clone());
+            let node = node.map(|n| match self.c.scope.as_str() {
+                "" => self.c.nodes[n as usize].name.clone(),
+                scope => format!("{scope}/{}", self.c.nodes[n as usize].name),
+            });
             self.notes.push(Note { at_ms: self.now.as_ms(), node, kind, text });
         }
     }
 
     pub(crate) fn name(&self, n: u16) -> &str {
-        &self.nodes[n as usize].name
+        &self.c.nodes[n as usize].name
     }
 
     pub(crate) fn level(&self) -> SyncCommit {
-        self.pgc.synchronous_commit
+        self.c.pgc.synchronous_commit
     }
 
     /// Re-checks the role invariants after any change of who accepts writes.
     pub(crate) fn roles_changed(&mut self) {
-        let writable: Vec<u16> = (0..self.nodes.len() as u16).filter(|&n| self.nodes[n as usize].writable && self.nodes[n as usize].is_running()).collect();
+        let writable: Vec<u16> = (0..self.c.nodes.len() as u16).filter(|&n| self.c.nodes[n as usize].writable && self.c.nodes[n as usize].is_running()).collect();
         if writable.len() > 1 {
-            let who: Vec<String> = writable.iter().map(|&n| format!("{} (timeline {})", self.name(n), self.nodes[n as usize].tl)).collect();
+            let who: Vec<String> = writable.iter().map(|&n| format!("{} (timeline {})", self.name(n), self.c.nodes[n as usize].tl)).collect();
             let detail = format!("{} all accept writes: split-brain", who.join(" and "));
-            self.props.violate(Prop::SingleWritablePrimary, self.now, detail);
+            self.c.props.violate(Prop::SingleWritablePrimary, self.now, detail);
         }
     }
 
     pub(crate) fn proxy_interval(&self) -> SimDur {
-        self.proxy_every
+        self.c.proxy_every
     }
 
     pub(crate) fn workload_active(&self) -> bool {
-        self.wl.clients > 0 && (self.wl.write_tps + self.wl.read_tps) > 0.0
+        self.c.wl.clients > 0 && (self.c.wl.write_tps + self.c.wl.read_tps) > 0.0
     }
 
     /// The key a write touches (kept for later chapters; zipf or uniform).
     pub(crate) fn draw_key(&mut self) -> u64 {
-        match (&self.zipf, self.wl.distribution) {
-            (Some(z), KeyDist::Zipf) => z.sample(&mut self.rng_work),
-            _ => 1 + self.rng_work.below(self.wl.keys.max(1)),
+        match (&self.c.zipf, self.c.wl.distribution) {
+            (Some(z), KeyDist::Zipf) => z.sample(&mut self.c.rng_work),
+            _ => 1 + self.c.rng_work.below(self.c.wl.keys.max(1)),
         }
     }
 
     pub(crate) fn fresh_conn(&mut self) -> u32 {
-        self.next_conn += 1;
-        self.next_conn
+        self.c.next_conn += 1;
+        self.c.next_conn
     }
 
     pub(crate) fn default_node(name: &str, region: &str, disk_bytes: u64, data_bytes: u64) -> Node {

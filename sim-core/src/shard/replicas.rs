@@ -3,8 +3,7 @@
 //! one shard's cluster and no other: sharding bounds the blast radius.
 use crate::command::{Command, TimedCommand};
 use crate::scenario::{Dur, NodeCfg, Scenario, SyncCommit};
-use crate::time::SimDur;
-use crate::world::World;
+use crate::time::{SimDur, SimTime};
 use serde::Serialize;
 
 /// `[replication]` in a sharding lesson.
@@ -72,12 +71,20 @@ pub fn run(cfg: &ReplicaCfg, names: &[String], write_tps: &[u64], duration_s: u6
     if let Some(s) = cfg.fail_shard.filter(|s| *s as usize >= names.len()) {
         return Err(format!("there is no shard {s} to fail (shards 0 to {})", names.len().saturating_sub(1)));
     }
+    let scns: Vec<(String, Scenario)> = names.iter().enumerate().map(|(i, name)| (name.clone(), cluster_scenario(cfg, name, i as u32, write_tps.get(i).copied().unwrap_or(0), duration_s))).collect();
+    let refs: Vec<(String, &Scenario)> = scns.iter().map(|(n, s)| (n.clone(), s)).collect();
+    // Every shard's cluster in one world: one queue, one seed, one trace hash.
+    let mut w = crate::build::clusters(&refs, seed).map_err(|e| e.message)?;
+    for (k, (_, scn)) in scns.iter().enumerate() {
+        for (at, cmd) in scn.commands() {
+            w.schedule_in(k as u16, SimTime(at.0), cmd).map_err(|e| e.message)?;
+        }
+    }
+    w.run_to_end().map_err(|e| e.to_string())?;
     let mut out = Vec::new();
-    for (i, name) in names.iter().enumerate() {
+    for (i, (name, scn)) in scns.iter().enumerate() {
+        w.enter(i as u16);
         let tps = write_tps.get(i).copied().unwrap_or(0);
-        let scn = cluster_scenario(cfg, name, i as u32, tps, duration_s);
-        let mut w = World::new(&scn, seed ^ (i as u64 + 1)).map_err(|e| format!("shard {name}: {}", e.message))?;
-        w.run_to_end().map_err(|e| format!("shard {name}: {e}"))?;
         let r = w.report(&scn.expect);
         let m = &r.metrics;
         out.push(ShardHa {

@@ -68,48 +68,49 @@ impl ClusterView {
     pub fn of(w: &World) -> ClusterView {
         let repl = w.pg_stat_replication();
         let lag = w.series().last().map(|p| p.lag_bytes.clone()).unwrap_or_default();
-        let nodes = w
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                let standby = n.role == Role::Standby;
-                let used = n.data_bytes + n.wal_retained(&w.slots, i as u16);
-                NodeView {
-                    name: n.name.clone(),
-                    region: n.region.clone(),
-                    role: n.role_text(),
-                    primary: n.host_up && n.pg == PgState::Running && n.role == Role::Primary,
-                    timeline: n.tl,
-                    insert_lsn: n.lsn(),
-                    flush_lsn: Lsn(n.flush_lsn),
-                    replay_lsn: standby.then_some(Lsn(n.replay_lsn)),
-                    lag_bytes: lag.get(i).copied().filter(|b| *b >= 0).map(|b| b as u64),
-                    sync_state: repl.iter().find(|r| r.application_name == n.name).map(|r| r.sync_state.clone()),
-                    disk_pct: used.saturating_mul(100) / n.disk_bytes.max(1),
-                    disk_full: n.disk_full,
-                    dcs_link_up: w.node_link_up(i, true),
-                    proxy_link_up: w.node_link_up(i, false),
-                    upstream: n.upstream.map(|p| (p as usize, matches!(n.conn, Conn::Streaming(_)) && w.replication_can_flow(p as usize, i))),
-                }
-            })
-            .collect();
+        let nodes =
+            w.c.nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    let standby = n.role == Role::Standby;
+                    let used = n.data_bytes + n.wal_retained(&w.c.slots, i as u16);
+                    NodeView {
+                        name: n.name.clone(),
+                        region: n.region.clone(),
+                        role: n.role_text(),
+                        primary: n.host_up && n.pg == PgState::Running && n.role == Role::Primary,
+                        timeline: n.tl,
+                        insert_lsn: n.lsn(),
+                        flush_lsn: Lsn(n.flush_lsn),
+                        replay_lsn: standby.then_some(Lsn(n.replay_lsn)),
+                        lag_bytes: lag.get(i).copied().filter(|b| *b >= 0).map(|b| b as u64),
+                        sync_state: repl.iter().find(|r| r.application_name == n.name).map(|r| r.sync_state.clone()),
+                        disk_pct: used.saturating_mul(100) / n.disk_bytes.max(1),
+                        disk_full: n.disk_full,
+                        dcs_link_up: w.node_link_up(i, true),
+                        proxy_link_up: w.node_link_up(i, false),
+                        upstream: n.upstream.map(|p| (p as usize, matches!(n.conn, Conn::Streaming(_)) && w.replication_can_flow(p as usize, i))),
+                    }
+                })
+                .collect();
         let (clients, clients_waiting) = w.client_counts();
-        let holder = w.dcs.holder(w.now);
-        let gap = w.now.since(w.metrics.last_write_ack).as_ms();
-        let writing = w.wl.write_tps > 0.0 && w.metrics.commits_acked > 0;
+        let holder = w.c.dcs.holder(w.now);
+        let gap = w.now.since(w.c.metrics.last_write_ack).as_ms();
+        let writing = w.c.wl.write_tps > 0.0 && w.c.metrics.commits_acked > 0;
         ClusterView {
             nodes,
             dcs_up: w.dcs_up(),
             leader: holder.map(|n| w.name(n).to_string()),
-            leader_expires_in_ms: w.dcs.leader.filter(|_| holder.is_some()).map(|(_, exp)| exp.since(w.now).as_ms()),
-            sync_member: w.dcs.sync.map(|n| w.name(n).to_string()),
+            leader_expires_in_ms: w.c.dcs.leader.filter(|_| holder.is_some()).map(|(_, exp)| exp.since(w.now).as_ms()),
+            sync_member: w.c.dcs.sync.map(|n| w.name(n).to_string()),
             write_backends: w.write_backends().into_iter().map(str::to_string).collect(),
             clients,
             clients_waiting,
             writes_unavailable_ms: (writing && gap > 1000).then_some(gap),
-            last_failover_unavailable_ms: w.metrics.failovers.last().and_then(|f| Some(f.first_ack_after?.since(f.last_ack_before).as_ms())),
+            last_failover_unavailable_ms: w.c.metrics.failovers.last().and_then(|f| Some(f.first_ack_after?.since(f.last_ack_before).as_ms())),
             slots: w
+                .c
                 .slots
                 .iter()
                 .map(|s| SlotView {
@@ -117,7 +118,7 @@ impl ClusterView {
                     node: s.node as usize,
                     consumer_running: s.consumer_running,
                     lost: s.lost,
-                    retained_bytes: w.nodes[s.node as usize].insert_lsn.saturating_sub(s.restart_lsn),
+                    retained_bytes: w.c.nodes[s.node as usize].insert_lsn.saturating_sub(s.restart_lsn),
                 })
                 .collect(),
             flights: w.in_flight(FLIGHTS),
