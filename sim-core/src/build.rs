@@ -44,20 +44,23 @@ fn one_way(scn: &Scenario, a: &(String, String), b: &(String, String)) -> (u64, 
 }
 
 pub fn world(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
-    clusters(&[(String::new(), scn)], seed)
+    clusters(&[(String::new(), scn)], seed, scn)
 }
 
 /// A world of several Patroni clusters, one per `(scope, scenario)`, on one queue, one seed and
-/// one trace hash. The first scenario sets the run's length and limits; each cluster draws from
-/// its own named streams (`network`, or `<scope>/network`), so one cluster's activity never
-/// shifts another's randomness.
-pub fn clusters(scns: &[(String, &Scenario)], seed: u64) -> Result<World, Invalid> {
-    let Some((_, first)) = scns.first() else { return Err(invalid(vec![], String::from("a world needs at least one cluster"))) };
+/// one trace hash (none at all for a router alone). `first` sets the run's length, limits and
+/// title; each cluster draws from its own named streams (`network`, or `<scope>/network`), so
+/// one cluster's activity never shifts another's randomness.
+pub fn clusters(scns: &[(String, &Scenario)], seed: u64, first: &Scenario) -> Result<World, Invalid> {
     let mut parked = Vec::with_capacity(scns.len());
     for (scope, scn) in scns {
         parked.push(Some(Box::new(cluster(scope, scn, seed)?)));
     }
-    let c = parked[0].take().unwrap_or_else(|| unreachable!("built above"));
+    let c = match parked.first_mut().and_then(Option::take) {
+        Some(c) => c,
+        // No cluster: an empty one stands in (no scope reaches it).
+        None => Box::new(cluster("", first, seed)?),
+    };
     let mut w = World {
         now: SimTime::ZERO,
         end: SimTime(first.run.duration.0 .0),
@@ -79,6 +82,8 @@ pub fn clusters(scns: &[(String, &Scenario)], seed: u64) -> Result<World, Invali
         seed,
         title: first.lesson.title.clone(),
         error: None,
+        router: None,
+        router_run: None,
     };
     for k in 0..scns.len() as u16 {
         w.enter(k);
@@ -142,6 +147,7 @@ fn cluster(scope: &str, scn: &Scenario, seed: u64) -> Result<Cluster, Invalid> {
         next_conn: 0,
         max_tl: 1,
         backups,
+        driven: false,
     })
 }
 
@@ -207,7 +213,7 @@ fn initial_events(w: &mut World) {
     if w.workload_active() {
         let gap = (w.c.wl.clients as f64 * 1e6 / (w.c.wl.write_tps + w.c.wl.read_tps)) as u64;
         for c in 0..w.c.wl.clients as u32 {
-            w.c.clients.push(Client { gen: 0, busy: false, node: 0, write: false, sent_at: SimTime::ZERO, next_at: SimTime::ZERO, key: 0 });
+            w.c.clients.push(Client { gen: 0, busy: false, node: 0, write: false, sent_at: SimTime::ZERO, next_at: SimTime::ZERO, key: 0, ver: 0 });
             let start = w.c.rng_work.below(gap.max(1));
             w.push(SimTime(start), Ev::Issue { c });
         }

@@ -69,11 +69,16 @@ impl World {
         };
         let gap = self.c.rng_work.exp(self.mean_gap_us());
         self.c.clients[c as usize].next_at = self.now + SimDur(gap);
+        self.send_request(c, gen, n, write);
+        n as u64
+    }
+
+    /// Client `c`'s request `gen` leaves for node `n` through the proxy.
+    pub(crate) fn send_request(&mut self, c: u32, gen: u32, n: u16, write: bool) {
         match self.client_path(n, true) {
             Some(d) => self.after(d, Ev::Arrive { c, gen, n, write }),
             None => self.after(self.c.wl.timeout.0, Ev::Timeout { c, gen }),
         }
-        n as u64
     }
 
     /// Delay from the clients through the proxy to node `n` (or back), if both hops are up.
@@ -167,9 +172,14 @@ impl World {
         }
         cl.busy = false;
         let (write, sent_at, next_at) = (cl.write, cl.sent_at, cl.next_at);
+        if self.c.driven {
+            self.driven_done(c, code);
+        }
         if code != OK {
             self.c.metrics.request_failed(write);
-            self.after(self.c.wl.backoff.0, Ev::Issue { c });
+            if !self.c.driven {
+                self.after(self.c.wl.backoff.0, Ev::Issue { c });
+            }
             return;
         }
         if write {
@@ -178,7 +188,9 @@ impl World {
         } else {
             self.c.metrics.reads_ok += 1;
         }
-        self.push(next_at.max(self.now), Ev::Issue { c });
+        if !self.c.driven {
+            self.push(next_at.max(self.now), Ev::Issue { c });
+        }
     }
 
     pub(crate) fn on_timeout(&mut self, c: u32, gen: u32) -> u64 {
@@ -190,7 +202,11 @@ impl World {
         cl.busy = false;
         let (write, n) = (cl.write, cl.node);
         self.c.metrics.request_failed(write);
-        self.after(self.c.wl.backoff.0, Ev::Issue { c });
+        if self.c.driven {
+            self.driven_done(c, crate::clients::TERMINATED);
+        } else {
+            self.after(self.c.wl.backoff.0, Ev::Issue { c });
+        }
         self.cancel_commit_wait(n, c, gen);
         1
     }

@@ -127,6 +127,7 @@ impl World {
             self.finish_cluster();
         }
         self.enter(0);
+        self.finish_router();
     }
 
     /// The end-of-run accounting of the current scope's cluster.

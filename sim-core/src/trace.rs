@@ -36,6 +36,7 @@ pub enum TraceKind {
     ArchiveTimeout = 28,
     BaseBackup = 29,
     DeadlineCheck = 30,
+    RouterOp = 31,
 }
 
 /// One processed event. `node` is `u16::MAX` for events not tied to a node.
@@ -122,6 +123,7 @@ fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {
         TraceKind::ArchiveTimeout => "archive_timeout check".into(),
         TraceKind::BaseBackup => "base backup step".into(),
         TraceKind::DeadlineCheck => format!("client deadlines checked: {a} commits given up"),
+        TraceKind::RouterOp => format!("router: operation on shard {a}"),
         TraceKind::Promoted if e.lsn > 0 => format!("promoted: timeline {a}"),
         TraceKind::Promoted => "promotion abandoned".into(),
         TraceKind::Started => format!("postgres started as {}", if a == 1 { "primary" } else { "standby" }),

@@ -156,7 +156,12 @@ pub(crate) enum Ev {
     DeadlineCheck {
         n: u16,
     },
+    /// The next operation reaches the shard router (scope `ROUTER`).
+    RouterOp,
 }
+
+/// The scope of the shard router's events: it sits in front of every cluster, in none.
+pub(crate) const ROUTER: u16 = u16::MAX;
 
 /// Why a run stopped early.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -271,8 +276,9 @@ pub(crate) struct Client {
     pub node: u16,
     pub write: bool,
     pub sent_at: SimTime,
-    /// The row the current request writes.
+    /// The row the current request writes, and (for the router's connections) the version.
     pub key: u64,
+    pub ver: u64,
     pub next_at: SimTime,
 }
 
@@ -318,6 +324,9 @@ pub(crate) struct Cluster {
     pub max_tl: u32,
     /// Base backups, the WAL archive and the committed history (with a `[backup]` section only).
     pub backups: Option<Box<crate::backup::Backups>>,
+    /// Its clients are the shard router's connections: they send only what the router hands
+    /// them, and their answers go back to the router.
+    pub driven: bool,
 }
 
 /// An event and the scope (cluster) it belongs to.
@@ -357,6 +366,9 @@ pub struct World {
     pub(crate) seed: u64,
     pub(crate) title: String,
     pub(crate) error: Option<SimError>,
+    /// The shard router in front of the clusters (a sharding lesson), and its run once finished.
+    pub(crate) router: Option<Box<crate::shard::cluster::Router>>,
+    pub(crate) router_run: Option<crate::shard::cluster::Run>,
 }
 
 impl World {
@@ -472,6 +484,14 @@ impl World {
         self.active = k;
     }
 
+    /// Scope `k`'s cluster, wherever it waits.
+    pub(crate) fn cluster(&self, k: u16) -> Option<&Cluster> {
+        if k == self.active && !self.parked.is_empty() {
+            return Some(&self.c);
+        }
+        self.parked.get(k as usize).and_then(|c| c.as_deref())
+    }
+
     /// Scope `k`'s name (Patroni's `scope`; empty for a lone cluster).
     pub fn scope_name(&self, k: u16) -> &str {
         if k == self.active {
@@ -515,7 +535,9 @@ impl World {
         let Some((at, Scoped { k, ev })) = self.q.pop() else { return Ok(false) };
         self.now = at;
         self.events += 1;
-        self.enter(k);
+        if k != ROUTER {
+            self.enter(k);
+        }
         let mut te = self.dispatch(ev);
         te.scope = k;
         crate::trace::fold(&mut self.hash, &te);
@@ -611,6 +633,7 @@ impl World {
             Ev::BackupTick => (TraceKind::BaseBackup, NO_NODE, 0, self.on_backup_tick()),
             Ev::BackupDone { n, inc } => (TraceKind::BaseBackup, n, self.on_backup_done(n, inc), 1),
             Ev::DeadlineCheck { n } => (TraceKind::DeadlineCheck, n, 0, self.on_deadline_check(n)),
+            Ev::RouterOp => (TraceKind::RouterOp, NO_NODE, 0, self.on_router_op()),
         };
         TraceEvent { at: self.now, scope: 0, kind, node, lsn, arg }
     }

@@ -276,7 +276,11 @@ impl Move {
 }
 
 /// Each shard's rows (key → version of its last write) and its queue.
+#[derive(Clone, Debug)]
 struct Shard {
+    /// The Patroni cluster (scope) behind this shard: the shard's index at the start of the
+    /// run; `None` for a shard a reshard added.
+    cluster: Option<u16>,
     rows: BTreeMap<u64, u64>,
     free_at: u64,
     lat: Vec<u64>,
@@ -285,8 +289,9 @@ struct Shard {
     key_ops: BTreeMap<u64, u64>,
 }
 
-struct Sim<'a> {
-    cfg: &'a Config,
+#[derive(Clone, Debug)]
+struct Sim {
+    cfg: Config,
     placement: Placement,
     shards: Vec<Shard>,
     rng: SimRng,
@@ -316,6 +321,7 @@ const READ_SWITCH_LAG_US: u64 = 10_000;
 const READS_FIRST_US: u64 = 500_000;
 
 /// The reshard being performed.
+#[derive(Clone, Debug)]
 struct Active {
     next: Placement,
     /// The vector slot of each shard of `next` (the new shard is the slot appended at the end).
@@ -331,6 +337,7 @@ struct Active {
 }
 
 /// Draws shard-key values.
+#[derive(Clone, Debug)]
 struct Gen {
     dist: Dist,
     keys: u64,
@@ -374,69 +381,164 @@ pub fn run(cfg: &Config, seed: u64, reshard: Option<(u64, Move)>) -> Result<Run,
 
 /// Runs the workload with reshards starting at the given seconds, in order. A reshard due while
 /// another is still moving is refused: `Err((Some(its index), why))`; `None` blames the config.
+/// Shards here are queues only (their writes acknowledged at once); `outages` in the config say
+/// when a shard has no writable primary. A lesson with `[replication]` runs the same router
+/// inside a `World`, in front of each shard's Patroni cluster.
 pub fn run_moves(cfg: &Config, seed: u64, moves: &[(u64, Move)]) -> Result<Run, (Option<usize>, String)> {
-    cfg.check().map_err(|(f, m)| (None, format!("{f}: {m}")))?;
-    let mut sim = Sim::new(cfg, seed).map_err(|m| (None, m))?;
-    let total = cfg.duration_s * 1_000_000;
-    let mean_gap = 1_000_000 / cfg.ops_per_s.max(1);
-    let (mut t, mut second, mut next_move) = (0u64, 0u64, 0usize);
-    let mut done: Vec<Reshard> = Vec::new();
-    while t < total {
-        if let Some((at, m)) = moves.get(next_move) {
+    let mut r = Router::new(cfg.clone(), seed, moves.to_vec())?;
+    let mut backends = Outages(cfg.outages.clone());
+    let mut t = 0;
+    while t < r.total_us() {
+        t = r.op(t, &mut backends)?;
+    }
+    Ok(r.finish())
+}
+
+/// What a router reaches behind each shard.
+pub(crate) trait Backends {
+    /// Whether the cluster behind a shard takes writes now (it has a writable primary).
+    fn accepts_write(&self, cluster: u16, t_us: u64) -> bool;
+    /// Hands a write to the cluster; it is acknowledged later through `Router::write_done`.
+    fn submit_write(&mut self, cluster: u16, key: u64, version: u64) -> Submit;
+}
+
+/// What became of a write handed to a shard's cluster.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Submit {
+    /// Nothing stands behind the shard but its queue: the write is acknowledged at once.
+    Done,
+    /// Sent; the cluster answers later.
+    Sent,
+    /// Refused at once (no free connection, no backend).
+    Failed,
+}
+
+/// Shards as queues only, with windows in which a shard takes no writes.
+struct Outages(Vec<Outage>);
+
+impl Backends for Outages {
+    fn accepts_write(&self, cluster: u16, t: u64) -> bool {
+        !self.0.iter().any(|o| o.shard == cluster as u32 && o.from_us <= t && t < o.to_us)
+    }
+    fn submit_write(&mut self, _: u16, _: u64, _: u64) -> Submit {
+        Submit::Done
+    }
+}
+
+/// The router and its shards under the keyed workload, one operation at a time: a component
+/// of the world (`Ev::RouterOp`), or run alone by `run_moves`.
+#[derive(Clone, Debug)]
+pub(crate) struct Router {
+    sim: Sim,
+    moves: Vec<(u64, Move)>,
+    next_move: usize,
+    second: u64,
+    done: Vec<Reshard>,
+    mean_gap: u64,
+    /// A scheduled reshard that could not start, with its index.
+    pub failed: Option<(Option<usize>, String)>,
+}
+
+impl Router {
+    pub(crate) fn new(cfg: Config, seed: u64, moves: Vec<(u64, Move)>) -> Result<Router, (Option<usize>, String)> {
+        cfg.check().map_err(|(f, m)| (None, format!("{f}: {m}")))?;
+        let mean_gap = 1_000_000 / cfg.ops_per_s.max(1);
+        let sim = Sim::new(cfg, seed).map_err(|m| (None, m))?;
+        Ok(Router { sim, moves, next_move: 0, second: 0, done: Vec::new(), mean_gap, failed: None })
+    }
+
+    pub(crate) fn total_us(&self) -> u64 {
+        self.sim.cfg.duration_s * 1_000_000
+    }
+
+    /// The operation arriving at `t`: a reshard due by then starts, the move advances, finished
+    /// seconds close, and the operation is routed. Returns when the next operation arrives.
+    pub(crate) fn op(&mut self, t: u64, b: &mut impl Backends) -> Result<u64, (Option<usize>, String)> {
+        let sim = &mut self.sim;
+        if let Some((at, m)) = self.moves.get(self.next_move) {
             if t >= at.saturating_mul(1_000_000) {
                 if let Some(mv) = &sim.mv {
-                    return Err((Some(next_move), format!("cannot start a reshard at {at} s: \"{}\" is still moving (copy started at {} s)", mv.r.what, mv.r.started_us / 1_000_000)));
+                    return Err((Some(self.next_move), format!("cannot start a reshard at {at} s: \"{}\" is still moving (copy started at {} s)", mv.r.what, mv.r.started_us / 1_000_000)));
                 }
-                sim.start_move(m, t).map_err(|e| (Some(next_move), e))?;
-                next_move += 1;
+                sim.start_move(m, t).map_err(|e| (Some(self.next_move), e))?;
+                self.next_move += 1;
             }
         }
         sim.advance_move(t);
         if sim.mv.is_none() {
-            done.extend(sim.run.reshard.take());
+            self.done.extend(sim.run.reshard.take());
         }
-        while t >= (second + 1) * 1_000_000 {
-            sim.close_second(second);
-            second += 1;
+        while t >= (self.second + 1) * 1_000_000 {
+            sim.close_second(self.second);
+            self.second += 1;
         }
-        sim.op(t, total);
-        t += sim.rng.exp(mean_gap).max(1);
+        let total = self.total_us();
+        self.sim.op(t, total, b);
+        Ok(t + self.sim.rng.exp(self.mean_gap).max(1))
     }
-    while second < cfg.duration_s {
-        sim.close_second(second);
-        second += 1;
+
+    /// The cluster behind a shard answered a write handed to it.
+    pub(crate) fn write_done(&mut self, cluster: u16, key: u64, version: u64, ok: bool) {
+        let run = &mut self.sim.run;
+        if ok {
+            let v = self.sim.acked.entry(key).or_insert(0);
+            *v = (*v).max(version);
+            run.acked_writes += 1;
+        } else {
+            run.failed_writes += 1;
+            if let Some(sh) = self.sim.shards.iter_mut().find(|sh| sh.cluster == Some(cluster)) {
+                sh.errors += 1;
+            }
+        }
     }
-    sim.finish();
-    done.extend(sim.run.reshard.take());
-    sim.run.reshards = done;
-    Ok(sim.run)
+
+    /// Closes the seconds left and checks every acknowledged write on its owner.
+    pub(crate) fn finish(&mut self) -> Run {
+        while self.second < self.sim.cfg.duration_s {
+            self.sim.close_second(self.second);
+            self.second += 1;
+        }
+        self.sim.finish();
+        let mut run = std::mem::take(&mut self.sim.run);
+        let mut done = std::mem::take(&mut self.done);
+        done.extend(run.reshard.take());
+        run.reshards = done;
+        run
+    }
 }
 
-impl<'a> Sim<'a> {
-    fn new(cfg: &'a Config, seed: u64) -> Result<Sim<'a>, String> {
+impl Sim {
+    fn new(cfg: Config, seed: u64) -> Result<Sim, String> {
         let n = cfg.placement.shards() as usize;
         let col = cfg.column(&cfg.shard_key).ok_or("no shard key column")?;
+        let gen = Gen::new(col);
         Ok(Sim {
-            cfg,
             placement: cfg.placement.clone(),
-            shards: (0..n).map(|_| Shard { rows: BTreeMap::new(), free_at: 0, lat: Vec::new(), ops: 0, errors: 0, key_ops: BTreeMap::new() }).collect(),
+            shards: (0..n).map(|i| Shard::new(Some(i as u16), 0)).collect(),
             rng: SimRng::derive(seed, "shard-workload"),
-            gen: Gen::new(col),
+            gen,
             acked: BTreeMap::new(),
             version: 0,
             run: Run::default(),
             mv: None,
+            cfg,
         })
     }
 }
 
-impl Sim<'_> {
+impl Shard {
+    fn new(cluster: Option<u16>, free_at: u64) -> Shard {
+        Shard { cluster, rows: BTreeMap::new(), free_at, lat: Vec::new(), ops: 0, errors: 0, key_ops: BTreeMap::new() }
+    }
+}
+
+impl Sim {
     fn owner(&self, key: u64) -> usize {
         self.placement.shard_of_ksid(self.cfg.ksid(key)) as usize
     }
 
     /// One client operation: route, queue at the shard, apply.
-    fn op(&mut self, t: u64, total: u64) {
+    fn op(&mut self, t: u64, total: u64, b: &mut impl Backends) {
         let key = self.gen.draw(&mut self.rng, t, total);
         let read = self.rng.unit() < self.cfg.read_share;
         let mut s = self.owner(key);
@@ -463,7 +565,7 @@ impl Sim<'_> {
                 s = target;
             }
         }
-        if !read && self.cfg.outages.iter().any(|o| o.shard as usize == s && o.from_us <= t && t < o.to_us) {
+        if !read && self.shards[s].cluster.is_some_and(|k| !b.accepts_write(k, t)) {
             self.shards[s].errors += 1;
             self.run.failed_writes += 1;
             return;
@@ -477,11 +579,11 @@ impl Sim<'_> {
         *sh.key_ops.entry(key).or_insert(0) += 1;
         self.run.ops += 1;
         if !read {
-            self.write(s, key);
+            self.write(s, key, b);
         }
     }
 
-    fn write(&mut self, s: usize, key: u64) {
+    fn write(&mut self, s: usize, key: u64, b: &mut impl Backends) {
         self.version += 1;
         let v = self.version;
         let owner_now = match &self.mv {
@@ -492,8 +594,17 @@ impl Sim<'_> {
             self.run.misrouted_writes += 1;
         }
         self.shards[s].rows.insert(key, v);
-        self.acked.insert(key, v);
-        self.run.acked_writes += 1;
+        match self.shards[s].cluster.map_or(Submit::Done, |k| b.submit_write(k, key, v)) {
+            Submit::Done => {
+                self.acked.insert(key, v);
+                self.run.acked_writes += 1;
+            }
+            Submit::Sent => {}
+            Submit::Failed => {
+                self.shards[s].errors += 1;
+                self.run.failed_writes += 1;
+            }
+        }
         if let Some(mv) = self.mv.as_mut() {
             let target = mv.slots[mv.next.shard_of_ksid(self.cfg.ksid(key)) as usize];
             if target != s && mv.phase < Phase::WritesPaused {
@@ -551,7 +662,8 @@ impl Sim<'_> {
         let owner = |key: u64| self.placement.shard_of_ksid(self.cfg.ksid(key)) as usize;
         let mut lost = 0;
         for (k, v) in &self.acked {
-            if self.shards[owner(*k)].rows.get(k) != Some(v) {
+            // The owner holds this write, or a later one of the same key.
+            if self.shards[owner(*k)].rows.get(k).is_none_or(|r| r < v) {
                 lost += 1;
             }
         }
@@ -569,7 +681,7 @@ impl Sim<'_> {
         let what = m.describe(&self.placement);
         let (slots, to) = if next.shards() > self.placement.shards() {
             let slots = slots(&self.placement, &next);
-            self.shards.push(Shard { rows: BTreeMap::new(), free_at: t, lat: Vec::new(), ops: 0, errors: 0, key_ops: BTreeMap::new() });
+            self.shards.push(Shard::new(None, t));
             let to = slots.iter().position(|s| *s == self.shards.len() - 1).unwrap_or(0) as u32;
             (slots, to)
         } else {

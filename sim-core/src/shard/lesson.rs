@@ -151,11 +151,27 @@ impl ShardLesson {
         Ok(l)
     }
 
-    fn run_cluster(&self, c: &Config, seed: u64) -> Result<Run, String> {
-        cluster::run_moves(c, seed, &self.reshards).map_err(|(i, m)| match i.and_then(|i| self.reshard_places.get(i).map(|p| (i, p))) {
+    /// Where a reshard refused while running is written.
+    fn place_reshard(&self, (i, m): (Option<usize>, String)) -> String {
+        match i.and_then(|i| self.reshard_places.get(i).map(|p| (i, p))) {
             Some((i, (line, col))) => format!("{}:{line}:{col}: field `reshard[{i}].at`: {m}", self.file),
             None => format!("{}: {m}", self.file),
-        })
+        }
+    }
+
+    /// The lesson's sharded world at time zero: the router, and each shard's Patroni cluster
+    /// when the lesson has `[replication]`.
+    pub fn world(&self, seed: Option<u64>) -> Result<crate::World, String> {
+        let c = self.cluster.as_ref().ok_or_else(|| format!("{}: this lesson has no [cluster] to run", self.file))?;
+        let clusters = self.cluster_scenarios(c)?;
+        crate::World::sharded(c, &self.reshards, &clusters, seed.unwrap_or(self.seed)).map_err(|m| format!("{}: {m}", self.file))
+    }
+
+    fn cluster_scenarios(&self, c: &Config) -> Result<Vec<(String, crate::Scenario)>, String> {
+        match &self.replication {
+            Some(rc) => super::replicas::scenarios(rc, &cluster::shard_names(&c.placement), c.duration_s).map_err(|m| format!("{}: [replication]: {m}", self.file)),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Runs every experiment of the lesson and checks the expectations.
@@ -163,17 +179,17 @@ impl ShardLesson {
         let seed = seed.unwrap_or(self.seed);
         let mut r = ShardReport { title: self.lesson.title.clone(), seed, ..ShardReport::default() };
         if let Some(c) = &self.cluster {
-            let mut run = self.run_cluster(c, seed)?;
+            let clusters = self.cluster_scenarios(c)?;
+            let mut w = crate::World::sharded(c, &self.reshards, &clusters, seed).map_err(|m| format!("{}: {m}", self.file))?;
+            w.run_to_end().map_err(|e| format!("{}: {e}", self.file))?;
+            if let Some(e) = w.router_error() {
+                return Err(self.place_reshard(e.clone()));
+            }
+            let run = w.router_run().cloned().unwrap_or_default();
             let ha = match &self.replication {
-                Some(rc) => shard_clusters(rc, c, &run, seed)?,
+                Some(rc) => super::replicas::report(&mut w, rc, &clusters, &run, c.read_share, c.duration_s),
                 None => Vec::new(),
             };
-            let outages: Vec<cluster::Outage> =
-                ha.iter().enumerate().filter_map(|(i, h)| h.writes_down.map(|(a, b)| cluster::Outage { shard: i as u32, from_us: a * 1000, to_us: b * 1000 })).collect();
-            if !outages.is_empty() {
-                // Run again with each failing-over shard refusing writes while it has no primary.
-                run = self.run_cluster(&Config { outages, ..c.clone() }, seed)?;
-            }
             describe_cluster(c, &run, &mut r);
             if let Some(rc) = &self.replication {
                 describe_clusters(rc, &ha, &mut r);
@@ -252,14 +268,6 @@ fn describe_cluster(c: &Config, run: &Run, r: &mut ShardReport) {
             mv.writes_failed
         ));
     }
-}
-
-/// Runs each shard's own primary and replicas at the write rate the shard saw.
-fn shard_clusters(rc: &super::replicas::ReplicaCfg, c: &Config, run: &Run, seed: u64) -> Result<Vec<super::replicas::ShardHa>, String> {
-    let names = cluster::shard_names(&c.placement);
-    let secs = run.load.len().max(1) as u64;
-    let writes: Vec<u64> = (0..names.len()).map(|s| run.load.iter().map(|row| row.get(s).map_or(0, |l| l.ops)).sum::<u64>() * ((1.0 - c.read_share) * 1000.0) as u64 / 1000 / secs).collect();
-    super::replicas::run(rc, &names, &writes, c.duration_s, seed)
 }
 
 fn describe_clusters(rc: &super::replicas::ReplicaCfg, ha: &[super::replicas::ShardHa], r: &mut ShardReport) {

@@ -3,7 +3,8 @@
 //! one shard's cluster and no other: sharding bounds the blast radius.
 use crate::command::{Command, TimedCommand};
 use crate::scenario::{Dur, NodeCfg, Scenario, SyncCommit};
-use crate::time::{SimDur, SimTime};
+use crate::time::SimDur;
+use crate::world::World;
 use serde::Serialize;
 
 /// `[replication]` in a sharding lesson.
@@ -41,9 +42,11 @@ pub struct ShardHa {
     pub broken: Vec<(String, String)>,
 }
 
-/// The scenario of shard `i`'s cluster: `pg1` primary, `pg2`… standbys. Valid by construction
-/// (tested against the scenario validator), so the browser module need not carry the validator.
-pub fn cluster_scenario(cfg: &ReplicaCfg, name: &str, i: u32, write_tps: u64, duration_s: u64) -> Scenario {
+/// The scenario of shard `i`'s cluster: `pg1` primary, `pg2`… standbys. Its clients are the
+/// router's connections (`World::sharded` adds them), so it has no workload of its own. Valid by
+/// construction (tested against the scenario validator), so the browser module need not carry
+/// the validator.
+pub fn cluster_scenario(cfg: &ReplicaCfg, name: &str, i: u32, duration_s: u64) -> Scenario {
     let mut scn = Scenario::default();
     scn.lesson.title = format!("shard {name}");
     scn.run.duration = Dur(SimDur::secs(duration_s.max(1)));
@@ -53,38 +56,34 @@ pub fn cluster_scenario(cfg: &ReplicaCfg, name: &str, i: u32, write_tps: u64, du
         scn.postgres.synchronous_standby_names = "ANY 1 (*)".into();
         scn.patroni.synchronous_mode = true;
     }
-    scn.workload.clients = 20;
-    // The validator's bound; the cluster's own check keeps real rates far below it.
-    scn.workload.write_tps = write_tps.clamp(1, 1_000_000) as f64;
-    scn.workload.keys = 10_000;
+    scn.workload.clients = 0;
+    scn.workload.write_tps = 0.0;
+    scn.workload.read_tps = 0.0;
     if cfg.fail_shard == Some(i) {
         scn.timeline.push(TimedCommand { at: cfg.fail_at, command: Command::CrashHost { node: "pg1".into() } });
     }
     scn
 }
 
-/// Runs every shard's cluster for the lesson's duration at its measured write rate.
-pub fn run(cfg: &ReplicaCfg, names: &[String], write_tps: &[u64], duration_s: u64, seed: u64) -> Result<Vec<ShardHa>, String> {
+/// Every shard's cluster, by the shard's name, in shard order.
+pub fn scenarios(cfg: &ReplicaCfg, names: &[String], duration_s: u64) -> Result<Vec<(String, Scenario)>, String> {
     if cfg.replicas > 4 {
         return Err(format!("replicas must be 0 to 4, not {}", cfg.replicas));
     }
     if let Some(s) = cfg.fail_shard.filter(|s| *s as usize >= names.len()) {
         return Err(format!("there is no shard {s} to fail (shards 0 to {})", names.len().saturating_sub(1)));
     }
-    let scns: Vec<(String, Scenario)> = names.iter().enumerate().map(|(i, name)| (name.clone(), cluster_scenario(cfg, name, i as u32, write_tps.get(i).copied().unwrap_or(0), duration_s))).collect();
-    let refs: Vec<(String, &Scenario)> = scns.iter().map(|(n, s)| (n.clone(), s)).collect();
-    // Every shard's cluster in one world: one queue, one seed, one trace hash.
-    let mut w = crate::build::clusters(&refs, seed).map_err(|e| e.message)?;
-    for (k, (_, scn)) in scns.iter().enumerate() {
-        for (at, cmd) in scn.commands() {
-            w.schedule_in(k as u16, SimTime(at.0), cmd).map_err(|e| e.message)?;
-        }
-    }
-    w.run_to_end().map_err(|e| e.to_string())?;
+    Ok(names.iter().enumerate().map(|(i, name)| (name.clone(), cluster_scenario(cfg, name, i as u32, duration_s))).collect())
+}
+
+/// How each shard's cluster fared in a finished sharded world. `write_tps` is the writes per
+/// second the router sent the shard, on average.
+pub fn report(w: &mut World, cfg: &ReplicaCfg, scns: &[(String, Scenario)], run: &super::cluster::Run, read_share: f64, duration_s: u64) -> Vec<ShardHa> {
+    let secs = run.load.len().max(1) as u64;
     let mut out = Vec::new();
     for (i, (name, scn)) in scns.iter().enumerate() {
         w.enter(i as u16);
-        let tps = write_tps.get(i).copied().unwrap_or(0);
+        let tps = run.load.iter().map(|row| row.get(i).map_or(0, |l| l.ops)).sum::<u64>() * ((1.0 - read_share) * 1000.0) as u64 / 1000 / secs;
         let r = w.report(&scn.expect);
         let m = &r.metrics;
         out.push(ShardHa {
@@ -105,43 +104,74 @@ pub fn run(cfg: &ReplicaCfg, names: &[String], write_tps: &[u64], duration_s: u6
             broken: w.invariants().iter().filter(|p| p.kind == crate::invariants::PropKind::Always && !p.holds).map(|p| (p.name.to_string(), p.detail.clone())).collect(),
         });
     }
-    Ok(out)
+    w.enter(0);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shard::lesson::ShardLesson;
+
+    fn lesson(replication: &str) -> ShardLesson {
+        let src = format!(
+            "[lesson]\ntitle = \"t\"\n[run]\nduration = \"90s\"\n[table]\nname = \"t\"\nshard_key = \"k\"\n[[table.columns]]\nname = \"k\"\nkeys = 10000\n\
+             [cluster]\nstrategy = \"range\"\nshards = 2\nshard_capacity = 5000\n[workload]\nops_per_s = 1200\nread_share = 0.5\n[replication]\n{replication}\n"
+        );
+        ShardLesson::parse("t.toml", &src).unwrap()
+    }
 
     #[test]
     fn each_shards_invariants_are_reported_with_its_losses() {
-        let cfg = ReplicaCfg { replicas: 1, synchronous_commit: SyncCommit::Off, fail_shard: Some(0), fail_at: Dur(SimDur::secs(10)) };
-        let names: Vec<String> = ["-80", "80-"].map(String::from).to_vec();
+        let l = lesson("replicas = 1\nsynchronous_commit = \"off\"\nfail_shard = 0\nfail_at = \"10s\"");
         for seed in 1..=3 {
-            let r = run(&cfg, &names, &[2000, 2000], 90, seed).unwrap();
-            for h in &r {
+            let r = l.run(Some(seed)).unwrap();
+            for h in &r.shard_clusters {
                 assert_eq!(h.commits_lost > 0, h.broken.iter().any(|b| b.0 == "no_acked_commit_lost"), "seed {seed}: {h:?}");
             }
-            assert!(r[1].broken.is_empty(), "seed {seed}: the healthy shard broke nothing: {:?}", r[1]);
+            assert!(r.shard_clusters[1].broken.is_empty(), "seed {seed}: the healthy shard broke nothing: {:?}", r.shard_clusters[1]);
         }
     }
 
     #[test]
     fn a_failure_is_confined_to_its_shard() {
-        let cfg = ReplicaCfg { replicas: 2, synchronous_commit: SyncCommit::On, fail_shard: Some(1), fail_at: Dur(SimDur::secs(10)) };
-        let names: Vec<String> = ["-80", "80-"].map(String::from).to_vec();
-        let r = run(&cfg, &names, &[300, 300], 90, 4).unwrap();
-        assert_eq!(r[0].failovers, 0, "{:?}", r[0]);
-        assert_eq!(r[1].failovers, 1, "{:?}", r[1]);
-        assert!(r[1].unavailable_ms.is_some_and(|u| u < 60_000), "{:?}", r[1]);
-        let (from, to) = r[1].writes_down.unwrap();
-        assert!((9_000..=10_000).contains(&from) && to > from, "writes stop at the crash (10 s): {:?}", r[1]);
-        assert!(r[0].commits_acked > r[1].commits_acked, "the healthy shard kept writing: {r:?}");
-        for (replicas, tps, sync) in [(0, 0, SyncCommit::Off), (4, u64::MAX, SyncCommit::RemoteApply), (2, 5000, SyncCommit::On)] {
-            let c = ReplicaCfg { replicas, synchronous_commit: sync, fail_shard: Some(0), fail_at: Dur(SimDur::secs(5)) };
-            let scn = cluster_scenario(&c, "s0", 0, tps, 86_400);
-            assert!(crate::validate::scenario(&scn).is_ok(), "{replicas} replicas at {tps} tps: {:?}", crate::validate::scenario(&scn).err());
+        let l = lesson("replicas = 2\nsynchronous_commit = \"on\"\nfail_shard = 1\nfail_at = \"10s\"");
+        for seed in 1..=4 {
+            let r = l.run(Some(seed)).unwrap();
+            let (ha, run) = (&r.shard_clusters, r.run.as_ref().unwrap());
+            assert_eq!(ha[0].failovers, 0, "{:?}", ha[0]);
+            assert_eq!(ha[1].failovers, 1, "{:?}", ha[1]);
+            assert!(ha[1].unavailable_ms.is_some_and(|u| u < 60_000), "{:?}", ha[1]);
+            let (from, to) = ha[1].writes_down.unwrap();
+            assert!((9_000..=10_000).contains(&from) && to > from, "writes stop at the crash (10 s): {:?}", ha[1]);
+            assert!(ha[0].commits_acked > ha[1].commits_acked, "the healthy shard kept writing: {ha:?}");
+            // One world: every write the router acknowledged is a commit some shard's primary
+            // acknowledged, and only the failed shard refused any.
+            assert_eq!(run.acked_writes, ha.iter().map(|h| h.commits_acked).sum::<u64>(), "seed {seed}");
+            assert!(run.load.iter().all(|row| row[0].errors == 0), "seed {seed}: shard 0 refused nothing");
+            assert!(run.load.iter().map(|row| row[1].errors).sum::<u64>() > 0, "seed {seed}: shard 1 refused writes while failing over");
+            assert_eq!(r.metrics["lost_writes"], 0.0);
         }
-        let bad = ReplicaCfg { fail_shard: Some(5), ..cfg };
-        assert!(run(&bad, &names, &[1, 1], 10, 1).unwrap_err().contains("no shard 5"));
+        for (replicas, sync) in [(0, SyncCommit::Off), (4, SyncCommit::RemoteApply), (2, SyncCommit::On)] {
+            let c = ReplicaCfg { replicas, synchronous_commit: sync, fail_shard: Some(0), fail_at: Dur(SimDur::secs(5)) };
+            let scn = cluster_scenario(&c, "s0", 0, 86_400);
+            assert!(crate::validate::scenario(&scn).is_ok(), "{replicas} replicas: {:?}", crate::validate::scenario(&scn).err());
+        }
+        let bad = lesson("fail_shard = 5");
+        assert!(bad.run(None).unwrap_err().contains("no shard 5"));
+    }
+
+    #[test]
+    fn a_sharded_world_is_one_deterministic_run() {
+        let l = lesson("replicas = 1\nfail_shard = 0\nfail_at = \"30s\"");
+        let hash = |seed| {
+            let mut w = l.world(Some(seed)).unwrap();
+            w.run_to_end().unwrap();
+            (w.trace_hash(), w.scopes(), w.router_run().map(|r| r.acked_writes))
+        };
+        let a = hash(7);
+        assert_eq!(a, hash(7));
+        assert_ne!(a.0, hash(8).0);
+        assert_eq!(a.1, 2, "one cluster per shard in the one world");
     }
 }

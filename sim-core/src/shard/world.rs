@@ -1,0 +1,122 @@
+//! The sharded world: the router as a component of a `World`, in front of each shard's Patroni
+//! cluster. One queue, one seed, one trace hash: a router operation is an event
+//! (`Ev::RouterOp`); a write it routes becomes a commit on its shard's primary through that
+//! cluster's proxy, and the commit's answer comes back to the router. A shard whose cluster has
+//! no writable primary behind its proxy refuses writes there and then.
+use super::cluster::{Backends, Config, Move, Router, Run, Submit};
+use crate::clients::OK;
+use crate::scenario::Scenario;
+use crate::time::{SimDur, SimTime};
+use crate::world::{Client, Ev, World, ROUTER};
+
+/// Connections from the router to each shard's primary (vtgate's pool per tablet).
+pub const POOL: u32 = 64;
+
+impl World {
+    /// A sharded world: the router over `cfg` with its reshards, and, when `clusters` is not
+    /// empty, one Patroni cluster per shard (`(scope, scenario)`, in shard order) whose clients
+    /// are the router's connections. Without clusters the shards are queues only.
+    pub fn sharded(cfg: &Config, moves: &[(u64, Move)], clusters: &[(String, Scenario)], seed: u64) -> Result<World, String> {
+        let router = Router::new(cfg.clone(), seed, moves.to_vec()).map_err(|(_, m)| m)?;
+        let mut w = if clusters.is_empty() {
+            let mut scn = Scenario::default();
+            scn.nodes.clear();
+            crate::build::clusters(&[], seed, &scn).map_err(|e| e.message)?
+        } else {
+            let refs: Vec<(String, &Scenario)> = clusters.iter().map(|(n, s)| (n.clone(), s)).collect();
+            crate::build::clusters(&refs, seed, &clusters[0].1).map_err(|e| e.message)?
+        };
+        w.end = SimTime(SimDur::secs(cfg.duration_s).0);
+        // Every operation is an event, on top of what the clusters do.
+        w.max_events = w.max_events.max(cfg.ops_per_s.saturating_mul(cfg.duration_s).saturating_mul(40));
+        for (k, (_, scn)) in clusters.iter().enumerate() {
+            w.enter(k as u16);
+            w.c.driven = true;
+            w.c.clients = (0..POOL).map(|_| Client { gen: 0, busy: false, node: 0, write: true, sent_at: SimTime::ZERO, next_at: SimTime::ZERO, key: 0, ver: 0 }).collect();
+            for (at, cmd) in scn.commands() {
+                w.schedule_in(k as u16, SimTime(at.0), cmd).map_err(|e| e.message)?;
+            }
+        }
+        w.enter(0);
+        w.router = Some(Box::new(router));
+        w.push_in(ROUTER, SimTime::ZERO, Ev::RouterOp);
+        Ok(w)
+    }
+
+    /// The router's run, once the world has reached its end.
+    pub fn router_run(&self) -> Option<&Run> {
+        self.router_run.as_ref()
+    }
+
+    /// A reshard the router could not start (its index among the scheduled ones, and why).
+    pub fn router_error(&self) -> Option<&(Option<usize>, String)> {
+        self.router.as_ref().and_then(|r| r.failed.as_ref())
+    }
+
+    pub(crate) fn on_router_op(&mut self) -> u64 {
+        let Some(mut r) = self.router.take() else { return 0 };
+        if r.failed.is_none() {
+            let t = self.now.0;
+            match r.op(t, self) {
+                Ok(next) if next < r.total_us() => self.push_in(ROUTER, SimTime(next), Ev::RouterOp),
+                Ok(_) => {}
+                Err(e) => r.failed = Some(e),
+            }
+        }
+        self.router = Some(r);
+        0
+    }
+
+    /// The end of the run: the router closes its last seconds and checks every write.
+    pub(crate) fn finish_router(&mut self) {
+        if let Some(r) = self.router.as_mut() {
+            self.router_run = Some(r.finish());
+        }
+    }
+
+    /// A router connection's request ended: tell the router.
+    pub(crate) fn driven_done(&mut self, c: u32, code: u8) {
+        let k = self.active;
+        let (key, ver) = {
+            let cl = &self.c.clients[c as usize];
+            (cl.key, cl.ver)
+        };
+        if let Some(r) = self.router.as_mut() {
+            r.write_done(k, key, ver, code == OK);
+        }
+    }
+}
+
+impl Backends for World {
+    fn accepts_write(&self, cluster: u16, _: u64) -> bool {
+        self.cluster(cluster).is_none_or(|c| !c.proxy.write_up.is_empty())
+    }
+
+    fn submit_write(&mut self, cluster: u16, key: u64, version: u64) -> Submit {
+        if self.cluster(cluster).is_none() {
+            return Submit::Done;
+        }
+        self.enter(cluster);
+        let Some(c) = self.c.clients.iter().position(|cl| !cl.busy) else {
+            self.c.metrics.request_failed(true);
+            return Submit::Failed;
+        };
+        let c = c as u32;
+        let Some(n) = self.c.proxy.pick(true, c) else {
+            self.c.metrics.request_failed(true);
+            return Submit::Failed;
+        };
+        let now = self.now;
+        let cl = &mut self.c.clients[c as usize];
+        cl.busy = true;
+        cl.write = true;
+        cl.node = n;
+        cl.sent_at = now;
+        cl.key = key;
+        cl.ver = version;
+        cl.gen = cl.gen.wrapping_add(1);
+        let gen = cl.gen;
+        self.send_request(c, gen, n, true);
+        Submit::Sent
+    }
+}
