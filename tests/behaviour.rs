@@ -244,7 +244,7 @@ fn loss_is_counted_when_it_happens_and_a_session_settles_at_the_end() {
     let mut s = sim_core::Session::new("04b", &src, None).unwrap();
     let end = s.end();
     s.advance_to(end).unwrap();
-    let r = s.world.report(&s.scenario.expect);
+    let r = s.world.report(&s.scenario().unwrap().expect);
     assert_eq!((r.metrics.commits_lost, r.metrics.rpo_ms), (whole.metrics.commits_lost, whole.metrics.rpo_ms));
 }
 

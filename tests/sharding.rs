@@ -95,3 +95,53 @@ fn resharding_never_loses_or_misroutes_a_write() {
     }
     assert!(moves >= 40, "every run performed its reshard ({moves})");
 }
+
+/// A sharding lesson is a `Session` like any other: time travel by snapshot and replay, the
+/// learner's crash of one shard's primary and a reshard as commands, fork.
+#[test]
+fn a_sharding_session_seeks_forks_and_takes_commands() {
+    use sim_core::{Command, Session, SimTime};
+    let path = root_file("scenarios/sharding/10i-blast-radius.toml");
+    let src = std::fs::read_to_string(&path).unwrap();
+    let mut s = Session::new("10i-blast-radius.toml", &src, None).unwrap();
+    assert!(s.shard_lesson().is_some() && s.scenario().is_none());
+    assert_eq!(s.world.scopes(), 4, "one Patroni cluster per shard in the one world");
+    s.advance_to(SimTime(40_000_000)).unwrap();
+    s.command(Command::CrashHost { node: "s0/pg1".into() }).unwrap();
+    let refused = s.command(Command::CrashHost { node: "pg1".into() }).unwrap_err();
+    assert!(refused.contains("s0/pg1"), "a bare node name is refused with the form to use: {refused}");
+    s.advance_to(SimTime(60_000_000)).unwrap();
+    s.command(Command::Reshard { kind: "add".into(), shard: None }).unwrap();
+    let busy = s.command(Command::Reshard { kind: "add".into(), shard: None }).unwrap_err();
+    assert!(busy.contains("still moving"), "{busy}");
+    s.seek(SimTime(90_000_000)).unwrap();
+    let straight = s.world.trace_hash();
+    s.seek(SimTime(12_000_000)).unwrap();
+    s.seek(SimTime(90_000_000)).unwrap();
+    assert_eq!(s.world.trace_hash(), straight, "replay after a seek equals the straight run");
+    let goals = s.goals(None);
+    assert!(!goals.is_empty());
+    let r = s.shard_lesson().unwrap().report_of(&s.world).unwrap();
+    let ha = &r.shard_clusters;
+    assert_eq!(ha[0].failovers, 1, "the learner's crash failed s0 over: {:?}", ha[0]);
+    assert_eq!(ha[2].failovers, 1, "the lesson's own crash of s2: {:?}", ha[2]);
+    assert_eq!(r.run.as_ref().unwrap().reshards.len(), 1);
+    assert_eq!(r.metrics["lost_writes"], 0.0);
+    // Fork at 50 s: the reshard (60 s) is dropped, the crash (40 s) stays.
+    s.seek(SimTime(50_000_000)).unwrap();
+    s.fork().unwrap();
+    assert_eq!(s.log.len(), 1);
+    s.seek(SimTime(90_000_000)).unwrap();
+    let r = s.shard_lesson().unwrap().report_of(&s.world).unwrap();
+    assert!(r.run.as_ref().unwrap().reshards.is_empty());
+    // A replication scenario has no shards to reshard.
+    let plain_src = std::fs::read_to_string(root_file("scenarios/01-async-failover.toml")).unwrap();
+    let mut plain = Session::new("01-async-failover.toml", &plain_src, None).unwrap();
+    assert!(plain.command(Command::Reshard { kind: "add".into(), shard: None }).unwrap_err().contains("no shards"));
+    let mut s = Session::new("10i-blast-radius.toml", &src_of("10i-blast-radius.toml"), None).unwrap();
+    assert!(s.command(Command::Reshard { kind: "grow".into(), shard: None }).unwrap_err().contains("unknown reshard kind"));
+}
+
+fn src_of(name: &str) -> String {
+    std::fs::read_to_string(root_file(&format!("scenarios/sharding/{name}"))).unwrap()
+}

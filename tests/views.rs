@@ -176,7 +176,7 @@ fn a_pitr_target_can_be_typed_or_snapped_to_the_drop() {
 fn a_drill_run_in_small_slices_reaches_the_same_verdicts() {
     let s = lesson("08g-strategy-misses-sla.toml", 3);
     let whole = s.drill().unwrap();
-    let mut d = sim_core::drill::Drill::new(&s.scenario, s.seed).unwrap();
+    let mut d = sim_core::drill::Drill::new(s.scenario().unwrap(), s.seed).unwrap();
     let mut steps = 0;
     while !d.step(20_000).unwrap() {
         steps += 1;

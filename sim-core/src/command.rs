@@ -96,6 +96,13 @@ pub enum Command {
         #[serde(default)]
         label: String,
     },
+    /// An online reshard by the shard router: `add` a shard, `split` a range shard in two, or
+    /// `move_range` (the upper half of a range shard's keyspace to the next shard).
+    Reshard {
+        kind: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shard: Option<u32>,
+    },
     /// Every host of a region dies with its disks.
     LoseRegion {
         region: String,

@@ -77,6 +77,7 @@ impl Scope {
             Command::RestorePoint { name } if name.is_empty() || name.len() > 63 => Err(CommandError::new(CommandErrorKind::BadValue, "a restore point needs a name of 1 to 63 characters")),
             Command::RestorePoint { .. } => self.backups().map(|_| ()),
             Command::LoseSegment { segment } | Command::CorruptSegment { segment } => self.backups().and_then(|_| crate::backup::check_segment_name(segment)),
+            Command::Reshard { .. } => Err(CommandError::new(CommandErrorKind::Refused, "this lesson has no shards to reshard")),
             Command::LoseRegion { region } => {
                 if (0..self.nodes.len()).any(|i| self.regions.get(i) == Some(region)) {
                     Ok(())

@@ -7,20 +7,47 @@ use crate::net::Ep;
 use crate::pg::{PgState, Role, SyncNames};
 use crate::time::SimDur;
 use crate::world::NoteKind;
-use crate::world::{CommandError, CommandErrorKind, Ev, World};
+use crate::world::{Cluster, CommandError, CommandErrorKind, Ev, World};
+
+/// Each member's name as commands write it: `pg1`, or `<scope>/pg1` in a world of several clusters.
+fn member_names(c: &Cluster) -> Vec<String> {
+    c.nodes.iter().map(|n| if c.scope.is_empty() { n.name.clone() } else { format!("{}/{}", c.scope, n.name) }).collect()
+}
+
+fn scope_of(c: &Cluster) -> crate::command_check::Scope {
+    crate::command_check::Scope {
+        nodes: member_names(c),
+        regions: c.ep_region.clone(),
+        slots: c.slots.iter().map(|s| s.name.clone()).collect(),
+        backup_clock: c.backups.as_deref().map(|b| b.clock),
+        patroni: c.pat.clone(),
+    }
+}
 
 impl World {
     pub(crate) fn node_id(&self, name: &str) -> Result<u16, CommandError> {
-        self.c
-            .nodes
-            .iter()
-            .position(|n| n.name == name)
-            .map(|i| i as u16)
-            .ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no node named `{name}` (nodes: {})", self.node_names().join(", "))))
+        let names = member_names(&self.c);
+        names.iter().position(|n| n == name).map(|i| i as u16).ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no node named `{name}` (nodes: {})", names.join(", "))))
     }
 
-    fn node_names(&self) -> Vec<String> {
-        self.c.nodes.iter().map(|n| n.name.clone()).collect()
+    /// The cluster a command is for: the only one; in a sharded world, the shard's cluster whose
+    /// scope prefixes the node's name (`s2/pg1`), or the router for a reshard.
+    pub fn target(&self, cmd: &Command) -> Result<u16, CommandError> {
+        if let Command::Reshard { .. } = cmd {
+            return if self.router.is_some() { Ok(crate::world::ROUTER) } else { Err(CommandError::new(CommandErrorKind::Refused, "this lesson has no shards to reshard")) };
+        }
+        if self.scopes() <= 1 {
+            return Ok(0);
+        }
+        let node = match cmd {
+            Command::CrashPostgres { node } | Command::CrashHost { node } | Command::Restart { node } | Command::DestroyDisk { node } | Command::SlowDisk { node, .. } => node,
+            Command::Switchover { to: Some(node) } => node,
+            _ => return Err(CommandError::new(CommandErrorKind::Refused, "with a cluster per shard, only commands naming one shard's node apply (a crash, a restart, a disk, a switchover to it)")),
+        };
+        let scope = node.split_once('/').map_or("", |(s, _)| s);
+        (0..self.scopes() as u16)
+            .find(|&k| self.scope_name(k) == scope)
+            .ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no node named `{node}`: name a shard's node as <shard>/<node>, for example `{}/pg1`", self.scope_name(0))))
     }
 
     /// Endpoints named by `name`: a node, `dcs`, `proxy`, `clients`, or every endpoint of a region.
@@ -51,18 +78,16 @@ impl World {
 
     /// What the world's commands may name, as they are now.
     pub fn scope(&self) -> crate::command_check::Scope {
-        crate::command_check::Scope {
-            nodes: self.node_names(),
-            regions: self.c.ep_region.clone(),
-            slots: self.c.slots.iter().map(|s| s.name.clone()).collect(),
-            backup_clock: self.c.backups.as_deref().map(|b| b.clock),
-            patroni: self.c.pat.clone(),
-        }
+        scope_of(&self.c)
     }
 
-    /// Checks that a command names real things and keeps the settings valid.
+    /// Checks that a command names real things and keeps the settings valid, in the cluster it
+    /// is for (or, for a reshard, against the router's shards now).
     pub fn check_command(&self, cmd: &Command) -> Result<(), CommandError> {
-        self.scope().check(cmd)
+        match self.target(cmd)? {
+            crate::world::ROUTER => self.router.as_ref().map_or(Ok(()), |r| r.check_move(cmd).map(|_| ()).map_err(CommandError::bad_value)),
+            k => self.cluster(k).map_or_else(|| self.scope(), scope_of).check(cmd),
+        }
     }
 
     pub(crate) fn on_command(&mut self, idx: u32) -> u64 {
@@ -126,6 +151,14 @@ impl World {
             Command::LoseSegment { segment } => self.damage_segment(segment, crate::pitr::SegmentState::Missing),
             Command::CorruptSegment { segment } => self.damage_segment(segment, crate::pitr::SegmentState::Corrupt),
             Command::CorruptBackup { label } => self.corrupt_backup(label)?,
+            Command::Reshard { .. } => {
+                let t = self.now.0;
+                let started = self.router.as_mut().map(|r| r.start_now(cmd, t));
+                match started {
+                    Some(r) => r.map_err(|m| CommandError::new(CommandErrorKind::Refused, m))?,
+                    None => return Err(CommandError::new(CommandErrorKind::Refused, "this lesson has no shards to reshard")),
+                }
+            }
             Command::LoseRegion { region } => {
                 for n in self.region_nodes(region)? {
                     self.crash_host(n);

@@ -1,6 +1,7 @@
 //! A simulation session: the scenario, its seed and the learner's command log, the live world,
 //! and the snapshots that make seeking fast (seek = nearest snapshot + replay of the log).
-use crate::scenario::Scenario;
+use crate::scenario::{Lesson, Scenario};
+use crate::shard::lesson::ShardLesson;
 use crate::{Command, SimDur, SimTime, World};
 
 /// Simulated time between snapshots, at most.
@@ -26,14 +27,22 @@ impl Snapshot {
     }
 }
 
+/// What a session runs: a replication/backup scenario, or a sharding lesson (the router and
+/// each shard's cluster in one world). Both are lesson files; which one is read from its sections.
+#[derive(Clone, Debug)]
+pub enum Source {
+    Cluster(Box<Scenario>),
+    Sharded(Box<ShardLesson>),
+}
+
 /// A run a learner steers: seeking anywhere, forking, and adding commands as they go.
 /// Every snapshot lies on the current history, so restoring one and replaying the log is exact.
 #[derive(Clone, Debug)]
 pub struct Session {
     pub file: String,
-    /// The scenario text, so the seed can be changed without the file.
+    /// The lesson text, so the seed can be changed without the file.
     pub src: String,
-    pub scenario: Scenario,
+    pub source: Source,
     pub seed: u64,
     /// Commands the learner gave, in time order (the scenario's own are part of the world).
     pub log: Vec<(SimTime, Command)>,
@@ -45,13 +54,52 @@ pub struct Session {
 }
 
 impl Session {
-    /// Loads a scenario; errors are messages for the learner, never panics.
+    /// Loads any lesson file (a scenario, or a sharding lesson); errors are messages for the
+    /// learner, never panics.
     pub fn new(file: &str, src: &str, seed: Option<u64>) -> Result<Session, String> {
-        let (scenario, mut world) = crate::load(file, src, seed).map_err(|e| e.to_string())?;
+        if crate::shard::lesson::is_sharding(src) {
+            let lesson = ShardLesson::parse(file, src).map_err(|e| e.to_string())?;
+            return Session::sharded(file, src, lesson, seed);
+        }
+        let (scenario, world) = crate::load(file, src, seed).map_err(|e| e.to_string())?;
+        Ok(Session::start(file, src, Source::Cluster(Box::new(scenario)), world))
+    }
+
+    /// A sharding lesson, possibly as the learner changed it (shard key, placement).
+    pub fn sharded(file: &str, src: &str, lesson: ShardLesson, seed: Option<u64>) -> Result<Session, String> {
+        let world = lesson.world(seed)?;
+        Ok(Session::start(file, src, Source::Sharded(Box::new(lesson)), world))
+    }
+
+    fn start(file: &str, src: &str, source: Source, mut world: World) -> Session {
         world.keep_recent(RECENT_EVENTS);
         let seed = world.seed();
         let snapshots = vec![Snapshot { world: world.clone(), scheduled: 0 }];
-        Ok(Session { file: file.into(), src: src.into(), scenario, seed, log: Vec::new(), world, scheduled: 0, snapshots, log_gen: 0 })
+        Session { file: file.into(), src: src.into(), source, seed, log: Vec::new(), world, scheduled: 0, snapshots, log_gen: 0 }
+    }
+
+    /// The replication/backup scenario, if that is what runs.
+    pub fn scenario(&self) -> Option<&Scenario> {
+        match &self.source {
+            Source::Cluster(s) => Some(s),
+            Source::Sharded(_) => None,
+        }
+    }
+
+    /// The sharding lesson, if that is what runs.
+    pub fn shard_lesson(&self) -> Option<&ShardLesson> {
+        match &self.source {
+            Source::Sharded(l) => Some(l),
+            Source::Cluster(_) => None,
+        }
+    }
+
+    /// The lesson's text for the learner: title, summary, what to watch.
+    pub fn lesson(&self) -> &Lesson {
+        match &self.source {
+            Source::Cluster(s) => &s.lesson,
+            Source::Sharded(l) => &l.lesson,
+        }
     }
 
     pub fn now(&self) -> SimTime {
@@ -187,7 +235,7 @@ impl Session {
 
     /// The same drill, to run in slices (`Drill::step`).
     pub fn drill_job(&self) -> Result<crate::drill::Drill, String> {
-        let mut scn = self.scenario.clone();
+        let mut scn = self.scenario().ok_or("a DR drill needs a replication scenario with a [backup] section")?.clone();
         let duration = scn.run.duration.0;
         scn.drill.get_or_insert_with(|| crate::scenario::DrillCfg::fitting(duration));
         crate::drill::Drill::new(&scn, self.seed)

@@ -437,20 +437,23 @@ impl World {
 
     /// Queues `cmd` at `at` (not before now). The command is checked first and refused if it cannot apply.
     pub fn schedule(&mut self, at: SimTime, cmd: Command) -> Result<(), CommandError> {
-        self.schedule_in(0, at, cmd)
+        let k = self.target(&cmd)?;
+        self.schedule_in(k, at, cmd)
     }
 
     /// Queues `cmd` at `at` for the cluster of scope `k` (a shard's cluster in a sharded world).
     pub fn schedule_in(&mut self, k: u16, at: SimTime, cmd: Command) -> Result<(), CommandError> {
-        if k as usize >= self.scopes() {
-            return Err(CommandError::new(CommandErrorKind::UnknownName, format!("there is no cluster {k} (0 to {})", self.scopes() - 1)));
+        if k != ROUTER && k as usize >= self.scopes() {
+            return Err(CommandError::new(CommandErrorKind::UnknownName, format!("there is no cluster {k} (0 to {})", self.scopes().saturating_sub(1))));
         }
         if let Command::DcsOutage { duration: Some(d) } = cmd {
             let back = at + d.0;
             self.schedule_in(k, at, Command::DcsOutage { duration: None })?;
             return if back <= self.end { self.schedule_in(k, back, Command::DcsRestore {}) } else { Ok(()) };
         }
-        self.enter(k);
+        if k != ROUTER {
+            self.enter(k);
+        }
         self.check_command(&cmd)?;
         if at < self.now {
             return Err(CommandError::new(CommandErrorKind::OutOfTime, format!("cannot schedule a command at {at}, before the current time {}", self.now)));

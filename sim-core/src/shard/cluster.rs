@@ -477,6 +477,29 @@ impl Router {
         Ok(t + self.sim.rng.exp(self.mean_gap).max(1))
     }
 
+    /// The move a `reshard` command asks for, if it can apply to the shards now.
+    pub(crate) fn check_move(&self, cmd: &crate::Command) -> Result<Move, String> {
+        let crate::Command::Reshard { kind, shard } = cmd else { return Err("not a reshard".into()) };
+        let need = || shard.ok_or_else(|| format!("a `{kind}` reshard needs `shard`"));
+        let m = match kind.as_str() {
+            "add" => Move::Add,
+            "split" => Move::Split { shard: need()? },
+            "move_range" => Move::MoveRange { shard: need()? },
+            other => return Err(format!("unknown reshard kind `{other}` (expected add, split or move_range)")),
+        };
+        m.apply(&self.sim.placement)?;
+        if let Some(mv) = &self.sim.mv {
+            return Err(format!("\"{}\" is still moving (copy started at {} s): one reshard at a time", mv.r.what, mv.r.started_us / 1_000_000));
+        }
+        Ok(m)
+    }
+
+    /// Starts a reshard now (a learner's command).
+    pub(crate) fn start_now(&mut self, cmd: &crate::Command, t: u64) -> Result<(), String> {
+        let m = self.check_move(cmd)?;
+        self.sim.start_move(&m, t)
+    }
+
     /// The cluster behind a shard answered a write handed to it.
     pub(crate) fn write_done(&mut self, cluster: u16, key: u64, version: u64, ok: bool) {
         let run = &mut self.sim.run;

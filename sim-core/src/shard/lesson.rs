@@ -138,6 +138,12 @@ impl ShardReport {
     }
 }
 
+/// Whether a lesson file is a sharding lesson: it has a sharded table, a cluster, or one of the
+/// sharding experiments (`[partitioning]`, `[scatter]`, `[join]`). Text that is not TOML is not.
+pub fn is_sharding(src: &str) -> bool {
+    toml::from_str::<toml::Table>(src).is_ok_and(|t| ["table", "cluster", "partitioning", "scatter", "join"].iter().any(|k| t.contains_key(*k)))
+}
+
 impl ShardLesson {
     /// Parses a lesson file; errors name the file, line and field.
     pub fn parse(file: &str, src: &str) -> Result<ShardLesson, ScenarioError> {
@@ -160,11 +166,21 @@ impl ShardLesson {
     }
 
     /// The lesson's sharded world at time zero: the router, and each shard's Patroni cluster
-    /// when the lesson has `[replication]`.
+    /// when the lesson has `[replication]`. A lesson of calculators only (partitions,
+    /// scatter-gather, joins) gets an empty world of one second.
     pub fn world(&self, seed: Option<u64>) -> Result<crate::World, String> {
-        let c = self.cluster.as_ref().ok_or_else(|| format!("{}: this lesson has no [cluster] to run", self.file))?;
+        let seed = seed.unwrap_or(self.seed);
+        let Some(c) = self.cluster.as_ref() else {
+            let mut scn = crate::Scenario::default();
+            scn.nodes.clear();
+            scn.lesson = self.lesson.clone();
+            scn.run.duration = Dur(SimDur::secs(1));
+            return crate::build::clusters(&[], seed, &scn).map_err(|e| format!("{}: {}", self.file, e.message));
+        };
         let clusters = self.cluster_scenarios(c)?;
-        crate::World::sharded(c, &self.reshards, &clusters, seed.unwrap_or(self.seed)).map_err(|m| format!("{}: {m}", self.file))
+        let mut w = crate::World::sharded(c, &self.reshards, &clusters, seed).map_err(|m| format!("{}: {m}", self.file))?;
+        w.title = self.lesson.title.clone();
+        Ok(w)
     }
 
     fn cluster_scenarios(&self, c: &Config) -> Result<Vec<(String, crate::Scenario)>, String> {
@@ -176,18 +192,23 @@ impl ShardLesson {
 
     /// Runs every experiment of the lesson and checks the expectations.
     pub fn run(&self, seed: Option<u64>) -> Result<ShardReport, String> {
-        let seed = seed.unwrap_or(self.seed);
+        let mut w = self.world(seed)?;
+        w.run_to_end().map_err(|e| format!("{}: {e}", self.file))?;
+        self.report_of(&w)
+    }
+
+    /// What a run of this lesson found, from its world once at its end (the router's figures
+    /// and every shard's cluster), with the calculators' results and the expectations.
+    pub fn report_of(&self, w: &crate::World) -> Result<ShardReport, String> {
+        let seed = w.seed();
         let mut r = ShardReport { title: self.lesson.title.clone(), seed, ..ShardReport::default() };
         if let Some(c) = &self.cluster {
-            let clusters = self.cluster_scenarios(c)?;
-            let mut w = crate::World::sharded(c, &self.reshards, &clusters, seed).map_err(|m| format!("{}: {m}", self.file))?;
-            w.run_to_end().map_err(|e| format!("{}: {e}", self.file))?;
             if let Some(e) = w.router_error() {
                 return Err(self.place_reshard(e.clone()));
             }
-            let run = w.router_run().cloned().unwrap_or_default();
+            let run = w.router_run().cloned().ok_or_else(|| format!("{}: the run has not reached its end", self.file))?;
             let ha = match &self.replication {
-                Some(rc) => super::replicas::report(&mut w, rc, &clusters, &run, c.read_share, c.duration_s),
+                Some(rc) => super::replicas::report(&mut w.clone(), rc, &self.cluster_scenarios(c)?, &run, c.read_share, c.duration_s),
                 None => Vec::new(),
             };
             describe_cluster(c, &run, &mut r);

@@ -60,7 +60,8 @@ pub fn cluster_scenario(cfg: &ReplicaCfg, name: &str, i: u32, duration_s: u64) -
     scn.workload.write_tps = 0.0;
     scn.workload.read_tps = 0.0;
     if cfg.fail_shard == Some(i) {
-        scn.timeline.push(TimedCommand { at: cfg.fail_at, command: Command::CrashHost { node: "pg1".into() } });
+        // In a world of several clusters, a node is named with its cluster's scope.
+        scn.timeline.push(TimedCommand { at: cfg.fail_at, command: Command::CrashHost { node: format!("{name}/pg1") } });
     }
     scn
 }
@@ -154,7 +155,10 @@ mod tests {
         }
         for (replicas, sync) in [(0, SyncCommit::Off), (4, SyncCommit::RemoteApply), (2, SyncCommit::On)] {
             let c = ReplicaCfg { replicas, synchronous_commit: sync, fail_shard: Some(0), fail_at: Dur(SimDur::secs(5)) };
-            let scn = cluster_scenario(&c, "s0", 0, 86_400);
+            let mut scn = cluster_scenario(&c, "s0", 0, 86_400);
+            // Its crash names `s0/pg1`, a name only the sharded world has (checked when scheduled).
+            assert_eq!(scn.timeline.len(), 1);
+            scn.timeline.clear();
             assert!(crate::validate::scenario(&scn).is_ok(), "{replicas} replicas: {:?}", crate::validate::scenario(&scn).err());
         }
         let bad = lesson("fail_shard = 5");

@@ -188,7 +188,7 @@ pub const LOG_LINES: usize = 40;
 
 impl Session {
     pub fn lesson_view(&self) -> LessonView {
-        LessonView::of(&self.file, self.seed, &self.scenario.lesson)
+        LessonView::of(&self.file, self.seed, self.lesson())
     }
 
     pub fn clock_view(&self) -> ClockView {
@@ -203,8 +203,23 @@ impl Session {
     pub fn goals(&self, drill: Option<&Result<Vec<crate::drill::DrillResult>, String>>) -> Vec<Goal> {
         let w = &self.world;
         let ended = w.now() >= w.end();
-        let mut results = w.expectations(&self.scenario.expect);
-        results.extend(self.scenario.expect.drill.map(|want| crate::drill::expectation(want, drill)));
+        let results = match &self.source {
+            crate::session::Source::Cluster(scn) => {
+                let mut results = w.expectations(&scn.expect);
+                results.extend(scn.expect.drill.map(|want| crate::drill::expectation(want, drill)));
+                results
+            }
+            // A sharding lesson's figures are its whole run's: judged at the end.
+            crate::session::Source::Sharded(l) if ended => match l.report_of(w) {
+                Ok(r) => r.expectations,
+                Err(e) => vec![crate::report::ExpectResult { name: "run".into(), ok: false, detail: e, kind: crate::report::ExpectKind::AtEnd }],
+            },
+            crate::session::Source::Sharded(l) => l
+                .expect
+                .keys()
+                .map(|name| crate::report::ExpectResult { name: name.clone(), ok: false, detail: "judged at the end of the run".into(), kind: crate::report::ExpectKind::AtEnd })
+                .collect(),
+        };
         results.iter().map(|r| Goal::of(r, ended)).collect()
     }
 
@@ -247,7 +262,7 @@ impl Session {
 
     /// The backup panel, with the recovery target the learner is aiming at.
     pub fn pitr_view(&self, aim: &Aim) -> Option<PitrView> {
-        let sla = self.scenario.drill.clone().unwrap_or_default();
+        let sla = self.scenario()?.drill.clone().unwrap_or_default();
         pitr::view(&self.world, aim, sla.rpo.0.as_ms(), sla.rto.0.as_ms())
     }
 }
