@@ -31,14 +31,16 @@ struct RunOpts {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// Run a scenario to its end and check its expectations (exit 0 if all hold, 1 if one fails).
+    /// Run any lesson to its end and check its expectations (exit 0 if all hold, 1 if one fails):
+    /// a replication/backup scenario, a sharding lesson (the router and each shard's cluster in
+    /// one world), or a planner lesson (EXPLAIN ANALYZE of each query).
     Run(RunOpts),
-    /// Validate a scenario file without running it.
+    /// Validate a lesson file (of any kind) without running it.
     Check {
         /// The scenario file.
         file: String,
     },
-    /// List the scenarios in a folder with their titles.
+    /// List the lessons in a folder with their titles.
     List {
         /// The folder to list.
         #[arg(default_value = "scenarios")]
@@ -55,8 +57,6 @@ enum Cmd {
     /// Run the [backup] strategy against each [drill] disaster; print RPO and RTO against the SLA
     /// (exit 0 if all are met, 1 if not).
     Drill(RunOpts),
-    /// Run a sharding lesson (scenarios/sharding/): per-shard load, hotspots, reshards, partitions.
-    Shard(RunOpts),
     /// EXPLAIN a planner lesson's queries (scenarios/planner/), as PostgreSQL 15 would print them;
     /// checks the lesson's expectations (exit 0 if all hold, 1 if not).
     Explain {
@@ -105,11 +105,20 @@ fn main() -> ExitCode {
         }
     };
     let result = match &cli.cmd {
-        Cmd::Run(o) => with_file(&o.file, o.seed, |scn, w| run(o.json, scn, w)),
-        Cmd::Check { file } => with_file(file, None, |scn, _| check(file, scn)),
+        Cmd::Run(o) => kind(&o.file).and_then(|k| match k {
+            Kind::Sharding(src) => shard(o, &src),
+            Kind::Planner => explain(&o.file, None, true, false, if o.json { PlanFormat::Json } else { PlanFormat::Text }, o.seed),
+            Kind::Scenario => with_file(&o.file, o.seed, |scn, w| run(o.json, scn, w)),
+        }),
+        Cmd::Check { file } => kind(file).and_then(|k| match k {
+            Kind::Scenario => with_file(file, None, |scn, _| check(file, scn)),
+            _ => std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}")).and_then(|src| title_of(file, &src)).map(|t| {
+                println!("{file}: ok ({t})");
+                0
+            }),
+        }),
         Cmd::Trace { file, seed } => with_file(file, *seed, |_, w| trace(w)),
         Cmd::Drill(o) => with_file(&o.file, o.seed, |scn, w| drill(o.json, scn, w)),
-        Cmd::Shard(o) => shard(o),
         Cmd::List { dir } => list(dir),
         Cmd::Explain { file, query, analyze, buffers, format, seed } => explain(file, *query, *analyze, *buffers, *format, *seed),
         Cmd::Sql { file, seed } => planner_lesson(file, *seed).map(|l| {
@@ -124,6 +133,24 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Which kind of lesson a file is, from its sections.
+enum Kind {
+    Scenario,
+    Sharding(String),
+    Planner,
+}
+
+fn kind(file: &str) -> Result<Kind, String> {
+    let src = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    Ok(if sim_planner::is_planner_lesson(&src) {
+        Kind::Planner
+    } else if sim_core::shard::lesson::is_sharding(&src) {
+        Kind::Sharding(src)
+    } else {
+        Kind::Scenario
+    })
 }
 
 fn with_file(file: &str, seed: Option<u64>, f: impl FnOnce(Scenario, World) -> Result<u8, String>) -> Result<u8, String> {
@@ -195,10 +222,8 @@ fn print_report(r: &Report) {
     }
 }
 
-fn shard(o: &RunOpts) -> Result<u8, String> {
-    let file = &o.file;
-    let src = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-    let lesson = sim_core::shard::lesson::ShardLesson::parse(file, &src).map_err(|e| e.to_string())?;
+fn shard(o: &RunOpts, src: &str) -> Result<u8, String> {
+    let lesson = sim_core::shard::lesson::ShardLesson::parse(&o.file, src).map_err(|e| e.to_string())?;
     let r = lesson.run(o.seed)?;
     if o.json {
         println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
@@ -275,12 +300,23 @@ fn list(dir: &str) -> Result<u8, String> {
     for p in files {
         let f = p.display().to_string();
         let src = std::fs::read_to_string(&p).map_err(|e| format!("{f}: {e}"))?;
-        match Scenario::parse(&f, &src) {
-            Ok(s) => println!("{f}\t{}", s.lesson.title),
+        match title_of(&f, &src) {
+            Ok(t) => println!("{f}\t{t}"),
             Err(e) => println!("{f}\tINVALID: {e}"),
         }
     }
     Ok(0)
+}
+
+/// A lesson file of any kind, parsed and checked; its title.
+fn title_of(file: &str, src: &str) -> Result<String, String> {
+    if sim_planner::is_planner_lesson(src) {
+        return sim_planner::load(file, src, None).map(|l| l.file.title.clone()).map_err(|e| e.to_string());
+    }
+    if sim_core::shard::lesson::is_sharding(src) {
+        return sim_core::shard::lesson::ShardLesson::parse(file, src).map(|l| l.lesson.title).map_err(|e| e.to_string());
+    }
+    Scenario::parse(file, src).map(|s| s.lesson.title).map_err(|e| e.to_string())
 }
 
 fn planner_lesson(file: &str, seed: Option<u64>) -> Result<sim_planner::Lesson, String> {

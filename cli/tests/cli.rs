@@ -46,7 +46,7 @@ fn bad_input_exits_two() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["run", "check", "list", "trace", "drill", "shard", "explain", "sql"] {
+    for sub in ["run", "check", "list", "trace", "drill", "explain", "sql"] {
         let out = dbsim(&[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0), "dbsim {sub} --help");
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: dbsim"), "dbsim {sub} --help prints usage");
@@ -91,4 +91,25 @@ fn explain_and_sql_for_planner_lessons() {
     assert!(sql.contains("CREATE TABLE orders (id integer, customer_id integer, amount integer);"));
     assert!(sql.contains("CREATE INDEX orders_customer_id_idx ON orders (customer_id);"));
     assert!(sql.contains("VACUUM ANALYZE;") && sql.contains("EXPLAIN (FORMAT JSON) SELECT"));
+}
+
+/// One `dbsim run` for every lesson: a sharding lesson and a planner lesson run and are judged
+/// like a scenario; the verb `shard` is gone.
+#[test]
+fn run_takes_every_kind_of_lesson() {
+    let shard = dbsim(&["run", "scenarios/sharding/10i-blast-radius.toml"]);
+    assert_eq!(shard.status.code(), Some(0), "{}", String::from_utf8_lossy(&shard.stderr));
+    let text = String::from_utf8_lossy(&shard.stdout);
+    assert!(text.contains("shard s2:") && text.contains("[ok] shard_failovers"), "{text}");
+    let json = dbsim(&["run", "scenarios/sharding/10h-online-split.toml", "--json", "--seed", "4"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["seed"], 4);
+    assert!(v["expectations"].as_array().is_some_and(|e| !e.is_empty()));
+    let plan = dbsim(&["run", "scenarios/planner/11a-scan-choice.toml"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", String::from_utf8_lossy(&plan.stderr));
+    assert!(String::from_utf8_lossy(&plan.stdout).contains("Execution Time: "));
+    assert_eq!(dbsim(&["shard", "scenarios/sharding/10i-blast-radius.toml"]).status.code(), Some(2));
+    assert_eq!(dbsim(&["check", "scenarios/sharding/10i-blast-radius.toml"]).status.code(), Some(0));
+    let list = String::from_utf8_lossy(&dbsim(&["list", "scenarios/sharding"]).stdout).to_string();
+    assert!(list.contains("Blast radius") && !list.contains("INVALID"), "{list}");
 }

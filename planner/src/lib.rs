@@ -43,6 +43,11 @@ pub struct Lesson {
 }
 
 /// Reads and builds a lesson (`seed` overrides the file's own).
+/// Whether a lesson file is a planner lesson: it has tables and queries (`[[table]]`, `[[query]]`).
+pub fn is_planner_lesson(src: &str) -> bool {
+    toml::from_str::<toml::Table>(src).is_ok_and(|t| t.contains_key("query") && t.contains_key("table"))
+}
+
 pub fn load(file: &str, src: &str, seed: Option<u64>) -> Result<Lesson, LessonError> {
     let lf = lesson::parse(file, src)?;
     let seed = seed.unwrap_or(lf.seed);

@@ -210,7 +210,7 @@ impl Reducible for Model {
 
 /// Sharding lessons have a `[table]`, `[partitioning]`, `[scatter]` or `[join]` section instead of nodes.
 pub fn is_shard_lesson(src: &str) -> bool {
-    src.lines().any(|l| matches!(l.trim(), "[table]" | "[cluster]" | "[partitioning]" | "[scatter]" | "[join]"))
+    sim_core::shard::lesson::is_sharding(src)
 }
 
 impl Model {

@@ -141,7 +141,8 @@ impl ShardReport {
 /// Whether a lesson file is a sharding lesson: it has a sharded table, a cluster, or one of the
 /// sharding experiments (`[partitioning]`, `[scatter]`, `[join]`). Text that is not TOML is not.
 pub fn is_sharding(src: &str) -> bool {
-    toml::from_str::<toml::Table>(src).is_ok_and(|t| ["table", "cluster", "partitioning", "scatter", "join"].iter().any(|k| t.contains_key(*k)))
+    // A planner lesson's `[[table]]` is an array of tables; a sharding lesson's `[table]` is one.
+    toml::from_str::<toml::Table>(src).is_ok_and(|t| t.get("table").is_some_and(toml::Value::is_table) || ["cluster", "partitioning", "scatter", "join"].iter().any(|k| t.contains_key(*k)))
 }
 
 impl ShardLesson {
