@@ -10,6 +10,9 @@ pub const SNAPSHOT_EVERY: SimDur = SimDur::secs(5);
 pub const SNAPSHOT_EVENTS: u64 = 25_000;
 /// Snapshots kept; beyond this every other one is dropped (older seeks replay further).
 pub const MAX_SNAPSHOTS: usize = 2_048;
+/// Snapshots a sharding session keeps: its router holds every row's version, megabytes a copy,
+/// so its snapshots are fewer and a seek replays further.
+pub const MAX_SHARDED_SNAPSHOTS: usize = 16;
 
 /// Processed events kept for the live event log.
 pub const RECENT_EVENTS: usize = 200;
@@ -163,7 +166,8 @@ impl Session {
     }
 
     fn keep_snapshot(&mut self) {
-        if self.snapshots.len() >= MAX_SNAPSHOTS {
+        let cap = if self.shard_lesson().is_some() { MAX_SHARDED_SNAPSHOTS } else { MAX_SNAPSHOTS };
+        if self.snapshots.len() >= cap {
             let mut i = 0;
             self.snapshots.retain(|_| {
                 i += 1;
@@ -212,6 +216,16 @@ impl Session {
         }
         self.restore(now);
         self.advance_to(now)
+    }
+
+    /// A fresh session of the same lesson with `log` replayed (a shared link, or a lesson the
+    /// learner edited): the first command that cannot apply is an error.
+    pub fn replay(&mut self, log: &[(SimTime, Command)]) -> Result<(), String> {
+        for (at, cmd) in log {
+            self.seek(*at)?;
+            self.command(cmd.clone())?;
+        }
+        Ok(())
     }
 
     /// Applies a learner's command now, forking away any commands given later.

@@ -189,7 +189,7 @@ try {
     await page.$eval('#shard-cursor', (el) => { el.value = '39000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
     await page.waitForSelector('#reshard-progress[data-phase="done"]', { timeout: 10000 });
     if (await page.locator('#shard-map tbody tr').count() !== 5) throw new Error('the shard map should list 5 shards after adding one');
-    if (!decodeURIComponent(page.url()).includes('add:10')) throw new Error('the reshard is not in the link');
+    if (!decodeURIComponent(page.url()).includes('action = "reshard"')) throw new Error(`the reshard command is not in the link: ${decodeURIComponent(page.url())}`);
     await page.reload();
     await page.waitForSelector('#reshard-progress[data-phase="done"]', { timeout: 30000 });
     await shot('11-sharding-reloaded');
@@ -221,14 +221,24 @@ try {
     if (await page.locator('#heatmap rect.refused').count()) throw new Error('writes refused before any crash');
     await page.$eval('#shard-cursor', (el) => { el.value = '10000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
     await page.click('#crash-shard-1');
-    await page.waitForSelector('#shard-crash', { timeout: 60000 });
+    await page.waitForSelector('#shard-log', { timeout: 60000 });
     const refused = await page.$$eval('#heatmap rect.refused title', (ts) => [...new Set(ts.map((t) => t.textContent.match(/shard (\d+)/)[1]))]);
     if (JSON.stringify(refused) !== '["1"]') throw new Error(`shards refusing writes: ${JSON.stringify(refused)}`);
+    // Scrubbing shows each shard's cluster at the cursor: shard 1 has no primary after the crash.
+    await page.$eval('#shard-cursor', (el) => { el.value = '30000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForFunction(() => document.querySelectorAll('#shard-ha .primary-now')[1]?.textContent.startsWith('none'), null, { timeout: 10000 });
+    const others = await page.$$eval('#shard-ha .primary-now', (ts) => ts.map((t) => t.textContent));
+    if (others.filter((t) => t.startsWith('none')).length !== 1) throw new Error(`primaries at 30 s: ${others}`);
     const url = page.url();
-    if (!url.includes('crash1')) throw new Error(`the link lacks the crash: ${url}`);
+    if (!decodeURIComponent(url).includes('crash_host')) throw new Error(`the link lacks the crash: ${url}`);
     await page.goto('about:blank');
     await page.goto(url);
-    await page.waitForSelector('#shard-crash', { timeout: 60000 });
+    await page.waitForSelector('#shard-log', { timeout: 60000 });
+    // Fork before the crash: it is dropped, and no shard refuses writes.
+    await page.$eval('#shard-cursor', (el) => { el.value = '5000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.click('#shard-fork');
+    await page.waitForFunction(() => !document.querySelector('#shard-log'), null, { timeout: 60000 });
+    if (await page.locator('#heatmap rect.refused').count()) throw new Error('writes still refused after forking away the crash');
   });
   await step('every_sharding_lesson_loads_and_reports', async () => {
     const files = await page.$$eval('#scenario optgroup[label*="Sharding"] option', (os) => os.map((o) => o.value));

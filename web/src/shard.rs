@@ -7,7 +7,10 @@ use sim_core::shard::cluster::Move;
 use sim_core::shard::cluster::{shard_names, Config, Reshard, ReshardPhase, Run};
 use sim_core::shard::lesson::{ShardLesson, ShardReport};
 use sim_core::shard::placement::{from_strategy, strategy_name, Placement};
+use sim_core::shard::world::ClusterStatus;
 use sim_core::view::{Goal, LessonView};
+use sim_core::{Command, Session, SimTime};
+use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -90,9 +93,7 @@ impl ShardModel {
             }
             Msg::Restore(shared, src) => {
                 let mut v = ShardView::new(&shared.file, &src, shared.seed)?;
-                for a in url::shard_actions(&shared.shard_ops)? {
-                    v.apply(a)?;
-                }
+                v.restore(&url::shard_actions(&shared.shard_ops)?, &shared.log)?;
                 self.view = Some(Rc::new(v));
                 Ok(())
             }
@@ -210,16 +211,25 @@ fn picks(go: &Go) -> Picks {
     Picks { pick, seed: go.reform(Msg::Reseed), open, fail: go.reform(Msg::Fail) }
 }
 
-/// A sharding lesson as the learner has changed it, and its run.
+/// A sharding lesson as the learner has changed it (shard key, placement), its session (the
+/// router and each shard's cluster in one world, with the learner's commands), and the whole
+/// run's figures.
 #[derive(Clone, Debug)]
 pub struct ShardView {
     pub file: String,
     pub src: String,
     pub lesson: ShardLesson,
     pub seed: u64,
+    /// At the cursor. Shared, not copied, on every action (its snapshots are whole worlds).
+    pub session: Rc<RefCell<Session>>,
+    /// The run to its end, from the same session.
     pub report: Result<ShardReport, String>,
     pub cursor_ms: u64,
     pub query: Option<(String, u64)>,
+    /// Each shard's cluster at the cursor (by scope).
+    pub status: Vec<ClusterStatus>,
+    /// "Undo reshards" took away the lesson's own reshards.
+    pub reshards_undone: bool,
 }
 
 /// What the learner can do on a sharding lesson.
@@ -230,11 +240,13 @@ pub enum ShardAction {
     Shards(u32),
     Cursor(u64),
     Query(String, u64),
-    /// Add a shard, split one, or move half a range, at the cursor, as a timestamped command.
+    /// Add a shard, split one, or move half a range, at the cursor: a `reshard` command.
     Reshard(Move),
-    /// Crash this shard's primary host at the cursor: its own Patroni cluster fails over while
-    /// the router refuses that shard's writes.
+    /// Crash the host of this shard's primary at the cursor: its own Patroni cluster fails
+    /// over while the router refuses that shard's writes.
     Crash(u32),
+    /// Drop every command given after the cursor.
+    Fork,
     Reset,
 }
 
@@ -242,17 +254,82 @@ impl ShardView {
     pub fn new(file: &str, src: &str, seed: Option<u64>) -> Result<ShardView, String> {
         let lesson = ShardLesson::parse(file, src).map_err(|e| e.to_string())?;
         let seed = seed.unwrap_or(lesson.seed);
-        let mut v = ShardView { file: file.into(), src: src.into(), lesson, seed, report: Err(String::new()), cursor_ms: 0, query: None };
+        let session = Session::sharded(file, src, lesson.clone(), Some(seed))?;
+        let mut v = ShardView {
+            file: file.into(),
+            src: src.into(),
+            lesson,
+            seed,
+            session: Rc::new(RefCell::new(session)),
+            report: Err(String::new()),
+            cursor_ms: 0,
+            query: None,
+            status: Vec::new(),
+            reshards_undone: false,
+        };
         v.rerun()?;
         Ok(v)
     }
 
+    /// A shared link: the learner's changes to the lesson, then their commands, then the cursor.
+    pub fn restore(&mut self, actions: &[ShardAction], log: &[(SimTime, Command)]) -> Result<(), String> {
+        let (cursor, edits) = match actions.split_last() {
+            Some((last @ ShardAction::Cursor(_), rest)) => (Some(last), rest),
+            _ => (None, actions),
+        };
+        for a in edits {
+            self.apply(a.clone())?;
+        }
+        if !log.is_empty() {
+            let mut all = self.log();
+            all.extend_from_slice(log);
+            all.sort_by_key(|(t, _)| *t);
+            self.restart(&all)?;
+        }
+        match cursor {
+            Some(a) => self.apply(a.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// The learner's commands, in time order.
+    pub fn log(&self) -> Vec<(SimTime, Command)> {
+        self.session.borrow().log.clone()
+    }
+
+    /// Runs the session to its end (the whole run's figures), then seeks back to the cursor.
     fn rerun(&mut self) -> Result<(), String> {
-        self.lesson.reshard_places.clear();
-        let r = self.lesson.run(Some(self.seed));
-        let err = r.as_ref().err().cloned();
-        self.report = r;
-        err.map_or(Ok(()), Err)
+        let mut s = self.session.borrow_mut();
+        let end = s.end();
+        s.advance_to(end)?;
+        self.report = self.lesson.report_of(&s.world);
+        s.seek(SimTime(self.cursor_ms * 1000))?;
+        drop(s);
+        self.refresh();
+        self.report.as_ref().map(|_| ()).map_err(Clone::clone)
+    }
+
+    fn refresh(&mut self) {
+        let s = self.session.borrow();
+        self.status = (0..s.world.scopes() as u16).filter_map(|k| s.world.cluster_status(k)).collect();
+    }
+
+    /// A fresh session of the lesson as it now is, with `log` replayed.
+    fn restart(&mut self, log: &[(SimTime, Command)]) -> Result<(), String> {
+        let mut s = Session::sharded(&self.file, &self.src, self.lesson.clone(), Some(self.seed))?;
+        s.replay(log)?;
+        self.session = Rc::new(RefCell::new(s));
+        self.rerun()
+    }
+
+    /// A command at the cursor (any given later is dropped: a fork), then the run to its end.
+    fn command(&mut self, cmd: Command) -> Result<(), String> {
+        {
+            let mut s = self.session.borrow_mut();
+            s.seek(SimTime(self.cursor_ms * 1000))?;
+            s.command(cmd)?;
+        }
+        self.rerun()
     }
 
     pub fn duration_ms(&self) -> u64 {
@@ -263,8 +340,8 @@ impl ShardView {
         self.lesson.cluster.as_mut().ok_or_else(|| "this lesson has no sharded table".into())
     }
 
-    /// Applies one action; a refused change leaves the view as it was. Moving the cursor (every
-    /// tick while playing) and routing change nothing that can fail, so they skip the snapshot.
+    /// Applies one action; a refused change leaves the view as it was (the session is replaced
+    /// only once the new one is built, and a refused command never enters its log).
     pub fn apply(&mut self, a: ShardAction) -> Result<(), String> {
         if matches!(a, ShardAction::Cursor(_) | ShardAction::Query(..)) {
             return self.change(a);
@@ -279,7 +356,11 @@ impl ShardView {
 
     fn change(&mut self, a: ShardAction) -> Result<(), String> {
         match a {
-            ShardAction::Cursor(ms) => self.cursor_ms = ms.min(self.duration_ms()),
+            ShardAction::Cursor(ms) => {
+                self.cursor_ms = ms.min(self.duration_ms());
+                self.session.borrow_mut().seek(SimTime(self.cursor_ms * 1000))?;
+                self.refresh();
+            }
             ShardAction::Query(c, v) => {
                 let cfg = self.lesson.cluster.as_ref().ok_or("this lesson has no sharded table")?;
                 let p = self.report.as_ref().ok().and_then(|r| r.run.as_ref()?.placement.clone()).unwrap_or_else(|| cfg.placement.clone());
@@ -288,43 +369,63 @@ impl ShardView {
             }
             ShardAction::Key(k) => {
                 self.cfg_mut()?.shard_key = k;
-                self.rerun()?;
+                let log = self.log();
+                self.restart(&log)?;
             }
             ShardAction::Strategy(s) => {
                 let cfg = self.cfg_mut()?;
                 cfg.placement = from_strategy(&s, cfg.placement.shards(), 64)?;
                 self.lesson.reshards.clear();
-                self.rerun()?;
+                self.restart(&[])?;
             }
             ShardAction::Shards(n) => {
                 let cfg = self.cfg_mut()?;
                 cfg.placement = from_strategy(strategy_name(&cfg.placement), n, 64)?;
                 self.lesson.reshards.clear();
-                self.rerun()?;
+                self.restart(&[])?;
             }
             ShardAction::Reshard(mv) => {
-                let at = self.cursor_ms / 1000;
-                self.lesson.reshards.push((at, mv));
-                self.rerun()?;
+                let (kind, shard) = match mv {
+                    Move::Add => ("add", None),
+                    Move::Split { shard } => ("split", Some(shard)),
+                    Move::MoveRange { shard } => ("move_range", Some(shard)),
+                };
+                self.command(Command::Reshard { kind: kind.into(), shard })?;
             }
             ShardAction::Crash(shard) => {
-                let shards = self.lesson.cluster.as_ref().map_or(0, |c| c.placement.shards());
+                let shards = placement_now(self, self.lesson.cluster.as_ref().ok_or("this lesson has no sharded table")?).shards();
                 if shard >= shards {
                     return Err(format!("there is no shard {shard} to crash (shards 0 to {})", shards.saturating_sub(1)));
                 }
-                let at = sim_core::scenario::Dur(sim_core::SimDur::ms(self.cursor_ms));
-                let rc = self.lesson.replication.get_or_insert_with(Default::default);
-                rc.fail_shard = Some(shard);
-                rc.fail_at = at;
+                if self.lesson.replication.is_none() {
+                    // Shards become Patroni clusters (a primary and a standby each) from time zero.
+                    self.lesson.replication = Some(Default::default());
+                    if let Some(rc) = self.lesson.replication.as_mut() {
+                        rc.fail_shard = None;
+                    }
+                    let log = self.log();
+                    self.restart(&log)?;
+                }
+                let node = {
+                    let s = self.session.borrow();
+                    let k = s.world.shard_cluster(shard).ok_or_else(|| format!("shard {shard} was added by a reshard: in this model it has no Patroni cluster of its own to crash"))?;
+                    let st = s.world.cluster_status(k).ok_or("no such cluster")?;
+                    st.primary.ok_or_else(|| format!("shard {shard} ({}) has no primary at this moment to crash", st.scope))?
+                };
+                self.command(Command::CrashHost { node })?;
+            }
+            ShardAction::Fork => {
+                self.session.borrow_mut().fork()?;
                 self.rerun()?;
             }
             ShardAction::Reset => {
-                // Back to the lesson as written: no reshards, and its own failure (if any).
+                // No reshards (not even the lesson's own), no crashes of the learner's.
                 let original = ShardLesson::parse(&self.file, &self.src).map_err(|e| e.to_string())?;
+                self.reshards_undone = !original.reshards.is_empty();
                 self.lesson.reshards.clear();
                 self.lesson.replication = original.replication;
                 self.query = None;
-                self.rerun()?;
+                self.restart(&[])?;
             }
         }
         Ok(())
@@ -429,12 +530,15 @@ fn controls(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
 }
 
 /// Each shard as its own Patroni cluster: crash one primary at the cursor and see that only its
-/// keys lose writes (the blast radius), with each cluster's failovers and lost commits.
+/// keys lose writes (the blast radius), with each cluster's primary and invariants at the cursor
+/// and its failovers and lost commits over the run; the learner's commands, and fork.
 fn shard_clusters(v: &ShardView, p: &Placement, go: &Go) -> Html {
     let names = shard_names(p);
     let Ok(r) = &v.report else { return html! {} };
     let failed = v.lesson.replication.as_ref().and_then(|rc| Some((rc.fail_shard?, rc.fail_at.0)));
     let crash = |i: usize| go.reform(move |_| Msg::Shard(ShardAction::Crash(i as u32)));
+    let log = v.log();
+    let later = log.iter().any(|(t, _)| t.as_ms() > v.cursor_ms);
     html! {
         <section class="shard-ha" aria-label="each shard's cluster" data-view="shard-ha">
             <h3>{ "Each shard is a Patroni cluster" }</h3>
@@ -445,19 +549,24 @@ fn shard_clusters(v: &ShardView, p: &Placement, go: &Go) -> Html {
             }
             if !r.shard_clusters.is_empty() {
                 <table id="shard-ha">
-                    <thead><tr><th>{ "shard" }</th><th>{ "failovers" }</th><th>{ "writes unavailable" }</th><th>{ "commits acknowledged" }</th><th>{ "lost" }</th><th>{ "invariants" }</th></tr></thead>
-                    <tbody>{ for r.shard_clusters.iter().map(|h| html! {
+                    <thead><tr><th>{ "shard" }</th><th>{ format!("primary at {} s", d1(v.cursor_ms as f64 / 1000.0)) }</th><th>{ "failovers" }</th><th>{ "writes unavailable" }</th><th>{ "commits acknowledged" }</th><th>{ "lost" }</th><th>{ "invariants" }</th></tr></thead>
+                    <tbody>{ for r.shard_clusters.iter().map(|h| {
+                        let now = v.status.iter().find(|st| st.scope == h.shard);
+                        html! {
                         <tr data-shard={h.shard.clone()} data-failovers={h.failovers.to_string()}>
-                            <td>{ &h.shard }</td><td>{ h.failovers }</td>
+                            <td>{ &h.shard }</td>
+                            <td class="primary-now">{ now.and_then(|st| st.primary.clone()).unwrap_or_else(|| "none: writes refused".into()) }</td>
+                            <td>{ h.failovers }</td>
                             <td>{ h.unavailable_ms.map_or("—".to_string(), |ms| format!("{} s", d1(ms as f64 / 1000.0))) }</td>
                             <td>{ h.commits_acked }</td><td>{ h.commits_lost }</td>
-                            // The model's invariants, checked in each shard's cluster: a break is shown in red.
+                            // The model's invariants, checked in each shard's cluster as it runs:
+                            // broken so far (at the cursor), and over the whole run, in red.
                             <td class={classes!("invariants", (!h.broken.is_empty()).then_some("violated"))} data-broken={h.broken.len().to_string()}
                                 title={h.broken.iter().map(|(n, d)| format!("{n}: {d}")).collect::<Vec<_>>().join("\n")}>
-                                { if h.broken.is_empty() { "✓ all hold".to_string() } else { format!("✗ {}", h.broken.iter().map(|b| b.0.as_str()).collect::<Vec<_>>().join(", ")) } }
+                                { invariants_text(now.map_or(&[][..], |st| st.broken.as_slice()), &h.broken) }
                             </td>
                         </tr>
-                    }) }</tbody>
+                    } }) }</tbody>
                 </table>
             }
             if names.len() <= FEW_SHARDS {
@@ -470,7 +579,32 @@ fn shard_clusters(v: &ShardView, p: &Placement, go: &Go) -> Html {
                     </select>
                 </label>
             }
+            if !log.is_empty() {
+                <p id="shard-log">{ "Your commands: " }{ log.iter().map(|(t, c)| format!("{} at {} s", describe(c), d1(t.as_ms() as f64 / 1000.0))).collect::<Vec<_>>().join("; ") }</p>
+            }
+            if later {
+                <button id="shard-fork" onclick={go.reform(|_| Msg::Shard(ShardAction::Fork))} title="drop your commands after the cursor">{ "Fork here" }</button>
+            }
         </section>
+    }
+}
+
+fn invariants_text(now: &[(String, String)], run: &[(String, String)]) -> String {
+    let names = |b: &[(String, String)]| b.iter().map(|x| x.0.as_str()).collect::<Vec<_>>().join(", ");
+    match (now.is_empty(), run.is_empty()) {
+        (_, true) => "✓ all hold".into(),
+        (true, false) => format!("✓ so far; ✗ later: {}", names(run)),
+        (false, false) => format!("✗ {}", names(now)),
+    }
+}
+
+/// A learner's command in a few words.
+fn describe(c: &Command) -> String {
+    match c {
+        Command::CrashHost { node } => format!("crash {node}"),
+        Command::Reshard { kind, shard: Some(s) } => format!("{kind} shard {s}"),
+        Command::Reshard { kind, shard: None } => format!("{kind} a shard"),
+        other => other.to_toml(sim_core::SimDur(0)),
     }
 }
 
@@ -723,6 +857,7 @@ mod tests {
         let mut v = view("10b-good-shard-key.toml");
         v.apply(ShardAction::Cursor(10_000)).unwrap();
         v.apply(ShardAction::Crash(1)).unwrap();
+        assert_eq!(v.log(), vec![(SimTime(10_000_000), Command::CrashHost { node: format!("{}/pg1", v.status[1].scope) })], "the crash is a command at the cursor");
         let r = v.report.as_ref().unwrap();
         // Shard 1 loses its primary for the rest of this 40 s run (ttl is 30 s); no other does.
         let down: Vec<bool> = r.shard_clusters.iter().map(|h| h.writes_down.is_some()).collect();
@@ -732,9 +867,22 @@ mod tests {
         assert!(refused(1) > 0 && refused(0) == 0 && refused(2) == 0, "only shard 1 refuses writes");
         // Synchronous replication keeps every acknowledged commit: the invariants hold everywhere.
         assert!(r.shard_clusters.iter().all(|h| h.broken.is_empty()), "{:?}", r.shard_clusters);
+        // Just before the crash shard 1 has its primary; from the crash on it has none.
+        assert_eq!(v.status[1].primary, None, "{:?}", v.status);
+        v.apply(ShardAction::Cursor(9_000)).unwrap();
+        assert!(v.status[1].primary.is_some());
+        v.apply(ShardAction::Cursor(30_000)).unwrap();
+        assert_eq!(v.status[1].primary, None, "{:?}", v.status);
+        assert!(v.status[0].primary.is_some());
         // The link carries it, and "Undo" brings the lesson back as written.
-        assert!(crate::url::shard_hash(&v).contains("crash1%3A10000"), "{}", crate::url::shard_hash(&v));
+        let hash = crate::url::shard_hash(&v);
+        assert!(hash.contains("crash_host"), "{hash}");
         assert!(v.apply(ShardAction::Crash(9)).unwrap_err().contains("no shard 9"));
+        // Fork at 5 s drops the crash.
+        v.apply(ShardAction::Cursor(5_000)).unwrap();
+        v.apply(ShardAction::Fork).unwrap();
+        assert!(v.log().is_empty());
+        assert!(v.report.as_ref().unwrap().shard_clusters.iter().all(|h| h.writes_down.is_none()));
         v.apply(ShardAction::Reset).unwrap();
         assert!(v.report.as_ref().unwrap().shard_clusters.is_empty());
     }

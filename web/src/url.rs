@@ -139,7 +139,8 @@ pub fn read_hash() -> (Option<Shared>, Vec<String>) {
     parse_hash(&h)
 }
 
-/// A sharding lesson's link: its file, seed and the learner's changes.
+/// A sharding lesson's link: its file, seed, the learner's changes to the lesson, the cursor,
+/// and the learner's commands (the same log as the main page's).
 pub fn shard_hash(v: &crate::shard::ShardView) -> String {
     let mut ops = Vec::new();
     if let Some(c) = &v.lesson.cluster {
@@ -147,25 +148,22 @@ pub fn shard_hash(v: &crate::shard::ShardView) -> String {
         ops.push(format!("strategy:{}", sim_core::shard::placement::strategy_name(&c.placement)));
         ops.push(format!("shards:{}", c.placement.shards()));
     }
-    for (at, mv) in &v.lesson.reshards {
-        ops.push(match mv {
-            sim_core::shard::cluster::Move::Add => format!("add:{at}"),
-            sim_core::shard::cluster::Move::Split { shard } => format!("split{shard}:{at}"),
-            sim_core::shard::cluster::Move::MoveRange { shard } => format!("move{shard}:{at}"),
-        });
-    }
-    if let Some((s, at)) = v.lesson.replication.as_ref().and_then(|rc| Some((rc.fail_shard?, rc.fail_at.0))) {
-        ops.push(format!("crash{s}:{}", at.as_ms()));
+    if v.reshards_undone {
+        ops.push("undo:1".into());
     }
     ops.push(format!("t:{}", v.cursor_ms));
-    format!("file={}&seed={}&sh={}", encode(&v.file), v.seed, encode(&ops.join(";")))
+    let log: Vec<String> = v.log().iter().map(|(t, cmd)| cmd.to_toml(sim_core::SimDur(t.0))).collect();
+    format!("file={}&seed={}&sh={}&log={}", encode(&v.file), v.seed, encode(&ops.join(";")), encode(&log.join(",")))
 }
 
-/// The learner's changes back as actions.
+/// The learner's changes back as actions. The cursor comes last, so the link opens where it
+/// was left; `add:S`, `splitN:S`, `moveN:S` and `crashN:MS` (links made before reshards and
+/// crashes were commands) still read as those commands.
 pub fn shard_actions(ops: &[String]) -> Result<Vec<crate::shard::ShardAction>, String> {
     use crate::shard::ShardAction as A;
     use sim_core::shard::cluster::Move;
     let mut out = Vec::new();
+    let mut cursor = None;
     for op in ops {
         let (k, v) = op.split_once(':').ok_or(format!("`{op}` in the link is not name:value"))?;
         let num = |v: &str| v.parse::<u64>().map_err(|_| format!("`{op}` in the link needs a number"));
@@ -173,7 +171,8 @@ pub fn shard_actions(ops: &[String]) -> Result<Vec<crate::shard::ShardAction>, S
             "key" => out.push(A::Key(v.to_string())),
             "strategy" => out.push(A::Strategy(v.to_string())),
             "shards" => out.push(A::Shards(num(v)? as u32)),
-            "t" => out.push(A::Cursor(num(v)?)),
+            "undo" => out.push(A::Reset),
+            "t" => cursor = Some(A::Cursor(num(v)?)),
             "add" => out.extend([A::Cursor(num(v)? * 1000), A::Reshard(Move::Add)]),
             other => {
                 let shard = |prefix: &str| other.strip_prefix(prefix).and_then(|s| s.parse::<u32>().ok());
@@ -190,6 +189,7 @@ pub fn shard_actions(ops: &[String]) -> Result<Vec<crate::shard::ShardAction>, S
             }
         }
     }
+    out.extend(cursor);
     Ok(out)
 }
 
@@ -256,11 +256,10 @@ mod tests {
         }
         let back = parse_hash(&format!("#{}", shard_hash(&v))).0.unwrap();
         assert_eq!((back.file.as_str(), back.seed), (*file, Some(3)));
+        assert_eq!(back.log, v.log(), "the reshard travels as a command");
         let mut w = crate::shard::ShardView::new(file, src, back.seed).unwrap();
-        for a in shard_actions(&back.shard_ops).unwrap() {
-            w.apply(a).unwrap();
-        }
-        assert_eq!(w.lesson.reshards, v.lesson.reshards);
+        w.restore(&shard_actions(&back.shard_ops).unwrap(), &back.log).unwrap();
+        assert_eq!(w.log(), v.log());
         assert_eq!(w.cursor_ms, 25_000);
         assert_eq!(w.report.as_ref().unwrap().metrics, v.report.as_ref().unwrap().metrics);
         assert!(shard_actions(&["meteor:1".into()]).is_err());

@@ -477,6 +477,11 @@ impl Router {
         Ok(t + self.sim.rng.exp(self.mean_gap).max(1))
     }
 
+    /// The cluster behind shard `i` (by its index now).
+    pub(crate) fn cluster_of(&self, i: usize) -> Option<u16> {
+        self.sim.shards.get(i)?.cluster
+    }
+
     /// The move a `reshard` command asks for, if it can apply to the shards now.
     pub(crate) fn check_move(&self, cmd: &crate::Command) -> Result<Move, String> {
         let crate::Command::Reshard { kind, shard } = cmd else { return Err("not a reshard".into()) };

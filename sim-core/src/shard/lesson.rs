@@ -209,7 +209,7 @@ impl ShardLesson {
             }
             let run = w.router_run().cloned().ok_or_else(|| format!("{}: the run has not reached its end", self.file))?;
             let ha = match &self.replication {
-                Some(rc) => super::replicas::report(&mut w.clone(), rc, &self.cluster_scenarios(c)?, &run, c.read_share, c.duration_s),
+                Some(_) => super::replicas::report(&mut w.clone(), &self.cluster_scenarios(c)?, &run, c.read_share, c.duration_s),
                 None => Vec::new(),
             };
             describe_cluster(c, &run, &mut r);

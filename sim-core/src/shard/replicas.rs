@@ -79,7 +79,7 @@ pub fn scenarios(cfg: &ReplicaCfg, names: &[String], duration_s: u64) -> Result<
 
 /// How each shard's cluster fared in a finished sharded world. `write_tps` is the writes per
 /// second the router sent the shard, on average.
-pub fn report(w: &mut World, cfg: &ReplicaCfg, scns: &[(String, Scenario)], run: &super::cluster::Run, read_share: f64, duration_s: u64) -> Vec<ShardHa> {
+pub fn report(w: &mut World, scns: &[(String, Scenario)], run: &super::cluster::Run, read_share: f64, duration_s: u64) -> Vec<ShardHa> {
     let secs = run.load.len().max(1) as u64;
     let mut out = Vec::new();
     for (i, (name, scn)) in scns.iter().enumerate() {
@@ -95,12 +95,12 @@ pub fn report(w: &mut World, cfg: &ReplicaCfg, scns: &[(String, Scenario)], run:
             failovers: m.failovers.len() as u64,
             unavailable_ms: m.failovers.last().and_then(|f| f.unavailable_ms),
             // A crashed primary with no failover before the end (no standby, or a run shorter
-            // than ttl) leaves the shard without writes from the crash to the end.
+            // than ttl) leaves the shard without writes from its last acknowledged commit to the end.
             writes_down: m
                 .failovers
                 .last()
                 .map(|f| (f.writes_stopped_ms, f.unavailable_ms.map_or(duration_s * 1000, |u| f.writes_stopped_ms + u)))
-                .or_else(|| (cfg.fail_shard == Some(i as u32)).then(|| (cfg.fail_at.0.as_ms(), duration_s * 1000))),
+                .or_else(|| (!w.c.nodes.iter().any(|n| n.writable && n.is_running())).then(|| (w.c.metrics.last_write_ack.as_ms(), duration_s * 1000))),
             max_replay_lag_ms: r.nodes.iter().map(|n| n.max_replay_lag_ms).max().unwrap_or(0),
             broken: w.invariants().iter().filter(|p| p.kind == crate::invariants::PropKind::Always && !p.holds).map(|p| (p.name.to_string(), p.detail.clone())).collect(),
         });

@@ -9,6 +9,15 @@ use crate::scenario::Scenario;
 use crate::time::{SimDur, SimTime};
 use crate::world::{Client, Ev, World, ROUTER};
 
+/// One shard's cluster at a moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterStatus {
+    pub scope: String,
+    /// The node taking writes now (`s2/pg2`), if any.
+    pub primary: Option<String>,
+    pub broken: Vec<(String, String)>,
+}
+
 /// Connections from the router to each shard's primary (vtgate's pool per tablet).
 pub const POOL: u32 = 64;
 
@@ -51,6 +60,21 @@ impl World {
     /// A reshard the router could not start (its index among the scheduled ones, and why).
     pub fn router_error(&self) -> Option<&(Option<usize>, String)> {
         self.router.as_ref().and_then(|r| r.failed.as_ref())
+    }
+
+    /// The cluster (scope) behind the router's shard `shard` now; `None` for a shard a reshard
+    /// added (it has no cluster of its own in this model) or a world without clusters.
+    pub fn shard_cluster(&self, shard: u32) -> Option<u16> {
+        self.router.as_ref()?.cluster_of(shard as usize).filter(|k| (*k as usize) < self.scopes())
+    }
+
+    /// Scope `k`'s cluster now: its writable primary (as commands name it), and the Always
+    /// properties broken so far, with what broke them.
+    pub fn cluster_status(&self, k: u16) -> Option<ClusterStatus> {
+        let c = self.cluster(k)?;
+        let primary = c.nodes.iter().find(|n| n.writable && n.is_running()).map(|n| format!("{}/{}", c.scope, n.name));
+        let broken = c.props.states.iter().filter(|p| p.kind == crate::invariants::PropKind::Always && !p.holds).map(|p| (p.name.to_string(), p.detail.clone())).collect();
+        Some(ClusterStatus { scope: c.scope.clone(), primary, broken })
     }
 
     pub(crate) fn on_router_op(&mut self) -> u64 {
