@@ -3,33 +3,28 @@
 //! A run is a pure function of (scenario, seed, command log). There is no I/O, wall clock,
 //! thread or shared mutability here; time is [`SimTime`] and randomness comes from one seeded ChaCha8 stream.
 
+// The model, one folder per component: each owns its state and its events' handlers.
 pub mod backup;
-// The kernel's modules, under their old paths.
-pub use sim_kernel::{chunklog, queue, rng, time};
-pub mod build;
 pub mod clients;
-pub mod command;
-pub mod command_check;
-pub mod drill;
-pub mod faults;
-pub mod ha;
-pub mod invariants;
-pub mod lsn;
-pub mod metrics;
 pub mod net;
-pub mod periodic;
-pub mod pg;
-pub mod pitr;
-pub mod replication;
-pub mod report;
+pub mod patroni;
+pub mod postgres;
+pub mod proxy;
+pub mod shard;
+// The world that holds the components and dispatches events, and its accounting.
+pub mod world;
+// Above the model: lessons, commands, sessions and the views front ends read.
+pub mod command;
 pub mod scenario;
 pub mod session;
-pub mod shard;
-pub mod toml_de;
-pub mod trace;
-pub mod validate;
 pub mod view;
-pub mod world;
+
+// The kernel's modules, under their old paths.
+pub use sim_kernel::{chunklog, queue, rng, time};
+// Short paths for what front ends use most.
+pub use backup::{drill, pitr};
+pub use postgres::lsn;
+pub use world::{build, invariants, metrics, report, trace};
 
 pub use command::{Command, Setting};
 pub use lsn::Lsn;

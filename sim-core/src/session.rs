@@ -35,7 +35,23 @@ impl Snapshot {
 #[derive(Clone, Debug)]
 pub enum Source {
     Cluster(Box<Scenario>),
-    Sharded(Box<ShardLesson>),
+    /// `judge` reports a finished run against the lesson's expectations. It is a pointer set
+    /// where a sharded session is built, so a browser module that only opens scenarios links
+    /// none of the sharding lessons' code.
+    Sharded {
+        lesson: Box<ShardLesson>,
+        judge: Judge,
+    },
+}
+
+/// A sharding lesson's expectations judged on a world at its end.
+pub type Judge = fn(&ShardLesson, &World) -> Vec<crate::report::ExpectResult>;
+
+fn judge(l: &ShardLesson, w: &World) -> Vec<crate::report::ExpectResult> {
+    match l.report_of(w) {
+        Ok(r) => r.expectations,
+        Err(e) => vec![crate::report::ExpectResult { name: "run".into(), ok: false, detail: e, kind: crate::report::ExpectKind::AtEnd }],
+    }
 }
 
 /// A run a learner steers: seeking anywhere, forking, and adding commands as they go.
@@ -64,6 +80,11 @@ impl Session {
             let lesson = ShardLesson::parse(file, src).map_err(|e| e.to_string())?;
             return Session::sharded(file, src, lesson, seed);
         }
+        Session::new_scenario(file, src, seed)
+    }
+
+    /// A replication/backup scenario only (a sharding lesson is refused by its parser).
+    pub fn new_scenario(file: &str, src: &str, seed: Option<u64>) -> Result<Session, String> {
         let (scenario, world) = crate::load(file, src, seed).map_err(|e| e.to_string())?;
         Ok(Session::start(file, src, Source::Cluster(Box::new(scenario)), world))
     }
@@ -71,7 +92,7 @@ impl Session {
     /// A sharding lesson, possibly as the learner changed it (shard key, placement).
     pub fn sharded(file: &str, src: &str, lesson: ShardLesson, seed: Option<u64>) -> Result<Session, String> {
         let world = lesson.world(seed)?;
-        Ok(Session::start(file, src, Source::Sharded(Box::new(lesson)), world))
+        Ok(Session::start(file, src, Source::Sharded { lesson: Box::new(lesson), judge }, world))
     }
 
     fn start(file: &str, src: &str, source: Source, mut world: World) -> Session {
@@ -85,14 +106,14 @@ impl Session {
     pub fn scenario(&self) -> Option<&Scenario> {
         match &self.source {
             Source::Cluster(s) => Some(s),
-            Source::Sharded(_) => None,
+            Source::Sharded { .. } => None,
         }
     }
 
     /// The sharding lesson, if that is what runs.
     pub fn shard_lesson(&self) -> Option<&ShardLesson> {
         match &self.source {
-            Source::Sharded(l) => Some(l),
+            Source::Sharded { lesson, .. } => Some(lesson),
             Source::Cluster(_) => None,
         }
     }
@@ -101,7 +122,7 @@ impl Session {
     pub fn lesson(&self) -> &Lesson {
         match &self.source {
             Source::Cluster(s) => &s.lesson,
-            Source::Sharded(l) => &l.lesson,
+            Source::Sharded { lesson, .. } => &lesson.lesson,
         }
     }
 

@@ -327,7 +327,7 @@ impl Model {
         match action {
             Action::Load { file, src, .. } if is_shard_lesson(&src) => Err(format!("{file} is a sharding lesson: open it on the sharding page (shard.html)")),
             Action::Load { file, src, seed } => {
-                self.session = Some(Rc::new(RefCell::new(Session::new(&file, &src, seed)?)));
+                self.session = Some(Rc::new(RefCell::new(Session::new_scenario(&file, &src, seed)?)));
                 url::clear_log_cache();
                 self.playing = false;
                 self.selected = None;
@@ -457,7 +457,7 @@ impl Model {
                 Ok(())
             }
             Action::Restore(shared, src) => {
-                let s = Session::new(&shared.file, &src, shared.seed)?;
+                let s = Session::new_scenario(&shared.file, &src, shared.seed)?;
                 self.session = Some(Rc::new(RefCell::new(s)));
                 url::clear_log_cache();
                 self.playing = false;

@@ -453,7 +453,7 @@ impl Router {
 
     /// The operation arriving at `t`: a reshard due by then starts, the move advances, finished
     /// seconds close, and the operation is routed. Returns when the next operation arrives.
-    pub(crate) fn op(&mut self, t: u64, b: &mut impl Backends) -> Result<u64, (Option<usize>, String)> {
+    pub(crate) fn op(&mut self, t: u64, b: &mut dyn Backends) -> Result<u64, (Option<usize>, String)> {
         let sim = &mut self.sim;
         if let Some((at, m)) = self.moves.get(self.next_move) {
             if t >= at.saturating_mul(1_000_000) {
@@ -566,7 +566,7 @@ impl Sim {
     }
 
     /// One client operation: route, queue at the shard, apply.
-    fn op(&mut self, t: u64, total: u64, b: &mut impl Backends) {
+    fn op(&mut self, t: u64, total: u64, b: &mut dyn Backends) {
         let key = self.gen.draw(&mut self.rng, t, total);
         let read = self.rng.unit() < self.cfg.read_share;
         let mut s = self.owner(key);
@@ -611,7 +611,7 @@ impl Sim {
         }
     }
 
-    fn write(&mut self, s: usize, key: u64, b: &mut impl Backends) {
+    fn write(&mut self, s: usize, key: u64, b: &mut dyn Backends) {
         self.version += 1;
         let v = self.version;
         let owner_now = match &self.mv {

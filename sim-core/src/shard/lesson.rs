@@ -5,9 +5,9 @@ use super::cluster::{self, Column, Config, Dist, Move, Run, Vindex};
 use super::partition::{self, Pred};
 use super::placement::{Placement, Ring};
 use super::query;
+use crate::scenario::toml_de::{line_col, locate, placed};
 use crate::scenario::{Bound, Dur, Lesson, ScenarioError, Seg};
 use crate::time::SimDur;
-use crate::toml_de::{line_col, locate, placed};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -138,17 +138,30 @@ impl ShardReport {
     }
 }
 
-/// Whether a lesson file is a sharding lesson: it has a sharded table, a cluster, or one of the
-/// sharding experiments (`[partitioning]`, `[scatter]`, `[join]`). Text that is not TOML is not.
+/// Whether a lesson file is a sharding lesson: a section header names a sharded table, a
+/// cluster, or a sharding experiment (`[table]`, `[[table.columns]]`, `[cluster]`,
+/// `[partitioning]`, `[scatter]`, `[join]`). Read from the headers alone, so a page that only
+/// opens scenarios links no second TOML reader for it; a planner lesson's `[[table]]` is not one.
+/// (Written as dotted keys instead of headers, such a section is not recognised, and the scenario
+/// reader refuses it as an unknown field, with its place.)
 pub fn is_sharding(src: &str) -> bool {
-    // A planner lesson's `[[table]]` is an array of tables; a sharding lesson's `[table]` is one.
-    toml::from_str::<toml::Table>(src).is_ok_and(|t| t.get("table").is_some_and(toml::Value::is_table) || ["cluster", "partitioning", "scatter", "join"].iter().any(|k| t.contains_key(*k)))
+    src.lines().any(|line| {
+        let l: String = line.split('#').next().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
+        let Some(inner) = l.strip_prefix('[') else { return false };
+        let inner = inner.trim_start_matches('[').trim_end_matches(']');
+        let top = inner.split('.').next().unwrap_or("");
+        match top {
+            "table" => inner != "table" || !l.starts_with("[["),
+            "cluster" | "partitioning" | "scatter" | "join" => true,
+            _ => false,
+        }
+    })
 }
 
 impl ShardLesson {
     /// Parses a lesson file; errors name the file, line and field.
     pub fn parse(file: &str, src: &str) -> Result<ShardLesson, ScenarioError> {
-        let raw: LessonFile = crate::toml_de::from_str(file, src)?;
+        let raw: LessonFile = crate::scenario::toml_de::from_str(file, src)?;
         let mut l = lesson(raw).map_err(|(path, message)| {
             let segs: Vec<Seg> = path.split('.').map(|k| Seg::Name(k.to_string())).collect();
             placed(file, src, locate(src, &segs).unwrap_or(0), path, message)
@@ -618,4 +631,17 @@ fn config(t: TableFile, c: ClusterFile, w: Option<WorkloadFile>, duration: Dur) 
         (format!("{section}.{field}"), message)
     })?;
     Ok(cfg)
+}
+
+#[cfg(test)]
+mod kind_tests {
+    #[test]
+    fn sharding_lessons_are_told_from_scenarios_and_planner_lessons() {
+        assert!(super::is_sharding("[lesson]\ntitle = \"t\"\n[table]\nname = \"x\""));
+        assert!(super::is_sharding("[[ table.columns ]] # a column\nname = \"k\""));
+        assert!(super::is_sharding("[ cluster ]\nshards = 2"));
+        assert!(!super::is_sharding("[[table]]\nname = \"orders\"\n[[query]]\nsql = \"SELECT 1\""));
+        assert!(!super::is_sharding("[lesson]\ntitle = \"[cluster]\"\n[[nodes]]\nname = \"pg1\""));
+        assert!(!super::is_sharding("# [join]\n[run]\nseed = 1"));
+    }
 }

@@ -159,7 +159,7 @@ mod tests {
             // Its crash names `s0/pg1`, a name only the sharded world has (checked when scheduled).
             assert_eq!(scn.timeline.len(), 1);
             scn.timeline.clear();
-            assert!(crate::validate::scenario(&scn).is_ok(), "{replicas} replicas: {:?}", crate::validate::scenario(&scn).err());
+            assert!(crate::scenario::validate::scenario(&scn).is_ok(), "{replicas} replicas: {:?}", crate::scenario::validate::scenario(&scn).err());
         }
         let bad = lesson("fail_shard = 5");
         assert!(bad.run(None).unwrap_err().contains("no shard 5"));

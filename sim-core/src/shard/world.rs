@@ -5,6 +5,7 @@
 //! no writable primary behind its proxy refuses writes there and then.
 use super::cluster::{Backends, Config, Move, Router, Run, Submit};
 use crate::clients::OK;
+use crate::command::Command;
 use crate::scenario::Scenario;
 use crate::time::{SimDur, SimTime};
 use crate::world::{Client, Ev, World, ROUTER};
@@ -16,6 +17,60 @@ pub struct ClusterStatus {
     /// The node taking writes now (`s2/pg2`), if any.
     pub primary: Option<String>,
     pub broken: Vec<(String, String)>,
+}
+
+/// The router as the world holds it: behind a trait object, so a browser module that never
+/// builds a sharded world links none of the router's code.
+pub(crate) trait Front: std::fmt::Debug {
+    fn op(&mut self, t: u64, b: &mut dyn Backends) -> Result<u64, (Option<usize>, String)>;
+    fn total_us(&self) -> u64;
+    fn write_done(&mut self, cluster: u16, key: u64, version: u64, ok: bool);
+    fn finish(&mut self) -> Run;
+    fn check_move(&self, cmd: &Command) -> Result<Move, String>;
+    fn start_now(&mut self, cmd: &Command, t: u64) -> Result<(), String>;
+    fn cluster_of(&self, i: usize) -> Option<u16>;
+    fn failed(&self) -> Option<&(Option<usize>, String)>;
+    fn fail(&mut self, e: (Option<usize>, String));
+    fn clone_box(&self) -> Box<dyn Front>;
+}
+
+impl Clone for Box<dyn Front> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+impl Front for Router {
+    fn op(&mut self, t: u64, b: &mut dyn Backends) -> Result<u64, (Option<usize>, String)> {
+        Router::op(self, t, b)
+    }
+    fn total_us(&self) -> u64 {
+        Router::total_us(self)
+    }
+    fn write_done(&mut self, cluster: u16, key: u64, version: u64, ok: bool) {
+        Router::write_done(self, cluster, key, version, ok)
+    }
+    fn finish(&mut self) -> Run {
+        Router::finish(self)
+    }
+    fn check_move(&self, cmd: &Command) -> Result<Move, String> {
+        Router::check_move(self, cmd)
+    }
+    fn start_now(&mut self, cmd: &Command, t: u64) -> Result<(), String> {
+        Router::start_now(self, cmd, t)
+    }
+    fn cluster_of(&self, i: usize) -> Option<u16> {
+        Router::cluster_of(self, i)
+    }
+    fn failed(&self) -> Option<&(Option<usize>, String)> {
+        self.failed.as_ref()
+    }
+    fn fail(&mut self, e: (Option<usize>, String)) {
+        self.failed = Some(e);
+    }
+    fn clone_box(&self) -> Box<dyn Front> {
+        Box::new(self.clone())
+    }
 }
 
 /// Connections from the router to each shard's primary (vtgate's pool per tablet).
@@ -59,7 +114,7 @@ impl World {
 
     /// A reshard the router could not start (its index among the scheduled ones, and why).
     pub fn router_error(&self) -> Option<&(Option<usize>, String)> {
-        self.router.as_ref().and_then(|r| r.failed.as_ref())
+        self.router.as_ref().and_then(|r| r.failed())
     }
 
     /// The cluster (scope) behind the router's shard `shard` now; `None` for a shard a reshard
@@ -79,12 +134,12 @@ impl World {
 
     pub(crate) fn on_router_op(&mut self) -> u64 {
         let Some(mut r) = self.router.take() else { return 0 };
-        if r.failed.is_none() {
+        if r.failed().is_none() {
             let t = self.now.0;
             match r.op(t, self) {
                 Ok(next) if next < r.total_us() => self.push_in(ROUTER, SimTime(next), Ev::RouterOp),
                 Ok(_) => {}
-                Err(e) => r.failed = Some(e),
+                Err(e) => r.fail(e),
             }
         }
         self.router = Some(r);

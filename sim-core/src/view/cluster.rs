@@ -1,7 +1,7 @@
 //! The cluster diagram's view: each node's role, positions and disk, replication arcs, the DCS
 //! leader key with its countdown, the proxy's write backends, slots, and messages on the wire.
 use crate::lsn::Lsn;
-use crate::pg::{Conn, PgState, Role};
+use crate::postgres::{Conn, PgState, Role};
 use crate::report::Flight;
 use crate::world::World;
 

@@ -210,11 +210,8 @@ impl Session {
                 results
             }
             // A sharding lesson's figures are its whole run's: judged at the end.
-            crate::session::Source::Sharded(l) if ended => match l.report_of(w) {
-                Ok(r) => r.expectations,
-                Err(e) => vec![crate::report::ExpectResult { name: "run".into(), ok: false, detail: e, kind: crate::report::ExpectKind::AtEnd }],
-            },
-            crate::session::Source::Sharded(l) => l
+            crate::session::Source::Sharded { lesson, judge } if ended => judge(lesson, w),
+            crate::session::Source::Sharded { lesson: l, .. } => l
                 .expect
                 .keys()
                 .map(|name| crate::report::ExpectResult { name: name.clone(), ok: false, detail: "judged at the end of the run".into(), kind: crate::report::ExpectKind::AtEnd })

@@ -1,8 +1,8 @@
 //! Disaster-recovery drills: run a scenario's backup strategy against each disaster in its
 //! `[drill]` section and measure RPO and RTO the way clients and operators would see them.
 use crate::command::Command;
-use crate::pg::Role;
 use crate::pitr::{Rates, Request, Target, TargetAction};
+use crate::postgres::Role;
 use crate::report::{ExpectKind, ExpectResult};
 use crate::scenario::{DrillCfg, DrillVerdict, Scenario};
 use crate::time::{SimDur, SimTime};

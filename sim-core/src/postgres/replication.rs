@@ -1,6 +1,6 @@
 //! WAL flushing, group commit, synchronous-commit release, and streaming replication.
 use crate::clients::Answer;
-use crate::pg::{sync_position, Conn, Pending, Role, SendState, WalSender};
+use crate::postgres::{sync_position, Conn, Pending, Role, SendState, WalSender};
 use crate::scenario::SyncCommit;
 use crate::time::SimDur;
 use crate::world::{Ev, World};

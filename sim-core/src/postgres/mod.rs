@@ -1,4 +1,6 @@
 //! A PostgreSQL server: WAL positions, timelines, roles, walsenders and synchronous-commit rules.
+pub mod lsn;
+pub mod replication;
 use crate::chunklog::ChunkLog;
 use crate::lsn::{Lsn, TimelineSwitch};
 use crate::time::{SimDur, SimTime};

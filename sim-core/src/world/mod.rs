@@ -1,17 +1,24 @@
 //! The world: every node, the DCS, the proxy and the clients, advanced one event at a time.
+pub mod build;
+mod faults;
+pub mod invariants;
+pub mod metrics;
+mod periodic;
+pub mod report;
+pub mod trace;
 use crate::chunklog::ChunkLog;
 use crate::command::Command;
-use crate::ha::{Dcs, Proxy};
 use crate::invariants::{Invariants, Prop};
 use crate::metrics::Metrics;
 use crate::net::{Ep, Net};
-use crate::pg::{Agent, Conn, Node, PgState, Role, Slot, SyncNames};
+use crate::postgres::{Agent, Conn, Node, PgState, Role, Slot, SyncNames};
 use crate::queue::{EventQueue, QueueFull};
 use crate::rng::{SimRng, Zipf};
 use crate::scenario::{invalid, Invalid, KeyDist, PatroniCfg, PgCfg, Scenario, Seg, SyncCommit, WorkloadCfg};
 use crate::time::{SimDur, SimTime};
 use crate::trace::{TraceEvent, TraceHash, TraceKind, NO_NODE};
 use std::fmt;
+use {crate::patroni::Dcs, crate::proxy::Proxy};
 
 /// Everything that can happen. Small and `Copy`, so the queue stays cheap.
 #[derive(Copy, Clone, Debug)]
@@ -367,7 +374,7 @@ pub struct World {
     pub(crate) title: String,
     pub(crate) error: Option<SimError>,
     /// The shard router in front of the clusters (a sharding lesson), and its run once finished.
-    pub(crate) router: Option<Box<crate::shard::cluster::Router>>,
+    pub(crate) router: Option<Box<dyn crate::shard::world::Front>>,
     pub(crate) router_run: Option<crate::shard::cluster::Run>,
 }
 

@@ -1,6 +1,6 @@
 //! Client-side measurements: acknowledged and failed commits, lost commits and RPO, failovers and RTO, latency, lag.
 use crate::chunklog::ChunkLog;
-use crate::pg::Node;
+use crate::postgres::Node;
 use crate::time::{SimDur, SimTime};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -1,15 +1,15 @@
 //! Builds the world at time zero from a validated scenario: placement, latency matrix, initial roles.
-use crate::ha::{Dcs, Proxy};
 use crate::invariants::Invariants;
 use crate::metrics::{Metrics, NodeStats};
 use crate::net::Net;
-use crate::pg::{Conn, Role, SendState, Slot, SyncNames, WalSender};
+use crate::postgres::{Conn, Role, SendState, Slot, SyncNames, WalSender};
 use crate::queue::EventQueue;
 use crate::rng::{SimRng, Zipf};
 use crate::scenario::{invalid, Invalid, KeyDist, Scenario, Seg};
 use crate::time::{SimDur, SimTime};
 use crate::trace::TraceHash;
 use crate::world::{Client, Cluster, Eps, Ev, World};
+use {crate::patroni::Dcs, crate::proxy::Proxy};
 
 /// Where a fresh cluster's WAL starts, as after initdb and a first checkpoint.
 pub const INITIAL_LSN: u64 = 0x0300_0060;

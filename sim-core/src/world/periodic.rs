@@ -1,7 +1,7 @@
 //! Periodic housekeeping: per-second samples, checkpoints, slot consumers, and end-of-run accounting.
 use crate::invariants::Prop;
 use crate::metrics::{SamplePoint, SERIES_CAP};
-use crate::pg::Role;
+use crate::postgres::Role;
 use crate::time::SimDur;
 use crate::world::NoteKind;
 use crate::world::{Ev, World};
@@ -136,7 +136,7 @@ impl World {
             // A primary still running at the end keeps the WAL in its buffers (with
             // synchronous_commit = off, acknowledged before the flush): only a crash loses it.
             let mut node = self.c.nodes[r as usize].clone();
-            if node.is_running() && node.role == crate::pg::Role::Primary {
+            if node.is_running() && node.role == crate::postgres::Role::Primary {
                 node.flush_lsn = node.flush_lsn.max(node.insert_lsn);
             }
             let (count, detail) = self.c.metrics.record_loss(&node);

@@ -1,6 +1,6 @@
 //! Semantic checks of a parsed scenario; each failure names the path of the offending field.
 use crate::invariants::{Prop, PropKind};
-use crate::pg::SyncNames;
+use crate::postgres::SyncNames;
 use crate::scenario::{invalid, Invalid, Scenario, Seg, MAX_CLIENTS, MAX_DURATION, MAX_NODES};
 
 type R = Result<(), Invalid>;
@@ -219,7 +219,7 @@ fn slots(s: &Scenario) -> R {
 }
 
 fn timeline(s: &Scenario) -> R {
-    let scope = crate::command_check::Scope::of(s);
+    let scope = crate::command::check::Scope::of(s);
     for (i, tc) in s.timeline.iter().enumerate() {
         let p = |f| vec![Seg::Key("timeline"), Seg::Index(i), Seg::Key(f)];
         if tc.at.0 > s.run.duration.0 {

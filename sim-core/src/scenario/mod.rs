@@ -1,5 +1,7 @@
 //! Scenario files (TOML): topology, settings, workload, scripted commands, expectations and lesson text.
 //! Every field is documented in `docs/scenarios.md`. Errors name the file, line, column and field.
+pub mod toml_de;
+pub mod validate;
 use crate::command::Command;
 use crate::time::SimDur;
 use serde::Deserialize;
@@ -18,7 +20,7 @@ impl serde::Serialize for Dur {
 
 impl<'de> Deserialize<'de> for Dur {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::toml_de::parsed(d, |t| crate::time::parse_duration(t).map(Dur))
+        crate::scenario::toml_de::parsed(d, |t| crate::time::parse_duration(t).map(Dur))
     }
 }
 
@@ -502,7 +504,7 @@ macro_rules! named {
         }
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                crate::toml_de::parsed(d, |t| {
+                crate::scenario::toml_de::parsed(d, |t| {
                     $name::ALL.iter().copied().find(|v| v.name() == t).ok_or_else(|| {
                         let names: Vec<String> = $name::ALL.iter().map(|v| format!("`{}`", v.name())).collect();
                         format!("unknown variant `{t}`, expected one of {}", names.join(", "))
@@ -651,7 +653,7 @@ pub const MAX_DURATION: SimDur = SimDur::secs(48 * 3600);
 impl Scenario {
     /// Parses and validates `src`; `file` names it in errors.
     pub fn parse(file: &str, src: &str) -> Result<Scenario, ScenarioError> {
-        let scn: Scenario = crate::toml_de::from_str(file, src)?;
+        let scn: Scenario = crate::scenario::toml_de::from_str(file, src)?;
         scn.validate().map_err(|inv| place(file, src, &inv))?;
         Ok(scn)
     }
@@ -661,7 +663,7 @@ impl Scenario {
     }
 
     fn validate(&self) -> Result<(), Invalid> {
-        crate::validate::scenario(self)
+        crate::scenario::validate::scenario(self)
     }
 
     /// The scripted commands in the order written (`World::schedule` turns an outage with a
@@ -673,8 +675,8 @@ impl Scenario {
 
 /// Finds where `inv.path` sits in `src` (falling back to the deepest part that exists).
 pub fn place(file: &str, src: &str, inv: &Invalid) -> ScenarioError {
-    let at = crate::toml_de::locate(src, &inv.path).unwrap_or(0);
-    crate::toml_de::placed(file, src, at, path_text(&inv.path), inv.message.clone())
+    let at = crate::scenario::toml_de::locate(src, &inv.path).unwrap_or(0);
+    crate::scenario::toml_de::placed(file, src, at, path_text(&inv.path), inv.message.clone())
 }
 
 fn path_text(path: &[Seg]) -> String {

@@ -1,5 +1,5 @@
 //! The client workload: closed-loop clients that write and read through the proxy, and reconnect.
-use crate::pg::{Pending, PgState, Role};
+use crate::postgres::{Pending, PgState, Role};
 use crate::scenario::SyncCommit;
 use crate::time::{SimDur, SimTime};
 use crate::world::NoteKind;

@@ -1,9 +1,11 @@
 //! Backups in the running world: the committed history, WAL archiving (`archive_timeout`, archive
 //! latency, a failing `archive_command`), base backups on a schedule or on demand, and PITR restores.
+pub mod drill;
+pub mod pitr;
 use crate::command::Command;
 use crate::lsn::{history_file_name, Lsn, SEGMENT_BYTES};
-use crate::pg::Role;
 use crate::pitr::{Archive, BaseBackup, Clock, History, Op, Rates, Record, Request, SegmentState, Target, TargetAction};
+use crate::postgres::Role;
 use crate::scenario::BackupCfg;
 use crate::time::{SimDur, SimTime};
 use crate::world::NoteKind;
@@ -214,7 +216,7 @@ impl World {
             return Err("a base backup is already running".into());
         }
         let node = &self.c.nodes[p as usize];
-        let took = crate::replication::transfer(node.data_bytes, b.cfg.backup_mb_s);
+        let took = crate::postgres::replication::transfer(node.data_bytes, b.cfg.backup_mb_s);
         let (inc, start) = (node.inc, node.insert_lsn);
         if let Some(b) = self.c.backups.as_deref_mut() {
             b.running = Some((p, inc, self.now, start));

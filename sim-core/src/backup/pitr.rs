@@ -567,8 +567,8 @@ fn finish(
     table: Table,
 ) -> Outcome {
     let replayed = end_lsn.saturating_sub(backup.start_lsn);
-    let load = crate::replication::transfer(backup.bytes, rates.restore_mb_s);
-    let replay = crate::replication::transfer(replayed, rates.replay_mb_s);
+    let load = crate::postgres::replication::transfer(backup.bytes, rates.restore_mb_s);
+    let replay = crate::postgres::replication::transfer(replayed, rates.replay_mb_s);
     let reason = reason(req, clock, early.is_none());
     let new_timeline = (req.action == TargetAction::Promote || early.is_some()).then(|| history.latest() + 1);
     let mut switches = history.timelines.get(&tl).map(|t| t.switches.clone()).unwrap_or_default();
@@ -702,7 +702,7 @@ mod tests {
         let out = restore(&h, &a, &req(Target::Latest, true), now, &CLOCK, RATES).unwrap();
         // 1 GiB at 100 MiB/s is 10.24 s of copying; replay is the WAL span at 50 MiB/s.
         assert_eq!(out.load, SimDur(10_240_000));
-        assert_eq!(out.replay, crate::replication::transfer(out.end_lsn - START, 50));
+        assert_eq!(out.replay, crate::postgres::replication::transfer(out.end_lsn - START, 50));
         assert_eq!(out.duration.0, out.load.0 + out.replay.0);
         assert_eq!(out.started, now);
         assert_eq!(out.phase(now), Phase::Loading(0));

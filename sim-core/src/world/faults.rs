@@ -4,7 +4,7 @@ use crate::clients::TERMINATED;
 use crate::command::{Command, Setting};
 use crate::invariants::Prop;
 use crate::net::Ep;
-use crate::pg::{PgState, Role, SyncNames};
+use crate::postgres::{PgState, Role, SyncNames};
 use crate::time::SimDur;
 use crate::world::NoteKind;
 use crate::world::{Cluster, CommandError, CommandErrorKind, Ev, World};
@@ -14,8 +14,8 @@ fn member_names(c: &Cluster) -> Vec<String> {
     c.nodes.iter().map(|n| if c.scope.is_empty() { n.name.clone() } else { format!("{}/{}", c.scope, n.name) }).collect()
 }
 
-fn scope_of(c: &Cluster) -> crate::command_check::Scope {
-    crate::command_check::Scope {
+fn scope_of(c: &Cluster) -> crate::command::check::Scope {
+    crate::command::check::Scope {
         nodes: member_names(c),
         regions: c.ep_region.clone(),
         slots: c.slots.iter().map(|s| s.name.clone()).collect(),
@@ -77,7 +77,7 @@ impl World {
     }
 
     /// What the world's commands may name, as they are now.
-    pub fn scope(&self) -> crate::command_check::Scope {
+    pub fn scope(&self) -> crate::command::check::Scope {
         scope_of(&self.c)
     }
 
@@ -249,7 +249,7 @@ impl World {
     fn set(&mut self, settings: &[Setting]) -> Result<(), CommandError> {
         self.check_command(&Command::Set { settings: settings.to_vec() })?;
         for s in settings {
-            crate::command_check::apply_patroni(&mut self.c.pat, s);
+            crate::command::check::apply_patroni(&mut self.c.pat, s);
             match s {
                 Setting::SynchronousCommit(v) => self.c.pgc.synchronous_commit = *v,
                 Setting::SynchronousStandbyNames(v) => self.c.static_sync = SyncNames::parse(v).map_err(CommandError::bad_value)?,

@@ -3,9 +3,10 @@
 //!
 //! `Command` is defined once: the same serde-tagged enum is a scenario's `[[timeline]]` entry
 //! (`action = "crash_host"`), the URL's command log, and what the UI and the CLI schedule.
+pub mod check;
+use crate::scenario::toml_de::quote;
 use crate::scenario::{Dur, SyncCommit};
 use crate::time::{parse_duration, SimDur};
-use crate::toml_de::quote;
 use serde::{Deserialize, Serialize};
 
 /// One command. Names refer to nodes, or to `dcs`, `proxy` and `clients`, or to whole regions.
@@ -155,7 +156,7 @@ mod latency_field {
         s.serialize_str(&format!("{us}us"))
     }
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-        crate::toml_de::parsed(d, |t| {
+        crate::scenario::toml_de::parsed(d, |t| {
             let v = parse_duration(t)?;
             if v > MAX_LATENCY {
                 return Err(format!("latency = {v} is more than {MAX_LATENCY}"));
@@ -206,7 +207,7 @@ mod settings_field {
         m.end()
     }
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Setting>, D::Error> {
-        let map = crate::toml_de::text_map(d)?;
+        let map = crate::scenario::toml_de::text_map(d)?;
         map.iter().map(|(k, v)| Setting::parse(k, v).map_err(|m| serde::de::Error::custom(format!("{k}: {m}")))).collect()
     }
 }
@@ -263,7 +264,7 @@ impl Setting {
         Ok(match key {
             "synchronous_commit" => Setting::SynchronousCommit(SyncCommit::parse(v.trim())?),
             "synchronous_standby_names" => {
-                crate::pg::SyncNames::parse(v)?;
+                crate::postgres::SyncNames::parse(v)?;
                 Setting::SynchronousStandbyNames(v.to_string())
             }
             "ttl" => Setting::Ttl(int(v)?),
@@ -355,7 +356,7 @@ pub fn log_from_toml(text: &str) -> Result<Vec<(SimDur, Command)>, String> {
         log: Vec<TimedCommand>,
     }
     let src = format!("log = [\n{text}\n]");
-    let timed = crate::toml_de::from_str::<Log>("log", &src).map_err(|e| format!("{}: {}", e.field, e.message))?.log;
+    let timed = crate::scenario::toml_de::from_str::<Log>("log", &src).map_err(|e| format!("{}: {}", e.field, e.message))?.log;
     Ok(timed.into_iter().map(|tc| (tc.at.0, tc.command)).collect())
 }
 

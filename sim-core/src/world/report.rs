@@ -3,7 +3,7 @@ use crate::chunklog::ChunkLog;
 use crate::invariants::{Prop, PropKind, PropState};
 use crate::lsn::{history_file, history_file_name, Lsn};
 use crate::metrics::SamplePoint;
-use crate::pg::{sync_state, Role};
+use crate::postgres::{sync_state, Role};
 use crate::scenario::{Bound, Expect, Metric, NodeMetric};
 use crate::time::SimTime;
 use crate::world::{Ev, Note, World};
@@ -346,7 +346,7 @@ impl World {
     /// Whether replication from node `up` to node `down` can flow now: both hosts up, Postgres
     /// running on both, and the network passing both ways. (The walreceiver may not know yet.)
     pub fn replication_can_flow(&self, up: usize, down: usize) -> bool {
-        let running = |n: usize| self.c.nodes.get(n).is_some_and(|x| x.host_up && x.pg == crate::pg::PgState::Running);
+        let running = |n: usize| self.c.nodes.get(n).is_some_and(|x| x.host_up && x.pg == crate::postgres::PgState::Running);
         running(up) && running(down) && self.c.net.reachable(up, down) && self.c.net.reachable(down, up)
     }
 
