@@ -281,6 +281,10 @@ impl ShardView {
             self.apply(a.clone())?;
         }
         if !log.is_empty() {
+            // A link with a crash opened on a lesson without clusters: they were added then.
+            if log.iter().any(|(_, c)| !matches!(c, Command::Reshard { .. })) {
+                self.ensure_clusters();
+            }
             let mut all = self.log();
             all.extend_from_slice(log);
             all.sort_by_key(|(t, _)| *t);
@@ -290,6 +294,16 @@ impl ShardView {
             Some(a) => self.apply(a.clone()),
             None => Ok(()),
         }
+    }
+
+    /// Makes every shard a Patroni cluster (a primary and a standby, from time zero) if the
+    /// lesson has none, so a shard's primary can be crashed. Whether it changed the lesson.
+    fn ensure_clusters(&mut self) -> bool {
+        if self.lesson.replication.is_some() {
+            return false;
+        }
+        self.lesson.replication = Some(sim_core::shard::replicas::ReplicaCfg { fail_shard: None, ..Default::default() });
+        true
     }
 
     /// The learner's commands, in time order.
@@ -397,12 +411,7 @@ impl ShardView {
                 if shard >= shards {
                     return Err(format!("there is no shard {shard} to crash (shards 0 to {})", shards.saturating_sub(1)));
                 }
-                if self.lesson.replication.is_none() {
-                    // Shards become Patroni clusters (a primary and a standby each) from time zero.
-                    self.lesson.replication = Some(Default::default());
-                    if let Some(rc) = self.lesson.replication.as_mut() {
-                        rc.fail_shard = None;
-                    }
+                if self.ensure_clusters() {
                     let log = self.log();
                     self.restart(&log)?;
                 }
@@ -874,9 +883,14 @@ mod tests {
         v.apply(ShardAction::Cursor(30_000)).unwrap();
         assert_eq!(v.status[1].primary, None, "{:?}", v.status);
         assert!(v.status[0].primary.is_some());
-        // The link carries it, and "Undo" brings the lesson back as written.
+        // The link carries it, and opens to the same run (the clusters come back with the crash).
         let hash = crate::url::shard_hash(&v);
         assert!(hash.contains("crash_host"), "{hash}");
+        let back = crate::url::parse_hash(&format!("#{hash}")).0.unwrap();
+        let mut w = view("10b-good-shard-key.toml");
+        w.restore(&crate::url::shard_actions(&back.shard_ops).unwrap(), &back.log).unwrap();
+        assert_eq!(w.log(), v.log());
+        assert_eq!(w.report.as_ref().unwrap().digest(), v.report.as_ref().unwrap().digest());
         assert!(v.apply(ShardAction::Crash(9)).unwrap_err().contains("no shard 9"));
         // Fork at 5 s drops the crash.
         v.apply(ShardAction::Cursor(5_000)).unwrap();
