@@ -1,6 +1,7 @@
 //! The proxy in front of a cluster (HAProxy): health checks against Patroni's `/primary` and
 //! `/replica`, and the backends that writes and reads go to.
-use crate::postgres::Role;
+use crate::net::{Ep, Net};
+use crate::postgres::{Node, Role};
 use crate::world::NoteKind;
 use crate::world::{Ev, World};
 
@@ -19,50 +20,68 @@ impl Proxy {
         let set = if write || self.read_up.is_empty() { &self.write_up } else { &self.read_up };
         (!set.is_empty()).then(|| set[c as usize % set.len()])
     }
-}
 
-impl World {
-    /// HAProxy's health checks against Patroni's `/primary` (and `/replica` for reads).
-    pub(crate) fn on_proxy_check(&mut self) -> u64 {
-        self.after(self.proxy_interval(), Ev::ProxyCheck);
-        let (fall, rise) = (self.c.proxy_fall, self.c.proxy_rise);
-        let mut changed = 0;
-        for n in 0..self.c.nodes.len() as u16 {
-            let node = &self.c.nodes[n as usize];
-            let reach = self.c.net.reachable(self.c.eps.proxy, n as usize) && self.c.net.reachable(n as usize, self.c.eps.proxy);
+    /// One round of health checks against every member's `/primary` from the proxy at `px`: a
+    /// backend goes DOWN after `fall` failed checks in a row and UP after `rise` good ones.
+    /// Returns the backends that flipped, in member order (`true`: now UP).
+    pub fn check(&mut self, nodes: &[Node], net: &Net, px: Ep, fall: u32, rise: u32) -> Vec<(u16, bool)> {
+        let mut flips = Vec::new();
+        for (i, node) in nodes.iter().enumerate() {
+            let reach = net.reachable(px, i) && net.reachable(i, px);
             let ok = reach && node.agent.up && node.is_running() && node.role == Role::Primary && node.agent.is_leader;
-            let i = n as usize;
             if ok {
-                self.c.proxy.oks[i] += 1;
-                self.c.proxy.fails[i] = 0;
-                if !self.c.proxy.up[i] && self.c.proxy.oks[i] >= rise {
-                    self.c.proxy.up[i] = true;
-                    changed += 1;
-                    self.note(Some(n), NoteKind::Proxy, "proxy: primary backend is UP".into());
+                self.oks[i] += 1;
+                self.fails[i] = 0;
+                if !self.up[i] && self.oks[i] >= rise {
+                    self.up[i] = true;
+                    flips.push((i as u16, true));
                 }
             } else {
-                self.c.proxy.fails[i] += 1;
-                self.c.proxy.oks[i] = 0;
-                if self.c.proxy.up[i] && self.c.proxy.fails[i] >= fall {
-                    self.c.proxy.up[i] = false;
-                    changed += 1;
-                    self.note(Some(n), NoteKind::Proxy, "proxy: primary backend is DOWN (sessions shut down)".into());
-                    self.shutdown_sessions(n);
+                self.fails[i] += 1;
+                self.oks[i] = 0;
+                if self.up[i] && self.fails[i] >= fall {
+                    self.up[i] = false;
+                    flips.push((i as u16, false));
                 }
             }
         }
+        flips
+    }
+
+    /// Where writes (backends marked UP) and reads (running standbys it reaches) go now.
+    pub fn refresh(&mut self, nodes: &[Node], net: &Net, px: Ep) {
+        self.write_up = (0..nodes.len() as u16).filter(|&n| self.up[n as usize]).collect();
+        self.read_up = (0..nodes.len() as u16)
+            .filter(|&n| {
+                let o = &nodes[n as usize];
+                o.is_running() && o.role == Role::Standby && net.reachable(px, n as usize)
+            })
+            .collect();
+    }
+}
+
+impl World {
+    /// HAProxy's health checks against Patroni's `/primary` (and `/replica` for reads). The
+    /// proxy's own state changes in `Proxy::check`, which borrows only the members and the
+    /// network; the world adds the notes and closes the sessions on a backend gone DOWN.
+    pub(crate) fn on_proxy_check(&mut self) -> u64 {
+        self.after(self.proxy_interval(), Ev::ProxyCheck);
+        let c = &mut *self.c;
+        let flips = c.proxy.check(&c.nodes, &c.net, c.eps.proxy, c.proxy_fall, c.proxy_rise);
+        for &(n, up) in &flips {
+            if up {
+                self.note(Some(n), NoteKind::Proxy, "proxy: primary backend is UP".into());
+            } else {
+                self.note(Some(n), NoteKind::Proxy, "proxy: primary backend is DOWN (sessions shut down)".into());
+                self.shutdown_sessions(n);
+            }
+        }
         self.refresh_routes();
-        changed
+        flips.len() as u64
     }
 
     pub(crate) fn refresh_routes(&mut self) {
-        let px = self.c.eps.proxy;
-        self.c.proxy.write_up = (0..self.c.nodes.len() as u16).filter(|&n| self.c.proxy.up[n as usize]).collect();
-        self.c.proxy.read_up = (0..self.c.nodes.len() as u16)
-            .filter(|&n| {
-                let o = &self.c.nodes[n as usize];
-                o.is_running() && o.role == Role::Standby && self.c.net.reachable(px, n as usize)
-            })
-            .collect();
+        let c = &mut *self.c;
+        c.proxy.refresh(&c.nodes, &c.net, c.eps.proxy);
     }
 }
