@@ -4,8 +4,10 @@ use crate::clients::TERMINATED;
 use crate::invariants::Prop;
 use crate::lsn::{history_file_name, Lsn, TimelineSwitch};
 use crate::metrics::Failover;
+use crate::net::{Ep, Net};
 use crate::postgres::replication::transfer;
 use crate::postgres::{PgState, Role, SendState, SyncNames};
+use crate::rng::SimRng;
 use crate::time::{SimDur, SimTime};
 use crate::world::NoteKind;
 use crate::world::{Ev, World};
@@ -31,6 +33,20 @@ impl Dcs {
     pub fn holder(&self, now: SimTime) -> Option<u16> {
         self.leader.filter(|l| l.1 > now).map(|l| l.0)
     }
+
+    /// One round trip from endpoint `a` to the DCS at `d`, retried up to `attempts` times over
+    /// lossy links (drawing from `rng`); `false` when the DCS is down, unreachable, or every
+    /// attempt was lost. Borrows only the network and the agent's random stream.
+    pub fn call(&self, net: &Net, a: Ep, d: Ep, attempts: u64, rng: &mut SimRng) -> bool {
+        if self.down || !net.reachable(a, d) || !net.reachable(d, a) {
+            return false;
+        }
+        let (p1, p2) = (net.drop_ppm(a, d), net.drop_ppm(d, a));
+        if p1 == 0 && p2 == 0 {
+            return true;
+        }
+        (0..attempts).any(|_| !rng.chance_ppm(p1) && !rng.chance_ppm(p2))
+    }
 }
 
 impl World {
@@ -40,16 +56,9 @@ impl World {
 
     /// One DCS round trip with Patroni's retries; `false` if it fails within `retry_timeout`.
     fn dcs_call(&mut self, n: u16) -> bool {
-        let (a, d) = (n as usize, self.c.eps.dcs);
-        if self.c.dcs.down || !self.c.net.reachable(a, d) || !self.c.net.reachable(d, a) {
-            return false;
-        }
-        let (p1, p2) = (self.c.net.drop_ppm(a, d), self.c.net.drop_ppm(d, a));
-        if p1 == 0 && p2 == 0 {
-            return true;
-        }
-        let attempts = (Self::secs(self.c.pat.retry_timeout).0 / self.c.pat.dcs_attempt.0 .0.max(1)).max(1);
-        (0..attempts).any(|_| !self.c.rng_ha.chance_ppm(p1) && !self.c.rng_ha.chance_ppm(p2))
+        let c = &mut *self.c;
+        let attempts = (Self::secs(c.pat.retry_timeout).0 / c.pat.dcs_attempt.0 .0.max(1)).max(1);
+        c.dcs.call(&c.net, n as usize, c.eps.dcs, attempts, &mut c.rng_ha)
     }
 
     pub(crate) fn on_tick(&mut self, n: u16, epoch: u32) -> u64 {
