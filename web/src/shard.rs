@@ -283,7 +283,7 @@ impl ShardView {
         if !log.is_empty() {
             // A link with a crash opened on a lesson without clusters: they were added then.
             if log.iter().any(|(_, c)| !matches!(c, Command::Reshard { .. })) {
-                self.ensure_clusters();
+                self.lesson.ensure_clusters();
             }
             let mut all = self.log();
             all.extend_from_slice(log);
@@ -294,16 +294,6 @@ impl ShardView {
             Some(a) => self.apply(a.clone()),
             None => Ok(()),
         }
-    }
-
-    /// Makes every shard a Patroni cluster (a primary and a standby, from time zero) if the
-    /// lesson has none, so a shard's primary can be crashed. Whether it changed the lesson.
-    fn ensure_clusters(&mut self) -> bool {
-        if self.lesson.replication.is_some() {
-            return false;
-        }
-        self.lesson.replication = Some(sim_core::shard::replicas::ReplicaCfg { fail_shard: None, ..Default::default() });
-        true
     }
 
     /// The learner's commands, in time order.
@@ -398,29 +388,13 @@ impl ShardView {
                 self.lesson.reshards.clear();
                 self.restart(&[])?;
             }
-            ShardAction::Reshard(mv) => {
-                let (kind, shard) = match mv {
-                    Move::Add => ("add", None),
-                    Move::Split { shard } => ("split", Some(shard)),
-                    Move::MoveRange { shard } => ("move_range", Some(shard)),
-                };
-                self.command(Command::Reshard { kind: kind.into(), shard })?;
-            }
+            ShardAction::Reshard(mv) => self.command(mv.command())?,
             ShardAction::Crash(shard) => {
-                let shards = placement_now(self, self.lesson.cluster.as_ref().ok_or("this lesson has no sharded table")?).shards();
-                if shard >= shards {
-                    return Err(format!("there is no shard {shard} to crash (shards 0 to {})", shards.saturating_sub(1)));
-                }
-                if self.ensure_clusters() {
+                if self.lesson.ensure_clusters() {
                     let log = self.log();
                     self.restart(&log)?;
                 }
-                let node = {
-                    let s = self.session.borrow();
-                    let k = s.world.shard_cluster(shard).ok_or_else(|| format!("shard {shard} was added by a reshard: in this model it has no Patroni cluster of its own to crash"))?;
-                    let st = s.world.cluster_status(k).ok_or("no such cluster")?;
-                    st.primary.ok_or_else(|| format!("shard {shard} ({}) has no primary at this moment to crash", st.scope))?
-                };
+                let node = self.session.borrow().world.shard_primary(shard).map_err(|e| e.message)?;
                 self.command(Command::CrashHost { node })?;
             }
             ShardAction::Fork => {

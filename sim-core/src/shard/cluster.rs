@@ -264,6 +264,16 @@ impl Move {
         }
     }
 
+    /// The `reshard` command that performs this move.
+    pub fn command(&self) -> crate::Command {
+        let (kind, shard) = match *self {
+            Move::Add => ("add", None),
+            Move::Split { shard } => ("split", Some(shard)),
+            Move::MoveRange { shard } => ("move_range", Some(shard)),
+        };
+        crate::Command::Reshard { kind: kind.into(), shard }
+    }
+
     fn describe(&self, p: &Placement) -> String {
         let names = shard_names(p);
         let name = |s: &u32| names.get(*s as usize).cloned().unwrap_or_default();
@@ -475,6 +485,10 @@ impl Router {
         let total = self.total_us();
         self.sim.op(t, total, b);
         Ok(t + self.sim.rng.exp(self.mean_gap).max(1))
+    }
+
+    pub(crate) fn shards(&self) -> usize {
+        self.sim.shards.len()
     }
 
     /// The cluster behind shard `i` (by its index now).

@@ -171,6 +171,16 @@ impl ShardLesson {
         Ok(l)
     }
 
+    /// Makes every shard a Patroni cluster (a primary and a standby, from time zero) if the
+    /// lesson has none, so a shard's primary can be crashed. Whether it changed the lesson.
+    pub fn ensure_clusters(&mut self) -> bool {
+        if self.replication.is_some() {
+            return false;
+        }
+        self.replication = Some(super::replicas::ReplicaCfg { fail_shard: None, ..Default::default() });
+        true
+    }
+
     /// Where a reshard refused while running is written.
     fn place_reshard(&self, (i, m): (Option<usize>, String)) -> String {
         match i.and_then(|i| self.reshard_places.get(i).map(|p| (i, p))) {

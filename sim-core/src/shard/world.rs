@@ -8,7 +8,7 @@ use crate::clients::OK;
 use crate::command::Command;
 use crate::scenario::Scenario;
 use crate::time::{SimDur, SimTime};
-use crate::world::{Client, Ev, World, ROUTER};
+use crate::world::{Client, CommandError, CommandErrorKind, Ev, World, ROUTER};
 
 /// One shard's cluster at a moment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub(crate) trait Front: std::fmt::Debug {
     fn check_move(&self, cmd: &Command) -> Result<Move, String>;
     fn start_now(&mut self, cmd: &Command, t: u64) -> Result<(), String>;
     fn cluster_of(&self, i: usize) -> Option<u16>;
+    /// Shards now (a reshard may have added one).
+    fn shards(&self) -> usize;
     fn failed(&self) -> Option<&(Option<usize>, String)>;
     fn fail(&mut self, e: (Option<usize>, String));
     fn clone_box(&self) -> Box<dyn Front>;
@@ -61,6 +63,9 @@ impl Front for Router {
     }
     fn cluster_of(&self, i: usize) -> Option<u16> {
         Router::cluster_of(self, i)
+    }
+    fn shards(&self) -> usize {
+        Router::shards(self)
     }
     fn failed(&self) -> Option<&(Option<usize>, String)> {
         self.failed.as_ref()
@@ -121,6 +126,19 @@ impl World {
     /// added (it has no cluster of its own in this model) or a world without clusters.
     pub fn shard_cluster(&self, shard: u32) -> Option<u16> {
         self.router.as_ref()?.cluster_of(shard as usize).filter(|k| (*k as usize) < self.scopes())
+    }
+
+    /// The node to name to crash shard `shard`'s primary now (`s2/pg1`), or why there is none.
+    pub fn shard_primary(&self, shard: u32) -> Result<String, CommandError> {
+        let shards = self.router.as_ref().map_or(0, |r| r.shards());
+        if shard as usize >= shards {
+            return Err(CommandError::new(CommandErrorKind::UnknownName, format!("there is no shard {shard} to crash (shards 0 to {})", shards.saturating_sub(1))));
+        }
+        let k = self
+            .shard_cluster(shard)
+            .ok_or_else(|| CommandError::new(CommandErrorKind::Refused, format!("shard {shard} has no Patroni cluster of its own (a shard a reshard added, or a lesson without [replication])")))?;
+        let st = self.cluster_status(k).ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("there is no cluster {k}")))?;
+        st.primary.ok_or_else(|| CommandError::new(CommandErrorKind::Refused, format!("shard {shard} ({}) has no primary at this moment to crash", st.scope)))
     }
 
     /// Scope `k`'s cluster now: its writable primary (as commands name it), and the Always
