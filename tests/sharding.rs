@@ -145,3 +145,33 @@ fn a_sharding_session_seeks_forks_and_takes_commands() {
 fn src_of(name: &str) -> String {
     std::fs::read_to_string(root_file(&format!("scenarios/sharding/{name}"))).unwrap()
 }
+
+/// Over many seeds, a learner's crash of any one shard's primary (in one world with the router
+/// and every shard's cluster) stops that shard's writes alone, loses nothing with synchronous
+/// replication, and every write the router acknowledged is a commit on some shard's primary.
+#[test]
+fn a_crash_on_any_shard_stays_on_that_shard_for_every_seed() {
+    use sim_core::{Command, Session, SimTime};
+    let src = src_of("10b-good-shard-key.toml");
+    for seed in 1..=20u64 {
+        let mut lesson = ShardLesson::parse("10b.toml", &src).unwrap();
+        assert!(lesson.ensure_clusters(), "10b has no clusters of its own");
+        let mut s = Session::sharded("10b.toml", &src, lesson, Some(seed)).unwrap();
+        let shard = (seed % 4) as u32;
+        s.advance_to(SimTime(10_000_000)).unwrap();
+        let node = s.world.shard_primary(shard).unwrap();
+        s.command(Command::CrashHost { node }).unwrap();
+        let end = s.end();
+        s.advance_to(end).unwrap();
+        let r = s.shard_lesson().unwrap().report_of(&s.world).unwrap();
+        let run = r.run.as_ref().unwrap();
+        for (i, h) in r.shard_clusters.iter().enumerate() {
+            let refused: u64 = run.load.iter().map(|row| row[i].errors).sum();
+            assert_eq!(refused > 0, i as u32 == shard, "seed {seed}: shard {i} refused {refused} writes (crashed: {shard})");
+            assert!(h.broken.is_empty(), "seed {seed}: {h:?}");
+            assert_eq!(h.commits_lost, 0, "seed {seed}: {h:?}");
+        }
+        assert_eq!(run.acked_writes, r.shard_clusters.iter().map(|h| h.commits_acked).sum::<u64>(), "seed {seed}");
+        assert_eq!(r.metrics["lost_writes"], 0.0, "seed {seed}");
+    }
+}
