@@ -8,7 +8,7 @@ use sim_core::shard::cluster::{shard_names, Config, Reshard, ReshardPhase, Run};
 use sim_core::shard::lesson::{ShardLesson, ShardReport};
 use sim_core::shard::placement::{from_strategy, strategy_name, Placement};
 use sim_core::shard::world::ClusterStatus;
-use sim_core::view::{Goal, LessonView};
+use sim_core::view::{Goal, HeatmapView, LessonView, ShardMapView};
 use sim_core::{Command, Session, SimTime};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -230,6 +230,8 @@ pub struct ShardView {
     pub status: Vec<ClusterStatus>,
     /// "Undo reshards" took away the lesson's own reshards.
     pub reshards_undone: bool,
+    /// The whole run's load, drawn once per run.
+    pub heatmap: Rc<HeatmapView>,
 }
 
 /// What the learner can do on a sharding lesson.
@@ -266,6 +268,7 @@ impl ShardView {
             query: None,
             status: Vec::new(),
             reshards_undone: false,
+            heatmap: Rc::default(),
         };
         v.rerun()?;
         Ok(v)
@@ -307,6 +310,10 @@ impl ShardView {
         let end = s.end();
         s.advance_to(end)?;
         self.report = self.lesson.report_of(&s.world);
+        let heat = self.report.as_ref().ok().and_then(|r| r.run.as_ref()).map(HeatmapView::of).unwrap_or_default();
+        if *self.heatmap != heat {
+            self.heatmap = Rc::new(heat);
+        }
         s.seek(SimTime(self.cursor_ms * 1000))?;
         drop(s);
         self.refresh();
@@ -451,10 +458,10 @@ fn cluster_view(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
             { controls(m, v, cfg, go) }
             <div class="shard-views">
                 { ring(cfg, &placement, run, v.cursor_ms) }
-                { shard_map(run, &placement, second, touched.as_ref().map(|t| t.shards.as_slice()).unwrap_or(&[])) }
+                <ShardMap view={Rc::new(ShardMapView::of(run, &placement, second, touched.as_ref().map(|t| t.shards.as_slice()).unwrap_or(&[])))} />
             </div>
             { router(v, cfg, touched.map(|t| t.why), m.query_error.clone(), m.version, go) }
-            { heatmap(run, v.cursor_ms) }
+            <Heatmap view={v.heatmap.clone()} cursor_ms={v.cursor_ms} />
             { for run.reshards.iter().map(|r| progress(r, v.cursor_ms)) }
             { shard_clusters(v, &placement, go) }
         </>
@@ -678,39 +685,36 @@ fn ring(cfg: &Config, p: &Placement, run: &Run, ms: u64) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq, Debug)]
+pub struct ShardMapProps {
+    pub view: Rc<ShardMapView>,
+}
+
 /// Shards with what they own, their rows and load at the cursor; touched and hot ones marked.
-fn shard_map(run: &Run, p: &Placement, second: usize, touched: &[u32]) -> Html {
-    let names = shard_names(p);
-    let row = run.load.get(second).cloned().unwrap_or_default();
-    let total: u64 = row.iter().map(|l| l.ops).sum();
-    let hot = run.hotspots.iter().find(|h| h.second == second as u64).map(|h| h.name.clone());
-    let owns = |i: usize| match p {
-        Placement::Ring(r) => format!("{} points", r.points().iter().filter(|x| x.1 == i as u32).count()),
-        Placement::Range { .. } => format!("keyspace {}", names[i]),
-        Placement::ModN { n } => format!("hash mod {n} = {i}"),
-        Placement::Jump { .. } => format!("jump bucket {i}"),
-    };
+#[component(ShardMap)]
+pub fn shard_map(p: &ShardMapProps) -> Html {
+    let v = &p.view;
+    let second = v.second;
     let table = html! {
         <table id="shard-map" data-view="shard-map">
             <caption>{ format!("shard map at {second} s") }</caption>
             <thead><tr><th>{ "shard" }</th><th>{ "owns" }</th><th>{ "rows" }</th><th>{ "ops/s" }</th><th>{ "refused" }</th><th>{ "p99" }</th></tr></thead>
-            <tbody>{ for names.iter().enumerate().map(|(i, n)| {
-                let l = row.get(i).cloned().unwrap_or_default();
-                let classes = classes!(touched.contains(&(i as u32)).then_some("touched"), (hot.as_deref() == Some(n.as_str())).then_some("hot"));
-                html! { <tr class={classes} data-shard={n.clone()}>
-                    <td><span class="swatch" style={format!("background:{}", color(i as u32))}></span>{ n }</td><td>{ owns(i) }</td><td>{ l.rows }</td>
-                    <td>{ format!("{} ({} %)", l.ops, (l.ops * 100).checked_div(total).unwrap_or(0)) }</td><td>{ l.errors }</td><td>{ format!("{} ms", d1(l.p99_us as f64 / 1000.0)) }</td>
+            <tbody>{ for v.rows.iter().enumerate().map(|(i, r)| {
+                let classes = classes!(r.touched.then_some("touched"), r.hot.then_some("hot"));
+                html! { <tr class={classes} data-shard={r.name.clone()}>
+                    <td><span class="swatch" style={format!("background:{}", color(i as u32))}></span>{ &r.name }</td><td>{ &r.owns }</td><td>{ r.rows }</td>
+                    <td>{ format!("{} ({} %)", r.ops, r.percent) }</td><td>{ r.errors }</td><td>{ format!("{} ms", d1(r.p99_us as f64 / 1000.0)) }</td>
                 </tr> }
             }) }</tbody>
         </table>
     };
     // Many shards: the table folds away (the heatmap already shows their load); the hot one is named.
-    if names.len() <= 12 {
+    if v.rows.len() <= 12 {
         return table;
     }
     html! {
         <details id="shard-map-details">
-            <summary>{ format!("Shard map: {} shards{}", names.len(), hot.map(|h| format!(", {h} hot at {second} s")).unwrap_or_default()) }</summary>
+            <summary>{ format!("Shard map: {} shards{}", v.rows.len(), v.hot.as_ref().map(|h| format!(", {h} hot at {second} s")).unwrap_or_default()) }</summary>
             { table }
         </details>
     }
@@ -765,27 +769,32 @@ fn load_color(frac: f64) -> String {
     format!("rgb({},{},{})", mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
+#[derive(Properties, PartialEq, Debug)]
+pub struct HeatmapProps {
+    pub view: Rc<HeatmapView>,
+    pub cursor_ms: u64,
+}
+
 /// Operations per shard per second on a sequential scale; rows thin out and labels thin out
 /// as shards grow. The cursor is a vertical line.
-fn heatmap(run: &Run, ms: u64) -> Html {
-    let secs = run.load.len().max(1);
-    let shards = run.load.iter().map(Vec::len).max().unwrap_or(0);
-    let max = run.load.iter().flatten().map(|l| l.ops).max().unwrap_or(0).max(1);
+#[component(Heatmap)]
+pub fn heatmap(p: &HeatmapProps) -> Html {
+    let v = &p.view;
+    let (secs, shards, max) = (v.seconds.max(1) as usize, v.shards as usize, v.max);
     let rh = (480.0 / shards.max(1) as f64).clamp(4.0, 18.0);
     let label_every = (12.0 / rh).ceil().max(1.0) as usize;
     let (w, h) = (600.0, rh * shards as f64 + 22.0);
     let cw = (w - 60.0) / secs as f64;
-    let busiest = (0..shards).max_by_key(|s| run.load.iter().map(|row| row.get(*s).map_or(0, |l| l.ops)).sum::<u64>()).unwrap_or(0);
-    let even = run.hotspots.is_empty();
+    let x = 60.0 + cw * p.cursor_ms as f64 / 1000.0;
     html! {
         <figure class="heatmap">
             <figcaption>{ format!("Operations per shard per second: pale is idle, darkest is {max} ops/s; outlined cells refused writes") }</figcaption>
-            <svg id="heatmap" data-view="heatmap" viewBox={format!("0 0 {w} {h}")} role="img" aria-label="per-shard load over time" data-hot={if even { "none".to_string() } else { busiest.to_string() }}>
+            <svg id="heatmap" data-view="heatmap" viewBox={format!("0 0 {w} {h}")} role="img" aria-label="per-shard load over time" data-hot={v.hot.map_or("none".to_string(), |s| s.to_string())}>
                 { for (0..shards).filter(|s| s % label_every == 0).map(|s| html! { <text x="0" y={d1(rh * s as f64 + rh.min(14.0))} class="tick">{ format!("shard {s}") }</text> }) }
-                { for run.load.iter().enumerate().flat_map(|(t, row)| row.iter().enumerate().map(move |(s, l)| (t, s, l.ops, l.errors))).filter(|x| x.2 + x.3 > 0).map(|(t, s, ops, errors)| html! {
-                    <rect class={classes!((errors > 0).then_some("refused"))} x={d1(60.0 + cw * t as f64)} y={d1(2.0 + rh * s as f64)} width={d1(cw.max(1.0))} height={d1((rh - 2.0).max(2.0))} fill={load_color(ops as f64 / max as f64)}><title>{ format!("{t} s, shard {s}: {ops} ops, {errors} writes refused") }</title></rect>
+                { for v.cells.iter().map(|c| html! {
+                    <rect class={classes!((c.errors > 0).then_some("refused"))} x={d1(60.0 + cw * c.second as f64)} y={d1(2.0 + rh * c.shard as f64)} width={d1(cw.max(1.0))} height={d1((rh - 2.0).max(2.0))} fill={load_color(c.ops as f64 / max as f64)}><title>{ format!("{} s, shard {}: {} ops, {} writes refused", c.second, c.shard, c.ops, c.errors) }</title></rect>
                 }) }
-                <line class="cursor" x1={d1(60.0 + cw * ms as f64 / 1000.0)} x2={d1(60.0 + cw * ms as f64 / 1000.0)} y1="0" y2={d1(h - 20.0)} />
+                <line class="cursor" x1={d1(x)} x2={d1(x)} y1="0" y2={d1(h - 20.0)} />
                 <text x="60" y={d1(h - 4.0)} class="tick">{ "0 s" }</text>
                 <text x={d1(w - 40.0)} y={d1(h - 4.0)} class="tick">{ format!("{secs} s") }</text>
             </svg>

@@ -4,10 +4,12 @@
 mod charts;
 mod cluster;
 mod pitr;
+mod shard;
 
 pub use charts::{Chart, ChartLine, MAX_POINTS};
 pub use cluster::{ClusterView, NodeView, SlotView};
 pub use pitr::{Aim, BackupMark, Gauge, PitrView, Preview, Progress, RestoredView, SegmentView, Snap, TargetKind, TimelineView};
+pub use shard::{HeatCell, HeatmapView, MapRow, ShardMapView};
 
 use crate::report::{ExpectKind, ExpectResult};
 use crate::scenario::{Lesson, Watch};

@@ -1,0 +1,132 @@
+//! The sharding page's plain-data views: the per-shard load heatmap over the run, and the shard
+//! map at a second (what each shard owns, its rows and load, refused writes, p99, hot or touched).
+use crate::shard::cluster::{shard_names, Run};
+use crate::shard::placement::Placement;
+
+/// One shard in one second that did anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeatCell {
+    pub second: u32,
+    pub shard: u32,
+    pub ops: u64,
+    /// Writes refused or failed (no writable primary).
+    pub errors: u64,
+}
+
+/// Operations per shard per second over the whole run.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct HeatmapView {
+    pub seconds: u32,
+    pub shards: u32,
+    /// The busiest cell's operations: the darkest colour.
+    pub max: u64,
+    pub cells: Vec<HeatCell>,
+    /// The shard with the most operations over the run, when the run found a hot spot.
+    pub hot: Option<u32>,
+}
+
+impl HeatmapView {
+    pub fn of(run: &Run) -> HeatmapView {
+        let shards = run.load.iter().map(Vec::len).max().unwrap_or(0);
+        let cells = run
+            .load
+            .iter()
+            .enumerate()
+            .flat_map(|(t, row)| row.iter().enumerate().map(move |(s, l)| HeatCell { second: t as u32, shard: s as u32, ops: l.ops, errors: l.errors }))
+            .filter(|c| c.ops + c.errors > 0)
+            .collect();
+        let busiest = (0..shards).max_by_key(|s| run.load.iter().map(|row| row.get(*s).map_or(0, |l| l.ops)).sum::<u64>()).unwrap_or(0);
+        HeatmapView {
+            seconds: run.load.len().max(1) as u32,
+            shards: shards as u32,
+            max: run.load.iter().flatten().map(|l| l.ops).max().unwrap_or(0).max(1),
+            cells,
+            hot: (!run.hotspots.is_empty()).then_some(busiest as u32),
+        }
+    }
+}
+
+/// One shard's row in the shard map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MapRow {
+    pub name: String,
+    /// What it owns under the placement: points on the ring, a keyspace range, a hash bucket.
+    pub owns: String,
+    pub rows: u64,
+    pub ops: u64,
+    /// Its share of the second's operations, in per cent.
+    pub percent: u64,
+    pub errors: u64,
+    pub p99_us: u64,
+    pub hot: bool,
+    /// A routed query touches it.
+    pub touched: bool,
+}
+
+/// The shard map at one second of the run.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ShardMapView {
+    pub second: u32,
+    pub rows: Vec<MapRow>,
+    /// The hot shard's name in that second, if any.
+    pub hot: Option<String>,
+}
+
+impl ShardMapView {
+    /// `placement` is the one in force at `second`; `touched` the shards a routed query reaches.
+    pub fn of(run: &Run, placement: &Placement, second: usize, touched: &[u32]) -> ShardMapView {
+        let names = shard_names(placement);
+        let load = run.load.get(second).cloned().unwrap_or_default();
+        let total: u64 = load.iter().map(|l| l.ops).sum();
+        let hot = run.hotspots.iter().find(|h| h.second == second as u64).map(|h| h.name.clone());
+        let owns = |i: usize| match placement {
+            Placement::Ring(r) => format!("{} points", r.points().iter().filter(|x| x.1 == i as u32).count()),
+            Placement::Range { .. } => format!("keyspace {}", names[i]),
+            Placement::ModN { n } => format!("hash mod {n} = {i}"),
+            Placement::Jump { .. } => format!("jump bucket {i}"),
+        };
+        let rows = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let l = load.get(i).cloned().unwrap_or_default();
+                MapRow {
+                    name: n.clone(),
+                    owns: owns(i),
+                    rows: l.rows,
+                    ops: l.ops,
+                    percent: (l.ops * 100).checked_div(total).unwrap_or(0),
+                    errors: l.errors,
+                    p99_us: l.p99_us,
+                    hot: hot.as_deref() == Some(n.as_str()),
+                    touched: touched.contains(&(i as u32)),
+                }
+            })
+            .collect();
+        ShardMapView { second: second as u32, rows, hot }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_heatmap_and_map_show_the_hot_shard_and_the_refused_writes() {
+        let (file, src) = lessons::SHARDING.iter().find(|(f, _)| f.starts_with("10c")).unwrap();
+        let l = crate::shard::lesson::ShardLesson::parse(file, src).unwrap();
+        let r = l.run(None).unwrap();
+        let run = r.run.as_ref().unwrap();
+        let h = HeatmapView::of(run);
+        assert_eq!(h.seconds as usize, run.load.len());
+        assert_eq!(h.hot, Some(run.hotspots[0].shard), "the celebrity's shard is the hot one");
+        assert!(h.cells.iter().all(|c| c.ops <= h.max && c.ops + c.errors > 0));
+        let second = run.hotspots[0].second as usize;
+        let p = run.placement_at(&l.cluster.as_ref().unwrap().placement, second as u64 * 1000);
+        let m = ShardMapView::of(run, &p, second, &[1]);
+        assert_eq!(m.rows.iter().filter(|r| r.hot).count(), 1);
+        assert!(m.rows[1].touched && !m.rows[0].touched);
+        let pct: u64 = m.rows.iter().map(|r| r.percent).sum();
+        assert!((95..=100).contains(&pct), "shares add up to about 100 %: {pct}");
+    }
+}
