@@ -4,11 +4,11 @@
 use crate::view::Picks;
 use crate::{d0, d1, url, TICK_MS};
 use sim_core::shard::cluster::Move;
-use sim_core::shard::cluster::{shard_names, Config, Reshard, ReshardPhase, Run};
+use sim_core::shard::cluster::{shard_names, Config, Reshard, ReshardPhase};
 use sim_core::shard::lesson::{ShardLesson, ShardReport};
 use sim_core::shard::placement::{from_strategy, strategy_name, Placement};
 use sim_core::shard::world::ClusterStatus;
-use sim_core::view::{Goal, HeatmapView, LessonView, ShardMapView};
+use sim_core::view::{Goal, HeatmapView, LessonView, RingView, ShardMapView};
 use sim_core::{Command, Session, SimTime};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -457,7 +457,7 @@ fn cluster_view(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
         <>
             { controls(m, v, cfg, go) }
             <div class="shard-views">
-                { ring(cfg, &placement, run, v.cursor_ms) }
+                <HashRing view={Rc::new(RingView::of(cfg, &placement, run, v.cursor_ms))} />
                 <ShardMap view={Rc::new(ShardMapView::of(run, &placement, second, touched.as_ref().map(|t| t.shards.as_slice()).unwrap_or(&[])))} />
             </div>
             { router(v, cfg, touched.map(|t| t.why), m.query_error.clone(), m.version, go) }
@@ -654,33 +654,29 @@ fn on_ring(ksid: u64, r: f64) -> (f64, f64) {
     (120.0 + r * libm::sin(a), 110.0 - r * libm::cos(a))
 }
 
+#[derive(Properties, PartialEq, Debug)]
+pub struct RingProps {
+    pub view: Rc<RingView>,
+}
+
 /// The keyspace as a ring: owners' points or ranges, and sample keys coloured by their shard.
 /// During a reshard's copy, keys that move travel from their old owner's colour to the new one.
-fn ring(cfg: &Config, p: &Placement, run: &Run, ms: u64) -> Html {
-    let marks: Vec<(u64, u32)> = match p {
-        Placement::Ring(r) => r.points().iter().step_by((r.points().len() / 256).max(1)).copied().collect(),
-        Placement::Range { bounds } => std::iter::once(0).chain(bounds.iter().copied()).enumerate().map(|(i, b)| (b, i as u32)).collect(),
-        _ => Vec::new(),
-    };
-    let keys = cfg.column(&cfg.shard_key).map_or(1, |c| c.keys);
-    let moving = run.reshards.iter().find(|r| r.started_us <= ms * 1000 && ms * 1000 < r.writes_switched_us.max(r.copy_done_us));
-    let next = moving.map(|r| r.grown(p));
-    let progress = moving.map_or(0.0, |r| ((ms * 1000).saturating_sub(r.started_us)) as f64 / (r.copy_done_us.saturating_sub(r.started_us)).max(1) as f64).min(1.0);
+#[component(HashRing)]
+pub fn hash_ring(p: &RingProps) -> Html {
+    let v = &p.view;
+    let progress = v.copied_permille as f64 / 1000.0;
     html! {
-        <svg id="hash-ring" data-view="hash-ring" viewBox="0 0 240 220" role="img" aria-label={format!("keyspace ring: {p}")} data-strategy={strategy_name(p)}>
+        <svg id="hash-ring" data-view="hash-ring" viewBox="0 0 240 220" role="img" aria-label={format!("keyspace ring: {}", v.label)} data-strategy={v.strategy}>
             <circle cx="120" cy="110" r={R.to_string()} class="ring" />
-            { for marks.iter().map(|(k, s)| { let (x, y) = on_ring(*k, R); html! { <circle class="vnode" cx={d1(x)} cy={d1(y)} r="3" fill={color(*s)}><title>{ format!("shard {s} point at {k:016x}") }</title></circle> } }) }
-            { for (1..=24u64).map(|i| {
-                let key = 1 + (i - 1) * keys / 24;
-                let h = cfg.ksid(key);
-                let (x, y) = on_ring(h, R - 14.0);
-                let from = p.shard_of_ksid(h);
-                let to = next.as_ref().map_or(from, |n| n.shard_of_ksid(h));
+            { for v.marks.iter().map(|(k, s)| { let (x, y) = on_ring(*k, R); html! { <circle class="vnode" cx={d1(x)} cy={d1(y)} r="3" fill={color(*s)}><title>{ format!("shard {s} point at {k:016x}") }</title></circle> } }) }
+            { for v.keys.iter().map(|k| {
+                let (x, y) = on_ring(k.ksid, R - 14.0);
+                let (from, to) = (k.from, k.to);
                 let (fill, class) = if to != from && progress >= 0.5 { (color(to), "key moving") } else if to != from { (color(from), "key moving") } else { (color(from), "key") };
                 let r = if to != from { 3.0 + 3.0 * progress } else { 3.0 };
-                html! { <circle class={class} cx={d1(x)} cy={d1(y)} r={d1(r)} fill={fill}><title>{ format!("{} = {key} → shard {from}{}", cfg.shard_key, if to != from { format!(", moving to {to}") } else { String::new() }) }</title></circle> }
+                html! { <circle class={class} cx={d1(x)} cy={d1(y)} r={d1(r)} fill={fill}><title>{ format!("{} = {} → shard {from}{}", v.shard_key, k.key, if to != from { format!(", moving to {to}") } else { String::new() }) }</title></circle> }
             }) }
-            <text x="120" y="114" class="ring-label">{ strategy_name(p) }</text>
+            <text x="120" y="114" class="ring-label">{ v.strategy }</text>
         </svg>
     }
 }

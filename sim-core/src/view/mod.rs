@@ -9,7 +9,7 @@ mod shard;
 pub use charts::{Chart, ChartLine, MAX_POINTS};
 pub use cluster::{ClusterView, NodeView, SlotView};
 pub use pitr::{Aim, BackupMark, Gauge, PitrView, Preview, Progress, RestoredView, SegmentView, Snap, TargetKind, TimelineView};
-pub use shard::{HeatCell, HeatmapView, MapRow, ShardMapView};
+pub use shard::{HeatCell, HeatmapView, KeyDot, MapRow, RingView, ShardMapView};
 
 use crate::report::{ExpectKind, ExpectResult};
 use crate::scenario::{Lesson, Watch};

@@ -107,6 +107,55 @@ impl ShardMapView {
     }
 }
 
+/// A sample key on the ring: where it hashes, its owner, and where a reshard under way sends it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyDot {
+    pub key: u64,
+    pub ksid: u64,
+    pub from: u32,
+    pub to: u32,
+}
+
+/// The keyspace as a ring at a moment: the owners' points (ring) or range starts, and 24
+/// sample keys with their owners; during a reshard's copy, how far it has come.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RingView {
+    pub strategy: &'static str,
+    /// The placement as the page names it (`jump consistent hash, 4 shards`).
+    pub label: String,
+    pub shard_key: String,
+    /// `(keyspace ID, shard)`: at most 256 ring points, or each range's start.
+    pub marks: Vec<(u64, u32)>,
+    pub keys: Vec<KeyDot>,
+    /// The copy's progress, per mille (0 when nothing moves).
+    pub copied_permille: u32,
+}
+
+impl RingView {
+    /// The ring under `placement` (the one in force at `ms`) in this run.
+    pub fn of(cfg: &crate::shard::cluster::Config, placement: &Placement, run: &Run, ms: u64) -> RingView {
+        let marks: Vec<(u64, u32)> = match placement {
+            Placement::Ring(r) => r.points().iter().step_by((r.points().len() / 256).max(1)).copied().collect(),
+            Placement::Range { bounds } => std::iter::once(0).chain(bounds.iter().copied()).enumerate().map(|(i, b)| (b, i as u32)).collect(),
+            _ => Vec::new(),
+        };
+        let us = ms.saturating_mul(1000);
+        let moving = run.reshards.iter().find(|r| r.started_us <= us && us < r.writes_switched_us.max(r.copy_done_us));
+        let next = moving.map(|r| r.grown(placement));
+        let copied_permille = moving.map_or(0, |r| (us.saturating_sub(r.started_us).saturating_mul(1000) / r.copy_done_us.saturating_sub(r.started_us).max(1)).min(1000) as u32);
+        let n = cfg.column(&cfg.shard_key).map_or(1, |c| c.keys);
+        let keys = (1..=24u64)
+            .map(|i| {
+                let key = 1 + (i - 1) * n / 24;
+                let ksid = cfg.ksid(key);
+                let from = placement.shard_of_ksid(ksid);
+                KeyDot { key, ksid, from, to: next.as_ref().map_or(from, |p| p.shard_of_ksid(ksid)) }
+            })
+            .collect();
+        RingView { strategy: crate::shard::placement::strategy_name(placement), label: placement.to_string(), shard_key: cfg.shard_key.clone(), marks, keys, copied_permille }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +177,21 @@ mod tests {
         assert!(m.rows[1].touched && !m.rows[0].touched);
         let pct: u64 = m.rows.iter().map(|r| r.percent).sum();
         assert!((95..=100).contains(&pct), "shares add up to about 100 %: {pct}");
+    }
+
+    #[test]
+    fn the_ring_shows_keys_moving_during_a_reshards_copy() {
+        let (file, src) = lessons::SHARDING.iter().find(|(f, _)| f.starts_with("10h")).unwrap();
+        let l = crate::shard::lesson::ShardLesson::parse(file, src).unwrap();
+        let r = l.run(None).unwrap();
+        let (run, cfg) = (r.run.as_ref().unwrap(), l.cluster.as_ref().unwrap());
+        let mv = &run.reshards[0];
+        let mid = (mv.started_us + mv.copy_done_us) / 2 / 1000;
+        let before = RingView::of(cfg, &run.placement_at(&cfg.placement, 1000), run, 1000);
+        assert!(before.keys.iter().all(|k| k.from == k.to) && before.copied_permille == 0);
+        let during = RingView::of(cfg, &run.placement_at(&cfg.placement, mid), run, mid);
+        assert!(during.keys.iter().any(|k| k.from != k.to), "a split moves some sample keys");
+        assert!((400..=600).contains(&during.copied_permille), "{}", during.copied_permille);
+        assert_eq!(during.marks.len(), 2, "two range starts before the split completes");
     }
 }
