@@ -7,6 +7,7 @@ use sim_core::shard::cluster::Move;
 use sim_core::shard::cluster::{shard_names, Config, Reshard, ReshardPhase};
 use sim_core::shard::lesson::{ShardLesson, ShardReport};
 use sim_core::shard::placement::{from_strategy, strategy_name, Placement};
+use sim_core::shard::replicas::ShardHa;
 use sim_core::shard::world::ClusterStatus;
 use sim_core::view::{Goal, HeatmapView, LessonView, RingView, ShardMapView};
 use sim_core::{Command, Session, SimTime};
@@ -179,12 +180,14 @@ pub fn shard_app() -> Html {
             }
         });
     }
+    // One callback for the page's life, so leaf components' props compare equal across ticks.
     let go = {
-        let model = model.clone();
-        Callback::from(move |m: Msg| model.dispatch(m))
+        let dispatcher = model.dispatcher();
+        use_memo((), move |_| Callback::from(move |m: Msg| dispatcher.dispatch(m)))
     };
+    let go: &Go = &go;
     match &model.view {
-        Some(v) => page(&model, v, &go),
+        Some(v) => page(&model, v, go),
         None => html! { <main class="app"><p role="status">{ model.error.clone().unwrap_or_else(|| "Loading…".into()) }</p></main> },
     }
 }
@@ -462,8 +465,12 @@ fn cluster_view(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
             </div>
             { router(v, cfg, touched.map(|t| t.why), m.query_error.clone(), m.version, go) }
             <Heatmap view={v.heatmap.clone()} cursor_ms={v.cursor_ms} />
-            { for run.reshards.iter().map(|r| progress(r, v.cursor_ms)) }
-            { shard_clusters(v, &placement, go) }
+            { for run.reshards.iter().map(|r| html! { <ReshardProgress reshard={r.clone()} cursor_ms={v.cursor_ms} /> }) }
+            if let Ok(r) = &v.report {
+                <ShardClusters clusters={Rc::new(r.shard_clusters.clone())} status={Rc::new(v.status.clone())} names={shard_names(&placement)}
+                    scripted={v.lesson.replication.as_ref().and_then(|rc| Some((rc.fail_shard?, rc.fail_at.0.to_string())))}
+                    log={Rc::new(v.log())} cursor_ms={v.cursor_ms} go={go.clone()} />
+            }
         </>
     }
 }
@@ -519,29 +526,42 @@ fn controls(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq, Debug)]
+pub struct ShardHaProps {
+    /// Each shard's cluster over the whole run.
+    pub clusters: Rc<Vec<ShardHa>>,
+    /// Each shard's cluster at the cursor.
+    pub status: Rc<Vec<ClusterStatus>>,
+    /// The shards' names now (after any reshard).
+    pub names: Vec<String>,
+    /// The lesson's own crash: shard index and when.
+    pub scripted: Option<(u32, String)>,
+    pub log: Rc<Vec<(SimTime, Command)>>,
+    pub cursor_ms: u64,
+    pub go: Go,
+}
+
 /// Each shard as its own Patroni cluster: crash one primary at the cursor and see that only its
 /// keys lose writes (the blast radius), with each cluster's primary and invariants at the cursor
 /// and its failovers and lost commits over the run; the learner's commands, and fork.
-fn shard_clusters(v: &ShardView, p: &Placement, go: &Go) -> Html {
-    let names = shard_names(p);
-    let Ok(r) = &v.report else { return html! {} };
-    let failed = v.lesson.replication.as_ref().and_then(|rc| Some((rc.fail_shard?, rc.fail_at.0)));
+#[component(ShardClusters)]
+pub fn shard_clusters(p: &ShardHaProps) -> Html {
+    let (names, go) = (&p.names, &p.go);
     let crash = |i: usize| go.reform(move |_| Msg::Shard(ShardAction::Crash(i as u32)));
-    let log = v.log();
-    let later = log.iter().any(|(t, _)| t.as_ms() > v.cursor_ms);
+    let later = p.log.iter().any(|(t, _)| t.as_ms() > p.cursor_ms);
     html! {
         <section class="shard-ha" aria-label="each shard's cluster" data-view="shard-ha">
             <h3>{ "Each shard is a Patroni cluster" }</h3>
-            if let Some((s, at)) = failed {
+            if let Some((s, at)) = &p.scripted {
                 <p id="shard-crash">{ format!("Shard {s}'s primary host crashes at {at}: only its keys wait for the failover.") }</p>
             } else {
                 <p class="hint">{ "Crash a shard's primary at the cursor: its own cluster fails over, and only that shard's writes are refused meanwhile." }</p>
             }
-            if !r.shard_clusters.is_empty() {
+            if !p.clusters.is_empty() {
                 <table id="shard-ha">
-                    <thead><tr><th>{ "shard" }</th><th>{ format!("primary at {} s", d1(v.cursor_ms as f64 / 1000.0)) }</th><th>{ "failovers" }</th><th>{ "writes unavailable" }</th><th>{ "commits acknowledged" }</th><th>{ "lost" }</th><th>{ "invariants" }</th></tr></thead>
-                    <tbody>{ for r.shard_clusters.iter().map(|h| {
-                        let now = v.status.iter().find(|st| st.scope == h.shard);
+                    <thead><tr><th>{ "shard" }</th><th>{ format!("primary at {} s", d1(p.cursor_ms as f64 / 1000.0)) }</th><th>{ "failovers" }</th><th>{ "writes unavailable" }</th><th>{ "commits acknowledged" }</th><th>{ "lost" }</th><th>{ "invariants" }</th></tr></thead>
+                    <tbody>{ for p.clusters.iter().map(|h| {
+                        let now = p.status.iter().find(|st| st.scope == h.shard);
                         html! {
                         <tr data-shard={h.shard.clone()} data-failovers={h.failovers.to_string()}>
                             <td>{ &h.shard }</td>
@@ -569,8 +589,8 @@ fn shard_clusters(v: &ShardView, p: &Placement, go: &Go) -> Html {
                     </select>
                 </label>
             }
-            if !log.is_empty() {
-                <p id="shard-log">{ "Your commands: " }{ log.iter().map(|(t, c)| format!("{} at {} s", describe(c), d1(t.as_ms() as f64 / 1000.0))).collect::<Vec<_>>().join("; ") }</p>
+            if !p.log.is_empty() {
+                <p id="shard-log">{ "Your commands: " }{ p.log.iter().map(|(t, c)| format!("{} at {} s", describe(c), d1(t.as_ms() as f64 / 1000.0))).collect::<Vec<_>>().join("; ") }</p>
             }
             if later {
                 <button id="shard-fork" onclick={go.reform(|_| Msg::Shard(ShardAction::Fork))} title="drop your commands after the cursor">{ "Fork here" }</button>
@@ -798,9 +818,16 @@ pub fn heatmap(p: &HeatmapProps) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq, Debug)]
+pub struct ProgressProps {
+    pub reshard: Reshard,
+    pub cursor_ms: u64,
+}
+
 /// A reshard's phases on a time bar, the cursor, and where the move stands.
-fn progress(r: &Reshard, ms: u64) -> Html {
-    let us = ms * 1000;
+#[component(ReshardProgress)]
+pub fn reshard_progress(p: &ProgressProps) -> Html {
+    let (r, us) = (&p.reshard, p.cursor_ms * 1000);
     let end = r.writes_switched_us.max(r.copy_done_us);
     let phase = match r.phase_at(us) {
         ReshardPhase::NotStarted => "not started",
