@@ -231,6 +231,9 @@ pub struct ShardView {
     pub query: Option<(String, u64)>,
     /// Each shard's cluster at the cursor (by scope).
     pub status: Vec<ClusterStatus>,
+    /// By shard index at the cursor: whether its primary can be crashed (a shard a reshard
+    /// added has no cluster of its own).
+    pub crashable: Vec<bool>,
     /// "Undo reshards" took away the lesson's own reshards.
     pub reshards_undone: bool,
     /// The whole run's load, drawn once per run.
@@ -270,6 +273,7 @@ impl ShardView {
             cursor_ms: 0,
             query: None,
             status: Vec::new(),
+            crashable: Vec::new(),
             reshards_undone: false,
             heatmap: Rc::default(),
         };
@@ -324,8 +328,13 @@ impl ShardView {
     }
 
     fn refresh(&mut self) {
+        let shards = self.lesson.cluster.as_ref().map_or(0, |c| placement_now(self, c).shards());
         let s = self.session.borrow();
-        self.status = (0..s.world.scopes() as u16).filter_map(|k| s.world.cluster_status(k)).collect();
+        let status = (0..s.world.scopes() as u16).filter_map(|k| s.world.cluster_status(k)).collect();
+        let crashable = (0..shards).map(|i| s.world.shard_is_original(i)).collect();
+        drop(s);
+        self.status = status;
+        self.crashable = crashable;
     }
 
     /// A fresh session of the lesson as it now is, with `log` replayed.
@@ -467,7 +476,7 @@ fn cluster_view(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
             <Heatmap view={v.heatmap.clone()} cursor_ms={v.cursor_ms} />
             { for run.reshards.iter().map(|r| html! { <ReshardProgress reshard={r.clone()} cursor_ms={v.cursor_ms} /> }) }
             if let Ok(r) = &v.report {
-                <ShardClusters clusters={Rc::new(r.shard_clusters.clone())} status={Rc::new(v.status.clone())} names={shard_names(&placement)}
+                <ShardClusters clusters={Rc::new(r.shard_clusters.clone())} status={Rc::new(v.status.clone())} names={shard_names(&placement)} crashable={v.crashable.clone()}
                     scripted={v.lesson.replication.as_ref().and_then(|rc| Some((rc.fail_shard?, rc.fail_at.0.to_string())))}
                     log={Rc::new(v.log())} cursor_ms={v.cursor_ms} go={go.clone()} />
             }
@@ -534,6 +543,8 @@ pub struct ShardHaProps {
     pub status: Rc<Vec<ClusterStatus>>,
     /// The shards' names now (after any reshard).
     pub names: Vec<String>,
+    /// Whether each one's primary can be crashed.
+    pub crashable: Vec<bool>,
     /// The lesson's own crash: shard index and when.
     pub scripted: Option<(u32, String)>,
     pub log: Rc<Vec<(SimTime, Command)>>,
@@ -580,12 +591,16 @@ pub fn shard_clusters(p: &ShardHaProps) -> Html {
                 </table>
             }
             if names.len() <= FEW_SHARDS {
-                { for names.iter().enumerate().map(|(i, n)| html! { <button id={format!("crash-shard-{i}")} class="crash-shard" onclick={crash(i)}>{ format!("Crash {n}'s primary") }</button> }) }
+                { for names.iter().enumerate().map(|(i, n)| {
+                    let can = p.crashable.get(i).copied().unwrap_or(false);
+                    let why = if can { String::new() } else { format!("{n} was added by a reshard: it has no Patroni cluster of its own in this model") };
+                    html! { <button id={format!("crash-shard-{i}")} class="crash-shard" disabled={!can} title={why} onclick={crash(i)}>{ format!("Crash {n}'s primary") }</button> }
+                }) }
             } else {
                 <label>{ "Crash the primary of shard " }
                     <select id="crash-shard-pick" onchange={go.reform(|e: Event| Msg::Shard(ShardAction::Crash(e.target_dyn_into::<web_sys::HtmlSelectElement>().and_then(|s| s.value().parse().ok()).unwrap_or(0))))}>
                         <option value="" selected=true disabled=true>{ "…" }</option>
-                        { for names.iter().enumerate().map(|(i, n)| html! { <option value={i.to_string()}>{ n }</option> }) }
+                        { for names.iter().enumerate().map(|(i, n)| html! { <option value={i.to_string()} disabled={!p.crashable.get(i).copied().unwrap_or(false)}>{ n }</option> }) }
                     </select>
                 </label>
             }
@@ -905,5 +920,18 @@ mod tests {
         assert!(v.report.as_ref().unwrap().shard_clusters.iter().all(|h| h.writes_down.is_none()));
         v.apply(ShardAction::Reset).unwrap();
         assert!(v.report.as_ref().unwrap().shard_clusters.is_empty());
+    }
+
+    #[test]
+    fn a_shard_a_reshard_added_cannot_be_crashed() {
+        let mut v = view("10b-good-shard-key.toml");
+        assert_eq!(v.crashable, [true; 4]);
+        v.apply(ShardAction::Cursor(10_000)).unwrap();
+        v.apply(ShardAction::Reshard(Move::Add)).unwrap();
+        v.apply(ShardAction::Cursor(39_000)).unwrap();
+        assert_eq!(v.crashable, [true, true, true, true, false]);
+        let e = v.apply(ShardAction::Crash(4)).unwrap_err();
+        assert!(e.contains("no Patroni cluster"), "{e}");
+        assert_eq!(v.log().len(), 1, "the refused crash left the log as it was");
     }
 }

@@ -128,6 +128,12 @@ impl World {
         self.router.as_ref()?.cluster_of(shard as usize).filter(|k| (*k as usize) < self.scopes())
     }
 
+    /// Whether shard `shard` (by its index now) is one the lesson started with, and so has (or,
+    /// once the lesson's shards become clusters, will have) a Patroni cluster of its own.
+    pub fn shard_is_original(&self, shard: u32) -> bool {
+        self.router.as_ref().is_some_and(|r| r.cluster_of(shard as usize).is_some())
+    }
+
     /// The node to name to crash shard `shard`'s primary now (`s2/pg1`), or why there is none.
     pub fn shard_primary(&self, shard: u32) -> Result<String, CommandError> {
         let shards = self.router.as_ref().map_or(0, |r| r.shards());
