@@ -6,7 +6,7 @@ use crate::lsn::{history_file_name, Lsn, TimelineSwitch};
 use crate::metrics::Failover;
 use crate::net::{Ep, Net};
 use crate::postgres::replication::transfer;
-use crate::postgres::{PgState, Role, SendState, SyncNames};
+use crate::postgres::{Node, PgState, Role, SendState, SyncNames};
 use crate::rng::SimRng;
 use crate::time::{SimDur, SimTime};
 use crate::world::NoteKind;
@@ -32,6 +32,16 @@ pub struct Dcs {
 impl Dcs {
     pub fn holder(&self, now: SimTime) -> Option<u16> {
         self.leader.filter(|l| l.1 > now).map(|l| l.0)
+    }
+
+    /// Patroni's health race: is another member it can reach, running, and further ahead
+    /// (timeline, WAL position) than `mine`? In synchronous mode only the `/sync` member and the
+    /// last leader count. Borrows only the members and the network.
+    pub fn someone_healthier(&self, nodes: &[Node], net: &Net, sync_mode: bool, n: u16, mine: (u32, u64)) -> bool {
+        (0..nodes.len() as u16).filter(|&m| m != n).filter(|&m| !sync_mode || self.sync == Some(m) || self.last_leader == Some(m)).any(|m| {
+            let o = &nodes[m as usize];
+            o.is_running() && o.agent.up && net.reachable(n as usize, m as usize) && net.reachable(m as usize, n as usize) && (o.tl, o.wal_position()) > mine
+        })
     }
 
     /// One round trip from endpoint `a` to the DCS at `d`, retried up to `attempts` times over
@@ -236,11 +246,8 @@ impl World {
     /// Patroni's `is_healthiest_node`: an asynchronous standby that happens to be ahead must not
     /// stop the synchronous one from taking over.
     fn someone_healthier(&self, n: u16, mine: (u32, u64)) -> bool {
-        let sync_mode = self.c.pat.synchronous_mode;
-        (0..self.c.nodes.len() as u16).filter(|&m| m != n).filter(|&m| !sync_mode || self.c.dcs.sync == Some(m) || self.c.dcs.last_leader == Some(m)).any(|m| {
-            let o = &self.c.nodes[m as usize];
-            o.is_running() && o.agent.up && self.c.net.reachable(n as usize, m as usize) && self.c.net.reachable(m as usize, n as usize) && (o.tl, o.wal_position()) > mine
-        })
+        let c = &self.c;
+        c.dcs.someone_healthier(&c.nodes, &c.net, c.pat.synchronous_mode, n, mine)
     }
 
     pub(crate) fn on_promote(&mut self, n: u16, inc: u32) -> u64 {
