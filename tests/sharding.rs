@@ -85,7 +85,6 @@ fn resharding_never_loses_or_misroutes_a_write() {
             copy_rows_s: 2000 + 500 * (seed % 5),
             apply_rows_s: 10_000,
             write_timeout_us: 5_000_000,
-            outages: Vec::new(),
         };
         let at = 2 + seed % 5;
         let r = run_moves(&cfg, seed, &[(at, mv)]).unwrap_or_else(|e| panic!("seed {seed}: {e:?}"));

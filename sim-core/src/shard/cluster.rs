@@ -4,6 +4,7 @@
 //! shards and why, routes queries (single-shard or scatter-gather, co-located or redistributed
 //! joins), and performs an online reshard through copy, catch-up, switch reads and switch writes.
 use super::placement::{keyspace_id, Placement};
+use super::world::Front;
 use crate::rng::{SimRng, Zipf};
 use std::collections::BTreeMap;
 
@@ -61,17 +62,6 @@ pub struct Config {
     pub apply_rows_s: u64,
     /// Writes waiting longer than this during a cutover fail.
     pub write_timeout_us: u64,
-    /// Windows in which a shard's primary accepts no writes (its cluster failing over), by the
-    /// shard's index at the start of the run.
-    pub outages: Vec<Outage>,
-}
-
-/// A shard without a writable primary from `from_us` to `to_us`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Outage {
-    pub shard: u32,
-    pub from_us: u64,
-    pub to_us: u64,
 }
 
 /// Limits that keep a run bounded.
@@ -391,15 +381,18 @@ pub fn run(cfg: &Config, seed: u64, reshard: Option<(u64, Move)>) -> Result<Run,
 
 /// Runs the workload with reshards starting at the given seconds, in order. A reshard due while
 /// another is still moving is refused: `Err((Some(its index), why))`; `None` blames the config.
-/// Shards here are queues only (their writes acknowledged at once); `outages` in the config say
-/// when a shard has no writable primary. A lesson with `[replication]` runs the same router
-/// inside a `World`, in front of each shard's Patroni cluster.
+/// Shards here are queues only (their writes acknowledged at once). A lesson runs the same
+/// router inside a `World` (`World::sharded`), in front of each shard's Patroni cluster.
 pub fn run_moves(cfg: &Config, seed: u64, moves: &[(u64, Move)]) -> Result<Run, (Option<usize>, String)> {
+    run_with(cfg, seed, moves, &mut QueuesOnly)
+}
+
+/// The router alone, with `backends` standing behind its shards.
+pub(crate) fn run_with(cfg: &Config, seed: u64, moves: &[(u64, Move)], backends: &mut dyn Backends) -> Result<Run, (Option<usize>, String)> {
     let mut r = Router::new(cfg.clone(), seed, moves.to_vec())?;
-    let mut backends = Outages(cfg.outages.clone());
     let mut t = 0;
     while t < r.total_us() {
-        t = r.op(t, &mut backends)?;
+        t = r.op(t, backends)?;
     }
     Ok(r.finish())
 }
@@ -423,12 +416,12 @@ pub(crate) enum Submit {
     Failed,
 }
 
-/// Shards as queues only, with windows in which a shard takes no writes.
-struct Outages(Vec<Outage>);
+/// Shards as queues only: every write taken and acknowledged at once.
+struct QueuesOnly;
 
-impl Backends for Outages {
-    fn accepts_write(&self, cluster: u16, t: u64) -> bool {
-        !self.0.iter().any(|o| o.shard == cluster as u32 && o.from_us <= t && t < o.to_us)
+impl Backends for QueuesOnly {
+    fn accepts_write(&self, _: u16, _: u64) -> bool {
+        true
     }
     fn submit_write(&mut self, _: u16, _: u64, _: u64) -> Submit {
         Submit::Done
@@ -446,7 +439,7 @@ pub(crate) struct Router {
     done: Vec<Reshard>,
     mean_gap: u64,
     /// A scheduled reshard that could not start, with its index.
-    pub failed: Option<(Option<usize>, String)>,
+    failed: Option<(Option<usize>, String)>,
 }
 
 impl Router {
@@ -456,14 +449,17 @@ impl Router {
         let sim = Sim::new(cfg, seed).map_err(|m| (None, m))?;
         Ok(Router { sim, moves, next_move: 0, second: 0, done: Vec::new(), mean_gap, failed: None })
     }
+}
 
-    pub(crate) fn total_us(&self) -> u64 {
+/// The router's part in the world (see `Front`).
+impl Front for Router {
+    fn total_us(&self) -> u64 {
         self.sim.cfg.duration_s * 1_000_000
     }
 
     /// The operation arriving at `t`: a reshard due by then starts, the move advances, finished
     /// seconds close, and the operation is routed. Returns when the next operation arrives.
-    pub(crate) fn op(&mut self, t: u64, b: &mut dyn Backends) -> Result<u64, (Option<usize>, String)> {
+    fn op(&mut self, t: u64, b: &mut dyn Backends) -> Result<u64, (Option<usize>, String)> {
         let sim = &mut self.sim;
         if let Some((at, m)) = self.moves.get(self.next_move) {
             if t >= at.saturating_mul(1_000_000) {
@@ -487,17 +483,17 @@ impl Router {
         Ok(t + self.sim.rng.exp(self.mean_gap).max(1))
     }
 
-    pub(crate) fn shards(&self) -> usize {
+    fn shards(&self) -> usize {
         self.sim.shards.len()
     }
 
     /// The cluster behind shard `i` (by its index now).
-    pub(crate) fn cluster_of(&self, i: usize) -> Option<u16> {
+    fn cluster_of(&self, i: usize) -> Option<u16> {
         self.sim.shards.get(i)?.cluster
     }
 
     /// The move a `reshard` command asks for, if it can apply to the shards now.
-    pub(crate) fn check_move(&self, cmd: &crate::Command) -> Result<Move, String> {
+    fn check_move(&self, cmd: &crate::Command) -> Result<Move, String> {
         let crate::Command::Reshard { kind, shard } = cmd else { return Err("not a reshard".into()) };
         let need = || shard.ok_or_else(|| format!("a `{kind}` reshard needs `shard`"));
         let m = match kind.as_str() {
@@ -514,13 +510,13 @@ impl Router {
     }
 
     /// Starts a reshard now (a learner's command).
-    pub(crate) fn start_now(&mut self, cmd: &crate::Command, t: u64) -> Result<(), String> {
+    fn start_now(&mut self, cmd: &crate::Command, t: u64) -> Result<(), String> {
         let m = self.check_move(cmd)?;
         self.sim.start_move(&m, t)
     }
 
     /// The cluster behind a shard answered a write handed to it.
-    pub(crate) fn write_done(&mut self, cluster: u16, key: u64, version: u64, ok: bool) {
+    fn write_done(&mut self, cluster: u16, key: u64, version: u64, ok: bool) {
         let run = &mut self.sim.run;
         if ok {
             let v = self.sim.acked.entry(key).or_insert(0);
@@ -535,7 +531,7 @@ impl Router {
     }
 
     /// Closes the seconds left and checks every acknowledged write on its owner.
-    pub(crate) fn finish(&mut self) -> Run {
+    fn finish(&mut self) -> Run {
         while self.second < self.sim.cfg.duration_s {
             self.sim.close_second(self.second);
             self.second += 1;
@@ -546,6 +542,17 @@ impl Router {
         done.extend(run.reshard.take());
         run.reshards = done;
         run
+    }
+    fn failed(&self) -> Option<&(Option<usize>, String)> {
+        self.failed.as_ref()
+    }
+
+    fn fail(&mut self, e: (Option<usize>, String)) {
+        self.failed = Some(e);
+    }
+
+    fn clone_box(&self) -> Box<dyn Front> {
+        Box::new(self.clone())
     }
 }
 
@@ -894,7 +901,6 @@ mod tests {
             copy_rows_s: 5_000,
             apply_rows_s: 20_000,
             write_timeout_us: 2_000_000,
-            outages: Vec::new(),
         }
     }
 
@@ -976,9 +982,18 @@ mod tests {
 
     #[test]
     fn writes_to_a_shard_without_a_primary_fail_and_others_do_not() {
-        let mut c = cfg(Dist::Uniform, Vindex::Hash, Placement::Jump { n: 4 });
-        c.outages = vec![Outage { shard: 2, from_us: 5_000_000, to_us: 9_000_000 }];
-        let r = run(&c, 1, None).unwrap();
+        /// Shard 2's cluster has no writable primary from 5 s to 9 s.
+        struct Outage;
+        impl Backends for Outage {
+            fn accepts_write(&self, cluster: u16, t: u64) -> bool {
+                !(cluster == 2 && (5_000_000..9_000_000).contains(&t))
+            }
+            fn submit_write(&mut self, _: u16, _: u64, _: u64) -> Submit {
+                Submit::Done
+            }
+        }
+        let c = cfg(Dist::Uniform, Vindex::Hash, Placement::Jump { n: 4 });
+        let r = run_with(&c, 1, &[], &mut Outage).unwrap();
         let errors = |s: usize| r.load.iter().map(|row| row[s].errors).sum::<u64>();
         assert!(errors(2) > 100, "{}", errors(2));
         assert_eq!(errors(0) + errors(1) + errors(3), 0);

@@ -195,11 +195,7 @@ impl ShardLesson {
     pub fn world(&self, seed: Option<u64>) -> Result<crate::World, String> {
         let seed = seed.unwrap_or(self.seed);
         let Some(c) = self.cluster.as_ref() else {
-            let mut scn = crate::Scenario::default();
-            scn.nodes.clear();
-            scn.lesson = self.lesson.clone();
-            scn.run.duration = Dur(SimDur::secs(1));
-            return crate::build::clusters(&[], seed, &scn).map_err(|e| format!("{}: {}", self.file, e.message));
+            return crate::build::empty(&self.lesson, SimDur::secs(1), seed).map_err(|e| format!("{}: {}", self.file, e.message));
         };
         let clusters = self.cluster_scenarios(c)?;
         let mut w = crate::World::sharded(c, &self.reshards, &clusters, seed).map_err(|m| format!("{}: {m}", self.file))?;
@@ -626,7 +622,6 @@ fn config(t: TableFile, c: ClusterFile, w: Option<WorkloadFile>, duration: Dur) 
         copy_rows_s: c.copy_rows_s,
         apply_rows_s: c.apply_rows_s,
         write_timeout_us: c.write_timeout.0 .0,
-        outages: Vec::new(),
     };
     if let Some(w) = w {
         cfg.ops_per_s = w.ops_per_s.unwrap_or(cfg.ops_per_s);

@@ -42,42 +42,6 @@ impl Clone for Box<dyn Front> {
     }
 }
 
-impl Front for Router {
-    fn op(&mut self, t: u64, b: &mut dyn Backends) -> Result<u64, (Option<usize>, String)> {
-        Router::op(self, t, b)
-    }
-    fn total_us(&self) -> u64 {
-        Router::total_us(self)
-    }
-    fn write_done(&mut self, cluster: u16, key: u64, version: u64, ok: bool) {
-        Router::write_done(self, cluster, key, version, ok)
-    }
-    fn finish(&mut self) -> Run {
-        Router::finish(self)
-    }
-    fn check_move(&self, cmd: &Command) -> Result<Move, String> {
-        Router::check_move(self, cmd)
-    }
-    fn start_now(&mut self, cmd: &Command, t: u64) -> Result<(), String> {
-        Router::start_now(self, cmd, t)
-    }
-    fn cluster_of(&self, i: usize) -> Option<u16> {
-        Router::cluster_of(self, i)
-    }
-    fn shards(&self) -> usize {
-        Router::shards(self)
-    }
-    fn failed(&self) -> Option<&(Option<usize>, String)> {
-        self.failed.as_ref()
-    }
-    fn fail(&mut self, e: (Option<usize>, String)) {
-        self.failed = Some(e);
-    }
-    fn clone_box(&self) -> Box<dyn Front> {
-        Box::new(self.clone())
-    }
-}
-
 /// Connections from the router to each shard's primary (vtgate's pool per tablet).
 pub const POOL: u32 = 64;
 
@@ -88,9 +52,7 @@ impl World {
     pub fn sharded(cfg: &Config, moves: &[(u64, Move)], clusters: &[(String, Scenario)], seed: u64) -> Result<World, String> {
         let router = Router::new(cfg.clone(), seed, moves.to_vec()).map_err(|(_, m)| m)?;
         let mut w = if clusters.is_empty() {
-            let mut scn = Scenario::default();
-            scn.nodes.clear();
-            crate::build::clusters(&[], seed, &scn).map_err(|e| e.message)?
+            crate::build::empty(&Default::default(), SimDur::secs(cfg.duration_s), seed).map_err(|e| e.message)?
         } else {
             let refs: Vec<(String, &Scenario)> = clusters.iter().map(|(n, s)| (n.clone(), s)).collect();
             crate::build::clusters(&refs, seed, &clusters[0].1).map_err(|e| e.message)?

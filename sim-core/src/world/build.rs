@@ -78,7 +78,6 @@ pub fn clusters(scns: &[(String, &Scenario)], seed: u64, first: &Scenario) -> Re
         recent_cap: 0,
         notes: Default::default(),
         commands: Vec::new(),
-        command_scope: Vec::new(),
         seed,
         title: first.lesson.title.clone(),
         error: None,
@@ -92,6 +91,15 @@ pub fn clusters(scns: &[(String, &Scenario)], seed: u64, first: &Scenario) -> Re
     }
     w.enter(0);
     Ok(w)
+}
+
+/// A world with no cluster at all: a sharding lesson's router alone, or a lesson of calculators.
+pub fn empty(lesson: &crate::scenario::Lesson, duration: SimDur, seed: u64) -> Result<World, Invalid> {
+    let mut scn = Scenario::default();
+    scn.nodes.clear();
+    scn.lesson = lesson.clone();
+    scn.run.duration = crate::scenario::Dur(duration);
+    clusters(&[], seed, &scn)
 }
 
 fn cluster(scope: &str, scn: &Scenario, seed: u64) -> Result<Cluster, Invalid> {

@@ -365,9 +365,8 @@ pub struct World {
     pub(crate) recent: std::collections::VecDeque<TraceEvent>,
     pub(crate) recent_cap: usize,
     pub(crate) notes: ChunkLog<Note>,
-    /// The learner's and the timeline's commands, each with its time and scope.
+    /// The learner's and the timeline's commands, each with its time (its scope is `target`'s).
     pub(crate) commands: Vec<(SimTime, Command)>,
-    pub(crate) command_scope: Vec<u16>,
     /// The end-of-run accounting has been done (it runs once, when the run reaches its end).
     pub(crate) finished: bool,
     pub(crate) seed: u64,
@@ -470,7 +469,6 @@ impl World {
         }
         let idx = self.commands.len() as u32;
         self.commands.push((at, cmd));
-        self.command_scope.push(k);
         if let Err(QueueFull(cap)) = self.q.push_late(at, Scoped { k, ev: Ev::Command { idx } }) {
             return Err(CommandError::new(CommandErrorKind::QueueFull, format!("the event queue is full ({cap} pending events)")));
         }
