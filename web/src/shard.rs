@@ -346,13 +346,23 @@ impl ShardView {
     }
 
     /// A command at the cursor (any given later is dropped: a fork), then the run to its end.
+    /// A command the run cannot carry to its end (a reshard that makes one of the lesson's own
+    /// reshards collide) is taken back: the shared session is rebuilt with the log it had.
     fn command(&mut self, cmd: Command) -> Result<(), String> {
+        let before = self.log();
         {
             let mut s = self.session.borrow_mut();
             s.seek(SimTime(self.cursor_ms * 1000))?;
             s.command(cmd)?;
         }
-        self.rerun()
+        let result = self.rerun();
+        if result.is_err() {
+            let mut s = Session::sharded(&self.file, &self.src, self.lesson.clone(), Some(self.seed))?;
+            s.replay(&before)?;
+            s.seek(SimTime(self.cursor_ms * 1000))?;
+            *self.session.borrow_mut() = s;
+        }
+        result
     }
 
     pub fn duration_ms(&self) -> u64 {
@@ -933,5 +943,19 @@ mod tests {
         let e = v.apply(ShardAction::Crash(4)).unwrap_err();
         assert!(e.contains("no Patroni cluster"), "{e}");
         assert_eq!(v.log().len(), 1, "the refused crash left the log as it was");
+    }
+
+    #[test]
+    fn a_command_the_run_cannot_carry_leaves_no_trace() {
+        // 10h splits -80 at 20 s; a shard added at 19.9 s is still copying then.
+        let mut v = view("10h-online-split.toml");
+        let before = v.report.as_ref().unwrap().digest();
+        v.apply(ShardAction::Cursor(19_900)).unwrap();
+        let e = v.apply(ShardAction::Reshard(Move::Add)).unwrap_err();
+        assert!(e.contains("still moving"), "{e}");
+        assert!(v.log().is_empty(), "the refused reshard is not in the log: {:?}", v.log());
+        v.apply(ShardAction::Cursor(30_000)).unwrap();
+        assert_eq!(v.report.as_ref().unwrap().digest(), before);
+        assert!(v.session.borrow().world.router_error().is_none());
     }
 }
