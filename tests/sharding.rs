@@ -174,3 +174,24 @@ fn a_crash_on_any_shard_stays_on_that_shard_for_every_seed() {
         assert_eq!(r.metrics["lost_writes"], 0.0, "seed {seed}");
     }
 }
+
+/// One lesson format: a sharded lesson's `[patroni]` is each shard's Patroni, so a longer `ttl`
+/// keeps the failed shard without a writable primary for longer, while the other shards never
+/// notice. The same lesson read as a cluster scenario is refused with its place.
+#[test]
+fn a_sharded_lessons_patroni_section_sets_every_shards_cluster() {
+    let base = src_of("10i-blast-radius.toml");
+    let down_ms = |src: &str| {
+        let r = ShardLesson::parse("10i.toml", src).unwrap_or_else(|e| panic!("{e}")).run(None).unwrap();
+        let (a, b) = r.shard_clusters[2].writes_down.unwrap_or_else(|| panic!("s2 fails over: {:?}", r.shard_clusters[2]));
+        assert!(r.shard_clusters.iter().enumerate().all(|(i, h)| i == 2 || h.failovers == 0), "{:?}", r.shard_clusters);
+        b - a
+    };
+    let default_ttl = down_ms(&base);
+    let long_ttl = down_ms(&format!("{base}\n[patroni]\nttl = 60\nloop_wait = 10\nretry_timeout = 10\n"));
+    assert!(long_ttl >= default_ttl + 20_000, "ttl 60 s keeps s2 down longer than ttl 30 s: {long_ttl} ms vs {default_ttl} ms");
+    let err = sim_core::load("10i.toml", &base, None).map(|_| ()).expect_err("a sharded lesson is no single cluster").to_string();
+    assert!(err.starts_with("10i.toml:") && err.contains("sharded lesson"), "{err}");
+    let bad = ShardLesson::parse("10i.toml", &format!("{base}\n[patroni]\nttl = 5\n")).map(|_| ()).expect_err("Patroni's limits hold for shards too").to_string();
+    assert!(bad.contains("field `patroni.ttl`"), "{bad}");
+}

@@ -106,16 +106,18 @@ fn main() -> ExitCode {
     };
     let result = match &cli.cmd {
         Cmd::Run(o) => kind(&o.file).and_then(|k| match k {
-            Kind::Sharding(src) => shard(o, &src),
+            Kind::Sharding(lesson) => shard(o, &lesson),
             Kind::Planner => explain(&o.file, None, true, false, if o.json { PlanFormat::Json } else { PlanFormat::Text }, o.seed),
-            Kind::Scenario => with_file(&o.file, o.seed, |scn, w| run(o.json, scn, w)),
+            Kind::Scenario(src, scn) => sim_core::world_of(&o.file, &src, &scn, o.seed).map_err(|e| e.to_string()).and_then(|w| run(o.json, *scn, w)),
         }),
-        Cmd::Check { file } => kind(file).and_then(|k| match k {
-            Kind::Scenario => with_file(file, None, |scn, _| check(file, scn)),
-            _ => std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}")).and_then(|src| title_of(file, &src)).map(|t| {
-                println!("{file}: ok ({t})");
-                0
-            }),
+        Cmd::Check { file } => kind(file).and_then(|k| {
+            let title = match k {
+                Kind::Scenario(_, scn) => return check(file, *scn),
+                Kind::Sharding(lesson) => lesson.lesson.title,
+                Kind::Planner => sim_planner::load(file, &read(file)?, None).map(|l| l.file.title.clone()).map_err(|e| e.to_string())?,
+            };
+            println!("{file}: ok ({title})");
+            Ok(0)
         }),
         Cmd::Trace { file, seed } => with_file(file, *seed, |_, w| trace(w)),
         Cmd::Drill(o) => with_file(&o.file, o.seed, |scn, w| drill(o.json, scn, w)),
@@ -135,26 +137,32 @@ fn main() -> ExitCode {
     }
 }
 
-/// Which kind of lesson a file is, from its sections.
+/// Which kind of lesson a file is, parsed: a scenario of one cluster (with its text, to place
+/// errors), a sharded lesson (the same format, with sharding sections), or a planner lesson.
 enum Kind {
-    Scenario,
-    Sharding(String),
+    Scenario(String, Box<Scenario>),
+    Sharding(Box<sim_core::shard::lesson::ShardLesson>),
     Planner,
 }
 
+fn read(file: &str) -> Result<String, String> {
+    std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))
+}
+
 fn kind(file: &str) -> Result<Kind, String> {
-    let src = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-    Ok(if sim_planner::is_planner_lesson(&src) {
-        Kind::Planner
-    } else if sim_core::shard::lesson::is_sharding(&src) {
-        Kind::Sharding(src)
-    } else {
-        Kind::Scenario
-    })
+    let src = read(file)?;
+    if sim_planner::is_planner_lesson(&src) {
+        return Ok(Kind::Planner);
+    }
+    let scn = Scenario::parse(file, &src).map_err(|e| e.to_string())?;
+    if scn.is_sharded() {
+        return sim_core::shard::lesson::ShardLesson::of(file, &src, scn).map(|l| Kind::Sharding(Box::new(l))).map_err(|e| e.to_string());
+    }
+    Ok(Kind::Scenario(src, Box::new(scn)))
 }
 
 fn with_file(file: &str, seed: Option<u64>, f: impl FnOnce(Scenario, World) -> Result<u8, String>) -> Result<u8, String> {
-    let src = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    let src = read(file)?;
     let (scn, world) = load(file, &src, seed).map_err(|e| e.to_string())?;
     f(scn, world)
 }
@@ -222,8 +230,7 @@ fn print_report(r: &Report) {
     }
 }
 
-fn shard(o: &RunOpts, src: &str) -> Result<u8, String> {
-    let lesson = sim_core::shard::lesson::ShardLesson::parse(&o.file, src).map_err(|e| e.to_string())?;
+fn shard(o: &RunOpts, lesson: &sim_core::shard::lesson::ShardLesson) -> Result<u8, String> {
     let r = lesson.run(o.seed)?;
     if o.json {
         println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
@@ -313,10 +320,11 @@ fn title_of(file: &str, src: &str) -> Result<String, String> {
     if sim_planner::is_planner_lesson(src) {
         return sim_planner::load(file, src, None).map(|l| l.file.title.clone()).map_err(|e| e.to_string());
     }
-    if sim_core::shard::lesson::is_sharding(src) {
-        return sim_core::shard::lesson::ShardLesson::parse(file, src).map(|l| l.lesson.title).map_err(|e| e.to_string());
+    let scn = Scenario::parse(file, src).map_err(|e| e.to_string())?;
+    if scn.is_sharded() {
+        return sim_core::shard::lesson::ShardLesson::of(file, src, scn).map(|l| l.lesson.title).map_err(|e| e.to_string());
     }
-    Scenario::parse(file, src).map(|s| s.lesson.title).map_err(|e| e.to_string())
+    Ok(scn.lesson.title)
 }
 
 fn planner_lesson(file: &str, seed: Option<u64>) -> Result<sim_planner::Lesson, String> {

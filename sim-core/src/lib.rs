@@ -37,6 +37,16 @@ pub use world::{SimError, World};
 /// Parses a scenario and builds its world with `seed` (the scenario's own seed when `None`).
 pub fn load(file: &str, src: &str, seed: Option<u64>) -> Result<(Scenario, World), ScenarioError> {
     let scn = Scenario::parse(file, src)?;
-    let world = World::new(&scn, seed.unwrap_or(scn.run.seed)).map_err(|inv| scenario::place(file, src, &inv))?;
+    let world = world_of(file, src, &scn, seed)?;
     Ok((scn, world))
+}
+
+/// The world of a parsed scenario of one cluster; a sharded lesson is refused (`Session::new` and
+/// `ShardLesson` build its world).
+pub fn world_of(file: &str, src: &str, scn: &Scenario, seed: Option<u64>) -> Result<World, ScenarioError> {
+    if scn.is_sharded() {
+        let at = scenario::toml_de::locate(src, &[scenario::Seg::Key("cluster")]).unwrap_or(0);
+        return Err(scenario::toml_de::placed(file, src, at, "cluster".into(), "a sharded lesson: open it on the sharding page, or run it with `dbsim run`".into()));
+    }
+    World::new(scn, seed.unwrap_or(scn.run.seed)).map_err(|inv| scenario::place(file, src, &inv))
 }

@@ -76,11 +76,13 @@ impl Session {
     /// Loads any lesson file (a scenario, or a sharding lesson); errors are messages for the
     /// learner, never panics.
     pub fn new(file: &str, src: &str, seed: Option<u64>) -> Result<Session, String> {
-        if crate::shard::lesson::is_sharding(src) {
-            let lesson = ShardLesson::parse(file, src).map_err(|e| e.to_string())?;
+        let scn = Scenario::parse(file, src).map_err(|e| e.to_string())?;
+        if scn.is_sharded() {
+            let lesson = ShardLesson::of(file, src, scn).map_err(|e| e.to_string())?;
             return Session::sharded(file, src, lesson, seed);
         }
-        Session::new_scenario(file, src, seed)
+        let world = crate::world_of(file, src, &scn, seed).map_err(|e| e.to_string())?;
+        Ok(Session::start(file, src, Source::Cluster(Box::new(scn)), world))
     }
 
     /// A replication/backup scenario only (a sharding lesson is refused by its parser).

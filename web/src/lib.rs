@@ -208,7 +208,7 @@ impl Reducible for Model {
     }
 }
 
-/// Sharding lessons have a `[table]`, `[partitioning]`, `[scatter]` or `[join]` section instead of nodes.
+/// Sharded lessons (sharding sections instead of nodes) open on the sharding page.
 pub fn is_shard_lesson(src: &str) -> bool {
     sim_core::shard::lesson::is_sharding(src)
 }

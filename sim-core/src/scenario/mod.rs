@@ -24,6 +24,17 @@ impl<'de> Deserialize<'de> for Dur {
     }
 }
 
+/// A section another component reads from the same text (see `Scenario::table`): here, only that
+/// it is there.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Section;
+
+impl<'de> Deserialize<'de> for Section {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| Section)
+    }
+}
+
 const fn dur_ms(v: u64) -> Dur {
     Dur(SimDur::ms(v))
 }
@@ -40,6 +51,8 @@ pub struct Scenario {
     pub regions: Vec<RegionCfg>,
     #[serde(default)]
     pub links: Vec<LinkCfg>,
+    /// The cluster's hosts. A sharded lesson has none: its shards' clusters come from `[replication]`.
+    #[serde(default)]
     pub nodes: Vec<NodeCfg>,
     #[serde(default)]
     pub postgres: PgCfg,
@@ -61,6 +74,28 @@ pub struct Scenario {
     pub timeline: Vec<crate::command::TimedCommand>,
     #[serde(default)]
     pub expect: Expect,
+    // The sections of a sharded lesson (chapter 10). Their contents belong to the `shard`
+    // component (`shard::lesson::Sections`), which reads them when it builds the lesson; here they
+    // only make the lesson sharded, so a page that opens only clusters links no parser for them.
+    /// `[table]`: the sharded table, its columns and its shard key.
+    #[serde(default)]
+    pub table: Option<Section>,
+    /// `[cluster]`: the shards and their placement strategy.
+    #[serde(default)]
+    pub cluster: Option<Section>,
+    /// `[[reshard]]`: online reshards at given times.
+    #[serde(default)]
+    pub reshard: Option<Section>,
+    /// `[replication]`: each shard its own Patroni cluster.
+    #[serde(default)]
+    pub replication: Option<Section>,
+    /// `[partitioning]`, `[scatter]`, `[join]`: calculators beside the run.
+    #[serde(default)]
+    pub partitioning: Option<Section>,
+    #[serde(default)]
+    pub scatter: Option<Section>,
+    #[serde(default)]
+    pub join: Option<Section>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -455,6 +490,9 @@ pub struct WorkloadCfg {
     pub zone: Option<String>,
     pub timeout: Dur,
     pub backoff: Dur,
+    /// A sharded lesson's router: operations per second (Poisson arrivals), and the share that are reads.
+    pub ops_per_s: Option<u64>,
+    pub read_share: Option<f64>,
 }
 
 impl Default for WorkloadCfg {
@@ -470,6 +508,8 @@ impl Default for WorkloadCfg {
             zone: None,
             timeout: Dur(SimDur::secs(10)),
             backoff: dur_ms(500),
+            ops_per_s: None,
+            read_share: None,
         }
     }
 }
@@ -549,7 +589,37 @@ pub enum Metric {
     LastRestoreS,
     RestoresRefused,
     LastRestoreRpoS,
+    // The figures of a sharded lesson (chapter 10): its router, its shards' clusters, its calculators.
+    Ops,
+    AckedWrites,
+    FailedWrites,
+    LostWrites,
+    MisroutedWrites,
+    HotSeconds,
+    FirstHotShard,
+    P99Ms,
+    Reshards,
+    KeysMovedPermille,
+    MaxPauseMs,
+    WritesFailed,
+    ShardFailovers,
+    PartitionsScanned,
+    PartitionsDetached,
+    ScatterP99Ratio,
+    ColocatedRowsMoved,
+    RedistributedRowsMoved,
 }
+}
+
+impl Metric {
+    /// Whether a sharded lesson measures this figure (`commits_lost` sums its shards' clusters).
+    pub fn sharded(self) -> bool {
+        self == Metric::CommitsLost || self >= Metric::Ops
+    }
+    /// Whether a lesson of one cluster measures it.
+    pub fn clustered(self) -> bool {
+        self < Metric::Ops
+    }
 }
 
 named! {
@@ -656,6 +726,11 @@ impl Scenario {
         let scn: Scenario = crate::scenario::toml_de::from_str(file, src)?;
         scn.validate().map_err(|inv| place(file, src, &inv))?;
         Ok(scn)
+    }
+
+    /// Whether this is a sharded lesson (chapter 10): it has any of the sharding sections.
+    pub fn is_sharded(&self) -> bool {
+        self.table.is_some() || self.cluster.is_some() || self.reshard.is_some() || self.replication.is_some() || self.partitioning.is_some() || self.scatter.is_some() || self.join.is_some()
     }
 
     pub fn node_index(&self, name: &str) -> Option<usize> {

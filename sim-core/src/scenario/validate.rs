@@ -12,6 +12,15 @@ fn at(path: &[Seg], msg: impl Into<String>) -> Invalid {
 pub fn scenario(s: &Scenario) -> R {
     watch(s)?;
     run(s)?;
+    if s.is_sharded() {
+        return sharded(s);
+    }
+    if let Some(f) = [("ops_per_s", s.workload.ops_per_s.is_some()), ("read_share", s.workload.read_share.is_some())].into_iter().find(|f| f.1) {
+        return Err(at(&[Seg::Key("workload"), Seg::Key(f.0)], format!("{} is the load of a sharded lesson's router; a cluster's clients take write_tps and read_tps", f.0)));
+    }
+    if let Some(m) = s.expect.metrics.keys().find(|m| !m.clustered()) {
+        return Err(at(&[Seg::Key("expect"), Seg::Key("metrics"), Seg::Name(m.name())], format!("`{}` is a figure of a sharded lesson (it needs a [table] and a [cluster])", m.name())));
+    }
     nodes(s)?;
     places(s)?;
     postgres(s)?;
@@ -22,6 +31,69 @@ pub fn scenario(s: &Scenario) -> R {
     drill(s)?;
     timeline(s)?;
     expect(s)
+}
+
+/// A sharded lesson (chapter 10): the router takes the load, and each shard's cluster is built from
+/// `[replication]` with `[postgres]`, `[patroni]`, `[proxy]` and `[network]` as its settings. The
+/// sections that describe one cluster's hosts, backups or scripted faults do not apply; the
+/// sharding sections themselves are checked by `shard::lesson`.
+fn sharded(s: &Scenario) -> R {
+    let one_cluster: [(&'static str, &str, bool); 8] = [
+        ("nodes", "[[nodes]]", !s.nodes.is_empty()),
+        ("regions", "[[regions]]", !s.regions.is_empty()),
+        ("links", "[[links]]", !s.links.is_empty()),
+        ("slots", "[[slots]]", !s.slots.is_empty()),
+        ("backup", "[backup]", s.backup.is_some()),
+        ("drill", "[drill]", s.drill.is_some()),
+        ("timeline", "[[timeline]]", !s.timeline.is_empty()),
+        ("dcs", "[dcs]", s.dcs.region.is_some() || s.dcs.zone.is_some()),
+    ];
+    if let Some((key, header, _)) = one_cluster.into_iter().find(|f| f.2) {
+        return Err(at(
+            &[Seg::Key(key)],
+            format!("{header} describes one cluster and does not apply to a sharded lesson: its shards' clusters come from [replication], and its reshards from [[reshard]]"),
+        ));
+    }
+    let w = &s.workload;
+    let d = crate::scenario::WorkloadCfg::default();
+    let clients = [
+        ("clients", w.clients != d.clients),
+        ("write_tps", w.write_tps != d.write_tps),
+        ("read_tps", w.read_tps != d.read_tps),
+        ("keys", w.keys != d.keys),
+        ("region", w.region.is_some()),
+        ("zone", w.zone.is_some()),
+    ];
+    if let Some((key, _)) = clients.into_iter().find(|f| f.1) {
+        return Err(at(
+            &[Seg::Key("workload"), Seg::Key(key)],
+            format!("{key} sets a cluster's own clients; a sharded lesson's load is its router's (`ops_per_s`, `read_share`, and the [table]'s columns)"),
+        ));
+    }
+    if !s.postgres.synchronous_standby_names.is_empty() {
+        return Err(at(&[Seg::Key("postgres"), Seg::Key("synchronous_standby_names")], "each shard's synchronous standbys follow from [replication] (`replicas`, `synchronous_commit`)"));
+    }
+    let e = &s.expect;
+    let lists = [
+        ("final_primary", e.final_primary.is_some() || e.final_primary_not.is_some()),
+        ("nodes", !e.nodes.is_empty()),
+        ("always", !e.always.is_empty() || !e.sometimes.is_empty() || !e.violated.is_empty()),
+        ("drill", e.drill.is_some()),
+    ];
+    if let Some((key, _)) = lists.into_iter().find(|f| f.1) {
+        return Err(at(
+            &[Seg::Key("expect"), Seg::Key(key)],
+            format!("`{key}` judges one cluster; a sharded lesson bounds its figures in [expect.metrics] (its shards' invariants are checked in every run)"),
+        ));
+    }
+    if let Some(m) = e.metrics.keys().find(|m| !m.sharded()) {
+        let known: Vec<String> = crate::scenario::Metric::ALL.iter().filter(|m| m.sharded()).map(|m| m.name()).collect();
+        return Err(at(&[Seg::Key("expect"), Seg::Key("metrics"), Seg::Name(m.name())], format!("`{}` is not measured by a sharded lesson; its figures are {}", m.name(), known.join(", "))));
+    }
+    postgres(s)?;
+    s.patroni.check().map_err(|(f, m)| at(&[Seg::Key("patroni"), Seg::Key(f)], m))?;
+    workload(s)?;
+    places(s)
 }
 
 /// A `watch` item may only point at elements the page shows.
@@ -87,7 +159,10 @@ fn run(s: &Scenario) -> R {
 }
 
 fn nodes(s: &Scenario) -> R {
-    if s.nodes.is_empty() || s.nodes.len() > MAX_NODES {
+    if s.nodes.is_empty() {
+        return Err(at(&[Seg::Key("nodes")], "missing field `nodes`: a lesson of one cluster needs [[nodes]] (a sharded lesson has a [table] and a [cluster] instead)"));
+    }
+    if s.nodes.len() > MAX_NODES {
         return Err(at(&[Seg::Key("nodes")], format!("a cluster has 1 to {MAX_NODES} nodes, not {}", s.nodes.len())));
     }
     for (i, n) in s.nodes.iter().enumerate() {

@@ -6,7 +6,7 @@ use super::partition::{self, Pred};
 use super::placement::{Placement, Ring};
 use super::query;
 use crate::scenario::toml_de::{line_col, locate, placed};
-use crate::scenario::{Bound, Dur, Lesson, ScenarioError, Seg};
+use crate::scenario::{Bound, Dur, Lesson, Metric, Scenario, ScenarioError, Seg};
 use crate::time::SimDur;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -25,7 +25,9 @@ pub struct ShardLesson {
     pub scatter: Option<ScatterCfg>,
     pub replication: Option<super::replicas::ReplicaCfg>,
     pub join: Option<JoinCfg>,
-    pub expect: BTreeMap<String, Bound>,
+    pub expect: BTreeMap<Metric, Bound>,
+    /// Each shard's cluster's settings (`[postgres]`, `[patroni]`, `[proxy]`, `[network]`).
+    pub template: crate::Scenario,
 }
 
 /// `[partitioning]`: a time-series table partitioned by month, a query, and retention.
@@ -105,29 +107,6 @@ pub struct ShardReport {
     pub run: Option<Run>,
 }
 
-/// Every figure a sharding lesson can bound in `[expect]`.
-pub const METRICS: [&str; 19] = [
-    "failed_writes",
-    "colocated_rows_moved",
-    "redistributed_rows_moved",
-    "shard_failovers",
-    "commits_lost",
-    "ops",
-    "acked_writes",
-    "lost_writes",
-    "misrouted_writes",
-    "hot_seconds",
-    "first_hot_shard",
-    "p99_ms",
-    "reshards",
-    "keys_moved_permille",
-    "max_pause_ms",
-    "writes_failed",
-    "partitions_scanned",
-    "partitions_detached",
-    "scatter_p99_ratio",
-];
-
 impl ShardReport {
     /// A 64-bit digest of everything the run found (figures, findings, per-second load,
     /// hotspots, reshards, per-shard clusters): equal across platforms for the same inputs.
@@ -138,12 +117,11 @@ impl ShardReport {
     }
 }
 
-/// Whether a lesson file is a sharding lesson: a section header names a sharded table, a
-/// cluster, or a sharding experiment (`[table]`, `[[table.columns]]`, `[cluster]`,
-/// `[partitioning]`, `[scatter]`, `[join]`). Read from the headers alone, so a page that only
-/// opens scenarios links no second TOML reader for it; a planner lesson's `[[table]]` is not one.
-/// (Written as dotted keys instead of headers, such a section is not recognised, and the scenario
-/// reader refuses it as an unknown field, with its place.)
+/// Whether a lesson file is a sharded lesson, from its section headers alone (`[table]`,
+/// `[[table.columns]]`, `[cluster]`, `[[reshard]]`, `[replication]`, `[partitioning]`,
+/// `[scatter]`, `[join]`): which page opens it, without parsing. A planner lesson's `[[table]]`
+/// is not one. Parsers decide with `Scenario::is_sharded`; a page that guesses wrong (sections
+/// written as dotted keys) gets the parser's placed refusal, not a wrong run.
 pub fn is_sharding(src: &str) -> bool {
     src.lines().any(|line| {
         let l: String = line.split('#').next().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
@@ -152,7 +130,7 @@ pub fn is_sharding(src: &str) -> bool {
         let top = inner.split('.').next().unwrap_or("");
         match top {
             "table" => inner != "table" || !l.starts_with("[["),
-            "cluster" | "partitioning" | "scatter" | "join" => true,
+            "cluster" | "reshard" | "replication" | "partitioning" | "scatter" | "join" => true,
             _ => false,
         }
     })
@@ -161,8 +139,16 @@ pub fn is_sharding(src: &str) -> bool {
 impl ShardLesson {
     /// Parses a lesson file; errors name the file, line and field.
     pub fn parse(file: &str, src: &str) -> Result<ShardLesson, ScenarioError> {
-        let raw: LessonFile = crate::scenario::toml_de::from_str(file, src)?;
-        let mut l = lesson(raw).map_err(|(path, message)| {
+        Self::of(file, src, Scenario::parse(file, src)?)
+    }
+
+    /// The sharded lesson a parsed scenario holds (`file` and `src` place its errors).
+    pub fn of(file: &str, src: &str, scn: Scenario) -> Result<ShardLesson, ScenarioError> {
+        if !scn.is_sharded() {
+            return Err(placed(file, src, 0, "cluster".into(), "not a sharded lesson: it has no [table], [cluster] or sharding experiment".into()));
+        }
+        let sections: Sections = crate::scenario::toml_de::from_str(file, src)?;
+        let mut l = lesson(scn, sections).map_err(|(path, message)| {
             let segs: Vec<Seg> = path.split('.').map(|k| Seg::Name(k.to_string())).collect();
             placed(file, src, locate(src, &segs).unwrap_or(0), path, message)
         })?;
@@ -205,7 +191,7 @@ impl ShardLesson {
 
     fn cluster_scenarios(&self, c: &Config) -> Result<Vec<(String, crate::Scenario)>, String> {
         match &self.replication {
-            Some(rc) => super::replicas::scenarios(rc, &cluster::shard_names(&c.placement), c.duration_s).map_err(|m| format!("{}: [replication]: {m}", self.file)),
+            Some(rc) => super::replicas::scenarios(rc, &self.template, &cluster::shard_names(&c.placement), c.duration_s).map_err(|m| format!("{}: [replication]: {m}", self.file)),
             None => Ok(Vec::new()),
         }
     }
@@ -250,9 +236,9 @@ impl ShardLesson {
         r.expectations = self
             .expect
             .iter()
-            .map(|(name, b)| match r.metrics.get(name) {
-                Some(v) => crate::report::bound(name, *v, b),
-                None => crate::report::ExpectResult { name: name.clone(), ok: false, detail: "not measured by this lesson".into(), kind: crate::report::ExpectKind::AtEnd },
+            .map(|(m, b)| match r.metrics.get(&m.name()) {
+                Some(v) => crate::report::bound(&m.name(), *v, b),
+                None => crate::report::not_measured(&m.name()),
             })
             .collect();
         Ok(r)
@@ -388,40 +374,7 @@ fn scatter(s: &ScatterCfg, seed: u64, r: &mut ShardReport) {
     r.metrics.insert("scatter_p99_ratio".into(), last as f64 / first.unwrap_or(1).max(1) as f64);
 }
 
-/// A sharding lesson file as written; `lesson` turns it into a checked `ShardLesson`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LessonFile {
-    lesson: Lesson,
-    #[serde(default)]
-    run: RunFile,
-    table: Option<TableFile>,
-    cluster: Option<ClusterFile>,
-    workload: Option<WorkloadFile>,
-    #[serde(default)]
-    reshard: Vec<ReshardFile>,
-    partitioning: Option<PartitionCfg>,
-    scatter: Option<ScatterCfg>,
-    replication: Option<super::replicas::ReplicaCfg>,
-    join: Option<JoinCfg>,
-    #[serde(default)]
-    expect: BTreeMap<String, Bound>,
-}
-
-#[derive(Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct RunFile {
-    seed: u64,
-    duration: Dur,
-}
-
-impl Default for RunFile {
-    fn default() -> Self {
-        RunFile { seed: 1, duration: Dur(SimDur::secs(60)) }
-    }
-}
-
-#[derive(Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TableFile {
     name: String,
@@ -431,7 +384,7 @@ struct TableFile {
     vindex: VindexFile,
 }
 
-#[derive(Deserialize, Default, Clone, Copy)]
+#[derive(Debug, Deserialize, Default, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 enum VindexFile {
     #[default]
@@ -439,7 +392,7 @@ enum VindexFile {
     Numeric,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ColumnFile {
     name: String,
@@ -456,7 +409,7 @@ fn hundred_thousand() -> u64 {
     100_000
 }
 
-#[derive(Deserialize, Default, Clone, Copy)]
+#[derive(Debug, Deserialize, Default, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 enum DistFile {
     #[default]
@@ -466,7 +419,7 @@ enum DistFile {
     Monotonic,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct ClusterFile {
     strategy: String,
@@ -485,14 +438,7 @@ impl Default for ClusterFile {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WorkloadFile {
-    ops_per_s: Option<u64>,
-    read_share: Option<f64>,
-}
-
-#[derive(Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReshardFile {
     at: Dur,
@@ -500,7 +446,7 @@ struct ReshardFile {
     shard: Option<u32>,
 }
 
-#[derive(Deserialize, Clone, Copy)]
+#[derive(Debug, Deserialize, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 enum ReshardKind {
     Add,
@@ -515,22 +461,35 @@ fn bad<T>(path: &str, message: impl Into<String>) -> Result<T, Bad> {
     Err((path.to_string(), message.into()))
 }
 
-fn lesson(f: LessonFile) -> Result<ShardLesson, Bad> {
-    for (i, w) in f.lesson.watch.iter().enumerate() {
-        for (j, name) in w.shows.iter().enumerate() {
-            crate::view::check_element(name, &[]).map_err(|m| (format!("lesson.watch[{i}].shows[{j}]"), m))?;
-        }
-    }
-    let (seed, duration) = (f.run.seed, f.run.duration);
-    if duration.0 > crate::scenario::MAX_DURATION || duration.0 < SimDur::secs(1) {
+/// The sharding sections of a lesson file (the rest is the `Scenario`'s): read from the same text
+/// when a sharded lesson is built.
+#[derive(Deserialize)]
+struct Sections {
+    table: Option<TableFile>,
+    cluster: Option<ClusterFile>,
+    #[serde(default)]
+    reshard: Vec<ReshardFile>,
+    replication: Option<super::replicas::ReplicaCfg>,
+    partitioning: Option<PartitionCfg>,
+    scatter: Option<ScatterCfg>,
+    join: Option<JoinCfg>,
+}
+
+fn lesson(mut scn: Scenario, f: Sections) -> Result<ShardLesson, Bad> {
+    let (seed, duration) = (scn.run.seed, scn.run.duration);
+    if duration.0 < SimDur::secs(1) {
         return bad("run.duration", format!("duration = {} must be 1 s to {}", duration.0.human(), crate::scenario::MAX_DURATION.human()));
     }
     let cluster = match (f.table, f.cluster) {
-        (Some(t), Some(c)) => Some(config(t, c, f.workload, duration)?),
+        (Some(t), Some(c)) => Some(config(t, c, &scn.workload, duration)?),
         (None, None) => None,
         (Some(_), None) => return bad("cluster", "a [table] needs a [cluster] to shard it onto"),
         (None, Some(_)) => return bad("table", "a [cluster] needs a [table] to shard"),
     };
+    if cluster.is_none() && (f.replication.is_some() || !f.reshard.is_empty()) {
+        let key = if f.replication.is_some() { "replication" } else { "reshard" };
+        return bad(key, format!("[{key}] acts on a sharded table: it needs a [table] and a [cluster]"));
+    }
     let reshards = f
         .reshard
         .iter()
@@ -563,12 +522,9 @@ fn lesson(f: LessonFile) -> Result<ShardLesson, Bad> {
             return bad("join", "shards must be 1 to 1024, orders at most 1000000 and customers 1 to 1000000");
         }
     }
-    if let Some(k) = f.expect.keys().find(|k| !METRICS.contains(&k.as_str())) {
-        return bad(&format!("expect.{k}"), format!("unknown figure `{k}`, expected one of {}", METRICS.join(", ")));
-    }
     Ok(ShardLesson {
         file: String::new(),
-        lesson: f.lesson,
+        lesson: std::mem::take(&mut scn.lesson),
         seed,
         cluster,
         reshards,
@@ -577,11 +533,12 @@ fn lesson(f: LessonFile) -> Result<ShardLesson, Bad> {
         scatter: f.scatter,
         replication: f.replication,
         join: f.join,
-        expect: f.expect,
+        expect: std::mem::take(&mut scn.expect.metrics),
+        template: scn,
     })
 }
 
-fn config(t: TableFile, c: ClusterFile, w: Option<WorkloadFile>, duration: Dur) -> Result<Config, Bad> {
+fn config(t: TableFile, c: ClusterFile, w: &crate::scenario::WorkloadCfg, duration: Dur) -> Result<Config, Bad> {
     let columns = t
         .columns
         .iter()
@@ -623,10 +580,8 @@ fn config(t: TableFile, c: ClusterFile, w: Option<WorkloadFile>, duration: Dur) 
         apply_rows_s: c.apply_rows_s,
         write_timeout_us: c.write_timeout.0 .0,
     };
-    if let Some(w) = w {
-        cfg.ops_per_s = w.ops_per_s.unwrap_or(cfg.ops_per_s);
-        cfg.read_share = w.read_share.unwrap_or(cfg.read_share);
-    }
+    cfg.ops_per_s = w.ops_per_s.unwrap_or(cfg.ops_per_s);
+    cfg.read_share = w.read_share.unwrap_or(cfg.read_share);
     cfg.check().map_err(|(field, message)| {
         let section = match field {
             "shard_key" | "columns" => "table",

@@ -42,12 +42,13 @@ pub struct ShardHa {
     pub broken: Vec<(String, String)>,
 }
 
-/// The scenario of shard `i`'s cluster: `pg1` primary, `pg2`… standbys. Its clients are the
+/// The scenario of shard `i`'s cluster: `pg1` primary, `pg2`… standbys, with the lesson's
+/// `[postgres]`, `[patroni]`, `[proxy]` and `[network]` settings (`template`). Its clients are the
 /// router's connections (`World::sharded` adds them), so it has no workload of its own. Valid by
 /// construction (tested against the scenario validator), so the browser module need not carry
 /// the validator.
-pub fn cluster_scenario(cfg: &ReplicaCfg, name: &str, i: u32, duration_s: u64) -> Scenario {
-    let mut scn = Scenario::default();
+pub fn cluster_scenario(cfg: &ReplicaCfg, template: &Scenario, name: &str, i: u32, duration_s: u64) -> Scenario {
+    let mut scn = Scenario { postgres: template.postgres.clone(), patroni: template.patroni.clone(), proxy: template.proxy.clone(), network: template.network.clone(), ..Scenario::default() };
     scn.lesson.title = format!("shard {name}");
     scn.run.duration = Dur(SimDur::secs(duration_s.max(1)));
     scn.nodes = (0..=cfg.replicas.min(4)).map(|r| NodeCfg { name: format!("pg{}", r + 1), region: None, zone: None, disk_mb: 100_000, data_mb: 1_000 }).collect();
@@ -67,14 +68,14 @@ pub fn cluster_scenario(cfg: &ReplicaCfg, name: &str, i: u32, duration_s: u64) -
 }
 
 /// Every shard's cluster, by the shard's name, in shard order.
-pub fn scenarios(cfg: &ReplicaCfg, names: &[String], duration_s: u64) -> Result<Vec<(String, Scenario)>, String> {
+pub fn scenarios(cfg: &ReplicaCfg, template: &Scenario, names: &[String], duration_s: u64) -> Result<Vec<(String, Scenario)>, String> {
     if cfg.replicas > 4 {
         return Err(format!("replicas must be 0 to 4, not {}", cfg.replicas));
     }
     if let Some(s) = cfg.fail_shard.filter(|s| *s as usize >= names.len()) {
         return Err(format!("there is no shard {s} to fail (shards 0 to {})", names.len().saturating_sub(1)));
     }
-    Ok(names.iter().enumerate().map(|(i, name)| (name.clone(), cluster_scenario(cfg, name, i as u32, duration_s))).collect())
+    Ok(names.iter().enumerate().map(|(i, name)| (name.clone(), cluster_scenario(cfg, template, name, i as u32, duration_s))).collect())
 }
 
 /// How each shard's cluster fared in a finished sharded world. `write_tps` is the writes per
@@ -155,7 +156,7 @@ mod tests {
         }
         for (replicas, sync) in [(0, SyncCommit::Off), (4, SyncCommit::RemoteApply), (2, SyncCommit::On)] {
             let c = ReplicaCfg { replicas, synchronous_commit: sync, fail_shard: Some(0), fail_at: Dur(SimDur::secs(5)) };
-            let mut scn = cluster_scenario(&c, "s0", 0, 86_400);
+            let mut scn = cluster_scenario(&c, &Scenario::default(), "s0", 0, 86_400);
             // Its crash names `s0/pg1`, a name only the sharded world has (checked when scheduled).
             assert_eq!(scn.timeline.len(), 1);
             scn.timeline.clear();

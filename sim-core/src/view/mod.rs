@@ -216,7 +216,7 @@ impl Session {
             crate::session::Source::Sharded { lesson: l, .. } => l
                 .expect
                 .keys()
-                .map(|name| crate::report::ExpectResult { name: name.clone(), ok: false, detail: "judged at the end of the run".into(), kind: crate::report::ExpectKind::AtEnd })
+                .map(|name| crate::report::ExpectResult { name: name.name(), ok: false, detail: "judged at the end of the run".into(), kind: crate::report::ExpectKind::AtEnd })
                 .collect(),
         };
         results.iter().map(|r| Goal::of(r, ended)).collect()

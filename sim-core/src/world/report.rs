@@ -386,8 +386,15 @@ pub(crate) fn bound(name: &str, v: f64, b: &Bound) -> ExpectResult {
     ExpectResult { name: name.into(), ok, detail: format!("{v} (expected {range})"), kind: ExpectKind::AtEnd }
 }
 
-fn metric_value(m: Metric, r: &RunMetrics, w: &World) -> f64 {
-    match m {
+/// An expectation on a figure this kind of lesson does not measure.
+pub(crate) fn not_measured(name: &str) -> ExpectResult {
+    ExpectResult { name: name.into(), ok: false, detail: "not measured by this lesson".into(), kind: ExpectKind::AtEnd }
+}
+
+/// A figure of this cluster's run; `None` for a sharded lesson's figure, which validation keeps
+/// out of a cluster lesson's `[expect]`.
+fn metric_value(m: Metric, r: &RunMetrics, w: &World) -> Option<f64> {
+    Some(match m {
         Metric::CommitsAcked => r.commits_acked as f64,
         Metric::CommitsFailed => r.commits_failed as f64,
         Metric::CommitsLost => r.commits_lost as f64,
@@ -410,7 +417,8 @@ fn metric_value(m: Metric, r: &RunMetrics, w: &World) -> f64 {
         Metric::LastRestoreRpoS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.rpo_ms)).unwrap_or(0) as f64 / 1000.0,
         Metric::LastRestoreS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.duration_ms)).unwrap_or(0) as f64 / 1000.0,
         Metric::FinalTimeline => w.reference_node().map_or(0, |n| w.c.nodes[n as usize].tl) as f64,
-    }
+        _ => return None,
+    })
 }
 
 fn node_value(m: NodeMetric, n: &NodeReport) -> f64 {
@@ -438,7 +446,10 @@ fn check(w: &World, e: &Expect, r: &RunMetrics, nodes: &[NodeReport]) -> Vec<Exp
         out.push(ExpectResult { name: "final_primary_not".into(), ok, detail: format!("{} (expected any node but {p})", actual.unwrap_or_else(|| "no leader".into())), kind: ExpectKind::AtEnd });
     }
     for (m, b) in &e.metrics {
-        out.push(bound(&m.name(), metric_value(*m, r, w), b));
+        out.push(match metric_value(*m, r, w) {
+            Some(v) => bound(&m.name(), v, b),
+            None => not_measured(&m.name()),
+        });
     }
     for (name, ms) in &e.nodes {
         if let Some(n) = nodes.iter().find(|n| &n.name == name) {
