@@ -1,5 +1,6 @@
 //! Scenario files (TOML): topology, settings, workload, scripted commands, expectations and lesson text.
 //! Every field is documented in `docs/scenarios.md`. Errors name the file, line, column and field.
+pub mod de;
 pub mod toml_de;
 pub mod validate;
 use crate::command::Command;
@@ -765,7 +766,7 @@ fn path_text(path: &[Seg]) -> String {
     s
 }
 
-fn push_key(s: &mut String, k: &str) {
+pub(crate) fn push_key(s: &mut String, k: &str) {
     if !s.is_empty() {
         s.push('.');
     }

@@ -7,17 +7,53 @@ use toml::de::{DeTable, DeValue};
 
 /// Parses `src` into `T`; a syntax or type error names `file`, the line, the column and the field.
 pub fn from_str<T: DeserializeOwned>(file: &str, src: &str) -> Result<T, ScenarioError> {
-    let de = toml::Deserializer::parse(src).map_err(|e| {
+    let root = DeTable::parse(src).map_err(|e| {
         let at = e.span().map_or(0, |s| s.start);
         placed(file, src, at, key_at(src, at), e.message().trim().to_string())
     })?;
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        let inner = e.into_inner();
-        let at = inner.span().map(|s| s.start).or_else(|| locate_text(src, &path)).unwrap_or(0);
-        placed(file, src, at, path, inner.message().trim().to_string())
+    T::deserialize(crate::scenario::de::Value::root(&root)).map_err(|e| {
+        let at = e.span.map_or(0, |s| s.start);
+        placed(file, src, at, path_at(src, at), e.message.trim().to_string())
     })
+}
+
+/// The path (`timeline[2].node`) of the deepest key or array element written at byte `at`: the
+/// field a deserialisation error (which carries its place) is about. Read from the document's
+/// spans, so no wrapper has to track the path through every nested type while parsing. A table
+/// written under a `[header]` (or an element of `[[header]]`s) owns the text after its header, so
+/// the one whose header comes last before `at` holds it; an inline value holds only its own text.
+pub fn path_at(src: &str, at: usize) -> String {
+    let Ok(root) = DeTable::parse(src) else { return String::new() };
+    let within = |r: std::ops::Range<usize>| r.start <= at && at < r.end;
+    let mut path = String::new();
+    let mut table = Some(root.get_ref());
+    let mut array: Option<(&[toml::Spanned<DeValue>], bool)> = None;
+    loop {
+        let next = if let Some(t) = table {
+            // A header's span (`[lesson]`) begins before its key's; an inline value's after it.
+            let start = |(k, v): &(&toml::Spanned<_>, &toml::Spanned<DeValue>)| k.span().start.min(v.span().start);
+            let Some((k, v)) = t.iter().filter(|e| start(e) <= at).max_by_key(start) else { break };
+            let header = v.span().start < k.span().start;
+            if !(header || within(k.span()) || within(v.span())) {
+                break;
+            }
+            crate::scenario::push_key(&mut path, k.get_ref());
+            (v.get_ref(), header)
+        } else if let Some((items, header)) = array {
+            let found = if header { items.iter().enumerate().rfind(|(_, n)| n.span().start <= at) } else { items.iter().enumerate().find(|(_, n)| within(n.span())) };
+            let Some((i, n)) = found else { break };
+            path.push_str(&format!("[{i}]"));
+            (n.get_ref(), header)
+        } else {
+            break;
+        };
+        table = next.0.as_table();
+        array = match next.0 {
+            DeValue::Array(a) => Some((&a[..], next.1)),
+            _ => None,
+        };
+    }
+    path
 }
 
 pub fn placed(file: &str, src: &str, at: usize, field: String, message: String) -> ScenarioError {
@@ -42,23 +78,6 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let col = before.rfind('\n').map_or(before.chars().count(), |p| before[p + 1..].chars().count()) + 1;
     (line, col)
-}
-
-/// Where `path` (`timeline[2].node`) sits in `src`: the deepest part of it that exists.
-fn locate_text(src: &str, path: &str) -> Option<usize> {
-    let mut segs = Vec::new();
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        let (key, rest) = part.split_once('[').unwrap_or((part, ""));
-        if !key.is_empty() {
-            segs.push(Seg::Name(key.to_string()));
-        }
-        for idx in rest.split('[') {
-            if let Ok(i) = idx.trim_end_matches(']').parse() {
-                segs.push(Seg::Index(i));
-            }
-        }
-    }
-    locate(src, &segs)
 }
 
 /// The byte offset of the deepest part of `path` found in `src`.
