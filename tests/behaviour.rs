@@ -162,10 +162,10 @@ fn in_flight_messages_travel_between_the_right_ends() {
 #[test]
 fn recent_events_and_notes_render_as_trace_lines() {
     let src = cluster("", "", "[[timeline]]\nat = \"2s\"\naction = \"crash_postgres\"\nnode = \"pg2\"", "5s");
-    let mut s = sim_core::Session::new("inline", &src, None).unwrap();
+    let mut s = sim_session::Session::new("inline", &src, None).unwrap();
     s.advance_to(sim_core::SimTime(5_000_000)).unwrap();
     let w = &s.world;
-    assert_eq!(w.recent().count(), sim_core::session::RECENT_EVENTS);
+    assert_eq!(w.recent().count(), sim_session::session::RECENT_EVENTS);
     let last = w.render(w.recent().last().unwrap());
     assert!(last.trim_start().starts_with("4.") || last.trim_start().starts_with("5.0"), "newest event near 5 s: {last}");
     let note = w.notes().iter().find(|n| n.text.contains("crash")).expect("a crash note");
@@ -241,7 +241,7 @@ fn loss_is_counted_when_it_happens_and_a_session_settles_at_the_end() {
     let path = dbsim_tests::root().join("scenarios/04b-dcs-partition-no-fencing.toml");
     let whole = dbsim_tests::run_file(&path, None);
     let src = std::fs::read_to_string(&path).unwrap();
-    let mut s = sim_core::Session::new("04b", &src, None).unwrap();
+    let mut s = sim_session::Session::new("04b", &src, None).unwrap();
     let end = s.end();
     s.advance_to(end).unwrap();
     let r = s.world.report(&s.scenario().unwrap().expect);

@@ -99,7 +99,8 @@ fn resharding_never_loses_or_misroutes_a_write() {
 /// learner's crash of one shard's primary and a reshard as commands, fork.
 #[test]
 fn a_sharding_session_seeks_forks_and_takes_commands() {
-    use sim_core::{Command, Session, SimTime};
+    use sim_core::{Command, SimTime};
+    use sim_session::Session;
     let path = root_file("scenarios/sharding/10i-blast-radius.toml");
     let src = std::fs::read_to_string(&path).unwrap();
     let mut s = Session::new("10i-blast-radius.toml", &src, None).unwrap();
@@ -150,7 +151,8 @@ fn src_of(name: &str) -> String {
 /// replication, and every write the router acknowledged is a commit on some shard's primary.
 #[test]
 fn a_crash_on_any_shard_stays_on_that_shard_for_every_seed() {
-    use sim_core::{Command, Session, SimTime};
+    use sim_core::{Command, SimTime};
+    use sim_session::Session;
     let src = src_of("10b-good-shard-key.toml");
     for seed in 1..=20u64 {
         let mut lesson = ShardLesson::parse("10b.toml", &src).unwrap();

@@ -1,8 +1,9 @@
 //! The views the pages draw show what the lessons tell learners to watch, for any seed: the
 //! leader key's countdown, `sync_state`, a slot's WAL filling the disk, the "writes unavailable"
 //! figure, goals that are not judged before their time, and the charts' warning colours.
-use sim_core::view::{Aim, GoalState, Preview, TargetKind};
-use sim_core::{Session, SimTime};
+use sim_core::SimTime;
+use sim_session::view::{Aim, GoalState, Preview, TargetKind};
+use sim_session::Session;
 
 fn lesson(file: &str, seed: u64) -> Session {
     let path = format!("{}/../scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -75,7 +76,7 @@ fn a_stuck_slot_fills_the_primarys_disk_as_the_gauge_shows() {
         let mut s = lesson("06-slot-fills-disk.toml", seed);
         at(&mut s, 12);
         let before = s.cluster_view();
-        let pg1 = |c: &sim_core::view::ClusterView| c.nodes.iter().find(|n| n.name == "pg1").unwrap().disk_pct;
+        let pg1 = |c: &sim_session::view::ClusterView| c.nodes.iter().find(|n| n.name == "pg1").unwrap().disk_pct;
         let slot = before.slots.first().expect("the lesson's slot").clone();
         at(&mut s, 40);
         let later = s.cluster_view();
@@ -103,7 +104,7 @@ fn figures_are_judged_only_at_the_end_and_failures_are_drawn_as_bad() {
     assert_eq!(ids, ["chart-throughput", "chart-latency", "chart-lag", "chart-lost"]);
     let failed = charts[0].lines.iter().find(|l| l.name == "failed").unwrap();
     assert!(failed.bad && !charts[0].lines[0].bad);
-    assert!(charts[0].lines[0].points.len() > 100 && charts[0].lines[0].points.len() <= sim_core::view::MAX_POINTS);
+    assert!(charts[0].lines[0].points.len() > 100 && charts[0].lines[0].points.len() <= sim_session::view::MAX_POINTS);
 }
 
 #[test]
@@ -124,7 +125,7 @@ fn the_pitr_view_previews_a_restore_and_says_when_the_target_is_past_the_archive
 #[test]
 fn a_lesson_whose_point_is_a_missed_sla_says_so_once_drilled() {
     let s = lesson("08g-strategy-misses-sla.toml", 2);
-    let drill_goal = |goals: Vec<sim_core::view::Goal>| goals.into_iter().find(|g| g.text.starts_with("drill_sla")).expect("a drill goal");
+    let drill_goal = |goals: Vec<sim_session::view::Goal>| goals.into_iter().find(|g| g.text.starts_with("drill_sla")).expect("a drill goal");
     assert_eq!(drill_goal(s.goals(None)).state, GoalState::Pending);
     let results = s.drill();
     let g = drill_goal(s.goals(Some(&results)));

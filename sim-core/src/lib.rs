@@ -13,11 +13,10 @@ pub mod proxy;
 pub mod shard;
 // The world that holds the components and dispatches events, and its accounting.
 pub mod world;
-// Above the model: lessons, commands, sessions and the views front ends read.
+// Above the model: lessons and commands. (Sessions and the views front ends read are the
+// `sim-session` crate, which sees only this crate's public API.)
 pub mod command;
 pub mod scenario;
-pub mod session;
-pub mod view;
 
 // The kernel's modules, under their old paths.
 pub use sim_kernel::{chunklog, queue, rng, time};
@@ -30,7 +29,6 @@ pub use command::{Command, Setting};
 pub use lsn::Lsn;
 pub use report::Report;
 pub use scenario::{Scenario, ScenarioError};
-pub use session::Session;
 pub use time::{SimDur, SimTime};
 pub use world::{SimError, World};
 

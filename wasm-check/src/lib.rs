@@ -56,7 +56,7 @@ pub extern "C" fn scenario_hash(i: u32) -> u64 {
 
 thread_local! {
     /// The seek benchmark's session (wasm32 here is single-threaded).
-    static BENCH: std::cell::RefCell<Option<sim_core::Session>> = const { std::cell::RefCell::new(None) };
+    static BENCH: std::cell::RefCell<Option<sim_session::Session>> = const { std::cell::RefCell::new(None) };
 }
 
 const ONE_HOUR: &str = include_str!("../../sim-core/benches/one-hour.toml");
@@ -64,7 +64,7 @@ const ONE_HOUR: &str = include_str!("../../sim-core/benches/one-hour.toml");
 /// Loads the one-hour benchmark run and plays it to its end. Returns its event count (0 on error).
 #[no_mangle]
 pub extern "C" fn seek_setup() -> u64 {
-    let Ok(mut s) = sim_core::Session::new("one-hour.toml", ONE_HOUR, None) else { return 0 };
+    let Ok(mut s) = sim_session::Session::new("one-hour.toml", ONE_HOUR, None) else { return 0 };
     if s.advance_to(s.end()).is_err() {
         return 0;
     }

@@ -1,6 +1,6 @@
 //! SVG charts with axes and units, drawn from the core's `Chart` views.
 use crate::{d0, d1};
-use sim_core::view::Chart;
+use sim_session::view::Chart;
 use std::rc::Rc;
 use yew::prelude::*;
 

@@ -1,5 +1,5 @@
 //! The lesson panel both pages share: title, summary, what to watch, what it teaches, and the goals.
-use sim_core::view::{Goal, LessonView};
+use sim_session::view::{Goal, LessonView};
 use std::rc::Rc;
 use yew::prelude::*;
 

@@ -8,9 +8,9 @@ pub mod shard;
 pub mod url;
 mod view;
 
-use sim_core::view as view_model;
-use sim_core::Session;
 use sim_core::{Command, SimTime};
+use sim_session::view as view_model;
+use sim_session::Session;
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;

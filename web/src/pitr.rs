@@ -5,7 +5,7 @@ use crate::d1;
 use crate::Action;
 use sim_core::drill::DrillResult;
 use sim_core::lsn::{Lsn, SEGMENT_BYTES};
-use sim_core::view::{Gauge, PitrView, Preview, Progress, RestoredView, TargetKind, TimelineView};
+use sim_session::view::{Gauge, PitrView, Preview, Progress, RestoredView, TargetKind, TimelineView};
 use std::rc::Rc;
 use yew::prelude::*;
 

@@ -1,7 +1,7 @@
 //! The shareable URL: `#file=…&seed=…&t=…&log=…` holds everything needed to rebuild the run;
 //! the log is the commands as scenario timeline entries (inline TOML tables).
-use sim_core::Session;
 use sim_core::{Command, SimTime};
+use sim_session::Session;
 
 /// A run as a link carries it.
 #[derive(Clone, Debug, PartialEq)]

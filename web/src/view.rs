@@ -5,8 +5,8 @@ use crate::lesson::LessonPanel;
 use crate::{d0, d1};
 use crate::{Action, Model, Views};
 use sim_core::report::Hop;
-use sim_core::view::{ClockView, ClusterView, NodeView, PropView, SettingView};
 use sim_core::Command;
+use sim_session::view::{ClockView, ClusterView, NodeView, PropView, SettingView};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -651,7 +651,7 @@ pub fn event_log(p: &LogProps) -> Html {
         <section class="log" aria-label="events" data-view="log">
             <h3>{ "Events" }</h3>
             <input id="log-filter" type="search" placeholder="filter: node, LSN or word" value={p.filter.clone()} oninput={filter} aria-label="filter events" />
-            <label><input id="log-all" type="checkbox" checked={p.all} onchange={all} />{ format!(" every event (newest {})", sim_core::session::RECENT_EVENTS) }</label>
+            <label><input id="log-all" type="checkbox" checked={p.all} onchange={all} />{ format!(" every event (newest {})", sim_session::session::RECENT_EVENTS) }</label>
             <ol aria-live="polite">{ for p.lines.iter().map(|l| html! { <li><code>{ l.clone() }</code></li> }) }</ol>
         </section>
     }

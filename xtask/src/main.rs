@@ -80,6 +80,7 @@ fn node_on_wasm_check(script: &str) -> Result<String, String> {
 /// and wasm32 side by side against their targets.
 fn bench() -> Result<(), String> {
     cargo(&["bench", "-p", "sim-core"])?;
+    cargo(&["bench", "-p", "sim-session"])?;
     print!("{}", node_on_wasm_check("wasm-seek.mjs")?);
     planner_bench()
 }

@@ -378,7 +378,7 @@ impl World {
     /// The recovery settings a `pitr_restore` command asks for.
     /// `resolve`: look `target_xid_of` up in the history now (when the restore runs); when only
     /// checking a command ahead of time, its kind is checked and a placeholder xid used.
-    pub(crate) fn restore_request(&self, cmd: &Command, resolve: bool) -> Result<Request, CommandError> {
+    pub fn restore_request(&self, cmd: &Command, resolve: bool) -> Result<Request, CommandError> {
         let clock = self.c.backups.as_deref().map(|b| b.clock).ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
         request_of(cmd, clock, |kind| if resolve { self.operator_error_xid(kind) } else { operator_op(kind).map(|_| 0) })
     }

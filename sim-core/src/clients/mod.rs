@@ -1,9 +1,137 @@
 //! The client workload: closed-loop clients that write and read through the proxy, and reconnect.
 use crate::postgres::{Pending, PgState, Role};
+use crate::rng::{SimRng, Zipf};
 use crate::scenario::SyncCommit;
+use crate::scenario::{KeyDist, WorkloadCfg};
 use crate::time::{SimDur, SimTime};
 use crate::world::NoteKind;
 use crate::world::{Ev, World};
+
+/// One client session and its request in flight.
+#[derive(Clone, Debug)]
+pub(crate) struct Client {
+    pub gen: u32,
+    pub busy: bool,
+    pub node: u16,
+    pub write: bool,
+    pub sent_at: SimTime,
+    /// The row the current request writes, and (for the router's connections) the version.
+    pub key: u64,
+    pub ver: u64,
+    pub next_at: SimTime,
+}
+
+/// The client workload: its sessions, its settings and its own random stream. Its methods
+/// borrow only this; the world's handlers below wire it to the proxy, the servers and the metrics.
+#[derive(Clone, Debug)]
+pub(crate) struct Clients {
+    pub list: Vec<Client>,
+    pub wl: WorkloadCfg,
+    pub rng: SimRng,
+    pub zipf: Option<Zipf>,
+    /// The sessions are the shard router's connections: they send only what the router hands
+    /// them, and their answers go back to the router.
+    pub driven: bool,
+}
+
+/// A request that ended with an answer: what it was and when the client may send the next.
+pub(crate) struct Done {
+    pub write: bool,
+    pub sent_at: SimTime,
+    pub next_at: SimTime,
+}
+
+impl Clients {
+    /// Whether the workload sends anything at all.
+    pub fn active(&self) -> bool {
+        self.wl.clients > 0 && (self.wl.write_tps + self.wl.read_tps) > 0.0
+    }
+
+    fn mean_gap_us(&self) -> u64 {
+        let tps = self.wl.write_tps + self.wl.read_tps;
+        (self.wl.clients as f64 * 1e6 / tps) as u64
+    }
+
+    /// The key a write touches (kept for later chapters; zipf or uniform).
+    fn key(&mut self) -> u64 {
+        match (&self.zipf, self.wl.distribution) {
+            (Some(z), KeyDist::Zipf) => z.sample(&mut self.rng),
+            _ => 1 + self.rng.below(self.wl.keys.max(1)),
+        }
+    }
+
+    /// Client `c`'s next request, if it is idle: whether it writes, and the key.
+    pub fn draw(&mut self, c: u32) -> Option<(bool, u64)> {
+        if self.list[c as usize].busy {
+            return None;
+        }
+        let total = self.wl.write_tps + self.wl.read_tps;
+        let write = self.rng.unit() * total < self.wl.write_tps;
+        Some((write, self.key()))
+    }
+
+    /// Client `c` sends its request to node `n` at `now`; its generation, so a late timeout or
+    /// reply of an earlier request can never end this one. Draws its think time.
+    pub fn start(&mut self, c: u32, write: bool, key: u64, n: u16, now: SimTime) -> u32 {
+        let cl = &mut self.list[c as usize];
+        cl.busy = true;
+        cl.write = write;
+        cl.node = n;
+        cl.sent_at = now;
+        cl.key = key;
+        cl.gen = cl.gen.wrapping_add(1);
+        let gen = cl.gen;
+        let gap = self.rng.exp(self.mean_gap_us());
+        self.list[c as usize].next_at = now + SimDur(gap);
+        gen
+    }
+
+    /// The answer to request `gen` of client `c` arrives; `None` if the client stopped waiting.
+    pub fn finish(&mut self, c: u32, gen: u32) -> Option<Done> {
+        let cl = &mut self.list[c as usize];
+        if cl.gen != gen || !cl.busy {
+            return None;
+        }
+        cl.busy = false;
+        Some(Done { write: cl.write, sent_at: cl.sent_at, next_at: cl.next_at })
+    }
+
+    /// Client `c` stops waiting for request `gen`: whether it wrote, and the node it waited on.
+    pub fn give_up(&mut self, c: u32, gen: u32) -> Option<(bool, u16)> {
+        let cl = &mut self.list[c as usize];
+        if cl.gen != gen || !cl.busy {
+            return None;
+        }
+        cl.gen += 1;
+        cl.busy = false;
+        Some((cl.write, cl.node))
+    }
+
+    /// When client `c` stops waiting for its current request, and that request's generation.
+    pub fn deadline(&self, c: u32) -> (SimTime, u32) {
+        let cl = &self.list[c as usize];
+        (cl.sent_at + self.wl.timeout.0, cl.gen)
+    }
+
+    /// The deadline of request `gen` of client `c`, if the client still waits for it.
+    pub fn waiting(&self, c: u32, gen: u32) -> Option<SimTime> {
+        let cl = &self.list[c as usize];
+        (cl.gen == gen && cl.busy).then(|| cl.sent_at + self.wl.timeout.0)
+    }
+
+    /// Closes the sessions waiting on node `n`: each client and the generation its answer (the
+    /// connection's termination) carries.
+    pub fn close_on(&mut self, n: u16) -> Vec<(u32, u32)> {
+        let mut closed = Vec::new();
+        for (c, cl) in self.list.iter_mut().enumerate() {
+            if cl.busy && cl.node == n {
+                cl.gen += 1;
+                closed.push((c as u32, cl.gen));
+            }
+        }
+        closed
+    }
+}
 
 pub const OK: u8 = 0;
 /// No backend: the proxy had no healthy server for the request.
@@ -38,37 +166,14 @@ pub(crate) fn align8(v: u64) -> u64 {
 }
 
 impl World {
-    fn mean_gap_us(&self) -> u64 {
-        let tps = self.c.wl.write_tps + self.c.wl.read_tps;
-        (self.c.wl.clients as f64 * 1e6 / tps) as u64
-    }
-
     pub(crate) fn on_issue(&mut self, c: u32) -> u64 {
-        if self.c.clients[c as usize].busy {
-            return 0;
-        }
-        let total = self.c.wl.write_tps + self.c.wl.read_tps;
-        let write = self.c.rng_work.unit() * total < self.c.wl.write_tps;
-        let key = self.draw_key();
+        let Some((write, key)) = self.c.cl.draw(c) else { return 0 };
         let Some(n) = self.c.proxy.pick(write, c) else {
             self.c.metrics.request_failed(write);
-            self.after(self.c.wl.backoff.0, Ev::Issue { c });
+            self.after(self.c.cl.wl.backoff.0, Ev::Issue { c });
             return u64::MAX;
         };
-        let gen = {
-            let cl = &mut self.c.clients[c as usize];
-            cl.busy = true;
-            cl.write = write;
-            cl.node = n;
-            cl.sent_at = self.now;
-            cl.key = key;
-            // Every request has its own generation, so a late timeout or reply of an earlier
-            // request can never end this one.
-            cl.gen = cl.gen.wrapping_add(1);
-            cl.gen
-        };
-        let gap = self.c.rng_work.exp(self.mean_gap_us());
-        self.c.clients[c as usize].next_at = self.now + SimDur(gap);
+        let gen = self.c.cl.start(c, write, key, n, self.now);
         self.send_request(c, gen, n, write);
         n as u64
     }
@@ -77,7 +182,7 @@ impl World {
     pub(crate) fn send_request(&mut self, c: u32, gen: u32, n: u16, write: bool) {
         match self.client_path(n, true) {
             Some(d) => self.after(d, Ev::Arrive { c, gen, n, write }),
-            None => self.after(self.c.wl.timeout.0, Ev::Timeout { c, gen }),
+            None => self.after(self.c.cl.wl.timeout.0, Ev::Timeout { c, gen }),
         }
     }
 
@@ -90,7 +195,7 @@ impl World {
 
     /// A request reaches node `n`; returns the commit's (LSN, xid), or zeros.
     pub(crate) fn on_arrive(&mut self, c: u32, gen: u32, n: u16, write: bool) -> (u64, u64) {
-        if self.c.clients[c as usize].gen != gen {
+        if self.c.cl.list[c as usize].gen != gen {
             return (0, 0);
         }
         let node = &self.c.nodes[n as usize];
@@ -129,7 +234,7 @@ impl World {
         let xid = node.next_xid;
         node.next_xid += 1;
         let (lsn, tl) = (node.insert_lsn, node.tl);
-        let key = self.c.clients[c as usize].key;
+        let key = self.c.cl.list[c as usize].key;
         self.record_inserted(n, lsn, xid, crate::pitr::Op::Write { key });
         let node = &mut self.c.nodes[n as usize];
         if level == SyncCommit::Off {
@@ -139,7 +244,7 @@ impl World {
             self.kick_flush(n);
             // The client's own deadline: a commit may wait for the flush and a synchronous
             // standby for as long as they take, but the client stops waiting after `timeout`.
-            let deadline = self.c.clients[c as usize].sent_at + self.c.wl.timeout.0;
+            let deadline = self.c.cl.deadline(c).0;
             self.arm_deadline_check(n, deadline);
         }
         (lsn, xid)
@@ -160,25 +265,19 @@ impl World {
     }
 
     fn time_out_client(&mut self, c: u32) {
-        let cl = &self.c.clients[c as usize];
-        let ev = Ev::Timeout { c, gen: cl.gen };
-        self.push(cl.sent_at + self.c.wl.timeout.0, ev);
+        let (at, gen) = self.c.cl.deadline(c);
+        self.push(at, Ev::Timeout { c, gen });
     }
 
     pub(crate) fn on_reply(&mut self, c: u32, gen: u32, code: u8, tl: u32, lsn: u64, commit_us: u64) {
-        let cl = &mut self.c.clients[c as usize];
-        if cl.gen != gen || !cl.busy {
-            return;
-        }
-        cl.busy = false;
-        let (write, sent_at, next_at) = (cl.write, cl.sent_at, cl.next_at);
-        if self.c.driven {
+        let Some(Done { write, sent_at, next_at }) = self.c.cl.finish(c, gen) else { return };
+        if self.c.cl.driven {
             self.driven_done(c, code);
         }
         if code != OK {
             self.c.metrics.request_failed(write);
-            if !self.c.driven {
-                self.after(self.c.wl.backoff.0, Ev::Issue { c });
+            if !self.c.cl.driven {
+                self.after(self.c.cl.wl.backoff.0, Ev::Issue { c });
             }
             return;
         }
@@ -188,24 +287,18 @@ impl World {
         } else {
             self.c.metrics.reads_ok += 1;
         }
-        if !self.c.driven {
+        if !self.c.cl.driven {
             self.push(next_at.max(self.now), Ev::Issue { c });
         }
     }
 
     pub(crate) fn on_timeout(&mut self, c: u32, gen: u32) -> u64 {
-        let cl = &mut self.c.clients[c as usize];
-        if cl.gen != gen || !cl.busy {
-            return 0;
-        }
-        cl.gen += 1;
-        cl.busy = false;
-        let (write, n) = (cl.write, cl.node);
+        let Some((write, n)) = self.c.cl.give_up(c, gen) else { return 0 };
         self.c.metrics.request_failed(write);
-        if self.c.driven {
+        if self.c.cl.driven {
             self.driven_done(c, crate::clients::TERMINATED);
         } else {
-            self.after(self.c.wl.backoff.0, Ev::Issue { c });
+            self.after(self.c.cl.wl.backoff.0, Ev::Issue { c });
         }
         self.cancel_commit_wait(n, c, gen);
         1
@@ -227,14 +320,9 @@ impl World {
             return 0; // superseded by an earlier check
         }
         self.c.deadline_check[n as usize] = None;
-        let timeout = self.c.wl.timeout.0;
         let (mut due, mut next) = (Vec::new(), None::<SimTime>);
         for p in &self.c.nodes[n as usize].pending {
-            let cl = &self.c.clients[p.client as usize];
-            if cl.gen != p.gen || !cl.busy {
-                continue;
-            }
-            let deadline = cl.sent_at + timeout;
+            let Some(deadline) = self.c.cl.waiting(p.client, p.gen) else { continue };
             if deadline <= self.now {
                 due.push((p.client, p.gen));
             } else {
@@ -274,14 +362,9 @@ impl World {
 
     /// The proxy marked `n` down: it closes the sessions of clients waiting on it.
     pub(crate) fn shutdown_sessions(&mut self, n: u16) {
-        for c in 0..self.c.clients.len() as u32 {
-            let cl = &self.c.clients[c as usize];
-            if cl.busy && cl.node == n {
-                let gen = cl.gen;
-                self.c.clients[c as usize].gen += 1;
-                self.c.nodes[n as usize].pending.retain(|p| p.client != c);
-                self.after(SimDur(0), Ev::Reply { c, gen: gen + 1, code: TERMINATED, tl: 0, lsn: 0, commit_us: 0 });
-            }
+        for (c, gen) in self.c.cl.close_on(n) {
+            self.c.nodes[n as usize].pending.retain(|p| p.client != c);
+            self.after(SimDur(0), Ev::Reply { c, gen, code: TERMINATED, tl: 0, lsn: 0, commit_us: 0 });
         }
     }
 }

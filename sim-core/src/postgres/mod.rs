@@ -295,6 +295,127 @@ impl Node {
         }
         self.insert_lsn.saturating_sub(keep)
     }
+    /// How long one fsync takes on this host's disk (`fsync` at normal speed).
+    pub(crate) fn disk_delay(&self, fsync: SimDur) -> SimDur {
+        SimDur(fsync.0 * self.slow_factor)
+    }
+
+    /// A primary starts flushing the WAL inserted so far, unless a flush is running or nothing
+    /// is new: the flush's (incarnation, end, next xid), for the event that completes it.
+    pub(crate) fn begin_flush(&mut self) -> Option<(u32, u64, u64)> {
+        if self.flushing || self.insert_lsn <= self.flush_lsn || !self.is_running() {
+            return None;
+        }
+        self.flushing = true;
+        Some((self.inc, self.insert_lsn, self.next_xid))
+    }
+
+    /// A primary's flush up to `upto` completes; false if the server restarted meanwhile.
+    pub(crate) fn flushed(&mut self, inc: u32, upto: u64, xid: u64, now: SimTime) -> bool {
+        if self.inc != inc || !self.is_running() {
+            return false;
+        }
+        self.flushing = false;
+        if upto > self.flush_lsn {
+            self.flush_lsn = upto;
+            self.flushed_xid = xid;
+            self.record_flush(now);
+        }
+        true
+    }
+
+    /// WAL up to `upto` (and xids up to `xid`) reaches a standby's walreceiver.
+    pub(crate) fn received(&mut self, upto: u64, xid: u64) {
+        self.write_lsn = self.write_lsn.max(upto);
+        self.next_xid = self.next_xid.max(xid);
+        self.flushed_xid = self.next_xid;
+    }
+
+    /// A standby starts flushing the WAL it received: (incarnation, end).
+    pub(crate) fn begin_standby_flush(&mut self) -> Option<(u32, u64)> {
+        if self.flushing || self.write_lsn <= self.flush_lsn {
+            return None;
+        }
+        self.flushing = true;
+        Some((self.inc, self.write_lsn))
+    }
+
+    /// A standby's flush up to `upto` completes; false if it restarted meanwhile.
+    pub(crate) fn standby_flushed(&mut self, inc: u32, upto: u64) -> bool {
+        if self.inc != inc || !self.is_running() {
+            return false;
+        }
+        self.flushing = false;
+        self.flush_lsn = self.flush_lsn.max(upto);
+        true
+    }
+
+    /// A standby starts replaying the WAL it flushed: (incarnation, end).
+    pub(crate) fn begin_apply(&mut self) -> Option<(u32, u64)> {
+        if self.applying || self.flush_lsn <= self.replay_lsn {
+            return None;
+        }
+        self.applying = true;
+        Some((self.inc, self.flush_lsn))
+    }
+
+    /// A standby's replay up to `upto` completes; false if it restarted meanwhile.
+    pub(crate) fn applied(&mut self, inc: u32, upto: u64) -> bool {
+        if self.inc != inc || !self.is_running() {
+            return false;
+        }
+        self.applying = false;
+        self.replay_lsn = self.replay_lsn.max(upto);
+        true
+    }
+
+    /// The highest LSN whose commits may be acknowledged at `level`: the local flush, or with
+    /// synchronous standbys (`synchronous_standby_names`) the lower of it and the position they
+    /// confirmed (`standby_name` names a sender's standby).
+    pub(crate) fn ack_limit<'a>(&self, level: crate::scenario::SyncCommit, standby_name: impl Fn(u16) -> &'a str) -> u64 {
+        use crate::scenario::SyncCommit;
+        let local = self.flush_lsn;
+        let pick: fn(&WalSender) -> u64 = match level {
+            SyncCommit::Off | SyncCommit::Local => return local,
+            SyncCommit::RemoteWrite => |s| s.write,
+            SyncCommit::On => |s| s.flush,
+            SyncCommit::RemoteApply => |s| s.replay,
+        };
+        if self.sync_names.is_empty() {
+            return local;
+        }
+        sync_position(&self.sync_names, &self.senders, standby_name, pick).map_or(0, |p| p.min(local))
+    }
+
+    /// A primary's walsender for connection `conn` hears its standby's positions (write, flush,
+    /// replay): it records them with their lags (`pg_stat_replication`) and, once the standby has
+    /// caught up, moves to `streaming`. The sender's index, if the reply still counts.
+    pub(crate) fn feedback(&mut self, conn: u32, write: u64, flush: u64, replay: u64, now: SimTime) -> Option<usize> {
+        if !self.is_running() || self.role != Role::Primary {
+            return None;
+        }
+        let i = self.senders.iter().position(|w| w.conn == conn)?;
+        let (wl, fl, rl) = (self.lag_for(write, now), self.lag_for(flush, now), self.lag_for(replay, now));
+        let local_flush = self.flush_lsn;
+        let w = &mut self.senders[i];
+        w.write = w.write.max(write);
+        w.flush = w.flush.max(flush);
+        w.replay = w.replay.max(replay);
+        w.write_lag = wl.or(w.write_lag);
+        w.flush_lag = fl.or(w.flush_lag);
+        w.replay_lag = rl.or(w.replay_lag);
+        if w.state == SendState::Catchup && now >= w.link_free_at && w.sent >= local_flush {
+            w.state = SendState::Streaming;
+        }
+        Some(i)
+    }
+
+    /// The waiting commits at or below `limit`, taken off the queue in commit order.
+    pub(crate) fn take_releasable(&mut self, limit: u64) -> Vec<Pending> {
+        let k = self.pending.iter().take_while(|p| p.lsn <= limit).count();
+        self.pending.drain(..k).collect()
+    }
+
     pub fn record_flush(&mut self, now: SimTime) {
         if self.flush_log.len() == FLUSH_LOG_CAP {
             self.flush_log.pop_front();

@@ -1,7 +1,6 @@
 //! WAL flushing, group commit, synchronous-commit release, and streaming replication.
 use crate::clients::Answer;
-use crate::postgres::{sync_position, Conn, Pending, Role, SendState, WalSender};
-use crate::scenario::SyncCommit;
+use crate::postgres::{Conn, Pending, Role, SendState, WalSender};
 use crate::time::SimDur;
 use crate::world::{Ev, World};
 
@@ -26,31 +25,19 @@ impl World {
     }
 
     fn disk_delay(&self, n: u16) -> SimDur {
-        SimDur(self.c.pgc.fsync.0 .0 * self.c.nodes[n as usize].slow_factor)
+        self.c.nodes[n as usize].disk_delay(self.c.pgc.fsync.0)
     }
 
     pub(crate) fn kick_flush(&mut self, n: u16) {
         let d = self.disk_delay(n);
-        let node = &mut self.c.nodes[n as usize];
-        if node.flushing || node.insert_lsn <= node.flush_lsn || !node.is_running() {
-            return;
+        if let Some((inc, upto, xid)) = self.c.nodes[n as usize].begin_flush() {
+            self.after(d, Ev::Flush { n, inc, upto, xid });
         }
-        node.flushing = true;
-        let ev = Ev::Flush { n, inc: node.inc, upto: node.insert_lsn, xid: node.next_xid };
-        self.after(d, ev);
     }
 
     pub(crate) fn on_flush(&mut self, n: u16, inc: u32, upto: u64, xid: u64) -> u64 {
-        let now = self.now;
-        let node = &mut self.c.nodes[n as usize];
-        if node.inc != inc || !node.is_running() {
+        if !self.c.nodes[n as usize].flushed(inc, upto, xid, self.now) {
             return 0;
-        }
-        node.flushing = false;
-        if upto > node.flush_lsn {
-            node.flush_lsn = upto;
-            node.flushed_xid = xid;
-            node.record_flush(now);
         }
         self.backup_flushed(n);
         self.after_local_flush(n);
@@ -73,19 +60,8 @@ impl World {
 
     /// The highest LSN whose commits may be acknowledged under the current `synchronous_commit`.
     fn ack_limit(&self, n: u16) -> u64 {
-        let node = &self.c.nodes[n as usize];
-        let local = node.flush_lsn;
-        let pick: fn(&WalSender) -> u64 = match self.level() {
-            SyncCommit::Off | SyncCommit::Local => return local,
-            SyncCommit::RemoteWrite => |s| s.write,
-            SyncCommit::On => |s| s.flush,
-            SyncCommit::RemoteApply => |s| s.replay,
-        };
-        if node.sync_names.is_empty() {
-            return local;
-        }
         let nodes = &self.c.nodes;
-        sync_position(&node.sync_names, &node.senders, |i| nodes[i as usize].name.as_str(), pick).map_or(0, |p| p.min(local))
+        nodes[n as usize].ack_limit(self.level(), |i| nodes[i as usize].name.as_str())
     }
 
     /// Acknowledges every waiting commit the rules now allow.
@@ -95,11 +71,7 @@ impl World {
         }
         let limit = self.ack_limit(n);
         let tl = self.c.nodes[n as usize].tl;
-        while let Some(p) = self.c.nodes[n as usize].pending.front().copied() {
-            if p.lsn > limit {
-                break;
-            }
-            self.c.nodes[n as usize].pending.pop_front();
+        for p in self.c.nodes[n as usize].take_releasable(limit) {
             self.send_to_client(n, p.client, p.gen, Answer { code: crate::clients::OK, tl, lsn: p.lsn, commit_us: p.commit_us });
         }
     }
@@ -150,9 +122,7 @@ impl World {
         if lost_in_buffer || !node.is_running() || node.conn != Conn::Streaming(conn) {
             return 0;
         }
-        node.write_lsn = node.write_lsn.max(upto);
-        node.next_xid = node.next_xid.max(xid);
-        node.flushed_xid = node.next_xid;
+        node.received(upto, xid);
         self.send_feedback(s);
         self.kick_standby_flush(s);
         upto
@@ -160,22 +130,15 @@ impl World {
 
     fn kick_standby_flush(&mut self, s: u16) {
         let d = self.disk_delay(s);
-        let node = &mut self.c.nodes[s as usize];
-        if node.flushing || node.write_lsn <= node.flush_lsn {
-            return;
+        if let Some((inc, upto)) = self.c.nodes[s as usize].begin_standby_flush() {
+            self.after(d, Ev::StandbyFlush { s, inc, upto });
         }
-        node.flushing = true;
-        let ev = Ev::StandbyFlush { s, inc: node.inc, upto: node.write_lsn };
-        self.after(d, ev);
     }
 
     pub(crate) fn on_standby_flush(&mut self, s: u16, inc: u32, upto: u64) -> u64 {
-        let node = &mut self.c.nodes[s as usize];
-        if node.inc != inc || !node.is_running() {
+        if !self.c.nodes[s as usize].standby_flushed(inc, upto) {
             return 0;
         }
-        node.flushing = false;
-        node.flush_lsn = node.flush_lsn.max(upto);
         self.send_feedback(s);
         self.kick_apply(s);
         self.kick_standby_flush(s);
@@ -184,22 +147,15 @@ impl World {
 
     fn kick_apply(&mut self, s: u16) {
         let d = self.c.pgc.replay.0;
-        let node = &mut self.c.nodes[s as usize];
-        if node.applying || node.flush_lsn <= node.replay_lsn {
-            return;
+        if let Some((inc, upto)) = self.c.nodes[s as usize].begin_apply() {
+            self.after(d, Ev::StandbyApply { s, inc, upto });
         }
-        node.applying = true;
-        let ev = Ev::StandbyApply { s, inc: node.inc, upto: node.flush_lsn };
-        self.after(d, ev);
     }
 
     pub(crate) fn on_standby_apply(&mut self, s: u16, inc: u32, upto: u64) -> u64 {
-        let node = &mut self.c.nodes[s as usize];
-        if node.inc != inc || !node.is_running() {
+        if !self.c.nodes[s as usize].applied(inc, upto) {
             return 0;
         }
-        node.applying = false;
-        node.replay_lsn = node.replay_lsn.max(upto);
         self.send_feedback(s);
         self.kick_apply(s);
         upto
@@ -216,24 +172,7 @@ impl World {
     }
 
     pub(crate) fn on_feedback(&mut self, n: u16, _s: u16, conn: u32, write: u64, flush: u64, replay: u64) {
-        let now = self.now;
-        let node = &mut self.c.nodes[n as usize];
-        if !node.is_running() || node.role != Role::Primary {
-            return;
-        }
-        let Some(i) = node.senders.iter().position(|w| w.conn == conn) else { return };
-        let (wl, fl, rl) = (node.lag_for(write, now), node.lag_for(flush, now), node.lag_for(replay, now));
-        let local_flush = node.flush_lsn;
-        let w = &mut node.senders[i];
-        w.write = w.write.max(write);
-        w.flush = w.flush.max(flush);
-        w.replay = w.replay.max(replay);
-        w.write_lag = wl.or(w.write_lag);
-        w.flush_lag = fl.or(w.flush_lag);
-        w.replay_lag = rl.or(w.replay_lag);
-        if w.state == SendState::Catchup && now >= w.link_free_at && w.sent >= local_flush {
-            w.state = SendState::Streaming;
-        }
+        let Some(i) = self.c.nodes[n as usize].feedback(conn, write, flush, replay, self.now) else { return };
         self.send_stream(n, i);
         self.release(n);
     }

@@ -1,6 +1,7 @@
 //! Scenario files (TOML): topology, settings, workload, scripted commands, expectations and lesson text.
 //! Every field is documented in `docs/scenarios.md`. Errors name the file, line, column and field.
 pub mod de;
+pub mod elements;
 pub mod toml_de;
 pub mod validate;
 use crate::command::Command;
@@ -114,7 +115,7 @@ pub struct Lesson {
 }
 
 /// Something the learner should watch, and the page elements that show it (`shows`, names from
-/// [`crate::view::ELEMENTS`]), so a lesson can only point at what the screen shows. Written as a
+/// [`elements::ELEMENTS`]), so a lesson can only point at what the screen shows. Written as a
 /// plain string or as `{ text = "…", shows = ["ttl-countdown"] }`.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(from = "WatchFile")]

@@ -101,7 +101,7 @@ fn watch(s: &Scenario) -> R {
     let nodes: Vec<String> = s.nodes.iter().map(|n| n.name.clone()).collect();
     for (i, w) in s.lesson.watch.iter().enumerate() {
         for (j, name) in w.shows.iter().enumerate() {
-            crate::view::check_element(name, &nodes).map_err(|m| at(&[Seg::Key("lesson"), Seg::Key("watch"), Seg::Index(i), Seg::Key("shows"), Seg::Index(j)], m))?;
+            crate::scenario::elements::check_element(name, &nodes).map_err(|m| at(&[Seg::Key("lesson"), Seg::Key("watch"), Seg::Index(i), Seg::Key("shows"), Seg::Index(j)], m))?;
         }
     }
     Ok(())

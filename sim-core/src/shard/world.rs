@@ -4,11 +4,12 @@
 //! cluster's proxy, and the commit's answer comes back to the router. A shard whose cluster has
 //! no writable primary behind its proxy refuses writes there and then.
 use super::cluster::{Backends, Config, Move, Router, Run, Submit};
+use crate::clients::Client;
 use crate::clients::OK;
 use crate::command::Command;
 use crate::scenario::Scenario;
 use crate::time::{SimDur, SimTime};
-use crate::world::{Client, CommandError, CommandErrorKind, Ev, World, ROUTER};
+use crate::world::{CommandError, CommandErrorKind, Ev, World, ROUTER};
 
 /// One shard's cluster at a moment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,8 +63,8 @@ impl World {
         w.max_events = w.max_events.max(cfg.ops_per_s.saturating_mul(cfg.duration_s).saturating_mul(40));
         for (k, (_, scn)) in clusters.iter().enumerate() {
             w.enter(k as u16);
-            w.c.driven = true;
-            w.c.clients = (0..POOL).map(|_| Client { gen: 0, busy: false, node: 0, write: true, sent_at: SimTime::ZERO, next_at: SimTime::ZERO, key: 0, ver: 0 }).collect();
+            w.c.cl.driven = true;
+            w.c.cl.list = (0..POOL).map(|_| Client { gen: 0, busy: false, node: 0, write: true, sent_at: SimTime::ZERO, next_at: SimTime::ZERO, key: 0, ver: 0 }).collect();
             for (at, cmd) in scn.commands() {
                 w.schedule_in(k as u16, SimTime(at.0), cmd).map_err(|e| e.message)?;
             }
@@ -143,7 +144,7 @@ impl World {
     pub(crate) fn driven_done(&mut self, c: u32, code: u8) {
         let k = self.active;
         let (key, ver) = {
-            let cl = &self.c.clients[c as usize];
+            let cl = &self.c.cl.list[c as usize];
             (cl.key, cl.ver)
         };
         if let Some(r) = self.router.as_mut() {
@@ -162,7 +163,7 @@ impl Backends for World {
             return Submit::Done;
         }
         self.enter(cluster);
-        let Some(c) = self.c.clients.iter().position(|cl| !cl.busy) else {
+        let Some(c) = self.c.cl.list.iter().position(|cl| !cl.busy) else {
             self.c.metrics.request_failed(true);
             return Submit::Failed;
         };
@@ -172,7 +173,7 @@ impl Backends for World {
             return Submit::Failed;
         };
         let now = self.now;
-        let cl = &mut self.c.clients[c as usize];
+        let cl = &mut self.c.cl.list[c as usize];
         cl.busy = true;
         cl.write = true;
         cl.node = n;

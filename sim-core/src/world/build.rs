@@ -1,4 +1,5 @@
 //! Builds the world at time zero from a validated scenario: placement, latency matrix, initial roles.
+use crate::clients::{Client, Clients};
 use crate::invariants::Invariants;
 use crate::metrics::{Metrics, NodeStats};
 use crate::net::Net;
@@ -8,7 +9,7 @@ use crate::rng::{SimRng, Zipf};
 use crate::scenario::{invalid, Invalid, KeyDist, Scenario, Seg};
 use crate::time::{SimDur, SimTime};
 use crate::trace::TraceHash;
-use crate::world::{Client, Cluster, Eps, Ev, World};
+use crate::world::{Cluster, Eps, Ev, World};
 use {crate::patroni::Dcs, crate::proxy::Proxy};
 
 /// Where a fresh cluster's WAL starts, as after initdb and a first checkpoint.
@@ -134,7 +135,6 @@ fn cluster(scope: &str, scn: &Scenario, seed: u64) -> Result<Cluster, Invalid> {
         eps: Eps { dcs: n, proxy: n + 1, clients: n + 2 },
         ep_region: pl.iter().map(|p| p.0.clone()).collect(),
         rng_net: stream("network"),
-        rng_work: stream("workload"),
         rng_ha: stream("patroni"),
         nodes,
         slots,
@@ -143,19 +143,22 @@ fn cluster(scope: &str, scn: &Scenario, seed: u64) -> Result<Cluster, Invalid> {
         proxy_every: scn.proxy.check_interval.0,
         proxy_fall: scn.proxy.fall,
         proxy_rise: scn.proxy.rise,
-        clients: Vec::new(),
+        cl: Clients {
+            list: Vec::new(),
+            wl: scn.workload.clone(),
+            rng: stream("workload"),
+            zipf: (scn.workload.distribution == KeyDist::Zipf).then(|| Zipf::new(scn.workload.keys.max(1), scn.workload.zipf_s)),
+            driven: false,
+        },
         deadline_check: vec![None; scn.nodes.len()],
-        zipf: (scn.workload.distribution == KeyDist::Zipf).then(|| Zipf::new(scn.workload.keys.max(1), scn.workload.zipf_s)),
         pgc: scn.postgres.clone(),
         pat: scn.patroni.clone(),
-        wl: scn.workload.clone(),
         static_sync,
         metrics: Metrics { node_stats: vec![NodeStats::default(); n], ..Metrics::default() },
         props: Invariants::default(),
         next_conn: 0,
         max_tl: 1,
         backups,
-        driven: false,
     })
 }
 
@@ -218,11 +221,11 @@ fn initial_events(w: &mut World) {
         }
         w.push(SimTime(SimDur::secs(60).0), Ev::ArchiveRetry);
     }
-    if w.workload_active() {
-        let gap = (w.c.wl.clients as f64 * 1e6 / (w.c.wl.write_tps + w.c.wl.read_tps)) as u64;
-        for c in 0..w.c.wl.clients as u32 {
-            w.c.clients.push(Client { gen: 0, busy: false, node: 0, write: false, sent_at: SimTime::ZERO, next_at: SimTime::ZERO, key: 0, ver: 0 });
-            let start = w.c.rng_work.below(gap.max(1));
+    if w.c.cl.active() {
+        let gap = (w.c.cl.wl.clients as f64 * 1e6 / (w.c.cl.wl.write_tps + w.c.cl.wl.read_tps)) as u64;
+        for c in 0..w.c.cl.wl.clients as u32 {
+            w.c.cl.list.push(Client { gen: 0, busy: false, node: 0, write: false, sent_at: SimTime::ZERO, next_at: SimTime::ZERO, key: 0, ver: 0 });
+            let start = w.c.cl.rng.below(gap.max(1));
             w.push(SimTime(start), Ev::Issue { c });
         }
     }

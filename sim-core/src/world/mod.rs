@@ -13,8 +13,8 @@ use crate::metrics::Metrics;
 use crate::net::{Ep, Net};
 use crate::postgres::{Agent, Conn, Node, PgState, Role, Slot, SyncNames};
 use crate::queue::{EventQueue, QueueFull};
-use crate::rng::{SimRng, Zipf};
-use crate::scenario::{invalid, Invalid, KeyDist, PatroniCfg, PgCfg, Scenario, Seg, SyncCommit, WorkloadCfg};
+use crate::rng::SimRng;
+use crate::scenario::{invalid, Invalid, PatroniCfg, PgCfg, Scenario, Seg, SyncCommit};
 use crate::time::{SimDur, SimTime};
 use crate::trace::{TraceEvent, TraceHash, TraceKind, NO_NODE};
 use std::fmt;
@@ -275,20 +275,6 @@ pub const NOTE_CAP: usize = 10_000;
 pub const TRACE_CAP: usize = 5_000_000;
 pub const RECENT_CAP: usize = 1_000;
 
-/// Client groups' workload state.
-#[derive(Clone, Debug)]
-pub(crate) struct Client {
-    pub gen: u32,
-    pub busy: bool,
-    pub node: u16,
-    pub write: bool,
-    pub sent_at: SimTime,
-    /// The row the current request writes, and (for the router's connections) the version.
-    pub key: u64,
-    pub ver: u64,
-    pub next_at: SimTime,
-}
-
 /// Endpoints beyond the Postgres hosts.
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct Eps {
@@ -308,7 +294,6 @@ pub(crate) struct Cluster {
     pub eps: Eps,
     pub ep_region: Vec<String>,
     pub rng_net: SimRng,
-    pub rng_work: SimRng,
     pub rng_ha: SimRng,
     pub nodes: Vec<Node>,
     pub slots: Vec<Slot>,
@@ -317,13 +302,12 @@ pub(crate) struct Cluster {
     pub proxy_every: SimDur,
     pub proxy_fall: u32,
     pub proxy_rise: u32,
-    pub clients: Vec<Client>,
+    /// The client workload (its sessions, settings and random stream).
+    pub cl: crate::clients::Clients,
     /// Per node, when its next deadline check is due (one event per node, not one per commit).
     pub deadline_check: Vec<Option<SimTime>>,
-    pub zipf: Option<Zipf>,
     pub pgc: PgCfg,
     pub pat: PatroniCfg,
-    pub wl: WorkloadCfg,
     pub static_sync: SyncNames,
     pub metrics: Metrics,
     pub props: Invariants,
@@ -331,9 +315,6 @@ pub(crate) struct Cluster {
     pub max_tl: u32,
     /// Base backups, the WAL archive and the committed history (with a `[backup]` section only).
     pub backups: Option<Box<crate::backup::Backups>>,
-    /// Its clients are the shard router's connections: they send only what the router hands
-    /// them, and their answers go back to the router.
-    pub driven: bool,
 }
 
 /// An event and the scope (cluster) it belongs to.
@@ -676,18 +657,6 @@ impl World {
 
     pub(crate) fn proxy_interval(&self) -> SimDur {
         self.c.proxy_every
-    }
-
-    pub(crate) fn workload_active(&self) -> bool {
-        self.c.wl.clients > 0 && (self.c.wl.write_tps + self.c.wl.read_tps) > 0.0
-    }
-
-    /// The key a write touches (kept for later chapters; zipf or uniform).
-    pub(crate) fn draw_key(&mut self) -> u64 {
-        match (&self.c.zipf, self.c.wl.distribution) {
-            (Some(z), KeyDist::Zipf) => z.sample(&mut self.c.rng_work),
-            _ => 1 + self.c.rng_work.below(self.c.wl.keys.max(1)),
-        }
     }
 
     pub(crate) fn fresh_conn(&mut self) -> u32 {

@@ -235,7 +235,7 @@ impl World {
                 .collect(),
             commit_latency_ms: Latency { p50: m.latency.quantile(0.5) as f64 / 1000.0, p99: m.latency.quantile(0.99) as f64 / 1000.0 },
             // A gap still open now counts too: writes blocked to the end of the run are a gap.
-            max_write_gap_ms: if self.c.wl.write_tps > 0.0 && self.c.wl.clients > 0 { m.max_write_gap.max(self.now.since(m.last_write_ack)) } else { m.max_write_gap }.as_ms(),
+            max_write_gap_ms: if self.c.cl.wl.write_tps > 0.0 && self.c.cl.wl.clients > 0 { m.max_write_gap.max(self.now.since(m.last_write_ack)) } else { m.max_write_gap }.as_ms(),
             sync_waits_canceled: m.sync_waits_canceled,
             loss_window_truncated: m.window_truncated,
         }
@@ -295,7 +295,7 @@ impl World {
                 Ev::Stream { s, depart_us, .. } => self.c.nodes[s as usize].upstream.map(|p| (Hop::Node(p), Hop::Node(s), "WAL", SimTime(depart_us))),
                 Ev::Feedback { n, s, .. } => Some((Hop::Node(s), Hop::Node(n), "status reply", half_rtt(s as usize, n as usize, at))),
                 Ev::Arrive { n, .. } => Some((Hop::Clients, Hop::Node(n), "query", half_rtt(self.c.eps.clients, n as usize, at))),
-                Ev::Reply { c, .. } => self.c.clients.get(c as usize).map(|cl| (Hop::Node(cl.node), Hop::Clients, "result", half_rtt(self.c.eps.clients, cl.node as usize, at))),
+                Ev::Reply { c, .. } => self.c.cl.list.get(c as usize).map(|cl| (Hop::Node(cl.node), Hop::Clients, "result", half_rtt(self.c.eps.clients, cl.node as usize, at))),
                 _ => None,
             };
             let Some((from, to, what, sent)) = flight else { continue };
@@ -311,7 +311,39 @@ impl World {
 
     /// Client sessions in total and those waiting for an answer.
     pub fn client_counts(&self) -> (usize, usize) {
-        (self.c.clients.len(), self.c.clients.iter().filter(|c| c.busy).count())
+        (self.c.cl.list.len(), self.c.cl.list.iter().filter(|c| c.busy).count())
+    }
+
+    /// The node holding the DCS leader key, and the ms until the key expires unless renewed.
+    pub fn leader_key(&self) -> Option<(&str, u64)> {
+        let holder = self.c.dcs.holder(self.now)?;
+        Some((self.name(holder), self.c.dcs.leader.map_or(0, |(_, exp)| exp.since(self.now).as_ms())))
+    }
+
+    /// Patroni's `/sync` key, in synchronous mode.
+    pub fn sync_member(&self) -> Option<&str> {
+        self.c.dcs.sync.map(|n| self.name(n))
+    }
+
+    /// No write acknowledged for this long (over a second) while clients have been writing.
+    pub fn writes_unavailable_ms(&self) -> Option<u64> {
+        let gap = self.now.since(self.c.metrics.last_write_ack).as_ms();
+        (self.c.cl.wl.write_tps > 0.0 && self.c.metrics.commits_acked > 0 && gap > 1000).then_some(gap)
+    }
+
+    /// The last failover's window without writes, once writes came back.
+    pub fn last_failover_unavailable_ms(&self) -> Option<u64> {
+        self.c.metrics.failovers.last().and_then(|f| Some(f.first_ack_after?.since(f.last_ack_before).as_ms()))
+    }
+
+    /// The replication slots, and the WAL each holds on its node (bytes).
+    pub fn slots(&self) -> impl Iterator<Item = (&crate::postgres::Slot, u64)> + '_ {
+        self.c.slots.iter().map(|s| (s, self.c.nodes[s.node as usize].insert_lsn.saturating_sub(s.restart_lsn)))
+    }
+
+    /// Node `n`'s data plus the WAL it retains, in bytes.
+    pub fn disk_used(&self, n: usize) -> u64 {
+        self.c.nodes[n].data_bytes + self.c.nodes[n].wal_retained(&self.c.slots, n as u16)
     }
 
     /// Whether the DCS is answering at all.

@@ -1,9 +1,9 @@
 //! The cluster diagram's view: each node's role, positions and disk, replication arcs, the DCS
 //! leader key with its countdown, the proxy's write backends, slots, and messages on the wire.
-use crate::lsn::Lsn;
-use crate::postgres::{Conn, PgState, Role};
-use crate::report::Flight;
-use crate::world::World;
+use sim_core::lsn::Lsn;
+use sim_core::postgres::{Conn, PgState, Role};
+use sim_core::report::Flight;
+use sim_core::world::World;
 
 /// Messages drawn on the wire at most.
 pub const FLIGHTS: usize = 60;
@@ -68,59 +68,46 @@ impl ClusterView {
     pub fn of(w: &World) -> ClusterView {
         let repl = w.pg_stat_replication();
         let lag = w.series().last().map(|p| p.lag_bytes.clone()).unwrap_or_default();
-        let nodes =
-            w.c.nodes
-                .iter()
-                .enumerate()
-                .map(|(i, n)| {
-                    let standby = n.role == Role::Standby;
-                    let used = n.data_bytes + n.wal_retained(&w.c.slots, i as u16);
-                    NodeView {
-                        name: n.name.clone(),
-                        region: n.region.clone(),
-                        role: n.role_text(),
-                        primary: n.host_up && n.pg == PgState::Running && n.role == Role::Primary,
-                        timeline: n.tl,
-                        insert_lsn: n.lsn(),
-                        flush_lsn: Lsn(n.flush_lsn),
-                        replay_lsn: standby.then_some(Lsn(n.replay_lsn)),
-                        lag_bytes: lag.get(i).copied().filter(|b| *b >= 0).map(|b| b as u64),
-                        sync_state: repl.iter().find(|r| r.application_name == n.name).map(|r| r.sync_state.clone()),
-                        disk_pct: used.saturating_mul(100) / n.disk_bytes.max(1),
-                        disk_full: n.disk_full,
-                        dcs_link_up: w.node_link_up(i, true),
-                        proxy_link_up: w.node_link_up(i, false),
-                        upstream: n.upstream.map(|p| (p as usize, matches!(n.conn, Conn::Streaming(_)) && w.replication_can_flow(p as usize, i))),
-                    }
-                })
-                .collect();
+        let nodes = w
+            .nodes()
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let standby = n.role == Role::Standby;
+                let used = w.disk_used(i);
+                NodeView {
+                    name: n.name.clone(),
+                    region: n.region.clone(),
+                    role: n.role_text(),
+                    primary: n.host_up && n.pg == PgState::Running && n.role == Role::Primary,
+                    timeline: n.tl,
+                    insert_lsn: n.lsn(),
+                    flush_lsn: Lsn(n.flush_lsn),
+                    replay_lsn: standby.then_some(Lsn(n.replay_lsn)),
+                    lag_bytes: lag.get(i).copied().filter(|b| *b >= 0).map(|b| b as u64),
+                    sync_state: repl.iter().find(|r| r.application_name == n.name).map(|r| r.sync_state.clone()),
+                    disk_pct: used.saturating_mul(100) / n.disk_bytes.max(1),
+                    disk_full: n.disk_full,
+                    dcs_link_up: w.node_link_up(i, true),
+                    proxy_link_up: w.node_link_up(i, false),
+                    upstream: n.upstream.map(|p| (p as usize, matches!(n.conn, Conn::Streaming(_)) && w.replication_can_flow(p as usize, i))),
+                }
+            })
+            .collect();
         let (clients, clients_waiting) = w.client_counts();
-        let holder = w.c.dcs.holder(w.now);
-        let gap = w.now.since(w.c.metrics.last_write_ack).as_ms();
-        let writing = w.c.wl.write_tps > 0.0 && w.c.metrics.commits_acked > 0;
+        let leader = w.leader_key();
         ClusterView {
             nodes,
             dcs_up: w.dcs_up(),
-            leader: holder.map(|n| w.name(n).to_string()),
-            leader_expires_in_ms: w.c.dcs.leader.filter(|_| holder.is_some()).map(|(_, exp)| exp.since(w.now).as_ms()),
-            sync_member: w.c.dcs.sync.map(|n| w.name(n).to_string()),
+            leader: leader.map(|(n, _)| n.to_string()),
+            leader_expires_in_ms: leader.map(|(_, ms)| ms),
+            sync_member: w.sync_member().map(str::to_string),
             write_backends: w.write_backends().into_iter().map(str::to_string).collect(),
             clients,
             clients_waiting,
-            writes_unavailable_ms: (writing && gap > 1000).then_some(gap),
-            last_failover_unavailable_ms: w.c.metrics.failovers.last().and_then(|f| Some(f.first_ack_after?.since(f.last_ack_before).as_ms())),
-            slots: w
-                .c
-                .slots
-                .iter()
-                .map(|s| SlotView {
-                    name: s.name.clone(),
-                    node: s.node as usize,
-                    consumer_running: s.consumer_running,
-                    lost: s.lost,
-                    retained_bytes: w.c.nodes[s.node as usize].insert_lsn.saturating_sub(s.restart_lsn),
-                })
-                .collect(),
+            writes_unavailable_ms: w.writes_unavailable_ms(),
+            last_failover_unavailable_ms: w.last_failover_unavailable_ms(),
+            slots: w.slots().map(|(s, retained_bytes)| SlotView { name: s.name.clone(), node: s.node as usize, consumer_running: s.consumer_running, lost: s.lost, retained_bytes }).collect(),
             flights: w.in_flight(FLIGHTS),
         }
     }

@@ -1,7 +1,7 @@
 //! The sharding page's plain-data views: the per-shard load heatmap over the run, and the shard
 //! map at a second (what each shard owns, its rows and load, refused writes, p99, hot or touched).
-use crate::shard::cluster::{shard_names, Run};
-use crate::shard::placement::Placement;
+use sim_core::shard::cluster::{shard_names, Run};
+use sim_core::shard::placement::Placement;
 
 /// One shard in one second that did anything.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,7 +133,7 @@ pub struct RingView {
 
 impl RingView {
     /// The ring under `placement` (the one in force at `ms`) in this run.
-    pub fn of(cfg: &crate::shard::cluster::Config, placement: &Placement, run: &Run, ms: u64) -> RingView {
+    pub fn of(cfg: &sim_core::shard::cluster::Config, placement: &Placement, run: &Run, ms: u64) -> RingView {
         let marks: Vec<(u64, u32)> = match placement {
             Placement::Ring(r) => r.points().iter().step_by((r.points().len() / 256).max(1)).copied().collect(),
             Placement::Range { bounds } => std::iter::once(0).chain(bounds.iter().copied()).enumerate().map(|(i, b)| (b, i as u32)).collect(),
@@ -152,7 +152,7 @@ impl RingView {
                 KeyDot { key, ksid, from, to: next.as_ref().map_or(from, |p| p.shard_of_ksid(ksid)) }
             })
             .collect();
-        RingView { strategy: crate::shard::placement::strategy_name(placement), label: placement.to_string(), shard_key: cfg.shard_key.clone(), marks, keys, copied_permille }
+        RingView { strategy: sim_core::shard::placement::strategy_name(placement), label: placement.to_string(), shard_key: cfg.shard_key.clone(), marks, keys, copied_permille }
     }
 }
 
@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn the_heatmap_and_map_show_the_hot_shard_and_the_refused_writes() {
         let (file, src) = lessons::SHARDING.iter().find(|(f, _)| f.starts_with("10c")).unwrap();
-        let l = crate::shard::lesson::ShardLesson::parse(file, src).unwrap();
+        let l = sim_core::shard::lesson::ShardLesson::parse(file, src).unwrap();
         let r = l.run(None).unwrap();
         let run = r.run.as_ref().unwrap();
         let h = HeatmapView::of(run);
@@ -182,7 +182,7 @@ mod tests {
     #[test]
     fn the_ring_shows_keys_moving_during_a_reshards_copy() {
         let (file, src) = lessons::SHARDING.iter().find(|(f, _)| f.starts_with("10h")).unwrap();
-        let l = crate::shard::lesson::ShardLesson::parse(file, src).unwrap();
+        let l = sim_core::shard::lesson::ShardLesson::parse(file, src).unwrap();
         let r = l.run(None).unwrap();
         let (run, cfg) = (r.run.as_ref().unwrap(), l.cluster.as_ref().unwrap());
         let mv = &run.reshards[0];

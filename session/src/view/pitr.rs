@@ -2,11 +2,11 @@
 //! target with its preview and its command, a running restore's progress, the timeline tree, the
 //! restored rows and the last recovery's RPO/RTO against the SLA.
 use super::human_ms;
-use crate::command::Command;
-use crate::lsn::{Lsn, SEGMENT_BYTES};
-use crate::pitr::{segment_number, Op, Outcome, Phase, SegmentState};
-use crate::time::SimTime;
-use crate::world::World;
+use sim_core::command::Command;
+use sim_core::lsn::{Lsn, SEGMENT_BYTES};
+use sim_core::pitr::{segment_number, Op, Outcome, Phase, SegmentState};
+use sim_core::time::SimTime;
+use sim_core::world::World;
 
 /// A WAL segment on the strip.
 #[derive(Clone, Debug, PartialEq)]

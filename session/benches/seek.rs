@@ -1,10 +1,11 @@
 //! Seek benchmark: play a one-hour run to its end, then seek to 200 pseudo-random times,
 //! as a learner dragging the scrubber would. Prints p50/p99 seek latency (native; the wasm
-//! figure comes from `cargo xtask bench`). Run with `cargo bench -p sim-core --bench seek`.
-use sim_core::{Session, SimTime};
+//! figure comes from `cargo xtask bench`). Run with `cargo bench -p sim-session --bench seek`.
+use sim_core::SimTime;
+use sim_session::Session;
 use std::time::Instant;
 
-const ONE_HOUR: &str = include_str!("one-hour.toml");
+const ONE_HOUR: &str = include_str!("../../sim-core/benches/one-hour.toml");
 
 fn main() {
     let mut s = Session::new("one-hour.toml", ONE_HOUR, None).expect("benchmark scenario is valid");

@@ -11,9 +11,9 @@ pub use cluster::{ClusterView, NodeView, SlotView};
 pub use pitr::{Aim, BackupMark, Gauge, PitrView, Preview, Progress, RestoredView, SegmentView, Snap, TargetKind, TimelineView};
 pub use shard::{HeatCell, HeatmapView, KeyDot, MapRow, RingView, ShardMapView};
 
-use crate::report::{ExpectKind, ExpectResult};
-use crate::scenario::{Lesson, Watch};
 use crate::session::Session;
+use sim_core::report::{ExpectKind, ExpectResult};
+use sim_core::scenario::{Lesson, Watch};
 
 /// The lesson's text: what it is about, what to watch (and the elements that show it), what it teaches.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,57 +26,7 @@ pub struct LessonView {
     pub learn: Vec<String>,
 }
 
-/// The page elements a lesson's `watch` items may point at (`shows`), and what each is. A name
-/// marked `:node` takes a node's name (`disk:pg1`). The pages mark each with `data-view`.
-pub const ELEMENTS: &[(&str, &str)] = &[
-    ("ttl-countdown", "the DCS leader key and the seconds until it expires"),
-    ("sync-state", "each standby's sync_state, as pg_stat_replication shows it"),
-    ("slot", "a replication slot and the WAL it holds"),
-    ("disk:node", "a node's disk gauge"),
-    ("node:node", "a node's box: role, timeline, LSNs"),
-    ("failover-window", "the last failover's time without writes"),
-    ("writes", "the clients' box: waiting requests, or writes unavailable"),
-    ("proxy", "where the proxy sends writes"),
-    ("chart-throughput", "commits per second, acknowledged and failed"),
-    ("chart-latency", "commit latency p50 and p99"),
-    ("chart-lag", "replay lag per standby"),
-    ("chart-lost", "acknowledged commits lost"),
-    ("invariants", "the invariants panel"),
-    ("goals", "the lesson's goals"),
-    ("log", "the event log"),
-    ("wal-strip", "WAL segments in the archive, and base backups"),
-    ("pitr-preview", "what a restore to the target would do"),
-    ("timeline-tree", "timelines and their switch LSNs"),
-    ("restored-table", "the table as the last restore left it"),
-    ("sla-gauges", "the last recovery's RPO and RTO against the SLA"),
-    ("drill-table", "the DR drill's verdict per disaster"),
-    ("heatmap", "per-shard load each second"),
-    ("shard-map", "per-shard load, errors and p99"),
-    ("hash-ring", "the placement: ring, ranges or buckets"),
-    ("findings", "what the sharding run found, line by line"),
-    ("reshard-progress", "the reshard's phases"),
-    ("shard-ha", "each shard's Patroni cluster: failovers, writes unavailable, lost commits"),
-];
-
-/// Checks a `shows` name: a known element, with an existing node where it takes one.
-pub fn check_element(name: &str, nodes: &[String]) -> Result<(), String> {
-    let (base, node) = match name.split_once(':') {
-        Some((b, n)) => (b, Some(n)),
-        None => (name, None),
-    };
-    let known = ELEMENTS.iter().find(|(e, _)| e.split(':').next() == Some(base));
-    let Some((e, _)) = known else {
-        let names: Vec<&str> = ELEMENTS.iter().map(|e| e.0).collect();
-        return Err(format!("`{name}` is not an element of the page; known: {}", names.join(", ")));
-    };
-    match (e.contains(':'), node) {
-        (true, Some(n)) if nodes.iter().any(|x| x == n) => Ok(()),
-        (true, Some(n)) => Err(format!("`{name}`: no node named `{n}` (nodes: {})", nodes.join(", "))),
-        (true, None) => Err(format!("`{name}` needs a node, like `{base}:{}`", nodes.first().map_or("pg1", |s| s.as_str()))),
-        (false, Some(_)) => Err(format!("`{base}` takes no node")),
-        (false, None) => Ok(()),
-    }
-}
+pub use sim_core::scenario::elements::{check_element, ELEMENTS};
 
 impl LessonView {
     pub fn of(file: &str, seed: u64, l: &Lesson) -> LessonView {
@@ -202,13 +152,13 @@ impl Session {
     /// The lesson's goals: a figure is judged only at the end, a property once it is decided; a
     /// violation the lesson sets out to show reads so.
     /// `drill`: the last DR drill's results, when one has run (a drill verdict is judged on them).
-    pub fn goals(&self, drill: Option<&Result<Vec<crate::drill::DrillResult>, String>>) -> Vec<Goal> {
+    pub fn goals(&self, drill: Option<&Result<Vec<sim_core::drill::DrillResult>, String>>) -> Vec<Goal> {
         let w = &self.world;
         let ended = w.now() >= w.end();
         let results = match &self.source {
             crate::session::Source::Cluster(scn) => {
                 let mut results = w.expectations(&scn.expect);
-                results.extend(scn.expect.drill.map(|want| crate::drill::expectation(want, drill)));
+                results.extend(scn.expect.drill.map(|want| sim_core::drill::expectation(want, drill)));
                 results
             }
             // A sharding lesson's figures are its whole run's: judged at the end.
@@ -216,7 +166,7 @@ impl Session {
             crate::session::Source::Sharded { lesson: l, .. } => l
                 .expect
                 .keys()
-                .map(|name| crate::report::ExpectResult { name: name.name(), ok: false, detail: "judged at the end of the run".into(), kind: crate::report::ExpectKind::AtEnd })
+                .map(|name| sim_core::report::ExpectResult { name: name.name(), ok: false, detail: "judged at the end of the run".into(), kind: sim_core::report::ExpectKind::AtEnd })
                 .collect(),
         };
         results.iter().map(|r| Goal::of(r, ended)).collect()
@@ -228,8 +178,8 @@ impl Session {
             .iter()
             .map(|p| {
                 // A property with nothing to report yet says what it promises.
-                let detail = if p.detail.is_empty() { crate::invariants::Prop::parse(p.name).map_or("", |x| x.describe()).to_string() } else { p.detail.clone() };
-                PropView { name: p.name, violated: matches!(p.kind, crate::invariants::PropKind::Always) && !p.holds, holds: p.holds, detail }
+                let detail = if p.detail.is_empty() { sim_core::invariants::Prop::parse(p.name).map_or("", |x| x.describe()).to_string() } else { p.detail.clone() };
+                PropView { name: p.name, violated: matches!(p.kind, sim_core::invariants::PropKind::Always) && !p.holds, holds: p.holds, detail }
             })
             .collect()
     }
@@ -268,5 +218,5 @@ impl Session {
 
 /// A duration in milliseconds as a person writes it.
 fn human_ms(ms: u64) -> String {
-    crate::SimDur::ms(ms).human()
+    sim_core::SimDur::ms(ms).human()
 }

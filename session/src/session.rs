@@ -1,8 +1,8 @@
 //! A simulation session: the scenario, its seed and the learner's command log, the live world,
 //! and the snapshots that make seeking fast (seek = nearest snapshot + replay of the log).
-use crate::scenario::{Lesson, Scenario};
-use crate::shard::lesson::ShardLesson;
-use crate::{Command, SimDur, SimTime, World};
+use sim_core::scenario::{Lesson, Scenario};
+use sim_core::shard::lesson::ShardLesson;
+use sim_core::{Command, SimDur, SimTime, World};
 
 /// Simulated time between snapshots, at most.
 pub const SNAPSHOT_EVERY: SimDur = SimDur::secs(5);
@@ -45,12 +45,12 @@ pub enum Source {
 }
 
 /// A sharding lesson's expectations judged on a world at its end.
-pub type Judge = fn(&ShardLesson, &World) -> Vec<crate::report::ExpectResult>;
+pub type Judge = fn(&ShardLesson, &World) -> Vec<sim_core::report::ExpectResult>;
 
-fn judge(l: &ShardLesson, w: &World) -> Vec<crate::report::ExpectResult> {
+fn judge(l: &ShardLesson, w: &World) -> Vec<sim_core::report::ExpectResult> {
     match l.report_of(w) {
         Ok(r) => r.expectations,
-        Err(e) => vec![crate::report::ExpectResult { name: "run".into(), ok: false, detail: e, kind: crate::report::ExpectKind::AtEnd }],
+        Err(e) => vec![sim_core::report::ExpectResult { name: "run".into(), ok: false, detail: e, kind: sim_core::report::ExpectKind::AtEnd }],
     }
 }
 
@@ -81,13 +81,13 @@ impl Session {
             let lesson = ShardLesson::of(file, src, scn).map_err(|e| e.to_string())?;
             return Session::sharded(file, src, lesson, seed);
         }
-        let world = crate::world_of(file, src, &scn, seed).map_err(|e| e.to_string())?;
+        let world = sim_core::world_of(file, src, &scn, seed).map_err(|e| e.to_string())?;
         Ok(Session::start(file, src, Source::Cluster(Box::new(scn)), world))
     }
 
     /// A replication/backup scenario only (a sharding lesson is refused by its parser).
     pub fn new_scenario(file: &str, src: &str, seed: Option<u64>) -> Result<Session, String> {
-        let (scenario, world) = crate::load(file, src, seed).map_err(|e| e.to_string())?;
+        let (scenario, world) = sim_core::load(file, src, seed).map_err(|e| e.to_string())?;
         Ok(Session::start(file, src, Source::Cluster(Box::new(scenario)), world))
     }
 
@@ -266,16 +266,16 @@ impl Session {
 impl Session {
     /// `dbsim drill` for this lesson and seed: every disaster of its `[drill]` section (or a
     /// default drill that fits the run) on fresh worlds.
-    pub fn drill(&self) -> Result<Vec<crate::drill::DrillResult>, String> {
+    pub fn drill(&self) -> Result<Vec<sim_core::drill::DrillResult>, String> {
         self.drill_job()?.finish()
     }
 
     /// The same drill, to run in slices (`Drill::step`).
-    pub fn drill_job(&self) -> Result<crate::drill::Drill, String> {
+    pub fn drill_job(&self) -> Result<sim_core::drill::Drill, String> {
         let mut scn = self.scenario().ok_or("a DR drill needs a replication scenario with a [backup] section")?.clone();
         let duration = scn.run.duration.0;
-        scn.drill.get_or_insert_with(|| crate::scenario::DrillCfg::fitting(duration));
-        crate::drill::Drill::new(&scn, self.seed)
+        scn.drill.get_or_insert_with(|| sim_core::scenario::DrillCfg::fitting(duration));
+        sim_core::drill::Drill::new(&scn, self.seed)
     }
 }
 

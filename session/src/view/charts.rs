@@ -1,8 +1,8 @@
 //! The charts' data: per-second rates and values from the run's samples, thinned to at most
 //! `MAX_POINTS` per line (a one-hour run is thinned, never truncated).
-use crate::chunklog::ChunkLog;
-use crate::metrics::SamplePoint;
-use crate::world::World;
+use sim_core::chunklog::ChunkLog;
+use sim_core::metrics::SamplePoint;
+use sim_core::world::World;
 
 /// At most this many points per line.
 pub const MAX_POINTS: usize = 400;
