@@ -1,5 +1,6 @@
 //! Patroni and its DCS: the leader key, the agents' HA loop, promotion, fencing, rewind, re-clone,
 //! switchover and synchronous mode.
+mod decide;
 use crate::clients::TERMINATED;
 use crate::invariants::Prop;
 use crate::lsn::{history_file_name, Lsn, TimelineSwitch};
@@ -11,6 +12,7 @@ use crate::rng::SimRng;
 use crate::time::{SimDur, SimTime};
 use crate::world::NoteKind;
 use crate::world::{Ev, World};
+use decide::{Cycle, Follow, Lead, Race};
 
 /// The distributed configuration store (etcd/Consul/ZooKeeper): one leader key with a TTL.
 #[derive(Clone, Debug, Default)]
@@ -104,25 +106,18 @@ impl World {
 
     /// One Patroni HA cycle, after a successful read of the DCS.
     fn ha_cycle(&mut self, n: u16) {
-        let holder = self.c.dcs.holder(self.now);
-        let me = &self.c.nodes[n as usize];
-        if me.agent.is_leader {
-            match holder {
-                Some(l) if l != n => {
-                    self.note(Some(n), NoteKind::Failover, format!("lost the leader key to {}: demoting", self.name(l)));
-                    self.demote(n, false);
-                }
-                _ => self.lead(n),
+        match decide::cycle(&self.c.nodes[n as usize], n, self.c.dcs.holder(self.now)) {
+            Cycle::LostKey { to } => {
+                self.note(Some(n), NoteKind::Failover, format!("lost the leader key to {}: demoting", self.name(to)));
+                self.demote(n, false);
             }
-            return;
-        }
-        match holder {
-            Some(l) if l == n => {
+            Cycle::Lead => self.lead(n),
+            Cycle::Resume => {
                 self.c.nodes[n as usize].agent.is_leader = true;
                 self.lead(n);
             }
-            Some(l) => self.follow(n, l),
-            None => self.try_elect(n),
+            Cycle::Follow(l) => self.follow(n, l),
+            Cycle::Race => self.try_elect(n),
         }
     }
 
@@ -133,27 +128,20 @@ impl World {
 
     /// The leader's cycle: renew the key, restart Postgres if it died, manage the sync standby.
     fn lead(&mut self, n: u16) {
-        let node = &self.c.nodes[n as usize];
-        if node.agent.releasing {
-            return;
-        }
-        if let Some(c) = self.c.dcs.failover_to.filter(|&c| c != n) {
-            self.start_switchover(n, c);
-            return;
-        }
-        match (node.pg, node.role) {
-            (PgState::Down, _) if node.disk_ok && !node.disk_full => {
+        match decide::lead(&self.c.nodes[n as usize], n, &self.c.dcs) {
+            Lead::Releasing => {}
+            Lead::Switchover(c) => self.start_switchover(n, c),
+            Lead::StartPrimary => {
                 self.renew(n);
                 self.note(Some(n), NoteKind::Failover, "postgres is not running: starting primary after failure".into());
                 self.start_pg(n, true);
             }
-            (PgState::Down, _) => {
-                let why = if node.disk_ok { "the disk is full" } else { "the data directory is gone" };
+            Lead::Release(why) => {
                 self.note(Some(n), NoteKind::Failover, format!("released the leader key voluntarily: postgres cannot start ({why})"));
                 self.c.dcs.leader = None;
                 self.c.nodes[n as usize].agent.is_leader = false;
             }
-            (PgState::Running, Role::Primary) => {
+            Lead::Primary => {
                 self.renew(n);
                 if !self.c.nodes[n as usize].writable {
                     self.c.nodes[n as usize].writable = true;
@@ -161,12 +149,12 @@ impl World {
                 }
                 self.manage_sync(n);
             }
-            (PgState::Running, Role::Standby) => {
+            Lead::Promote => {
                 self.renew(n);
                 let inc = self.c.nodes[n as usize].inc;
                 self.begin_promote(n, inc);
             }
-            _ => self.renew(n),
+            Lead::Renew => self.renew(n),
         }
     }
 
@@ -178,60 +166,40 @@ impl World {
 
     /// A non-leader's cycle: follow the leader, rewinding or re-cloning first if needed.
     fn follow(&mut self, n: u16, l: u16) {
-        let node = &self.c.nodes[n as usize];
-        match node.pg {
-            PgState::Starting | PgState::Rewinding | PgState::Cloning => return,
-            _ => {}
+        match decide::follow(&self.c.nodes[n as usize], &self.c.nodes[l as usize]) {
+            Follow::Busy => {}
+            Follow::Clone => self.start_clone(n, l),
+            Follow::Demote => {
+                self.note(Some(n), NoteKind::Failover, format!("{} holds the leader key: demoting to follow it", self.name(l)));
+                self.demote(n, false);
+            }
+            Follow::Rewind => self.start_rewind(n, l),
+            Follow::Start => {
+                self.start_pg(n, false);
+                self.c.nodes[n as usize].upstream = Some(l);
+            }
+            Follow::Stream => {
+                if self.c.nodes[n as usize].upstream != Some(l) {
+                    self.drop_link(n);
+                    self.c.nodes[n as usize].upstream = Some(l);
+                }
+                self.ensure_streaming(n);
+            }
         }
-        if !node.disk_ok {
-            self.start_clone(n, l);
-            return;
-        }
-        if node.pg == PgState::Running && node.role == Role::Primary {
-            self.note(Some(n), NoteKind::Failover, format!("{} holds the leader key: demoting to follow it", self.name(l)));
-            self.demote(n, false);
-            return;
-        }
-        if !self.c.nodes[l as usize].can_serve(node.tl, node.wal_position()) && self.c.nodes[l as usize].is_running() {
-            self.start_rewind(n, l);
-            return;
-        }
-        if node.pg == PgState::Down {
-            self.start_pg(n, false);
-            self.c.nodes[n as usize].upstream = Some(l);
-            return;
-        }
-        if node.upstream != Some(l) {
-            self.drop_link(n);
-            self.c.nodes[n as usize].upstream = Some(l);
-        }
-        self.ensure_streaming(n);
     }
 
     /// The leader race: take the key if this member is the healthiest one allowed to.
     fn try_elect(&mut self, n: u16) {
         let node = &self.c.nodes[n as usize];
-        if !node.disk_ok {
-            return;
+        match decide::race(node, n, &self.c.dcs, &self.c.pat) {
+            Race::Out => return,
+            Race::Start => {
+                self.start_pg(n, false);
+                return;
+            }
+            Race::In => {}
         }
-        if node.pg == PgState::Down {
-            self.start_pg(n, false);
-            return;
-        }
-        if node.pg != PgState::Running {
-            return;
-        }
-        if self.c.dcs.failover_to.is_some_and(|c| c != n) {
-            return;
-        }
-        if self.c.pat.synchronous_mode && self.c.dcs.sync != Some(n) && self.c.dcs.last_leader != Some(n) {
-            return;
-        }
-        let mine = (node.tl, node.wal_position());
-        if node.role == Role::Standby && self.c.dcs.optime.saturating_sub(mine.1) > self.c.pat.maximum_lag_on_failover {
-            return;
-        }
-        if self.someone_healthier(n, mine) {
+        if self.someone_healthier(n, (node.tl, node.wal_position())) {
             return;
         }
         self.c.dcs.leader = Some((n, self.now + Self::secs(self.c.pat.ttl)));
