@@ -322,7 +322,7 @@ impl World {
         let (lsn, xid) = (node.insert_lsn, node.next_xid);
         node.next_xid += 1;
         self.record_inserted(p, lsn, xid, op);
-        self.kick_flush(p);
+        self.repl().kick_flush(p);
         let what = match op {
             Op::DropTable => "DROP TABLE accounts",
             Op::UpdateAll => "UPDATE accounts SET balance = 0 (no WHERE clause)",

@@ -189,7 +189,7 @@ impl World {
     /// Delay from the clients through the proxy to node `n` (or back), if both hops are up.
     fn client_path(&mut self, n: u16, to_node: bool) -> Option<SimDur> {
         let (cl, px, nd) = (self.c.eps.clients, self.c.eps.proxy, n as usize);
-        let (a, b) = if to_node { (self.tcp(cl, px)?, self.tcp(px, nd)?) } else { (self.tcp(nd, px)?, self.tcp(px, cl)?) };
+        let (a, b) = if to_node { (self.repl().tcp(cl, px)?, self.repl().tcp(px, nd)?) } else { (self.repl().tcp(nd, px)?, self.repl().tcp(px, cl)?) };
         Some(SimDur(a.0 + b.0))
     }
 
@@ -241,7 +241,7 @@ impl World {
             self.send_to_client(n, c, gen, Answer { code: OK, tl, lsn, commit_us: now_us });
         } else {
             node.pending.push_back(Pending { lsn, client: c, gen, commit_us: now_us, xid });
-            self.kick_flush(n);
+            self.repl().kick_flush(n);
             // The client's own deadline: a commit may wait for the flush and a synchronous
             // standby for as long as they take, but the client stops waiting after `timeout`.
             let deadline = self.c.cl.deadline(c).0;

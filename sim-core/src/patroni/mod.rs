@@ -159,7 +159,7 @@ impl World {
     }
 
     fn begin_promote(&mut self, n: u16, inc: u32) {
-        self.drop_link(n);
+        self.repl().drop_link(n);
         self.c.nodes[n as usize].upstream = None;
         self.after(self.c.pgc.promote.0, Ev::Promote { n, inc });
     }
@@ -180,10 +180,10 @@ impl World {
             }
             Follow::Stream => {
                 if self.c.nodes[n as usize].upstream != Some(l) {
-                    self.drop_link(n);
+                    self.repl().drop_link(n);
                     self.c.nodes[n as usize].upstream = Some(l);
                 }
-                self.ensure_streaming(n);
+                self.repl().ensure_streaming(n);
             }
         }
     }
@@ -278,7 +278,7 @@ impl World {
     /// Demotes a primary to a standby. `immediate` loses WAL not yet flushed (Patroni's immediate shutdown).
     pub(crate) fn demote(&mut self, n: u16, immediate: bool) {
         self.fail_pending(n, TERMINATED);
-        self.drop_senders(n);
+        self.repl().drop_senders(n);
         let node = &mut self.c.nodes[n as usize];
         if immediate {
             node.insert_lsn = node.flush_lsn;
@@ -343,7 +343,7 @@ impl World {
             node.writable = false;
             let pos = node.write_lsn.max(node.flush_lsn);
             node.set_position(pos);
-            self.ensure_streaming(n);
+            self.repl().ensure_streaming(n);
         }
         self.c.nodes[n as usize].flush_lsn
     }
@@ -355,7 +355,7 @@ impl World {
 
     /// Stops `n`'s Postgres for a rewind or a re-clone; returns the new incarnation.
     fn take_offline(&mut self, n: u16, state: PgState) -> u32 {
-        self.drop_link(n);
+        self.repl().drop_link(n);
         let node = &mut self.c.nodes[n as usize];
         node.pg = state;
         node.inc += 1;
@@ -419,7 +419,7 @@ impl World {
         node.writable = false;
         node.upstream = Some(l);
         node.conn = crate::postgres::Conn::None;
-        self.ensure_streaming(n);
+        self.repl().ensure_streaming(n);
     }
 
     /// Patroni's synchronous_mode: pick a streaming standby, and name it in `/sync` once it has caught up.
@@ -482,7 +482,7 @@ impl World {
         node.agent.releasing = true;
         let epoch = node.agent.epoch;
         self.roles_changed();
-        self.kick_flush(n);
+        self.repl().kick_flush(n);
         self.after(SimDur::secs(1), Ev::Release { n, epoch, tries: 0 });
     }
 

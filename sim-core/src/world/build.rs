@@ -173,7 +173,7 @@ fn initial_roles(w: &mut World) {
     w.c.dcs.optime = INITIAL_LSN;
     w.c.proxy.up[0] = true;
     for s in 1..n {
-        let conn = w.fresh_conn();
+        let conn = w.repl().fresh_conn();
         w.c.nodes[s as usize].upstream = Some(0);
         w.c.nodes[s as usize].conn = Conn::Streaming(conn);
         w.c.nodes[0].senders.push(WalSender {

@@ -215,7 +215,7 @@ impl World {
         }
         let rest = if others.is_empty() { "the rest".to_string() } else { others.join(", ") };
         self.note(None, NoteKind::Fault, format!("partition: {} {} {rest}", nodes.join(", "), if one_way { "-/->" } else { "<-/->" }));
-        self.watch_links();
+        self.repl().watch_links();
         self.refresh_routes();
         Ok(())
     }
@@ -280,8 +280,8 @@ impl World {
             return;
         }
         self.fail_pending(n, TERMINATED);
-        self.drop_senders(n);
-        self.drop_link(n);
+        self.repl().drop_senders(n);
+        self.repl().drop_link(n);
         let node = &mut self.c.nodes[n as usize];
         node.pg = PgState::Down;
         node.inc += 1;

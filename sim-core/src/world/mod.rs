@@ -317,6 +317,30 @@ pub(crate) struct Cluster {
     pub backups: Option<Box<crate::backup::Backups>>,
 }
 
+/// A handle on the event queue for one scope at one instant: what a component's handler needs
+/// to schedule its next events, and nothing else of the world.
+pub(crate) struct Sched<'a> {
+    pub now: SimTime,
+    pub k: u16,
+    pub q: &'a mut EventQueue<Scoped>,
+    pub error: &'a mut Option<SimError>,
+}
+
+impl Sched<'_> {
+    /// Schedules `ev` at `at` (never before now); a full queue stops the run with an error.
+    pub fn push(&mut self, at: SimTime, ev: Ev) {
+        if let Err(QueueFull(cap)) = self.q.push(at.max(self.now), Scoped { k: self.k, ev }) {
+            if self.error.is_none() {
+                *self.error = Some(SimError::QueueFull { cap, at: self.now });
+            }
+        }
+    }
+
+    pub fn after(&mut self, d: SimDur, ev: Ev) {
+        self.push(self.now + d, ev);
+    }
+}
+
 /// An event and the scope (cluster) it belongs to.
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct Scoped {
@@ -496,15 +520,24 @@ impl World {
 
     /// Queues an event for another scope's cluster.
     pub(crate) fn push_in(&mut self, k: u16, at: SimTime, ev: Ev) {
-        if let Err(QueueFull(cap)) = self.q.push(at.max(self.now), Scoped { k, ev }) {
-            if self.error.is_none() {
-                self.error = Some(SimError::QueueFull { cap, at: self.now });
-            }
-        }
+        Sched { now: self.now, k, q: &mut self.q, error: &mut self.error }.push(at, ev);
     }
 
     pub(crate) fn after(&mut self, d: SimDur, ev: Ev) {
         self.push(self.now + d, ev);
+    }
+
+    /// What streaming replication borrows of the active cluster (see `postgres::replication::Repl`).
+    pub(crate) fn repl(&mut self) -> crate::postgres::replication::Repl<'_> {
+        let c = &mut *self.c;
+        crate::postgres::replication::Repl {
+            nodes: &mut c.nodes,
+            net: &mut c.net,
+            rng: &mut c.rng_net,
+            pgc: &c.pgc,
+            next_conn: &mut c.next_conn,
+            s: Sched { now: self.now, k: self.active, q: &mut self.q, error: &mut self.error },
+        }
     }
 
     /// Processes one event. Returns `Ok(false)` when nothing is left before the end.
@@ -591,19 +624,19 @@ impl World {
             Ev::Timeout { c, gen } => (TraceKind::ClientTimeout, NO_NODE, 0, self.on_timeout(c, gen)),
             Ev::Flush { n, inc, upto, xid } => (TraceKind::WalFlush, n, upto, self.on_flush(n, inc, upto, xid)),
             Ev::WalWriter { n } => (TraceKind::WalWriter, n, self.on_wal_writer(n), 0),
-            Ev::Stream { s, conn, upto, xid, sent_us, depart_us } => (TraceKind::StreamData, s, upto, self.on_stream(s, conn, upto, xid, sent_us, depart_us)),
-            Ev::StandbyFlush { s, inc, upto } => (TraceKind::StandbyFlush, s, upto, self.on_standby_flush(s, inc, upto)),
-            Ev::StandbyApply { s, inc, upto } => (TraceKind::StandbyApply, s, upto, self.on_standby_apply(s, inc, upto)),
+            Ev::Stream { s, conn, upto, xid, sent_us, depart_us } => (TraceKind::StreamData, s, upto, self.repl().on_stream(s, conn, upto, xid, sent_us, depart_us)),
+            Ev::StandbyFlush { s, inc, upto } => (TraceKind::StandbyFlush, s, upto, self.repl().on_standby_flush(s, inc, upto)),
+            Ev::StandbyApply { s, inc, upto } => (TraceKind::StandbyApply, s, upto, self.repl().on_standby_apply(s, inc, upto)),
             Ev::Feedback { n, s, conn, write, flush, replay } => {
                 self.on_feedback(n, s, conn, write, flush, replay);
                 (TraceKind::Feedback, s, flush, n as u64)
             }
-            Ev::Connect { n, s, conn } => (TraceKind::ReplConnect, s, 0, self.on_connect(n, s, conn)),
-            Ev::Accepted { s, conn, from } => (TraceKind::ReplAccepted, s, self.on_accepted(s, conn, from), from as u64),
-            Ev::Rejected { s, conn } => (TraceKind::ReplRejected, s, self.on_conn_gone(s, conn, false), conn as u64),
-            Ev::ReplRetry { s, conn } => (TraceKind::ReplConnect, s, self.on_repl_retry(s, conn), conn as u64),
-            Ev::ConnLost { s, conn } => (TraceKind::ReplRejected, s, self.on_conn_gone(s, conn, true), conn as u64),
-            Ev::SenderLost { n, conn } => (TraceKind::ReplRejected, n, self.on_sender_lost(n, conn), conn as u64),
+            Ev::Connect { n, s, conn } => (TraceKind::ReplConnect, s, 0, self.repl().on_connect(n, s, conn)),
+            Ev::Accepted { s, conn, from } => (TraceKind::ReplAccepted, s, self.repl().on_accepted(s, conn, from), from as u64),
+            Ev::Rejected { s, conn } => (TraceKind::ReplRejected, s, self.repl().on_conn_gone(s, conn, false), conn as u64),
+            Ev::ReplRetry { s, conn } => (TraceKind::ReplConnect, s, self.repl().on_repl_retry(s, conn), conn as u64),
+            Ev::ConnLost { s, conn } => (TraceKind::ReplRejected, s, self.repl().on_conn_gone(s, conn, true), conn as u64),
+            Ev::SenderLost { n, conn } => (TraceKind::ReplRejected, n, self.repl().on_sender_lost(n, conn), conn as u64),
             Ev::Tick { n, epoch } => (TraceKind::AgentLoop, n, 0, self.on_tick(n, epoch)),
             Ev::DcsFailed { n, epoch } => (TraceKind::AgentDcsFailed, n, 0, self.on_dcs_failed(n, epoch)),
             Ev::Promote { n, inc } => (TraceKind::Promoted, n, self.on_promote(n, inc), self.c.max_tl as u64),
@@ -657,11 +690,6 @@ impl World {
 
     pub(crate) fn proxy_interval(&self) -> SimDur {
         self.c.proxy_every
-    }
-
-    pub(crate) fn fresh_conn(&mut self) -> u32 {
-        self.c.next_conn += 1;
-        self.c.next_conn
     }
 
     pub(crate) fn default_node(name: &str, region: &str, disk_bytes: u64, data_bytes: u64) -> Node {
