@@ -85,54 +85,89 @@ impl Backups {
     }
 }
 
+/// The archive's side of the WAL: each method borrows the backups and the positions it is given.
+impl Backups {
+    /// A WAL record inserted on node `n` (timeline `tl`, flushed up to `flushed`): kept until the
+    /// flush makes it history. A record at or below one already kept replaces what was unflushed
+    /// (the node was rewound or restarted).
+    fn inserted(&mut self, n: u16, tl: u32, flushed: u64, r: Record) {
+        let q = &mut self.unflushed[n as usize];
+        if q.back().is_some_and(|x| x.lsn >= r.lsn) {
+            q.retain(|x| x.lsn <= flushed);
+        }
+        q.push_back(r);
+        if r.op == Op::DropTable {
+            self.drops.push((tl, r.lsn));
+        }
+    }
+
+    /// Whether a node's history (at `insert_lsn` on timeline `tl`) includes a DROP TABLE.
+    fn dropped(&self, tl: u32, insert_lsn: u64) -> bool {
+        self.drops.iter().any(|&(dtl, lsn)| lsn <= insert_lsn && self.history.reaches(tl, dtl, lsn))
+    }
+
+    /// Node `n` flushed up to `flush` on `tl`: its records become history, and on a primary the
+    /// segments it finished wait for the archiver. The segments to copy now (none while
+    /// `archive_command` fails).
+    fn flushed(&mut self, n: u16, tl: u32, flush: u64, primary: bool) -> Vec<(u32, u64)> {
+        while self.unflushed[n as usize].front().is_some_and(|r| r.lsn <= flush) {
+            if let Some(r) = self.unflushed[n as usize].pop_front() {
+                self.history.push(tl, r);
+            }
+        }
+        if !primary || !self.cfg.archive {
+            return Vec::new();
+        }
+        let next = self.next_seg.entry(tl).or_insert(flush / SEGMENT_BYTES);
+        let done = flush / SEGMENT_BYTES;
+        let ready: Vec<(u32, u64)> = (*next..done).map(|s| (tl, s)).collect();
+        *next = (*next).max(done);
+        self.pending.extend(ready.iter().copied());
+        if self.failing {
+            return Vec::new();
+        }
+        ready
+    }
+
+    /// `archive_command` copied segment `seg` of `tl`: the WAL primaries must still keep, or
+    /// `None` if the copy failed (the archiver is failing).
+    fn archived(&mut self, tl: u32, seg: u64, now: SimTime) -> Option<Option<u64>> {
+        if self.failing {
+            return None;
+        }
+        self.pending.retain(|&p| p != (tl, seg));
+        let name = Lsn(seg * SEGMENT_BYTES).segment_name(tl);
+        self.archive.segments.entry(name).or_insert(SegmentState::Archived { at: now });
+        Some(self.hold())
+    }
+}
+
 impl World {
     /// Records a WAL record inserted on `n` (not durable until flushed).
     pub(crate) fn record_inserted(&mut self, n: u16, lsn: u64, xid: u64, op: Op) {
-        let now = self.now;
-        let flushed = self.c.nodes[n as usize].flush_lsn;
-        let Some(b) = self.c.backups.as_deref_mut() else { return };
-        let q = &mut b.unflushed[n as usize];
-        if q.back().is_some_and(|r| r.lsn >= lsn) {
-            q.retain(|r| r.lsn <= flushed);
-        }
-        q.push_back(Record { lsn, xid, at: now, op });
-        if op == Op::DropTable {
-            let tl = self.c.nodes[n as usize].tl;
-            if let Some(b) = self.c.backups.as_deref_mut() {
-                b.drops.push((tl, lsn));
-            }
+        let node = &self.c.nodes[n as usize];
+        if let Some(b) = self.c.backups.as_deref_mut() {
+            b.inserted(n, node.tl, node.flush_lsn, Record { lsn, xid, at: self.now, op });
         }
     }
 
     /// Whether node `n`'s history includes a DROP TABLE: its writes then fail.
     pub(crate) fn table_gone(&self, n: u16) -> bool {
-        let Some(b) = self.c.backups.as_deref() else { return false };
         let node = &self.c.nodes[n as usize];
-        b.drops.iter().any(|&(tl, lsn)| lsn <= node.insert_lsn && b.history.reaches(node.tl, tl, lsn))
+        self.c.backups.as_deref().is_some_and(|b| b.dropped(node.tl, node.insert_lsn))
     }
 
     /// After a flush on primary `n`: its records become history and finished segments go to the archiver.
     pub(crate) fn backup_flushed(&mut self, n: u16) {
-        let (tl, flush, is_primary) = {
-            let node = &self.c.nodes[n as usize];
-            (node.tl, node.flush_lsn, node.role == Role::Primary)
-        };
+        let node = &self.c.nodes[n as usize];
+        let (tl, flush, primary) = (node.tl, node.flush_lsn, node.role == Role::Primary);
         let Some(b) = self.c.backups.as_deref_mut() else { return };
-        while b.unflushed[n as usize].front().is_some_and(|r| r.lsn <= flush) {
-            if let Some(r) = b.unflushed[n as usize].pop_front() {
-                b.history.push(tl, r);
-            }
-        }
-        if !is_primary || !b.cfg.archive {
+        let ready = b.flushed(n, tl, flush, primary);
+        if !primary || !b.cfg.archive {
             return;
         }
-        let next = b.next_seg.entry(tl).or_insert(flush / SEGMENT_BYTES);
-        let done = flush / SEGMENT_BYTES;
-        let ready: Vec<(u32, u64)> = (*next..done).map(|s| (tl, s)).collect();
-        *next = (*next).max(done);
-        b.pending.extend(ready.iter().copied());
-        let (failing, latency) = (b.failing, b.cfg.archive_latency.0);
-        for (tl, seg) in ready.into_iter().filter(|_| !failing) {
+        let latency = b.cfg.archive_latency.0;
+        for (tl, seg) in ready {
             self.after(latency, Ev::Archived { tl, seg });
         }
         self.c.nodes[n as usize].archive_hold = self.c.backups.as_deref().and_then(Backups::hold);
@@ -140,15 +175,8 @@ impl World {
 
     /// `archive_command` finished copying a segment to the object store.
     pub(crate) fn on_archived(&mut self, tl: u32, seg: u64) -> u64 {
-        let now = self.now;
         let Some(b) = self.c.backups.as_deref_mut() else { return 0 };
-        if b.failing {
-            return 0;
-        }
-        b.pending.retain(|&p| p != (tl, seg));
-        let name = Lsn(seg * SEGMENT_BYTES).segment_name(tl);
-        b.archive.segments.entry(name).or_insert(SegmentState::Archived { at: now });
-        let hold = b.hold();
+        let Some(hold) = b.archived(tl, seg, self.now) else { return 0 };
         for node in self.c.nodes.iter_mut().filter(|x| x.role == Role::Primary) {
             node.archive_hold = hold;
         }
