@@ -3,7 +3,7 @@
 mod decide;
 use crate::clients::TERMINATED;
 use crate::invariants::Prop;
-use crate::lsn::{history_file_name, Lsn, TimelineSwitch};
+use crate::lsn::{history_file_name, Lsn};
 use crate::metrics::Failover;
 use crate::net::{Ep, Net};
 use crate::postgres::replication::transfer;
@@ -228,15 +228,7 @@ impl World {
         self.c.max_tl += 1;
         let tl = self.c.max_tl;
         let sync_names = self.names_after_promotion();
-        let node = &mut self.c.nodes[n as usize];
-        node.history.push(TimelineSwitch { parent: old_tl, switch_lsn: Lsn(switch), reason: "no recovery target specified".into() });
-        node.tl = tl;
-        node.role = Role::Primary;
-        node.writable = true;
-        node.set_position(switch);
-        node.redo_lsn = switch;
-        node.upstream = None;
-        node.sync_names = sync_names;
+        self.c.nodes[n as usize].promote(old_tl, tl, switch, sync_names);
         self.c.dcs.sync = None;
         self.c.dcs.pending_sync = None;
         self.record_failover(n, tl);
@@ -279,56 +271,27 @@ impl World {
     pub(crate) fn demote(&mut self, n: u16, immediate: bool) {
         self.fail_pending(n, TERMINATED);
         self.repl().drop_senders(n);
-        let node = &mut self.c.nodes[n as usize];
-        if immediate {
-            node.insert_lsn = node.flush_lsn;
-            node.next_xid = node.flushed_xid;
-        } else {
-            node.flush_lsn = node.insert_lsn;
-        }
-        node.write_lsn = node.flush_lsn;
-        node.replay_lsn = node.flush_lsn;
-        node.role = Role::Standby;
-        node.writable = false;
-        node.agent.is_leader = false;
-        node.agent.releasing = false;
-        node.upstream = None;
+        self.c.nodes[n as usize].demote(immediate);
         self.roles_changed();
         self.restart_pg(n, false);
     }
 
     fn restart_pg(&mut self, n: u16, primary: bool) {
-        let node = &mut self.c.nodes[n as usize];
-        node.inc += 1;
-        node.flushing = false;
-        node.applying = false;
+        self.c.nodes[n as usize].new_incarnation();
         self.start_pg(n, primary);
     }
 
     pub(crate) fn start_pg(&mut self, n: u16, primary: bool) {
-        let node = &mut self.c.nodes[n as usize];
-        if !node.disk_ok || !node.host_up {
-            // No data directory (or no host): postgres cannot start; only a re-clone brings it back.
-            node.pg = PgState::Down;
-            return;
+        if let Some(inc) = self.c.nodes[n as usize].begin_start() {
+            self.after(self.c.pgc.startup.0, Ev::Started { n, inc, primary });
         }
-        node.pg = PgState::Starting;
-        let inc = node.inc;
-        self.after(self.c.pgc.startup.0, Ev::Started { n, inc, primary });
     }
 
     pub(crate) fn on_started(&mut self, n: u16, inc: u32, primary: bool) -> u64 {
-        let node = &mut self.c.nodes[n as usize];
-        if node.inc != inc || !node.host_up || !node.disk_ok || node.pg != PgState::Starting {
+        if !self.c.nodes[n as usize].started(inc, primary) {
             return 0;
         }
-        node.pg = PgState::Running;
-        node.flushing = false;
-        node.applying = false;
         if primary {
-            node.role = Role::Primary;
-            node.insert_lsn = node.flush_lsn;
-            node.writable = node.agent.is_leader;
             if self.disk_would_fill_now(n) {
                 self.disk_full(n);
                 return 0;
@@ -339,10 +302,6 @@ impl World {
                 self.check_loss_against(n);
             }
         } else {
-            node.role = Role::Standby;
-            node.writable = false;
-            let pos = node.write_lsn.max(node.flush_lsn);
-            node.set_position(pos);
             self.repl().ensure_streaming(n);
         }
         self.c.nodes[n as usize].flush_lsn
@@ -356,10 +315,7 @@ impl World {
     /// Stops `n`'s Postgres for a rewind or a re-clone; returns the new incarnation.
     fn take_offline(&mut self, n: u16, state: PgState) -> u32 {
         self.repl().drop_link(n);
-        let node = &mut self.c.nodes[n as usize];
-        node.pg = state;
-        node.inc += 1;
-        node.inc
+        self.c.nodes[n as usize].take_offline(state)
     }
 
     fn start_rewind(&mut self, n: u16, l: u16) {
@@ -407,18 +363,11 @@ impl World {
 
     /// Makes `n` a running standby of `l` at `pos`, with `l`'s timeline history.
     fn adopt(&mut self, n: u16, l: u16, pos: u64) {
-        let (tl, history, xid) = (self.c.nodes[l as usize].tl, self.c.nodes[l as usize].history.clone(), self.c.nodes[l as usize].flushed_xid);
-        let node = &mut self.c.nodes[n as usize];
-        node.next_xid = xid;
-        node.flushed_xid = xid;
-        node.tl = tl;
-        node.history = history;
-        node.set_position(pos);
-        node.pg = PgState::Running;
-        node.role = Role::Standby;
-        node.writable = false;
-        node.upstream = Some(l);
-        node.conn = crate::postgres::Conn::None;
+        if n == l {
+            return;
+        }
+        let (node, leader) = crate::postgres::pair(&mut self.c.nodes, n, l);
+        node.adopt(l, leader, pos);
         self.repl().ensure_streaming(n);
     }
 

@@ -143,6 +143,18 @@ pub struct Slot {
     pub confirm_every: SimDur,
 }
 
+/// Host `a` to change and host `b` to read, from the same slice (`a != b`).
+pub(crate) fn pair(nodes: &mut [Node], a: u16, b: u16) -> (&mut Node, &Node) {
+    let (a, b) = (a as usize, b as usize);
+    if a < b {
+        let (lo, hi) = nodes.split_at_mut(b);
+        (&mut lo[a], &hi[0])
+    } else {
+        let (lo, hi) = nodes.split_at_mut(a);
+        (&mut hi[0], &lo[b])
+    }
+}
+
 /// One simulated Postgres host: the server, its disk, and the Patroni agent's local state.
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -408,6 +420,99 @@ impl Node {
             w.state = SendState::Streaming;
         }
         Some(i)
+    }
+
+    /// Promotion (`pg_promote`): a new timeline `tl` starts at `switch`, recorded in the history
+    /// (the `.history` file's line), and the server accepts writes.
+    pub(crate) fn promote(&mut self, old_tl: u32, tl: u32, switch: u64, sync_names: SyncNames) {
+        self.history.push(TimelineSwitch { parent: old_tl, switch_lsn: Lsn(switch), reason: "no recovery target specified".into() });
+        self.tl = tl;
+        self.role = Role::Primary;
+        self.writable = true;
+        self.set_position(switch);
+        self.redo_lsn = switch;
+        self.upstream = None;
+        self.sync_names = sync_names;
+    }
+
+    /// A primary becomes a standby. `immediate` (Patroni's immediate shutdown) loses WAL not yet
+    /// flushed; otherwise it is flushed first.
+    pub(crate) fn demote(&mut self, immediate: bool) {
+        if immediate {
+            self.insert_lsn = self.flush_lsn;
+            self.next_xid = self.flushed_xid;
+        } else {
+            self.flush_lsn = self.insert_lsn;
+        }
+        self.write_lsn = self.flush_lsn;
+        self.replay_lsn = self.flush_lsn;
+        self.role = Role::Standby;
+        self.writable = false;
+        self.agent.is_leader = false;
+        self.agent.releasing = false;
+        self.upstream = None;
+    }
+
+    /// A new incarnation of the server: work of the old one (flushes, replay) no longer counts.
+    pub(crate) fn new_incarnation(&mut self) {
+        self.inc += 1;
+        self.flushing = false;
+        self.applying = false;
+    }
+
+    /// Postgres starts, if it can (a data directory, a host): the incarnation whose startup
+    /// completes, or `None` (it stays down: only a re-clone brings it back).
+    pub(crate) fn begin_start(&mut self) -> Option<u32> {
+        if !self.disk_ok || !self.host_up {
+            self.pg = PgState::Down;
+            return None;
+        }
+        self.pg = PgState::Starting;
+        Some(self.inc)
+    }
+
+    /// Startup of incarnation `inc` completes, as a primary (writable if its agent leads) or a
+    /// standby at the WAL it has; false if that startup no longer counts.
+    pub(crate) fn started(&mut self, inc: u32, primary: bool) -> bool {
+        if self.inc != inc || !self.host_up || !self.disk_ok || self.pg != PgState::Starting {
+            return false;
+        }
+        self.pg = PgState::Running;
+        self.flushing = false;
+        self.applying = false;
+        if primary {
+            self.role = Role::Primary;
+            self.insert_lsn = self.flush_lsn;
+            self.writable = self.agent.is_leader;
+        } else {
+            self.role = Role::Standby;
+            self.writable = false;
+            let pos = self.write_lsn.max(self.flush_lsn);
+            self.set_position(pos);
+        }
+        true
+    }
+
+    /// Postgres stops for a rewind or a re-clone (`state`); the new incarnation.
+    pub(crate) fn take_offline(&mut self, state: PgState) -> u32 {
+        self.pg = state;
+        self.inc += 1;
+        self.inc
+    }
+
+    /// The server becomes a running standby of `upstream` at `pos`, with the leader's timeline,
+    /// history and xids (after `pg_rewind` or a re-clone).
+    pub(crate) fn adopt(&mut self, upstream: u16, leader: &Node, pos: u64) {
+        self.next_xid = leader.flushed_xid;
+        self.flushed_xid = leader.flushed_xid;
+        self.tl = leader.tl;
+        self.history = leader.history.clone();
+        self.set_position(pos);
+        self.pg = PgState::Running;
+        self.role = Role::Standby;
+        self.writable = false;
+        self.upstream = Some(upstream);
+        self.conn = Conn::None;
     }
 
     /// The waiting commits at or below `limit`, taken off the queue in commit order.
