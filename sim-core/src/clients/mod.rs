@@ -47,12 +47,14 @@ impl Clients {
         self.wl.clients > 0 && (self.wl.write_tps + self.wl.read_tps) > 0.0
     }
 
+    #[inline]
     fn mean_gap_us(&self) -> u64 {
         let tps = self.wl.write_tps + self.wl.read_tps;
         (self.wl.clients as f64 * 1e6 / tps) as u64
     }
 
     /// The key a write touches (kept for later chapters; zipf or uniform).
+    #[inline]
     fn key(&mut self) -> u64 {
         match (&self.zipf, self.wl.distribution) {
             (Some(z), KeyDist::Zipf) => z.sample(&mut self.rng),
@@ -61,6 +63,7 @@ impl Clients {
     }
 
     /// Client `c`'s next request, if it is idle: whether it writes, and the key.
+    #[inline]
     pub fn draw(&mut self, c: u32) -> Option<(bool, u64)> {
         if self.list[c as usize].busy {
             return None;
@@ -72,6 +75,7 @@ impl Clients {
 
     /// Client `c` sends its request to node `n` at `now`; its generation, so a late timeout or
     /// reply of an earlier request can never end this one. Draws its think time.
+    #[inline]
     pub fn start(&mut self, c: u32, write: bool, key: u64, n: u16, now: SimTime) -> u32 {
         let cl = &mut self.list[c as usize];
         cl.busy = true;
@@ -87,6 +91,7 @@ impl Clients {
     }
 
     /// The answer to request `gen` of client `c` arrives; `None` if the client stopped waiting.
+    #[inline]
     pub fn finish(&mut self, c: u32, gen: u32) -> Option<Done> {
         let cl = &mut self.list[c as usize];
         if cl.gen != gen || !cl.busy {
@@ -97,6 +102,7 @@ impl Clients {
     }
 
     /// Client `c` stops waiting for request `gen`: whether it wrote, and the node it waited on.
+    #[inline]
     pub fn give_up(&mut self, c: u32, gen: u32) -> Option<(bool, u16)> {
         let cl = &mut self.list[c as usize];
         if cl.gen != gen || !cl.busy {
@@ -108,12 +114,14 @@ impl Clients {
     }
 
     /// When client `c` stops waiting for its current request, and that request's generation.
+    #[inline]
     pub fn deadline(&self, c: u32) -> (SimTime, u32) {
         let cl = &self.list[c as usize];
         (cl.sent_at + self.wl.timeout.0, cl.gen)
     }
 
     /// The deadline of request `gen` of client `c`, if the client still waits for it.
+    #[inline]
     pub fn waiting(&self, c: u32, gen: u32) -> Option<SimTime> {
         let cl = &self.list[c as usize];
         (cl.gen == gen && cl.busy).then(|| cl.sent_at + self.wl.timeout.0)

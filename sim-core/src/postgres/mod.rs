@@ -308,12 +308,14 @@ impl Node {
         self.insert_lsn.saturating_sub(keep)
     }
     /// How long one fsync takes on this host's disk (`fsync` at normal speed).
+    #[inline]
     pub(crate) fn disk_delay(&self, fsync: SimDur) -> SimDur {
         SimDur(fsync.0 * self.slow_factor)
     }
 
     /// A primary starts flushing the WAL inserted so far, unless a flush is running or nothing
     /// is new: the flush's (incarnation, end, next xid), for the event that completes it.
+    #[inline]
     pub(crate) fn begin_flush(&mut self) -> Option<(u32, u64, u64)> {
         if self.flushing || self.insert_lsn <= self.flush_lsn || !self.is_running() {
             return None;
@@ -323,6 +325,7 @@ impl Node {
     }
 
     /// A primary's flush up to `upto` completes; false if the server restarted meanwhile.
+    #[inline]
     pub(crate) fn flushed(&mut self, inc: u32, upto: u64, xid: u64, now: SimTime) -> bool {
         if self.inc != inc || !self.is_running() {
             return false;
@@ -337,6 +340,7 @@ impl Node {
     }
 
     /// WAL up to `upto` (and xids up to `xid`) reaches a standby's walreceiver.
+    #[inline]
     pub(crate) fn received(&mut self, upto: u64, xid: u64) {
         self.write_lsn = self.write_lsn.max(upto);
         self.next_xid = self.next_xid.max(xid);
@@ -344,6 +348,7 @@ impl Node {
     }
 
     /// A standby starts flushing the WAL it received: (incarnation, end).
+    #[inline]
     pub(crate) fn begin_standby_flush(&mut self) -> Option<(u32, u64)> {
         if self.flushing || self.write_lsn <= self.flush_lsn {
             return None;
@@ -353,6 +358,7 @@ impl Node {
     }
 
     /// A standby's flush up to `upto` completes; false if it restarted meanwhile.
+    #[inline]
     pub(crate) fn standby_flushed(&mut self, inc: u32, upto: u64) -> bool {
         if self.inc != inc || !self.is_running() {
             return false;
@@ -363,6 +369,7 @@ impl Node {
     }
 
     /// A standby starts replaying the WAL it flushed: (incarnation, end).
+    #[inline]
     pub(crate) fn begin_apply(&mut self) -> Option<(u32, u64)> {
         if self.applying || self.flush_lsn <= self.replay_lsn {
             return None;
@@ -372,6 +379,7 @@ impl Node {
     }
 
     /// A standby's replay up to `upto` completes; false if it restarted meanwhile.
+    #[inline]
     pub(crate) fn applied(&mut self, inc: u32, upto: u64) -> bool {
         if self.inc != inc || !self.is_running() {
             return false;
@@ -515,10 +523,11 @@ impl Node {
         self.conn = Conn::None;
     }
 
-    /// The waiting commits at or below `limit`, taken off the queue in commit order.
-    pub(crate) fn take_releasable(&mut self, limit: u64) -> Vec<Pending> {
-        let k = self.pending.iter().take_while(|p| p.lsn <= limit).count();
-        self.pending.drain(..k).collect()
+    /// The oldest waiting commit, taken off the queue if it is at or below `limit`.
+    #[inline]
+    pub(crate) fn next_releasable(&mut self, limit: u64) -> Option<Pending> {
+        self.pending.front().filter(|p| p.lsn <= limit)?;
+        self.pending.pop_front()
     }
 
     pub fn record_flush(&mut self, now: SimTime) {

@@ -33,12 +33,14 @@ const TCP_RTO: SimDur = SimDur::ms(200);
 
 impl Repl<'_> {
     /// A new replication connection's number.
+    #[inline]
     pub fn fresh_conn(&mut self) -> u32 {
         *self.next_conn += 1;
         *self.next_conn
     }
 
     /// One-way delay over a TCP connection: `None` if the link is cut; a drop costs a retransmit.
+    #[inline]
     pub fn tcp(&mut self, a: usize, b: usize) -> Option<SimDur> {
         if !self.net.reachable(a, b) {
             return None;
@@ -317,7 +319,7 @@ impl World {
         }
         let limit = self.ack_limit(n);
         let tl = self.c.nodes[n as usize].tl;
-        for p in self.c.nodes[n as usize].take_releasable(limit) {
+        while let Some(p) = self.c.nodes[n as usize].next_releasable(limit) {
             self.send_to_client(n, p.client, p.gen, Answer { code: crate::clients::OK, tl, lsn: p.lsn, commit_us: p.commit_us });
         }
     }

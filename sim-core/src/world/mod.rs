@@ -328,6 +328,7 @@ pub(crate) struct Sched<'a> {
 
 impl Sched<'_> {
     /// Schedules `ev` at `at` (never before now); a full queue stops the run with an error.
+    #[inline]
     pub fn push(&mut self, at: SimTime, ev: Ev) {
         if let Err(QueueFull(cap)) = self.q.push(at.max(self.now), Scoped { k: self.k, ev }) {
             if self.error.is_none() {
@@ -336,6 +337,7 @@ impl Sched<'_> {
         }
     }
 
+    #[inline]
     pub fn after(&mut self, d: SimDur, ev: Ev) {
         self.push(self.now + d, ev);
     }
@@ -513,21 +515,25 @@ impl World {
         self.parked.get(k as usize).and_then(|c| c.as_deref()).map_or("", |c| c.scope.as_str())
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, at: SimTime, ev: Ev) {
         let k = self.active;
         self.push_in(k, at, ev);
     }
 
     /// Queues an event for another scope's cluster.
+    #[inline]
     pub(crate) fn push_in(&mut self, k: u16, at: SimTime, ev: Ev) {
         Sched { now: self.now, k, q: &mut self.q, error: &mut self.error }.push(at, ev);
     }
 
+    #[inline]
     pub(crate) fn after(&mut self, d: SimDur, ev: Ev) {
         self.push(self.now + d, ev);
     }
 
     /// What streaming replication borrows of the active cluster (see `postgres::replication::Repl`).
+    #[inline]
     pub(crate) fn repl(&mut self) -> crate::postgres::replication::Repl<'_> {
         let c = &mut *self.c;
         crate::postgres::replication::Repl {
