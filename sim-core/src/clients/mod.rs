@@ -77,6 +77,16 @@ impl Clients {
     /// reply of an earlier request can never end this one. Draws its think time.
     #[inline]
     pub fn start(&mut self, c: u32, write: bool, key: u64, n: u16, now: SimTime) -> u32 {
+        let gen = self.send(c, write, key, n, now);
+        let gap = self.rng.exp(self.mean_gap_us());
+        self.list[c as usize].next_at = now + SimDur(gap);
+        gen
+    }
+
+    /// Client `c` waits for its request to node `n` (sent at `now`): the request's generation.
+    /// (A router's connection sends what the router hands it, with no think time.)
+    #[inline]
+    pub fn send(&mut self, c: u32, write: bool, key: u64, n: u16, now: SimTime) -> u32 {
         let cl = &mut self.list[c as usize];
         cl.busy = true;
         cl.write = write;
@@ -84,10 +94,7 @@ impl Clients {
         cl.sent_at = now;
         cl.key = key;
         cl.gen = cl.gen.wrapping_add(1);
-        let gen = cl.gen;
-        let gap = self.rng.exp(self.mean_gap_us());
-        self.list[c as usize].next_at = now + SimDur(gap);
-        gen
+        cl.gen
     }
 
     /// The answer to request `gen` of client `c` arrives; `None` if the client stopped waiting.

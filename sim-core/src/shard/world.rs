@@ -172,16 +172,8 @@ impl Backends for World {
             self.c.metrics.request_failed(true);
             return Submit::Failed;
         };
-        let now = self.now;
-        let cl = &mut self.c.cl.list[c as usize];
-        cl.busy = true;
-        cl.write = true;
-        cl.node = n;
-        cl.sent_at = now;
-        cl.key = key;
-        cl.ver = version;
-        cl.gen = cl.gen.wrapping_add(1);
-        let gen = cl.gen;
+        let gen = self.c.cl.send(c, true, key, n, self.now);
+        self.c.cl.list[c as usize].ver = version;
         self.send_request(c, gen, n, true);
         Submit::Sent
     }
