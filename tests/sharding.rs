@@ -196,4 +196,8 @@ fn a_sharded_lessons_patroni_section_sets_every_shards_cluster() {
     assert!(err.starts_with("10i.toml:") && err.contains("sharded lesson"), "{err}");
     let bad = ShardLesson::parse("10i.toml", &format!("{base}\n[patroni]\nttl = 5\n")).map(|_| ()).expect_err("Patroni's limits hold for shards too").to_string();
     assert!(bad.contains("field `patroni.ttl`"), "{bad}");
+    // The lesson's run bounds bound the whole sharded world.
+    let bounded = ShardLesson::parse("10i.toml", &base.replace("[run]\n", "[run]\nmax_events = 5000\n")).unwrap_or_else(|e| panic!("{e}"));
+    let err = bounded.run(None).expect_err("5000 events cannot carry 90 s of four clusters");
+    assert!(err.contains("event limit (5000 events)"), "{err}");
 }

@@ -43,7 +43,7 @@ pub struct ShardHa {
 }
 
 /// The scenario of shard `i`'s cluster: `pg1` primary, `pg2`… standbys, with the lesson's
-/// `[postgres]`, `[patroni]`, `[proxy]` and `[network]` settings (`template`). Its clients are the
+/// `[postgres]`, `[patroni]`, `[proxy]` and `[network]` settings and its run's bounds (`template`). Its clients are the
 /// router's connections (`World::sharded` adds them), so it has no workload of its own. Valid by
 /// construction (tested against the scenario validator), so the browser module need not carry
 /// the validator.
@@ -51,6 +51,9 @@ pub fn cluster_scenario(cfg: &ReplicaCfg, template: &Scenario, name: &str, i: u3
     let mut scn = Scenario { postgres: template.postgres.clone(), patroni: template.patroni.clone(), proxy: template.proxy.clone(), network: template.network.clone(), ..Scenario::default() };
     scn.lesson.title = format!("shard {name}");
     scn.run.duration = Dur(SimDur::secs(duration_s.max(1)));
+    // The lesson's bounds bound the whole world (router and clusters).
+    scn.run.max_events = template.run.max_events;
+    scn.run.max_queue = template.run.max_queue;
     scn.nodes = (0..=cfg.replicas.min(4)).map(|r| NodeCfg { name: format!("pg{}", r + 1), region: None, zone: None, disk_mb: 100_000, data_mb: 1_000 }).collect();
     scn.postgres.synchronous_commit = cfg.synchronous_commit;
     if cfg.synchronous_commit >= SyncCommit::RemoteWrite && cfg.replicas > 0 {

@@ -59,8 +59,6 @@ impl World {
             crate::build::clusters(&refs, seed, &clusters[0].1).map_err(|e| e.message)?
         };
         w.end = SimTime(SimDur::secs(cfg.duration_s).0);
-        // Every operation is an event, on top of what the clusters do.
-        w.max_events = w.max_events.max(cfg.ops_per_s.saturating_mul(cfg.duration_s).saturating_mul(40));
         for (k, (_, scn)) in clusters.iter().enumerate() {
             w.enter(k as u16);
             w.c.cl.driven = true;
