@@ -155,6 +155,22 @@ pub(crate) fn pair(nodes: &mut [Node], a: u16, b: u16) -> (&mut Node, &Node) {
     }
 }
 
+impl Slot {
+    /// The consumer confirms what it read (a running one, on a running server, up to the flush),
+    /// then `max_slot_wal_keep_size_mb` (-1: no limit) is enforced. Whether the slot was
+    /// invalidated now (`wal_status = lost`).
+    pub(crate) fn confirm(&mut self, node: &Node, keep_mb: i64) -> bool {
+        if self.consumer_running && !self.lost && node.is_running() {
+            self.restart_lsn = node.flush_lsn;
+        }
+        if keep_mb >= 0 && !self.lost && node.insert_lsn.saturating_sub(self.restart_lsn) > keep_mb as u64 * 1_048_576 {
+            self.lost = true;
+            return true;
+        }
+        false
+    }
+}
+
 /// One simulated Postgres host: the server, its disk, and the Patroni agent's local state.
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -307,6 +323,19 @@ impl Node {
         }
         self.insert_lsn.saturating_sub(keep)
     }
+    /// The checkpointer's pass on a running primary: a checkpoint when `timeout` has passed since
+    /// the last one or `max_wal` bytes were written since its redo point. The redo point.
+    pub(crate) fn checkpoint(&mut self, now: SimTime, timeout: SimDur, max_wal: u64) -> u64 {
+        if !self.is_running() || self.role != Role::Primary {
+            return 0;
+        }
+        if now.since(self.last_checkpoint) >= timeout || self.insert_lsn - self.redo_lsn >= max_wal {
+            self.redo_lsn = self.flush_lsn;
+            self.last_checkpoint = now;
+        }
+        self.redo_lsn
+    }
+
     /// How long one fsync takes on this host's disk (`fsync` at normal speed).
     #[inline]
     pub(crate) fn disk_delay(&self, fsync: SimDur) -> SimDur {

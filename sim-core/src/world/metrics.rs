@@ -149,6 +149,33 @@ pub struct Loss {
 }
 
 impl Metrics {
+    /// Replay lag of each standby streaming from a running primary, in bytes and in ms (-1:
+    /// none); records each standby's maxima.
+    pub(crate) fn sample_lag(&mut self, nodes: &[Node]) -> (Vec<i64>, Vec<i64>) {
+        let mut out = vec![-1i64; nodes.len()];
+        let mut out_ms = vec![-1i64; nodes.len()];
+        for p in nodes.iter().filter(|p| p.role == crate::postgres::Role::Primary && p.is_running()) {
+            for w in &p.senders {
+                let s = w.standby as usize;
+                let bytes = p.flush_lsn.saturating_sub(w.replay);
+                out[s] = bytes as i64;
+                let st = &mut self.node_stats[s];
+                st.max_replay_lag_bytes = st.max_replay_lag_bytes.max(bytes);
+                if let Some(l) = w.replay_lag {
+                    st.max_replay_lag_ms = st.max_replay_lag_ms.max(l.as_ms());
+                    out_ms[s] = l.as_ms() as i64;
+                }
+            }
+        }
+        (out, out_ms)
+    }
+
+    /// Records node `n`'s disk use (`used` bytes of `disk_bytes`) among its maxima, in percent.
+    pub(crate) fn sample_disk(&mut self, n: usize, used: u64, disk_bytes: u64) {
+        let st = &mut self.node_stats[n];
+        st.max_disk_pct = st.max_disk_pct.max(used * 100 / disk_bytes.max(1));
+    }
+
     pub fn request_failed(&mut self, write: bool) {
         if write {
             self.commits_failed += 1;

@@ -1,7 +1,6 @@
 //! Periodic housekeeping: per-second samples, checkpoints, slot consumers, and end-of-run accounting.
 use crate::invariants::Prop;
 use crate::metrics::{SamplePoint, SERIES_CAP};
-use crate::postgres::Role;
 use crate::time::SimDur;
 use crate::world::NoteKind;
 use crate::world::{Ev, World};
@@ -11,7 +10,7 @@ const BLOCKED_AFTER: SimDur = SimDur::secs(5);
 impl World {
     pub(crate) fn on_sample(&mut self) -> u64 {
         self.after(SimDur::secs(1), Ev::Sample);
-        let (lag, lag_ms) = self.sample_lag();
+        let (lag, lag_ms) = self.c.metrics.sample_lag(&self.c.nodes);
         self.sample_disks();
         self.c.metrics.prune(&self.c.nodes);
         self.check_blocked();
@@ -24,39 +23,14 @@ impl World {
         self.c.metrics.commits_acked
     }
 
-    /// Replay lag of each streaming standby, in bytes; records the maxima in bytes and milliseconds.
-    fn sample_lag(&mut self) -> (Vec<i64>, Vec<i64>) {
-        let mut out = vec![-1i64; self.c.nodes.len()];
-        let mut out_ms = vec![-1i64; self.c.nodes.len()];
-        for p in 0..self.c.nodes.len() {
-            if self.c.nodes[p].role != Role::Primary || !self.c.nodes[p].is_running() {
-                continue;
-            }
-            let flush = self.c.nodes[p].flush_lsn;
-            for w in &self.c.nodes[p].senders {
-                let s = w.standby as usize;
-                let bytes = flush.saturating_sub(w.replay);
-                out[s] = bytes as i64;
-                let st = &mut self.c.metrics.node_stats[s];
-                st.max_replay_lag_bytes = st.max_replay_lag_bytes.max(bytes);
-                if let Some(l) = w.replay_lag {
-                    st.max_replay_lag_ms = st.max_replay_lag_ms.max(l.as_ms());
-                    out_ms[s] = l.as_ms() as i64;
-                }
-            }
-        }
-        (out, out_ms)
-    }
-
     fn sample_disks(&mut self) {
         for n in 0..self.c.nodes.len() {
-            let node = &self.c.nodes[n];
+            let node = &mut self.c.nodes[n];
             let used = node.data_bytes + node.wal_retained(&self.c.slots, n as u16);
-            let pct = used * 100 / node.disk_bytes.max(1);
-            let st = &mut self.c.metrics.node_stats[n];
-            st.max_disk_pct = st.max_disk_pct.max(pct);
+            self.c.metrics.sample_disk(n, used, node.disk_bytes);
+            // Space freed (a slot dropped, WAL recycled): the disk takes writes again.
             if node.disk_full && used < node.disk_bytes {
-                self.c.nodes[n].disk_full = false;
+                node.disk_full = false;
             }
         }
     }
@@ -73,34 +47,18 @@ impl World {
     pub(crate) fn on_checkpoint(&mut self, n: u16) -> u64 {
         self.after(SimDur::secs(30), Ev::Checkpoint { n });
         let (timeout, max_wal) = (self.c.pgc.checkpoint_timeout.0, self.c.pgc.max_wal_size_mb * 1_048_576);
-        let now = self.now;
-        let node = &mut self.c.nodes[n as usize];
-        if !node.is_running() || node.role != Role::Primary {
-            return 0;
-        }
-        if now.since(node.last_checkpoint) >= timeout || node.insert_lsn - node.redo_lsn >= max_wal {
-            node.redo_lsn = node.flush_lsn;
-            node.last_checkpoint = now;
-        }
-        node.redo_lsn
+        self.c.nodes[n as usize].checkpoint(self.now, timeout, max_wal)
     }
 
     /// A logical consumer (for example Debezium) confirming what it has read; a stopped one confirms nothing.
     pub(crate) fn on_slot_tick(&mut self, i: u16) -> u64 {
         let every = self.c.slots[i as usize].confirm_every;
         self.after(every, Ev::SlotTick { slot: i });
-        let slot = &self.c.slots[i as usize];
-        let node = &self.c.nodes[slot.node as usize];
-        if slot.consumer_running && !slot.lost && node.is_running() {
-            let pos = node.flush_lsn;
-            self.c.slots[i as usize].restart_lsn = pos;
-        }
         let keep = self.c.pgc.max_slot_wal_keep_size_mb;
-        let slot = &self.c.slots[i as usize];
-        if keep >= 0 && !slot.lost && node.insert_lsn.saturating_sub(slot.restart_lsn) > keep as u64 * 1_048_576 {
+        let slot = &mut self.c.slots[i as usize];
+        let n = slot.node;
+        if slot.confirm(&self.c.nodes[n as usize], keep) {
             let text = format!("slot {} invalidated: it retained more than max_slot_wal_keep_size ({keep} MB); wal_status = lost", slot.name);
-            let n = slot.node;
-            self.c.slots[i as usize].lost = true;
             self.note(Some(n), NoteKind::Slot, text);
         }
         self.c.slots[i as usize].restart_lsn
