@@ -490,6 +490,33 @@ impl Node {
         self.upstream = None;
     }
 
+    /// Postgres dies (the host stays): a new incarnation, not writable; a primary loses the WAL it
+    /// had not flushed.
+    pub(crate) fn crash_pg(&mut self) {
+        self.pg = PgState::Down;
+        self.new_incarnation();
+        self.writable = false;
+        if self.role == Role::Primary {
+            self.insert_lsn = self.flush_lsn;
+            self.next_xid = self.flushed_xid;
+        }
+    }
+
+    /// The whole host dies at `now`, with its Patroni agent and its page cache (WAL written but not
+    /// flushed). False if it was already down. Postgres's own crash follows (`crash_pg`).
+    pub(crate) fn crash_host(&mut self, now: SimTime) -> bool {
+        if !self.host_up {
+            return false;
+        }
+        self.host_up = false;
+        self.last_host_crash = Some(now);
+        self.agent.up = false;
+        self.agent.is_leader = false;
+        self.agent.releasing = false;
+        self.write_lsn = self.flush_lsn;
+        true
+    }
+
     /// A new incarnation of the server: work of the old one (flushes, replay) no longer counts.
     pub(crate) fn new_incarnation(&mut self) {
         self.inc += 1;

@@ -282,16 +282,7 @@ impl World {
         self.fail_pending(n, TERMINATED);
         self.repl().drop_senders(n);
         self.repl().drop_link(n);
-        let node = &mut self.c.nodes[n as usize];
-        node.pg = PgState::Down;
-        node.inc += 1;
-        node.flushing = false;
-        node.applying = false;
-        node.writable = false;
-        if node.role == Role::Primary {
-            node.insert_lsn = node.flush_lsn;
-            node.next_xid = node.flushed_xid;
-        }
+        self.c.nodes[n as usize].crash_pg();
         self.note(Some(n), NoteKind::Fault, why.to_string());
         self.roles_changed();
         self.refresh_routes();
@@ -299,16 +290,9 @@ impl World {
 
     /// The whole host dies: Postgres, the Patroni agent, and the OS page cache.
     pub(crate) fn crash_host(&mut self, n: u16) {
-        let node = &mut self.c.nodes[n as usize];
-        if !node.host_up {
+        if !self.c.nodes[n as usize].crash_host(self.now) {
             return;
         }
-        node.host_up = false;
-        node.last_host_crash = Some(self.now);
-        node.agent.up = false;
-        node.agent.is_leader = false;
-        node.agent.releasing = false;
-        node.write_lsn = node.flush_lsn;
         self.crash_pg(n, "host crashed");
     }
 
