@@ -204,7 +204,9 @@ impl World {
     /// Delay from the clients through the proxy to node `n` (or back), if both hops are up.
     fn client_path(&mut self, n: u16, to_node: bool) -> Option<SimDur> {
         let (cl, px, nd) = (self.c.eps.clients, self.c.eps.proxy, n as usize);
-        let (a, b) = if to_node { (self.repl().tcp(cl, px)?, self.repl().tcp(px, nd)?) } else { (self.repl().tcp(nd, px)?, self.repl().tcp(px, cl)?) };
+        let (net, rng) = (&mut self.c.net, &mut self.c.rng_net);
+        let mut tcp = |a, b| crate::postgres::replication::tcp(net, rng, a, b);
+        let (a, b) = if to_node { (tcp(cl, px)?, tcp(px, nd)?) } else { (tcp(nd, px)?, tcp(px, cl)?) };
         Some(SimDur(a.0 + b.0))
     }
 

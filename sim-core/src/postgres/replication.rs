@@ -7,6 +7,16 @@ use crate::scenario::PgCfg;
 use crate::time::SimDur;
 use crate::world::{Ev, Sched, World};
 
+/// One-way delay over a TCP connection from `a` to `b`: `None` if the link is cut; a dropped
+/// segment costs a retransmission. Borrows the network and its random stream.
+#[inline]
+pub(crate) fn tcp(net: &mut Net, rng: &mut SimRng, a: usize, b: usize) -> Option<SimDur> {
+    if !net.reachable(a, b) {
+        return None;
+    }
+    Some(net.send(a, b, rng).unwrap_or_else(|| SimDur(net.rtt(a, b).0 / 2 + TCP_RTO.0)))
+}
+
 /// What streaming replication borrows of a cluster: its hosts, the network and its random
 /// stream, the Postgres settings, the connection counter and the queue (`World::repl`). The
 /// walsenders, walreceivers and the standbys' flush and replay run on this alone; the world's
@@ -39,13 +49,9 @@ impl Repl<'_> {
         *self.next_conn
     }
 
-    /// One-way delay over a TCP connection: `None` if the link is cut; a drop costs a retransmit.
     #[inline]
     pub fn tcp(&mut self, a: usize, b: usize) -> Option<SimDur> {
-        if !self.net.reachable(a, b) {
-            return None;
-        }
-        Some(self.net.send(a, b, self.rng).unwrap_or_else(|| SimDur(self.net.rtt(a, b).0 / 2 + TCP_RTO.0)))
+        tcp(self.net, self.rng, a, b)
     }
 
     fn disk_delay(&self, n: u16) -> SimDur {
