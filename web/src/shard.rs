@@ -8,7 +8,7 @@ use sim_core::shard::cluster::{shard_names, Config, Reshard, ReshardPhase};
 use sim_core::shard::lesson::{ShardLesson, ShardReport};
 use sim_core::shard::placement::{from_strategy, strategy_name, Placement};
 use sim_core::shard::replicas::ShardHa;
-use sim_core::shard::world::ClusterStatus;
+use sim_core::shard::front::ClusterStatus;
 use sim_core::{Command, SimTime};
 use sim_session::view::{Goal, HeatmapView, LessonView, RingView, ShardMapView};
 use sim_session::Session;

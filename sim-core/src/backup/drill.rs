@@ -2,7 +2,6 @@
 //! `[drill]` section and measure RPO and RTO the way clients and operators would see them.
 use crate::command::Command;
 use crate::pitr::{Rates, Request, Target, TargetAction};
-use crate::postgres::Role;
 use crate::report::{ExpectKind, ExpectResult};
 use crate::scenario::{DrillCfg, DrillVerdict, Scenario};
 use crate::time::{SimDur, SimTime};
@@ -202,25 +201,6 @@ fn by_restore(w: &World, disaster: &str, cfg: &DrillCfg, region: &str, detail: &
                 return blank("none");
             }
         }
-    }
-}
-
-impl World {
-    fn writable_node(&self) -> Option<u16> {
-        (0..self.c.nodes.len() as u16).find(|&n| {
-            let x = &self.c.nodes[n as usize];
-            x.role == Role::Primary && x.writable && x.is_running()
-        })
-    }
-
-    fn failovers_since(&self, t: SimTime) -> usize {
-        self.c.metrics.failovers.iter().filter(|f| f.at >= t).count()
-    }
-
-    /// The xid of the newest operator error in the history (for an xid target just before it).
-    fn last_operator_xid(&self) -> Option<u64> {
-        let b = self.backups()?;
-        b.history.lineage(b.history.latest()).into_iter().rev().find(|r| matches!(r.op, crate::pitr::Op::DropTable | crate::pitr::Op::UpdateAll)).map(|r| r.xid)
     }
 }
 

@@ -2,8 +2,6 @@
 //! `/replica`, and the backends that writes and reads go to.
 use crate::net::{Ep, Net};
 use crate::postgres::{Node, Role};
-use crate::world::NoteKind;
-use crate::world::{Ev, World};
 
 /// An HAProxy-like router: health-checks Patroni's `/primary` and sends writes to nodes marked UP.
 #[derive(Clone, Debug, Default)]
@@ -57,31 +55,5 @@ impl Proxy {
                 o.is_running() && o.role == Role::Standby && net.reachable(px, n as usize)
             })
             .collect();
-    }
-}
-
-impl World {
-    /// HAProxy's health checks against Patroni's `/primary` (and `/replica` for reads). The
-    /// proxy's own state changes in `Proxy::check`, which borrows only the members and the
-    /// network; the world adds the notes and closes the sessions on a backend gone DOWN.
-    pub(crate) fn on_proxy_check(&mut self) -> u64 {
-        self.after(self.proxy_interval(), Ev::ProxyCheck);
-        let c = &mut *self.c;
-        let flips = c.proxy.check(&c.nodes, &c.net, c.eps.proxy, c.proxy_fall, c.proxy_rise);
-        for &(n, up) in &flips {
-            if up {
-                self.note(Some(n), NoteKind::Proxy, "proxy: primary backend is UP".into());
-            } else {
-                self.note(Some(n), NoteKind::Proxy, "proxy: primary backend is DOWN (sessions shut down)".into());
-                self.shutdown_sessions(n);
-            }
-        }
-        self.refresh_routes();
-        flips.len() as u64
-    }
-
-    pub(crate) fn refresh_routes(&mut self) {
-        let c = &mut *self.c;
-        c.proxy.refresh(&c.nodes, &c.net, c.eps.proxy);
     }
 }

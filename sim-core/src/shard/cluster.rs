@@ -4,7 +4,7 @@
 //! shards and why, routes queries (single-shard or scatter-gather, co-located or redistributed
 //! joins), and performs an online reshard through copy, catch-up, switch reads and switch writes.
 use super::placement::{keyspace_id, Placement};
-use super::world::Front;
+use super::front::Front;
 use crate::rng::{SimRng, Zipf};
 use std::collections::BTreeMap;
 

@@ -185,7 +185,7 @@ impl ShardLesson {
         };
         let clusters = self.cluster_scenarios(c)?;
         let mut w = crate::World::sharded(c, &self.reshards, &clusters, seed).map_err(|m| format!("{}: {m}", self.file))?;
-        w.title = self.lesson.title.clone();
+        w.set_title(&self.lesson.title);
         Ok(w)
     }
 

@@ -6,4 +6,4 @@ pub mod partition;
 pub mod placement;
 pub mod query;
 pub mod replicas;
-pub mod world;
+pub mod front;

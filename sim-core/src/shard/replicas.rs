@@ -104,7 +104,7 @@ pub fn report(w: &mut World, scns: &[(String, Scenario)], run: &super::cluster::
                 .failovers
                 .last()
                 .map(|f| (f.writes_stopped_ms, f.unavailable_ms.map_or(duration_s * 1000, |u| f.writes_stopped_ms + u)))
-                .or_else(|| (!w.c.nodes.iter().any(|n| n.writable && n.is_running())).then(|| (w.c.metrics.last_write_ack.as_ms(), duration_s * 1000))),
+                .or_else(|| (!w.nodes().iter().any(|n| n.writable && n.is_running())).then(|| (w.last_write_ack().as_ms(), duration_s * 1000))),
             max_replay_lag_ms: r.nodes.iter().map(|n| n.max_replay_lag_ms).max().unwrap_or(0),
             broken: w.invariants().iter().filter(|p| p.kind == crate::invariants::PropKind::Always && !p.holds).map(|p| (p.name.to_string(), p.detail.clone())).collect(),
         });

@@ -1,11 +1,18 @@
 //! The world: every node, the DCS, the proxy and the clients, advanced one event at a time.
+mod archive;
 pub mod build;
+mod drill;
 mod faults;
+mod ha;
 pub mod invariants;
 pub mod metrics;
 mod periodic;
+mod proxy;
 pub mod report;
+mod requests;
+mod shards;
 pub mod trace;
+mod wal;
 use crate::chunklog::ChunkLog;
 use crate::command::Command;
 use crate::invariants::{Invariants, Prop};
@@ -289,32 +296,32 @@ pub(crate) struct Eps {
 #[derive(Clone, Debug)]
 pub(crate) struct Cluster {
     /// Patroni's `scope`: empty for a lone cluster, the shard's name in a sharded world.
-    pub scope: String,
-    pub net: Net,
-    pub eps: Eps,
-    pub ep_region: Vec<String>,
-    pub rng_net: SimRng,
-    pub rng_ha: SimRng,
-    pub nodes: Vec<Node>,
-    pub slots: Vec<Slot>,
-    pub dcs: Dcs,
-    pub proxy: Proxy,
-    pub proxy_every: SimDur,
-    pub proxy_fall: u32,
-    pub proxy_rise: u32,
+    pub(in crate::world) scope: String,
+    pub(in crate::world) net: Net,
+    pub(in crate::world) eps: Eps,
+    pub(in crate::world) ep_region: Vec<String>,
+    pub(in crate::world) rng_net: SimRng,
+    pub(in crate::world) rng_ha: SimRng,
+    pub(in crate::world) nodes: Vec<Node>,
+    pub(in crate::world) slots: Vec<Slot>,
+    pub(in crate::world) dcs: Dcs,
+    pub(in crate::world) proxy: Proxy,
+    pub(in crate::world) proxy_every: SimDur,
+    pub(in crate::world) proxy_fall: u32,
+    pub(in crate::world) proxy_rise: u32,
     /// The client workload (its sessions, settings and random stream).
-    pub cl: crate::clients::Clients,
+    pub(in crate::world) cl: crate::clients::Clients,
     /// Per node, when its next deadline check is due (one event per node, not one per commit).
-    pub deadline_check: Vec<Option<SimTime>>,
-    pub pgc: PgCfg,
-    pub pat: PatroniCfg,
-    pub static_sync: SyncNames,
-    pub metrics: Metrics,
-    pub props: Invariants,
-    pub next_conn: u32,
-    pub max_tl: u32,
+    pub(in crate::world) deadline_check: Vec<Option<SimTime>>,
+    pub(in crate::world) pgc: PgCfg,
+    pub(in crate::world) pat: PatroniCfg,
+    pub(in crate::world) static_sync: SyncNames,
+    pub(in crate::world) metrics: Metrics,
+    pub(in crate::world) props: Invariants,
+    pub(in crate::world) next_conn: u32,
+    pub(in crate::world) max_tl: u32,
     /// Base backups, the WAL archive and the committed history (with a `[backup]` section only).
-    pub backups: Option<Box<crate::backup::Backups>>,
+    pub(in crate::world) backups: Option<Box<crate::backup::Backups>>,
 }
 
 /// A handle on the event queue for one scope at one instant: what a component's handler needs
@@ -357,31 +364,31 @@ pub(crate) struct Scoped {
 /// cluster's fields directly and never another's.
 #[derive(Clone, Debug)]
 pub struct World {
-    pub(crate) now: SimTime,
-    pub(crate) end: SimTime,
-    pub(crate) q: EventQueue<Scoped>,
-    pub(crate) c: Box<Cluster>,
-    pub(crate) active: u16,
-    pub(crate) parked: Vec<Option<Box<Cluster>>>,
-    pub(crate) hash: TraceHash,
-    pub(crate) events: u64,
-    pub(crate) max_events: u64,
-    pub(crate) recording: bool,
-    pub(crate) trace: Vec<TraceEvent>,
+    pub(in crate::world) now: SimTime,
+    pub(in crate::world) end: SimTime,
+    pub(in crate::world) q: EventQueue<Scoped>,
+    pub(in crate::world) c: Box<Cluster>,
+    pub(in crate::world) active: u16,
+    pub(in crate::world) parked: Vec<Option<Box<Cluster>>>,
+    pub(in crate::world) hash: TraceHash,
+    pub(in crate::world) events: u64,
+    pub(in crate::world) max_events: u64,
+    pub(in crate::world) recording: bool,
+    pub(in crate::world) trace: Vec<TraceEvent>,
     /// The newest processed events (up to `recent_cap`), for a live event log.
-    pub(crate) recent: std::collections::VecDeque<TraceEvent>,
-    pub(crate) recent_cap: usize,
-    pub(crate) notes: ChunkLog<Note>,
+    pub(in crate::world) recent: std::collections::VecDeque<TraceEvent>,
+    pub(in crate::world) recent_cap: usize,
+    pub(in crate::world) notes: ChunkLog<Note>,
     /// The learner's and the timeline's commands, each with its time (its scope is `target`'s).
-    pub(crate) commands: Vec<(SimTime, Command)>,
+    pub(in crate::world) commands: Vec<(SimTime, Command)>,
     /// The end-of-run accounting has been done (it runs once, when the run reaches its end).
-    pub(crate) finished: bool,
-    pub(crate) seed: u64,
-    pub(crate) title: String,
-    pub(crate) error: Option<SimError>,
+    pub(in crate::world) finished: bool,
+    pub(in crate::world) seed: u64,
+    pub(in crate::world) title: String,
+    pub(in crate::world) error: Option<SimError>,
     /// The shard router in front of the clusters (a sharding lesson), and its run once finished.
-    pub(crate) router: Option<Box<dyn crate::shard::world::Front>>,
-    pub(crate) router_run: Option<crate::shard::cluster::Run>,
+    pub(in crate::world) router: Option<Box<dyn crate::shard::front::Front>>,
+    pub(in crate::world) router_run: Option<crate::shard::cluster::Run>,
 }
 
 impl World {
@@ -399,6 +406,10 @@ impl World {
     }
     pub fn end(&self) -> SimTime {
         self.end
+    }
+    /// The lesson's title, as reports show it.
+    pub(crate) fn set_title(&mut self, title: &str) {
+        self.title = title.to_string();
     }
     pub fn seed(&self) -> u64 {
         self.seed

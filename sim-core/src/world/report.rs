@@ -315,6 +315,11 @@ impl World {
     }
 
     /// The node holding the DCS leader key, and the ms until the key expires unless renewed.
+    /// When the active cluster's clients last had a write acknowledged.
+    pub fn last_write_ack(&self) -> SimTime {
+        self.c.metrics.last_write_ack
+    }
+
     pub fn leader_key(&self) -> Option<(&str, u64)> {
         let holder = self.c.dcs.holder(self.now)?;
         Some((self.name(holder), self.c.dcs.leader.map_or(0, |(_, exp)| exp.since(self.now).as_ms())))

@@ -1,50 +1,11 @@
-//! The sharded world: the router as a component of a `World`, in front of each shard's Patroni
-//! cluster. One queue, one seed, one trace hash: a router operation is an event
-//! (`Ev::RouterOp`); a write it routes becomes a commit on its shard's primary through that
-//! cluster's proxy, and the commit's answer comes back to the router. A shard whose cluster has
-//! no writable primary behind its proxy refuses writes there and then.
-use super::cluster::{Backends, Config, Move, Router, Run, Submit};
+//! A sharded world: building it (one cluster per shard behind the router), the router's operations as events, and what it reports. The router's own logic is `shard::cluster`'s.
+use crate::shard::cluster::{Backends, Config, Move, Router, Run, Submit};
+use crate::shard::front::{ClusterStatus, POOL};
 use crate::clients::Client;
 use crate::clients::OK;
-use crate::command::Command;
 use crate::scenario::Scenario;
 use crate::time::{SimDur, SimTime};
 use crate::world::{CommandError, CommandErrorKind, Ev, World, ROUTER};
-
-/// One shard's cluster at a moment.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClusterStatus {
-    pub scope: String,
-    /// The node taking writes now (`s2/pg2`), if any.
-    pub primary: Option<String>,
-    pub broken: Vec<(String, String)>,
-}
-
-/// The router as the world holds it: behind a trait object, so a browser module that never
-/// builds a sharded world links none of the router's code.
-pub(crate) trait Front: std::fmt::Debug {
-    fn op(&mut self, t: u64, b: &mut dyn Backends) -> Result<u64, (Option<usize>, String)>;
-    fn total_us(&self) -> u64;
-    fn write_done(&mut self, cluster: u16, key: u64, version: u64, ok: bool);
-    fn finish(&mut self) -> Run;
-    fn check_move(&self, cmd: &Command) -> Result<Move, String>;
-    fn start_now(&mut self, cmd: &Command, t: u64) -> Result<(), String>;
-    fn cluster_of(&self, i: usize) -> Option<u16>;
-    /// Shards now (a reshard may have added one).
-    fn shards(&self) -> usize;
-    fn failed(&self) -> Option<&(Option<usize>, String)>;
-    fn fail(&mut self, e: (Option<usize>, String));
-    fn clone_box(&self) -> Box<dyn Front>;
-}
-
-impl Clone for Box<dyn Front> {
-    fn clone(&self) -> Self {
-        self.clone_box()
-    }
-}
-
-/// Connections from the router to each shard's primary (vtgate's pool per tablet).
-pub const POOL: u32 = 64;
 
 impl World {
     /// A sharded world: the router over `cfg` with its reshards, and, when `clusters` is not

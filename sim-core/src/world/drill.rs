@@ -1,0 +1,23 @@
+//! What a DR drill reads of a running world.
+use crate::postgres::Role;
+use crate::time::SimTime;
+use crate::world::World;
+
+impl World {
+    pub(crate) fn writable_node(&self) -> Option<u16> {
+        (0..self.c.nodes.len() as u16).find(|&n| {
+            let x = &self.c.nodes[n as usize];
+            x.role == Role::Primary && x.writable && x.is_running()
+        })
+    }
+
+    pub(crate) fn failovers_since(&self, t: SimTime) -> usize {
+        self.c.metrics.failovers.iter().filter(|f| f.at >= t).count()
+    }
+
+    /// The xid of the newest operator error in the history (for an xid target just before it).
+    pub(crate) fn last_operator_xid(&self) -> Option<u64> {
+        let b = self.backups()?;
+        b.history.lineage(b.history.latest()).into_iter().rev().find(|r| matches!(r.op, crate::pitr::Op::DropTable | crate::pitr::Op::UpdateAll)).map(|r| r.xid)
+    }
+}
