@@ -172,4 +172,20 @@ mod tests {
         me.agent.is_leader = true;
         assert_eq!(cycle(&me, 0, Some(1)), Cycle::LostKey { to: 1 });
     }
+
+    #[test]
+    fn synchronous_mode_names_a_candidate_only_once_it_has_caught_up() {
+        use crate::patroni::SyncStep;
+        let mut dcs = Dcs::default();
+        assert_eq!(dcs.sync_step(&[], 500), SyncStep::NoCandidate);
+        assert_eq!(dcs.sync_step(&[(2, 100), (1, 100)], 500), SyncStep::Waiting(2), "the first streaming standby is the candidate");
+        assert_eq!(dcs.sync, None, "not in /sync before it reaches the leader's position when picked");
+        assert_eq!(dcs.sync_step(&[(2, 499), (1, 600)], 700), SyncStep::Waiting(2), "the candidate stays the candidate");
+        assert_eq!(dcs.sync_step(&[(2, 500)], 700), SyncStep::Named(2));
+        assert_eq!((dcs.sync, dcs.pending_sync), (Some(2), None));
+        assert_eq!(dcs.sync_step(&[(1, 700), (2, 700)], 700), SyncStep::Keep(2));
+        assert_eq!(dcs.sync_step(&[(1, 700)], 800), SyncStep::Gone(2), "a /sync member that stops streaming is cleared");
+        assert_eq!(dcs.sync, None);
+        assert_eq!(dcs.sync_step(&[(1, 700)], 800), SyncStep::Waiting(1), "and another candidate is picked on the next cycle");
+    }
 }

@@ -342,6 +342,27 @@ impl Node {
         SimDur(fsync.0 * self.slow_factor)
     }
 
+    /// A primary inserts one transaction's commit record of `rec` bytes (8-byte aligned): its
+    /// (LSN, xid). It is not durable until a flush reaches it.
+    #[inline]
+    pub(crate) fn insert_commit(&mut self, rec: u64) -> (u64, u64) {
+        self.insert_lsn += rec;
+        let xid = self.next_xid;
+        self.next_xid += 1;
+        (self.insert_lsn, xid)
+    }
+
+    /// The client of commit (`client`, `gen`) stopped waiting for it: the commit leaves the
+    /// queue. PostgreSQL cannot take a commit back, so this only says whether its record was
+    /// already flushed (committed locally, the backend's wait for a synchronous standby
+    /// cancelled) or is still being flushed (it commits when the flush completes, with nobody
+    /// waiting). `None` when no such commit waits here.
+    pub(crate) fn cancel_wait(&mut self, client: u32, gen: u32) -> Option<bool> {
+        let i = self.pending.iter().position(|p| p.client == client && p.gen == gen)?;
+        let p = self.pending.remove(i)?;
+        Some(p.lsn <= self.flush_lsn)
+    }
+
     /// A primary starts flushing the WAL inserted so far, unless a flush is running or nothing
     /// is new: the flush's (incarnation, end, next xid), for the event that completes it.
     #[inline]

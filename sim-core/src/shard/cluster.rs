@@ -3,8 +3,8 @@
 //! to a shard. Shards are FIFO servers; the run records per-shard load each second, names hot
 //! shards and why, routes queries (single-shard or scatter-gather, co-located or redistributed
 //! joins), and performs an online reshard through copy, catch-up, switch reads and switch writes.
-use super::placement::{keyspace_id, Placement};
 use super::front::Front;
+use super::placement::{keyspace_id, Placement};
 use crate::rng::{SimRng, Zipf};
 use std::collections::BTreeMap;
 

@@ -175,10 +175,7 @@ impl World {
     pub(crate) fn operator_error(&mut self, op: Op, text: &str) -> Result<(), CommandError> {
         let p = self.writable_primary().ok_or_else(|| CommandError::new(CommandErrorKind::Refused, "no writable primary to run it on"))?;
         let rec = crate::clients::align8(self.c.pgc.wal_bytes_per_commit);
-        let node = &mut self.c.nodes[p as usize];
-        node.insert_lsn += rec;
-        let (lsn, xid) = (node.insert_lsn, node.next_xid);
-        node.next_xid += 1;
+        let (lsn, xid) = self.c.nodes[p as usize].insert_commit(rec);
         self.record_inserted(p, lsn, xid, op);
         self.repl().kick_flush(p);
         let what = match op {

@@ -3,12 +3,13 @@ use crate::clients::TERMINATED;
 use crate::invariants::Prop;
 use crate::lsn::{history_file_name, Lsn};
 use crate::metrics::Failover;
+use crate::patroni::decide::{self, Cycle, Follow, Lead, Race};
+use crate::patroni::SyncStep;
 use crate::postgres::replication::transfer;
 use crate::postgres::{PgState, Role, SendState, SyncNames};
 use crate::time::SimDur;
 use crate::world::NoteKind;
 use crate::world::{Ev, World};
-use crate::patroni::decide::{self, Cycle, Follow, Lead, Race};
 
 impl World {
     fn secs(v: u64) -> SimDur {
@@ -189,20 +190,13 @@ impl World {
     }
 
     fn names_after_promotion(&self) -> SyncNames {
-        match (self.c.pat.synchronous_mode, self.c.pat.synchronous_mode_strict) {
-            (true, true) => SyncNames { any: false, num: 1, names: vec!["*".into()] },
-            (true, false) => SyncNames::default(),
-            _ => self.c.static_sync.clone(),
-        }
+        crate::patroni::names_after_promotion(&self.c.pat, &self.c.static_sync)
     }
 
     fn record_failover(&mut self, n: u16, tl: u32) {
         let from = self.c.dcs.last_leader;
-        let false_failover = from.is_some_and(|f| {
-            let o = &self.c.nodes[f as usize];
-            let (a, d) = (f as usize, self.c.eps.dcs);
-            o.host_up && o.pg != PgState::Down && !self.c.dcs.down && self.c.net.reachable(a, d) && self.c.net.reachable(d, a)
-        });
+        let c = &self.c;
+        let false_failover = from.is_some_and(|f| c.dcs.false_failover(f, &c.nodes, &c.net, c.eps.dcs));
         self.c.metrics.failovers.push(Failover { at: self.now, from, to: n, timeline: tl, last_ack_before: self.c.metrics.last_write_ack, first_ack_after: None, false_failover });
         self.c.dcs.last_leader = Some(n);
         self.c.props.observe(Prop::Failover, self.now, format!("{} promoted on timeline {tl}", self.name(n)));
@@ -332,39 +326,20 @@ impl World {
         let node = &self.c.nodes[n as usize];
         let streaming: Vec<(u16, u64)> = node.senders.iter().filter(|w| w.state == SendState::Streaming && self.c.nodes[w.standby as usize].is_running()).map(|w| (w.standby, w.flush)).collect();
         let flush = node.flush_lsn;
-        let names = match self.c.dcs.sync {
-            Some(s) if streaming.iter().any(|w| w.0 == s) => self.names_for(s),
-            Some(s) => {
+        let names = match self.c.dcs.sync_step(&streaming, flush) {
+            SyncStep::Keep(s) | SyncStep::Waiting(s) => self.names_for(s),
+            SyncStep::Gone(s) => {
                 self.note(Some(n), NoteKind::Sync, format!("synchronous standby {} is gone: clearing /sync", self.name(s)));
-                self.c.dcs.sync = None;
                 self.names_after_promotion()
             }
-            None => self.pick_sync(&streaming, flush),
+            SyncStep::Named(c) => {
+                self.note(Some(c), NoteKind::Sync, "is now the synchronous standby (/sync)".into());
+                self.names_for(c)
+            }
+            SyncStep::NoCandidate => self.names_after_promotion(),
         };
         self.c.nodes[n as usize].sync_names = names;
         self.release(n);
-    }
-
-    fn pick_sync(&mut self, streaming: &[(u16, u64)], flush: u64) -> SyncNames {
-        if let Some((c, mark)) = self.c.dcs.pending_sync {
-            match streaming.iter().find(|w| w.0 == c) {
-                Some(&(_, f)) if f >= mark => {
-                    self.c.dcs.sync = Some(c);
-                    self.c.dcs.pending_sync = None;
-                    self.note(Some(c), NoteKind::Sync, "is now the synchronous standby (/sync)".into());
-                    return self.names_for(c);
-                }
-                Some(_) => return self.names_for(c),
-                None => self.c.dcs.pending_sync = None,
-            }
-        }
-        match streaming.first() {
-            Some(&(c, _)) => {
-                self.c.dcs.pending_sync = Some((c, flush));
-                self.names_for(c)
-            }
-            None => self.names_after_promotion(),
-        }
     }
 
     fn names_for(&self, s: u16) -> SyncNames {

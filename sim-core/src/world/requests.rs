@@ -72,11 +72,8 @@ impl World {
         }
         let now_us = self.now.0;
         let level = self.level();
-        let node = &mut self.c.nodes[n as usize];
-        node.insert_lsn += rec;
-        let xid = node.next_xid;
-        node.next_xid += 1;
-        let (lsn, tl) = (node.insert_lsn, node.tl);
+        let (lsn, xid) = self.c.nodes[n as usize].insert_commit(rec);
+        let tl = self.c.nodes[n as usize].tl;
         let key = self.c.cl.list[c as usize].key;
         self.record_inserted(n, lsn, xid, crate::pitr::Op::Write { key });
         let node = &mut self.c.nodes[n as usize];
@@ -186,11 +183,7 @@ impl World {
     /// synchronous standby stops waiting with a WARNING. The row is there, though the client was
     /// told the request failed.
     fn cancel_commit_wait(&mut self, n: u16, c: u32, gen: u32) {
-        let node = &mut self.c.nodes[n as usize];
-        let Some(i) = node.pending.iter().position(|p| p.client == c && p.gen == gen) else { return };
-        let Some(p) = node.pending.remove(i) else { return };
-        if p.lsn > node.flush_lsn {
-            // Still being flushed: it commits when the flush completes, with nobody waiting.
+        if self.c.nodes[n as usize].cancel_wait(c, gen) != Some(true) {
             return;
         }
         self.c.metrics.sync_waits_canceled += 1;

@@ -1,9 +1,9 @@
 //! A sharded world: building it (one cluster per shard behind the router), the router's operations as events, and what it reports. The router's own logic is `shard::cluster`'s.
-use crate::shard::cluster::{Backends, Config, Move, Router, Run, Submit};
-use crate::shard::front::{ClusterStatus, POOL};
 use crate::clients::Client;
 use crate::clients::OK;
 use crate::scenario::Scenario;
+use crate::shard::cluster::{Backends, Config, Move, Router, Run, Submit};
+use crate::shard::front::{ClusterStatus, POOL};
 use crate::time::{SimDur, SimTime};
 use crate::world::{CommandError, CommandErrorKind, Ev, World, ROUTER};
 
