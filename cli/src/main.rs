@@ -5,6 +5,22 @@ use sim_core::trace::render;
 use sim_core::{load, Scenario, World};
 use std::process::ExitCode;
 
+/// Prints to stdout like `println!`, but a closed pipe (`dbsim schema | head`) ends the output
+/// quietly instead of panicking.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let _ = write!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 /// dbsim: a deterministic database-operations simulator (replication, Patroni failover, backups
 /// and PITR, sharding). A run is a pure function of (scenario, seed, command log).
 ///
@@ -35,10 +51,12 @@ enum Cmd {
     /// a replication/backup scenario, a sharding lesson (the router and each shard's cluster in
     /// one world), or a planner lesson (EXPLAIN ANALYZE of each query).
     Run(RunOpts),
-    /// Validate a lesson file (of any kind) without running it.
+    /// Validate lesson files (of any kind) without running them: exit 0 if all are valid, 2 if
+    /// one is not (each error is printed).
     Check {
-        /// The scenario file.
-        file: String,
+        /// The lesson files.
+        #[arg(required = true)]
+        files: Vec<String>,
     },
     /// List the lessons in a folder with their titles.
     List {
@@ -78,6 +96,14 @@ enum Cmd {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Print the JSON Schema of lesson files (replication, backup and sharding lessons), for
+    /// editors: save it and point taplo or Even Better TOML at it (`#:schema ./dbsim.schema.json`
+    /// on a lesson's first line).
+    Schema {
+        /// The schema of planner lessons (`scenarios/planner/`) instead.
+        #[arg(long)]
+        planner: bool,
+    },
     /// Print a planner lesson as SQL that recreates it in PostgreSQL (tables with the same rows,
     /// indexes, statistics, VACUUM ANALYZE, then EXPLAIN (FORMAT JSON) of each query).
     Sql {
@@ -110,21 +136,19 @@ fn main() -> ExitCode {
             Kind::Planner => explain(&o.file, None, true, false, if o.json { PlanFormat::Json } else { PlanFormat::Text }, o.seed),
             Kind::Scenario(src, scn) => sim_core::world_of(&o.file, &src, &scn, o.seed).map_err(|e| e.to_string()).and_then(|w| run(o.json, *scn, w)),
         }),
-        Cmd::Check { file } => kind(file).and_then(|k| {
-            let title = match k {
-                Kind::Scenario(_, scn) => return check(file, *scn),
-                Kind::Sharding(lesson) => lesson.lesson.title,
-                Kind::Planner => sim_planner::load(file, &read(file)?, None).map(|l| l.file.title.clone()).map_err(|e| e.to_string())?,
-            };
-            println!("{file}: ok ({title})");
-            Ok(0)
-        }),
+        Cmd::Check { files } => check_all(files),
         Cmd::Trace { file, seed } => with_file(file, *seed, |_, w| trace(w)),
         Cmd::Drill(o) => with_file(&o.file, o.seed, |scn, w| drill(o.json, scn, w)),
         Cmd::List { dir } => list(dir),
         Cmd::Explain { file, query, analyze, buffers, format, seed } => explain(file, *query, *analyze, *buffers, *format, *seed),
+        Cmd::Schema { planner } => {
+            serde_json::to_string_pretty(&if *planner { sim_planner::lesson::schema() } else { sim_core::scenario::schema::lesson_schema() }).map_err(|e| e.to_string()).map(|text| {
+                outln!("{text}");
+                0
+            })
+        }
         Cmd::Sql { file, seed } => planner_lesson(file, *seed).map(|l| {
-            print!("{}", sim_planner::export::sql(&l));
+            out!("{}", sim_planner::export::sql(&l));
             0
         }),
     };
@@ -135,6 +159,27 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `dbsim check` of each file: every error is printed, and the worst exit code wins.
+fn check_all(files: &[String]) -> Result<u8, String> {
+    let mut worst = 0;
+    for file in files {
+        let code = kind(file).and_then(|k| {
+            let title = match k {
+                Kind::Scenario(_, scn) => return check(file, *scn),
+                Kind::Sharding(lesson) => lesson.lesson.title,
+                Kind::Planner => sim_planner::load(file, &read(file)?, None).map(|l| l.file.title.clone()).map_err(|e| e.to_string())?,
+            };
+            outln!("{file}: ok ({title})");
+            Ok(0)
+        });
+        worst = worst.max(code.unwrap_or_else(|e| {
+            eprintln!("dbsim: {e}");
+            2
+        }));
+    }
+    Ok(worst)
 }
 
 /// Which kind of lesson a file is, parsed: a scenario of one cluster (with its text, to place
@@ -173,7 +218,7 @@ fn run(json: bool, scn: Scenario, mut world: World) -> Result<u8, String> {
     // A lesson whose point is its DR drill is judged on one.
     report.expectations.extend(sim_core::drill::judge(&scn, world.seed()));
     if json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
     } else {
         print_report(&report);
     }
@@ -181,24 +226,30 @@ fn run(json: bool, scn: Scenario, mut world: World) -> Result<u8, String> {
 }
 
 fn print_report(r: &Report) {
-    println!("{}  (seed {}, trace {}, {} events, {} ms simulated)", r.scenario, r.seed, r.trace_hash, r.events, r.end_time_ms);
+    outln!("{}  (seed {}, trace {}, {} events, {} ms simulated)", r.scenario, r.seed, r.trace_hash, r.events, r.end_time_ms);
     let m = &r.metrics;
-    println!(
+    outln!(
         "commits: {} acknowledged, {} failed ({} gave up waiting for a sync standby), {} lost (RPO {} ms); commit latency p50 {:.2} ms, p99 {:.2} ms",
-        m.commits_acked, m.commits_failed, m.sync_waits_canceled, m.commits_lost, m.rpo_ms, m.commit_latency_ms.p50, m.commit_latency_ms.p99
+        m.commits_acked,
+        m.commits_failed,
+        m.sync_waits_canceled,
+        m.commits_lost,
+        m.rpo_ms,
+        m.commit_latency_ms.p50,
+        m.commit_latency_ms.p99
     );
     for f in &m.failovers {
         let un = f.unavailable_ms.map_or("writes not yet back".to_string(), |u| format!("writes unavailable {:.1} s", u as f64 / 1000.0));
         let from = f.from.as_deref().unwrap_or("-");
         let tag = if f.false_failover { " (false failover)" } else { "" };
-        println!("failover at {:.1} s: {from} -> {} on timeline {}, {un}{tag}", f.at_ms as f64 / 1000.0, f.to, f.timeline);
+        outln!("failover at {:.1} s: {from} -> {} on timeline {}, {un}{tag}", f.at_ms as f64 / 1000.0, f.to, f.timeline);
     }
-    println!("{:<8} {:<10} {:<20} {:>3} {:>12}  state", "node", "region", "role", "TL", "LSN");
+    outln!("{:<8} {:<10} {:<20} {:>3} {:>12}  state", "node", "region", "role", "TL", "LSN");
     for n in &r.nodes {
-        println!("{:<8} {:<10} {:<20} {:>3} {:>12}  {}", n.name, n.region, n.role, n.timeline, n.lsn, n.state);
+        outln!("{:<8} {:<10} {:<20} {:>3} {:>12}  {}", n.name, n.region, n.role, n.timeline, n.lsn, n.state);
     }
     for row in &r.pg_stat_replication {
-        println!(
+        outln!(
             "pg_stat_replication@{}: {} {} sent={} write={} flush={} replay={} replay_lag={} sync_state={}",
             row.primary,
             row.application_name,
@@ -223,27 +274,27 @@ fn print_report(r: &Report) {
             mark
         };
         let at = p.at_ms.map_or(String::new(), |t| format!(" at {:.3} s", t as f64 / 1000.0));
-        println!("{:?} {}: {mark}{at} {}", p.kind, p.name, p.detail);
+        outln!("{:?} {}: {mark}{at} {}", p.kind, p.name, p.detail);
     }
     for e in &r.expectations {
-        println!("[{}] {}: {}", if e.ok { "ok" } else { "FAIL" }, e.name, e.detail);
+        outln!("[{}] {}: {}", if e.ok { "ok" } else { "FAIL" }, e.name, e.detail);
     }
 }
 
 fn shard(o: &RunOpts, lesson: &sim_core::shard::lesson::ShardLesson) -> Result<u8, String> {
     let r = lesson.run(o.seed)?;
     if o.json {
-        println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
     } else {
-        println!("{}  (seed {})", r.title, r.seed);
+        outln!("{}  (seed {})", r.title, r.seed);
         for line in &r.lines {
-            println!("{line}");
+            outln!("{line}");
         }
         if let Some(run) = &r.run {
             print_heatmap(run);
         }
         for e in &r.expectations {
-            println!("[{}] {}: {}", if e.ok { "ok" } else { "FAIL" }, e.name, e.detail);
+            outln!("[{}] {}: {}", if e.ok { "ok" } else { "FAIL" }, e.name, e.detail);
         }
     }
     Ok(if r.expectations.iter().all(|e| e.ok) { 0 } else { 1 })
@@ -254,27 +305,27 @@ fn print_heatmap(run: &sim_core::shard::cluster::Run) {
     const SHADES: [char; 5] = [' ', '░', '▒', '▓', '█'];
     let max = run.load.iter().flatten().map(|l| l.ops).max().unwrap_or(0).max(1);
     let shards = run.load.last().map_or(0, Vec::len);
-    println!("ops per shard per second (darker = busier, max {max}):");
+    outln!("ops per shard per second (darker = busier, max {max}):");
     for s in 0..shards {
         let row: String = run.load.iter().map(|sec| sec.get(s).map_or(' ', |l| SHADES[(l.ops * 4).div_ceil(max) as usize])).collect();
-        println!("  {:>8} |{row}|", run.shard_names.get(s).map_or("", String::as_str));
+        outln!("  {:>8} |{row}|", run.shard_names.get(s).map_or("", String::as_str));
     }
 }
 
 fn drill(json: bool, scn: Scenario, world: World) -> Result<u8, String> {
     let results = sim_core::drill::run(&scn, world.seed())?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?);
     } else {
         let sla = scn.drill.as_ref().map(|d| (d.rpo.0, d.rto.0)).unwrap_or_default();
-        println!("drill: {}  (SLA: RPO <= {} s, RTO <= {} s)", scn.lesson.title, sla.0.as_ms() / 1000, sla.1.as_ms() / 1000);
-        println!("{:<16} {:<12} {:>12} {:>12}  verdict", "disaster", "recovered by", "RPO", "RTO");
+        outln!("drill: {}  (SLA: RPO <= {} s, RTO <= {} s)", scn.lesson.title, sla.0.as_ms() / 1000, sla.1.as_ms() / 1000);
+        outln!("{:<16} {:<12} {:>12} {:>12}  verdict", "disaster", "recovered by", "RPO", "RTO");
         for r in &results {
             let show = |v: Option<u64>| v.map_or("unbounded".to_string(), |ms| format!("{:.1} s", ms as f64 / 1000.0));
             let mark = |ok: bool| if ok { "met" } else { "MISSED" };
-            println!("{:<16} {:<12} {:>12} {:>12}  RPO {}, RTO {}", r.disaster, r.recovered_by, show(r.rpo_ms), show(r.rto_ms), mark(r.rpo_met), mark(r.rto_met));
+            outln!("{:<16} {:<12} {:>12} {:>12}  RPO {}, RTO {}", r.disaster, r.recovered_by, show(r.rpo_ms), show(r.rto_ms), mark(r.rpo_met), mark(r.rto_met));
             for d in &r.detail {
-                println!("    {d}");
+                outln!("    {d}");
             }
         }
     }
@@ -282,7 +333,7 @@ fn drill(json: bool, scn: Scenario, world: World) -> Result<u8, String> {
 }
 
 fn check(file: &str, scn: Scenario) -> Result<u8, String> {
-    println!("{file}: ok ({}; {} nodes, {} scripted commands)", scn.lesson.title, scn.nodes.len(), scn.timeline.len());
+    outln!("{file}: ok ({}; {} nodes, {} scripted commands)", scn.lesson.title, scn.nodes.len(), scn.timeline.len());
     Ok(0)
 }
 
@@ -308,8 +359,8 @@ fn list(dir: &str) -> Result<u8, String> {
         let f = p.display().to_string();
         let src = std::fs::read_to_string(&p).map_err(|e| format!("{f}: {e}"))?;
         match title_of(&f, &src) {
-            Ok(t) => println!("{f}\t{t}"),
-            Err(e) => println!("{f}\tINVALID: {e}"),
+            Ok(t) => outln!("{f}\t{t}"),
+            Err(e) => outln!("{f}\tINVALID: {e}"),
         }
     }
     Ok(0)
@@ -345,26 +396,26 @@ fn explain(file: &str, only: Option<usize>, analyze: bool, buffers: bool, format
         ..Default::default()
     };
     if format == PlanFormat::Text {
-        println!("{}  (seed {})", lesson.file.title, lesson.db.seed);
+        outln!("{}  (seed {})", lesson.file.title, lesson.db.seed);
     }
     for (i, q) in lesson.file.queries.iter().enumerate().filter(|(i, _)| only.is_none_or(|o| o == *i)) {
         let db = &lesson.states[i];
         let e = sim_planner::explain(db, q.sql.get_ref(), Some(opts)).map_err(|e| format!("{file}: query {i}: {}", e.render(q.sql.get_ref())))?;
         if format == PlanFormat::Text {
-            println!("\n-- query {i}: {}", q.name);
+            outln!("\n-- query {i}: {}", q.name);
             let state = if i == 0 { &lesson.db } else { &lesson.states[i - 1] };
             for c in &q.changes {
-                println!("{}", c.get_ref().sql(state));
+                outln!("{}", c.get_ref().sql(state));
             }
-            println!("{}", q.sql.get_ref().trim());
+            outln!("{}", q.sql.get_ref().trim());
         }
-        println!("{}", e.render(db));
+        outln!("{}", e.render(db));
     }
     let checks = lesson.check();
     if format == PlanFormat::Text {
         for (i, what, ok) in &checks {
             if only.is_none_or(|o| o == *i) {
-                println!("[{}] query {i}: {what}", if *ok { "ok" } else { "FAIL" });
+                outln!("[{}] query {i}: {what}", if *ok { "ok" } else { "FAIL" });
             }
         }
     }

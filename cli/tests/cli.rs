@@ -46,7 +46,7 @@ fn bad_input_exits_two() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["run", "check", "list", "trace", "drill", "explain", "sql"] {
+    for sub in ["run", "check", "list", "trace", "drill", "explain", "sql", "schema"] {
         let out = dbsim(&[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0), "dbsim {sub} --help");
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: dbsim"), "dbsim {sub} --help prints usage");
@@ -112,4 +112,40 @@ fn run_takes_every_kind_of_lesson() {
     assert_eq!(dbsim(&["check", "scenarios/sharding/10i-blast-radius.toml"]).status.code(), Some(0));
     let list = String::from_utf8_lossy(&dbsim(&["list", "scenarios/sharding"]).stdout).to_string();
     assert!(list.contains("Blast radius") && !list.contains("INVALID"), "{list}");
+}
+
+#[test]
+fn check_takes_many_files_and_reports_each() {
+    let out = dbsim(&["check", "scenarios/05-multi-region.toml", "tests/malformed/04-patroni-rule.toml", "scenarios/sharding/10b-good-shard-key.toml", "scenarios/planner/11a-scan-choice.toml"]);
+    assert_eq!(out.status.code(), Some(2), "one bad file fails the whole check");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("05-multi-region.toml: ok") && stdout.contains("10b-good-shard-key.toml: ok"), "{stdout}");
+    assert!(stderr.contains("04-patroni-rule.toml:") && stderr.contains("ttl"), "{stderr}");
+    assert_eq!(dbsim(&["check", "scenarios/05-multi-region.toml", "scenarios/sharding/10b-good-shard-key.toml"]).status.code(), Some(0));
+    assert_eq!(dbsim(&["check"]).status.code(), Some(2), "no file is bad input");
+}
+
+#[test]
+fn schema_prints_the_json_schema_of_each_format() {
+    for (args, title, section) in [(&["schema"][..], "dbsim lesson", "timeline"), (&["schema", "--planner"][..], "dbsim planner lesson", "query")] {
+        let out = dbsim(args);
+        assert_eq!(out.status.code(), Some(0));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["title"], title);
+        assert!(json["properties"].get(section).is_some(), "{args:?} lacks `{section}`");
+        assert_eq!(json["additionalProperties"], false, "unknown sections are errors in the schema too");
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dbsim")).args(["schema"]).current_dir(root()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    drop(child.stdout.take()); // like `dbsim schema | head -0`
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(status.code(), Some(0));
 }

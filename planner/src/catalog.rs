@@ -18,6 +18,7 @@ pub fn maxalign(n: usize) -> usize {
 /// integer comparisons: code `2k` is the domain's k-th string, and a literal that falls between
 /// two strings gets the odd code between them, so `=` never matches it and `<` orders it right.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ColType {
     #[serde(alias = "integer", alias = "int4")]
@@ -216,6 +217,7 @@ pub fn btree_size(sorted_keys: &[i64], key_bytes: usize, unique: bool) -> (f64, 
 
 /// What `CREATE STATISTICS` can ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ExtKind {
     Dependencies,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A setting's value as a lesson writes it: `4.0`, `"64MB"`, `false`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum SettingValue {
     Bool(bool),
@@ -26,6 +27,7 @@ impl SettingValue {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PlanCommand {
     /// `SET name = value`.

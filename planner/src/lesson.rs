@@ -24,6 +24,7 @@ impl fmt::Display for LessonError {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LessonFile {
     pub title: String,
@@ -50,13 +51,17 @@ fn one() -> u64 {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TableSpec {
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub name: Spanned<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "u64"))]
     pub rows: Spanned<u64>,
     pub columns: Vec<ColumnSpec>,
     /// Creates the unique index `<table>_pkey`.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub primary_key: Option<Spanned<String>>,
     /// `pg_class.relpages` / `reltuples` stated instead of measured.
     #[serde(default)]
@@ -66,11 +71,14 @@ pub struct TableSpec {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ColumnSpec {
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub name: Spanned<String>,
     #[serde(rename = "type")]
     pub ty: ColType,
+    #[cfg_attr(feature = "schema", schemars(with = "Dist"))]
     pub dist: Spanned<Dist>,
     /// The strings of a text column (sorted on load).
     #[serde(default)]
@@ -90,6 +98,7 @@ pub struct ColumnSpec {
 
 /// How a column's values are generated (deterministically from the lesson's seed).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Dist {
     /// 1, 2, 3, … in physical order (correlation 1).
@@ -111,11 +120,14 @@ pub enum Dist {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IndexSpec {
     #[serde(default)]
     pub name: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub table: Spanned<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
     pub columns: Vec<Spanned<String>>,
     #[serde(default)]
     pub unique: bool,
@@ -127,10 +139,13 @@ pub struct IndexSpec {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StatisticsSpec {
     pub name: String,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub table: Spanned<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<String>"))]
     pub columns: Vec<Spanned<String>>,
     #[serde(default = "all_kinds")]
     pub kinds: Vec<ExtKind>,
@@ -141,13 +156,16 @@ fn all_kinds() -> Vec<ExtKind> {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QuerySpec {
     #[serde(default)]
     pub name: String,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub sql: Spanned<String>,
     /// What-if changes applied before this query (and kept for the queries after it).
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<crate::command::PlanCommand>"))]
     pub changes: Vec<Spanned<crate::command::PlanCommand>>,
     /// What the student should notice, shown with the plan.
     #[serde(default)]
@@ -158,6 +176,7 @@ pub struct QuerySpec {
 
 /// What a lesson promises about a query's plan, for every seed.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// Node types that must appear (`"Hash Join"`, `"Index Scan"`).
@@ -212,6 +231,7 @@ pub fn placed(file: &str, src: &str, at: usize, field: String, message: String) 
 
 /// A constant in stated statistics: a number, or a string of a text column.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Literal {
     Int(i64),
@@ -220,6 +240,7 @@ pub enum Literal {
 
 /// A `pg_stats` row as a lesson states it (values written as SQL would show them).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StatedStats {
     #[serde(default)]
@@ -235,4 +256,14 @@ pub struct StatedStats {
     pub histogram_bounds: Vec<Literal>,
     #[serde(default)]
     pub correlation: Option<f64>,
+}
+
+/// The JSON Schema of planner lesson files (`scenarios/planner/*.toml`), for editors
+/// (`dbsim schema --planner`).
+#[cfg(feature = "schema")]
+pub fn schema() -> schemars::Schema {
+    let mut s = schemars::generate::SchemaSettings::draft07().into_generator().into_root_schema_for::<LessonFile>();
+    s.insert("title".into(), "dbsim planner lesson".into());
+    s.insert("description".into(), "A dbsim query-planner lesson (chapter 11): tables and their generated data, indexes, statistics, settings and queries. See docs/planner.md.".into());
+    s
 }

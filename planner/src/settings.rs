@@ -1,8 +1,16 @@
 //! The planner's GUCs with PostgreSQL 15's defaults, and `SET name = value` over them.
 use serde::{Deserialize, Serialize};
 
+/// A memory size as `postgresql.conf` writes it (`"4GB"`, `"64MB"`, `"512kB"`).
+#[cfg(feature = "schema")]
+#[derive(schemars::JsonSchema)]
+#[schemars(transparent)]
+#[allow(dead_code)] // only its schema is used
+struct MemorySize(#[schemars(regex(pattern = r"^\s*[0-9]+(\.[0-9]+)?\s*(kB|MB|GB|TB)?\s*$"))] String);
+
 /// Planner and executor settings (`postgresql.conf` names and defaults).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub seq_page_cost: f64,
@@ -12,9 +20,11 @@ pub struct Settings {
     pub cpu_operator_cost: f64,
     /// In 8 kB pages (default 4GB).
     #[serde(with = "pages")]
+    #[cfg_attr(feature = "schema", schemars(with = "MemorySize"))]
     pub effective_cache_size: f64,
     /// In kB (default 4MB).
     #[serde(with = "kilobytes")]
+    #[cfg_attr(feature = "schema", schemars(with = "MemorySize"))]
     pub work_mem: f64,
     pub hash_mem_multiplier: f64,
     pub default_statistics_target: u32,

@@ -8,6 +8,7 @@ use sim_kernel::rng::SimRng;
 
 /// One column's row of `pg_stats`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ColumnStats {
     #[serde(default)]

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// One command. Names refer to nodes, or to `dcs`, `proxy` and `clients`, or to whole regions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     CrashPostgres {
@@ -38,12 +39,14 @@ pub enum Command {
         from: String,
         to: String,
         #[serde(rename = "latency", with = "latency_field")]
+        #[cfg_attr(feature = "schema", schemars(with = "Dur"))]
         latency_us: u64,
     },
     SetDropRate {
         from: String,
         to: String,
         #[serde(rename = "rate", with = "rate_field")]
+        #[cfg_attr(feature = "schema", schemars(with = "f64", range(min = 0.0, max = 1.0)))]
         ppm: u32,
     },
     /// The DCS stops answering; with a `duration`, it comes back after it (scheduled as a
@@ -56,6 +59,7 @@ pub enum Command {
     SlowDisk {
         node: String,
         #[serde(with = "factor_field")]
+        #[cfg_attr(feature = "schema", schemars(with = "u32", range(min = 1, max = 10000)))]
         factor: u32,
     },
     Switchover {
@@ -64,6 +68,7 @@ pub enum Command {
     },
     Set {
         #[serde(with = "settings_field")]
+        #[cfg_attr(feature = "schema", schemars(with = "crate::scenario::schema::SettingsSchema"))]
         settings: Vec<Setting>,
     },
     StopConsumer {
@@ -140,6 +145,7 @@ fn promote() -> String {
 
 /// One scenario `[[timeline]]` entry: when, and the command.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TimedCommand {
     pub at: Dur,
     #[serde(flatten)]
@@ -351,6 +357,7 @@ pub fn split_log(text: &str) -> Vec<&str> {
 
 pub fn log_from_toml(text: &str) -> Result<Vec<(SimDur, Command)>, String> {
     #[derive(serde::Deserialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     struct Log {
         log: Vec<TimedCommand>,

@@ -2,6 +2,8 @@
 //! Every field is documented in `docs/scenarios.md`. Errors name the file, line, column and field.
 pub mod de;
 pub mod elements;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod toml_de;
 pub mod validate;
 use crate::command::Command;
@@ -42,6 +44,7 @@ const fn dur_ms(v: u64) -> Dur {
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub lesson: Lesson,
@@ -81,26 +84,34 @@ pub struct Scenario {
     // only make the lesson sharded, so a page that opens only clusters links no parser for them.
     /// `[table]`: the sharded table, its columns and its shard key.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::lesson::TableFile>"))]
     pub table: Option<Section>,
     /// `[cluster]`: the shards and their placement strategy.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::lesson::ClusterFile>"))]
     pub cluster: Option<Section>,
     /// `[[reshard]]`: online reshards at given times.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<crate::shard::lesson::ReshardFile>"))]
     pub reshard: Option<Section>,
     /// `[replication]`: each shard its own Patroni cluster.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::replicas::ReplicaCfg>"))]
     pub replication: Option<Section>,
     /// `[partitioning]`, `[scatter]`, `[join]`: calculators beside the run.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::lesson::PartitionCfg>"))]
     pub partitioning: Option<Section>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::lesson::ScatterCfg>"))]
     pub scatter: Option<Section>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::lesson::JoinCfg>"))]
     pub join: Option<Section>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Lesson {
     pub title: String,
@@ -118,6 +129,7 @@ pub struct Lesson {
 /// [`elements::ELEMENTS`]), so a lesson can only point at what the screen shows. Written as a
 /// plain string or as `{ text = "…", shows = ["ttl-countdown"] }`.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(from = "WatchFile")]
 pub struct Watch {
     pub text: String,
@@ -125,6 +137,7 @@ pub struct Watch {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 enum WatchFile {
     Text(String),
@@ -132,6 +145,7 @@ enum WatchFile {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct WatchItem {
     text: String,
@@ -149,6 +163,7 @@ impl From<WatchFile> for Watch {
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct RunCfg {
     pub seed: u64,
@@ -164,6 +179,7 @@ impl Default for RunCfg {
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct NetworkCfg {
     pub same_zone_rtt: Dur,
@@ -178,6 +194,7 @@ impl Default for NetworkCfg {
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegionCfg {
     pub name: String,
@@ -190,6 +207,7 @@ fn one_zone() -> Vec<String> {
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LinkCfg {
     pub between: [String; 2],
@@ -203,6 +221,7 @@ fn zero_dur() -> Dur {
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PlaceCfg {
     pub region: Option<String>,
@@ -210,6 +229,7 @@ pub struct PlaceCfg {
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NodeCfg {
     pub name: String,
@@ -259,12 +279,14 @@ impl SyncCommit {
             _ => return Err(format!("`{s}` is not one of off, local, remote_write, on, remote_apply")),
         })
     }
+    pub const ALL: [SyncCommit; 5] = [Self::Off, Self::Local, Self::RemoteWrite, Self::On, Self::RemoteApply];
     pub fn name(self) -> &'static str {
         ["off", "local", "remote_write", "on", "remote_apply"][self as usize]
     }
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PgCfg {
     pub synchronous_commit: SyncCommit,
@@ -311,6 +333,7 @@ impl Default for PgCfg {
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PatroniCfg {
     pub ttl: u64,
@@ -374,6 +397,7 @@ impl PatroniCfg {
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct ProxyCfg {
     pub region: Option<String>,
@@ -390,6 +414,7 @@ impl Default for ProxyCfg {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KeyDist {
     Uniform,
@@ -398,6 +423,7 @@ pub enum KeyDist {
 
 /// `[drill]`: the SLA and the disasters `dbsim drill` runs the backup strategy against.
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct DrillCfg {
     pub rpo: Dur,
@@ -444,6 +470,7 @@ pub const DISASTERS: [&str; 5] = ["operator_error", "primary_disk", "region", "a
 
 /// `[backup]`: WAL archiving, base backups and point-in-time recovery.
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct BackupCfg {
     /// `archive_mode = on` with an `archive_command` copying to an object store.
@@ -480,6 +507,7 @@ impl Default for BackupCfg {
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct WorkloadCfg {
     pub clients: u64,
@@ -517,6 +545,7 @@ impl Default for WorkloadCfg {
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SlotCfg {
     pub name: String,
@@ -544,6 +573,15 @@ macro_rules! named {
                 snake_case(&format!("{self:?}"))
             }
         }
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string", "enum": $name::ALL.iter().map(|v| v.name()).collect::<Vec<_>>() })
+            }
+        }
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 crate::scenario::toml_de::parsed(d, |t| {
@@ -559,6 +597,7 @@ macro_rules! named {
 
 /// A number bound: `{ min = 1 }`, `{ max = 30 }` or both.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Bound {
     pub min: Option<f64>,
@@ -635,6 +674,7 @@ pub enum NodeMetric {
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Expect {
     pub final_primary: Option<String>,
@@ -651,6 +691,7 @@ pub struct Expect {
 
 /// The verdict a lesson expects from its `[drill]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DrillVerdict {
     /// Every disaster is recovered within the RPO and the RTO.

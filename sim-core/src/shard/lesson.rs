@@ -32,6 +32,7 @@ pub struct ShardLesson {
 
 /// `[partitioning]`: a time-series table partitioned by month, a query, and retention.
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PartitionCfg {
     pub table: String,
@@ -54,6 +55,7 @@ impl Default for PartitionCfg {
 
 /// `[scatter]`: scatter-gather tail latency at several shard counts.
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScatterCfg {
     pub shards: Vec<u32>,
@@ -78,6 +80,7 @@ fn four_thousand() -> u32 {
 /// `[join]`: orders joined to customers on customer_id, with orders sharded by customer_id
 /// (co-located with customers) and by order_id (not co-located).
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct JoinCfg {
     pub shards: u32,
@@ -375,8 +378,9 @@ fn scatter(s: &ScatterCfg, seed: u64, r: &mut ShardReport) {
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct TableFile {
+pub(crate) struct TableFile {
     name: String,
     columns: Vec<ColumnFile>,
     shard_key: String,
@@ -385,16 +389,18 @@ struct TableFile {
 }
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
-enum VindexFile {
+pub(crate) enum VindexFile {
     #[default]
     Hash,
     Numeric,
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct ColumnFile {
+pub(crate) struct ColumnFile {
     name: String,
     #[serde(default = "hundred_thousand")]
     keys: u64,
@@ -410,8 +416,9 @@ fn hundred_thousand() -> u64 {
 }
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
-enum DistFile {
+pub(crate) enum DistFile {
     #[default]
     Uniform,
     Zipf,
@@ -420,8 +427,9 @@ enum DistFile {
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
-struct ClusterFile {
+pub(crate) struct ClusterFile {
     strategy: String,
     shards: Option<u32>,
     vnodes: u32,
@@ -439,16 +447,18 @@ impl Default for ClusterFile {
 }
 
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct ReshardFile {
+pub(crate) struct ReshardFile {
     at: Dur,
     kind: ReshardKind,
     shard: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
-enum ReshardKind {
+pub(crate) enum ReshardKind {
     Add,
     Split,
     MoveRange,
@@ -464,6 +474,7 @@ fn bad<T>(path: &str, message: impl Into<String>) -> Result<T, Bad> {
 /// The sharding sections of a lesson file (the rest is the `Scenario`'s): read from the same text
 /// when a sharded lesson is built.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct Sections {
     table: Option<TableFile>,
     cluster: Option<ClusterFile>,

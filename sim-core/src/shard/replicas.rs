@@ -9,6 +9,7 @@ use serde::Serialize;
 
 /// `[replication]` in a sharding lesson.
 #[derive(Clone, Debug, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct ReplicaCfg {
     /// Standbys per shard (0 to 4).
