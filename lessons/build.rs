@@ -26,12 +26,45 @@ fn embed(out: &mut String, name: &str, doc: &str, dir: &Path) {
     writeln!(out, "/// The titles of `{name}`, in the same order as the names.\npub const {name}_TITLES: &[&str] = &{titles:?};").expect("write to string");
 }
 
+/// The course chapter a lesson belongs to, from its `chapter = "…"` line (planner lessons are
+/// chapter 11 by their folder).
+fn chapter_number(text: &str) -> Option<u32> {
+    let name = text.lines().find_map(|l| l.trim().strip_prefix("chapter").map(str::trim).and_then(|r| r.strip_prefix('=')).map(|r| r.trim().trim_matches('"').to_string()))?;
+    Some(match name.as_str() {
+        "Replication & high availability" => 9,
+        "Sharding & partitioning" => 10,
+        "Query optimization" => 11,
+        "Backup & disaster recovery" => 12,
+        _ => return None,
+    })
+}
+
+/// Stable lesson ids for embedding (`09/async-failover`): the course chapter, then the file name
+/// without its order prefix (`01-`, `03a-`) and extension.
+fn ids(out: &mut String, dir: &Path) {
+    let mut rows = Vec::new();
+    for (sub, fixed) in [("", None), ("sharding/", None), ("planner/", Some(11))] {
+        let mut files: Vec<_> = std::fs::read_dir(dir.join(sub)).expect("lesson directory").filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f).expect("lesson is readable");
+            let Some(ch) = fixed.or_else(|| chapter_number(&text)) else { panic!("{}: no known `chapter`", f.display()) };
+            let stem = f.file_stem().and_then(|s| s.to_str()).expect("utf-8 file name");
+            let slug = stem.split_once('-').map_or(stem, |(_, rest)| rest);
+            let file = format!("{sub}{}", f.file_name().and_then(|n| n.to_str()).expect("utf-8 file name"));
+            rows.push((format!("{ch:02}/{slug}"), file));
+        }
+    }
+    writeln!(out, "/// Every lesson's stable id (`09/async-failover`) and its file under `scenarios/`.\npub const IDS: &[(&str, &str)] = &{rows:?};").expect("write to string");
+}
+
 fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut out = String::new();
     embed(&mut out, "BUILTIN", "Every built-in scenario: (file name, TOML text).", &dir);
     embed(&mut out, "SHARDING", "Every sharding lesson (`scenarios/sharding/`): (file name, TOML text).", &dir.join("sharding"));
     embed(&mut out, "PLANNER", "Every query-planning lesson (`scenarios/planner/`): (file name, TOML text).", &dir.join("planner"));
+    ids(&mut out, &dir);
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin.rs");
     std::fs::write(dest, out).expect("write builtin.rs");
 }

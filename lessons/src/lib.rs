@@ -2,8 +2,31 @@
 //! builds need no file system.
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
+/// The file (under `scenarios/`) of the lesson with stable id `id` (`09/async-failover`).
+pub fn file_of(id: &str) -> Option<&'static str> {
+    IDS.iter().find(|(i, _)| *i == id).map(|(_, f)| *f)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_lesson_has_one_stable_id_by_its_chapter() {
+        assert_eq!(super::IDS.len(), super::BUILTIN.len() + super::SHARDING.len() + super::PLANNER.len());
+        let mut ids: Vec<&str> = super::IDS.iter().map(|(i, _)| *i).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), super::IDS.len(), "ids are unique");
+        assert_eq!(super::file_of("09/async-failover"), Some("01-async-failover.toml"));
+        assert_eq!(super::file_of("12/drop-table-pitr"), Some("08a-drop-table-pitr.toml"));
+        assert_eq!(super::file_of("10/good-shard-key"), Some("sharding/10b-good-shard-key.toml"));
+        assert!(super::file_of("11/scan-choice").is_some_and(|f| f.starts_with("planner/")));
+        assert_eq!(super::file_of("09/no-such-lesson"), None);
+        for (id, _) in super::IDS {
+            let ch = &id[..2];
+            assert!(["09", "10", "11", "12"].contains(&ch), "{id}");
+        }
+    }
+
     #[test]
     fn embeds_every_scenario() {
         let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "toml")).count();

@@ -1,6 +1,7 @@
 //! The dbsim browser app: pick a lesson, play it, inject faults by clicking, scrub through time.
 //! The UI renders a view of the core's `World`; every change goes through a `Command`.
 mod charts;
+pub mod embed;
 mod lesson;
 mod pitr;
 pub mod plan;
@@ -555,6 +556,28 @@ thread_local! {
     pub static LAST_WRITTEN: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
+/// What keeps a session going, for the page and for each embedded widget: the play timer, and
+/// long work run in slices, one per turn of the event loop, so the page stays live.
+#[hook]
+pub fn use_engine(model: &UseReducerHandle<Model>) {
+    {
+        let model = model.clone();
+        use_effect_with(model.playing, move |playing| {
+            let timer = playing.then(|| gloo::timers::callback::Interval::new(TICK_MS, move || model.dispatch(Action::Tick)));
+            move || drop(timer)
+        });
+    }
+    {
+        let version = model.version;
+        let model = model.clone();
+        use_effect_with(version, move |_| {
+            let dispatcher = model.dispatcher();
+            let next = model.job.is_some().then(|| gloo::timers::callback::Timeout::new(0, move || dispatcher.dispatch(Action::Work)));
+            move || drop(next)
+        });
+    }
+}
+
 #[component(App)]
 pub fn app() -> Html {
     let model = use_reducer(|| Model { speed: 1.0, aim: view_model::Aim { inclusive: true, ..Default::default() }, ..Model::default() });
@@ -568,13 +591,7 @@ pub fn app() -> Html {
             on_hashchange(move || open_link(&go2))
         });
     }
-    {
-        let model = model.clone();
-        use_effect_with(model.playing, move |playing| {
-            let timer = playing.then(|| gloo::timers::callback::Interval::new(TICK_MS, move || model.dispatch(Action::Tick)));
-            move || drop(timer)
-        });
-    }
+    use_engine(&model);
     {
         let version = model.version;
         let model = model.clone();
@@ -587,16 +604,6 @@ pub fn app() -> Html {
                     url::write_hash(&s);
                 }
             }
-        });
-    }
-    {
-        // Long work goes on in slices, one per turn of the event loop, so the page stays live.
-        let version = model.version;
-        let model = model.clone();
-        use_effect_with(version, move |_| {
-            let dispatcher = model.dispatcher();
-            let next = model.job.is_some().then(|| gloo::timers::callback::Timeout::new(0, move || dispatcher.dispatch(Action::Work)));
-            move || drop(next)
         });
     }
     // One callback for the page's life, so components' props compare equal across ticks.

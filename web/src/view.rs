@@ -65,7 +65,7 @@ fn charts(v: &Views) -> Html {
 }
 
 /// The "?" overlay: every shortcut, and how to reach the diagram by keyboard.
-fn keys_help(go: &Go) -> Html {
+pub fn keys_help(go: &Go) -> Html {
     html! {
         <section id="keys-help" role="dialog" aria-label="Keyboard shortcuts" class="keys-help">
             <h3>{ "Keyboard" }</h3>
@@ -84,7 +84,7 @@ fn keys_help(go: &Go) -> Html {
 
 /// Shortcuts, handled only while the app has focus and not inside a form control: space
 /// plays/pauses, ←/→ (or j/l) step in time. Buttons, sliders, fields and lists keep their own keys.
-fn keys(playing: bool, help: bool, now_ms: u64, go: &Go) -> Callback<KeyboardEvent> {
+pub fn keys(playing: bool, help: bool, now_ms: u64, go: &Go) -> Callback<KeyboardEvent> {
     let go = go.clone();
     Callback::from(move |e: KeyboardEvent| {
         if e.ctrl_key() || e.meta_key() || e.alt_key() {

@@ -31,9 +31,67 @@ pub fn dist() -> Result<PathBuf, String> {
         std::fs::write(out.join(page), text).map_err(|e| format!("{page}: {e}"))?;
         report_size(&bg)?;
     }
+    embed(&root, &out, &html)?;
     copy_lessons(&root.join("scenarios"), &out.join("scenarios"))?;
     copy_lessons(&root.join("scenarios/sharding"), &out.join("scenarios/sharding"))?;
     Ok(out)
+}
+
+/// The theme colours a widget takes from its host page (`--dbsim-bg`…), in the page's own names.
+const THEME_VARS: [&str; 10] = ["bg", "fg", "muted", "card", "line", "primary", "standby", "down", "bad", "focus"];
+
+/// The embed: `dbsim_embed` (the module `<dbsim-lesson>` elements share), `dbsim-lesson.js` (the
+/// custom element, with the page's styles made to live in a shadow root), `embed.html` (one lesson
+/// in an iframe) and the sample chapter pages under `chapters/`.
+fn embed(root: &Path, out: &Path, html: &str) -> Result<(), String> {
+    let wasm = root.join("target/wasm32-unknown-unknown/web/embed.wasm");
+    let mut b = wasm_bindgen_cli_support::Bindgen::new();
+    b.input_path(&wasm).out_name("dbsim_embed").typescript(false).remove_name_section(true).remove_producers_section(true);
+    b.web(true).map_err(|e| format!("wasm-bindgen: {e}"))?;
+    b.generate(out).map_err(|e| format!("wasm-bindgen: {e}"))?;
+    let bg = out.join("dbsim_embed_bg.wasm");
+    optimise(&bg);
+    report_size(&bg)?;
+    let shim = std::fs::read_to_string(root.join("web/embed/dbsim-lesson.js")).map_err(|e| format!("web/embed/dbsim-lesson.js: {e}"))?;
+    let js = shim.replace("/*STYLE*/", &widget_css(html)?.replace('\\', "\\\\").replace('`', "\\`").replace("${", "\\${"));
+    std::fs::write(out.join("dbsim-lesson.js"), js).map_err(|e| format!("dbsim-lesson.js: {e}"))?;
+    std::fs::copy(root.join("web/embed/embed.html"), out.join("embed.html")).map_err(|e| format!("embed.html: {e}"))?;
+    let chapters = out.join("chapters");
+    std::fs::create_dir_all(&chapters).map_err(|e| format!("{}: {e}", chapters.display()))?;
+    for entry in std::fs::read_dir(root.join("web/embed/chapters")).map_err(|e| format!("web/embed/chapters: {e}"))?.flatten() {
+        std::fs::copy(entry.path(), chapters.join(entry.file_name())).map_err(|e| format!("{}: {e}", entry.path().display()))?;
+    }
+    Ok(())
+}
+
+/// The page's styles for a shadow root: `:root` becomes `:host` (its colours renamed `--h-…`, the
+/// defaults), the body's rules go to the widget's box, and each colour is the host page's
+/// `--dbsim-…` property when it sets one. `theme="light|dark"` overrides `prefers-color-scheme`.
+pub fn widget_css(html: &str) -> Result<String, String> {
+    let start = html.find("<style>").ok_or("index.html has no <style>")? + "<style>".len();
+    let end = html[start..].find("</style>").ok_or("index.html's <style> is not closed")? + start;
+    let mut css = html[start..end].replace(":root", ":host").replace("body {", ".widget {");
+    let (mut light, mut dark) = (String::new(), String::new());
+    for v in THEME_VARS {
+        css = css.replace(&format!("--{v}:"), &format!("--h-{v}:"));
+    }
+    // The two palettes as declared for :host, reused for the theme attribute.
+    let blocks: Vec<&str> = css.match_indices(":host {").map(|(i, _)| &css[i + ":host {".len()..]).map(|rest| &rest[..rest.find('}').unwrap_or(0)]).collect();
+    if let [l, d, ..] = blocks.as_slice() {
+        light = l.replace("color-scheme: light dark;", "").trim().to_string();
+        dark = d.trim().to_string();
+    }
+    let mapped: Vec<String> = THEME_VARS.iter().map(|v| format!("--{v}: var(--dbsim-{v}, var(--h-{v}));")).collect();
+    css.push_str(&format!(
+        "\n:host {{ display: block; }}\n:host([theme=light]) {{ color-scheme: light; {light} }}\n:host([theme=dark]) {{ color-scheme: dark; {dark} }}\n\
+         .frame {{ {} background: var(--bg); color: var(--fg); font: 15px/1.45 system-ui, sans-serif; border: 1px solid var(--line); border-radius: 10px; \
+         height: var(--dbsim-height, auto); overflow: auto; position: relative; }}\n\
+         .frame .app.widget {{ max-width: none; margin: 0; }} .widget-head {{ display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; }} \
+         .widget-head a {{ margin-left: auto; color: var(--primary); }} .muted, .status {{ color: var(--muted); }} .status {{ margin: 12px 16px; }}\n\
+         .frame .toast {{ position: sticky; bottom: 8px; left: auto; transform: none; margin: 0 auto; }} .frame .keys-help {{ position: absolute; }}\n",
+        mapped.join(" ")
+    ));
+    Ok(css)
 }
 
 /// The lessons are content the app fetches (`dist/scenarios/*.toml`), not code in its module.
@@ -168,22 +226,28 @@ pub fn e2e() -> Result<(u64, u64), String> {
         }
     });
     let shots = root.join("screenshots");
-    let out = Command::new("node").arg(e2e_dir.join("e2e.mjs")).arg(format!("http://{addr}/")).env("CHROMIUM", &exe).env("SHOTS", &shots).output().map_err(|e| format!("node: {e}"))?;
-    print!("{}", String::from_utf8_lossy(&out.stdout));
-    eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    println!("screenshots: {}", shots.display());
-    let text = String::from_utf8_lossy(&out.stdout);
     let (mut passed, mut failed) = (0, 0);
-    for line in text.lines().filter(|l| l.starts_with("test e2e::")) {
-        if line.ends_with("... ok") {
-            passed += 1;
-        } else {
-            failed += 1;
+    // The app's pages, then the embed (`<dbsim-lesson>` on host pages, the iframe).
+    for script in ["e2e.mjs", "embed.mjs"] {
+        let out = Command::new("node").arg(e2e_dir.join(script)).arg(format!("http://{addr}/")).env("CHROMIUM", &exe).env("SHOTS", &shots).output().map_err(|e| format!("node: {e}"))?;
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let (mut p, mut f) = (0, 0);
+        for line in text.lines().filter(|l| l.starts_with("test e2e::")) {
+            if line.ends_with("... ok") {
+                p += 1;
+            } else {
+                f += 1;
+            }
         }
+        if !out.status.success() && f == 0 {
+            f = 1;
+        }
+        passed += p;
+        failed += f;
     }
-    if !out.status.success() && failed == 0 {
-        failed = 1;
-    }
+    println!("screenshots: {}", shots.display());
     Ok((passed, failed))
 }
 

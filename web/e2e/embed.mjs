@@ -1,0 +1,196 @@
+// End-to-end tests of the embed in Debian's headless Chromium: <dbsim-lesson> widgets on host
+// pages the test serves itself (page.route), and the iframe embed. Prints what a page with three
+// widgets downloads and how soon its first widget is usable on a slow link.
+import { chromium } from 'playwright-core';
+import { gzipSync } from 'node:zlib';
+
+const base = process.argv[2];
+const shots = process.env.SHOTS || 'screenshots';
+const exe = process.env.CHROMIUM || '/usr/bin/chromium';
+
+let passed = 0, failed = 0;
+async function step(name, fn) {
+  try { await fn(); passed++; console.log(`test e2e::embed::${name} ... ok`); }
+  catch (e) { failed++; console.log(`test e2e::embed::${name} ... FAILED\n${e.stack || e}`); }
+}
+
+const browser = await chromium.launch({
+  executablePath: exe,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+
+// A host page, served at `base + name` so the embed's relative files come from the real server.
+async function host(name, body, { colorScheme = 'light', head = '' } = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 900 }, colorScheme });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const requests = [];
+  page.on('requestfinished', (r) => requests.push(r));
+  await page.route(base + name, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8">${head}<script type="module" src="./dbsim-lesson.js"></script></head><body>${body}</body></html>`,
+  }));
+  return { ctx, page, errors, requests };
+}
+
+const clockOf = (page, id) => page.locator(`#${id} #clock`).textContent();
+const seconds = (text) => parseFloat(text);
+const shot = async (page, name) => { const p = `${shots}/${name}.png`; await page.screenshot({ path: p, fullPage: false }); console.log(`screenshot ${p}`); };
+
+const three = `
+  <h1 id="top">A chapter</h1>
+  <dbsim-lesson id="a" lesson="09/async-failover" seed="7"></dbsim-lesson>
+  <dbsim-lesson id="b" lesson="09/async-failover" seed="8"></dbsim-lesson>
+  <div style="height: 4000px"></div>
+  <dbsim-lesson id="c" lesson="12/drop-table-pitr" controls="full"></dbsim-lesson>`;
+
+try {
+  await step('two_widgets_of_one_lesson_play_and_scrub_independently', async () => {
+    const { ctx, page, errors } = await host('host-three.html', three);
+    await page.goto(base + 'host-three.html');
+    for (const id of ['a', 'b']) await page.locator(`#${id} #play`).waitFor({ timeout: 30000 });
+    const seeds = [await page.locator('#a .widget-head .muted').textContent(), await page.locator('#b .widget-head .muted').textContent()];
+    if (seeds[0] !== 'seed 7' || seeds[1] !== 'seed 8') throw new Error(`seeds shown: ${seeds}`);
+    if (await page.evaluate(() => window.__dbsimPlayed)) throw new Error('something played before a press');
+    await page.locator('#a').getByRole('button', { name: '100×' }).click();
+    await page.locator('#a #play').click();
+    await page.waitForFunction(() => parseFloat(document.querySelector('#a').shadowRoot.querySelector('#clock').textContent) > 5, null, { timeout: 30000 });
+    if (seconds(await clockOf(page, 'b')) !== 0) throw new Error(`b moved with a: ${await clockOf(page, 'b')}`);
+    await page.locator('#a #pause').click();
+    const a = await clockOf(page, 'a');
+    await page.locator('#b #scrubber').evaluate((el) => { el.value = '10000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForFunction(() => document.querySelector('#b').shadowRoot.querySelector('#clock').textContent.startsWith('10.0 s'), null, { timeout: 30000 });
+    if ((await clockOf(page, 'a')) !== a) throw new Error('scrubbing b moved a');
+    // A crash in one widget is that widget's alone.
+    await page.locator('#b g[data-node="pg1"]').click();
+    await page.locator('#b #crash-host').click();
+    await page.locator('#b g[data-node="pg1"][data-role="host down"]').waitFor({ timeout: 10000 });
+    if (await page.locator('#a g[data-node="pg1"][data-role="host down"]').count()) throw new Error('the crash reached the other widget');
+    await shot(page, '20-embed-three-widgets');
+    if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+    await ctx.close();
+  });
+
+  await step('a_widget_below_the_fold_loads_nothing_until_scrolled_to', async () => {
+    const { ctx, page, requests } = await host('host-below.html', '<p>Text first.</p><div style="height: 3000px"></div><dbsim-lesson id="c" lesson="12/drop-table-pitr"></dbsim-lesson>');
+    await page.goto(base + 'host-below.html');
+    await page.waitForTimeout(1500);
+    const early = requests.map((r) => r.url()).filter((u) => u.endsWith('.wasm') || u.includes('/scenarios/'));
+    if (early.length) throw new Error(`fetched before scrolling: ${early}`);
+    if (!(await page.locator('#c .status').textContent()).includes('loads when scrolled into view')) throw new Error('no placeholder');
+    await page.locator('#c').scrollIntoViewIfNeeded();
+    await page.locator('#c #play').waitFor({ timeout: 30000 });
+    const late = requests.map((r) => r.url());
+    if (!late.some((u) => u.endsWith('dbsim_embed_bg.wasm')) || !late.some((u) => u.endsWith('scenarios/08a-drop-table-pitr.toml'))) throw new Error(`after scrolling: ${late}`);
+    await ctx.close();
+  });
+
+  await step('keys_typed_in_the_host_reach_the_host_and_keys_in_a_widget_stay_there', async () => {
+    const { ctx, page } = await host('host-keys.html', '<input id="host-input"><dbsim-lesson id="a" lesson="09/async-failover"></dbsim-lesson>',
+      { head: '<script>window.hostKeys = []; document.addEventListener("keydown", (e) => window.hostKeys.push(e.key));</script>' });
+    await page.goto(base + 'host-keys.html');
+    await page.locator('#a #play').waitFor({ timeout: 30000 });
+    await page.locator('#host-input').focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.type('x');
+    let keys = await page.evaluate(() => window.hostKeys);
+    if (!keys.includes('ArrowRight') || !keys.includes('x')) throw new Error(`the host saw ${keys}`);
+    if ((await page.inputValue('#host-input')) !== 'x') throw new Error('the host input lost its key');
+    await page.evaluate(() => { window.hostKeys = []; });
+    await page.locator('#a .widget').focus();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => document.querySelector('#a').shadowRoot.querySelector('#clock').textContent.startsWith('1.0 s'), null, { timeout: 10000 });
+    keys = await page.evaluate(() => window.hostKeys);
+    if (keys.length) throw new Error(`keys leaked from the widget to the host: ${keys}`);
+    await ctx.close();
+  });
+
+  await step('a_dark_host_gives_dark_widgets', async () => {
+    const lum = (rgb) => { const [r, g, b] = rgb.match(/\d+/g).map(Number); return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255; };
+    const bg = (page, id) => page.locator(`#${id} .frame`).evaluate((el) => getComputedStyle(el).backgroundColor);
+    const body = '<dbsim-lesson id="a" lesson="09/sync-failover"></dbsim-lesson><dbsim-lesson id="b" lesson="09/sync-failover" theme="light"></dbsim-lesson><div style="--dbsim-bg: rgb(10, 40, 20)"><dbsim-lesson id="c" lesson="09/sync-failover"></dbsim-lesson></div>';
+    const dark = await host('host-dark.html', body, { colorScheme: 'dark' });
+    await dark.page.goto(base + 'host-dark.html');
+    await dark.page.locator('#a #play').waitFor({ timeout: 30000 });
+    const [a, b, c] = [await bg(dark.page, 'a'), await bg(dark.page, 'b'), await bg(dark.page, 'c')];
+    if (!(lum(a) < 0.3)) throw new Error(`a widget on a dark page has background ${a}`);
+    if (!(lum(b) > 0.7)) throw new Error(`theme="light" on a dark page gives ${b}`);
+    if (c !== 'rgb(10, 40, 20)') throw new Error(`--dbsim-bg from the host is not used: ${c}`);
+    await shot(dark.page, '21-embed-dark');
+    await dark.ctx.close();
+    const light = await host('host-light.html', '<dbsim-lesson id="a" lesson="09/sync-failover"></dbsim-lesson><dbsim-lesson id="d" lesson="09/sync-failover" theme="dark"></dbsim-lesson>');
+    await light.page.goto(base + 'host-light.html');
+    await light.page.locator('#d .frame .widget').waitFor({ timeout: 30000 });
+    if (!(lum(await bg(light.page, 'a')) > 0.7) || !(lum(await bg(light.page, 'd')) < 0.3)) throw new Error('light page: default light, theme="dark" dark');
+    await light.ctx.close();
+  });
+
+  await step('bad_attributes_are_explained_inside_the_widget', async () => {
+    const { ctx, page, errors } = await host('host-bad.html', `
+      <dbsim-lesson id="a" lesson="09/no-such-lesson"></dbsim-lesson>
+      <dbsim-lesson id="b" lesson="09/async-failover" seed="minus one"></dbsim-lesson>
+      <dbsim-lesson id="c" lesson="&lt;img src=x onerror=&quot;window.pwned=1&quot;&gt;"></dbsim-lesson>`);
+    await page.goto(base + 'host-bad.html');
+    for (const [id, text] of [['a', 'there is no such lesson'], ['b', 'seed="minus one"'], ['c', 'there is no such lesson']]) {
+      await page.locator(`#${id} #widget-error`).waitFor({ timeout: 30000 });
+      const shown = await page.locator(`#${id} #widget-error`).textContent();
+      if (!shown.includes(text)) throw new Error(`#${id} says ${shown}`);
+    }
+    if (await page.evaluate(() => window.pwned) || await page.locator('#c img').count()) throw new Error('markup in an attribute became an element');
+    if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+    await ctx.close();
+  });
+
+  await step('the_iframe_embed_sizes_itself', async () => {
+    const { ctx, page } = await host('host-iframe.html', `<p>Above.</p><iframe id="f" src="./embed.html#lesson=09/sync-failover&seed=3" style="width: 100%; height: 150px; border: 0" title="dbsim lesson"></iframe>`,
+      { head: '<script>addEventListener("message", (e) => { if (e.data && e.data.type === "dbsim:height") document.getElementById("f").style.height = e.data.height + "px"; });</script>' });
+    await page.goto(base + 'host-iframe.html');
+    await page.waitForFunction(() => parseFloat(document.getElementById('f').style.height) > 300, null, { timeout: 30000 });
+    const frame = page.frameLocator('#f');
+    const title = await frame.locator('dbsim-lesson #widget-title').textContent();
+    if (!title.includes('ynchronous')) throw new Error(`the iframe shows ${title}`);
+    const [outer, inner] = await page.evaluate(() => { const f = document.getElementById('f'); return [f.getBoundingClientRect().height, f.contentDocument.documentElement.getBoundingClientRect().height]; });
+    if (Math.abs(outer - inner) > 2) throw new Error(`iframe ${outer}px for ${inner}px of content`);
+    await ctx.close();
+  });
+
+  await step('the_sample_chapter_pages_load_their_lessons', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const page = await ctx.newPage();
+    for (const [path, first] of [['chapters/09-replication-ha.html', 'Async replication'], ['chapters/12-backup-dr.html', 'DROP TABLE']]) {
+      await page.goto(base + path);
+      await page.locator('dbsim-lesson').first().locator('#widget-title').waitFor({ timeout: 30000 });
+      const t = await page.locator('dbsim-lesson').first().locator('#widget-title').textContent();
+      if (!t.includes(first)) throw new Error(`${path}: first widget shows ${t}`);
+    }
+    await ctx.close();
+  });
+
+  await step('first_load_of_three_widgets_on_a_slow_link', async () => {
+    const { ctx, page, requests } = await host('host-slow.html', three);
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 40, downloadThroughput: 10e6 / 8, uploadThroughput: 5e6 / 8 });
+    const t0 = Date.now();
+    await page.goto(base + 'host-slow.html');
+    await page.locator('#a #play').waitFor({ timeout: 60000 });
+    const ready = Date.now() - t0;
+    await page.locator('#b #play').waitFor({ timeout: 60000 });
+    let raw = 0, gz = 0;
+    for (const r of requests) {
+      const body = await (await r.response())?.body().catch(() => null);
+      if (!body) continue;
+      raw += body.length;
+      gz += gzipSync(body, { level: 9 }).length;
+    }
+    const names = requests.map((r) => r.url().split('/').pop());
+    if (names.filter((n) => n === 'dbsim_embed_bg.wasm').length !== 1) throw new Error(`the module was fetched ${names.filter((n) => n === 'dbsim_embed_bg.wasm').length} times: ${names}`);
+    console.log(`embed: a page with three widgets (two in view) downloads ${requests.length} files, ${(raw / 1024).toFixed(1)} KB raw, ${(gz / 1024).toFixed(1)} KB gzip; first widget interactive after ${ready} ms on 10 Mbit/s with 40 ms RTT`);
+    await ctx.close();
+  });
+} finally {
+  await browser.close();
+}
+console.log(`e2e embed: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,135 @@
+//! `<dbsim-lesson>`: one lesson inline in a chapter page. The custom element (`web/embed/
+//! dbsim-lesson.js`) mounts a `Widget` into its shadow root through the embed module's `mount`
+//! export; each widget has its own `Session` and reducer, and several share one module instance.
+//! The widget is the main page without its chrome: no picker, no URL, nothing that plays until
+//! the reader presses play.
+use crate::view::{toast, Actions, ClusterDiagram, EventLog, Properties, Settings, TimeControls};
+use crate::{Action, Model};
+use sim_session::view as view_model;
+use yew::prelude::*;
+
+/// What a chapter page writes on the element, as strings: the widget checks them itself and says
+/// what is wrong inside its box.
+#[derive(Properties, PartialEq, Clone, Debug)]
+pub struct WidgetProps {
+    /// A stable lesson id (`09/async-failover`).
+    pub lesson: String,
+    /// The `seed` attribute, if any.
+    pub seed: Option<String>,
+    /// `compact` (the default) or `full`.
+    pub controls: Option<String>,
+    /// Where the embed files are served (`scenarios/` and the full app sit beside them).
+    pub base: String,
+}
+
+/// The attributes, checked: (lesson file, seed, full controls), or what is wrong with them.
+pub fn resolve(p: &WidgetProps) -> Result<(&'static str, Option<u64>, bool), String> {
+    let id = p.lesson.trim();
+    let file = lessons::file_of(id).ok_or_else(|| {
+        let chapters: Vec<&str> = lessons::IDS.iter().map(|(i, _)| *i).filter(|i| i.starts_with("09/")).take(3).collect();
+        format!("lesson=\"{id}\": there is no such lesson; ids look like {}", chapters.join(", "))
+    })?;
+    let seed = match p.seed.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => Some(s.parse::<u64>().map_err(|_| format!("seed=\"{s}\": not a whole number (0 to 18446744073709551615)"))?),
+    };
+    let full = match p.controls.as_deref().map(str::trim) {
+        None | Some("") | Some("compact") => false,
+        Some("full") => true,
+        Some(c) => return Err(format!("controls=\"{c}\": use \"compact\" or \"full\"")),
+    };
+    if file.starts_with("sharding/") || file.starts_with("planner/") {
+        return Err(format!("lesson=\"{id}\" runs on its own chapter page, not yet in an embedded widget: open {}", page_of(file)));
+    }
+    Ok((file, seed, full))
+}
+
+/// The full app's page that opens `file`.
+fn page_of(file: &str) -> String {
+    match file.split_once('/') {
+        Some(("sharding", f)) => format!("shard.html#file={f}"),
+        Some(("planner", f)) => format!("plan.html#lesson={f}"),
+        _ => format!("index.html#file={file}"),
+    }
+}
+
+#[component(Widget)]
+pub fn widget(p: &WidgetProps) -> Html {
+    let model = use_reducer(|| Model { speed: 1.0, aim: view_model::Aim { inclusive: true, ..Default::default() }, ..Model::default() });
+    let checked = resolve(p);
+    {
+        let model = model.clone();
+        let (checked, base) = (checked.clone(), p.base.clone());
+        use_effect_with(checked.clone(), move |_| {
+            if let Ok((file, seed, _)) = checked {
+                let go = Callback::from(move |a: Action| model.dispatch(a));
+                let name = file.to_string();
+                crate::fetch(format!("{base}scenarios/{file}"), go, move |src| Action::Load { file: name, src, seed }, Action::Fail);
+            }
+        });
+    }
+    crate::use_engine(&model);
+    let go = {
+        let dispatcher = model.dispatcher();
+        (*use_memo((), move |_| Callback::from(move |a: Action| dispatcher.dispatch(a)))).clone()
+    };
+    let (file, full) = match checked {
+        Ok((file, _, full)) => (file, full),
+        Err(e) => return html! { <div class="app widget"><p class="error" role="alert" id="widget-error">{ e }</p></div> },
+    };
+    let Some(v) = &model.views else {
+        return html! {
+            <div class="app widget">
+                <p role="status" class={classes!(model.error.is_some().then_some("error"))} id="widget-status">{ model.error.clone().unwrap_or_else(|| "Loading the lesson…".into()) }</p>
+            </div>
+        };
+    };
+    let open = format!("{}{}&seed={}", p.base, page_of(file), v.lesson.seed);
+    html! {
+        <div class="app widget" tabindex="0" onkeydown={crate::view::keys(model.playing, model.help, v.clock.now_ms, &go)}>
+            if model.help { { crate::view::keys_help(&go) } }
+            <header class="widget-head">
+                <strong id="widget-title">{ v.lesson.title.clone() }</strong>
+                <span class="muted">{ format!("seed {}", v.lesson.seed) }</span>
+                <a href={open} target="_blank" rel="noopener" id="widget-open">{ "Open in dbsim ↗" }</a>
+            </header>
+            if let Some(w) = &model.working { <p class="notice working" role="status" aria-live="polite">{ w }</p> }
+            if let Some(n) = &model.notice { <p class="notice" role="status">{ n }</p> }
+            if let Some(e) = &model.error { { toast(e, go.reform(|_| Action::Dismiss)) } }
+            <p class="summary">{ v.lesson.summary.clone() }</p>
+            <ul class="goals" data-view="goals">
+                { for v.goals.iter().map(|g| html! { <li class={g.state.class()}>{ format!("{} {}", g.state.mark(), g.text) }</li> }) }
+            </ul>
+            <TimeControls clock={v.clock.clone()} playing={model.playing} speed={model.speed} go={go.clone()} />
+            <ClusterDiagram cluster={v.cluster.clone()} selected={model.selected.clone()} go={go.clone()} />
+            <Actions selected={model.selected.clone()} link={model.link.clone()} go={go.clone()} />
+            if full {
+                <Settings settings={v.settings.clone()} error={model.setting_error.clone()} epoch={model.settings_epoch} go={go.clone()} />
+                if let Some(pv) = &v.pitr { <crate::pitr::PitrPanel view={pv.clone()} drill={model.drill.clone()} go={go.clone()} /> }
+                <section class="charts">{ for v.charts.iter().map(|c| html! { <crate::charts::ChartFigure chart={c.clone()} /> }) }</section>
+                <Properties props={v.props.clone()} />
+                <EventLog lines={v.log.clone()} filter={model.log_filter.clone()} all={model.log_all} go={go.clone()} />
+            }
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(lesson: &str, seed: Option<&str>, controls: Option<&str>) -> WidgetProps {
+        WidgetProps { lesson: lesson.into(), seed: seed.map(Into::into), controls: controls.map(Into::into), base: String::new() }
+    }
+
+    #[test]
+    fn attributes_are_checked_and_each_problem_is_named() {
+        assert_eq!(resolve(&props("09/async-failover", Some("7"), None)), Ok(("01-async-failover.toml", Some(7), false)));
+        assert_eq!(resolve(&props(" 12/drop-table-pitr ", None, Some("full"))), Ok(("08a-drop-table-pitr.toml", None, true)));
+        assert!(resolve(&props("09/nope", None, None)).unwrap_err().contains("lesson=\"09/nope\": there is no such lesson"));
+        assert!(resolve(&props("09/async-failover", Some("-3"), None)).unwrap_err().starts_with("seed=\"-3\""));
+        assert!(resolve(&props("09/async-failover", None, Some("huge"))).unwrap_err().starts_with("controls=\"huge\""));
+        assert!(resolve(&props("<script>alert(1)</script>", None, None)).is_err(), "markup is only ever text");
+        assert!(resolve(&props("10/good-shard-key", None, None)).unwrap_err().contains("shard.html#file=10b-good-shard-key.toml"));
+    }
+}
