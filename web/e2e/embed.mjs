@@ -158,12 +158,26 @@ try {
   await step('the_sample_chapter_pages_load_their_lessons', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1000, height: 900 } });
     const page = await ctx.newPage();
-    for (const [path, first] of [['chapters/09-replication-ha.html', 'Async replication'], ['chapters/12-backup-dr.html', 'DROP TABLE']]) {
+    const fetched = [];
+    page.on('requestfinished', (r) => fetched.push(r.url().split('/').pop()));
+    for (const [path, first, module, other] of [
+      ['chapters/09-replication-ha.html', 'Async replication', 'dbsim_embed_bg.wasm', 'dbsim_embed_shard_bg.wasm'],
+      ['chapters/10-sharding.html', 'shard key', 'dbsim_embed_shard_bg.wasm', 'dbsim_embed_bg.wasm'],
+      ['chapters/12-backup-dr.html', 'DROP TABLE', 'dbsim_embed_bg.wasm', 'dbsim_embed_shard_bg.wasm'],
+    ]) {
+      fetched.length = 0;
       await page.goto(base + path);
       await page.locator('dbsim-lesson').first().locator('#widget-title').waitFor({ timeout: 30000 });
       const t = await page.locator('dbsim-lesson').first().locator('#widget-title').textContent();
       if (!t.includes(first)) throw new Error(`${path}: first widget shows ${t}`);
+      if (!fetched.includes(module) || fetched.includes(other)) throw new Error(`${path} fetched ${fetched}`);
     }
+    // A sharding widget plays on its own.
+    await page.goto(base + 'chapters/10-sharding.html');
+    const w = page.locator('dbsim-lesson').first();
+    await w.locator('#play').click();
+    await page.waitForFunction(() => parseFloat(document.querySelector('dbsim-lesson').shadowRoot.querySelector('#shard-clock').textContent) > 1, null, { timeout: 30000 });
+    await shot(page, '22-embed-sharding');
     await ctx.close();
   });
 

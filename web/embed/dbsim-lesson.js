@@ -7,14 +7,17 @@
 // inherited custom properties (--dbsim-bg, --dbsim-fg, --dbsim-card, --dbsim-line, --dbsim-muted,
 // --dbsim-primary, --dbsim-standby, --dbsim-down, --dbsim-bad, --dbsim-focus).
 const here = new URL('.', import.meta.url);
-let module; // one instantiation for the whole page
+const modules = {}; // one instantiation per module for the whole page
 
-function load() {
-  module ??= import(new URL('dbsim_embed.js', here).href).then(async (m) => {
-    await m.default({ module_or_path: new URL('dbsim_embed_bg.wasm', here) });
+// Sharding lessons (chapter 10) run in their own module, so a page of other chapters never
+// downloads the router's code, and the other way round.
+function load(lesson) {
+  const name = lesson.trim().startsWith('10/') ? 'dbsim_embed_shard' : 'dbsim_embed';
+  modules[name] ??= import(new URL(`${name}.js`, here).href).then(async (m) => {
+    await m.default({ module_or_path: new URL(`${name}_bg.wasm`, here) });
     return m;
   });
-  return module;
+  return modules[name];
 }
 
 const STYLE = `/*STYLE*/`;
@@ -79,7 +82,7 @@ class DbsimLesson extends HTMLElement {
     this.starting = true;
     let m;
     try {
-      m = await load();
+      m = await load(this.getAttribute('lesson') ?? '');
     } catch (e) {
       const p = document.createElement('p');
       p.className = 'error';

@@ -38,7 +38,7 @@ pub fn resolve(p: &WidgetProps) -> Result<(&'static str, Option<u64>, bool), Str
         Some("full") => true,
         Some(c) => return Err(format!("controls=\"{c}\": use \"compact\" or \"full\"")),
     };
-    if file.starts_with("sharding/") || file.starts_with("planner/") {
+    if file.starts_with("planner/") {
         return Err(format!("lesson=\"{id}\" runs on its own chapter page, not yet in an embedded widget: open {}", page_of(file)));
     }
     Ok((file, seed, full))
@@ -50,6 +50,59 @@ fn page_of(file: &str) -> String {
         Some(("sharding", f)) => format!("shard.html#file={f}"),
         Some(("planner", f)) => format!("plan.html#lesson={f}"),
         _ => format!("index.html#file={file}"),
+    }
+}
+
+/// The exports of an embed module (`bin/embed.rs`, `bin/embed_shard.rs`): `mount` renders the
+/// widget `$widget` with props built by `$props` from the element's attributes into an element
+/// (a custom element's shadow root) and returns a `Mounted` handle whose `unmount` frees it.
+#[macro_export]
+macro_rules! embed_module {
+    ($widget:ty, $props:expr) => {
+        use wasm_bindgen::prelude::*;
+
+        /// One mounted widget.
+        #[wasm_bindgen]
+        pub struct Mounted(Option<yew::AppHandle<$widget>>);
+
+        impl std::fmt::Debug for Mounted {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(if self.0.is_some() { "Mounted" } else { "Mounted (unmounted)" })
+            }
+        }
+
+        #[wasm_bindgen]
+        impl Mounted {
+            /// Removes the widget and drops its session.
+            pub fn unmount(&mut self) {
+                if let Some(h) = self.0.take() {
+                    h.destroy();
+                }
+            }
+        }
+
+        /// Renders the lesson `lesson` (a stable id such as `09/async-failover`) into `root`, with
+        /// the element's `seed` and `controls` attributes as written (the widget checks them and
+        /// says what is wrong inside its box) and `base`, the URL the embed files are served from.
+        #[wasm_bindgen]
+        pub fn mount(root: web_sys::Element, lesson: String, seed: Option<String>, controls: Option<String>, base: String) -> Mounted {
+            let make: fn($crate::embed::WidgetProps) -> <$widget as yew::BaseComponent>::Properties = $props;
+            let props = make($crate::embed::WidgetProps { lesson, seed, controls, base });
+            Mounted(Some(yew::Renderer::<$widget>::with_root_and_props(root, props).render()))
+        }
+
+        fn main() {}
+    };
+}
+
+/// A widget's title bar: the lesson, its seed, and a link to it in the full app.
+pub fn head(title: &str, seed: u64, open: &str) -> Html {
+    html! {
+        <header class="widget-head">
+            <strong id="widget-title">{ title.to_string() }</strong>
+            <span class="muted">{ format!("seed {seed}") }</span>
+            <a href={open.to_string()} target="_blank" rel="noopener" id="widget-open">{ "Open in dbsim ↗" }</a>
+        </header>
     }
 }
 
@@ -74,6 +127,9 @@ pub fn widget(p: &WidgetProps) -> Html {
         (*use_memo((), move |_| Callback::from(move |a: Action| dispatcher.dispatch(a)))).clone()
     };
     let (file, full) = match checked {
+        Ok((file, ..)) if file.starts_with("sharding/") => {
+            return html! { <div class="app widget"><p class="error" role="alert" id="widget-error">{ format!("lesson=\"{}\" is a sharding lesson: it needs the sharding module", p.lesson.trim()) }</p></div> }
+        }
         Ok((file, _, full)) => (file, full),
         Err(e) => return html! { <div class="app widget"><p class="error" role="alert" id="widget-error">{ e }</p></div> },
     };
@@ -88,11 +144,7 @@ pub fn widget(p: &WidgetProps) -> Html {
     html! {
         <div class="app widget" tabindex="0" onkeydown={crate::view::keys(model.playing, model.help, v.clock.now_ms, &go)}>
             if model.help { { crate::view::keys_help(&go) } }
-            <header class="widget-head">
-                <strong id="widget-title">{ v.lesson.title.clone() }</strong>
-                <span class="muted">{ format!("seed {}", v.lesson.seed) }</span>
-                <a href={open} target="_blank" rel="noopener" id="widget-open">{ "Open in dbsim ↗" }</a>
-            </header>
+            { head(&v.lesson.title, v.lesson.seed, &open) }
             if let Some(w) = &model.working { <p class="notice working" role="status" aria-live="polite">{ w }</p> }
             if let Some(n) = &model.notice { <p class="notice" role="status">{ n }</p> }
             if let Some(e) = &model.error { { toast(e, go.reform(|_| Action::Dismiss)) } }
@@ -130,6 +182,7 @@ mod tests {
         assert!(resolve(&props("09/async-failover", Some("-3"), None)).unwrap_err().starts_with("seed=\"-3\""));
         assert!(resolve(&props("09/async-failover", None, Some("huge"))).unwrap_err().starts_with("controls=\"huge\""));
         assert!(resolve(&props("<script>alert(1)</script>", None, None)).is_err(), "markup is only ever text");
-        assert!(resolve(&props("10/good-shard-key", None, None)).unwrap_err().contains("shard.html#file=10b-good-shard-key.toml"));
+        assert_eq!(resolve(&props("10/good-shard-key", None, None)), Ok(("sharding/10b-good-shard-key.toml", None, false)));
+        assert!(resolve(&props("11/scan-choice", None, None)).unwrap_err().contains("plan.html#lesson=11a-scan-choice.toml"));
     }
 }

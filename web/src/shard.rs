@@ -193,6 +193,68 @@ pub fn shard_app() -> Html {
     }
 }
 
+/// A sharding lesson embedded in a chapter page (`<dbsim-lesson lesson="10/…">`): the page without
+/// its header, picker and URL, with its own model. `file` is under `scenarios/sharding/`.
+#[derive(Properties, PartialEq, Clone, Debug)]
+pub struct ShardWidgetProps {
+    pub props: crate::embed::WidgetProps,
+}
+
+#[component(ShardWidget)]
+pub fn shard_widget(p: &ShardWidgetProps) -> Html {
+    let model = use_reducer(ShardModel::default);
+    let checked = crate::embed::resolve(&p.props).and_then(|(file, seed, _)| match file.strip_prefix("sharding/") {
+        Some(f) => Ok((f, seed)),
+        None => Err(format!("lesson=\"{}\" is not a sharding lesson", p.props.lesson.trim())),
+    });
+    {
+        let model = model.clone();
+        let (checked, base) = (checked.clone(), p.props.base.clone());
+        use_effect_with(checked.clone(), move |_| {
+            if let Ok((file, seed)) = checked {
+                let go = Callback::from(move |m: Msg| model.dispatch(m));
+                let name = file.to_string();
+                crate::fetch(format!("{base}scenarios/sharding/{file}"), go, move |src| Msg::Load { file: name, src, seed }, Msg::Fail);
+            }
+        });
+    }
+    {
+        let model = model.clone();
+        use_effect_with(model.playing, move |playing| {
+            let timer = playing.then(|| gloo::timers::callback::Interval::new(TICK_MS, move || model.dispatch(Msg::Tick)));
+            move || drop(timer)
+        });
+    }
+    let go = {
+        let dispatcher = model.dispatcher();
+        (*use_memo((), move |_| Callback::from(move |m: Msg| dispatcher.dispatch(m)))).clone()
+    };
+    let file = match checked {
+        Ok((file, _)) => file,
+        Err(e) => return html! { <div class="app widget"><p class="error" role="alert" id="widget-error">{ e }</p></div> },
+    };
+    let Some(v) = &model.view else {
+        return html! {
+            <div class="app widget">
+                <p role="status" class={classes!(model.error.is_some().then_some("error"))} id="widget-status">{ model.error.clone().unwrap_or_else(|| "Loading the lesson…".into()) }</p>
+            </div>
+        };
+    };
+    let l = &v.lesson.lesson;
+    html! {
+        <div class="app widget" tabindex="0">
+            { crate::embed::head(&l.title, v.seed, &format!("{}shard.html#file={file}&seed={}", p.props.base, v.seed)) }
+            if let Some(e) = &model.error { { crate::view::toast(e, go.reform(|_| Msg::Dismiss)) } }
+            <p class="summary">{ l.summary.clone() }</p>
+            <ul class="goals" data-view="goals">
+                { for goals(v).iter().map(|g| html! { <li class={g.state.class()}>{ format!("{} {}", g.state.mark(), g.text) }</li> }) }
+            </ul>
+            if let Some(cfg) = &v.lesson.cluster { { cluster_view(&model, v, cfg, &go) } }
+            { findings(v) }
+        </div>
+    }
+}
+
 /// Fetches a sharding lesson (`scenarios/sharding/FILE`) and loads it.
 fn load(file: String, go: &Go) {
     let name = file.clone();

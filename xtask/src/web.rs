@@ -40,18 +40,21 @@ pub fn dist() -> Result<PathBuf, String> {
 /// The theme colours a widget takes from its host page (`--dbsim-bg`…), in the page's own names.
 const THEME_VARS: [&str; 10] = ["bg", "fg", "muted", "card", "line", "primary", "standby", "down", "bad", "focus"];
 
-/// The embed: `dbsim_embed` (the module `<dbsim-lesson>` elements share), `dbsim-lesson.js` (the
+/// The embed: `dbsim_embed` and `dbsim_embed_shard` (the modules `<dbsim-lesson>` elements share), `dbsim-lesson.js` (the
 /// custom element, with the page's styles made to live in a shadow root), `embed.html` (one lesson
 /// in an iframe) and the sample chapter pages under `chapters/`.
 fn embed(root: &Path, out: &Path, html: &str) -> Result<(), String> {
-    let wasm = root.join("target/wasm32-unknown-unknown/web/embed.wasm");
-    let mut b = wasm_bindgen_cli_support::Bindgen::new();
-    b.input_path(&wasm).out_name("dbsim_embed").typescript(false).remove_name_section(true).remove_producers_section(true);
-    b.web(true).map_err(|e| format!("wasm-bindgen: {e}"))?;
-    b.generate(out).map_err(|e| format!("wasm-bindgen: {e}"))?;
-    let bg = out.join("dbsim_embed_bg.wasm");
-    optimise(&bg);
-    report_size(&bg)?;
+    // One module per kind of lesson, as for the pages: a chapter downloads only the one its lessons need.
+    for (bin, name) in [("embed", "dbsim_embed"), ("embed_shard", "dbsim_embed_shard")] {
+        let wasm = root.join(format!("target/wasm32-unknown-unknown/web/{bin}.wasm"));
+        let mut b = wasm_bindgen_cli_support::Bindgen::new();
+        b.input_path(&wasm).out_name(name).typescript(false).remove_name_section(true).remove_producers_section(true);
+        b.web(true).map_err(|e| format!("wasm-bindgen: {e}"))?;
+        b.generate(out).map_err(|e| format!("wasm-bindgen: {e}"))?;
+        let bg = out.join(format!("{name}_bg.wasm"));
+        optimise(&bg);
+        report_size(&bg)?;
+    }
     let shim = std::fs::read_to_string(root.join("web/embed/dbsim-lesson.js")).map_err(|e| format!("web/embed/dbsim-lesson.js: {e}"))?;
     let js = shim.replace("/*STYLE*/", &widget_css(html)?.replace('\\', "\\\\").replace('`', "\\`").replace("${", "\\${"));
     std::fs::write(out.join("dbsim-lesson.js"), js).map_err(|e| format!("dbsim-lesson.js: {e}"))?;
