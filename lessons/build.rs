@@ -3,11 +3,11 @@
 use std::fmt::Write;
 use std::path::Path;
 
-fn embed(out: &mut String, name: &str, doc: &str, dir: &Path) {
+fn embed(out: &mut String, name: &str, doc: &str, dir: &Path, prefix: &str) {
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(dir).expect("scenario directory exists").filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
     files.sort();
-    let names: Vec<&str> = files.iter().map(|f| f.file_name().and_then(|n| n.to_str()).expect("utf-8 file name")).collect();
+    let names: Vec<String> = files.iter().map(|f| format!("{prefix}{}", f.file_name().and_then(|n| n.to_str()).expect("utf-8 file name"))).collect();
     writeln!(out, "/// {doc}\npub const {name}: &[(&str, &str)] = &[").expect("write to string");
     for (f, file) in files.iter().zip(&names) {
         println!("cargo:rerun-if-changed={}", f.display());
@@ -43,7 +43,7 @@ fn chapter_number(text: &str) -> Option<u32> {
 /// without its order prefix (`01-`, `03a-`) and extension.
 fn ids(out: &mut String, dir: &Path) {
     let mut rows = Vec::new();
-    for (sub, fixed) in [("", None), ("sharding/", None), ("planner/", Some(11))] {
+    for (sub, fixed) in [("", None), ("sharding/", None), ("planner/", Some(11)), ("challenges/", None)] {
         let mut files: Vec<_> = std::fs::read_dir(dir.join(sub)).expect("lesson directory").filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
         files.sort();
         for f in files {
@@ -51,6 +51,7 @@ fn ids(out: &mut String, dir: &Path) {
             let Some(ch) = fixed.or_else(|| chapter_number(&text)) else { panic!("{}: no known `chapter`", f.display()) };
             let stem = f.file_stem().and_then(|s| s.to_str()).expect("utf-8 file name");
             let slug = stem.split_once('-').map_or(stem, |(_, rest)| rest);
+            let slug = if sub == "challenges/" { format!("challenge-{slug}") } else { slug.to_string() };
             let file = format!("{sub}{}", f.file_name().and_then(|n| n.to_str()).expect("utf-8 file name"));
             rows.push((format!("{ch:02}/{slug}"), file));
         }
@@ -61,9 +62,10 @@ fn ids(out: &mut String, dir: &Path) {
 fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut out = String::new();
-    embed(&mut out, "BUILTIN", "Every built-in scenario: (file name, TOML text).", &dir);
-    embed(&mut out, "SHARDING", "Every sharding lesson (`scenarios/sharding/`): (file name, TOML text).", &dir.join("sharding"));
-    embed(&mut out, "PLANNER", "Every query-planning lesson (`scenarios/planner/`): (file name, TOML text).", &dir.join("planner"));
+    embed(&mut out, "BUILTIN", "Every built-in scenario: (file name, TOML text).", &dir, "");
+    embed(&mut out, "SHARDING", "Every sharding lesson (`scenarios/sharding/`): (file name, TOML text).", &dir.join("sharding"), "");
+    embed(&mut out, "PLANNER", "Every query-planning lesson (`scenarios/planner/`): (file name, TOML text).", &dir.join("planner"), "");
+    embed(&mut out, "CHALLENGES", "Every challenge (`scenarios/challenges/`): (`challenges/` + file name, TOML text).", &dir.join("challenges"), "challenges/");
     ids(&mut out, &dir);
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin.rs");
     std::fs::write(dest, out).expect("write builtin.rs");

@@ -1,5 +1,7 @@
 //! One test per lesson, so a failure names the lesson:
 //! - `seeds::<lesson>`: its expectations hold for every seed 1-100 (the seed is a UI control);
+//! - `challenge::solution::<lesson>` / `challenge::idle::<lesson>`: a challenge's reference
+//!   solution meets every goal for every seed, and doing nothing meets them for none;
 //! - `golden::<lesson>`: its run with the lesson's own seed matches the reviewed snapshot in
 //!   `tests/snapshots/` (trace hash plus a report summary). An intended behaviour change is a
 //!   snapshot update: `INSTA_UPDATE=always cargo test -p dbsim-tests --test lessons`, then review.
@@ -148,6 +150,44 @@ fn planner_summary(path: &Path) -> Result<String, Failed> {
     Ok(out)
 }
 
+fn challenge_scenario(path: &Path) -> Result<sim_core::Scenario, Failed> {
+    let src = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let scn = sim_core::Scenario::parse(&path.display().to_string(), &src).map_err(|e| e.to_string())?;
+    if scn.challenge.is_none() {
+        return Err("a file in scenarios/challenges/ without a [challenge]".into());
+    }
+    Ok(scn)
+}
+
+/// A challenge's reference solution meets every goal, for every seed.
+fn challenge_solution_seeds(path: &Path) -> Result<(), Failed> {
+    let scn = challenge_scenario(path)?;
+    let log = scn.solution();
+    over_seeds(|seed| Ok(sim_core::challenge::attempt(&scn, seed, &log)?.expectations))
+}
+
+/// Doing nothing does not meet a challenge, for any seed: the goals are the learner's to reach.
+fn challenge_idle_seeds(path: &Path) -> Result<(), Failed> {
+    let scn = challenge_scenario(path)?;
+    let met: Vec<u64> = SEEDS.filter(|&seed| sim_core::challenge::attempt(&scn, seed, &[]).is_ok_and(|r| sim_core::challenge::met(&r))).collect();
+    if met.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("doing nothing meets the challenge with seeds {met:?}").into())
+    }
+}
+
+/// The pinned summary of a challenge: its reference solution's run.
+fn challenge_summary(path: &Path) -> Result<String, Failed> {
+    let scn = challenge_scenario(path)?;
+    let r = sim_core::challenge::attempt(&scn, scn.run.seed, &scn.solution())?;
+    let mut out = format!("seed {}\ntrace_hash {}\nevents {}\n", r.seed, r.trace_hash, r.events);
+    for e in &r.expectations {
+        out.push_str(&format!("[{}] {}: {}\n", if e.ok { "ok" } else { "FAIL" }, e.name, e.detail));
+    }
+    Ok(out)
+}
+
 fn golden(name: &str, summary: String) -> Result<(), Failed> {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(dbsim_tests::root().join("tests/snapshots"));
@@ -179,6 +219,15 @@ fn main() {
         trials.push(Trial::test(format!("seeds::{name}"), move || shard_seeds(&p)));
         let n = name.clone();
         trials.push(Trial::test(format!("golden::{name}"), move || golden(&n, shard_summary(&path)?)));
+    }
+    for path in files("scenarios/challenges") {
+        let name = stem(&path);
+        let p = path.clone();
+        trials.push(Trial::test(format!("challenge::solution::{name}"), move || challenge_solution_seeds(&p)));
+        let p = path.clone();
+        trials.push(Trial::test(format!("challenge::idle::{name}"), move || challenge_idle_seeds(&p)));
+        let n = format!("challenge-{name}");
+        trials.push(Trial::test(format!("golden::challenge::{name}"), move || golden(&n, challenge_summary(&path)?)));
     }
     for path in files("scenarios/planner") {
         let name = stem(&path);

@@ -47,7 +47,7 @@ fn every_planner_lesson_passes_the_planner_schema() {
 #[test]
 fn every_lesson_file_passes_the_schema() {
     let v = validator();
-    let files: Vec<(String, String)> = lessons("scenarios").into_iter().chain(lessons("scenarios/sharding")).collect();
+    let files: Vec<(String, String)> = lessons("scenarios").into_iter().chain(lessons("scenarios/sharding")).chain(lessons("scenarios/challenges")).collect();
     assert!(files.len() >= 25, "found only {} lesson files", files.len());
     for (name, src) in &files {
         let doc = json(src).unwrap_or_else(|| panic!("{name} is not TOML"));

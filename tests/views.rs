@@ -207,3 +207,33 @@ fn every_invariant_says_what_it_promises_before_anything_happens() {
     assert_eq!(props.len(), 6);
     assert!(props.iter().all(|p| !p.detail.is_empty() && !p.violated), "{props:?}");
 }
+
+/// A challenge's panel: open while the run goes on, missed once a goal fails, met only at the end
+/// with every goal met; the learner's commands are counted, the reference solution never shown.
+#[test]
+fn a_challenge_is_met_by_the_learners_commands_and_missed_without_them() {
+    use sim_session::view::ChallengeState;
+    for seed in [1, 2, 3] {
+        let path = format!("{}/../scenarios/challenges/09-fast-failover.toml", env!("CARGO_MANIFEST_DIR"));
+        let src = std::fs::read_to_string(&path).unwrap();
+        let mut idle = Session::new("09-fast-failover.toml", &src, Some(seed)).unwrap();
+        let view = |s: &Session| s.challenge_view(&s.goals(None)).unwrap();
+        assert_eq!(view(&idle).state, ChallengeState::Open, "seed {seed}");
+        assert!(view(&idle).task.contains("ttl") && view(&idle).ability.contains("30 s") && !view(&idle).hints.is_empty());
+        idle.seek(idle.end()).unwrap();
+        assert_eq!(view(&idle).state, ChallengeState::Missed, "seed {seed}: doing nothing misses it");
+        let mut tried = Session::new("09-fast-failover.toml", &src, Some(seed)).unwrap();
+        let scn = tried.scenario().unwrap().clone();
+        for (at, cmd) in scn.solution() {
+            tried.seek(SimTime(at.0)).unwrap();
+            tried.command(cmd).unwrap();
+        }
+        assert_eq!(view(&tried).commands, 1);
+        tried.seek(SimTime(150_000_000)).unwrap();
+        assert_eq!(view(&tried).state, ChallengeState::Open, "seed {seed}: not met before the end");
+        tried.seek(tried.end()).unwrap();
+        assert_eq!(view(&tried).state, ChallengeState::Met, "seed {seed}: {:?}", tried.goals(None));
+    }
+    let plain = lesson("01-async-failover.toml", 1);
+    assert!(plain.challenge_view(&plain.goals(None)).is_none());
+}

@@ -50,7 +50,14 @@ enum Cmd {
     /// Run any lesson to its end and check its expectations (exit 0 if all hold, 1 if one fails):
     /// a replication/backup scenario, a sharding lesson (the router and each shard's cluster in
     /// one world), or a planner lesson (EXPLAIN ANALYZE of each query).
-    Run(RunOpts),
+    Run {
+        #[command(flatten)]
+        o: RunOpts,
+        /// A challenge: run it with its reference solution ([challenge] solution) as the learner's
+        /// commands, which must meet every goal.
+        #[arg(long)]
+        solution: bool,
+    },
     /// Validate lesson files (of any kind) without running them: exit 0 if all are valid, 2 if
     /// one is not (each error is printed).
     Check {
@@ -131,10 +138,20 @@ fn main() -> ExitCode {
         }
     };
     let result = match &cli.cmd {
-        Cmd::Run(o) => kind(&o.file).and_then(|k| match k {
+        Cmd::Run { o, solution } => kind(&o.file).and_then(|k| match k {
             Kind::Sharding(lesson) => shard(o, &lesson),
             Kind::Planner => explain(&o.file, None, true, false, if o.json { PlanFormat::Json } else { PlanFormat::Text }, o.seed),
-            Kind::Scenario(src, scn) => sim_core::world_of(&o.file, &src, &scn, o.seed).map_err(|e| e.to_string()).and_then(|w| run(o.json, *scn, w)),
+            Kind::Scenario(src, scn) => sim_core::world_of(&o.file, &src, &scn, o.seed).map_err(|e| e.to_string()).and_then(|mut w| {
+                if *solution {
+                    if scn.challenge.is_none() {
+                        return Err(format!("{}: --solution: this lesson has no [challenge]", o.file));
+                    }
+                    for (at, cmd) in scn.solution() {
+                        w.schedule(sim_core::SimTime(at.0), cmd).map_err(|e| format!("{}: [challenge] solution at {at}: {e}", o.file))?;
+                    }
+                }
+                run(o.json, *scn, w)
+            }),
         }),
         Cmd::Check { files } => check_all(files),
         Cmd::Trace { file, seed } => with_file(file, *seed, |_, w| trace(w)),

@@ -11,7 +11,8 @@ pub fn file_of(id: &str) -> Option<&'static str> {
 mod tests {
     #[test]
     fn every_lesson_has_one_stable_id_by_its_chapter() {
-        assert_eq!(super::IDS.len(), super::BUILTIN.len() + super::SHARDING.len() + super::PLANNER.len());
+        assert_eq!(super::IDS.len(), super::BUILTIN.len() + super::SHARDING.len() + super::PLANNER.len() + super::CHALLENGES.len());
+        assert_eq!(super::file_of("09/challenge-fast-failover"), Some("challenges/09-fast-failover.toml"));
         let mut ids: Vec<&str> = super::IDS.iter().map(|(i, _)| *i).collect();
         ids.sort();
         ids.dedup();

@@ -15,6 +15,7 @@ pub mod shard;
 pub mod world;
 // Above the model: lessons and commands. (Sessions and the views front ends read are the
 // `sim-session` crate, which sees only this crate's public API.)
+pub mod challenge;
 pub mod command;
 pub mod scenario;
 

@@ -181,6 +181,33 @@ try {
     await ctx.close();
   });
 
+  await step('a_challenge_is_solved_by_clicking_and_another_attempt_fails', async () => {
+    const { ctx, page, errors } = await host('host-challenge.html', `
+      <dbsim-lesson id="solve" lesson="09/challenge-fast-failover" controls="full" seed="11"></dbsim-lesson>
+      <dbsim-lesson id="idle" lesson="09/challenge-fast-failover" seed="11"></dbsim-lesson>`);
+    await page.goto(base + 'host-challenge.html');
+    for (const id of ['solve', 'idle']) await page.locator(`#${id} #challenge-status`).waitFor({ timeout: 30000 });
+    const task = await page.locator('#solve #challenge-task').textContent();
+    if (!task.includes('ttl')) throw new Error(`task: ${task}`);
+    // Patroni's rule (loop_wait + 2 × retry_timeout <= ttl) holds after each change in this order.
+    for (const [key, value] of [['retry_timeout', '8'], ['loop_wait', '3'], ['ttl', '20']]) {
+      await page.locator(`#solve #set-${key}`).fill(value);
+      await page.locator(`#solve #set-${key}`).press('Enter');
+      await page.waitForFunction(([k, v]) => document.querySelector('#solve').shadowRoot.querySelector(`#set-${k}`).value === v && !document.querySelector('#solve').shadowRoot.querySelector(`#err-${k}`)?.textContent, [key, value], { timeout: 10000 });
+    }
+    for (const id of ['solve', 'idle']) {
+      await page.locator(`#${id}`).getByRole('button', { name: '1000×' }).click();
+      await page.locator(`#${id} #play`).click();
+    }
+    await page.waitForFunction(() => document.querySelector('#solve').shadowRoot.querySelector('#challenge-status').textContent.startsWith('Challenge met'), null, { timeout: 120000 });
+    await page.waitForFunction(() => document.querySelector('#idle').shadowRoot.querySelector('#challenge-status').textContent.startsWith('Not met'), null, { timeout: 120000 });
+    const met = await page.locator('#solve #challenge-status').textContent();
+    if (!met.includes('3 command(s)')) throw new Error(`the verdict: ${met}`);
+    await shot(page, '23-embed-challenge');
+    if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+    await ctx.close();
+  });
+
   await step('first_load_of_three_widgets_on_a_slow_link', async () => {
     const { ctx, page, requests } = await host('host-slow.html', three);
     const cdp = await ctx.newCDPSession(page);

@@ -148,10 +148,9 @@ pub fn widget(p: &WidgetProps) -> Html {
             if let Some(w) = &model.working { <p class="notice working" role="status" aria-live="polite">{ w }</p> }
             if let Some(n) = &model.notice { <p class="notice" role="status">{ n }</p> }
             if let Some(e) = &model.error { { toast(e, go.reform(|_| Action::Dismiss)) } }
+            if let Some(c) = &v.challenge { { crate::lesson::challenge(c) } }
             <p class="summary">{ v.lesson.summary.clone() }</p>
-            <ul class="goals" data-view="goals">
-                { for v.goals.iter().map(|g| html! { <li class={g.state.class()}>{ format!("{} {}", g.state.mark(), g.text) }</li> }) }
-            </ul>
+            { crate::lesson::goals(&v.goals) }
             <TimeControls clock={v.clock.clone()} playing={model.playing} speed={model.speed} go={go.clone()} />
             <ClusterDiagram cluster={v.cluster.clone()} selected={model.selected.clone()} go={go.clone()} />
             <Actions selected={model.selected.clone()} link={model.link.clone()} go={go.clone()} />

@@ -1,5 +1,6 @@
-//! The lesson panel both pages share: title, summary, what to watch, what it teaches, and the goals.
-use sim_session::view::{Goal, LessonView};
+//! The lesson panel both pages share: title, summary, what to watch, what it teaches, the goals,
+//! and for a challenge the task, its hints and how the attempt stands.
+use sim_session::view::{ChallengeState, ChallengeView, Goal, LessonView};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -7,6 +8,7 @@ use yew::prelude::*;
 pub struct LessonProps {
     pub lesson: Rc<LessonView>,
     pub goals: Rc<Vec<Goal>>,
+    pub challenge: Option<Rc<ChallengeView>>,
 }
 
 #[component(LessonPanel)]
@@ -15,15 +17,40 @@ pub fn lesson_panel(p: &LessonProps) -> Html {
     html! {
         <section class="lesson" id="lesson">
             <h2>{ l.title.clone() }</h2>
+            if let Some(c) = &p.challenge { { challenge(c) } }
             <p>{ l.summary.clone() }</p>
             <h3>{ "Watch" }</h3>
             <ul class="watch">{ for l.watch.iter().map(|w| html! { <li data-shows={(!w.shows.is_empty()).then(|| w.shows.join(" "))}>{ w.text.clone() }</li> }) }</ul>
             <h3>{ "You will learn" }</h3>
             <ul>{ for l.learn.iter().map(|x| html! { <li>{ x.clone() }</li> }) }</ul>
             <h3>{ "Goals (live)" }</h3>
-            <ul class="goals" data-view="goals">
-                { for p.goals.iter().map(|g| html! { <li class={g.state.class()}>{ format!("{} {}", g.state.mark(), g.text) }</li> }) }
-            </ul>
+            { goals(&p.goals) }
         </section>
+    }
+}
+
+/// The goals as a list, each with its mark.
+pub fn goals(goals: &[Goal]) -> Html {
+    html! {
+        <ul class="goals" data-view="goals">
+            { for goals.iter().map(|g| html! { <li class={g.state.class()}>{ format!("{} {}", g.state.mark(), g.text) }</li> }) }
+        </ul>
+    }
+}
+
+/// A challenge: the ability it proves, the task, hints on request, and the verdict so far.
+pub fn challenge(c: &ChallengeView) -> Html {
+    let (class, verdict) = match c.state {
+        ChallengeState::Open => ("open", "Not decided yet: do what the task asks, then play to the end.".to_string()),
+        ChallengeState::Met => ("met", format!("Challenge met ✓ with {} command(s) of yours. The link in the address bar records your solution.", c.commands)),
+        ChallengeState::Missed => ("missed", "Not met: a goal failed. Scrub back before the failure, fork, and try other settings.".to_string()),
+    };
+    html! {
+        <div class="challenge" data-view="challenge">
+            <p class="ability">{ format!("Challenge · you can {}", c.ability) }</p>
+            <p class="task" id="challenge-task">{ c.task.clone() }</p>
+            { for c.hints.iter().enumerate().map(|(i, h)| html! { <details class="hint"><summary>{ format!("Hint {}", i + 1) }</summary>{ h.clone() }</details> }) }
+            <p class={classes!("verdict", class)} id="challenge-status" role="status" aria-live="polite">{ verdict }</p>
+        </div>
     }
 }

@@ -104,14 +104,17 @@ pub struct Views {
     pub props: Rc<Vec<view_model::PropView>>,
     pub log: Rc<Vec<String>>,
     pub pitr: Option<Rc<view_model::PitrView>>,
+    pub challenge: Option<Rc<view_model::ChallengeView>>,
 }
 
 impl Views {
     fn of(s: &Session, m: &Model) -> Views {
+        let goals = s.goals(m.drill.as_deref());
         Views {
             lesson: Rc::new(s.lesson_view()),
             clock: Rc::new(s.clock_view()),
-            goals: Rc::new(s.goals(m.drill.as_deref())),
+            challenge: s.challenge_view(&goals).map(Rc::new),
+            goals: Rc::new(goals),
             cluster: Rc::new(s.cluster_view()),
             settings: Rc::new(s.settings_view()),
             charts: s.charts().into_iter().map(Rc::new).collect(),
@@ -515,7 +518,7 @@ fn open_link(go: &Callback<Action>) {
     match shared {
         Some(shared) if lessons::SHARDING_NAMES.contains(&shared.file.as_str()) => view::navigate(&format!("shard.html{hash}")),
         Some(shared) if lessons::PLANNER_NAMES.contains(&shared.file.as_str()) => view::navigate(&format!("plan.html#lesson={}", shared.file)),
-        Some(shared) if lessons::BUILTIN_NAMES.contains(&shared.file.as_str()) => {
+        Some(shared) if lessons::BUILTIN_NAMES.contains(&shared.file.as_str()) || lessons::CHALLENGES_NAMES.contains(&shared.file.as_str()) => {
             let file = shared.file.clone();
             fetch_lesson(file, go.clone(), move |src| Action::Restore(shared, src));
         }

@@ -246,9 +246,7 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
             { crate::embed::head(&l.title, v.seed, &format!("{}shard.html#file={file}&seed={}", p.props.base, v.seed)) }
             if let Some(e) = &model.error { { crate::view::toast(e, go.reform(|_| Msg::Dismiss)) } }
             <p class="summary">{ l.summary.clone() }</p>
-            <ul class="goals" data-view="goals">
-                { for goals(v).iter().map(|g| html! { <li class={g.state.class()}>{ format!("{} {}", g.state.mark(), g.text) }</li> }) }
-            </ul>
+            { crate::lesson::goals(&goals(v)) }
             if let Some(cfg) = &v.lesson.cluster { { cluster_view(&model, v, cfg, &go) } }
             { findings(v) }
         </div>
@@ -514,7 +512,7 @@ pub fn page(m: &ShardModel, v: &ShardView, go: &Go) -> Html {
             { crate::view::header(&v.file, v.seed, &picks(go)) }
             if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
             if let Some(e) = &m.error { { crate::view::toast(e, go.reform(|_| Msg::Dismiss)) } }
-            <crate::lesson::LessonPanel lesson={Rc::new(LessonView::of(&v.file, v.seed, l))} goals={Rc::new(goals(v))} />
+            <crate::lesson::LessonPanel lesson={Rc::new(LessonView::of(&v.file, v.seed, l))} goals={Rc::new(goals(v))} challenge={None} />
             if let Some(cfg) = &v.lesson.cluster { { cluster_view(m, v, cfg, go) } }
             { findings(v) }
         </main>

@@ -225,6 +225,21 @@ mod tests {
 
     use super::*;
     #[test]
+    fn a_challenge_solved_travels_in_its_link() {
+        let (file, src) = lessons::CHALLENGES[0];
+        assert!(file.starts_with("challenges/"));
+        let mut s = Session::new(file, src, Some(4)).unwrap();
+        let solution = s.scenario().unwrap().solution();
+        for (at, cmd) in solution.clone() {
+            s.seek(SimTime(at.0)).unwrap();
+            s.command(cmd).unwrap();
+        }
+        let back = parse_hash(&format!("#{}", to_hash(&s))).0.unwrap();
+        assert_eq!(back.file, file, "the file's folder survives the link");
+        assert_eq!(back.log.iter().map(|(t, c)| (t.0, c.clone())).collect::<Vec<_>>(), solution.iter().map(|(t, c)| (t.0, c.clone())).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn a_link_round_trips() {
         let (file, src) = lessons::BUILTIN[0];
         let mut s = Session::new(file, src, Some(9)).unwrap();

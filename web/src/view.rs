@@ -36,7 +36,7 @@ pub fn page(m: &Model, go: &Go) -> Html {
             if let Some(n) = &m.notice { <p class="notice" role="status" id="notice">{ n }</p> }
             if let Some(w) = &m.working { <p class="notice working" role="status" aria-live="polite" id="working">{ w }</p> }
             if let Some(e) = &m.error { { toast(e, go.reform(|_| Action::Dismiss)) } }
-            <LessonPanel lesson={v.lesson.clone()} goals={v.goals.clone()} />
+            <LessonPanel lesson={v.lesson.clone()} goals={v.goals.clone()} challenge={v.challenge.clone()} />
             <TimeControls clock={v.clock.clone()} playing={m.playing} speed={m.speed} go={go.clone()} />
             <ClusterDiagram cluster={v.cluster.clone()} selected={m.selected.clone()} go={go.clone()} />
             <Actions selected={m.selected.clone()} link={m.link.clone()} go={go.clone()} />
@@ -199,6 +199,7 @@ fn picker(current: &str, pick: &Callback<String>) -> Html {
                 { group("10 · Sharding & partitioning", lessons::SHARDING_NAMES, lessons::SHARDING_TITLES, |_| true, current) }
                 { group("11 · Query optimization", lessons::PLANNER_NAMES, lessons::PLANNER_TITLES, |_| true, current) }
                 { group("12 · Backup, PITR & DR", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| f.starts_with("08"), current) }
+                { group("Challenges: prove you can", lessons::CHALLENGES_NAMES, lessons::CHALLENGES_TITLES, |_| true, current) }
             </select>
         </label>
     }

@@ -34,6 +34,7 @@ pub fn dist() -> Result<PathBuf, String> {
     embed(&root, &out, &html)?;
     copy_lessons(&root.join("scenarios"), &out.join("scenarios"))?;
     copy_lessons(&root.join("scenarios/sharding"), &out.join("scenarios/sharding"))?;
+    copy_lessons(&root.join("scenarios/challenges"), &out.join("scenarios/challenges"))?;
     Ok(out)
 }
 

@@ -106,6 +106,43 @@ impl Goal {
     }
 }
 
+/// A challenge as the learner sees it: what to do, the hints, and how the attempt stands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChallengeView {
+    /// The course ability it proves ("fail over in under 30 s with Patroni").
+    pub ability: &'static str,
+    pub task: String,
+    pub hints: Vec<String>,
+    pub state: ChallengeState,
+    /// The learner's own commands so far (the reference solution is never shown).
+    pub commands: usize,
+}
+
+/// How a challenge attempt stands.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ChallengeState {
+    /// The run has not reached its end, and no goal has failed yet.
+    Open,
+    /// The run reached its end with every goal met.
+    Met,
+    /// A goal failed: fork earlier or change the settings, and try again.
+    Missed,
+}
+
+impl ChallengeView {
+    /// The attempt as it stands from the goals: met only when the run has ended with every goal
+    /// met; missed as soon as one fails.
+    pub fn state_of(goals: &[Goal], ended: bool) -> ChallengeState {
+        if goals.iter().any(|g| matches!(g.state, GoalState::Failed)) {
+            ChallengeState::Missed
+        } else if ended && !goals.is_empty() && goals.iter().all(|g| g.state == GoalState::Met) {
+            ChallengeState::Met
+        } else {
+            ChallengeState::Open
+        }
+    }
+}
+
 /// One invariant of the model and whether it has held.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PropView {
@@ -141,6 +178,13 @@ pub const LOG_LINES: usize = 40;
 impl Session {
     pub fn lesson_view(&self) -> LessonView {
         LessonView::of(&self.file, self.seed, self.lesson())
+    }
+
+    /// The lesson's challenge, if it is one, judged on `goals` (`Session::goals`).
+    pub fn challenge_view(&self, goals: &[Goal]) -> Option<ChallengeView> {
+        let c = self.scenario()?.challenge.as_ref()?;
+        let ended = self.world.now() >= self.world.end();
+        Some(ChallengeView { ability: c.ability.text(), task: c.task.clone(), hints: c.hints.clone(), state: ChallengeView::state_of(goals, ended), commands: self.log.len() })
     }
 
     pub fn clock_view(&self) -> ClockView {

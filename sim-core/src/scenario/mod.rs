@@ -79,6 +79,9 @@ pub struct Scenario {
     pub timeline: Vec<crate::command::TimedCommand>,
     #[serde(default)]
     pub expect: Expect,
+    /// `[challenge]`: the goals are the learner's to reach, with their own commands.
+    #[serde(default)]
+    pub challenge: Option<Challenge>,
     // The sections of a sharded lesson (chapter 10). Their contents belong to the `shard`
     // component (`shard::lesson::Sections`), which reads them when it builds the lesson; here they
     // only make the lesson sharded, so a page that opens only clusters links no parser for them.
@@ -108,6 +111,58 @@ pub struct Scenario {
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::lesson::JoinCfg>"))]
     pub join: Option<Section>,
+}
+
+/// `[challenge]`: a lesson whose `[expect]` goals the learner must reach with their own commands
+/// (settings, faults, restores), against what the `[[timeline]]` throws at the cluster. It ships
+/// with a reference solution that the tests replay: it must meet every goal for any seed, and
+/// doing nothing must not.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Challenge {
+    /// The course ability it proves.
+    pub ability: Ability,
+    /// What the learner must do, in a sentence or two.
+    pub task: String,
+    /// Hints, shown one at a time on request.
+    #[serde(default)]
+    pub hints: Vec<String>,
+    /// A reference solution: commands, written like `[[timeline]]` entries.
+    pub solution: Vec<crate::command::TimedCommand>,
+}
+
+/// The six abilities the course promises ("you will be able to…").
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Ability {
+    /// Fail over in under 30 s with Patroni.
+    Failover,
+    /// Choose a shard key that avoids hotspots.
+    ShardKey,
+    /// Read a full EXPLAIN ANALYZE of a multi-table join.
+    ExplainAnalyze,
+    /// Run an expand-contract migration with zero downtime.
+    Migration,
+    /// Design backups that meet an RPO/RTO SLA.
+    BackupSla,
+    /// Run a Debezium CDC pipeline.
+    Cdc,
+}
+
+impl Ability {
+    /// The ability as the course states it.
+    pub fn text(self) -> &'static str {
+        match self {
+            Ability::Failover => "fail over in under 30 s with Patroni",
+            Ability::ShardKey => "choose a shard key that avoids hotspots",
+            Ability::ExplainAnalyze => "read a full EXPLAIN ANALYZE of a multi-table join",
+            Ability::Migration => "run an expand-contract migration with zero downtime",
+            Ability::BackupSla => "design backups that meet an RPO/RTO SLA",
+            Ability::Cdc => "run a Debezium CDC pipeline",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -788,6 +843,11 @@ impl Scenario {
     /// `duration` into the outage and its restore).
     pub fn commands(&self) -> Vec<(SimDur, Command)> {
         self.timeline.iter().map(|tc| (tc.at.0, tc.command.clone())).collect()
+    }
+
+    /// A challenge's reference solution as a command log (empty for other lessons).
+    pub fn solution(&self) -> Vec<(SimDur, Command)> {
+        self.challenge.iter().flat_map(|c| &c.solution).map(|tc| (tc.at.0, tc.command.clone())).collect()
     }
 }
 

@@ -30,6 +30,7 @@ pub fn scenario(s: &Scenario) -> R {
     backup(s)?;
     drill(s)?;
     timeline(s)?;
+    challenge(s)?;
     expect(s)
 }
 
@@ -38,7 +39,7 @@ pub fn scenario(s: &Scenario) -> R {
 /// sections that describe one cluster's hosts, backups or scripted faults do not apply; the
 /// sharding sections themselves are checked by `shard::lesson`.
 fn sharded(s: &Scenario) -> R {
-    let one_cluster: [(&'static str, &str, bool); 8] = [
+    let one_cluster: [(&'static str, &str, bool); 9] = [
         ("nodes", "[[nodes]]", !s.nodes.is_empty()),
         ("regions", "[[regions]]", !s.regions.is_empty()),
         ("links", "[[links]]", !s.links.is_empty()),
@@ -47,6 +48,7 @@ fn sharded(s: &Scenario) -> R {
         ("drill", "[drill]", s.drill.is_some()),
         ("timeline", "[[timeline]]", !s.timeline.is_empty()),
         ("dcs", "[dcs]", s.dcs.region.is_some() || s.dcs.zone.is_some()),
+        ("challenge", "[challenge]", s.challenge.is_some()),
     ];
     if let Some((key, header, _)) = one_cluster.into_iter().find(|f| f.2) {
         return Err(at(
@@ -301,6 +303,28 @@ fn timeline(s: &Scenario) -> R {
             return Err(at(&p("at"), format!("at = {} is after the end of the run ({})", tc.at.0, s.run.duration.0)));
         }
         // A fault whose end falls after the run simply lasts to the end (see `World::schedule`).
+        scope.check(&tc.command).map_err(|e| at(&p("action"), e.message))?;
+    }
+    Ok(())
+}
+
+/// A challenge's solution is checked like the timeline, and it needs goals to reach.
+fn challenge(s: &Scenario) -> R {
+    let Some(c) = &s.challenge else { return Ok(()) };
+    let e = &s.expect;
+    let goals = e.final_primary.is_some() || e.final_primary_not.is_some() || !e.metrics.is_empty() || !e.nodes.is_empty() || !e.always.is_empty() || !e.sometimes.is_empty();
+    if !goals {
+        return Err(at(&[Seg::Key("challenge")], "a challenge needs goals in [expect] for the learner to reach"));
+    }
+    if c.solution.is_empty() {
+        return Err(at(&[Seg::Key("challenge"), Seg::Key("solution")], "a challenge ships with a reference solution: at least one command"));
+    }
+    let scope = crate::command::check::Scope::of(s);
+    for (i, tc) in c.solution.iter().enumerate() {
+        let p = |f| vec![Seg::Key("challenge"), Seg::Key("solution"), Seg::Index(i), Seg::Key(f)];
+        if tc.at.0 > s.run.duration.0 {
+            return Err(at(&p("at"), format!("at = {} is after the end of the run ({})", tc.at.0, s.run.duration.0)));
+        }
         scope.check(&tc.command).map_err(|e| at(&p("action"), e.message))?;
     }
     Ok(())
