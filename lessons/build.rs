@@ -67,6 +67,16 @@ fn main() {
     embed(&mut out, "PLANNER", "Every query-planning lesson (`scenarios/planner/`): (file name, TOML text).", &dir.join("planner"), "");
     embed(&mut out, "CHALLENGES", "Every challenge (`scenarios/challenges/`): (`challenges/` + file name, TOML text).", &dir.join("challenges"), "challenges/");
     ids(&mut out, &dir);
+    // Challenges that are sharded lessons (they open on the sharding page): a `[cluster]` section.
+    let mut sharded: Vec<String> = std::fs::read_dir(dir.join("challenges"))
+        .expect("challenges directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| std::fs::read_to_string(p).expect("lesson is readable").lines().any(|l| l.trim() == "[cluster]"))
+        .map(|p| format!("challenges/{}", p.file_name().and_then(|n| n.to_str()).expect("utf-8 file name")))
+        .collect();
+    sharded.sort();
+    writeln!(out, "/// The challenges that are sharded lessons.\npub const SHARDED_CHALLENGES: &[&str] = &{sharded:?};").expect("write to string");
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin.rs");
     std::fs::write(dest, out).expect("write builtin.rs");
 }

@@ -159,9 +159,15 @@ fn challenge_scenario(path: &Path) -> Result<sim_core::Scenario, Failed> {
     Ok(scn)
 }
 
-/// A challenge's reference solution meets every goal, for every seed.
+/// A challenge's reference solution (commands, or a sharded lesson's design) meets every goal,
+/// for every seed.
 fn challenge_solution_seeds(path: &Path) -> Result<(), Failed> {
     let scn = challenge_scenario(path)?;
+    if scn.is_sharded() {
+        let lesson = shard_lesson(path)?;
+        let design = scn.challenge.and_then(|c| c.design).ok_or("no design")?;
+        return over_seeds(|seed| Ok(sim_core::challenge::attempt_design(&lesson, seed, &design)?));
+    }
     let log = scn.solution();
     over_seeds(|seed| Ok(sim_core::challenge::attempt(&scn, seed, &log)?.expectations))
 }
@@ -169,7 +175,13 @@ fn challenge_solution_seeds(path: &Path) -> Result<(), Failed> {
 /// Doing nothing does not meet a challenge, for any seed: the goals are the learner's to reach.
 fn challenge_idle_seeds(path: &Path) -> Result<(), Failed> {
     let scn = challenge_scenario(path)?;
-    let met: Vec<u64> = SEEDS.filter(|&seed| sim_core::challenge::attempt(&scn, seed, &[]).is_ok_and(|r| sim_core::challenge::met(&r))).collect();
+    let all_ok = |e: &[ExpectResult]| !e.is_empty() && e.iter().all(|e| e.ok);
+    let met: Vec<u64> = if scn.is_sharded() {
+        let lesson = shard_lesson(path)?;
+        SEEDS.filter(|&seed| lesson.run(Some(seed)).is_ok_and(|r| all_ok(&r.expectations))).collect()
+    } else {
+        SEEDS.filter(|&seed| sim_core::challenge::attempt(&scn, seed, &[]).is_ok_and(|r| sim_core::challenge::met(&r))).collect()
+    };
     if met.is_empty() {
         Ok(())
     } else {
@@ -180,9 +192,17 @@ fn challenge_idle_seeds(path: &Path) -> Result<(), Failed> {
 /// The pinned summary of a challenge: its reference solution's run.
 fn challenge_summary(path: &Path) -> Result<String, Failed> {
     let scn = challenge_scenario(path)?;
-    let r = sim_core::challenge::attempt(&scn, scn.run.seed, &scn.solution())?;
-    let mut out = format!("seed {}\ntrace_hash {}\nevents {}\n", r.seed, r.trace_hash, r.events);
-    for e in &r.expectations {
+    let (head, expectations) = if scn.is_sharded() {
+        let mut lesson = shard_lesson(path)?;
+        lesson.apply_design(scn.challenge.as_ref().and_then(|c| c.design.as_ref()).ok_or("no design")?)?;
+        let r = lesson.run(None)?;
+        (format!("seed {}\ndigest {:016x}\n", r.seed, r.digest()), r.expectations)
+    } else {
+        let r = sim_core::challenge::attempt(&scn, scn.run.seed, &scn.solution())?;
+        (format!("seed {}\ntrace_hash {}\nevents {}\n", r.seed, r.trace_hash, r.events), r.expectations)
+    };
+    let mut out = head;
+    for e in &expectations {
         out.push_str(&format!("[{}] {}: {}\n", if e.ok { "ok" } else { "FAIL" }, e.name, e.detail));
     }
     Ok(out)

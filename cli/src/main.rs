@@ -139,7 +139,13 @@ fn main() -> ExitCode {
     };
     let result = match &cli.cmd {
         Cmd::Run { o, solution } => kind(&o.file).and_then(|k| match k {
-            Kind::Sharding(lesson) => shard(o, &lesson),
+            Kind::Sharding(mut lesson) => {
+                if *solution {
+                    let design = lesson.template.challenge.as_ref().and_then(|c| c.design.clone()).ok_or_else(|| format!("{}: --solution: this lesson has no [challenge] design", o.file))?;
+                    lesson.apply_design(&design).map_err(|e| format!("{}: [challenge] design: {e}", o.file))?;
+                }
+                shard(o, &lesson)
+            }
             Kind::Planner => explain(&o.file, None, true, false, if o.json { PlanFormat::Json } else { PlanFormat::Text }, o.seed),
             Kind::Scenario(src, scn) => sim_core::world_of(&o.file, &src, &scn, o.seed).map_err(|e| e.to_string()).and_then(|mut w| {
                 if *solution {

@@ -2,6 +2,22 @@
 //! builds need no file system.
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
+/// Whether the lesson named `file` (as pickers and links name it: a sharding lesson's bare file
+/// name, `challenges/…`, or a path under `scenarios/`) is a sharded lesson, which opens on the
+/// sharding page.
+pub fn is_sharded(file: &str) -> bool {
+    SHARDING_NAMES.contains(&file) || file.starts_with("sharding/") || SHARDED_CHALLENGES.contains(&file)
+}
+
+/// Where a sharded lesson's text is served, under `scenarios/`: its folder and file.
+pub fn sharded_path(file: &str) -> String {
+    if file.starts_with("challenges/") || file.starts_with("sharding/") {
+        file.to_string()
+    } else {
+        format!("sharding/{file}")
+    }
+}
+
 /// The file (under `scenarios/`) of the lesson with stable id `id` (`09/async-failover`).
 pub fn file_of(id: &str) -> Option<&'static str> {
     IDS.iter().find(|(i, _)| *i == id).map(|(_, f)| *f)
@@ -22,6 +38,10 @@ mod tests {
         assert_eq!(super::file_of("10/good-shard-key"), Some("sharding/10b-good-shard-key.toml"));
         assert!(super::file_of("11/scan-choice").is_some_and(|f| f.starts_with("planner/")));
         assert_eq!(super::file_of("09/no-such-lesson"), None);
+        assert!(super::is_sharded("10b-good-shard-key.toml") && super::is_sharded("challenges/10-shard-key.toml") && super::is_sharded("sharding/10b-good-shard-key.toml"));
+        assert!(!super::is_sharded("challenges/09-fast-failover.toml") && !super::is_sharded("01-async-failover.toml"));
+        assert_eq!(super::sharded_path("10b-good-shard-key.toml"), "sharding/10b-good-shard-key.toml");
+        assert_eq!(super::sharded_path("challenges/10-shard-key.toml"), "challenges/10-shard-key.toml");
         for (id, _) in super::IDS {
             let ch = &id[..2];
             assert!(["09", "10", "11", "12"].contains(&ch), "{id}");

@@ -17,6 +17,14 @@ pub fn attempt(scn: &Scenario, seed: u64, log: &[(SimDur, Command)]) -> Result<R
     Ok(w.report(&scn.expect))
 }
 
+/// A sharded lesson's challenge: the lesson with the learner's `design` (shard key, placement),
+/// run with `seed` and judged on its goals.
+pub fn attempt_design(lesson: &crate::shard::lesson::ShardLesson, seed: u64, design: &crate::scenario::Design) -> Result<Vec<crate::report::ExpectResult>, String> {
+    let mut l = lesson.clone();
+    l.apply_design(design)?;
+    Ok(l.run(Some(seed))?.expectations)
+}
+
 /// Whether a finished run meets every goal.
 pub fn met(r: &Report) -> bool {
     !r.expectations.is_empty() && r.expectations.iter().all(|e| e.ok)

@@ -203,6 +203,14 @@ try {
     await page.waitForFunction(() => document.querySelector('#idle').shadowRoot.querySelector('#challenge-status').textContent.startsWith('Not met'), null, { timeout: 120000 });
     const met = await page.locator('#solve #challenge-status').textContent();
     if (!met.includes('3 command(s)')) throw new Error(`the verdict: ${met}`);
+    // The shard-key challenge: missed as written, met by choosing a key.
+    const shard = await host('host-shard-challenge.html', '<dbsim-lesson id="key" lesson="10/challenge-shard-key"></dbsim-lesson>');
+    await shard.page.goto(base + 'host-shard-challenge.html');
+    await shard.page.locator('#key #challenge-status').waitFor({ timeout: 30000 });
+    if (!(await shard.page.locator('#key #challenge-status').textContent()).startsWith('Not met')) throw new Error('tenant_id is not hot');
+    await shard.page.locator('#key #shard-key').selectOption('user_id');
+    await shard.page.waitForFunction(() => document.querySelector('#key').shadowRoot.querySelector('#challenge-status').textContent.startsWith('Challenge met'), null, { timeout: 60000 });
+    await shard.ctx.close();
     await shot(page, '23-embed-challenge');
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
     await ctx.close();

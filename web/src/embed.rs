@@ -127,7 +127,7 @@ pub fn widget(p: &WidgetProps) -> Html {
         (*use_memo((), move |_| Callback::from(move |a: Action| dispatcher.dispatch(a)))).clone()
     };
     let (file, full) = match checked {
-        Ok((file, ..)) if file.starts_with("sharding/") => {
+        Ok((file, ..)) if lessons::is_sharded(file) => {
             return html! { <div class="app widget"><p class="error" role="alert" id="widget-error">{ format!("lesson=\"{}\" is a sharding lesson: it needs the sharding module", p.lesson.trim()) }</p></div> }
         }
         Ok((file, _, full)) => (file, full),

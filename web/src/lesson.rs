@@ -42,8 +42,9 @@ pub fn goals(goals: &[Goal]) -> Html {
 pub fn challenge(c: &ChallengeView) -> Html {
     let (class, verdict) = match c.state {
         ChallengeState::Open => ("open", "Not decided yet: do what the task asks, then play to the end.".to_string()),
-        ChallengeState::Met => ("met", format!("Challenge met ✓ with {} command(s) of yours. The link in the address bar records your solution.", c.commands)),
-        ChallengeState::Missed => ("missed", "Not met: a goal failed. Scrub back before the failure, fork, and try other settings.".to_string()),
+        ChallengeState::Met if c.commands > 0 => ("met", format!("Challenge met ✓ with {} command(s) of yours. The link records your solution.", c.commands)),
+        ChallengeState::Met => ("met", "Challenge met ✓. The link records your solution.".to_string()),
+        ChallengeState::Missed => ("missed", "Not met: a goal failed. Change your choices (or scrub back before the failure and fork), and try again.".to_string()),
     };
     html! {
         <div class="challenge" data-view="challenge">

@@ -516,7 +516,7 @@ fn open_link(go: &Callback<Action>) {
         go.emit(Action::LinkProblems(problems));
     }
     match shared {
-        Some(shared) if lessons::SHARDING_NAMES.contains(&shared.file.as_str()) => view::navigate(&format!("shard.html{hash}")),
+        Some(shared) if lessons::is_sharded(&shared.file) => view::navigate(&format!("shard.html{hash}")),
         Some(shared) if lessons::PLANNER_NAMES.contains(&shared.file.as_str()) => view::navigate(&format!("plan.html#lesson={}", shared.file)),
         Some(shared) if lessons::BUILTIN_NAMES.contains(&shared.file.as_str()) || lessons::CHALLENGES_NAMES.contains(&shared.file.as_str()) => {
             let file = shared.file.clone();

@@ -3,11 +3,12 @@
 //! ring, the shard map and the move's phases. A run is a pure function of (lesson, seed, moves).
 use crate::view::Picks;
 use crate::{d0, d1, url, TICK_MS};
+use sim_core::scenario::Design;
 use sim_core::shard::cluster::Move;
 use sim_core::shard::cluster::{shard_names, Config, Reshard, ReshardPhase};
 use sim_core::shard::front::ClusterStatus;
 use sim_core::shard::lesson::{ShardLesson, ShardReport};
-use sim_core::shard::placement::{from_strategy, strategy_name, Placement};
+use sim_core::shard::placement::{strategy_name, Placement};
 use sim_core::shard::replicas::ShardHa;
 use sim_core::{Command, SimTime};
 use sim_session::view::{Goal, HeatmapView, LessonView, RingView, ShardMapView};
@@ -156,7 +157,7 @@ pub fn shard_app() -> Html {
             }
             match shared {
                 Some(shared) => {
-                    let path = format!("scenarios/sharding/{}", shared.file);
+                    let path = format!("scenarios/{}", lessons::sharded_path(&shared.file));
                     crate::fetch(path, go, move |src| Msg::Restore(shared, src), Msg::Fail);
                 }
                 None => {
@@ -203,8 +204,11 @@ pub struct ShardWidgetProps {
 #[component(ShardWidget)]
 pub fn shard_widget(p: &ShardWidgetProps) -> Html {
     let model = use_reducer(ShardModel::default);
+    // A sharding lesson is named by its bare file, a sharded challenge by `challenges/…`, as the
+    // sharding page's links name them.
     let checked = crate::embed::resolve(&p.props).and_then(|(file, seed, _)| match file.strip_prefix("sharding/") {
         Some(f) => Ok((f, seed)),
+        None if lessons::is_sharded(file) => Ok((file, seed)),
         None => Err(format!("lesson=\"{}\" is not a sharding lesson", p.props.lesson.trim())),
     });
     {
@@ -214,7 +218,7 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
             if let Ok((file, seed)) = checked {
                 let go = Callback::from(move |m: Msg| model.dispatch(m));
                 let name = file.to_string();
-                crate::fetch(format!("{base}scenarios/sharding/{file}"), go, move |src| Msg::Load { file: name, src, seed }, Msg::Fail);
+                crate::fetch(format!("{base}scenarios/{}", lessons::sharded_path(file)), go, move |src| Msg::Load { file: name, src, seed }, Msg::Fail);
             }
         });
     }
@@ -245,6 +249,7 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
         <div class="app widget" tabindex="0">
             { crate::embed::head(&l.title, v.seed, &format!("{}shard.html#file={file}&seed={}", p.props.base, v.seed)) }
             if let Some(e) = &model.error { { crate::view::toast(e, go.reform(|_| Msg::Dismiss)) } }
+            if let Some(c) = challenge(v) { { crate::lesson::challenge(&c) } }
             <p class="summary">{ l.summary.clone() }</p>
             { crate::lesson::goals(&goals(v)) }
             if let Some(cfg) = &v.lesson.cluster { { cluster_view(&model, v, cfg, &go) } }
@@ -256,7 +261,7 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
 /// Fetches a sharding lesson (`scenarios/sharding/FILE`) and loads it.
 fn load(file: String, go: &Go) {
     let name = file.clone();
-    crate::fetch(format!("scenarios/sharding/{file}"), go.clone(), move |src| Msg::Load { file: name, src, seed: None }, Msg::Fail);
+    crate::fetch(format!("scenarios/{}", lessons::sharded_path(&file)), go.clone(), move |src| Msg::Load { file: name, src, seed: None }, Msg::Fail);
 }
 
 /// Picking a lesson here: sharding lessons load in place, the others open the main page.
@@ -265,7 +270,7 @@ fn picks(go: &Go) -> Picks {
     let pick = Callback::from(move |file: String| {
         if lessons::PLANNER_NAMES.contains(&file.as_str()) {
             crate::view::navigate(&format!("plan.html#lesson={file}"));
-        } else if lessons::SHARDING_NAMES.contains(&file.as_str()) {
+        } else if lessons::is_sharded(&file) {
             load(file, &go2);
         } else {
             crate::view::navigate(&format!("index.html#file={file}"));
@@ -430,10 +435,6 @@ impl ShardView {
         self.lesson.cluster.as_ref().map_or(0, |c| c.duration_s * 1000)
     }
 
-    fn cfg_mut(&mut self) -> Result<&mut Config, String> {
-        self.lesson.cluster.as_mut().ok_or_else(|| "this lesson has no sharded table".into())
-    }
-
     /// Applies one action; a refused change leaves the view as it was (the session is replaced
     /// only once the new one is built, and a refused command never enters its log).
     pub fn apply(&mut self, a: ShardAction) -> Result<(), String> {
@@ -461,21 +462,19 @@ impl ShardView {
                 cfg.route(&p, Some((&c, v)))?;
                 self.query = Some((c, v));
             }
+            // The learner's design, as a challenge states one: a new placement drops the lesson's
+            // reshards and the learner's commands, a new key keeps the commands.
             ShardAction::Key(k) => {
-                self.cfg_mut()?.shard_key = k;
+                self.lesson.apply_design(&Design { shard_key: Some(k), ..Design::default() })?;
                 let log = self.log();
                 self.restart(&log)?;
             }
             ShardAction::Strategy(s) => {
-                let cfg = self.cfg_mut()?;
-                cfg.placement = from_strategy(&s, cfg.placement.shards(), 64)?;
-                self.lesson.reshards.clear();
+                self.lesson.apply_design(&Design { strategy: Some(s), ..Design::default() })?;
                 self.restart(&[])?;
             }
             ShardAction::Shards(n) => {
-                let cfg = self.cfg_mut()?;
-                cfg.placement = from_strategy(strategy_name(&cfg.placement), n, 64)?;
-                self.lesson.reshards.clear();
+                self.lesson.apply_design(&Design { shards: Some(n), ..Design::default() })?;
                 self.restart(&[])?;
             }
             ShardAction::Reshard(mv) => self.command(mv.command())?,
@@ -512,11 +511,17 @@ pub fn page(m: &ShardModel, v: &ShardView, go: &Go) -> Html {
             { crate::view::header(&v.file, v.seed, &picks(go)) }
             if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
             if let Some(e) = &m.error { { crate::view::toast(e, go.reform(|_| Msg::Dismiss)) } }
-            <crate::lesson::LessonPanel lesson={Rc::new(LessonView::of(&v.file, v.seed, l))} goals={Rc::new(goals(v))} challenge={None} />
+            <crate::lesson::LessonPanel lesson={Rc::new(LessonView::of(&v.file, v.seed, l))} goals={Rc::new(goals(v))} challenge={challenge(v)} />
             if let Some(cfg) = &v.lesson.cluster { { cluster_view(m, v, cfg, go) } }
             { findings(v) }
         </main>
     }
+}
+
+/// A sharded challenge: the run is computed to its end, so it is met or missed at once.
+fn challenge(v: &ShardView) -> Option<Rc<sim_session::view::ChallengeView>> {
+    let c = v.lesson.template.challenge.as_ref()?;
+    Some(Rc::new(sim_session::view::ChallengeView::of(c, &goals(v), true, 0)))
 }
 
 /// A sharding run is computed to its end, so every goal is decided.

@@ -126,7 +126,7 @@ pub fn picks(go: &Go) -> Picks {
     let pick = Callback::from(move |file: String| {
         if lessons::PLANNER_NAMES.contains(&file.as_str()) {
             crate::view::navigate(&format!("plan.html#lesson={file}"));
-        } else if lessons::SHARDING_NAMES.contains(&file.as_str()) {
+        } else if lessons::is_sharded(&file) {
             navigate(&format!("shard.html#file={file}"));
         } else {
             let name = file.clone();

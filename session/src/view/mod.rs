@@ -130,6 +130,12 @@ pub enum ChallengeState {
 }
 
 impl ChallengeView {
+    /// The challenge `c` as it stands on `goals`; `ended` says whether the run has reached its
+    /// end, `commands` how many of the learner's own it has.
+    pub fn of(c: &sim_core::scenario::Challenge, goals: &[Goal], ended: bool, commands: usize) -> ChallengeView {
+        ChallengeView { ability: c.ability.text(), task: c.task.clone(), hints: c.hints.clone(), state: ChallengeView::state_of(goals, ended), commands }
+    }
+
     /// The attempt as it stands from the goals: met only when the run has ended with every goal
     /// met; missed as soon as one fails.
     pub fn state_of(goals: &[Goal], ended: bool) -> ChallengeState {
@@ -183,8 +189,7 @@ impl Session {
     /// The lesson's challenge, if it is one, judged on `goals` (`Session::goals`).
     pub fn challenge_view(&self, goals: &[Goal]) -> Option<ChallengeView> {
         let c = self.scenario()?.challenge.as_ref()?;
-        let ended = self.world.now() >= self.world.end();
-        Some(ChallengeView { ability: c.ability.text(), task: c.task.clone(), hints: c.hints.clone(), state: ChallengeView::state_of(goals, ended), commands: self.log.len() })
+        Some(ChallengeView::of(c, goals, self.world.now() >= self.world.end(), self.log.len()))
     }
 
     pub fn clock_view(&self) -> ClockView {

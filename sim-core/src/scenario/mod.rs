@@ -128,8 +128,25 @@ pub struct Challenge {
     /// Hints, shown one at a time on request.
     #[serde(default)]
     pub hints: Vec<String>,
-    /// A reference solution: commands, written like `[[timeline]]` entries.
+    /// A reference solution: commands, written like `[[timeline]]` entries (a lesson of one
+    /// cluster).
+    #[serde(default)]
     pub solution: Vec<crate::command::TimedCommand>,
+    /// A reference design: the sharded table's shard key and placement (a sharded lesson).
+    #[serde(default)]
+    pub design: Option<Design>,
+}
+
+/// The choices a sharded lesson's learner makes before the run: the shard key and the placement
+/// (the sharding page's selects). Unset fields keep the lesson's own.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Design {
+    pub shard_key: Option<String>,
+    /// `mod`, `ring`, `jump` or `range`.
+    pub strategy: Option<String>,
+    pub shards: Option<u32>,
 }
 
 /// The six abilities the course promises ("you will be able to…").

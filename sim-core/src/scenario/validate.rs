@@ -39,7 +39,7 @@ pub fn scenario(s: &Scenario) -> R {
 /// sections that describe one cluster's hosts, backups or scripted faults do not apply; the
 /// sharding sections themselves are checked by `shard::lesson`.
 fn sharded(s: &Scenario) -> R {
-    let one_cluster: [(&'static str, &str, bool); 9] = [
+    let one_cluster: [(&'static str, &str, bool); 8] = [
         ("nodes", "[[nodes]]", !s.nodes.is_empty()),
         ("regions", "[[regions]]", !s.regions.is_empty()),
         ("links", "[[links]]", !s.links.is_empty()),
@@ -48,7 +48,6 @@ fn sharded(s: &Scenario) -> R {
         ("drill", "[drill]", s.drill.is_some()),
         ("timeline", "[[timeline]]", !s.timeline.is_empty()),
         ("dcs", "[dcs]", s.dcs.region.is_some() || s.dcs.zone.is_some()),
-        ("challenge", "[challenge]", s.challenge.is_some()),
     ];
     if let Some((key, header, _)) = one_cluster.into_iter().find(|f| f.2) {
         return Err(at(
@@ -95,7 +94,8 @@ fn sharded(s: &Scenario) -> R {
     postgres(s)?;
     s.patroni.check().map_err(|(f, m)| at(&[Seg::Key("patroni"), Seg::Key(f)], m))?;
     workload(s)?;
-    places(s)
+    places(s)?;
+    challenge(s)
 }
 
 /// A `watch` item may only point at elements the page shows.
@@ -315,6 +315,18 @@ fn challenge(s: &Scenario) -> R {
     let goals = e.final_primary.is_some() || e.final_primary_not.is_some() || !e.metrics.is_empty() || !e.nodes.is_empty() || !e.always.is_empty() || !e.sometimes.is_empty();
     if !goals {
         return Err(at(&[Seg::Key("challenge")], "a challenge needs goals in [expect] for the learner to reach"));
+    }
+    if s.is_sharded() {
+        if !c.solution.is_empty() {
+            return Err(at(&[Seg::Key("challenge"), Seg::Key("solution")], "a sharded lesson's challenge is a design (shard key, placement): write `design`, not commands"));
+        }
+        if c.design.as_ref().is_none_or(|d| d.shard_key.is_none() && d.strategy.is_none() && d.shards.is_none()) {
+            return Err(at(&[Seg::Key("challenge")], "a sharded lesson's challenge ships with a reference `design`: a shard key, a strategy or a shard count"));
+        }
+        return Ok(());
+    }
+    if c.design.is_some() {
+        return Err(at(&[Seg::Key("challenge"), Seg::Key("design")], "a design (shard key, placement) applies to a sharded lesson only"));
     }
     if c.solution.is_empty() {
         return Err(at(&[Seg::Key("challenge"), Seg::Key("solution")], "a challenge ships with a reference solution: at least one command"));

@@ -200,6 +200,30 @@ impl ShardLesson {
     }
 
     /// Runs every experiment of the lesson and checks the expectations.
+    /// The learner's design (a challenge's choices, the page's selects): a shard key among the
+    /// table's columns, a placement strategy, a shard count. A new placement drops the lesson's
+    /// own reshards, which were written for the old one.
+    pub fn apply_design(&mut self, d: &crate::scenario::Design) -> Result<(), String> {
+        let cfg = self.cluster.as_mut().ok_or("this lesson has no sharded table")?;
+        if let Some(k) = &d.shard_key {
+            if !cfg.columns.iter().any(|c| &c.name == k) {
+                let names: Vec<&str> = cfg.columns.iter().map(|c| c.name.as_str()).collect();
+                return Err(format!("shard_key = \"{k}\" is not a column of {} ({})", cfg.table, names.join(", ")));
+            }
+            cfg.shard_key = k.clone();
+        }
+        if d.strategy.is_some() || d.shards.is_some() {
+            let strategy = d.strategy.clone().unwrap_or_else(|| super::placement::strategy_name(&cfg.placement).to_string());
+            let vnodes = match &cfg.placement {
+                Placement::Ring(r) => r.vnodes,
+                _ => 64,
+            };
+            cfg.placement = super::placement::from_strategy(&strategy, d.shards.unwrap_or(cfg.placement.shards()), vnodes)?;
+            self.reshards.clear();
+        }
+        Ok(())
+    }
+
     pub fn run(&self, seed: Option<u64>) -> Result<ShardReport, String> {
         let mut w = self.world(seed)?;
         w.run_to_end().map_err(|e| format!("{}: {e}", self.file))?;
