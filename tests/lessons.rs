@@ -135,6 +135,29 @@ fn planner_seeds(path: &Path) -> Result<(), Failed> {
     }
 }
 
+/// A planner challenge: its reference solution makes the query fast enough for every seed, and
+/// the lesson as written (no commands) never is.
+fn planner_challenge_seeds(path: &Path) -> Result<(), Failed> {
+    let mut bad = Vec::new();
+    for seed in PLANNER_SEEDS {
+        let l = planner_lesson(path, Some(seed))?;
+        let solution = &l.file.challenge.as_ref().ok_or("no [challenge]")?.solution;
+        let with = sim_planner::challenge::attempt(&l, solution).ok_or("no [challenge]")??;
+        let idle = sim_planner::challenge::attempt(&l, &[]).ok_or("no [challenge]")??;
+        if !with.met {
+            bad.push(format!("seed {seed}: the solution makes it {:.1}× faster ({:.3} ms to {:.3} ms), not {}×", with.speedup, with.baseline_ms, with.ms, with.goal));
+        }
+        if idle.met {
+            bad.push(format!("seed {seed}: doing nothing meets it"));
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(bad.join("\n").into())
+    }
+}
+
 /// Every query's EXPLAIN (ANALYZE, BUFFERS) with the lesson's own seed.
 fn planner_summary(path: &Path) -> Result<String, Failed> {
     let l = planner_lesson(path, None)?;
@@ -253,6 +276,10 @@ fn main() {
         let name = stem(&path);
         let p = path.clone();
         trials.push(Trial::test(format!("seeds::{name}"), move || planner_seeds(&p)));
+        if std::fs::read_to_string(&path).is_ok_and(|src| src.lines().any(|l| l.trim() == "[challenge]")) {
+            let p = path.clone();
+            trials.push(Trial::test(format!("challenge::solution::{name}"), move || planner_challenge_seeds(&p)));
+        }
         let n = name.clone();
         trials.push(Trial::test(format!("golden::{name}"), move || golden(&n, planner_summary(&path)?)));
     }

@@ -44,6 +44,27 @@ pub struct LessonFile {
     pub statistics: Vec<StatisticsSpec>,
     #[serde(default, rename = "query")]
     pub queries: Vec<QuerySpec>,
+    /// `[challenge]`: make one query faster with the learner's own what-if commands.
+    #[serde(default)]
+    pub challenge: Option<PlanChallenge>,
+}
+
+/// `[challenge]` of a planner lesson: the learner's what-if commands (indexes, statistics,
+/// settings) must make query `query` at least `speedup` times faster, as EXPLAIN ANALYZE times
+/// it. `solution` is the reference the tests replay: it must meet the goal for every seed.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PlanChallenge {
+    /// What the learner must do.
+    pub task: String,
+    #[serde(default)]
+    pub hints: Vec<String>,
+    /// The query (0-based) to speed up.
+    pub query: usize,
+    /// How many times faster it must run.
+    pub speedup: f64,
+    pub solution: Vec<crate::command::PlanCommand>,
 }
 
 fn one() -> u64 {

@@ -8,6 +8,7 @@
 
 pub mod bind;
 pub mod catalog;
+pub mod challenge;
 pub mod check;
 pub mod command;
 pub mod cost;
@@ -64,7 +65,24 @@ pub fn load(file: &str, src: &str, seed: Option<u64>) -> Result<Lesson, LessonEr
         }
         states.push(cur.clone());
     }
-    Ok(Lesson { file: lf, db, states })
+    let lesson = Lesson { file: lf, db, states };
+    if let Some(c) = &lesson.file.challenge {
+        let at = src.find("[challenge]").unwrap_or(0);
+        let bad = |field: &str, m: String| Err(lesson::placed(file, src, at, format!("challenge.{field}"), m));
+        if c.query >= lesson.file.queries.len() {
+            return bad("query", format!("query = {} names no query (the lesson has {})", c.query, lesson.file.queries.len()));
+        }
+        if !(c.speedup > 1.0 && c.speedup <= 10_000.0) {
+            return bad("speedup", format!("speedup = {} must be above 1 and at most 10000", c.speedup));
+        }
+        if c.solution.is_empty() {
+            return bad("solution", "a challenge ships with a reference solution: at least one command".into());
+        }
+        if let Some(Err(e)) = challenge::attempt(&lesson, &c.solution) {
+            return bad("solution", e);
+        }
+    }
+    Ok(lesson)
 }
 
 /// A planned (and perhaps executed) statement.

@@ -164,6 +164,7 @@ try {
       ['chapters/09-replication-ha.html', 'Async replication', 'dbsim_embed_bg.wasm', 'dbsim_embed_shard_bg.wasm'],
       ['chapters/10-sharding.html', 'shard key', 'dbsim_embed_shard_bg.wasm', 'dbsim_embed_bg.wasm'],
       ['chapters/12-backup-dr.html', 'DROP TABLE', 'dbsim_embed_bg.wasm', 'dbsim_embed_shard_bg.wasm'],
+      ['chapters/11-query-optimization.html', 'join', 'dbsim_embed_plan_bg.wasm', 'dbsim_embed_bg.wasm'],
     ]) {
       fetched.length = 0;
       await page.goto(base + path);
@@ -211,6 +212,22 @@ try {
     await shard.page.locator('#key #shard-key').selectOption('user_id');
     await shard.page.waitForFunction(() => document.querySelector('#key').shadowRoot.querySelector('#challenge-status').textContent.startsWith('Challenge met'), null, { timeout: 60000 });
     await shard.ctx.close();
+    // The planner challenge: an index on each foreign key makes the report 10× faster.
+    const plan = await host('host-plan-challenge.html', '<dbsim-lesson id="q" lesson="11/challenge-join-10x"></dbsim-lesson>');
+    await plan.page.goto(base + 'host-plan-challenge.html');
+    await plan.page.locator('#q #challenge-status').waitFor({ timeout: 30000 });
+    if (!(await plan.page.locator('#q #challenge-status').textContent()).includes('the goal is 10×')) throw new Error('the planner challenge starts met');
+    // The form starts on CREATE INDEX and the first table (options are not marked by accident).
+    if ((await plan.page.locator('#q select[name=what]').inputValue()) !== 'index') throw new Error('the form does not start on CREATE INDEX');
+    if ((await plan.page.locator('#q select[name=table]').inputValue()) !== 'customers') throw new Error('the form does not start on the first table');
+    for (const [table, columns] of [['orders', 'customer_id'], ['line_items', 'order_id']]) {
+      await plan.page.locator('#q select[name=table]').selectOption(table);
+      await plan.page.locator('#q #index-columns').fill(columns);
+      await plan.page.locator('#q #create').click();
+    }
+    await plan.page.waitForFunction(() => document.querySelector('#q').shadowRoot.querySelector('#challenge-status').textContent.startsWith('Challenge met'), null, { timeout: 30000 });
+    await shot(plan.page, '24-embed-plan-challenge');
+    await plan.ctx.close();
     await shot(page, '23-embed-challenge');
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
     await ctx.close();

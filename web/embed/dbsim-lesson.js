@@ -9,10 +9,11 @@
 const here = new URL('.', import.meta.url);
 const modules = {}; // one instantiation per module for the whole page
 
-// Sharding lessons (chapter 10) run in their own module, so a page of other chapters never
-// downloads the router's code, and the other way round.
+// Sharding lessons (chapter 10) and query-planning lessons (chapter 11) run in modules of their
+// own, so a page downloads only the code its lessons need.
 function load(lesson) {
-  const name = lesson.trim().startsWith('10/') ? 'dbsim_embed_shard' : 'dbsim_embed';
+  const chapter = lesson.trim().slice(0, 3);
+  const name = chapter === '10/' ? 'dbsim_embed_shard' : chapter === '11/' ? 'dbsim_embed_plan' : 'dbsim_embed';
   modules[name] ??= import(new URL(`${name}.js`, here).href).then(async (m) => {
     await m.default({ module_or_path: new URL(`${name}_bg.wasm`, here) });
     return m;

@@ -24,6 +24,8 @@ pub struct PlanState {
     pub catalog: Rc<Catalog>,
     pub pinned: Option<(String, Rc<PlanView>)>,
     pub show_json: bool,
+    /// A challenge lesson: its query timed with the learner's commands.
+    pub attempt: Option<Result<sim_planner::challenge::Attempt, String>>,
     pub error: Option<String>,
     pub version: u64,
 }
@@ -212,7 +214,26 @@ impl PlanState {
         let opts = sim_planner::sql::ExplainOpts { analyze: true, buffers: true, ..Default::default() };
         let e = sim_planner::explain(&db, &self.sql, Some(opts)).map_err(|e| e.render(&self.sql))?;
         self.current = Some(Rc::new(plan_view(&db, &e)));
+        self.attempt = sim_planner::challenge::attempt(&l, &self.commands);
         Ok(())
+    }
+}
+
+/// A planner challenge: the task, hints on request, and the query's speed-up so far.
+pub fn challenge_panel(l: &Lesson, attempt: Option<&Result<sim_planner::challenge::Attempt, String>>) -> Html {
+    let (Some(c), Some(a)) = (&l.file.challenge, attempt) else { return html! {} };
+    let (class, verdict) = match a {
+        Ok(a) if a.met => ("met", format!("Challenge met ✓: query {} runs {:.1}× faster ({:.3} ms → {:.3} ms). The link records your solution.", c.query, a.speedup, a.baseline_ms, a.ms)),
+        Ok(a) => ("open", format!("Query {} runs {:.1}× faster so far ({:.3} ms → {:.3} ms); the goal is {}×.", c.query, a.speedup, a.baseline_ms, a.ms, a.goal)),
+        Err(e) => ("missed", format!("The query cannot be timed with these changes: {e}")),
+    };
+    html! {
+        <div class="challenge" data-view="challenge">
+            <p class="ability">{ format!("Challenge · you can {}", sim_core::scenario::Ability::ExplainAnalyze.text()) }</p>
+            <p class="task" id="challenge-task">{ c.task.clone() }</p>
+            { for c.hints.iter().enumerate().map(|(i, h)| html! { <details class="hint"><summary>{ format!("Hint {}", i + 1) }</summary>{ h.clone() }</details> }) }
+            <p class={classes!("verdict", class)} id="challenge-status" role="status" aria-live="polite">{ verdict }</p>
+        </div>
     }
 }
 
@@ -276,6 +297,7 @@ pub fn plan_app() -> Html {
             </header>
             <section aria-labelledby="lesson-title">
                 <h2 id="lesson-title">{ lesson.file.title.clone() }</h2>
+                { challenge_panel(&lesson, state.attempt.as_ref()) }
                 <p class="summary">{ lesson.file.summary.trim().to_string() }</p>
                 <QueryList queries={queries} current={state.query} go={go.clone()} />
             </section>
@@ -302,6 +324,59 @@ pub fn plan_app() -> Html {
                 <ExplainText view={v.clone()} json={state.show_json} go={go.clone()} />
             }
         </main>
+    }
+}
+
+/// A planner lesson embedded in a chapter page (`<dbsim-lesson lesson="11/…">`): the plan page
+/// without its header, picker and URL, with its own state.
+#[derive(Properties, PartialEq, Clone, Debug)]
+pub struct PlanWidgetProps {
+    pub props: crate::embed::WidgetProps,
+}
+
+#[component(PlanWidget)]
+pub fn plan_widget(p: &PlanWidgetProps) -> Html {
+    let state = use_reducer(PlanState::default);
+    let checked = crate::embed::resolve(&p.props).and_then(|(file, seed, _)| match file.strip_prefix("planner/") {
+        Some(f) => Ok((f, seed)),
+        None => Err(format!("lesson=\"{}\" is not a query-planning lesson", p.props.lesson.trim())),
+    });
+    {
+        let state = state.clone();
+        use_effect_with(checked.clone(), move |checked| {
+            if let Ok((file, seed)) = checked {
+                state.dispatch(PlanAction::Open { file: file.to_string(), seed: *seed });
+            }
+        });
+    }
+    let go = {
+        let dispatcher = state.dispatcher();
+        (*use_memo((), move |_| Callback::from(move |a: PlanAction| dispatcher.dispatch(a)))).clone()
+    };
+    if let Err(e) = checked {
+        return html! { <div class="app widget"><p class="error" role="alert" id="widget-error">{ e }</p></div> };
+    }
+    let Some(lesson) = state.lesson.clone() else {
+        return html! { <div class="app widget"><p role="status" id="widget-status">{ state.error.clone().unwrap_or_else(|| "Loading the lesson…".into()) }</p></div> };
+    };
+    let queries: Rc<Vec<(String, String)>> = Rc::new(lesson.file.queries.iter().map(|q| (q.name.clone(), q.note.clone())).collect());
+    let open = format!("{}plan.html#{}", p.props.base, link_of(&state));
+    html! {
+        <div class="app widget plan-page">
+            { crate::embed::head(&lesson.file.title, state.seed, &open) }
+            { challenge_panel(&lesson, state.attempt.as_ref()) }
+            <p class="summary">{ lesson.file.summary.trim().to_string() }</p>
+            <QueryList queries={queries} current={state.query} go={go.clone()} />
+            if let Some(e) = &state.error {
+                <pre class="error" role="alert" id="plan-error">{ e.clone() }</pre>
+            }
+            <SqlBox sql={state.sql.clone()} go={go.clone()} />
+            <WhatIf catalog={state.catalog.clone()} applied={state.commands.iter().map(|c| c.sql(&lesson.db)).collect::<Vec<_>>()} go={go.clone()} />
+            if let Some(v) = &state.current {
+                <PlanTree view={v.clone()} label={"Current plan".to_string()} id="current-plan" />
+                <ExplainText view={v.clone()} json={state.show_json} go={go.clone()} />
+            }
+        </div>
     }
 }
 
@@ -500,13 +575,15 @@ fn what_if(p: &WhatIfProps) -> Html {
                 }) }
             </div>
             <form class="controls" onsubmit={index_form}>
-                <select name="what" aria-label="what to create"><option value="index">{ "CREATE INDEX ON" }</option><option value="statistics">{ "CREATE STATISTICS ON" }</option></select>
-                <select name="table" aria-label="table">{ for p.catalog.tables.iter().map(|(t, _)| html! { <option value={t.clone()}>{ t.clone() }</option> }) }</select>
+                // Each list says which option it starts on: yew inserts options last first, and a
+                // list with none marked would start on its last.
+                <select name="what" aria-label="what to create"><option value="index" selected=true>{ "CREATE INDEX ON" }</option><option value="statistics">{ "CREATE STATISTICS ON" }</option></select>
+                <select name="table" aria-label="table">{ for p.catalog.tables.iter().enumerate().map(|(i, (t, _))| html! { <option value={t.clone()} selected={i == 0}>{ t.clone() }</option> }) }</select>
                 <input name="columns" id="index-columns" placeholder="columns, comma separated" aria-label="columns" />
                 <button id="create" type="submit">{ "Create" }</button>
                 <label>{ "DROP INDEX " }
                     <select id="drop-index" onchange={on_drop}>
-                        <option value="">{ "—" }</option>
+                        <option value="" selected=true>{ "—" }</option>
                         { for p.catalog.indexes.iter().map(|i| html! { <option value={i.clone()}>{ i.clone() }</option> }) }
                     </select>
                 </label>

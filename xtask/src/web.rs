@@ -41,12 +41,12 @@ pub fn dist() -> Result<PathBuf, String> {
 /// The theme colours a widget takes from its host page (`--dbsim-bg`…), in the page's own names.
 const THEME_VARS: [&str; 10] = ["bg", "fg", "muted", "card", "line", "primary", "standby", "down", "bad", "focus"];
 
-/// The embed: `dbsim_embed` and `dbsim_embed_shard` (the modules `<dbsim-lesson>` elements share), `dbsim-lesson.js` (the
+/// The embed: `dbsim_embed`, `dbsim_embed_shard` and `dbsim_embed_plan` (the modules `<dbsim-lesson>` elements share), `dbsim-lesson.js` (the
 /// custom element, with the page's styles made to live in a shadow root), `embed.html` (one lesson
 /// in an iframe) and the sample chapter pages under `chapters/`.
 fn embed(root: &Path, out: &Path, html: &str) -> Result<(), String> {
     // One module per kind of lesson, as for the pages: a chapter downloads only the one its lessons need.
-    for (bin, name) in [("embed", "dbsim_embed"), ("embed_shard", "dbsim_embed_shard")] {
+    for (bin, name) in [("embed", "dbsim_embed"), ("embed_shard", "dbsim_embed_shard"), ("embed_plan", "dbsim_embed_plan")] {
         let wasm = root.join(format!("target/wasm32-unknown-unknown/web/{bin}.wasm"));
         let mut b = wasm_bindgen_cli_support::Bindgen::new();
         b.input_path(&wasm).out_name(name).typescript(false).remove_name_section(true).remove_producers_section(true);
