@@ -179,3 +179,43 @@ fn a_default_drill_fits_every_lesson_with_backups() {
         assert_eq!(verdicts.len(), sim_core::scenario::DISASTERS.len(), "{}", path.display());
     }
 }
+
+/// The backup settings are commands too: a new `archive_timeout` takes effect at once (a reload
+/// wakes the checkpointer), a new base-backup schedule from now, and the old timers stop.
+#[test]
+fn backup_settings_change_while_the_run_goes() {
+    use sim_core::{Command, Setting};
+    let src = "[lesson]\ntitle = \"t\"\n[run]\nduration = \"10m\"\n[[nodes]]\nname = \"pg1\"\n[workload]\nclients = 4\nwrite_tps = 20\n[backup]\nclock = \"2026-11-25T02:00:00Z\"\nbase_backup_every = \"6h\"\narchive_timeout = \"20m\"\n";
+    let switches = |w: &sim_core::World| w.notes().iter().filter(|n| n.text.starts_with("WAL switch")).count();
+    let run = |settings: Vec<Setting>| {
+        let (_, mut w) = sim_core::load("t.toml", src, Some(3)).unwrap();
+        if !settings.is_empty() {
+            w.schedule(SimTime(60_000_000), Command::Set { settings }).unwrap();
+        }
+        w.run_to_end().unwrap();
+        w
+    };
+    let idle = run(vec![]);
+    // Base backups taken (the archive keeps only `keep_backups` of them).
+    let base = |w: &sim_core::World| w.notes().iter().filter(|n| n.text.starts_with("base backup") && n.text.contains(" done: ")).count();
+    assert_eq!(base(&idle), 1, "one base backup at the start, the next in 6 h");
+    assert!(switches(&idle) <= 2, "archive_timeout = 20m: no forced switch in ten minutes ({})", switches(&idle));
+    let tuned = run(vec![Setting::parse("archive_timeout", "30s").unwrap(), Setting::parse("base_backup_every", "2min").unwrap()]);
+    // From 1:00 a switch every 30 s (the base backups' own switches come on top), and a base
+    // backup at 3:00, 5:00, 7:00 and 9:00.
+    assert!(switches(&tuned) >= 18, "archive_timeout = 30s from 1:00: {} switches", switches(&tuned));
+    assert_eq!(base(&tuned), 5);
+    assert_eq!(tuned.current_settings().iter().find(|s| s.0 == "archive_timeout").map(|s| s.1.clone()), Some("30s".into()));
+    // Back to on demand: the schedule stops.
+    let (_, mut w) = sim_core::load("t.toml", src, Some(3)).unwrap();
+    w.schedule(SimTime(60_000_000), Command::Set { settings: vec![Setting::parse("base_backup_every", "2min").unwrap()] }).unwrap();
+    w.schedule(SimTime(200_000_000), Command::Set { settings: vec![Setting::parse("base_backup_every", "0").unwrap()] }).unwrap();
+    w.run_to_end().unwrap();
+    assert_eq!(base(&w), 2, "the start's and 3:00's; none after the schedule is off");
+    for bad in [("archive_timeout", "500ms"), ("base_backup_every", "30s"), ("archive_timeout", "soon")] {
+        assert!(Setting::parse(bad.0, bad.1).is_err(), "{bad:?}");
+    }
+    let (_, mut none) = sim_core::load("t.toml", "[lesson]\ntitle = \"t\"\n[[nodes]]\nname = \"pg1\"\n", Some(3)).unwrap();
+    let refused = none.schedule(SimTime(1_000_000), Command::Set { settings: vec![Setting::parse("archive_timeout", "30s").unwrap()] }).unwrap_err();
+    assert_eq!(refused.kind, sim_core::world::CommandErrorKind::NoBackup);
+}

@@ -611,6 +611,11 @@ pub fn settings(p: &SettingsProps) -> Html {
             { field("ttl", " ttl ", &[]) }
             { field("loop_wait", " loop_wait ", &[]) }
             { field("retry_timeout", " retry_timeout ", &[]) }
+            // A lesson with backups: its archiver and base-backup schedule.
+            if p.settings.iter().any(|s| s.key == "archive_timeout") {
+                { field("archive_timeout", " archive_timeout ", &[]) }
+                { field("base_backup_every", " base_backup_every ", &[]) }
+            }
         </section>
     }
 }

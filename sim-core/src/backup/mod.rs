@@ -35,6 +35,16 @@ pub struct Backups {
     pub refused: Vec<String>,
     /// DROP TABLE records written: (timeline, LSN).
     drops: Vec<(u32, u64)>,
+    /// Which reload of `archive_timeout` and of the base-backup schedule the pending timer events
+    /// belong to: a changed setting supersedes the events of the old one.
+    epochs: [u32; 2],
+}
+
+/// The backups' timers whose setting a learner can change while the run goes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Timer {
+    ArchiveTimeout = 0,
+    BaseBackups = 1,
 }
 
 impl Backups {
@@ -53,7 +63,27 @@ impl Backups {
             restores: Vec::new(),
             refused: Vec::new(),
             drops: Vec::new(),
+            epochs: [0; 2],
         }
+    }
+
+    /// Whether a timer event of `epoch` is the current one.
+    pub(crate) fn timer_is(&self, t: Timer, epoch: u32) -> bool {
+        self.epochs[t as usize] == epoch
+    }
+
+    /// A new `archive_timeout`: its timer's new epoch.
+    pub(crate) fn set_archive_timeout(&mut self, every: SimDur) -> u32 {
+        self.cfg.archive_timeout = crate::scenario::Dur(every);
+        self.epochs[Timer::ArchiveTimeout as usize] += 1;
+        self.epochs[Timer::ArchiveTimeout as usize]
+    }
+
+    /// A new base-backup schedule: its timer's new epoch.
+    pub(crate) fn set_base_backup_every(&mut self, every: SimDur) -> u32 {
+        self.cfg.base_backup_every = crate::scenario::Dur(every);
+        self.epochs[Timer::BaseBackups as usize] += 1;
+        self.epochs[Timer::BaseBackups as usize]
     }
 
     /// Completed segments waiting for `archive_command`: (timeline, segment number).

@@ -62,6 +62,9 @@ impl Scope {
             }
             Command::Switchover { to: Some(t) } => self.node(t).map(|_| ()),
             Command::Set { settings } => {
+                if settings.iter().any(|s| matches!(s, Setting::ArchiveTimeoutUs(_) | Setting::BaseBackupEveryUs(_))) {
+                    self.backups()?;
+                }
                 let mut p = self.patroni.clone();
                 for s in settings {
                     apply_patroni(&mut p, s);

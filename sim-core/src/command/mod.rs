@@ -232,6 +232,10 @@ pub enum Setting {
     SynchronousModeStrict(bool),
     Fencing(bool),
     FsyncUs(u64),
+    /// `archive_timeout` (0: off), in microseconds; a `[backup]` section's.
+    ArchiveTimeoutUs(u64),
+    /// How often a base backup runs (0: on demand only), in microseconds; a `[backup]` section's.
+    BaseBackupEveryUs(u64),
 }
 
 impl Setting {
@@ -248,6 +252,8 @@ impl Setting {
             Setting::SynchronousModeStrict(v) => ("synchronous_mode_strict", v.to_string()),
             Setting::Fencing(v) => ("fencing", v.to_string()),
             Setting::FsyncUs(v) => ("fsync", format!("{v}us")),
+            Setting::ArchiveTimeoutUs(v) => ("archive_timeout", duration_text(SimDur(*v))),
+            Setting::BaseBackupEveryUs(v) => ("base_backup_every", duration_text(SimDur(*v))),
         }
     }
 
@@ -281,10 +287,44 @@ impl Setting {
             "synchronous_mode_strict" => Setting::SynchronousModeStrict(boolean(v)?),
             "fencing" => Setting::Fencing(boolean(v)?),
             "fsync" => Setting::FsyncUs(parse_duration(v)?.0),
+            "archive_timeout" => {
+                let d = duration_or_off(v)?;
+                if d > SimDur::ZERO && (d < SimDur::secs(1) || d > SimDur::secs(86_400)) {
+                    return Err(format!("archive_timeout = {} must be 0 (off) or 1 s to 1 day", d.human()));
+                }
+                Setting::ArchiveTimeoutUs(d.0)
+            }
+            "base_backup_every" => {
+                let d = duration_or_off(v)?;
+                if d > SimDur::ZERO && (d < SimDur::secs(60) || d > SimDur::secs(30 * 86_400)) {
+                    return Err(format!("base_backup_every = {} must be 0 (on demand) or 60 s to 30 days", d.human()));
+                }
+                Setting::BaseBackupEveryUs(d.0)
+            }
             _ => return Err(format!(
-                "unknown setting `{key}`; known: synchronous_commit, synchronous_standby_names, ttl, loop_wait, retry_timeout, maximum_lag_on_failover, synchronous_mode, synchronous_mode_strict, fencing, fsync"
+                "unknown setting `{key}`; known: synchronous_commit, synchronous_standby_names, ttl, loop_wait, retry_timeout, maximum_lag_on_failover, synchronous_mode, synchronous_mode_strict, fencing, fsync, archive_timeout, base_backup_every"
             )),
         })
+    }
+}
+
+/// A duration as a setting is written, and read back by `Setting::parse`: `0` (off), `10min`,
+/// `30s`, `250ms`.
+pub fn duration_text(d: SimDur) -> String {
+    let ms = d.0 / 1000;
+    match ms {
+        0 => "0".into(),
+        _ if ms % 60_000 == 0 => format!("{}min", ms / 60_000),
+        _ if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        _ => format!("{ms}ms"),
+    }
+}
+
+/// A duration setting that `0` turns off: `"30s"`, `"10min"`, or `0`.
+fn duration_or_off(v: &str) -> Result<SimDur, String> {
+    match v.trim() {
+        "0" => Ok(SimDur::ZERO),
+        t => parse_duration(t),
     }
 }
 

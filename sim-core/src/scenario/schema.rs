@@ -62,7 +62,9 @@ impl JsonSchema for SettingsSchema {
                 "synchronous_mode": boolean.clone(),
                 "synchronous_mode_strict": boolean.clone(),
                 "fencing": boolean,
-                "fsync": g.subschema_for::<Dur>()
+                "fsync": g.subschema_for::<Dur>(),
+                "archive_timeout": { "anyOf": [g.subschema_for::<Dur>(), { "const": 0 }, { "const": "0" }] },
+                "base_backup_every": { "anyOf": [g.subschema_for::<Dur>(), { "const": 0 }, { "const": "0" }] }
             }
         })
     }

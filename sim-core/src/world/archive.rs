@@ -1,5 +1,5 @@
 //! Backups in the running world: recording the committed history, archiving WAL segments, base backups on a schedule or on demand, PITR restores and operator errors. The archive's own state changes are `backup::Backups`'s.
-use crate::backup::{operator_op, request_of, BackupReport, BackupRow, Backups, RestoreRow, ARCHIVE_RETRY};
+use crate::backup::{operator_op, request_of, BackupReport, BackupRow, Backups, RestoreRow, Timer, ARCHIVE_RETRY};
 use crate::command::Command;
 use crate::lsn::{history_file_name, Lsn, SEGMENT_BYTES};
 use crate::pitr::{BaseBackup, Op, Rates, Record, Request, SegmentState};
@@ -64,11 +64,32 @@ impl World {
         pending.len() as u64
     }
 
+    /// `archive_timeout` changed (a reload): the checkpointer wakes now and sleeps by the new value.
+    pub(crate) fn rearm_archive_timeout(&mut self, every: SimDur) {
+        let Some(b) = self.c.backups.as_deref_mut() else { return };
+        let epoch = b.set_archive_timeout(every);
+        if b.cfg.archive && every > SimDur::ZERO {
+            self.after(SimDur::ZERO, Ev::ArchiveTimeout { epoch });
+        }
+    }
+
+    /// The base-backup schedule changed: the next scheduled one runs `every` from now.
+    pub(crate) fn rearm_base_backups(&mut self, every: SimDur) {
+        let Some(b) = self.c.backups.as_deref_mut() else { return };
+        let epoch = b.set_base_backup_every(every);
+        if every > SimDur::ZERO {
+            self.after(every, Ev::BackupTick { epoch });
+        }
+    }
+
     /// `archive_timeout`: forces a segment switch on the primary when the current segment has WAL.
-    pub(crate) fn on_archive_timeout(&mut self) -> u64 {
+    pub(crate) fn on_archive_timeout(&mut self, epoch: u32) -> u64 {
         let Some(b) = self.c.backups.as_deref() else { return 0 };
+        if !b.timer_is(Timer::ArchiveTimeout, epoch) {
+            return 0; // superseded by a reload
+        }
         let (due, next) = b.archive_timeout_due(self.now);
-        self.push(next, Ev::ArchiveTimeout);
+        self.push(next, Ev::ArchiveTimeout { epoch });
         let Some(p) = self.writable_primary() else { return 0 };
         if due && !self.c.nodes[p as usize].insert_lsn.is_multiple_of(SEGMENT_BYTES) {
             return self.switch_wal(p);
@@ -111,10 +132,14 @@ impl World {
         Ok(())
     }
 
-    pub(crate) fn on_backup_tick(&mut self) -> u64 {
-        let every = self.c.backups.as_deref().map_or(SimDur::ZERO, |b| b.cfg.base_backup_every.0);
+    pub(crate) fn on_backup_tick(&mut self, epoch: u32) -> u64 {
+        let Some(b) = self.c.backups.as_deref() else { return 0 };
+        if !b.timer_is(Timer::BaseBackups, epoch) {
+            return 0; // the schedule changed
+        }
+        let every = b.cfg.base_backup_every.0;
         if every > SimDur::ZERO {
-            self.after(every, Ev::BackupTick);
+            self.after(every, Ev::BackupTick { epoch });
         }
         if let Err(e) = self.start_base_backup() {
             self.note(None, NoteKind::Backup, format!("scheduled base backup skipped: {e}"));

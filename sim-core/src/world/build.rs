@@ -214,10 +214,10 @@ fn initial_events(w: &mut World) {
     }
     if let Some(cfg) = w.c.backups.as_deref().map(|b| b.cfg.clone()) {
         if cfg.archive && cfg.archive_timeout.0 > SimDur::ZERO {
-            w.push(SimTime(cfg.archive_timeout.0 .0), Ev::ArchiveTimeout);
+            w.push(SimTime(cfg.archive_timeout.0 .0), Ev::ArchiveTimeout { epoch: 0 });
         }
         if cfg.base_backup_every.0 > SimDur::ZERO {
-            w.push(SimTime::ZERO, Ev::BackupTick);
+            w.push(SimTime::ZERO, Ev::BackupTick { epoch: 0 });
         }
         w.push(SimTime(SimDur::secs(60).0), Ev::ArchiveRetry);
     }

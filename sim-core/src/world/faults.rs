@@ -254,6 +254,8 @@ impl World {
                 Setting::SynchronousCommit(v) => self.c.pgc.synchronous_commit = *v,
                 Setting::SynchronousStandbyNames(v) => self.c.static_sync = SyncNames::parse(v).map_err(CommandError::bad_value)?,
                 Setting::FsyncUs(v) => self.c.pgc.fsync.0 = SimDur(*v),
+                Setting::ArchiveTimeoutUs(v) => self.rearm_archive_timeout(SimDur(*v)),
+                Setting::BaseBackupEveryUs(v) => self.rearm_base_backups(SimDur(*v)),
                 _ => {}
             }
             self.note(None, NoteKind::Setting, format!("setting changed: {}", s.text()));

@@ -160,8 +160,14 @@ pub(crate) enum Ev {
         seg: u64,
     },
     ArchiveRetry,
-    ArchiveTimeout,
-    BackupTick,
+    /// The checkpointer's `archive_timeout` wake-up (`epoch`: the setting's reload it belongs to).
+    ArchiveTimeout {
+        epoch: u32,
+    },
+    /// A scheduled base backup (`epoch`: the schedule it belongs to).
+    BackupTick {
+        epoch: u32,
+    },
     BackupDone {
         n: u16,
         inc: u32,
@@ -668,8 +674,8 @@ impl World {
             Ev::Command { idx } => (TraceKind::Command, NO_NODE, 0, self.on_command(idx)),
             Ev::Archived { tl, seg } => (TraceKind::Archived, NO_NODE, self.on_archived(tl, seg), tl as u64),
             Ev::ArchiveRetry => (TraceKind::ArchiveRetry, NO_NODE, 0, self.on_archive_retry()),
-            Ev::ArchiveTimeout => (TraceKind::ArchiveTimeout, NO_NODE, self.on_archive_timeout(), 0),
-            Ev::BackupTick => (TraceKind::BaseBackup, NO_NODE, 0, self.on_backup_tick()),
+            Ev::ArchiveTimeout { epoch } => (TraceKind::ArchiveTimeout, NO_NODE, self.on_archive_timeout(epoch), 0),
+            Ev::BackupTick { epoch } => (TraceKind::BaseBackup, NO_NODE, 0, self.on_backup_tick(epoch)),
             Ev::BackupDone { n, inc } => (TraceKind::BaseBackup, n, self.on_backup_done(n, inc), 1),
             Ev::DeadlineCheck { n } => (TraceKind::DeadlineCheck, n, 0, self.on_deadline_check(n)),
             Ev::RouterOp => (TraceKind::RouterOp, NO_NODE, 0, self.on_router_op()),

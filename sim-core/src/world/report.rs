@@ -369,7 +369,7 @@ impl World {
 
     /// The settings a learner can change, with their values now (as `Setting::parse` reads them).
     pub fn current_settings(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut out = vec![
             ("synchronous_commit", self.c.pgc.synchronous_commit.name().to_string()),
             ("synchronous_standby_names", self.c.static_sync.text()),
             ("synchronous_mode", self.c.pat.synchronous_mode.to_string()),
@@ -377,7 +377,12 @@ impl World {
             ("ttl", self.c.pat.ttl.to_string()),
             ("loop_wait", self.c.pat.loop_wait.to_string()),
             ("retry_timeout", self.c.pat.retry_timeout.to_string()),
-        ]
+        ];
+        if let Some(b) = self.c.backups.as_deref() {
+            out.push(("archive_timeout", crate::command::duration_text(b.cfg.archive_timeout.0)));
+            out.push(("base_backup_every", crate::command::duration_text(b.cfg.base_backup_every.0)));
+        }
+        out
     }
 
     /// Whether replication from node `up` to node `down` can flow now: both hosts up, Postgres
