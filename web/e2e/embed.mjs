@@ -52,7 +52,9 @@ try {
     for (const id of ['a', 'b']) await page.locator(`#${id} #play`).waitFor({ timeout: 30000 });
     const seeds = [await page.locator('#a .widget-head .muted').textContent(), await page.locator('#b .widget-head .muted').textContent()];
     if (seeds[0] !== 'seed 7' || seeds[1] !== 'seed 8') throw new Error(`seeds shown: ${seeds}`);
-    if (await page.evaluate(() => window.__dbsimPlayed)) throw new Error('something played before a press');
+    // Nothing plays until the reader presses play.
+    await page.waitForTimeout(1000);
+    for (const id of ['a', 'b']) if (seconds(await clockOf(page, id)) !== 0) throw new Error(`#${id} played by itself: ${await clockOf(page, id)}`);
     await page.locator('#a').getByRole('button', { name: '100×' }).click();
     await page.locator('#a #play').click();
     await page.waitForFunction(() => parseFloat(document.querySelector('#a').shadowRoot.querySelector('#clock').textContent) > 5, null, { timeout: 30000 });
@@ -68,6 +70,13 @@ try {
     await page.locator('#b g[data-node="pg1"][data-role="host down"]').waitFor({ timeout: 10000 });
     if (await page.locator('#a g[data-node="pg1"][data-role="host down"]').count()) throw new Error('the crash reached the other widget');
     await shot(page, '20-embed-three-widgets');
+    // A removed element unmounts (its box is empty again); put back, it starts afresh.
+    const kept = await page.evaluate(() => { const el = document.querySelector('#b'); el.remove(); return el.shadowRoot.querySelector('#clock') === null && el.shadowRoot.querySelector('.status') !== null; });
+    if (!kept) throw new Error('a removed widget kept its content');
+    await page.evaluate(() => { const el = document.createElement('dbsim-lesson'); el.id = 'b2'; el.setAttribute('lesson', '09/async-failover'); document.body.prepend(el); });
+    await page.locator('#b2').scrollIntoViewIfNeeded();
+    await page.locator('#b2 #clock').waitFor({ timeout: 30000 });
+    if (!(await clockOf(page, 'b2')).startsWith('0.0 s')) throw new Error('a new widget did not start at 0');
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
     await ctx.close();
   });
