@@ -3,14 +3,26 @@
 //! digest) under wasm with the native one.
 #![allow(unsafe_code)] // `#[no_mangle]` exports only: no pointers cross the boundary.
 
-/// Built-in scenarios, then sharding lessons, then planner lessons.
+/// Built-in scenarios, then sharding lessons, then planner lessons, then challenges.
 pub fn count() -> usize {
-    lessons::BUILTIN.len() + lessons::SHARDING.len() + lessons::PLANNER.len()
+    lessons::BUILTIN.len() + lessons::SHARDING.len() + lessons::PLANNER.len() + lessons::CHALLENGES.len()
 }
 
-/// The file name of lesson `i` (scenarios first, then sharding lessons, then planner lessons).
+/// The file name of lesson `i` (scenarios first, then sharding lessons, planner lessons, challenges).
 pub fn name_of(i: usize) -> &'static str {
-    lessons::BUILTIN.iter().chain(lessons::SHARDING).chain(lessons::PLANNER).nth(i).map_or("", |l| l.0)
+    lessons::BUILTIN.iter().chain(lessons::SHARDING).chain(lessons::PLANNER).chain(lessons::CHALLENGES).nth(i).map_or("", |l| l.0)
+}
+
+/// A challenge run with its reference solution: the trace hash of a scenario's, the report
+/// digest of a sharded lesson's; 0 on error.
+fn challenge_digest(file: &str, src: &str) -> u64 {
+    if lessons::is_sharded(file) {
+        let Ok(mut l) = sim_core::shard::lesson::ShardLesson::parse(file, src) else { return 0 };
+        let Some(design) = l.template.challenge.as_ref().and_then(|c| c.design.clone()) else { return 0 };
+        return l.apply_design(&design).ok().and_then(|_| l.run(None).ok()).map_or(0, |r| r.digest());
+    }
+    let Ok(scn) = sim_core::Scenario::parse(file, src) else { return 0 };
+    sim_core::challenge::attempt(&scn, scn.run.seed, &scn.solution()).map_or(0, |r| u64::from_str_radix(&r.trace_hash, 16).unwrap_or(0))
 }
 
 /// A planner lesson's fingerprint: every query's EXPLAIN (ANALYZE, BUFFERS) text, hashed.
@@ -30,6 +42,9 @@ fn planner_digest(file: &str, src: &str) -> u64 {
 /// The trace hash of built-in scenario `i` run to its end with its own seed, or the digest of
 /// sharding lesson `i - BUILTIN.len()`; 0 on error.
 pub fn hash_of(i: usize) -> u64 {
+    if let Some((file, src)) = i.checked_sub(lessons::BUILTIN.len() + lessons::SHARDING.len() + lessons::PLANNER.len()).and_then(|j| lessons::CHALLENGES.get(j)) {
+        return challenge_digest(file, src);
+    }
     if let Some((file, src)) = i.checked_sub(lessons::BUILTIN.len() + lessons::SHARDING.len()).and_then(|j| lessons::PLANNER.get(j)) {
         return planner_digest(file, src);
     }
@@ -124,4 +139,18 @@ pub extern "C" fn explain_analyze_million() -> u64 {
         let opts = sim_planner::sql::ExplainOpts { analyze: true, ..Default::default() };
         sim_planner::explain(&m.db, m.file.queries[0].sql.get_ref(), Some(opts)).ok().and_then(|e| e.analyzed.map(|a| a.rows_out as u64)).unwrap_or(0)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// Each challenge runs with its reference solution and yields a real fingerprint to compare
+    /// (0 would mean it failed to load or run).
+    #[test]
+    fn every_challenge_has_a_fingerprint() {
+        let first = super::count() - lessons::CHALLENGES.len();
+        for i in first..super::count() {
+            assert!(super::name_of(i).starts_with("challenges/"));
+            assert_ne!(super::hash_of(i), 0, "{}", super::name_of(i));
+        }
+    }
 }
