@@ -213,6 +213,9 @@ try {
     await page.waitForFunction(() => document.querySelector('#idle').shadowRoot.querySelector('#challenge-status').textContent.startsWith('Not met'), null, { timeout: 120000 });
     const met = await page.locator('#solve #challenge-status').textContent();
     if (!met.includes('3 command(s)')) throw new Error(`the verdict: ${met}`);
+    // The widget's link opens the full app with the solution in its command log.
+    const href = decodeURIComponent(await page.locator('#solve #widget-open').getAttribute('href'));
+    if (!href.includes('index.html#file=challenges/09-fast-failover.toml') || !href.includes('retry_timeout')) throw new Error(`the link: ${href}`);
     // The shard-key challenge: missed as written, met by choosing a key.
     const shard = await host('host-shard-challenge.html', '<dbsim-lesson id="key" lesson="10/challenge-shard-key"></dbsim-lesson>');
     await shard.page.goto(base + 'host-shard-challenge.html');

@@ -140,7 +140,12 @@ pub fn widget(p: &WidgetProps) -> Html {
             </div>
         };
     };
-    let open = format!("{}{}&seed={}", p.base, page_of(file), v.lesson.seed);
+    // The link opens the full app at this moment, with the reader's commands (a challenge's
+    // solution travels in it).
+    let open = match model.session.as_ref().and_then(|s| s.try_borrow().ok().map(|s| crate::url::link_of(&s))) {
+        Some(hash) => format!("{}index.html#{hash}", p.base),
+        None => format!("{}{}&seed={}", p.base, page_of(file), v.lesson.seed),
+    };
     html! {
         <div class="app widget" tabindex="0" onkeydown={crate::view::keys(model.playing, model.help, v.clock.now_ms, &go)}>
             if model.help { { crate::view::keys_help(&go) } }

@@ -233,10 +233,9 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
         let dispatcher = model.dispatcher();
         (*use_memo((), move |_| Callback::from(move |m: Msg| dispatcher.dispatch(m)))).clone()
     };
-    let file = match checked {
-        Ok((file, _)) => file,
-        Err(e) => return html! { <div class="app widget"><p class="error" role="alert" id="widget-error">{ e }</p></div> },
-    };
+    if let Err(e) = checked {
+        return html! { <div class="app widget"><p class="error" role="alert" id="widget-error">{ e }</p></div> };
+    }
     let Some(v) = &model.view else {
         return html! {
             <div class="app widget">
@@ -247,7 +246,7 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
     let l = &v.lesson.lesson;
     html! {
         <div class="app widget" tabindex="0">
-            { crate::embed::head(&l.title, v.seed, &format!("{}shard.html#file={file}&seed={}", p.props.base, v.seed)) }
+            { crate::embed::head(&l.title, v.seed, &format!("{}shard.html#{}", p.props.base, url::shard_hash(v))) }
             if let Some(e) = &model.error { { crate::view::toast(e, go.reform(|_| Msg::Dismiss)) } }
             if let Some(c) = challenge(v) { { crate::lesson::challenge(&c) } }
             <p class="summary">{ l.summary.clone() }</p>

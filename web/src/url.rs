@@ -53,6 +53,13 @@ pub fn to_hash(s: &Session) -> String {
     format!("file={}&seed={}&t={}&log={}", encode(&s.file), s.seed, s.now().as_ms(), encoded_log(s))
 }
 
+/// The link of a session that is not the page's own (an embedded widget's): encoded afresh, since
+/// the cache below belongs to the page's session.
+pub fn link_of(s: &Session) -> String {
+    let log: Vec<String> = s.log.iter().map(|(t, cmd)| cmd.to_toml(sim_core::SimDur(t.0))).collect();
+    format!("file={}&seed={}&t={}&log={}", encode(&s.file), s.seed, s.now().as_ms(), encode(&log.join(",")))
+}
+
 thread_local! {
     /// The encoded command log of the session last written, by its log generation: the URL is
     /// rewritten on every tick, and a log of thousands of commands is encoded once.
@@ -235,6 +242,7 @@ mod tests {
             s.command(cmd).unwrap();
         }
         let back = parse_hash(&format!("#{}", to_hash(&s))).0.unwrap();
+        assert_eq!(link_of(&s), to_hash(&s), "a widget's link is the page's");
         assert_eq!(back.file, file, "the file's folder survives the link");
         assert_eq!(back.log.iter().map(|(t, c)| (t.0, c.clone())).collect::<Vec<_>>(), solution.iter().map(|(t, c)| (t.0, c.clone())).collect::<Vec<_>>());
     }
