@@ -6,15 +6,19 @@ include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 /// name, `challenges/…`, or a path under `scenarios/`) is a sharded lesson, which opens on the
 /// sharding page.
 pub fn is_sharded(file: &str) -> bool {
-    SHARDING_NAMES.contains(&file) || file.starts_with("sharding/") || SHARDED_CHALLENGES.contains(&file)
+    SHARDING_NAMES.contains(&file) || folder(file) == Some("sharding") || SHARDED_CHALLENGES.contains(&file)
+}
+
+/// The folder under `scenarios/` a lesson name carries (`challenges/09-….toml`), if any.
+fn folder(file: &str) -> Option<&str> {
+    file.split_once('/').map(|(dir, _)| dir)
 }
 
 /// Where a sharded lesson's text is served, under `scenarios/`: its folder and file.
 pub fn sharded_path(file: &str) -> String {
-    if file.starts_with("challenges/") || file.starts_with("sharding/") {
-        file.to_string()
-    } else {
-        format!("sharding/{file}")
+    match folder(file) {
+        Some(_) => file.to_string(),
+        None => format!("sharding/{file}"),
     }
 }
 
