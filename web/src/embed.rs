@@ -50,7 +50,7 @@ fn page_of(file: &str) -> String {
     }
 }
 
-/// The exports of an embed module (`bin/embed.rs`, `bin/embed_shard.rs`): `mount` renders the
+/// The exports of an embed module (`bin/embed.rs`, `bin/embed_shard.rs`, `bin/embed_plan.rs`): `mount` renders the
 /// widget `$widget` with props built by `$props` from the element's attributes into an element
 /// (a custom element's shadow root) and returns a `Mounted` handle whose `unmount` frees it.
 #[macro_export]
