@@ -22,8 +22,41 @@ pub struct WidgetProps {
     pub base: String,
 }
 
-/// The attributes, checked: (lesson file, seed, full controls), or what is wrong with them.
-pub fn resolve(p: &WidgetProps) -> Result<(&'static str, Option<u64>, bool), String> {
+/// Which embed module runs a lesson: the widget of one module refuses another's lessons.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Module {
+    /// Chapters 09 and 12 (`dbsim_embed`).
+    Cluster,
+    /// Chapter 10 (`dbsim_embed_shard`).
+    Sharding,
+    /// Chapter 11 (`dbsim_embed_plan`).
+    Planner,
+}
+
+impl Module {
+    /// The module of the lesson in `file` (under `scenarios/`).
+    pub fn of(file: &str) -> Module {
+        if file.starts_with("planner/") {
+            Module::Planner
+        } else if lessons::is_sharded(file) {
+            Module::Sharding
+        } else {
+            Module::Cluster
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Module::Cluster => "a replication or backup lesson",
+            Module::Sharding => "a sharding lesson",
+            Module::Planner => "a query-planning lesson",
+        }
+    }
+}
+
+/// The attributes, checked for the widget of `module`: (lesson file, seed, full controls), or
+/// what is wrong with them.
+pub fn resolve(p: &WidgetProps, module: Module) -> Result<(&'static str, Option<u64>, bool), String> {
     let id = p.lesson.trim();
     let file = lessons::file_of(id).ok_or_else(|| {
         let chapters: Vec<&str> = lessons::IDS.iter().map(|(i, _)| *i).filter(|i| i.starts_with("09/")).take(3).collect();
@@ -38,15 +71,24 @@ pub fn resolve(p: &WidgetProps) -> Result<(&'static str, Option<u64>, bool), Str
         Some("full") => true,
         Some(c) => return Err(format!("controls=\"{c}\": use \"compact\" or \"full\"")),
     };
+    let kind = Module::of(file);
+    if kind != module {
+        return Err(format!("lesson=\"{id}\" is {}: this module runs {}s only", kind.what(), module.what().trim_start_matches("a ")));
+    }
     Ok((file, seed, full))
 }
 
-/// The full app's page that opens `file`.
-fn page_of(file: &str) -> String {
-    match file.split_once('/') {
-        Some(("sharding", f)) => format!("shard.html#file={f}"),
-        Some(("planner", f)) => format!("plan.html#lesson={f}"),
-        _ => format!("index.html#file={file}"),
+/// A widget that cannot show its lesson says why, inside its box.
+pub fn failed(e: &str) -> Html {
+    html! { <div class="app widget"><p class="error" role="alert" id="widget-error">{ e.to_string() }</p></div> }
+}
+
+/// A widget whose lesson is on its way (or failed to load: `error`).
+pub fn loading(error: Option<&String>) -> Html {
+    html! {
+        <div class="app widget">
+            <p role="status" class={classes!(error.is_some().then_some("error"))} id="widget-status">{ error.cloned().unwrap_or_else(|| "Loading the lesson…".into()) }</p>
+        </div>
     }
 }
 
@@ -106,7 +148,7 @@ pub fn head(title: &str, seed: u64, open: &str) -> Html {
 #[component(Widget)]
 pub fn widget(p: &WidgetProps) -> Html {
     let model = use_reducer(|| Model { speed: 1.0, aim: view_model::Aim { inclusive: true, ..Default::default() }, ..Model::default() });
-    let checked = resolve(p);
+    let checked = resolve(p, Module::Cluster);
     {
         let model = model.clone();
         let (checked, base) = (checked.clone(), p.base.clone());
@@ -123,29 +165,18 @@ pub fn widget(p: &WidgetProps) -> Html {
         let dispatcher = model.dispatcher();
         (*use_memo((), move |_| Callback::from(move |a: Action| dispatcher.dispatch(a)))).clone()
     };
-    let (file, full) = match checked {
-        Ok((file, ..)) if file.starts_with("planner/") => {
-            return html! { <div class="app widget"><p class="error" role="alert" id="widget-error">{ format!("lesson=\"{}\" is a query-planning lesson: it needs the planner module", p.lesson.trim()) }</p></div> }
-        }
-        Ok((file, ..)) if lessons::is_sharded(file) => {
-            return html! { <div class="app widget"><p class="error" role="alert" id="widget-error">{ format!("lesson=\"{}\" is a sharding lesson: it needs the sharding module", p.lesson.trim()) }</p></div> }
-        }
-        Ok((file, _, full)) => (file, full),
-        Err(e) => return html! { <div class="app widget"><p class="error" role="alert" id="widget-error">{ e }</p></div> },
+    // The reader's commands, encoded for the link once per change of the log, not on every tick.
+    let session = model.session.as_ref().and_then(|s| s.try_borrow().ok());
+    let log_key = session.as_ref().map(|s| (s.log_generation(), s.log.len()));
+    let log = use_memo(log_key, |_| session.as_deref().map(crate::url::log_text).unwrap_or_default());
+    let full = match checked {
+        Ok((_, _, full)) => full,
+        Err(e) => return failed(&e),
     };
-    let Some(v) = &model.views else {
-        return html! {
-            <div class="app widget">
-                <p role="status" class={classes!(model.error.is_some().then_some("error"))} id="widget-status">{ model.error.clone().unwrap_or_else(|| "Loading the lesson…".into()) }</p>
-            </div>
-        };
-    };
+    let (Some(v), Some(s)) = (&model.views, &session) else { return loading(model.error.as_ref()) };
     // The link opens the full app at this moment, with the reader's commands (a challenge's
     // solution travels in it).
-    let open = match model.session.as_ref().and_then(|s| s.try_borrow().ok().map(|s| crate::url::link_of(&s))) {
-        Some(hash) => format!("{}index.html#{hash}", p.base),
-        None => format!("{}{}&seed={}", p.base, page_of(file), v.lesson.seed),
-    };
+    let open = format!("{}index.html#{}", p.base, crate::url::hash_with(s, &log));
     html! {
         <div class="app widget" tabindex="0" onkeydown={crate::view::keys(model.playing, model.help, v.clock.now_ms, &go)}>
             if model.help { { crate::view::keys_help(&go) } }
@@ -180,13 +211,18 @@ mod tests {
 
     #[test]
     fn attributes_are_checked_and_each_problem_is_named() {
-        assert_eq!(resolve(&props("09/async-failover", Some("7"), None)), Ok(("01-async-failover.toml", Some(7), false)));
-        assert_eq!(resolve(&props(" 12/drop-table-pitr ", None, Some("full"))), Ok(("08a-drop-table-pitr.toml", None, true)));
-        assert!(resolve(&props("09/nope", None, None)).unwrap_err().contains("lesson=\"09/nope\": there is no such lesson"));
-        assert!(resolve(&props("09/async-failover", Some("-3"), None)).unwrap_err().starts_with("seed=\"-3\""));
-        assert!(resolve(&props("09/async-failover", None, Some("huge"))).unwrap_err().starts_with("controls=\"huge\""));
-        assert!(resolve(&props("<script>alert(1)</script>", None, None)).is_err(), "markup is only ever text");
-        assert_eq!(resolve(&props("10/good-shard-key", None, None)), Ok(("sharding/10b-good-shard-key.toml", None, false)));
-        assert_eq!(resolve(&props("11/scan-choice", None, None)), Ok(("planner/11a-scan-choice.toml", None, false)));
+        let c = Module::Cluster;
+        assert_eq!(resolve(&props("09/async-failover", Some("7"), None), c), Ok(("01-async-failover.toml", Some(7), false)));
+        assert_eq!(resolve(&props(" 12/drop-table-pitr ", None, Some("full")), c), Ok(("08a-drop-table-pitr.toml", None, true)));
+        assert!(resolve(&props("09/nope", None, None), c).unwrap_err().contains("lesson=\"09/nope\": there is no such lesson"));
+        assert!(resolve(&props("09/async-failover", Some("-3"), None), c).unwrap_err().starts_with("seed=\"-3\""));
+        assert!(resolve(&props("09/async-failover", None, Some("huge")), c).unwrap_err().starts_with("controls=\"huge\""));
+        assert!(resolve(&props("<script>alert(1)</script>", None, None), c).is_err(), "markup is only ever text");
+        assert_eq!(resolve(&props("10/good-shard-key", None, None), Module::Sharding), Ok(("sharding/10b-good-shard-key.toml", None, false)));
+        assert_eq!(resolve(&props("10/challenge-shard-key", None, None), Module::Sharding), Ok(("challenges/10-shard-key.toml", None, false)));
+        assert_eq!(resolve(&props("11/scan-choice", None, None), Module::Planner), Ok(("planner/11a-scan-choice.toml", None, false)));
+        // A lesson given to another module's widget is refused with what it is.
+        assert!(resolve(&props("10/good-shard-key", None, None), c).unwrap_err().contains("is a sharding lesson"));
+        assert!(resolve(&props("09/async-failover", None, None), Module::Planner).unwrap_err().contains("is a replication or backup lesson"));
     }
 }

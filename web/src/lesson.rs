@@ -46,11 +46,17 @@ pub fn challenge(c: &ChallengeView) -> Html {
         ChallengeState::Met => ("met", "Challenge met ✓. The link records your solution.".to_string()),
         ChallengeState::Missed => ("missed", "Not met: a goal failed. Change your choices (or scrub back before the failure and fork), and try again.".to_string()),
     };
+    challenge_box(c.ability, &c.task, &c.hints, class, verdict)
+}
+
+/// A challenge's box on any page: the ability it proves, the task, each hint on request, and the
+/// verdict (`class`: `open`, `met` or `missed`).
+pub fn challenge_box(ability: &str, task: &str, hints: &[String], class: &'static str, verdict: String) -> Html {
     html! {
         <div class="challenge" data-view="challenge">
-            <p class="ability">{ format!("Challenge · you can {}", c.ability) }</p>
-            <p class="task" id="challenge-task">{ c.task.clone() }</p>
-            { for c.hints.iter().enumerate().map(|(i, h)| html! { <details class="hint"><summary>{ format!("Hint {}", i + 1) }</summary>{ h.clone() }</details> }) }
+            <p class="ability">{ format!("Challenge · you can {ability}") }</p>
+            <p class="task" id="challenge-task">{ task.to_string() }</p>
+            { for hints.iter().enumerate().map(|(i, h)| html! { <details class="hint"><summary>{ format!("Hint {}", i + 1) }</summary>{ h.clone() }</details> }) }
             <p class={classes!("verdict", class)} id="challenge-status" role="status" aria-live="polite">{ verdict }</p>
         </div>
     }

@@ -227,14 +227,7 @@ pub fn challenge_panel(l: &Lesson, attempt: Option<&Result<sim_planner::challeng
         Ok(a) => ("open", format!("Query {} runs {:.1}× faster so far ({:.3} ms → {:.3} ms); the goal is {}×.", c.query, a.speedup, a.baseline_ms, a.ms, a.goal)),
         Err(e) => ("missed", format!("The query cannot be timed with these changes: {e}")),
     };
-    html! {
-        <div class="challenge" data-view="challenge">
-            <p class="ability">{ format!("Challenge · you can {}", sim_core::scenario::Ability::ExplainAnalyze.text()) }</p>
-            <p class="task" id="challenge-task">{ c.task.clone() }</p>
-            { for c.hints.iter().enumerate().map(|(i, h)| html! { <details class="hint"><summary>{ format!("Hint {}", i + 1) }</summary>{ h.clone() }</details> }) }
-            <p class={classes!("verdict", class)} id="challenge-status" role="status" aria-live="polite">{ verdict }</p>
-        </div>
-    }
+    crate::lesson::challenge_box(sim_core::scenario::Ability::ExplainAnalyze.text(), &c.task, &c.hints, class, verdict)
 }
 
 /// The plan page.
@@ -337,10 +330,7 @@ pub struct PlanWidgetProps {
 #[component(PlanWidget)]
 pub fn plan_widget(p: &PlanWidgetProps) -> Html {
     let state = use_reducer(PlanState::default);
-    let checked = crate::embed::resolve(&p.props).and_then(|(file, seed, _)| match file.strip_prefix("planner/") {
-        Some(f) => Ok((f, seed)),
-        None => Err(format!("lesson=\"{}\" is not a query-planning lesson", p.props.lesson.trim())),
-    });
+    let checked = crate::embed::resolve(&p.props, crate::embed::Module::Planner).map(|(file, seed, _)| (file.strip_prefix("planner/").unwrap_or(file), seed));
     {
         let state = state.clone();
         use_effect_with(checked.clone(), move |checked| {
@@ -354,11 +344,9 @@ pub fn plan_widget(p: &PlanWidgetProps) -> Html {
         (*use_memo((), move |_| Callback::from(move |a: PlanAction| dispatcher.dispatch(a)))).clone()
     };
     if let Err(e) = checked {
-        return html! { <div class="app widget"><p class="error" role="alert" id="widget-error">{ e }</p></div> };
+        return crate::embed::failed(&e);
     }
-    let Some(lesson) = state.lesson.clone() else {
-        return html! { <div class="app widget"><p role="status" id="widget-status">{ state.error.clone().unwrap_or_else(|| "Loading the lesson…".into()) }</p></div> };
-    };
+    let Some(lesson) = state.lesson.clone() else { return crate::embed::loading(state.error.as_ref()) };
     let queries: Rc<Vec<(String, String)>> = Rc::new(lesson.file.queries.iter().map(|q| (q.name.clone(), q.note.clone())).collect());
     let open = format!("{}plan.html#{}", p.props.base, link_of(&state));
     html! {

@@ -206,11 +206,7 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
     let model = use_reducer(ShardModel::default);
     // A sharding lesson is named by its bare file, a sharded challenge by `challenges/…`, as the
     // sharding page's links name them.
-    let checked = crate::embed::resolve(&p.props).and_then(|(file, seed, _)| match file.strip_prefix("sharding/") {
-        Some(f) => Ok((f, seed)),
-        None if lessons::is_sharded(file) => Ok((file, seed)),
-        None => Err(format!("lesson=\"{}\" is not a sharding lesson", p.props.lesson.trim())),
-    });
+    let checked = crate::embed::resolve(&p.props, crate::embed::Module::Sharding).map(|(file, seed, _)| (file.strip_prefix("sharding/").unwrap_or(file), seed));
     {
         let model = model.clone();
         let (checked, base) = (checked.clone(), p.props.base.clone());
@@ -234,15 +230,9 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
         (*use_memo((), move |_| Callback::from(move |m: Msg| dispatcher.dispatch(m)))).clone()
     };
     if let Err(e) = checked {
-        return html! { <div class="app widget"><p class="error" role="alert" id="widget-error">{ e }</p></div> };
+        return crate::embed::failed(&e);
     }
-    let Some(v) = &model.view else {
-        return html! {
-            <div class="app widget">
-                <p role="status" class={classes!(model.error.is_some().then_some("error"))} id="widget-status">{ model.error.clone().unwrap_or_else(|| "Loading the lesson…".into()) }</p>
-            </div>
-        };
-    };
+    let Some(v) = &model.view else { return crate::embed::loading(model.error.as_ref()) };
     let l = &v.lesson.lesson;
     html! {
         <div class="app widget" tabindex="0">

@@ -50,14 +50,19 @@ pub fn decode(s: &str) -> Option<String> {
 }
 
 pub fn to_hash(s: &Session) -> String {
-    format!("file={}&seed={}&t={}&log={}", encode(&s.file), s.seed, s.now().as_ms(), encoded_log(s))
+    hash_with(s, &encoded_log(s))
 }
 
-/// The link of a session that is not the page's own (an embedded widget's): encoded afresh, since
-/// the cache below belongs to the page's session.
-pub fn link_of(s: &Session) -> String {
+/// The link of session `s` with its command log already encoded (`log_text`): an embedded
+/// widget keeps its own encoding, since the cache below belongs to the page's session.
+pub fn hash_with(s: &Session, log: &str) -> String {
+    format!("file={}&seed={}&t={}&log={log}", encode(&s.file), s.seed, s.now().as_ms())
+}
+
+/// The session's command log as the link carries it: TOML timeline entries, percent-encoded.
+pub fn log_text(s: &Session) -> String {
     let log: Vec<String> = s.log.iter().map(|(t, cmd)| cmd.to_toml(sim_core::SimDur(t.0))).collect();
-    format!("file={}&seed={}&t={}&log={}", encode(&s.file), s.seed, s.now().as_ms(), encode(&log.join(",")))
+    encode(&log.join(","))
 }
 
 thread_local! {
@@ -82,8 +87,7 @@ fn encoded_log(s: &Session) -> String {
     LOG_CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if (c.0, c.1) != key {
-            let log: Vec<String> = s.log.iter().map(|(t, cmd)| cmd.to_toml(sim_core::SimDur(t.0))).collect();
-            *c = (key.0, key.1, encode(&log.join(",")));
+            *c = (key.0, key.1, log_text(s));
         }
         c.2.clone()
     })
@@ -242,7 +246,7 @@ mod tests {
             s.command(cmd).unwrap();
         }
         let back = parse_hash(&format!("#{}", to_hash(&s))).0.unwrap();
-        assert_eq!(link_of(&s), to_hash(&s), "a widget's link is the page's");
+        assert_eq!(hash_with(&s, &log_text(&s)), to_hash(&s), "a widget's link is the page's");
         assert_eq!(back.file, file, "the file's folder survives the link");
         assert_eq!(back.log.iter().map(|(t, c)| (t.0, c.clone())).collect::<Vec<_>>(), solution.iter().map(|(t, c)| (t.0, c.clone())).collect::<Vec<_>>());
     }
