@@ -104,7 +104,7 @@ impl Drill {
         let strike = |w: &mut World, c: Command| w.schedule(w.now(), c).map_err(|e| e.message);
         match cur.stage {
             Stage::Before => {
-                let primary = cur.w.writable_node().ok_or(format!("{disaster}: there is no writable primary at {at} to strike"))?;
+                let primary = cur.w.writable_primary().ok_or(format!("{disaster}: there is no writable primary at {at} to strike"))?;
                 cur.name = cur.w.nodes()[primary as usize].name.clone();
                 cur.region = cur.w.nodes()[primary as usize].region.clone();
                 let name = cur.name.clone();
@@ -136,7 +136,7 @@ impl Drill {
             }
             Stage::Settling => {
                 let Some(Strike { w, mut detail, region, struck, .. }) = self.current.take() else { return Ok(false) };
-                let mut r = if disaster != "operator_error" && w.writable_node().is_some() && w.failovers_since(struck) > 0 {
+                let mut r = if disaster != "operator_error" && w.writable_primary().is_some() && w.failovers_since(struck) > 0 {
                     by_failover(&w, &mut detail)
                 } else {
                     by_restore(&w, &disaster, &self.cfg, &region, &mut detail)

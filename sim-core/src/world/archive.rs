@@ -97,7 +97,9 @@ impl World {
         0
     }
 
-    fn writable_primary(&self) -> Option<u16> {
+    /// The primary that takes writes now, if any (a base backup, an operator error and a drill's
+    /// disaster all need one).
+    pub(crate) fn writable_primary(&self) -> Option<u16> {
         (0..self.c.nodes.len() as u16).find(|&n| {
             let node = &self.c.nodes[n as usize];
             node.role == Role::Primary && node.writable && node.is_running()

@@ -1,16 +1,8 @@
 //! What a DR drill reads of a running world.
-use crate::postgres::Role;
 use crate::time::SimTime;
 use crate::world::World;
 
 impl World {
-    pub(crate) fn writable_node(&self) -> Option<u16> {
-        (0..self.c.nodes.len() as u16).find(|&n| {
-            let x = &self.c.nodes[n as usize];
-            x.role == Role::Primary && x.writable && x.is_running()
-        })
-    }
-
     pub(crate) fn failovers_since(&self, t: SimTime) -> usize {
         self.c.metrics.failovers.iter().filter(|f| f.at >= t).count()
     }
