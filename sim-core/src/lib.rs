@@ -8,6 +8,7 @@ pub mod backup;
 pub mod clients;
 pub mod net;
 pub mod patroni;
+pub mod pool;
 pub mod postgres;
 pub mod proxy;
 pub mod shard;

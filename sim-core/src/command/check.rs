@@ -16,6 +16,8 @@ pub struct Scope {
     /// The backup clock, when the scenario has a `[backup]` section.
     pub backup_clock: Option<Clock>,
     pub patroni: PatroniCfg,
+    /// The lesson puts PgBouncer in front of Postgres (`[pooling.pgbouncer]`).
+    pub pgbouncer: bool,
 }
 
 impl Scope {
@@ -27,6 +29,7 @@ impl Scope {
             slots: s.slots.iter().map(|x| x.name.clone()).collect(),
             backup_clock: s.backup.as_ref().and_then(|b| Clock::parse(&b.clock).ok()),
             patroni: s.patroni.clone(),
+            pgbouncer: s.pooling.as_ref().is_some_and(|p| p.pgbouncer.is_some()),
         }
     }
 
@@ -64,6 +67,9 @@ impl Scope {
             Command::Set { settings } => {
                 if settings.iter().any(|s| matches!(s, Setting::ArchiveTimeoutUs(_) | Setting::BaseBackupEveryUs(_))) {
                     self.backups()?;
+                }
+                if !self.pgbouncer && settings.iter().any(Setting::is_pgbouncer) {
+                    return Err(CommandError::new(CommandErrorKind::Refused, "this lesson has no PgBouncer: add a [pooling.pgbouncer] section to change its settings"));
                 }
                 let mut p = self.patroni.clone();
                 for s in settings {

@@ -236,6 +236,14 @@ pub enum Setting {
     ArchiveTimeoutUs(u64),
     /// How often a base backup runs (0: on demand only), in microseconds; a `[backup]` section's.
     BaseBackupEveryUs(u64),
+    /// PgBouncer's settings (`[pooling.pgbouncer]`), applied as a `RELOAD` does.
+    PoolMode(crate::pool::PoolMode),
+    DefaultPoolSize(u32),
+    ReservePoolSize(u32),
+    MaxClientConn(u32),
+    MaxPreparedStatements(u32),
+    /// `query_wait_timeout`, in microseconds.
+    QueryWaitTimeoutUs(u64),
 }
 
 impl Setting {
@@ -254,7 +262,21 @@ impl Setting {
             Setting::FsyncUs(v) => ("fsync", format!("{v}us")),
             Setting::ArchiveTimeoutUs(v) => ("archive_timeout", duration_text(SimDur(*v))),
             Setting::BaseBackupEveryUs(v) => ("base_backup_every", duration_text(SimDur(*v))),
+            Setting::PoolMode(v) => ("pool_mode", v.name().to_string()),
+            Setting::DefaultPoolSize(v) => ("default_pool_size", v.to_string()),
+            Setting::ReservePoolSize(v) => ("reserve_pool_size", v.to_string()),
+            Setting::MaxClientConn(v) => ("max_client_conn", v.to_string()),
+            Setting::MaxPreparedStatements(v) => ("max_prepared_statements", v.to_string()),
+            Setting::QueryWaitTimeoutUs(v) => ("query_wait_timeout", duration_text(SimDur(*v))),
         }
+    }
+
+    /// A PgBouncer setting (the lesson needs `[pooling.pgbouncer]`).
+    pub fn is_pgbouncer(&self) -> bool {
+        matches!(
+            self,
+            Setting::PoolMode(_) | Setting::DefaultPoolSize(_) | Setting::ReservePoolSize(_) | Setting::MaxClientConn(_) | Setting::MaxPreparedStatements(_) | Setting::QueryWaitTimeoutUs(_)
+        )
     }
 
     /// `key = value`, as the learner would write it.
@@ -301,11 +323,31 @@ impl Setting {
                 }
                 Setting::BaseBackupEveryUs(d.0)
             }
+            "pool_mode" => Setting::PoolMode(crate::pool::PoolMode::parse(v)?),
+            "default_pool_size" => Setting::DefaultPoolSize(bounded(key, int(v)?, 1, 10_000)?),
+            "reserve_pool_size" => Setting::ReservePoolSize(bounded(key, int(v)?, 0, 10_000)?),
+            "max_client_conn" => Setting::MaxClientConn(bounded(key, int(v)?, 1, crate::pool::cfg::MAX_APP_CONNS)?),
+            "max_prepared_statements" => Setting::MaxPreparedStatements(bounded(key, int(v)?, 0, 100_000)?),
+            "query_wait_timeout" => {
+                let d = parse_duration(v)?;
+                if d < SimDur::ms(100) || d > SimDur::secs(86_400) {
+                    return Err(format!("query_wait_timeout = {} must be 100ms to 1 day", d.human()));
+                }
+                Setting::QueryWaitTimeoutUs(d.0)
+            }
             _ => return Err(format!(
-                "unknown setting `{key}`; known: synchronous_commit, synchronous_standby_names, ttl, loop_wait, retry_timeout, maximum_lag_on_failover, synchronous_mode, synchronous_mode_strict, fencing, fsync, archive_timeout, base_backup_every"
+                "unknown setting `{key}`; known: synchronous_commit, synchronous_standby_names, ttl, loop_wait, retry_timeout, maximum_lag_on_failover, synchronous_mode, synchronous_mode_strict, fencing, fsync, archive_timeout, base_backup_every, pool_mode, default_pool_size, reserve_pool_size, max_client_conn, max_prepared_statements, query_wait_timeout"
             )),
         })
     }
+}
+
+/// `v` within `lo..=hi`, or an error naming the setting.
+fn bounded(key: &str, v: u64, lo: u64, hi: u64) -> Result<u32, String> {
+    if v < lo || v > hi {
+        return Err(format!("{key} = {v} must be {lo} to {hi}"));
+    }
+    Ok(v as u32)
 }
 
 /// A duration as a setting is written, and read back by `Setting::parse`: `0` (off), `10min`,

@@ -82,6 +82,10 @@ pub struct Scenario {
     /// `[challenge]`: the goals are the learner's to reach, with their own commands.
     #[serde(default)]
     pub challenge: Option<Challenge>,
+    /// `[pooling]`: users behind app servers with client-side pools, optionally PgBouncer, and
+    /// what each backend costs the primary's host (chapter 11's connection pooling).
+    #[serde(default)]
+    pub pooling: Option<crate::pool::PoolingCfg>,
     // The sections of a sharded lesson (chapter 10). Their contents belong to the `shard`
     // component (`shard::lesson::Sections`), which reads them when it builds the lesson; here they
     // only make the lesson sharded, so a page that opens only clusters links no parser for them.
@@ -378,6 +382,8 @@ pub struct PgCfg {
     pub stream_mb_s: u64,
     pub rewind_mb_s: u64,
     pub clone_mb_s: u64,
+    /// `max_connections` (the `[pooling]` model's backends count against it; 3 are reserved for superusers).
+    pub max_connections: u64,
 }
 
 impl Default for PgCfg {
@@ -400,6 +406,7 @@ impl Default for PgCfg {
             stream_mb_s: 100,
             rewind_mb_s: 100,
             clone_mb_s: 100,
+            max_connections: 100,
         }
     }
 }
@@ -702,6 +709,22 @@ pub enum Metric {
     LastRestoreS,
     RestoresRefused,
     LastRestoreRpoS,
+    // The figures of a `[pooling]` lesson: the users' requests, PgBouncer, the primary's host.
+    RequestsOfferedPerS,
+    RequestsServedPerS,
+    RequestP95Ms,
+    RequestsFailed,
+    TooManyClients,
+    ConnectionTimeouts,
+    QueryWaitTimeouts,
+    ServerConnsLost,
+    StatementModeErrors,
+    PreparedStatementErrors,
+    SetLeaks,
+    AdvisoryLocksOrphaned,
+    MaxBackends,
+    MaxMemoryPct,
+    MaxClWaiting,
     // The figures of a sharded lesson (chapter 10): its router, its shards' clusters, its calculators.
     Ops,
     AckedWrites,

@@ -28,6 +28,9 @@ pub fn scenario(s: &Scenario) -> R {
     workload(s)?;
     slots(s)?;
     backup(s)?;
+    if let Some(p) = &s.pooling {
+        p.check(s.postgres.max_connections)?;
+    }
     drill(s)?;
     timeline(s)?;
     challenge(s)?;
@@ -39,7 +42,8 @@ pub fn scenario(s: &Scenario) -> R {
 /// sections that describe one cluster's hosts, backups or scripted faults do not apply; the
 /// sharding sections themselves are checked by `shard::lesson`.
 fn sharded(s: &Scenario) -> R {
-    let one_cluster: [(&'static str, &str, bool); 8] = [
+    let one_cluster: [(&'static str, &str, bool); 9] = [
+        ("pooling", "[pooling]", s.pooling.is_some()),
         ("nodes", "[[nodes]]", !s.nodes.is_empty()),
         ("regions", "[[regions]]", !s.regions.is_empty()),
         ("links", "[[links]]", !s.links.is_empty()),

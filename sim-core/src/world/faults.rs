@@ -21,6 +21,7 @@ fn scope_of(c: &Cluster) -> crate::command::check::Scope {
         slots: c.slots.iter().map(|s| s.name.clone()).collect(),
         backup_clock: c.backups.as_deref().map(|b| b.clock),
         patroni: c.pat.clone(),
+        pgbouncer: c.pool.as_deref().is_some_and(|p| p.bouncer_cfg().is_some()),
     }
 }
 
@@ -256,6 +257,10 @@ impl World {
                 Setting::FsyncUs(v) => self.c.pgc.fsync.0 = SimDur(*v),
                 Setting::ArchiveTimeoutUs(v) => self.rearm_archive_timeout(SimDur(*v)),
                 Setting::BaseBackupEveryUs(v) => self.rearm_base_backups(SimDur(*v)),
+                s if s.is_pgbouncer() => {
+                    let s = s.clone();
+                    self.with_pool(|p, q, nodes, w| p.set_bouncer(|b| crate::pool::apply(b, &s), q, nodes, w));
+                }
                 _ => {}
             }
             self.note(None, NoteKind::Setting, format!("setting changed: {}", s.text()));

@@ -7,6 +7,7 @@ mod ha;
 pub mod invariants;
 pub mod metrics;
 mod periodic;
+mod pool;
 mod proxy;
 pub mod report;
 mod requests;
@@ -178,6 +179,27 @@ pub(crate) enum Ev {
     },
     /// The next operation reaches the shard router (scope `ROUTER`).
     RouterOp,
+    /// The pooling component (`pool/`): a user's request reaches app server `a`.
+    PoolArrive {
+        a: u16,
+    },
+    /// HikariCP (re)opens app connection `c`.
+    PoolOpen {
+        c: u32,
+    },
+    /// Server connection `s`'s work (a login or a transaction) reaches Postgres.
+    PoolAtPg {
+        s: u32,
+        gen: u32,
+    },
+    PoolCpuDone {
+        s: u32,
+        gen: u32,
+    },
+    PoolReply {
+        s: u32,
+        gen: u32,
+    },
 }
 
 /// The scope of the shard router's events: it sits in front of every cluster, in none.
@@ -275,6 +297,8 @@ pub enum NoteKind {
     OperatorError,
     /// A command that could not apply.
     Refused,
+    /// Connection pooling: the first time each error or breakage shows up.
+    Pool,
 }
 
 impl NoteKind {
@@ -328,6 +352,8 @@ pub(crate) struct Cluster {
     pub(in crate::world) max_tl: u32,
     /// Base backups, the WAL archive and the committed history (with a `[backup]` section only).
     pub(in crate::world) backups: Option<Box<crate::backup::Backups>>,
+    /// The app tier, PgBouncer and the backends' costs (with a `[pooling]` section only).
+    pub(in crate::world) pool: Option<Box<crate::pool::Pool>>,
 }
 
 /// A handle on the event queue for one scope at one instant: what a component's handler needs
@@ -679,6 +705,14 @@ impl World {
             Ev::BackupDone { n, inc } => (TraceKind::BaseBackup, n, self.on_backup_done(n, inc), 1),
             Ev::DeadlineCheck { n } => (TraceKind::DeadlineCheck, n, 0, self.on_deadline_check(n)),
             Ev::RouterOp => (TraceKind::RouterOp, NO_NODE, 0, self.on_router_op()),
+            Ev::PoolArrive { a } => (TraceKind::PoolArrive, NO_NODE, 0, self.with_pool(|p, s, nodes, w| p.arrive(a, s, nodes, w))),
+            Ev::PoolOpen { c } => (TraceKind::PoolOpen, NO_NODE, 0, {
+                self.with_pool(|p, s, nodes, w| p.open(c, s, nodes, w));
+                c as u64
+            }),
+            Ev::PoolAtPg { s: sv, gen } => (TraceKind::PoolAtPg, NO_NODE, 0, (sv as u64) << 1 | self.with_pool(|p, s, nodes, w| p.at_pg(sv, gen, s, nodes, w))),
+            Ev::PoolCpuDone { s: sv, gen } => (TraceKind::PoolCpuDone, NO_NODE, 0, (sv as u64) << 1 | self.with_pool(|p, s, nodes, w| p.cpu_done(sv, gen, s, nodes, w))),
+            Ev::PoolReply { s: sv, gen } => (TraceKind::PoolReply, NO_NODE, 0, (sv as u64) << 1 | self.with_pool(|p, s, nodes, w| p.reply(sv, gen, s, nodes, w))),
         };
         TraceEvent { at: self.now, scope: 0, kind, node, lsn, arg }
     }

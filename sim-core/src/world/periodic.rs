@@ -14,6 +14,7 @@ impl World {
         self.sample_disks();
         self.c.metrics.prune(&self.c.nodes);
         self.check_blocked();
+        self.pool_tick();
         if self.c.metrics.series.len() < SERIES_CAP {
             let (p50_us, p99_us) = self.c.metrics.take_recent_latency();
             let m = &self.c.metrics;

@@ -19,6 +19,11 @@ impl World {
             }
         }
         self.refresh_routes();
+        for &(n, up) in &flips {
+            if !up {
+                self.pool_node_down(n);
+            }
+        }
         flips.len() as u64
     }
 

@@ -27,6 +27,8 @@ pub struct Report {
     pub series: Vec<SamplePoint>,
     /// Base backups, the archive and restores (scenarios with a `[backup]` section).
     pub backup: Option<crate::backup::BackupReport>,
+    /// The app tier, PgBouncer's `SHOW POOLS` / `SHOW STATS` and the host (with `[pooling]`).
+    pub pooling: Option<crate::pool::report::PoolReport>,
 }
 
 pub const SERIES_POINTS: usize = 600;
@@ -271,6 +273,7 @@ impl World {
             notes: self.notes.iter().cloned().collect(),
             series: self.thinned_series(),
             backup: self.backup_report(),
+            pooling: self.pool_report(),
         }
     }
 
@@ -459,8 +462,31 @@ fn metric_value(m: Metric, r: &RunMetrics, w: &World) -> Option<f64> {
         Metric::LastRestoreRpoS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.rpo_ms)).unwrap_or(0) as f64 / 1000.0,
         Metric::LastRestoreS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.duration_ms)).unwrap_or(0) as f64 / 1000.0,
         Metric::FinalTimeline => w.reference_node().map_or(0, |n| w.c.nodes[n as usize].tl) as f64,
+        m if m >= Metric::RequestsOfferedPerS && m <= Metric::MaxClWaiting => pool_value(m, &w.pool_report()?),
         _ => return None,
     })
+}
+
+fn pool_value(m: Metric, p: &crate::pool::report::PoolReport) -> f64 {
+    use crate::pool::PoolEvent as E;
+    match m {
+        Metric::RequestsOfferedPerS => p.offered_per_s,
+        Metric::RequestsServedPerS => p.served_per_s,
+        Metric::RequestP95Ms => p.p95_ms,
+        Metric::RequestsFailed => p.failed as f64,
+        Metric::TooManyClients => p.count(E::TooManyClients) as f64,
+        Metric::ConnectionTimeouts => p.count(E::ConnectionTimeout) as f64,
+        Metric::QueryWaitTimeouts => p.count(E::QueryWaitTimeout) as f64,
+        Metric::ServerConnsLost => p.count(E::ServerGone) as f64,
+        Metric::StatementModeErrors => p.count(E::StatementMode) as f64,
+        Metric::PreparedStatementErrors => (p.count(E::SqlPrepareMissing) + p.count(E::ProtocolPrepareMissing)) as f64,
+        Metric::SetLeaks => p.count(E::SetLeaked) as f64,
+        Metric::AdvisoryLocksOrphaned => p.count(E::AdvisoryLockOrphaned) as f64,
+        Metric::MaxBackends => p.host.max_backends as f64,
+        Metric::MaxMemoryPct => p.host.max_mem_mb as f64 * 100.0 / p.host.ram_mb.max(1) as f64,
+        Metric::MaxClWaiting => p.max_cl_waiting as f64,
+        _ => 0.0,
+    }
 }
 
 fn node_value(m: NodeMetric, n: &NodeReport) -> f64 {

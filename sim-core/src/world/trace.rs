@@ -37,6 +37,11 @@ pub enum TraceKind {
     BaseBackup = 29,
     DeadlineCheck = 30,
     RouterOp = 31,
+    PoolArrive = 32,
+    PoolOpen = 33,
+    PoolAtPg = 34,
+    PoolCpuDone = 35,
+    PoolReply = 36,
 }
 
 /// One processed event. `node` is `u16::MAX` for events not tied to a node.
@@ -124,6 +129,11 @@ fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {
         TraceKind::BaseBackup => "base backup step".into(),
         TraceKind::DeadlineCheck => format!("client deadlines checked: {a} commits given up"),
         TraceKind::RouterOp => format!("router: operation on shard {a}"),
+        TraceKind::PoolArrive => "user request reached an app server".into(),
+        TraceKind::PoolOpen => "HikariCP opens a pooled connection".into(),
+        TraceKind::PoolAtPg => format!("server connection {a}: work reached postgres"),
+        TraceKind::PoolCpuDone => format!("server connection {a}: CPU burst done"),
+        TraceKind::PoolReply => format!("server connection {a}: transaction answered"),
         TraceKind::Promoted if e.lsn > 0 => format!("promoted: timeline {a}"),
         TraceKind::Promoted => "promotion abandoned".into(),
         TraceKind::Started => format!("postgres started as {}", if a == 1 { "primary" } else { "standby" }),

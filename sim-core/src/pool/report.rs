@@ -1,0 +1,143 @@
+//! What the pooling run shows: PgBouncer's `SHOW POOLS` and `SHOW STATS`, the primary's
+//! connection and memory gauges, the users' view, and Little's law from the run's own figures.
+use super::{Pool, PoolEvent, PoolSample};
+use crate::time::SimTime;
+use serde::Serialize;
+
+/// `SHOW STATS` for the one pool (totals since the start; averages per second or per transaction).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ShowStats {
+    pub total_xact_count: u64,
+    pub total_query_count: u64,
+    pub total_xact_time_us: u64,
+    pub total_wait_time_us: u64,
+    pub avg_xact_count: u64,
+    pub avg_xact_time_us: u64,
+    pub avg_wait_time_us: u64,
+}
+
+/// The primary's host: backends against `max_connections`, cores and memory.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HostGauges {
+    pub backends: u32,
+    pub max_connections: u32,
+    pub max_backends: u32,
+    pub active: u32,
+    pub runq: u32,
+    pub cores: u32,
+    pub mem_mb: u64,
+    pub max_mem_mb: u64,
+    pub ram_mb: u64,
+}
+
+/// How often something happened, and the message the application saw.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventCount {
+    pub kind: PoolEvent,
+    pub count: u64,
+    pub message: String,
+}
+
+/// L = λW: requests in the system on average, against throughput × mean time in the system.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Little {
+    pub l: f64,
+    pub lambda_per_s: f64,
+    pub w_ms: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PoolReport {
+    /// `None`: the app servers connect straight to Postgres.
+    pub pool_mode: Option<&'static str>,
+    pub default_pool_size: Option<u32>,
+    pub max_client_conn: Option<u32>,
+    pub users: u64,
+    pub app_servers: u32,
+    pub app_pool_size: u32,
+    pub app_conns_open: u32,
+    /// `SHOW POOLS` (and the app tier's queue) now.
+    pub pools: PoolSample,
+    pub stats: ShowStats,
+    pub host: HostGauges,
+    pub offered: u64,
+    pub served: u64,
+    pub failed: u64,
+    pub offered_per_s: f64,
+    pub served_per_s: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_cl_waiting: u32,
+    pub max_app_waiting: u64,
+    pub events: Vec<EventCount>,
+    pub little: Little,
+}
+
+impl PoolReport {
+    pub fn count(&self, e: PoolEvent) -> u64 {
+        self.events.iter().find(|x| x.kind == e).map_or(0, |x| x.count)
+    }
+}
+
+impl Pool {
+    pub fn report(&self, now: SimTime, write: Option<u16>) -> PoolReport {
+        let st = &self.stats;
+        let secs = (now.0 as f64 / 1e6).max(1e-6);
+        let pools = self.now_sample(now, write);
+        let b = self.bouncer_cfg();
+        let served_per_s = st.served as f64 / secs;
+        let ms = |q: f64| st.latency.quantile(q) as f64 / 1000.0;
+        PoolReport {
+            pool_mode: b.map(|b| b.pool_mode.name()),
+            default_pool_size: b.map(|b| b.default_pool_size),
+            max_client_conn: b.map(|b| b.max_client_conn),
+            users: self.cfg.users,
+            app_servers: self.cfg.app_servers,
+            app_pool_size: self.cfg.app_pool_size,
+            app_conns_open: self.conns_open(),
+            pools,
+            stats: ShowStats {
+                total_xact_count: st.served,
+                total_query_count: st.query_count,
+                total_xact_time_us: st.xact_time_us,
+                total_wait_time_us: st.wait_time_us,
+                avg_xact_count: served_per_s as u64,
+                avg_xact_time_us: st.xact_time_us / st.served.max(1),
+                avg_wait_time_us: st.wait_time_us / st.waits.max(1),
+            },
+            host: HostGauges {
+                backends: pools.backends,
+                max_connections: self.max_connections,
+                max_backends: st.max_backends,
+                active: pools.active,
+                runq: pools.runq,
+                cores: self.cfg.cores,
+                mem_mb: pools.mem_mb,
+                max_mem_mb: st.max_mem_mb,
+                ram_mb: self.cfg.ram_gb * 1024,
+            },
+            offered: st.offered,
+            served: st.served,
+            failed: st.failed,
+            offered_per_s: st.offered as f64 / secs,
+            served_per_s,
+            p50_ms: ms(0.5),
+            p95_ms: ms(0.95),
+            p99_ms: ms(0.99),
+            max_cl_waiting: st.max_cl_waiting,
+            max_app_waiting: st.max_app_waiting,
+            events: PoolEvent::ALL.iter().filter(|e| st.events[**e as usize] > 0).map(|&e| EventCount { kind: e, count: st.events[e as usize], message: e.message(&self.cfg) }).collect(),
+            little: Little {
+                l: st.in_system_sum as f64 / st.samples.max(1) as f64,
+                lambda_per_s: (st.served + st.failed) as f64 / secs,
+                w_ms: st.xact_time_us as f64 / st.served.max(1) as f64 / 1000.0,
+            },
+        }
+    }
+
+    /// The per-second samples, oldest first.
+    pub fn samples(&self) -> impl Iterator<Item = &PoolSample> + '_ {
+        self.series.iter()
+    }
+}

@@ -1,0 +1,46 @@
+//! The pooling component in the world: its connections reach the primary the proxy sends writes to, its first errors become notes, and PgBouncer's settings change by command.
+use crate::pool::Pool;
+use crate::postgres::Node;
+use crate::world::{NoteKind, Sched, World};
+
+impl World {
+    /// Runs `f` on the pooling component with what it borrows: the queue, the hosts and the
+    /// proxy's write backend. Returns 0 without a `[pooling]` section.
+    pub(crate) fn with_pool<R: Default>(&mut self, f: impl FnOnce(&mut Pool, &mut Sched, &[Node], Option<u16>) -> R) -> R {
+        let c = &mut *self.c;
+        let Some(pool) = c.pool.as_deref_mut() else { return R::default() };
+        let write = c.proxy.pick(true, 0);
+        let mut s = Sched { now: self.now, k: self.active, q: &mut self.q, error: &mut self.error };
+        let r = f(pool, &mut s, &c.nodes, write);
+        if !pool.notes.is_empty() {
+            let notes = std::mem::take(&mut pool.notes);
+            for (node, text) in notes {
+                self.note(node, NoteKind::Pool, text);
+            }
+        }
+        r
+    }
+
+    /// The proxy shut the sessions of node `n`: every pooled server connection to it closes.
+    pub(crate) fn pool_node_down(&mut self, n: u16) {
+        self.with_pool(|p, s, nodes, w| p.close_node(n, s, nodes, w));
+    }
+
+    /// Once a second with the world's sample.
+    pub(crate) fn pool_tick(&mut self) {
+        self.with_pool(|p, s, nodes, w| {
+            p.tick(s, nodes, w);
+        });
+    }
+
+    /// The pooling run so far: `SHOW POOLS`, `SHOW STATS`, the host's gauges (`None` without `[pooling]`).
+    pub fn pool_report(&self) -> Option<crate::pool::report::PoolReport> {
+        let pool = self.c.pool.as_deref()?;
+        Some(pool.report(self.now, self.c.proxy.pick(true, 0)))
+    }
+
+    /// The pool's per-second samples.
+    pub fn pool_series(&self) -> Vec<crate::pool::PoolSample> {
+        self.c.pool.as_deref().map(|p| p.samples().copied().collect()).unwrap_or_default()
+    }
+}
