@@ -58,13 +58,19 @@ impl JsonSchema for SettingsSchema {
                 "ttl": whole.clone(),
                 "loop_wait": whole.clone(),
                 "retry_timeout": whole.clone(),
-                "maximum_lag_on_failover": whole,
+                "maximum_lag_on_failover": whole.clone(),
                 "synchronous_mode": boolean.clone(),
                 "synchronous_mode_strict": boolean.clone(),
                 "fencing": boolean,
                 "fsync": g.subschema_for::<Dur>(),
                 "archive_timeout": { "anyOf": [g.subschema_for::<Dur>(), { "const": 0 }, { "const": "0" }] },
-                "base_backup_every": { "anyOf": [g.subschema_for::<Dur>(), { "const": 0 }, { "const": "0" }] }
+                "base_backup_every": { "anyOf": [g.subschema_for::<Dur>(), { "const": 0 }, { "const": "0" }] },
+                "pool_mode": g.subschema_for::<crate::pool::PoolMode>(),
+                "default_pool_size": whole.clone(),
+                "reserve_pool_size": whole.clone(),
+                "max_client_conn": whole.clone(),
+                "max_prepared_statements": whole,
+                "query_wait_timeout": g.subschema_for::<Dur>()
             }
         })
     }
