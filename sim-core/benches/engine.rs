@@ -2,39 +2,7 @@
 //! simulated-to-wall-time ratio. Run with `cargo bench -p sim-core` (or `cargo xtask bench`).
 use std::time::Instant;
 
-const REFERENCE: &str = r#"
-[lesson]
-title = "benchmark: 3 nodes, 1000 clients, 1 simulated hour"
-[run]
-duration = "1h"
-max_events = 2000000000
-[[regions]]
-name = "r"
-zones = ["a", "b", "c"]
-[[nodes]]
-name = "pg1"
-zone = "a"
-[[nodes]]
-name = "pg2"
-zone = "b"
-[[nodes]]
-name = "pg3"
-zone = "c"
-[patroni]
-synchronous_mode = true
-[workload]
-clients = 1000
-write_tps = 2000
-read_tps = 2000
-[[timeline]]
-at = "20m"
-action = "crash_host"
-node = "pg1"
-[[timeline]]
-at = "25m"
-action = "restart"
-node = "pg1"
-"#;
+const REFERENCE: &str = include_str!("reference.toml");
 
 fn main() {
     let (_, mut world) = sim_core::load("bench", REFERENCE, Some(1)).expect("reference scenario is valid");

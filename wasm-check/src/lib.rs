@@ -154,3 +154,69 @@ mod tests {
         }
     }
 }
+
+const REFERENCE: &str = include_str!("../../sim-core/benches/reference.toml");
+const MILLION_USERS_HOUR: &str = include_str!("../../sim-core/benches/million-users-hour.toml");
+
+/// Runs the engine's reference run (3 nodes, 1,000 clients, one hour) to its end: its event count
+/// (0 on error). The same text and seed as `cargo bench -p sim-core`.
+pub fn reference_run() -> u64 {
+    let Ok((_, mut w)) = sim_core::load("reference.toml", REFERENCE, Some(1)) else { return 0 };
+    if w.run_to_end().is_err() {
+        return 0;
+    }
+    w.events()
+}
+
+/// What the one-hour, 1,000,000-user pooling run did: events, requests offered and served per
+/// simulated second, and the session's snapshots' count.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PoolHour {
+    pub events: u64,
+    pub offered_per_s: f64,
+    pub served_per_s: f64,
+}
+
+/// Plays the 1,000,000-user lesson for one simulated hour in a `Session` (snapshots included,
+/// as the page does), every request end to end.
+pub fn pool_hour() -> PoolHour {
+    let Ok(mut s) = sim_session::Session::new("million-users-hour.toml", MILLION_USERS_HOUR, None) else { return PoolHour::default() };
+    if s.advance_to(s.end()).is_err() {
+        return PoolHour::default();
+    }
+    let r = s.world.pool_report().unwrap_or_else(|| unreachable_report());
+    PoolHour { events: s.world.events(), offered_per_s: r.offered_per_s, served_per_s: r.served_per_s }
+}
+
+fn unreachable_report() -> sim_core::pool::report::PoolReport {
+    // The benchmark lesson has a [pooling] section; a report without one counts as a failed run.
+    sim_core::load("million-users-hour.toml", MILLION_USERS_HOUR, None).ok().and_then(|(_, w)| w.pool_report()).expect("the benchmark lesson has a [pooling] section")
+}
+
+thread_local! {
+    static POOL: std::cell::Cell<PoolHour> = const { std::cell::Cell::new(PoolHour { events: 0, offered_per_s: 0.0, served_per_s: 0.0 }) };
+}
+
+#[no_mangle]
+pub extern "C" fn reference_events() -> u64 {
+    reference_run()
+}
+
+/// Runs the pooling hour; its event count (0 on error). `pool_offered` and `pool_served` then
+/// give its rates.
+#[no_mangle]
+pub extern "C" fn pool_hour_events() -> u64 {
+    let r = pool_hour();
+    POOL.with(|p| p.set(r));
+    r.events
+}
+
+#[no_mangle]
+pub extern "C" fn pool_offered() -> f64 {
+    POOL.with(|p| p.get().offered_per_s)
+}
+
+#[no_mangle]
+pub extern "C" fn pool_served() -> f64 {
+    POOL.with(|p| p.get().served_per_s)
+}

@@ -5,6 +5,7 @@ pub mod embed;
 mod lesson;
 mod pitr;
 pub mod plan;
+mod pool;
 pub mod shard;
 pub mod url;
 mod view;
@@ -105,6 +106,8 @@ pub struct Views {
     pub log: Rc<Vec<String>>,
     pub pitr: Option<Rc<view_model::PitrView>>,
     pub challenge: Option<Rc<view_model::ChallengeView>>,
+    /// A pooling lesson's pool and host.
+    pub pool: Option<Rc<sim_core::pool::report::PoolReport>>,
 }
 
 impl Views {
@@ -121,6 +124,7 @@ impl Views {
             props: Rc::new(s.properties()),
             log: Rc::new(s.log_lines(&m.log_filter, m.log_all)),
             pitr: s.pitr_view(&m.aim).map(Rc::new),
+            pool: s.pool_view().map(Rc::new),
         }
     }
 }

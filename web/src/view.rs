@@ -42,6 +42,7 @@ pub fn page(m: &Model, go: &Go) -> Html {
             <Actions selected={m.selected.clone()} link={m.link.clone()} go={go.clone()} />
             <Settings settings={v.settings.clone()} error={m.setting_error.clone()} epoch={m.settings_epoch} go={go.clone()} />
             if let Some(p) = &v.pitr { <crate::pitr::PitrPanel view={p.clone()} drill={m.drill.clone()} go={go.clone()} /> }
+            if let Some(p) = &v.pool { <crate::pool::PoolPanel view={p.clone()} /> }
             { charts(v) }
             <Properties props={v.props.clone()} />
             <EventLog lines={v.log.clone()} filter={m.log_filter.clone()} all={m.log_all} go={go.clone()} />
@@ -611,6 +612,14 @@ pub fn settings(p: &SettingsProps) -> Html {
             { field("ttl", " ttl ", &[]) }
             { field("loop_wait", " loop_wait ", &[]) }
             { field("retry_timeout", " retry_timeout ", &[]) }
+            // A lesson with PgBouncer: its pool, changed as a RELOAD would.
+            if p.settings.iter().any(|s| s.key == "pool_mode") {
+                { field("pool_mode", " pool_mode ", &["session", "transaction", "statement"]) }
+                { field("default_pool_size", " default_pool_size ", &[]) }
+                { field("reserve_pool_size", " reserve_pool_size ", &[]) }
+                { field("max_prepared_statements", " max_prepared_statements ", &[]) }
+                { field("query_wait_timeout", " query_wait_timeout ", &[]) }
+            }
             // A lesson with backups: its archiver and base-backup schedule.
             if p.settings.iter().any(|s| s.key == "archive_timeout") {
                 { field("archive_timeout", " archive_timeout ", &[]) }

@@ -79,10 +79,60 @@ fn node_on_wasm_check(script: &str) -> Result<String, String> {
 /// The engine benchmark and the seek benchmark, native and wasm32; then the planner's, native
 /// and wasm32 side by side against their targets.
 fn bench() -> Result<(), String> {
+    engine_bench()?;
     cargo(&["bench", "-p", "sim-core"])?;
     cargo(&["bench", "-p", "sim-session"])?;
     print!("{}", node_on_wasm_check("wasm-seek.mjs")?);
     planner_bench()
+}
+
+/// The engine native and in the shipped wasm profile side by side, in one run: the reference
+/// run's events/s, and the one-hour 1,000,000-user pooling run against real time, with the
+/// request rates it offered and served and the wasm memory it ended with.
+fn engine_bench() -> Result<(), String> {
+    cargo(&["build", "-q", "-p", "wasm-check", "--target", "wasm32-unknown-unknown", "--profile", "web"])?;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let wasm = root.join("target/wasm32-unknown-unknown/web/wasm_check.wasm");
+    let t = std::time::Instant::now();
+    let ref_events = wasm_check::reference_run();
+    let ref_native = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    let pool = wasm_check::pool_hour();
+    let pool_native = t.elapsed().as_secs_f64();
+    let out = Command::new("node").arg(root.join("xtask/wasm-engine.mjs")).arg(&wasm).output().map_err(|e| format!("node: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("wasm-engine.mjs failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let w = bench_lines(&String::from_utf8_lossy(&out.stdout));
+    let get = |n: &str| w.iter().find(|x| x.0 == n).map(|x| x.1).ok_or_else(|| format!("no wasm figure {n}"));
+    let (ref_wasm, pool_wasm, mem) = (get("reference_s")?, get("pool_s")?, get("memory_mib")?);
+    let mark = |ok: bool| if ok { "met" } else { "MISSED" };
+    let native_meps = ref_events as f64 / ref_native / 1e6;
+    let wasm_meps = get("reference_events")? / ref_wasm / 1e6;
+    println!("engine (native release vs wasm32 in the shipped `web` profile, one run)");
+    println!(
+        "  reference run, {ref_events} events: native {native_meps:.2} M events/s, wasm {wasm_meps:.2} M events/s, wasm/native {:.2}x (target >= 0.70x: {}); native target >= 10 M events/s: {}",
+        wasm_meps / native_meps,
+        mark(wasm_meps / native_meps >= 0.7),
+        mark(native_meps >= 10.0)
+    );
+    println!(
+        "  1,000,000 users, 1 simulated hour, {} events: offered {:.0} req/s, served {:.0} req/s (wasm: {:.0} offered, {:.0} served)",
+        pool.events,
+        pool.offered_per_s,
+        pool.served_per_s,
+        get("pool_offered")?,
+        get("pool_served")?
+    );
+    println!(
+        "    native {pool_native:.1} s = {:.1}x real time; wasm {pool_wasm:.1} s = {:.1}x real time (target >= 10x: {}); wasm/native {:.2}x",
+        3600.0 / pool_native,
+        3600.0 / pool_wasm,
+        mark(3600.0 / pool_wasm >= 10.0),
+        pool_native / pool_wasm
+    );
+    println!("    wasm memory after the hour (session with snapshots): {mem:.0} MiB (target <= 128 MiB: {})", mark(mem <= 128.0));
+    Ok(())
 }
 
 /// `bench <name> <ms>` lines as (name, ms).

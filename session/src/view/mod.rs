@@ -258,6 +258,11 @@ impl Session {
         charts::all(&self.world)
     }
 
+    /// A pooling lesson's pool and host (`SHOW POOLS`, `SHOW STATS`, the gauges), or `None`.
+    pub fn pool_view(&self) -> Option<sim_core::pool::report::PoolReport> {
+        self.world.pool_report()
+    }
+
     /// The backup panel, with the recovery target the learner is aiming at.
     pub fn pitr_view(&self, aim: &Aim) -> Option<PitrView> {
         let sla = self.scenario()?.drill.clone().unwrap_or_default();

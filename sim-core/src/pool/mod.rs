@@ -246,7 +246,7 @@ pub struct Stats {
 }
 
 /// One second of the pool, for the charts.
-#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PoolSample {
     pub t_ms: u64,
     pub offered: u64,

@@ -5,7 +5,7 @@ use crate::time::SimTime;
 use serde::Serialize;
 
 /// `SHOW STATS` for the one pool (totals since the start; averages per second or per transaction).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ShowStats {
     pub total_xact_count: u64,
     pub total_query_count: u64,
@@ -17,7 +17,7 @@ pub struct ShowStats {
 }
 
 /// The primary's host: backends against `max_connections`, cores and memory.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HostGauges {
     pub backends: u32,
     pub max_connections: u32,
@@ -31,7 +31,7 @@ pub struct HostGauges {
 }
 
 /// How often something happened, and the message the application saw.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventCount {
     pub kind: PoolEvent,
     pub count: u64,
@@ -39,14 +39,14 @@ pub struct EventCount {
 }
 
 /// L = λW: requests in the system on average, against throughput × mean time in the system.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Little {
     pub l: f64,
     pub lambda_per_s: f64,
     pub w_ms: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PoolReport {
     /// `None`: the app servers connect straight to Postgres.
     pub pool_mode: Option<&'static str>,

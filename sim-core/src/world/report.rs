@@ -385,6 +385,13 @@ impl World {
             out.push(("archive_timeout", crate::command::duration_text(b.cfg.archive_timeout.0)));
             out.push(("base_backup_every", crate::command::duration_text(b.cfg.base_backup_every.0)));
         }
+        if let Some(b) = self.c.pool.as_deref().and_then(|p| p.bouncer_cfg()) {
+            out.push(("pool_mode", b.pool_mode.name().to_string()));
+            out.push(("default_pool_size", b.default_pool_size.to_string()));
+            out.push(("reserve_pool_size", b.reserve_pool_size.to_string()));
+            out.push(("max_prepared_statements", b.max_prepared_statements.to_string()));
+            out.push(("query_wait_timeout", crate::command::duration_text(b.query_wait_timeout.0)));
+        }
         out
     }
 

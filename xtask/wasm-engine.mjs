@@ -1,0 +1,19 @@
+// The engine in the shipped browser profile: the reference run and the one-hour,
+// 1,000,000-user pooling run, timed under Node. Prints `bench <name> <value>` lines.
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+const { instance } = await WebAssembly.instantiate(readFileSync(process.argv[2]), {});
+const x = instance.exports;
+let t0 = performance.now();
+const ref = x.reference_events();
+if (ref === 0n) throw new Error('the reference run failed');
+console.log(`bench reference_events ${ref}`);
+console.log(`bench reference_s ${((performance.now() - t0) / 1000).toFixed(3)}`);
+t0 = performance.now();
+const pool = x.pool_hour_events();
+if (pool === 0n) throw new Error('the pooling hour failed');
+console.log(`bench pool_events ${pool}`);
+console.log(`bench pool_s ${((performance.now() - t0) / 1000).toFixed(3)}`);
+console.log(`bench pool_offered ${x.pool_offered().toFixed(0)}`);
+console.log(`bench pool_served ${x.pool_served().toFixed(0)}`);
+console.log(`bench memory_mib ${(x.memory.buffer.byteLength / 1048576).toFixed(1)}`);
