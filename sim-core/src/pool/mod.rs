@@ -289,6 +289,79 @@ pub(crate) struct Pool {
     seen: [bool; EVENTS],
 }
 
+/// The pooling component as the world holds it: behind a trait object built only by
+/// `World::new`, so a page that never builds a pooling lesson (the sharding page) links none of
+/// its code.
+pub(crate) trait PoolModel: std::fmt::Debug {
+    fn start(&mut self, s: &mut Sched, nodes: &[Node], write: Option<u16>);
+    fn arrive(&mut self, a: u16, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64;
+    fn open(&mut self, c: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>);
+    fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64;
+    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64;
+    fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64;
+    fn close_node(&mut self, n: u16, s: &mut Sched, nodes: &[Node], write: Option<u16>);
+    fn tick(&mut self, s: &mut Sched, nodes: &[Node], write: Option<u16>);
+    /// A PgBouncer setting, applied as a `RELOAD` applies it.
+    fn set(&mut self, setting: &crate::command::Setting, s: &mut Sched, nodes: &[Node], write: Option<u16>);
+    fn bouncer_cfg(&self) -> Option<&BouncerCfg>;
+    fn report(&self, now: SimTime, write: Option<u16>) -> report::PoolReport;
+    fn samples(&self) -> Vec<PoolSample>;
+    /// The first occurrences to note since the last call.
+    fn take_notes(&mut self) -> Vec<(Option<u16>, String)>;
+    fn clone_box(&self) -> Box<dyn PoolModel>;
+}
+
+impl Clone for Box<dyn PoolModel> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+impl PoolModel for Pool {
+    fn start(&mut self, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+        Pool::start(self, s, nodes, write)
+    }
+    fn arrive(&mut self, a: u16, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64 {
+        Pool::arrive(self, a, s, nodes, write)
+    }
+    fn open(&mut self, c: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+        Pool::open(self, c, s, nodes, write)
+    }
+    fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64 {
+        Pool::at_pg(self, sv, gen, s, nodes, write)
+    }
+    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64 {
+        Pool::cpu_done(self, sv, gen, s, nodes, write)
+    }
+    fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64 {
+        Pool::reply(self, sv, gen, s, nodes, write)
+    }
+    fn close_node(&mut self, n: u16, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+        Pool::close_node(self, n, s, nodes, write)
+    }
+    fn tick(&mut self, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+        Pool::tick(self, s, nodes, write);
+    }
+    fn set(&mut self, setting: &crate::command::Setting, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+        self.set_bouncer(|b| apply(b, setting), s, nodes, write);
+    }
+    fn bouncer_cfg(&self) -> Option<&BouncerCfg> {
+        Pool::bouncer_cfg(self)
+    }
+    fn report(&self, now: SimTime, write: Option<u16>) -> report::PoolReport {
+        Pool::report(self, now, write)
+    }
+    fn samples(&self) -> Vec<PoolSample> {
+        self.series.iter().copied().collect()
+    }
+    fn take_notes(&mut self) -> Vec<(Option<u16>, String)> {
+        std::mem::take(&mut self.notes)
+    }
+    fn clone_box(&self) -> Box<dyn PoolModel> {
+        Box::new(self.clone())
+    }
+}
+
 /// What a PgBouncer setting changes.
 pub(crate) fn apply(b: &mut BouncerCfg, s: &crate::command::Setting) {
     use crate::command::Setting as S;

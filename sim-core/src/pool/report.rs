@@ -135,9 +135,4 @@ impl Pool {
             },
         }
     }
-
-    /// The per-second samples, oldest first.
-    pub fn samples(&self) -> impl Iterator<Item = &PoolSample> + '_ {
-        self.series.iter()
-    }
 }

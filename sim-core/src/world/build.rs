@@ -159,7 +159,7 @@ fn cluster(scope: &str, scn: &Scenario, seed: u64) -> Result<Cluster, Invalid> {
         next_conn: 0,
         max_tl: 1,
         backups,
-        pool: scn.pooling.as_ref().map(|p| Box::new(crate::pool::Pool::new(p.clone(), scn.postgres.max_connections, stream("pooling"), n))),
+        pool: None,
     })
 }
 
@@ -222,7 +222,6 @@ fn initial_events(w: &mut World) {
         }
         w.push(SimTime(SimDur::secs(60).0), Ev::ArchiveRetry);
     }
-    w.with_pool(|p, s, nodes, write| p.start(s, nodes, write));
     if w.c.cl.active() {
         let gap = (w.c.cl.wl.clients as f64 * 1e6 / (w.c.cl.wl.write_tps + w.c.cl.wl.read_tps)) as u64;
         for c in 0..w.c.cl.wl.clients as u32 {

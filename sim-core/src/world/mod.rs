@@ -353,7 +353,7 @@ pub(crate) struct Cluster {
     /// Base backups, the WAL archive and the committed history (with a `[backup]` section only).
     pub(in crate::world) backups: Option<Box<crate::backup::Backups>>,
     /// The app tier, PgBouncer and the backends' costs (with a `[pooling]` section only).
-    pub(in crate::world) pool: Option<Box<crate::pool::Pool>>,
+    pub(in crate::world) pool: Option<Box<dyn crate::pool::PoolModel>>,
 }
 
 /// A handle on the event queue for one scope at one instant: what a component's handler needs
@@ -427,6 +427,9 @@ impl World {
     /// Builds the world at time zero and schedules the scenario's commands.
     pub fn new(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
         let mut w = crate::build::world(scn, seed)?;
+        if let Some(p) = &scn.pooling {
+            w.start_pool(p, scn.postgres.max_connections);
+        }
         for (at, cmd) in scn.commands() {
             w.schedule(SimTime(at.0), cmd).map_err(|e| invalid(vec![Seg::Key("timeline")], e.message))?;
         }
