@@ -293,16 +293,16 @@ pub(crate) struct Pool {
 /// `World::new`, so a page that never builds a pooling lesson (the sharding page) links none of
 /// its code.
 pub(crate) trait PoolModel: std::fmt::Debug {
-    fn start(&mut self, s: &mut Sched, nodes: &[Node], write: Option<u16>);
-    fn arrive(&mut self, a: u16, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64;
-    fn open(&mut self, c: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>);
+    fn start(&mut self, s: &mut Sched, write: Option<u16>);
+    fn arrive(&mut self, a: u16, s: &mut Sched, write: Option<u16>) -> u64;
+    fn open(&mut self, c: u32, s: &mut Sched, write: Option<u16>);
     fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64;
-    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64;
+    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, write: Option<u16>) -> u64;
     fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64;
-    fn close_node(&mut self, n: u16, s: &mut Sched, nodes: &[Node], write: Option<u16>);
-    fn tick(&mut self, s: &mut Sched, nodes: &[Node], write: Option<u16>);
+    fn close_node(&mut self, n: u16, s: &mut Sched, write: Option<u16>);
+    fn tick(&mut self, s: &mut Sched, write: Option<u16>);
     /// A PgBouncer setting, applied as a `RELOAD` applies it.
-    fn set(&mut self, setting: &crate::command::Setting, s: &mut Sched, nodes: &[Node], write: Option<u16>);
+    fn set(&mut self, setting: &crate::command::Setting, s: &mut Sched, write: Option<u16>);
     fn bouncer_cfg(&self) -> Option<&BouncerCfg>;
     fn report(&self, now: SimTime, write: Option<u16>) -> report::PoolReport;
     fn samples(&self) -> Vec<PoolSample>;
@@ -318,32 +318,32 @@ impl Clone for Box<dyn PoolModel> {
 }
 
 impl PoolModel for Pool {
-    fn start(&mut self, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
-        Pool::start(self, s, nodes, write)
+    fn start(&mut self, s: &mut Sched, write: Option<u16>) {
+        Pool::start(self, s, write)
     }
-    fn arrive(&mut self, a: u16, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64 {
-        Pool::arrive(self, a, s, nodes, write)
+    fn arrive(&mut self, a: u16, s: &mut Sched, write: Option<u16>) -> u64 {
+        Pool::arrive(self, a, s, write)
     }
-    fn open(&mut self, c: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
-        Pool::open(self, c, s, nodes, write)
+    fn open(&mut self, c: u32, s: &mut Sched, write: Option<u16>) {
+        Pool::open(self, c, s, write)
     }
     fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64 {
         Pool::at_pg(self, sv, gen, s, nodes, write)
     }
-    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64 {
-        Pool::cpu_done(self, sv, gen, s, nodes, write)
+    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, write: Option<u16>) -> u64 {
+        Pool::cpu_done(self, sv, gen, s, write)
     }
     fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64 {
         Pool::reply(self, sv, gen, s, nodes, write)
     }
-    fn close_node(&mut self, n: u16, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
-        Pool::close_node(self, n, s, nodes, write)
+    fn close_node(&mut self, n: u16, s: &mut Sched, write: Option<u16>) {
+        Pool::close_node(self, n, s, write)
     }
-    fn tick(&mut self, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
-        Pool::tick(self, s, nodes, write);
+    fn tick(&mut self, s: &mut Sched, write: Option<u16>) {
+        Pool::tick(self, s, write);
     }
-    fn set(&mut self, setting: &crate::command::Setting, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
-        self.set_bouncer(|b| apply(b, setting), s, nodes, write);
+    fn set(&mut self, setting: &crate::command::Setting, s: &mut Sched, write: Option<u16>) {
+        self.set_bouncer(|b| apply(b, setting), s, write);
     }
     fn bouncer_cfg(&self) -> Option<&BouncerCfg> {
         Pool::bouncer_cfg(self)
@@ -427,13 +427,13 @@ impl Pool {
     }
 
     /// Time zero: every app server opens its pool (HikariCP fills it at start) and its users start.
-    pub fn start(&mut self, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+    pub fn start(&mut self, s: &mut Sched, write: Option<u16>) {
         for a in 0..self.apps.len() as u16 {
             let gap = self.next_gap(a);
             s.after(SimDur(gap), Ev::PoolArrive { a });
         }
         for c in 0..self.conns.len() as u32 {
-            self.open(c, s, nodes, write);
+            self.open(c, s, write);
         }
     }
 
@@ -463,7 +463,7 @@ impl Pool {
     // ---- the app tier ----
 
     /// HikariCP opens connection `c` (to PgBouncer, or to the primary through the proxy).
-    pub fn open(&mut self, c: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+    pub fn open(&mut self, c: u32, s: &mut Sched, write: Option<u16>) {
         if self.conns[c as usize].st != Cs::Closed {
             return;
         }
@@ -475,7 +475,7 @@ impl Pool {
                     return;
                 }
                 b.clients += 1;
-                self.conn_free(c, s, nodes, write);
+                self.conn_free(c, s, write);
             }
             None => {
                 self.conns[c as usize].st = Cs::Opening;
@@ -491,7 +491,7 @@ impl Pool {
     }
 
     /// A user's request reaches app server `a`.
-    pub fn arrive(&mut self, a: u16, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64 {
+    pub fn arrive(&mut self, a: u16, s: &mut Sched, write: Option<u16>) -> u64 {
         let gap = self.next_gap(a);
         s.after(SimDur(gap), Ev::PoolArrive { a });
         let now = s.now.0;
@@ -505,7 +505,7 @@ impl Pool {
         self.expire_app(a, now);
         match self.apps[a as usize].free.pop() {
             Some(c) => {
-                self.run(c, now, s, nodes, write);
+                self.run(c, now, s, write);
                 u64::from(c)
             }
             None => {
@@ -549,18 +549,18 @@ impl Pool {
     }
 
     /// Connection `c` is free: it takes the oldest waiting request of its app server, or waits.
-    fn conn_free(&mut self, c: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+    fn conn_free(&mut self, c: u32, s: &mut Sched, write: Option<u16>) {
         let a = self.conns[c as usize].app;
         self.conns[c as usize].st = Cs::Idle;
         self.expire_app(a, s.now.0);
         match self.apps[a as usize].queue.pop_front() {
-            Some(t) => self.run(c, t, s, nodes, write),
+            Some(t) => self.run(c, t, s, write),
             None => self.apps[a as usize].free.push(c),
         }
     }
 
     /// Connection `c` carries the request that arrived at `started`.
-    fn run(&mut self, c: u32, started: u64, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+    fn run(&mut self, c: u32, started: u64, s: &mut Sched, write: Option<u16>) {
         let uses_state = self.cfg.session_state_share > 0.0 && self.rng.unit() < self.cfg.session_state_share;
         let single = self.cfg.statements == 1 || (self.cfg.single_statement_share > 0.0 && self.rng.unit() < self.cfg.single_statement_share);
         let mode = self.mode();
@@ -573,13 +573,13 @@ impl Pool {
         match mode {
             None => self.begin(sv, c, s),
             Some(PoolMode::Session) if sv != NONE => self.begin(sv, c, s),
-            Some(_) => self.wait_for_server(c, s, nodes, write),
+            Some(_) => self.wait_for_server(c, s, write),
         }
     }
 
     // ---- PgBouncer ----
 
-    fn wait_for_server(&mut self, c: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+    fn wait_for_server(&mut self, c: u32, s: &mut Sched, write: Option<u16>) {
         let now = s.now.0;
         let b = self.bouncer.as_mut().expect("a pool mode means PgBouncer");
         if let Some(sv) = b.idle.pop() {
@@ -590,7 +590,7 @@ impl Pool {
         }
         self.conns[c as usize].queued_at = now;
         b.waiting.push_back(c);
-        self.launch(s, nodes, write);
+        self.launch(s, write);
     }
 
     fn bind(&mut self, sv: u32, c: u32, s: &mut Sched) {
@@ -599,7 +599,7 @@ impl Pool {
     }
 
     /// Clients that waited `query_wait_timeout` are disconnected (their request fails).
-    fn expire_bouncer(&mut self, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+    fn expire_bouncer(&mut self, s: &mut Sched, write: Option<u16>) {
         let now = s.now.0;
         loop {
             let Some(b) = self.bouncer.as_mut() else { return };
@@ -608,13 +608,13 @@ impl Pool {
                 return;
             }
             b.waiting.pop_front();
-            self.fail(c, PoolEvent::QueryWaitTimeout, None, s, nodes, write);
+            self.fail(c, PoolEvent::QueryWaitTimeout, None, s, write);
         }
     }
 
     /// Opens server connections for waiting clients, up to the pool size (plus the reserve
     /// once a client has waited `reserve_pool_timeout`), unless logins are held off.
-    fn launch(&mut self, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+    fn launch(&mut self, s: &mut Sched, write: Option<u16>) {
         let now = s.now.0;
         loop {
             let Some(b) = self.bouncer.as_ref() else { return };
@@ -632,7 +632,6 @@ impl Pool {
                 None => {
                     let b = self.bouncer.as_mut().expect("checked");
                     b.blocked_until = now + b.cfg.server_login_retry.0 .0;
-                    let _ = nodes;
                     return;
                 }
             }
@@ -640,8 +639,8 @@ impl Pool {
     }
 
     /// A server connection `sv` is free for the next client: the oldest waiting one, or the idle list.
-    fn server_free(&mut self, sv: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
-        self.expire_bouncer(s, nodes, write);
+    fn server_free(&mut self, sv: u32, s: &mut Sched, write: Option<u16>) {
+        self.expire_bouncer(s, write);
         let now = s.now.0;
         let server = &mut self.servers[sv as usize];
         server.st = Ss::Idle;
@@ -707,7 +706,7 @@ impl Pool {
             let node = &nodes[n as usize];
             let ok = node.is_running() && node.role == Role::Primary && node.writable;
             if !ok {
-                self.login_failed(sv, PoolEvent::ConnectFailed, s, nodes, write);
+                self.login_failed(sv, PoolEvent::ConnectFailed, s);
                 return 0;
             }
             let inc = node.inc;
@@ -729,11 +728,11 @@ impl Pool {
         match health(nodes, n, server.inc) {
             Health::Hang => return 0,
             Health::Gone => {
-                self.close_server(sv, PoolEvent::ServerGone, s, nodes, write);
+                self.close_server(sv, PoolEvent::ServerGone, s, write);
                 return 0;
             }
             Health::ReadOnly => {
-                self.finish_tx(sv, Some(PoolEvent::ReadOnly), s, nodes, write);
+                self.finish_tx(sv, Some(PoolEvent::ReadOnly), s, write);
                 return 0;
             }
             Health::Ok => {}
@@ -742,7 +741,7 @@ impl Pool {
         if self.mode() == Some(PoolMode::Statement) && !conn.single {
             // PgBouncer sees BEGIN's answer leave a transaction open, closes the server
             // connection, and the client gets the error.
-            self.close_server(sv, PoolEvent::StatementMode, s, nodes, write);
+            self.close_server(sv, PoolEvent::StatementMode, s, write);
             return 0;
         }
         if conn.uses_state && !self.cfg.session_state.is_empty() {
@@ -753,11 +752,11 @@ impl Pool {
                 let prepared = self.bouncer.as_ref().map_or(0, |b| b.cfg.max_prepared_statements);
                 match kind {
                     SessionState::SqlPrepare => {
-                        self.finish_tx(sv, Some(PoolEvent::SqlPrepareMissing), s, nodes, write);
+                        self.finish_tx(sv, Some(PoolEvent::SqlPrepareMissing), s, write);
                         return 0;
                     }
                     SessionState::ProtocolPrepare if prepared == 0 => {
-                        self.finish_tx(sv, Some(PoolEvent::ProtocolPrepareMissing), s, nodes, write);
+                        self.finish_tx(sv, Some(PoolEvent::ProtocolPrepareMissing), s, write);
                         return 0;
                     }
                     SessionState::ProtocolPrepare => {}
@@ -822,7 +821,7 @@ impl Pool {
     }
 
     /// Server connection `sv`'s CPU burst ends.
-    pub fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64 {
+    pub fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, write: Option<u16>) -> u64 {
         let Some(server) = self.servers.get_mut(sv as usize).filter(|x| x.gen == gen && x.on_cpu) else { return 0 };
         server.on_cpu = false;
         let n = server.node;
@@ -830,10 +829,10 @@ impl Pool {
         self.core_free(n, s);
         if st == Ss::Login {
             if refused {
-                self.login_failed(sv, PoolEvent::TooManyClients, s, nodes, write);
+                self.login_failed(sv, PoolEvent::TooManyClients, s);
                 return 0;
             }
-            self.login_done(sv, s, nodes, write);
+            self.login_done(sv, s, write);
             return 1;
         }
         let c = self.servers[sv as usize].client;
@@ -844,22 +843,22 @@ impl Pool {
         1
     }
 
-    fn login_done(&mut self, sv: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+    fn login_done(&mut self, sv: u32, s: &mut Sched, write: Option<u16>) {
         let c = self.servers[sv as usize].client;
         match self.bouncer.as_mut() {
             Some(b) => {
                 b.logins = b.logins.saturating_sub(1);
-                self.server_free(sv, s, nodes, write);
+                self.server_free(sv, s, write);
             }
             None => {
                 self.servers[sv as usize].st = Ss::Idle;
                 self.conns[c as usize].server = sv;
-                self.conn_free(c, s, nodes, write);
+                self.conn_free(c, s, write);
             }
         }
     }
 
-    fn login_failed(&mut self, sv: u32, e: PoolEvent, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+    fn login_failed(&mut self, sv: u32, e: PoolEvent, s: &mut Sched) {
         let node = self.servers[sv as usize].node;
         self.record(e, Some(node));
         let c = self.servers[sv as usize].client;
@@ -869,7 +868,6 @@ impl Pool {
                 b.logins = b.logins.saturating_sub(1);
                 b.servers = b.servers.saturating_sub(1);
                 b.blocked_until = s.now.0 + b.cfg.server_login_retry.0 .0;
-                let _ = (nodes, write);
             }
             None => {
                 self.conns[c as usize].st = Cs::Closed;
@@ -885,19 +883,19 @@ impl Pool {
         match health(nodes, server.node, server.inc) {
             Health::Hang => return 0,
             Health::Gone => {
-                self.close_server(sv, PoolEvent::ServerGone, s, nodes, write);
+                self.close_server(sv, PoolEvent::ServerGone, s, write);
                 return 0;
             }
             _ => {}
         }
         self.stats.query_count += if self.conns[server.client as usize].single { 1 } else { u64::from(self.cfg.statements) };
-        self.finish_tx(sv, None, s, nodes, write);
+        self.finish_tx(sv, None, s, write);
         1
     }
 
     /// Server connection `sv`'s transaction ends, answered or with error `e`: the server goes
     /// back to the pool as the mode says, and the app connection to its app server.
-    fn finish_tx(&mut self, sv: u32, e: Option<PoolEvent>, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+    fn finish_tx(&mut self, sv: u32, e: Option<PoolEvent>, s: &mut Sched, write: Option<u16>) {
         let server = &mut self.servers[sv as usize];
         let (c, n) = (server.client, server.node);
         if server.in_tx {
@@ -919,18 +917,18 @@ impl Pool {
             None | Some(PoolMode::Session) => self.servers[sv as usize].st = Ss::Idle,
             Some(_) => {
                 self.conns[c as usize].server = NONE;
-                self.server_free(sv, s, nodes, write);
+                self.server_free(sv, s, write);
             }
         }
-        self.conn_free(c, s, nodes, write);
+        self.conn_free(c, s, write);
     }
 
     /// A request of app connection `c` fails before it reached a server (`query_wait_timeout`).
-    fn fail(&mut self, c: u32, e: PoolEvent, node: Option<u16>, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+    fn fail(&mut self, c: u32, e: PoolEvent, node: Option<u16>, s: &mut Sched, write: Option<u16>) {
         self.record(e, node);
         let a = self.conns[c as usize].app;
         self.end_request(a, None);
-        self.conn_free(c, s, nodes, write);
+        self.conn_free(c, s, write);
     }
 
     fn release_slot(&mut self, sv: u32) {
@@ -953,14 +951,14 @@ impl Pool {
     }
 
     /// Server connection `sv` is closed under its client (error `e` for a transaction in flight).
-    fn close_server(&mut self, sv: u32, e: PoolEvent, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+    fn close_server(&mut self, sv: u32, e: PoolEvent, s: &mut Sched, write: Option<u16>) {
         let server = &self.servers[sv as usize];
         let (st, c, n, on_cpu) = (server.st, server.client, server.node, server.on_cpu);
         if st == Ss::Free {
             return;
         }
         if st == Ss::Login {
-            self.login_failed(sv, PoolEvent::ServerGone, s, nodes, write);
+            self.login_failed(sv, PoolEvent::ServerGone, s);
             return;
         }
         if on_cpu {
@@ -982,7 +980,7 @@ impl Pool {
             }
         }
         match (self.bouncer.is_some(), in_tx) {
-            (true, true) => self.fail(c, e, Some(n), s, nodes, write),
+            (true, true) => self.fail(c, e, Some(n), s, write),
             (true, false) => {}
             (false, _) => {
                 if in_tx {
@@ -998,15 +996,15 @@ impl Pool {
                 s.after(SimDur::ZERO, Ev::PoolOpen { c });
             }
         }
-        self.launch(s, nodes, write);
+        self.launch(s, write);
     }
 
     /// Every server connection to node `n` closes (the proxy shut its sessions, or it crashed).
-    pub fn close_node(&mut self, n: u16, s: &mut Sched, nodes: &[Node], write: Option<u16>) {
+    pub fn close_node(&mut self, n: u16, s: &mut Sched, write: Option<u16>) {
         for sv in 0..self.servers.len() as u32 {
             let server = &self.servers[sv as usize];
             if server.node == n && server.st != Ss::Free {
-                self.close_server(sv, PoolEvent::ServerGone, s, nodes, write);
+                self.close_server(sv, PoolEvent::ServerGone, s, write);
             }
         }
         let host = &mut self.hosts[n as usize];
@@ -1015,20 +1013,20 @@ impl Pool {
     }
 
     /// Once a second: timeouts, idle server connections, held-off logins, and the sample.
-    pub fn tick(&mut self, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> PoolSample {
+    pub fn tick(&mut self, s: &mut Sched, write: Option<u16>) -> PoolSample {
         let now = s.now.0;
         for a in 0..self.apps.len() as u16 {
             self.expire_app(a, now);
         }
-        self.expire_bouncer(s, nodes, write);
+        self.expire_bouncer(s, write);
         if let Some(b) = self.bouncer.as_ref() {
             let limit = b.cfg.server_idle_timeout.0 .0;
             let stale: Vec<u32> = b.idle.iter().copied().filter(|&sv| self.servers[sv as usize].idle_since + limit <= now).collect();
             for sv in stale {
-                self.close_server(sv, PoolEvent::ServerGone, s, nodes, write);
+                self.close_server(sv, PoolEvent::ServerGone, s, write);
             }
         }
-        self.launch(s, nodes, write);
+        self.launch(s, write);
         let p = self.sample(now, write);
         if self.series.len() < crate::metrics::SERIES_CAP {
             self.series.push(p);
@@ -1098,7 +1096,7 @@ impl Pool {
     }
 
     /// A PgBouncer `RELOAD` with changed settings: it applies to the next server assignment.
-    pub fn set_bouncer(&mut self, f: impl FnOnce(&mut BouncerCfg), s: &mut Sched, nodes: &[Node], write: Option<u16>) -> bool {
+    pub fn set_bouncer(&mut self, f: impl FnOnce(&mut BouncerCfg), s: &mut Sched, write: Option<u16>) -> bool {
         let Some(b) = self.bouncer.as_mut() else { return false };
         f(&mut b.cfg);
         self.cfg.pgbouncer = Some(b.cfg.clone());
@@ -1109,11 +1107,11 @@ impl Pool {
                 let sv = self.conns[c].server;
                 if sv != NONE && self.conns[c].st != Cs::Busy && self.servers[sv as usize].st == Ss::Idle {
                     self.conns[c].server = NONE;
-                    self.server_free(sv, s, nodes, write);
+                    self.server_free(sv, s, write);
                 }
             }
         }
-        self.launch(s, nodes, write);
+        self.launch(s, write);
         true
     }
 }

@@ -259,7 +259,7 @@ impl World {
                 Setting::BaseBackupEveryUs(v) => self.rearm_base_backups(SimDur(*v)),
                 s if s.is_pgbouncer() => {
                     let s = s.clone();
-                    self.with_pool(|p, q, nodes, w| p.set(&s, q, nodes, w));
+                    self.with_pool(|p, q, _, w| p.set(&s, q, w));
                 }
                 _ => {}
             }

@@ -708,13 +708,13 @@ impl World {
             Ev::BackupDone { n, inc } => (TraceKind::BaseBackup, n, self.on_backup_done(n, inc), 1),
             Ev::DeadlineCheck { n } => (TraceKind::DeadlineCheck, n, 0, self.on_deadline_check(n)),
             Ev::RouterOp => (TraceKind::RouterOp, NO_NODE, 0, self.on_router_op()),
-            Ev::PoolArrive { a } => (TraceKind::PoolArrive, NO_NODE, 0, self.with_pool(|p, s, nodes, w| p.arrive(a, s, nodes, w))),
+            Ev::PoolArrive { a } => (TraceKind::PoolArrive, NO_NODE, 0, self.with_pool(|p, s, _, w| p.arrive(a, s, w))),
             Ev::PoolOpen { c } => (TraceKind::PoolOpen, NO_NODE, 0, {
-                self.with_pool(|p, s, nodes, w| p.open(c, s, nodes, w));
+                self.with_pool(|p, s, _, w| p.open(c, s, w));
                 c as u64
             }),
             Ev::PoolAtPg { s: sv, gen } => (TraceKind::PoolAtPg, NO_NODE, 0, (sv as u64) << 1 | self.with_pool(|p, s, nodes, w| p.at_pg(sv, gen, s, nodes, w))),
-            Ev::PoolCpuDone { s: sv, gen } => (TraceKind::PoolCpuDone, NO_NODE, 0, (sv as u64) << 1 | self.with_pool(|p, s, nodes, w| p.cpu_done(sv, gen, s, nodes, w))),
+            Ev::PoolCpuDone { s: sv, gen } => (TraceKind::PoolCpuDone, NO_NODE, 0, (sv as u64) << 1 | self.with_pool(|p, s, _, w| p.cpu_done(sv, gen, s, w))),
             Ev::PoolReply { s: sv, gen } => (TraceKind::PoolReply, NO_NODE, 0, (sv as u64) << 1 | self.with_pool(|p, s, nodes, w| p.reply(sv, gen, s, nodes, w))),
         };
         TraceEvent { at: self.now, scope: 0, kind, node, lsn, arg }

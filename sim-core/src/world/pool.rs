@@ -20,21 +20,19 @@ impl World {
 
     /// The proxy shut the sessions of node `n`: every pooled server connection to it closes.
     pub(crate) fn pool_node_down(&mut self, n: u16) {
-        self.with_pool(|p, s, nodes, w| p.close_node(n, s, nodes, w));
+        self.with_pool(|p, s, _, w| p.close_node(n, s, w));
     }
 
     /// Once a second with the world's sample.
     pub(crate) fn pool_tick(&mut self) {
-        self.with_pool(|p, s, nodes, w| {
-            p.tick(s, nodes, w);
-        });
+        self.with_pool(|p, s, _, w| p.tick(s, w));
     }
 
     /// Builds the `[pooling]` component of a lesson and starts its users (a lone cluster only).
     pub(crate) fn start_pool(&mut self, cfg: &crate::pool::PoolingCfg, max_connections: u64) {
         let rng = crate::rng::SimRng::derive(self.seed, "pooling");
         self.c.pool = Some(Box::new(crate::pool::Pool::new(cfg.clone(), max_connections, rng, self.c.nodes.len())));
-        self.with_pool(|p, s, nodes, w| p.start(s, nodes, w));
+        self.with_pool(|p, s, _, w| p.start(s, w));
     }
 
     /// The pooling run so far: `SHOW POOLS`, `SHOW STATS`, the host's gauges (`None` without `[pooling]`).
