@@ -1,8 +1,8 @@
 //! The bounded event queue, ordered by `(time, seq)` so equal times pop in insertion order.
 use crate::time::SimTime;
 
-/// What the heap orders: `(time, seq)` as one 128-bit number, and the slot where the event waits
-/// in the queue's slab, so sifting moves 32-byte keys however large the events are.
+/// What the queue orders: `(time, seq)` as one 128-bit number, and the slot where the event
+/// waits in the queue's slab, so the structure moves 32-byte keys however large the events are.
 #[derive(Clone, Copy, Debug)]
 struct Key {
     k: u128,
@@ -14,20 +14,45 @@ fn key(at: SimTime, seq: u64) -> u128 {
     (u128::from(at.0) << 64) | u128::from(seq)
 }
 
+#[inline]
+fn time_of(k: u128) -> SimTime {
+    SimTime((k >> 64) as u64)
+}
+
 const LATE: u64 = 1 << 63;
-/// Children per node: a 4-ary heap has half the levels of a binary one, and a node's children
-/// share a cache line or two.
-const D: usize = 4;
+/// A radix heap's buckets: bucket `b` holds the keys whose highest bit differing from the last
+/// popped key is bit `b - 1` (bucket 0: equal to it).
+const BUCKETS: usize = 129;
+
+#[inline]
+fn bucket(k: u128, last: u128) -> usize {
+    (128 - (k ^ last).leading_zeros()) as usize
+}
 
 /// A min-queue of events with a hard capacity.
+///
+/// Ordinary events form a radix heap: the simulation never schedules before the present, and
+/// `seq` grows, so every key pushed is above the last key popped, which is all a radix heap
+/// needs; its push is O(1) and its pop moves each key down a bucket at a time, never comparing
+/// keys across the whole queue. The few "late" entries (commands, ordered after everything else
+/// at their time) would break that rule and wait in a small sorted list beside it.
 #[derive(Clone, Debug)]
 pub struct EventQueue<E> {
-    heap: Vec<Key>,
+    buckets: Vec<Vec<Key>>,
+    /// The last key popped from the radix heap.
+    last: u128,
+    /// The lowest non-empty bucket is at or above this.
+    low: usize,
+    /// Late entries, sorted with the smallest last.
+    late: Vec<Key>,
     /// The pending events by slot; a popped event's slot is reused.
     slab: Vec<Option<E>>,
     free: Vec<u32>,
+    len: usize,
     seq: u64,
     cap: usize,
+    /// Where the radix heap's smallest key is (bucket, index, key), once found and until it moves.
+    min: std::cell::Cell<Option<(usize, usize, u128)>>,
 }
 
 /// The queue was full: the run is stopped with this error instead of growing without bound.
@@ -37,7 +62,7 @@ pub struct QueueFull(pub usize);
 impl<E> EventQueue<E> {
     pub fn new(cap: usize) -> Self {
         let cap = cap.min(u32::MAX as usize);
-        EventQueue { heap: Vec::with_capacity(cap.min(1 << 16)), slab: Vec::new(), free: Vec::new(), seq: 0, cap }
+        EventQueue { buckets: vec![Vec::new(); BUCKETS], last: 0, low: 0, late: Vec::new(), slab: Vec::new(), free: Vec::new(), len: 0, seq: 0, cap, min: std::cell::Cell::new(None) }
     }
     pub fn push(&mut self, at: SimTime, ev: E) -> Result<(), QueueFull> {
         self.insert(at, 0, ev)
@@ -51,7 +76,7 @@ impl<E> EventQueue<E> {
 
     #[inline]
     fn insert(&mut self, at: SimTime, class: u64, ev: E) -> Result<(), QueueFull> {
-        if self.heap.len() >= self.cap {
+        if self.len >= self.cap {
             return Err(QueueFull(self.cap));
         }
         self.seq += 1;
@@ -65,66 +90,104 @@ impl<E> EventQueue<E> {
                 self.slab.len() as u32 - 1
             }
         };
+        self.len += 1;
         let item = Key { k: key(at, self.seq | class), slot };
-        // Sift up.
-        let mut i = self.heap.len();
-        self.heap.push(item);
-        while i > 0 {
-            let parent = (i - 1) / D;
-            if self.heap[parent].k <= item.k {
-                break;
-            }
-            self.heap[i] = self.heap[parent];
-            i = parent;
+        if class == LATE {
+            let i = self.late.partition_point(|x| x.k > item.k);
+            self.late.insert(i, item);
+            return Ok(());
         }
-        self.heap[i] = item;
+        // Never below the last key popped (a caller scheduling in the past is clamped to it,
+        // which keeps the order a binary heap would give: it pops next).
+        let k = item.k.max(self.last);
+        let b = bucket(k, self.last);
+        self.buckets[b].push(Key { k, slot });
+        self.low = self.low.min(b);
+        if let Some((_, _, m)) = self.min.get() {
+            if k < m {
+                self.min.set(Some((b, self.buckets[b].len() - 1, k)));
+            }
+        }
         Ok(())
+    }
+
+    /// The smallest key of the radix heap, and its bucket and index there.
+    #[inline]
+    fn radix_min(&self) -> Option<(usize, usize, u128)> {
+        if let Some(m) = self.min.get() {
+            return Some(m);
+        }
+        let m = self.find_min();
+        self.min.set(m);
+        m
+    }
+
+    fn find_min(&self) -> Option<(usize, usize, u128)> {
+        let b = (self.low..BUCKETS).find(|&b| !self.buckets[b].is_empty())?;
+        let v = &self.buckets[b];
+        let mut best = 0;
+        for i in 1..v.len() {
+            if v[i].k < v[best].k {
+                best = i;
+            }
+        }
+        Some((b, best, v[best].k))
     }
 
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.first().map(|e| SimTime((e.k >> 64) as u64))
+        let r = self.radix_min().map(|x| x.2);
+        let l = self.late.last().map(|x| x.k);
+        match (r, l) {
+            (Some(r), Some(l)) => Some(time_of(r.min(l))),
+            (r, l) => r.or(l).map(time_of),
+        }
     }
 
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let top = *self.heap.first()?;
-        let last = self.heap.pop().expect("not empty");
-        let n = self.heap.len();
-        if n > 0 {
-            // Sift the last key down from the root.
-            let mut i = 0;
-            loop {
-                let first = i * D + 1;
-                if first >= n {
-                    break;
+        let r = self.radix_min();
+        let late_first = match (r, self.late.last()) {
+            (Some((_, _, rk)), Some(l)) => l.k < rk,
+            (None, Some(_)) => true,
+            (_, None) => false,
+        };
+        let top = if late_first {
+            self.late.pop()?
+        } else {
+            let (b, i, k) = r?;
+            let top = self.buckets[b].swap_remove(i);
+            self.min.set(None);
+            // The new last key: redistribute the rest of its bucket below it (every other
+            // bucket below `b` is empty).
+            self.last = k;
+            let mut low = b + 1;
+            if b > 0 {
+                let mut rest = std::mem::take(&mut self.buckets[b]);
+                for x in &rest {
+                    let nb = bucket(x.k, k);
+                    low = low.min(nb);
+                    self.buckets[nb].push(*x);
                 }
-                let end = (first + D).min(n);
-                let mut best = first;
-                for c in first + 1..end {
-                    if self.heap[c].k < self.heap[best].k {
-                        best = c;
-                    }
-                }
-                if self.heap[best].k >= last.k {
-                    break;
-                }
-                self.heap[i] = self.heap[best];
-                i = best;
+                // Keep the emptied bucket's allocation for later pushes.
+                rest.clear();
+                self.buckets[b] = rest;
             }
-            self.heap[i] = last;
-        }
+            self.low = low.min(BUCKETS - 1);
+            top
+        };
+        self.len -= 1;
         self.free.push(top.slot);
-        self.slab[top.slot as usize].take().map(|e| (SimTime((top.k >> 64) as u64), e))
+        self.slab[top.slot as usize].take().map(|e| (time_of(top.k), e))
     }
     /// Pending events in no particular (but deterministic) order, for views of what is in flight.
     pub fn iter(&self) -> impl Iterator<Item = (SimTime, &E)> + '_ {
-        self.heap.iter().filter_map(|k| self.slab[k.slot as usize].as_ref().map(|e| (SimTime((k.k >> 64) as u64), e)))
+        self.buckets.iter().flatten().chain(self.late.iter()).filter_map(|k| self.slab[k.slot as usize].as_ref().map(|e| (time_of(k.k), e)))
     }
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.len
     }
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len == 0
     }
 }
 

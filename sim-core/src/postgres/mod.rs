@@ -616,12 +616,8 @@ impl Node {
     /// Lag for a reported position: time since the newest local flush at or below it.
     pub fn lag_for(&self, pos: u64, now: SimTime) -> Option<SimDur> {
         // A standby's report is nearly always about one of the newest flushes: look there first.
-        let n = self.flush_log.len();
-        for i in (n.saturating_sub(16)..n).rev() {
-            match self.flush_log.get(i) {
-                Some(&(l, at)) if l <= pos => return Some(now.since(at)),
-                _ => {}
-            }
+        if let Some(&(_, at)) = self.flush_log.iter().rev().take(16).find(|(l, _)| *l <= pos) {
+            return Some(now.since(at));
         }
         let i = self.flush_log.partition_point(|&(l, _)| l <= pos);
         let (_, at) = self.flush_log.get(i.checked_sub(1)?)?;
