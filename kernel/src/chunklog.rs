@@ -2,25 +2,62 @@
 //! few pointers instead of the whole history. Popping from the front is supported for windows.
 use std::sync::Arc;
 
-/// A log sealed in chunks of `N` elements: a clone copies up to `N - 1` elements and one
-/// pointer per `N`, so big `N` suits long logs and small `N` suits bulky elements.
-#[derive(Clone, Debug)]
+/// A log sealed in chunks of `N` elements, and the sealed chunks in shared groups of `G`: a
+/// clone copies up to `N - 1` elements, up to `G - 1` chunk pointers and one pointer per
+/// `N × G` elements, so even a long log (millions of entries) costs a snapshot a few kilobytes.
+/// Big `N` suits long logs and small `N` suits bulky elements.
+#[derive(Debug)]
 pub struct ChunkLog<T, const N: usize = 256> {
-    sealed: Vec<Arc<[T]>>,
+    /// Full groups of `G` sealed chunks, each shared by every clone.
+    groups: Vec<Arc<[Arc<[T]>]>>,
+    /// Sealed chunks not yet in a group (fewer than `G`).
+    loose: Vec<Arc<[T]>>,
     tail: Vec<T>,
-    /// Elements already popped from the front of `sealed[0]` (or of `tail` when nothing is sealed).
+    /// Elements already popped from the front (of the first group, the first loose chunk, or
+    /// the tail, whichever holds the oldest element).
     head: usize,
+}
+
+/// Sealed chunks per shared group.
+const G: usize = 32;
+
+/// A clone shares the sealed chunks, except of a short log (a sliding window kept small by
+/// `pop_front`), which it copies: sharing would keep the window's dropped neighbours alive in
+/// every snapshot.
+impl<T: Clone, const N: usize> Clone for ChunkLog<T, N> {
+    fn clone(&self) -> Self {
+        if self.sealed_chunks() > 0 && self.len() <= 2 * N {
+            let mut c = ChunkLog::default();
+            self.iter().for_each(|x| c.push(x.clone()));
+            return c;
+        }
+        ChunkLog { groups: self.groups.clone(), loose: self.loose.clone(), tail: self.tail.clone(), head: self.head }
+    }
 }
 
 impl<T, const N: usize> Default for ChunkLog<T, N> {
     fn default() -> Self {
-        ChunkLog { sealed: Vec::new(), tail: Vec::new(), head: 0 }
+        ChunkLog { groups: Vec::new(), loose: Vec::new(), tail: Vec::new(), head: 0 }
     }
 }
 
 impl<T: Clone, const N: usize> ChunkLog<T, N> {
+    fn sealed_chunks(&self) -> usize {
+        self.groups.len() * G + self.loose.len()
+    }
+
+    #[inline]
+    fn chunk(&self, c: usize) -> Option<&Arc<[T]>> {
+        let grouped = self.groups.len() * G;
+        if c < grouped {
+            self.groups.get(c / G).and_then(|g| g.get(c % G))
+        } else {
+            self.loose.get(c - grouped)
+        }
+    }
+
     pub fn len(&self) -> usize {
-        self.sealed.len() * N + self.tail.len() - self.head
+        self.sealed_chunks() * N + self.tail.len() - self.head
     }
 
     pub fn is_empty(&self) -> bool {
@@ -31,15 +68,22 @@ impl<T: Clone, const N: usize> ChunkLog<T, N> {
         self.tail.push(x);
         if self.tail.len() == N {
             let full = std::mem::take(&mut self.tail);
-            self.sealed.push(Arc::from(full));
+            self.loose.push(Arc::from(full));
+            if self.loose.len() == G {
+                let group = std::mem::take(&mut self.loose);
+                self.groups.push(Arc::from(group));
+            }
         }
     }
 
+    #[inline]
     pub fn get(&self, i: usize) -> Option<&T> {
         let i = i.checked_add(self.head)?;
-        match self.sealed.get(i / N) {
-            Some(c) => c.get(i % N),
-            None => self.tail.get(i - self.sealed.len() * N),
+        let sealed = self.sealed_chunks();
+        if i / N < sealed {
+            self.chunk(i / N).and_then(|c| c.get(i % N))
+        } else {
+            self.tail.get(i - sealed * N)
         }
     }
 
@@ -51,20 +95,25 @@ impl<T: Clone, const N: usize> ChunkLog<T, N> {
         self.len().checked_sub(1).and_then(|i| self.get(i))
     }
 
-    /// Drops the oldest element.
+    /// Drops the oldest element. (A group's memory goes once all of it is dropped.)
     pub fn pop_front(&mut self) {
         if self.is_empty() {
             return;
         }
         self.head += 1;
-        let first_len = self.sealed.first().map_or(self.tail.len(), |c| c.len());
-        if self.head == first_len {
-            self.head = 0;
-            if self.sealed.is_empty() {
-                self.tail.clear();
-            } else {
-                self.sealed.remove(0);
+        if !self.groups.is_empty() {
+            if self.head == G * N {
+                self.groups.remove(0);
+                self.head = 0;
             }
+        } else if !self.loose.is_empty() {
+            if self.head == N {
+                self.loose.remove(0);
+                self.head = 0;
+            }
+        } else if self.head == self.tail.len() {
+            self.tail.clear();
+            self.head = 0;
         }
     }
 
@@ -124,6 +173,50 @@ mod tests {
     }
 
     #[test]
+    fn a_long_log_behaves_like_a_deque_across_groups_and_clones_share_groups() {
+        let mut log: ChunkLog<u64, 4> = ChunkLog::default();
+        let mut model = std::collections::VecDeque::new();
+        for i in 0..5_000u64 {
+            log.push(i);
+            model.push_back(i);
+            if i % 5 == 0 {
+                log.pop_front();
+                model.pop_front();
+            }
+            assert_eq!(log.len(), model.len());
+            assert_eq!(log.front(), model.front());
+            assert_eq!(log.last(), model.back());
+        }
+        assert!(log.iter().eq(model.iter()));
+        assert!(log.iter().rev().eq(model.iter().rev()));
+        for probe in [0, 1, 777, 3000, 4999, 10_000] {
+            assert_eq!(log.partition_point(|&x| x < probe), model.partition_point(|&x| x < probe));
+        }
+        let copy = log.clone();
+        assert!(Arc::ptr_eq(&copy.groups[0], &log.groups[0]));
+        assert!(copy.loose.len() < G && copy.tail.len() < 4);
+        while !model.is_empty() {
+            log.pop_front();
+            model.pop_front();
+            assert_eq!(log.front(), model.front());
+        }
+        assert!(log.is_empty());
+        assert_eq!(copy.len(), 4000);
+        assert!(copy.iter().copied().eq(1000..5000u64));
+    }
+
+    #[test]
+    fn a_short_window_is_copied_not_shared() {
+        let mut a: ChunkLog<u64, 8> = ChunkLog::default();
+        (0..1000u64).for_each(|i| a.push(i));
+        (0..990).for_each(|_| a.pop_front());
+        let b = a.clone();
+        assert!(b.iter().eq(a.iter()));
+        assert_eq!(b.sealed_chunks(), 1, "ten elements: one chunk of its own, and a tail");
+        assert!(!Arc::ptr_eq(b.chunk(0).unwrap(), a.chunk(0).unwrap()));
+    }
+
+    #[test]
     fn a_clone_shares_sealed_chunks_and_diverges_afterwards() {
         let mut a: ChunkLog<u64> = ChunkLog::default();
         (0..1000u64).for_each(|i| a.push(i));
@@ -133,6 +226,6 @@ mod tests {
         assert_eq!(a.len(), 999);
         assert_eq!(b.len(), 1001);
         assert_eq!(b.front(), Some(&0));
-        assert!(Arc::ptr_eq(&a.sealed[0], &b.sealed[0]));
+        assert!(Arc::ptr_eq(a.chunk(1).unwrap(), b.chunk(1).unwrap()));
     }
 }

@@ -283,7 +283,7 @@ pub(crate) struct Pool {
     hosts: Vec<Host>,
     bouncer: Option<Bouncer>,
     pub stats: Stats,
-    pub series: crate::chunklog::ChunkLog<PoolSample>,
+    pub series: crate::chunklog::ChunkLog<PoolSample, 64>,
     /// First occurrences to note, drained by the world.
     pub notes: Vec<(Option<u16>, String)>,
     seen: [bool; EVENTS],

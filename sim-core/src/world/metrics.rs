@@ -114,7 +114,7 @@ pub struct Metrics {
     pub reads_ok: u64,
     pub reads_failed: u64,
     pub latency: Histogram,
-    pub acked: BTreeMap<u32, ChunkLog<(u64, u64), 2048>>,
+    pub acked: BTreeMap<u32, ChunkLog<(u64, u64), 64>>,
     pub window_truncated: bool,
     pub failovers: Vec<Failover>,
     pub last_write_ack: SimTime,
