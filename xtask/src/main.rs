@@ -8,8 +8,11 @@ const USAGE: &str = "usage: cargo xtask <serve|dist|test|e2e|bench|lint>
   serve  build the app in release mode into dist/ and serve it on http://127.0.0.1:8080
   dist   build the static app into dist/
   test   every test in the workspace, then clippy with warnings as errors
-  bench  the engine benchmark (3 nodes, 1000 clients, 1 simulated hour) and the seek
-         benchmark over a one-hour run, native and wasm32 (p50/p99 seek latency)
+  bench  native against the shipped wasm side by side (the reference run's events/s, the
+         1,000,000-user hour against real time, its request rates and memory), then the
+         engine benchmark (3 nodes, 1000 clients, 1 simulated hour), the seek benchmark over a
+         one-hour run (native and wasm32, p50/p99 seek latency) and the planner's
+         (`bench engine`: the side-by-side part only)
   e2e    only the real-browser end-to-end tests
   lint   rustfmt --check and clippy
   sweep  [N] N random fault schedules (default 10,000): failovers exercised, broken promises with seeds";
@@ -93,12 +96,14 @@ fn engine_bench() -> Result<(), String> {
     cargo(&["build", "-q", "-p", "wasm-check", "--target", "wasm32-unknown-unknown", "--profile", "web"])?;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let wasm = root.join("target/wasm32-unknown-unknown/web/wasm_check.wasm");
-    let t = std::time::Instant::now();
-    let ref_events = wasm_check::reference_run();
-    let ref_native = t.elapsed().as_secs_f64();
-    let t = std::time::Instant::now();
-    let pool = wasm_check::pool_hour();
-    let pool_native = t.elapsed().as_secs_f64();
+    let native = Command::new(env!("CARGO")).args(["run", "-q", "--release", "-p", "wasm-check", "--bin", "native"]).output().map_err(|e| format!("cargo run: {e}"))?;
+    if !native.status.success() {
+        return Err(format!("the native engine bench failed: {}", String::from_utf8_lossy(&native.stderr)));
+    }
+    let n = bench_lines(&String::from_utf8_lossy(&native.stdout));
+    let nget = |k: &str| n.iter().find(|x| x.0 == k).map(|x| x.1).ok_or_else(|| format!("no native figure {k}"));
+    let (ref_events, ref_native, pool_native) = (nget("reference_events")? as u64, nget("reference_s")?, nget("pool_s")?);
+    let pool = (nget("pool_events")? as u64, nget("pool_offered")?, nget("pool_served")?);
     let out = Command::new("node").arg(root.join("xtask/wasm-engine.mjs")).arg(&wasm).output().map_err(|e| format!("node: {e}"))?;
     if !out.status.success() {
         return Err(format!("wasm-engine.mjs failed: {}", String::from_utf8_lossy(&out.stderr)));
@@ -109,7 +114,7 @@ fn engine_bench() -> Result<(), String> {
     let mark = |ok: bool| if ok { "met" } else { "MISSED" };
     let native_meps = ref_events as f64 / ref_native / 1e6;
     let wasm_meps = get("reference_events")? / ref_wasm / 1e6;
-    println!("engine (native release vs wasm32 in the shipped `web` profile, one run)");
+    println!("engine (native release vs wasm32 in the shipped `web` profile, measured side by side in one run)");
     println!(
         "  reference run, {ref_events} events: native {native_meps:.2} M events/s, wasm {wasm_meps:.2} M events/s, wasm/native {:.2}x (target >= 0.70x: {}); native target >= 10 M events/s: {}",
         wasm_meps / native_meps,
@@ -118,9 +123,9 @@ fn engine_bench() -> Result<(), String> {
     );
     println!(
         "  1,000,000 users, 1 simulated hour, {} events: offered {:.0} req/s, served {:.0} req/s (wasm: {:.0} offered, {:.0} served)",
-        pool.events,
-        pool.offered_per_s,
-        pool.served_per_s,
+        pool.0,
+        pool.1,
+        pool.2,
         get("pool_offered")?,
         get("pool_served")?
     );
@@ -225,6 +230,7 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
         "test" => test(),
+        "bench" if std::env::args().nth(2).as_deref() == Some("engine") => engine_bench(),
         "bench" => bench(),
         "lint" => lint(),
         "sweep" => sweep(&std::env::args().nth(2).unwrap_or_else(|| "10000".into())),
