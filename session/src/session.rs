@@ -7,9 +7,9 @@ use sim_core::{Command, SimDur, SimTime, World};
 /// Simulated time between snapshots, at most.
 pub const SNAPSHOT_EVERY: SimDur = SimDur::secs(5);
 /// Events between snapshots, at most: bounds the replay a seek needs.
-pub const SNAPSHOT_EVENTS: u64 = 25_000;
+pub const SNAPSHOT_EVENTS: u64 = 50_000;
 /// Snapshots kept; beyond this every other one is dropped (older seeks replay further).
-pub const MAX_SNAPSHOTS: usize = 2_048;
+pub const MAX_SNAPSHOTS: usize = 1_024;
 /// Snapshots a sharding session keeps: its router holds every row's version, megabytes a copy,
 /// so its snapshots are fewer and a seek replays further.
 pub const MAX_SHARDED_SNAPSHOTS: usize = 16;
