@@ -118,6 +118,8 @@ pub struct Metrics {
     pub window_truncated: bool,
     pub failovers: Vec<Failover>,
     pub last_write_ack: SimTime,
+    /// Writes clients saw succeed: commits, and pooled transactions.
+    pub writes_answered: u64,
     pub max_write_gap: SimDur,
     pub node_stats: Vec<NodeStats>,
     pub series: ChunkLog<SamplePoint, 64>,
@@ -190,20 +192,27 @@ impl Metrics {
         if self.recent_latency.len() < RECENT_CAP {
             self.recent_latency.push(latency.0);
         }
-        let gap = now.since(self.last_write_ack);
-        if self.commits_acked > 1 && gap > self.max_write_gap {
-            self.max_write_gap = gap;
-        }
-        self.last_write_ack = now;
-        if let Some(f) = self.failovers.last_mut().filter(|f| f.first_ack_after.is_none() && now >= f.at) {
-            f.first_ack_after = Some(now);
-        }
+        self.write_answered(now);
         let q = self.acked.entry(tl).or_default();
         if q.len() >= ACK_WINDOW_CAP {
             q.pop_front();
             self.window_truncated = true;
         }
         q.push((lsn, commit_us));
+    }
+
+    /// A client saw a write succeed at `now` (a commit, or a pooled transaction): the write gap,
+    /// and the end of the last failover's time without writes, as clients measure them.
+    pub fn write_answered(&mut self, now: SimTime) {
+        self.writes_answered += 1;
+        let gap = now.since(self.last_write_ack);
+        if self.writes_answered > 1 && gap > self.max_write_gap {
+            self.max_write_gap = gap;
+        }
+        self.last_write_ack = now;
+        if let Some(f) = self.failovers.last_mut().filter(|f| f.first_ack_after.is_none() && now >= f.at) {
+            f.first_ack_after = Some(now);
+        }
     }
 
     /// p50 and p99 of the commit latencies since the last call, which starts a new interval.

@@ -715,7 +715,13 @@ impl World {
             }),
             Ev::PoolAtPg { s: sv, gen } => (TraceKind::PoolAtPg, NO_NODE, 0, (sv as u64) << 1 | self.with_pool(|p, s, nodes, w| p.at_pg(sv, gen, s, nodes, w))),
             Ev::PoolCpuDone { s: sv, gen } => (TraceKind::PoolCpuDone, NO_NODE, 0, (sv as u64) << 1 | self.with_pool(|p, s, _, w| p.cpu_done(sv, gen, s, w))),
-            Ev::PoolReply { s: sv, gen } => (TraceKind::PoolReply, NO_NODE, 0, (sv as u64) << 1 | self.with_pool(|p, s, nodes, w| p.reply(sv, gen, s, nodes, w))),
+            Ev::PoolReply { s: sv, gen } => {
+                let served = self.with_pool(|p, s, nodes, w| p.reply(sv, gen, s, nodes, w));
+                if served == 1 {
+                    self.c.metrics.write_answered(self.now);
+                }
+                (TraceKind::PoolReply, NO_NODE, 0, (sv as u64) << 1 | served)
+            }
         };
         TraceEvent { at: self.now, scope: 0, kind, node, lsn, arg }
     }
