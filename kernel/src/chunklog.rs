@@ -140,14 +140,15 @@ mod tests {
     use super::*;
     const CHUNK: usize = 256;
 
-    #[test]
-    fn behaves_like_a_deque_across_chunk_boundaries() {
-        let mut log: ChunkLog<u64> = ChunkLog::default();
+    /// Pushes `0..n` into a log and a `VecDeque`, popping both at every `pop_every`-th push, and
+    /// checks they agree at each step.
+    fn mirrored<const N: usize>(n: u64, pop_every: u64) -> (ChunkLog<u64, N>, std::collections::VecDeque<u64>) {
+        let mut log: ChunkLog<u64, N> = ChunkLog::default();
         let mut model = std::collections::VecDeque::new();
-        for i in 0..(3 * CHUNK as u64 + 17) {
+        for i in 0..n {
             log.push(i);
             model.push_back(i);
-            if i % 3 == 0 {
+            if i % pop_every == 0 {
                 log.pop_front();
                 model.pop_front();
             }
@@ -156,6 +157,12 @@ mod tests {
             assert_eq!(log.last(), model.back());
         }
         assert!(log.iter().eq(model.iter()));
+        (log, model)
+    }
+
+    #[test]
+    fn behaves_like_a_deque_across_chunk_boundaries() {
+        let (mut log, mut model) = mirrored::<CHUNK>(3 * CHUNK as u64 + 17, 3);
         assert_eq!(log.get(5), model.get(5));
         for probe in [0, 1, 500, 700, 10_000] {
             assert_eq!(log.partition_point(|&x| x < probe), model.partition_point(|&x| x < probe));
@@ -174,20 +181,7 @@ mod tests {
 
     #[test]
     fn a_long_log_behaves_like_a_deque_across_groups_and_clones_share_groups() {
-        let mut log: ChunkLog<u64, 4> = ChunkLog::default();
-        let mut model = std::collections::VecDeque::new();
-        for i in 0..5_000u64 {
-            log.push(i);
-            model.push_back(i);
-            if i % 5 == 0 {
-                log.pop_front();
-                model.pop_front();
-            }
-            assert_eq!(log.len(), model.len());
-            assert_eq!(log.front(), model.front());
-            assert_eq!(log.last(), model.back());
-        }
-        assert!(log.iter().eq(model.iter()));
+        let (mut log, mut model) = mirrored::<4>(5_000, 5);
         assert!(log.iter().rev().eq(model.iter().rev()));
         for probe in [0, 1, 777, 3000, 4999, 10_000] {
             assert_eq!(log.partition_point(|&x| x < probe), model.partition_point(|&x| x < probe));
