@@ -12,7 +12,7 @@ fn lesson(file: &str) -> String {
 fn run(src: &str, seed: u64) -> (Vec<PoolSample>, sim_core::pool::report::PoolReport) {
     let (_, mut w) = load("lesson", src, Some(seed)).unwrap_or_else(|e| panic!("{e}"));
     w.run_to_end().unwrap();
-    (w.pool_series(), w.pool_report().expect("a [pooling] lesson"))
+    (w.pool_series().expect("a [pooling] lesson").iter().copied().collect(), w.pool_report().expect("a [pooling] lesson"))
 }
 
 /// Mean served per second, and the p95 of the per-second p95s, over samples in `from..to` seconds.

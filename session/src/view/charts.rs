@@ -67,10 +67,13 @@ fn line(name: &str, bad: bool, points: Vec<(f64, f64)>) -> ChartLine {
 /// A pooling lesson's charts: requests offered, served and failed per second; the queues at
 /// PgBouncer and at the app servers; the wait and the latency.
 fn pooling(w: &World, end_s: f64) -> Vec<Chart> {
-    let series = w.pool_series();
+    let empty = ChunkLog::default();
+    let series = w.pool_series().unwrap_or(&empty);
     let step = series.len().div_ceil(MAX_POINTS).max(1);
     let n = series.len();
-    let pts = |f: &dyn Fn(&sim_core::pool::PoolSample) -> f64| -> Vec<(f64, f64)> { (0..n).filter(|i| i % step == 0 || i + 1 == n).map(|i| (series[i].t_ms as f64 / 1000.0, f(&series[i]))).collect() };
+    let pts = |f: &dyn Fn(&sim_core::pool::PoolSample) -> f64| -> Vec<(f64, f64)> {
+        (0..n).filter(|i| i % step == 0 || i + 1 == n).filter_map(|i| series.get(i)).map(|p| (p.t_ms as f64 / 1000.0, f(p))).collect()
+    };
     let ms = |v: u64| v as f64 / 1000.0;
     vec![
         Chart {

@@ -305,7 +305,8 @@ pub(crate) trait PoolModel: std::fmt::Debug {
     fn set(&mut self, setting: &crate::command::Setting, s: &mut Sched, write: Option<u16>);
     fn bouncer_cfg(&self) -> Option<&BouncerCfg>;
     fn report(&self, now: SimTime, write: Option<u16>) -> report::PoolReport;
-    fn samples(&self) -> Vec<PoolSample>;
+    /// The per-second samples, oldest first.
+    fn series(&self) -> &crate::chunklog::ChunkLog<PoolSample, 64>;
     /// The first occurrences to note since the last call.
     fn take_notes(&mut self) -> Vec<(Option<u16>, String)>;
     fn clone_box(&self) -> Box<dyn PoolModel>;
@@ -351,8 +352,8 @@ impl PoolModel for Pool {
     fn report(&self, now: SimTime, write: Option<u16>) -> report::PoolReport {
         Pool::report(self, now, write)
     }
-    fn samples(&self) -> Vec<PoolSample> {
-        self.series.iter().copied().collect()
+    fn series(&self) -> &crate::chunklog::ChunkLog<PoolSample, 64> {
+        &self.series
     }
     fn take_notes(&mut self) -> Vec<(Option<u16>, String)> {
         std::mem::take(&mut self.notes)

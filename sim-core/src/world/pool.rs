@@ -42,7 +42,7 @@ impl World {
     }
 
     /// The pool's per-second samples.
-    pub fn pool_series(&self) -> Vec<crate::pool::PoolSample> {
-        self.c.pool.as_deref().map(|p| p.samples()).unwrap_or_default()
+    pub fn pool_series(&self) -> Option<&crate::chunklog::ChunkLog<crate::pool::PoolSample, 64>> {
+        self.c.pool.as_deref().map(|p| p.series())
     }
 }
