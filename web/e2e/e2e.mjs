@@ -544,6 +544,8 @@ try {
     console.log(`frame time, 1,000,000-user lesson at 1000x in headless Chromium: p50 ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${d[d.length - 1].toFixed(1)} ms over ${d.length} frames (target p95 <= 16 ms)`);
     const clock = await page.textContent('#clock');
     if (parseFloat(clock) < 1) throw new Error(`the lesson did not play: ${clock}`);
+    // The page plays a bounded slice of events per tick, so 1000x asked is what fits: print it.
+    console.log(`  simulated ${parseFloat(clock).toFixed(1)} s in 4 s of play: ${(parseFloat(clock) / 4).toFixed(1)}x real time achieved at 1000x asked`);
   });
   await step('controls_and_diagram_in_view_at_1280x800', async () => {
     await page.setViewportSize({ width: 1280, height: 800 });
