@@ -71,6 +71,24 @@ pub struct Model {
 /// Simulation events per slice of long work: a few tens of milliseconds in the browser, so the
 /// page never freezes (the e2e prints the longest task).
 pub const SLICE_EVENTS: u64 = 8_000;
+/// Wall time a playback tick may work (of its `TICK_MS`): a frame's share, so playing keeps
+/// frames under 16 ms.
+pub const TICK_WORK_MS: f64 = 12.0;
+
+/// Milliseconds of wall time, for budgeting a tick's work (the browser's clock).
+fn clock_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    return js_sys::Date::now();
+    #[cfg(not(target_arch = "wasm32"))]
+    0.0
+}
+
+/// Whether a tick that started at `started` has spent its work budget (natively, where only
+/// tests run the reducer, after its first slice).
+fn tick_spent(started: f64) -> bool {
+    cfg!(not(target_arch = "wasm32")) || clock_ms() - started >= TICK_WORK_MS
+}
+
 /// Commands of a shared link replayed per slice, at most (each is read from its text first).
 pub const COMMANDS_PER_SLICE: usize = 500;
 
@@ -362,10 +380,17 @@ impl Model {
                     return Ok(());
                 }
                 let dt = (TICK_MS as f64 * 1000.0 * self.speed) as u64;
-                // At high speeds one tick is bounded by events, not time: playback slows rather
-                // than freezing the page.
+                // At high speeds one tick is bounded by work, not simulated time: slices of
+                // events until `TICK_WORK_MS` of the tick's wall time is spent. A busy lesson
+                // plays as fast as that allows, and the page never freezes.
+                let started = clock_ms();
                 let done = self.with(|s| {
-                    s.advance_for(SimTime(s.now().0 + dt), SLICE_EVENTS)?;
+                    let t = SimTime(s.now().0 + dt);
+                    while !s.advance_for(t, SLICE_EVENTS)? {
+                        if tick_spent(started) {
+                            break;
+                        }
+                    }
                     Ok(s.now() >= s.end())
                 })?;
                 if done {
