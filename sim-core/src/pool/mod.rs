@@ -1047,7 +1047,7 @@ impl Pool {
     }
 
     /// The pool now, as `SHOW POOLS` and the host's gauges would show it.
-    fn sample(&self, now: u64, write: Option<u16>) -> PoolSample {
+    pub(crate) fn sample(&self, now: u64, write: Option<u16>) -> PoolSample {
         let st = &self.stats;
         let busy = self.conns.iter().filter(|c| c.st == Cs::Busy).count() as u32;
         let (cl_waiting, maxwait_us) = match &self.bouncer {
@@ -1081,11 +1081,6 @@ impl Pool {
         }
     }
 
-    /// The current figures (between samples), for reports.
-    pub fn now_sample(&self, now: SimTime, write: Option<u16>) -> PoolSample {
-        self.sample(now.0, write)
-    }
-
     pub fn conns_open(&self) -> u32 {
         self.conns.iter().filter(|c| matches!(c.st, Cs::Idle | Cs::Busy)).count() as u32
     }
@@ -1097,10 +1092,9 @@ impl Pool {
     }
 
     /// A PgBouncer `RELOAD` with changed settings: it applies to the next server assignment.
-    pub fn set_bouncer(&mut self, f: impl FnOnce(&mut BouncerCfg), s: &mut Sched, write: Option<u16>) -> bool {
-        let Some(b) = self.bouncer.as_mut() else { return false };
+    pub fn set_bouncer(&mut self, f: impl FnOnce(&mut BouncerCfg), s: &mut Sched, write: Option<u16>) {
+        let Some(b) = self.bouncer.as_mut() else { return };
         f(&mut b.cfg);
-        self.cfg.pgbouncer = Some(b.cfg.clone());
         if b.cfg.pool_mode != PoolMode::Session {
             // Session-bound servers go back to the pool at their client's next transaction end;
             // idle ones bound to idle clients go back now.
@@ -1113,6 +1107,5 @@ impl Pool {
             }
         }
         self.launch(s, write);
-        true
     }
 }

@@ -84,7 +84,7 @@ impl Pool {
     pub fn report(&self, now: SimTime, write: Option<u16>) -> PoolReport {
         let st = &self.stats;
         let secs = (now.0 as f64 / 1e6).max(1e-6);
-        let pools = self.now_sample(now, write);
+        let pools = self.sample(now.0, write);
         let b = self.bouncer_cfg();
         let served_per_s = st.served as f64 / secs;
         let ms = |q: f64| st.latency.quantile(q) as f64 / 1000.0;
