@@ -530,22 +530,43 @@ try {
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   });
   await step('frame_time_of_the_million_user_lesson_at_1000x', async () => {
+    // Two figures per animation frame. Its interval (rAF timestamps): the frames here wait for a
+    // 60 Hz vsync, so none is under 16.7 ms and a longer one is a dropped frame. And its work: from
+    // its rAF timestamp to the first task after it (a MessageChannel message posted in its rAF
+    // callback), which spans the tick's simulation, the views, style, layout and paint.
     await page.goto('about:blank');
     await page.goto(`${base}#file=11b-million-users-pgbouncer.toml`);
     await page.waitForSelector('#show-pools', { timeout: 30000 });
     await page.getByRole('button', { name: '1000×' }).click();
-    await page.evaluate(() => { window.__frames = []; const f = (t) => { window.__frames.push(t); if (window.__frames.length < 100000) requestAnimationFrame(f); }; requestAnimationFrame(f); });
+    await page.evaluate(() => {
+      window.__frames = [];
+      window.__work = [];
+      const f = (t) => {
+        window.__frames.push(t);
+        const c = new MessageChannel();
+        c.port1.onmessage = () => window.__work.push(performance.now() - t);
+        c.port2.postMessage(0);
+        if (window.__frames.length < 100000) requestAnimationFrame(f);
+      };
+      requestAnimationFrame(f);
+    });
     await page.click('#play');
-    await page.waitForTimeout(4000);
-    await page.click('#pause').catch(() => {});
-    const d = await page.evaluate(() => { const f = window.__frames; const d = []; for (let i = 1; i < f.length; i++) d.push(f[i] - f[i - 1]); return d.sort((a, b) => a - b); });
-    if (d.length < 20) throw new Error(`only ${d.length} frames in 4 s`);
-    const q = (p) => d[Math.floor((d.length - 1) * p)];
-    console.log(`frame time, 1,000,000-user lesson at 1000x in headless Chromium: p50 ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${d[d.length - 1].toFixed(1)} ms over ${d.length} frames (target p95 <= 16 ms)`);
-    const clock = await page.textContent('#clock');
-    if (parseFloat(clock) < 1) throw new Error(`the lesson did not play: ${clock}`);
-    // The page plays a bounded slice of events per tick, so 1000x asked is what fits: print it.
-    console.log(`  simulated ${parseFloat(clock).toFixed(1)} s in 4 s of play: ${(parseFloat(clock) / 4).toFixed(1)}x real time achieved at 1000x asked`);
+    const seconds = 2.5;
+    await page.waitForTimeout(seconds * 1000);
+    const clock = parseFloat(await page.textContent('#clock'));
+    await page.evaluate(() => document.querySelector('#pause')?.click());
+    const [d, w] = await page.evaluate(() => {
+      const f = window.__frames, d = [];
+      for (let i = 1; i < f.length; i++) d.push(f[i] - f[i - 1]);
+      return [d.sort((a, b) => a - b), window.__work.slice().sort((a, b) => a - b)];
+    });
+    if (d.length < 20) throw new Error(`only ${d.length} frames in ${seconds} s`);
+    if (!(clock >= 1)) throw new Error(`the lesson did not play: ${clock}`);
+    const q = (v, x) => v[Math.floor((v.length - 1) * x)].toFixed(1);
+    const dropped = d.filter((x) => x > 20).length;
+    console.log(`  frame time, 1,000,000-user lesson at 1000x in headless Chromium (60 Hz), ${d.length} frames: work p50 ${q(w, 0.5)} ms, p95 ${q(w, 0.95)} ms, max ${q(w, 1)} ms (target p95 <= 16 ms); interval p50 ${q(d, 0.5)}, p95 ${q(d, 0.95)}, max ${q(d, 1)} ms, ${dropped} dropped`);
+    // Play is bounded by work per frame, so 1000x asked is what fits: print what it reached.
+    console.log(`  simulated ${clock.toFixed(1)} s in ${seconds} s of play: ${(clock / seconds).toFixed(1)}x real time achieved at 1000x asked`);
   });
   await step('controls_and_diagram_in_view_at_1280x800', async () => {
     await page.setViewportSize({ width: 1280, height: 800 });

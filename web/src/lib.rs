@@ -29,7 +29,7 @@ pub fn d0(x: f64) -> String {
     format!("{x:.0}")
 }
 
-/// Wall-clock period of the play loop.
+/// Wall-clock period of the sharding page's play loop.
 pub const TICK_MS: u32 = 50;
 
 /// UI state. The session (world + snapshots) is shared, not copied, on every action.
@@ -66,14 +66,25 @@ pub struct Model {
     /// How that work stands, for the learner.
     pub working: Option<String>,
     pub version: u64,
+    /// When (browser clock, ms) `views` were last refreshed: playing refreshes them at most every
+    /// `VIEW_MS`.
+    pub views_at: f64,
 }
 
 /// Simulation events per slice of long work: a few tens of milliseconds in the browser, so the
 /// page never freezes (the e2e prints the longest task).
 pub const SLICE_EVENTS: u64 = 8_000;
-/// Wall time a playback tick may work (of its `TICK_MS`): a frame's share, so playing keeps
-/// frames under 16 ms.
-pub const TICK_WORK_MS: f64 = 12.0;
+/// Wall time a playback tick may work. Playing ticks once per animation frame: a frame that only
+/// simulates may work this long of its 16.7 ms.
+pub const TICK_WORK_MS: f64 = 10.0;
+/// The work of a frame that also refreshes the views and renders them (about 8 ms more).
+pub const RENDER_TICK_WORK_MS: f64 = 4.0;
+/// While playing, the views are refreshed (and the page rendered) at most this often.
+pub const VIEW_MS: f64 = 50.0;
+/// Events between two looks at the clock in a playback tick (under a millisecond of work).
+pub const TICK_SLICE_EVENTS: u64 = 2_000;
+/// The most wall time one tick stands for (a frame after the tab was hidden advances this much).
+pub const TICK_MAX_MS: f64 = 100.0;
 
 /// Milliseconds of wall time, for budgeting a tick's work (the browser's clock).
 fn clock_ms() -> f64 {
@@ -83,10 +94,15 @@ fn clock_ms() -> f64 {
     0.0
 }
 
-/// Whether a tick that started at `started` has spent its work budget (natively, where only
+/// Whether a tick that started at `started` has spent its `budget` of work (natively, where only
 /// tests run the reducer, after its first slice).
-fn tick_spent(started: f64) -> bool {
-    cfg!(not(target_arch = "wasm32")) || clock_ms() - started >= TICK_WORK_MS
+fn tick_spent(started: f64, budget: f64) -> bool {
+    cfg!(not(target_arch = "wasm32")) || clock_ms() - started >= budget
+}
+
+/// Whether views refreshed at `at` are due again (natively: on every tick).
+fn views_due(at: f64) -> bool {
+    cfg!(not(target_arch = "wasm32")) || clock_ms() - at >= VIEW_MS
 }
 
 /// Commands of a shared link replayed per slice, at most (each is read from its text first).
@@ -178,7 +194,8 @@ pub enum Action {
     Pause,
     Step,
     Speed(f64),
-    Tick,
+    /// One frame of play: the wall milliseconds since the last, advanced at `speed`.
+    Tick(f64),
     Seek(u64),
     Fork,
     Select(Option<String>),
@@ -214,9 +231,32 @@ pub enum Action {
 impl Reducible for Model {
     type Action = Action;
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        // A frame of play: the session advances in place (it is shared). Between view refreshes
+        // the same model comes back, so yew renders nothing and the frame is all simulation.
+        if let Action::Tick(wall_ms) = action {
+            if self.job.is_some() || !self.playing {
+                return self;
+            }
+            let refresh = views_due(self.views_at);
+            let played = self.play(wall_ms, if refresh { RENDER_TICK_WORK_MS } else { TICK_WORK_MS });
+            if !refresh && matches!(played, Ok(false)) {
+                return self;
+            }
+            let mut m = (*self).clone();
+            m.version += 1;
+            match played {
+                Ok(done) => m.playing = !done,
+                Err(e) => {
+                    m.error = Some(e);
+                    m.playing = false;
+                }
+            }
+            m.refresh_views();
+            return Rc::new(m);
+        }
         let mut m = (*self).clone();
         m.version += 1;
-        if !matches!(action, Action::Tick | Action::Work | Action::Restore(..) | Action::LinkProblems(_) | Action::Fail(_) | Action::Load { .. }) {
+        if !matches!(action, Action::Work | Action::Restore(..) | Action::LinkProblems(_) | Action::Fail(_) | Action::Load { .. }) {
             m.link_problem = None;
             m.notice = None;
         }
@@ -228,7 +268,7 @@ impl Reducible for Model {
             m.playing = false;
         }
         if !(drill_slice && m.job.is_some() && m.error.is_none()) {
-            m.views = m.session.as_ref().and_then(|s| s.try_borrow().ok().map(|s| Views::of(&s, &m)));
+            m.refresh_views();
         }
         Rc::new(m)
     }
@@ -240,6 +280,29 @@ pub fn is_shard_lesson(src: &str) -> bool {
 }
 
 impl Model {
+    /// The session's views, anew.
+    fn refresh_views(&mut self) {
+        self.views = self.session.as_ref().and_then(|s| s.try_borrow().ok().map(|s| Views::of(&s, self)));
+        self.views_at = clock_ms();
+    }
+
+    /// Plays `wall_ms` of wall time at `speed`, or less when `budget_ms` of work is spent first
+    /// (at high speeds a frame is bounded by work, not simulated time, so a busy lesson plays as
+    /// fast as that allows and the page never freezes). Whether the run reached its end.
+    fn play(&self, wall_ms: f64, budget_ms: f64) -> Result<bool, String> {
+        let dt = (wall_ms.clamp(0.0, TICK_MAX_MS) * 1000.0 * self.speed) as u64;
+        let started = clock_ms();
+        self.with(|s| {
+            let t = SimTime(s.now().0 + dt);
+            while !s.advance_for(t, TICK_SLICE_EVENTS)? {
+                if tick_spent(started, budget_ms) {
+                    break;
+                }
+            }
+            Ok(s.now() >= s.end())
+        })
+    }
+
     /// Starts long work (or ends it with `None`).
     fn start(&mut self, job: Option<Job>) {
         self.working = None;
@@ -375,29 +438,8 @@ impl Model {
                 self.speed = x.clamp(0.25, 10_000.0);
                 Ok(())
             }
-            Action::Tick => {
-                if self.job.is_some() {
-                    return Ok(());
-                }
-                let dt = (TICK_MS as f64 * 1000.0 * self.speed) as u64;
-                // At high speeds one tick is bounded by work, not simulated time: slices of
-                // events until `TICK_WORK_MS` of the tick's wall time is spent. A busy lesson
-                // plays as fast as that allows, and the page never freezes.
-                let started = clock_ms();
-                let done = self.with(|s| {
-                    let t = SimTime(s.now().0 + dt);
-                    while !s.advance_for(t, SLICE_EVENTS)? {
-                        if tick_spent(started) {
-                            break;
-                        }
-                    }
-                    Ok(s.now() >= s.end())
-                })?;
-                if done {
-                    self.playing = false;
-                }
-                Ok(())
-            }
+            // Played in `reduce`, which can leave the model as it was.
+            Action::Tick(_) => Ok(()),
             Action::Seek(ms) => {
                 let t = SimTime(ms * 1000);
                 let done = self.with(|s| s.seek_for(t, SLICE_EVENTS))?;
@@ -588,6 +630,22 @@ thread_local! {
     pub static LAST_WRITTEN: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
+/// Asks for the next animation frame, calls `tick` with the wall milliseconds since `last`, and
+/// asks again, until `slot` is emptied (which cancels the frame asked for).
+fn frame_loop(slot: Rc<RefCell<Option<gloo::render::AnimationFrame>>>, last: Option<f64>, tick: Rc<dyn Fn(f64)>) {
+    let next = slot.clone();
+    let frame = gloo::render::request_animation_frame(move |now| {
+        if let Some(last) = last {
+            tick(now - last);
+        }
+        // Emptied while ticking (the lesson ended, or the learner paused): stop.
+        if next.borrow().is_some() {
+            frame_loop(next, Some(now), tick);
+        }
+    });
+    *slot.borrow_mut() = Some(frame);
+}
+
 /// What keeps a session going, for the page and for each embedded widget: the play timer, and
 /// long work run in slices, one per turn of the event loop, so the page stays live.
 #[hook]
@@ -595,8 +653,12 @@ pub fn use_engine(model: &UseReducerHandle<Model>) {
     {
         let model = model.clone();
         use_effect_with(model.playing, move |playing| {
-            let timer = playing.then(|| gloo::timers::callback::Interval::new(TICK_MS, move || model.dispatch(Action::Tick)));
-            move || drop(timer)
+            // One tick per animation frame, carrying the wall time since the frame before.
+            let slot = Rc::new(RefCell::new(None));
+            if *playing {
+                frame_loop(slot.clone(), None, Rc::new(move |ms| model.dispatch(Action::Tick(ms))));
+            }
+            move || drop(slot.borrow_mut().take())
         });
     }
     {
