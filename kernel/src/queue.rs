@@ -1,58 +1,61 @@
 //! The bounded event queue, ordered by `(time, seq)` so equal times pop in insertion order.
 use crate::time::SimTime;
+use std::collections::VecDeque;
 
-/// What the queue orders: `(time, seq)` as one 128-bit number, and the slot where the event
-/// waits in the queue's slab, so the structure moves 32-byte keys however large the events are.
+/// An event waiting in a radix bucket: its time, and the slot where it waits in the queue's slab,
+/// so the structure moves 16-byte entries however large the events are.
 #[derive(Clone, Copy, Debug)]
-struct Key {
-    k: u128,
+struct Entry {
+    t: u64,
     slot: u32,
 }
 
-#[inline]
-fn key(at: SimTime, seq: u64) -> u128 {
-    (u128::from(at.0) << 64) | u128::from(seq)
+/// A late entry (a command): after every ordinary event at its time, in insertion order.
+#[derive(Clone, Copy, Debug)]
+struct Late {
+    t: u64,
+    seq: u64,
+    slot: u32,
 }
 
-#[inline]
-fn time_of(k: u128) -> SimTime {
-    SimTime((k >> 64) as u64)
-}
-
-const LATE: u64 = 1 << 63;
-/// A radix heap's buckets: bucket `b` holds the keys whose highest bit differing from the last
-/// popped key is bit `b - 1` (bucket 0: equal to it).
-const BUCKETS: usize = 129;
+/// Radix buckets above the "now" bucket: bucket `b` holds the times whose highest bit differing
+/// from the last time popped is bit `b - 1`.
+const BUCKETS: usize = 65;
 
 #[inline]
-fn bucket(k: u128, last: u128) -> usize {
-    (128 - (k ^ last).leading_zeros()) as usize
+fn bucket(t: u64, last: u64) -> usize {
+    (64 - (t ^ last).leading_zeros()) as usize
 }
 
 /// A min-queue of events with a hard capacity.
 ///
-/// Ordinary events form a radix heap: the simulation never schedules before the present, and
-/// `seq` grows, so every key pushed is above the last key popped, which is all a radix heap
-/// needs; its push is O(1) and its pop moves each key down a bucket at a time, never comparing
-/// keys across the whole queue. The few "late" entries (commands, ordered after everything else
-/// at their time) would break that rule and wait in a small sorted list beside it.
+/// Ordinary events form a radix heap on time alone: the simulation never schedules before the
+/// present, so every time pushed is at or above the last time popped, which is all a radix heap
+/// needs; its push is O(1) and its pop moves each entry down a bucket at a time, never comparing
+/// entries across the whole queue. Events due at the last time popped wait in a FIFO, and every
+/// move keeps entries in the order they came, so equal times pop in insertion (`seq`) order
+/// without a sequence number in the key. The few "late" entries (commands, ordered after
+/// everything else at their time) would break that rule and wait in a small sorted list beside it.
 #[derive(Clone, Debug)]
 pub struct EventQueue<E> {
-    buckets: Vec<Vec<Key>>,
-    /// The last key popped from the radix heap.
-    last: u128,
+    /// Slots of the events due at `last`, in the order they came.
+    now: VecDeque<u32>,
+    /// `buckets[0]` is unused (its events are in `now`).
+    buckets: Vec<Vec<Entry>>,
+    /// The last time popped from the radix heap.
+    last: u64,
     /// The lowest non-empty bucket is at or above this.
     low: usize,
     /// Late entries, sorted with the smallest last.
-    late: Vec<Key>,
+    late: Vec<Late>,
     /// The pending events by slot; a popped event's slot is reused.
     slab: Vec<Option<E>>,
     free: Vec<u32>,
     len: usize,
     seq: u64,
     cap: usize,
-    /// Where the radix heap's smallest key is (bucket, index, key), once found and until it moves.
-    min: std::cell::Cell<Option<(usize, usize, u128)>>,
+    /// The radix heap's smallest time and its bucket, once found and until it moves.
+    min: std::cell::Cell<Option<(usize, u64)>>,
 }
 
 /// The queue was full: the run is stopped with this error instead of growing without bound.
@@ -62,25 +65,62 @@ pub struct QueueFull(pub usize);
 impl<E> EventQueue<E> {
     pub fn new(cap: usize) -> Self {
         let cap = cap.min(u32::MAX as usize);
-        EventQueue { buckets: vec![Vec::new(); BUCKETS], last: 0, low: 0, late: Vec::new(), slab: Vec::new(), free: Vec::new(), len: 0, seq: 0, cap, min: std::cell::Cell::new(None) }
+        EventQueue {
+            now: VecDeque::new(),
+            buckets: vec![Vec::new(); BUCKETS],
+            last: 0,
+            low: BUCKETS,
+            late: Vec::new(),
+            slab: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+            seq: 0,
+            cap,
+            min: std::cell::Cell::new(None),
+        }
     }
     pub fn push(&mut self, at: SimTime, ev: E) -> Result<(), QueueFull> {
-        self.insert(at, 0, ev)
+        let slot = self.store(ev)?;
+        if at.0 <= self.last {
+            // Due now. One scheduled before the last time popped is taken as due at it and pops
+            // next, as it would in any queue ordered by time.
+            if at.0 < self.last {
+                self.now.push_front(slot);
+            } else {
+                self.now.push_back(slot);
+            }
+            return Ok(());
+        }
+        let b = bucket(at.0, self.last);
+        self.buckets[b].push(Entry { t: at.0, slot });
+        self.low = self.low.min(b);
+        if let Some((_, m)) = self.min.get() {
+            if at.0 < m {
+                self.min.set(Some((b, at.0)));
+            }
+        }
+        Ok(())
     }
 
     /// Like `push`, but after every ordinary event at the same time: a command given at `t`
     /// acts after everything else due at `t`, however early it was scheduled.
     pub fn push_late(&mut self, at: SimTime, ev: E) -> Result<(), QueueFull> {
-        self.insert(at, LATE, ev)
+        let slot = self.store(ev)?;
+        let item = Late { t: at.0, seq: self.seq, slot };
+        let i = self.late.partition_point(|x| (x.t, x.seq) > (item.t, item.seq));
+        self.late.insert(i, item);
+        Ok(())
     }
 
+    /// Puts an event in the slab (counting it), or refuses it when the queue is full.
     #[inline]
-    fn insert(&mut self, at: SimTime, class: u64, ev: E) -> Result<(), QueueFull> {
+    fn store(&mut self, ev: E) -> Result<u32, QueueFull> {
         if self.len >= self.cap {
             return Err(QueueFull(self.cap));
         }
         self.seq += 1;
-        let slot = match self.free.pop() {
+        self.len += 1;
+        Ok(match self.free.pop() {
             Some(i) => {
                 self.slab[i as usize] = Some(ev);
                 i
@@ -89,31 +129,15 @@ impl<E> EventQueue<E> {
                 self.slab.push(Some(ev));
                 self.slab.len() as u32 - 1
             }
-        };
-        self.len += 1;
-        let item = Key { k: key(at, self.seq | class), slot };
-        if class == LATE {
-            let i = self.late.partition_point(|x| x.k > item.k);
-            self.late.insert(i, item);
-            return Ok(());
-        }
-        // Never below the last key popped (a caller scheduling in the past is clamped to it,
-        // which keeps the order a binary heap would give: it pops next).
-        let k = item.k.max(self.last);
-        let b = bucket(k, self.last);
-        self.buckets[b].push(Key { k, slot });
-        self.low = self.low.min(b);
-        if let Some((_, _, m)) = self.min.get() {
-            if k < m {
-                self.min.set(Some((b, self.buckets[b].len() - 1, k)));
-            }
-        }
-        Ok(())
+        })
     }
 
-    /// The smallest key of the radix heap, and its bucket and index there.
+    /// The radix heap's smallest time (and its bucket, 0 for `now`).
     #[inline]
-    fn radix_min(&self) -> Option<(usize, usize, u128)> {
+    fn radix_min(&self) -> Option<(usize, u64)> {
+        if !self.now.is_empty() {
+            return Some((0, self.last));
+        }
         if let Some(m) = self.min.get() {
             return Some(m);
         }
@@ -122,66 +146,67 @@ impl<E> EventQueue<E> {
         m
     }
 
-    fn find_min(&self) -> Option<(usize, usize, u128)> {
+    fn find_min(&self) -> Option<(usize, u64)> {
         let b = (self.low..BUCKETS).find(|&b| !self.buckets[b].is_empty())?;
-        let v = &self.buckets[b];
-        let mut best = 0;
-        for i in 1..v.len() {
-            if v[i].k < v[best].k {
-                best = i;
-            }
-        }
-        Some((b, best, v[best].k))
+        Some((b, self.buckets[b].iter().map(|e| e.t).min()?))
     }
 
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        let r = self.radix_min().map(|x| x.2);
-        let l = self.late.last().map(|x| x.k);
+        let r = self.radix_min().map(|x| x.1);
+        let l = self.late.last().map(|x| x.t);
         match (r, l) {
-            (Some(r), Some(l)) => Some(time_of(r.min(l))),
-            (r, l) => r.or(l).map(time_of),
+            // At equal times the ordinary events go first.
+            (Some(r), Some(l)) => Some(SimTime(r.min(l))),
+            (r, l) => r.or(l).map(SimTime),
         }
     }
 
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let r = self.radix_min();
         let late_first = match (r, self.late.last()) {
-            (Some((_, _, rk)), Some(l)) => l.k < rk,
+            (Some((_, rt)), Some(l)) => l.t < rt,
             (None, Some(_)) => true,
             (_, None) => false,
         };
-        let top = if late_first {
-            self.late.pop()?
+        let (t, slot) = if late_first {
+            let l = self.late.pop()?;
+            (l.t, l.slot)
         } else {
-            let (b, i, k) = r?;
-            let top = self.buckets[b].swap_remove(i);
-            self.min.set(None);
-            // The new last key: redistribute the rest of its bucket below it (every other
-            // bucket below `b` is empty).
-            self.last = k;
-            let mut low = b + 1;
+            let (b, m) = r?;
             if b > 0 {
+                // The new last time: move its bucket's entries below it, in the order they
+                // came (every bucket below `b` is empty): those due at `m` into `now`.
+                self.min.set(None);
+                self.last = m;
+                let mut low = BUCKETS;
                 let mut rest = std::mem::take(&mut self.buckets[b]);
-                for x in &rest {
-                    let nb = bucket(x.k, k);
-                    low = low.min(nb);
-                    self.buckets[nb].push(*x);
+                for e in &rest {
+                    if e.t == m {
+                        self.now.push_back(e.slot);
+                    } else {
+                        let nb = bucket(e.t, m);
+                        low = low.min(nb);
+                        self.buckets[nb].push(*e);
+                    }
                 }
                 // Keep the emptied bucket's allocation for later pushes.
                 rest.clear();
                 self.buckets[b] = rest;
+                self.low = low.min(b + 1);
             }
-            self.low = low.min(BUCKETS - 1);
-            top
+            (m, self.now.pop_front()?)
         };
         self.len -= 1;
-        self.free.push(top.slot);
-        self.slab[top.slot as usize].take().map(|e| (time_of(top.k), e))
+        self.free.push(slot);
+        self.slab[slot as usize].take().map(|e| (SimTime(t), e))
     }
     /// Pending events in no particular (but deterministic) order, for views of what is in flight.
     pub fn iter(&self) -> impl Iterator<Item = (SimTime, &E)> + '_ {
-        self.buckets.iter().flatten().chain(self.late.iter()).filter_map(|k| self.slab[k.slot as usize].as_ref().map(|e| (time_of(k.k), e)))
+        let now = self.now.iter().map(|&s| (self.last, s));
+        let radix = self.buckets.iter().flatten().map(|e| (e.t, e.slot));
+        let late = self.late.iter().map(|l| (l.t, l.slot));
+        now.chain(radix).chain(late).filter_map(|(t, s)| self.slab[s as usize].as_ref().map(|e| (SimTime(t), e)))
     }
     pub fn len(&self) -> usize {
         self.len
@@ -228,7 +253,7 @@ mod tests {
                 seq += 1;
                 if late {
                     q.push_late(SimTime(at), seq).unwrap();
-                    reference.insert((at, seq | LATE), seq);
+                    reference.insert((at, seq | (1 << 63)), seq);
                 } else {
                     q.push(SimTime(at), seq).unwrap();
                     reference.insert((at, seq), seq);
