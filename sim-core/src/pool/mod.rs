@@ -225,6 +225,8 @@ pub struct Stats {
     pub events: [u64; EVENTS],
     pub latency: crate::metrics::Histogram,
     pub xact_time_us: u64,
+    /// Time in the system of the requests that failed, until they failed (µs).
+    pub failed_time_us: u64,
     pub query_count: u64,
     pub wait_time_us: u64,
     pub waits: u64,
@@ -525,27 +527,26 @@ impl Pool {
                 break;
             }
             self.apps[a as usize].queue.pop_front();
-            self.end_request(a, None);
+            self.end_request(a, now - t, false);
             self.record(PoolEvent::ConnectionTimeout, None);
         }
     }
 
-    /// A request ends (answered, or failed with an error); its user goes back to thinking.
-    fn end_request(&mut self, a: u16, latency: Option<u64>) {
+    /// A request ends after `us` in the system, answered (`served`) or failed with an error; its
+    /// user goes back to thinking.
+    fn end_request(&mut self, a: u16, us: u64, served: bool) {
         let app = &mut self.apps[a as usize];
         app.inflight = app.inflight.saturating_sub(1);
-        match latency {
-            Some(l) => {
-                self.stats.served += 1;
-                self.stats.sec_served += 1;
-                self.stats.latency.record(l);
-                self.stats.sec_latency.record(l);
-                self.stats.xact_time_us += l;
-            }
-            None => {
-                self.stats.failed += 1;
-                self.stats.sec_failed += 1;
-            }
+        if served {
+            self.stats.served += 1;
+            self.stats.sec_served += 1;
+            self.stats.latency.record(us);
+            self.stats.sec_latency.record(us);
+            self.stats.xact_time_us += us;
+        } else {
+            self.stats.failed += 1;
+            self.stats.sec_failed += 1;
+            self.stats.failed_time_us += us;
         }
     }
 
@@ -904,16 +905,11 @@ impl Pool {
             self.hosts[n as usize].active = self.hosts[n as usize].active.saturating_sub(1);
         }
         let a = self.conns[c as usize].app;
-        match e {
-            Some(e) => {
-                self.record(e, Some(n));
-                self.end_request(a, None);
-            }
-            None => {
-                let l = s.now.0.saturating_sub(self.conns[c as usize].started);
-                self.end_request(a, Some(l));
-            }
+        let us = s.now.0.saturating_sub(self.conns[c as usize].started);
+        if let Some(e) = e {
+            self.record(e, Some(n));
         }
+        self.end_request(a, us, e.is_none());
         match self.mode() {
             None | Some(PoolMode::Session) => self.servers[sv as usize].st = Ss::Idle,
             Some(_) => {
@@ -928,7 +924,7 @@ impl Pool {
     fn fail(&mut self, c: u32, e: PoolEvent, node: Option<u16>, s: &mut Sched, write: Option<u16>) {
         self.record(e, node);
         let a = self.conns[c as usize].app;
-        self.end_request(a, None);
+        self.end_request(a, s.now.0.saturating_sub(self.conns[c as usize].started), false);
         self.conn_free(c, s, write);
     }
 
@@ -987,7 +983,7 @@ impl Pool {
                 if in_tx {
                     self.record(e, Some(n));
                     let a = self.conns[c as usize].app;
-                    self.end_request(a, None);
+                    self.end_request(a, s.now.0.saturating_sub(self.conns[c as usize].started), false);
                 } else {
                     let a = self.conns[c as usize].app;
                     self.apps[a as usize].free.retain(|&x| x != c);

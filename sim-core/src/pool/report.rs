@@ -38,7 +38,8 @@ pub struct EventCount {
     pub message: String,
 }
 
-/// L = λW: requests in the system on average, against throughput × mean time in the system.
+/// L = λW: requests in the system on average, against the rate they leave it (answered or failed)
+/// × their mean time in it (a failed request's until it failed).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Little {
     pub l: f64,
@@ -131,7 +132,8 @@ impl Pool {
             little: Little {
                 l: st.in_system_sum as f64 / st.samples.max(1) as f64,
                 lambda_per_s: (st.served + st.failed) as f64 / secs,
-                w_ms: st.xact_time_us as f64 / st.served.max(1) as f64 / 1000.0,
+                // Every request that left the system, answered or failed, with its time in it.
+                w_ms: (st.xact_time_us + st.failed_time_us) as f64 / (st.served + st.failed).max(1) as f64 / 1000.0,
             },
         }
     }
