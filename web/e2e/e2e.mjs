@@ -551,7 +551,7 @@ try {
       requestAnimationFrame(f);
     });
     await page.click('#play');
-    const seconds = 2.5;
+    const seconds = 2;
     await page.waitForTimeout(seconds * 1000);
     const clock = parseFloat(await page.textContent('#clock'));
     await page.evaluate(() => document.querySelector('#pause')?.click());
@@ -566,7 +566,8 @@ try {
     const dropped = d.filter((x) => x > 20).length;
     console.log(`  frame time, 1,000,000-user lesson at 1000x in headless Chromium (60 Hz), ${d.length} frames: work p50 ${q(w, 0.5)} ms, p95 ${q(w, 0.95)} ms, max ${q(w, 1)} ms (target p95 <= 16 ms); interval p50 ${q(d, 0.5)}, p95 ${q(d, 0.95)}, max ${q(d, 1)} ms, ${dropped} dropped`);
     // Play is bounded by work per frame, so 1000x asked is what fits: print what it reached.
-    console.log(`  simulated ${clock.toFixed(1)} s in ${seconds} s of play: ${(clock / seconds).toFixed(1)}x real time achieved at 1000x asked`);
+    const end = clock >= 60 ? ' (the lesson\'s end: at least that)' : '';
+    console.log(`  simulated ${clock.toFixed(1)} s in ${seconds} s of play: ${(clock / seconds).toFixed(1)}x real time achieved at 1000x asked${end}`);
   });
   await step('controls_and_diagram_in_view_at_1280x800', async () => {
     await page.setViewportSize({ width: 1280, height: 800 });

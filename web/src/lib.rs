@@ -425,8 +425,10 @@ impl Model {
                 self.drill = None;
                 Ok(())
             }
+            // At the run's end there is nothing to play (a click meant for Pause that lands as the
+            // button turns back into Play must not leave the page playing).
             Action::Play => {
-                self.playing = self.session.is_some();
+                self.playing = self.with(|s| Ok(s.now() < s.end())).unwrap_or(false);
                 Ok(())
             }
             Action::Pause => {
@@ -716,6 +718,28 @@ mod tests {
     fn every_sharding_lesson_is_recognised_and_no_scenario_is() {
         assert!(lessons::SHARDING.iter().all(|(_, src)| is_shard_lesson(src)));
         assert!(!lessons::BUILTIN.iter().any(|(_, src)| is_shard_lesson(src)));
+    }
+    /// Play, a frame, Pause and Play again; at the run's end Play does not start playing (a click
+    /// meant for Pause that lands as the button turns back into Play must not keep the page
+    /// playing after a seek back).
+    #[test]
+    fn play_plays_until_the_end_and_not_from_it() {
+        let (file, src) = lessons::BUILTIN[0];
+        let model = Rc::new(Model::default()).reduce(Action::Load { file: file.into(), src: src.into(), seed: Some(1) });
+        let model = model.reduce(Action::Speed(1000.0)).reduce(Action::Play);
+        assert!(model.playing);
+        let t0 = model.views.as_ref().unwrap().clock.now_ms;
+        let model = model.reduce(Action::Tick(16.7));
+        assert!(model.views.as_ref().unwrap().clock.now_ms > t0, "a frame plays");
+        let model = model.reduce(Action::Pause);
+        assert!(!model.playing);
+        let end = model.views.as_ref().unwrap().clock.end_ms;
+        // A far seek runs in slices, one per `Action::Work` (the page sends them between frames).
+        let seek = |m: Rc<Model>, ms: u64| (0..10_000).try_fold(m.reduce(Action::Seek(ms)), |m, _| if m.job.is_some() { Ok(m.reduce(Action::Work)) } else { Err(m) }).unwrap_err();
+        let model = seek(model, end);
+        assert_eq!(model.views.as_ref().unwrap().clock.now_ms, end);
+        assert!(!model.clone().reduce(Action::Play).playing, "nothing to play at the end");
+        assert!(seek(model, end / 2).reduce(Action::Play).playing);
     }
     #[test]
     fn numbers_print_with_one_decimal() {
