@@ -648,8 +648,9 @@ fn frame_loop(slot: Rc<RefCell<Option<gloo::render::AnimationFrame>>>, last: Opt
     *slot.borrow_mut() = Some(frame);
 }
 
-/// What keeps a session going, for the page and for each embedded widget: the play timer, and
-/// long work run in slices, one per turn of the event loop, so the page stays live.
+/// What keeps a session going, for the page and for each embedded widget: the play loop (a tick
+/// per animation frame), and long work run in slices, one per turn of the event loop, so the page
+/// stays live.
 #[hook]
 pub fn use_engine(model: &UseReducerHandle<Model>) {
     {
@@ -735,7 +736,13 @@ mod tests {
         assert!(!model.playing);
         let end = model.views.as_ref().unwrap().clock.end_ms;
         // A far seek runs in slices, one per `Action::Work` (the page sends them between frames).
-        let seek = |m: Rc<Model>, ms: u64| (0..10_000).try_fold(m.reduce(Action::Seek(ms)), |m, _| if m.job.is_some() { Ok(m.reduce(Action::Work)) } else { Err(m) }).unwrap_err();
+        let seek = |m: Rc<Model>, ms: u64| {
+            let mut m = m.reduce(Action::Seek(ms));
+            while m.job.is_some() {
+                m = m.reduce(Action::Work);
+            }
+            m
+        };
         let model = seek(model, end);
         assert_eq!(model.views.as_ref().unwrap().clock.now_ms, end);
         assert!(!model.clone().reduce(Action::Play).playing, "nothing to play at the end");

@@ -101,7 +101,7 @@ fn engine_bench() -> Result<(), String> {
         return Err(format!("the native engine bench failed: {}", String::from_utf8_lossy(&native.stderr)));
     }
     let n = bench_lines(&String::from_utf8_lossy(&native.stdout));
-    let nget = |k: &str| n.iter().find(|x| x.0 == k).map(|x| x.1).ok_or_else(|| format!("no native figure {k}"));
+    let nget = |k: &str| figure(&n, "native", k);
     let (ref_events, ref_native, pool_native) = (nget("reference_events")? as u64, nget("reference_s")?, nget("pool_s")?);
     let pool = (nget("pool_events")? as u64, nget("pool_offered")?, nget("pool_served")?);
     let out = Command::new("node").arg(root.join("xtask/wasm-engine.mjs")).arg(&wasm).output().map_err(|e| format!("node: {e}"))?;
@@ -109,7 +109,7 @@ fn engine_bench() -> Result<(), String> {
         return Err(format!("wasm-engine.mjs failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
     let w = bench_lines(&String::from_utf8_lossy(&out.stdout));
-    let get = |n: &str| w.iter().find(|x| x.0 == n).map(|x| x.1).ok_or_else(|| format!("no wasm figure {n}"));
+    let get = |k: &str| figure(&w, "wasm", k);
     let (ref_wasm, pool_wasm, mem) = (get("reference_s")?, get("pool_s")?, get("memory_mib")?);
     let mark = |ok: bool| if ok { "met" } else { "MISSED" };
     let native_meps = ref_events as f64 / ref_native / 1e6;
@@ -145,6 +145,11 @@ fn bench_lines(text: &str) -> Vec<(String, f64)> {
     text.lines().filter_map(|l| l.strip_prefix("bench ")).filter_map(|l| l.split_once(' ')).filter_map(|(n, v)| Some((n.to_string(), v.trim().parse().ok()?))).collect()
 }
 
+/// The figure `name` of a side's `bench` lines (`side` names it in the error).
+fn figure(lines: &[(String, f64)], side: &str, name: &str) -> Result<f64, String> {
+    lines.iter().find(|x| x.0 == name).map(|x| x.1).ok_or_else(|| format!("no {side} figure {name}"))
+}
+
 fn planner_bench() -> Result<(), String> {
     let out = Command::new(env!("CARGO")).args(["bench", "-q", "-p", "sim-planner", "--bench", "plan"]).output().map_err(|e| format!("cargo bench: {e}"))?;
     if !out.status.success() {
@@ -157,8 +162,7 @@ fn planner_bench() -> Result<(), String> {
     let targets = [("plan_six_way_join", 5.0), ("explain_analyze_million_rows", 300.0), ("load_million_rows", f64::NAN)];
     println!("{:<32} {:>12} {:>12} {:>10} {:>10}", "planner benchmark", "native ms", "wasm ms", "wasm/nat", "target");
     for (name, target) in targets {
-        let n = native.iter().find(|x| x.0 == name).map(|x| x.1).ok_or_else(|| format!("no native figure for {name}"))?;
-        let w = wasm.iter().find(|x| x.0 == name).map(|x| x.1).ok_or_else(|| format!("no wasm figure for {name}"))?;
+        let (n, w) = (figure(&native, "native", name)?, figure(&wasm, "wasm", name)?);
         let t = if target.is_nan() { "-".to_string() } else { format!("<{target} ms {}", if w < target { "met" } else { "MISSED" }) };
         println!("{name:<32} {n:>12.3} {w:>12.3} {:>9.2}x {t:>10}", w / n);
     }
