@@ -14,6 +14,49 @@ fn folder(file: &str) -> Option<&str> {
     file.split_once('/').map(|(dir, _)| dir)
 }
 
+/// Which embed module runs a lesson. Each kind of lesson has its own module, so a chapter page
+/// downloads only the code its lessons need; the widget of one module refuses another's lessons.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Module {
+    /// Replication, backup and pooling lessons (chapters 09, 11 and 12): `dbsim_embed`.
+    Cluster,
+    /// Sharding lessons (chapter 10): `dbsim_embed_shard`.
+    Sharding,
+    /// Query-planning lessons (chapter 11): `dbsim_embed_plan`.
+    Planner,
+}
+
+impl Module {
+    /// The module of the lesson in `file` (under `scenarios/`).
+    pub fn of(file: &str) -> Module {
+        if folder(file) == Some("planner") {
+            Module::Planner
+        } else if is_sharded(file) {
+            Module::Sharding
+        } else {
+            Module::Cluster
+        }
+    }
+
+    /// The module's name: its `NAME.js` and `NAME_bg.wasm`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Module::Cluster => "dbsim_embed",
+            Module::Sharding => "dbsim_embed_shard",
+            Module::Planner => "dbsim_embed_plan",
+        }
+    }
+
+    /// What its lessons are, for an error.
+    pub fn what(self) -> &'static str {
+        match self {
+            Module::Cluster => "a replication or backup lesson",
+            Module::Sharding => "a sharding lesson",
+            Module::Planner => "a query-planning lesson",
+        }
+    }
+}
+
 /// Where a sharded lesson's text is served, under `scenarios/`: its folder and file.
 pub fn sharded_path(file: &str) -> String {
     match folder(file) {
@@ -29,6 +72,18 @@ pub fn file_of(id: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    /// Chapter 11 holds both kinds of lesson: the planner's and the pooling ones (a cluster's).
+    #[test]
+    fn a_chapter_may_need_two_modules() {
+        use super::Module;
+        let of = |id| Module::of(super::file_of(id).unwrap());
+        assert_eq!(of("11/scan-choice"), Module::Planner);
+        assert_eq!(of("11/million-users-pgbouncer"), Module::Cluster);
+        assert_eq!(of("10/good-shard-key"), Module::Sharding);
+        assert_eq!(of("10/challenge-shard-key"), Module::Sharding);
+        assert_eq!(of("09/async-failover"), Module::Cluster);
+    }
+
     #[test]
     fn every_lesson_has_one_stable_id_by_its_chapter() {
         assert_eq!(super::IDS.len(), super::BUILTIN.len() + super::SHARDING.len() + super::PLANNER.len() + super::CHALLENGES.len());

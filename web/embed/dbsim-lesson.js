@@ -9,11 +9,12 @@
 const here = new URL('.', import.meta.url);
 const modules = {}; // one instantiation per module for the whole page
 
-// Sharding lessons (chapter 10) and query-planning lessons (chapter 11) run in modules of their
-// own, so a page downloads only the code its lessons need.
+// Sharding lessons and query-planning lessons run in modules of their own, so a page downloads only
+// the code its lessons need. Which module runs which lesson id (the others, and unknown ids, are
+// the cluster module's): written in by `cargo xtask dist` from the lessons crate.
+const MODULE_OF = /*MODULES*/{};
 function load(lesson) {
-  const chapter = lesson.trim().slice(0, 3);
-  const name = chapter === '10/' ? 'dbsim_embed_shard' : chapter === '11/' ? 'dbsim_embed_plan' : 'dbsim_embed';
+  const name = MODULE_OF[lesson.trim()] ?? 'dbsim_embed';
   modules[name] ??= import(new URL(`${name}.js`, here).href).then(async (m) => {
     await m.default({ module_or_path: new URL(`${name}_bg.wasm`, here) });
     return m;

@@ -22,37 +22,7 @@ pub struct WidgetProps {
     pub base: String,
 }
 
-/// Which embed module runs a lesson: the widget of one module refuses another's lessons.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Module {
-    /// Chapters 09 and 12 (`dbsim_embed`).
-    Cluster,
-    /// Chapter 10 (`dbsim_embed_shard`).
-    Sharding,
-    /// Chapter 11 (`dbsim_embed_plan`).
-    Planner,
-}
-
-impl Module {
-    /// The module of the lesson in `file` (under `scenarios/`).
-    pub fn of(file: &str) -> Module {
-        if file.starts_with("planner/") {
-            Module::Planner
-        } else if lessons::is_sharded(file) {
-            Module::Sharding
-        } else {
-            Module::Cluster
-        }
-    }
-
-    fn what(self) -> &'static str {
-        match self {
-            Module::Cluster => "a replication or backup lesson",
-            Module::Sharding => "a sharding lesson",
-            Module::Planner => "a query-planning lesson",
-        }
-    }
-}
+pub use lessons::Module;
 
 /// The attributes, checked for the widget of `module`: (lesson file, seed, full controls), or
 /// what is wrong with them.

@@ -86,6 +86,52 @@ pub const TICK_SLICE_EVENTS: u64 = 2_000;
 /// The most wall time one tick stands for (a frame after the tab was hidden advances this much).
 pub const TICK_MAX_MS: f64 = 100.0;
 
+/// What a page's animation frame has already been given. A chapter may embed several widgets, each
+/// with its own session and frame loop; they tick in the same frames, so they share one frame's
+/// budget rather than each taking all of it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FrameLedger {
+    /// The frame (its `requestAnimationFrame` timestamp) the figures are for.
+    frame: f64,
+    /// Milliseconds of work charged to it.
+    spent: f64,
+    /// Ticks charged to it, and to the frame before it: how many sessions are playing.
+    ticks: u32,
+    before: u32,
+}
+
+impl FrameLedger {
+    pub const NEW: FrameLedger = FrameLedger { frame: f64::NAN, spent: 0.0, ticks: 0, before: 0 };
+
+    /// This frame's figures (a new frame starts with nothing charged).
+    fn at(&self, frame: f64) -> FrameLedger {
+        match self.frame == frame {
+            true => *self,
+            false => FrameLedger { frame, spent: 0.0, ticks: 0, before: self.ticks },
+        }
+    }
+
+    /// What a tick in `frame` may work of `budget` ms: an even share among the sessions that
+    /// played in the frame before (so none is starved by the ones ticking ahead of it), and never
+    /// more than the ticks ahead of it in this frame left.
+    pub fn left(&self, frame: f64, budget: f64) -> f64 {
+        let f = self.at(frame);
+        (budget / f.before.max(1) as f64).min(budget - f.spent).max(0.0)
+    }
+
+    /// Charges a tick of `ms` of work to `frame`.
+    pub fn charge(&mut self, frame: f64, ms: f64) {
+        *self = self.at(frame);
+        self.spent += ms;
+        self.ticks += 1;
+    }
+}
+
+thread_local! {
+    /// The page's frame ledger, shared by every session playing on it.
+    static FRAME: std::cell::Cell<FrameLedger> = const { std::cell::Cell::new(FrameLedger::NEW) };
+}
+
 /// Milliseconds of wall time, for budgeting a tick's work (the browser's clock).
 fn clock_ms() -> f64 {
     #[cfg(target_arch = "wasm32")]
@@ -194,8 +240,12 @@ pub enum Action {
     Pause,
     Step,
     Speed(f64),
-    /// One frame of play: the wall milliseconds since the last, advanced at `speed`.
-    Tick(f64),
+    /// One frame of play: the wall milliseconds since the last, advanced at `speed`, and the
+    /// frame's own timestamp (every session playing on the page ticks in the same frame).
+    Tick {
+        wall_ms: f64,
+        frame: f64,
+    },
     Seek(u64),
     Fork,
     Select(Option<String>),
@@ -233,12 +283,19 @@ impl Reducible for Model {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         // A frame of play: the session advances in place (it is shared). Between view refreshes
         // the same model comes back, so yew renders nothing and the frame is all simulation.
-        if let Action::Tick(wall_ms) = action {
+        if let Action::Tick { wall_ms, frame } = action {
             if self.job.is_some() || !self.playing {
                 return self;
             }
             let refresh = views_due(self.views_at);
-            let played = self.play(wall_ms, if refresh { RENDER_TICK_WORK_MS } else { TICK_WORK_MS });
+            let budget = FRAME.with(|f| f.get().left(frame, if refresh { RENDER_TICK_WORK_MS } else { TICK_WORK_MS }));
+            let started = clock_ms();
+            let played = self.play(wall_ms, budget);
+            FRAME.with(|f| {
+                let mut ledger = f.get();
+                ledger.charge(frame, clock_ms() - started);
+                f.set(ledger);
+            });
             if !refresh && matches!(played, Ok(false)) {
                 return self;
             }
@@ -441,7 +498,7 @@ impl Model {
                 Ok(())
             }
             // Played in `reduce`, which can leave the model as it was.
-            Action::Tick(_) => Ok(()),
+            Action::Tick { .. } => Ok(()),
             Action::Seek(ms) => {
                 let t = SimTime(ms * 1000);
                 let done = self.with(|s| s.seek_for(t, SLICE_EVENTS))?;
@@ -634,11 +691,11 @@ thread_local! {
 
 /// Asks for the next animation frame, calls `tick` with the wall milliseconds since `last`, and
 /// asks again, until `slot` is emptied (which cancels the frame asked for).
-fn frame_loop(slot: Rc<RefCell<Option<gloo::render::AnimationFrame>>>, last: Option<f64>, tick: Rc<dyn Fn(f64)>) {
+fn frame_loop(slot: Rc<RefCell<Option<gloo::render::AnimationFrame>>>, last: Option<f64>, tick: Rc<dyn Fn(f64, f64)>) {
     let next = slot.clone();
     let frame = gloo::render::request_animation_frame(move |now| {
         if let Some(last) = last {
-            tick(now - last);
+            tick(now - last, now);
         }
         // Emptied while ticking (the lesson ended, or the learner paused): stop.
         if next.borrow().is_some() {
@@ -659,7 +716,7 @@ pub fn use_engine(model: &UseReducerHandle<Model>) {
             // One tick per animation frame, carrying the wall time since the frame before.
             let slot = Rc::new(RefCell::new(None));
             if *playing {
-                frame_loop(slot.clone(), None, Rc::new(move |ms| model.dispatch(Action::Tick(ms))));
+                frame_loop(slot.clone(), None, Rc::new(move |wall_ms, frame| model.dispatch(Action::Tick { wall_ms, frame })));
             }
             move || drop(slot.borrow_mut().take())
         });
@@ -730,7 +787,7 @@ mod tests {
         let model = model.reduce(Action::Speed(1000.0)).reduce(Action::Play);
         assert!(model.playing);
         let t0 = model.views.as_ref().unwrap().clock.now_ms;
-        let model = model.reduce(Action::Tick(16.7));
+        let model = model.reduce(Action::Tick { wall_ms: 16.7, frame: 1.0 });
         assert!(model.views.as_ref().unwrap().clock.now_ms > t0, "a frame plays");
         let model = model.reduce(Action::Pause);
         assert!(!model.playing);
@@ -748,6 +805,30 @@ mod tests {
         assert!(!model.clone().reduce(Action::Play).playing, "nothing to play at the end");
         assert!(seek(model, end / 2).reduce(Action::Play).playing);
     }
+    /// Ticks in one frame share its budget: evenly among the sessions that played in the frame
+    /// before, and never beyond what the ticks ahead left; a new frame starts afresh.
+    #[test]
+    fn ticks_of_one_frame_share_its_budget() {
+        let mut ledger = FrameLedger::NEW;
+        assert_eq!(ledger.left(100.0, TICK_WORK_MS), TICK_WORK_MS, "alone, a session has the whole frame");
+        ledger.charge(100.0, 7.0);
+        assert_eq!(ledger.left(100.0, TICK_WORK_MS), TICK_WORK_MS - 7.0);
+        assert_eq!(ledger.left(100.0, RENDER_TICK_WORK_MS), 0.0);
+        ledger.charge(100.0, 3.0);
+        ledger.charge(100.0, 1.0);
+        assert_eq!(ledger.left(100.0, TICK_WORK_MS), 0.0, "nothing is ever negative");
+        // Three played in that frame: in the next, each has a third of it.
+        assert_eq!(ledger.left(116.7, TICK_WORK_MS), TICK_WORK_MS / 3.0);
+        ledger.charge(116.7, TICK_WORK_MS / 3.0);
+        assert_eq!(ledger.left(116.7, TICK_WORK_MS), TICK_WORK_MS / 3.0);
+        ledger.charge(116.7, 6.0);
+        assert!((ledger.left(116.7, TICK_WORK_MS) - (TICK_WORK_MS - TICK_WORK_MS / 3.0 - 6.0)).abs() < 1e-9, "what the ticks ahead left");
+        // One alone again: after a frame of two ticks, a half; then the whole frame.
+        assert_eq!(ledger.left(133.3, TICK_WORK_MS), TICK_WORK_MS / 2.0);
+        ledger.charge(133.3, TICK_WORK_MS / 2.0);
+        assert_eq!(ledger.left(150.0, TICK_WORK_MS), TICK_WORK_MS);
+    }
+
     #[test]
     fn numbers_print_with_one_decimal() {
         for (x, text) in [(12.34, "12.3"), (0.25, "0.2"), (-0.3, "-0.3"), (250.0, "250.0"), (-12.96, "-13.0")] {

@@ -38,6 +38,14 @@ pub fn dist() -> Result<PathBuf, String> {
     Ok(out)
 }
 
+/// The ids of the lessons not run by the cluster module, with the module that runs each, as a
+/// JavaScript object literal for the shim.
+pub fn module_map() -> String {
+    let rows: Vec<String> =
+        lessons::IDS.iter().map(|&(id, file)| (id, lessons::Module::of(file))).filter(|(_, m)| *m != lessons::Module::Cluster).map(|(id, m)| format!("'{id}': '{}'", m.name())).collect();
+    format!("{{ {} }}", rows.join(", "))
+}
+
 /// The theme colours a widget takes from its host page (`--dbsim-bg`…), in the page's own names.
 const THEME_VARS: [&str; 10] = ["bg", "fg", "muted", "card", "line", "primary", "standby", "down", "bad", "focus"];
 
@@ -57,7 +65,10 @@ fn embed(root: &Path, out: &Path, html: &str) -> Result<(), String> {
         report_size(&bg)?;
     }
     let shim = std::fs::read_to_string(root.join("web/embed/dbsim-lesson.js")).map_err(|e| format!("web/embed/dbsim-lesson.js: {e}"))?;
-    let js = shim.replace("/*STYLE*/", &widget_css(html)?.replace('\\', "\\\\").replace('`', "\\`").replace("${", "\\${"));
+    if !shim.contains("/*MODULES*/{}") {
+        return Err("web/embed/dbsim-lesson.js has no /*MODULES*/{} for the lesson modules".into());
+    }
+    let js = shim.replace("/*STYLE*/", &widget_css(html)?.replace('\\', "\\\\").replace('`', "\\`").replace("${", "\\${")).replace("/*MODULES*/{}", &module_map());
     std::fs::write(out.join("dbsim-lesson.js"), js).map_err(|e| format!("dbsim-lesson.js: {e}"))?;
     std::fs::copy(root.join("web/embed/embed.html"), out.join("embed.html")).map_err(|e| format!("embed.html: {e}"))?;
     let chapters = out.join("chapters");
@@ -257,6 +268,15 @@ pub fn e2e() -> Result<(u64, u64), String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_shim_loads_each_lesson_in_its_module() {
+        let map = super::module_map();
+        assert!(map.contains("'11/scan-choice': 'dbsim_embed_plan'"), "{map}");
+        assert!(map.contains("'10/good-shard-key': 'dbsim_embed_shard'"), "{map}");
+        // Chapter 11's pooling lessons are a cluster's: the default module, left out.
+        assert!(!map.contains("11/million-users-pgbouncer") && !map.contains("09/"), "{map}");
+    }
+
     #[test]
     fn serve_refuses_paths_outside_the_folder() {
         let dir = std::env::temp_dir().join(format!("dbsim-serve-{}", std::process::id()));
