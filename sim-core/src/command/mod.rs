@@ -10,9 +10,16 @@ use crate::time::{parse_duration, SimDur};
 use serde::{Deserialize, Serialize};
 
 /// One command. Names refer to nodes, or to `dcs`, `proxy` and `clients`, or to whole regions.
+///
+/// In a lesson a command is one table, its `action` beside its arguments (`{ action = "crash_host",
+/// node = "pg1" }`), as serde's internally tagged enums are written. serde reads those by buffering
+/// the table and reading it again, once per variant, which costs every browser page about 17 KB
+/// gzip; so the enum is tagged externally in Rust, and [`TimedCommand`] reads the `action` first
+/// and hands the rest of the table to the variant named. The schema says `tag = "action"`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", schemars(tag = "action"))]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     CrashPostgres {
         node: String,
@@ -143,13 +150,106 @@ fn promote() -> String {
     "promote".into()
 }
 
-/// One scenario `[[timeline]]` entry: when, and the command.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One scenario `[[timeline]]` entry: when, and the command, in one table (`{ at = "30s", action =
+/// "crash_host", node = "pg1" }`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TimedCommand {
     pub at: Dur,
     #[serde(flatten)]
     pub command: Command,
+}
+
+/// The entry's `at` and `action`, then the action's arguments read as the variant it names. The
+/// lesson reader (`scenario::de`) gives a table's `at` and `action` first, whatever their place in
+/// the file (a TOML table's keys have no order).
+impl<'de> Deserialize<'de> for TimedCommand {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(entry::Entry)
+    }
+}
+
+mod entry {
+    use super::{Command, Dur, TimedCommand};
+    use serde::de::{self, DeserializeSeed, EnumAccess, IntoDeserializer, MapAccess, VariantAccess, Visitor};
+    use serde::Deserialize;
+
+    pub struct Entry;
+
+    impl<'de> Visitor<'de> for Entry {
+        type Value = TimedCommand;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a timeline entry: a table with `at`, `action` and the action's arguments")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TimedCommand, A::Error> {
+            let (mut at, mut action) = (None, None);
+            while at.is_none() || action.is_none() {
+                match map.next_key::<String>()?.as_deref() {
+                    Some("at") if at.is_none() => at = Some(map.next_value::<Dur>()?),
+                    Some("action") if action.is_none() => action = Some(map.next_value::<String>()?),
+                    Some(k @ ("at" | "action")) => return Err(de::Error::duplicate_field(if k == "at" { "at" } else { "action" })),
+                    // The reader gives `at` and `action` first: an argument now means one is missing.
+                    Some(_) | None => return Err(de::Error::missing_field(if at.is_none() { "at" } else { "action" })),
+                }
+            }
+            let (Some(at), Some(action)) = (at, action) else { return Err(de::Error::missing_field("action")) };
+            Ok(TimedCommand { at, command: Command::deserialize(Action { action, map })? })
+        }
+    }
+
+    /// The rest of an entry's table as the enum variant its `action` names.
+    struct Action<A> {
+        action: String,
+        map: A,
+    }
+
+    impl<'de, A: MapAccess<'de>> de::Deserializer<'de> for Action<A> {
+        type Error = A::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, A::Error> {
+            visitor.visit_enum(self)
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool u8 u16 u32 u64 i8 i16 i32 i64 i128 u128 f32 f64 char str string seq option newtype_struct enum
+            bytes byte_buf map unit struct ignored_any unit_struct tuple_struct tuple identifier
+        }
+    }
+
+    impl<'de, A: MapAccess<'de>> EnumAccess<'de> for Action<A> {
+        type Error = A::Error;
+        type Variant = MapVariant<A>;
+
+        fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, MapVariant<A>), A::Error> {
+            let name: de::value::StringDeserializer<A::Error> = self.action.into_deserializer();
+            Ok((seed.deserialize(name)?, MapVariant(self.map)))
+        }
+    }
+
+    /// The variant's fields: the rest of the table.
+    pub struct MapVariant<A>(A);
+
+    impl<'de, A: MapAccess<'de>> VariantAccess<'de> for MapVariant<A> {
+        type Error = A::Error;
+
+        fn unit_variant(self) -> Result<(), A::Error> {
+            Ok(())
+        }
+
+        fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, _seed: T) -> Result<T::Value, A::Error> {
+            Err(de::Error::custom("a timeline entry's action takes named arguments"))
+        }
+
+        fn tuple_variant<V: Visitor<'de>>(self, _len: usize, _visitor: V) -> Result<V::Value, A::Error> {
+            Err(de::Error::custom("a timeline entry's action takes named arguments"))
+        }
+
+        fn struct_variant<V: Visitor<'de>>(self, _fields: &'static [&'static str], visitor: V) -> Result<V::Value, A::Error> {
+            visitor.visit_map(self.0)
+        }
+    }
 }
 
 /// The largest latency a link may have or be given: one hour.
@@ -373,19 +473,25 @@ fn duration_or_off(v: &str) -> Result<SimDur, String> {
 impl Command {
     /// The action's name in scenario files (`crash_host`).
     pub fn name(&self) -> String {
-        match toml::Table::try_from(self) {
-            Ok(t) => t.get("action").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
-            Err(_) => String::new(),
+        // Serialised, a command is `{ crash_host = { … } }` (tagged externally).
+        match toml::Value::try_from(self) {
+            Ok(toml::Value::Table(t)) => t.keys().next().cloned().unwrap_or_default(),
+            _ => String::new(),
         }
     }
 
     /// The command as a scenario timeline entry, inline: `{ at = "250000000us", action = "crash_host", node = "pg1" }`.
     pub fn to_toml(&self, at: SimDur) -> String {
-        let fields = toml::Table::try_from(self).unwrap_or_default();
+        // Serialised, a command is `{ crash_host = { node = "pg1" } }` (tagged externally).
+        let tagged = match toml::Value::try_from(self) {
+            Ok(toml::Value::Table(t)) => t,
+            _ => toml::Table::new(),
+        };
         let mut out = format!("{{ at = \"{}us\"", at.0);
         // `action` first, then the arguments in the order the enum declares them.
-        for key in std::iter::once("action").chain(fields.keys().map(String::as_str).filter(|k| *k != "action")) {
-            if let Some(v) = fields.get(key) {
+        for (action, fields) in &tagged {
+            out.push_str(&format!(", action = {}", quote(action)));
+            for (key, v) in fields.as_table().into_iter().flatten() {
                 out.push_str(&format!(", {key} = {}", inline(v)));
             }
         }
@@ -530,6 +636,21 @@ mod tests {
                 timeline: None,
             },
         ]
+    }
+
+    /// A timeline entry's keys may come in any order (a TOML table's have none), and what is wrong
+    /// with one is said as before: serde's own words for a missing field or an unknown action.
+    #[test]
+    fn an_entry_reads_the_same_in_any_key_order() {
+        let a = log_from_toml(r#"{ at = "10s", action = "set_drop_rate", from = "pg1", to = "dcs", rate = 0.5 }"#);
+        let b = log_from_toml(r#"{ rate = 0.5, to = "dcs", from = "pg1", action = "set_drop_rate", at = "10s" }"#);
+        assert!(matches!(a.as_deref(), Ok([(SimDur(10_000_000), Command::SetDropRate { .. })])), "{a:?}");
+        assert_eq!(a, b);
+        let err = |text: &str| log_from_toml(text).unwrap_err();
+        assert_eq!(err(r#"{ at = "10s", node = "pg1" }"#), "log[0]: missing field `action`");
+        assert_eq!(err(r#"{ action = "crash_host", node = "pg1" }"#), "log[0]: missing field `at`");
+        assert!(err(r#"{ at = "10s", action = "crash_hots", node = "pg1" }"#).starts_with("log[0]: unknown variant `crash_hots`, expected one of `crash_postgres`"));
+        assert_eq!(err(r#"{ at = "10s", action = "crash_host", node = "pg1", nodes = [] }"#), "log[0].nodes: unknown field `nodes`, expected `node`");
     }
 
     #[test]

@@ -102,7 +102,7 @@ impl<'de> de::Deserializer<'de> for Value<'_, '_> {
             (Scalar::Datetime(d), _) => visitor.visit_string(d),
             (Scalar::Overflow(m), _) => Err(de::Error::custom(m)),
             (_, DeValue::Array(a)) => visitor.visit_seq(Seq { items: a.iter() }),
-            (_, DeValue::Table(t)) => visitor.visit_map(Map { entries: t.iter(), value: None }),
+            (_, DeValue::Table(t)) => visitor.visit_map(Map::of(t)),
             _ => Err(de::Error::custom("unreadable value")),
         };
         at(r, &span)
@@ -146,7 +146,7 @@ impl<'de> de::Deserializer<'de> for Root<'_, '_> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         let span = self.span.clone();
-        at(visitor.visit_map(Map { entries: self.t.iter(), value: None }), &span)
+        at(visitor.visit_map(Map::of(self.t)), &span)
     }
 
     serde::forward_to_deserialize_any! {
@@ -155,11 +155,25 @@ impl<'de> de::Deserializer<'de> for Root<'_, '_> {
     }
 }
 
-type Entries<'a, 'i> = <&'a toml::map::Map<Spanned<toml::de::DeString<'i>>, Spanned<DeValue<'i>>> as IntoIterator>::IntoIter;
+type Entry<'a, 'i> = (&'a Spanned<toml::de::DeString<'i>>, &'a Spanned<DeValue<'i>>);
 
 struct Map<'a, 'i> {
-    entries: Entries<'a, 'i>,
+    entries: std::vec::IntoIter<Entry<'a, 'i>>,
     value: Option<&'a Spanned<DeValue<'i>>>,
+}
+
+impl<'a, 'i> Map<'a, 'i> {
+    /// A table's entries, `at` and `action` first (a TOML table's keys have no order): a timeline
+    /// entry reads its time and its command's name before the command's arguments.
+    fn of(t: &'a DeTable<'i>) -> Self {
+        let mut entries: Vec<Entry<'a, 'i>> = t.iter().collect();
+        entries.sort_by_key(|(k, _)| match k.get_ref().as_ref() {
+            "at" => 0,
+            "action" => 1,
+            _ => 2,
+        });
+        Map { entries: entries.into_iter(), value: None }
+    }
 }
 
 impl<'de, 'a, 'i> de::MapAccess<'de> for Map<'a, 'i> {
