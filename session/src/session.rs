@@ -171,7 +171,7 @@ impl Session {
         self.schedule_pending()?;
         let start = self.world.events();
         let known = self.newest().at();
-        if self.now() < known && !self.world.run_for(t.min(known), budget).map_err(|e| e.to_string())? {
+        if self.now() < known && !sim_engine::run_for(&mut self.world, t.min(known), budget).map_err(|e| e.to_string())? {
             return Ok(false);
         }
         while self.now() < t {
@@ -180,7 +180,7 @@ impl Session {
                 return Ok(false);
             }
             let (due, ran) = (self.newest().at() + SNAPSHOT_EVERY, self.world.events() - self.newest().world.events());
-            self.world.run_for(t.min(due), SNAPSHOT_EVENTS.saturating_sub(ran).min(budget - spent)).map_err(|e| e.to_string())?;
+            sim_engine::run_for(&mut self.world, t.min(due), SNAPSHOT_EVENTS.saturating_sub(ran).min(budget - spent)).map_err(|e| e.to_string())?;
             if self.now() >= due || self.world.events() - self.newest().world.events() >= SNAPSHOT_EVENTS {
                 self.keep_snapshot();
             }
@@ -259,7 +259,7 @@ impl Session {
         self.log_gen += 1;
         self.schedule_pending()?;
         let now = self.world.now();
-        self.world.run_until(now).map_err(|e| e.to_string())
+        sim_engine::run_for(&mut self.world, now, u64::MAX).map(|_| ()).map_err(|e| e.to_string())
     }
 }
 
@@ -275,7 +275,7 @@ impl Session {
         let mut scn = self.scenario().ok_or("a DR drill needs a replication scenario with a [backup] section")?.clone();
         let duration = scn.run.duration.0;
         scn.drill.get_or_insert_with(|| sim_core::scenario::DrillCfg::fitting(duration));
-        sim_core::drill::Drill::new(&scn, self.seed)
+        sim_core::drill::Drill::with_runner(&scn, self.seed, sim_engine::run_for)
     }
 }
 

@@ -53,7 +53,7 @@ pub fn hash_of(i: usize) -> u64 {
     }
     let Some((file, src)) = lessons::BUILTIN.get(i) else { return 0 };
     let Ok((_, mut world)) = sim_core::load(file, src, None) else { return 0 };
-    match world.run_to_end() {
+    match sim_engine::run_to_end(&mut world) {
         Ok(()) => world.trace_hash(),
         Err(_) => 0,
     }
@@ -162,7 +162,7 @@ const MILLION_USERS_HOUR: &str = include_str!("../../sim-core/benches/million-us
 /// (0 on error). The same text and seed as `cargo bench -p sim-core`.
 pub fn reference_run() -> u64 {
     let Ok((_, mut w)) = sim_core::load("reference.toml", REFERENCE, Some(1)) else { return 0 };
-    if w.run_to_end().is_err() {
+    if sim_engine::run_to_end(&mut w).is_err() {
         return 0;
     }
     w.events()

@@ -39,6 +39,8 @@ pub struct Drill {
     cfg: DrillCfg,
     current: Option<Strike>,
     pub results: Vec<DrillResult>,
+    /// What runs its worlds forward.
+    run: crate::world::Runner,
 }
 
 /// The disaster being drilled: its world and where it stands.
@@ -64,11 +66,16 @@ enum Stage {
 
 impl Drill {
     pub fn new(scn: &Scenario, seed: u64) -> Result<Drill, String> {
+        Drill::with_runner(scn, seed, World::run_for)
+    }
+
+    /// A drill whose worlds `run` runs (a page hands it its fast copy of the event loop).
+    pub fn with_runner(scn: &Scenario, seed: u64, run: crate::world::Runner) -> Result<Drill, String> {
         let cfg = scn.drill.clone().ok_or("this scenario has no [drill] section")?;
         if scn.backup.is_none() {
             return Err("a drill needs a [backup] section (the strategy under test)".into());
         }
-        Ok(Drill { scn: scn.clone(), seed, cfg, current: None, results: Vec::new() })
+        Ok(Drill { scn: scn.clone(), seed, cfg, current: None, results: Vec::new(), run })
     }
 
     /// Runs every disaster still to judge, at once.
@@ -98,7 +105,7 @@ impl Drill {
             Stage::ArchiveFailing => SimTime(at.0 + self.cfg.archive_failure_for.0 .0).min(cur.w.end()),
             Stage::Settling => SimTime(cur.struck.0 + SETTLE.0).min(cur.w.end()),
         };
-        if !cur.w.run_for(target, budget).map_err(|e| e.to_string())? {
+        if !(self.run)(&mut cur.w, target, budget).map_err(|e| e.to_string())? {
             return Ok(false);
         }
         let strike = |w: &mut World, c: Command| w.schedule(w.now(), c).map_err(|e| e.message);

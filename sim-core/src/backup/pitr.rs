@@ -79,6 +79,7 @@ impl History {
     }
 
     /// Appends a record to timeline `tl` (ignored if the timeline does not exist).
+    #[inline]
     pub fn push(&mut self, tl: u32, r: Record) {
         if let Some(t) = self.timelines.get_mut(&tl) {
             t.records.push(r);

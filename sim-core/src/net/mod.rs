@@ -34,10 +34,12 @@ impl Net {
         a * self.n + b
     }
     /// Whether `a` can currently reach `b` (ignoring random drops).
+    #[inline]
     pub fn reachable(&self, a: Ep, b: Ep) -> bool {
         !self.cut[self.ix(a, b)]
     }
     /// Delay of one message from `a` to `b`, or `None` if it is cut or dropped.
+    #[inline]
     pub fn send(&self, a: Ep, b: Ep, rng: &mut SimRng) -> Option<SimDur> {
         let i = self.ix(a, b);
         if self.cut[i] || (self.drop_ppm[i] > 0 && rng.chance_ppm(self.drop_ppm[i])) {
@@ -70,6 +72,7 @@ impl Net {
     }
 }
 
+#[inline]
 fn jitter(max: u64, rng: &mut SimRng) -> u64 {
     if max == 0 {
         0

@@ -440,6 +440,7 @@ impl Pool {
         }
     }
 
+    #[inline]
     fn record(&mut self, e: PoolEvent, node: Option<u16>) {
         self.stats.events[e as usize] += 1;
         if !self.seen[e as usize] {

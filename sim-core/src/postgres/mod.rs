@@ -48,6 +48,7 @@ impl SyncNames {
         self.names.is_empty()
     }
     /// The priority of `name` (1 = highest), or 0 when it is not listed (async).
+    #[inline]
     pub fn priority(&self, name: &str) -> u32 {
         if self.names.iter().any(|n| n == "*") {
             return 1;
@@ -265,6 +266,7 @@ impl Node {
         }
     }
 
+    #[inline]
     pub fn contains(&self, tl: u32, lsn: u64) -> bool {
         if !self.disk_ok {
             return false;
@@ -309,10 +311,12 @@ impl Node {
         self.flush_lsn = pos;
         self.replay_lsn = pos;
     }
+    #[inline]
     pub fn is_running(&self) -> bool {
         self.host_up && self.pg == PgState::Running
     }
     /// Bytes of WAL kept on disk: since the last checkpoint or the oldest slot.
+    #[inline]
     pub fn wal_retained(&self, slots: &[Slot], me: u16) -> u64 {
         let mut keep = self.redo_lsn;
         for s in slots.iter().filter(|s| s.node == me && !s.lost) {
@@ -442,6 +446,7 @@ impl Node {
     /// The highest LSN whose commits may be acknowledged at `level`: the local flush, or with
     /// synchronous standbys (`synchronous_standby_names`) the lower of it and the position they
     /// confirmed (`standby_name` names a sender's standby).
+    #[inline]
     pub(crate) fn ack_limit<'a>(&self, level: crate::scenario::SyncCommit, standby_name: impl Fn(u16) -> &'a str) -> u64 {
         use crate::scenario::SyncCommit;
         let local = self.flush_lsn;
@@ -460,6 +465,7 @@ impl Node {
     /// A primary's walsender for connection `conn` hears its standby's positions (write, flush,
     /// replay): it records them with their lags (`pg_stat_replication`) and, once the standby has
     /// caught up, moves to `streaming`. The sender's index, if the reply still counts.
+    #[inline]
     pub(crate) fn feedback(&mut self, conn: u32, write: u64, flush: u64, replay: u64, now: SimTime) -> Option<usize> {
         if !self.is_running() || self.role != Role::Primary {
             return None;
@@ -607,6 +613,7 @@ impl Node {
         self.pending.pop_front()
     }
 
+    #[inline]
     pub fn record_flush(&mut self, now: SimTime) {
         if self.flush_log.len() == FLUSH_LOG_CAP {
             self.flush_log.pop_front();
@@ -614,6 +621,7 @@ impl Node {
         self.flush_log.push((self.flush_lsn, now));
     }
     /// Lag for a reported position: time since the newest local flush at or below it.
+    #[inline]
     pub fn lag_for(&self, pos: u64, now: SimTime) -> Option<SimDur> {
         // A standby's report is nearly always about one of the newest flushes: look there first.
         if let Some(&(_, at)) = self.flush_log.iter().rev().take(16).find(|(l, _)| *l <= pos) {
@@ -630,6 +638,7 @@ impl Node {
 
 /// The position synchronous standbys have reached, per `synchronous_standby_names`.
 /// `pick` selects write, flush or replay. `None` means not enough sync standbys are connected.
+#[inline]
 pub fn sync_position<'a>(names: &SyncNames, senders: &[WalSender], standby_name: impl Fn(u16) -> &'a str, pick: impl Fn(&WalSender) -> u64) -> Option<u64> {
     let mut cands: Vec<(u32, u64)> = senders
         .iter()

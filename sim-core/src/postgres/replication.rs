@@ -30,6 +30,7 @@ pub(crate) struct Repl<'a> {
 }
 
 /// Time to move `bytes` at `mib_s` MiB/s.
+#[inline]
 pub(crate) fn transfer(bytes: u64, mib_s: u64) -> SimDur {
     SimDur(bytes.saturating_mul(1_000_000) / mib_s.max(1).saturating_mul(1_048_576))
 }
@@ -53,10 +54,12 @@ impl Repl<'_> {
         tcp(self.net, self.rng, a, b)
     }
 
+    #[inline]
     fn disk_delay(&self, n: u16) -> SimDur {
         self.nodes[n as usize].disk_delay(self.pgc.fsync.0)
     }
 
+    #[inline]
     pub fn kick_flush(&mut self, n: u16) {
         let d = self.disk_delay(n);
         if let Some((inc, upto, xid)) = self.nodes[n as usize].begin_flush() {
@@ -64,6 +67,7 @@ impl Repl<'_> {
         }
     }
 
+    #[inline]
     pub(crate) fn stream_all(&mut self, n: u16) {
         for i in 0..self.nodes[n as usize].senders.len() {
             self.send_stream(n, i);
@@ -71,6 +75,7 @@ impl Repl<'_> {
     }
 
     /// Sends everything flushed and not yet sent to sender `i`, in order, at the link's bandwidth.
+    #[inline]
     pub fn send_stream(&mut self, n: u16, i: usize) {
         let (flush, xid, s, sent) = {
             let node = &self.nodes[n as usize];
@@ -96,6 +101,7 @@ impl Repl<'_> {
     }
 
     /// WAL arriving at a standby. Data still queued behind the link when the sender's host died is lost.
+    #[inline]
     pub fn on_stream(&mut self, s: u16, conn: u32, upto: u64, xid: u64, sent_us: u64, depart_us: u64) -> u64 {
         let lost_in_buffer = self.nodes[s as usize].upstream.and_then(|p| self.nodes[p as usize].last_host_crash).is_some_and(|t| t.0 >= sent_us && t.0 < depart_us);
         let node = &mut self.nodes[s as usize];
@@ -108,6 +114,7 @@ impl Repl<'_> {
         upto
     }
 
+    #[inline]
     fn kick_standby_flush(&mut self, s: u16) {
         let d = self.disk_delay(s);
         if let Some((inc, upto)) = self.nodes[s as usize].begin_standby_flush() {
@@ -115,6 +122,7 @@ impl Repl<'_> {
         }
     }
 
+    #[inline]
     pub fn on_standby_flush(&mut self, s: u16, inc: u32, upto: u64) -> u64 {
         if !self.nodes[s as usize].standby_flushed(inc, upto) {
             return 0;
@@ -125,6 +133,7 @@ impl Repl<'_> {
         upto
     }
 
+    #[inline]
     fn kick_apply(&mut self, s: u16) {
         let d = self.pgc.replay.0;
         if let Some((inc, upto)) = self.nodes[s as usize].begin_apply() {
@@ -132,6 +141,7 @@ impl Repl<'_> {
         }
     }
 
+    #[inline]
     pub fn on_standby_apply(&mut self, s: u16, inc: u32, upto: u64) -> u64 {
         if !self.nodes[s as usize].applied(inc, upto) {
             return 0;
@@ -142,6 +152,7 @@ impl Repl<'_> {
     }
 
     /// The walreceiver's status reply: write, flush and replay positions.
+    #[inline]
     fn send_feedback(&mut self, s: u16) {
         let node = &self.nodes[s as usize];
         let (Conn::Streaming(conn), Some(p)) = (node.conn, node.upstream) else { return };
@@ -166,6 +177,7 @@ impl Repl<'_> {
         self.s.after(self.pgc.wal_retrieve_retry_interval.0, Ev::ReplRetry { s, conn });
     }
 
+    #[inline(never)]
     pub fn on_repl_retry(&mut self, s: u16, conn: u32) -> u64 {
         let node = &mut self.nodes[s as usize];
         if node.conn == Conn::Connecting(conn) || (conn == 0 && node.conn == Conn::None) {
@@ -176,6 +188,7 @@ impl Repl<'_> {
     }
 
     /// The primary side of a connection attempt: accept if the standby's history fits ours.
+    #[inline(never)]
     pub fn on_connect(&mut self, n: u16, s: u16, conn: u32) -> u64 {
         let (tl, pos, replay) = {
             let sb = &self.nodes[s as usize];
@@ -199,6 +212,7 @@ impl Repl<'_> {
     }
 
     /// The standby learns it is connected, and follows the primary onto a newer timeline.
+    #[inline(never)]
     pub fn on_accepted(&mut self, s: u16, conn: u32, from: u16) -> u64 {
         if self.nodes[s as usize].conn != Conn::Connecting(conn) {
             return 0;
@@ -217,6 +231,7 @@ impl Repl<'_> {
     }
 
     /// A standby's connection ended (rejected, or its upstream went silent past `wal_receiver_timeout`).
+    #[inline(never)]
     pub fn on_conn_gone(&mut self, s: u16, conn: u32, check_alive: bool) -> u64 {
         let node = &self.nodes[s as usize];
         let mine = matches!(node.conn, Conn::Streaming(c) | Conn::Connecting(c) if c == conn);
@@ -228,6 +243,7 @@ impl Repl<'_> {
         1
     }
 
+    #[inline(never)]
     pub fn on_sender_lost(&mut self, n: u16, conn: u32) -> u64 {
         let Some(s) = self.nodes[n as usize].senders.iter().find(|w| w.conn == conn).map(|w| w.standby) else { return 0 };
         if self.link_alive(s, conn) {

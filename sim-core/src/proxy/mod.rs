@@ -14,6 +14,7 @@ pub struct Proxy {
 }
 
 impl Proxy {
+    #[inline]
     pub fn pick(&self, write: bool, c: u32) -> Option<u16> {
         let set = if write || self.read_up.is_empty() { &self.write_up } else { &self.read_up };
         (!set.is_empty()).then(|| set[c as usize % set.len()])

@@ -10,6 +10,7 @@ use crate::world::{CommandError, CommandErrorKind, Ev, World};
 
 impl World {
     /// Records a WAL record inserted on `n` (not durable until flushed).
+    #[inline]
     pub(crate) fn record_inserted(&mut self, n: u16, lsn: u64, xid: u64, op: Op) {
         let node = &self.c.nodes[n as usize];
         if let Some(b) = self.c.backups.as_deref_mut() {
@@ -24,6 +25,7 @@ impl World {
     }
 
     /// After a flush on primary `n`: its records become history and finished segments go to the archiver.
+    #[inline]
     pub(crate) fn backup_flushed(&mut self, n: u16) {
         let node = &self.c.nodes[n as usize];
         let (tl, flush, primary) = (node.tl, node.flush_lsn, node.role == Role::Primary);
@@ -40,6 +42,7 @@ impl World {
     }
 
     /// `archive_command` finished copying a segment to the object store.
+    #[inline(never)]
     pub(crate) fn on_archived(&mut self, tl: u32, seg: u64) -> u64 {
         let Some(b) = self.c.backups.as_deref_mut() else { return 0 };
         let Some(hold) = b.archived(tl, seg, self.now) else { return 0 };
@@ -50,6 +53,7 @@ impl World {
     }
 
     /// Retries every pending segment after `archive_command` works again.
+    #[inline(never)]
     pub(crate) fn on_archive_retry(&mut self) -> u64 {
         let Some(b) = self.c.backups.as_deref() else { return 0 };
         if b.failing {
@@ -83,6 +87,7 @@ impl World {
     }
 
     /// `archive_timeout`: forces a segment switch on the primary when the current segment has WAL.
+    #[inline(never)]
     pub(crate) fn on_archive_timeout(&mut self, epoch: u32) -> u64 {
         let Some(b) = self.c.backups.as_deref() else { return 0 };
         if !b.timer_is(Timer::ArchiveTimeout, epoch) {
@@ -134,6 +139,7 @@ impl World {
         Ok(())
     }
 
+    #[inline(never)]
     pub(crate) fn on_backup_tick(&mut self, epoch: u32) -> u64 {
         let Some(b) = self.c.backups.as_deref() else { return 0 };
         if !b.timer_is(Timer::BaseBackups, epoch) {
@@ -150,6 +156,7 @@ impl World {
     }
 
     /// `pg_backup_stop()`: a WAL switch, then the backup is kept (and the oldest beyond retention dropped).
+    #[inline(never)]
     pub(crate) fn on_backup_done(&mut self, n: u16, inc: u32) -> u64 {
         let Some((p, binc, started, start)) = self.c.backups.as_deref_mut().and_then(Backups::take_running) else { return 0 };
         let node = &self.c.nodes[n as usize];

@@ -91,6 +91,7 @@ impl World {
         }
     }
 
+    #[inline(never)]
     pub(crate) fn on_command(&mut self, idx: u32) -> u64 {
         let cmd = self.commands[idx as usize].1.clone();
         if let Err(e) = self.apply(&cmd) {

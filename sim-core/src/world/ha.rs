@@ -23,6 +23,7 @@ impl World {
         c.dcs.call(&c.net, n as usize, c.eps.dcs, attempts, &mut c.rng_ha)
     }
 
+    #[inline(never)]
     pub(crate) fn on_tick(&mut self, n: u16, epoch: u32) -> u64 {
         let node = &self.c.nodes[n as usize];
         if !node.host_up || !node.agent.up || node.agent.epoch != epoch {
@@ -37,6 +38,7 @@ impl World {
         2
     }
 
+    #[inline(never)]
     pub(crate) fn on_dcs_failed(&mut self, n: u16, epoch: u32) -> u64 {
         let node = &self.c.nodes[n as usize];
         if !node.host_up || node.agent.epoch != epoch {
@@ -168,6 +170,7 @@ impl World {
         c.dcs.someone_healthier(&c.nodes, &c.net, c.pat.synchronous_mode, n, mine)
     }
 
+    #[inline(never)]
     pub(crate) fn on_promote(&mut self, n: u16, inc: u32) -> u64 {
         let node = &self.c.nodes[n as usize];
         if node.inc != inc || !node.is_running() || !node.agent.is_leader || node.role == Role::Primary {
@@ -230,6 +233,7 @@ impl World {
         }
     }
 
+    #[inline(never)]
     pub(crate) fn on_started(&mut self, n: u16, inc: u32, primary: bool) -> u64 {
         if !self.c.nodes[n as usize].started(inc, primary) {
             return 0;
@@ -274,6 +278,7 @@ impl World {
         self.after(d, Ev::Rewound { n, inc, leader: l });
     }
 
+    #[inline(never)]
     pub(crate) fn on_rewound(&mut self, n: u16, inc: u32, l: u16) -> u64 {
         if self.c.nodes[n as usize].inc != inc || !self.c.nodes[n as usize].host_up {
             return 0;
@@ -293,6 +298,7 @@ impl World {
         self.after(d, Ev::Cloned { n, inc, leader: l });
     }
 
+    #[inline(never)]
     pub(crate) fn on_cloned(&mut self, n: u16, inc: u32, l: u16) -> u64 {
         if self.c.nodes[n as usize].inc != inc || !self.c.nodes[n as usize].host_up {
             return 0;
@@ -359,6 +365,7 @@ impl World {
         self.after(SimDur::secs(1), Ev::Release { n, epoch, tries: 0 });
     }
 
+    #[inline(never)]
     pub(crate) fn on_release(&mut self, n: u16, epoch: u32, tries: u32) -> u64 {
         let node = &self.c.nodes[n as usize];
         if node.agent.epoch != epoch || !node.agent.releasing {

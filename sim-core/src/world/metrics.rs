@@ -44,6 +44,7 @@ impl Histogram {
         let sub = ((i - 64) % SUB as usize) as u64;
         ((SUB as u64 + sub) << (e - 5)) + (1u64 << (e - 5)) / 2
     }
+    #[inline]
     pub fn record(&mut self, v: u64) {
         let c = &mut self.counts[Self::index(v)];
         *c = c.saturating_add(1);
@@ -186,6 +187,7 @@ impl Metrics {
         }
     }
 
+    #[inline]
     pub fn commit_acked(&mut self, tl: u32, lsn: u64, commit_us: u64, now: SimTime, latency: SimDur) {
         self.commits_acked += 1;
         self.latency.record(latency.0);
@@ -203,6 +205,7 @@ impl Metrics {
 
     /// A client saw a write succeed at `now` (a commit, or a pooled transaction): the write gap,
     /// and the end of the last failover's time without writes, as clients measure them.
+    #[inline]
     pub fn write_answered(&mut self, now: SimTime) {
         self.writes_answered += 1;
         let gap = now.since(self.last_write_ack);
@@ -231,6 +234,7 @@ impl Metrics {
     }
 
     /// Forgets acknowledged commits that every intact disk already holds: they can never be lost.
+    #[inline]
     pub fn prune(&mut self, nodes: &[Node]) {
         for (&tl, q) in self.acked.iter_mut() {
             let mut newest = None;

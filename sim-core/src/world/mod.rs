@@ -205,6 +205,11 @@ pub(crate) enum Ev {
 /// The scope of the shard router's events: it sits in front of every cluster, in none.
 pub(crate) const ROUTER: u16 = u16::MAX;
 
+/// Runs a world toward a time, stopping between two instants once a budget of events has run:
+/// `World::run_for`, compiled where it is named (the browser build names it in `sim-engine`, built
+/// for speed), for the code here that runs worlds of its own.
+pub type Runner = fn(&mut World, SimTime, u64) -> Result<bool, SimError>;
+
 /// Why a run stopped early.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SimError {
@@ -535,6 +540,7 @@ impl World {
 
     /// Makes scope `k`'s cluster the one handlers, reports and views see (an unknown scope
     /// changes nothing). Which cluster is entered never changes the run.
+    #[inline]
     pub fn enter(&mut self, k: u16) {
         if k == self.active {
             return;
@@ -593,6 +599,7 @@ impl World {
     }
 
     /// Processes one event. Returns `Ok(false)` when nothing is left before the end.
+    #[inline]
     pub fn step(&mut self) -> Result<bool, SimError> {
         if let Some(e) = &self.error {
             return Err(e.clone());
@@ -638,6 +645,14 @@ impl World {
     /// Runs toward `t`, but stops between two instants once `budget` events have run.
     /// Returns whether `t` was reached (every event up to and including `t` processed).
     pub fn run_for(&mut self, t: SimTime, budget: u64) -> Result<bool, SimError> {
+        self.run_for_with(t, budget, World::step)
+    }
+
+    /// `run_for`, with `step` run for each event (`World::step`, or a copy of it compiled
+    /// elsewhere). `run_for` and the rest are compiled here; the browser runs worlds through
+    /// `sim-engine`, which compiles this loop and the hot path under it for speed.
+    #[inline]
+    pub fn run_for_with(&mut self, t: SimTime, budget: u64, mut step: impl FnMut(&mut World) -> Result<bool, SimError>) -> Result<bool, SimError> {
         if t > self.end {
             return Err(SimError::TimeLimit { limit: self.end });
         }
@@ -646,7 +661,7 @@ impl World {
             if self.events - start >= budget && x > self.now {
                 return Ok(false);
             }
-            self.step()?;
+            step(self)?;
         }
         self.now = self.now.max(t);
         if self.now >= self.end {
@@ -662,6 +677,7 @@ impl World {
         Ok(())
     }
 
+    #[inline]
     fn dispatch(&mut self, ev: Ev) -> TraceEvent {
         let (kind, node, lsn, arg) = match ev {
             Ev::Issue { c } => (TraceKind::ClientIssue, NO_NODE, 0, self.on_issue(c)),
@@ -726,6 +742,7 @@ impl World {
         TraceEvent { at: self.now, scope: 0, kind, node, lsn, arg }
     }
 
+    #[inline(never)]
     pub(crate) fn note(&mut self, node: Option<u16>, kind: NoteKind, text: String) {
         if self.notes.len() < NOTE_CAP {
             let node = node.map(|n| match self.c.scope.as_str() {
@@ -745,6 +762,7 @@ impl World {
     }
 
     /// Re-checks the role invariants after any change of who accepts writes.
+    #[inline(never)]
     pub(crate) fn roles_changed(&mut self) {
         let writable: Vec<u16> = (0..self.c.nodes.len() as u16).filter(|&n| self.c.nodes[n as usize].writable && self.c.nodes[n as usize].is_running()).collect();
         if writable.len() > 1 {

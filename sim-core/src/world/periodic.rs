@@ -8,6 +8,7 @@ use crate::world::{Ev, World};
 const BLOCKED_AFTER: SimDur = SimDur::secs(5);
 
 impl World {
+    #[inline(never)]
     pub(crate) fn on_sample(&mut self) -> u64 {
         self.after(SimDur::secs(1), Ev::Sample);
         let (lag, lag_ms) = self.c.metrics.sample_lag(&self.c.nodes);
@@ -45,6 +46,7 @@ impl World {
         }
     }
 
+    #[inline(never)]
     pub(crate) fn on_checkpoint(&mut self, n: u16) -> u64 {
         self.after(SimDur::secs(30), Ev::Checkpoint { n });
         let (timeout, max_wal) = (self.c.pgc.checkpoint_timeout.0, self.c.pgc.max_wal_size_mb * 1_048_576);
@@ -52,6 +54,7 @@ impl World {
     }
 
     /// A logical consumer (for example Debezium) confirming what it has read; a stopped one confirms nothing.
+    #[inline(never)]
     pub(crate) fn on_slot_tick(&mut self, i: u16) -> u64 {
         let every = self.c.slots[i as usize].confirm_every;
         self.after(every, Ev::SlotTick { slot: i });

@@ -6,6 +6,7 @@ use crate::world::{NoteKind, Sched, World};
 impl World {
     /// Runs `f` on the pooling component with what it borrows: the queue, the hosts and the
     /// proxy's write backend. Returns 0 without a `[pooling]` section.
+    #[inline]
     pub(crate) fn with_pool<R: Default>(&mut self, f: impl FnOnce(&mut dyn PoolModel, &mut Sched, &[Node], Option<u16>) -> R) -> R {
         let c = &mut *self.c;
         let Some(pool) = c.pool.as_deref_mut() else { return R::default() };

@@ -6,6 +6,7 @@ impl World {
     /// HAProxy's health checks against Patroni's `/primary` (and `/replica` for reads). The
     /// proxy's own state changes in `Proxy::check`, which borrows only the members and the
     /// network; the world adds the notes and closes the sessions on a backend gone DOWN.
+    #[inline(never)]
     pub(crate) fn on_proxy_check(&mut self) -> u64 {
         self.after(self.proxy_interval(), Ev::ProxyCheck);
         let c = &mut *self.c;

@@ -7,6 +7,7 @@ use crate::world::NoteKind;
 use crate::world::{Ev, World};
 
 impl World {
+    #[inline]
     pub(crate) fn on_issue(&mut self, c: u32) -> u64 {
         let Some((write, key)) = self.c.cl.draw(c) else { return 0 };
         let Some(n) = self.c.proxy.pick(write, c) else {
@@ -20,6 +21,7 @@ impl World {
     }
 
     /// Client `c`'s request `gen` leaves for node `n` through the proxy.
+    #[inline]
     pub(crate) fn send_request(&mut self, c: u32, gen: u32, n: u16, write: bool) {
         match self.client_path(n, true) {
             Some(d) => self.after(d, Ev::Arrive { c, gen, n, write }),
@@ -28,6 +30,7 @@ impl World {
     }
 
     /// Delay from the clients through the proxy to node `n` (or back), if both hops are up.
+    #[inline]
     fn client_path(&mut self, n: u16, to_node: bool) -> Option<SimDur> {
         let (cl, px, nd) = (self.c.eps.clients, self.c.eps.proxy, n as usize);
         let (net, rng) = (&mut self.c.net, &mut self.c.rng_net);
@@ -37,6 +40,7 @@ impl World {
     }
 
     /// A request reaches node `n`; returns the commit's (LSN, xid), or zeros.
+    #[inline]
     pub(crate) fn on_arrive(&mut self, c: u32, gen: u32, n: u16, write: bool) -> (u64, u64) {
         if self.c.cl.list[c as usize].gen != gen {
             return (0, 0);
@@ -59,6 +63,7 @@ impl World {
 
     /// Inserts a commit record and waits for the flush and sync rules, or acknowledges at once when off.
     /// Returns the new commit record's (LSN, xid).
+    #[inline]
     fn commit(&mut self, c: u32, gen: u32, n: u16) -> (u64, u64) {
         let rec = align8(self.c.pgc.wal_bytes_per_commit);
         if self.disk_would_fill(n, rec) {
@@ -96,6 +101,7 @@ impl World {
     }
 
     /// Sends a reply to client `c`; if it cannot arrive, the client times out instead.
+    #[inline]
     pub(crate) fn send_to_client(&mut self, n: u16, c: u32, gen: u32, a: Answer) {
         let path = if self.c.nodes[n as usize].host_up { self.client_path(n, false) } else { None };
         match path {
@@ -109,6 +115,7 @@ impl World {
         self.push(at, Ev::Timeout { c, gen });
     }
 
+    #[inline]
     pub(crate) fn on_reply(&mut self, c: u32, gen: u32, code: u8, tl: u32, lsn: u64, commit_us: u64) {
         let Some(Done { write, sent_at, next_at }) = self.c.cl.finish(c, gen) else { return };
         if self.c.cl.driven {
@@ -132,6 +139,7 @@ impl World {
         }
     }
 
+    #[inline]
     pub(crate) fn on_timeout(&mut self, c: u32, gen: u32) -> u64 {
         let Some((write, n)) = self.c.cl.give_up(c, gen) else { return 0 };
         self.c.metrics.request_failed(write);
@@ -145,6 +153,7 @@ impl World {
     }
 
     /// Makes sure node `n`'s deadline check runs no later than `at`.
+    #[inline]
     fn arm_deadline_check(&mut self, n: u16, at: SimTime) {
         let due = &mut self.c.deadline_check[n as usize];
         if due.is_none_or(|t| at < t) {
@@ -155,6 +164,7 @@ impl World {
 
     /// Times out every commit queued on `n` whose client's deadline has come, then arms the
     /// check for the earliest deadline left. Returns how many were given up.
+    #[inline(never)]
     pub(crate) fn on_deadline_check(&mut self, n: u16) -> u64 {
         if self.c.deadline_check[n as usize] != Some(self.now) {
             return 0; // superseded by an earlier check

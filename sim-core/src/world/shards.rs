@@ -78,6 +78,7 @@ impl World {
         Some(ClusterStatus { scope: c.scope.clone(), primary, broken })
     }
 
+    #[inline(never)]
     pub(crate) fn on_router_op(&mut self) -> u64 {
         let Some(mut r) = self.router.take() else { return 0 };
         if r.failed().is_none() {
