@@ -220,18 +220,24 @@ fn browser() -> Result<PathBuf, String> {
     }
 }
 
-/// Builds the app, serves it on a free loopback port, and runs the Playwright end-to-end tests.
-/// Returns (passed, failed).
-pub fn e2e() -> Result<(u64, u64), String> {
+/// The browser and `web/e2e` with Playwright installed in it, for scripts that drive the browser.
+pub fn playwright() -> Result<(PathBuf, PathBuf), String> {
     let exe = browser()?;
-    let root = root();
-    let e2e_dir = root.join("web/e2e");
+    let e2e_dir = root().join("web/e2e");
     if !e2e_dir.join("node_modules/playwright-core").exists() {
         let ok = Command::new("npm").arg("ci").arg("--silent").current_dir(&e2e_dir).status().is_ok_and(|s| s.success());
         if !ok {
             return Err("`npm ci` in web/e2e failed".into());
         }
     }
+    Ok((exe, e2e_dir))
+}
+
+/// Builds the app, serves it on a free loopback port, and runs the Playwright end-to-end tests.
+/// Returns (passed, failed).
+pub fn e2e() -> Result<(u64, u64), String> {
+    let (exe, e2e_dir) = playwright()?;
+    let root = root();
     let dir = dist()?;
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
