@@ -116,7 +116,7 @@ mod tests {
         assert_ne!(a, SimRng::derive(8, "net").next_u64());
     }
     /// The stream is ChaCha8 as `rand_chacha` 0.9 drew it (every lesson's golden trace hash
-    /// depends on it): these are its first and 1000th words for the key `seed_from_u64(7)`.
+    /// depends on it): for the key `seed_from_u64(7)`, its first word and the XOR of its first 1000.
     #[test]
     fn the_stream_is_rand_chachas() {
         let mut r = SimRng(ChaCha8Rng::seed_from_u64(7));
