@@ -126,9 +126,10 @@ mod tests {
     }
     #[test]
     fn a_clone_goes_on_from_the_same_point() {
-        let mut r = SimRng::derive(3, "net");
-        // Points inside a buffered block, at its end, and past a refill.
+        // The generator buffers 4 blocks, 32 words of 64 bits: clones taken inside the buffer, at
+        // its last word, at its end and past a refill.
         for taken in [0, 1, 7, 31, 32, 33, 100] {
+            let mut r = SimRng::derive(3, "net");
             for _ in 0..taken {
                 r.next_u64();
             }
