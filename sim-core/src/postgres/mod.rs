@@ -640,14 +640,18 @@ impl Node {
 /// `pick` selects write, flush or replay. `None` means not enough sync standbys are connected.
 #[inline]
 pub fn sync_position<'a>(names: &SyncNames, senders: &[WalSender], standby_name: impl Fn(u16) -> &'a str, pick: impl Fn(&WalSender) -> u64) -> Option<u64> {
-    let mut cands: Vec<(u32, u64)> = senders
-        .iter()
-        .filter(|s| s.state == SendState::Streaming)
-        .filter_map(|s| {
+    let listed = || {
+        senders.iter().filter(|s| s.state == SendState::Streaming).filter_map(|s| {
             let p = names.priority(standby_name(s.standby));
             (p > 0).then(|| (p, pick(s)))
         })
-        .collect();
+    };
+    // One sync standby is the common case, and this runs on every flush and every standby reply:
+    // pick it without collecting (the first of equal priorities, as the sort below would).
+    if names.num == 1 {
+        return if names.any { listed().map(|c| c.1).max() } else { listed().min_by_key(|c| c.0).map(|c| c.1) };
+    }
+    let mut cands: Vec<(u32, u64)> = listed().collect();
     let n = names.num as usize;
     if cands.len() < n {
         return None;
@@ -726,5 +730,39 @@ mod tests {
         assert_eq!(sync_state(&any, &s, 0, name), "quorum");
         let two = SyncNames::parse("FIRST 2 (pg2, pg3)").unwrap();
         assert_eq!(sync_position(&two, &s[..1], name, |x| x.flush), None);
+    }
+    /// The rule as PostgreSQL states it (syncrep.c): rank the streaming, listed standbys; FIRST n
+    /// waits for the lowest of the n best-ranked, ANY n for the n-th highest position.
+    fn by_ranking(names: &SyncNames, s: &[WalSender]) -> Option<u64> {
+        let mut c: Vec<(u32, u64)> = s.iter().filter(|x| x.state == SendState::Streaming).map(|x| (names.priority(name(x.standby)), x.flush)).filter(|c| c.0 > 0).collect();
+        let n = names.num as usize;
+        if c.len() < n {
+            return None;
+        }
+        if names.any {
+            c.sort_by(|a, b| b.1.cmp(&a.1));
+            return Some(c[n - 1].1);
+        }
+        c.sort_by_key(|c| c.0);
+        c[..n].iter().map(|c| c.1).min()
+    }
+    #[test]
+    fn one_sync_standby_is_picked_as_the_ranking_would() {
+        let mut rng = crate::rng::SimRng::derive(7, "sync");
+        for list in ["FIRST 1 (pg2, pg3)", "ANY 1 (pg1, pg3)", "pg3, pg1", "FIRST 1 (*)", "ANY 1 (*)", "FIRST 2 (pg1, pg2, pg3)", "ANY 2 (pg1, pg2, pg3)"] {
+            let names = SyncNames::parse(list).unwrap();
+            for _ in 0..500 {
+                let s: Vec<WalSender> = (0..rng.below(5))
+                    .map(|_| {
+                        let mut w = sender(rng.below(4) as u16, rng.below(4) * 100);
+                        if rng.chance_ppm(250_000) {
+                            w.state = SendState::Catchup;
+                        }
+                        w
+                    })
+                    .collect();
+                assert_eq!(sync_position(&names, &s, name, |x| x.flush), by_ranking(&names, &s), "{list}: {s:?}");
+            }
+        }
     }
 }
