@@ -740,7 +740,7 @@ mod tests {
             return None;
         }
         if names.any {
-            c.sort_by(|a, b| b.1.cmp(&a.1));
+            c.sort_by_key(|b| std::cmp::Reverse(b.1));
             return Some(c[n - 1].1);
         }
         c.sort_by_key(|c| c.0);
