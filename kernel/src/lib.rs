@@ -5,6 +5,9 @@
 //! Sometimes property registry ([`props`]). The model (`sim-core`) sits on top; nothing here
 //! depends on it.
 
+// The browser's generator; natively it is compiled only to be tested against `chacha20`.
+#[cfg(any(test, all(target_arch = "wasm32", target_feature = "simd128")))]
+mod chacha;
 pub mod chunklog;
 pub mod hash;
 pub mod props;

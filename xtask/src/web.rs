@@ -129,7 +129,7 @@ fn optimise(wasm: &Path) {
     });
     match version {
         Some(v) if v >= 116 => {
-            let ok = Command::new("wasm-opt").args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "-o"]).arg(wasm).arg(wasm).status().is_ok_and(|s| s.success());
+            let ok = Command::new("wasm-opt").args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-simd", "-o"]).arg(wasm).arg(wasm).status().is_ok_and(|s| s.success());
             eprintln!("wasm-opt {v}: {}", if ok { "optimised" } else { "failed, keeping the unoptimised module" });
         }
         Some(v) => eprintln!("wasm-opt {v} is too old to read this module; skipped"),
