@@ -130,6 +130,17 @@ impl<T: Clone, const N: usize> ChunkLog<T, N> {
         lo
     }
 
+    /// The newest elements that lie together in memory (those not yet sealed in a chunk), oldest
+    /// first: a search that starts from the end reads here without indexing chunk by chunk.
+    #[inline]
+    pub fn newest(&self) -> &[T] {
+        if self.sealed_chunks() == 0 {
+            &self.tail[self.head..]
+        } else {
+            &self.tail
+        }
+    }
+
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + '_ {
         (0..self.len()).filter_map(|i| self.get(i))
     }
@@ -155,6 +166,8 @@ mod tests {
             assert_eq!(log.len(), model.len());
             assert_eq!(log.front(), model.front());
             assert_eq!(log.last(), model.back());
+            let newest = log.newest();
+            assert!(newest.len() <= model.len() && model.iter().skip(model.len() - newest.len()).eq(newest.iter()));
         }
         assert!(log.iter().eq(model.iter()));
         (log, model)

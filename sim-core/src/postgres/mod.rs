@@ -624,7 +624,7 @@ impl Node {
     #[inline]
     pub fn lag_for(&self, pos: u64, now: SimTime) -> Option<SimDur> {
         // A standby's report is nearly always about one of the newest flushes: look there first.
-        if let Some(&(_, at)) = self.flush_log.iter().rev().take(16).find(|(l, _)| *l <= pos) {
+        if let Some(&(_, at)) = self.flush_log.newest().iter().rev().take(16).find(|(l, _)| *l <= pos) {
             return Some(now.since(at));
         }
         let i = self.flush_log.partition_point(|&(l, _)| l <= pos);
