@@ -77,12 +77,17 @@ pub const SLICE_EVENTS: u64 = 8_000;
 /// Wall time a playback tick may work. Playing ticks once per animation frame: a frame that only
 /// simulates may work this long of its 16.7 ms.
 pub const TICK_WORK_MS: f64 = 10.0;
-/// The work of a frame that also refreshes the views and renders them (about 8 ms more).
-pub const RENDER_TICK_WORK_MS: f64 = 4.0;
+/// The work of a frame that also refreshes the views and renders them (about 8 ms more at the
+/// largest lesson): a token, so that frame's p95 stays under 16 ms with a machine's jitter.
+pub const RENDER_TICK_WORK_MS: f64 = 1.0;
 /// While playing, the views are refreshed (and the page rendered) at most this often.
 pub const VIEW_MS: f64 = 50.0;
-/// Events between two looks at the clock in a playback tick (under a millisecond of work).
-pub const TICK_SLICE_EVENTS: u64 = 2_000;
+/// While playing, the URL (which holds the clock) is rewritten at most this often: browsers
+/// throttle `history.replaceState` (Chromium past 200 calls in 10 s), and each costs a little.
+/// A new command, pausing or the end of play writes it at once.
+pub const URL_MS: f64 = 1000.0;
+/// Events between two looks at the clock in a playback tick (a quarter of a millisecond of work).
+pub const TICK_SLICE_EVENTS: u64 = 1_000;
 /// The most wall time one tick stands for (a frame after the tab was hidden advances this much).
 pub const TICK_MAX_MS: f64 = 100.0;
 
@@ -144,6 +149,13 @@ fn clock_ms() -> f64 {
 /// tests run the reducer, after its first slice).
 fn tick_spent(started: f64, budget: f64) -> bool {
     cfg!(not(target_arch = "wasm32")) || clock_ms() - started >= budget
+}
+
+thread_local! {
+    /// The command log the URL was last written with (its generation and length) and when
+    /// (browser clock, ms): while playing, a new command is written at once, the clock alone
+    /// every `URL_MS`.
+    static URL_AT: std::cell::Cell<((u64, usize), f64)> = const { std::cell::Cell::new(((u64::MAX, 0), f64::NEG_INFINITY)) };
 }
 
 /// Whether views refreshed at `at` are due again (natively: on every tick).
@@ -755,7 +767,11 @@ pub fn app() -> Html {
             }
             if let Some(s) = &model.session {
                 if let Ok(s) = s.try_borrow() {
-                    url::write_hash(&s);
+                    let log = (s.log_generation(), s.log.len());
+                    if !model.playing || URL_AT.with(|u| u.get().0 != log || clock_ms() - u.get().1 >= URL_MS) {
+                        url::write_hash(&s);
+                        URL_AT.with(|u| u.set((log, clock_ms())));
+                    }
                 }
             }
         });
