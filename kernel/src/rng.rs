@@ -1,52 +1,25 @@
 //! The one seeded RNG (ChaCha8) and the per-subsystem streams derived from it.
-use generator::ChaCha8;
-
-/// The generator: `chacha20`'s ChaCha8 (SIMD on x86 and ARM)...
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-mod generator {
-    use rand_core::{Rng, SeedableRng};
-    pub type ChaCha8 = chacha20::ChaCha8Rng;
-    pub fn seeded(key: u64) -> ChaCha8 {
-        ChaCha8::seed_from_u64(key)
-    }
-    #[inline]
-    pub fn next(g: &mut ChaCha8) -> u64 {
-        g.next_u64()
-    }
-    /// `chacha20`'s generator is not `Clone` (a cipher's keystream should not be reused by
-    /// accident); a snapshot must reuse it, so the copy is made from its state (key, stream,
-    /// word position).
-    pub fn copy(g: &ChaCha8) -> ChaCha8 {
-        ChaCha8::deserialize_state(&g.serialize_state())
-    }
-}
-
-/// ...or in the browser the same stream, four blocks per wasm vector (`chacha20` has no wasm
-/// SIMD back end).
+// The generator: `chacha20`'s ChaCha8 (SIMD on x86 and ARM), or in the browser the same stream
+// four blocks per wasm vector (`chacha20` has no wasm SIMD back end).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-mod generator {
-    use rand_core::SeedableRng;
-    pub type ChaCha8 = crate::chacha::ChaCha8x4;
-    pub fn seeded(key: u64) -> ChaCha8 {
-        ChaCha8::seed_from_u64(key)
-    }
-    #[inline]
-    pub fn next(g: &mut ChaCha8) -> u64 {
-        g.next_u64()
-    }
-    pub fn copy(g: &ChaCha8) -> ChaCha8 {
-        g.clone()
-    }
-}
+use crate::chacha::ChaCha8x4 as ChaCha8;
+use rand_core::SeedableRng;
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+use {chacha20::ChaCha8Rng as ChaCha8, rand_core::Rng as _};
 
 /// A named, seeded random stream. Identical on every platform.
 #[derive(Debug)]
 pub struct SimRng(ChaCha8);
 
-/// A copy that goes on from the same point of the stream.
+/// A copy that goes on from the same point of the stream. `chacha20`'s generator is not `Clone`
+/// (a cipher's keystream should not be reused by accident); a simulation's snapshot must reuse
+/// it, so the copy is made from its state (key, stream, word position).
 impl Clone for SimRng {
     fn clone(&self) -> Self {
-        SimRng(generator::copy(&self.0))
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return SimRng(self.0.clone());
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+        SimRng(ChaCha8::deserialize_state(&self.0.serialize_state()))
     }
 }
 
@@ -66,11 +39,11 @@ pub fn mix64(mut z: u64) -> u64 {
 impl SimRng {
     /// The stream called `name` of the run seeded with `seed`.
     pub fn derive(seed: u64, name: &str) -> Self {
-        SimRng(generator::seeded(mix64(seed ^ fnv1a(name))))
+        SimRng(ChaCha8::seed_from_u64(mix64(seed ^ fnv1a(name))))
     }
     #[inline]
     pub fn next_u64(&mut self) -> u64 {
-        generator::next(&mut self.0)
+        self.0.next_u64()
     }
     /// Uniform in `0..n` (n > 0), by multiply-high.
     #[inline]
@@ -143,7 +116,6 @@ impl Zipf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand_core::SeedableRng;
     #[test]
     fn streams_are_stable_and_distinct() {
         let a = SimRng::derive(7, "net").next_u64();
