@@ -124,25 +124,14 @@ impl ChaCha8x4 {
     fn refill(&mut self) {
         let ctr: [u64; BLOCKS] = core::array::from_fn(|b| self.counter.wrapping_add(b as u64));
         let same = |w: u32| L::new([w; 4]);
-        let k = self.key;
-        let init = [
-            same(SIGMA[0]),
-            same(SIGMA[1]),
-            same(SIGMA[2]),
-            same(SIGMA[3]),
-            same(k[0]),
-            same(k[1]),
-            same(k[2]),
-            same(k[3]),
-            same(k[4]),
-            same(k[5]),
-            same(k[6]),
-            same(k[7]),
-            L::new(ctr.map(|c| c as u32)),
-            L::new(ctr.map(|c| (c >> 32) as u32)),
-            same(0),
-            same(0),
-        ];
+        let init: [L; BLOCK] = core::array::from_fn(|w| match w {
+            0..4 => same(SIGMA[w]),
+            4..12 => same(self.key[w - 4]),
+            12 => L::new(ctr.map(|c| c as u32)),
+            13 => L::new(ctr.map(|c| (c >> 32) as u32)),
+            // The stream (nonce): 0.
+            _ => same(0),
+        });
         let mut x = init;
         for _ in 0..DOUBLE_ROUNDS {
             quarter(&mut x, 0, 4, 8, 12);
