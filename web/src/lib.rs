@@ -83,7 +83,8 @@ pub const RENDER_TICK_WORK_MS: f64 = 1.0;
 /// While playing, the views are refreshed (and the page rendered) at most this often.
 pub const VIEW_MS: f64 = 50.0;
 /// While playing, the URL (which holds the clock) is rewritten at most this often: browsers
-/// throttle `history.replaceState` (Chromium past 200 calls in 10 s), and each costs a little.
+/// rate-limit `history.replaceState` (Chromium ignores calls past 200 in 10 s, WebKit refuses
+/// them past 100 in 30 s), and each costs a little.
 /// A new command, pausing or the end of play writes it at once.
 pub const URL_MS: f64 = 1000.0;
 /// Events between two looks at the clock in a playback tick (a quarter of a millisecond of work).
