@@ -283,8 +283,10 @@ impl World {
         s.iter().step_by(step).cloned().collect()
     }
 
-    /// Up to `limit` messages on the wire now: WAL and status replies between nodes, and the
-    /// clients' requests and answers. Data still queued behind a busy link is not shown.
+    /// Up to `limit` messages on the wire now, the soonest to arrive first: WAL and status
+    /// replies between nodes, and the clients' requests and answers. Data still queued behind a
+    /// busy link is not shown. The choice depends only on what is in flight, not on how the
+    /// queue holds it (a world restored from a snapshot holds it differently).
     pub fn in_flight(&self, limit: usize) -> Vec<Flight> {
         let now = self.now;
         let progress = |from: SimTime, to: SimTime| -> Option<u32> { (from <= now && to > from).then(|| (now.since(from).0 * 1000 / to.since(from).0.max(1)) as u32) };
@@ -303,13 +305,15 @@ impl World {
             };
             let Some((from, to, what, sent)) = flight else { continue };
             if let Some(permille) = progress(sent, at) {
-                out.push(Flight { from, to, what, permille });
-                if out.len() >= limit {
-                    break;
-                }
+                out.push((at, Flight { from, to, what, permille }));
             }
         }
-        out
+        if out.len() > limit {
+            out.select_nth_unstable(limit);
+            out.truncate(limit);
+        }
+        out.sort_unstable();
+        out.into_iter().map(|(_, f)| f).collect()
     }
 
     /// Client sessions in total and those waiting for an answer.
@@ -412,14 +416,14 @@ impl World {
 }
 
 /// One end of a message's path in the cluster view.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Hop {
     Node(u16),
     Clients,
 }
 
 /// A message on the wire, `permille` of the way from `from` to `to`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Flight {
     pub from: Hop,
     pub to: Hop,
