@@ -202,12 +202,18 @@ impl<E> EventQueue<E> {
         } else {
             let (from, t) = r?;
             self.last = t;
-            self.head.set(None);
-            let slot = match from {
-                From::Past => self.past.pop_front()?,
-                From::Wheel => self.wheel.pop(t, &self.next)?,
-                From::Far => self.far.pop()?.1,
+            let (slot, more) = match from {
+                From::Past => (self.past.pop_front()?, !self.past.is_empty()),
+                From::Wheel => {
+                    let slot = self.wheel.pop(t, &self.next)?;
+                    (slot, self.wheel.min.get() == Some(t))
+                }
+                From::Far => (self.far.pop()?.1, !self.far.now.is_empty()),
             };
+            // The next comes from the same place at the same time while it has more there.
+            if !more {
+                self.head.set(None);
+            }
             (t, slot)
         };
         self.len -= 1;
