@@ -48,12 +48,22 @@ impl SyncNames {
         self.names.is_empty()
     }
     /// The priority of `name` (1 = highest), or 0 when it is not listed (async).
+    ///
+    /// It runs for every streaming standby on every commit release, so it compares the short
+    /// names byte by byte in one pass rather than calling `memcmp` (a loop of its own in wasm).
     #[inline]
     pub fn priority(&self, name: &str) -> u32 {
-        if self.names.iter().any(|n| n == "*") {
-            return 1;
+        let same = |a: &str, b: &str| a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y);
+        let mut found = 0;
+        for (i, n) in self.names.iter().enumerate() {
+            if same(n, "*") {
+                return 1;
+            }
+            if found == 0 && same(n, name) {
+                found = if self.any { 1 } else { i as u32 + 1 };
+            }
         }
-        self.names.iter().position(|n| n == name).map_or(0, |p| if self.any { 1 } else { p as u32 + 1 })
+        found
     }
     pub fn text(&self) -> String {
         if self.names.is_empty() {
@@ -717,6 +727,16 @@ mod tests {
         assert!(SyncNames::parse("").unwrap().is_empty());
         assert!(SyncNames::parse("FIRST x (a)").is_err());
         assert!(SyncNames::parse("ANY 1 a").is_err());
+    }
+    #[test]
+    fn a_standby_s_priority_is_its_first_place_in_the_list() {
+        let first = SyncNames::parse("FIRST 1 (pg2, pg3, pg2)").unwrap();
+        let got: Vec<u32> = ["pg2", "pg3", "pg4", "pg", "pg22", ""].iter().map(|n| first.priority(n)).collect();
+        assert_eq!(got, [1, 2, 0, 0, 0, 0]);
+        let any = SyncNames::parse("ANY 1 (pg2, pg3)").unwrap();
+        assert_eq!((any.priority("pg3"), any.priority("pg4")), (1, 0));
+        let star = SyncNames::parse("FIRST 1 (pg2, *)").unwrap();
+        assert_eq!((star.priority("pg3"), star.priority("pg2")), (1, 1));
     }
     #[test]
     fn first_waits_for_highest_priority_and_any_for_quorum() {
