@@ -8,8 +8,9 @@ const USAGE: &str = "usage: cargo xtask <serve|dist|test|e2e|bench|lint>
   serve  build the app in release mode into dist/ and serve it on http://127.0.0.1:8080
   dist   build the static app into dist/
   test   every test in the workspace, then clippy with warnings as errors
-  bench  native against the shipped wasm side by side (the reference run's events/s, the
-         1,000,000-user hour against real time, its request rates and memory), then the
+  bench  native against the shipped wasm side by side (the reference run's events/s, also
+         against the engine issue 11 measured, built from history; the 1,000,000-user hour
+         against real time, its request rates and memory), then the
          engine benchmark (3 nodes, 1000 clients, 1 simulated hour), the seek benchmark over a
          one-hour run (native and wasm32, p50/p99 seek latency) and the planner's
          (`bench engine`: the side-by-side part only)
@@ -93,13 +94,57 @@ fn bench() -> Result<(), String> {
 /// on every side alike; each side's figure is its best run.
 const ROUNDS: usize = 3;
 
-/// One side's `bench` lines: the process's stdout, or an error naming the side.
-fn bench_side(side: &str, cmd: &mut Command) -> Result<Vec<(String, f64)>, String> {
+/// The commit issue 11 measured the native engine at ("now 7.7-8.3 M events/s" on the machine it
+/// was filed from): the engine before that issue's work, on the same reference run (the same
+/// events, the same trace hash). `bench engine` builds it and runs it beside today's, so the
+/// speed-up is measured on one machine and scaled to the issue's.
+const BASELINE: &str = "c97b41d";
+const BASELINE_M_EVENTS: (f64, f64) = (7.7, 8.3);
+
+/// Builds `BASELINE`'s engine benchmark from git history (under target/baseline) and returns
+/// its executable.
+fn baseline_exe(root: &std::path::Path) -> Result<std::path::PathBuf, String> {
+    let dir = root.join("target/baseline");
+    let src = dir.join(BASELINE);
+    if !src.join("Cargo.toml").exists() {
+        std::fs::create_dir_all(&src).map_err(|e| format!("{}: {e}", src.display()))?;
+        let tar = Command::new("git").args(["-C", &root.to_string_lossy(), "archive", BASELINE]).output().map_err(|e| format!("git archive: {e}"))?;
+        if !tar.status.success() {
+            return Err(format!("`git archive {BASELINE}` failed (the baseline needs the repository's history): {}", String::from_utf8_lossy(&tar.stderr)));
+        }
+        let mut untar = Command::new("tar").arg("-x").arg("-C").arg(&src).stdin(Stdio::piped()).spawn().map_err(|e| format!("tar: {e}"))?;
+        std::io::Write::write_all(untar.stdin.as_mut().ok_or("tar: no stdin")?, &tar.stdout).map_err(|e| format!("tar: {e}"))?;
+        if !untar.wait().is_ok_and(|s| s.success()) {
+            return Err(format!("unpacking {BASELINE} into {} failed", src.display()));
+        }
+    }
+    eprintln!("$ cargo bench --no-run -p sim-core --bench engine   (at {BASELINE}, in {})", src.display());
+    let out = Command::new(env!("CARGO"))
+        .args(["bench", "--no-run", "-p", "sim-core", "--bench", "engine"])
+        .current_dir(&src)
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .output()
+        .map_err(|e| format!("cargo: {e}"))?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    let exe = err.lines().find_map(|l| l.trim().strip_prefix("Executable ")?.split_once(" (")?.1.strip_suffix(')').map(std::path::PathBuf::from));
+    match exe {
+        Some(exe) if out.status.success() => Ok(exe),
+        _ => Err(format!("building the engine at {BASELINE} failed: {err}")),
+    }
+}
+
+/// One side's stdout, or an error naming the side.
+fn side_stdout(side: &str, cmd: &mut Command) -> Result<String, String> {
     let out = cmd.output().map_err(|e| format!("{side}: {e}"))?;
     if !out.status.success() {
         return Err(format!("the {side} engine bench failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
-    Ok(bench_lines(&String::from_utf8_lossy(&out.stdout)))
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// One side's `bench` lines.
+fn bench_side(side: &str, cmd: &mut Command) -> Result<Vec<(String, f64)>, String> {
+    Ok(bench_lines(&side_stdout(side, cmd)?))
 }
 
 /// The engine native and in the shipped wasm profile side by side, in one run: the reference
@@ -112,19 +157,25 @@ fn engine_bench() -> Result<(), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let wasm = root.join("target/wasm32-unknown-unknown/web/wasm_check.wasm");
     let native_exe = root.join("target/release/native");
+    let baseline = baseline_exe(&root)?;
     let (chromium, e2e_dir) = web::playwright()?;
-    let sides = ["native", "Chromium", "Node"];
-    let mut runs: [Vec<f64>; 3] = Default::default();
+    let sides = ["native", "Chromium", "Node", BASELINE];
+    let mut runs: [Vec<f64>; 4] = Default::default();
     let mut ref_events = 0;
     for _ in 0..ROUNDS {
         for (i, side) in sides.iter().enumerate() {
-            let mut cmd = Command::new(if i == 0 { native_exe.as_os_str() } else { "node".as_ref() });
+            let mut cmd = Command::new(match i {
+                0 => native_exe.as_os_str(),
+                3 => baseline.as_os_str(),
+                _ => "node".as_ref(),
+            });
             match i {
                 0 => cmd.arg("reference"),
                 1 => cmd.arg(e2e_dir.join("engine.mjs")).arg(&wasm).env("CHROMIUM", &chromium),
-                _ => cmd.arg(root.join("xtask/wasm-engine.mjs")).arg(&wasm).arg("reference"),
+                2 => cmd.arg(root.join("xtask/wasm-engine.mjs")).arg(&wasm).arg("reference"),
+                _ => &mut cmd,
             };
-            let lines = bench_side(side, &mut cmd)?;
+            let lines = if i == 3 { baseline_lines(&mut cmd)? } else { bench_side(side, &mut cmd)? };
             let events = figure(&lines, side, "reference_events")? as u64;
             if ref_events != 0 && events != ref_events {
                 return Err(format!("the reference run took {events} events in {side} and {ref_events} before: the runs differ"));
@@ -141,12 +192,14 @@ fn engine_bench() -> Result<(), String> {
     for (i, side) in sides.iter().enumerate() {
         println!("    {side:<8} {} -> {:.2}", list(&runs[i]), best[i]);
     }
+    println!("  wasm/native: Chromium {:.2}x (target >= 0.70x: {}), Node {:.2}x", best[1] / best[0], mark(best[1] / best[0] >= 0.7), best[2] / best[0]);
+    let (speedup, (lo, hi)) = (best[0] / best[3], BASELINE_M_EVENTS);
+    println!("  native here: {:.2} M events/s ({}); native/{BASELINE}: {speedup:.2}x, the same run on this machine", best[0], if best[0] >= 10.0 { "10 M reached here" } else { "under 10 M here" });
     println!(
-        "  wasm/native: Chromium {:.2}x (target >= 0.70x: {}), Node {:.2}x; native target >= 10 M events/s: {}",
-        best[1] / best[0],
-        mark(best[1] / best[0] >= 0.7),
-        best[2] / best[0],
-        mark(best[0] >= 10.0)
+        "  issue 11 measured {BASELINE} at {lo}-{hi} M events/s on its machine: {speedup:.2}x that is {:.1}-{:.1} M events/s there (target >= 10 M events/s: {})",
+        lo * speedup,
+        hi * speedup,
+        mark(lo * speedup >= 10.0)
     );
     let n = bench_side("native", Command::new(&native_exe).arg("pool"))?;
     let nget = |k: &str| figure(&n, "native", k);
@@ -172,6 +225,18 @@ fn engine_bench() -> Result<(), String> {
     );
     println!("    wasm memory after the hour (session with snapshots): {mem:.0} MiB (target <= 128 MiB: {})", mark(mem <= 128.0));
     Ok(())
+}
+
+/// The baseline's figures as `bench` lines, from the `events: N  wall: S s` line it prints.
+fn baseline_lines(cmd: &mut Command) -> Result<Vec<(String, f64)>, String> {
+    let text = side_stdout(BASELINE, cmd)?;
+    let line = text.lines().find(|l| l.starts_with("events: ")).ok_or_else(|| format!("no `events:` line from {BASELINE}: {text}"))?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let num = |w: &str| w.parse::<f64>().map_err(|_| format!("unexpected line from {BASELINE}: {line}"));
+    match words[..] {
+        ["events:", n, "wall:", secs, "s"] => Ok(vec![("reference_events".into(), num(n)?), ("reference_s".into(), num(secs)?)]),
+        _ => Err(format!("unexpected line from {BASELINE}: {line}")),
+    }
 }
 
 /// `bench <name> <ms>` lines as (name, ms).
