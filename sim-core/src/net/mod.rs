@@ -5,70 +5,77 @@ use crate::time::SimDur;
 /// Index of an endpoint (a Postgres host, the DCS, the proxy, or the client group).
 pub type Ep = usize;
 
-/// Dense matrices over endpoints, so a send costs O(1).
+/// One directed link: its latency, the latency an operator added, its drop rate and whether it
+/// is cut.
+#[derive(Clone, Copy, Debug, Default)]
+struct Link {
+    base_us: u64,
+    jitter_us: u64,
+    extra_us: u64,
+    drop_ppm: u32,
+    cut: bool,
+}
+
+/// A dense matrix of links over endpoints, so a send costs O(1) and reads one link.
 #[derive(Clone, Debug)]
 pub struct Net {
     n: usize,
-    base_us: Vec<u64>,
-    jitter_us: Vec<u64>,
-    extra_us: Vec<u64>,
-    drop_ppm: Vec<u32>,
-    cut: Vec<bool>,
+    links: Vec<Link>,
 }
 
 impl Net {
     /// `one_way(a, b) -> (base µs, jitter µs)` gives each pair's latency.
     pub fn new(n: usize, one_way: impl Fn(Ep, Ep) -> (u64, u64)) -> Self {
-        let mut base_us = vec![0; n * n];
-        let mut jitter_us = vec![0; n * n];
+        let mut links = vec![Link::default(); n * n];
         for a in 0..n {
             for b in 0..n {
                 let (l, j) = if a == b { (0, 0) } else { one_way(a, b) };
-                base_us[a * n + b] = l;
-                jitter_us[a * n + b] = j;
+                links[a * n + b] = Link { base_us: l, jitter_us: j, ..Link::default() };
             }
         }
-        Net { n, base_us, jitter_us, extra_us: vec![0; n * n], drop_ppm: vec![0; n * n], cut: vec![false; n * n] }
+        Net { n, links }
     }
-    fn ix(&self, a: Ep, b: Ep) -> usize {
-        a * self.n + b
+    #[inline]
+    fn link(&self, a: Ep, b: Ep) -> &Link {
+        &self.links[a * self.n + b]
+    }
+    #[inline]
+    fn link_mut(&mut self, a: Ep, b: Ep) -> &mut Link {
+        &mut self.links[a * self.n + b]
     }
     /// Whether `a` can currently reach `b` (ignoring random drops).
     #[inline]
     pub fn reachable(&self, a: Ep, b: Ep) -> bool {
-        !self.cut[self.ix(a, b)]
+        !self.link(a, b).cut
     }
     /// Delay of one message from `a` to `b`, or `None` if it is cut or dropped.
     #[inline]
     pub fn send(&self, a: Ep, b: Ep, rng: &mut SimRng) -> Option<SimDur> {
-        let i = self.ix(a, b);
-        if self.cut[i] || (self.drop_ppm[i] > 0 && rng.chance_ppm(self.drop_ppm[i])) {
+        let l = self.link(a, b);
+        if l.cut || (l.drop_ppm > 0 && rng.chance_ppm(l.drop_ppm)) {
             return None;
         }
-        Some(SimDur(self.base_us[i] + self.extra_us[i] + jitter(self.jitter_us[i], rng)))
+        Some(SimDur(l.base_us + l.extra_us + jitter(l.jitter_us, rng)))
     }
     /// Mean round trip, without jitter: what a well-behaved RPC costs.
     pub fn rtt(&self, a: Ep, b: Ep) -> SimDur {
-        let (i, j) = (self.ix(a, b), self.ix(b, a));
-        SimDur(self.base_us[i] + self.extra_us[i] + self.base_us[j] + self.extra_us[j])
+        let (i, j) = (self.link(a, b), self.link(b, a));
+        SimDur(i.base_us + i.extra_us + j.base_us + j.extra_us)
     }
     pub fn drop_ppm(&self, a: Ep, b: Ep) -> u32 {
-        self.drop_ppm[self.ix(a, b)]
+        self.link(a, b).drop_ppm
     }
     pub fn set_cut(&mut self, a: Ep, b: Ep, cut: bool) {
-        let i = self.ix(a, b);
-        self.cut[i] = cut;
+        self.link_mut(a, b).cut = cut;
     }
     pub fn heal_all(&mut self) {
-        self.cut.iter_mut().for_each(|c| *c = false);
+        self.links.iter_mut().for_each(|l| l.cut = false);
     }
     pub fn add_latency(&mut self, a: Ep, b: Ep, us: u64) {
-        let i = self.ix(a, b);
-        self.extra_us[i] = us;
+        self.link_mut(a, b).extra_us = us;
     }
     pub fn set_drop(&mut self, a: Ep, b: Ep, ppm: u32) {
-        let i = self.ix(a, b);
-        self.drop_ppm[i] = ppm;
+        self.link_mut(a, b).drop_ppm = ppm;
     }
 }
 
