@@ -93,7 +93,6 @@ impl<E> EventQueue<E> {
         }
     }
 
-    #[inline]
     pub fn push(&mut self, at: SimTime, ev: E) -> Result<(), QueueFull> {
         let slot = self.store(ev)?;
         let t = at.0;
@@ -164,7 +163,7 @@ impl<E> EventQueue<E> {
         }
     }
 
-    #[inline]
+    #[inline(never)]
     fn find_ordinary_min(&self) -> Option<(From, u64)> {
         if !self.past.is_empty() {
             return Some((From::Past, self.last));
@@ -188,7 +187,6 @@ impl<E> EventQueue<E> {
         }
     }
 
-    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let r = self.ordinary_min();
         let late_first = match (r, self.late.last()) {
@@ -439,9 +437,14 @@ impl Radix {
         if !self.now.is_empty() {
             return Some((0, self.last));
         }
-        if let Some(m) = self.min.get() {
-            return Some(m);
+        match self.min.get() {
+            Some(m) => Some(m),
+            None => self.find_min(),
         }
+    }
+
+    #[inline(never)]
+    fn find_min(&self) -> Option<(usize, u64)> {
         let b = (self.low..BUCKETS).find(|&b| !self.buckets[b].is_empty())?;
         let m = Some((b, self.buckets[b].iter().map(|e| e.t).min()?));
         self.min.set(m);
