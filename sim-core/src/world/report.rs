@@ -305,14 +305,15 @@ impl World {
             };
             let Some((from, to, what, sent)) = flight else { continue };
             if let Some(permille) = progress(sent, at) {
-                out.push((at, Flight { from, to, what, permille }));
+                // Kept sorted and at most `limit` long, by insertion (no sort code in the pages).
+                let item = (at, Flight { from, to, what, permille });
+                let i = out.partition_point(|x| *x <= item);
+                if i < limit {
+                    out.truncate(limit - 1);
+                    out.insert(i, item);
+                }
             }
         }
-        if out.len() > limit {
-            out.select_nth_unstable(limit);
-            out.truncate(limit);
-        }
-        out.sort_unstable();
         out.into_iter().map(|(_, f)| f).collect()
     }
 
