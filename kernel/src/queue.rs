@@ -219,8 +219,8 @@ impl<E> EventQueue<E> {
         self.slab[slot as usize].take().map(|e| (SimTime(t), e))
     }
 
-    /// The pending ordinary events' slots with their times, in the order they will pop (the
-    /// radix heap's buckets aside, which are in no particular but a deterministic order).
+    /// The pending ordinary events' slots with their times: those from the past, the radix
+    /// heap's (in no particular but a deterministic order), then the wheel's by time.
     fn ordinary(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
         let past = self.past.iter().map(|&s| (self.last, s));
         past.chain(self.far.iter()).chain(self.wheel.iter(self.last, &self.next))
@@ -241,9 +241,8 @@ impl<E> EventQueue<E> {
 
 /// A clone (a snapshot) holds its wheel's events in its radix heap instead, so it does not
 /// keep the wheel's 128 KB of list heads (nor its links) alive: a session keeps up to a thousand
-/// snapshots. The
-/// events pop in the same order: they go in by time and, at each time, after the radix heap's
-/// own (which were scheduled first) and in their list's order.
+/// snapshots. The events pop in the same order: they go in by time and, at each time, after the
+/// radix heap's own (which were scheduled first) and in their list's order.
 impl<E: Clone> Clone for EventQueue<E> {
     fn clone(&self) -> Self {
         let mut far = self.far.clone();
