@@ -2,6 +2,8 @@
 //! - `seeds::<lesson>`: its expectations hold for every seed 1-100 (the seed is a UI control);
 //! - `challenge::solution::<lesson>` / `challenge::idle::<lesson>`: a challenge's reference
 //!   solution meets every goal for every seed, and doing nothing meets them for none;
+//! - `challenge::traps::<lesson>`: every wrong answer the challenge names (the traps its hints
+//!   warn about) misses it for every seed;
 //! - `golden::<lesson>`: its run with the lesson's own seed matches the reviewed snapshot in
 //!   `tests/snapshots/` (trace hash plus a report summary). An intended behaviour change is a
 //!   snapshot update: `INSTA_UPDATE=always cargo test -p dbsim-tests --test lessons`, then review.
@@ -212,6 +214,48 @@ fn challenge_idle_seeds(path: &Path) -> Result<(), Failed> {
     }
 }
 
+/// Every wrong answer a challenge names (the traps its hints warn about) misses it, for every
+/// seed: a hint never describes an answer the page would grade as met.
+fn challenge_traps_seeds(path: &Path) -> Result<(), Failed> {
+    let scn = challenge_scenario(path)?;
+    let traps = scn.challenge.as_ref().map(|c| c.traps.clone()).unwrap_or_default();
+    if traps.is_empty() {
+        return Err("the challenge names no wrong answer".into());
+    }
+    let all_ok = |e: &[ExpectResult]| !e.is_empty() && e.iter().all(|e| e.ok);
+    let mut bad = Vec::new();
+    for (i, t) in traps.iter().enumerate() {
+        let met: Vec<u64> = if scn.is_sharded() {
+            let lesson = shard_lesson(path)?;
+            let design = t.design.clone().ok_or("a sharded trap without a design")?;
+            let mut met = Vec::new();
+            for seed in SEEDS {
+                if all_ok(&sim_core::challenge::attempt_design(&lesson, seed, &design)?) {
+                    met.push(seed);
+                }
+            }
+            met
+        } else {
+            let log = t.log();
+            let mut met = Vec::new();
+            for seed in SEEDS {
+                if sim_core::challenge::met(&sim_core::challenge::attempt(&scn, seed, &log)?) {
+                    met.push(seed);
+                }
+            }
+            met
+        };
+        if !met.is_empty() {
+            bad.push(format!("trap {i} ({}) meets the challenge with seeds {met:?}", t.why));
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(bad.join("\n").into())
+    }
+}
+
 /// The pinned summary of a challenge: its reference solution's run.
 fn challenge_summary(path: &Path) -> Result<String, Failed> {
     let scn = challenge_scenario(path)?;
@@ -269,6 +313,8 @@ fn main() {
         trials.push(Trial::test(format!("challenge::solution::{name}"), move || challenge_solution_seeds(&p)));
         let p = path.clone();
         trials.push(Trial::test(format!("challenge::idle::{name}"), move || challenge_idle_seeds(&p)));
+        let p = path.clone();
+        trials.push(Trial::test(format!("challenge::traps::{name}"), move || challenge_traps_seeds(&p)));
         let n = format!("challenge-{name}");
         trials.push(Trial::test(format!("golden::challenge::{name}"), move || golden(&n, challenge_summary(&path)?)));
     }

@@ -174,6 +174,42 @@ fn a_crash_on_any_shard_stays_on_that_shard_for_every_seed() {
         }
         assert_eq!(run.acked_writes, r.shard_clusters.iter().map(|h| h.commits_acked).sum::<u64>(), "seed {seed}");
         assert_eq!(r.metrics["lost_writes"], 0.0, "seed {seed}");
+        // The goal's counter is the run's own: every refused write of every shard.
+        let refused: u64 = run.load.iter().flatten().map(|l| l.errors).sum();
+        assert!(refused > 0 && r.metrics["failed_writes"] == refused as f64, "seed {seed}: failed_writes {} against {refused} refused", r.metrics["failed_writes"]);
+        // The shard table's "writes unavailable" is the findings' "no writable primary" span.
+        let h = &r.shard_clusters[shard as usize];
+        let (a, b) = h.writes_down.unwrap_or_else(|| panic!("seed {seed}: the crashed shard shows no time without writes: {h:?}"));
+        assert_eq!(h.unavailable_ms, Some(b - a), "seed {seed}");
+        assert!(r.lines.iter().any(|l| l.starts_with(&format!("shard {}:", h.shard)) && l.contains("no writable primary")), "seed {seed}: {:?}", r.lines);
+    }
+}
+
+/// 10h's goal "no failed write" judges every write the run failed, not only the cutover's: a
+/// learner's crash of the splitting shard's primary during the split fails it, with the count the
+/// run refused.
+#[test]
+fn a_crash_during_the_split_fails_the_failed_writes_goal() {
+    use sim_core::{Command, SimTime};
+    use sim_session::Session;
+    let src = src_of("10h-online-split.toml");
+    for seed in [11u64, 1, 2] {
+        let mut lesson = ShardLesson::parse("10h.toml", &src).unwrap();
+        assert!(lesson.ensure_clusters());
+        let mut s = Session::sharded("10h.toml", &src, lesson, Some(seed)).unwrap();
+        s.advance_to(SimTime(21_000_000)).unwrap();
+        let node = s.world.shard_primary(0).unwrap();
+        s.command(Command::CrashHost { node }).unwrap();
+        let end = s.end();
+        s.advance_to(end).unwrap();
+        let r = s.shard_lesson().unwrap().report_of(&s.world).unwrap();
+        let run = r.run.as_ref().unwrap();
+        let refused: u64 = run.load.iter().flatten().map(|l| l.errors).sum();
+        let cutover: u64 = run.reshards.iter().map(|m| m.writes_failed).sum();
+        assert!(refused > 1000, "seed {seed}: the crash refuses writes ({refused})");
+        assert_eq!(r.metrics["failed_writes"], (refused + cutover) as f64, "seed {seed}");
+        let goal = r.expectations.iter().find(|e| e.name == "failed_writes").expect("10h judges failed_writes");
+        assert!(!goal.ok, "seed {seed}: {goal:?}");
     }
 }
 

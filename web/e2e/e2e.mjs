@@ -72,21 +72,27 @@ try {
     await page.selectOption('#set-synchronous_commit', 'remote_apply');
     await page.waitForFunction(() => document.querySelector('.log')?.textContent.includes('synchronous_commit = remote_apply'), null, { timeout: 10000 });
     if (!decodeURIComponent(page.url()).includes('action = "set"')) throw new Error('the setting is not in the URL command log');
-    // Fields show current values; a refused value is explained beside its field, which keeps the last good one.
+    // Fields show current values; Patroni's timings are one group with one Apply (Enter in a
+    // field applies it too). A refused group is explained beside it, and what was typed stays
+    // in its fields to be corrected.
     if ((await page.inputValue('#set-ttl')) !== '30') throw new Error(`ttl shows ${await page.inputValue('#set-ttl')}`);
     await page.fill('#set-ttl', '5');
     await page.press('#set-ttl', 'Enter');
-    await page.waitForFunction(() => document.querySelector('#err-ttl')?.textContent.length > 0, null, { timeout: 5000 });
-    const why = await page.textContent('#err-ttl');
+    await page.waitForFunction(() => document.querySelector('#err-patroni')?.textContent.length > 0, null, { timeout: 5000 });
+    const why = await page.textContent('#err-patroni');
     if (!why.includes('ttl')) throw new Error(`inline error: ${why}`);
-    if ((await page.inputValue('#set-ttl')) !== '30') throw new Error('the refused value stayed in the field');
-    if ((await page.getAttribute('#set-ttl', 'aria-describedby')) !== 'err-ttl') throw new Error('the error is not tied to its field');
+    if ((await page.inputValue('#set-ttl')) !== '5') throw new Error('the refused value was thrown away');
+    if ((await page.getAttribute('#set-ttl', 'aria-describedby')) !== 'err-patroni') throw new Error('the error is not tied to its fields');
+    await page.fill('#set-ttl', '30');
+    await page.click('#apply-patroni');
+    await page.waitForFunction(() => !document.querySelector('#err-patroni')?.textContent, null, { timeout: 5000 });
   });
   await step('charts_show_latency_lag_throughput_and_loss', async () => {
     await page.$eval('#scrubber', (el) => { el.value = '90000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
     await page.waitForFunction(() => document.querySelector('#clock')?.textContent.startsWith('90.0 s'), null, { timeout: 20000 });
-    for (const id of ['chart-throughput', 'chart-latency', 'chart-lag', 'chart-lost']) {
-      const pts = await page.getAttribute(`#${id} polyline`, 'points');
+    // A line breaks where the run has no value (a node down): count the points of all its runs.
+    for (const id of ['chart-throughput', 'chart-latency', 'chart-lag', 'chart-lag-bytes', 'chart-lost']) {
+      const pts = await page.$$eval(`#${id} polyline`, (ps) => ps.map((p) => p.getAttribute('points').trim()).join(' '));
       if (!pts || pts.trim().split(' ').length < 5) throw new Error(`${id} has no line: ${pts}`);
     }
     // Failures and losses are drawn in the warning colour, and the charts share one size.
@@ -525,7 +531,7 @@ try {
     if (!decodeURIComponent(page.url()).includes('default_pool_size')) throw new Error('the pool size is not in the URL command log');
     await page.fill('#set-default_pool_size', '0');
     await page.press('#set-default_pool_size', 'Enter');
-    await page.waitForFunction(() => (document.querySelector('#err-default_pool_size')?.textContent || '').includes('must be 1 to 10000'), null, { timeout: 5000 });
+    await page.waitForFunction(() => (document.querySelector('#err-pgbouncer')?.textContent || '').includes('must be 1 to 10000'), null, { timeout: 5000 });
     await shot('pooling');
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   });

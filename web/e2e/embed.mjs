@@ -243,12 +243,19 @@ try {
     for (const id of ['solve', 'idle']) await page.locator(`#${id} #challenge-status`).waitFor({ timeout: 30000 });
     const task = await page.locator('#solve #challenge-task').textContent();
     if (!task.includes('ttl')) throw new Error(`task: ${task}`);
-    // Patroni's rule (loop_wait + 2 × retry_timeout <= ttl) holds after each change in this order.
-    for (const [key, value] of [['retry_timeout', '8'], ['loop_wait', '3'], ['ttl', '20']]) {
-      await page.locator(`#solve #set-${key}`).fill(value);
-      await page.locator(`#solve #set-${key}`).press('Enter');
-      await page.waitForFunction(([k, v]) => document.querySelector('#solve').shadowRoot.querySelector(`#set-${k}`).value === v && !document.querySelector('#solve').shadowRoot.querySelector(`#err-${k}`)?.textContent, [key, value], { timeout: 10000 });
-    }
+    // The hint's values in the hint's order (ttl first, which alone breaks Patroni's rule
+    // loop_wait + 2 × retry_timeout <= ttl): the group is applied as a whole, by one button.
+    // An impossible group is refused beside it, and what was typed stays in the fields.
+    await page.locator('#solve #set-ttl').fill('20');
+    await page.locator('#solve #apply-patroni').click();
+    await page.waitForFunction(() => document.querySelector('#solve').shadowRoot.querySelector('#err-patroni').textContent.includes('exceeds ttl'), null, { timeout: 10000 });
+    if ((await page.locator('#solve #set-ttl').inputValue()) !== '20') throw new Error('a refused value snapped back');
+    for (const [key, value] of [['loop_wait', '3'], ['retry_timeout', '8']]) await page.locator(`#solve #set-${key}`).fill(value);
+    await page.locator('#solve #set-retry_timeout').press('Enter');
+    await page.waitForFunction(() => {
+      const r = document.querySelector('#solve').shadowRoot;
+      return !r.querySelector('#err-patroni').textContent && r.querySelector('#set-ttl').value === '20' && r.querySelector('#set-loop_wait').value === '3' && r.querySelector('#set-retry_timeout').value === '8';
+    }, null, { timeout: 10000 });
     for (const id of ['solve', 'idle']) {
       await page.locator(`#${id}`).getByRole('button', { name: '1000×' }).click();
       await page.locator(`#${id} #play`).click();
@@ -256,7 +263,7 @@ try {
     await page.waitForFunction(() => document.querySelector('#solve').shadowRoot.querySelector('#challenge-status').textContent.startsWith('Challenge met'), null, { timeout: 120000 });
     await page.waitForFunction(() => document.querySelector('#idle').shadowRoot.querySelector('#challenge-status').textContent.startsWith('Not met'), null, { timeout: 120000 });
     const met = await page.locator('#solve #challenge-status').textContent();
-    if (!met.includes('3 command(s)')) throw new Error(`the verdict: ${met}`);
+    if (!met.includes('1 command(s)')) throw new Error(`the verdict: ${met}`);
     // The widget's link opens the full app with the solution in its command log.
     const href = decodeURIComponent(await page.locator('#solve #widget-open').getAttribute('href'));
     if (!href.includes('index.html#file=challenges/09-fast-failover.toml') || !href.includes('retry_timeout')) throw new Error(`the link: ${href}`);
@@ -265,6 +272,15 @@ try {
     await shard.page.goto(base + 'host-shard-challenge.html');
     await shard.page.locator('#key #challenge-status').waitFor({ timeout: 30000 });
     if (!(await shard.page.locator('#key #challenge-status').textContent()).startsWith('Not met')) throw new Error('tenant_id is not hot');
+    // The trap hint 2 names: created_at on ranges of its own value is hot, and is graded so.
+    await shard.page.locator('#key #shard-key').selectOption('created_at');
+    await shard.page.locator('#key #strategy').selectOption('range');
+    await shard.page.locator('#key #vindex').selectOption('numeric');
+    await shard.page.waitForFunction(() => {
+      const r = document.querySelector('#key').shadowRoot;
+      return r.querySelector('#vindex').value === 'numeric' && r.querySelector('#challenge-status').textContent.startsWith('Not met');
+    }, null, { timeout: 60000 });
+    await shard.page.locator('#key #vindex').selectOption('hash');
     await shard.page.locator('#key #shard-key').selectOption('user_id');
     await shard.page.waitForFunction(() => document.querySelector('#key').shadowRoot.querySelector('#challenge-status').textContent.startsWith('Challenge met'), null, { timeout: 60000 });
     await shard.ctx.close();

@@ -34,9 +34,10 @@ pub fn chart_figure(p: &ChartProps) -> Html {
                 <text class="tick" x="4" y={(H - BOTTOM).to_string()}>{ "0" }</text>
                 <text class="tick" x={LEFT.to_string()} y={(H - 4.0).to_string()}>{ "0 s" }</text>
                 <text class="tick" x={(W - 40.0).to_string()} y={(H - 4.0).to_string()}>{ format!("{} s", d0(c.end_s)) }</text>
-                { for c.lines.iter().enumerate().map(|(i, l)| {
-                    let d: String = l.points.iter().map(|(t, v)| format!("{},{} ", d1(x(*t)), d1(y(*v)))).collect();
-                    html! { <polyline points={d} fill="none" stroke={colors[i]} stroke-width="1.5"><title>{ l.name.clone() }</title></polyline> }
+                // One polyline per unbroken run: where the run has no value the line stops.
+                { for c.lines.iter().enumerate().flat_map(|(i, l)| l.segments().into_iter().map(move |seg| (i, l, seg))).map(|(i, l, seg)| {
+                    let d: String = seg.iter().map(|(t, v)| format!("{},{} ", d1(x(*t)), d1(y(*v)))).collect();
+                    html! { <polyline points={d} fill="none" stroke={colors[i]} stroke-width="1.5" data-line={l.name.clone()}><title>{ l.name.clone() }</title></polyline> }
                 }) }
             </svg>
             <p class="legend">{ for c.lines.iter().enumerate().map(|(i, l)| html! { <span style={format!("color:{}", colors[i])}>{ format!("■ {} ", l.name) }</span> }) }</p>

@@ -55,8 +55,9 @@ pub struct Model {
     pub help: bool,
     /// A short confirmation of the last action (a fork), until the next one.
     pub notice: Option<String>,
-    /// A setting the learner typed that was refused: (name, why), shown beside its field.
-    pub setting_error: Option<(String, String)>,
+    /// Settings the learner typed that were refused: where (a field's or a group's name), why,
+    /// and the values typed, which stay in their fields to be corrected.
+    pub setting_error: Option<view::SettingRefusal>,
     /// Bumped on every setting typed, so a refused value gives way to the current one.
     pub settings_epoch: u64,
     /// What the page shows: the session's plain-data views, refreshed after every action.
@@ -280,9 +281,12 @@ pub enum Action {
     Reseed(u64),
     Help(bool),
     /// A value typed into a setting's field; a refusal stays beside the field.
-    SetSetting {
-        key: String,
-        value: String,
+    /// Settings typed by the learner, applied as one `set` command and checked as a whole (a
+    /// group tied by a rule, such as Patroni's timings, or one field). `group` names where a
+    /// refusal is shown.
+    SetSettings {
+        group: String,
+        values: Vec<(String, String)>,
     },
     Fail(String),
     /// Close the error toast.
@@ -589,9 +593,10 @@ impl Model {
             }
             Action::Fail(e) => Err(e),
             Action::Dismiss => Ok(()),
-            Action::SetSetting { key, value } => {
-                let result = sim_core::Setting::parse(&key, value.trim()).map_err(|e| e.to_string()).and_then(|s| self.with(|sess| sess.command(Command::Set { settings: vec![s] })));
-                self.setting_error = result.err().map(|e| (key, e));
+            Action::SetSettings { group, values } => {
+                let parsed: Result<Vec<_>, String> = values.iter().map(|(k, v)| sim_core::Setting::parse(k, v.trim()).map_err(|e| format!("{k}: {e}"))).collect();
+                let result = parsed.and_then(|settings| self.with(|sess| sess.command(Command::Set { settings })));
+                self.setting_error = result.err().map(|why| view::SettingRefusal { group, why, typed: values });
                 self.settings_epoch += 1;
                 Ok(())
             }

@@ -5,7 +5,7 @@ use crate::view::Picks;
 use crate::{d0, d1, url, TICK_MS};
 use sim_core::scenario::Design;
 use sim_core::shard::cluster::Move;
-use sim_core::shard::cluster::{shard_names, Config, Reshard, ReshardPhase};
+use sim_core::shard::cluster::{shard_names, Config, Reshard, ReshardPhase, Vindex};
 use sim_core::shard::front::ClusterStatus;
 use sim_core::shard::lesson::{ShardLesson, ShardReport};
 use sim_core::shard::placement::{strategy_name, Placement};
@@ -299,6 +299,8 @@ pub struct ShardView {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ShardAction {
     Key(String),
+    /// `hash` or `numeric`: how a key's value becomes a keyspace id.
+    Vindex(String),
     Strategy(String),
     Shards(u32),
     Cursor(u64),
@@ -458,6 +460,11 @@ impl ShardView {
                 let log = self.log();
                 self.restart(&log)?;
             }
+            ShardAction::Vindex(v) => {
+                self.lesson.apply_design(&Design { vindex: Some(v), ..Design::default() })?;
+                let log = self.log();
+                self.restart(&log)?;
+            }
             ShardAction::Strategy(s) => {
                 self.lesson.apply_design(&Design { strategy: Some(s), ..Design::default() })?;
                 self.restart(&[])?;
@@ -583,6 +590,7 @@ fn controls(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
         <section class="controls shard-controls" aria-label="shard key, placement and time">
             { select("shard-key", "Shard key", &cfg.shard_key, columns, go, ShardAction::Key) }
             { select("strategy", "Placement", strategy_name(&cfg.placement), strategies, go, ShardAction::Strategy) }
+            { select("vindex", "Vindex", cfg.vindex.name(), Vindex::ALL.iter().map(|v| v.name().to_string()).collect(), go, ShardAction::Vindex) }
             { select("shard-count", "Shards", &cfg.placement.shards().to_string(), shards, go, |s| ShardAction::Shards(s.parse().unwrap_or(0))) }
             if m.playing {
                 <button id="pause" onclick={go.reform(|_| Msg::Pause)}>{ "Pause" }</button>
@@ -643,7 +651,7 @@ pub fn shard_clusters(p: &ShardHaProps) -> Html {
                             <td>{ &h.shard }</td>
                             <td class="primary-now">{ now.and_then(|st| st.primary.clone()).unwrap_or_else(|| "none: writes refused".into()) }</td>
                             <td>{ h.failovers }</td>
-                            <td>{ h.unavailable_ms.map_or("—".to_string(), |ms| format!("{} s", d1(ms as f64 / 1000.0))) }</td>
+                            <td class="writes-down">{ h.writes_down.map_or("none".to_string(), |(a, b)| format!("{} s ({}–{} s)", d1((b - a) as f64 / 1000.0), d1(a as f64 / 1000.0), d1(b as f64 / 1000.0))) }</td>
                             <td>{ h.commits_acked }</td><td>{ h.commits_lost }</td>
                             // The model's invariants, checked in each shard's cluster as it runs:
                             // broken so far (at the cursor), and over the whole run, in red.

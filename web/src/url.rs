@@ -156,6 +156,7 @@ pub fn shard_hash(v: &crate::shard::ShardView) -> String {
     let mut ops = Vec::new();
     if let Some(c) = &v.lesson.cluster {
         ops.push(format!("key:{}", c.shard_key));
+        ops.push(format!("vindex:{}", c.vindex.name()));
         ops.push(format!("strategy:{}", sim_core::shard::placement::strategy_name(&c.placement)));
         ops.push(format!("shards:{}", c.placement.shards()));
     }
@@ -180,6 +181,7 @@ pub fn shard_actions(ops: &[String]) -> Result<Vec<crate::shard::ShardAction>, S
         let num = |v: &str| v.parse::<u64>().map_err(|_| format!("`{op}` in the link needs a number"));
         match k {
             "key" => out.push(A::Key(v.to_string())),
+            "vindex" => out.push(A::Vindex(v.to_string())),
             "strategy" => out.push(A::Strategy(v.to_string())),
             "shards" => out.push(A::Shards(num(v)? as u32)),
             "undo" => out.push(A::Reset),
@@ -275,6 +277,7 @@ mod tests {
         let mut v = crate::shard::ShardView::new(file, src, Some(3)).unwrap();
         for a in [
             crate::shard::ShardAction::Key("tenant_id".into()),
+            crate::shard::ShardAction::Vindex("numeric".into()),
             crate::shard::ShardAction::Cursor(10_000),
             crate::shard::ShardAction::Reshard(sim_core::shard::cluster::Move::Add),
             crate::shard::ShardAction::Cursor(25_000),
@@ -288,6 +291,7 @@ mod tests {
         w.restore(&shard_actions(&back.shard_ops).unwrap(), &back.log).unwrap();
         assert_eq!(w.log(), v.log());
         assert_eq!(w.cursor_ms, 25_000);
+        assert_eq!(w.lesson.cluster.as_ref().map(|c| c.vindex.name()), Some("numeric"), "the vindex travels in the link");
         assert_eq!(w.report.as_ref().unwrap().metrics, v.report.as_ref().unwrap().metrics);
         assert!(shard_actions(&["meteor:1".into()]).is_err());
     }

@@ -8,6 +8,7 @@ use sim_core::report::Hop;
 use sim_core::Command;
 use sim_session::view::{ClockView, ClusterView, NodeView, PropView, SettingView};
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 type Go = Callback<Action>;
@@ -562,69 +563,120 @@ fn cluster_wide(go: &Go) -> Html {
     </> }
 }
 
+/// Settings the learner typed that were refused, kept where they were typed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SettingRefusal {
+    /// The field's name, or the group's (`patroni`, `pgbouncer`, `backup`).
+    pub group: String,
+    pub why: String,
+    /// What was typed, by setting.
+    pub typed: Vec<(String, String)>,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct SettingsProps {
     pub settings: Rc<Vec<SettingView>>,
-    /// A refused value: (setting, why), shown beside its field.
-    pub error: Option<(String, String)>,
-    /// Bumped on every change typed, so a refused value gives way to the current one.
+    /// A refusal, shown beside its field or group, with the values typed.
+    pub error: Option<SettingRefusal>,
+    /// Bumped on every change applied, so the fields show the values now.
     pub epoch: u64,
     pub go: Go,
 }
 
-/// The settings editor: each change is a `set` command at the current time.
+/// Settings that a rule ties together, edited together: typed in any order, applied by one
+/// button as one `set` command and checked as a whole (Patroni's `loop_wait + 2 ×
+/// retry_timeout <= ttl`), so no order of typing is refused on the way.
+/// A setting's name and, for a choice, its options (none: a text field).
+type Field = (&'static str, &'static [&'static str]);
+
+const GROUPS: [(&str, &str, &[Field]); 3] = [
+    ("patroni", "Patroni", &[("ttl", &[]), ("loop_wait", &[]), ("retry_timeout", &[])]),
+    (
+        "pgbouncer",
+        "PgBouncer (a RELOAD)",
+        &[("pool_mode", &["session", "transaction", "statement"]), ("default_pool_size", &[]), ("reserve_pool_size", &[]), ("max_prepared_statements", &[]), ("query_wait_timeout", &[])],
+    ),
+    ("backup", "Archiver and base backups", &[("archive_timeout", &[]), ("base_backup_every", &[])]),
+];
+
+/// The settings editor: a lone field is applied when it changes; a group by its Apply button.
+/// Every change is a `set` command at the current time.
 #[component(Settings)]
 pub fn settings(p: &SettingsProps) -> Html {
-    let field = |key: &'static str, label: &str, options: &[&'static str]| {
+    let now = |key: &str| {
+        let typed = p.error.as_ref().and_then(|e| e.typed.iter().find(|(k, _)| k == key)).map(|(_, v)| v.clone());
+        typed.or_else(|| p.settings.iter().find(|s| s.key == key).map(|s| s.value.clone())).unwrap_or_default()
+    };
+    let refusal = |group: &str| p.error.as_ref().filter(|e| e.group == group).map(|e| e.why.clone());
+    let control = |key: &str, options: &[&str], err_id: &str, invalid: bool, onchange: Option<Callback<Event>>| {
+        let id = format!("set-{key}");
+        let node_key = format!("{key}-{}", p.epoch);
+        let value = now(key);
+        if options.is_empty() {
+            html! { <input key={node_key} id={id} name={key.to_string()} type="text" size="8" {value} aria-invalid={invalid.to_string()} aria-describedby={err_id.to_string()} {onchange} /> }
+        } else {
+            html! {
+                <select key={node_key} id={id} name={key.to_string()} aria-invalid={invalid.to_string()} aria-describedby={err_id.to_string()} {onchange}>
+                    { for options.iter().map(|o| html! { <option value={o.to_string()} selected={*o == value}>{ *o }</option> }) }
+                </select>
+            }
+        }
+    };
+    let field = |key: &'static str, options: &[&str]| {
         let go = p.go.clone();
         let onchange = Callback::from(move |e: Event| {
             let value = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).or_else(|| e.target_dyn_into::<web_sys::HtmlInputElement>().map(|i| i.value())).unwrap_or_default();
-            go.emit(Action::SetSetting { key: key.to_string(), value });
+            go.emit(Action::SetSettings { group: key.to_string(), values: vec![(key.to_string(), value)] });
         });
-        let id = format!("set-{key}");
-        let now = p.settings.iter().find(|s| s.key == key).map(|s| s.value.clone()).unwrap_or_default();
-        let err = p.error.as_ref().filter(|(k, _)| k == key).map(|(_, e)| e.clone());
+        let err = refusal(key);
         let err_id = format!("err-{key}");
-        let node_key = format!("{key}-{}", p.epoch);
-        let control = if options.is_empty() {
-            html! { <input key={node_key} id={id} type="text" size="8" value={now.clone()} aria-invalid={err.is_some().to_string()} aria-describedby={err_id.clone()} {onchange} /> }
-        } else {
-            html! {
-                <select key={node_key} id={id} aria-invalid={err.is_some().to_string()} aria-describedby={err_id.clone()} {onchange}>
-                    { for options.iter().map(|o| html! { <option value={*o} selected={*o == now}>{ *o }</option> }) }
-                </select>
-            }
-        };
         html! {
             <span class="setting">
-                <label>{ label }{ control }</label>
+                <label>{ format!("{key} ") }{ control(key, options, &err_id, err.is_some(), Some(onchange)) }</label>
                 <span id={err_id} class="field-error" role="alert">{ err.unwrap_or_default() }</span>
             </span>
         }
     };
+    let group = |name: &'static str, label: &str, keys: &[(&'static str, &[&str])]| {
+        let go = p.go.clone();
+        let names: Vec<&'static str> = keys.iter().map(|(k, _)| *k).collect();
+        let onsubmit = Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some(form) = e.target_dyn_into::<web_sys::HtmlFormElement>() else { return };
+            let elements = form.elements();
+            let values = names
+                .iter()
+                .filter_map(|k| {
+                    let el = elements.named_item(k)?;
+                    let v = el.dyn_ref::<web_sys::HtmlInputElement>().map(|i| i.value()).or_else(|| el.dyn_ref::<web_sys::HtmlSelectElement>().map(|s| s.value()))?;
+                    Some((k.to_string(), v))
+                })
+                .collect();
+            go.emit(Action::SetSettings { group: name.to_string(), values });
+        });
+        let err = refusal(name);
+        let err_id = format!("err-{name}");
+        html! {
+            <form class="setting-group" id={format!("settings-{name}")} {onsubmit}>
+                <fieldset>
+                    <legend>{ label }</legend>
+                    { for keys.iter().map(|(k, options)| html! { <label class="setting">{ format!("{k} ") }{ control(k, options, &err_id, err.is_some(), None) }</label> }) }
+                    <button type="submit" id={format!("apply-{name}")}>{ "Apply" }</button>
+                    <p id={err_id} class="field-error group-error" role="alert">{ err.unwrap_or_default() }</p>
+                </fieldset>
+            </form>
+        }
+    };
+    let has = |key: &str| p.settings.iter().any(|s| s.key == key);
     html! {
         <section class="settings" aria-label="settings">
             <h3>{ "Settings (applied now, as commands)" }</h3>
-            { field("synchronous_commit", "synchronous_commit ", &["off", "local", "remote_write", "on", "remote_apply"]) }
-            { field("synchronous_standby_names", " synchronous_standby_names ", &[]) }
-            { field("synchronous_mode", " synchronous_mode ", &["true", "false"]) }
-            { field("synchronous_mode_strict", " strict ", &["true", "false"]) }
-            { field("ttl", " ttl ", &[]) }
-            { field("loop_wait", " loop_wait ", &[]) }
-            { field("retry_timeout", " retry_timeout ", &[]) }
-            // A lesson with PgBouncer: its pool, changed as a RELOAD would.
-            if p.settings.iter().any(|s| s.key == "pool_mode") {
-                { field("pool_mode", " pool_mode ", &["session", "transaction", "statement"]) }
-                { field("default_pool_size", " default_pool_size ", &[]) }
-                { field("reserve_pool_size", " reserve_pool_size ", &[]) }
-                { field("max_prepared_statements", " max_prepared_statements ", &[]) }
-                { field("query_wait_timeout", " query_wait_timeout ", &[]) }
-            }
-            // A lesson with backups: its archiver and base-backup schedule.
-            if p.settings.iter().any(|s| s.key == "archive_timeout") {
-                { field("archive_timeout", " archive_timeout ", &[]) }
-                { field("base_backup_every", " base_backup_every ", &[]) }
-            }
+            { field("synchronous_commit", &["off", "local", "remote_write", "on", "remote_apply"]) }
+            { field("synchronous_standby_names", &[]) }
+            { field("synchronous_mode", &["true", "false"]) }
+            { field("synchronous_mode_strict", &["true", "false"]) }
+            // Only the groups this lesson has (its Patroni, its PgBouncer, its backups).
+            { for GROUPS.iter().filter(|(_, _, keys)| has(keys[0].0)).map(|(name, label, keys)| group(name, label, keys)) }
         </section>
     }
 }

@@ -14,8 +14,28 @@ pub struct ChartLine {
     pub name: String,
     /// Failures and losses: drawn in the warning colour.
     pub bad: bool,
-    /// (seconds, value)
-    pub points: Vec<(f64, f64)>,
+    /// (seconds, value); `None` where the run has no value (the node was down, or not a
+    /// streaming standby), so the line breaks there instead of joining the points either side.
+    pub points: Vec<(f64, Option<f64>)>,
+}
+
+impl ChartLine {
+    /// The line's unbroken runs of points, as they are drawn.
+    pub fn segments(&self) -> Vec<Vec<(f64, f64)>> {
+        let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+        let mut open = false;
+        for &(t, v) in &self.points {
+            match v {
+                Some(v) if open => out.last_mut().into_iter().for_each(|seg| seg.push((t, v))),
+                Some(v) => {
+                    out.push(vec![(t, v)]);
+                    open = true;
+                }
+                None => open = false,
+            }
+        }
+        out
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -30,7 +50,7 @@ pub struct Chart {
 impl Chart {
     /// The top of the value axis: the largest value, at least 1.
     pub fn max_y(&self) -> f64 {
-        self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).fold(0.0f64, f64::max).max(1.0)
+        self.lines.iter().flat_map(|l| l.points.iter().filter_map(|p| p.1)).fold(0.0f64, f64::max).max(1.0)
     }
 }
 
@@ -46,21 +66,36 @@ fn secs(p: &SamplePoint) -> f64 {
 }
 
 /// Per-second rates of a cumulative counter.
-fn rate(series: &Series, f: fn(&SamplePoint) -> u64) -> Vec<(f64, f64)> {
+fn rate(series: &Series, f: fn(&SamplePoint) -> u64) -> Vec<(f64, Option<f64>)> {
     thinned(series)
         .map(|(a, b)| {
             let dt = (secs(b) - secs(a)).max(1.0);
-            (secs(b), f(b).saturating_sub(f(a)) as f64 / dt)
+            (secs(b), Some(f(b).saturating_sub(f(a)) as f64 / dt))
         })
         .collect()
 }
 
-/// A sampled value.
-fn value(series: &Series, f: impl Fn(&SamplePoint) -> Option<f64>) -> Vec<(f64, f64)> {
-    thinned(series).filter_map(|(_, b)| Some((secs(b), f(b)?))).collect()
+/// A sampled value, `None` where a sample has none. A thinned point stands for the samples
+/// since the one before it: if any of them had no value, so does the point, so a gap of one
+/// second in an hour's run still breaks the line.
+fn value(series: &Series, f: impl Fn(&SamplePoint) -> Option<f64>) -> Vec<(f64, Option<f64>)> {
+    let step = series.len().div_ceil(MAX_POINTS).max(1);
+    let n = series.len();
+    let mut gap = false;
+    let mut out = Vec::new();
+    for i in 0..n {
+        let Some(p) = series.get(i) else { continue };
+        let v = f(p);
+        gap |= v.is_none();
+        if i % step == 0 || i + 1 == n {
+            out.push((secs(p), if gap { None } else { v }));
+            gap = false;
+        }
+    }
+    out
 }
 
-fn line(name: &str, bad: bool, points: Vec<(f64, f64)>) -> ChartLine {
+fn line(name: &str, bad: bool, points: Vec<(f64, Option<f64>)>) -> ChartLine {
     ChartLine { name: name.to_string(), bad, points }
 }
 
@@ -71,8 +106,8 @@ fn pooling(w: &World, end_s: f64) -> Vec<Chart> {
     let series = w.pool_series().unwrap_or(&empty);
     let step = series.len().div_ceil(MAX_POINTS).max(1);
     let n = series.len();
-    let pts = |f: &dyn Fn(&sim_core::pool::PoolSample) -> f64| -> Vec<(f64, f64)> {
-        (0..n).filter(|i| i % step == 0 || i + 1 == n).filter_map(|i| series.get(i)).map(|p| (p.t_ms as f64 / 1000.0, f(p))).collect()
+    let pts = |f: &dyn Fn(&sim_core::pool::PoolSample) -> f64| -> Vec<(f64, Option<f64>)> {
+        (0..n).filter(|i| i % step == 0 || i + 1 == n).filter_map(|i| series.get(i)).map(|p| (p.t_ms as f64 / 1000.0, Some(f(p)))).collect()
     };
     let ms = |v: u64| v as f64 / 1000.0;
     vec![
@@ -120,7 +155,18 @@ pub fn all(w: &World) -> Vec<Chart> {
     let s = w.series();
     let end_s = w.end().as_ms() as f64 / 1000.0;
     let ms = |v: u64| (v > 0).then_some(v as f64 / 1000.0);
-    let lag = w.nodes().iter().enumerate().map(|(i, n)| line(&n.name, false, value(s, |p| p.lag_ms.get(i).filter(|v| **v >= 0).map(|v| *v as f64)))).filter(|l| !l.points.is_empty()).collect();
+    // A node that never streamed as a standby has no line; one that streamed for a while has
+    // gaps wherever it did not (down, cut off from its primary, or the primary itself).
+    let per_standby = |f: fn(&SamplePoint) -> &Vec<i64>, scale: f64| -> Vec<ChartLine> {
+        w.nodes()
+            .iter()
+            .enumerate()
+            .map(|(i, n)| line(&n.name, false, value(s, |p| f(p).get(i).filter(|v| **v >= 0).map(|v| *v as f64 / scale))))
+            .filter(|l| l.points.iter().any(|p| p.1.is_some()))
+            .collect()
+    };
+    let lag = per_standby(|p| &p.lag_ms, 1.0);
+    let lag_bytes = per_standby(|p| &p.lag_bytes, 1024.0);
     vec![
         Chart {
             id: "chart-throughput",
@@ -130,7 +176,8 @@ pub fn all(w: &World) -> Vec<Chart> {
             lines: vec![line("acknowledged", false, rate(s, |p| p.commits_acked)), line("failed", true, rate(s, |p| p.commits_failed))],
         },
         Chart { id: "chart-latency", title: "Commit latency", unit: "ms", end_s, lines: vec![line("p50", false, value(s, |p| ms(p.p50_us))), line("p99", false, value(s, |p| ms(p.p99_us)))] },
-        Chart { id: "chart-lag", title: "Replay lag per standby", unit: "ms", end_s, lines: lag },
+        Chart { id: "chart-lag", title: "replay_lag per standby", unit: "ms", end_s, lines: lag },
+        Chart { id: "chart-lag-bytes", title: "WAL not yet replayed per standby: the primary's flush LSN − replay_lsn", unit: "kB", end_s, lines: lag_bytes },
         Chart { id: "chart-lost", title: "Acknowledged commits lost", unit: "commits", end_s, lines: vec![line("lost commits", true, value(s, |p| Some(p.commits_lost as f64)))] },
     ]
 }

@@ -51,9 +51,33 @@ pub fn history_file_name(timeline: u32) -> String {
     format!("{timeline:08X}.history")
 }
 
+/// A size as PostgreSQL 15's `pg_size_pretty` prints it (`dbsize.c`): bytes below 10 kB; then
+/// kB, MB, GB and TB, each kept in half units and rounded half up, moving on at 20,479 halves.
+pub fn size_pretty(bytes: u64) -> String {
+    if bytes < 10 * 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut halves = bytes >> 9;
+    for unit in ["kB", "MB", "GB"] {
+        if halves < 20 * 1024 - 1 {
+            return format!("{} {unit}", halves.div_ceil(2));
+        }
+        halves >>= 10;
+    }
+    format!("{} TB", halves.div_ceil(2))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_print_as_pg_size_pretty() {
+        // SELECT pg_size_pretty(n) in PostgreSQL 15.
+        for (n, text) in [(10_239, "10239 bytes"), (10_240, "10 kB"), (10_484_735, "10239 kB"), (1_048_576, "1024 kB"), (10_485_760, "10 MB"), (40_000_000, "38 MB"), (134_217_728, "128 MB")] {
+            assert_eq!(size_pretty(n), text, "{n}");
+        }
+    }
     #[test]
     fn formats_like_postgres() {
         assert_eq!(Lsn(0x3000060).to_string(), "0/3000060");

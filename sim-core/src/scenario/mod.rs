@@ -139,6 +139,34 @@ pub struct Challenge {
     /// A reference design: the sharded table's shard key and placement (a sharded lesson).
     #[serde(default)]
     pub design: Option<Design>,
+    /// The wrong answers the hints and the learn list warn about (`[[challenge.traps]]`). Each
+    /// must miss the challenge for every seed, so a hint never describes an answer that the
+    /// page would grade as met. A challenge names at least one.
+    #[serde(default)]
+    pub traps: Vec<Trap>,
+}
+
+/// A wrong answer to a challenge: commands (a lesson of one cluster) or a design (a sharded
+/// lesson), and why it misses, in the words of the hint that warns about it.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Trap {
+    /// Why it misses.
+    pub why: String,
+    /// The learner's commands, written like `[[timeline]]` entries.
+    #[serde(default)]
+    pub commands: Vec<crate::command::TimedCommand>,
+    /// The learner's design (a sharded lesson).
+    #[serde(default)]
+    pub design: Option<Design>,
+}
+
+impl Trap {
+    /// The trap's commands as a learner's log.
+    pub fn log(&self) -> Vec<(SimDur, Command)> {
+        self.commands.iter().map(|tc| (tc.at.0, tc.command.clone())).collect()
+    }
 }
 
 /// The choices a sharded lesson's learner makes before the run: the shard key and the placement
@@ -151,6 +179,16 @@ pub struct Design {
     /// `mod`, `ring`, `jump` or `range`.
     pub strategy: Option<String>,
     pub shards: Option<u32>,
+    /// How a key's value becomes a keyspace id: `hash` (spread neighbours apart) or `numeric`
+    /// (the value itself, so a range owns consecutive values, as Vitess's `numeric` vindex).
+    pub vindex: Option<String>,
+}
+
+impl Design {
+    /// Whether the design changes anything at all.
+    pub fn is_empty(&self) -> bool {
+        self.shard_key.is_none() && self.strategy.is_none() && self.shards.is_none() && self.vindex.is_none()
+    }
 }
 
 /// The six abilities the course promises ("you will be able to…").

@@ -324,10 +324,13 @@ fn challenge(s: &Scenario) -> R {
         if !c.solution.is_empty() {
             return Err(at(&[Seg::Key("challenge"), Seg::Key("solution")], "a sharded lesson's challenge is a design (shard key, placement): write `design`, not commands"));
         }
-        if c.design.as_ref().is_none_or(|d| d.shard_key.is_none() && d.strategy.is_none() && d.shards.is_none()) {
-            return Err(at(&[Seg::Key("challenge")], "a sharded lesson's challenge ships with a reference `design`: a shard key, a strategy or a shard count"));
+        if c.design.as_ref().is_none_or(|d| d.is_empty()) {
+            return Err(at(&[Seg::Key("challenge")], "a sharded lesson's challenge ships with a reference `design`: a shard key, a strategy, a vindex or a shard count"));
         }
-        return Ok(());
+        return traps(c, |i, t| match (&t.design, t.commands.is_empty()) {
+            (Some(d), true) if !d.is_empty() => Ok(()),
+            _ => Err(at(&[Seg::Key("challenge"), Seg::Key("traps"), Seg::Index(i)], "a sharded lesson's wrong answer is a `design` (shard key, placement, vindex), not commands")),
+        });
     }
     if c.design.is_some() {
         return Err(at(&[Seg::Key("challenge"), Seg::Key("design")], "a design (shard key, placement) applies to a sharded lesson only"));
@@ -342,6 +345,33 @@ fn challenge(s: &Scenario) -> R {
             return Err(at(&p("at"), format!("at = {} is after the end of the run ({})", tc.at.0, s.run.duration.0)));
         }
         scope.check(&tc.command).map_err(|e| at(&p("action"), e.message))?;
+    }
+    traps(c, |i, t| {
+        if t.design.is_some() || t.commands.is_empty() {
+            return Err(at(&[Seg::Key("challenge"), Seg::Key("traps"), Seg::Index(i)], "a wrong answer to this challenge is `commands` (written like [[timeline]] entries), not a design"));
+        }
+        for (j, tc) in t.commands.iter().enumerate() {
+            let p = |f| vec![Seg::Key("challenge"), Seg::Key("traps"), Seg::Index(i), Seg::Key("commands"), Seg::Index(j), Seg::Key(f)];
+            if tc.at.0 > s.run.duration.0 {
+                return Err(at(&p("at"), format!("at = {} is after the end of the run ({})", tc.at.0, s.run.duration.0)));
+            }
+            scope.check(&tc.command).map_err(|e| at(&p("action"), e.message))?;
+        }
+        Ok(())
+    })
+}
+
+/// A challenge names the wrong answers its hints warn about (each is checked to miss), and each
+/// has its reason.
+fn traps(c: &crate::scenario::Challenge, each: impl Fn(usize, &crate::scenario::Trap) -> R) -> R {
+    if c.traps.is_empty() {
+        return Err(at(&[Seg::Key("challenge")], "a challenge names the wrong answers its hints warn about: at least one [[challenge.traps]] entry"));
+    }
+    for (i, t) in c.traps.iter().enumerate() {
+        if t.why.trim().is_empty() {
+            return Err(at(&[Seg::Key("challenge"), Seg::Key("traps"), Seg::Index(i), Seg::Key("why")], "say why this answer misses"));
+        }
+        each(i, t)?;
     }
     Ok(())
 }

@@ -42,6 +42,24 @@ pub enum Vindex {
     Numeric,
 }
 
+impl Vindex {
+    /// Every vindex, as the page offers them.
+    pub const ALL: [Vindex; 2] = [Vindex::Hash, Vindex::Numeric];
+
+    /// Its name in a lesson file, a design and a link.
+    pub fn name(self) -> &'static str {
+        match self {
+            Vindex::Hash => "hash",
+            Vindex::Numeric => "numeric",
+        }
+    }
+
+    /// The vindex of that name.
+    pub fn of(name: &str) -> Result<Vindex, String> {
+        Vindex::ALL.into_iter().find(|v| v.name() == name).ok_or_else(|| format!("vindex = \"{name}\" is not one of hash, numeric"))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     pub table: String,

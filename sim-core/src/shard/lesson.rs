@@ -212,6 +212,9 @@ impl ShardLesson {
             }
             cfg.shard_key = k.clone();
         }
+        if let Some(v) = &d.vindex {
+            cfg.vindex = Vindex::of(v)?;
+        }
         if d.strategy.is_some() || d.shards.is_some() {
             let strategy = d.strategy.clone().unwrap_or_else(|| super::placement::strategy_name(&cfg.placement).to_string());
             let vnodes = match &cfg.placement {
@@ -277,19 +280,25 @@ fn describe_cluster(c: &Config, run: &Run, r: &mut ShardReport) {
     m.insert("ops".into(), run.ops as f64);
     m.insert("acked_writes".into(), run.acked_writes as f64);
     m.insert("lost_writes".into(), run.lost_writes as f64);
-    m.insert("failed_writes".into(), run.failed_writes as f64);
+    // Every write the router could not have acknowledged: refused for want of a writable
+    // primary, or timed out waiting at a reshard's cutover.
+    let cutover_failed: u64 = run.reshards.iter().map(|mv| mv.writes_failed).sum();
+    m.insert("failed_writes".into(), (run.failed_writes + cutover_failed) as f64);
+    m.insert("cutover_failed_writes".into(), cutover_failed as f64);
     m.insert("misrouted_writes".into(), run.misrouted_writes as f64);
     m.insert("hot_seconds".into(), run.hotspots.len() as f64);
     m.insert("first_hot_shard".into(), run.hotspots.first().map_or(-1.0, |h| h.shard as f64));
     m.insert("p99_ms".into(), run.p99_us as f64 / 1000.0);
     m.insert("reshards".into(), run.reshards.len() as f64);
-    let vindex = if c.vindex == Vindex::Hash { "hash" } else { "numeric" };
+    let vindex = c.vindex.name();
     r.lines.push(format!("{} sharded by {} ({vindex} vindex) over {}; shards now: {}", c.table, c.shard_key, c.placement, run.shard_names.join(" ")));
     r.lines.push(format!(
-        "{} operations, {} acknowledged writes, {} refused (no primary), {} lost, {} misrouted; worst per-shard p99 {} ms",
+        "{} operations, {} acknowledged writes, {} failed ({} refused: no writable primary; {} timed out at a cutover), {} lost, {} misrouted; worst per-shard p99 {} ms",
         run.ops,
         run.acked_writes,
+        run.failed_writes + cutover_failed,
         run.failed_writes,
+        cutover_failed,
         run.lost_writes,
         run.misrouted_writes,
         run.p99_us / 1000
@@ -305,7 +314,6 @@ fn describe_cluster(c: &Config, run: &Run, r: &mut ShardReport) {
         let m = &mut r.metrics;
         m.insert("keys_moved_permille".into(), (mv.keys_moved * 1000 / mv.keys_total.max(1)) as f64);
         m.insert("max_pause_ms".into(), mv.max_pause_us as f64 / 1000.0);
-        m.insert("writes_failed".into(), mv.writes_failed as f64);
         let at = |us: u64| if us == 0 { "never".to_string() } else { format!("at {} s", secs(us)) };
         r.lines.push(format!(
             "{}: copy {} rows ({} of {} keys move) {}–{} s; catch-up, then reads switched {}; writes paused {} ms {}; {} writes delayed, {} failed",

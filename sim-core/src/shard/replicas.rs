@@ -34,7 +34,8 @@ pub struct ShardHa {
     pub commits_acked: u64,
     pub commits_lost: u64,
     pub failovers: u64,
-    /// Writes unavailable during its last failover.
+    /// How long writes were unavailable (`writes_down`'s length; the end of the run if they
+    /// never came back).
     pub unavailable_ms: Option<u64>,
     /// When writes stopped and came back (the end of the run if they never did), in ms.
     pub writes_down: Option<(u64, u64)>,
@@ -92,20 +93,21 @@ pub fn report(w: &mut World, scns: &[(String, Scenario)], run: &super::cluster::
         let tps = run.load.iter().map(|row| row.get(i).map_or(0, |l| l.ops)).sum::<u64>() * ((1.0 - read_share) * 1000.0) as u64 / 1000 / secs;
         let r = w.report(&scn.expect);
         let m = &r.metrics;
+        // A crashed primary with no failover before the end (no standby, or a run shorter
+        // than ttl) leaves the shard without writes from its last acknowledged commit to the end.
+        let writes_down = m
+            .failovers
+            .last()
+            .map(|f| (f.writes_stopped_ms, f.unavailable_ms.map_or(duration_s * 1000, |u| f.writes_stopped_ms + u)))
+            .or_else(|| (!w.nodes().iter().any(|n| n.writable && n.is_running())).then(|| (w.last_write_ack().as_ms(), duration_s * 1000)));
         out.push(ShardHa {
             shard: name.clone(),
             write_tps: tps,
             commits_acked: m.commits_acked,
             commits_lost: m.commits_lost,
             failovers: m.failovers.len() as u64,
-            unavailable_ms: m.failovers.last().and_then(|f| f.unavailable_ms),
-            // A crashed primary with no failover before the end (no standby, or a run shorter
-            // than ttl) leaves the shard without writes from its last acknowledged commit to the end.
-            writes_down: m
-                .failovers
-                .last()
-                .map(|f| (f.writes_stopped_ms, f.unavailable_ms.map_or(duration_s * 1000, |u| f.writes_stopped_ms + u)))
-                .or_else(|| (!w.nodes().iter().any(|n| n.writable && n.is_running())).then(|| (w.last_write_ack().as_ms(), duration_s * 1000))),
+            unavailable_ms: writes_down.map(|(a, b)| b - a),
+            writes_down,
             max_replay_lag_ms: r.nodes.iter().map(|n| n.max_replay_lag_ms).max().unwrap_or(0),
             broken: w.invariants().iter().filter(|p| p.kind == crate::invariants::PropKind::Always && !p.holds).map(|p| (p.name.to_string(), p.detail.clone())).collect(),
         });

@@ -154,10 +154,28 @@ impl World {
         if self.someone_healthier(n, (node.tl, node.wal_position())) {
             return;
         }
+        // What Patroni compared with maximum_lag_on_failover: how far this member is behind the
+        // former leader's last /optime (a standby only; a restarted former leader is not).
+        let behind = (node.role == Role::Standby).then(|| self.c.dcs.optime.saturating_sub(node.wal_position()));
+        let optime = Lsn(self.c.dcs.optime);
         self.c.dcs.leader = Some((n, self.now + Self::secs(self.c.pat.ttl)));
         self.c.dcs.failover_to = None;
         self.c.nodes[n as usize].agent.is_leader = true;
-        self.note(Some(n), NoteKind::Failover, "acquired the leader key".into());
+        let text = match behind {
+            Some(0) => format!("acquired the leader key: not behind the former leader's last /optime ({optime})"),
+            Some(b) => {
+                let limit = self.c.pat.maximum_lag_on_failover;
+                let default = crate::scenario::PatroniCfg::default().maximum_lag_on_failover;
+                let refused = if b > default && limit > default { format!("; Patroni's default of {} would have kept it out", crate::lsn::size_pretty(default)) } else { String::new() };
+                format!(
+                    "acquired the leader key: {} behind the former leader's last /optime ({optime}; maximum_lag_on_failover = {}){refused}",
+                    crate::lsn::size_pretty(b),
+                    crate::lsn::size_pretty(limit)
+                )
+            }
+            None => "acquired the leader key".into(),
+        };
+        self.note(Some(n), NoteKind::Failover, text);
         self.lead(n);
     }
 
