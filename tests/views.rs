@@ -95,7 +95,7 @@ fn a_stuck_slot_fills_the_primarys_disk_as_the_gauge_shows() {
 fn figures_are_judged_only_at_the_end_and_failures_are_drawn_as_bad() {
     let mut s = lesson("03a-default-timings.toml", 7);
     let goals = s.goals(None);
-    let failover = goals.iter().find(|g| g.text.starts_with("failover_max_s")).unwrap();
+    let failover = goals.iter().find(|g| g.name == "failover_max_s").unwrap();
     assert_eq!(failover.state, GoalState::Pending, "{failover:?}");
     at(&mut s, 150);
     assert!(s.goals(None).iter().all(|g| g.state != GoalState::Pending), "{:?}", s.goals(None));
@@ -125,7 +125,7 @@ fn the_pitr_view_previews_a_restore_and_says_when_the_target_is_past_the_archive
 #[test]
 fn a_lesson_whose_point_is_a_missed_sla_says_so_once_drilled() {
     let s = lesson("08g-strategy-misses-sla.toml", 2);
-    let drill_goal = |goals: Vec<sim_session::view::Goal>| goals.into_iter().find(|g| g.text.starts_with("drill_sla")).expect("a drill goal");
+    let drill_goal = |goals: Vec<sim_session::view::Goal>| goals.into_iter().find(|g| g.name == "drill_sla").expect("a drill goal");
     assert_eq!(drill_goal(s.goals(None)).state, GoalState::Pending);
     let results = s.drill();
     let g = drill_goal(s.goals(Some(&results)));
@@ -194,7 +194,7 @@ fn a_broken_property_agrees_with_the_lost_commit_figure() {
         at(&mut s, 150);
         let lost = s.world.run_metrics().commits_lost;
         let goals = s.goals(None);
-        let g = goals.iter().find(|g| g.text.starts_with("no_acked_commit_lost")).expect("the property goal");
+        let g = goals.iter().find(|g| g.name == "violated:no_acked_commit_lost").expect("the property goal");
         assert_eq!(g.state, GoalState::ViolatedAsShown, "{g:?}");
         assert!(g.text.contains("first broken at ") && g.text.contains(&format!("; {lost} acknowledged commits lost in all")), "seed {seed}: {} vs {lost}", g.text);
     }

@@ -50,7 +50,7 @@ pub type Judge = fn(&ShardLesson, &World) -> Vec<sim_core::report::ExpectResult>
 fn judge(l: &ShardLesson, w: &World) -> Vec<sim_core::report::ExpectResult> {
     match l.report_of(w) {
         Ok(r) => r.expectations,
-        Err(e) => vec![sim_core::report::ExpectResult { name: "run".into(), ok: false, detail: e, kind: sim_core::report::ExpectKind::AtEnd }],
+        Err(e) => vec![sim_core::report::ExpectResult { name: "run".into(), ok: false, detail: e, kind: sim_core::report::ExpectKind::AtEnd, figure: None }],
     }
 }
 

@@ -174,6 +174,10 @@ try {
     if (await page.locator('button.split').count()) throw new Error('Split offered on a ring placement');
     await page.selectOption('#shard-key', 'tenant_id');
     await page.waitForFunction(() => { const h = document.querySelector('#heatmap')?.getAttribute('data-hot'); return h && h !== 'none'; }, null, { timeout: 30000 });
+    // The learner changed the lesson's run: its goals compare with the lesson's run, neutrally.
+    await page.waitForFunction(() => document.querySelector('#goals-heading')?.textContent.includes('against the lesson'), null, { timeout: 10000 });
+    const compared = await page.$$eval('.goals li', (ls) => ls.map((l) => l.className));
+    if (!compared.includes('differs') || compared.includes('failed')) throw new Error(`a changed run's goals: ${compared}`);
     await page.selectOption('#query-column', 'tenant_id');
     await page.fill('#query-value', '42');
     await page.press('#query-value', 'Enter');
@@ -307,13 +311,20 @@ try {
     await page.waitForSelector('.goals li', { timeout: 30000 });
     // At t = 0 no figure is judged yet.
     const early = await page.$$eval('.goals li', (ls) => ls.map((l) => [l.className, l.textContent]));
-    if (early.some(([c, t]) => c === 'ok' && /expected (<=|>=|in)/.test(t))) throw new Error(`a figure judged at t = 0: ${JSON.stringify(early)}`);
+    if (early.some(([c, t]) => c === 'ok' && t.includes('(expected '))) throw new Error(`a figure judged at t = 0: ${JSON.stringify(early)}`);
+    // Goals read as prose: no raw keys, no interval notation.
+    if (early.some(([, t]) => /_|\[|‰/.test(t))) throw new Error(`raw keys in the goals: ${JSON.stringify(early)}`);
+    if (!(await page.textContent('#goals-heading')).includes('judged when the run ends')) throw new Error('the heading does not say when goals are judged');
     if (!early.some(([c, t]) => c === 'pending' && t.includes('judged at the end'))) throw new Error(`no pending figure: ${JSON.stringify(early)}`);
     await page.getByRole('button', { name: '1000×' }).click();
     await page.click('#play');
     await page.waitForSelector('.goals li.violated-expected', { timeout: 60000 });
     const shown = await page.textContent('.goals li.violated-expected');
-    if (!shown.includes('violated, as the lesson shows')) throw new Error(`violated goal reads: ${shown}`);
+    if (!shown.includes('broken, as the lesson shows') || shown.includes('✗')) throw new Error(`violated goal reads: ${shown}`);
+    // The end of the run is announced, and the goals are judged then.
+    await page.waitForFunction(() => document.querySelector('#goals-heading')?.textContent.includes('the run has ended'), null, { timeout: 60000 });
+    const late = await page.$$eval('.goals li', (ls) => ls.map((l) => l.className));
+    if (late.includes('pending') || late.includes('failed')) throw new Error(`goals at the end: ${late}`);
     await page.click('#pause').catch(() => {});
   });
   await step('what_lessons_say_to_watch_is_on_the_diagram', async () => {
@@ -364,7 +375,7 @@ try {
         await page.click('#drill-run');
         await page.waitForSelector('#drill-table', { timeout: 120000 });
         // The drill's verdict is one of the goals: a miss the lesson shows reads so, in red.
-        const verdict = await page.$$eval('.goals li', (ls) => ls.map((l) => [l.className, l.textContent]).filter(([, t]) => t.includes('drill_sla')));
+        const verdict = await page.$$eval('.goals li', (ls) => ls.map((l) => [l.className, l.dataset.goal]).filter(([, g]) => g === 'drill_sla'));
         const want = f.startsWith('08g') ? 'violated-expected' : 'ok';
         if (verdict.length !== 1 || verdict[0][0] !== want) throw new Error(`${f}: drill goal ${JSON.stringify(verdict)}`);
       }

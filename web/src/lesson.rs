@@ -1,13 +1,13 @@
 //! The lesson panel both pages share: title, summary, what to watch, what it teaches, the goals,
 //! and for a challenge the task, its hints and how the attempt stands.
-use sim_session::view::{ChallengeState, ChallengeView, Goal, LessonView};
+use sim_session::view::{ChallengeState, ChallengeView, LessonView, Outcomes};
 use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct LessonProps {
     pub lesson: Rc<LessonView>,
-    pub goals: Rc<Vec<Goal>>,
+    pub goals: Rc<Outcomes>,
     pub challenge: Option<Rc<ChallengeView>>,
 }
 
@@ -23,18 +23,22 @@ pub fn lesson_panel(p: &LessonProps) -> Html {
             <ul class="watch">{ for l.watch.iter().map(|w| html! { <li data-shows={(!w.shows.is_empty()).then(|| w.shows.join(" "))}>{ w.text.clone() }</li> }) }</ul>
             <h3>{ "You will learn" }</h3>
             <ul>{ for l.learn.iter().map(|x| html! { <li>{ x.clone() }</li> }) }</ul>
-            <h3>{ "Goals (live)" }</h3>
             { goals(&p.goals) }
         </section>
     }
 }
 
-/// The goals as a list, each with its mark.
-pub fn goals(goals: &[Goal]) -> Html {
+/// The goals under a heading that says what they are (what the lesson's run demonstrates, your
+/// run against it, or a challenge's goals) and announces when the run has ended and they are
+/// judged; each goal with its mark.
+pub fn goals(o: &Outcomes) -> Html {
     html! {
-        <ul class="goals" data-view="goals">
-            { for goals.iter().map(|g| html! { <li class={g.state.class()}>{ format!("{} {}", g.state.mark(), g.text) }</li> }) }
-        </ul>
+        <div class="outcomes" data-view="goals" data-ended={o.ended.to_string()}>
+            <h3 id="goals-heading" role="status" aria-live="polite">{ o.heading.clone() }</h3>
+            <ul class="goals">
+                { for o.goals.iter().map(|g| html! { <li class={g.state.class()} data-goal={g.name.clone()}>{ format!("{} {}", g.state.mark(), g.text) }</li> }) }
+            </ul>
+        </div>
     }
 }
 

@@ -192,7 +192,7 @@ pub enum Job {
 pub struct Views {
     pub lesson: Rc<view_model::LessonView>,
     pub clock: Rc<view_model::ClockView>,
-    pub goals: Rc<Vec<view_model::Goal>>,
+    pub goals: Rc<view_model::Outcomes>,
     pub cluster: Rc<view_model::ClusterView>,
     pub settings: Rc<Vec<view_model::SettingView>>,
     pub charts: Vec<Rc<view_model::Chart>>,
@@ -206,11 +206,11 @@ pub struct Views {
 
 impl Views {
     fn of(s: &Session, m: &Model) -> Views {
-        let goals = s.goals(m.drill.as_deref());
+        let goals = s.outcomes(m.drill.as_deref());
         Views {
             lesson: Rc::new(s.lesson_view()),
             clock: Rc::new(s.clock_view()),
-            challenge: s.challenge_view(&goals).map(Rc::new),
+            challenge: s.challenge_view(&goals.goals).map(Rc::new),
             goals: Rc::new(goals),
             cluster: Rc::new(s.cluster_view()),
             settings: Rc::new(s.settings_view()),

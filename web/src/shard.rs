@@ -11,7 +11,7 @@ use sim_core::shard::lesson::{ShardLesson, ShardReport};
 use sim_core::shard::placement::{strategy_name, Placement};
 use sim_core::shard::replicas::ShardHa;
 use sim_core::{Command, SimTime};
-use sim_session::view::{Goal, HeatmapView, LessonView, RingView, ShardMapView};
+use sim_session::view::{Frame, Goal, HeatmapView, LessonView, Outcomes, RingView, ShardMapView};
 use sim_session::Session;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -291,6 +291,8 @@ pub struct ShardView {
     pub crashable: Vec<bool>,
     /// "Undo reshards" took away the lesson's own reshards.
     pub reshards_undone: bool,
+    /// The lesson's own sharded table, before the learner's choices.
+    pub original: Option<Config>,
     /// The whole run's load, drawn once per run.
     pub heatmap: Rc<HeatmapView>,
 }
@@ -320,6 +322,7 @@ impl ShardView {
         let lesson = ShardLesson::parse(file, src).map_err(|e| e.to_string())?;
         let seed = seed.unwrap_or(lesson.seed);
         let session = Session::sharded(file, src, lesson.clone(), Some(seed))?;
+        let lesson_cluster = lesson.cluster.clone();
         let mut v = ShardView {
             file: file.into(),
             src: src.into(),
@@ -332,6 +335,7 @@ impl ShardView {
             status: Vec::new(),
             crashable: Vec::new(),
             reshards_undone: false,
+            original: lesson_cluster,
             heatmap: Rc::default(),
         };
         v.rerun()?;
@@ -420,6 +424,14 @@ impl ShardView {
             *self.session.borrow_mut() = s;
         }
         result
+    }
+
+    /// How many of the lesson's choices the learner changed (shard key, vindex, placement,
+    /// undone reshards) plus the commands they gave.
+    pub fn changes(&self) -> usize {
+        let (now, was) = (self.lesson.cluster.as_ref(), self.original.as_ref());
+        let differs = |f: fn(&Config) -> String| usize::from(now.map(f) != was.map(f));
+        differs(|c| c.shard_key.clone()) + differs(|c| c.vindex.name().into()) + differs(|c| c.placement.to_string()) + usize::from(self.reshards_undone) + self.log().len()
     }
 
     pub fn duration_ms(&self) -> u64 {
@@ -517,12 +529,14 @@ pub fn page(m: &ShardModel, v: &ShardView, go: &Go) -> Html {
 /// A sharded challenge: the run is computed to its end, so it is met or missed at once.
 fn challenge(v: &ShardView) -> Option<Rc<sim_session::view::ChallengeView>> {
     let c = v.lesson.template.challenge.as_ref()?;
-    Some(Rc::new(sim_session::view::ChallengeView::of(c, &goals(v), true, 0)))
+    Some(Rc::new(sim_session::view::ChallengeView::of(c, &goals(v).goals, true, 0)))
 }
 
 /// A sharding run is computed to its end, so every goal is decided.
-fn goals(v: &ShardView) -> Vec<Goal> {
-    v.report.as_ref().map(|r| r.expectations.iter().map(|e| Goal::of(e, true)).collect()).unwrap_or_default()
+fn goals(v: &ShardView) -> Outcomes {
+    let frame = Frame::of(v.lesson.template.challenge.is_some(), v.changes());
+    let goals = v.report.as_ref().map(|r| r.expectations.iter().map(|e| Goal::of(e, true, frame)).collect()).unwrap_or_default();
+    Outcomes::of(goals, frame, true, v.duration_ms())
 }
 
 fn findings(v: &ShardView) -> Html {

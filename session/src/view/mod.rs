@@ -3,16 +3,17 @@
 //! a component re-renders only when its part changed.
 mod charts;
 mod cluster;
+mod goals;
 mod pitr;
 mod shard;
 
 pub use charts::{Chart, ChartLine, MAX_POINTS};
 pub use cluster::{ClusterView, NodeView, SlotView};
+pub use goals::{number, Frame, Goal, GoalState, Outcomes};
 pub use pitr::{Aim, BackupMark, Gauge, PitrView, Preview, Progress, RestoredView, SegmentView, Snap, TargetKind, TimelineView};
 pub use shard::{HeatCell, HeatmapView, KeyDot, MapRow, RingView, ShardMapView};
 
 use crate::session::Session;
-use sim_core::report::{ExpectKind, ExpectResult};
 use sim_core::scenario::{Lesson, Watch};
 
 /// The lesson's text: what it is about, what to watch (and the elements that show it), what it teaches.
@@ -47,63 +48,6 @@ pub struct ClockView {
 pub struct Mark {
     pub at_ms: u64,
     pub text: String,
-}
-
-/// How a goal stands now.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum GoalState {
-    /// Not decided yet: a figure judged at the end, or a property that holds so far.
-    Pending,
-    Met,
-    Failed,
-    /// A property the lesson sets out to break, broken.
-    ViolatedAsShown,
-}
-
-impl GoalState {
-    pub fn mark(self) -> &'static str {
-        match self {
-            GoalState::Pending => "◌",
-            GoalState::Met => "✓",
-            GoalState::Failed | GoalState::ViolatedAsShown => "✗",
-        }
-    }
-    /// A CSS class for the state.
-    pub fn class(self) -> &'static str {
-        match self {
-            GoalState::Pending => "pending",
-            GoalState::Met => "ok",
-            GoalState::Failed => "failed",
-            GoalState::ViolatedAsShown => "violated-expected",
-        }
-    }
-}
-
-/// One of the lesson's goals, as the run stands.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Goal {
-    pub state: GoalState,
-    pub text: String,
-}
-
-impl Goal {
-    /// An expectation's verdict as a goal, `ended` saying whether the run has reached its end.
-    pub fn of(r: &ExpectResult, ended: bool) -> Goal {
-        if !r.decided(ended) {
-            let when = match r.kind {
-                ExpectKind::Always => " (holds so far)",
-                ExpectKind::DrillNotRun => "",
-                _ => " (judged at the end)",
-            };
-            Goal { state: GoalState::Pending, text: format!("{}: {}{when}", r.name, r.detail) }
-        } else if r.kind == ExpectKind::DrillMissed && r.ok {
-            Goal { state: GoalState::ViolatedAsShown, text: format!("{}: the strategy misses the SLA, as the lesson shows: {}", r.name, r.detail) }
-        } else if r.kind == ExpectKind::Violated && r.ok {
-            Goal { state: GoalState::ViolatedAsShown, text: format!("{}: violated, as the lesson shows: {}", r.name.trim_start_matches("violated:"), r.detail) }
-        } else {
-            Goal { state: if r.ok { GoalState::Met } else { GoalState::Failed }, text: format!("{}: {}", r.name, r.detail) }
-        }
-    }
 }
 
 /// A challenge as the learner sees it: what to do, the hints, and how the attempt stands.
@@ -215,10 +159,27 @@ impl Session {
             crate::session::Source::Sharded { lesson: l, .. } => l
                 .expect
                 .keys()
-                .map(|name| sim_core::report::ExpectResult { name: name.name(), ok: false, detail: "judged at the end of the run".into(), kind: sim_core::report::ExpectKind::AtEnd })
+                .map(|name| sim_core::report::ExpectResult { name: name.name(), ok: false, detail: "judged at the end of the run".into(), kind: sim_core::report::ExpectKind::AtEnd, figure: None })
                 .collect(),
         };
-        results.iter().map(|r| Goal::of(r, ended)).collect()
+        let frame = self.frame();
+        results.iter().map(|r| Goal::of(r, ended, frame)).collect()
+    }
+
+    /// How the goals are read: a challenge's are the learner's to reach; a lesson's are what its
+    /// run demonstrates, and once the learner changes the run, a comparison with that.
+    pub fn frame(&self) -> Frame {
+        let challenge = match &self.source {
+            crate::session::Source::Cluster(scn) => scn.challenge.is_some(),
+            crate::session::Source::Sharded { lesson, .. } => lesson.template.challenge.is_some(),
+        };
+        Frame::of(challenge, self.log.len())
+    }
+
+    /// The goals with their heading, which announces when the run has ended and they are judged.
+    pub fn outcomes(&self, drill: Option<&Result<Vec<sim_core::drill::DrillResult>, String>>) -> Outcomes {
+        let w = &self.world;
+        Outcomes::of(self.goals(drill), self.frame(), w.now() >= w.end(), w.end().as_ms())
     }
 
     pub fn properties(&self) -> Vec<PropView> {

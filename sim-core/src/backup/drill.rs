@@ -216,8 +216,8 @@ fn by_restore(w: &World, disaster: &str, cfg: &DrillCfg, region: &str, detail: &
 pub fn expectation(want: DrillVerdict, results: Option<&Result<Vec<DrillResult>, String>>) -> ExpectResult {
     let name = "drill_sla".to_string();
     let rows = match results {
-        None => return ExpectResult { name, ok: false, detail: "judged when a DR drill runs (\"Run a DR drill\")".into(), kind: ExpectKind::DrillNotRun },
-        Some(Err(e)) => return ExpectResult { name, ok: false, detail: e.clone(), kind: ExpectKind::Drill },
+        None => return ExpectResult { name, ok: false, detail: "judged when a DR drill runs (\"Run a DR drill\")".into(), kind: ExpectKind::DrillNotRun, figure: None },
+        Some(Err(e)) => return ExpectResult { name, ok: false, detail: e.clone(), kind: ExpectKind::Drill, figure: None },
         Some(Ok(rows)) => rows,
     };
     let human = |v: Option<u64>| v.map_or("unbounded".to_string(), |ms| SimDur::ms(ms).human());
@@ -228,8 +228,8 @@ pub fn expectation(want: DrillVerdict, results: Option<&Result<Vec<DrillResult>,
         .collect();
     let detail = if missed.is_empty() { format!("all {} disasters within the SLA", rows.len()) } else { format!("missed by {}", missed.join(", ")) };
     match want {
-        DrillVerdict::Meets => ExpectResult { name, ok: missed.is_empty(), detail, kind: ExpectKind::Drill },
-        DrillVerdict::Misses => ExpectResult { name, ok: !missed.is_empty(), detail, kind: ExpectKind::DrillMissed },
+        DrillVerdict::Meets => ExpectResult { name, ok: missed.is_empty(), detail, kind: ExpectKind::Drill, figure: None },
+        DrillVerdict::Misses => ExpectResult { name, ok: !missed.is_empty(), detail, kind: ExpectKind::DrillMissed, figure: None },
     }
 }
 

@@ -304,7 +304,7 @@ fn describe_cluster(c: &Config, run: &Run, r: &mut ShardReport) {
         run.p99_us / 1000
     ));
     if let Some(h) = run.hotspots.first() {
-        r.lines.push(format!("hot shard {} at {} s ({} ‰ of all operations): {}", h.name, h.second, h.share_permille, h.cause));
+        r.lines.push(format!("hot shard {} at {} s ({}.{} % of all operations): {}", h.name, h.second, h.share_permille / 10, h.share_permille % 10, h.cause));
         let moved: Vec<String> = run.hotspots.windows(2).filter(|w| w[0].name != w[1].name).map(|w| format!("{} at {} s", w[1].name, w[1].second)).collect();
         if !moved.is_empty() {
             r.lines.push(format!("the hot spot moved: {}", moved.join(", ")));

@@ -41,6 +41,17 @@ pub struct ExpectResult {
     /// When the goal can be judged: a figure or the final primary only at the end; a property
     /// once it is decided.
     pub kind: ExpectKind,
+    /// A figure's value and its bounds, for views that word it (`None`: not a figure).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub figure: Option<Figure>,
+}
+
+/// A measured figure against the bounds a lesson states.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Figure {
+    pub value: f64,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
 }
 
 /// What kind of promise an expectation is, so a view can tell "met" from "not yet judged" and
@@ -440,12 +451,12 @@ pub(crate) fn bound(name: &str, v: f64, b: &Bound) -> ExpectResult {
         (None, Some(z)) => format!("<= {z}"),
         (None, None) => "any".into(),
     };
-    ExpectResult { name: name.into(), ok, detail: format!("{v} (expected {range})"), kind: ExpectKind::AtEnd }
+    ExpectResult { name: name.into(), ok, detail: format!("{v} (expected {range})"), kind: ExpectKind::AtEnd, figure: Some(Figure { value: v, min: b.min, max: b.max }) }
 }
 
 /// An expectation on a figure this kind of lesson does not measure.
 pub(crate) fn not_measured(name: &str) -> ExpectResult {
-    ExpectResult { name: name.into(), ok: false, detail: "not measured by this lesson".into(), kind: ExpectKind::AtEnd }
+    ExpectResult { name: name.into(), ok: false, detail: "not measured by this lesson".into(), kind: ExpectKind::AtEnd, figure: None }
 }
 
 /// A figure of this cluster's run; `None` for a sharded lesson's figure, which validation keeps
@@ -518,12 +529,19 @@ fn check(w: &World, e: &Expect, r: &RunMetrics, nodes: &[NodeReport]) -> Vec<Exp
             ok: actual.as_deref() == Some(p),
             detail: format!("{} (expected {p})", actual.unwrap_or_else(|| "no leader".into())),
             kind: ExpectKind::AtEnd,
+            figure: None,
         });
     }
     if let Some(p) = &e.final_primary_not {
         let actual = w.leader().map(str::to_string);
         let ok = actual.as_deref().is_some_and(|a| a != p);
-        out.push(ExpectResult { name: "final_primary_not".into(), ok, detail: format!("{} (expected any node but {p})", actual.unwrap_or_else(|| "no leader".into())), kind: ExpectKind::AtEnd });
+        out.push(ExpectResult {
+            name: "final_primary_not".into(),
+            ok,
+            detail: format!("{} (expected any node but {p})", actual.unwrap_or_else(|| "no leader".into())),
+            kind: ExpectKind::AtEnd,
+            figure: None,
+        });
     }
     for (m, b) in &e.metrics {
         out.push(match metric_value(*m, r, w) {
@@ -552,7 +570,7 @@ fn check(w: &World, e: &Expect, r: &RunMetrics, nodes: &[NodeReport]) -> Vec<Exp
                 }
             }
             let label = if want { name.clone() } else { format!("violated:{name}") };
-            out.push(ExpectResult { name: label, ok: st.holds == want, detail, kind });
+            out.push(ExpectResult { name: label, ok: st.holds == want, detail, kind, figure: None });
         }
     }
     out
