@@ -304,3 +304,28 @@ fn every_chart_line_has_gaps_where_the_run_has_no_value() {
     }
     assert!(gaps > 0, "some lesson has a node down or cut off: its lines must show gaps");
 }
+
+/// 11b's watch items against what `SHOW POOLS` and the diagram show, for every seed: every one of
+/// the 64 server connections is open (active + idle), and the diagram draws the app servers and
+/// PgBouncer with the same figures, not closed-loop clients. Settings and invariants that bear
+/// on other lessons (Patroni's, synchronous replication's, `writes_blocked`) are not offered.
+#[test]
+fn a_pooling_lessons_diagram_and_panel_agree_for_every_seed() {
+    for seed in SEEDS {
+        let mut s = lesson("11b-million-users-pgbouncer.toml", seed);
+        at(&mut s, 40);
+        let p = s.pool_view().expect("a pooling lesson");
+        assert_eq!(p.pools.sv_active + p.pools.sv_idle, 64, "seed {seed}: {:?}", p.pools);
+        assert!(p.pools.cl_active >= 1000 && p.pools.cl_active <= 1200, "seed {seed}: {:?}", p.pools);
+        let c = s.cluster_view();
+        let t = c.pool.expect("the diagram draws the pool");
+        assert_eq!(t.bouncer.map(|b| (b.0, b.1, b.2)), Some(("transaction", [p.pools.cl_active, p.pools.cl_waiting, p.pools.sv_active, p.pools.sv_idle], 64)), "seed {seed}");
+        assert_eq!((t.users, t.app_servers), (1_000_000, 120));
+        let keys: Vec<&str> = s.settings_view().iter().map(|v| v.key).collect();
+        assert!(keys.contains(&"default_pool_size") && !keys.contains(&"ttl") && !keys.contains(&"synchronous_commit"), "{keys:?}");
+        assert!(s.properties().iter().all(|p| p.name != "writes_blocked"));
+    }
+    // A replication lesson keeps them all.
+    let s = lesson("02-sync-failover.toml", 1);
+    assert!(s.settings_view().iter().any(|v| v.key == "ttl") && s.properties().iter().any(|p| p.name == "writes_blocked"));
+}

@@ -530,6 +530,12 @@ try {
     // A pool of 8 against 22,000 transactions/s: clients queue in PgBouncer.
     const waiting = Number(await page.textContent('#show-pools td[data-col="cl_waiting"]'));
     if (!(waiting > 0)) throw new Error(`cl_waiting is ${waiting} with a pool of 8`);
+    // The diagram draws what the lesson runs: app servers and PgBouncer with SHOW POOLS' figures,
+    // not "0 clients"; Patroni's and synchronous replication's settings are not offered.
+    const bouncer = await page.textContent('g[data-infra="pgbouncer"]');
+    if (!bouncer.includes('PgBouncer (transaction)') || !bouncer.includes(`${waiting} waiting`)) throw new Error(`the diagram's PgBouncer: ${bouncer}`);
+    if (!(await page.textContent('g[data-infra="clients"]')).includes('app servers')) throw new Error('the diagram does not draw the app servers');
+    if (await page.locator('#set-ttl, #set-synchronous_commit').count()) throw new Error('settings that do not bear on pooling are offered');
     for (const v of ['pool', 'chart-pool', 'pg-host']) {
       if (!(await page.locator(`[data-view="${v}"]`).first().isVisible())) throw new Error(`${v} is not shown`);
     }

@@ -348,8 +348,12 @@ pub fn cluster_diagram(p: &ClusterProps) -> Html {
     };
     // The lesson's "writes unavailable" figure: the last failover's window without writes.
     let window = c.last_failover_unavailable_ms.map(|ms| format!("Last failover: writes unavailable for {}", secs(ms)));
+    // A pooling lesson draws its load as it runs: users and app servers, PgBouncer below them,
+    // through the proxy to the primary (the closed-loop clients are not part of it).
+    let pool_row = if c.pool.is_some() { INFRA_H + 36 } else { 0 };
+    let bottom_y = INFRA_Y + INFRA_H + pool_row;
     html! {
-        <svg id="cluster" viewBox={format!("0 0 {} {}", l.width, INFRA_Y + INFRA_H + 28)} role="img" aria-label="cluster">
+        <svg id="cluster" viewBox={format!("0 0 {} {}", l.width.max(CLIENTS_X + 170), bottom_y + 28)} role="img" aria-label="cluster">
             { for l.regions.iter().map(|(r, a, b)| html! {
                 <g class="region"><rect x={a.to_string()} y="28" width={(b - a).to_string()} height={(NODE_H + 56).to_string()} rx="10" /><text x={(a + 8).to_string()} y="44">{ r }</text></g>
             }) }
@@ -360,7 +364,7 @@ pub fn cluster_diagram(p: &ClusterProps) -> Html {
             { for nodes.iter().enumerate().filter_map(|(i, n)| Some((i, n.upstream?, n))).map(|(i, (up, streaming), n)| {
                 replication_arc(&nodes[up].name, &n.name, top(up), top(i), streaming, n.sync_state.as_deref(), go)
             }) }
-            { link("clients", "proxy", (CLIENTS_X, INFRA_Y + 25), (PROXY_X + 80, INFRA_Y + 25), true, go) }
+            if c.pool.is_none() { { link("clients", "proxy", (CLIENTS_X, INFRA_Y + 25), (PROXY_X + 80, INFRA_Y + 25), true, go) } }
             <g class={classes!("infra", (!c.dcs_up).then_some("down"))} data-infra="dcs">
                 <rect x={(DCS_X - 70).to_string()} y={INFRA_Y.to_string()} width="160" height={INFRA_H.to_string()} rx="8" />
                 <text x={(DCS_X - 60).to_string()} y={(INFRA_Y + 20).to_string()} class="name">{ if c.dcs_up { "DCS (etcd)" } else { "DCS (etcd): outage" } }</text>
@@ -368,8 +372,8 @@ pub fn cluster_diagram(p: &ClusterProps) -> Html {
                 <text x={(DCS_X - 60).to_string()} y={(INFRA_Y + 56).to_string()} class="detail">{ sync }</text>
             </g>
             { infra("proxy", PROXY_X - 80, "proxy (HAProxy)", format!("writes → {}", if c.write_backends.is_empty() { "none".to_string() } else { c.write_backends.join(", ") }), false) }
-            { infra("clients", CLIENTS_X, &format!("{} clients", c.clients), writes, c.writes_unavailable_ms.is_some()) }
-            if let Some(t) = window { <text x="20" y={(INFRA_Y + INFRA_H + 20).to_string()} id="failover-window" data-view="failover-window" class="dcs">{ t }</text> }
+            if let Some(t) = &c.pool { { pool_tier(t, writes) } } else { { infra("clients", CLIENTS_X, &format!("{} clients", c.clients), writes, c.writes_unavailable_ms.is_some()) } }
+            if let Some(t) = window { <text x="20" y={(bottom_y + 20).to_string()} id="failover-window" data-view="failover-window" class="dcs">{ t }</text> }
             { for nodes.iter().enumerate().map(|(i, n)| node_box(c, i, n, l.x[i], p.selected.as_deref() == Some(n.name.as_str()), go)) }
             { flights(c, &l) }
         </svg>
@@ -404,6 +408,37 @@ fn enter_or_space(f: impl Fn() + 'static) -> Callback<KeyboardEvent> {
             f();
         }
     })
+}
+
+/// A pooling lesson's load: the users and their app servers in the clients' place, PgBouncer
+/// (as `SHOW POOLS` has it) below them, and the path app servers → PgBouncer → proxy.
+fn pool_tier(t: &sim_session::view::PoolTier, writes: String) -> Html {
+    let apps = format!("{} users, {} app servers", d0(t.users as f64), t.app_servers);
+    let conns = format!("{} conns, {} waiting · {}/s", t.app_conns, t.app_waiting, d0(t.served_per_s));
+    let (y2, x) = (INFRA_Y + INFRA_H + 36, CLIENTS_X);
+    let line = |x1: u32, y1: u32, x2: u32, y2: u32| html! { <line class="link pool-path" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} /> };
+    html! {
+        <g class="pool-tier" data-view="pool-diagram">
+            <g class="infra" data-infra="clients" data-view="writes">
+                <rect x={x.to_string()} y={INFRA_Y.to_string()} width="160" height={INFRA_H.to_string()} rx="8" />
+                <text x={(x + 10).to_string()} y={(INFRA_Y + 20).to_string()} class="name">{ apps }</text>
+                <text x={(x + 10).to_string()} y={(INFRA_Y + 38).to_string()} class="detail">{ conns }</text>
+                <text x={(x + 10).to_string()} y={(INFRA_Y + 56).to_string()} class="detail">{ writes }</text>
+            </g>
+            if let Some((mode, [cl_active, cl_waiting, sv_active, sv_idle], size)) = t.bouncer {
+                { line(x + 80, INFRA_Y + INFRA_H, x + 80, y2) }
+                { line(x, y2 + 25, PROXY_X + 80, INFRA_Y + INFRA_H) }
+                <g class="infra" data-infra="pgbouncer">
+                    <rect x={x.to_string()} y={y2.to_string()} width="160" height={INFRA_H.to_string()} rx="8" />
+                    <text x={(x + 10).to_string()} y={(y2 + 20).to_string()} class="name">{ format!("PgBouncer ({mode})") }</text>
+                    <text x={(x + 10).to_string()} y={(y2 + 38).to_string()} class="detail">{ format!("cl: {cl_active} active, {cl_waiting} waiting") }</text>
+                    <text x={(x + 10).to_string()} y={(y2 + 56).to_string()} class="detail">{ format!("sv: {sv_active} active + {sv_idle} idle / {size}") }</text>
+                </g>
+            } else {
+                { line(x, INFRA_Y + 25, PROXY_X + 80, INFRA_Y + 25) }
+            }
+        </g>
+    }
 }
 
 fn infra(id: &str, x: u32, name: &str, detail: String, down: bool) -> Html {
@@ -446,6 +481,8 @@ fn node_box(c: &ClusterView, i: usize, n: &NodeView, x: u32, selected: bool, go:
             { line(82, format!("insert {}", n.insert_lsn)) }
             { line(102, format!("flush  {}", n.flush_lsn)) }
             if let Some(r) = n.replay_lsn { { line(122, format!("replay {r}")) } }
+            // A pooling lesson's transactions load the primary's CPU and connections, not its WAL.
+            if let Some(t) = c.pool.as_ref().filter(|_| n.primary) { { line(122, format!("{} backends, run queue {}", t.backends, t.runq)) } }
             if let Some(t) = slot { <text class="slot" data-view="slot" x={(x + 10).to_string()} y={(NODE_Y + 142).to_string()}>{ t }</text> }
             { disk_bar(n, x) }
             { lag_bar(n, x) }
@@ -671,10 +708,13 @@ pub fn settings(p: &SettingsProps) -> Html {
     html! {
         <section class="settings" aria-label="settings">
             <h3>{ "Settings (applied now, as commands)" }</h3>
-            { field("synchronous_commit", &["off", "local", "remote_write", "on", "remote_apply"]) }
-            { field("synchronous_standby_names", &[]) }
-            { field("synchronous_mode", &["true", "false"]) }
-            { field("synchronous_mode_strict", &["true", "false"]) }
+            if has("synchronous_commit") {
+                { field("synchronous_commit", &["off", "local", "remote_write", "on", "remote_apply"]) }
+                { field("synchronous_standby_names", &[]) }
+                { field("synchronous_mode", &["true", "false"]) }
+                { field("synchronous_mode_strict", &["true", "false"]) }
+            }
+            if p.settings.is_empty() { <p class="detail">{ "This lesson has no settings to change: its point is in the figures." }</p> }
             // Only the groups this lesson has (its Patroni, its PgBouncer, its backups).
             { for GROUPS.iter().filter(|(_, _, keys)| has(keys[0].0)).map(|(name, label, keys)| group(name, label, keys)) }
         </section>

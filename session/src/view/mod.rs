@@ -8,7 +8,7 @@ mod pitr;
 mod shard;
 
 pub use charts::{Chart, ChartLine, MAX_POINTS};
-pub use cluster::{ClusterView, NodeView, SlotView};
+pub use cluster::{ClusterView, NodeView, PoolTier, SlotView};
 pub use goals::{number, Frame, Goal, GoalState, Outcomes};
 pub use pitr::{Aim, BackupMark, Gauge, PitrView, Preview, Progress, RestoredView, SegmentView, Snap, TargetKind, TimelineView};
 pub use shard::{HeatCell, HeatmapView, KeyDot, MapRow, RingView, ShardMapView};
@@ -182,10 +182,19 @@ impl Session {
         Outcomes::of(self.goals(drill), self.frame(), w.now() >= w.end(), w.end().as_ms())
     }
 
+    /// The model's invariants that bear on this lesson: `writes_blocked` (a commit waiting on
+    /// synchronous replication) only where synchronous replication is set up or may be.
     pub fn properties(&self) -> Vec<PropView> {
+        let sync = self.scenario().is_none_or(|s| {
+            !s.postgres.synchronous_standby_names.trim().is_empty()
+                || s.patroni.synchronous_mode
+                || (s.offers("replication") && s.nodes.len() > 1)
+                || s.expect.sometimes.iter().chain(&s.expect.always).chain(&s.expect.violated).any(|p| p == "writes_blocked")
+        });
         self.world
             .invariants()
             .iter()
+            .filter(|p| sync || p.name != sim_core::invariants::Prop::WritesBlocked.name())
             .map(|p| {
                 // A property with nothing to report yet says what it promises.
                 let detail = if p.detail.is_empty() { sim_core::invariants::Prop::parse(p.name).map_or("", |x| x.describe()).to_string() } else { p.detail.clone() };
@@ -194,8 +203,10 @@ impl Session {
             .collect()
     }
 
+    /// The settings the page offers: the lesson's groups of them (`[lesson] settings`).
     pub fn settings_view(&self) -> Vec<SettingView> {
-        self.world.current_settings().into_iter().map(|(key, value)| SettingView { key, value }).collect()
+        let offers = |key: &str| self.scenario().is_none_or(|s| s.offers(sim_core::scenario::setting_group(key)));
+        self.world.current_settings().into_iter().filter(|(key, _)| offers(key)).map(|(key, value)| SettingView { key, value }).collect()
     }
 
     /// The newest event-log lines, newest first: notable moments, or (`all`) every recent event;

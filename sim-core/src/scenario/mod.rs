@@ -237,6 +237,32 @@ pub struct Lesson {
     pub watch: Vec<Watch>,
     #[serde(default)]
     pub learn: Vec<String>,
+    /// The groups of settings the page offers the learner, of `replication`
+    /// (`synchronous_commit`, `synchronous_standby_names`, Patroni's synchronous mode), `patroni`
+    /// (its timings), `pgbouncer` and `backup`. Unset: every group the lesson has. A lesson about
+    /// something else (connection pooling) offers only what bears on it.
+    #[serde(default)]
+    pub settings: Option<Vec<String>>,
+}
+
+/// The groups of settings a page can offer, in the order it shows them.
+pub const SETTING_GROUPS: [&str; 4] = ["replication", "patroni", "pgbouncer", "backup"];
+
+/// The group a setting belongs to (`SETTING_GROUPS`).
+pub fn setting_group(key: &str) -> &'static str {
+    match key {
+        "ttl" | "loop_wait" | "retry_timeout" | "maximum_lag_on_failover" | "fencing" => "patroni",
+        "pool_mode" | "default_pool_size" | "reserve_pool_size" | "max_client_conn" | "max_prepared_statements" | "query_wait_timeout" => "pgbouncer",
+        "archive_timeout" | "base_backup_every" => "backup",
+        _ => "replication",
+    }
+}
+
+impl Scenario {
+    /// Whether the page offers this lesson's settings of `group`.
+    pub fn offers(&self, group: &str) -> bool {
+        self.lesson.settings.as_ref().is_none_or(|g| g.iter().any(|x| x == group))
+    }
 }
 
 /// Something the learner should watch, and the page elements that show it (`shows`, names from

@@ -102,8 +102,23 @@ fn sharded(s: &Scenario) -> R {
     challenge(s)
 }
 
-/// A `watch` item may only point at elements the page shows.
+/// A `watch` item may only point at elements the page shows, and the settings groups offered
+/// are ones the lesson has.
 fn watch(s: &Scenario) -> R {
+    for (i, g) in s.lesson.settings.iter().flatten().enumerate() {
+        let path = [Seg::Key("lesson"), Seg::Key("settings"), Seg::Index(i)];
+        if !crate::scenario::SETTING_GROUPS.contains(&g.as_str()) {
+            return Err(at(&path, format!("unknown settings group `{g}`; known: {}", crate::scenario::SETTING_GROUPS.join(", "))));
+        }
+        let has = match g.as_str() {
+            "pgbouncer" => s.pooling.as_ref().is_some_and(|p| p.pgbouncer.is_some()),
+            "backup" => s.backup.is_some(),
+            _ => true,
+        };
+        if !has {
+            return Err(at(&path, format!("this lesson has no {g} to set: add its section or drop `{g}`")));
+        }
+    }
     let nodes: Vec<String> = s.nodes.iter().map(|n| n.name.clone()).collect();
     for (i, w) in s.lesson.watch.iter().enumerate() {
         for (j, name) in w.shows.iter().enumerate() {
