@@ -111,7 +111,7 @@ fn figures_are_judged_only_at_the_end_and_failures_are_drawn_as_bad() {
 fn the_pitr_view_previews_a_restore_and_says_when_the_target_is_past_the_archive() {
     let mut s = lesson("08a-drop-table-pitr.toml", 3);
     at(&mut s, 190);
-    let v = s.pitr_view(&Aim { slider_ms: Some(100_000), typed: None, inclusive: true }).expect("a [backup] section");
+    let v = s.pitr_view(&Aim { slider_ms: Some(100_000), typed: None, inclusive: true, timeline: None }).expect("a [backup] section");
     assert!(matches!(&v.preview, Preview::Would { warning: None, .. }), "{:?}", v.preview);
     assert!(v.segments.iter().any(|x| x.state == "archived"));
     assert_eq!(v.timelines.len(), 1);
@@ -155,7 +155,7 @@ fn a_pitr_target_can_be_typed_or_snapped_to_the_drop() {
         let drop = v.snaps.iter().find(|x| x.kind == TargetKind::Xid).expect("a snap to the DROP").clone();
         assert!(!drop.inclusive && drop.label.contains("DROP TABLE"), "{drop:?}");
         // Snapping there previews the table back, as restore 3 of the lesson does.
-        let aim = Aim { slider_ms: None, typed: Some((drop.kind, drop.value.clone())), inclusive: drop.inclusive };
+        let aim = Aim { slider_ms: None, typed: Some((drop.kind, drop.value.clone())), inclusive: drop.inclusive, timeline: drop.timeline };
         let snapped = s.pitr_view(&aim).unwrap();
         assert_eq!(snapped.typed_error, None);
         let Preview::Would { text, .. } = &snapped.preview else { panic!("seed {seed}: {:?}", snapped.preview) };
@@ -163,12 +163,12 @@ fn a_pitr_target_can_be_typed_or_snapped_to_the_drop() {
         assert!(matches!(&snapped.restore, sim_core::Command::PitrRestore { target_xid: Some(x), inclusive: false, .. } if x.to_string() == drop.value));
         // Typed nonsense is refused beside the field, naming what is wrong.
         for (kind, bad, says) in [(TargetKind::Xid, "abc", "not a transaction ID"), (TargetKind::Lsn, "0/zz", "zz"), (TargetKind::Time, "yesterday", "yesterday")] {
-            let v = s.pitr_view(&Aim { slider_ms: None, typed: Some((kind, bad.into())), inclusive: true }).unwrap();
+            let v = s.pitr_view(&Aim { slider_ms: None, typed: Some((kind, bad.into())), inclusive: true, timeline: None }).unwrap();
             let e = v.typed_error.unwrap_or_default();
             assert!(e.contains(says), "{bad}: {e}");
         }
         let lsn = v.snaps.iter().find(|x| x.kind == TargetKind::Lsn).expect("a backup or segment end");
-        let v = s.pitr_view(&Aim { slider_ms: None, typed: Some((lsn.kind, lsn.value.clone())), inclusive: true }).unwrap();
+        let v = s.pitr_view(&Aim { slider_ms: None, typed: Some((lsn.kind, lsn.value.clone())), inclusive: true, timeline: None }).unwrap();
         assert!(v.typed_error.is_none() && matches!(v.preview, Preview::Would { .. }), "{:?}", v.preview);
     }
 }
@@ -328,4 +328,38 @@ fn a_pooling_lessons_diagram_and_panel_agree_for_every_seed() {
     // A replication lesson keeps them all.
     let s = lesson("02-sync-failover.toml", 1);
     assert!(s.settings_view().iter().any(|v| v.key == "ttl") && s.properties().iter().any(|p| p.name == "writes_blocked"));
+}
+
+/// The chapter's task at the end of 08a: after the lesson's three restores, "just before the
+/// DROP" is still offered (on timeline 1, where the DROP is), a restore started at the very end
+/// runs to completion (the run goes on until the recovery server is ready), its log lines come
+/// when it finishes rather than when it starts, and the next preview is not refused.
+#[test]
+fn a_restore_at_the_end_of_08a_finishes_and_brings_the_table_back() {
+    use sim_session::view::RestoredView;
+    for seed in 1..=4 {
+        let mut s = lesson("08a-drop-table-pitr.toml", seed);
+        let end = s.end();
+        s.seek(end).unwrap();
+        let v = s.pitr_view(&Aim::default()).unwrap();
+        assert_eq!(v.mistakes.len(), 1, "seed {seed}: the DROP is marked at the end");
+        let drop = v.snaps.iter().find(|x| x.kind == TargetKind::Xid).expect("a snap to the DROP").clone();
+        assert_eq!(drop.timeline, Some(1), "seed {seed}: {drop:?}");
+        let aim = Aim { slider_ms: None, typed: Some((drop.kind, drop.value.clone())), inclusive: false, timeline: drop.timeline };
+        let v = s.pitr_view(&aim).unwrap();
+        let Preview::Would { text, warning } = &v.preview else { panic!("seed {seed}: {:?}", v.preview) };
+        assert!(text.contains(" rows;") && warning.is_none(), "seed {seed}: {text} / {warning:?}");
+        let before = s.world.notes().len();
+        s.command(v.restore.clone()).unwrap();
+        let promoted = |s: &Session| s.world.notes().iter().skip(before).any(|n| n.text.contains("PITR: promoted"));
+        assert!(!promoted(&s), "seed {seed}: the restore's log comes when it has run, not when it starts");
+        assert!(s.end() > end, "seed {seed}: the run goes on for the restore");
+        let end = s.end();
+        s.seek(end).unwrap();
+        assert!(promoted(&s), "seed {seed}: the restore finished");
+        let v = s.pitr_view(&aim).unwrap();
+        assert!(matches!(v.restored, RestoredView::Rows { total, .. } if total > 0), "seed {seed}: {:?}", v.restored);
+        assert!(v.progress.is_none() && v.restored_before);
+        assert!(matches!(v.preview, Preview::Would { .. }), "seed {seed}: the same target again is not refused: {:?}", v.preview);
+    }
 }

@@ -552,6 +552,7 @@ impl Model {
             }
             Action::PitrKind(k) => {
                 self.aim.typed = k.map(|k| (k, String::new()));
+                self.aim.timeline = None;
                 Ok(())
             }
             Action::PitrTyped(v) => {
@@ -563,11 +564,13 @@ impl Model {
             Action::PitrSnap(snap) => {
                 self.aim.typed = Some((snap.kind, snap.value));
                 self.aim.inclusive = snap.inclusive;
+                self.aim.timeline = snap.timeline;
                 Ok(())
             }
             Action::PitrTarget(ms) => {
                 self.aim.slider_ms = Some(ms);
                 self.aim.typed = None;
+                self.aim.timeline = None;
                 Ok(())
             }
             Action::PitrInclusive(on) => {

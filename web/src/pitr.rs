@@ -28,7 +28,7 @@ pub fn pitr_panel(p: &PitrProps) -> Html {
             <h3>{ "Backups & point-in-time recovery" }</h3>
             { wal_strip(v) }
             { target_controls(v, &p.go) }
-            { preview(&v.preview) }
+            { preview(&v.preview, v.restored_before) }
             { for v.progress.as_ref().map(progress) }
             { timeline_tree(&v.timelines) }
             { restored_rows(&v.restored) }
@@ -64,7 +64,8 @@ fn wal_strip(v: &PitrView) -> Html {
             { for v.mistakes.iter().map(|(lsn, what)| { let cx = x(seg_of(*lsn)); html! {
                 <g class="mistake" data-mistake={lsn.to_string()}>
                     <line x1={d1(cx)} x2={d1(cx)} y1="16" y2="46" />
-                    <text x={d1(cx + 3.0)} y="54">{ "✗ mistake" }</text>
+                    // Near the right edge the label sits left of its mark, so it is never cut off.
+                    <text x={d1(if cx > W - 80.0 { cx - 3.0 } else { cx + 3.0 })} y="54" text-anchor={if cx > W - 80.0 { "end" } else { "start" }}>{ "✗ mistake" }</text>
                     <title>{ what.clone() }</title>
                 </g>
             } }) }
@@ -83,7 +84,7 @@ fn target_controls(v: &PitrView, go: &Callback<Action>) -> Html {
     let kind = go.reform(|e: Event| Action::PitrKind(e.target_dyn_into::<web_sys::HtmlSelectElement>().and_then(|s| TargetKind::parse(&s.value()))));
     let typed = go.reform(|e: InputEvent| Action::PitrTyped(e.target_dyn_into::<web_sys::HtmlInputElement>().map(|i| i.value()).unwrap_or_default()));
     let cmd = v.restore.clone();
-    let current = v.typed.as_ref().map(|t| t.0);
+    let current = v.typed_kind;
     let placeholder = match current {
         Some(TargetKind::Time) => "2026-11-25 14:03:17",
         Some(TargetKind::Lsn) => "0/3000060",
@@ -123,12 +124,15 @@ fn target_controls(v: &PitrView, go: &Callback<Action>) -> Html {
     }
 }
 
-fn preview(p: &Preview) -> Html {
+/// What a restore to the target would do. Once one has run, it is the preview of the next one,
+/// and says so, so it never reads as the verdict on the restore already made.
+fn preview(p: &Preview, restored_before: bool) -> Html {
+    let lead = if restored_before { "A further restore to this target" } else { "A restore to this target" };
     match p {
-        Preview::Refused(e) => html! { <p class="pitr-preview refused" data-view="pitr-preview">{ format!("Would be refused: {e}") }</p> },
+        Preview::Refused(e) => html! { <p class="pitr-preview refused" id="pitr-preview" data-view="pitr-preview">{ format!("{lead} would be refused: {e}") }</p> },
         Preview::Would { text, warning } => html! {
             <>
-                <p class="pitr-preview" id="pitr-preview" data-view="pitr-preview">{ text.clone() }</p>
+                <p class="pitr-preview" id="pitr-preview" data-view="pitr-preview">{ format!("{lead} {text}") }</p>
                 if let Some(w) = warning { <p class="pitr-warning error" id="pitr-warning" role="alert">{ w.clone() }</p> }
             </>
         },

@@ -125,8 +125,11 @@ impl TargetKind {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Aim {
     pub slider_ms: Option<u64>,
+    /// The kind of target being typed, and what is typed so far (maybe nothing yet).
     pub typed: Option<(TargetKind, String)>,
     pub inclusive: bool,
+    /// `recovery_target_timeline` (`None`: latest), set by snapping to an event on another timeline.
+    pub timeline: Option<u32>,
 }
 
 /// An event a target can snap to: the operator error, a base backup's end, a segment switch, a
@@ -138,6 +141,9 @@ pub struct Snap {
     pub value: String,
     /// Snapping here stops before the event (the DROP's own transaction is not replayed).
     pub inclusive: bool,
+    /// `recovery_target_timeline` for an event that is not on the latest timeline's history (a
+    /// DROP on timeline 1 after restores branched timelines 2 to 4 before it); `None`: latest.
+    pub timeline: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -156,6 +162,10 @@ pub struct PitrView {
     pub inclusive: bool,
     /// A typed target and why it cannot be used, if it cannot.
     pub typed: Option<(TargetKind, String)>,
+    /// The kind of target chosen to type, even before anything is typed (its box is shown).
+    pub typed_kind: Option<TargetKind>,
+    /// A restore has been started in this run: the preview is of the next one.
+    pub restored_before: bool,
     pub typed_error: Option<String>,
     pub snaps: Vec<Snap>,
     /// Operator errors (DROP TABLE, UPDATE without WHERE) on the current timeline's history: LSN and label.
@@ -189,13 +199,13 @@ pub(super) fn view(w: &World, aim: &Aim, rpo_sla_ms: u64, rto_sla_ms: u64) -> Op
     let backups = b.archive.backups.iter().map(|x| BackupMark { label: x.label.clone(), timeline: x.timeline, start_lsn: Lsn(x.start_lsn), stop_lsn: Lsn(x.stop_lsn), corrupt: x.corrupt }).collect();
     let target_text = b.clock.timestamptz(target);
     let typed = aim.typed.clone().filter(|(_, v)| !v.trim().is_empty());
-    let (restore, request) = match command(typed.as_ref(), &target_text, inclusive) {
+    let (restore, request) = match command(typed.as_ref(), &target_text, inclusive, aim.timeline) {
         Ok(c) => {
             let r = w.restore_request(&c, true).map_err(|e| e.message);
             (c, r)
         }
         // A typed target that is not one: Restore is not offered, the slider's command stands in.
-        Err(e) => (restore_to(None, None, None, Some(target_text.clone()), inclusive), Err(e)),
+        Err(e) => (restore_to(None, None, None, Some(target_text.clone()), inclusive, aim.timeline), Err(e)),
     };
     let (preview, typed_error) = match request {
         Err(e) => (Preview::Refused(e.clone()), typed.is_some().then_some(e)),
@@ -205,7 +215,7 @@ pub(super) fn view(w: &World, aim: &Aim, rpo_sla_ms: u64, rto_sla_ms: u64) -> Op
                 let last = o.last_commit.map_or("no commit yet".to_string(), |r| format!("xid {} (LSN {}, committed {})", r.xid, Lsn(r.lsn), b.clock.timestamptz(r.at)));
                 let table = if o.table.dropped { "the table is dropped".to_string() } else { format!("{} rows", o.table.rows.len()) };
                 let text = format!(
-                    "Would restore {} and replay to {}: last commit included {last}; {table}; takes about {}; discards {} later commits.",
+                    "restores {} and replays to {}: last commit included {last}; {table}; takes about {}; discards {} later commits.",
                     o.backup,
                     Lsn(o.end_lsn),
                     o.duration.human(),
@@ -229,6 +239,8 @@ pub(super) fn view(w: &World, aim: &Aim, rpo_sla_ms: u64, rto_sla_ms: u64) -> Op
         target_text,
         inclusive,
         typed,
+        typed_kind: aim.typed.as_ref().map(|t| t.0),
+        restored_before: !b.restores.is_empty(),
         typed_error,
         snaps,
         mistakes,
@@ -278,51 +290,64 @@ fn gauges(w: &World, last: Option<&Outcome>, rpo_sla_ms: u64, rto_sla_ms: u64) -
 }
 
 /// The `pitr_restore` command for the aim: the typed target, or the slider's time.
-fn command(typed: Option<&(TargetKind, String)>, time: &str, inclusive: bool) -> Result<Command, String> {
+fn command(typed: Option<&(TargetKind, String)>, time: &str, inclusive: bool, timeline: Option<u32>) -> Result<Command, String> {
     let v = typed.map(|t| t.1.trim().to_string());
     Ok(match typed.map(|t| t.0) {
-        Some(TargetKind::Time) => restore_to(None, None, None, v, inclusive),
-        Some(TargetKind::Lsn) => restore_to(v, None, None, None, inclusive),
+        Some(TargetKind::Time) => restore_to(None, None, None, v, inclusive, timeline),
+        Some(TargetKind::Lsn) => restore_to(v, None, None, None, inclusive, timeline),
         Some(TargetKind::Xid) => {
             let v = v.unwrap_or_default();
             let xid = v.parse::<u64>().map_err(|_| format!("`{v}` is not a transaction ID (a whole number)"))?;
-            restore_to(None, Some(xid), None, None, inclusive)
+            restore_to(None, Some(xid), None, None, inclusive, timeline)
         }
-        Some(TargetKind::Name) => restore_to(None, None, v, None, inclusive),
-        None => restore_to(None, None, None, Some(time.to_string()), inclusive),
+        Some(TargetKind::Name) => restore_to(None, None, v, None, inclusive, timeline),
+        None => restore_to(None, None, None, Some(time.to_string()), inclusive, timeline),
     })
 }
 
 /// `pitr_restore` to one target (the others `None`), promoting at the end.
-fn restore_to(lsn: Option<String>, xid: Option<u64>, name: Option<String>, time: Option<String>, inclusive: bool) -> Command {
-    Command::PitrRestore { target_time: time, target_lsn: lsn, target_xid: xid, target_xid_of: None, target_name: name, inclusive, target_action: "promote".into(), timeline: None }
+fn restore_to(lsn: Option<String>, xid: Option<u64>, name: Option<String>, time: Option<String>, inclusive: bool, timeline: Option<u32>) -> Command {
+    Command::PitrRestore { target_time: time, target_lsn: lsn, target_xid: xid, target_xid_of: None, target_name: name, inclusive, target_action: "promote".into(), timeline }
 }
 
-/// Events a target can snap to on the current timeline's history, newest last, and the operator errors.
+/// Events a target can snap to, newest last, and the operator errors. The latest timeline's
+/// history comes first; an operator error found only on an older timeline (restores since
+/// branched before it) is offered with that timeline as `recovery_target_timeline`, so "just
+/// before the DROP" stays possible however many restores came after it.
 fn snaps(w: &World, segments: &[SegmentView]) -> (Vec<Snap>, Vec<(Lsn, String)>) {
     let Some(b) = w.backups() else { return (Vec::new(), Vec::new()) };
     let mut snaps = Vec::new();
     let mut mistakes = Vec::new();
-    for r in b.history.lineage(b.history.latest()) {
-        let what = match r.op {
-            Op::DropTable => "DROP TABLE",
-            Op::UpdateAll => "UPDATE without WHERE",
-            Op::RestorePoint { name } => {
-                let n = b.history.names.get(name as usize).cloned().unwrap_or_default();
-                snaps.push(Snap { label: format!("restore point '{n}'"), kind: TargetKind::Name, value: n, inclusive: true });
+    let latest = b.history.latest();
+    let mut seen = std::collections::BTreeSet::new();
+    let timelines = std::iter::once(latest).chain(b.history.timelines.keys().copied().filter(|t| *t != latest));
+    for tl in timelines {
+        let timeline = (tl != latest).then_some(tl);
+        for r in b.history.lineage(tl) {
+            let what = match r.op {
+                Op::DropTable => "DROP TABLE",
+                Op::UpdateAll => "UPDATE without WHERE",
+                Op::RestorePoint { name } if timeline.is_none() => {
+                    let n = b.history.names.get(name as usize).cloned().unwrap_or_default();
+                    snaps.push(Snap { label: format!("restore point '{n}'"), kind: TargetKind::Name, value: n, inclusive: true, timeline });
+                    continue;
+                }
+                _ => continue,
+            };
+            if !seen.insert(r.xid) {
                 continue;
             }
-            Op::Write { .. } => continue,
-        };
-        mistakes.push((Lsn(r.lsn), format!("{what}: xid {} at {}", r.xid, Lsn(r.lsn))));
-        snaps.push(Snap { label: format!("just before the {what} (xid {})", r.xid), kind: TargetKind::Xid, value: r.xid.to_string(), inclusive: false });
+            let on = timeline.map_or(String::new(), |t| format!(", timeline {t}"));
+            mistakes.push((Lsn(r.lsn), format!("{what}: xid {} at {}{on}", r.xid, Lsn(r.lsn))));
+            snaps.push(Snap { label: format!("just before the {what} (xid {}{on})", r.xid), kind: TargetKind::Xid, value: r.xid.to_string(), inclusive: false, timeline });
+        }
     }
     for bb in b.archive.backups.iter().filter(|x| !x.corrupt) {
-        snaps.push(Snap { label: format!("end of base backup {}", bb.label), kind: TargetKind::Lsn, value: Lsn(bb.stop_lsn).to_string(), inclusive: true });
+        snaps.push(Snap { label: format!("end of base backup {}", bb.label), kind: TargetKind::Lsn, value: Lsn(bb.stop_lsn).to_string(), inclusive: true, timeline: None });
     }
     let archived: Vec<&SegmentView> = segments.iter().filter(|s| s.state == "archived").collect();
     for s in archived.iter().rev().take(3).rev() {
-        snaps.push(Snap { label: format!("end of segment {}", s.name), kind: TargetKind::Lsn, value: Lsn((s.number + 1) * SEGMENT_BYTES).to_string(), inclusive: true });
+        snaps.push(Snap { label: format!("end of segment {}", s.name), kind: TargetKind::Lsn, value: Lsn((s.number + 1) * SEGMENT_BYTES).to_string(), inclusive: true, timeline: None });
     }
     (snaps, mistakes)
 }

@@ -31,6 +31,9 @@ pub struct Backups {
     running: Option<(u16, u32, SimTime, u64)>,
     /// Every restore performed, with its outcome text, for reports.
     pub restores: Vec<crate::pitr::Outcome>,
+    /// How many of `restores` have finished and had their log written (at the modelled end of
+    /// their copy and replay, not when they started).
+    pub announced: usize,
     /// Why each refused restore was refused.
     pub refused: Vec<String>,
     /// DROP TABLE records written: (timeline, LSN).
@@ -61,6 +64,7 @@ impl Backups {
             last_switch: SimTime::ZERO,
             running: None,
             restores: Vec::new(),
+            announced: 0,
             refused: Vec::new(),
             drops: Vec::new(),
             epochs: [0; 2],

@@ -538,7 +538,9 @@ fn replay_segments(history: &History, archive: &Archive, tl: u32, backup: &BaseB
         let problem = match archive.segments.get(&name) {
             Some(SegmentState::Archived { .. }) => continue,
             Some(SegmentState::Corrupt) => "is corrupt (bad CRC in its first record)",
-            _ => "is missing from the archive",
+            Some(SegmentState::Missing) => "is missing from the archive",
+            // Never archived: the segment still being written, or one waiting for archive_command.
+            None => "is not in the archive yet (still being written, or waiting for archive_command)",
         };
         let upto = seg * SEGMENT_BYTES;
         if want == u64::MAX && seg > newest {

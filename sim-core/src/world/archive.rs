@@ -180,12 +180,21 @@ impl World {
         let b = self.c.backups.as_deref().ok_or("this scenario has no [backup] section")?;
         let rates = Rates { restore_mb_s: b.cfg.restore_mb_s, replay_mb_s: b.cfg.replay_mb_s };
         let out = crate::pitr::restore(&b.history, &b.archive, req, now, &b.clock, rates)?;
-        for line in &out.log {
-            self.note(None, NoteKind::Backup, format!("PITR: {line}"));
+        // What it will do, now; what it did, when the copy and the replay have run
+        // (`announce_restores`). A restore is possible at any time, the end of the run included:
+        // the run goes on until the recovery server is done.
+        self.note(
+            None,
+            NoteKind::Backup,
+            format!("PITR: restore started: copying base backup \"{}\" ({}), then replaying WAL up to {}; ready in {}", out.backup, out.load.human(), Lsn(out.end_lsn), out.duration.human()),
+        );
+        let done = now + out.duration + SimDur::secs(2);
+        if done > self.end && done.0 <= crate::scenario::MAX_DURATION.0 {
+            self.end = done;
+            self.finished = false;
         }
         if let Some(new) = out.new_timeline {
             self.c.max_tl = self.c.max_tl.max(new);
-            self.note(None, NoteKind::Backup, format!("PITR: {} written to the archive", history_file_name(new)));
         }
         if let Some(b) = self.c.backups.as_deref_mut() {
             if let Some(new) = out.new_timeline {
@@ -194,6 +203,24 @@ impl World {
             b.restores.push(out);
         }
         Ok(())
+    }
+
+    /// Writes the log of every restore that has finished by now, in the order they started.
+    pub(crate) fn announce_restores(&mut self) {
+        loop {
+            let Some(b) = self.c.backups.as_deref() else { return };
+            let Some(out) = b.restores.get(b.announced).filter(|o| o.started + o.duration <= self.now) else { return };
+            let (lines, new) = (out.log.clone(), out.new_timeline);
+            if let Some(b) = self.c.backups.as_deref_mut() {
+                b.announced += 1;
+            }
+            for line in lines {
+                self.note(None, NoteKind::Backup, format!("PITR: {line}"));
+            }
+            if let Some(new) = new {
+                self.note(None, NoteKind::Backup, format!("PITR: {} written to the archive", history_file_name(new)));
+            }
+        }
     }
 
     /// A timeline created by promotion starts its own history at the switch point.

@@ -16,6 +16,7 @@ impl World {
         self.c.metrics.prune(&self.c.nodes);
         self.check_blocked();
         self.pool_tick();
+        self.announce_restores();
         if self.c.metrics.series.len() < SERIES_CAP {
             let (p50_us, p99_us) = self.c.metrics.take_recent_latency();
             let m = &self.c.metrics;
