@@ -324,6 +324,32 @@ try {
     // A link pasted into the open tab (only the hash changes) opens it.
     await page.evaluate(() => { location.hash = '#file=01-async-failover.toml'; });
     await page.waitForFunction(() => document.querySelector('h2')?.textContent.includes('Async replication'), null, { timeout: 30000 });
+    // One command that cannot apply (a node the lesson lacks) is named and left out; the link's
+    // other commands are kept, and so is the link itself.
+    const mixed = encodeURIComponent('{ at = "5s", action = "crash_host", node = "pg9" },{ at = "10s", action = "crash_host", node = "pg1" }');
+    await page.goto('about:blank');
+    await page.goto(`${base}#file=01-async-failover.toml&t=20000&log=${mixed}`);
+    await page.waitForFunction(() => (document.querySelector('#link-problem')?.textContent || '').includes('pg9'), null, { timeout: 30000 });
+    await page.waitForSelector('g[data-node="pg1"][data-role="host down"]', { timeout: 30000 });
+    if (!decodeURIComponent(page.url()).includes('pg9')) throw new Error(`the link was rewritten: ${page.url()}`);
+    // While a link opens, a click cannot land at the replay's time: it is refused, with why.
+    await page.goto('about:blank');
+    await page.goto(`${base}#file=11b-million-users-pgbouncer.toml&t=45000`);
+    await page.waitForSelector('#working', { timeout: 30000 });
+    const clicked = await page.evaluate(() => { if (!document.querySelector('#working')) return false; document.querySelector('#play').click(); return true; });
+    if (!clicked) throw new Error('the link opened before it could be clicked');
+    await page.waitForFunction(() => (document.querySelector('#toast')?.textContent || '').includes('Wait until it is open'), null, { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelector('#clock')?.textContent.startsWith('45.0 s'), null, { timeout: 60000 });
+    // A command given before a later one of the learner's says what it dropped, and Undo brings it back.
+    await page.goto('about:blank');
+    await page.goto(`${base}#file=01-async-failover.toml&t=5000&log=${encodeURIComponent('{ at = "10s", action = "crash_host", node = "pg1" }')}`);
+    await page.waitForFunction(() => document.querySelector('#clock')?.textContent.startsWith('5.0 s'), null, { timeout: 30000 });
+    await node('pg2').click();
+    await page.click('#crash-host');
+    await page.waitForFunction(() => (document.querySelector('#notice')?.textContent || '').includes('dropped 1 later command'), null, { timeout: 10000 });
+    await page.click('#undo');
+    await page.waitForFunction(() => !document.querySelector('#working') && document.querySelector('#clock')?.textContent.startsWith('5.0 s'), null, { timeout: 30000 });
+    if (!decodeURIComponent(page.url()).includes('node = "pg1"') || decodeURIComponent(page.url()).includes('node = "pg2"')) throw new Error(`undo did not bring back the log: ${decodeURIComponent(page.url())}`);
     // A link to a file that was opened from the learner's computer says so and keeps a way on.
     await page.goto('about:blank');
     await page.goto(base + '#file=my-own-lesson.toml&seed=3');
@@ -512,7 +538,7 @@ try {
   });
   await step('plan_page_explain_analyze_then_create_statistics', async () => {
     await page.setViewportSize({ width: 1100, height: 1000 });
-    await page.goto(base + 'plan.html#lesson=11d-correlated-columns.toml');
+    await page.goto(base + 'plan.html#file=11d-correlated-columns.toml');
     await page.waitForSelector('#current-plan .plan-node', { timeout: 30000 });
     const top = await page.textContent('#current-plan .plan-node .node-title');
     if (!top.includes('Nested Loop')) throw new Error(`the first plan starts with ${top}`);
@@ -546,6 +572,24 @@ try {
     await page.goto(base + 'plan.html#lesson=11a-scan-choice.toml&seed=abc');
     await page.waitForSelector('#plan-error', { timeout: 30000 });
     if (!(await page.textContent('#plan-error')).includes('seed')) throw new Error('a bad seed in a link is not reported');
+    // One link grammar on every page: `file=` opens a planner lesson, and a bad part is named
+    // while the rest is kept.
+    await page.goto('about:blank');
+    await page.goto(base + 'plan.html#file=11d-correlated-columns.toml&x=1');
+    await page.waitForFunction(() => (document.querySelector('#plan-error')?.textContent || '').includes('`x`'), null, { timeout: 30000 });
+    await page.waitForFunction(() => document.querySelector('h2')?.textContent.length > 0 && !!document.querySelector('#current-plan'), null, { timeout: 30000 });
+    // The sharding page keeps its menu for a link it cannot open, names the bad parts, and opens a
+    // link pasted into the tab.
+    for (const bad of ['sh=garbage&file=10b-good-shard-key.toml', 'file=10b-good-shard-key.toml&sh=key%3Anope', 'file=nope.toml']) {
+      await page.goto('about:blank');
+      await page.goto(`${base}shard.html#${bad}`);
+      await page.waitForSelector('#link-problem', { timeout: 30000 });
+      await page.waitForSelector('#scenario', { timeout: 30000 });
+      const said = await page.textContent('#link-problem');
+      if (!/garbage|nope/.test(said)) throw new Error(`${bad}: ${said}`);
+    }
+    await page.evaluate(() => { location.hash = '#file=10c-celebrity-hotspot.toml'; });
+    await page.waitForFunction(() => document.querySelector('h2')?.textContent.includes('celebrity') || document.querySelector('h2')?.textContent.includes('Celebrity'), null, { timeout: 30000 });
   });
   await step('pooling_lesson_shows_pools_and_takes_a_pool_size', async () => {
     await page.goto('about:blank');

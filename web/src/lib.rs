@@ -55,6 +55,9 @@ pub struct Model {
     pub help: bool,
     /// A short confirmation of the last action (a fork), until the next one.
     pub notice: Option<String>,
+    /// The command log before the learner's last command dropped later ones, and when it was
+    /// given: "Undo" brings them back.
+    pub undo: Option<Rc<Undo>>,
     /// Settings the learner typed that were refused: where (a field's or a group's name), why,
     /// and the values typed, which stay in their fields to be corrected.
     pub setting_error: Option<view::SettingRefusal>,
@@ -237,6 +240,7 @@ impl PartialEq for Model {
             && self.link_problem == o.link_problem
             && self.help == o.help
             && self.notice == o.notice
+            && self.undo == o.undo
             && self.setting_error == o.setting_error
             && self.views == o.views
             && self.working == o.working
@@ -288,12 +292,17 @@ pub enum Action {
         group: String,
         values: Vec<(String, String)>,
     },
+    /// Bring back the commands the last one dropped.
+    Undo,
     Fail(String),
     /// Close the error toast.
     Dismiss,
     /// One slice of the long work under way.
     Work,
 }
+
+/// A command log to go back to, and the time (ms) to open it at.
+pub type Undo = (Vec<(SimTime, Command)>, u64);
 
 impl Reducible for Model {
     type Action = Action;
@@ -333,6 +342,9 @@ impl Reducible for Model {
         if !matches!(action, Action::Work | Action::Restore(..) | Action::LinkProblems(_) | Action::Fail(_) | Action::Load { .. }) {
             m.link_problem = None;
             m.notice = None;
+            if !matches!(action, Action::Tick { .. } | Action::Undo) {
+                m.undo = None;
+            }
         }
         // A drill's slice runs on worlds of its own: the session, and so its views, are unchanged.
         let drill_slice = matches!(action, Action::Work) && m.job.as_ref().is_some_and(|j| j.try_borrow().is_ok_and(|j| matches!(*j, Job::Drill(_))));
@@ -433,7 +445,7 @@ impl Model {
                                 continue;
                             }
                             Err(e) => {
-                                bad.push(format!("log entry {}: {e} (left out)", *next + 1));
+                                bad.push(format!("log entry {}: {} (left out)", *next + 1, url::clip(&e)));
                                 *next += 1;
                                 continue;
                             }
@@ -441,7 +453,11 @@ impl Model {
                         if s.world.events() - start >= SLICE_EVENTS || !s.seek_for(at, left(s))? {
                             return Ok(false);
                         }
-                        s.command(cmd)?;
+                        // A command that cannot apply (a node the lesson lacks) is named and left
+                        // out; the link's other commands are kept.
+                        if let Err(e) = s.command(cmd) {
+                            bad.push(format!("log entry {} at {}: {} (left out)", *next + 1, sim_core::SimDur(at.0).human(), url::clip(&e)));
+                        }
                         *next += 1;
                     }
                     Ok(false)
@@ -480,8 +496,15 @@ impl Model {
     }
 
     fn apply(&mut self, action: Action) -> Result<(), String> {
-        // The learner taking over the run ends a seek or a link still replaying (a drill runs
-        // on its own worlds and goes on).
+        // While a link opens (its commands replayed up to its time), nothing else may act on the
+        // run: a click would land at whatever time the replay had reached.
+        let opening = self.job.as_ref().is_some_and(|j| j.try_borrow().map_or(true, |j| matches!(*j, Job::Restore { .. })));
+        let acts = matches!(action, Action::Do(_) | Action::Fork | Action::Step | Action::Play | Action::Seek(_) | Action::SetSettings { .. } | Action::Undo | Action::Drill);
+        if opening && acts {
+            return Err(format!("{} Wait until it is open: what you do then lands at the link's time.", self.working.clone().unwrap_or_else(|| "The link is still opening.".into())));
+        }
+        // The learner taking over the run ends a seek still under way (a drill runs on its own
+        // worlds and goes on).
         let takes_over = matches!(action, Action::Do(_) | Action::Fork | Action::Step | Action::Load { .. } | Action::Reseed(_) | Action::Restore(..));
         let session_work = self.job.as_ref().is_some_and(|j| j.try_borrow().map_or(true, |j| !matches!(*j, Job::Drill(_))));
         if takes_over && (session_work || matches!(action, Action::Load { .. } | Action::Reseed(_))) {
@@ -589,7 +612,34 @@ impl Model {
                 }
                 Ok(())
             }
-            Action::Do(cmd) => self.with(|s| s.command(cmd)),
+            // A command before others the learner gave drops them (the run forks here): say
+            // so, name them, and offer to bring them back.
+            Action::Do(cmd) => {
+                let (before, now, dropped) = self.with(|s| {
+                    let before = s.log.clone();
+                    s.command(cmd)?;
+                    let now = s.now();
+                    let dropped: Vec<String> = before.iter().filter(|(t, _)| *t > now).map(|(t, c)| format!("{} at {}", c.name(), sim_core::SimDur(t.0).human())).collect();
+                    Ok((before, now, dropped))
+                })?;
+                if !dropped.is_empty() {
+                    self.notice = Some(format!("Your command at {} dropped {} later command(s) of yours: {}.", sim_core::SimDur(now.0).human(), dropped.len(), dropped.join(", ")));
+                    self.undo = Some(Rc::new((before, now.as_ms())));
+                }
+                Ok(())
+            }
+            // The log as it was before that command, replayed on a fresh run up to the same time.
+            Action::Undo => {
+                let (log, t_ms) = self.undo.take().map(|u| (*u).clone()).ok_or("nothing to undo")?;
+                let (file, src, seed) = self.with(|s| Ok((s.file.clone(), s.src.clone(), s.seed)))?;
+                self.session = Some(Rc::new(RefCell::new(Session::new_scenario(&file, &src, Some(seed))?)));
+                url::clear_log_cache();
+                self.playing = false;
+                let total = log.len();
+                self.start(Some(Job::Restore { log, raw: Vec::new(), encoded: None, skipped: 0, next: 0, t: SimTime(t_ms * 1000) }));
+                self.working = Some(format!("Undoing: 0 of {total} commands replayed…"));
+                Ok(())
+            }
             Action::Reseed(seed) => {
                 let (file, src) = self.with(|s| Ok((s.file.clone(), s.src.clone())))?;
                 self.apply(Action::Load { file, src, seed: Some(seed) })
@@ -668,7 +718,7 @@ fn open_link(go: &Callback<Action>) {
     }
     match shared {
         Some(shared) if lessons::is_sharded(&shared.file) => view::navigate(&format!("shard.html{hash}")),
-        Some(shared) if lessons::PLANNER_NAMES.contains(&shared.file.as_str()) => view::navigate(&format!("plan.html#lesson={}", shared.file)),
+        Some(shared) if lessons::PLANNER_NAMES.contains(&shared.file.as_str()) => view::navigate(&format!("plan.html#file={}", shared.file)),
         Some(shared) if lessons::BUILTIN_NAMES.contains(&shared.file.as_str()) || lessons::CHALLENGES_NAMES.contains(&shared.file.as_str()) => {
             let file = shared.file.clone();
             fetch_lesson(file, go.clone(), move |src| Action::Restore(shared, src));

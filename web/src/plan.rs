@@ -62,7 +62,8 @@ pub enum PlanAction {
     Fail(String),
 }
 
-/// A plan-page link: `#lesson=…&seed=…&q=…&sql=…&do=…` (`do` is the commands as JSON).
+/// A plan-page link, in the grammar of every page: `#file=…&seed=…&q=…&sql=…&do=…` (`do` is
+/// the commands as JSON; `lesson=` is read as `file=`, as older links wrote it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Link {
     pub file: String,
@@ -72,29 +73,56 @@ pub struct Link {
     pub commands: Vec<PlanCommand>,
 }
 
-/// Reads a plan-page hash; a bad part is an error that names it, never a silent default.
-pub fn parse_link(h: &str) -> Result<Option<Link>, String> {
+/// Reads a plan-page hash. A bad part is named among the problems and left out; the rest is
+/// kept. `None` when the link names no planner lesson.
+pub fn parse_link(h: &str) -> (Option<Link>, Vec<String>) {
+    let clip = crate::url::clip;
+    let mut problems = Vec::new();
     let h = h.trim_start_matches('#');
     if h.is_empty() {
-        return Ok(None);
+        return (None, problems);
     }
     let mut l = Link { file: String::new(), seed: None, query: 0, sql: None, commands: Vec::new() };
     for part in h.split('&') {
-        let (k, v) = part.split_once('=').ok_or_else(|| format!("link: `{part}` is not key=value"))?;
-        let v = decode(v).ok_or_else(|| format!("link: {k}: bad percent-encoding"))?;
+        let Some((k, v)) = part.split_once('=') else {
+            problems.push(format!("`{}` is not key=value", clip(part)));
+            continue;
+        };
+        let Some(v) = decode(v) else {
+            problems.push(format!("{}: bad percent-encoding", clip(k)));
+            continue;
+        };
         match k {
-            "lesson" => l.file = v,
-            "seed" => l.seed = Some(v.parse().map_err(|_| format!("link: seed: `{v}` is not a whole number"))?),
-            "q" => l.query = v.parse().map_err(|_| format!("link: q: `{v}` is not a query number"))?,
+            "file" | "lesson" => l.file = v,
+            "seed" => match v.parse() {
+                Ok(x) => l.seed = Some(x),
+                Err(_) => problems.push(format!("seed: `{}` is not a whole number (the lesson's own seed is used)", clip(&v))),
+            },
+            "q" => match v.parse() {
+                Ok(x) => l.query = x,
+                Err(_) => problems.push(format!("q: `{}` is not a query number (the first query is shown)", clip(&v))),
+            },
             "sql" => l.sql = Some(v),
-            "do" => l.commands = serde_json::from_str(&v).map_err(|e| format!("link: do: {e}"))?,
-            _ => return Err(format!("link: unknown part `{k}`")),
+            // Each command on its own: a bad one is left out, named by its place.
+            "do" => match serde_json::from_str::<Vec<serde_json::Value>>(&v) {
+                Ok(items) => {
+                    for (i, item) in items.into_iter().enumerate() {
+                        match serde_json::from_value::<PlanCommand>(item) {
+                            Ok(c) => l.commands.push(c),
+                            Err(e) => problems.push(format!("do: command {}: {} (left out)", i + 1, clip(&e.to_string()))),
+                        }
+                    }
+                }
+                Err(e) => problems.push(format!("do: {} (the commands were left out)", clip(&e.to_string()))),
+            },
+            _ => problems.push(format!("unknown part `{}`", clip(k))),
         }
     }
     if !sim_lessons().iter().any(|(f, _)| *f == l.file) {
-        return Err(format!("link: lesson: no planner lesson `{}`", l.file));
+        problems.push(if l.file.is_empty() { "no `file=`: which lesson to open".to_string() } else { format!("file: no planner lesson `{}`", clip(&l.file)) });
+        return (None, problems);
     }
-    Ok(Some(l))
+    (Some(l), problems)
 }
 
 fn sim_lessons() -> &'static [(&'static str, &'static str)] {
@@ -102,7 +130,7 @@ fn sim_lessons() -> &'static [(&'static str, &'static str)] {
 }
 
 fn link_of(s: &PlanState) -> String {
-    let mut h = format!("lesson={}&seed={}&q={}", encode(&s.file), s.seed, s.query);
+    let mut h = format!("file={}&seed={}&q={}", encode(&s.file), s.seed, s.query);
     let original = s.lesson.as_ref().and_then(|l| l.file.queries.get(s.query)).map(|q| q.sql.get_ref().trim().to_string());
     if original.as_deref() != Some(s.sql.trim()) {
         h.push_str(&format!("&sql={}", encode(&s.sql)));
@@ -238,13 +266,13 @@ pub fn plan_app() -> Html {
         let state = state.clone();
         use_effect_with((), move |_| {
             let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-            match parse_link(&hash) {
-                Ok(Some(l)) => state.dispatch(PlanAction::Restore(l)),
-                Ok(None) => state.dispatch(PlanAction::Open { file: sim_lessons().first().map(|l| l.0).unwrap_or_default().to_string(), seed: None }),
-                Err(e) => {
-                    state.dispatch(PlanAction::Open { file: sim_lessons().first().map(|l| l.0).unwrap_or_default().to_string(), seed: None });
-                    state.dispatch(PlanAction::Fail(e));
-                }
+            let (link, problems) = parse_link(&hash);
+            match link {
+                Some(l) => state.dispatch(PlanAction::Restore(l)),
+                None => state.dispatch(PlanAction::Open { file: sim_lessons().first().map(|l| l.0).unwrap_or_default().to_string(), seed: None }),
+            }
+            if !problems.is_empty() {
+                state.dispatch(PlanAction::Fail(format!("This link could not be read in full: {}.", problems.join("; "))));
             }
         });
     }
@@ -254,10 +282,12 @@ pub fn plan_app() -> Html {
         use_effect_with((), move |_| {
             crate::on_hashchange(move || {
                 let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-                match parse_link(&hash) {
-                    Ok(Some(l)) => state.dispatch(PlanAction::Restore(l)),
-                    Ok(None) => {}
-                    Err(e) => state.dispatch(PlanAction::Fail(e)),
+                let (link, problems) = parse_link(&hash);
+                if let Some(l) = link {
+                    state.dispatch(PlanAction::Restore(l));
+                }
+                if !problems.is_empty() {
+                    state.dispatch(PlanAction::Fail(format!("This link could not be read in full: {}.", problems.join("; "))));
                 }
             })
         });
@@ -679,12 +709,24 @@ mod tests {
         let mut s = PlanState::default();
         s.open("11d-correlated-columns.toml", Some(3), 0, None, vec![PlanCommand::Analyze { table: None }]).unwrap();
         let h = link_of(&s);
-        let l = parse_link(&h).unwrap().unwrap();
+        assert!(h.starts_with("file="), "one link grammar for every page: {h}");
+        let (l, problems) = parse_link(&h);
+        let l = l.unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
         assert_eq!((l.file.as_str(), l.seed, l.query, l.commands.len()), ("11d-correlated-columns.toml", Some(3), 0, 1));
         assert!(l.sql.is_none(), "an unchanged query is not repeated in the link: {h}");
-        assert!(parse_link("#lesson=11a-scan-choice.toml&seed=abc").unwrap_err().contains("seed"));
-        assert!(parse_link("#lesson=nope.toml").unwrap_err().contains("nope.toml"));
-        assert!(parse_link("#lesson=11a-scan-choice.toml&x=1").unwrap_err().contains("`x`"));
+        // A bad part is named and the rest kept; `lesson=` (older links) reads as `file=`.
+        let (l, problems) = parse_link("#lesson=11a-scan-choice.toml&seed=abc&x=1");
+        assert_eq!(l.map(|l| (l.file, l.seed)), Some(("11a-scan-choice.toml".to_string(), None)));
+        assert!(problems[0].contains("seed") && problems[1].contains("`x`"), "{problems:?}");
+        let (l, problems) = parse_link("#file=nope.toml");
+        assert!(l.is_none() && problems[0].contains("nope.toml"), "{problems:?}");
+        // One bad command in `do` leaves out only itself.
+        let good = serde_json::to_value(PlanCommand::Analyze { table: None }).unwrap();
+        let doit = encode(&serde_json::to_string(&vec![serde_json::json!({ "meteor": 1 }), good]).unwrap());
+        let (l, problems) = parse_link(&format!("#file=11d-correlated-columns.toml&do={doit}"));
+        assert_eq!(l.map(|l| l.commands.len()), Some(1));
+        assert!(problems.len() == 1 && problems[0].starts_with("do: command 1"), "{problems:?}");
     }
 
     #[test]

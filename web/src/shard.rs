@@ -94,10 +94,31 @@ impl ShardModel {
                 self.playing = false;
                 Ok(())
             }
+            // A link keeps what it can: bad changes are named in the banner and left out; a link
+            // to no sharding lesson opens the first one, so the page (and its menu) stays usable.
             Msg::Restore(shared, src) => {
-                let mut v = ShardView::new(&shared.file, &src, shared.seed)?;
-                v.restore(&url::shard_actions(&shared.shard_ops)?, &shared.log)?;
-                self.view = Some(Rc::new(v));
+                let opened = ShardView::new(&shared.file, &src, shared.seed).and_then(|mut v| {
+                    let (actions, mut problems) = url::shard_actions_lenient(&shared.shard_ops);
+                    problems.extend(v.restore_lenient(&actions, &shared.log)?);
+                    Ok((v, problems))
+                });
+                let problems = match opened {
+                    Ok((v, problems)) => {
+                        self.view = Some(Rc::new(v));
+                        problems
+                    }
+                    Err(e) => {
+                        self.link_problem = Some(format!("This link could not be opened: {}.", url::clip(&e)));
+                        return Ok(());
+                    }
+                };
+                if !problems.is_empty() {
+                    let more = problems.join("; ");
+                    self.link_problem = Some(match self.link_problem.take() {
+                        Some(p) => format!("{} {more}.", p.trim_end_matches('.')),
+                        None => format!("This link could not be read in full: {more}."),
+                    });
+                }
                 Ok(())
             }
             Msg::Shard(a) => {
@@ -155,16 +176,29 @@ pub fn shard_app() -> Html {
             if !problems.is_empty() {
                 go.emit(Msg::LinkProblems(problems));
             }
-            match shared {
-                Some(shared) => {
-                    let path = format!("scenarios/{}", lessons::sharded_path(&shared.file));
-                    crate::fetch(path, go, move |src| Msg::Restore(shared, src), Msg::Fail);
+            open_shard_link(shared, &go);
+        });
+    }
+    {
+        // A link pasted into an open tab changes only the hash: open it (a hash this page wrote
+        // itself is already showing).
+        let model = model.clone();
+        use_effect_with((), move |_| {
+            crate::on_hashchange(move || {
+                let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+                if crate::LAST_WRITTEN.with(|l| *l.borrow() == hash.trim_start_matches('#')) {
+                    return;
                 }
-                None => {
-                    let file = lessons::SHARDING_NAMES.first().copied().unwrap_or_default().to_string();
-                    load(file, &go);
+                let go = Callback::from({
+                    let model = model.clone();
+                    move |m: Msg| model.dispatch(m)
+                });
+                let (shared, problems) = url::parse_hash(&hash);
+                if !problems.is_empty() {
+                    go.emit(Msg::LinkProblems(problems));
                 }
-            }
+                open_shard_link(shared, &go);
+            })
         });
     }
     {
@@ -248,6 +282,23 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
 }
 
 /// Fetches a sharding lesson (`scenarios/sharding/FILE`) and loads it.
+/// Opens a link's lesson with its changes; a link that names no sharding lesson (or one that
+/// cannot be fetched) opens the first lesson, and says why in the banner.
+fn open_shard_link(shared: Option<url::Shared>, go: &Go) {
+    let first = lessons::SHARDING_NAMES.first().copied().unwrap_or_default().to_string();
+    match shared {
+        Some(shared) if lessons::SHARDING_NAMES.contains(&shared.file.as_str()) || lessons::SHARDED_CHALLENGES.contains(&shared.file.as_str()) => {
+            let path = format!("scenarios/{}", lessons::sharded_path(&shared.file));
+            crate::fetch(path, go.clone(), move |src| Msg::Restore(shared, src), Msg::Fail);
+        }
+        Some(shared) => {
+            go.emit(Msg::LinkProblems(vec![format!("file: no sharding lesson `{}` (the first one is open)", url::clip(&shared.file))]));
+            load(first, go);
+        }
+        None => load(first, go),
+    }
+}
+
 fn load(file: String, go: &Go) {
     let name = file.clone();
     crate::fetch(format!("scenarios/{}", lessons::sharded_path(&file)), go.clone(), move |src| Msg::Load { file: name, src, seed: None }, Msg::Fail);
@@ -258,7 +309,7 @@ fn picks(go: &Go) -> Picks {
     let go2 = go.clone();
     let pick = Callback::from(move |file: String| {
         if lessons::PLANNER_NAMES.contains(&file.as_str()) {
-            crate::view::navigate(&format!("plan.html#lesson={file}"));
+            crate::view::navigate(&format!("plan.html#file={file}"));
         } else if lessons::is_sharded(&file) {
             load(file, &go2);
         } else {
@@ -344,12 +395,24 @@ impl ShardView {
 
     /// A shared link: the learner's changes to the lesson, then their commands, then the cursor.
     pub fn restore(&mut self, actions: &[ShardAction], log: &[(SimTime, Command)]) -> Result<(), String> {
+        match self.restore_lenient(actions, log)?.first() {
+            Some(p) => Err(p.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// A shared link, keeping what applies: a change the lesson refuses (a shard key it does not
+    /// have) is named among the problems returned and left out.
+    pub fn restore_lenient(&mut self, actions: &[ShardAction], log: &[(SimTime, Command)]) -> Result<Vec<String>, String> {
+        let mut problems = Vec::new();
         let (cursor, edits) = match actions.split_last() {
             Some((last @ ShardAction::Cursor(_), rest)) => (Some(last), rest),
             _ => (None, actions),
         };
         for a in edits {
-            self.apply(a.clone())?;
+            if let Err(e) = self.apply(a.clone()) {
+                problems.push(format!("sh: {} (left out)", url::clip(&e)));
+            }
         }
         if !log.is_empty() {
             // A link with a crash opened on a lesson without clusters: they were added then.
@@ -359,12 +422,16 @@ impl ShardView {
             let mut all = self.log();
             all.extend_from_slice(log);
             all.sort_by_key(|(t, _)| *t);
-            self.restart(&all)?;
+            if let Err(e) = self.restart(&all) {
+                problems.push(format!("log: {} (the commands were left out)", url::clip(&e)));
+                let own = self.log();
+                self.restart(&own)?;
+            }
         }
-        match cursor {
-            Some(a) => self.apply(a.clone()),
-            None => Ok(()),
+        if let Some(a) = cursor {
+            self.apply(a.clone())?;
         }
+        Ok(problems)
     }
 
     /// The learner's commands, in time order.

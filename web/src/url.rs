@@ -23,6 +23,19 @@ pub struct Shared {
 /// Logs up to this many commands are read at once; longer ones a slice at a time.
 pub const EAGER_LOG: usize = 200;
 
+/// The most a link's log may hold, decoded: about 20,000 commands. A longer one is refused by
+/// name rather than read.
+pub const MAX_LOG_BYTES: usize = 2 << 20;
+
+/// A problem's text as a banner shows it: at most 160 characters, so a huge link is never
+/// echoed back whole.
+pub fn clip(text: &str) -> String {
+    match text.char_indices().nth(160) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
 pub fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -104,7 +117,7 @@ pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
     }
     for part in h.split('&') {
         let Some((k, v)) = part.split_once('=') else {
-            problems.push(format!("`{part}` is not key=value"));
+            problems.push(format!("`{}` is not key=value", clip(part)));
             continue;
         };
         let encoded = v;
@@ -113,16 +126,18 @@ pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
             continue;
         };
         match k {
-            "file" => sh.file = v,
+            // `lesson=` is how plan-page links once named it: one grammar for every page.
+            "file" | "lesson" => sh.file = v,
             "seed" => match v.parse() {
                 Ok(x) => sh.seed = Some(x),
-                Err(_) => problems.push(format!("seed: `{v}` is not a whole number (the lesson's own seed is used)")),
+                Err(_) => problems.push(format!("seed: `{}` is not a whole number (the lesson's own seed is used)", clip(&v))),
             },
             "t" => match v.parse() {
                 Ok(x) => sh.t_ms = x,
-                Err(_) => problems.push(format!("t: `{v}` is not a time in ms (starting at 0)")),
+                Err(_) => problems.push(format!("t: `{}` is not a time in ms (starting at 0)", clip(&v))),
             },
             "sh" => sh.shard_ops = v.split(';').filter(|x| !x.is_empty()).map(str::to_string).collect(),
+            "log" if v.len() > MAX_LOG_BYTES => problems.push(format!("log: {} KB is more than the {} KB a link may carry (the commands were left out)", v.len() >> 10, MAX_LOG_BYTES >> 10)),
             "log" => {
                 let entries = sim_core::command::split_log(&v);
                 if entries.len() > EAGER_LOG {
@@ -131,11 +146,19 @@ pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
                 } else {
                     match sim_core::command::log_from_toml(&v) {
                         Ok(log) => sh.log = log.into_iter().map(|(t, c)| (SimTime(t.0), c)).collect(),
-                        Err(e) => problems.push(format!("log: {e} (the commands were left out)")),
+                        // One bad entry leaves out only itself: each is read on its own.
+                        Err(_) => {
+                            for (i, text) in entries.iter().enumerate() {
+                                match sim_core::command::log_from_toml(text) {
+                                    Ok(log) => sh.log.extend(log.into_iter().map(|(t, c)| (SimTime(t.0), c))),
+                                    Err(e) => problems.push(format!("log entry {}: {} (left out)", i + 1, clip(&e))),
+                                }
+                            }
+                        }
                     }
                 }
             }
-            _ => problems.push(format!("unknown part `{k}`")),
+            _ => problems.push(format!("unknown part `{}`", clip(k))),
         }
     }
     if sh.file.is_empty() {
@@ -172,38 +195,57 @@ pub fn shard_hash(v: &crate::shard::ShardView) -> String {
 /// was left; `add:S`, `splitN:S`, `moveN:S` and `crashN:MS` (links made before reshards and
 /// crashes were commands) still read as those commands.
 pub fn shard_actions(ops: &[String]) -> Result<Vec<crate::shard::ShardAction>, String> {
-    use crate::shard::ShardAction as A;
-    use sim_core::shard::cluster::Move;
+    let (actions, problems) = shard_actions_lenient(ops);
+    match problems.first() {
+        Some(p) => Err(p.clone()),
+        None => Ok(actions),
+    }
+}
+
+/// The learner's changes back as actions, each bad one named among the problems and left out.
+/// The cursor (`t:`) comes last, so the link opens where it was left.
+pub fn shard_actions_lenient(ops: &[String]) -> (Vec<crate::shard::ShardAction>, Vec<String>) {
     let mut out = Vec::new();
+    let mut problems = Vec::new();
     let mut cursor = None;
     for op in ops {
-        let (k, v) = op.split_once(':').ok_or(format!("`{op}` in the link is not name:value"))?;
-        let num = |v: &str| v.parse::<u64>().map_err(|_| format!("`{op}` in the link needs a number"));
-        match k {
-            "key" => out.push(A::Key(v.to_string())),
-            "vindex" => out.push(A::Vindex(v.to_string())),
-            "strategy" => out.push(A::Strategy(v.to_string())),
-            "shards" => out.push(A::Shards(num(v)? as u32)),
-            "undo" => out.push(A::Reset),
-            "t" => cursor = Some(A::Cursor(num(v)?)),
-            "add" => out.extend([A::Cursor(num(v)? * 1000), A::Reshard(Move::Add)]),
-            other => {
-                let shard = |prefix: &str| other.strip_prefix(prefix).and_then(|s| s.parse::<u32>().ok());
-                if let Some(s) = shard("crash") {
-                    out.extend([A::Cursor(num(v)?), A::Crash(s)]);
-                    continue;
-                }
-                let mv = match (shard("split"), shard("move")) {
-                    (Some(s), _) => Move::Split { shard: s },
-                    (_, Some(s)) => Move::MoveRange { shard: s },
-                    _ => return Err(format!("unknown change `{op}` in the link")),
-                };
-                out.extend([A::Cursor(num(v)? * 1000), A::Reshard(mv)]);
-            }
+        match shard_action(op) {
+            Ok(Err(t)) => cursor = Some(t),
+            Ok(Ok(mut a)) => out.append(&mut a),
+            Err(e) => problems.push(format!("sh: {} (left out)", clip(&e))),
         }
     }
     out.extend(cursor);
-    Ok(out)
+    (out, problems)
+}
+
+/// One change of a link: its actions, or (`Err`) the cursor to end on.
+fn shard_action(op: &str) -> Result<Result<Vec<crate::shard::ShardAction>, crate::shard::ShardAction>, String> {
+    use crate::shard::ShardAction as A;
+    use sim_core::shard::cluster::Move;
+    let (k, v) = op.split_once(':').ok_or(format!("`{op}` in the link is not name:value"))?;
+    let num = |v: &str| v.parse::<u64>().map_err(|_| format!("`{op}` in the link needs a number"));
+    Ok(Ok(match k {
+        "key" => vec![A::Key(v.to_string())],
+        "vindex" => vec![A::Vindex(v.to_string())],
+        "strategy" => vec![A::Strategy(v.to_string())],
+        "shards" => vec![A::Shards(num(v)? as u32)],
+        "undo" => vec![A::Reset],
+        "t" => return Ok(Err(A::Cursor(num(v)?))),
+        "add" => vec![A::Cursor(num(v)? * 1000), A::Reshard(Move::Add)],
+        other => {
+            let shard = |prefix: &str| other.strip_prefix(prefix).and_then(|s| s.parse::<u32>().ok());
+            if let Some(s) = shard("crash") {
+                return Ok(Ok(vec![A::Cursor(num(v)?), A::Crash(s)]));
+            }
+            let mv = match (shard("split"), shard("move")) {
+                (Some(s), _) => Move::Split { shard: s },
+                (_, Some(s)) => Move::MoveRange { shard: s },
+                _ => return Err(format!("unknown change `{op}` in the link")),
+            };
+            vec![A::Cursor(num(v)? * 1000), A::Reshard(mv)]
+        }
+    }))
 }
 
 pub fn write_hash(s: &Session) {
@@ -268,7 +310,24 @@ mod tests {
         assert!(parse_hash("#nonsense").0.is_none());
         let (kept, problems) = parse_hash("#file=05-multi-region.toml&seed=abc&log=nope");
         assert_eq!(kept.map(|k| (k.file, k.seed, k.log.len())), Some(("05-multi-region.toml".to_string(), None, 0)));
-        assert!(problems[0].starts_with("seed: `abc`") && problems[1].starts_with("log: "), "{problems:?}");
+        assert!(problems[0].starts_with("seed: `abc`") && problems[1].starts_with("log entry 1: "), "{problems:?}");
+    }
+
+    /// One bad entry in a link's log leaves out only itself, named; a huge log is refused by
+    /// size; nothing the link carried is echoed back at length.
+    #[test]
+    fn a_bad_log_entry_leaves_out_only_itself() {
+        let good = r#"{ at = "10s", action = "crash_host", node = "pg1" }"#;
+        let bad = r#"{ at = "5s", action = "crash_hots", node = "pg1" }"#;
+        let (kept, problems) = parse_hash(&format!("#file=01-async-failover.toml&log={}", encode(&format!("{bad},{good}"))));
+        let kept = kept.unwrap();
+        assert_eq!(kept.log.len(), 1, "{problems:?}");
+        assert!(problems.len() == 1 && problems[0].starts_with("log entry 1:"), "{problems:?}");
+        let huge = "x".repeat(MAX_LOG_BYTES + 1);
+        let (kept, problems) = parse_hash(&format!("#file=01-async-failover.toml&log={huge}&{huge}=1"));
+        assert_eq!(kept.map(|k| k.file), Some("01-async-failover.toml".to_string()));
+        assert!(problems.iter().all(|p| p.chars().count() < 200), "{problems:?}");
+        assert!(problems[0].contains("more than the 2048 KB"), "{problems:?}");
     }
 
     #[test]
@@ -294,5 +353,13 @@ mod tests {
         assert_eq!(w.lesson.cluster.as_ref().map(|c| c.vindex.name()), Some("numeric"), "the vindex travels in the link");
         assert_eq!(w.report.as_ref().unwrap().metrics, v.report.as_ref().unwrap().metrics);
         assert!(shard_actions(&["meteor:1".into()]).is_err());
+        // A bad change keeps the rest of the link, named: `sh=garbage`, `key:nope`.
+        let ops: Vec<String> = ["garbage", "key:nope", "strategy:jump", "t:5000"].map(String::from).to_vec();
+        let (actions, problems) = shard_actions_lenient(&ops);
+        assert!(problems.len() == 1 && problems[0].contains("garbage"), "{problems:?}");
+        let mut x = crate::shard::ShardView::new(file, src, Some(3)).unwrap();
+        let more = x.restore_lenient(&actions, &[]).unwrap();
+        assert!(more.len() == 1 && more[0].contains("nope"), "{more:?}");
+        assert_eq!((x.cursor_ms, x.lesson.cluster.as_ref().map(|c| sim_core::shard::placement::strategy_name(&c.placement))), (5000, Some("jump")));
     }
 }

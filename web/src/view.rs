@@ -34,7 +34,11 @@ pub fn page(m: &Model, go: &Go) -> Html {
             if m.help { { keys_help(go) } }
             { header(&v.lesson.file, v.lesson.seed, &picks(go)) }
             if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
-            if let Some(n) = &m.notice { <p class="notice" role="status" id="notice">{ n }</p> }
+            if let Some(n) = &m.notice {
+                <p class="notice" role="status" id="notice">{ n }
+                    if m.undo.is_some() { { " " }<button id="undo" onclick={go.reform(|_| Action::Undo)}>{ "Undo" }</button> }
+                </p>
+            }
             if let Some(w) = &m.working { <p class="notice working" role="status" aria-live="polite" id="working">{ w }</p> }
             if let Some(e) = &m.error { { toast(e, go.reform(|_| Action::Dismiss)) } }
             <LessonPanel lesson={v.lesson.clone()} goals={v.goals.clone()} challenge={v.challenge.clone()} />
@@ -127,7 +131,7 @@ pub fn picks(go: &Go) -> Picks {
     let load = go.clone();
     let pick = Callback::from(move |file: String| {
         if lessons::PLANNER_NAMES.contains(&file.as_str()) {
-            crate::view::navigate(&format!("plan.html#lesson={file}"));
+            crate::view::navigate(&format!("plan.html#file={file}"));
         } else if lessons::is_sharded(&file) {
             navigate(&format!("shard.html#file={file}"));
         } else {
