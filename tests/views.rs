@@ -363,3 +363,30 @@ fn a_restore_at_the_end_of_08a_finishes_and_brings_the_table_back() {
         assert!(matches!(v.preview, Preview::Would { .. }), "seed {seed}: the same target again is not refused: {:?}", v.preview);
     }
 }
+
+/// 04a's fenced primary reads as demoting while it restarts as a standby, not as "starting".
+#[test]
+fn a_fenced_primary_is_shown_demoting() {
+    for seed in 1..=5 {
+        let mut s = lesson("04a-dcs-partition-fencing.toml", seed);
+        let end = s.end();
+        s.seek(end).unwrap();
+        let at = s.world.notes().iter().find(|n| n.text.contains("demoting (fencing)")).map(|n| n.at_ms).unwrap_or_else(|| panic!("seed {seed}: pg1 is never fenced"));
+        s.seek(SimTime((at + 1) * 1000)).unwrap();
+        let pg1 = s.cluster_view().nodes.into_iter().find(|n| n.name == "pg1").unwrap();
+        assert_eq!(pg1.role, "demoting", "seed {seed} at {at} ms");
+    }
+}
+
+/// 08a restores to just before the DROP with a few ms of RPO; its DR drill agrees: noticing the
+/// mistake, the operator switches WAL so the segment holding it is archived, then restores.
+#[test]
+fn the_drill_of_08a_restores_just_before_the_mistake() {
+    for seed in 1..=3 {
+        let s = lesson("08a-drop-table-pitr.toml", seed);
+        let rows = s.drill().unwrap();
+        let op = rows.iter().find(|r| r.disaster == "operator_error").expect("an operator-error disaster");
+        assert!(op.rpo_met && op.rpo_ms.is_some_and(|ms| ms < 1000), "seed {seed}: {op:?}");
+        assert!(op.detail.iter().any(|d| d.starts_with("noticed 2 min after it")), "seed {seed}: {:?}", op.detail);
+    }
+}

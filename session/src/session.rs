@@ -274,7 +274,18 @@ impl Session {
     pub fn drill_job(&self) -> Result<sim_core::drill::Drill, String> {
         let mut scn = self.scenario().ok_or("a DR drill needs a replication scenario with a [backup] section")?.clone();
         let duration = scn.run.duration.0;
-        scn.drill.get_or_insert_with(|| sim_core::scenario::DrillCfg::fitting(duration));
+        if scn.drill.is_none() {
+            // The page's default drill tests the lesson's strategy, not its story: the lesson's
+            // own faults, mistakes and restores would be disasters of their own in every drill
+            // run (08a's DROP, struck beside the drill's). Its settings stay.
+            scn.timeline.retain(|tc| matches!(tc.command, Command::Set { .. }));
+            scn.drill = Some(sim_core::scenario::DrillCfg::fitting(duration));
+        }
+        // The learner's own settings are the strategy under test too.
+        for (at, cmd) in self.log.iter().filter(|(_, c)| matches!(c, Command::Set { .. })) {
+            scn.timeline.push(sim_core::command::TimedCommand { at: sim_core::scenario::Dur(sim_core::SimDur(at.0)), command: cmd.clone() });
+        }
+        scn.timeline.sort_by_key(|tc| tc.at.0);
         sim_core::drill::Drill::with_runner(&scn, self.seed, sim_engine::run_for)
     }
 }

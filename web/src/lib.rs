@@ -348,10 +348,16 @@ impl Reducible for Model {
         }
         // A drill's slice runs on worlds of its own: the session, and so its views, are unchanged.
         let drill_slice = matches!(action, Action::Work) && m.job.as_ref().is_some_and(|j| j.try_borrow().is_ok_and(|j| matches!(*j, Job::Drill(_))));
-        let result = m.apply(action);
-        m.error = result.err();
-        if m.error.is_some() {
-            m.playing = false;
+        // A slice of long work keeps the message of the learner's last action on screen (the
+        // refusal of a click made while a link opens); any action of the learner's replaces it.
+        let work = matches!(action, Action::Work);
+        match m.apply(action) {
+            Err(e) => {
+                m.error = Some(e);
+                m.playing = false;
+            }
+            Ok(()) if !work => m.error = None,
+            Ok(()) => {}
         }
         if !(drill_slice && m.job.is_some() && m.error.is_none()) {
             m.refresh_views();

@@ -62,9 +62,20 @@ enum Stage {
     ArchiveFailing,
     /// After the strike: Patroni's time to fail over.
     Settling,
+    /// An operator error noticed: `pg_switch_wal()` on the primary sends the segment holding the
+    /// mistake to the archive, as a DBA does before restoring to just before it.
+    Archiving,
 }
 
+/// How long the drill waits for the switched segment to reach the archive, beyond `archive_latency`.
+const ARCHIVE_WAIT: SimDur = SimDur::secs(5);
+
 impl Drill {
+    fn archive_wait(&self) -> SimDur {
+        let latency = self.scn.backup.as_ref().map_or(SimDur::ZERO, |b| b.archive_latency.0);
+        SimDur(latency.0 + ARCHIVE_WAIT.0)
+    }
+
     pub fn new(scn: &Scenario, seed: u64) -> Result<Drill, String> {
         Drill::with_runner(scn, seed, World::run_for)
     }
@@ -93,6 +104,7 @@ impl Drill {
     pub fn step(&mut self, budget: u64) -> Result<bool, String> {
         let Some(disaster) = self.cfg.disasters.get(self.results.len()).cloned() else { return Ok(true) };
         let at = SimTime(self.cfg.at.0 .0);
+        let archive_wait = self.archive_wait();
         let cur = match &mut self.current {
             Some(c) => c,
             None => {
@@ -104,6 +116,7 @@ impl Drill {
             Stage::Before => at,
             Stage::ArchiveFailing => SimTime(at.0 + self.cfg.archive_failure_for.0 .0).min(cur.w.end()),
             Stage::Settling => SimTime(cur.struck.0 + SETTLE.0).min(cur.w.end()),
+            Stage::Archiving => SimTime(cur.struck.0 + SETTLE.0 + archive_wait.0).min(cur.w.end()),
         };
         if !(self.run)(&mut cur.w, target, budget).map_err(|e| e.to_string())? {
             return Ok(false);
@@ -141,12 +154,22 @@ impl Drill {
                 cur.stage = Stage::Settling;
                 Ok(false)
             }
-            Stage::Settling => {
+            Stage::Settling if disaster == "operator_error" => {
+                let how = if cur.w.operator_switch_wal() {
+                    "pg_switch_wal() on the primary sends the segment holding the mistake to the archive"
+                } else {
+                    "the primary has written no WAL since its last segment switch, so the archive already holds the mistake"
+                };
+                cur.detail.push(format!("noticed {} after it: {how}", SETTLE.human()));
+                cur.stage = Stage::Archiving;
+                Ok(false)
+            }
+            Stage::Settling | Stage::Archiving => {
                 let Some(Strike { w, mut detail, region, struck, .. }) = self.current.take() else { return Ok(false) };
                 let mut r = if disaster != "operator_error" && w.writable_primary().is_some() && w.failovers_since(struck) > 0 {
                     by_failover(&w, &mut detail)
                 } else {
-                    by_restore(&w, &disaster, &self.cfg, &region, &mut detail)
+                    by_restore(&w, &disaster, &self.cfg, &region, &mut detail, w.now().since(struck))
                 };
                 if disaster == "corrupt_backup" && r.recovered_by == "failover" {
                     detail.push("the corrupt base backup was not needed, so it stays undetected until a restore test".into());
@@ -177,7 +200,7 @@ fn by_failover(w: &World, detail: &mut Vec<String>) -> DrillResult {
 }
 
 /// No standby could take over (or the data itself is wrong): restore from backup and archive.
-fn by_restore(w: &World, disaster: &str, cfg: &DrillCfg, region: &str, detail: &mut Vec<String>) -> DrillResult {
+fn by_restore(w: &World, disaster: &str, cfg: &DrillCfg, region: &str, detail: &mut Vec<String>, since_strike: SimDur) -> DrillResult {
     let Some(b) = w.backups() else { return blank("none") };
     if disaster == "region" && !cfg.cross_region_copy && b.cfg.archive {
         detail.push(format!("the backups and the WAL archive were in {region}, which is gone: nothing to restore"));
@@ -190,9 +213,9 @@ fn by_restore(w: &World, disaster: &str, cfg: &DrillCfg, region: &str, detail: &
     loop {
         match crate::pitr::restore(&b.history, &archive, &req, w.now(), &b.clock, rates) {
             Ok(out) => {
-                // An operator error is noticed when the drill restores (SETTLE after it); a lost
-                // server is restored at once.
-                let wait = if disaster == "operator_error" { SETTLE } else { SimDur::ZERO };
+                // An operator error is noticed SETTLE after it and its segment archived before
+                // the restore starts; a lost server is restored at once.
+                let wait = if disaster == "operator_error" { since_strike } else { SimDur::ZERO };
                 detail.extend(out.log.iter().cloned());
                 let rto = wait.0.saturating_add(out.duration.0) / 1000;
                 return DrillResult { rpo_ms: Some(out.rpo.0 / 1000), rto_ms: Some(rto), ..blank("restore") };

@@ -189,6 +189,8 @@ pub struct Node {
     pub region: String,
     pub host_up: bool,
     pub pg: PgState,
+    /// Restarting as a standby after Patroni demoted it (until it is running again).
+    pub demoting: bool,
     pub role: Role,
     pub writable: bool,
     pub disk_ok: bool,
@@ -269,6 +271,8 @@ impl Node {
         match (self.host_up, self.pg) {
             (false, _) => "host down",
             (_, PgState::Down) => "postgres down",
+            // A primary Patroni demoted (fenced, or the key lost) restarts as a standby.
+            (_, PgState::Starting) if self.demoting => "demoting",
             (_, PgState::Starting) => "starting",
             (_, PgState::Rewinding) => "pg_rewind",
             (_, PgState::Cloning) => "cloning",
@@ -525,12 +529,14 @@ impl Node {
         self.agent.is_leader = false;
         self.agent.releasing = false;
         self.upstream = None;
+        self.demoting = true;
     }
 
     /// Postgres dies (the host stays): a new incarnation, not writable; a primary loses the WAL it
     /// had not flushed.
     pub(crate) fn crash_pg(&mut self) {
         self.pg = PgState::Down;
+        self.demoting = false;
         self.new_incarnation();
         self.writable = false;
         if self.role == Role::Primary {
@@ -546,6 +552,7 @@ impl Node {
             return false;
         }
         self.host_up = false;
+        self.demoting = false;
         self.last_host_crash = Some(now);
         self.agent.up = false;
         self.agent.is_leader = false;
@@ -579,6 +586,7 @@ impl Node {
             return false;
         }
         self.pg = PgState::Running;
+        self.demoting = false;
         self.flushing = false;
         self.applying = false;
         if primary {

@@ -370,6 +370,7 @@ fn secs(us: u64) -> String {
 
 fn partitions(p: &PartitionCfg, r: &mut ShardReport) -> Result<(), String> {
     let mut t = partition::Table::new(&p.table, &p.column, partition::monthly(&p.table, p.year, p.first_month, p.months))?;
+    t.dated = true;
     let start = partition::days(p.year, p.first_month as i64, 1);
     let names = t.names();
     let end = match &t.scheme {

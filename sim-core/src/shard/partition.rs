@@ -37,6 +37,8 @@ pub struct Table {
     pub rows: Vec<u64>,
     /// Partitions detached (kept as plain tables) or dropped, with their row counts.
     pub detached: Vec<(String, u64)>,
+    /// The key is a `date` (day numbers inside): EXPLAIN prints its constants as dates.
+    pub dated: bool,
 }
 
 /// A query's condition on the partition key.
@@ -64,7 +66,7 @@ impl Table {
                 return Err(format!("partition \"{}\" would overlap partition \"{}\"", w[1].name, w[0].name));
             }
         }
-        Ok(Table { name: name.into(), column: column.into(), scheme, rows: vec![0; parts], detached: Vec::new() })
+        Ok(Table { name: name.into(), column: column.into(), scheme, rows: vec![0; parts], detached: Vec::new(), dated: false })
     }
 
     pub fn names(&self) -> Vec<String> {
@@ -114,10 +116,12 @@ impl Table {
     pub fn explain(&self, pred: &Pred) -> String {
         let names = self.names();
         let scanned = self.prune(pred);
+        // A monthly table's key is a `date`: its constants print as PostgreSQL prints them.
+        let lit = |v: i64| if self.dated { format!("'{}'::date", date_text(v)) } else { v.to_string() };
         let filter = match pred {
             Pred::All => String::new(),
-            Pred::Eq(v) => format!("({} = {v})", self.column),
-            Pred::Between(lo, hi) => format!("(({c} >= {lo}) AND ({c} < {hi}))", c = self.column),
+            Pred::Eq(v) => format!("({} = {})", self.column, lit(*v)),
+            Pred::Between(lo, hi) => format!("(({c} >= {}) AND ({c} < {}))", lit(*lo), lit(*hi), c = self.column),
             Pred::In(vs) => format!("({} = ANY ('{{{}}}'::bigint[]))", self.column, vs.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
         };
         let scan = |i: usize, indent: &str| {
@@ -179,6 +183,21 @@ pub fn monthly(name: &str, year: i64, first_month: u32, months: u32) -> Scheme {
     Scheme::Range(parts)
 }
 
+/// The civil date of a day number (days since 1970-01-01), as PostgreSQL prints a `date`
+/// (`2026-11-01`; Howard Hinnant's algorithm, the inverse of `days`).
+pub fn date_text(z: i64) -> String {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
 pub fn days(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -211,6 +230,12 @@ mod tests {
         let nov = Pred::Between(days(2026, 11, 1), days(2026, 12, 1));
         assert_eq!(t.prune(&nov), [2]);
         assert_eq!(t.explain(&nov), format!("Seq Scan on events_2026_11 (rows=300)\n  Filter: ((created_on >= {}) AND (created_on < {}))", days(2026, 11, 1), days(2026, 12, 1)));
+        // A date key prints its constants as PostgreSQL prints dates, not as day numbers.
+        let dated = Table { dated: true, ..t.clone() };
+        assert_eq!(dated.explain(&nov), "Seq Scan on events_2026_11 (rows=300)\n  Filter: ((created_on >= '2026-11-01'::date) AND (created_on < '2026-12-01'::date))");
+        for (y, m, d) in [(1970, 1, 1), (2000, 2, 29), (2026, 12, 31), (1969, 12, 31)] {
+            assert_eq!(date_text(days(y, m, d)), format!("{y:04}-{m:02}-{d:02}"));
+        }
         let two = Pred::Between(days(2026, 10, 20), days(2026, 11, 3));
         assert_eq!(t.prune(&two), [1, 2]);
         assert!(t.explain(&two).starts_with("Append\n  ->  Seq Scan on events_2026_10 (rows=310)\n        Filter:"));

@@ -111,6 +111,18 @@ impl World {
         })
     }
 
+    /// An operator's `pg_switch_wal()` on the writable primary (the drill's DBA, before a
+    /// restore to just before a mistake); whether a segment was switched.
+    pub(crate) fn operator_switch_wal(&mut self) -> bool {
+        match self.writable_primary() {
+            Some(p) if !self.c.nodes[p as usize].insert_lsn.is_multiple_of(SEGMENT_BYTES) => {
+                self.switch_wal(p);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// `pg_switch_wal()`: the rest of the segment is skipped and the segment is complete.
     pub(crate) fn switch_wal(&mut self, p: u16) -> u64 {
         let node = &mut self.c.nodes[p as usize];

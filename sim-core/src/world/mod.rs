@@ -782,6 +782,7 @@ impl World {
             region: region.to_string(),
             host_up: true,
             pg: PgState::Running,
+            demoting: false,
             role: Role::Standby,
             writable: false,
             disk_ok: true,
