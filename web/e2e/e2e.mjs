@@ -21,6 +21,9 @@ const browser = await chromium.launch({
 const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
 const errors = [];
 page.on('pageerror', (e) => errors.push(String(e)));
+// Every request the pages make must be answered (a missing favicon was a 404 on every page).
+const missing = [];
+page.on('response', (r) => { if (r.status() >= 400) missing.push(`${r.status()} ${r.url()}`); });
 const node = (n) => page.locator(`g[data-node="${n}"]`);
 // Every task over 50 ms the page runs (PerformanceObserver `longtask`), to print the longest.
 await page.addInitScript(() => {
@@ -33,6 +36,13 @@ const shot = async (name) => { const p = `${shots}/${name}.png`; await page.scre
 
 try {
   await step('loads_the_app', async () => {
+    await page.goto(base);
+    await node('pg1').waitFor({ timeout: 30000 });
+    for (const p of ['shard.html', 'plan.html']) {
+      await page.goto(base + p);
+      await page.waitForSelector('h2', { timeout: 30000 });
+    }
+    if (missing.length) throw new Error(`requests that failed: ${missing.join(', ')}`);
     await page.goto(base);
     await node('pg1').waitFor({ timeout: 30000 });
     await shot('01-loaded');
@@ -509,7 +519,7 @@ try {
     await page.goto('about:blank');
     await page.goto(base + '#file=01-async-failover.toml');
     await node('pg1').waitFor({ timeout: 30000 });
-    await page.focus('main.app');
+    // On a fresh load the keys work at once, with no Tab into the page first.
     await page.keyboard.press('?');
     await page.waitForSelector('#keys-help', { timeout: 5000 });
     await page.keyboard.press('Escape');
@@ -531,6 +541,23 @@ try {
     if (!found) throw new Error('"Crash host" cannot be reached with Tab');
     await page.keyboard.press('Enter');
     await page.waitForSelector('g[data-node="pg1"][data-role="host down"]', { timeout: 10000 });
+    // The DCS link is reachable with Tab too: a DCS partition from the keyboard alone.
+    found = false;
+    for (let i = 0; i < 120 && !found; i++) {
+      await page.keyboard.press('Tab');
+      found = await page.evaluate(() => document.activeElement?.getAttribute('data-link') === 'pg2-dcs');
+    }
+    if (!found) throw new Error('the pg2-DCS link cannot be reached with Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#cut-link', { timeout: 5000 });
+    await page.focus('#cut-link');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('g[data-link="pg2-dcs"] line.link.cut', { timeout: 10000 });
+    // The scrubber's arrow keys move by a step a person notices, not 1 ms.
+    const before = parseFloat(await page.textContent('#clock'));
+    await page.focus('#scrubber');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction((b) => parseFloat(document.querySelector('#clock').textContent) >= b + 0.1, before, { timeout: 10000 });
     // The event ticks share the scrubber's box: a tick lines up with its moment.
     const [s, m] = await page.evaluate(() => [document.querySelector('#scrubber').getBoundingClientRect(), document.querySelector('svg.marks').getBoundingClientRect()].map((r) => [r.left, r.width]));
     // (inset by half the thumb: the range input's own time axis)
@@ -647,7 +674,10 @@ try {
     const seconds = 2;
     await page.waitForTimeout(seconds * 1000);
     const clock = parseFloat(await page.textContent('#clock'));
+    // 1000× asked is more than this lesson can simulate per frame: the page says what it reaches.
+    const reached = await page.evaluate(() => document.querySelector('#speed-reached')?.textContent || '');
     await page.evaluate(() => document.querySelector('#pause')?.click());
+    if (clock < 60 && clock / seconds < 900 && !/playing at [0-9.,]+× of the 1000× asked/.test(reached)) throw new Error(`the speed reached is not shown: '${reached}' at ${clock} s`);
     const [d, w] = await page.evaluate(() => {
       const f = window.__frames, d = [];
       for (let i = 1; i < f.length; i++) d.push(f[i] - f[i - 1]);
@@ -677,6 +707,28 @@ try {
     const boxes = await page.$$eval('g.infra rect', (rs) => rs.map((r) => { const b = r.getBoundingClientRect(); return [b.left, b.right]; }).sort((a, b) => a[0] - b[0]));
     for (let i = 1; i < boxes.length; i++) if (boxes[i][0] < boxes[i - 1][1] + 4) throw new Error(`infrastructure boxes touch: ${JSON.stringify(boxes)}`);
     await shot('12-1280x800');
+  });
+  await step('a_phone_gets_controls_first_and_a_readable_diagram', async () => {
+    // 390×844: no page scrolls sideways, Play is on the first screen, and the diagram's text is
+    // readable (its own box scrolls sideways instead of shrinking it to 7 px).
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const p of ['#file=01-async-failover.toml', 'shard.html#file=10b-good-shard-key.toml', 'plan.html#file=11a-scan-choice.toml']) {
+      await page.goto('about:blank');
+      await page.goto(base + p);
+      await page.waitForSelector('h2', { timeout: 30000 });
+      await page.waitForTimeout(300);
+      const [sw, iw] = await page.evaluate(() => [document.scrollingElement.scrollWidth, window.innerWidth]);
+      if (sw > iw + 1) throw new Error(`${p}: the page is ${sw}px wide on a ${iw}px phone`);
+    }
+    await page.goto('about:blank');
+    await page.goto(base + '#file=01-async-failover.toml');
+    await node('pg1').waitFor({ timeout: 30000 });
+    const play = await page.evaluate(() => document.querySelector('#play').getBoundingClientRect().bottom);
+    if (play > 844) throw new Error(`Play is ${Math.round(play)} px down on an 844 px screen`);
+    const px = await page.evaluate(() => document.querySelector('g[data-node="pg1"] text.name').getBoundingClientRect().height);
+    if (px < 10) throw new Error(`the diagram's text is ${px.toFixed(1)} px high`);
+    await shot('phone-390x844');
+    await page.setViewportSize({ width: 1100, height: 1000 });
   });
   await step('fits_800px_without_horizontal_scroll', async () => {
     await page.setViewportSize({ width: 800, height: 1000 });

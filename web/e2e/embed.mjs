@@ -93,6 +93,23 @@ try {
     const late = requests.map((r) => r.url());
     if (!late.some((u) => u.endsWith('dbsim_embed_bg.wasm')) || !late.some((u) => u.endsWith('scenarios/08a-drop-table-pitr.toml'))) throw new Error(`after scrolling: ${late}`);
     await ctx.close();
+    // Widgets stacked with no text between them: a placeholder holds the widget's room, so the
+    // ones below the fold (here the sharding and planner lessons) fetch nothing at first.
+    const stack = await host('host-stack.html', ['09/async-failover', '12/archive-timeout-60s', '10/good-shard-key', '11/four-table-join'].map((l, i) => `<dbsim-lesson id="w${i}" lesson="${l}"></dbsim-lesson>`).join(''));
+    await stack.page.goto(base + 'host-stack.html');
+    await stack.page.locator('#w0 #play').waitFor({ timeout: 30000 });
+    await stack.page.waitForTimeout(1500);
+    const fetched = stack.requests.map((r) => r.url());
+    if (fetched.some((u) => u.includes('dbsim_embed_shard') || u.includes('dbsim_embed_plan'))) throw new Error(`out-of-view widgets fetched their modules: ${fetched}`);
+    await stack.page.locator('#w3').scrollIntoViewIfNeeded();
+    await stack.page.locator('#w3 #widget-title').waitFor({ timeout: 30000 });
+    // A theme the widget does not know is named inside it.
+    const themed = await host('host-theme.html', '<dbsim-lesson id="t" lesson="09/async-failover" theme="purple"></dbsim-lesson>');
+    await themed.page.goto(base + 'host-theme.html');
+    await themed.page.locator('#t .theme-error').waitFor({ timeout: 30000 });
+    if (!(await themed.page.locator('#t .theme-error').textContent()).includes('theme="purple"')) throw new Error('the bad theme is not named');
+    await stack.ctx.close();
+    await themed.ctx.close();
   });
 
   await step('keys_typed_in_the_host_reach_the_host_and_keys_in_a_widget_stay_there', async () => {
@@ -142,6 +159,7 @@ try {
       <dbsim-lesson id="c" lesson="&lt;img src=x onerror=&quot;window.pwned=1&quot;&gt;"></dbsim-lesson>`);
     await page.goto(base + 'host-bad.html');
     for (const [id, text] of [['a', 'there is no such lesson'], ['b', 'seed="minus one"'], ['c', 'there is no such lesson']]) {
+      await page.locator(`#${id}`).scrollIntoViewIfNeeded();
       await page.locator(`#${id} #widget-error`).waitFor({ timeout: 30000 });
       const shown = await page.locator(`#${id} #widget-error`).textContent();
       if (!shown.includes(text)) throw new Error(`#${id} says ${shown}`);
@@ -159,6 +177,7 @@ try {
     const { ctx, page, errors } = await host('host-busy.html', ids.map((id) => `<dbsim-lesson id="${id}" lesson="11/million-users-pgbouncer" seed="${ids.indexOf(id) + 1}"></dbsim-lesson>`).join(''));
     await page.goto(base + 'host-busy.html');
     for (const id of ids) {
+      await page.locator(`#${id}`).scrollIntoViewIfNeeded();
       await page.locator(`#${id} #play`).waitFor({ timeout: 30000 });
       await page.locator(`#${id}`).getByRole('button', { name: '1000×' }).click();
     }

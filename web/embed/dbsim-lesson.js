@@ -77,7 +77,20 @@ class DbsimLesson extends HTMLElement {
     const p = document.createElement('p');
     p.className = 'status';
     p.textContent = `dbsim lesson ${this.getAttribute('lesson') ?? ''}: loads when scrolled into view`;
+    // The placeholder holds about the room the widget will take, so a widget further down the
+    // page stays out of view (and unfetched) until the reader gets there.
+    p.style.minHeight = 'calc(var(--dbsim-height, 720px) - 26px)';
     this.frame.replaceChildren(p);
+  }
+
+  /// A `theme` other than light or dark is named inside the widget, not silently ignored.
+  themeNote() {
+    const t = this.getAttribute('theme');
+    if (t === null || t === '' || t === 'light' || t === 'dark') return null;
+    const p = document.createElement('p');
+    p.className = 'error theme-error';
+    p.textContent = `theme="${t.slice(0, 40)}" is not light or dark: the page's colours (prefers-color-scheme, --dbsim-…) are used`;
+    return p;
   }
 
   async start() {
@@ -94,7 +107,8 @@ class DbsimLesson extends HTMLElement {
     }
     if (!this.isConnected || this.handle) return;
     const mount = document.createElement('div');
-    this.frame.replaceChildren(mount);
+    const note = this.themeNote();
+    this.frame.replaceChildren(...(note ? [note, mount] : [mount]));
     this.handle = m.mount(mount, this.getAttribute('lesson') ?? '', this.getAttribute('seed') ?? undefined, this.getAttribute('controls') ?? undefined, here.href);
     this.dispatchEvent(new CustomEvent('dbsim-ready', { bubbles: true }));
   }

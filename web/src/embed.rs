@@ -157,8 +157,8 @@ pub fn widget(p: &WidgetProps) -> Html {
             if let Some(c) = &v.challenge { { crate::lesson::challenge(c) } }
             <p class="summary">{ v.lesson.summary.clone() }</p>
             { crate::lesson::goals(&v.goals) }
-            <TimeControls clock={v.clock.clone()} playing={model.playing} speed={model.speed} go={go.clone()} />
-            <ClusterDiagram cluster={v.cluster.clone()} selected={model.selected.clone()} go={go.clone()} />
+            <TimeControls clock={v.clock.clone()} playing={model.playing} speed={model.speed} reached={model.reached.filter(|_| model.playing)} go={go.clone()} />
+            <div class="diagram-scroll"><ClusterDiagram cluster={v.cluster.clone()} selected={model.selected.clone()} go={go.clone()} /></div>
             <Actions selected={model.selected.clone()} link={model.link.clone()} go={go.clone()} />
             if full {
                 <Settings settings={v.settings.clone()} error={model.setting_error.clone()} epoch={model.settings_epoch} go={go.clone()} />

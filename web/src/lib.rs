@@ -38,6 +38,10 @@ pub struct Model {
     pub session: Option<Rc<RefCell<Session>>>,
     pub playing: bool,
     pub speed: f64,
+    /// The speed play has reached over the last second or so of playing (simulated time over
+    /// wall time), and where that measure started: (wall ms, simulated µs).
+    pub reached: Option<f64>,
+    pub speed_mark: Option<(f64, u64)>,
     pub selected: Option<String>,
     /// A link chosen for cutting or slowing, as its two ends.
     pub link: Option<(String, String)>,
@@ -241,6 +245,7 @@ impl PartialEq for Model {
             && self.help == o.help
             && self.notice == o.notice
             && self.undo == o.undo
+            && self.reached == o.reached
             && self.setting_error == o.setting_error
             && self.views == o.views
             && self.working == o.working
@@ -334,11 +339,16 @@ impl Reducible for Model {
                     m.playing = false;
                 }
             }
+            m.measure_speed();
             m.refresh_views();
             return Rc::new(m);
         }
         let mut m = (*self).clone();
         m.version += 1;
+        if matches!(action, Action::Play | Action::Pause | Action::Speed(_) | Action::Seek(_) | Action::Load { .. }) {
+            m.speed_mark = None;
+            m.reached = None;
+        }
         if !matches!(action, Action::Work | Action::Restore(..) | Action::LinkProblems(_) | Action::Fail(_) | Action::Load { .. }) {
             m.link_problem = None;
             m.notice = None;
@@ -381,6 +391,19 @@ impl Model {
     /// Plays `wall_ms` of wall time at `speed`, or less when `budget_ms` of work is spent first
     /// (at high speeds a frame is bounded by work, not simulated time, so a busy lesson plays as
     /// fast as that allows and the page never freezes). Whether the run reached its end.
+    /// Updates the speed play reaches, once a second of wall time has passed since the mark.
+    fn measure_speed(&mut self) {
+        let (Ok(sim), wall) = (self.with(|s| Ok(s.now().0)), clock_ms()) else { return };
+        match self.speed_mark {
+            Some((w0, s0)) if wall - w0 >= 1000.0 => {
+                self.reached = Some(sim.saturating_sub(s0) as f64 / 1000.0 / (wall - w0));
+                self.speed_mark = Some((wall, sim));
+            }
+            Some(_) => {}
+            None => self.speed_mark = Some((wall, sim)),
+        }
+    }
+
     fn play(&self, wall_ms: f64, budget_ms: f64) -> Result<bool, String> {
         let dt = (wall_ms.clamp(0.0, TICK_MAX_MS) * 1000.0 * self.speed) as u64;
         let started = clock_ms();
@@ -809,6 +832,18 @@ pub fn use_engine(model: &UseReducerHandle<Model>) {
     }
 }
 
+/// Focuses the page's `<main>` when nothing else has the focus.
+fn focus_page() {
+    use wasm_bindgen::JsCast;
+    let Some(d) = web_sys::window().and_then(|w| w.document()) else { return };
+    if d.active_element().is_some_and(|e| !e.tag_name().eq_ignore_ascii_case("body")) {
+        return;
+    }
+    if let Some(m) = d.query_selector("main.app").ok().flatten().and_then(|m| m.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = m.focus();
+    }
+}
+
 #[component(App)]
 pub fn app() -> Html {
     let model = use_reducer(|| Model { speed: 1.0, aim: view_model::Aim { inclusive: true, ..Default::default() }, ..Model::default() });
@@ -823,6 +858,13 @@ pub fn app() -> Html {
         });
     }
     use_engine(&model);
+    // The page's keys (Space, the arrows, ?) work from the first load: once a lesson is showing,
+    // the page takes the focus, unless the learner has put it somewhere already.
+    use_effect_with(model.session.is_some(), |shown| {
+        if *shown {
+            focus_page();
+        }
+    });
     {
         let version = model.version;
         let model = model.clone();

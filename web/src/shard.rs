@@ -445,7 +445,8 @@ impl ShardView {
         let end = s.end();
         s.advance_to(end)?;
         self.report = self.lesson.report_of(&s.world);
-        let heat = self.report.as_ref().ok().and_then(|r| r.run.as_ref()).map(HeatmapView::of).unwrap_or_default();
+        let capacity = self.lesson.cluster.as_ref().map_or(1, |c| c.shard_capacity);
+        let heat = self.report.as_ref().ok().and_then(|r| r.run.as_ref()).map(|run| HeatmapView::of(run, capacity)).unwrap_or_default();
         if *self.heatmap != heat {
             self.heatmap = Rc::new(heat);
         }
@@ -855,6 +856,7 @@ pub fn hash_ring(p: &RingProps) -> Html {
     let v = &p.view;
     let progress = v.copied_permille as f64 / 1000.0;
     html! {
+        <figure class="ring-figure">
         <svg id="hash-ring" data-view="hash-ring" viewBox="0 0 240 220" role="img" aria-label={format!("keyspace ring: {}", v.label)} data-strategy={v.strategy}>
             <circle cx="120" cy="110" r={R.to_string()} class="ring" />
             { for v.marks.iter().map(|(k, s)| { let (x, y) = on_ring(*k, R); html! { <circle class="vnode" cx={d1(x)} cy={d1(y)} r="3" fill={color(*s)}><title>{ format!("shard {s} point at {k:016x}") }</title></circle> } }) }
@@ -867,6 +869,11 @@ pub fn hash_ring(p: &RingProps) -> Html {
             }) }
             <text x="120" y="114" class="ring-label">{ v.strategy }</text>
         </svg>
+        // What the marks mean, in words beside the drawing (the colours are the shard map's).
+        <figcaption class="legend" id="ring-legend">
+            { "Outer dots: where each shard's range or virtual nodes start on the keyspace, in its colour. Inner dots: sample keys, coloured by the shard that owns them; a larger dot is a key a reshard is moving (it takes the new shard's colour halfway through the copy)." }
+        </figcaption>
+        </figure>
     }
 }
 
@@ -973,7 +980,7 @@ pub fn heatmap(p: &HeatmapProps) -> Html {
     let x = 60.0 + cw * p.cursor_ms as f64 / 1000.0;
     html! {
         <figure class="heatmap">
-            <figcaption>{ format!("Operations per shard per second: pale is idle, darkest is {max} ops/s; outlined cells refused writes") }</figcaption>
+            <figcaption>{ format!("Operations per shard per second against a shard's capacity: pale is idle, darkest is {max} ops/s (full), busiest cell {} ops/s; outlined cells refused writes", v.peak) }</figcaption>
             <svg id="heatmap" data-view="heatmap" viewBox={format!("0 0 {w} {h}")} role="img" aria-label="per-shard load over time" data-hot={v.hot.map_or("none".to_string(), |s| s.to_string())}>
                 { for (0..shards).filter(|s| s % label_every == 0).map(|s| html! { <text x="0" y={d1(rh * s as f64 + rh.min(14.0))} class="tick">{ format!("shard {s}") }</text> }) }
                 { for v.cells.iter().map(|c| html! {
@@ -1023,6 +1030,10 @@ pub fn reshard_progress(p: &ProgressProps) -> Html {
                 <text x="10" y="33" class="tick">{ format!("{} s", d1(r.started_us as f64 / 1e6)) }</text>
                 <text x="440" y="33" class="tick">{ format!("{} s", d1(end as f64 / 1e6)) }</text>
             </svg>
+            <p class="legend" id="reshard-legend">
+                <span class="key ph copy">{ "■ copy" }</span>{ " " }<span class="key ph catchup">{ "■ catch-up" }</span>{ " " }
+                <span class="key ph reads">{ "■ reads on the new shard" }</span>{ " " }<span class="key ph pause">{ "■ writes paused" }</span>
+            </p>
         </figure>
     }
 }

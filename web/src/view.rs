@@ -42,8 +42,8 @@ pub fn page(m: &Model, go: &Go) -> Html {
             if let Some(w) = &m.working { <p class="notice working" role="status" aria-live="polite" id="working">{ w }</p> }
             if let Some(e) = &m.error { { toast(e, go.reform(|_| Action::Dismiss)) } }
             <LessonPanel lesson={v.lesson.clone()} goals={v.goals.clone()} challenge={v.challenge.clone()} />
-            <TimeControls clock={v.clock.clone()} playing={m.playing} speed={m.speed} go={go.clone()} />
-            <ClusterDiagram cluster={v.cluster.clone()} selected={m.selected.clone()} go={go.clone()} />
+            <TimeControls clock={v.clock.clone()} playing={m.playing} speed={m.speed} reached={m.reached.filter(|_| m.playing)} go={go.clone()} />
+            <div class="diagram-scroll"><ClusterDiagram cluster={v.cluster.clone()} selected={m.selected.clone()} go={go.clone()} /></div>
             <Actions selected={m.selected.clone()} link={m.link.clone()} go={go.clone()} />
             <Settings settings={v.settings.clone()} error={m.setting_error.clone()} epoch={m.settings_epoch} go={go.clone()} />
             if let Some(p) = &v.pitr { <crate::pitr::PitrPanel view={p.clone()} drill={m.drill.clone()} go={go.clone()} /> }
@@ -225,6 +225,8 @@ pub struct ControlsProps {
     pub clock: Rc<ClockView>,
     pub playing: bool,
     pub speed: f64,
+    /// The speed play reaches (simulated over wall time), while playing.
+    pub reached: Option<f64>,
     pub go: Go,
 }
 
@@ -248,12 +250,34 @@ pub fn time_controls(p: &ControlsProps) -> Html {
             <button id="fork" onclick={send(go, || Action::Fork)}>{ "Fork here" }</button>
             // The ticks sit in the scrubber's own box, so a tick lines up with its moment.
             <div class="timeline">
-                <input id="scrubber" type="range" min="0" max={end.to_string()} value={now.to_string()} oninput={seek} aria-label="simulated time" />
+                <input id="scrubber" type="range" min="0" max={end.to_string()} value={now.to_string()} oninput={seek} onkeydown={scrub_keys(now, end, go)} aria-label="simulated time" />
                 { marks(&p.clock) }
             </div>
             <output id="clock" aria-live="polite">{ format!("{} s / {} s", d1(now as f64 / 1000.0), d0(end as f64 / 1000.0)) }</output>
+            // A speed button says what was asked; when the run cannot keep up, say what it reaches.
+            if let Some(r) = p.reached.filter(|r| *r < p.speed * 0.9) {
+                <output id="speed-reached" class="detail">{ format!("playing at {}× of the {}× asked: this lesson simulates all it can per frame", if r < 10.0 { d1(r) } else { d0(r) }, p.speed) }</output>
+            }
         </section>
     }
+}
+
+/// The arrow keys on the scrubber move it by a step a person notices (1/200 of the run, at
+/// least 100 ms; Page Up/Down ten of them), not by the range input's 1 ms.
+fn scrub_keys(now: u64, end: u64, go: &Go) -> Callback<KeyboardEvent> {
+    let go = go.clone();
+    let step = (end / 200 / 100 * 100).max(100);
+    Callback::from(move |e: KeyboardEvent| {
+        let to = match e.key().as_str() {
+            "ArrowRight" | "ArrowUp" => now.saturating_add(step).min(end),
+            "ArrowLeft" | "ArrowDown" => now.saturating_sub(step),
+            "PageUp" => now.saturating_add(10 * step).min(end),
+            "PageDown" => now.saturating_sub(10 * step),
+            _ => return,
+        };
+        e.prevent_default();
+        go.emit(Action::Seek(to));
+    })
 }
 
 /// Ticks under the scrubber where crashes, failovers and commands happened.
@@ -312,10 +336,15 @@ fn layout(nodes: &[NodeView]) -> Layout {
 /// A clickable link: a thin visible line and a wide invisible hit area.
 fn link(a: &str, b: &str, (x1, y1): (u32, u32), (x2, y2): (u32, u32), up: bool, go: &Go) -> Html {
     let (from, to) = (a.to_string(), b.to_string());
+    let (f2, t2) = (from.clone(), to.clone());
     let onclick = send(go, move || Action::SelectLink(Some((from.clone(), to.clone()))));
+    // Focusable and opened with Enter or Space, like the nodes and the replication arcs, so a
+    // DCS or proxy partition can be made from the keyboard.
+    let go2 = go.clone();
+    let onkeydown = enter_or_space(move || go2.emit(Action::SelectLink(Some((f2.clone(), t2.clone())))));
     let (x1, y1, x2, y2) = (x1.to_string(), y1.to_string(), x2.to_string(), y2.to_string());
     html! {
-        <g class="link-group" data-link={format!("{a}-{b}")} {onclick}>
+        <g class="link-group" data-link={format!("{a}-{b}")} {onclick} {onkeydown} tabindex="0" role="button" aria-label={format!("link {a} to {b}; Enter to cut or slow it")}>
             <line x1={x1.clone()} y1={y1.clone()} x2={x2.clone()} y2={y2.clone()} class={classes!("link", (!up).then_some("cut"))} />
             <line {x1} {y1} {x2} {y2} class="hit"><title>{ format!("{a} ↔ {b}: click to cut or slow this link") }</title></line>
         </g>

@@ -18,15 +18,18 @@ pub struct HeatCell {
 pub struct HeatmapView {
     pub seconds: u32,
     pub shards: u32,
-    /// The busiest cell's operations: the darkest colour.
+    /// What one shard can serve per second (`shard_capacity`): the darkest colour, so the scale
+    /// is absolute and an even, unloaded run stays pale.
     pub max: u64,
+    /// The busiest cell's operations.
+    pub peak: u64,
     pub cells: Vec<HeatCell>,
     /// The shard with the most operations over the run, when the run found a hot spot.
     pub hot: Option<u32>,
 }
 
 impl HeatmapView {
-    pub fn of(run: &Run) -> HeatmapView {
+    pub fn of(run: &Run, capacity: u64) -> HeatmapView {
         let shards = run.load.iter().map(Vec::len).max().unwrap_or(0);
         let cells = run
             .load
@@ -39,7 +42,8 @@ impl HeatmapView {
         HeatmapView {
             seconds: run.load.len().max(1) as u32,
             shards: shards as u32,
-            max: run.load.iter().flatten().map(|l| l.ops).max().unwrap_or(0).max(1),
+            max: capacity.max(1),
+            peak: run.load.iter().flatten().map(|l| l.ops).max().unwrap_or(0),
             cells,
             hot: (!run.hotspots.is_empty()).then_some(busiest as u32),
         }
@@ -166,10 +170,20 @@ mod tests {
         let l = sim_core::shard::lesson::ShardLesson::parse(file, src).unwrap();
         let r = l.run(None).unwrap();
         let run = r.run.as_ref().unwrap();
-        let h = HeatmapView::of(run);
+        let capacity = l.cluster.as_ref().unwrap().shard_capacity;
+        let h = HeatmapView::of(run, capacity);
         assert_eq!(h.seconds as usize, run.load.len());
         assert_eq!(h.hot, Some(run.hotspots[0].shard), "the celebrity's shard is the hot one");
-        assert!(h.cells.iter().all(|c| c.ops <= h.max && c.ops + c.errors > 0));
+        assert!(h.cells.iter().all(|c| c.ops <= h.peak && c.ops + c.errors > 0));
+        // The scale is the shard's capacity: the hot shard is near it, the others well below.
+        assert_eq!(h.max, capacity);
+        assert!(h.peak * 10 >= capacity * 8, "{} of {capacity}", h.peak);
+        // 10b, an even key: no cell comes near a shard's capacity, so the good heatmap stays pale.
+        let (file, src) = lessons::SHARDING.iter().find(|(f, _)| f.starts_with("10b")).unwrap();
+        let good = sim_core::shard::lesson::ShardLesson::parse(file, src).unwrap();
+        let gr = good.run(None).unwrap();
+        let gh = HeatmapView::of(gr.run.as_ref().unwrap(), good.cluster.as_ref().unwrap().shard_capacity);
+        assert!(gh.peak * 10 < gh.max * 8, "10b peaks at {} of {}", gh.peak, gh.max);
         let second = run.hotspots[0].second as usize;
         let p = run.placement_at(&l.cluster.as_ref().unwrap().placement, second as u64 * 1000);
         let m = ShardMapView::of(run, &p, second, &[1]);
