@@ -8,18 +8,29 @@ pub struct SqlError {
     pub message: String,
     /// 1-based character position, as `psql` reports it.
     pub position: Option<usize>,
+    /// Valid SQL that dbsim's planner does not model (WITH, LIKE, UPDATE, outer joins…), not a
+    /// mistake of the learner's: shown as such, never as PostgreSQL's "syntax error".
+    pub unsupported: bool,
 }
+
+/// What the plan page plans, in one line (said beside every "not modelled" error).
+pub const SUBSET: &str = "SELECT … FROM … [JOIN … ON …] [WHERE …] [GROUP BY …] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
 
 impl SqlError {
     pub fn at(pos: usize, message: impl Into<String>) -> Self {
-        SqlError { message: message.into(), position: Some(pos) }
+        SqlError { message: message.into(), position: Some(pos), unsupported: false }
     }
     pub fn plain(message: impl Into<String>) -> Self {
-        SqlError { message: message.into(), position: None }
+        SqlError { message: message.into(), position: None, unsupported: false }
     }
-    /// The error as psql prints it, with the `LINE n:` excerpt and its caret.
+    /// Valid SQL beyond the planner's subset, at `pos`.
+    pub fn not_modelled(pos: usize, what: &str) -> Self {
+        SqlError { message: format!("{what} is valid SQL that dbsim's planner does not model yet; it plans {SUBSET}"), position: Some(pos), unsupported: true }
+    }
+    /// The error as psql prints it, with the `LINE n:` excerpt and its caret (a construct the
+    /// planner does not model says so instead of `ERROR:`).
     pub fn render(&self, sql: &str) -> String {
-        let mut out = format!("ERROR:  {}", self.message);
+        let mut out = if self.unsupported { format!("NOT MODELLED:  {}", self.message) } else { format!("ERROR:  {}", self.message) };
         if let Some(pos) = self.position {
             let chars: Vec<char> = sql.chars().collect();
             let at = pos.saturating_sub(1).min(chars.len());
@@ -352,9 +363,24 @@ impl Parser {
     fn syntax_error(&self) -> SqlError {
         let t = self.peek();
         if t.tok == Tok::End {
-            SqlError::at(t.pos, "syntax error at end of input")
-        } else {
-            SqlError::at(t.pos, format!("syntax error at or near \"{}\"", t.text))
+            return SqlError::at(t.pos, "syntax error at end of input");
+        }
+        // A keyword of SQL the planner does not model is no typo of the learner's.
+        let construct = match t.text.to_ascii_uppercase().as_str() {
+            "WITH" => Some("WITH (a common table expression)"),
+            "LIKE" | "ILIKE" | "SIMILAR" => Some("LIKE pattern matching"),
+            "UPDATE" | "INSERT" | "DELETE" | "MERGE" | "CREATE" | "DROP" | "ALTER" => Some("a statement other than SELECT (this page explains queries)"),
+            "UNION" | "INTERSECT" | "EXCEPT" => Some("a set operation (UNION, INTERSECT, EXCEPT)"),
+            "OVER" | "WINDOW" | "PARTITION" => Some("a window function"),
+            "EXISTS" => Some("an EXISTS subquery"),
+            "LEFT" | "RIGHT" | "FULL" | "OUTER" | "CROSS" | "NATURAL" | "LATERAL" => Some("an outer, cross or lateral join"),
+            "CASE" | "CAST" | "COALESCE" => Some("an expression of this kind"),
+            "OFFSET" | "FETCH" | "FOR" => Some("OFFSET, FETCH and FOR UPDATE"),
+            _ => None,
+        };
+        match construct {
+            Some(what) => SqlError::not_modelled(t.pos, what),
+            None => SqlError::at(t.pos, format!("syntax error at or near \"{}\"", t.text)),
         }
     }
     fn expect_kw(&mut self, kw: &str) -> Result<(), SqlError> {
@@ -383,7 +409,7 @@ impl Parser {
         }
     }
     fn unsupported(&self, what: &str) -> SqlError {
-        SqlError::at(self.peek().pos, format!("{what} is not supported by dbsim's SQL subset"))
+        SqlError::not_modelled(self.peek().pos, what)
     }
 
     fn statement(&mut self) -> Result<Statement, SqlError> {
@@ -467,7 +493,7 @@ impl Parser {
             s.from.push(self.table_ref()?);
             loop {
                 if self.is_kw("left") || self.is_kw("right") || self.is_kw("full") || self.is_kw("cross") || self.is_kw("natural") {
-                    return Err(self.unsupported("only inner joins are; this join type"));
+                    return Err(self.unsupported("an outer join (LEFT, RIGHT or FULL)"));
                 }
                 let inner = self.eat_kw("inner");
                 if !self.eat_kw("join") {
@@ -525,8 +551,8 @@ impl Parser {
                 _ => return Err(SqlError::at(t.pos, format!("syntax error at or near \"{}\"", t.text))),
             }
         }
-        if self.is_kw("offset") || self.is_kw("union") {
-            return Err(self.unsupported(&self.peek().text.to_ascii_uppercase()));
+        if self.is_kw("offset") || self.is_kw("union") || self.is_kw("intersect") || self.is_kw("except") {
+            return Err(self.syntax_error());
         }
         Ok(s)
     }
@@ -676,7 +702,7 @@ impl Parser {
                     let (name, _) = self.ident()?;
                     Ok(Expr::Col { qual: Some(first), name, pos })
                 } else if self.is_op("(") {
-                    Err(SqlError::at(pos, format!("function {first}() is not supported by dbsim's SQL subset")))
+                    Err(SqlError::not_modelled(pos, &format!("the function {first}()")))
                 } else {
                     Ok(Expr::Col { qual: None, name: first, pos })
                 }
@@ -710,6 +736,24 @@ mod tests {
         assert!(s.select.order_by[0].desc);
     }
 
+    /// Valid SQL beyond the subset says so, at its place: never "syntax error", as if the
+    /// learner had made a typo.
+    #[test]
+    fn sql_the_planner_does_not_model_is_named_not_called_a_syntax_error() {
+        for (sql, what) in [
+            ("WITH x AS (SELECT 1) SELECT * FROM x", "WITH"),
+            ("SELECT * FROM t WHERE name LIKE 'a%'", "LIKE"),
+            ("UPDATE t SET a = 1", "other than SELECT"),
+            ("SELECT a FROM t UNION SELECT a FROM u", "set operation"),
+            ("SELECT * FROM t LEFT JOIN u ON t.a = u.a", "outer join"),
+        ] {
+            let e = parse(sql).unwrap_err();
+            assert!(e.unsupported && e.message.contains(what) && !e.message.contains("syntax error"), "{sql}: {e:?}");
+            assert!(e.render(sql).starts_with("NOT MODELLED:  ") && e.render(sql).contains('^'), "{sql}");
+        }
+        assert!(!parse("SELECT a, FROM t").unwrap_err().unsupported);
+    }
+
     #[test]
     fn errors_read_like_postgres() {
         let e = parse("SELECT a, FROM t").unwrap_err();
@@ -718,6 +762,6 @@ mod tests {
         assert_eq!(e.render("SELECT a, FROM t"), "ERROR:  syntax error at or near \"FROM\"\nLINE 1: SELECT a, FROM t\n                  ^");
         assert_eq!(parse("SELECT * FROM t WHERE").unwrap_err().message, "syntax error at end of input");
         assert_eq!(parse("SELECT * FROM t WHERE a = 'x").unwrap_err().message, "unterminated quoted string");
-        assert!(parse("SELECT * FROM t LEFT JOIN u ON t.a = u.a").unwrap_err().message.contains("not supported"));
+        assert!(parse("SELECT * FROM t LEFT JOIN u ON t.a = u.a").unwrap_err().unsupported);
     }
 }

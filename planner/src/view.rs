@@ -124,3 +124,35 @@ fn collect(d: &Deparse, p: &Plan, e: &Explained, depth: usize, id: &mut usize, o
     out[slot].exclusive_ms = (inclusive - children).max(0.0);
     inclusive
 }
+/// What a learner comparing two plans should be told when the planner's cost and the run's time
+/// disagree: the plan with the higher estimated cost ran faster (11d: 1210.56 against 1209.36,
+/// and 47× faster). Cost is an estimate from statistics; a wrong row estimate makes it wrong.
+/// `None` when they agree, when either plan was not run, or when the times are close.
+pub fn cost_against_time(pinned: &PlanView, current: &PlanView) -> Option<String> {
+    let (a, b) = (pinned.execution_ms?, current.execution_ms?);
+    let (fast, slow, fast_cost, slow_cost, which) = if b < a { (b, a, current.total_cost, pinned.total_cost, "current") } else { (a, b, pinned.total_cost, current.total_cost, "pinned") };
+    if fast_cost <= slow_cost || slow < fast * 1.5 {
+        return None;
+    }
+    let misestimated = |v: &PlanView| v.nodes.iter().any(|n| n.actual_rows.is_some() && !(0.1..10.0).contains(&n.misestimate));
+    let other = if which == "current" { pinned } else { current };
+    let why = if misestimated(other) {
+        "the other plan's row estimates are off by 10× or more (its nodes marked ▲ or ▼), so its cost was too low"
+    } else {
+        "cost counts pages and rows as the statistics predict them, not the time they take"
+    };
+    Some(format!(
+        "The {which} plan has the higher estimated cost ({fast_cost:.2} against {slow_cost:.2}) yet ran {:.0}× faster ({fast:.3} ms against {slow:.3} ms). The planner picks the lowest estimated cost; the estimate is only as good as its statistics: {why}.",
+        slow / fast.max(1e-9)
+    ))
+}
+
+/// A what-if change that does nothing by itself, and what does: `CREATE STATISTICS` defines a
+/// statistics object that only `ANALYZE` fills.
+pub fn pending_effect(commands: &[crate::command::PlanCommand]) -> Option<String> {
+    use crate::command::PlanCommand as C;
+    let last_stats = commands.iter().rposition(|c| matches!(c, C::CreateStatistics { .. }))?;
+    let analyzed = commands[last_stats..].iter().any(|c| matches!(c, C::Analyze { .. }));
+    let C::CreateStatistics { name, table, .. } = &commands[last_stats] else { return None };
+    (!analyzed).then(|| format!("CREATE STATISTICS {name} only defines the statistics object: ANALYZE {table} computes it, and until then the planner's estimates (and this plan) do not change."))
+}

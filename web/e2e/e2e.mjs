@@ -577,12 +577,17 @@ try {
     await page.selectOption('select[name=table]', 'people');
     await page.fill('#index-columns', 'zip, city');
     await page.click('#create');
+    // CREATE STATISTICS alone changes nothing, and the page says ANALYZE is what fills it.
+    await page.waitForFunction(() => (document.querySelector('#plan-pending')?.textContent || '').includes('ANALYZE people'), null, { timeout: 10000 });
     await page.click('#analyze');
     await page.waitForFunction(() => document.querySelector('#current-plan .plan-node .node-title')?.textContent.includes('Hash Join'), null, { timeout: 10000 });
     const pinned = await page.textContent('#pinned-plan .plan-node .node-title');
     if (!pinned.includes('Nested Loop')) throw new Error(`the pinned plan changed: ${pinned}`);
     const applied = await page.textContent('#applied');
     if (!applied.includes('CREATE STATISTICS') || !applied.includes('ANALYZE')) throw new Error(`applied changes: ${applied}`);
+    // The lesson's best moment: the costlier plan by the estimate is the faster one, and why.
+    const why = await page.textContent('#cost-vs-time');
+    if (!why.includes('higher estimated cost') || !why.includes('faster')) throw new Error(`cost against time: ${why}`);
     await shot('06-plan-compare');
   });
   await step('plan_link_restores_and_bad_sql_is_shown', async () => {
@@ -596,6 +601,14 @@ try {
     await page.waitForSelector('#plan-error');
     const err = await page.textContent('#plan-error');
     if (!err.includes('column "nope" does not exist') || !err.includes('LINE 1:')) throw new Error(`error shown: ${err}`);
+    // While the SQL is refused, the plan below is the last one planned, and says so.
+    if (!(await page.textContent('#current-plan')).includes('Last plan')) throw new Error('the old plan is still titled "Current plan"');
+    // Valid SQL the planner does not model is named as such, never as the learner's syntax error.
+    await page.fill('#sql', "SELECT name FROM people WHERE name LIKE 'a%'");
+    await page.click('#run');
+    await page.waitForFunction(() => (document.querySelector('#plan-error')?.textContent || '').includes('NOT MODELLED'), null, { timeout: 10000 });
+    if ((await page.textContent('#plan-error')).includes('syntax error')) throw new Error('LIKE is called a syntax error');
+    if (!(await page.locator('#sql-subset').count())) throw new Error('the page does not say which SQL it plans');
     await page.goto(base + 'plan.html#lesson=11a-scan-choice.toml&seed=abc');
     await page.waitForSelector('#plan-error', { timeout: 30000 });
     if (!(await page.textContent('#plan-error')).includes('seed')) throw new Error('a bad seed in a link is not reported');

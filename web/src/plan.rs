@@ -324,11 +324,16 @@ pub fn plan_app() -> Html {
                 <p class="summary">{ lesson.file.summary.trim().to_string() }</p>
                 <QueryList queries={queries} current={state.query} go={go.clone()} />
             </section>
+            <SqlBox sql={state.sql.clone()} go={go.clone()} />
+            { subset() }
             if let Some(e) = &state.error {
                 <pre class="error" role="alert" id="plan-error">{ e.clone() }</pre>
             }
-            <SqlBox sql={state.sql.clone()} go={go.clone()} />
             <WhatIf catalog={state.catalog.clone()} applied={state.commands.iter().map(|c| c.sql(&lesson.db)).collect::<Vec<_>>()} go={go.clone()} />
+            if let Some(n) = sim_planner::view::pending_effect(&state.commands) { <p class="notice" id="plan-pending" role="status">{ n }</p> }
+            if let Some(n) = state.pinned.as_ref().zip(state.current.as_ref()).and_then(|((_, p), c)| sim_planner::view::cost_against_time(p, c)) {
+                <p class="notice" id="cost-vs-time" role="status">{ n }</p>
+            }
             if let Some(v) = &state.current {
                 <section class="plans">
                     <div class="controls">
@@ -341,12 +346,31 @@ pub fn plan_app() -> Html {
                         if let Some((label, p)) = &state.pinned {
                             <PlanTree view={p.clone()} label={format!("Pinned ({label})")} id="pinned-plan" />
                         }
-                        <PlanTree view={v.clone()} label={"Current plan".to_string()} id="current-plan" />
+                        <PlanTree view={v.clone()} label={current_label(&state)} id="current-plan" />
                     </div>
                 </section>
                 <ExplainText view={v.clone()} json={state.show_json} go={go.clone()} />
             }
         </main>
+    }
+}
+
+/// The plan shown: the current SQL's, or, while that SQL is refused, the last one planned.
+fn current_label(s: &PlanState) -> String {
+    if s.error.is_some() {
+        "Last plan (the SQL above was not planned; see the message)".into()
+    } else {
+        "Current plan".into()
+    }
+}
+
+/// What SQL the page plans, one click away from the SQL box.
+fn subset() -> Html {
+    html! {
+        <details class="sql-subset" id="sql-subset">
+            <summary>{ "What SQL this page plans" }</summary>
+            <p>{ format!("{}. Tables and columns are the lesson's. WITH, LIKE, outer joins, subqueries, DISTINCT, HAVING, UNION and window functions are valid SQL that dbsim does not model yet: the page says so rather than calling them errors.", sim_planner::sql::SUBSET) }</p>
+        </details>
     }
 }
 
@@ -385,13 +409,14 @@ pub fn plan_widget(p: &PlanWidgetProps) -> Html {
             { challenge_panel(&lesson, state.attempt.as_ref()) }
             <p class="summary">{ lesson.file.summary.trim().to_string() }</p>
             <QueryList queries={queries} current={state.query} go={go.clone()} />
+            <SqlBox sql={state.sql.clone()} go={go.clone()} />
             if let Some(e) = &state.error {
                 <pre class="error" role="alert" id="plan-error">{ e.clone() }</pre>
             }
-            <SqlBox sql={state.sql.clone()} go={go.clone()} />
             <WhatIf catalog={state.catalog.clone()} applied={state.commands.iter().map(|c| c.sql(&lesson.db)).collect::<Vec<_>>()} go={go.clone()} />
+            if let Some(n) = sim_planner::view::pending_effect(&state.commands) { <p class="notice" id="plan-pending" role="status">{ n }</p> }
             if let Some(v) = &state.current {
-                <PlanTree view={v.clone()} label={"Current plan".to_string()} id="current-plan" />
+                <PlanTree view={v.clone()} label={current_label(&state)} id="current-plan" />
                 <ExplainText view={v.clone()} json={state.show_json} go={go.clone()} />
             }
         </div>
@@ -727,6 +752,30 @@ mod tests {
         let (l, problems) = parse_link(&format!("#file=11d-correlated-columns.toml&do={doit}"));
         assert_eq!(l.map(|l| l.commands.len()), Some(1));
         assert!(problems.len() == 1 && problems[0].starts_with("do: command 1"), "{problems:?}");
+    }
+
+    /// 11d's moment: the better plan costs more by the estimate yet runs far faster; the page
+    /// says why. And CREATE STATISTICS alone says that ANALYZE is what makes it count.
+    #[test]
+    fn the_page_explains_cost_against_time_and_a_pending_statistics_object() {
+        let mut s = PlanState::default();
+        s.open("11d-correlated-columns.toml", None, 0, None, Vec::new()).unwrap();
+        s.apply(PlanAction::Pin).unwrap();
+        let stats = PlanCommand::CreateStatistics {
+            name: "people_zip_city".into(),
+            table: "people".into(),
+            columns: vec!["zip".into(), "city".into()],
+            kinds: vec![sim_planner::catalog::ExtKind::Dependencies],
+        };
+        s.apply(PlanAction::Apply(stats)).unwrap();
+        let pending = sim_planner::view::pending_effect(&s.commands).expect("CREATE STATISTICS alone changes nothing yet");
+        assert!(pending.contains("ANALYZE people"), "{pending}");
+        s.apply(PlanAction::Apply(PlanCommand::Analyze { table: Some("people".into()) })).unwrap();
+        assert!(sim_planner::view::pending_effect(&s.commands).is_none());
+        let (pinned, current) = (s.pinned.as_ref().unwrap().1.clone(), s.current.clone().unwrap());
+        assert!(current.total_cost > pinned.total_cost, "the lesson's point: {} against {}", current.total_cost, pinned.total_cost);
+        let why = sim_planner::view::cost_against_time(&pinned, &current).expect("the page says why the costlier plan is faster");
+        assert!(why.starts_with("The current plan has the higher estimated cost") && why.contains("▲"), "{why}");
     }
 
     #[test]
