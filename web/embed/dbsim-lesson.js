@@ -107,6 +107,15 @@ class DbsimLesson extends HTMLElement {
     }
     if (!this.isConnected || this.handle) return;
     const mount = document.createElement('div');
+    // The widget keeps the placeholder's room until it has drawn itself: an empty frame while
+    // it loads its lesson would pull the widgets below it into view, and they would all load.
+    mount.style.minHeight = 'calc(var(--dbsim-height, 720px) - 26px)';
+    const drawn = new MutationObserver(() => {
+      if (!mount.querySelector('#widget-title, #widget-error')) return;
+      drawn.disconnect();
+      requestAnimationFrame(() => { mount.style.minHeight = ''; });
+    });
+    drawn.observe(mount, { childList: true, subtree: true });
     const note = this.themeNote();
     this.frame.replaceChildren(...(note ? [note, mount] : [mount]));
     this.handle = m.mount(mount, this.getAttribute('lesson') ?? '', this.getAttribute('seed') ?? undefined, this.getAttribute('controls') ?? undefined, here.href);
