@@ -506,7 +506,14 @@ impl Model {
                         None => format!("This link could not be read in full: {more}."),
                     });
                 }
-                (done, format!("Opening the link: {} of {total} commands replayed…", *next))
+                // Real progress: the commands replayed, then the run to the link's time.
+                let now = self.with(|s| Ok(s.now())).unwrap_or(SimTime(0));
+                let status = if *next < total {
+                    format!("Opening the link: {} of {total} commands replayed…", *next)
+                } else {
+                    format!("Opening the link: running to {} ({} %)…", sim_core::SimDur(t.0).human(), (now.0 as f64 * 100.0 / t.0.max(1) as f64).min(100.0) as u32)
+                };
+                (done, status)
             }
         };
         drop(job);
@@ -699,7 +706,7 @@ impl Model {
                 // Replayed in slices from the next turn of the event loop, with progress shown.
                 let total = shared.log.len().max(shared.log_raw.len());
                 self.start(Some(Job::Restore { log: shared.log, raw: shared.log_raw, encoded: shared.log_encoded, skipped: 0, next: 0, t }));
-                self.working = Some(format!("Opening the link: 0 of {total} commands replayed…"));
+                self.working = Some(if total > 0 { format!("Opening the link: 0 of {total} commands replayed…") } else { format!("Opening the link: running to {}…", sim_core::SimDur(t.0).human()) });
                 Ok(())
             }
         }
