@@ -525,29 +525,21 @@ try {
     await page.keyboard.press('Escape');
     await page.waitForSelector('#keys-help', { state: 'detached', timeout: 5000 });
     // Tab to pg1, Enter, Tab to "Crash host", Enter.
-    let found = false;
-    for (let i = 0; i < 80 && !found; i++) {
-      await page.keyboard.press('Tab');
-      found = await page.evaluate(() => document.activeElement?.getAttribute('data-node') === 'pg1');
-    }
-    if (!found) throw new Error('pg1 cannot be reached with Tab');
+    const tabTo = async (what, css) => {
+      for (let i = 0; i < 120; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate((c) => document.activeElement?.matches(c), css)) return;
+      }
+      throw new Error(`${what} cannot be reached with Tab`);
+    };
+    await tabTo('pg1', '[data-node="pg1"]');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#crash-host', { timeout: 5000 });
-    found = false;
-    for (let i = 0; i < 80 && !found; i++) {
-      await page.keyboard.press('Tab');
-      found = await page.evaluate(() => document.activeElement?.id === 'crash-host');
-    }
-    if (!found) throw new Error('"Crash host" cannot be reached with Tab');
+    await tabTo('"Crash host"', '#crash-host');
     await page.keyboard.press('Enter');
     await page.waitForSelector('g[data-node="pg1"][data-role="host down"]', { timeout: 10000 });
     // The DCS link is reachable with Tab too: a DCS partition from the keyboard alone.
-    found = false;
-    for (let i = 0; i < 120 && !found; i++) {
-      await page.keyboard.press('Tab');
-      found = await page.evaluate(() => document.activeElement?.getAttribute('data-link') === 'pg2-dcs');
-    }
-    if (!found) throw new Error('the pg2-DCS link cannot be reached with Tab');
+    await tabTo('the pg2-DCS link', '[data-link="pg2-dcs"]');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#cut-link', { timeout: 5000 });
     await page.focus('#cut-link');

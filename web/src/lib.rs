@@ -706,7 +706,8 @@ impl Model {
                 // Replayed in slices from the next turn of the event loop, with progress shown.
                 let total = shared.log.len().max(shared.log_raw.len());
                 self.start(Some(Job::Restore { log: shared.log, raw: shared.log_raw, encoded: shared.log_encoded, skipped: 0, next: 0, t }));
-                self.working = Some(if total > 0 { format!("Opening the link: 0 of {total} commands replayed…") } else { format!("Opening the link: running to {}…", sim_core::SimDur(t.0).human()) });
+                self.working =
+                    Some(if total > 0 { format!("Opening the link: 0 of {total} commands replayed…") } else { format!("Opening the link: running to {}…", sim_core::SimDur(t.0).human()) });
                 Ok(())
             }
         }

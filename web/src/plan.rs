@@ -3,7 +3,7 @@
 //! cost arithmetic), what-if changes applied as commands that re-plan at once, and a pinned plan
 //! beside the current one. A view is a pure function of (lesson, seed, query, SQL, commands),
 //! and the link holds all five.
-use crate::url::{decode, encode};
+use crate::url::encode;
 use sim_planner::command::{PlanCommand, SettingValue};
 use sim_planner::settings::Settings;
 use sim_planner::view::{plan_view, NodeView, PlanView};
@@ -77,27 +77,13 @@ pub struct Link {
 /// kept. `None` when the link names no planner lesson.
 pub fn parse_link(h: &str) -> (Option<Link>, Vec<String>) {
     let clip = crate::url::clip;
-    let mut problems = Vec::new();
-    let h = h.trim_start_matches('#');
-    if h.is_empty() {
-        return (None, problems);
+    if h.trim_start_matches('#').is_empty() {
+        return (None, Vec::new());
     }
-    let mut l = Link { file: String::new(), seed: None, query: 0, sql: None, commands: Vec::new() };
-    for part in h.split('&') {
-        let Some((k, v)) = part.split_once('=') else {
-            problems.push(format!("`{}` is not key=value", clip(part)));
-            continue;
-        };
-        let Some(v) = decode(v) else {
-            problems.push(format!("{}: bad percent-encoding", clip(k)));
-            continue;
-        };
-        match k {
-            "file" | "lesson" => l.file = v,
-            "seed" => match v.parse() {
-                Ok(x) => l.seed = Some(x),
-                Err(_) => problems.push(format!("seed: `{}` is not a whole number (the lesson's own seed is used)", clip(&v))),
-            },
+    let crate::url::Parts { file, seed, rest, mut problems } = crate::url::parts(h);
+    let mut l = Link { file, seed, query: 0, sql: None, commands: Vec::new() };
+    for (k, v, _) in rest {
+        match k.as_str() {
             "q" => match v.parse() {
                 Ok(x) => l.query = x,
                 Err(_) => problems.push(format!("q: `{}` is not a query number (the first query is shown)", clip(&v))),
@@ -115,7 +101,7 @@ pub fn parse_link(h: &str) -> (Option<Link>, Vec<String>) {
                 }
                 Err(e) => problems.push(format!("do: {} (the commands were left out)", clip(&e.to_string()))),
             },
-            _ => problems.push(format!("unknown part `{}`", clip(k))),
+            _ => problems.push(format!("unknown part `{}`", clip(&k))),
         }
     }
     if !sim_lessons().iter().any(|(f, _)| *f == l.file) {

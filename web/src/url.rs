@@ -106,32 +106,54 @@ fn encoded_log(s: &Session) -> String {
     })
 }
 
-/// Reads a link. A bad part is reported by name and left out; the rest is kept. `None` when the
-/// link names no lesson at all.
-pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
-    let mut sh = Shared { file: String::new(), seed: None, t_ms: 0, log: Vec::new(), shard_ops: Vec::new(), log_raw: Vec::new(), log_encoded: None };
-    let mut problems = Vec::new();
+/// A link as every page reads it: the lesson (`file=`, or `lesson=` as plan-page links once
+/// wrote it) and the seed, which every page shares, and the page's own parts, decoded, with the
+/// text each had in the link. A part that is not `key=value` or not percent-encoded is named
+/// among the problems and left out.
+#[derive(Debug, Default)]
+pub struct Parts {
+    pub file: String,
+    pub seed: Option<u64>,
+    /// (key, decoded value, value as the link carried it)
+    pub rest: Vec<(String, String, String)>,
+    pub problems: Vec<String>,
+}
+
+/// Splits a link (`#file=…&seed=…&…`) into its parts, one grammar for every page.
+pub fn parts(h: &str) -> Parts {
+    let mut out = Parts::default();
     let h = h.trim_start_matches('#');
-    if h.is_empty() {
-        return (None, problems);
-    }
-    for part in h.split('&') {
+    for part in h.split('&').filter(|p| !p.is_empty()) {
         let Some((k, v)) = part.split_once('=') else {
-            problems.push(format!("`{}` is not key=value", clip(part)));
+            out.problems.push(format!("`{}` is not key=value", clip(part)));
             continue;
         };
-        let encoded = v;
-        let Some(v) = decode(v) else {
-            problems.push(format!("{k}: bad percent-encoding"));
+        let Some(decoded) = decode(v) else {
+            out.problems.push(format!("{}: bad percent-encoding", clip(k)));
             continue;
         };
         match k {
-            // `lesson=` is how plan-page links once named it: one grammar for every page.
-            "file" | "lesson" => sh.file = v,
-            "seed" => match v.parse() {
-                Ok(x) => sh.seed = Some(x),
-                Err(_) => problems.push(format!("seed: `{}` is not a whole number (the lesson's own seed is used)", clip(&v))),
+            "file" | "lesson" => out.file = decoded,
+            "seed" => match decoded.parse() {
+                Ok(x) => out.seed = Some(x),
+                Err(_) => out.problems.push(format!("seed: `{}` is not a whole number (the lesson's own seed is used)", clip(&decoded))),
             },
+            _ => out.rest.push((k.to_string(), decoded, v.to_string())),
+        }
+    }
+    out
+}
+
+/// Reads a link. A bad part is reported by name and left out; the rest is kept. `None` when the
+/// link names no lesson at all.
+pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
+    if h.trim_start_matches('#').is_empty() {
+        return (None, Vec::new());
+    }
+    let Parts { file, seed, rest, mut problems } = parts(h);
+    let mut sh = Shared { file, seed, t_ms: 0, log: Vec::new(), shard_ops: Vec::new(), log_raw: Vec::new(), log_encoded: None };
+    for (k, v, encoded) in rest {
+        match k.as_str() {
             "t" => match v.parse() {
                 Ok(x) => sh.t_ms = x,
                 Err(_) => problems.push(format!("t: `{}` is not a time in ms (starting at 0)", clip(&v))),
@@ -142,7 +164,7 @@ pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
                 let entries = sim_core::command::split_log(&v);
                 if entries.len() > EAGER_LOG {
                     sh.log_raw = entries.into_iter().map(str::to_string).collect();
-                    sh.log_encoded = Some(encoded.to_string());
+                    sh.log_encoded = Some(encoded);
                 } else {
                     match sim_core::command::log_from_toml(&v) {
                         Ok(log) => sh.log = log.into_iter().map(|(t, c)| (SimTime(t.0), c)).collect(),
@@ -158,7 +180,7 @@ pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
                     }
                 }
             }
-            _ => problems.push(format!("unknown part `{}`", clip(k))),
+            _ => problems.push(format!("unknown part `{}`", clip(&k))),
         }
     }
     if sh.file.is_empty() {
