@@ -165,7 +165,14 @@ fn timeline_tree(tls: &[TimelineView]) -> Html {
         <svg id="timeline-tree" data-view="timeline-tree" viewBox={format!("0 0 {W} {}", 20 + 24 * tls.len())} role="img" aria-label="timeline tree">
             { for tls.iter().map(|t| {
                 let y = 16.0 + 24.0 * row(t.id);
-                let branch = t.parent.map(|p| html! { <line class="branch" x1={d1(x(t.start))} y1={d1(16.0 + 24.0 * row(p))} x2={d1(x(t.start))} y2={d1(y)} /> });
+                // A branch leaves the line that held its switch LSN: the parent its history file
+                // names, or, when that parent itself began later (a restore to a point before it),
+                // the ancestor whose WAL that was, so no branch starts before its line exists.
+                let branch = t.parent.map(|p| {
+                    let from = holder(tls, p, t.start);
+                    let title = if from == p { format!("TL{} branches from TL{p} at {}", t.id, t.start) } else { format!("TL{} branches at {}: its history names TL{p}, which then still ran on TL{from}'s WAL", t.id, t.start) };
+                    html! { <line class="branch" data-from={from.to_string()} x1={d1(x(t.start))} y1={d1(16.0 + 24.0 * row(from))} x2={d1(x(t.start))} y2={d1(y)}><title>{ title }</title></line> }
+                });
                 html! { <g class={classes!("tl", t.pending.then_some("pending"))} data-timeline={t.id.to_string()}>
                     { for branch }
                     <line x1={d1(x(t.start))} y1={d1(y)} x2={(W - 10.0).to_string()} y2={d1(y)} />
@@ -175,6 +182,21 @@ fn timeline_tree(tls: &[TimelineView]) -> Html {
             }) }
         </svg>
     }
+}
+
+/// The timeline whose line holds `lsn` on the way back from `tl`: `tl` itself, or the first
+/// ancestor that had begun by then.
+fn holder(tls: &[TimelineView], mut tl: u32, lsn: Lsn) -> u32 {
+    for _ in 0..tls.len() {
+        match tls.iter().find(|t| t.id == tl) {
+            Some(t) if t.start.0 > lsn.0 => match t.parent {
+                Some(p) => tl = p,
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    tl
 }
 
 fn restored_rows(r: &RestoredView) -> Html {
@@ -258,6 +280,19 @@ fn drill_table(r: &Result<Vec<DrillResult>, String>) -> Html {
 
 #[cfg(test)]
 mod tests {
+    /// A restore to a point before its target timeline began (TL3 from TL2's history, switching
+    /// at an LSN still on TL1) is drawn from TL1's line, where that WAL is.
+    #[test]
+    fn a_branch_leaves_the_line_that_held_its_lsn() {
+        use sim_core::lsn::Lsn;
+        use sim_session::view::TimelineView;
+        let tl = |id, parent, start| TimelineView { id, parent, start: Lsn(start), pending: false };
+        let tls = vec![tl(1, None, 0x3000060), tl(2, Some(1), 0x7055300), tl(3, Some(2), 0x7055200)];
+        assert_eq!(super::holder(&tls, 2, Lsn(0x7055200)), 1);
+        assert_eq!(super::holder(&tls, 2, Lsn(0x7055400)), 2);
+        assert_eq!(super::holder(&tls, 1, Lsn(0x3000060)), 1);
+    }
+
     #[test]
     fn branches_bytes_apart_stand_apart() {
         // TL2, TL3 and TL4 at 0/7055200, 0/7055300 and 0/7055300 + 8 on a 0/3000060..0/7055308 tree.
