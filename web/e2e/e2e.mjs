@@ -635,7 +635,7 @@ try {
     // The diagram draws what the lesson runs: app servers and PgBouncer with SHOW POOLS' figures,
     // not "0 clients"; Patroni's and synchronous replication's settings are not offered.
     const bouncer = await page.textContent('g[data-infra="pgbouncer"]');
-    if (!bouncer.includes('PgBouncer (transaction)') || !bouncer.includes(`${waiting} waiting`)) throw new Error(`the diagram's PgBouncer: ${bouncer}`);
+    if (!bouncer.includes('PgBouncer, transaction pooling') || !bouncer.includes(`${waiting} waiting`)) throw new Error(`the diagram's PgBouncer: ${bouncer}`);
     if (!(await page.textContent('g[data-infra="clients"]')).includes('app servers')) throw new Error('the diagram does not draw the app servers');
     if (await page.locator('#set-ttl, #set-synchronous_commit').count()) throw new Error('settings that do not bear on pooling are offered');
     for (const v of ['pool', 'chart-pool', 'pg-host']) {

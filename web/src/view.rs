@@ -310,6 +310,8 @@ const INFRA_H: u32 = 64;
 const DCS_X: u32 = 80;
 const PROXY_X: u32 = 280;
 const CLIENTS_X: u32 = 450;
+/// The width of a pooling lesson's app-tier and PgBouncer boxes.
+const POOL_W: u32 = 250;
 
 fn layout(nodes: &[NodeView]) -> Layout {
     let mut x = vec![0; nodes.len()];
@@ -386,7 +388,7 @@ pub fn cluster_diagram(p: &ClusterProps) -> Html {
     let pool_row = if c.pool.is_some() { INFRA_H + 36 } else { 0 };
     let bottom_y = INFRA_Y + INFRA_H + pool_row;
     html! {
-        <svg id="cluster" viewBox={format!("0 0 {} {}", l.width.max(CLIENTS_X + 170), bottom_y + 28)} role="img" aria-label="cluster">
+        <svg id="cluster" viewBox={format!("0 0 {} {}", l.width.max(CLIENTS_X + if c.pool.is_some() { POOL_W + 10 } else { 170 }), bottom_y + 28)} role="img" aria-label="cluster">
             { for l.regions.iter().map(|(r, a, b)| html! {
                 <g class="region"><rect x={a.to_string()} y="28" width={(b - a).to_string()} height={(NODE_H + 56).to_string()} rx="10" /><text x={(a + 8).to_string()} y="44">{ r }</text></g>
             }) }
@@ -405,7 +407,7 @@ pub fn cluster_diagram(p: &ClusterProps) -> Html {
                 <text x={(DCS_X - 60).to_string()} y={(INFRA_Y + 56).to_string()} class="detail">{ sync }</text>
             </g>
             { infra("proxy", PROXY_X - 80, "proxy (HAProxy)", format!("writes → {}", if c.write_backends.is_empty() { "none".to_string() } else { c.write_backends.join(", ") }), false) }
-            if let Some(t) = &c.pool { { pool_tier(t, writes) } } else { { infra("clients", CLIENTS_X, &format!("{} clients", c.clients), writes, c.writes_unavailable_ms.is_some()) } }
+            if let Some(t) = &c.pool { { pool_tier(t, c.writes_unavailable_ms) } } else { { infra("clients", CLIENTS_X, &format!("{} clients", c.clients), writes, c.writes_unavailable_ms.is_some()) } }
             if let Some(t) = window { <text x="20" y={(bottom_y + 20).to_string()} id="failover-window" data-view="failover-window" class="dcs">{ t }</text> }
             { for nodes.iter().enumerate().map(|(i, n)| node_box(c, i, n, l.x[i], p.selected.as_deref() == Some(n.name.as_str()), go)) }
             { flights(c, &l) }
@@ -445,27 +447,34 @@ fn enter_or_space(f: impl Fn() + 'static) -> Callback<KeyboardEvent> {
 
 /// A pooling lesson's load: the users and their app servers in the clients' place, PgBouncer
 /// (as `SHOW POOLS` has it) below them, and the path app servers → PgBouncer → proxy.
-fn pool_tier(t: &sim_session::view::PoolTier, writes: String) -> Html {
-    let apps = format!("{} users, {} app servers", d0(t.users as f64), t.app_servers);
-    let conns = format!("{} conns, {} waiting · {}/s", t.app_conns, t.app_waiting, d0(t.served_per_s));
+fn pool_tier(t: &sim_session::view::PoolTier, unavailable: Option<u64>) -> Html {
+    let n = |v: f64| sim_session::view::number(v.round());
+    let apps = format!("{} users", n(t.users as f64));
+    let conns = format!("{} app servers, {} conns", t.app_servers, t.app_conns);
+    // The app servers' own queue, or the time without writes during a failover behind the pool.
+    let served = match unavailable {
+        Some(ms) => format!("{} req/s; writes unavailable {}", n(t.served_per_s), secs(ms)),
+        None => format!("{} req/s, {} waiting for a connection", n(t.served_per_s), t.app_waiting),
+    };
     let (y2, x) = (INFRA_Y + INFRA_H + 36, CLIENTS_X);
+    let w = POOL_W.to_string();
     let line = |x1: u32, y1: u32, x2: u32, y2: u32| html! { <line class="link pool-path" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} /> };
     html! {
         <g class="pool-tier" data-view="pool-diagram">
             <g class="infra" data-infra="clients" data-view="writes">
-                <rect x={x.to_string()} y={INFRA_Y.to_string()} width="160" height={INFRA_H.to_string()} rx="8" />
+                <rect x={x.to_string()} y={INFRA_Y.to_string()} width={w.clone()} height={INFRA_H.to_string()} rx="8" />
                 <text x={(x + 10).to_string()} y={(INFRA_Y + 20).to_string()} class="name">{ apps }</text>
                 <text x={(x + 10).to_string()} y={(INFRA_Y + 38).to_string()} class="detail">{ conns }</text>
-                <text x={(x + 10).to_string()} y={(INFRA_Y + 56).to_string()} class="detail">{ writes }</text>
+                <text x={(x + 10).to_string()} y={(INFRA_Y + 56).to_string()} class="detail">{ served }</text>
             </g>
             if let Some((mode, [cl_active, cl_waiting, sv_active, sv_idle], size)) = t.bouncer {
-                { line(x + 80, INFRA_Y + INFRA_H, x + 80, y2) }
+                { line(x + POOL_W / 2, INFRA_Y + INFRA_H, x + POOL_W / 2, y2) }
                 { line(x, y2 + 25, PROXY_X + 80, INFRA_Y + INFRA_H) }
                 <g class="infra" data-infra="pgbouncer">
-                    <rect x={x.to_string()} y={y2.to_string()} width="160" height={INFRA_H.to_string()} rx="8" />
-                    <text x={(x + 10).to_string()} y={(y2 + 20).to_string()} class="name">{ format!("PgBouncer ({mode})") }</text>
+                    <rect x={x.to_string()} y={y2.to_string()} width={w} height={INFRA_H.to_string()} rx="8" />
+                    <text x={(x + 10).to_string()} y={(y2 + 20).to_string()} class="name">{ format!("PgBouncer, {mode} pooling") }</text>
                     <text x={(x + 10).to_string()} y={(y2 + 38).to_string()} class="detail">{ format!("cl: {cl_active} active, {cl_waiting} waiting") }</text>
-                    <text x={(x + 10).to_string()} y={(y2 + 56).to_string()} class="detail">{ format!("sv: {sv_active} active + {sv_idle} idle / {size}") }</text>
+                    <text x={(x + 10).to_string()} y={(y2 + 56).to_string()} class="detail">{ format!("sv: {sv_active} active + {sv_idle} idle of {size}") }</text>
                 </g>
             } else {
                 { line(x, INFRA_Y + 25, PROXY_X + 80, INFRA_Y + 25) }
@@ -511,11 +520,16 @@ fn node_box(c: &ClusterView, i: usize, n: &NodeView, x: u32, selected: bool, go:
             <text x={(x + 10).to_string()} y={(NODE_Y + 22).to_string()} class="name">{ &n.name }</text>
             { line(42, role.to_string()) }
             { line(62, format!("timeline {}", n.timeline)) }
-            { line(82, format!("insert {}", n.insert_lsn)) }
-            { line(102, format!("flush  {}", n.flush_lsn)) }
-            if let Some(r) = n.replay_lsn { { line(122, format!("replay {r}")) } }
-            // A pooling lesson's transactions load the primary's CPU and connections, not its WAL.
-            if let Some(t) = c.pool.as_ref().filter(|_| n.primary) { { line(122, format!("{} backends, run queue {}", t.backends, t.runq)) } }
+            // A pooling lesson's transactions load the primary's CPU and connections, not its WAL
+            // (the model writes none for them): the primary shows those instead of its LSNs.
+            if let Some(t) = c.pool.as_ref().filter(|_| n.primary) {
+                { line(82, format!("{} backends", t.backends)) }
+                { line(102, format!("run queue {}", t.runq)) }
+            } else {
+                { line(82, format!("insert {}", n.insert_lsn)) }
+                { line(102, format!("flush  {}", n.flush_lsn)) }
+                if let Some(r) = n.replay_lsn { { line(122, format!("replay {r}")) } }
+            }
             if let Some(t) = slot { <text class="slot" data-view="slot" x={(x + 10).to_string()} y={(NODE_Y + 142).to_string()}>{ t }</text> }
             { disk_bar(n, x) }
             { lag_bar(n, x) }
