@@ -156,7 +156,7 @@ pub fn widget(p: &WidgetProps) -> Html {
             if let Some(e) = &model.error { { toast(e, go.reform(|_| Action::Dismiss)) } }
             if let Some(c) = &v.challenge { { crate::lesson::challenge(c) } }
             <p class="summary">{ v.lesson.summary.clone() }</p>
-            { crate::lesson::goals(&v.goals) }
+            if full { { crate::lesson::goals(&v.goals) } } else { { crate::lesson::goals_folded(&v.goals) } }
             <TimeControls clock={v.clock.clone()} playing={model.playing} speed={model.speed} reached={model.reached.filter(|_| model.playing)} go={go.clone()} />
             <div class="diagram-scroll"><ClusterDiagram cluster={v.cluster.clone()} selected={model.selected.clone()} go={go.clone()} /></div>
             <Actions selected={model.selected.clone()} link={model.link.clone()} go={go.clone()} />

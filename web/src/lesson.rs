@@ -35,10 +35,28 @@ pub fn goals(o: &Outcomes) -> Html {
     html! {
         <div class="outcomes" data-view="goals" data-ended={o.ended.to_string()}>
             <h3 id="goals-heading" role="status" aria-live="polite">{ o.heading.clone() }</h3>
-            <ul class="goals">
-                { for o.goals.iter().map(|g| html! { <li class={g.state.class()} data-goal={g.name.clone()}>{ format!("{} {}", g.state.mark(), g.text) }</li> }) }
-            </ul>
+            { goal_list(o) }
         </div>
+    }
+}
+
+/// Each goal with its mark.
+fn goal_list(o: &Outcomes) -> Html {
+    html! {
+        <ul class="goals">
+            { for o.goals.iter().map(|g| html! { <li class={g.state.class()} data-goal={g.name.clone()}>{ format!("{} {}", g.state.mark(), g.text) }</li> }) }
+        </ul>
+    }
+}
+
+/// The goals folded under their heading (a compact widget: the reader opens them), so a widget
+/// in a chapter is not a screenful of goals before its controls.
+pub fn goals_folded(o: &Outcomes) -> Html {
+    html! {
+        <details class="outcomes folded" data-view="goals" data-ended={o.ended.to_string()}>
+            <summary id="goals-heading" role="status" aria-live="polite">{ format!("{} ({})", o.heading, o.goals.len()) }</summary>
+            { goal_list(o) }
+        </details>
     }
 }
 
