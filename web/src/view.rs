@@ -454,7 +454,7 @@ fn pool_tier(t: &sim_session::view::PoolTier, unavailable: Option<u64>) -> Html 
     // The app servers' own queue, or the time without writes during a failover behind the pool.
     let served = match unavailable {
         Some(ms) => format!("{} req/s; writes unavailable {}", n(t.served_per_s), secs(ms)),
-        None => format!("{} req/s, {} waiting for a connection", n(t.served_per_s), t.app_waiting),
+        None => format!("{} req/s, {} waiting", n(t.served_per_s), t.app_waiting),
     };
     let (y2, x) = (INFRA_Y + INFRA_H + 36, CLIENTS_X);
     let w = POOL_W.to_string();
