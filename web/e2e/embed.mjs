@@ -10,6 +10,8 @@ const exe = process.env.CHROMIUM || '/usr/bin/chromium';
 
 let passed = 0, failed = 0;
 async function step(name, fn) {
+  // STEP=part runs only the steps whose names contain it (while working on one).
+  if (process.env.STEP && !name.includes(process.env.STEP)) return;
   try { await fn(); passed++; console.log(`test e2e::embed::${name} ... ok`); }
   catch (e) { failed++; console.log(`test e2e::embed::${name} ... FAILED\n${e.stack || e}`); }
 }
@@ -216,6 +218,87 @@ try {
     if (!title.includes('ynchronous')) throw new Error(`the iframe shows ${title}`);
     const [outer, inner] = await page.evaluate(() => { const f = document.getElementById('f'); return [f.getBoundingClientRect().height, f.contentDocument.documentElement.getBoundingClientRect().height]; });
     if (Math.abs(outer - inner) > 2) throw new Error(`iframe ${outer}px for ${inner}px of content`);
+    await ctx.close();
+  });
+
+  await step('a_full_widget_shows_every_element_its_lessons_watch_items_name', async () => {
+    // Every replication, pooling and backup lesson (the cluster module's), embedded with
+    // controls="full": each element its watch items point at is in the widget, at the start or
+    // once the run has played to its end (a failover window exists only after a failover).
+    const ids = (process.env.DBSIM_LESSON_IDS || '').split(' ').filter(Boolean).map((x) => x.split('='));
+    const cluster = ids.filter(([, , m]) => m === 'dbsim_embed');
+    if (cluster.length < 20) throw new Error(`only ${cluster.length} cluster lessons were named (DBSIM_LESSON_IDS)`);
+    const ctx = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const page = await ctx.newPage();
+    const missing = [];
+    let checked = 0;
+    for (const [id, file] of cluster) {
+      const src = await (await page.request.get(base + 'scenarios/' + file)).text();
+      const shows = [...new Set([...src.matchAll(/shows\s*=\s*\[([^\]]*)\]/g)].flatMap((m) => [...m[1].matchAll(/"([^"]+)"/g)].map((q) => q[1])))];
+      if (!shows.length) continue;
+      await page.route(base + 'host-one.html', (route) => route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><script type="module" src="./dbsim-lesson.js"></script></head><body><dbsim-lesson id="w" lesson="${id}" controls="full"></dbsim-lesson></body></html>`,
+      }));
+      await page.goto('about:blank');
+      await page.goto(base + 'host-one.html');
+      await page.locator('#w #play').waitFor({ timeout: 60000 });
+      const present = async () => page.evaluate((names) => names.filter((n) => !document.querySelector('#w').shadowRoot.querySelector(`[data-view="${n}"]`)), shows);
+      let absent = await present();
+      if (absent.length) {
+        await page.locator('#w #scrubber').evaluate((el) => { el.value = el.max; el.dispatchEvent(new Event('input', { bubbles: true })); });
+        await page.waitForFunction(() => { const t = document.querySelector('#w').shadowRoot.querySelector('#clock')?.textContent || ''; const [a, b] = t.split(' / '); return parseFloat(a) >= parseFloat(b) - 0.05; }, null, { timeout: 300000 });
+        absent = (await present()).filter((n) => absent.includes(n));
+      }
+      if (absent.includes('drill-table')) {
+        // The drill's verdicts exist once the reader runs it, as its watch item says to.
+        await page.locator('#w #drill-run').click();
+        await page.locator('#w [data-view="drill-table"]').waitFor({ timeout: 300000 });
+        absent = (await present()).filter((n) => absent.includes(n));
+      }
+      for (const n of absent) missing.push(`${id}: ${n}`);
+      checked++;
+      await page.unroute(base + 'host-one.html');
+    }
+    console.log(`  ${checked} cluster lessons embedded with controls="full": every watched element shown`);
+    if (missing.length) throw new Error(`watched elements a full widget does not show: ${missing.join('; ')}`);
+    await ctx.close();
+  });
+
+  await step('a_compact_widget_folds_what_its_lesson_does_not_watch', async () => {
+    // The sample chapters' compact widgets: measured, and each no taller than a screen and a half
+    // at 1000 px wide; what a compact sharding or planner widget folds is one click away.
+    const ctx = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const page = await ctx.newPage();
+    const heights = [];
+    for (const ch of ['09-replication-ha', '10-sharding', '11-query-optimization', '12-backup-dr']) {
+      await page.goto(`${base}chapters/${ch}.html`);
+      const widgets = await page.evaluate(() => [...document.querySelectorAll('dbsim-lesson')].filter((e) => e.getAttribute('controls') !== 'full').map((e) => e.getAttribute('lesson')));
+      for (const l of widgets) {
+        const el = page.locator(`dbsim-lesson[lesson="${l}"]`).first();
+        await el.scrollIntoViewIfNeeded();
+        await el.locator('#widget-title').waitFor({ timeout: 60000 });
+        await el.locator('#play, #current-plan, #shard-cursor').first().waitFor({ timeout: 60000 });
+        heights.push([l, Math.round(await el.evaluate((e) => e.getBoundingClientRect().height))]);
+      }
+    }
+    console.log(`  compact widget heights at 1000 px wide: ${heights.map(([l, h]) => `${l} ${h} px`).join(', ')}`);
+    const tall = heights.filter(([, h]) => h > 1700);
+    if (tall.length) throw new Error(`compact widgets taller than 1700 px: ${tall.map(([l, h]) => `${l} ${h}`).join(', ')}`);
+    // The pooling lesson's compact widget shows the pool its watch items name.
+    await page.goto(`${base}chapters/11-query-optimization.html`);
+    const pool = page.locator('dbsim-lesson[lesson="11/million-users-pgbouncer"]');
+    await pool.scrollIntoViewIfNeeded();
+    await pool.locator('[data-view="pool"]').first().waitFor({ timeout: 60000 });
+    await pool.locator('[data-view="pg-host"]').waitFor({ timeout: 10000 });
+    // A folded part opens with a click.
+    const sql = page.locator('dbsim-lesson[lesson="11/four-table-join"]');
+    await sql.scrollIntoViewIfNeeded();
+    const more = sql.locator('#more-explain');
+    await more.waitFor({ timeout: 60000 });
+    if (await sql.locator('#more-explain pre').first().isVisible()) throw new Error('the EXPLAIN text is not folded in a compact widget');
+    await more.locator('summary').click();
+    await sql.locator('#more-explain pre').first().waitFor({ state: 'visible', timeout: 10000 });
     await ctx.close();
   });
 

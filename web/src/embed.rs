@@ -3,9 +3,10 @@
 //! export; each widget has its own `Session` and reducer, and several share one module instance.
 //! The widget is the main page without its chrome: no picker, no URL, nothing that plays until
 //! the reader presses play.
-use crate::view::{toast, Actions, ClusterDiagram, EventLog, Properties, Settings, TimeControls};
+use crate::view::{toast, Place};
 use crate::{Action, Model};
 use sim_session::view as view_model;
+use sim_session::view::Panel;
 use yew::prelude::*;
 
 /// What a chapter page writes on the element, as strings: the widget checks them itself and says
@@ -104,6 +105,17 @@ macro_rules! embed_module {
     };
 }
 
+/// A part of a widget that a compact widget folds under `label` (a `<details>` the reader opens),
+/// so a chapter shows a widget's controls and its main picture without scrolling past the rest.
+/// A full widget, and every page, shows it as it is.
+pub fn more(full: bool, id: &'static str, label: &'static str, content: Html) -> Html {
+    if full {
+        content
+    } else {
+        html! { <details class="more" id={id}><summary>{ label }</summary>{ content }</details> }
+    }
+}
+
 /// A widget's title bar: the lesson, its seed, and a link to it in the full app.
 pub fn head(title: &str, seed: u64, open: &str) -> Html {
     html! {
@@ -154,19 +166,7 @@ pub fn widget(p: &WidgetProps) -> Html {
             if let Some(w) = &model.working { <p class="notice working" role="status" aria-live="polite">{ w }</p> }
             if let Some(n) = &model.notice { <p class="notice" role="status">{ n }</p> }
             if let Some(e) = &model.error { { toast(e, go.reform(|_| Action::Dismiss)) } }
-            if let Some(c) = &v.challenge { { crate::lesson::challenge(c) } }
-            <p class="summary">{ v.lesson.summary.clone() }</p>
-            if full { { crate::lesson::goals(&v.goals) } } else { { crate::lesson::goals_folded(&v.goals) } }
-            <TimeControls clock={v.clock.clone()} playing={model.playing} speed={model.speed} reached={model.reached.filter(|_| model.playing)} go={go.clone()} />
-            <div class="diagram-scroll"><ClusterDiagram cluster={v.cluster.clone()} selected={model.selected.clone()} go={go.clone()} /></div>
-            <Actions selected={model.selected.clone()} link={model.link.clone()} go={go.clone()} />
-            if full {
-                <Settings settings={v.settings.clone()} error={model.setting_error.clone()} epoch={model.settings_epoch} go={go.clone()} />
-                if let Some(pv) = &v.pitr { <crate::pitr::PitrPanel view={pv.clone()} drill={model.drill.clone()} go={go.clone()} /> }
-                <section class="charts">{ for v.charts.iter().map(|c| html! { <crate::charts::ChartFigure chart={c.clone()} /> }) }</section>
-                <Properties props={v.props.clone()} />
-                <EventLog lines={v.log.clone()} filter={model.log_filter.clone()} all={model.log_all} go={go.clone()} />
-            }
+            { for Panel::shown(&v.lesson, full).into_iter().map(|pn| crate::view::panel(pn, Place::Widget { full }, &model, v, &go)) }
         </div>
     }
 }

@@ -370,11 +370,11 @@ pub struct PlanWidgetProps {
 #[component(PlanWidget)]
 pub fn plan_widget(p: &PlanWidgetProps) -> Html {
     let state = use_reducer(PlanState::default);
-    let checked = crate::embed::resolve(&p.props, crate::embed::Module::Planner).map(|(file, seed, _)| (file.strip_prefix("planner/").unwrap_or(file), seed));
+    let checked = crate::embed::resolve(&p.props, crate::embed::Module::Planner).map(|(file, seed, full)| (file.strip_prefix("planner/").unwrap_or(file), seed, full));
     {
         let state = state.clone();
         use_effect_with(checked.clone(), move |checked| {
-            if let Ok((file, seed)) = checked {
+            if let Ok((file, seed, _)) = checked {
                 state.dispatch(PlanAction::Open { file: file.to_string(), seed: *seed });
             }
         });
@@ -383,10 +383,13 @@ pub fn plan_widget(p: &PlanWidgetProps) -> Html {
         let dispatcher = state.dispatcher();
         (*use_memo((), move |_| Callback::from(move |a: PlanAction| dispatcher.dispatch(a)))).clone()
     };
-    if let Err(e) = checked {
-        return crate::embed::failed(&e);
-    }
+    let full = match checked {
+        Ok((_, _, full)) => full,
+        Err(e) => return crate::embed::failed(&e),
+    };
     let Some(lesson) = state.lesson.clone() else { return crate::embed::loading(state.error.as_ref()) };
+    // A challenge is solved in the What-if box: a compact challenge keeps it open.
+    let what_if = full || lesson.file.challenge.is_some();
     let queries: Rc<Vec<(String, String)>> = Rc::new(lesson.file.queries.iter().map(|q| (q.name.clone(), q.note.clone())).collect());
     let open = format!("{}plan.html#{}", p.props.base, link_of(&state));
     html! {
@@ -399,11 +402,13 @@ pub fn plan_widget(p: &PlanWidgetProps) -> Html {
             if let Some(e) = &state.error {
                 <pre class="error" role="alert" id="plan-error">{ e.clone() }</pre>
             }
-            <WhatIf catalog={state.catalog.clone()} applied={state.commands.iter().map(|c| c.sql(&lesson.db)).collect::<Vec<_>>()} go={go.clone()} />
+            { crate::embed::more(what_if, "more-what-if", "What if… (settings, indexes, ANALYZE)", html! {
+                <WhatIf catalog={state.catalog.clone()} applied={state.commands.iter().map(|c| c.sql(&lesson.db)).collect::<Vec<_>>()} go={go.clone()} />
+            }) }
             if let Some(n) = sim_planner::view::pending_effect(&state.commands) { <p class="notice" id="plan-pending" role="status">{ n }</p> }
             if let Some(v) = &state.current {
                 <PlanTree view={v.clone()} label={current_label(&state)} id="current-plan" />
-                <ExplainText view={v.clone()} json={state.show_json} go={go.clone()} />
+                { crate::embed::more(full, "more-explain", "EXPLAIN output as text", html! { <ExplainText view={v.clone()} json={state.show_json} go={go.clone()} /> }) }
             }
         </div>
     }

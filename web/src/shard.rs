@@ -240,12 +240,12 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
     let model = use_reducer(ShardModel::default);
     // A sharding lesson is named by its bare file, a sharded challenge by `challenges/…`, as the
     // sharding page's links name them.
-    let checked = crate::embed::resolve(&p.props, crate::embed::Module::Sharding).map(|(file, seed, _)| (file.strip_prefix("sharding/").unwrap_or(file), seed));
+    let checked = crate::embed::resolve(&p.props, crate::embed::Module::Sharding).map(|(file, seed, full)| (file.strip_prefix("sharding/").unwrap_or(file), seed, full));
     {
         let model = model.clone();
         let (checked, base) = (checked.clone(), p.props.base.clone());
         use_effect_with(checked.clone(), move |_| {
-            if let Ok((file, seed)) = checked {
+            if let Ok((file, seed, _)) = checked {
                 let go = Callback::from(move |m: Msg| model.dispatch(m));
                 let name = file.to_string();
                 crate::fetch(format!("{base}scenarios/{}", lessons::sharded_path(file)), go, move |src| Msg::Load { file: name, src, seed }, Msg::Fail);
@@ -263,9 +263,10 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
         let dispatcher = model.dispatcher();
         (*use_memo((), move |_| Callback::from(move |m: Msg| dispatcher.dispatch(m)))).clone()
     };
-    if let Err(e) = checked {
-        return crate::embed::failed(&e);
-    }
+    let full = match checked {
+        Ok((_, _, full)) => full,
+        Err(e) => return crate::embed::failed(&e),
+    };
     let Some(v) = &model.view else { return crate::embed::loading(model.error.as_ref()) };
     let l = &v.lesson.lesson;
     html! {
@@ -275,8 +276,8 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
             if let Some(c) = challenge(v) { { crate::lesson::challenge(&c) } }
             <p class="summary">{ l.summary.clone() }</p>
             { crate::lesson::goals(&goals(v)) }
-            if let Some(cfg) = &v.lesson.cluster { { cluster_view(&model, v, cfg, &go) } }
-            { findings(v) }
+            if let Some(cfg) = &v.lesson.cluster { { cluster_view(&model, v, cfg, full, &go) } }
+            { crate::embed::more(full || watched(v, "findings"), "more-findings", "What the run found", findings(v)) }
         </div>
     }
 }
@@ -588,7 +589,7 @@ pub fn page(m: &ShardModel, v: &ShardView, go: &Go) -> Html {
             if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
             if let Some(e) = &m.error { { crate::view::toast(e, go.reform(|_| Msg::Dismiss)) } }
             <crate::lesson::LessonPanel lesson={Rc::new(LessonView::of(&v.file, v.seed, l))} goals={Rc::new(goals(v))} challenge={challenge(v)} />
-            if let Some(cfg) = &v.lesson.cluster { { cluster_view(m, v, cfg, go) } }
+            if let Some(cfg) = &v.lesson.cluster { { cluster_view(m, v, cfg, true, go) } }
             { findings(v) }
         </main>
     }
@@ -614,7 +615,14 @@ fn findings(v: &ShardView) -> Html {
     }
 }
 
-fn cluster_view(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
+/// Whether the lesson's watch items point at `element` (a compact widget never folds those).
+fn watched(v: &ShardView, element: &str) -> bool {
+    v.lesson.lesson.watch.iter().any(|w| w.shows.iter().any(|e| e == element))
+}
+
+/// The lesson's shards: controls, ring and map, routing, heatmap, reshards and each shard's HA.
+/// A compact widget (`full` false) folds the routing box and the shards' HA under their names.
+fn cluster_view(m: &ShardModel, v: &ShardView, cfg: &Config, full: bool, go: &Go) -> Html {
     let Some(run) = v.report.as_ref().ok().and_then(|r| r.run.as_ref()) else { return html! {} };
     let second = (v.cursor_ms / 1000).min(run.load.len().saturating_sub(1) as u64) as usize;
     let placement = run.placement_at(&cfg.placement, v.cursor_ms);
@@ -626,13 +634,13 @@ fn cluster_view(m: &ShardModel, v: &ShardView, cfg: &Config, go: &Go) -> Html {
                 <HashRing view={Rc::new(RingView::of(cfg, &placement, run, v.cursor_ms))} />
                 <ShardMap view={Rc::new(ShardMapView::of(run, &placement, second, touched.as_ref().map(|t| t.shards.as_slice()).unwrap_or(&[])))} />
             </div>
-            { router(v, cfg, touched.map(|t| t.why), m.query_error.clone(), m.version, go) }
+            { crate::embed::more(full, "more-route", "Route a query", router(v, cfg, touched.map(|t| t.why), m.query_error.clone(), m.version, go)) }
             <Heatmap view={v.heatmap.clone()} cursor_ms={v.cursor_ms} />
             { for run.reshards.iter().map(|r| html! { <ReshardProgress reshard={r.clone()} cursor_ms={v.cursor_ms} /> }) }
             if let Ok(r) = &v.report {
-                <ShardClusters clusters={Rc::new(r.shard_clusters.clone())} status={Rc::new(v.status.clone())} names={shard_names(&placement)} crashable={v.crashable.clone()}
+                { crate::embed::more(full || watched(v, "shard-ha"), "more-ha", "Each shard's Patroni cluster", html! { <ShardClusters clusters={Rc::new(r.shard_clusters.clone())} status={Rc::new(v.status.clone())} names={shard_names(&placement)} crashable={v.crashable.clone()}
                     scripted={v.lesson.replication.as_ref().and_then(|rc| Some((rc.fail_shard?, rc.fail_at.0.to_string())))}
-                    log={Rc::new(v.log())} cursor_ms={v.cursor_ms} go={go.clone()} />
+                    log={Rc::new(v.log())} cursor_ms={v.cursor_ms} go={go.clone()} /> }) }
             }
         </>
     }

@@ -6,7 +6,7 @@ use crate::{d0, d1};
 use crate::{Action, Model, Views};
 use sim_core::report::Hop;
 use sim_core::Command;
-use sim_session::view::{ClockView, ClusterView, NodeView, PropView, SettingView};
+use sim_session::view::{ClockView, ClusterView, NodeView, Panel, PropView, SettingView};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -41,16 +41,7 @@ pub fn page(m: &Model, go: &Go) -> Html {
             }
             if let Some(w) = &m.working { <p class="notice working" role="status" aria-live="polite" id="working">{ w }</p> }
             if let Some(e) = &m.error { { toast(e, go.reform(|_| Action::Dismiss)) } }
-            <LessonPanel lesson={v.lesson.clone()} goals={v.goals.clone()} challenge={v.challenge.clone()} />
-            <TimeControls clock={v.clock.clone()} playing={m.playing} speed={m.speed} reached={m.reached.filter(|_| m.playing)} go={go.clone()} />
-            <div class="diagram-scroll"><ClusterDiagram cluster={v.cluster.clone()} selected={m.selected.clone()} go={go.clone()} /></div>
-            <Actions selected={m.selected.clone()} link={m.link.clone()} go={go.clone()} />
-            <Settings settings={v.settings.clone()} error={m.setting_error.clone()} epoch={m.settings_epoch} go={go.clone()} />
-            if let Some(p) = &v.pitr { <crate::pitr::PitrPanel view={p.clone()} drill={m.drill.clone()} go={go.clone()} /> }
-            if let Some(p) = &v.pool { <crate::pool::PoolPanel view={p.clone()} /> }
-            { charts(v) }
-            <Properties props={v.props.clone()} />
-            <EventLog lines={v.log.clone()} filter={m.log_filter.clone()} all={m.log_all} go={go.clone()} />
+            { for Panel::shown(&v.lesson, true).into_iter().map(|p| panel(p, Place::Page, m, v, go)) }
         </main>
     }
 }
@@ -66,8 +57,53 @@ pub fn toast(e: &str, dismiss: Callback<MouseEvent>) -> Html {
     }
 }
 
-fn charts(v: &Views) -> Html {
-    html! { <section class="charts">{ for v.charts.iter().map(|c| html! { <crate::charts::ChartFigure chart={c.clone()} /> }) }</section> }
+/// Where a panel is drawn: on the page, or in an embedded widget (compact or full).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    Page,
+    Widget { full: bool },
+}
+
+/// One panel of the session's list (`Panel::shown`), the same on the page and in the widget but
+/// for the lesson's text: the page shows it whole, a widget its summary and goals (folded when
+/// compact, which also shows only the charts a watch item names).
+pub fn panel(p: Panel, place: Place, m: &Model, v: &Views, go: &Go) -> Html {
+    let full = place != Place::Widget { full: false };
+    match p {
+        Panel::Challenge => match (&v.challenge, place) {
+            // The page's lesson panel holds its challenge.
+            (Some(c), Place::Widget { .. }) => crate::lesson::challenge(c),
+            _ => html! {},
+        },
+        Panel::Lesson => match place {
+            Place::Page => html! { <LessonPanel lesson={v.lesson.clone()} goals={v.goals.clone()} challenge={v.challenge.clone()} /> },
+            Place::Widget { full } => html! {
+                <>
+                    <p class="summary">{ v.lesson.summary.clone() }</p>
+                    if full { { crate::lesson::goals(&v.goals) } } else { { crate::lesson::goals_folded(&v.goals) } }
+                </>
+            },
+        },
+        Panel::Time => html! { <TimeControls clock={v.clock.clone()} playing={m.playing} speed={m.speed} reached={m.reached.filter(|_| m.playing)} go={go.clone()} /> },
+        Panel::Diagram => html! { <div class="diagram-scroll"><ClusterDiagram cluster={v.cluster.clone()} selected={m.selected.clone()} go={go.clone()} /></div> },
+        Panel::Actions => html! { <Actions selected={m.selected.clone()} link={m.link.clone()} go={go.clone()} /> },
+        Panel::Settings => html! { <Settings settings={v.settings.clone()} error={m.setting_error.clone()} epoch={m.settings_epoch} go={go.clone()} /> },
+        Panel::Pitr => match &v.pitr {
+            Some(pv) => html! { <crate::pitr::PitrPanel view={pv.clone()} drill={m.drill.clone()} go={go.clone()} /> },
+            None => html! {},
+        },
+        Panel::Pool => match &v.pool {
+            Some(pv) => html! { <crate::pool::PoolPanel view={pv.clone()} /> },
+            None => html! {},
+        },
+        Panel::Charts => html! {
+            <section class="charts">
+                { for v.charts.iter().filter(|c| full || v.lesson.watches(c.id)).map(|c| html! { <crate::charts::ChartFigure chart={c.clone()} /> }) }
+            </section>
+        },
+        Panel::Properties => html! { <Properties props={v.props.clone()} /> },
+        Panel::Log => html! { <EventLog lines={v.log.clone()} filter={m.log_filter.clone()} all={m.log_all} go={go.clone()} /> },
+    }
 }
 
 /// The "?" overlay: every shortcut, and how to reach the diagram by keyboard.

@@ -284,9 +284,19 @@ pub fn e2e() -> Result<(u64, u64), String> {
     });
     let shots = root.join("screenshots");
     let (mut passed, mut failed) = (0, 0);
+    // Every lesson id with its file and module (`id=file=module` joined by spaces), so the embed's
+    // tests can open each one.
+    let ids: Vec<String> = lessons::IDS.iter().map(|&(id, file)| format!("{id}={file}={}", lessons::Module::of(file).name())).collect();
     // The app's pages, then the embed (`<dbsim-lesson>` on host pages, the iframe).
     for script in ["e2e.mjs", "embed.mjs"] {
-        let out = Command::new("node").arg(e2e_dir.join(script)).arg(format!("http://{addr}/")).env("CHROMIUM", &exe).env("SHOTS", &shots).output().map_err(|e| format!("node: {e}"))?;
+        let out = Command::new("node")
+            .arg(e2e_dir.join(script))
+            .arg(format!("http://{addr}/"))
+            .env("CHROMIUM", &exe)
+            .env("SHOTS", &shots)
+            .env("DBSIM_LESSON_IDS", ids.join(" "))
+            .output()
+            .map_err(|e| format!("node: {e}"))?;
         print!("{}", String::from_utf8_lossy(&out.stdout));
         eprint!("{}", String::from_utf8_lossy(&out.stderr));
         let text = String::from_utf8_lossy(&out.stdout);

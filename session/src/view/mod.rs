@@ -4,12 +4,14 @@
 mod charts;
 mod cluster;
 mod goals;
+mod panels;
 mod pitr;
 mod shard;
 
 pub use charts::{Chart, ChartLine, MAX_POINTS};
 pub use cluster::{ClusterView, NodeView, PoolTier, SlotView};
 pub use goals::{number, Frame, Goal, GoalState, Outcomes};
+pub use panels::{Panel, PANELS};
 pub use pitr::{Aim, BackupMark, Gauge, PitrView, Preview, Progress, RestoredView, SegmentView, Snap, TargetKind, TimelineView};
 pub use shard::{HeatCell, HeatmapView, KeyDot, MapRow, RingView, ShardMapView};
 

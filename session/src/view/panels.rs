@@ -1,0 +1,116 @@
+//! The panels of the cluster page and of its embedded widget: one list, in the order both show
+//! them, each naming the lesson elements (the `shows` of `watch` items) it holds. A compact widget
+//! shows the panels a reader needs to play the lesson, and every panel a watch item points at.
+use super::LessonView;
+
+/// A panel of the cluster page.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Panel {
+    /// A challenge's task, hints and verdict (challenges only).
+    Challenge,
+    /// The lesson's text and goals.
+    Lesson,
+    /// Play, pause, speed and the scrubber.
+    Time,
+    /// The cluster diagram (or, in a pooling lesson, the app tier, PgBouncer and the primary).
+    Diagram,
+    /// The selected node's or link's failures.
+    Actions,
+    /// The settings the lesson offers.
+    Settings,
+    /// Backups, WAL archive, PITR and the DR drill (lessons with `[backup]`).
+    Pitr,
+    /// The connection pool and the primary's gauges (pooling lessons).
+    Pool,
+    /// The charts.
+    Charts,
+    /// The invariants.
+    Properties,
+    /// The event log.
+    Log,
+}
+
+/// Every panel, in the order the page and the widget show them.
+pub const PANELS: [Panel; 11] = [Panel::Challenge, Panel::Lesson, Panel::Time, Panel::Diagram, Panel::Actions, Panel::Settings, Panel::Pitr, Panel::Pool, Panel::Charts, Panel::Properties, Panel::Log];
+
+impl Panel {
+    /// The lesson elements this panel shows (names of `ELEMENTS`, without a node).
+    pub fn elements(self) -> &'static [&'static str] {
+        match self {
+            Panel::Lesson => &["goals"],
+            Panel::Diagram => &["ttl-countdown", "sync-state", "slot", "disk", "node", "failover-window", "writes", "proxy"],
+            Panel::Pitr => &["wal-strip", "pitr-preview", "timeline-tree", "restored-table", "sla-gauges", "drill-table"],
+            Panel::Pool => &["pool", "pg-host"],
+            Panel::Charts => &["chart-throughput", "chart-latency", "chart-lag", "chart-lag-bytes", "chart-lost", "chart-pool"],
+            Panel::Properties => &["invariants"],
+            Panel::Log => &["log"],
+            Panel::Challenge | Panel::Time | Panel::Actions | Panel::Settings => &[],
+        }
+    }
+
+    /// Whether a compact widget shows this panel though no watch item points at it: what a
+    /// reader needs to play the lesson and see what happens.
+    fn always(self) -> bool {
+        matches!(self, Panel::Challenge | Panel::Lesson | Panel::Time | Panel::Diagram | Panel::Actions)
+    }
+
+    /// The panels to show, in order: all of them on the page and in a full widget (`full`); in a
+    /// compact one, those a reader needs to play, and those holding an element the lesson's
+    /// watch items name. (A panel whose view a lesson lacks, such as `Pitr` without `[backup]`,
+    /// shows nothing wherever it is listed.)
+    pub fn shown(lesson: &LessonView, full: bool) -> Vec<Panel> {
+        PANELS.into_iter().filter(|p| full || p.always() || p.elements().iter().any(|e| lesson.watches(e))).collect()
+    }
+}
+
+impl LessonView {
+    /// Whether a watch item points at `element` (for a node's element, on any node).
+    pub fn watches(&self, element: &str) -> bool {
+        self.watch.iter().flat_map(|w| &w.shows).any(|s| s.split(':').next() == Some(element))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::ELEMENTS;
+
+    /// A lesson may point at any element of `ELEMENTS`: each is shown by exactly one panel, so
+    /// the widget that shows a lesson's watched panels shows what its watch items name.
+    #[test]
+    fn every_element_a_lesson_may_name_is_in_exactly_one_panel() {
+        for (name, _) in ELEMENTS {
+            let base = name.split(':').next().unwrap();
+            let holders: Vec<Panel> = PANELS.into_iter().filter(|p| p.elements().contains(&base)).collect();
+            // The sharding page's elements are its own (it does not use these panels).
+            let sharding = ["heatmap", "shard-map", "hash-ring", "findings", "reshard-progress", "shard-ha"];
+            if sharding.contains(&base) {
+                assert!(holders.is_empty(), "{base} is a sharding page element, in {holders:?}");
+            } else {
+                assert_eq!(holders.len(), 1, "{base} is shown by {holders:?}");
+            }
+        }
+        for p in PANELS {
+            for e in p.elements() {
+                assert!(ELEMENTS.iter().any(|(n, _)| n.split(':').next() == Some(*e)), "{p:?} names {e}, which no lesson can point at");
+            }
+        }
+    }
+
+    #[test]
+    fn a_compact_widget_shows_the_panels_its_watch_items_name() {
+        let lesson = |shows: &[&str]| LessonView {
+            file: String::new(),
+            seed: 1,
+            title: String::new(),
+            summary: String::new(),
+            watch: vec![sim_core::scenario::Watch { text: String::new(), shows: shows.iter().map(|s| s.to_string()).collect() }],
+            learn: vec![],
+        };
+        let base = vec![Panel::Challenge, Panel::Lesson, Panel::Time, Panel::Diagram, Panel::Actions];
+        assert_eq!(Panel::shown(&lesson(&["ttl-countdown", "disk:pg2"]), false), base);
+        assert_eq!(Panel::shown(&lesson(&["pool", "chart-pool"]), false), [base.clone(), vec![Panel::Pool, Panel::Charts]].concat());
+        assert_eq!(Panel::shown(&lesson(&["log", "wal-strip"]), false), [base, vec![Panel::Pitr, Panel::Log]].concat());
+        assert_eq!(Panel::shown(&lesson(&[]), true), PANELS.to_vec());
+    }
+}
