@@ -1,6 +1,5 @@
 //! Replays every scenario, checks determinism, sweeps random fault schedules, and feeds in malformed files.
 use dbsim_tests::{check_sweep, files, root, run_file};
-use sim_core::invariants::{Prop, PropKind};
 use sim_core::{load, Scenario};
 
 #[test]
@@ -65,11 +64,17 @@ fn malformed_scenarios_get_placed_errors() {
     }
 }
 
+/// Every registered property is reported by a run, under its own name and kind (that each is
+/// registered is `invariants::tests::every_property_is_registered_once`).
 #[test]
-fn every_property_has_a_kind_and_name() {
+fn every_property_is_reported_by_a_run_with_its_kind() {
+    let src = std::fs::read_to_string(root().join("scenarios/01-async-failover.toml")).unwrap();
+    let (scn, mut w) = load("01-async-failover.toml", &src, None).unwrap();
+    w.run_until(w.end()).unwrap();
+    let report = w.report(&scn.expect);
     for p in sim_core::invariants::ALL {
-        assert_eq!(Prop::parse(p.name()), Some(p));
-        assert!(matches!(p.kind(), PropKind::Always | PropKind::Sometimes));
+        let got = report.invariants.iter().find(|r| r.name == p.name()).unwrap_or_else(|| panic!("{} is not in the report", p.name()));
+        assert_eq!(got.kind, p.kind(), "{}", p.name());
     }
 }
 
@@ -100,6 +105,7 @@ fn mutated_scenarios_never_panic() {
     use sim_core::rng::SimRng;
     let replacements = ["0", "-1", "9223372036854775807", "\"x\"", "1e308", "\"0s\"", "\"99999999h\"", "[]"];
     let mut rng = SimRng::derive(99, "mutate");
+    let (mut ran, mut refused) = (0usize, 0usize);
     for path in files("scenarios") {
         let src = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = src.lines().collect();
@@ -111,10 +117,24 @@ fn mutated_scenarios_never_panic() {
                 _ => out[i] = String::new(),
             }
             let text = out.join("\n");
-            if let Ok((_, mut w)) = load("mutant.toml", &text, None) {
-                let until = sim_core::SimTime(w.end().0.min(5_000_000));
-                let _ = w.run_until(until);
+            match load("mutant.toml", &text, None) {
+                Ok((_, mut w)) => {
+                    let until = sim_core::SimTime(w.end().0.min(5_000_000));
+                    let _ = w.run_until(until);
+                    ran += 1;
+                }
+                Err(e) => {
+                    // A refusal says where: the file and its line.
+                    assert!(e.to_string().starts_with("mutant.toml:"), "a refusal that names no place: {e}");
+                    refused += 1;
+                }
             }
         }
     }
+    // Both kinds happen, in proportions a broken mutator or a parser that accepts everything
+    // (or nothing) would change.
+    let total = ran + refused;
+    eprintln!("mutants: {ran} ran, {refused} refused of {total}");
+    assert_eq!(total, 40 * files("scenarios").len());
+    assert!(ran * 5 >= total && refused * 10 >= total, "mutants: {ran} ran, {refused} refused of {total}");
 }

@@ -3,6 +3,7 @@ pub use sim_kernel::props::{PropKind, PropState};
 
 /// A named property. `Always` ones must never be violated; `Sometimes` ones must happen at least once.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(test, derive(strum::EnumIter))]
 pub enum Prop {
     SingleWritablePrimary,
     NoAckedCommitLost,
@@ -56,5 +57,25 @@ impl sim_kernel::props::Property for Prop {
     }
     fn kind(self) -> PropKind {
         Prop::kind(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The registry checks only what `ALL` lists: every property is in it once, and reads back
+    /// from its name with the kind its description implies.
+    #[test]
+    fn every_property_is_registered_once() {
+        use strum::IntoEnumIterator;
+        for p in Prop::iter() {
+            assert_eq!(ALL.iter().filter(|q| **q == p).count(), 1, "{p:?} is not registered exactly once in ALL");
+            assert_eq!(Prop::parse(p.name()), Some(p));
+        }
+        assert_eq!(ALL.len(), Prop::iter().count());
+        // An Always property is one that must hold at every step, which its description says.
+        let always: Vec<Prop> = Prop::iter().filter(|p| p.kind() == PropKind::Always).collect();
+        assert_eq!(always, [Prop::SingleWritablePrimary, Prop::NoAckedCommitLost, Prop::DiskBelowCapacity]);
     }
 }
