@@ -345,6 +345,8 @@ try {
     for (const id of ['solve', 'idle']) await page.locator(`#${id} #challenge-status`).waitFor({ timeout: 30000 });
     const task = await page.locator('#solve #challenge-task').textContent();
     if (!task.includes('ttl')) throw new Error(`task: ${task}`);
+    // The challenge offers Patroni's settings, the ones its task names, and no others.
+    if (await page.locator('#solve #apply-replication').count()) throw new Error('the Patroni challenge offers the replication settings');
     // The hint's values in the hint's order (ttl first, which alone breaks Patroni's rule
     // loop_wait + 2 × retry_timeout <= ttl): the group is applied as a whole, by one button.
     // An impossible group is refused beside it, and what was typed stays in the fields.
