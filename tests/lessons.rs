@@ -10,7 +10,7 @@
 use dbsim_tests::{files, run_file};
 use libtest_mimic::{Arguments, Failed, Trial};
 use sim_core::report::ExpectResult;
-use sim_core::shard::lesson::ShardLesson;
+use sim_core::runner::sharded::ShardLesson;
 use std::path::{Path, PathBuf};
 
 const SEEDS: std::ops::RangeInclusive<u64> = 1..=100;

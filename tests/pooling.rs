@@ -119,9 +119,9 @@ fn clients_wait_through_a_failover_and_are_served_again() {
 fn bad_pool_settings_are_refused_with_the_setting_named() {
     assert!(Setting::parse("default_pool_size", "0").unwrap_err().contains("default_pool_size = 0 must be 1 to 10000"));
     assert!(Setting::parse("pool_mode", "connection").unwrap_err().contains("unknown pool_mode `connection`"));
-    assert_eq!(Setting::parse("pool_mode", "statement"), Ok(Setting::PoolMode(sim_core::pool::PoolMode::Statement)));
+    assert_eq!(Setting::parse("pool_mode", "statement"), Ok(Setting { name: "pool_mode", value: sim_core::command::settings::Value::Choice("statement".into()) }));
     let (_, mut w) = load("11a", &lesson("11a-million-users-no-pooler.toml"), None).unwrap();
-    let e = w.schedule(SimTime(1_000_000), Command::Set { settings: vec![Setting::DefaultPoolSize(10)] }).unwrap_err();
+    let e = w.schedule(SimTime(1_000_000), Command::Set { settings: vec![Setting::parse("default_pool_size", "10").unwrap()] }).unwrap_err();
     assert_eq!(e.kind, sim_core::world::CommandErrorKind::Refused);
     assert!(e.message.contains("no PgBouncer"));
 }
@@ -132,8 +132,8 @@ fn a_pool_size_changed_by_command_replays_like_a_scripted_one() {
     let (_, mut a) = load("11d", &src, Some(3)).unwrap();
     a.run_until(SimTime(10_000_000)).unwrap();
     let mut b = a.clone();
-    a.schedule(SimTime(20_000_000), Command::Set { settings: vec![Setting::PoolMode(sim_core::pool::PoolMode::Session)] }).unwrap();
-    b.schedule(SimTime(20_000_000), Command::Set { settings: vec![Setting::PoolMode(sim_core::pool::PoolMode::Session)] }).unwrap();
+    a.schedule(SimTime(20_000_000), Command::Set { settings: vec![Setting::parse("pool_mode", "session").unwrap()] }).unwrap();
+    b.schedule(SimTime(20_000_000), Command::Set { settings: vec![Setting::parse("pool_mode", "session").unwrap()] }).unwrap();
     a.run_until(SimTime(50_000_000)).unwrap();
     b.run_until(SimTime(50_000_000)).unwrap();
     assert_eq!(a.trace_hash(), b.trace_hash());

@@ -1,8 +1,8 @@
 //! Sharding lessons: every one replays and meets its expectations, runs are deterministic, bad
 //! lesson files get placed errors, and online resharding keeps every write over many seeds.
 use dbsim_tests::files;
+use sim_core::runner::sharded::ShardLesson;
 use sim_core::shard::cluster::{run_moves, Column, Config, Dist, Move, Vindex};
-use sim_core::shard::lesson::ShardLesson;
 use sim_core::shard::placement::{even_ranges, Placement, Ring};
 
 fn lesson(path: &std::path::Path) -> ShardLesson {

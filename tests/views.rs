@@ -321,13 +321,13 @@ fn a_pooling_lessons_diagram_and_panel_agree_for_every_seed() {
         let t = c.pool.expect("the diagram draws the pool");
         assert_eq!(t.bouncer.map(|b| (b.0, b.1, b.2)), Some(("transaction", [p.pools.cl_active, p.pools.cl_waiting, p.pools.sv_active, p.pools.sv_idle], 64)), "seed {seed}");
         assert_eq!((t.users, t.app_servers), (1_000_000, 120));
-        let keys: Vec<&str> = s.settings_view().iter().map(|v| v.key).collect();
+        let keys: Vec<&str> = s.settings_view().iter().flat_map(|g| &g.settings).map(|v| v.key).collect();
         assert!(keys.contains(&"default_pool_size") && !keys.contains(&"ttl") && !keys.contains(&"synchronous_commit"), "{keys:?}");
         assert!(s.properties().iter().all(|p| p.name != "writes_blocked"));
     }
     // A replication lesson keeps them all.
     let s = lesson("02-sync-failover.toml", 1);
-    assert!(s.settings_view().iter().any(|v| v.key == "ttl") && s.properties().iter().any(|p| p.name == "writes_blocked"));
+    assert!(s.settings_view().iter().flat_map(|g| &g.settings).any(|v| v.key == "ttl") && s.properties().iter().any(|p| p.name == "writes_blocked"));
 }
 
 /// The chapter's task at the end of 08a: after the lesson's three restores, "just before the

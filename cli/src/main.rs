@@ -209,7 +209,7 @@ fn check_all(files: &[String]) -> Result<u8, String> {
 /// errors), a sharded lesson (the same format, with sharding sections), or a planner lesson.
 enum Kind {
     Scenario(String, Box<Scenario>),
-    Sharding(Box<sim_core::shard::lesson::ShardLesson>),
+    Sharding(Box<sim_core::runner::sharded::ShardLesson>),
     Planner,
 }
 
@@ -224,7 +224,7 @@ fn kind(file: &str) -> Result<Kind, String> {
     }
     let scn = Scenario::parse(file, &src).map_err(|e| e.to_string())?;
     if scn.is_sharded() {
-        return sim_core::shard::lesson::ShardLesson::of(file, &src, scn).map(|l| Kind::Sharding(Box::new(l))).map_err(|e| e.to_string());
+        return sim_core::runner::sharded::ShardLesson::of(file, &src, scn).map(|l| Kind::Sharding(Box::new(l))).map_err(|e| e.to_string());
     }
     Ok(Kind::Scenario(src, Box::new(scn)))
 }
@@ -369,7 +369,7 @@ fn print_pooling(p: &sim_core::pool::report::PoolReport) {
     }
 }
 
-fn shard(o: &RunOpts, lesson: &sim_core::shard::lesson::ShardLesson) -> Result<u8, String> {
+fn shard(o: &RunOpts, lesson: &sim_core::runner::sharded::ShardLesson) -> Result<u8, String> {
     let r = lesson.run(o.seed)?;
     if o.json {
         outln!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
@@ -461,7 +461,7 @@ fn title_of(file: &str, src: &str) -> Result<String, String> {
     }
     let scn = Scenario::parse(file, src).map_err(|e| e.to_string())?;
     if scn.is_sharded() {
-        return sim_core::shard::lesson::ShardLesson::of(file, src, scn).map(|l| l.lesson.title).map_err(|e| e.to_string());
+        return sim_core::runner::sharded::ShardLesson::of(file, src, scn).map(|l| l.lesson.title).map_err(|e| e.to_string());
     }
     Ok(scn.lesson.title)
 }

@@ -1,7 +1,7 @@
 //! A simulation session: the scenario, its seed and the learner's command log, the live world,
 //! and the snapshots that make seeking fast (seek = nearest snapshot + replay of the log).
+use sim_core::runner::sharded::ShardLesson;
 use sim_core::scenario::{Lesson, Scenario};
-use sim_core::shard::lesson::ShardLesson;
 use sim_core::{Command, SimDur, SimTime, World};
 
 /// Simulated time between snapshots, at most.

@@ -3,7 +3,12 @@
 //! A run is a pure function of (scenario, seed, command log). There is no I/O, wall clock,
 //! thread or shared mutability here; time is [`SimTime`] and randomness comes from one seeded ChaCha8 stream.
 
-// The model, one folder per component: each owns its state and its events' handlers.
+// Modules point one way, bottom first (`tests/layers.rs` holds the list and checks it):
+// what every component shares (durations and placed errors, settings entries, the events and
+// the handle that schedules them);
+pub mod base;
+pub mod event;
+// the model, one folder per component, each with its config section, state, settings and handlers;
 pub mod backup;
 pub mod clients;
 pub mod net;
@@ -11,21 +16,27 @@ pub mod patroni;
 pub mod pool;
 pub mod postgres;
 pub mod proxy;
-pub mod shard;
-// The world that holds the components and dispatches events, and its accounting.
-pub mod world;
-// Above the model: lessons and commands. (Sessions and the views front ends read are the
-// `sim-session` crate, which sees only this crate's public API.)
-pub mod challenge;
+// the commands a lesson, the UI and a link give them, the router (which reshards by command),
+// and the properties checked while a world runs;
 pub mod command;
+pub mod invariants;
+pub mod shard;
+// the lesson format, which assembles the components' sections;
 pub mod scenario;
+// the world that holds the components and dispatches events, and its accounting;
+pub mod world;
+// and the runners that build worlds of their own and run them (the DR drill, a sharded lesson,
+// a challenge attempt). Sessions and the views front ends read are the `sim-session` crate,
+// which sees only this crate's public API.
+pub mod runner;
 
 // The kernel's modules, under their old paths.
 pub use sim_kernel::{chunklog, queue, rng, time};
 // Short paths for what front ends use most.
-pub use backup::{drill, pitr};
+pub use backup::pitr;
 pub use postgres::lsn;
-pub use world::{build, invariants, metrics, report, trace};
+pub use runner::{challenge, drill};
+pub use world::{build, metrics, report, trace};
 
 pub use command::{Command, Setting};
 pub use lsn::Lsn;

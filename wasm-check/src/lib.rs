@@ -17,7 +17,7 @@ pub fn name_of(i: usize) -> &'static str {
 /// digest of a sharded lesson's; 0 on error.
 fn challenge_digest(file: &str, src: &str) -> u64 {
     if lessons::is_sharded(file) {
-        let Ok(mut l) = sim_core::shard::lesson::ShardLesson::parse(file, src) else { return 0 };
+        let Ok(mut l) = sim_core::runner::sharded::ShardLesson::parse(file, src) else { return 0 };
         let Some(design) = l.template.challenge.as_ref().and_then(|c| c.design.clone()) else { return 0 };
         return l.apply_design(&design).ok().and_then(|_| l.run(None).ok()).map_or(0, |r| r.digest());
     }
@@ -49,7 +49,7 @@ pub fn hash_of(i: usize) -> u64 {
         return planner_digest(file, src);
     }
     if let Some((file, src)) = i.checked_sub(lessons::BUILTIN.len()).and_then(|j| lessons::SHARDING.get(j)) {
-        return sim_core::shard::lesson::ShardLesson::parse(file, src).ok().and_then(|l| l.run(None).ok()).map_or(0, |r| r.digest());
+        return sim_core::runner::sharded::ShardLesson::parse(file, src).ok().and_then(|l| l.run(None).ok()).map_or(0, |r| r.digest());
     }
     let Some((file, src)) = lessons::BUILTIN.get(i) else { return 0 };
     let Ok((_, mut world)) = sim_core::load(file, src, None) else { return 0 };

@@ -201,7 +201,7 @@ pub struct Views {
     pub clock: Rc<view_model::ClockView>,
     pub goals: Rc<view_model::Outcomes>,
     pub cluster: Rc<view_model::ClusterView>,
-    pub settings: Rc<Vec<view_model::SettingView>>,
+    pub settings: Rc<Vec<view_model::SettingGroupView>>,
     pub charts: Vec<Rc<view_model::Chart>>,
     pub props: Rc<Vec<view_model::PropView>>,
     pub log: Rc<Vec<String>>,
@@ -378,7 +378,7 @@ impl Reducible for Model {
 
 /// Sharded lessons (sharding sections instead of nodes) open on the sharding page.
 pub fn is_shard_lesson(src: &str) -> bool {
-    sim_core::shard::lesson::is_sharding(src)
+    sim_core::runner::sharded::is_sharding(src)
 }
 
 impl Model {

@@ -3,13 +3,13 @@
 //! ring, the shard map and the move's phases. A run is a pure function of (lesson, seed, moves).
 use crate::view::Picks;
 use crate::{d0, d1, url, TICK_MS};
+use sim_core::runner::replicas::ShardHa;
+use sim_core::runner::sharded::{ShardLesson, ShardReport};
 use sim_core::scenario::Design;
 use sim_core::shard::cluster::Move;
 use sim_core::shard::cluster::{shard_names, Config, Reshard, ReshardPhase, Vindex};
 use sim_core::shard::front::ClusterStatus;
-use sim_core::shard::lesson::{ShardLesson, ShardReport};
 use sim_core::shard::placement::{strategy_name, Placement};
-use sim_core::shard::replicas::ShardHa;
 use sim_core::{Command, SimTime};
 use sim_session::view::{Frame, Goal, HeatmapView, LessonView, Outcomes, RingView, ShardMapView};
 use sim_session::Session;

@@ -6,7 +6,7 @@ use crate::{d0, d1};
 use crate::{Action, Model, Views};
 use sim_core::report::Hop;
 use sim_core::Command;
-use sim_session::view::{ClockView, ClusterView, NodeView, Panel, PropView, SettingView};
+use sim_session::view::{ClockView, ClusterView, NodeView, Panel, PropView, SettingGroupView};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -695,7 +695,7 @@ pub struct SettingRefusal {
 
 #[derive(Properties, PartialEq)]
 pub struct SettingsProps {
-    pub settings: Rc<Vec<SettingView>>,
+    pub settings: Rc<Vec<SettingGroupView>>,
     /// A refusal, shown beside its field or group, with the values typed.
     pub error: Option<SettingRefusal>,
     /// Bumped on every change applied, so the fields show the values now.
@@ -703,29 +703,13 @@ pub struct SettingsProps {
     pub go: Go,
 }
 
-/// Settings that a rule ties together, edited together: typed in any order, applied by one
-/// button as one `set` command and checked as a whole (Patroni's `loop_wait + 2 ×
-/// retry_timeout <= ttl`), so no order of typing is refused on the way.
-/// A setting's name and, for a choice, its options (none: a text field).
-type Field = (&'static str, &'static [&'static str]);
-
-const GROUPS: [(&str, &str, &[Field]); 3] = [
-    ("patroni", "Patroni", &[("ttl", &[]), ("loop_wait", &[]), ("retry_timeout", &[])]),
-    (
-        "pgbouncer",
-        "PgBouncer (a RELOAD)",
-        &[("pool_mode", &["session", "transaction", "statement"]), ("default_pool_size", &[]), ("reserve_pool_size", &[]), ("max_prepared_statements", &[]), ("query_wait_timeout", &[])],
-    ),
-    ("backup", "Archiver and base backups", &[("archive_timeout", &[]), ("base_backup_every", &[])]),
-];
-
 /// The settings editor: a lone field is applied when it changes; a group by its Apply button.
 /// Every change is a `set` command at the current time.
 #[component(Settings)]
 pub fn settings(p: &SettingsProps) -> Html {
     let now = |key: &str| {
         let typed = p.error.as_ref().and_then(|e| e.typed.iter().find(|(k, _)| k == key)).map(|(_, v)| v.clone());
-        typed.or_else(|| p.settings.iter().find(|s| s.key == key).map(|s| s.value.clone())).unwrap_or_default()
+        typed.or_else(|| p.settings.iter().flat_map(|g| &g.settings).find(|s| s.key == key).map(|s| s.value.clone())).unwrap_or_default()
     };
     let refusal = |group: &str| p.error.as_ref().filter(|e| e.group == group).map(|e| e.why.clone());
     let control = |key: &str, options: &[&str], err_id: &str, invalid: bool, onchange: Option<Callback<Event>>| {
@@ -757,9 +741,12 @@ pub fn settings(p: &SettingsProps) -> Html {
             </span>
         }
     };
-    let group = |name: &'static str, label: &str, keys: &[(&'static str, &[&str])]| {
+    // Settings that a rule ties together (Patroni's `loop_wait + 2 × retry_timeout <= ttl`) are
+    // typed in any order, applied by one button as one `set` command and checked as a whole.
+    let group = |g: &SettingGroupView| {
         let go = p.go.clone();
-        let names: Vec<&'static str> = keys.iter().map(|(k, _)| *k).collect();
+        let name = g.name;
+        let names: Vec<&'static str> = g.settings.iter().map(|s| s.key).collect();
         let onsubmit = Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Some(form) = e.target_dyn_into::<web_sys::HtmlFormElement>() else { return };
@@ -779,27 +766,20 @@ pub fn settings(p: &SettingsProps) -> Html {
         html! {
             <form class="setting-group" id={format!("settings-{name}")} {onsubmit}>
                 <fieldset>
-                    <legend>{ label }</legend>
-                    { for keys.iter().map(|(k, options)| html! { <label class="setting">{ format!("{k} ") }{ control(k, options, &err_id, err.is_some(), None) }</label> }) }
+                    <legend>{ g.label }</legend>
+                    { for g.settings.iter().map(|s| html! { <label class="setting">{ format!("{} ", s.key) }{ control(s.key, s.options, &err_id, err.is_some(), None) }</label> }) }
                     <button type="submit" id={format!("apply-{name}")}>{ "Apply" }</button>
                     <p id={err_id} class="field-error group-error" role="alert">{ err.unwrap_or_default() }</p>
                 </fieldset>
             </form>
         }
     };
-    let has = |key: &str| p.settings.iter().any(|s| s.key == key);
     html! {
         <section class="settings" aria-label="settings">
             <h3>{ "Settings (applied now, as commands)" }</h3>
-            if has("synchronous_commit") {
-                { field("synchronous_commit", &["off", "local", "remote_write", "on", "remote_apply"]) }
-                { field("synchronous_standby_names", &[]) }
-                { field("synchronous_mode", &["true", "false"]) }
-                { field("synchronous_mode_strict", &["true", "false"]) }
-            }
             if p.settings.is_empty() { <p class="detail">{ "This lesson has no settings to change: its point is in the figures." }</p> }
-            // Only the groups this lesson has (its Patroni, its PgBouncer, its backups).
-            { for GROUPS.iter().filter(|(_, _, keys)| has(keys[0].0)).map(|(name, label, keys)| group(name, label, keys)) }
+            // The groups this lesson offers and its world has (its Patroni, its PgBouncer, its backups).
+            { for p.settings.iter().map(|g| if g.together { group(g) } else { g.settings.iter().map(|s| field(s.key, s.options)).collect::<Html>() }) }
         </section>
     }
 }

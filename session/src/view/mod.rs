@@ -117,11 +117,22 @@ impl PropView {
     }
 }
 
-/// A setting the learner can change, with its value now.
+/// A setting the learner can change, with its value now and, for a choice, its options.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SettingView {
     pub key: &'static str,
     pub value: String,
+    pub options: &'static [&'static str],
+}
+
+/// A group of settings the page offers (`sim_core::command::settings::GROUPS`), in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SettingGroupView {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// Edited together and applied by one button as one command (a rule ties them), or one by one.
+    pub together: bool,
+    pub settings: Vec<SettingView>,
 }
 
 /// How many lines the event log shows.
@@ -205,10 +216,22 @@ impl Session {
             .collect()
     }
 
-    /// The settings the page offers: the lesson's groups of them (`[lesson] settings`).
-    pub fn settings_view(&self) -> Vec<SettingView> {
-        let offers = |key: &str| self.scenario().is_none_or(|s| s.offers(sim_core::scenario::setting_group(key)));
-        self.world.current_settings().into_iter().filter(|(key, _)| offers(key)).map(|(key, value)| SettingView { key, value }).collect()
+    /// The settings the page offers, by group: the lesson's groups (`[lesson] settings`) that
+    /// its world has, each in the registry's order.
+    pub fn settings_view(&self) -> Vec<SettingGroupView> {
+        use sim_core::command::settings::{def, GROUPS};
+        let now = self.world.current_settings();
+        GROUPS
+            .iter()
+            .filter(|g| self.scenario().is_none_or(|s| s.offers(g.name)))
+            .map(|g| SettingGroupView {
+                name: g.name,
+                label: g.label,
+                together: g.together,
+                settings: now.iter().filter_map(|(key, value)| def(key).filter(|d| d.group == g.name).map(|d| SettingView { key, value: value.clone(), options: d.options })).collect(),
+            })
+            .filter(|g| !g.settings.is_empty())
+            .collect()
     }
 
     /// The newest event-log lines, newest first: notable moments, or (`all`) every recent event;

@@ -167,7 +167,7 @@ mod tests {
     #[test]
     fn the_heatmap_and_map_show_the_hot_shard_and_the_refused_writes() {
         let (file, src) = lessons::SHARDING.iter().find(|(f, _)| f.starts_with("10c")).unwrap();
-        let l = sim_core::shard::lesson::ShardLesson::parse(file, src).unwrap();
+        let l = sim_core::runner::sharded::ShardLesson::parse(file, src).unwrap();
         let r = l.run(None).unwrap();
         let run = r.run.as_ref().unwrap();
         let capacity = l.cluster.as_ref().unwrap().shard_capacity;
@@ -180,7 +180,7 @@ mod tests {
         assert!(h.peak * 10 >= capacity * 8, "{} of {capacity}", h.peak);
         // 10b, an even key: no cell comes near a shard's capacity, so the good heatmap stays pale.
         let (file, src) = lessons::SHARDING.iter().find(|(f, _)| f.starts_with("10b")).unwrap();
-        let good = sim_core::shard::lesson::ShardLesson::parse(file, src).unwrap();
+        let good = sim_core::runner::sharded::ShardLesson::parse(file, src).unwrap();
         let gr = good.run(None).unwrap();
         let gh = HeatmapView::of(gr.run.as_ref().unwrap(), good.cluster.as_ref().unwrap().shard_capacity);
         assert!(gh.peak * 10 < gh.max * 8, "10b peaks at {} of {}", gh.peak, gh.max);
@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn the_ring_shows_keys_moving_during_a_reshards_copy() {
         let (file, src) = lessons::SHARDING.iter().find(|(f, _)| f.starts_with("10h")).unwrap();
-        let l = sim_core::shard::lesson::ShardLesson::parse(file, src).unwrap();
+        let l = sim_core::runner::sharded::ShardLesson::parse(file, src).unwrap();
         let r = l.run(None).unwrap();
         let (run, cfg) = (r.run.as_ref().unwrap(), l.cluster.as_ref().unwrap());
         let mv = &run.reshards[0];

@@ -1,13 +1,12 @@
 //! Backups in the running world: the committed history, WAL archiving (`archive_timeout`, archive
 //! latency, a failing `archive_command`), base backups on a schedule or on demand, and PITR restores.
-pub mod drill;
+pub mod cfg;
 pub mod pitr;
-use crate::command::Command;
+use crate::base::{CommandError, CommandErrorKind};
 use crate::lsn::{Lsn, SEGMENT_BYTES};
-use crate::pitr::{Archive, BaseBackup, Clock, History, Op, Rates, Record, Request, SegmentState, Target, TargetAction};
-use crate::scenario::BackupCfg;
+use crate::pitr::{Archive, BaseBackup, Clock, History, Op, Rates, Record, Request, SegmentState};
 use crate::time::{SimDur, SimTime};
-use crate::world::{CommandError, CommandErrorKind};
+use cfg::BackupCfg;
 use std::collections::{BTreeMap, VecDeque};
 
 /// How often a failing `archive_command` is retried (PostgreSQL's archiver sleeps 60 s after 3 failures).
@@ -78,14 +77,14 @@ impl Backups {
 
     /// A new `archive_timeout`: its timer's new epoch.
     pub(crate) fn set_archive_timeout(&mut self, every: SimDur) -> u32 {
-        self.cfg.archive_timeout = crate::scenario::Dur(every);
+        self.cfg.archive_timeout = crate::base::Dur(every);
         self.epochs[Timer::ArchiveTimeout as usize] += 1;
         self.epochs[Timer::ArchiveTimeout as usize]
     }
 
     /// A new base-backup schedule: its timer's new epoch.
     pub(crate) fn set_base_backup_every(&mut self, every: SimDur) -> u32 {
-        self.cfg.base_backup_every = crate::scenario::Dur(every);
+        self.cfg.base_backup_every = crate::base::Dur(every);
         self.epochs[Timer::BaseBackups as usize] += 1;
         self.epochs[Timer::BaseBackups as usize]
     }
@@ -242,38 +241,6 @@ pub(crate) fn check_segment_name(name: &str) -> Result<(), CommandError> {
         Ok(())
     } else {
         Err(CommandError::new(CommandErrorKind::BadValue, format!("`{name}` is not a WAL segment name (24 hex digits, like 000000010000000000000003)")))
-    }
-}
-
-/// The recovery settings a `pitr_restore` command asks for; `xid_of` finds the xid of the newest
-/// operator error of a kind (a placeholder when only checking the command ahead of time).
-pub(crate) fn request_of(cmd: &Command, clock: Clock, xid_of: impl Fn(&str) -> Result<u64, CommandError>) -> Result<Request, CommandError> {
-    {
-        let Command::PitrRestore { target_time, target_lsn, target_xid, target_xid_of, target_name, inclusive, target_action, timeline } = cmd else {
-            return Err(CommandError::new(CommandErrorKind::BadValue, "not a restore"));
-        };
-        let given = [target_time.is_some(), target_lsn.is_some(), target_xid.is_some(), target_xid_of.is_some(), target_name.is_some()].iter().filter(|x| **x).count();
-        if given > 1 {
-            return Err(CommandError::new(CommandErrorKind::BadValue, "give at most one of target_time, target_lsn, target_xid, target_xid_of, target_name"));
-        }
-        let target_xid = match target_xid_of {
-            Some(kind) => Some(xid_of(kind)?),
-            None => *target_xid,
-        };
-        let target = match (target_time, target_lsn, target_xid, target_name) {
-            (Some(t), ..) => Target::Time(clock.sim_time(t).map_err(CommandError::bad_value)?),
-            (_, Some(l), ..) => Target::Lsn(Lsn::parse(l).map_err(CommandError::bad_value)?.0),
-            (_, _, Some(x), _) => Target::Xid(x),
-            (_, _, _, Some(n)) => Target::Name(n.clone()),
-            _ => Target::Latest,
-        };
-        let action = match target_action.as_str() {
-            "promote" => TargetAction::Promote,
-            "pause" => TargetAction::Pause,
-            "shutdown" => TargetAction::Shutdown,
-            other => return Err(CommandError::new(CommandErrorKind::BadValue, format!("recovery_target_action `{other}` is not pause, promote or shutdown"))),
-        };
-        Ok(Request { target, inclusive: *inclusive, timeline: *timeline, action })
     }
 }
 

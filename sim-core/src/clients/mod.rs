@@ -1,7 +1,8 @@
 //! The client workload: closed-loop clients that write and read through the proxy, and reconnect.
+pub mod cfg;
 use crate::rng::{SimRng, Zipf};
-use crate::scenario::{KeyDist, WorkloadCfg};
 use crate::time::{SimDur, SimTime};
+use cfg::{KeyDist, WorkloadCfg};
 
 /// One client session and its request in flight.
 #[derive(Clone, Debug)]

@@ -1,10 +1,10 @@
 //! Checking a command against what exists (node, region, slot names, a `[backup]` section, the
 //! Patroni rule) without running anything: the same check for a scenario's timeline (from the
 //! parsed scenario alone) and for a command a learner schedules in a running world.
-use crate::command::{Command, Setting};
+use crate::base::{CommandError, CommandErrorKind};
+use crate::command::Command;
+use crate::patroni::cfg::PatroniCfg;
 use crate::pitr::Clock;
-use crate::scenario::{PatroniCfg, Scenario};
-use crate::world::{CommandError, CommandErrorKind};
 
 /// The names a command may refer to.
 #[derive(Clone, Debug)]
@@ -21,18 +21,6 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// The scope of a parsed (not yet built) scenario.
-    pub fn of(s: &Scenario) -> Scope {
-        Scope {
-            nodes: s.nodes.iter().map(|n| n.name.clone()).collect(),
-            regions: crate::build::places(s).into_iter().map(|p| p.0).collect(),
-            slots: s.slots.iter().map(|x| x.name.clone()).collect(),
-            backup_clock: s.backup.as_ref().and_then(|b| Clock::parse(&b.clock).ok()),
-            patroni: s.patroni.clone(),
-            pgbouncer: s.pooling.as_ref().is_some_and(|p| p.pgbouncer.is_some()),
-        }
-    }
-
     pub fn node(&self, name: &str) -> Result<usize, CommandError> {
         self.nodes.iter().position(|n| n == name).ok_or_else(|| CommandError::new(CommandErrorKind::UnknownName, format!("no node named `{name}` (nodes: {})", self.nodes.join(", "))))
     }
@@ -65,15 +53,15 @@ impl Scope {
             }
             Command::Switchover { to: Some(t) } => self.node(t).map(|_| ()),
             Command::Set { settings } => {
-                if settings.iter().any(|s| matches!(s, Setting::ArchiveTimeoutUs(_) | Setting::BaseBackupEveryUs(_))) {
+                if settings.iter().any(|s| s.group() == "backup") {
                     self.backups()?;
                 }
-                if !self.pgbouncer && settings.iter().any(Setting::is_pgbouncer) {
+                if !self.pgbouncer && settings.iter().any(|s| s.group() == "pgbouncer") {
                     return Err(CommandError::new(CommandErrorKind::Refused, "this lesson has no PgBouncer: add a [pooling.pgbouncer] section to change its settings"));
                 }
                 let mut p = self.patroni.clone();
                 for s in settings {
-                    apply_patroni(&mut p, s);
+                    crate::patroni::cfg::set(&mut p, s);
                 }
                 p.check().map_err(|(_, m)| CommandError::new(CommandErrorKind::BadValue, m))
             }
@@ -96,22 +84,8 @@ impl Scope {
             }
             Command::PitrRestore { .. } => {
                 let clock = self.backups()?;
-                crate::backup::request_of(cmd, clock, |kind| crate::backup::operator_op(kind).map(|_| 0)).map(|_| ())
+                crate::command::restore::request_of(cmd, clock, |kind| crate::backup::operator_op(kind).map(|_| 0)).map(|_| ())
             }
         }
-    }
-}
-
-/// What a Patroni setting changes.
-pub(crate) fn apply_patroni(p: &mut PatroniCfg, s: &Setting) {
-    match *s {
-        Setting::Ttl(v) => p.ttl = v,
-        Setting::LoopWait(v) => p.loop_wait = v,
-        Setting::RetryTimeout(v) => p.retry_timeout = v,
-        Setting::MaximumLagOnFailover(v) => p.maximum_lag_on_failover = v,
-        Setting::SynchronousMode(v) => p.synchronous_mode = v,
-        Setting::SynchronousModeStrict(v) => p.synchronous_mode_strict = v,
-        Setting::Fencing(v) => p.fencing = v,
-        _ => {}
     }
 }

@@ -4,8 +4,13 @@
 //! `Command` is defined once: the same serde-tagged enum is a scenario's `[[timeline]]` entry
 //! (`action = "crash_host"`), the URL's command log, and what the UI and the CLI schedule.
 pub mod check;
-use crate::scenario::toml_de::quote;
-use crate::scenario::{Dur, SyncCommit};
+pub mod restore;
+pub mod settings;
+pub use settings::{duration_text, Setting};
+#[cfg(feature = "schema")]
+pub(crate) mod schema;
+use crate::base::toml_de::quote;
+use crate::base::Dur;
 use crate::time::{parse_duration, SimDur};
 use serde::{Deserialize, Serialize};
 
@@ -76,7 +81,7 @@ pub enum Command {
     },
     Set {
         #[serde(with = "settings_field")]
-        #[cfg_attr(feature = "schema", schemars(with = "crate::scenario::schema::SettingsSchema"))]
+        #[cfg_attr(feature = "schema", schemars(with = "crate::command::schema::SettingsSchema"))]
         settings: Vec<Setting>,
     },
     StopConsumer {
@@ -262,7 +267,7 @@ mod latency_field {
         s.serialize_str(&format!("{us}us"))
     }
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-        crate::scenario::toml_de::parsed(d, |t| {
+        crate::base::toml_de::parsed(d, |t| {
             let v = parse_duration(t)?;
             if v > MAX_LATENCY {
                 return Err(format!("latency = {v} is more than {MAX_LATENCY}"));
@@ -313,160 +318,8 @@ mod settings_field {
         m.end()
     }
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Setting>, D::Error> {
-        let map = crate::scenario::toml_de::text_map(d)?;
+        let map = crate::base::toml_de::text_map(d)?;
         map.iter().map(|(k, v)| Setting::parse(k, v).map_err(|m| serde::de::Error::custom(format!("{k}: {m}")))).collect()
-    }
-}
-
-/// One setting change, already parsed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "name", content = "value", rename_all = "snake_case")]
-pub enum Setting {
-    SynchronousCommit(SyncCommit),
-    SynchronousStandbyNames(String),
-    Ttl(u64),
-    LoopWait(u64),
-    RetryTimeout(u64),
-    MaximumLagOnFailover(u64),
-    SynchronousMode(bool),
-    SynchronousModeStrict(bool),
-    Fencing(bool),
-    FsyncUs(u64),
-    /// `archive_timeout` (0: off), in microseconds; a `[backup]` section's.
-    ArchiveTimeoutUs(u64),
-    /// How often a base backup runs (0: on demand only), in microseconds; a `[backup]` section's.
-    BaseBackupEveryUs(u64),
-    /// PgBouncer's settings (`[pooling.pgbouncer]`), applied as a `RELOAD` does.
-    PoolMode(crate::pool::PoolMode),
-    DefaultPoolSize(u32),
-    ReservePoolSize(u32),
-    MaxClientConn(u32),
-    MaxPreparedStatements(u32),
-    /// `query_wait_timeout`, in microseconds.
-    QueryWaitTimeoutUs(u64),
-}
-
-impl Setting {
-    /// The setting's name and its value as `parse` reads it back.
-    pub fn key_value(&self) -> (&'static str, String) {
-        match self {
-            Setting::SynchronousCommit(v) => ("synchronous_commit", v.name().to_string()),
-            Setting::SynchronousStandbyNames(v) => ("synchronous_standby_names", v.clone()),
-            Setting::Ttl(v) => ("ttl", v.to_string()),
-            Setting::LoopWait(v) => ("loop_wait", v.to_string()),
-            Setting::RetryTimeout(v) => ("retry_timeout", v.to_string()),
-            Setting::MaximumLagOnFailover(v) => ("maximum_lag_on_failover", v.to_string()),
-            Setting::SynchronousMode(v) => ("synchronous_mode", v.to_string()),
-            Setting::SynchronousModeStrict(v) => ("synchronous_mode_strict", v.to_string()),
-            Setting::Fencing(v) => ("fencing", v.to_string()),
-            Setting::FsyncUs(v) => ("fsync", format!("{v}us")),
-            Setting::ArchiveTimeoutUs(v) => ("archive_timeout", duration_text(SimDur(*v))),
-            Setting::BaseBackupEveryUs(v) => ("base_backup_every", duration_text(SimDur(*v))),
-            Setting::PoolMode(v) => ("pool_mode", v.name().to_string()),
-            Setting::DefaultPoolSize(v) => ("default_pool_size", v.to_string()),
-            Setting::ReservePoolSize(v) => ("reserve_pool_size", v.to_string()),
-            Setting::MaxClientConn(v) => ("max_client_conn", v.to_string()),
-            Setting::MaxPreparedStatements(v) => ("max_prepared_statements", v.to_string()),
-            Setting::QueryWaitTimeoutUs(v) => ("query_wait_timeout", duration_text(SimDur(*v))),
-        }
-    }
-
-    /// A PgBouncer setting (the lesson needs `[pooling.pgbouncer]`).
-    pub fn is_pgbouncer(&self) -> bool {
-        matches!(
-            self,
-            Setting::PoolMode(_) | Setting::DefaultPoolSize(_) | Setting::ReservePoolSize(_) | Setting::MaxClientConn(_) | Setting::MaxPreparedStatements(_) | Setting::QueryWaitTimeoutUs(_)
-        )
-    }
-
-    /// `key = value`, as the learner would write it.
-    pub fn text(&self) -> String {
-        match self.key_value() {
-            (k @ "synchronous_standby_names", v) => format!("{k} = '{v}'"),
-            (k, v) => format!("{k} = {v}"),
-        }
-    }
-
-    /// Parses `key = value` as written in a scenario or typed in the settings editor.
-    pub fn parse(key: &str, v: &str) -> Result<Setting, String> {
-        let int = |v: &str| v.trim().parse::<u64>().map_err(|_| format!("`{v}` is not a whole number"));
-        let boolean = |v: &str| match v.trim() {
-            "true" | "on" => Ok(true),
-            "false" | "off" => Ok(false),
-            _ => Err(format!("`{v}` is not true or false")),
-        };
-        Ok(match key {
-            "synchronous_commit" => Setting::SynchronousCommit(SyncCommit::parse(v.trim())?),
-            "synchronous_standby_names" => {
-                crate::postgres::SyncNames::parse(v)?;
-                Setting::SynchronousStandbyNames(v.to_string())
-            }
-            "ttl" => Setting::Ttl(int(v)?),
-            "loop_wait" => Setting::LoopWait(int(v)?),
-            "retry_timeout" => Setting::RetryTimeout(int(v)?),
-            "maximum_lag_on_failover" => Setting::MaximumLagOnFailover(int(v)?),
-            "synchronous_mode" => Setting::SynchronousMode(boolean(v)?),
-            "synchronous_mode_strict" => Setting::SynchronousModeStrict(boolean(v)?),
-            "fencing" => Setting::Fencing(boolean(v)?),
-            "fsync" => Setting::FsyncUs(parse_duration(v)?.0),
-            "archive_timeout" => {
-                let d = duration_or_off(v)?;
-                if d > SimDur::ZERO && (d < SimDur::secs(1) || d > SimDur::secs(86_400)) {
-                    return Err(format!("archive_timeout = {} must be 0 (off) or 1 s to 1 day", d.human()));
-                }
-                Setting::ArchiveTimeoutUs(d.0)
-            }
-            "base_backup_every" => {
-                let d = duration_or_off(v)?;
-                if d > SimDur::ZERO && (d < SimDur::secs(60) || d > SimDur::secs(30 * 86_400)) {
-                    return Err(format!("base_backup_every = {} must be 0 (on demand) or 60 s to 30 days", d.human()));
-                }
-                Setting::BaseBackupEveryUs(d.0)
-            }
-            "pool_mode" => Setting::PoolMode(crate::pool::PoolMode::parse(v)?),
-            "default_pool_size" => Setting::DefaultPoolSize(bounded(key, int(v)?, 1, 10_000)?),
-            "reserve_pool_size" => Setting::ReservePoolSize(bounded(key, int(v)?, 0, 10_000)?),
-            "max_client_conn" => Setting::MaxClientConn(bounded(key, int(v)?, 1, crate::pool::cfg::MAX_APP_CONNS)?),
-            "max_prepared_statements" => Setting::MaxPreparedStatements(bounded(key, int(v)?, 0, 100_000)?),
-            "query_wait_timeout" => {
-                let d = parse_duration(v)?;
-                if d < SimDur::ms(100) || d > SimDur::secs(86_400) {
-                    return Err(format!("query_wait_timeout = {} must be 100ms to 1 day", d.human()));
-                }
-                Setting::QueryWaitTimeoutUs(d.0)
-            }
-            _ => return Err(format!(
-                "unknown setting `{key}`; known: synchronous_commit, synchronous_standby_names, ttl, loop_wait, retry_timeout, maximum_lag_on_failover, synchronous_mode, synchronous_mode_strict, fencing, fsync, archive_timeout, base_backup_every, pool_mode, default_pool_size, reserve_pool_size, max_client_conn, max_prepared_statements, query_wait_timeout"
-            )),
-        })
-    }
-}
-
-/// `v` within `lo..=hi`, or an error naming the setting.
-fn bounded(key: &str, v: u64, lo: u64, hi: u64) -> Result<u32, String> {
-    if v < lo || v > hi {
-        return Err(format!("{key} = {v} must be {lo} to {hi}"));
-    }
-    Ok(v as u32)
-}
-
-/// A duration as a setting is written, and read back by `Setting::parse`: `0` (off), `10min`,
-/// `30s`, `250ms`.
-pub fn duration_text(d: SimDur) -> String {
-    let ms = d.0 / 1000;
-    match ms {
-        0 => "0".into(),
-        _ if ms.is_multiple_of(60_000) => format!("{}min", ms / 60_000),
-        _ if ms.is_multiple_of(1000) => format!("{}s", ms / 1000),
-        _ => format!("{ms}ms"),
-    }
-}
-
-/// A duration setting that `0` turns off: `"30s"`, `"10min"`, or `0`.
-fn duration_or_off(v: &str) -> Result<SimDur, String> {
-    match v.trim() {
-        "0" => Ok(SimDur::ZERO),
-        t => parse_duration(t),
     }
 }
 
@@ -551,7 +404,7 @@ pub fn log_from_toml(text: &str) -> Result<Vec<(SimDur, Command)>, String> {
         log: Vec<TimedCommand>,
     }
     let src = format!("log = [\n{text}\n]");
-    let timed = crate::scenario::toml_de::from_str::<Log>("log", &src).map_err(|e| format!("{}: {}", e.field, e.message))?.log;
+    let timed = crate::base::toml_de::from_str::<Log>("log", &src).map_err(|e| format!("{}: {}", e.field, e.message))?.log;
     Ok(timed.into_iter().map(|tc| (tc.at.0, tc.command)).collect())
 }
 
@@ -567,6 +420,35 @@ mod tests {
         let one: Vec<_> = parts.iter().flat_map(|p| log_from_toml(p).unwrap()).collect();
         assert_eq!(one.len(), 3);
         assert!(split_log("  ").is_empty());
+    }
+
+    /// A value of every registered setting (a test below fails when one has none).
+    const SETTING_SAMPLES: [(&str, &str); 18] = [
+        ("synchronous_commit", "remote_apply"),
+        ("synchronous_standby_names", "FIRST 1 (pg2, pg3)"),
+        ("fsync", "1500us"),
+        ("synchronous_mode", "true"),
+        ("synchronous_mode_strict", "false"),
+        ("ttl", "25"),
+        ("loop_wait", "5"),
+        ("retry_timeout", "10"),
+        ("maximum_lag_on_failover", "1048576"),
+        ("fencing", "false"),
+        ("archive_timeout", "30s"),
+        ("base_backup_every", "2min"),
+        ("pool_mode", "transaction"),
+        ("default_pool_size", "20"),
+        ("reserve_pool_size", "5"),
+        ("max_client_conn", "1000"),
+        ("max_prepared_statements", "100"),
+        ("query_wait_timeout", "250ms"),
+    ];
+
+    #[test]
+    fn every_registered_setting_has_a_sample() {
+        let names: Vec<&str> = settings::defs().map(|d| d.name).collect();
+        let sampled: Vec<&str> = SETTING_SAMPLES.iter().map(|(k, _)| *k).collect();
+        assert_eq!(sampled, names);
     }
 
     fn samples() -> Vec<Command> {
@@ -585,15 +467,7 @@ mod tests {
             Command::SlowDisk { node: s("pg2"), factor: 40 },
             Command::Switchover { to: None },
             Command::Switchover { to: Some(s("pg2")) },
-            Command::Set {
-                settings: vec![
-                    Setting::SynchronousCommit(SyncCommit::RemoteApply),
-                    Setting::SynchronousStandbyNames(s("FIRST 1 (pg2, pg3)")),
-                    Setting::Ttl(25),
-                    Setting::Fencing(false),
-                    Setting::FsyncUs(1500),
-                ],
-            },
+            Command::Set { settings: SETTING_SAMPLES.iter().map(|(k, v)| Setting::parse(k, v).unwrap_or_else(|e| panic!("{k}: {e}"))).collect() },
             Command::StopConsumer { slot: s("debezium") },
             Command::StartConsumer { slot: s("debezium") },
             Command::BaseBackup {},

@@ -2,8 +2,8 @@
 //! settings. They borrow only those and change nothing; `patroni/mod.rs` carries each decision
 //! out on the world (notes, events, Postgres starts and stops).
 use super::Dcs;
+use crate::patroni::cfg::PatroniCfg;
 use crate::postgres::{Node, PgState, Role};
-use crate::scenario::PatroniCfg;
 
 /// One HA cycle of member `n`, after it read the DCS (`holder`: who holds the leader key now).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

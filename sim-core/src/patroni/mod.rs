@@ -1,5 +1,6 @@
 //! Patroni and its DCS: the leader key, the agents' HA loop, promotion, fencing, rewind, re-clone,
 //! switchover and synchronous mode.
+pub mod cfg;
 pub(crate) mod decide;
 use crate::net::{Ep, Net};
 use crate::postgres::{Node, PgState, SyncNames};
@@ -41,7 +42,7 @@ pub enum SyncStep {
 /// The `synchronous_standby_names` Patroni writes on a new primary: in strict synchronous mode
 /// `*` (no commit returns until some standby confirms), in synchronous mode nothing until a
 /// standby is picked, and otherwise the scenario's static setting.
-pub fn names_after_promotion(pat: &crate::scenario::PatroniCfg, static_sync: &SyncNames) -> SyncNames {
+pub fn names_after_promotion(pat: &cfg::PatroniCfg, static_sync: &SyncNames) -> SyncNames {
     match (pat.synchronous_mode, pat.synchronous_mode_strict) {
         (true, true) => SyncNames { any: false, num: 1, names: vec!["*".into()] },
         (true, false) => SyncNames::default(),

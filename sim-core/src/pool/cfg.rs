@@ -1,5 +1,6 @@
 //! `[pooling]`: the application tier, PgBouncer and the primary's host, as a lesson writes them.
-use crate::scenario::{Dur, Invalid, Seg};
+use crate::base::settings::{int_in, Setting, SettingDef, Value};
+use crate::base::{Dur, Invalid, Seg};
 use crate::time::SimDur;
 use serde::{Deserialize, Serialize};
 
@@ -164,21 +165,21 @@ fn at_bouncer(field: &'static str) -> Vec<Seg> {
 
 fn range(path: Vec<Seg>, name: &str, v: u64, lo: u64, hi: u64) -> Result<(), Invalid> {
     if v < lo || v > hi {
-        return Err(crate::scenario::invalid(path, format!("{name} = {v} must be {lo} to {hi}")));
+        return Err(crate::base::invalid(path, format!("{name} = {v} must be {lo} to {hi}")));
     }
     Ok(())
 }
 
 fn share(path: Vec<Seg>, name: &str, v: f64) -> Result<(), Invalid> {
     if !(0.0..=1.0).contains(&v) {
-        return Err(crate::scenario::invalid(path, format!("{name} = {v} must be between 0 and 1")));
+        return Err(crate::base::invalid(path, format!("{name} = {v} must be between 0 and 1")));
     }
     Ok(())
 }
 
 fn dur(path: Vec<Seg>, name: &str, v: Dur, lo: SimDur, hi: SimDur) -> Result<(), Invalid> {
     if v.0 < lo || v.0 > hi {
-        return Err(crate::scenario::invalid(path, format!("{name} = {} must be {} to {}", v.0.human(), lo.human(), hi.human())));
+        return Err(crate::base::invalid(path, format!("{name} = {} must be {} to {}", v.0.human(), lo.human(), hi.human())));
     }
     Ok(())
 }
@@ -190,7 +191,7 @@ impl PoolingCfg {
         dur(at("think_time"), "think_time", self.think_time, SimDur::ms(100), SimDur::secs(3600))?;
         let offered = self.offered_per_s();
         if offered > MAX_OFFERED {
-            return Err(crate::scenario::invalid(
+            return Err(crate::base::invalid(
                 at("users"),
                 format!("users / think_time = {} / {} offers {offered:.0} requests/s, more than the {MAX_OFFERED:.0} a lesson may simulate", self.users, self.think_time.0.human()),
             ));
@@ -199,7 +200,7 @@ impl PoolingCfg {
         range(at("app_pool_size"), "app_pool_size", self.app_pool_size.into(), 1, 10_000)?;
         let conns = u64::from(self.app_servers) * u64::from(self.app_pool_size);
         if conns > MAX_APP_CONNS {
-            return Err(crate::scenario::invalid(at("app_pool_size"), format!("app_servers × app_pool_size = {conns} connections, more than {MAX_APP_CONNS}")));
+            return Err(crate::base::invalid(at("app_pool_size"), format!("app_servers × app_pool_size = {conns} connections, more than {MAX_APP_CONNS}")));
         }
         dur(at("connection_timeout"), "connection_timeout", self.connection_timeout, SimDur::ms(250), SimDur::secs(3600))?;
         range(at("statements"), "statements", self.statements.into(), 1, 100)?;
@@ -209,17 +210,17 @@ impl PoolingCfg {
         range(at("cores"), "cores", self.cores.into(), 1, 1024)?;
         range(at("ram_gb"), "ram_gb", self.ram_gb, 1, 65_536)?;
         if self.shared_buffers_gb >= self.ram_gb {
-            return Err(crate::scenario::invalid(at("shared_buffers_gb"), format!("shared_buffers_gb = {} must be below ram_gb = {}", self.shared_buffers_gb, self.ram_gb)));
+            return Err(crate::base::invalid(at("shared_buffers_gb"), format!("shared_buffers_gb = {} must be below ram_gb = {}", self.shared_buffers_gb, self.ram_gb)));
         }
         range(at("backend_mb"), "backend_mb", self.backend_mb, 1, 4096)?;
         range(at("work_mem_mb"), "work_mem_mb", self.work_mem_mb, 0, 65_536)?;
         share(at("work_mem_share"), "work_mem_share", self.work_mem_share)?;
         share(at("session_state_share"), "session_state_share", self.session_state_share)?;
         if self.session_state_share > 0.0 && self.session_state.is_empty() {
-            return Err(crate::scenario::invalid(at("session_state"), "session_state_share > 0 needs at least one kind of session_state"));
+            return Err(crate::base::invalid(at("session_state"), "session_state_share > 0 needs at least one kind of session_state"));
         }
         if !(4..=100_000).contains(&max_connections) {
-            return Err(crate::scenario::invalid(vec![Seg::Key("postgres"), Seg::Key("max_connections")], format!("max_connections = {max_connections} must be 4 to 100000")));
+            return Err(crate::base::invalid(vec![Seg::Key("postgres"), Seg::Key("max_connections")], format!("max_connections = {max_connections} must be 4 to 100000")));
         }
         if let Some(b) = &self.pgbouncer {
             b.check()?;
@@ -245,4 +246,53 @@ impl BouncerCfg {
         range(at_bouncer("max_prepared_statements"), "max_prepared_statements", self.max_prepared_statements.into(), 0, 100_000)?;
         Ok(())
     }
+}
+
+/// PgBouncer's settings a running pool takes, applied as a `RELOAD` applies them (the lesson needs `[pooling.pgbouncer]`).
+pub const SETTINGS: &[SettingDef] = &[
+    SettingDef { name: "pool_mode", group: "pgbouncer", options: &["session", "transaction", "statement"], offered: true, parse: |v| PoolMode::parse(v).map(|m| Value::Choice(m.name().into())) },
+    SettingDef { name: "default_pool_size", group: "pgbouncer", options: &[], offered: true, parse: |v| int_in("default_pool_size", v, 1, 10_000) },
+    SettingDef { name: "reserve_pool_size", group: "pgbouncer", options: &[], offered: true, parse: |v| int_in("reserve_pool_size", v, 0, 10_000) },
+    SettingDef { name: "max_client_conn", group: "pgbouncer", options: &[], offered: false, parse: |v| int_in("max_client_conn", v, 1, MAX_APP_CONNS) },
+    SettingDef { name: "max_prepared_statements", group: "pgbouncer", options: &[], offered: true, parse: |v| int_in("max_prepared_statements", v, 0, 100_000) },
+    SettingDef {
+        name: "query_wait_timeout",
+        group: "pgbouncer",
+        options: &[],
+        offered: true,
+        parse: |v| {
+            let d = crate::time::parse_duration(v)?;
+            if d < SimDur::ms(100) || d > SimDur::secs(86_400) {
+                return Err(format!("query_wait_timeout = {} must be 100ms to 1 day", d.human()));
+            }
+            Ok(Value::Dur(d))
+        },
+    },
+];
+
+/// What a PgBouncer setting changes.
+pub fn set(b: &mut BouncerCfg, s: &Setting) {
+    let small = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    match (s.name, &s.value) {
+        ("pool_mode", Value::Choice(v)) => b.pool_mode = PoolMode::parse(v).unwrap_or(b.pool_mode),
+        ("default_pool_size", Value::Int(v)) => b.default_pool_size = small(*v),
+        ("reserve_pool_size", Value::Int(v)) => b.reserve_pool_size = small(*v),
+        ("max_client_conn", Value::Int(v)) => b.max_client_conn = small(*v),
+        ("max_prepared_statements", Value::Int(v)) => b.max_prepared_statements = small(*v),
+        ("query_wait_timeout", Value::Dur(d)) => b.query_wait_timeout = Dur(*d),
+        _ => {}
+    }
+}
+
+/// A PgBouncer setting's value now.
+pub fn read(b: &BouncerCfg, name: &str) -> Option<Value> {
+    Some(match name {
+        "pool_mode" => Value::Choice(b.pool_mode.name().into()),
+        "default_pool_size" => Value::Int(b.default_pool_size.into()),
+        "reserve_pool_size" => Value::Int(b.reserve_pool_size.into()),
+        "max_client_conn" => Value::Int(b.max_client_conn.into()),
+        "max_prepared_statements" => Value::Int(b.max_prepared_statements.into()),
+        "query_wait_timeout" => Value::Dur(b.query_wait_timeout.0),
+        _ => return None,
+    })
 }

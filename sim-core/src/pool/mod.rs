@@ -24,10 +24,10 @@
 pub mod cfg;
 pub mod report;
 
+use crate::event::{Ev, Sched};
 use crate::postgres::{Node, PgState, Role};
 use crate::rng::SimRng;
 use crate::time::{SimDur, SimTime};
-use crate::world::{Ev, Sched};
 pub use cfg::{BouncerCfg, PoolMode, PoolingCfg, SessionState};
 use std::collections::VecDeque;
 
@@ -223,7 +223,7 @@ pub struct Stats {
     pub served: u64,
     pub failed: u64,
     pub events: [u64; EVENTS],
-    pub latency: crate::metrics::Histogram,
+    pub latency: crate::base::histogram::Histogram,
     pub xact_time_us: u64,
     /// Time in the system of the requests that failed, until they failed (µs).
     pub failed_time_us: u64,
@@ -239,7 +239,7 @@ pub struct Stats {
     sec_offered: u64,
     sec_served: u64,
     sec_failed: u64,
-    sec_latency: crate::metrics::Histogram,
+    sec_latency: crate::base::histogram::Histogram,
     sec_wait_us: u64,
     sec_waits: u64,
     /// Sum over samples of requests in the system (for Little's law).
@@ -304,7 +304,7 @@ pub(crate) trait PoolModel: std::fmt::Debug {
     fn close_node(&mut self, n: u16, s: &mut Sched, write: Option<u16>);
     fn tick(&mut self, s: &mut Sched, write: Option<u16>);
     /// A PgBouncer setting, applied as a `RELOAD` applies it.
-    fn set(&mut self, setting: &crate::command::Setting, s: &mut Sched, write: Option<u16>);
+    fn set(&mut self, setting: &crate::base::settings::Setting, s: &mut Sched, write: Option<u16>);
     fn bouncer_cfg(&self) -> Option<&BouncerCfg>;
     fn report(&self, now: SimTime, write: Option<u16>) -> report::PoolReport;
     /// The per-second samples, oldest first.
@@ -345,8 +345,8 @@ impl PoolModel for Pool {
     fn tick(&mut self, s: &mut Sched, write: Option<u16>) {
         Pool::tick(self, s, write);
     }
-    fn set(&mut self, setting: &crate::command::Setting, s: &mut Sched, write: Option<u16>) {
-        self.set_bouncer(|b| apply(b, setting), s, write);
+    fn set(&mut self, setting: &crate::base::settings::Setting, s: &mut Sched, write: Option<u16>) {
+        self.set_bouncer(|b| cfg::set(b, setting), s, write);
     }
     fn bouncer_cfg(&self) -> Option<&BouncerCfg> {
         Pool::bouncer_cfg(self)
@@ -362,20 +362,6 @@ impl PoolModel for Pool {
     }
     fn clone_box(&self) -> Box<dyn PoolModel> {
         Box::new(self.clone())
-    }
-}
-
-/// What a PgBouncer setting changes.
-pub(crate) fn apply(b: &mut BouncerCfg, s: &crate::command::Setting) {
-    use crate::command::Setting as S;
-    match *s {
-        S::PoolMode(m) => b.pool_mode = m,
-        S::DefaultPoolSize(v) => b.default_pool_size = v,
-        S::ReservePoolSize(v) => b.reserve_pool_size = v,
-        S::MaxClientConn(v) => b.max_client_conn = v,
-        S::MaxPreparedStatements(v) => b.max_prepared_statements = v,
-        S::QueryWaitTimeoutUs(v) => b.query_wait_timeout = crate::scenario::Dur(SimDur(v)),
-        _ => {}
     }
 }
 
@@ -1026,7 +1012,7 @@ impl Pool {
         }
         self.launch(s, write);
         let p = self.sample(now, write);
-        if self.series.len() < crate::metrics::SERIES_CAP {
+        if self.series.len() < crate::base::SERIES_CAP {
             self.series.push(p);
         }
         let st = &mut self.stats;

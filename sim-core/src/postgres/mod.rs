@@ -1,4 +1,5 @@
 //! A PostgreSQL server: WAL positions, timelines, roles, walsenders and synchronous-commit rules.
+pub mod cfg;
 pub mod lsn;
 pub mod replication;
 use crate::chunklog::ChunkLog;
@@ -461,8 +462,8 @@ impl Node {
     /// synchronous standbys (`synchronous_standby_names`) the lower of it and the position they
     /// confirmed (`standby_name` names a sender's standby).
     #[inline]
-    pub(crate) fn ack_limit<'a>(&self, level: crate::scenario::SyncCommit, standby_name: impl Fn(u16) -> &'a str) -> u64 {
-        use crate::scenario::SyncCommit;
+    pub(crate) fn ack_limit<'a>(&self, level: crate::postgres::cfg::SyncCommit, standby_name: impl Fn(u16) -> &'a str) -> u64 {
+        use crate::postgres::cfg::SyncCommit;
         let local = self.flush_lsn;
         let pick: fn(&WalSender) -> u64 = match level {
             SyncCommit::Off | SyncCommit::Local => return local,

@@ -1,10 +1,10 @@
 //! WAL flushing, group commit, synchronous-commit release, and streaming replication.
+use crate::event::{Ev, Sched};
 use crate::net::Net;
+use crate::postgres::cfg::PgCfg;
 use crate::postgres::{Conn, Node, Role, SendState, WalSender};
 use crate::rng::SimRng;
-use crate::scenario::PgCfg;
 use crate::time::SimDur;
-use crate::world::{Ev, Sched};
 
 /// One-way delay over a TCP connection from `a` to `b`: `None` if the link is cut; a dropped
 /// segment costs a retransmission. Borrows the network and its random stream.

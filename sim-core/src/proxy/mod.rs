@@ -1,5 +1,6 @@
 //! The proxy in front of a cluster (HAProxy): health checks against Patroni's `/primary` and
 //! `/replica`, and the backends that writes and reads go to.
+pub mod cfg;
 use crate::net::{Ep, Net};
 use crate::postgres::{Node, Role};
 

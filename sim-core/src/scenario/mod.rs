@@ -1,47 +1,19 @@
 //! Scenario files (TOML): topology, settings, workload, scripted commands, expectations and lesson text.
 //! Every field is documented in `docs/scenarios.md`. Errors name the file, line, column and field.
-pub mod de;
 pub mod elements;
 #[cfg(feature = "schema")]
 pub mod schema;
-pub mod toml_de;
 pub mod validate;
+pub use crate::backup::cfg::BackupCfg;
+pub use crate::base::{de, dur_ms, invalid, place, snake_case, toml_de, Dur, Invalid, ScenarioError, Section, Seg};
+pub use crate::clients::cfg::{KeyDist, WorkloadCfg};
 use crate::command::Command;
+pub use crate::patroni::cfg::PatroniCfg;
+pub use crate::postgres::cfg::{PgCfg, SlotCfg, SyncCommit};
+pub use crate::proxy::cfg::ProxyCfg;
 use crate::time::SimDur;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fmt;
-
-/// A duration written with a unit, like `"30s"` or `"250ms"`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Dur(pub SimDur);
-
-impl serde::Serialize for Dur {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("{}us", self.0 .0))
-    }
-}
-
-impl<'de> Deserialize<'de> for Dur {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::scenario::toml_de::parsed(d, |t| crate::time::parse_duration(t).map(Dur))
-    }
-}
-
-/// A section another component reads from the same text (see `Scenario::table`): here, only that
-/// it is there.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub struct Section;
-
-impl<'de> Deserialize<'de> for Section {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        serde::de::IgnoredAny::deserialize(d).map(|_| Section)
-    }
-}
-
-const fn dur_ms(v: u64) -> Dur {
-    Dur(SimDur::ms(v))
-}
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -87,33 +59,33 @@ pub struct Scenario {
     #[serde(default)]
     pub pooling: Option<crate::pool::PoolingCfg>,
     // The sections of a sharded lesson (chapter 10). Their contents belong to the `shard`
-    // component (`shard::lesson::Sections`), which reads them when it builds the lesson; here they
+    // component (`runner::sharded::Sections`), which reads them when it builds the lesson; here they
     // only make the lesson sharded, so a page that opens only clusters links no parser for them.
     /// `[table]`: the sharded table, its columns and its shard key.
     #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::lesson::TableFile>"))]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::cfg::TableFile>"))]
     pub table: Option<Section>,
     /// `[cluster]`: the shards and their placement strategy.
     #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::lesson::ClusterFile>"))]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::cfg::ClusterFile>"))]
     pub cluster: Option<Section>,
     /// `[[reshard]]`: online reshards at given times.
     #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Vec<crate::shard::lesson::ReshardFile>"))]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<crate::shard::cfg::ReshardFile>"))]
     pub reshard: Option<Section>,
     /// `[replication]`: each shard its own Patroni cluster.
     #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::replicas::ReplicaCfg>"))]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::cfg::ReplicaCfg>"))]
     pub replication: Option<Section>,
     /// `[partitioning]`, `[scatter]`, `[join]`: calculators beside the run.
     #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::lesson::PartitionCfg>"))]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::cfg::PartitionCfg>"))]
     pub partitioning: Option<Section>,
     #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::lesson::ScatterCfg>"))]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::cfg::ScatterCfg>"))]
     pub scatter: Option<Section>,
     #[serde(default)]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::lesson::JoinCfg>"))]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::shard::cfg::JoinCfg>"))]
     pub join: Option<Section>,
 }
 
@@ -243,19 +215,6 @@ pub struct Lesson {
     /// something else (connection pooling) offers only what bears on it.
     #[serde(default)]
     pub settings: Option<Vec<String>>,
-}
-
-/// The groups of settings a page can offer, in the order it shows them.
-pub const SETTING_GROUPS: [&str; 4] = ["replication", "patroni", "pgbouncer", "backup"];
-
-/// The group a setting belongs to (`SETTING_GROUPS`).
-pub fn setting_group(key: &str) -> &'static str {
-    match key {
-        "ttl" | "loop_wait" | "retry_timeout" | "maximum_lag_on_failover" | "fencing" => "patroni",
-        "pool_mode" | "default_pool_size" | "reserve_pool_size" | "max_client_conn" | "max_prepared_statements" | "query_wait_timeout" => "pgbouncer",
-        "archive_timeout" | "base_backup_every" => "backup",
-        _ => "replication",
-    }
 }
 
 impl Scenario {
@@ -390,180 +349,6 @@ fn default_data_mb() -> u64 {
     1_000
 }
 
-/// `synchronous_commit`: when a commit returns to the client.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, Deserialize)]
-#[serde(try_from = "String")]
-pub enum SyncCommit {
-    Off,
-    Local,
-    RemoteWrite,
-    On,
-    RemoteApply,
-}
-
-impl TryFrom<String> for SyncCommit {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        SyncCommit::parse(&s)
-    }
-}
-
-impl SyncCommit {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "off" => Self::Off,
-            "local" => Self::Local,
-            "remote_write" => Self::RemoteWrite,
-            "on" => Self::On,
-            "remote_apply" => Self::RemoteApply,
-            _ => return Err(format!("`{s}` is not one of off, local, remote_write, on, remote_apply")),
-        })
-    }
-    pub const ALL: [SyncCommit; 5] = [Self::Off, Self::Local, Self::RemoteWrite, Self::On, Self::RemoteApply];
-    pub fn name(self) -> &'static str {
-        ["off", "local", "remote_write", "on", "remote_apply"][self as usize]
-    }
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(default, deny_unknown_fields)]
-pub struct PgCfg {
-    pub synchronous_commit: SyncCommit,
-    pub synchronous_standby_names: String,
-    pub wal_writer_delay: Dur,
-    pub fsync: Dur,
-    pub replay: Dur,
-    pub wal_bytes_per_commit: u64,
-    pub promote: Dur,
-    pub startup: Dur,
-    pub wal_receiver_timeout: Dur,
-    pub wal_sender_timeout: Dur,
-    pub wal_retrieve_retry_interval: Dur,
-    pub checkpoint_timeout: Dur,
-    pub max_wal_size_mb: u64,
-    pub max_slot_wal_keep_size_mb: i64,
-    pub stream_mb_s: u64,
-    pub rewind_mb_s: u64,
-    pub clone_mb_s: u64,
-    /// `max_connections` (the `[pooling]` model's backends count against it; 3 are reserved for superusers).
-    pub max_connections: u64,
-}
-
-impl Default for PgCfg {
-    fn default() -> Self {
-        PgCfg {
-            synchronous_commit: SyncCommit::On,
-            synchronous_standby_names: String::new(),
-            wal_writer_delay: dur_ms(200),
-            fsync: dur_ms(1),
-            replay: Dur(SimDur::us(100)),
-            wal_bytes_per_commit: 256,
-            promote: dur_ms(1000),
-            startup: dur_ms(2000),
-            wal_receiver_timeout: Dur(SimDur::secs(60)),
-            wal_sender_timeout: Dur(SimDur::secs(60)),
-            wal_retrieve_retry_interval: Dur(SimDur::secs(5)),
-            checkpoint_timeout: Dur(SimDur::secs(300)),
-            max_wal_size_mb: 1024,
-            max_slot_wal_keep_size_mb: -1,
-            stream_mb_s: 100,
-            rewind_mb_s: 100,
-            clone_mb_s: 100,
-            max_connections: 100,
-        }
-    }
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(default, deny_unknown_fields)]
-pub struct PatroniCfg {
-    pub ttl: u64,
-    pub loop_wait: u64,
-    pub retry_timeout: u64,
-    pub maximum_lag_on_failover: u64,
-    pub synchronous_mode: bool,
-    pub synchronous_mode_strict: bool,
-    pub use_pg_rewind: bool,
-    pub fencing: bool,
-    pub dcs_attempt: Dur,
-}
-
-impl Default for PatroniCfg {
-    fn default() -> Self {
-        PatroniCfg {
-            ttl: 30,
-            loop_wait: 10,
-            retry_timeout: 10,
-            maximum_lag_on_failover: 1_048_576,
-            synchronous_mode: false,
-            synchronous_mode_strict: false,
-            use_pg_rewind: true,
-            fencing: true,
-            dcs_attempt: dur_ms(1000),
-        }
-    }
-}
-
-impl PatroniCfg {
-    /// Patroni's own limits and the rule `loop_wait + 2 * retry_timeout <= ttl`.
-    pub fn check(&self) -> Result<(), (&'static str, String)> {
-        for (field, v) in [("ttl", self.ttl), ("loop_wait", self.loop_wait), ("retry_timeout", self.retry_timeout)] {
-            if v > 86_400 {
-                return Err((field, format!("{field} = {v} s is more than a day")));
-            }
-        }
-        if self.ttl < 20 {
-            return Err(("ttl", format!("ttl = {} is below Patroni's minimum of 20 s", self.ttl)));
-        }
-        if self.loop_wait < 1 {
-            return Err(("loop_wait", "loop_wait must be at least 1 s".into()));
-        }
-        if self.retry_timeout < 3 {
-            return Err(("retry_timeout", format!("retry_timeout = {} is below Patroni's minimum of 3 s", self.retry_timeout)));
-        }
-        if self.loop_wait + 2 * self.retry_timeout > self.ttl {
-            return Err((
-                "ttl",
-                format!(
-                    "loop_wait + 2 * retry_timeout = {} + 2 * {} = {} exceeds ttl = {}: a leader cut off from the DCS could not demote itself before its key expires, so two primaries could run",
-                    self.loop_wait,
-                    self.retry_timeout,
-                    self.loop_wait + 2 * self.retry_timeout,
-                    self.ttl
-                ),
-            ));
-        }
-        Ok(())
-    }
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(default, deny_unknown_fields)]
-pub struct ProxyCfg {
-    pub region: Option<String>,
-    pub zone: Option<String>,
-    pub check_interval: Dur,
-    pub fall: u32,
-    pub rise: u32,
-}
-
-impl Default for ProxyCfg {
-    fn default() -> Self {
-        ProxyCfg { region: None, zone: None, check_interval: dur_ms(3000), fall: 3, rise: 2 }
-    }
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum KeyDist {
-    Uniform,
-    Zipf,
-}
-
 /// `[drill]`: the SLA and the disasters `dbsim drill` runs the backup strategy against.
 #[derive(Clone, Debug, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -611,101 +396,6 @@ impl DrillCfg {
 
 pub const DISASTERS: [&str; 5] = ["operator_error", "primary_disk", "region", "archive_failure", "corrupt_backup"];
 
-/// `[backup]`: WAL archiving, base backups and point-in-time recovery.
-#[derive(Clone, Debug, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(default, deny_unknown_fields)]
-pub struct BackupCfg {
-    /// `archive_mode = on` with an `archive_command` copying to an object store.
-    pub archive: bool,
-    /// Force a segment switch after this long (0: off).
-    pub archive_timeout: Dur,
-    /// Time for `archive_command` to copy one segment.
-    pub archive_latency: Dur,
-    /// Take a base backup at the start and then every this long (0: on demand only).
-    pub base_backup_every: Dur,
-    pub backup_mb_s: u64,
-    pub restore_mb_s: u64,
-    pub replay_mb_s: u64,
-    /// Base backups kept; older ones and the WAL before the oldest kept are deleted.
-    pub keep_backups: u64,
-    /// Wall-clock time (UTC) at t = 0, for `recovery_target_time` and history files.
-    pub clock: String,
-}
-
-impl Default for BackupCfg {
-    fn default() -> Self {
-        BackupCfg {
-            archive: true,
-            archive_timeout: Dur(SimDur::ZERO),
-            archive_latency: dur_ms(1000),
-            base_backup_every: Dur(SimDur::ZERO),
-            backup_mb_s: 200,
-            restore_mb_s: 200,
-            replay_mb_s: 100,
-            keep_backups: 3,
-            clock: "2026-01-01T00:00:00Z".into(),
-        }
-    }
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(default, deny_unknown_fields)]
-pub struct WorkloadCfg {
-    pub clients: u64,
-    pub write_tps: f64,
-    pub read_tps: f64,
-    pub keys: u64,
-    pub distribution: KeyDist,
-    pub zipf_s: f64,
-    pub region: Option<String>,
-    pub zone: Option<String>,
-    pub timeout: Dur,
-    pub backoff: Dur,
-    /// A sharded lesson's router: operations per second (Poisson arrivals), and the share that are reads.
-    pub ops_per_s: Option<u64>,
-    pub read_share: Option<f64>,
-}
-
-impl Default for WorkloadCfg {
-    fn default() -> Self {
-        WorkloadCfg {
-            clients: 20,
-            write_tps: 200.0,
-            read_tps: 0.0,
-            keys: 10_000,
-            distribution: KeyDist::Uniform,
-            zipf_s: 1.1,
-            region: None,
-            zone: None,
-            timeout: Dur(SimDur::secs(10)),
-            backoff: dur_ms(500),
-            ops_per_s: None,
-            read_share: None,
-        }
-    }
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct SlotCfg {
-    pub name: String,
-    pub node: String,
-    #[serde(default = "yes")]
-    pub consumer_running: bool,
-    #[serde(default = "one_second")]
-    pub confirm_interval: Dur,
-}
-
-fn yes() -> bool {
-    true
-}
-fn one_second() -> Dur {
-    Dur(SimDur::secs(1))
-}
-
 /// An enum written in snake_case in scenario files, with `ALL` its variants and `name` the spelling.
 macro_rules! named {
     ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $v:ident),* $(,)? }) => {
@@ -727,7 +417,7 @@ macro_rules! named {
         }
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                crate::scenario::toml_de::parsed(d, |t| {
+                crate::base::toml_de::parsed(d, |t| {
                     $name::ALL.iter().copied().find(|v| v.name() == t).ok_or_else(|| {
                         let names: Vec<String> = $name::ALL.iter().map(|v| format!("`{}`", v.name())).collect();
                         format!("unknown variant `{t}`, expected one of {}", names.join(", "))
@@ -859,64 +549,6 @@ pub enum DrillVerdict {
     Misses,
 }
 
-/// `CommitP50Ms` → `commit_p50_ms`: the names scenario files use for enum variants.
-pub fn snake_case(camel: &str) -> String {
-    camel.chars().fold(String::new(), |mut s, c| {
-        if c.is_uppercase() && !s.is_empty() {
-            s.push('_');
-        }
-        s.push(c.to_ascii_lowercase());
-        s
-    })
-}
-
-/// A scenario error with its place in the file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScenarioError {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub field: String,
-    pub message: String,
-}
-
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: field `{}`: {}", self.file, self.line, self.column, self.field, self.message)
-    }
-}
-
-impl std::error::Error for ScenarioError {}
-
-/// A path into the document: table keys and array indices.
-#[derive(Clone, Debug)]
-pub enum Seg {
-    Key(&'static str),
-    Name(String),
-    Index(usize),
-}
-
-impl Seg {
-    pub(crate) fn key(&self) -> &str {
-        match self {
-            Seg::Key(k) => k,
-            Seg::Name(k) => k,
-            Seg::Index(_) => "",
-        }
-    }
-}
-
-/// A validation failure before it is placed in the file.
-#[derive(Clone, Debug)]
-pub struct Invalid {
-    pub path: Vec<Seg>,
-    pub message: String,
-}
-
-pub fn invalid(path: Vec<Seg>, message: impl Into<String>) -> Invalid {
-    Invalid { path, message: message.into() }
-}
-
 /// Limits that keep a scenario from exhausting the page.
 pub const MAX_NODES: usize = 64;
 pub const MAX_CLIENTS: u64 = 100_000;
@@ -925,7 +557,7 @@ pub const MAX_DURATION: SimDur = SimDur::secs(48 * 3600);
 impl Scenario {
     /// Parses and validates `src`; `file` names it in errors.
     pub fn parse(file: &str, src: &str) -> Result<Scenario, ScenarioError> {
-        let scn: Scenario = crate::scenario::toml_de::from_str(file, src)?;
+        let scn: Scenario = crate::base::toml_de::from_str(file, src)?;
         scn.validate().map_err(|inv| place(file, src, &inv))?;
         Ok(scn)
     }
@@ -933,6 +565,38 @@ impl Scenario {
     /// Whether this is a sharded lesson (chapter 10): it has any of the sharding sections.
     pub fn is_sharded(&self) -> bool {
         self.table.is_some() || self.cluster.is_some() || self.reshard.is_some() || self.replication.is_some() || self.partitioning.is_some() || self.scatter.is_some() || self.join.is_some()
+    }
+
+    /// The scope of a parsed (not yet built) scenario.
+    pub fn scope(&self) -> crate::command::check::Scope {
+        let s = self;
+        crate::command::check::Scope {
+            nodes: s.nodes.iter().map(|n| n.name.clone()).collect(),
+            regions: s.places().into_iter().map(|p| p.0).collect(),
+            slots: s.slots.iter().map(|x| x.name.clone()).collect(),
+            backup_clock: s.backup.as_ref().and_then(|b| crate::pitr::Clock::parse(&b.clock).ok()),
+            patroni: s.patroni.clone(),
+            pgbouncer: s.pooling.as_ref().is_some_and(|p| p.pgbouncer.is_some()),
+        }
+    }
+
+    /// Region and zone of each endpoint: nodes, then dcs, proxy, clients.
+    pub(crate) fn places(&self) -> Vec<(String, String)> {
+        let scn = self;
+        let region0 = scn.regions.first().map_or("local".to_string(), |r| r.name.clone());
+        let zone_of = |region: &str, zone: &Option<String>| -> String {
+            zone.clone().unwrap_or_else(|| scn.regions.iter().find(|r| r.name == region).and_then(|r| r.zones.first().cloned()).unwrap_or_else(|| "a".into()))
+        };
+        let place = |region: &Option<String>, zone: &Option<String>| {
+            let r = region.clone().unwrap_or_else(|| region0.clone());
+            let z = zone_of(&r, zone);
+            (r, z)
+        };
+        let mut out: Vec<(String, String)> = scn.nodes.iter().map(|n| place(&n.region, &n.zone)).collect();
+        out.push(place(&scn.dcs.region, &scn.dcs.zone));
+        out.push(place(&scn.proxy.region, &scn.proxy.zone));
+        out.push(place(&scn.workload.region, &scn.workload.zone));
+        out
     }
 
     pub fn node_index(&self, name: &str) -> Option<usize> {
@@ -953,28 +617,4 @@ impl Scenario {
     pub fn solution(&self) -> Vec<(SimDur, Command)> {
         self.challenge.iter().flat_map(|c| &c.solution).map(|tc| (tc.at.0, tc.command.clone())).collect()
     }
-}
-
-/// Finds where `inv.path` sits in `src` (falling back to the deepest part that exists).
-pub fn place(file: &str, src: &str, inv: &Invalid) -> ScenarioError {
-    let at = crate::scenario::toml_de::locate(src, &inv.path).unwrap_or(0);
-    crate::scenario::toml_de::placed(file, src, at, path_text(&inv.path), inv.message.clone())
-}
-
-fn path_text(path: &[Seg]) -> String {
-    let mut s = String::new();
-    for seg in path {
-        match seg {
-            Seg::Index(i) => s.push_str(&format!("[{i}]")),
-            named => push_key(&mut s, named.key()),
-        }
-    }
-    s
-}
-
-pub(crate) fn push_key(s: &mut String, k: &str) {
-    if !s.is_empty() {
-        s.push('.');
-    }
-    s.push_str(k);
 }

@@ -40,7 +40,7 @@ pub fn scenario(s: &Scenario) -> R {
 /// A sharded lesson (chapter 10): the router takes the load, and each shard's cluster is built from
 /// `[replication]` with `[postgres]`, `[patroni]`, `[proxy]` and `[network]` as its settings. The
 /// sections that describe one cluster's hosts, backups or scripted faults do not apply; the
-/// sharding sections themselves are checked by `shard::lesson`.
+/// sharding sections themselves are checked by `runner::sharded`.
 fn sharded(s: &Scenario) -> R {
     let one_cluster: [(&'static str, &str, bool); 9] = [
         ("pooling", "[pooling]", s.pooling.is_some()),
@@ -107,8 +107,10 @@ fn sharded(s: &Scenario) -> R {
 fn watch(s: &Scenario) -> R {
     for (i, g) in s.lesson.settings.iter().flatten().enumerate() {
         let path = [Seg::Key("lesson"), Seg::Key("settings"), Seg::Index(i)];
-        if !crate::scenario::SETTING_GROUPS.contains(&g.as_str()) {
-            return Err(at(&path, format!("unknown settings group `{g}`; known: {}", crate::scenario::SETTING_GROUPS.join(", "))));
+        let groups = crate::command::settings::GROUPS;
+        if !groups.iter().any(|x| x.name == g) {
+            let known: Vec<&str> = groups.iter().map(|x| x.name).collect();
+            return Err(at(&path, format!("unknown settings group `{g}`; known: {}", known.join(", "))));
         }
         let has = match g.as_str() {
             "pgbouncer" => s.pooling.as_ref().is_some_and(|p| p.pgbouncer.is_some()),
@@ -315,7 +317,7 @@ fn slots(s: &Scenario) -> R {
 }
 
 fn timeline(s: &Scenario) -> R {
-    let scope = crate::command::check::Scope::of(s);
+    let scope = s.scope();
     for (i, tc) in s.timeline.iter().enumerate() {
         let p = |f| vec![Seg::Key("timeline"), Seg::Index(i), Seg::Key(f)];
         if tc.at.0 > s.run.duration.0 {
@@ -353,7 +355,7 @@ fn challenge(s: &Scenario) -> R {
     if c.solution.is_empty() {
         return Err(at(&[Seg::Key("challenge"), Seg::Key("solution")], "a challenge ships with a reference solution: at least one command"));
     }
-    let scope = crate::command::check::Scope::of(s);
+    let scope = s.scope();
     for (i, tc) in c.solution.iter().enumerate() {
         let p = |f| vec![Seg::Key("challenge"), Seg::Key("solution"), Seg::Index(i), Seg::Key(f)];
         if tc.at.0 > s.run.duration.0 {

@@ -1,5 +1,6 @@
 //! Backups in the running world: recording the committed history, archiving WAL segments, base backups on a schedule or on demand, PITR restores and operator errors. The archive's own state changes are `backup::Backups`'s.
-use crate::backup::{operator_op, request_of, BackupReport, BackupRow, Backups, RestoreRow, Timer, ARCHIVE_RETRY};
+use crate::backup::{operator_op, BackupReport, BackupRow, Backups, RestoreRow, Timer, ARCHIVE_RETRY};
+use crate::command::restore::request_of;
 use crate::command::Command;
 use crate::lsn::{history_file_name, Lsn, SEGMENT_BYTES};
 use crate::pitr::{BaseBackup, Op, Rates, Record, Request, SegmentState};

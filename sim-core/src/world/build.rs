@@ -17,24 +17,6 @@ pub const INITIAL_LSN: u64 = 0x0300_0060;
 /// The first transaction ID a fresh cluster hands out (after initdb's own).
 pub const FIRST_XID: u64 = 740;
 
-/// Region and zone of each endpoint: nodes, then dcs, proxy, clients.
-pub(crate) fn places(scn: &Scenario) -> Vec<(String, String)> {
-    let region0 = scn.regions.first().map_or("local".to_string(), |r| r.name.clone());
-    let zone_of = |region: &str, zone: &Option<String>| -> String {
-        zone.clone().unwrap_or_else(|| scn.regions.iter().find(|r| r.name == region).and_then(|r| r.zones.first().cloned()).unwrap_or_else(|| "a".into()))
-    };
-    let place = |region: &Option<String>, zone: &Option<String>| {
-        let r = region.clone().unwrap_or_else(|| region0.clone());
-        let z = zone_of(&r, zone);
-        (r, z)
-    };
-    let mut out: Vec<(String, String)> = scn.nodes.iter().map(|n| place(&n.region, &n.zone)).collect();
-    out.push(place(&scn.dcs.region, &scn.dcs.zone));
-    out.push(place(&scn.proxy.region, &scn.proxy.zone));
-    out.push(place(&scn.workload.region, &scn.workload.zone));
-    out
-}
-
 fn one_way(scn: &Scenario, a: &(String, String), b: &(String, String)) -> (u64, u64) {
     let nw = &scn.network;
     if a.0 == b.0 {
@@ -104,7 +86,7 @@ pub fn empty(lesson: &crate::scenario::Lesson, duration: SimDur, seed: u64) -> R
 }
 
 fn cluster(scope: &str, scn: &Scenario, seed: u64) -> Result<Cluster, Invalid> {
-    let pl = places(scn);
+    let pl = scn.places();
     let net = Net::new(pl.len(), |a, b| one_way(scn, &pl[a], &pl[b]));
     let n = scn.nodes.len();
     let static_sync = SyncNames::parse(&scn.postgres.synchronous_standby_names).map_err(|m| invalid(vec![Seg::Key("postgres"), Seg::Key("synchronous_standby_names")], m))?;

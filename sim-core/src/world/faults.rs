@@ -251,14 +251,14 @@ impl World {
     fn set(&mut self, settings: &[Setting]) -> Result<(), CommandError> {
         self.check_command(&Command::Set { settings: settings.to_vec() })?;
         for s in settings {
-            crate::command::check::apply_patroni(&mut self.c.pat, s);
-            match s {
-                Setting::SynchronousCommit(v) => self.c.pgc.synchronous_commit = *v,
-                Setting::SynchronousStandbyNames(v) => self.c.static_sync = SyncNames::parse(v).map_err(CommandError::bad_value)?,
-                Setting::FsyncUs(v) => self.c.pgc.fsync.0 = SimDur(*v),
-                Setting::ArchiveTimeoutUs(v) => self.rearm_archive_timeout(SimDur(*v)),
-                Setting::BaseBackupEveryUs(v) => self.rearm_base_backups(SimDur(*v)),
-                s if s.is_pgbouncer() => {
+            // Each component takes its own settings; the world then does what crosses components.
+            crate::patroni::cfg::set(&mut self.c.pat, s);
+            crate::postgres::cfg::set(&mut self.c.pgc, s);
+            match (s.name, s.dur()) {
+                ("synchronous_standby_names", _) => self.c.static_sync = SyncNames::parse(&self.c.pgc.synchronous_standby_names).map_err(CommandError::bad_value)?,
+                ("archive_timeout", Some(d)) => self.rearm_archive_timeout(d),
+                ("base_backup_every", Some(d)) => self.rearm_base_backups(d),
+                _ if s.group() == "pgbouncer" => {
                     let s = s.clone();
                     self.with_pool(|p, q, _, w| p.set(&s, q, w));
                 }

@@ -4,7 +4,6 @@ pub mod build;
 mod drill;
 mod faults;
 mod ha;
-pub mod invariants;
 pub mod metrics;
 mod periodic;
 mod pool;
@@ -14,8 +13,11 @@ mod requests;
 mod shards;
 pub mod trace;
 mod wal;
+pub use crate::base::{CommandError, CommandErrorKind};
 use crate::chunklog::ChunkLog;
 use crate::command::Command;
+pub use crate::event::SimError;
+pub(crate) use crate::event::{Ev, Sched, Scoped};
 use crate::invariants::{Invariants, Prop};
 use crate::metrics::Metrics;
 use crate::net::{Ep, Net};
@@ -25,182 +27,7 @@ use crate::rng::SimRng;
 use crate::scenario::{invalid, Invalid, PatroniCfg, PgCfg, Scenario, Seg, SyncCommit};
 use crate::time::{SimDur, SimTime};
 use crate::trace::{TraceEvent, TraceHash, TraceKind, NO_NODE};
-use std::fmt;
 use {crate::patroni::Dcs, crate::proxy::Proxy};
-
-/// Everything that can happen. Small and `Copy`, so the queue stays cheap.
-#[derive(Copy, Clone, Debug)]
-pub(crate) enum Ev {
-    Issue {
-        c: u32,
-    },
-    Arrive {
-        c: u32,
-        gen: u32,
-        n: u16,
-        write: bool,
-    },
-    Reply {
-        c: u32,
-        gen: u32,
-        code: u8,
-        tl: u32,
-        lsn: u64,
-        commit_us: u64,
-    },
-    Timeout {
-        c: u32,
-        gen: u32,
-    },
-    Flush {
-        n: u16,
-        inc: u32,
-        upto: u64,
-        xid: u64,
-    },
-    WalWriter {
-        n: u16,
-    },
-    Stream {
-        s: u16,
-        conn: u32,
-        upto: u64,
-        xid: u64,
-        sent_us: u64,
-        depart_us: u64,
-    },
-    StandbyFlush {
-        s: u16,
-        inc: u32,
-        upto: u64,
-    },
-    StandbyApply {
-        s: u16,
-        inc: u32,
-        upto: u64,
-    },
-    Feedback {
-        n: u16,
-        s: u16,
-        conn: u32,
-        write: u64,
-        flush: u64,
-        replay: u64,
-    },
-    Connect {
-        n: u16,
-        s: u16,
-        conn: u32,
-    },
-    Accepted {
-        s: u16,
-        conn: u32,
-        from: u16,
-    },
-    Rejected {
-        s: u16,
-        conn: u32,
-    },
-    ReplRetry {
-        s: u16,
-        conn: u32,
-    },
-    ConnLost {
-        s: u16,
-        conn: u32,
-    },
-    SenderLost {
-        n: u16,
-        conn: u32,
-    },
-    Tick {
-        n: u16,
-        epoch: u32,
-    },
-    DcsFailed {
-        n: u16,
-        epoch: u32,
-    },
-    Promote {
-        n: u16,
-        inc: u32,
-    },
-    Started {
-        n: u16,
-        inc: u32,
-        primary: bool,
-    },
-    Rewound {
-        n: u16,
-        inc: u32,
-        leader: u16,
-    },
-    Cloned {
-        n: u16,
-        inc: u32,
-        leader: u16,
-    },
-    Release {
-        n: u16,
-        epoch: u32,
-        tries: u32,
-    },
-    ProxyCheck,
-    Sample,
-    Checkpoint {
-        n: u16,
-    },
-    SlotTick {
-        slot: u16,
-    },
-    Command {
-        idx: u32,
-    },
-    Archived {
-        tl: u32,
-        seg: u64,
-    },
-    ArchiveRetry,
-    /// The checkpointer's `archive_timeout` wake-up (`epoch`: the setting's reload it belongs to).
-    ArchiveTimeout {
-        epoch: u32,
-    },
-    /// A scheduled base backup (`epoch`: the schedule it belongs to).
-    BackupTick {
-        epoch: u32,
-    },
-    BackupDone {
-        n: u16,
-        inc: u32,
-    },
-    /// The earliest client deadline among the commits queued on node `n`.
-    DeadlineCheck {
-        n: u16,
-    },
-    /// The next operation reaches the shard router (scope `ROUTER`).
-    RouterOp,
-    /// The pooling component (`pool/`): a user's request reaches app server `a`.
-    PoolArrive {
-        a: u16,
-    },
-    /// HikariCP (re)opens app connection `c`.
-    PoolOpen {
-        c: u32,
-    },
-    /// Server connection `s`'s work (a login or a transaction) reaches Postgres.
-    PoolAtPg {
-        s: u32,
-        gen: u32,
-    },
-    PoolCpuDone {
-        s: u32,
-        gen: u32,
-    },
-    PoolReply {
-        s: u32,
-        gen: u32,
-    },
-}
 
 /// The scope of the shard router's events: it sits in front of every cluster, in none.
 pub(crate) const ROUTER: u16 = u16::MAX;
@@ -209,65 +36,6 @@ pub(crate) const ROUTER: u16 = u16::MAX;
 /// `World::run_for`, compiled where it is named (the browser build names it in `sim-engine`, built
 /// for speed), for the code here that runs worlds of its own.
 pub type Runner = fn(&mut World, SimTime, u64) -> Result<bool, SimError>;
-
-/// Why a run stopped early.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SimError {
-    EventLimit { limit: u64, at: SimTime },
-    TimeLimit { limit: SimTime },
-    QueueFull { cap: usize, at: SimTime },
-}
-
-impl fmt::Display for SimError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SimError::EventLimit { limit, at } => write!(f, "the run hit its event limit ({limit} events) at {at}; raise run.max_events or shorten run.duration"),
-            SimError::TimeLimit { limit } => write!(f, "cannot run past the scenario's end at {limit}"),
-            SimError::QueueFull { cap, at } => write!(f, "the event queue is full ({cap} pending events) at {at}; raise run.max_queue or lower the client count"),
-        }
-    }
-}
-
-impl std::error::Error for SimError {}
-
-/// A clear refusal of a command that cannot apply. Decisions read `kind`; `message` is for people.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommandError {
-    pub kind: CommandErrorKind,
-    pub message: String,
-}
-
-/// Why a command was refused.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CommandErrorKind {
-    /// It names a node, region, slot, backup or operator error that does not exist.
-    UnknownName,
-    /// It needs a `[backup]` section the scenario does not have.
-    NoBackup,
-    /// A value out of range or malformed (a time, an LSN, a setting).
-    BadValue,
-    /// The cluster's state refuses it now (a switchover with no leader, no writable primary).
-    Refused,
-    /// Before the current time or after the end of the run.
-    OutOfTime,
-    QueueFull,
-}
-
-impl CommandError {
-    pub fn new(kind: CommandErrorKind, message: impl Into<String>) -> CommandError {
-        CommandError { kind, message: message.into() }
-    }
-    pub fn bad_value(message: String) -> CommandError {
-        CommandError::new(CommandErrorKind::BadValue, message)
-    }
-}
-
-impl fmt::Display for CommandError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
 
 /// A notable moment, shown on the timeline and in the event log. Decisions (which notes the
 /// timeline marks, which a lesson counts) read `kind`; `text` is for people.
@@ -359,39 +127,6 @@ pub(crate) struct Cluster {
     pub(in crate::world) backups: Option<Box<crate::backup::Backups>>,
     /// The app tier, PgBouncer and the backends' costs (with a `[pooling]` section only).
     pub(in crate::world) pool: Option<Box<dyn crate::pool::PoolModel>>,
-}
-
-/// A handle on the event queue for one scope at one instant: what a component's handler needs
-/// to schedule its next events, and nothing else of the world.
-pub(crate) struct Sched<'a> {
-    pub now: SimTime,
-    pub k: u16,
-    pub q: &'a mut EventQueue<Scoped>,
-    pub error: &'a mut Option<SimError>,
-}
-
-impl Sched<'_> {
-    /// Schedules `ev` at `at` (never before now); a full queue stops the run with an error.
-    #[inline]
-    pub fn push(&mut self, at: SimTime, ev: Ev) {
-        if let Err(QueueFull(cap)) = self.q.push(at.max(self.now), Scoped { k: self.k, ev }) {
-            if self.error.is_none() {
-                *self.error = Some(SimError::QueueFull { cap, at: self.now });
-            }
-        }
-    }
-
-    #[inline]
-    pub fn after(&mut self, d: SimDur, ev: Ev) {
-        self.push(self.now + d, ev);
-    }
-}
-
-/// An event and the scope (cluster) it belongs to.
-#[derive(Copy, Clone, Debug)]
-pub(crate) struct Scoped {
-    pub k: u16,
-    pub ev: Ev,
 }
 
 /// The whole simulated world. Cloning it is a snapshot.

@@ -386,29 +386,22 @@ impl World {
         self.c.net.reachable(n, other) && self.c.net.reachable(other, n)
     }
 
-    /// The settings a learner can change, with their values now (as `Setting::parse` reads them).
+    /// The settings a learner can change, with their values now (as `Setting::parse` reads
+    /// them), in the registry's order: each read back from the component that owns it, and only
+    /// the components this world has.
     pub fn current_settings(&self) -> Vec<(&'static str, String)> {
-        let mut out = vec![
-            ("synchronous_commit", self.c.pgc.synchronous_commit.name().to_string()),
-            ("synchronous_standby_names", self.c.static_sync.text()),
-            ("synchronous_mode", self.c.pat.synchronous_mode.to_string()),
-            ("synchronous_mode_strict", self.c.pat.synchronous_mode_strict.to_string()),
-            ("ttl", self.c.pat.ttl.to_string()),
-            ("loop_wait", self.c.pat.loop_wait.to_string()),
-            ("retry_timeout", self.c.pat.retry_timeout.to_string()),
-        ];
-        if let Some(b) = self.c.backups.as_deref() {
-            out.push(("archive_timeout", crate::command::duration_text(b.cfg.archive_timeout.0)));
-            out.push(("base_backup_every", crate::command::duration_text(b.cfg.base_backup_every.0)));
-        }
-        if let Some(b) = self.c.pool.as_deref().and_then(|p| p.bouncer_cfg()) {
-            out.push(("pool_mode", b.pool_mode.name().to_string()));
-            out.push(("default_pool_size", b.default_pool_size.to_string()));
-            out.push(("reserve_pool_size", b.reserve_pool_size.to_string()));
-            out.push(("max_prepared_statements", b.max_prepared_statements.to_string()));
-            out.push(("query_wait_timeout", crate::command::duration_text(b.query_wait_timeout.0)));
-        }
-        out
+        let backups = self.c.backups.as_deref().map(|b| &b.cfg);
+        let bouncer = self.c.pool.as_deref().and_then(|p| p.bouncer_cfg());
+        crate::command::settings::defs()
+            .filter(|d| d.offered)
+            .filter_map(|d| {
+                let v = crate::postgres::cfg::read(&self.c.pgc, d.name)
+                    .or_else(|| crate::patroni::cfg::read(&self.c.pat, d.name))
+                    .or_else(|| backups.and_then(|b| crate::backup::cfg::read(b, d.name)))
+                    .or_else(|| bouncer.and_then(|b| crate::pool::cfg::read(b, d.name)))?;
+                Some((d.name, v.to_string()))
+            })
+            .collect()
     }
 
     /// Whether replication from node `up` to node `down` can flow now: both hosts up, Postgres

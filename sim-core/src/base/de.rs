@@ -215,7 +215,7 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::scenario::toml_de::from_str;
+    use crate::base::toml_de::from_str;
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize, PartialEq)]

@@ -3,28 +3,10 @@
 //! one shard's cluster and no other: sharding bounds the blast radius.
 use crate::command::{Command, TimedCommand};
 use crate::scenario::{Dur, NodeCfg, Scenario, SyncCommit};
+use crate::shard::cfg::ReplicaCfg;
 use crate::time::SimDur;
 use crate::world::World;
 use serde::Serialize;
-
-/// `[replication]` in a sharding lesson.
-#[derive(Clone, Debug, serde::Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(default, deny_unknown_fields)]
-pub struct ReplicaCfg {
-    /// Standbys per shard (0 to 4).
-    pub replicas: u32,
-    pub synchronous_commit: SyncCommit,
-    /// Crash this shard's primary host at `fail_at` (by index), to watch one shard fail over.
-    pub fail_shard: Option<u32>,
-    pub fail_at: Dur,
-}
-
-impl Default for ReplicaCfg {
-    fn default() -> Self {
-        ReplicaCfg { replicas: 1, synchronous_commit: SyncCommit::On, fail_shard: None, fail_at: Dur(crate::time::SimDur::secs(20)) }
-    }
-}
 
 /// How one shard's cluster fared.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -85,7 +67,7 @@ pub fn scenarios(cfg: &ReplicaCfg, template: &Scenario, names: &[String], durati
 
 /// How each shard's cluster fared in a finished sharded world. `write_tps` is the writes per
 /// second the router sent the shard, on average.
-pub fn report(w: &mut World, scns: &[(String, Scenario)], run: &super::cluster::Run, read_share: f64, duration_s: u64) -> Vec<ShardHa> {
+pub fn report(w: &mut World, scns: &[(String, Scenario)], run: &crate::shard::cluster::Run, read_share: f64, duration_s: u64) -> Vec<ShardHa> {
     let secs = run.load.len().max(1) as u64;
     let mut out = Vec::new();
     for (i, (name, scn)) in scns.iter().enumerate() {
@@ -119,7 +101,7 @@ pub fn report(w: &mut World, scns: &[(String, Scenario)], run: &super::cluster::
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shard::lesson::ShardLesson;
+    use crate::runner::sharded::ShardLesson;
 
     fn lesson(replication: &str) -> ShardLesson {
         let src = format!(

@@ -19,7 +19,7 @@ pub fn attempt(scn: &Scenario, seed: u64, log: &[(SimDur, Command)]) -> Result<R
 
 /// A sharded lesson's challenge: the lesson with the learner's `design` (shard key, placement),
 /// run with `seed` and judged on its goals.
-pub fn attempt_design(lesson: &crate::shard::lesson::ShardLesson, seed: u64, design: &crate::scenario::Design) -> Result<Vec<crate::report::ExpectResult>, String> {
+pub fn attempt_design(lesson: &crate::runner::sharded::ShardLesson, seed: u64, design: &crate::scenario::Design) -> Result<Vec<crate::report::ExpectResult>, String> {
     let mut l = lesson.clone();
     l.apply_design(design)?;
     Ok(l.run(Some(seed))?.expectations)

@@ -1,12 +1,13 @@
 //! Sharding lessons (`scenarios/sharding/*.toml`): a table and its shard key, a cluster with a
 //! placement strategy, a workload, reshards, and optional partitioning and scatter-gather
 //! experiments; the run's figures are checked against `[expect]` bounds.
-use super::cluster::{self, Column, Config, Dist, Move, Run, Vindex};
-use super::partition::{self, Pred};
-use super::placement::{Placement, Ring};
-use super::query;
-use crate::scenario::toml_de::{line_col, locate, placed};
+use crate::base::toml_de::{line_col, locate, placed};
 use crate::scenario::{Bound, Dur, Lesson, Metric, Scenario, ScenarioError, Seg};
+use crate::shard::cfg::{ClusterFile, DistFile, JoinCfg, PartitionCfg, ReshardFile, ReshardKind, ScatterCfg, TableFile, VindexFile};
+use crate::shard::cluster::{self, Column, Config, Dist, Move, Run, Vindex};
+use crate::shard::partition::{self, Pred};
+use crate::shard::placement::{Placement, Ring};
+use crate::shard::query;
 use crate::time::SimDur;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -23,75 +24,11 @@ pub struct ShardLesson {
     pub reshard_places: Vec<(usize, usize)>,
     pub partitioning: Option<PartitionCfg>,
     pub scatter: Option<ScatterCfg>,
-    pub replication: Option<super::replicas::ReplicaCfg>,
+    pub replication: Option<crate::shard::cfg::ReplicaCfg>,
     pub join: Option<JoinCfg>,
     pub expect: BTreeMap<Metric, Bound>,
     /// Each shard's cluster's settings (`[postgres]`, `[patroni]`, `[proxy]`, `[network]`).
     pub template: crate::Scenario,
-}
-
-/// `[partitioning]`: a time-series table partitioned by month, a query, and retention.
-#[derive(Clone, Debug, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(default, deny_unknown_fields)]
-pub struct PartitionCfg {
-    pub table: String,
-    pub column: String,
-    pub year: i64,
-    pub first_month: u32,
-    pub months: u32,
-    pub rows_per_day: u64,
-    /// The query: rows from this month (1-12, same year) only.
-    pub query_month: u32,
-    /// Keep only this many newest months (detach older ones); 0 keeps all.
-    pub retain_months: u32,
-}
-
-impl Default for PartitionCfg {
-    fn default() -> Self {
-        PartitionCfg { table: "events".into(), column: "created_on".into(), year: 2026, first_month: 1, months: 12, rows_per_day: 100, query_month: 1, retain_months: 0 }
-    }
-}
-
-/// `[scatter]`: scatter-gather tail latency at several shard counts.
-#[derive(Clone, Debug, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ScatterCfg {
-    pub shards: Vec<u32>,
-    #[serde(default = "one_ms")]
-    pub base: Dur,
-    #[serde(default = "two_ms")]
-    pub mean: Dur,
-    #[serde(default = "four_thousand")]
-    pub queries: u32,
-}
-
-fn one_ms() -> Dur {
-    Dur(SimDur::ms(1))
-}
-fn two_ms() -> Dur {
-    Dur(SimDur::ms(2))
-}
-fn four_thousand() -> u32 {
-    4000
-}
-
-/// `[join]`: orders joined to customers on customer_id, with orders sharded by customer_id
-/// (co-located with customers) and by order_id (not co-located).
-#[derive(Clone, Debug, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(default, deny_unknown_fields)]
-pub struct JoinCfg {
-    pub shards: u32,
-    pub orders: u64,
-    pub customers: u64,
-}
-
-impl Default for JoinCfg {
-    fn default() -> Self {
-        JoinCfg { shards: 8, orders: 5000, customers: 400 }
-    }
 }
 
 /// What a lesson run found.
@@ -105,7 +42,7 @@ pub struct ShardReport {
     pub lines: Vec<String>,
     pub expectations: Vec<crate::report::ExpectResult>,
     /// Each shard's Patroni cluster, when the lesson has `[replication]`.
-    pub shard_clusters: Vec<super::replicas::ShardHa>,
+    pub shard_clusters: Vec<crate::runner::replicas::ShardHa>,
     #[serde(skip)]
     pub run: Option<Run>,
 }
@@ -150,7 +87,7 @@ impl ShardLesson {
         if !scn.is_sharded() {
             return Err(placed(file, src, 0, "cluster".into(), "not a sharded lesson: it has no [table], [cluster] or sharding experiment".into()));
         }
-        let sections: Sections = crate::scenario::toml_de::from_str(file, src)?;
+        let sections: Sections = crate::base::toml_de::from_str(file, src)?;
         let mut l = lesson(scn, sections).map_err(|(path, message)| {
             let segs: Vec<Seg> = path.split('.').map(|k| Seg::Name(k.to_string())).collect();
             placed(file, src, locate(src, &segs).unwrap_or(0), path, message)
@@ -166,7 +103,7 @@ impl ShardLesson {
         if self.replication.is_some() {
             return false;
         }
-        self.replication = Some(super::replicas::ReplicaCfg { fail_shard: None, ..Default::default() });
+        self.replication = Some(crate::shard::cfg::ReplicaCfg { fail_shard: None, ..Default::default() });
         true
     }
 
@@ -194,7 +131,7 @@ impl ShardLesson {
 
     fn cluster_scenarios(&self, c: &Config) -> Result<Vec<(String, crate::Scenario)>, String> {
         match &self.replication {
-            Some(rc) => super::replicas::scenarios(rc, &self.template, &cluster::shard_names(&c.placement), c.duration_s).map_err(|m| format!("{}: [replication]: {m}", self.file)),
+            Some(rc) => crate::runner::replicas::scenarios(rc, &self.template, &cluster::shard_names(&c.placement), c.duration_s).map_err(|m| format!("{}: [replication]: {m}", self.file)),
             None => Ok(Vec::new()),
         }
     }
@@ -216,12 +153,12 @@ impl ShardLesson {
             cfg.vindex = Vindex::of(v)?;
         }
         if d.strategy.is_some() || d.shards.is_some() {
-            let strategy = d.strategy.clone().unwrap_or_else(|| super::placement::strategy_name(&cfg.placement).to_string());
+            let strategy = d.strategy.clone().unwrap_or_else(|| crate::shard::placement::strategy_name(&cfg.placement).to_string());
             let vnodes = match &cfg.placement {
                 Placement::Ring(r) => r.vnodes,
                 _ => 64,
             };
-            cfg.placement = super::placement::from_strategy(&strategy, d.shards.unwrap_or(cfg.placement.shards()), vnodes)?;
+            cfg.placement = crate::shard::placement::from_strategy(&strategy, d.shards.unwrap_or(cfg.placement.shards()), vnodes)?;
             self.reshards.clear();
         }
         Ok(())
@@ -244,7 +181,7 @@ impl ShardLesson {
             }
             let run = w.router_run().cloned().ok_or_else(|| format!("{}: the run has not reached its end", self.file))?;
             let ha = match &self.replication {
-                Some(_) => super::replicas::report(&mut w.clone(), &self.cluster_scenarios(c)?, &run, c.read_share, c.duration_s),
+                Some(_) => crate::runner::replicas::report(&mut w.clone(), &self.cluster_scenarios(c)?, &run, c.read_share, c.duration_s),
                 None => Vec::new(),
             };
             describe_cluster(c, &run, &mut r);
@@ -332,7 +269,7 @@ fn describe_cluster(c: &Config, run: &Run, r: &mut ShardReport) {
     }
 }
 
-fn describe_clusters(rc: &super::replicas::ReplicaCfg, ha: &[super::replicas::ShardHa], r: &mut ShardReport) {
+fn describe_clusters(rc: &crate::shard::cfg::ReplicaCfg, ha: &[crate::runner::replicas::ShardHa], r: &mut ShardReport) {
     for h in ha {
         let down = h.writes_down.map_or(String::new(), |(a, b)| format!(", no writable primary {}–{} s", secs(a * 1000), secs(b * 1000)));
         r.lines.push(format!(
@@ -410,93 +347,6 @@ fn scatter(s: &ScatterCfg, seed: u64, r: &mut ShardReport) {
     r.metrics.insert("scatter_p99_ratio".into(), last as f64 / first.unwrap_or(1).max(1) as f64);
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub(crate) struct TableFile {
-    name: String,
-    columns: Vec<ColumnFile>,
-    shard_key: String,
-    #[serde(default)]
-    vindex: VindexFile,
-}
-
-#[derive(Debug, Deserialize, Default, Clone, Copy)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum VindexFile {
-    #[default]
-    Hash,
-    Numeric,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ColumnFile {
-    name: String,
-    #[serde(default = "hundred_thousand")]
-    keys: u64,
-    #[serde(default)]
-    distribution: DistFile,
-    zipf_s: Option<f64>,
-    celebrity_key: Option<u64>,
-    celebrity_share: Option<f64>,
-}
-
-fn hundred_thousand() -> u64 {
-    100_000
-}
-
-#[derive(Debug, Deserialize, Default, Clone, Copy)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum DistFile {
-    #[default]
-    Uniform,
-    Zipf,
-    Celebrity,
-    Monotonic,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(default, deny_unknown_fields)]
-pub(crate) struct ClusterFile {
-    strategy: String,
-    shards: Option<u32>,
-    vnodes: u32,
-    shard_capacity: u64,
-    rtt: Dur,
-    copy_rows_s: u64,
-    apply_rows_s: u64,
-    write_timeout: Dur,
-}
-
-impl Default for ClusterFile {
-    fn default() -> Self {
-        ClusterFile { strategy: "ring".into(), shards: None, vnodes: 64, shard_capacity: 2000, rtt: Dur(SimDur::ms(1)), copy_rows_s: 20_000, apply_rows_s: 50_000, write_timeout: Dur(SimDur::secs(2)) }
-    }
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ReshardFile {
-    at: Dur,
-    kind: ReshardKind,
-    shard: Option<u32>,
-}
-
-#[derive(Debug, Deserialize, Clone, Copy)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum ReshardKind {
-    Add,
-    Split,
-    MoveRange,
-}
-
 /// A semantic error: the field's path (`cluster.shards`) and the reason.
 type Bad = (String, String);
 
@@ -513,7 +363,7 @@ struct Sections {
     cluster: Option<ClusterFile>,
     #[serde(default)]
     reshard: Vec<ReshardFile>,
-    replication: Option<super::replicas::ReplicaCfg>,
+    replication: Option<crate::shard::cfg::ReplicaCfg>,
     partitioning: Option<PartitionCfg>,
     scatter: Option<ScatterCfg>,
     join: Option<JoinCfg>,
@@ -601,10 +451,10 @@ fn config(t: TableFile, c: ClusterFile, w: &crate::scenario::WorkloadCfg, durati
         return bad("cluster.strategy", format!("unknown strategy `{}`, expected one of {}", c.strategy, STRATEGIES.join(", ")));
     }
     let Some(shards) = c.shards else { return bad("cluster.shards", "missing field `shards`") };
-    if c.strategy == "ring" && (c.vnodes == 0 || c.vnodes > super::placement::MAX_VNODES) {
-        return bad("cluster.vnodes", format!("vnodes must be 1 to {}, not {}", super::placement::MAX_VNODES, c.vnodes));
+    if c.strategy == "ring" && (c.vnodes == 0 || c.vnodes > crate::shard::placement::MAX_VNODES) {
+        return bad("cluster.vnodes", format!("vnodes must be 1 to {}, not {}", crate::shard::placement::MAX_VNODES, c.vnodes));
     }
-    let placement = super::placement::from_strategy(&c.strategy, shards, c.vnodes).map_err(|m| ("cluster.shards".to_string(), m))?;
+    let placement = crate::shard::placement::from_strategy(&c.strategy, shards, c.vnodes).map_err(|m| ("cluster.shards".to_string(), m))?;
     let vindex = match t.vindex {
         VindexFile::Hash => Vindex::Hash,
         VindexFile::Numeric => Vindex::Numeric,

@@ -1,6 +1,6 @@
 //! Reading TOML with serde and the `toml` crate: errors placed at file:line:column with the
 //! field's path (`timeline[2].node`), and validation paths located in the parsed document.
-use crate::scenario::{ScenarioError, Seg};
+use crate::base::{ScenarioError, Seg};
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
@@ -11,7 +11,7 @@ pub fn from_str<T: DeserializeOwned>(file: &str, src: &str) -> Result<T, Scenari
         let at = e.span().map_or(0, |s| s.start);
         placed(file, src, at, key_at(src, at), e.message().trim().to_string())
     })?;
-    T::deserialize(crate::scenario::de::Value::root(&root)).map_err(|e| {
+    T::deserialize(crate::base::de::Value::root(&root)).map_err(|e| {
         let at = e.span.map_or(0, |s| s.start);
         placed(file, src, at, path_at(src, at), e.message.trim().to_string())
     })
@@ -37,7 +37,7 @@ pub fn path_at(src: &str, at: usize) -> String {
             if !(header || within(k.span()) || within(v.span())) {
                 break;
             }
-            crate::scenario::push_key(&mut path, k.get_ref());
+            crate::base::push_key(&mut path, k.get_ref());
             (v.get_ref(), header)
         } else if let Some((items, header)) = array {
             let found = if header { items.iter().enumerate().rfind(|(_, n)| n.span().start <= at) } else { items.iter().enumerate().find(|(_, n)| within(n.span())) };

@@ -1,0 +1,233 @@
+//! The events of one simulated world and the handle a component schedules them with. Events are
+//! small and `Copy` and name components by index only, so every component can schedule its own
+//! without knowing the world that holds it.
+use crate::queue::{EventQueue, QueueFull};
+use crate::time::{SimDur, SimTime};
+use std::fmt;
+
+/// Everything that can happen. Small and `Copy`, so the queue stays cheap.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum Ev {
+    Issue {
+        c: u32,
+    },
+    Arrive {
+        c: u32,
+        gen: u32,
+        n: u16,
+        write: bool,
+    },
+    Reply {
+        c: u32,
+        gen: u32,
+        code: u8,
+        tl: u32,
+        lsn: u64,
+        commit_us: u64,
+    },
+    Timeout {
+        c: u32,
+        gen: u32,
+    },
+    Flush {
+        n: u16,
+        inc: u32,
+        upto: u64,
+        xid: u64,
+    },
+    WalWriter {
+        n: u16,
+    },
+    Stream {
+        s: u16,
+        conn: u32,
+        upto: u64,
+        xid: u64,
+        sent_us: u64,
+        depart_us: u64,
+    },
+    StandbyFlush {
+        s: u16,
+        inc: u32,
+        upto: u64,
+    },
+    StandbyApply {
+        s: u16,
+        inc: u32,
+        upto: u64,
+    },
+    Feedback {
+        n: u16,
+        s: u16,
+        conn: u32,
+        write: u64,
+        flush: u64,
+        replay: u64,
+    },
+    Connect {
+        n: u16,
+        s: u16,
+        conn: u32,
+    },
+    Accepted {
+        s: u16,
+        conn: u32,
+        from: u16,
+    },
+    Rejected {
+        s: u16,
+        conn: u32,
+    },
+    ReplRetry {
+        s: u16,
+        conn: u32,
+    },
+    ConnLost {
+        s: u16,
+        conn: u32,
+    },
+    SenderLost {
+        n: u16,
+        conn: u32,
+    },
+    Tick {
+        n: u16,
+        epoch: u32,
+    },
+    DcsFailed {
+        n: u16,
+        epoch: u32,
+    },
+    Promote {
+        n: u16,
+        inc: u32,
+    },
+    Started {
+        n: u16,
+        inc: u32,
+        primary: bool,
+    },
+    Rewound {
+        n: u16,
+        inc: u32,
+        leader: u16,
+    },
+    Cloned {
+        n: u16,
+        inc: u32,
+        leader: u16,
+    },
+    Release {
+        n: u16,
+        epoch: u32,
+        tries: u32,
+    },
+    ProxyCheck,
+    Sample,
+    Checkpoint {
+        n: u16,
+    },
+    SlotTick {
+        slot: u16,
+    },
+    Command {
+        idx: u32,
+    },
+    Archived {
+        tl: u32,
+        seg: u64,
+    },
+    ArchiveRetry,
+    /// The checkpointer's `archive_timeout` wake-up (`epoch`: the setting's reload it belongs to).
+    ArchiveTimeout {
+        epoch: u32,
+    },
+    /// A scheduled base backup (`epoch`: the schedule it belongs to).
+    BackupTick {
+        epoch: u32,
+    },
+    BackupDone {
+        n: u16,
+        inc: u32,
+    },
+    /// The earliest client deadline among the commits queued on node `n`.
+    DeadlineCheck {
+        n: u16,
+    },
+    /// The next operation reaches the shard router (scope `ROUTER`).
+    RouterOp,
+    /// The pooling component (`pool/`): a user's request reaches app server `a`.
+    PoolArrive {
+        a: u16,
+    },
+    /// HikariCP (re)opens app connection `c`.
+    PoolOpen {
+        c: u32,
+    },
+    /// Server connection `s`'s work (a login or a transaction) reaches Postgres.
+    PoolAtPg {
+        s: u32,
+        gen: u32,
+    },
+    PoolCpuDone {
+        s: u32,
+        gen: u32,
+    },
+    PoolReply {
+        s: u32,
+        gen: u32,
+    },
+}
+
+/// Why a run stopped early.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SimError {
+    EventLimit { limit: u64, at: SimTime },
+    TimeLimit { limit: SimTime },
+    QueueFull { cap: usize, at: SimTime },
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::EventLimit { limit, at } => write!(f, "the run hit its event limit ({limit} events) at {at}; raise run.max_events or shorten run.duration"),
+            SimError::TimeLimit { limit } => write!(f, "cannot run past the scenario's end at {limit}"),
+            SimError::QueueFull { cap, at } => write!(f, "the event queue is full ({cap} pending events) at {at}; raise run.max_queue or lower the client count"),
+        }
+    }
+}
+
+impl std::error::Error for SimError {}
+
+/// A handle on the event queue for one scope at one instant: what a component's handler needs
+/// to schedule its next events, and nothing else of the world.
+pub(crate) struct Sched<'a> {
+    pub now: SimTime,
+    pub k: u16,
+    pub q: &'a mut EventQueue<Scoped>,
+    pub error: &'a mut Option<SimError>,
+}
+
+impl Sched<'_> {
+    /// Schedules `ev` at `at` (never before now); a full queue stops the run with an error.
+    #[inline]
+    pub fn push(&mut self, at: SimTime, ev: Ev) {
+        if let Err(QueueFull(cap)) = self.q.push(at.max(self.now), Scoped { k: self.k, ev }) {
+            if self.error.is_none() {
+                *self.error = Some(SimError::QueueFull { cap, at: self.now });
+            }
+        }
+    }
+
+    #[inline]
+    pub fn after(&mut self, d: SimDur, ev: Ev) {
+        self.push(self.now + d, ev);
+    }
+}
+
+/// An event and the scope (cluster) it belongs to.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Scoped {
+    pub k: u16,
+    pub ev: Ev,
+}
