@@ -40,7 +40,40 @@ const CRATES: &[Layers] = &[
             &["runner"],
         ],
     },
+    Layers {
+        dir: "planner",
+        layers: &[
+            &["catalog"],
+            &["settings", "sql", "stats"],
+            &["command"],
+            &["lesson"],
+            &["db"],
+            &["bind"],
+            &["selfuncs"],
+            &["cost"],
+            &["plan"],
+            &["exec"],
+            &["explain"],
+            &["check"],
+            &["whatif"],
+            &["loaded"],
+            &["export", "challenge", "view"],
+        ],
+    },
     Layers { dir: "session", layers: &[&["session"], &["view"]] },
+    Layers {
+        dir: "web",
+        layers: &[
+            &["format", "edge"],
+            &["charts", "pool", "lesson", "url"],
+            // The page's state and the hook that drives a session.
+            &["app"],
+            &["pitr"],
+            &["view"],
+            &["embed"],
+            &["shard", "plan"],
+        ],
+    },
 ];
 
 /// The top-level module a file belongs to: `world/ha.rs` → `world`, `event.rs` → `event`; `None`

@@ -1,10 +1,9 @@
 //! A lesson's promises about a plan (node types present or absent, the top node, how far the
 //! estimates miss), checked against an EXPLAIN ANALYZE.
-use crate::cost::SortMethod;
 use crate::exec::Analyzed;
+use crate::explain::Explained;
 use crate::lesson::Expect;
 use crate::plan::{Kind, Plan};
-use crate::Explained;
 
 /// The worst estimated-versus-actual row factor over the executed nodes (≥ 1), and that node.
 pub fn worst_misestimate(plan: &Plan, a: &Analyzed) -> (f64, usize) {
@@ -52,7 +51,7 @@ pub fn expectations(x: &Expect, e: &Explained) -> Vec<(String, bool)> {
         }
         let of_kind = |k: Kind| nodes.iter().enumerate().filter(move |(_, n)| n.kind == k).map(|(i, _)| &a.nodes[i]).filter(|s| s.loops > 0.0);
         if let Some(m) = &x.sort_method {
-            let methods: Vec<&str> = of_kind(Kind::Sort).filter_map(|s| s.sort_method).map(method_name).collect();
+            let methods: Vec<&str> = of_kind(Kind::Sort).filter_map(|s| s.sort_method).map(crate::cost::method_name).collect();
             out.push((format!("every Sort uses {m} (they use {})", methods.join(", ")), !methods.is_empty() && methods.iter().all(|x| x == m)));
         }
         let batches: Vec<f64> = of_kind(Kind::Hash).map(|s| s.batches).collect();
@@ -65,13 +64,4 @@ pub fn expectations(x: &Expect, e: &Explained) -> Vec<(String, bool)> {
         }
     }
     out
-}
-
-/// A sort method as EXPLAIN names it.
-pub fn method_name(m: SortMethod) -> &'static str {
-    match m {
-        SortMethod::Quicksort => "quicksort",
-        SortMethod::TopN => "top-N heapsort",
-        SortMethod::External => "external merge",
-    }
 }

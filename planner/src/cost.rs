@@ -220,6 +220,15 @@ pub enum SortMethod {
     External,
 }
 
+/// A sort method as EXPLAIN names it.
+pub fn method_name(m: SortMethod) -> &'static str {
+    match m {
+        SortMethod::Quicksort => "quicksort",
+        SortMethod::TopN => "top-N heapsort",
+        SortMethod::External => "external merge",
+    }
+}
+
 /// `tuplesort_merge_order`.
 fn merge_order(mem: f64) -> f64 {
     let per_tape = 2.0 * BLCKSZ + 32.0 * BLCKSZ;

@@ -98,7 +98,7 @@ impl ShardModel {
             // to no sharding lesson opens the first one, so the page (and its menu) stays usable.
             Msg::Restore(shared, src) => {
                 let opened = ShardView::new(&shared.file, &src, shared.seed).and_then(|mut v| {
-                    let (actions, mut problems) = url::shard_actions_lenient(&shared.shard_ops);
+                    let (actions, mut problems) = shard_actions_lenient(&shared.shard_ops);
                     problems.extend(v.restore_lenient(&actions, &shared.log)?);
                     Ok((v, problems))
                 });
@@ -212,7 +212,7 @@ pub fn shard_app() -> Html {
         let model = model.clone();
         use_effect_with(model.version, move |_| {
             if let (Some(v), None) = (&model.view, &model.link_problem) {
-                url::write_shard_hash(v);
+                write_shard_hash(v);
             }
         });
     }
@@ -271,7 +271,7 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
     let l = &v.lesson.lesson;
     html! {
         <div class="app widget" tabindex="0">
-            { crate::embed::head(&l.title, v.seed, &format!("{}shard.html#{}", p.props.base, url::shard_hash(v))) }
+            { crate::embed::head(&l.title, v.seed, &format!("{}shard.html#{}", p.props.base, shard_hash(v))) }
             if let Some(e) = &model.error { { crate::view::toast(e, go.reform(|_| Msg::Dismiss)) } }
             if let Some(c) = challenge(v) { { crate::lesson::challenge(&c) } }
             <p class="summary">{ l.summary.clone() }</p>
@@ -310,11 +310,11 @@ fn picks(go: &Go) -> Picks {
     let go2 = go.clone();
     let pick = Callback::from(move |file: String| {
         if lessons::PLANNER_NAMES.contains(&file.as_str()) {
-            crate::view::navigate(&format!("plan.html#file={file}"));
+            crate::edge::navigate(&format!("plan.html#file={file}"));
         } else if lessons::is_sharded(&file) {
             load(file, &go2);
         } else {
-            crate::view::navigate(&format!("index.html#file={file}"));
+            crate::edge::navigate(&format!("index.html#file={file}"));
         }
     });
     let open = go.reform(|(file, src): (String, String)| Msg::Load { file, src, seed: None });
@@ -1046,6 +1046,85 @@ pub fn reshard_progress(p: &ProgressProps) -> Html {
     }
 }
 
+/// A sharding lesson's link: its file, seed, the learner's changes to the lesson, the cursor,
+/// and the learner's commands (the same log as the main page's).
+pub fn shard_hash(v: &ShardView) -> String {
+    let mut ops = Vec::new();
+    if let Some(c) = &v.lesson.cluster {
+        ops.push(format!("key:{}", c.shard_key));
+        ops.push(format!("vindex:{}", c.vindex.name()));
+        ops.push(format!("strategy:{}", sim_core::shard::placement::strategy_name(&c.placement)));
+        ops.push(format!("shards:{}", c.placement.shards()));
+    }
+    if v.reshards_undone {
+        ops.push("undo:1".into());
+    }
+    ops.push(format!("t:{}", v.cursor_ms));
+    let log: Vec<String> = v.log().iter().map(|(t, cmd)| cmd.to_toml(sim_core::SimDur(t.0))).collect();
+    format!("file={}&seed={}&sh={}&log={}", url::encode(&v.file), v.seed, url::encode(&ops.join(";")), url::encode(&log.join(",")))
+}
+
+/// The learner's changes back as actions. The cursor comes last, so the link opens where it
+/// was left; `add:S`, `splitN:S`, `moveN:S` and `crashN:MS` (links made before reshards and
+/// crashes were commands) still read as those commands.
+pub fn shard_actions(ops: &[String]) -> Result<Vec<ShardAction>, String> {
+    let (actions, problems) = shard_actions_lenient(ops);
+    match problems.first() {
+        Some(p) => Err(p.clone()),
+        None => Ok(actions),
+    }
+}
+
+/// The learner's changes back as actions, each bad one named among the problems and left out.
+/// The cursor (`t:`) comes last, so the link opens where it was left.
+pub fn shard_actions_lenient(ops: &[String]) -> (Vec<ShardAction>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    let mut cursor = None;
+    for op in ops {
+        match shard_action(op) {
+            Ok(Err(t)) => cursor = Some(t),
+            Ok(Ok(mut a)) => out.append(&mut a),
+            Err(e) => problems.push(format!("sh: {} (left out)", url::clip(&e))),
+        }
+    }
+    out.extend(cursor);
+    (out, problems)
+}
+
+/// One change of a link: its actions, or (`Err`) the cursor to end on.
+fn shard_action(op: &str) -> Result<Result<Vec<ShardAction>, ShardAction>, String> {
+    use sim_core::shard::cluster::Move;
+    use ShardAction as A;
+    let (k, v) = op.split_once(':').ok_or(format!("`{op}` in the link is not name:value"))?;
+    let num = |v: &str| v.parse::<u64>().map_err(|_| format!("`{op}` in the link needs a number"));
+    Ok(Ok(match k {
+        "key" => vec![A::Key(v.to_string())],
+        "vindex" => vec![A::Vindex(v.to_string())],
+        "strategy" => vec![A::Strategy(v.to_string())],
+        "shards" => vec![A::Shards(num(v)? as u32)],
+        "undo" => vec![A::Reset],
+        "t" => return Ok(Err(A::Cursor(num(v)?))),
+        "add" => vec![A::Cursor(num(v)? * 1000), A::Reshard(Move::Add)],
+        other => {
+            let shard = |prefix: &str| other.strip_prefix(prefix).and_then(|s| s.parse::<u32>().ok());
+            if let Some(s) = shard("crash") {
+                return Ok(Ok(vec![A::Cursor(num(v)?), A::Crash(s)]));
+            }
+            let mv = match (shard("split"), shard("move")) {
+                (Some(s), _) => Move::Split { shard: s },
+                (_, Some(s)) => Move::MoveRange { shard: s },
+                _ => return Err(format!("unknown change `{op}` in the link")),
+            };
+            vec![A::Cursor(num(v)? * 1000), A::Reshard(mv)]
+        }
+    }))
+}
+
+pub fn write_shard_hash(v: &ShardView) {
+    url::write(&shard_hash(v));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1078,11 +1157,11 @@ mod tests {
         assert_eq!(v.status[1].primary, None, "{:?}", v.status);
         assert!(v.status[0].primary.is_some());
         // The link carries it, and opens to the same run (the clusters come back with the crash).
-        let hash = crate::url::shard_hash(&v);
+        let hash = shard_hash(&v);
         assert!(hash.contains("crash_host"), "{hash}");
         let back = crate::url::parse_hash(&format!("#{hash}")).0.unwrap();
         let mut w = view("10b-good-shard-key.toml");
-        w.restore(&crate::url::shard_actions(&back.shard_ops).unwrap(), &back.log).unwrap();
+        w.restore(&shard_actions(&back.shard_ops).unwrap(), &back.log).unwrap();
         assert_eq!(w.log(), v.log());
         assert_eq!(w.report.as_ref().unwrap().digest(), v.report.as_ref().unwrap().digest());
         assert!(v.apply(ShardAction::Crash(9)).unwrap_err().contains("no shard 9"));

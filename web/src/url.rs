@@ -195,92 +195,18 @@ pub fn read_hash() -> (Option<Shared>, Vec<String>) {
     parse_hash(&h)
 }
 
-/// A sharding lesson's link: its file, seed, the learner's changes to the lesson, the cursor,
-/// and the learner's commands (the same log as the main page's).
-pub fn shard_hash(v: &crate::shard::ShardView) -> String {
-    let mut ops = Vec::new();
-    if let Some(c) = &v.lesson.cluster {
-        ops.push(format!("key:{}", c.shard_key));
-        ops.push(format!("vindex:{}", c.vindex.name()));
-        ops.push(format!("strategy:{}", sim_core::shard::placement::strategy_name(&c.placement)));
-        ops.push(format!("shards:{}", c.placement.shards()));
-    }
-    if v.reshards_undone {
-        ops.push("undo:1".into());
-    }
-    ops.push(format!("t:{}", v.cursor_ms));
-    let log: Vec<String> = v.log().iter().map(|(t, cmd)| cmd.to_toml(sim_core::SimDur(t.0))).collect();
-    format!("file={}&seed={}&sh={}&log={}", encode(&v.file), v.seed, encode(&ops.join(";")), encode(&log.join(",")))
-}
-
-/// The learner's changes back as actions. The cursor comes last, so the link opens where it
-/// was left; `add:S`, `splitN:S`, `moveN:S` and `crashN:MS` (links made before reshards and
-/// crashes were commands) still read as those commands.
-pub fn shard_actions(ops: &[String]) -> Result<Vec<crate::shard::ShardAction>, String> {
-    let (actions, problems) = shard_actions_lenient(ops);
-    match problems.first() {
-        Some(p) => Err(p.clone()),
-        None => Ok(actions),
-    }
-}
-
-/// The learner's changes back as actions, each bad one named among the problems and left out.
-/// The cursor (`t:`) comes last, so the link opens where it was left.
-pub fn shard_actions_lenient(ops: &[String]) -> (Vec<crate::shard::ShardAction>, Vec<String>) {
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    let mut cursor = None;
-    for op in ops {
-        match shard_action(op) {
-            Ok(Err(t)) => cursor = Some(t),
-            Ok(Ok(mut a)) => out.append(&mut a),
-            Err(e) => problems.push(format!("sh: {} (left out)", clip(&e))),
-        }
-    }
-    out.extend(cursor);
-    (out, problems)
-}
-
-/// One change of a link: its actions, or (`Err`) the cursor to end on.
-fn shard_action(op: &str) -> Result<Result<Vec<crate::shard::ShardAction>, crate::shard::ShardAction>, String> {
-    use crate::shard::ShardAction as A;
-    use sim_core::shard::cluster::Move;
-    let (k, v) = op.split_once(':').ok_or(format!("`{op}` in the link is not name:value"))?;
-    let num = |v: &str| v.parse::<u64>().map_err(|_| format!("`{op}` in the link needs a number"));
-    Ok(Ok(match k {
-        "key" => vec![A::Key(v.to_string())],
-        "vindex" => vec![A::Vindex(v.to_string())],
-        "strategy" => vec![A::Strategy(v.to_string())],
-        "shards" => vec![A::Shards(num(v)? as u32)],
-        "undo" => vec![A::Reset],
-        "t" => return Ok(Err(A::Cursor(num(v)?))),
-        "add" => vec![A::Cursor(num(v)? * 1000), A::Reshard(Move::Add)],
-        other => {
-            let shard = |prefix: &str| other.strip_prefix(prefix).and_then(|s| s.parse::<u32>().ok());
-            if let Some(s) = shard("crash") {
-                return Ok(Ok(vec![A::Cursor(num(v)?), A::Crash(s)]));
-            }
-            let mv = match (shard("split"), shard("move")) {
-                (Some(s), _) => Move::Split { shard: s },
-                (_, Some(s)) => Move::MoveRange { shard: s },
-                _ => return Err(format!("unknown change `{op}` in the link")),
-            };
-            vec![A::Cursor(num(v)? * 1000), A::Reshard(mv)]
-        }
-    }))
+thread_local! {
+    /// The hash this page last wrote, so its own `hashchange` is not taken for a new link.
+    pub static LAST_WRITTEN: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 pub fn write_hash(s: &Session) {
     let h = to_hash(s);
-    crate::LAST_WRITTEN.with(|l| l.borrow_mut().clone_from(&h));
+    LAST_WRITTEN.with(|l| l.borrow_mut().clone_from(&h));
     write(&h);
 }
 
-pub fn write_shard_hash(v: &crate::shard::ShardView) {
-    write(&shard_hash(v));
-}
-
-fn write(hash: &str) {
+pub fn write(hash: &str) {
     let Some(w) = web_sys::window() else { return };
     let url = format!("#{hash}");
     if let Ok(h) = w.history() {
@@ -365,19 +291,19 @@ mod tests {
         ] {
             v.apply(a).unwrap();
         }
-        let back = parse_hash(&format!("#{}", shard_hash(&v))).0.unwrap();
+        let back = parse_hash(&format!("#{}", crate::shard::shard_hash(&v))).0.unwrap();
         assert_eq!((back.file.as_str(), back.seed), (*file, Some(3)));
         assert_eq!(back.log, v.log(), "the reshard travels as a command");
         let mut w = crate::shard::ShardView::new(file, src, back.seed).unwrap();
-        w.restore(&shard_actions(&back.shard_ops).unwrap(), &back.log).unwrap();
+        w.restore(&crate::shard::shard_actions(&back.shard_ops).unwrap(), &back.log).unwrap();
         assert_eq!(w.log(), v.log());
         assert_eq!(w.cursor_ms, 25_000);
         assert_eq!(w.lesson.cluster.as_ref().map(|c| c.vindex.name()), Some("numeric"), "the vindex travels in the link");
         assert_eq!(w.report.as_ref().unwrap().metrics, v.report.as_ref().unwrap().metrics);
-        assert!(shard_actions(&["meteor:1".into()]).is_err());
+        assert!(crate::shard::shard_actions(&["meteor:1".into()]).is_err());
         // A bad change keeps the rest of the link, named: `sh=garbage`, `key:nope`.
         let ops: Vec<String> = ["garbage", "key:nope", "strategy:jump", "t:5000"].map(String::from).to_vec();
-        let (actions, problems) = shard_actions_lenient(&ops);
+        let (actions, problems) = crate::shard::shard_actions_lenient(&ops);
         assert!(problems.len() == 1 && problems[0].contains("garbage"), "{problems:?}");
         let mut x = crate::shard::ShardView::new(file, src, Some(3)).unwrap();
         let more = x.restore_lenient(&actions, &[]).unwrap();

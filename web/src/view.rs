@@ -167,9 +167,9 @@ pub fn picks(go: &Go) -> Picks {
     let load = go.clone();
     let pick = Callback::from(move |file: String| {
         if lessons::PLANNER_NAMES.contains(&file.as_str()) {
-            crate::view::navigate(&format!("plan.html#file={file}"));
+            crate::edge::navigate(&format!("plan.html#file={file}"));
         } else if lessons::is_sharded(&file) {
-            navigate(&format!("shard.html#file={file}"));
+            crate::edge::navigate(&format!("shard.html#file={file}"));
         } else {
             let name = file.clone();
             crate::fetch_lesson(file, load.clone(), move |src| Action::Load { file: name, src, seed: None });
@@ -177,13 +177,6 @@ pub fn picks(go: &Go) -> Picks {
     });
     let open = go.reform(|(file, src): (String, String)| Action::Load { file, src, seed: None });
     Picks { pick, seed: go.reform(Action::Reseed), open, fail: go.reform(Action::Fail) }
-}
-
-/// Opens another page of the app.
-pub fn navigate(url: &str) {
-    if let Some(w) = web_sys::window() {
-        let _ = w.location().assign(url);
-    }
 }
 
 /// The title, the lesson picker, "open a file" and the seed.
@@ -683,21 +676,11 @@ fn cluster_wide(go: &Go) -> Html {
     </> }
 }
 
-/// Settings the learner typed that were refused, kept where they were typed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SettingRefusal {
-    /// The field's name, or the group's (`patroni`, `pgbouncer`, `backup`).
-    pub group: String,
-    pub why: String,
-    /// What was typed, by setting.
-    pub typed: Vec<(String, String)>,
-}
-
 #[derive(Properties, PartialEq)]
 pub struct SettingsProps {
     pub settings: Rc<Vec<SettingGroupView>>,
     /// A refusal, shown beside its field or group, with the values typed.
-    pub error: Option<SettingRefusal>,
+    pub error: Option<crate::app::SettingRefusal>,
     /// Bumped on every change applied, so the fields show the values now.
     pub epoch: u64,
     pub go: Go,
