@@ -5,6 +5,7 @@
 //! goals are the learner's to reach (met / failed). A violation the lesson sets out to show is
 //! marked as shown, not as a failure.
 use sim_core::report::{ExpectKind, ExpectResult, Figure};
+use sim_core::scenario::Unit;
 
 /// What the goals are to the learner.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -97,8 +98,8 @@ impl Goal {
             Frame::Challenge => "goal:",
         };
         let text = match (&r.figure, r.kind) {
-            (Some(f), _) if !decided => format!("{label}: judged at the end ({whose} {})", range(&name, f)),
-            (Some(f), _) => format!("{label}: {} ({whose} {})", value(&name, f.value), range(&name, f)),
+            (Some(f), _) if !decided => format!("{label}: judged at the end ({whose} {})", range(f)),
+            (Some(f), _) => format!("{label}: {} ({whose} {})", value(f.unit, f.value), range(f)),
             (None, ExpectKind::Violated) if state == GoalState::ViolatedAsShown => format!("{label}: broken, as the lesson shows: {}", r.detail),
             (None, ExpectKind::Violated) if decided => format!("{label}: not broken, though the lesson's run breaks it: {}", r.detail),
             (None, ExpectKind::Violated) => format!("{label}: the lesson's run breaks it; not yet: {}", r.detail),
@@ -169,38 +170,30 @@ fn label(name: &str) -> String {
 }
 
 /// A figure's value with its unit.
-fn value(name: &str, v: f64) -> String {
-    let key = name.rsplit('.').next().unwrap_or(name);
-    if key == "first_hot_shard" {
-        return if v < 0.0 { "none".into() } else { format!("shard {}", number(v)) };
-    }
-    if key == "hot_seconds" {
-        return format!("{} s", number(v));
-    }
-    if key == "scatter_p99_ratio" {
-        return format!("{}×", number(v));
-    }
-    if key.ends_with("_bytes") {
-        return sim_core::lsn::size_pretty(v.max(0.0) as u64);
-    }
-    match ["_per_s", "_permille", "_pct", "_ms", "_s"].iter().find(|u| key.ends_with(*u)) {
-        Some(&"_per_s") => format!("{}/s", number(v)),
-        Some(&"_permille") => format!("{} %", number(v / 10.0)),
-        Some(&"_pct") => format!("{} %", number(v)),
-        Some(&"_ms") => format!("{} ms", number(v)),
-        Some(&"_s") => format!("{} s", number(v)),
-        _ => number(v),
+fn value(unit: Unit, v: f64) -> String {
+    match unit {
+        Unit::Shard if v < 0.0 => "none".into(),
+        Unit::Shard => format!("shard {}", number(v)),
+        Unit::Ratio => format!("{}×", number(v)),
+        Unit::Bytes => sim_core::lsn::size_pretty(v.max(0.0) as u64),
+        Unit::PerSecond => format!("{}/s", number(v)),
+        Unit::Permille => format!("{} %", number(v / 10.0)),
+        Unit::Percent => format!("{} %", number(v)),
+        Unit::Ms => format!("{} ms", number(v)),
+        Unit::Seconds => format!("{} s", number(v)),
+        Unit::Count => number(v),
     }
 }
 
 /// A figure's bounds in words: "exactly 1", "at least 30 s", "at most 1 min", "none".
-fn range(name: &str, f: &Figure) -> String {
+fn range(f: &Figure) -> String {
+    let u = f.unit;
     match (f.min, f.max) {
-        (Some(a), Some(z)) if a == z => format!("exactly {}", value(name, a)),
-        (Some(a), Some(z)) => format!("{} to {}", value(name, a), value(name, z)),
-        (Some(a), None) => format!("at least {}", value(name, a)),
+        (Some(a), Some(z)) if a == z => format!("exactly {}", value(u, a)),
+        (Some(a), Some(z)) => format!("{} to {}", value(u, a), value(u, z)),
+        (Some(a), None) => format!("at least {}", value(u, a)),
         (None, Some(0.0)) => "none".into(),
-        (None, Some(z)) => format!("at most {}", value(name, z)),
+        (None, Some(z)) => format!("at most {}", value(u, z)),
         (None, None) => "any".into(),
     }
 }
@@ -240,7 +233,9 @@ mod tests {
     use sim_core::report::ExpectKind;
 
     fn fig(name: &str, value: f64, min: Option<f64>, max: Option<f64>, ok: bool) -> ExpectResult {
-        ExpectResult { name: name.into(), ok, detail: String::new(), kind: ExpectKind::AtEnd, figure: Some(Figure { value, min, max }) }
+        // The unit is the metric's own, as the world reports it.
+        let unit = sim_core::scenario::Metric::ALL.iter().find(|m| m.name() == name).map_or(Unit::Count, |m| m.unit());
+        ExpectResult { name: name.into(), ok, detail: String::new(), kind: ExpectKind::AtEnd, figure: Some(Figure { value, min, max, unit }) }
     }
 
     #[test]

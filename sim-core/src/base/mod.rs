@@ -9,6 +9,24 @@ pub mod settings;
 pub mod toml_de;
 use crate::time::SimDur;
 
+/// What a figure is measured in, so a view words its value without reading its name.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    #[default]
+    Count,
+    Bytes,
+    PerSecond,
+    Permille,
+    Percent,
+    Ms,
+    Seconds,
+    /// One figure over another (`3.2×`).
+    Ratio,
+    /// A shard's index; below zero, none.
+    Shard,
+}
+
 /// The most per-second samples a series keeps (48 hours, the longest run).
 pub const SERIES_CAP: usize = 48 * 3600;
 use serde::Deserialize;

@@ -204,7 +204,7 @@ impl ShardLesson {
             .expect
             .iter()
             .map(|(m, b)| match r.metrics.get(&m.name()) {
-                Some(v) => crate::report::bound(&m.name(), *v, b),
+                Some(v) => crate::report::bound(&m.name(), m.unit(), *v, b),
                 None => crate::report::not_measured(&m.name()),
             })
             .collect();

@@ -5,7 +5,7 @@ pub mod elements;
 pub mod schema;
 pub mod validate;
 pub use crate::backup::cfg::BackupCfg;
-pub use crate::base::{de, dur_ms, invalid, place, snake_case, toml_de, Dur, Invalid, ScenarioError, Section, Seg};
+pub use crate::base::{de, dur_ms, invalid, place, snake_case, toml_de, Dur, Invalid, ScenarioError, Section, Seg, Unit};
 pub use crate::clients::cfg::{KeyDist, WorkloadCfg};
 use crate::command::Command;
 pub use crate::patroni::cfg::PatroniCfg;
@@ -499,6 +499,34 @@ pub enum Metric {
     ColocatedRowsMoved,
     RedistributedRowsMoved,
 }
+}
+
+impl Metric {
+    /// What the figure is measured in.
+    pub fn unit(self) -> Unit {
+        use Metric as M;
+        match self {
+            M::RpoMs | M::CommitP50Ms | M::CommitP99Ms | M::RequestP95Ms | M::P99Ms | M::MaxPauseMs => Unit::Ms,
+            M::FailoverMaxS | M::MaxWriteGapS | M::LastRestoreS | M::LastRestoreRpoS | M::HotSeconds => Unit::Seconds,
+            M::RequestsOfferedPerS | M::RequestsServedPerS => Unit::PerSecond,
+            M::MaxMemoryPct => Unit::Percent,
+            M::KeysMovedPermille => Unit::Permille,
+            M::ScatterP99Ratio => Unit::Ratio,
+            M::FirstHotShard => Unit::Shard,
+            _ => Unit::Count,
+        }
+    }
+}
+
+impl NodeMetric {
+    /// What the figure is measured in.
+    pub fn unit(self) -> Unit {
+        match self {
+            NodeMetric::MaxReplayLagMs => Unit::Ms,
+            NodeMetric::MaxReplayLagBytes => Unit::Bytes,
+            NodeMetric::MaxDiskPct => Unit::Percent,
+        }
+    }
 }
 
 impl Metric {

@@ -52,6 +52,9 @@ pub struct Figure {
     pub value: f64,
     pub min: Option<f64>,
     pub max: Option<f64>,
+    /// What it is measured in (the metric's own, never read from its name).
+    #[serde(skip)]
+    pub unit: crate::base::Unit,
 }
 
 /// What kind of promise an expectation is, so a view can tell "met" from "not yet judged" and
@@ -436,7 +439,7 @@ pub struct Flight {
     pub permille: u32,
 }
 
-pub(crate) fn bound(name: &str, v: f64, b: &Bound) -> ExpectResult {
+pub(crate) fn bound(name: &str, unit: crate::base::Unit, v: f64, b: &Bound) -> ExpectResult {
     let ok = b.min.is_none_or(|m| v >= m) && b.max.is_none_or(|m| v <= m);
     let range = match (b.min, b.max) {
         (Some(a), Some(z)) => format!("in [{a}, {z}]"),
@@ -444,7 +447,7 @@ pub(crate) fn bound(name: &str, v: f64, b: &Bound) -> ExpectResult {
         (None, Some(z)) => format!("<= {z}"),
         (None, None) => "any".into(),
     };
-    ExpectResult { name: name.into(), ok, detail: format!("{v} (expected {range})"), kind: ExpectKind::AtEnd, figure: Some(Figure { value: v, min: b.min, max: b.max }) }
+    ExpectResult { name: name.into(), ok, detail: format!("{v} (expected {range})"), kind: ExpectKind::AtEnd, figure: Some(Figure { value: v, min: b.min, max: b.max, unit }) }
 }
 
 /// An expectation on a figure this kind of lesson does not measure.
@@ -538,14 +541,14 @@ fn check(w: &World, e: &Expect, r: &RunMetrics, nodes: &[NodeReport]) -> Vec<Exp
     }
     for (m, b) in &e.metrics {
         out.push(match metric_value(*m, r, w) {
-            Some(v) => bound(&m.name(), v, b),
+            Some(v) => bound(&m.name(), m.unit(), v, b),
             None => not_measured(&m.name()),
         });
     }
     for (name, ms) in &e.nodes {
         if let Some(n) = nodes.iter().find(|n| &n.name == name) {
             for (m, b) in ms {
-                out.push(bound(&format!("{name}.{}", m.name()), node_value(*m, n), b));
+                out.push(bound(&format!("{name}.{}", m.name()), m.unit(), node_value(*m, n), b));
             }
         }
     }
