@@ -268,3 +268,43 @@ fn refusals_carry_a_kind_that_decisions_can_read() {
     w.run_until(SimTime(1_000_000)).unwrap();
     assert_eq!(kind(&mut w, 0, Command::Heal {}), K::OutOfTime);
 }
+
+/// Every commit's WAL record is kept without a `[backup]` section, with its table, key and
+/// operation: in LSN order on the timeline it was written on, and a failover's new timeline
+/// starts at its switch point. Every acknowledged commit that survived is in the new leader's
+/// lineage.
+#[test]
+fn every_commit_is_recorded_without_backup() {
+    use sim_core::pitr::{Op, ACCOUNTS};
+    let tl = "[[timeline]]\nat = \"10s\"\naction = \"crash_host\"\nnode = \"pg1\"";
+    let src = cluster("", "", tl, "50s");
+    let (scn, mut w) = sim_core::load("inline", &src, None).unwrap();
+    w.run_to_end().unwrap();
+    let report = w.report(&scn.expect);
+    let h = w.history();
+    assert!(h.timelines.len() >= 2, "the failover started a timeline: {:?}", h.timelines.keys().collect::<Vec<_>>());
+    for (id, t) in &h.timelines {
+        let lsns: Vec<u64> = t.records.iter().map(|r| r.lsn).collect();
+        assert!(lsns.windows(2).all(|p| p[0] < p[1]), "timeline {id}'s records are in LSN order");
+        assert!(lsns.iter().all(|&l| l > t.start), "timeline {id}'s records begin after its start");
+        assert!(t.records.iter().all(|r| matches!(r.op, Op::Write { table, .. } if table == ACCOUNTS)), "the clients write the accounts table");
+    }
+    let kept = h.lineage(h.latest()).len() as u64;
+    let m = &report.metrics;
+    assert!(m.commits_acked > 5000, "{}", m.commits_acked);
+    assert!(kept >= m.commits_acked - m.commits_lost, "{kept} records, {} acknowledged, {} lost", m.commits_acked, m.commits_lost);
+}
+
+/// An operator's DROP TABLE needs no archive to happen: the writes after it fail, and with no
+/// `[backup]` nothing brings the table back.
+#[test]
+fn a_dropped_table_fails_later_writes_without_backup() {
+    let drop = "[[timeline]]\nat = \"10s\"\naction = \"operator_error\"\nkind = \"drop_table\"";
+    let metrics = |tl: &str| run(&cluster("", "", tl, "30s")).metrics;
+    let (with, without) = (metrics(drop), metrics(""));
+    assert_eq!(without.commits_failed, 0);
+    assert!(with.commits_failed > 100, "the clients' writes fail after the drop: {}", with.commits_failed);
+    // Only the first 10 s of 30 commit anything.
+    let share = with.commits_acked as f64 / without.commits_acked as f64;
+    assert!((0.25..0.4).contains(&share), "{} acknowledged with the drop, {} without", with.commits_acked, without.commits_acked);
+}

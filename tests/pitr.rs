@@ -45,12 +45,12 @@ fn restores_over_many_seeds_equal_the_committed_history() {
         let (_, mut w) = sim_core::load("sweep", &src, Some(seed)).unwrap();
         w.run_to_end().unwrap();
         let b = w.backups().expect("the [backup] section is present");
-        promoted_timelines += b.history.timelines.len() - 1;
-        for (id, tl) in &b.history.timelines {
+        promoted_timelines += w.history().timelines.len() - 1;
+        for (id, tl) in &w.history().timelines {
             assert!(tl.parent.is_none_or(|p| p < *id), "timeline {id} has parent {:?}", tl.parent);
-            assert_eq!(tl.switches.len(), b.history.timelines.get(&tl.parent.unwrap_or(0)).map_or(0, |p| p.switches.len() + 1));
+            assert_eq!(tl.switches.len(), w.history().timelines.get(&tl.parent.unwrap_or(0)).map_or(0, |p| p.switches.len() + 1));
         }
-        let recs = archived_prefix(&b.history, &b.archive);
+        let recs = archived_prefix(w.history(), &b.archive);
         let mut rng = SimRng::derive(seed, "targets");
         for k in 0..30 {
             let Some(r) = recs.get(rng.below(recs.len().max(1) as u64) as usize) else { break };
@@ -61,11 +61,11 @@ fn restores_over_many_seeds_equal_the_committed_history() {
                 _ => Target::Xid(r.xid),
             };
             let req = Request { target: target.clone(), inclusive, timeline: None, action: TargetAction::Promote };
-            match restore(&b.history, &b.archive, &req, w.now(), &b.clock, RATES) {
+            match restore(w.history(), &b.archive, &req, w.now(), &b.clock, RATES) {
                 Ok(out) => {
                     assert_eq!(out.table, oracle(&recs, &target, inclusive), "seed {seed}: {target:?} inclusive {inclusive}");
                     assert!(out.stopped_early.is_none(), "seed {seed}: {:?}", out.stopped_early);
-                    assert_eq!(out.new_timeline, Some(b.history.latest() + 1));
+                    assert_eq!(out.new_timeline, Some(w.history().latest() + 1));
                     checked += 1;
                 }
                 Err(e) => assert!(e.message.contains("before the oldest usable base backup"), "seed {seed}: {target:?}: {e}"),
@@ -105,7 +105,7 @@ fn refused_restores_leave_the_world_untouched() {
     let (_, mut w) = sim_core::load("08e", src, None).unwrap();
     w.run_until(SimTime(200_000_000)).unwrap();
     let before = w.backup_report().unwrap().restores.len();
-    let hist = w.backups().unwrap().history.timelines.len();
+    let hist = w.history().timelines.len();
     // The same command vocabulary as a scenario's timeline.
     let cmds = sim_core::command::log_from_toml(
         r#"{ at = "0s", action = "pitr_restore", target_time = "2026-11-25 21:00:00" },
@@ -123,7 +123,7 @@ fn refused_restores_leave_the_world_untouched() {
     }
     let r = w.backup_report().unwrap();
     assert_eq!(r.restores.len(), before);
-    assert_eq!(w.backups().unwrap().history.timelines.len(), hist, "no timeline was created");
+    assert_eq!(w.history().timelines.len(), hist, "no timeline was created");
     let refused = r.restores_refused.join(" | ");
     assert!(refused.contains("in the future") && refused.contains("timeline 9 does not exist"), "{refused}");
 }

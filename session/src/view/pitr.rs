@@ -209,7 +209,7 @@ pub(super) fn view(w: &World, aim: &Aim, rpo_sla_ms: u64, rto_sla_ms: u64) -> Op
     };
     let (preview, typed_error) = match request {
         Err(e) => (Preview::Refused(e.clone()), typed.is_some().then_some(e)),
-        Ok(req) => match b.preview(&req, now) {
+        Ok(req) => match b.preview(w.history(), &req, now) {
             Err(e) => (Preview::Refused(e), None),
             Ok(o) => {
                 let last = o.last_commit.map_or("no commit yet".to_string(), |r| format!("xid {} (LSN {}, committed {})", r.xid, Lsn(r.lsn), b.clock.timestamptz(r.at)));
@@ -247,7 +247,7 @@ pub(super) fn view(w: &World, aim: &Aim, rpo_sla_ms: u64, rto_sla_ms: u64) -> Op
         restore,
         preview,
         progress: last.and_then(|o| progress(o, now)),
-        timelines: b.history.timelines.iter().map(|(id, t)| TimelineView { id: *id, parent: t.parent, start: Lsn(t.start), pending: pending_tl == Some(*id) }).collect(),
+        timelines: w.history().timelines.iter().map(|(id, t)| TimelineView { id: *id, parent: t.parent, start: Lsn(t.start), pending: pending_tl == Some(*id) }).collect(),
         restored: restored(last, now),
         gauges: gauges(w, last, rpo_sla_ms, rto_sla_ms),
         rpo_sla_ms,
@@ -318,17 +318,18 @@ fn snaps(w: &World, segments: &[SegmentView]) -> (Vec<Snap>, Vec<(Lsn, String)>)
     let Some(b) = w.backups() else { return (Vec::new(), Vec::new()) };
     let mut snaps = Vec::new();
     let mut mistakes = Vec::new();
-    let latest = b.history.latest();
+    let h = w.history();
+    let latest = h.latest();
     let mut seen = std::collections::BTreeSet::new();
-    let timelines = std::iter::once(latest).chain(b.history.timelines.keys().copied().filter(|t| *t != latest));
+    let timelines = std::iter::once(latest).chain(h.timelines.keys().copied().filter(|t| *t != latest));
     for tl in timelines {
         let timeline = (tl != latest).then_some(tl);
-        for r in b.history.lineage(tl) {
+        for r in h.lineage(tl) {
             let what = match r.op {
-                Op::DropTable => "DROP TABLE",
-                Op::UpdateAll => "UPDATE without WHERE",
+                Op::DropTable { .. } => "DROP TABLE",
+                Op::UpdateAll { .. } => "UPDATE without WHERE",
                 Op::RestorePoint { name } if timeline.is_none() => {
-                    let n = b.history.names.get(name as usize).cloned().unwrap_or_default();
+                    let n = h.names.get(name as usize).cloned().unwrap_or_default();
                     snaps.push(Snap { label: format!("restore point '{n}'"), kind: TargetKind::Name, value: n, inclusive: true, timeline });
                     continue;
                 }

@@ -4,7 +4,8 @@ pub mod cfg;
 pub mod pitr;
 use crate::base::{CommandError, CommandErrorKind};
 use crate::lsn::{Lsn, SEGMENT_BYTES};
-use crate::pitr::{Archive, BaseBackup, Clock, History, Op, Rates, Record, Request, SegmentState};
+use crate::pitr::{Archive, BaseBackup, Clock, History, Op, Rates, Request, SegmentState};
+use crate::postgres::history::ACCOUNTS;
 use crate::time::{SimDur, SimTime};
 use cfg::BackupCfg;
 use std::collections::{BTreeMap, VecDeque};
@@ -12,15 +13,13 @@ use std::collections::{BTreeMap, VecDeque};
 /// How often a failing `archive_command` is retried (PostgreSQL's archiver sleeps 60 s after 3 failures).
 pub(crate) const ARCHIVE_RETRY: SimDur = SimDur::secs(60);
 
-/// The backup side of the world; present only when the scenario has a `[backup]` section.
+/// The backup side of the world; present only when the scenario has a `[backup]` section. The
+/// committed history it restores from is the world's (`postgres::history`).
 #[derive(Clone, Debug)]
 pub struct Backups {
     pub cfg: BackupCfg,
     pub clock: Clock,
-    pub history: History,
     pub archive: Archive,
-    /// Records inserted on each node but not yet flushed there (a crash loses them).
-    unflushed: Vec<VecDeque<Record>>,
     /// The next segment number of each timeline to hand to the archiver.
     next_seg: BTreeMap<u32, u64>,
     /// Completed segments waiting for `archive_command` (timeline, segment number).
@@ -35,8 +34,6 @@ pub struct Backups {
     pub announced: usize,
     /// Why each refused restore was refused.
     pub refused: Vec<String>,
-    /// DROP TABLE records written: (timeline, LSN).
-    drops: Vec<(u32, u64)>,
     /// Which reload of `archive_timeout` and of the base-backup schedule the pending timer events
     /// belong to: a changed setting supersedes the events of the old one.
     epochs: [u32; 2],
@@ -50,13 +47,11 @@ pub(crate) enum Timer {
 }
 
 impl Backups {
-    pub fn new(cfg: BackupCfg, clock: Clock, nodes: usize, start: u64) -> Backups {
+    pub fn new(cfg: BackupCfg, clock: Clock, start: u64) -> Backups {
         Backups {
             cfg,
             clock,
-            history: History::new(start),
             archive: Archive::default(),
-            unflushed: vec![VecDeque::new(); nodes],
             next_seg: BTreeMap::from([(1, start / SEGMENT_BYTES)]),
             pending: VecDeque::new(),
             failing: false,
@@ -65,7 +60,6 @@ impl Backups {
             restores: Vec::new(),
             announced: 0,
             refused: Vec::new(),
-            drops: Vec::new(),
             epochs: [0; 2],
         }
     }
@@ -94,10 +88,14 @@ impl Backups {
         self.pending.iter().copied()
     }
 
-    /// What a restore to `req` would recover now, without changing anything (for previews).
-    pub fn preview(&self, req: &Request, now: SimTime) -> Result<crate::pitr::Outcome, String> {
-        let rates = Rates { restore_mb_s: self.cfg.restore_mb_s, replay_mb_s: self.cfg.replay_mb_s };
-        crate::pitr::restore(&self.history, &self.archive, req, now, &self.clock, rates).map_err(String::from)
+    /// What a restore to `req` would recover from `history` now, without changing anything (for previews).
+    pub fn preview(&self, history: &History, req: &Request, now: SimTime) -> Result<crate::pitr::Outcome, String> {
+        crate::pitr::restore(history, &self.archive, req, now, &self.clock, self.rates()).map_err(String::from)
+    }
+
+    /// How fast a restore copies a base backup and replays WAL.
+    pub fn rates(&self) -> Rates {
+        Rates { restore_mb_s: self.cfg.restore_mb_s, replay_mb_s: self.cfg.replay_mb_s }
     }
 
     /// The first LSN still waiting to be archived, which the primary must keep in `pg_wal`.
@@ -118,35 +116,10 @@ impl Backups {
 
 /// The archive's side of the WAL: each method borrows the backups and the positions it is given.
 impl Backups {
-    /// A WAL record inserted on node `n` (timeline `tl`, flushed up to `flushed`): kept until the
-    /// flush makes it history. A record at or below one already kept replaces what was unflushed
-    /// (the node was rewound or restarted).
-    pub(crate) fn inserted(&mut self, n: u16, tl: u32, flushed: u64, r: Record) {
-        let q = &mut self.unflushed[n as usize];
-        if q.back().is_some_and(|x| x.lsn >= r.lsn) {
-            q.retain(|x| x.lsn <= flushed);
-        }
-        q.push_back(r);
-        if r.op == Op::DropTable {
-            self.drops.push((tl, r.lsn));
-        }
-    }
-
-    /// Whether a node's history (at `insert_lsn` on timeline `tl`) includes a DROP TABLE.
-    pub(crate) fn dropped(&self, tl: u32, insert_lsn: u64) -> bool {
-        self.drops.iter().any(|&(dtl, lsn)| lsn <= insert_lsn && self.history.reaches(tl, dtl, lsn))
-    }
-
-    /// Node `n` flushed up to `flush` on `tl`: its records become history, and on a primary the
-    /// segments it finished wait for the archiver. The segments to copy now (none while
-    /// `archive_command` fails).
-    pub(crate) fn flushed(&mut self, n: u16, tl: u32, flush: u64, primary: bool) -> Vec<(u32, u64)> {
-        while self.unflushed[n as usize].front().is_some_and(|r| r.lsn <= flush) {
-            if let Some(r) = self.unflushed[n as usize].pop_front() {
-                self.history.push(tl, r);
-            }
-        }
-        if !primary || !self.cfg.archive {
+    /// A primary flushed up to `flush` on `tl`: the segments it finished wait for the archiver.
+    /// The segments to copy now (none while `archive_command` fails).
+    pub(crate) fn flushed(&mut self, tl: u32, flush: u64) -> Vec<(u32, u64)> {
+        if !self.cfg.archive {
             return Vec::new();
         }
         let next = self.next_seg.entry(tl).or_insert(flush / SEGMENT_BYTES);
@@ -219,9 +192,8 @@ impl Backups {
         label
     }
 
-    /// A timeline created by promotion starts its own history at the switch point.
-    pub(crate) fn promoted(&mut self, parent: u32, switch: u64, tl: u32) {
-        self.history.branch(parent, switch, tl, "no recovery target specified".into());
+    /// A timeline created by promotion archives its segments from the switch point on.
+    pub(crate) fn promoted(&mut self, switch: u64, tl: u32) {
         self.next_seg.insert(tl, switch / SEGMENT_BYTES);
     }
 }
@@ -229,8 +201,8 @@ impl Backups {
 /// The record an operator error writes.
 pub(crate) fn operator_op(kind: &str) -> Result<Op, CommandError> {
     match kind {
-        "drop_table" => Ok(Op::DropTable),
-        "update_all" => Ok(Op::UpdateAll),
+        "drop_table" => Ok(Op::DropTable { table: ACCOUNTS }),
+        "update_all" => Ok(Op::UpdateAll { table: ACCOUNTS }),
         _ => Err(CommandError::new(CommandErrorKind::BadValue, format!("operator error kind `{kind}` is not drop_table or update_all"))),
     }
 }

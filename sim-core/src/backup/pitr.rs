@@ -1,139 +1,11 @@
 //! Base backups, the WAL archive and point-in-time recovery over a recorded history of commits:
 //! which backup and segments a restore needs, where it stops, the data as of that point, and the
 //! new timeline with its `.history` content. Pure functions: a refused restore changes nothing.
-use crate::chunklog::ChunkLog;
 use crate::lsn::{history_file, Lsn, TimelineSwitch, SEGMENT_BYTES};
+use crate::postgres::history::ancestors;
+pub use crate::postgres::history::{table_of, History, Op, Record, Table, TableId, Timeline, ACCOUNTS};
 use crate::time::{SimDur, SimTime};
 use std::collections::BTreeMap;
-
-/// What one WAL record did to the (single, simulated) table.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Op {
-    /// A committed write of one row; the row's value becomes the writer's xid.
-    Write { key: u64 },
-    /// `UPDATE t SET v = …` without a WHERE clause: every row now holds this xid.
-    UpdateAll,
-    /// `DROP TABLE t`: every row is gone; later writes fail.
-    DropTable,
-    /// `pg_create_restore_point(name)`: the index of the name in `History::names`.
-    RestorePoint { name: u32 },
-}
-
-/// One WAL record: its end LSN, its transaction, and its commit time.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Record {
-    pub lsn: u64,
-    pub xid: u64,
-    pub at: SimTime,
-    pub op: Op,
-}
-
-/// A timeline: where it branched from its parent, and the records written on it.
-#[derive(Clone, Debug)]
-pub struct Timeline {
-    pub parent: Option<u32>,
-    /// The first LSN of this timeline (the parent's switch point; the initial LSN for timeline 1).
-    pub start: u64,
-    pub switches: Vec<TimelineSwitch>,
-    pub records: ChunkLog<Record>,
-}
-
-/// Every timeline's records: the simulator's own committed history, the ground truth for PITR.
-#[derive(Clone, Debug)]
-pub struct History {
-    pub timelines: BTreeMap<u32, Timeline>,
-    pub names: Vec<String>,
-}
-
-/// The table's content: row key → xid of its last writer; `dropped` after a DROP TABLE.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Table {
-    pub dropped: bool,
-    pub rows: BTreeMap<u64, u64>,
-}
-
-impl Table {
-    pub fn apply(&mut self, r: &Record) {
-        match r.op {
-            Op::Write { key } if !self.dropped => {
-                self.rows.insert(key, r.xid);
-            }
-            Op::UpdateAll if !self.dropped => self.rows.values_mut().for_each(|v| *v = r.xid),
-            Op::DropTable => {
-                self.dropped = true;
-                self.rows.clear();
-            }
-            _ => {}
-        }
-    }
-}
-
-impl History {
-    pub fn new(start: u64) -> History {
-        let tl = Timeline { parent: None, start, switches: Vec::new(), records: ChunkLog::default() };
-        History { timelines: BTreeMap::from([(1, tl)]), names: Vec::new() }
-    }
-
-    pub fn latest(&self) -> u32 {
-        self.timelines.keys().next_back().copied().unwrap_or(1)
-    }
-
-    /// Appends a record to timeline `tl` (ignored if the timeline does not exist).
-    #[inline]
-    pub fn push(&mut self, tl: u32, r: Record) {
-        if let Some(t) = self.timelines.get_mut(&tl) {
-            t.records.push(r);
-        }
-    }
-
-    /// Adds a restore point's name, returning the record's op.
-    pub fn restore_point(&mut self, name: &str) -> Op {
-        self.names.push(name.to_string());
-        Op::RestorePoint { name: self.names.len() as u32 - 1 }
-    }
-
-    /// Starts timeline `new` branching from `parent` at `lsn`, with `reason` in its history file.
-    pub fn branch(&mut self, parent: u32, lsn: u64, new: u32, reason: String) {
-        let mut switches = self.timelines.get(&parent).map(|t| t.switches.clone()).unwrap_or_default();
-        switches.push(TimelineSwitch { parent, switch_lsn: Lsn(lsn), reason });
-        let tl = Timeline { parent: Some(parent), start: lsn, switches, records: ChunkLog::default() };
-        self.timelines.insert(new, tl);
-    }
-
-    /// The records a server on timeline `tl` has, oldest first: each ancestor's up to its switch point.
-    pub fn lineage(&self, tl: u32) -> Vec<&Record> {
-        let mut chain = vec![(tl, u64::MAX)];
-        let mut cur = tl;
-        while let Some((p, at)) = self.timelines.get(&cur).and_then(|t| Some((t.parent?, t.start))) {
-            chain.push((p, at));
-            cur = p;
-        }
-        chain.iter().rev().filter_map(|&(t, end)| self.timelines.get(&t).map(|x| (x, end))).flat_map(|(t, end)| t.records.iter().take_while(move |r| r.lsn <= end)).collect()
-    }
-
-    /// Whether a record written at `lsn` on timeline `rec_tl` is part of timeline `tl`'s history.
-    pub fn reaches(&self, tl: u32, rec_tl: u32, lsn: u64) -> bool {
-        ancestors(self, tl).iter().any(|&(t, end)| t == rec_tl && lsn <= end)
-    }
-
-    /// The committed state of timeline `tl` after every record up to and including `lsn`.
-    pub fn table_at(&self, tl: u32, lsn: u64) -> Table {
-        table_of(&self.lineage(tl), lsn)
-    }
-    /// The timeline whose WAL file holds segment `seg` on the way to `tl`: the newest timeline of
-    /// the lineage that began before the segment ends (as PostgreSQL picks from the history).
-    pub fn segment_timeline(&self, tl: u32, seg: u64) -> u32 {
-        let seg_end = (seg + 1) * SEGMENT_BYTES;
-        let mut cur = tl;
-        while let Some(t) = self.timelines.get(&cur) {
-            match t.parent {
-                Some(p) if t.start >= seg_end => cur = p,
-                _ => return cur,
-            }
-        }
-        cur
-    }
-}
 
 /// A base backup as `pg_basebackup` takes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -448,40 +320,6 @@ pub fn restore(history: &History, archive: &Archive, req: &Request, now: SimTime
     Ok(out)
 }
 
-/// The committed state after every record of `recs` (a lineage, oldest first) up to and
-/// including `lsn`. Folded into a dense vector by key (the workload's keys are small) and turned
-/// into the table once: a restore preview over an hour of history stays a few milliseconds.
-pub fn table_of(recs: &[&Record], lsn: u64) -> Table {
-    const DENSE: u64 = 1 << 22;
-    let recs = recs.iter().take_while(|r| r.lsn <= lsn);
-    if recs.clone().any(|r| matches!(r.op, Op::Write { key } if key >= DENSE)) {
-        let mut t = Table::default();
-        recs.for_each(|r| t.apply(r));
-        return t;
-    }
-    // `None`: no row with this key.
-    let mut rows: Vec<Option<u64>> = Vec::new();
-    let mut dropped = false;
-    for r in recs {
-        match r.op {
-            Op::Write { key } if !dropped => {
-                let k = key as usize;
-                if rows.len() <= k {
-                    rows.resize(k + 1, None);
-                }
-                rows[k] = Some(r.xid);
-            }
-            Op::UpdateAll if !dropped => rows.iter_mut().flatten().for_each(|v| *v = r.xid),
-            Op::DropTable => {
-                dropped = true;
-                rows.clear();
-            }
-            _ => {}
-        }
-    }
-    Table { dropped, rows: rows.into_iter().enumerate().filter_map(|(k, v)| Some((k as u64, v?))).collect() }
-}
-
 /// `end`: the last LSN of timeline `tl`'s history.
 fn check_not_future(target: &Target, end: u64, tl: u32, now: SimTime) -> Result<(), String> {
     match target {
@@ -512,17 +350,6 @@ fn target_text(t: &Target) -> String {
         Target::Name(n) => format!("restore point \"{n}\""),
         Target::Latest => "latest".into(),
     }
-}
-
-/// `(timeline, last LSN it holds for this lineage)` from `tl` back to timeline 1.
-fn ancestors(history: &History, tl: u32) -> Vec<(u32, u64)> {
-    let mut out = vec![(tl, u64::MAX)];
-    let mut cur = tl;
-    while let Some((p, at)) = history.timelines.get(&cur).and_then(|t| Some((t.parent?, t.start))) {
-        out.push((p, at));
-        cur = p;
-    }
-    out
 }
 
 /// Restores segments from the backup's start up to `want`; stops at the first missing or corrupt one.
@@ -627,10 +454,10 @@ mod tests {
             at = SimTime(at.0 + 1 + rng.below(20_000));
             let xid = xid_base + (i ^ rng.below(4));
             let op = match rng.below(1000) {
-                0 => Op::DropTable,
-                1..=3 => Op::UpdateAll,
+                0 => Op::DropTable { table: ACCOUNTS },
+                1..=3 => Op::UpdateAll { table: ACCOUNTS },
                 4..=9 => h.restore_point(&format!("rp{tl}-{i}")),
-                _ => Op::Write { key: rng.below(50) },
+                _ => Op::Write { table: ACCOUNTS, key: rng.below(50) },
             };
             h.push(tl, Record { lsn, xid, at, op });
         }

@@ -70,7 +70,8 @@ impl Scope {
             }
             Command::Heal {} | Command::DcsOutage { .. } | Command::DcsRestore {} | Command::Switchover { to: None } => Ok(()),
             Command::BaseBackup {} | Command::ArchiveFail {} | Command::ArchiveRestore {} | Command::CorruptBackup { .. } => self.backups().map(|_| ()),
-            Command::OperatorError { kind } => self.backups().and_then(|_| crate::backup::operator_op(kind).map(|_| ())),
+            // A human's mistake needs no archive: without one, it is the lesson that nothing brings the data back.
+            Command::OperatorError { kind } => crate::backup::operator_op(kind).map(|_| ()),
             Command::RestorePoint { name } if name.is_empty() || name.len() > 63 => Err(CommandError::new(CommandErrorKind::BadValue, "a restore point needs a name of 1 to 63 characters")),
             Command::RestorePoint { .. } => self.backups().map(|_| ()),
             Command::LoseSegment { segment } | Command::CorruptSegment { segment } => self.backups().and_then(|_| crate::backup::check_segment_name(segment)),

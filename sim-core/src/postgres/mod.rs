@@ -1,5 +1,6 @@
 //! A PostgreSQL server: WAL positions, timelines, roles, walsenders and synchronous-commit rules.
 pub mod cfg;
+pub mod history;
 pub mod lsn;
 pub mod replication;
 use crate::chunklog::ChunkLog;

@@ -1,7 +1,7 @@
 //! Disaster-recovery drills: run a scenario's backup strategy against each disaster in its
 //! `[drill]` section and measure RPO and RTO the way clients and operators would see them.
 use crate::command::Command;
-use crate::pitr::{Rates, Request, Target, TargetAction};
+use crate::pitr::{Request, Target, TargetAction};
 use crate::report::{ExpectKind, ExpectResult};
 use crate::scenario::{DrillCfg, DrillVerdict, Scenario};
 use crate::time::{SimDur, SimTime};
@@ -208,10 +208,10 @@ fn by_restore(w: &World, disaster: &str, cfg: &DrillCfg, region: &str, detail: &
     }
     let target = if disaster == "operator_error" { Target::Xid(w.last_operator_xid().unwrap_or(0)) } else { Target::Latest };
     let req = Request { target, inclusive: false, timeline: None, action: TargetAction::Promote };
-    let rates = Rates { restore_mb_s: b.cfg.restore_mb_s, replay_mb_s: b.cfg.replay_mb_s };
+    let rates = b.rates();
     let mut archive = b.archive.clone();
     loop {
-        match crate::pitr::restore(&b.history, &archive, &req, w.now(), &b.clock, rates) {
+        match crate::pitr::restore(w.history(), &archive, &req, w.now(), &b.clock, rates) {
             Ok(out) => {
                 // An operator error is noticed SETTLE after it and its segment archived before
                 // the restore starts; a lost server is restored at once.

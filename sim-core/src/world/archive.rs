@@ -14,25 +14,25 @@ impl World {
     #[inline]
     pub(crate) fn record_inserted(&mut self, n: u16, lsn: u64, xid: u64, op: Op) {
         let node = &self.c.nodes[n as usize];
-        if let Some(b) = self.c.backups.as_deref_mut() {
-            b.inserted(n, node.tl, node.flush_lsn, Record { lsn, xid, at: self.now, op });
-        }
+        self.c.committed.inserted(n, node.tl, node.flush_lsn, Record { lsn, xid, at: self.now, op });
     }
 
     /// Whether node `n`'s history includes a DROP TABLE: its writes then fail.
+    #[inline]
     pub(crate) fn table_gone(&self, n: u16) -> bool {
         let node = &self.c.nodes[n as usize];
-        self.c.backups.as_deref().is_some_and(|b| b.dropped(node.tl, node.insert_lsn))
+        self.c.committed.dropped(node.tl, node.insert_lsn)
     }
 
-    /// After a flush on primary `n`: its records become history and finished segments go to the archiver.
+    /// After a flush on `n`: its records become history, and a primary's finished segments go to the archiver.
     #[inline]
     pub(crate) fn backup_flushed(&mut self, n: u16) {
         let node = &self.c.nodes[n as usize];
         let (tl, flush, primary) = (node.tl, node.flush_lsn, node.role == Role::Primary);
-        let Some(b) = self.c.backups.as_deref_mut() else { return };
-        let ready = b.flushed(n, tl, flush, primary);
-        if !primary || !b.cfg.archive {
+        self.c.committed.flushed(n, tl, flush);
+        let Some(b) = self.c.backups.as_deref_mut().filter(|_| primary) else { return };
+        let ready = b.flushed(tl, flush);
+        if !b.cfg.archive {
             return;
         }
         let latency = b.cfg.archive_latency.0;
@@ -192,7 +192,7 @@ impl World {
         let now = self.now;
         let b = self.c.backups.as_deref().ok_or("this scenario has no [backup] section")?;
         let rates = Rates { restore_mb_s: b.cfg.restore_mb_s, replay_mb_s: b.cfg.replay_mb_s };
-        let out = crate::pitr::restore(&b.history, &b.archive, req, now, &b.clock, rates)?;
+        let out = crate::pitr::restore(&self.c.committed.history, &b.archive, req, now, &b.clock, rates)?;
         // What it will do, now; what it did, when the copy and the replay have run
         // (`announce_restores`). A restore is possible at any time, the end of the run included:
         // the run goes on until the recovery server is done.
@@ -209,10 +209,10 @@ impl World {
         if let Some(new) = out.new_timeline {
             self.c.max_tl = self.c.max_tl.max(new);
         }
+        if let Some(new) = out.new_timeline {
+            self.c.committed.branch(out.timeline, out.end_lsn, new, out.reason.clone());
+        }
         if let Some(b) = self.c.backups.as_deref_mut() {
-            if let Some(new) = out.new_timeline {
-                b.history.branch(out.timeline, out.end_lsn, new, out.reason.clone());
-            }
             b.restores.push(out);
         }
         Ok(())
@@ -238,8 +238,9 @@ impl World {
 
     /// A timeline created by promotion starts its own history at the switch point.
     pub(crate) fn backup_promoted(&mut self, parent: u32, switch: u64, tl: u32) {
+        self.c.committed.branch(parent, switch, tl, "no recovery target specified".into());
         if let Some(b) = self.c.backups.as_deref_mut() {
-            b.promoted(parent, switch, tl);
+            b.promoted(switch, tl);
         }
     }
 }
@@ -253,8 +254,8 @@ impl World {
         self.record_inserted(p, lsn, xid, op);
         self.repl().kick_flush(p);
         let what = match op {
-            Op::DropTable => "DROP TABLE accounts",
-            Op::UpdateAll => "UPDATE accounts SET balance = 0 (no WHERE clause)",
+            Op::DropTable { table } => &format!("DROP TABLE {}", table.name()),
+            Op::UpdateAll { table } => &format!("UPDATE {} SET balance = 0 (no WHERE clause)", table.name()),
             _ => text,
         };
         self.note(Some(p), NoteKind::OperatorError, format!("{what}: xid {xid} commits at {}", Lsn(lsn)));
@@ -293,8 +294,9 @@ impl World {
     /// The xid of the newest operator error of `kind` in the committed history.
     fn operator_error_xid(&self, kind: &str) -> Result<u64, CommandError> {
         let op = operator_op(kind)?;
-        let b = self.c.backups.as_deref().ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
-        b.history
+        self.c
+            .committed
+            .history
             .timelines
             .values()
             .flat_map(|t| t.records.iter())
@@ -351,8 +353,13 @@ impl World {
         })
     }
 
-    /// Read-only access for tests and views: the committed history and the archive.
+    /// Read-only access for tests and views: the archive.
     pub fn backups(&self) -> Option<&Backups> {
         self.c.backups.as_deref()
+    }
+
+    /// Read-only access for tests and views: every commit's WAL record on every timeline.
+    pub fn history(&self) -> &crate::pitr::History {
+        &self.c.committed.history
     }
 }

@@ -107,7 +107,7 @@ fn cluster(scope: &str, scn: &Scenario, seed: u64) -> Result<Cluster, Invalid> {
     let backups = match &scn.backup {
         Some(cfg) => {
             let clock = crate::pitr::Clock::parse(&cfg.clock).map_err(|m| invalid(vec![Seg::Key("backup"), Seg::Key("clock")], m))?;
-            Some(Box::new(crate::backup::Backups::new(cfg.clone(), clock, n, INITIAL_LSN)))
+            Some(Box::new(crate::backup::Backups::new(cfg.clone(), clock, INITIAL_LSN)))
         }
         None => None,
     };
@@ -140,6 +140,7 @@ fn cluster(scope: &str, scn: &Scenario, seed: u64) -> Result<Cluster, Invalid> {
         props: Invariants::default(),
         next_conn: 0,
         max_tl: 1,
+        committed: crate::postgres::history::Committed::new(n, INITIAL_LSN, scn.backup.is_some()),
         backups,
         pool: None,
     })

@@ -9,7 +9,7 @@ impl World {
 
     /// The xid of the newest operator error in the history (for an xid target just before it).
     pub(crate) fn last_operator_xid(&self) -> Option<u64> {
-        let b = self.backups()?;
-        b.history.lineage(b.history.latest()).into_iter().rev().find(|r| matches!(r.op, crate::pitr::Op::DropTable | crate::pitr::Op::UpdateAll)).map(|r| r.xid)
+        let h = self.history();
+        h.lineage(h.latest()).into_iter().rev().find(|r| matches!(r.op, crate::pitr::Op::DropTable { .. } | crate::pitr::Op::UpdateAll { .. })).map(|r| r.xid)
     }
 }

@@ -146,7 +146,10 @@ impl World {
             Command::BaseBackup {} => self.start_base_backup().map_err(CommandError::bad_value)?,
             Command::OperatorError { kind } => self.operator_error(operator_op(kind)?, kind)?,
             Command::RestorePoint { name } => {
-                let op = self.c.backups.as_deref_mut().map(|b| b.history.restore_point(name)).ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
+                if self.c.backups.is_none() {
+                    return Err(CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"));
+                }
+                let op = self.c.committed.history.restore_point(name);
                 self.operator_error(op, &format!("pg_create_restore_point('{name}')"))?;
             }
             Command::ArchiveFail {} | Command::ArchiveRestore {} => self.set_archive_failing(matches!(cmd, Command::ArchiveFail {})),

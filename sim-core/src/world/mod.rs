@@ -123,7 +123,9 @@ pub(crate) struct Cluster {
     pub(in crate::world) props: Invariants,
     pub(in crate::world) next_conn: u32,
     pub(in crate::world) max_tl: u32,
-    /// Base backups, the WAL archive and the committed history (with a `[backup]` section only).
+    /// Every commit's WAL record on every timeline (all of them with `[backup]`, else a window).
+    pub(in crate::world) committed: crate::postgres::history::Committed,
+    /// Base backups and the WAL archive (with a `[backup]` section only).
     pub(in crate::world) backups: Option<Box<crate::backup::Backups>>,
     /// The app tier, PgBouncer and the backends' costs (with a `[pooling]` section only).
     pub(in crate::world) pool: Option<Box<dyn crate::pool::PoolModel>>,

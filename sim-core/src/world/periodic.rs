@@ -51,7 +51,14 @@ impl World {
     pub(crate) fn on_checkpoint(&mut self, n: u16) -> u64 {
         self.after(SimDur::secs(30), Ev::Checkpoint { n });
         let (timeout, max_wal) = (self.c.pgc.checkpoint_timeout.0, self.c.pgc.max_wal_size_mb * 1_048_576);
-        self.c.nodes[n as usize].checkpoint(self.now, timeout, max_wal)
+        let redo = self.c.nodes[n as usize].checkpoint(self.now, timeout, max_wal);
+        if redo != 0 {
+            // The WAL before what the primary still keeps is removed, and its records with it.
+            let node = &self.c.nodes[n as usize];
+            let keep = node.insert_lsn - node.wal_retained(&self.c.slots, n);
+            self.c.committed.wal_removed(node.tl, keep);
+        }
+        redo
     }
 
     /// A logical consumer (for example Debezium) confirming what it has read; a stopped one confirms nothing.

@@ -80,7 +80,7 @@ impl World {
         let (lsn, xid) = self.c.nodes[n as usize].insert_commit(rec);
         let tl = self.c.nodes[n as usize].tl;
         let key = self.c.cl.list[c as usize].key;
-        self.record_inserted(n, lsn, xid, crate::pitr::Op::Write { key });
+        self.record_inserted(n, lsn, xid, crate::pitr::Op::Write { table: crate::pitr::ACCOUNTS, key });
         let node = &mut self.c.nodes[n as usize];
         if level == SyncCommit::Off {
             self.send_to_client(n, c, gen, Answer { code: OK, tl, lsn, commit_us: now_us });
