@@ -188,7 +188,7 @@ fn planner_summary(path: &Path) -> Result<String, Failed> {
 
 fn challenge_scenario(path: &Path) -> Result<sim_core::Scenario, Failed> {
     let src = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let scn = sim_core::Scenario::parse(&path.display().to_string(), &src).map_err(|e| e.to_string())?;
+    let scn = sim_session::parse(&path.display().to_string(), &src).map_err(|e| e.to_string())?;
     if scn.challenge.is_none() {
         return Err("a file in scenarios/challenges/ without a [challenge]".into());
     }

@@ -1,6 +1,6 @@
 //! Replays every scenario, checks determinism, sweeps random fault schedules, and feeds in malformed files.
 use dbsim_tests::{check_sweep, files, root, run_file};
-use sim_core::{load, Scenario};
+use sim_core::load;
 
 #[test]
 fn replays_are_deterministic_and_seeds_matter() {
@@ -53,7 +53,7 @@ fn malformed_scenarios_get_placed_errors() {
         let want: Vec<&str> = src.lines().filter_map(|l| l.strip_prefix("# expect: ")).collect();
         assert!(!want.is_empty(), "{} lacks '# expect:' lines", path.display());
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let err = match Scenario::parse(&name, &src) {
+        let err = match sim_session::parse(&name, &src) {
             Ok(_) => panic!("{name} parsed, but should fail"),
             Err(e) => e.to_string(),
         };

@@ -222,7 +222,7 @@ fn kind(file: &str) -> Result<Kind, String> {
     if sim_planner::is_planner_lesson(&src) {
         return Ok(Kind::Planner);
     }
-    let scn = Scenario::parse(file, &src).map_err(|e| e.to_string())?;
+    let scn = sim_session::parse(file, &src).map_err(|e| e.to_string())?;
     if scn.is_sharded() {
         return sim_core::runner::sharded::ShardLesson::of(file, &src, scn).map(|l| Kind::Sharding(Box::new(l))).map_err(|e| e.to_string());
     }
@@ -459,7 +459,7 @@ fn title_of(file: &str, src: &str) -> Result<String, String> {
     if sim_planner::is_planner_lesson(src) {
         return sim_planner::load(file, src, None).map(|l| l.file.title.clone()).map_err(|e| e.to_string());
     }
-    let scn = Scenario::parse(file, src).map_err(|e| e.to_string())?;
+    let scn = sim_session::parse(file, src).map_err(|e| e.to_string())?;
     if scn.is_sharded() {
         return sim_core::runner::sharded::ShardLesson::of(file, src, scn).map(|l| l.lesson.title).map_err(|e| e.to_string());
     }

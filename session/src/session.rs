@@ -72,11 +72,19 @@ pub struct Session {
     log_gen: u64,
 }
 
+/// Parses and validates a lesson file as the pages take it: the model's checks, then each `watch`
+/// item's `shows` against the elements the pages show ([`crate::elements::ELEMENTS`]).
+pub fn parse(file: &str, src: &str) -> Result<Scenario, sim_core::ScenarioError> {
+    let scn = Scenario::parse(file, src)?;
+    scn.check_shows(file, src, crate::elements::check_element)?;
+    Ok(scn)
+}
+
 impl Session {
     /// Loads any lesson file (a scenario, or a sharding lesson); errors are messages for the
     /// learner, never panics.
     pub fn new(file: &str, src: &str, seed: Option<u64>) -> Result<Session, String> {
-        let scn = Scenario::parse(file, src).map_err(|e| e.to_string())?;
+        let scn = parse(file, src).map_err(|e| e.to_string())?;
         if scn.is_sharded() {
             let lesson = ShardLesson::of(file, src, scn).map_err(|e| e.to_string())?;
             return Session::sharded(file, src, lesson, seed);
@@ -87,7 +95,8 @@ impl Session {
 
     /// A replication/backup scenario only (a sharding lesson is refused by its parser).
     pub fn new_scenario(file: &str, src: &str, seed: Option<u64>) -> Result<Session, String> {
-        let (scenario, world) = sim_core::load(file, src, seed).map_err(|e| e.to_string())?;
+        let scenario = parse(file, src).map_err(|e| e.to_string())?;
+        let world = sim_core::world_of(file, src, &scenario, seed).map_err(|e| e.to_string())?;
         Ok(Session::start(file, src, Source::Cluster(Box::new(scenario)), world))
     }
 

@@ -29,7 +29,7 @@ pub struct LessonView {
     pub learn: Vec<String>,
 }
 
-pub use sim_core::scenario::elements::{check_element, ELEMENTS};
+pub use crate::elements::{check_element, ELEMENTS};
 
 impl LessonView {
     pub fn of(file: &str, seed: u64, l: &Lesson) -> LessonView {

@@ -1,6 +1,5 @@
 //! Scenario files (TOML): topology, settings, workload, scripted commands, expectations and lesson text.
 //! Every field is documented in `docs/scenarios.md`. Errors name the file, line, column and field.
-pub mod elements;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod validate;
@@ -224,8 +223,9 @@ impl Scenario {
     }
 }
 
-/// Something the learner should watch, and the page elements that show it (`shows`, names from
-/// [`elements::ELEMENTS`]), so a lesson can only point at what the screen shows. Written as a
+/// Something the learner should watch, and the page elements that show it (`shows`: names the
+/// front end lists and checks with [`Scenario::check_shows`]), so a lesson can only point at what
+/// the screen shows. Written as a
 /// plain string or as `{ text = "…", shows = ["ttl-countdown"] }`.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -588,6 +588,19 @@ impl Scenario {
         let scn: Scenario = crate::base::toml_de::from_str(file, src)?;
         scn.validate().map_err(|inv| place(file, src, &inv))?;
         Ok(scn)
+    }
+
+    /// Checks every `watch` item's `shows` names with `check`, which the front end provides (the
+    /// model does not know the pages): given a name and the lesson's nodes, it says what is wrong.
+    /// The error is placed at the name.
+    pub fn check_shows(&self, file: &str, src: &str, check: impl Fn(&str, &[String]) -> Result<(), String>) -> Result<(), ScenarioError> {
+        let nodes: Vec<String> = self.nodes.iter().map(|n| n.name.clone()).collect();
+        for (i, w) in self.lesson.watch.iter().enumerate() {
+            for (j, name) in w.shows.iter().enumerate() {
+                check(name, &nodes).map_err(|m| place(file, src, &invalid(vec![Seg::Key("lesson"), Seg::Key("watch"), Seg::Index(i), Seg::Key("shows"), Seg::Index(j)], m)))?;
+            }
+        }
+        Ok(())
     }
 
     /// Whether this is a sharded lesson (chapter 10): it has any of the sharding sections.

@@ -1,5 +1,6 @@
-//! The page elements a lesson's `watch` items may point at: part of the lesson format, so the
-//! validator can refuse a name no page shows.
+//! The page elements a lesson's `watch` items may point at. The pages own these names, so they
+//! live in the session crate, which the panels that show them read (not in the model); `session::parse` checks a
+//! lesson's `shows` against them, and a name no page shows is refused at its file:line:column.
 
 /// The page elements a lesson's `watch` items may point at (`shows`), and what each is. A name
 /// marked `:node` takes a node's name (`disk:pg1`). The pages mark each with `data-view`.
