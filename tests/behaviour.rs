@@ -308,3 +308,36 @@ fn a_dropped_table_fails_later_writes_without_backup() {
     let share = with.commits_acked as f64 / without.commits_acked as f64;
     assert!((0.25..0.4).contains(&share), "{} acknowledged with the drop, {} without", with.commits_acked, without.commits_acked);
 }
+
+/// One catalog for both sides: the cluster world's `accounts` table and a planner lesson's table
+/// of the same shape (two bigint columns, the same rows, a primary key) have the same heap pages
+/// and the same primary-key index, because both are sized by `sim-catalog`.
+#[test]
+fn the_world_and_the_planner_size_a_table_alike() {
+    let src = cluster("", "", "", "1s").replace("clients = 20", "clients = 20\nkeys = 25000");
+    let (_, w) = sim_core::load("inline", &src, None).unwrap();
+    let accounts = &w.tables()[0];
+    assert_eq!((accounts.name.as_str(), accounts.rows), ("accounts", 25_000));
+    let planner = r#"
+title = "t"
+id = "t/t"
+summary = "t"
+seed = 1
+[[table]]
+name = "accounts"
+rows = 25000
+primary_key = "id"
+columns = [{ name = "id", type = "bigint", dist = "serial" }, { name = "balance", type = "bigint", dist = { uniform = 1000 } }]
+[[query]]
+name = "q"
+sql = "SELECT * FROM accounts WHERE id = 1"
+"#;
+    let l = sim_planner::load("t.toml", planner, None).unwrap();
+    let theirs = &l.db.catalog()[0];
+    assert_eq!(theirs.pages, accounts.pages, "heap pages");
+    assert_eq!(theirs.rows, accounts.rows);
+    assert_eq!(theirs.columns, accounts.columns);
+    assert_eq!(theirs.indexes.len(), 1);
+    assert_eq!((theirs.indexes[0].unique, theirs.indexes[0].pages), (true, accounts.indexes[0].pages), "the primary key's pages");
+    assert_eq!(w.table(sim_core::pitr::ACCOUNTS).heap_bytes(), accounts.pages * 8192);
+}

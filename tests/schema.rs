@@ -65,7 +65,7 @@ fn the_schema_refuses_exactly_the_malformed_files_whose_shape_is_wrong() {
     let mut refused = Vec::new();
     for dir in ["tests/malformed", "tests/malformed-shard"] {
         for (name, src) in lessons(dir) {
-            assert!(sim_core::Scenario::parse(&name, &src).is_err() || dir.ends_with("shard"), "{name} parses");
+            assert!(sim_session::parse(&name, &src).is_err() || dir.ends_with("shard"), "{name} parses");
             match json(&src) {
                 Some(doc) if v.is_valid(&doc) => {}
                 _ => refused.push(format!("{dir}/{name}")),

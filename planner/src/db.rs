@@ -61,6 +61,20 @@ impl Database {
         self.tables.iter().position(|t| t.name == name)
     }
 
+    /// The lesson's tables in the catalog the cluster world shares: columns, rows, heap pages and
+    /// indexes, as `pg_class` has them now.
+    pub fn catalog(&self) -> Vec<crate::catalog::TableInfo> {
+        let index = |i: &Index| crate::catalog::IndexInfo { name: i.name.clone(), columns: i.columns.clone(), unique: i.unique, pages: i.pages as u64 };
+        let info = |(ti, t): (usize, &Table)| crate::catalog::TableInfo {
+            name: t.name.clone(),
+            columns: t.columns.clone(),
+            rows: t.rows as u64,
+            pages: t.pages as u64,
+            indexes: self.indexes.iter().filter(|i| i.table == ti).map(index).collect(),
+        };
+        self.tables.iter().enumerate().map(info).collect()
+    }
+
     /// Builds the lesson's database: generates every table, sizes it, creates its indexes and
     /// statistics objects, and ANALYZEs it.
     pub fn build(file: &str, src: &str, lesson: &LessonFile, seed: u64) -> Result<Database, LessonError> {

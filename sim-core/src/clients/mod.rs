@@ -173,6 +173,13 @@ impl Answer {
 }
 
 /// WAL records are 8-byte aligned (MAXALIGN).
+/// The table the clients write, in the shared catalog: `accounts (id bigint primary key, balance
+/// bigint)` with one row per workload key, sized as PostgreSQL packs it.
+pub fn accounts(cfg: &WorkloadCfg) -> sim_catalog::TableInfo {
+    let col = |name: &str| sim_catalog::Column { name: name.into(), ty: sim_catalog::ColType::Bigint, text: None };
+    sim_catalog::TableInfo::fixed("accounts", vec![col("id"), col("balance")], cfg.keys)
+}
+
 pub(crate) fn align8(v: u64) -> u64 {
     (v + 7) & !7
 }

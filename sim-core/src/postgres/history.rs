@@ -12,22 +12,13 @@ use std::collections::{BTreeMap, VecDeque};
 /// The most records a timeline keeps when no archive needs them all (about 1.3 MB).
 pub const WINDOW: usize = 1 << 15;
 
-/// A table of the world. Lessons have one table today, `accounts` ([`ACCOUNTS`]).
+/// A table of the world: its position in the world's catalog (`World::tables`, a
+/// `sim_catalog::TableInfo` each). A cluster lesson has one table today, `accounts` ([`ACCOUNTS`]).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TableId(pub u16);
 
 /// The table every cluster lesson's clients write.
 pub const ACCOUNTS: TableId = TableId(0);
-
-impl TableId {
-    /// The table's name, as SQL and the logs print it.
-    pub fn name(self) -> &'static str {
-        match self.0 {
-            0 => "accounts",
-            _ => "t",
-        }
-    }
-}
 
 /// What one WAL record did, and to which table.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

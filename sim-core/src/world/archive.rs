@@ -254,8 +254,8 @@ impl World {
         self.record_inserted(p, lsn, xid, op);
         self.repl().kick_flush(p);
         let what = match op {
-            Op::DropTable { table } => &format!("DROP TABLE {}", table.name()),
-            Op::UpdateAll { table } => &format!("UPDATE {} SET balance = 0 (no WHERE clause)", table.name()),
+            Op::DropTable { table } => &format!("DROP TABLE {}", self.table(table).name),
+            Op::UpdateAll { table } => &format!("UPDATE {} SET balance = 0 (no WHERE clause)", self.table(table).name),
             _ => text,
         };
         self.note(Some(p), NoteKind::OperatorError, format!("{what}: xid {xid} commits at {}", Lsn(lsn)));
@@ -356,6 +356,16 @@ impl World {
     /// Read-only access for tests and views: the archive.
     pub fn backups(&self) -> Option<&Backups> {
         self.c.backups.as_deref()
+    }
+
+    /// The tables of the database, as the shared catalog describes them.
+    pub fn tables(&self) -> &[sim_catalog::TableInfo] {
+        &self.c.tables
+    }
+
+    /// A table of the catalog (the first, `accounts`, for an id it does not have).
+    pub fn table(&self, id: crate::pitr::TableId) -> &sim_catalog::TableInfo {
+        self.c.tables.get(id.0 as usize).unwrap_or(&self.c.tables[0])
     }
 
     /// Read-only access for tests and views: every commit's WAL record on every timeline.

@@ -140,6 +140,7 @@ fn cluster(scope: &str, scn: &Scenario, seed: u64) -> Result<Cluster, Invalid> {
         props: Invariants::default(),
         next_conn: 0,
         max_tl: 1,
+        tables: vec![crate::clients::accounts(&scn.workload)],
         committed: crate::postgres::history::Committed::new(n, INITIAL_LSN, scn.backup.is_some()),
         backups,
         pool: None,

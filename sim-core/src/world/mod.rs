@@ -123,6 +123,8 @@ pub(crate) struct Cluster {
     pub(in crate::world) props: Invariants,
     pub(in crate::world) next_conn: u32,
     pub(in crate::world) max_tl: u32,
+    /// The tables of this cluster's database, in the catalog the planner shares (`TableId` indexes it).
+    pub(in crate::world) tables: Vec<sim_catalog::TableInfo>,
     /// Every commit's WAL record on every timeline (all of them with `[backup]`, else a window).
     pub(in crate::world) committed: crate::postgres::history::Committed,
     /// Base backups and the WAL archive (with a `[backup]` section only).
