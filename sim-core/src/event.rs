@@ -225,6 +225,22 @@ impl Sched<'_> {
     }
 }
 
+/// Something that happened which other components may react to. A handler states the fact once
+/// (`World::broadcast`) instead of calling each component that cares; the world hands it to every
+/// component that subscribed, in the order `world/facts.rs` lists them. Facts name components by
+/// index only, like events, so every component can read them without knowing the others.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Fact {
+    /// Node `n` flushed its WAL up to `flush` on timeline `tl`; `primary`: it is the primary.
+    Flushed { n: u16, tl: u32, flush: u64, primary: bool },
+    /// Node `n` was promoted: timeline `tl` branches from `parent` at `switch`.
+    Promoted { n: u16, parent: u32, tl: u32, switch: u64 },
+    /// The proxy marked node `n`'s backend down and shut its sessions.
+    BackendDown { n: u16 },
+    /// The world's once-a-second sample.
+    Second,
+}
+
 /// An event and the scope (cluster) it belongs to.
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct Scoped {

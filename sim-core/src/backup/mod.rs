@@ -3,6 +3,7 @@
 pub mod cfg;
 pub mod pitr;
 use crate::base::{CommandError, CommandErrorKind};
+use crate::event::{Ev, Fact, Sched};
 use crate::lsn::{Lsn, SEGMENT_BYTES};
 use crate::pitr::{Archive, BaseBackup, Clock, History, Op, Rates, Request, SegmentState};
 use crate::postgres::history::ACCOUNTS;
@@ -116,9 +117,32 @@ impl Backups {
 
 /// The archive's side of the WAL: each method borrows the backups and the positions it is given.
 impl Backups {
+    /// The facts the archiver follows: a primary's flush finishes segments for `archive_command`
+    /// (each copied `archive_latency` later), and a promotion starts its timeline's segments at the
+    /// switch point. After a flush it archives from: the WAL that primary must keep now.
+    pub(crate) fn on_fact(&mut self, f: &Fact, s: &mut Sched) -> Option<Option<u64>> {
+        match *f {
+            Fact::Flushed { tl, flush, primary: true, .. } => {
+                let ready = self.flushed(tl, flush);
+                if !self.cfg.archive {
+                    return None;
+                }
+                for (tl, seg) in ready {
+                    s.after(self.cfg.archive_latency.0, Ev::Archived { tl, seg });
+                }
+                Some(self.hold())
+            }
+            Fact::Promoted { tl, switch, .. } => {
+                self.promoted(switch, tl);
+                None
+            }
+            _ => None,
+        }
+    }
+
     /// A primary flushed up to `flush` on `tl`: the segments it finished wait for the archiver.
     /// The segments to copy now (none while `archive_command` fails).
-    pub(crate) fn flushed(&mut self, tl: u32, flush: u64) -> Vec<(u32, u64)> {
+    fn flushed(&mut self, tl: u32, flush: u64) -> Vec<(u32, u64)> {
         if !self.cfg.archive {
             return Vec::new();
         }
@@ -193,7 +217,7 @@ impl Backups {
     }
 
     /// A timeline created by promotion archives its segments from the switch point on.
-    pub(crate) fn promoted(&mut self, switch: u64, tl: u32) {
+    fn promoted(&mut self, switch: u64, tl: u32) {
         self.next_seg.insert(tl, switch / SEGMENT_BYTES);
     }
 }

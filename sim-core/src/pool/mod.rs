@@ -303,6 +303,15 @@ pub(crate) trait PoolModel: std::fmt::Debug {
     fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64;
     fn close_node(&mut self, n: u16, s: &mut Sched, write: Option<u16>);
     fn tick(&mut self, s: &mut Sched, write: Option<u16>);
+    /// The facts PgBouncer follows: a backend going down closes its server connections; the
+    /// world's second is its sample.
+    fn on_fact(&mut self, f: &crate::event::Fact, s: &mut Sched, write: Option<u16>) {
+        match *f {
+            crate::event::Fact::BackendDown { n } => self.close_node(n, s, write),
+            crate::event::Fact::Second => self.tick(s, write),
+            _ => {}
+        }
+    }
     /// A PgBouncer setting, applied as a `RELOAD` applies it.
     fn set(&mut self, setting: &crate::base::settings::Setting, s: &mut Sched, write: Option<u16>);
     fn bouncer_cfg(&self) -> Option<&BouncerCfg>;

@@ -5,6 +5,7 @@
 //! snapshot shares, and without `[backup]` only the WAL the primary still keeps is kept, at most
 //! [`WINDOW`] records a timeline.
 use crate::chunklog::ChunkLog;
+use crate::event::Fact;
 use crate::lsn::{Lsn, TimelineSwitch, SEGMENT_BYTES};
 use crate::time::SimTime;
 use std::collections::{BTreeMap, VecDeque};
@@ -267,6 +268,16 @@ impl Committed {
     #[inline]
     pub(crate) fn dropped(&self, tl: u32, insert_lsn: u64) -> bool {
         !self.drops.is_empty() && self.drops.iter().any(|&(dtl, lsn)| lsn <= insert_lsn && self.history.reaches(tl, dtl, lsn))
+    }
+
+    /// The facts the history follows: a flush makes records history, a promotion branches a timeline.
+    #[inline]
+    pub(crate) fn on_fact(&mut self, f: &Fact) {
+        match *f {
+            Fact::Flushed { n, tl, flush, .. } => self.flushed(n, tl, flush),
+            Fact::Promoted { parent, tl, switch, .. } => self.branch(parent, switch, tl, "no recovery target specified".into()),
+            Fact::BackendDown { .. } | Fact::Second => {}
+        }
     }
 
     /// A timeline created by promotion or restore starts its own history at the switch point.

@@ -24,24 +24,6 @@ impl World {
         self.c.committed.dropped(node.tl, node.insert_lsn)
     }
 
-    /// After a flush on `n`: its records become history, and a primary's finished segments go to the archiver.
-    #[inline]
-    pub(crate) fn backup_flushed(&mut self, n: u16) {
-        let node = &self.c.nodes[n as usize];
-        let (tl, flush, primary) = (node.tl, node.flush_lsn, node.role == Role::Primary);
-        self.c.committed.flushed(n, tl, flush);
-        let Some(b) = self.c.backups.as_deref_mut().filter(|_| primary) else { return };
-        let ready = b.flushed(tl, flush);
-        if !b.cfg.archive {
-            return;
-        }
-        let latency = b.cfg.archive_latency.0;
-        for (tl, seg) in ready {
-            self.after(latency, Ev::Archived { tl, seg });
-        }
-        self.c.nodes[n as usize].archive_hold = self.c.backups.as_deref().and_then(Backups::hold);
-    }
-
     /// `archive_command` finished copying a segment to the object store.
     #[inline(never)]
     pub(crate) fn on_archived(&mut self, tl: u32, seg: u64) -> u64 {
@@ -135,7 +117,7 @@ impl World {
             b.switched(self.now);
         }
         self.note(Some(p), NoteKind::Backup, format!("WAL switch: segment {} complete", Lsn(end - 1).segment_name(self.c.nodes[p as usize].tl)));
-        self.backup_flushed(p);
+        self.broadcast(self.flushed_fact(p));
         self.after_local_flush(p);
         end
     }
@@ -236,13 +218,6 @@ impl World {
         }
     }
 
-    /// A timeline created by promotion starts its own history at the switch point.
-    pub(crate) fn backup_promoted(&mut self, parent: u32, switch: u64, tl: u32) {
-        self.c.committed.branch(parent, switch, tl, "no recovery target specified".into());
-        if let Some(b) = self.c.backups.as_deref_mut() {
-            b.promoted(switch, tl);
-        }
-    }
 }
 
 impl World {

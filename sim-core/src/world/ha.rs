@@ -203,7 +203,7 @@ impl World {
         self.c.dcs.sync = None;
         self.c.dcs.pending_sync = None;
         self.record_failover(n, tl);
-        self.backup_promoted(old_tl, switch, tl);
+        self.broadcast(crate::event::Fact::Promoted { n, parent: old_tl, tl, switch });
         self.note(Some(n), NoteKind::Failover, format!("promoted: timeline {tl} starts at {} ({})", Lsn(switch), history_file_name(tl)));
         self.roles_changed();
         self.check_loss_against(n);

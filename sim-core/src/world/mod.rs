@@ -2,6 +2,7 @@
 mod archive;
 pub mod build;
 mod drill;
+mod facts;
 mod faults;
 mod ha;
 pub mod metrics;

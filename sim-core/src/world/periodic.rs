@@ -15,7 +15,7 @@ impl World {
         self.sample_disks();
         self.c.metrics.prune(&self.c.nodes);
         self.check_blocked();
-        self.pool_tick();
+        self.broadcast(crate::event::Fact::Second);
         self.announce_restores();
         if self.c.metrics.series.len() < SERIES_CAP {
             let (p50_us, p99_us) = self.c.metrics.take_recent_latency();

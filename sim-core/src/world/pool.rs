@@ -19,16 +19,6 @@ impl World {
         r
     }
 
-    /// The proxy shut the sessions of node `n`: every pooled server connection to it closes.
-    pub(crate) fn pool_node_down(&mut self, n: u16) {
-        self.with_pool(|p, s, _, w| p.close_node(n, s, w));
-    }
-
-    /// Once a second with the world's sample.
-    pub(crate) fn pool_tick(&mut self) {
-        self.with_pool(|p, s, _, w| p.tick(s, w));
-    }
-
     /// Builds the `[pooling]` component of a lesson and starts its users (a lone cluster only).
     pub(crate) fn start_pool(&mut self, cfg: &crate::pool::PoolingCfg, max_connections: u64) {
         let rng = crate::rng::SimRng::derive(self.seed, "pooling");

@@ -22,7 +22,7 @@ impl World {
         self.refresh_routes();
         for &(n, up) in &flips {
             if !up {
-                self.pool_node_down(n);
+                self.broadcast(crate::event::Fact::BackendDown { n });
             }
         }
         flips.len() as u64

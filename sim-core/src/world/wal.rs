@@ -9,7 +9,7 @@ impl World {
         if !self.c.nodes[n as usize].flushed(inc, upto, xid, self.now) {
             return 0;
         }
-        self.backup_flushed(n);
+        self.broadcast(self.flushed_fact(n));
         self.after_local_flush(n);
         self.repl().kick_flush(n);
         upto
