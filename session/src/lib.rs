@@ -2,7 +2,10 @@
 //! snapshot + replay, fork), and the plain-data views (`PartialEq`) the front ends render. It
 //! reads the model through `sim-core`'s public API only; the front ends (web, CLI) read it.
 pub mod elements;
+pub mod replay;
 pub mod session;
+pub mod sharded;
+pub mod text;
 pub mod view;
 
 pub use session::{parse, Session};

@@ -5,6 +5,7 @@
 use crate::edge::fetch;
 use crate::url;
 use sim_core::{Command, SimTime};
+use sim_session::replay::LinkReplay;
 use sim_session::view as view_model;
 use sim_session::Session;
 use std::cell::RefCell;
@@ -172,17 +173,8 @@ pub const COMMANDS_PER_SLICE: usize = 500;
 pub enum Job {
     Seek(SimTime),
     Drill(Box<sim_core::drill::Drill>),
-    /// A shared link's commands, replayed in order (a long log read from its text as it goes),
-    /// then the link's time.
-    Restore {
-        log: Vec<(SimTime, Command)>,
-        raw: Vec<String>,
-        /// The link's encoded log, reused for the URL if every entry was replayed.
-        encoded: Option<String>,
-        skipped: usize,
-        next: usize,
-        t: SimTime,
-    },
+    /// A shared link's (or an undo's) commands, replayed in order, then the link's time.
+    Restore(sim_session::replay::LinkReplay),
 }
 
 /// The session's views as the components take them. Each part is compared by value, so a
@@ -447,45 +439,10 @@ impl Model {
                     (true, String::new())
                 }
             },
-            Job::Restore { log, raw, encoded, skipped, next, t } => {
-                let (t, total) = (*t, log.len().max(raw.len()));
-                let mut bad = Vec::new();
-                let done = self.with(|s| {
-                    let start = s.world.events();
-                    let left = |s: &Session| SLICE_EVENTS.saturating_sub(s.world.events() - start).max(1);
-                    for _ in 0..COMMANDS_PER_SLICE {
-                        let entry = match raw.get(*next) {
-                            Some(text) => sim_core::command::log_from_toml(text).map(|mut l| l.pop().map(|(at, c)| (SimTime(at.0), c))),
-                            None => Ok(log.get(*next).cloned()),
-                        };
-                        let (at, cmd) = match entry {
-                            Ok(Some(e)) => e,
-                            Ok(None) if *next >= total => return s.seek_for(t, left(s)),
-                            Ok(None) => {
-                                *next += 1;
-                                continue;
-                            }
-                            Err(e) => {
-                                bad.push(format!("log entry {}: {} (left out)", *next + 1, url::clip(&e)));
-                                *next += 1;
-                                continue;
-                            }
-                        };
-                        if s.world.events() - start >= SLICE_EVENTS || !s.seek_for(at, left(s))? {
-                            return Ok(false);
-                        }
-                        // A command that cannot apply (a node the lesson lacks) is named and left
-                        // out; the link's other commands are kept.
-                        if let Err(e) = s.command(cmd) {
-                            bad.push(format!("log entry {} at {}: {} (left out)", *next + 1, sim_core::SimDur(at.0).human(), url::clip(&e)));
-                        }
-                        *next += 1;
-                    }
-                    Ok(false)
-                })?;
-                *skipped += bad.len();
-                if done && *skipped == 0 {
-                    if let (Some(e), Some(s)) = (encoded.take(), &self.session) {
+            Job::Restore(r) => {
+                let (done, bad) = self.with(|s| r.step(s, SLICE_EVENTS, COMMANDS_PER_SLICE))?;
+                if done {
+                    if let (Some(e), Some(s)) = (r.take_encoded(), &self.session) {
                         if let Ok(s) = s.try_borrow() {
                             url::prime_log_cache(&s, e);
                         }
@@ -498,14 +455,8 @@ impl Model {
                         None => format!("This link could not be read in full: {more}."),
                     });
                 }
-                // Real progress: the commands replayed, then the run to the link's time.
                 let now = self.with(|s| Ok(s.now())).unwrap_or(SimTime(0));
-                let status = if *next < total {
-                    format!("Opening the link: {} of {total} commands replayed…", *next)
-                } else {
-                    format!("Opening the link: running to {} ({} %)…", sim_core::SimDur(t.0).human(), (now.0 as f64 * 100.0 / t.0.max(1) as f64).min(100.0) as u32)
-                };
-                (done, status)
+                (done, r.status(now))
             }
         };
         drop(job);
@@ -526,7 +477,7 @@ impl Model {
     fn apply(&mut self, action: Action) -> Result<(), String> {
         // While a link opens (its commands replayed up to its time), nothing else may act on the
         // run: a click would land at whatever time the replay had reached.
-        let opening = self.job.as_ref().is_some_and(|j| j.try_borrow().map_or(true, |j| matches!(*j, Job::Restore { .. })));
+        let opening = self.job.as_ref().is_some_and(|j| j.try_borrow().map_or(true, |j| matches!(*j, Job::Restore(_))));
         let acts = matches!(action, Action::Do(_) | Action::Fork | Action::Step | Action::Play | Action::Seek(_) | Action::SetSettings { .. } | Action::Undo | Action::Drill);
         if opening && acts {
             return Err(format!("{} Wait until it is open: what you do then lands at the link's time.", self.working.clone().unwrap_or_else(|| "The link is still opening.".into())));
@@ -664,7 +615,7 @@ impl Model {
                 url::clear_log_cache();
                 self.playing = false;
                 let total = log.len();
-                self.start(Some(Job::Restore { log, raw: Vec::new(), encoded: None, skipped: 0, next: 0, t: SimTime(t_ms * 1000) }));
+                self.start(Some(Job::Restore(LinkReplay::new(log, Vec::new(), None, SimTime(t_ms * 1000)))));
                 self.working = Some(format!("Undoing: 0 of {total} commands replayed…"));
                 Ok(())
             }
@@ -696,10 +647,9 @@ impl Model {
                 self.playing = false;
                 let t = SimTime(shared.t_ms * 1000);
                 // Replayed in slices from the next turn of the event loop, with progress shown.
-                let total = shared.log.len().max(shared.log_raw.len());
-                self.start(Some(Job::Restore { log: shared.log, raw: shared.log_raw, encoded: shared.log_encoded, skipped: 0, next: 0, t }));
-                self.working =
-                    Some(if total > 0 { format!("Opening the link: 0 of {total} commands replayed…") } else { format!("Opening the link: running to {}…", sim_core::SimDur(t.0).human()) });
+                let replay = LinkReplay::new(shared.log, shared.log_raw, shared.log_encoded, t);
+                self.working = Some(replay.opening());
+                self.start(Some(Job::Restore(replay)));
                 Ok(())
             }
         }

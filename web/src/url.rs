@@ -28,13 +28,8 @@ pub const EAGER_LOG: usize = 200;
 pub const MAX_LOG_BYTES: usize = 2 << 20;
 
 /// A problem's text as a banner shows it: at most 160 characters, so a huge link is never
-/// echoed back whole.
-pub fn clip(text: &str) -> String {
-    match text.char_indices().nth(160) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
-}
+/// echoed back whole (the session clips its own messages the same way).
+pub use sim_session::text::clip;
 
 pub fn encode(s: &str) -> String {
     s.bytes()
@@ -281,20 +276,20 @@ mod tests {
     #[test]
     fn a_sharding_link_round_trips() {
         let (file, src) = lessons::SHARDING.iter().find(|(f, _)| f.starts_with("10b")).unwrap();
-        let mut v = crate::shard::ShardView::new(file, src, Some(3)).unwrap();
+        let mut v = sim_session::sharded::ShardRun::new(file, src, Some(3)).unwrap();
         for a in [
-            crate::shard::ShardAction::Key("tenant_id".into()),
-            crate::shard::ShardAction::Vindex("numeric".into()),
-            crate::shard::ShardAction::Cursor(10_000),
-            crate::shard::ShardAction::Reshard(sim_core::shard::cluster::Move::Add),
-            crate::shard::ShardAction::Cursor(25_000),
+            sim_session::sharded::ShardAction::Key("tenant_id".into()),
+            sim_session::sharded::ShardAction::Vindex("numeric".into()),
+            sim_session::sharded::ShardAction::Cursor(10_000),
+            sim_session::sharded::ShardAction::Reshard(sim_core::shard::cluster::Move::Add),
+            sim_session::sharded::ShardAction::Cursor(25_000),
         ] {
             v.apply(a).unwrap();
         }
         let back = parse_hash(&format!("#{}", crate::shard::shard_hash(&v))).0.unwrap();
         assert_eq!((back.file.as_str(), back.seed), (*file, Some(3)));
         assert_eq!(back.log, v.log(), "the reshard travels as a command");
-        let mut w = crate::shard::ShardView::new(file, src, back.seed).unwrap();
+        let mut w = sim_session::sharded::ShardRun::new(file, src, back.seed).unwrap();
         w.restore(&crate::shard::shard_actions(&back.shard_ops).unwrap(), &back.log).unwrap();
         assert_eq!(w.log(), v.log());
         assert_eq!(w.cursor_ms, 25_000);
@@ -305,7 +300,7 @@ mod tests {
         let ops: Vec<String> = ["garbage", "key:nope", "strategy:jump", "t:5000"].map(String::from).to_vec();
         let (actions, problems) = crate::shard::shard_actions_lenient(&ops);
         assert!(problems.len() == 1 && problems[0].contains("garbage"), "{problems:?}");
-        let mut x = crate::shard::ShardView::new(file, src, Some(3)).unwrap();
+        let mut x = sim_session::sharded::ShardRun::new(file, src, Some(3)).unwrap();
         let more = x.restore_lenient(&actions, &[]).unwrap();
         assert!(more.len() == 1 && more[0].contains("nope"), "{more:?}");
         assert_eq!((x.cursor_ms, x.lesson.cluster.as_ref().map(|c| sim_core::shard::placement::strategy_name(&c.placement))), (5000, Some("jump")));

@@ -217,7 +217,6 @@ impl World {
             }
         }
     }
-
 }
 
 impl World {
