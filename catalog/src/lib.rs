@@ -180,12 +180,16 @@ pub struct Index {
     pub tree_height: u32,
 }
 
+/// A B-tree page's room for entries: the page less its header and special space.
+const BT_USABLE: usize = 8192 - 24 - 16;
+/// The free space fillfactor 90 leaves in a leaf.
+const FULL: usize = 8192 * 10 / 100;
+
 /// The size of a freshly built B-tree over `keys` (already sorted) whose entries take `key_bytes`
 /// of key data: leaves filled to fillfactor 90, duplicates merged into posting lists unless unique,
 /// inner levels over the leaves, and the metapage. Returns (pages, tree height).
 pub fn btree_size(sorted_keys: &[i64], key_bytes: usize, unique: bool) -> (f64, u32) {
-    const USABLE: usize = 8192 - 24 - 16;
-    const FULL: usize = 8192 * 10 / 100; // free space left by fillfactor 90
+    const USABLE: usize = BT_USABLE;
     let item = maxalign(8 + key_bytes);
     let max_posting = (USABLE / 3 / 2).saturating_sub(item) / 6; // BTMaxItemSize / 2, in 6-byte TIDs
     let mut leaves = 1u64;
@@ -206,8 +210,13 @@ pub fn btree_size(sorted_keys: &[i64], key_bytes: usize, unique: bool) -> (f64, 
         free = free.saturating_sub(size);
         i += run;
     }
-    // Inner pages hold one downlink (key + TID) per child, filled to 70 % as nbtsort does.
-    let per_inner = ((USABLE * 70 / 100) / (item + 4)).max(2) as u64;
+    with_inner_pages(leaves, item)
+}
+
+/// A B-tree's pages and height over `leaves` leaf pages of entries `item` bytes long: inner pages
+/// hold one downlink (key + TID) per child, filled to 70 % as nbtsort does, plus the metapage.
+fn with_inner_pages(leaves: u64, item: usize) -> (f64, u32) {
+    let per_inner = ((BT_USABLE * 70 / 100) / (item + 4)).max(2) as u64;
     let (mut level, mut pages, mut height) = (leaves, leaves, 0u32);
     while level > 1 {
         level = level.div_ceil(per_inner);
@@ -220,8 +229,7 @@ pub fn btree_size(sorted_keys: &[i64], key_bytes: usize, unique: bool) -> (f64, 
 /// The size of a freshly built unique B-tree over `n` distinct keys of `key_bytes` each: what
 /// [`btree_size`] gives for `0..n`, without the keys in memory.
 pub fn btree_unique_size(n: u64, key_bytes: usize) -> (f64, u32) {
-    const USABLE: usize = 8192 - 24 - 16;
-    const FULL: usize = 8192 * 10 / 100;
+    const USABLE: usize = BT_USABLE;
     let item = maxalign(8 + key_bytes);
     let size = item + 4;
     // A leaf takes entries while more than FULL bytes are free and the next one fits.
@@ -233,14 +241,7 @@ pub fn btree_unique_size(n: u64, key_bytes: usize) -> (f64, u32) {
         per_leaf += 1;
     }
     let leaves = if n == 0 { 1 } else { n.div_ceil(per_leaf.max(1)) };
-    let per_inner = ((USABLE * 70 / 100) / (item + 4)).max(2) as u64;
-    let (mut level, mut pages, mut height) = (leaves, leaves, 0u32);
-    while level > 1 {
-        level = level.div_ceil(per_inner);
-        pages += level;
-        height += 1;
-    }
-    (pages as f64 + 1.0, height)
+    with_inner_pages(leaves, item)
 }
 
 /// A table as the planner and the cluster world both see it: its columns, rows, heap pages and
