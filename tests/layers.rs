@@ -60,7 +60,7 @@ const CRATES: &[Layers] = &[
             &["export", "challenge", "view"],
         ],
     },
-    Layers { dir: "session", layers: &[&["elements", "text"], &["session"], &["view"], &["sharded", "replay"]] },
+    Layers { dir: "session", layers: &[&["elements", "model", "text"], &["session"], &["view"], &["sharded", "replay"]] },
     Layers {
         dir: "web",
         layers: &[

@@ -2,6 +2,7 @@
 //! snapshot + replay, fork), and the plain-data views (`PartialEq`) the front ends render. It
 //! reads the model through `sim-core`'s public API only; the front ends (web, CLI) read it.
 pub mod elements;
+pub mod model;
 pub mod replay;
 pub mod session;
 pub mod sharded;

@@ -4,7 +4,7 @@
 //! (`use_engine`). The page and each embedded widget run one each.
 use crate::edge::fetch;
 use crate::url;
-use sim_core::{Command, SimTime};
+use sim_session::model::{Command, SimTime};
 use sim_session::replay::LinkReplay;
 use sim_session::view as view_model;
 use sim_session::Session;
@@ -43,7 +43,7 @@ pub struct Model {
     /// The PITR target being dragged (simulated ms), and `recovery_target_inclusive`.
     pub aim: view_model::Aim,
     /// The last DR drill's verdicts (a pure function of scenario and seed, not world state).
-    pub drill: Option<Rc<Result<Vec<sim_core::drill::DrillResult>, String>>>,
+    pub drill: Option<Rc<Result<Vec<sim_session::model::drill::DrillResult>, String>>>,
     pub error: Option<String>,
     /// What was wrong with the link the page opened; shown until the learner acts, and the URL
     /// is not rewritten meanwhile.
@@ -172,7 +172,7 @@ pub const COMMANDS_PER_SLICE: usize = 500;
 #[derive(Debug)]
 pub enum Job {
     Seek(SimTime),
-    Drill(Box<sim_core::drill::Drill>),
+    Drill(Box<sim_session::model::drill::Drill>),
     /// A shared link's (or an undo's) commands, replayed in order, then the link's time.
     Restore(sim_session::replay::LinkReplay),
 }
@@ -192,7 +192,7 @@ pub struct Views {
     pub pitr: Option<Rc<view_model::PitrView>>,
     pub challenge: Option<Rc<view_model::ChallengeView>>,
     /// A pooling lesson's pool and host.
-    pub pool: Option<Rc<sim_core::pool::report::PoolReport>>,
+    pub pool: Option<Rc<sim_session::model::pool::report::PoolReport>>,
 }
 
 impl Views {
@@ -362,7 +362,7 @@ impl Reducible for Model {
 
 /// Sharded lessons (sharding sections instead of nodes) open on the sharding page.
 pub fn is_shard_lesson(src: &str) -> bool {
-    sim_core::runner::sharded::is_sharding(src)
+    sim_session::model::runner::sharded::is_sharding(src)
 }
 
 impl Model {
@@ -598,11 +598,11 @@ impl Model {
                     let before = s.log.clone();
                     s.command(cmd)?;
                     let now = s.now();
-                    let dropped: Vec<String> = before.iter().filter(|(t, _)| *t > now).map(|(t, c)| format!("{} at {}", c.name(), sim_core::SimDur(t.0).human())).collect();
+                    let dropped: Vec<String> = before.iter().filter(|(t, _)| *t > now).map(|(t, c)| format!("{} at {}", c.name(), sim_session::model::SimDur(t.0).human())).collect();
                     Ok((before, now, dropped))
                 })?;
                 if !dropped.is_empty() {
-                    self.notice = Some(format!("Your command at {} dropped {} later command(s) of yours: {}.", sim_core::SimDur(now.0).human(), dropped.len(), dropped.join(", ")));
+                    self.notice = Some(format!("Your command at {} dropped {} later command(s) of yours: {}.", sim_session::model::SimDur(now.0).human(), dropped.len(), dropped.join(", ")));
                     self.undo = Some(Rc::new((before, now.as_ms())));
                 }
                 Ok(())
@@ -626,7 +626,7 @@ impl Model {
             Action::Fail(e) => Err(e),
             Action::Dismiss => Ok(()),
             Action::SetSettings { group, values } => {
-                let parsed: Result<Vec<_>, String> = values.iter().map(|(k, v)| sim_core::Setting::parse(k, v.trim()).map_err(|e| format!("{k}: {e}"))).collect();
+                let parsed: Result<Vec<_>, String> = values.iter().map(|(k, v)| sim_session::model::Setting::parse(k, v.trim()).map_err(|e| format!("{k}: {e}"))).collect();
                 let result = parsed.and_then(|settings| self.with(|sess| sess.command(Command::Set { settings })));
                 self.setting_error = result.err().map(|why| SettingRefusal { group, why, typed: values });
                 self.settings_epoch += 1;

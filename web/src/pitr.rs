@@ -3,8 +3,8 @@
 //! tree, the restored rows, the RPO/RTO gauges and the drill table.
 use crate::d1;
 use crate::Action;
-use sim_core::drill::DrillResult;
-use sim_core::lsn::{Lsn, SEGMENT_BYTES};
+use sim_session::model::drill::DrillResult;
+use sim_session::model::lsn::{Lsn, SEGMENT_BYTES};
 use sim_session::view::{Gauge, PitrView, Preview, Progress, RestoredView, TargetKind, TimelineView};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -230,7 +230,7 @@ fn progress(p: &Progress) -> Html {
 /// The last recovery's RPO and RTO against the SLA (the scenario's `[drill]`, or 1 min / 15 min).
 fn gauges(v: &PitrView) -> Html {
     let Some((source, gs)) = &v.gauges else {
-        let sla = |ms: u64| sim_core::SimDur::ms(ms).human();
+        let sla = |ms: u64| sim_session::model::SimDur::ms(ms).human();
         return html! { <p class="hint" id="sla-gauges" data-view="sla-gauges">{ format!("RPO/RTO gauges appear after a failover or a restore. SLA: RPO ≤ {}, RTO ≤ {}.", sla(v.rpo_sla_ms), sla(v.rto_sla_ms)) }</p> };
     };
     html! {
@@ -262,7 +262,7 @@ fn drill_table(r: &Result<Vec<DrillResult>, String>) -> Html {
         Err(e) => return html! { <p class="error">{ e }</p> },
         Ok(rows) => rows,
     };
-    let ms = |v: Option<u64>| v.map_or("unbounded".to_string(), |ms| sim_core::SimDur::ms(ms).human());
+    let ms = |v: Option<u64>| v.map_or("unbounded".to_string(), |ms| sim_session::model::SimDur::ms(ms).human());
     let mark = |ok: bool| if ok { "✓" } else { "✗" };
     html! {
         <table id="drill-table" data-view="drill-table">
@@ -284,7 +284,7 @@ mod tests {
     /// at an LSN still on TL1) is drawn from TL1's line, where that WAL is.
     #[test]
     fn a_branch_leaves_the_line_that_held_its_lsn() {
-        use sim_core::lsn::Lsn;
+        use sim_session::model::lsn::Lsn;
         use sim_session::view::TimelineView;
         let tl = |id, parent, start| TimelineView { id, parent, start: Lsn(start), pending: false };
         let tls = vec![tl(1, None, 0x3000060), tl(2, Some(1), 0x7055300), tl(3, Some(2), 0x7055200)];

@@ -241,7 +241,7 @@ pub fn challenge_panel(l: &Lesson, attempt: Option<&Result<sim_planner::challeng
         Ok(a) => ("open", format!("Query {} runs {:.1}× faster so far ({:.3} ms → {:.3} ms); the goal is {}×.", c.query, a.speedup, a.baseline_ms, a.ms, a.goal)),
         Err(e) => ("missed", format!("The query cannot be timed with these changes: {e}")),
     };
-    crate::lesson::challenge_box(sim_core::scenario::Ability::ExplainAnalyze.text(), &c.task, &c.hints, class, verdict)
+    crate::lesson::challenge_box(sim_session::model::scenario::Ability::ExplainAnalyze.text(), &c.task, &c.hints, class, verdict)
 }
 
 /// The plan page.

@@ -2,7 +2,7 @@
 //! `SHOW STATS`, Little's law from the run's figures, the errors the app saw, and the primary's
 //! gauges (connections against max_connections, memory against RAM, run queue against cores).
 use crate::d1;
-use sim_core::pool::report::PoolReport;
+use sim_session::model::pool::report::PoolReport;
 use std::rc::Rc;
 use yew::prelude::*;
 

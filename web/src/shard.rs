@@ -3,12 +3,12 @@
 //! ring, the shard map and the move's phases. A run is a pure function of (lesson, seed, moves).
 use crate::view::Picks;
 use crate::{d0, d1, url, TICK_MS};
-use sim_core::runner::replicas::ShardHa;
-use sim_core::shard::cluster::Move;
-use sim_core::shard::cluster::{shard_names, Config, Reshard, ReshardPhase, Vindex};
-use sim_core::shard::front::ClusterStatus;
-use sim_core::shard::placement::{strategy_name, Placement};
-use sim_core::{Command, SimTime};
+use sim_session::model::runner::replicas::ShardHa;
+use sim_session::model::shard::cluster::Move;
+use sim_session::model::shard::cluster::{shard_names, Config, Reshard, ReshardPhase, Vindex};
+use sim_session::model::shard::front::ClusterStatus;
+use sim_session::model::shard::placement::{strategy_name, Placement};
+use sim_session::model::{Command, SimTime};
 use sim_session::sharded::{ShardAction, ShardRun};
 use sim_session::view::{Frame, Goal, HeatmapView, LessonView, Outcomes, RingView, ShardMapView};
 use std::rc::Rc;
@@ -529,7 +529,7 @@ fn describe(c: &Command) -> String {
         Command::CrashHost { node } => format!("crash {node}"),
         Command::Reshard { kind, shard: Some(s) } => format!("{kind} shard {s}"),
         Command::Reshard { kind, shard: None } => format!("{kind} a shard"),
-        other => other.to_toml(sim_core::SimDur(0)),
+        other => other.to_toml(sim_session::model::SimDur(0)),
     }
 }
 
@@ -786,14 +786,14 @@ pub fn shard_hash(v: &ShardRun) -> String {
     if let Some(c) = &v.lesson.cluster {
         ops.push(format!("key:{}", c.shard_key));
         ops.push(format!("vindex:{}", c.vindex.name()));
-        ops.push(format!("strategy:{}", sim_core::shard::placement::strategy_name(&c.placement)));
+        ops.push(format!("strategy:{}", sim_session::model::shard::placement::strategy_name(&c.placement)));
         ops.push(format!("shards:{}", c.placement.shards()));
     }
     if v.reshards_undone {
         ops.push("undo:1".into());
     }
     ops.push(format!("t:{}", v.cursor_ms));
-    let log: Vec<String> = v.log().iter().map(|(t, cmd)| cmd.to_toml(sim_core::SimDur(t.0))).collect();
+    let log: Vec<String> = v.log().iter().map(|(t, cmd)| cmd.to_toml(sim_session::model::SimDur(t.0))).collect();
     format!("file={}&seed={}&sh={}&log={}", url::encode(&v.file), v.seed, url::encode(&ops.join(";")), url::encode(&log.join(",")))
 }
 
@@ -827,7 +827,7 @@ pub fn shard_actions_lenient(ops: &[String]) -> (Vec<ShardAction>, Vec<String>) 
 
 /// One change of a link: its actions, or (`Err`) the cursor to end on.
 fn shard_action(op: &str) -> Result<Result<Vec<ShardAction>, ShardAction>, String> {
-    use sim_core::shard::cluster::Move;
+    use sim_session::model::shard::cluster::Move;
     use ShardAction as A;
     let (k, v) = op.split_once(':').ok_or(format!("`{op}` in the link is not name:value"))?;
     let num = |v: &str| v.parse::<u64>().map_err(|_| format!("`{op}` in the link needs a number"));

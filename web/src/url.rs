@@ -1,6 +1,6 @@
 //! The shareable URL: `#file=…&seed=…&t=…&log=…` holds everything needed to rebuild the run;
 //! the log is the commands as scenario timeline entries (inline TOML tables).
-use sim_core::{Command, SimTime};
+use sim_session::model::{Command, SimTime};
 use sim_session::Session;
 
 /// A run as a link carries it.
@@ -69,7 +69,7 @@ pub fn hash_with(s: &Session, log: &str) -> String {
 
 /// The session's command log as the link carries it: TOML timeline entries, percent-encoded.
 pub fn log_text(s: &Session) -> String {
-    let log: Vec<String> = s.log.iter().map(|(t, cmd)| cmd.to_toml(sim_core::SimDur(t.0))).collect();
+    let log: Vec<String> = s.log.iter().map(|(t, cmd)| cmd.to_toml(sim_session::model::SimDur(t.0))).collect();
     encode(&log.join(","))
 }
 
@@ -156,17 +156,17 @@ pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
             "sh" => sh.shard_ops = v.split(';').filter(|x| !x.is_empty()).map(str::to_string).collect(),
             "log" if v.len() > MAX_LOG_BYTES => problems.push(format!("log: {} KB is more than the {} KB a link may carry (the commands were left out)", v.len() >> 10, MAX_LOG_BYTES >> 10)),
             "log" => {
-                let entries = sim_core::command::split_log(&v);
+                let entries = sim_session::model::command::split_log(&v);
                 if entries.len() > EAGER_LOG {
                     sh.log_raw = entries.into_iter().map(str::to_string).collect();
                     sh.log_encoded = Some(encoded);
                 } else {
-                    match sim_core::command::log_from_toml(&v) {
+                    match sim_session::model::command::log_from_toml(&v) {
                         Ok(log) => sh.log = log.into_iter().map(|(t, c)| (SimTime(t.0), c)).collect(),
                         // One bad entry leaves out only itself: each is read on its own.
                         Err(_) => {
                             for (i, text) in entries.iter().enumerate() {
-                                match sim_core::command::log_from_toml(text) {
+                                match sim_session::model::command::log_from_toml(text) {
                                     Ok(log) => sh.log.extend(log.into_iter().map(|(t, c)| (SimTime(t.0), c))),
                                     Err(e) => problems.push(format!("log entry {}: {} (left out)", i + 1, clip(&e))),
                                 }
@@ -281,7 +281,7 @@ mod tests {
             sim_session::sharded::ShardAction::Key("tenant_id".into()),
             sim_session::sharded::ShardAction::Vindex("numeric".into()),
             sim_session::sharded::ShardAction::Cursor(10_000),
-            sim_session::sharded::ShardAction::Reshard(sim_core::shard::cluster::Move::Add),
+            sim_session::sharded::ShardAction::Reshard(sim_session::model::shard::cluster::Move::Add),
             sim_session::sharded::ShardAction::Cursor(25_000),
         ] {
             v.apply(a).unwrap();
@@ -303,6 +303,6 @@ mod tests {
         let mut x = sim_session::sharded::ShardRun::new(file, src, Some(3)).unwrap();
         let more = x.restore_lenient(&actions, &[]).unwrap();
         assert!(more.len() == 1 && more[0].contains("nope"), "{more:?}");
-        assert_eq!((x.cursor_ms, x.lesson.cluster.as_ref().map(|c| sim_core::shard::placement::strategy_name(&c.placement))), (5000, Some("jump")));
+        assert_eq!((x.cursor_ms, x.lesson.cluster.as_ref().map(|c| sim_session::model::shard::placement::strategy_name(&c.placement))), (5000, Some("jump")));
     }
 }

@@ -4,8 +4,8 @@
 use crate::lesson::LessonPanel;
 use crate::{d0, d1};
 use crate::{Action, Model, Views};
-use sim_core::report::Hop;
-use sim_core::Command;
+use sim_session::model::report::Hop;
+use sim_session::model::Command;
 use sim_session::view::{ClockView, ClusterView, NodeView, Panel, PropView, SettingGroupView};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
