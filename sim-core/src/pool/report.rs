@@ -75,7 +75,50 @@ pub struct PoolReport {
     pub little: Little,
 }
 
+/// The figures of a pooling run a lesson's `[expect.metrics]` may bound, by name: the pool
+/// registers its own (the lesson format lists every name; `figure` reads these).
+pub const FIGURES: &[&str] = &[
+    "requests_offered_per_s",
+    "requests_served_per_s",
+    "request_p95_ms",
+    "requests_failed",
+    "too_many_clients",
+    "connection_timeouts",
+    "query_wait_timeouts",
+    "server_conns_lost",
+    "statement_mode_errors",
+    "prepared_statement_errors",
+    "set_leaks",
+    "advisory_locks_orphaned",
+    "max_backends",
+    "max_memory_pct",
+    "max_cl_waiting",
+];
+
 impl PoolReport {
+    /// The figure named `name` (one of [`FIGURES`]); `None` for a name that is not the pool's.
+    pub fn figure(&self, name: &str) -> Option<f64> {
+        use PoolEvent as E;
+        Some(match name {
+            "requests_offered_per_s" => self.offered_per_s,
+            "requests_served_per_s" => self.served_per_s,
+            "request_p95_ms" => self.p95_ms,
+            "requests_failed" => self.failed as f64,
+            "too_many_clients" => self.count(E::TooManyClients) as f64,
+            "connection_timeouts" => self.count(E::ConnectionTimeout) as f64,
+            "query_wait_timeouts" => self.count(E::QueryWaitTimeout) as f64,
+            "server_conns_lost" => self.count(E::ServerGone) as f64,
+            "statement_mode_errors" => self.count(E::StatementMode) as f64,
+            "prepared_statement_errors" => (self.count(E::SqlPrepareMissing) + self.count(E::ProtocolPrepareMissing)) as f64,
+            "set_leaks" => self.count(E::SetLeaked) as f64,
+            "advisory_locks_orphaned" => self.count(E::AdvisoryLockOrphaned) as f64,
+            "max_backends" => self.host.max_backends as f64,
+            "max_memory_pct" => self.host.max_mem_mb as f64 * 100.0 / self.host.ram_mb.max(1) as f64,
+            "max_cl_waiting" => self.max_cl_waiting as f64,
+            _ => return None,
+        })
+    }
+
     pub fn count(&self, e: PoolEvent) -> u64 {
         self.events.iter().find(|x| x.kind == e).map_or(0, |x| x.count)
     }

@@ -529,14 +529,55 @@ impl NodeMetric {
     }
 }
 
+/// Which kind of lesson measures a figure, and who reads it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Measured {
+    /// A lesson of one cluster: the world's run figures and the archive's.
+    Cluster,
+    /// A lesson of one cluster with `[pooling]`: the pool reads it (`pool::report::FIGURES`).
+    Pooling,
+    /// A sharded lesson: its router, shards' clusters and calculators (by name, in its report).
+    Sharded,
+    /// Both kinds (`commits_lost` sums a sharded lesson's shards' clusters).
+    Both,
+}
+
 impl Metric {
-    /// Whether a sharded lesson measures this figure (`commits_lost` sums its shards' clusters).
+    /// Which kind of lesson measures this figure: a property of the figure, not of its place in
+    /// the list (the pool's figures are the names it registers).
+    pub fn measured(self) -> Measured {
+        use Metric as M;
+        match self {
+            M::CommitsLost => Measured::Both,
+            M::Ops
+            | M::AckedWrites
+            | M::FailedWrites
+            | M::LostWrites
+            | M::MisroutedWrites
+            | M::HotSeconds
+            | M::FirstHotShard
+            | M::P99Ms
+            | M::Reshards
+            | M::KeysMovedPermille
+            | M::MaxPauseMs
+            | M::WritesFailed
+            | M::ShardFailovers
+            | M::PartitionsScanned
+            | M::PartitionsDetached
+            | M::ScatterP99Ratio
+            | M::ColocatedRowsMoved
+            | M::RedistributedRowsMoved => Measured::Sharded,
+            m if crate::pool::report::FIGURES.contains(&m.name().as_str()) => Measured::Pooling,
+            _ => Measured::Cluster,
+        }
+    }
+    /// Whether a sharded lesson measures this figure.
     pub fn sharded(self) -> bool {
-        self == Metric::CommitsLost || self >= Metric::Ops
+        matches!(self.measured(), Measured::Sharded | Measured::Both)
     }
     /// Whether a lesson of one cluster measures it.
     pub fn clustered(self) -> bool {
-        self < Metric::Ops
+        self.measured() != Measured::Sharded
     }
 }
 
@@ -657,5 +698,25 @@ impl Scenario {
     /// A challenge's reference solution as a command log (empty for other lessons).
     pub fn solution(&self) -> Vec<(SimDur, Command)> {
         self.challenge.iter().flat_map(|c| &c.solution).map(|tc| (tc.at.0, tc.command.clone())).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every figure the pool registers is a figure a lesson may bound, measured in a cluster
+    /// lesson and read by the pool; and each kind of lesson measures a figure of its own.
+    #[test]
+    fn the_pools_figures_are_lesson_figures_read_by_the_pool() {
+        for name in crate::pool::report::FIGURES {
+            let m = Metric::ALL.iter().find(|m| m.name() == *name).unwrap_or_else(|| panic!("{name} is not a lesson figure"));
+            assert_eq!(m.measured(), Measured::Pooling, "{name}");
+            assert!(m.clustered() && !m.sharded(), "{name}");
+        }
+        let count = |k: Measured| Metric::ALL.iter().filter(|m| m.measured() == k).count();
+        assert_eq!(count(Measured::Pooling), crate::pool::report::FIGURES.len());
+        assert_eq!(count(Measured::Both), 1);
+        assert!(count(Measured::Cluster) > 10 && count(Measured::Sharded) > 10);
     }
 }

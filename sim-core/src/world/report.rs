@@ -4,7 +4,7 @@ use crate::invariants::{Prop, PropKind, PropState};
 use crate::lsn::{history_file, history_file_name, Lsn};
 use crate::metrics::SamplePoint;
 use crate::postgres::{sync_state, Role};
-use crate::scenario::{Bound, Expect, Metric, NodeMetric};
+use crate::scenario::{Bound, Expect, Measured, Metric, NodeMetric};
 use crate::time::SimTime;
 use crate::world::{Ev, Note, World};
 use serde::Serialize;
@@ -481,31 +481,10 @@ fn metric_value(m: Metric, r: &RunMetrics, w: &World) -> Option<f64> {
         Metric::LastRestoreRpoS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.rpo_ms)).unwrap_or(0) as f64 / 1000.0,
         Metric::LastRestoreS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.duration_ms)).unwrap_or(0) as f64 / 1000.0,
         Metric::FinalTimeline => w.reference_node().map_or(0, |n| w.c.nodes[n as usize].tl) as f64,
-        m if m >= Metric::RequestsOfferedPerS && m <= Metric::MaxClWaiting => pool_value(m, &w.pool_report()?),
+        // A pooling figure is the pool's to read, by name; a sharded lesson's is not measured here.
+        m if m.measured() == Measured::Pooling => w.pool_report()?.figure(&m.name())?,
         _ => return None,
     })
-}
-
-fn pool_value(m: Metric, p: &crate::pool::report::PoolReport) -> f64 {
-    use crate::pool::PoolEvent as E;
-    match m {
-        Metric::RequestsOfferedPerS => p.offered_per_s,
-        Metric::RequestsServedPerS => p.served_per_s,
-        Metric::RequestP95Ms => p.p95_ms,
-        Metric::RequestsFailed => p.failed as f64,
-        Metric::TooManyClients => p.count(E::TooManyClients) as f64,
-        Metric::ConnectionTimeouts => p.count(E::ConnectionTimeout) as f64,
-        Metric::QueryWaitTimeouts => p.count(E::QueryWaitTimeout) as f64,
-        Metric::ServerConnsLost => p.count(E::ServerGone) as f64,
-        Metric::StatementModeErrors => p.count(E::StatementMode) as f64,
-        Metric::PreparedStatementErrors => (p.count(E::SqlPrepareMissing) + p.count(E::ProtocolPrepareMissing)) as f64,
-        Metric::SetLeaks => p.count(E::SetLeaked) as f64,
-        Metric::AdvisoryLocksOrphaned => p.count(E::AdvisoryLockOrphaned) as f64,
-        Metric::MaxBackends => p.host.max_backends as f64,
-        Metric::MaxMemoryPct => p.host.max_mem_mb as f64 * 100.0 / p.host.ram_mb.max(1) as f64,
-        Metric::MaxClWaiting => p.max_cl_waiting as f64,
-        _ => 0.0,
-    }
 }
 
 fn node_value(m: NodeMetric, n: &NodeReport) -> f64 {
