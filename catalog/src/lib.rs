@@ -167,6 +167,13 @@ pub fn heap_pages(sizes: impl Iterator<Item = usize>) -> u64 {
     pages
 }
 
+/// What [`heap_pages`] gives for `rows` tuples of `size` bytes each, without visiting them: a
+/// page takes as many as fit in its 8,168 usable bytes, at most 291.
+pub fn heap_pages_fixed(size: usize, rows: u64) -> u64 {
+    let per_page = ((8192 - 24) / size.max(1)).clamp(1, 291) as u64;
+    rows.div_ceil(per_page)
+}
+
 /// A B-tree index.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Index {
@@ -269,7 +276,7 @@ impl TableInfo {
     /// column (`<name>_pkey`), packed and built as PostgreSQL does for a freshly loaded table.
     pub fn fixed(name: &str, columns: Vec<Column>, rows: u64) -> TableInfo {
         let tuple = heap_tuple_bytes(&columns, std::iter::repeat_n(0, columns.len()));
-        let pages = heap_pages(std::iter::repeat_n(tuple, rows as usize));
+        let pages = heap_pages_fixed(tuple, rows);
         let key_bytes = columns.first().and_then(Column::fixed_width).unwrap_or(8);
         let (pk_pages, _) = btree_unique_size(rows, key_bytes);
         let pkey = IndexInfo { name: format!("{name}_pkey"), columns: vec![0], unique: true, pages: pk_pages as u64 };
@@ -339,6 +346,17 @@ mod tests {
         let p = TextDomain::Pattern { prefix: "user".into(), digits: 5 };
         assert_eq!(p.encode("user00042"), 84);
         assert_eq!(p.render(84), "user00042");
+    }
+
+    #[test]
+    fn fixed_heap_size_without_the_tuples() {
+        for size in [28, 36, 44, 100, 4000, 9000] {
+            for rows in [0u64, 1, 185, 186, 10_000, 123_457] {
+                assert_eq!(heap_pages_fixed(size, rows), heap_pages(std::iter::repeat_n(size, rows as usize)), "{rows} tuples of {size} bytes");
+            }
+        }
+        // A huge table is sized at once.
+        assert_eq!(heap_pages_fixed(44, 185_000_000_000), 1_000_000_000);
     }
 
     #[test]

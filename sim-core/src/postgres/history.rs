@@ -267,7 +267,7 @@ impl Committed {
     /// Whether a node's history (at `insert_lsn` on timeline `tl`) includes a DROP TABLE.
     #[inline]
     pub(crate) fn dropped(&self, tl: u32, insert_lsn: u64) -> bool {
-        !self.drops.is_empty() && self.drops.iter().any(|&(dtl, lsn)| lsn <= insert_lsn && self.history.reaches(tl, dtl, lsn))
+        self.drops.iter().any(|&(dtl, lsn)| lsn <= insert_lsn && self.history.reaches(tl, dtl, lsn))
     }
 
     /// The facts the history follows: a flush makes records history, a promotion branches a timeline.

@@ -3,7 +3,7 @@ use crate::backup::{operator_op, BackupReport, BackupRow, Backups, RestoreRow, T
 use crate::command::restore::request_of;
 use crate::command::Command;
 use crate::lsn::{history_file_name, Lsn, SEGMENT_BYTES};
-use crate::pitr::{BaseBackup, Op, Rates, Record, Request, SegmentState};
+use crate::pitr::{BaseBackup, Op, Record, Request, SegmentState};
 use crate::postgres::Role;
 use crate::time::SimDur;
 use crate::world::NoteKind;
@@ -173,7 +173,7 @@ impl World {
     pub(crate) fn pitr_restore(&mut self, req: &Request) -> Result<(), String> {
         let now = self.now;
         let b = self.c.backups.as_deref().ok_or("this scenario has no [backup] section")?;
-        let rates = Rates { restore_mb_s: b.cfg.restore_mb_s, replay_mb_s: b.cfg.replay_mb_s };
+        let rates = b.rates();
         let out = crate::pitr::restore(&self.c.committed.history, &b.archive, req, now, &b.clock, rates)?;
         // What it will do, now; what it did, when the copy and the replay have run
         // (`announce_restores`). A restore is possible at any time, the end of the run included:

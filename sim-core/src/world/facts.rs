@@ -18,9 +18,7 @@ impl World {
                 self.c.nodes[n as usize].archive_hold = hold;
             }
         }
-        if self.c.pool.is_some() {
-            self.with_pool(|p, s, _, w| p.on_fact(&f, s, w));
-        }
+        self.with_pool(|p, s, _, w| p.on_fact(&f, s, w));
     }
 
     /// The fact of node `n`'s flush, as its WAL positions stand now.
