@@ -28,6 +28,8 @@ const CRATES: &[Layers] = &[
             // The components, each below the ones that read it.
             &["net"],
             &["postgres"],
+            // The request pipeline on a host: its lock stage and its CPU.
+            &["pipeline"],
             &["patroni", "proxy", "clients", "pool", "backup"],
             // The commands a lesson, the UI and a link give the components.
             &["command"],

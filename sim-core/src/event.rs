@@ -15,7 +15,6 @@ pub(crate) enum Ev {
         c: u32,
         gen: u32,
         n: u16,
-        write: bool,
     },
     Reply {
         c: u32,
@@ -169,14 +168,25 @@ pub(crate) enum Ev {
         s: u32,
         gen: u32,
     },
-    PoolCpuDone {
-        s: u32,
-        gen: u32,
+    /// A CPU burst on node `n`'s core `core` ends (the request pipeline's CPU stage).
+    CpuDone {
+        n: u16,
+        core: u16,
+        origin: Origin,
     },
     PoolReply {
         s: u32,
         gen: u32,
     },
+}
+
+/// Where a request on a server came from, and so where its answer goes: a client's request
+/// `gen` through the proxy, or server connection `sv`'s transaction `gen` (a pooled backend).
+/// The generation makes an answer to a request given up on, or to a closed connection, stale.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Client { c: u32, gen: u32 },
+    Pooled { sv: u32, gen: u32 },
 }
 
 /// Why a run stopped early.

@@ -13,6 +13,7 @@ pub mod backup;
 pub mod clients;
 pub mod net;
 pub mod patroni;
+pub mod pipeline;
 pub mod pool;
 pub mod postgres;
 pub mod proxy;

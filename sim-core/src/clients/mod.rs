@@ -117,6 +117,17 @@ impl Clients {
         Some((cl.write, cl.node))
     }
 
+    /// What client `c`'s current request does on the server: a read, or a write of its key.
+    #[inline]
+    pub fn work(&self, c: u32) -> crate::pipeline::Work {
+        let cl = &self.list[c as usize];
+        if cl.write {
+            crate::pipeline::Work::Write { key: cl.key }
+        } else {
+            crate::pipeline::Work::Read
+        }
+    }
+
     /// When client `c` stops waiting for its current request, and that request's generation.
     #[inline]
     pub fn deadline(&self, c: u32) -> (SimTime, u32) {
@@ -145,34 +156,8 @@ impl Clients {
     }
 }
 
-pub const OK: u8 = 0;
-/// No backend: the proxy had no healthy server for the request.
-pub const NO_BACKEND: u8 = 1;
-/// `cannot execute INSERT in a read-only transaction`.
-pub const READ_ONLY: u8 = 2;
-/// The server closed the connection (crash, demotion, shutdown).
-pub const TERMINATED: u8 = 3;
-/// Connection refused: Postgres is not running there.
-pub const REFUSED: u8 = 4;
-/// `ERROR: relation "accounts" does not exist` (after a DROP TABLE).
-pub const UNDEFINED_TABLE: u8 = 5;
+pub use crate::pipeline::{Answer, NO_BACKEND, OK, READ_ONLY, REFUSED, TERMINATED, UNDEFINED_TABLE};
 
-/// What a server answers a client: a result code, and for a commit its timeline, LSN and commit time.
-#[derive(Copy, Clone, Debug)]
-pub struct Answer {
-    pub code: u8,
-    pub tl: u32,
-    pub lsn: u64,
-    pub commit_us: u64,
-}
-
-impl Answer {
-    pub fn error(code: u8) -> Answer {
-        Answer { code, tl: 0, lsn: 0, commit_us: 0 }
-    }
-}
-
-/// WAL records are 8-byte aligned (MAXALIGN).
 /// The table the clients write, in the shared catalog: `accounts (id bigint primary key, balance
 /// bigint)` with one row per workload key, sized as PostgreSQL packs it.
 pub fn accounts(cfg: &WorkloadCfg) -> sim_catalog::TableInfo {
@@ -180,6 +165,7 @@ pub fn accounts(cfg: &WorkloadCfg) -> sim_catalog::TableInfo {
     sim_catalog::TableInfo::fixed("accounts", vec![col("id"), col("balance")], cfg.keys)
 }
 
+/// WAL records are 8-byte aligned (MAXALIGN).
 pub(crate) fn align8(v: u64) -> u64 {
     (v + 7) & !7
 }

@@ -14,17 +14,16 @@
 //!   caches) and SCRAM-SHA-256 authentication (4096 PBKDF2 iterations): about 2–3 ms of CPU.
 //! - `REFUSED_CPU`: a connection over `max_connections` is still forked before the backend
 //!   finds no free PGPROC and exits with `FATAL: sorry, too many clients already`.
-//! - `KAPPA`: each backend in a transaction beyond the core count makes every CPU burst longer
-//!   by this share (the coherency term of Gunther's Universal Scalability Law: snapshot
-//!   building scans every backend, lock and buffer-mapping contention, context switches). With
-//!   0.002, 500 active backends on 16 cores need twice the CPU per transaction, the shape
-//!   pgbench shows past a few hundred active connections.
-//! - `SWAP_FACTOR`: once shared_buffers + backends × backend memory + work_mem in use exceeds
-//!   the host's RAM, the host swaps and every CPU burst takes this many times longer.
+//! - The host's cores, run queue, contention (`KAPPA`) and swapping (`SWAP_FACTOR`) are the
+//!   request pipeline's CPU stage (`pipeline::Host`), which this component describes from its
+//!   section and whose backends it counts. A transaction's work goes through the same pipeline
+//!   as a client's request: the lock stage, the CPU, and the commit (its WAL record, the flush,
+//!   the synchronous standbys), then its answer comes back here (`answered`).
 pub mod cfg;
 pub mod report;
 
-use crate::event::{Ev, Sched};
+use crate::event::{Ev, Origin, Sched};
+use crate::pipeline::{Host, HostCfg, Job, Work};
 use crate::postgres::{Node, PgState, Role};
 use crate::rng::SimRng;
 use crate::time::{SimDur, SimTime};
@@ -33,8 +32,6 @@ use std::collections::VecDeque;
 
 pub const CONNECT_CPU: SimDur = SimDur(2500);
 pub const REFUSED_CPU: SimDur = SimDur(500);
-pub const KAPPA: f64 = 0.002;
-pub const SWAP_FACTOR: u64 = 8;
 /// PostgreSQL's `superuser_reserved_connections` default: ordinary roles get the rest.
 pub const SUPERUSER_RESERVED: u32 = 3;
 /// How long HikariCP waits before it tries again to open a connection that failed.
@@ -176,23 +173,26 @@ struct Server {
     gen: u32,
     idle_since: u64,
     refused: bool,
+    /// Its work is in the pipeline's CPU stage (on a core or in the run queue).
     on_cpu: bool,
-    queued: bool,
+    /// Its transaction is in the pipeline after the CPU (committing: waiting for the flush).
+    committing: bool,
     /// Counted among the host's backends in a transaction.
     in_tx: bool,
     /// Counted among the host's backends (accepted, not yet closed).
     counted: bool,
-    /// The CPU burst it waits for in the run queue (µs).
-    demand: u64,
+    /// Its commit as the pipeline answered it: (timeline, LSN, commit time in µs).
+    ack: (u32, u64, u64),
 }
 
-/// What the pool knows of a Postgres host: its backends and its cores.
-#[derive(Clone, Debug, Default)]
-struct Host {
-    busy: u32,
-    runq: VecDeque<u32>,
-    backends: u32,
-    active: u32,
+/// A pooled commit the app was told succeeded.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Acked {
+    pub tl: u32,
+    pub lsn: u64,
+    pub commit_us: u64,
+    /// The request's time in the system (µs).
+    pub latency_us: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -232,7 +232,6 @@ pub struct Stats {
     pub waits: u64,
     pub logins: u64,
     pub max_backends: u32,
-    pub max_mem_mb: u64,
     pub max_cl_waiting: u32,
     pub max_app_waiting: u64,
     /// This second's figures, until the next sample.
@@ -282,7 +281,6 @@ pub(crate) struct Pool {
     conns: Vec<AppConn>,
     servers: Vec<Server>,
     free_servers: Vec<u32>,
-    hosts: Vec<Host>,
     bouncer: Option<Bouncer>,
     pub stats: Stats,
     pub series: crate::chunklog::ChunkLog<PoolSample, 64>,
@@ -298,24 +296,33 @@ pub(crate) trait PoolModel: std::fmt::Debug {
     fn start(&mut self, s: &mut Sched, write: Option<u16>);
     fn arrive(&mut self, a: u16, s: &mut Sched, write: Option<u16>) -> u64;
     fn open(&mut self, c: u32, s: &mut Sched, write: Option<u16>);
-    fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64;
-    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, write: Option<u16>) -> u64;
-    fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64;
-    fn close_node(&mut self, n: u16, s: &mut Sched, write: Option<u16>);
-    fn tick(&mut self, s: &mut Sched, write: Option<u16>);
+    /// Server connection `sv`'s work reaches Postgres: the trace's figure, and the job it hands
+    /// the request pipeline on its node (a login's CPU, or a transaction).
+    fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> (u64, Option<(u16, Job)>);
+    /// The pipeline's CPU stage is done with `sv`'s work: what it does next there, if anything
+    /// (a transaction commits; a login is done here).
+    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<Work>;
+    /// The pipeline answered `sv`'s commit with `code` (`clients::OK` or an error), at (`tl`, `lsn`).
+    fn answered(&mut self, sv: u32, gen: u32, a: crate::pipeline::Answer, s: &mut Sched, hosts: &mut [Host], write: Option<u16>);
+    /// The answer reaches the app: the commit it acknowledges, if it was served.
+    fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<Acked>;
+    fn close_node(&mut self, n: u16, s: &mut Sched, hosts: &mut [Host], write: Option<u16>);
+    fn tick(&mut self, s: &mut Sched, hosts: &mut [Host], write: Option<u16>);
     /// The facts PgBouncer follows: a backend going down closes its server connections; the
     /// world's second is its sample.
-    fn on_fact(&mut self, f: &crate::event::Fact, s: &mut Sched, write: Option<u16>) {
+    fn on_fact(&mut self, f: &crate::event::Fact, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
         match *f {
-            crate::event::Fact::BackendDown { n } => self.close_node(n, s, write),
-            crate::event::Fact::Second => self.tick(s, write),
+            crate::event::Fact::BackendDown { n } => self.close_node(n, s, hosts, write),
+            crate::event::Fact::Second => self.tick(s, hosts, write),
             _ => {}
         }
     }
     /// A PgBouncer setting, applied as a `RELOAD` applies it.
     fn set(&mut self, setting: &crate::base::settings::Setting, s: &mut Sched, write: Option<u16>);
     fn bouncer_cfg(&self) -> Option<&BouncerCfg>;
-    fn report(&self, now: SimTime, write: Option<u16>) -> report::PoolReport;
+    /// The primary's host as this lesson describes it (cores, memory).
+    fn host_cfg(&self) -> HostCfg;
+    fn report(&self, now: SimTime, hosts: &[Host], write: Option<u16>) -> report::PoolReport;
     /// The per-second samples, oldest first.
     fn series(&self) -> &crate::chunklog::ChunkLog<PoolSample, 64>;
     /// The first occurrences to note since the last call.
@@ -339,20 +346,23 @@ impl PoolModel for Pool {
     fn open(&mut self, c: u32, s: &mut Sched, write: Option<u16>) {
         Pool::open(self, c, s, write)
     }
-    fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64 {
-        Pool::at_pg(self, sv, gen, s, nodes, write)
+    fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> (u64, Option<(u16, Job)>) {
+        Pool::at_pg(self, sv, gen, s, nodes, hosts, write)
     }
-    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, write: Option<u16>) -> u64 {
-        Pool::cpu_done(self, sv, gen, s, write)
+    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<Work> {
+        Pool::cpu_done(self, sv, gen, s, nodes, hosts, write)
     }
-    fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64 {
-        Pool::reply(self, sv, gen, s, nodes, write)
+    fn answered(&mut self, sv: u32, gen: u32, a: crate::pipeline::Answer, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
+        Pool::answered(self, sv, gen, a, s, hosts, write)
     }
-    fn close_node(&mut self, n: u16, s: &mut Sched, write: Option<u16>) {
-        Pool::close_node(self, n, s, write)
+    fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<Acked> {
+        Pool::reply(self, sv, gen, s, nodes, hosts, write)
     }
-    fn tick(&mut self, s: &mut Sched, write: Option<u16>) {
-        Pool::tick(self, s, write);
+    fn close_node(&mut self, n: u16, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
+        Pool::close_node(self, n, s, hosts, write)
+    }
+    fn tick(&mut self, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
+        Pool::tick(self, s, hosts, write);
     }
     fn set(&mut self, setting: &crate::base::settings::Setting, s: &mut Sched, write: Option<u16>) {
         self.set_bouncer(|b| cfg::set(b, setting), s, write);
@@ -360,8 +370,12 @@ impl PoolModel for Pool {
     fn bouncer_cfg(&self) -> Option<&BouncerCfg> {
         Pool::bouncer_cfg(self)
     }
-    fn report(&self, now: SimTime, write: Option<u16>) -> report::PoolReport {
-        Pool::report(self, now, write)
+    fn host_cfg(&self) -> HostCfg {
+        let c = &self.cfg;
+        HostCfg { cores: c.cores, ram_mb: c.ram_gb * 1024, shared_buffers_mb: c.shared_buffers_gb * 1024, backend_mb: c.backend_mb, work_mem_mb: c.work_mem_mb, work_mem_share: c.work_mem_share }
+    }
+    fn report(&self, now: SimTime, hosts: &[Host], write: Option<u16>) -> report::PoolReport {
+        Pool::report(self, now, hosts, write)
     }
     fn series(&self) -> &crate::chunklog::ChunkLog<PoolSample, 64> {
         &self.series
@@ -398,7 +412,7 @@ fn health(nodes: &[Node], n: u16, inc: u32) -> Health {
 }
 
 impl Pool {
-    pub fn new(cfg: PoolingCfg, max_connections: u64, rng: SimRng, hosts: usize) -> Pool {
+    pub fn new(cfg: PoolingCfg, max_connections: u64, rng: SimRng) -> Pool {
         let per = cfg.users / u64::from(cfg.app_servers);
         let extra = cfg.users % u64::from(cfg.app_servers);
         let apps = (0..cfg.app_servers as u64).map(|a| App { users: per + u64::from(a < extra), ..App::default() }).collect();
@@ -415,7 +429,6 @@ impl Pool {
             conns,
             servers: Vec::new(),
             free_servers: Vec::new(),
-            hosts: vec![Host::default(); hosts],
             bouncer,
             stats: Stats::default(),
             series: Default::default(),
@@ -670,7 +683,20 @@ impl Pool {
         let sv = match self.free_servers.pop() {
             Some(sv) => sv,
             None => {
-                self.servers.push(Server { node: 0, inc: 0, st: Ss::Free, client: NONE, gen: 0, idle_since: 0, refused: false, on_cpu: false, queued: false, in_tx: false, counted: false, demand: 0 });
+                self.servers.push(Server {
+                    node: 0,
+                    inc: 0,
+                    st: Ss::Free,
+                    client: NONE,
+                    gen: 0,
+                    idle_since: 0,
+                    refused: false,
+                    on_cpu: false,
+                    committing: false,
+                    in_tx: false,
+                    counted: false,
+                    ack: (0, 0, 0),
+                });
                 self.servers.len() as u32 - 1
             }
         };
@@ -696,42 +722,45 @@ impl Pool {
         s.after(SimDur(self.cfg.rtt.0 .0 / 2), Ev::PoolAtPg { s: sv, gen: server.gen });
     }
 
-    /// Work of server connection `sv` reaches Postgres: a login, or a transaction.
-    pub fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64 {
-        let Some(server) = self.servers.get(sv as usize).filter(|x| x.gen == gen) else { return 0 };
+    /// Work of server connection `sv` reaches Postgres: a login, or a transaction. Either
+    /// becomes a job for the request pipeline on its node.
+    pub fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> (u64, Option<(u16, Job)>) {
+        let Some(server) = self.servers.get(sv as usize).filter(|x| x.gen == gen) else { return (0, None) };
         let n = server.node;
+        let origin = Origin::Pooled { sv, gen };
         if server.st == Ss::Login {
             let node = &nodes[n as usize];
             let ok = node.is_running() && node.role == Role::Primary && node.writable;
             if !ok {
-                self.login_failed(sv, PoolEvent::ConnectFailed, s);
-                return 0;
+                self.login_failed(sv, PoolEvent::ConnectFailed, s, hosts);
+                return (0, None);
             }
             let inc = node.inc;
-            let host = &mut self.hosts[n as usize];
+            let host = &mut hosts[n as usize];
             let server = &mut self.servers[sv as usize];
             server.inc = inc;
-            if host.backends + SUPERUSER_RESERVED >= self.max_connections {
+            let cpu = if host.backends + SUPERUSER_RESERVED >= self.max_connections {
                 server.refused = true;
-                self.cpu(sv, REFUSED_CPU.0, s);
+                REFUSED_CPU
             } else {
                 host.backends += 1;
                 server.counted = true;
                 self.stats.max_backends = self.stats.max_backends.max(host.backends);
-                self.cpu(sv, CONNECT_CPU.0, s);
-            }
-            return 1;
+                CONNECT_CPU
+            };
+            server.on_cpu = true;
+            return (1, Some((n, Job { origin, work: Work::Login, cpu_us: cpu.0 })));
         }
         let c = server.client;
         match health(nodes, n, server.inc) {
-            Health::Hang => return 0,
+            Health::Hang => return (0, None),
             Health::Gone => {
-                self.close_server(sv, PoolEvent::ServerGone, s, write);
-                return 0;
+                self.close_server(sv, PoolEvent::ServerGone, s, hosts, write);
+                return (0, None);
             }
             Health::ReadOnly => {
-                self.finish_tx(sv, Some(PoolEvent::ReadOnly), s, write);
-                return 0;
+                self.finish_tx(sv, Some(PoolEvent::ReadOnly), s, hosts, write);
+                return (0, None);
             }
             Health::Ok => {}
         }
@@ -739,8 +768,8 @@ impl Pool {
         if self.mode() == Some(PoolMode::Statement) && !conn.single {
             // PgBouncer sees BEGIN's answer leave a transaction open, closes the server
             // connection, and the client gets the error.
-            self.close_server(sv, PoolEvent::StatementMode, s, write);
-            return 0;
+            self.close_server(sv, PoolEvent::StatementMode, s, hosts, write);
+            return (0, None);
         }
         if conn.uses_state && !self.cfg.session_state.is_empty() {
             let kind = self.cfg.session_state[c as usize % self.cfg.session_state.len()];
@@ -750,12 +779,12 @@ impl Pool {
                 let prepared = self.bouncer.as_ref().map_or(0, |b| b.cfg.max_prepared_statements);
                 match kind {
                     SessionState::SqlPrepare => {
-                        self.finish_tx(sv, Some(PoolEvent::SqlPrepareMissing), s, write);
-                        return 0;
+                        self.finish_tx(sv, Some(PoolEvent::SqlPrepareMissing), s, hosts, write);
+                        return (0, None);
                     }
                     SessionState::ProtocolPrepare if prepared == 0 => {
-                        self.finish_tx(sv, Some(PoolEvent::ProtocolPrepareMissing), s, write);
-                        return 0;
+                        self.finish_tx(sv, Some(PoolEvent::ProtocolPrepareMissing), s, hosts, write);
+                        return (0, None);
                     }
                     SessionState::ProtocolPrepare => {}
                     SessionState::Set => self.record(PoolEvent::SetLeaked, Some(n)),
@@ -764,81 +793,63 @@ impl Pool {
             }
         }
         let statements = if self.conns[c as usize].single { 1 } else { u64::from(self.cfg.statements) };
-        let host = &mut self.hosts[n as usize];
-        host.active += 1;
-        self.servers[sv as usize].in_tx = true;
+        hosts[n as usize].active += 1;
+        let server = &mut self.servers[sv as usize];
+        server.in_tx = true;
+        server.on_cpu = true;
         let mean = self.cfg.cpu_per_statement.0 .0 * statements;
         let demand = self.rng.exp(mean).max(1);
-        self.cpu(sv, demand, s);
-        1
+        // Each app connection updates its own row of the clients' table.
+        (1, Some((n, Job { origin, work: Work::Write { key: u64::from(c) }, cpu_us: demand })))
     }
 
-    /// Host memory in use: shared_buffers, every backend, and the work_mem of running sorts.
-    fn mem_mb(&self, n: usize) -> u64 {
-        let h = &self.hosts[n];
-        let sorts = (h.active as f64 * self.cfg.work_mem_share) as u64;
-        self.cfg.shared_buffers_gb * 1024 + u64::from(h.backends) * self.cfg.backend_mb + sorts * self.cfg.work_mem_mb
-    }
-
-    /// `demand` µs of CPU for server connection `sv` on its host: a core if one is free, the run queue if not.
-    fn cpu(&mut self, sv: u32, demand: u64, s: &mut Sched) {
-        let n = self.servers[sv as usize].node as usize;
-        let mem = self.mem_mb(n);
-        self.stats.max_mem_mb = self.stats.max_mem_mb.max(mem);
-        let host = &mut self.hosts[n];
-        if host.busy >= self.cfg.cores {
-            host.runq.push_back(sv);
-            let server = &mut self.servers[sv as usize];
-            server.queued = true;
-            server.demand = demand;
-            return;
-        }
-        host.busy += 1;
-        let over = host.active.saturating_sub(self.cfg.cores);
-        let swap = if mem > self.cfg.ram_gb * 1024 { SWAP_FACTOR } else { 1 };
-        let t = (demand as f64 * (1.0 + KAPPA * f64::from(over))) as u64 * swap;
-        let server = &mut self.servers[sv as usize];
-        server.on_cpu = true;
-        s.after(SimDur(t.max(1)), Ev::PoolCpuDone { s: sv, gen: server.gen });
-    }
-
-    /// Frees a core of host `n` and gives it to the next in its run queue.
-    fn core_free(&mut self, n: u16, s: &mut Sched) {
-        let host = &mut self.hosts[n as usize];
-        host.busy = host.busy.saturating_sub(1);
-        while let Some(next) = self.hosts[n as usize].runq.pop_front() {
-            let server = &mut self.servers[next as usize];
-            if !server.queued || server.node != n {
-                continue;
-            }
-            server.queued = false;
-            let demand = server.demand;
-            self.cpu(next, demand, s);
-            break;
-        }
-    }
-
-    /// Server connection `sv`'s CPU burst ends.
-    pub fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, write: Option<u16>) -> u64 {
-        let Some(server) = self.servers.get_mut(sv as usize).filter(|x| x.gen == gen && x.on_cpu) else { return 0 };
+    /// The pipeline's CPU stage is done with server connection `sv`'s work: a login is done (or
+    /// refused); a transaction's statements ran, and it commits if its server still can.
+    pub fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<Work> {
+        let server = self.servers.get_mut(sv as usize).filter(|x| x.gen == gen && x.on_cpu)?;
         server.on_cpu = false;
-        let n = server.node;
-        let (st, refused) = (server.st, server.refused);
-        self.core_free(n, s);
+        let (st, refused, n, inc) = (server.st, server.refused, server.node, server.inc);
         if st == Ss::Login {
             if refused {
-                self.login_failed(sv, PoolEvent::TooManyClients, s);
-                return 0;
+                self.login_failed(sv, PoolEvent::TooManyClients, s, hosts);
+            } else {
+                self.login_done(sv, s, write);
             }
-            self.login_done(sv, s, write);
-            return 1;
+            return None;
         }
-        let c = self.servers[sv as usize].client;
-        let statements = if self.conns[c as usize].single { 1 } else { u64::from(self.cfg.statements) };
-        // The remaining statements' round trips, and the answer's way back.
-        let back = self.cfg.rtt.0 .0 * (statements - 1) + self.cfg.rtt.0 .0 / 2;
-        s.after(SimDur(back), Ev::PoolReply { s: sv, gen });
-        1
+        match health(nodes, n, inc) {
+            Health::Hang => None,
+            Health::Gone => {
+                self.close_server(sv, PoolEvent::ServerGone, s, hosts, write);
+                None
+            }
+            Health::ReadOnly => {
+                self.finish_tx(sv, Some(PoolEvent::ReadOnly), s, hosts, write);
+                None
+            }
+            Health::Ok => {
+                self.servers[sv as usize].committing = true;
+                Some(Work::Write { key: u64::from(self.servers[sv as usize].client) })
+            }
+        }
+    }
+
+    /// The pipeline answered server connection `sv`'s commit. Committed: the remaining
+    /// statements' round trips, and the answer's way back to the app. Refused: the error.
+    pub fn answered(&mut self, sv: u32, gen: u32, a: crate::pipeline::Answer, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
+        let Some(server) = self.servers.get_mut(sv as usize).filter(|x| x.gen == gen && x.committing) else { return };
+        server.committing = false;
+        match a.code {
+            crate::pipeline::OK => {
+                server.ack = (a.tl, a.lsn, a.commit_us);
+                let c = server.client;
+                let statements = if self.conns[c as usize].single { 1 } else { u64::from(self.cfg.statements) };
+                let back = self.cfg.rtt.0 .0 * (statements - 1) + self.cfg.rtt.0 .0 / 2;
+                s.after(SimDur(back), Ev::PoolReply { s: sv, gen });
+            }
+            crate::pipeline::READ_ONLY => self.finish_tx(sv, Some(PoolEvent::ReadOnly), s, hosts, write),
+            _ => self.close_server(sv, PoolEvent::ServerGone, s, hosts, write),
+        }
     }
 
     fn login_done(&mut self, sv: u32, s: &mut Sched, write: Option<u16>) {
@@ -856,11 +867,11 @@ impl Pool {
         }
     }
 
-    fn login_failed(&mut self, sv: u32, e: PoolEvent, s: &mut Sched) {
+    fn login_failed(&mut self, sv: u32, e: PoolEvent, s: &mut Sched, hosts: &mut [Host]) {
         let node = self.servers[sv as usize].node;
         self.record(e, Some(node));
         let c = self.servers[sv as usize].client;
-        self.release_slot(sv);
+        self.release_slot(sv, s, hosts);
         match self.bouncer.as_mut() {
             Some(b) => {
                 b.logins = b.logins.saturating_sub(1);
@@ -876,29 +887,32 @@ impl Pool {
     }
 
     /// The answer of server connection `sv`'s transaction reaches the app.
-    pub fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], write: Option<u16>) -> u64 {
-        let Some(server) = self.servers.get(sv as usize).filter(|x| x.gen == gen && x.st == Ss::Active) else { return 0 };
+    pub fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<Acked> {
+        let server = self.servers.get(sv as usize).filter(|x| x.gen == gen && x.st == Ss::Active)?;
         match health(nodes, server.node, server.inc) {
-            Health::Hang => return 0,
+            Health::Hang => return None,
             Health::Gone => {
-                self.close_server(sv, PoolEvent::ServerGone, s, write);
-                return 0;
+                self.close_server(sv, PoolEvent::ServerGone, s, hosts, write);
+                return None;
             }
             _ => {}
         }
-        self.stats.query_count += if self.conns[server.client as usize].single { 1 } else { u64::from(self.cfg.statements) };
-        self.finish_tx(sv, None, s, write);
-        1
+        let (tl, lsn, commit_us) = server.ack;
+        let c = server.client as usize;
+        self.stats.query_count += if self.conns[c].single { 1 } else { u64::from(self.cfg.statements) };
+        let latency_us = s.now.0.saturating_sub(self.conns[c].started);
+        self.finish_tx(sv, None, s, hosts, write);
+        Some(Acked { tl, lsn, commit_us, latency_us })
     }
 
     /// Server connection `sv`'s transaction ends, answered or with error `e`: the server goes
     /// back to the pool as the mode says, and the app connection to its app server.
-    fn finish_tx(&mut self, sv: u32, e: Option<PoolEvent>, s: &mut Sched, write: Option<u16>) {
+    fn finish_tx(&mut self, sv: u32, e: Option<PoolEvent>, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
         let server = &mut self.servers[sv as usize];
         let (c, n) = (server.client, server.node);
         if server.in_tx {
             server.in_tx = false;
-            self.hosts[n as usize].active = self.hosts[n as usize].active.saturating_sub(1);
+            hosts[n as usize].active = hosts[n as usize].active.saturating_sub(1);
         }
         let a = self.conns[c as usize].app;
         let us = s.now.0.saturating_sub(self.conns[c as usize].started);
@@ -924,42 +938,44 @@ impl Pool {
         self.conn_free(c, s, write);
     }
 
-    fn release_slot(&mut self, sv: u32) {
+    /// Server connection `sv` closes: its backend leaves the host (and the CPU stage, if its
+    /// work was there).
+    fn release_slot(&mut self, sv: u32, s: &mut Sched, hosts: &mut [Host]) {
         let server = &mut self.servers[sv as usize];
         let n = server.node as usize;
+        if server.on_cpu {
+            hosts[n].abandon(n as u16, Origin::Pooled { sv, gen: server.gen }, s);
+        }
         if server.counted {
             server.counted = false;
-            self.hosts[n].backends = self.hosts[n].backends.saturating_sub(1);
+            hosts[n].backends = hosts[n].backends.saturating_sub(1);
         }
         if server.in_tx {
-            self.hosts[n].active = self.hosts[n].active.saturating_sub(1);
+            hosts[n].active = hosts[n].active.saturating_sub(1);
         }
         server.in_tx = false;
         server.st = Ss::Free;
         server.client = NONE;
-        server.queued = false;
+        server.on_cpu = false;
+        server.committing = false;
         server.gen = server.gen.wrapping_add(1);
         server.refused = false;
         self.free_servers.push(sv);
     }
 
     /// Server connection `sv` is closed under its client (error `e` for a transaction in flight).
-    fn close_server(&mut self, sv: u32, e: PoolEvent, s: &mut Sched, write: Option<u16>) {
+    fn close_server(&mut self, sv: u32, e: PoolEvent, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
         let server = &self.servers[sv as usize];
-        let (st, c, n, on_cpu) = (server.st, server.client, server.node, server.on_cpu);
+        let (st, c, n) = (server.st, server.client, server.node);
         if st == Ss::Free {
             return;
         }
         if st == Ss::Login {
-            self.login_failed(sv, PoolEvent::ServerGone, s);
+            self.login_failed(sv, PoolEvent::ServerGone, s, hosts);
             return;
         }
-        if on_cpu {
-            self.servers[sv as usize].on_cpu = false;
-            self.core_free(n, s);
-        }
         let in_tx = st == Ss::Active && c != NONE;
-        self.release_slot(sv);
+        self.release_slot(sv, s, hosts);
         if let Some(b) = self.bouncer.as_mut() {
             b.servers = b.servers.saturating_sub(1);
             b.idle.retain(|&x| x != sv);
@@ -993,20 +1009,17 @@ impl Pool {
     }
 
     /// Every server connection to node `n` closes (the proxy shut its sessions, or it crashed).
-    pub fn close_node(&mut self, n: u16, s: &mut Sched, write: Option<u16>) {
+    pub fn close_node(&mut self, n: u16, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
         for sv in 0..self.servers.len() as u32 {
             let server = &self.servers[sv as usize];
             if server.node == n && server.st != Ss::Free {
-                self.close_server(sv, PoolEvent::ServerGone, s, write);
+                self.close_server(sv, PoolEvent::ServerGone, s, hosts, write);
             }
         }
-        let host = &mut self.hosts[n as usize];
-        host.runq.clear();
-        host.busy = 0;
     }
 
     /// Once a second: timeouts, idle server connections, held-off logins, and the sample.
-    pub fn tick(&mut self, s: &mut Sched, write: Option<u16>) -> PoolSample {
+    pub fn tick(&mut self, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) -> PoolSample {
         let now = s.now.0;
         for a in 0..self.apps.len() as u16 {
             self.expire_app(a, now);
@@ -1016,11 +1029,11 @@ impl Pool {
             let limit = b.cfg.server_idle_timeout.0 .0;
             let stale: Vec<u32> = b.idle.iter().copied().filter(|&sv| self.servers[sv as usize].idle_since + limit <= now).collect();
             for sv in stale {
-                self.close_server(sv, PoolEvent::ServerGone, s, write);
+                self.close_server(sv, PoolEvent::ServerGone, s, hosts, write);
             }
         }
         self.launch(s, write);
-        let p = self.sample(now, write);
+        let p = self.sample(now, hosts, write);
         if self.series.len() < crate::base::SERIES_CAP {
             self.series.push(p);
         }
@@ -1039,7 +1052,7 @@ impl Pool {
     }
 
     /// The pool now, as `SHOW POOLS` and the host's gauges would show it.
-    pub(crate) fn sample(&self, now: u64, write: Option<u16>) -> PoolSample {
+    pub(crate) fn sample(&self, now: u64, hosts: &[Host], write: Option<u16>) -> PoolSample {
         let st = &self.stats;
         let busy = self.conns.iter().filter(|c| c.st == Cs::Busy).count() as u32;
         let (cl_waiting, maxwait_us) = match &self.bouncer {
@@ -1049,8 +1062,8 @@ impl Pool {
         let count = |want: Ss| self.servers.iter().filter(|x| x.st == want).count() as u32;
         let linked = self.servers.iter().filter(|x| x.client != NONE && matches!(x.st, Ss::Active | Ss::Idle)).count() as u32;
         let clients = self.bouncer.as_ref().map_or(busy, |b| b.clients);
-        let host = write.map(|n| n as usize).or_else(|| self.hosts.iter().position(|h| h.backends > 0)).unwrap_or(0);
-        let h = &self.hosts[host];
+        let host = write.map(|n| n as usize).or_else(|| hosts.iter().position(|h| h.backends > 0)).unwrap_or(0);
+        let h = &hosts[host];
         PoolSample {
             t_ms: now / 1000,
             offered: st.sec_offered,
@@ -1068,8 +1081,8 @@ impl Pool {
             avg_wait_us: st.sec_wait_us / st.sec_waits.max(1),
             backends: h.backends,
             active: h.active,
-            runq: h.runq.len() as u32,
-            mem_mb: self.mem_mb(host),
+            runq: h.runq_len(),
+            mem_mb: h.mem_mb(),
         }
     }
 

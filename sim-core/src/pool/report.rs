@@ -125,10 +125,10 @@ impl PoolReport {
 }
 
 impl Pool {
-    pub fn report(&self, now: SimTime, write: Option<u16>) -> PoolReport {
+    pub fn report(&self, now: SimTime, hosts: &[crate::pipeline::Host], write: Option<u16>) -> PoolReport {
         let st = &self.stats;
         let secs = (now.0 as f64 / 1e6).max(1e-6);
-        let pools = self.sample(now.0, write);
+        let pools = self.sample(now.0, hosts, write);
         let b = self.bouncer_cfg();
         let served_per_s = st.served as f64 / secs;
         let ms = |q: f64| st.latency.quantile(q) as f64 / 1000.0;
@@ -158,7 +158,7 @@ impl Pool {
                 runq: pools.runq,
                 cores: self.cfg.cores,
                 mem_mb: pools.mem_mb,
-                max_mem_mb: st.max_mem_mb,
+                max_mem_mb: hosts.iter().map(|h| h.max_mem_mb).max().unwrap_or(0),
                 ram_mb: self.cfg.ram_gb * 1024,
             },
             offered: st.offered,

@@ -131,8 +131,8 @@ pub struct WalSender {
 #[derive(Copy, Clone, Debug)]
 pub struct Pending {
     pub lsn: u64,
-    pub client: u32,
-    pub gen: u32,
+    /// Who waits for it: the answer goes there.
+    pub origin: crate::event::Origin,
     pub commit_us: u64,
     pub xid: u64,
 }
@@ -377,8 +377,8 @@ impl Node {
     /// already flushed (committed locally, the backend's wait for a synchronous standby
     /// cancelled) or is still being flushed (it commits when the flush completes, with nobody
     /// waiting). `None` when no such commit waits here.
-    pub(crate) fn cancel_wait(&mut self, client: u32, gen: u32) -> Option<bool> {
-        let i = self.pending.iter().position(|p| p.client == client && p.gen == gen)?;
+    pub(crate) fn cancel_wait(&mut self, origin: crate::event::Origin) -> Option<bool> {
+        let i = self.pending.iter().position(|p| p.origin == origin)?;
         let p = self.pending.remove(i)?;
         Some(p.lsn <= self.flush_lsn)
     }

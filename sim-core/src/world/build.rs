@@ -144,6 +144,8 @@ fn cluster(scope: &str, scn: &Scenario, seed: u64) -> Result<Cluster, Invalid> {
         committed: crate::postgres::history::Committed::new(n, INITIAL_LSN, scn.backup.is_some()),
         backups,
         pool: None,
+        hosts: vec![crate::pipeline::Host::default(); scn.nodes.len()],
+        locks: None,
     })
 }
 

@@ -18,7 +18,7 @@ impl World {
                 self.c.nodes[n as usize].archive_hold = hold;
             }
         }
-        self.with_pool(|p, s, _, w| p.on_fact(&f, s, w));
+        self.with_pool(|p, s, _, hosts, w| p.on_fact(&f, s, hosts, w));
     }
 
     /// The fact of node `n`'s flush, as its WAL positions stand now.

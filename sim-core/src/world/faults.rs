@@ -263,7 +263,7 @@ impl World {
                 ("base_backup_every", Some(d)) => self.rearm_base_backups(d),
                 _ if s.group() == "pgbouncer" => {
                     let s = s.clone();
-                    self.with_pool(|p, q, _, w| p.set(&s, q, w));
+                    self.with_pool(|p, q, _, _, w| p.set(&s, q, w));
                 }
                 _ => {}
             }
@@ -291,6 +291,7 @@ impl World {
             return;
         }
         self.fail_pending(n, TERMINATED);
+        self.c.hosts[n as usize].clear();
         self.repl().drop_senders(n);
         self.repl().drop_link(n);
         self.c.nodes[n as usize].crash_pg();

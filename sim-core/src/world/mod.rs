@@ -7,6 +7,7 @@ mod faults;
 mod ha;
 pub mod metrics;
 mod periodic;
+mod pipeline;
 mod pool;
 mod proxy;
 pub mod report;
@@ -132,6 +133,10 @@ pub(crate) struct Cluster {
     pub(in crate::world) backups: Option<Box<crate::backup::Backups>>,
     /// The app tier, PgBouncer and the backends' costs (with a `[pooling]` section only).
     pub(in crate::world) pool: Option<Box<dyn crate::pool::PoolModel>>,
+    /// The request pipeline's stages per node: each host's CPU (modelled when a lesson
+    /// describes it), and the lock stage (empty until a component that takes locks fills it).
+    pub(in crate::world) hosts: Vec<crate::pipeline::Host>,
+    pub(in crate::world) locks: Option<Box<dyn crate::pipeline::LockStage>>,
 }
 
 /// The whole simulated world. Cloning it is a snapshot.
@@ -421,8 +426,8 @@ impl World {
     fn dispatch(&mut self, ev: Ev) -> TraceEvent {
         let (kind, node, lsn, arg) = match ev {
             Ev::Issue { c } => (TraceKind::ClientIssue, NO_NODE, 0, self.on_issue(c)),
-            Ev::Arrive { c, gen, n, write } => {
-                let (lsn, xid) = self.on_arrive(c, gen, n, write);
+            Ev::Arrive { c, gen, n } => {
+                let (lsn, xid) = self.on_arrive(c, gen, n);
                 (TraceKind::RequestArrive, n, lsn, xid)
             }
             Ev::Reply { c, gen, code, tl, lsn, commit_us } => {
@@ -464,20 +469,14 @@ impl World {
             Ev::BackupDone { n, inc } => (TraceKind::BaseBackup, n, self.on_backup_done(n, inc), 1),
             Ev::DeadlineCheck { n } => (TraceKind::DeadlineCheck, n, 0, self.on_deadline_check(n)),
             Ev::RouterOp => (TraceKind::RouterOp, NO_NODE, 0, self.on_router_op()),
-            Ev::PoolArrive { a } => (TraceKind::PoolArrive, NO_NODE, 0, self.with_pool(|p, s, _, w| p.arrive(a, s, w))),
+            Ev::CpuDone { n, core, origin } => (TraceKind::CpuDone, n, 0, self.on_cpu_done(n, core, origin)),
+            Ev::PoolArrive { a } => (TraceKind::PoolArrive, NO_NODE, 0, self.with_pool(|p, s, _, _, w| p.arrive(a, s, w))),
             Ev::PoolOpen { c } => (TraceKind::PoolOpen, NO_NODE, 0, {
-                self.with_pool(|p, s, _, w| p.open(c, s, w));
+                self.with_pool(|p, s, _, _, w| p.open(c, s, w));
                 c as u64
             }),
-            Ev::PoolAtPg { s: sv, gen } => (TraceKind::PoolAtPg, NO_NODE, 0, (sv as u64) << 1 | self.with_pool(|p, s, nodes, w| p.at_pg(sv, gen, s, nodes, w))),
-            Ev::PoolCpuDone { s: sv, gen } => (TraceKind::PoolCpuDone, NO_NODE, 0, (sv as u64) << 1 | self.with_pool(|p, s, _, w| p.cpu_done(sv, gen, s, w))),
-            Ev::PoolReply { s: sv, gen } => {
-                let served = self.with_pool(|p, s, nodes, w| p.reply(sv, gen, s, nodes, w));
-                if served == 1 {
-                    self.c.metrics.write_answered(self.now);
-                }
-                (TraceKind::PoolReply, NO_NODE, 0, (sv as u64) << 1 | served)
-            }
+            Ev::PoolAtPg { s: sv, gen } => (TraceKind::PoolAtPg, NO_NODE, 0, (sv as u64) << 1 | self.on_pool_at_pg(sv, gen)),
+            Ev::PoolReply { s: sv, gen } => (TraceKind::PoolReply, NO_NODE, 0, (sv as u64) << 1 | self.on_pool_reply(sv, gen)),
         };
         TraceEvent { at: self.now, scope: 0, kind, node, lsn, arg }
     }

@@ -1,18 +1,19 @@
-//! The pooling component in the world: its connections reach the primary the proxy sends writes to, its first errors become notes, and PgBouncer's settings change by command.
+//! The pooling component in the world: its connections reach the primary the proxy sends writes to, its transactions go through the request pipeline, its first errors become notes, and PgBouncer's settings change by command.
+use crate::pipeline::Host;
 use crate::pool::PoolModel;
 use crate::postgres::Node;
 use crate::world::{NoteKind, Sched, World};
 
 impl World {
-    /// Runs `f` on the pooling component with what it borrows: the queue, the hosts and the
-    /// proxy's write backend. Returns 0 without a `[pooling]` section.
+    /// Runs `f` on the pooling component with what it borrows: the queue, the nodes, the
+    /// pipeline's hosts and the proxy's write backend. Returns the default without `[pooling]`.
     #[inline]
-    pub(crate) fn with_pool<R: Default>(&mut self, f: impl FnOnce(&mut dyn PoolModel, &mut Sched, &[Node], Option<u16>) -> R) -> R {
+    pub(crate) fn with_pool<R: Default>(&mut self, f: impl FnOnce(&mut dyn PoolModel, &mut Sched, &[Node], &mut [Host], Option<u16>) -> R) -> R {
         let c = &mut *self.c;
         let Some(pool) = c.pool.as_deref_mut() else { return R::default() };
         let write = c.proxy.pick(true, 0);
         let mut s = Sched { now: self.now, k: self.active, q: &mut self.q, error: &mut self.error };
-        let r = f(pool, &mut s, &c.nodes, write);
+        let r = f(pool, &mut s, &c.nodes, &mut c.hosts, write);
         for (node, text) in pool.take_notes() {
             self.note(node, NoteKind::Pool, text);
         }
@@ -20,16 +21,39 @@ impl World {
     }
 
     /// Builds the `[pooling]` component of a lesson and starts its users (a lone cluster only).
+    /// Its section describes the hosts, so the pipeline's CPU stage models them from now on.
     pub(crate) fn start_pool(&mut self, cfg: &crate::pool::PoolingCfg, max_connections: u64) {
         let rng = crate::rng::SimRng::derive(self.seed, "pooling");
-        self.c.pool = Some(Box::new(crate::pool::Pool::new(cfg.clone(), max_connections, rng, self.c.nodes.len())));
-        self.with_pool(|p, s, _, w| p.start(s, w));
+        let pool = crate::pool::Pool::new(cfg.clone(), max_connections, rng);
+        let host = crate::pool::PoolModel::host_cfg(&pool);
+        self.c.hosts = vec![Host::new(host); self.c.nodes.len()];
+        self.c.pool = Some(Box::new(pool));
+        self.with_pool(|p, s, _, _, w| p.start(s, w));
+    }
+
+    /// Server connection `sv`'s work reaches Postgres and enters the pipeline on its node.
+    #[inline]
+    pub(crate) fn on_pool_at_pg(&mut self, sv: u32, gen: u32) -> u64 {
+        let (arg, job) = self.with_pool(|p, s, nodes, hosts, w| p.at_pg(sv, gen, s, nodes, hosts, w));
+        if let Some((n, job)) = job {
+            self.serve(n, job);
+        }
+        arg
+    }
+
+    /// A pooled transaction's answer reaches the app: a served one is an acknowledged commit.
+    #[inline]
+    pub(crate) fn on_pool_reply(&mut self, sv: u32, gen: u32) -> u64 {
+        let Some(a) = self.with_pool(|p, s, nodes, hosts, w| p.reply(sv, gen, s, nodes, hosts, w)) else { return 0 };
+        self.c.metrics.commit_acked(a.tl, a.lsn, a.commit_us, self.now, crate::time::SimDur(a.latency_us));
+        self.c.props.observe(crate::invariants::Prop::CommitAcked, self.now, String::new());
+        1
     }
 
     /// The pooling run so far: `SHOW POOLS`, `SHOW STATS`, the host's gauges (`None` without `[pooling]`).
     pub fn pool_report(&self) -> Option<crate::pool::report::PoolReport> {
         let pool = self.c.pool.as_deref()?;
-        Some(pool.report(self.now, self.c.proxy.pick(true, 0)))
+        Some(pool.report(self.now, &self.c.hosts, self.c.proxy.pick(true, 0)))
     }
 
     /// The pool's per-second samples.

@@ -1,6 +1,8 @@
-//! The server side of a client's request: the proxy hop, the commit on the primary, answers, deadlines and cancelled commit waits. The sessions themselves are `clients::Clients`'s.
-use crate::clients::{align8, Answer, Done, OK, READ_ONLY, REFUSED, TERMINATED, UNDEFINED_TABLE};
-use crate::postgres::{Pending, PgState, Role};
+//! The server side of a client's request: the proxy hop, the commit on the primary (the request pipeline's last stage, for every origin), answers, deadlines and cancelled commit waits. The sessions themselves are `clients::Clients`'s.
+use crate::clients::{align8, Answer, Done, OK, TERMINATED, UNDEFINED_TABLE};
+use crate::event::Origin;
+use crate::pipeline::Job;
+use crate::postgres::Pending;
 use crate::scenario::SyncCommit;
 use crate::time::{SimDur, SimTime};
 use crate::world::NoteKind;
@@ -16,15 +18,15 @@ impl World {
             return u64::MAX;
         };
         let gen = self.c.cl.start(c, write, key, n, self.now);
-        self.send_request(c, gen, n, write);
+        self.send_request(c, gen, n);
         n as u64
     }
 
     /// Client `c`'s request `gen` leaves for node `n` through the proxy.
     #[inline]
-    pub(crate) fn send_request(&mut self, c: u32, gen: u32, n: u16, write: bool) {
+    pub(crate) fn send_request(&mut self, c: u32, gen: u32, n: u16) {
         match self.client_path(n, true) {
-            Some(d) => self.after(d, Ev::Arrive { c, gen, n, write }),
+            Some(d) => self.after(d, Ev::Arrive { c, gen, n }),
             None => self.after(self.c.cl.wl.timeout.0, Ev::Timeout { c, gen }),
         }
     }
@@ -39,32 +41,26 @@ impl World {
         Some(SimDur(a.0 + b.0))
     }
 
-    /// A request reaches node `n`; returns the commit's (LSN, xid), or zeros.
+    /// A request reaches node `n` and enters its request pipeline; returns the commit's (LSN,
+    /// xid) when it committed at once, or zeros.
     #[inline]
-    pub(crate) fn on_arrive(&mut self, c: u32, gen: u32, n: u16, write: bool) -> (u64, u64) {
+    pub(crate) fn on_arrive(&mut self, c: u32, gen: u32, n: u16) -> (u64, u64) {
         if self.c.cl.list[c as usize].gen != gen {
             return (0, 0);
         }
-        let node = &self.c.nodes[n as usize];
-        if !node.host_up {
+        if !self.c.nodes[n as usize].host_up {
             self.time_out_client(c);
             return (0, 0);
         }
-        let code = match (node.pg, node.role, node.writable) {
-            (PgState::Running, _, _) if !write => OK,
-            (PgState::Running, Role::Primary, true) => return self.commit(c, gen, n),
-            (PgState::Running, _, _) => READ_ONLY,
-            _ => REFUSED,
-        };
-        let tl = node.tl;
-        self.send_to_client(n, c, gen, Answer { tl, ..Answer::error(code) });
-        (0, 0)
+        let job = Job { origin: Origin::Client { c, gen }, work: self.c.cl.work(c), cpu_us: 0 };
+        self.serve(n, job)
     }
 
-    /// Inserts a commit record and waits for the flush and sync rules, or acknowledges at once when off.
+    /// The pipeline's last stage: inserts `origin`'s commit record (a write of `key` in the
+    /// clients' table) and waits for the flush and sync rules, or acknowledges at once when off.
     /// Returns the new commit record's (LSN, xid).
     #[inline]
-    fn commit(&mut self, c: u32, gen: u32, n: u16) -> (u64, u64) {
+    pub(crate) fn commit(&mut self, n: u16, origin: Origin, key: u64) -> (u64, u64) {
         let rec = align8(self.c.pgc.wal_bytes_per_commit);
         if self.disk_would_fill(n, rec) {
             self.disk_full(n);
@@ -72,25 +68,25 @@ impl World {
         }
         if self.table_gone(n) {
             let tl = self.c.nodes[n as usize].tl;
-            self.send_to_client(n, c, gen, Answer { tl, ..Answer::error(UNDEFINED_TABLE) });
+            self.answer(n, origin, Answer { tl, ..Answer::error(UNDEFINED_TABLE) });
             return (0, 0);
         }
         let now_us = self.now.0;
         let level = self.level();
         let (lsn, xid) = self.c.nodes[n as usize].insert_commit(rec);
         let tl = self.c.nodes[n as usize].tl;
-        let key = self.c.cl.list[c as usize].key;
         self.record_inserted(n, lsn, xid, crate::pitr::Op::Write { table: crate::pitr::ACCOUNTS, key });
-        let node = &mut self.c.nodes[n as usize];
         if level == SyncCommit::Off {
-            self.send_to_client(n, c, gen, Answer { code: OK, tl, lsn, commit_us: now_us });
+            self.answer(n, origin, Answer { code: OK, tl, lsn, commit_us: now_us });
         } else {
-            node.pending.push_back(Pending { lsn, client: c, gen, commit_us: now_us, xid });
+            self.c.nodes[n as usize].pending.push_back(Pending { lsn, origin, commit_us: now_us, xid });
             self.repl().kick_flush(n);
             // The client's own deadline: a commit may wait for the flush and a synchronous
             // standby for as long as they take, but the client stops waiting after `timeout`.
-            let deadline = self.c.cl.deadline(c).0;
-            self.arm_deadline_check(n, deadline);
+            if let Origin::Client { c, .. } = origin {
+                let deadline = self.c.cl.deadline(c).0;
+                self.arm_deadline_check(n, deadline);
+            }
         }
         (lsn, xid)
     }
@@ -172,9 +168,10 @@ impl World {
         self.c.deadline_check[n as usize] = None;
         let (mut due, mut next) = (Vec::new(), None::<SimTime>);
         for p in &self.c.nodes[n as usize].pending {
-            let Some(deadline) = self.c.cl.waiting(p.client, p.gen) else { continue };
+            let Origin::Client { c, gen } = p.origin else { continue };
+            let Some(deadline) = self.c.cl.waiting(c, gen) else { continue };
             if deadline <= self.now {
-                due.push((p.client, p.gen));
+                due.push((c, gen));
             } else {
                 next = Some(next.map_or(deadline, |t| t.min(deadline)));
             }
@@ -193,7 +190,7 @@ impl World {
     /// synchronous standby stops waiting with a WARNING. The row is there, though the client was
     /// told the request failed.
     fn cancel_commit_wait(&mut self, n: u16, c: u32, gen: u32) {
-        if self.c.nodes[n as usize].cancel_wait(c, gen) != Some(true) {
+        if self.c.nodes[n as usize].cancel_wait(Origin::Client { c, gen }) != Some(true) {
             return;
         }
         self.c.metrics.sync_waits_canceled += 1;
@@ -209,7 +206,7 @@ impl World {
     /// The proxy marked `n` down: it closes the sessions of clients waiting on it.
     pub(crate) fn shutdown_sessions(&mut self, n: u16) {
         for (c, gen) in self.c.cl.close_on(n) {
-            self.c.nodes[n as usize].pending.retain(|p| p.client != c);
+            self.c.nodes[n as usize].pending.retain(|p| !matches!(p.origin, Origin::Client { c: pc, .. } if pc == c));
             self.after(SimDur(0), Ev::Reply { c, gen, code: TERMINATED, tl: 0, lsn: 0, commit_us: 0 });
         }
     }

@@ -134,7 +134,7 @@ impl Backends for World {
         };
         let gen = self.c.cl.send(c, true, key, n, self.now);
         self.c.cl.list[c as usize].ver = version;
-        self.send_request(c, gen, n, true);
+        self.send_request(c, gen, n);
         Submit::Sent
     }
 }

@@ -40,7 +40,7 @@ pub enum TraceKind {
     PoolArrive = 32,
     PoolOpen = 33,
     PoolAtPg = 34,
-    PoolCpuDone = 35,
+    CpuDone = 35,
     PoolReply = 36,
 }
 
@@ -132,7 +132,7 @@ fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {
         TraceKind::PoolArrive => "user request reached an app server".into(),
         TraceKind::PoolOpen => "HikariCP opens a pooled connection".into(),
         TraceKind::PoolAtPg => format!("server connection {a}: work reached postgres"),
-        TraceKind::PoolCpuDone => format!("server connection {a}: CPU burst done"),
+        TraceKind::CpuDone => format!("CPU burst done ({a})"),
         TraceKind::PoolReply => format!("server connection {a}: transaction answered"),
         TraceKind::Promoted if e.lsn > 0 => format!("promoted: timeline {a}"),
         TraceKind::Promoted => "promotion abandoned".into(),

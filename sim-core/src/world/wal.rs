@@ -46,7 +46,7 @@ impl World {
         let limit = self.ack_limit(n);
         let tl = self.c.nodes[n as usize].tl;
         while let Some(p) = self.c.nodes[n as usize].next_releasable(limit) {
-            self.send_to_client(n, p.client, p.gen, Answer { code: crate::clients::OK, tl, lsn: p.lsn, commit_us: p.commit_us });
+            self.answer(n, p.origin, Answer { code: crate::clients::OK, tl, lsn: p.lsn, commit_us: p.commit_us });
         }
     }
 
@@ -54,7 +54,7 @@ impl World {
     pub(crate) fn fail_pending(&mut self, n: u16, code: u8) {
         let pending: Vec<Pending> = self.c.nodes[n as usize].pending.drain(..).collect();
         for p in pending {
-            self.send_to_client(n, p.client, p.gen, Answer::error(code));
+            self.answer(n, p.origin, Answer::error(code));
         }
     }
 
