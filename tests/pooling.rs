@@ -35,6 +35,8 @@ fn pool_size_has_a_knee_for_every_seed() {
         assert!(right > small * 1.5, "seed {seed}: a pool of 32 ({right:.0}/s) should serve far more than 8 ({small:.0}/s)");
         assert!(right > large * 1.2, "seed {seed}: a pool of 32 ({right:.0}/s) should serve more than 800 ({large:.0}/s)");
         assert!(right_p95 * 10 < small_p95, "seed {seed}: p95 {right_p95} µs with 32 against {small_p95} µs with 8");
+        // The lesson's watch item: p95 falls from seconds to a few hundred milliseconds.
+        assert!(small_p95 > 2_000_000 && right_p95 < 1_000_000, "seed {seed}: p95 {small_p95} µs with 8, {right_p95} µs with 32");
     }
 }
 
