@@ -181,16 +181,11 @@ struct Server {
     in_tx: bool,
     /// Counted among the host's backends (accepted, not yet closed).
     counted: bool,
-    /// Its commit as the pipeline answered it: (timeline, LSN, commit time in µs).
-    ack: (u32, u64, u64),
 }
 
 /// A pooled commit the app was told succeeded.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Acked {
-    pub tl: u32,
-    pub lsn: u64,
-    pub commit_us: u64,
     /// The request's time in the system (µs).
     pub latency_us: u64,
 }
@@ -302,7 +297,7 @@ pub(crate) trait PoolModel: std::fmt::Debug {
     /// The pipeline's CPU stage is done with `sv`'s work: what it does next there, if anything
     /// (a transaction commits; a login is done here).
     fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<Work>;
-    /// The pipeline answered `sv`'s commit with `code` (`clients::OK` or an error), at (`tl`, `lsn`).
+    /// The pipeline answered `sv`'s commit (`OK`, or an error code).
     fn answered(&mut self, sv: u32, gen: u32, a: crate::pipeline::Answer, s: &mut Sched, hosts: &mut [Host], write: Option<u16>);
     /// The answer reaches the app: the commit it acknowledges, if it was served.
     fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<Acked>;
@@ -683,20 +678,7 @@ impl Pool {
         let sv = match self.free_servers.pop() {
             Some(sv) => sv,
             None => {
-                self.servers.push(Server {
-                    node: 0,
-                    inc: 0,
-                    st: Ss::Free,
-                    client: NONE,
-                    gen: 0,
-                    idle_since: 0,
-                    refused: false,
-                    on_cpu: false,
-                    committing: false,
-                    in_tx: false,
-                    counted: false,
-                    ack: (0, 0, 0),
-                });
+                self.servers.push(Server { node: 0, inc: 0, st: Ss::Free, client: NONE, gen: 0, idle_since: 0, refused: false, on_cpu: false, committing: false, in_tx: false, counted: false });
                 self.servers.len() as u32 - 1
             }
         };
@@ -841,7 +823,6 @@ impl Pool {
         server.committing = false;
         match a.code {
             crate::pipeline::OK => {
-                server.ack = (a.tl, a.lsn, a.commit_us);
                 let c = server.client;
                 let statements = if self.conns[c as usize].single { 1 } else { u64::from(self.cfg.statements) };
                 let back = self.cfg.rtt.0 .0 * (statements - 1) + self.cfg.rtt.0 .0 / 2;
@@ -897,12 +878,11 @@ impl Pool {
             }
             _ => {}
         }
-        let (tl, lsn, commit_us) = server.ack;
         let c = server.client as usize;
         self.stats.query_count += if self.conns[c].single { 1 } else { u64::from(self.cfg.statements) };
         let latency_us = s.now.0.saturating_sub(self.conns[c].started);
         self.finish_tx(sv, None, s, hosts, write);
-        Some(Acked { tl, lsn, commit_us, latency_us })
+        Some(Acked { latency_us })
     }
 
     /// Server connection `sv`'s transaction ends, answered or with error `e`: the server goes

@@ -45,7 +45,7 @@ impl World {
     #[inline]
     pub(crate) fn on_pool_reply(&mut self, sv: u32, gen: u32) -> u64 {
         let Some(a) = self.with_pool(|p, s, nodes, hosts, w| p.reply(sv, gen, s, nodes, hosts, w)) else { return 0 };
-        self.c.metrics.commit_acked(a.tl, a.lsn, a.commit_us, self.now, crate::time::SimDur(a.latency_us));
+        self.c.metrics.commit_counted(self.now, crate::time::SimDur(a.latency_us));
         self.c.props.observe(crate::invariants::Prop::CommitAcked, self.now, String::new());
         1
     }
