@@ -271,8 +271,9 @@ fn refusals_carry_a_kind_that_decisions_can_read() {
 
 /// Every commit's WAL record is kept without a `[backup]` section, with its table, key and
 /// operation: in LSN order on the timeline it was written on, and a failover's new timeline
-/// starts at its switch point. Every acknowledged commit that survived is in the new leader's
-/// lineage.
+/// starts at its switch point. The newest records of each timeline stay (a window of
+/// `history::WINDOW`), and with an archive every acknowledged commit that survived is in the new
+/// leader's lineage.
 #[test]
 fn every_commit_is_recorded_without_backup() {
     use sim_core::pitr::{Op, ACCOUNTS};
@@ -289,10 +290,21 @@ fn every_commit_is_recorded_without_backup() {
         assert!(lsns.iter().all(|&l| l > t.start), "timeline {id}'s records begin after its start");
         assert!(t.records.iter().all(|r| matches!(r.op, Op::Write { table, .. } if table == ACCOUNTS)), "the clients write the accounts table");
     }
-    let kept = h.lineage(h.latest()).len() as u64;
     let m = &report.metrics;
     assert!(m.commits_acked > 5000, "{}", m.commits_acked);
-    assert!(kept >= m.commits_acked - m.commits_lost, "{kept} records, {} acknowledged, {} lost", m.commits_acked, m.commits_lost);
+    let window = sim_core::postgres::history::WINDOW;
+    for t in h.timelines.values() {
+        assert!(!t.records.is_empty() && t.records.len() <= window, "a timeline keeps its newest records, at most {window}: {}", t.records.len());
+    }
+    // With `[backup]` nothing is trimmed: every surviving acknowledged commit is there.
+    let archive = "[backup]\nbase_backup_every = \"1h\"";
+    let src = cluster("", "", &format!("{archive}\n{tl}"), "50s");
+    let (scn, mut w) = sim_core::load("inline", &src, None).unwrap();
+    w.run_to_end().unwrap();
+    let m = w.report(&scn.expect).metrics;
+    let h = w.history();
+    let kept = h.lineage(h.latest()).len() as u64;
+    assert!(kept >= m.commits_acked - m.commits_lost && kept > window as u64, "{kept} records, {} acknowledged, {} lost", m.commits_acked, m.commits_lost);
 }
 
 /// An operator's DROP TABLE needs no archive to happen: the writes after it fail, and with no

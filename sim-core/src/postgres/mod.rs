@@ -633,12 +633,21 @@ impl Node {
         self.pending.pop_front()
     }
 
+    /// Notes a local flush's end and time, for the lags of the positions standbys report. Only
+    /// what a connected standby may still report is kept (from the newest flush at or below the
+    /// oldest replay position among them), at most `FLUSH_LOG_CAP` flushes: at thousands of
+    /// flushes a second a session's every snapshot would otherwise hold its own 4,096.
     #[inline]
     pub fn record_flush(&mut self, now: SimTime) {
         if self.flush_log.len() == FLUSH_LOG_CAP {
             self.flush_log.pop_front();
         }
         self.flush_log.push((self.flush_lsn, now));
+        if let Some(oldest) = self.senders.iter().map(|w| w.replay).min() {
+            while self.flush_log.get(1).is_some_and(|&(l, _)| l <= oldest) {
+                self.flush_log.pop_front();
+            }
+        }
     }
     /// Lag for a reported position: time since the newest local flush at or below it.
     #[inline]
@@ -727,6 +736,25 @@ mod tests {
     }
     fn name(i: u16) -> &'static str {
         ["pg0", "pg1", "pg2", "pg3"][i as usize]
+    }
+    #[test]
+    fn the_flush_log_keeps_what_a_connected_standby_may_still_report() {
+        let mut n = crate::world::World::default_node("pg1", "r", 1 << 30, 1 << 20);
+        let flush = |n: &mut Node, lsn: u64, t: u64| {
+            n.flush_lsn = lsn;
+            n.record_flush(SimTime(t));
+        };
+        for i in 1..=100 {
+            flush(&mut n, i * 100, i * 10);
+        }
+        assert_eq!(n.flush_log.len(), 100, "no standby: up to the cap");
+        n.senders.push(sender(1, 5_000));
+        flush(&mut n, 10_100, 1_010);
+        assert_eq!(n.flush_log.front(), Some(&(5_000, SimTime(500))), "from the newest flush at or below the standby's replay");
+        assert_eq!(n.lag_for(5_050, SimTime(2_000)), Some(SimDur(1_500)), "its lag still reads");
+        n.senders[0].replay = 10_100;
+        flush(&mut n, 10_200, 1_020);
+        assert_eq!(n.flush_log.len(), 2);
     }
     #[test]
     fn parses_all_forms() {
