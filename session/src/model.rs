@@ -41,7 +41,10 @@ pub mod scenario {
 
 pub mod shard {
     pub mod cluster {
-        pub use sim_core::shard::cluster::{shard_names, Config, Move, Reshard, ReshardPhase, Vindex};
+        pub use sim_core::shard::cluster::{shard_names, Config, Move, Reshard, ReshardPhase, Run, Vindex};
+    }
+    pub mod query {
+        pub use sim_core::shard::query::Route;
     }
     pub mod front {
         pub use sim_core::shard::front::ClusterStatus;

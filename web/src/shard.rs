@@ -2,6 +2,7 @@
 //! heatmap, route a query, and reshard live (add or split a shard at the cursor), with the hash
 //! ring, the shard map and the move's phases. A run is a pure function of (lesson, seed, moves).
 use crate::view::Picks;
+use crate::view::Place;
 use crate::{d0, d1, url, TICK_MS};
 use sim_session::model::runner::replicas::ShardHa;
 use sim_session::model::shard::cluster::Move;
@@ -10,7 +11,7 @@ use sim_session::model::shard::front::ClusterStatus;
 use sim_session::model::shard::placement::{strategy_name, Placement};
 use sim_session::model::{Command, SimTime};
 use sim_session::sharded::{ShardAction, ShardRun};
-use sim_session::view::{Frame, Goal, HeatmapView, LessonView, Outcomes, RingView, ShardMapView};
+use sim_session::view::{Frame, Goal, HeatmapView, LessonView, Outcomes, RingView, ShardMapView, ShardPanel, SHARD_PANELS};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -270,11 +271,7 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
         <div class="app widget" tabindex="0">
             { crate::embed::head(&l.title, v.seed, &format!("{}shard.html#{}", p.props.base, shard_hash(v))) }
             if let Some(e) = &model.error { { crate::view::toast(e, go.reform(|_| Msg::Dismiss)) } }
-            if let Some(c) = challenge(v) { { crate::lesson::challenge(&c) } }
-            <p class="summary">{ l.summary.clone() }</p>
-            { crate::lesson::goals(&goals(v)) }
-            if let Some(cfg) = &v.lesson.cluster { { cluster_view(&model, v, cfg, full, &go) } }
-            { crate::embed::more(full || watched(v, "findings"), "more-findings", "What the run found", findings(v)) }
+            { panels(&model, v, Place::Widget { full }, &go) }
         </div>
     }
 }
@@ -319,16 +316,81 @@ fn picks(go: &Go) -> Picks {
 }
 
 pub fn page(m: &ShardModel, v: &ShardRun, go: &Go) -> Html {
-    let l = &v.lesson.lesson;
     html! {
         <main class="app" tabindex="0">
             { crate::view::header(&v.file, v.seed, &picks(go)) }
             if let Some(e) = &m.link_problem { <p class="error" role="alert" id="link-problem">{ e }</p> }
             if let Some(e) = &m.error { { crate::view::toast(e, go.reform(|_| Msg::Dismiss)) } }
-            <crate::lesson::LessonPanel lesson={Rc::new(LessonView::of(&v.file, v.seed, l))} goals={Rc::new(goals(v))} challenge={challenge(v)} />
-            if let Some(cfg) = &v.lesson.cluster { { cluster_view(m, v, cfg, true, go) } }
-            { findings(v) }
+            { panels(m, v, Place::Page, go) }
         </main>
+    }
+}
+
+/// The session's sharding panels (`SHARD_PANELS`), the same on the page and in the widget; a
+/// compact widget folds those `ShardPanel::open` leaves shut under their names.
+fn panels(m: &ShardModel, v: &ShardRun, place: Place, go: &Go) -> Html {
+    let full = place != Place::Widget { full: false };
+    let at = v.lesson.cluster.as_ref().and_then(|cfg| Some((cfg, v.report.as_ref().ok()?.run.as_ref()?)));
+    let at = at.map(|(cfg, run)| At::of(v, cfg, run));
+    html! { <>{ for SHARD_PANELS.into_iter().map(|p| panel(p, place, p.open(&v.lesson.lesson.watch, full), m, v, at.as_ref(), go)) }</> }
+}
+
+/// What the panels of a lesson's shards read at the cursor: its config, the finished run, the
+/// placement then, the second, and the shards a routed query touches.
+struct At<'a> {
+    cfg: &'a Config,
+    run: &'a sim_session::model::shard::cluster::Run,
+    placement: Placement,
+    second: usize,
+    touched: Option<sim_session::model::shard::query::Route>,
+}
+
+impl<'a> At<'a> {
+    fn of(v: &ShardRun, cfg: &'a Config, run: &'a sim_session::model::shard::cluster::Run) -> At<'a> {
+        let second = (v.cursor_ms / 1000).min(run.load.len().saturating_sub(1) as u64) as usize;
+        let placement = run.placement_at(&cfg.placement, v.cursor_ms);
+        let touched = v.query.as_ref().and_then(|(c, val)| cfg.route(&placement, Some((c, *val))).ok());
+        At { cfg, run, placement, second, touched }
+    }
+}
+
+/// One sharding panel (`open`: shown, not folded under its name).
+fn panel(p: ShardPanel, place: Place, open: bool, m: &ShardModel, v: &ShardRun, at: Option<&At>, go: &Go) -> Html {
+    let l = &v.lesson.lesson;
+    match (p, at) {
+        (ShardPanel::Challenge, _) => match (challenge(v), place) {
+            // The page's lesson panel holds its challenge.
+            (Some(c), Place::Widget { .. }) => crate::lesson::challenge(&c),
+            _ => html! {},
+        },
+        (ShardPanel::Lesson, _) => match place {
+            Place::Page => html! { <crate::lesson::LessonPanel lesson={Rc::new(LessonView::of(&v.file, v.seed, l))} goals={Rc::new(goals(v))} challenge={challenge(v)} /> },
+            Place::Widget { .. } => html! { <><p class="summary">{ l.summary.clone() }</p>{ crate::lesson::goals(&goals(v)) }</> },
+        },
+        (ShardPanel::Controls, Some(at)) => controls(m, v, at.cfg, go),
+        (ShardPanel::Shards, Some(at)) => html! {
+            <div class="shard-views">
+                <HashRing view={Rc::new(RingView::of(at.cfg, &at.placement, at.run, v.cursor_ms))} />
+                <ShardMap view={Rc::new(ShardMapView::of(at.run, &at.placement, at.second, at.touched.as_ref().map(|t| t.shards.as_slice()).unwrap_or(&[])))} />
+            </div>
+        },
+        (ShardPanel::Route, Some(at)) => crate::embed::more(open, "more-route", "Route a query", router(v, at.cfg, at.touched.as_ref().map(|t| t.why.clone()), m.query_error.clone(), m.version, go)),
+        (ShardPanel::Heatmap, Some(_)) => html! { <Heatmap view={v.heatmap.clone()} cursor_ms={v.cursor_ms} /> },
+        (ShardPanel::Reshards, Some(at)) => html! { <>{ for at.run.reshards.iter().map(|r| html! { <ReshardProgress reshard={r.clone()} cursor_ms={v.cursor_ms} /> }) }</> },
+        (ShardPanel::ShardHa, Some(at)) => match &v.report {
+            Ok(r) => crate::embed::more(
+                open,
+                "more-ha",
+                "Each shard's Patroni cluster",
+                html! { <ShardClusters clusters={Rc::new(r.shard_clusters.clone())} status={Rc::new(v.status.clone())} names={shard_names(&at.placement)} crashable={v.crashable.clone()}
+                scripted={v.lesson.replication.as_ref().and_then(|rc| Some((rc.fail_shard?, rc.fail_at.0.to_string())))}
+                log={Rc::new(v.log())} cursor_ms={v.cursor_ms} go={go.clone()} /> },
+            ),
+            Err(_) => html! {},
+        },
+        (ShardPanel::Findings, _) => crate::embed::more(open, "more-findings", "What the run found", findings(v)),
+        // A lesson without shards (a partitioning lesson) has only its text and findings.
+        (ShardPanel::Controls | ShardPanel::Shards | ShardPanel::Route | ShardPanel::Heatmap | ShardPanel::Reshards | ShardPanel::ShardHa, None) => html! {},
     }
 }
 
@@ -349,37 +411,6 @@ fn findings(v: &ShardRun) -> Html {
     match &v.report {
         Err(e) => html! { <p class="error">{ e }</p> },
         Ok(r) => html! { <section class="findings" aria-live="polite"><h3>{ "What the run found" }</h3><pre id="shard-findings" data-view="findings">{ r.lines.join("\n") }</pre></section> },
-    }
-}
-
-/// Whether the lesson's watch items point at `element` (a compact widget never folds those).
-fn watched(v: &ShardRun, element: &str) -> bool {
-    v.lesson.lesson.watch.iter().any(|w| w.shows.iter().any(|e| e == element))
-}
-
-/// The lesson's shards: controls, ring and map, routing, heatmap, reshards and each shard's HA.
-/// A compact widget (`full` false) folds the routing box and the shards' HA under their names.
-fn cluster_view(m: &ShardModel, v: &ShardRun, cfg: &Config, full: bool, go: &Go) -> Html {
-    let Some(run) = v.report.as_ref().ok().and_then(|r| r.run.as_ref()) else { return html! {} };
-    let second = (v.cursor_ms / 1000).min(run.load.len().saturating_sub(1) as u64) as usize;
-    let placement = run.placement_at(&cfg.placement, v.cursor_ms);
-    let touched = v.query.as_ref().and_then(|(c, val)| cfg.route(&placement, Some((c, *val))).ok());
-    html! {
-        <>
-            { controls(m, v, cfg, go) }
-            <div class="shard-views">
-                <HashRing view={Rc::new(RingView::of(cfg, &placement, run, v.cursor_ms))} />
-                <ShardMap view={Rc::new(ShardMapView::of(run, &placement, second, touched.as_ref().map(|t| t.shards.as_slice()).unwrap_or(&[])))} />
-            </div>
-            { crate::embed::more(full, "more-route", "Route a query", router(v, cfg, touched.map(|t| t.why), m.query_error.clone(), m.version, go)) }
-            <Heatmap view={v.heatmap.clone()} cursor_ms={v.cursor_ms} />
-            { for run.reshards.iter().map(|r| html! { <ReshardProgress reshard={r.clone()} cursor_ms={v.cursor_ms} /> }) }
-            if let Ok(r) = &v.report {
-                { crate::embed::more(full || watched(v, "shard-ha"), "more-ha", "Each shard's Patroni cluster", html! { <ShardClusters clusters={Rc::new(r.shard_clusters.clone())} status={Rc::new(v.status.clone())} names={shard_names(&placement)} crashable={v.crashable.clone()}
-                    scripted={v.lesson.replication.as_ref().and_then(|rc| Some((rc.fail_shard?, rc.fail_at.0.to_string())))}
-                    log={Rc::new(v.log())} cursor_ms={v.cursor_ms} go={go.clone()} /> }) }
-            }
-        </>
     }
 }
 

@@ -11,7 +11,7 @@ mod shard;
 pub use charts::{Chart, ChartLine, MAX_POINTS};
 pub use cluster::{ClusterView, NodeView, PoolTier, SlotView};
 pub use goals::{number, Frame, Goal, GoalState, Outcomes};
-pub use panels::{Panel, PANELS};
+pub use panels::{watches, Panel, ShardPanel, PANELS, SHARD_PANELS};
 pub use pitr::{Aim, BackupMark, Gauge, PitrView, Preview, Progress, RestoredView, SegmentView, Snap, TargetKind, TimelineView};
 pub use shard::{HeatCell, HeatmapView, KeyDot, MapRow, RingView, ShardMapView};
 

@@ -1,7 +1,9 @@
 //! The panels of the cluster page and of its embedded widget: one list, in the order both show
 //! them, each naming the lesson elements (the `shows` of `watch` items) it holds. A compact widget
 //! shows the panels a reader needs to play the lesson, and every panel a watch item points at.
+//! The sharding page and its widget have their own list (`ShardPanel`), built the same way.
 use super::LessonView;
+use sim_core::scenario::Watch;
 
 /// A panel of the cluster page.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -66,7 +68,62 @@ impl Panel {
 impl LessonView {
     /// Whether a watch item points at `element` (for a node's element, on any node).
     pub fn watches(&self, element: &str) -> bool {
-        self.watch.iter().flat_map(|w| &w.shows).any(|s| s.split(':').next() == Some(element))
+        watches(&self.watch, element)
+    }
+}
+
+/// Whether one of `watch`'s items points at `element` (for a node's element, on any node).
+pub fn watches(watch: &[Watch], element: &str) -> bool {
+    watch.iter().flat_map(|w| &w.shows).any(|s| s.split(':').next() == Some(element))
+}
+
+/// A panel of the sharding page (a sharding lesson's run, computed to its end).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ShardPanel {
+    /// A sharded challenge's task, hints and verdict.
+    Challenge,
+    /// The lesson's text and goals.
+    Lesson,
+    /// Placement, shard key, shard count, reshards and the time cursor.
+    Controls,
+    /// The placement drawn (ring, ranges or buckets) and the shard map.
+    Shards,
+    /// Routing a query: the shards it touches, and why.
+    Route,
+    /// Per-shard load each second.
+    Heatmap,
+    /// Each online reshard's phases.
+    Reshards,
+    /// Each shard's Patroni cluster (lessons with `[replication]`).
+    ShardHa,
+    /// What the run found, line by line.
+    Findings,
+}
+
+/// Every sharding panel, in the order the page and the widget show them.
+pub const SHARD_PANELS: [ShardPanel; 9] =
+    [ShardPanel::Challenge, ShardPanel::Lesson, ShardPanel::Controls, ShardPanel::Shards, ShardPanel::Route, ShardPanel::Heatmap, ShardPanel::Reshards, ShardPanel::ShardHa, ShardPanel::Findings];
+
+impl ShardPanel {
+    /// The lesson elements this panel shows (names of `ELEMENTS`).
+    pub fn elements(self) -> &'static [&'static str] {
+        match self {
+            ShardPanel::Lesson => &["goals"],
+            ShardPanel::Shards => &["hash-ring", "shard-map"],
+            ShardPanel::Heatmap => &["heatmap"],
+            ShardPanel::Reshards => &["reshard-progress"],
+            ShardPanel::ShardHa => &["shard-ha"],
+            ShardPanel::Findings => &["findings"],
+            ShardPanel::Challenge | ShardPanel::Controls | ShardPanel::Route => &[],
+        }
+    }
+
+    /// Whether a widget shows this panel open (a compact one folds the rest under their names;
+    /// the page and a full widget show every panel open): those a reader needs to play the
+    /// lesson and see its load, and those holding an element the lesson's watch items name.
+    pub fn open(self, watch: &[Watch], full: bool) -> bool {
+        let play = !matches!(self, ShardPanel::Route | ShardPanel::ShardHa | ShardPanel::Findings);
+        full || play || self.elements().iter().any(|e| watches(watch, e))
     }
 }
 
@@ -82,19 +139,26 @@ mod tests {
         for (name, _) in ELEMENTS {
             let base = name.split(':').next().unwrap();
             let holders: Vec<Panel> = PANELS.into_iter().filter(|p| p.elements().contains(&base)).collect();
-            // The sharding page's elements are its own (it does not use these panels).
-            let sharding = ["heatmap", "shard-map", "hash-ring", "findings", "reshard-progress", "shard-ha"];
-            if sharding.contains(&base) {
-                assert!(holders.is_empty(), "{base} is a sharding page element, in {holders:?}");
-            } else {
-                assert_eq!(holders.len(), 1, "{base} is shown by {holders:?}");
-            }
+            // Each element is on the cluster page or the sharding page (`goals` on both).
+            let sharding: Vec<ShardPanel> = SHARD_PANELS.into_iter().filter(|p| p.elements().contains(&base)).collect();
+            assert!(holders.len() <= 1 && sharding.len() <= 1, "{base} is shown by {holders:?} and {sharding:?}");
+            assert!(holders.len() + sharding.len() >= 1, "{base} is shown by no panel");
         }
-        for p in PANELS {
-            for e in p.elements() {
-                assert!(ELEMENTS.iter().any(|(n, _)| n.split(':').next() == Some(*e)), "{p:?} names {e}, which no lesson can point at");
-            }
+        let named = PANELS.iter().flat_map(|p| p.elements()).chain(SHARD_PANELS.iter().flat_map(|p| p.elements()));
+        for e in named {
+            assert!(ELEMENTS.iter().any(|(n, _)| n.split(':').next() == Some(*e)), "a panel names {e}, which no lesson can point at");
         }
+    }
+
+    #[test]
+    fn a_compact_sharding_widget_opens_what_its_watch_items_name() {
+        let watch = |shows: &[&str]| vec![Watch { text: String::new(), shows: shows.iter().map(|s| s.to_string()).collect() }];
+        let open = |w: &[Watch], full| SHARD_PANELS.into_iter().filter(|p| p.open(w, full)).collect::<Vec<_>>();
+        let play = vec![ShardPanel::Challenge, ShardPanel::Lesson, ShardPanel::Controls, ShardPanel::Shards, ShardPanel::Heatmap, ShardPanel::Reshards];
+        assert_eq!(open(&watch(&["heatmap"]), false), play);
+        assert_eq!(open(&watch(&["shard-ha"]), false), [play[..6].to_vec(), vec![ShardPanel::ShardHa]].concat());
+        assert_eq!(open(&watch(&["findings"]), false).last(), Some(&ShardPanel::Findings));
+        assert_eq!(open(&watch(&[]), true), SHARD_PANELS.to_vec());
     }
 
     #[test]
