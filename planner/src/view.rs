@@ -156,3 +156,61 @@ pub fn pending_effect(commands: &[crate::command::PlanCommand]) -> Option<String
     let C::CreateStatistics { name, table, .. } = &commands[last_stats] else { return None };
     (!analyzed).then(|| format!("CREATE STATISTICS {name} only defines the statistics object: ANALYZE {table} computes it, and until then the planner's estimates (and this plan) do not change."))
 }
+
+/// A panel of the planner page, in the order the page and its embedded widget show them: the
+/// one list both render.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Panel {
+    /// The lesson's title (on the page), its challenge, its summary and its queries.
+    Lesson,
+    /// The SQL being explained.
+    Sql,
+    /// What SQL the planner reads (the page's note).
+    Subset,
+    /// An error from the SQL or a what-if command.
+    Error,
+    /// The what-if box (settings, indexes, ANALYZE) and what a pending change will do.
+    WhatIf,
+    /// The plan tree (on the page beside a pinned one, with cost against time).
+    Plans,
+    /// EXPLAIN's text or JSON.
+    Explain,
+}
+
+/// Every planner panel, in order.
+pub const PANELS: [Panel; 7] = [Panel::Lesson, Panel::Sql, Panel::Subset, Panel::Error, Panel::WhatIf, Panel::Plans, Panel::Explain];
+
+impl Panel {
+    /// Whether an embedded widget shows it at all (the note on the SQL subset is the page's).
+    pub fn in_widget(self) -> bool {
+        self != Panel::Subset
+    }
+
+    /// Whether it is open in a widget (`full`: every panel; a compact one folds the what-if box,
+    /// unless the lesson is a challenge solved there, and EXPLAIN's text under their names).
+    pub fn open(self, full: bool, challenge: bool) -> bool {
+        match self {
+            Panel::WhatIf => full || challenge,
+            Panel::Explain => full,
+            _ => true,
+        }
+    }
+
+    /// The panels a page (`widget` false) or a widget shows, in order.
+    pub fn shown(widget: bool) -> Vec<Panel> {
+        PANELS.into_iter().filter(|p| !widget || p.in_widget()).collect()
+    }
+}
+
+#[cfg(test)]
+mod panel_tests {
+    use super::*;
+
+    #[test]
+    fn the_page_and_the_widget_show_one_list() {
+        assert_eq!(Panel::shown(false), PANELS.to_vec());
+        assert_eq!(Panel::shown(true), PANELS.into_iter().filter(|&p| p != Panel::Subset).collect::<Vec<_>>());
+        assert!(Panel::WhatIf.open(false, true) && !Panel::WhatIf.open(false, false) && Panel::WhatIf.open(true, false));
+        assert!(!Panel::Explain.open(false, true) && Panel::Plans.open(false, false));
+    }
+}

@@ -4,9 +4,10 @@
 //! beside the current one. A view is a pure function of (lesson, seed, query, SQL, commands),
 //! and the link holds all five.
 use crate::url::encode;
+use crate::view::Place;
 use sim_planner::command::{PlanCommand, SettingValue};
 use sim_planner::settings::Settings;
-use sim_planner::view::{plan_view, NodeView, PlanView};
+use sim_planner::view::{plan_view, NodeView, Panel, PlanView};
 use sim_planner::Lesson;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -295,7 +296,6 @@ pub fn plan_app() -> Html {
     let Some(lesson) = state.lesson.clone() else {
         return html! { <main class="app"><p role="status" class="error">{ state.error.clone().unwrap_or_else(|| "Loading…".into()) }</p></main> };
     };
-    let queries: Rc<Vec<(String, String)>> = Rc::new(lesson.file.queries.iter().map(|q| (q.name.clone(), q.note.clone())).collect());
     html! {
         <main class="app plan-page">
             <header>
@@ -304,39 +304,7 @@ pub fn plan_app() -> Html {
                 <a href="index.html">{ "Replication & backups" }</a>
                 <a href="shard.html">{ "Sharding" }</a>
             </header>
-            <section aria-labelledby="lesson-title">
-                <h2 id="lesson-title">{ lesson.file.title.clone() }</h2>
-                { challenge_panel(&lesson, state.attempt.as_ref()) }
-                <p class="summary">{ lesson.file.summary.trim().to_string() }</p>
-                <QueryList queries={queries} current={state.query} go={go.clone()} />
-            </section>
-            <SqlBox sql={state.sql.clone()} go={go.clone()} />
-            { subset() }
-            if let Some(e) = &state.error {
-                <pre class="error" role="alert" id="plan-error">{ e.clone() }</pre>
-            }
-            <WhatIf catalog={state.catalog.clone()} applied={state.commands.iter().map(|c| c.sql(&lesson.db)).collect::<Vec<_>>()} go={go.clone()} />
-            if let Some(n) = sim_planner::view::pending_effect(&state.commands) { <p class="notice" id="plan-pending" role="status">{ n }</p> }
-            if let Some(n) = state.pinned.as_ref().zip(state.current.as_ref()).and_then(|((_, p), c)| sim_planner::view::cost_against_time(p, c)) {
-                <p class="notice" id="cost-vs-time" role="status">{ n }</p>
-            }
-            if let Some(v) = &state.current {
-                <section class="plans">
-                    <div class="controls">
-                        <button id="pin" onclick={go.reform(|_| PlanAction::Pin)}>{ "Pin this plan to compare" }</button>
-                        if state.pinned.is_some() {
-                            <button id="unpin" onclick={go.reform(|_| PlanAction::Unpin)}>{ "Unpin" }</button>
-                        }
-                    </div>
-                    <div class="side-by-side">
-                        if let Some((label, p)) = &state.pinned {
-                            <PlanTree view={p.clone()} label={format!("Pinned ({label})")} id="pinned-plan" />
-                        }
-                        <PlanTree view={v.clone()} label={current_label(&state)} id="current-plan" />
-                    </div>
-                </section>
-                <ExplainText view={v.clone()} json={state.show_json} go={go.clone()} />
-            }
+            { for sim_planner::view::Panel::shown(false).into_iter().map(|p| panel(p, Place::Page, &state, &lesson, &go)) }
         </main>
     }
 }
@@ -388,29 +356,80 @@ pub fn plan_widget(p: &PlanWidgetProps) -> Html {
         Err(e) => return crate::embed::failed(&e),
     };
     let Some(lesson) = state.lesson.clone() else { return crate::embed::loading(state.error.as_ref()) };
-    // A challenge is solved in the What-if box: a compact challenge keeps it open.
-    let what_if = full || lesson.file.challenge.is_some();
-    let queries: Rc<Vec<(String, String)>> = Rc::new(lesson.file.queries.iter().map(|q| (q.name.clone(), q.note.clone())).collect());
     let open = format!("{}plan.html#{}", p.props.base, link_of(&state));
     html! {
         <div class="app widget plan-page">
             { crate::embed::head(&lesson.file.title, state.seed, &open) }
-            { challenge_panel(&lesson, state.attempt.as_ref()) }
-            <p class="summary">{ lesson.file.summary.trim().to_string() }</p>
-            <QueryList queries={queries} current={state.query} go={go.clone()} />
-            <SqlBox sql={state.sql.clone()} go={go.clone()} />
-            if let Some(e) = &state.error {
-                <pre class="error" role="alert" id="plan-error">{ e.clone() }</pre>
-            }
-            { crate::embed::more(what_if, "more-what-if", "What if… (settings, indexes, ANALYZE)", html! {
-                <WhatIf catalog={state.catalog.clone()} applied={state.commands.iter().map(|c| c.sql(&lesson.db)).collect::<Vec<_>>()} go={go.clone()} />
-            }) }
-            if let Some(n) = sim_planner::view::pending_effect(&state.commands) { <p class="notice" id="plan-pending" role="status">{ n }</p> }
-            if let Some(v) = &state.current {
-                <PlanTree view={v.clone()} label={current_label(&state)} id="current-plan" />
-                { crate::embed::more(full, "more-explain", "EXPLAIN output as text", html! { <ExplainText view={v.clone()} json={state.show_json} go={go.clone()} /> }) }
-            }
+            { for sim_planner::view::Panel::shown(true).into_iter().map(|p| panel(p, Place::Widget { full }, &state, &lesson, &go)) }
         </div>
+    }
+}
+
+/// One planner panel (`sim_planner::view::PANELS`), the same on the page and in the widget but
+/// where the page shows more: the lesson's title, and a pinned plan beside the current one.
+fn panel(p: Panel, place: Place, state: &PlanState, lesson: &Lesson, go: &Callback<PlanAction>) -> Html {
+    let open = match place {
+        Place::Page => true,
+        Place::Widget { full } => p.open(full, lesson.file.challenge.is_some()),
+    };
+    match p {
+        Panel::Lesson => {
+            let queries: Rc<Vec<(String, String)>> = Rc::new(lesson.file.queries.iter().map(|q| (q.name.clone(), q.note.clone())).collect());
+            let body = html! {
+                <>
+                    { challenge_panel(lesson, state.attempt.as_ref()) }
+                    <p class="summary">{ lesson.file.summary.trim().to_string() }</p>
+                    <QueryList queries={queries} current={state.query} go={go.clone()} />
+                </>
+            };
+            match place {
+                Place::Page => html! { <section aria-labelledby="lesson-title"><h2 id="lesson-title">{ lesson.file.title.clone() }</h2>{ body }</section> },
+                Place::Widget { .. } => body,
+            }
+        }
+        Panel::Sql => html! { <SqlBox sql={state.sql.clone()} go={go.clone()} /> },
+        Panel::Subset => subset(),
+        Panel::Error => match &state.error {
+            Some(e) => html! { <pre class="error" role="alert" id="plan-error">{ e.clone() }</pre> },
+            None => html! {},
+        },
+        Panel::WhatIf => html! {
+            <>
+                { crate::embed::more(open, "more-what-if", "What if… (settings, indexes, ANALYZE)", html! {
+                    <WhatIf catalog={state.catalog.clone()} applied={state.commands.iter().map(|c| c.sql(&lesson.db)).collect::<Vec<_>>()} go={go.clone()} />
+                }) }
+                if let Some(n) = sim_planner::view::pending_effect(&state.commands) { <p class="notice" id="plan-pending" role="status">{ n }</p> }
+            </>
+        },
+        Panel::Plans => match (&state.current, place) {
+            (None, _) => html! {},
+            (Some(v), Place::Widget { .. }) => html! { <PlanTree view={v.clone()} label={current_label(state)} id="current-plan" /> },
+            (Some(v), Place::Page) => html! {
+                <>
+                    if let Some(n) = state.pinned.as_ref().and_then(|(_, p)| sim_planner::view::cost_against_time(p, v)) {
+                        <p class="notice" id="cost-vs-time" role="status">{ n }</p>
+                    }
+                    <section class="plans">
+                        <div class="controls">
+                            <button id="pin" onclick={go.reform(|_| PlanAction::Pin)}>{ "Pin this plan to compare" }</button>
+                            if state.pinned.is_some() {
+                                <button id="unpin" onclick={go.reform(|_| PlanAction::Unpin)}>{ "Unpin" }</button>
+                            }
+                        </div>
+                        <div class="side-by-side">
+                            if let Some((label, p)) = &state.pinned {
+                                <PlanTree view={p.clone()} label={format!("Pinned ({label})")} id="pinned-plan" />
+                            }
+                            <PlanTree view={v.clone()} label={current_label(state)} id="current-plan" />
+                        </div>
+                    </section>
+                </>
+            },
+        },
+        Panel::Explain => match &state.current {
+            Some(v) => crate::embed::more(open, "more-explain", "EXPLAIN output as text", html! { <ExplainText view={v.clone()} json={state.show_json} go={go.clone()} /> }),
+            None => html! {},
+        },
     }
 }
 
