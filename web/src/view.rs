@@ -549,11 +549,12 @@ fn node_box(c: &ClusterView, i: usize, n: &NodeView, x: u32, selected: bool, go:
             <text x={(x + 10).to_string()} y={(NODE_Y + 22).to_string()} class="name">{ &n.name }</text>
             { line(42, role.to_string()) }
             { line(62, format!("timeline {}", n.timeline)) }
-            // A pooling lesson's transactions load the primary's CPU and connections, not its WAL
-            // (the model writes none for them): the primary shows those instead of its LSNs.
+            // A pooling lesson's primary: its backends and run queue (what pooling is about), and
+            // the WAL its users' commits write.
             if let Some(t) = c.pool.as_ref().filter(|_| n.primary) {
                 { line(82, format!("{} backends", t.backends)) }
                 { line(102, format!("run queue {}", t.runq)) }
+                { line(122, format!("insert {}", n.insert_lsn)) }
             } else {
                 { line(82, format!("insert {}", n.insert_lsn)) }
                 { line(102, format!("flush  {}", n.flush_lsn)) }
