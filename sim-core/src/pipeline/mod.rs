@@ -211,38 +211,43 @@ mod tests {
         Host::new(HostCfg { cores, ram_mb: 1024, ..HostCfg::default() })
     }
 
-    #[test]
-    fn a_job_waits_for_a_core_and_gets_the_one_freed() {
+    /// Runs `f` with a scheduler over a queue of its own.
+    fn with_sched(f: impl FnOnce(&mut Sched)) {
         let mut q: EventQueue<Scoped> = EventQueue::new(64);
         let mut error = None;
-        let mut s = Sched { now: SimTime::ZERO, k: 0, q: &mut q, error: &mut error };
-        let mut h = host(1);
-        let (a, b) = (Origin::Pooled { sv: 0, gen: 1 }, Origin::Pooled { sv: 1, gen: 1 });
-        h.run(0, a, 100, &mut s);
-        h.run(0, b, 100, &mut s);
-        assert_eq!((h.busy(), h.runq_len()), (1, 1));
-        assert!(!h.done(0, 0, b, &mut s), "b is not on the core");
-        assert!(h.done(0, 0, a, &mut s));
-        assert_eq!((h.busy(), h.runq_len()), (1, 0), "b took the freed core");
-        h.abandon(0, b, &mut s);
-        assert_eq!(h.busy(), 0);
-        assert!(!h.done(0, 0, b, &mut s), "an abandoned burst's end is stale");
+        f(&mut Sched { now: SimTime::ZERO, k: 0, q: &mut q, error: &mut error });
+    }
+
+    #[test]
+    fn a_job_waits_for_a_core_and_gets_the_one_freed() {
+        with_sched(|s| {
+            let mut h = host(1);
+            let (a, b) = (Origin::Pooled { sv: 0, gen: 1 }, Origin::Pooled { sv: 1, gen: 1 });
+            h.run(0, a, 100, s);
+            h.run(0, b, 100, s);
+            assert_eq!((h.busy(), h.runq_len()), (1, 1));
+            assert!(!h.done(0, 0, b, s), "b is not on the core");
+            assert!(h.done(0, 0, a, s));
+            assert_eq!((h.busy(), h.runq_len()), (1, 0), "b took the freed core");
+            h.abandon(0, b, s);
+            assert_eq!(h.busy(), 0);
+            assert!(!h.done(0, 0, b, s), "an abandoned burst's end is stale");
+        });
     }
 
     #[test]
     fn an_abandoned_job_leaves_the_run_queue_and_a_crash_empties_the_host() {
-        let mut q: EventQueue<Scoped> = EventQueue::new(64);
-        let mut error = None;
-        let mut s = Sched { now: SimTime::ZERO, k: 0, q: &mut q, error: &mut error };
-        let mut h = host(1);
-        for sv in 0..3 {
-            h.run(0, Origin::Pooled { sv, gen: 0 }, 10, &mut s);
-        }
-        h.abandon(0, Origin::Pooled { sv: 1, gen: 0 }, &mut s);
-        assert_eq!(h.runq_len(), 1);
-        h.clear();
-        assert_eq!((h.busy(), h.runq_len()), (0, 0));
-        assert!(!Host::default().modelled() && host(2).modelled());
+        with_sched(|s| {
+            let mut h = host(1);
+            for sv in 0..3 {
+                h.run(0, Origin::Pooled { sv, gen: 0 }, 10, s);
+            }
+            h.abandon(0, Origin::Pooled { sv: 1, gen: 0 }, s);
+            assert_eq!(h.runq_len(), 1);
+            h.clear();
+            assert_eq!((h.busy(), h.runq_len()), (0, 0));
+            assert!(!Host::default().modelled() && host(2).modelled());
+        });
     }
 
     #[test]

@@ -153,47 +153,18 @@ mod tests {
         }
     }
 
-    const DIRECT: &str = r#"
-[lesson]
-title = "t"
-[run]
-seed = 3
-duration = "10s"
-[[nodes]]
-name = "pg1"
-[[nodes]]
-name = "pg2"
-[workload]
-clients = 20
-write_tps = 400
-"#;
-
-    const POOLED: &str = r#"
-[lesson]
-title = "t"
-[run]
-seed = 3
-duration = "10s"
-[[nodes]]
-name = "pg1"
-[[nodes]]
-name = "pg2"
-[workload]
-clients = 0
-[pooling]
-users = 2000
-think_time = "1s"
-app_servers = 4
-app_pool_size = 5
-[pooling.pgbouncer]
-pool_mode = "transaction"
-default_pool_size = 8
-"#;
+    /// A two-node lesson of ten seconds with `load`: `[workload]` clients, or `[pooling]` users.
+    fn lesson(load: &str) -> String {
+        format!("[lesson]\ntitle = \"t\"\n[run]\nseed = 3\nduration = \"10s\"\n[[nodes]]\nname = \"pg1\"\n[[nodes]]\nname = \"pg2\"\n{load}")
+    }
+    const DIRECT: &str = "[workload]\nclients = 20\nwrite_tps = 400";
+    const POOLED: &str =
+        "[workload]\nclients = 0\n[pooling]\nusers = 2000\nthink_time = \"1s\"\napp_servers = 4\napp_pool_size = 5\n[pooling.pgbouncer]\npool_mode = \"transaction\"\ndefault_pool_size = 8";
 
     /// Runs `src` with the lock stage installed: (admitted or queued, queued, released) and the
     /// run's acknowledged commits.
     fn run_locked(src: &str) -> ([u64; 3], u64) {
-        let (_, mut w) = crate::load("t.toml", src, None).expect("valid");
+        let (_, mut w) = crate::load("t.toml", &lesson(src), None).expect("valid");
         let stage = OneWriter::default();
         let seen = stage.seen.clone();
         w.c.locks = Some(Box::new(stage));
@@ -209,7 +180,7 @@ default_pool_size = 8
             assert!(queued > 0 && queued < admit, "some writes waited for the lock: {queued} of {admit}");
             assert!(released + 1 >= acked, "every answered write released its lock: {released} of {acked}");
         }
-        let (_, mut w) = crate::load("t.toml", POOLED, None).expect("valid");
+        let (_, mut w) = crate::load("t.toml", &lesson(POOLED), None).expect("valid");
         w.run_to_end().expect("runs");
         assert!(w.c.metrics.commits_acked > 100, "pooled transactions commit through the pipeline");
         assert!(w.c.nodes[0].flush_lsn > crate::build::INITIAL_LSN, "and write WAL the primary flushes");
