@@ -111,10 +111,10 @@ pub struct HostCfg {
 pub struct Host {
     pub cfg: HostCfg,
     /// The job on each core.
-    held: Vec<Option<Origin>>,
+    held: Vec<Option<Job>>,
     free: Vec<u16>,
-    /// Jobs waiting for a core, with the CPU they need (µs).
-    runq: VecDeque<(Origin, u64)>,
+    /// Jobs waiting for a core.
+    runq: VecDeque<Job>,
     /// Backends open, and those in a transaction.
     pub backends: u32,
     pub active: u32,
@@ -148,47 +148,45 @@ impl Host {
         c.shared_buffers_mb + u64::from(self.backends) * c.backend_mb + sorts * c.work_mem_mb
     }
 
-    /// `demand` µs of CPU for `origin` on node `n`: a core if one is free (its `CpuDone` is
-    /// scheduled), the run queue if not.
+    /// `job`'s `cpu_us` on node `n`: a core if one is free (its `CpuDone` is scheduled), the
+    /// run queue if not.
     #[inline]
-    pub(crate) fn run(&mut self, n: u16, origin: Origin, demand: u64, s: &mut Sched) {
+    pub(crate) fn run(&mut self, n: u16, job: Job, s: &mut Sched) {
         let mem = self.mem_mb();
         self.max_mem_mb = self.max_mem_mb.max(mem);
         let Some(core) = self.free.pop() else {
-            self.runq.push_back((origin, demand));
+            self.runq.push_back(job);
             return;
         };
-        self.held[core as usize] = Some(origin);
+        self.held[core as usize] = Some(job);
         let over = self.active.saturating_sub(self.cfg.cores);
         let swap = if mem > self.cfg.ram_mb { SWAP_FACTOR } else { 1 };
-        let t = (demand as f64 * (1.0 + KAPPA * f64::from(over))) as u64 * swap;
-        s.after(SimDur(t.max(1)), Ev::CpuDone { n, core, origin });
+        let t = (job.cpu_us as f64 * (1.0 + KAPPA * f64::from(over))) as u64 * swap;
+        s.after(SimDur(t.max(1)), Ev::CpuDone { n, core, origin: job.origin });
     }
 
-    /// The burst of `origin` on `core` ends: whether it still held the core (not abandoned). The
-    /// core goes to the next job in the run queue.
+    /// The burst of `origin` on `core` ends: its job, if it still held the core (not
+    /// abandoned). The core goes to the next job in the run queue.
     #[inline]
-    pub(crate) fn done(&mut self, n: u16, core: u16, origin: Origin, s: &mut Sched) -> bool {
-        if self.held.get(core as usize) != Some(&Some(origin)) {
-            return false;
-        }
+    pub(crate) fn done(&mut self, n: u16, core: u16, origin: Origin, s: &mut Sched) -> Option<Job> {
+        let job = self.held.get(core as usize).copied().flatten().filter(|j| j.origin == origin)?;
         self.free_core(n, core, s);
-        true
+        Some(job)
     }
 
     fn free_core(&mut self, n: u16, core: u16, s: &mut Sched) {
         self.held[core as usize] = None;
         self.free.push(core);
-        if let Some((next, demand)) = self.runq.pop_front() {
-            self.run(n, next, demand, s);
+        if let Some(next) = self.runq.pop_front() {
+            self.run(n, next, s);
         }
     }
 
     /// `origin` no longer wants the CPU (its connection closed): off its core or out of the queue.
     pub(crate) fn abandon(&mut self, n: u16, origin: Origin, s: &mut Sched) {
-        match self.held.iter().position(|&h| h == Some(origin)) {
+        match self.held.iter().position(|h| h.is_some_and(|j| j.origin == origin)) {
             Some(core) => self.free_core(n, core as u16, s),
-            None => self.runq.retain(|&(o, _)| o != origin),
+            None => self.runq.retain(|j| j.origin != origin),
         }
     }
 
@@ -211,6 +209,10 @@ mod tests {
         Host::new(HostCfg { cores, ram_mb: 1024, ..HostCfg::default() })
     }
 
+    fn job(origin: Origin, cpu_us: u64) -> Job {
+        Job { origin, work: Work::Write { key: 1 }, cpu_us }
+    }
+
     /// Runs `f` with a scheduler over a queue of its own.
     fn with_sched(f: impl FnOnce(&mut Sched)) {
         let mut q: EventQueue<Scoped> = EventQueue::new(64);
@@ -223,15 +225,15 @@ mod tests {
         with_sched(|s| {
             let mut h = host(1);
             let (a, b) = (Origin::Pooled { sv: 0, gen: 1 }, Origin::Pooled { sv: 1, gen: 1 });
-            h.run(0, a, 100, s);
-            h.run(0, b, 100, s);
+            h.run(0, job(a, 100), s);
+            h.run(0, job(b, 100), s);
             assert_eq!((h.busy(), h.runq_len()), (1, 1));
-            assert!(!h.done(0, 0, b, s), "b is not on the core");
-            assert!(h.done(0, 0, a, s));
+            assert!(h.done(0, 0, b, s).is_none(), "b is not on the core");
+            assert_eq!(h.done(0, 0, a, s), Some(job(a, 100)));
             assert_eq!((h.busy(), h.runq_len()), (1, 0), "b took the freed core");
             h.abandon(0, b, s);
             assert_eq!(h.busy(), 0);
-            assert!(!h.done(0, 0, b, s), "an abandoned burst's end is stale");
+            assert!(h.done(0, 0, b, s).is_none(), "an abandoned burst's end is stale");
         });
     }
 
@@ -240,7 +242,7 @@ mod tests {
         with_sched(|s| {
             let mut h = host(1);
             for sv in 0..3 {
-                h.run(0, Origin::Pooled { sv, gen: 0 }, 10, s);
+                h.run(0, job(Origin::Pooled { sv, gen: 0 }, 10), s);
             }
             h.abandon(0, Origin::Pooled { sv: 1, gen: 0 }, s);
             assert_eq!(h.runq_len(), 1);

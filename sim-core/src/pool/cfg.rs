@@ -185,6 +185,18 @@ fn dur(path: Vec<Seg>, name: &str, v: Dur, lo: SimDur, hi: SimDur) -> Result<(),
 }
 
 impl PoolingCfg {
+    /// The primary's host as the section describes it, for the request pipeline's CPU stage.
+    pub fn host(&self) -> crate::pipeline::HostCfg {
+        crate::pipeline::HostCfg {
+            cores: self.cores,
+            ram_mb: self.ram_gb * 1024,
+            shared_buffers_mb: self.shared_buffers_gb * 1024,
+            backend_mb: self.backend_mb,
+            work_mem_mb: self.work_mem_mb,
+            work_mem_share: self.work_mem_share,
+        }
+    }
+
     /// The section's semantic checks, each naming its field.
     pub fn check(&self, max_connections: u64) -> Result<(), Invalid> {
         range(at("users"), "users", self.users, 1, MAX_USERS)?;

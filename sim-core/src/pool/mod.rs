@@ -23,7 +23,7 @@ pub mod cfg;
 pub mod report;
 
 use crate::event::{Ev, Origin, Sched};
-use crate::pipeline::{Host, HostCfg, Job, Work};
+use crate::pipeline::{Host, Job, Work};
 use crate::postgres::{Node, PgState, Role};
 use crate::rng::SimRng;
 use crate::time::{SimDur, SimTime};
@@ -183,13 +183,6 @@ struct Server {
     counted: bool,
 }
 
-/// A pooled commit the app was told succeeded.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Acked {
-    /// The request's time in the system (µs).
-    pub latency_us: u64,
-}
-
 #[derive(Clone, Debug, Default)]
 struct App {
     users: u64,
@@ -294,13 +287,13 @@ pub(crate) trait PoolModel: std::fmt::Debug {
     /// Server connection `sv`'s work reaches Postgres: the trace's figure, and the job it hands
     /// the request pipeline on its node (a login's CPU, or a transaction).
     fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> (u64, Option<(u16, Job)>);
-    /// The pipeline's CPU stage is done with `sv`'s work: what it does next there, if anything
-    /// (a transaction commits; a login is done here).
-    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<Work>;
+    /// The pipeline's CPU stage is done with `sv`'s work: whether it goes on there (a
+    /// transaction commits; a login is done here).
+    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> bool;
     /// The pipeline answered `sv`'s commit (`OK`, or an error code).
     fn answered(&mut self, sv: u32, gen: u32, a: crate::pipeline::Answer, s: &mut Sched, hosts: &mut [Host], write: Option<u16>);
-    /// The answer reaches the app: the commit it acknowledges, if it was served.
-    fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<Acked>;
+    /// The answer reaches the app: if its commit was served, the request's time in the system.
+    fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<SimDur>;
     fn close_node(&mut self, n: u16, s: &mut Sched, hosts: &mut [Host], write: Option<u16>);
     fn tick(&mut self, s: &mut Sched, hosts: &mut [Host], write: Option<u16>);
     /// The facts PgBouncer follows: a backend going down closes its server connections; the
@@ -315,8 +308,6 @@ pub(crate) trait PoolModel: std::fmt::Debug {
     /// A PgBouncer setting, applied as a `RELOAD` applies it.
     fn set(&mut self, setting: &crate::base::settings::Setting, s: &mut Sched, write: Option<u16>);
     fn bouncer_cfg(&self) -> Option<&BouncerCfg>;
-    /// The primary's host as this lesson describes it (cores, memory).
-    fn host_cfg(&self) -> HostCfg;
     fn report(&self, now: SimTime, hosts: &[Host], write: Option<u16>) -> report::PoolReport;
     /// The per-second samples, oldest first.
     fn series(&self) -> &crate::chunklog::ChunkLog<PoolSample, 64>;
@@ -344,13 +335,13 @@ impl PoolModel for Pool {
     fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> (u64, Option<(u16, Job)>) {
         Pool::at_pg(self, sv, gen, s, nodes, hosts, write)
     }
-    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<Work> {
+    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> bool {
         Pool::cpu_done(self, sv, gen, s, nodes, hosts, write)
     }
     fn answered(&mut self, sv: u32, gen: u32, a: crate::pipeline::Answer, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
         Pool::answered(self, sv, gen, a, s, hosts, write)
     }
-    fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<Acked> {
+    fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<SimDur> {
         Pool::reply(self, sv, gen, s, nodes, hosts, write)
     }
     fn close_node(&mut self, n: u16, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
@@ -364,10 +355,6 @@ impl PoolModel for Pool {
     }
     fn bouncer_cfg(&self) -> Option<&BouncerCfg> {
         Pool::bouncer_cfg(self)
-    }
-    fn host_cfg(&self) -> HostCfg {
-        let c = &self.cfg;
-        HostCfg { cores: c.cores, ram_mb: c.ram_gb * 1024, shared_buffers_mb: c.shared_buffers_gb * 1024, backend_mb: c.backend_mb, work_mem_mb: c.work_mem_mb, work_mem_share: c.work_mem_share }
     }
     fn report(&self, now: SimTime, hosts: &[Host], write: Option<u16>) -> report::PoolReport {
         Pool::report(self, now, hosts, write)
@@ -787,8 +774,8 @@ impl Pool {
 
     /// The pipeline's CPU stage is done with server connection `sv`'s work: a login is done (or
     /// refused); a transaction's statements ran, and it commits if its server still can.
-    pub fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<Work> {
-        let server = self.servers.get_mut(sv as usize).filter(|x| x.gen == gen && x.on_cpu)?;
+    pub fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> bool {
+        let Some(server) = self.servers.get_mut(sv as usize).filter(|x| x.gen == gen && x.on_cpu) else { return false };
         server.on_cpu = false;
         let (st, refused, n, inc) = (server.st, server.refused, server.node, server.inc);
         if st == Ss::Login {
@@ -797,21 +784,21 @@ impl Pool {
             } else {
                 self.login_done(sv, s, write);
             }
-            return None;
+            return false;
         }
         match health(nodes, n, inc) {
-            Health::Hang => None,
+            Health::Hang => false,
             Health::Gone => {
                 self.close_server(sv, PoolEvent::ServerGone, s, hosts, write);
-                None
+                false
             }
             Health::ReadOnly => {
                 self.finish_tx(sv, Some(PoolEvent::ReadOnly), s, hosts, write);
-                None
+                false
             }
             Health::Ok => {
                 self.servers[sv as usize].committing = true;
-                Some(Work::Write { key: u64::from(self.servers[sv as usize].client) })
+                true
             }
         }
     }
@@ -868,7 +855,7 @@ impl Pool {
     }
 
     /// The answer of server connection `sv`'s transaction reaches the app.
-    pub fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<Acked> {
+    pub fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<SimDur> {
         let server = self.servers.get(sv as usize).filter(|x| x.gen == gen && x.st == Ss::Active)?;
         match health(nodes, server.node, server.inc) {
             Health::Hang => return None,
@@ -880,9 +867,9 @@ impl Pool {
         }
         let c = server.client as usize;
         self.stats.query_count += if self.conns[c].single { 1 } else { u64::from(self.cfg.statements) };
-        let latency_us = s.now.0.saturating_sub(self.conns[c].started);
+        let latency = SimDur(s.now.0.saturating_sub(self.conns[c].started));
         self.finish_tx(sv, None, s, hosts, write);
-        Some(Acked { latency_us })
+        Some(latency)
     }
 
     /// Server connection `sv`'s transaction ends, answered or with error `e`: the server goes

@@ -129,12 +129,10 @@ impl Metrics {
 
     #[inline]
     pub fn commit_acked(&mut self, tl: u32, lsn: u64, commit_us: u64, now: SimTime, latency: SimDur) {
-        self.commits_acked += 1;
-        self.latency.record(latency.0);
+        self.commit_counted(now, latency);
         if self.recent_latency.len() < RECENT_CAP {
             self.recent_latency.push(latency.0);
         }
-        self.write_answered(now);
         let q = self.acked.entry(tl).or_default();
         if q.len() >= ACK_WINDOW_CAP {
             q.pop_front();

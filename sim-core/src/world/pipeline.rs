@@ -27,10 +27,10 @@ impl World {
     fn cpu_stage(&mut self, n: u16, job: Job) -> (u64, u64) {
         let host = &mut self.c.hosts[n as usize];
         if !host.modelled() || job.cpu_us == 0 {
-            return self.after_cpu(n, job.origin, job.work);
+            return self.after_cpu(n, job);
         }
         let mut s = Sched { now: self.now, k: self.active, q: &mut self.q, error: &mut self.error };
-        host.run(n, job.origin, job.cpu_us, &mut s);
+        host.run(n, job, &mut s);
         (0, 0)
     }
 
@@ -39,38 +39,33 @@ impl World {
     #[inline]
     pub(crate) fn on_cpu_done(&mut self, n: u16, core: u16, origin: Origin) -> u64 {
         let mut s = Sched { now: self.now, k: self.active, q: &mut self.q, error: &mut self.error };
-        let held = self.c.hosts[n as usize].done(n, core, origin, &mut s);
+        let job = self.c.hosts[n as usize].done(n, core, origin, &mut s);
         let (id, pooled) = match origin {
             Origin::Client { c, .. } => (c, 0),
             Origin::Pooled { sv, .. } => (sv, 2),
         };
-        if held {
-            let work = match origin {
-                Origin::Client { c, .. } => self.c.cl.work(c),
-                Origin::Pooled { .. } => Work::Read, // the pool knows its own work
-            };
-            self.after_cpu(n, origin, work);
+        let held = job.is_some();
+        if let Some(job) = job {
+            self.after_cpu(n, job);
         }
         (u64::from(id) << 2) | pooled | u64::from(held)
     }
 
-    /// The job ran: a pooled server connection's work goes back to the pool (a login ends there;
-    /// a transaction comes back to commit), a client's write commits, a client's read answers.
+    /// The job ran: a pooled server connection's work goes back to the pool first (a login ends
+    /// there; a transaction comes back to commit if its server still can), a write commits, a
+    /// read answers.
     #[inline]
-    fn after_cpu(&mut self, n: u16, origin: Origin, work: Work) -> (u64, u64) {
-        let work = match origin {
-            Origin::Pooled { sv, gen } => match self.with_pool(|p, s, nodes, hosts, w| p.cpu_done(sv, gen, s, nodes, hosts, w)) {
-                Some(work) => work,
-                None => {
-                    // A login ended here, or the server connection is gone: it holds nothing.
-                    self.release_locks(n, origin);
-                    return (0, 0);
-                }
-            },
-            Origin::Client { .. } => work,
-        };
+    fn after_cpu(&mut self, n: u16, job: Job) -> (u64, u64) {
+        let origin = job.origin;
+        if let Origin::Pooled { sv, gen } = origin {
+            if !self.with_pool(|p, s, nodes, hosts, w| p.cpu_done(sv, gen, s, nodes, hosts, w)) {
+                // A login ended here, or the server connection is gone: it holds nothing.
+                self.release_locks(n, origin);
+                return (0, 0);
+            }
+        }
         let node = &self.c.nodes[n as usize];
-        let code = match (node.pg, node.role, node.writable, work) {
+        let code = match (node.pg, node.role, node.writable, job.work) {
             (PgState::Running, _, _, Work::Read | Work::Login) => OK,
             (PgState::Running, Role::Primary, true, Work::Write { key }) => return self.commit(n, origin, key),
             (PgState::Running, _, _, Work::Write { .. }) => READ_ONLY,

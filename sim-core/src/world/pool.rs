@@ -24,10 +24,8 @@ impl World {
     /// Its section describes the hosts, so the pipeline's CPU stage models them from now on.
     pub(crate) fn start_pool(&mut self, cfg: &crate::pool::PoolingCfg, max_connections: u64) {
         let rng = crate::rng::SimRng::derive(self.seed, "pooling");
-        let pool = crate::pool::Pool::new(cfg.clone(), max_connections, rng);
-        let host = crate::pool::PoolModel::host_cfg(&pool);
-        self.c.hosts = vec![Host::new(host); self.c.nodes.len()];
-        self.c.pool = Some(Box::new(pool));
+        self.c.hosts = vec![Host::new(cfg.host()); self.c.nodes.len()];
+        self.c.pool = Some(Box::new(crate::pool::Pool::new(cfg.clone(), max_connections, rng)));
         self.with_pool(|p, s, _, _, w| p.start(s, w));
     }
 
@@ -44,8 +42,8 @@ impl World {
     /// A pooled transaction's answer reaches the app: a served one is an acknowledged commit.
     #[inline]
     pub(crate) fn on_pool_reply(&mut self, sv: u32, gen: u32) -> u64 {
-        let Some(a) = self.with_pool(|p, s, nodes, hosts, w| p.reply(sv, gen, s, nodes, hosts, w)) else { return 0 };
-        self.c.metrics.commit_counted(self.now, crate::time::SimDur(a.latency_us));
+        let Some(latency) = self.with_pool(|p, s, nodes, hosts, w| p.reply(sv, gen, s, nodes, hosts, w)) else { return 0 };
+        self.c.metrics.commit_counted(self.now, latency);
         self.c.props.observe(crate::invariants::Prop::CommitAcked, self.now, String::new());
         1
     }
