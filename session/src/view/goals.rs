@@ -157,6 +157,9 @@ fn label(name: &str) -> String {
         "max_pause_ms" => "longest write pause".to_string(),
         "p99_ms" => "worst per-shard p99".to_string(),
         "scatter_p99_ratio" => "scatter-gather p99, last shard count over first".to_string(),
+        "base_backups" => "base backups in the archive (it keeps the newest keep_backups)".to_string(),
+        "segments_archived" => "WAL segments in the archive, intact".to_string(),
+        "segments_pending" => "WAL segments waiting to be archived".to_string(),
         "drill_sla" => "DR drill against the SLA".to_string(),
         k => {
             let stem = ["_per_s", "_permille", "_pct", "_ms", "_s"].iter().find_map(|u| k.strip_suffix(u)).unwrap_or(k);

@@ -484,7 +484,9 @@ impl Pool {
         }
     }
 
-    /// A user's request reaches app server `a`.
+    /// A user's request reaches app server `a`. Returns what the trace records: bit 0 says it was
+    /// offered (0: every user of the server already waits), the rest is the app connection that
+    /// runs it or its place in the app server's queue.
     pub fn arrive(&mut self, a: u16, s: &mut Sched, write: Option<u16>) -> u64 {
         let gap = self.next_gap(a);
         s.after(SimDur(gap), Ev::PoolArrive { a });
@@ -500,12 +502,12 @@ impl Pool {
         match self.apps[a as usize].free.pop() {
             Some(c) => {
                 self.run(c, now, s, write);
-                u64::from(c)
+                u64::from(c) << 1 | 1
             }
             None => {
                 let app = &mut self.apps[a as usize];
                 app.queue.push_back(now);
-                app.queue.len() as u64
+                (app.queue.len() as u64) << 1 | 1
             }
         }
     }

@@ -64,6 +64,8 @@ pub struct PoolReport {
     pub offered: u64,
     pub served: u64,
     pub failed: u64,
+    /// Requests offered and not yet answered or failed: offered = served + failed + in flight.
+    pub in_flight: u64,
     pub offered_per_s: f64,
     pub served_per_s: f64,
     pub p50_ms: f64,
@@ -164,6 +166,7 @@ impl Pool {
             offered: st.offered,
             served: st.served,
             failed: st.failed,
+            in_flight: self.apps.iter().map(|a| a.inflight).sum(),
             offered_per_s: st.offered as f64 / secs,
             served_per_s,
             p50_ms: ms(0.5),

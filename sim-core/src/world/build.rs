@@ -27,6 +27,11 @@ fn one_way(scn: &Scenario, a: &(String, String), b: &(String, String)) -> (u64, 
 }
 
 pub fn world(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
+    if scn.nodes.is_empty() {
+        // A sharding lesson's file has no nodes of its own: its shards' clusters are built by
+        // the sharded runner.
+        return Err(crate::base::invalid(vec![crate::base::Seg::Key("nodes")], "a cluster lesson needs at least one [[nodes]] entry (a sharding lesson runs with `dbsim run` or the sharding page)"));
+    }
     clusters(&[(String::new(), scn)], seed, scn)
 }
 

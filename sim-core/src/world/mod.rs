@@ -431,8 +431,8 @@ impl World {
                 (TraceKind::RequestArrive, n, lsn, xid)
             }
             Ev::Reply { c, gen, code, tl, lsn, commit_us } => {
-                self.on_reply(c, gen, code, tl, lsn, commit_us);
-                (TraceKind::ClientReply, NO_NODE, lsn, ((c as u64) << 8) | code as u64)
+                let seen = self.on_reply(c, gen, code, tl, lsn, commit_us);
+                (TraceKind::ClientReply, NO_NODE, lsn, crate::trace::ClientSaw::arg(c, code, tl, seen))
             }
             Ev::Timeout { c, gen } => (TraceKind::ClientTimeout, NO_NODE, 0, self.on_timeout(c, gen)),
             Ev::Flush { n, inc, upto, xid } => (TraceKind::WalFlush, n, upto, self.on_flush(n, inc, upto, xid)),

@@ -5,6 +5,7 @@ use crate::pipeline::Job;
 use crate::postgres::Pending;
 use crate::scenario::SyncCommit;
 use crate::time::{SimDur, SimTime};
+use crate::trace::{NO_BACKEND, TAKEN, WRITE};
 use crate::world::NoteKind;
 use crate::world::{Ev, World};
 
@@ -15,7 +16,7 @@ impl World {
         let Some(n) = self.c.proxy.pick(write, c) else {
             self.c.metrics.request_failed(write);
             self.after(self.c.cl.wl.backoff.0, Ev::Issue { c });
-            return u64::MAX;
+            return NO_BACKEND | if write { WRITE } else { 0 };
         };
         let gen = self.c.cl.start(c, write, key, n, self.now);
         self.send_request(c, gen, n);
@@ -111,9 +112,12 @@ impl World {
         self.push(at, Ev::Timeout { c, gen });
     }
 
+    /// A reply reaches client `c`. Returns what the trace records of it: whether the client was
+    /// still waiting for it (`TAKEN`) and whether it answered a write (`WRITE`).
     #[inline]
-    pub(crate) fn on_reply(&mut self, c: u32, gen: u32, code: u8, tl: u32, lsn: u64, commit_us: u64) {
-        let Some(Done { write, sent_at, next_at }) = self.c.cl.finish(c, gen) else { return };
+    pub(crate) fn on_reply(&mut self, c: u32, gen: u32, code: u8, tl: u32, lsn: u64, commit_us: u64) -> u64 {
+        let Some(Done { write, sent_at, next_at }) = self.c.cl.finish(c, gen) else { return 0 };
+        let seen = TAKEN | if write { WRITE } else { 0 };
         if self.c.cl.driven {
             self.driven_done(c, code);
         }
@@ -122,7 +126,7 @@ impl World {
             if !self.c.cl.driven {
                 self.after(self.c.cl.wl.backoff.0, Ev::Issue { c });
             }
-            return;
+            return seen;
         }
         if write {
             self.c.metrics.commit_acked(tl, lsn, commit_us, self.now, self.now.since(sent_at));
@@ -133,8 +137,11 @@ impl World {
         if !self.c.cl.driven {
             self.push(next_at.max(self.now), Ev::Issue { c });
         }
+        seen
     }
 
+    /// Client `c` gives up. Returns what the trace records: `TAKEN` if the request was still
+    /// waiting (it fails), with `WRITE` if it was a write.
     #[inline]
     pub(crate) fn on_timeout(&mut self, c: u32, gen: u32) -> u64 {
         let Some((write, n)) = self.c.cl.give_up(c, gen) else { return 0 };
@@ -145,9 +152,8 @@ impl World {
             self.after(self.c.cl.wl.backoff.0, Ev::Issue { c });
         }
         self.cancel_commit_wait(n, c, gen);
-        1
+        TAKEN | if write { WRITE } else { 0 }
     }
-
     /// Makes sure node `n`'s deadline check runs no later than `at`.
     #[inline]
     fn arm_deadline_check(&mut self, n: u16, at: SimTime) {
@@ -176,13 +182,12 @@ impl World {
                 next = Some(next.map_or(deadline, |t| t.min(deadline)));
             }
         }
-        for &(c, gen) in &due {
-            self.on_timeout(c, gen);
-        }
+        // What the trace records: how many commits failed here.
+        let failed = due.iter().filter(|&&(c, gen)| self.on_timeout(c, gen) == TAKEN | WRITE).count();
         if let Some(t) = next {
             self.arm_deadline_check(n, t);
         }
-        due.len() as u64
+        failed as u64
     }
 
     /// The client gave up on a commit still queued on `n`. PostgreSQL cannot take a commit back:

@@ -75,6 +75,34 @@ pub fn fold(h: &mut TraceHash, e: &TraceEvent) {
     h.fold(e.arg);
 }
 
+/// A client's reply (`ClientReply`) or time-out (`ClientTimeout`) as its record's `arg` holds it,
+/// so an observer can recount from the trace what the clients saw: the result code (low six
+/// bits), whether the request was a write, whether the client was still waiting (a late reply
+/// or a time-out after the answer counts for nothing), the client, and the commit's timeline.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ClientSaw {
+    pub code: u8,
+    pub write: bool,
+    pub taken: bool,
+    pub client: u32,
+    pub tl: u32,
+}
+
+pub const WRITE: u64 = 1 << 6;
+/// A `ClientIssue` whose request found no backend (it fails at once), with `WRITE` for a write.
+pub const NO_BACKEND: u64 = 1 << 63;
+pub const TAKEN: u64 = 1 << 7;
+
+impl ClientSaw {
+    /// `seen` holds `WRITE` and `TAKEN` as the handler returned them.
+    pub fn arg(c: u32, code: u8, tl: u32, seen: u64) -> u64 {
+        (u64::from(tl) << 40) | (u64::from(c) << 8) | seen | u64::from(code & 0x3F)
+    }
+    pub fn of(arg: u64) -> ClientSaw {
+        ClientSaw { code: (arg & 0x3F) as u8, write: arg & WRITE != 0, taken: arg & TAKEN != 0, client: (arg >> 8) as u32, tl: (arg >> 40) as u32 }
+    }
+}
+
 /// What a result code sent to a client means.
 fn reply_text(code: u64) -> &'static str {
     match code {
@@ -106,12 +134,16 @@ pub fn line(at: SimTime, node: &str, lsn: u64, text: &str) -> String {
 fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {
     let a = e.arg;
     match e.kind {
-        TraceKind::ClientIssue if a == u64::MAX => "client request: no healthy backend".into(),
+        TraceKind::ClientIssue if a & NO_BACKEND != 0 => "client request: no healthy backend".into(),
         TraceKind::ClientIssue => format!("client request to {}", name(a)),
         TraceKind::RequestArrive if e.lsn > 0 => format!("commit record xid {a}"),
         TraceKind::RequestArrive => "request served or refused".into(),
-        TraceKind::ClientReply => format!("client {} <- {}", a >> 8, reply_text(a & 0xFF)),
-        TraceKind::ClientTimeout => "client request timed out".into(),
+        TraceKind::ClientReply => {
+            let r = ClientSaw::of(a);
+            format!("client {} <- {}{}", r.client, reply_text(u64::from(r.code)), if r.taken { "" } else { " (late: it no longer waits)" })
+        }
+        TraceKind::ClientTimeout if a & TAKEN != 0 => "client request timed out".into(),
+        TraceKind::ClientTimeout => "client timer: the request was already answered".into(),
         TraceKind::WalFlush => "WAL flushed (group commit)".into(),
         TraceKind::WalWriter => "walwriter wakeup".into(),
         TraceKind::StreamData => "walreceiver wrote WAL".into(),
@@ -129,7 +161,8 @@ fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {
         TraceKind::BaseBackup => "base backup step".into(),
         TraceKind::DeadlineCheck => format!("client deadlines checked: {a} commits given up"),
         TraceKind::RouterOp => format!("router: operation on shard {a}"),
-        TraceKind::PoolArrive => "user request reached an app server".into(),
+        TraceKind::PoolArrive if a & 1 == 1 => "user request reached an app server".into(),
+        TraceKind::PoolArrive => "user wakes, but every user of the app server already waits".into(),
         TraceKind::PoolOpen => "HikariCP opens a pooled connection".into(),
         TraceKind::PoolAtPg => format!("server connection {a}: work reached postgres"),
         TraceKind::CpuDone => format!("CPU burst done ({a})"),

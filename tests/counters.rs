@@ -1,0 +1,153 @@
+//! The counters a lesson's goals judge, recounted from the run's own trace by an observer that
+//! shares no code with the counters, for every lesson and several seeds: what a goal says the
+//! run did must be what the run did.
+use sim_core::command::Command;
+use sim_core::postgres::Role;
+use sim_core::trace::{ClientSaw, TraceEvent, TraceKind, NO_BACKEND, WRITE};
+use sim_core::{Scenario, World};
+
+/// What the trace shows, event by event.
+#[derive(Debug, Default)]
+struct Recount {
+    acked: u64,
+    failed: u64,
+    /// Each acknowledged commit's timeline and LSN, to judge at the end which survived.
+    acks: Vec<(u32, u64)>,
+    promotions: u64,
+    base_backups: u64,
+    /// The segments in the archive, intact: archived, and not lost or corrupted since.
+    segments_archived: std::collections::BTreeSet<String>,
+    restore_commands: u64,
+    pool_offered: u64,
+    pool_served: u64,
+}
+
+impl Recount {
+    fn see(&mut self, e: &TraceEvent, log: &[(sim_core::SimTime, Command)]) {
+        match e.kind {
+            TraceKind::ClientReply => {
+                let r = ClientSaw::of(e.arg);
+                if r.taken && r.write {
+                    if r.code == 0 {
+                        self.acked += 1;
+                        self.acks.push((r.tl, e.lsn));
+                    } else {
+                        self.failed += 1;
+                    }
+                }
+            }
+            TraceKind::ClientIssue if e.arg & NO_BACKEND != 0 && e.arg & WRITE != 0 => self.failed += 1,
+            TraceKind::DeadlineCheck => self.failed += e.arg,
+            TraceKind::ClientTimeout => {
+                let r = ClientSaw::of(e.arg);
+                if r.taken && r.write {
+                    self.failed += 1;
+                }
+            }
+            TraceKind::Promoted if e.lsn > 0 => self.promotions += 1,
+            TraceKind::BaseBackup if e.arg == 1 && e.lsn > 0 => self.base_backups += 1,
+            TraceKind::Archived if e.lsn > 0 => {
+                self.segments_archived.insert(sim_core::lsn::Lsn(e.lsn).segment_name(e.arg as u32));
+            }
+            TraceKind::Command => match log.get(e.arg as usize) {
+                Some((_, Command::PitrRestore { .. })) => self.restore_commands += 1,
+                Some((_, Command::LoseSegment { segment } | Command::CorruptSegment { segment })) => {
+                    self.segments_archived.remove(segment);
+                }
+                _ => {}
+            },
+            TraceKind::PoolArrive if e.arg & 1 == 1 => self.pool_offered += 1,
+            TraceKind::PoolReply if e.arg & 1 == 1 => self.pool_served += 1,
+            _ => {}
+        }
+    }
+}
+
+/// Runs `scn` with `seed`, watching every event as it is processed.
+fn watch(scn: &Scenario, seed: u64) -> (World, Recount) {
+    let mut w = World::new(scn, seed).unwrap();
+    w.keep_recent(1);
+    let mut seen = Recount::default();
+    while w.step().unwrap() {
+        let e = *w.recent().next_back().expect("the event just processed");
+        seen.see(&e, w.input_log());
+    }
+    w.run_to_end().unwrap();
+    (w, seen)
+}
+
+/// The node whose history decides which acknowledged commits survived: the leader, or else the
+/// intact node furthest ahead. A running primary's WAL buffers survive the end of the run.
+fn survivor(w: &World) -> Option<sim_core::postgres::Node> {
+    let nodes = w.nodes();
+    let leader = w.leader().and_then(|l| nodes.iter().find(|n| n.name == l)).filter(|n| n.disk_ok);
+    let mut n = leader.or_else(|| nodes.iter().filter(|n| n.disk_ok).max_by_key(|n| (n.tl, n.wal_position())))?.clone();
+    if n.is_running() && n.role == Role::Primary {
+        n.flush_lsn = n.flush_lsn.max(n.insert_lsn);
+    }
+    Some(n)
+}
+
+fn lessons() -> Vec<(String, Scenario)> {
+    let mut out = Vec::new();
+    for dir in ["scenarios", "scenarios/challenges"] {
+        for path in dbsim_tests::files(dir) {
+            let src = std::fs::read_to_string(&path).unwrap();
+            let name = path.display().to_string();
+            match Scenario::parse(&name, &src) {
+                // A sharding lesson's counters are checked against its router's trace in `sharding.rs`.
+                Ok(scn) if scn.nodes.is_empty() => assert!(World::new(&scn, 1).is_err(), "{name}: a world with no nodes"),
+                Ok(scn) => out.push((name, scn)),
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_counter_agrees_with_the_trace_in_every_lesson() {
+    let lessons = lessons();
+    assert!(lessons.len() >= 24, "only {} cluster lessons read", lessons.len());
+    let mut checked = std::collections::BTreeMap::<&str, u32>::new();
+    for (name, scn) in &lessons {
+        let mut seeds = vec![scn.run.seed, 2];
+        seeds.dedup();
+        for seed in seeds {
+            let (w, seen) = watch(scn, seed);
+            let at = format!("{name}, seed {seed}");
+            let r = w.run_metrics();
+            let mut check = |what: &'static str, counted: u64, recounted: u64| {
+                assert_eq!(counted, recounted, "{at}: {what} counted {counted}, the trace shows {recounted}");
+                *checked.entry(what).or_default() += u32::from(recounted > 0);
+            };
+            check("commits_acked", r.commits_acked, seen.acked + seen.pool_served);
+            check("commits_failed", r.commits_failed, seen.failed);
+            check("failovers", r.failovers.len() as u64, seen.promotions);
+            if !r.loss_window_truncated {
+                let lost = survivor(&w).map_or(0, |n| seen.acks.iter().filter(|&&(tl, lsn)| !n.contains(tl, lsn)).count() as u64);
+                check("commits_lost", r.commits_lost, lost);
+            }
+            if let (Some(b), Some(cfg)) = (w.backup_report(), scn.backup.as_ref()) {
+                // The archive keeps the newest `keep_backups` base backups, and the WAL from the
+                // oldest one's start on.
+                check("base_backups", b.base_backups.len() as u64, seen.base_backups.min(cfg.keep_backups.max(1)));
+                let from = b.base_backups.first().map_or(0, |x| sim_core::lsn::Lsn::parse(&x.start_lsn).unwrap().0 / sim_core::lsn::SEGMENT_BYTES);
+                let kept = seen.segments_archived.iter().filter(|s| sim_core::pitr::segment_number(s) >= from).count();
+                check("segments_archived", b.segments_archived, kept as u64);
+                check("restores and restores_refused", (b.restores.len() + b.restores_refused.len()) as u64, seen.restore_commands);
+            }
+            if let Some(p) = w.pool_report() {
+                check("requests offered", p.offered, seen.pool_offered);
+                check("requests served", p.served, seen.pool_served);
+                check("requests failed", p.failed, seen.pool_offered - seen.pool_served - p.in_flight);
+            }
+        }
+    }
+    // Each recount met something to count somewhere, so none of them passes by seeing nothing.
+    for what in
+        ["commits_acked", "commits_failed", "failovers", "commits_lost", "base_backups", "segments_archived", "restores and restores_refused", "requests offered", "requests served", "requests failed"]
+    {
+        assert!(checked.get(what).is_some_and(|&n| n > 0), "no lesson gave `{what}` anything to count: {checked:?}");
+    }
+}
