@@ -105,43 +105,75 @@ fn lessons() -> Vec<(String, Scenario)> {
     out
 }
 
+/// How many runs gave each recount something to count.
+type Tally = std::collections::BTreeMap<&'static str, u32>;
+
+/// Runs one lesson with one seed and compares each counter with its recount.
+fn check_run(name: &str, scn: &Scenario, seed: u64, tally: &mut Tally) {
+    let (w, seen) = watch(scn, seed);
+    let at = format!("{name}, seed {seed}");
+    let r = w.run_metrics();
+    let mut check = |what: &'static str, counted: u64, recounted: u64| {
+        assert_eq!(counted, recounted, "{at}: {what} counted {counted}, the trace shows {recounted}");
+        *tally.entry(what).or_default() += u32::from(recounted > 0);
+    };
+    check("commits_acked", r.commits_acked, seen.acked + seen.pool_served);
+    check("commits_failed", r.commits_failed, seen.failed);
+    check("failovers", r.failovers.len() as u64, seen.promotions);
+    if !r.loss_window_truncated {
+        let lost = survivor(&w).map_or(0, |n| seen.acks.iter().filter(|&&(tl, lsn)| !n.contains(tl, lsn)).count() as u64);
+        check("commits_lost", r.commits_lost, lost);
+    }
+    if let (Some(b), Some(cfg)) = (w.backup_report(), scn.backup.as_ref()) {
+        // The archive keeps the newest `keep_backups` base backups, and the WAL from the
+        // oldest one's start on.
+        check("base_backups", b.base_backups.len() as u64, seen.base_backups.min(cfg.keep_backups.max(1)));
+        let from = b.base_backups.first().map_or(0, |x| sim_core::lsn::Lsn::parse(&x.start_lsn).unwrap().0 / sim_core::lsn::SEGMENT_BYTES);
+        let kept = seen.segments_archived.iter().filter(|s| sim_core::pitr::segment_number(s) >= from).count();
+        check("segments_archived", b.segments_archived, kept as u64);
+        check("restores and restores_refused", (b.restores.len() + b.restores_refused.len()) as u64, seen.restore_commands);
+    }
+    if let Some(p) = w.pool_report() {
+        check("requests offered", p.offered, seen.pool_offered);
+        check("requests served", p.served, seen.pool_served);
+        check("requests failed", p.failed, seen.pool_offered - seen.pool_served - p.in_flight);
+    }
+}
+
 #[test]
 fn every_counter_agrees_with_the_trace_in_every_lesson() {
     let lessons = lessons();
     assert!(lessons.len() >= 24, "only {} cluster lessons read", lessons.len());
-    let mut checked = std::collections::BTreeMap::<&str, u32>::new();
-    for (name, scn) in &lessons {
-        let mut seeds = vec![scn.run.seed, 2];
-        seeds.dedup();
-        for seed in seeds {
-            let (w, seen) = watch(scn, seed);
-            let at = format!("{name}, seed {seed}");
-            let r = w.run_metrics();
-            let mut check = |what: &'static str, counted: u64, recounted: u64| {
-                assert_eq!(counted, recounted, "{at}: {what} counted {counted}, the trace shows {recounted}");
-                *checked.entry(what).or_default() += u32::from(recounted > 0);
-            };
-            check("commits_acked", r.commits_acked, seen.acked + seen.pool_served);
-            check("commits_failed", r.commits_failed, seen.failed);
-            check("failovers", r.failovers.len() as u64, seen.promotions);
-            if !r.loss_window_truncated {
-                let lost = survivor(&w).map_or(0, |n| seen.acks.iter().filter(|&&(tl, lsn)| !n.contains(tl, lsn)).count() as u64);
-                check("commits_lost", r.commits_lost, lost);
-            }
-            if let (Some(b), Some(cfg)) = (w.backup_report(), scn.backup.as_ref()) {
-                // The archive keeps the newest `keep_backups` base backups, and the WAL from the
-                // oldest one's start on.
-                check("base_backups", b.base_backups.len() as u64, seen.base_backups.min(cfg.keep_backups.max(1)));
-                let from = b.base_backups.first().map_or(0, |x| sim_core::lsn::Lsn::parse(&x.start_lsn).unwrap().0 / sim_core::lsn::SEGMENT_BYTES);
-                let kept = seen.segments_archived.iter().filter(|s| sim_core::pitr::segment_number(s) >= from).count();
-                check("segments_archived", b.segments_archived, kept as u64);
-                check("restores and restores_refused", (b.restores.len() + b.restores_refused.len()) as u64, seen.restore_commands);
-            }
-            if let Some(p) = w.pool_report() {
-                check("requests offered", p.offered, seen.pool_offered);
-                check("requests served", p.served, seen.pool_served);
-                check("requests failed", p.failed, seen.pool_offered - seen.pool_served - p.in_flight);
-            }
+    // Each run is checked on its own thread (the pooling lessons are millions of events); the
+    // tally says which recounts met something to count.
+    let runs: Vec<(&str, &Scenario, u64)> = lessons
+        .iter()
+        .flat_map(|(name, scn)| {
+            let mut seeds = vec![scn.run.seed, 2];
+            seeds.dedup();
+            seeds.into_iter().map(move |seed| (name.as_str(), scn, seed))
+        })
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let tallies: Vec<Tally> = std::thread::scope(|s| {
+        let jobs: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut tally = Tally::new();
+                    while let Some(&(name, scn, seed)) = runs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                        check_run(name, scn, seed, &mut tally);
+                    }
+                    tally
+                })
+            })
+            .collect();
+        jobs.into_iter().map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    let mut checked = Tally::new();
+    for t in tallies {
+        for (k, v) in t {
+            *checked.entry(k).or_default() += v;
         }
     }
     // Each recount met something to count somewhere, so none of them passes by seeing nothing.
