@@ -137,6 +137,12 @@ fn check_run(name: &str, scn: &Scenario, seed: u64, tally: &mut Tally) {
         check("requests offered", p.offered, seen.pool_offered);
         check("requests served", p.served, seen.pool_served);
         check("requests failed", p.failed, seen.pool_offered - seen.pool_served - p.in_flight);
+        // The pool's chart draws the same requests, second by second.
+        let series = w.pool_series().expect("a pooling lesson's series");
+        let sum = |f: fn(&sim_core::pool::PoolSample) -> u64| series.iter().map(f).sum::<u64>();
+        check("requests offered, charted", sum(|x| x.offered), seen.pool_offered);
+        check("requests served, charted", sum(|x| x.served), seen.pool_served);
+        check("requests failed, charted", sum(|x| x.failed), p.failed);
     }
 }
 
@@ -177,9 +183,21 @@ fn every_counter_agrees_with_the_trace_in_every_lesson() {
         }
     }
     // Each recount met something to count somewhere, so none of them passes by seeing nothing.
-    for what in
-        ["commits_acked", "commits_failed", "failovers", "commits_lost", "base_backups", "segments_archived", "restores and restores_refused", "requests offered", "requests served", "requests failed"]
-    {
+    for what in [
+        "commits_acked",
+        "commits_failed",
+        "failovers",
+        "commits_lost",
+        "base_backups",
+        "segments_archived",
+        "restores and restores_refused",
+        "requests offered",
+        "requests served",
+        "requests failed",
+        "requests offered, charted",
+        "requests served, charted",
+        "requests failed, charted",
+    ] {
         assert!(checked.get(what).is_some_and(|&n| n > 0), "no lesson gave `{what}` anything to count: {checked:?}");
     }
 }
