@@ -32,6 +32,12 @@ await page.addInitScript(() => {
 });
 const longest = () => page.evaluate(() => Math.max(0, ...(window.__long || [])));
 const longTasks = [];
+// SVG labels that run past their drawing's edge (the browser cuts them off there).
+const cutLabels = (sel) => page.$$eval(`${sel} svg text`, (ts) => ts.filter((t) => {
+  const b = t.getBBox();
+  const vb = t.ownerSVGElement.viewBox.baseVal;
+  return vb.width > 0 && (b.x < vb.x - 0.5 || b.x + b.width > vb.x + vb.width + 0.5);
+}).map((t) => t.textContent));
 const shot = async (name) => { const p = `${shots}/${name}.png`; await page.screenshot({ path: p, fullPage: true }); console.log(`screenshot ${p}`); };
 
 try {
@@ -192,6 +198,9 @@ try {
     await page.click('#pause').catch(() => {});
     const preview = await page.textContent('#pitr-preview');
     if (!preview.startsWith('A further restore')) throw new Error(`the preview after a restore reads as its verdict: ${preview}`);
+    // Four timelines by now, the newest branching at the right: no label is cut at an edge.
+    const cut = await cutLabels('section.pitr');
+    if (cut.length) throw new Error(`labels cut off at the edge of the PITR panel: ${cut.join(', ')}`);
     await shot('08a-end-restored');
   });
   await step('dr_drill_reports_each_disaster_against_the_sla', async () => {
@@ -644,6 +653,8 @@ try {
     const pts = await page.getAttribute('#chart-pool polyline', 'points');
     if (!pts || pts.trim().split(' ').length < 5) throw new Error(`chart-pool has no line: ${pts}`);
     if (!(await page.locator('#pg-host svg[data-gauge="connections"]').count())) throw new Error('no connections gauge');
+    const cut = await cutLabels('section.pool');
+    if (cut.length) throw new Error(`labels cut off at the edge of the pool panel: ${cut.join(', ')}`);
     await page.fill('#set-default_pool_size', '32');
     await page.press('#set-default_pool_size', 'Enter');
     await page.waitForFunction(() => document.querySelector('.log')?.textContent.includes('default_pool_size = 32'), null, { timeout: 10000 });

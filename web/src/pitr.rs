@@ -139,8 +139,13 @@ fn preview(p: &Preview, restored_before: bool) -> Html {
     }
 }
 
+/// The rightmost a branch point may stand: its LSN label (about 70 px) still fits on its left.
+const LAST_BRANCH: f64 = W - 90.0;
+
 /// Where each branch point goes across the tree: by LSN, but at least 70 px after the previous
-/// one in LSN order, so branches a few bytes apart (the point of lesson 08a) never share a pixel.
+/// one in LSN order, so branches a few bytes apart (the point of lesson 08a) never share a pixel;
+/// and none past [`LAST_BRANCH`], so no label is cut off at the right edge (branches pushed
+/// there move back left, and many branches share the width evenly).
 fn spread(mut starts: Vec<u64>, lo: f64, span: f64) -> Vec<(u64, f64)> {
     starts.sort_unstable();
     starts.dedup();
@@ -149,6 +154,11 @@ fn spread(mut starts: Vec<u64>, lo: f64, span: f64) -> Vec<(u64, f64)> {
         let by_lsn = 40.0 + (W - 60.0) * (st as f64 - lo) / span;
         let min = placed.last().map_or(by_lsn, |p| p.1 + 70.0);
         placed.push((st, by_lsn.max(min)));
+    }
+    let n = placed.len();
+    let gap = if n > 1 { ((LAST_BRANCH - 40.0) / (n - 1) as f64).min(70.0) } else { 70.0 };
+    for (i, p) in placed.iter_mut().enumerate().rev() {
+        p.1 = p.1.min(LAST_BRANCH - gap * (n - 1 - i) as f64).max(40.0);
     }
     placed
 }
@@ -177,7 +187,10 @@ fn timeline_tree(tls: &[TimelineView]) -> Html {
                     { for branch }
                     <line x1={d1(x(t.start))} y1={d1(y)} x2={(W - 10.0).to_string()} y2={d1(y)} />
                     <text x="4" y={d1(y + 4.0)}>{ format!("TL{}", t.id) }</text>
-                    if t.parent.is_some() { <text x={d1(x(t.start) + 4.0)} y={d1(y - 4.0)} class="tick">{ t.start.to_string() }</text> }
+                    // A label near the right edge reads leftwards from its branch.
+                    if t.parent.is_some() {
+                        <text x={d1(if x(t.start) > W - 160.0 { x(t.start) - 4.0 } else { x(t.start) + 4.0 })} y={d1(y - 4.0)} text-anchor={if x(t.start) > W - 160.0 { "end" } else { "start" }} class="tick">{ t.start.to_string() }</text>
+                    }
                 </g> }
             }) }
         </svg>
@@ -303,5 +316,16 @@ mod tests {
         assert_eq!(x.len(), 4);
         assert!(x.windows(2).all(|w| w[1].1 - w[0].1 >= 70.0), "{x:?}");
         assert_eq!(x[0].1, 40.0);
+    }
+
+    /// The newest branch, and a crowd of branches, stay left of the edge where labels are cut.
+    #[test]
+    fn no_branch_stands_past_the_right_edge() {
+        let x = super::spread(vec![0x3000060, 0x7055300], 0x3000060 as f64, (0x7055300 - 0x3000060) as f64);
+        assert!(x[1].1 <= super::LAST_BRANCH, "{x:?}");
+        let many: Vec<u64> = (0..12).map(|i| 0x3000060 + i * 8).collect();
+        let x = super::spread(many, 0x3000060 as f64, 100.0);
+        assert!(x.iter().all(|p| (40.0..=super::LAST_BRANCH).contains(&p.1)), "{x:?}");
+        assert!(x.windows(2).all(|w| w[1].1 > w[0].1), "in LSN order, apart: {x:?}");
     }
 }

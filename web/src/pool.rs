@@ -16,12 +16,13 @@ pub fn pool_panel(p: &PoolProps) -> Html {
     let v = &*p.view;
     let q = &v.pools;
     let l = &v.little;
+    let n = |x: f64| sim_session::view::number(x.round());
     html! {
         <section class="pool" aria-label="connection pool">
             <h3>{ "Connection pool" }</h3>
             <p id="pool-requests">{ format!(
-                "{} users: {:.0} requests/s offered, {:.0}/s served, {} failed; p50 {:.1} ms, p95 {:.1} ms; {} waiting at the app servers now",
-                v.users, v.offered_per_s, v.served_per_s, v.failed, v.p50_ms, v.p95_ms, q.app_waiting
+                "{} users: {} requests/s offered, {}/s served, {} failed; p50 {:.1} ms, p95 {:.1} ms; {} waiting at the app servers now",
+                n(v.users as f64), n(v.offered_per_s), n(v.served_per_s), n(v.failed as f64), v.p50_ms, v.p95_ms, n(q.app_waiting as f64)
             ) }</p>
             { match v.pool_mode {
                 Some(mode) => html! {
@@ -81,7 +82,7 @@ fn meter(name: &'static str, value: u64, limit: u64, text: String) -> Html {
     let x = |v: u64| 90.0 + 270.0 * v as f64 / full;
     let over = value >= limit;
     html! {
-        <svg class="gauge" viewBox="0 0 600 26" data-gauge={name} data-over={over.to_string()} role="img" aria-label={format!("{name}: {text}")}>
+        <svg class="gauge wide" viewBox="0 0 700 26" data-gauge={name} data-over={over.to_string()} role="img" aria-label={format!("{name}: {text}")}>
             <text x="4" y="17">{ name }</text>
             <rect class="track" x="90" y="6" width="270" height="12" />
             <rect class={classes!("fill", if over { "missed" } else { "met" })} x="90" y="6" width={d1(x(value) - 90.0)} height="12" />
