@@ -20,6 +20,9 @@ struct Recount {
     restore_commands: u64,
     pool_offered: u64,
     pool_served: u64,
+    /// Each pooling event's occurrences, by kind, and the requests they failed.
+    pool_events: [u64; sim_core::pool::EVENTS],
+    pool_failed: u64,
 }
 
 impl Recount {
@@ -58,19 +61,45 @@ impl Recount {
             },
             TraceKind::PoolArrive if e.arg & 1 == 1 => self.pool_offered += 1,
             TraceKind::PoolReply if e.arg & 1 == 1 => self.pool_served += 1,
+            TraceKind::PoolError => {
+                let (kind, failed, count) = sim_core::pool::Outcome::read(e.arg);
+                self.pool_events[kind] += count;
+                if failed {
+                    self.pool_failed += count;
+                }
+            }
             _ => {}
         }
     }
 }
 
+/// The pool's count figures, and the errors (as the trace names them) that each counts.
+const POOL_COUNTS: &[(&str, &[&str])] = &[
+    ("too_many_clients", &["too_many_clients"]),
+    ("connection_timeouts", &["connection_timeout"]),
+    ("query_wait_timeouts", &["query_wait_timeout"]),
+    ("server_conns_lost", &["server_gone"]),
+    ("statement_mode_errors", &["statement_mode"]),
+    ("prepared_statement_errors", &["sql_prepare_missing", "protocol_prepare_missing"]),
+    ("set_leaks", &["set_leaked"]),
+    ("advisory_locks_orphaned", &["advisory_lock_orphaned"]),
+];
+
 /// Runs `scn` with `seed`, watching every event as it is processed.
 fn watch(scn: &Scenario, seed: u64) -> (World, Recount) {
     let mut w = World::new(scn, seed).unwrap();
-    w.keep_recent(1);
+    w.keep_recent(64);
     let mut seen = Recount::default();
+    let mut records = 0;
     while w.step().unwrap() {
-        let e = *w.recent().next_back().expect("the event just processed");
-        seen.see(&e, w.input_log());
+        // The event's record, and those of what it did.
+        let new = (w.records() - records) as usize;
+        records = w.records();
+        assert!(new <= 64, "{new} records from one event");
+        let last: Vec<TraceEvent> = w.recent().rev().take(new).copied().collect();
+        for e in last.iter().rev() {
+            seen.see(e, w.input_log());
+        }
     }
     w.run_to_end().unwrap();
     (w, seen)
@@ -137,6 +166,16 @@ fn check_run(name: &str, scn: &Scenario, seed: u64, tally: &mut Tally) {
         check("requests offered", p.offered, seen.pool_offered);
         check("requests served", p.served, seen.pool_served);
         check("requests failed", p.failed, seen.pool_offered - seen.pool_served - p.in_flight);
+        check("requests failed, by cause", p.failed, seen.pool_failed);
+        // Each count a goal may judge, against the trace's records of the errors it counts.
+        for &figure in sim_core::pool::report::FIGURES {
+            if figure.ends_with("_per_s") || figure.ends_with("_ms") || figure.starts_with("max_") || figure == "requests_failed" {
+                continue;
+            }
+            let kinds = POOL_COUNTS.iter().find(|(f, _)| *f == figure).unwrap_or_else(|| panic!("no recount for the pool's figure `{figure}`")).1;
+            let recount = sim_core::pool::PoolEvent::ALL.iter().filter(|k| kinds.contains(&k.name())).map(|&k| seen.pool_events[k as usize]).sum();
+            check(figure, p.figure(figure).unwrap() as u64, recount);
+        }
         // The pool's chart draws the same requests, second by second.
         let series = w.pool_series().expect("a pooling lesson's series");
         let sum = |f: fn(&sim_core::pool::PoolSample) -> u64| series.iter().map(f).sum::<u64>();
@@ -197,7 +236,11 @@ fn every_counter_agrees_with_the_trace_in_every_lesson() {
         "requests offered, charted",
         "requests served, charted",
         "requests failed, charted",
-    ] {
+        "requests failed, by cause",
+    ]
+    .into_iter()
+    .chain(POOL_COUNTS.iter().map(|p| p.0))
+    {
         assert!(checked.get(what).is_some_and(|&n| n > 0), "no lesson gave `{what}` anything to count: {checked:?}");
     }
 }

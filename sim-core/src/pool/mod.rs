@@ -70,6 +70,27 @@ pub enum PoolEvent {
     AdvisoryLockOrphaned,
 }
 
+/// One kind of pooling event as it happened within one simulation event: how many times, on which
+/// node, and whether each failed a user's request (the world traces it as `PoolError`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub kind: PoolEvent,
+    pub node: Option<u16>,
+    pub failed: bool,
+    pub count: u32,
+}
+
+impl Outcome {
+    /// The trace record's argument: the kind's index, whether it failed a request, the count.
+    pub fn arg(&self) -> u64 {
+        self.kind as u64 | u64::from(self.failed) << 7 | u64::from(self.count) << 8
+    }
+    /// Reads a `PoolError` record's argument back: kind index, failed, count.
+    pub fn read(arg: u64) -> (usize, bool, u64) {
+        ((arg & 0x7F) as usize, arg & 0x80 != 0, arg >> 8)
+    }
+}
+
 pub const EVENTS: usize = 12;
 impl PoolEvent {
     pub const ALL: [PoolEvent; EVENTS] = [
@@ -275,6 +296,8 @@ pub(crate) struct Pool {
     /// First occurrences to note, drained by the world.
     pub notes: Vec<(Option<u16>, String)>,
     seen: [bool; EVENTS],
+    /// The occurrences since the world last took them (within one event).
+    outcomes: Vec<Outcome>,
 }
 
 /// The pooling component as the world holds it: behind a trait object built only by
@@ -311,8 +334,9 @@ pub(crate) trait PoolModel: std::fmt::Debug {
     fn report(&self, now: SimTime, hosts: &[Host], write: Option<u16>) -> report::PoolReport;
     /// The per-second samples, oldest first.
     fn series(&self) -> &crate::chunklog::ChunkLog<PoolSample, 64>;
-    /// The first occurrences to note since the last call.
-    fn take_notes(&mut self) -> Vec<(Option<u16>, String)>;
+    /// What happened since the last call: the first occurrences to note, and every occurrence
+    /// (its kind, node and count, and whether it failed a user's request) for the trace.
+    fn take_news(&mut self) -> (Vec<(Option<u16>, String)>, Vec<Outcome>);
     fn clone_box(&self) -> Box<dyn PoolModel>;
 }
 
@@ -362,8 +386,8 @@ impl PoolModel for Pool {
     fn series(&self) -> &crate::chunklog::ChunkLog<PoolSample, 64> {
         &self.series
     }
-    fn take_notes(&mut self) -> Vec<(Option<u16>, String)> {
-        std::mem::take(&mut self.notes)
+    fn take_news(&mut self) -> (Vec<(Option<u16>, String)>, Vec<Outcome>) {
+        (std::mem::take(&mut self.notes), std::mem::take(&mut self.outcomes))
     }
     fn clone_box(&self) -> Box<dyn PoolModel> {
         Box::new(self.clone())
@@ -416,6 +440,7 @@ impl Pool {
             series: Default::default(),
             notes: Vec::new(),
             seen: [false; EVENTS],
+            outcomes: Vec::new(),
         }
     }
 
@@ -432,6 +457,22 @@ impl Pool {
 
     #[inline]
     fn record(&mut self, e: PoolEvent, node: Option<u16>) {
+        self.occurred(e, node, false);
+    }
+
+    /// A request of app server `a` fails with `e` after `us` in the system.
+    fn fail_request(&mut self, a: u16, us: u64, e: PoolEvent, node: Option<u16>) {
+        self.end_request(a, us, false);
+        self.occurred(e, node, true);
+    }
+
+    /// `e` happened (on `node`), failing a user's request or not: counted, noted the first time,
+    /// and handed to the trace.
+    fn occurred(&mut self, e: PoolEvent, node: Option<u16>, failed: bool) {
+        match self.outcomes.iter_mut().find(|o| o.kind == e && o.node == node && o.failed == failed) {
+            Some(o) => o.count += 1,
+            None => self.outcomes.push(Outcome { kind: e, node, failed, count: 1 }),
+        }
         self.stats.events[e as usize] += 1;
         if !self.seen[e as usize] {
             self.seen[e as usize] = true;
@@ -520,8 +561,7 @@ impl Pool {
                 break;
             }
             self.apps[a as usize].queue.pop_front();
-            self.end_request(a, now - t, false);
-            self.record(PoolEvent::ConnectionTimeout, None);
+            self.fail_request(a, now - t, PoolEvent::ConnectionTimeout, None);
         }
     }
 
@@ -885,10 +925,10 @@ impl Pool {
         }
         let a = self.conns[c as usize].app;
         let us = s.now.0.saturating_sub(self.conns[c as usize].started);
-        if let Some(e) = e {
-            self.record(e, Some(n));
+        match e {
+            Some(e) => self.fail_request(a, us, e, Some(n)),
+            None => self.end_request(a, us, true),
         }
-        self.end_request(a, us, e.is_none());
         match self.mode() {
             None | Some(PoolMode::Session) => self.servers[sv as usize].st = Ss::Idle,
             Some(_) => {
@@ -901,9 +941,8 @@ impl Pool {
 
     /// A request of app connection `c` fails before it reached a server (`query_wait_timeout`).
     fn fail(&mut self, c: u32, e: PoolEvent, node: Option<u16>, s: &mut Sched, write: Option<u16>) {
-        self.record(e, node);
         let a = self.conns[c as usize].app;
-        self.end_request(a, s.now.0.saturating_sub(self.conns[c as usize].started), false);
+        self.fail_request(a, s.now.0.saturating_sub(self.conns[c as usize].started), e, node);
         self.conn_free(c, s, write);
     }
 
@@ -962,9 +1001,8 @@ impl Pool {
             (true, false) => {}
             (false, _) => {
                 if in_tx {
-                    self.record(e, Some(n));
                     let a = self.conns[c as usize].app;
-                    self.end_request(a, s.now.0.saturating_sub(self.conns[c as usize].started), false);
+                    self.fail_request(a, s.now.0.saturating_sub(self.conns[c as usize].started), e, Some(n));
                 } else {
                     let a = self.conns[c as usize].app;
                     self.apps[a as usize].free.retain(|&x| x != c);

@@ -64,6 +64,8 @@ pub fn clusters(scns: &[(String, &Scenario)], seed: u64, first: &Scenario) -> Re
         trace: Vec::new(),
         recent: Default::default(),
         recent_cap: 0,
+        records: 0,
+        after_event: Vec::new(),
         notes: Default::default(),
         commands: Vec::new(),
         seed,

@@ -160,6 +160,10 @@ pub struct World {
     /// The newest processed events (up to `recent_cap`), for a live event log.
     pub(in crate::world) recent: std::collections::VecDeque<TraceEvent>,
     pub(in crate::world) recent_cap: usize,
+    /// Trace records folded so far (events, and what they did).
+    pub(in crate::world) records: u64,
+    /// What the event being processed did that is traced after its own record.
+    pub(in crate::world) after_event: Vec<(TraceKind, u16, u64)>,
     pub(in crate::world) notes: ChunkLog<Note>,
     /// The learner's and the timeline's commands, each with its time (its scope is `target`'s).
     pub(in crate::world) commands: Vec<(SimTime, Command)>,
@@ -201,6 +205,11 @@ impl World {
     }
     pub fn events(&self) -> u64 {
         self.events
+    }
+    /// The trace records so far: one per event, and one per thing an event did that is traced
+    /// after it (`TraceKind::PoolError`).
+    pub fn records(&self) -> u64 {
+        self.records
     }
     pub fn trace_hash(&self) -> u64 {
         self.hash.value()
@@ -366,7 +375,21 @@ impl World {
         }
         let mut te = self.dispatch(ev);
         te.scope = k;
+        self.trace_record(te);
+        if !self.after_event.is_empty() {
+            self.trace_after_event(k);
+        }
+        match &self.error {
+            Some(e) => Err(e.clone()),
+            None => Ok(true),
+        }
+    }
+
+    /// Folds one record into the trace hash, and keeps it if asked to.
+    #[inline]
+    fn trace_record(&mut self, te: TraceEvent) {
         crate::trace::fold(&mut self.hash, &te);
+        self.records += 1;
         if self.recording && self.trace.len() < TRACE_CAP {
             self.trace.push(te);
         }
@@ -376,9 +399,14 @@ impl World {
             }
             self.recent.push_back(te);
         }
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok(true),
+    }
+
+    /// The records of what the event just processed did (a pooling error, say), after its own.
+    #[inline(never)]
+    fn trace_after_event(&mut self, scope: u16) {
+        let at = self.now;
+        for (kind, node, arg) in std::mem::take(&mut self.after_event) {
+            self.trace_record(TraceEvent { at, scope, kind, node, lsn: 0, arg });
         }
     }
 

@@ -42,6 +42,9 @@ pub enum TraceKind {
     PoolAtPg = 34,
     CpuDone = 35,
     PoolReply = 36,
+    /// Not an event of its own: what the pooling event before it did (an error or a breakage,
+    /// how many times, and whether it failed users' requests).
+    PoolError = 37,
 }
 
 /// One processed event. `node` is `u16::MAX` for events not tied to a node.
@@ -167,6 +170,11 @@ fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {
         TraceKind::PoolAtPg => format!("server connection {a}: work reached postgres"),
         TraceKind::CpuDone => format!("CPU burst done ({a})"),
         TraceKind::PoolReply => format!("server connection {a}: transaction answered"),
+        TraceKind::PoolError => {
+            let (kind, failed, count) = crate::pool::Outcome::read(a);
+            let name = crate::pool::PoolEvent::ALL.get(kind).map_or("?", |k| k.name());
+            format!("{name} × {count}{}", if failed { " (requests failed)" } else { "" })
+        }
         TraceKind::Promoted if e.lsn > 0 => format!("promoted: timeline {a}"),
         TraceKind::Promoted => "promotion abandoned".into(),
         TraceKind::Started => format!("postgres started as {}", if a == 1 { "primary" } else { "standby" }),
