@@ -92,15 +92,21 @@ impl World {
     }
 
     #[inline(never)]
+    /// Applies command `idx`. Returns what the trace records: the index, and above bit 32 what
+    /// became of it (`crate::trace::CommandOutcome`).
     pub(crate) fn on_command(&mut self, idx: u32) -> u64 {
+        use crate::trace::CommandOutcome as O;
         let cmd = self.commands[idx as usize].1.clone();
-        if let Err(e) = self.apply(&cmd) {
+        let outcome = self.apply(&cmd).unwrap_or_else(|e| {
             self.note(None, NoteKind::Refused, format!("command refused: {e}"));
-        }
-        idx as u64
+            O::Refused
+        });
+        u64::from(idx) | (outcome as u64) << 32
     }
 
-    fn apply(&mut self, cmd: &Command) -> Result<(), CommandError> {
+    fn apply(&mut self, cmd: &Command) -> Result<crate::trace::CommandOutcome, CommandError> {
+        use crate::trace::CommandOutcome as O;
+        let mut outcome = O::Applied;
         match cmd {
             Command::CrashPostgres { node } => {
                 let n = self.node_id(node)?;
@@ -172,16 +178,22 @@ impl World {
                 self.note(None, NoteKind::Fault, format!("region {region} lost: its hosts and disks are gone"));
             }
             Command::PitrRestore { .. } => {
-                let req = self.restore_request(cmd, true)?;
-                if let Err(e) = self.pitr_restore(&req) {
-                    self.note(None, NoteKind::Refused, format!("PITR refused: {e}"));
-                    if let Some(b) = self.c.backups.as_deref_mut() {
-                        b.refused.push(e);
+                // A target that names nothing is refused like one the archive cannot reach: both
+                // are restores refused.
+                let done = self.restore_request(cmd, true).map_err(|e| e.message).and_then(|req| self.pitr_restore(&req));
+                let b = self.c.backups.as_deref_mut().ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "no [backup] section"))?;
+                outcome = match done {
+                    Ok(()) if b.restores.last().is_some_and(|r| r.stopped_early.is_some()) => O::StoppedEarly,
+                    Ok(()) => O::Applied,
+                    Err(e) => {
+                        b.refused.push(e.clone());
+                        self.note(None, NoteKind::Refused, format!("PITR refused: {e}"));
+                        O::Refused
                     }
-                }
+                };
             }
         }
-        Ok(())
+        Ok(outcome)
     }
 
     fn region_nodes(&self, region: &str) -> Result<Vec<u16>, CommandError> {

@@ -5,7 +5,7 @@ use crate::pipeline::Job;
 use crate::postgres::Pending;
 use crate::scenario::SyncCommit;
 use crate::time::{SimDur, SimTime};
-use crate::trace::{NO_BACKEND, TAKEN, WRITE};
+use crate::trace::{NO_BACKEND, SYNC_WAIT_CANCELED, TAKEN, WRITE};
 use crate::world::NoteKind;
 use crate::world::{Ev, World};
 
@@ -151,8 +151,8 @@ impl World {
         } else {
             self.after(self.c.cl.wl.backoff.0, Ev::Issue { c });
         }
-        self.cancel_commit_wait(n, c, gen);
-        TAKEN | if write { WRITE } else { 0 }
+        let canceled = self.cancel_commit_wait(n, c, gen);
+        TAKEN | if write { WRITE } else { 0 } | if canceled { SYNC_WAIT_CANCELED } else { 0 }
     }
     /// Makes sure node `n`'s deadline check runs no later than `at`.
     #[inline]
@@ -182,21 +182,30 @@ impl World {
                 next = Some(next.map_or(deadline, |t| t.min(deadline)));
             }
         }
-        // What the trace records: how many commits failed here.
-        let failed = due.iter().filter(|&&(c, gen)| self.on_timeout(c, gen) == TAKEN | WRITE).count();
+        // What the trace records: how many commits failed here, and (above bit 32) how many of
+        // them stopped waiting for a synchronous standby.
+        let (mut failed, mut canceled) = (0, 0);
+        for &(c, gen) in &due {
+            let seen = self.on_timeout(c, gen);
+            if seen & (TAKEN | WRITE) == TAKEN | WRITE {
+                failed += 1;
+                canceled += u64::from(seen & SYNC_WAIT_CANCELED != 0);
+            }
+        }
         if let Some(t) = next {
             self.arm_deadline_check(n, t);
         }
-        failed as u64
+        failed | canceled << 32
     }
 
     /// The client gave up on a commit still queued on `n`. PostgreSQL cannot take a commit back:
     /// once its record is flushed it stays committed locally, and a backend waiting for a
     /// synchronous standby stops waiting with a WARNING. The row is there, though the client was
     /// told the request failed.
-    fn cancel_commit_wait(&mut self, n: u16, c: u32, gen: u32) {
+    /// Returns whether it canceled a wait for synchronous replication.
+    fn cancel_commit_wait(&mut self, n: u16, c: u32, gen: u32) -> bool {
         if self.c.nodes[n as usize].cancel_wait(Origin::Client { c, gen }) != Some(true) {
-            return;
+            return false;
         }
         self.c.metrics.sync_waits_canceled += 1;
         if self.c.metrics.sync_waits_canceled == 1 {
@@ -206,6 +215,7 @@ impl World {
                 "a client gave up waiting: WARNING: canceling wait for synchronous replication due to user request; DETAIL: The transaction has already committed locally, but might not have been replicated to the standby.".into(),
             );
         }
+        true
     }
 
     /// The proxy marked `n` down: it closes the sessions of clients waiting on it.

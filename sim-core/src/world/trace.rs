@@ -92,6 +92,31 @@ pub struct ClientSaw {
 }
 
 pub const WRITE: u64 = 1 << 6;
+/// What became of a command, as its `Command` record holds it above bit 32.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum CommandOutcome {
+    Applied = 0,
+    /// Refused, and the log says why.
+    Refused = 1,
+    /// A restore that ran but stopped before its target (WAL missing from the archive).
+    StoppedEarly = 2,
+}
+
+impl CommandOutcome {
+    /// A `Command` record's argument read back: the command's index and its outcome.
+    pub fn read(arg: u64) -> (usize, CommandOutcome) {
+        let o = match arg >> 32 {
+            1 => CommandOutcome::Refused,
+            2 => CommandOutcome::StoppedEarly,
+            _ => CommandOutcome::Applied,
+        };
+        ((arg & 0xFFFF_FFFF) as usize, o)
+    }
+}
+
+/// A `ClientTimeout` that stopped a commit's wait for a synchronous standby (the commit stays).
+pub const SYNC_WAIT_CANCELED: u64 = 1 << 32;
 /// A `ClientIssue` whose request found no backend (it fails at once), with `WRITE` for a write.
 pub const NO_BACKEND: u64 = 1 << 63;
 pub const TAKEN: u64 = 1 << 7;
@@ -162,7 +187,7 @@ fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {
         TraceKind::ArchiveRetry => format!("archiver retried {a} pending segments"),
         TraceKind::ArchiveTimeout => "archive_timeout check".into(),
         TraceKind::BaseBackup => "base backup step".into(),
-        TraceKind::DeadlineCheck => format!("client deadlines checked: {a} commits given up"),
+        TraceKind::DeadlineCheck => format!("client deadlines checked: {} commits given up ({} of them waiting for a synchronous standby)", a & 0xFFFF_FFFF, a >> 32),
         TraceKind::RouterOp => format!("router: operation on shard {a}"),
         TraceKind::PoolArrive if a & 1 == 1 => "user request reached an app server".into(),
         TraceKind::PoolArrive => "user wakes, but every user of the app server already waits".into(),
@@ -185,7 +210,11 @@ fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {
         TraceKind::Sample => "metrics sample".into(),
         TraceKind::Checkpoint => "checkpoint".into(),
         TraceKind::SlotConsumer => "slot consumer confirm".into(),
-        TraceKind::Command => format!("command #{a}"),
+        TraceKind::Command => match CommandOutcome::read(a) {
+            (i, CommandOutcome::Applied) => format!("command #{i}"),
+            (i, CommandOutcome::Refused) => format!("command #{i} refused"),
+            (i, CommandOutcome::StoppedEarly) => format!("command #{i}: the restore stops before its target"),
+        },
     }
 }
 
