@@ -88,6 +88,9 @@ impl Health {
     }
 
     fn see(&mut self, e: &TraceEvent, log: &[(sim_core::SimTime, Command)]) {
+        if self.names.is_empty() {
+            return; // not followed (a sharded world's clusters)
+        }
         match e.kind {
             TraceKind::Command => match CommandOutcome::read(e.arg) {
                 (_, CommandOutcome::Refused) => {}
@@ -119,6 +122,7 @@ struct Recount {
     base_backups: u64,
     /// The segments in the archive, intact: archived, and not lost or corrupted since.
     segments_archived: std::collections::BTreeSet<String>,
+    reshards: u64,
     restores: u64,
     restores_refused: u64,
     restores_stopped_early: u64,
@@ -165,6 +169,7 @@ impl Recount {
                 ((_, CommandOutcome::StoppedEarly), Command::PitrRestore { .. }) => (self.restores, self.restores_stopped_early) = (self.restores + 1, self.restores_stopped_early + 1),
                 (_, Command::PitrRestore { .. }) => self.restores += 1,
                 ((_, CommandOutcome::Refused), _) => {}
+                (_, Command::Reshard { .. }) => self.reshards += 1,
                 (_, Command::LoseSegment { segment } | Command::CorruptSegment { segment }) => {
                     self.segments_archived.remove(segment);
                 }
@@ -198,10 +203,14 @@ const POOL_COUNTS: &[(&str, &[&str])] = &[
 
 /// Runs `scn` with `seed`, watching every event as it is processed.
 fn watch(scn: &Scenario, seed: u64) -> (World, Recount, Health) {
-    let mut w = World::new(scn, seed).unwrap();
+    let (w, seen, health) = watch_world(World::new(scn, seed).unwrap(), Health::new(scn));
+    (w, seen, health)
+}
+
+/// Runs world `w` to its end, watching every trace record as it is made.
+fn watch_world(mut w: World, mut health: Health) -> (World, Recount, Health) {
     w.keep_recent(64);
     let mut seen = Recount::default();
-    let mut health = Health::new(scn);
     let mut records = 0;
     while w.step().unwrap() {
         // The event's record, and those of what it did.
@@ -369,4 +378,35 @@ fn every_counter_agrees_with_the_trace_in_every_lesson() {
     {
         assert!(checked.get(what).is_some_and(|&n| n > 0), "no lesson gave `{what}` anything to count: {checked:?}");
     }
+}
+
+/// A sharding lesson's counters against its world's trace: each shard's cluster's promotions, and
+/// the reshards run (the lesson's own, and those its commands started). (Which writes were lost or misrouted the router checks at the
+/// end against every shard's rows, and `sharding.rs` checks failed writes against the refusals.)
+#[test]
+fn every_sharded_counter_agrees_with_the_trace() {
+    let mut judged = std::collections::BTreeMap::<&str, u32>::new();
+    for path in dbsim_tests::files("scenarios/sharding").into_iter().chain(dbsim_tests::files("scenarios/challenges")) {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let name = path.display().to_string();
+        let Ok(l) = sim_core::runner::sharded::ShardLesson::parse(&name, &src) else { continue };
+        if l.cluster.is_none() {
+            continue;
+        }
+        let mut seeds = vec![l.seed, 2];
+        seeds.dedup();
+        for seed in seeds {
+            let (w, seen, _) = watch_world(l.world(Some(seed)).unwrap(), Health::default());
+            let r = l.report_of(&w).unwrap();
+            // The lesson's own reshards reach the router with it; a learner's come as commands.
+            let reshards = l.reshards.len() as u64 + seen.reshards;
+            for (what, recount) in [("reshards", reshards), ("shard_failovers", seen.promotions)] {
+                if let Some(&counted) = r.metrics.get(what) {
+                    assert_eq!(counted, recount as f64, "{name}, seed {seed}: {what} counted {counted}, the trace shows {recount}");
+                    *judged.entry(what).or_default() += u32::from(recount > 0);
+                }
+            }
+        }
+    }
+    assert!(judged.get("reshards").is_some_and(|&n| n > 0) && judged.get("shard_failovers").is_some_and(|&n| n > 0), "{judged:?}");
 }
