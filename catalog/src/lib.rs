@@ -153,18 +153,25 @@ pub fn heap_tuple_bytes(cols: &[Column], row: impl Iterator<Item = i64>) -> usiz
 /// Heap pages for tuples of these sizes, filled in order as `heap_insert` fills a fresh table:
 /// a page takes a tuple while it has room for it (8,168 usable bytes, at most 291 tuples).
 pub fn heap_pages(sizes: impl Iterator<Item = usize>) -> u64 {
+    heap_page_of(sizes).last().map_or(0, |&p| u64::from(p) + 1)
+}
+
+/// The heap page (0 for the first) each tuple lands on, filled as [`heap_pages`] fills them.
+pub fn heap_page_of(sizes: impl Iterator<Item = usize>) -> Vec<u32> {
     const USABLE: usize = 8192 - 24;
-    let (mut pages, mut free, mut count) = (0u64, 0usize, 291usize);
+    let mut out = Vec::with_capacity(sizes.size_hint().0);
+    let (mut page, mut free, mut count) = (None::<u32>, 0usize, 291usize);
     for s in sizes {
         if s > free || count >= 291 {
-            pages += 1;
+            page = Some(page.map_or(0, |p| p + 1));
             free = USABLE;
             count = 0;
         }
         free -= s.min(free);
         count += 1;
+        out.push(page.unwrap_or(0));
     }
-    pages
+    out
 }
 
 /// What [`heap_pages`] gives for `rows` tuples of `size` bytes each, without visiting them: a
@@ -196,10 +203,18 @@ const FULL: usize = 8192 * 10 / 100;
 /// of key data: leaves filled to fillfactor 90, duplicates merged into posting lists unless unique,
 /// inner levels over the leaves, and the metapage. Returns (pages, tree height).
 pub fn btree_size(sorted_keys: &[i64], key_bytes: usize, unique: bool) -> (f64, u32) {
+    let leaves = btree_leaves(sorted_keys, key_bytes, unique).last().map_or(1, |&l| u64::from(l) + 1);
+    with_inner_pages(leaves, maxalign(8 + key_bytes))
+}
+
+/// The leaf page (0 for the leftmost) that holds each entry of a freshly built B-tree over
+/// `sorted_keys`, filled as [`btree_size`] fills it: what an index scan reads leaf by leaf.
+pub fn btree_leaves(sorted_keys: &[i64], key_bytes: usize, unique: bool) -> Vec<u32> {
     const USABLE: usize = BT_USABLE;
     let item = maxalign(8 + key_bytes);
     let max_posting = (USABLE / 3 / 2).saturating_sub(item) / 6; // BTMaxItemSize / 2, in 6-byte TIDs
-    let mut leaves = 1u64;
+    let mut out = Vec::with_capacity(sorted_keys.len());
+    let mut leaf = 0u32;
     let mut free = USABLE - item; // the high key
     let mut i = 0;
     while i < sorted_keys.len() {
@@ -211,13 +226,14 @@ pub fn btree_size(sorted_keys: &[i64], key_bytes: usize, unique: bool) -> (f64, 
         }
         let size = if run > 1 { maxalign(item + 6 * run) } else { item } + 4;
         if free < FULL || free < size {
-            leaves += 1;
+            leaf += 1;
             free = USABLE - item;
         }
         free = free.saturating_sub(size);
+        out.extend(std::iter::repeat_n(leaf, run));
         i += run;
     }
-    with_inner_pages(leaves, item)
+    out
 }
 
 /// A B-tree's pages and height over `leaves` leaf pages of entries `item` bytes long: inner pages

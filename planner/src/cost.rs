@@ -101,13 +101,21 @@ pub fn btcost(s: &Settings, i: &IndexInput) -> IndexCost {
     let mut num_index_tuples = if i.unique_eq { 1.0 } else { i.bound_sel * i.rel_tuples };
     num_index_tuples = libm::rint(num_index_tuples / i.num_sa_scans).max(1.0);
     let num_index_pages = if i.index_pages > 1.0 && i.rel_tuples > 1.0 { libm::ceil(num_index_tuples * i.index_pages / i.rel_tuples) } else { 1.0 };
-    let mut total = if i.loop_count > 1.0 {
-        let pf = index_pages_fetched(s, num_index_pages * i.loop_count, i.index_pages, i.index_pages, i.total_table_pages);
+    // Each outer row of a nested loop, and each element of an `= ANY` array, is an index scan
+    // of its own: Mackert-Lohman over all of them, pro-rated per outer scan only (the array's
+    // scans are inside this one).
+    let num_scans = i.num_sa_scans * i.loop_count;
+    let mut total = if num_scans > 1.0 {
+        let pf = index_pages_fetched(s, num_index_pages * num_scans, i.index_pages, i.index_pages, i.total_table_pages);
         pf * s.random_page_cost / i.loop_count
     } else {
         num_index_pages * s.random_page_cost
     };
-    notes.push(format!("index pages: {num_index_pages} × random_page_cost {} = {total:.2}", s.random_page_cost));
+    if i.num_sa_scans > 1.0 {
+        notes.push(format!("index pages: {num_index_pages} per scan × {} array elements, cached as Mackert-Lohman says, × random_page_cost {} = {total:.2}", i.num_sa_scans, s.random_page_cost));
+    } else {
+        notes.push(format!("index pages: {num_index_pages} × random_page_cost {} = {total:.2}", s.random_page_cost));
+    }
     let qual_op_cost = s.cpu_operator_cost * i.n_index_quals as f64;
     let cpu = num_index_tuples * i.num_sa_scans * (s.cpu_index_tuple_cost + qual_op_cost);
     total += cpu;

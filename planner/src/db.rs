@@ -177,15 +177,7 @@ impl Database {
             }
             ranks.push(rank);
         }
-        let key_bytes = {
-            let mut off = 0;
-            for &c in &columns {
-                let v = t.data[c].iter().copied().find(|&v| v != NULL).unwrap_or(0);
-                off += t.columns[c].stored_after(off, v);
-            }
-            off
-        };
-        let (pages, tree_height) = btree_size(&ranks, key_bytes, unique);
+        let (pages, tree_height) = btree_size(&ranks, key_bytes(t, &columns), unique);
         self.indexes.push(Index { name, table, columns, unique, pages, tree_height });
     }
 
@@ -361,4 +353,14 @@ fn stated(col: &Column, s: &StatedStats) -> Result<ColumnStats, String> {
         histogram: s.histogram_bounds.iter().map(conv).collect::<Result<_, _>>()?,
         correlation: s.correlation,
     })
+}
+
+/// The bytes of key data one entry of an index on `columns` of `t` takes.
+pub(crate) fn key_bytes(t: &Table, columns: &[usize]) -> usize {
+    let mut off = 0;
+    for &c in columns {
+        let v = t.data[c].iter().copied().find(|&v| v != NULL).unwrap_or(0);
+        off += t.columns[c].stored_after(off, v);
+    }
+    off
 }

@@ -121,12 +121,19 @@ const PAIR_BUDGET: f64 = 20_000_000.0;
 /// Most rows any node may produce.
 const ROW_BUDGET: usize = 4_000_000;
 
+/// An index as a scan reads it: its (key, row) entries in order, and the leaf page of each.
+type BuiltIndex = (Vec<(Vec<i64>, u32)>, Vec<u32>);
+
 pub struct Executor<'a> {
     db: &'a Database,
     q: &'a Query,
     stats: Vec<NodeStats>,
-    /// Sorted (key, row) of each index, built when first used.
-    indexes: BTreeMap<usize, Vec<(Vec<i64>, u32)>>,
+    /// Each index built when first used.
+    indexes: BTreeMap<usize, BuiltIndex>,
+    /// Each table's row-to-heap-page map, built when first used.
+    heaps: BTreeMap<usize, std::rc::Rc<Vec<u32>>>,
+    /// Index-only scans whose visibility-map page is already pinned (kept across rescans).
+    vm_pinned: Vec<bool>,
     pub error: Option<String>,
 }
 
@@ -142,7 +149,7 @@ fn size(p: &Plan) -> usize {
 
 /// Runs `plan` and returns its instrumentation.
 pub fn analyze(db: &Database, q: &Query, plan: &Plan) -> Result<Analyzed, String> {
-    let mut ex = Executor { db, q, stats: vec![NodeStats::default(); size(plan)], indexes: BTreeMap::new(), error: None };
+    let mut ex = Executor { db, q, stats: vec![NodeStats::default(); size(plan)], indexes: BTreeMap::new(), heaps: BTreeMap::new(), vm_pinned: vec![false; size(plan)], error: None };
     let (rows, _, total) = ex.run(plan, 0, None, None);
     if let Some(e) = ex.error {
         return Err(e);
@@ -218,10 +225,10 @@ impl<'a> Executor<'a> {
                 (out, first, total)
             }
             Kind::IndexScan | Kind::IndexOnlyScan | Kind::BitmapIndexScan => {
-                let (rows, descents, leaf) = self.index_lookup(p, param);
+                let (rows, page_costs, tail, descents) = self.index_lookup(p, param);
                 let r = p.rel.unwrap_or(0);
+                let heap = self.heap(self.q.rels[r].table);
                 let t = &self.db.tables[self.q.rels[r].table];
-                let idx = &self.db.indexes[p.index.unwrap_or(0)];
                 let mut out = Vec::new();
                 let mut base = param.cloned().unwrap_or_else(|| self.blank());
                 let mut fetched = 0usize;
@@ -230,7 +237,7 @@ impl<'a> Executor<'a> {
                 for &rid in &rows {
                     fetched += 1;
                     base[r] = rid as i64;
-                    let page = page_of(rid as usize, t.rows, t.pages);
+                    let page = page_of(&heap, rid as usize, t.rows, t.pages);
                     if page != last_page {
                         heap_pages += 1.0;
                         last_page = page;
@@ -242,12 +249,15 @@ impl<'a> Executor<'a> {
                         }
                     }
                 }
-                let leaf_pages = libm::ceil(leaf * fetched as f64 / rows.len().max(1) as f64);
-                let index_pages = descents * (idx.tree_height as f64 + 1.0) + leaf_pages;
+                // The index pages read up to the last row fetched (all of them when the scan ran out).
+                let index_pages = page_costs[..fetched].iter().sum::<f64>() + if fetched == rows.len() { tail } else { 0.0 };
+                // An index-only scan reads no heap, but checks the visibility map: its page is read
+                // once and stays pinned across rescans.
+                let vm = if p.kind == Kind::IndexOnlyScan && fetched > 0 && !std::mem::replace(&mut self.vm_pinned[id], true) { 1.0 } else { 0.0 };
                 let heap = if p.kind == Kind::IndexScan { heap_pages } else { 0.0 };
                 let st = &mut self.stats[id];
                 st.removed_by_filter += (fetched - out.len()) as f64;
-                st.shared_hit += index_pages + heap;
+                st.shared_hit += index_pages + heap + vm;
                 let total = SCAN_START
                     + descents * INDEX_DESCENT
                     + fetched as f64 * INDEX_TUPLE
@@ -262,8 +272,9 @@ impl<'a> Executor<'a> {
                 let (mut ids, s0, t0) = self.run(&p.children[0], id + 1, param, None);
                 let r = p.rel.unwrap_or(0);
                 ids.sort_by_key(|row| row[r]);
+                let heap = self.heap(self.q.rels[r].table);
                 let t = &self.db.tables[self.q.rels[r].table];
-                let mut pages: Vec<u64> = ids.iter().map(|row| page_of(row[r] as usize, t.rows, t.pages)).collect();
+                let mut pages: Vec<u64> = ids.iter().map(|row| page_of(&heap, row[r] as usize, t.rows, t.pages)).collect();
                 pages.dedup();
                 let mut out = Vec::new();
                 let mut seen = 0usize;
@@ -300,23 +311,31 @@ impl<'a> Executor<'a> {
             // Memoize runs inside its nested loop (see `nestloop`), which keeps its cache.
             Kind::Memoize => (Vec::new(), 0.0, 0.0),
             Kind::IncrementalSort => {
-                // Read groups of equal leading keys (at least 32 rows, as PostgreSQL batches
-                // them) until the parent has enough, plus the row that ends the last group.
-                let saved = self.stats.clone();
+                // Read groups of equal leading keys until the parent has enough, plus the row
+                // that ends the last group. PostgreSQL batches at least 32 rows before it looks
+                // at the keys, or as many as the LIMIT still needs when that is fewer
+                // (`minGroupSize`).
+                let saved = self.checkpoint();
                 let (mut rows, _, mut t) = self.run(&p.children[0], id + 1, param, None);
                 let below = self.is_below_agg(p);
                 let prefix = |me: &Self, r: &Row| p.keys[..p.presorted].iter().map(|(o, _)| me.sort_value(r, *o, below)).collect::<Vec<i64>>();
                 let mut used = rows.len();
                 if let Some(w) = want {
-                    let mut n = w.max(32).min(rows.len());
-                    while n < rows.len() && prefix(self, &rows[n]) == prefix(self, &rows[n - 1]) {
-                        n += 1;
+                    // Batch after batch until the LIMIT is met: each takes `minGroupSize` rows,
+                    // then the rest of its last group.
+                    let mut n = 0;
+                    while n < w && n < rows.len() {
+                        let mut end = (n + (w - n).min(32)).min(rows.len());
+                        while end < rows.len() && prefix(self, &rows[end]) == prefix(self, &rows[end - 1]) {
+                            end += 1;
+                        }
+                        n = end;
                     }
                     used = (n + 1).min(rows.len());
                 }
                 if used < rows.len() {
                     let own = self.stats[id].clone();
-                    self.stats = saved;
+                    self.rewind(saved);
                     let r = self.run(&p.children[0], id + 1, param, Some(used));
                     self.stats[id] = own;
                     rows = r.0;
@@ -490,17 +509,53 @@ impl<'a> Executor<'a> {
     }
 
     /// Rows of an index scan in index order: (row ids, descents, leaf pages touched).
-    fn index_lookup(&mut self, p: &Plan, param: Option<&Row>) -> (Vec<u32>, f64, f64) {
+    /// The rows an index scan returns, in its order, each with the index pages it reads before
+    /// returning it (the descent, then each new leaf as the scan steps right), and the pages read
+    /// after the last row (descents that found nothing, the end of the last range), and the number
+    /// of descents.
+    /// What a rerun must start from: every node's figures, and which scans hold a pinned page.
+    fn checkpoint(&self) -> (Vec<NodeStats>, Vec<bool>) {
+        (self.stats.clone(), self.vm_pinned.clone())
+    }
+
+    fn rewind(&mut self, (stats, pinned): (Vec<NodeStats>, Vec<bool>)) {
+        self.stats = stats;
+        self.vm_pinned = pinned;
+    }
+
+    /// Table `ti`'s heap page of each row, as `heap_insert` packed them (empty when the lesson
+    /// states a size the packing does not give).
+    fn heap(&mut self, ti: usize) -> std::rc::Rc<Vec<u32>> {
+        let t = &self.db.tables[ti];
+        self.heaps
+            .entry(ti)
+            .or_insert_with(|| {
+                let map = sim_catalog::heap_page_of((0..t.rows).map(|r| sim_catalog::heap_tuple_bytes(&t.columns, t.data.iter().map(|c| c[r]))));
+                let packed = map.last().map_or(0.0, |&p| f64::from(p) + 1.0);
+                std::rc::Rc::new(if packed == t.pages { map } else { Vec::new() })
+            })
+            .clone()
+    }
+
+    fn index_lookup(&mut self, p: &Plan, param: Option<&Row>) -> (Vec<u32>, Vec<f64>, f64, f64) {
         let ix = p.index.unwrap_or(0);
         let idx = self.db.indexes[ix].clone();
         let r = p.rel.unwrap_or(0);
         let t = &self.db.tables[self.q.rels[r].table];
         let db = self.db;
         self.indexes.entry(ix).or_insert_with(|| {
-            let mut entries: Vec<(Vec<i64>, u32)> = (0..t.rows).map(|i| (idx.columns.iter().map(|&c| db.tables[idx.table].data[c][i]).collect(), i as u32)).collect();
+            let table = &db.tables[idx.table];
+            let mut entries: Vec<(Vec<i64>, u32)> = (0..t.rows).map(|i| (idx.columns.iter().map(|&c| table.data[c][i]).collect(), i as u32)).collect();
             // B-tree order: NULLs last.
             entries.sort_by(|a, b| a.0.iter().zip(&b.0).map(|(x, y)| nulls_last(*x, *y)).find(|o| o.is_ne()).unwrap_or(a.1.cmp(&b.1)));
-            entries
+            // Equal keys share a rank (and a posting list), as the index was sized.
+            let mut ranks = Vec::with_capacity(entries.len());
+            for (i, e) in entries.iter().enumerate() {
+                let same = i > 0 && entries[i - 1].0 == e.0;
+                ranks.push(if i == 0 { 0 } else { ranks[i - 1] + i64::from(!same) });
+            }
+            let leaves = sim_catalog::btree_leaves(&ranks, crate::db::key_bytes(table, &idx.columns), idx.unique);
+            (entries, leaves)
         });
         // Resolve parameters into constants, then bound the leading column.
         let lead = (r, idx.columns[0]);
@@ -514,14 +569,18 @@ impl<'a> Executor<'a> {
                 other => quals.push(other.clone()),
             }
         }
-        let entries = &self.indexes[&ix];
+        let (entries, leaf_of) = &self.indexes[&ix];
+        // Pages from the root down to the level above the leaves; the leaf is counted as reached.
+        let inner = f64::from(idx.tree_height);
+        let mut pending = 0.0;
+        let mut costs = Vec::new();
         let mut ranges: Vec<(i64, i64)> = vec![(i64::MIN + 1, i64::MAX)];
         let mut is_null = false;
         for q in &quals {
             match q {
                 Qual::Cmp { c, op, v } if *c == lead => {
                     if *v == NULL {
-                        return (Vec::new(), 1.0, 1.0);
+                        return (Vec::new(), Vec::new(), 0.0, 0.0); // `= NULL` matches nothing: no descent at all
                     }
                     for rg in ranges.iter_mut() {
                         match op {
@@ -547,6 +606,9 @@ impl<'a> Executor<'a> {
         }
         let mut out = Vec::new();
         let descents = ranges.len().max(1) as f64;
+        if ranges.is_empty() {
+            pending += inner + 1.0;
+        }
         for (lo, hi) in ranges {
             let (start, end) = if is_null {
                 let s = entries.partition_point(|e| e.0[0] != NULL);
@@ -559,7 +621,14 @@ impl<'a> Executor<'a> {
                 let e = entries.partition_point(|e| e.0[0] != NULL && e.0[0] <= hi);
                 (s, e)
             };
-            for e in &entries[start..end] {
+            // One descent per range, to the leaf where the range begins.
+            pending += inner + 1.0;
+            let mut leaf = leaf_of.get(start).copied();
+            for (e, &at) in entries[start..end].iter().zip(&leaf_of[start..end]) {
+                if leaf != Some(at) {
+                    pending += 1.0;
+                    leaf = Some(at);
+                }
                 let row_ok = quals.iter().all(|q| match q {
                     Qual::Cmp { c, op, v } => {
                         let k = idx.columns.iter().position(|&x| x == c.1).unwrap_or(0);
@@ -577,15 +646,22 @@ impl<'a> Executor<'a> {
                 });
                 if row_ok {
                     out.push(e.1);
+                    costs.push(std::mem::take(&mut pending));
                 }
             }
         }
         if p.backward {
+            // A backward scan reads the same pages from the other end: the last range's descent
+            // comes first.
             out.reverse();
+            let total: f64 = costs.iter().sum::<f64>() + pending;
+            costs = vec![0.0; out.len()];
+            if let Some(c) = costs.first_mut() {
+                *c = total;
+            }
+            pending = 0.0;
         }
-        let per_leaf = (t.rows as f64 / (idx.pages - 1.0).max(1.0)).max(1.0);
-        let leaf = libm::ceil(out.len() as f64 / per_leaf).max(1.0);
-        (out, descents, leaf)
+        (out, costs, pending, descents)
     }
 
     fn nestloop(&mut self, p: &Plan, id: usize, param: Option<&Row>, want: Option<usize>) -> (Vec<Row>, f64, f64) {
@@ -593,7 +669,7 @@ impl<'a> Executor<'a> {
         let iid = Self::child_id(p, id, 1);
         let parameterised = inner_plan.param_rels != 0;
         // Run the outer side fully first; if the parent stops early, run it again for the rows read.
-        let saved = self.stats.clone();
+        let saved = self.checkpoint();
         let (outer, os, ot) = self.run(&p.children[0], id + 1, param, None);
         let mut out: Vec<Row> = Vec::new();
         let mut inner_time = 0.0;
@@ -686,7 +762,7 @@ impl<'a> Executor<'a> {
             // Stopped early: the outer side only produced what was read.
             let inner_stats: Vec<NodeStats> = self.stats[iid..iid + size(&inner_plan)].to_vec();
             let own = self.stats[id].clone();
-            self.stats = saved;
+            self.rewind(saved);
             self.run(&p.children[0], id + 1, param, Some(consumed));
             self.stats[iid..iid + size(&inner_plan)].clone_from_slice(&inner_stats);
             self.stats[id] = own;
@@ -777,7 +853,7 @@ impl<'a> Executor<'a> {
         let mut out = Vec::new();
         let mut probed = 0usize;
         let outer_plan = p.children[0].clone();
-        let saved = self.stats.clone();
+        let saved = self.checkpoint();
         let (outer, os, ot) = self.run(&outer_plan, id + 1, param, None);
         for o in &outer {
             probed += 1;
@@ -795,7 +871,7 @@ impl<'a> Executor<'a> {
         if probed < outer.len() {
             let mine: Vec<NodeStats> = self.stats[hid..hid + size(&p.children[1])].to_vec();
             let own = self.stats[id].clone();
-            self.stats = saved;
+            self.rewind(saved);
             self.run(&outer_plan, id + 1, param, Some(probed));
             self.stats[hid..hid + size(&p.children[1])].clone_from_slice(&mine);
             self.stats[id] = own;
@@ -814,7 +890,7 @@ impl<'a> Executor<'a> {
     fn mergejoin(&mut self, p: &Plan, id: usize, param: Option<&Row>, want: Option<usize>) -> (Vec<Row>, f64, f64) {
         let keys: Vec<(ColRef, ColRef)> = p.join_cond.iter().filter_map(|q| if let Qual::ColCmp { l, r, .. } = q { Some((*l, *r)) } else { None }).collect();
         let iid = Self::child_id(p, id, 1);
-        let saved = self.stats.clone();
+        let saved = self.checkpoint();
         let (inner, is0, it0) = self.run(&p.children[1], iid, param, None);
         let (outer, os0, ot0) = self.run(&p.children[0], id + 1, param, None);
         let mut groups: BTreeMap<Vec<i64>, Vec<usize>> = BTreeMap::new();
@@ -860,7 +936,7 @@ impl<'a> Executor<'a> {
         let join_stats = self.stats[id].clone();
         let (is, it, os, ot);
         if outer_used < outer.len() || inner_used < inner.len() {
-            self.stats = saved;
+            self.rewind(saved);
             let r = self.run(&p.children[1], iid, param, (inner_used < inner.len()).then_some(inner_used));
             (is, it) = (r.1, r.2);
             let r = self.run(&p.children[0], id + 1, param, (outer_used < outer.len()).then_some(outer_used));
@@ -882,11 +958,12 @@ fn merge_row(o: &Row, i: &Row) -> Row {
 }
 
 /// The heap page holding row `r` (rows are packed in order).
-fn page_of(r: usize, rows: usize, pages: f64) -> u64 {
-    if rows == 0 {
-        0
-    } else {
-        (r as f64 * pages / rows as f64) as u64
+/// Row `r`'s heap page: as the table was packed, or spread evenly when its size is stated.
+fn page_of(heap: &[u32], r: usize, rows: usize, pages: f64) -> u64 {
+    match heap.get(r) {
+        Some(&p) => u64::from(p),
+        None if rows == 0 => 0,
+        None => (r as f64 * pages / rows as f64) as u64,
     }
 }
 

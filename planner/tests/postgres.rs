@@ -54,7 +54,10 @@ struct Cluster {
 impl Cluster {
     fn start() -> Cluster {
         let bin = bindir();
-        let dir = std::env::temp_dir().join(format!("dbsim-pg-{}", std::process::id()));
+        // One directory per cluster: the tests of this file run side by side.
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let k = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("dbsim-pg-{}-{k}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         if is_root() {
@@ -119,6 +122,19 @@ fn nodes<'a>(plan: &'a Value, out: &mut Vec<&'a Value>) {
     }
 }
 
+/// The planner lessons, and the comparison's own files (`tests/postgres/`) for what the lessons
+/// do not reach.
+fn compared_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = [root.join("../scenarios/planner"), root.join("tests/postgres")]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).unwrap().flatten().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
 fn within(a: f64, b: f64, tol: f64) -> bool {
     let (a, b) = (a.max(1e-9), b.max(1e-9));
     (a / b - 1.0).abs() <= tol
@@ -126,10 +142,8 @@ fn within(a: f64, b: f64, tol: f64) -> bool {
 
 #[test]
 fn planner_lessons_match_postgresql() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/planner");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
-    files.sort();
-    assert!(!files.is_empty(), "no planner lessons in {}", dir.display());
+    let files = compared_files();
+    assert!(files.len() > 8, "only {} planner files", files.len());
     let pg = Cluster::start();
     let (mut total, mut same_shape, mut close) = (0usize, 0usize, 0usize);
     let mut report = Vec::new();
@@ -180,4 +194,65 @@ fn planner_lessons_match_postgresql() {
     println!("plan shape matches PostgreSQL for {same_shape} of {total} queries ({:.0} %); estimates within 10 % for {close} of those ({:.0} %)", shape_rate * 100.0, close_rate * 100.0);
     assert!(shape_rate >= 0.9, "plan shapes match for only {:.0} % of queries (target 90 %)", shape_rate * 100.0);
     assert!(close_rate >= 0.9, "estimates are within 10 % for only {:.0} % of matching plans (target 90 %)", close_rate * 100.0);
+}
+
+/// Shared buffers touched by each plan node (hit + read), inclusive of its children, as
+/// PostgreSQL counts them.
+fn buffers(plan: &Value) -> f64 {
+    plan["Shared Hit Blocks"].as_f64().unwrap_or(0.0) + plan["Shared Read Blocks"].as_f64().unwrap_or(0.0)
+}
+
+/// EXPLAIN (ANALYZE, BUFFERS): every plan node of the same plan touches as many shared buffers
+/// as in PostgreSQL (index descents and leaf steps, heap pages, the visibility map of an
+/// index-only scan, an incremental sort's batches under a LIMIT).
+#[test]
+fn buffers_match_postgresql() {
+    let files = compared_files();
+    let pg = Cluster::start();
+    let mut report = Vec::new();
+    let (mut compared, mut equal) = (0usize, 0usize);
+    for f in &files {
+        let src = std::fs::read_to_string(f).unwrap();
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        let lesson = sim_planner::load(&name, &src, None).unwrap_or_else(|e| panic!("{e}"));
+        // Each query runs once unseen first, so the buffers counted are the query's own, not
+        // the catalog lookups of a first execution in the session.
+        let exported = sim_planner::export::sql(&lesson);
+        let mut parts = exported.split("EXPLAIN (FORMAT JSON) ");
+        let mut sql = parts.next().unwrap_or_default().to_string();
+        for part in parts {
+            let (body, rest) = part.split_once(";\n").unwrap_or((part, ""));
+            sql.push_str(&format!("\\o /dev/null\nEXPLAIN (ANALYZE, BUFFERS, TIMING OFF) {body};\n\\o\nEXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) {body};\n{rest}"));
+        }
+        let out = pg.psql_file(&sql);
+        for (i, q) in lesson.file.queries.iter().enumerate() {
+            let after = out.split(&sim_planner::export::marker(i)).nth(1).unwrap();
+            let theirs: Value = serde_json::from_str(after.split("@@dbsim").next().unwrap_or("").trim()).unwrap();
+            let opts = sim_planner::sql::ExplainOpts { analyze: true, buffers: true, ..Default::default() };
+            let ours = sim_planner::explain(&lesson.states[i], q.sql.get_ref(), Some(opts)).unwrap().json(&lesson.states[i]);
+            let (tp, op) = (&theirs[0]["Plan"], &ours[0]["Plan"]);
+            let (mut ts, mut os) = (Vec::new(), Vec::new());
+            shape(tp, &mut ts);
+            shape(op, &mut os);
+            if ts != os {
+                continue;
+            }
+            let (mut tn, mut on) = (Vec::new(), Vec::new());
+            nodes(tp, &mut tn);
+            nodes(op, &mut on);
+            for ((a, b), label) in tn.iter().zip(&on).zip(&ts) {
+                compared += 1;
+                let (x, y) = (buffers(a), buffers(b));
+                if x == y {
+                    equal += 1;
+                } else {
+                    report.push(format!("{name} q{i} {label}: pg {x} dbsim {y} (loops {}, rows pg {} dbsim {})", a["Actual Loops"], a["Actual Rows"], b["Actual Rows"]));
+                }
+            }
+        }
+    }
+    println!("{}", report.join("\n"));
+    println!("buffers equal to PostgreSQL's for {equal} of {compared} plan nodes");
+    assert!(compared >= 90, "only {compared} plan nodes compared");
+    assert_eq!(equal, compared, "shared buffers differ from PostgreSQL's:\n{}", report.join("\n"));
 }
