@@ -298,6 +298,13 @@ pub fn json(d: &Deparse, plan: &Plan, opts: &ExplainOpts, analyzed: Option<&Anal
     let mut top = Map::new();
     top.insert("Plan".into(), json_node(d, plan, opts, analyzed, &mut id, None));
     if let Some(a) = analyzed {
+        if opts.buffers {
+            // Planning reads nothing the session has not cached (its statistics and index
+            // heights): PostgreSQL prints the group, all zero.
+            let mut planning = Map::new();
+            buffer_keys(&mut planning, 0, 0);
+            top.insert("Planning".into(), Value::Object(planning));
+        }
         top.insert("Planning Time".into(), json!(round3(planning_ms)));
         top.insert("Triggers".into(), json!([]));
         top.insert("Execution Time".into(), json!(round3(a.execution_ms)));
@@ -328,8 +335,11 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
         };
         m.insert("Parent Relationship".into(), json!(rel));
     }
+    m.insert("Parallel Aware".into(), json!(false));
+    m.insert("Async Capable".into(), json!(false));
     if matches!(p.kind, Kind::NestedLoop | Kind::HashJoin | Kind::MergeJoin) {
         m.insert("Join Type".into(), json!("Inner"));
+        m.insert("Inner Unique".into(), json!(inner_unique(d, p)));
     }
     if matches!(p.kind, Kind::Aggregate | Kind::HashAggregate | Kind::GroupAggregate) {
         let s = match p.kind {
@@ -338,6 +348,7 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
             _ => "Sorted",
         };
         m.insert("Strategy".into(), json!(s));
+        m.insert("Partial Mode".into(), json!("Simple"));
     }
     if let Some(ix) = p.index {
         if p.kind != Kind::BitmapIndexScan {
@@ -355,6 +366,10 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
         m.insert("Total Cost".into(), json!(libm::rint(p.total * 100.0) / 100.0));
         m.insert("Plan Rows".into(), json!(p.rows as i64));
         m.insert("Plan Width".into(), json!(p.width as i64));
+        if p.kind == Kind::HashAggregate {
+            // The partitions the planner expects to spill (none: dbsim's hash tables fit).
+            m.insert("Planned Partitions".into(), json!(0));
+        }
     }
     if let Some(a) = a {
         let st = &a.nodes[me];
@@ -370,6 +385,10 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
         match label {
             "Sort Key" | "Group Key" => {
                 let keys: Vec<String> = p.keys.iter().map(|(o, dsc)| d.key(*o, *dsc)).collect();
+                m.insert(label.into(), json!(keys));
+            }
+            "Presorted Key" => {
+                let keys: Vec<String> = p.keys[..p.presorted.min(p.keys.len())].iter().map(|(o, dsc)| d.key(*o, *dsc)).collect();
                 m.insert(label.into(), json!(keys));
             }
             _ => {
@@ -389,17 +408,35 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
                     m.insert("Sort Space Used".into(), json!(st.memory_kb as i64));
                     m.insert("Sort Space Type".into(), json!(if rest.starts_with("Disk") { "Disk" } else { "Memory" }));
                 }
+                "Full-sort Groups" => {
+                    let kb = st.memory_kb as i64;
+                    m.insert(
+                        "Full-sort Groups".into(),
+                        json!({ "Group Count": st.buckets as i64, "Sort Methods Used": ["quicksort"], "Sort Space Memory": { "Average Sort Space Used": kb, "Peak Sort Space Used": kb } }),
+                    );
+                }
                 "Buckets" => {
                     m.insert("Hash Buckets".into(), json!(st.buckets as i64));
+                    m.insert("Original Hash Buckets".into(), json!(st.buckets as i64));
                     m.insert("Hash Batches".into(), json!(st.batches as i64));
+                    m.insert("Original Hash Batches".into(), json!(st.batches as i64));
                     m.insert("Peak Memory Usage".into(), json!(st.memory_kb as i64));
+                }
+                "Batches" => {
+                    m.insert("HashAgg Batches".into(), json!(st.batches as i64));
+                    m.insert("Peak Memory Usage".into(), json!(st.memory_kb as i64));
+                    m.insert("Disk Usage".into(), json!(0));
                 }
                 "Hits" => {
                     m.insert("Cache Hits".into(), json!(st.cache_hits as i64));
                     m.insert("Cache Misses".into(), json!(st.cache_misses as i64));
+                    m.insert("Cache Evictions".into(), json!(0));
+                    m.insert("Cache Overflows".into(), json!(0));
+                    m.insert("Peak Memory Usage".into(), json!(st.memory_kb as i64));
                 }
                 "Heap Blocks" => {
                     m.insert("Exact Heap Blocks".into(), json!(st.heap_blocks as i64));
+                    m.insert("Lossy Heap Blocks".into(), json!(0));
                 }
                 "Rows Removed by Filter" | "Rows Removed by Join Filter" | "Heap Fetches" => {
                     m.insert(label.clone(), json!(text.parse::<i64>().unwrap_or(0)));
@@ -407,12 +444,13 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
                 _ => {}
             }
         }
+        // An index scan and a bitmap heap scan report the rows their recheck removed (none).
+        if matches!(p.kind, Kind::IndexScan | Kind::IndexOnlyScan) && !p.index_cond.is_empty() || p.kind == Kind::BitmapHeapScan {
+            m.insert("Rows Removed by Index Recheck".into(), json!(0));
+        }
         if opts.buffers {
             let inc = inclusive(p, &a.nodes, me);
-            m.insert("Shared Hit Blocks".into(), json!(inc.shared_hit as i64));
-            m.insert("Shared Read Blocks".into(), json!(0));
-            m.insert("Temp Read Blocks".into(), json!((inc.temp_pages / 2.0) as i64));
-            m.insert("Temp Written Blocks".into(), json!((inc.temp_pages / 2.0) as i64));
+            buffer_keys(&mut m, inc.shared_hit as i64, (inc.temp_pages / 2.0) as i64);
         }
     }
     *id += 1;
@@ -420,7 +458,128 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
         let kids: Vec<Value> = p.children.iter().map(|c| json_node(d, c, opts, a, id, Some(p))).collect();
         m.insert("Plans".into(), Value::Array(kids));
     }
-    Value::Object(m)
+    Value::Object(in_pg_order(m))
+}
+
+/// The order in which PostgreSQL 15's `ExplainNode` writes a node's keys in FORMAT JSON (keys
+/// that never meet in one node, such as a scan's and a join's, share the list).
+const KEY_ORDER: &[&str] = &[
+    "Node Type",
+    "Strategy",
+    "Partial Mode",
+    "Parent Relationship",
+    "Parallel Aware",
+    "Async Capable",
+    "Scan Direction",
+    "Index Name",
+    "Relation Name",
+    "Alias",
+    "Join Type",
+    "Startup Cost",
+    "Total Cost",
+    "Plan Rows",
+    "Plan Width",
+    "Actual Startup Time",
+    "Actual Total Time",
+    "Actual Rows",
+    "Actual Loops",
+    "Inner Unique",
+    "Sort Key",
+    "Presorted Key",
+    "Group Key",
+    "Cache Key",
+    "Cache Mode",
+    "Index Cond",
+    "Recheck Cond",
+    "Hash Cond",
+    "Merge Cond",
+    "Rows Removed by Index Recheck",
+    "Join Filter",
+    "Rows Removed by Join Filter",
+    "Filter",
+    "Rows Removed by Filter",
+    "Full-sort Groups",
+    "Sort Method",
+    "Sort Space Used",
+    "Sort Space Type",
+    "Planned Partitions",
+    "HashAgg Batches",
+    "Hash Buckets",
+    "Original Hash Buckets",
+    "Hash Batches",
+    "Original Hash Batches",
+    "Cache Hits",
+    "Cache Misses",
+    "Cache Evictions",
+    "Cache Overflows",
+    "Peak Memory Usage",
+    "Disk Usage",
+    "Heap Fetches",
+    "Exact Heap Blocks",
+    "Lossy Heap Blocks",
+    "Shared Hit Blocks",
+    "Shared Read Blocks",
+    "Shared Dirtied Blocks",
+    "Shared Written Blocks",
+    "Local Hit Blocks",
+    "Local Read Blocks",
+    "Local Dirtied Blocks",
+    "Local Written Blocks",
+    "Temp Read Blocks",
+    "Temp Written Blocks",
+    "Plans",
+];
+
+/// `m`'s keys in [`KEY_ORDER`] (a key the list lacks goes last).
+fn in_pg_order(mut m: Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for k in KEY_ORDER {
+        if let Some(v) = m.shift_remove(*k) {
+            out.insert((*k).to_string(), v);
+        }
+    }
+    out.extend(m);
+    out
+}
+
+/// The buffer keys of BUFFERS in FORMAT JSON: dbsim reads every page from shared buffers and
+/// dirties or writes none; a sort or hash that spills reads and writes its temp blocks.
+fn buffer_keys(m: &mut Map<String, Value>, shared_hit: i64, temp: i64) {
+    for (k, v) in [
+        ("Shared Hit Blocks", shared_hit),
+        ("Shared Read Blocks", 0),
+        ("Shared Dirtied Blocks", 0),
+        ("Shared Written Blocks", 0),
+        ("Local Hit Blocks", 0),
+        ("Local Read Blocks", 0),
+        ("Local Dirtied Blocks", 0),
+        ("Local Written Blocks", 0),
+        ("Temp Read Blocks", temp),
+        ("Temp Written Blocks", temp),
+    ] {
+        m.insert(k.into(), json!(v));
+    }
+}
+
+/// PostgreSQL's `innerrel_is_unique` for a join node: its inner side is one table with a unique
+/// index whose every column is equated to a column of the outer side.
+fn inner_unique(d: &Deparse, p: &Plan) -> bool {
+    let (Some(outer), Some(inner)) = (p.children.first(), p.children.get(1)) else { return false };
+    if inner.relids.count_ones() != 1 {
+        return false;
+    }
+    let r = inner.relids.trailing_zeros() as usize;
+    let equated: Vec<usize> =
+        d.q.quals
+            .iter()
+            .filter_map(|q| match q {
+                crate::bind::Qual::ColCmp { l, op: crate::sql::CmpOp::Eq, r: o } if l.0 == r && outer.relids & (1 << o.0) != 0 => Some(l.1),
+                crate::bind::Qual::ColCmp { l: o, op: crate::sql::CmpOp::Eq, r: l } if l.0 == r && outer.relids & (1 << o.0) != 0 => Some(l.1),
+                _ => None,
+            })
+            .collect();
+    let table = d.q.rels[r].table;
+    d.db.indexes.iter().any(|ix| ix.table == table && ix.unique && ix.columns.iter().all(|c| equated.contains(c)))
 }
 
 /// A planned (and perhaps executed) statement.
@@ -444,7 +603,7 @@ impl Explained {
     pub fn render(&self, db: &Database) -> String {
         match self.opts.format {
             crate::sql::Format::Text => self.text(db),
-            crate::sql::Format::Json => serde_json::to_string_pretty(&self.json(db)).unwrap_or_default(),
+            crate::sql::Format::Json => json_text(&self.json(db)),
         }
     }
 }
@@ -466,4 +625,57 @@ pub fn explain(db: &Database, sql_text: &str, opts: Option<ExplainOpts>) -> Resu
     let planning_ms = 0.04 + 0.03 * (query.rels.len() * query.rels.len()) as f64 + 0.005 * query.quals.len() as f64;
     let analyzed = if opts.analyze { Some(crate::exec::analyze(db, &query, &plan).map_err(crate::sql::SqlError::plain)?) } else { None };
     Ok(Explained { query, plan, opts, analyzed, planning_ms })
+}
+
+/// FORMAT JSON as PostgreSQL writes it: two-space indents, costs with two decimals and times
+/// with three, a list of names on one line.
+pub fn json_text(v: &Value) -> String {
+    let mut out = String::new();
+    write_json(v, None, 0, &mut out);
+    out
+}
+
+fn write_json(v: &Value, key: Option<&str>, depth: usize, out: &mut String) {
+    let pad = |n: usize| "  ".repeat(n);
+    match v {
+        Value::Object(m) if m.is_empty() => out.push_str("{}"),
+        Value::Object(m) => {
+            out.push_str("{\n");
+            for (i, (k, x)) in m.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push_str(": ");
+                write_json(x, Some(k), depth + 1, out);
+                out.push_str(if i + 1 < m.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(depth));
+            out.push('}');
+        }
+        Value::Array(xs) if xs.iter().all(|x| !x.is_object() && !x.is_array()) => {
+            let items: Vec<String> = xs.iter().map(Value::to_string).collect();
+            out.push('[');
+            out.push_str(&items.join(", "));
+            out.push(']');
+        }
+        Value::Array(xs) => {
+            out.push_str("[\n");
+            for (i, x) in xs.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                write_json(x, None, depth + 1, out);
+                out.push_str(if i + 1 < xs.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(depth));
+            out.push(']');
+        }
+        Value::Number(n) if n.is_f64() => {
+            let x = n.as_f64().unwrap_or(0.0);
+            let digits = match key {
+                Some("Startup Cost" | "Total Cost") => 2,
+                Some("Actual Startup Time" | "Actual Total Time" | "Planning Time" | "Execution Time") => 3,
+                _ => 0,
+            };
+            out.push_str(&if digits > 0 { format!("{x:.digits$}") } else { n.to_string() });
+        }
+        other => out.push_str(&other.to_string()),
+    }
 }

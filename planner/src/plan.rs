@@ -254,6 +254,12 @@ impl<'a> Planner<'a> {
             links.push(members.iter().fold(0u64, |acc, c| acc | (1 << c.0)));
             const_ecs.push(ec);
         }
+        // `col = constant` forms an equivalence class of its own, and PostgreSQL puts the
+        // restrictions it regenerates from classes after the table's other quals (Filter:
+        // ((opened > 3600) AND (branch = 7)) for `branch = 7 AND opened > 3600`).
+        let (mut ordinary, from_classes): (Vec<Qual>, Vec<Qual>) = quals.into_iter().partition(|x| !matches!(x, Qual::Cmp { op: CmpOp::Eq, v, .. } if *v != crate::catalog::NULL));
+        ordinary.extend(from_classes);
+        let quals = ordinary;
         let base_rows = (0..q.rels.len())
             .map(|r| {
                 let mine: Vec<&Qual> = quals.iter().filter(|x| x.rels() == 1 << r).collect();

@@ -140,7 +140,9 @@ impl Settings {
         let me = serde_json::to_value(self).unwrap_or_default();
         let (Some(d), Some(me)) = (d.as_object(), me.as_object()) else { return Vec::new() };
         let text = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
-        me.iter().filter(|(k, v)| d.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), text(v))).collect()
+        let mut out: Vec<(String, String)> = me.iter().filter(|(k, v)| d.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), text(v))).collect();
+        out.sort();
+        out
     }
 }
 

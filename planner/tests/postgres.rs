@@ -157,7 +157,8 @@ fn planner_lessons_match_postgresql() {
             let after = out.split(&marker).nth(1).unwrap_or_else(|| panic!("{name}: no plan for query {i} in psql's output:\n{out}"));
             let json_text = after.split("@@dbsim").next().unwrap_or("").trim();
             let theirs: Value = serde_json::from_str(json_text).unwrap_or_else(|e| panic!("{name} query {i}: {e}: {json_text}"));
-            let ours = sim_planner::explain(&lesson.states[i], q.sql.get_ref(), None).unwrap().json(&lesson.states[i]);
+            let explained = sim_planner::explain(&lesson.states[i], q.sql.get_ref(), None).unwrap();
+            let ours = explained.json(&lesson.states[i]);
             let (tp, op) = (&theirs[0]["Plan"], &ours[0]["Plan"]);
             let (mut ts, mut os) = (Vec::new(), Vec::new());
             shape(tp, &mut ts);
@@ -174,10 +175,22 @@ fn planner_lessons_match_postgresql() {
                 nodes(op, &mut on);
                 for (a, b) in tn.iter().zip(&on) {
                     estimates_close &= within(a["Plan Rows"].as_f64().unwrap_or(0.0), b["Plan Rows"].as_f64().unwrap_or(0.0), 0.10);
+                    // FORMAT JSON without ANALYZE: the same keys, in PostgreSQL's order.
+                    let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+                    assert_eq!(keys(b), keys(a), "{name} q{i}: FORMAT JSON's keys (dbsim's, then PostgreSQL's)");
                 }
                 if estimates_close {
                     close += 1;
                 }
+                // The text itself, figures aside: PostgreSQL's layout and number formats.
+                let mask = |t: &str| t.lines().map(|l| l.trim_end().chars().map(|c| if c.is_ascii_digit() { '9' } else { c }).collect::<String>()).collect::<Vec<_>>();
+                let our_text = sim_planner::explain::json_text(&ours);
+                let (a, b) = (mask(json_text), mask(&our_text));
+                let same_digits = |x: &str, y: &str| x.replace("99", "9").replace("99", "9").replace("99", "9") == y.replace("99", "9").replace("99", "9").replace("99", "9");
+                for (l, (x, y)) in a.iter().zip(&b).enumerate() {
+                    assert!(same_digits(x, y), "{name} q{i} line {}: PostgreSQL writes `{x}`, dbsim `{y}`\n{our_text}", l + 1);
+                }
+                assert_eq!(a.len(), b.len(), "{name} q{i}: FORMAT JSON's line count\n{our_text}");
             }
             report.push(format!(
                 "{name} q{i}: {} cost pg {tc:.2} dbsim {oc:.2}, rows pg {tr} dbsim {or}{}\n    pg:    {}\n    dbsim: {}",
@@ -202,9 +215,10 @@ fn buffers(plan: &Value) -> f64 {
     plan["Shared Hit Blocks"].as_f64().unwrap_or(0.0) + plan["Shared Read Blocks"].as_f64().unwrap_or(0.0)
 }
 
-/// EXPLAIN (ANALYZE, BUFFERS): every plan node of the same plan touches as many shared buffers
-/// as in PostgreSQL (index descents and leaf steps, heap pages, the visibility map of an
-/// index-only scan, an incremental sort's batches under a LIMIT).
+/// EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON): every plan node of the same plan touches as many
+/// shared buffers as in PostgreSQL (index descents and leaf steps, heap pages, the visibility map
+/// of an index-only scan, an incremental sort's batches under a LIMIT), and writes the same keys
+/// in the same order.
 #[test]
 fn buffers_match_postgresql() {
     let files = compared_files();
@@ -228,7 +242,7 @@ fn buffers_match_postgresql() {
         for (i, q) in lesson.file.queries.iter().enumerate() {
             let after = out.split(&sim_planner::export::marker(i)).nth(1).unwrap();
             let theirs: Value = serde_json::from_str(after.split("@@dbsim").next().unwrap_or("").trim()).unwrap();
-            let opts = sim_planner::sql::ExplainOpts { analyze: true, buffers: true, ..Default::default() };
+            let opts = sim_planner::sql::ExplainOpts { analyze: true, buffers: true, timing: false, ..Default::default() };
             let ours = sim_planner::explain(&lesson.states[i], q.sql.get_ref(), Some(opts)).unwrap().json(&lesson.states[i]);
             let (tp, op) = (&theirs[0]["Plan"], &ours[0]["Plan"]);
             let (mut ts, mut os) = (Vec::new(), Vec::new());
@@ -240,6 +254,15 @@ fn buffers_match_postgresql() {
             let (mut tn, mut on) = (Vec::new(), Vec::new());
             nodes(tp, &mut tn);
             nodes(op, &mut on);
+            // FORMAT JSON: the same keys in PostgreSQL's order, on every node and at the top.
+            let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+            assert_eq!(keys(&ours[0]), keys(&theirs[0]), "{name} q{i}: the top-level keys");
+            for ((a, b), label) in tn.iter().zip(&on).zip(&ts) {
+                assert_eq!(keys(b), keys(a), "{name} q{i} {label}: FORMAT JSON's keys (dbsim's, then PostgreSQL's)");
+                for k in ["Inner Unique", "Parent Relationship", "Strategy", "Scan Direction", "Heap Fetches", "Exact Heap Blocks"] {
+                    assert_eq!(b.get(k), a.get(k), "{name} q{i} {label}: {k}");
+                }
+            }
             for ((a, b), label) in tn.iter().zip(&on).zip(&ts) {
                 compared += 1;
                 let (x, y) = (buffers(a), buffers(b));
