@@ -225,6 +225,7 @@ fn buffers_match_postgresql() {
     let pg = Cluster::start();
     let mut report = Vec::new();
     let (mut compared, mut equal) = (0usize, 0usize);
+    let (mut text_compared, mut text_differs) = (0usize, Vec::new());
     for f in &files {
         let src = std::fs::read_to_string(f).unwrap();
         let name = f.file_name().unwrap().to_string_lossy().to_string();
@@ -236,14 +237,19 @@ fn buffers_match_postgresql() {
         let mut sql = parts.next().unwrap_or_default().to_string();
         for part in parts {
             let (body, rest) = part.split_once(";\n").unwrap_or((part, ""));
-            sql.push_str(&format!("\\o /dev/null\nEXPLAIN (ANALYZE, BUFFERS, TIMING OFF) {body};\n\\o\nEXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) {body};\n{rest}"));
+            sql.push_str(&format!(
+                "\\o /dev/null\nEXPLAIN (ANALYZE, BUFFERS, TIMING OFF) {body};\n\\o\nEXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) {body};\n\\echo @@dbsim text\nEXPLAIN (ANALYZE, BUFFERS, TIMING OFF) {body};\n{rest}"
+            ));
         }
         let out = pg.psql_file(&sql);
         for (i, q) in lesson.file.queries.iter().enumerate() {
             let after = out.split(&sim_planner::export::marker(i)).nth(1).unwrap();
             let theirs: Value = serde_json::from_str(after.split("@@dbsim").next().unwrap_or("").trim()).unwrap();
+            let their_text = after.split("@@dbsim text").nth(1).unwrap_or("").split("@@dbsim").next().unwrap_or("").trim().to_string();
             let opts = sim_planner::sql::ExplainOpts { analyze: true, buffers: true, timing: false, ..Default::default() };
-            let ours = sim_planner::explain(&lesson.states[i], q.sql.get_ref(), Some(opts)).unwrap().json(&lesson.states[i]);
+            let explained = sim_planner::explain(&lesson.states[i], q.sql.get_ref(), Some(opts)).unwrap();
+            let ours = explained.json(&lesson.states[i]);
+            let our_text = explained.text(&lesson.states[i]);
             let (tp, op) = (&theirs[0]["Plan"], &ours[0]["Plan"]);
             let (mut ts, mut os) = (Vec::new(), Vec::new());
             shape(tp, &mut ts);
@@ -254,6 +260,34 @@ fn buffers_match_postgresql() {
             let (mut tn, mut on) = (Vec::new(), Vec::new());
             nodes(tp, &mut tn);
             nodes(op, &mut on);
+            // The text format, figures aside, line for line. dbsim does not model what planning
+            // reads (PostgreSQL probes indexes for a join's column ranges): its "Planning:"
+            // block is left out of the comparison.
+            let mask = |t: &str| {
+                let lines: Vec<String> = t
+                    .lines()
+                    .map(|l| l.trim_end().chars().map(|c| if c.is_ascii_digit() { '9' } else { c }).collect::<String>())
+                    .map(|l| l.replace("99", "9").replace("99", "9").replace("99", "9"))
+                    .collect();
+                let mut out = Vec::new();
+                let mut planning = false;
+                for l in lines {
+                    planning = l == "Planning:" || (planning && l.starts_with("  "));
+                    if !planning {
+                        out.push(l);
+                    }
+                }
+                out
+            };
+            let (a, b) = (mask(&their_text), mask(&our_text));
+            if a != b {
+                text_differs.push(format!(
+                    "{name} q{i}:\n  PostgreSQL:\n    {}\n  dbsim:\n    {}",
+                    their_text.lines().collect::<Vec<_>>().join("\n    "),
+                    our_text.lines().collect::<Vec<_>>().join("\n    ")
+                ));
+            }
+            text_compared += 1;
             // FORMAT JSON: the same keys in PostgreSQL's order, on every node and at the top.
             let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
             assert_eq!(keys(&ours[0]), keys(&theirs[0]), "{name} q{i}: the top-level keys");
@@ -275,6 +309,11 @@ fn buffers_match_postgresql() {
         }
     }
     println!("{}", report.join("\n"));
+    println!("{}", text_differs.join("\n"));
+    println!("EXPLAIN (ANALYZE, BUFFERS) text is PostgreSQL's, figures and planning's buffers aside, for {} of {text_compared} queries", text_compared - text_differs.len());
+    // Known: a hash join that spills writes its inner batches in the Hash node and its outer
+    // ones in the join; dbsim splits the temp blocks evenly between the two.
+    assert!(text_differs.len() <= 1, "EXPLAIN text differs from PostgreSQL's for {} queries", text_differs.len());
     println!("buffers equal to PostgreSQL's for {equal} of {compared} plan nodes");
     assert!(compared >= 90, "only {compared} plan nodes compared");
     assert_eq!(equal, compared, "shared buffers differ from PostgreSQL's:\n{}", report.join("\n"));
