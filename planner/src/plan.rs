@@ -1012,12 +1012,16 @@ impl<'a> Planner<'a> {
                 for op in outer_candidates(&o.paths) {
                     out.push(Rc::new(self.nestloop(&op, &pp, filter.clone(), rows, width, &x)));
                 }
+                // get_memoize_path, for every outer path match_unsorted_outer tries (so also above
+                // one that already yields the ORDER BY), not only the cheapest.
                 if self.s.enable_memoize && o.rows > 1.0 {
                     let keys: Vec<ColRef> = pp.index_cond.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some(*r) } else { None }).collect();
                     let nd = self.num_groups(&keys, o.rows);
                     if nd < o.rows {
                         let m = Rc::new(self.memoize(&pp, keys, o.rows));
-                        out.push(Rc::new(self.nestloop(&cheapest_o, &m, filter.clone(), rows, width, &x)));
+                        for op in outer_candidates(&o.paths) {
+                            out.push(Rc::new(self.nestloop(&op, &m, filter.clone(), rows, width, &x)));
+                        }
                     }
                 }
             }
