@@ -40,7 +40,9 @@ pub struct NodeStats {
     pub removed_by_filter: f64,
     pub removed_by_join_filter: f64,
     pub shared_hit: f64,
-    pub temp_pages: f64,
+    /// Temp file blocks read and written (a sort's runs, a hash join's batches).
+    pub temp_read: f64,
+    pub temp_written: f64,
     pub heap_blocks: f64,
     pub buckets: f64,
     pub batches: f64,
@@ -61,7 +63,8 @@ impl NodeStats {
             removed_by_filter: self.removed_by_filter - before.removed_by_filter,
             removed_by_join_filter: self.removed_by_join_filter - before.removed_by_join_filter,
             shared_hit: self.shared_hit - before.shared_hit,
-            temp_pages: self.temp_pages - before.temp_pages,
+            temp_read: self.temp_read - before.temp_read,
+            temp_written: self.temp_written - before.temp_written,
             heap_blocks: self.heap_blocks - before.heap_blocks,
             cache_hits: self.cache_hits - before.cache_hits,
             cache_misses: self.cache_misses - before.cache_misses,
@@ -78,7 +81,8 @@ impl NodeStats {
             removed_by_filter: libm::rint(self.removed_by_filter * f),
             removed_by_join_filter: libm::rint(self.removed_by_join_filter * f),
             shared_hit: libm::rint(self.shared_hit * f),
-            temp_pages: libm::rint(self.temp_pages * f),
+            temp_read: libm::rint(self.temp_read * f),
+            temp_written: libm::rint(self.temp_written * f),
             heap_blocks: libm::rint(self.heap_blocks * f),
             cache_hits: libm::rint(self.cache_hits * f),
             cache_misses: libm::rint(self.cache_misses * f),
@@ -95,7 +99,8 @@ impl NodeStats {
         self.removed_by_filter += d.removed_by_filter;
         self.removed_by_join_filter += d.removed_by_join_filter;
         self.shared_hit += d.shared_hit;
-        self.temp_pages += d.temp_pages;
+        self.temp_read += d.temp_read;
+        self.temp_written += d.temp_written;
         self.heap_blocks += d.heap_blocks;
         self.cache_hits += d.cache_hits;
         self.cache_misses += d.cache_misses;
@@ -365,7 +370,9 @@ impl<'a> Executor<'a> {
                     (SortMethod::TopN, libm::ceil((w as f64 * (maxalign(p.width as usize) as f64 + 48.0)) / 1024.0).max(25.0), n as f64 * COMPARE * log2(2.0 * w as f64))
                 } else if bytes > mem {
                     let pages = libm::ceil(n as f64 * (maxalign(p.width as usize) as f64 + 8.0) / 8192.0);
-                    self.stats[id].temp_pages += 2.0 * pages;
+                    // An external sort writes its runs and reads them back.
+                    self.stats[id].temp_read += pages;
+                    self.stats[id].temp_written += pages;
                     (SortMethod::External, libm::ceil(pages * 8.0), n as f64 * COMPARE * log2(n as f64) + 2.0 * pages * SPILL_PAGE)
                 } else {
                     (SortMethod::Quicksort, libm::ceil(bytes / 1024.0).max(25.0), n as f64 * COMPARE * log2(n as f64))
@@ -842,9 +849,11 @@ impl<'a> Executor<'a> {
             st.batches = batches;
             st.memory_kb = st.memory_kb.max(mem);
         }
-        if batches > 1.0 {
-            self.stats[hid].temp_pages += 2.0 * libm::ceil(inner.len() as f64 * tup / 8192.0);
-        }
+        // A batch file holds each tuple as its hash value and a minimal tuple; batch 0 stays in
+        // memory. The Hash node writes the inner batches.
+        let spilled = |rows: usize, width: f64| if batches > 1.0 { (batches - 1.0) * libm::ceil(rows as f64 / batches * (4.0 + 16.0 + maxalign(width as usize) as f64) / 8192.0) } else { 0.0 };
+        let inner_spill = spilled(inner.len(), width);
+        self.stats[hid].temp_written += inner_spill;
         let build = ht;
         if inner.is_empty() {
             // PostgreSQL skips the outer side when the hash is empty.
@@ -876,10 +885,11 @@ impl<'a> Executor<'a> {
             self.stats[hid..hid + size(&p.children[1])].clone_from_slice(&mine);
             self.stats[id] = own;
         }
-        if batches > 1.0 {
-            self.stats[hid].temp_pages += 2.0 * libm::ceil(outer.len() as f64 * (maxalign(outer_plan.width as usize) as f64 + 32.0) / 8192.0);
-        }
-        let spill = if batches > 1.0 { self.stats[hid].temp_pages * micros::SPILL_PAGE } else { 0.0 };
+        // The join writes the outer batches, then reads back both sides' batch by batch.
+        let outer_spill = spilled(outer.len(), outer_plan.width);
+        self.stats[id].temp_written += outer_spill;
+        self.stats[id].temp_read += inner_spill + outer_spill;
+        let spill = 2.0 * (inner_spill + outer_spill) * micros::SPILL_PAGE;
         let own = probed as f64 * micros::HASH_PROBE + out.len() as f64 * micros::NODE_CALL + spill;
         let outer_t = ot * probed as f64 / outer.len().max(1) as f64;
         let total = build + outer_t + own;

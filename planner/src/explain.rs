@@ -204,8 +204,15 @@ fn buffers_line(st: &NodeStats) -> Option<String> {
     if st.shared_hit > 0.0 {
         b.push(format!("shared hit={}", st.shared_hit as i64));
     }
-    if st.temp_pages > 0.0 {
-        b.push(format!("temp read={} written={}", (st.temp_pages / 2.0) as i64, (st.temp_pages / 2.0) as i64));
+    if st.temp_read > 0.0 || st.temp_written > 0.0 {
+        let mut t = "temp".to_string();
+        if st.temp_read > 0.0 {
+            t.push_str(&format!(" read={}", st.temp_read as i64));
+        }
+        if st.temp_written > 0.0 {
+            t.push_str(&format!(" written={}", st.temp_written as i64));
+        }
+        b.push(t);
     }
     (!b.is_empty()).then(|| b.join(", "))
 }
@@ -217,7 +224,8 @@ fn inclusive(p: &Plan, stats: &[NodeStats], id: usize) -> NodeStats {
     for c in &p.children {
         let cs = inclusive(c, stats, cid);
         s.shared_hit += cs.shared_hit;
-        s.temp_pages += cs.temp_pages;
+        s.temp_read += cs.temp_read;
+        s.temp_written += cs.temp_written;
         let mut v = Vec::new();
         c.walk(&mut v);
         cid += v.len();
@@ -302,7 +310,7 @@ pub fn json(d: &Deparse, plan: &Plan, opts: &ExplainOpts, analyzed: Option<&Anal
             // Planning reads nothing the session has not cached (its statistics and index
             // heights): PostgreSQL prints the group, all zero.
             let mut planning = Map::new();
-            buffer_keys(&mut planning, 0, 0);
+            buffer_keys(&mut planning, 0, 0, 0);
             top.insert("Planning".into(), Value::Object(planning));
         }
         top.insert("Planning Time".into(), json!(round3(planning_ms)));
@@ -450,7 +458,7 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
         }
         if opts.buffers {
             let inc = inclusive(p, &a.nodes, me);
-            buffer_keys(&mut m, inc.shared_hit as i64, (inc.temp_pages / 2.0) as i64);
+            buffer_keys(&mut m, inc.shared_hit as i64, inc.temp_read as i64, inc.temp_written as i64);
         }
     }
     *id += 1;
@@ -544,7 +552,7 @@ fn in_pg_order(mut m: Map<String, Value>) -> Map<String, Value> {
 
 /// The buffer keys of BUFFERS in FORMAT JSON: dbsim reads every page from shared buffers and
 /// dirties or writes none; a sort or hash that spills reads and writes its temp blocks.
-fn buffer_keys(m: &mut Map<String, Value>, shared_hit: i64, temp: i64) {
+fn buffer_keys(m: &mut Map<String, Value>, shared_hit: i64, temp_read: i64, temp_written: i64) {
     for (k, v) in [
         ("Shared Hit Blocks", shared_hit),
         ("Shared Read Blocks", 0),
@@ -554,8 +562,8 @@ fn buffer_keys(m: &mut Map<String, Value>, shared_hit: i64, temp: i64) {
         ("Local Read Blocks", 0),
         ("Local Dirtied Blocks", 0),
         ("Local Written Blocks", 0),
-        ("Temp Read Blocks", temp),
-        ("Temp Written Blocks", temp),
+        ("Temp Read Blocks", temp_read),
+        ("Temp Written Blocks", temp_written),
     ] {
         m.insert(k.into(), json!(v));
     }
