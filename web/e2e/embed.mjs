@@ -285,6 +285,12 @@ try {
     console.log(`  compact widget heights at 1000 px wide: ${heights.map(([l, h]) => `${l} ${h} px`).join(', ')}`);
     const tall = heights.filter(([, h]) => h > 1700);
     if (tall.length) throw new Error(`compact widgets taller than 1700 px: ${tall.map(([l, h]) => `${l} ${h}`).join(', ')}`);
+    // Every compact widget folds its goals, the sharding ones too.
+    await page.goto(`${base}chapters/10-sharding.html`);
+    const shardWidget = page.locator('dbsim-lesson[lesson="10/good-shard-key"]');
+    await shardWidget.scrollIntoViewIfNeeded();
+    await shardWidget.locator('#shard-cursor').first().waitFor({ timeout: 60000 });
+    if (!(await shardWidget.locator('details.outcomes').count())) throw new Error('a compact sharding widget does not fold its goals');
     // The pooling lesson's compact widget shows the pool its watch items name.
     await page.goto(`${base}chapters/11-query-optimization.html`);
     const pool = page.locator('dbsim-lesson[lesson="11/million-users-pgbouncer"]');

@@ -365,7 +365,13 @@ fn panel(p: ShardPanel, place: Place, open: bool, m: &ShardModel, v: &ShardRun, 
         },
         (ShardPanel::Lesson, _) => match place {
             Place::Page => html! { <crate::lesson::LessonPanel lesson={Rc::new(LessonView::of(&v.file, v.seed, l))} goals={Rc::new(goals(v))} challenge={challenge(v)} /> },
-            Place::Widget { .. } => html! { <><p class="summary">{ l.summary.clone() }</p>{ crate::lesson::goals(&goals(v)) }</> },
+            // A compact widget folds its goals under their heading, as the cluster widget does.
+            Place::Widget { full } => html! {
+                <>
+                    <p class="summary">{ l.summary.clone() }</p>
+                    if full { { crate::lesson::goals(&goals(v)) } } else { { crate::lesson::goals_folded(&goals(v)) } }
+                </>
+            },
         },
         (ShardPanel::Controls, Some(at)) => controls(m, v, at.cfg, go),
         (ShardPanel::Shards, Some(at)) => html! {
