@@ -3,7 +3,7 @@
 //! run did must be what the run did.
 use sim_core::command::Command;
 use sim_core::postgres::Role;
-use sim_core::trace::{ClientSaw, CommandOutcome, TraceEvent, TraceKind, NO_BACKEND, SYNC_WAIT_CANCELED, WRITE};
+use sim_core::trace::{ClientSaw, CommandOutcome, TraceEvent, TraceKind, NO_BACKEND, SYNC_WAIT_CANCELED, TAKEN, WRITE};
 use sim_core::{Scenario, World};
 
 /// Who is healthy, as the trace and the commands it records show it: a failover away from a
@@ -152,29 +152,31 @@ impl Recount {
                 self.failed += e.arg & 0xFFFF_FFFF;
                 self.sync_waits_canceled += e.arg >> 32;
             }
-            TraceKind::ClientTimeout => {
-                let r = ClientSaw::of(e.arg);
-                if r.taken && r.write {
-                    self.failed += 1;
-                    self.sync_waits_canceled += u64::from(e.arg & SYNC_WAIT_CANCELED != 0);
-                }
+            TraceKind::ClientTimeout if e.arg & (TAKEN | WRITE) == TAKEN | WRITE => {
+                self.failed += 1;
+                self.sync_waits_canceled += u64::from(e.arg & SYNC_WAIT_CANCELED != 0);
             }
             TraceKind::Promoted if e.lsn > 0 => self.promotions += 1,
             TraceKind::BaseBackup if e.arg == 1 && e.lsn > 0 => self.base_backups += 1,
             TraceKind::Archived if e.lsn > 0 => {
                 self.segments_archived.insert(sim_core::lsn::Lsn(e.lsn).segment_name(e.arg as u32));
             }
-            TraceKind::Command => match (CommandOutcome::read(e.arg), &log[CommandOutcome::read(e.arg).0].1) {
-                ((_, CommandOutcome::Refused), Command::PitrRestore { .. }) => self.restores_refused += 1,
-                ((_, CommandOutcome::StoppedEarly), Command::PitrRestore { .. }) => (self.restores, self.restores_stopped_early) = (self.restores + 1, self.restores_stopped_early + 1),
-                (_, Command::PitrRestore { .. }) => self.restores += 1,
-                ((_, CommandOutcome::Refused), _) => {}
-                (_, Command::Reshard { .. }) => self.reshards += 1,
-                (_, Command::LoseSegment { segment } | Command::CorruptSegment { segment }) => {
-                    self.segments_archived.remove(segment);
+            TraceKind::Command => {
+                let (i, outcome) = CommandOutcome::read(e.arg);
+                match (&log[i].1, outcome) {
+                    (Command::PitrRestore { .. }, CommandOutcome::Refused) => self.restores_refused += 1,
+                    (Command::PitrRestore { .. }, o) => {
+                        self.restores += 1;
+                        self.restores_stopped_early += u64::from(o == CommandOutcome::StoppedEarly);
+                    }
+                    (_, CommandOutcome::Refused) => {}
+                    (Command::Reshard { .. }, _) => self.reshards += 1,
+                    (Command::LoseSegment { segment } | Command::CorruptSegment { segment }, _) => {
+                        self.segments_archived.remove(segment);
+                    }
+                    _ => {}
                 }
-                _ => {}
-            },
+            }
             TraceKind::PoolArrive if e.arg & 1 == 1 => self.pool_offered += 1,
             TraceKind::PoolReply if e.arg & 1 == 1 => self.pool_served += 1,
             TraceKind::PoolError => {

@@ -515,11 +515,6 @@ impl<'a> Executor<'a> {
             .collect()
     }
 
-    /// Rows of an index scan in index order: (row ids, descents, leaf pages touched).
-    /// The rows an index scan returns, in its order, each with the index pages it reads before
-    /// returning it (the descent, then each new leaf as the scan steps right), and the pages read
-    /// after the last row (descents that found nothing, the end of the last range), and the number
-    /// of descents.
     /// What a rerun must start from: every node's figures, and which scans hold a pinned page.
     fn checkpoint(&self) -> (Vec<NodeStats>, Vec<bool>) {
         (self.stats.clone(), self.vm_pinned.clone())
@@ -544,6 +539,9 @@ impl<'a> Executor<'a> {
             .clone()
     }
 
+    /// The rows an index scan returns, in its order, each with the index pages it reads before
+    /// returning it (the descent, then each new leaf as the scan steps along), the pages read
+    /// after the last row (descents that found nothing), and the number of descents.
     fn index_lookup(&mut self, p: &Plan, param: Option<&Row>) -> (Vec<u32>, Vec<f64>, f64, f64) {
         let ix = p.index.unwrap_or(0);
         let idx = self.db.indexes[ix].clone();
@@ -616,57 +614,56 @@ impl<'a> Executor<'a> {
         if ranges.is_empty() {
             pending += inner + 1.0;
         }
-        for (lo, hi) in ranges {
-            let (start, end) = if is_null {
-                let s = entries.partition_point(|e| e.0[0] != NULL);
-                (s, entries.len())
-            } else {
-                if lo > hi {
-                    continue;
+        let spans: Vec<(usize, usize)> = ranges
+            .into_iter()
+            .filter(|(lo, hi)| is_null || lo <= hi)
+            .map(|(lo, hi)| {
+                if is_null {
+                    (entries.partition_point(|e| e.0[0] != NULL), entries.len())
+                } else {
+                    (entries.partition_point(|e| e.0[0] != NULL && e.0[0] < lo), entries.partition_point(|e| e.0[0] != NULL && e.0[0] <= hi))
                 }
-                let s = entries.partition_point(|e| e.0[0] != NULL && e.0[0] < lo);
-                let e = entries.partition_point(|e| e.0[0] != NULL && e.0[0] <= hi);
-                (s, e)
-            };
-            // One descent per range, to the leaf where the range begins.
+            })
+            .collect();
+        let row_ok = |e: &(Vec<i64>, u32)| {
+            quals.iter().all(|q| match q {
+                Qual::Cmp { c, op, v } => {
+                    let k = idx.columns.iter().position(|&x| x == c.1).unwrap_or(0);
+                    e.0[k] != NULL && *v != NULL && op.holds(e.0[k], *v)
+                }
+                Qual::In { c, vals } => {
+                    let k = idx.columns.iter().position(|&x| x == c.1).unwrap_or(0);
+                    vals.contains(&e.0[k])
+                }
+                Qual::IsNull { c, not } => {
+                    let k = idx.columns.iter().position(|&x| x == c.1).unwrap_or(0);
+                    (e.0[k] == NULL) != *not
+                }
+                _ => true,
+            })
+        };
+        // A backward scan takes the ranges, and each range's entries, from the other end.
+        let order: Vec<(usize, usize)> = if p.backward { spans.into_iter().rev().collect() } else { spans };
+        for (start, end) in order {
+            // One descent per range, to the leaf where the scan begins; then a page per leaf it
+            // steps onto.
             pending += inner + 1.0;
-            let mut leaf = leaf_of.get(start).copied();
-            for (e, &at) in entries[start..end].iter().zip(&leaf_of[start..end]) {
-                if leaf != Some(at) {
+            let mut leaf = None;
+            let mut visit = |j: usize| {
+                if leaf.is_some_and(|l| l != leaf_of[j]) {
                     pending += 1.0;
-                    leaf = Some(at);
                 }
-                let row_ok = quals.iter().all(|q| match q {
-                    Qual::Cmp { c, op, v } => {
-                        let k = idx.columns.iter().position(|&x| x == c.1).unwrap_or(0);
-                        e.0[k] != NULL && *v != NULL && op.holds(e.0[k], *v)
-                    }
-                    Qual::In { c, vals } => {
-                        let k = idx.columns.iter().position(|&x| x == c.1).unwrap_or(0);
-                        vals.contains(&e.0[k])
-                    }
-                    Qual::IsNull { c, not } => {
-                        let k = idx.columns.iter().position(|&x| x == c.1).unwrap_or(0);
-                        (e.0[k] == NULL) != *not
-                    }
-                    _ => true,
-                });
-                if row_ok {
-                    out.push(e.1);
+                leaf = Some(leaf_of[j]);
+                if row_ok(&entries[j]) {
+                    out.push(entries[j].1);
                     costs.push(std::mem::take(&mut pending));
                 }
+            };
+            if p.backward {
+                (start..end).rev().for_each(&mut visit);
+            } else {
+                (start..end).for_each(&mut visit);
             }
-        }
-        if p.backward {
-            // A backward scan reads the same pages from the other end: the last range's descent
-            // comes first.
-            out.reverse();
-            let total: f64 = costs.iter().sum::<f64>() + pending;
-            costs = vec![0.0; out.len()];
-            if let Some(c) = costs.first_mut() {
-                *c = total;
-            }
-            pending = 0.0;
         }
         (out, costs, pending, descents)
     }
@@ -967,7 +964,6 @@ fn merge_row(o: &Row, i: &Row) -> Row {
     o.iter().zip(i).map(|(a, b)| if *a >= 0 { *a } else { *b }).collect()
 }
 
-/// The heap page holding row `r` (rows are packed in order).
 /// Row `r`'s heap page: as the table was packed, or spread evenly when its size is stated.
 fn page_of(heap: &[u32], r: usize, rows: usize, pages: f64) -> u64 {
     match heap.get(r) {

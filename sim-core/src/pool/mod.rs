@@ -334,9 +334,10 @@ pub(crate) trait PoolModel: std::fmt::Debug {
     fn report(&self, now: SimTime, hosts: &[Host], write: Option<u16>) -> report::PoolReport;
     /// The per-second samples, oldest first.
     fn series(&self) -> &crate::chunklog::ChunkLog<PoolSample, 64>;
-    /// What happened since the last call: the first occurrences to note, and every occurrence
-    /// (its kind, node and count, and whether it failed a user's request) for the trace.
-    fn take_news(&mut self) -> (Vec<(Option<u16>, String)>, Vec<Outcome>);
+    /// What happened since the last call: hands `each` every occurrence (its kind, node and
+    /// count, and whether it failed a user's request) for the trace, and returns the first
+    /// occurrences to note.
+    fn take_news(&mut self, each: &mut dyn FnMut(Outcome)) -> Vec<(Option<u16>, String)>;
     fn clone_box(&self) -> Box<dyn PoolModel>;
 }
 
@@ -386,8 +387,10 @@ impl PoolModel for Pool {
     fn series(&self) -> &crate::chunklog::ChunkLog<PoolSample, 64> {
         &self.series
     }
-    fn take_news(&mut self) -> (Vec<(Option<u16>, String)>, Vec<Outcome>) {
-        (std::mem::take(&mut self.notes), std::mem::take(&mut self.outcomes))
+    fn take_news(&mut self, each: &mut dyn FnMut(Outcome)) -> Vec<(Option<u16>, String)> {
+        // Drained, not taken: the buffer keeps its room for the next event's occurrences.
+        self.outcomes.drain(..).for_each(each);
+        std::mem::take(&mut self.notes)
     }
     fn clone_box(&self) -> Box<dyn PoolModel> {
         Box::new(self.clone())

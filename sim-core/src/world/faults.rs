@@ -91,9 +91,9 @@ impl World {
         }
     }
 
+    /// Applies command `idx`. Returns what the trace records: the index, and what became of it
+    /// (`crate::trace::CommandOutcome`).
     #[inline(never)]
-    /// Applies command `idx`. Returns what the trace records: the index, and above bit 32 what
-    /// became of it (`crate::trace::CommandOutcome`).
     pub(crate) fn on_command(&mut self, idx: u32) -> u64 {
         use crate::trace::CommandOutcome as O;
         let cmd = self.commands[idx as usize].1.clone();
@@ -101,7 +101,7 @@ impl World {
             self.note(None, NoteKind::Refused, format!("command refused: {e}"));
             O::Refused
         });
-        u64::from(idx) | (outcome as u64) << 32
+        outcome.arg(idx)
     }
 
     fn apply(&mut self, cmd: &Command) -> Result<crate::trace::CommandOutcome, CommandError> {

@@ -405,9 +405,13 @@ impl World {
     #[inline(never)]
     fn trace_after_event(&mut self, scope: u16) {
         let at = self.now;
-        for (kind, node, arg) in std::mem::take(&mut self.after_event) {
+        let mut records = std::mem::take(&mut self.after_event);
+        for &(kind, node, arg) in &records {
             self.trace_record(TraceEvent { at, scope, kind, node, lsn: 0, arg });
         }
+        // The buffer goes back empty, keeping its room.
+        records.clear();
+        self.after_event = records;
     }
 
     /// Runs every event up to and including time `t`.

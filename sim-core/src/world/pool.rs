@@ -14,12 +14,12 @@ impl World {
         let write = c.proxy.pick(true, 0);
         let mut s = Sched { now: self.now, k: self.active, q: &mut self.q, error: &mut self.error };
         let r = f(pool, &mut s, &c.nodes, &mut c.hosts, write);
-        let (notes, outcomes) = pool.take_news();
+        // Each occurrence is traced after the event it happened in.
+        let after = &mut self.after_event;
+        let notes = pool.take_news(&mut |o| after.push((crate::trace::TraceKind::PoolError, o.node.unwrap_or(crate::trace::NO_NODE), o.arg())));
         for (node, text) in notes {
             self.note(node, NoteKind::Pool, text);
         }
-        // Each occurrence is traced after the event it happened in.
-        self.after_event.extend(outcomes.iter().map(|o| (crate::trace::TraceKind::PoolError, o.node.unwrap_or(crate::trace::NO_NODE), o.arg())));
         r
     }
 

@@ -78,10 +78,9 @@ pub fn fold(h: &mut TraceHash, e: &TraceEvent) {
     h.fold(e.arg);
 }
 
-/// A client's reply (`ClientReply`) or time-out (`ClientTimeout`) as its record's `arg` holds it,
-/// so an observer can recount from the trace what the clients saw: the result code (low six
-/// bits), whether the request was a write, whether the client was still waiting (a late reply
-/// or a time-out after the answer counts for nothing), the client, and the commit's timeline.
+/// A client's reply (`ClientReply`) as its record's `arg` holds it, so an observer can recount
+/// from the trace what the clients saw: the result code (low six bits), [`WRITE`], [`TAKEN`]
+/// (a late reply counts for nothing), the client, and the commit's timeline.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct ClientSaw {
     pub code: u8,
@@ -91,7 +90,26 @@ pub struct ClientSaw {
     pub tl: u32,
 }
 
+impl ClientSaw {
+    /// `seen` holds `WRITE` and `TAKEN` as the handler returned them.
+    pub fn arg(c: u32, code: u8, tl: u32, seen: u64) -> u64 {
+        (u64::from(tl) << 40) | (u64::from(c) << 8) | seen | u64::from(code & 0x3F)
+    }
+    pub fn of(arg: u64) -> ClientSaw {
+        ClientSaw { code: (arg & 0x3F) as u8, write: arg & WRITE != 0, taken: arg & TAKEN != 0, client: (arg >> 8) as u32, tl: (arg >> 40) as u32 }
+    }
+}
+
+/// Flags of a client's records: the request was a write (`ClientReply`, `ClientTimeout`,
+/// `ClientIssue`)…
 pub const WRITE: u64 = 1 << 6;
+/// … the client still waited for it, so it counts (`ClientReply`, `ClientTimeout`)…
+pub const TAKEN: u64 = 1 << 7;
+/// … a time-out stopped a commit's wait for a synchronous standby (the commit stays)…
+pub const SYNC_WAIT_CANCELED: u64 = 1 << 32;
+/// … the request found no backend and failed at once (`ClientIssue`).
+pub const NO_BACKEND: u64 = 1 << 63;
+
 /// What became of a command, as its `Command` record holds it above bit 32.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -104,6 +122,10 @@ pub enum CommandOutcome {
 }
 
 impl CommandOutcome {
+    /// The `Command` record's argument for command `idx`.
+    pub fn arg(self, idx: u32) -> u64 {
+        u64::from(idx) | (self as u64) << 32
+    }
     /// A `Command` record's argument read back: the command's index and its outcome.
     pub fn read(arg: u64) -> (usize, CommandOutcome) {
         let o = match arg >> 32 {
@@ -112,22 +134,6 @@ impl CommandOutcome {
             _ => CommandOutcome::Applied,
         };
         ((arg & 0xFFFF_FFFF) as usize, o)
-    }
-}
-
-/// A `ClientTimeout` that stopped a commit's wait for a synchronous standby (the commit stays).
-pub const SYNC_WAIT_CANCELED: u64 = 1 << 32;
-/// A `ClientIssue` whose request found no backend (it fails at once), with `WRITE` for a write.
-pub const NO_BACKEND: u64 = 1 << 63;
-pub const TAKEN: u64 = 1 << 7;
-
-impl ClientSaw {
-    /// `seen` holds `WRITE` and `TAKEN` as the handler returned them.
-    pub fn arg(c: u32, code: u8, tl: u32, seen: u64) -> u64 {
-        (u64::from(tl) << 40) | (u64::from(c) << 8) | seen | u64::from(code & 0x3F)
-    }
-    pub fn of(arg: u64) -> ClientSaw {
-        ClientSaw { code: (arg & 0x3F) as u8, write: arg & WRITE != 0, taken: arg & TAKEN != 0, client: (arg >> 8) as u32, tl: (arg >> 40) as u32 }
     }
 }
 
