@@ -73,7 +73,8 @@ enum Cmd {
     },
     /// Print one line per event: time, node, LSN, what happened.
     Trace {
-        /// The scenario file.
+        /// The scenario file (a replication/backup lesson, or a sharding lesson: the router's
+        /// operations and each shard's cluster, whose nodes are named `scope/node`).
         file: String,
         /// Run with this seed instead of the file's own.
         #[arg(long)]
@@ -160,7 +161,11 @@ fn main() -> ExitCode {
             }),
         }),
         Cmd::Check { files } => check_all(files),
-        Cmd::Trace { file, seed } => with_file(file, *seed, |_, w| trace(w)),
+        Cmd::Trace { file, seed } => kind(file).and_then(|k| match k {
+            Kind::Sharding(l) => l.world(*seed).map_err(|e| format!("{file}: {e}")).and_then(trace),
+            Kind::Planner => Err(format!("{file}: a planner lesson has no event trace: run `dbsim explain` on it")),
+            Kind::Scenario(..) => with_file(file, *seed, |_, w| trace(w)),
+        }),
         Cmd::Drill(o) => with_file(&o.file, o.seed, |scn, w| drill(o.json, scn, w)),
         Cmd::List { dir } => list(dir),
         Cmd::Explain { file, query, analyze, buffers, format, seed } => explain(file, *query, *analyze, *buffers, *format, *seed),
@@ -429,10 +434,18 @@ fn trace(mut world: World) -> Result<u8, String> {
     use std::io::Write;
     world.record_trace(true);
     let res = world.run_to_end();
-    let names: Vec<String> = world.nodes().iter().map(|n| n.name.clone()).collect();
+    // Each cluster's node names; a sharded world's are `scope/node`.
+    let names: Vec<Vec<String>> = (0..world.scopes().max(1) as u16)
+        .map(|k| {
+            world.enter(k);
+            let scope = world.cluster_status(k).map(|s| s.scope).unwrap_or_default();
+            world.nodes().iter().map(|n| if scope.is_empty() { n.name.clone() } else { format!("{scope}/{}", n.name) }).collect()
+        })
+        .collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for e in world.trace() {
-        if writeln!(out, "{}", render(e, &names)).is_err() {
+        let names = names.get(e.scope as usize).map_or(&[][..], Vec::as_slice);
+        if writeln!(out, "{}", render(e, names)).is_err() {
             return Ok(0);
         }
     }

@@ -61,6 +61,12 @@ fn trace_and_list() {
     let text = String::from_utf8_lossy(&trace.stdout);
     assert!(text.lines().any(|l| l.contains(" pg1 ") && l.contains(" 0/3")), "trace lines show node and LSN");
     assert!(text.lines().last().unwrap().starts_with("# trace_hash "));
+    // A sharding lesson's trace is the router's: each operation's key, shard and outcome.
+    let sharded = dbsim(&["trace", "scenarios/sharding/10c-celebrity-hotspot.toml"]);
+    assert_eq!(sharded.status.code(), Some(0), "{}", String::from_utf8_lossy(&sharded.stderr));
+    let text = String::from_utf8_lossy(&sharded.stdout);
+    assert!(text.lines().any(|l| l.contains("router: write of key ") && l.contains(" served by shard ")), "router records name key and shard");
+    assert_eq!(dbsim(&["trace", "scenarios/planner/11a-scan-choice.toml"]).status.code(), Some(2));
     let list = dbsim(&["list"]);
     assert!(String::from_utf8_lossy(&list.stdout).contains("01-async-failover.toml"));
 }

@@ -296,6 +296,8 @@ impl Move {
 /// Each shard's rows (key → version of its last write) and its queue.
 #[derive(Clone, Debug)]
 struct Shard {
+    /// Its identity, which a reshard never renumbers (`Routed::id`).
+    id: u16,
     /// The Patroni cluster (scope) behind this shard: the shard's index at the start of the
     /// run; `None` for a shard a reshard added.
     cluster: Option<u16>,
@@ -316,6 +318,8 @@ struct Sim {
     gen: Gen,
     acked: BTreeMap<u64, u64>,
     version: u64,
+    /// Shards created so far (the next one's `id`).
+    born: u16,
     run: Run,
     mv: Option<Active>,
 }
@@ -410,7 +414,7 @@ pub(crate) fn run_with(cfg: &Config, seed: u64, moves: &[(u64, Move)], backends:
     let mut r = Router::new(cfg.clone(), seed, moves.to_vec())?;
     let mut t = 0;
     while t < r.total_us() {
-        t = r.op(t, backends)?;
+        t = r.op(t, backends)?.next;
     }
     Ok(r.finish())
 }
@@ -428,10 +432,107 @@ pub(crate) trait Backends {
 pub(crate) enum Submit {
     /// Nothing stands behind the shard but its queue: the write is acknowledged at once.
     Done,
-    /// Sent; the cluster answers later.
-    Sent,
+    /// Sent on router connection `client`; the cluster answers later.
+    Sent { client: u32 },
     /// Refused at once (no free connection, no backend).
     Failed,
+}
+
+/// What one operation did at the router, as its `RouterOp` trace record holds it (the row's
+/// key is the record's `lsn`), so an observer can recount the router's figures from the trace.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Routed {
+    /// The shard it went to, by its index now…
+    pub shard: u16,
+    /// … and by its identity, which a reshard never renumbers: the lesson's shards in order,
+    /// then each shard a reshard added.
+    pub id: u16,
+    /// Shards now.
+    pub shards: u16,
+    pub write: bool,
+    pub outcome: RoutedOutcome,
+    /// A write applied on a shard that does not own its key now.
+    pub misrouted: bool,
+    /// A write that waited for a reshard's cutover.
+    pub delayed: bool,
+    /// A reshard's routing flipped before this operation was routed.
+    pub flipped: bool,
+    /// The router connection (client) of the shard's cluster the write went to (`Sent`).
+    pub client: u32,
+}
+
+/// What became of an operation at the router.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[repr(u8)]
+pub enum RoutedOutcome {
+    /// A read served, or a write applied and acknowledged at once (its shard is a queue only).
+    #[default]
+    Served = 0,
+    /// A write applied and handed to the shard's cluster, which answers later (`RouterAck`).
+    Sent = 1,
+    /// A write refused: the shard's cluster had no writable primary.
+    Refused = 2,
+    /// A write that waited at a reshard's cutover longer than the write timeout.
+    CutoverTimeout = 3,
+    /// A write applied but not handed on: no free connection to the shard's primary.
+    NoConnection = 4,
+    /// Nothing routed: a scheduled reshard could not start, and the router stopped.
+    Stopped = 5,
+}
+
+impl RoutedOutcome {
+    const ALL: [RoutedOutcome; 6] = [Self::Served, Self::Sent, Self::Refused, Self::CutoverTimeout, Self::NoConnection, Self::Stopped];
+    /// Whether the operation reached its shard's queue (and so counts in the shard's load).
+    pub fn queued(self) -> bool {
+        matches!(self, Self::Served | Self::Sent | Self::NoConnection)
+    }
+}
+
+impl Routed {
+    /// The record of an operation that never happened: the router had stopped.
+    pub(crate) const STOPPED: Routed = Routed { shard: 0, id: 0, shards: 0, write: false, outcome: RoutedOutcome::Stopped, misrouted: false, delayed: false, flipped: false, client: 0 };
+
+    /// The record's argument: shard, id and shards in 12 bits each, then the flags and the
+    /// outcome, the client above bit 44.
+    pub fn arg(&self) -> u64 {
+        let b = |on: bool, bit: u32| u64::from(on) << bit;
+        u64::from(self.shard & 0xFFF)
+            | u64::from(self.id & 0xFFF) << 12
+            | u64::from(self.shards & 0xFFF) << 24
+            | b(self.write, 36)
+            | (self.outcome as u64) << 37
+            | b(self.misrouted, 40)
+            | b(self.delayed, 41)
+            | b(self.flipped, 42)
+            | u64::from(self.client) << 44
+    }
+
+    pub fn of(arg: u64) -> Routed {
+        let f = |bit: u32| arg >> bit & 1 == 1;
+        Routed {
+            shard: (arg & 0xFFF) as u16,
+            id: (arg >> 12 & 0xFFF) as u16,
+            shards: (arg >> 24 & 0xFFF) as u16,
+            write: f(36),
+            outcome: RoutedOutcome::ALL.get((arg >> 37 & 7) as usize).copied().unwrap_or(RoutedOutcome::Stopped),
+            misrouted: f(40),
+            delayed: f(41),
+            flipped: f(42),
+            client: (arg >> 44) as u32,
+        }
+    }
+}
+
+/// A shard's cluster answered a write the router handed it, as its `RouterAck` record holds it
+/// (the key is the record's `lsn`): the write's version (the router numbers writes from 1), and
+/// whether it was acknowledged.
+pub fn ack_arg(version: u64, ok: bool) -> u64 {
+    version & !(1 << 63) | u64::from(ok) << 63
+}
+
+/// An `ack_arg` read back: (version, acknowledged).
+pub fn read_ack(arg: u64) -> (u64, bool) {
+    (arg & !(1 << 63), arg >> 63 == 1)
 }
 
 /// Shards as queues only: every write taken and acknowledged at once.
@@ -444,6 +545,14 @@ impl Backends for QueuesOnly {
     fn submit_write(&mut self, _: u16, _: u64, _: u64) -> Submit {
         Submit::Done
     }
+}
+
+/// One operation the router routed: when the next arrives, the row's key, and what it did.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Op {
+    pub next: u64,
+    pub key: u64,
+    pub routed: Routed,
 }
 
 /// The router and its shards under the keyed workload, one operation at a time: a component
@@ -477,7 +586,7 @@ impl Front for Router {
 
     /// The operation arriving at `t`: a reshard due by then starts, the move advances, finished
     /// seconds close, and the operation is routed. Returns when the next operation arrives.
-    fn op(&mut self, t: u64, b: &mut dyn Backends) -> Result<u64, (Option<usize>, String)> {
+    fn op(&mut self, t: u64, b: &mut dyn Backends) -> Result<Op, (Option<usize>, String)> {
         let sim = &mut self.sim;
         if let Some((at, m)) = self.moves.get(self.next_move) {
             if t >= at.saturating_mul(1_000_000) {
@@ -488,7 +597,7 @@ impl Front for Router {
                 self.next_move += 1;
             }
         }
-        sim.advance_move(t);
+        let flipped = sim.advance_move(t);
         if sim.mv.is_none() {
             self.done.extend(sim.run.reshard.take());
         }
@@ -497,8 +606,9 @@ impl Front for Router {
             self.second += 1;
         }
         let total = self.total_us();
-        self.sim.op(t, total, b);
-        Ok(t + self.sim.rng.exp(self.mean_gap).max(1))
+        let (key, mut routed) = self.sim.op(t, total, b);
+        routed.flipped = flipped;
+        Ok(Op { next: t + self.sim.rng.exp(self.mean_gap).max(1), key, routed })
     }
 
     fn shards(&self) -> usize {
@@ -581,7 +691,8 @@ impl Sim {
         let gen = Gen::new(col);
         Ok(Sim {
             placement: cfg.placement.clone(),
-            shards: (0..n).map(|i| Shard::new(Some(i as u16), 0)).collect(),
+            shards: (0..n).map(|i| Shard::new(i as u16, Some(i as u16), 0)).collect(),
+            born: n as u16,
             rng: SimRng::derive(seed, "shard-workload"),
             gen,
             acked: BTreeMap::new(),
@@ -594,8 +705,8 @@ impl Sim {
 }
 
 impl Shard {
-    fn new(cluster: Option<u16>, free_at: u64) -> Shard {
-        Shard { cluster, rows: BTreeMap::new(), free_at, lat: Vec::new(), ops: 0, errors: 0, key_ops: BTreeMap::new() }
+    fn new(id: u16, cluster: Option<u16>, free_at: u64) -> Shard {
+        Shard { id, cluster, rows: BTreeMap::new(), free_at, lat: Vec::new(), ops: 0, errors: 0, key_ops: BTreeMap::new() }
     }
 }
 
@@ -604,12 +715,13 @@ impl Sim {
         self.placement.shard_of_ksid(self.cfg.ksid(key)) as usize
     }
 
-    /// One client operation: route, queue at the shard, apply.
-    fn op(&mut self, t: u64, total: u64, b: &mut dyn Backends) {
+    /// One client operation: route, queue at the shard, apply. Returns its key and what it did.
+    fn op(&mut self, t: u64, total: u64, b: &mut dyn Backends) -> (u64, Routed) {
         let key = self.gen.draw(&mut self.rng, t, total);
         let read = self.rng.unit() < self.cfg.read_share;
         let mut s = self.owner(key);
         let mut start = t;
+        let mut delayed = false;
         if let Some(mv) = &self.mv {
             let target = mv.slots[mv.next.shard_of_ksid(self.cfg.ksid(key)) as usize];
             let moving = target != s;
@@ -623,19 +735,20 @@ impl Sim {
                     if let Some(m) = self.mv.as_mut() {
                         m.r.writes_failed += 1;
                     }
-                    return;
+                    return (key, self.routed(target, true, RoutedOutcome::CutoverTimeout));
                 }
                 if let Some(m) = self.mv.as_mut() {
                     m.r.writes_delayed += 1;
                 }
                 start = resume;
                 s = target;
+                delayed = true;
             }
         }
         if !read && self.shards[s].cluster.is_some_and(|k| !b.accepts_write(k, t)) {
             self.shards[s].errors += 1;
             self.run.failed_writes += 1;
-            return;
+            return (key, Routed { delayed, ..self.routed(s, true, RoutedOutcome::Refused) });
         }
         let service = self.rng.exp(1_000_000 / self.cfg.shard_capacity.max(1)).max(1);
         let sh = &mut self.shards[s];
@@ -645,12 +758,19 @@ impl Sim {
         sh.ops += 1;
         *sh.key_ops.entry(key).or_insert(0) += 1;
         self.run.ops += 1;
-        if !read {
-            self.write(s, key, b);
+        if read {
+            return (key, self.routed(s, false, RoutedOutcome::Served));
         }
+        (key, Routed { delayed, ..self.write(s, key, b) })
     }
 
-    fn write(&mut self, s: usize, key: u64, b: &mut dyn Backends) {
+    /// The record of an operation on shard `s` (by its index now).
+    fn routed(&self, s: usize, write: bool, outcome: RoutedOutcome) -> Routed {
+        let id = self.shards.get(s).map_or(u16::MAX, |sh| sh.id);
+        Routed { shard: s as u16, id, shards: self.shards.len() as u16, write, outcome, ..Routed::default() }
+    }
+
+    fn write(&mut self, s: usize, key: u64, b: &mut dyn Backends) -> Routed {
         self.version += 1;
         let v = self.version;
         let owner_now = match &self.mv {
@@ -661,23 +781,29 @@ impl Sim {
             self.run.misrouted_writes += 1;
         }
         self.shards[s].rows.insert(key, v);
-        match self.shards[s].cluster.map_or(Submit::Done, |k| b.submit_write(k, key, v)) {
+        let submit = self.shards[s].cluster.map_or(Submit::Done, |k| b.submit_write(k, key, v));
+        let outcome = match submit {
             Submit::Done => {
                 self.acked.insert(key, v);
                 self.run.acked_writes += 1;
+                RoutedOutcome::Served
             }
-            Submit::Sent => {}
+            Submit::Sent { .. } => RoutedOutcome::Sent,
             Submit::Failed => {
                 self.shards[s].errors += 1;
                 self.run.failed_writes += 1;
+                RoutedOutcome::NoConnection
             }
-        }
+        };
+        let client = if let Submit::Sent { client } = submit { client } else { 0 };
+        let routed = Routed { misrouted: s != owner_now, client, ..self.routed(s, true, outcome) };
         if let Some(mv) = self.mv.as_mut() {
             let target = mv.slots[mv.next.shard_of_ksid(self.cfg.ksid(key)) as usize];
             if target != s && mv.phase < Phase::WritesPaused {
                 mv.pending += 1;
             }
         }
+        routed
     }
 
     fn close_second(&mut self, second: u64) {
@@ -748,7 +874,8 @@ impl Sim {
         let what = m.describe(&self.placement);
         let (slots, to) = if next.shards() > self.placement.shards() {
             let slots = slots(&self.placement, &next);
-            self.shards.push(Shard::new(None, t));
+            self.shards.push(Shard::new(self.born, None, t));
+            self.born += 1;
             let to = slots.iter().position(|s| *s == self.shards.len() - 1).unwrap_or(0) as u32;
             (slots, to)
         } else {
@@ -776,10 +903,10 @@ impl Sim {
 
     /// Copy, then catch-up until the lag is under 10 ms, then reads switch; half a second later
     /// writes pause while the remaining changes drain, and routing flips. If the change stream
-    /// cannot keep up, the move stays in catch-up.
-    fn advance_move(&mut self, t: u64) {
+    /// cannot keep up, the move stays in catch-up. Returns whether routing flipped.
+    fn advance_move(&mut self, t: u64) -> bool {
         let rate = self.cfg.apply_rows_s.max(1);
-        let Some(mv) = self.mv.as_mut() else { return };
+        let Some(mv) = self.mv.as_mut() else { return false };
         if mv.phase >= Phase::CatchUp {
             mv.credit += t.saturating_sub(mv.applied_at).saturating_mul(rate);
             let n = (mv.credit / 1_000_000).min(mv.pending);
@@ -804,7 +931,9 @@ impl Sim {
         }
         if mv.phase == Phase::WritesPaused && t >= mv.r.writes_switched_us {
             self.complete_move();
+            return true;
         }
+        false
     }
 
     /// Moves every row to its owner under the new placement, renumbers the shards as the new

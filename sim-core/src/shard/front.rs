@@ -2,7 +2,7 @@
 //! sharded world links none of its code, and what a shard's cluster looks like to the router.
 //! The world side (building a sharded world, `Ev::RouterOp`, the router's `Backends`) is
 //! `world/shards.rs`.
-use super::cluster::{Backends, Move, Run};
+use super::cluster::{Backends, Move, Op, Run};
 use crate::command::Command;
 
 /// One shard's cluster at a moment.
@@ -17,7 +17,7 @@ pub struct ClusterStatus {
 /// The router as the world holds it: behind a trait object, so a browser module that never
 /// builds a sharded world links none of the router's code.
 pub(crate) trait Front: std::fmt::Debug {
-    fn op(&mut self, t: u64, b: &mut dyn Backends) -> Result<u64, (Option<usize>, String)>;
+    fn op(&mut self, t: u64, b: &mut dyn Backends) -> Result<Op, (Option<usize>, String)>;
     fn total_us(&self) -> u64;
     fn write_done(&mut self, cluster: u16, key: u64, version: u64, ok: bool);
     fn finish(&mut self) -> Run;

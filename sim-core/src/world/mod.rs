@@ -162,8 +162,9 @@ pub struct World {
     pub(in crate::world) recent_cap: usize,
     /// Trace records folded so far (events, and what they did).
     pub(in crate::world) records: u64,
-    /// What the event being processed did that is traced after its own record.
-    pub(in crate::world) after_event: Vec<(TraceKind, u16, u64)>,
+    /// What the event being processed did that is traced after its own record: (kind, node,
+    /// lsn, arg).
+    pub(in crate::world) after_event: Vec<(TraceKind, u16, u64, u64)>,
     pub(in crate::world) notes: ChunkLog<Note>,
     /// The learner's and the timeline's commands, each with its time (its scope is `target`'s).
     pub(in crate::world) commands: Vec<(SimTime, Command)>,
@@ -406,8 +407,8 @@ impl World {
     fn trace_after_event(&mut self, scope: u16) {
         let at = self.now;
         let mut records = std::mem::take(&mut self.after_event);
-        for &(kind, node, arg) in &records {
-            self.trace_record(TraceEvent { at, scope, kind, node, lsn: 0, arg });
+        for &(kind, node, lsn, arg) in &records {
+            self.trace_record(TraceEvent { at, scope, kind, node, lsn, arg });
         }
         // The buffer goes back empty, keeping its room.
         records.clear();
@@ -500,7 +501,10 @@ impl World {
             Ev::BackupTick { epoch } => (TraceKind::BaseBackup, NO_NODE, 0, self.on_backup_tick(epoch)),
             Ev::BackupDone { n, inc } => (TraceKind::BaseBackup, n, self.on_backup_done(n, inc), 1),
             Ev::DeadlineCheck { n } => (TraceKind::DeadlineCheck, n, 0, self.on_deadline_check(n)),
-            Ev::RouterOp => (TraceKind::RouterOp, NO_NODE, 0, self.on_router_op()),
+            Ev::RouterOp => {
+                let (key, arg) = self.on_router_op();
+                (TraceKind::RouterOp, NO_NODE, key, arg)
+            }
             Ev::CpuDone { n, core, origin } => (TraceKind::CpuDone, n, 0, self.on_cpu_done(n, core, origin)),
             Ev::PoolArrive { a } => (TraceKind::PoolArrive, NO_NODE, 0, self.with_pool(|p, s, _, _, w| p.arrive(a, s, w))),
             Ev::PoolOpen { c } => (TraceKind::PoolOpen, NO_NODE, 0, {

@@ -16,7 +16,7 @@ impl World {
         let r = f(pool, &mut s, &c.nodes, &mut c.hosts, write);
         // Each occurrence is traced after the event it happened in.
         let after = &mut self.after_event;
-        let notes = pool.take_news(&mut |o| after.push((crate::trace::TraceKind::PoolError, o.node.unwrap_or(crate::trace::NO_NODE), o.arg())));
+        let notes = pool.take_news(&mut |o| after.push((crate::trace::TraceKind::PoolError, o.node.unwrap_or(crate::trace::NO_NODE), 0, o.arg())));
         for (node, text) in notes {
             self.note(node, NoteKind::Pool, text);
         }

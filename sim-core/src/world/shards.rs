@@ -2,9 +2,10 @@
 use crate::clients::Client;
 use crate::clients::OK;
 use crate::scenario::Scenario;
-use crate::shard::cluster::{Backends, Config, Move, Router, Run, Submit};
+use crate::shard::cluster::{ack_arg, Backends, Config, Move, Routed, Router, Run, Submit};
 use crate::shard::front::{ClusterStatus, POOL};
 use crate::time::{SimDur, SimTime};
+use crate::trace::TraceKind;
 use crate::world::{CommandError, CommandErrorKind, Ev, World, ROUTER};
 
 impl World {
@@ -78,19 +79,27 @@ impl World {
         Some(ClusterStatus { scope: c.scope.clone(), primary, broken })
     }
 
+    /// The router's next operation. Returns what its record holds: the row's key (as the
+    /// record's `lsn`) and what the operation did (`Routed::arg`).
     #[inline(never)]
-    pub(crate) fn on_router_op(&mut self) -> u64 {
-        let Some(mut r) = self.router.take() else { return 0 };
+    pub(crate) fn on_router_op(&mut self) -> (u64, u64) {
+        let stopped = (0, Routed::STOPPED.arg());
+        let Some(mut r) = self.router.take() else { return stopped };
+        let mut record = stopped;
         if r.failed().is_none() {
             let t = self.now.0;
             match r.op(t, self) {
-                Ok(next) if next < r.total_us() => self.push_in(ROUTER, SimTime(next), Ev::RouterOp),
-                Ok(_) => {}
+                Ok(op) => {
+                    if op.next < r.total_us() {
+                        self.push_in(ROUTER, SimTime(op.next), Ev::RouterOp);
+                    }
+                    record = (op.key, op.routed.arg());
+                }
                 Err(e) => r.fail(e),
             }
         }
         self.router = Some(r);
-        0
+        record
     }
 
     /// The end of the run: the router closes its last seconds and checks every write.
@@ -109,6 +118,8 @@ impl World {
         };
         if let Some(r) = self.router.as_mut() {
             r.write_done(k, key, ver, code == OK);
+            // Traced after the event that answered it, in the cluster's scope.
+            self.after_event.push((TraceKind::RouterAck, crate::trace::NO_NODE, key, ack_arg(ver, code == OK)));
         }
     }
 }
@@ -135,6 +146,6 @@ impl Backends for World {
         let gen = self.c.cl.send(c, true, key, n, self.now);
         self.c.cl.list[c as usize].ver = version;
         self.send_request(c, gen, n);
-        Submit::Sent
+        Submit::Sent { client: c }
     }
 }

@@ -36,6 +36,8 @@ pub enum TraceKind {
     ArchiveTimeout = 28,
     BaseBackup = 29,
     DeadlineCheck = 30,
+    /// The router routed one operation: the row's key is the record's `lsn`, what became of it
+    /// its `arg` (`shard::cluster::Routed`).
     RouterOp = 31,
     PoolArrive = 32,
     PoolOpen = 33,
@@ -45,6 +47,10 @@ pub enum TraceKind {
     /// Not an event of its own: what the pooling event before it did (an error or a breakage,
     /// how many times, and whether it failed users' requests).
     PoolError = 37,
+    /// Not an event of its own: a shard's cluster answered a write the router handed it (in the
+    /// cluster's scope, after the event that answered; the key is the `lsn`, the version and
+    /// whether it was acknowledged the `arg`, `shard::cluster::read_ack`).
+    RouterAck = 38,
 }
 
 /// One processed event. `node` is `u16::MAX` for events not tied to a node.
@@ -154,7 +160,9 @@ fn reply_text(code: u64) -> &'static str {
 pub fn render(e: &TraceEvent, names: &[String]) -> String {
     let name = |i: u64| names.get(i as usize).map_or("?", String::as_str);
     let node = if e.node == NO_NODE { "-" } else { name(e.node as u64) };
-    line(e.at, node, e.lsn, &describe(e, &name))
+    // The router's records hold a row's key where others hold an LSN; their text names it.
+    let lsn = if matches!(e.kind, TraceKind::RouterOp | TraceKind::RouterAck) { 0 } else { e.lsn };
+    line(e.at, node, lsn, &describe(e, &name))
 }
 
 /// One line of the compact trace format: time, node, LSN (`-` when none), what happened.
@@ -194,7 +202,24 @@ fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {
         TraceKind::ArchiveTimeout => "archive_timeout check".into(),
         TraceKind::BaseBackup => "base backup step".into(),
         TraceKind::DeadlineCheck => format!("client deadlines checked: {} commits given up ({} of them waiting for a synchronous standby)", a & 0xFFFF_FFFF, a >> 32),
-        TraceKind::RouterOp => format!("router: operation on shard {a}"),
+        TraceKind::RouterOp => {
+            let r = crate::shard::cluster::Routed::of(a);
+            let what = if r.write { "write" } else { "read" };
+            let key = e.lsn;
+            use crate::shard::cluster::RoutedOutcome as O;
+            match r.outcome {
+                O::Stopped => "router: stopped (a scheduled reshard could not start)".into(),
+                O::Served => format!("router: {what} of key {key} served by shard {}", r.shard),
+                O::Sent => format!("router: write of key {key} sent to shard {} on connection {}", r.shard, r.client),
+                O::Refused => format!("router: write of key {key} refused: shard {} has no writable primary", r.shard),
+                O::CutoverTimeout => format!("router: write of key {key} timed out at a reshard's cutover"),
+                O::NoConnection => format!("router: write of key {key} failed: no free connection to shard {}", r.shard),
+            }
+        }
+        TraceKind::RouterAck => {
+            let (version, ok) = crate::shard::cluster::read_ack(a);
+            format!("router: write {version} of key {} {}", e.lsn, if ok { "acknowledged" } else { "failed" })
+        }
         TraceKind::PoolArrive if a & 1 == 1 => "user request reached an app server".into(),
         TraceKind::PoolArrive => "user wakes, but every user of the app server already waits".into(),
         TraceKind::PoolOpen => "HikariCP opens a pooled connection".into(),
