@@ -160,7 +160,7 @@ pub fn widget(p: &WidgetProps) -> Html {
     // solution travels in it).
     let open = format!("{}index.html#{}", p.base, crate::url::hash_with(s, &log));
     html! {
-        <div class="app widget" tabindex="0" onkeydown={crate::view::keys(model.playing, model.help, v.clock.now_ms, &go)}>
+        <div class={classes!("app", "widget", (!full).then_some("compact"))} tabindex="0" onkeydown={crate::view::keys(model.playing, model.help, v.clock.now_ms, &go)}>
             if model.help { { crate::view::keys_help(&go) } }
             { head(&v.lesson.title, v.lesson.seed, &open) }
             if let Some(w) = &model.working { <p class="notice working" role="status" aria-live="polite">{ w }</p> }

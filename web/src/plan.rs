@@ -358,7 +358,7 @@ pub fn plan_widget(p: &PlanWidgetProps) -> Html {
     let Some(lesson) = state.lesson.clone() else { return crate::embed::loading(state.error.as_ref()) };
     let open = format!("{}plan.html#{}", p.props.base, link_of(&state));
     html! {
-        <div class="app widget plan-page">
+        <div class={classes!("app", "widget", "plan-page", (!full).then_some("compact"))}>
             { crate::embed::head(&lesson.file.title, state.seed, &open) }
             { for sim_planner::view::Panel::shown(true).into_iter().map(|p| panel(p, Place::Widget { full }, &state, &lesson, &go)) }
         </div>
@@ -513,10 +513,12 @@ fn sql_box(p: &SqlProps) -> Html {
             go.emit(PlanAction::Run);
         }
     });
+    // As tall as the query (a line to type on below it), from 3 to 12 lines.
+    let rows = (p.sql.lines().count() + 1).clamp(3, 12).to_string();
     html! {
         <section aria-label="SQL">
             <label for="sql"><h3>{ "EXPLAIN (ANALYZE, BUFFERS)" }</h3></label>
-            <textarea id="sql" rows="6" spellcheck="false" value={p.sql.clone()} {oninput} {onkeydown} />
+            <textarea id="sql" {rows} spellcheck="false" value={p.sql.clone()} {oninput} {onkeydown} />
             <div class="controls"><button id="run" onclick={p.go.reform(|_| PlanAction::Run)}>{ "Run (Ctrl+Enter)" }</button></div>
         </section>
     }

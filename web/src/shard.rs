@@ -268,7 +268,7 @@ pub fn shard_widget(p: &ShardWidgetProps) -> Html {
     let Some(v) = &model.view else { return crate::embed::loading(model.error.as_ref()) };
     let l = &v.lesson.lesson;
     html! {
-        <div class="app widget" tabindex="0">
+        <div class={classes!("app", "widget", (!full).then_some("compact"))} tabindex="0">
             { crate::embed::head(&l.title, v.seed, &format!("{}shard.html#{}", p.props.base, shard_hash(v))) }
             if let Some(e) = &model.error { { crate::view::toast(e, go.reform(|_| Msg::Dismiss)) } }
             { panels(&model, v, Place::Widget { full }, &go) }
