@@ -219,3 +219,25 @@ fn backup_settings_change_while_the_run_goes() {
     let refused = none.schedule(SimTime(1_000_000), Command::Set { settings: vec![Setting::parse("archive_timeout", "30s").unwrap()] }).unwrap_err();
     assert_eq!(refused.kind, sim_core::world::CommandErrorKind::NoBackup);
 }
+
+/// A run keeps a bounded number of restores: the one past the bound is refused, named and
+/// counted, and the world stays as it was (a link of thousands of restores cannot grow it).
+#[test]
+fn restores_past_the_bound_are_refused() {
+    let src = include_str!("../scenarios/08a-drop-table-pitr.toml");
+    let (_, mut w) = sim_core::load("08a", src, None).unwrap();
+    w.run_until(SimTime(300_000_000)).unwrap();
+    let bound = sim_core::backup::MAX_RESTORES;
+    for i in 0..bound + 2 {
+        let at = w.now() + sim_core::SimDur::secs(1);
+        let latest = sim_core::command::log_from_toml(r#"{ at = "0s", action = "pitr_restore" }"#).unwrap().remove(0).1;
+        w.schedule(at, latest).unwrap_or_else(|e| panic!("restore {i}: {e}"));
+        w.run_until(at).unwrap();
+    }
+    let r = w.backup_report().unwrap();
+    assert_eq!(r.restores.len(), bound);
+    // Ours past the bound, and the lesson's own restores still to come.
+    assert!(r.restores_refused.len() >= 2, "{:?}", r.restores_refused);
+    assert!(r.restores_refused.iter().all(|e| e.contains("as many as one run keeps")), "{:?}", r.restores_refused);
+    assert_eq!(w.history().timelines.len(), bound + 1, "no timeline past the bound");
+}

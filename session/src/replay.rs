@@ -3,7 +3,7 @@
 //! text as it goes, then the run to the link's time. A command that cannot apply (a node the
 //! lesson lacks, an entry that is not a command) is named and left out; the others are kept.
 use crate::session::Session;
-use crate::text::clip;
+use crate::text::{clip, Problems};
 use sim_core::{Command, SimDur, SimTime};
 
 #[derive(Debug)]
@@ -14,6 +14,8 @@ pub struct LinkReplay {
     /// The link's encoded log, reused for the URL if every entry was replayed.
     encoded: Option<String>,
     skipped: usize,
+    /// The entries left out, the first of them named.
+    problems: Problems,
     next: usize,
     t: SimTime,
 }
@@ -21,7 +23,7 @@ pub struct LinkReplay {
 impl LinkReplay {
     /// Replays `log` (or, when given, the entries `raw` as text), then runs to `t`.
     pub fn new(log: Vec<(SimTime, Command)>, raw: Vec<String>, encoded: Option<String>, t: SimTime) -> LinkReplay {
-        LinkReplay { log, raw, encoded, skipped: 0, next: 0, t }
+        LinkReplay { log, raw, encoded, skipped: 0, problems: Problems::default(), next: 0, t }
     }
 
     fn total(&self) -> usize {
@@ -29,7 +31,8 @@ impl LinkReplay {
     }
 
     /// One slice: up to `commands` commands and about `events` events. Whether the replay has
-    /// reached the link's time, and the entries left out in this slice, each named.
+    /// reached the link's time, and the entries left out in this slice: the first ten of the
+    /// whole log named, the rest counted in a last line when the replay is done.
     pub fn step(&mut self, s: &mut Session, events: u64, commands: usize) -> Result<(bool, Vec<String>), String> {
         let total = self.total();
         let mut bad = Vec::new();
@@ -44,7 +47,10 @@ impl LinkReplay {
                 Ok(Some(e)) => e,
                 Ok(None) if self.next >= total => {
                     let done = s.seek_for(self.t, left(s))?;
-                    self.skipped += bad.len();
+                    if done {
+                        bad.extend(self.problems.rest());
+                        self.problems = Problems::default();
+                    }
                     return Ok((done, bad));
                 }
                 Ok(None) => {
@@ -52,7 +58,8 @@ impl LinkReplay {
                     continue;
                 }
                 Err(e) => {
-                    bad.push(format!("log entry {}: {} (left out)", self.next + 1, clip(&e)));
+                    self.skipped += 1;
+                    bad.extend(self.problems.name(format!("log entry {}: {} (left out)", self.next + 1, clip(&e))));
                     self.next += 1;
                     continue;
                 }
@@ -61,11 +68,11 @@ impl LinkReplay {
                 break;
             }
             if let Err(e) = s.command(cmd) {
-                bad.push(format!("log entry {} at {}: {} (left out)", self.next + 1, SimDur(at.0).human(), clip(&e)));
+                self.skipped += 1;
+                bad.extend(self.problems.name(format!("log entry {} at {}: {} (left out)", self.next + 1, SimDur(at.0).human(), clip(&e))));
             }
             self.next += 1;
         }
-        self.skipped += bad.len();
         Ok((false, bad))
     }
 
@@ -136,5 +143,23 @@ mod tests {
         assert!(problems[0].starts_with("log entry 2:"), "{problems:?}");
         assert!(problems[1].starts_with("log entry 3 at 4.0 s") && problems[1].contains("pg9"), "{problems:?}");
         assert_eq!(r.take_encoded(), None, "a log with entries left out is not reused");
+    }
+
+    /// A log of many bad entries names the first ten and counts the rest: a crafted link cannot
+    /// flood the page's notice.
+    #[test]
+    fn many_bad_entries_are_counted_not_listed() {
+        let raw: Vec<String> = (0..300).map(|i| format!("{{ at = \"{i}ms\", action = \"crash_host\", node = \"pg9\" }}")).collect();
+        let mut r = LinkReplay::new(Vec::new(), raw, None, SimTime(1_000_000));
+        let mut s = session();
+        let mut problems = Vec::new();
+        while !{
+            let (done, bad) = r.step(&mut s, 8_000, 500).unwrap();
+            problems.extend(bad);
+            done
+        } {}
+        assert_eq!(problems.len(), crate::text::NAMED_PROBLEMS + 1, "{problems:?}");
+        assert!(problems[0].starts_with("log entry 1 at 0 ms") && problems[0].contains("pg9"), "{problems:?}");
+        assert_eq!(problems.last().map(String::as_str), Some("and 290 more like these (left out)"));
     }
 }

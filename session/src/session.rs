@@ -70,6 +70,9 @@ pub struct Session {
     snapshots: Vec<Snapshot>,
     /// Bumped whenever the command log changes, so a front end can cache what it derives from it.
     log_gen: u64,
+    /// The furthest end the run has reached: a restore made near the end extends the run, and a
+    /// seek back to a snapshot taken before it must still be able to come back.
+    end_seen: SimTime,
 }
 
 /// Parses and validates a lesson file as the pages take it: the model's checks, then each `watch`
@@ -110,7 +113,8 @@ impl Session {
         world.keep_recent(RECENT_EVENTS);
         let seed = world.seed();
         let snapshots = vec![Snapshot { world: world.clone(), scheduled: 0 }];
-        Session { file: file.into(), src: src.into(), source, seed, log: Vec::new(), world, scheduled: 0, snapshots, log_gen: 0 }
+        let end_seen = world.end();
+        Session { file: file.into(), src: src.into(), source, seed, log: Vec::new(), world, scheduled: 0, snapshots, log_gen: 0, end_seen }
     }
 
     /// The replication/backup scenario, if that is what runs.
@@ -146,8 +150,9 @@ impl Session {
         self.log_gen
     }
 
+    /// The run's end: the lesson's, or later once a restore made near it extended the run.
     pub fn end(&self) -> SimTime {
-        self.world.end()
+        self.world.end().max(self.end_seen)
     }
 
     /// How many snapshots are kept (for the benchmark's memory figure).
@@ -158,7 +163,7 @@ impl Session {
     /// Schedules every logged command the world has not seen yet.
     fn schedule_pending(&mut self) -> Result<(), String> {
         while let Some((at, cmd)) = self.log.get(self.scheduled).cloned() {
-            self.world.schedule(at, cmd).map_err(|e| e.message)?;
+            self.world.schedule_logged(at, cmd).map_err(|e| e.message)?;
             self.scheduled += 1;
         }
         Ok(())
@@ -175,21 +180,36 @@ impl Session {
 
     /// Like `advance_to`, but runs about `budget` events at most, so a page can advance in
     /// slices and never freeze; `Ok(true)` once `t` is reached.
+    /// The end is read as the run goes: a restore on the way may extend it (a restore made at the
+    /// end, replayed after a seek back).
     pub fn advance_for(&mut self, t: SimTime, budget: u64) -> Result<bool, String> {
-        let t = t.min(self.end());
         self.schedule_pending()?;
         let start = self.world.events();
         let known = self.newest().at();
-        if self.now() < known && !sim_engine::run_for(&mut self.world, t.min(known), budget).map_err(|e| e.to_string())? {
+        let end = self.world.end();
+        if self.now() < known && !sim_engine::run_for(&mut self.world, t.min(known).min(end), budget).map_err(|e| e.to_string())? {
             return Ok(false);
         }
-        while self.now() < t {
+        loop {
             let spent = self.world.events() - start;
+            if self.now() >= t.min(self.world.end()) {
+                // Commands due now still run (a restore made at the end, replayed after a
+                // seek back, is due at the end the snapshot knows); one may extend the run.
+                let (end, now) = (self.world.end(), self.now());
+                if spent >= budget || !sim_engine::run_for(&mut self.world, now, budget - spent).map_err(|e| e.to_string())? {
+                    return Ok(false);
+                }
+                if self.world.end() == end || self.now() >= t {
+                    break;
+                }
+                continue;
+            }
             if spent >= budget {
                 return Ok(false);
             }
             let (due, ran) = (self.newest().at() + SNAPSHOT_EVERY, self.world.events() - self.newest().world.events());
-            sim_engine::run_for(&mut self.world, t.min(due), SNAPSHOT_EVENTS.saturating_sub(ran).min(budget - spent)).map_err(|e| e.to_string())?;
+            let end = self.world.end();
+            sim_engine::run_for(&mut self.world, t.min(due).min(end), SNAPSHOT_EVENTS.saturating_sub(ran).min(budget - spent)).map_err(|e| e.to_string())?;
             if self.now() >= due || self.world.events() - self.newest().world.events() >= SNAPSHOT_EVENTS {
                 self.keep_snapshot();
             }
@@ -211,6 +231,8 @@ impl Session {
 
     /// Restores the newest snapshot at or before `t` and re-schedules the learner's later commands.
     fn restore(&mut self, t: SimTime) {
+        // The world about to be replaced may know a later end than the snapshot does.
+        self.end_seen = self.end_seen.max(self.world.end());
         let i = self.snapshots.partition_point(|s| s.at() <= t).max(1) - 1;
         let snap = &self.snapshots[i];
         self.world = snap.world.clone();
@@ -246,6 +268,9 @@ impl Session {
             // of thousands of commands opens without replaying for each one).
             return Ok(());
         }
+        // The end the kept commands give is the one the world has now (a restore dropped with
+        // the future no longer extends the run).
+        self.end_seen = self.world.end();
         self.restore(now);
         self.advance_to(now)
     }
@@ -319,6 +344,28 @@ mod tests {
         assert_eq!(s.now(), SimTime(12_345_678));
         s.seek(SimTime(90_000_000)).unwrap();
         assert_eq!(s.world.trace_hash(), straight, "replay after a seek must equal the straight run");
+    }
+
+    /// A restore at the end extends the run; a second one in that extension must still replay
+    /// after a seek back to before both (the snapshot there knows only the lesson's own end).
+    #[test]
+    fn restores_past_the_lessons_end_replay_after_a_seek_back() {
+        let (file, src) = lessons::BUILTIN.iter().find(|(f, _)| f.starts_with("08a")).unwrap();
+        let mut s = Session::new(file, src, None).unwrap();
+        let end = s.end();
+        s.seek(end).unwrap();
+        let latest = || sim_core::command::log_from_toml(r#"{ at = "0s", action = "pitr_restore" }"#).unwrap().remove(0).1;
+        s.command(latest()).unwrap();
+        assert!(s.end() > end, "a restore at the end extends the run");
+        s.seek(end + SimDur::secs(1)).unwrap();
+        s.command(latest()).unwrap();
+        let far = s.end();
+        s.seek(far).unwrap();
+        let (restores, straight) = (s.world.backup_report().unwrap().restores.len(), s.world.trace_hash());
+        s.seek(SimTime(100_000_000)).unwrap();
+        s.seek(far).unwrap();
+        assert_eq!(s.world.backup_report().unwrap().restores.len(), restores);
+        assert_eq!(s.world.trace_hash(), straight, "the replay equals the straight run");
     }
 
     #[test]

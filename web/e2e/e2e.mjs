@@ -496,6 +496,22 @@ try {
     longTasks.push(['a 20,000-command link', await longest(), Date.now() - t0]);
     // The link stays shareable: the URL still carries every command.
     await page.waitForFunction(() => location.hash.includes('t=110000') && location.hash.length > 1000000, null, { timeout: 10000 });
+    // A 200 KB link of restores (each keeps its restored table and its timeline's history; a
+    // run keeps 64 and refuses the rest), and one of 200 KB of bad entries (ten are named, the
+    // rest counted): both open in slices, and the notice stays a few lines.
+    const many = (entry) => { const out = []; let bytes = 0; for (let i = 0; bytes < 200000; i++) { out.push(entry(i)); bytes += out[i].length + 1; } return encodeURIComponent(out.join(',')); };
+    await page.goto('about:blank');
+    const t3 = Date.now();
+    await page.goto(`${base}#file=08a-drop-table-pitr.toml&t=60000&log=${many((i) => `{ at = "${300 + i}s", action = "pitr_restore" }`)}`);
+    await page.waitForFunction(() => (document.querySelector('#clock')?.textContent || '').startsWith('60.0 s') && !document.querySelector('#working'), null, { timeout: 120000 });
+    longTasks.push(['a 200 KB link of restores', await longest(), Date.now() - t3]);
+    await page.goto('about:blank');
+    const t4 = Date.now();
+    await page.goto(`${base}#file=01-async-failover.toml&t=60000&log=${many(() => '{ at = "5s", action = "crash_host", node = "pg9" }')}`);
+    await page.waitForFunction(() => (document.querySelector('#clock')?.textContent || '').startsWith('60.0 s') && !document.querySelector('#working'), null, { timeout: 120000 });
+    longTasks.push(['a 200 KB link of bad entries', await longest(), Date.now() - t4]);
+    const notice = await page.textContent('#link-problem');
+    if (notice.length > 3000 || !/and \d+ more like these/.test(notice)) throw new Error(`the notice of a link of bad entries is ${notice.length} characters: ${notice.slice(0, 300)}`);
     // A far seek into new time, then a DR drill: both in slices.
     await page.goto('about:blank');
     await page.goto(`${base}#file=08g-strategy-misses-sla.toml`);

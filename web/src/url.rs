@@ -165,12 +165,14 @@ pub fn parse_hash(h: &str) -> (Option<Shared>, Vec<String>) {
                         Ok(log) => sh.log = log.into_iter().map(|(t, c)| (SimTime(t.0), c)).collect(),
                         // One bad entry leaves out only itself: each is read on its own.
                         Err(_) => {
+                            let mut named = sim_session::text::Problems::default();
                             for (i, text) in entries.iter().enumerate() {
                                 match sim_session::model::command::log_from_toml(text) {
                                     Ok(log) => sh.log.extend(log.into_iter().map(|(t, c)| (SimTime(t.0), c))),
-                                    Err(e) => problems.push(format!("log entry {}: {} (left out)", i + 1, clip(&e))),
+                                    Err(e) => problems.extend(named.name(format!("log entry {}: {} (left out)", i + 1, clip(&e)))),
                                 }
                             }
+                            problems.extend(named.rest());
                         }
                     }
                 }

@@ -146,13 +146,13 @@ impl Session {
     /// The lesson's challenge, if it is one, judged on `goals` (`Session::goals`).
     pub fn challenge_view(&self, goals: &[Goal]) -> Option<ChallengeView> {
         let c = self.scenario()?.challenge.as_ref()?;
-        Some(ChallengeView::of(c, goals, self.world.now() >= self.world.end(), self.log.len()))
+        Some(ChallengeView::of(c, goals, self.now() >= self.end(), self.log.len()))
     }
 
     pub fn clock_view(&self) -> ClockView {
         let w = &self.world;
         let marks = w.notes().iter().filter(|n| n.kind.is_notable()).map(|n| Mark { at_ms: n.at_ms, text: n.text.clone() }).collect();
-        ClockView { now_ms: w.now().as_ms(), end_ms: w.end().as_ms(), marks }
+        ClockView { now_ms: w.now().as_ms(), end_ms: self.end().as_ms(), marks }
     }
 
     /// The lesson's goals: a figure is judged only at the end, a property once it is decided; a
@@ -160,7 +160,7 @@ impl Session {
     /// `drill`: the last DR drill's results, when one has run (a drill verdict is judged on them).
     pub fn goals(&self, drill: Option<&Result<Vec<sim_core::drill::DrillResult>, String>>) -> Vec<Goal> {
         let w = &self.world;
-        let ended = w.now() >= w.end();
+        let ended = self.now() >= self.end();
         let results = match &self.source {
             crate::session::Source::Cluster(scn) => {
                 let mut results = w.expectations(&scn.expect);
@@ -191,8 +191,7 @@ impl Session {
 
     /// The goals with their heading, which announces when the run has ended and they are judged.
     pub fn outcomes(&self, drill: Option<&Result<Vec<sim_core::drill::DrillResult>, String>>) -> Outcomes {
-        let w = &self.world;
-        Outcomes::of(self.goals(drill), self.frame(), w.now() >= w.end(), w.end().as_ms())
+        Outcomes::of(self.goals(drill), self.frame(), self.now() >= self.end(), self.end().as_ms())
     }
 
     /// The model's invariants that bear on this lesson: `writes_blocked` (a commit waiting on

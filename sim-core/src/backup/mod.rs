@@ -13,6 +13,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 /// How often a failing `archive_command` is retried (PostgreSQL's archiver sleeps 60 s after 3 failures).
 pub(crate) const ARCHIVE_RETRY: SimDur = SimDur::secs(60);
+/// The most restores one run makes; later ones are refused (each keeps its restored table and
+/// its new timeline's history, which grows with every timeline before it).
+pub const MAX_RESTORES: usize = 64;
 
 /// The backup side of the world; present only when the scenario has a `[backup]` section. The
 /// committed history it restores from is the world's (`postgres::history`).

@@ -173,6 +173,11 @@ impl World {
     pub(crate) fn pitr_restore(&mut self, req: &Request) -> Result<(), String> {
         let now = self.now;
         let b = self.c.backups.as_deref().ok_or("this scenario has no [backup] section")?;
+        // Each restore keeps its restored table and its timeline's history: a run keeps a
+        // bounded number of them, so a link of thousands of restores cannot grow without end.
+        if b.restores.len() >= crate::backup::MAX_RESTORES {
+            return Err(format!("this run has already made {} restores, as many as one run keeps (dbsim's bound, not PostgreSQL's): open the lesson again to restore more", b.restores.len()));
+        }
         let rates = b.rates();
         let out = crate::pitr::restore(&self.c.committed.history, &b.archive, req, now, &b.clock, rates)?;
         // What it will do, now; what it did, when the copy and the replay have run

@@ -260,15 +260,28 @@ impl World {
         self.schedule_in(k, at, cmd)
     }
 
+    /// Queues a command of a run's own log again, after a seek back to a snapshot: it may lie
+    /// past the end the snapshot knows, because a restore before it extended the run (which the
+    /// replay does again before the command's time comes).
+    pub fn schedule_logged(&mut self, at: SimTime, cmd: Command) -> Result<(), CommandError> {
+        let k = self.target(&cmd)?;
+        self.schedule_until(k, at, cmd, SimTime(crate::scenario::MAX_DURATION.0))
+    }
+
     /// Queues `cmd` at `at` for the cluster of scope `k` (a shard's cluster in a sharded world).
     pub fn schedule_in(&mut self, k: u16, at: SimTime, cmd: Command) -> Result<(), CommandError> {
+        self.schedule_until(k, at, cmd, self.end)
+    }
+
+    /// Queues `cmd` at `at` (no later than `last`) for the cluster of scope `k`.
+    fn schedule_until(&mut self, k: u16, at: SimTime, cmd: Command, last: SimTime) -> Result<(), CommandError> {
         if k != ROUTER && k as usize >= self.scopes() {
             return Err(CommandError::new(CommandErrorKind::UnknownName, format!("there is no cluster {k} (0 to {})", self.scopes().saturating_sub(1))));
         }
         if let Command::DcsOutage { duration: Some(d) } = cmd {
             let back = at + d.0;
-            self.schedule_in(k, at, Command::DcsOutage { duration: None })?;
-            return if back <= self.end { self.schedule_in(k, back, Command::DcsRestore {}) } else { Ok(()) };
+            self.schedule_until(k, at, Command::DcsOutage { duration: None }, last)?;
+            return if back <= last { self.schedule_until(k, back, Command::DcsRestore {}, last) } else { Ok(()) };
         }
         if k != ROUTER {
             self.enter(k);
@@ -277,7 +290,7 @@ impl World {
         if at < self.now {
             return Err(CommandError::new(CommandErrorKind::OutOfTime, format!("cannot schedule a command at {at}, before the current time {}", self.now)));
         }
-        if at > self.end {
+        if at > last {
             return Err(CommandError::new(CommandErrorKind::OutOfTime, format!("command at {at} is after the end of the run ({})", self.end)));
         }
         let idx = self.commands.len() as u32;
