@@ -102,10 +102,24 @@ pub enum Output {
     Agg(usize),
 }
 
+/// A LEFT JOIN as it is planned: the nullable relation, the `ON` conditions evaluated at the
+/// join (those that read the nullable relation and the other side, or only the other side:
+/// `ON` conditions on the nullable relation alone filter its scan, in `Query::quals`), and the
+/// relations of the other side that must be joined before it (`min_lefthand`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OuterJoin {
+    pub nullable: usize,
+    pub join_quals: Vec<Qual>,
+    pub min_lhs: u64,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Query {
     pub rels: Vec<Rel>,
     pub quals: Vec<Qual>,
+    /// The LEFT JOINs that stay outer joins once the quals above them are read
+    /// (`reduce_outer_joins`: a strict condition on the nullable side makes it an inner join).
+    pub outer: Vec<OuterJoin>,
     pub outputs: Vec<(String, Output)>,
     pub group_by: Vec<ColRef>,
     pub aggs: Vec<Agg>,
@@ -127,7 +141,7 @@ impl Query {
                 v.push(*c);
             }
         }
-        for q in &self.quals {
+        for q in self.quals.iter().chain(self.outer.iter().flat_map(|o| &o.join_quals)) {
             q.columns(&mut v);
         }
         v.extend(self.group_by.iter().copied());
@@ -162,6 +176,7 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
     for c in &s.conds {
         b.conjuncts(c, &mut quals)?;
     }
+    let (quals, outer) = outer_joins(&b, s, quals)?;
     let mut aggs: Vec<Agg> = Vec::new();
     let mut outputs = Vec::new();
     let mut plain_cols: Vec<(ColRef, usize)> = Vec::new();
@@ -248,7 +263,53 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         }
     }
     let strays = b.strays.into_inner();
-    Ok(Query { rels, quals, outputs, group_by, aggs, order_by, limit: s.limit, strays })
+    Ok(Query { rels, quals, outer, outputs, group_by, aggs, order_by, limit: s.limit, strays })
+}
+
+/// The outer joins bound, and reduced as `reduce_outer_joins` does: a condition above a LEFT JOIN
+/// that is strict in its nullable relation (false or NULL when that relation's columns are NULL)
+/// throws the null-extended rows away, so the join is an inner one; its `ON` conditions then join
+/// the others. Returns every condition that is not evaluated at an outer join, and the outer joins.
+fn outer_joins(b: &Binder, s: &Select, upper: Vec<Qual>) -> Result<(Vec<Qual>, Vec<OuterJoin>), SqlError> {
+    let mut upper = upper;
+    // `ON` conditions on the nullable relation alone: its scan's filter, whatever becomes of the join.
+    let mut pushed = Vec::new();
+    let mut ojs: Vec<(OuterJoin, usize)> = Vec::new();
+    for oj in &s.outer {
+        let mut on = Vec::new();
+        b.conjuncts(&oj.on, &mut on)?;
+        let bit = 1u64 << oj.nullable;
+        let (mine, join_quals): (Vec<Qual>, Vec<Qual>) = on.into_iter().partition(|q| q.rels() == bit);
+        pushed.extend(mine);
+        let mut min_lhs = join_quals.iter().fold(0, |m, q| m | q.rels()) & !bit;
+        if min_lhs == 0 {
+            // A clauseless outer join waits for the whole side written before it.
+            min_lhs = oj.preserved.iter().fold(0, |m, r| m | (1u64 << r));
+        }
+        ojs.push((OuterJoin { nullable: oj.nullable, join_quals, min_lhs }, oj.pos));
+    }
+    // A reduced join's conditions are conditions above the others: repeat until nothing changes.
+    while let Some(i) = ojs.iter().position(|(oj, _)| upper.iter().any(|q| strict_in(q, oj.nullable))) {
+        let (oj, _) = ojs.remove(i);
+        upper.extend(oj.join_quals);
+    }
+    for (oj, pos) in &ojs {
+        if upper.iter().any(|q| q.rels() & (1 << oj.nullable) != 0) {
+            return Err(SqlError::not_modelled(*pos, "a WHERE condition that keeps a LEFT JOIN's null-extended rows (IS NULL on its nullable side is an anti join)"));
+        }
+    }
+    upper.extend(pushed);
+    Ok((upper, ojs.into_iter().map(|(oj, _)| oj).collect()))
+}
+
+/// Whether `q` is false or NULL whenever relation `r`'s columns are all NULL.
+fn strict_in(q: &Qual, r: usize) -> bool {
+    match q {
+        Qual::Cmp { c, .. } | Qual::In { c, .. } => c.0 == r,
+        Qual::IsNull { c, not } => c.0 == r && *not,
+        Qual::ColCmp { l, r: rr, .. } => l.0 == r || rr.0 == r,
+        Qual::Or(arms) => arms.iter().all(|arm| arm.iter().any(|x| strict_in(x, r))),
+    }
 }
 
 struct Binder<'a> {

@@ -7,7 +7,7 @@ use crate::bind::{ColRef, Output, Qual, Query};
 use crate::catalog::{maxalign, NULL};
 use crate::cost::SortMethod;
 use crate::db::Database;
-use crate::plan::{Kind, Plan};
+use crate::plan::{JoinType, Kind, Plan};
 use crate::sql::{AggFn, CmpOp};
 use std::collections::BTreeMap;
 
@@ -412,6 +412,24 @@ impl<'a> Executor<'a> {
         }
     }
 
+    /// `emit_matches`, marking in `matched` (when it has room) each inner row that was output.
+    #[allow(clippy::too_many_arguments)]
+    fn emit_matches_marking(&mut self, p: &Plan, id: usize, o: &Row, ms: &[usize], inner: &[Row], out: &mut Vec<Row>, matched: &mut [bool]) -> bool {
+        if matched.is_empty() {
+            return self.emit_matches(p, id, o, ms, inner, out);
+        }
+        for &m in ms {
+            let before = out.len();
+            if !self.emit_matches(p, id, o, &[m], inner, out) {
+                return false;
+            }
+            if out.len() > before {
+                matched[m] = true;
+            }
+        }
+        true
+    }
+
     /// Joins outer row `o` with the inner rows `ms` that share its key, applying the join filter;
     /// false when the result outgrows the row budget (the error is then set).
     fn emit_matches(&mut self, p: &Plan, id: usize, o: &Row, ms: &[usize], inner: &[Row], out: &mut Vec<Row>) -> bool {
@@ -742,6 +760,7 @@ impl<'a> Executor<'a> {
                 // Too many pairs to compare one by one: finish with a hash on the equality filter.
                 return self.nestloop_hashed(p, id, &outer, plain_inner.unwrap_or_default(), want, (os, ot, inner_time));
             }
+            let before = out.len();
             for ir in inner_rows {
                 let row = merge_row(o, &ir);
                 if self.passes(&p.join_filter, &row) {
@@ -753,6 +772,10 @@ impl<'a> Executor<'a> {
                 } else {
                     self.stats[id].removed_by_join_filter += 1.0;
                 }
+            }
+            // A LEFT JOIN keeps an outer row that found no partner, null-extended.
+            if out.len() == before && p.join_type == JoinType::Left {
+                out.push(o.clone());
             }
             if first.is_none() && !out.is_empty() {
                 first = Some(os + inner_time);
@@ -805,10 +828,14 @@ impl<'a> Executor<'a> {
         for o in outer {
             let k: Vec<i64> = keys.iter().map(|k| self.value(o, k.0)).collect();
             // (rows removed by the join filter are set from the pair count below)
+            let before = out.len();
             if let Some(ms) = table.get(&k) {
                 if !self.emit_matches(p, id, o, ms, &inner, &mut out) {
                     return (Vec::new(), 0.0, 0.0);
                 }
+            }
+            if out.len() == before && p.join_type == JoinType::Left {
+                out.push(o.clone());
             }
             if want.is_some_and(|w| out.len() >= w) {
                 break;
@@ -852,10 +879,11 @@ impl<'a> Executor<'a> {
         let inner_spill = spilled(inner.len(), width);
         self.stats[hid].temp_written += inner_spill;
         let build = ht;
-        if inner.is_empty() {
-            // PostgreSQL skips the outer side when the hash is empty.
+        if inner.is_empty() && p.join_type != JoinType::Left {
+            // PostgreSQL skips the outer side when the hash is empty (and no outer row is kept).
             return (Vec::new(), build, build);
         }
+        let mut matched = vec![false; if p.join_type == JoinType::Right { inner.len() } else { 0 }];
         let mut out = Vec::new();
         let mut probed = 0usize;
         let outer_plan = p.children[0].clone();
@@ -864,14 +892,25 @@ impl<'a> Executor<'a> {
         for o in &outer {
             probed += 1;
             let k: Vec<i64> = keys.iter().map(|k| self.value(o, k.0)).collect();
+            let before = out.len();
             if let Some(ms) = table.get(&k) {
-                if !self.emit_matches(p, id, o, ms, &inner, &mut out) {
+                if !self.emit_matches_marking(p, id, o, ms, &inner, &mut out, &mut matched) {
                     return (Vec::new(), 0.0, 0.0);
                 }
+            }
+            if out.len() == before && p.join_type == JoinType::Left {
+                out.push(o.clone());
             }
             if want.is_some_and(|w| out.len() >= w) {
                 out.truncate(want.unwrap_or(0));
                 break;
+            }
+        }
+        // A Right join then returns the hashed rows no outer row matched, null-extended.
+        if probed == outer.len() && p.join_type == JoinType::Right {
+            out.extend(inner.iter().zip(&matched).filter(|(_, m)| !**m).map(|(r, _)| r.clone()));
+            if let Some(w) = want {
+                out.truncate(w);
             }
         }
         if probed < outer.len() {
@@ -909,12 +948,17 @@ impl<'a> Executor<'a> {
         }
         let mut out = Vec::new();
         let mut outer_used = outer.len();
+        let mut matched = vec![false; if p.join_type == JoinType::Right { inner.len() } else { 0 }];
         for (n, o) in outer.iter().enumerate() {
             let k: Vec<i64> = keys.iter().map(|k| self.value(o, k.0)).collect();
+            let before = out.len();
             if let Some(ms) = groups.get(&k) {
-                if !self.emit_matches(p, id, o, ms, &inner, &mut out) {
+                if !self.emit_matches_marking(p, id, o, ms, &inner, &mut out, &mut matched) {
                     return (Vec::new(), 0.0, 0.0);
                 }
+            }
+            if out.len() == before && p.join_type == JoinType::Left {
+                out.push(o.clone());
             }
             if want.is_some_and(|w| out.len() >= w) {
                 out.truncate(want.unwrap_or(0));
@@ -922,6 +966,13 @@ impl<'a> Executor<'a> {
                 break;
             }
         }
+        if outer_used == outer.len() && p.join_type == JoinType::Right {
+            out.extend(inner.iter().zip(&matched).filter(|(_, m)| !**m).map(|(r, _)| r.clone()));
+            if let Some(w) = want {
+                out.truncate(w);
+            }
+        }
+
         // The merge stops when one side runs out: the other is read only up to its first row
         // past that side's last key.
         let key_of = |me: &Self, r: &Row, c: ColRef| me.value(r, c);
@@ -929,12 +980,13 @@ impl<'a> Executor<'a> {
         let omax = outer.iter().map(|r| key_of(self, r, k0o)).filter(|v| *v != NULL).max();
         let imax = inner.iter().map(|r| key_of(self, r, k0i)).filter(|v| *v != NULL).max();
         let mut inner_used = inner.len();
+        // An outer join reads its preserved input to its end.
         match (omax, imax) {
-            (Some(om), Some(im)) if om > im => {
+            (Some(om), Some(im)) if om > im && p.join_type != JoinType::Left => {
                 let upto = outer.iter().filter(|r| key_of(self, r, k0o) != NULL && key_of(self, r, k0o) <= im).count();
                 outer_used = outer_used.min((upto + 1).min(outer.len()));
             }
-            (Some(om), Some(im)) if im > om && outer_used == outer.len() => {
+            (Some(om), Some(im)) if im > om && outer_used == outer.len() && p.join_type != JoinType::Right => {
                 let upto = inner.iter().filter(|r| key_of(self, r, k0i) != NULL && key_of(self, r, k0i) <= om).count();
                 inner_used = (upto + 1).min(inner.len());
             }

@@ -99,7 +99,7 @@ impl Deparse<'_> {
 
     /// The node's title: `Index Scan using idx on t alias`.
     pub fn title(&self, p: &Plan) -> String {
-        let mut s = p.kind.name().to_string();
+        let mut s = p.name();
         if p.backward {
             s.push_str(" Backward");
         }
@@ -273,10 +273,11 @@ fn text_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, de
             // "Rows Removed by …" follows its condition.
             let st = &a.nodes[me];
             let loops = st.loops.max(1.0);
-            if label == "Filter" && st.loops > 0.0 {
+            // (The text format leaves out a count of zero, as PostgreSQL's does.)
+            if label == "Filter" && st.loops > 0.0 && st.removed_by_filter > 0.0 {
                 lines.push(format!("{detail_indent}Rows Removed by Filter: {}", libm::rint(st.removed_by_filter / loops) as i64));
             }
-            if label == "Join Filter" && st.loops > 0.0 {
+            if label == "Join Filter" && st.loops > 0.0 && st.removed_by_join_filter > 0.0 {
                 lines.push(format!("{detail_indent}Rows Removed by Join Filter: {}", libm::rint(st.removed_by_join_filter / loops) as i64));
             }
         }
@@ -346,7 +347,7 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
     m.insert("Parallel Aware".into(), json!(false));
     m.insert("Async Capable".into(), json!(false));
     if matches!(p.kind, Kind::NestedLoop | Kind::HashJoin | Kind::MergeJoin) {
-        m.insert("Join Type".into(), json!("Inner"));
+        m.insert("Join Type".into(), json!(p.join_type.name()));
         m.insert("Inner Unique".into(), json!(inner_unique(d, p)));
     }
     if matches!(p.kind, Kind::Aggregate | Kind::HashAggregate | Kind::GroupAggregate) {
@@ -580,6 +581,7 @@ fn inner_unique(d: &Deparse, p: &Plan) -> bool {
     let equated: Vec<usize> =
         d.q.quals
             .iter()
+            .chain(d.q.outer.iter().flat_map(|o| &o.join_quals))
             .filter_map(|q| match q {
                 crate::bind::Qual::ColCmp { l, op: crate::sql::CmpOp::Eq, r: o } if l.0 == r && outer.relids & (1 << o.0) != 0 => Some(l.1),
                 crate::bind::Qual::ColCmp { l: o, op: crate::sql::CmpOp::Eq, r: l } if l.0 == r && outer.relids & (1 << o.0) != 0 => Some(l.1),

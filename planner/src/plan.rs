@@ -60,6 +60,27 @@ impl Kind {
     }
 }
 
+/// How a join treats rows without a match: an inner join drops them; a LEFT JOIN keeps the outer
+/// side's, null-extended; a Right join is the same outer join with the nullable side as the outer
+/// input (PostgreSQL's JOIN_RIGHT: hash or merge only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinType {
+    Inner,
+    Left,
+    Right,
+}
+
+impl JoinType {
+    /// As FORMAT JSON's "Join Type" gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            JoinType::Inner => "Inner",
+            JoinType::Left => "Left",
+            JoinType::Right => "Right",
+        }
+    }
+}
+
 /// An ordering: equivalence class and descending.
 pub type PathKey = (usize, bool);
 
@@ -67,6 +88,8 @@ pub type PathKey = (usize, bool);
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     pub kind: Kind,
+    /// A join's type (`Inner` for every other node).
+    pub join_type: JoinType,
     pub startup: f64,
     pub total: f64,
     pub rows: f64,
@@ -102,6 +125,7 @@ impl Plan {
     fn new(kind: Kind) -> Plan {
         Plan {
             kind,
+            join_type: JoinType::Inner,
             startup: 0.0,
             total: 0.0,
             rows: 0.0,
@@ -142,6 +166,17 @@ impl Plan {
         self.notes.extend(c.notes);
         self
     }
+    /// The node's name as the text format prints it: `Hash Left Join`, `Nested Loop Left Join`.
+    pub fn name(&self) -> String {
+        match (self.kind, self.join_type) {
+            (_, JoinType::Inner) => self.kind.name().to_string(),
+            (Kind::NestedLoop, jt) => format!("Nested Loop {} Join", jt.name()),
+            (Kind::HashJoin, jt) => format!("Hash {} Join", jt.name()),
+            (Kind::MergeJoin, jt) => format!("Merge {} Join", jt.name()),
+            (k, _) => k.name().to_string(),
+        }
+    }
+
     /// Every node of the tree, depth first.
     pub fn walk<'a>(&'a self, out: &mut Vec<&'a Plan>) {
         out.push(self);
@@ -191,6 +226,11 @@ pub struct Planner<'a> {
     links: Vec<u64>,
     /// Equivalence classes equal to a constant.
     const_ecs: Vec<usize>,
+    /// The query's LEFT JOINs: each nullable relation, its join conditions and `min_lefthand`.
+    ojs: &'a [crate::bind::OuterJoin],
+    /// Outer-join clauses a derived `inner = constant` made redundant: they count for nothing
+    /// in the join's row estimate.
+    oj_redundant: Vec<Qual>,
 }
 
 const FUZZ: f64 = 1.01;
@@ -257,6 +297,31 @@ impl<'a> Planner<'a> {
         // `col = constant` forms an equivalence class of its own, and PostgreSQL puts the
         // restrictions it regenerates from classes after the table's other quals (Filter:
         // ((opened > 3600) AND (branch = 7)) for `branch = 7 AND opened > 3600`).
+        // reconsider_outer_join_clauses: a LEFT JOIN's `outer = inner` clause whose outer column
+        // equals a constant gives `inner = constant` on the nullable relation. The clause stays,
+        // checked at the join, with no selectivity of its own.
+        let mut oj_redundant = Vec::new();
+        for oj in &q.outer {
+            for jq in &oj.join_quals {
+                let Some((a, b)) = jq.equijoin() else { continue };
+                let (outer, inner) = match (a.0 == oj.nullable, b.0 == oj.nullable) {
+                    (true, false) => (b, a),
+                    (false, true) => (a, b),
+                    _ => continue,
+                };
+                let konst = quals.iter().find_map(|x| match x {
+                    Qual::Cmp { c, op: CmpOp::Eq, v } if *c == outer && *v != crate::catalog::NULL => Some(*v),
+                    _ => None,
+                });
+                if let Some(v) = konst {
+                    let derived = Qual::Cmp { c: inner, op: CmpOp::Eq, v };
+                    if !quals.contains(&derived) {
+                        quals.push(derived);
+                    }
+                    oj_redundant.push(jq.clone());
+                }
+            }
+        }
         let (mut ordinary, from_classes): (Vec<Qual>, Vec<Qual>) = quals.into_iter().partition(|x| !matches!(x, Qual::Cmp { op: CmpOp::Eq, v, .. } if *v != crate::catalog::NULL));
         ordinary.extend(from_classes);
         let quals = ordinary;
@@ -267,7 +332,7 @@ impl<'a> Planner<'a> {
             })
             .collect();
         let total_pages = q.rels.iter().map(|r| db.tables[r.table].pages).sum();
-        Planner { db, q, s, est, base_rows, eclass, total_pages, quals, links, const_ecs }
+        Planner { db, q, s, est, base_rows, eclass, total_pages, quals, links, const_ecs, ojs: &q.outer, oj_redundant }
     }
 
     /// Startup cost matters only when a LIMIT will stop the plan early (`tuple_fraction > 0`).
@@ -314,6 +379,14 @@ impl<'a> Planner<'a> {
         for qual in &self.q.quals {
             if qual.rels() & !relids != 0 {
                 qual.columns(&mut cols);
+            }
+        }
+        // An outer join's conditions are checked at the join: needed below it.
+        for oj in self.ojs {
+            for qual in &oj.join_quals {
+                if (qual.rels() | 1 << oj.nullable) & !relids != 0 {
+                    qual.columns(&mut cols);
+                }
             }
         }
         cols.retain(|c| relids & (1 << c.0) != 0);
@@ -392,6 +465,12 @@ impl<'a> Planner<'a> {
                 v.push(self.ec(a));
             }
         }
+        // An outer join's clause keeps its sides in classes of their own: both are merge keys.
+        for q in self.ojs.iter().flat_map(|oj| &oj.join_quals) {
+            if let Some((a, b)) = q.equijoin() {
+                v.extend([self.ec(a), self.ec(b)]);
+            }
+        }
         v
     }
 
@@ -406,6 +485,14 @@ impl<'a> Planner<'a> {
                 let (ia, ib) = (relids & (1 << a.0) != 0, relids & (1 << b.0) != 0);
                 if ia != ib {
                     wanted.push(self.ec(a));
+                }
+            }
+        }
+        for q in self.ojs.iter().flat_map(|oj| &oj.join_quals) {
+            if let Some((a, b)) = q.equijoin() {
+                let (ia, ib) = (relids & (1 << a.0) != 0, relids & (1 << b.0) != 0);
+                if ia != ib {
+                    wanted.push(if ia { self.ec(a) } else { self.ec(b) });
                 }
             }
         }
@@ -510,6 +597,10 @@ impl<'a> Planner<'a> {
                 q.columns(&mut v);
             }
         }
+        // An outer join's conditions are all checked at the join, above every scan.
+        for q in self.ojs.iter().flat_map(|oj| &oj.join_quals) {
+            q.columns(&mut v);
+        }
         v.contains(&c)
     }
 
@@ -542,7 +633,11 @@ impl<'a> Planner<'a> {
     fn param_paths(&self, r: usize, outer: u64) -> Vec<Rc<Plan>> {
         let restrict = self.restrict(r);
         let mut params: Vec<Qual> = Vec::new();
-        for q in &self.quals {
+        // An outer join's conditions parameterise its nullable relation's scan, once the outer side
+        // holds its `min_lefthand` (a Nested Loop Left Join).
+        // (A clause a derived `inner = constant` made redundant is only checked at the join.)
+        let oj_quals = self.ojs.iter().filter(|oj| oj.nullable == r && outer & oj.min_lhs == oj.min_lhs).flat_map(|oj| &oj.join_quals).filter(|q| !self.oj_redundant.contains(q));
+        for q in self.quals.iter().chain(oj_quals) {
             if let Qual::ColCmp { l, op: CmpOp::Eq, r: o } = q {
                 if l.0 == r && outer & (1 << o.0) != 0 {
                     params.push(Qual::ColCmp { l: *l, op: CmpOp::Eq, r: *o });
@@ -586,7 +681,40 @@ impl<'a> Planner<'a> {
 
     fn join_clauses(&self, outer: u64, inner: u64) -> Vec<Qual> {
         let both = outer | inner;
-        self.quals.iter().filter(|q| q.rels() & !both == 0 && q.rels() & !outer != 0 && q.rels() & !inner != 0).cloned().collect()
+        let mut out: Vec<Qual> = self.quals.iter().filter(|q| q.rels() & !both == 0 && q.rels() & !outer != 0 && q.rels() & !inner != 0).cloned().collect();
+        // At an outer join's own step, its ON conditions join the two sides.
+        if let Some(j) = self.oj_step(outer, inner).or_else(|| self.oj_step(inner, outer)) {
+            out.extend(self.ojs[j].join_quals.iter().cloned());
+        }
+        out
+    }
+
+    /// The outer join that `lhs` joined to `rhs` performs: `rhs` is its nullable relation alone and
+    /// `lhs` holds its `min_lefthand`.
+    fn oj_step(&self, lhs: u64, rhs: u64) -> Option<usize> {
+        self.ojs.iter().position(|oj| rhs == 1 << oj.nullable && lhs & rhs == 0 && lhs & oj.min_lhs == oj.min_lhs)
+    }
+
+    /// `join_is_legal` for LEFT JOINs with one nullable relation: a side that holds only a
+    /// nullable relation joins a side holding its `min_lefthand` (the outer join itself); a
+    /// nullable relation never meets anything else before that.
+    fn join_is_legal(&self, a: u64, b: u64) -> bool {
+        self.ojs.iter().all(|oj| {
+            let nb = 1u64 << oj.nullable;
+            if a == nb {
+                b & oj.min_lhs == oj.min_lhs
+            } else if b == nb {
+                a & oj.min_lhs == oj.min_lhs
+            } else {
+                true
+            }
+        })
+    }
+
+    /// Whether some join condition (an outer join's included) ties `a` to relations outside it.
+    fn has_join_clause(&self, a: u64) -> bool {
+        let outside = |m: u64| m & a != 0 && m & !a != 0;
+        self.quals.iter().any(|q| outside(q.rels())) || self.links.iter().any(|l| outside(*l)) || self.ojs.iter().any(|oj| outside(oj.join_quals.iter().fold(1 << oj.nullable, |m, q| m | q.rels())))
     }
 
     /// `cost_rescan`: (startup, total) of running a node again.
@@ -659,11 +787,13 @@ impl<'a> Planner<'a> {
         }
         let mut p = Plan::join(Kind::NestedLoop, (startup, startup + run), (rows, width), outer.relids | inner.relids);
         p.pathkeys = self.useful_keys(&outer.pathkeys, p.relids);
-        // Equalities rebuilt from their equivalence class print outer side first.
+        // Equalities rebuilt from their equivalence class print outer side first; an outer join's
+        // own clause prints as written.
+        let written = |q: &Qual| self.ojs.iter().any(|oj| oj.join_quals.contains(q));
         p.join_filter = join_filter
             .into_iter()
             .map(|q| match q.equijoin() {
-                Some((a, b)) if inner.relids & (1 << a.0) != 0 => Qual::ColCmp { l: b, op: CmpOp::Eq, r: a },
+                Some((a, b)) if inner.relids & (1 << a.0) != 0 && !written(&q) => Qual::ColCmp { l: b, op: CmpOp::Eq, r: a },
                 _ => q,
             })
             .collect();
@@ -851,10 +981,16 @@ impl<'a> Planner<'a> {
         let mut inner = self.sorted(inner, &ikeys, None);
         // How much of each input the merge reads before its first and after its last match
         // (mergejoinscansel on the first clause).
-        let (os, oe, is_, ie) = match clauses.first() {
+        let (mut os, mut oe, mut is_, mut ie) = match clauses.first() {
             Some(Qual::ColCmp { l, r, .. }) => self.mergejoinscansel(*l, *r),
             _ => (0.0, 1.0, 0.0, 1.0),
         };
+        // An outer join reads its preserved input whole (every row is output, matched or not).
+        match x.jt {
+            JoinType::Left => (os, oe) = (0.0, 1.0),
+            JoinType::Right => (is_, ie) = (0.0, 1.0),
+            JoinType::Inner => {}
+        }
         let (opr, ipr) = (outer.rows.max(1.0), inner.rows.max(1.0));
         let outer_skip = libm::rint(opr * os);
         let inner_skip = libm::rint(ipr * is_);
@@ -950,16 +1086,16 @@ impl<'a> Planner<'a> {
             })
         });
         let match_count = if nselec > 0.0 { (nselec * i.rows / nselec).max(1.0) } else { 1.0 };
-        JoinExtra { unique, match_frac: nselec, match_count, hash_sel, rows: 0.0, width: 0.0 }
+        JoinExtra { jt: JoinType::Inner, unique, match_frac: nselec, match_count, hash_sel, rows: 0.0, width: 0.0 }
     }
 
     /// All join paths with `o` outer and `i` inner.
-    fn join_paths(&self, o: &JoinRel, i: &JoinRel, rows: f64, width: f64, base_inner: Option<usize>) -> Vec<Rc<Plan>> {
+    fn join_paths(&self, o: &JoinRel, i: &JoinRel, rows: f64, width: f64, base_inner: Option<usize>, jt: JoinType) -> Vec<Rc<Plan>> {
         let clauses = self.join_clauses(o.relids, i.relids);
         let mut out = Vec::new();
         let cheapest_o = cheapest(&o.paths);
         let cheapest_i = cheapest(&i.paths);
-        let x = JoinExtra { rows, width, ..self.join_extra(o, i, &clauses) };
+        let x = JoinExtra { rows, width, jt, ..self.join_extra(o, i, &clauses) };
         // Equality clauses, written outer side first, for merge and hash joins.
         let mut eq = Vec::new();
         let mut other = Vec::new();
@@ -970,8 +1106,10 @@ impl<'a> Planner<'a> {
                 _ => other.push(c.clone()),
             }
         }
-        // In add_paths_to_joinrel's order: merge joins, nested loops, then the hash join.
-        if !eq.is_empty() {
+        // In add_paths_to_joinrel's order: merge joins, nested loops, then the hash join. (An
+        // outer-join clause made redundant by a constant gives no sort order to merge on.)
+        let mergeable = !eq.is_empty() && !clauses.iter().any(|c| self.oj_redundant.contains(c));
+        if mergeable {
             let okeys: Vec<PathKey> = eq.iter().filter_map(|q| if let Qual::ColCmp { l, .. } = q { Some((self.ec(*l), false)) } else { None }).collect();
             let ikeys: Vec<PathKey> = eq.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some((self.ec(*r), false)) } else { None }).collect();
             // sort_inner_and_outer: both cheapest-total inputs, sorted as needed.
@@ -985,8 +1123,11 @@ impl<'a> Planner<'a> {
                 }
             }
         }
+        // A nested loop cannot null-extend its outer side's partners (no Right join), nor can the
+        // inner side of a Left one be anything but the nullable relation.
+        let nestloops = jt != JoinType::Right;
         // Nested loops over the plain inner, and over it materialised.
-        for op in outer_candidates(&o.paths) {
+        for op in outer_candidates(&o.paths).into_iter().filter(|_| nestloops) {
             out.push(Rc::new(self.nestloop(&op, &cheapest_i, clauses.clone(), rows, width, &x)));
             if self.s.enable_material && !matches!(cheapest_i.kind, Kind::Materialize | Kind::IndexScan | Kind::IndexOnlyScan) {
                 let m = Rc::new(self.material(&cheapest_i));
@@ -994,7 +1135,7 @@ impl<'a> Planner<'a> {
             }
         }
         // Nested loops over a parameterised inner index scan, with and without Memoize.
-        if let Some(r) = base_inner {
+        if let Some(r) = base_inner.filter(|_| nestloops) {
             // Only the cheapest path of each parameterisation (cheapest_parameterized_paths).
             let mut best: Vec<Rc<Plan>> = Vec::new();
             for pp in self.param_paths(r, o.relids) {
@@ -1028,6 +1169,16 @@ impl<'a> Planner<'a> {
         }
         if !eq.is_empty() {
             out.push(Rc::new(self.hashjoin(&cheapest_o, &cheapest_i, eq.clone(), other.clone(), &x)));
+        }
+        if jt != JoinType::Inner {
+            for p in &mut out {
+                let p = Rc::make_mut(p);
+                p.join_type = jt;
+                // build_join_pathkeys: a Right join's null-extended rows break the outer order.
+                if jt == JoinType::Right {
+                    p.pathkeys.clear();
+                }
+            }
         }
         out
     }
@@ -1098,7 +1249,7 @@ impl<'a> Planner<'a> {
         }
         let full: u64 = (1u64 << n) - 1;
         let joined = |a: u64, b: u64| !self.join_clauses(a, b).is_empty() || self.links.iter().any(|l| l & a != 0 && l & b != 0);
-        let has_clauses = |a: u64| self.quals.iter().any(|q| q.rels() & a != 0 && q.rels() & !a != 0) || self.links.iter().any(|l| l & a != 0 && l & !a != 0);
+        let has_clauses = |a: u64| self.has_join_clause(a);
         // Exhaustive search up to 10 relations (or geqo_threshold, if lower), greedy above.
         if n as u32 > self.s.geqo_threshold.min(10) {
             return self.greedy(rels, full);
@@ -1151,18 +1302,34 @@ impl<'a> Planner<'a> {
 
     /// Builds (or adds paths to) the join relation of `a` and `b`; true when it is new.
     fn make_join(&self, rels: &mut BTreeMap<u64, JoinRel>, a: u64, b: u64) -> bool {
+        if !self.join_is_legal(a, b) {
+            return false;
+        }
         let set = a | b;
         let new = !rels.contains_key(&set);
+        // Which side, if either, is an outer join's preserved side.
+        let (left_a, left_b) = (self.oj_step(a, b).is_some(), self.oj_step(b, a).is_some());
         if new {
             let clauses = self.join_clauses(a, b);
-            let refs: Vec<&Qual> = clauses.iter().collect();
-            let rows = clamp_row_est(rels[&a].rows * rels[&b].rows * self.est.clauselist_sel(&refs));
-            rels.insert(set, JoinRel { relids: set, rows, width: self.width_of(set), paths: Vec::new() });
+            let refs: Vec<&Qual> = clauses.iter().filter(|c| !self.oj_redundant.contains(c)).collect();
+            let mut rows = rels[&a].rows * rels[&b].rows * self.est.clauselist_sel(&refs);
+            // calc_joinrel_size_estimate for JOIN_LEFT: never fewer rows than the outer side.
+            if left_a {
+                rows = rows.max(rels[&a].rows);
+            } else if left_b {
+                rows = rows.max(rels[&b].rows);
+            }
+            rels.insert(set, JoinRel { relids: set, rows: clamp_row_est(rows), width: self.width_of(set), paths: Vec::new() });
         }
         let (ra, rb) = (&rels[&a], &rels[&b]);
         let (rows, width) = (rels[&set].rows, rels[&set].width);
-        let mut paths = self.join_paths(ra, rb, rows, width, single(b));
-        paths.extend(self.join_paths(rb, ra, rows, width, single(a)));
+        let (ab, ba) = match (left_a, left_b) {
+            (true, _) => (JoinType::Left, JoinType::Right),
+            (_, true) => (JoinType::Right, JoinType::Left),
+            _ => (JoinType::Inner, JoinType::Inner),
+        };
+        let mut paths = self.join_paths(ra, rb, rows, width, single(b), ab);
+        paths.extend(self.join_paths(rb, ra, rows, width, single(a), ba));
         let mut all = rels.get_mut(&set).map(|r| std::mem::take(&mut r.paths)).unwrap_or_default();
         for p in paths {
             add_path(&mut all, p, self.consider_startup());
@@ -1188,7 +1355,8 @@ impl<'a> Planner<'a> {
                         continue;
                     }
                     self.make_join(&mut rels, a, b);
-                    let cost = cheapest(&rels[&(a | b)].paths).total;
+                    let Some(joined) = rels.get(&(a | b)).filter(|_| self.join_is_legal(a, b)) else { continue };
+                    let cost = cheapest(&joined.paths).total;
                     if best.is_none_or(|x| cost < x.0) {
                         best = Some((cost, i, j));
                     }
@@ -1296,6 +1464,7 @@ impl<'a> Planner<'a> {
 
 /// What a join's costing needs beyond its inputs.
 struct JoinExtra {
+    jt: JoinType,
     unique: bool,
     match_frac: f64,
     match_count: f64,

@@ -14,7 +14,7 @@ pub struct SqlError {
 }
 
 /// What the plan page plans, in one line (said beside every "not modelled" error).
-pub const SUBSET: &str = "SELECT … FROM … [JOIN … ON …] [WHERE …] [GROUP BY …] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
+pub const SUBSET: &str = "SELECT … FROM … [[LEFT | RIGHT] JOIN … ON …] [WHERE …] [GROUP BY …] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
 
 impl SqlError {
     pub fn at(pos: usize, message: impl Into<String>) -> Self {
@@ -278,12 +278,27 @@ pub struct OrderItem {
     pub desc: bool,
 }
 
+/// A `LEFT JOIN` (or a `RIGHT JOIN`, read as the LEFT JOIN it is): the `FROM` item whose rows
+/// may be null-extended, and its `ON` condition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OuterJoin {
+    /// The nullable side: an index into `Select::from`.
+    pub nullable: usize,
+    /// The other side, as written (indexes into `Select::from`).
+    pub preserved: Vec<usize>,
+    pub on: Expr,
+    /// Where `LEFT`/`RIGHT` is written.
+    pub pos: usize,
+}
+
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Select {
     pub items: Vec<SelectItem>,
     pub from: Vec<FromItem>,
-    /// Conditions of `JOIN … ON` and `WHERE`, in the order written.
+    /// Conditions of inner `JOIN … ON` and `WHERE`, in the order written.
     pub conds: Vec<Expr>,
+    /// Outer joins, in the order written.
+    pub outer: Vec<OuterJoin>,
     pub group_by: Vec<Expr>,
     pub order_by: Vec<OrderItem>,
     pub limit: Option<u64>,
@@ -499,13 +514,22 @@ impl Parser {
         self.expect_kw("from")?;
         loop {
             s.from.push(self.table_ref()?);
+            let first = s.from.len() - 1;
             loop {
-                if self.is_kw("left") || self.is_kw("right") || self.is_kw("full") || self.is_kw("cross") || self.is_kw("natural") {
-                    return Err(self.unsupported("an outer join (LEFT, RIGHT or FULL)"));
+                if self.is_kw("full") {
+                    return Err(self.unsupported("a FULL outer join"));
                 }
-                let inner = self.eat_kw("inner");
+                if self.is_kw("cross") || self.is_kw("natural") {
+                    return Err(self.unsupported("a CROSS or NATURAL join"));
+                }
+                let pos = self.peek().pos;
+                let (left, right) = (self.eat_kw("left"), !self.is_kw("left") && self.eat_kw("right"));
+                if left || right {
+                    self.eat_kw("outer");
+                }
+                let inner = !left && !right && self.eat_kw("inner");
                 if !self.eat_kw("join") {
-                    if inner {
+                    if inner || left || right {
                         return Err(self.syntax_error());
                     }
                     break;
@@ -515,7 +539,18 @@ impl Parser {
                     return Err(self.unsupported("JOIN … USING"));
                 }
                 self.expect_kw("on")?;
-                s.conds.push(self.or_expr()?);
+                let on = self.or_expr()?;
+                if left {
+                    s.outer.push(OuterJoin { nullable: s.from.len() - 1, preserved: (first..s.from.len() - 1).collect(), on, pos });
+                } else if right {
+                    // `a RIGHT JOIN b` is `b LEFT JOIN a`; dbsim reads it when `a` is one table.
+                    if s.from.len() - first != 2 {
+                        return Err(SqlError::not_modelled(pos, "a RIGHT JOIN whose left side is itself a join (write it as a LEFT JOIN)"));
+                    }
+                    s.outer.push(OuterJoin { nullable: first, preserved: vec![first + 1], on, pos });
+                } else {
+                    s.conds.push(on);
+                }
             }
             if !self.eat_op(",") {
                 break;
@@ -780,7 +815,7 @@ mod tests {
             ("SELECT * FROM t WHERE name LIKE 'a%'", "LIKE"),
             ("UPDATE t SET a = 1", "other than SELECT"),
             ("SELECT a FROM t UNION SELECT a FROM u", "set operation"),
-            ("SELECT * FROM t LEFT JOIN u ON t.a = u.a", "outer join"),
+            ("SELECT * FROM t FULL JOIN u ON t.a = u.a", "FULL outer join"),
         ] {
             let e = parse(sql).unwrap_err();
             assert!(e.unsupported && e.message.contains(what) && !e.message.contains("syntax error"), "{sql}: {e:?}");
@@ -797,7 +832,20 @@ mod tests {
         assert_eq!(e.render("SELECT a, FROM t"), "ERROR:  syntax error at or near \"FROM\"\nLINE 1: SELECT a, FROM t\n                  ^");
         assert_eq!(parse("SELECT * FROM t WHERE").unwrap_err().message, "syntax error at end of input");
         assert_eq!(parse("SELECT * FROM t WHERE a = 'x").unwrap_err().message, "unterminated quoted string");
-        assert!(parse("SELECT * FROM t LEFT JOIN u ON t.a = u.a").unwrap_err().unsupported);
+        assert!(parse("SELECT * FROM t FULL JOIN u ON t.a = u.a").unwrap_err().unsupported);
+        assert_eq!(parse("SELECT * FROM t LEFT u ON t.a = u.a").unwrap_err().message, "syntax error at or near \"u\"");
+    }
+
+    /// `LEFT [OUTER] JOIN` keeps its `ON` beside the nullable table; `a RIGHT JOIN b` is read as
+    /// `b LEFT JOIN a`, for one table on the left.
+    #[test]
+    fn outer_joins_parse_with_their_nullable_side() {
+        let s = parse("SELECT * FROM a JOIN b ON a.id = b.id LEFT OUTER JOIN c ON c.id = b.id WHERE a.x = 1").unwrap().select;
+        assert_eq!((s.outer.len(), s.outer[0].nullable, s.outer[0].preserved.clone(), s.conds.len()), (1, 2, vec![0, 1], 2));
+        let r = parse("SELECT * FROM a RIGHT JOIN b ON a.id = b.id").unwrap().select;
+        assert_eq!((r.outer[0].nullable, r.outer[0].preserved.clone()), (0, vec![1]));
+        let e = parse("SELECT * FROM a JOIN b ON a.id = b.id RIGHT JOIN c ON c.id = a.id").unwrap_err();
+        assert!(e.unsupported && e.message.contains("RIGHT JOIN whose left side is itself a join"), "{}", e.message);
     }
 
     /// Everyday SQL the planner does not model yet is named for what it is, never a syntax error.
@@ -811,7 +859,8 @@ mod tests {
             ("SELECT id, row_number() OVER () FROM a", "the window function row_number() … OVER (…)"),
             ("SELECT count(DISTINCT id) FROM a", "count(DISTINCT …)"),
             ("SELECT (SELECT max(x) FROM b) FROM a", "a scalar subquery (SELECT …) (an InitPlan or SubPlan)"),
-            ("SELECT * FROM a LEFT JOIN b ON a.id = b.id", "an outer join (LEFT, RIGHT or FULL)"),
+            ("SELECT * FROM a FULL JOIN b ON a.id = b.id", "a FULL outer join"),
+            ("SELECT * FROM a CROSS JOIN b", "a CROSS or NATURAL join"),
         ] {
             let e = parse(sql).unwrap_err();
             assert!(e.unsupported && e.message.starts_with(&format!("{what} is valid SQL")), "{sql}: {}", e.message);

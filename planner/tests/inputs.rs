@@ -30,7 +30,12 @@ fn sql_errors_read_like_postgres() {
     assert!(err("SELECT * FROM customers WHERE id = 'abc'").starts_with("ERROR:  invalid input syntax for type integer: \"abc\""));
     assert!(err("SELECT * FROM customers WHERE name = 1").starts_with("ERROR:  operator does not exist: text = integer"));
     assert!(err("SELECT name, count(*) FROM customers").starts_with("ERROR:  column \"customers.name\" must appear in the GROUP BY clause"));
-    assert!(err("SELECT * FROM customers c LEFT JOIN orders o ON o.customer_id = c.id").starts_with("NOT MODELLED:  an outer join"));
+    assert!(err("SELECT * FROM customers c FULL JOIN orders o ON o.customer_id = c.id").starts_with("NOT MODELLED:  a FULL outer join"));
+    // A LEFT JOIN plans; keeping its null-extended rows with IS NULL (an anti join) is named.
+    assert!(explain(&load("t.toml", LESSON, None).unwrap().db, "SELECT * FROM customers c LEFT JOIN orders o ON o.customer_id = c.id", None).is_ok());
+    assert!(
+        err("SELECT c.id FROM customers c LEFT JOIN orders o ON o.customer_id = c.id WHERE o.id IS NULL").starts_with("NOT MODELLED:  a WHERE condition that keeps a LEFT JOIN's null-extended rows")
+    );
     assert!(err("SELECT * FROM customers WHERE id = ").starts_with("ERROR:  syntax error at end of input"));
 }
 

@@ -102,6 +102,9 @@ fn shape(plan: &Value, out: &mut Vec<String>) {
     if let Some(s) = plan["Strategy"].as_str() {
         t = format!("{t}/{s}");
     }
+    if let Some(j) = plan["Join Type"].as_str().filter(|j| *j != "Inner") {
+        t = format!("{t}/{j}");
+    }
     if let Some(r) = plan["Alias"].as_str() {
         t = format!("{t} {r}");
     }
@@ -202,6 +205,7 @@ fn planner_lessons_match_postgresql() {
                 nodes(op, &mut on);
                 for (a, b) in tn.iter().zip(&on) {
                     estimates_close &= within(a["Plan Rows"].as_f64().unwrap_or(0.0), b["Plan Rows"].as_f64().unwrap_or(0.0), 0.10);
+                    assert_eq!(b["Plan Width"], a["Plan Width"], "{name} q{i} {}: Plan Width (dbsim's, then PostgreSQL's)", b["Node Type"]);
                     // FORMAT JSON without ANALYZE: the same keys, in PostgreSQL's order.
                     assert_eq!(keys(b), keys(a), "{name} q{i}: FORMAT JSON's keys (dbsim's, then PostgreSQL's)");
                 }
@@ -298,7 +302,7 @@ fn buffers_match_postgresql() {
             assert_eq!(keys(&ours[0]), keys(&theirs[0]), "{name} q{i}: the top-level keys");
             for ((a, b), label) in tn.iter().zip(&on).zip(&ts) {
                 assert_eq!(keys(b), keys(a), "{name} q{i} {label}: FORMAT JSON's keys (dbsim's, then PostgreSQL's)");
-                for k in ["Inner Unique", "Parent Relationship", "Strategy", "Scan Direction", "Heap Fetches", "Exact Heap Blocks"] {
+                for k in ["Inner Unique", "Parent Relationship", "Strategy", "Scan Direction", "Heap Fetches", "Exact Heap Blocks", "Join Type", "Actual Rows", "Actual Loops"] {
                     assert_eq!(b.get(k), a.get(k), "{name} q{i} {label}: {k}");
                 }
             }
