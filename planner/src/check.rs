@@ -29,7 +29,10 @@ pub fn worst_misestimate(plan: &Plan, a: &Analyzed) -> (f64, usize) {
 pub fn expectations(x: &Expect, e: &Explained) -> Vec<(String, bool)> {
     let mut nodes = Vec::new();
     e.plan.walk(&mut nodes);
-    let has = |name: &str| nodes.iter().any(|n| n.kind.name() == name);
+    // A name matches a node as EXPLAIN prints it ("Hash Right Join") or by its kind ("Hash Join"
+    // matches every hash join, inner or outer).
+    let is = |n: &Plan, name: &str| n.name() == name || n.kind.name() == name;
+    let has = |name: &str| nodes.iter().any(|n| is(n, name));
     let mut out = Vec::new();
     for n in &x.nodes {
         out.push((format!("plan has a {n}"), has(n)));
@@ -38,8 +41,9 @@ pub fn expectations(x: &Expect, e: &Explained) -> Vec<(String, bool)> {
         out.push((format!("plan has no {n}"), !has(n)));
     }
     if let Some(t) = &x.top {
-        let top = nodes.iter().find(|n| !matches!(n.kind.name(), "Limit" | "Sort" | "Incremental Sort" | "Aggregate" | "HashAggregate" | "GroupAggregate")).map_or("", |n| n.kind.name());
-        out.push((format!("the top join or scan is a {t} (it is a {top})"), top == t));
+        let top = nodes.iter().find(|n| !matches!(n.kind.name(), "Limit" | "Sort" | "Incremental Sort" | "Aggregate" | "HashAggregate" | "GroupAggregate"));
+        let name = top.map_or(String::new(), |n| n.name());
+        out.push((format!("the top join or scan is a {t} (it is a {name})"), top.is_some_and(|n| is(n, t))));
     }
     if let Some(a) = &e.analyzed {
         let (f, _) = worst_misestimate(&e.plan, a);

@@ -287,6 +287,10 @@ fn text_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, de
         let mut extra = Vec::new();
         analyze_lines(p, &a.nodes[me], false, &mut extra);
         for (label, text) in extra {
+            // The text format leaves out a bitmap heap scan's block counts when it read no block.
+            if label == "Heap Blocks" && text == "exact=0" {
+                continue;
+            }
             lines.push(format!("{detail_indent}{label}: {text}"));
         }
         if opts.buffers {
