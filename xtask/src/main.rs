@@ -72,7 +72,7 @@ fn cargo_test(args: &[&str], tally: &mut Tally) -> Result<(), String> {
 fn node_on_wasm_check(script: &str) -> Result<String, String> {
     cargo(&["build", "-q", "-p", "wasm-check", "--target", "wasm32-unknown-unknown", "--release"])?;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let wasm = root.join("target/wasm32-unknown-unknown/release/wasm_check.wasm");
+    let wasm = web::target().join("wasm32-unknown-unknown/release/wasm_check.wasm");
     let out = Command::new("node").arg(root.join("xtask").join(script)).arg(&wasm).output().map_err(|e| format!("node is needed to run wasm32 builds: {e}"))?;
     if !out.status.success() {
         return Err(format!("node {script} failed: {}", String::from_utf8_lossy(&out.stderr)));
@@ -104,7 +104,7 @@ const BASELINE_M_EVENTS: (f64, f64) = (7.7, 8.3);
 /// Builds `BASELINE`'s engine benchmark from git history (under target/baseline) and returns
 /// its executable.
 fn baseline_exe(root: &std::path::Path) -> Result<std::path::PathBuf, String> {
-    let dir = root.join("target/baseline");
+    let dir = web::target().join("baseline");
     let src = dir.join(BASELINE);
     if !src.join("Cargo.toml").exists() {
         std::fs::create_dir_all(&src).map_err(|e| format!("{}: {e}", src.display()))?;
@@ -155,8 +155,8 @@ fn engine_bench() -> Result<(), String> {
     cargo(&["build", "-q", "-p", "wasm-check", "--target", "wasm32-unknown-unknown", "--profile", "web"])?;
     cargo(&["build", "-q", "--release", "-p", "wasm-check", "--bin", "native"])?;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let wasm = root.join("target/wasm32-unknown-unknown/web/wasm_check.wasm");
-    let native_exe = root.join("target/release/native");
+    let wasm = web::target().join("wasm32-unknown-unknown/web/wasm_check.wasm");
+    let native_exe = web::target().join("release/native");
     let baseline = baseline_exe(&root)?;
     let (chromium, e2e_dir) = web::playwright()?;
     let sides = ["native", "Chromium", "Node", BASELINE];

@@ -8,6 +8,12 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// Cargo's target directory: `CARGO_TARGET_DIR` when set (a second checkout sharing one), else
+/// the workspace's `target/`.
+pub fn target() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
 /// The pages and their wasm modules: the main app, the sharding chapter and the query-planning
 /// chapter each in its own module, so no page downloads another's code.
 const PAGES: [(&str, &str, &str); 3] = [("web", "dbsim", "index.html"), ("shard", "dbsim_shard", "shard.html"), ("plan", "dbsim_plan", "plan.html")];
@@ -20,7 +26,7 @@ pub fn dist() -> Result<PathBuf, String> {
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let html = std::fs::read_to_string(root.join("index.html")).map_err(|e| format!("index.html: {e}"))?;
     for (bin, name, page) in PAGES {
-        let wasm = root.join(format!("target/wasm32-unknown-unknown/web/{bin}.wasm"));
+        let wasm = target().join(format!("wasm32-unknown-unknown/web/{bin}.wasm"));
         let mut b = wasm_bindgen_cli_support::Bindgen::new();
         b.input_path(&wasm).out_name(name).typescript(false).remove_name_section(true).remove_producers_section(true);
         b.web(true).map_err(|e| format!("wasm-bindgen: {e}"))?;
@@ -74,7 +80,7 @@ const THEME_VARS: [&str; 10] = ["bg", "fg", "muted", "card", "line", "primary", 
 fn embed(root: &Path, out: &Path, html: &str) -> Result<(), String> {
     // One module per kind of lesson, as for the pages: a chapter downloads only the one its lessons need.
     for (bin, name) in [("embed", "dbsim_embed"), ("embed_shard", "dbsim_embed_shard"), ("embed_plan", "dbsim_embed_plan")] {
-        let wasm = root.join(format!("target/wasm32-unknown-unknown/web/{bin}.wasm"));
+        let wasm = target().join(format!("wasm32-unknown-unknown/web/{bin}.wasm"));
         let mut b = wasm_bindgen_cli_support::Bindgen::new();
         b.input_path(&wasm).out_name(name).typescript(false).remove_name_section(true).remove_producers_section(true);
         b.web(true).map_err(|e| format!("wasm-bindgen: {e}"))?;
