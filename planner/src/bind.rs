@@ -111,6 +111,9 @@ pub struct OuterJoin {
     pub nullable: usize,
     pub join_quals: Vec<Qual>,
     pub min_lhs: u64,
+    /// An anti join: only the rows without a partner come out (`LEFT JOIN … WHERE` a column the
+    /// `ON` clause compares `IS NULL`).
+    pub anti: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -286,20 +289,42 @@ fn outer_joins(b: &Binder, s: &Select, upper: Vec<Qual>) -> Result<(Vec<Qual>, V
             // A clauseless outer join waits for the whole side written before it.
             min_lhs = oj.preserved.iter().fold(0, |m, r| m | (1u64 << r));
         }
-        ojs.push((OuterJoin { nullable: oj.nullable, join_quals, min_lhs }, oj.pos));
+        ojs.push((OuterJoin { nullable: oj.nullable, join_quals, min_lhs, anti: false }, oj.pos));
     }
     // A reduced join's conditions are conditions above the others: repeat until nothing changes.
     while let Some(i) = ojs.iter().position(|(oj, _)| upper.iter().any(|q| strict_in(q, oj.nullable))) {
         let (oj, _) = ojs.remove(i);
         upper.extend(oj.join_quals);
     }
-    for (oj, pos) in &ojs {
-        if upper.iter().any(|q| q.rels() & (1 << oj.nullable) != 0) {
-            return Err(SqlError::not_modelled(*pos, "a WHERE condition that keeps a LEFT JOIN's null-extended rows (IS NULL on its nullable side is an anti join)"));
+    for (oj, pos) in &mut ojs {
+        let bit = 1u64 << oj.nullable;
+        let above: Vec<&Qual> = upper.iter().filter(|q| q.rels() & bit != 0).collect();
+        if above.is_empty() {
+            continue;
         }
+        // `IS NULL` on a column the ON clause is strict in keeps exactly the rows without a
+        // partner: an anti join, and the test goes (reduce_outer_joins).
+        let forced_null = |q: &Qual| matches!(q, Qual::IsNull { c, not: false } if c.0 == oj.nullable);
+        let strict_in_on = |q: &Qual| matches!(q, Qual::IsNull { c, .. } if oj.join_quals.iter().any(|j| nonnullable(j).contains(c)));
+        if above.iter().all(|q| forced_null(q)) && above.iter().any(|q| strict_in_on(q)) {
+            oj.anti = true;
+            upper.retain(|q| q.rels() & bit == 0);
+            continue;
+        }
+        return Err(SqlError::not_modelled(*pos, "a WHERE condition on a LEFT JOIN's nullable side that keeps its null-extended rows (IS NULL on a column the ON clause does not compare)"));
     }
     upper.extend(pushed);
     Ok((upper, ojs.into_iter().map(|(oj, _)| oj).collect()))
+}
+
+/// The columns `q` is false or NULL without (`find_nonnullable_vars`).
+fn nonnullable(q: &Qual) -> Vec<ColRef> {
+    match q {
+        Qual::Cmp { c, .. } | Qual::In { c, .. } => vec![*c],
+        Qual::IsNull { c, not: true } => vec![*c],
+        Qual::ColCmp { l, r, .. } => vec![*l, *r],
+        Qual::IsNull { .. } | Qual::Or(_) => Vec::new(),
+    }
 }
 
 /// Whether `q` is false or NULL whenever relation `r`'s columns are all NULL.

@@ -726,7 +726,9 @@ impl<'a> Executor<'a> {
                     rows
                 }
             } else if parameterised {
-                let (rows, _, t) = self.run(&inner_plan, iid, Some(o), None);
+                // An anti join moves to the next outer row at its first match.
+                let first_only = (p.join_type == JoinType::Anti && p.join_filter.is_empty()).then_some(1);
+                let (rows, _, t) = self.run(&inner_plan, iid, Some(o), first_only);
                 inner_time += t;
                 rows
             } else {
@@ -773,10 +775,7 @@ impl<'a> Executor<'a> {
                     self.stats[id].removed_by_join_filter += 1.0;
                 }
             }
-            // A LEFT JOIN keeps an outer row that found no partner, null-extended.
-            if out.len() == before && p.join_type == JoinType::Left {
-                out.push(o.clone());
-            }
+            keep_unmatched(p.join_type, o, before, &mut out);
             if first.is_none() && !out.is_empty() {
                 first = Some(os + inner_time);
             }
@@ -834,9 +833,7 @@ impl<'a> Executor<'a> {
                     return (Vec::new(), 0.0, 0.0);
                 }
             }
-            if out.len() == before && p.join_type == JoinType::Left {
-                out.push(o.clone());
-            }
+            keep_unmatched(p.join_type, o, before, &mut out);
             if want.is_some_and(|w| out.len() >= w) {
                 break;
             }
@@ -879,7 +876,7 @@ impl<'a> Executor<'a> {
         let inner_spill = spilled(inner.len(), width);
         self.stats[hid].temp_written += inner_spill;
         let build = ht;
-        if inner.is_empty() && p.join_type != JoinType::Left {
+        if inner.is_empty() && !matches!(p.join_type, JoinType::Left | JoinType::Anti) {
             // PostgreSQL skips the outer side when the hash is empty (and no outer row is kept).
             return (Vec::new(), build, build);
         }
@@ -898,9 +895,7 @@ impl<'a> Executor<'a> {
                     return (Vec::new(), 0.0, 0.0);
                 }
             }
-            if out.len() == before && p.join_type == JoinType::Left {
-                out.push(o.clone());
-            }
+            keep_unmatched(p.join_type, o, before, &mut out);
             if want.is_some_and(|w| out.len() >= w) {
                 out.truncate(want.unwrap_or(0));
                 break;
@@ -957,9 +952,7 @@ impl<'a> Executor<'a> {
                     return (Vec::new(), 0.0, 0.0);
                 }
             }
-            if out.len() == before && p.join_type == JoinType::Left {
-                out.push(o.clone());
-            }
+            keep_unmatched(p.join_type, o, before, &mut out);
             if want.is_some_and(|w| out.len() >= w) {
                 out.truncate(want.unwrap_or(0));
                 outer_used = n + 1;
@@ -982,12 +975,15 @@ impl<'a> Executor<'a> {
         let mut inner_used = inner.len();
         // An outer join reads its preserved input to its end.
         match (omax, imax) {
-            (Some(om), Some(im)) if om > im && p.join_type != JoinType::Left => {
+            (Some(om), Some(im)) if om > im && !matches!(p.join_type, JoinType::Left | JoinType::Anti) => {
                 let upto = outer.iter().filter(|r| key_of(self, r, k0o) != NULL && key_of(self, r, k0o) <= im).count();
                 outer_used = outer_used.min((upto + 1).min(outer.len()));
             }
             (Some(om), Some(im)) if im > om && outer_used == outer.len() && p.join_type != JoinType::Right => {
-                let upto = inner.iter().filter(|r| key_of(self, r, k0i) != NULL && key_of(self, r, k0i) <= om).count();
+                // An anti join leaves the last outer key's group at its first row (one match is
+                // enough); other joins read the whole group, then the first row past it.
+                let single = p.join_type == JoinType::Anti;
+                let upto = inner.iter().filter(|r| key_of(self, r, k0i) != NULL && (key_of(self, r, k0i) < om || (!single && key_of(self, r, k0i) == om))).count();
                 inner_used = (upto + 1).min(inner.len());
             }
             _ => {}
@@ -1008,6 +1004,22 @@ impl<'a> Executor<'a> {
         let total = ot + it + own;
         let first = if out.is_empty() { total } else { os + is + micros::COMPARE };
         (out, first, total)
+    }
+}
+
+/// After outer row `o`'s matches (from `before` in `out`): a LEFT JOIN keeps an outer row that
+/// found none, null-extended; an anti join keeps only such rows, and none of the matches.
+fn keep_unmatched(jt: JoinType, o: &Row, before: usize, out: &mut Vec<Row>) {
+    let matched = out.len() > before;
+    match jt {
+        JoinType::Left if !matched => out.push(o.clone()),
+        JoinType::Anti => {
+            out.truncate(before);
+            if !matched {
+                out.push(o.clone());
+            }
+        }
+        _ => {}
     }
 }
 

@@ -68,6 +68,8 @@ pub enum JoinType {
     Inner,
     Left,
     Right,
+    /// Only the outer rows without a partner (PostgreSQL 15 has no Right anti join).
+    Anti,
 }
 
 impl JoinType {
@@ -77,6 +79,7 @@ impl JoinType {
             JoinType::Inner => "Inner",
             JoinType::Left => "Left",
             JoinType::Right => "Right",
+            JoinType::Anti => "Anti",
         }
     }
 }
@@ -744,7 +747,7 @@ impl<'a> Planner<'a> {
         }
         let inner_run = inner.total - inner.startup;
         let inner_rescan_run = rt - rs;
-        let ntuples = if x.unique {
+        let ntuples = if x.semi {
             // The inner side is unique: the executor stops at the first match (final_cost_nestloop).
             let mut matched = libm::rint(outer_rows * x.match_frac);
             let mut unmatched = outer_rows - matched;
@@ -900,11 +903,11 @@ impl<'a> Planner<'a> {
             startup += DISABLE_COST;
         }
         let hq = s.cpu_operator_cost * n;
-        let (probe, hashjointuples) = if x.unique {
+        let (probe, hashjointuples) = if x.semi {
             let matched = libm::rint(outer.rows * x.match_frac);
             let frac = 2.0 / (x.match_count + 1.0);
             let probe = hq * matched * clamp_row_est(inner.rows * bucketsize * frac) * 0.5 + hq * (outer.rows - matched) * clamp_row_est(inner.rows / (buckets * batches)) * 0.05;
-            (probe, matched)
+            (probe, if x.jt == JoinType::Anti { outer.rows - matched } else { matched })
         } else {
             (hq * outer.rows * clamp_row_est(inner.rows * bucketsize) * 0.5, clamp_row_est(outer.rows * inner.rows * x.hash_sel))
         };
@@ -987,7 +990,7 @@ impl<'a> Planner<'a> {
         };
         // An outer join reads its preserved input whole (every row is output, matched or not).
         match x.jt {
-            JoinType::Left => (os, oe) = (0.0, 1.0),
+            JoinType::Left | JoinType::Anti => (os, oe) = (0.0, 1.0),
             JoinType::Right => (is_, ie) = (0.0, 1.0),
             JoinType::Inner => {}
         }
@@ -1002,8 +1005,11 @@ impl<'a> Planner<'a> {
         startup += inner.startup + (inner.total - inner.startup) * is_;
         let inner_run = (inner.total - inner.startup) * (ie - is_);
         // A unique inner with only merge clauses needs no mark/restore: nothing is rescanned.
-        let skip_mark_restore = x.unique && other.is_empty();
-        let rescanned = if skip_mark_restore { 0.0 } else { (rows - ipr).max(0.0) };
+        let skip_mark_restore = x.semi && other.is_empty();
+        // approx_tuple_count: the pairs the merge clauses match (an outer or anti join's output
+        // is not what the merge does).
+        let mergejointuples = clamp_row_est(opr * ipr * x.hash_sel);
+        let rescanned = if skip_mark_restore { 0.0 } else { (mergejointuples - ipr).max(0.0) };
         let ratio = 1.0 + rescanned / inner_rows;
         let bare = inner_run * ratio;
         let mat = inner_run + s.cpu_operator_cost * inner_rows * ratio;
@@ -1021,7 +1027,7 @@ impl<'a> Planner<'a> {
         let mq = s.cpu_operator_cost * clauses.len() as f64;
         startup += mq * (outer_skip + inner_skip * ratio);
         run += mq * ((outer_rows - outer_skip) + (inner_rows - inner_skip) * ratio);
-        let cpu = (s.cpu_tuple_cost + qual_ops(&other) * s.cpu_operator_cost) * rows;
+        let cpu = (s.cpu_tuple_cost + qual_ops(&other) * s.cpu_operator_cost) * mergejointuples;
         run += cpu;
         if !s.enable_mergejoin {
             startup += DISABLE_COST;
@@ -1086,7 +1092,23 @@ impl<'a> Planner<'a> {
             })
         });
         let match_count = if nselec > 0.0 { (nselec * i.rows / nselec).max(1.0) } else { 1.0 };
-        JoinExtra { jt: JoinType::Inner, unique, match_frac: nselec, match_count, hash_sel, rows: 0.0, width: 0.0 }
+        JoinExtra { jt: JoinType::Inner, unique, semi: unique, match_frac: nselec, match_count, hash_sel, rows: 0.0, width: 0.0 }
+    }
+
+    /// `clauselist_selectivity` with JOIN_SEMI: each equality by `eqjoinsel_semi` (outer column
+    /// first), anything else as for an inner join.
+    fn semi_sel(&self, clauses: &[&Qual], inner_rows: f64) -> f64 {
+        clauses
+            .iter()
+            .map(|q| match q.equijoin() {
+                Some((a, b)) => {
+                    // The inner side's column: the one of the relation `inner_rows` counts.
+                    let (outer, inner) = if self.ojs.iter().any(|oj| oj.nullable == b.0) { (a, b) } else { (b, a) };
+                    self.est.eqjoinsel_semi(outer, inner, self.base_rows[inner.0], inner_rows)
+                }
+                None => self.est.clause_sel(q),
+            })
+            .product()
     }
 
     /// All join paths with `o` outer and `i` inner.
@@ -1095,7 +1117,17 @@ impl<'a> Planner<'a> {
         let mut out = Vec::new();
         let cheapest_o = cheapest(&o.paths);
         let cheapest_i = cheapest(&i.paths);
-        let x = JoinExtra { rows, width, jt, ..self.join_extra(o, i, &clauses) };
+        let mut x = JoinExtra { rows, width, jt, ..self.join_extra(o, i, &clauses) };
+        if jt == JoinType::Anti {
+            // compute_semi_anti_join_factors: the outer rows with a partner, by the semi-join
+            // selectivity; each finds about match_count partners.
+            let refs: Vec<&Qual> = clauses.iter().collect();
+            let jselec = self.semi_sel(&refs, i.rows);
+            let nselec = self.est.clauselist_sel(&refs);
+            x.match_frac = jselec;
+            x.match_count = if jselec > 0.0 { (nselec * i.rows / jselec).max(1.0) } else { 1.0 };
+            x.semi = true;
+        }
         // Equality clauses, written outer side first, for merge and hash joins.
         let mut eq = Vec::new();
         let mut other = Vec::new();
@@ -1155,7 +1187,7 @@ impl<'a> Planner<'a> {
                 }
                 // get_memoize_path, for every outer path match_unsorted_outer tries (so also above
                 // one that already yields the ORDER BY), not only the cheapest.
-                if self.s.enable_memoize && o.rows > 1.0 {
+                if self.s.enable_memoize && o.rows > 1.0 && (jt != JoinType::Anti || x.unique) {
                     let keys: Vec<ColRef> = pp.index_cond.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some(*r) } else { None }).collect();
                     let nd = self.num_groups(&keys, o.rows);
                     if nd < o.rows {
@@ -1313,23 +1345,26 @@ impl<'a> Planner<'a> {
             let clauses = self.join_clauses(a, b);
             let refs: Vec<&Qual> = clauses.iter().filter(|c| !self.oj_redundant.contains(c)).collect();
             let mut rows = rels[&a].rows * rels[&b].rows * self.est.clauselist_sel(&refs);
-            // calc_joinrel_size_estimate for JOIN_LEFT: never fewer rows than the outer side.
-            if left_a {
-                rows = rows.max(rels[&a].rows);
-            } else if left_b {
-                rows = rows.max(rels[&b].rows);
+            // calc_joinrel_size_estimate: a LEFT JOIN never has fewer rows than its outer side; an
+            // anti join keeps the outer rows the semi-join selectivity leaves without a partner.
+            let step = self.oj_step(a, b).map(|j| (j, a, b)).or_else(|| self.oj_step(b, a).map(|j| (j, b, a)));
+            if let Some((j, lhs, rhs)) = step {
+                rows = if self.ojs[j].anti { rels[&lhs].rows * (1.0 - self.semi_sel(&refs, rels[&rhs].rows)) } else { rows.max(rels[&lhs].rows) };
             }
             rels.insert(set, JoinRel { relids: set, rows: clamp_row_est(rows), width: self.width_of(set), paths: Vec::new() });
         }
         let (ra, rb) = (&rels[&a], &rels[&b]);
         let (rows, width) = (rels[&set].rows, rels[&set].width);
+        let anti = |lhs: u64, rhs: u64| self.oj_step(lhs, rhs).is_some_and(|j| self.ojs[j].anti);
         let (ab, ba) = match (left_a, left_b) {
-            (true, _) => (JoinType::Left, JoinType::Right),
-            (_, true) => (JoinType::Right, JoinType::Left),
-            _ => (JoinType::Inner, JoinType::Inner),
+            (true, _) if anti(a, b) => (Some(JoinType::Anti), None),
+            (_, true) if anti(b, a) => (None, Some(JoinType::Anti)),
+            (true, _) => (Some(JoinType::Left), Some(JoinType::Right)),
+            (_, true) => (Some(JoinType::Right), Some(JoinType::Left)),
+            _ => (Some(JoinType::Inner), Some(JoinType::Inner)),
         };
-        let mut paths = self.join_paths(ra, rb, rows, width, single(b), ab);
-        paths.extend(self.join_paths(rb, ra, rows, width, single(a), ba));
+        let mut paths = ab.map(|jt| self.join_paths(ra, rb, rows, width, single(b), jt)).unwrap_or_default();
+        paths.extend(ba.map(|jt| self.join_paths(rb, ra, rows, width, single(a), jt)).unwrap_or_default());
         let mut all = rels.get_mut(&set).map(|r| std::mem::take(&mut r.paths)).unwrap_or_default();
         for p in paths {
             add_path(&mut all, p, self.consider_startup());
@@ -1466,6 +1501,9 @@ impl<'a> Planner<'a> {
 struct JoinExtra {
     jt: JoinType,
     unique: bool,
+    /// Costed as a semi or anti join (the executor stops at an outer row's first match): an
+    /// anti join, or a unique inner side.
+    semi: bool,
     match_frac: f64,
     match_count: f64,
     /// Selectivity of the hash clauses alone (`approx_tuple_count`).

@@ -312,6 +312,58 @@ impl<'a> Est<'a> {
         clamp_prob(selec)
     }
 
+    /// `eqjoinsel_semi` for `a = b`: the fraction of `a`'s rows with at least one partner in the
+    /// inner side (`b`'s relation estimated at `base_rows` after its restrictions, the inner input
+    /// at `inner_rows`): a semi join's selectivity; an anti join keeps the rest.
+    pub fn eqjoinsel_semi(&self, a: ColRef, b: ColRef, base_rows: f64, inner_rows: f64) -> f64 {
+        let (mut nd1, default1) = self.numdistinct(a);
+        let (mut nd2, mut default2) = self.numdistinct(b);
+        // nd2 is clamped to the rows the inner side can hold: there are no more distinct values.
+        for rows in [base_rows, inner_rows] {
+            if nd2 >= rows {
+                nd2 = rows;
+                default2 = false;
+            }
+        }
+        let nf1 = self.nullfrac(a);
+        let selec = match (self.stats(a), self.stats(b)) {
+            (Some(s1), Some(s2)) if !s1.mcv.is_empty() && !s2.mcv.is_empty() => {
+                let clamped2 = (s2.mcv.len() as f64).min(nd2).max(0.0) as usize;
+                let mut hasmatch2 = vec![false; clamped2];
+                let (mut matchfreq1, mut nmatches) = (0.0, 0.0);
+                for (i, v1) in s1.mcv.iter().enumerate() {
+                    if let Some(j) = (0..clamped2).find(|&j| !hasmatch2[j] && s2.mcv[j] == *v1) {
+                        hasmatch2[j] = true;
+                        matchfreq1 += s1.mcf[i];
+                        nmatches += 1.0;
+                    }
+                }
+                let matchfreq1 = clamp_prob(matchfreq1);
+                let uncertainfrac = if !default1 && !default2 {
+                    nd1 -= nmatches;
+                    nd2 -= nmatches;
+                    if nd1 <= nd2 || nd2 < 0.0 {
+                        1.0
+                    } else {
+                        nd2 / nd1
+                    }
+                } else {
+                    0.5
+                };
+                matchfreq1 + uncertainfrac * clamp_prob(1.0 - matchfreq1 - nf1)
+            }
+            _ if !default1 && !default2 => {
+                if nd1 <= nd2 || nd2 < 0.0 {
+                    1.0 - nf1
+                } else {
+                    nd2 / nd1 * (1.0 - nf1)
+                }
+            }
+            _ => 0.5 * (1.0 - nf1),
+        };
+        clamp_prob(selec)
+    }
+
     /// `clause_selectivity` of one condition.
     pub fn clause_sel(&self, q: &Qual) -> f64 {
         match q {
