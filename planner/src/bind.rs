@@ -174,7 +174,9 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         }
         rels.push(Rel { table: t, alias, has_alias: f.alias.is_some() });
     }
-    let b = Binder { db, rels: &rels, strays: Default::default() };
+    // A NOT EXISTS subquery's table is in scope only inside its subquery.
+    let hidden = s.outer.iter().filter(|o| o.anti).fold(0u64, |m, o| m | (1 << o.nullable));
+    let b = Binder { db, rels: &rels, strays: Default::default(), hidden, prefer: None };
     let mut quals = Vec::new();
     for c in &s.conds {
         b.conjuncts(c, &mut quals)?;
@@ -187,7 +189,7 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         match &item.expr {
             SelExpr::Star { qual, pos } => {
                 let which: Vec<usize> = match qual {
-                    None => (0..rels.len()).collect(),
+                    None => (0..rels.len()).filter(|r| hidden & (1 << r) == 0).collect(),
                     Some(q) => vec![rels.iter().position(|r| &r.alias == q).ok_or_else(|| SqlError::at(*pos, format!("missing FROM-clause entry for table \"{q}\"")))?],
                 };
                 for r in which {
@@ -280,7 +282,14 @@ fn outer_joins(b: &Binder, s: &Select, upper: Vec<Qual>) -> Result<(Vec<Qual>, V
     let mut ojs: Vec<(OuterJoin, usize)> = Vec::new();
     for oj in &s.outer {
         let mut on = Vec::new();
-        b.conjuncts(&oj.on, &mut on)?;
+        if oj.anti {
+            // A subquery sees its own table first, then the query around it.
+            let inner = Binder { db: b.db, rels: b.rels, strays: Default::default(), hidden: b.hidden & !(1 << oj.nullable), prefer: Some(oj.nullable) };
+            inner.conjuncts(&oj.on, &mut on)?;
+            b.strays.borrow_mut().extend(inner.strays.into_inner());
+        } else {
+            b.conjuncts(&oj.on, &mut on)?;
+        }
         let bit = 1u64 << oj.nullable;
         let (mine, join_quals): (Vec<Qual>, Vec<Qual>) = on.into_iter().partition(|q| q.rels() == bit);
         pushed.extend(mine);
@@ -289,14 +298,17 @@ fn outer_joins(b: &Binder, s: &Select, upper: Vec<Qual>) -> Result<(Vec<Qual>, V
             // A clauseless outer join waits for the whole side written before it.
             min_lhs = oj.preserved.iter().fold(0, |m, r| m | (1u64 << r));
         }
-        ojs.push((OuterJoin { nullable: oj.nullable, join_quals, min_lhs, anti: false }, oj.pos));
+        if oj.anti && join_quals.is_empty() {
+            return Err(SqlError::not_modelled(oj.pos, "a NOT EXISTS subquery that does not refer to the query around it (an InitPlan)"));
+        }
+        ojs.push((OuterJoin { nullable: oj.nullable, join_quals, min_lhs, anti: oj.anti }, oj.pos));
     }
     // A reduced join's conditions are conditions above the others: repeat until nothing changes.
-    while let Some(i) = ojs.iter().position(|(oj, _)| upper.iter().any(|q| strict_in(q, oj.nullable))) {
+    while let Some(i) = ojs.iter().position(|(oj, _)| !oj.anti && upper.iter().any(|q| strict_in(q, oj.nullable))) {
         let (oj, _) = ojs.remove(i);
         upper.extend(oj.join_quals);
     }
-    for (oj, pos) in &mut ojs {
+    for (oj, pos) in ojs.iter_mut().filter(|(oj, _)| !oj.anti) {
         let bit = 1u64 << oj.nullable;
         let above: Vec<&Qual> = upper.iter().filter(|q| q.rels() & bit != 0).collect();
         if above.is_empty() {
@@ -341,18 +353,31 @@ struct Binder<'a> {
     db: &'a Database,
     rels: &'a [Rel],
     strays: std::cell::RefCell<Vec<(ColRef, i64, String)>>,
+    /// Relations out of scope here (a NOT EXISTS subquery's table, outside its subquery).
+    hidden: u64,
+    /// The relation an unqualified name is looked up in first (a subquery's own table).
+    prefer: Option<usize>,
 }
 
 impl Binder<'_> {
     fn lookup(&self, qual: Option<&str>, name: &str, pos: usize) -> Result<ColRef, SqlError> {
         match qual {
             Some(q) => {
-                let r = self.rels.iter().position(|r| r.alias == q).ok_or_else(|| SqlError::at(pos, format!("missing FROM-clause entry for table \"{q}\"")))?;
+                let r = self
+                    .rels
+                    .iter()
+                    .enumerate()
+                    .position(|(i, r)| r.alias == q && self.hidden & (1 << i) == 0)
+                    .ok_or_else(|| SqlError::at(pos, format!("missing FROM-clause entry for table \"{q}\"")))?;
                 let c = self.db.tables[self.rels[r].table].column(name).ok_or_else(|| SqlError::at(pos, format!("column {q}.{name} does not exist")))?;
                 Ok((r, c))
             }
             None => {
-                let hits: Vec<ColRef> = self.rels.iter().enumerate().filter_map(|(ri, r)| self.db.tables[r.table].column(name).map(|c| (ri, c))).collect();
+                if let Some(c) = self.prefer.and_then(|r| self.db.tables[self.rels[r].table].column(name).map(|c| (r, c))) {
+                    return Ok(c);
+                }
+                let hits: Vec<ColRef> =
+                    self.rels.iter().enumerate().filter(|(ri, _)| self.hidden & (1 << ri) == 0).filter_map(|(ri, r)| self.db.tables[r.table].column(name).map(|c| (ri, c))).collect();
                 match hits.as_slice() {
                     [one] => Ok(*one),
                     [] => Err(SqlError::at(pos, format!("column \"{name}\" does not exist"))),
@@ -479,6 +504,7 @@ impl Binder<'_> {
                 Ok(())
             }
             Expr::Col { pos, .. } | Expr::Lit { pos, .. } => Err(SqlError::at(*pos, "argument of WHERE must be type boolean")),
+            Expr::NotExists { pos, .. } => Err(SqlError::not_modelled(*pos, "NOT EXISTS (SELECT …) anywhere but among WHERE's top-level conditions")),
         }
     }
 }

@@ -14,7 +14,8 @@ pub struct SqlError {
 }
 
 /// What the plan page plans, in one line (said beside every "not modelled" error).
-pub const SUBSET: &str = "SELECT … FROM … [[LEFT | RIGHT] JOIN … ON …] [WHERE …] [GROUP BY …] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
+pub const SUBSET: &str =
+    "SELECT … FROM … [[LEFT | RIGHT] JOIN … ON …] [WHERE … [AND NOT EXISTS (SELECT … FROM t WHERE …)]] [GROUP BY …] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
 
 impl SqlError {
     pub fn at(pos: usize, message: impl Into<String>) -> Self {
@@ -213,14 +214,42 @@ pub enum Lit {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
-    Col { qual: Option<String>, name: String, pos: usize },
-    Lit { lit: Lit, pos: usize },
-    Cmp { op: CmpOp, l: Box<Expr>, r: Box<Expr>, pos: usize },
+    Col {
+        qual: Option<String>,
+        name: String,
+        pos: usize,
+    },
+    Lit {
+        lit: Lit,
+        pos: usize,
+    },
+    Cmp {
+        op: CmpOp,
+        l: Box<Expr>,
+        r: Box<Expr>,
+        pos: usize,
+    },
     And(Vec<Expr>),
     Or(Vec<Expr>),
-    Between { e: Box<Expr>, lo: Box<Expr>, hi: Box<Expr> },
-    In { e: Box<Expr>, list: Vec<Expr> },
-    IsNull { e: Box<Expr>, not: bool },
+    Between {
+        e: Box<Expr>,
+        lo: Box<Expr>,
+        hi: Box<Expr>,
+    },
+    In {
+        e: Box<Expr>,
+        list: Vec<Expr>,
+    },
+    IsNull {
+        e: Box<Expr>,
+        not: bool,
+    },
+    /// `NOT EXISTS (SELECT … FROM t WHERE …)`, by its index among the statement's subqueries:
+    /// a top-level condition of WHERE becomes an anti join (`pull_up_sublinks`).
+    NotExists {
+        idx: usize,
+        pos: usize,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -287,6 +316,8 @@ pub struct OuterJoin {
     /// The other side, as written (indexes into `Select::from`).
     pub preserved: Vec<usize>,
     pub on: Expr,
+    /// Only the rows without a partner: a `NOT EXISTS` subquery pulled up into an anti join.
+    pub anti: bool,
     /// Where `LEFT`/`RIGHT` is written.
     pub pos: usize,
 }
@@ -340,6 +371,8 @@ const RESERVED: &[&str] = &[
 struct Parser {
     toks: Vec<Token>,
     i: usize,
+    /// `NOT EXISTS` subqueries met so far: the table, its WHERE, where `NOT` is written.
+    sublinks: Vec<(FromItem, Option<Expr>, usize)>,
 }
 
 impl Parser {
@@ -541,13 +574,13 @@ impl Parser {
                 self.expect_kw("on")?;
                 let on = self.or_expr()?;
                 if left {
-                    s.outer.push(OuterJoin { nullable: s.from.len() - 1, preserved: (first..s.from.len() - 1).collect(), on, pos });
+                    s.outer.push(OuterJoin { nullable: s.from.len() - 1, preserved: (first..s.from.len() - 1).collect(), on, pos, anti: false });
                 } else if right {
                     // `a RIGHT JOIN b` is `b LEFT JOIN a`; dbsim reads it when `a` is one table.
                     if s.from.len() - first != 2 {
                         return Err(SqlError::not_modelled(pos, "a RIGHT JOIN whose left side is itself a join (write it as a LEFT JOIN)"));
                     }
-                    s.outer.push(OuterJoin { nullable: first, preserved: vec![first + 1], on, pos });
+                    s.outer.push(OuterJoin { nullable: first, preserved: vec![first + 1], on, pos, anti: false });
                 } else {
                     s.conds.push(on);
                 }
@@ -557,7 +590,29 @@ impl Parser {
             }
         }
         if self.eat_kw("where") {
-            s.conds.push(self.or_expr()?);
+            let cond = self.or_expr()?;
+            // Each NOT EXISTS among WHERE's top-level conditions becomes an anti join with the
+            // subquery's table; one anywhere else (under OR) is not modelled.
+            let parts = match cond {
+                Expr::And(parts) => parts,
+                other => vec![other],
+            };
+            let outer: Vec<usize> = (0..s.from.len()).collect();
+            for part in parts {
+                match part {
+                    Expr::NotExists { idx, pos } => {
+                        let (table, on, _) = self.sublinks[idx].clone();
+                        s.from.push(table);
+                        s.outer.push(OuterJoin { nullable: s.from.len() - 1, preserved: outer.clone(), on: on.unwrap_or(Expr::And(Vec::new())), pos, anti: true });
+                    }
+                    other => {
+                        if let Some(pos) = not_exists_in(&other) {
+                            return Err(SqlError::not_modelled(pos, "NOT EXISTS (SELECT …) under OR or NOT"));
+                        }
+                        s.conds.push(other);
+                    }
+                }
+            }
         }
         if self.eat_kw("group") {
             self.expect_kw("by")?;
@@ -652,6 +707,37 @@ impl Parser {
         Ok(SelExpr::Expr(self.operand()?))
     }
 
+    /// `NOT EXISTS (SELECT … FROM t [alias] [WHERE …])`: one table, whatever its select list.
+    fn not_exists(&mut self) -> Result<Expr, SqlError> {
+        let pos = self.peek().pos;
+        self.expect_kw("not")?;
+        self.expect_kw("exists")?;
+        self.expect_op("(")?;
+        self.expect_kw("select")?;
+        loop {
+            self.sel_expr()?;
+            self.alias()?;
+            if !self.eat_op(",") {
+                break;
+            }
+        }
+        self.expect_kw("from")?;
+        let table = self.table_ref()?;
+        if self.is_op(",") || self.is_kw("join") || self.is_kw("inner") || self.is_kw("left") || self.is_kw("right") {
+            return Err(self.unsupported("a NOT EXISTS subquery over more than one table"));
+        }
+        let cond = if self.eat_kw("where") { Some(self.or_expr()?) } else { None };
+        if !self.is_op(")") {
+            return Err(self.unsupported("a NOT EXISTS subquery with GROUP BY, ORDER BY or LIMIT"));
+        }
+        self.expect_op(")")?;
+        if cond.as_ref().and_then(not_exists_in).is_some() {
+            return Err(SqlError::not_modelled(pos, "a NOT EXISTS subquery inside another"));
+        }
+        self.sublinks.push((table, cond, pos));
+        Ok(Expr::NotExists { idx: self.sublinks.len() - 1, pos })
+    }
+
     fn or_expr(&mut self) -> Result<Expr, SqlError> {
         let mut arms = vec![self.and_expr()?];
         while self.eat_kw("or") {
@@ -669,6 +755,9 @@ impl Parser {
     }
 
     fn predicate(&mut self) -> Result<Expr, SqlError> {
+        if self.is_kw("not") && self.kw_ahead(1, "exists") && self.op_ahead(2, "(") {
+            return self.not_exists();
+        }
         if self.is_kw("not") {
             return Err(self.unsupported(if self.kw_ahead(1, "exists") { "NOT EXISTS (SELECT …) (an anti join)" } else { "NOT" }));
         }
@@ -783,12 +872,21 @@ impl Parser {
 }
 
 /// Parses one statement.
+/// Where a `NOT EXISTS` is written inside `e`, if one is.
+fn not_exists_in(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::NotExists { pos, .. } => Some(*pos),
+        Expr::And(parts) | Expr::Or(parts) => parts.iter().find_map(not_exists_in),
+        _ => None,
+    }
+}
+
 pub fn parse(sql: &str) -> Result<Statement, SqlError> {
     if sql.len() > 100_000 {
         return Err(SqlError::plain("statement is longer than 100,000 bytes"));
     }
     let toks = lex(sql)?;
-    Parser { toks, i: 0 }.statement()
+    Parser { toks, i: 0, sublinks: Vec::new() }.statement()
 }
 
 #[cfg(test)]
@@ -801,7 +899,8 @@ mod tests {
         let e = s.explain.unwrap();
         assert!(e.analyze && e.buffers && e.format == Format::Json);
         assert_eq!(s.select.from.len(), 2);
-        assert_eq!(s.select.conds.len(), 2);
+        // The ON condition, then WHERE's top-level conditions one by one.
+        assert_eq!(s.select.conds.len(), 3);
         assert_eq!(s.select.limit, Some(10));
         assert!(s.select.order_by[0].desc);
     }
@@ -836,6 +935,14 @@ mod tests {
         assert_eq!(parse("SELECT * FROM t LEFT u ON t.a = u.a").unwrap_err().message, "syntax error at or near \"u\"");
     }
 
+    /// `NOT EXISTS (SELECT … FROM t WHERE …)` among WHERE's conditions is an anti join with `t`.
+    #[test]
+    fn not_exists_is_an_anti_join_with_its_table() {
+        let s = parse("SELECT * FROM a WHERE a.x = 1 AND NOT EXISTS (SELECT 1 FROM b WHERE b.a_id = a.id AND b.y > 2)").unwrap().select;
+        assert_eq!(s.from.len(), 2);
+        assert_eq!((s.outer.len(), s.outer[0].nullable, s.outer[0].anti, s.outer[0].preserved.clone(), s.conds.len()), (1, 1, true, vec![0], 1));
+    }
+
     /// `LEFT [OUTER] JOIN` keeps its `ON` beside the nullable table; `a RIGHT JOIN b` is read as
     /// `b LEFT JOIN a`, for one table on the left.
     #[test]
@@ -855,7 +962,8 @@ mod tests {
             ("SELECT * FROM a WHERE id NOT IN (SELECT x FROM b)", "NOT IN (SELECT …) (a hashed SubPlan)"),
             ("SELECT * FROM a WHERE id IN (SELECT x FROM b)", "IN (SELECT …) (a semi join)"),
             ("SELECT * FROM a WHERE EXISTS (SELECT 1 FROM b)", "EXISTS (SELECT …) (a semi join)"),
-            ("SELECT * FROM a WHERE NOT EXISTS (SELECT 1 FROM b)", "NOT EXISTS (SELECT …) (an anti join)"),
+            ("SELECT * FROM a WHERE a.x = 1 OR NOT EXISTS (SELECT 1 FROM b WHERE b.id = a.id)", "NOT EXISTS (SELECT …) under OR or NOT"),
+            ("SELECT * FROM a WHERE NOT EXISTS (SELECT 1 FROM b JOIN c ON c.id = b.id WHERE b.id = a.id)", "a NOT EXISTS subquery over more than one table"),
             ("SELECT id, row_number() OVER () FROM a", "the window function row_number() … OVER (…)"),
             ("SELECT count(DISTINCT id) FROM a", "count(DISTINCT …)"),
             ("SELECT (SELECT max(x) FROM b) FROM a", "a scalar subquery (SELECT …) (an InitPlan or SubPlan)"),
