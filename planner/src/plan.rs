@@ -1127,6 +1127,8 @@ impl<'a> Planner<'a> {
             x.match_frac = jselec;
             x.match_count = if jselec > 0.0 { (nselec * i.rows / jselec).max(1.0) } else { 1.0 };
             x.semi = true;
+            // add_paths_to_joinrel leaves a semi or anti join's inner side unproven unique.
+            x.unique = false;
         }
         // Equality clauses, written outer side first, for merge and hash joins.
         let mut eq = Vec::new();
@@ -1187,7 +1189,7 @@ impl<'a> Planner<'a> {
                 }
                 // get_memoize_path, for every outer path match_unsorted_outer tries (so also above
                 // one that already yields the ORDER BY), not only the cheapest.
-                if self.s.enable_memoize && o.rows > 1.0 && (jt != JoinType::Anti || x.unique) {
+                if self.s.enable_memoize && o.rows > 1.0 && jt != JoinType::Anti {
                     let keys: Vec<ColRef> = pp.index_cond.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some(*r) } else { None }).collect();
                     let nd = self.num_groups(&keys, o.rows);
                     if nd < o.rows {
