@@ -607,6 +607,18 @@ try {
     if (!why.includes('higher estimated cost') || !why.includes('faster')) throw new Error(`cost against time: ${why}`);
     await shot('06-plan-compare');
   });
+  await step('plan_page_outer_and_anti_joins', async () => {
+    // 11i: a LEFT JOIN planned as PostgreSQL plans it, and a NOT EXISTS typed by the reader
+    // pulled up into an anti join.
+    await page.goto('about:blank');
+    await page.goto(base + 'plan.html#file=11i-outer-joins.toml');
+    await page.waitForFunction(() => document.querySelector('#current-plan .plan-node .node-title')?.textContent.includes('Hash Right Join'), null, { timeout: 30000 });
+    await page.fill('#sql', 'SELECT a.id FROM accounts a WHERE NOT EXISTS (SELECT 1 FROM transfers t WHERE t.account_id = a.id)');
+    await page.click('#run');
+    await page.waitForFunction(() => document.querySelector('#current-plan .plan-node .node-title')?.textContent.includes('Hash Anti Join'), null, { timeout: 10000 });
+    const text = await page.textContent('#explain-text');
+    if (!text.includes('rows=4608 loops=1')) throw new Error(`the anti join's actual rows:\n${text}`);
+  });
   await step('plan_link_restores_and_bad_sql_is_shown', async () => {
     const url = page.url();
     if (!url.includes('do=')) throw new Error(`the link lacks the changes: ${url}`);
