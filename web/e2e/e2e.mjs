@@ -580,6 +580,18 @@ try {
     // (inset by half the thumb: the range input's own time axis)
     if (Math.abs(s[0] + 8 - m[0]) > 2 || Math.abs(s[1] - 16 - m[1]) > 2) throw new Error(`scrubber at ${s}, ticks at ${m}`);
   });
+  await step('plan_page_outer_and_anti_joins', async () => {
+    // 11i: a LEFT JOIN planned as PostgreSQL plans it, and a NOT EXISTS typed by the reader
+    // pulled up into an anti join.
+    await page.goto('about:blank');
+    await page.goto(base + 'plan.html#file=11i-outer-joins.toml');
+    await page.waitForFunction(() => document.querySelector('#current-plan .plan-node .node-title')?.textContent.includes('Hash Right Join'), null, { timeout: 30000 });
+    await page.fill('#sql', 'SELECT a.id FROM accounts a WHERE NOT EXISTS (SELECT 1 FROM transfers t WHERE t.account_id = a.id)');
+    await page.click('#run');
+    await page.waitForFunction(() => document.querySelector('#current-plan .plan-node .node-title')?.textContent.includes('Hash Anti Join'), null, { timeout: 10000 });
+    const text = await page.textContent('#explain-text');
+    if (!text.includes('rows=4608 loops=1')) throw new Error(`the anti join's actual rows:\n${text}`);
+  });
   await step('plan_page_explain_analyze_then_create_statistics', async () => {
     await page.setViewportSize({ width: 1100, height: 1000 });
     await page.goto(base + 'plan.html#file=11d-correlated-columns.toml');
@@ -606,18 +618,6 @@ try {
     const why = await page.textContent('#cost-vs-time');
     if (!why.includes('higher estimated cost') || !why.includes('faster')) throw new Error(`cost against time: ${why}`);
     await shot('06-plan-compare');
-  });
-  await step('plan_page_outer_and_anti_joins', async () => {
-    // 11i: a LEFT JOIN planned as PostgreSQL plans it, and a NOT EXISTS typed by the reader
-    // pulled up into an anti join.
-    await page.goto('about:blank');
-    await page.goto(base + 'plan.html#file=11i-outer-joins.toml');
-    await page.waitForFunction(() => document.querySelector('#current-plan .plan-node .node-title')?.textContent.includes('Hash Right Join'), null, { timeout: 30000 });
-    await page.fill('#sql', 'SELECT a.id FROM accounts a WHERE NOT EXISTS (SELECT 1 FROM transfers t WHERE t.account_id = a.id)');
-    await page.click('#run');
-    await page.waitForFunction(() => document.querySelector('#current-plan .plan-node .node-title')?.textContent.includes('Hash Anti Join'), null, { timeout: 10000 });
-    const text = await page.textContent('#explain-text');
-    if (!text.includes('rows=4608 loops=1')) throw new Error(`the anti join's actual rows:\n${text}`);
   });
   await step('plan_link_restores_and_bad_sql_is_shown', async () => {
     const url = page.url();
