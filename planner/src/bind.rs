@@ -342,10 +342,8 @@ fn nonnullable(q: &Qual) -> Vec<ColRef> {
 /// Whether `q` is false or NULL whenever relation `r`'s columns are all NULL.
 fn strict_in(q: &Qual, r: usize) -> bool {
     match q {
-        Qual::Cmp { c, .. } | Qual::In { c, .. } => c.0 == r,
-        Qual::IsNull { c, not } => c.0 == r && *not,
-        Qual::ColCmp { l, r: rr, .. } => l.0 == r || rr.0 == r,
         Qual::Or(arms) => arms.iter().all(|arm| arm.iter().any(|x| strict_in(x, r))),
+        _ => nonnullable(q).iter().any(|c| c.0 == r),
     }
 }
 

@@ -297,9 +297,6 @@ impl<'a> Planner<'a> {
             links.push(members.iter().fold(0u64, |acc, c| acc | (1 << c.0)));
             const_ecs.push(ec);
         }
-        // `col = constant` forms an equivalence class of its own, and PostgreSQL puts the
-        // restrictions it regenerates from classes after the table's other quals (Filter:
-        // ((opened > 3600) AND (branch = 7)) for `branch = 7 AND opened > 3600`).
         // reconsider_outer_join_clauses: a LEFT JOIN's `outer = inner` clause whose outer column
         // equals a constant gives `inner = constant` on the nullable relation. The clause stays,
         // checked at the join, with no selectivity of its own.
@@ -325,6 +322,9 @@ impl<'a> Planner<'a> {
                 }
             }
         }
+        // `col = constant` forms an equivalence class of its own, and PostgreSQL puts the
+        // restrictions it regenerates from classes after the table's other quals (Filter:
+        // ((opened > 3600) AND (branch = 7)) for `branch = 7 AND opened > 3600`).
         let (mut ordinary, from_classes): (Vec<Qual>, Vec<Qual>) = quals.into_iter().partition(|x| !matches!(x, Qual::Cmp { op: CmpOp::Eq, v, .. } if *v != crate::catalog::NULL));
         ordinary.extend(from_classes);
         let quals = ordinary;
@@ -469,7 +469,7 @@ impl<'a> Planner<'a> {
             }
         }
         // An outer join's clause keeps its sides in classes of their own: both are merge keys.
-        for q in self.ojs.iter().flat_map(|oj| &oj.join_quals) {
+        for q in self.oj_quals() {
             if let Some((a, b)) = q.equijoin() {
                 v.extend([self.ec(a), self.ec(b)]);
             }
@@ -491,7 +491,7 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        for q in self.ojs.iter().flat_map(|oj| &oj.join_quals) {
+        for q in self.oj_quals() {
             if let Some((a, b)) = q.equijoin() {
                 let (ia, ib) = (relids & (1 << a.0) != 0, relids & (1 << b.0) != 0);
                 if ia != ib {
@@ -601,7 +601,7 @@ impl<'a> Planner<'a> {
             }
         }
         // An outer join's conditions are all checked at the join, above every scan.
-        for q in self.ojs.iter().flat_map(|oj| &oj.join_quals) {
+        for q in self.oj_quals() {
             q.columns(&mut v);
         }
         v.contains(&c)
@@ -690,6 +690,11 @@ impl<'a> Planner<'a> {
             out.extend(self.ojs[j].join_quals.iter().cloned());
         }
         out
+    }
+
+    /// Every outer join's own conditions.
+    fn oj_quals(&self) -> impl Iterator<Item = &Qual> {
+        self.ojs.iter().flat_map(|oj| &oj.join_quals)
     }
 
     /// The outer join that `lhs` joined to `rhs` performs: `rhs` is its nullable relation alone and
@@ -792,7 +797,7 @@ impl<'a> Planner<'a> {
         p.pathkeys = self.useful_keys(&outer.pathkeys, p.relids);
         // Equalities rebuilt from their equivalence class print outer side first; an outer join's
         // own clause prints as written.
-        let written = |q: &Qual| self.ojs.iter().any(|oj| oj.join_quals.contains(q));
+        let written = |q: &Qual| self.oj_quals().any(|x| x == q);
         p.join_filter = join_filter
             .into_iter()
             .map(|q| match q.equijoin() {
@@ -1097,13 +1102,14 @@ impl<'a> Planner<'a> {
 
     /// `clauselist_selectivity` with JOIN_SEMI: each equality by `eqjoinsel_semi` (outer column
     /// first), anything else as for an inner join.
-    fn semi_sel(&self, clauses: &[&Qual], inner_rows: f64) -> f64 {
+    fn semi_sel(&self, clauses: &[&Qual], inner: &JoinRel) -> f64 {
+        let inner_rows = inner.rows;
+        let inner_rels = inner.relids;
         clauses
             .iter()
             .map(|q| match q.equijoin() {
                 Some((a, b)) => {
-                    // The inner side's column: the one of the relation `inner_rows` counts.
-                    let (outer, inner) = if self.ojs.iter().any(|oj| oj.nullable == b.0) { (a, b) } else { (b, a) };
+                    let (outer, inner) = if inner_rels & (1 << b.0) != 0 { (a, b) } else { (b, a) };
                     self.est.eqjoinsel_semi(outer, inner, self.base_rows[inner.0], inner_rows)
                 }
                 None => self.est.clause_sel(q),
@@ -1122,7 +1128,7 @@ impl<'a> Planner<'a> {
             // compute_semi_anti_join_factors: the outer rows with a partner, by the semi-join
             // selectivity; each finds about match_count partners.
             let refs: Vec<&Qual> = clauses.iter().collect();
-            let jselec = self.semi_sel(&refs, i.rows);
+            let jselec = self.semi_sel(&refs, i);
             let nselec = self.est.clauselist_sel(&refs);
             x.match_frac = jselec;
             x.match_count = if jselec > 0.0 { (nselec * i.rows / jselec).max(1.0) } else { 1.0 };
@@ -1341,29 +1347,29 @@ impl<'a> Planner<'a> {
         }
         let set = a | b;
         let new = !rels.contains_key(&set);
-        // Which side, if either, is an outer join's preserved side.
-        let (left_a, left_b) = (self.oj_step(a, b).is_some(), self.oj_step(b, a).is_some());
+        // The outer join this pair performs, if any: its index, and whether `a` is its preserved side.
+        let step = self.oj_step(a, b).map(|j| (j, true)).or_else(|| self.oj_step(b, a).map(|j| (j, false)));
         if new {
             let clauses = self.join_clauses(a, b);
             let refs: Vec<&Qual> = clauses.iter().filter(|c| !self.oj_redundant.contains(c)).collect();
             let mut rows = rels[&a].rows * rels[&b].rows * self.est.clauselist_sel(&refs);
             // calc_joinrel_size_estimate: a LEFT JOIN never has fewer rows than its outer side; an
             // anti join keeps the outer rows the semi-join selectivity leaves without a partner.
-            let step = self.oj_step(a, b).map(|j| (j, a, b)).or_else(|| self.oj_step(b, a).map(|j| (j, b, a)));
-            if let Some((j, lhs, rhs)) = step {
-                rows = if self.ojs[j].anti { rels[&lhs].rows * (1.0 - self.semi_sel(&refs, rels[&rhs].rows)) } else { rows.max(rels[&lhs].rows) };
+            if let Some((j, a_lhs)) = step {
+                let (lhs, rhs) = if a_lhs { (a, b) } else { (b, a) };
+                rows = if self.ojs[j].anti { rels[&lhs].rows * (1.0 - self.semi_sel(&refs, &rels[&rhs])) } else { rows.max(rels[&lhs].rows) };
             }
             rels.insert(set, JoinRel { relids: set, rows: clamp_row_est(rows), width: self.width_of(set), paths: Vec::new() });
         }
         let (ra, rb) = (&rels[&a], &rels[&b]);
         let (rows, width) = (rels[&set].rows, rels[&set].width);
-        let anti = |lhs: u64, rhs: u64| self.oj_step(lhs, rhs).is_some_and(|j| self.ojs[j].anti);
-        let (ab, ba) = match (left_a, left_b) {
-            (true, _) if anti(a, b) => (Some(JoinType::Anti), None),
-            (_, true) if anti(b, a) => (None, Some(JoinType::Anti)),
-            (true, _) => (Some(JoinType::Left), Some(JoinType::Right)),
-            (_, true) => (Some(JoinType::Right), Some(JoinType::Left)),
-            _ => (Some(JoinType::Inner), Some(JoinType::Inner)),
+        // Each direction's join type; an anti join has only its preserved side outer.
+        let (ab, ba) = match step {
+            Some((j, true)) if self.ojs[j].anti => (Some(JoinType::Anti), None),
+            Some((j, false)) if self.ojs[j].anti => (None, Some(JoinType::Anti)),
+            Some((_, true)) => (Some(JoinType::Left), Some(JoinType::Right)),
+            Some((_, false)) => (Some(JoinType::Right), Some(JoinType::Left)),
+            None => (Some(JoinType::Inner), Some(JoinType::Inner)),
         };
         let mut paths = ab.map(|jt| self.join_paths(ra, rb, rows, width, single(b), jt)).unwrap_or_default();
         paths.extend(ba.map(|jt| self.join_paths(rb, ra, rows, width, single(a), jt)).unwrap_or_default());
