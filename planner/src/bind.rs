@@ -2,7 +2,7 @@
 //! (`relation "x" does not exist`, `column reference "id" is ambiguous`, …) at their positions.
 use crate::catalog::{ColType, NULL};
 use crate::db::Database;
-use crate::sql::{AggFn, CmpOp, Expr, Lit, SelExpr, Select, SqlError};
+use crate::sql::{AggFn, CmpOp, Expr, Lit, OjKind, SelExpr, Select, SqlError};
 
 /// A column of one of the query's relations: (relation index, column index).
 pub type ColRef = (usize, usize);
@@ -111,9 +111,18 @@ pub struct OuterJoin {
     pub nullable: usize,
     pub join_quals: Vec<Qual>,
     pub min_lhs: u64,
-    /// An anti join: only the rows without a partner come out (`LEFT JOIN … WHERE` a column the
-    /// `ON` clause compares `IS NULL`).
-    pub anti: bool,
+    /// Left; semi (`EXISTS`, `IN (SELECT …)`); or anti: only the rows without a partner come out
+    /// (`NOT EXISTS`, or `LEFT JOIN … WHERE` a column the `ON` clause compares `IS NULL`).
+    pub kind: OjKind,
+}
+
+impl OuterJoin {
+    pub fn anti(&self) -> bool {
+        self.kind == OjKind::Anti
+    }
+    pub fn semi(&self) -> bool {
+        self.kind == OjKind::Semi
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -174,8 +183,8 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         }
         rels.push(Rel { table: t, alias, has_alias: f.alias.is_some() });
     }
-    // A NOT EXISTS subquery's table is in scope only inside its subquery.
-    let hidden = s.outer.iter().filter(|o| o.anti).fold(0u64, |m, o| m | (1 << o.nullable));
+    // A subquery's table is in scope only inside its subquery.
+    let hidden = s.outer.iter().filter(|o| o.kind != OjKind::Left).fold(0u64, |m, o| m | (1 << o.nullable));
     let b = Binder { db, rels: &rels, strays: Default::default(), hidden, prefer: None };
     let mut quals = Vec::new();
     for c in &s.conds {
@@ -282,33 +291,51 @@ fn outer_joins(b: &Binder, s: &Select, upper: Vec<Qual>) -> Result<(Vec<Qual>, V
     let mut ojs: Vec<(OuterJoin, usize)> = Vec::new();
     for oj in &s.outer {
         let mut on = Vec::new();
-        if oj.anti {
-            // A subquery sees its own table first, then the query around it.
-            let inner = Binder { db: b.db, rels: b.rels, strays: Default::default(), hidden: b.hidden & !(1 << oj.nullable), prefer: Some(oj.nullable) };
-            inner.conjuncts(&oj.on, &mut on)?;
-            b.strays.borrow_mut().extend(inner.strays.into_inner());
-        } else {
-            b.conjuncts(&oj.on, &mut on)?;
-        }
         let bit = 1u64 << oj.nullable;
+        if oj.kind == OjKind::Left {
+            b.conjuncts(&oj.on, &mut on)?;
+        } else {
+            // A subquery sees its own table first, then the query around it.
+            let inner = Binder { db: b.db, rels: b.rels, strays: Default::default(), hidden: b.hidden & !bit, prefer: Some(oj.nullable) };
+            inner.conjuncts(&oj.on, &mut on)?;
+            if let Some((l, r)) = &oj.test {
+                // `x IN (SELECT c …)` is `x = c`, with `x` read outside the subquery.
+                let (x, _) = b.column(l)?;
+                let (c, _) = inner.column(r)?;
+                on.insert(0, inner.col_cmp(x, CmpOp::Eq, c, oj.pos)?);
+            }
+            b.strays.borrow_mut().extend(inner.strays.into_inner());
+        }
         let (mine, join_quals): (Vec<Qual>, Vec<Qual>) = on.into_iter().partition(|q| q.rels() == bit);
         pushed.extend(mine);
+        // A semi join's conditions on the outer side alone filter that side (PostgreSQL gives a
+        // semi join no scope of its own: `ojscope` is NULL).
+        let (join_quals, outer_only): (Vec<Qual>, Vec<Qual>) = join_quals.into_iter().partition(|q| oj.kind != OjKind::Semi || q.rels() & bit != 0);
+        upper.extend(outer_only);
         let mut min_lhs = join_quals.iter().fold(0, |m, q| m | q.rels()) & !bit;
         if min_lhs == 0 {
             // A clauseless outer join waits for the whole side written before it.
             min_lhs = oj.preserved.iter().fold(0, |m, r| m | (1u64 << r));
         }
-        if oj.anti && join_quals.is_empty() {
-            return Err(SqlError::not_modelled(oj.pos, "a NOT EXISTS subquery that does not refer to the query around it (an InitPlan)"));
+        if oj.kind != OjKind::Left && join_quals.is_empty() {
+            let what = if oj.kind == OjKind::Anti { "a NOT EXISTS subquery" } else { "a subquery" };
+            return Err(SqlError::not_modelled(oj.pos, &format!("{what} that does not refer to the query around it (an InitPlan)")));
         }
-        ojs.push((OuterJoin { nullable: oj.nullable, join_quals, min_lhs, anti: oj.anti }, oj.pos));
+        ojs.push((OuterJoin { nullable: oj.nullable, join_quals, min_lhs, kind: oj.kind }, oj.pos));
     }
-    // A reduced join's conditions are conditions above the others: repeat until nothing changes.
-    while let Some(i) = ojs.iter().position(|(oj, _)| !oj.anti && upper.iter().any(|q| strict_in(q, oj.nullable))) {
+    // reduce_unique_semijoins: a semi join whose inner relation is unique for its equality
+    // conditions (a unique index on the compared columns, or on them and columns fixed by a
+    // constant) is an inner join.
+    while let Some(i) = ojs.iter().position(|(oj, _)| oj.semi() && b.unique_for(oj.nullable, &oj.join_quals, &pushed)) {
         let (oj, _) = ojs.remove(i);
         upper.extend(oj.join_quals);
     }
-    for (oj, pos) in ojs.iter_mut().filter(|(oj, _)| !oj.anti) {
+    // A reduced join's conditions are conditions above the others: repeat until nothing changes.
+    while let Some(i) = ojs.iter().position(|(oj, _)| oj.kind == OjKind::Left && upper.iter().any(|q| strict_in(q, oj.nullable))) {
+        let (oj, _) = ojs.remove(i);
+        upper.extend(oj.join_quals);
+    }
+    for (oj, pos) in ojs.iter_mut().filter(|(oj, _)| oj.kind == OjKind::Left) {
         let bit = 1u64 << oj.nullable;
         let above: Vec<&Qual> = upper.iter().filter(|q| q.rels() & bit != 0).collect();
         if above.is_empty() {
@@ -319,7 +346,7 @@ fn outer_joins(b: &Binder, s: &Select, upper: Vec<Qual>) -> Result<(Vec<Qual>, V
         let forced_null = |q: &Qual| matches!(q, Qual::IsNull { c, not: false } if c.0 == oj.nullable);
         let strict_in_on = |q: &Qual| matches!(q, Qual::IsNull { c, .. } if oj.join_quals.iter().any(|j| nonnullable(j).contains(c)));
         if above.iter().all(|q| forced_null(q)) && above.iter().any(|q| strict_in_on(q)) {
-            oj.anti = true;
+            oj.kind = OjKind::Anti;
             upper.retain(|q| q.rels() & bit == 0);
             continue;
         }
@@ -479,14 +506,7 @@ impl Binder<'_> {
                     (Expr::Col { .. }, Expr::Col { .. }) => {
                         let (a, _) = self.column(l)?;
                         let (b, _) = self.column(r)?;
-                        let (ta, tb) = (self.ty(a), self.ty(b));
-                        if (ta == ColType::Text) != (tb == ColType::Text) {
-                            return Err(SqlError::at(*pos, format!("operator does not exist: {} {} {}", ta.sql(), op.sql(), tb.sql())));
-                        }
-                        if ta == ColType::Text && self.db.tables[self.rels[a.0].table].columns[a.1].text != self.db.tables[self.rels[b.0].table].columns[b.1].text {
-                            return Err(SqlError::at(*pos, "dbsim compares text columns only when they share their list of values"));
-                        }
-                        Qual::ColCmp { l: a, op: *op, r: b }
+                        self.col_cmp(a, *op, b, *pos)?
                     }
                     (Expr::Col { .. }, Expr::Lit { lit, pos: lp }) => {
                         let (c, _) = self.column(l)?;
@@ -502,7 +522,33 @@ impl Binder<'_> {
                 Ok(())
             }
             Expr::Col { pos, .. } | Expr::Lit { pos, .. } => Err(SqlError::at(*pos, "argument of WHERE must be type boolean")),
-            Expr::NotExists { pos, .. } => Err(SqlError::not_modelled(*pos, "NOT EXISTS (SELECT …) anywhere but among WHERE's top-level conditions")),
+            Expr::Sublink { pos, .. } => Err(SqlError::not_modelled(*pos, "a subquery (EXISTS, NOT EXISTS or IN (SELECT …)) anywhere but among WHERE's top-level conditions")),
         }
+    }
+
+    /// `a op b` for two columns, refused as PostgreSQL refuses it when their types differ.
+    fn col_cmp(&self, a: ColRef, op: CmpOp, b: ColRef, pos: usize) -> Result<Qual, SqlError> {
+        let (ta, tb) = (self.ty(a), self.ty(b));
+        if (ta == ColType::Text) != (tb == ColType::Text) {
+            return Err(SqlError::at(pos, format!("operator does not exist: {} {} {}", ta.sql(), op.sql(), tb.sql())));
+        }
+        if ta == ColType::Text && self.db.tables[self.rels[a.0].table].columns[a.1].text != self.db.tables[self.rels[b.0].table].columns[b.1].text {
+            return Err(SqlError::at(pos, "dbsim compares text columns only when they share their list of values"));
+        }
+        Ok(Qual::ColCmp { l: a, op, r: b })
+    }
+
+    /// Whether relation `r` has at most one row for each outer row (`innerrel_is_unique`): a
+    /// unique index each of whose columns the join conditions equate to another relation, or a
+    /// restriction `= constant` fixes.
+    fn unique_for(&self, r: usize, join_quals: &[Qual], restrictions: &[Qual]) -> bool {
+        let table = self.rels[r].table;
+        self.db.indexes.iter().filter(|ix| ix.table == table && ix.unique).any(|ix| {
+            ix.columns.iter().all(|&col| {
+                let c = (r, col);
+                join_quals.iter().any(|q| q.equijoin().is_some_and(|(x, y)| (x == c && y.0 != r) || (y == c && x.0 != r)))
+                    || restrictions.iter().any(|q| matches!(q, Qual::Cmp { c: qc, op: CmpOp::Eq, v } if *qc == c && *v != NULL))
+            })
+        })
     }
 }

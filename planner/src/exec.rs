@@ -385,6 +385,34 @@ impl<'a> Executor<'a> {
                 }
                 (rows, t + own, t + own + n as f64 * NODE_CALL)
             }
+            Kind::Unique | Kind::HashAggregate if p.dedup => {
+                // A semi join's inner side made unique: the first row of each key.
+                let (rows, s, t) = self.run(&p.children[0], id + 1, param, None);
+                let mut seen = std::collections::BTreeSet::new();
+                let mut out = Vec::new();
+                for r in rows.iter() {
+                    let k: Vec<i64> = p.keys.iter().map(|(o, _)| if let Output::Col(c) = o { self.value(r, *c) } else { NULL }).collect();
+                    if seen.insert(k) {
+                        out.push(r.clone());
+                    }
+                }
+                let n = rows.len() as f64;
+                let own = n * if p.kind == Kind::HashAggregate { HASH_PROBE } else { COMPARE };
+                if p.kind == Kind::HashAggregate {
+                    let st = &mut self.stats[id];
+                    st.batches = 1.0;
+                    st.memory_kb = st.memory_kb.max(libm::ceil(out.len() as f64 * (p.width + 64.0) / 1024.0).max(24.0));
+                }
+                let first = if p.kind == Kind::Unique { s + COMPARE } else { t + own };
+                if let Some(w) = want {
+                    out.truncate(w);
+                }
+                (out, first, t + own)
+            }
+            Kind::Unique => {
+                let (rows, s, t) = self.run(&p.children[0], id + 1, param, want);
+                (rows, s, t)
+            }
             Kind::Aggregate | Kind::HashAggregate | Kind::GroupAggregate => {
                 let (rows, s, t) = self.run(&p.children[0], id + 1, param, None);
                 let out = self.aggregate(&rows);
@@ -727,7 +755,7 @@ impl<'a> Executor<'a> {
                 }
             } else if parameterised {
                 // An anti join moves to the next outer row at its first match.
-                let first_only = (p.join_type == JoinType::Anti && p.join_filter.is_empty()).then_some(1);
+                let first_only = (matches!(p.join_type, JoinType::Semi | JoinType::Anti) && p.join_filter.is_empty()).then_some(1);
                 let (rows, _, t) = self.run(&inner_plan, iid, Some(o), first_only);
                 inner_time += t;
                 rows
@@ -943,6 +971,7 @@ impl<'a> Executor<'a> {
         }
         let mut out = Vec::new();
         let mut outer_used = outer.len();
+        let mut stopped_inner: Option<usize> = None;
         let mut matched = vec![false; if p.join_type == JoinType::Right { inner.len() } else { 0 }];
         for (n, o) in outer.iter().enumerate() {
             let k: Vec<i64> = keys.iter().map(|k| self.value(o, k.0)).collect();
@@ -956,6 +985,10 @@ impl<'a> Executor<'a> {
             if want.is_some_and(|w| out.len() >= w) {
                 out.truncate(want.unwrap_or(0));
                 outer_used = n + 1;
+                // The inner side was read up to this key, and into its group: to the first match
+                // (a semi or anti join) or as far as the rows output from it.
+                let into = if matches!(p.join_type, JoinType::Semi | JoinType::Anti) { 1 } else { out.len().saturating_sub(before).max(1) };
+                stopped_inner = Some(inner.iter().filter(|r| self.value(r, keys.first().map_or((0, 0), |k| k.1)) < k.first().copied().unwrap_or(NULL)).count() + into);
                 break;
             }
         }
@@ -972,7 +1005,7 @@ impl<'a> Executor<'a> {
         let (k0o, k0i) = keys.first().copied().unwrap_or(((0, 0), (0, 0)));
         let omax = outer.iter().map(|r| key_of(self, r, k0o)).filter(|v| *v != NULL).max();
         let imax = inner.iter().map(|r| key_of(self, r, k0i)).filter(|v| *v != NULL).max();
-        let mut inner_used = inner.len();
+        let mut inner_used = stopped_inner.unwrap_or(inner.len()).min(inner.len());
         // An outer join reads its preserved input to its end.
         match (omax, imax) {
             (Some(om), Some(im)) if om > im && !matches!(p.join_type, JoinType::Left | JoinType::Anti) => {
@@ -980,9 +1013,9 @@ impl<'a> Executor<'a> {
                 outer_used = outer_used.min((upto + 1).min(outer.len()));
             }
             (Some(om), Some(im)) if im > om && outer_used == outer.len() && p.join_type != JoinType::Right => {
-                // An anti join leaves the last outer key's group at its first row (one match is
-                // enough); other joins read the whole group, then the first row past it.
-                let single = p.join_type == JoinType::Anti;
+                // A semi or anti join leaves the last outer key's group at its first row (one
+                // match is enough); other joins read the whole group, then the first row past it.
+                let single = matches!(p.join_type, JoinType::Semi | JoinType::Anti);
                 let upto = inner.iter().filter(|r| key_of(self, r, k0i) != NULL && (key_of(self, r, k0i) < om || (!single && key_of(self, r, k0i) == om))).count();
                 inner_used = (upto + 1).min(inner.len());
             }
@@ -1008,11 +1041,18 @@ impl<'a> Executor<'a> {
 }
 
 /// After outer row `o`'s matches (from `before` in `out`): a LEFT JOIN keeps an outer row that
-/// found none, null-extended; an anti join keeps only such rows, and none of the matches.
+/// found none, null-extended; a semi join keeps a matched outer row once; an anti join keeps only
+/// the rows without a match, and none of the matches.
 fn keep_unmatched(jt: JoinType, o: &Row, before: usize, out: &mut Vec<Row>) {
     let matched = out.len() > before;
     match jt {
         JoinType::Left if !matched => out.push(o.clone()),
+        JoinType::Semi => {
+            out.truncate(before);
+            if matched {
+                out.push(o.clone());
+            }
+        }
         JoinType::Anti => {
             out.truncate(before);
             if !matched {

@@ -578,9 +578,14 @@ fn buffer_keys(m: &mut Map<String, Value>, shared_hit: i64, temp_read: i64, temp
 /// index whose every column is equated to a column of the outer side.
 fn inner_unique(d: &Deparse, p: &Plan) -> bool {
     let (Some(outer), Some(inner)) = (p.children.first(), p.children.get(1)) else { return false };
-    // PostgreSQL never proves an anti join's inner side unique.
-    if p.join_type == crate::plan::JoinType::Anti {
+    // PostgreSQL never proves a semi or anti join's inner side unique; a semi join's inner side
+    // made unique is unique for the outer side it was made for.
+    if matches!(p.join_type, crate::plan::JoinType::Semi | crate::plan::JoinType::Anti) {
         return false;
+    }
+    let below = if inner.kind == Kind::Hash { inner.children.first().unwrap_or(inner) } else { inner };
+    if below.dedup {
+        return true;
     }
     if inner.relids.count_ones() != 1 {
         return false;

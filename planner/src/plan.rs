@@ -10,7 +10,7 @@ use crate::cost::{self, relation_byte_size, Cost, IndexInput, SortMethod};
 use crate::db::Database;
 use crate::selfuncs::{clamp_row_est, Est};
 use crate::settings::{Settings, DISABLE_COST};
-use crate::sql::{AggFn, CmpOp};
+use crate::sql::{AggFn, CmpOp, OjKind};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -33,6 +33,7 @@ pub enum Kind {
     Limit,
     Materialize,
     Memoize,
+    Unique,
 }
 
 impl Kind {
@@ -56,6 +57,7 @@ impl Kind {
             Kind::Limit => "Limit",
             Kind::Materialize => "Materialize",
             Kind::Memoize => "Memoize",
+            Kind::Unique => "Unique",
         }
     }
 }
@@ -68,6 +70,8 @@ pub enum JoinType {
     Inner,
     Left,
     Right,
+    /// Each outer row with a partner, once (EXISTS, IN (SELECT …)).
+    Semi,
     /// Only the outer rows without a partner (PostgreSQL 15 has no Right anti join).
     Anti,
 }
@@ -79,6 +83,7 @@ impl JoinType {
             JoinType::Inner => "Inner",
             JoinType::Left => "Left",
             JoinType::Right => "Right",
+            JoinType::Semi => "Semi",
             JoinType::Anti => "Anti",
         }
     }
@@ -120,6 +125,9 @@ pub struct Plan {
     pub hash: Option<(f64, f64)>,
     /// The estimated number of times this node runs (a nested loop's inner side).
     pub loops: f64,
+    /// A HashAggregate (or Unique) that only removes duplicate keys: a semi join's inner side
+    /// made unique for an inner join (`create_unique_path`).
+    pub dedup: bool,
     /// The arithmetic behind the cost, for the plan view.
     pub notes: Vec<String>,
 }
@@ -149,6 +157,7 @@ impl Plan {
             presorted: 0,
             hash: None,
             loops: 1.0,
+            dedup: false,
             notes: Vec::new(),
         }
     }
@@ -640,7 +649,10 @@ impl<'a> Planner<'a> {
         // holds its `min_lefthand` (a Nested Loop Left Join).
         // (A clause a derived `inner = constant` made redundant is only checked at the join.)
         let oj_quals = self.ojs.iter().filter(|oj| oj.nullable == r && outer & oj.min_lhs == oj.min_lhs).flat_map(|oj| &oj.join_quals).filter(|q| !self.oj_redundant.contains(q));
-        for q in self.quals.iter().chain(oj_quals) {
+        // A semi join's conditions also parameterise its outer side's scan, inside a nested loop
+        // over its inner relation made unique (JOIN_UNIQUE_OUTER).
+        let semi_quals = self.ojs.iter().filter(|oj| oj.semi() && outer & (1 << oj.nullable) != 0).flat_map(|oj| &oj.join_quals);
+        for q in self.quals.iter().chain(oj_quals).chain(semi_quals) {
             if let Qual::ColCmp { l, op: CmpOp::Eq, r: o } = q {
                 if l.0 == r && outer & (1 << o.0) != 0 {
                     params.push(Qual::ColCmp { l: *l, op: CmpOp::Eq, r: *o });
@@ -897,7 +909,11 @@ impl<'a> Planner<'a> {
             run += s.seq_page_cost * (ip + 2.0 * op);
         }
         let (mut bucketsize, mut mcvfreq) = (1.0f64, 1.0f64);
-        for c in &clauses {
+        if inner.dedup {
+            // A unique-ified inner has one row per key: 1/nbuckets, and no common value.
+            (bucketsize, mcvfreq) = (1.0 / (buckets * batches), 0.0);
+        }
+        for c in clauses.iter().filter(|_| !inner.dedup) {
             if let Qual::ColCmp { r, .. } = c {
                 let (b, m) = self.bucket_stats(*r, buckets * batches);
                 bucketsize = bucketsize.min(b);
@@ -985,6 +1001,7 @@ impl<'a> Planner<'a> {
         let okeys: Vec<(Output, bool)> = clauses.iter().filter_map(|q| if let Qual::ColCmp { l, .. } = q { Some((Output::Col(*l), false)) } else { None }).collect();
         let ikeys: Vec<(Output, bool)> = clauses.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some((Output::Col(*r), false)) } else { None }).collect();
         let inner_sorted = inner.pathkeys.starts_with(&ikeys.iter().map(|(o, d)| (self.output_ec(*o), *d)).collect::<Vec<_>>());
+        let unique_outer = outer.dedup;
         let outer = self.sorted(outer, &okeys, None);
         let mut inner = self.sorted(inner, &ikeys, None);
         // How much of each input the merge reads before its first and after its last match
@@ -997,7 +1014,7 @@ impl<'a> Planner<'a> {
         match x.jt {
             JoinType::Left | JoinType::Anti => (os, oe) = (0.0, 1.0),
             JoinType::Right => (is_, ie) = (0.0, 1.0),
-            JoinType::Inner => {}
+            JoinType::Inner | JoinType::Semi => {}
         }
         let (opr, ipr) = (outer.rows.max(1.0), inner.rows.max(1.0));
         let outer_skip = libm::rint(opr * os);
@@ -1009,12 +1026,13 @@ impl<'a> Planner<'a> {
         let mut run = (outer.total - outer.startup) * (oe - os);
         startup += inner.startup + (inner.total - inner.startup) * is_;
         let inner_run = (inner.total - inner.startup) * (ie - is_);
-        // A unique inner with only merge clauses needs no mark/restore: nothing is rescanned.
+        // A unique inner (or a semi or anti join) with only merge clauses needs no mark/restore,
+        // and a unique-ified outer has no duplicate keys: nothing is rescanned.
         let skip_mark_restore = x.semi && other.is_empty();
         // approx_tuple_count: the pairs the merge clauses match (an outer or anti join's output
         // is not what the merge does).
         let mergejointuples = clamp_row_est(opr * ipr * x.hash_sel);
-        let rescanned = if skip_mark_restore { 0.0 } else { (mergejointuples - ipr).max(0.0) };
+        let rescanned = if skip_mark_restore || unique_outer { 0.0 } else { (mergejointuples - ipr).max(0.0) };
         let ratio = 1.0 + rescanned / inner_rows;
         let bare = inner_run * ratio;
         let mat = inner_run + s.cpu_operator_cost * inner_rows * ratio;
@@ -1117,14 +1135,18 @@ impl<'a> Planner<'a> {
             .product()
     }
 
-    /// All join paths with `o` outer and `i` inner.
-    fn join_paths(&self, o: &JoinRel, i: &JoinRel, rows: f64, width: f64, base_inner: Option<usize>, jt: JoinType) -> Vec<Rc<Plan>> {
+    /// All join paths with `o` outer and `i` inner. With `uniq`, one side is a semi join's inner
+    /// relation made unique (its only path), and the join is an inner one.
+    #[allow(clippy::too_many_arguments)]
+    fn join_paths(&self, o: &JoinRel, i: &JoinRel, rows: f64, width: f64, base_inner: Option<usize>, jt: JoinType, uniq: Uniq) -> Vec<Rc<Plan>> {
         let clauses = self.join_clauses(o.relids, i.relids);
         let mut out = Vec::new();
         let cheapest_o = cheapest(&o.paths);
         let cheapest_i = cheapest(&i.paths);
         let mut x = JoinExtra { rows, width, jt, ..self.join_extra(o, i, &clauses) };
-        if jt == JoinType::Anti {
+        // A unique-ified inner is unique for an outer side that holds the semi join's whole
+        // left-hand side (add_paths_to_joinrel, JOIN_UNIQUE_INNER).
+        if matches!(jt, JoinType::Semi | JoinType::Anti) || uniq == Uniq::Inner {
             // compute_semi_anti_join_factors: the outer rows with a partner, by the semi-join
             // selectivity; each finds about match_count partners.
             let refs: Vec<&Qual> = clauses.iter().collect();
@@ -1134,7 +1156,15 @@ impl<'a> Planner<'a> {
             x.match_count = if jselec > 0.0 { (nselec * i.rows / jselec).max(1.0) } else { 1.0 };
             x.semi = true;
             // add_paths_to_joinrel leaves a semi or anti join's inner side unproven unique.
-            x.unique = false;
+            x.unique = uniq == Uniq::Inner;
+        } else if uniq == Uniq::Outer && x.unique {
+            // JOIN_UNIQUE_OUTER with a unique inner: the semi join's own selectivity (its inner
+            // relation is this join's outer one) is the fraction of outer rows with a partner.
+            let refs: Vec<&Qual> = clauses.iter().collect();
+            let jselec = self.semi_sel(&refs, o);
+            let nselec = self.est.clauselist_sel(&refs);
+            x.match_frac = jselec;
+            x.match_count = if jselec > 0.0 { (nselec * i.rows / jselec).max(1.0) } else { 1.0 };
         }
         // Equality clauses, written outer side first, for merge and hash joins.
         let mut eq = Vec::new();
@@ -1169,7 +1199,8 @@ impl<'a> Planner<'a> {
         // Nested loops over the plain inner, and over it materialised.
         for op in outer_candidates(&o.paths).into_iter().filter(|_| nestloops) {
             out.push(Rc::new(self.nestloop(&op, &cheapest_i, clauses.clone(), rows, width, &x)));
-            if self.s.enable_material && !matches!(cheapest_i.kind, Kind::Materialize | Kind::IndexScan | Kind::IndexOnlyScan) {
+            // (A unique-ified inner is joined as it is: match_unsorted_outer.)
+            if self.s.enable_material && uniq != Uniq::Inner && !matches!(cheapest_i.kind, Kind::Materialize | Kind::IndexScan | Kind::IndexOnlyScan) {
                 let m = Rc::new(self.material(&cheapest_i));
                 out.push(Rc::new(self.nestloop(&op, &m, clauses.clone(), rows, width, &x)));
             }
@@ -1195,11 +1226,13 @@ impl<'a> Planner<'a> {
                 }
                 // get_memoize_path, for every outer path match_unsorted_outer tries (so also above
                 // one that already yields the ORDER BY), not only the cheapest.
-                if self.s.enable_memoize && o.rows > 1.0 && jt != JoinType::Anti {
+                // (calls: the outer path's rows, which a unique-ified outer has fewer of than its relation.)
+                let calls = cheapest_o.rows;
+                if self.s.enable_memoize && calls > 1.0 && !matches!(jt, JoinType::Semi | JoinType::Anti) {
                     let keys: Vec<ColRef> = pp.index_cond.iter().filter_map(|q| if let Qual::ColCmp { r, .. } = q { Some(*r) } else { None }).collect();
-                    let nd = self.num_groups(&keys, o.rows);
-                    if nd < o.rows {
-                        let m = Rc::new(self.memoize(&pp, keys, o.rows));
+                    let nd = self.num_groups(&keys, calls);
+                    if nd < calls {
+                        let m = Rc::new(self.memoize(&pp, keys, calls));
                         for op in outer_candidates(&o.paths) {
                             out.push(Rc::new(self.nestloop(&op, &m, filter.clone(), rows, width, &x)));
                         }
@@ -1221,6 +1254,47 @@ impl<'a> Planner<'a> {
             }
         }
         out
+    }
+
+    /// `create_unique_path` for semi join `j`'s inner relation: its cheapest path with duplicate
+    /// keys removed by hashing (HashAggregate) or sorting (Sort, Unique), whichever costs less.
+    /// None when a join condition is not `outer = inner` (nothing to make unique on).
+    fn unique_path(&self, j: usize, rhs: &JoinRel) -> Option<Rc<Plan>> {
+        let s = self.s;
+        let mut cols = Vec::new();
+        for q in &self.ojs[j].join_quals {
+            let (a, b) = q.equijoin()?;
+            let inner = if rhs.relids & (1 << a.0) != 0 { a } else { b };
+            if !cols.contains(&inner) {
+                cols.push(inner);
+            }
+        }
+        let input = cheapest(&rhs.paths);
+        let groups = self.num_groups(&cols, rhs.rows);
+        let n = cols.len() as f64;
+        let keys: Vec<(Output, bool)> = cols.iter().map(|&c| (Output::Col(c), false)).collect();
+        // Sort and Unique: one comparison per key column per input row on top of the sort.
+        let sort = self.sorted(&Rc::new(Plan { pathkeys: Vec::new(), ..(*input).clone() }), &keys, None);
+        let sort = Rc::new(Plan { children: vec![input.clone()], ..(*sort).clone() });
+        let mut unique = Plan::new(Kind::Unique);
+        unique.startup = sort.startup;
+        unique.total = sort.total + s.cpu_operator_cost * rhs.rows * n;
+        unique.children = vec![sort];
+        // A HashAggregate (cost_agg, AGG_HASHED), if its table fits in hash_mem.
+        let hashed = (rhs.width + 64.0) * groups <= s.hash_mem_bytes();
+        let mut agg = Plan::new(Kind::HashAggregate);
+        agg.startup = input.total + s.cpu_operator_cost * n * rhs.rows + if s.enable_hashagg { 0.0 } else { DISABLE_COST };
+        agg.total = agg.startup + s.cpu_tuple_cost * groups;
+        agg.keys = keys.clone();
+        agg.children = vec![input.clone()];
+        let mut p = if hashed && agg.total < unique.total { agg } else { unique };
+        p.rows = groups;
+        p.width = rhs.width;
+        p.relids = rhs.relids;
+        p.dedup = true;
+        p.keys = keys;
+        p.notes.push(format!("{} rows made unique on {} column(s): about {groups} groups", rhs.rows, cols.len()));
+        Some(Rc::new(p))
     }
 
     /// `estimate_num_groups` for grouping columns over `input_rows` rows.
@@ -1357,22 +1431,40 @@ impl<'a> Planner<'a> {
             // anti join keeps the outer rows the semi-join selectivity leaves without a partner.
             if let Some((j, a_lhs)) = step {
                 let (lhs, rhs) = if a_lhs { (a, b) } else { (b, a) };
-                rows = if self.ojs[j].anti { rels[&lhs].rows * (1.0 - self.semi_sel(&refs, &rels[&rhs])) } else { rows.max(rels[&lhs].rows) };
+                rows = match self.ojs[j].kind {
+                    OjKind::Anti => rels[&lhs].rows * (1.0 - self.semi_sel(&refs, &rels[&rhs])),
+                    OjKind::Semi => rels[&lhs].rows * self.semi_sel(&refs, &rels[&rhs]),
+                    OjKind::Left => rows.max(rels[&lhs].rows),
+                };
             }
             rels.insert(set, JoinRel { relids: set, rows: clamp_row_est(rows), width: self.width_of(set), paths: Vec::new() });
         }
         let (ra, rb) = (&rels[&a], &rels[&b]);
         let (rows, width) = (rels[&set].rows, rels[&set].width);
-        // Each direction's join type; an anti join has only its preserved side outer.
-        let (ab, ba) = match step {
-            Some((j, true)) if self.ojs[j].anti => (Some(JoinType::Anti), None),
-            Some((j, false)) if self.ojs[j].anti => (None, Some(JoinType::Anti)),
+        // Each direction's join type; a semi or anti join has only its preserved side outer.
+        let kind = step.map(|(j, a_lhs)| (self.ojs[j].kind, a_lhs));
+        let (ab, ba) = match kind {
+            Some((OjKind::Anti, true)) => (Some(JoinType::Anti), None),
+            Some((OjKind::Anti, false)) => (None, Some(JoinType::Anti)),
+            Some((OjKind::Semi, true)) => (Some(JoinType::Semi), None),
+            Some((OjKind::Semi, false)) => (None, Some(JoinType::Semi)),
             Some((_, true)) => (Some(JoinType::Left), Some(JoinType::Right)),
             Some((_, false)) => (Some(JoinType::Right), Some(JoinType::Left)),
             None => (Some(JoinType::Inner), Some(JoinType::Inner)),
         };
-        let mut paths = ab.map(|jt| self.join_paths(ra, rb, rows, width, single(b), jt)).unwrap_or_default();
-        paths.extend(ba.map(|jt| self.join_paths(rb, ra, rows, width, single(a), jt)).unwrap_or_default());
+        let mut paths = ab.map(|jt| self.join_paths(ra, rb, rows, width, single(b), jt, Uniq::No)).unwrap_or_default();
+        paths.extend(ba.map(|jt| self.join_paths(rb, ra, rows, width, single(a), jt, Uniq::No)).unwrap_or_default());
+        // populate_joinrel_with_paths: a semi join's inner relation made unique, then an inner
+        // join with it on either side.
+        if let Some((j, a_lhs)) = step.filter(|(j, _)| self.ojs[*j].semi()) {
+            let (lhs, rhs) = if a_lhs { (ra, rb) } else { (rb, ra) };
+            if let Some(u) = self.unique_path(j, rhs) {
+                let ui = JoinRel { paths: vec![u.clone()], ..rhs.clone() };
+                let uo = JoinRel { paths: vec![u], ..rhs.clone() };
+                paths.extend(self.join_paths(lhs, &ui, rows, width, None, JoinType::Inner, Uniq::Inner));
+                paths.extend(self.join_paths(&uo, lhs, rows, width, single(lhs.relids), JoinType::Inner, Uniq::Outer));
+            }
+        }
         let mut all = rels.get_mut(&set).map(|r| std::mem::take(&mut r.paths)).unwrap_or_default();
         for p in paths {
             add_path(&mut all, p, self.consider_startup());
@@ -1503,6 +1595,15 @@ impl<'a> Planner<'a> {
         }
         cheapest(&cands)
     }
+}
+
+/// Whether a join's side is a semi join's inner relation made unique (`JOIN_UNIQUE_INNER`,
+/// `JOIN_UNIQUE_OUTER`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Uniq {
+    No,
+    Inner,
+    Outer,
 }
 
 /// What a join's costing needs beyond its inputs.

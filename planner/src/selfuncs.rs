@@ -361,7 +361,9 @@ impl<'a> Est<'a> {
             }
             _ => 0.5 * (1.0 - nf1),
         };
-        clamp_prob(selec)
+        // eqjoinsel: a semi join never has more rows than the inner join of the same inputs
+        // (N1 × Ssemi ≤ N1 × N2 × Sinner).
+        clamp_prob(selec).min(inner_rows * self.eqjoinsel(a, b))
     }
 
     /// `clause_selectivity` of one condition.

@@ -244,9 +244,10 @@ pub enum Expr {
         e: Box<Expr>,
         not: bool,
     },
-    /// `NOT EXISTS (SELECT … FROM t WHERE …)`, by its index among the statement's subqueries:
-    /// a top-level condition of WHERE becomes an anti join (`pull_up_sublinks`).
-    NotExists {
+    /// `[NOT] EXISTS (SELECT … FROM t WHERE …)` or `x IN (SELECT c FROM t WHERE …)`, by its index
+    /// among the statement's subqueries: a top-level condition of WHERE becomes a semi or anti
+    /// join (`pull_up_sublinks`).
+    Sublink {
         idx: usize,
         pos: usize,
     },
@@ -307,8 +308,20 @@ pub struct OrderItem {
     pub desc: bool,
 }
 
-/// A `LEFT JOIN` (or a `RIGHT JOIN`, read as the LEFT JOIN it is): the `FROM` item whose rows
-/// may be null-extended, and its `ON` condition.
+/// What a join that is not an inner one keeps of its outer side's rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OjKind {
+    /// Every row, null-extended when it has no partner (LEFT JOIN).
+    Left,
+    /// Each row with a partner, once (`EXISTS`, `IN (SELECT …)`).
+    Semi,
+    /// Only the rows without a partner (`NOT EXISTS`).
+    Anti,
+}
+
+/// A `LEFT JOIN` (or a `RIGHT JOIN`, read as the LEFT JOIN it is), or a subquery of WHERE pulled
+/// up into a semi or anti join: the `FROM` item whose rows may be null-extended (or are only
+/// looked for), and its `ON` condition.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OuterJoin {
     /// The nullable side: an index into `Select::from`.
@@ -316,10 +329,21 @@ pub struct OuterJoin {
     /// The other side, as written (indexes into `Select::from`).
     pub preserved: Vec<usize>,
     pub on: Expr,
-    /// Only the rows without a partner: a `NOT EXISTS` subquery pulled up into an anti join.
-    pub anti: bool,
-    /// Where `LEFT`/`RIGHT` is written.
+    pub kind: OjKind,
+    /// `x IN (SELECT c …)`: `x`, read in the query around the subquery, and `c`, read inside it.
+    pub test: Option<(Expr, Expr)>,
+    /// Where `LEFT`/`RIGHT` (or the subquery's test) is written.
     pub pos: usize,
+}
+
+/// A subquery of WHERE: its one table, its WHERE, what it tests, and where that is written.
+#[derive(Clone, Debug, PartialEq)]
+struct Sublink {
+    table: FromItem,
+    cond: Option<Expr>,
+    kind: OjKind,
+    test: Option<(Expr, Expr)>,
+    pos: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -371,8 +395,8 @@ const RESERVED: &[&str] = &[
 struct Parser {
     toks: Vec<Token>,
     i: usize,
-    /// `NOT EXISTS` subqueries met so far: the table, its WHERE, where `NOT` is written.
-    sublinks: Vec<(FromItem, Option<Expr>, usize)>,
+    /// Subqueries of WHERE met so far.
+    sublinks: Vec<Sublink>,
 }
 
 impl Parser {
@@ -574,13 +598,13 @@ impl Parser {
                 self.expect_kw("on")?;
                 let on = self.or_expr()?;
                 if left {
-                    s.outer.push(OuterJoin { nullable: s.from.len() - 1, preserved: (first..s.from.len() - 1).collect(), on, pos, anti: false });
+                    s.outer.push(OuterJoin { nullable: s.from.len() - 1, preserved: (first..s.from.len() - 1).collect(), on, pos, kind: OjKind::Left, test: None });
                 } else if right {
                     // `a RIGHT JOIN b` is `b LEFT JOIN a`; dbsim reads it when `a` is one table.
                     if s.from.len() - first != 2 {
                         return Err(SqlError::not_modelled(pos, "a RIGHT JOIN whose left side is itself a join (write it as a LEFT JOIN)"));
                     }
-                    s.outer.push(OuterJoin { nullable: first, preserved: vec![first + 1], on, pos, anti: false });
+                    s.outer.push(OuterJoin { nullable: first, preserved: vec![first + 1], on, pos, kind: OjKind::Left, test: None });
                 } else {
                     s.conds.push(on);
                 }
@@ -591,8 +615,9 @@ impl Parser {
         }
         if self.eat_kw("where") {
             let cond = self.or_expr()?;
-            // Each NOT EXISTS among WHERE's top-level conditions becomes an anti join with the
-            // subquery's table; one anywhere else (under OR) is not modelled.
+            // Each [NOT] EXISTS or IN (SELECT …) among WHERE's top-level conditions becomes a
+            // semi or anti join with the subquery's table; one anywhere else (under OR) is not
+            // modelled.
             let parts = match cond {
                 Expr::And(parts) => parts,
                 other => vec![other],
@@ -600,14 +625,14 @@ impl Parser {
             let outer: Vec<usize> = (0..s.from.len()).collect();
             for part in parts {
                 match part {
-                    Expr::NotExists { idx, pos } => {
-                        let (table, on, _) = self.sublinks[idx].clone();
-                        s.from.push(table);
-                        s.outer.push(OuterJoin { nullable: s.from.len() - 1, preserved: outer.clone(), on: on.unwrap_or(Expr::And(Vec::new())), pos, anti: true });
+                    Expr::Sublink { idx, pos } => {
+                        let sl = self.sublinks[idx].clone();
+                        s.from.push(sl.table);
+                        s.outer.push(OuterJoin { nullable: s.from.len() - 1, preserved: outer.clone(), on: sl.cond.unwrap_or(Expr::And(Vec::new())), pos, kind: sl.kind, test: sl.test });
                     }
                     other => {
-                        if let Some(pos) = not_exists_in(&other) {
-                            return Err(SqlError::not_modelled(pos, "NOT EXISTS (SELECT …) under OR or NOT"));
+                        if let Some(pos) = sublink_in(&other) {
+                            return Err(SqlError::not_modelled(pos, "a subquery (EXISTS, NOT EXISTS or IN (SELECT …)) under OR"));
                         }
                         s.conds.push(other);
                     }
@@ -707,15 +732,24 @@ impl Parser {
         Ok(SelExpr::Expr(self.operand()?))
     }
 
-    /// `NOT EXISTS (SELECT … FROM t [alias] [WHERE …])`: one table, whatever its select list.
-    fn not_exists(&mut self) -> Result<Expr, SqlError> {
-        let pos = self.peek().pos;
-        self.expect_kw("not")?;
-        self.expect_kw("exists")?;
+    /// The subquery of `[NOT] EXISTS (…)` or `x IN (…)`, from its `(`: `SELECT … FROM t [alias]
+    /// [WHERE …]`, one table; an IN subquery selects one column.
+    fn sublink(&mut self, kind: OjKind, lhs: Option<Expr>, pos: usize) -> Result<Expr, SqlError> {
+        let what = if lhs.is_some() {
+            "an IN subquery"
+        } else if kind == OjKind::Anti {
+            "a NOT EXISTS subquery"
+        } else {
+            "an EXISTS subquery"
+        };
         self.expect_op("(")?;
         self.expect_kw("select")?;
+        if self.is_kw("distinct") {
+            return Err(self.unsupported(&format!("SELECT DISTINCT in {what}")));
+        }
+        let mut items = Vec::new();
         loop {
-            self.sel_expr()?;
+            items.push((self.peek().pos, self.sel_expr()?));
             self.alias()?;
             if !self.eat_op(",") {
                 break;
@@ -724,18 +758,32 @@ impl Parser {
         self.expect_kw("from")?;
         let table = self.table_ref()?;
         if self.is_op(",") || self.is_kw("join") || self.is_kw("inner") || self.is_kw("left") || self.is_kw("right") {
-            return Err(self.unsupported("a NOT EXISTS subquery over more than one table"));
+            return Err(self.unsupported(&format!("{what} over more than one table")));
         }
         let cond = if self.eat_kw("where") { Some(self.or_expr()?) } else { None };
         if !self.is_op(")") {
-            return Err(self.unsupported("a NOT EXISTS subquery with GROUP BY, ORDER BY or LIMIT"));
+            return Err(self.unsupported(&format!("{what} with GROUP BY, ORDER BY or LIMIT")));
         }
         self.expect_op(")")?;
-        if cond.as_ref().and_then(not_exists_in).is_some() {
-            return Err(SqlError::not_modelled(pos, "a NOT EXISTS subquery inside another"));
+        if let Some(inner) = cond.as_ref().and_then(sublink_in) {
+            return Err(SqlError::not_modelled(inner, "a subquery inside another"));
         }
-        self.sublinks.push((table, cond, pos));
-        Ok(Expr::NotExists { idx: self.sublinks.len() - 1, pos })
+        let test = match lhs {
+            None => None,
+            Some(l) => {
+                // PostgreSQL: "subquery has too many columns" at the IN.
+                if items.len() != 1 {
+                    return Err(SqlError::at(pos, "subquery has too many columns"));
+                }
+                match items.pop() {
+                    Some((_, SelExpr::Expr(e @ Expr::Col { .. }))) => Some((l, e)),
+                    Some((p, _)) => return Err(SqlError::not_modelled(p, "an IN subquery that selects anything but one column")),
+                    None => None,
+                }
+            }
+        };
+        self.sublinks.push(Sublink { table, cond, kind, test, pos });
+        Ok(Expr::Sublink { idx: self.sublinks.len() - 1, pos })
     }
 
     fn or_expr(&mut self) -> Result<Expr, SqlError> {
@@ -755,14 +803,19 @@ impl Parser {
     }
 
     fn predicate(&mut self) -> Result<Expr, SqlError> {
-        if self.is_kw("not") && self.kw_ahead(1, "exists") && self.op_ahead(2, "(") {
-            return self.not_exists();
+        if self.is_kw("not") && self.kw_ahead(1, "exists") && self.op_ahead(2, "(") && self.kw_ahead(3, "select") {
+            let pos = self.peek().pos;
+            self.next();
+            self.next();
+            return self.sublink(OjKind::Anti, None, pos);
+        }
+        if self.is_kw("exists") && self.op_ahead(1, "(") && self.kw_ahead(2, "select") {
+            let pos = self.peek().pos;
+            self.next();
+            return self.sublink(OjKind::Semi, None, pos);
         }
         if self.is_kw("not") {
-            return Err(self.unsupported(if self.kw_ahead(1, "exists") { "NOT EXISTS (SELECT …) (an anti join)" } else { "NOT" }));
-        }
-        if self.is_kw("exists") && self.op_ahead(1, "(") {
-            return Err(self.unsupported("EXISTS (SELECT …) (a semi join)"));
+            return Err(self.unsupported("NOT"));
         }
         if self.is_op("(") {
             // A parenthesised condition (operands are never parenthesised in this subset).
@@ -781,11 +834,13 @@ impl Parser {
         if self.is_kw("not") && self.kw_ahead(1, "in") {
             return Err(self.unsupported(if self.kw_ahead(3, "select") { "NOT IN (SELECT …) (a hashed SubPlan)" } else { "NOT IN (…)" }));
         }
+        if self.is_kw("in") && self.op_ahead(1, "(") && self.kw_ahead(2, "select") {
+            let pos = self.peek().pos;
+            self.next();
+            return self.sublink(OjKind::Semi, Some(l), pos);
+        }
         if self.eat_kw("in") {
             self.expect_op("(")?;
-            if self.is_kw("select") {
-                return Err(self.unsupported("IN (SELECT …) (a semi join)"));
-            }
             let mut list = vec![self.operand()?];
             while self.eat_op(",") {
                 list.push(self.operand()?);
@@ -872,11 +927,11 @@ impl Parser {
 }
 
 /// Parses one statement.
-/// Where a `NOT EXISTS` is written inside `e`, if one is.
-fn not_exists_in(e: &Expr) -> Option<usize> {
+/// Where a subquery (`EXISTS`, `NOT EXISTS`, `IN (SELECT …)`) is written inside `e`, if one is.
+fn sublink_in(e: &Expr) -> Option<usize> {
     match e {
-        Expr::NotExists { pos, .. } => Some(*pos),
-        Expr::And(parts) | Expr::Or(parts) => parts.iter().find_map(not_exists_in),
+        Expr::Sublink { pos, .. } => Some(*pos),
+        Expr::And(parts) | Expr::Or(parts) => parts.iter().find_map(sublink_in),
         _ => None,
     }
 }
@@ -940,7 +995,7 @@ mod tests {
     fn not_exists_is_an_anti_join_with_its_table() {
         let s = parse("SELECT * FROM a WHERE a.x = 1 AND NOT EXISTS (SELECT 1 FROM b WHERE b.a_id = a.id AND b.y > 2)").unwrap().select;
         assert_eq!(s.from.len(), 2);
-        assert_eq!((s.outer.len(), s.outer[0].nullable, s.outer[0].anti, s.outer[0].preserved.clone(), s.conds.len()), (1, 1, true, vec![0], 1));
+        assert_eq!((s.outer.len(), s.outer[0].nullable, s.outer[0].kind == OjKind::Anti, s.outer[0].preserved.clone(), s.conds.len()), (1, 1, true, vec![0], 1));
     }
 
     /// `LEFT [OUTER] JOIN` keeps its `ON` beside the nullable table; `a RIGHT JOIN b` is read as
@@ -955,14 +1010,28 @@ mod tests {
         assert!(e.unsupported && e.message.contains("RIGHT JOIN whose left side is itself a join"), "{}", e.message);
     }
 
+    /// `EXISTS` and `x IN (SELECT c …)` among WHERE's conditions are semi joins with the
+    /// subquery's table; an IN subquery's column is compared with `x`.
+    #[test]
+    fn exists_and_in_are_semi_joins_with_their_table() {
+        let s = parse("SELECT * FROM a WHERE a.x = 1 AND EXISTS (SELECT 1 FROM b WHERE b.id = a.id)").unwrap().select;
+        assert_eq!((s.outer.len(), s.outer[0].nullable, s.outer[0].kind, s.outer[0].test.is_none(), s.conds.len()), (1, 1, OjKind::Semi, true, 1));
+        let s = parse("SELECT * FROM a WHERE a.id IN (SELECT b.aid FROM b WHERE b.y > 3)").unwrap().select;
+        assert_eq!((s.outer[0].kind, s.from[1].table.as_str(), s.conds.len()), (OjKind::Semi, "b", 0));
+        assert!(matches!(&s.outer[0].test, Some((Expr::Col { name: l, .. }, Expr::Col { name: r, .. })) if l == "id" && r == "aid"));
+        let e = parse("SELECT * FROM a WHERE a.id IN (SELECT b.x, b.y FROM b)").unwrap_err();
+        assert_eq!(e.message, "subquery has too many columns");
+    }
+
     /// Everyday SQL the planner does not model yet is named for what it is, never a syntax error.
     #[test]
     fn what_is_not_modelled_is_named() {
         for (sql, what) in [
             ("SELECT * FROM a WHERE id NOT IN (SELECT x FROM b)", "NOT IN (SELECT …) (a hashed SubPlan)"),
-            ("SELECT * FROM a WHERE id IN (SELECT x FROM b)", "IN (SELECT …) (a semi join)"),
-            ("SELECT * FROM a WHERE EXISTS (SELECT 1 FROM b)", "EXISTS (SELECT …) (a semi join)"),
-            ("SELECT * FROM a WHERE a.x = 1 OR NOT EXISTS (SELECT 1 FROM b WHERE b.id = a.id)", "NOT EXISTS (SELECT …) under OR or NOT"),
+            ("SELECT * FROM a WHERE id IN (SELECT DISTINCT x FROM b)", "SELECT DISTINCT in an IN subquery"),
+            ("SELECT * FROM a WHERE id IN (SELECT max(x) FROM b)", "an IN subquery that selects anything but one column"),
+            ("SELECT * FROM a WHERE EXISTS (SELECT 1 FROM b, c WHERE b.id = a.id)", "an EXISTS subquery over more than one table"),
+            ("SELECT * FROM a WHERE a.x = 1 OR NOT EXISTS (SELECT 1 FROM b WHERE b.id = a.id)", "a subquery (EXISTS, NOT EXISTS or IN (SELECT …)) under OR"),
             ("SELECT * FROM a WHERE NOT EXISTS (SELECT 1 FROM b JOIN c ON c.id = b.id WHERE b.id = a.id)", "a NOT EXISTS subquery over more than one table"),
             ("SELECT id, row_number() OVER () FROM a", "the window function row_number() … OVER (…)"),
             ("SELECT count(DISTINCT id) FROM a", "count(DISTINCT …)"),
