@@ -41,20 +41,27 @@ pub enum Qual {
     },
     /// A disjunction of conjunctions.
     Or(Vec<Vec<Qual>>),
+    /// `c NOT IN (SELECT …)`: the hashed SubPlan `Query::subplans[sub]` (the executor evaluates
+    /// it; it is false when the subquery returned `c`'s value, and NULL when `c` is NULL or the
+    /// subquery returned a NULL).
+    NotIn {
+        c: ColRef,
+        sub: usize,
+    },
 }
 
 impl Qual {
     /// The relations the condition reads, as a bit set.
     pub fn rels(&self) -> u64 {
         match self {
-            Qual::Cmp { c, .. } | Qual::In { c, .. } | Qual::IsNull { c, .. } => 1 << c.0,
+            Qual::Cmp { c, .. } | Qual::In { c, .. } | Qual::IsNull { c, .. } | Qual::NotIn { c, .. } => 1 << c.0,
             Qual::ColCmp { l, r, .. } => (1 << l.0) | (1 << r.0),
             Qual::Or(arms) => arms.iter().flatten().fold(0, |m, q| m | q.rels()),
         }
     }
     pub fn columns(&self, out: &mut Vec<ColRef>) {
         match self {
-            Qual::Cmp { c, .. } | Qual::In { c, .. } | Qual::IsNull { c, .. } => out.push(*c),
+            Qual::Cmp { c, .. } | Qual::In { c, .. } | Qual::IsNull { c, .. } | Qual::NotIn { c, .. } => out.push(*c),
             Qual::ColCmp { l, r, .. } => {
                 out.push(*l);
                 out.push(*r);
@@ -62,7 +69,8 @@ impl Qual {
             Qual::Or(arms) => arms.iter().flatten().for_each(|q| q.columns(out)),
         }
     }
-    /// Whether a row's values satisfy it (`get(col)` reads a column).
+    /// Whether a row's values satisfy it (`get(col)` reads a column). A `NotIn` needs its
+    /// subquery's rows: the executor evaluates it, and here it holds.
     pub fn eval(&self, get: &impl Fn(ColRef) -> i64) -> bool {
         match self {
             Qual::Cmp { c, op, v } => {
@@ -79,6 +87,7 @@ impl Qual {
                 a != NULL && b != NULL && op.holds(a, b)
             }
             Qual::Or(arms) => arms.iter().any(|arm| arm.iter().all(|q| q.eval(get))),
+            Qual::NotIn { .. } => true,
         }
     }
     /// An equality join clause between two different relations.
@@ -139,6 +148,19 @@ pub struct Query {
     pub limit: Option<u64>,
     /// String constants outside their column's values, as written: (column, code, text).
     pub strays: Vec<(ColRef, i64, String)>,
+    /// The hashed SubPlans of `NOT IN (SELECT …)`, numbered from 1 as EXPLAIN prints them.
+    pub subplans: Vec<SubPlan>,
+}
+
+/// `outer NOT IN (SELECT inner FROM rel …)`: a subquery over one relation, planned on its own,
+/// whose rows go into a hash table the condition probes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SubPlan {
+    pub rel: usize,
+    pub outer: ColRef,
+    pub inner: ColRef,
+    /// Where `NOT IN` is written.
+    pub pos: usize,
 }
 
 impl Query {
@@ -157,6 +179,7 @@ impl Query {
             q.columns(&mut v);
         }
         v.extend(self.group_by.iter().copied());
+        v.extend(self.subplans.iter().map(|sp| sp.inner));
         v.extend(self.aggs.iter().filter_map(|a| a.arg));
         for (o, _) in &self.order_by {
             if let Output::Col(c) = o {
@@ -184,8 +207,8 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         rels.push(Rel { table: t, alias, has_alias: f.alias.is_some() });
     }
     // A subquery's table is in scope only inside its subquery.
-    let hidden = s.outer.iter().filter(|o| o.kind != OjKind::Left).fold(0u64, |m, o| m | (1 << o.nullable));
-    let b = Binder { db, rels: &rels, strays: Default::default(), hidden, prefer: None };
+    let hidden = s.outer.iter().filter(|o| o.kind != OjKind::Left).map(|o| o.nullable).chain(s.not_in.iter().map(|n| n.table)).fold(0u64, |m, r| m | (1 << r));
+    let b = Binder { db, rels: &rels, strays: Default::default(), hidden, prefer: None, not_in: &s.not_in, subplans: Default::default() };
     let mut quals = Vec::new();
     for c in &s.conds {
         b.conjuncts(c, &mut quals)?;
@@ -277,7 +300,8 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         }
     }
     let strays = b.strays.into_inner();
-    Ok(Query { rels, quals, outer, outputs, group_by, aggs, order_by, limit: s.limit, strays })
+    let subplans = b.subplans.into_inner();
+    Ok(Query { rels, quals, outer, outputs, group_by, aggs, order_by, limit: s.limit, strays, subplans })
 }
 
 /// The outer joins bound, and reduced as `reduce_outer_joins` does: a condition above a LEFT JOIN
@@ -296,7 +320,7 @@ fn outer_joins(b: &Binder, s: &Select, upper: Vec<Qual>) -> Result<(Vec<Qual>, V
             b.conjuncts(&oj.on, &mut on)?;
         } else {
             // A subquery sees its own table first, then the query around it.
-            let inner = Binder { db: b.db, rels: b.rels, strays: Default::default(), hidden: b.hidden & !bit, prefer: Some(oj.nullable) };
+            let inner = Binder { db: b.db, rels: b.rels, strays: Default::default(), hidden: b.hidden & !bit, prefer: Some(oj.nullable), not_in: &[], subplans: Default::default() };
             inner.conjuncts(&oj.on, &mut on)?;
             if let Some((l, r)) = &oj.test {
                 // `x IN (SELECT c …)` is `x = c`, with `x` read outside the subquery.
@@ -362,7 +386,8 @@ fn nonnullable(q: &Qual) -> Vec<ColRef> {
         Qual::Cmp { c, .. } | Qual::In { c, .. } => vec![*c],
         Qual::IsNull { c, not: true } => vec![*c],
         Qual::ColCmp { l, r, .. } => vec![*l, *r],
-        Qual::IsNull { .. } | Qual::Or(_) => Vec::new(),
+        // (`x NOT IN (…)` is true for a NULL x when the subquery returns nothing.)
+        Qual::IsNull { .. } | Qual::Or(_) | Qual::NotIn { .. } => Vec::new(),
     }
 }
 
@@ -382,6 +407,9 @@ struct Binder<'a> {
     hidden: u64,
     /// The relation an unqualified name is looked up in first (a subquery's own table).
     prefer: Option<usize>,
+    /// The statement's `NOT IN (SELECT …)` conditions, and the SubPlans bound from them.
+    not_in: &'a [crate::sql::NotIn],
+    subplans: std::cell::RefCell<Vec<SubPlan>>,
 }
 
 impl Binder<'_> {
@@ -522,6 +550,29 @@ impl Binder<'_> {
                 Ok(())
             }
             Expr::Col { pos, .. } | Expr::Lit { pos, .. } => Err(SqlError::at(*pos, "argument of WHERE must be type boolean")),
+            Expr::NotIn { idx, pos } => {
+                let ni = self.not_in.get(*idx).ok_or_else(|| SqlError::at(*pos, "NOT IN (SELECT …) is not modelled here"))?;
+                let bit = 1u64 << ni.table;
+                // The subquery sees its own table first, then the query around it.
+                let inner = Binder { db: self.db, rels: self.rels, strays: Default::default(), hidden: self.hidden & !bit, prefer: Some(ni.table), not_in: &[], subplans: Default::default() };
+                let (x, _) = self.column(&ni.test.0)?;
+                let (c, _) = inner.column(&ni.test.1)?;
+                self.col_cmp(x, CmpOp::Eq, c, ni.pos)?;
+                let mut sub = Vec::new();
+                if let Some(cond) = &ni.cond {
+                    inner.conjuncts(cond, &mut sub)?;
+                }
+                if sub.iter().any(|q| q.rels() != bit) {
+                    return Err(SqlError::not_modelled(ni.pos, "a NOT IN subquery that refers to the query around it (a SubPlan run again for each row)"));
+                }
+                self.strays.borrow_mut().extend(inner.strays.into_inner());
+                let k = self.subplans.borrow().len();
+                self.subplans.borrow_mut().push(SubPlan { rel: ni.table, outer: x, inner: c, pos: ni.pos });
+                out.push(Qual::NotIn { c: x, sub: k });
+                // The subquery's own conditions filter its table's scan.
+                out.extend(sub);
+                Ok(())
+            }
             Expr::Sublink { pos, .. } => Err(SqlError::not_modelled(*pos, "a subquery (EXISTS, NOT EXISTS or IN (SELECT …)) anywhere but among WHERE's top-level conditions")),
         }
     }

@@ -139,8 +139,13 @@ pub struct Executor<'a> {
     heaps: BTreeMap<usize, std::rc::Rc<Vec<u32>>>,
     /// Index-only scans whose visibility-map page is already pinned (kept across rescans).
     vm_pinned: Vec<bool>,
+    /// Each hashed SubPlan's values once it has run, and whether one was NULL.
+    subplan_sets: BTreeMap<usize, (std::collections::BTreeSet<i64>, bool)>,
     pub error: Option<String>,
 }
+
+/// What a rewind restores: the node statistics, pinned visibility-map pages and SubPlan results.
+type Checkpoint = (Vec<NodeStats>, Vec<bool>, BTreeMap<usize, (std::collections::BTreeSet<i64>, bool)>);
 
 impl std::fmt::Debug for Executor<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -154,7 +159,16 @@ fn size(p: &Plan) -> usize {
 
 /// Runs `plan` and returns its instrumentation.
 pub fn analyze(db: &Database, q: &Query, plan: &Plan) -> Result<Analyzed, String> {
-    let mut ex = Executor { db, q, stats: vec![NodeStats::default(); size(plan)], indexes: BTreeMap::new(), heaps: BTreeMap::new(), vm_pinned: vec![false; size(plan)], error: None };
+    let mut ex = Executor {
+        db,
+        q,
+        stats: vec![NodeStats::default(); size(plan)],
+        indexes: BTreeMap::new(),
+        heaps: BTreeMap::new(),
+        vm_pinned: vec![false; size(plan)],
+        subplan_sets: BTreeMap::new(),
+        error: None,
+    };
     let (rows, _, total) = ex.run(plan, 0, None, None);
     if let Some(e) = ex.error {
         return Err(e);
@@ -172,7 +186,14 @@ impl<'a> Executor<'a> {
     }
 
     fn passes(&self, quals: &[Qual], row: &Row) -> bool {
-        quals.iter().all(|q| q.eval(&|c| self.value(row, c)))
+        quals.iter().all(|q| match q {
+            // x NOT IN (…): true only when x is not NULL, not among the values, and none was NULL.
+            Qual::NotIn { c, sub } => {
+                let x = self.value(row, *c);
+                self.subplan_sets.get(sub).is_none_or(|(set, has_null)| x != NULL && !has_null && !set.contains(&x))
+            }
+            _ => q.eval(&|c| self.value(row, c)),
+        })
     }
 
     fn blank(&self) -> Row {
@@ -185,7 +206,19 @@ impl<'a> Executor<'a> {
         if self.error.is_some() {
             return (Vec::new(), 0.0, 0.0);
         }
+        // A hashed SubPlan runs once, before the first row of the node that probes it.
+        let mut before = 0.0;
+        for (k, c) in p.children.iter().enumerate() {
+            let Some(sub) = c.subplan.filter(|s| !self.subplan_sets.contains_key(s)) else { continue };
+            let (rows, _, t) = self.run(c, Self::child_id(p, id, k), None, None);
+            let inner = self.q.subplans[sub].inner;
+            let vals: Vec<i64> = rows.iter().map(|r| self.value(r, inner)).collect();
+            let has_null = vals.contains(&NULL);
+            before += t + vals.len() as f64 * micros::HASH_INSERT;
+            self.subplan_sets.insert(sub, (vals.into_iter().filter(|v| *v != NULL).collect(), has_null));
+        }
         let (rows, startup, total) = self.node(p, id, param, want);
+        let (startup, total) = (startup + before, total + before);
         if rows.len() > ROW_BUDGET {
             self.error = Some(format!("{} produces more than {ROW_BUDGET} rows: too large to execute in the simulator", p.kind.name()));
         }
@@ -562,13 +595,14 @@ impl<'a> Executor<'a> {
     }
 
     /// What a rerun must start from: every node's figures, and which scans hold a pinned page.
-    fn checkpoint(&self) -> (Vec<NodeStats>, Vec<bool>) {
-        (self.stats.clone(), self.vm_pinned.clone())
+    fn checkpoint(&self) -> Checkpoint {
+        (self.stats.clone(), self.vm_pinned.clone(), self.subplan_sets.clone())
     }
 
-    fn rewind(&mut self, (stats, pinned): (Vec<NodeStats>, Vec<bool>)) {
+    fn rewind(&mut self, (stats, pinned, sets): Checkpoint) {
         self.stats = stats;
         self.vm_pinned = pinned;
+        self.subplan_sets = sets;
     }
 
     /// Table `ti`'s heap page of each row, as `heap_insert` packed them (empty when the lesson

@@ -59,6 +59,7 @@ impl Deparse<'_> {
                 format!("({} = ANY ('{{{}}}'::{}[]))", self.col(*c, pre(*c)), items.join(","), col.ty.sql())
             }
             Qual::IsNull { c, not } => format!("({} IS {}NULL)", self.col(*c, pre(*c)), if *not { "NOT " } else { "" }),
+            Qual::NotIn { sub, .. } => format!("(NOT (hashed SubPlan {}))", sub + 1),
             Qual::ColCmp { l, op, r } => format!("({} {} {})", self.col(*l, pre(*l)), op.sql(), self.col(*r, pre(*r))),
             Qual::Or(arms) => {
                 let parts: Vec<String> = arms.iter().map(|a| self.quals(a, scan)).collect();
@@ -237,7 +238,7 @@ fn inclusive(p: &Plan, stats: &[NodeStats], id: usize) -> NodeStats {
 pub fn text(d: &Deparse, plan: &Plan, opts: &ExplainOpts, analyzed: Option<&Analyzed>, planning_ms: f64) -> String {
     let mut lines = Vec::new();
     let mut id = 0;
-    text_node(d, plan, opts, analyzed, 0, &mut id, &mut lines);
+    text_node(d, plan, opts, analyzed, (0, 0), &mut id, &mut lines);
     if let Some(a) = analyzed {
         lines.push(format!("Planning Time: {planning_ms:.3} ms"));
         lines.push(format!("Execution Time: {:.3} ms", a.execution_ms));
@@ -245,10 +246,11 @@ pub fn text(d: &Deparse, plan: &Plan, opts: &ExplainOpts, analyzed: Option<&Anal
     lines.join("\n")
 }
 
-fn text_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, depth: usize, id: &mut usize, lines: &mut Vec<String>) {
+/// One node and its children; `pad` shifts a SubPlan's subtree right under its "SubPlan k" line.
+fn text_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, (depth, pad): (usize, usize), id: &mut usize, lines: &mut Vec<String>) {
     let me = *id;
-    let head_indent = if depth == 0 { String::new() } else { format!("{}->  ", " ".repeat(6 * (depth - 1) + 2)) };
-    let detail_indent = " ".repeat(6 * depth + 2);
+    let head_indent = if depth == 0 { String::new() } else { format!("{}->  ", " ".repeat(6 * (depth - 1) + 2 + pad)) };
+    let detail_indent = " ".repeat(6 * depth + 2 + pad);
     let mut head = format!("{head_indent}{}", d.title(p));
     if opts.costs {
         head.push_str(&format!("  (cost={:.2}..{:.2} rows={} width={})", p.startup, p.total, p.rows as i64, p.width as i64));
@@ -301,7 +303,13 @@ fn text_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, de
     }
     *id += 1;
     for c in &p.children {
-        text_node(d, c, opts, a, depth + 1, id, lines);
+        match c.subplan {
+            Some(k) => {
+                lines.push(format!("{detail_indent}SubPlan {}", k + 1));
+                text_node(d, c, opts, a, (depth + 1, pad + 2), id, lines);
+            }
+            None => text_node(d, c, opts, a, (depth + 1, pad), id, lines),
+        }
     }
 }
 
@@ -344,9 +352,13 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
                     "Inner"
                 }
             }
+            _ if p.subplan.is_some() => "SubPlan",
             _ => "Outer",
         };
         m.insert("Parent Relationship".into(), json!(rel));
+        if let Some(k) = p.subplan {
+            m.insert("Subplan Name".into(), json!(format!("SubPlan {}", k + 1)));
+        }
     }
     m.insert("Parallel Aware".into(), json!(false));
     m.insert("Async Capable".into(), json!(false));
@@ -481,6 +493,7 @@ const KEY_ORDER: &[&str] = &[
     "Strategy",
     "Partial Mode",
     "Parent Relationship",
+    "Subplan Name",
     "Parallel Aware",
     "Async Capable",
     "Scan Direction",
@@ -644,6 +657,20 @@ pub fn explain(db: &Database, sql_text: &str, opts: Option<ExplainOpts>) -> Resu
     let (own, query) = prepare(db, sql_text)?;
     let opts = opts.or(own).unwrap_or_default();
     let plan = crate::plan::Planner::new(db, &query).plan();
+    // subplan_is_hashable: a NOT IN subquery whose rows would not fit in hash_mem is a plain
+    // SubPlan, rescanned for every row; dbsim does not model that.
+    let mut nodes = Vec::new();
+    plan.walk(&mut nodes);
+    for n in nodes.iter().filter(|n| n.subplan.is_some()) {
+        let bytes = n.rows * (crate::catalog::maxalign(n.width as usize) as f64 + 24.0);
+        if bytes > db.settings.hash_mem_bytes() {
+            let pos = query.subplans.get(n.subplan.unwrap_or(0)).map_or(0, |sp| sp.pos);
+            return Err(crate::sql::SqlError::not_modelled(
+                pos,
+                &format!("a NOT IN subquery of about {} rows, too many to hash in work_mem × hash_mem_multiplier (a plain SubPlan, run again for every row)", n.rows as i64),
+            ));
+        }
+    }
     // Planning time is modelled from the search's size: the same for every run.
     let planning_ms = 0.04 + 0.03 * (query.rels.len() * query.rels.len()) as f64 + 0.005 * query.quals.len() as f64;
     let analyzed = if opts.analyze { Some(crate::exec::analyze(db, &query, &plan).map_err(crate::sql::SqlError::plain)?) } else { None };

@@ -128,6 +128,9 @@ pub struct Plan {
     /// A HashAggregate (or Unique) that only removes duplicate keys: a semi join's inner side
     /// made unique for an inner join (`create_unique_path`).
     pub dedup: bool,
+    /// This node is the plan of `Query::subplans[k]`, a child of the node whose filter probes it
+    /// (EXPLAIN prints "SubPlan k+1" above it).
+    pub subplan: Option<usize>,
     /// The arithmetic behind the cost, for the plan view.
     pub notes: Vec<String>,
 }
@@ -158,6 +161,7 @@ impl Plan {
             hash: None,
             loops: 1.0,
             dedup: false,
+            subplan: None,
             notes: Vec::new(),
         }
     }
@@ -208,6 +212,9 @@ fn qual_op(q: &Qual) -> f64 {
         Qual::Cmp { .. } | Qual::ColCmp { .. } => 1.0,
         Qual::In { vals, .. } => vals.len() as f64 * 0.5,
         Qual::IsNull { .. } => 0.0,
+        // cost_subplan: a hashed SubPlan costs its test's operator per row (its own run is
+        // startup cost of the node that evaluates it).
+        Qual::NotIn { .. } => 1.0,
         Qual::Or(arms) => arms.iter().map(|a| qual_ops(a)).sum(),
     }
 }
@@ -388,6 +395,8 @@ impl<'a> Planner<'a> {
     /// Width of a relation set's output: its columns needed above it.
     fn width_of(&self, relids: u64) -> f64 {
         let mut cols = self.upper_columns();
+        // A SubPlan's relation returns the column it is probed with.
+        cols.extend(self.q.subplans.iter().map(|sp| sp.inner));
         for qual in &self.q.quals {
             if qual.rels() & !relids != 0 {
                 qual.columns(&mut cols);
@@ -437,6 +446,28 @@ impl<'a> Planner<'a> {
         p
     }
 
+    /// A scan of `r` that evaluates its `NOT IN (SELECT …)` conditions: each hashed SubPlan runs
+    /// once, before the scan's first row (cost_subplan: its total cost and one operator per row it
+    /// loads are the scan's startup), and is the scan's last child.
+    fn with_subplans(&self, mut p: Plan, r: usize) -> Plan {
+        for sub in self.restrict(r).iter().filter_map(|q| if let Qual::NotIn { sub, .. } = q { Some(*sub) } else { None }) {
+            let sp = self.subplan_plan(sub);
+            let cost = sp.total + self.s.cpu_operator_cost * sp.rows;
+            p.startup += cost;
+            p.total += cost;
+            p.notes.push(format!("hashed SubPlan {}: its plan {:.2} + cpu_operator_cost × {} rows into the hash table = {cost:.2}, once, at startup", sub + 1, sp.total, sp.rows));
+            p.children.push(sp);
+        }
+        p
+    }
+
+    /// The plan of SubPlan `k`: its one relation's cheapest path for all its rows.
+    pub fn subplan_plan(&self, k: usize) -> Rc<Plan> {
+        let r = self.q.subplans[k].rel;
+        let best = cheapest(&self.base_paths(r));
+        Rc::new(Plan { subplan: Some(k), ..(*best).clone() })
+    }
+
     /// The unparameterised paths of base relation `r`.
     fn base_paths(&self, r: usize) -> Vec<Rc<Plan>> {
         let t = &self.db.tables[self.q.rels[r].table];
@@ -465,6 +496,7 @@ impl<'a> Planner<'a> {
                 paths.push(Rc::new(self.bitmap_path(ix, r, &restrict, &m, 1.0, self.base_rows[r])));
             }
         }
+        let paths = paths.into_iter().map(|p| Rc::new(self.with_subplans((*p).clone(), r))).collect();
         prune(paths, self.consider_startup())
     }
 
@@ -686,7 +718,7 @@ impl<'a> Planner<'a> {
                 p.rows = rows;
                 p.param_rels = param_rels;
                 p.loops = loop_count;
-                out.push(Rc::new(p));
+                out.push(Rc::new(self.with_subplans(p, r)));
             }
         }
         out
@@ -1356,12 +1388,15 @@ impl<'a> Planner<'a> {
     }
 
     fn search(&self) -> (BTreeMap<u64, JoinRel>, JoinRel) {
-        let n = self.q.rels.len();
+        // A SubPlan's relation is planned on its own, inside the scan that probes it.
+        let sub_rels = self.q.subplans.iter().fold(0u64, |m, sp| m | (1 << sp.rel));
+        let main: Vec<usize> = (0..self.q.rels.len()).filter(|r| sub_rels & (1 << r) == 0).collect();
+        let n = main.len();
         let mut rels: BTreeMap<u64, JoinRel> = BTreeMap::new();
-        for r in 0..n {
+        for &r in &main {
             rels.insert(1 << r, JoinRel { relids: 1 << r, rows: self.base_rows[r], width: self.width_of(1 << r), paths: self.base_paths(r) });
         }
-        let full: u64 = (1u64 << n) - 1;
+        let full: u64 = main.iter().fold(0, |m, r| m | (1 << r));
         let joined = |a: u64, b: u64| !self.join_clauses(a, b).is_empty() || self.links.iter().any(|l| l & a != 0 && l & b != 0);
         let has_clauses = |a: u64| self.has_join_clause(a);
         // Exhaustive search up to 10 relations (or geqo_threshold, if lower), greedy above.
@@ -1371,7 +1406,7 @@ impl<'a> Planner<'a> {
         // Join relations in creation order per level, searched as join_search_one_level does:
         // each relation of the level below with each base relation it has a clause with, then
         // bushy pairs; a relation with no join clause at all joins everything (a clauseless join).
-        let mut levels: Vec<Vec<u64>> = vec![Vec::new(), (0..n).map(|r| 1u64 << r).collect()];
+        let mut levels: Vec<Vec<u64>> = vec![Vec::new(), main.iter().map(|r| 1u64 << r).collect()];
         for level in 2..=n {
             let mut pairs: Vec<(u64, u64)> = Vec::new();
             for (ia, &a) in levels[level - 1].iter().enumerate() {

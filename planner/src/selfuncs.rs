@@ -393,6 +393,8 @@ impl<'a> Est<'a> {
                 }
             }
             Qual::IsNull { c, not } => self.nullsel(*c, *not),
+            // clause_selectivity knows nothing of a SubPlan: 0.5, and NOT of it 1 - 0.5.
+            Qual::NotIn { .. } => 0.5,
             Qual::ColCmp { l, op, r } if l.0 != r.0 => match op {
                 CmpOp::Eq => self.eqjoinsel(*l, *r),
                 CmpOp::Ne => clamp_prob(1.0 - self.eqjoinsel(*l, *r)),

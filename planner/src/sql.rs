@@ -15,7 +15,7 @@ pub struct SqlError {
 
 /// What the plan page plans, in one line (said beside every "not modelled" error).
 pub const SUBSET: &str =
-    "SELECT … FROM … [[LEFT | RIGHT] JOIN … ON …] [WHERE … [AND NOT EXISTS (SELECT … FROM t WHERE …)]] [GROUP BY …] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
+    "SELECT … FROM … [[LEFT | RIGHT] JOIN … ON …] [WHERE … [AND [NOT] EXISTS (SELECT … FROM t WHERE …)] [AND x [NOT] IN (SELECT c FROM t WHERE …)]] [GROUP BY …] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
 
 impl SqlError {
     pub fn at(pos: usize, message: impl Into<String>) -> Self {
@@ -251,6 +251,12 @@ pub enum Expr {
         idx: usize,
         pos: usize,
     },
+    /// `x NOT IN (SELECT c FROM t …)` among WHERE's top-level conditions, by its index in
+    /// `Select::not_in`: a hashed SubPlan filtering `x`'s relation.
+    NotIn {
+        idx: usize,
+        pos: usize,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -343,7 +349,19 @@ struct Sublink {
     cond: Option<Expr>,
     kind: OjKind,
     test: Option<(Expr, Expr)>,
+    /// `x NOT IN (SELECT c …)` (PostgreSQL 15 never makes it a join).
+    not_in: bool,
     pos: usize,
+}
+
+/// `x NOT IN (SELECT c FROM t [WHERE …])`: the subquery's table (an index into `Select::from`,
+/// in scope only inside it), its WHERE, `x` and `c`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotIn {
+    pub table: usize,
+    pub cond: Option<Expr>,
+    pub test: (Expr, Expr),
+    pub pos: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -354,6 +372,8 @@ pub struct Select {
     pub conds: Vec<Expr>,
     /// Outer joins, in the order written.
     pub outer: Vec<OuterJoin>,
+    /// `NOT IN (SELECT …)` conditions, in the order written.
+    pub not_in: Vec<NotIn>,
     pub group_by: Vec<Expr>,
     pub order_by: Vec<OrderItem>,
     pub limit: Option<u64>,
@@ -625,6 +645,13 @@ impl Parser {
             let outer: Vec<usize> = (0..s.from.len()).collect();
             for part in parts {
                 match part {
+                    Expr::Sublink { idx, pos } if self.sublinks[idx].not_in => {
+                        let sl = self.sublinks[idx].clone();
+                        s.from.push(sl.table);
+                        let test = sl.test.ok_or_else(|| SqlError::at(pos, "syntax error at or near \"NOT\""))?;
+                        s.not_in.push(NotIn { table: s.from.len() - 1, cond: sl.cond, test, pos });
+                        s.conds.push(Expr::NotIn { idx: s.not_in.len() - 1, pos });
+                    }
                     Expr::Sublink { idx, pos } => {
                         let sl = self.sublinks[idx].clone();
                         s.from.push(sl.table);
@@ -632,7 +659,7 @@ impl Parser {
                     }
                     other => {
                         if let Some(pos) = sublink_in(&other) {
-                            return Err(SqlError::not_modelled(pos, "a subquery (EXISTS, NOT EXISTS or IN (SELECT …)) under OR"));
+                            return Err(SqlError::not_modelled(pos, "a subquery (EXISTS, NOT EXISTS, IN or NOT IN (SELECT …)) under OR"));
                         }
                         s.conds.push(other);
                     }
@@ -735,12 +762,12 @@ impl Parser {
     /// The subquery of `[NOT] EXISTS (…)` or `x IN (…)`, from its `(`: `SELECT … FROM t [alias]
     /// [WHERE …]`, one table; an IN subquery selects one column.
     fn sublink(&mut self, kind: OjKind, lhs: Option<Expr>, pos: usize) -> Result<Expr, SqlError> {
-        let what = if lhs.is_some() {
-            "an IN subquery"
-        } else if kind == OjKind::Anti {
-            "a NOT EXISTS subquery"
-        } else {
-            "an EXISTS subquery"
+        let not_in = kind == OjKind::Anti && lhs.is_some();
+        let what = match (&lhs, kind) {
+            (Some(_), OjKind::Anti) => "a NOT IN subquery",
+            (Some(_), _) => "an IN subquery",
+            (None, OjKind::Anti) => "a NOT EXISTS subquery",
+            (None, _) => "an EXISTS subquery",
         };
         self.expect_op("(")?;
         self.expect_kw("select")?;
@@ -777,12 +804,12 @@ impl Parser {
                 }
                 match items.pop() {
                     Some((_, SelExpr::Expr(e @ Expr::Col { .. }))) => Some((l, e)),
-                    Some((p, _)) => return Err(SqlError::not_modelled(p, "an IN subquery that selects anything but one column")),
+                    Some((p, _)) => return Err(SqlError::not_modelled(p, &format!("{what} that selects anything but one column"))),
                     None => None,
                 }
             }
         };
-        self.sublinks.push(Sublink { table, cond, kind, test, pos });
+        self.sublinks.push(Sublink { table, cond, kind, test, not_in, pos });
         Ok(Expr::Sublink { idx: self.sublinks.len() - 1, pos })
     }
 
@@ -831,8 +858,14 @@ impl Parser {
             let hi = self.operand()?;
             return Ok(Expr::Between { e: Box::new(l), lo: Box::new(lo), hi: Box::new(hi) });
         }
+        if self.is_kw("not") && self.kw_ahead(1, "in") && self.op_ahead(2, "(") && self.kw_ahead(3, "select") {
+            let pos = self.peek().pos;
+            self.next();
+            self.next();
+            return self.sublink(OjKind::Anti, Some(l), pos);
+        }
         if self.is_kw("not") && self.kw_ahead(1, "in") {
-            return Err(self.unsupported(if self.kw_ahead(3, "select") { "NOT IN (SELECT …) (a hashed SubPlan)" } else { "NOT IN (…)" }));
+            return Err(self.unsupported("NOT IN (…)"));
         }
         if self.is_kw("in") && self.op_ahead(1, "(") && self.kw_ahead(2, "select") {
             let pos = self.peek().pos;
@@ -930,7 +963,7 @@ impl Parser {
 /// Where a subquery (`EXISTS`, `NOT EXISTS`, `IN (SELECT …)`) is written inside `e`, if one is.
 fn sublink_in(e: &Expr) -> Option<usize> {
     match e {
-        Expr::Sublink { pos, .. } => Some(*pos),
+        Expr::Sublink { pos, .. } | Expr::NotIn { pos, .. } => Some(*pos),
         Expr::And(parts) | Expr::Or(parts) => parts.iter().find_map(sublink_in),
         _ => None,
     }
@@ -1027,11 +1060,11 @@ mod tests {
     #[test]
     fn what_is_not_modelled_is_named() {
         for (sql, what) in [
-            ("SELECT * FROM a WHERE id NOT IN (SELECT x FROM b)", "NOT IN (SELECT …) (a hashed SubPlan)"),
+            ("SELECT * FROM a WHERE id NOT IN (1, 2)", "NOT IN (…)"),
             ("SELECT * FROM a WHERE id IN (SELECT DISTINCT x FROM b)", "SELECT DISTINCT in an IN subquery"),
             ("SELECT * FROM a WHERE id IN (SELECT max(x) FROM b)", "an IN subquery that selects anything but one column"),
             ("SELECT * FROM a WHERE EXISTS (SELECT 1 FROM b, c WHERE b.id = a.id)", "an EXISTS subquery over more than one table"),
-            ("SELECT * FROM a WHERE a.x = 1 OR NOT EXISTS (SELECT 1 FROM b WHERE b.id = a.id)", "a subquery (EXISTS, NOT EXISTS or IN (SELECT …)) under OR"),
+            ("SELECT * FROM a WHERE a.x = 1 OR NOT EXISTS (SELECT 1 FROM b WHERE b.id = a.id)", "a subquery (EXISTS, NOT EXISTS, IN or NOT IN (SELECT …)) under OR"),
             ("SELECT * FROM a WHERE NOT EXISTS (SELECT 1 FROM b JOIN c ON c.id = b.id WHERE b.id = a.id)", "a NOT EXISTS subquery over more than one table"),
             ("SELECT id, row_number() OVER () FROM a", "the window function row_number() … OVER (…)"),
             ("SELECT count(DISTINCT id) FROM a", "count(DISTINCT …)"),

@@ -39,6 +39,26 @@ fn sql_errors_read_like_postgres() {
     assert!(anti.render(&db).contains(" Anti Join"), "{}", anti.render(&db));
     assert!(err("SELECT c.id FROM customers c LEFT JOIN orders o ON o.customer_id = c.id WHERE o.id IS NULL").starts_with("NOT MODELLED:  a WHERE condition on a LEFT JOIN's nullable side"));
     assert!(err("SELECT * FROM customers WHERE id = ").starts_with("ERROR:  syntax error at end of input"));
+    // Subqueries of WHERE: their table is theirs alone; NOT IN is a hashed SubPlan, correlated or
+    // too large to hash it is named.
+    assert!(err("SELECT o.id FROM customers c WHERE c.id IN (SELECT customer_id FROM orders o)").starts_with("ERROR:  missing FROM-clause entry for table \"o\""));
+    assert!(err("SELECT c.id FROM customers c WHERE c.id IN (SELECT o.id, o.customer_id FROM orders o)").starts_with("ERROR:  subquery has too many columns"));
+    assert!(err("SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = 3)").starts_with("NOT MODELLED:  a subquery that does not refer to the query around it"));
+    assert!(err("SELECT c.id FROM customers c WHERE c.id NOT IN (SELECT o.customer_id FROM orders o WHERE o.id = c.id)").starts_with("NOT MODELLED:  a NOT IN subquery that refers to the query around it"));
+    assert!(err("SELECT c.id FROM customers c WHERE c.name NOT IN (SELECT o.customer_id FROM orders o)").starts_with("ERROR:  operator does not exist: text = integer"));
+    let semi = explain(&db, "SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id)", None).unwrap();
+    assert!(semi.render(&db).contains("Semi Join") || semi.render(&db).contains("HashAggregate"), "{}", semi.render(&db));
+    let not_in = explain(&db, "SELECT c.id FROM customers c WHERE c.id NOT IN (SELECT o.customer_id FROM orders o)", None).unwrap();
+    assert!(not_in.render(&db).contains("Filter: (NOT (hashed SubPlan 1))\n  SubPlan 1\n    ->  Seq Scan on orders o"), "{}", not_in.render(&db));
+    // 5,000 rows of 32 bytes do not fit in 64kB: PostgreSQL would not hash them.
+    let mut big = load("t.toml", &LESSON.replace("rows = 300", "rows = 5000"), None).unwrap().db;
+    big.settings.set("work_mem", "64kB").unwrap();
+    big.settings.set("hash_mem_multiplier", "1").unwrap();
+    let sql = "SELECT c.id FROM customers c WHERE c.id NOT IN (SELECT o.customer_id FROM orders o)";
+    let e = explain(&big, sql, None).unwrap_err().render(sql);
+    assert!(e.starts_with("NOT MODELLED:  a NOT IN subquery of about 5000 rows, too many to hash"), "{e}");
+    let caret = format!("\n{}^", " ".repeat("LINE 1: ".len() + sql.find("NOT IN").unwrap_or(0)));
+    assert!(e.ends_with(&caret), "{e}");
 }
 
 #[test]
