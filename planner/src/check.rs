@@ -66,6 +66,13 @@ pub fn expectations(x: &Expect, e: &Explained) -> Vec<(String, bool)> {
         if let Some(max) = x.batches_at_most {
             out.push((format!("every hash join uses at most {max} batches (most: {most})"), !batches.is_empty() && most <= max));
         }
+        let returned = a.rows_out as f64;
+        if let Some(min) = x.rows_at_least {
+            out.push((format!("the query returns at least {min} rows (it returns {returned})"), returned >= min));
+        }
+        if let Some(max) = x.rows_at_most {
+            out.push((format!("the query returns at most {max} rows (it returns {returned})"), returned <= max));
+        }
     }
     out
 }

@@ -918,14 +918,20 @@ impl<'a> Executor<'a> {
             }
             table.entry(k).or_default().push(i);
         }
+        // A row with a NULL key matches nothing: the Hash node leaves it out (and does not count
+        // it) unless a Right join must return it.
+        let kept = if p.join_type == JoinType::Right { inner.len() } else { table.values().map(Vec::len).sum() };
+        self.stats[hid].rows -= (inner.len() - kept) as f64;
         // Buckets and batches as the executor sizes them for the rows it actually got.
         let width = p.children[1].width;
         let (est_b, est_batches) = p.children[1].hash.unwrap_or((1024.0, 1.0));
-        let (act_b, act_batches) = crate::cost::hash_table_size(&self.db.settings, inner.len() as f64, width);
+        let (act_b, act_batches) = crate::cost::hash_table_size(&self.db.settings, kept as f64, width);
         let batches = act_batches.max(est_batches);
         let buckets = if batches > 1.0 { est_b.max(act_b) } else { act_b.max(est_b) };
-        let tup = 16.0 + 16.0 + maxalign(width as usize) as f64;
-        let mem = libm::ceil(inner.len() as f64 * tup / batches / 1024.0 + buckets * 8.0 / 1024.0).max(9.0);
+        // Each tuple: its HashJoinTuple header (16 bytes) and a minimal tuple, whose length is
+        // its 16-byte header and the data, not padded (PostgreSQL's spaceUsed).
+        let tup = 16.0 + 16.0 + width;
+        let mem = libm::ceil(kept as f64 * tup / batches / 1024.0 + buckets * 8.0 / 1024.0).max(9.0);
         {
             let st = &mut self.stats[hid];
             st.buckets = buckets;
@@ -935,7 +941,7 @@ impl<'a> Executor<'a> {
         // A batch file holds each tuple as its hash value and a minimal tuple; batch 0 stays in
         // memory. The Hash node writes the inner batches.
         let spilled = |rows: usize, width: f64| if batches > 1.0 { (batches - 1.0) * libm::ceil(rows as f64 / batches * (4.0 + 16.0 + maxalign(width as usize) as f64) / 8192.0) } else { 0.0 };
-        let inner_spill = spilled(inner.len(), width);
+        let inner_spill = spilled(kept, width);
         self.stats[hid].temp_written += inner_spill;
         let build = ht;
         if inner.is_empty() && !matches!(p.join_type, JoinType::Left | JoinType::Anti) {

@@ -224,6 +224,12 @@ pub struct Expect {
     /// …or every Hash node at most this many.
     #[serde(default)]
     pub batches_at_most: Option<f64>,
+    /// The query returns at least this many rows (EXPLAIN ANALYZE's top node)…
+    #[serde(default)]
+    pub rows_at_least: Option<f64>,
+    /// …or at most this many.
+    #[serde(default)]
+    pub rows_at_most: Option<f64>,
 }
 
 /// Reads a lesson file; syntax and type errors are placed.

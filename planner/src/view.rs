@@ -102,7 +102,11 @@ fn collect(d: &Deparse, p: &Plan, e: &Explained, depth: usize, id: &mut usize, o
     let slot = out.len();
     out.push(NodeView {
         depth,
-        title: d.title(p),
+        // A SubPlan's root is named as EXPLAIN names it above the node.
+        title: match p.subplan {
+            Some(k) => format!("SubPlan {}: {}", k + 1, d.title(p)),
+            None => d.title(p),
+        },
         kind: p.kind.name(),
         details: d.details(p).into_iter().map(|(l, t)| format!("{l}: {t}")).collect(),
         facts,
