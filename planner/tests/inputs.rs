@@ -44,7 +44,9 @@ fn sql_errors_read_like_postgres() {
     assert!(err("SELECT o.id FROM customers c WHERE c.id IN (SELECT customer_id FROM orders o)").starts_with("ERROR:  missing FROM-clause entry for table \"o\""));
     assert!(err("SELECT c.id FROM customers c WHERE c.id IN (SELECT o.id, o.customer_id FROM orders o)").starts_with("ERROR:  subquery has too many columns"));
     assert!(err("SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = 3)").starts_with("NOT MODELLED:  a subquery that does not refer to the query around it"));
-    assert!(err("SELECT c.id FROM customers c WHERE c.id NOT IN (SELECT o.customer_id FROM orders o WHERE o.id = c.id)").starts_with("NOT MODELLED:  a NOT IN subquery that refers to the query around it"));
+    assert!(
+        err("SELECT c.id FROM customers c WHERE c.id NOT IN (SELECT o.customer_id FROM orders o WHERE o.id = c.id)").starts_with("NOT MODELLED:  a NOT IN subquery that refers to the query around it")
+    );
     assert!(err("SELECT c.id FROM customers c WHERE c.name NOT IN (SELECT o.customer_id FROM orders o)").starts_with("ERROR:  operator does not exist: text = integer"));
     let semi = explain(&db, "SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id)", None).unwrap();
     assert!(semi.render(&db).contains("Semi Join") || semi.render(&db).contains("HashAggregate"), "{}", semi.render(&db));
