@@ -150,6 +150,11 @@ pub struct Query {
     pub strays: Vec<(ColRef, i64, String)>,
     /// The hashed SubPlans of `NOT IN (SELECT …)`, numbered from 1 as EXPLAIN prints them.
     pub subplans: Vec<SubPlan>,
+    /// `SELECT DISTINCT`: `group_by` holds the select list's columns (ORDER BY's first), and
+    /// there are no aggregates.
+    pub distinct: bool,
+    /// HAVING's conditions: aggregate `k` compared with a constant.
+    pub having: Vec<(usize, CmpOp, i64)>,
 }
 
 /// `outer NOT IN (SELECT inner FROM rel …)`: a subquery over one relation, planned on its own,
@@ -166,6 +171,10 @@ pub struct SubPlan {
 impl Query {
     pub fn is_grouped(&self) -> bool {
         !self.aggs.is_empty() || !self.group_by.is_empty()
+    }
+    /// Whether aggregate `k` is only in HAVING (it is computed but not output).
+    pub fn having_only(&self, k: usize) -> bool {
+        !self.outputs.iter().any(|(_, o)| *o == Output::Agg(k)) && !self.order_by.iter().any(|(o, _)| *o == Output::Agg(k))
     }
     /// Every column the query reads, per relation.
     pub fn needed_columns(&self) -> Vec<ColRef> {
@@ -291,6 +300,66 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         };
         order_by.push((out, o.desc));
     }
+    // SELECT DISTINCT groups on the select list, ORDER BY's columns first (transformDistinctClause).
+    let distinct = s.distinct;
+    if distinct {
+        if !aggs.is_empty() || !group_by.is_empty() || !s.having.is_empty() {
+            return Err(SqlError::not_modelled(0, "SELECT DISTINCT with GROUP BY, HAVING or aggregates"));
+        }
+        let listed: Vec<ColRef> = outputs.iter().filter_map(|(_, o)| if let Output::Col(c) = o { Some(*c) } else { None }).collect();
+        for ((o, _), item) in order_by.iter().zip(&s.order_by) {
+            match o {
+                Output::Col(c) if listed.contains(c) => {
+                    if !group_by.contains(c) {
+                        group_by.push(*c);
+                    }
+                }
+                _ => return Err(SqlError::at(sel_pos(&item.expr), "for SELECT DISTINCT, ORDER BY expressions must appear in select list")),
+            }
+        }
+        for c in listed {
+            if !group_by.contains(&c) {
+                group_by.push(c);
+            }
+        }
+    }
+    // HAVING: conditions on aggregates stay above the grouping; one on a grouped column alone is
+    // a WHERE condition (subquery_planner moves it).
+    let mut quals = quals;
+    let mut having = Vec::new();
+    for (l, op, r, pos) in &s.having {
+        let out = match l {
+            SelExpr::Agg { func: AggFn::Avg, pos, .. } => return Err(SqlError::not_modelled(*pos, "HAVING on avg(…) (a numeric the simulator's integer rows do not hold)")),
+            SelExpr::Agg { func, arg, pos } => {
+                let a = b.agg(*func, arg.as_ref(), *pos)?;
+                let k = aggs.iter().position(|x| *x == a).unwrap_or_else(|| {
+                    aggs.push(a);
+                    aggs.len() - 1
+                });
+                Output::Agg(k)
+            }
+            SelExpr::Expr(e) => {
+                let (c, cpos) = b.column(e)?;
+                plain_cols.push((c, cpos));
+                Output::Col(c)
+            }
+            SelExpr::Star { pos, .. } => return Err(SqlError::at(*pos, "syntax error at or near \"*\"")),
+        };
+        let Expr::Lit { lit, pos: lp } = r else {
+            return Err(SqlError::not_modelled(*pos, "a HAVING condition other than an aggregate compared with a constant"));
+        };
+        match out {
+            Output::Col(c) => quals.push(Qual::Cmp { c, op: *op, v: b.constant(c, lit, *lp, op.sql())? }),
+            Output::Agg(k) => {
+                let v = match lit {
+                    Lit::Int(v) => *v,
+                    Lit::Null => NULL,
+                    Lit::Str(s) => s.trim().parse::<i64>().map_err(|_| SqlError::at(*lp, format!("invalid input syntax for type bigint: \"{s}\"")))?,
+                };
+                having.push((k, *op, v));
+            }
+        }
+    }
     if !aggs.is_empty() || !group_by.is_empty() {
         for (c, pos) in &plain_cols {
             if !group_by.contains(c) {
@@ -301,7 +370,7 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
     }
     let strays = b.strays.into_inner();
     let subplans = b.subplans.into_inner();
-    Ok(Query { rels, quals, outer, outputs, group_by, aggs, order_by, limit: s.limit, strays, subplans })
+    Ok(Query { rels, quals, outer, outputs, group_by, aggs, order_by, limit: s.limit, strays, subplans, distinct, having })
 }
 
 /// The outer joins bound, and reduced as `reduce_outer_joins` does: a condition above a LEFT JOIN
@@ -601,5 +670,14 @@ impl Binder<'_> {
                     || restrictions.iter().any(|q| matches!(q, Qual::Cmp { c: qc, op: CmpOp::Eq, v } if *qc == c && *v != NULL))
             })
         })
+    }
+}
+
+/// Where a select-list or ORDER BY item is written.
+fn sel_pos(e: &SelExpr) -> usize {
+    match e {
+        SelExpr::Star { pos, .. } | SelExpr::Agg { pos, .. } => *pos,
+        SelExpr::Expr(Expr::Col { pos, .. } | Expr::Lit { pos, .. } | Expr::Cmp { pos, .. }) => *pos,
+        SelExpr::Expr(_) => 0,
     }
 }

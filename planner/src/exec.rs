@@ -443,12 +443,37 @@ impl<'a> Executor<'a> {
                 (out, first, t + own)
             }
             Kind::Unique => {
-                let (rows, s, t) = self.run(&p.children[0], id + 1, param, want);
-                (rows, s, t)
+                // SELECT DISTINCT over sorted rows: the first row of each group goes out as soon
+                // as it is read, so under a LIMIT the input is read only to the last group's
+                // first row.
+                let saved = self.checkpoint();
+                let (rows, s, t) = self.run(&p.children[0], id + 1, param, None);
+                let mut seen = std::collections::BTreeSet::new();
+                let firsts: Vec<usize> = rows.iter().enumerate().filter(|(_, r)| seen.insert(self.q.group_by.iter().map(|&c| self.value(r, c)).collect::<Vec<i64>>())).map(|(i, _)| i).collect();
+                let mut out = self.aggregate(&rows);
+                let mut read = rows.len();
+                let mut t = t;
+                if let Some(w) = want.filter(|&w| w < out.len()) {
+                    out.truncate(w);
+                    read = firsts.get(w.wrapping_sub(1)).map_or(0, |i| i + 1);
+                    let own = self.stats[id].clone();
+                    self.rewind(saved);
+                    t = self.run(&p.children[0], id + 1, param, Some(read)).2;
+                    self.stats[id] = own;
+                }
+                let own = read as f64 * COMPARE * self.q.group_by.len() as f64;
+                (out, s + COMPARE, t + own)
             }
             Kind::Aggregate | Kind::HashAggregate | Kind::GroupAggregate => {
                 let (rows, s, t) = self.run(&p.children[0], id + 1, param, None);
-                let out = self.aggregate(&rows);
+                let mut out = self.aggregate(&rows);
+                // HAVING: the groups whose aggregates pass (NULL never does).
+                if !p.agg_filter.is_empty() {
+                    let before = out.len();
+                    let g = self.q.group_by.len();
+                    out.retain(|r| p.agg_filter.iter().all(|&(k, op, v)| r[g + k] != NULL && op.holds(r[g + k], v)));
+                    self.stats[id].removed_by_filter += (before - out.len()) as f64;
+                }
                 let n = rows.len() as f64;
                 let own = n * (HASH_PROBE * if p.kind == Kind::HashAggregate { 1.0 } else { 0.2 } + self.q.aggs.len() as f64 * OPERATOR * 2.0);
                 if p.kind == Kind::HashAggregate {

@@ -94,6 +94,25 @@ impl Deparse<'_> {
         }
     }
 
+    /// HAVING's conditions: `(count(*) > 5)`, an avg compared with a numeric.
+    fn having(&self, conds: &[(usize, crate::sql::CmpOp, i64)]) -> String {
+        let multi = self.q.rels.len() > 1;
+        let parts: Vec<String> = conds
+            .iter()
+            .map(|&(k, op, v)| {
+                let a = self.q.aggs[k];
+                let arg = a.arg.map_or("*".to_string(), |c| self.col(c, multi));
+                let konst = if a.func == crate::sql::AggFn::Avg { format!("'{v}'::numeric") } else { v.to_string() };
+                format!("({}({arg}) {} {konst})", a.func.sql(), op.sql())
+            })
+            .collect();
+        if parts.len() == 1 {
+            parts.concat()
+        } else {
+            format!("({})", parts.join(" AND "))
+        }
+    }
+
     fn keys(&self, p: &Plan) -> String {
         p.keys.iter().map(|(o, d)| self.key(*o, *d)).collect::<Vec<_>>().join(", ")
     }
@@ -150,6 +169,9 @@ impl Deparse<'_> {
         if !p.filter.is_empty() {
             v.push(("Filter", self.quals(&p.filter, scan)));
         }
+        if !p.agg_filter.is_empty() {
+            v.push(("Filter", self.having(&p.agg_filter)));
+        }
         v
     }
 }
@@ -188,7 +210,7 @@ pub fn analyze_lines(p: &Plan, st: &NodeStats, removed: bool, out: &mut Vec<(Str
     if removed && !p.join_filter.is_empty() {
         out.push(("Rows Removed by Join Filter".into(), per(st.removed_by_join_filter)));
     }
-    if removed && !p.filter.is_empty() {
+    if removed && (!p.filter.is_empty() || !p.agg_filter.is_empty()) {
         out.push(("Rows Removed by Filter".into(), per(st.removed_by_filter)));
     }
     if p.kind == Kind::IndexOnlyScan {
@@ -234,6 +256,10 @@ fn inclusive(p: &Plan, stats: &[NodeStats], id: usize) -> NodeStats {
     s
 }
 
+fn is_agg(p: &Plan) -> bool {
+    matches!(p.kind, Kind::Aggregate | Kind::HashAggregate | Kind::GroupAggregate)
+}
+
 /// The text format.
 pub fn text(d: &Deparse, plan: &Plan, opts: &ExplainOpts, analyzed: Option<&Analyzed>, planning_ms: f64) -> String {
     let mut lines = Vec::new();
@@ -276,7 +302,7 @@ fn text_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, (d
             let st = &a.nodes[me];
             let loops = st.loops.max(1.0);
             // (The text format leaves out a count of zero, as PostgreSQL's does.)
-            if label == "Filter" && st.loops > 0.0 && st.removed_by_filter > 0.0 {
+            if label == "Filter" && st.loops > 0.0 && st.removed_by_filter > 0.0 && !is_agg(p) {
                 lines.push(format!("{detail_indent}Rows Removed by Filter: {}", libm::rint(st.removed_by_filter / loops) as i64));
             }
             if label == "Join Filter" && st.loops > 0.0 && st.removed_by_join_filter > 0.0 {
@@ -294,6 +320,11 @@ fn text_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, (d
                 continue;
             }
             lines.push(format!("{detail_indent}{label}: {text}"));
+        }
+        // An aggregate's rows removed by HAVING follow its hash table's figures.
+        let own = &a.nodes[me];
+        if is_agg(p) && !p.agg_filter.is_empty() && own.loops > 0.0 && own.removed_by_filter > 0.0 {
+            lines.push(format!("{detail_indent}Rows Removed by Filter: {}", libm::rint(own.removed_by_filter / own.loops) as i64));
         }
         if opts.buffers {
             if let Some(b) = buffers_line(&st) {
@@ -558,11 +589,23 @@ const KEY_ORDER: &[&str] = &[
 
 /// `m`'s keys in [`KEY_ORDER`] (a key the list lacks goes last).
 fn in_pg_order(mut m: Map<String, Value>) -> Map<String, Value> {
+    // An aggregate prints its hash table's figures between its Filter and the rows it removed
+    // (ExplainNode, T_Agg).
+    let agg = m.get("Node Type").is_some_and(|t| t == "Aggregate");
     let mut out = Map::new();
+    let mut removed = None;
     for k in KEY_ORDER {
         if let Some(v) = m.shift_remove(*k) {
+            if agg && *k == "Rows Removed by Filter" {
+                removed = Some(v);
+                continue;
+            }
             out.insert((*k).to_string(), v);
         }
+    }
+    if let Some(r) = removed {
+        let at = out.keys().position(|k| k.starts_with("Shared ") || k.starts_with("Local ") || k.starts_with("Temp ") || k == "Plans").unwrap_or(out.len());
+        out.shift_insert(at, "Rows Removed by Filter".into(), r);
     }
     out.extend(m);
     out

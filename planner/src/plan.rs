@@ -131,6 +131,8 @@ pub struct Plan {
     /// This node is the plan of `Query::subplans[k]`, a child of the node whose filter probes it
     /// (EXPLAIN prints "SubPlan k+1" above it).
     pub subplan: Option<usize>,
+    /// HAVING's conditions an aggregate node checks: aggregate `k` compared with a constant.
+    pub agg_filter: Vec<(usize, CmpOp, i64)>,
     /// The arithmetic behind the cost, for the plan view.
     pub notes: Vec<String>,
 }
@@ -162,6 +164,7 @@ impl Plan {
             loops: 1.0,
             dedup: false,
             subplan: None,
+            agg_filter: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -1542,13 +1545,83 @@ impl<'a> Planner<'a> {
         (rels, top)
     }
 
+    /// HAVING on an aggregate node (cost_agg's quals): one operator per condition per group, and
+    /// the groups kept by the default selectivity of a comparison PostgreSQL cannot estimate.
+    fn with_having(&self, mut p: Plan) -> Plan {
+        if self.q.having.is_empty() {
+            return p;
+        }
+        let n = self.q.having.len() as f64;
+        p.total += self.s.cpu_operator_cost * n * p.rows;
+        let sel: f64 = self
+            .q
+            .having
+            .iter()
+            .map(|(_, op, _)| match op {
+                CmpOp::Eq => crate::selfuncs::DEFAULT_EQ_SEL,
+                CmpOp::Ne => 1.0 - crate::selfuncs::DEFAULT_EQ_SEL,
+                _ => crate::selfuncs::DEFAULT_INEQ_SEL,
+            })
+            .product();
+        p.rows = clamp_row_est(p.rows * sel);
+        p.agg_filter = self.q.having.clone();
+        p
+    }
+
+    /// `create_distinct_paths`: a Unique over each input already sorted on the DISTINCT columns
+    /// and over the cheapest input sorted, and a HashAggregate over the cheapest input.
+    fn distinct_paths(&self, paths: &[Rc<Plan>]) -> Vec<Rc<Plan>> {
+        let q = self.q;
+        let s = self.s;
+        let input = cheapest(paths);
+        let ngroups = self.num_groups(&q.group_by, input.rows);
+        let ngc = q.group_by.len() as f64;
+        let width = libm::rint(q.group_by.iter().map(|&c| self.col_width(c)).sum::<f64>());
+        // The DISTINCT columns in their clause's order, descending where ORDER BY says so.
+        let keys: Vec<(Output, bool)> = q.group_by.iter().map(|&c| (Output::Col(c), q.order_by.iter().any(|(o, d)| *o == Output::Col(c) && *d))).collect();
+        let want: Vec<PathKey> = keys.iter().map(|(o, d)| (self.output_ec(*o), *d)).collect();
+        let unique = |p: &Rc<Plan>| {
+            let mut u = Plan::new(Kind::Unique);
+            u.startup = p.startup;
+            u.total = p.total + s.cpu_operator_cost * p.rows * ngc;
+            u.rows = ngroups;
+            u.width = width;
+            u.keys = keys.clone();
+            u.pathkeys = p.pathkeys.clone();
+            u.notes.push(format!("one comparison per DISTINCT column per input row: cpu_operator_cost × {} × {ngc}", p.rows));
+            u.children = vec![p.clone()];
+            Rc::new(u)
+        };
+        let mut out: Vec<Rc<Plan>> = paths.iter().filter(|p| p.pathkeys.starts_with(&want)).map(unique).collect();
+        if !input.pathkeys.starts_with(&want) {
+            out.push(unique(&self.sorted(&input, &keys, None)));
+        }
+        if s.enable_hashagg {
+            let mut h = Plan::new(Kind::HashAggregate);
+            h.startup = input.total + s.cpu_operator_cost * ngc * input.rows;
+            h.total = h.startup + s.cpu_tuple_cost * ngroups;
+            h.rows = ngroups;
+            h.width = width;
+            h.keys = keys.into_iter().map(|(o, _)| (o, false)).collect();
+            h.children = vec![input.clone()];
+            out.push(Rc::new(h));
+        }
+        prune(out, self.consider_startup())
+    }
+
     fn upper(&self, paths: &[Rc<Plan>]) -> Rc<Plan> {
         let mut cands: Vec<Rc<Plan>> = paths.to_vec();
         let q = self.q;
-        if q.is_grouped() {
+        if q.distinct {
+            cands = self.distinct_paths(paths);
+        } else if q.is_grouped() {
             let input = cheapest(paths);
             let ngroups = if q.group_by.is_empty() { 1.0 } else { self.num_groups(&q.group_by, input.rows) };
-            let width = libm::rint(q.group_by.iter().map(|&c| self.col_width(c)).sum::<f64>() + q.aggs.iter().map(|a| agg_width(a.func, a.arg.map(|c| self.col_width(c)))).sum::<f64>());
+            // (An aggregate only HAVING reads is not part of the node's output.)
+            let width = libm::rint(
+                q.group_by.iter().map(|&c| self.col_width(c)).sum::<f64>()
+                    + q.aggs.iter().enumerate().filter(|(k, _)| !q.having_only(*k)).map(|(_, a)| agg_width(a.func, a.arg.map(|c| self.col_width(c)))).sum::<f64>(),
+            );
             let transfn = q.aggs.len() as f64 * self.s.cpu_operator_cost;
             let finalfn = q.aggs.iter().filter(|a| a.func == AggFn::Avg).count() as f64 * self.s.cpu_operator_cost;
             let ngc = q.group_by.len() as f64;
@@ -1587,7 +1660,8 @@ impl<'a> Planner<'a> {
                     aggs.push(g);
                 }
             }
-            cands = prune(aggs.into_iter().map(Rc::new).collect(), self.consider_startup());
+            let aggs = aggs.into_iter().map(|p| Rc::new(self.with_having(p))).collect();
+            cands = prune(aggs, self.consider_startup());
         }
         let limit = q.limit.map(|l| l as f64);
         if !q.order_by.is_empty() {

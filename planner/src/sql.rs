@@ -15,7 +15,7 @@ pub struct SqlError {
 
 /// What the plan page plans, in one line (said beside every "not modelled" error).
 pub const SUBSET: &str =
-    "SELECT … FROM … [[LEFT | RIGHT] JOIN … ON …] [WHERE … [AND [NOT] EXISTS (SELECT … FROM t WHERE …)] [AND x [NOT] IN (SELECT c FROM t WHERE …)]] [GROUP BY …] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
+    "SELECT [DISTINCT] … FROM … [[LEFT | RIGHT] JOIN … ON …] [WHERE … [AND [NOT] EXISTS (SELECT … FROM t WHERE …)] [AND x [NOT] IN (SELECT c FROM t WHERE …)]] [GROUP BY … [HAVING aggregate op constant [AND …]]] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
 
 impl SqlError {
     pub fn at(pos: usize, message: impl Into<String>) -> Self {
@@ -374,6 +374,11 @@ pub struct Select {
     pub outer: Vec<OuterJoin>,
     /// `NOT IN (SELECT …)` conditions, in the order written.
     pub not_in: Vec<NotIn>,
+    /// `SELECT DISTINCT`.
+    pub distinct: bool,
+    /// `HAVING a AND b …`: each an aggregate (or grouped column) compared with a constant, and
+    /// where its operator is written.
+    pub having: Vec<(SelExpr, CmpOp, Expr, usize)>,
     pub group_by: Vec<Expr>,
     pub order_by: Vec<OrderItem>,
     pub limit: Option<u64>,
@@ -576,10 +581,13 @@ impl Parser {
 
     fn select(&mut self) -> Result<Select, SqlError> {
         self.expect_kw("select")?;
-        if self.is_kw("distinct") {
-            return Err(self.unsupported("DISTINCT"));
-        }
         let mut s = Select::default();
+        if self.eat_kw("distinct") {
+            if self.is_kw("on") {
+                return Err(self.unsupported("DISTINCT ON (…)"));
+            }
+            s.distinct = true;
+        }
         loop {
             let expr = self.sel_expr()?;
             let alias = self.alias()?;
@@ -675,8 +683,30 @@ impl Parser {
                 }
             }
         }
-        if self.is_kw("having") {
-            return Err(self.unsupported("HAVING"));
+        if self.eat_kw("having") {
+            loop {
+                let l = self.sel_expr()?;
+                let pos = self.peek().pos;
+                let op = match &self.peek().tok {
+                    Tok::Op("=") => CmpOp::Eq,
+                    Tok::Op("<>") => CmpOp::Ne,
+                    Tok::Op("<") => CmpOp::Lt,
+                    Tok::Op("<=") => CmpOp::Le,
+                    Tok::Op(">") => CmpOp::Gt,
+                    Tok::Op(">=") => CmpOp::Ge,
+                    _ if self.is_kw("or") => return Err(self.unsupported("HAVING with OR")),
+                    _ => return Err(self.unsupported("a HAVING condition other than an aggregate compared with a constant")),
+                };
+                self.next();
+                let r = self.operand()?;
+                s.having.push((l, op, r, pos));
+                if !self.eat_kw("and") {
+                    break;
+                }
+            }
+            if self.is_kw("or") {
+                return Err(self.unsupported("HAVING with OR"));
+            }
         }
         if self.eat_kw("order") {
             self.expect_kw("by")?;

@@ -52,6 +52,13 @@ fn sql_errors_read_like_postgres() {
     assert!(semi.render(&db).contains("Semi Join") || semi.render(&db).contains("HashAggregate"), "{}", semi.render(&db));
     let not_in = explain(&db, "SELECT c.id FROM customers c WHERE c.id NOT IN (SELECT o.customer_id FROM orders o)", None).unwrap();
     assert!(not_in.render(&db).contains("Filter: (NOT (hashed SubPlan 1))\n  SubPlan 1\n    ->  Seq Scan on orders o"), "{}", not_in.render(&db));
+    // DISTINCT and HAVING read as PostgreSQL reads them.
+    assert!(err("SELECT DISTINCT c.id FROM customers c ORDER BY c.name").starts_with("ERROR:  for SELECT DISTINCT, ORDER BY expressions must appear in select list"));
+    assert!(err("SELECT DISTINCT ON (id) id FROM customers").starts_with("NOT MODELLED:  DISTINCT ON (…)"));
+    assert!(err("SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) > 1 OR count(*) < 0").starts_with("NOT MODELLED:  HAVING with OR"));
+    assert!(err("SELECT customer_id FROM orders GROUP BY customer_id HAVING id > 3").starts_with("ERROR:  column \"orders.id\" must appear in the GROUP BY clause"));
+    let d = explain(&db, "SELECT DISTINCT customer_id FROM orders ORDER BY customer_id", None).unwrap().render(&db);
+    assert!(d.contains("Unique") || d.contains("HashAggregate"), "{d}");
     // 5,000 rows of 32 bytes do not fit in 64kB: PostgreSQL would not hash them.
     let mut big = load("t.toml", &LESSON.replace("rows = 300", "rows = 5000"), None).unwrap().db;
     big.settings.set("work_mem", "64kB").unwrap();
