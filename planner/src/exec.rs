@@ -482,7 +482,6 @@ impl<'a> Executor<'a> {
                     st.memory_kb = st.memory_kb.max(libm::ceil(out.len() as f64 * (p.width + 64.0) / 1024.0).max(24.0));
                 }
                 let first = if p.kind == Kind::GroupAggregate { s + own / out.len().max(1) as f64 } else { t + own };
-                let mut out = out;
                 if let Some(w) = want {
                     out.truncate(w);
                 }
