@@ -593,6 +593,18 @@ try {
     await page.waitForFunction(() => document.querySelector('#current-plan .plan-node .node-title')?.textContent.includes('Hash Anti Join'), null, { timeout: 10000 });
     const text = await page.textContent('#explain-text');
     if (!text.includes('rows=4608 loops=1')) throw new Error(`the anti join's actual rows:\n${text}`);
+    // An EXISTS typed by the reader is a semi join (or its inner side made unique).
+    await page.fill('#sql', 'SELECT a.id FROM accounts a WHERE EXISTS (SELECT 1 FROM transfers t WHERE t.account_id = a.id AND t.amount > 9900)');
+    await page.click('#run');
+    await page.waitForFunction(() => /Semi Join|HashAggregate|Unique/.test(document.querySelector('#current-plan')?.textContent || ''), null, { timeout: 10000 });
+  });
+  await step('plan_page_not_in_subplan', async () => {
+    // 11j: NOT IN over a subquery holding a NULL is a hashed SubPlan that returns nothing.
+    await page.goto('about:blank');
+    await page.goto(base + 'plan.html#file=11j-not-in-null.toml');
+    await page.waitForFunction(() => [...document.querySelectorAll('#current-plan .plan-node .node-title')].some((n) => n.textContent.includes('SubPlan 1: Seq Scan on orders')), null, { timeout: 30000 });
+    const text = await page.textContent('#explain-text');
+    if (!text.includes('Filter: (NOT (hashed SubPlan 1))') || !text.includes('rows=0 loops=1')) throw new Error(`NOT IN's plan:\n${text}`);
   });
   await step('plan_page_explain_analyze_then_create_statistics', async () => {
     await page.setViewportSize({ width: 1100, height: 1000 });
