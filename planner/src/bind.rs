@@ -103,6 +103,8 @@ impl Qual {
 pub struct Agg {
     pub func: AggFn,
     pub arg: Option<ColRef>,
+    /// Over the distinct values only (`count(DISTINCT x)`): the aggregate sorts its input itself.
+    pub distinct: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -246,8 +248,8 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
                 outputs.push((name, Output::Col(c)));
                 plain_cols.push((c, pos));
             }
-            SelExpr::Agg { func, arg, pos } => {
-                let a = b.agg(*func, arg.as_ref(), *pos)?;
+            SelExpr::Agg { func, arg, pos, distinct } => {
+                let a = b.agg(*func, arg.as_ref(), *pos, *distinct)?;
                 aggs.push(a);
                 outputs.push((item.alias.clone().unwrap_or_else(|| func.sql().to_string()), Output::Agg(aggs.len() - 1)));
             }
@@ -272,8 +274,8 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
     let mut order_by = Vec::new();
     for o in &s.order_by {
         let out = match &o.expr {
-            SelExpr::Agg { func, arg, pos } => {
-                let a = b.agg(*func, arg.as_ref(), *pos)?;
+            SelExpr::Agg { func, arg, pos, distinct } => {
+                let a = b.agg(*func, arg.as_ref(), *pos, *distinct)?;
                 let k = aggs.iter().position(|x| *x == a).unwrap_or_else(|| {
                     aggs.push(a);
                     aggs.len() - 1
@@ -330,8 +332,8 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
     for (l, op, r, pos) in &s.having {
         let out = match l {
             SelExpr::Agg { func: AggFn::Avg, pos, .. } => return Err(SqlError::not_modelled(*pos, "HAVING on avg(…) (a numeric the simulator's integer rows do not hold)")),
-            SelExpr::Agg { func, arg, pos } => {
-                let a = b.agg(*func, arg.as_ref(), *pos)?;
+            SelExpr::Agg { func, arg, pos, distinct } => {
+                let a = b.agg(*func, arg.as_ref(), *pos, *distinct)?;
                 let k = aggs.iter().position(|x| *x == a).unwrap_or_else(|| {
                     aggs.push(a);
                     aggs.len() - 1
@@ -521,7 +523,7 @@ impl Binder<'_> {
         self.db.tables[self.rels[c.0].table].columns[c.1].ty
     }
 
-    fn agg(&self, func: AggFn, arg: Option<&Expr>, pos: usize) -> Result<Agg, SqlError> {
+    fn agg(&self, func: AggFn, arg: Option<&Expr>, pos: usize, distinct: bool) -> Result<Agg, SqlError> {
         let arg = match arg {
             Some(e) => Some(self.column(e)?.0),
             None => None,
@@ -531,7 +533,7 @@ impl Binder<'_> {
                 return Err(SqlError::at(pos, format!("function {}(text) does not exist", func.sql())));
             }
         }
-        Ok(Agg { func, arg })
+        Ok(Agg { func, arg, distinct })
     }
 
     /// The constant `lit` compared with column `c`, as the column's stored value.

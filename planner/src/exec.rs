@@ -571,6 +571,8 @@ impl<'a> Executor<'a> {
     fn aggregate(&self, rows: &[Row]) -> Vec<Row> {
         let mut groups: BTreeMap<Vec<i64>, usize> = BTreeMap::new();
         let mut acc: Vec<Group> = Vec::new();
+        // The values each DISTINCT aggregate of each group has seen.
+        let mut seen: std::collections::BTreeSet<(usize, usize, i64)> = std::collections::BTreeSet::new();
         for row in rows {
             let key: Vec<i64> = self.q.group_by.iter().map(|&c| self.value(row, c)).collect();
             let slot = *groups.entry(key.clone()).or_insert_with(|| {
@@ -579,6 +581,9 @@ impl<'a> Executor<'a> {
             });
             for (k, a) in self.q.aggs.iter().enumerate() {
                 let v = a.arg.map(|c| self.value(row, c));
+                if a.distinct && v.is_some_and(|x| x != NULL && !seen.insert((slot, k, x))) {
+                    continue;
+                }
                 let e = &mut acc[slot].1[k];
                 match (a.func, v) {
                     (_, Some(NULL)) => {}

@@ -84,7 +84,7 @@ impl Deparse<'_> {
             Output::Agg(k) => {
                 let a = self.q.aggs[k];
                 let arg = a.arg.map_or("*".to_string(), |c| self.col(c, multi));
-                format!("({}({arg}))", a.func.sql())
+                format!("({}({}{arg}))", a.func.sql(), if a.distinct { "DISTINCT " } else { "" })
             }
         };
         if desc {
@@ -103,7 +103,7 @@ impl Deparse<'_> {
                 let a = self.q.aggs[k];
                 let arg = a.arg.map_or("*".to_string(), |c| self.col(c, multi));
                 let konst = if a.func == crate::sql::AggFn::Avg { format!("'{v}'::numeric") } else { v.to_string() };
-                format!("({}({arg}) {} {konst})", a.func.sql(), op.sql())
+                format!("({}({}{arg}) {} {konst})", a.func.sql(), if a.distinct { "DISTINCT " } else { "" }, op.sql())
             })
             .collect();
         if parts.len() == 1 {

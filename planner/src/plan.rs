@@ -1646,7 +1646,11 @@ impl<'a> Planner<'a> {
                 h.width = width;
                 h.keys = keys.clone();
                 h.children = vec![input.clone()];
-                aggs.push(h);
+                // An aggregate over DISTINCT values sorts its own input: never hashed
+                // (numOrderedAggs).
+                if !q.aggs.iter().any(|a| a.distinct) {
+                    aggs.push(h);
+                }
                 for p in paths {
                     let sorted = self.sorted(p, &keys, None);
                     let mut g = Plan::new(Kind::GroupAggregate);

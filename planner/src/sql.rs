@@ -292,6 +292,8 @@ pub enum SelExpr {
         func: AggFn,
         arg: Option<Expr>,
         pos: usize,
+        /// `count(DISTINCT x)`.
+        distinct: bool,
     },
 }
 
@@ -772,12 +774,10 @@ impl Parser {
             if let (Some(func), Some(Tok::Op("("))) = (func, self.toks.get(self.i + 1).map(|t| &t.tok)) {
                 self.next();
                 self.next();
-                if self.is_kw("distinct") {
-                    return Err(self.unsupported(&format!("{}(DISTINCT …)", self.toks[self.i - 2].text)));
-                }
-                let arg = if func == AggFn::Count && self.eat_op("*") { None } else { Some(self.operand()?) };
+                let distinct = self.eat_kw("distinct");
+                let arg = if func == AggFn::Count && !distinct && self.eat_op("*") { None } else { Some(self.operand()?) };
                 self.expect_op(")")?;
-                return Ok(SelExpr::Agg { func, arg, pos });
+                return Ok(SelExpr::Agg { func, arg, pos, distinct });
             }
             if let (Some(Tok::Op(".")), Some(Tok::Op("*"))) = (self.toks.get(self.i + 1).map(|t| &t.tok), self.toks.get(self.i + 2).map(|t| &t.tok)) {
                 let (q, _) = self.ident()?;
@@ -1097,7 +1097,6 @@ mod tests {
             ("SELECT * FROM a WHERE a.x = 1 OR NOT EXISTS (SELECT 1 FROM b WHERE b.id = a.id)", "a subquery (EXISTS, NOT EXISTS, IN or NOT IN (SELECT …)) under OR"),
             ("SELECT * FROM a WHERE NOT EXISTS (SELECT 1 FROM b JOIN c ON c.id = b.id WHERE b.id = a.id)", "a NOT EXISTS subquery over more than one table"),
             ("SELECT id, row_number() OVER () FROM a", "the window function row_number() … OVER (…)"),
-            ("SELECT count(DISTINCT id) FROM a", "count(DISTINCT …)"),
             ("SELECT (SELECT max(x) FROM b) FROM a", "a scalar subquery (SELECT …) (an InitPlan or SubPlan)"),
             ("SELECT * FROM a FULL JOIN b ON a.id = b.id", "a FULL outer join"),
             ("SELECT * FROM a CROSS JOIN b", "a CROSS or NATURAL join"),
