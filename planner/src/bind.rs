@@ -218,7 +218,7 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         rels.push(Rel { table: t, alias, has_alias: f.alias.is_some() });
     }
     // A subquery's table is in scope only inside its subquery.
-    let hidden = s.outer.iter().filter(|o| o.kind != OjKind::Left).map(|o| o.nullable).chain(s.not_in.iter().map(|n| n.table)).fold(0u64, |m, r| m | (1 << r));
+    let hidden = s.outer.iter().filter(|o| matches!(o.kind, OjKind::Semi | OjKind::Anti)).map(|o| o.nullable).chain(s.not_in.iter().map(|n| n.table)).fold(0u64, |m, r| m | (1 << r));
     let b = Binder { db, rels: &rels, strays: Default::default(), hidden, prefer: None, not_in: &s.not_in, subplans: Default::default() };
     let mut quals = Vec::new();
     for c in &s.conds {
@@ -386,8 +386,39 @@ fn outer_joins(b: &Binder, s: &Select, upper: Vec<Qual>) -> Result<(Vec<Qual>, V
     let mut ojs: Vec<(OuterJoin, usize)> = Vec::new();
     for oj in &s.outer {
         let mut on = Vec::new();
-        let bit = 1u64 << oj.nullable;
-        if oj.kind == OjKind::Left {
+        // reduce_outer_joins for a FULL JOIN: a strict condition above on one side leaves a LEFT
+        // JOIN keeping that side; on both, an inner join.
+        let (kind, nullable, preserved) = match oj.kind {
+            OjKind::Full => {
+                let (l, r) = (oj.preserved[0], oj.nullable);
+                match (upper.iter().any(|q| strict_in(q, l)), upper.iter().any(|q| strict_in(q, r))) {
+                    (true, true) => {
+                        b.conjuncts(&oj.on, &mut upper)?;
+                        continue;
+                    }
+                    (true, false) => (OjKind::Left, r, vec![l]),
+                    (false, true) => (OjKind::Left, l, vec![r]),
+                    (false, false) => (OjKind::Full, r, vec![l]),
+                }
+            }
+            k => (k, oj.nullable, oj.preserved.clone()),
+        };
+        let bit = 1u64 << nullable;
+        if kind == OjKind::Full {
+            // Every ON condition is checked at the join, and must be an equality between the two
+            // sides (PostgreSQL hashes or merges a FULL JOIN, nothing else).
+            b.conjuncts(&oj.on, &mut on)?;
+            let both = bit | 1u64 << preserved[0];
+            if on.is_empty() || on.iter().any(|q| q.equijoin().is_none_or(|(x, y)| (1u64 << x.0 | 1u64 << y.0) != both)) {
+                return Err(SqlError::at(oj.pos, "FULL JOIN is only supported with merge-joinable or hash-joinable join conditions"));
+            }
+            if upper.iter().any(|q| q.rels() & both != 0) {
+                return Err(SqlError::not_modelled(oj.pos, "a WHERE condition on a FULL JOIN's side that keeps its null-extended rows"));
+            }
+            ojs.push((OuterJoin { nullable, join_quals: on, min_lhs: 1 << preserved[0], kind }, oj.pos));
+            continue;
+        }
+        if kind == OjKind::Left {
             b.conjuncts(&oj.on, &mut on)?;
         } else {
             // A subquery sees its own table first, then the query around it.
@@ -405,18 +436,18 @@ fn outer_joins(b: &Binder, s: &Select, upper: Vec<Qual>) -> Result<(Vec<Qual>, V
         pushed.extend(mine);
         // A semi join's conditions on the outer side alone filter that side (PostgreSQL gives a
         // semi join no scope of its own: `ojscope` is NULL).
-        let (join_quals, outer_only): (Vec<Qual>, Vec<Qual>) = join_quals.into_iter().partition(|q| oj.kind != OjKind::Semi || q.rels() & bit != 0);
+        let (join_quals, outer_only): (Vec<Qual>, Vec<Qual>) = join_quals.into_iter().partition(|q| kind != OjKind::Semi || q.rels() & bit != 0);
         upper.extend(outer_only);
         let mut min_lhs = join_quals.iter().fold(0, |m, q| m | q.rels()) & !bit;
         if min_lhs == 0 {
             // A clauseless outer join waits for the whole side written before it.
-            min_lhs = oj.preserved.iter().fold(0, |m, r| m | (1u64 << r));
+            min_lhs = preserved.iter().fold(0, |m, r| m | (1u64 << r));
         }
-        if oj.kind != OjKind::Left && join_quals.is_empty() {
-            let what = if oj.kind == OjKind::Anti { "a NOT EXISTS subquery" } else { "a subquery" };
+        if kind != OjKind::Left && join_quals.is_empty() {
+            let what = if kind == OjKind::Anti { "a NOT EXISTS subquery" } else { "a subquery" };
             return Err(SqlError::not_modelled(oj.pos, &format!("{what} that does not refer to the query around it (an InitPlan)")));
         }
-        ojs.push((OuterJoin { nullable: oj.nullable, join_quals, min_lhs, kind: oj.kind }, oj.pos));
+        ojs.push((OuterJoin { nullable, join_quals, min_lhs, kind }, oj.pos));
     }
     // reduce_unique_semijoins: a semi join whose inner relation is unique for its equality
     // conditions (a unique index on the compared columns, or on them and columns fixed by a

@@ -949,7 +949,7 @@ impl<'a> Executor<'a> {
         }
         // A row with a NULL key matches nothing: the Hash node leaves it out (and does not count
         // it) unless a Right join must return it.
-        let kept = if p.join_type == JoinType::Right { inner.len() } else { table.values().map(Vec::len).sum() };
+        let kept = if matches!(p.join_type, JoinType::Right | JoinType::Full) { inner.len() } else { table.values().map(Vec::len).sum() };
         self.stats[hid].rows -= (inner.len() - kept) as f64;
         // Buckets and batches as the executor sizes them for the rows it actually got.
         let width = p.children[1].width;
@@ -973,11 +973,11 @@ impl<'a> Executor<'a> {
         let inner_spill = spilled(kept, width);
         self.stats[hid].temp_written += inner_spill;
         let build = ht;
-        if inner.is_empty() && !matches!(p.join_type, JoinType::Left | JoinType::Anti) {
+        if inner.is_empty() && !matches!(p.join_type, JoinType::Left | JoinType::Anti | JoinType::Full) {
             // PostgreSQL skips the outer side when the hash is empty (and no outer row is kept).
             return (Vec::new(), build, build);
         }
-        let mut matched = vec![false; if p.join_type == JoinType::Right { inner.len() } else { 0 }];
+        let mut matched = vec![false; if matches!(p.join_type, JoinType::Right | JoinType::Full) { inner.len() } else { 0 }];
         let mut out = Vec::new();
         let mut probed = 0usize;
         let outer_plan = p.children[0].clone();
@@ -999,7 +999,7 @@ impl<'a> Executor<'a> {
             }
         }
         // A Right join then returns the hashed rows no outer row matched, null-extended.
-        if probed == outer.len() && p.join_type == JoinType::Right {
+        if probed == outer.len() && matches!(p.join_type, JoinType::Right | JoinType::Full) {
             out.extend(inner.iter().zip(&matched).filter(|(_, m)| !**m).map(|(r, _)| r.clone()));
             if let Some(w) = want {
                 out.truncate(w);
@@ -1041,7 +1041,7 @@ impl<'a> Executor<'a> {
         let mut out = Vec::new();
         let mut outer_used = outer.len();
         let mut stopped_inner: Option<usize> = None;
-        let mut matched = vec![false; if p.join_type == JoinType::Right { inner.len() } else { 0 }];
+        let mut matched = vec![false; if matches!(p.join_type, JoinType::Right | JoinType::Full) { inner.len() } else { 0 }];
         for (n, o) in outer.iter().enumerate() {
             let k: Vec<i64> = keys.iter().map(|k| self.value(o, k.0)).collect();
             let before = out.len();
@@ -1061,7 +1061,7 @@ impl<'a> Executor<'a> {
                 break;
             }
         }
-        if outer_used == outer.len() && p.join_type == JoinType::Right {
+        if outer_used == outer.len() && matches!(p.join_type, JoinType::Right | JoinType::Full) {
             out.extend(inner.iter().zip(&matched).filter(|(_, m)| !**m).map(|(r, _)| r.clone()));
             if let Some(w) = want {
                 out.truncate(w);
@@ -1077,11 +1077,11 @@ impl<'a> Executor<'a> {
         let mut inner_used = stopped_inner.unwrap_or(inner.len()).min(inner.len());
         // An outer join reads its preserved input to its end.
         match (omax, imax) {
-            (Some(om), Some(im)) if om > im && !matches!(p.join_type, JoinType::Left | JoinType::Anti) => {
+            (Some(om), Some(im)) if om > im && !matches!(p.join_type, JoinType::Left | JoinType::Anti | JoinType::Full) => {
                 let upto = outer.iter().filter(|r| key_of(self, r, k0o) != NULL && key_of(self, r, k0o) <= im).count();
                 outer_used = outer_used.min((upto + 1).min(outer.len()));
             }
-            (Some(om), Some(im)) if im > om && outer_used == outer.len() && p.join_type != JoinType::Right => {
+            (Some(om), Some(im)) if im > om && outer_used == outer.len() && !matches!(p.join_type, JoinType::Right | JoinType::Full) => {
                 // A semi or anti join leaves the last outer key's group at its first row (one
                 // match is enough); other joins read the whole group, then the first row past it.
                 let single = matches!(p.join_type, JoinType::Semi | JoinType::Anti);
@@ -1102,7 +1102,25 @@ impl<'a> Executor<'a> {
         } else {
             (is, it, os, ot) = (is0, it0, os0, ot0);
         }
-        let own = (outer_used + inner_used) as f64 * micros::COMPARE + out.len() as f64 * micros::NODE_CALL;
+        // Mark and restore: an outer row with the same key as the one before it goes back to the
+        // start of the inner group, whose first row was kept, and reads the rest of the group and
+        // the row past it again (a semi or anti join stops at the first match; a unique inner
+        // has no group to read again).
+        let mut reread = 0usize;
+        if !matches!(p.join_type, JoinType::Semi | JoinType::Anti) && groups.values().any(|g| g.len() > 1) {
+            let key = |r: &Row| keys.iter().map(|k| self.value(r, k.0)).collect::<Vec<i64>>();
+            for n in 1..outer_used.min(outer.len()) {
+                let k = key(&outer[n]);
+                if k == key(&outer[n - 1]) {
+                    if let Some(g) = groups.get(&k) {
+                        let past = g.last().is_some_and(|&last| last + 1 < inner_used);
+                        reread += g.len() - 1 + usize::from(past);
+                    }
+                }
+            }
+            self.stats[iid].rows += reread as f64;
+        }
+        let own = (outer_used + inner_used + reread) as f64 * micros::COMPARE + out.len() as f64 * micros::NODE_CALL;
         let total = ot + it + own;
         let first = if out.is_empty() { total } else { os + is + micros::COMPARE };
         (out, first, total)
@@ -1115,7 +1133,7 @@ impl<'a> Executor<'a> {
 fn keep_unmatched(jt: JoinType, o: &Row, before: usize, out: &mut Vec<Row>) {
     let matched = out.len() > before;
     match jt {
-        JoinType::Left if !matched => out.push(o.clone()),
+        JoinType::Left | JoinType::Full if !matched => out.push(o.clone()),
         JoinType::Semi => {
             out.truncate(before);
             if matched {

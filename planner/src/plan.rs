@@ -74,6 +74,8 @@ pub enum JoinType {
     Semi,
     /// Only the outer rows without a partner (PostgreSQL 15 has no Right anti join).
     Anti,
+    /// Both sides' rows, null-extended where they have no partner (hash or merge only).
+    Full,
 }
 
 impl JoinType {
@@ -85,6 +87,7 @@ impl JoinType {
             JoinType::Right => "Right",
             JoinType::Semi => "Semi",
             JoinType::Anti => "Anti",
+            JoinType::Full => "Full",
         }
     }
 }
@@ -756,6 +759,12 @@ impl<'a> Planner<'a> {
     fn join_is_legal(&self, a: u64, b: u64) -> bool {
         self.ojs.iter().all(|oj| {
             let nb = 1u64 << oj.nullable;
+            if oj.kind == OjKind::Full {
+                // A FULL JOIN's two tables meet each other before anything else.
+                let both = nb | oj.min_lhs;
+                let split = |x: u64| x & both != 0 && x & both != both;
+                return !(split(a) || split(b)) || (a == nb && b == oj.min_lhs) || (b == nb && a == oj.min_lhs);
+            }
             if a == nb {
                 b & oj.min_lhs == oj.min_lhs
             } else if b == nb {
@@ -1049,6 +1058,7 @@ impl<'a> Planner<'a> {
         match x.jt {
             JoinType::Left | JoinType::Anti => (os, oe) = (0.0, 1.0),
             JoinType::Right => (is_, ie) = (0.0, 1.0),
+            JoinType::Full => (os, oe, is_, ie) = (0.0, 1.0, 0.0, 1.0),
             JoinType::Inner | JoinType::Semi => {}
         }
         let (opr, ipr) = (outer.rows.max(1.0), inner.rows.max(1.0));
@@ -1230,7 +1240,7 @@ impl<'a> Planner<'a> {
         }
         // A nested loop cannot null-extend its outer side's partners (no Right join), nor can the
         // inner side of a Left one be anything but the nullable relation.
-        let nestloops = jt != JoinType::Right;
+        let nestloops = !matches!(jt, JoinType::Right | JoinType::Full);
         // Nested loops over the plain inner, and over it materialised.
         for op in outer_candidates(&o.paths).into_iter().filter(|_| nestloops) {
             out.push(Rc::new(self.nestloop(&op, &cheapest_i, clauses.clone(), rows, width, &x)));
@@ -1282,8 +1292,9 @@ impl<'a> Planner<'a> {
             for p in &mut out {
                 let p = Rc::make_mut(p);
                 p.join_type = jt;
-                // build_join_pathkeys: a Right join's null-extended rows break the outer order.
-                if jt == JoinType::Right {
+                // build_join_pathkeys: a Right or Full join's null-extended rows break the outer
+                // order.
+                if matches!(jt, JoinType::Right | JoinType::Full) {
                     p.pathkeys.clear();
                 }
             }
@@ -1473,6 +1484,8 @@ impl<'a> Planner<'a> {
                     OjKind::Anti => rels[&lhs].rows * (1.0 - self.semi_sel(&refs, &rels[&rhs])),
                     OjKind::Semi => rels[&lhs].rows * self.semi_sel(&refs, &rels[&rhs]),
                     OjKind::Left => rows.max(rels[&lhs].rows),
+                    // Never fewer rows than either side.
+                    OjKind::Full => rows.max(rels[&lhs].rows).max(rels[&rhs].rows),
                 };
             }
             rels.insert(set, JoinRel { relids: set, rows: clamp_row_est(rows), width: self.width_of(set), paths: Vec::new() });
@@ -1486,6 +1499,7 @@ impl<'a> Planner<'a> {
             Some((OjKind::Anti, false)) => (None, Some(JoinType::Anti)),
             Some((OjKind::Semi, true)) => (Some(JoinType::Semi), None),
             Some((OjKind::Semi, false)) => (None, Some(JoinType::Semi)),
+            Some((OjKind::Full, _)) => (Some(JoinType::Full), Some(JoinType::Full)),
             Some((_, true)) => (Some(JoinType::Left), Some(JoinType::Right)),
             Some((_, false)) => (Some(JoinType::Right), Some(JoinType::Left)),
             None => (Some(JoinType::Inner), Some(JoinType::Inner)),

@@ -325,6 +325,9 @@ pub enum OjKind {
     Semi,
     /// Only the rows without a partner (`NOT EXISTS`).
     Anti,
+    /// Both sides' rows, each null-extended when it has no partner (FULL JOIN; `nullable` is
+    /// the right side, `preserved` the left).
+    Full,
 }
 
 /// A `LEFT JOIN` (or a `RIGHT JOIN`, read as the LEFT JOIN it is), or a subquery of WHERE pulled
@@ -603,20 +606,18 @@ impl Parser {
             s.from.push(self.table_ref()?);
             let first = s.from.len() - 1;
             loop {
-                if self.is_kw("full") {
-                    return Err(self.unsupported("a FULL outer join"));
-                }
                 if self.is_kw("cross") || self.is_kw("natural") {
                     return Err(self.unsupported("a CROSS or NATURAL join"));
                 }
                 let pos = self.peek().pos;
-                let (left, right) = (self.eat_kw("left"), !self.is_kw("left") && self.eat_kw("right"));
-                if left || right {
+                let full = self.eat_kw("full");
+                let (left, right) = if full { (false, false) } else { (self.eat_kw("left"), !self.is_kw("left") && self.eat_kw("right")) };
+                if left || right || full {
                     self.eat_kw("outer");
                 }
-                let inner = !left && !right && self.eat_kw("inner");
+                let inner = !left && !right && !full && self.eat_kw("inner");
                 if !self.eat_kw("join") {
-                    if inner || left || right {
+                    if inner || left || right || full {
                         return Err(self.syntax_error());
                     }
                     break;
@@ -627,7 +628,13 @@ impl Parser {
                 }
                 self.expect_kw("on")?;
                 let on = self.or_expr()?;
-                if left {
+                if full {
+                    // Both sides keep their rows; dbsim reads it between two tables.
+                    if s.from.len() - first != 2 {
+                        return Err(SqlError::not_modelled(pos, "a FULL JOIN whose left side is itself a join"));
+                    }
+                    s.outer.push(OuterJoin { nullable: first + 1, preserved: vec![first], on, pos, kind: OjKind::Full, test: None });
+                } else if left {
                     s.outer.push(OuterJoin { nullable: s.from.len() - 1, preserved: (first..s.from.len() - 1).collect(), on, pos, kind: OjKind::Left, test: None });
                 } else if right {
                     // `a RIGHT JOIN b` is `b LEFT JOIN a`; dbsim reads it when `a` is one table.
@@ -1032,7 +1039,7 @@ mod tests {
             ("SELECT * FROM t WHERE name LIKE 'a%'", "LIKE"),
             ("UPDATE t SET a = 1", "other than SELECT"),
             ("SELECT a FROM t UNION SELECT a FROM u", "set operation"),
-            ("SELECT * FROM t FULL JOIN u ON t.a = u.a", "FULL outer join"),
+            ("SELECT * FROM t JOIN v ON v.a = t.a FULL JOIN u ON t.a = u.a", "FULL JOIN whose left side is itself a join"),
         ] {
             let e = parse(sql).unwrap_err();
             assert!(e.unsupported && e.message.contains(what) && !e.message.contains("syntax error"), "{sql}: {e:?}");
@@ -1049,7 +1056,8 @@ mod tests {
         assert_eq!(e.render("SELECT a, FROM t"), "ERROR:  syntax error at or near \"FROM\"\nLINE 1: SELECT a, FROM t\n                  ^");
         assert_eq!(parse("SELECT * FROM t WHERE").unwrap_err().message, "syntax error at end of input");
         assert_eq!(parse("SELECT * FROM t WHERE a = 'x").unwrap_err().message, "unterminated quoted string");
-        assert!(parse("SELECT * FROM t FULL JOIN u ON t.a = u.a").unwrap_err().unsupported);
+        assert!(parse("SELECT * FROM t FULL OUTER JOIN u ON t.a = u.a").is_ok());
+        assert_eq!(parse("SELECT * FROM t FULL u ON t.a = u.a").unwrap_err().message, "syntax error at or near \"u\"");
         assert_eq!(parse("SELECT * FROM t LEFT u ON t.a = u.a").unwrap_err().message, "syntax error at or near \"u\"");
     }
 
@@ -1098,7 +1106,7 @@ mod tests {
             ("SELECT * FROM a WHERE NOT EXISTS (SELECT 1 FROM b JOIN c ON c.id = b.id WHERE b.id = a.id)", "a NOT EXISTS subquery over more than one table"),
             ("SELECT id, row_number() OVER () FROM a", "the window function row_number() … OVER (…)"),
             ("SELECT (SELECT max(x) FROM b) FROM a", "a scalar subquery (SELECT …) (an InitPlan or SubPlan)"),
-            ("SELECT * FROM a FULL JOIN b ON a.id = b.id", "a FULL outer join"),
+            ("SELECT * FROM a JOIN b ON a.id = b.id FULL JOIN c ON c.id = a.id", "a FULL JOIN whose left side is itself a join"),
             ("SELECT * FROM a CROSS JOIN b", "a CROSS or NATURAL join"),
         ] {
             let e = parse(sql).unwrap_err();

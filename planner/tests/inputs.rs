@@ -30,10 +30,13 @@ fn sql_errors_read_like_postgres() {
     assert!(err("SELECT * FROM customers WHERE id = 'abc'").starts_with("ERROR:  invalid input syntax for type integer: \"abc\""));
     assert!(err("SELECT * FROM customers WHERE name = 1").starts_with("ERROR:  operator does not exist: text = integer"));
     assert!(err("SELECT name, count(*) FROM customers").starts_with("ERROR:  column \"customers.name\" must appear in the GROUP BY clause"));
-    assert!(err("SELECT * FROM customers c FULL JOIN orders o ON o.customer_id = c.id").starts_with("NOT MODELLED:  a FULL outer join"));
+    assert!(err("SELECT * FROM customers c FULL JOIN orders o ON o.customer_id > c.id").starts_with("ERROR:  FULL JOIN is only supported with merge-joinable or hash-joinable join conditions"));
+    assert!(err("SELECT * FROM customers c FULL JOIN orders o ON o.customer_id = c.id WHERE o.id IS NULL").starts_with("NOT MODELLED:  a WHERE condition on a FULL JOIN's side"));
     // A LEFT JOIN plans, and IS NULL on the column its ON compares makes an anti join; IS NULL
     // on another column of the nullable side (a filter above the join) is named.
     let db = load("t.toml", LESSON, None).unwrap().db;
+    let full = explain(&db, "SELECT * FROM customers c FULL JOIN orders o ON o.customer_id = c.id", None).unwrap().render(&db);
+    assert!(full.contains("Full Join"), "{full}");
     assert!(explain(&db, "SELECT * FROM customers c LEFT JOIN orders o ON o.customer_id = c.id", None).is_ok());
     let anti = explain(&db, "SELECT c.id FROM customers c LEFT JOIN orders o ON o.customer_id = c.id WHERE o.customer_id IS NULL", None).unwrap();
     assert!(anti.render(&db).contains(" Anti Join"), "{}", anti.render(&db));
