@@ -13,6 +13,23 @@ pub struct Rel {
     /// The name EXPLAIN prints: the alias, or the table's name.
     pub alias: String,
     pub has_alias: bool,
+    /// A CTE inlined into the query (PostgreSQL 12+): the name the query calls it by, and its
+    /// columns (each a column of the CTE's table). EXPLAIN names the table as the CTE does.
+    pub cte: Option<(String, Vec<(String, usize)>)>,
+}
+
+impl Rel {
+    /// The name the query's text calls the relation by.
+    pub fn visible(&self) -> &str {
+        self.cte.as_ref().map_or(&self.alias, |(n, _)| n)
+    }
+    /// Column `name` as the query sees it.
+    pub fn column(&self, db: &Database, name: &str) -> Option<usize> {
+        match &self.cte {
+            Some((_, cols)) => cols.iter().find(|(n, _)| n == name).map(|(_, c)| *c),
+            None => db.tables[self.table].column(name),
+        }
+    }
 }
 
 /// A resolved condition.
@@ -209,18 +226,26 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
     if s.from.len() > 16 {
         return Err(SqlError::at(s.from[16].pos, "dbsim plans at most 16 relations in one query"));
     }
+    // CTE bodies' conditions come first, as PostgreSQL distributes a pulled-up subquery's.
+    let mut cte_quals = Vec::new();
     for f in &s.from {
-        let t = db.table(&f.table).ok_or_else(|| SqlError::at(f.pos, format!("relation \"{}\" does not exist", f.table)))?;
-        let alias = f.alias.clone().unwrap_or_else(|| f.table.clone());
-        if rels.iter().any(|r| r.alias == alias) {
-            return Err(SqlError::at(f.pos, format!("table name \"{alias}\" specified more than once")));
+        let visible = f.alias.clone().unwrap_or_else(|| f.table.clone());
+        if rels.iter().any(|r| r.visible() == visible) {
+            return Err(SqlError::at(f.pos, format!("table name \"{visible}\" specified more than once")));
         }
-        rels.push(Rel { table: t, alias, has_alias: f.alias.is_some() });
+        if let Some(cte) = s.ctes.iter().find(|c| c.name == f.table) {
+            let (rel, quals) = inline_cte(db, s, cte, rels.len(), visible)?;
+            rels.push(rel);
+            cte_quals.push(quals);
+            continue;
+        }
+        let t = db.table(&f.table).ok_or_else(|| SqlError::at(f.pos, format!("relation \"{}\" does not exist", f.table)))?;
+        rels.push(Rel { table: t, alias: visible, has_alias: f.alias.is_some(), cte: None });
     }
     // A subquery's table is in scope only inside its subquery.
     let hidden = s.outer.iter().filter(|o| matches!(o.kind, OjKind::Semi | OjKind::Anti)).map(|o| o.nullable).chain(s.not_in.iter().map(|n| n.table)).fold(0u64, |m, r| m | (1 << r));
     let b = Binder { db, rels: &rels, strays: Default::default(), hidden, prefer: None, not_in: &s.not_in, subplans: Default::default() };
-    let mut quals = Vec::new();
+    let mut quals: Vec<Qual> = cte_quals.into_iter().flatten().collect();
     for c in &s.conds {
         b.conjuncts(c, &mut quals)?;
     }
@@ -233,11 +258,15 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
             SelExpr::Star { qual, pos } => {
                 let which: Vec<usize> = match qual {
                     None => (0..rels.len()).filter(|r| hidden & (1 << r) == 0).collect(),
-                    Some(q) => vec![rels.iter().position(|r| &r.alias == q).ok_or_else(|| SqlError::at(*pos, format!("missing FROM-clause entry for table \"{q}\"")))?],
+                    Some(q) => vec![rels.iter().position(|r| r.visible() == q).ok_or_else(|| SqlError::at(*pos, format!("missing FROM-clause entry for table \"{q}\"")))?],
                 };
                 for r in which {
-                    for (ci, col) in db.tables[rels[r].table].columns.iter().enumerate() {
-                        outputs.push((col.name.clone(), Output::Col((r, ci))));
+                    let cols: Vec<(String, usize)> = match &rels[r].cte {
+                        Some((_, cols)) => cols.clone(),
+                        None => db.tables[rels[r].table].columns.iter().enumerate().map(|(ci, c)| (c.name.clone(), ci)).collect(),
+                    };
+                    for (name, ci) in cols {
+                        outputs.push((name, Output::Col((r, ci))));
                         plain_cols.push(((r, ci), *pos));
                     }
                 }
@@ -522,17 +551,16 @@ impl Binder<'_> {
                     .rels
                     .iter()
                     .enumerate()
-                    .position(|(i, r)| r.alias == q && self.hidden & (1 << i) == 0)
+                    .position(|(i, r)| r.visible() == q && self.hidden & (1 << i) == 0)
                     .ok_or_else(|| SqlError::at(pos, format!("missing FROM-clause entry for table \"{q}\"")))?;
-                let c = self.db.tables[self.rels[r].table].column(name).ok_or_else(|| SqlError::at(pos, format!("column {q}.{name} does not exist")))?;
+                let c = self.rels[r].column(self.db, name).ok_or_else(|| SqlError::at(pos, format!("column {q}.{name} does not exist")))?;
                 Ok((r, c))
             }
             None => {
-                if let Some(c) = self.prefer.and_then(|r| self.db.tables[self.rels[r].table].column(name).map(|c| (r, c))) {
+                if let Some(c) = self.prefer.and_then(|r| self.rels[r].column(self.db, name).map(|c| (r, c))) {
                     return Ok(c);
                 }
-                let hits: Vec<ColRef> =
-                    self.rels.iter().enumerate().filter(|(ri, _)| self.hidden & (1 << ri) == 0).filter_map(|(ri, r)| self.db.tables[r.table].column(name).map(|c| (ri, c))).collect();
+                let hits: Vec<ColRef> = self.rels.iter().enumerate().filter(|(ri, _)| self.hidden & (1 << ri) == 0).filter_map(|(ri, r)| r.column(self.db, name).map(|c| (ri, c))).collect();
                 match hits.as_slice() {
                     [one] => Ok(*one),
                     [] => Err(SqlError::at(pos, format!("column \"{name}\" does not exist"))),
@@ -713,4 +741,58 @@ fn sel_pos(e: &SelExpr) -> usize {
         SelExpr::Expr(Expr::Col { pos, .. } | Expr::Lit { pos, .. } | Expr::Cmp { pos, .. }) => *pos,
         SelExpr::Expr(_) => 0,
     }
+}
+
+/// A CTE the query reads once, inlined as PostgreSQL 12+ inlines it and then pulls the subquery
+/// up: the CTE's table becomes relation `r` (named as the CTE names it, called `visible` by the
+/// query), and its WHERE conditions are the query's. A CTE that is MATERIALIZED, or read twice
+/// (PostgreSQL then materializes it), would be a CTE Scan, and is named.
+fn inline_cte(db: &Database, s: &Select, cte: &crate::sql::Cte, r: usize, visible: String) -> Result<(Rel, Vec<Qual>), SqlError> {
+    let refs = s.from.iter().filter(|f| f.table == cte.name).count();
+    if cte.materialized == Some(true) {
+        return Err(SqlError::not_modelled(cte.pos, "a MATERIALIZED CTE (a CTE Scan)"));
+    }
+    if refs > 1 && cte.materialized.is_none() {
+        return Err(SqlError::not_modelled(cte.pos, "a CTE read more than once (PostgreSQL materializes it: a CTE Scan)"));
+    }
+    let body = &cte.body;
+    let simple = body.from.len() == 1
+        && body.outer.is_empty()
+        && body.not_in.is_empty()
+        && body.group_by.is_empty()
+        && body.having.is_empty()
+        && body.order_by.is_empty()
+        && body.limit.is_none()
+        && !body.distinct
+        && body.ctes.is_empty()
+        && body.items.iter().all(|i| matches!(i.expr, SelExpr::Star { .. } | SelExpr::Expr(Expr::Col { .. })));
+    if !simple {
+        return Err(SqlError::not_modelled(cte.pos, "a CTE other than SELECT columns FROM one table [WHERE …] (a subquery planned on its own)"));
+    }
+    let f = &body.from[0];
+    let t = db.table(&f.table).ok_or_else(|| SqlError::at(f.pos, format!("relation \"{}\" does not exist", f.table)))?;
+    let alias = f.alias.clone().unwrap_or_else(|| f.table.clone());
+    let mut rel = Rel { table: t, alias, has_alias: f.alias.is_some(), cte: None };
+    // The body sees its own table alone, by its own name.
+    let mut rels: Vec<Rel> = (0..r).map(|_| Rel { table: t, alias: String::new(), has_alias: false, cte: None }).collect();
+    rels.push(rel.clone());
+    let b = Binder { db, rels: &rels, strays: Default::default(), hidden: (1u64 << r) - 1, prefer: None, not_in: &[], subplans: Default::default() };
+    let mut cols = Vec::new();
+    for item in &body.items {
+        match &item.expr {
+            SelExpr::Star { .. } => cols.extend(db.tables[t].columns.iter().enumerate().map(|(ci, c)| (c.name.clone(), ci))),
+            SelExpr::Expr(e) => {
+                let ((_, ci), _) = b.column(e)?;
+                let name = item.alias.clone().unwrap_or_else(|| db.tables[t].columns[ci].name.clone());
+                cols.push((name, ci));
+            }
+            SelExpr::Agg { pos, .. } => return Err(SqlError::not_modelled(*pos, "an aggregate in a CTE")),
+        }
+    }
+    let mut quals = Vec::new();
+    for c in &body.conds {
+        b.conjuncts(c, &mut quals)?;
+    }
+    rel.cte = Some((visible, cols));
+    Ok((rel, quals))
 }

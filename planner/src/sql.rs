@@ -15,7 +15,7 @@ pub struct SqlError {
 
 /// What the plan page plans, in one line (said beside every "not modelled" error).
 pub const SUBSET: &str =
-    "SELECT [DISTINCT] … FROM … [[LEFT | RIGHT] JOIN … ON …] [WHERE … [AND [NOT] EXISTS (SELECT … FROM t WHERE …)] [AND x [NOT] IN (SELECT c FROM t WHERE …)]] [GROUP BY … [HAVING aggregate op constant [AND …]]] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
+    "[WITH name AS [NOT MATERIALIZED] (SELECT … FROM t [WHERE …])] SELECT [DISTINCT] … FROM … [[LEFT | RIGHT] JOIN … ON …] [WHERE … [AND [NOT] EXISTS (SELECT … FROM t WHERE …)] [AND x [NOT] IN (SELECT c FROM t WHERE …)]] [GROUP BY … [HAVING aggregate op constant [AND …]]] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
 
 impl SqlError {
     pub fn at(pos: usize, message: impl Into<String>) -> Self {
@@ -359,6 +359,16 @@ struct Sublink {
     pos: usize,
 }
 
+/// A common table expression of WITH: its name, whether MATERIALIZED (or NOT MATERIALIZED) is
+/// written, its query, and where its name is written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cte {
+    pub name: String,
+    pub materialized: Option<bool>,
+    pub body: Select,
+    pub pos: usize,
+}
+
 /// `x NOT IN (SELECT c FROM t [WHERE …])`: the subquery's table (an index into `Select::from`,
 /// in scope only inside it), its WHERE, `x` and `c`.
 #[derive(Clone, Debug, PartialEq)]
@@ -381,6 +391,8 @@ pub struct Select {
     pub not_in: Vec<NotIn>,
     /// `SELECT DISTINCT`.
     pub distinct: bool,
+    /// `WITH name AS [[NOT] MATERIALIZED] (SELECT …)`, in the order written.
+    pub ctes: Vec<Cte>,
     /// `HAVING a AND b …`: each an aggregate (or grouped column) compared with a constant, and
     /// where its operator is written.
     pub having: Vec<(SelExpr, CmpOp, Expr, usize)>,
@@ -469,7 +481,6 @@ impl Parser {
         }
         // A keyword of SQL the planner does not model is no typo of the learner's.
         let construct = match t.text.to_ascii_uppercase().as_str() {
-            "WITH" => Some("WITH (a common table expression)"),
             "LIKE" | "ILIKE" | "SIMILAR" => Some("LIKE pattern matching"),
             "UPDATE" | "INSERT" | "DELETE" | "MERGE" | "CREATE" | "DROP" | "ALTER" => Some("a statement other than SELECT (this page explains queries)"),
             "UNION" | "INTERSECT" | "EXCEPT" => Some("a set operation (UNION, INTERSECT, EXCEPT)"),
@@ -564,7 +575,36 @@ impl Parser {
             }
             explain = Some(o);
         }
-        let select = self.select()?;
+        let mut ctes = Vec::new();
+        if self.eat_kw("with") {
+            if self.is_kw("recursive") {
+                return Err(self.unsupported("WITH RECURSIVE"));
+            }
+            loop {
+                let (name, pos) = self.ident()?;
+                if self.is_op("(") {
+                    return Err(self.unsupported("a CTE's column list"));
+                }
+                self.expect_kw("as")?;
+                let materialized = if self.eat_kw("not") {
+                    self.expect_kw("materialized")?;
+                    Some(false)
+                } else if self.eat_kw("materialized") {
+                    Some(true)
+                } else {
+                    None
+                };
+                self.expect_op("(")?;
+                let body = self.select()?;
+                self.expect_op(")")?;
+                ctes.push(Cte { name, materialized, body, pos });
+                if !self.eat_op(",") {
+                    break;
+                }
+            }
+        }
+        let mut select = self.select()?;
+        select.ctes = ctes;
         self.eat_op(";");
         if self.peek().tok != Tok::End {
             return Err(self.syntax_error());
@@ -1035,7 +1075,7 @@ mod tests {
     #[test]
     fn sql_the_planner_does_not_model_is_named_not_called_a_syntax_error() {
         for (sql, what) in [
-            ("WITH x AS (SELECT 1) SELECT * FROM x", "WITH"),
+            ("WITH RECURSIVE x AS (SELECT 1) SELECT * FROM x", "WITH RECURSIVE"),
             ("SELECT * FROM t WHERE name LIKE 'a%'", "LIKE"),
             ("UPDATE t SET a = 1", "other than SELECT"),
             ("SELECT a FROM t UNION SELECT a FROM u", "set operation"),

@@ -55,6 +55,13 @@ fn sql_errors_read_like_postgres() {
     assert!(semi.render(&db).contains("Semi Join") || semi.render(&db).contains("HashAggregate"), "{}", semi.render(&db));
     let not_in = explain(&db, "SELECT c.id FROM customers c WHERE c.id NOT IN (SELECT o.customer_id FROM orders o)", None).unwrap();
     assert!(not_in.render(&db).contains("Filter: (NOT (hashed SubPlan 1))\n  SubPlan 1\n    ->  Seq Scan on orders o"), "{}", not_in.render(&db));
+    // WITH: a CTE read once is inlined; one materialized (a CTE Scan) is named.
+    let cte = explain(&db, "WITH big AS (SELECT id, customer_id AS cust FROM orders o WHERE id > 100) SELECT b.cust FROM big b WHERE b.id < 200", None).unwrap().render(&db);
+    assert!(cte.contains("on orders o") && cte.contains("(id > 100)") && cte.contains("(id < 200)"), "{cte}");
+    assert!(err("WITH big AS MATERIALIZED (SELECT * FROM orders) SELECT * FROM big").starts_with("NOT MODELLED:  a MATERIALIZED CTE (a CTE Scan)"));
+    assert!(err("WITH big AS (SELECT * FROM orders) SELECT * FROM big a JOIN big b ON a.id = b.id").starts_with("NOT MODELLED:  a CTE read more than once"));
+    assert!(err("WITH big AS (SELECT id AS k FROM orders o) SELECT b.id FROM big b").starts_with("ERROR:  column b.id does not exist"));
+    assert!(err("WITH big AS (SELECT id FROM orders o) SELECT o.id FROM big").starts_with("ERROR:  missing FROM-clause entry for table \"o\""));
     // DISTINCT and HAVING read as PostgreSQL reads them.
     assert!(err("SELECT DISTINCT c.id FROM customers c ORDER BY c.name").starts_with("ERROR:  for SELECT DISTINCT, ORDER BY expressions must appear in select list"));
     assert!(err("SELECT DISTINCT ON (id) id FROM customers").starts_with("NOT MODELLED:  DISTINCT ON (…)"));
