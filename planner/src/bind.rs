@@ -16,6 +16,9 @@ pub struct Rel {
     /// A CTE inlined into the query (PostgreSQL 12+): the name the query calls it by, and its
     /// columns (each a column of the CTE's table). EXPLAIN names the table as the CTE does.
     pub cte: Option<(String, Vec<(String, usize)>)>,
+    /// A materialized CTE's scan: `Query::ctes[k]` (the relation reads the rows its query
+    /// returned; `table` is that query's table).
+    pub cte_scan: Option<usize>,
 }
 
 impl Rel {
@@ -174,6 +177,17 @@ pub struct Query {
     pub distinct: bool,
     /// HAVING's conditions: aggregate `k` compared with a constant.
     pub having: Vec<(usize, CmpOp, i64)>,
+    /// Materialized CTEs, each planned on its own as an InitPlan ("CTE name") the CTE Scans read.
+    pub ctes: Vec<CteScan>,
+}
+
+/// A materialized CTE: its name, the relation its query scans (its table and WHERE), and its
+/// columns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CteScan {
+    pub name: String,
+    pub rel: usize,
+    pub cols: Vec<(String, usize)>,
 }
 
 /// `outer NOT IN (SELECT inner FROM rel …)`: a subquery over one relation, planned on its own,
@@ -228,22 +242,50 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
     }
     // CTE bodies' conditions come first, as PostgreSQL distributes a pulled-up subquery's.
     let mut cte_quals = Vec::new();
+    let mut ctes: Vec<CteScan> = Vec::new();
+    let mut cte_rels: Vec<Rel> = Vec::new();
     for f in &s.from {
         let visible = f.alias.clone().unwrap_or_else(|| f.table.clone());
         if rels.iter().any(|r| r.visible() == visible) {
             return Err(SqlError::at(f.pos, format!("table name \"{visible}\" specified more than once")));
         }
         if let Some(cte) = s.ctes.iter().find(|c| c.name == f.table) {
-            let (rel, quals) = inline_cte(db, s, cte, rels.len(), visible)?;
-            rels.push(rel);
+            // PostgreSQL 12+ inlines a CTE read once (unless MATERIALIZED) and pulls it up; one
+            // MATERIALIZED, or read more than once (unless NOT MATERIALIZED), is a CTE Scan of
+            // rows its own plan returns once.
+            let refs = s.from.iter().filter(|g| g.table == cte.name).count();
+            if cte.materialized == Some(true) || (refs > 1 && cte.materialized.is_none()) {
+                let k = match ctes.iter().position(|c: &CteScan| c.name == cte.name) {
+                    Some(k) => k,
+                    None => {
+                        let body_rel = s.from.len() + ctes.len();
+                        let (t, alias, has_alias, cols, quals) = cte_body(db, cte, body_rel)?;
+                        cte_quals.push(quals);
+                        ctes.push(CteScan { name: cte.name.clone(), rel: body_rel, cols });
+                        cte_rels.push(Rel { table: t, alias, has_alias, cte: None, cte_scan: None });
+                        ctes.len() - 1
+                    }
+                };
+                let cols = ctes[k].cols.clone();
+                rels.push(Rel { table: cte_rels[k].table, alias: visible.clone(), has_alias: f.alias.is_some(), cte: Some((visible, cols)), cte_scan: Some(k) });
+                continue;
+            }
+            let (t, alias, has_alias, cols, quals) = cte_body(db, cte, rels.len())?;
+            rels.push(Rel { table: t, alias, has_alias, cte: Some((visible, cols)), cte_scan: None });
             cte_quals.push(quals);
             continue;
         }
         let t = db.table(&f.table).ok_or_else(|| SqlError::at(f.pos, format!("relation \"{}\" does not exist", f.table)))?;
-        rels.push(Rel { table: t, alias: visible, has_alias: f.alias.is_some(), cte: None });
+        rels.push(Rel { table: t, alias: visible, has_alias: f.alias.is_some(), cte: None, cte_scan: None });
+    }
+    // Each materialized CTE's own relation, after the query's.
+    let cte_mask = cte_rels.iter().enumerate().fold(0u64, |m, (k, _)| m | 1 << (s.from.len() + k));
+    rels.extend(cte_rels);
+    if rels.len() > 16 {
+        return Err(SqlError::plain("dbsim plans at most 16 relations in one query"));
     }
     // A subquery's table is in scope only inside its subquery.
-    let hidden = s.outer.iter().filter(|o| matches!(o.kind, OjKind::Semi | OjKind::Anti)).map(|o| o.nullable).chain(s.not_in.iter().map(|n| n.table)).fold(0u64, |m, r| m | (1 << r));
+    let hidden = s.outer.iter().filter(|o| matches!(o.kind, OjKind::Semi | OjKind::Anti)).map(|o| o.nullable).chain(s.not_in.iter().map(|n| n.table)).fold(cte_mask, |m, r| m | (1 << r));
     let b = Binder { db, rels: &rels, strays: Default::default(), hidden, prefer: None, not_in: &s.not_in, subplans: Default::default() };
     let mut quals: Vec<Qual> = cte_quals.into_iter().flatten().collect();
     for c in &s.conds {
@@ -401,7 +443,7 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
     }
     let strays = b.strays.into_inner();
     let subplans = b.subplans.into_inner();
-    Ok(Query { rels, quals, outer, outputs, group_by, aggs, order_by, limit: s.limit, strays, subplans, distinct, having })
+    Ok(Query { rels, quals, outer, outputs, group_by, aggs, order_by, limit: s.limit, strays, subplans, distinct, having, ctes })
 }
 
 /// The outer joins bound, and reduced as `reduce_outer_joins` does: a condition above a LEFT JOIN
@@ -743,18 +785,12 @@ fn sel_pos(e: &SelExpr) -> usize {
     }
 }
 
-/// A CTE the query reads once, inlined as PostgreSQL 12+ inlines it and then pulls the subquery
-/// up: the CTE's table becomes relation `r` (named as the CTE names it, called `visible` by the
-/// query), and its WHERE conditions are the query's. A CTE that is MATERIALIZED, or read twice
-/// (PostgreSQL then materializes it), would be a CTE Scan, and is named.
-fn inline_cte(db: &Database, s: &Select, cte: &crate::sql::Cte, r: usize, visible: String) -> Result<(Rel, Vec<Qual>), SqlError> {
-    let refs = s.from.iter().filter(|f| f.table == cte.name).count();
-    if cte.materialized == Some(true) {
-        return Err(SqlError::not_modelled(cte.pos, "a MATERIALIZED CTE (a CTE Scan)"));
-    }
-    if refs > 1 && cte.materialized.is_none() {
-        return Err(SqlError::not_modelled(cte.pos, "a CTE read more than once (PostgreSQL materializes it: a CTE Scan)"));
-    }
+/// A CTE's query, bound as relation `r`: its table, the name EXPLAIN gives it (its alias or the
+/// table's), whether aliased, its columns (each a column of the table) and its WHERE.
+type CteBody = (usize, String, bool, Vec<(String, usize)>, Vec<Qual>);
+
+/// Binds CTE `cte`'s query as relation `r`. A CTE body is columns of one table with a WHERE.
+fn cte_body(db: &Database, cte: &crate::sql::Cte, r: usize) -> Result<CteBody, SqlError> {
     let body = &cte.body;
     let simple = body.from.len() == 1
         && body.outer.is_empty()
@@ -772,10 +808,9 @@ fn inline_cte(db: &Database, s: &Select, cte: &crate::sql::Cte, r: usize, visibl
     let f = &body.from[0];
     let t = db.table(&f.table).ok_or_else(|| SqlError::at(f.pos, format!("relation \"{}\" does not exist", f.table)))?;
     let alias = f.alias.clone().unwrap_or_else(|| f.table.clone());
-    let mut rel = Rel { table: t, alias, has_alias: f.alias.is_some(), cte: None };
     // The body sees its own table alone, by its own name.
-    let mut rels: Vec<Rel> = (0..r).map(|_| Rel { table: t, alias: String::new(), has_alias: false, cte: None }).collect();
-    rels.push(rel.clone());
+    let mut rels: Vec<Rel> = (0..r).map(|_| Rel { table: t, alias: String::new(), has_alias: false, cte: None, cte_scan: None }).collect();
+    rels.push(Rel { table: t, alias: alias.clone(), has_alias: f.alias.is_some(), cte: None, cte_scan: None });
     let b = Binder { db, rels: &rels, strays: Default::default(), hidden: (1u64 << r) - 1, prefer: None, not_in: &[], subplans: Default::default() };
     let mut cols = Vec::new();
     for item in &body.items {
@@ -793,6 +828,5 @@ fn inline_cte(db: &Database, s: &Select, cte: &crate::sql::Cte, r: usize, visibl
     for c in &body.conds {
         b.conjuncts(c, &mut quals)?;
     }
-    rel.cte = Some((visible, cols));
-    Ok((rel, quals))
+    Ok((t, alias, f.alias.is_some(), cols, quals))
 }

@@ -141,6 +141,9 @@ pub struct Executor<'a> {
     vm_pinned: Vec<bool>,
     /// Each hashed SubPlan's values once it has run, and whether one was NULL.
     subplan_sets: BTreeMap<usize, (std::collections::BTreeSet<i64>, bool)>,
+    /// Each materialized CTE's plan and node number, and the rows it returned once run.
+    cte_plans: BTreeMap<usize, (std::rc::Rc<Plan>, usize)>,
+    cte_rows: BTreeMap<usize, Vec<Row>>,
     pub error: Option<String>,
 }
 
@@ -167,6 +170,8 @@ pub fn analyze(db: &Database, q: &Query, plan: &Plan) -> Result<Analyzed, String
         heaps: BTreeMap::new(),
         vm_pinned: vec![false; size(plan)],
         subplan_sets: BTreeMap::new(),
+        cte_plans: plan.display_children(0).into_iter().filter_map(|(id, c)| c.initplan.map(|k| (k, (c.clone(), id)))).collect(),
+        cte_rows: BTreeMap::new(),
         error: None,
     };
     let (rows, _, total) = ex.run(plan, 0, None, None);
@@ -417,6 +422,53 @@ impl<'a> Executor<'a> {
                     rows.truncate(w);
                 }
                 (rows, t + own, t + own + n as f64 * NODE_CALL)
+            }
+            Kind::CteScan => {
+                let r = p.rel.unwrap_or(0);
+                let k = self.q.rels[r].cte_scan.unwrap_or(0);
+                let body = self.q.ctes.get(k).map_or(0, |c| c.rel);
+                // The CTE's plan runs when a scan first reads it, inside that scan.
+                let mut before = 0.0;
+                let first = !self.cte_rows.contains_key(&k);
+                let saved = self.checkpoint();
+                if first {
+                    let Some((plan, cid)) = self.cte_plans.get(&k).cloned() else { return (Vec::new(), 0.0, 0.0) };
+                    let (rows, _, t) = self.run(&plan, cid, None, None);
+                    before = t;
+                    self.cte_rows.insert(k, rows);
+                }
+                let rows = self.cte_rows.get(&k).cloned().unwrap_or_default();
+                let mut out = Vec::new();
+                let mut read = 0usize;
+                for br in &rows {
+                    read += 1;
+                    let mut row = param.cloned().unwrap_or_else(|| self.blank());
+                    row[r] = br[body];
+                    if self.passes(&p.filter, &row) {
+                        out.push(row);
+                        if want.is_some_and(|w| out.len() >= w) {
+                            break;
+                        }
+                    } else {
+                        self.stats[id].removed_by_filter += 1.0;
+                    }
+                }
+                if first {
+                    let Some((plan, cid)) = self.cte_plans.get(&k).cloned() else { return (Vec::new(), 0.0, 0.0) };
+                    // Stopped early by the only scan of the CTE: its plan returned only these rows.
+                    let readers = self.q.rels.iter().filter(|x| x.cte_scan == Some(k)).count();
+                    if read < rows.len() && readers == 1 {
+                        let own = self.stats[id].clone();
+                        self.rewind(saved);
+                        self.stats[id] = own;
+                        before = self.run(&plan, cid, None, Some(read)).2;
+                    }
+                    // The CTE's buffers count in the scan that ran it.
+                    let hits: f64 = self.stats[cid..cid + size(&plan)].iter().map(|s| s.shared_hit).sum();
+                    self.stats[id].shared_hit += hits;
+                }
+                let per = ROW + crate::plan::qual_ops(&p.filter) * OPERATOR;
+                (out, before + per, before + read as f64 * per)
             }
             Kind::Unique | Kind::HashAggregate if p.dedup => {
                 // A semi join's inner side made unique: the first row of each key.

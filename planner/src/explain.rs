@@ -132,7 +132,11 @@ impl Deparse<'_> {
         }
         if let Some(r) = p.rel {
             let rel = &self.q.rels[r];
-            let table = &self.db.tables[rel.table].name;
+            // A CTE Scan names its CTE.
+            let table = match rel.cte_scan {
+                Some(k) => &self.q.ctes[k].name,
+                None => &self.db.tables[rel.table].name,
+            };
             s = format!("{s} on {table}");
             if rel.alias != *table {
                 s = format!("{s} {}", rel.alias);
@@ -245,7 +249,8 @@ fn inclusive(p: &Plan, stats: &[NodeStats], id: usize) -> NodeStats {
     let mut s = stats[id].clone();
     let mut cid = id + 1;
     for c in &p.children {
-        let cs = inclusive(c, stats, cid);
+        // (A CTE's figures are its CTE Scan's, which read its rows.)
+        let cs = if c.initplan.is_some() { NodeStats::default() } else { inclusive(c, stats, cid) };
         s.shared_hit += cs.shared_hit;
         s.temp_read += cs.temp_read;
         s.temp_written += cs.temp_written;
@@ -332,16 +337,21 @@ fn text_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, (d
             }
         }
     }
-    *id += 1;
-    for c in &p.children {
-        match c.subplan {
-            Some(k) => {
+    for (cid, c) in p.display_children(me) {
+        *id = cid;
+        match (c.subplan, c.initplan) {
+            (Some(k), _) => {
                 lines.push(format!("{detail_indent}SubPlan {}", k + 1));
                 text_node(d, c, opts, a, (depth + 1, pad + 2), id, lines);
             }
-            None => text_node(d, c, opts, a, (depth + 1, pad), id, lines),
+            (_, Some(k)) => {
+                lines.push(format!("{detail_indent}CTE {}", d.q.ctes[k].name));
+                text_node(d, c, opts, a, (depth + 1, pad + 2), id, lines);
+            }
+            _ => text_node(d, c, opts, a, (depth + 1, pad), id, lines),
         }
     }
+    *id = me + p.size();
 }
 
 /// `FORMAT JSON`, with PostgreSQL's keys.
@@ -376,6 +386,8 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
     m.insert("Node Type".into(), json!(node_type));
     if let Some(par) = parent {
         let rel = match par.kind {
+            _ if p.initplan.is_some() => "InitPlan",
+            _ if p.subplan.is_some() => "SubPlan",
             Kind::NestedLoop | Kind::HashJoin | Kind::MergeJoin => {
                 if std::ptr::eq(par.children[0].as_ref(), p) {
                     "Outer"
@@ -383,12 +395,14 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
                     "Inner"
                 }
             }
-            _ if p.subplan.is_some() => "SubPlan",
             _ => "Outer",
         };
         m.insert("Parent Relationship".into(), json!(rel));
         if let Some(k) = p.subplan {
             m.insert("Subplan Name".into(), json!(format!("SubPlan {}", k + 1)));
+        }
+        if let Some(k) = p.initplan {
+            m.insert("Subplan Name".into(), json!(format!("CTE {}", d.q.ctes[k].name)));
         }
     }
     m.insert("Parallel Aware".into(), json!(false));
@@ -414,7 +428,10 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
     }
     if let (Some(r), true) = (p.rel, p.kind != Kind::BitmapIndexScan) {
         let rel = &d.q.rels[r];
-        m.insert("Relation Name".into(), json!(d.db.tables[rel.table].name));
+        match rel.cte_scan {
+            Some(k) => m.insert("CTE Name".into(), json!(d.q.ctes[k].name)),
+            None => m.insert("Relation Name".into(), json!(d.db.tables[rel.table].name)),
+        };
         m.insert("Alias".into(), json!(rel.alias));
     }
     if opts.costs {
@@ -509,9 +526,15 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
             buffer_keys(&mut m, inc.shared_hit as i64, inc.temp_read as i64, inc.temp_written as i64);
         }
     }
-    *id += 1;
     if !p.children.is_empty() {
-        let kids: Vec<Value> = p.children.iter().map(|c| json_node(d, c, opts, a, id, Some(p))).collect();
+        let kids: Vec<Value> = p
+            .display_children(me)
+            .into_iter()
+            .map(|(cid, c)| {
+                *id = cid;
+                json_node(d, c, opts, a, id, Some(p))
+            })
+            .collect();
         m.insert("Plans".into(), Value::Array(kids));
     }
     Value::Object(in_pg_order(m))
@@ -530,6 +553,7 @@ const KEY_ORDER: &[&str] = &[
     "Scan Direction",
     "Index Name",
     "Relation Name",
+    "CTE Name",
     "Alias",
     "Join Type",
     "Startup Cost",
@@ -647,6 +671,10 @@ fn inner_unique(d: &Deparse, p: &Plan) -> bool {
         return false;
     }
     let r = inner.relids.trailing_zeros() as usize;
+    // A CTE Scan has no index to prove anything unique.
+    if d.q.rels[r].cte_scan.is_some() {
+        return false;
+    }
     let equated: Vec<usize> =
         d.q.quals
             .iter()

@@ -34,6 +34,7 @@ pub enum Kind {
     Materialize,
     Memoize,
     Unique,
+    CteScan,
 }
 
 impl Kind {
@@ -58,6 +59,7 @@ impl Kind {
             Kind::Materialize => "Materialize",
             Kind::Memoize => "Memoize",
             Kind::Unique => "Unique",
+            Kind::CteScan => "CTE Scan",
         }
     }
 }
@@ -136,6 +138,9 @@ pub struct Plan {
     pub subplan: Option<usize>,
     /// HAVING's conditions an aggregate node checks: aggregate `k` compared with a constant.
     pub agg_filter: Vec<(usize, CmpOp, i64)>,
+    /// This node is the plan of materialized CTE `k` (`Query::ctes`), an InitPlan of the top
+    /// node (EXPLAIN prints "CTE name" above it, before the node's other children).
+    pub initplan: Option<usize>,
     /// The arithmetic behind the cost, for the plan view.
     pub notes: Vec<String>,
 }
@@ -168,6 +173,7 @@ impl Plan {
             dedup: false,
             subplan: None,
             agg_filter: Vec::new(),
+            initplan: None,
             notes: Vec::new(),
         }
     }
@@ -197,6 +203,26 @@ impl Plan {
             (Kind::MergeJoin, jt) => format!("Merge {} Join", jt.name()),
             (k, _) => k.name().to_string(),
         }
+    }
+
+    /// The number of nodes in the tree.
+    pub fn size(&self) -> usize {
+        1 + self.children.iter().map(|c| c.size()).sum::<usize>()
+    }
+
+    /// The children as EXPLAIN shows them, each with its node number (node `me` being this one;
+    /// nodes are numbered depth first in `children`'s order): InitPlans first, as ExplainNode
+    /// prints them, then the others.
+    pub fn display_children(&self, me: usize) -> Vec<(usize, &Rc<Plan>)> {
+        let mut next = me + 1;
+        let mut all: Vec<(usize, &Rc<Plan>)> = Vec::new();
+        for c in &self.children {
+            all.push((next, c));
+            next += c.size();
+        }
+        let (mut first, rest): (Vec<_>, Vec<_>) = all.into_iter().partition(|(_, c)| c.initplan.is_some());
+        first.extend(rest);
+        first
     }
 
     /// Every node of the tree, depth first.
@@ -401,8 +427,9 @@ impl<'a> Planner<'a> {
     /// Width of a relation set's output: its columns needed above it.
     fn width_of(&self, relids: u64) -> f64 {
         let mut cols = self.upper_columns();
-        // A SubPlan's relation returns the column it is probed with.
+        // A SubPlan's relation returns the column it is probed with; a CTE's, all the CTE's.
         cols.extend(self.q.subplans.iter().map(|sp| sp.inner));
+        cols.extend(self.q.ctes.iter().flat_map(|c| c.cols.iter().map(move |(_, ci)| (c.rel, *ci))));
         for qual in &self.q.quals {
             if qual.rels() & !relids != 0 {
                 qual.columns(&mut cols);
@@ -478,6 +505,15 @@ impl<'a> Planner<'a> {
     fn base_paths(&self, r: usize) -> Vec<Rc<Plan>> {
         let t = &self.db.tables[self.q.rels[r].table];
         let restrict = self.restrict(r);
+        if self.q.rels[r].cte_scan.is_some() {
+            // cost_ctescan: a tuplestore read per row, plus the row's cpu_tuple_cost and quals.
+            let tuples = self.est.tuples(r);
+            let mut p = self.scan_base(Kind::CteScan, r);
+            p.total = (2.0 * self.s.cpu_tuple_cost + qual_ops(&restrict) * self.s.cpu_operator_cost) * tuples;
+            p.notes.push(format!("{tuples} rows of the CTE × (2 × cpu_tuple_cost + its conditions)"));
+            p.filter = restrict;
+            return vec![Rc::new(p)];
+        }
         let mut paths = Vec::new();
         let mut seq = self.scan_base(Kind::SeqScan, r).with_cost(cost::seqscan(self.s, t.pages, t.tuples, qual_ops(&restrict)));
         seq.filter = restrict.clone();
@@ -681,6 +717,9 @@ impl<'a> Planner<'a> {
     /// Parameterised index scans of base relation `r` usable inside a nested loop whose outer
     /// side holds `outer` (estimated `outer_rows` rows).
     fn param_paths(&self, r: usize, outer: u64) -> Vec<Rc<Plan>> {
+        if self.q.rels[r].cte_scan.is_some() {
+            return Vec::new();
+        }
         let restrict = self.restrict(r);
         let mut params: Vec<Qual> = Vec::new();
         // An outer join's conditions parameterise its nullable relation's scan, once the outer side
@@ -1149,7 +1188,7 @@ impl<'a> Planner<'a> {
         let nselec = self.est.clauselist_sel(&refs);
         let hash: Vec<&Qual> = clauses.iter().filter(|c| c.equijoin().is_some()).collect();
         let hash_sel = self.est.clauselist_sel(&hash);
-        let unique = single(i.relids).is_some_and(|r| {
+        let unique = single(i.relids).filter(|&r| self.q.rels[r].cte_scan.is_none()).is_some_and(|r| {
             let table = self.q.rels[r].table;
             self.db.indexes.iter().filter(|ix| ix.table == table && ix.unique).any(|ix| {
                 ix.columns.iter().all(|&col| {
@@ -1358,7 +1397,7 @@ impl<'a> Planner<'a> {
             let tuples = self.est.tuples(r);
             // Extended ndistinct covering exactly these columns.
             let ext = self.db.ext.iter().find(|(d, data)| {
-                d.table == table && data.ndistinct.is_some() && {
+                self.q.rels[r].cte_scan.is_none() && d.table == table && data.ndistinct.is_some() && {
                     let mut a = d.columns.clone();
                     let mut b = mine.clone();
                     a.sort_unstable();
@@ -1398,12 +1437,27 @@ impl<'a> Planner<'a> {
     /// The whole search: base relations, join levels, then the upper nodes.
     pub fn plan(&self) -> Rc<Plan> {
         let (_, top) = self.search();
-        self.upper(&top.paths)
+        let top = self.upper(&top.paths);
+        if self.q.ctes.is_empty() {
+            return top;
+        }
+        // SS_charge_for_initplans: each materialized CTE's plan, run once, is charged to the top
+        // node, and hangs from it as an InitPlan.
+        let mut top = (*top).clone();
+        for (k, cte) in self.q.ctes.iter().enumerate() {
+            let best = cheapest(&self.base_paths(cte.rel));
+            top.startup += best.total;
+            top.total += best.total;
+            top.notes.push(format!("CTE {}: its plan's {:.2}, run once, charged here", cte.name, best.total));
+            top.children.push(Rc::new(Plan { initplan: Some(k), ..(*best).clone() }));
+        }
+        Rc::new(top)
     }
 
     fn search(&self) -> (BTreeMap<u64, JoinRel>, JoinRel) {
-        // A SubPlan's relation is planned on its own, inside the scan that probes it.
-        let sub_rels = self.q.subplans.iter().fold(0u64, |m, sp| m | (1 << sp.rel));
+        // A SubPlan's relation is planned on its own, inside the scan that probes it, and a
+        // materialized CTE's as an InitPlan.
+        let sub_rels = self.q.subplans.iter().map(|sp| sp.rel).chain(self.q.ctes.iter().map(|c| c.rel)).fold(0u64, |m, r| m | (1 << r));
         let main: Vec<usize> = (0..self.q.rels.len()).filter(|r| sub_rels & (1 << r) == 0).collect();
         let n = main.len();
         let mut rels: BTreeMap<u64, JoinRel> = BTreeMap::new();

@@ -33,14 +33,27 @@ pub struct Est<'a> {
 }
 
 impl<'a> Est<'a> {
+    /// A column's statistics (a CTE Scan's columns have none: PostgreSQL does not look into a CTE).
     pub fn stats(&self, c: ColRef) -> Option<&'a ColumnStats> {
+        if self.q.rels[c.0].cte_scan.is_some() {
+            return None;
+        }
         self.db.tables[self.q.rels[c.0].table].stats[c.1].as_ref()
     }
+    /// A relation's rows before its conditions (a CTE Scan's: the rows its CTE's plan returns).
     pub fn tuples(&self, rel: usize) -> f64 {
+        if let Some(k) = self.q.rels[rel].cte_scan {
+            let body = self.q.ctes[k].rel;
+            let mine: Vec<&Qual> = self.q.quals.iter().filter(|x| x.rels() == 1 << body).collect();
+            return clamp_row_est(self.tuples(body) * self.clauselist_sel(&mine));
+        }
         self.db.tables[self.q.rels[rel].table].tuples
     }
     /// A single-column unique index on the column (`examine_variable`'s `isunique`).
     fn is_unique(&self, c: ColRef) -> bool {
+        if self.q.rels[c.0].cte_scan.is_some() {
+            return false;
+        }
         let t = self.q.rels[c.0].table;
         self.db.indexes.iter().any(|i| i.table == t && i.unique && i.columns == [c.1])
     }
@@ -479,8 +492,9 @@ impl<'a> Est<'a> {
             let mut best: Option<(usize, usize, f64)> = None;
             for (ext, data) in &self.db.ext {
                 for &(from, to, degree) in &data.dependencies {
-                    let a = eq.iter().find(|(_, c)| self.q.rels[c.0].table == ext.table && c.1 == from);
-                    let b = eq.iter().find(|(_, c)| self.q.rels[c.0].table == ext.table && c.1 == to);
+                    let of = |c: &ColRef| self.q.rels[c.0].table == ext.table && self.q.rels[c.0].cte_scan.is_none();
+                    let a = eq.iter().find(|(_, c)| of(c) && c.1 == from);
+                    let b = eq.iter().find(|(_, c)| of(c) && c.1 == to);
                     if let (Some(a), Some(b)) = (a, b) {
                         if a.1 .0 == b.1 .0 && best.is_none_or(|x| degree > x.2) {
                             best = Some((a.0, b.0, degree));

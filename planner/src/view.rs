@@ -103,9 +103,10 @@ fn collect(d: &Deparse, p: &Plan, e: &Explained, depth: usize, id: &mut usize, o
     out.push(NodeView {
         depth,
         // A SubPlan's root is named as EXPLAIN names it above the node.
-        title: match p.subplan {
-            Some(k) => format!("SubPlan {}: {}", k + 1, d.title(p)),
-            None => d.title(p),
+        title: match (p.subplan, p.initplan) {
+            (Some(k), _) => format!("SubPlan {}: {}", k + 1, d.title(p)),
+            (_, Some(k)) => format!("CTE {}: {}", d.q.ctes[k].name, d.title(p)),
+            _ => d.title(p),
         },
         kind: p.kind.name(),
         details: d.details(p).into_iter().map(|(l, t)| format!("{l}: {t}")).collect(),
@@ -122,9 +123,15 @@ fn collect(d: &Deparse, p: &Plan, e: &Explained, depth: usize, id: &mut usize, o
         notes: p.notes.clone(),
     });
     let mut children = 0.0;
-    for c in &p.children {
-        children += collect(d, c, e, depth + 1, id, out);
+    for (cid, c) in p.display_children(me) {
+        *id = cid;
+        let t = collect(d, c, e, depth + 1, id, out);
+        // (A CTE's time is inside the CTE Scan that read it.)
+        if c.initplan.is_none() {
+            children += t;
+        }
     }
+    *id = me + p.size();
     out[slot].exclusive_ms = (inclusive - children).max(0.0);
     inclusive
 }
