@@ -68,20 +68,28 @@ pub enum Qual {
         c: ColRef,
         sub: usize,
     },
+    /// `c op $n`: compared with the result of `Query::initplans[k]`, a scalar subquery run once.
+    Param {
+        c: ColRef,
+        op: CmpOp,
+        k: usize,
+        /// Cast to numeric to meet an avg: `(c)::numeric > $n`.
+        cast: bool,
+    },
 }
 
 impl Qual {
     /// The relations the condition reads, as a bit set.
     pub fn rels(&self) -> u64 {
         match self {
-            Qual::Cmp { c, .. } | Qual::In { c, .. } | Qual::IsNull { c, .. } | Qual::NotIn { c, .. } => 1 << c.0,
+            Qual::Cmp { c, .. } | Qual::In { c, .. } | Qual::IsNull { c, .. } | Qual::NotIn { c, .. } | Qual::Param { c, .. } => 1 << c.0,
             Qual::ColCmp { l, r, .. } => (1 << l.0) | (1 << r.0),
             Qual::Or(arms) => arms.iter().flatten().fold(0, |m, q| m | q.rels()),
         }
     }
     pub fn columns(&self, out: &mut Vec<ColRef>) {
         match self {
-            Qual::Cmp { c, .. } | Qual::In { c, .. } | Qual::IsNull { c, .. } | Qual::NotIn { c, .. } => out.push(*c),
+            Qual::Cmp { c, .. } | Qual::In { c, .. } | Qual::IsNull { c, .. } | Qual::NotIn { c, .. } | Qual::Param { c, .. } => out.push(*c),
             Qual::ColCmp { l, r, .. } => {
                 out.push(*l);
                 out.push(*r);
@@ -107,7 +115,7 @@ impl Qual {
                 a != NULL && b != NULL && op.holds(a, b)
             }
             Qual::Or(arms) => arms.iter().any(|arm| arm.iter().all(|q| q.eval(get))),
-            Qual::NotIn { .. } => true,
+            Qual::NotIn { .. } | Qual::Param { .. } => true,
         }
     }
     /// An equality join clause between two different relations.
@@ -170,8 +178,10 @@ pub struct Query {
     pub limit: Option<u64>,
     /// String constants outside their column's values, as written: (column, code, text).
     pub strays: Vec<(ColRef, i64, String)>,
-    /// The hashed SubPlans of `NOT IN (SELECT …)`, numbered from 1 as EXPLAIN prints them.
+    /// The hashed SubPlans of `NOT IN (SELECT …)`.
     pub subplans: Vec<SubPlan>,
+    /// Scalar subqueries' InitPlans.
+    pub initplans: Vec<InitPlan>,
     /// `SELECT DISTINCT`: `group_by` holds the select list's columns (ORDER BY's first), and
     /// there are no aggregates.
     pub distinct: bool,
@@ -199,6 +209,19 @@ pub struct SubPlan {
     pub inner: ColRef,
     /// Where `NOT IN` is written.
     pub pos: usize,
+    /// EXPLAIN's number for it ("SubPlan n"): plans are numbered in the order PostgreSQL plans
+    /// them (materialized CTEs, then WHERE's subqueries as written).
+    pub plan_id: usize,
+}
+
+/// A scalar subquery `(SELECT agg(x) FROM rel …)`: planned on its own, run once (an InitPlan),
+/// its result the parameter `$param` of the conditions that compare with it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InitPlan {
+    pub rel: usize,
+    pub agg: Agg,
+    pub plan_id: usize,
+    pub param: usize,
 }
 
 impl Query {
@@ -222,6 +245,8 @@ impl Query {
         }
         v.extend(self.group_by.iter().copied());
         v.extend(self.subplans.iter().map(|sp| sp.inner));
+        v.extend(self.initplans.iter().filter_map(|ip| ip.agg.arg));
+        v.extend(self.ctes.iter().flat_map(|c| c.cols.iter().map(move |(_, ci)| (c.rel, *ci))));
         v.extend(self.aggs.iter().filter_map(|a| a.arg));
         for (o, _) in &self.order_by {
             if let Output::Col(c) = o {
@@ -244,9 +269,12 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
     let mut cte_quals = Vec::new();
     let mut ctes: Vec<CteScan> = Vec::new();
     let mut cte_rels: Vec<Rel> = Vec::new();
-    for f in &s.from {
+    // A subquery's table is in a scope of its own: its name may repeat the query's.
+    let in_subquery: Vec<usize> =
+        s.outer.iter().filter(|o| matches!(o.kind, OjKind::Semi | OjKind::Anti)).map(|o| o.nullable).chain(s.not_in.iter().map(|n| n.table)).chain(s.scalars.iter().map(|x| x.table)).collect();
+    for (fi, f) in s.from.iter().enumerate() {
         let visible = f.alias.clone().unwrap_or_else(|| f.table.clone());
-        if rels.iter().any(|r| r.visible() == visible) {
+        if !in_subquery.contains(&fi) && rels.iter().enumerate().any(|(ri, r)| !in_subquery.contains(&ri) && r.visible() == visible) {
             return Err(SqlError::at(f.pos, format!("table name \"{visible}\" specified more than once")));
         }
         if let Some(cte) = s.ctes.iter().find(|c| c.name == f.table) {
@@ -285,8 +313,8 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         return Err(SqlError::plain("dbsim plans at most 16 relations in one query"));
     }
     // A subquery's table is in scope only inside its subquery.
-    let hidden = s.outer.iter().filter(|o| matches!(o.kind, OjKind::Semi | OjKind::Anti)).map(|o| o.nullable).chain(s.not_in.iter().map(|n| n.table)).fold(cte_mask, |m, r| m | (1 << r));
-    let b = Binder { db, rels: &rels, strays: Default::default(), hidden, prefer: None, not_in: &s.not_in, subplans: Default::default() };
+    let hidden = in_subquery.iter().fold(cte_mask, |m, r| m | (1 << r));
+    let b = Binder { db, rels: &rels, strays: Default::default(), hidden, prefer: None, not_in: &s.not_in, subplans: Default::default(), scalars: &s.scalars, initplans: Default::default() };
     let mut quals: Vec<Qual> = cte_quals.into_iter().flatten().collect();
     for c in &s.conds {
         b.conjuncts(c, &mut quals)?;
@@ -442,8 +470,51 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         }
     }
     let strays = b.strays.into_inner();
-    let subplans = b.subplans.into_inner();
-    Ok(Query { rels, quals, outer, outputs, group_by, aggs, order_by, limit: s.limit, strays, subplans, distinct, having, ctes })
+    let mut subplans = b.subplans.into_inner();
+    let mut initplans = b.initplans.into_inner();
+    // PostgreSQL plans materialized CTEs first, then WHERE's subqueries as written: their plans
+    // are numbered in that order, and each takes a parameter slot (a CTE's is hidden, a NOT IN's
+    // carries the subquery's column, a scalar subquery's its result: `$n`).
+    for (i, sr) in s.sub_order.iter().enumerate() {
+        let (plan_id, param) = (ctes.len() + i + 1, ctes.len() + i);
+        match *sr {
+            crate::sql::SubRef::NotIn(k) => {
+                if let Some(sp) = subplans.get_mut(k) {
+                    sp.plan_id = plan_id;
+                }
+            }
+            crate::sql::SubRef::Scalar(k) => {
+                if let Some(ip) = initplans.get_mut(k) {
+                    ip.plan_id = plan_id;
+                    ip.param = param;
+                }
+            }
+        }
+    }
+    // set_rtable_names: a name used twice gets "_1", "_2"… in the order PostgreSQL lists the
+    // relations: the query's own, then each separately planned subquery's, in plan order.
+    let own_plan = |r: usize| ctes.iter().any(|c| c.rel == r) || subplans.iter().any(|sp| sp.rel == r) || initplans.iter().any(|ip| ip.rel == r);
+    let mut order: Vec<usize> = (0..rels.len()).filter(|&r| !own_plan(r)).collect();
+    order.extend(ctes.iter().map(|c| c.rel));
+    for sr in &s.sub_order {
+        match *sr {
+            crate::sql::SubRef::NotIn(k) => order.extend(subplans.get(k).map(|sp| sp.rel)),
+            crate::sql::SubRef::Scalar(k) => order.extend(initplans.get(k).map(|ip| ip.rel)),
+        }
+    }
+    let mut used: Vec<String> = Vec::new();
+    for r in order {
+        let base = rels[r].alias.clone();
+        let mut name = base.clone();
+        let mut n = 0;
+        while used.contains(&name) {
+            n += 1;
+            name = format!("{base}_{n}");
+        }
+        used.push(name.clone());
+        rels[r].alias = name;
+    }
+    Ok(Query { rels, quals, outer, outputs, group_by, aggs, order_by, limit: s.limit, strays, subplans, initplans, distinct, having, ctes })
 }
 
 /// The outer joins bound, and reduced as `reduce_outer_joins` does: a condition above a LEFT JOIN
@@ -493,7 +564,17 @@ fn outer_joins(b: &Binder, s: &Select, upper: Vec<Qual>) -> Result<(Vec<Qual>, V
             b.conjuncts(&oj.on, &mut on)?;
         } else {
             // A subquery sees its own table first, then the query around it.
-            let inner = Binder { db: b.db, rels: b.rels, strays: Default::default(), hidden: b.hidden & !bit, prefer: Some(oj.nullable), not_in: &[], subplans: Default::default() };
+            let inner = Binder {
+                db: b.db,
+                rels: b.rels,
+                strays: Default::default(),
+                hidden: b.hidden & !bit,
+                prefer: Some(oj.nullable),
+                not_in: &[],
+                subplans: Default::default(),
+                scalars: &[],
+                initplans: Default::default(),
+            };
             inner.conjuncts(&oj.on, &mut on)?;
             if let Some((l, r)) = &oj.test {
                 // `x IN (SELECT c …)` is `x = c`, with `x` read outside the subquery.
@@ -559,6 +640,7 @@ fn nonnullable(q: &Qual) -> Vec<ColRef> {
         Qual::Cmp { c, .. } | Qual::In { c, .. } => vec![*c],
         Qual::IsNull { c, not: true } => vec![*c],
         Qual::ColCmp { l, r, .. } => vec![*l, *r],
+        Qual::Param { c, .. } => vec![*c],
         // (`x NOT IN (…)` is true for a NULL x when the subquery returns nothing.)
         Qual::IsNull { .. } | Qual::Or(_) | Qual::NotIn { .. } => Vec::new(),
     }
@@ -583,17 +665,19 @@ struct Binder<'a> {
     /// The statement's `NOT IN (SELECT …)` conditions, and the SubPlans bound from them.
     not_in: &'a [crate::sql::NotIn],
     subplans: std::cell::RefCell<Vec<SubPlan>>,
+    /// The statement's scalar subqueries, and the InitPlans bound from them.
+    scalars: &'a [crate::sql::Scalar],
+    initplans: std::cell::RefCell<Vec<InitPlan>>,
 }
 
 impl Binder<'_> {
     fn lookup(&self, qual: Option<&str>, name: &str, pos: usize) -> Result<ColRef, SqlError> {
         match qual {
             Some(q) => {
-                let r = self
-                    .rels
-                    .iter()
-                    .enumerate()
-                    .position(|(i, r)| r.visible() == q && self.hidden & (1 << i) == 0)
+                // A subquery's own table shadows the query's of the same name.
+                let own = self.prefer.filter(|&r| self.rels[r].visible() == q);
+                let r = own
+                    .or_else(|| self.rels.iter().enumerate().position(|(i, r)| r.visible() == q && self.hidden & (1 << i) == 0))
                     .ok_or_else(|| SqlError::at(pos, format!("missing FROM-clause entry for table \"{q}\"")))?;
                 let c = self.rels[r].column(self.db, name).ok_or_else(|| SqlError::at(pos, format!("column {q}.{name} does not exist")))?;
                 Ok((r, c))
@@ -701,6 +785,15 @@ impl Binder<'_> {
                 out.push(Qual::IsNull { c, not: *not });
                 Ok(())
             }
+            Expr::Cmp { op, l, r, pos } if matches!(**l, Expr::Scalar { .. }) || matches!(**r, Expr::Scalar { .. }) => {
+                let (col, idx, op) = match (&**l, &**r) {
+                    (c @ Expr::Col { .. }, Expr::Scalar { idx, .. }) => (c, *idx, *op),
+                    (Expr::Scalar { idx, .. }, c @ Expr::Col { .. }) => (c, *idx, op.commute()),
+                    _ => return Err(SqlError::not_modelled(*pos, "a scalar subquery compared with anything but a column")),
+                };
+                let (c, _) = self.column(col)?;
+                self.scalar(c, op, idx, *pos, out)
+            }
             Expr::Cmp { op, l, r, pos } => {
                 let q = match (&**l, &**r) {
                     (Expr::Col { .. }, Expr::Col { .. }) => {
@@ -722,11 +815,22 @@ impl Binder<'_> {
                 Ok(())
             }
             Expr::Col { pos, .. } | Expr::Lit { pos, .. } => Err(SqlError::at(*pos, "argument of WHERE must be type boolean")),
+            Expr::Scalar { pos, .. } => Err(SqlError::not_modelled(*pos, "a scalar subquery anywhere but compared with a column among WHERE's top-level conditions")),
             Expr::NotIn { idx, pos } => {
                 let ni = self.not_in.get(*idx).ok_or_else(|| SqlError::at(*pos, "NOT IN (SELECT …) is not modelled here"))?;
                 let bit = 1u64 << ni.table;
                 // The subquery sees its own table first, then the query around it.
-                let inner = Binder { db: self.db, rels: self.rels, strays: Default::default(), hidden: self.hidden & !bit, prefer: Some(ni.table), not_in: &[], subplans: Default::default() };
+                let inner = Binder {
+                    db: self.db,
+                    rels: self.rels,
+                    strays: Default::default(),
+                    hidden: self.hidden & !bit,
+                    prefer: Some(ni.table),
+                    not_in: &[],
+                    subplans: Default::default(),
+                    scalars: &[],
+                    initplans: Default::default(),
+                };
                 let (x, _) = self.column(&ni.test.0)?;
                 let (c, _) = inner.column(&ni.test.1)?;
                 self.col_cmp(x, CmpOp::Eq, c, ni.pos)?;
@@ -739,7 +843,7 @@ impl Binder<'_> {
                 }
                 self.strays.borrow_mut().extend(inner.strays.into_inner());
                 let k = self.subplans.borrow().len();
-                self.subplans.borrow_mut().push(SubPlan { rel: ni.table, outer: x, inner: c, pos: ni.pos });
+                self.subplans.borrow_mut().push(SubPlan { rel: ni.table, outer: x, inner: c, pos: ni.pos, plan_id: 0 });
                 out.push(Qual::NotIn { c: x, sub: k });
                 // The subquery's own conditions filter its table's scan.
                 out.extend(sub);
@@ -747,6 +851,52 @@ impl Binder<'_> {
             }
             Expr::Sublink { pos, .. } => Err(SqlError::not_modelled(*pos, "a subquery (EXISTS, NOT EXISTS or IN (SELECT …)) anywhere but among WHERE's top-level conditions")),
         }
+    }
+
+    /// `c op (SELECT agg(x) FROM t …)`: an InitPlan over `t` alone, and `c op $n`.
+    fn scalar(&self, c: ColRef, op: CmpOp, idx: usize, pos: usize, out: &mut Vec<Qual>) -> Result<(), SqlError> {
+        let sc = self.scalars.get(idx).ok_or_else(|| SqlError::not_modelled(pos, "a scalar subquery here"))?;
+        let bit = 1u64 << sc.table;
+        let inner = Binder {
+            db: self.db,
+            rels: self.rels,
+            strays: Default::default(),
+            hidden: self.hidden & !bit,
+            prefer: Some(sc.table),
+            not_in: &[],
+            subplans: Default::default(),
+            scalars: &[],
+            initplans: Default::default(),
+        };
+        let SelExpr::Agg { func, arg, pos: apos, distinct } = &sc.item else {
+            return Err(SqlError::not_modelled(sc.pos, "a scalar subquery that returns anything but one aggregate"));
+        };
+        let agg = inner.agg(*func, arg.as_ref(), *apos, *distinct)?;
+        let mut sub = Vec::new();
+        if let Some(cond) = &sc.cond {
+            inner.conjuncts(cond, &mut sub)?;
+        }
+        if sub.iter().any(|q| q.rels() != bit) {
+            return Err(SqlError::not_modelled(sc.pos, "a scalar subquery that refers to the query around it (a SubPlan run again for each row)"));
+        }
+        if self.ty(c) == ColType::Text || agg.arg.is_some_and(|a| self.ty(a) == ColType::Text) {
+            return Err(SqlError::not_modelled(pos, "a text column compared with a scalar subquery"));
+        }
+        let leads = |col: ColRef| self.db.indexes.iter().any(|ix| ix.table == self.rels[col.0].table && ix.columns[0] == col.1);
+        // preprocess_minmax_aggregates would read min/max through the index (a Limit over an
+        // index scan), and an Index Cond can take the parameter: neither is modelled.
+        if matches!(func, AggFn::Min | AggFn::Max) && agg.arg.is_some_and(leads) && !*distinct {
+            return Err(SqlError::not_modelled(sc.pos, "min() or max() of an indexed column in a subquery (read through the index: planagg's path)"));
+        }
+        if leads(c) && self.rels[c.0].cte_scan.is_none() {
+            return Err(SqlError::not_modelled(pos, "an indexed column compared with a scalar subquery (an Index Cond on a parameter)"));
+        }
+        self.strays.borrow_mut().extend(inner.strays.into_inner());
+        let k = self.initplans.borrow().len();
+        self.initplans.borrow_mut().push(InitPlan { rel: sc.table, agg, plan_id: 0, param: 0 });
+        out.push(Qual::Param { c, op, k, cast: agg.func == AggFn::Avg });
+        out.extend(sub);
+        Ok(())
     }
 
     /// `a op b` for two columns, refused as PostgreSQL refuses it when their types differ.
@@ -811,7 +961,7 @@ fn cte_body(db: &Database, cte: &crate::sql::Cte, r: usize) -> Result<CteBody, S
     // The body sees its own table alone, by its own name.
     let mut rels: Vec<Rel> = (0..r).map(|_| Rel { table: t, alias: String::new(), has_alias: false, cte: None, cte_scan: None }).collect();
     rels.push(Rel { table: t, alias: alias.clone(), has_alias: f.alias.is_some(), cte: None, cte_scan: None });
-    let b = Binder { db, rels: &rels, strays: Default::default(), hidden: (1u64 << r) - 1, prefer: None, not_in: &[], subplans: Default::default() };
+    let b = Binder { db, rels: &rels, strays: Default::default(), hidden: (1u64 << r) - 1, prefer: None, not_in: &[], subplans: Default::default(), scalars: &[], initplans: Default::default() };
     let mut cols = Vec::new();
     for item in &body.items {
         match &item.expr {

@@ -144,11 +144,15 @@ pub struct Executor<'a> {
     /// Each materialized CTE's plan and node number, and the rows it returned once run.
     cte_plans: BTreeMap<usize, (std::rc::Rc<Plan>, usize)>,
     cte_rows: BTreeMap<usize, Vec<Row>>,
+    /// Each scalar subquery's InitPlan and node number, and its result once run: a fraction
+    /// (an avg is one), or None for NULL.
+    init_plans: BTreeMap<usize, (std::rc::Rc<Plan>, usize)>,
+    params: BTreeMap<usize, Option<(i128, i128)>>,
     pub error: Option<String>,
 }
 
 /// What a rewind restores: the node statistics, pinned visibility-map pages and SubPlan results.
-type Checkpoint = (Vec<NodeStats>, Vec<bool>, BTreeMap<usize, (std::collections::BTreeSet<i64>, bool)>);
+type Checkpoint = (Vec<NodeStats>, Vec<bool>, BTreeMap<usize, (std::collections::BTreeSet<i64>, bool)>, BTreeMap<usize, Option<(i128, i128)>>);
 
 impl std::fmt::Debug for Executor<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -172,6 +176,8 @@ pub fn analyze(db: &Database, q: &Query, plan: &Plan) -> Result<Analyzed, String
         subplan_sets: BTreeMap::new(),
         cte_plans: plan.display_children(0).into_iter().filter_map(|(id, c)| c.initplan.map(|k| (k, (c.clone(), id)))).collect(),
         cte_rows: BTreeMap::new(),
+        init_plans: plan.display_children(0).into_iter().filter_map(|(id, c)| c.param_plan.map(|k| (k, (c.clone(), id)))).collect(),
+        params: BTreeMap::new(),
         error: None,
     };
     let (rows, _, total) = ex.run(plan, 0, None, None);
@@ -197,6 +203,24 @@ impl<'a> Executor<'a> {
                 let x = self.value(row, *c);
                 self.subplan_sets.get(sub).is_none_or(|(set, has_null)| x != NULL && !has_null && !set.contains(&x))
             }
+            // x op $n, in exact fractions (an avg need not be whole).
+            Qual::Param { c, op, k, .. } => {
+                let x = self.value(row, *c);
+                match self.params.get(k) {
+                    Some(Some((num, den))) if x != NULL => {
+                        let (a, b) = (i128::from(x) * den, *num);
+                        match op {
+                            CmpOp::Eq => a == b,
+                            CmpOp::Ne => a != b,
+                            CmpOp::Lt => a < b,
+                            CmpOp::Le => a <= b,
+                            CmpOp::Gt => a > b,
+                            CmpOp::Ge => a >= b,
+                        }
+                    }
+                    _ => false,
+                }
+            }
             _ => q.eval(&|c| self.value(row, c)),
         })
     }
@@ -211,8 +235,19 @@ impl<'a> Executor<'a> {
         if self.error.is_some() {
             return (Vec::new(), 0.0, 0.0);
         }
-        // A hashed SubPlan runs once, before the first row of the node that probes it.
+        // A scalar subquery's InitPlan runs when a condition first needs its result, inside the
+        // node that evaluates it (its time and buffers are that node's too).
         let mut before = 0.0;
+        for k in p.filter.iter().filter_map(|q| if let Qual::Param { k, .. } = q { Some(*k) } else { None }) {
+            if self.params.contains_key(&k) {
+                continue;
+            }
+            let Some((ip, iid)) = self.init_plans.get(&k).cloned() else { continue };
+            let t = self.run_initplan(k, &ip, iid);
+            before += t;
+            let hits: f64 = self.stats[iid..iid + size(&ip)].iter().map(|s| s.shared_hit).sum();
+            self.stats[id].shared_hit += hits;
+        }
         for (k, c) in p.children.iter().enumerate() {
             let Some(sub) = c.subplan.filter(|s| !self.subplan_sets.contains_key(s)) else { continue };
             let (rows, _, t) = self.run(c, Self::child_id(p, id, k), None, None);
@@ -549,6 +584,40 @@ impl<'a> Executor<'a> {
         }
     }
 
+    /// Runs InitPlan `k` (an aggregate over its relation) once and keeps its result; returns its
+    /// time in µs.
+    fn run_initplan(&mut self, k: usize, ip: &Plan, id: usize) -> f64 {
+        let (rows, s, t) = self.run(&ip.children[0], id + 1, None, None);
+        let agg = self.q.initplans[k].agg;
+        let mut vals: Vec<i64> = match agg.arg {
+            Some(c) => rows.iter().map(|r| self.value(r, c)).filter(|v| *v != NULL).collect(),
+            None => vec![0; rows.len()],
+        };
+        if agg.distinct {
+            vals.sort_unstable();
+            vals.dedup();
+        }
+        let n = vals.len() as i128;
+        let sum: i128 = vals.iter().map(|&v| i128::from(v)).sum();
+        let value = match agg.func {
+            AggFn::Count => Some((n, 1)),
+            _ if n == 0 => None,
+            AggFn::Sum => Some((sum, 1)),
+            AggFn::Avg => Some((sum, n)),
+            AggFn::Min => vals.iter().min().map(|&v| (i128::from(v), 1)),
+            AggFn::Max => vals.iter().max().map(|&v| (i128::from(v), 1)),
+        };
+        self.params.insert(k, value);
+        let own = rows.len() as f64 * micros::OPERATOR * 2.0;
+        let st = &mut self.stats[id];
+        st.loops += 1.0;
+        st.rows += 1.0;
+        st.startup_ms += (t + own) / 1000.0;
+        st.total_ms += (t + own) / 1000.0;
+        let _ = s;
+        t + own
+    }
+
     /// `emit_matches`, marking in `matched` (when it has room) each inner row that was output.
     #[allow(clippy::too_many_arguments)]
     fn emit_matches_marking(&mut self, p: &Plan, id: usize, o: &Row, ms: &[usize], inner: &[Row], out: &mut Vec<Row>, matched: &mut [bool]) -> bool {
@@ -677,13 +746,14 @@ impl<'a> Executor<'a> {
 
     /// What a rerun must start from: every node's figures, and which scans hold a pinned page.
     fn checkpoint(&self) -> Checkpoint {
-        (self.stats.clone(), self.vm_pinned.clone(), self.subplan_sets.clone())
+        (self.stats.clone(), self.vm_pinned.clone(), self.subplan_sets.clone(), self.params.clone())
     }
 
-    fn rewind(&mut self, (stats, pinned, sets): Checkpoint) {
+    fn rewind(&mut self, (stats, pinned, sets, params): Checkpoint) {
         self.stats = stats;
         self.vm_pinned = pinned;
         self.subplan_sets = sets;
+        self.params = params;
     }
 
     /// Table `ti`'s heap page of each row, as `heap_insert` packed them (empty when the lesson

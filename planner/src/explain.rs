@@ -59,7 +59,13 @@ impl Deparse<'_> {
                 format!("({} = ANY ('{{{}}}'::{}[]))", self.col(*c, pre(*c)), items.join(","), col.ty.sql())
             }
             Qual::IsNull { c, not } => format!("({} IS {}NULL)", self.col(*c, pre(*c)), if *not { "NOT " } else { "" }),
-            Qual::NotIn { sub, .. } => format!("(NOT (hashed SubPlan {}))", sub + 1),
+            Qual::NotIn { sub, .. } => format!("(NOT (hashed SubPlan {}))", self.q.subplans[*sub].plan_id),
+            // An avg is numeric: the column is cast to compare with it.
+            Qual::Param { c, op, k, cast } => {
+                let col = self.col(*c, pre(*c));
+                let col = if *cast { format!("({col})::numeric") } else { col };
+                format!("({col} {} ${})", op.sql(), self.q.initplans[*k].param)
+            }
             Qual::ColCmp { l, op, r } => format!("({} {} {})", self.col(*l, pre(*l)), op.sql(), self.col(*r, pre(*r))),
             Qual::Or(arms) => {
                 let parts: Vec<String> = arms.iter().map(|a| self.quals(a, scan)).collect();
@@ -250,7 +256,7 @@ fn inclusive(p: &Plan, stats: &[NodeStats], id: usize) -> NodeStats {
     let mut cid = id + 1;
     for c in &p.children {
         // (A CTE's figures are its CTE Scan's, which read its rows.)
-        let cs = if c.initplan.is_some() { NodeStats::default() } else { inclusive(c, stats, cid) };
+        let cs = if c.is_initplan() { NodeStats::default() } else { inclusive(c, stats, cid) };
         s.shared_hit += cs.shared_hit;
         s.temp_read += cs.temp_read;
         s.temp_written += cs.temp_written;
@@ -259,6 +265,16 @@ fn inclusive(p: &Plan, stats: &[NodeStats], id: usize) -> NodeStats {
         cid += v.len();
     }
     s
+}
+
+/// How EXPLAIN names a plan of its own: "SubPlan 2", "CTE big", "InitPlan 1 (returns $0)".
+pub fn subplan_name(d: &Deparse, p: &Plan) -> String {
+    match (p.subplan, p.initplan, p.param_plan) {
+        (Some(k), _, _) => format!("SubPlan {}", d.q.subplans[k].plan_id),
+        (_, Some(k), _) => format!("CTE {}", d.q.ctes[k].name),
+        (_, _, Some(k)) => format!("InitPlan {} (returns ${})", d.q.initplans[k].plan_id, d.q.initplans[k].param),
+        _ => String::new(),
+    }
 }
 
 fn is_agg(p: &Plan) -> bool {
@@ -340,12 +356,12 @@ fn text_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, (d
     for (cid, c) in p.display_children(me) {
         *id = cid;
         match (c.subplan, c.initplan) {
-            (Some(k), _) => {
-                lines.push(format!("{detail_indent}SubPlan {}", k + 1));
+            (Some(_), _) | (_, Some(_)) => {
+                lines.push(format!("{detail_indent}{}", subplan_name(d, c)));
                 text_node(d, c, opts, a, (depth + 1, pad + 2), id, lines);
             }
-            (_, Some(k)) => {
-                lines.push(format!("{detail_indent}CTE {}", d.q.ctes[k].name));
+            _ if c.param_plan.is_some() => {
+                lines.push(format!("{detail_indent}{}", subplan_name(d, c)));
                 text_node(d, c, opts, a, (depth + 1, pad + 2), id, lines);
             }
             _ => text_node(d, c, opts, a, (depth + 1, pad), id, lines),
@@ -386,7 +402,7 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
     m.insert("Node Type".into(), json!(node_type));
     if let Some(par) = parent {
         let rel = match par.kind {
-            _ if p.initplan.is_some() => "InitPlan",
+            _ if p.is_initplan() => "InitPlan",
             _ if p.subplan.is_some() => "SubPlan",
             Kind::NestedLoop | Kind::HashJoin | Kind::MergeJoin => {
                 if std::ptr::eq(par.children[0].as_ref(), p) {
@@ -398,11 +414,8 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
             _ => "Outer",
         };
         m.insert("Parent Relationship".into(), json!(rel));
-        if let Some(k) = p.subplan {
-            m.insert("Subplan Name".into(), json!(format!("SubPlan {}", k + 1)));
-        }
-        if let Some(k) = p.initplan {
-            m.insert("Subplan Name".into(), json!(format!("CTE {}", d.q.ctes[k].name)));
+        if p.subplan.is_some() || p.is_initplan() {
+            m.insert("Subplan Name".into(), json!(subplan_name(d, p)));
         }
     }
     m.insert("Parallel Aware".into(), json!(false));

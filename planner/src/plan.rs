@@ -141,6 +141,9 @@ pub struct Plan {
     /// This node is the plan of materialized CTE `k` (`Query::ctes`), an InitPlan of the top
     /// node (EXPLAIN prints "CTE name" above it, before the node's other children).
     pub initplan: Option<usize>,
+    /// This node is the plan of scalar subquery `k` (`Query::initplans`), an InitPlan of the top
+    /// node ("InitPlan n (returns $p)").
+    pub param_plan: Option<usize>,
     /// The arithmetic behind the cost, for the plan view.
     pub notes: Vec<String>,
 }
@@ -174,6 +177,7 @@ impl Plan {
             subplan: None,
             agg_filter: Vec::new(),
             initplan: None,
+            param_plan: None,
             notes: Vec::new(),
         }
     }
@@ -205,6 +209,12 @@ impl Plan {
         }
     }
 
+    /// Whether this node is an InitPlan of its parent (a materialized CTE's or a scalar
+    /// subquery's plan).
+    pub fn is_initplan(&self) -> bool {
+        self.initplan.is_some() || self.param_plan.is_some()
+    }
+
     /// The number of nodes in the tree.
     pub fn size(&self) -> usize {
         1 + self.children.iter().map(|c| c.size()).sum::<usize>()
@@ -220,7 +230,7 @@ impl Plan {
             all.push((next, c));
             next += c.size();
         }
-        let (mut first, rest): (Vec<_>, Vec<_>) = all.into_iter().partition(|(_, c)| c.initplan.is_some());
+        let (mut first, rest): (Vec<_>, Vec<_>) = all.into_iter().partition(|(_, c)| c.is_initplan());
         first.extend(rest);
         first
     }
@@ -247,6 +257,8 @@ fn qual_op(q: &Qual) -> f64 {
         // cost_subplan: a hashed SubPlan costs its test's operator per row (its own run is
         // startup cost of the node that evaluates it).
         Qual::NotIn { .. } => 1.0,
+        // The comparison, and the cast to numeric an avg needs.
+        Qual::Param { cast, .. } => 1.0 + f64::from(u8::from(*cast)),
         Qual::Or(arms) => arms.iter().map(|a| qual_ops(a)).sum(),
     }
 }
@@ -416,6 +428,11 @@ impl<'a> Planner<'a> {
         }
         cols.extend(self.q.group_by.iter().copied());
         cols.extend(self.q.aggs.iter().filter_map(|a| a.arg));
+        // What a plan of its own returns: a SubPlan's relation the column it is probed with, a
+        // CTE's all the CTE's columns, a scalar subquery's its aggregate's argument.
+        cols.extend(self.q.subplans.iter().map(|sp| sp.inner));
+        cols.extend(self.q.ctes.iter().flat_map(|c| c.cols.iter().map(move |(_, ci)| (c.rel, *ci))));
+        cols.extend(self.q.initplans.iter().filter_map(|ip| ip.agg.arg));
         for (o, _) in &self.q.order_by {
             if let Output::Col(c) = o {
                 cols.push(*c);
@@ -427,9 +444,6 @@ impl<'a> Planner<'a> {
     /// Width of a relation set's output: its columns needed above it.
     fn width_of(&self, relids: u64) -> f64 {
         let mut cols = self.upper_columns();
-        // A SubPlan's relation returns the column it is probed with; a CTE's, all the CTE's.
-        cols.extend(self.q.subplans.iter().map(|sp| sp.inner));
-        cols.extend(self.q.ctes.iter().flat_map(|c| c.cols.iter().map(move |(_, ci)| (c.rel, *ci))));
         for qual in &self.q.quals {
             if qual.rels() & !relids != 0 {
                 qual.columns(&mut cols);
@@ -449,8 +463,12 @@ impl<'a> Planner<'a> {
         libm::rint(cols.iter().map(|&c| self.col_width(c)).sum())
     }
 
+    /// Relation `r`'s own conditions, cheapest first (`order_qual_clauses`: by cost per row,
+    /// keeping the written order among equals).
     fn restrict(&self, r: usize) -> Vec<Qual> {
-        self.quals.iter().filter(|x| x.rels() == 1 << r).cloned().collect()
+        let mut v: Vec<Qual> = self.quals.iter().filter(|x| x.rels() == 1 << r).cloned().collect();
+        v.sort_by(|a, b| qual_op(a).total_cmp(&qual_op(b)));
+        v
     }
 
     /// Selectivity of restriction clauses on `r`, where `ColCmp`s reaching another relation are
@@ -1438,7 +1456,7 @@ impl<'a> Planner<'a> {
     pub fn plan(&self) -> Rc<Plan> {
         let (_, top) = self.search();
         let top = self.upper(&top.paths);
-        if self.q.ctes.is_empty() {
+        if self.q.ctes.is_empty() && self.q.initplans.is_empty() {
             return top;
         }
         // SS_charge_for_initplans: each materialized CTE's plan, run once, is charged to the top
@@ -1451,13 +1469,31 @@ impl<'a> Planner<'a> {
             top.notes.push(format!("CTE {}: its plan's {:.2}, run once, charged here", cte.name, best.total));
             top.children.push(Rc::new(Plan { initplan: Some(k), ..(*best).clone() }));
         }
+        // A scalar subquery's InitPlan: its aggregate over its relation's cheapest path, charged
+        // to the top node the same way.
+        for (k, ip) in self.q.initplans.iter().enumerate() {
+            let input = cheapest(&self.base_paths(ip.rel));
+            let s = self.s;
+            let mut agg = Plan::new(Kind::Aggregate);
+            let finalfn = if ip.agg.func == AggFn::Avg { s.cpu_operator_cost } else { 0.0 };
+            agg.startup = input.total + s.cpu_operator_cost * input.rows + finalfn;
+            agg.total = agg.startup + s.cpu_tuple_cost;
+            agg.rows = 1.0;
+            agg.width = agg_width(ip.agg.func, ip.agg.arg.map(|c| self.col_width(c)));
+            agg.param_plan = Some(k);
+            agg.children = vec![input];
+            top.startup += agg.total;
+            top.total += agg.total;
+            top.notes.push(format!("InitPlan {}: its plan's {:.2}, run once, charged here", ip.plan_id, agg.total));
+            top.children.push(Rc::new(agg));
+        }
         Rc::new(top)
     }
 
     fn search(&self) -> (BTreeMap<u64, JoinRel>, JoinRel) {
         // A SubPlan's relation is planned on its own, inside the scan that probes it, and a
         // materialized CTE's as an InitPlan.
-        let sub_rels = self.q.subplans.iter().map(|sp| sp.rel).chain(self.q.ctes.iter().map(|c| c.rel)).fold(0u64, |m, r| m | (1 << r));
+        let sub_rels = self.q.subplans.iter().map(|sp| sp.rel).chain(self.q.ctes.iter().map(|c| c.rel)).chain(self.q.initplans.iter().map(|ip| ip.rel)).fold(0u64, |m, r| m | (1 << r));
         let main: Vec<usize> = (0..self.q.rels.len()).filter(|r| sub_rels & (1 << r) == 0).collect();
         let n = main.len();
         let mut rels: BTreeMap<u64, JoinRel> = BTreeMap::new();

@@ -408,6 +408,21 @@ impl<'a> Est<'a> {
             Qual::IsNull { c, not } => self.nullsel(*c, *not),
             // clause_selectivity knows nothing of a SubPlan: 0.5, and NOT of it 1 - 0.5.
             Qual::NotIn { .. } => 0.5,
+            // A parameter is no constant: var_eq_non_const for an equality (an avg's cast column
+            // has no statistics), the default for a range.
+            Qual::Param { c, op, cast, .. } => {
+                let eq = if *cast {
+                    let t = self.tuples(c.0);
+                    clamp_prob(1.0 / if t < DEFAULT_NUM_DISTINCT { t.max(1.0) } else { DEFAULT_NUM_DISTINCT })
+                } else {
+                    self.eq_param_sel(*c)
+                };
+                match op {
+                    CmpOp::Eq => eq,
+                    CmpOp::Ne => clamp_prob(1.0 - eq - if *cast { 0.0 } else { self.nullfrac(*c) }),
+                    _ => DEFAULT_INEQ_SEL,
+                }
+            }
             Qual::ColCmp { l, op, r } if l.0 != r.0 => match op {
                 CmpOp::Eq => self.eqjoinsel(*l, *r),
                 CmpOp::Ne => clamp_prob(1.0 - self.eqjoinsel(*l, *r)),

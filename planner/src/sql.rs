@@ -15,7 +15,7 @@ pub struct SqlError {
 
 /// What the plan page plans, in one line (said beside every "not modelled" error).
 pub const SUBSET: &str =
-    "[WITH name AS [[NOT] MATERIALIZED] (SELECT … FROM t [WHERE …])] SELECT [DISTINCT] … FROM … [[LEFT | RIGHT] JOIN … ON …] [WHERE … [AND [NOT] EXISTS (SELECT … FROM t WHERE …)] [AND x [NOT] IN (SELECT c FROM t WHERE …)]] [GROUP BY … [HAVING aggregate op constant [AND …]]] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
+    "[WITH name AS [[NOT] MATERIALIZED] (SELECT … FROM t [WHERE …])] SELECT [DISTINCT] … FROM … [[LEFT | RIGHT] JOIN … ON …] [WHERE … [AND [NOT] EXISTS (SELECT … FROM t WHERE …)] [AND x [NOT] IN (SELECT c FROM t WHERE …)] [AND x op (SELECT agg(y) FROM t WHERE …)]] [GROUP BY … [HAVING aggregate op constant [AND …]]] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
 
 impl SqlError {
     pub fn at(pos: usize, message: impl Into<String>) -> Self {
@@ -257,6 +257,13 @@ pub enum Expr {
         idx: usize,
         pos: usize,
     },
+    /// `(SELECT agg(x) FROM t …)` compared with a column among WHERE's top-level conditions, by
+    /// its index in `Select::scalars`: an InitPlan whose result the condition reads as a
+    /// parameter.
+    Scalar {
+        idx: usize,
+        pos: usize,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -369,6 +376,23 @@ pub struct Cte {
     pub pos: usize,
 }
 
+/// A scalar subquery: `(SELECT agg(x) FROM t [WHERE …])`, its table an index into
+/// `Select::from` (in scope only inside it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scalar {
+    pub table: usize,
+    pub item: SelExpr,
+    pub cond: Option<Expr>,
+    pub pos: usize,
+}
+
+/// One of WHERE's subqueries planned on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubRef {
+    NotIn(usize),
+    Scalar(usize),
+}
+
 /// `x NOT IN (SELECT c FROM t [WHERE …])`: the subquery's table (an index into `Select::from`,
 /// in scope only inside it), its WHERE, `x` and `c`.
 #[derive(Clone, Debug, PartialEq)]
@@ -389,6 +413,11 @@ pub struct Select {
     pub outer: Vec<OuterJoin>,
     /// `NOT IN (SELECT …)` conditions, in the order written.
     pub not_in: Vec<NotIn>,
+    /// Scalar subqueries of WHERE, in the order written.
+    pub scalars: Vec<Scalar>,
+    /// WHERE's subqueries planned on their own (NOT IN and scalar ones), in the order written:
+    /// PostgreSQL numbers their plans in this order.
+    pub sub_order: Vec<SubRef>,
     /// `SELECT DISTINCT`.
     pub distinct: bool,
     /// `WITH name AS [[NOT] MATERIALIZED] (SELECT …)`, in the order written.
@@ -439,6 +468,8 @@ struct Parser {
     i: usize,
     /// Subqueries of WHERE met so far.
     sublinks: Vec<Sublink>,
+    /// Scalar subqueries met so far: the table, the select item, the WHERE.
+    scalars: Vec<(FromItem, SelExpr, Option<Expr>)>,
 }
 
 impl Parser {
@@ -634,7 +665,11 @@ impl Parser {
             s.distinct = true;
         }
         loop {
+            let pos = self.peek().pos;
             let expr = self.sel_expr()?;
+            if matches!(expr, SelExpr::Expr(Expr::Scalar { .. })) {
+                return Err(SqlError::not_modelled(pos, "a scalar subquery in the select list"));
+            }
             let alias = self.alias()?;
             s.items.push(SelectItem { expr, alias });
             if !self.eat_op(",") {
@@ -707,7 +742,26 @@ impl Parser {
                         s.from.push(sl.table);
                         let test = sl.test.ok_or_else(|| SqlError::at(pos, "syntax error at or near \"NOT\""))?;
                         s.not_in.push(NotIn { table: s.from.len() - 1, cond: sl.cond, test, pos });
+                        s.sub_order.push(SubRef::NotIn(s.not_in.len() - 1));
                         s.conds.push(Expr::NotIn { idx: s.not_in.len() - 1, pos });
+                    }
+                    Expr::Cmp { op, l, r, pos } if matches!(*l, Expr::Scalar { .. }) || matches!(*r, Expr::Scalar { .. }) => {
+                        // `x op (SELECT …)`: the subquery's table joins the statement's, hidden.
+                        let take = |e: Expr, s: &mut Select, parser: &Parser| -> Expr {
+                            match e {
+                                Expr::Scalar { idx, pos } => {
+                                    let (table, item, cond) = parser.scalars[idx].clone();
+                                    s.from.push(table);
+                                    s.scalars.push(Scalar { table: s.from.len() - 1, item, cond, pos });
+                                    s.sub_order.push(SubRef::Scalar(s.scalars.len() - 1));
+                                    Expr::Scalar { idx: s.scalars.len() - 1, pos }
+                                }
+                                other => other,
+                            }
+                        };
+                        let l = take(*l, &mut s, self);
+                        let r = take(*r, &mut s, self);
+                        s.conds.push(Expr::Cmp { op, l: Box::new(l), r: Box::new(r), pos });
                     }
                     Expr::Sublink { idx, pos } => {
                         let sl = self.sublinks[idx].clone();
@@ -716,7 +770,7 @@ impl Parser {
                     }
                     other => {
                         if let Some(pos) = sublink_in(&other) {
-                            return Err(SqlError::not_modelled(pos, "a subquery (EXISTS, NOT EXISTS, IN or NOT IN (SELECT …)) under OR"));
+                            return Err(SqlError::not_modelled(pos, "a subquery (EXISTS, NOT EXISTS, IN, NOT IN or a scalar (SELECT …)) under OR or NOT"));
                         }
                         s.conds.push(other);
                     }
@@ -890,6 +944,37 @@ impl Parser {
         Ok(Expr::Sublink { idx: self.sublinks.len() - 1, pos })
     }
 
+    /// A scalar subquery, from its `(`: `(SELECT agg(x) FROM t [alias] [WHERE …])`.
+    fn scalar(&mut self) -> Result<Expr, SqlError> {
+        let pos = self.peek().pos;
+        self.expect_op("(")?;
+        self.expect_kw("select")?;
+        let ipos = self.peek().pos;
+        let item = self.sel_expr()?;
+        self.alias()?;
+        if self.is_op(",") {
+            return Err(SqlError::at(ipos, "subquery must return only one column"));
+        }
+        if !matches!(item, SelExpr::Agg { .. }) {
+            return Err(SqlError::not_modelled(ipos, "a scalar subquery that returns anything but one aggregate"));
+        }
+        self.expect_kw("from")?;
+        let table = self.table_ref()?;
+        if self.is_op(",") || self.is_kw("join") || self.is_kw("inner") || self.is_kw("left") || self.is_kw("right") || self.is_kw("full") {
+            return Err(self.unsupported("a scalar subquery over more than one table"));
+        }
+        let cond = if self.eat_kw("where") { Some(self.or_expr()?) } else { None };
+        if !self.is_op(")") {
+            return Err(self.unsupported("a scalar subquery with GROUP BY, ORDER BY or LIMIT"));
+        }
+        self.expect_op(")")?;
+        if let Some(inner) = cond.as_ref().and_then(sublink_in) {
+            return Err(SqlError::not_modelled(inner, "a subquery inside another"));
+        }
+        self.scalars.push((table, item, cond));
+        Ok(Expr::Scalar { idx: self.scalars.len() - 1, pos })
+    }
+
     fn or_expr(&mut self) -> Result<Expr, SqlError> {
         let mut arms = vec![self.and_expr()?];
         while self.eat_kw("or") {
@@ -1030,7 +1115,7 @@ impl Parser {
                     Ok(Expr::Col { qual: None, name: first, pos })
                 }
             }
-            Tok::Op("(") if self.kw_ahead(1, "select") => Err(self.unsupported("a scalar subquery (SELECT …) (an InitPlan or SubPlan)")),
+            Tok::Op("(") if self.kw_ahead(1, "select") => self.scalar(),
             _ => Err(self.syntax_error()),
         }
     }
@@ -1040,8 +1125,11 @@ impl Parser {
 /// Where a subquery (`EXISTS`, `NOT EXISTS`, `IN (SELECT …)`) is written inside `e`, if one is.
 fn sublink_in(e: &Expr) -> Option<usize> {
     match e {
-        Expr::Sublink { pos, .. } | Expr::NotIn { pos, .. } => Some(*pos),
+        Expr::Sublink { pos, .. } | Expr::NotIn { pos, .. } | Expr::Scalar { pos, .. } => Some(*pos),
         Expr::And(parts) | Expr::Or(parts) => parts.iter().find_map(sublink_in),
+        Expr::Cmp { l, r, .. } => sublink_in(l).or_else(|| sublink_in(r)),
+        Expr::Between { e, lo, hi } => sublink_in(e).or_else(|| sublink_in(lo)).or_else(|| sublink_in(hi)),
+        Expr::In { e, list } => sublink_in(e).or_else(|| list.iter().find_map(sublink_in)),
         _ => None,
     }
 }
@@ -1051,7 +1139,7 @@ pub fn parse(sql: &str) -> Result<Statement, SqlError> {
         return Err(SqlError::plain("statement is longer than 100,000 bytes"));
     }
     let toks = lex(sql)?;
-    Parser { toks, i: 0, sublinks: Vec::new() }.statement()
+    Parser { toks, i: 0, sublinks: Vec::new(), scalars: Vec::new() }.statement()
 }
 
 #[cfg(test)]
@@ -1142,10 +1230,11 @@ mod tests {
             ("SELECT * FROM a WHERE id IN (SELECT DISTINCT x FROM b)", "SELECT DISTINCT in an IN subquery"),
             ("SELECT * FROM a WHERE id IN (SELECT max(x) FROM b)", "an IN subquery that selects anything but one column"),
             ("SELECT * FROM a WHERE EXISTS (SELECT 1 FROM b, c WHERE b.id = a.id)", "an EXISTS subquery over more than one table"),
-            ("SELECT * FROM a WHERE a.x = 1 OR NOT EXISTS (SELECT 1 FROM b WHERE b.id = a.id)", "a subquery (EXISTS, NOT EXISTS, IN or NOT IN (SELECT …)) under OR"),
+            ("SELECT * FROM a WHERE a.x = 1 OR NOT EXISTS (SELECT 1 FROM b WHERE b.id = a.id)", "a subquery (EXISTS, NOT EXISTS, IN, NOT IN or a scalar (SELECT …)) under OR or NOT"),
             ("SELECT * FROM a WHERE NOT EXISTS (SELECT 1 FROM b JOIN c ON c.id = b.id WHERE b.id = a.id)", "a NOT EXISTS subquery over more than one table"),
             ("SELECT id, row_number() OVER () FROM a", "the window function row_number() … OVER (…)"),
-            ("SELECT (SELECT max(x) FROM b) FROM a", "a scalar subquery (SELECT …) (an InitPlan or SubPlan)"),
+            ("SELECT (SELECT max(x) FROM b) FROM a", "a scalar subquery in the select list"),
+            ("SELECT * FROM a WHERE x = 1 OR y > (SELECT max(x) FROM b)", "a subquery (EXISTS, NOT EXISTS, IN, NOT IN or a scalar (SELECT …)) under OR or NOT"),
             ("SELECT * FROM a JOIN b ON a.id = b.id FULL JOIN c ON c.id = a.id", "a FULL JOIN whose left side is itself a join"),
             ("SELECT * FROM a CROSS JOIN b", "a CROSS or NATURAL join"),
         ] {

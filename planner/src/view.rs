@@ -103,11 +103,7 @@ fn collect(d: &Deparse, p: &Plan, e: &Explained, depth: usize, id: &mut usize, o
     out.push(NodeView {
         depth,
         // A SubPlan's root is named as EXPLAIN names it above the node.
-        title: match (p.subplan, p.initplan) {
-            (Some(k), _) => format!("SubPlan {}: {}", k + 1, d.title(p)),
-            (_, Some(k)) => format!("CTE {}: {}", d.q.ctes[k].name, d.title(p)),
-            _ => d.title(p),
-        },
+        title: if p.subplan.is_some() || p.is_initplan() { format!("{}: {}", crate::explain::subplan_name(d, p), d.title(p)) } else { d.title(p) },
         kind: p.kind.name(),
         details: d.details(p).into_iter().map(|(l, t)| format!("{l}: {t}")).collect(),
         facts,
@@ -127,7 +123,7 @@ fn collect(d: &Deparse, p: &Plan, e: &Explained, depth: usize, id: &mut usize, o
         *id = cid;
         let t = collect(d, c, e, depth + 1, id, out);
         // (A CTE's time is inside the CTE Scan that read it.)
-        if c.initplan.is_none() {
+        if !c.is_initplan() {
             children += t;
         }
     }

@@ -70,6 +70,16 @@ fn sql_errors_read_like_postgres() {
     assert!(err("WITH big AS (SELECT count(*) FROM orders) SELECT * FROM big").starts_with("NOT MODELLED:  a CTE other than SELECT columns FROM one table"));
     assert!(err("WITH big AS (SELECT id AS k FROM orders o) SELECT b.id FROM big b").starts_with("ERROR:  column b.id does not exist"));
     assert!(err("WITH big AS (SELECT id FROM orders o) SELECT o.id FROM big").starts_with("ERROR:  missing FROM-clause entry for table \"o\""));
+    // A scalar subquery is an InitPlan; correlated, over an indexed min/max, or against an
+    // indexed column it is named.
+    let init = explain(&db, "EXPLAIN ANALYZE SELECT id FROM orders WHERE customer_id > (SELECT avg(customer_id) FROM orders)", None).unwrap().render(&db);
+    assert!(init.contains("Filter: ((customer_id)::numeric > $0)") && init.contains("InitPlan 1 (returns $0)") && init.contains("Seq Scan on orders orders_1"), "{init}");
+    assert!(
+        err("SELECT id FROM orders o WHERE customer_id > (SELECT avg(customer_id) FROM orders x WHERE x.id = o.id)").starts_with("NOT MODELLED:  a scalar subquery that refers to the query around it")
+    );
+    assert!(err("SELECT id FROM orders WHERE customer_id > (SELECT max(id) FROM customers)").starts_with("NOT MODELLED:  min() or max() of an indexed column"));
+    assert!(err("SELECT id FROM customers WHERE id > (SELECT count(*) FROM orders)").starts_with("NOT MODELLED:  an indexed column compared with a scalar subquery"));
+    assert!(err("SELECT id FROM orders WHERE customer_id > (SELECT id, name FROM customers)").starts_with("ERROR:  subquery must return only one column"));
     // DISTINCT and HAVING read as PostgreSQL reads them.
     assert!(err("SELECT DISTINCT c.id FROM customers c ORDER BY c.name").starts_with("ERROR:  for SELECT DISTINCT, ORDER BY expressions must appear in select list"));
     assert!(err("SELECT DISTINCT ON (id) id FROM customers").starts_with("NOT MODELLED:  DISTINCT ON (…)"));
