@@ -375,11 +375,7 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         let out = match &o.expr {
             SelExpr::Agg { func, arg, pos, distinct } => {
                 let a = b.agg(*func, arg.as_ref(), *pos, *distinct)?;
-                let k = aggs.iter().position(|x| *x == a).unwrap_or_else(|| {
-                    aggs.push(a);
-                    aggs.len() - 1
-                });
-                Output::Agg(k)
+                Output::Agg(intern(&mut aggs, a))
             }
             SelExpr::Expr(Expr::Lit { lit: Lit::Int(k), pos }) => {
                 outputs.get((*k as usize).wrapping_sub(1)).map(|o| o.1).ok_or_else(|| SqlError::at(*pos, format!("ORDER BY position {k} is not in select list")))?
@@ -433,15 +429,11 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
             SelExpr::Agg { func: AggFn::Avg, pos, .. } => return Err(SqlError::not_modelled(*pos, "HAVING on avg(…) (a numeric the simulator's integer rows do not hold)")),
             SelExpr::Agg { func, arg, pos, distinct } => {
                 let a = b.agg(*func, arg.as_ref(), *pos, *distinct)?;
-                let k = aggs.iter().position(|x| *x == a).unwrap_or_else(|| {
-                    aggs.push(a);
-                    aggs.len() - 1
-                });
-                Output::Agg(k)
+                Output::Agg(intern(&mut aggs, a))
             }
             SelExpr::Expr(e) => {
-                let (c, cpos) = b.column(e)?;
-                plain_cols.push((c, cpos));
+                let (c, pos) = b.column(e)?;
+                plain_cols.push((c, pos));
                 Output::Col(c)
             }
             SelExpr::Star { pos, .. } => return Err(SqlError::at(*pos, "syntax error at or near \"*\"")),
@@ -979,4 +971,12 @@ fn cte_body(db: &Database, cte: &crate::sql::Cte, r: usize) -> Result<CteBody, S
         b.conjuncts(c, &mut quals)?;
     }
     Ok((t, alias, f.alias.is_some(), cols, quals))
+}
+
+/// Aggregate `a`'s index in `aggs`, added if it is not there yet.
+fn intern(aggs: &mut Vec<Agg>, a: Agg) -> usize {
+    aggs.iter().position(|x| *x == a).unwrap_or_else(|| {
+        aggs.push(a);
+        aggs.len() - 1
+    })
 }

@@ -207,17 +207,7 @@ impl<'a> Executor<'a> {
             Qual::Param { c, op, k, .. } => {
                 let x = self.value(row, *c);
                 match self.params.get(k) {
-                    Some(Some((num, den))) if x != NULL => {
-                        let (a, b) = (i128::from(x) * den, *num);
-                        match op {
-                            CmpOp::Eq => a == b,
-                            CmpOp::Ne => a != b,
-                            CmpOp::Lt => a < b,
-                            CmpOp::Le => a <= b,
-                            CmpOp::Gt => a > b,
-                            CmpOp::Ge => a >= b,
-                        }
-                    }
+                    Some(Some((num, den))) if x != NULL => op.holds(i128::from(x) * den, *num),
                     _ => false,
                 }
             }

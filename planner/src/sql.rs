@@ -193,7 +193,7 @@ impl CmpOp {
             o => o,
         }
     }
-    pub fn holds(self, a: i64, b: i64) -> bool {
+    pub fn holds<T: Ord>(self, a: T, b: T) -> bool {
         match self {
             CmpOp::Eq => a == b,
             CmpOp::Ne => a != b,
@@ -790,15 +790,10 @@ impl Parser {
             loop {
                 let l = self.sel_expr()?;
                 let pos = self.peek().pos;
-                let op = match &self.peek().tok {
-                    Tok::Op("=") => CmpOp::Eq,
-                    Tok::Op("<>") => CmpOp::Ne,
-                    Tok::Op("<") => CmpOp::Lt,
-                    Tok::Op("<=") => CmpOp::Le,
-                    Tok::Op(">") => CmpOp::Gt,
-                    Tok::Op(">=") => CmpOp::Ge,
-                    _ if self.is_kw("or") => return Err(self.unsupported("HAVING with OR")),
-                    _ => return Err(self.unsupported("a HAVING condition other than an aggregate compared with a constant")),
+                let op = match self.cmp_op() {
+                    Some(op) => op,
+                    None if self.is_kw("or") => return Err(self.unsupported("HAVING with OR")),
+                    None => return Err(self.unsupported("a HAVING condition other than an aggregate compared with a constant")),
                 };
                 self.next();
                 let r = self.operand()?;
@@ -944,6 +939,19 @@ impl Parser {
         Ok(Expr::Sublink { idx: self.sublinks.len() - 1, pos })
     }
 
+    /// The comparison operator at the cursor, if one is.
+    fn cmp_op(&self) -> Option<CmpOp> {
+        Some(match &self.peek().tok {
+            Tok::Op("=") => CmpOp::Eq,
+            Tok::Op("<>") => CmpOp::Ne,
+            Tok::Op("<") => CmpOp::Lt,
+            Tok::Op("<=") => CmpOp::Le,
+            Tok::Op(">") => CmpOp::Gt,
+            Tok::Op(">=") => CmpOp::Ge,
+            _ => return None,
+        })
+    }
+
     /// A scalar subquery, from its `(`: `(SELECT agg(x) FROM t [alias] [WHERE …])`.
     fn scalar(&mut self) -> Result<Expr, SqlError> {
         let pos = self.peek().pos;
@@ -1049,15 +1057,7 @@ impl Parser {
             return Ok(Expr::IsNull { e: Box::new(l), not });
         }
         let pos = self.peek().pos;
-        let op = match &self.peek().tok {
-            Tok::Op("=") => CmpOp::Eq,
-            Tok::Op("<>") => CmpOp::Ne,
-            Tok::Op("<") => CmpOp::Lt,
-            Tok::Op("<=") => CmpOp::Le,
-            Tok::Op(">") => CmpOp::Gt,
-            Tok::Op(">=") => CmpOp::Ge,
-            _ => return Err(self.syntax_error()),
-        };
+        let Some(op) = self.cmp_op() else { return Err(self.syntax_error()) };
         self.next();
         let r = self.operand()?;
         Ok(Expr::Cmp { op, l: Box::new(l), r: Box::new(r), pos })
