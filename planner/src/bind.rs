@@ -139,7 +139,20 @@ pub struct Agg {
 pub enum Output {
     Col(ColRef),
     Agg(usize),
+    /// Window function `k` (`Query::windows`).
+    Win(usize),
 }
+
+/// A window function of the select list: its function and argument (all of a query's window
+/// functions share one window, `Query::window`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Win {
+    pub func: crate::sql::WinFn,
+    pub arg: Option<ColRef>,
+}
+
+/// A window: PARTITION BY columns, then ORDER BY columns with their direction.
+pub type Window = (Vec<ColRef>, Vec<(ColRef, bool)>);
 
 /// A LEFT JOIN as it is planned: the nullable relation, the `ON` conditions evaluated at the
 /// join (those that read the nullable relation and the other side, or only the other side:
@@ -189,6 +202,9 @@ pub struct Query {
     pub having: Vec<(usize, CmpOp, i64)>,
     /// Materialized CTEs, each planned on its own as an InitPlan ("CTE name") the CTE Scans read.
     pub ctes: Vec<CteScan>,
+    /// Window functions, over `window`.
+    pub windows: Vec<Win>,
+    pub window: Window,
 }
 
 /// A materialized CTE: its name, the relation its query scans (its table and WHERE), and its
@@ -246,6 +262,9 @@ impl Query {
         v.extend(self.group_by.iter().copied());
         v.extend(self.subplans.iter().map(|sp| sp.inner));
         v.extend(self.initplans.iter().filter_map(|ip| ip.agg.arg));
+        v.extend(self.window.0.iter().copied());
+        v.extend(self.window.1.iter().map(|(c, _)| *c));
+        v.extend(self.windows.iter().filter_map(|w| w.arg));
         v.extend(self.ctes.iter().flat_map(|c| c.cols.iter().map(move |(_, ci)| (c.rel, *ci))));
         v.extend(self.aggs.iter().filter_map(|a| a.arg));
         for (o, _) in &self.order_by {
@@ -323,8 +342,14 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
     let mut aggs: Vec<Agg> = Vec::new();
     let mut outputs = Vec::new();
     let mut plain_cols: Vec<(ColRef, usize)> = Vec::new();
+    let mut windows: Vec<Win> = Vec::new();
+    let mut window: Option<Window> = None;
     for item in &s.items {
         match &item.expr {
+            SelExpr::Window { func, arg, partition, order, pos } => {
+                let k = b.window_fn(*func, arg.as_ref(), partition, order, *pos, &mut windows, &mut window, &mut plain_cols)?;
+                outputs.push((item.alias.clone().unwrap_or_else(|| func.sql().to_string()), Output::Win(k)));
+            }
             SelExpr::Star { qual, pos } => {
                 let which: Vec<usize> = match qual {
                     None => (0..rels.len()).filter(|r| hidden & (1 << r) == 0).collect(),
@@ -373,6 +398,7 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
     let mut order_by = Vec::new();
     for o in &s.order_by {
         let out = match &o.expr {
+            SelExpr::Window { func, arg, partition, order, pos } => Output::Win(b.window_fn(*func, arg.as_ref(), partition, order, *pos, &mut windows, &mut window, &mut plain_cols)?),
             SelExpr::Agg { func, arg, pos, distinct } => {
                 let a = b.agg(*func, arg.as_ref(), *pos, *distinct)?;
                 Output::Agg(intern(&mut aggs, a))
@@ -426,6 +452,7 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
     let mut having = Vec::new();
     for (l, op, r, pos) in &s.having {
         let out = match l {
+            SelExpr::Window { pos, .. } => return Err(SqlError::at(*pos, "window functions are not allowed in HAVING")),
             SelExpr::Agg { func: AggFn::Avg, pos, .. } => return Err(SqlError::not_modelled(*pos, "HAVING on avg(…) (a numeric the simulator's integer rows do not hold)")),
             SelExpr::Agg { func, arg, pos, distinct } => {
                 let a = b.agg(*func, arg.as_ref(), *pos, *distinct)?;
@@ -443,6 +470,7 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         };
         match out {
             Output::Col(c) => quals.push(Qual::Cmp { c, op: *op, v: b.constant(c, lit, *lp, op.sql())? }),
+            Output::Win(_) => return Err(SqlError::at(*pos, "window functions are not allowed in HAVING")),
             Output::Agg(k) => {
                 let v = match lit {
                     Lit::Int(v) => *v,
@@ -506,7 +534,11 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         used.push(name.clone());
         rels[r].alias = name;
     }
-    Ok(Query { rels, quals, outer, outputs, group_by, aggs, order_by, limit: s.limit, strays, subplans, initplans, distinct, having, ctes })
+    if !windows.is_empty() && (!aggs.is_empty() || !group_by.is_empty() || distinct) {
+        return Err(SqlError::not_modelled(0, "window functions together with GROUP BY, aggregates or DISTINCT"));
+    }
+    let window = window.unwrap_or_default();
+    Ok(Query { rels, quals, outer, outputs, group_by, aggs, order_by, limit: s.limit, strays, subplans, initplans, distinct, having, ctes, windows, window })
 }
 
 /// The outer joins bound, and reduced as `reduce_outer_joins` does: a condition above a LEFT JOIN
@@ -845,6 +877,51 @@ impl Binder<'_> {
         }
     }
 
+    /// A window function: its index in `windows` (found or added); every one must share the
+    /// query's one window.
+    #[allow(clippy::too_many_arguments)]
+    fn window_fn(
+        &self,
+        func: crate::sql::WinFn,
+        arg: Option<&Expr>,
+        partition: &[Expr],
+        order: &[(Expr, bool)],
+        pos: usize,
+        windows: &mut Vec<Win>,
+        window: &mut Option<Window>,
+        plain: &mut Vec<(ColRef, usize)>,
+    ) -> Result<usize, SqlError> {
+        let arg = match arg {
+            Some(e) => Some(self.column(e)?.0),
+            None => None,
+        };
+        if let (crate::sql::WinFn::Agg(f @ (AggFn::Sum | AggFn::Avg)), Some(c)) = (func, arg) {
+            if self.ty(c) == ColType::Text {
+                return Err(SqlError::at(pos, format!("function {}(text) does not exist", f.sql())));
+            }
+        }
+        let mut spec: Window = (Vec::new(), Vec::new());
+        for e in partition {
+            let (c, p) = self.column(e)?;
+            plain.push((c, p));
+            spec.0.push(c);
+        }
+        for (e, desc) in order {
+            let (c, p) = self.column(e)?;
+            plain.push((c, p));
+            spec.1.push((c, *desc));
+        }
+        match window {
+            Some(w) if *w != spec => return Err(SqlError::not_modelled(pos, "window functions over different windows (one WindowAgg each)")),
+            _ => *window = Some(spec),
+        }
+        let w = Win { func, arg };
+        Ok(windows.iter().position(|x| *x == w).unwrap_or_else(|| {
+            windows.push(w);
+            windows.len() - 1
+        }))
+    }
+
     /// `c op (SELECT agg(x) FROM t …)`: an InitPlan over `t` alone, and `c op $n`.
     fn scalar(&self, c: ColRef, op: CmpOp, idx: usize, pos: usize, out: &mut Vec<Qual>) -> Result<(), SqlError> {
         let sc = self.scalars.get(idx).ok_or_else(|| SqlError::not_modelled(pos, "a scalar subquery here"))?;
@@ -921,7 +998,7 @@ impl Binder<'_> {
 /// Where a select-list or ORDER BY item is written.
 fn sel_pos(e: &SelExpr) -> usize {
     match e {
-        SelExpr::Star { pos, .. } | SelExpr::Agg { pos, .. } => *pos,
+        SelExpr::Star { pos, .. } | SelExpr::Agg { pos, .. } | SelExpr::Window { pos, .. } => *pos,
         SelExpr::Expr(Expr::Col { pos, .. } | Expr::Lit { pos, .. } | Expr::Cmp { pos, .. }) => *pos,
         SelExpr::Expr(_) => 0,
     }
@@ -963,7 +1040,7 @@ fn cte_body(db: &Database, cte: &crate::sql::Cte, r: usize) -> Result<CteBody, S
                 let name = item.alias.clone().unwrap_or_else(|| db.tables[t].columns[ci].name.clone());
                 cols.push((name, ci));
             }
-            SelExpr::Agg { pos, .. } => return Err(SqlError::not_modelled(*pos, "an aggregate in a CTE")),
+            SelExpr::Agg { pos, .. } | SelExpr::Window { pos, .. } => return Err(SqlError::not_modelled(*pos, "an aggregate in a CTE")),
         }
     }
     let mut quals = Vec::new();

@@ -288,7 +288,9 @@ pub fn incremental_sort(s: &Settings, input: (f64, f64), tuples: f64, width: f64
     let input_run = input.1 - input.0;
     let group_tuples = tuples / groups;
     let group_input_run = input_run / groups;
-    let (gs, gr, _) = tuplesort(s, group_tuples, width, limit);
+    // PostgreSQL is pessimistic about how evenly rows fall into groups: it costs each group's
+    // sort at half as many rows again.
+    let (gs, gr, _) = tuplesort(s, 1.5 * group_tuples, width, limit);
     let startup = gs + input.0 + group_input_run;
     let mut run = gr + (gr + gs) * (groups - 1.0) + group_input_run * (groups - 1.0);
     run += s.cpu_tuple_cost * tuples;

@@ -448,6 +448,97 @@ impl<'a> Executor<'a> {
                 }
                 (rows, t + own, t + own + n as f64 * NODE_CALL)
             }
+            Kind::WindowAgg => {
+                let saved = self.checkpoint();
+                let (rows, s, t) = self.run(&p.children[0], id + 1, param, None);
+                let (part, order) = (&self.q.window.0, &self.q.window.1);
+                let pkey = |me: &Self, r: &Row| part.iter().map(|&c| me.value(r, c)).collect::<Vec<i64>>();
+                let okey = |me: &Self, r: &Row| order.iter().map(|&(c, _)| me.value(r, c)).collect::<Vec<i64>>();
+                // Partitions and, within each, peer groups (rows equal on ORDER BY) of the sorted rows.
+                let n = rows.len();
+                let mut part_end = vec![n; n];
+                let mut peer_end = vec![n; n];
+                let mut start = 0;
+                while start < n {
+                    let pk = pkey(self, &rows[start]);
+                    let mut end = start + 1;
+                    while end < n && pkey(self, &rows[end]) == pk {
+                        end += 1;
+                    }
+                    let mut g = start;
+                    while g < end {
+                        let ok = okey(self, &rows[g]);
+                        let mut ge = g + 1;
+                        while ge < end && okey(self, &rows[ge]) == ok {
+                            ge += 1;
+                        }
+                        for i in g..ge {
+                            part_end[i] = end;
+                            peer_end[i] = ge;
+                        }
+                        g = ge;
+                    }
+                    start = end;
+                }
+                let mut out: Vec<Row> = Vec::with_capacity(n);
+                let (mut pstart, mut rank, mut dense) = (0usize, 0i64, 0i64);
+                for i in 0..n {
+                    if i == 0 || part_end[i - 1] != part_end[i] || i == part_end[i - 1] {
+                        (pstart, dense) = (i, 0);
+                    }
+                    if i == pstart || peer_end[i - 1] <= i {
+                        rank = (i - pstart) as i64 + 1;
+                        dense += 1;
+                    }
+                    let mut row = rows[i].clone();
+                    for w in &self.q.windows {
+                        // An aggregate's frame: the whole partition, or (with ORDER BY) up to the
+                        // current row's last peer.
+                        let frame_end = if order.is_empty() { part_end[i] } else { peer_end[i] };
+                        let vals = || rows[pstart..frame_end].iter().map(|r| w.arg.map_or(0, |c| self.value(r, c))).filter(|v| *v != NULL);
+                        row.push(match w.func {
+                            crate::sql::WinFn::RowNumber => (i - pstart) as i64 + 1,
+                            crate::sql::WinFn::Rank => rank,
+                            crate::sql::WinFn::DenseRank => dense,
+                            crate::sql::WinFn::Agg(AggFn::Count) => vals().count() as i64,
+                            crate::sql::WinFn::Agg(AggFn::Sum) => vals().fold(None, |a: Option<i64>, v| Some(a.unwrap_or(0).saturating_add(v))).unwrap_or(NULL),
+                            crate::sql::WinFn::Agg(AggFn::Avg) => {
+                                let (sum, k) = vals().fold((0i64, 0i64), |(s, k), v| (s.saturating_add(v), k + 1));
+                                if k == 0 {
+                                    NULL
+                                } else {
+                                    sum / k
+                                }
+                            }
+                            crate::sql::WinFn::Agg(AggFn::Min) => vals().min().unwrap_or(NULL),
+                            crate::sql::WinFn::Agg(AggFn::Max) => vals().max().unwrap_or(NULL),
+                        });
+                    }
+                    out.push(row);
+                }
+                // Under a LIMIT the input is read as far as the last row out needs: its
+                // partition's end (an aggregate over the partition) or its peers' (a running one),
+                // and the row after.
+                let mut read = n;
+                if let Some(w) = want.filter(|&w| w < n) {
+                    out.truncate(w);
+                    let last = w.saturating_sub(1);
+                    let whole = self.q.windows.iter().any(|x| matches!(x.func, crate::sql::WinFn::Agg(_)));
+                    read = if whole && order.is_empty() {
+                        (part_end[last] + 1).min(n)
+                    } else if whole {
+                        (peer_end[last] + 1).min(n)
+                    } else {
+                        (w + 1).min(n)
+                    };
+                    let own = self.stats[id].clone();
+                    self.rewind(saved);
+                    self.run(&p.children[0], id + 1, param, Some(read));
+                    self.stats[id] = own;
+                }
+                let own = read as f64 * (COMPARE * (part.len() + order.len()) as f64 + OPERATOR * self.q.windows.len() as f64 + NODE_CALL);
+                (out, s + own / read.max(1) as f64, t * read as f64 / n.max(1) as f64 + own)
+            }
             Kind::CteScan => {
                 let r = p.rel.unwrap_or(0);
                 let k = self.q.rels[r].cte_scan.unwrap_or(0);
@@ -669,11 +760,14 @@ impl<'a> Executor<'a> {
             match o {
                 Output::Col(c) => self.value(row, c),
                 Output::Agg(_) => 0,
+                // A window function's value follows the row's relations.
+                Output::Win(k) => row.get(self.q.rels.len() + k).copied().unwrap_or(NULL),
             }
         } else {
             match o {
                 Output::Col(c) => self.q.group_by.iter().position(|g| *g == c).map_or(NULL, |k| row[k]),
                 Output::Agg(k) => row[self.q.group_by.len() + k],
+                Output::Win(_) => NULL,
             }
         }
     }

@@ -87,6 +87,12 @@ impl Deparse<'_> {
         let multi = self.q.rels.len() > 1;
         let base = match o {
             Output::Col(c) => self.col(c, multi),
+            // EXPLAIN cannot name the window: "OVER (?)".
+            Output::Win(k) => {
+                let w = self.q.windows[k];
+                let arg = w.arg.map_or(if matches!(w.func, crate::sql::WinFn::Agg(_)) { "*".to_string() } else { String::new() }, |c| self.col(c, multi));
+                format!("({}({arg}) OVER (?))", w.func.sql())
+            }
             Output::Agg(k) => {
                 let a = self.q.aggs[k];
                 let arg = a.arg.map_or("*".to_string(), |c| self.col(c, multi));

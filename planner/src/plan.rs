@@ -35,6 +35,7 @@ pub enum Kind {
     Memoize,
     Unique,
     CteScan,
+    WindowAgg,
 }
 
 impl Kind {
@@ -60,6 +61,7 @@ impl Kind {
             Kind::Memoize => "Memoize",
             Kind::Unique => "Unique",
             Kind::CteScan => "CTE Scan",
+            Kind::WindowAgg => "WindowAgg",
         }
     }
 }
@@ -411,6 +413,7 @@ impl<'a> Planner<'a> {
         match o {
             Output::Col(c) => self.ec(c),
             Output::Agg(k) => 1_000_000 + k,
+            Output::Win(k) => 2_000_000 + k,
         }
     }
 
@@ -433,6 +436,10 @@ impl<'a> Planner<'a> {
         cols.extend(self.q.subplans.iter().map(|sp| sp.inner));
         cols.extend(self.q.ctes.iter().flat_map(|c| c.cols.iter().map(move |(_, ci)| (c.rel, *ci))));
         cols.extend(self.q.initplans.iter().filter_map(|ip| ip.agg.arg));
+        // A window needs its columns and its functions' arguments.
+        cols.extend(self.q.window.0.iter().copied());
+        cols.extend(self.q.window.1.iter().map(|(c, _)| *c));
+        cols.extend(self.q.windows.iter().filter_map(|w| w.arg));
         for (o, _) in &self.q.order_by {
             if let Output::Col(c) = o {
                 cols.push(*c);
@@ -561,8 +568,17 @@ impl<'a> Planner<'a> {
     }
 
     /// Orderings worth having: the ORDER BY's first key, GROUP BY keys, and merge-join keys.
+    /// The order the query's upper steps want (`query_pathkeys`): its window's PARTITION BY and
+    /// ORDER BY columns when it has window functions, else its ORDER BY.
+    fn query_keys(&self) -> Vec<usize> {
+        if self.q.windows.is_empty() {
+            return self.q.order_by.iter().map(|(o, _)| self.output_ec(*o)).collect();
+        }
+        self.q.window.0.iter().chain(self.q.window.1.iter().map(|(c, _)| c)).map(|&c| self.ec(c)).collect()
+    }
+
     fn useful_orders(&self) -> Vec<usize> {
-        let mut v: Vec<usize> = self.q.order_by.iter().take(1).map(|(o, _)| self.output_ec(*o)).collect();
+        let mut v: Vec<usize> = self.query_keys().into_iter().take(1).collect();
         v.extend(self.q.group_by.iter().map(|&c| self.ec(c)));
         for q in &self.quals {
             if let Some((a, _)) = q.equijoin() {
@@ -582,7 +598,7 @@ impl<'a> Planner<'a> {
     /// join with a relation outside `relids` can use; an ordering on a column equal to a constant
     /// is no ordering at all.
     fn useful_keys(&self, keys: &[PathKey], relids: u64) -> Vec<PathKey> {
-        let mut wanted: Vec<usize> = self.q.order_by.iter().map(|(o, _)| self.output_ec(*o)).collect();
+        let mut wanted: Vec<usize> = self.query_keys();
         wanted.extend(self.q.group_by.iter().map(|&c| self.ec(c)));
         for q in &self.quals {
             if let Some((a, b)) = q.equijoin() {
@@ -1672,6 +1688,62 @@ impl<'a> Planner<'a> {
         p
     }
 
+    /// `create_window_paths`: over the cheapest input, and over each input already sorted on a
+    /// prefix of the window's keys, a WindowAgg over the rows sorted (or incrementally sorted) on
+    /// its PARTITION BY and ORDER BY columns (`cost_windowagg`).
+    fn window_paths(&self, paths: &[Rc<Plan>]) -> Vec<Rc<Plan>> {
+        let q = self.q;
+        let s = self.s;
+        let keys: Vec<(Output, bool)> = q.window.0.iter().map(|&c| (Output::Col(c), false)).chain(q.window.1.iter().map(|&(c, d)| (Output::Col(c), d))).collect();
+        let want: Vec<PathKey> = keys.iter().map(|(o, d)| (self.output_ec(*o), *d)).collect();
+        let cheapest_in = cheapest(paths);
+        let nkeys = (q.window.0.len() + q.window.1.len()) as f64;
+        let fwidth: f64 = q
+            .windows
+            .iter()
+            .map(|w| match w.func {
+                crate::sql::WinFn::Agg(f) => agg_width(f, w.arg.map(|c| self.col_width(c))),
+                _ => 8.0,
+            })
+            .sum();
+        // The WindowAgg returns the query's columns and its window's, not those only its
+        // functions read.
+        let mut cols: Vec<ColRef> = q.outputs.iter().filter_map(|(_, o)| if let Output::Col(c) = o { Some(*c) } else { None }).collect();
+        cols.extend(q.order_by.iter().filter_map(|(o, _)| if let Output::Col(c) = o { Some(*c) } else { None }));
+        cols.extend(q.window.0.iter().copied());
+        cols.extend(q.window.1.iter().map(|(c, _)| *c));
+        cols.sort_unstable();
+        cols.dedup();
+        let out_width = libm::rint(cols.iter().map(|&c| self.col_width(c)).sum::<f64>());
+        let mut out = Vec::new();
+        for p in paths {
+            let presorted = p.pathkeys.iter().zip(&want).take_while(|(a, b)| a == b).count();
+            let sorted = presorted >= want.len();
+            if !(Rc::ptr_eq(p, &cheapest_in) || sorted || presorted > 0) {
+                continue;
+            }
+            let input = if sorted {
+                p.clone()
+            } else if presorted == 0 || !s.enable_incremental_sort {
+                self.sorted(p, &keys, None)
+            } else {
+                self.incremental_sorted(p, &keys, presorted, None)
+            };
+            let mut w = Plan::new(Kind::WindowAgg);
+            w.startup = input.startup;
+            let per_row = q.windows.len() as f64 * s.cpu_operator_cost + s.cpu_operator_cost * nkeys + s.cpu_tuple_cost;
+            w.total = input.total + per_row * input.rows;
+            w.rows = input.rows;
+            w.width = out_width + fwidth;
+            w.relids = input.relids;
+            w.pathkeys = input.pathkeys.clone();
+            w.notes.push(format!("{} rows × ({} window function(s) × cpu_operator_cost + cpu_operator_cost × {nkeys} key(s) + cpu_tuple_cost)", input.rows, q.windows.len()));
+            w.children = vec![input];
+            out.push(Rc::new(w));
+        }
+        prune(out, self.consider_startup())
+    }
+
     /// `create_distinct_paths`: a Unique over each input already sorted on the DISTINCT columns
     /// and over the cheapest input sorted, and a HashAggregate over the cheapest input.
     fn distinct_paths(&self, paths: &[Rc<Plan>]) -> Vec<Rc<Plan>> {
@@ -1770,6 +1842,9 @@ impl<'a> Planner<'a> {
             }
             let aggs = aggs.into_iter().map(|p| Rc::new(self.with_having(p))).collect();
             cands = prune(aggs, self.consider_startup());
+        }
+        if !q.windows.is_empty() {
+            cands = self.window_paths(&cands);
         }
         let limit = q.limit.map(|l| l as f64);
         if !q.order_by.is_empty() {

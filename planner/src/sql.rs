@@ -15,7 +15,7 @@ pub struct SqlError {
 
 /// What the plan page plans, in one line (said beside every "not modelled" error).
 pub const SUBSET: &str =
-    "[WITH name AS [[NOT] MATERIALIZED] (SELECT … FROM t [WHERE …])] SELECT [DISTINCT] … FROM … [[LEFT | RIGHT] JOIN … ON …] [WHERE … [AND [NOT] EXISTS (SELECT … FROM t WHERE …)] [AND x [NOT] IN (SELECT c FROM t WHERE …)] [AND x op (SELECT agg(y) FROM t WHERE …)]] [GROUP BY … [HAVING aggregate op constant [AND …]]] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
+    "[WITH name AS [[NOT] MATERIALIZED] (SELECT … FROM t [WHERE …])] SELECT [DISTINCT] … [, f(…) OVER (PARTITION BY … ORDER BY …)] FROM … [[LEFT | RIGHT] JOIN … ON …] [WHERE … [AND [NOT] EXISTS (SELECT … FROM t WHERE …)] [AND x [NOT] IN (SELECT c FROM t WHERE …)] [AND x op (SELECT agg(y) FROM t WHERE …)]] [GROUP BY … [HAVING aggregate op constant [AND …]]] [ORDER BY …] [LIMIT n], with EXPLAIN [(ANALYZE, BUFFERS, FORMAT JSON)]";
 
 impl SqlError {
     pub fn at(pos: usize, message: impl Into<String>) -> Self {
@@ -287,8 +287,37 @@ impl AggFn {
     }
 }
 
+/// A window function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WinFn {
+    RowNumber,
+    Rank,
+    DenseRank,
+    /// An aggregate over the window frame.
+    Agg(AggFn),
+}
+
+impl WinFn {
+    pub fn sql(self) -> &'static str {
+        match self {
+            WinFn::RowNumber => "row_number",
+            WinFn::Rank => "rank",
+            WinFn::DenseRank => "dense_rank",
+            WinFn::Agg(f) => f.sql(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum SelExpr {
+    /// `f(…) OVER (PARTITION BY … ORDER BY …)`.
+    Window {
+        func: WinFn,
+        arg: Option<Expr>,
+        partition: Vec<Expr>,
+        order: Vec<(Expr, bool)>,
+        pos: usize,
+    },
     Star {
         qual: Option<String>,
         pos: usize,
@@ -873,7 +902,25 @@ impl Parser {
                 let distinct = self.eat_kw("distinct");
                 let arg = if func == AggFn::Count && !distinct && self.eat_op("*") { None } else { Some(self.operand()?) };
                 self.expect_op(")")?;
+                if self.is_kw("over") {
+                    if distinct {
+                        return Err(SqlError::at(pos, "DISTINCT is not implemented for window functions"));
+                    }
+                    return self.window(WinFn::Agg(func), arg, pos);
+                }
                 return Ok(SelExpr::Agg { func, arg, pos, distinct });
+            }
+            let ranking = match name.as_str() {
+                "row_number" => Some(WinFn::RowNumber),
+                "rank" => Some(WinFn::Rank),
+                "dense_rank" => Some(WinFn::DenseRank),
+                _ => None,
+            };
+            if let (Some(func), true, true, true) = (ranking, self.op_ahead(1, "("), self.op_ahead(2, ")"), self.kw_ahead(3, "over")) {
+                self.next();
+                self.next();
+                self.next();
+                return self.window(func, None, pos);
             }
             if let (Some(Tok::Op(".")), Some(Tok::Op("*"))) = (self.toks.get(self.i + 1).map(|t| &t.tok), self.toks.get(self.i + 2).map(|t| &t.tok)) {
                 let (q, _) = self.ident()?;
@@ -937,6 +984,47 @@ impl Parser {
         };
         self.sublinks.push(Sublink { table, cond, kind, test, not_in, pos });
         Ok(Expr::Sublink { idx: self.sublinks.len() - 1, pos })
+    }
+
+    /// A window function's `OVER (PARTITION BY … ORDER BY …)`, from `OVER`.
+    fn window(&mut self, func: WinFn, arg: Option<Expr>, pos: usize) -> Result<SelExpr, SqlError> {
+        self.expect_kw("over")?;
+        if !self.is_op("(") {
+            return Err(self.unsupported("a named window (OVER w)"));
+        }
+        self.expect_op("(")?;
+        let mut partition = Vec::new();
+        if self.eat_kw("partition") {
+            self.expect_kw("by")?;
+            loop {
+                partition.push(self.operand()?);
+                if !self.eat_op(",") {
+                    break;
+                }
+            }
+        }
+        let mut order = Vec::new();
+        if self.eat_kw("order") {
+            self.expect_kw("by")?;
+            loop {
+                let e = self.operand()?;
+                let desc = if self.eat_kw("desc") {
+                    true
+                } else {
+                    self.eat_kw("asc");
+                    false
+                };
+                order.push((e, desc));
+                if !self.eat_op(",") {
+                    break;
+                }
+            }
+        }
+        if self.is_kw("rows") || self.is_kw("range") || self.is_kw("groups") {
+            return Err(self.unsupported("a window frame (ROWS, RANGE or GROUPS)"));
+        }
+        self.expect_op(")")?;
+        Ok(SelExpr::Window { func, arg, partition, order, pos })
     }
 
     /// The comparison operator at the cursor, if one is.
@@ -1232,7 +1320,9 @@ mod tests {
             ("SELECT * FROM a WHERE EXISTS (SELECT 1 FROM b, c WHERE b.id = a.id)", "an EXISTS subquery over more than one table"),
             ("SELECT * FROM a WHERE a.x = 1 OR NOT EXISTS (SELECT 1 FROM b WHERE b.id = a.id)", "a subquery (EXISTS, NOT EXISTS, IN, NOT IN or a scalar (SELECT …)) under OR or NOT"),
             ("SELECT * FROM a WHERE NOT EXISTS (SELECT 1 FROM b JOIN c ON c.id = b.id WHERE b.id = a.id)", "a NOT EXISTS subquery over more than one table"),
-            ("SELECT id, row_number() OVER () FROM a", "the window function row_number() … OVER (…)"),
+            ("SELECT id, row_number() OVER (ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM a", "a window frame (ROWS, RANGE or GROUPS)"),
+            ("SELECT id, ntile(4) OVER () FROM a", "the window function ntile() … OVER (…)"),
+            ("SELECT id, rank() OVER w FROM a", "a named window (OVER w)"),
             ("SELECT (SELECT max(x) FROM b) FROM a", "a scalar subquery in the select list"),
             ("SELECT * FROM a WHERE x = 1 OR y > (SELECT max(x) FROM b)", "a subquery (EXISTS, NOT EXISTS, IN, NOT IN or a scalar (SELECT …)) under OR or NOT"),
             ("SELECT * FROM a JOIN b ON a.id = b.id FULL JOIN c ON c.id = a.id", "a FULL JOIN whose left side is itself a join"),

@@ -80,6 +80,12 @@ fn sql_errors_read_like_postgres() {
     assert!(err("SELECT id FROM orders WHERE customer_id > (SELECT max(id) FROM customers)").starts_with("NOT MODELLED:  min() or max() of an indexed column"));
     assert!(err("SELECT id FROM customers WHERE id > (SELECT count(*) FROM orders)").starts_with("NOT MODELLED:  an indexed column compared with a scalar subquery"));
     assert!(err("SELECT id FROM orders WHERE customer_id > (SELECT id, name FROM customers)").starts_with("ERROR:  subquery must return only one column"));
+    // Window functions: one window per query, and not beside grouping.
+    let win = explain(&db, "SELECT id, row_number() OVER (PARTITION BY customer_id ORDER BY id DESC) AS rn FROM orders ORDER BY rn LIMIT 3", None).unwrap().render(&db);
+    assert!(win.contains("WindowAgg") && win.contains("Sort Key: (row_number() OVER (?))"), "{win}");
+    assert!(err("SELECT id, rank() OVER (ORDER BY id), rank() OVER (ORDER BY customer_id) FROM orders").starts_with("NOT MODELLED:  window functions over different windows"));
+    assert!(err("SELECT customer_id, count(*), rank() OVER (ORDER BY customer_id) FROM orders GROUP BY customer_id").starts_with("NOT MODELLED:  window functions together with GROUP BY"));
+    assert!(err("SELECT sum(name) OVER () FROM customers").starts_with("ERROR:  function sum(text) does not exist"));
     // DISTINCT and HAVING read as PostgreSQL reads them.
     assert!(err("SELECT DISTINCT c.id FROM customers c ORDER BY c.name").starts_with("ERROR:  for SELECT DISTINCT, ORDER BY expressions must appear in select list"));
     assert!(err("SELECT DISTINCT ON (id) id FROM customers").starts_with("NOT MODELLED:  DISTINCT ON (…)"));
