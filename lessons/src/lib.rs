@@ -84,6 +84,16 @@ mod tests {
         assert_eq!(of("09/async-failover"), Module::Cluster);
     }
 
+    /// A planner lesson's own `id` is the id a page embeds it by (`11/outer-joins` is
+    /// `planner/11i-outer-joins.toml`).
+    #[test]
+    fn a_planner_lessons_id_is_its_embed_id() {
+        for (file, text) in super::PLANNER {
+            let Some(id) = text.lines().find_map(|l| l.strip_prefix("id = ")).map(|v| v.trim().trim_matches('"')) else { continue };
+            assert_eq!(super::file_of(id), Some(format!("planner/{file}").as_str()), "{file}: id = \"{id}\"");
+        }
+    }
+
     #[test]
     fn every_lesson_has_one_stable_id_by_its_chapter() {
         assert_eq!(super::IDS.len(), super::BUILTIN.len() + super::SHARDING.len() + super::PLANNER.len() + super::CHALLENGES.len());

@@ -607,7 +607,7 @@ try {
     if (!text.includes('Filter: (NOT (hashed SubPlan 1))') || !text.includes('rows=0 loops=1')) throw new Error(`NOT IN's plan:\n${text}`);
     // 11k: a MATERIALIZED CTE is a CTE Scan under its InitPlan, in the tree and the text.
     await page.goto('about:blank');
-    await page.goto(base + 'plan.html#file=11k-cte-inline-or-materialized.toml&q=1');
+    await page.goto(base + 'plan.html#file=11k-cte-materialized.toml&q=1');
     await page.waitForFunction(() => [...document.querySelectorAll('#current-plan .plan-node .node-title')].some((n) => n.textContent.includes('CTE paid: Seq Scan on orders')), null, { timeout: 30000 });
     const cte = await page.textContent('#explain-text');
     if (!cte.includes('CTE Scan on paid') || !cte.includes('\n  CTE paid\n')) throw new Error(`the materialized CTE's plan:\n${cte}`);
