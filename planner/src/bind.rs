@@ -632,8 +632,34 @@ fn outer_joins(b: &Binder, s: &Select, upper: Vec<Qual>) -> Result<(Vec<Qual>, V
         let (oj, _) = ojs.remove(i);
         upper.extend(oj.join_quals);
     }
+    // A semi join's conditions are above the outer joins of its outer side, and strict in the
+    // relations they read: they reduce those joins too (reduce_outer_joins).
+    let semi_quals: Vec<Qual> = ojs.iter().filter(|(oj, _)| oj.semi()).flat_map(|(oj, _)| oj.join_quals.clone()).collect();
+    let mut k = 0;
+    while k < ojs.len() {
+        if ojs[k].0.kind != OjKind::Full {
+            k += 1;
+            continue;
+        }
+        let (l, r) = (ojs[k].0.min_lhs.trailing_zeros() as usize, ojs[k].0.nullable);
+        let strict = |x: usize| semi_quals.iter().any(|q| strict_in(q, x));
+        match (strict(l), strict(r)) {
+            (true, true) => {
+                let (oj, _) = ojs.remove(k);
+                upper.extend(oj.join_quals);
+                continue;
+            }
+            (true, false) => ojs[k].0.kind = OjKind::Left,
+            (false, true) => {
+                let oj = &mut ojs[k].0;
+                (oj.kind, oj.nullable, oj.min_lhs) = (OjKind::Left, l, 1 << r);
+            }
+            (false, false) => {}
+        }
+        k += 1;
+    }
     // A reduced join's conditions are conditions above the others: repeat until nothing changes.
-    while let Some(i) = ojs.iter().position(|(oj, _)| oj.kind == OjKind::Left && upper.iter().any(|q| strict_in(q, oj.nullable))) {
+    while let Some(i) = ojs.iter().position(|(oj, _)| oj.kind == OjKind::Left && upper.iter().chain(&semi_quals).any(|q| strict_in(q, oj.nullable))) {
         let (oj, _) = ojs.remove(i);
         upper.extend(oj.join_quals);
     }

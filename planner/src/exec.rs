@@ -148,6 +148,9 @@ pub struct Executor<'a> {
     /// (an avg is one), or None for NULL.
     init_plans: BTreeMap<usize, (std::rc::Rc<Plan>, usize)>,
     params: BTreeMap<usize, Option<(i128, i128)>>,
+    /// The row bound a Limit passes to the Sort right below it (ExecSetTupleBound): such a Sort
+    /// may keep only the top rows; one below any other node sorts them all.
+    bound: Option<usize>,
     pub error: Option<String>,
 }
 
@@ -178,6 +181,7 @@ pub fn analyze(db: &Database, q: &Query, plan: &Plan) -> Result<Analyzed, String
         cte_rows: BTreeMap::new(),
         init_plans: plan.display_children(0).into_iter().filter_map(|(id, c)| c.param_plan.map(|k| (k, (c.clone(), id)))).collect(),
         params: BTreeMap::new(),
+        bound: None,
         error: None,
     };
     let (rows, _, total) = ex.run(plan, 0, None, None);
@@ -421,13 +425,14 @@ impl<'a> Executor<'a> {
                 (rows, t + own / 4.0, t + own)
             }
             Kind::Sort => {
+                let bound = self.bound.take();
                 let (mut rows, _, t) = self.run(&p.children[0], id + 1, param, None);
                 let n = rows.len();
                 let below = self.is_below_agg(p);
                 self.sort_rows(&mut rows, &p.keys, below);
                 let bytes = n as f64 * (maxalign(p.width as usize) as f64 + 24.0 + 24.0);
                 let mem = self.db.settings.work_mem * 1024.0;
-                let bounded = want.filter(|&w| n > 2 * w);
+                let bounded = bound.and(want).filter(|&w| n > 2 * w);
                 let log2 = |x: f64| if x > 1.0 { libm::log2(x) } else { 1.0 };
                 let (method, kb, own) = if let Some(w) = bounded {
                     (SortMethod::TopN, libm::ceil((w as f64 * (maxalign(p.width as usize) as f64 + 48.0)) / 1024.0).max(25.0), n as f64 * COMPARE * log2(2.0 * w as f64))
@@ -658,6 +663,13 @@ impl<'a> Executor<'a> {
             Kind::Limit => {
                 let n = self.q.limit.unwrap_or(u64::MAX).min(ROW_BUDGET as u64) as usize;
                 let w = want.map_or(n, |w| w.min(n));
+                // LIMIT 0 never runs its input.
+                if w == 0 {
+                    return (Vec::new(), 0.0, 0.0);
+                }
+                if p.children[0].kind == Kind::Sort {
+                    self.bound = Some(w);
+                }
                 let (mut rows, s, t) = self.run(&p.children[0], id + 1, param, Some(w));
                 rows.truncate(w);
                 (rows, s, t)

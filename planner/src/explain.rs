@@ -200,6 +200,20 @@ fn kb(x: f64) -> String {
 /// by …" lines (the text layout prints those right after their condition instead).
 pub fn analyze_lines(p: &Plan, st: &NodeStats, removed: bool, out: &mut Vec<(String, String)>) {
     if st.loops == 0.0 {
+        // A node that never ran still shows its counters, at zero (ExplainNode prints them
+        // whatever the loops; the text format leaves out zero rows removed).
+        if removed && !p.join_filter.is_empty() {
+            out.push(("Rows Removed by Join Filter".into(), "0".into()));
+        }
+        if removed && (!p.filter.is_empty() || !p.agg_filter.is_empty()) {
+            out.push(("Rows Removed by Filter".into(), "0".into()));
+        }
+        if p.kind == Kind::IndexOnlyScan {
+            out.push(("Heap Fetches".into(), "0".into()));
+        }
+        if p.kind == Kind::BitmapHeapScan {
+            out.push(("Heap Blocks".into(), "exact=0".into()));
+        }
         return;
     }
     let loops = st.loops.max(1.0);

@@ -537,7 +537,7 @@ impl<'a> Planner<'a> {
             p.total = (2.0 * self.s.cpu_tuple_cost + qual_ops(&restrict) * self.s.cpu_operator_cost) * tuples;
             p.notes.push(format!("{tuples} rows of the CTE × (2 × cpu_tuple_cost + its conditions)"));
             p.filter = restrict;
-            return vec![Rc::new(p)];
+            return vec![Rc::new(self.with_subplans(p, r))];
         }
         let mut paths = Vec::new();
         let mut seq = self.scan_base(Kind::SeqScan, r).with_cost(cost::seqscan(self.s, t.pages, t.tuples, qual_ops(&restrict)));
@@ -1874,6 +1874,8 @@ impl<'a> Planner<'a> {
                 .map(|p| {
                     let mut lp = Plan::new(Kind::Limit);
                     let rows = p.rows.max(1.0);
+                    // (preprocess_limit costs LIMIT 0 as LIMIT 1.)
+                    let l = l.max(1.0);
                     let frac = (l / rows).min(1.0);
                     lp.startup = p.startup;
                     lp.total = p.startup + (p.total - p.startup) * frac;
