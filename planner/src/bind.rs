@@ -169,9 +169,6 @@ pub struct OuterJoin {
 }
 
 impl OuterJoin {
-    pub fn anti(&self) -> bool {
-        self.kind == OjKind::Anti
-    }
     pub fn semi(&self) -> bool {
         self.kind == OjKind::Semi
     }
@@ -344,6 +341,11 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
     let mut plain_cols: Vec<(ColRef, usize)> = Vec::new();
     let mut windows: Vec<Win> = Vec::new();
     let mut window: Option<Window> = None;
+    // Where the first window function is written.
+    let window_pos = s.items.iter().map(|i| &i.expr).chain(s.order_by.iter().map(|o| &o.expr)).find_map(|e| match e {
+        SelExpr::Window { pos, .. } => Some(*pos),
+        _ => None,
+    });
     for item in &s.items {
         match &item.expr {
             SelExpr::Window { func, arg, partition, order, pos } => {
@@ -424,10 +426,13 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         order_by.push((out, o.desc));
     }
     // SELECT DISTINCT groups on the select list, ORDER BY's columns first (transformDistinctClause).
-    let distinct = s.distinct;
-    if distinct {
+    let distinct = s.distinct.is_some();
+    if let Some(dpos) = s.distinct {
         if !aggs.is_empty() || !group_by.is_empty() || !s.having.is_empty() {
-            return Err(SqlError::not_modelled(0, "SELECT DISTINCT with GROUP BY, HAVING or aggregates"));
+            return Err(SqlError::not_modelled(dpos, "SELECT DISTINCT with GROUP BY, HAVING or aggregates"));
+        }
+        if let Some(wpos) = window_pos {
+            return Err(SqlError::not_modelled(wpos, "window functions together with GROUP BY, aggregates or DISTINCT"));
         }
         let listed: Vec<ColRef> = outputs.iter().filter_map(|(_, o)| if let Output::Col(c) = o { Some(*c) } else { None }).collect();
         for ((o, _), item) in order_by.iter().zip(&s.order_by) {
@@ -534,8 +539,8 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         used.push(name.clone());
         rels[r].alias = name;
     }
-    if !windows.is_empty() && (!aggs.is_empty() || !group_by.is_empty() || distinct) {
-        return Err(SqlError::not_modelled(0, "window functions together with GROUP BY, aggregates or DISTINCT"));
+    if let Some(wpos) = window_pos.filter(|_| !aggs.is_empty() || !group_by.is_empty()) {
+        return Err(SqlError::not_modelled(wpos, "window functions together with GROUP BY, aggregates or DISTINCT"));
     }
     let window = window.unwrap_or_default();
     Ok(Query { rels, quals, outer, outputs, group_by, aggs, order_by, limit: s.limit, strays, subplans, initplans, distinct, having, ctes, windows, window })
@@ -588,17 +593,7 @@ fn outer_joins(b: &Binder, s: &Select, upper: Vec<Qual>) -> Result<(Vec<Qual>, V
             b.conjuncts(&oj.on, &mut on)?;
         } else {
             // A subquery sees its own table first, then the query around it.
-            let inner = Binder {
-                db: b.db,
-                rels: b.rels,
-                strays: Default::default(),
-                hidden: b.hidden & !bit,
-                prefer: Some(oj.nullable),
-                not_in: &[],
-                subplans: Default::default(),
-                scalars: &[],
-                initplans: Default::default(),
-            };
+            let inner = b.subquery(oj.nullable);
             inner.conjuncts(&oj.on, &mut on)?;
             if let Some((l, r)) = &oj.test {
                 // `x IN (SELECT c …)` is `x = c`, with `x` read outside the subquery.
@@ -870,17 +865,7 @@ impl Binder<'_> {
                 let ni = self.not_in.get(*idx).ok_or_else(|| SqlError::at(*pos, "NOT IN (SELECT …) is not modelled here"))?;
                 let bit = 1u64 << ni.table;
                 // The subquery sees its own table first, then the query around it.
-                let inner = Binder {
-                    db: self.db,
-                    rels: self.rels,
-                    strays: Default::default(),
-                    hidden: self.hidden & !bit,
-                    prefer: Some(ni.table),
-                    not_in: &[],
-                    subplans: Default::default(),
-                    scalars: &[],
-                    initplans: Default::default(),
-                };
+                let inner = self.subquery(ni.table);
                 let (x, _) = self.column(&ni.test.0)?;
                 let (c, _) = inner.column(&ni.test.1)?;
                 self.col_cmp(x, CmpOp::Eq, c, ni.pos)?;
@@ -903,6 +888,22 @@ impl Binder<'_> {
         }
     }
 
+    /// The scope of a subquery over relation `r`: its own table first, then the query around it
+    /// (a subquery of a subquery is not modelled).
+    fn subquery(&self, r: usize) -> Binder<'_> {
+        Binder {
+            db: self.db,
+            rels: self.rels,
+            strays: Default::default(),
+            hidden: self.hidden & !(1u64 << r),
+            prefer: Some(r),
+            not_in: &[],
+            subplans: Default::default(),
+            scalars: &[],
+            initplans: Default::default(),
+        }
+    }
+
     /// A window function: its index in `windows` (found or added); every one must share the
     /// query's one window.
     #[allow(clippy::too_many_arguments)]
@@ -917,15 +918,12 @@ impl Binder<'_> {
         window: &mut Option<Window>,
         plain: &mut Vec<(ColRef, usize)>,
     ) -> Result<usize, SqlError> {
-        let arg = match arg {
-            Some(e) => Some(self.column(e)?.0),
-            None => None,
+        // A window aggregate's argument is checked as the aggregate's is.
+        let arg = match (func, arg) {
+            (crate::sql::WinFn::Agg(f), _) => self.agg(f, arg, pos, false)?.arg,
+            (_, Some(e)) => Some(self.column(e)?.0),
+            (_, None) => None,
         };
-        if let (crate::sql::WinFn::Agg(f @ (AggFn::Sum | AggFn::Avg)), Some(c)) = (func, arg) {
-            if self.ty(c) == ColType::Text {
-                return Err(SqlError::at(pos, format!("function {}(text) does not exist", f.sql())));
-            }
-        }
         let mut spec: Window = (Vec::new(), Vec::new());
         for e in partition {
             let (c, p) = self.column(e)?;
@@ -952,17 +950,7 @@ impl Binder<'_> {
     fn scalar(&self, c: ColRef, op: CmpOp, idx: usize, pos: usize, out: &mut Vec<Qual>) -> Result<(), SqlError> {
         let sc = self.scalars.get(idx).ok_or_else(|| SqlError::not_modelled(pos, "a scalar subquery here"))?;
         let bit = 1u64 << sc.table;
-        let inner = Binder {
-            db: self.db,
-            rels: self.rels,
-            strays: Default::default(),
-            hidden: self.hidden & !bit,
-            prefer: Some(sc.table),
-            not_in: &[],
-            subplans: Default::default(),
-            scalars: &[],
-            initplans: Default::default(),
-        };
+        let inner = self.subquery(sc.table);
         let SelExpr::Agg { func, arg, pos: apos, distinct } = &sc.item else {
             return Err(SqlError::not_modelled(sc.pos, "a scalar subquery that returns anything but one aggregate"));
         };
@@ -1044,7 +1032,7 @@ fn cte_body(db: &Database, cte: &crate::sql::Cte, r: usize) -> Result<CteBody, S
         && body.having.is_empty()
         && body.order_by.is_empty()
         && body.limit.is_none()
-        && !body.distinct
+        && body.distinct.is_none()
         && body.ctes.is_empty()
         && body.items.iter().all(|i| matches!(i.expr, SelExpr::Star { .. } | SelExpr::Expr(Expr::Col { .. })));
     if !simple {

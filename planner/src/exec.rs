@@ -680,7 +680,7 @@ impl<'a> Executor<'a> {
     /// Runs InitPlan `k` (an aggregate over its relation) once and keeps its result; returns its
     /// time in µs.
     fn run_initplan(&mut self, k: usize, ip: &Plan, id: usize) -> f64 {
-        let (rows, s, t) = self.run(&ip.children[0], id + 1, None, None);
+        let (rows, _, t) = self.run(&ip.children[0], id + 1, None, None);
         let agg = self.q.initplans[k].agg;
         let mut vals: Vec<i64> = match agg.arg {
             Some(c) => rows.iter().map(|r| self.value(r, c)).filter(|v| *v != NULL).collect(),
@@ -707,7 +707,6 @@ impl<'a> Executor<'a> {
         st.rows += 1.0;
         st.startup_ms += (t + own) / 1000.0;
         st.total_ms += (t + own) / 1000.0;
-        let _ = s;
         t + own
     }
 

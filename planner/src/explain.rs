@@ -570,7 +570,7 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
             .collect();
         m.insert("Plans".into(), Value::Array(kids));
     }
-    Value::Object(in_pg_order(m))
+    Value::Object(in_pg_order(m, is_agg(p)))
 }
 
 /// The order in which PostgreSQL 15's `ExplainNode` writes a node's keys in FORMAT JSON (keys
@@ -645,24 +645,16 @@ const KEY_ORDER: &[&str] = &[
 ];
 
 /// `m`'s keys in [`KEY_ORDER`] (a key the list lacks goes last).
-fn in_pg_order(mut m: Map<String, Value>) -> Map<String, Value> {
+fn in_pg_order(mut m: Map<String, Value>, agg: bool) -> Map<String, Value> {
     // An aggregate prints its hash table's figures between its Filter and the rows it removed
-    // (ExplainNode, T_Agg).
-    let agg = m.get("Node Type").is_some_and(|t| t == "Aggregate");
+    // (ExplainNode, T_Agg): its order moves "Rows Removed by Filter" after "Disk Usage".
+    const REMOVED: &str = "Rows Removed by Filter";
+    let order = KEY_ORDER.iter().filter(|k| !agg || **k != REMOVED).flat_map(|k| if agg && *k == "Disk Usage" { vec![*k, REMOVED] } else { vec![*k] });
     let mut out = Map::new();
-    let mut removed = None;
-    for k in KEY_ORDER {
-        if let Some(v) = m.shift_remove(*k) {
-            if agg && *k == "Rows Removed by Filter" {
-                removed = Some(v);
-                continue;
-            }
-            out.insert((*k).to_string(), v);
+    for k in order {
+        if let Some(v) = m.shift_remove(k) {
+            out.insert(k.to_string(), v);
         }
-    }
-    if let Some(r) = removed {
-        let at = out.keys().position(|k| k.starts_with("Shared ") || k.starts_with("Local ") || k.starts_with("Temp ") || k == "Plans").unwrap_or(out.len());
-        out.shift_insert(at, "Rows Removed by Filter".into(), r);
     }
     out.extend(m);
     out

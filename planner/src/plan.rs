@@ -136,7 +136,7 @@ pub struct Plan {
     /// made unique for an inner join (`create_unique_path`).
     pub dedup: bool,
     /// This node is the plan of `Query::subplans[k]`, a child of the node whose filter probes it
-    /// (EXPLAIN prints "SubPlan k+1" above it).
+    /// (EXPLAIN prints "SubPlan n" above it, n its `plan_id`).
     pub subplan: Option<usize>,
     /// HAVING's conditions an aggregate node checks: aggregate `k` compared with a constant.
     pub agg_filter: Vec<(usize, CmpOp, i64)>,
@@ -513,7 +513,7 @@ impl<'a> Planner<'a> {
             let cost = sp.total + self.s.cpu_operator_cost * sp.rows;
             p.startup += cost;
             p.total += cost;
-            p.notes.push(format!("hashed SubPlan {}: its plan {:.2} + cpu_operator_cost × {} rows into the hash table = {cost:.2}, once, at startup", sub + 1, sp.total, sp.rows));
+            p.notes.push(format!("hashed SubPlan {}: its plan {:.2} + cpu_operator_cost × {} rows into the hash table = {cost:.2}, once, at startup", self.q.subplans[sub].plan_id, sp.total, sp.rows));
             p.children.push(sp);
         }
         p
@@ -1077,11 +1077,18 @@ impl<'a> Planner<'a> {
         p
     }
 
+    /// `input` in `keys` order: as it is if it already is, else under a Sort.
     fn sorted(&self, input: &Rc<Plan>, keys: &[(Output, bool)], limit: Option<f64>) -> Rc<Plan> {
         let want: Vec<PathKey> = keys.iter().map(|(o, d)| (self.output_ec(*o), *d)).collect();
         if input.pathkeys.starts_with(&want) {
             return input.clone();
         }
+        self.sort_node(input, keys, limit)
+    }
+
+    /// A Sort of `input` on `keys` (`cost_sort`), whatever order `input` has.
+    fn sort_node(&self, input: &Rc<Plan>, keys: &[(Output, bool)], limit: Option<f64>) -> Rc<Plan> {
+        let want: Vec<PathKey> = keys.iter().map(|(o, d)| (self.output_ec(*o), *d)).collect();
         let (c, method) = cost::sort(self.s, (input.startup, input.total), input.rows, input.width, limit);
         let mut p = Plan::new(Kind::Sort).with_cost(c);
         p.rows = input.rows;
@@ -1375,6 +1382,36 @@ impl<'a> Planner<'a> {
         out
     }
 
+    /// A HashAggregate over `input` into `groups` groups on `keys` (`cost_agg`, AGG_HASHED): one
+    /// operator per key per input row plus `per_row` for the aggregates, then `per_group` and a
+    /// cpu_tuple_cost per group.
+    fn hash_agg(&self, input: &Rc<Plan>, keys: Vec<(Output, bool)>, groups: f64, (per_row, per_group): (f64, f64)) -> Plan {
+        let s = self.s;
+        let mut h = Plan::new(Kind::HashAggregate);
+        h.startup = input.total + per_row * input.rows + s.cpu_operator_cost * keys.len() as f64 * input.rows;
+        if !s.enable_hashagg {
+            h.startup += DISABLE_COST;
+        }
+        h.total = h.startup + per_group * groups + s.cpu_tuple_cost * groups;
+        h.rows = groups;
+        h.keys = keys;
+        h.children = vec![input.clone()];
+        h
+    }
+
+    /// A Unique over sorted `input` (`create_upper_unique_path`): one comparison per key per input
+    /// row.
+    fn unique_node(&self, input: &Rc<Plan>, keys: Vec<(Output, bool)>, groups: f64) -> Plan {
+        let mut u = Plan::new(Kind::Unique);
+        u.startup = input.startup;
+        u.total = input.total + self.s.cpu_operator_cost * input.rows * keys.len() as f64;
+        u.rows = groups;
+        u.pathkeys = input.pathkeys.clone();
+        u.keys = keys;
+        u.children = vec![input.clone()];
+        u
+    }
+
     /// `create_unique_path` for semi join `j`'s inner relation: its cheapest path with duplicate
     /// keys removed by hashing (HashAggregate) or sorting (Sort, Unique), whichever costs less.
     /// None when a join condition is not `outer = inner` (nothing to make unique on).
@@ -1390,28 +1427,18 @@ impl<'a> Planner<'a> {
         }
         let input = cheapest(&rhs.paths);
         let groups = self.num_groups(&cols, rhs.rows);
-        let n = cols.len() as f64;
         let keys: Vec<(Output, bool)> = cols.iter().map(|&c| (Output::Col(c), false)).collect();
-        // Sort and Unique: one comparison per key column per input row on top of the sort.
-        let sort = self.sorted(&Rc::new(Plan { pathkeys: Vec::new(), ..(*input).clone() }), &keys, None);
-        let sort = Rc::new(Plan { children: vec![input.clone()], ..(*sort).clone() });
-        let mut unique = Plan::new(Kind::Unique);
-        unique.startup = sort.startup;
-        unique.total = sort.total + s.cpu_operator_cost * rhs.rows * n;
-        unique.children = vec![sort];
-        // A HashAggregate (cost_agg, AGG_HASHED), if its table fits in hash_mem.
+        // A Sort (whatever order the input has) and a Unique, or a HashAggregate if its table
+        // fits in hash_mem, whichever costs less.
+        let unique = self.unique_node(&self.sort_node(&input, &keys, None), keys.clone(), groups);
         let hashed = (rhs.width + 64.0) * groups <= s.hash_mem_bytes();
-        let mut agg = Plan::new(Kind::HashAggregate);
-        agg.startup = input.total + s.cpu_operator_cost * n * rhs.rows + if s.enable_hashagg { 0.0 } else { DISABLE_COST };
-        agg.total = agg.startup + s.cpu_tuple_cost * groups;
-        agg.keys = keys.clone();
-        agg.children = vec![input.clone()];
+        let agg = self.hash_agg(&input, keys, groups, (0.0, 0.0));
         let mut p = if hashed && agg.total < unique.total { agg } else { unique };
-        p.rows = groups;
         p.width = rhs.width;
         p.relids = rhs.relids;
+        // (create_unique_path promises no order.)
+        p.pathkeys.clear();
         p.dedup = true;
-        p.keys = keys;
         p.notes.push(format!("{} rows made unique on {} column(s): about {groups} groups", rhs.rows, cols.len()));
         Some(Rc::new(p))
     }
@@ -1757,15 +1784,9 @@ impl<'a> Planner<'a> {
         let keys: Vec<(Output, bool)> = q.group_by.iter().map(|&c| (Output::Col(c), q.order_by.iter().any(|(o, d)| *o == Output::Col(c) && *d))).collect();
         let want: Vec<PathKey> = keys.iter().map(|(o, d)| (self.output_ec(*o), *d)).collect();
         let unique = |p: &Rc<Plan>| {
-            let mut u = Plan::new(Kind::Unique);
-            u.startup = p.startup;
-            u.total = p.total + s.cpu_operator_cost * p.rows * ngc;
-            u.rows = ngroups;
+            let mut u = self.unique_node(p, keys.clone(), ngroups);
             u.width = width;
-            u.keys = keys.clone();
-            u.pathkeys = p.pathkeys.clone();
             u.notes.push(format!("one comparison per DISTINCT column per input row: cpu_operator_cost × {} × {ngc}", p.rows));
-            u.children = vec![p.clone()];
             Rc::new(u)
         };
         let mut out: Vec<Rc<Plan>> = paths.iter().filter(|p| p.pathkeys.starts_with(&want)).map(unique).collect();
@@ -1773,13 +1794,8 @@ impl<'a> Planner<'a> {
             out.push(unique(&self.sorted(&input, &keys, None)));
         }
         if s.enable_hashagg {
-            let mut h = Plan::new(Kind::HashAggregate);
-            h.startup = input.total + s.cpu_operator_cost * ngc * input.rows;
-            h.total = h.startup + s.cpu_tuple_cost * ngroups;
-            h.rows = ngroups;
+            let mut h = self.hash_agg(&input, keys.into_iter().map(|(o, _)| (o, false)).collect(), ngroups, (0.0, 0.0));
             h.width = width;
-            h.keys = keys.into_iter().map(|(o, _)| (o, false)).collect();
-            h.children = vec![input.clone()];
             out.push(Rc::new(h));
         }
         prune(out, self.consider_startup())
@@ -1812,16 +1828,8 @@ impl<'a> Planner<'a> {
                 p.children = vec![input.clone()];
                 aggs.push(p);
             } else {
-                let mut h = Plan::new(Kind::HashAggregate);
-                h.startup = input.total + transfn * input.rows + self.s.cpu_operator_cost * ngc * input.rows;
-                if !self.s.enable_hashagg {
-                    h.startup += DISABLE_COST;
-                }
-                h.total = h.startup + finalfn * ngroups + self.s.cpu_tuple_cost * ngroups;
-                h.rows = ngroups;
+                let mut h = self.hash_agg(&input, keys.clone(), ngroups, (transfn, finalfn));
                 h.width = width;
-                h.keys = keys.clone();
-                h.children = vec![input.clone()];
                 // An aggregate over DISTINCT values sorts its own input: never hashed
                 // (numOrderedAggs).
                 if !q.aggs.iter().any(|a| a.distinct) {

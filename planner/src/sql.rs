@@ -447,8 +447,8 @@ pub struct Select {
     /// WHERE's subqueries planned on their own (NOT IN and scalar ones), in the order written:
     /// PostgreSQL numbers their plans in this order.
     pub sub_order: Vec<SubRef>,
-    /// `SELECT DISTINCT`.
-    pub distinct: bool,
+    /// `SELECT DISTINCT`, and where DISTINCT is written.
+    pub distinct: Option<usize>,
     /// `WITH name AS [[NOT] MATERIALIZED] (SELECT …)`, in the order written.
     pub ctes: Vec<Cte>,
     /// `HAVING a AND b …`: each an aggregate (or grouped column) compared with a constant, and
@@ -687,11 +687,12 @@ impl Parser {
     fn select(&mut self) -> Result<Select, SqlError> {
         self.expect_kw("select")?;
         let mut s = Select::default();
+        let dpos = self.peek().pos;
         if self.eat_kw("distinct") {
             if self.is_kw("on") {
                 return Err(self.unsupported("DISTINCT ON (…)"));
             }
-            s.distinct = true;
+            s.distinct = Some(dpos);
         }
         loop {
             let pos = self.peek().pos;

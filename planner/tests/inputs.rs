@@ -86,6 +86,12 @@ fn sql_errors_read_like_postgres() {
     assert!(err("SELECT id, rank() OVER (ORDER BY id), rank() OVER (ORDER BY customer_id) FROM orders").starts_with("NOT MODELLED:  window functions over different windows"));
     assert!(err("SELECT customer_id, count(*), rank() OVER (ORDER BY customer_id) FROM orders GROUP BY customer_id").starts_with("NOT MODELLED:  window functions together with GROUP BY"));
     assert!(err("SELECT sum(name) OVER () FROM customers").starts_with("ERROR:  function sum(text) does not exist"));
+    // What is not modelled is named where it is written.
+    for (sql, word) in [("SELECT DISTINCT customer_id, count(*) FROM orders GROUP BY customer_id", "DISTINCT"), ("SELECT customer_id, count(*), rank() OVER (ORDER BY customer_id) FROM orders GROUP BY customer_id", "rank")] {
+        let e = err(sql);
+        let caret = format!("\n{}^", " ".repeat("LINE 1: ".len() + sql.find(word).unwrap_or(0)));
+        assert!(e.starts_with("NOT MODELLED:") && e.ends_with(&caret), "{e}");
+    }
     // DISTINCT and HAVING read as PostgreSQL reads them.
     assert!(err("SELECT DISTINCT c.id FROM customers c ORDER BY c.name").starts_with("ERROR:  for SELECT DISTINCT, ORDER BY expressions must appear in select list"));
     assert!(err("SELECT DISTINCT ON (id) id FROM customers").starts_with("NOT MODELLED:  DISTINCT ON (…)"));
