@@ -87,7 +87,10 @@ fn sql_errors_read_like_postgres() {
     assert!(err("SELECT customer_id, count(*), rank() OVER (ORDER BY customer_id) FROM orders GROUP BY customer_id").starts_with("NOT MODELLED:  window functions together with GROUP BY"));
     assert!(err("SELECT sum(name) OVER () FROM customers").starts_with("ERROR:  function sum(text) does not exist"));
     // What is not modelled is named where it is written.
-    for (sql, word) in [("SELECT DISTINCT customer_id, count(*) FROM orders GROUP BY customer_id", "DISTINCT"), ("SELECT customer_id, count(*), rank() OVER (ORDER BY customer_id) FROM orders GROUP BY customer_id", "rank")] {
+    for (sql, word) in [
+        ("SELECT DISTINCT customer_id, count(*) FROM orders GROUP BY customer_id", "DISTINCT"),
+        ("SELECT customer_id, count(*), rank() OVER (ORDER BY customer_id) FROM orders GROUP BY customer_id", "rank"),
+    ] {
         let e = err(sql);
         let caret = format!("\n{}^", " ".repeat("LINE 1: ".len() + sql.find(word).unwrap_or(0)));
         assert!(e.starts_with("NOT MODELLED:") && e.ends_with(&caret), "{e}");
