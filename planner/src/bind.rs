@@ -2,7 +2,7 @@
 //! (`relation "x" does not exist`, `column reference "id" is ambiguous`, …) at their positions.
 use crate::catalog::{ColType, NULL};
 use crate::db::Database;
-use crate::sql::{AggFn, CmpOp, Expr, Lit, OjKind, SelExpr, Select, SqlError};
+use crate::sql::{AggFn, CmpOp, Expr, Lit, OjKind, SelExpr, Select, SetCmd, SqlError};
 
 /// A column of one of the query's relations: (relation index, column index).
 pub type ColRef = (usize, usize);
@@ -118,6 +118,18 @@ impl Qual {
             Qual::NotIn { .. } | Qual::Param { .. } => true,
         }
     }
+    /// The same condition over other relations: `f` maps each column.
+    pub fn map_cols(&self, f: &impl Fn(ColRef) -> ColRef) -> Qual {
+        match self {
+            Qual::Cmp { c, op, v } => Qual::Cmp { c: f(*c), op: *op, v: *v },
+            Qual::In { c, vals } => Qual::In { c: f(*c), vals: vals.clone() },
+            Qual::IsNull { c, not } => Qual::IsNull { c: f(*c), not: *not },
+            Qual::ColCmp { l, op, r } => Qual::ColCmp { l: f(*l), op: *op, r: f(*r) },
+            Qual::Or(arms) => Qual::Or(arms.iter().map(|arm| arm.iter().map(|q| q.map_cols(f)).collect()).collect()),
+            Qual::NotIn { c, sub } => Qual::NotIn { c: f(*c), sub: *sub },
+            Qual::Param { c, op, k, cast } => Qual::Param { c: f(*c), op: *op, k: *k, cast: *cast },
+        }
+    }
     /// An equality join clause between two different relations.
     pub fn equijoin(&self) -> Option<(ColRef, ColRef)> {
         match self {
@@ -141,6 +153,8 @@ pub enum Output {
     Agg(usize),
     /// Window function `k` (`Query::windows`).
     Win(usize),
+    /// Column `k` of a set operation's result (`Query::set_op`).
+    Set(usize),
 }
 
 /// A window function of the select list: its function and argument (all of a query's window
@@ -202,6 +216,46 @@ pub struct Query {
     /// Window functions, over `window`.
     pub windows: Vec<Win>,
     pub window: Window,
+    /// A set operation (UNION, INTERSECT, EXCEPT): relation `i` is its SELECT number `i + 1`,
+    /// and `outputs`, `order_by` and `limit` are the whole statement's (`Output::Set`).
+    pub set_op: Option<SetQuery>,
+}
+
+/// The SELECTs of a set operation and how they combine. Each SELECT reads one relation (relation
+/// `i` is SELECT `i`), with its WHERE among the query's conditions and its columns in
+/// `columns[i]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetQuery {
+    pub tree: SetTree,
+    pub columns: Vec<Vec<usize>>,
+    /// Each SELECT's output names (a Subquery Scan's columns are named so).
+    pub names: Vec<Vec<String>>,
+}
+
+/// Set operations as PostgreSQL's grammar nests them: left to right, INTERSECT before UNION and
+/// EXCEPT.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetTree {
+    Select(usize),
+    Op { cmd: SetCmd, all: bool, l: Box<SetTree>, r: Box<SetTree> },
+}
+
+impl SetTree {
+    /// The SELECTs under this node, left to right.
+    pub fn selects(&self, out: &mut Vec<usize>) {
+        match self {
+            SetTree::Select(i) => out.push(*i),
+            SetTree::Op { l, r, .. } => {
+                l.selects(out);
+                r.selects(out);
+            }
+        }
+    }
+    pub fn rels(&self) -> u64 {
+        let mut v = Vec::new();
+        self.selects(&mut v);
+        v.iter().fold(0, |m, r| m | 1 << r)
+    }
 }
 
 /// A materialized CTE: its name, the relation its query scans (its table and WHERE), and its
@@ -264,6 +318,9 @@ impl Query {
         v.extend(self.windows.iter().filter_map(|w| w.arg));
         v.extend(self.ctes.iter().flat_map(|c| c.cols.iter().map(move |(_, ci)| (c.rel, *ci))));
         v.extend(self.aggs.iter().filter_map(|a| a.arg));
+        if let Some(so) = &self.set_op {
+            v.extend(so.columns.iter().enumerate().flat_map(|(r, cs)| cs.iter().map(move |&c| (r, c))));
+        }
         for (o, _) in &self.order_by {
             if let Output::Col(c) = o {
                 v.push(*c);
@@ -277,6 +334,9 @@ impl Query {
 
 /// Resolves a SELECT against the catalog.
 pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
+    if !s.set_ops.is_empty() {
+        return bind_set_op(db, s);
+    }
     let mut rels: Vec<Rel> = Vec::new();
     if s.from.len() > 16 {
         return Err(SqlError::at(s.from[16].pos, "dbsim plans at most 16 relations in one query"));
@@ -476,6 +536,7 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         match out {
             Output::Col(c) => quals.push(Qual::Cmp { c, op: *op, v: b.constant(c, lit, *lp, op.sql())? }),
             Output::Win(_) => return Err(SqlError::at(*pos, "window functions are not allowed in HAVING")),
+            Output::Set(_) => return Err(SqlError::at(*pos, "HAVING is not allowed here")),
             Output::Agg(k) => {
                 let v = match lit {
                     Lit::Int(v) => *v,
@@ -527,6 +588,127 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
             crate::sql::SubRef::Scalar(k) => order.extend(initplans.get(k).map(|ip| ip.rel)),
         }
     }
+    unique_names(&mut rels, order);
+    if let Some(wpos) = window_pos.filter(|_| !aggs.is_empty() || !group_by.is_empty()) {
+        return Err(SqlError::not_modelled(wpos, "window functions together with GROUP BY, aggregates or DISTINCT"));
+    }
+    let window = window.unwrap_or_default();
+    Ok(Query { rels, quals, outer, outputs, group_by, aggs, order_by, limit: s.limit, strays, subplans, initplans, distinct, having, ctes, windows, window, set_op: None })
+}
+
+/// A set operation: each SELECT bound on its own, then joined into one query whose relation `i`
+/// is SELECT `i`'s table. dbsim plans SELECTs of one table each, with WHERE.
+fn bind_set_op(db: &Database, s: &Select) -> Result<Query, SqlError> {
+    if s.set_ops.len() >= 16 {
+        return Err(SqlError::at(s.set_ops[15].pos, "dbsim plans at most 16 SELECTs in one set operation"));
+    }
+    if let Some(c) = s.ctes.first() {
+        return Err(SqlError::not_modelled(c.pos, "WITH together with UNION, INTERSECT or EXCEPT"));
+    }
+    let first = Select { set_ops: Vec::new(), order_by: Vec::new(), limit: None, ..s.clone() };
+    let leaves: Vec<(&Select, usize)> = std::iter::once((&first, s.from.first().map_or(0, |f| f.pos))).chain(s.set_ops.iter().map(|a| (&a.select, a.pos))).collect();
+    let mut rels = Vec::new();
+    let mut quals = Vec::new();
+    let mut strays = Vec::new();
+    let mut columns: Vec<Vec<usize>> = Vec::new();
+    let mut names: Vec<Vec<String>> = Vec::new();
+    let mut outputs: Vec<(String, Output)> = Vec::new();
+    for (i, (sel, pos)) in leaves.iter().enumerate() {
+        let q = bind(db, sel)?;
+        let simple = q.rels.len() == 1 && q.outer.is_empty() && !q.is_grouped() && !q.distinct && q.subplans.is_empty() && q.initplans.is_empty() && q.windows.is_empty();
+        if !simple {
+            let at = sel.from.get(1).map_or(*pos, |f| f.pos);
+            return Err(SqlError::not_modelled(at, "a SELECT in a set operation that reads more than one table, groups, aggregates or has DISTINCT or a subquery (dbsim plans one table per SELECT)"));
+        }
+        let cols: Vec<usize> = q.outputs.iter().map(|(_, o)| if let Output::Col(c) = o { c.1 } else { 0 }).collect();
+        let table = &db.tables[q.rels[0].table];
+        if i == 0 {
+            outputs = q.outputs.iter().enumerate().map(|(k, (n, _))| (n.clone(), Output::Set(k))).collect();
+        } else {
+            let arm = &s.set_ops[i - 1];
+            if cols.len() != columns[0].len() {
+                return Err(SqlError::at(arm.pos, format!("each {} query must have the same number of columns", arm.cmd.sql())));
+            }
+            let t0 = &db.tables[rels.first().map_or(0, |r: &Rel| r.table)];
+            for (k, (&c0, &c)) in columns[0].iter().zip(&cols).enumerate() {
+                let (a, b) = (&t0.columns[c0], &table.columns[c]);
+                let name = |c: &crate::catalog::Column| if c.text.is_some() { "text" } else { "integer" };
+                if name(a) != name(b) {
+                    let at = sel.items.get(k).and_then(|it| item_pos(&it.expr)).unwrap_or(arm.pos);
+                    return Err(SqlError::at(at, format!("{} types {} and {} cannot be matched", arm.cmd.sql(), name(a), name(b))));
+                }
+                if a.text.is_some() && a.text != b.text {
+                    let at = sel.items.get(k).and_then(|it| item_pos(&it.expr)).unwrap_or(arm.pos);
+                    return Err(SqlError::not_modelled(at, "a set operation over text columns whose values differ in kind (dbsim compares text of one column's domain)"));
+                }
+            }
+        }
+        quals.extend(q.quals.iter().map(|x| x.map_cols(&|c| (i, c.1))));
+        strays.extend(q.strays.iter().map(|(c, v, t)| ((i, c.1), *v, t.clone())));
+        columns.push(cols);
+        names.push(q.outputs.iter().map(|(n, _)| n.clone()).collect());
+        rels.push(q.rels[0].clone());
+    }
+    // The statement's ORDER BY names or numbers the first SELECT's output columns.
+    let mut order_by = Vec::new();
+    for o in &s.order_by {
+        let out = match &o.expr {
+            SelExpr::Expr(Expr::Lit { lit: Lit::Int(k), pos }) => {
+                outputs.get((*k as usize).wrapping_sub(1)).map(|o| o.1).ok_or_else(|| SqlError::at(*pos, format!("ORDER BY position {k} is not in select list")))?
+            }
+            SelExpr::Expr(Expr::Col { qual: None, name, pos }) => {
+                outputs.iter().find(|(n, _)| n == name).map(|o| o.1).ok_or_else(|| SqlError::at(*pos, format!("column \"{name}\" does not exist")))?
+            }
+            e => {
+                let at = item_pos(e).unwrap_or(0);
+                return Err(SqlError::at(at, "invalid UNION/INTERSECT/EXCEPT ORDER BY clause"));
+            }
+        };
+        order_by.push((out, o.desc));
+    }
+    // INTERSECT binds tighter than UNION and EXCEPT; each level reads left to right.
+    let mut terms: Vec<(Option<(SetCmd, bool)>, SetTree)> = vec![(None, SetTree::Select(0))];
+    for (i, arm) in s.set_ops.iter().enumerate() {
+        let leaf = SetTree::Select(i + 1);
+        if arm.cmd == SetCmd::Intersect {
+            let (op, l) = terms.pop().expect("a term");
+            terms.push((op, SetTree::Op { cmd: arm.cmd, all: arm.all, l: Box::new(l), r: Box::new(leaf) }));
+        } else {
+            terms.push((Some((arm.cmd, arm.all)), leaf));
+        }
+    }
+    let mut it = terms.into_iter();
+    let mut tree = it.next().expect("a term").1;
+    for (op, t) in it {
+        let (cmd, all) = op.expect("an operator");
+        tree = SetTree::Op { cmd, all, l: Box::new(tree), r: Box::new(t) };
+    }
+    // (Relation names are made unique across the SELECTs once the plan says in which order
+    // PostgreSQL meets them: `plan::setop::name_relations`.)
+    Ok(Query {
+        rels,
+        quals,
+        outer: Vec::new(),
+        outputs,
+        group_by: Vec::new(),
+        aggs: Vec::new(),
+        order_by,
+        limit: s.limit,
+        strays,
+        subplans: Vec::new(),
+        initplans: Vec::new(),
+        distinct: false,
+        having: Vec::new(),
+        ctes: Vec::new(),
+        windows: Vec::new(),
+        window: Default::default(),
+        set_op: Some(SetQuery { tree, columns, names }),
+    })
+}
+
+/// `set_rtable_names`: each relation keeps its name unless an earlier one (in `order`) has it;
+/// then it gets the first free `name_n`.
+pub fn unique_names(rels: &mut [Rel], order: impl IntoIterator<Item = usize>) {
     let mut used: Vec<String> = Vec::new();
     for r in order {
         let base = rels[r].alias.clone();
@@ -539,11 +721,15 @@ pub fn bind(db: &Database, s: &Select) -> Result<Query, SqlError> {
         used.push(name.clone());
         rels[r].alias = name;
     }
-    if let Some(wpos) = window_pos.filter(|_| !aggs.is_empty() || !group_by.is_empty()) {
-        return Err(SqlError::not_modelled(wpos, "window functions together with GROUP BY, aggregates or DISTINCT"));
+}
+
+/// Where a select-list expression is written.
+fn item_pos(e: &SelExpr) -> Option<usize> {
+    match e {
+        SelExpr::Window { pos, .. } | SelExpr::Star { pos, .. } | SelExpr::Agg { pos, .. } => Some(*pos),
+        SelExpr::Expr(Expr::Col { pos, .. } | Expr::Lit { pos, .. }) => Some(*pos),
+        SelExpr::Expr(_) => None,
     }
-    let window = window.unwrap_or_default();
-    Ok(Query { rels, quals, outer, outputs, group_by, aggs, order_by, limit: s.limit, strays, subplans, initplans, distinct, having, ctes, windows, window })
 }
 
 /// The outer joins bound, and reduced as `reduce_outer_joins` does: a condition above a LEFT JOIN

@@ -219,6 +219,21 @@ impl<'a> Executor<'a> {
         })
     }
 
+    /// Column `k` of a set operation's row: the column of the SELECT the row comes from.
+    fn set_value(&self, row: &Row, k: usize) -> i64 {
+        let Some(so) = &self.q.set_op else { return NULL };
+        so.columns.iter().enumerate().find(|(r, _)| row[*r] >= 0).map_or(NULL, |(r, cols)| self.value(row, (r, cols[k])))
+    }
+
+    /// A key's value in a row below any aggregate: a column, or a set operation's column.
+    fn key_value(&self, row: &Row, o: Output) -> i64 {
+        match o {
+            Output::Col(c) => self.value(row, c),
+            Output::Set(k) => self.set_value(row, k),
+            _ => NULL,
+        }
+    }
+
     fn blank(&self) -> Row {
         vec![-1; self.q.rels.len()]
     }
@@ -597,7 +612,7 @@ impl<'a> Executor<'a> {
                 let mut seen = std::collections::BTreeSet::new();
                 let mut out = Vec::new();
                 for r in rows.iter() {
-                    let k: Vec<i64> = p.keys.iter().map(|(o, _)| if let Output::Col(c) = o { self.value(r, *c) } else { NULL }).collect();
+                    let k: Vec<i64> = p.keys.iter().map(|(o, _)| self.key_value(r, *o)).collect();
                     if seen.insert(k) {
                         out.push(r.clone());
                     }
@@ -658,6 +673,68 @@ impl<'a> Executor<'a> {
                 if let Some(w) = want {
                     out.truncate(w);
                 }
+                (out, first, t + own)
+            }
+            Kind::Append => {
+                // Each input in turn, until the rows wanted are in.
+                let mut out = Vec::new();
+                let (mut first, mut total) = (None, 0.0);
+                for k in 0..p.children.len() {
+                    if want.is_some_and(|w| out.len() >= w) {
+                        break;
+                    }
+                    let (rows, s, t) = self.run(&p.children[k], Self::child_id(p, id, k), param, want.map(|w| w - out.len()));
+                    if first.is_none() && !rows.is_empty() {
+                        first = Some(total + s);
+                    }
+                    total += t + rows.len() as f64 * NODE_CALL;
+                    out.extend(rows);
+                }
+                (out, first.unwrap_or(total), total)
+            }
+            Kind::SubqueryScan | Kind::Result => {
+                let (rows, s, t) = self.run(&p.children[0], id + 1, param, want);
+                let own = rows.len() as f64 * NODE_CALL;
+                (rows, s + NODE_CALL, t + own)
+            }
+            Kind::SetOp => {
+                let Some(so) = p.set_op else { return (Vec::new(), 0.0, 0.0) };
+                let (rows, s, t) = self.run(&p.children[0], id + 1, param, None);
+                // Per distinct row (NULLs equal), its count on each side, in first-seen order.
+                let mut seen: BTreeMap<Vec<i64>, usize> = BTreeMap::new();
+                let mut groups: Vec<(usize, u64, u64)> = Vec::new();
+                for (i, r) in rows.iter().enumerate() {
+                    let key: Vec<i64> = (0..self.q.outputs.len()).map(|k| self.set_value(r, k)).collect();
+                    let g = *seen.entry(key).or_insert_with(|| {
+                        groups.push((i, 0, 0));
+                        groups.len() - 1
+                    });
+                    let left = r.iter().enumerate().any(|(rel, &v)| v >= 0 && so.left & (1 << rel) != 0);
+                    if left {
+                        groups[g].1 += 1;
+                        groups[g].0 = if groups[g].1 == 1 { i } else { groups[g].0 };
+                    } else {
+                        groups[g].2 += 1;
+                    }
+                }
+                let mut out = Vec::new();
+                for &(i, l, r) in &groups {
+                    let copies = match (so.cmd, so.all) {
+                        (crate::sql::SetCmd::Intersect, false) => u64::from(l > 0 && r > 0),
+                        (crate::sql::SetCmd::Intersect, true) => l.min(r),
+                        (_, false) => u64::from(l > 0 && r == 0),
+                        (_, true) => l.saturating_sub(r),
+                    };
+                    for _ in 0..copies {
+                        out.push(rows[i].clone());
+                    }
+                }
+                let n = rows.len() as f64;
+                let own = n * if so.hashed { HASH_PROBE } else { COMPARE };
+                if let Some(w) = want {
+                    out.truncate(w);
+                }
+                let first = if so.hashed { t + own } else { s + COMPARE };
                 (out, first, t + own)
             }
             Kind::Limit => {
@@ -773,12 +850,14 @@ impl<'a> Executor<'a> {
                 Output::Agg(_) => 0,
                 // A window function's value follows the row's relations.
                 Output::Win(k) => row.get(self.q.rels.len() + k).copied().unwrap_or(NULL),
+                Output::Set(k) => self.set_value(row, k),
             }
         } else {
             match o {
                 Output::Col(c) => self.q.group_by.iter().position(|g| *g == c).map_or(NULL, |k| row[k]),
                 Output::Agg(k) => row[self.q.group_by.len() + k],
                 Output::Win(_) => NULL,
+                Output::Set(k) => self.set_value(row, k),
             }
         }
     }

@@ -83,9 +83,11 @@ impl Deparse<'_> {
         format!("({})", parts.join(" AND "))
     }
 
-    fn key(&self, o: Output, desc: bool) -> String {
+    /// A sort or group key of node `p`.
+    fn key(&self, p: &Plan, o: Output, desc: bool) -> String {
         let multi = self.q.rels.len() > 1;
         let base = match o {
+            Output::Set(k) => self.set_col(p, k),
             Output::Col(c) => self.col(c, multi),
             // EXPLAIN cannot name the window: "OVER (?)".
             Output::Win(k) => {
@@ -125,13 +127,35 @@ impl Deparse<'_> {
         }
     }
 
+    /// Column `k` of a set operation, as named below node `p`: by the first input's first
+    /// SELECT, through its Subquery Scan ("*SELECT* 1".id) when it has one.
+    fn set_col(&self, p: &Plan, k: usize) -> String {
+        let Some(so) = &self.q.set_op else { return String::new() };
+        let mut n = p;
+        loop {
+            if let Some(s) = n.select_no {
+                return format!("\"*SELECT* {s}\".{}", so.names[s - 1][k]);
+            }
+            if let (Some(r), true) = (n.rel, n.children.is_empty() || n.kind == Kind::BitmapHeapScan) {
+                return self.col((r, so.columns[r][k]), true);
+            }
+            match n.children.first() {
+                Some(c) => n = c,
+                None => return String::new(),
+            }
+        }
+    }
+
     fn keys(&self, p: &Plan) -> String {
-        p.keys.iter().map(|(o, d)| self.key(*o, *d)).collect::<Vec<_>>().join(", ")
+        p.keys.iter().map(|(o, d)| self.key(p, *o, *d)).collect::<Vec<_>>().join(", ")
     }
 
     /// The node's title: `Index Scan using idx on t alias`.
     pub fn title(&self, p: &Plan) -> String {
         let mut s = p.name();
+        if let Some(n) = p.select_no {
+            return format!("{s} on \"*SELECT* {n}\"");
+        }
         if p.backward {
             s.push_str(" Backward");
         }
@@ -169,7 +193,7 @@ impl Deparse<'_> {
             Kind::Sort => v.push(("Sort Key", self.keys(p))),
             Kind::IncrementalSort => {
                 v.push(("Sort Key", self.keys(p)));
-                let pre: Vec<String> = p.keys[..p.presorted].iter().map(|(o, d)| self.key(*o, *d)).collect();
+                let pre: Vec<String> = p.keys[..p.presorted].iter().map(|(o, d)| self.key(p, *o, *d)).collect();
                 v.push(("Presorted Key", pre.join(", ")));
             }
             Kind::HashAggregate | Kind::GroupAggregate => v.push(("Group Key", self.keys(p))),
@@ -420,10 +444,20 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
     // FORMAT JSON names every aggregate "Aggregate" and gives its strategy separately.
     let node_type = if matches!(p.kind, Kind::HashAggregate | Kind::GroupAggregate) { "Aggregate" } else { p.kind.name() };
     m.insert("Node Type".into(), json!(node_type));
+    if let Some(so) = p.set_op {
+        m.insert("Strategy".into(), json!(if so.hashed { "Hashed" } else { "Sorted" }));
+        let cmd = if so.cmd == crate::sql::SetCmd::Intersect { "Intersect" } else { "Except" };
+        m.insert("Command".into(), json!(if so.all { format!("{cmd} All") } else { cmd.to_string() }));
+    }
+    if let Some(n) = p.select_no {
+        m.insert("Alias".into(), json!(format!("*SELECT* {n}")));
+    }
     if let Some(par) = parent {
         let rel = match par.kind {
             _ if p.is_initplan() => "InitPlan",
             _ if p.subplan.is_some() => "SubPlan",
+            Kind::Append => "Member",
+            Kind::SubqueryScan => "Subquery",
             Kind::NestedLoop | Kind::HashJoin | Kind::MergeJoin => {
                 if std::ptr::eq(par.children[0].as_ref(), p) {
                     "Outer"
@@ -490,11 +524,11 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
     for (label, text) in d.details(p) {
         match label {
             "Sort Key" | "Group Key" => {
-                let keys: Vec<String> = p.keys.iter().map(|(o, dsc)| d.key(*o, *dsc)).collect();
+                let keys: Vec<String> = p.keys.iter().map(|(o, dsc)| d.key(p, *o, *dsc)).collect();
                 m.insert(label.into(), json!(keys));
             }
             "Presorted Key" => {
-                let keys: Vec<String> = p.keys[..p.presorted.min(p.keys.len())].iter().map(|(o, dsc)| d.key(*o, *dsc)).collect();
+                let keys: Vec<String> = p.keys[..p.presorted.min(p.keys.len())].iter().map(|(o, dsc)| d.key(p, *o, *dsc)).collect();
                 m.insert(label.into(), json!(keys));
             }
             _ => {
@@ -559,6 +593,10 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
             buffer_keys(&mut m, inc.shared_hit as i64, inc.temp_read as i64, inc.temp_written as i64);
         }
     }
+    if p.kind == Kind::Append {
+        // Partitions pruned at run time (dbsim has no partitions).
+        m.insert("Subplans Removed".into(), json!(0));
+    }
     if !p.children.is_empty() {
         let kids: Vec<Value> = p
             .display_children(me)
@@ -583,6 +621,7 @@ const KEY_ORDER: &[&str] = &[
     "Subplan Name",
     "Parallel Aware",
     "Async Capable",
+    "Command",
     "Scan Direction",
     "Index Name",
     "Relation Name",
@@ -641,6 +680,7 @@ const KEY_ORDER: &[&str] = &[
     "Local Written Blocks",
     "Temp Read Blocks",
     "Temp Written Blocks",
+    "Subplans Removed",
     "Plans",
 ];
 
@@ -750,9 +790,10 @@ pub fn prepare(db: &Database, sql_text: &str) -> Result<(Option<ExplainOpts>, Qu
 /// Plans a statement and, for EXPLAIN ANALYZE (or when `opts` asks), runs it. A plain SELECT is
 /// explained as `EXPLAIN` would.
 pub fn explain(db: &Database, sql_text: &str, opts: Option<ExplainOpts>) -> Result<Explained, crate::sql::SqlError> {
-    let (own, query) = prepare(db, sql_text)?;
+    let (own, mut query) = prepare(db, sql_text)?;
     let opts = opts.or(own).unwrap_or_default();
     let plan = crate::plan::Planner::new(db, &query).plan();
+    crate::plan::setop::name_relations(&mut query, &plan);
     // subplan_is_hashable: a NOT IN subquery whose rows would not fit in hash_mem is a plain
     // SubPlan, rescanned for every row; dbsim does not model that.
     let mut nodes = Vec::new();

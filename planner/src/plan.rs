@@ -10,7 +10,7 @@ use crate::cost::{self, relation_byte_size, Cost, IndexInput, SortMethod};
 use crate::db::Database;
 use crate::selfuncs::{clamp_row_est, Est};
 use crate::settings::{Settings, DISABLE_COST};
-use crate::sql::{AggFn, CmpOp, OjKind};
+use crate::sql::{AggFn, CmpOp, OjKind, SetCmd};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -36,6 +36,11 @@ pub enum Kind {
     Unique,
     CteScan,
     WindowAgg,
+    Append,
+    SubqueryScan,
+    Result,
+    /// INTERSECT or EXCEPT (`Plan::set_op` says which, and whether hashed).
+    SetOp,
 }
 
 impl Kind {
@@ -62,6 +67,10 @@ impl Kind {
             Kind::Unique => "Unique",
             Kind::CteScan => "CTE Scan",
             Kind::WindowAgg => "WindowAgg",
+            Kind::Append => "Append",
+            Kind::SubqueryScan => "Subquery Scan",
+            Kind::Result => "Result",
+            Kind::SetOp => "SetOp",
         }
     }
 }
@@ -146,8 +155,22 @@ pub struct Plan {
     /// This node is the plan of scalar subquery `k` (`Query::initplans`), an InitPlan of the top
     /// node ("InitPlan n (returns $p)").
     pub param_plan: Option<usize>,
+    /// A Subquery Scan's SELECT: `n` of "*SELECT* n", a set operation's SELECT `n - 1`.
+    pub select_no: Option<usize>,
+    /// A SetOp's operation.
+    pub set_op: Option<SetOpNode>,
     /// The arithmetic behind the cost, for the plan view.
     pub notes: Vec<String>,
+}
+
+/// What a SetOp node computes: INTERSECT or EXCEPT, with ALL or not, by hashing or over sorted
+/// input; `left` holds the SELECTs (as relations) of its first input, the side EXCEPT keeps.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SetOpNode {
+    pub cmd: SetCmd,
+    pub all: bool,
+    pub hashed: bool,
+    pub left: u64,
 }
 
 impl Plan {
@@ -180,6 +203,8 @@ impl Plan {
             agg_filter: Vec::new(),
             initplan: None,
             param_plan: None,
+            select_no: None,
+            set_op: None,
             notes: Vec::new(),
         }
     }
@@ -202,6 +227,9 @@ impl Plan {
     }
     /// The node's name as the text format prints it: `Hash Left Join`, `Nested Loop Left Join`.
     pub fn name(&self) -> String {
+        if let Some(so) = self.set_op {
+            return format!("{}SetOp {}{}", if so.hashed { "Hash" } else { "" }, if so.cmd == SetCmd::Intersect { "Intersect" } else { "Except" }, if so.all { " All" } else { "" });
+        }
         match (self.kind, self.join_type) {
             (_, JoinType::Inner) => self.kind.name().to_string(),
             (Kind::NestedLoop, jt) => format!("Nested Loop {} Join", jt.name()),
@@ -299,6 +327,8 @@ pub struct Planner<'a> {
 }
 
 const FUZZ: f64 = 1.01;
+
+pub mod setop;
 
 impl<'a> Planner<'a> {
     pub fn new(db: &'a Database, q: &'a Query) -> Planner<'a> {
@@ -414,6 +444,7 @@ impl<'a> Planner<'a> {
             Output::Col(c) => self.ec(c),
             Output::Agg(k) => 1_000_000 + k,
             Output::Win(k) => 2_000_000 + k,
+            Output::Set(k) => 3_000_000 + k,
         }
     }
 
@@ -440,6 +471,10 @@ impl<'a> Planner<'a> {
         cols.extend(self.q.window.0.iter().copied());
         cols.extend(self.q.window.1.iter().map(|(c, _)| *c));
         cols.extend(self.q.windows.iter().filter_map(|w| w.arg));
+        // A set operation's SELECTs return their columns.
+        if let Some(so) = &self.q.set_op {
+            cols.extend(so.columns.iter().enumerate().flat_map(|(r, cs)| cs.iter().map(move |&c| (r, c))));
+        }
         for (o, _) in &self.q.order_by {
             if let Output::Col(c) = o {
                 cols.push(*c);
@@ -1497,6 +1532,9 @@ impl<'a> Planner<'a> {
 
     /// The whole search: base relations, join levels, then the upper nodes.
     pub fn plan(&self) -> Rc<Plan> {
+        if self.q.set_op.is_some() {
+            return self.upper(&self.set_op_paths());
+        }
         let (_, top) = self.search();
         let top = self.upper(&top.paths);
         if self.q.ctes.is_empty() && self.q.initplans.is_empty() {

@@ -457,6 +457,37 @@ pub struct Select {
     pub group_by: Vec<Expr>,
     pub order_by: Vec<OrderItem>,
     pub limit: Option<u64>,
+    /// `UNION [ALL]`, `INTERSECT [ALL]` and `EXCEPT [ALL]` with the SELECTs after this one, in
+    /// the order written; `order_by` and `limit` are then the whole statement's.
+    pub set_ops: Vec<SetArm>,
+}
+
+/// A set operation's kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetCmd {
+    Union,
+    Intersect,
+    Except,
+}
+
+impl SetCmd {
+    pub fn sql(self) -> &'static str {
+        match self {
+            SetCmd::Union => "UNION",
+            SetCmd::Intersect => "INTERSECT",
+            SetCmd::Except => "EXCEPT",
+        }
+    }
+}
+
+/// `UNION [ALL] SELECT …` (or INTERSECT, EXCEPT): the operator, ALL, the SELECT on its right
+/// and where the operator is written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetArm {
+    pub cmd: SetCmd,
+    pub all: bool,
+    pub select: Select,
+    pub pos: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -488,8 +519,38 @@ pub struct Statement {
 }
 
 const RESERVED: &[&str] = &[
-    "select", "from", "where", "group", "order", "by", "limit", "join", "inner", "on", "and", "or", "not", "as", "between", "in", "is", "null", "asc", "desc", "left", "right", "full", "cross",
-    "natural", "using", "having", "union", "offset",
+    "select",
+    "from",
+    "where",
+    "group",
+    "order",
+    "by",
+    "limit",
+    "join",
+    "inner",
+    "on",
+    "and",
+    "or",
+    "not",
+    "as",
+    "between",
+    "in",
+    "is",
+    "null",
+    "asc",
+    "desc",
+    "left",
+    "right",
+    "full",
+    "cross",
+    "natural",
+    "using",
+    "having",
+    "union",
+    "intersect",
+    "except",
+    "all",
+    "offset",
 ];
 
 struct Parser {
@@ -543,7 +604,6 @@ impl Parser {
         let construct = match t.text.to_ascii_uppercase().as_str() {
             "LIKE" | "ILIKE" | "SIMILAR" => Some("LIKE pattern matching"),
             "UPDATE" | "INSERT" | "DELETE" | "MERGE" | "CREATE" | "DROP" | "ALTER" => Some("a statement other than SELECT (this page explains queries)"),
-            "UNION" | "INTERSECT" | "EXCEPT" => Some("a set operation (UNION, INTERSECT, EXCEPT)"),
             "OVER" | "WINDOW" | "PARTITION" => Some("a window function"),
             "EXISTS" => Some("an EXISTS subquery"),
             "LEFT" | "RIGHT" | "FULL" | "OUTER" | "CROSS" | "NATURAL" | "LATERAL" => Some("an outer, cross or lateral join"),
@@ -684,7 +744,7 @@ impl Parser {
         }
     }
 
-    fn select(&mut self) -> Result<Select, SqlError> {
+    fn simple_select(&mut self) -> Result<Select, SqlError> {
         self.expect_kw("select")?;
         let mut s = Select::default();
         let dpos = self.peek().pos;
@@ -835,6 +895,34 @@ impl Parser {
             if self.is_kw("or") {
                 return Err(self.unsupported("HAVING with OR"));
             }
+        }
+        Ok(s)
+    }
+
+    /// A SELECT: one simple SELECT, the set operations joining more to it, then ORDER BY and
+    /// LIMIT (the whole statement's).
+    fn select(&mut self) -> Result<Select, SqlError> {
+        let mut s = self.simple_select()?;
+        loop {
+            let pos = self.peek().pos;
+            let cmd = if self.eat_kw("union") {
+                SetCmd::Union
+            } else if self.eat_kw("intersect") {
+                SetCmd::Intersect
+            } else if self.eat_kw("except") {
+                SetCmd::Except
+            } else {
+                break;
+            };
+            let all = self.eat_kw("all");
+            if !all {
+                self.eat_kw("distinct");
+            }
+            if self.is_op("(") {
+                return Err(self.unsupported("a parenthesized SELECT in a set operation"));
+            }
+            let select = self.simple_select()?;
+            s.set_ops.push(SetArm { cmd, all, select, pos });
         }
         if self.eat_kw("order") {
             self.expect_kw("by")?;
@@ -1255,7 +1343,6 @@ mod tests {
             ("WITH RECURSIVE x AS (SELECT 1) SELECT * FROM x", "WITH RECURSIVE"),
             ("SELECT * FROM t WHERE name LIKE 'a%'", "LIKE"),
             ("UPDATE t SET a = 1", "other than SELECT"),
-            ("SELECT a FROM t UNION SELECT a FROM u", "set operation"),
             ("SELECT * FROM t JOIN v ON v.a = t.a FULL JOIN u ON t.a = u.a", "FULL JOIN whose left side is itself a join"),
         ] {
             let e = parse(sql).unwrap_err();
