@@ -447,7 +447,7 @@ impl<'a> Executor<'a> {
                 self.sort_rows(&mut rows, &p.keys, below);
                 let bytes = n as f64 * (maxalign(p.width as usize) as f64 + 24.0 + 24.0);
                 let mem = self.db.settings.work_mem * 1024.0;
-                let bounded = bound.and(want).filter(|&w| n > 2 * w);
+                let bounded = bound.filter(|&b| want.is_some() && n > 2 * b);
                 let log2 = |x: f64| if x > 1.0 { libm::log2(x) } else { 1.0 };
                 let (method, kb, own) = if let Some(w) = bounded {
                     (SortMethod::TopN, libm::ceil((w as f64 * (maxalign(p.width as usize) as f64 + 48.0)) / 1024.0).max(25.0), n as f64 * COMPARE * log2(2.0 * w as f64))
@@ -607,17 +607,27 @@ impl<'a> Executor<'a> {
                 (out, before + per, before + read as f64 * per)
             }
             Kind::Unique | Kind::HashAggregate if p.dedup => {
-                // A semi join's inner side made unique: the first row of each key.
-                let (rows, s, t) = self.run(&p.children[0], id + 1, param, None);
+                // A semi join's inner side, or a UNION, made unique: the first row of each key.
+                let saved = self.checkpoint();
+                let (rows, s, mut t) = self.run(&p.children[0], id + 1, param, None);
                 let mut seen = std::collections::BTreeSet::new();
                 let mut out = Vec::new();
-                for r in rows.iter() {
+                let mut firsts = Vec::new();
+                for (i, r) in rows.iter().enumerate() {
                     let k: Vec<i64> = p.keys.iter().map(|(o, _)| self.key_value(r, *o)).collect();
                     if seen.insert(k) {
                         out.push(r.clone());
+                        firsts.push(i);
                     }
                 }
-                let n = rows.len() as f64;
+                let mut n = rows.len() as f64;
+                // A Unique streams: under a LIMIT it reads up to the last group's first row.
+                if let Some(w) = want.filter(|&w| p.kind == Kind::Unique && w < out.len()) {
+                    let read = firsts.get(w.wrapping_sub(1)).map_or(0, |i| i + 1);
+                    self.rewind(saved);
+                    t = self.run(&p.children[0], id + 1, param, Some(read)).2;
+                    n = read as f64;
+                }
                 let own = n * if p.kind == Kind::HashAggregate { HASH_PROBE } else { COMPARE };
                 if p.kind == Kind::HashAggregate {
                     let st = &mut self.stats[id];
@@ -692,6 +702,49 @@ impl<'a> Executor<'a> {
                 }
                 (out, first.unwrap_or(total), total)
             }
+            Kind::MergeAppend => {
+                // Every input in its order, merged on the keys (ties to the earlier input). The
+                // heap holds one row from each input: an input read up to its last row out, plus
+                // the next one, except the input of the very last row (no call comes after it).
+                let bound = self.bound.take();
+                let saved = self.checkpoint();
+                let mut merged: Vec<(usize, Row)> = Vec::new();
+                let mut lens = Vec::new();
+                for k in 0..p.children.len() {
+                    let (rows, _, _) = self.run(&p.children[k], Self::child_id(p, id, k), param, None);
+                    lens.push(rows.len());
+                    merged.extend(rows.into_iter().map(|r| (k, r)));
+                }
+                let below = true;
+                merged.sort_by(|(_, a), (_, b)| {
+                    for (o, desc) in &p.keys {
+                        let ord = nulls_last(self.sort_value(a, *o, below), self.sort_value(b, *o, below));
+                        let ord = if *desc { ord.reverse() } else { ord };
+                        if ord != std::cmp::Ordering::Equal {
+                            return ord;
+                        }
+                    }
+                    std::cmp::Ordering::Equal
+                });
+                let w = want.unwrap_or(merged.len()).min(merged.len());
+                let (mut first, mut total) = (0.0, 0.0);
+                self.rewind(saved);
+                for k in 0..p.children.len() {
+                    let out = merged[..w].iter().filter(|(c, _)| *c == k).count();
+                    let last = w > 0 && merged[w - 1].0 == k;
+                    let fetch = if w == merged.len() { None } else { Some((out + 1 - usize::from(last)).min(lens[k]).max(1)) };
+                    if p.children[k].kind == Kind::Sort {
+                        self.bound = bound;
+                    }
+                    let (_, s, t) = self.run(&p.children[k], Self::child_id(p, id, k), param, fetch);
+                    first += s;
+                    total += t;
+                }
+                let n = (p.children.len() as f64).max(2.0);
+                let own = w as f64 * COMPARE * libm::log2(n);
+                let out: Vec<Row> = merged.into_iter().take(w).map(|(_, r)| r).collect();
+                (out, first + COMPARE * n, total + own)
+            }
             Kind::SubqueryScan | Kind::Result => {
                 let (rows, s, t) = self.run(&p.children[0], id + 1, param, want);
                 let own = rows.len() as f64 * NODE_CALL;
@@ -699,7 +752,8 @@ impl<'a> Executor<'a> {
             }
             Kind::SetOp => {
                 let Some(so) = p.set_op else { return (Vec::new(), 0.0, 0.0) };
-                let (rows, s, t) = self.run(&p.children[0], id + 1, param, None);
+                let saved = self.checkpoint();
+                let (rows, s, mut t) = self.run(&p.children[0], id + 1, param, None);
                 // Per distinct row (NULLs equal), its count on each side, in first-seen order.
                 let mut seen: BTreeMap<Vec<i64>, usize> = BTreeMap::new();
                 let mut groups: Vec<(usize, u64, u64)> = Vec::new();
@@ -718,7 +772,10 @@ impl<'a> Executor<'a> {
                     }
                 }
                 let mut out = Vec::new();
-                for &(i, l, r) in &groups {
+                // The group each output row closes (sorted input: a group ends at the next one's
+                // first row).
+                let mut closed_by = Vec::new();
+                for (g, &(i, l, r)) in groups.iter().enumerate() {
                     let copies = match (so.cmd, so.all) {
                         (crate::sql::SetCmd::Intersect, false) => u64::from(l > 0 && r > 0),
                         (crate::sql::SetCmd::Intersect, true) => l.min(r),
@@ -727,9 +784,28 @@ impl<'a> Executor<'a> {
                     };
                     for _ in 0..copies {
                         out.push(rows[i].clone());
+                        closed_by.push(g);
                     }
                 }
-                let n = rows.len() as f64;
+                let mut n = rows.len() as f64;
+                // A sorted SetOp streams: under a LIMIT it reads to the first row after its last
+                // output group.
+                if let Some(w) = want.filter(|&w| !so.hashed && w > 0 && w < out.len()) {
+                    let next_group = closed_by[w - 1] + 1;
+                    let starts: Vec<usize> = {
+                        let mut v = Vec::new();
+                        for (i, r) in rows.iter().enumerate() {
+                            if i == 0 || (0..self.q.outputs.len()).any(|k| self.set_value(r, k) != self.set_value(&rows[i - 1], k)) {
+                                v.push(i);
+                            }
+                        }
+                        v
+                    };
+                    let read = starts.get(next_group).map_or(rows.len(), |i| i + 1);
+                    self.rewind(saved);
+                    t = self.run(&p.children[0], id + 1, param, Some(read)).2;
+                    n = read as f64;
+                }
                 let own = n * if so.hashed { HASH_PROBE } else { COMPARE };
                 if let Some(w) = want {
                     out.truncate(w);
@@ -744,7 +820,8 @@ impl<'a> Executor<'a> {
                 if w == 0 {
                     return (Vec::new(), 0.0, 0.0);
                 }
-                if p.children[0].kind == Kind::Sort {
+                // A bound reaches a Sort right below, or below a Merge Append (ExecSetTupleBound).
+                if matches!(p.children[0].kind, Kind::Sort | Kind::MergeAppend) {
                     self.bound = Some(w);
                 }
                 let (mut rows, s, t) = self.run(&p.children[0], id + 1, param, Some(w));

@@ -190,7 +190,7 @@ impl Deparse<'_> {
             Kind::BitmapHeapScan => v.push(("Recheck Cond", self.quals(&p.index_cond, scan))),
             Kind::HashJoin => v.push(("Hash Cond", self.quals(&p.join_cond, None))),
             Kind::MergeJoin => v.push(("Merge Cond", self.quals(&p.join_cond, None))),
-            Kind::Sort => v.push(("Sort Key", self.keys(p))),
+            Kind::Sort | Kind::MergeAppend => v.push(("Sort Key", self.keys(p))),
             Kind::IncrementalSort => {
                 v.push(("Sort Key", self.keys(p)));
                 let pre: Vec<String> = p.keys[..p.presorted].iter().map(|(o, d)| self.key(p, *o, *d)).collect();
@@ -456,7 +456,7 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
         let rel = match par.kind {
             _ if p.is_initplan() => "InitPlan",
             _ if p.subplan.is_some() => "SubPlan",
-            Kind::Append => "Member",
+            Kind::Append | Kind::MergeAppend => "Member",
             Kind::SubqueryScan => "Subquery",
             Kind::NestedLoop | Kind::HashJoin | Kind::MergeJoin => {
                 if std::ptr::eq(par.children[0].as_ref(), p) {
@@ -593,7 +593,7 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
             buffer_keys(&mut m, inc.shared_hit as i64, inc.temp_read as i64, inc.temp_written as i64);
         }
     }
-    if p.kind == Kind::Append {
+    if matches!(p.kind, Kind::Append | Kind::MergeAppend) {
         // Partitions pruned at run time (dbsim has no partitions).
         m.insert("Subplans Removed".into(), json!(0));
     }

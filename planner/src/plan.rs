@@ -37,6 +37,7 @@ pub enum Kind {
     CteScan,
     WindowAgg,
     Append,
+    MergeAppend,
     SubqueryScan,
     Result,
     /// INTERSECT or EXCEPT (`Plan::set_op` says which, and whether hashed).
@@ -68,6 +69,7 @@ impl Kind {
             Kind::CteScan => "CTE Scan",
             Kind::WindowAgg => "WindowAgg",
             Kind::Append => "Append",
+            Kind::MergeAppend => "Merge Append",
             Kind::SubqueryScan => "Subquery Scan",
             Kind::Result => "Result",
             Kind::SetOp => "SetOp",
@@ -328,6 +330,10 @@ pub struct Planner<'a> {
 
 const FUZZ: f64 = 1.01;
 
+/// The equivalence class of a set operation's output column `k` is `SET_EC + k`; the columns of
+/// the SELECTs a UNION ALL pulls up into its members are in it too.
+const SET_EC: usize = 3_000_000;
+
 pub mod setop;
 
 impl<'a> Planner<'a> {
@@ -427,6 +433,17 @@ impl<'a> Planner<'a> {
             })
             .collect();
         let total_pages = q.rels.iter().map(|r| db.tables[r.table].pages).sum();
+        // A UNION ALL's pulled-up members: their columns are the parent's (an ORDER BY of the
+        // union is an order of each member's column).
+        let mut eclass = eclass;
+        if let Some(so) = &q.set_op {
+            let pulled = setop::pulled_up(q);
+            for (r, cols) in so.columns.iter().enumerate().filter(|(r, _)| pulled & (1 << r) != 0) {
+                for (k, &c) in cols.iter().enumerate() {
+                    eclass.insert((r, c), SET_EC + k);
+                }
+            }
+        }
         Planner { db, q, s, est, base_rows, eclass, total_pages, quals, links, const_ecs, ojs: &q.outer, oj_redundant }
     }
 
@@ -444,7 +461,7 @@ impl<'a> Planner<'a> {
             Output::Col(c) => self.ec(c),
             Output::Agg(k) => 1_000_000 + k,
             Output::Win(k) => 2_000_000 + k,
-            Output::Set(k) => 3_000_000 + k,
+            Output::Set(k) => SET_EC + k,
         }
     }
 

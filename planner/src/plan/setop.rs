@@ -30,8 +30,13 @@ impl Planner<'_> {
             // WHERE stays a subquery.
             let mut selects = Vec::new();
             so.tree.selects(&mut selects);
-            let inputs: Vec<Input> = selects.iter().map(|&i| self.select_input(i, false, !self.restrict(i).is_empty())).collect();
-            return vec![self.append(inputs)];
+            let pulled = pulled_up(self.q);
+            let inputs: Vec<Input> = selects.iter().map(|&i| self.select_input(i, false, pulled & (1 << i) == 0)).collect();
+            let mut paths = vec![self.append(inputs, None)];
+            if !self.q.order_by.is_empty() {
+                paths.extend(self.merge_appends(&selects, pulled));
+            }
+            return paths;
         }
         vec![self.set_node(&so.tree, true).plan]
     }
@@ -101,15 +106,26 @@ impl Planner<'_> {
 
     /// An Append of `inputs` (cost_append): the first input's startup, every input's total, and
     /// half a cpu_tuple_cost per row.
-    fn append(&self, inputs: Vec<Input>) -> Rc<Plan> {
+    fn append(&self, inputs: Vec<Input>, flag: Option<bool>) -> Rc<Plan> {
         let mut p = Plan::new(Kind::Append);
         p.startup = inputs.first().map_or(0.0, |i| i.plan.startup);
         p.rows = inputs.iter().map(|i| i.plan.rows).sum();
         let per_row = self.s.cpu_tuple_cost * 0.5;
         p.total = inputs.iter().map(|i| i.plan.total + i.hidden).sum::<f64>() + per_row * p.rows;
-        // The width is the inputs' average, weighted by their rows (generate_append_tlist).
-        let weighted: f64 = inputs.iter().map(|i| i.plan.width * i.plan.rows).sum();
-        p.width = if p.rows > 0.0 { libm::rint(weighted / p.rows) } else { inputs.first().map_or(0.0, |i| i.plan.width) };
+        p.width = match flag {
+            // An appendrel's width is its members' average, weighted by their rows.
+            None => {
+                let weighted: f64 = inputs.iter().map(|i| i.plan.width * i.plan.rows).sum();
+                if p.rows > 0.0 {
+                    libm::rint(weighted / p.rows)
+                } else {
+                    inputs.first().map_or(0.0, |i| i.plan.width)
+                }
+            }
+            // A set operation's result columns have only their types' widths (get_typavgwidth:
+            // 4 for an integer, 32 for text), and the flag's.
+            Some(flagged) => self.typed_width() + if flagged { FLAG_WIDTH } else { 0.0 },
+        };
         p.relids = inputs.iter().fold(0, |m, i| m | i.plan.relids);
         let hidden: f64 = inputs.iter().map(|i| i.hidden).sum();
         if hidden > 0.0 {
@@ -117,6 +133,85 @@ impl Planner<'_> {
         }
         p.notes.push(format!("cpu_tuple_cost × 0.5 × {} rows = {:.2} over its inputs", p.rows, per_row * p.rows));
         p.children = inputs.into_iter().map(|i| i.plan).collect();
+        Rc::new(p)
+    }
+
+    /// generate_orderedappend_paths: for each ordering some member's path has (a pulled-up
+    /// SELECT's index scan, its column one of the ORDER BY's), a Merge Append of each member's
+    /// cheapest path in that order for the first row and for all rows, a member without one
+    /// sorted.
+    fn merge_appends(&self, selects: &[usize], pulled: u64) -> Vec<Rc<Plan>> {
+        let members: Vec<Vec<Rc<Plan>>> = selects
+            .iter()
+            .map(|&i| {
+                let paths = self.base_paths(i);
+                if pulled & (1 << i) != 0 {
+                    return paths;
+                }
+                // A subquery's paths have no order its parent can use (it has no ORDER BY), and
+                // cost its Subquery Scan too.
+                let best = cheapest(&paths);
+                let scan = self.s.cpu_tuple_cost * best.rows;
+                vec![Rc::new(Plan { pathkeys: Vec::new(), total: best.total + scan, ..(*best).clone() })]
+            })
+            .collect();
+        let mut orders: Vec<Vec<super::PathKey>> = Vec::new();
+        for p in members.iter().flatten() {
+            if !p.pathkeys.is_empty() && !orders.contains(&p.pathkeys) {
+                orders.push(p.pathkeys.clone());
+            }
+        }
+        let mut out = Vec::new();
+        for order in orders {
+            // The keys as ORDER BY's columns: each ordering comes from ORDER BY's classes.
+            let keys: Vec<(Output, bool)> = order.iter().map(|&(ec, d)| (Output::Set(ec - super::SET_EC), d)).collect();
+            for by_startup in [true, false] {
+                let mut inputs = Vec::new();
+                for paths in &members {
+                    let ordered = paths.iter().filter(|p| p.pathkeys.starts_with(&order)).min_by(|a, b| if by_startup { a.startup.total_cmp(&b.startup) } else { a.total.total_cmp(&b.total) });
+                    inputs.push(match ordered {
+                        Some(p) => p.clone(),
+                        None => {
+                            // (Sorted over the subquery's cost; the Sort's input is its scan.)
+                            let input = cheapest(paths);
+                            let sorted = self.sort_node(&input, &keys, self.q.limit.map(|l| l as f64));
+                            let i = input.rel.unwrap_or(0);
+                            let scan = if pulled & (1 << i) == 0 { cheapest(&self.base_paths(i)) } else { input };
+                            Rc::new(Plan { children: vec![scan], ..(*sorted).clone() })
+                        }
+                    });
+                }
+                let p = self.merge_append(inputs, &keys, order.clone());
+                if !out.iter().any(|o: &Rc<Plan>| o.as_ref() == p.as_ref()) {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+
+    /// cost_merge_append: its inputs' costs, a heap of its N inputs built at startup (2 ×
+    /// cpu_operator_cost × N × log2 N), each row through the heap (× log2 N) and half a
+    /// cpu_tuple_cost per row.
+    fn merge_append(&self, inputs: Vec<Rc<Plan>>, keys: &[(Output, bool)], pathkeys: Vec<super::PathKey>) -> Rc<Plan> {
+        let s = self.s;
+        let n = (inputs.len() as f64).max(2.0);
+        let log_n = libm::log2(n);
+        let comparison = 2.0 * s.cpu_operator_cost;
+        let rows: f64 = inputs.iter().map(|p| p.rows).sum();
+        let heap = comparison * n * log_n;
+        let run = rows * comparison * log_n + s.cpu_tuple_cost * 0.5 * rows;
+        let mut p = Plan::new(Kind::MergeAppend);
+        p.startup = heap + inputs.iter().map(|i| i.startup).sum::<f64>();
+        p.total = heap + run + inputs.iter().map(|i| i.total).sum::<f64>();
+        p.rows = rows;
+        let weighted: f64 = inputs.iter().map(|i| i.width * i.rows).sum();
+        p.width = if rows > 0.0 { libm::rint(weighted / rows) } else { inputs.first().map_or(0.0, |i| i.width) };
+        p.relids = inputs.iter().fold(0, |m, i| m | i.relids);
+        p.keys = keys.to_vec();
+        p.pathkeys = pathkeys;
+        p.notes.push(format!("a heap of {} inputs: 2 × cpu_operator_cost × N × log2 N = {heap:.2} at startup; each of {rows} rows through it and half a cpu_tuple_cost = {run:.2}", inputs.len()));
+        p.children = inputs;
         Rc::new(p)
     }
 
@@ -138,7 +233,7 @@ impl Planner<'_> {
             self.union_inputs(l, all, &mut inputs);
             self.union_inputs(r, all, &mut inputs);
         }
-        let append = self.append(inputs);
+        let append = self.append(inputs, Some(false));
         if all {
             return append;
         }
@@ -165,7 +260,7 @@ impl Planner<'_> {
         // the smaller hash table.
         let (first, second) = if cmd == SetCmd::Except || lg <= rg { (li, ri) } else { (ri, li) };
         let left = first.plan.relids;
-        let append = self.append(vec![first, second]);
+        let append = self.append(vec![first, second], Some(true));
         let (groups, out_rows) = match cmd {
             SetCmd::Except => (lg, if all { lrows } else { lg }),
             _ => (lg.min(rg), if all { lrows.min(rrows) } else { lg.min(rg) }),
@@ -218,6 +313,13 @@ impl Planner<'_> {
         at(hashed) < at(sorted)
     }
 
+    /// The widths of the result's column types.
+    fn typed_width(&self) -> f64 {
+        let Some(so) = &self.q.set_op else { return 0.0 };
+        let t = &self.db.tables[self.q.rels[0].table];
+        so.columns[0].iter().map(|&c| if t.columns[c].text.is_some() { 32.0 } else { 4.0 }).sum()
+    }
+
     /// Every output column, ascending: the keys a set operation compares rows on.
     fn set_keys(&self) -> Vec<(Output, bool)> {
         (0..self.q.outputs.len()).map(|k| (Output::Set(k), false)).collect()
@@ -229,8 +331,10 @@ impl Planner<'_> {
 /// subquery's table as setrefs.c meets it in the plan, depth first (an INTERSECT may have put
 /// its third SELECT first).
 pub fn name_relations(q: &mut crate::bind::Query, plan: &Plan) {
-    let Some(so) = &q.set_op else { return };
-    let pulled_up = if all_union_all(&so.tree) { (0..q.rels.len()).filter(|&r| !q.quals.iter().any(|x| x.rels() == 1 << r)).fold(0u64, |m, r| m | 1 << r) } else { 0 };
+    if q.set_op.is_none() {
+        return;
+    }
+    let pulled_up = pulled_up(q);
     let mut nodes = Vec::new();
     plan.walk(&mut nodes);
     let mut order: Vec<usize> = (0..q.rels.len()).filter(|r| pulled_up & (1 << r) != 0).collect();
@@ -240,6 +344,15 @@ pub fn name_relations(q: &mut crate::bind::Query, plan: &Plan) {
         }
     }
     crate::bind::unique_names(&mut q.rels, order);
+}
+
+/// The SELECTs a UNION ALL of plain SELECTs pulls up into its Append's members
+/// (is_safe_append_member: one table and no WHERE), as relations.
+pub fn pulled_up(q: &crate::bind::Query) -> u64 {
+    match &q.set_op {
+        Some(so) if all_union_all(&so.tree) => (0..q.rels.len()).filter(|&r| !q.quals.iter().any(|x| x.rels() == 1 << r)).fold(0u64, |m, r| m | 1 << r),
+        _ => 0,
+    }
 }
 
 fn all_union_all(t: &SetTree) -> bool {
