@@ -627,7 +627,8 @@ fn bind_set_op(db: &Database, s: &Select) -> Result<Query, SqlError> {
         } else {
             let arm = &s.set_ops[i - 1];
             if cols.len() != columns[0].len() {
-                return Err(SqlError::at(arm.pos, format!("each {} query must have the same number of columns", arm.cmd.sql())));
+                let at = sel.items.first().and_then(|it| item_pos(&it.expr)).unwrap_or(arm.pos);
+                return Err(SqlError::at(at, format!("each {} query must have the same number of columns", arm.cmd.sql())));
             }
             let t0 = &db.tables[rels.first().map_or(0, |r: &Rel| r.table)];
             for (k, (&c0, &c)) in columns[0].iter().zip(&cols).enumerate() {
@@ -659,6 +660,8 @@ fn bind_set_op(db: &Database, s: &Select) -> Result<Query, SqlError> {
             SelExpr::Expr(Expr::Col { qual: None, name, pos }) => {
                 outputs.iter().find(|(n, _)| n == name).map(|o| o.1).ok_or_else(|| SqlError::at(*pos, format!("column \"{name}\" does not exist")))?
             }
+            // The SELECTs' tables are out of scope here.
+            SelExpr::Expr(Expr::Col { qual: Some(t), pos, .. }) => return Err(SqlError::at(*pos, format!("missing FROM-clause entry for table \"{t}\""))),
             e => {
                 let at = item_pos(e).unwrap_or(0);
                 return Err(SqlError::at(at, "invalid UNION/INTERSECT/EXCEPT ORDER BY clause"));

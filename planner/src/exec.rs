@@ -729,10 +729,10 @@ impl<'a> Executor<'a> {
                 let w = want.unwrap_or(merged.len()).min(merged.len());
                 let (mut first, mut total) = (0.0, 0.0);
                 self.rewind(saved);
-                for k in 0..p.children.len() {
+                for (k, &len) in lens.iter().enumerate() {
                     let out = merged[..w].iter().filter(|(c, _)| *c == k).count();
                     let last = w > 0 && merged[w - 1].0 == k;
-                    let fetch = if w == merged.len() { None } else { Some((out + 1 - usize::from(last)).min(lens[k]).max(1)) };
+                    let fetch = if w == merged.len() { None } else { Some((out + 1 - usize::from(last)).min(len).max(1)) };
                     if p.children[k].kind == Kind::Sort {
                         self.bound = bound;
                     }

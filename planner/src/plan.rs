@@ -435,7 +435,6 @@ impl<'a> Planner<'a> {
         let total_pages = q.rels.iter().map(|r| db.tables[r.table].pages).sum();
         // A UNION ALL's pulled-up members: their columns are the parent's (an ORDER BY of the
         // union is an order of each member's column).
-        let mut eclass = eclass;
         if let Some(so) = &q.set_op {
             let pulled = setop::pulled_up(q);
             for (r, cols) in so.columns.iter().enumerate().filter(|(r, _)| pulled & (1 << r) != 0) {

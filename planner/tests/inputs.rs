@@ -21,6 +21,40 @@ fn err(sql: &str) -> String {
     e.render(sql)
 }
 
+/// Set operations: PostgreSQL's errors at their places; SELECTs beyond one table are named.
+#[test]
+fn set_operation_errors_read_like_postgres() {
+    assert_eq!(
+        err("SELECT id, name FROM customers UNION SELECT id FROM orders"),
+        "ERROR:  each UNION query must have the same number of columns\nLINE 1: SELECT id, name FROM customers UNION SELECT id FROM orders\n                                                    ^"
+    );
+    assert_eq!(
+        err("SELECT id FROM orders INTERSECT SELECT name FROM customers"),
+        "ERROR:  INTERSECT types integer and text cannot be matched\nLINE 1: SELECT id FROM orders INTERSECT SELECT name FROM customers\n                                               ^"
+    );
+    assert!(err("SELECT id FROM customers UNION SELECT id FROM orders ORDER BY count(*)").starts_with("ERROR:  invalid UNION/INTERSECT/EXCEPT ORDER BY clause"));
+    assert!(err("SELECT id FROM customers UNION SELECT id FROM orders ORDER BY customers.id").starts_with("ERROR:  missing FROM-clause entry for table \"customers\""));
+    assert!(err("SELECT id AS x FROM customers UNION SELECT id FROM orders ORDER BY id").starts_with("ERROR:  column \"id\" does not exist"));
+    assert!(err("SELECT id FROM customers UNION SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id")
+        .starts_with("NOT MODELLED:  a SELECT in a set operation that reads more than one table"));
+    assert!(err("SELECT id FROM customers UNION SELECT count(*) FROM orders").starts_with("NOT MODELLED:  a SELECT in a set operation"));
+    assert!(err("SELECT id FROM customers UNION (SELECT id FROM orders)").starts_with("NOT MODELLED:  a parenthesized SELECT in a set operation"));
+    assert!(err("WITH o AS (SELECT id FROM orders) SELECT id FROM customers UNION SELECT id FROM o").starts_with("NOT MODELLED:  WITH together with UNION"));
+    // INTERSECT binds tighter than UNION: customers ∪ (orders ∩ customers) is every customer.
+    let db = load("t.toml", LESSON, None).unwrap().db;
+    let e = explain(&db, "EXPLAIN ANALYZE SELECT id FROM customers WHERE id <= 10 UNION SELECT id FROM orders INTERSECT SELECT id FROM customers", None).unwrap();
+    assert_eq!(e.analyzed.as_ref().map(|a| a.rows_out), Some(100), "{}", e.render(&db));
+    // EXCEPT ALL takes one row off each value for each customer: 300 orders less one per
+    // customer that has any.
+    let rows = |sql: &str| explain(&db, sql, None).unwrap().analyzed.map(|a| a.rows_out);
+    let buyers = rows("EXPLAIN ANALYZE SELECT DISTINCT customer_id FROM orders").unwrap();
+    assert!(buyers > 50 && buyers < 100);
+    assert_eq!(rows("EXPLAIN ANALYZE SELECT customer_id FROM orders EXCEPT ALL SELECT id FROM customers"), Some(300 - buyers));
+    assert_eq!(rows("EXPLAIN ANALYZE SELECT id FROM customers EXCEPT SELECT customer_id FROM orders"), Some(100 - buyers));
+    assert_eq!(rows("EXPLAIN ANALYZE SELECT id FROM customers INTERSECT ALL SELECT customer_id FROM orders"), Some(buyers));
+    assert_eq!(rows("EXPLAIN ANALYZE SELECT customer_id FROM orders UNION ALL SELECT id FROM customers"), Some(400));
+}
+
 #[test]
 fn sql_errors_read_like_postgres() {
     assert_eq!(err("SELECT * FROM nope"), "ERROR:  relation \"nope\" does not exist\nLINE 1: SELECT * FROM nope\n                      ^");
