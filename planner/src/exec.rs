@@ -7,7 +7,7 @@ use crate::bind::{ColRef, Output, Qual, Query};
 use crate::catalog::{maxalign, NULL};
 use crate::cost::SortMethod;
 use crate::db::Database;
-use crate::plan::{JoinType, Kind, Plan};
+use crate::plan::{AggSplit, JoinType, Kind, Plan};
 use crate::sql::{AggFn, CmpOp};
 use std::collections::BTreeMap;
 
@@ -27,6 +27,8 @@ pub mod micros {
     pub const NODE_CALL: f64 = 0.01;
     /// Opening a scan: the time to its first row beyond the work itself.
     pub const SCAN_START: f64 = 1.5;
+    /// Starting one parallel worker (a process, its memory and its copy of the plan).
+    pub const WORKER_START: f64 = 400.0;
 }
 
 /// What one node did over all its loops.
@@ -50,6 +52,9 @@ pub struct NodeStats {
     pub sort_method: Option<SortMethod>,
     pub cache_hits: f64,
     pub cache_misses: f64,
+    /// The workers that ran the node too (it is below a Gather): EXPLAIN lists each one's
+    /// sort or hash table.
+    pub workers: f64,
 }
 
 impl NodeStats {
@@ -151,6 +156,9 @@ pub struct Executor<'a> {
     /// The row bound a Limit passes to the Sort right below it (ExecSetTupleBound): such a Sort
     /// may keep only the top rows; one below any other node sorts them all.
     bound: Option<usize>,
+    /// Below a Finalize Aggregate: the rows the Partial Aggregates return (their input rows go
+    /// up in their place), counted for every node on the way.
+    carry: Option<usize>,
     pub error: Option<String>,
 }
 
@@ -182,6 +190,7 @@ pub fn analyze(db: &Database, q: &Query, plan: &Plan) -> Result<Analyzed, String
         init_plans: plan.display_children(0).into_iter().filter_map(|(id, c)| c.param_plan.map(|k| (k, (c.clone(), id)))).collect(),
         params: BTreeMap::new(),
         bound: None,
+        carry: None,
         error: None,
     };
     let (rows, _, total) = ex.run(plan, 0, None, None);
@@ -217,6 +226,12 @@ impl<'a> Executor<'a> {
             }
             _ => q.eval(&|c| self.value(row, c)),
         })
+    }
+
+    /// The processes running a plan with `workers` workers: they, and the leader unless it
+    /// only waits.
+    fn procs(&self, workers: usize) -> usize {
+        workers + usize::from(self.db.settings.parallel_leader_participation)
     }
 
     /// Column `k` of a set operation's row: the column of the SELECT the row comes from.
@@ -268,12 +283,14 @@ impl<'a> Executor<'a> {
         }
         let (rows, startup, total) = self.node(p, id, param, want);
         let (startup, total) = (startup + before, total + before);
+        // Rows a Partial Aggregate stands for (it hands its input on, for the Finalize above).
+        let counted = self.carry.unwrap_or(rows.len());
         if rows.len() > ROW_BUDGET {
             self.error = Some(format!("{} produces more than {ROW_BUDGET} rows: too large to execute in the simulator", p.kind.name()));
         }
         let st = &mut self.stats[id];
         st.loops += 1.0;
-        st.rows += rows.len() as f64;
+        st.rows += counted as f64;
         st.startup_ms += startup / 1000.0;
         st.total_ms += total / 1000.0;
         (rows, startup, total)
@@ -442,7 +459,8 @@ impl<'a> Executor<'a> {
             Kind::Sort => {
                 let bound = self.bound.take();
                 let (mut rows, _, t) = self.run(&p.children[0], id + 1, param, None);
-                let n = rows.len();
+                // (Above Partial Aggregates it sorts their groups, not the rows handed up.)
+                let n = self.carry.unwrap_or(rows.len());
                 let below = self.is_below_agg(p);
                 self.sort_rows(&mut rows, &p.keys, below);
                 let bytes = n as f64 * (maxalign(p.width as usize) as f64 + 24.0 + 24.0);
@@ -662,8 +680,37 @@ impl<'a> Executor<'a> {
                 let own = read as f64 * COMPARE * self.q.group_by.len() as f64;
                 (out, s + COMPARE, t + own)
             }
+            Kind::Aggregate | Kind::HashAggregate | Kind::GroupAggregate if p.split == AggSplit::Partial => {
+                // Each process aggregates its share of the rows: its groups are this node's
+                // rows. The rows themselves go up unchanged, for the Finalize Aggregate to
+                // compute the exact result from.
+                let (rows, s, t) = self.run(&p.children[0], id + 1, param, None);
+                let procs = self.procs(p.workers);
+                let mut seen: std::collections::BTreeSet<(usize, Vec<i64>)> = std::collections::BTreeSet::new();
+                let r0 = p.relids.trailing_zeros() as usize;
+                let table = &self.db.tables[self.q.rels.get(r0).map_or(0, |r| r.table)];
+                for r in &rows {
+                    // A process reads runs of 64 pages at a time (the scan's chunks).
+                    let page = if table.rows == 0 { 0 } else { (r.get(r0).copied().unwrap_or(0).max(0) as f64 * table.pages / table.rows as f64) as usize };
+                    let k: Vec<i64> = self.q.group_by.iter().map(|&c| self.value(r, c)).collect();
+                    seen.insert(((page / 64) % procs, k));
+                }
+                let groups = if self.q.group_by.is_empty() { procs } else { seen.len() };
+                let n = rows.len() as f64;
+                let own = n * (HASH_PROBE * if p.kind == Kind::HashAggregate { 1.0 } else { 0.2 } + self.q.aggs.len() as f64 * OPERATOR * 2.0);
+                if p.kind == Kind::HashAggregate {
+                    let st = &mut self.stats[id];
+                    st.batches = 1.0;
+                    st.memory_kb = st.memory_kb.max(libm::ceil((groups / procs) as f64 * (p.width + 64.0) / 1024.0).max(24.0));
+                }
+                self.carry = Some(groups);
+                let first = if p.kind == Kind::GroupAggregate { s + own / groups.max(1) as f64 } else { t + own };
+                (rows, first, t + own)
+            }
             Kind::Aggregate | Kind::HashAggregate | Kind::GroupAggregate => {
                 let (rows, s, t) = self.run(&p.children[0], id + 1, param, None);
+                // (A Finalize Aggregate's input is the rows below its Partial Aggregates.)
+                self.carry = None;
                 let mut out = self.aggregate(&rows);
                 // HAVING: the groups whose aggregates pass (NULL never does).
                 if !p.agg_filter.is_empty() {
@@ -745,6 +792,47 @@ impl<'a> Executor<'a> {
                 let out: Vec<Row> = merged.into_iter().take(w).map(|(_, r)| r).collect();
                 (out, first + COMPARE * n, total + own)
             }
+            Kind::Gather | Kind::GatherMerge => {
+                // The plan below runs in every process (the workers and the leader): a partial
+                // node's rows are shared among them, so its rows stay and its loops multiply; a
+                // whole plan under it (a Hash each process builds for itself) runs in each.
+                // A LIMIT's bound reaches the Sort in every process (ExecSetTupleBound): each
+                // returns up to that many of its share's rows.
+                let bound = self.bound.take();
+                let below_sort = p.children[0].kind == Kind::Sort;
+                if below_sort {
+                    self.bound = bound;
+                }
+                let (rows, s, t) = self.run(&p.children[0], id + 1, param, want);
+                let procs = self.procs(p.workers) as f64;
+                if let (true, Some(b)) = (below_sort, bound) {
+                    let input = self.stats[id + 2].rows;
+                    self.stats[id + 1].rows = libm::fmin(b as f64, libm::ceil(input / procs)) * procs;
+                }
+                let div = self.db.settings.parallel_divisor(p.workers);
+                let mut nodes = Vec::new();
+                p.children[0].walk(&mut nodes);
+                for (k, n) in nodes.iter().enumerate() {
+                    let st = &mut self.stats[id + 1 + k];
+                    st.workers = p.workers as f64;
+                    if st.loops != 1.0 {
+                        continue;
+                    }
+                    if n.workers == 0 {
+                        st.rows *= procs;
+                        st.shared_hit *= procs;
+                        st.temp_read *= procs;
+                        st.temp_written *= procs;
+                        st.removed_by_filter *= procs;
+                        st.startup_ms *= procs;
+                        st.total_ms *= procs;
+                    }
+                    st.loops = procs;
+                }
+                let start = WORKER_START * p.workers as f64;
+                let pass = rows.len() as f64 * NODE_CALL * 4.0;
+                (rows, start + s / div, start + t / div + pass)
+            }
             Kind::SubqueryScan | Kind::Result => {
                 let (rows, s, t) = self.run(&p.children[0], id + 1, param, want);
                 let own = rows.len() as f64 * NODE_CALL;
@@ -820,8 +908,9 @@ impl<'a> Executor<'a> {
                 if w == 0 {
                     return (Vec::new(), 0.0, 0.0);
                 }
-                // A bound reaches a Sort right below, or below a Merge Append (ExecSetTupleBound).
-                if matches!(p.children[0].kind, Kind::Sort | Kind::MergeAppend) {
+                // A bound reaches a Sort right below, or below a Merge Append, Gather or Gather
+                // Merge (ExecSetTupleBound).
+                if matches!(p.children[0].kind, Kind::Sort | Kind::MergeAppend | Kind::Gather | Kind::GatherMerge) {
                     self.bound = Some(w);
                 }
                 let (mut rows, s, t) = self.run(&p.children[0], id + 1, param, Some(w));

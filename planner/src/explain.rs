@@ -212,6 +212,9 @@ impl Deparse<'_> {
         if !p.agg_filter.is_empty() {
             v.push(("Filter", self.having(&p.agg_filter)));
         }
+        if matches!(p.kind, Kind::Gather | Kind::GatherMerge) {
+            v.push(("Workers Planned", p.workers.to_string()));
+        }
         v
     }
 }
@@ -242,6 +245,10 @@ pub fn analyze_lines(p: &Plan, st: &NodeStats, removed: bool, out: &mut Vec<(Str
     }
     let loops = st.loops.max(1.0);
     let per = |x: f64| format!("{}", libm::rint(x / loops) as i64);
+    if matches!(p.kind, Kind::Gather | Kind::GatherMerge) {
+        // dbsim's workers always start (PostgreSQL's may not, when max_parallel_workers are busy).
+        out.push(("Workers Launched".into(), p.workers.to_string()));
+    }
     if p.kind == Kind::Sort {
         if let Some(m) = st.sort_method {
             let name = crate::cost::method_name(m);
@@ -273,6 +280,21 @@ pub fn analyze_lines(p: &Plan, st: &NodeStats, removed: bool, out: &mut Vec<(Str
     if p.kind == Kind::BitmapHeapScan {
         out.push(("Heap Blocks".into(), format!("exact={}", st.heap_blocks as i64)));
     }
+}
+
+/// What each worker's copy of a Sort or HashAggregate did, as "Worker n:" lines list it
+/// (dbsim's workers share the work evenly: each is shown as the node's own figures).
+fn worker_lines(p: &Plan, st: &NodeStats) -> Vec<(usize, Vec<(String, String)>)> {
+    if st.workers <= 0.0 || st.loops == 0.0 || !matches!(p.kind, Kind::Sort | Kind::HashAggregate) {
+        return Vec::new();
+    }
+    let mut own = Vec::new();
+    analyze_lines(p, st, false, &mut own);
+    let parts: Vec<(String, String)> = own.into_iter().filter(|(k, _)| k == "Sort Method" || k == "Batches").collect();
+    if parts.is_empty() {
+        return Vec::new();
+    }
+    (0..st.workers as usize).map(|w| (w, parts.clone())).collect()
 }
 
 /// The `Buffers:` line of a node's inclusive counts, if it touched any.
@@ -396,6 +418,10 @@ fn text_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, (d
                 lines.push(format!("{detail_indent}Buffers: {b}"));
             }
         }
+        for (w, parts) in worker_lines(p, own) {
+            let text: Vec<String> = parts.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            lines.push(format!("{detail_indent}Worker {w}:  {}", text.join("  ")));
+        }
     }
     for (cid, c) in p.display_children(me) {
         *id = cid;
@@ -472,7 +498,7 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
             m.insert("Subplan Name".into(), json!(subplan_name(d, p)));
         }
     }
-    m.insert("Parallel Aware".into(), json!(false));
+    m.insert("Parallel Aware".into(), json!(p.parallel_aware));
     m.insert("Async Capable".into(), json!(false));
     if matches!(p.kind, Kind::NestedLoop | Kind::HashJoin | Kind::MergeJoin) {
         m.insert("Join Type".into(), json!(p.join_type.name()));
@@ -485,7 +511,12 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
             _ => "Sorted",
         };
         m.insert("Strategy".into(), json!(s));
-        m.insert("Partial Mode".into(), json!("Simple"));
+        let mode = match p.split {
+            crate::plan::AggSplit::Simple => "Simple",
+            crate::plan::AggSplit::Partial => "Partial",
+            crate::plan::AggSplit::Finalize => "Finalize",
+        };
+        m.insert("Partial Mode".into(), json!(mode));
     }
     if let Some(ix) = p.index {
         if p.kind != Kind::BitmapIndexScan {
@@ -530,6 +561,9 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
             "Presorted Key" => {
                 let keys: Vec<String> = p.keys[..p.presorted.min(p.keys.len())].iter().map(|(o, dsc)| d.key(p, *o, *dsc)).collect();
                 m.insert(label.into(), json!(keys));
+            }
+            "Workers Planned" => {
+                m.insert(label.into(), json!(p.workers));
             }
             _ => {
                 m.insert(label.into(), json!(text));
@@ -578,7 +612,7 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
                     m.insert("Exact Heap Blocks".into(), json!(st.heap_blocks as i64));
                     m.insert("Lossy Heap Blocks".into(), json!(0));
                 }
-                "Rows Removed by Filter" | "Rows Removed by Join Filter" | "Heap Fetches" => {
+                "Rows Removed by Filter" | "Rows Removed by Join Filter" | "Heap Fetches" | "Workers Launched" => {
                     m.insert(label.clone(), json!(text.parse::<i64>().unwrap_or(0)));
                 }
                 _ => {}
@@ -592,6 +626,31 @@ fn json_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, id
             let inc = inclusive(p, &a.nodes, me);
             buffer_keys(&mut m, inc.shared_hit as i64, inc.temp_read as i64, inc.temp_written as i64);
         }
+        // A node the workers ran lists what each one's sort or hash table did.
+        if st.workers > 0.0 {
+            let workers: Vec<Value> = worker_lines(p, st)
+                .into_iter()
+                .map(|(w, _)| {
+                    let mut o = Map::new();
+                    o.insert("Worker Number".into(), json!(w));
+                    if let (Kind::Sort, Some(m)) = (p.kind, st.sort_method) {
+                        o.insert("Sort Method".into(), json!(crate::cost::method_name(m)));
+                        o.insert("Sort Space Used".into(), json!(st.memory_kb as i64));
+                        o.insert("Sort Space Type".into(), json!(if m == SortMethod::External { "Disk" } else { "Memory" }));
+                    }
+                    if p.kind == Kind::HashAggregate {
+                        o.insert("HashAgg Batches".into(), json!(st.batches as i64));
+                        o.insert("Peak Memory Usage".into(), json!(st.memory_kb as i64));
+                        o.insert("Disk Usage".into(), json!(0));
+                    }
+                    Value::Object(o)
+                })
+                .collect();
+            m.insert("Workers".into(), Value::Array(workers));
+        }
+    }
+    if p.kind == Kind::Gather {
+        m.insert("Single Copy".into(), json!(false));
     }
     if matches!(p.kind, Kind::Append | Kind::MergeAppend) {
         // Partitions pruned at run time (dbsim has no partitions).
@@ -651,6 +710,9 @@ const KEY_ORDER: &[&str] = &[
     "Rows Removed by Join Filter",
     "Filter",
     "Rows Removed by Filter",
+    "Workers Planned",
+    "Workers Launched",
+    "Single Copy",
     "Full-sort Groups",
     "Sort Method",
     "Sort Space Used",
@@ -680,6 +742,7 @@ const KEY_ORDER: &[&str] = &[
     "Local Written Blocks",
     "Temp Read Blocks",
     "Temp Written Blocks",
+    "Workers",
     "Subplans Removed",
     "Plans",
 ];

@@ -14,7 +14,7 @@ pub fn sql(lesson: &Lesson) -> String {
     let db = &lesson.db;
     let mut s = String::new();
     let _ = writeln!(s, "-- dbsim planner lesson: {} (seed {})", lesson.file.title, db.seed);
-    s.push_str("-- dbsim plans without parallel workers and JIT.\nSET max_parallel_workers_per_gather = 0;\nSET jit = off;\nSET client_min_messages = warning;\n");
+    s.push_str("-- dbsim plans without JIT.\nSET jit = off;\nSET client_min_messages = warning;\n");
     for (k, v) in db.settings.changed() {
         let _ = writeln!(
             s,

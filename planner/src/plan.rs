@@ -42,6 +42,8 @@ pub enum Kind {
     Result,
     /// INTERSECT or EXCEPT (`Plan::set_op` says which, and whether hashed).
     SetOp,
+    Gather,
+    GatherMerge,
 }
 
 impl Kind {
@@ -73,6 +75,8 @@ impl Kind {
             Kind::SubqueryScan => "Subquery Scan",
             Kind::Result => "Result",
             Kind::SetOp => "SetOp",
+            Kind::Gather => "Gather",
+            Kind::GatherMerge => "Gather Merge",
         }
     }
 }
@@ -161,8 +165,25 @@ pub struct Plan {
     pub select_no: Option<usize>,
     /// A SetOp's operation.
     pub set_op: Option<SetOpNode>,
+    /// A partial path's workers (each process returns a share of its rows), or a Gather's
+    /// planned workers; 0 for a plan every process runs whole.
+    pub workers: usize,
+    /// The node shares its work with the other processes ("Parallel Seq Scan").
+    pub parallel_aware: bool,
+    /// An aggregate's part in parallel aggregation.
+    pub split: AggSplit,
     /// The arithmetic behind the cost, for the plan view.
     pub notes: Vec<String>,
+}
+
+/// `AGGSPLIT_*`: a whole aggregate, the part each process computes over its rows, or the
+/// combination of the parts above a Gather.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum AggSplit {
+    #[default]
+    Simple,
+    Partial,
+    Finalize,
 }
 
 /// What a SetOp node computes: INTERSECT or EXCEPT, with ALL or not, by hashing or over sorted
@@ -207,6 +228,9 @@ impl Plan {
             param_plan: None,
             select_no: None,
             set_op: None,
+            workers: 0,
+            parallel_aware: false,
+            split: AggSplit::Simple,
             notes: Vec::new(),
         }
     }
@@ -231,6 +255,16 @@ impl Plan {
     pub fn name(&self) -> String {
         if let Some(so) = self.set_op {
             return format!("{}SetOp {}{}", if so.hashed { "Hash" } else { "" }, if so.cmd == SetCmd::Intersect { "Intersect" } else { "Except" }, if so.all { " All" } else { "" });
+        }
+        let prefix = match (self.parallel_aware, self.split) {
+            (true, _) => "Parallel ",
+            (_, AggSplit::Partial) => "Partial ",
+            (_, AggSplit::Finalize) => "Finalize ",
+            _ => "",
+        };
+        if !prefix.is_empty() {
+            let name = Plan { parallel_aware: false, split: AggSplit::Simple, ..self.clone() }.name();
+            return format!("{prefix}{name}");
         }
         match (self.kind, self.join_type) {
             (_, JoinType::Inner) => self.kind.name().to_string(),
@@ -302,6 +336,9 @@ struct JoinRel {
     rows: f64,
     width: f64,
     paths: Vec<Rc<Plan>>,
+    /// Partial paths: each process (workers and leader) runs one and returns a share of the
+    /// rows; a Gather above makes them whole.
+    partial: Vec<Rc<Plan>>,
 }
 
 #[derive(Debug)]
@@ -334,6 +371,7 @@ const FUZZ: f64 = 1.01;
 /// the SELECTs a UNION ALL pulls up into its members are in it too.
 const SET_EC: usize = 3_000_000;
 
+mod parallel;
 pub mod setop;
 
 impl<'a> Planner<'a> {
@@ -1549,10 +1587,10 @@ impl<'a> Planner<'a> {
     /// The whole search: base relations, join levels, then the upper nodes.
     pub fn plan(&self) -> Rc<Plan> {
         if self.q.set_op.is_some() {
-            return self.upper(&self.set_op_paths());
+            return self.upper(&self.set_op_paths(), &[], 0.0);
         }
         let (_, top) = self.search();
-        let top = self.upper(&top.paths);
+        let top = self.upper(&top.paths, &top.partial, top.rows);
         if self.q.ctes.is_empty() && self.q.initplans.is_empty() {
             return top;
         }
@@ -1595,7 +1633,14 @@ impl<'a> Planner<'a> {
         let n = main.len();
         let mut rels: BTreeMap<u64, JoinRel> = BTreeMap::new();
         for &r in &main {
-            rels.insert(1 << r, JoinRel { relids: 1 << r, rows: self.base_rows[r], width: self.width_of(1 << r), paths: self.base_paths(r) });
+            let partial = self.partial_paths(r);
+            let mut paths = self.base_paths(r);
+            // A base relation joined to others is gathered too (its Gather joins like a scan).
+            if main.len() > 1 && !partial.is_empty() {
+                paths.extend(self.gather_paths(&partial, self.base_rows[r], 1 << r));
+                paths = prune(paths, self.consider_startup());
+            }
+            rels.insert(1 << r, JoinRel { relids: 1 << r, rows: self.base_rows[r], width: self.width_of(1 << r), paths, partial });
         }
         let full: u64 = main.iter().fold(0, |m, r| m | (1 << r));
         let joined = |a: u64, b: u64| !self.join_clauses(a, b).is_empty() || self.links.iter().any(|l| l & a != 0 && l & b != 0);
@@ -1646,7 +1691,7 @@ impl<'a> Planner<'a> {
             }
             levels.push(made);
         }
-        let top = rels.get(&full).cloned().unwrap_or_else(|| rels.values().last().cloned().unwrap_or(JoinRel { relids: 0, rows: 1.0, width: 0.0, paths: Vec::new() }));
+        let top = rels.get(&full).cloned().unwrap_or_else(|| rels.values().last().cloned().unwrap_or(JoinRel { relids: 0, rows: 1.0, width: 0.0, paths: Vec::new(), partial: Vec::new() }));
         (rels, top)
     }
 
@@ -1675,7 +1720,7 @@ impl<'a> Planner<'a> {
                     OjKind::Full => rows.max(rels[&lhs].rows).max(rels[&rhs].rows),
                 };
             }
-            rels.insert(set, JoinRel { relids: set, rows: clamp_row_est(rows), width: self.width_of(set), paths: Vec::new() });
+            rels.insert(set, JoinRel { relids: set, rows: clamp_row_est(rows), width: self.width_of(set), paths: Vec::new(), partial: Vec::new() });
         }
         let (ra, rb) = (&rels[&a], &rels[&b]);
         let (rows, width) = (rels[&set].rows, rels[&set].width);
@@ -1742,7 +1787,7 @@ impl<'a> Planner<'a> {
             pieces.remove(i);
             pieces.push(set);
         }
-        let top = rels.get(&full).cloned().unwrap_or_else(|| rels.values().last().cloned().unwrap_or(JoinRel { relids: 0, rows: 1.0, width: 0.0, paths: Vec::new() }));
+        let top = rels.get(&full).cloned().unwrap_or_else(|| rels.values().last().cloned().unwrap_or(JoinRel { relids: 0, rows: 1.0, width: 0.0, paths: Vec::new(), partial: Vec::new() }));
         (rels, top)
     }
 
@@ -1855,7 +1900,15 @@ impl<'a> Planner<'a> {
         prune(out, self.consider_startup())
     }
 
-    fn upper(&self, paths: &[Rc<Plan>]) -> Rc<Plan> {
+    fn upper(&self, input: &[Rc<Plan>], partial: &[Rc<Plan>], rel_rows: f64) -> Rc<Plan> {
+        // The scan/join relation's Gather paths compete with its others.
+        let gathered: Vec<Rc<Plan>>;
+        let paths: &[Rc<Plan>] = if partial.is_empty() {
+            input
+        } else {
+            gathered = prune(input.iter().cloned().chain(self.gather_paths(partial, rel_rows, u64::MAX)).collect(), self.consider_startup());
+            &gathered
+        };
         let mut cands: Vec<Rc<Plan>> = paths.to_vec();
         let q = self.q;
         if q.distinct {
@@ -1902,6 +1955,7 @@ impl<'a> Planner<'a> {
                     aggs.push(g);
                 }
             }
+            aggs.extend(self.parallel_aggs(partial, width, ngroups));
             let aggs = aggs.into_iter().map(|p| Rc::new(self.with_having(p))).collect();
             cands = prune(aggs, self.consider_startup());
         }
@@ -1926,6 +1980,15 @@ impl<'a> Planner<'a> {
                 let presorted = p.pathkeys.iter().zip(&want).take_while(|(a, b)| a == b).count();
                 if self.s.enable_incremental_sort && presorted > 0 {
                     ordered.push(self.incremental_sorted(p, &q.order_by, presorted, limit));
+                }
+            }
+            // create_ordered_paths: the cheapest partial path sorted in each process (bounded by
+            // a LIMIT) under a Gather Merge, when nothing above the scan/join needs all rows.
+            if !partial.is_empty() && !q.is_grouped() && !q.distinct && q.windows.is_empty() && self.s.enable_gathermerge {
+                let best = cheapest(partial);
+                if !best.pathkeys.starts_with(&want) {
+                    let sorted = Rc::new(Plan { workers: best.workers, ..(*self.sort_node(&best, &q.order_by, limit)).clone() });
+                    ordered.push(self.gather_merge(&sorted, best.rows * best.workers as f64));
                 }
             }
             cands = prune(ordered, self.consider_startup());

@@ -40,7 +40,23 @@ pub struct Settings {
     pub enable_hashagg: bool,
     pub enable_material: bool,
     pub enable_memoize: bool,
+    pub enable_parallel_hash: bool,
+    pub enable_gathermerge: bool,
     pub geqo_threshold: u32,
+    /// Workers a Gather may start (0: no parallel plans).
+    pub max_parallel_workers_per_gather: u32,
+    pub parallel_setup_cost: f64,
+    pub parallel_tuple_cost: f64,
+    /// In 8 kB pages (default 8MB): a table smaller than this gets no workers.
+    #[serde(with = "pages")]
+    #[cfg_attr(feature = "schema", schemars(with = "MemorySize"))]
+    pub min_parallel_table_scan_size: f64,
+    /// In 8 kB pages (default 512kB).
+    #[serde(with = "pages")]
+    #[cfg_attr(feature = "schema", schemars(with = "MemorySize"))]
+    pub min_parallel_index_scan_size: f64,
+    /// The leader runs the plan below a Gather too, besides waiting for workers.
+    pub parallel_leader_participation: bool,
 }
 
 impl Default for Settings {
@@ -67,7 +83,15 @@ impl Default for Settings {
             enable_hashagg: true,
             enable_material: true,
             enable_memoize: true,
+            enable_parallel_hash: true,
+            enable_gathermerge: true,
             geqo_threshold: 12,
+            max_parallel_workers_per_gather: 2,
+            parallel_setup_cost: 1000.0,
+            parallel_tuple_cost: 0.1,
+            min_parallel_table_scan_size: 1024.0,
+            min_parallel_index_scan_size: 64.0,
+            parallel_leader_participation: true,
         }
     }
 }
@@ -124,9 +148,58 @@ impl Settings {
             "enable_hashagg" => flag!(enable_hashagg),
             "enable_material" => flag!(enable_material),
             "enable_memoize" => flag!(enable_memoize),
+            "enable_parallel_hash" => flag!(enable_parallel_hash),
+            "enable_gathermerge" => flag!(enable_gathermerge),
+            "parallel_leader_participation" => flag!(parallel_leader_participation),
+            "parallel_setup_cost" => float!(parallel_setup_cost),
+            "parallel_tuple_cost" => float!(parallel_tuple_cost),
+            "max_parallel_workers_per_gather" => {
+                self.max_parallel_workers_per_gather = v.parse().ok().filter(|t| *t <= 1024).ok_or_else(bad)?;
+            }
+            "min_parallel_table_scan_size" => self.min_parallel_table_scan_size = memory_kb(v).map(|k| k / 8.0).ok_or_else(bad)?,
+            "min_parallel_index_scan_size" => self.min_parallel_index_scan_size = memory_kb(v).map(|k| k / 8.0).ok_or_else(bad)?,
             _ => return Err(format!("unrecognized configuration parameter \"{name}\"")),
         }
         Ok(())
+    }
+
+    /// `get_parallel_divisor`: the share of a partial path's rows each process is expected to
+    /// handle (workers, plus the leader's part: 1 - 0.3 × workers while that is positive).
+    pub fn parallel_divisor(&self, workers: usize) -> f64 {
+        let w = workers as f64;
+        let leader = if self.parallel_leader_participation { 1.0 - 0.3 * w } else { 0.0 };
+        if leader > 0.0 {
+            w + leader
+        } else {
+            w
+        }
+    }
+
+    /// `compute_parallel_worker` for a scan of `heap_pages` of a table and `index_pages` of an
+    /// index (either may be absent): none when either is below its minimum size, else one worker
+    /// from the minimum and one more each time the size triples (the fewer of the two), at most
+    /// max_parallel_workers_per_gather.
+    pub fn parallel_workers(&self, heap_pages: Option<f64>, index_pages: Option<f64>) -> usize {
+        let max = self.max_parallel_workers_per_gather as usize;
+        if max == 0 || heap_pages.is_some_and(|p| p < self.min_parallel_table_scan_size) || index_pages.is_some_and(|p| p < self.min_parallel_index_scan_size) {
+            return 0;
+        }
+        let grow = |pages: f64, threshold: f64| {
+            let (mut t, mut n) = (threshold.max(1.0), 1usize);
+            while pages >= t * 3.0 {
+                n += 1;
+                t *= 3.0;
+            }
+            n
+        };
+        let heap = heap_pages.map(|p| grow(p, self.min_parallel_table_scan_size));
+        let index = index_pages.map(|p| grow(p, self.min_parallel_index_scan_size));
+        let workers = match (heap, index) {
+            (Some(h), Some(i)) => h.min(i),
+            (Some(n), None) | (None, Some(n)) => n,
+            (None, None) => 0,
+        };
+        workers.min(max)
     }
 
     /// Memory a hash table may use, in bytes (`get_hash_memory_limit`).
