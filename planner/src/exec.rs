@@ -815,6 +815,11 @@ impl<'a> Executor<'a> {
                 for (k, n) in nodes.iter().enumerate() {
                     let st = &mut self.stats[id + 1 + k];
                     st.workers = p.workers as f64;
+                    // A worker is a fresh process: its first use of an index reads the index's
+                    // metapage, which the leader has cached.
+                    if matches!(n.kind, Kind::IndexScan | Kind::IndexOnlyScan | Kind::BitmapIndexScan) && st.loops > 0.0 {
+                        st.shared_hit += p.workers as f64;
+                    }
                     if st.loops != 1.0 {
                         continue;
                     }
@@ -1416,7 +1421,12 @@ impl<'a> Executor<'a> {
         // Buckets and batches as the executor sizes them for the rows it actually got.
         let width = p.children[1].width;
         let (est_b, est_batches) = p.children[1].hash.unwrap_or((1024.0, 1.0));
-        let (act_b, act_batches) = crate::cost::hash_table_size(&self.db.settings, kept as f64, width);
+        // A Parallel Hash pools the memory of the processes that build it.
+        let pooled = if p.children[1].parallel_aware { self.procs(p.workers) as f64 } else { 1.0 };
+        let (mut act_b, mut act_batches) = crate::cost::hash_table_size_in(&self.db.settings, kept as f64, width, self.db.settings.hash_mem_bytes() * pooled);
+        if act_batches > 1.0 && pooled > 1.0 {
+            (act_b, act_batches) = crate::cost::hash_table_size(&self.db.settings, kept as f64, width);
+        }
         let batches = act_batches.max(est_batches);
         let buckets = if batches > 1.0 { est_b.max(act_b) } else { act_b.max(est_b) };
         // Each tuple: its HashJoinTuple header (16 bytes) and a minimal tuple, whose length is

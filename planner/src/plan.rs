@@ -1107,7 +1107,11 @@ impl<'a> Planner<'a> {
         let n = clauses.len() as f64;
         let mut startup = outer.startup + inner.total + (s.cpu_operator_cost * n + s.cpu_tuple_cost) * inner.rows;
         let mut run = outer.total - outer.startup + s.cpu_operator_cost * n * outer.rows;
-        let (buckets, batches) = cost::hash_table_size(s, inner.rows, inner.width);
+        let (mut buckets, mut batches) = cost::hash_table_size_in(s, inner.rows, inner.width, s.hash_mem_bytes() * x.hash_mem_factor);
+        if batches > 1.0 && x.hash_mem_factor > 1.0 {
+            // Too large even for the pooled memory: each process's hash_mem, in batches.
+            (buckets, batches) = cost::hash_table_size(s, inner.rows, inner.width);
+        }
         if batches > 1.0 {
             let op = cost::page_size(outer.rows, outer.width);
             let ip = cost::page_size(inner.rows, inner.width);
@@ -1329,7 +1333,7 @@ impl<'a> Planner<'a> {
             })
         });
         let match_count = if nselec > 0.0 { (nselec * i.rows / nselec).max(1.0) } else { 1.0 };
-        JoinExtra { jt: JoinType::Inner, unique, semi: unique, match_frac: nselec, match_count, hash_sel, rows: 0.0, width: 0.0 }
+        JoinExtra { jt: JoinType::Inner, unique, semi: unique, match_frac: nselec, match_count, hash_sel, rows: 0.0, width: 0.0, hash_mem_factor: 1.0 }
     }
 
     /// `clauselist_selectivity` with JOIN_SEMI: each equality by `eqjoinsel_semi` (outer column
@@ -1353,6 +1357,13 @@ impl<'a> Planner<'a> {
     /// relation made unique (its only path), and the join is an inner one.
     #[allow(clippy::too_many_arguments)]
     fn join_paths(&self, o: &JoinRel, i: &JoinRel, rows: f64, width: f64, base_inner: Option<usize>, jt: JoinType, uniq: Uniq) -> Vec<Rc<Plan>> {
+        self.join_paths_of(o, i, (rows, width), base_inner, jt, uniq, false)
+    }
+
+    /// The join paths of outer `o` and inner `i`; `partial` when `o`'s paths are partial ones
+    /// (consider_parallel_nestloop materialises no inner).
+    #[allow(clippy::too_many_arguments)]
+    fn join_paths_of(&self, o: &JoinRel, i: &JoinRel, (rows, width): (f64, f64), base_inner: Option<usize>, jt: JoinType, uniq: Uniq, partial: bool) -> Vec<Rc<Plan>> {
         let clauses = self.join_clauses(o.relids, i.relids);
         let mut out = Vec::new();
         let cheapest_o = cheapest(&o.paths);
@@ -1414,7 +1425,7 @@ impl<'a> Planner<'a> {
         for op in outer_candidates(&o.paths).into_iter().filter(|_| nestloops) {
             out.push(Rc::new(self.nestloop(&op, &cheapest_i, clauses.clone(), rows, width, &x)));
             // (A unique-ified inner is joined as it is: match_unsorted_outer.)
-            if self.s.enable_material && uniq != Uniq::Inner && !matches!(cheapest_i.kind, Kind::Materialize | Kind::IndexScan | Kind::IndexOnlyScan) {
+            if self.s.enable_material && !partial && uniq != Uniq::Inner && !matches!(cheapest_i.kind, Kind::Materialize | Kind::IndexScan | Kind::IndexOnlyScan) {
                 let m = Rc::new(self.material(&cheapest_i));
                 out.push(Rc::new(self.nestloop(&op, &m, clauses.clone(), rows, width, &x)));
             }
@@ -1689,6 +1700,18 @@ impl<'a> Planner<'a> {
                     made.push(a | b);
                 }
             }
+            // Below the top, a join relation's partial paths are gathered to join further (the
+            // top's are gathered once its grouping and ordering are known).
+            if level < n {
+                for set in &made {
+                    if let Some(r) = rels.get_mut(set) {
+                        let gathered = self.gather_paths(&r.partial, r.rows, r.relids);
+                        for g in gathered {
+                            add_path(&mut r.paths, g, self.consider_startup());
+                        }
+                    }
+                }
+            }
             levels.push(made);
         }
         let top = rels.get(&full).cloned().unwrap_or_else(|| rels.values().last().cloned().unwrap_or(JoinRel { relids: 0, rows: 1.0, width: 0.0, paths: Vec::new(), partial: Vec::new() }));
@@ -1749,12 +1772,21 @@ impl<'a> Planner<'a> {
                 paths.extend(self.join_paths(&uo, lhs, rows, width, single(lhs.relids), JoinType::Inner, Uniq::Outer));
             }
         }
+        // Partial paths: a partial outer side joined in each process (add_paths_to_joinrel's
+        // parallel cases).
+        let mut partial = ab.map(|jt| self.partial_join_paths(ra, rb, (rows, width), single(b), jt)).unwrap_or_default();
+        partial.extend(ba.map(|jt| self.partial_join_paths(rb, ra, (rows, width), single(a), jt)).unwrap_or_default());
         let mut all = rels.get_mut(&set).map(|r| std::mem::take(&mut r.paths)).unwrap_or_default();
         for p in paths {
             add_path(&mut all, p, self.consider_startup());
         }
+        let mut kept = rels.get_mut(&set).map(|r| std::mem::take(&mut r.partial)).unwrap_or_default();
+        for p in partial {
+            add_partial_path(&mut kept, &all, p);
+        }
         if let Some(r) = rels.get_mut(&set) {
             r.paths = all;
+            r.partial = kept;
         }
         new
     }
@@ -2039,6 +2071,9 @@ struct JoinExtra {
     /// The join relation's estimated rows and width.
     rows: f64,
     width: f64,
+    /// A Parallel Hash's processes pool their hash_mem: the table may be this many times larger
+    /// before it is split into batches (1 for a hash table of one's own).
+    hash_mem_factor: f64,
 }
 
 struct IndexMatch {
@@ -2210,6 +2245,50 @@ fn add_path(paths: &mut Vec<Rc<Plan>>, new: Rc<Plan>, consider_startup: bool) {
         }
     }
     paths.push(new);
+}
+
+/// `add_partial_path` (after `add_partial_path_precheck`): partial paths compete on total cost
+/// and order only, and one that costs more than a regular path of the relation with as good an
+/// order is not kept.
+fn add_partial_path(paths: &mut Vec<Rc<Plan>>, regular: &[Rc<Plan>], new: Rc<Plan>) {
+    if regular.iter().any(|r| r.total * FUZZ < new.total && matches!(keys_cmp(&r.pathkeys, &new.pathkeys), Cmp::Equal | Cmp::Better1)) {
+        return;
+    }
+    let mut keep_new = true;
+    paths.retain(|old| {
+        let keys = keys_cmp(&new.pathkeys, &old.pathkeys);
+        if keys == Cmp::Different {
+            return true;
+        }
+        if new.total > old.total * FUZZ {
+            if keys != Cmp::Better1 {
+                keep_new = false;
+            }
+            true
+        } else if old.total > new.total * FUZZ {
+            keys == Cmp::Better2
+        } else {
+            // Within the fuzz: the better ordered one, else the cheaper.
+            match keys {
+                Cmp::Better1 => false,
+                Cmp::Better2 => {
+                    keep_new = false;
+                    true
+                }
+                _ => {
+                    if new.total < old.total {
+                        false
+                    } else {
+                        keep_new = false;
+                        true
+                    }
+                }
+            }
+        }
+    });
+    if keep_new {
+        paths.push(new);
+    }
 }
 
 fn prune(all: Vec<Rc<Plan>>, consider_startup: bool) -> Vec<Rc<Plan>> {

@@ -2,7 +2,7 @@
 //! each read a share of the pages), Gather and Gather Merge above them
 //! (`generate_useful_gather_paths`), and aggregation split into a Partial Aggregate in each
 //! process and a Finalize Aggregate above the Gather (`create_partial_grouping_paths`).
-use super::{cheapest, qual_ops, AggSplit, Kind, PathKey, Planner};
+use super::{cheapest, qual_ops, AggSplit, JoinRel, JoinType, Kind, PathKey, Planner, Uniq};
 use crate::bind::Output;
 use crate::cost;
 use crate::plan::Plan;
@@ -45,6 +45,68 @@ impl Planner<'_> {
         p.notes.push(format!("disk: {} pages × seq_page_cost = {disk:.2}, read once whatever the processes", t.pages));
         p.notes.push(format!("cpu: {cpu:.2} shared by {workers} workers and the leader: ÷ {div} (get_parallel_divisor) = {:.2}; rows per process {} ÷ {div}", cpu / div, self.base_rows[r]));
         vec![Rc::new(p)]
+    }
+
+    /// The partial paths of a join with outer `o` (its partial paths, each process joining its
+    /// share of the rows): nested loops, merge and hash joins over `i`'s regular paths, each
+    /// process building its own hash table; and a Parallel Hash Join when `i` has partial paths
+    /// too, its hash table built by all processes together. A Right or Full join has none
+    /// (PostgreSQL 15).
+    pub(super) fn partial_join_paths(&self, o: &JoinRel, i: &JoinRel, (rows, width): (f64, f64), base_inner: Option<usize>, jt: JoinType) -> Vec<Rc<Plan>> {
+        if o.partial.is_empty() || matches!(jt, JoinType::Right | JoinType::Full) || i.paths.is_empty() {
+            return Vec::new();
+        }
+        let workers = cheapest(&o.partial).workers;
+        let div = self.s.parallel_divisor(workers);
+        let share = clamp_row_est(rows / div);
+        let outer = JoinRel { paths: o.partial.clone(), ..o.clone() };
+        let mut out: Vec<Rc<Plan>> = self.join_paths_of(&outer, i, (share, width), base_inner, jt, Uniq::No, true).into_iter().map(|p| Rc::new(Plan { workers, ..(*p).clone() })).collect();
+        if self.s.enable_parallel_hash && !i.partial.is_empty() {
+            if let Some(p) = self.parallel_hashjoin(&cheapest(&o.partial), &cheapest(&i.partial), o, i, (share, width), jt) {
+                out.push(Rc::new(Plan { workers, ..p }));
+            }
+        }
+        out
+    }
+
+    /// A Parallel Hash Join: every process inserts its share of the inner rows into one shared
+    /// hash table (sized for all of them), then probes it with its share of the outer rows.
+    fn parallel_hashjoin(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, o: &JoinRel, i: &JoinRel, (rows, width): (f64, f64), jt: JoinType) -> Option<Plan> {
+        let clauses = self.join_clauses(o.relids, i.relids);
+        let mut eq = Vec::new();
+        let mut other = Vec::new();
+        for c in &clauses {
+            match c.equijoin() {
+                Some((a, b)) if o.relids & (1 << a.0) != 0 => eq.push(crate::bind::Qual::ColCmp { l: a, op: crate::sql::CmpOp::Eq, r: b }),
+                Some((a, b)) if o.relids & (1 << b.0) != 0 => eq.push(crate::bind::Qual::ColCmp { l: b, op: crate::sql::CmpOp::Eq, r: a }),
+                _ => other.push(c.clone()),
+            }
+        }
+        if eq.is_empty() || clauses.iter().any(|c| self.oj_redundant.contains(c)) {
+            return None;
+        }
+        let s = self.s;
+        let n = eq.len() as f64;
+        // The hash table holds all processes' rows; each process builds its share.
+        let total_inner = inner.rows * s.parallel_divisor(inner.workers);
+        let whole = Rc::new(Plan { rows: total_inner, ..(**inner).clone() });
+        let x = super::JoinExtra { rows, width, jt, hash_mem_factor: (outer.workers + 1) as f64, ..self.join_extra(o, i, &clauses) };
+        let per_tuple = s.cpu_tuple_cost + qual_ops(&other) * s.cpu_operator_cost;
+        let mut p = self.hashjoin(outer, &whole, eq, other, &x);
+        // Each process builds, and matches against, its share of the inner rows.
+        let shared = (s.cpu_operator_cost * n + s.cpu_tuple_cost) * (total_inner - inner.rows);
+        let matched = if x.semi { 0.0 } else { per_tuple * (clamp_row_est(outer.rows * total_inner * x.hash_sel) - clamp_row_est(outer.rows * inner.rows * x.hash_sel)) };
+        p.startup -= shared;
+        p.total -= shared + matched;
+        p.parallel_aware = true;
+        p.join_type = jt;
+        let hash = Rc::make_mut(&mut p.children[1]);
+        hash.parallel_aware = true;
+        hash.workers = outer.workers;
+        hash.rows = inner.rows;
+        hash.children = vec![inner.clone()];
+        p.notes.push(format!("Parallel Hash: {} rows per process of {total_inner} in one shared table", inner.rows));
+        Some(p)
     }
 
     /// A Gather of partial path `sub` (cost_gather): parallel_setup_cost at startup and
