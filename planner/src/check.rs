@@ -25,8 +25,8 @@ pub fn worst_misestimate(plan: &Plan, a: &Analyzed) -> (f64, usize) {
     worst
 }
 
-/// Each expectation with whether it holds.
-pub fn expectations(x: &Expect, e: &Explained) -> Vec<(String, bool)> {
+/// Each expectation with whether it holds; `previous` is the query before this one, run.
+pub fn expectations(x: &Expect, e: &Explained, previous: Option<&Explained>) -> Vec<(String, bool)> {
     let mut nodes = Vec::new();
     e.plan.walk(&mut nodes);
     // A name matches a node as EXPLAIN prints it ("Hash Right Join") or by its kind ("Hash Join"
@@ -72,6 +72,12 @@ pub fn expectations(x: &Expect, e: &Explained) -> Vec<(String, bool)> {
         }
         if let Some(max) = x.rows_at_most {
             out.push((format!("the query returns at most {max} rows (it returns {returned})"), returned <= max));
+        }
+        if let Some(share) = x.time_at_most_of_previous {
+            let before = previous.and_then(|p| p.analyzed.as_ref()).map(|p| p.execution_ms);
+            let now = a.execution_ms;
+            let what = before.map_or_else(|| "there is no previous query".to_string(), |b| format!("{now:.1} ms against {b:.1} ms"));
+            out.push((format!("the run takes at most {:.0} % of the previous query's time ({what})", share * 100.0), before.is_some_and(|b| now <= share * b)));
         }
     }
     out

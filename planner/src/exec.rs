@@ -709,8 +709,9 @@ impl<'a> Executor<'a> {
             }
             Kind::Aggregate | Kind::HashAggregate | Kind::GroupAggregate => {
                 let (rows, s, t) = self.run(&p.children[0], id + 1, param, None);
-                // (A Finalize Aggregate's input is the rows below its Partial Aggregates.)
-                self.carry = None;
+                // (A Finalize Aggregate's input is the rows below its Partial Aggregates: it
+                // combines as many rows as they returned.)
+                let carried = self.carry.take();
                 let mut out = self.aggregate(&rows);
                 // HAVING: the groups whose aggregates pass (NULL never does).
                 if !p.agg_filter.is_empty() {
@@ -719,7 +720,7 @@ impl<'a> Executor<'a> {
                     out.retain(|r| p.agg_filter.iter().all(|&(k, op, v)| r[g + k] != NULL && op.holds(r[g + k], v)));
                     self.stats[id].removed_by_filter += (before - out.len()) as f64;
                 }
-                let n = rows.len() as f64;
+                let n = carried.unwrap_or(rows.len()) as f64;
                 let own = n * (HASH_PROBE * if p.kind == Kind::HashAggregate { 1.0 } else { 0.2 } + self.q.aggs.len() as f64 * OPERATOR * 2.0);
                 if p.kind == Kind::HashAggregate {
                     let st = &mut self.stats[id];
@@ -835,7 +836,8 @@ impl<'a> Executor<'a> {
                     st.loops = procs;
                 }
                 let start = WORKER_START * p.workers as f64;
-                let pass = rows.len() as f64 * NODE_CALL * 4.0;
+                // Each row passed up goes through a shared-memory queue.
+                let pass = self.carry.unwrap_or(rows.len()) as f64 * NODE_CALL * 4.0;
                 (rows, start + s / div, start + t / div + pass)
             }
             Kind::SubqueryScan | Kind::Result => {

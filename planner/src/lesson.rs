@@ -230,6 +230,9 @@ pub struct Expect {
     /// …or at most this many.
     #[serde(default)]
     pub rows_at_most: Option<f64>,
+    /// The run takes at most this share of the previous query's time (0.6: 60 %).
+    #[serde(default)]
+    pub time_at_most_of_previous: Option<f64>,
 }
 
 /// Reads a lesson file; syntax and type errors are placed.

@@ -45,10 +45,17 @@ impl Lesson {
     /// Every query's expectations: (query index, what was promised, whether it holds).
     pub fn check(&self) -> Vec<(usize, String, bool)> {
         let mut out = Vec::new();
+        let mut previous: Option<Explained> = None;
         for (i, q) in self.file.queries.iter().enumerate() {
             match self.run(i) {
-                Ok(e) => out.extend(crate::check::expectations(&q.expect, &e).into_iter().map(|(what, ok)| (i, what, ok))),
-                Err(err) => out.push((i, format!("runs ({})", err.message), false)),
+                Ok(e) => {
+                    out.extend(crate::check::expectations(&q.expect, &e, previous.as_ref()).into_iter().map(|(what, ok)| (i, what, ok)));
+                    previous = Some(e);
+                }
+                Err(err) => {
+                    out.push((i, format!("runs ({})", err.message), false));
+                    previous = None;
+                }
             }
         }
         out

@@ -611,6 +611,14 @@ try {
     await page.waitForFunction(() => [...document.querySelectorAll('#current-plan .plan-node .node-title')].some((n) => n.textContent.includes('CTE paid: Seq Scan on orders')), null, { timeout: 30000 });
     const cte = await page.textContent('#explain-text');
     if (!cte.includes('CTE Scan on paid') || !cte.includes('\n  CTE paid\n')) throw new Error(`the materialized CTE's plan:\n${cte}`);
+    // 11l: two workers and the leader aggregate a million rows, each its share.
+    await page.goto('about:blank');
+    const t0 = Date.now();
+    await page.goto(base + 'plan.html#file=11l-parallel-workers.toml&q=1');
+    await page.waitForFunction(() => [...document.querySelectorAll('#current-plan .plan-node .node-title')].some((n) => n.textContent.includes('Parallel Seq Scan on events')), null, { timeout: 30000 });
+    console.log(`parallel lesson (10^6 rows) generated, planned and run in the page: ${Date.now() - t0} ms`);
+    const par = await page.textContent('#explain-text');
+    if (!par.includes('Workers Launched: 2') || !par.includes('Partial HashAggregate') || !par.includes('rows=333333 loops=3')) throw new Error(`the parallel plan:\n${par}`);
   });
   await step('plan_page_explain_analyze_then_create_statistics', async () => {
     await page.setViewportSize({ width: 1100, height: 1000 });
