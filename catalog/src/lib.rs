@@ -126,10 +126,12 @@ impl Column {
             None => v.to_string(),
         }
     }
-    /// A value as EXPLAIN writes a constant: `42` or `'abc'::text`.
+    /// A value as EXPLAIN writes a constant: `42`, `'-400'::integer` (ruleutils quotes a negative
+    /// number and labels its type) or `'abc'::text`.
     pub fn explain_literal(&self, v: i64) -> String {
         match &self.text {
             Some(d) => format!("'{}'::text", d.render(v)),
+            None if v < 0 => format!("'{v}'::{}", self.ty.sql()),
             None => v.to_string(),
         }
     }

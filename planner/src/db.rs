@@ -280,6 +280,31 @@ fn generate(spec: &TableSpec, seed: u64) -> Result<Table, (usize, String, String
             Dist::Div { of, by } if *by != 0 => logical[source(of)?].iter().map(|v| v.div_euclid(*by)).collect(),
             Dist::Mod { of, by } if *by != 0 => logical[source(of)?].iter().map(|v| v.rem_euclid(*by)).collect(),
             Dist::Const(v) => vec![*v; rows],
+            Dist::Expr(src) => {
+                let e = crate::dataexpr::DataExpr::parse(src).map_err(|(k, m)| (at, field("dist.expr"), format!("{m} (at character {} of the expression)", k + 1)))?;
+                // Each distribution the expression names draws from the column's stream, row by row.
+                let mut zipfs: Vec<((u64, u64), Zipf)> = Vec::new();
+                let mut draw = |d: &crate::dataexpr::DataExpr| match d {
+                    crate::dataexpr::DataExpr::Uniform(n) => 1 + rng.below(*n) as i64,
+                    crate::dataexpr::DataExpr::Zipf(n, s) => {
+                        let key = (*n, s.to_bits());
+                        let k = match zipfs.iter().position(|(x, _)| *x == key) {
+                            Some(k) => k,
+                            None => {
+                                zipfs.push((key, Zipf::new(*n, *s)));
+                                zipfs.len() - 1
+                            }
+                        };
+                        zipfs[k].1.sample(&mut rng) as i64
+                    }
+                    _ => 0,
+                };
+                let mut v = Vec::with_capacity(rows);
+                for g in 1..=rows as i64 {
+                    v.push(e.eval(g, &mut draw).map_err(|m| (at, field("dist.expr"), format!("{m} for g = {g}")))?);
+                }
+                v
+            }
             other => return Err((at, field("dist"), format!("{other:?} needs a positive size"))),
         };
         if let Some(TextDomain::List(l)) = &text {

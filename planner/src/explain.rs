@@ -35,10 +35,7 @@ impl Deparse<'_> {
         if let Some((_, _, text)) = self.q.strays.iter().find(|(sc, sv, _)| self.q.rels[sc.0].table == self.q.rels[c.0].table && sc.1 == c.1 && *sv == v) {
             return format!("'{}'::text", text.replace('\'', "''"));
         }
-        match &col.text {
-            Some(d) => format!("'{}'::text", d.render(v)),
-            None => v.to_string(),
-        }
+        col.explain_literal(v)
     }
 
     /// One condition. `scan` is the scanned relation, whose columns print without a prefix.

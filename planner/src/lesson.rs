@@ -138,6 +138,11 @@ pub enum Dist {
     Mod { of: String, by: i64 },
     /// One value in every row.
     Const(i64),
+    /// An expression of the row number `g` (1, 2, …), as `INSERT … SELECT … FROM
+    /// generate_series(1, n) g` would compute it: `"1 + (g * 7919) % 20000"`, `"CASE WHEN g % 20
+    /// = 0 THEN 2 ELSE 1 END"`, with `uniform(n)` and `zipf(n, s)` for random values
+    /// (crate::dataexpr).
+    Expr(String),
 }
 
 #[derive(Debug, Deserialize)]

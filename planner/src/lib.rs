@@ -12,6 +12,7 @@ pub mod challenge;
 pub mod check;
 pub mod command;
 pub mod cost;
+pub mod dataexpr;
 pub mod db;
 pub mod exec;
 pub mod explain;

@@ -161,6 +161,21 @@ fn lesson_errors_are_placed() {
     let typo = LESSON.replace("primary_key", "primary_keys");
     let e = load("typo.toml", &typo, None).unwrap_err().to_string();
     assert!(e.contains("typo.toml:5:1") && e.contains("primary_keys"), "{e}");
+    // An expression of the row number: its syntax, its values and what it reads.
+    let bad_expr = LESSON.replace("{ uniform = 100 }", "{ expr = \"1 + (g * 7 \" }");
+    let e = load("expr.toml", &bad_expr, None).unwrap_err().to_string();
+    assert!(e.starts_with("expr.toml:11:") && e.contains("table[1].columns[1].dist.expr: syntax error at end of input"), "{e}");
+    let zero = LESSON.replace("{ uniform = 100 }", "{ expr = \"100 / (g - 7)\" }");
+    let e = load("zero.toml", &zero, None).unwrap_err().to_string();
+    assert!(e.contains("columns[1].dist.expr: division by zero for g = 7"), "{e}");
+    let wide = LESSON.replace("{ uniform = 100 }", "{ expr = \"g * 10000000\" }");
+    assert!(load("wide.toml", &wide, None).unwrap_err().to_string().contains("integer out of range for g = 215"));
+    let other = LESSON.replace("{ uniform = 100 }", "{ expr = \"id + 1\" }");
+    assert!(load("other.toml", &other, None).unwrap_err().to_string().contains("column \"id\" does not exist (an expression reads g"));
+    let good = LESSON.replace("{ uniform = 100 }", "{ expr = \"CASE WHEN g % 3 = 0 THEN NULL ELSE 1 + g % 100 END\" }");
+    let db = load("good.toml", &good, None).unwrap().db;
+    let t = db.tables.iter().find(|t| t.name == "orders").unwrap();
+    assert_eq!((t.data[1][0], t.data[1][1], t.data[1][2] == sim_planner::catalog::NULL), (2, 3, true));
     let bad_index = format!("{LESSON}\n[[index]]\ntable = \"orders\"\ncolumns = [\"nope\"]\n");
     let e = load("i.toml", &bad_index, None).unwrap_err().to_string();
     assert!(e.starts_with("i.toml:15:") && e.contains("index[0].columns[0]: column \"nope\" does not exist"), "{e}");
