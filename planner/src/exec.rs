@@ -129,7 +129,7 @@ type Group = (Vec<i64>, Vec<(i64, i64)>);
 /// Most row pairs a nested loop may compare one by one; beyond it equality filters use a hash.
 const PAIR_BUDGET: f64 = 20_000_000.0;
 /// Most rows any node may produce.
-const ROW_BUDGET: usize = 4_000_000;
+pub const ROW_BUDGET: usize = 4_000_000;
 
 /// An index as a scan reads it: its (key, row) entries in order, and the leaf page of each.
 type BuiltIndex = (Vec<(Vec<i64>, u32)>, Vec<u32>);

@@ -870,6 +870,20 @@ pub fn explain(db: &Database, sql_text: &str, opts: Option<ExplainOpts>) -> Resu
     }
     // Planning time is modelled from the search's size: the same for every run.
     let planning_ms = 0.04 + 0.03 * (query.rels.len() * query.rels.len()) as f64 + 0.005 * query.quals.len() as f64;
+    // A plan that would run away is refused with its estimate before it runs (its page stays
+    // responsive); one whose estimate was too low is stopped by the executor's own budget.
+    if opts.analyze {
+        let mut nodes = Vec::new();
+        plan.walk(&mut nodes);
+        if let Some(n) = nodes.iter().filter(|n| n.rows > crate::exec::ROW_BUDGET as f64).max_by(|a, b| a.rows.total_cmp(&b.rows)) {
+            return Err(crate::sql::SqlError::plain(format!(
+                "EXPLAIN ANALYZE would run a {} estimated at {} rows; dbsim runs a plan only while each node's estimate stays within {} rows (EXPLAIN without ANALYZE shows the plan)",
+                n.name(),
+                libm::rint(n.rows) as i64,
+                crate::exec::ROW_BUDGET
+            )));
+        }
+    }
     let analyzed = if opts.analyze { Some(crate::exec::analyze(db, &query, &plan).map_err(crate::sql::SqlError::plain)?) } else { None };
     Ok(Explained { query, plan, opts, analyzed, planning_ms })
 }
