@@ -70,6 +70,8 @@ pub struct IndexCost {
     pub selectivity: f64,
     pub correlation: f64,
     pub notes: Vec<String>,
+    /// The index pages one scan reads (`numIndexPages`), which decide its parallel workers.
+    pub pages: f64,
 }
 
 /// Inputs of an index cost estimate.
@@ -131,7 +133,7 @@ pub fn btcost(s: &Settings, i: &IndexInput) -> IndexCost {
     total += i.num_sa_scans * d;
     notes.push(format!("descent: log2(tuples) comparisons + {} levels × 50 × cpu_operator_cost = {startup:.2}", i.tree_height + 1));
     let correlation = if i.ncolumns > 1 { i.correlation * 0.75 } else { i.correlation };
-    IndexCost { startup, total, selectivity: i.index_sel, correlation, notes }
+    IndexCost { startup, total, selectivity: i.index_sel, correlation, notes, pages: num_index_pages }
 }
 
 /// `cost_index`: an Index Scan (or Index Only Scan, with `allvisfrac` of the heap all-visible).

@@ -617,6 +617,12 @@ impl<'a> Planner<'a> {
 
     /// The unparameterised paths of base relation `r`.
     fn base_paths(&self, r: usize) -> Vec<Rc<Plan>> {
+        let paths = self.base_paths_all(r);
+        prune(paths, self.consider_startup())
+    }
+
+    /// Every unparameterised path of base relation `r`, before add_path keeps the best.
+    fn base_paths_all(&self, r: usize) -> Vec<Rc<Plan>> {
         let t = &self.db.tables[self.q.rels[r].table];
         let restrict = self.restrict(r);
         if self.q.rels[r].cte_scan.is_some() {
@@ -652,8 +658,7 @@ impl<'a> Planner<'a> {
                 paths.push(Rc::new(self.bitmap_path(ix, r, &restrict, &m, 1.0, self.base_rows[r])));
             }
         }
-        let paths = paths.into_iter().map(|p| Rc::new(self.with_subplans((*p).clone(), r))).collect();
-        prune(paths, self.consider_startup())
+        paths.into_iter().map(|p| Rc::new(self.with_subplans((*p).clone(), r))).collect()
     }
 
     /// Orderings worth having: the ORDER BY's first key, GROUP BY keys, and merge-join keys.

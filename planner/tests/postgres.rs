@@ -144,6 +144,11 @@ fn runs_in_workers_above_scan(n: &Value) -> bool {
     (n.get("Workers").is_some() && !n["Node Type"].as_str().unwrap_or("").contains("Scan")) || n["Plans"].as_array().is_some_and(|k| k.iter().any(runs_in_workers_above_scan))
 }
 
+/// Whether a parallel-aware index scan runs at or below this node.
+fn parallel_index_below(n: &Value) -> bool {
+    (n["Parallel Aware"] == Value::Bool(true) && n["Node Type"].as_str().unwrap_or("").contains("Index")) || n["Plans"].as_array().is_some_and(|k| k.iter().any(parallel_index_below))
+}
+
 /// An object's keys, in order.
 fn keys(v: &Value) -> Vec<String> {
     v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()
@@ -326,7 +331,13 @@ fn buffers_match_postgresql() {
                 if worker_catalog {
                     in_workers.push(format!("{name} q{i} {label}: pg {x} dbsim {y}"));
                 }
-                if x == y || worker_catalog {
+                // A parallel index scan's processes each pin the visibility map page once they
+                // take a leaf page, and how many do varies from run to run in PostgreSQL.
+                let racing = parallel_index_below(a) && (x - y).abs() <= 2.0;
+                if racing && x != y && !worker_catalog {
+                    in_workers.push(format!("{name} q{i} {label}: pg {x} dbsim {y} (a parallel index scan)"));
+                }
+                if x == y || worker_catalog || racing {
                     equal += 1;
                 } else {
                     report.push(format!("{name} q{i} {label}: pg {x} dbsim {y} (loops {}, rows pg {} dbsim {})", a["Actual Loops"], a["Actual Rows"], b["Actual Rows"]));

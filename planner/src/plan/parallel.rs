@@ -26,9 +26,10 @@ impl Planner<'_> {
             return Vec::new();
         }
         let t = &self.db.tables[self.q.rels[r].table];
+        let mut out = self.partial_index_paths(r);
         let workers = self.s.parallel_workers(Some(t.pages), None);
         if workers == 0 {
-            return Vec::new();
+            return out;
         }
         let restrict = self.restrict(r);
         let c = cost::seqscan(self.s, t.pages, t.tuples, qual_ops(&restrict));
@@ -44,7 +45,40 @@ impl Planner<'_> {
         p.filter = restrict;
         p.notes.push(format!("disk: {} pages × seq_page_cost = {disk:.2}, read once whatever the processes", t.pages));
         p.notes.push(format!("cpu: {cpu:.2} shared by {workers} workers and the leader: ÷ {div} (get_parallel_divisor) = {:.2}; rows per process {} ÷ {div}", cpu / div, self.base_rows[r]));
-        vec![Rc::new(p)]
+        out.push(Rc::new(p));
+        out
+    }
+
+    /// Parallel Index Scans and Index Only Scans (build_index_paths' partial paths): the
+    /// processes share the index's leaf pages; the heap rows' CPU is divided among them, the
+    /// index's cost and the heap's I/O are not (cost_index). Workers come from the index pages
+    /// read and, for an Index Scan, the heap pages it would fetch at random.
+    fn partial_index_paths(&self, r: usize) -> Vec<Rc<Plan>> {
+        let s = self.s;
+        let mut out = Vec::new();
+        for p in self.base_paths_all(r).into_iter().filter(|p| matches!(p.kind, Kind::IndexScan | Kind::IndexOnlyScan)) {
+            let Some(ix) = p.index else { continue };
+            let restrict = self.restrict(r);
+            let m = self.match_index(&self.db.indexes[ix], r, &restrict, &[]);
+            let input = self.index_input(ix, r, &m, 1.0);
+            let ic = cost::btcost(s, &input);
+            let tuples = clamp_row_est(ic.selectivity * input.rel_tuples);
+            let heap = (p.kind == Kind::IndexScan).then(|| cost::index_pages_fetched(s, tuples, input.rel_pages, input.index_pages, input.total_table_pages));
+            let workers = s.parallel_workers(heap, Some(ic.pages));
+            if workers == 0 {
+                continue;
+            }
+            let div = s.parallel_divisor(workers);
+            let cpu = (s.cpu_tuple_cost + qual_ops(&p.filter) * s.cpu_operator_cost) * tuples;
+            let mut q = (*p).clone();
+            q.total = p.total - cpu + cpu / div;
+            q.rows = clamp_row_est(p.rows / div);
+            q.workers = workers;
+            q.parallel_aware = true;
+            q.notes.push(format!("cpu for {tuples} heap rows {cpu:.2} shared: ÷ {div} = {:.2}; the index and heap I/O not", cpu / div));
+            out.push(Rc::new(q));
+        }
+        out
     }
 
     /// The partial paths of a join with outer `o` (its partial paths, each process joining its
