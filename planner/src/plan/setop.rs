@@ -267,25 +267,21 @@ impl Planner<'_> {
         };
         let keys = self.set_keys();
         let per_row = self.s.cpu_operator_cost * append.rows * keys.len() as f64;
-        let mut h = Plan::new(Kind::SetOp);
-        h.startup = append.startup;
-        h.total = append.total + per_row;
-        h.rows = out_rows;
-        h.width = append.width;
-        h.relids = append.relids;
-        h.set_op = Some(SetOpNode { cmd, all, hashed: true, left });
-        h.notes.push(format!("cpu_operator_cost × {} rows × {} columns = {per_row:.2} over its input", append.rows, keys.len()));
-        h.children = vec![append.clone()];
-        let sorted = self.sort_node(&append, &keys, None);
-        let mut s = Plan::new(Kind::SetOp);
-        s.startup = sorted.startup;
-        s.total = sorted.total + per_row;
-        s.rows = out_rows;
-        s.width = append.width;
-        s.relids = append.relids;
-        s.set_op = Some(SetOpNode { cmd, all, hashed: false, left });
-        s.notes = h.notes.clone();
-        s.children = vec![sorted];
+        // A SetOp over its input: one comparison per column per input row.
+        let setop = |input: Rc<Plan>, hashed: bool| {
+            let mut p = Plan::new(Kind::SetOp);
+            p.startup = input.startup;
+            p.total = input.total + per_row;
+            p.rows = out_rows;
+            p.width = append.width;
+            p.relids = append.relids;
+            p.set_op = Some(SetOpNode { cmd, all, hashed, left });
+            p.notes.push(format!("cpu_operator_cost × {} rows × {} columns = {per_row:.2} over its input", append.rows, keys.len()));
+            p.children = vec![input];
+            p
+        };
+        let h = setop(append.clone(), true);
+        let s = setop(self.sort_node(&append, &keys, None), false);
         // choose_hashed_setop weighs the hash against a Sort and a Group, costed as cost_agg and
         // cost_group would; SetOp's own costs differ.
         let agg = self.hash_agg(&append, keys.clone(), groups, (0.0, 0.0));
