@@ -619,6 +619,10 @@ try {
     console.log(`parallel lesson (10^6 rows) generated, planned and run in the page: ${Date.now() - t0} ms`);
     const par = await page.textContent('#explain-text');
     if (!par.includes('Workers Launched: 2') || !par.includes('Partial HashAggregate') || !par.includes('rows=333333 loops=3')) throw new Error(`the parallel plan:\n${par}`);
+    // The what-if control: no workers, one process.
+    await page.fill('#max_parallel_workers_per_gather', '0');
+    await page.dispatchEvent('#max_parallel_workers_per_gather', 'change');
+    await page.waitForFunction(() => { const t = document.querySelector('#explain-text')?.textContent || ''; return t.includes('HashAggregate') && !t.includes('Gather'); }, null, { timeout: 30000 });
   });
   await step('plan_page_explain_analyze_then_create_statistics', async () => {
     await page.setViewportSize({ width: 1100, height: 1000 });

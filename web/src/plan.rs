@@ -556,7 +556,23 @@ fn what_if(p: &WhatIfProps) -> Html {
         let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() else { return };
         go.emit(set("default_statistics_target", SettingValue::Text(i.value())));
     });
-    let flags: [(&str, bool); 10] = [
+    // Parallel query's settings, each a number typed in.
+    let number = |name: &'static str, value: String, step: &'static str| {
+        let go = p.go.clone();
+        let on = Callback::from(move |e: Event| {
+            let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() else { return };
+            go.emit(set(name, SettingValue::Text(i.value())));
+        });
+        html! { <label>{ format!("{name} ") }<input id={name} type="number" step={step} min="0" value={value} onchange={on} /></label> }
+    };
+    let parallel = html! {
+        <div class="controls">
+            { number("max_parallel_workers_per_gather", s.max_parallel_workers_per_gather.to_string(), "1") }
+            { number("parallel_setup_cost", format!("{}", s.parallel_setup_cost), "100") }
+            { number("parallel_tuple_cost", format!("{}", s.parallel_tuple_cost), "0.01") }
+        </div>
+    };
+    let flags: [(&str, bool); 12] = [
         ("enable_seqscan", s.enable_seqscan),
         ("enable_indexscan", s.enable_indexscan),
         ("enable_indexonlyscan", s.enable_indexonlyscan),
@@ -567,6 +583,8 @@ fn what_if(p: &WhatIfProps) -> Html {
         ("enable_hashagg", s.enable_hashagg),
         ("enable_material", s.enable_material),
         ("enable_memoize", s.enable_memoize),
+        ("enable_parallel_hash", s.enable_parallel_hash),
+        ("enable_gathermerge", s.enable_gathermerge),
     ];
     let index_form = {
         let go = p.go.clone();
@@ -620,6 +638,7 @@ fn what_if(p: &WhatIfProps) -> Html {
                 <label title="used by the next ANALYZE">{ "default_statistics_target " }<input id="statistics_target" type="number" min="1" max="10000" value={s.default_statistics_target.to_string()} onchange={on_target} /></label>
                 <button id="analyze" onclick={p.go.reform(|_| PlanAction::Apply(PlanCommand::Analyze { table: None }))}>{ "ANALYZE" }</button>
             </div>
+            { parallel }
             <div class="controls flags">
                 { for flags.iter().map(|(name, on)| {
                     let go = p.go.clone();
