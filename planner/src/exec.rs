@@ -840,6 +840,18 @@ impl<'a> Executor<'a> {
                 let pass = self.carry.unwrap_or(rows.len()) as f64 * NODE_CALL * 4.0;
                 (rows, start + s / div, start + t / div + pass)
             }
+            Kind::Result if !p.children.is_empty() && p.children.iter().all(|c| c.param_plan.is_some()) => {
+                // min/max from indexes: each InitPlan reads its first row; one row comes out.
+                // Their buffers are the Result's too.
+                let mut t = 0.0;
+                for k in 0..p.children.len() {
+                    let cid = Self::child_id(p, id, k);
+                    t += self.run(&p.children[k], cid, param, Some(1)).2;
+                    let hits: f64 = self.stats[cid..cid + size(&p.children[k])].iter().map(|s| s.shared_hit).sum();
+                    self.stats[id].shared_hit += hits;
+                }
+                (vec![self.blank()], t + NODE_CALL, t + NODE_CALL)
+            }
             Kind::SubqueryScan | Kind::Result => {
                 let (rows, s, t) = self.run(&p.children[0], id + 1, param, want);
                 let own = rows.len() as f64 * NODE_CALL;

@@ -854,6 +854,7 @@ pub fn explain(db: &Database, sql_text: &str, opts: Option<ExplainOpts>) -> Resu
     let opts = opts.or(own).unwrap_or_default();
     let plan = crate::plan::Planner::new(db, &query).plan();
     crate::plan::setop::name_relations(&mut query, &plan);
+    let plan = crate::plan::minmax::number_initplans(&mut query, &plan);
     // subplan_is_hashable: a NOT IN subquery whose rows would not fit in hash_mem is a plain
     // SubPlan, rescanned for every row; dbsim does not model that.
     let mut nodes = Vec::new();

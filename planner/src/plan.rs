@@ -371,6 +371,7 @@ const FUZZ: f64 = 1.01;
 /// the SELECTs a UNION ALL pulls up into its members are in it too.
 const SET_EC: usize = 3_000_000;
 
+pub mod minmax;
 mod parallel;
 pub mod setop;
 
@@ -734,6 +735,11 @@ impl<'a> Planner<'a> {
                         m.quals.push(q.clone());
                         m.unique_eq = false;
                         eq = true;
+                    }
+                    // A B-tree finds non-NULL keys too (amsearchnulls): a bound, not an equality.
+                    Qual::IsNull { c: qc, not: true } if *qc == c => {
+                        m.quals.push(q.clone());
+                        m.unique_eq = false;
                     }
                     _ => {}
                 }
@@ -1964,6 +1970,10 @@ impl<'a> Planner<'a> {
             let keys: Vec<(Output, bool)> = q.group_by.iter().map(|&c| (Output::Col(c), false)).collect();
             let mut aggs = Vec::new();
             if q.group_by.is_empty() {
+                // planagg.c: each min or max from one row of an index, when that is cheaper.
+                if let Some(mm) = self.minmax_path() {
+                    aggs.push(mm);
+                }
                 let mut p = Plan::new(Kind::Aggregate);
                 p.startup = input.total + transfn * input.rows + finalfn;
                 p.total = p.startup + self.s.cpu_tuple_cost;
