@@ -46,7 +46,7 @@ const CRATES: &[Layers] = &[
         dir: "planner",
         layers: &[
             &["catalog"],
-            &["settings", "sql", "stats"],
+            &["settings", "sql", "stats", "dataexpr"],
             &["command"],
             &["lesson"],
             &["db"],
