@@ -623,6 +623,13 @@ try {
     await page.fill('#max_parallel_workers_per_gather', '0');
     await page.dispatchEvent('#max_parallel_workers_per_gather', 'change');
     await page.waitForFunction(() => { const t = document.querySelector('#explain-text')?.textContent || ''; return t.includes('HashAggregate') && !t.includes('Gather'); }, null, { timeout: 30000 });
+    // A set operation typed by the reader: INTERSECT is a HashSetOp over tagged Subquery Scans,
+    // in the tree as in the text.
+    await page.fill('#sql', 'SELECT user_id FROM events WHERE kind = 3 AND amount < 10 INTERSECT SELECT id FROM users WHERE country = 7');
+    await page.click('#run');
+    await page.waitForFunction(() => [...document.querySelectorAll('#current-plan .plan-node .node-title')].some((n) => n.textContent.includes('HashSetOp Intersect')), null, { timeout: 30000 });
+    const setop = await page.textContent('#explain-text');
+    if (!setop.includes('Subquery Scan on "*SELECT* 1"') || !setop.includes('Subquery Scan on "*SELECT* 2"')) throw new Error(`the INTERSECT's plan:\n${setop}`);
   });
   await step('plan_page_explain_analyze_then_create_statistics', async () => {
     await page.setViewportSize({ width: 1100, height: 1000 });
