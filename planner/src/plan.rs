@@ -1970,10 +1970,6 @@ impl<'a> Planner<'a> {
             let keys: Vec<(Output, bool)> = q.group_by.iter().map(|&c| (Output::Col(c), false)).collect();
             let mut aggs = Vec::new();
             if q.group_by.is_empty() {
-                // planagg.c: each min or max from one row of an index, when that is cheaper.
-                if let Some(mm) = self.minmax_path() {
-                    aggs.push(mm);
-                }
                 let mut p = Plan::new(Kind::Aggregate);
                 p.startup = input.total + transfn * input.rows + finalfn;
                 p.total = p.startup + self.s.cpu_tuple_cost;
@@ -2003,6 +1999,14 @@ impl<'a> Planner<'a> {
                 }
             }
             aggs.extend(self.parallel_aggs(partial, width, ngroups));
+            // planagg.c: each min or max from one row of an index. Its path comes first and is
+            // not parallel-safe: an aggregate path of fuzzily the same costs replaces it.
+            if let Some(mm) = self.minmax_path().filter(|_| q.group_by.is_empty()) {
+                let beats = |c: &Plan| mm.total * FUZZ < c.total || (c.total <= mm.total * FUZZ && mm.startup * FUZZ < c.startup);
+                if aggs.iter().all(beats) {
+                    aggs.push(mm);
+                }
+            }
             let aggs = aggs.into_iter().map(|p| Rc::new(self.with_having(p))).collect();
             cands = prune(aggs, self.consider_startup());
         }
