@@ -259,11 +259,11 @@ pub fn sort(s: &Settings, input: (f64, f64), tuples: f64, width: f64, limit: Opt
 
 /// `ExecChooseHashTableSize`: (buckets, batches) for `ntuples` rows of `width`.
 pub fn hash_table_size(s: &Settings, ntuples: f64, width: f64) -> (f64, f64) {
-    hash_table_size_in(s, ntuples, width, s.hash_mem_bytes())
+    hash_table_size_in(ntuples, width, s.hash_mem_bytes())
 }
 
 /// `ExecChooseHashTableSize` within `bytes` of memory (a Parallel Hash pools its processes').
-pub fn hash_table_size_in(_s: &Settings, ntuples: f64, width: f64, bytes: f64) -> (f64, f64) {
+pub fn hash_table_size_in(ntuples: f64, width: f64, bytes: f64) -> (f64, f64) {
     let ntuples = if ntuples <= 0.0 { 1000.0 } else { ntuples };
     let tupsize = 16.0 + 16.0 + maxalign(width.max(0.0) as usize) as f64;
     let inner_bytes = ntuples * tupsize;

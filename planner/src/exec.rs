@@ -1437,7 +1437,7 @@ impl<'a> Executor<'a> {
         let (est_b, est_batches) = p.children[1].hash.unwrap_or((1024.0, 1.0));
         // A Parallel Hash pools the memory of the processes that build it.
         let pooled = if p.children[1].parallel_aware { self.procs(p.workers) as f64 } else { 1.0 };
-        let (mut act_b, mut act_batches) = crate::cost::hash_table_size_in(&self.db.settings, kept as f64, width, self.db.settings.hash_mem_bytes() * pooled);
+        let (mut act_b, mut act_batches) = crate::cost::hash_table_size_in(kept as f64, width, self.db.settings.hash_mem_bytes() * pooled);
         if act_batches > 1.0 && pooled > 1.0 {
             (act_b, act_batches) = crate::cost::hash_table_size(&self.db.settings, kept as f64, width);
         }

@@ -1118,7 +1118,7 @@ impl<'a> Planner<'a> {
         let n = clauses.len() as f64;
         let mut startup = outer.startup + inner.total + (s.cpu_operator_cost * n + s.cpu_tuple_cost) * inner.rows;
         let mut run = outer.total - outer.startup + s.cpu_operator_cost * n * outer.rows;
-        let (mut buckets, mut batches) = cost::hash_table_size_in(s, inner.rows, inner.width, s.hash_mem_bytes() * x.hash_mem_factor);
+        let (mut buckets, mut batches) = cost::hash_table_size_in(inner.rows, inner.width, s.hash_mem_bytes() * x.hash_mem_factor);
         if batches > 1.0 && x.hash_mem_factor > 1.0 {
             // Too large even for the pooled memory: each process's hash_mem, in batches.
             (buckets, batches) = cost::hash_table_size(s, inner.rows, inner.width);
@@ -1402,16 +1402,7 @@ impl<'a> Planner<'a> {
             x.match_frac = jselec;
             x.match_count = if jselec > 0.0 { (nselec * i.rows / jselec).max(1.0) } else { 1.0 };
         }
-        // Equality clauses, written outer side first, for merge and hash joins.
-        let mut eq = Vec::new();
-        let mut other = Vec::new();
-        for c in &clauses {
-            match c.equijoin() {
-                Some((a, b)) if o.relids & (1 << a.0) != 0 => eq.push(Qual::ColCmp { l: a, op: CmpOp::Eq, r: b }),
-                Some((a, b)) if o.relids & (1 << b.0) != 0 => eq.push(Qual::ColCmp { l: b, op: CmpOp::Eq, r: a }),
-                _ => other.push(c.clone()),
-            }
-        }
+        let (eq, other) = equality_first(o.relids, &clauses);
         // In add_paths_to_joinrel's order: merge joins, nested loops, then the hash join. (An
         // outer-join clause made redundant by a constant gives no sort order to merge on.)
         let mergeable = !eq.is_empty() && !clauses.iter().any(|c| self.oj_redundant.contains(c));
@@ -2264,6 +2255,21 @@ fn add_path(paths: &mut Vec<Rc<Plan>>, new: Rc<Plan>, consider_startup: bool) {
         }
     }
     paths.push(new);
+}
+
+/// A join's clauses split into the equalities a merge or hash join uses, each written outer side
+/// first, and the others.
+fn equality_first(outer: u64, clauses: &[Qual]) -> (Vec<Qual>, Vec<Qual>) {
+    let mut eq = Vec::new();
+    let mut other = Vec::new();
+    for c in clauses {
+        match c.equijoin() {
+            Some((a, b)) if outer & (1 << a.0) != 0 => eq.push(Qual::ColCmp { l: a, op: CmpOp::Eq, r: b }),
+            Some((a, b)) if outer & (1 << b.0) != 0 => eq.push(Qual::ColCmp { l: b, op: CmpOp::Eq, r: a }),
+            _ => other.push(c.clone()),
+        }
+    }
+    (eq, other)
 }
 
 /// `add_partial_path` (after `add_partial_path_precheck`): partial paths compete on total cost

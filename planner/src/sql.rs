@@ -928,12 +928,7 @@ impl Parser {
             self.expect_kw("by")?;
             loop {
                 let expr = self.sel_expr()?;
-                let desc = if self.eat_kw("desc") {
-                    true
-                } else {
-                    self.eat_kw("asc");
-                    false
-                };
+                let desc = self.direction();
                 s.order_by.push(OrderItem { expr, desc });
                 if !self.eat_op(",") {
                     break;
@@ -951,6 +946,15 @@ impl Parser {
             return Err(self.syntax_error());
         }
         Ok(s)
+    }
+
+    /// `DESC` (true) or `[ASC]` after an ORDER BY key.
+    fn direction(&mut self) -> bool {
+        if self.eat_kw("desc") {
+            return true;
+        }
+        self.eat_kw("asc");
+        false
     }
 
     /// `[AS] name` after a select item or a table.
@@ -1097,12 +1101,7 @@ impl Parser {
             self.expect_kw("by")?;
             loop {
                 let e = self.operand()?;
-                let desc = if self.eat_kw("desc") {
-                    true
-                } else {
-                    self.eat_kw("asc");
-                    false
-                };
+                let desc = self.direction();
                 order.push((e, desc));
                 if !self.eat_op(",") {
                     break;

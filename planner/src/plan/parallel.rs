@@ -56,9 +56,9 @@ impl Planner<'_> {
     fn partial_index_paths(&self, r: usize) -> Vec<Rc<Plan>> {
         let s = self.s;
         let mut out = Vec::new();
+        let restrict = self.restrict(r);
         for p in self.base_paths_all(r).into_iter().filter(|p| matches!(p.kind, Kind::IndexScan | Kind::IndexOnlyScan)) {
             let Some(ix) = p.index else { continue };
-            let restrict = self.restrict(r);
             let m = self.match_index(&self.db.indexes[ix], r, &restrict, &[]);
             let input = self.index_input(ix, r, &m, 1.0);
             let ic = cost::btcost(s, &input);
@@ -107,16 +107,9 @@ impl Planner<'_> {
     /// hash table (sized for all of them), then probes it with its share of the outer rows.
     fn parallel_hashjoin(&self, outer: &Rc<Plan>, inner: &Rc<Plan>, o: &JoinRel, i: &JoinRel, (rows, width): (f64, f64), jt: JoinType) -> Option<Plan> {
         let clauses = self.join_clauses(o.relids, i.relids);
-        let mut eq = Vec::new();
-        let mut other = Vec::new();
-        for c in &clauses {
-            match c.equijoin() {
-                Some((a, b)) if o.relids & (1 << a.0) != 0 => eq.push(crate::bind::Qual::ColCmp { l: a, op: crate::sql::CmpOp::Eq, r: b }),
-                Some((a, b)) if o.relids & (1 << b.0) != 0 => eq.push(crate::bind::Qual::ColCmp { l: b, op: crate::sql::CmpOp::Eq, r: a }),
-                _ => other.push(c.clone()),
-            }
-        }
-        if eq.is_empty() || clauses.iter().any(|c| self.oj_redundant.contains(c)) {
+        // (The hash join of join_paths_of, over both sides' partial paths.)
+        let (eq, other) = super::equality_first(o.relids, &clauses);
+        if eq.is_empty() {
             return None;
         }
         let s = self.s;

@@ -38,7 +38,7 @@ impl Planner<'_> {
             }
             return paths;
         }
-        vec![self.set_node(&so.tree, true).plan]
+        vec![self.set_input(&so.tree, false, true).plan]
     }
 
     /// A SELECT as an input: its cheapest path, under a Subquery Scan that adds the flag column
@@ -65,11 +65,7 @@ impl Planner<'_> {
     }
 
     /// A node of the set operation tree as its parent's input; `flagged` when the parent is an
-    /// INTERSECT or EXCEPT.
-    fn set_node(&self, t: &SetTree, top: bool) -> Input {
-        self.set_input(t, false, top)
-    }
-
+    /// INTERSECT or EXCEPT, `top` for the whole statement's.
     fn set_input(&self, t: &SetTree, flagged: bool, top: bool) -> Input {
         let (cmd, all, l, r) = match t {
             SetTree::Select(i) => return self.select_input(*i, flagged, true),
@@ -280,13 +276,13 @@ impl Planner<'_> {
             p.children = vec![input];
             p
         };
+        let sorted = self.sort_node(&append, &keys, None);
         let h = setop(append.clone(), true);
-        let s = setop(self.sort_node(&append, &keys, None), false);
+        let s = setop(sorted.clone(), false);
         // choose_hashed_setop weighs the hash against a Sort and a Group, costed as cost_agg and
         // cost_group would; SetOp's own costs differ.
         let agg = self.hash_agg(&append, keys.clone(), groups, (0.0, 0.0));
-        let sorted_again = self.sort_node(&append, &keys, None);
-        let group = self.unique_node(&sorted_again, keys, groups);
+        let group = self.unique_node(&sorted, keys, groups);
         Rc::new(if self.hashed_setop(&append, groups, out_rows, &agg, &group, top) { h } else { s })
     }
 
