@@ -344,13 +344,26 @@ fn is_agg(p: &Plan) -> bool {
     matches!(p.kind, Kind::Aggregate | Kind::HashAggregate | Kind::GroupAggregate)
 }
 
+/// What planning took: its modelled time, and the shared buffers its index probes touched
+/// (`Probes`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Planning {
+    pub ms: f64,
+    pub shared_hit: u64,
+}
+
 /// The text format.
-pub fn text(d: &Deparse, plan: &Plan, opts: &ExplainOpts, analyzed: Option<&Analyzed>, planning_ms: f64) -> String {
+pub fn text(d: &Deparse, plan: &Plan, opts: &ExplainOpts, analyzed: Option<&Analyzed>, planning: Planning) -> String {
     let mut lines = Vec::new();
     let mut id = 0;
     text_node(d, plan, opts, analyzed, (0, 0), &mut id, &mut lines);
+    // BUFFERS shows what planning read, with or without ANALYZE, when it read anything.
+    if opts.buffers && planning.shared_hit > 0 {
+        lines.push("Planning:".into());
+        lines.push(format!("  Buffers: shared hit={}", planning.shared_hit));
+    }
     if let Some(a) = analyzed {
-        lines.push(format!("Planning Time: {planning_ms:.3} ms"));
+        lines.push(format!("Planning Time: {:.3} ms", planning.ms));
         lines.push(format!("Execution Time: {:.3} ms", a.execution_ms));
     }
     lines.join("\n")
@@ -438,19 +451,18 @@ fn text_node(d: &Deparse, p: &Plan, opts: &ExplainOpts, a: Option<&Analyzed>, (d
 }
 
 /// `FORMAT JSON`, with PostgreSQL's keys.
-pub fn json(d: &Deparse, plan: &Plan, opts: &ExplainOpts, analyzed: Option<&Analyzed>, planning_ms: f64) -> Value {
+pub fn json(d: &Deparse, plan: &Plan, opts: &ExplainOpts, analyzed: Option<&Analyzed>, planning: Planning) -> Value {
     let mut id = 0;
     let mut top = Map::new();
     top.insert("Plan".into(), json_node(d, plan, opts, analyzed, &mut id, None));
+    if opts.buffers {
+        // The session has its catalog cached: planning reads only its index probes.
+        let mut group = Map::new();
+        buffer_keys(&mut group, planning.shared_hit as i64, 0, 0);
+        top.insert("Planning".into(), Value::Object(group));
+    }
     if let Some(a) = analyzed {
-        if opts.buffers {
-            // Planning reads nothing the session has not cached (its statistics and index
-            // heights): PostgreSQL prints the group, all zero.
-            let mut planning = Map::new();
-            buffer_keys(&mut planning, 0, 0, 0);
-            top.insert("Planning".into(), Value::Object(planning));
-        }
-        top.insert("Planning Time".into(), json!(round3(planning_ms)));
+        top.insert("Planning Time".into(), json!(round3(planning.ms)));
         top.insert("Triggers".into(), json!([]));
         top.insert("Execution Time".into(), json!(round3(a.execution_ms)));
     }
@@ -821,15 +833,15 @@ pub struct Explained {
     pub plan: std::rc::Rc<Plan>,
     pub opts: ExplainOpts,
     pub analyzed: Option<Analyzed>,
-    pub planning_ms: f64,
+    pub planning: Planning,
 }
 
 impl Explained {
     pub fn text(&self, db: &Database) -> String {
-        text(&Deparse { db, q: &self.query }, &self.plan, &self.opts, self.analyzed.as_ref(), self.planning_ms)
+        text(&Deparse { db, q: &self.query }, &self.plan, &self.opts, self.analyzed.as_ref(), self.planning)
     }
     pub fn json(&self, db: &Database) -> serde_json::Value {
-        json(&Deparse { db, q: &self.query }, &self.plan, &self.opts, self.analyzed.as_ref(), self.planning_ms)
+        json(&Deparse { db, q: &self.query }, &self.plan, &self.opts, self.analyzed.as_ref(), self.planning)
     }
     /// The output in the statement's own format.
     pub fn render(&self, db: &Database) -> String {
@@ -852,7 +864,8 @@ pub fn prepare(db: &Database, sql_text: &str) -> Result<(Option<ExplainOpts>, Qu
 pub fn explain(db: &Database, sql_text: &str, opts: Option<ExplainOpts>) -> Result<Explained, crate::sql::SqlError> {
     let (own, mut query) = prepare(db, sql_text)?;
     let opts = opts.or(own).unwrap_or_default();
-    let plan = crate::plan::Planner::new(db, &query).plan();
+    let probes = crate::selfuncs::Probes::default();
+    let plan = crate::plan::Planner::new(db, &query, &probes).plan();
     crate::plan::setop::name_relations(&mut query, &plan);
     let plan = crate::plan::minmax::number_initplans(&mut query, &plan);
     // subplan_is_hashable: a NOT IN subquery whose rows would not fit in hash_mem is a plain
@@ -886,7 +899,7 @@ pub fn explain(db: &Database, sql_text: &str, opts: Option<ExplainOpts>) -> Resu
         }
     }
     let analyzed = if opts.analyze { Some(crate::exec::analyze(db, &query, &plan).map_err(crate::sql::SqlError::plain)?) } else { None };
-    Ok(Explained { query, plan, opts, analyzed, planning_ms })
+    Ok(Explained { query, plan, opts, analyzed, planning: Planning { ms: planning_ms, shared_hit: probes.pages() } })
 }
 
 /// FORMAT JSON as PostgreSQL writes it: two-space indents, costs with two decimals and times

@@ -363,6 +363,10 @@ pub struct Planner<'a> {
     /// Outer-join clauses a derived `inner = constant` made redundant: they count for nothing
     /// in the join's row estimate.
     oj_redundant: Vec<Qual>,
+    /// The pair `make_join` is joining (rel1, rel2): a join clause of an equivalence class is
+    /// built for it with rel1's member on the left, and PostgreSQL caches a merge join's scan
+    /// fractions in that clause.
+    pair: std::cell::Cell<(u64, u64)>,
 }
 
 const FUZZ: f64 = 1.01;
@@ -376,8 +380,9 @@ mod parallel;
 pub mod setop;
 
 impl<'a> Planner<'a> {
-    pub fn new(db: &'a Database, q: &'a Query) -> Planner<'a> {
-        let est = Est { db, q };
+    /// A planner for `q`, counting the index probes its estimates make in `probes`.
+    pub fn new(db: &'a Database, q: &'a Query, probes: &'a crate::selfuncs::Probes) -> Planner<'a> {
+        let est = Est { db, q, probes, scope: probes.scope() };
         let s = &db.settings;
         // Equivalence classes from equality join clauses (union-find).
         let mut cols: Vec<ColRef> = q.needed_columns();
@@ -482,7 +487,7 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        Planner { db, q, s, est, base_rows, eclass, total_pages, quals, links, const_ecs, ojs: &q.outer, oj_redundant }
+        Planner { db, q, s, est, base_rows, eclass, total_pages, quals, links, const_ecs, ojs: &q.outer, oj_redundant, pair: Default::default() }
     }
 
     /// Startup cost matters only when a LIMIT will stop the plan early (`tuple_fraction > 0`).
@@ -1235,7 +1240,8 @@ impl<'a> Planner<'a> {
         // How much of each input the merge reads before its first and after its last match
         // (mergejoinscansel on the first clause).
         let (mut os, mut oe, mut is_, mut ie) = match clauses.first() {
-            Some(Qual::ColCmp { l, r, .. }) => self.mergejoinscansel(*l, *r),
+            // initial_cost_mergejoin: a FULL JOIN reads both inputs whole, without asking.
+            Some(Qual::ColCmp { l, r, .. }) if x.jt != JoinType::Full => self.mergejoinscansel(*l, *r),
             _ => (0.0, 1.0, 0.0, 1.0),
         };
         // An outer join reads its preserved input whole (every row is output, matched or not).
@@ -1298,12 +1304,13 @@ impl<'a> Planner<'a> {
     /// match (start) and by the last (end), from the columns' ranges in their statistics.
     fn mergejoinscansel(&self, l: ColRef, r: ColRef) -> (f64, f64, f64, f64) {
         use crate::selfuncs::DEFAULT_INEQ_SEL;
+        let site = crate::selfuncs::Site::MergeScan(self.clause_identity(l, r));
         let (Some((lmin, lmax)), Some((rmin, rmax))) = (self.est.var_range(l), self.est.var_range(r)) else {
             return (0.0, 1.0, 0.0, 1.0);
         };
         // An estimate is believed only when it is not the default guess.
         let sel = |c: ColRef, op: CmpOp, v: i64, otherwise: f64| {
-            let s = self.est.ineqsel(c, op, v);
+            let s = self.est.ineqsel_at(c, op, v, site);
             if s != DEFAULT_INEQ_SEL {
                 s
             } else {
@@ -1323,6 +1330,32 @@ impl<'a> Planner<'a> {
             re = 1.0;
         }
         (ls, le, rs, re)
+    }
+
+    /// Which clause PostgreSQL would hold for the join condition `l = r` at the pair being joined
+    /// (its cache of merge scan fractions is per clause), as (left, right):
+    /// - an outer or anti join's ON clause is the one written;
+    /// - an equivalence class's clause is built for the pair (`create_join_clause`): its first
+    ///   member (in the order the conditions named them) on rel1's side, then on rel2's.
+    fn clause_identity(&self, l: ColRef, r: ColRef) -> (ColRef, ColRef) {
+        let same = |q: &Qual| q.equijoin().is_some_and(|(a, b)| (a, b) == (l, r) || (a, b) == (r, l));
+        let written = self.ojs.iter().filter(|oj| oj.kind != OjKind::Semi).flat_map(|oj| &oj.join_quals).find(|q| same(q));
+        if let Some((a, b)) = written.and_then(Qual::equijoin) {
+            return (a, b);
+        }
+        let (rel1, rel2) = self.pair.get();
+        let ec = self.ec(l);
+        let mut members: Vec<ColRef> = Vec::new();
+        for (a, b) in self.q.quals.iter().filter_map(Qual::equijoin) {
+            for c in [a, b] {
+                if self.eclass.get(&c) == Some(&ec) && !members.contains(&c) {
+                    members.push(c);
+                }
+            }
+        }
+        let first_in = |side: u64, or: ColRef| members.iter().copied().find(|c| side & (1 << c.0) != 0).unwrap_or(or);
+        let (l1, r1) = if rel1 & (1 << l.0) != 0 { (l, r) } else { (r, l) };
+        (first_in(rel1, l1), first_in(rel2, r1))
     }
 
     /// `innerrel_is_unique` and the semi-join factors PostgreSQL computes for a unique inner side.
@@ -1726,6 +1759,7 @@ impl<'a> Planner<'a> {
             return false;
         }
         let set = a | b;
+        self.pair.set((a, b));
         let new = !rels.contains_key(&set);
         // The outer join this pair performs, if any: its index, and whether `a` is its preserved side.
         let step = self.oj_step(a, b).map(|j| (j, true)).or_else(|| self.oj_step(b, a).map(|j| (j, false)));

@@ -30,6 +30,49 @@ fn clamp_prob(p: f64) -> f64 {
 pub struct Est<'a> {
     pub db: &'a Database,
     pub q: &'a Query,
+    /// Where the index probes planning makes are counted.
+    pub probes: &'a Probes,
+    /// Which planner instance estimates (`Probes::scope`): a min/max subquery plans its own copy
+    /// of the conditions and probes again.
+    pub scope: u32,
+}
+
+/// Where a selectivity is asked for: a condition's own (`clause_selectivity`, cached per
+/// condition), or a merge join's scan fractions (`mergejoinscansel`, cached per join clause,
+/// named by its left and right columns).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Site {
+    Clause,
+    MergeScan((ColRef, ColRef)),
+}
+
+/// What planning reads: `get_actual_variable_range`'s probes of an index for a column's current
+/// minimum or maximum. `ineq_histogram_selectivity` makes one when its binary search reaches a
+/// histogram's first or last entry and a B-tree index leads with the column; each probe descends
+/// the index (root to leaf) and reads the visibility map page of the row it finds (an index-only
+/// fetch: after VACUUM every page is all-visible). PostgreSQL caches a selectivity per condition
+/// and a merge join's fractions per clause, so each (planner, site, column, operator, constant)
+/// probes once.
+#[derive(Debug, Default)]
+pub struct Probes {
+    scopes: std::cell::Cell<u32>,
+    seen: std::cell::RefCell<std::collections::BTreeMap<ProbeKey, u32>>,
+}
+
+/// One probe: (planner scope, site, column, operator, constant, the maximum rather than the minimum).
+type ProbeKey = (u32, Site, ColRef, CmpOp, i64, bool);
+
+impl Probes {
+    /// A new planner instance's scope.
+    pub fn scope(&self) -> u32 {
+        let k = self.scopes.get();
+        self.scopes.set(k + 1);
+        k
+    }
+    /// The shared buffers the probes touched.
+    pub fn pages(&self) -> u64 {
+        self.seen.borrow().values().map(|&p| u64::from(p)).sum()
+    }
 }
 
 impl<'a> Est<'a> {
@@ -153,19 +196,17 @@ impl<'a> Est<'a> {
         }
     }
 
-    /// `scalarineqsel` for `c op v` with op one of < <= > >=.
+    /// `scalarineqsel` for the condition `c op v` with op one of < <= > >=.
     pub fn ineqsel(&self, c: ColRef, op: CmpOp, v: i64) -> f64 {
+        self.ineqsel_at(c, op, v, Site::Clause)
+    }
+
+    /// `scalarineqsel` for `c op v`, asked for at `site`.
+    pub fn ineqsel_at(&self, c: ColRef, op: CmpOp, v: i64, site: Site) -> f64 {
         if v == crate::catalog::NULL {
             return 0.0;
         }
         let Some(s) = self.stats(c) else { return DEFAULT_INEQ_SEL };
-        let (isgt, iseq) = match op {
-            CmpOp::Lt => (false, false),
-            CmpOp::Le => (false, true),
-            CmpOp::Gt => (true, false),
-            CmpOp::Ge => (true, true),
-            _ => (false, false),
-        };
         let (mut mcv_selec, mut sumcommon) = (0.0, 0.0);
         for (m, f) in s.mcv.iter().zip(&s.mcf) {
             if op.holds(*m, v) {
@@ -173,7 +214,7 @@ impl<'a> Est<'a> {
             }
             sumcommon += f;
         }
-        let hist_selec = self.ineq_histogram(c, s, isgt, iseq, v);
+        let hist_selec = self.ineq_histogram(c, s, (op, site), v);
         let mut selec = 1.0 - s.null_frac - sumcommon;
         selec *= hist_selec.unwrap_or(0.5);
         selec += mcv_selec;
@@ -181,22 +222,35 @@ impl<'a> Est<'a> {
     }
 
     /// `ineq_histogram_selectivity`: the fraction of the histogram's population below (or above) v.
-    fn ineq_histogram(&self, c: ColRef, s: &ColumnStats, isgt: bool, iseq: bool, v: i64) -> Option<f64> {
+    fn ineq_histogram(&self, c: ColRef, s: &ColumnStats, (op, site): (CmpOp, Site), v: i64) -> Option<f64> {
         let h = &s.histogram;
         if h.len() < 2 {
             return None;
         }
         let n = h.len();
-        // Binary search with the operator itself, negated for `>`/`>=`.
-        let op = match (isgt, iseq) {
-            (false, false) => CmpOp::Lt,
-            (false, true) => CmpOp::Le,
-            (true, false) => CmpOp::Gt,
-            (true, true) => CmpOp::Ge,
+        let (isgt, iseq) = (matches!(op, CmpOp::Gt | CmpOp::Ge), matches!(op, CmpOp::Le | CmpOp::Ge));
+        // The histogram's ends are exact when an index on the column can fetch the actual min
+        // and max: the first suitable index in the relation's list, which PostgreSQL builds
+        // newest first.
+        let t = self.q.rels[c.0].table;
+        let index = self.db.indexes.iter().rev().find(|i| i.table == t && i.columns[0] == c.1);
+        let probe = |max: bool| {
+            if let Some(ix) = index {
+                self.probes.seen.borrow_mut().insert((self.scope, site, c, op, v, max), ix.tree_height + 2);
+            }
         };
+        if n == 2 {
+            probe(false);
+            probe(true);
+        }
+        // Binary search with the operator itself, negated for `>`/`>=`; reaching either end
+        // probes the index for it first.
         let (mut lo, mut hi) = (0usize, n);
         while lo < hi {
             let p = (lo + hi) / 2;
+            if n > 2 && (p == 0 || p == n - 1) {
+                probe(p != 0);
+            }
             let mut ltcmp = op.holds(h[p], v);
             if isgt {
                 ltcmp = !ltcmp;
@@ -240,10 +294,7 @@ impl<'a> Est<'a> {
             hf
         };
         let hist_selec = if isgt { 1.0 - histfrac } else { histfrac };
-        // The histogram's ends are exact when an index on the column can fetch the actual min and max.
-        let t = self.q.rels[c.0].table;
-        let have_end = self.db.indexes.iter().any(|i| i.table == t && i.columns[0] == c.1);
-        Some(if have_end {
+        Some(if index.is_some() {
             clamp_prob(hist_selec)
         } else {
             let cutoff = 0.01 / (n - 1) as f64;

@@ -162,7 +162,7 @@ fn lex(sql: &str) -> Result<Vec<Token>, SqlError> {
     Ok(out)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CmpOp {
     Eq,
     Ne,

@@ -75,7 +75,7 @@ pub fn plan_view(db: &Database, e: &Explained) -> PlanView {
         text: e.text(db),
         json: serde_json::to_string_pretty(&e.json(db)).unwrap_or_default(),
         total_cost: e.plan.total,
-        planning_ms: e.planning_ms,
+        planning_ms: e.planning.ms,
         execution_ms: e.analyzed.as_ref().map(|a| a.execution_ms),
         rows_out: e.analyzed.as_ref().map(|a| a.rows_out),
     }

@@ -94,3 +94,28 @@ fn using_explain_nested_loop_join() {
     assert!(t.contains("  ->  Index Scan using tenk2_unique2 on tenk2 t2  (cost=0.29..7.9"), "{t}");
     assert!(t.contains("        Index Cond: (unique2 = t1.unique2)"), "{t}");
 }
+
+/// BUFFERS shows what planning read: `get_actual_variable_range`'s probe of unique1's index for
+/// its actual maximum (or minimum) when a range reaches the histogram's last (or first) bucket,
+/// each a descent of the 2-level index and a visibility map page.
+#[test]
+fn planning_buffers_are_the_index_probes_for_a_columns_ends() {
+    let l = tenk(&perform_hist());
+    let text = |sql: &str| explain(&l.db, sql, None).unwrap().text(&l.db);
+    let top_end = text("EXPLAIN (BUFFERS) SELECT * FROM tenk1 WHERE unique1 > 9990");
+    assert!(top_end.ends_with("\nPlanning:\n  Buffers: shared hit=3"), "{top_end}");
+    let low_end = text("EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM tenk1 WHERE unique1 < 5");
+    assert!(low_end.contains("\nPlanning:\n  Buffers: shared hit=3\nPlanning Time: "), "{low_end}");
+    // Both ends: two probes, each counted once though the range is estimated for the Seq Scan
+    // and the index paths alike.
+    let both = text("EXPLAIN (BUFFERS) SELECT * FROM tenk1 WHERE unique1 > 9990 AND unique2 < 5");
+    assert!(both.ends_with("\nPlanning:\n  Buffers: shared hit=6"), "{both}");
+    let middle = text("EXPLAIN (BUFFERS) SELECT * FROM tenk1 WHERE unique1 < 3000");
+    assert!(!middle.contains("Planning:"), "a bound inside the histogram probes nothing:\n{middle}");
+    // No index leads with the column: nothing to probe.
+    assert!(!text("EXPLAIN (BUFFERS) SELECT * FROM tenk1 WHERE hundred > 9").contains("Planning:"));
+    // Without BUFFERS, no block.
+    assert!(!text("EXPLAIN SELECT * FROM tenk1 WHERE unique1 > 9990").contains("Planning:"));
+    let json = explain(&l.db, "EXPLAIN (BUFFERS, FORMAT JSON) SELECT * FROM tenk1 WHERE unique1 > 9990", None).unwrap().json(&l.db);
+    assert_eq!(json[0]["Planning"]["Shared Hit Blocks"], 3, "{json}");
+}

@@ -41,7 +41,7 @@ impl Planner<'_> {
             sub.limit = Some(1);
             sub.aggs.clear();
             sub.outputs = vec![(String::new(), Output::Col(col))];
-            let planner = Planner::new(self.db, &sub);
+            let planner = Planner::new(self.db, &sub, self.est.probes);
             let want: Vec<PathKey> = vec![(planner.ec(col), desc)];
             let rows = planner.base_rows[0];
             let fraction = if rows > 1.0 { 1.0 / rows } else { 1.0 };
