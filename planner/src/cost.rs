@@ -175,14 +175,8 @@ pub fn index_scan(s: &Settings, ic: &IndexCost, i: &IndexInput, nfilter: f64, in
 pub fn bitmap_heap(s: &Settings, ic: &IndexCost, i: &IndexInput, index_rows: f64, nquals: f64) -> Cost {
     let mut c = Cost::default();
     let index_total = ic.total + 0.1 * s.cpu_operator_cost * index_rows;
-    let tuples_fetched = crate::selfuncs::clamp_row_est(ic.selectivity * i.rel_tuples);
+    let (pages, tuples_fetched) = bitmap_pages(s, ic, i);
     let t = if i.rel_pages > 1.0 { i.rel_pages } else { 1.0 };
-    let mut pages = if i.loop_count > 1.0 {
-        index_pages_fetched(s, tuples_fetched * i.loop_count, i.rel_pages, i.index_pages, i.total_table_pages) / i.loop_count
-    } else {
-        (2.0 * t * tuples_fetched) / (2.0 * t + tuples_fetched)
-    };
-    pages = if pages >= t { t } else { libm::ceil(pages) };
     c.startup = index_total;
     let cost_per_page = if pages >= 2.0 { s.random_page_cost - (s.random_page_cost - s.seq_page_cost) * libm::sqrt(pages / t) } else { s.random_page_cost };
     let io = pages * cost_per_page;
@@ -195,6 +189,18 @@ pub fn bitmap_heap(s: &Settings, ic: &IndexCost, i: &IndexInput, index_rows: f64
     }
     c.total = c.startup + io + cpu;
     c
+}
+
+/// `compute_bitmap_pages`: the heap pages a bitmap scan fetches per loop, and the rows it reads.
+pub fn bitmap_pages(s: &Settings, ic: &IndexCost, i: &IndexInput) -> (f64, f64) {
+    let tuples_fetched = crate::selfuncs::clamp_row_est(ic.selectivity * i.rel_tuples);
+    let t = if i.rel_pages > 1.0 { i.rel_pages } else { 1.0 };
+    let pages = if i.loop_count > 1.0 {
+        index_pages_fetched(s, tuples_fetched * i.loop_count, i.rel_pages, i.index_pages, i.total_table_pages) / i.loop_count
+    } else {
+        (2.0 * t * tuples_fetched) / (2.0 * t + tuples_fetched)
+    };
+    (if pages >= t { t } else { libm::ceil(pages) }, tuples_fetched)
 }
 
 /// `cost_tuplesort`: (startup, run) of sorting `tuples` rows of `width`, keeping `limit` if given.

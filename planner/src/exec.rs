@@ -813,9 +813,21 @@ impl<'a> Executor<'a> {
                 let div = self.db.settings.parallel_divisor(p.workers);
                 let mut nodes = Vec::new();
                 p.children[0].walk(&mut nodes);
+                // A Parallel Bitmap Heap Scan's bitmap is built once, by one process: the nodes
+                // below it ran once. Its Heap Blocks are the leader's share of the pages only
+                // (PostgreSQL 15 does not add up the workers'): dbsim shares them evenly.
+                let mut once = vec![false; nodes.len()];
+                for (k, n) in nodes.iter().enumerate().filter(|(_, n)| n.kind == Kind::BitmapHeapScan && n.parallel_aware) {
+                    once[k + 1..k + size(n)].iter_mut().for_each(|o| *o = true);
+                    let st = &mut self.stats[id + 1 + k];
+                    st.heap_blocks = if self.db.settings.parallel_leader_participation { libm::rint(st.heap_blocks / procs) } else { 0.0 };
+                }
                 for (k, n) in nodes.iter().enumerate() {
                     let st = &mut self.stats[id + 1 + k];
                     st.workers = p.workers as f64;
+                    if once[k] {
+                        continue;
+                    }
                     // A worker is a fresh process: its first use of an index reads the index's
                     // metapage, which the leader has cached.
                     if matches!(n.kind, Kind::IndexScan | Kind::IndexOnlyScan | Kind::BitmapIndexScan) && st.loops > 0.0 {

@@ -319,6 +319,11 @@ fn buffers_match_postgresql() {
             for ((a, b), label) in tn.iter().zip(&on).zip(&ts) {
                 assert_eq!(keys(b), keys(a), "{name} q{i} {label}: FORMAT JSON's keys (dbsim's, then PostgreSQL's)");
                 for k in ["Inner Unique", "Parent Relationship", "Strategy", "Scan Direction", "Heap Fetches", "Exact Heap Blocks", "Join Type", "Actual Rows", "Actual Loops"] {
+                    // A Parallel Bitmap Heap Scan's blocks are the leader's share alone in
+                    // PostgreSQL 15, which varies from run to run (dbsim shares them evenly).
+                    if k == "Exact Heap Blocks" && a["Parallel Aware"] == Value::Bool(true) {
+                        continue;
+                    }
                     assert_eq!(b.get(k), a.get(k), "{name} q{i} {label}: {k}");
                 }
             }

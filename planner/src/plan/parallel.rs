@@ -27,6 +27,7 @@ impl Planner<'_> {
         }
         let t = &self.db.tables[self.q.rels[r].table];
         let mut out = self.partial_index_paths(r);
+        out.extend(self.partial_bitmap_path(r));
         let workers = self.s.parallel_workers(Some(t.pages), None);
         if workers == 0 {
             return out;
@@ -47,6 +48,34 @@ impl Planner<'_> {
         p.notes.push(format!("cpu: {cpu:.2} shared by {workers} workers and the leader: ÷ {div} (get_parallel_divisor) = {:.2}; rows per process {} ÷ {div}", cpu / div, self.base_rows[r]));
         out.push(Rc::new(p));
         out
+    }
+
+    /// A Parallel Bitmap Heap Scan (`create_partial_bitmap_paths`): one process builds the
+    /// bitmap of the cheapest bitmap index path (`choose_bitmap_and` with one index each), then
+    /// the processes share its heap pages. Workers come from the heap pages it fetches; the rows'
+    /// CPU is divided among the processes, the index and the pages are not
+    /// (`cost_bitmap_heap_scan`).
+    fn partial_bitmap_path(&self, r: usize) -> Option<Rc<Plan>> {
+        let s = self.s;
+        let best = self.base_paths_all(r).into_iter().filter(|p| p.kind == Kind::BitmapHeapScan).min_by(|a, b| a.total.total_cmp(&b.total))?;
+        let ix = best.children.first()?.index?;
+        let restrict = self.restrict(r);
+        let m = self.match_index(&self.db.indexes[ix], r, &restrict, &[]);
+        let input = self.index_input(ix, r, &m, 1.0);
+        let (pages, tuples) = cost::bitmap_pages(s, &cost::btcost(s, &input), &input);
+        let workers = s.parallel_workers(Some(pages), None);
+        if workers == 0 {
+            return None;
+        }
+        let div = s.parallel_divisor(workers);
+        let cpu = (s.cpu_tuple_cost + qual_ops(&restrict) * s.cpu_operator_cost) * tuples;
+        let mut q = (*best).clone();
+        q.total = best.total - cpu + cpu / div;
+        q.rows = clamp_row_est(self.base_rows[r] / div);
+        q.workers = workers;
+        q.parallel_aware = true;
+        q.notes.push(format!("{pages} heap pages give {workers} workers; cpu for {tuples} rows {cpu:.2} shared: ÷ {div} = {:.2}; the bitmap and the heap I/O not", cpu / div));
+        Some(Rc::new(q))
     }
 
     /// Parallel Index Scans and Index Only Scans (build_index_paths' partial paths): the
