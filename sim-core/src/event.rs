@@ -155,29 +155,25 @@ pub(crate) enum Ev {
     },
     /// The next operation reaches the shard router (scope `ROUTER`).
     RouterOp,
-    /// The pooling component (`pool/`): a user's request reaches app server `a`.
-    PoolArrive {
-        a: u16,
-    },
-    /// HikariCP (re)opens app connection `c`.
-    PoolOpen {
-        c: u32,
-    },
-    /// Server connection `s`'s work (a login or a transaction) reaches Postgres.
-    PoolAtPg {
-        s: u32,
-        gen: u32,
-    },
     /// A CPU burst on node `n`'s core `core` ends (the request pipeline's CPU stage).
     CpuDone {
         n: u16,
         core: u16,
         origin: Origin,
     },
-    PoolReply {
-        s: u32,
-        gen: u32,
-    },
+    /// A component's own event (`pool::PoolEv`, for one): the component encodes and decodes it,
+    /// so a new component adds no variant here.
+    Comp(CompEv),
+}
+
+/// A component's event as the queue carries it: the component's tag (its `TAG`), then the
+/// component's own encoding of the event in a kind and two words.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CompEv {
+    pub tag: u8,
+    pub kind: u8,
+    pub a: u32,
+    pub b: u32,
 }
 
 /// Where a request on a server came from, and so where its answer goes: a client's request

@@ -20,14 +20,16 @@
 //!   as a client's request: the lock stage, the CPU, and the commit (its WAL record, the flush,
 //!   the synchronous standbys), then its answer comes back here (`answered`).
 pub mod cfg;
+pub(crate) mod event;
 pub mod report;
 
-use crate::event::{Ev, Origin, Sched};
+use crate::event::{Origin, Sched};
 use crate::pipeline::{Host, Job, Work};
 use crate::postgres::{Node, PgState, Role};
 use crate::rng::SimRng;
 use crate::time::{SimDur, SimTime};
 pub use cfg::{BouncerCfg, PoolMode, PoolingCfg, SessionState};
+pub(crate) use event::PoolEv;
 use std::collections::VecDeque;
 
 pub const CONNECT_CPU: SimDur = SimDur(2500);
@@ -451,7 +453,7 @@ impl Pool {
     pub fn start(&mut self, s: &mut Sched, write: Option<u16>) {
         for a in 0..self.apps.len() as u16 {
             let gap = self.next_gap(a);
-            s.after(SimDur(gap), Ev::PoolArrive { a });
+            s.after(SimDur(gap), PoolEv::Arrive { a }.into());
         }
         for c in 0..self.conns.len() as u32 {
             self.open(c, s, write);
@@ -509,7 +511,7 @@ impl Pool {
             Some(b) => {
                 if b.clients >= b.cfg.max_client_conn {
                     self.record(PoolEvent::MaxClientConn, None);
-                    s.after(HIKARI_RETRY, Ev::PoolOpen { c });
+                    s.after(HIKARI_RETRY, PoolEv::Open { c }.into());
                     return;
                 }
                 b.clients += 1;
@@ -521,7 +523,7 @@ impl Pool {
                     Some(sv) => self.conns[c as usize].server = sv,
                     None => {
                         self.conns[c as usize].st = Cs::Closed;
-                        s.after(HIKARI_RETRY, Ev::PoolOpen { c });
+                        s.after(HIKARI_RETRY, PoolEv::Open { c }.into());
                     }
                 }
             }
@@ -533,7 +535,7 @@ impl Pool {
     /// runs it or its place in the app server's queue.
     pub fn arrive(&mut self, a: u16, s: &mut Sched, write: Option<u16>) -> u64 {
         let gap = self.next_gap(a);
-        s.after(SimDur(gap), Ev::PoolArrive { a });
+        s.after(SimDur(gap), PoolEv::Arrive { a }.into());
         let now = s.now.0;
         let app = &mut self.apps[a as usize];
         if app.inflight >= app.users {
@@ -723,7 +725,7 @@ impl Pool {
         server.refused = false;
         self.stats.logins += 1;
         // TCP, the startup packet and the SCRAM exchange: two round trips before the backend works.
-        s.after(SimDur(self.cfg.rtt.0 .0 * 2), Ev::PoolAtPg { s: sv, gen: server.gen });
+        s.after(SimDur(self.cfg.rtt.0 .0 * 2), PoolEv::AtPg { s: sv, gen: server.gen }.into());
         Some(sv)
     }
 
@@ -733,7 +735,7 @@ impl Pool {
         server.st = Ss::Active;
         server.client = c;
         server.gen = server.gen.wrapping_add(1);
-        s.after(SimDur(self.cfg.rtt.0 .0 / 2), Ev::PoolAtPg { s: sv, gen: server.gen });
+        s.after(SimDur(self.cfg.rtt.0 .0 / 2), PoolEv::AtPg { s: sv, gen: server.gen }.into());
     }
 
     /// Work of server connection `sv` reaches Postgres: a login, or a transaction. Either
@@ -858,7 +860,7 @@ impl Pool {
                 let c = server.client;
                 let statements = if self.conns[c as usize].single { 1 } else { u64::from(self.cfg.statements) };
                 let back = self.cfg.rtt.0 .0 * (statements - 1) + self.cfg.rtt.0 .0 / 2;
-                s.after(SimDur(back), Ev::PoolReply { s: sv, gen });
+                s.after(SimDur(back), PoolEv::Reply { s: sv, gen }.into());
             }
             crate::pipeline::READ_ONLY => self.finish_tx(sv, Some(PoolEvent::ReadOnly), s, hosts, write),
             _ => self.close_server(sv, PoolEvent::ServerGone, s, hosts, write),
@@ -894,7 +896,7 @@ impl Pool {
             None => {
                 self.conns[c as usize].st = Cs::Closed;
                 self.conns[c as usize].server = NONE;
-                s.after(HIKARI_RETRY, Ev::PoolOpen { c });
+                s.after(HIKARI_RETRY, PoolEv::Open { c }.into());
             }
         }
     }
@@ -1012,7 +1014,7 @@ impl Pool {
                 }
                 // HikariCP evicts the broken connection and opens a new one.
                 self.conns[c as usize].st = Cs::Closed;
-                s.after(SimDur::ZERO, Ev::PoolOpen { c });
+                s.after(SimDur::ZERO, PoolEv::Open { c }.into());
             }
         }
         self.launch(s, write);

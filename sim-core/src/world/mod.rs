@@ -519,13 +519,12 @@ impl World {
                 (TraceKind::RouterOp, NO_NODE, key, arg)
             }
             Ev::CpuDone { n, core, origin } => (TraceKind::CpuDone, n, 0, self.on_cpu_done(n, core, origin)),
-            Ev::PoolArrive { a } => (TraceKind::PoolArrive, NO_NODE, 0, self.with_pool(|p, s, _, _, w| p.arrive(a, s, w))),
-            Ev::PoolOpen { c } => (TraceKind::PoolOpen, NO_NODE, 0, {
-                self.with_pool(|p, s, _, _, w| p.open(c, s, w));
-                c as u64
-            }),
-            Ev::PoolAtPg { s: sv, gen } => (TraceKind::PoolAtPg, NO_NODE, 0, (sv as u64) << 1 | self.on_pool_at_pg(sv, gen)),
-            Ev::PoolReply { s: sv, gen } => (TraceKind::PoolReply, NO_NODE, 0, (sv as u64) << 1 | self.on_pool_reply(sv, gen)),
+            // Each component's own events, by its tag.
+            Ev::Comp(e) => match e.tag {
+                crate::pool::event::TAG => self.on_pool_event(crate::pool::PoolEv::decode(e)),
+                // No other component has events of its own yet; a tag nobody schedules.
+                _ => (TraceKind::Sample, NO_NODE, 0, 0),
+            },
         };
         TraceEvent { at: self.now, scope: 0, kind, node, lsn, arg }
     }

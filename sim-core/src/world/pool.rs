@@ -2,6 +2,7 @@
 use crate::pipeline::Host;
 use crate::pool::PoolModel;
 use crate::postgres::Node;
+use crate::trace::{TraceKind, NO_NODE};
 use crate::world::{NoteKind, Sched, World};
 
 impl World {
@@ -34,6 +35,20 @@ impl World {
 
     /// Server connection `sv`'s work reaches Postgres and enters the pipeline on its node.
     #[inline]
+    /// The pooling component's events: its handler, and the trace line each one leaves.
+    pub(crate) fn on_pool_event(&mut self, e: crate::pool::PoolEv) -> (TraceKind, u16, u64, u64) {
+        use crate::pool::PoolEv;
+        match e {
+            PoolEv::Arrive { a } => (TraceKind::PoolArrive, NO_NODE, 0, self.with_pool(|p, s, _, _, w| p.arrive(a, s, w))),
+            PoolEv::Open { c } => {
+                self.with_pool(|p, s, _, _, w| p.open(c, s, w));
+                (TraceKind::PoolOpen, NO_NODE, 0, c as u64)
+            }
+            PoolEv::AtPg { s: sv, gen } => (TraceKind::PoolAtPg, NO_NODE, 0, (sv as u64) << 1 | self.on_pool_at_pg(sv, gen)),
+            PoolEv::Reply { s: sv, gen } => (TraceKind::PoolReply, NO_NODE, 0, (sv as u64) << 1 | self.on_pool_reply(sv, gen)),
+        }
+    }
+
     pub(crate) fn on_pool_at_pg(&mut self, sv: u32, gen: u32) -> u64 {
         let (arg, job) = self.with_pool(|p, s, nodes, hosts, w| p.at_pg(sv, gen, s, nodes, hosts, w));
         if let Some((n, job)) = job {
