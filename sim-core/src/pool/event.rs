@@ -18,6 +18,7 @@ pub(crate) enum PoolEv {
 }
 
 impl From<PoolEv> for Ev {
+    #[inline]
     fn from(e: PoolEv) -> Ev {
         let (kind, a, b) = match e {
             PoolEv::Arrive { a } => (0, u32::from(a), 0),
@@ -31,6 +32,7 @@ impl From<PoolEv> for Ev {
 
 impl PoolEv {
     /// The event a `CompEv` under [`TAG`] carries (only `From<PoolEv>` makes them).
+    #[inline]
     pub(crate) fn decode(e: CompEv) -> PoolEv {
         debug_assert_eq!(e.tag, TAG);
         match e.kind {

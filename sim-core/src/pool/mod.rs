@@ -27,7 +27,7 @@ use crate::event::{Origin, Sched};
 use crate::pipeline::{Host, Job, Work};
 use crate::postgres::{Node, PgState, Role};
 use crate::rng::SimRng;
-use crate::time::{SimDur, SimTime};
+use crate::time::SimDur;
 pub use cfg::{BouncerCfg, PoolMode, PoolingCfg, SessionState};
 pub(crate) use event::PoolEv;
 use std::collections::VecDeque;
@@ -283,6 +283,10 @@ pub struct PoolSample {
 }
 
 /// The pooling component: its settings, the app tier, PgBouncer, the backends and their hosts.
+/// The world holds it (only a lesson with `[pooling]` builds one) and calls it directly: its hot
+/// methods are `#[inline]`, so the browser build compiles them with the event loop in
+/// `sim-engine`, for speed (behind a trait object they were compiled for size, and the
+/// 1,000,000-user hour ran at half its native speed in wasm).
 #[derive(Clone, Debug)]
 pub(crate) struct Pool {
     pub cfg: PoolingCfg,
@@ -302,103 +306,6 @@ pub(crate) struct Pool {
     outcomes: Vec<Outcome>,
 }
 
-/// The pooling component as the world holds it: behind a trait object built only by
-/// `World::new`, so a page that never builds a pooling lesson (the sharding page) links none of
-/// its code.
-pub(crate) trait PoolModel: std::fmt::Debug {
-    fn start(&mut self, s: &mut Sched, write: Option<u16>);
-    fn arrive(&mut self, a: u16, s: &mut Sched, write: Option<u16>) -> u64;
-    fn open(&mut self, c: u32, s: &mut Sched, write: Option<u16>);
-    /// Server connection `sv`'s work reaches Postgres: the trace's figure, and the job it hands
-    /// the request pipeline on its node (a login's CPU, or a transaction).
-    fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> (u64, Option<(u16, Job)>);
-    /// The pipeline's CPU stage is done with `sv`'s work: whether it goes on there (a
-    /// transaction commits; a login is done here).
-    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> bool;
-    /// The pipeline answered `sv`'s commit (`OK`, or an error code).
-    fn answered(&mut self, sv: u32, gen: u32, a: crate::pipeline::Answer, s: &mut Sched, hosts: &mut [Host], write: Option<u16>);
-    /// The answer reaches the app: if its commit was served, the request's time in the system.
-    fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<SimDur>;
-    fn close_node(&mut self, n: u16, s: &mut Sched, hosts: &mut [Host], write: Option<u16>);
-    fn tick(&mut self, s: &mut Sched, hosts: &mut [Host], write: Option<u16>);
-    /// The facts PgBouncer follows: a backend going down closes its server connections; the
-    /// world's second is its sample.
-    fn on_fact(&mut self, f: &crate::event::Fact, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
-        match *f {
-            crate::event::Fact::BackendDown { n } => self.close_node(n, s, hosts, write),
-            crate::event::Fact::Second => self.tick(s, hosts, write),
-            _ => {}
-        }
-    }
-    /// A PgBouncer setting, applied as a `RELOAD` applies it.
-    fn set(&mut self, setting: &crate::base::settings::Setting, s: &mut Sched, write: Option<u16>);
-    fn bouncer_cfg(&self) -> Option<&BouncerCfg>;
-    fn report(&self, now: SimTime, hosts: &[Host], write: Option<u16>) -> report::PoolReport;
-    /// The per-second samples, oldest first.
-    fn series(&self) -> &crate::chunklog::ChunkLog<PoolSample, 64>;
-    /// What happened since the last call: hands `each` every occurrence (its kind, node and
-    /// count, and whether it failed a user's request) for the trace, and returns the first
-    /// occurrences to note.
-    fn take_news(&mut self, each: &mut dyn FnMut(Outcome)) -> Vec<(Option<u16>, String)>;
-    fn clone_box(&self) -> Box<dyn PoolModel>;
-}
-
-impl Clone for Box<dyn PoolModel> {
-    fn clone(&self) -> Self {
-        self.clone_box()
-    }
-}
-
-impl PoolModel for Pool {
-    fn start(&mut self, s: &mut Sched, write: Option<u16>) {
-        Pool::start(self, s, write)
-    }
-    fn arrive(&mut self, a: u16, s: &mut Sched, write: Option<u16>) -> u64 {
-        Pool::arrive(self, a, s, write)
-    }
-    fn open(&mut self, c: u32, s: &mut Sched, write: Option<u16>) {
-        Pool::open(self, c, s, write)
-    }
-    fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> (u64, Option<(u16, Job)>) {
-        Pool::at_pg(self, sv, gen, s, nodes, hosts, write)
-    }
-    fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> bool {
-        Pool::cpu_done(self, sv, gen, s, nodes, hosts, write)
-    }
-    fn answered(&mut self, sv: u32, gen: u32, a: crate::pipeline::Answer, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
-        Pool::answered(self, sv, gen, a, s, hosts, write)
-    }
-    fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<SimDur> {
-        Pool::reply(self, sv, gen, s, nodes, hosts, write)
-    }
-    fn close_node(&mut self, n: u16, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
-        Pool::close_node(self, n, s, hosts, write)
-    }
-    fn tick(&mut self, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
-        Pool::tick(self, s, hosts, write);
-    }
-    fn set(&mut self, setting: &crate::base::settings::Setting, s: &mut Sched, write: Option<u16>) {
-        self.set_bouncer(|b| cfg::set(b, setting), s, write);
-    }
-    fn bouncer_cfg(&self) -> Option<&BouncerCfg> {
-        Pool::bouncer_cfg(self)
-    }
-    fn report(&self, now: SimTime, hosts: &[Host], write: Option<u16>) -> report::PoolReport {
-        Pool::report(self, now, hosts, write)
-    }
-    fn series(&self) -> &crate::chunklog::ChunkLog<PoolSample, 64> {
-        &self.series
-    }
-    fn take_news(&mut self, each: &mut dyn FnMut(Outcome)) -> Vec<(Option<u16>, String)> {
-        // Drained, not taken: the buffer keeps its room for the next event's occurrences.
-        self.outcomes.drain(..).for_each(each);
-        std::mem::take(&mut self.notes)
-    }
-    fn clone_box(&self) -> Box<dyn PoolModel> {
-        Box::new(self.clone())
-    }
-}
-
 /// Whether a server connection's host still answers it.
 enum Health {
     Ok,
@@ -408,6 +315,7 @@ enum Health {
     ReadOnly,
 }
 
+#[inline]
 fn health(nodes: &[Node], n: u16, inc: u32) -> Health {
     let node = &nodes[n as usize];
     if !node.host_up {
@@ -423,6 +331,38 @@ fn health(nodes: &[Node], n: u16, inc: u32) -> Health {
 }
 
 impl Pool {
+    /// The facts PgBouncer follows: a backend going down closes its server connections; the
+    /// world's second is its sample.
+    pub(crate) fn on_fact(&mut self, f: &crate::event::Fact, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
+        match *f {
+            crate::event::Fact::BackendDown { n } => self.close_node(n, s, hosts, write),
+            crate::event::Fact::Second => {
+                self.tick(s, hosts, write);
+            }
+            _ => {}
+        }
+    }
+
+    /// A PgBouncer setting, applied as a `RELOAD` applies it.
+    pub(crate) fn set(&mut self, setting: &crate::base::settings::Setting, s: &mut Sched, write: Option<u16>) {
+        self.set_bouncer(|b| cfg::set(b, setting), s, write);
+    }
+
+    /// The per-second samples, oldest first.
+    pub(crate) fn series(&self) -> &crate::chunklog::ChunkLog<PoolSample, 64> {
+        &self.series
+    }
+
+    /// What happened since the last call: hands `each` every occurrence (its kind, node and
+    /// count, and whether it failed a user's request) for the trace, and returns the first
+    /// occurrences to note.
+    #[inline]
+    pub(crate) fn take_news(&mut self, each: &mut dyn FnMut(Outcome)) -> Vec<(Option<u16>, String)> {
+        // Drained, not taken: the buffer keeps its room for the next event's occurrences.
+        self.outcomes.drain(..).for_each(each);
+        std::mem::take(&mut self.notes)
+    }
+
     pub fn new(cfg: PoolingCfg, max_connections: u64, rng: SimRng) -> Pool {
         let per = cfg.users / u64::from(cfg.app_servers);
         let extra = cfg.users % u64::from(cfg.app_servers);
@@ -466,6 +406,7 @@ impl Pool {
     }
 
     /// A request of app server `a` fails with `e` after `us` in the system.
+    #[inline]
     fn fail_request(&mut self, a: u16, us: u64, e: PoolEvent, node: Option<u16>) {
         self.end_request(a, us, false);
         self.occurred(e, node, true);
@@ -473,6 +414,7 @@ impl Pool {
 
     /// `e` happened (on `node`), failing a user's request or not: counted, noted the first time,
     /// and handed to the trace.
+    #[inline]
     fn occurred(&mut self, e: PoolEvent, node: Option<u16>, failed: bool) {
         match self.outcomes.iter_mut().find(|o| o.kind == e && o.node == node && o.failed == failed) {
             Some(o) => o.count += 1,
@@ -485,11 +427,13 @@ impl Pool {
         }
     }
 
+    #[inline]
     fn mode(&self) -> Option<PoolMode> {
         self.bouncer.as_ref().map(|b| b.cfg.pool_mode)
     }
 
     /// The mean gap to app server `a`'s next request: idle users / think time.
+    #[inline]
     fn next_gap(&mut self, a: u16) -> u64 {
         let app = &self.apps[a as usize];
         let idle = app.users.saturating_sub(app.inflight);
@@ -503,6 +447,7 @@ impl Pool {
     // ---- the app tier ----
 
     /// HikariCP opens connection `c` (to PgBouncer, or to the primary through the proxy).
+    #[inline]
     pub fn open(&mut self, c: u32, s: &mut Sched, write: Option<u16>) {
         if self.conns[c as usize].st != Cs::Closed {
             return;
@@ -533,6 +478,7 @@ impl Pool {
     /// A user's request reaches app server `a`. Returns what the trace records: bit 0 says it was
     /// offered (0: every user of the server already waits), the rest is the app connection that
     /// runs it or its place in the app server's queue.
+    #[inline]
     pub fn arrive(&mut self, a: u16, s: &mut Sched, write: Option<u16>) -> u64 {
         let gap = self.next_gap(a);
         s.after(SimDur(gap), PoolEv::Arrive { a }.into());
@@ -559,6 +505,7 @@ impl Pool {
     }
 
     /// Requests that waited `connectionTimeout` at app server `a` fail (FIFO: the oldest first).
+    #[inline]
     fn expire_app(&mut self, a: u16, now: u64) {
         let limit = self.cfg.connection_timeout.0 .0;
         while let Some(&t) = self.apps[a as usize].queue.front() {
@@ -572,6 +519,7 @@ impl Pool {
 
     /// A request ends after `us` in the system, answered (`served`) or failed with an error; its
     /// user goes back to thinking.
+    #[inline]
     fn end_request(&mut self, a: u16, us: u64, served: bool) {
         let app = &mut self.apps[a as usize];
         app.inflight = app.inflight.saturating_sub(1);
@@ -589,6 +537,7 @@ impl Pool {
     }
 
     /// Connection `c` is free: it takes the oldest waiting request of its app server, or waits.
+    #[inline]
     fn conn_free(&mut self, c: u32, s: &mut Sched, write: Option<u16>) {
         let a = self.conns[c as usize].app;
         self.conns[c as usize].st = Cs::Idle;
@@ -600,6 +549,7 @@ impl Pool {
     }
 
     /// Connection `c` carries the request that arrived at `started`.
+    #[inline]
     fn run(&mut self, c: u32, started: u64, s: &mut Sched, write: Option<u16>) {
         let uses_state = self.cfg.session_state_share > 0.0 && self.rng.unit() < self.cfg.session_state_share;
         let single = self.cfg.statements == 1 || (self.cfg.single_statement_share > 0.0 && self.rng.unit() < self.cfg.single_statement_share);
@@ -619,6 +569,7 @@ impl Pool {
 
     // ---- PgBouncer ----
 
+    #[inline]
     fn wait_for_server(&mut self, c: u32, s: &mut Sched, write: Option<u16>) {
         let now = s.now.0;
         let b = self.bouncer.as_mut().expect("a pool mode means PgBouncer");
@@ -633,12 +584,14 @@ impl Pool {
         self.launch(s, write);
     }
 
+    #[inline]
     fn bind(&mut self, sv: u32, c: u32, s: &mut Sched) {
         self.conns[c as usize].server = sv;
         self.begin(sv, c, s);
     }
 
     /// Clients that waited `query_wait_timeout` are disconnected (their request fails).
+    #[inline]
     fn expire_bouncer(&mut self, s: &mut Sched, write: Option<u16>) {
         let now = s.now.0;
         loop {
@@ -654,6 +607,7 @@ impl Pool {
 
     /// Opens server connections for waiting clients, up to the pool size (plus the reserve
     /// once a client has waited `reserve_pool_timeout`), unless logins are held off.
+    #[inline]
     fn launch(&mut self, s: &mut Sched, write: Option<u16>) {
         let now = s.now.0;
         loop {
@@ -679,6 +633,7 @@ impl Pool {
     }
 
     /// A server connection `sv` is free for the next client: the oldest waiting one, or the idle list.
+    #[inline]
     fn server_free(&mut self, sv: u32, s: &mut Sched, write: Option<u16>) {
         self.expire_bouncer(s, write);
         let now = s.now.0;
@@ -704,6 +659,7 @@ impl Pool {
 
     /// Starts a backend for app connection `c` (direct) or for PgBouncer (`c` = NONE): a
     /// connection through the proxy to the primary. `None` when there is no primary to reach.
+    #[inline]
     fn login(&mut self, c: u32, s: &mut Sched, write: Option<u16>) -> Option<u32> {
         let Some(n) = write else {
             self.record(PoolEvent::ConnectFailed, None);
@@ -730,6 +686,7 @@ impl Pool {
     }
 
     /// Server connection `sv` starts the transaction of app connection `c`.
+    #[inline]
     fn begin(&mut self, sv: u32, c: u32, s: &mut Sched) {
         let server = &mut self.servers[sv as usize];
         server.st = Ss::Active;
@@ -740,6 +697,7 @@ impl Pool {
 
     /// Work of server connection `sv` reaches Postgres: a login, or a transaction. Either
     /// becomes a job for the request pipeline on its node.
+    #[inline]
     pub fn at_pg(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> (u64, Option<(u16, Job)>) {
         let Some(server) = self.servers.get(sv as usize).filter(|x| x.gen == gen) else { return (0, None) };
         let n = server.node;
@@ -821,6 +779,7 @@ impl Pool {
 
     /// The pipeline's CPU stage is done with server connection `sv`'s work: a login is done (or
     /// refused); a transaction's statements ran, and it commits if its server still can.
+    #[inline]
     pub fn cpu_done(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> bool {
         let Some(server) = self.servers.get_mut(sv as usize).filter(|x| x.gen == gen && x.on_cpu) else { return false };
         server.on_cpu = false;
@@ -852,6 +811,7 @@ impl Pool {
 
     /// The pipeline answered server connection `sv`'s commit. Committed: the remaining
     /// statements' round trips, and the answer's way back to the app. Refused: the error.
+    #[inline]
     pub fn answered(&mut self, sv: u32, gen: u32, a: crate::pipeline::Answer, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
         let Some(server) = self.servers.get_mut(sv as usize).filter(|x| x.gen == gen && x.committing) else { return };
         server.committing = false;
@@ -867,6 +827,7 @@ impl Pool {
         }
     }
 
+    #[inline]
     fn login_done(&mut self, sv: u32, s: &mut Sched, write: Option<u16>) {
         let c = self.servers[sv as usize].client;
         match self.bouncer.as_mut() {
@@ -902,6 +863,7 @@ impl Pool {
     }
 
     /// The answer of server connection `sv`'s transaction reaches the app.
+    #[inline]
     pub fn reply(&mut self, sv: u32, gen: u32, s: &mut Sched, nodes: &[Node], hosts: &mut [Host], write: Option<u16>) -> Option<SimDur> {
         let server = self.servers.get(sv as usize).filter(|x| x.gen == gen && x.st == Ss::Active)?;
         match health(nodes, server.node, server.inc) {
@@ -921,6 +883,7 @@ impl Pool {
 
     /// Server connection `sv`'s transaction ends, answered or with error `e`: the server goes
     /// back to the pool as the mode says, and the app connection to its app server.
+    #[inline]
     fn finish_tx(&mut self, sv: u32, e: Option<PoolEvent>, s: &mut Sched, hosts: &mut [Host], write: Option<u16>) {
         let server = &mut self.servers[sv as usize];
         let (c, n) = (server.client, server.node);
@@ -945,6 +908,7 @@ impl Pool {
     }
 
     /// A request of app connection `c` fails before it reached a server (`query_wait_timeout`).
+    #[inline]
     fn fail(&mut self, c: u32, e: PoolEvent, node: Option<u16>, s: &mut Sched, write: Option<u16>) {
         let a = self.conns[c as usize].app;
         self.fail_request(a, s.now.0.saturating_sub(self.conns[c as usize].started), e, node);
@@ -953,6 +917,7 @@ impl Pool {
 
     /// Server connection `sv` closes: its backend leaves the host (and the CPU stage, if its
     /// work was there).
+    #[inline]
     fn release_slot(&mut self, sv: u32, s: &mut Sched, hosts: &mut [Host]) {
         let server = &mut self.servers[sv as usize];
         let n = server.node as usize;

@@ -132,7 +132,7 @@ pub(crate) struct Cluster {
     /// Base backups and the WAL archive (with a `[backup]` section only).
     pub(in crate::world) backups: Option<Box<crate::backup::Backups>>,
     /// The app tier, PgBouncer and the backends' costs (with a `[pooling]` section only).
-    pub(in crate::world) pool: Option<Box<dyn crate::pool::PoolModel>>,
+    pub(in crate::world) pool: Option<Box<crate::pool::Pool>>,
     /// The request pipeline's stages per node: each host's CPU (modelled when a lesson
     /// describes it), and the lock stage (empty until a component that takes locks fills it).
     pub(in crate::world) hosts: Vec<crate::pipeline::Host>,

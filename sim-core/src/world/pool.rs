@@ -1,6 +1,5 @@
 //! The pooling component in the world: its connections reach the primary the proxy sends writes to, its transactions go through the request pipeline, its first errors become notes, and PgBouncer's settings change by command.
 use crate::pipeline::Host;
-use crate::pool::PoolModel;
 use crate::postgres::Node;
 use crate::trace::{TraceKind, NO_NODE};
 use crate::world::{NoteKind, Sched, World};
@@ -9,7 +8,7 @@ impl World {
     /// Runs `f` on the pooling component with what it borrows: the queue, the nodes, the
     /// pipeline's hosts and the proxy's write backend. Returns the default without `[pooling]`.
     #[inline]
-    pub(crate) fn with_pool<R: Default>(&mut self, f: impl FnOnce(&mut dyn PoolModel, &mut Sched, &[Node], &mut [Host], Option<u16>) -> R) -> R {
+    pub(crate) fn with_pool<R: Default>(&mut self, f: impl FnOnce(&mut crate::pool::Pool, &mut Sched, &[Node], &mut [Host], Option<u16>) -> R) -> R {
         let c = &mut *self.c;
         let Some(pool) = c.pool.as_deref_mut() else { return R::default() };
         let write = c.proxy.pick(true, 0);
@@ -33,9 +32,8 @@ impl World {
         self.with_pool(|p, s, _, _, w| p.start(s, w));
     }
 
-    /// Server connection `sv`'s work reaches Postgres and enters the pipeline on its node.
-    #[inline]
     /// The pooling component's events: its handler, and the trace line each one leaves.
+    #[inline]
     pub(crate) fn on_pool_event(&mut self, e: crate::pool::PoolEv) -> (TraceKind, u16, u64, u64) {
         use crate::pool::PoolEv;
         match e {
@@ -49,6 +47,8 @@ impl World {
         }
     }
 
+    /// Server connection `sv`'s work reaches Postgres and enters the pipeline on its node.
+    #[inline]
     pub(crate) fn on_pool_at_pg(&mut self, sv: u32, gen: u32) -> u64 {
         let (arg, job) = self.with_pool(|p, s, nodes, hosts, w| p.at_pg(sv, gen, s, nodes, hosts, w));
         if let Some((n, job)) = job {
