@@ -144,9 +144,14 @@ fn runs_in_workers_above_scan(n: &Value) -> bool {
     (n.get("Workers").is_some() && !n["Node Type"].as_str().unwrap_or("").contains("Scan")) || n["Plans"].as_array().is_some_and(|k| k.iter().any(runs_in_workers_above_scan))
 }
 
-/// Whether a parallel-aware index scan runs at or below this node.
+/// Whether a parallel-aware index scan runs at or below this node, or the bitmap of a Parallel
+/// Bitmap Heap Scan (a Bitmap Index Scan that lists workers): whichever process gets there first
+/// builds it, and a worker reads the index's metapage afresh.
 fn parallel_index_below(n: &Value) -> bool {
-    (n["Parallel Aware"] == Value::Bool(true) && n["Node Type"].as_str().unwrap_or("").contains("Index")) || n["Plans"].as_array().is_some_and(|k| k.iter().any(parallel_index_below))
+    let kind = n["Node Type"].as_str().unwrap_or("");
+    (n["Parallel Aware"] == Value::Bool(true) && kind.contains("Index"))
+        || (kind == "Bitmap Index Scan" && n.get("Workers").is_some())
+        || n["Plans"].as_array().is_some_and(|k| k.iter().any(parallel_index_below))
 }
 
 /// An object's keys, in order.
@@ -337,10 +342,11 @@ fn buffers_match_postgresql() {
                     in_workers.push(format!("{name} q{i} {label}: pg {x} dbsim {y}"));
                 }
                 // A parallel index scan's processes each pin the visibility map page once they
-                // take a leaf page, and how many do varies from run to run in PostgreSQL.
+                // take a leaf page, and how many do varies from run to run in PostgreSQL; so does
+                // which process builds a Parallel Bitmap Heap Scan's bitmap.
                 let racing = parallel_index_below(a) && (x - y).abs() <= 2.0;
                 if racing && x != y && !worker_catalog {
-                    in_workers.push(format!("{name} q{i} {label}: pg {x} dbsim {y} (a parallel index scan)"));
+                    in_workers.push(format!("{name} q{i} {label}: pg {x} dbsim {y} (a parallel index scan or bitmap)"));
                 }
                 if x == y || worker_catalog || racing {
                     equal += 1;
