@@ -95,62 +95,15 @@ fn value(series: &Series, f: impl Fn(&SamplePoint) -> Option<f64>) -> Vec<(f64, 
     out
 }
 
-fn line(name: &str, bad: bool, points: Vec<(f64, Option<f64>)>) -> ChartLine {
+pub(super) fn line(name: &str, bad: bool, points: Vec<(f64, Option<f64>)>) -> ChartLine {
     ChartLine { name: name.to_string(), bad, points }
-}
-
-/// A pooling lesson's charts: requests offered, served and failed per second; the queues at
-/// PgBouncer and at the app servers; the wait and the latency.
-fn pooling(w: &World, end_s: f64) -> Vec<Chart> {
-    let empty = ChunkLog::default();
-    let series = w.pool_series().unwrap_or(&empty);
-    let step = series.len().div_ceil(MAX_POINTS).max(1);
-    let n = series.len();
-    let pts = |f: &dyn Fn(&sim_core::pool::PoolSample) -> f64| -> Vec<(f64, Option<f64>)> {
-        (0..n).filter(|i| i % step == 0 || i + 1 == n).filter_map(|i| series.get(i)).map(|p| (p.t_ms as f64 / 1000.0, Some(f(p)))).collect()
-    };
-    let ms = |v: u64| v as f64 / 1000.0;
-    vec![
-        Chart {
-            id: "chart-pool",
-            title: "Requests per second",
-            unit: "req/s",
-            end_s,
-            lines: vec![line("offered", false, pts(&|p| p.offered as f64)), line("served", false, pts(&|p| p.served as f64)), line("failed", true, pts(&|p| p.failed as f64))],
-        },
-        Chart {
-            id: "chart-pool-queue",
-            title: "Waiting for a connection",
-            unit: "requests",
-            end_s,
-            lines: vec![line("cl_waiting (PgBouncer)", false, pts(&|p| f64::from(p.cl_waiting))), line("at the app servers", true, pts(&|p| p.app_waiting as f64))],
-        },
-        Chart {
-            id: "chart-pool-wait",
-            title: "Wait and latency",
-            unit: "ms",
-            end_s,
-            lines: vec![line("maxwait", false, pts(&|p| ms(p.maxwait_us))), line("p50", false, pts(&|p| ms(p.p50_us))), line("p95", true, pts(&|p| ms(p.p95_us)))],
-        },
-        Chart {
-            id: "chart-pool-backends",
-            title: "Backends on the primary",
-            unit: "backends",
-            end_s,
-            lines: vec![
-                line("connected", false, pts(&|p| f64::from(p.backends))),
-                line("in a transaction", false, pts(&|p| f64::from(p.active))),
-                line("run queue", true, pts(&|p| f64::from(p.runq))),
-            ],
-        },
-    ]
 }
 
 /// Commits per second, commit latency, replay lag per standby and acknowledged commits lost
 /// (a pooling lesson: its requests, queues, waits and backends instead of the commits).
 pub fn all(w: &World) -> Vec<Chart> {
-    if w.pool_report().is_some() {
-        return pooling(w, w.end().as_ms() as f64 / 1000.0);
+    if let Some(charts) = super::pool::charts(w) {
+        return charts;
     }
     let s = w.series();
     let end_s = w.end().as_ms() as f64 / 1000.0;

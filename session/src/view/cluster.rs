@@ -64,26 +64,7 @@ pub struct ClusterView {
     pub flights: Vec<Flight>,
     /// A pooling lesson's load and pooler, drawn in place of the closed-loop clients: the users
     /// and app servers, PgBouncer (if any) as `SHOW POOLS` reports it, the primary's backends.
-    pub pool: Option<PoolTier>,
-}
-
-/// The app tier and PgBouncer of a pooling lesson, now.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PoolTier {
-    pub users: u64,
-    pub app_servers: u32,
-    /// The app servers' connections open (to PgBouncer, or straight to the primary).
-    pub app_conns: u32,
-    /// Requests waiting at the app servers for one of their pooled connections.
-    pub app_waiting: u64,
-    /// Requests served per second, over the run so far.
-    pub served_per_s: f64,
-    /// PgBouncer: its pool mode and `SHOW POOLS` now (`cl_active`, `cl_waiting`, `sv_active`,
-    /// `sv_idle`), with `default_pool_size`.
-    pub bouncer: Option<(&'static str, [u32; 4], u32)>,
-    /// Backends on the primary, and its CPU run queue.
-    pub backends: u32,
-    pub runq: u32,
+    pub pool: Option<super::pool::PoolTier>,
 }
 
 impl ClusterView {
@@ -131,16 +112,7 @@ impl ClusterView {
             last_failover_unavailable_ms: w.last_failover_unavailable_ms(),
             slots: w.slots().map(|(s, retained_bytes)| SlotView { name: s.name.clone(), node: s.node as usize, consumer_running: s.consumer_running, lost: s.lost, retained_bytes }).collect(),
             flights: w.in_flight(FLIGHTS),
-            pool: w.pool_report().map(|p| PoolTier {
-                users: p.users,
-                app_servers: p.app_servers,
-                app_conns: p.app_conns_open,
-                app_waiting: p.pools.app_waiting,
-                served_per_s: p.served_per_s,
-                bouncer: p.pool_mode.map(|mode| (mode, [p.pools.cl_active, p.pools.cl_waiting, p.pools.sv_active, p.pools.sv_idle], p.default_pool_size.unwrap_or(0))),
-                backends: p.pools.backends,
-                runq: p.pools.runq,
-            }),
+            pool: super::pool::tier(w),
         }
     }
 }

@@ -6,13 +6,15 @@ mod cluster;
 mod goals;
 mod panels;
 mod pitr;
+mod pool;
 mod shard;
 
 pub use charts::{Chart, ChartLine, MAX_POINTS};
-pub use cluster::{ClusterView, NodeView, PoolTier, SlotView};
+pub use cluster::{ClusterView, NodeView, SlotView};
 pub use goals::{number, Frame, Goal, GoalState, Outcomes};
 pub use panels::{watches, Panel, ShardPanel, PANELS, SHARD_PANELS};
 pub use pitr::{Aim, BackupMark, Gauge, PitrView, Preview, Progress, RestoredView, SegmentView, Snap, TargetKind, TimelineView};
+pub use pool::PoolTier;
 pub use shard::{HeatCell, HeatmapView, KeyDot, MapRow, RingView, ShardMapView};
 
 use crate::session::Session;
@@ -252,11 +254,6 @@ impl Session {
 
     pub fn charts(&self) -> Vec<Chart> {
         charts::all(&self.world)
-    }
-
-    /// A pooling lesson's pool and host (`SHOW POOLS`, `SHOW STATS`, the gauges), or `None`.
-    pub fn pool_view(&self) -> Option<sim_core::pool::report::PoolReport> {
-        self.world.pool_report()
     }
 
     /// The backup panel, with the recovery target the learner is aiming at.
