@@ -273,7 +273,9 @@ fn print_report(r: &Report) {
         outln!("failover at {:.1} s: {from} -> {} on timeline {}, {un}{tag}", f.at_ms as f64 / 1000.0, f.to, f.timeline);
     }
     if let Some(p) = &r.pooling {
-        print_pooling(p);
+        for line in p.lines() {
+            outln!("{line}");
+        }
     }
     outln!("{:<8} {:<10} {:<20} {:>3} {:>12}  state", "node", "region", "role", "TL", "LSN");
     for n in &r.nodes {
@@ -309,68 +311,6 @@ fn print_report(r: &Report) {
     }
     for e in &r.expectations {
         outln!("[{}] {}: {}", if e.ok { "ok" } else { "FAIL" }, e.name, e.detail);
-    }
-}
-
-/// The pooling run as an operator reads it: the users' view, PgBouncer's `SHOW POOLS` and
-/// `SHOW STATS`, the primary's gauges, Little's law, and each error with its message.
-fn print_pooling(p: &sim_core::pool::report::PoolReport) {
-    outln!(
-        "requests: {:.0}/s offered by {} users, {:.0}/s served, {} failed; latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms; up to {} waiting at the app servers",
-        p.offered_per_s,
-        p.users,
-        p.served_per_s,
-        p.failed,
-        p.p50_ms,
-        p.p95_ms,
-        p.p99_ms,
-        p.max_app_waiting
-    );
-    let q = &p.pools;
-    match p.pool_mode {
-        Some(mode) => {
-            outln!("SHOW POOLS;\n database | user | cl_active | cl_waiting | sv_active | sv_idle | sv_login | maxwait | maxwait_us | pool_mode");
-            outln!(
-                " app      | app  | {:>9} | {:>10} | {:>9} | {:>7} | {:>8} | {:>7} | {:>10} | {mode}",
-                q.cl_active,
-                q.cl_waiting,
-                q.sv_active,
-                q.sv_idle,
-                q.sv_login,
-                q.maxwait_us / 1_000_000,
-                q.maxwait_us % 1_000_000
-            );
-            let st = &p.stats;
-            outln!("SHOW STATS;\n database | total_xact_count | total_query_count | total_wait_time | avg_xact_count | avg_xact_time | avg_wait_time");
-            outln!(
-                " app      | {:>16} | {:>17} | {:>15} | {:>14} | {:>13} | {:>13}",
-                st.total_xact_count,
-                st.total_query_count,
-                st.total_wait_time_us,
-                st.avg_xact_count,
-                st.avg_xact_time_us,
-                st.avg_wait_time_us
-            );
-        }
-        None => outln!("no pooler: {} app servers × {} connections straight to Postgres ({} open)", p.app_servers, p.app_pool_size, p.app_conns_open),
-    }
-    let h = &p.host;
-    outln!(
-        "primary host: {} backends of max_connections {} (peak {}), {} in a transaction, run queue {} on {} cores; memory {} of {} MB (peak {} MB)",
-        h.backends,
-        h.max_connections,
-        h.max_backends,
-        h.active,
-        h.runq,
-        h.cores,
-        h.mem_mb,
-        h.ram_mb,
-        h.max_mem_mb
-    );
-    let l = &p.little;
-    outln!("Little's law: L = {:.0} requests in the system; λ × W = {:.0}/s × {:.1} ms = {:.0}", l.l, l.lambda_per_s, l.w_ms, l.lambda_per_s * l.w_ms / 1000.0);
-    for e in &p.events {
-        outln!("{:>9} × {}", e.count, e.message);
     }
 }
 

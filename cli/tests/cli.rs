@@ -155,3 +155,22 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(status.code(), Some(0));
 }
+
+/// A pooling lesson's report, as the pool writes its own lines: the users' view, PgBouncer's
+/// `SHOW POOLS` and `SHOW STATS` (or the app servers' direct connections without a pooler), the
+/// primary's gauges and Little's law.
+#[test]
+fn run_prints_the_pools_own_report() {
+    let text = |file: &str| {
+        let out = dbsim(&["run", file]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let bouncer = text("scenarios/11c-pool-modes.toml");
+    for part in ["requests: ", "SHOW POOLS;\n database | user | cl_active", "\n app      | app  | ", "SHOW STATS;\n database | total_xact_count", "primary host: ", "Little's law: L = "] {
+        assert!(bouncer.contains(part), "no `{part}` in\n{bouncer}");
+    }
+    let direct = text("scenarios/11a-million-users-no-pooler.toml");
+    assert!(direct.contains("no pooler: 120 app servers × 10 connections straight to Postgres"), "{direct}");
+    assert!(!direct.contains("SHOW POOLS"), "{direct}");
+}

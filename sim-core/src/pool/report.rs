@@ -98,6 +98,51 @@ pub const FIGURES: &[&str] = &[
 ];
 
 impl PoolReport {
+    /// The pooling run as an operator reads it: the users' view, PgBouncer's `SHOW POOLS` and
+    /// `SHOW STATS`, the primary's gauges, Little's law, and each error with its message.
+    pub fn lines(&self) -> Vec<String> {
+        let p = self;
+        let mut out = Vec::new();
+        out.push(format!(
+            "requests: {:.0}/s offered by {} users, {:.0}/s served, {} failed; latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms; up to {} waiting at the app servers",
+            p.offered_per_s, p.users, p.served_per_s, p.failed, p.p50_ms, p.p95_ms, p.p99_ms, p.max_app_waiting
+        ));
+        let q = &p.pools;
+        match p.pool_mode {
+            Some(mode) => {
+                out.push("SHOW POOLS;\n database | user | cl_active | cl_waiting | sv_active | sv_idle | sv_login | maxwait | maxwait_us | pool_mode".to_string());
+                out.push(format!(
+                    " app      | app  | {:>9} | {:>10} | {:>9} | {:>7} | {:>8} | {:>7} | {:>10} | {mode}",
+                    q.cl_active,
+                    q.cl_waiting,
+                    q.sv_active,
+                    q.sv_idle,
+                    q.sv_login,
+                    q.maxwait_us / 1_000_000,
+                    q.maxwait_us % 1_000_000
+                ));
+                let st = &p.stats;
+                out.push("SHOW STATS;\n database | total_xact_count | total_query_count | total_wait_time | avg_xact_count | avg_xact_time | avg_wait_time".to_string());
+                out.push(format!(
+                    " app      | {:>16} | {:>17} | {:>15} | {:>14} | {:>13} | {:>13}",
+                    st.total_xact_count, st.total_query_count, st.total_wait_time_us, st.avg_xact_count, st.avg_xact_time_us, st.avg_wait_time_us
+                ));
+            }
+            None => out.push(format!("no pooler: {} app servers × {} connections straight to Postgres ({} open)", p.app_servers, p.app_pool_size, p.app_conns_open)),
+        }
+        let h = &p.host;
+        out.push(format!(
+            "primary host: {} backends of max_connections {} (peak {}), {} in a transaction, run queue {} on {} cores; memory {} of {} MB (peak {} MB)",
+            h.backends, h.max_connections, h.max_backends, h.active, h.runq, h.cores, h.mem_mb, h.ram_mb, h.max_mem_mb
+        ));
+        let l = &p.little;
+        out.push(format!("Little's law: L = {:.0} requests in the system; λ × W = {:.0}/s × {:.1} ms = {:.0}", l.l, l.lambda_per_s, l.w_ms, l.lambda_per_s * l.w_ms / 1000.0));
+        for e in &p.events {
+            out.push(format!("{:>9} × {}", e.count, e.message));
+        }
+        out
+    }
+
     /// The figure named `name` (one of [`FIGURES`]); `None` for a name that is not the pool's.
     pub fn figure(&self, name: &str) -> Option<f64> {
         use PoolEvent as E;
