@@ -367,6 +367,9 @@ pub struct Planner<'a> {
     /// built for it with rel1's member on the left, and PostgreSQL caches a merge join's scan
     /// fractions in that clause.
     pair: std::cell::Cell<(u64, u64)>,
+    /// The columns the query's equality conditions join, in the order the conditions name them
+    /// (an equivalence class's members in PostgreSQL's order).
+    joined_cols: Vec<ColRef>,
 }
 
 const FUZZ: f64 = 1.01;
@@ -487,7 +490,13 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        Planner { db, q, s, est, base_rows, eclass, total_pages, quals, links, const_ecs, ojs: &q.outer, oj_redundant, pair: Default::default() }
+        let mut joined_cols: Vec<ColRef> = Vec::new();
+        for c in q.quals.iter().filter_map(Qual::equijoin).flat_map(|(a, b)| [a, b]) {
+            if !joined_cols.contains(&c) {
+                joined_cols.push(c);
+            }
+        }
+        Planner { db, q, s, est, base_rows, eclass, total_pages, quals, links, const_ecs, ojs: &q.outer, oj_redundant, pair: Default::default(), joined_cols }
     }
 
     /// Startup cost matters only when a LIMIT will stop the plan early (`tuple_fraction > 0`).
@@ -1345,15 +1354,7 @@ impl<'a> Planner<'a> {
         }
         let (rel1, rel2) = self.pair.get();
         let ec = self.ec(l);
-        let mut members: Vec<ColRef> = Vec::new();
-        for (a, b) in self.q.quals.iter().filter_map(Qual::equijoin) {
-            for c in [a, b] {
-                if self.eclass.get(&c) == Some(&ec) && !members.contains(&c) {
-                    members.push(c);
-                }
-            }
-        }
-        let first_in = |side: u64, or: ColRef| members.iter().copied().find(|c| side & (1 << c.0) != 0).unwrap_or(or);
+        let first_in = |side: u64, or: ColRef| self.joined_cols.iter().copied().find(|c| side & (1 << c.0) != 0 && self.eclass.get(c) == Some(&ec)).unwrap_or(or);
         let (l1, r1) = if rel1 & (1 << l.0) != 0 { (l, r) } else { (r, l) };
         (first_in(rel1, l1), first_in(rel2, r1))
     }

@@ -26,8 +26,10 @@ impl Planner<'_> {
             return Vec::new();
         }
         let t = &self.db.tables[self.q.rels[r].table];
-        let mut out = self.partial_index_paths(r);
-        out.extend(self.partial_bitmap_path(r));
+        // The relation's regular paths, which its partial index and bitmap paths are made from.
+        let regular = self.base_paths_all(r);
+        let mut out = self.partial_index_paths(r, &regular);
+        out.extend(self.partial_bitmap_path(r, &regular));
         let workers = self.s.parallel_workers(Some(t.pages), None);
         if workers == 0 {
             return out;
@@ -55,9 +57,9 @@ impl Planner<'_> {
     /// the processes share its heap pages. Workers come from the heap pages it fetches; the rows'
     /// CPU is divided among the processes, the index and the pages are not
     /// (`cost_bitmap_heap_scan`).
-    fn partial_bitmap_path(&self, r: usize) -> Option<Rc<Plan>> {
+    fn partial_bitmap_path(&self, r: usize, regular: &[Rc<Plan>]) -> Option<Rc<Plan>> {
         let s = self.s;
-        let best = self.base_paths_all(r).into_iter().filter(|p| p.kind == Kind::BitmapHeapScan).min_by(|a, b| a.total.total_cmp(&b.total))?;
+        let best = regular.iter().filter(|p| p.kind == Kind::BitmapHeapScan).min_by(|a, b| a.total.total_cmp(&b.total))?;
         let ix = best.children.first()?.index?;
         let restrict = self.restrict(r);
         let m = self.match_index(&self.db.indexes[ix], r, &restrict, &[]);
@@ -69,7 +71,7 @@ impl Planner<'_> {
         }
         let div = s.parallel_divisor(workers);
         let cpu = (s.cpu_tuple_cost + qual_ops(&restrict) * s.cpu_operator_cost) * tuples;
-        let mut q = (*best).clone();
+        let mut q = Plan::clone(best);
         q.total = best.total - cpu + cpu / div;
         q.rows = clamp_row_est(self.base_rows[r] / div);
         q.workers = workers;
@@ -82,11 +84,11 @@ impl Planner<'_> {
     /// processes share the index's leaf pages; the heap rows' CPU is divided among them, the
     /// index's cost and the heap's I/O are not (cost_index). Workers come from the index pages
     /// read and, for an Index Scan, the heap pages it would fetch at random.
-    fn partial_index_paths(&self, r: usize) -> Vec<Rc<Plan>> {
+    fn partial_index_paths(&self, r: usize, regular: &[Rc<Plan>]) -> Vec<Rc<Plan>> {
         let s = self.s;
         let mut out = Vec::new();
         let restrict = self.restrict(r);
-        for p in self.base_paths_all(r).into_iter().filter(|p| matches!(p.kind, Kind::IndexScan | Kind::IndexOnlyScan)) {
+        for p in regular.iter().filter(|p| matches!(p.kind, Kind::IndexScan | Kind::IndexOnlyScan)) {
             let Some(ix) = p.index else { continue };
             let m = self.match_index(&self.db.indexes[ix], r, &restrict, &[]);
             let input = self.index_input(ix, r, &m, 1.0);
@@ -99,7 +101,7 @@ impl Planner<'_> {
             }
             let div = s.parallel_divisor(workers);
             let cpu = (s.cpu_tuple_cost + qual_ops(&p.filter) * s.cpu_operator_cost) * tuples;
-            let mut q = (*p).clone();
+            let mut q = Plan::clone(p);
             q.total = p.total - cpu + cpu / div;
             q.rows = clamp_row_est(p.rows / div);
             q.workers = workers;
