@@ -67,7 +67,7 @@ const CRATES: &[Layers] = &[
         dir: "web",
         layers: &[
             &["format", "edge"],
-            &["charts", "pool", "lesson", "url"],
+            &["charts", "component", "lesson", "url"],
             // The page's state and the hook that drives a session.
             &["app"],
             &["pitr"],

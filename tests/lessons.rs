@@ -92,16 +92,10 @@ fn lesson_summary(path: &PathBuf) -> String {
     for n in &r.nodes {
         out.push_str(&format!("node {} {} {} timeline {} lsn {}\n", n.name, n.role, n.state, n.timeline, n.lsn));
     }
-    // A pooling lesson's own figures, so a change in the pool shows as a change in them.
-    if let Some(p) = &r.pooling {
-        out.push_str(&format!("pool offered {} served {} failed {} p95_ms {:.3} max_cl_waiting {} max_app_waiting {}\n", p.offered, p.served, p.failed, p.p95_ms, p.max_cl_waiting, p.max_app_waiting));
-        let q = &p.pools;
-        out.push_str(&format!("pool now cl_active {} cl_waiting {} sv_active {} sv_idle {} total_xact_count {}\n", q.cl_active, q.cl_waiting, q.sv_active, q.sv_idle, p.stats.total_xact_count));
-        let h = &p.host;
-        out.push_str(&format!("host max_backends {} of max_connections {} max_mem_mb {} of ram_mb {}\n", h.max_backends, h.max_connections, h.max_mem_mb, h.ram_mb));
-        for e in p.events.iter().filter(|e| e.count > 0) {
-            out.push_str(&format!("pool event {:?} {}\n", e.kind, e.count));
-        }
+    // Each component's own figures, so a change in one component shows as a change in them.
+    for line in r.components.iter().flat_map(|c| &c.summary) {
+        out.push_str(line);
+        out.push('\n');
     }
     for e in &r.expectations {
         out.push_str(&format!("[{}] {}: {}\n", if e.ok { "ok" } else { "FAIL" }, e.name, e.detail));

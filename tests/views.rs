@@ -314,13 +314,20 @@ fn a_pooling_lessons_diagram_and_panel_agree_for_every_seed() {
     for seed in SEEDS {
         let mut s = lesson("11b-million-users-pgbouncer.toml", seed);
         at(&mut s, 40);
-        let p = s.pool_view().expect("a pooling lesson");
-        assert_eq!(p.pools.sv_active + p.pools.sv_idle, 64, "seed {seed}: {:?}", p.pools);
-        assert!(p.pools.cl_active >= 1000 && p.pools.cl_active <= 1200, "seed {seed}: {:?}", p.pools);
+        // The panel's SHOW POOLS, read by column as the page shows it.
+        let panels = s.panels();
+        let pools = panels.iter().flat_map(|p| table(&p.blocks, "show-pools")).next().expect("a pooling lesson's SHOW POOLS");
+        let col = |name: &str| -> u32 { pools.1[pools.0.iter().position(|c| *c == name).unwrap()].parse().unwrap() };
+        let (cl_active, cl_waiting, sv_active, sv_idle) = (col("cl_active"), col("cl_waiting"), col("sv_active"), col("sv_idle"));
+        assert_eq!(sv_active + sv_idle, 64, "seed {seed}: {pools:?}");
+        assert!((1000..=1200).contains(&cl_active), "seed {seed}: {pools:?}");
         let c = s.cluster_view();
-        let t = c.pool.expect("the diagram draws the pool");
-        assert_eq!(t.bouncer.map(|b| (b.0, b.1, b.2)), Some(("transaction", [p.pools.cl_active, p.pools.cl_waiting, p.pools.sv_active, p.pools.sv_idle], 64)), "seed {seed}");
-        assert_eq!((t.users, t.app_servers), (1_000_000, 120));
+        let t = c.tier.expect("the diagram draws the pool");
+        let bouncer = t.below.expect("PgBouncer below the app servers");
+        assert_eq!((bouncer.infra, bouncer.name.as_str()), ("pgbouncer", "PgBouncer, transaction pooling"));
+        assert_eq!(bouncer.details, [format!("cl: {cl_active} active, {cl_waiting} waiting"), format!("sv: {sv_active} active + {sv_idle} idle of 64")], "seed {seed}");
+        assert_eq!((t.first.infra, t.first.name.as_str()), ("clients", "1,000,000 users"));
+        assert!(t.first.details[0].starts_with("120 app servers, "), "{:?}", t.first.details);
         let keys: Vec<&str> = s.settings_view().iter().flat_map(|g| &g.settings).map(|v| v.key).collect();
         assert!(keys.contains(&"default_pool_size") && !keys.contains(&"ttl") && !keys.contains(&"synchronous_commit"), "{keys:?}");
         assert!(s.properties().iter().all(|p| p.name != "writes_blocked"));
@@ -328,6 +335,16 @@ fn a_pooling_lessons_diagram_and_panel_agree_for_every_seed() {
     // A replication lesson keeps them all.
     let s = lesson("02-sync-failover.toml", 1);
     assert!(s.settings_view().iter().flat_map(|g| &g.settings).any(|v| v.key == "ttl") && s.properties().iter().any(|p| p.name == "writes_blocked"));
+}
+
+/// The columns and the first row of the table `id` among `blocks` (in groups too).
+fn table(blocks: &[sim_session::view::Block], id: &str) -> Option<(Vec<&'static str>, Vec<String>)> {
+    use sim_session::view::Block;
+    blocks.iter().find_map(|b| match b {
+        Block::Table { id: i, columns, rows, .. } if *i == id => Some((columns.clone(), rows.first()?.clone())),
+        Block::Group { blocks, .. } => table(blocks, id),
+        _ => None,
+    })
 }
 
 /// The chapter's task at the end of 08a: after the lesson's three restores, "just before the

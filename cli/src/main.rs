@@ -272,10 +272,8 @@ fn print_report(r: &Report) {
         let tag = if f.false_failover { " (false failover)" } else { "" };
         outln!("failover at {:.1} s: {from} -> {} on timeline {}, {un}{tag}", f.at_ms as f64 / 1000.0, f.to, f.timeline);
     }
-    if let Some(p) = &r.pooling {
-        for line in p.lines() {
-            outln!("{line}");
-        }
+    for line in r.components.iter().flat_map(|c| &c.lines) {
+        outln!("{line}");
     }
     outln!("{:<8} {:<10} {:<20} {:>3} {:>12}  state", "node", "region", "role", "TL", "LSN");
     for n in &r.nodes {

@@ -2,9 +2,15 @@
 //! live in the session crate, which the panels that show them read (not in the model); `session::parse` checks a
 //! lesson's `shows` against them, and a name no page shows is refused at its file:line:column.
 
-/// The page elements a lesson's `watch` items may point at (`shows`), and what each is. A name
-/// marked `:node` takes a node's name (`disk:pg1`). The pages mark each with `data-view`.
-pub const ELEMENTS: &[(&str, &str)] = &[
+/// The page elements a lesson's `watch` items may point at (`shows`), and what each is: the
+/// pages' own ([`PAGE`]), then those each component's view holds. A name marked `:node` takes a
+/// node's name (`disk:pg1`). The pages mark each with `data-view`.
+pub fn elements() -> impl Iterator<Item = (&'static str, &'static str)> {
+    PAGE.iter().copied().chain(sim_core::world::components::ELEMENTS.iter().flat_map(|c| c.iter()).map(|e| (e.name, e.what)))
+}
+
+/// The elements the pages draw themselves.
+pub const PAGE: &[(&str, &str)] = &[
     ("ttl-countdown", "the DCS leader key and the seconds until it expires"),
     ("sync-state", "each standby's sync_state, as pg_stat_replication shows it"),
     ("slot", "a replication slot and the WAL it holds"),
@@ -27,9 +33,6 @@ pub const ELEMENTS: &[(&str, &str)] = &[
     ("restored-table", "the table as the last restore left it"),
     ("sla-gauges", "the last recovery's RPO and RTO against the SLA"),
     ("drill-table", "the DR drill's verdict per disaster"),
-    ("pool", "the connection pool: users' requests, PgBouncer's SHOW POOLS, server connections"),
-    ("chart-pool", "requests offered, served and failed per second, queue length and wait"),
-    ("pg-host", "the primary's gauges: connections against max_connections, memory, CPU run queue"),
     ("heatmap", "per-shard load each second"),
     ("shard-map", "per-shard load, errors and p99"),
     ("hash-ring", "the placement: ring, ranges or buckets"),
@@ -44,9 +47,9 @@ pub fn check_element(name: &str, nodes: &[String]) -> Result<(), String> {
         Some((b, n)) => (b, Some(n)),
         None => (name, None),
     };
-    let known = ELEMENTS.iter().find(|(e, _)| e.split(':').next() == Some(base));
+    let known = elements().find(|(e, _)| e.split(':').next() == Some(base));
     let Some((e, _)) = known else {
-        let names: Vec<&str> = ELEMENTS.iter().map(|e| e.0).collect();
+        let names: Vec<&str> = elements().map(|e| e.0).collect();
         return Err(format!("`{name}` is not an element of the page; known: {}", names.join(", ")));
     };
     match (e.contains(':'), node) {

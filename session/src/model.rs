@@ -16,12 +16,6 @@ pub mod lsn {
     pub use sim_core::lsn::{Lsn, SEGMENT_BYTES};
 }
 
-pub mod pool {
-    pub mod report {
-        pub use sim_core::pool::report::PoolReport;
-    }
-}
-
 pub mod report {
     pub use sim_core::report::Hop;
 }

@@ -76,7 +76,7 @@ pub struct Session {
 }
 
 /// Parses and validates a lesson file as the pages take it: the model's checks, then each `watch`
-/// item's `shows` against the elements the pages show ([`crate::elements::ELEMENTS`]).
+/// item's `shows` against the elements the pages show ([`crate::elements::elements`]).
 pub fn parse(file: &str, src: &str) -> Result<Scenario, sim_core::ScenarioError> {
     let scn = Scenario::parse(file, src)?;
     scn.check_shows(file, src, crate::elements::check_element)?;

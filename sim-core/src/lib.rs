@@ -35,6 +35,7 @@ pub mod runner;
 pub use sim_kernel::{chunklog, queue, rng, time};
 // Short paths for what front ends use most.
 pub use backup::pitr;
+pub use base::view;
 pub use postgres::lsn;
 pub use runner::{challenge, drill};
 pub use world::{build, metrics, report, trace};

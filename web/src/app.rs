@@ -191,8 +191,8 @@ pub struct Views {
     pub log: Rc<Vec<String>>,
     pub pitr: Option<Rc<view_model::PitrView>>,
     pub challenge: Option<Rc<view_model::ChallengeView>>,
-    /// A pooling lesson's pool and host.
-    pub pool: Option<Rc<sim_session::model::pool::report::PoolReport>>,
+    /// Each component's panel (a pooling lesson's pool and host).
+    pub panels: Vec<Rc<sim_session::view::PanelView>>,
 }
 
 impl Views {
@@ -209,7 +209,7 @@ impl Views {
             props: Rc::new(s.properties()),
             log: Rc::new(s.log_lines(&m.log_filter, m.log_all)),
             pitr: s.pitr_view(&m.aim).map(Rc::new),
-            pool: s.pool_view().map(Rc::new),
+            panels: s.panels().into_iter().map(Rc::new).collect(),
         }
     }
 }

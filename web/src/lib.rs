@@ -2,13 +2,13 @@
 //! The UI renders a view of the core's `World`; every change goes through a `Command`.
 pub mod app;
 mod charts;
+mod component;
 pub mod edge;
 pub mod embed;
 pub mod format;
 mod lesson;
 mod pitr;
 pub mod plan;
-mod pool;
 pub mod shard;
 pub mod url;
 mod view;

@@ -92,10 +92,7 @@ pub fn panel(p: Panel, place: Place, m: &Model, v: &Views, go: &Go) -> Html {
             Some(pv) => html! { <crate::pitr::PitrPanel view={pv.clone()} drill={m.drill.clone()} go={go.clone()} /> },
             None => html! {},
         },
-        Panel::Pool => match &v.pool {
-            Some(pv) => html! { <crate::pool::PoolPanel view={pv.clone()} /> },
-            None => html! {},
-        },
+        Panel::Components => html! { <>{ for v.panels.iter().map(|pv| html! { <crate::component::ComponentPanel view={pv.clone()} /> }) }</> },
         Panel::Charts => html! {
             <section class="charts">
                 { for v.charts.iter().filter(|c| full || v.lesson.watches(c.id)).map(|c| html! { <crate::charts::ChartFigure chart={c.clone()} /> }) }
@@ -339,8 +336,8 @@ const INFRA_H: u32 = 64;
 const DCS_X: u32 = 80;
 const PROXY_X: u32 = 280;
 const CLIENTS_X: u32 = 450;
-/// The width of a pooling lesson's app-tier and PgBouncer boxes.
-const POOL_W: u32 = 250;
+/// The width of a component's boxes in the clients' place.
+const TIER_W: u32 = 250;
 
 fn layout(nodes: &[NodeView]) -> Layout {
     let mut x = vec![0; nodes.len()];
@@ -412,12 +409,12 @@ pub fn cluster_diagram(p: &ClusterProps) -> Html {
     };
     // The lesson's "writes unavailable" figure: the last failover's window without writes.
     let window = c.last_failover_unavailable_ms.map(|ms| format!("Last failover: writes unavailable for {}", secs(ms)));
-    // A pooling lesson draws its load as it runs: users and app servers, PgBouncer below them,
-    // through the proxy to the primary (the closed-loop clients are not part of it).
-    let pool_row = if c.pool.is_some() { INFRA_H + 36 } else { 0 };
-    let bottom_y = INFRA_Y + INFRA_H + pool_row;
+    // A component may draw the load in the clients' place (a pooling lesson: users and app
+    // servers, PgBouncer below them, through the proxy to the primary).
+    let below_row = if c.tier.as_ref().is_some_and(|t| t.below.is_some()) { INFRA_H + 36 } else { 0 };
+    let bottom_y = INFRA_Y + INFRA_H + below_row;
     html! {
-        <svg id="cluster" viewBox={format!("0 0 {} {}", l.width.max(CLIENTS_X + if c.pool.is_some() { POOL_W + 10 } else { 170 }), bottom_y + 28)} role="img" aria-label="cluster">
+        <svg id="cluster" viewBox={format!("0 0 {} {}", l.width.max(CLIENTS_X + if c.tier.is_some() { TIER_W + 10 } else { 170 }), bottom_y + 28)} role="img" aria-label="cluster">
             { for l.regions.iter().map(|(r, a, b)| html! {
                 <g class="region"><rect x={a.to_string()} y="28" width={(b - a).to_string()} height={(NODE_H + 56).to_string()} rx="10" /><text x={(a + 8).to_string()} y="44">{ r }</text></g>
             }) }
@@ -428,7 +425,7 @@ pub fn cluster_diagram(p: &ClusterProps) -> Html {
             { for nodes.iter().enumerate().filter_map(|(i, n)| Some((i, n.upstream?, n))).map(|(i, (up, streaming), n)| {
                 replication_arc(&nodes[up].name, &n.name, top(up), top(i), streaming, n.sync_state.as_deref(), go)
             }) }
-            if c.pool.is_none() { { link("clients", "proxy", (CLIENTS_X, INFRA_Y + 25), (PROXY_X + 80, INFRA_Y + 25), true, go) } }
+            if c.tier.is_none() { { link("clients", "proxy", (CLIENTS_X, INFRA_Y + 25), (PROXY_X + 80, INFRA_Y + 25), true, go) } }
             <g class={classes!("infra", (!c.dcs_up).then_some("down"))} data-infra="dcs">
                 <rect x={(DCS_X - 70).to_string()} y={INFRA_Y.to_string()} width="160" height={INFRA_H.to_string()} rx="8" />
                 <text x={(DCS_X - 60).to_string()} y={(INFRA_Y + 20).to_string()} class="name">{ if c.dcs_up { "DCS (etcd)" } else { "DCS (etcd): outage" } }</text>
@@ -436,7 +433,7 @@ pub fn cluster_diagram(p: &ClusterProps) -> Html {
                 <text x={(DCS_X - 60).to_string()} y={(INFRA_Y + 56).to_string()} class="detail">{ sync }</text>
             </g>
             { infra("proxy", PROXY_X - 80, "proxy (HAProxy)", format!("writes → {}", if c.write_backends.is_empty() { "none".to_string() } else { c.write_backends.join(", ") }), false) }
-            if let Some(t) = &c.pool { { pool_tier(t, c.writes_unavailable_ms) } } else { { infra("clients", CLIENTS_X, &format!("{} clients", c.clients), writes, c.writes_unavailable_ms.is_some()) } }
+            if let Some(t) = &c.tier { { tier(t) } } else { { infra("clients", CLIENTS_X, &format!("{} clients", c.clients), writes, c.writes_unavailable_ms.is_some()) } }
             if let Some(t) = window { <text x="20" y={(bottom_y + 20).to_string()} id="failover-window" data-view="failover-window" class="dcs">{ t }</text> }
             { for nodes.iter().enumerate().map(|(i, n)| node_box(c, i, n, l.x[i], p.selected.as_deref() == Some(n.name.as_str()), go)) }
             { flights(c, &l) }
@@ -474,37 +471,28 @@ fn enter_or_space(f: impl Fn() + 'static) -> Callback<KeyboardEvent> {
     })
 }
 
-/// A pooling lesson's load: the users and their app servers in the clients' place, PgBouncer
-/// (as `SHOW POOLS` has it) below them, and the path app servers → PgBouncer → proxy.
-fn pool_tier(t: &sim_session::view::PoolTier, unavailable: Option<u64>) -> Html {
-    let n = |v: f64| sim_session::view::number(v.round());
-    let apps = format!("{} users", n(t.users as f64));
-    let conns = format!("{} app servers, {} conns", t.app_servers, t.app_conns);
-    // The app servers' own queue, or the time without writes during a failover behind the pool.
-    let served = match unavailable {
-        Some(ms) => format!("{} req/s; writes unavailable {}", n(t.served_per_s), secs(ms)),
-        None => format!("{} req/s, {} waiting", n(t.served_per_s), t.app_waiting),
-    };
+/// A component's boxes in the clients' place (a pooling lesson's users and app servers, with
+/// PgBouncer below them), and the path from them to the proxy.
+fn tier(t: &sim_session::view::TierView) -> Html {
     let (y2, x) = (INFRA_Y + INFRA_H + 36, CLIENTS_X);
-    let w = POOL_W.to_string();
     let line = |x1: u32, y1: u32, x2: u32, y2: u32| html! { <line class="link pool-path" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} /> };
+    let tier_box = |b: &sim_session::view::TierBox, y: u32, view: Option<&'static str>| {
+        html! {
+            <g class="infra" data-infra={b.infra} data-view={view}>
+                <rect x={x.to_string()} y={y.to_string()} width={TIER_W.to_string()} height={INFRA_H.to_string()} rx="8" />
+                <text x={(x + 10).to_string()} y={(y + 20).to_string()} class="name">{ b.name.clone() }</text>
+                { for b.details.iter().take(2).enumerate().map(|(i, d)| html! { <text x={(x + 10).to_string()} y={(y + 38 + 18 * i as u32).to_string()} class="detail">{ d.clone() }</text> }) }
+            </g>
+        }
+    };
     html! {
         <g class="pool-tier" data-view="pool-diagram">
-            <g class="infra" data-infra="clients" data-view="writes">
-                <rect x={x.to_string()} y={INFRA_Y.to_string()} width={w.clone()} height={INFRA_H.to_string()} rx="8" />
-                <text x={(x + 10).to_string()} y={(INFRA_Y + 20).to_string()} class="name">{ apps }</text>
-                <text x={(x + 10).to_string()} y={(INFRA_Y + 38).to_string()} class="detail">{ conns }</text>
-                <text x={(x + 10).to_string()} y={(INFRA_Y + 56).to_string()} class="detail">{ served }</text>
-            </g>
-            if let Some((mode, [cl_active, cl_waiting, sv_active, sv_idle], size)) = t.bouncer {
-                { line(x + POOL_W / 2, INFRA_Y + INFRA_H, x + POOL_W / 2, y2) }
+            // The first box stands where the clients would: a lesson's `writes` element.
+            { tier_box(&t.first, INFRA_Y, Some("writes")) }
+            if let Some(b) = &t.below {
+                { line(x + TIER_W / 2, INFRA_Y + INFRA_H, x + TIER_W / 2, y2) }
                 { line(x, y2 + 25, PROXY_X + 80, INFRA_Y + INFRA_H) }
-                <g class="infra" data-infra="pgbouncer">
-                    <rect x={x.to_string()} y={y2.to_string()} width={w} height={INFRA_H.to_string()} rx="8" />
-                    <text x={(x + 10).to_string()} y={(y2 + 20).to_string()} class="name">{ format!("PgBouncer, {mode} pooling") }</text>
-                    <text x={(x + 10).to_string()} y={(y2 + 38).to_string()} class="detail">{ format!("cl: {cl_active} active, {cl_waiting} waiting") }</text>
-                    <text x={(x + 10).to_string()} y={(y2 + 56).to_string()} class="detail">{ format!("sv: {sv_active} active + {sv_idle} idle of {size}") }</text>
-                </g>
+                { tier_box(b, y2, None) }
             } else {
                 { line(x, INFRA_Y + 25, PROXY_X + 80, INFRA_Y + 25) }
             }
@@ -549,12 +537,11 @@ fn node_box(c: &ClusterView, i: usize, n: &NodeView, x: u32, selected: bool, go:
             <text x={(x + 10).to_string()} y={(NODE_Y + 22).to_string()} class="name">{ &n.name }</text>
             { line(42, role.to_string()) }
             { line(62, format!("timeline {}", n.timeline)) }
-            // A pooling lesson's primary: its backends and run queue (what pooling is about), and
-            // the WAL its users' commits write.
-            if let Some(t) = c.pool.as_ref().filter(|_| n.primary) {
-                { line(82, format!("{} backends", t.backends)) }
-                { line(102, format!("run queue {}", t.runq)) }
-                { line(122, format!("insert {}", n.insert_lsn)) }
+            // The primary's lines a component shows (a pooling lesson: its backends and run
+            // queue, what pooling is about), and the WAL its users' commits write.
+            if let Some(t) = c.tier.as_ref().filter(|t| n.primary && !t.primary.is_empty()) {
+                { for t.primary.iter().take(2).enumerate().map(|(k, text)| line(82 + 20 * k as u32, text.clone())) }
+                { line(82 + 20 * t.primary.len().min(2) as u32, format!("insert {}", n.insert_lsn)) }
             } else {
                 { line(82, format!("insert {}", n.insert_lsn)) }
                 { line(102, format!("flush  {}", n.flush_lsn)) }

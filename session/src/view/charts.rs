@@ -4,55 +4,9 @@ use sim_core::chunklog::ChunkLog;
 use sim_core::metrics::SamplePoint;
 use sim_core::world::World;
 
-/// At most this many points per line.
-pub const MAX_POINTS: usize = 400;
+pub use sim_core::view::{Chart, ChartLine, MAX_POINTS};
 
 type Series = ChunkLog<SamplePoint, 64>;
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct ChartLine {
-    pub name: String,
-    /// Failures and losses: drawn in the warning colour.
-    pub bad: bool,
-    /// (seconds, value); `None` where the run has no value (the node was down, or not a
-    /// streaming standby), so the line breaks there instead of joining the points either side.
-    pub points: Vec<(f64, Option<f64>)>,
-}
-
-impl ChartLine {
-    /// The line's unbroken runs of points, as they are drawn.
-    pub fn segments(&self) -> Vec<Vec<(f64, f64)>> {
-        let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
-        let mut open = false;
-        for &(t, v) in &self.points {
-            match v {
-                Some(v) if open => out.last_mut().into_iter().for_each(|seg| seg.push((t, v))),
-                Some(v) => {
-                    out.push(vec![(t, v)]);
-                    open = true;
-                }
-                None => open = false,
-            }
-        }
-        out
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Chart {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub unit: &'static str,
-    pub end_s: f64,
-    pub lines: Vec<ChartLine>,
-}
-
-impl Chart {
-    /// The top of the value axis: the largest value, at least 1.
-    pub fn max_y(&self) -> f64 {
-        self.lines.iter().flat_map(|l| l.points.iter().filter_map(|p| p.1)).fold(0.0f64, f64::max).max(1.0)
-    }
-}
 
 /// Every `step`-th sample (and the last), with its predecessor for per-second rates.
 fn thinned(series: &Series) -> impl Iterator<Item = (&SamplePoint, &SamplePoint)> + '_ {
@@ -95,14 +49,14 @@ fn value(series: &Series, f: impl Fn(&SamplePoint) -> Option<f64>) -> Vec<(f64, 
     out
 }
 
-pub(super) fn line(name: &str, bad: bool, points: Vec<(f64, Option<f64>)>) -> ChartLine {
-    ChartLine { name: name.to_string(), bad, points }
+fn line(name: &str, bad: bool, points: Vec<(f64, Option<f64>)>) -> ChartLine {
+    ChartLine::new(name, bad, points)
 }
 
 /// Commits per second, commit latency, replay lag per standby and acknowledged commits lost
-/// (a pooling lesson: its requests, queues, waits and backends instead of the commits).
+/// (or a component's charts in their place: a pooling lesson's requests, queues, waits and backends).
 pub fn all(w: &World) -> Vec<Chart> {
-    if let Some(charts) = super::pool::charts(w) {
+    if let Some(charts) = w.component_charts() {
         return charts;
     }
     let s = w.series();

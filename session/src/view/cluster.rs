@@ -62,9 +62,9 @@ pub struct ClusterView {
     pub last_failover_unavailable_ms: Option<u64>,
     pub slots: Vec<SlotView>,
     pub flights: Vec<Flight>,
-    /// A pooling lesson's load and pooler, drawn in place of the closed-loop clients: the users
-    /// and app servers, PgBouncer (if any) as `SHOW POOLS` reports it, the primary's backends.
-    pub pool: Option<super::pool::PoolTier>,
+    /// A component's boxes, drawn in place of the closed-loop clients (a pooling lesson's users
+    /// and app servers, PgBouncer as `SHOW POOLS` reports it, the primary's backends).
+    pub tier: Option<sim_core::view::TierView>,
 }
 
 impl ClusterView {
@@ -112,7 +112,7 @@ impl ClusterView {
             last_failover_unavailable_ms: w.last_failover_unavailable_ms(),
             slots: w.slots().map(|(s, retained_bytes)| SlotView { name: s.name.clone(), node: s.node as usize, consumer_running: s.consumer_running, lost: s.lost, retained_bytes }).collect(),
             flights: w.in_flight(FLIGHTS),
-            pool: super::pool::tier(w),
+            tier: w.components().into_iter().find_map(|c| c.tier),
         }
     }
 }

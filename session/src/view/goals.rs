@@ -6,6 +6,7 @@
 //! marked as shown, not as a failure.
 use sim_core::report::{ExpectKind, ExpectResult, Figure};
 use sim_core::scenario::Unit;
+pub use sim_core::view::number;
 
 /// What the goals are to the learner.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -199,35 +200,6 @@ fn range(f: &Figure) -> String {
         (None, Some(z)) => format!("at most {}", value(u, z)),
         (None, None) => "any".into(),
     }
-}
-
-/// A number as a person writes it: whole numbers with thousands separators, others to three
-/// significant figures at most (`36.0`, `0.25`, `1,234`).
-pub fn number(v: f64) -> String {
-    if !v.is_finite() {
-        return "—".into();
-    }
-    if (v - v.round()).abs() < 1e-9 {
-        let n = v.round() as i64;
-        let digits = n.unsigned_abs().to_string();
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        return if n < 0 { format!("-{out}") } else { out };
-    }
-    let a = v.abs();
-    let text = if a >= 100.0 {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    };
-    text
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ mod cluster;
 mod goals;
 mod panels;
 mod pitr;
-mod pool;
 mod shard;
 
 pub use charts::{Chart, ChartLine, MAX_POINTS};
@@ -14,8 +13,8 @@ pub use cluster::{ClusterView, NodeView, SlotView};
 pub use goals::{number, Frame, Goal, GoalState, Outcomes};
 pub use panels::{watches, Panel, ShardPanel, PANELS, SHARD_PANELS};
 pub use pitr::{Aim, BackupMark, Gauge, PitrView, Preview, Progress, RestoredView, SegmentView, Snap, TargetKind, TimelineView};
-pub use pool::PoolTier;
 pub use shard::{HeatCell, HeatmapView, KeyDot, MapRow, RingView, ShardMapView};
+pub use sim_core::view::{Bar, Block, ComponentView, EventItem, Gauge as PanelGauge, PanelView, TierBox, TierView, Tone};
 
 use crate::session::Session;
 use sim_core::scenario::{Lesson, Watch};
@@ -31,7 +30,7 @@ pub struct LessonView {
     pub learn: Vec<String>,
 }
 
-pub use crate::elements::{check_element, ELEMENTS};
+pub use crate::elements::{check_element, elements};
 
 impl LessonView {
     pub fn of(file: &str, seed: u64, l: &Lesson) -> LessonView {
@@ -250,6 +249,11 @@ impl Session {
 
     pub fn cluster_view(&self) -> ClusterView {
         ClusterView::of(&self.world)
+    }
+
+    /// Each component's panel (a pooling lesson's connection pool and the primary's gauges).
+    pub fn panels(&self) -> Vec<PanelView> {
+        self.world.components().into_iter().map(|c| c.panel).collect()
     }
 
     pub fn charts(&self) -> Vec<Chart> {

@@ -22,8 +22,9 @@ pub enum Panel {
     Settings,
     /// Backups, WAL archive, PITR and the DR drill (lessons with `[backup]`).
     Pitr,
-    /// The connection pool and the primary's gauges (pooling lessons).
-    Pool,
+    /// Each component's own panel (`sim_core::world::components`): a pooling lesson's
+    /// connection pool and the primary's gauges.
+    Components,
     /// The charts.
     Charts,
     /// The invariants.
@@ -33,21 +34,25 @@ pub enum Panel {
 }
 
 /// Every panel, in the order the page and the widget show them.
-pub const PANELS: [Panel; 11] = [Panel::Challenge, Panel::Lesson, Panel::Time, Panel::Diagram, Panel::Actions, Panel::Settings, Panel::Pitr, Panel::Pool, Panel::Charts, Panel::Properties, Panel::Log];
+pub const PANELS: [Panel; 11] =
+    [Panel::Challenge, Panel::Lesson, Panel::Time, Panel::Diagram, Panel::Actions, Panel::Settings, Panel::Pitr, Panel::Components, Panel::Charts, Panel::Properties, Panel::Log];
 
 impl Panel {
-    /// The lesson elements this panel shows (names of `ELEMENTS`, without a node).
-    pub fn elements(self) -> &'static [&'static str] {
-        match self {
+    /// The lesson elements this panel shows (names of `elements()`, without a node): its own,
+    /// and for the components' panel and the charts, those the components register.
+    pub fn elements(self) -> Vec<&'static str> {
+        let of_components = |chart: bool| sim_core::world::components::ELEMENTS.iter().flat_map(|c| c.iter()).filter(move |e| e.chart == chart).map(|e| e.name);
+        let own: &[&str] = match self {
             Panel::Lesson => &["goals"],
             Panel::Diagram => &["ttl-countdown", "sync-state", "slot", "disk", "node", "failover-window", "writes", "proxy"],
             Panel::Pitr => &["wal-strip", "pitr-preview", "timeline-tree", "restored-table", "sla-gauges", "drill-table"],
-            Panel::Pool => &["pool", "pg-host"],
-            Panel::Charts => &["chart-throughput", "chart-latency", "chart-lag", "chart-lag-bytes", "chart-lost", "chart-pool"],
+            Panel::Components => return of_components(false).collect(),
+            Panel::Charts => return ["chart-throughput", "chart-latency", "chart-lag", "chart-lag-bytes", "chart-lost"].into_iter().chain(of_components(true)).collect(),
             Panel::Properties => &["invariants"],
             Panel::Log => &["log"],
             Panel::Challenge | Panel::Time | Panel::Actions | Panel::Settings => &[],
-        }
+        };
+        own.to_vec()
     }
 
     /// Whether a compact widget shows this panel though no watch item points at it: what a
@@ -105,7 +110,7 @@ pub const SHARD_PANELS: [ShardPanel; 9] =
     [ShardPanel::Challenge, ShardPanel::Lesson, ShardPanel::Controls, ShardPanel::Shards, ShardPanel::Route, ShardPanel::Heatmap, ShardPanel::Reshards, ShardPanel::ShardHa, ShardPanel::Findings];
 
 impl ShardPanel {
-    /// The lesson elements this panel shows (names of `ELEMENTS`).
+    /// The lesson elements this panel shows (names of `elements()`).
     pub fn elements(self) -> &'static [&'static str] {
         match self {
             ShardPanel::Lesson => &["goals"],
@@ -130,13 +135,13 @@ impl ShardPanel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view::ELEMENTS;
+    use crate::view::elements;
 
-    /// A lesson may point at any element of `ELEMENTS`: each is shown by exactly one panel, so
+    /// A lesson may point at any element of `elements()`: each is shown by exactly one panel, so
     /// the widget that shows a lesson's watched panels shows what its watch items name.
     #[test]
     fn every_element_a_lesson_may_name_is_in_exactly_one_panel() {
-        for (name, _) in ELEMENTS {
+        for (name, _) in elements() {
             let base = name.split(':').next().unwrap();
             let holders: Vec<Panel> = PANELS.into_iter().filter(|p| p.elements().contains(&base)).collect();
             // Each element is on the cluster page or the sharding page (`goals` on both).
@@ -144,9 +149,9 @@ mod tests {
             assert!(holders.len() <= 1 && sharding.len() <= 1, "{base} is shown by {holders:?} and {sharding:?}");
             assert!(holders.len() + sharding.len() >= 1, "{base} is shown by no panel");
         }
-        let named = PANELS.iter().flat_map(|p| p.elements()).chain(SHARD_PANELS.iter().flat_map(|p| p.elements()));
+        let named = PANELS.iter().flat_map(|p| p.elements()).chain(SHARD_PANELS.iter().flat_map(|p| p.elements().iter().copied()));
         for e in named {
-            assert!(ELEMENTS.iter().any(|(n, _)| n.split(':').next() == Some(*e)), "a panel names {e}, which no lesson can point at");
+            assert!(elements().any(|(n, _)| n.split(':').next() == Some(e)), "a panel names {e}, which no lesson can point at");
         }
     }
 
@@ -173,7 +178,7 @@ mod tests {
         };
         let base = vec![Panel::Challenge, Panel::Lesson, Panel::Time, Panel::Diagram, Panel::Actions];
         assert_eq!(Panel::shown(&lesson(&["ttl-countdown", "disk:pg2"]), false), base);
-        assert_eq!(Panel::shown(&lesson(&["pool", "chart-pool"]), false), [base.clone(), vec![Panel::Pool, Panel::Charts]].concat());
+        assert_eq!(Panel::shown(&lesson(&["pool", "chart-pool"]), false), [base.clone(), vec![Panel::Components, Panel::Charts]].concat());
         assert_eq!(Panel::shown(&lesson(&["log", "wal-strip"]), false), [base, vec![Panel::Pitr, Panel::Log]].concat());
         assert_eq!(Panel::shown(&lesson(&[]), true), PANELS.to_vec());
     }

@@ -7,6 +7,7 @@ pub mod histogram;
 pub mod schema;
 pub mod settings;
 pub mod toml_de;
+pub mod view;
 use crate::time::SimDur;
 
 /// What a figure is measured in, so a view words its value without reading its name.

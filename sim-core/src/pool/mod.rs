@@ -22,6 +22,7 @@
 pub mod cfg;
 pub(crate) mod event;
 pub mod report;
+pub mod view;
 
 use crate::event::{Origin, Sched};
 use crate::pipeline::{Host, Job, Work};

@@ -1,8 +1,8 @@
 //! The world: every node, the DCS, the proxy and the clients, advanced one event at a time.
 mod archive;
 pub mod build;
+pub mod components;
 mod drill;
-mod facts;
 mod faults;
 mod ha;
 pub mod metrics;
@@ -182,9 +182,7 @@ impl World {
     /// Builds the world at time zero and schedules the scenario's commands.
     pub fn new(scn: &Scenario, seed: u64) -> Result<World, Invalid> {
         let mut w = crate::build::world(scn, seed)?;
-        if let Some(p) = &scn.pooling {
-            w.start_pool(p, scn.postgres.max_connections);
-        }
+        w.start_components(scn);
         for (at, cmd) in scn.commands() {
             w.schedule(SimTime(at.0), cmd).map_err(|e| invalid(vec![Seg::Key("timeline")], e.message))?;
         }
@@ -520,11 +518,7 @@ impl World {
             }
             Ev::CpuDone { n, core, origin } => (TraceKind::CpuDone, n, 0, self.on_cpu_done(n, core, origin)),
             // Each component's own events, by its tag.
-            Ev::Comp(e) => match e.tag {
-                crate::pool::event::TAG => self.on_pool_event(crate::pool::PoolEv::decode(e)),
-                // No other component has events of its own yet; a tag nobody schedules.
-                _ => (TraceKind::Sample, NO_NODE, 0, 0),
-            },
+            Ev::Comp(e) => self.on_component_event(e),
         };
         TraceEvent { at: self.now, scope: 0, kind, node, lsn, arg }
     }

@@ -27,8 +27,9 @@ pub struct Report {
     pub series: Vec<SamplePoint>,
     /// Base backups, the archive and restores (scenarios with a `[backup]` section).
     pub backup: Option<crate::backup::BackupReport>,
-    /// The app tier, PgBouncer's `SHOW POOLS` / `SHOW STATS` and the host (with `[pooling]`).
-    pub pooling: Option<crate::pool::report::PoolReport>,
+    /// What each component shows at the end (`World::components`): its panel's tables, gauges
+    /// and figures, its report lines and its summary.
+    pub components: Vec<crate::view::ComponentView>,
 }
 
 pub const SERIES_POINTS: usize = 600;
@@ -287,7 +288,7 @@ impl World {
             notes: self.notes.iter().cloned().collect(),
             series: self.thinned_series(),
             backup: self.backup_report(),
-            pooling: self.pool_report(),
+            components: self.components(),
         }
     }
 
@@ -394,14 +395,13 @@ impl World {
     /// the components this world has.
     pub fn current_settings(&self) -> Vec<(&'static str, String)> {
         let backups = self.c.backups.as_deref().map(|b| &b.cfg);
-        let bouncer = self.c.pool.as_deref().and_then(|p| p.bouncer_cfg());
         crate::command::settings::defs()
             .filter(|d| d.offered)
             .filter_map(|d| {
                 let v = crate::postgres::cfg::read(&self.c.pgc, d.name)
                     .or_else(|| crate::patroni::cfg::read(&self.c.pat, d.name))
                     .or_else(|| backups.and_then(|b| crate::backup::cfg::read(b, d.name)))
-                    .or_else(|| bouncer.and_then(|b| crate::pool::cfg::read(b, d.name)))?;
+                    .or_else(|| self.component_setting(d.name))?;
                 Some((d.name, v.to_string()))
             })
             .collect()
@@ -481,8 +481,8 @@ fn metric_value(m: Metric, r: &RunMetrics, w: &World) -> Option<f64> {
         Metric::LastRestoreRpoS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.rpo_ms)).unwrap_or(0) as f64 / 1000.0,
         Metric::LastRestoreS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.duration_ms)).unwrap_or(0) as f64 / 1000.0,
         Metric::FinalTimeline => w.reference_node().map_or(0, |n| w.c.nodes[n as usize].tl) as f64,
-        // A pooling figure is the pool's to read, by name; a sharded lesson's is not measured here.
-        m if m.measured() == Measured::Pooling => w.pool_report()?.figure(&m.name())?,
+        // A component's figure is its own to read, by name; a sharded lesson's is not measured here.
+        m if m.measured() == Measured::Pooling => w.component_figure(&m.name())?,
         _ => return None,
     })
 }

@@ -1,0 +1,79 @@
+//! The one list of the world's optional components (each wired in its own file beside this
+//! one, `pool.rs` for pooling): how each starts, its events by tag, the facts it follows, and
+//! what it shows (its view, charts, figures and page elements). A handler states a fact
+//! (`broadcast`); it does not call the components that care. A new component adds its line to
+//! each list here, and the layers above (the session, the pages, the CLI, the golden summaries)
+//! show it without naming it.
+use crate::event::{CompEv, Fact, Sched};
+use crate::postgres::Role;
+use crate::scenario::Scenario;
+use crate::trace::{TraceKind, NO_NODE};
+use crate::view::{Chart, ComponentView, Element};
+use crate::world::World;
+
+/// The page elements each component's view holds, which a lesson's `watch` items may name.
+pub const ELEMENTS: &[&[Element]] = &[crate::pool::view::ELEMENTS];
+
+impl World {
+    /// Starts the components a lesson's sections ask for.
+    pub(crate) fn start_components(&mut self, scn: &Scenario) {
+        if let Some(p) = &scn.pooling {
+            self.start_pool(p, scn.postgres.max_connections);
+        }
+    }
+
+    /// A component's own event, handed to it by its tag; its trace line.
+    #[inline]
+    pub(crate) fn on_component_event(&mut self, e: CompEv) -> (TraceKind, u16, u64, u64) {
+        match e.tag {
+            crate::pool::event::TAG => self.on_pool_event(crate::pool::PoolEv::decode(e)),
+            // A tag nobody schedules.
+            _ => (TraceKind::Sample, NO_NODE, 0, 0),
+        }
+    }
+
+    /// What each component shows now, in this order.
+    pub fn components(&self) -> Vec<ComponentView> {
+        let unavailable = self.writes_unavailable_ms();
+        [self.pool_report().map(|p| p.view(unavailable))].into_iter().flatten().collect()
+    }
+
+    /// The charts of a component that replaces the commits' charts (a pooling lesson's
+    /// requests, queues, waits and backends), or `None`.
+    pub fn component_charts(&self) -> Option<Vec<Chart>> {
+        let end_s = self.end().as_ms() as f64 / 1000.0;
+        self.c.pool.as_deref().map(|p| crate::pool::view::charts(p.series(), end_s))
+    }
+
+    /// The figure a component registers under `name` (for `[expect.metrics]`), if one does.
+    pub fn component_figure(&self, name: &str) -> Option<f64> {
+        self.pool_report()?.figure(name)
+    }
+
+    /// A component's setting `name` as it stands now, read back by the component that owns it.
+    pub(crate) fn component_setting(&self, name: &str) -> Option<crate::base::settings::Value> {
+        self.c.pool.as_deref().and_then(|p| p.bouncer_cfg()).and_then(|b| crate::pool::cfg::read(b, name))
+    }
+
+    /// Hands `f` to every component that follows it, in this order: the committed history, the
+    /// archiver, PgBouncer.
+    #[inline]
+    pub(crate) fn broadcast(&mut self, f: Fact) {
+        self.c.committed.on_fact(&f);
+        if let Some(b) = self.c.backups.as_deref_mut() {
+            let mut s = Sched { now: self.now, k: self.active, q: &mut self.q, error: &mut self.error };
+            let hold = b.on_fact(&f, &mut s);
+            if let (Some(hold), Fact::Flushed { n, .. }) = (hold, f) {
+                self.c.nodes[n as usize].archive_hold = hold;
+            }
+        }
+        self.with_pool(|p, s, _, hosts, w| p.on_fact(&f, s, hosts, w));
+    }
+
+    /// The fact of node `n`'s flush, as its WAL positions stand now.
+    #[inline]
+    pub(crate) fn flushed_fact(&self, n: u16) -> Fact {
+        let node = &self.c.nodes[n as usize];
+        Fact::Flushed { n, tl: node.tl, flush: node.flush_lsn, primary: node.role == Role::Primary }
+    }
+}
