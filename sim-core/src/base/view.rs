@@ -1,9 +1,9 @@
 //! A component's view as plain data: its panel (paragraphs, tables as the tool prints them, bars,
 //! gauges, a list of what went wrong), its boxes in the cluster diagram, its charts, its report
-//! lines and its figures. A component writes these itself; the session passes them on, and the
+//! lines and its figures for the run's report. A component writes these itself; the session passes them on, and the
 //! pages, the embed widget, the CLI and the golden summaries draw them without naming it.
 
-/// Everything a component shows of itself now (`World::components` lists them).
+/// What a component shows of itself on a page now (`World::components` lists them).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ComponentView {
     /// Its name (`pool`).
@@ -11,6 +11,13 @@ pub struct ComponentView {
     pub panel: PanelView,
     /// Its boxes in the cluster diagram, drawn in the clients' place.
     pub tier: Option<TierView>,
+}
+
+/// A component in the run's report (`World::component_reports`): what the CLI prints and the
+/// golden summaries pin. Kept apart from the pages' view, so the pages do not link it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ComponentReport {
+    pub name: &'static str,
     /// Its report as an operator reads it (what the CLI prints).
     pub lines: Vec<String>,
     /// Its own figures, one `name value …` line each, for the golden summaries: a change in the

@@ -6,7 +6,7 @@
 use super::report::PoolReport;
 use super::PoolSample;
 use crate::chunklog::ChunkLog;
-use crate::view::{number, thinned, Bar, Block, Chart, ChartLine, ComponentView, Element, EventItem, Gauge, PanelView, TierBox, TierView, Tone};
+use crate::view::{number, thinned, Bar, Block, Chart, ChartLine, ComponentReport, ComponentView, Element, EventItem, Gauge, PanelView, TierBox, TierView, Tone};
 
 /// The page elements of the pool a lesson's `watch` items may point at.
 pub const ELEMENTS: &[Element] = &[
@@ -19,7 +19,12 @@ impl PoolReport {
     /// The pool's view now; `unavailable_ms`: how long writes have been unavailable behind it
     /// (a failover), which its box in the diagram shows in place of its queue.
     pub fn view(&self, unavailable_ms: Option<u64>) -> ComponentView {
-        ComponentView { name: "pool", panel: self.panel(), tier: Some(self.tier(unavailable_ms)), lines: self.lines(), summary: self.summary() }
+        ComponentView { name: "pool", panel: self.panel(), tier: Some(self.tier(unavailable_ms)) }
+    }
+
+    /// The pool in the run's report: its lines as an operator reads them, and its figures.
+    pub fn component_report(&self) -> ComponentReport {
+        ComponentReport { name: "pool", lines: self.lines(), summary: self.summary() }
     }
 
     fn panel(&self) -> PanelView {

@@ -8,7 +8,7 @@ use crate::event::{CompEv, Fact, Sched};
 use crate::postgres::Role;
 use crate::scenario::Scenario;
 use crate::trace::{TraceKind, NO_NODE};
-use crate::view::{Chart, ComponentView, Element};
+use crate::view::{Chart, ComponentReport, ComponentView, Element};
 use crate::world::World;
 
 /// The page elements each component's view holds, which a lesson's `watch` items may name.
@@ -36,6 +36,11 @@ impl World {
     pub fn components(&self) -> Vec<ComponentView> {
         let unavailable = self.writes_unavailable_ms();
         [self.pool_report().map(|p| p.view(unavailable))].into_iter().flatten().collect()
+    }
+
+    /// Each component in the run's report (its lines and figures), in the same order.
+    pub fn component_reports(&self) -> Vec<ComponentReport> {
+        [self.pool_report().map(|p| p.component_report())].into_iter().flatten().collect()
     }
 
     /// The charts of a component that replaces the commits' charts (a pooling lesson's

@@ -27,9 +27,8 @@ pub struct Report {
     pub series: Vec<SamplePoint>,
     /// Base backups, the archive and restores (scenarios with a `[backup]` section).
     pub backup: Option<crate::backup::BackupReport>,
-    /// What each component shows at the end (`World::components`): its panel's tables, gauges
-    /// and figures, its report lines and its summary.
-    pub components: Vec<crate::view::ComponentView>,
+    /// Each component at the end: its report lines and its figures (`World::component_reports`).
+    pub components: Vec<crate::view::ComponentReport>,
 }
 
 pub const SERIES_POINTS: usize = 600;
@@ -288,7 +287,7 @@ impl World {
             notes: self.notes.iter().cloned().collect(),
             series: self.thinned_series(),
             backup: self.backup_report(),
-            components: self.components(),
+            components: self.component_reports(),
         }
     }
 
