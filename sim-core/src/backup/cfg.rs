@@ -1,5 +1,5 @@
 //! `[backup]`: WAL archiving, base backups and point-in-time recovery.
-use crate::base::settings::{duration_or_off, SettingDef, Value};
+use crate::base::settings::{duration_or_off, Form, SettingDef, Value};
 use crate::base::{dur_ms, Dur};
 use crate::time::SimDur;
 use serde::Deserialize;
@@ -49,6 +49,7 @@ pub const SETTINGS: &[SettingDef] = &[
         group: "backup",
         options: &[],
         offered: true,
+        form: Form::DurOrOff,
         parse: |v| {
             let d = duration_or_off(v)?;
             if d > SimDur::ZERO && (d < SimDur::secs(1) || d > SimDur::secs(86_400)) {
@@ -62,6 +63,7 @@ pub const SETTINGS: &[SettingDef] = &[
         group: "backup",
         options: &[],
         offered: true,
+        form: Form::DurOrOff,
         parse: |v| {
             let d = duration_or_off(v)?;
             if d > SimDur::ZERO && (d < SimDur::secs(60) || d > SimDur::secs(30 * 86_400)) {

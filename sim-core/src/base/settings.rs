@@ -17,8 +17,28 @@ pub struct SettingDef {
     pub options: &'static [&'static str],
     /// Whether the pages' settings editor shows it (the others are for lesson files and links).
     pub offered: bool,
+    /// The kind of value it takes, for the lesson format's JSON Schema.
+    pub form: Form,
     /// Reads a value as written (`"30s"`, `on`, `20`), with its range; the error is for the learner.
     pub parse: fn(&str) -> Result<Value, String>,
+}
+
+/// The kind of value a setting takes, as the lesson format's JSON Schema states it (the parser
+/// checks the range).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// One of its `options`.
+    Choice,
+    /// `true`/`false` or `on`/`off`.
+    Bool,
+    /// A whole number, or one written as a string.
+    Whole,
+    /// A duration with a unit.
+    Dur,
+    /// A duration with a unit, or `0` for off.
+    DurOrOff,
+    /// A name or a list, as written.
+    Text,
 }
 
 /// A setting's value, parsed.
@@ -100,6 +120,10 @@ pub struct GroupDef {
     /// Settings that a rule ties together (Patroni's `loop_wait + 2 × retry_timeout <= ttl`) are
     /// edited together and applied by one button as one command; the others one by one.
     pub together: bool,
+    /// Why a lesson without the component that owns the group cannot set it (`None`: every
+    /// lesson has it). A lesson has the group when its sections build that component
+    /// (`Scenario::setting_groups`).
+    pub missing: Option<&'static str>,
 }
 
 /// A whole number.

@@ -16,8 +16,9 @@ pub struct Scope {
     /// The backup clock, when the scenario has a `[backup]` section.
     pub backup_clock: Option<Clock>,
     pub patroni: PatroniCfg,
-    /// The lesson puts PgBouncer in front of Postgres (`[pooling.pgbouncer]`).
-    pub pgbouncer: bool,
+    /// The settings groups the lesson has (`Scenario::setting_groups`): a `set` command refuses
+    /// a setting of any other.
+    pub groups: Vec<&'static str>,
 }
 
 impl Scope {
@@ -56,8 +57,8 @@ impl Scope {
                 if settings.iter().any(|s| s.group() == "backup") {
                     self.backups()?;
                 }
-                if !self.pgbouncer && settings.iter().any(|s| s.group() == "pgbouncer") {
-                    return Err(CommandError::new(CommandErrorKind::Refused, "this lesson has no PgBouncer: add a [pooling.pgbouncer] section to change its settings"));
+                if let Some(g) = settings.iter().filter_map(|s| s.group_def()).find(|g| !self.groups.contains(&g.name)) {
+                    return Err(CommandError::new(CommandErrorKind::Refused, g.missing.unwrap_or("this lesson does not have these settings")));
                 }
                 let mut p = self.patroni.clone();
                 for s in settings {

@@ -7,10 +7,10 @@ pub use crate::base::settings::{duration_text, GroupDef, Setting, SettingDef, Va
 
 /// The groups of settings a page can offer, in the order it shows them.
 pub const GROUPS: &[GroupDef] = &[
-    GroupDef { name: "replication", label: "Replication", together: false },
-    GroupDef { name: "patroni", label: "Patroni", together: true },
-    GroupDef { name: "pgbouncer", label: "PgBouncer (a RELOAD)", together: true },
-    GroupDef { name: "backup", label: "Archiver and base backups", together: true },
+    GroupDef { name: "replication", label: "Replication", together: false, missing: None },
+    GroupDef { name: "patroni", label: "Patroni", together: true, missing: None },
+    GroupDef { name: "pgbouncer", label: "PgBouncer (a RELOAD)", together: true, missing: Some("this lesson has no PgBouncer: add a [pooling.pgbouncer] section to change its settings") },
+    GroupDef { name: "backup", label: "Archiver and base backups", together: true, missing: Some("this scenario has no [backup] section: add one to archive WAL and take base backups") },
 ];
 
 /// Every component's settings, in the order the pages show them within a group.
@@ -39,6 +39,12 @@ impl Setting {
     /// The group the setting belongs to (`GROUPS`).
     pub fn group(&self) -> &'static str {
         def(self.name).map_or("", |d| d.group)
+    }
+
+    /// The group's entry in `GROUPS`.
+    pub fn group_def(&self) -> Option<&'static GroupDef> {
+        let g = self.group();
+        GROUPS.iter().find(|d| d.name == g)
     }
 }
 

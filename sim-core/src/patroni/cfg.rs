@@ -1,5 +1,5 @@
 //! `[patroni]`: Patroni's timings and modes, with Patroni's own limits.
-use crate::base::settings::{boolean, int, Setting, SettingDef, Value};
+use crate::base::settings::{boolean, int, Form, Setting, SettingDef, Value};
 use crate::base::{dur_ms, Dur};
 use serde::Deserialize;
 
@@ -69,13 +69,13 @@ impl PatroniCfg {
 
 /// Patroni's settings a running cluster takes (`patronictl edit-config`).
 pub const SETTINGS: &[SettingDef] = &[
-    SettingDef { name: "synchronous_mode", group: "replication", options: &["true", "false"], offered: true, parse: boolean },
-    SettingDef { name: "synchronous_mode_strict", group: "replication", options: &["true", "false"], offered: true, parse: boolean },
-    SettingDef { name: "ttl", group: "patroni", options: &[], offered: true, parse: |v| int(v).map(Value::Int) },
-    SettingDef { name: "loop_wait", group: "patroni", options: &[], offered: true, parse: |v| int(v).map(Value::Int) },
-    SettingDef { name: "retry_timeout", group: "patroni", options: &[], offered: true, parse: |v| int(v).map(Value::Int) },
-    SettingDef { name: "maximum_lag_on_failover", group: "patroni", options: &[], offered: false, parse: |v| int(v).map(Value::Int) },
-    SettingDef { name: "fencing", group: "patroni", options: &["true", "false"], offered: false, parse: boolean },
+    SettingDef { name: "synchronous_mode", group: "replication", options: &["true", "false"], offered: true, form: Form::Bool, parse: boolean },
+    SettingDef { name: "synchronous_mode_strict", group: "replication", options: &["true", "false"], offered: true, form: Form::Bool, parse: boolean },
+    SettingDef { name: "ttl", group: "patroni", options: &[], offered: true, form: Form::Whole, parse: |v| int(v).map(Value::Int) },
+    SettingDef { name: "loop_wait", group: "patroni", options: &[], offered: true, form: Form::Whole, parse: |v| int(v).map(Value::Int) },
+    SettingDef { name: "retry_timeout", group: "patroni", options: &[], offered: true, form: Form::Whole, parse: |v| int(v).map(Value::Int) },
+    SettingDef { name: "maximum_lag_on_failover", group: "patroni", options: &[], offered: false, form: Form::Whole, parse: |v| int(v).map(Value::Int) },
+    SettingDef { name: "fencing", group: "patroni", options: &["true", "false"], offered: false, form: Form::Bool, parse: boolean },
 ];
 
 /// What a Patroni setting changes (checked as a whole by `PatroniCfg::check`).

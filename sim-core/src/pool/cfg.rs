@@ -1,5 +1,5 @@
 //! `[pooling]`: the application tier, PgBouncer and the primary's host, as a lesson writes them.
-use crate::base::settings::{int_in, Setting, SettingDef, Value};
+use crate::base::settings::{int_in, Form, Setting, SettingDef, Value};
 use crate::base::{Dur, Invalid, Seg};
 use crate::time::SimDur;
 use serde::{Deserialize, Serialize};
@@ -185,6 +185,11 @@ fn dur(path: Vec<Seg>, name: &str, v: Dur, lo: SimDur, hi: SimDur) -> Result<(),
 }
 
 impl PoolingCfg {
+    /// The settings groups this section gives a lesson: PgBouncer's, with `[pooling.pgbouncer]`.
+    pub fn setting_groups(&self) -> impl Iterator<Item = &'static str> {
+        self.pgbouncer.as_ref().map(|_| "pgbouncer").into_iter()
+    }
+
     /// The primary's host as the section describes it, for the request pipeline's CPU stage.
     pub fn host(&self) -> crate::pipeline::HostCfg {
         crate::pipeline::HostCfg {
@@ -262,16 +267,24 @@ impl BouncerCfg {
 
 /// PgBouncer's settings a running pool takes, applied as a `RELOAD` applies them (the lesson needs `[pooling.pgbouncer]`).
 pub const SETTINGS: &[SettingDef] = &[
-    SettingDef { name: "pool_mode", group: "pgbouncer", options: &["session", "transaction", "statement"], offered: true, parse: |v| PoolMode::parse(v).map(|m| Value::Choice(m.name().into())) },
-    SettingDef { name: "default_pool_size", group: "pgbouncer", options: &[], offered: true, parse: |v| int_in("default_pool_size", v, 1, 10_000) },
-    SettingDef { name: "reserve_pool_size", group: "pgbouncer", options: &[], offered: true, parse: |v| int_in("reserve_pool_size", v, 0, 10_000) },
-    SettingDef { name: "max_client_conn", group: "pgbouncer", options: &[], offered: false, parse: |v| int_in("max_client_conn", v, 1, MAX_APP_CONNS) },
-    SettingDef { name: "max_prepared_statements", group: "pgbouncer", options: &[], offered: true, parse: |v| int_in("max_prepared_statements", v, 0, 100_000) },
+    SettingDef {
+        name: "pool_mode",
+        group: "pgbouncer",
+        options: &["session", "transaction", "statement"],
+        offered: true,
+        form: Form::Choice,
+        parse: |v| PoolMode::parse(v).map(|m| Value::Choice(m.name().into())),
+    },
+    SettingDef { name: "default_pool_size", group: "pgbouncer", options: &[], offered: true, form: Form::Whole, parse: |v| int_in("default_pool_size", v, 1, 10_000) },
+    SettingDef { name: "reserve_pool_size", group: "pgbouncer", options: &[], offered: true, form: Form::Whole, parse: |v| int_in("reserve_pool_size", v, 0, 10_000) },
+    SettingDef { name: "max_client_conn", group: "pgbouncer", options: &[], offered: false, form: Form::Whole, parse: |v| int_in("max_client_conn", v, 1, MAX_APP_CONNS) },
+    SettingDef { name: "max_prepared_statements", group: "pgbouncer", options: &[], offered: true, form: Form::Whole, parse: |v| int_in("max_prepared_statements", v, 0, 100_000) },
     SettingDef {
         name: "query_wait_timeout",
         group: "pgbouncer",
         options: &[],
         offered: true,
+        form: Form::Dur,
         parse: |v| {
             let d = crate::time::parse_duration(v)?;
             if d < SimDur::ms(100) || d > SimDur::secs(86_400) {

@@ -1,5 +1,5 @@
 //! `[postgres]` and `[[slots]]`: the settings of every Postgres host, and the replication slots a lesson creates.
-use crate::base::settings::{Setting, SettingDef, Value};
+use crate::base::settings::{Form, Setting, SettingDef, Value};
 use crate::base::{dur_ms, Dur};
 use crate::time::SimDur;
 use serde::Deserialize;
@@ -135,10 +135,18 @@ pub const SETTINGS: &[SettingDef] = &[
         group: "replication",
         options: &["off", "local", "remote_write", "on", "remote_apply"],
         offered: true,
+        form: Form::Choice,
         parse: |v| SyncCommit::parse(v.trim()).map(|c| Value::Choice(c.name().into())),
     },
-    SettingDef { name: "synchronous_standby_names", group: "replication", options: &[], offered: true, parse: |v| crate::postgres::SyncNames::parse(v).map(|_| Value::Text(v.to_string())) },
-    SettingDef { name: "fsync", group: "replication", options: &[], offered: false, parse: |v| crate::time::parse_duration(v).map(Value::Dur) },
+    SettingDef {
+        name: "synchronous_standby_names",
+        group: "replication",
+        options: &[],
+        offered: true,
+        form: Form::Text,
+        parse: |v| crate::postgres::SyncNames::parse(v).map(|_| Value::Text(v.to_string())),
+    },
+    SettingDef { name: "fsync", group: "replication", options: &[], offered: false, form: Form::Dur, parse: |v| crate::time::parse_duration(v).map(Value::Dur) },
 ];
 
 /// What a Postgres setting changes.

@@ -658,8 +658,17 @@ impl Scenario {
             slots: s.slots.iter().map(|x| x.name.clone()).collect(),
             backup_clock: s.backup.as_ref().and_then(|b| crate::pitr::Clock::parse(&b.clock).ok()),
             patroni: s.patroni.clone(),
-            pgbouncer: s.pooling.as_ref().is_some_and(|p| p.pgbouncer.is_some()),
+            groups: s.setting_groups(),
         }
+    }
+
+    /// The settings groups this lesson has: those every lesson has, and those of the components
+    /// its sections build (`GroupDef::missing` says why a lesson lacks one).
+    pub fn setting_groups(&self) -> Vec<&'static str> {
+        let mut g: Vec<&'static str> = crate::command::settings::GROUPS.iter().filter(|g| g.missing.is_none()).map(|g| g.name).collect();
+        g.extend(self.backup.as_ref().map(|_| "backup"));
+        g.extend(self.pooling.iter().flat_map(|p| p.setting_groups()));
+        g
     }
 
     /// Region and zone of each endpoint: nodes, then dcs, proxy, clients.

@@ -112,12 +112,7 @@ fn watch(s: &Scenario) -> R {
             let known: Vec<&str> = groups.iter().map(|x| x.name).collect();
             return Err(at(&path, format!("unknown settings group `{g}`; known: {}", known.join(", "))));
         }
-        let has = match g.as_str() {
-            "pgbouncer" => s.pooling.as_ref().is_some_and(|p| p.pgbouncer.is_some()),
-            "backup" => s.backup.is_some(),
-            _ => true,
-        };
-        if !has {
+        if !s.setting_groups().contains(&g.as_str()) {
             return Err(at(&path, format!("this lesson has no {g} to set: add its section or drop `{g}`")));
         }
     }

@@ -150,7 +150,8 @@ fn cluster(scope: &str, scn: &Scenario, seed: u64) -> Result<Cluster, Invalid> {
         tables: vec![crate::clients::accounts(&scn.workload)],
         committed: crate::postgres::history::Committed::new(n, INITIAL_LSN, scn.backup.is_some()),
         backups,
-        pool: None,
+        comps: Default::default(),
+        setting_groups: scn.setting_groups(),
         hosts: vec![crate::pipeline::Host::default(); scn.nodes.len()],
         locks: None,
     })

@@ -11,6 +11,13 @@ use crate::trace::{TraceKind, NO_NODE};
 use crate::view::{Chart, ComponentReport, ComponentView, Element};
 use crate::world::World;
 
+/// The optional components a cluster holds, each built only when its lesson's sections ask for it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Components {
+    /// The app tier, PgBouncer and the backends' costs (`[pooling]`).
+    pub(crate) pool: Option<Box<crate::pool::Pool>>,
+}
+
 /// The page elements each component's view holds, which a lesson's `watch` items may name.
 pub const ELEMENTS: &[&[Element]] = &[crate::pool::view::ELEMENTS];
 
@@ -47,7 +54,7 @@ impl World {
     /// requests, queues, waits and backends), or `None`.
     pub fn component_charts(&self) -> Option<Vec<Chart>> {
         let end_s = self.end().as_ms() as f64 / 1000.0;
-        self.c.pool.as_deref().map(|p| crate::pool::view::charts(p.series(), end_s))
+        self.c.comps.pool.as_deref().map(|p| crate::pool::view::charts(p.series(), end_s))
     }
 
     /// The figure a component registers under `name` (for `[expect.metrics]`), if one does.
@@ -55,9 +62,16 @@ impl World {
         self.pool_report()?.figure(name)
     }
 
+    /// Hands a changed setting to the optional component that owns it (PgBouncer's RELOAD).
+    pub(crate) fn set_component_setting(&mut self, s: &crate::command::Setting) {
+        if s.group() == "pgbouncer" {
+            self.with_pool(|p, q, _, _, w| p.set(s, q, w));
+        }
+    }
+
     /// A component's setting `name` as it stands now, read back by the component that owns it.
     pub(crate) fn component_setting(&self, name: &str) -> Option<crate::base::settings::Value> {
-        self.c.pool.as_deref().and_then(|p| p.bouncer_cfg()).and_then(|b| crate::pool::cfg::read(b, name))
+        self.c.comps.pool.as_deref().and_then(|p| p.bouncer_cfg()).and_then(|b| crate::pool::cfg::read(b, name))
     }
 
     /// Hands `f` to every component that follows it, in this order: the committed history, the

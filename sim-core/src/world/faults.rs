@@ -21,7 +21,7 @@ fn scope_of(c: &Cluster) -> crate::command::check::Scope {
         slots: c.slots.iter().map(|s| s.name.clone()).collect(),
         backup_clock: c.backups.as_deref().map(|b| b.clock),
         patroni: c.pat.clone(),
-        pgbouncer: c.pool.as_deref().is_some_and(|p| p.bouncer_cfg().is_some()),
+        groups: c.setting_groups.clone(),
     }
 }
 
@@ -273,11 +273,7 @@ impl World {
                 ("synchronous_standby_names", _) => self.c.static_sync = SyncNames::parse(&self.c.pgc.synchronous_standby_names).map_err(CommandError::bad_value)?,
                 ("archive_timeout", Some(d)) => self.rearm_archive_timeout(d),
                 ("base_backup_every", Some(d)) => self.rearm_base_backups(d),
-                _ if s.group() == "pgbouncer" => {
-                    let s = s.clone();
-                    self.with_pool(|p, q, _, _, w| p.set(&s, q, w));
-                }
-                _ => {}
+                _ => self.set_component_setting(s),
             }
             self.note(None, NoteKind::Setting, format!("setting changed: {}", s.text()));
         }

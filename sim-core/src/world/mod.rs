@@ -72,8 +72,9 @@ pub enum NoteKind {
     OperatorError,
     /// A command that could not apply.
     Refused,
-    /// Connection pooling: the first time each error or breakage shows up.
-    Pool,
+    /// A component's own note, with its name (`pool`: the first time each error or breakage of
+    /// connection pooling shows up).
+    Component(&'static str),
 }
 
 impl NoteKind {
@@ -131,8 +132,10 @@ pub(crate) struct Cluster {
     pub(in crate::world) committed: crate::postgres::history::Committed,
     /// Base backups and the WAL archive (with a `[backup]` section only).
     pub(in crate::world) backups: Option<Box<crate::backup::Backups>>,
-    /// The app tier, PgBouncer and the backends' costs (with a `[pooling]` section only).
-    pub(in crate::world) pool: Option<Box<crate::pool::Pool>>,
+    /// The optional components, each built only when the lesson's sections ask for it.
+    pub(in crate::world) comps: components::Components,
+    /// The settings groups this lesson has (`Scenario::setting_groups`), which a `set` command may change.
+    pub(in crate::world) setting_groups: Vec<&'static str>,
     /// The request pipeline's stages per node: each host's CPU (modelled when a lesson
     /// describes it), and the lock stage (empty until a component that takes locks fills it).
     pub(in crate::world) hosts: Vec<crate::pipeline::Host>,

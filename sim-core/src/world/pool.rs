@@ -10,7 +10,7 @@ impl World {
     #[inline]
     pub(crate) fn with_pool<R: Default>(&mut self, f: impl FnOnce(&mut crate::pool::Pool, &mut Sched, &[Node], &mut [Host], Option<u16>) -> R) -> R {
         let c = &mut *self.c;
-        let Some(pool) = c.pool.as_deref_mut() else { return R::default() };
+        let Some(pool) = c.comps.pool.as_deref_mut() else { return R::default() };
         let write = c.proxy.pick(true, 0);
         let mut s = Sched { now: self.now, k: self.active, q: &mut self.q, error: &mut self.error };
         let r = f(pool, &mut s, &c.nodes, &mut c.hosts, write);
@@ -18,7 +18,7 @@ impl World {
         let after = &mut self.after_event;
         let notes = pool.take_news(&mut |o| after.push((crate::trace::TraceKind::PoolError, o.node.unwrap_or(crate::trace::NO_NODE), 0, o.arg())));
         for (node, text) in notes {
-            self.note(node, NoteKind::Pool, text);
+            self.note(node, NoteKind::Component("pool"), text);
         }
         r
     }
@@ -28,7 +28,7 @@ impl World {
     pub(crate) fn start_pool(&mut self, cfg: &crate::pool::PoolingCfg, max_connections: u64) {
         let rng = crate::rng::SimRng::derive(self.seed, "pooling");
         self.c.hosts = vec![Host::new(cfg.host()); self.c.nodes.len()];
-        self.c.pool = Some(Box::new(crate::pool::Pool::new(cfg.clone(), max_connections, rng)));
+        self.c.comps.pool = Some(Box::new(crate::pool::Pool::new(cfg.clone(), max_connections, rng)));
         self.with_pool(|p, s, _, _, w| p.start(s, w));
     }
 
@@ -68,12 +68,12 @@ impl World {
 
     /// The pooling run so far: `SHOW POOLS`, `SHOW STATS`, the host's gauges (`None` without `[pooling]`).
     pub fn pool_report(&self) -> Option<crate::pool::report::PoolReport> {
-        let pool = self.c.pool.as_deref()?;
+        let pool = self.c.comps.pool.as_deref()?;
         Some(pool.report(self.now, &self.c.hosts, self.c.proxy.pick(true, 0)))
     }
 
     /// The pool's per-second samples.
     pub fn pool_series(&self) -> Option<&crate::chunklog::ChunkLog<crate::pool::PoolSample, 64>> {
-        self.c.pool.as_deref().map(|p| p.series())
+        self.c.comps.pool.as_deref().map(|p| p.series())
     }
 }
