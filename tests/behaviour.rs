@@ -214,7 +214,7 @@ metrics.commits_acked = { min = 1 }
     assert_eq!(watch, [("one", 0), ("two", 0), ("three", 2)]);
     assert_eq!(scn.nodes.len(), 2);
     assert_eq!(scn.postgres.synchronous_commit, sim_core::scenario::SyncCommit::Local);
-    assert!(scn.expect.metrics.contains_key(&sim_core::scenario::Metric::CommitsAcked));
+    assert!(scn.expect.metrics.contains_key(&sim_core::scenario::Metric::Run(sim_core::scenario::RunMetric::CommitsAcked)));
     let lesson = std::fs::read_to_string(dbsim_tests::root().join("scenarios/07-strict-sync-blocks.toml")).unwrap();
     let seven = sim_core::Scenario::parse("07", &lesson).unwrap();
     assert!(seven.lesson.summary.contains("committed locally: the client saw an error"), "lesson 07 uses a multi-line summary");

@@ -303,7 +303,7 @@ fn check_run(name: &str, scn: &Scenario, seed: u64, tally: &mut Tally) {
         check("requests failed", p.failed, seen.pool_offered - seen.pool_served - p.in_flight);
         check("requests failed, by cause", p.failed, seen.pool_failed);
         // Each count a goal may judge, against the trace's records of the errors it counts.
-        for &figure in sim_core::pool::report::FIGURES {
+        for figure in sim_core::pool::report::FIGURES.iter().map(|f| f.name) {
             if figure.ends_with("_per_s") || figure.ends_with("_ms") || figure.starts_with("max_") || figure == "requests_failed" {
                 continue;
             }

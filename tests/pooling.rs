@@ -51,7 +51,7 @@ fn littles_law_holds_behind_pgbouncer() {
         let expect = r.users as f64 / (30.0 + r.little.w_ms / 1000.0);
         assert!((r.served_per_s - expect).abs() < 0.02 * expect, "seed {seed}: {:.0}/s served, closed-system rate {expect:.0}/s", r.served_per_s);
         // Every figure the pool registers reads from its report, by name.
-        for name in sim_core::pool::report::FIGURES {
+        for name in sim_core::pool::report::FIGURES.iter().map(|f| f.name) {
             assert!(r.figure(name).is_some_and(f64::is_finite), "{name}");
         }
         assert_eq!(r.figure("requests_served_per_s"), Some(r.served_per_s));

@@ -209,7 +209,7 @@ mod tests {
 
     fn fig(name: &str, value: f64, min: Option<f64>, max: Option<f64>, ok: bool) -> ExpectResult {
         // The unit is the metric's own, as the world reports it.
-        let unit = sim_core::scenario::Metric::ALL.iter().find(|m| m.name() == name).map_or(Unit::Count, |m| m.unit());
+        let unit = sim_core::scenario::Metric::parse(name).map_or(Unit::Count, |m| m.unit());
         ExpectResult { name: name.into(), ok, detail: String::new(), kind: ExpectKind::AtEnd, figure: Some(Figure { value, min, max, unit }) }
     }
 

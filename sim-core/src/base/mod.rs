@@ -28,6 +28,14 @@ pub enum Unit {
     Shard,
 }
 
+/// A figure a component registers by name for a lesson's `[expect.metrics]`, with its unit
+/// (`Metric::Component`; the component reads its value by the same name).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct FigureDef {
+    pub name: &'static str,
+    pub unit: Unit,
+}
+
 /// The most per-second samples a series keeps (48 hours, the longest run).
 pub const SERIES_CAP: usize = 48 * 3600;
 use serde::Deserialize;

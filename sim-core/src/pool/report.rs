@@ -1,6 +1,7 @@
 //! What the pooling run shows: PgBouncer's `SHOW POOLS` and `SHOW STATS`, the primary's
 //! connection and memory gauges, the users' view, and Little's law from the run's own figures.
 use super::{Pool, PoolEvent, PoolSample};
+use crate::base::{FigureDef, Unit};
 use crate::time::SimTime;
 use serde::Serialize;
 
@@ -79,22 +80,22 @@ pub struct PoolReport {
 
 /// The figures of a pooling run a lesson's `[expect.metrics]` may bound, by name: the pool
 /// registers its own (the lesson format lists every name; `figure` reads these).
-pub const FIGURES: &[&str] = &[
-    "requests_offered_per_s",
-    "requests_served_per_s",
-    "request_p95_ms",
-    "requests_failed",
-    "too_many_clients",
-    "connection_timeouts",
-    "query_wait_timeouts",
-    "server_conns_lost",
-    "statement_mode_errors",
-    "prepared_statement_errors",
-    "set_leaks",
-    "advisory_locks_orphaned",
-    "max_backends",
-    "max_memory_pct",
-    "max_cl_waiting",
+pub const FIGURES: &[FigureDef] = &[
+    FigureDef { name: "requests_offered_per_s", unit: Unit::PerSecond },
+    FigureDef { name: "requests_served_per_s", unit: Unit::PerSecond },
+    FigureDef { name: "request_p95_ms", unit: Unit::Ms },
+    FigureDef { name: "requests_failed", unit: Unit::Count },
+    FigureDef { name: "too_many_clients", unit: Unit::Count },
+    FigureDef { name: "connection_timeouts", unit: Unit::Count },
+    FigureDef { name: "query_wait_timeouts", unit: Unit::Count },
+    FigureDef { name: "server_conns_lost", unit: Unit::Count },
+    FigureDef { name: "statement_mode_errors", unit: Unit::Count },
+    FigureDef { name: "prepared_statement_errors", unit: Unit::Count },
+    FigureDef { name: "set_leaks", unit: Unit::Count },
+    FigureDef { name: "advisory_locks_orphaned", unit: Unit::Count },
+    FigureDef { name: "max_backends", unit: Unit::Count },
+    FigureDef { name: "max_memory_pct", unit: Unit::Percent },
+    FigureDef { name: "max_cl_waiting", unit: Unit::Count },
 ];
 
 impl PoolReport {

@@ -438,9 +438,10 @@ pub struct Bound {
 }
 
 named! {
-/// Run-level metrics an expectation can bound.
+/// The run's own figures an expectation can bound (a cluster's, its archive's, a sharded
+/// lesson's); a component's are registered by name (`Metric::Component`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Metric {
+pub enum RunMetric {
     CommitsAcked,
     CommitsFailed,
     CommitsLost,
@@ -463,22 +464,6 @@ pub enum Metric {
     LastRestoreS,
     RestoresRefused,
     LastRestoreRpoS,
-    // The figures of a `[pooling]` lesson: the users' requests, PgBouncer, the primary's host.
-    RequestsOfferedPerS,
-    RequestsServedPerS,
-    RequestP95Ms,
-    RequestsFailed,
-    TooManyClients,
-    ConnectionTimeouts,
-    QueryWaitTimeouts,
-    ServerConnsLost,
-    StatementModeErrors,
-    PreparedStatementErrors,
-    SetLeaks,
-    AdvisoryLocksOrphaned,
-    MaxBackends,
-    MaxMemoryPct,
-    MaxClWaiting,
     // The figures of a sharded lesson (chapter 10): its router, its shards' clusters, its calculators.
     Ops,
     AckedWrites,
@@ -501,20 +486,82 @@ pub enum Metric {
 }
 }
 
-impl Metric {
+impl RunMetric {
     /// What the figure is measured in.
     pub fn unit(self) -> Unit {
-        use Metric as M;
+        use RunMetric as M;
         match self {
-            M::RpoMs | M::CommitP50Ms | M::CommitP99Ms | M::RequestP95Ms | M::P99Ms | M::MaxPauseMs => Unit::Ms,
+            M::RpoMs | M::CommitP50Ms | M::CommitP99Ms | M::P99Ms | M::MaxPauseMs => Unit::Ms,
             M::FailoverMaxS | M::MaxWriteGapS | M::LastRestoreS | M::LastRestoreRpoS | M::HotSeconds => Unit::Seconds,
-            M::RequestsOfferedPerS | M::RequestsServedPerS => Unit::PerSecond,
-            M::MaxMemoryPct => Unit::Percent,
             M::KeysMovedPermille => Unit::Permille,
             M::ScatterP99Ratio => Unit::Ratio,
             M::FirstHotShard => Unit::Shard,
             _ => Unit::Count,
         }
+    }
+}
+
+/// The figures the components register by name, in the order a lesson's expectations list them.
+const COMPONENT_FIGURES: &[&[crate::base::FigureDef]] = &[crate::pool::report::FIGURES];
+
+fn component_figures() -> impl Iterator<Item = &'static crate::base::FigureDef> {
+    COMPONENT_FIGURES.iter().flat_map(|f| f.iter())
+}
+
+/// A figure an expectation can bound (`[expect.metrics]`): one of the run's own, or one a
+/// component registers by name (its index among `COMPONENT_FIGURES`, so expectations keep the
+/// registry's order).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Metric {
+    Run(RunMetric),
+    Component(u16),
+}
+
+impl Metric {
+    /// Every figure: the run's, then the components'.
+    pub fn all() -> impl Iterator<Item = Metric> {
+        RunMetric::ALL.iter().map(|m| Metric::Run(*m)).chain((0..component_figures().count() as u16).map(Metric::Component))
+    }
+
+    /// The figure called `name`.
+    pub fn parse(name: &str) -> Option<Metric> {
+        Metric::all().find(|m| m.name() == name)
+    }
+
+    pub fn name(self) -> String {
+        match self {
+            Metric::Run(m) => m.name(),
+            Metric::Component(i) => component_figures().nth(i as usize).map_or("?", |f| f.name).to_string(),
+        }
+    }
+
+    /// What the figure is measured in.
+    pub fn unit(self) -> Unit {
+        match self {
+            Metric::Run(m) => m.unit(),
+            Metric::Component(i) => component_figures().nth(i as usize).map_or(Unit::Count, |f| f.unit),
+        }
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Metric {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Metric".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "enum": Metric::all().map(|m| m.name()).collect::<Vec<_>>() })
+    }
+}
+
+impl<'de> Deserialize<'de> for Metric {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::base::toml_de::parsed(d, |t| {
+            Metric::parse(t).ok_or_else(|| {
+                let names: Vec<String> = Metric::all().map(|v| format!("`{}`", v.name())).collect();
+                format!("unknown variant `{t}`, expected one of {}", names.join(", "))
+            })
+        })
     }
 }
 
@@ -534,8 +581,8 @@ impl NodeMetric {
 pub enum Measured {
     /// A lesson of one cluster: the world's run figures and the archive's.
     Cluster,
-    /// A lesson of one cluster with `[pooling]`: the pool reads it (`pool::report::FIGURES`).
-    Pooling,
+    /// A lesson of one cluster with the component that registers it, which reads it by name.
+    Component,
     /// A sharded lesson: its router, shards' clusters and calculators (by name, in its report).
     Sharded,
     /// Both kinds (`commits_lost` sums a sharded lesson's shards' clusters).
@@ -544,10 +591,11 @@ pub enum Measured {
 
 impl Metric {
     /// Which kind of lesson measures this figure: a property of the figure, not of its place in
-    /// the list (the pool's figures are the names it registers).
+    /// the list (a component's figures are the names it registers).
     pub fn measured(self) -> Measured {
-        use Metric as M;
-        match self {
+        use RunMetric as M;
+        let Metric::Run(m) = self else { return Measured::Component };
+        match m {
             M::CommitsLost => Measured::Both,
             M::Ops
             | M::AckedWrites
@@ -567,7 +615,6 @@ impl Metric {
             | M::ScatterP99Ratio
             | M::ColocatedRowsMoved
             | M::RedistributedRowsMoved => Measured::Sharded,
-            m if crate::pool::report::FIGURES.contains(&m.name().as_str()) => Measured::Pooling,
             _ => Measured::Cluster,
         }
     }
@@ -715,16 +762,17 @@ mod tests {
     use super::*;
 
     /// Every figure the pool registers is a figure a lesson may bound, measured in a cluster
-    /// lesson and read by the pool; and each kind of lesson measures a figure of its own.
+    /// lesson and read by the pool, with its unit; and each kind of lesson measures a figure of its own.
     #[test]
     fn the_pools_figures_are_lesson_figures_read_by_the_pool() {
-        for name in crate::pool::report::FIGURES {
-            let m = Metric::ALL.iter().find(|m| m.name() == *name).unwrap_or_else(|| panic!("{name} is not a lesson figure"));
-            assert_eq!(m.measured(), Measured::Pooling, "{name}");
-            assert!(m.clustered() && !m.sharded(), "{name}");
+        for f in crate::pool::report::FIGURES {
+            let m = Metric::parse(f.name).unwrap_or_else(|| panic!("{} is not a lesson figure", f.name));
+            assert_eq!((m.measured(), m.unit()), (Measured::Component, f.unit), "{}", f.name);
+            assert!(m.clustered() && !m.sharded(), "{}", f.name);
         }
-        let count = |k: Measured| Metric::ALL.iter().filter(|m| m.measured() == k).count();
-        assert_eq!(count(Measured::Pooling), crate::pool::report::FIGURES.len());
+        assert_eq!(Metric::parse("request_p95_ms").map(Metric::unit), Some(Unit::Ms));
+        let count = |k: Measured| Metric::all().filter(|m| m.measured() == k).count();
+        assert_eq!(count(Measured::Component), crate::pool::report::FIGURES.len());
         assert_eq!(count(Measured::Both), 1);
         assert!(count(Measured::Cluster) > 10 && count(Measured::Sharded) > 10);
     }

@@ -92,7 +92,7 @@ fn sharded(s: &Scenario) -> R {
         ));
     }
     if let Some(m) = e.metrics.keys().find(|m| !m.sharded()) {
-        let known: Vec<String> = crate::scenario::Metric::ALL.iter().filter(|m| m.sharded()).map(|m| m.name()).collect();
+        let known: Vec<String> = crate::scenario::Metric::all().filter(|m| m.sharded()).map(|m| m.name()).collect();
         return Err(at(&[Seg::Key("expect"), Seg::Key("metrics"), Seg::Name(m.name())], format!("`{}` is not measured by a sharded lesson; its figures are {}", m.name(), known.join(", "))));
     }
     postgres(s)?;

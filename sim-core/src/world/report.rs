@@ -4,7 +4,7 @@ use crate::invariants::{Prop, PropKind, PropState};
 use crate::lsn::{history_file, history_file_name, Lsn};
 use crate::metrics::SamplePoint;
 use crate::postgres::{sync_state, Role};
-use crate::scenario::{Bound, Expect, Measured, Metric, NodeMetric};
+use crate::scenario::{Bound, Expect, Metric, NodeMetric, RunMetric};
 use crate::time::SimTime;
 use crate::world::{Ev, Note, World};
 use serde::Serialize;
@@ -457,31 +457,35 @@ pub(crate) fn not_measured(name: &str) -> ExpectResult {
 /// A figure of this cluster's run; `None` for a sharded lesson's figure, which validation keeps
 /// out of a cluster lesson's `[expect]`.
 fn metric_value(m: Metric, r: &RunMetrics, w: &World) -> Option<f64> {
+    let m = match m {
+        // A component's figure is its own to read, by name.
+        Metric::Component(_) => return w.component_figure(&m.name()),
+        Metric::Run(m) => m,
+    };
     Some(match m {
-        Metric::CommitsAcked => r.commits_acked as f64,
-        Metric::CommitsFailed => r.commits_failed as f64,
-        Metric::CommitsLost => r.commits_lost as f64,
-        Metric::RpoMs => r.rpo_ms as f64,
-        Metric::Failovers => r.failovers.len() as f64,
-        Metric::FalseFailovers => r.failovers.iter().filter(|f| f.false_failover).count() as f64,
-        Metric::FailoverMaxS => r.failovers.iter().map(|f| f.unavailable_ms.unwrap_or(u64::MAX / 2)).max().unwrap_or(0) as f64 / 1000.0,
-        Metric::CommitP50Ms => r.commit_latency_ms.p50,
-        Metric::CommitP99Ms => r.commit_latency_ms.p99,
-        Metric::MaxWriteGapS => r.max_write_gap_ms as f64 / 1000.0,
-        Metric::SyncWaitsCanceled => r.sync_waits_canceled as f64,
-        Metric::BaseBackups => w.backup_report().map_or(0, |b| b.base_backups.len()) as f64,
-        Metric::SegmentsArchived => w.backup_report().map_or(0, |b| b.segments_archived) as f64,
-        Metric::SegmentsPending => w.backup_report().map_or(0, |b| b.segments_pending) as f64,
-        Metric::Restores => w.backup_report().map_or(0, |b| b.restores.len()) as f64,
-        Metric::RestoresStoppedEarly => w.backup_report().map_or(0, |b| b.restores.iter().filter(|r| r.stopped_early.is_some()).count()) as f64,
-        Metric::LastRestoreRows => w.backup_report().and_then(|b| b.restores.last().map(|r| r.rows)).unwrap_or(0) as f64,
-        Metric::LastRestoreTimeline => w.backup_report().and_then(|b| b.restores.last().and_then(|r| r.new_timeline)).unwrap_or(0) as f64,
-        Metric::RestoresRefused => w.backup_report().map_or(0, |b| b.restores_refused.len()) as f64,
-        Metric::LastRestoreRpoS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.rpo_ms)).unwrap_or(0) as f64 / 1000.0,
-        Metric::LastRestoreS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.duration_ms)).unwrap_or(0) as f64 / 1000.0,
-        Metric::FinalTimeline => w.reference_node().map_or(0, |n| w.c.nodes[n as usize].tl) as f64,
-        // A component's figure is its own to read, by name; a sharded lesson's is not measured here.
-        m if m.measured() == Measured::Pooling => w.component_figure(&m.name())?,
+        RunMetric::CommitsAcked => r.commits_acked as f64,
+        RunMetric::CommitsFailed => r.commits_failed as f64,
+        RunMetric::CommitsLost => r.commits_lost as f64,
+        RunMetric::RpoMs => r.rpo_ms as f64,
+        RunMetric::Failovers => r.failovers.len() as f64,
+        RunMetric::FalseFailovers => r.failovers.iter().filter(|f| f.false_failover).count() as f64,
+        RunMetric::FailoverMaxS => r.failovers.iter().map(|f| f.unavailable_ms.unwrap_or(u64::MAX / 2)).max().unwrap_or(0) as f64 / 1000.0,
+        RunMetric::CommitP50Ms => r.commit_latency_ms.p50,
+        RunMetric::CommitP99Ms => r.commit_latency_ms.p99,
+        RunMetric::MaxWriteGapS => r.max_write_gap_ms as f64 / 1000.0,
+        RunMetric::SyncWaitsCanceled => r.sync_waits_canceled as f64,
+        RunMetric::BaseBackups => w.backup_report().map_or(0, |b| b.base_backups.len()) as f64,
+        RunMetric::SegmentsArchived => w.backup_report().map_or(0, |b| b.segments_archived) as f64,
+        RunMetric::SegmentsPending => w.backup_report().map_or(0, |b| b.segments_pending) as f64,
+        RunMetric::Restores => w.backup_report().map_or(0, |b| b.restores.len()) as f64,
+        RunMetric::RestoresStoppedEarly => w.backup_report().map_or(0, |b| b.restores.iter().filter(|r| r.stopped_early.is_some()).count()) as f64,
+        RunMetric::LastRestoreRows => w.backup_report().and_then(|b| b.restores.last().map(|r| r.rows)).unwrap_or(0) as f64,
+        RunMetric::LastRestoreTimeline => w.backup_report().and_then(|b| b.restores.last().and_then(|r| r.new_timeline)).unwrap_or(0) as f64,
+        RunMetric::RestoresRefused => w.backup_report().map_or(0, |b| b.restores_refused.len()) as f64,
+        RunMetric::LastRestoreRpoS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.rpo_ms)).unwrap_or(0) as f64 / 1000.0,
+        RunMetric::LastRestoreS => w.backup_report().and_then(|b| b.restores.last().map(|r| r.duration_ms)).unwrap_or(0) as f64 / 1000.0,
+        RunMetric::FinalTimeline => w.reference_node().map_or(0, |n| w.c.nodes[n as usize].tl) as f64,
+        // A sharded lesson's figure is not measured here.
         _ => return None,
     })
 }
