@@ -17,7 +17,7 @@ pub struct ComponentProps {
 pub fn component_panel(p: &ComponentProps) -> Html {
     let v = &*p.view;
     html! {
-        <section class={v.class} aria-label={v.label}>
+        <section class={classes!("component", v.class)} aria-label={v.label}>
             <h3>{ v.title }</h3>
             { for v.blocks.iter().map(block) }
         </section>
@@ -75,7 +75,7 @@ fn meter(g: &PanelGauge) -> Html {
 fn stacked(label: &str, bars: &[Bar]) -> Html {
     let h = 22 * bars.len() as u32;
     html! {
-        <svg class="pool-bar" viewBox={format!("0 0 600 {h}")} role="img" aria-label={label.to_string()}>
+        <svg class="bars" viewBox={format!("0 0 600 {h}")} role="img" aria-label={label.to_string()}>
             { for bars.iter().enumerate().map(|(i, b)| {
                 let y = 22 * i as u32;
                 let total = b.segments.iter().map(|s| s.0).sum::<u64>().max(1) as f64;

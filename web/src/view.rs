@@ -475,7 +475,7 @@ fn enter_or_space(f: impl Fn() + 'static) -> Callback<KeyboardEvent> {
 /// PgBouncer below them), and the path from them to the proxy.
 fn tier(t: &sim_session::view::TierView) -> Html {
     let (y2, x) = (INFRA_Y + INFRA_H + 36, CLIENTS_X);
-    let line = |x1: u32, y1: u32, x2: u32, y2: u32| html! { <line class="link pool-path" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} /> };
+    let line = |x1: u32, y1: u32, x2: u32, y2: u32| html! { <line class="link tier-path" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} /> };
     let tier_box = |b: &sim_session::view::TierBox, y: u32, view: Option<&'static str>| {
         html! {
             <g class="infra" data-infra={b.infra} data-view={view}>
@@ -486,7 +486,7 @@ fn tier(t: &sim_session::view::TierView) -> Html {
         }
     };
     html! {
-        <g class="pool-tier" data-view="pool-diagram">
+        <g class="tier" data-view="tier">
             // The first box stands where the clients would: a lesson's `writes` element.
             { tier_box(&t.first, INFRA_Y, Some("writes")) }
             if let Some(b) = &t.below {

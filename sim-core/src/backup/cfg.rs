@@ -50,6 +50,7 @@ pub const SETTINGS: &[SettingDef] = &[
         options: &[],
         offered: true,
         form: Form::DurOrOff,
+        sample: "30s",
         parse: |v| {
             let d = duration_or_off(v)?;
             if d > SimDur::ZERO && (d < SimDur::secs(1) || d > SimDur::secs(86_400)) {
@@ -64,6 +65,7 @@ pub const SETTINGS: &[SettingDef] = &[
         options: &[],
         offered: true,
         form: Form::DurOrOff,
+        sample: "2min",
         parse: |v| {
             let d = duration_or_off(v)?;
             if d > SimDur::ZERO && (d < SimDur::secs(60) || d > SimDur::secs(30 * 86_400)) {

@@ -19,6 +19,9 @@ pub struct SettingDef {
     pub offered: bool,
     /// The kind of value it takes, for the lesson format's JSON Schema.
     pub form: Form,
+    /// A value it takes, other than its default where it can be (the command tests and the
+    /// docs use it).
+    pub sample: &'static str,
     /// Reads a value as written (`"30s"`, `on`, `20`), with its range; the error is for the learner.
     pub parse: fn(&str) -> Result<Value, String>,
 }

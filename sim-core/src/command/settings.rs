@@ -61,6 +61,8 @@ mod tests {
         assert_eq!(unique.len(), names.len(), "a setting is registered twice: {names:?}");
         for d in defs() {
             assert!(GROUPS.iter().any(|g| g.name == d.group), "{}: unknown group {}", d.name, d.group);
+            let s = Setting::parse(d.name, d.sample).unwrap_or_else(|e| panic!("{}: its sample {}: {e}", d.name, d.sample));
+            assert_eq!(Setting::parse(d.name, &s.key_value().1).as_ref(), Ok(&s), "{} = {}", d.name, d.sample);
             for o in d.options {
                 let s = Setting::parse(d.name, o).unwrap_or_else(|e| panic!("{}: option {o}: {e}", d.name));
                 assert_eq!(Setting::parse(d.name, &s.key_value().1).as_ref(), Ok(&s), "{} = {o}", d.name);

@@ -69,13 +69,13 @@ impl PatroniCfg {
 
 /// Patroni's settings a running cluster takes (`patronictl edit-config`).
 pub const SETTINGS: &[SettingDef] = &[
-    SettingDef { name: "synchronous_mode", group: "replication", options: &["true", "false"], offered: true, form: Form::Bool, parse: boolean },
-    SettingDef { name: "synchronous_mode_strict", group: "replication", options: &["true", "false"], offered: true, form: Form::Bool, parse: boolean },
-    SettingDef { name: "ttl", group: "patroni", options: &[], offered: true, form: Form::Whole, parse: |v| int(v).map(Value::Int) },
-    SettingDef { name: "loop_wait", group: "patroni", options: &[], offered: true, form: Form::Whole, parse: |v| int(v).map(Value::Int) },
-    SettingDef { name: "retry_timeout", group: "patroni", options: &[], offered: true, form: Form::Whole, parse: |v| int(v).map(Value::Int) },
-    SettingDef { name: "maximum_lag_on_failover", group: "patroni", options: &[], offered: false, form: Form::Whole, parse: |v| int(v).map(Value::Int) },
-    SettingDef { name: "fencing", group: "patroni", options: &["true", "false"], offered: false, form: Form::Bool, parse: boolean },
+    SettingDef { name: "synchronous_mode", group: "replication", options: &["true", "false"], offered: true, form: Form::Bool, sample: "true", parse: boolean },
+    SettingDef { name: "synchronous_mode_strict", group: "replication", options: &["true", "false"], offered: true, form: Form::Bool, sample: "false", parse: boolean },
+    SettingDef { name: "ttl", group: "patroni", options: &[], offered: true, form: Form::Whole, sample: "25", parse: |v| int(v).map(Value::Int) },
+    SettingDef { name: "loop_wait", group: "patroni", options: &[], offered: true, form: Form::Whole, sample: "5", parse: |v| int(v).map(Value::Int) },
+    SettingDef { name: "retry_timeout", group: "patroni", options: &[], offered: true, form: Form::Whole, sample: "10", parse: |v| int(v).map(Value::Int) },
+    SettingDef { name: "maximum_lag_on_failover", group: "patroni", options: &[], offered: false, form: Form::Whole, sample: "1048576", parse: |v| int(v).map(Value::Int) },
+    SettingDef { name: "fencing", group: "patroni", options: &["true", "false"], offered: false, form: Form::Bool, sample: "false", parse: boolean },
 ];
 
 /// What a Patroni setting changes (checked as a whole by `PatroniCfg::check`).

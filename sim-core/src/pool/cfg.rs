@@ -273,18 +273,20 @@ pub const SETTINGS: &[SettingDef] = &[
         options: &["session", "transaction", "statement"],
         offered: true,
         form: Form::Choice,
+        sample: "transaction",
         parse: |v| PoolMode::parse(v).map(|m| Value::Choice(m.name().into())),
     },
-    SettingDef { name: "default_pool_size", group: "pgbouncer", options: &[], offered: true, form: Form::Whole, parse: |v| int_in("default_pool_size", v, 1, 10_000) },
-    SettingDef { name: "reserve_pool_size", group: "pgbouncer", options: &[], offered: true, form: Form::Whole, parse: |v| int_in("reserve_pool_size", v, 0, 10_000) },
-    SettingDef { name: "max_client_conn", group: "pgbouncer", options: &[], offered: false, form: Form::Whole, parse: |v| int_in("max_client_conn", v, 1, MAX_APP_CONNS) },
-    SettingDef { name: "max_prepared_statements", group: "pgbouncer", options: &[], offered: true, form: Form::Whole, parse: |v| int_in("max_prepared_statements", v, 0, 100_000) },
+    SettingDef { name: "default_pool_size", group: "pgbouncer", options: &[], offered: true, form: Form::Whole, sample: "20", parse: |v| int_in("default_pool_size", v, 1, 10_000) },
+    SettingDef { name: "reserve_pool_size", group: "pgbouncer", options: &[], offered: true, form: Form::Whole, sample: "5", parse: |v| int_in("reserve_pool_size", v, 0, 10_000) },
+    SettingDef { name: "max_client_conn", group: "pgbouncer", options: &[], offered: false, form: Form::Whole, sample: "1000", parse: |v| int_in("max_client_conn", v, 1, MAX_APP_CONNS) },
+    SettingDef { name: "max_prepared_statements", group: "pgbouncer", options: &[], offered: true, form: Form::Whole, sample: "100", parse: |v| int_in("max_prepared_statements", v, 0, 100_000) },
     SettingDef {
         name: "query_wait_timeout",
         group: "pgbouncer",
         options: &[],
         offered: true,
         form: Form::Dur,
+        sample: "250ms",
         parse: |v| {
             let d = crate::time::parse_duration(v)?;
             if d < SimDur::ms(100) || d > SimDur::secs(86_400) {

@@ -136,6 +136,7 @@ pub const SETTINGS: &[SettingDef] = &[
         options: &["off", "local", "remote_write", "on", "remote_apply"],
         offered: true,
         form: Form::Choice,
+        sample: "remote_apply",
         parse: |v| SyncCommit::parse(v.trim()).map(|c| Value::Choice(c.name().into())),
     },
     SettingDef {
@@ -144,9 +145,10 @@ pub const SETTINGS: &[SettingDef] = &[
         options: &[],
         offered: true,
         form: Form::Text,
+        sample: "FIRST 1 (pg2, pg3)",
         parse: |v| crate::postgres::SyncNames::parse(v).map(|_| Value::Text(v.to_string())),
     },
-    SettingDef { name: "fsync", group: "replication", options: &[], offered: false, form: Form::Dur, parse: |v| crate::time::parse_duration(v).map(Value::Dur) },
+    SettingDef { name: "fsync", group: "replication", options: &[], offered: false, form: Form::Dur, sample: "1500us", parse: |v| crate::time::parse_duration(v).map(Value::Dur) },
 ];
 
 /// What a Postgres setting changes.
