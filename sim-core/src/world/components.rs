@@ -29,8 +29,10 @@ impl World {
         }
     }
 
-    /// A component's own event, handed to it by its tag; its trace line.
-    #[inline]
+    /// A component's own event, handed to it by its tag; its trace line. Always inlined into the
+    /// world's step: as a plain `#[inline]` call, LLVM inlined less of the step around it and the
+    /// reference run (which has no component events) ran 7 % slower natively.
+    #[inline(always)]
     pub(crate) fn on_component_event(&mut self, e: CompEv) -> (TraceKind, u16, u64, u64) {
         match e.tag {
             crate::pool::event::TAG => self.on_pool_event(crate::pool::PoolEv::decode(e)),
