@@ -709,6 +709,20 @@ impl Scenario {
         }
     }
 
+    /// The optional components' sections (key, header, whether the lesson has it), each of one
+    /// cluster: a sharded lesson has none of them.
+    pub(crate) fn component_sections(&self) -> [(&'static str, &'static str, bool); 1] {
+        [("pooling", "[pooling]", self.pooling.is_some())]
+    }
+
+    /// Checks each optional component's section (each places its errors at its fields).
+    pub(crate) fn check_components(&self) -> Result<(), Invalid> {
+        if let Some(p) = &self.pooling {
+            p.check(self.postgres.max_connections)?;
+        }
+        Ok(())
+    }
+
     /// The settings groups this lesson has: those every lesson has, and those of the components
     /// its sections build (`GroupDef::missing` says why a lesson lacks one).
     pub fn setting_groups(&self) -> Vec<&'static str> {

@@ -28,9 +28,7 @@ pub fn scenario(s: &Scenario) -> R {
     workload(s)?;
     slots(s)?;
     backup(s)?;
-    if let Some(p) = &s.pooling {
-        p.check(s.postgres.max_connections)?;
-    }
+    s.check_components()?;
     drill(s)?;
     timeline(s)?;
     challenge(s)?;
@@ -42,8 +40,7 @@ pub fn scenario(s: &Scenario) -> R {
 /// sections that describe one cluster's hosts, backups or scripted faults do not apply; the
 /// sharding sections themselves are checked by `runner::sharded`.
 fn sharded(s: &Scenario) -> R {
-    let one_cluster: [(&'static str, &str, bool); 9] = [
-        ("pooling", "[pooling]", s.pooling.is_some()),
+    let one_cluster = s.component_sections().into_iter().chain([
         ("nodes", "[[nodes]]", !s.nodes.is_empty()),
         ("regions", "[[regions]]", !s.regions.is_empty()),
         ("links", "[[links]]", !s.links.is_empty()),
@@ -52,7 +49,7 @@ fn sharded(s: &Scenario) -> R {
         ("drill", "[drill]", s.drill.is_some()),
         ("timeline", "[[timeline]]", !s.timeline.is_empty()),
         ("dcs", "[dcs]", s.dcs.region.is_some() || s.dcs.zone.is_some()),
-    ];
+    ]);
     if let Some((key, header, _)) = one_cluster.into_iter().find(|f| f.2) {
         return Err(at(
             &[Seg::Key(key)],

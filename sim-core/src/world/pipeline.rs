@@ -58,7 +58,7 @@ impl World {
     fn after_cpu(&mut self, n: u16, job: Job) -> (u64, u64) {
         let origin = job.origin;
         if let Origin::Pooled { sv, gen } = origin {
-            if !self.with_pool(|p, s, nodes, hosts, w| p.cpu_done(sv, gen, s, nodes, hosts, w)) {
+            if !self.pooled_cpu_done(sv, gen) {
                 // A login ended here, or the server connection is gone: it holds nothing.
                 self.release_locks(n, origin);
                 return (0, 0);
@@ -82,7 +82,7 @@ impl World {
         self.release_locks(n, origin);
         match origin {
             Origin::Client { c, gen } => self.send_to_client(n, c, gen, a),
-            Origin::Pooled { sv, gen } => self.with_pool(|p, s, _, hosts, w| p.answered(sv, gen, a, s, hosts, w)),
+            Origin::Pooled { sv, gen } => self.pooled_answered(sv, gen, a),
         }
     }
 

@@ -66,6 +66,19 @@ impl World {
         1
     }
 
+    /// A pooled server connection's CPU burst ended on its node: does its work go on to commit?
+    /// (A login ends here, and a server connection closed meanwhile holds nothing.)
+    #[inline(always)]
+    pub(crate) fn pooled_cpu_done(&mut self, sv: u32, gen: u32) -> bool {
+        self.with_pool(|p, s, nodes, hosts, w| p.cpu_done(sv, gen, s, nodes, hosts, w))
+    }
+
+    /// A pooled transaction's answer from the pipeline: back to its server connection.
+    #[inline(always)]
+    pub(crate) fn pooled_answered(&mut self, sv: u32, gen: u32, a: crate::pipeline::Answer) {
+        self.with_pool(|p, s, _, hosts, w| p.answered(sv, gen, a, s, hosts, w))
+    }
+
     /// The pooling run so far: `SHOW POOLS`, `SHOW STATS`, the host's gauges (`None` without `[pooling]`).
     pub fn pool_report(&self) -> Option<crate::pool::report::PoolReport> {
         let pool = self.c.comps.pool.as_deref()?;
