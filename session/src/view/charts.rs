@@ -4,15 +4,15 @@ use sim_core::chunklog::ChunkLog;
 use sim_core::metrics::SamplePoint;
 use sim_core::world::World;
 
+use sim_core::view::{thin_step, thinned as picked};
 pub use sim_core::view::{Chart, ChartLine, MAX_POINTS};
 
 type Series = ChunkLog<SamplePoint, 64>;
 
 /// Every `step`-th sample (and the last), with its predecessor for per-second rates.
 fn thinned(series: &Series) -> impl Iterator<Item = (&SamplePoint, &SamplePoint)> + '_ {
-    let step = series.len().div_ceil(MAX_POINTS).max(1);
-    let n = series.len();
-    (1..n).filter(move |i| i % step == 0 || i + 1 == n).filter_map(move |i| Some((series.get(i - step.min(i))?, series.get(i)?)))
+    let step = thin_step(series.len());
+    picked(series.len()).filter(|&i| i > 0).filter_map(move |i| Some((series.get(i - step.min(i))?, series.get(i)?)))
 }
 
 fn secs(p: &SamplePoint) -> f64 {
@@ -33,8 +33,7 @@ fn rate(series: &Series, f: fn(&SamplePoint) -> u64) -> Vec<(f64, Option<f64>)> 
 /// since the one before it: if any of them had no value, so does the point, so a gap of one
 /// second in an hour's run still breaks the line.
 fn value(series: &Series, f: impl Fn(&SamplePoint) -> Option<f64>) -> Vec<(f64, Option<f64>)> {
-    let step = series.len().div_ceil(MAX_POINTS).max(1);
-    let n = series.len();
+    let (step, n) = (thin_step(series.len()), series.len());
     let mut gap = false;
     let mut out = Vec::new();
     for i in 0..n {

@@ -112,7 +112,7 @@ impl ClusterView {
             last_failover_unavailable_ms: w.last_failover_unavailable_ms(),
             slots: w.slots().map(|(s, retained_bytes)| SlotView { name: s.name.clone(), node: s.node as usize, consumer_running: s.consumer_running, lost: s.lost, retained_bytes }).collect(),
             flights: w.in_flight(FLIGHTS),
-            tier: w.components().into_iter().find_map(|c| c.tier),
+            tier: w.component_tier(),
         }
     }
 }

@@ -14,7 +14,7 @@ pub use goals::{number, Frame, Goal, GoalState, Outcomes};
 pub use panels::{watches, Panel, ShardPanel, PANELS, SHARD_PANELS};
 pub use pitr::{Aim, BackupMark, Gauge, PitrView, Preview, Progress, RestoredView, SegmentView, Snap, TargetKind, TimelineView};
 pub use shard::{HeatCell, HeatmapView, KeyDot, MapRow, RingView, ShardMapView};
-pub use sim_core::view::{Bar, Block, ComponentView, EventItem, Gauge as PanelGauge, PanelView, TierBox, TierView, Tone};
+pub use sim_core::view::{Bar, Block, EventItem, Gauge as PanelGauge, PanelView, TierBox, TierView, Tone};
 
 use crate::session::Session;
 use sim_core::scenario::{Lesson, Watch};
@@ -253,7 +253,7 @@ impl Session {
 
     /// Each component's panel (a pooling lesson's connection pool and the primary's gauges).
     pub fn panels(&self) -> Vec<PanelView> {
-        self.world.components().into_iter().map(|c| c.panel).collect()
+        self.world.component_panels()
     }
 
     pub fn charts(&self) -> Vec<Chart> {

@@ -3,16 +3,6 @@
 //! lines and its figures for the run's report. A component writes these itself; the session passes them on, and the
 //! pages, the embed widget, the CLI and the golden summaries draw them without naming it.
 
-/// What a component shows of itself on a page now (`World::components` lists them).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct ComponentView {
-    /// Its name (`pool`).
-    pub name: &'static str,
-    pub panel: PanelView,
-    /// Its boxes in the cluster diagram, drawn in the clients' place.
-    pub tier: Option<TierView>,
-}
-
 /// A component in the run's report (`World::component_reports`): what the CLI prints and the
 /// golden summaries pin. Kept apart from the pages' view, so the pages do not link it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -25,7 +15,8 @@ pub struct ComponentReport {
     pub summary: Vec<String>,
 }
 
-/// A component's panel: a section with a heading and its blocks, in order.
+/// A component's panel on a page (`World::component_panels`): a section with a heading and its
+/// blocks, in order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct PanelView {
     /// The section's class and its `aria-label`.
@@ -94,7 +85,7 @@ pub struct EventItem {
     pub count: u64,
 }
 
-/// A component's boxes in the cluster diagram, in the clients' place: a first box, an optional
+/// A component's boxes in the cluster diagram (`World::component_tier`), in the clients' place: a first box, an optional
 /// one below it (the path then runs first → below → the proxy, otherwise first → the proxy), and
 /// the lines the primary's box shows in place of its LSNs.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -173,10 +164,15 @@ impl Chart {
     }
 }
 
-/// The indices of a series of `n` samples that a chart draws: every `step`-th and the last, so
-/// that at most [`MAX_POINTS`] (and one) remain and a long run is thinned, never truncated.
+/// How far apart the samples a chart draws from a series of `n` are: at most [`MAX_POINTS`]
+/// (and the last) remain, so a long run is thinned, never truncated.
+pub fn thin_step(n: usize) -> usize {
+    n.div_ceil(MAX_POINTS).max(1)
+}
+
+/// The indices of a series of `n` samples that a chart draws: every [`thin_step`]-th, and the last.
 pub fn thinned(n: usize) -> impl Iterator<Item = usize> {
-    let step = n.div_ceil(MAX_POINTS).max(1);
+    let step = thin_step(n);
     (0..n).filter(move |i| i % step == 0 || i + 1 == n)
 }
 

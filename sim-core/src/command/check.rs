@@ -6,6 +6,9 @@ use crate::command::Command;
 use crate::patroni::cfg::PatroniCfg;
 use crate::pitr::Clock;
 
+/// Why a command that needs the archive is refused in a lesson without `[backup]`.
+pub(crate) const NO_BACKUP: &str = "this scenario has no [backup] section: add one to archive WAL and take base backups";
+
 /// The names a command may refer to.
 #[derive(Clone, Debug)]
 pub struct Scope {
@@ -35,7 +38,7 @@ impl Scope {
     }
 
     fn backups(&self) -> Result<Clock, CommandError> {
-        self.backup_clock.ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, "this scenario has no [backup] section: add one to archive WAL and take base backups"))
+        self.backup_clock.ok_or_else(|| CommandError::new(CommandErrorKind::NoBackup, NO_BACKUP))
     }
 
     /// Checks that `cmd` names real things and keeps the settings valid.

@@ -10,7 +10,7 @@ pub const GROUPS: &[GroupDef] = &[
     GroupDef { name: "replication", label: "Replication", together: false, missing: None },
     GroupDef { name: "patroni", label: "Patroni", together: true, missing: None },
     GroupDef { name: "pgbouncer", label: "PgBouncer (a RELOAD)", together: true, missing: Some("this lesson has no PgBouncer: add a [pooling.pgbouncer] section to change its settings") },
-    GroupDef { name: "backup", label: "Archiver and base backups", together: true, missing: Some("this scenario has no [backup] section: add one to archive WAL and take base backups") },
+    GroupDef { name: "backup", label: "Archiver and base backups", together: true, missing: Some(super::check::NO_BACKUP) },
 ];
 
 /// Every component's settings, in the order the pages show them within a group.

@@ -6,7 +6,7 @@
 use super::report::PoolReport;
 use super::PoolSample;
 use crate::chunklog::ChunkLog;
-use crate::view::{number, thinned, Bar, Block, Chart, ChartLine, ComponentReport, ComponentView, Element, EventItem, Gauge, PanelView, TierBox, TierView, Tone};
+use crate::view::{number, thinned, Bar, Block, Chart, ChartLine, ComponentReport, Element, EventItem, Gauge, PanelView, TierBox, TierView, Tone};
 
 /// The page elements of the pool a lesson's `watch` items may point at.
 pub const ELEMENTS: &[Element] = &[
@@ -16,18 +16,13 @@ pub const ELEMENTS: &[Element] = &[
 ];
 
 impl PoolReport {
-    /// The pool's view now; `unavailable_ms`: how long writes have been unavailable behind it
-    /// (a failover), which its box in the diagram shows in place of its queue.
-    pub fn view(&self, unavailable_ms: Option<u64>) -> ComponentView {
-        ComponentView { name: "pool", panel: self.panel(), tier: Some(self.tier(unavailable_ms)) }
-    }
-
     /// The pool in the run's report: its lines as an operator reads them, and its figures.
     pub fn component_report(&self) -> ComponentReport {
         ComponentReport { name: "pool", lines: self.lines(), summary: self.summary() }
     }
 
-    fn panel(&self) -> PanelView {
+    /// The pool's panel now.
+    pub fn panel(&self) -> PanelView {
         let (v, q, l, h) = (self, &self.pools, &self.little, &self.host);
         let n = |x: f64| number(x.round());
         let mut blocks = vec![Block::Text {
@@ -99,7 +94,9 @@ impl PoolReport {
 
     /// The users and their app servers in the clients' place, PgBouncer (as `SHOW POOLS` has
     /// it) below them, and the primary's backends and run queue (what pooling is about).
-    fn tier(&self, unavailable_ms: Option<u64>) -> TierView {
+    /// `unavailable_ms`: how long writes have been unavailable behind it (a failover), which the
+    /// app servers' box shows in place of their queue.
+    pub fn tier(&self, unavailable_ms: Option<u64>) -> TierView {
         let n = |v: f64| number(v.round());
         let q = &self.pools;
         // The app servers' own queue, or the time without writes during a failover behind the pool.

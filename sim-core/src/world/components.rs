@@ -8,7 +8,7 @@ use crate::event::{CompEv, Fact, Sched};
 use crate::postgres::Role;
 use crate::scenario::Scenario;
 use crate::trace::{TraceKind, NO_NODE};
-use crate::view::{Chart, ComponentReport, ComponentView, Element};
+use crate::view::{Chart, ComponentReport, Element, PanelView, TierView};
 use crate::world::World;
 
 /// The optional components a cluster holds, each built only when its lesson's sections ask for it.
@@ -41,10 +41,14 @@ impl World {
         }
     }
 
-    /// What each component shows now, in this order.
-    pub fn components(&self) -> Vec<ComponentView> {
-        let unavailable = self.writes_unavailable_ms();
-        [self.pool_report().map(|p| p.view(unavailable))].into_iter().flatten().collect()
+    /// Each component's panel now, in this order.
+    pub fn component_panels(&self) -> Vec<PanelView> {
+        [self.pool_report().map(|p| p.panel())].into_iter().flatten().collect()
+    }
+
+    /// The boxes a component draws in the clients' place in the cluster diagram, if one does.
+    pub fn component_tier(&self) -> Option<TierView> {
+        self.pool_report().map(|p| p.tier(self.writes_unavailable_ms()))
     }
 
     /// Each component in the run's report (its lines and figures), in the same order.
