@@ -28,9 +28,11 @@ const CRATES: &[Layers] = &[
             // The components, each below the ones that read it.
             &["net"],
             &["postgres"],
+            // PostgreSQL's table-lock manager, which the request pipeline's lock stage uses.
+            &["locks"],
             // The request pipeline on a host: its lock stage and its CPU.
             &["pipeline"],
-            &["patroni", "proxy", "clients", "pool", "backup"],
+            &["patroni", "proxy", "clients", "pool", "backup", "migrate"],
             // The commands a lesson, the UI and a link give the components.
             &["command"],
             &["shard"],

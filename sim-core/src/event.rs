@@ -183,6 +183,8 @@ pub(crate) struct CompEv {
 pub enum Origin {
     Client { c: u32, gen: u32 },
     Pooled { sv: u32, gen: u32 },
+    /// A session of the migration component: a DDL statement or a long-running transaction.
+    Session { s: u32, gen: u32 },
 }
 
 /// Why a run stopped early.

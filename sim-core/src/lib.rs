@@ -13,6 +13,8 @@ pub mod backup;
 pub mod clients;
 pub mod net;
 pub mod patroni;
+pub mod locks;
+pub mod migrate;
 pub mod pipeline;
 pub mod pool;
 pub mod postgres;

@@ -3,9 +3,9 @@
 //! holds): the lock stage, a CPU core or the run queue, the commit, and the answer back to where
 //! it came from. This module holds the stages' state; `world/pipeline.rs` runs a job through them.
 //!
-//! - **Lock stage** ([`LockStage`]): empty until a component that takes table locks fills it
-//!   (the migration component); a job it does not admit waits inside it until a release hands it
-//!   back.
+//! - **Lock stage** ([`Locks`]): PostgreSQL's table-lock manager (`locks/`), present when a
+//!   lesson has a component that takes table locks (the migration component); a job whose lock
+//!   conflicts waits in its table's queue until a transaction's end grants it.
 //! - **CPU** ([`Host`]): a lesson that describes the host (`[pooling]`'s `cores`, `ram_gb`…) gets
 //!   cores with a FIFO run queue; a burst takes longer with every backend in a transaction beyond
 //!   the core count (`KAPPA`) and many times longer once the host swaps (`SWAP_FACTOR`). Without
@@ -13,6 +13,7 @@
 //! - **Commit**: a write inserts its WAL record and waits for the flush and the synchronous
 //!   standbys `synchronous_commit` asks for (`world/requests.rs`), then answers its origin.
 use crate::event::{Ev, Origin, Sched};
+use crate::locks::LockMode;
 use crate::time::{SimDur, SimTime};
 use std::collections::VecDeque;
 
@@ -64,6 +65,12 @@ pub(crate) enum Work {
     Write {
         key: u64,
     },
+    /// A session's statement (DDL, a long-running query) that takes `mode` on `table` and does
+    /// its work once granted (its session's component, not the pipeline, ends it).
+    Hold {
+        table: u16,
+        mode: LockMode,
+    },
 }
 
 /// A query on its way through the stages.
@@ -75,20 +82,20 @@ pub(crate) struct Job {
     pub cpu_us: u64,
 }
 
-/// The lock stage. Every job but a login passes it; until a component fills it, it admits all.
-pub(crate) trait LockStage: std::fmt::Debug {
-    /// Whether `job` may go on now on node `n`. If not, the stage keeps it, and a later
-    /// `release` hands it back when its locks are granted.
-    fn admit(&mut self, n: u16, job: &Job, now: SimTime) -> bool;
-    /// The transaction of `origin` ended on node `n` (answered, failed or abandoned): its locks
-    /// go, and the jobs that now hold theirs come back in the order they were granted.
-    fn release(&mut self, n: u16, origin: Origin, now: SimTime) -> Vec<Job>;
-    fn clone_box(&self) -> Box<dyn LockStage>;
-}
+/// The lock stage: PostgreSQL's table-lock manager over the pipeline's jobs (owned by their
+/// origin, each waiting request carrying its job until it is granted). The world holds one when
+/// a lesson has a component that takes table locks (`[migration]`); until then every job passes.
+pub(crate) type Locks = crate::locks::LockTable<Origin, Job>;
 
-impl Clone for Box<dyn LockStage> {
-    fn clone(&self) -> Self {
-        self.clone_box()
+/// The table lock a job takes: a client's read takes ACCESS SHARE on the clients' table (table
+/// 0), a write ROW EXCLUSIVE; a session's statement the lock its work names; a login none.
+#[inline]
+pub(crate) fn lock_of(work: Work) -> Option<(u16, LockMode)> {
+    match work {
+        Work::Login => None,
+        Work::Read => Some((0, LockMode::AccessShare)),
+        Work::Write { .. } => Some((0, LockMode::RowExclusive)),
+        Work::Hold { table, mode } => Some((table, mode)),
     }
 }
 

@@ -8,6 +8,7 @@ mod ha;
 pub mod metrics;
 mod periodic;
 mod pipeline;
+mod migrate;
 mod pool;
 mod proxy;
 pub mod report;
@@ -139,7 +140,7 @@ pub(crate) struct Cluster {
     /// The request pipeline's stages per node: each host's CPU (modelled when a lesson
     /// describes it), and the lock stage (empty until a component that takes locks fills it).
     pub(in crate::world) hosts: Vec<crate::pipeline::Host>,
-    pub(in crate::world) locks: Option<Box<dyn crate::pipeline::LockStage>>,
+    pub(in crate::world) locks: Option<Box<crate::pipeline::Locks>>,
 }
 
 /// The whole simulated world. Cloning it is a snapshot.

@@ -13,9 +13,9 @@ impl World {
     /// (LSN, xid) when it committed at once (the direct path on a host whose CPU is not modelled).
     #[inline]
     pub(crate) fn serve(&mut self, n: u16, job: Job) -> (u64, u64) {
-        if job.work != Work::Login {
-            if let Some(locks) = self.c.locks.as_deref_mut() {
-                if !locks.admit(n, &job, self.now) {
+        if let Some(locks) = self.c.locks.as_deref_mut() {
+            if let Some((table, mode)) = crate::pipeline::lock_of(job.work) {
+                if !locks.acquire(n, table, mode, job.origin, job, self.now) {
                     return (0, 0);
                 }
             }
@@ -42,7 +42,7 @@ impl World {
         let job = self.c.hosts[n as usize].done(n, core, origin, &mut s);
         let (id, pooled) = match origin {
             Origin::Client { c, .. } => (c, 0),
-            Origin::Pooled { sv, .. } => (sv, 2),
+            Origin::Pooled { sv, .. } | Origin::Session { s: sv, .. } => (sv, 2),
         };
         let held = job.is_some();
         if let Some(job) = job {
@@ -57,12 +57,20 @@ impl World {
     #[inline]
     fn after_cpu(&mut self, n: u16, job: Job) -> (u64, u64) {
         let origin = job.origin;
-        if let Origin::Pooled { sv, gen } = origin {
-            if !self.pooled_cpu_done(sv, gen) {
-                // A login ended here, or the server connection is gone: it holds nothing.
-                self.release_locks(n, origin);
+        match origin {
+            Origin::Pooled { sv, gen } => {
+                if !self.pooled_cpu_done(sv, gen) {
+                    // A login ended here, or the server connection is gone: it holds nothing.
+                    self.release_locks(n, origin);
+                    return (0, 0);
+                }
+            }
+            // A session's statement has its lock: its own component runs its work and ends it.
+            Origin::Session { s, gen } => {
+                self.session_granted(n, s, gen);
                 return (0, 0);
             }
+            Origin::Client { .. } => {}
         }
         let node = &self.c.nodes[n as usize];
         let code = match (node.pg, node.role, node.writable, job.work) {
@@ -83,12 +91,14 @@ impl World {
         match origin {
             Origin::Client { c, gen } => self.send_to_client(n, c, gen, a),
             Origin::Pooled { sv, gen } => self.pooled_answered(sv, gen, a),
+            Origin::Session { .. } => {}
         }
     }
 
-    /// `origin`'s transaction ended on node `n`: the jobs its locks held back go on to the CPU.
+    /// `origin`'s transaction ended on node `n` (or its waiting statement was cancelled): the
+    /// jobs its lock held back go on to the CPU.
     #[inline]
-    fn release_locks(&mut self, n: u16, origin: Origin) {
+    pub(crate) fn release_locks(&mut self, n: u16, origin: Origin) {
         if let Some(locks) = self.c.locks.as_deref_mut() {
             for job in locks.release(n, origin, self.now) {
                 self.cpu_stage(n, job);
@@ -99,85 +109,39 @@ impl World {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::pipeline::LockStage;
-    use std::collections::VecDeque;
-    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-    use std::sync::Arc;
-
-    /// A lock stage that lets one write run per node at a time (a table-level exclusive lock),
-    /// queueing the others FIFO; it counts what it saw.
-    #[derive(Clone, Debug, Default)]
-    struct OneWriter {
-        holder: Vec<Option<Origin>>,
-        queue: Vec<VecDeque<Job>>,
-        seen: Arc<[AtomicU64; 3]>,
-    }
-
-    impl LockStage for OneWriter {
-        fn admit(&mut self, n: u16, job: &Job, _: crate::time::SimTime) -> bool {
-            let n = n as usize;
-            if self.holder.len() <= n {
-                self.holder.resize(n + 1, None);
-                self.queue.resize(n + 1, VecDeque::new());
-            }
-            self.seen[0].fetch_add(1, Relaxed);
-            if !matches!(job.work, Work::Write { .. }) {
-                return true;
-            }
-            if self.holder[n].is_some() {
-                self.seen[1].fetch_add(1, Relaxed);
-                self.queue[n].push_back(*job);
-                return false;
-            }
-            self.holder[n] = Some(job.origin);
-            true
-        }
-        fn release(&mut self, n: u16, origin: Origin, _: crate::time::SimTime) -> Vec<Job> {
-            let n = n as usize;
-            if self.holder.get(n).copied().flatten() != Some(origin) {
-                return Vec::new();
-            }
-            self.seen[2].fetch_add(1, Relaxed);
-            let next = self.queue[n].pop_front();
-            self.holder[n] = next.map(|j| j.origin);
-            next.into_iter().collect()
-        }
-        fn clone_box(&self) -> Box<dyn LockStage> {
-            Box::new(self.clone())
-        }
-    }
+    use crate::event::Origin;
+    use crate::locks::LockMode;
+    use crate::pipeline::{Job, Locks, Work};
+    use crate::time::SimTime;
 
     /// A two-node lesson of ten seconds with `load`: `[workload]` clients, or `[pooling]` users.
     fn lesson(load: &str) -> String {
         format!("[lesson]\ntitle = \"t\"\n[run]\nseed = 3\nduration = \"10s\"\n[[nodes]]\nname = \"pg1\"\n[[nodes]]\nname = \"pg2\"\n{load}")
     }
-    const DIRECT: &str = "[workload]\nclients = 20\nwrite_tps = 400";
+    const DIRECT: &str = "[workload]\nclients = 20\nwrite_tps = 400\nread_tps = 400";
     const POOLED: &str =
         "[workload]\nclients = 0\n[pooling]\nusers = 2000\nthink_time = \"1s\"\napp_servers = 4\napp_pool_size = 5\n[pooling.pgbouncer]\npool_mode = \"transaction\"\ndefault_pool_size = 8";
 
-    /// Runs `src` with the lock stage installed: (admitted or queued, queued, released) and the
-    /// run's acknowledged commits.
-    fn run_locked(src: &str) -> ([u64; 3], u64) {
-        let (_, mut w) = crate::load("t.toml", &lesson(src), None).expect("valid");
-        let stage = OneWriter::default();
-        let seen = stage.seen.clone();
-        w.c.locks = Some(Box::new(stage));
-        w.run_to_end().expect("runs");
-        (std::array::from_fn(|i| seen[i].load(Relaxed)), w.c.metrics.commits_acked)
-    }
-
+    /// Every client request and every pooled transaction takes its table lock: with an ACCESS
+    /// EXCLUSIVE lock held on the clients' table from the start, nothing commits and the queue
+    /// grows; when it goes at 5 s, the queue is granted and commits go on.
     #[test]
-    fn every_request_passes_the_lock_stage_and_waits_there_when_it_must() {
+    fn every_request_takes_its_lock_and_waits_behind_a_conflicting_one() {
         for src in [DIRECT, POOLED] {
-            let ([admit, queued, released], acked) = run_locked(src);
-            assert!(acked > 100, "commits go on through a lock stage: {acked}");
-            assert!(queued > 0 && queued < admit, "some writes waited for the lock: {queued} of {admit}");
-            assert!(released + 1 >= acked, "every answered write released its lock: {released} of {acked}");
+            let (_, mut w) = crate::load("t.toml", &lesson(src), None).expect("valid");
+            let ddl = Origin::Session { s: 0, gen: 1 };
+            let mut locks = Locks::new(2, 1);
+            let job = Job { origin: ddl, work: Work::Hold { table: 0, mode: LockMode::AccessExclusive }, cpu_us: 0 };
+            assert!(locks.acquire(0, 0, LockMode::AccessExclusive, ddl, job, SimTime::ZERO));
+            w.c.locks = Some(Box::new(locks));
+            w.run_until(SimTime(5_000_000)).expect("runs");
+            let held = w.c.locks.as_ref().expect("installed");
+            assert_eq!(w.c.metrics.commits_acked, 0, "{src}: nothing commits past the lock");
+            assert!(held.waiting(0) > 0 && held.waits > 0, "{src}: requests wait in the queue");
+            w.release_locks(0, ddl);
+            assert_eq!(w.c.locks.as_ref().expect("installed").waiting(0), 0, "{src}: the queue is granted");
+            w.run_to_end().expect("runs");
+            assert!(w.c.metrics.commits_acked > 100, "{src}: commits go on: {}", w.c.metrics.commits_acked);
         }
-        let (_, mut w) = crate::load("t.toml", &lesson(POOLED), None).expect("valid");
-        w.run_to_end().expect("runs");
-        assert!(w.c.metrics.commits_acked > 100, "pooled transactions commit through the pipeline");
-        assert!(w.c.nodes[0].flush_lsn > crate::build::INITIAL_LSN, "and write WAL the primary flushes");
     }
 }

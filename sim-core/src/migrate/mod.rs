@@ -1,0 +1,2 @@
+//! Zero-downtime migrations (chapter 12).
+pub mod ddl;
