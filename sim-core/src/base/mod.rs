@@ -130,6 +130,22 @@ pub fn invalid(path: Vec<Seg>, message: impl Into<String>) -> Invalid {
     Invalid { path, message: message.into() }
 }
 
+/// `name = v` must lie in `lo..=hi`: the error stands at `path`.
+pub fn check_range(path: Vec<Seg>, name: &str, v: u64, lo: u64, hi: u64) -> Result<(), Invalid> {
+    if v < lo || v > hi {
+        return Err(invalid(path, format!("{name} = {v} must be {lo} to {hi}")));
+    }
+    Ok(())
+}
+
+/// The duration `name = v` must lie in `lo..=hi`: the error stands at `path`.
+pub fn check_dur(path: Vec<Seg>, name: &str, v: Dur, lo: SimDur, hi: SimDur) -> Result<(), Invalid> {
+    if v.0 < lo || v.0 > hi {
+        return Err(invalid(path, format!("{name} = {} must be {} to {}", v.0.human(), lo.human(), hi.human())));
+    }
+    Ok(())
+}
+
 /// Finds where `inv.path` sits in `src` (falling back to the deepest part that exists).
 pub fn place(file: &str, src: &str, inv: &Invalid) -> ScenarioError {
     let at = crate::base::toml_de::locate(src, &inv.path).unwrap_or(0);

@@ -1,2 +1,4 @@
 //! Zero-downtime migrations (chapter 12).
+pub mod cfg;
 pub mod ddl;
+pub mod schema;

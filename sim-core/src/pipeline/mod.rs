@@ -14,7 +14,7 @@
 //!   standbys `synchronous_commit` asks for (`world/requests.rs`), then answers its origin.
 use crate::event::{Ev, Origin, Sched};
 use crate::locks::LockMode;
-use crate::time::{SimDur, SimTime};
+use crate::time::SimDur;
 use std::collections::VecDeque;
 
 /// Each backend in a transaction beyond the core count makes every CPU burst longer by this
@@ -211,6 +211,7 @@ mod tests {
     use super::*;
     use crate::event::Scoped;
     use crate::queue::EventQueue;
+    use crate::time::SimTime;
 
     fn host(cores: u32) -> Host {
         Host::new(HostCfg { cores, ram_mb: 1024, ..HostCfg::default() })

@@ -1,6 +1,6 @@
 //! `[pooling]`: the application tier, PgBouncer and the primary's host, as a lesson writes them.
 use crate::base::settings::{int_in, Form, Setting, SettingDef, Value};
-use crate::base::{Dur, Invalid, Seg};
+use crate::base::{check_dur as dur, check_range as range, Dur, Invalid, Seg};
 use crate::time::SimDur;
 use serde::{Deserialize, Serialize};
 
@@ -163,23 +163,9 @@ fn at_bouncer(field: &'static str) -> Vec<Seg> {
     vec![Seg::Key("pooling"), Seg::Key("pgbouncer"), Seg::Key(field)]
 }
 
-fn range(path: Vec<Seg>, name: &str, v: u64, lo: u64, hi: u64) -> Result<(), Invalid> {
-    if v < lo || v > hi {
-        return Err(crate::base::invalid(path, format!("{name} = {v} must be {lo} to {hi}")));
-    }
-    Ok(())
-}
-
 fn share(path: Vec<Seg>, name: &str, v: f64) -> Result<(), Invalid> {
     if !(0.0..=1.0).contains(&v) {
         return Err(crate::base::invalid(path, format!("{name} = {v} must be between 0 and 1")));
-    }
-    Ok(())
-}
-
-fn dur(path: Vec<Seg>, name: &str, v: Dur, lo: SimDur, hi: SimDur) -> Result<(), Invalid> {
-    if v.0 < lo || v.0 > hi {
-        return Err(crate::base::invalid(path, format!("{name} = {} must be {} to {}", v.0.human(), lo.human(), hi.human())));
     }
     Ok(())
 }
