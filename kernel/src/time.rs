@@ -85,6 +85,12 @@ impl fmt::Display for SimTime {
     }
 }
 
+impl std::ops::AddAssign for SimDur {
+    fn add_assign(&mut self, d: SimDur) {
+        self.0 = self.0.saturating_add(d.0);
+    }
+}
+
 impl fmt::Display for SimDur {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         SimTime(self.0).fmt(f)

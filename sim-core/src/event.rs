@@ -181,10 +181,19 @@ pub(crate) struct CompEv {
 /// The generation makes an answer to a request given up on, or to a closed connection, stale.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
-    Client { c: u32, gen: u32 },
-    Pooled { sv: u32, gen: u32 },
+    Client {
+        c: u32,
+        gen: u32,
+    },
+    Pooled {
+        sv: u32,
+        gen: u32,
+    },
     /// A session of the migration component: a DDL statement or a long-running transaction.
-    Session { s: u32, gen: u32 },
+    Session {
+        s: u32,
+        gen: u32,
+    },
 }
 
 /// Why a run stopped early.

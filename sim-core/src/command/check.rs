@@ -9,6 +9,9 @@ use crate::pitr::Clock;
 /// Why a command that needs the archive is refused in a lesson without `[backup]`.
 pub(crate) const NO_BACKUP: &str = "this scenario has no [backup] section: add one to archive WAL and take base backups";
 
+/// Why a migration command is refused in a lesson without `[migration]`.
+pub(crate) const NO_MIGRATION: &str = "this lesson has no [migration] section: add one to run DDL steps, long transactions and pg_cancel_backend";
+
 /// The names a command may refer to.
 #[derive(Clone, Debug)]
 pub struct Scope {
@@ -35,6 +38,10 @@ impl Scope {
             return Ok(());
         }
         Err(CommandError::new(CommandErrorKind::UnknownName, format!("`{name}` is not a node, a region, `dcs`, `proxy` or `clients`")))
+    }
+
+    fn migration(&self) -> Result<(), CommandError> {
+        self.groups.contains(&"migration").then_some(()).ok_or_else(|| CommandError::new(CommandErrorKind::Refused, NO_MIGRATION))
     }
 
     fn backups(&self) -> Result<Clock, CommandError> {
@@ -78,6 +85,14 @@ impl Scope {
             Command::OperatorError { kind } => crate::backup::operator_op(kind).map(|_| ()),
             Command::RestorePoint { name } if name.is_empty() || name.len() > 63 => Err(CommandError::new(CommandErrorKind::BadValue, "a restore point needs a name of 1 to 63 characters")),
             Command::RestorePoint { .. } => self.backups().map(|_| ()),
+            Command::Ddl { sql } => {
+                self.migration()?;
+                crate::migrate::ddl::parse(sql).map(|_| ()).map_err(|e| CommandError::new(CommandErrorKind::BadValue, e))
+            }
+            Command::LongTransaction { duration, .. } if duration.0 > crate::time::SimDur::secs(86_400) || duration.0 == crate::time::SimDur::ZERO => {
+                Err(CommandError::new(CommandErrorKind::BadValue, format!("duration = {} must be more than 0 and at most 1 day", duration.0.human())))
+            }
+            Command::LongTransaction { .. } | Command::CancelBackend { .. } | Command::TerminateBackend { .. } => self.migration(),
             Command::LoseSegment { segment } | Command::CorruptSegment { segment } => self.backups().and_then(|_| crate::backup::check_segment_name(segment)),
             Command::Reshard { .. } => Err(CommandError::new(CommandErrorKind::Refused, "this lesson has no shards to reshard")),
             Command::LoseRegion { region } => {

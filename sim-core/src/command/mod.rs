@@ -126,6 +126,30 @@ pub enum Command {
     LoseRegion {
         region: String,
     },
+    /// A migration step: one DDL statement (`ALTER TABLE …`, `CREATE INDEX [CONCURRENTLY] …`,
+    /// optionally inside `BEGIN; … COMMIT;`) in a new session on the primary, with the migration
+    /// role's `lock_timeout`, `statement_timeout` and retry policy.
+    Ddl {
+        sql: String,
+    },
+    /// A long-running transaction on the primary: a query on `table` (`accounts` when empty)
+    /// for `duration`, or (`idle`) a quick one and then idle in transaction; it holds ACCESS
+    /// SHARE on the table until it commits.
+    LongTransaction {
+        duration: Dur,
+        #[serde(default)]
+        table: String,
+        #[serde(default)]
+        idle: bool,
+    },
+    /// `SELECT pg_cancel_backend(pid)`: cancels a migration session's statement.
+    CancelBackend {
+        pid: u32,
+    },
+    /// `SELECT pg_terminate_backend(pid)`: ends a migration session and its transaction.
+    TerminateBackend {
+        pid: u32,
+    },
     /// Point-in-time recovery onto a recovery server. At most one target: a wall-clock time
     /// (`2026-11-25 14:03:17`), an LSN (`0/3000060`), an xid, the xid of the newest operator
     /// error of a kind, a restore point name, or none (latest).
@@ -451,6 +475,10 @@ mod tests {
             Command::CorruptSegment { segment: s("000000010000000000000004") },
             Command::CorruptBackup { label: s("") },
             Command::LoseRegion { region: s("eu-west") },
+            Command::Ddl { sql: s("ALTER TABLE accounts ADD COLUMN \"e-mail\" text DEFAULT 'x'") },
+            Command::LongTransaction { duration: Dur(SimDur::secs(40)), table: s(""), idle: true },
+            Command::CancelBackend { pid: 4100 },
+            Command::TerminateBackend { pid: 4101 },
             Command::Reshard { kind: s("add"), shard: None },
             Command::Reshard { kind: s("split"), shard: Some(1) },
             Command::PitrRestore {

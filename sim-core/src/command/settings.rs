@@ -11,10 +11,11 @@ pub const GROUPS: &[GroupDef] = &[
     GroupDef { name: "patroni", label: "Patroni", together: true, missing: None },
     GroupDef { name: "pgbouncer", label: "PgBouncer (a RELOAD)", together: true, missing: Some("this lesson has no PgBouncer: add a [pooling.pgbouncer] section to change its settings") },
     GroupDef { name: "backup", label: "Archiver and base backups", together: true, missing: Some(super::check::NO_BACKUP) },
+    GroupDef { name: "migration", label: "The migration's session (ALTER ROLE … SET)", together: false, missing: Some(crate::command::check::NO_MIGRATION) },
 ];
 
 /// Every component's settings, in the order the pages show them within a group.
-const ALL: &[&[SettingDef]] = &[crate::postgres::cfg::SETTINGS, crate::patroni::cfg::SETTINGS, crate::backup::cfg::SETTINGS, crate::pool::cfg::SETTINGS];
+const ALL: &[&[SettingDef]] = &[crate::postgres::cfg::SETTINGS, crate::patroni::cfg::SETTINGS, crate::backup::cfg::SETTINGS, crate::pool::cfg::SETTINGS, crate::migrate::cfg::SETTINGS];
 
 /// Every setting, in registry order.
 pub fn defs() -> impl Iterator<Item = &'static SettingDef> {

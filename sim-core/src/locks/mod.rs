@@ -15,8 +15,8 @@
 //! DDL session's table), no row locks, no deadlock detection (no lesson can build a cycle).
 pub mod mode;
 
-pub use mode::LockMode;
 use crate::time::SimTime;
+pub use mode::LockMode;
 use std::collections::VecDeque;
 
 /// A lock held, or a request waiting, on one table of one server.
@@ -28,6 +28,9 @@ pub struct Entry<O, J> {
     pub since: SimTime,
     pub job: J,
 }
+
+/// Locks or requests, in order.
+pub type Entries<O, J> = Vec<Entry<O, J>>;
 
 /// One table's lock on one server: the locks granted, how many in each mode, and the wait queue.
 #[derive(Clone, Debug)]
@@ -164,6 +167,22 @@ impl<O: Copy + Eq, J: Copy> LockTable<O, J> {
         out
     }
 
+    /// `owner`'s waiting request on server `n` is cancelled (its client gave up and the driver
+    /// sent a cancel): it leaves the queue, and the requests it held back that can go now come
+    /// back. A lock already granted stays until its transaction ends.
+    pub fn withdraw(&mut self, n: u16, owner: O, now: SimTime) -> Vec<J> {
+        let mut out = Vec::new();
+        let Some(server) = self.servers.get_mut(n as usize) else { return out };
+        for q in server.iter_mut() {
+            if let Some(i) = q.waiting.iter().position(|e| e.owner == owner) {
+                q.dequeue(i);
+                q.wake(now, &mut out);
+                break;
+            }
+        }
+        out
+    }
+
     /// Server `n` went down: its locks and requests are gone with its backends.
     pub fn clear(&mut self, n: u16) {
         if let Some(server) = self.servers.get_mut(n as usize) {
@@ -172,7 +191,7 @@ impl<O: Copy + Eq, J: Copy> LockTable<O, J> {
     }
 
     /// Table `table` of server `n`: the locks granted (oldest first), then the wait queue in order.
-    pub fn queue(&self, n: u16, table: u16) -> (Vec<Entry<O, J>>, Vec<Entry<O, J>>) {
+    pub fn queue(&self, n: u16, table: u16) -> (Entries<O, J>, Entries<O, J>) {
         let Some(q) = self.servers.get(n as usize).and_then(|s| s.get(table as usize)) else { return (Vec::new(), Vec::new()) };
         let mut granted = q.granted.clone();
         granted.sort_by_key(|e| e.since);
@@ -252,7 +271,8 @@ mod tests {
         l.acquire(0, 0, AccessExclusive, 2, 2, t(1));
         l.acquire(0, 0, RowExclusive, 3, 3, t(2));
         l.acquire(0, 0, AccessShare, 4, 4, t(3));
-        assert_eq!(l.release(0, 2, t(4)), vec![3, 4], "lock_timeout cancels the ALTER");
+        assert!(l.withdraw(0, 1, t(4)).is_empty(), "a granted lock is not withdrawn");
+        assert_eq!(l.withdraw(0, 2, t(4)), vec![3, 4], "lock_timeout cancels the ALTER");
         assert_eq!(l.waiting(0), 0);
     }
 

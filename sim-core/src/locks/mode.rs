@@ -24,16 +24,8 @@ pub enum LockMode {
     AccessExclusive,
 }
 
-pub const ALL: [LockMode; 8] = [
-    LockMode::AccessShare,
-    LockMode::RowShare,
-    LockMode::RowExclusive,
-    LockMode::ShareUpdateExclusive,
-    LockMode::Share,
-    LockMode::ShareRowExclusive,
-    LockMode::Exclusive,
-    LockMode::AccessExclusive,
-];
+pub const ALL: [LockMode; 8] =
+    [LockMode::AccessShare, LockMode::RowShare, LockMode::RowExclusive, LockMode::ShareUpdateExclusive, LockMode::Share, LockMode::ShareRowExclusive, LockMode::Exclusive, LockMode::AccessExclusive];
 
 const fn bits(modes: &[LockMode]) -> u8 {
     let mut b = 0u8;

@@ -28,26 +28,92 @@ pub enum Default {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kind {
-    AddColumn { table: String, column: String, ty: String, not_null: bool, default: Option<Default> },
-    AlterType { table: String, column: String, ty: String },
-    SetNotNull { table: String, column: String },
-    DropNotNull { table: String, column: String },
-    SetDefault { table: String, column: String, default: Default },
-    DropDefault { table: String, column: String },
+    AddColumn {
+        table: String,
+        column: String,
+        ty: String,
+        not_null: bool,
+        default: Option<Default>,
+    },
+    AlterType {
+        table: String,
+        column: String,
+        ty: String,
+    },
+    SetNotNull {
+        table: String,
+        column: String,
+    },
+    DropNotNull {
+        table: String,
+        column: String,
+    },
+    SetDefault {
+        table: String,
+        column: String,
+        default: Default,
+    },
+    DropDefault {
+        table: String,
+        column: String,
+    },
     /// `ADD CONSTRAINT name CHECK (expr) [NOT VALID]`; `not_null_of`: the expression is
     /// `col IS NOT NULL`, which a later `SET NOT NULL` may use instead of its scan.
-    AddCheck { table: String, name: String, expr: String, not_null_of: Option<String>, not_valid: bool },
-    AddForeignKey { table: String, name: String, column: String, ref_table: String, ref_column: String, not_valid: bool },
-    ValidateConstraint { table: String, name: String },
-    DropConstraint { table: String, name: String },
+    AddCheck {
+        table: String,
+        name: String,
+        expr: String,
+        not_null_of: Option<String>,
+        not_valid: bool,
+    },
+    AddForeignKey {
+        table: String,
+        name: String,
+        column: String,
+        ref_table: String,
+        ref_column: String,
+        not_valid: bool,
+    },
+    ValidateConstraint {
+        table: String,
+        name: String,
+    },
+    DropConstraint {
+        table: String,
+        name: String,
+    },
     /// `ADD [CONSTRAINT name] PRIMARY KEY USING INDEX idx`.
-    AddPrimaryKeyUsingIndex { table: String, name: Option<String>, index: String },
+    AddPrimaryKeyUsingIndex {
+        table: String,
+        name: Option<String>,
+        index: String,
+    },
     /// `ADD [CONSTRAINT name] PRIMARY KEY (cols)`: builds its unique index under the lock.
-    AddPrimaryKey { table: String, name: Option<String>, columns: Vec<String> },
-    CreateIndex { name: String, table: String, columns: Vec<String>, unique: bool, concurrently: bool },
-    DropIndex { name: String, concurrently: bool },
-    RenameColumn { table: String, from: String, to: String },
-    DropColumn { table: String, column: String },
+    AddPrimaryKey {
+        table: String,
+        name: Option<String>,
+        columns: Vec<String>,
+    },
+    CreateIndex {
+        name: String,
+        table: String,
+        columns: Vec<String>,
+        unique: bool,
+        concurrently: bool,
+    },
+    DropIndex {
+        name: String,
+        concurrently: bool,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    DropColumn {
+        table: String,
+        column: String,
+    },
 }
 
 /// The forms the reader knows, for the refusal of any other.
@@ -280,7 +346,31 @@ impl P {
 }
 
 const RESERVED: &[&str] = &[
-    "add", "alter", "column", "constraint", "default", "drop", "not", "null", "on", "table", "to", "type", "set", "using", "primary", "check", "foreign", "references", "unique", "index", "concurrently", "valid", "create", "rename", "validate",
+    "add",
+    "alter",
+    "column",
+    "constraint",
+    "default",
+    "drop",
+    "not",
+    "null",
+    "on",
+    "table",
+    "to",
+    "type",
+    "set",
+    "using",
+    "primary",
+    "check",
+    "foreign",
+    "references",
+    "unique",
+    "index",
+    "concurrently",
+    "valid",
+    "create",
+    "rename",
+    "validate",
 ];
 
 fn show(t: &Tok) -> String {

@@ -1,4 +1,553 @@
-//! Zero-downtime migrations (chapter 12).
+//! Zero-downtime schema migrations (chapter 12): the sessions that run DDL steps and long-running
+//! transactions on the primary, each taking its table lock through the request pipeline's lock
+//! stage (`locks/`), so a step waits in the same FIFO queue as the application's queries and a
+//! queued ALTER stalls them all.
+//!
+//! - `ddl.rs` reads a step's SQL; `schema.rs` knows what each form does to the schema in
+//!   PostgreSQL 15 (its lock, its phases of work, its WAL, its errors).
+//! - A step's session asks for its lock (`Act::Submit`); the world's pipeline grants it at once
+//!   or queues it, and calls back `granted`. The session then runs its phases (`PhaseDone`), a
+//!   CREATE INDEX CONCURRENTLY waits for the transactions it must outlive (`Poll`), and at the
+//!   end the step commits: the schema changes, its WAL is written (`Act::Wal`), its lock goes
+//!   (`Act::Release`).
+//! - `lock_timeout` cancels a statement still waiting (`55P03`), and the queue behind it moves
+//!   on; the retry policy (none, strong_migrations' fixed, reshape's exponential) runs it again.
+//!   `statement_timeout` cancels it waiting or working (`57014`).
+//! - A long-running transaction holds ACCESS SHARE on its table for its duration, running a
+//!   query or idle in transaction (which `pg_cancel_backend` cannot end: no statement runs).
+//!
+//! Simplified: a session holds one table lock (a foreign key locks the referencing table only),
+//! the application's queries all touch `accounts`, DDL does not change a table's size.
 pub mod cfg;
 pub mod ddl;
+pub(crate) mod event;
 pub mod schema;
+pub mod view;
+
+use crate::event::{Origin, Sched};
+use crate::locks::LockMode;
+use crate::pipeline::{Job, Locks, Work};
+use crate::rng::SimRng;
+use crate::time::{SimDur, SimTime};
+pub use cfg::{MigrationCfg, Retry, SessionSettings};
+use ddl::Statement;
+pub(crate) use event::MigEv;
+use schema::{PgError, Phase, Plan, Schema, Table};
+
+/// The first session's pid (`pg_stat_activity.pid`).
+pub const PID_BASE: u32 = 4100;
+/// The most sessions (steps and long transactions) a run may open.
+pub const MAX_SESSIONS: usize = 256;
+/// How often a CREATE INDEX CONCURRENTLY looks again at the transactions it waits for.
+pub const POLL: SimDur = SimDur::ms(10);
+
+/// What a handler asks the world to do, in order.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Act {
+    /// Send `job` into node `n`'s request pipeline (its lock stage first).
+    Submit { n: u16, job: Job },
+    /// End `origin`'s transaction on node `n` (or cancel its waiting request): its lock goes.
+    Release { n: u16, origin: Origin },
+    /// Write `bytes` of WAL on node `n` (a committed step's work).
+    Wal { n: u16, bytes: u64 },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum What {
+    /// Runs step `i`.
+    Step(usize),
+    /// A long-running transaction: a query for `duration`, or a query then idle in transaction.
+    Long { duration: SimDur, idle: bool },
+}
+
+/// `pg_stat_activity.state`, and whether the session waits for a lock.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Its statement waits in the table's lock queue (`wait_event_type = Lock`).
+    Waiting,
+    Active,
+    IdleInTransaction,
+    /// Between a retry's attempts.
+    Idle,
+    /// Disconnected.
+    Gone,
+}
+
+impl State {
+    pub fn pg_name(self) -> &'static str {
+        match self {
+            State::Waiting | State::Active => "active",
+            State::IdleInTransaction => "idle in transaction",
+            State::Idle => "idle",
+            State::Gone => "",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Session {
+    pub pid: u32,
+    pub gen: u32,
+    pub node: u16,
+    pub table: u16,
+    pub mode: LockMode,
+    pub what: What,
+    pub state: State,
+    /// `xact_start` (the current attempt's), and when the state last changed.
+    pub xact_start: SimTime,
+    pub state_change: SimTime,
+    plan: Option<Plan>,
+    phase: usize,
+    /// The transactions a CREATE INDEX CONCURRENTLY waits for.
+    wait_for: Vec<Origin>,
+}
+
+impl Session {
+    fn origin(&self, s: usize) -> Origin {
+        Origin::Session { s: s as u32, gen: self.gen }
+    }
+
+    /// The phase of work it is in, if it is working.
+    pub fn phase(&self) -> Option<Phase> {
+        self.plan.as_ref().and_then(|p| p.phases.get(self.phase)).copied().filter(|_| self.state == State::Active)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Running,
+    Done,
+    Failed(PgError),
+}
+
+/// One DDL step and what became of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub stmt: Statement,
+    pub pid: u32,
+    pub table: u16,
+    pub attempts: u32,
+    pub lock_timeouts: u32,
+    pub started: SimTime,
+    /// Time spent waiting for the lock (every attempt), and holding it.
+    pub lock_wait: SimDur,
+    pub held: SimDur,
+    pub granted_at: Option<SimTime>,
+    pub ended: Option<SimTime>,
+    pub outcome: Outcome,
+    /// What it does under the lock ("catalog only", "rewrites …").
+    pub work: String,
+    pub wal_bytes: u64,
+}
+
+/// The component's counts, for its figures.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Counts {
+    pub lock_timeouts: u64,
+    pub statement_timeouts: u64,
+    pub steps_done: u64,
+    pub steps_failed: u64,
+    pub max_lock_held: SimDur,
+}
+
+#[derive(Clone, Debug)]
+pub struct Migration {
+    pub schema: Schema,
+    pub settings: SessionSettings,
+    pub sessions: Vec<Session>,
+    pub steps: Vec<Step>,
+    pub counts: Counts,
+    rng: SimRng,
+    /// Notes for the log: (node, text).
+    news: Vec<(Option<u16>, String)>,
+}
+
+impl Migration {
+    /// The schema of a lesson: `accounts` (the clients' table, `keys` rows) and the section's tables.
+    pub fn new(cfg: &MigrationCfg, keys: u64, rng: SimRng) -> Migration {
+        let cols = |list: &[String]| list.iter().filter_map(|c| cfg::column(c)).collect::<Vec<_>>();
+        let mut accounts_cols = vec![("balance".to_string(), "bigint".to_string())];
+        accounts_cols.extend(cols(&cfg.columns));
+        let mut tables = vec![Table::new("accounts", keys, cfg.row_bytes, &accounts_cols)];
+        tables.extend(cfg.tables.iter().map(|t| Table::new(&t.name, t.rows, t.row_bytes, &cols(&t.columns))));
+        Migration { schema: Schema { tables }, settings: SessionSettings::of(cfg), sessions: Vec::new(), steps: Vec::new(), counts: Counts::default(), rng, news: Vec::new() }
+    }
+
+    /// The notes to log since the last call.
+    pub(crate) fn take_news(&mut self) -> Vec<(Option<u16>, String)> {
+        std::mem::take(&mut self.news)
+    }
+
+    fn open(&mut self, n: u16, table: u16, mode: LockMode, what: What, now: SimTime) -> Result<usize, String> {
+        if self.sessions.len() >= MAX_SESSIONS {
+            return Err(format!("FATAL:  sorry, too many clients already (a run may open {MAX_SESSIONS} migration sessions)"));
+        }
+        let pid = PID_BASE + self.sessions.len() as u32;
+        self.sessions.push(Session { pid, gen: 0, node: n, table, mode, what, state: State::Idle, xact_start: now, state_change: now, plan: None, phase: 0, wait_for: Vec::new() });
+        Ok(self.sessions.len() - 1)
+    }
+
+    /// Session `s` starts an attempt: its statement asks for its lock, with its timeouts armed.
+    fn submit(&mut self, s: usize, sched: &mut Sched, acts: &mut Vec<Act>) {
+        let now = sched.now;
+        let st = self.settings;
+        let ses = &mut self.sessions[s];
+        ses.gen += 1;
+        ses.state = State::Waiting;
+        ses.xact_start = now;
+        ses.state_change = now;
+        ses.phase = 0;
+        let (s32, gen) = (s as u32, ses.gen);
+        if let What::Step(_) = ses.what {
+            if st.lock_timeout > SimDur::ZERO {
+                sched.after(st.lock_timeout, MigEv::LockTimeout { s: s32, gen }.into());
+            }
+            if st.statement_timeout > SimDur::ZERO {
+                sched.after(st.statement_timeout, MigEv::StatementTimeout { s: s32, gen }.into());
+            }
+        }
+        let job = Job { origin: ses.origin(s), work: Work::Hold { table: ses.table, mode: ses.mode }, cpu_us: 0 };
+        acts.push(Act::Submit { n: ses.node, job });
+    }
+
+    /// A DDL step on node `n` (the primary): its session opens and its statement asks for its lock.
+    pub(crate) fn start_step(&mut self, stmt: Statement, n: u16, sched: &mut Sched) -> Result<Vec<Act>, String> {
+        let now = sched.now;
+        let target = self.schema.target(&stmt.kind);
+        let refused = Schema::refuse_at_once(&stmt).or_else(|| target.clone().err());
+        let table = target.unwrap_or(0);
+        let i = self.steps.len();
+        let s = self.open(n, table, stmt.kind.lock(), What::Step(i), now)?;
+        let pid = self.sessions[s].pid;
+        self.steps.push(Step {
+            stmt,
+            pid,
+            table,
+            attempts: 0,
+            lock_timeouts: 0,
+            started: now,
+            lock_wait: SimDur::ZERO,
+            held: SimDur::ZERO,
+            granted_at: None,
+            ended: None,
+            outcome: Outcome::Running,
+            work: String::new(),
+            wal_bytes: 0,
+        });
+        let mut acts = Vec::new();
+        if let Some(e) = refused {
+            self.sessions[s].state = State::Gone;
+            self.fail_step(i, e, now);
+            return Ok(acts);
+        }
+        self.steps[i].attempts = 1;
+        self.submit(s, sched, &mut acts);
+        Ok(acts)
+    }
+
+    /// A long-running transaction on node `n`: a query on table `table` for `duration`, then
+    /// commit; with `idle`, the query is quick and the session sits idle in transaction.
+    pub(crate) fn start_long(&mut self, table: u16, duration: SimDur, idle: bool, n: u16, sched: &mut Sched) -> Result<Vec<Act>, String> {
+        let s = self.open(n, table, LockMode::AccessShare, What::Long { duration, idle }, sched.now)?;
+        let mut acts = Vec::new();
+        self.submit(s, sched, &mut acts);
+        Ok(acts)
+    }
+
+    /// The session of pid `pid`, if it is one of this component's.
+    pub fn session_of(&self, pid: u32) -> Option<usize> {
+        pid.checked_sub(PID_BASE).map(|i| i as usize).filter(|&i| i < self.sessions.len())
+    }
+
+    fn live(&self, s: u32, gen: u32) -> Option<usize> {
+        let i = s as usize;
+        self.sessions.get(i).filter(|ses| ses.gen == gen && ses.state != State::Gone).map(|_| i)
+    }
+
+    /// Session `s`'s statement holds its lock on node `n`.
+    pub(crate) fn granted(&mut self, n: u16, s: u32, gen: u32, sched: &mut Sched, locks: Option<&Locks>) -> Vec<Act> {
+        let mut acts = Vec::new();
+        let Some(i) = self.live(s, gen).filter(|&i| self.sessions[i].state == State::Waiting) else {
+            // Nobody waits for it any more: the lock goes back at once.
+            acts.push(Act::Release { n, origin: Origin::Session { s, gen } });
+            return acts;
+        };
+        let now = sched.now;
+        let ses = &mut self.sessions[i];
+        let waited = now.since(ses.state_change);
+        ses.state = State::Active;
+        ses.state_change = now;
+        match ses.what {
+            What::Long { duration, idle } => {
+                if idle {
+                    ses.state = State::IdleInTransaction;
+                }
+                sched.after(duration, MigEv::End { s, gen }.into());
+            }
+            What::Step(k) => {
+                let step = &mut self.steps[k];
+                step.lock_wait += waited;
+                step.granted_at = Some(now);
+                match self.schema.plan(ses.table, &step.stmt) {
+                    Err(e) => {
+                        ses.state = State::Gone;
+                        acts.push(Act::Release { n, origin: Origin::Session { s, gen } });
+                        self.fail_step(k, e, now);
+                    }
+                    Ok(plan) => {
+                        step.work = plan.work.clone();
+                        self.schema.begin(ses.table, &step.stmt);
+                        ses.plan = Some(plan);
+                        self.run_phase(i, sched, locks, &mut acts);
+                    }
+                }
+            }
+        }
+        acts
+    }
+
+    /// Session `i` starts its current phase, or commits after its last.
+    fn run_phase(&mut self, i: usize, sched: &mut Sched, locks: Option<&Locks>, acts: &mut Vec<Act>) {
+        loop {
+            let ses = &mut self.sessions[i];
+            let (s, gen) = (i as u32, ses.gen);
+            let Some(plan) = &ses.plan else { return };
+            let Some(&phase) = plan.phases.get(ses.phase) else {
+                self.commit_step(i, sched.now, acts);
+                return;
+            };
+            match phase {
+                Phase::WaitWriters | Phase::WaitOlder => {
+                    ses.wait_for = locks.map(|l| waits_for(l, ses.node, ses.table, phase, ses.origin(i))).unwrap_or_default();
+                    if ses.wait_for.is_empty() {
+                        ses.phase += 1;
+                        continue;
+                    }
+                    sched.after(POLL, MigEv::Poll { s, gen }.into());
+                }
+                work => sched.after(work.duration(), MigEv::PhaseDone { s, gen }.into()),
+            }
+            return;
+        }
+    }
+
+    /// The last phase is done: the step's error, or its commit (schema, WAL, the lock released).
+    fn commit_step(&mut self, i: usize, now: SimTime, acts: &mut Vec<Act>) {
+        let ses = &mut self.sessions[i];
+        let What::Step(k) = ses.what else { return };
+        ses.state = State::Gone;
+        let origin = ses.origin(i);
+        let (n, table) = (ses.node, ses.table);
+        let plan = ses.plan.take().unwrap_or_else(|| Plan { phases: Vec::new(), fails: None, work: String::new() });
+        let step = &mut self.steps[k];
+        if let Some(g) = step.granted_at {
+            step.held = now.since(g);
+            self.counts.max_lock_held = self.counts.max_lock_held.max(step.held);
+        }
+        acts.push(Act::Release { n, origin });
+        if let Some(e) = plan.fails {
+            self.fail_step(k, e, now);
+            return;
+        }
+        let bytes: u64 = plan.phases.iter().map(|p| p.wal_bytes()).sum();
+        step.wal_bytes = bytes;
+        step.ended = Some(now);
+        step.outcome = Outcome::Done;
+        self.counts.steps_done += 1;
+        acts.push(Act::Wal { n, bytes });
+        let line = format!("{} ({}): done; waited {} for its {} lock, held it {}", step.stmt.sql, step.work, step.lock_wait.human(), step.stmt.kind.lock().sql_name(), step.held.human());
+        let stmt = step.stmt.clone();
+        self.schema.apply(table, &stmt);
+        self.news.push((Some(n), line));
+    }
+
+    fn fail_step(&mut self, k: usize, e: PgError, now: SimTime) {
+        let step = &mut self.steps[k];
+        step.ended = Some(now);
+        self.news.push((None, format!("{}: ERROR:  {} (SQLSTATE {})", step.stmt.sql, e.message, e.code)));
+        step.outcome = Outcome::Failed(e);
+        self.counts.steps_failed += 1;
+    }
+
+    /// A statement of session `i` is cancelled (`code`, `message`): a waiting one leaves the
+    /// queue, a working one rolls back (a CREATE INDEX CONCURRENTLY leaves its index INVALID).
+    fn cancel_statement(&mut self, i: usize, code: &'static str, message: &str, now: SimTime, acts: &mut Vec<Act>) {
+        let ses = &mut self.sessions[i];
+        let was_waiting = ses.state == State::Waiting;
+        let origin = ses.origin(i);
+        acts.push(Act::Release { n: ses.node, origin });
+        ses.state = State::Idle;
+        ses.state_change = now;
+        ses.plan = None;
+        let What::Step(k) = ses.what else {
+            ses.state = State::Gone;
+            self.news.push((Some(ses.node), format!("pid {}: ERROR:  {message}", ses.pid)));
+            return;
+        };
+        let step = &mut self.steps[k];
+        if was_waiting {
+            step.lock_wait += now.since(self.sessions[i].xact_start);
+        } else if let Some(g) = step.granted_at {
+            step.held += now.since(g);
+            self.counts.max_lock_held = self.counts.max_lock_held.max(step.held);
+        }
+        self.fail_step(k, schema_err(code, message), now);
+    }
+
+    /// One of the component's own events.
+    pub(crate) fn on_event(&mut self, e: MigEv, sched: &mut Sched, locks: Option<&Locks>) -> Vec<Act> {
+        let mut acts = Vec::new();
+        let (s, gen) = e.session();
+        let Some(i) = self.live(s, gen) else { return acts };
+        let now = sched.now;
+        let state = self.sessions[i].state;
+        match e {
+            MigEv::LockTimeout { .. } if state == State::Waiting => {
+                self.counts.lock_timeouts += 1;
+                let ses = &mut self.sessions[i];
+                let What::Step(k) = ses.what else { return acts };
+                acts.push(Act::Release { n: ses.node, origin: ses.origin(i) });
+                let step = &mut self.steps[k];
+                step.lock_wait += now.since(ses.state_change);
+                step.lock_timeouts += 1;
+                ses.state = State::Idle;
+                ses.state_change = now;
+                let retry = self.settings.retry;
+                if step.attempts < retry.attempts() {
+                    let (wait, jitter) = retry.delay(step.attempts + 1);
+                    let extra = if jitter > SimDur::ZERO { self.rng.below(jitter.0 + 1) } else { 0 };
+                    let d = SimDur(wait.0 + extra);
+                    self.news.push((
+                        Some(ses.node),
+                        format!("{}: ERROR:  canceling statement due to lock timeout (attempt {} of {}; again in {})", step.stmt.sql, step.attempts, retry.attempts(), d.human()),
+                    ));
+                    sched.after(d, MigEv::Retry { s, gen }.into());
+                } else {
+                    ses.state = State::Gone;
+                    self.fail_step(k, schema_err("55P03", "canceling statement due to lock timeout"), now);
+                }
+            }
+            MigEv::StatementTimeout { .. } if matches!(state, State::Waiting | State::Active) => {
+                self.counts.statement_timeouts += 1;
+                self.cancel_statement(i, "57014", "canceling statement due to statement timeout", now, &mut acts);
+                self.sessions[i].state = State::Gone;
+            }
+            MigEv::Retry { .. } if state == State::Idle => {
+                if let What::Step(k) = self.sessions[i].what {
+                    self.steps[k].attempts += 1;
+                }
+                self.submit(i, sched, &mut acts);
+            }
+            MigEv::PhaseDone { .. } if state == State::Active => {
+                self.sessions[i].phase += 1;
+                self.run_phase(i, sched, locks, &mut acts);
+            }
+            MigEv::Poll { .. } if state == State::Active => {
+                let ses = &mut self.sessions[i];
+                let n = ses.node;
+                ses.wait_for.retain(|o| locks.is_some_and(|l| l.holds(n, *o)));
+                if ses.wait_for.is_empty() {
+                    ses.phase += 1;
+                    self.run_phase(i, sched, locks, &mut acts);
+                } else {
+                    sched.after(POLL, MigEv::Poll { s, gen }.into());
+                }
+            }
+            MigEv::End { .. } if matches!(state, State::Active | State::IdleInTransaction) => {
+                let ses = &mut self.sessions[i];
+                ses.state = State::Gone;
+                acts.push(Act::Release { n: ses.node, origin: ses.origin(i) });
+                self.news.push((Some(ses.node), format!("pid {}: the long-running transaction commits after {}", ses.pid, now.since(ses.xact_start).human())));
+            }
+            _ => {}
+        }
+        acts
+    }
+
+    /// `pg_cancel_backend(pid)`: cancels the session's running or waiting statement. A session
+    /// idle in transaction runs none: it keeps its transaction and its locks.
+    pub(crate) fn cancel(&mut self, pid: u32, now: SimTime) -> Result<Vec<Act>, String> {
+        let i = self.session_of(pid).ok_or_else(|| not_a_backend(pid))?;
+        let mut acts = Vec::new();
+        match self.sessions[i].state {
+            State::Waiting | State::Active => {
+                self.cancel_statement(i, "57014", "canceling statement due to user request", now, &mut acts);
+                if let What::Step(_) = self.sessions[i].what {
+                    self.sessions[i].state = State::Gone;
+                }
+            }
+            State::IdleInTransaction => self.news.push((
+                Some(self.sessions[i].node),
+                format!("pg_cancel_backend({pid}): the session is idle in transaction, with no statement to cancel: it keeps its locks (pg_terminate_backend ends it)"),
+            )),
+            State::Idle | State::Gone => {}
+        }
+        Ok(acts)
+    }
+
+    /// `pg_terminate_backend(pid)`: the session's connection closes, its transaction rolls back.
+    pub(crate) fn terminate(&mut self, pid: u32, now: SimTime) -> Result<Vec<Act>, String> {
+        let i = self.session_of(pid).ok_or_else(|| not_a_backend(pid))?;
+        let mut acts = Vec::new();
+        let ses = &self.sessions[i];
+        if ses.state == State::Gone {
+            return Ok(acts);
+        }
+        let node = ses.node;
+        if matches!(ses.state, State::Waiting | State::Active) && matches!(ses.what, What::Step(_)) {
+            self.cancel_statement(i, "57P01", "terminating connection due to administrator command", now, &mut acts);
+        } else {
+            acts.push(Act::Release { n: node, origin: ses.origin(i) });
+            self.news.push((Some(node), format!("pid {pid}: FATAL:  terminating connection due to administrator command")));
+        }
+        self.sessions[i].state = State::Gone;
+        Ok(acts)
+    }
+
+    /// Node `n`'s server went down: its sessions are gone with it (their locks too).
+    pub(crate) fn node_down(&mut self, n: u16, now: SimTime) {
+        for i in 0..self.sessions.len() {
+            let ses = &mut self.sessions[i];
+            if ses.node != n || ses.state == State::Gone {
+                continue;
+            }
+            let running = matches!(ses.state, State::Waiting | State::Active);
+            ses.state = State::Gone;
+            if let (What::Step(k), true) = (ses.what, running) {
+                self.fail_step(k, schema_err("57P01", "terminating connection due to administrator command"), now);
+            }
+        }
+    }
+}
+
+fn schema_err(code: &'static str, message: &str) -> PgError {
+    PgError { code, message: message.into() }
+}
+
+fn not_a_backend(pid: u32) -> String {
+    format!("WARNING:  PID {pid} is not a PostgreSQL backend process this lesson lets you signal (its migration sessions are pid {PID_BASE} and up)")
+}
+
+/// The transactions a CREATE INDEX CONCURRENTLY phase waits for on node `n`: for the writers'
+/// waits, every holder of a lock on `table` that conflicts with SHARE; for the last, every
+/// transaction holding any lock (its snapshot is older).
+fn waits_for(locks: &Locks, n: u16, table: u16, phase: Phase, me: Origin) -> Vec<Origin> {
+    let tables: Vec<u16> = match phase {
+        Phase::WaitWriters => vec![table],
+        _ => (0..locks.tables() as u16).collect(),
+    };
+    let mut out = Vec::new();
+    for t in tables {
+        let (granted, _) = locks.queue(n, t);
+        for e in granted {
+            let counts = match phase {
+                Phase::WaitWriters => LockMode::Share.conflicts_with(e.mode),
+                _ => true,
+            };
+            if counts && e.owner != me && !out.contains(&e.owner) {
+                out.push(e.owner);
+            }
+        }
+    }
+    out
+}

@@ -52,8 +52,13 @@ pub struct Index {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConKind {
     /// `CHECK (expr)`; `not_null_of`: the expression is `col IS NOT NULL`.
-    Check { not_null_of: Option<String> },
-    ForeignKey { column: String, ref_table: String },
+    Check {
+        not_null_of: Option<String>,
+    },
+    ForeignKey {
+        column: String,
+        ref_table: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,7 +133,9 @@ impl Phase {
             Phase::Catalog => CATALOG,
             Phase::Scan { pages } => SimDur(pages.saturating_mul(SCAN_PAGE.0).max(1)),
             Phase::Rewrite { pages } => SimDur(pages.saturating_mul(REWRITE_PAGE.0).max(1)),
-            Phase::Build { pages, rows, index_pages } => SimDur(pages.saturating_mul(SCAN_PAGE.0) + rows.saturating_mul(SORT_ROW_NS) / 1000 + index_pages.saturating_mul(REWRITE_PAGE.0)).max(SimDur(1)),
+            Phase::Build { pages, rows, index_pages } => {
+                SimDur(pages.saturating_mul(SCAN_PAGE.0) + rows.saturating_mul(SORT_ROW_NS) / 1000 + index_pages.saturating_mul(REWRITE_PAGE.0)).max(SimDur(1))
+            }
             Phase::WaitWriters | Phase::WaitOlder => SimDur::ZERO,
         }
     }
@@ -209,7 +216,9 @@ impl Schema {
     /// The table whose lock `kind` takes (a DROP INDEX: the index's table).
     pub fn target(&self, kind: &Kind) -> Result<u16, PgError> {
         match kind {
-            Kind::DropIndex { name, .. } => self.tables.iter().position(|t| t.indexes.iter().any(|i| &i.name == name)).map(|i| i as u16).ok_or_else(|| err("42704", format!("index \"{name}\" does not exist"))),
+            Kind::DropIndex { name, .. } => {
+                self.tables.iter().position(|t| t.indexes.iter().any(|i| &i.name == name)).map(|i| i as u16).ok_or_else(|| err("42704", format!("index \"{name}\" does not exist")))
+            }
             k => self.table_id(k.table().unwrap_or_default()),
         }
     }

@@ -57,6 +57,10 @@ pub struct Scenario {
     /// what each backend costs the primary's host (chapter 11's connection pooling).
     #[serde(default)]
     pub pooling: Option<crate::pool::PoolingCfg>,
+    /// `[migration]`: the schema a migration changes and its session's settings; its steps are
+    /// `ddl` commands (chapter 12's zero-downtime migrations).
+    #[serde(default)]
+    pub migration: Option<crate::migrate::MigrationCfg>,
     // The sections of a sharded lesson (chapter 10). Their contents belong to the `shard`
     // component (`runner::sharded::Sections`), which reads them when it builds the lesson; here they
     // only make the lesson sharded, so a page that opens only clusters links no parser for them.
@@ -502,7 +506,7 @@ impl RunMetric {
 }
 
 /// The figures the components register by name, in the order a lesson's expectations list them.
-const COMPONENT_FIGURES: &[&[crate::base::FigureDef]] = &[crate::pool::report::FIGURES];
+const COMPONENT_FIGURES: &[&[crate::base::FigureDef]] = &[crate::pool::report::FIGURES, crate::migrate::view::FIGURES];
 
 fn component_figures() -> impl Iterator<Item = &'static crate::base::FigureDef> {
     COMPONENT_FIGURES.iter().flat_map(|f| f.iter())
@@ -711,14 +715,17 @@ impl Scenario {
 
     /// The optional components' sections (key, header, whether the lesson has it), each of one
     /// cluster: a sharded lesson has none of them.
-    pub(crate) fn component_sections(&self) -> [(&'static str, &'static str, bool); 1] {
-        [("pooling", "[pooling]", self.pooling.is_some())]
+    pub(crate) fn component_sections(&self) -> [(&'static str, &'static str, bool); 2] {
+        [("pooling", "[pooling]", self.pooling.is_some()), ("migration", "[migration]", self.migration.is_some())]
     }
 
     /// Checks each optional component's section (each places its errors at its fields).
     pub(crate) fn check_components(&self) -> Result<(), Invalid> {
         if let Some(p) = &self.pooling {
             p.check(self.postgres.max_connections)?;
+        }
+        if let Some(m) = &self.migration {
+            m.check()?;
         }
         Ok(())
     }
@@ -729,6 +736,7 @@ impl Scenario {
         let mut g: Vec<&'static str> = crate::command::settings::GROUPS.iter().filter(|g| g.missing.is_none()).map(|g| g.name).collect();
         g.extend(self.backup.as_ref().map(|_| "backup"));
         g.extend(self.pooling.iter().flat_map(|p| p.setting_groups()));
+        g.extend(self.migration.iter().flat_map(|m| m.setting_groups()));
         g
     }
 
@@ -775,18 +783,18 @@ impl Scenario {
 mod tests {
     use super::*;
 
-    /// Every figure the pool registers is a figure a lesson may bound, measured in a cluster
-    /// lesson and read by the pool, with its unit; and each kind of lesson measures a figure of its own.
+    /// Every figure a component registers is a figure a lesson may bound, measured in a cluster
+    /// lesson and read by the component, with its unit; and each kind of lesson measures a figure of its own.
     #[test]
-    fn the_pools_figures_are_lesson_figures_read_by_the_pool() {
-        for f in crate::pool::report::FIGURES {
+    fn the_components_figures_are_lesson_figures() {
+        for f in COMPONENT_FIGURES.iter().flat_map(|f| f.iter()) {
             let m = Metric::parse(f.name).unwrap_or_else(|| panic!("{} is not a lesson figure", f.name));
             assert_eq!((m.measured(), m.unit()), (Measured::Component, f.unit), "{}", f.name);
             assert!(m.clustered() && !m.sharded(), "{}", f.name);
         }
         assert_eq!(Metric::parse("request_p95_ms").map(Metric::unit), Some(Unit::Ms));
         let count = |k: Measured| Metric::all().filter(|m| m.measured() == k).count();
-        assert_eq!(count(Measured::Component), crate::pool::report::FIGURES.len());
+        assert_eq!(count(Measured::Component), crate::pool::report::FIGURES.len() + crate::migrate::view::FIGURES.len());
         assert_eq!(count(Measured::Both), 1);
         assert!(count(Measured::Cluster) > 10 && count(Measured::Sharded) > 10);
     }

@@ -16,16 +16,22 @@ use crate::world::World;
 pub(crate) struct Components {
     /// The app tier, PgBouncer and the backends' costs (`[pooling]`).
     pub(crate) pool: Option<Box<crate::pool::Pool>>,
+    /// The migration's schema and sessions (`[migration]`); its lock table is the request
+    /// pipeline's lock stage (`Cluster::locks`).
+    pub(crate) migrate: Option<Box<crate::migrate::Migration>>,
 }
 
 /// The page elements each component's view holds, which a lesson's `watch` items may name.
-pub const ELEMENTS: &[&[Element]] = &[crate::pool::view::ELEMENTS];
+pub const ELEMENTS: &[&[Element]] = &[crate::pool::view::ELEMENTS, crate::migrate::view::ELEMENTS];
 
 impl World {
     /// Starts the components a lesson's sections ask for.
     pub(crate) fn start_components(&mut self, scn: &Scenario) {
         if let Some(p) = &scn.pooling {
             self.start_pool(p, scn.postgres.max_connections);
+        }
+        if let Some(m) = &scn.migration {
+            self.start_migration(m, scn.workload.keys);
         }
     }
 
@@ -36,6 +42,7 @@ impl World {
     pub(crate) fn on_component_event(&mut self, e: CompEv) -> (TraceKind, u16, u64, u64) {
         match e.tag {
             crate::pool::event::TAG => self.on_pool_event(crate::pool::PoolEv::decode(e)),
+            crate::migrate::event::TAG => self.on_migration_event(crate::migrate::MigEv::decode(e)),
             // A tag nobody schedules.
             _ => (TraceKind::Sample, NO_NODE, 0, 0),
         }
@@ -43,7 +50,7 @@ impl World {
 
     /// Each component's panel now, in this order.
     pub fn component_panels(&self) -> Vec<PanelView> {
-        [self.pool_report().map(|p| p.panel())].into_iter().flatten().collect()
+        [self.pool_report().map(|p| p.panel()), self.migration_report().map(|m| m.panel())].into_iter().flatten().collect()
     }
 
     /// The boxes a component draws in the clients' place in the cluster diagram, if one does.
@@ -53,7 +60,7 @@ impl World {
 
     /// Each component in the run's report (its lines and figures), in the same order.
     pub fn component_reports(&self) -> Vec<ComponentReport> {
-        [self.pool_report().map(|p| p.component_report())].into_iter().flatten().collect()
+        [self.pool_report().map(|p| p.component_report()), self.migration_report().map(|m| m.component_report())].into_iter().flatten().collect()
     }
 
     /// The charts of a component that replaces the commits' charts (a pooling lesson's
@@ -65,7 +72,7 @@ impl World {
 
     /// The figure a component registers under `name` (for `[expect.metrics]`), if one does.
     pub fn component_figure(&self, name: &str) -> Option<f64> {
-        self.pool_report()?.figure(name)
+        self.pool_report().and_then(|p| p.figure(name)).or_else(|| self.migration_report()?.figure(name))
     }
 
     /// Hands a changed setting to the optional component that owns it (PgBouncer's RELOAD).
@@ -73,15 +80,21 @@ impl World {
         if s.group() == "pgbouncer" {
             self.with_pool(|p, q, _, _, w| p.set(s, q, w));
         }
+        if s.group() == "migration" {
+            if let Some(m) = self.c.comps.migrate.as_deref_mut() {
+                m.settings.set(s);
+            }
+        }
     }
 
     /// A component's setting `name` as it stands now, read back by the component that owns it.
     pub(crate) fn component_setting(&self, name: &str) -> Option<crate::base::settings::Value> {
-        self.c.comps.pool.as_deref().and_then(|p| p.bouncer_cfg()).and_then(|b| crate::pool::cfg::read(b, name))
+        let pool = self.c.comps.pool.as_deref().and_then(|p| p.bouncer_cfg()).and_then(|b| crate::pool::cfg::read(b, name));
+        pool.or_else(|| self.c.comps.migrate.as_deref()?.settings.read(name))
     }
 
     /// Hands `f` to every component that follows it, in this order: the committed history, the
-    /// archiver, PgBouncer.
+    /// archiver, PgBouncer, the migration (a backend down takes its locks and sessions).
     #[inline]
     pub(crate) fn broadcast(&mut self, f: Fact) {
         self.c.committed.on_fact(&f);
@@ -93,6 +106,9 @@ impl World {
             }
         }
         self.with_pool(|p, s, _, hosts, w| p.on_fact(&f, s, hosts, w));
+        if let Fact::BackendDown { n } = f {
+            self.migration_node_down(n);
+        }
     }
 
     /// The fact of node `n`'s flush, as its WAL positions stand now.

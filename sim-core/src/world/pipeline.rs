@@ -16,6 +16,10 @@ impl World {
         if let Some(locks) = self.c.locks.as_deref_mut() {
             if let Some((table, mode)) = crate::pipeline::lock_of(job.work) {
                 if !locks.acquire(n, table, mode, job.origin, job, self.now) {
+                    // A client's driver cancels the query at its timeout (`withdraw_lock_wait`).
+                    if let Origin::Client { c, .. } = job.origin {
+                        self.time_out_client(c);
+                    }
                     return (0, 0);
                 }
             }
@@ -92,6 +96,17 @@ impl World {
             Origin::Client { c, gen } => self.send_to_client(n, c, gen, a),
             Origin::Pooled { sv, gen } => self.pooled_answered(sv, gen, a),
             Origin::Session { .. } => {}
+        }
+    }
+
+    /// `origin`'s request waiting in node `n`'s lock queue is cancelled (a client gave up): the
+    /// requests it held back go on.
+    #[inline]
+    pub(crate) fn withdraw_lock_wait(&mut self, n: u16, origin: Origin) {
+        if let Some(locks) = self.c.locks.as_deref_mut() {
+            for job in locks.withdraw(n, origin, self.now) {
+                self.cpu_stage(n, job);
+            }
         }
     }
 

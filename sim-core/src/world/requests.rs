@@ -107,7 +107,7 @@ impl World {
         }
     }
 
-    fn time_out_client(&mut self, c: u32) {
+    pub(crate) fn time_out_client(&mut self, c: u32) {
         let (at, gen) = self.c.cl.deadline(c);
         self.push(at, Ev::Timeout { c, gen });
     }
@@ -152,6 +152,7 @@ impl World {
             self.after(self.c.cl.wl.backoff.0, Ev::Issue { c });
         }
         let canceled = self.cancel_commit_wait(n, c, gen);
+        self.withdraw_lock_wait(n, Origin::Client { c, gen });
         TAKEN | if write { WRITE } else { 0 } | if canceled { SYNC_WAIT_CANCELED } else { 0 }
     }
     /// Makes sure node `n`'s deadline check runs no later than `at`.

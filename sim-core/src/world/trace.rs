@@ -51,6 +51,9 @@ pub enum TraceKind {
     /// cluster's scope, after the event that answered; the key is the `lsn`, the version and
     /// whether it was acknowledged the `arg`, `shard::cluster::read_ack`).
     RouterAck = 38,
+    /// A migration session's event (`migrate::MigEv`): its kind and session in the `arg`
+    /// (kind × 2^32 + session), the attempt in the `lsn`.
+    Migration = 39,
 }
 
 /// One processed event. `node` is `u16::MAX` for events not tied to a node.
@@ -223,6 +226,10 @@ fn describe<'a>(e: &TraceEvent, name: &dyn Fn(u64) -> &'a str) -> String {
         TraceKind::PoolArrive if a & 1 == 1 => "user request reached an app server".into(),
         TraceKind::PoolArrive => "user wakes, but every user of the app server already waits".into(),
         TraceKind::PoolOpen => "HikariCP opens a pooled connection".into(),
+        TraceKind::Migration => {
+            let what = ["lock_timeout", "statement_timeout", "phase done", "retry", "transaction ends", "waits for older transactions"];
+            format!("migration session pid {}: {}", crate::migrate::PID_BASE + (a & 0xffff_ffff) as u32, what.get((a >> 32) as usize).unwrap_or(&"?"))
+        }
         TraceKind::PoolAtPg => format!("server connection {a}: work reached postgres"),
         TraceKind::CpuDone => format!("CPU burst done ({a})"),
         TraceKind::PoolReply => format!("server connection {a}: transaction answered"),
