@@ -98,6 +98,8 @@ pub struct Session {
     pub state_change: SimTime,
     plan: Option<Plan>,
     phase: usize,
+    /// The pieces of the current phase's work done (`Phase::chunks`).
+    chunk: u32,
     /// The transactions a CREATE INDEX CONCURRENTLY waits for.
     wait_for: Vec<Origin>,
 }
@@ -183,7 +185,7 @@ impl Migration {
             return Err(format!("FATAL:  sorry, too many clients already (a run may open {MAX_SESSIONS} migration sessions)"));
         }
         let pid = PID_BASE + self.sessions.len() as u32;
-        self.sessions.push(Session { pid, gen: 0, node: n, table, mode, what, state: State::Idle, xact_start: now, state_change: now, plan: None, phase: 0, wait_for: Vec::new() });
+        self.sessions.push(Session { pid, gen: 0, node: n, table, mode, what, state: State::Idle, xact_start: now, state_change: now, plan: None, phase: 0, chunk: 0, wait_for: Vec::new() });
         Ok(self.sessions.len() - 1)
     }
 
@@ -197,6 +199,7 @@ impl Migration {
         ses.xact_start = now;
         ses.state_change = now;
         ses.phase = 0;
+        ses.chunk = 0;
         let (s32, gen) = (s as u32, ses.gen);
         if let What::Step(_) = ses.what {
             if st.lock_timeout > SimDur::ZERO {
@@ -237,6 +240,7 @@ impl Migration {
         let mut acts = Vec::new();
         if let Some(e) = refused {
             self.sessions[s].state = State::Gone;
+            self.steps[i].work = "none: refused before it took a lock".into();
             self.fail_step(i, e, now);
             return Ok(acts);
         }
@@ -325,7 +329,7 @@ impl Migration {
                     }
                     sched.after(POLL, MigEv::Poll { s, gen }.into());
                 }
-                work => sched.after(work.duration(), MigEv::PhaseDone { s, gen }.into()),
+                work => sched.after(SimDur(work.duration().0 / u64::from(work.chunks())).max(SimDur(1)), MigEv::PhaseDone { s, gen }.into()),
             }
             return;
         }
@@ -349,12 +353,9 @@ impl Migration {
             self.fail_step(k, e, now);
             return;
         }
-        let bytes: u64 = plan.phases.iter().map(|p| p.wal_bytes()).sum();
-        step.wal_bytes = bytes;
         step.ended = Some(now);
         step.outcome = Outcome::Done;
         self.counts.steps_done += 1;
-        acts.push(Act::Wal { n, bytes });
         let line = format!("{} ({}): done; waited {} for its {} lock, held it {}", step.stmt.sql, step.work, step.lock_wait.human(), step.stmt.kind.lock().sql_name(), step.held.human());
         let stmt = step.stmt.clone();
         self.schema.apply(table, &stmt);
@@ -439,8 +440,24 @@ impl Migration {
                 self.submit(i, sched, &mut acts);
             }
             MigEv::PhaseDone { .. } if state == State::Active => {
-                self.sessions[i].phase += 1;
-                self.run_phase(i, sched, locks, &mut acts);
+                // A piece of the phase's work is done, with its WAL.
+                let ses = &mut self.sessions[i];
+                let Some(phase) = ses.phase() else { return acts };
+                let What::Step(k) = ses.what else { return acts };
+                let (chunks, total) = (phase.chunks(), phase.wal_bytes());
+                let bytes = total / u64::from(chunks) + if ses.chunk + 1 == chunks { total % u64::from(chunks) } else { 0 };
+                if bytes > 0 {
+                    acts.push(Act::Wal { n: ses.node, bytes });
+                    self.steps[k].wal_bytes += bytes;
+                }
+                ses.chunk += 1;
+                if ses.chunk < chunks {
+                    sched.after(SimDur(phase.duration().0 / u64::from(chunks)).max(SimDur(1)), MigEv::PhaseDone { s, gen }.into());
+                } else {
+                    ses.chunk = 0;
+                    ses.phase += 1;
+                    self.run_phase(i, sched, locks, &mut acts);
+                }
             }
             MigEv::Poll { .. } if state == State::Active => {
                 let ses = &mut self.sessions[i];
@@ -448,6 +465,7 @@ impl Migration {
                 ses.wait_for.retain(|o| locks.is_some_and(|l| l.holds(n, *o)));
                 if ses.wait_for.is_empty() {
                     ses.phase += 1;
+                    ses.chunk = 0;
                     self.run_phase(i, sched, locks, &mut acts);
                 } else {
                     sched.after(POLL, MigEv::Poll { s, gen }.into());

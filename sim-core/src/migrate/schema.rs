@@ -18,6 +18,9 @@ pub const CATALOG: SimDur = SimDur(2000);
 /// WAL of a catalog change (the catalog rows and the commit record).
 pub const CATALOG_WAL: u64 = 4096;
 
+/// The WAL a phase of work writes at a time (a rewrite's WAL goes out as it is written).
+pub const WAL_CHUNK: u64 = 16 << 20;
+
 /// A PostgreSQL error: its SQLSTATE and its message (as `ERROR:  …` prints it, without the prefix).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PgError {
@@ -65,6 +68,8 @@ pub enum ConKind {
 pub struct Constraint {
     pub name: String,
     pub kind: ConKind,
+    /// Its definition as `\d` prints it (`CHECK (email IS NOT NULL)`).
+    pub def: String,
     /// `convalidated`: false after NOT VALID until VALIDATE CONSTRAINT.
     pub valid: bool,
 }
@@ -80,6 +85,36 @@ pub struct Table {
 }
 
 impl Table {
+    /// `\d table` as psql prints it: the columns (name, type, nullable), then the index and
+    /// constraint lines.
+    pub fn describe(&self) -> (Vec<[String; 3]>, Vec<String>) {
+        let cols = self.columns.iter().map(|c| [c.name.clone(), c.ty.clone(), if c.not_null { "not null" } else { "" }.to_string()]).collect();
+        let mut lines = Vec::new();
+        if !self.indexes.is_empty() {
+            lines.push("Indexes:".to_string());
+        }
+        for i in &self.indexes {
+            let kind = if i.primary {
+                " PRIMARY KEY,"
+            } else if i.unique {
+                " UNIQUE,"
+            } else {
+                ""
+            };
+            lines.push(format!("    \"{}\"{kind} btree ({}){}", i.name, i.columns.join(", "), if i.valid { "" } else { " INVALID" }));
+        }
+        for (title, fk) in [("Check constraints:", false), ("Foreign-key constraints:", true)] {
+            let list: Vec<&Constraint> = self.constraints.iter().filter(|c| matches!(c.kind, ConKind::ForeignKey { .. }) == fk).collect();
+            if !list.is_empty() {
+                lines.push(title.to_string());
+            }
+            for c in list {
+                lines.push(format!("    \"{}\" {}{}", c.name, c.def, if c.valid { "" } else { " NOT VALID" }));
+            }
+        }
+        (cols, lines)
+    }
+
     /// A table of `rows` rows of `row_bytes` each, with `id bigint primary key` and `columns`.
     pub fn new(name: &str, rows: u64, row_bytes: u64, columns: &[(String, String)]) -> Table {
         let pages = sim_catalog::heap_pages_fixed(row_bytes as usize, rows);
@@ -148,6 +183,12 @@ impl Phase {
             Phase::Build { index_pages, .. } => index_pages * 8192,
             Phase::Scan { .. } | Phase::WaitWriters | Phase::WaitOlder => 0,
         }
+    }
+
+    /// The pieces its WAL is written in as the work goes (one for a phase without WAL): a rewrite
+    /// streams to the standbys while it runs, not at its commit.
+    pub fn chunks(self) -> u32 {
+        self.wal_bytes().div_ceil(WAL_CHUNK).clamp(1, 256) as u32
     }
 
     /// What `pg_stat_activity` or `pg_stat_progress_*` would say the statement is doing.
@@ -408,11 +449,13 @@ impl Schema {
                 }
             }
             Kind::SetDefault { .. } | Kind::DropDefault { .. } => {}
-            Kind::AddCheck { name, not_null_of, not_valid, .. } => {
-                table.constraints.push(Constraint { name: name.clone(), kind: ConKind::Check { not_null_of: not_null_of.clone() }, valid: !*not_valid });
+            Kind::AddCheck { name, expr, not_null_of, not_valid, .. } => {
+                let def = format!("CHECK ({expr})");
+                table.constraints.push(Constraint { name: name.clone(), kind: ConKind::Check { not_null_of: not_null_of.clone() }, def, valid: !*not_valid });
             }
-            Kind::AddForeignKey { name, column, ref_table, not_valid, .. } => {
-                table.constraints.push(Constraint { name: name.clone(), kind: ConKind::ForeignKey { column: column.clone(), ref_table: ref_table.clone() }, valid: !*not_valid });
+            Kind::AddForeignKey { name, column, ref_table, ref_column, not_valid, .. } => {
+                let def = format!("FOREIGN KEY ({column}) REFERENCES {ref_table}({ref_column})");
+                table.constraints.push(Constraint { name: name.clone(), kind: ConKind::ForeignKey { column: column.clone(), ref_table: ref_table.clone() }, def, valid: !*not_valid });
             }
             Kind::ValidateConstraint { name, .. } => {
                 if let Some(c) = table.constraints.iter_mut().find(|c| &c.name == name) {

@@ -51,6 +51,8 @@ pub struct MigrationReport {
     /// The steps: step, lock, work, attempts, lock wait, lock held, outcome.
     pub steps: Vec<[String; 7]>,
     pub waiting_now: usize,
+    /// `\d accounts`: its columns, then its index and constraint lines.
+    pub describe: (Vec<[String; 3]>, Vec<String>),
     pub figures: Vec<(&'static str, f64)>,
 }
 
@@ -134,7 +136,8 @@ impl Migration {
         let st = &self.settings;
         let off = |d: crate::time::SimDur| if d.0 == 0 { "0 (wait for ever)".to_string() } else { d.human() };
         let settings = format!("The migration role's settings: lock_timeout = {}, statement_timeout = {}, retries: {}", off(st.lock_timeout), off(st.statement_timeout), st.retry.name());
-        MigrationReport { settings, queue, queue_more: more, activity, steps, waiting_now, figures }
+        let describe = self.schema.tables[0].describe();
+        MigrationReport { settings, queue, queue_more: more, activity, steps, waiting_now, describe, figures }
     }
 
     /// The query text a session runs, as `pg_stat_activity.query` shows it.
@@ -166,7 +169,15 @@ impl MigrationReport {
             queue.push(vec![String::new(), format!("… and {} more", number(self.queue_more as f64)), String::new(), String::new(), String::new()]);
         }
         let blocks = vec![
-            Block::Group { id: "migration", blocks: vec![Block::Text { id: "migration-settings", text: self.settings.clone() }, steps] },
+            Block::Group {
+                id: "migration",
+                blocks: vec![
+                    Block::Text { id: "migration-settings", text: self.settings.clone() },
+                    steps,
+                    Block::Table { id: "describe-table", caption: "\\d accounts", columns: vec!["Column", "Type", "Nullable"], rows: self.describe.0.iter().map(|r| r.to_vec()).collect() },
+                    Block::Text { id: "describe-indexes", text: self.describe.1.join("\n") },
+                ],
+            },
             Block::Group {
                 id: "lock-queue",
                 blocks: vec![
@@ -191,7 +202,9 @@ impl MigrationReport {
 
     /// Its part of the run's report: the steps as lines, and its figures.
     pub fn component_report(&self) -> ComponentReport {
-        let lines = self.steps.iter().map(|r| format!("{}: {} lock, {}; {} attempt(s), waited {}, held {}: {}", r[0], r[1], r[2], r[3], r[4], r[5], r[6])).collect();
+        let mut lines: Vec<String> = self.steps.iter().map(|r| format!("{}: {} lock, {}; {} attempt(s), waited {}, held {}: {}", r[0], r[1], r[2], r[3], r[4], r[5], r[6])).collect();
+        lines.push("\\d accounts".into());
+        lines.extend(self.describe.1.iter().cloned());
         let summary = self.figures.iter().map(|(n, v)| format!("{n} {v}")).collect();
         ComponentReport { name: "migration", lines, summary }
     }
