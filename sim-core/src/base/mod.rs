@@ -175,6 +175,8 @@ pub(crate) fn push_key(s: &mut String, k: &str) {
 pub struct CommandError {
     pub kind: CommandErrorKind,
     pub message: String,
+    /// The argument it stands beside (`sql`), when it is one argument's fault; else the action.
+    pub field: Option<&'static str>,
 }
 
 /// Why a command was refused.
@@ -196,7 +198,11 @@ pub enum CommandErrorKind {
 
 impl CommandError {
     pub fn new(kind: CommandErrorKind, message: impl Into<String>) -> CommandError {
-        CommandError { kind, message: message.into() }
+        CommandError { kind, message: message.into(), field: None }
+    }
+    /// The same error, beside argument `field`.
+    pub fn at(self, field: &'static str) -> CommandError {
+        CommandError { field: Some(field), ..self }
     }
     pub fn bad_value(message: String) -> CommandError {
         CommandError::new(CommandErrorKind::BadValue, message)

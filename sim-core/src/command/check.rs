@@ -87,10 +87,10 @@ impl Scope {
             Command::RestorePoint { .. } => self.backups().map(|_| ()),
             Command::Ddl { sql } => {
                 self.migration()?;
-                crate::migrate::ddl::parse(sql).map(|_| ()).map_err(|e| CommandError::new(CommandErrorKind::BadValue, e))
+                crate::migrate::ddl::parse(sql).map(|_| ()).map_err(|e| CommandError::new(CommandErrorKind::BadValue, e).at("sql"))
             }
             Command::LongTransaction { duration, .. } if duration.0 > crate::time::SimDur::secs(86_400) || duration.0 == crate::time::SimDur::ZERO => {
-                Err(CommandError::new(CommandErrorKind::BadValue, format!("duration = {} must be more than 0 and at most 1 day", duration.0.human())))
+                Err(CommandError::new(CommandErrorKind::BadValue, format!("duration = {} must be more than 0 and at most 1 day", duration.0.human())).at("duration"))
             }
             Command::LongTransaction { .. } | Command::CancelBackend { .. } | Command::TerminateBackend { .. } => self.migration(),
             Command::LoseSegment { segment } | Command::CorruptSegment { segment } => self.backups().and_then(|_| crate::backup::check_segment_name(segment)),

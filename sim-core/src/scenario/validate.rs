@@ -310,7 +310,7 @@ fn timeline(s: &Scenario) -> R {
             return Err(at(&p("at"), format!("at = {} is after the end of the run ({})", tc.at.0, s.run.duration.0)));
         }
         // A fault whose end falls after the run simply lasts to the end (see `World::schedule`).
-        scope.check(&tc.command).map_err(|e| at(&p("action"), e.message))?;
+        scope.check(&tc.command).map_err(|e| at(&p(e.field.unwrap_or("action")), e.message))?;
     }
     Ok(())
 }
@@ -347,7 +347,7 @@ fn challenge(s: &Scenario) -> R {
         if tc.at.0 > s.run.duration.0 {
             return Err(at(&p("at"), format!("at = {} is after the end of the run ({})", tc.at.0, s.run.duration.0)));
         }
-        scope.check(&tc.command).map_err(|e| at(&p("action"), e.message))?;
+        scope.check(&tc.command).map_err(|e| at(&p(e.field.unwrap_or("action")), e.message))?;
     }
     traps(c, |i, t| {
         if t.design.is_some() || t.commands.is_empty() {
@@ -358,7 +358,7 @@ fn challenge(s: &Scenario) -> R {
             if tc.at.0 > s.run.duration.0 {
                 return Err(at(&p("at"), format!("at = {} is after the end of the run ({})", tc.at.0, s.run.duration.0)));
             }
-            scope.check(&tc.command).map_err(|e| at(&p("action"), e.message))?;
+            scope.check(&tc.command).map_err(|e| at(&p(e.field.unwrap_or("action")), e.message))?;
         }
         Ok(())
     })

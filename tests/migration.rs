@@ -1,0 +1,111 @@
+//! Zero-downtime migrations (`[migration]`): the lock queue as `pg_locks`, `pg_stat_activity` and
+//! `pg_blocking_pids` show it while a lesson runs, the signals a learner sends, the timeouts, and
+//! what a step's work does to the application and the standby.
+use dbsim_tests::root;
+use sim_core::migrate::view::MigrationReport;
+use sim_core::{load, Command, Setting, SimTime, World};
+
+fn lesson(file: &str) -> String {
+    std::fs::read_to_string(root().join("scenarios").join(file)).unwrap()
+}
+
+fn at(w: &mut World, s: u64) -> MigrationReport {
+    w.run_until(SimTime(s * 1_000_000)).unwrap();
+    w.migration_report().expect("a [migration] lesson")
+}
+
+/// A lesson of one node with the lock-queue lesson's workload, and `timeline` entries.
+fn small(timeline: &str) -> String {
+    format!("[lesson]\ntitle = \"t\"\n[run]\nseed = 5\nduration = \"60s\"\n[[nodes]]\nname = \"pg1\"\n[workload]\nclients = 20\nwrite_tps = 200\nread_tps = 200\nkeys = 1000000\ntimeout = \"5s\"\n[migration]\nrow_bytes = 120\ncolumns = [\"email text\"]\n{timeline}")
+}
+
+fn entry(at: &str, rest: &str) -> String {
+    format!("[[timeline]]\nat = \"{at}\"\n{rest}\n")
+}
+
+/// While the ALTER waits behind the report: pg_locks lists the report's lock first, then the
+/// ALTER's request, then the application's queries queued behind it; pg_stat_activity shows the
+/// ALTER waiting on a Lock with pg_blocking_pids naming the report.
+#[test]
+fn the_lock_queue_is_shown_as_postgres_shows_it() {
+    for seed in [1, 7, 42] {
+        let (_, mut w) = load("12a", &lesson("12a-lock-queue-pileup.toml"), Some(seed)).unwrap();
+        let r = at(&mut w, 30);
+        assert_eq!(r.queue[0][0], "4100", "seed {seed}: the report holds the table: {:?}", r.queue[0]);
+        assert_eq!((r.queue[0][2].as_str(), r.queue[0][3].as_str()), ("AccessShareLock", "t"));
+        let alter = r.queue.iter().position(|q| q[0] == "4101").expect("the ALTER is in pg_locks");
+        assert_eq!((r.queue[alter][2].as_str(), r.queue[alter][3].as_str()), ("AccessExclusiveLock", "f"));
+        assert!(r.queue[alter + 1..].iter().all(|q| q[3] == "f" && q[1] == "application query"), "seed {seed}: every query waits behind the ALTER");
+        assert!(r.waiting_now > 10, "seed {seed}: {} waiting", r.waiting_now);
+        let act = r.activity.iter().find(|a| a[0] == "4101").expect("the ALTER in pg_stat_activity");
+        assert_eq!((act[1].as_str(), act[2].as_str(), act[3].as_str(), act[5].as_str()), ("active", "Lock", "relation", "{4100}"));
+        // Once the report commits, the ALTER runs, the queue drains, and commits flow again.
+        let r = at(&mut w, 52);
+        assert_eq!((r.waiting_now, r.figure("ddl_steps_done")), (0, Some(1.0)));
+    }
+}
+
+/// pg_cancel_backend cannot end a session idle in transaction (it runs no statement);
+/// pg_terminate_backend can, and the ALTER queued behind it goes at once.
+#[test]
+fn terminating_the_idle_transaction_frees_the_queue() {
+    let src = small(&(entry("5s", "action = \"long_transaction\"\nduration = \"50s\"\nidle = true") + &entry("10s", "action = \"ddl\"\nsql = \"ALTER TABLE accounts ADD COLUMN note text\"")));
+    let (_, mut w) = load("t", &src, None).unwrap();
+    w.run_until(SimTime(15_000_000)).unwrap();
+    w.schedule(SimTime(15_000_000), Command::CancelBackend { pid: 4100 }).unwrap();
+    let r = at(&mut w, 20);
+    assert_eq!(r.activity[0][1], "idle in transaction", "a cancel leaves it be");
+    assert!(r.waiting_now > 0);
+    w.schedule(SimTime(20_000_000), Command::TerminateBackend { pid: 4100 }).unwrap();
+    let r = at(&mut w, 21);
+    assert_eq!((r.waiting_now, r.figure("ddl_steps_done")), (0, Some(1.0)), "{:?}", r.steps);
+    let waited: Vec<&str> = r.steps.iter().map(|s| s[4].as_str()).collect();
+    assert_eq!(waited, ["10.0 s"]);
+    w.schedule(SimTime(22_000_000), Command::CancelBackend { pid: 99 }).unwrap();
+    w.run_until(SimTime(23_000_000)).unwrap();
+    let refused = w.notes().iter().any(|n| w.render_note(n).contains("PID 99 is not a PostgreSQL backend process"));
+    assert!(refused, "a pid that is not a session of the lesson is refused with PostgreSQL's warning");
+}
+
+/// statement_timeout cancels a rewrite in the middle (57014): the lock goes, the schema is as
+/// before, and the WAL written so far stays written.
+#[test]
+fn statement_timeout_cancels_a_rewrite() {
+    let src = small(&entry("10s", "action = \"ddl\"\nsql = \"ALTER TABLE accounts ALTER COLUMN id TYPE integer\""));
+    let (_, mut w) = load("t", &src, None).unwrap();
+    w.schedule(SimTime(1_000_000), Command::Set { settings: vec![Setting::parse("statement_timeout", "500ms").unwrap()] }).unwrap();
+    let r = at(&mut w, 12);
+    assert_eq!(r.figure("ddl_steps_failed"), Some(1.0));
+    assert!(r.steps[0][6].starts_with("ERROR 57014: canceling statement due to statement timeout"), "{:?}", r.steps[0]);
+    assert_eq!(r.waiting_now, 0);
+    assert!(r.describe.0.iter().any(|c| c[0] == "id" && c[1] == "bigint"), "the type is unchanged");
+    assert!(w.nodes()[0].flush_lsn > 0x0300_0000 + 16 * 1024 * 1024, "the pieces of the rewrite written before the cancel are in the WAL");
+}
+
+/// The wrong answers a hint warns about fail: with no lock_timeout the ALTER stalls the
+/// application (the pile-up lesson), with one and retries it does not, for every seed checked.
+#[test]
+fn lock_timeout_bounds_the_stall_for_every_seed() {
+    for seed in 1..=20 {
+        let (_, mut w) = load("12a", &lesson("12a-lock-queue-pileup.toml"), Some(seed)).unwrap();
+        w.run_to_end().unwrap();
+        let (_, mut v) = load("12b", &lesson("12b-lock-timeout-retries.toml"), Some(seed)).unwrap();
+        v.run_to_end().unwrap();
+        let gap = |w: &World| w.run_metrics().max_write_gap_ms;
+        assert!(gap(&w) > 30_000 && gap(&v) < 2_500, "seed {seed}: {} ms against {} ms", gap(&w), gap(&v));
+    }
+}
+
+/// A DDL statement a lesson cannot run is refused at the command, beside its field, with the
+/// forms dbsim models; a run-time error is PostgreSQL's, with its SQLSTATE.
+#[test]
+fn bad_steps_get_clear_errors() {
+    let (_, mut w) = load("t", &small(""), None).unwrap();
+    let e = w.schedule(SimTime(1_000_000), Command::Ddl { sql: "VACUUM FULL accounts".into() }).unwrap_err();
+    assert!(e.message.starts_with("dbsim does not model this statement") && e.field == Some("sql"), "{e:?}");
+    w.schedule(SimTime(1_000_000), Command::Ddl { sql: "ALTER TABLE accounts RENAME COLUMN mail TO email2".into() }).unwrap();
+    w.schedule(SimTime(2_000_000), Command::Ddl { sql: "ALTER TABLE users ADD COLUMN x int".into() }).unwrap();
+    let r = at(&mut w, 3);
+    let outcomes: Vec<&str> = r.steps.iter().map(|s| s[6].as_str()).collect();
+    assert_eq!(outcomes, ["ERROR 42703: column \"mail\" of relation \"accounts\" does not exist", "ERROR 42P01: relation \"users\" does not exist"]);
+}
