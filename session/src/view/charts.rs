@@ -55,8 +55,9 @@ fn line(name: &str, bad: bool, points: Vec<(f64, Option<f64>)>) -> ChartLine {
 /// Commits per second, commit latency, replay lag per standby and acknowledged commits lost
 /// (or a component's charts in their place: a pooling lesson's requests, queues, waits and backends).
 pub fn all(w: &World) -> Vec<Chart> {
-    if let Some(charts) = w.component_charts() {
-        return charts;
+    let (replace, components) = w.component_charts();
+    if replace {
+        return components;
     }
     let s = w.series();
     let end_s = w.end().as_ms() as f64 / 1000.0;
@@ -73,7 +74,7 @@ pub fn all(w: &World) -> Vec<Chart> {
     };
     let lag = per_standby(|p| &p.lag_ms, 1.0);
     let lag_bytes = per_standby(|p| &p.lag_bytes, 1024.0);
-    vec![
+    let mut charts = vec![
         Chart {
             id: "chart-throughput",
             title: "Commits per second",
@@ -85,5 +86,7 @@ pub fn all(w: &World) -> Vec<Chart> {
         Chart { id: "chart-lag", title: "replay_lag per standby", unit: "ms", end_s, lines: lag },
         Chart { id: "chart-lag-bytes", title: "WAL not yet replayed per standby: the primary's flush LSN − replay_lsn", unit: "kB", end_s, lines: lag_bytes },
         Chart { id: "chart-lost", title: "Acknowledged commits lost", unit: "commits", end_s, lines: vec![line("lost commits", true, value(s, |p| Some(p.commits_lost as f64)))] },
-    ]
+    ];
+    charts.extend(components);
+    charts
 }

@@ -92,7 +92,16 @@ impl Scope {
             Command::LongTransaction { duration, .. } if duration.0 > crate::time::SimDur::secs(86_400) || duration.0 == crate::time::SimDur::ZERO => {
                 Err(CommandError::new(CommandErrorKind::BadValue, format!("duration = {} must be more than 0 and at most 1 day", duration.0.human())).at("duration"))
             }
-            Command::LongTransaction { .. } | Command::CancelBackend { .. } | Command::TerminateBackend { .. } => self.migration(),
+            Command::Deploy { over, .. } if over.0 > crate::time::SimDur::secs(86_400) => {
+                Err(CommandError::new(CommandErrorKind::BadValue, format!("over = {} must be at most 1 day", over.0.human())).at("over"))
+            }
+            Command::Backfill { batch, .. } if *batch > crate::migrate::backfill::MAX_BATCH => {
+                Err(CommandError::new(CommandErrorKind::BadValue, format!("batch = {batch} must be at most {} rows (0: a single transaction)", crate::migrate::backfill::MAX_BATCH)).at("batch"))
+            }
+            Command::Backfill { pause: Some(p), .. } if p.0 > crate::time::SimDur::secs(3600) => {
+                Err(CommandError::new(CommandErrorKind::BadValue, format!("pause = {} must be at most 1 h", p.0.human())).at("pause"))
+            }
+            Command::LongTransaction { .. } | Command::Deploy { .. } | Command::Backfill { .. } | Command::CancelBackend { .. } | Command::TerminateBackend { .. } => self.migration(),
             Command::LoseSegment { segment } | Command::CorruptSegment { segment } => self.backups().and_then(|_| crate::backup::check_segment_name(segment)),
             Command::Reshard { .. } => Err(CommandError::new(CommandErrorKind::Refused, "this lesson has no shards to reshard")),
             Command::LoseRegion { region } => {

@@ -142,6 +142,22 @@ pub enum Command {
         #[serde(default)]
         idle: bool,
     },
+    /// The backfill job: `UPDATE accounts SET column = from` in transactions of `batch` rows
+    /// with `pause` between them; `batch = 0` does it in a single transaction.
+    Backfill {
+        column: String,
+        from: String,
+        #[serde(default = "thousand")]
+        batch: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pause: Option<Dur>,
+    },
+    /// A rolling deploy: the app instances move to application version `version` one at a time
+    /// over `over` (a rollback is a deploy of the old version).
+    Deploy {
+        version: String,
+        over: Dur,
+    },
     /// `SELECT pg_cancel_backend(pid)`: cancels a migration session's statement.
     CancelBackend {
         pid: u32,
@@ -171,6 +187,10 @@ pub enum Command {
         #[serde(rename = "target_timeline", default, skip_serializing_if = "Option::is_none")]
         timeline: Option<u32>,
     },
+}
+
+fn thousand() -> u64 {
+    1000
 }
 
 fn yes() -> bool {
@@ -478,6 +498,8 @@ mod tests {
             Command::Ddl { sql: s("ALTER TABLE accounts ADD COLUMN \"e-mail\" text DEFAULT 'x'") },
             Command::LongTransaction { duration: Dur(SimDur::secs(40)), table: s(""), idle: true },
             Command::CancelBackend { pid: 4100 },
+            Command::Deploy { version: s("v2"), over: Dur(SimDur::secs(60)) },
+            Command::Backfill { column: s("email_address"), from: s("email"), batch: 500, pause: Some(Dur(SimDur::ms(50))) },
             Command::TerminateBackend { pid: 4101 },
             Command::Reshard { kind: s("add"), shard: None },
             Command::Reshard { kind: s("split"), shard: Some(1) },

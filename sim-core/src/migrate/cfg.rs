@@ -103,6 +103,10 @@ pub struct MigrationCfg {
     pub statement_timeout: Option<Dur>,
     #[serde(default)]
     pub retry: Retry,
+    /// The application's versions, the first running everywhere at the start; `deploy`
+    /// commands roll the app instances onto another.
+    #[serde(default)]
+    pub versions: Vec<super::app::VersionCfg>,
 }
 
 fn at(field: &'static str) -> Vec<Seg> {
@@ -156,6 +160,20 @@ impl MigrationCfg {
             check_range(p("rows"), "rows", t.rows, 0, MAX_ROWS)?;
             check_range(p("row_bytes"), "row_bytes", t.row_bytes, 28, 8160)?;
             cols(p("columns"), &t.columns)?;
+        }
+        if self.versions.len() > super::app::MAX_VERSIONS {
+            return Err(crate::base::invalid(at("versions"), format!("{} versions; at most {}", self.versions.len(), super::app::MAX_VERSIONS)));
+        }
+        for (i, v) in self.versions.iter().enumerate() {
+            let p = |f: &'static str| vec![Seg::Key("migration"), Seg::Key("versions"), Seg::Index(i), Seg::Key(f)];
+            if column(&format!("{} x", v.name)).is_none() || self.versions[..i].iter().any(|w| w.name == v.name) {
+                return Err(crate::base::invalid(p("name"), format!("`{}` is not a new version name (letters, digits, _; once each)", v.name)));
+            }
+            for (f, list) in [("reads", &v.reads), ("writes", &v.writes)] {
+                if let Some(c) = list.iter().find(|c| column(&format!("{c} x")).is_none()) {
+                    return Err(crate::base::invalid(p(f), format!("`{c}` is not a column name")));
+                }
+            }
         }
         for (f, d) in [("lock_timeout", self.lock_timeout), ("statement_timeout", self.statement_timeout)] {
             if let Some(d) = d.filter(|d| d.0 != SimDur::ZERO) {

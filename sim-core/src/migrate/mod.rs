@@ -18,6 +18,8 @@
 //!
 //! Simplified: a session holds one table lock (a foreign key locks the referencing table only),
 //! the application's queries all touch `accounts`, DDL does not change a table's size.
+pub mod app;
+pub mod backfill;
 pub mod cfg;
 pub mod ddl;
 pub(crate) mod event;
@@ -50,6 +52,8 @@ pub(crate) enum Act {
     Release { n: u16, origin: Origin },
     /// Write `bytes` of WAL on node `n` (a committed step's work).
     Wal { n: u16, bytes: u64 },
+    /// An application write that waited for a backfill's row lock goes on to its commit.
+    Resume { n: u16, job: Job },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -58,6 +62,8 @@ pub enum What {
     Step(usize),
     /// A long-running transaction: a query for `duration`, or a query then idle in transaction.
     Long { duration: SimDur, idle: bool },
+    /// The backfill job (`Migration::backfill`).
+    Backfill,
 }
 
 /// `pg_stat_activity.state`, and whether the session waits for a lock.
@@ -105,7 +111,7 @@ pub struct Session {
 }
 
 impl Session {
-    fn origin(&self, s: usize) -> Origin {
+    pub(super) fn origin(&self, s: usize) -> Origin {
         Origin::Session { s: s as u32, gen: self.gen }
     }
 
@@ -150,6 +156,9 @@ pub struct Counts {
     pub steps_done: u64,
     pub steps_failed: u64,
     pub max_lock_held: SimDur,
+    /// Rows every backfill updated, and application writes that waited for a backfill's row lock.
+    pub backfill_rows: u64,
+    pub row_lock_waits: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -159,20 +168,44 @@ pub struct Migration {
     pub sessions: Vec<Session>,
     pub steps: Vec<Step>,
     pub counts: Counts,
+    /// The application's versions and deploys (a lesson with `versions`).
+    pub apps: Option<app::Apps>,
+    /// The backfill job, once one has started.
+    pub backfill: Option<backfill::Backfill>,
+    /// The bytes an `accounts` row takes (a backfill's WAL per row).
+    pub row_bytes: u64,
+    /// The most WAL any standby had not yet replayed, sampled each second (bytes).
+    pub max_lag_bytes: u64,
+    /// What it was at the last second.
+    pub lag_bytes: u64,
     rng: SimRng,
     /// Notes for the log: (node, text).
-    news: Vec<(Option<u16>, String)>,
+    pub(super) news: Vec<(Option<u16>, String)>,
 }
 
 impl Migration {
     /// The schema of a lesson: `accounts` (the clients' table, `keys` rows) and the section's tables.
-    pub fn new(cfg: &MigrationCfg, keys: u64, rng: SimRng) -> Migration {
+    pub fn new(cfg: &MigrationCfg, keys: u64, instances: u32, rng: SimRng) -> Migration {
         let cols = |list: &[String]| list.iter().filter_map(|c| cfg::column(c)).collect::<Vec<_>>();
         let mut accounts_cols = vec![("balance".to_string(), "bigint".to_string())];
         accounts_cols.extend(cols(&cfg.columns));
         let mut tables = vec![Table::new("accounts", keys, cfg.row_bytes, &accounts_cols)];
         tables.extend(cfg.tables.iter().map(|t| Table::new(&t.name, t.rows, t.row_bytes, &cols(&t.columns))));
-        Migration { schema: Schema { tables }, settings: SessionSettings::of(cfg), sessions: Vec::new(), steps: Vec::new(), counts: Counts::default(), rng, news: Vec::new() }
+        let apps = (!cfg.versions.is_empty()).then(|| app::Apps::new(cfg.versions.clone(), instances));
+        Migration {
+            schema: Schema { tables },
+            settings: SessionSettings::of(cfg),
+            sessions: Vec::new(),
+            steps: Vec::new(),
+            counts: Counts::default(),
+            apps,
+            backfill: None,
+            row_bytes: cfg.row_bytes,
+            max_lag_bytes: 0,
+            lag_bytes: 0,
+            rng,
+            news: Vec::new(),
+        }
     }
 
     /// The notes to log since the last call.
@@ -180,7 +213,7 @@ impl Migration {
         std::mem::take(&mut self.news)
     }
 
-    fn open(&mut self, n: u16, table: u16, mode: LockMode, what: What, now: SimTime) -> Result<usize, String> {
+    pub(super) fn open(&mut self, n: u16, table: u16, mode: LockMode, what: What, now: SimTime) -> Result<usize, String> {
         if self.sessions.len() >= MAX_SESSIONS {
             return Err(format!("FATAL:  sorry, too many clients already (a run may open {MAX_SESSIONS} migration sessions)"));
         }
@@ -190,7 +223,7 @@ impl Migration {
     }
 
     /// Session `s` starts an attempt: its statement asks for its lock, with its timeouts armed.
-    fn submit(&mut self, s: usize, sched: &mut Sched, acts: &mut Vec<Act>) {
+    pub(super) fn submit(&mut self, s: usize, sched: &mut Sched, acts: &mut Vec<Act>) {
         let now = sched.now;
         let st = self.settings;
         let ses = &mut self.sessions[s];
@@ -258,6 +291,30 @@ impl Migration {
         Ok(acts)
     }
 
+    /// The column of `accounts` a request of app instance `app` names and the schema lacks, if
+    /// one (its version's reads for a read, writes for a write).
+    #[inline]
+    pub fn missing_column(&mut self, app: u32, write: bool, now: SimTime) -> Option<usize> {
+        let apps = self.apps.as_mut()?;
+        let v = apps.version_of(app, now);
+        let table = &self.schema.tables[0];
+        let gone = apps.columns(v, write).iter().find(|c| !table.columns.iter().any(|x| &x.name == *c))?.clone();
+        if apps.missing[v].as_deref() != Some(gone.as_str()) {
+            self.news.push((None, format!("{}: ERROR:  column \"{gone}\" does not exist (SQLSTATE 42703)", apps.versions[v].name)));
+            apps.missing[v] = Some(gone);
+        }
+        Some(v)
+    }
+
+    /// `deploy`: the app instances move to version `name` one at a time over `over`.
+    pub(crate) fn deploy(&mut self, name: &str, over: SimDur, now: SimTime) -> Result<(), String> {
+        let apps = self.apps.as_mut().ok_or("this lesson declares no application versions ([[migration.versions]])")?;
+        let to = apps.version(name).ok_or_else(|| format!("no application version named `{name}` (versions: {})", apps.versions.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")))?;
+        apps.deploys.push(app::Deploy { start: now, over, to });
+        self.news.push((None, format!("deploy: {} app instances move to {name} over {}", apps.instances, over.human())));
+        Ok(())
+    }
+
     /// The session of pid `pid`, if it is one of this component's.
     pub fn session_of(&self, pid: u32) -> Option<usize> {
         pid.checked_sub(PID_BASE).map(|i| i as usize).filter(|&i| i < self.sessions.len())
@@ -288,6 +345,7 @@ impl Migration {
                 }
                 sched.after(duration, MigEv::End { s, gen }.into());
             }
+            What::Backfill => self.backfill_granted(i, sched, &mut acts),
             What::Step(k) => {
                 let step = &mut self.steps[k];
                 step.lock_wait += waited;
@@ -383,6 +441,13 @@ impl Migration {
         let What::Step(k) = ses.what else {
             ses.state = State::Gone;
             self.news.push((Some(ses.node), format!("pid {}: ERROR:  {message}", ses.pid)));
+            if let Some(b) = self.backfill.as_mut().filter(|_| ses.what == What::Backfill) {
+                // Its running transaction rolls back; the batches committed before stay.
+                b.ended = Some(now);
+                b.error = Some(format!("{message} (SQLSTATE {code})"));
+                b.in_flight = 0;
+                acts.extend(b.take_waiters());
+            }
             return;
         };
         let step = &mut self.steps[k];
@@ -439,6 +504,7 @@ impl Migration {
                 }
                 self.submit(i, sched, &mut acts);
             }
+            MigEv::PhaseDone { .. } if state == State::Active && self.sessions[i].what == What::Backfill => self.backfill_piece_done(i, sched, &mut acts),
             MigEv::PhaseDone { .. } if state == State::Active => {
                 // A piece of the phase's work is done, with its WAL.
                 let ses = &mut self.sessions[i];

@@ -13,6 +13,9 @@ use crate::view::{number, Block, ComponentReport, Element, PanelView};
 pub const ELEMENTS: &[Element] = &[
     Element { name: "migration", what: "the migration: its steps, each table's lock queue, pg_stat_activity and pg_blocking_pids", chart: false },
     Element { name: "lock-queue", what: "the lock queue of the clients' table: the holders, then the waiters in order", chart: false },
+    Element { name: "backfill", what: "the backfill: rows done, rows/s, WAL written, the standby's replay lag, writes that waited for its row locks", chart: false },
+    Element { name: "versions", what: "each application version: its app instances, requests answered and failed, server time p50 and p99", chart: false },
+    Element { name: "chart-versions", what: "requests answered and failed per second, per application version", chart: true },
 ];
 
 /// The figures a lesson's `[expect.metrics]` may bound.
@@ -24,6 +27,12 @@ pub const FIGURES: &[FigureDef] = &[
     FigureDef { name: "max_lock_queue", unit: Unit::Count },
     FigureDef { name: "max_ddl_lock_wait_ms", unit: Unit::Ms },
     FigureDef { name: "max_ddl_lock_held_ms", unit: Unit::Ms },
+    FigureDef { name: "undefined_column_errors", unit: Unit::Count },
+    FigureDef { name: "backfill_rows", unit: Unit::Count },
+    FigureDef { name: "backfill_rows_per_s", unit: Unit::PerSecond },
+    FigureDef { name: "backfill_wal_mb", unit: Unit::Count },
+    FigureDef { name: "row_lock_waits", unit: Unit::Count },
+    FigureDef { name: "max_replay_lag_mb", unit: Unit::Count },
 ];
 
 /// The most queue rows a panel lists (the rest are counted).
@@ -51,6 +60,10 @@ pub struct MigrationReport {
     /// The steps: step, lock, work, attempts, lock wait, lock held, outcome.
     pub steps: Vec<[String; 7]>,
     pub waiting_now: usize,
+    /// The backfill's line, if one has started.
+    pub backfill: Option<String>,
+    /// Each application version: name, instances, answered, 42703, other failures, p50, p99 (ms).
+    pub versions: Vec<[String; 7]>,
     /// `\d accounts`: its columns, then its index and constraint lines.
     pub describe: (Vec<[String; 3]>, Vec<String>),
     pub figures: Vec<(&'static str, f64)>,
@@ -123,6 +136,24 @@ impl Migration {
                 [st.stmt.sql.clone(), st.stmt.kind.lock().sql_name().to_string(), st.work.clone(), st.attempts.to_string(), st.lock_wait.human(), st.held.human(), outcome]
             })
             .collect();
+        let st = &self.settings;
+        let off = |d: crate::time::SimDur| if d.0 == 0 { "0 (wait for ever)".to_string() } else { d.human() };
+        let settings = format!("The migration role's settings: lock_timeout = {}, statement_timeout = {}, retries: {}", off(st.lock_timeout), off(st.statement_timeout), st.retry.name());
+        let describe = self.schema.tables[0].describe();
+        let mut undefined = 0;
+        let versions = self.apps.as_ref().map_or(Vec::new(), |a| {
+            let running = a.running(now);
+            let ms = |us: u64| format!("{:.1}", us as f64 / 1000.0);
+            a.versions
+                .iter()
+                .zip(&a.stats)
+                .zip(running)
+                .map(|((v, st), n)| {
+                    undefined += st.undefined_column;
+                    [v.name.clone(), n.to_string(), st.ok.to_string(), st.undefined_column.to_string(), st.other_failed.to_string(), ms(st.latency.quantile(0.5)), ms(st.latency.quantile(0.99))]
+                })
+                .collect()
+        });
         let max_wait = self.steps.iter().map(|s| s.lock_wait.as_ms()).max().unwrap_or(0);
         let figures = vec![
             ("ddl_steps_done", self.counts.steps_done as f64),
@@ -132,12 +163,34 @@ impl Migration {
             ("max_lock_queue", locks.map_or(0, |l| l.max_waiting) as f64),
             ("max_ddl_lock_wait_ms", max_wait as f64),
             ("max_ddl_lock_held_ms", self.counts.max_lock_held.as_ms() as f64),
+            ("undefined_column_errors", undefined as f64),
+            ("backfill_rows", self.counts.backfill_rows as f64),
+            ("backfill_rows_per_s", self.backfill.as_ref().map_or(0.0, |b| b.rows_per_s(now).round())),
+            ("backfill_wal_mb", self.backfill.as_ref().map_or(0.0, |b| (b.wal_bytes as f64 / 1e6).round())),
+            ("row_lock_waits", self.counts.row_lock_waits as f64),
+            ("max_replay_lag_mb", (self.max_lag_bytes as f64 / 1e6).round()),
         ];
-        let st = &self.settings;
-        let off = |d: crate::time::SimDur| if d.0 == 0 { "0 (wait for ever)".to_string() } else { d.human() };
-        let settings = format!("The migration role's settings: lock_timeout = {}, statement_timeout = {}, retries: {}", off(st.lock_timeout), off(st.statement_timeout), st.retry.name());
-        let describe = self.schema.tables[0].describe();
-        MigrationReport { settings, queue, queue_more: more, activity, steps, waiting_now, describe, figures }
+        let backfill = self.backfill.as_ref().map(|b| {
+            let how = if b.single() { "one transaction".to_string() } else { format!("batches of {} rows, {} apart", number(b.batch as f64), b.pause.human()) };
+            let state = match (&b.error, b.ended) {
+                (Some(e), _) => format!("stopped: ERROR:  {e}"),
+                (None, Some(_)) => "done".to_string(),
+                (None, None) => "running".to_string(),
+            };
+            format!(
+                "Backfill {} = {} ({how}): {} of {} rows, {} rows/s, {:.1} MB of WAL; the standby's replay lag {:.1} MB now, {:.1} MB at most; {} application writes waited for its row locks; {state}",
+                b.column,
+                b.from,
+                number(b.done as f64),
+                number(b.total as f64),
+                number(b.rows_per_s(now).round()),
+                b.wal_bytes as f64 / 1e6,
+                self.lag_bytes as f64 / 1e6,
+                self.max_lag_bytes as f64 / 1e6,
+                number(b.row_lock_waits as f64)
+            )
+        });
+        MigrationReport { settings, queue, queue_more: more, activity, steps, waiting_now, backfill, versions, describe, figures }
     }
 
     /// The query text a session runs, as `pg_stat_activity.query` shows it.
@@ -147,6 +200,10 @@ impl Migration {
             What::Step(k) => self.steps[k].stmt.sql.clone(),
             What::Long { idle: false, .. } => format!("SELECT count(*) FROM {table} a JOIN {table} b USING (id)"),
             What::Long { idle: true, .. } => format!("SELECT balance FROM {table} WHERE id = 1"),
+            What::Backfill => self.backfill.as_ref().map_or(String::new(), |b| {
+                let upto = if b.single() { "all rows".to_string() } else { format!("{} rows from {}", b.batch, b.done + 1) };
+                format!("UPDATE {table} SET {} = {} ({upto})", b.column, b.from)
+            }),
         }
     }
 }
@@ -197,15 +254,52 @@ impl MigrationReport {
                 ],
             },
         ];
+        let mut blocks = blocks;
+        if let Some(b) = &self.backfill {
+            blocks.insert(1, Block::Text { id: "backfill", text: b.clone() });
+        }
+        if !self.versions.is_empty() {
+            blocks.insert(
+                1,
+                Block::Table {
+                    id: "versions",
+                    caption: "The application's versions (server time: lock wait and work, as pg_stat_statements would see it)",
+                    columns: vec!["version", "app instances", "answered", "ERROR 42703", "other failures", "p50 (ms)", "p99 (ms)"],
+                    rows: self.versions.iter().map(|r| r.to_vec()).collect(),
+                },
+            );
+        }
         PanelView { class: "migration", label: "migration", title: "Schema migration", blocks }
     }
 
     /// Its part of the run's report: the steps as lines, and its figures.
     pub fn component_report(&self) -> ComponentReport {
         let mut lines: Vec<String> = self.steps.iter().map(|r| format!("{}: {} lock, {}; {} attempt(s), waited {}, held {}: {}", r[0], r[1], r[2], r[3], r[4], r[5], r[6])).collect();
+        lines.extend(self.backfill.iter().cloned());
+        lines.extend(self.versions.iter().map(|v| {
+            format!("version {} ({} instances at the end): {} answered, {} failed with 42703, {} failed otherwise; server time p50 {} ms, p99 {} ms", v[0], v[1], v[2], v[3], v[4], v[5], v[6])
+        }));
         lines.push("\\d accounts".into());
         lines.extend(self.describe.1.iter().cloned());
         let summary = self.figures.iter().map(|(n, v)| format!("{n} {v}")).collect();
         ComponentReport { name: "migration", lines, summary }
     }
+}
+
+/// Each version's requests answered and failed per second (the failed dashed), and its p99.
+pub fn charts(apps: &super::app::Apps, end_s: f64) -> Vec<crate::view::Chart> {
+    use crate::view::{thinned, Chart, ChartLine};
+    let s: Vec<&super::app::AppSample> = apps.series.iter().collect();
+    let pick = |f: &dyn Fn(&super::app::AppSample) -> Option<f64>| -> Vec<(f64, Option<f64>)> { thinned(s.len()).map(|i| (s[i].t_ms as f64 / 1000.0, f(s[i]))).collect() };
+    let mut rate = Vec::new();
+    let mut p99 = Vec::new();
+    for (i, v) in apps.versions.iter().enumerate().take(super::app::MAX_VERSIONS) {
+        rate.push(ChartLine::new(&format!("{} answered", v.name), false, pick(&|p| Some(f64::from(p.versions[i].ok)))));
+        rate.push(ChartLine::new(&format!("{} failed", v.name), true, pick(&|p| Some(f64::from(p.versions[i].failed)))));
+        p99.push(ChartLine::new(&format!("{} p99", v.name), false, pick(&|p| (p.versions[i].ok > 0).then_some(p.versions[i].p99_us as f64 / 1000.0))));
+    }
+    vec![
+        Chart { id: "chart-versions", title: "Requests per second by application version", unit: "req/s", end_s, lines: rate },
+        Chart { id: "chart-version-latency", title: "Server time p99 by application version", unit: "ms", end_s, lines: p99 },
+    ]
 }

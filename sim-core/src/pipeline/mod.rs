@@ -39,6 +39,9 @@ pub const TERMINATED: u8 = 3;
 pub const REFUSED: u8 = 4;
 /// `ERROR: relation "accounts" does not exist` (after a DROP TABLE).
 pub const UNDEFINED_TABLE: u8 = 5;
+/// `ERROR: column "x" does not exist` (42703): the application's version names a column the
+/// schema no longer (or does not yet) have.
+pub const UNDEFINED_COLUMN: u8 = 6;
 
 /// What a server answers a request (a client's, or a pooled transaction's): a result code, and for a commit its timeline, LSN and commit time.
 #[derive(Copy, Clone, Debug)]

@@ -71,6 +71,8 @@ pub enum PoolEvent {
     SetLeaked,
     /// `pg_advisory_unlock` on another server connection: the lock stays held.
     AdvisoryLockOrphaned,
+    /// The server answered the transaction with an error (a column the schema no longer has).
+    QueryError,
 }
 
 /// One kind of pooling event as it happened within one simulation event: how many times, on which
@@ -94,7 +96,7 @@ impl Outcome {
     }
 }
 
-pub const EVENTS: usize = 12;
+pub const EVENTS: usize = 13;
 impl PoolEvent {
     pub const ALL: [PoolEvent; EVENTS] = [
         PoolEvent::ConnectionTimeout,
@@ -109,10 +111,11 @@ impl PoolEvent {
         PoolEvent::MaxClientConn,
         PoolEvent::SetLeaked,
         PoolEvent::AdvisoryLockOrphaned,
+        PoolEvent::QueryError,
     ];
     /// Whether it fails the user's request (the rest are connection attempts, or silent).
     pub fn fails_request(self) -> bool {
-        self <= PoolEvent::ProtocolPrepareMissing
+        self <= PoolEvent::ProtocolPrepareMissing || self == PoolEvent::QueryError
     }
     /// The text the application's log shows.
     pub fn message(self, cfg: &PoolingCfg) -> String {
@@ -130,6 +133,7 @@ impl PoolEvent {
             PoolEvent::MaxClientConn => "ERROR:  no more connections allowed (max_client_conn)".into(),
             PoolEvent::SetLeaked => "a transaction ran with another client's SET search_path (no error: it read the wrong tenant's rows)".into(),
             PoolEvent::AdvisoryLockOrphaned => "WARNING:  you don't own a lock of type ExclusiveLock (the advisory lock stays held on another server connection)".into(),
+            PoolEvent::QueryError => "ERROR:  column does not exist (SQLSTATE 42703): the application's query names a column the schema no longer has".into(),
         }
     }
     pub fn name(self) -> &'static str {
@@ -146,6 +150,7 @@ impl PoolEvent {
             PoolEvent::MaxClientConn => "max_client_conn",
             PoolEvent::SetLeaked => "set_leaked",
             PoolEvent::AdvisoryLockOrphaned => "advisory_lock_orphaned",
+            PoolEvent::QueryError => "query_error",
         }
     }
 }
@@ -696,6 +701,18 @@ impl Pool {
         s.after(SimDur(self.cfg.rtt.0 .0 / 2), PoolEv::AtPg { s: sv, gen: server.gen }.into());
     }
 
+    /// The app server whose transaction server connection `sv` runs (generation `gen`).
+    #[inline]
+    pub fn app_of(&self, sv: u32, gen: u32) -> Option<u32> {
+        let server = self.servers.get(sv as usize).filter(|x| x.gen == gen)?;
+        self.conns.get(server.client as usize).map(|c| u32::from(c.app))
+    }
+
+    /// How many app servers the users are behind.
+    pub fn app_servers(&self) -> u32 {
+        self.cfg.app_servers
+    }
+
     /// Work of server connection `sv` reaches Postgres: a login, or a transaction. Either
     /// becomes a job for the request pipeline on its node.
     #[inline]
@@ -824,6 +841,7 @@ impl Pool {
                 s.after(SimDur(back), PoolEv::Reply { s: sv, gen }.into());
             }
             crate::pipeline::READ_ONLY => self.finish_tx(sv, Some(PoolEvent::ReadOnly), s, hosts, write),
+            crate::pipeline::UNDEFINED_COLUMN => self.finish_tx(sv, Some(PoolEvent::QueryError), s, hosts, write),
             _ => self.close_server(sv, PoolEvent::ServerGone, s, hosts, write),
         }
     }

@@ -58,6 +58,10 @@ pub struct PgCfg {
     pub max_wal_size_mb: u64,
     pub max_slot_wal_keep_size_mb: i64,
     pub stream_mb_s: u64,
+    /// How fast a standby's startup process replays WAL (MiB/s; 0: as fast as it arrives,
+    /// `replay` per batch). Replay is one process, so a primary writing faster than this (a
+    /// bulk backfill, a table rewrite) leaves its standbys behind.
+    pub replay_mb_s: u64,
     pub rewind_mb_s: u64,
     pub clone_mb_s: u64,
     /// `max_connections` (the `[pooling]` model's backends count against it; 3 are reserved for superusers).
@@ -82,6 +86,7 @@ impl Default for PgCfg {
             max_wal_size_mb: 1024,
             max_slot_wal_keep_size_mb: -1,
             stream_mb_s: 100,
+            replay_mb_s: 0,
             rewind_mb_s: 100,
             clone_mb_s: 100,
             max_connections: 100,

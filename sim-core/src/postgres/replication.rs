@@ -135,8 +135,10 @@ impl Repl<'_> {
 
     #[inline]
     fn kick_apply(&mut self, s: u16) {
-        let d = self.pgc.replay.0;
+        let from = self.nodes[s as usize].replay_lsn;
         if let Some((inc, upto)) = self.nodes[s as usize].begin_apply() {
+            let rate = self.pgc.replay_mb_s;
+            let d = if rate == 0 { self.pgc.replay.0 } else { SimDur(self.pgc.replay.0 .0 + transfer(upto.saturating_sub(from), rate).0) };
             self.s.after(d, Ev::StandbyApply { s, inc, upto });
         }
     }

@@ -257,6 +257,9 @@ fn postgres(s: &Scenario) -> R {
             return Err(at(&[Seg::Key("postgres"), Seg::Key(field)], format!("{field} = {v} must be between 1 and 2^30")));
         }
     }
+    if pg.replay_mb_s > 1 << 30 {
+        return Err(at(&[Seg::Key("postgres"), Seg::Key("replay_mb_s")], format!("replay_mb_s = {} must be 0 (as fast as WAL arrives) or at most 2^30", pg.replay_mb_s)));
+    }
     if pg.max_slot_wal_keep_size_mb > 1 << 30 {
         return Err(at(&[Seg::Key("postgres"), Seg::Key("max_slot_wal_keep_size_mb")], "max_slot_wal_keep_size_mb must be -1 or at most 2^30"));
     }

@@ -63,11 +63,13 @@ impl World {
         [self.pool_report().map(|p| p.component_report()), self.migration_report().map(|m| m.component_report())].into_iter().flatten().collect()
     }
 
-    /// The charts of a component that replaces the commits' charts (a pooling lesson's
-    /// requests, queues, waits and backends), or `None`.
-    pub fn component_charts(&self) -> Option<Vec<Chart>> {
+    /// The components' charts, and whether they replace the commits' charts (a pooling
+    /// lesson's requests, queues, waits and backends do; a migration's versions come after them).
+    pub fn component_charts(&self) -> (bool, Vec<Chart>) {
         let end_s = self.end().as_ms() as f64 / 1000.0;
-        self.c.comps.pool.as_deref().map(|p| crate::pool::view::charts(p.series(), end_s))
+        let pool = self.c.comps.pool.as_deref().map(|p| crate::pool::view::charts(p.series(), end_s));
+        let versions = self.c.comps.migrate.as_deref().and_then(|m| m.apps.as_ref()).map(|a| crate::migrate::view::charts(a, end_s));
+        (pool.is_some(), pool.into_iter().chain(versions).flatten().collect())
     }
 
     /// The figure a component registers under `name` (for `[expect.metrics]`), if one does.
@@ -106,8 +108,10 @@ impl World {
             }
         }
         self.with_pool(|p, s, _, hosts, w| p.on_fact(&f, s, hosts, w));
-        if let Fact::BackendDown { n } = f {
-            self.migration_node_down(n);
+        match f {
+            Fact::BackendDown { n } => self.migration_node_down(n),
+            Fact::Second => self.migration_second(),
+            _ => {}
         }
     }
 

@@ -151,6 +151,8 @@ impl World {
             Command::Ddl { sql } => self.run_ddl(sql)?,
             Command::LongTransaction { duration, table, idle } => self.long_transaction(if table.is_empty() { "accounts" } else { table }, duration.0, *idle)?,
             Command::CancelBackend { pid } => self.signal_backend(*pid, false)?,
+            Command::Deploy { version, over } => self.deploy(version, over.0)?,
+            Command::Backfill { column, from, batch, pause } => self.backfill(column, from, *batch, pause.map_or(SimDur::ZERO, |p| p.0))?,
             Command::TerminateBackend { pid } => self.signal_backend(*pid, true)?,
             Command::StartConsumer { slot } => self.set_consumer(slot, true)?,
             Command::BaseBackup {} => self.start_base_backup().map_err(CommandError::bad_value)?,

@@ -15,7 +15,9 @@ impl World {
     /// request pipeline's lock stage from now on).
     pub(crate) fn start_migration(&mut self, cfg: &crate::migrate::MigrationCfg, keys: u64) {
         let rng = crate::rng::SimRng::derive(self.seed, "migration");
-        let m = Migration::new(cfg, keys, rng);
+        // The app instances a deploy moves: the pool's app servers, or the direct clients.
+        let instances = self.c.comps.pool.as_deref().map_or(self.c.cl.list.len() as u32, |p| p.app_servers());
+        let m = Migration::new(cfg, keys, instances, rng);
         self.c.locks = Some(Box::new(Locks::new(self.c.nodes.len(), m.schema.tables.len())));
         self.c.comps.migrate = Some(Box::new(m));
     }
@@ -39,6 +41,9 @@ impl World {
                 }
                 Act::Release { n, origin } => self.release_locks(n, origin),
                 Act::Wal { n, bytes } => self.write_wal(n, bytes),
+                Act::Resume { n, job } => {
+                    self.after_cpu(n, job);
+                }
             }
         }
         let notes = self.c.comps.migrate.as_deref_mut().map(|m| m.take_news()).unwrap_or_default();
@@ -112,6 +117,16 @@ impl World {
         r.unwrap_or(Ok(())).map_err(|e| CommandError::new(CommandErrorKind::Refused, e))
     }
 
+    /// `backfill`: the backfill job on the primary.
+    pub(crate) fn backfill(&mut self, column: &str, from: &str, batch: u64, pause: SimDur) -> Result<(), CommandError> {
+        let n = self.primary_for_migration()?;
+        let r = self.with_migration(|m, sched, _| match m.start_backfill(column, from, batch, pause, n, sched) {
+            Ok(acts) => (acts, Ok(())),
+            Err(e) => (Vec::new(), Err(e)),
+        });
+        r.unwrap_or(Ok(())).map_err(|e| CommandError::new(CommandErrorKind::Refused, e))
+    }
+
     /// `pg_cancel_backend(pid)` or `pg_terminate_backend(pid)` on a migration session.
     pub(crate) fn signal_backend(&mut self, pid: u32, terminate: bool) -> Result<(), CommandError> {
         self.migration_or_refuse()?;
@@ -126,6 +141,21 @@ impl World {
         r.unwrap_or(Ok(())).map_err(|e| CommandError::new(CommandErrorKind::UnknownName, e))
     }
 
+    /// The world's second: each version's sample.
+    pub(crate) fn migration_second(&mut self) {
+        let now = self.now;
+        let nodes = &self.c.nodes;
+        let head = nodes.iter().map(|n| n.flush_lsn).max().unwrap_or(0);
+        let lag = nodes.iter().filter(|n| n.role == crate::postgres::Role::Standby && n.is_running()).map(|n| head.saturating_sub(n.replay_lsn)).max().unwrap_or(0);
+        if let Some(m) = self.c.comps.migrate.as_deref_mut() {
+            m.lag_bytes = lag;
+            m.max_lag_bytes = m.max_lag_bytes.max(lag);
+        }
+        if let Some(apps) = self.c.comps.migrate.as_deref_mut().and_then(|m| m.apps.as_mut()) {
+            apps.second(now);
+        }
+    }
+
     /// Node `n`'s server went down: its table locks and the migration's sessions on it are gone.
     pub(crate) fn migration_node_down(&mut self, n: u16) {
         if let Some(l) = self.c.locks.as_deref_mut() {
@@ -136,6 +166,115 @@ impl World {
             m.node_down(n, now);
             (Vec::new(), ())
         });
+    }
+
+    /// The app instance a request comes from: a direct client, or a pooled transaction's app server.
+    fn app_of(&self, origin: Origin) -> Option<u32> {
+        match origin {
+            Origin::Client { c, .. } => Some(c),
+            Origin::Pooled { sv, gen } => self.c.comps.pool.as_deref()?.app_of(sv, gen),
+            Origin::Session { .. } => None,
+        }
+    }
+
+    /// A request reached the server: its version's clock starts (a lesson with versions only).
+    #[inline(always)]
+    pub(crate) fn version_arrived(&mut self, origin: Origin) {
+        if self.c.comps.migrate.as_deref().is_some_and(|m| m.apps.is_some()) {
+            self.version_arrived_slow(origin);
+        }
+    }
+
+    #[inline(never)]
+    fn version_arrived_slow(&mut self, origin: Origin) {
+        let now = self.now;
+        let Some(apps) = self.c.comps.migrate.as_deref_mut().and_then(|m| m.apps.as_mut()) else { return };
+        match origin {
+            Origin::Client { c, .. } => apps.arrived(false, c, now),
+            Origin::Pooled { sv, .. } => apps.arrived(true, sv, now),
+            Origin::Session { .. } => {}
+        }
+    }
+
+    /// A request holds its table lock: if its version names a column the schema lacks, it fails
+    /// with 42703 here (answered), and the pipeline goes no further with it.
+    /// Or it writes a row a single-transaction backfill holds: it waits (true) until that commits.
+    #[inline(always)]
+    pub(crate) fn version_refuses(&mut self, n: u16, job: &crate::pipeline::Job) -> bool {
+        self.c.comps.migrate.is_some() && self.version_refuses_slow(n, job)
+    }
+
+    #[inline(never)]
+    fn version_refuses_slow(&mut self, n: u16, job: &crate::pipeline::Job) -> bool {
+        use crate::pipeline::Work;
+        let write = match job.work {
+            Work::Read => false,
+            Work::Write { .. } => true,
+            Work::Login | Work::Hold { .. } => return false,
+        };
+        let Some(app) = self.app_of(job.origin) else { return false };
+        if self.c.comps.migrate.as_deref().is_some_and(|m| m.apps.is_none()) {
+            return self.row_locked(n, job);
+        }
+        let now = self.now;
+        let missing = self.c.comps.migrate.as_deref_mut().and_then(|m| m.missing_column(app, write, now));
+        if missing.is_none() {
+            return self.row_locked(n, job);
+        }
+        self.run_acts(Vec::new());
+        let tl = self.c.nodes[n as usize].tl;
+        self.answer(n, job.origin, crate::pipeline::Answer { tl, ..crate::pipeline::Answer::error(crate::pipeline::UNDEFINED_COLUMN) });
+        true
+    }
+
+    /// A write of a row a single-transaction backfill has updated waits for its commit (a client
+    /// gives up at its timeout, and its driver cancels the statement).
+    fn row_locked(&mut self, n: u16, job: &crate::pipeline::Job) -> bool {
+        if !self.c.comps.migrate.as_deref_mut().is_some_and(|m| m.holds_row(n, job)) {
+            return false;
+        }
+        if let Origin::Client { c, .. } = job.origin {
+            self.time_out_client(c);
+        }
+        true
+    }
+
+    /// A client's request is given up: a write of it waiting for a backfill's row lock is cancelled.
+    #[inline(always)]
+    pub(crate) fn withdraw_row_wait(&mut self, origin: Origin) {
+        if let Some(m) = self.c.comps.migrate.as_deref_mut() {
+            m.withdraw_row_wait(origin);
+        }
+    }
+
+    /// A request was answered: its version counts it.
+    #[inline(always)]
+    pub(crate) fn version_answered(&mut self, origin: Origin, code: u8) {
+        if self.c.comps.migrate.as_deref().is_some_and(|m| m.apps.is_some()) {
+            self.version_answered_slow(origin, code);
+        }
+    }
+
+    #[inline(never)]
+    fn version_answered_slow(&mut self, origin: Origin, code: u8) {
+        let Some(app) = self.app_of(origin) else { return };
+        let now = self.now;
+        let Some(apps) = self.c.comps.migrate.as_deref_mut().and_then(|m| m.apps.as_mut()) else { return };
+        let v = apps.version_of(app, now);
+        let (pooled, id) = match origin {
+            Origin::Client { c, .. } => (false, c),
+            Origin::Pooled { sv, .. } => (true, sv),
+            Origin::Session { .. } => return,
+        };
+        apps.answered(v, pooled, id, code == crate::pipeline::OK, code == crate::pipeline::UNDEFINED_COLUMN, now);
+    }
+
+    /// `deploy`: a rolling deploy of version `version` over `over`.
+    pub(crate) fn deploy(&mut self, version: &str, over: SimDur) -> Result<(), CommandError> {
+        self.migration_or_refuse()?;
+        let now = self.now;
+        let r = self.with_migration(|m, _, _| (Vec::new(), m.deploy(version, over, now)));
+        r.unwrap_or(Ok(())).map_err(|e| CommandError::new(CommandErrorKind::UnknownName, e).at("version"))
     }
 
     /// The migration as it stands (`None` without `[migration]`).

@@ -13,6 +13,7 @@ impl World {
     /// (LSN, xid) when it committed at once (the direct path on a host whose CPU is not modelled).
     #[inline]
     pub(crate) fn serve(&mut self, n: u16, job: Job) -> (u64, u64) {
+        self.version_arrived(job.origin);
         if let Some(locks) = self.c.locks.as_deref_mut() {
             if let Some((table, mode)) = crate::pipeline::lock_of(job.work) {
                 if !locks.acquire(n, table, mode, job.origin, job, self.now) {
@@ -59,7 +60,7 @@ impl World {
     /// there; a transaction comes back to commit if its server still can), a write commits, a
     /// read answers.
     #[inline]
-    fn after_cpu(&mut self, n: u16, job: Job) -> (u64, u64) {
+    pub(crate) fn after_cpu(&mut self, n: u16, job: Job) -> (u64, u64) {
         let origin = job.origin;
         match origin {
             Origin::Pooled { sv, gen } => {
@@ -75,6 +76,10 @@ impl World {
                 return (0, 0);
             }
             Origin::Client { .. } => {}
+        }
+        // Its version may name a column the schema lacks (with `[migration]` versions only).
+        if self.version_refuses(n, &job) {
+            return (0, 0);
         }
         let node = &self.c.nodes[n as usize];
         let code = match (node.pg, node.role, node.writable, job.work) {
@@ -92,6 +97,7 @@ impl World {
     #[inline]
     pub(crate) fn answer(&mut self, n: u16, origin: Origin, a: Answer) {
         self.release_locks(n, origin);
+        self.version_answered(origin, a.code);
         match origin {
             Origin::Client { c, gen } => self.send_to_client(n, c, gen, a),
             Origin::Pooled { sv, gen } => self.pooled_answered(sv, gen, a),

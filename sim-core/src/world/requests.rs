@@ -153,6 +153,7 @@ impl World {
         }
         let canceled = self.cancel_commit_wait(n, c, gen);
         self.withdraw_lock_wait(n, Origin::Client { c, gen });
+        self.withdraw_row_wait(Origin::Client { c, gen });
         TAKEN | if write { WRITE } else { 0 } | if canceled { SYNC_WAIT_CANCELED } else { 0 }
     }
     /// Makes sure node `n`'s deadline check runs no later than `at`.
