@@ -109,3 +109,25 @@ fn bad_steps_get_clear_errors() {
     let outcomes: Vec<&str> = r.steps.iter().map(|s| s[6].as_str()).collect();
     assert_eq!(outcomes, ["ERROR 42703: column \"mail\" of relation \"accounts\" does not exist", "ERROR 42P01: relation \"users\" does not exist"]);
 }
+
+/// The expand–contract lesson's order matters, as its text says: switching reads before the
+/// backfill ends reads NULLs, and dropping the old column while a version still writes it fails
+/// that version's requests; the lesson's own order does neither, for every seed checked.
+#[test]
+fn expand_contract_fails_when_its_steps_are_reordered() {
+    let src = lesson("12h-expand-contract-rename.toml");
+    let figure = |src: &str, seed: u64, name: &str| {
+        let (_, mut w) = load("12h", src, Some(seed)).unwrap();
+        w.run_to_end().unwrap();
+        w.migration_report().unwrap().figure(name).unwrap()
+    };
+    let early_reads = src.replacen("at = \"75s\"", "at = \"52s\"", 1);
+    let early_drop = src.replacen("at = \"145s\"", "at = \"100s\"", 1);
+    assert_ne!(early_reads, src);
+    assert_ne!(early_drop, src);
+    for seed in 1..=10 {
+        assert_eq!((figure(&src, seed, "null_reads"), figure(&src, seed, "undefined_column_errors")), (0.0, 0.0), "seed {seed}");
+        assert!(figure(&early_reads, seed, "null_reads") > 100.0, "seed {seed}: v3 reads email_address before the backfill has filled it");
+        assert!(figure(&early_drop, seed, "undefined_column_errors") > 100.0, "seed {seed}: v3 still writes email when it is dropped");
+    }
+}

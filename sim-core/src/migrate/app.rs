@@ -59,6 +59,9 @@ pub struct VersionStats {
     pub undefined_column: u64,
     /// Failed otherwise (a timeout, a read-only server, a lost connection).
     pub other_failed: u64,
+    /// Reads that found NULL in a column they read (a new column not yet backfilled): the
+    /// expected count, the share of rows still NULL summed over the reads.
+    pub null_reads: f64,
     pub latency: Histogram,
     second: Histogram,
     second_ok: u32,

@@ -298,7 +298,21 @@ impl Migration {
         let apps = self.apps.as_mut()?;
         let v = apps.version_of(app, now);
         let table = &self.schema.tables[0];
-        let gone = apps.columns(v, write).iter().find(|c| !table.columns.iter().any(|x| &x.name == *c))?.clone();
+        let Some(gone) = apps.columns(v, write).iter().find(|c| !table.columns.iter().any(|x| &x.name == *c)).cloned() else {
+            if !write {
+                // A read of a column still NULL in the rows no backfill has reached reads NULL.
+                let null_share = |c: &String| -> f64 {
+                    let Some(col) = table.columns.iter().find(|x| &x.name == c).filter(|x| x.nulls) else { return 0.0 };
+                    match self.backfill.as_ref().filter(|b| b.column == col.name && b.ended.is_none()) {
+                        Some(b) => 1.0 - b.done as f64 / b.total.max(1) as f64,
+                        None => 1.0,
+                    }
+                };
+                let share = apps.columns(v, false).iter().map(null_share).fold(0.0, f64::max);
+                apps.stats[v].null_reads += share;
+            }
+            return None;
+        };
         if apps.missing[v].as_deref() != Some(gone.as_str()) {
             self.news.push((None, format!("{}: ERROR:  column \"{gone}\" does not exist (SQLSTATE 42703)", apps.versions[v].name)));
             apps.missing[v] = Some(gone);

@@ -28,6 +28,7 @@ pub const FIGURES: &[FigureDef] = &[
     FigureDef { name: "max_ddl_lock_wait_ms", unit: Unit::Ms },
     FigureDef { name: "max_ddl_lock_held_ms", unit: Unit::Ms },
     FigureDef { name: "undefined_column_errors", unit: Unit::Count },
+    FigureDef { name: "null_reads", unit: Unit::Count },
     FigureDef { name: "backfill_rows", unit: Unit::Count },
     FigureDef { name: "backfill_rows_per_s", unit: Unit::PerSecond },
     FigureDef { name: "backfill_wal_mb", unit: Unit::Count },
@@ -62,8 +63,8 @@ pub struct MigrationReport {
     pub waiting_now: usize,
     /// The backfill's line, if one has started.
     pub backfill: Option<String>,
-    /// Each application version: name, instances, answered, 42703, other failures, p50, p99 (ms).
-    pub versions: Vec<[String; 7]>,
+    /// Each application version: name, instances, answered, 42703, reads of NULL, other failures, p50, p99 (ms).
+    pub versions: Vec<[String; 8]>,
     /// `\d accounts`: its columns, then its index and constraint lines.
     pub describe: (Vec<[String; 3]>, Vec<String>),
     pub figures: Vec<(&'static str, f64)>,
@@ -141,6 +142,7 @@ impl Migration {
         let settings = format!("The migration role's settings: lock_timeout = {}, statement_timeout = {}, retries: {}", off(st.lock_timeout), off(st.statement_timeout), st.retry.name());
         let describe = self.schema.tables[0].describe();
         let mut undefined = 0;
+        let mut null_reads = 0.0;
         let versions = self.apps.as_ref().map_or(Vec::new(), |a| {
             let running = a.running(now);
             let ms = |us: u64| format!("{:.1}", us as f64 / 1000.0);
@@ -150,7 +152,17 @@ impl Migration {
                 .zip(running)
                 .map(|((v, st), n)| {
                     undefined += st.undefined_column;
-                    [v.name.clone(), n.to_string(), st.ok.to_string(), st.undefined_column.to_string(), st.other_failed.to_string(), ms(st.latency.quantile(0.5)), ms(st.latency.quantile(0.99))]
+                    null_reads += st.null_reads;
+                    [
+                        v.name.clone(),
+                        n.to_string(),
+                        st.ok.to_string(),
+                        st.undefined_column.to_string(),
+                        number(st.null_reads.round()),
+                        st.other_failed.to_string(),
+                        ms(st.latency.quantile(0.5)),
+                        ms(st.latency.quantile(0.99)),
+                    ]
                 })
                 .collect()
         });
@@ -164,6 +176,7 @@ impl Migration {
             ("max_ddl_lock_wait_ms", max_wait as f64),
             ("max_ddl_lock_held_ms", self.counts.max_lock_held.as_ms() as f64),
             ("undefined_column_errors", undefined as f64),
+            ("null_reads", null_reads.round()),
             ("backfill_rows", self.counts.backfill_rows as f64),
             ("backfill_rows_per_s", self.backfill.as_ref().map_or(0.0, |b| b.rows_per_s(now).round())),
             ("backfill_wal_mb", self.backfill.as_ref().map_or(0.0, |b| (b.wal_bytes as f64 / 1e6).round())),
@@ -264,7 +277,7 @@ impl MigrationReport {
                 Block::Table {
                     id: "versions",
                     caption: "The application's versions (server time: lock wait and work, as pg_stat_statements would see it)",
-                    columns: vec!["version", "app instances", "answered", "ERROR 42703", "other failures", "p50 (ms)", "p99 (ms)"],
+                    columns: vec!["version", "app instances", "answered", "ERROR 42703", "reads of NULL", "other failures", "p50 (ms)", "p99 (ms)"],
                     rows: self.versions.iter().map(|r| r.to_vec()).collect(),
                 },
             );
@@ -277,7 +290,10 @@ impl MigrationReport {
         let mut lines: Vec<String> = self.steps.iter().map(|r| format!("{}: {} lock, {}; {} attempt(s), waited {}, held {}: {}", r[0], r[1], r[2], r[3], r[4], r[5], r[6])).collect();
         lines.extend(self.backfill.iter().cloned());
         lines.extend(self.versions.iter().map(|v| {
-            format!("version {} ({} instances at the end): {} answered, {} failed with 42703, {} failed otherwise; server time p50 {} ms, p99 {} ms", v[0], v[1], v[2], v[3], v[4], v[5], v[6])
+            format!(
+                "version {} ({} instances at the end): {} answered, {} failed with 42703, {} read NULL, {} failed otherwise; server time p50 {} ms, p99 {} ms",
+                v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]
+            )
         }));
         lines.push("\\d accounts".into());
         lines.extend(self.describe.1.iter().cloned());
