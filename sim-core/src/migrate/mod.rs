@@ -23,6 +23,7 @@ pub mod backfill;
 pub mod cfg;
 pub mod ddl;
 pub(crate) mod event;
+pub mod lint;
 pub mod schema;
 pub mod view;
 
@@ -146,6 +147,14 @@ pub struct Step {
     /// What it does under the lock ("catalog only", "rewrites …").
     pub work: String,
     pub wal_bytes: u64,
+    /// The rules squawk reports for it with the session's settings when it ran (`lint.rs`).
+    pub rules: Vec<&'static str>,
+    /// What the users felt while it ran, sampled each second (and at its end): the most
+    /// requests waiting for a table lock, the requests that failed, the standby's largest lag.
+    pub max_blocked: u64,
+    pub failed_at_start: u64,
+    pub failed_during: u64,
+    pub max_lag_bytes: u64,
 }
 
 /// The component's counts, for its figures.
@@ -178,6 +187,8 @@ pub struct Migration {
     pub max_lag_bytes: u64,
     /// What it was at the last second.
     pub lag_bytes: u64,
+    /// The application's failed requests so far, as the world last told (a step's start).
+    pub failed_now: u64,
     rng: SimRng,
     /// Notes for the log: (node, text).
     pub(super) news: Vec<(Option<u16>, String)>,
@@ -203,6 +214,7 @@ impl Migration {
             row_bytes: cfg.row_bytes,
             max_lag_bytes: 0,
             lag_bytes: 0,
+            failed_now: 0,
             rng,
             news: Vec::new(),
         }
@@ -255,6 +267,8 @@ impl Migration {
         let i = self.steps.len();
         let s = self.open(n, table, stmt.kind.lock(), What::Step(i), now)?;
         let pid = self.sessions[s].pid;
+        let rules = lint::rules(&stmt, &self.settings);
+        let failed_at_start = self.failed_now;
         self.steps.push(Step {
             stmt,
             pid,
@@ -269,6 +283,11 @@ impl Migration {
             outcome: Outcome::Running,
             work: String::new(),
             wal_bytes: 0,
+            rules,
+            max_blocked: 0,
+            failed_at_start,
+            failed_during: 0,
+            max_lag_bytes: 0,
         });
         let mut acts = Vec::new();
         if let Some(e) = refused {
@@ -318,6 +337,20 @@ impl Migration {
             apps.missing[v] = Some(gone);
         }
         Some(v)
+    }
+
+    /// The world's second (and a step's start): the application's failures so far, the
+    /// requests waiting for a table lock now and the standby's lag, for the steps running or
+    /// just ended.
+    pub(crate) fn observe(&mut self, failed: u64, blocked: u64, lag: u64, now: SimTime) {
+        self.failed_now = failed;
+        self.lag_bytes = lag;
+        self.max_lag_bytes = self.max_lag_bytes.max(lag);
+        for st in self.steps.iter_mut().filter(|s| s.ended.is_none_or(|e| now.since(e) <= SimDur::secs(1))) {
+            st.max_blocked = st.max_blocked.max(blocked);
+            st.failed_during = failed.saturating_sub(st.failed_at_start);
+            st.max_lag_bytes = st.max_lag_bytes.max(lag);
+        }
     }
 
     /// `deploy`: the app instances move to version `name` one at a time over `over`.

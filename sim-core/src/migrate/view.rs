@@ -13,6 +13,7 @@ use crate::view::{number, Block, ComponentReport, Element, PanelView};
 pub const ELEMENTS: &[Element] = &[
     Element { name: "migration", what: "the migration: its steps, each table's lock queue, pg_stat_activity and pg_blocking_pids", chart: false },
     Element { name: "lock-queue", what: "the lock queue of the clients' table: the holders, then the waiters in order", chart: false },
+    Element { name: "lint-overlay", what: "each step's linter rules (squawk) beside the requests it blocked and failed and the standby's lag", chart: false },
     Element { name: "backfill", what: "the backfill: rows done, rows/s, WAL written, the standby's replay lag, writes that waited for its row locks", chart: false },
     Element { name: "versions", what: "each application version: its app instances, requests answered and failed, server time p50 and p99", chart: false },
     Element { name: "chart-versions", what: "requests answered and failed per second, per application version", chart: true },
@@ -61,6 +62,9 @@ pub struct MigrationReport {
     /// The steps: step, lock, work, attempts, lock wait, lock held, outcome.
     pub steps: Vec<[String; 7]>,
     pub waiting_now: usize,
+    /// Each step beside the linter: statement, squawk's rules, most requests blocked, requests
+    /// failed, the standby's largest lag (MB).
+    pub overlay: Vec<[String; 5]>,
     /// The backfill's line, if one has started.
     pub backfill: Option<String>,
     /// Each application version: name, instances, answered, 42703, reads of NULL, other failures, p50, p99 (ms).
@@ -166,6 +170,14 @@ impl Migration {
                 })
                 .collect()
         });
+        let overlay = self
+            .steps
+            .iter()
+            .map(|st| {
+                let rules = if st.rules.is_empty() { "(passes every rule)".to_string() } else { st.rules.join(", ") };
+                [st.stmt.sql.clone(), rules, number(st.max_blocked as f64), number(st.failed_during as f64), format!("{:.1}", st.max_lag_bytes as f64 / 1e6)]
+            })
+            .collect();
         let max_wait = self.steps.iter().map(|s| s.lock_wait.as_ms()).max().unwrap_or(0);
         let figures = vec![
             ("ddl_steps_done", self.counts.steps_done as f64),
@@ -203,7 +215,7 @@ impl Migration {
                 number(b.row_lock_waits as f64)
             )
         });
-        MigrationReport { settings, queue, queue_more: more, activity, steps, waiting_now, backfill, versions, describe, figures }
+        MigrationReport { settings, queue, queue_more: more, activity, steps, waiting_now, overlay, backfill, versions, describe, figures }
     }
 
     /// The query text a session runs, as `pg_stat_activity.query` shows it.
@@ -268,6 +280,17 @@ impl MigrationReport {
             },
         ];
         let mut blocks = blocks;
+        if !self.overlay.is_empty() {
+            blocks.insert(
+                1,
+                Block::Table {
+                    id: "lint-overlay",
+                    caption: "What a linter (squawk) says of each step, beside what it did to the users while it ran",
+                    columns: vec!["statement", "squawk", "requests blocked (most at once)", "requests failed (to the second after it ended)", "standby lag (MB, most)"],
+                    rows: self.overlay.iter().map(|r| r.to_vec()).collect(),
+                },
+            );
+        }
         if let Some(b) = &self.backfill {
             blocks.insert(1, Block::Text { id: "backfill", text: b.clone() });
         }
@@ -288,6 +311,7 @@ impl MigrationReport {
     /// Its part of the run's report: the steps as lines, and its figures.
     pub fn component_report(&self) -> ComponentReport {
         let mut lines: Vec<String> = self.steps.iter().map(|r| format!("{}: {} lock, {}; {} attempt(s), waited {}, held {}: {}", r[0], r[1], r[2], r[3], r[4], r[5], r[6])).collect();
+        lines.extend(self.overlay.iter().map(|o| format!("lint: {}: {}; while it ran: {} requests blocked at most, {} failed, standby lag {} MB at most", o[0], o[1], o[2], o[3], o[4])));
         lines.extend(self.backfill.iter().cloned());
         lines.extend(self.versions.iter().map(|v| {
             format!(

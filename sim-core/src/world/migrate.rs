@@ -96,8 +96,9 @@ impl World {
 
     /// `ddl`: a migration step's statement in a new session on the primary.
     pub(crate) fn run_ddl(&mut self, sql: &str) -> Result<(), CommandError> {
-        let stmt = crate::migrate::ddl::parse(sql).map_err(|e| CommandError::new(CommandErrorKind::BadValue, e))?;
+        let stmt = crate::migrate::ddl::parse(sql).map_err(|e| CommandError::new(CommandErrorKind::BadValue, e).at("sql"))?;
         let n = self.primary_for_migration()?;
+        self.migration_observe();
         let r = self.with_migration(|m, sched, _| match m.start_step(stmt, n, sched) {
             Ok(acts) => (acts, Ok(())),
             Err(e) => (Vec::new(), Err(e)),
@@ -144,15 +145,27 @@ impl World {
     /// The world's second: each version's sample.
     pub(crate) fn migration_second(&mut self) {
         let now = self.now;
+        self.migration_observe();
+        if let Some(apps) = self.c.comps.migrate.as_deref_mut().and_then(|m| m.apps.as_mut()) {
+            apps.second(now);
+        }
+    }
+
+    /// What the users feel now, for the steps: failures so far, requests waiting for a table
+    /// lock, the standby's lag.
+    fn migration_observe(&mut self) {
+        if self.c.comps.migrate.is_none() {
+            return;
+        }
         let nodes = &self.c.nodes;
         let head = nodes.iter().map(|n| n.flush_lsn).max().unwrap_or(0);
         let lag = nodes.iter().filter(|n| n.role == crate::postgres::Role::Standby && n.is_running()).map(|n| head.saturating_sub(n.replay_lsn)).max().unwrap_or(0);
+        let blocked = self.c.locks.as_deref().map_or(0, |l| (0..nodes.len() as u16).map(|n| l.waiting(n) as u64).sum());
+        let m = &self.c.metrics;
+        let failed = m.commits_failed + m.reads_failed + self.c.comps.pool.as_deref().map_or(0, |p| p.stats.failed);
+        let now = self.now;
         if let Some(m) = self.c.comps.migrate.as_deref_mut() {
-            m.lag_bytes = lag;
-            m.max_lag_bytes = m.max_lag_bytes.max(lag);
-        }
-        if let Some(apps) = self.c.comps.migrate.as_deref_mut().and_then(|m| m.apps.as_mut()) {
-            apps.second(now);
+            m.observe(failed, blocked, lag, now);
         }
     }
 
