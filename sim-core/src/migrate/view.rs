@@ -30,6 +30,8 @@ pub const FIGURES: &[FigureDef] = &[
     FigureDef { name: "max_ddl_lock_held_ms", unit: Unit::Ms },
     FigureDef { name: "undefined_column_errors", unit: Unit::Count },
     FigureDef { name: "null_reads", unit: Unit::Count },
+    FigureDef { name: "final_version", unit: Unit::Count },
+    FigureDef { name: "unused_columns", unit: Unit::Count },
     FigureDef { name: "backfill_rows", unit: Unit::Count },
     FigureDef { name: "backfill_rows_per_s", unit: Unit::PerSecond },
     FigureDef { name: "backfill_wal_mb", unit: Unit::Count },
@@ -170,6 +172,15 @@ impl Migration {
                 })
                 .collect()
         });
+        // The version every app instance runs now (1 for the first; 0 while a deploy is under
+        // way), and the columns of accounts beyond id and balance that no running version names.
+        let (final_version, unused) = self.apps.as_ref().map_or((0, 0), |a| {
+            let running = a.running(now);
+            let only = running.iter().position(|&n| n == a.instances).map_or(0, |i| i + 1);
+            let used = |c: &str| running.iter().enumerate().any(|(v, &n)| n > 0 && (a.columns(v, false).iter().chain(a.columns(v, true)).any(|x| x == c)));
+            let unused = self.schema.tables[0].columns.iter().filter(|c| c.name != "id" && c.name != "balance" && !used(&c.name)).count();
+            (only, unused)
+        });
         let overlay = self
             .steps
             .iter()
@@ -189,6 +200,8 @@ impl Migration {
             ("max_ddl_lock_held_ms", self.counts.max_lock_held.as_ms() as f64),
             ("undefined_column_errors", undefined as f64),
             ("null_reads", null_reads.round()),
+            ("final_version", final_version as f64),
+            ("unused_columns", unused as f64),
             ("backfill_rows", self.counts.backfill_rows as f64),
             ("backfill_rows_per_s", self.backfill.as_ref().map_or(0.0, |b| b.rows_per_s(now).round())),
             ("backfill_wal_mb", self.backfill.as_ref().map_or(0.0, |b| (b.wal_bytes as f64 / 1e6).round())),
