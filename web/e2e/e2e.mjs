@@ -433,7 +433,7 @@ try {
     await page.goto('about:blank');
     await page.goto(base);
     await node('pg1').waitFor({ timeout: 30000 });
-    const mains = await page.$$eval('#scenario optgroup[label^="09"] option, #scenario optgroup[label^="12"] option', (os) => os.map((o) => o.value));
+    const mains = await page.$$eval('#scenario optgroup[label^="09"] option, #scenario optgroup[label^="11 · Connection"] option, #scenario optgroup[label^="12"] option', (os) => os.map((o) => o.value));
     if (mains.length < 15) throw new Error(`only ${mains.length} lessons`);
     for (const f of mains) {
       await page.goto('about:blank');

@@ -227,10 +227,12 @@ fn picker(current: &str, pick: &Callback<String>) -> Html {
     html! {
         <label>{ "Scenario " }
             <select id="scenario" {onchange}>
-                { group("09 · Replication & HA", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| !f.starts_with("08"), current) }
+                { group("09 · Replication & HA", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| f.starts_with('0') && !f.starts_with("08"), current) }
                 { group("10 · Sharding & partitioning", lessons::SHARDING_NAMES, lessons::SHARDING_TITLES, |_| true, current) }
                 { group("11 · Query optimization", lessons::PLANNER_NAMES, lessons::PLANNER_TITLES, |_| true, current) }
+                { group("11 · Connection pooling", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| f.starts_with("11"), current) }
                 { group("12 · Backup, PITR & DR", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| f.starts_with("08"), current) }
+                { group("12 · Zero-downtime migrations", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| f.starts_with("12"), current) }
                 { group("Challenges: prove you can", lessons::CHALLENGES_NAMES, lessons::CHALLENGES_TITLES, |_| true, current) }
             </select>
         </label>

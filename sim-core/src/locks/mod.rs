@@ -79,7 +79,8 @@ impl<O: Copy + Eq, J: Copy> Queue<O, J> {
     /// Removes `owner`'s lock or request; whether it had one.
     fn remove(&mut self, owner: O) -> bool {
         if let Some(i) = self.granted.iter().position(|e| e.owner == owner) {
-            let e = self.granted.swap_remove(i);
+            // `remove`, not `swap_remove`: the holders stay in the order they were granted.
+            let e = self.granted.remove(i);
             self.count[e.mode as usize] -= 1;
             return true;
         }
@@ -190,12 +191,11 @@ impl<O: Copy + Eq, J: Copy> LockTable<O, J> {
         }
     }
 
-    /// Table `table` of server `n`: the locks granted (oldest first), then the wait queue in order.
+    /// Table `table` of server `n`: the locks granted (in the order they were granted), then the
+    /// wait queue in order.
     pub fn queue(&self, n: u16, table: u16) -> (Entries<O, J>, Entries<O, J>) {
         let Some(q) = self.servers.get(n as usize).and_then(|s| s.get(table as usize)) else { return (Vec::new(), Vec::new()) };
-        let mut granted = q.granted.clone();
-        granted.sort_by_key(|e| e.since);
-        (granted, q.waiting.iter().copied().collect())
+        (q.granted.clone(), q.waiting.iter().copied().collect())
     }
 
     /// How many requests wait on server `n`, on every table.

@@ -34,7 +34,7 @@ impl Retry {
         }
     }
     pub fn parse(v: &str) -> Result<Retry, String> {
-        match v.trim().trim_matches(|c| c == '"' || c == '\'') {
+        match v.trim_ascii().trim_matches(|c| c == '"' || c == '\'') {
             "none" => Ok(Retry::None),
             "fixed" => Ok(Retry::Fixed),
             "exponential" => Ok(Retry::Exponential),
@@ -115,10 +115,10 @@ fn at(field: &'static str) -> Vec<Seg> {
 
 /// Reads a column as a lesson writes it (`"email text"`): its name and type.
 pub fn column(text: &str) -> Option<(String, String)> {
-    let (name, ty) = text.trim().split_once(char::is_whitespace)?;
+    let (name, ty) = text.trim_ascii().split_once(|c: char| c.is_ascii_whitespace())?;
     let name = name.trim_matches('"');
     let ok = !name.is_empty() && name.len() <= 63 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    ok.then(|| (name.to_ascii_lowercase(), ty.trim().to_ascii_lowercase())).filter(|(_, t)| !t.is_empty())
+    ok.then(|| (name.to_ascii_lowercase(), ty.trim_ascii().to_ascii_lowercase())).filter(|(_, t)| !t.is_empty())
 }
 
 impl MigrationCfg {

@@ -187,7 +187,7 @@ fn lex(sql: &str) -> Result<Vec<Tok>, String> {
     let mut it = sql.char_indices().peekable();
     while let Some((i, c)) = it.next() {
         match c {
-            c if c.is_whitespace() => {}
+            c if c.is_ascii_whitespace() => {}
             '"' | '\'' => {
                 let mut s = String::new();
                 loop {
@@ -386,7 +386,7 @@ fn join(parts: &[String]) -> String {
     let mut s = String::new();
     for p in parts {
         let glue = !s.is_empty() && !s.ends_with('(') && !s.ends_with('.') && !s.ends_with(':') && p != ")" && p != "," && p != "(" && p != "." && p != ":";
-        if glue || (p == "(" && !s.is_empty() && !s.ends_with(|c: char| c.is_alphanumeric() || c == '_')) && !s.ends_with('(') {
+        if glue || (p == "(" && !s.is_empty() && !s.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')) && !s.ends_with('(') {
             s.push(' ');
         }
         s.push_str(p);
@@ -395,7 +395,9 @@ fn join(parts: &[String]) -> String {
 }
 
 fn default_of(expr: String) -> Default {
-    if VOLATILE.iter().any(|f| expr.contains(&format!("{f}("))) {
+    // A call of a volatile function: its name, then `(`.
+    let calls = |f: &str| expr.match_indices(f).any(|(i, _)| expr[i + f.len()..].starts_with('('));
+    if VOLATILE.iter().any(|f| calls(f)) {
         Default::Volatile(expr)
     } else {
         Default::Constant(expr)
@@ -420,7 +422,7 @@ pub fn parse(sql: &str) -> Result<Statement, String> {
     if !p.done() {
         return Err(format!("{} (one statement per step)", p.near()));
     }
-    let body = sql.trim().trim_end_matches(';').trim();
+    let body = sql.trim_ascii().trim_end_matches(';').trim_ascii();
     Ok(Statement { sql: body.to_string(), kind, in_block })
 }
 
@@ -557,7 +559,7 @@ fn constraint(p: &mut P, table: String, name: Option<String>) -> Result<Kind, St
     if p.eat("check") {
         let expr = p.paren_text()?;
         let not_valid = p.eat_seq(&["not", "valid"]);
-        let words: Vec<&str> = expr.split_whitespace().collect();
+        let words: Vec<&str> = expr.split_ascii_whitespace().collect();
         let not_null_of = match words.as_slice() {
             [col, "is", "not", "null"] => Some(col.trim_matches('"').to_string()),
             _ => None,

@@ -132,7 +132,10 @@ pub enum Outcome {
 /// One DDL step and what became of it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step {
-    pub stmt: Statement,
+    /// Its SQL as written (read again by `statement` when its work needs the parsed form: the
+    /// run keeps no parse tree).
+    pub sql: String,
+    pub lock: LockMode,
     pub pid: u32,
     pub table: u16,
     pub attempts: u32,
@@ -155,6 +158,13 @@ pub struct Step {
     pub failed_at_start: u64,
     pub failed_during: u64,
     pub max_lag_bytes: u64,
+}
+
+impl Step {
+    /// Its statement, read again from its SQL (which was read once already, when it began).
+    fn statement(&self) -> Statement {
+        ddl::parse(&self.sql).unwrap_or_else(|_| Statement { sql: self.sql.clone(), kind: ddl::Kind::DropIndex { name: String::new(), concurrently: false }, in_block: false })
+    }
 }
 
 /// The component's counts, for its figures.
@@ -270,7 +280,8 @@ impl Migration {
         let rules = lint::rules(&stmt, &self.settings);
         let failed_at_start = self.failed_now;
         self.steps.push(Step {
-            stmt,
+            sql: stmt.sql.clone(),
+            lock: stmt.kind.lock(),
             pid,
             table,
             attempts: 0,
@@ -397,7 +408,8 @@ impl Migration {
                 let step = &mut self.steps[k];
                 step.lock_wait += waited;
                 step.granted_at = Some(now);
-                match self.schema.plan(ses.table, &step.stmt) {
+                let stmt = step.statement();
+                match self.schema.plan(ses.table, &stmt) {
                     Err(e) => {
                         ses.state = State::Gone;
                         acts.push(Act::Release { n, origin: Origin::Session { s, gen } });
@@ -405,7 +417,7 @@ impl Migration {
                     }
                     Ok(plan) => {
                         step.work = plan.work.clone();
-                        self.schema.begin(ses.table, &step.stmt);
+                        self.schema.begin(ses.table, &stmt);
                         ses.plan = Some(plan);
                         self.run_phase(i, sched, locks, &mut acts);
                     }
@@ -461,16 +473,15 @@ impl Migration {
         step.ended = Some(now);
         step.outcome = Outcome::Done;
         self.counts.steps_done += 1;
-        let line = format!("{} ({}): done; waited {} for its {} lock, held it {}", step.stmt.sql, step.work, step.lock_wait.human(), step.stmt.kind.lock().sql_name(), step.held.human());
-        let stmt = step.stmt.clone();
-        self.schema.apply(table, &stmt);
+        let line = format!("{} ({}): done; waited {} for its {} lock, held it {}", step.sql, step.work, step.lock_wait.human(), step.lock.sql_name(), step.held.human());
+        self.schema.apply(table, &step.statement());
         self.news.push((Some(n), line));
     }
 
     fn fail_step(&mut self, k: usize, e: PgError, now: SimTime) {
         let step = &mut self.steps[k];
         step.ended = Some(now);
-        self.news.push((None, format!("{}: ERROR:  {} (SQLSTATE {})", step.stmt.sql, e.message, e.code)));
+        self.news.push((None, format!("{}: ERROR:  {} (SQLSTATE {})", step.sql, e.message, e.code)));
         step.outcome = Outcome::Failed(e);
         self.counts.steps_failed += 1;
     }
@@ -530,10 +541,8 @@ impl Migration {
                     let (wait, jitter) = retry.delay(step.attempts + 1);
                     let extra = if jitter > SimDur::ZERO { self.rng.below(jitter.0 + 1) } else { 0 };
                     let d = SimDur(wait.0 + extra);
-                    self.news.push((
-                        Some(ses.node),
-                        format!("{}: ERROR:  canceling statement due to lock timeout (attempt {} of {}; again in {})", step.stmt.sql, step.attempts, retry.attempts(), d.human()),
-                    ));
+                    self.news
+                        .push((Some(ses.node), format!("{}: ERROR:  canceling statement due to lock timeout (attempt {} of {}; again in {})", step.sql, step.attempts, retry.attempts(), d.human())));
                     sched.after(d, MigEv::Retry { s, gen }.into());
                 } else {
                     ses.state = State::Gone;

@@ -87,8 +87,8 @@ pub struct Table {
 impl Table {
     /// `\d table` as psql prints it: the columns (name, type, nullable), then the index and
     /// constraint lines.
-    pub fn describe(&self) -> (Vec<[String; 3]>, Vec<String>) {
-        let cols = self.columns.iter().map(|c| [c.name.clone(), c.ty.clone(), if c.not_null { "not null" } else { "" }.to_string()]).collect();
+    pub fn describe(&self) -> (Vec<Vec<String>>, Vec<String>) {
+        let cols = self.columns.iter().map(|c| vec![c.name.clone(), c.ty.clone(), if c.not_null { "not null" } else { "" }.to_string()]).collect();
         let mut lines = Vec::new();
         if !self.indexes.is_empty() {
             lines.push("Indexes:".to_string());
@@ -222,11 +222,11 @@ fn plan(phases: Vec<Phase>, work: impl Into<String>) -> Plan {
 fn varchar(ty: &str) -> Option<u64> {
     let t = ty.replace("character varying", "varchar");
     let rest = t.strip_prefix("varchar")?;
-    let rest = rest.trim();
+    let rest = rest.trim_ascii();
     if rest.is_empty() {
         return Some(0);
     }
-    rest.strip_prefix('(')?.strip_suffix(')')?.trim().parse().ok()
+    rest.strip_prefix('(')?.strip_suffix(')')?.trim_ascii().parse().ok()
 }
 
 /// Whether PostgreSQL changes `from` to `to` without a rewrite: the same type, a longer or

@@ -57,22 +57,22 @@ pub fn pid(o: Origin) -> u32 {
 pub struct MigrationReport {
     pub settings: String,
     /// The clients' table's lock queue on the primary: (pid, who, mode, granted, seconds).
-    pub queue: Vec<[String; 5]>,
+    pub queue: Vec<Vec<String>>,
     pub queue_more: usize,
     /// `pg_stat_activity` of the sessions: pid, state, wait_event_type, wait_event, xact age, blocked by, query.
-    pub activity: Vec<[String; 7]>,
+    pub activity: Vec<Vec<String>>,
     /// The steps: step, lock, work, attempts, lock wait, lock held, outcome.
-    pub steps: Vec<[String; 7]>,
+    pub steps: Vec<Vec<String>>,
     pub waiting_now: usize,
     /// Each step beside the linter: statement, squawk's rules, most requests blocked, requests
     /// failed, the standby's largest lag (MB).
-    pub overlay: Vec<[String; 5]>,
+    pub overlay: Vec<Vec<String>>,
     /// The backfill's line, if one has started.
     pub backfill: Option<String>,
     /// Each application version: name, instances, answered, 42703, reads of NULL, other failures, p50, p99 (ms).
-    pub versions: Vec<[String; 8]>,
+    pub versions: Vec<Vec<String>>,
     /// `\d accounts`: its columns, then its index and constraint lines.
-    pub describe: (Vec<[String; 3]>, Vec<String>),
+    pub describe: (Vec<Vec<String>>, Vec<String>),
     pub figures: Vec<(&'static str, f64)>,
 }
 
@@ -91,7 +91,7 @@ impl Migration {
         if let Some(l) = locks {
             let (granted, waiting) = l.queue(n, 0);
             waiting_now = waiting.len();
-            let row = |e: &Entry<Origin, Job>, granted: bool| [pid(e.owner).to_string(), who(e.owner), e.mode.pg_name().to_string(), if granted { "t" } else { "f" }.to_string(), secs(e.since)];
+            let row = |e: &Entry<Origin, Job>, granted: bool| vec![pid(e.owner).to_string(), who(e.owner), e.mode.pg_name().to_string(), if granted { "t" } else { "f" }.to_string(), secs(e.since)];
             // The sessions first among the holders (a long query, a DDL), then the application's.
             let mut holders: Vec<_> = granted.iter().filter(|e| matches!(e.owner, Origin::Session { .. })).collect();
             holders.extend(granted.iter().filter(|e| !matches!(e.owner, Origin::Session { .. })));
@@ -120,7 +120,7 @@ impl Migration {
                 let blocked =
                     if waiting { locks.map(|l| l.blocking(s.node, s.origin(i)).into_iter().map(|o| pid(o).to_string()).collect::<Vec<_>>().join(",")).unwrap_or_default() } else { String::new() };
                 let doing = s.phase().map(|p| format!(" ({})", p.doing())).unwrap_or_default();
-                [
+                vec![
                     s.pid.to_string(),
                     s.state.pg_name().to_string(),
                     if waiting { "Lock" } else { "" }.to_string(),
@@ -140,7 +140,7 @@ impl Migration {
                     Outcome::Done => "done".to_string(),
                     Outcome::Failed(e) => format!("ERROR {}: {}", e.code, e.message),
                 };
-                [st.stmt.sql.clone(), st.stmt.kind.lock().sql_name().to_string(), st.work.clone(), st.attempts.to_string(), st.lock_wait.human(), st.held.human(), outcome]
+                vec![st.sql.clone(), st.lock.sql_name().to_string(), st.work.clone(), st.attempts.to_string(), st.lock_wait.human(), st.held.human(), outcome]
             })
             .collect();
         let st = &self.settings;
@@ -159,7 +159,7 @@ impl Migration {
                 .map(|((v, st), n)| {
                     undefined += st.undefined_column;
                     null_reads += st.null_reads;
-                    [
+                    vec![
                         v.name.clone(),
                         n.to_string(),
                         st.ok.to_string(),
@@ -186,7 +186,7 @@ impl Migration {
             .iter()
             .map(|st| {
                 let rules = if st.rules.is_empty() { "(passes every rule)".to_string() } else { st.rules.join(", ") };
-                [st.stmt.sql.clone(), rules, number(st.max_blocked as f64), number(st.failed_during as f64), format!("{:.1}", st.max_lag_bytes as f64 / 1e6)]
+                vec![st.sql.clone(), rules, number(st.max_blocked as f64), number(st.failed_during as f64), format!("{:.1}", st.max_lag_bytes as f64 / 1e6)]
             })
             .collect();
         let max_wait = self.steps.iter().map(|s| s.lock_wait.as_ms()).max().unwrap_or(0);
@@ -235,7 +235,7 @@ impl Migration {
     fn query(&self, s: usize, what: What) -> String {
         let table = self.schema.tables.get(self.sessions[s].table as usize).map_or("accounts", |t| t.name.as_str());
         match what {
-            What::Step(k) => self.steps[k].stmt.sql.clone(),
+            What::Step(k) => self.steps[k].sql.clone(),
             What::Long { idle: false, .. } => format!("SELECT count(*) FROM {table} a JOIN {table} b USING (id)"),
             What::Long { idle: true, .. } => format!("SELECT balance FROM {table} WHERE id = 1"),
             What::Backfill => self.backfill.as_ref().map_or(String::new(), |b| {
@@ -257,9 +257,9 @@ impl MigrationReport {
             id: "migration-steps",
             caption: "The migration's steps",
             columns: vec!["statement", "lock", "work under the lock", "attempts", "lock wait", "lock held", "outcome"],
-            rows: self.steps.iter().map(|r| r.to_vec()).collect(),
+            rows: self.steps.to_vec(),
         };
-        let mut queue: Vec<Vec<String>> = self.queue.iter().map(|r| r.to_vec()).collect();
+        let mut queue: Vec<Vec<String>> = self.queue.clone();
         if self.queue_more > 0 {
             queue.push(vec![String::new(), format!("… and {} more", number(self.queue_more as f64)), String::new(), String::new(), String::new()]);
         }
@@ -269,7 +269,7 @@ impl MigrationReport {
                 blocks: vec![
                     Block::Text { id: "migration-settings", text: self.settings.clone() },
                     steps,
-                    Block::Table { id: "describe-table", caption: "\\d accounts", columns: vec!["Column", "Type", "Nullable"], rows: self.describe.0.iter().map(|r| r.to_vec()).collect() },
+                    Block::Table { id: "describe-table", caption: "\\d accounts", columns: vec!["Column", "Type", "Nullable"], rows: self.describe.0.to_vec() },
                     Block::Text { id: "describe-indexes", text: self.describe.1.join("\n") },
                 ],
             },
@@ -287,7 +287,7 @@ impl MigrationReport {
                         id: "pg-stat-activity",
                         caption: "SELECT pid, state, wait_event_type, wait_event, now() - xact_start, pg_blocking_pids(pid), query FROM pg_stat_activity;",
                         columns: vec!["pid", "state", "wait_event_type", "wait_event", "xact age (s)", "pg_blocking_pids", "query"],
-                        rows: self.activity.iter().map(|r| r.to_vec()).collect(),
+                        rows: self.activity.to_vec(),
                     },
                 ],
             },
@@ -300,7 +300,7 @@ impl MigrationReport {
                     id: "lint-overlay",
                     caption: "What a linter (squawk) says of each step, beside what it did to the users while it ran",
                     columns: vec!["statement", "squawk", "requests blocked (most at once)", "requests failed (to the second after it ended)", "standby lag (MB, most)"],
-                    rows: self.overlay.iter().map(|r| r.to_vec()).collect(),
+                    rows: self.overlay.to_vec(),
                 },
             );
         }
@@ -314,7 +314,7 @@ impl MigrationReport {
                     id: "versions",
                     caption: "The application's versions (server time: lock wait and work, as pg_stat_statements would see it)",
                     columns: vec!["version", "app instances", "answered", "ERROR 42703", "reads of NULL", "other failures", "p50 (ms)", "p99 (ms)"],
-                    rows: self.versions.iter().map(|r| r.to_vec()).collect(),
+                    rows: self.versions.to_vec(),
                 },
             );
         }
@@ -339,20 +339,16 @@ impl MigrationReport {
     }
 }
 
-/// Each version's requests answered and failed per second (the failed dashed), and its p99.
+/// Each version's requests answered and failed per second (the failed in red).
 pub fn charts(apps: &super::app::Apps, end_s: f64) -> Vec<crate::view::Chart> {
     use crate::view::{thinned, Chart, ChartLine};
     let s: Vec<&super::app::AppSample> = apps.series.iter().collect();
-    let pick = |f: &dyn Fn(&super::app::AppSample) -> Option<f64>| -> Vec<(f64, Option<f64>)> { thinned(s.len()).map(|i| (s[i].t_ms as f64 / 1000.0, f(s[i]))).collect() };
-    let mut rate = Vec::new();
-    let mut p99 = Vec::new();
+    let mut lines = Vec::new();
     for (i, v) in apps.versions.iter().enumerate().take(super::app::MAX_VERSIONS) {
-        rate.push(ChartLine::new(&format!("{} answered", v.name), false, pick(&|p| Some(f64::from(p.versions[i].ok)))));
-        rate.push(ChartLine::new(&format!("{} failed", v.name), true, pick(&|p| Some(f64::from(p.versions[i].failed)))));
-        p99.push(ChartLine::new(&format!("{} p99", v.name), false, pick(&|p| (p.versions[i].ok > 0).then_some(p.versions[i].p99_us as f64 / 1000.0))));
+        for (bad, what) in [(false, "answered"), (true, "failed")] {
+            let points = thinned(s.len()).map(|k| (s[k].t_ms as f64 / 1000.0, Some(f64::from(if bad { s[k].versions[i].failed } else { s[k].versions[i].ok })))).collect();
+            lines.push(ChartLine::new(&format!("{} {what}", v.name), bad, points));
+        }
     }
-    vec![
-        Chart { id: "chart-versions", title: "Requests per second by application version", unit: "req/s", end_s, lines: rate },
-        Chart { id: "chart-version-latency", title: "Server time p99 by application version", unit: "ms", end_s, lines: p99 },
-    ]
+    vec![Chart { id: "chart-versions", title: "Requests per second by application version", unit: "req/s", end_s, lines }]
 }
