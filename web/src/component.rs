@@ -29,7 +29,7 @@ fn block(b: &Block) -> Html {
         Block::Text { id, text } => html! { <p id={*id} data-view={*id}>{ text }</p> },
         Block::Group { id, blocks } => html! { <div id={*id} data-view={*id}>{ for blocks.iter().map(block) }</div> },
         Block::Table { id, caption, columns, rows } => html! {
-            <table id={*id} aria-label={caption.trim_end_matches(';').to_string()}>
+            <table id={*id} data-view={*id} aria-label={caption.trim_end_matches(';').to_string()}>
                 <caption>{ *caption }</caption>
                 <thead><tr>{ for columns.iter().map(|c| html! { <th>{ *c }</th> }) }</tr></thead>
                 <tbody>{ for rows.iter().map(|r| html! {

@@ -71,9 +71,13 @@ impl<O: Copy + Eq, J: Copy> Queue<O, J> {
         e
     }
 
-    fn grant(&mut self, e: Entry<O, J>) {
+    /// Grants `e`; whether it conflicted with a lock another owner holds (never, if the queue
+    /// is right: the world counts it as a broken invariant).
+    fn grant(&mut self, e: Entry<O, J>) -> bool {
+        let conflict = self.granted.iter().any(|g| g.owner != e.owner && g.mode.conflicts_with(e.mode));
         self.count[e.mode as usize] += 1;
         self.granted.push(e);
+        conflict
     }
 
     /// Removes `owner`'s lock or request; whether it had one.
@@ -95,7 +99,7 @@ impl<O: Copy + Eq, J: Copy> Queue<O, J> {
 
     /// `ProcLockWakeup`: grants, in queue order, each waiter that conflicts neither with the
     /// locks held nor with a waiter ahead of it; appends their jobs to `out`.
-    fn wake(&mut self, now: SimTime, out: &mut Vec<J>) {
+    fn wake(&mut self, now: SimTime, out: &mut Vec<J>, conflicts: &mut u64) {
         let mut ahead = 0u8;
         let mut i = 0;
         while i < self.waiting.len() {
@@ -107,7 +111,7 @@ impl<O: Copy + Eq, J: Copy> Queue<O, J> {
             }
             self.dequeue(i);
             out.push(w.job);
-            self.grant(Entry { since: now, ..w });
+            *conflicts += u64::from(self.grant(Entry { since: now, ..w }));
         }
     }
 }
@@ -126,11 +130,14 @@ pub struct LockTable<O, J> {
     /// Requests that had to wait, and the longest queue seen on any table.
     pub waits: u64,
     pub max_waiting: u32,
+    /// Locks granted while another owner held a conflicting one: the queue's invariant, which
+    /// must stay 0 (the migration sweep checks it).
+    pub conflicting_grants: u64,
 }
 
 impl<O: Copy + Eq, J: Copy> LockTable<O, J> {
     pub fn new(servers: usize, tables: usize) -> Self {
-        LockTable { servers: (0..servers).map(|_| (0..tables).map(|_| Queue::default()).collect()).collect(), tables, waits: 0, max_waiting: 0 }
+        LockTable { servers: (0..servers).map(|_| (0..tables).map(|_| Queue::default()).collect()).collect(), tables, waits: 0, max_waiting: 0, conflicting_grants: 0 }
     }
 
     pub fn tables(&self) -> usize {
@@ -144,7 +151,7 @@ impl<O: Copy + Eq, J: Copy> LockTable<O, J> {
         let Some(q) = self.servers.get_mut(n as usize).and_then(|s| s.get_mut(table as usize)) else { return true };
         let e = Entry { owner, mode, since: now, job };
         if mode.conflicts() & (q.wait_mask() | q.held_mask()) == 0 {
-            q.grant(e);
+            self.conflicting_grants += u64::from(q.grant(e));
             return true;
         }
         q.enqueue(e);
@@ -161,7 +168,7 @@ impl<O: Copy + Eq, J: Copy> LockTable<O, J> {
         let Some(server) = self.servers.get_mut(n as usize) else { return out };
         for q in server.iter_mut() {
             if q.remove(owner) {
-                q.wake(now, &mut out);
+                q.wake(now, &mut out, &mut self.conflicting_grants);
                 break;
             }
         }
@@ -177,7 +184,7 @@ impl<O: Copy + Eq, J: Copy> LockTable<O, J> {
         for q in server.iter_mut() {
             if let Some(i) = q.waiting.iter().position(|e| e.owner == owner) {
                 q.dequeue(i);
-                q.wake(now, &mut out);
+                q.wake(now, &mut out, &mut self.conflicting_grants);
                 break;
             }
         }

@@ -290,6 +290,12 @@ impl World {
         r.unwrap_or(Ok(())).map_err(|e| CommandError::new(CommandErrorKind::UnknownName, e).at("version"))
     }
 
+    /// Locks the lock table granted while a conflicting one was held (must be 0), and requests
+    /// that had to wait.
+    pub fn lock_counts(&self) -> (u64, u64) {
+        self.c.locks.as_deref().map_or((0, 0), |l| (l.conflicting_grants, l.waits))
+    }
+
     /// The migration as it stands (`None` without `[migration]`).
     pub fn migration_report(&self) -> Option<crate::migrate::view::MigrationReport> {
         let m = self.c.comps.migrate.as_deref()?;

@@ -138,7 +138,7 @@ pub(crate) struct Cluster {
     /// The settings groups this lesson has (`Scenario::setting_groups`), which a `set` command may change.
     pub(in crate::world) setting_groups: Vec<&'static str>,
     /// The request pipeline's stages per node: each host's CPU (modelled when a lesson
-    /// describes it), and the lock stage (empty until a component that takes locks fills it).
+    /// describes it), and the lock stage (the table-lock manager, with `[migration]`).
     pub(in crate::world) hosts: Vec<crate::pipeline::Host>,
     pub(in crate::world) locks: Option<Box<crate::pipeline::Locks>>,
 }
