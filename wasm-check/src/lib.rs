@@ -157,6 +157,26 @@ mod tests {
 
 const REFERENCE: &str = include_str!("../../sim-core/benches/reference.toml");
 const MILLION_USERS_HOUR: &str = include_str!("../../sim-core/benches/million-users-hour.toml");
+const MIGRATION: &str = include_str!("../../sim-core/benches/migration.toml");
+
+/// Plays the migration benchmark (an expand-contract rename with a million-row backfill, 2,000
+/// transactions/s through PgBouncer, two replicas) in a `Session`, snapshots included, as the
+/// page does: its event count (0 on error, or if it missed a goal).
+pub fn migration_run() -> u64 {
+    let Ok(mut s) = sim_session::Session::new("migration.toml", MIGRATION, None) else { return 0 };
+    if s.advance_to(s.end()).is_err() {
+        return 0;
+    }
+    let done = s.world.migration_report().and_then(|r| r.figure("final_version")) == Some(4.0);
+    if done {
+        s.world.events()
+    } else {
+        0
+    }
+}
+
+/// The simulated seconds of the migration benchmark.
+pub const MIGRATION_SIMULATED_S: f64 = 200.0;
 
 /// Runs the engine's reference run (3 nodes, 1,000 clients, one hour) to its end: its event count
 /// (0 on error). The same text and seed as `cargo bench -p sim-core`.
@@ -204,6 +224,11 @@ pub extern "C" fn pool_hour_events() -> u64 {
     let r = pool_hour();
     POOL.with(|p| p.set(r));
     r.events
+}
+
+#[no_mangle]
+pub extern "C" fn migration_events() -> u64 {
+    migration_run()
 }
 
 #[no_mangle]

@@ -224,7 +224,29 @@ fn engine_bench() -> Result<(), String> {
         pool_native / pool_wasm
     );
     println!("    wasm memory after the hour (session with snapshots): {mem:.0} MiB (target <= 128 MiB: {})", mark(mem <= 128.0));
+    // The migration benchmark (issue 29): natively, then in Chromium, the browser the pages run in.
+    let n = bench_side("native", Command::new(&native_exe).arg("migration"))?;
+    let c = bench_side("Chromium", Command::new("node").arg(e2e_dir.join("engine.mjs")).arg(&wasm).arg("migration").env("CHROMIUM", &chromium))?;
+    let (events, native_s) = (figure(&n, "native", "migration_events")?, figure(&n, "native", "migration_s")?);
+    let (chromium_s, mib) = (figure(&c, "Chromium", "migration_s")?, figure(&c, "Chromium", "memory_mib")?);
+    let sim = wasm_check_simulated_s();
+    println!("  migration: an expand-contract rename, a 1,000,000-row backfill, 2,000 transactions/s through PgBouncer, two replicas, {sim:.0} simulated s, {events:.0} events:");
+    println!(
+        "    native {native_s:.2} s = {:.0}x real time, {:.2} M events/s; wasm (Chromium) {chromium_s:.2} s = {:.0}x real time (target >= 20x: {}), {:.2} M events/s; memory {mib:.0} MiB (target <= 128 MiB: {})",
+        sim / native_s,
+        events / native_s / 1e6,
+        sim / chromium_s,
+        mark(sim / chromium_s >= 20.0),
+        events / chromium_s / 1e6,
+        mark(mib <= 128.0)
+    );
     Ok(())
+}
+
+/// The migration benchmark's simulated length (`sim-core/benches/migration.toml`'s `duration`).
+fn wasm_check_simulated_s() -> f64 {
+    let text = include_str!("../../sim-core/benches/migration.toml");
+    text.lines().find_map(|l| l.strip_prefix("duration = \"").and_then(|r| r.strip_suffix("s\"")).and_then(|v| v.parse().ok())).unwrap_or(200.0)
 }
 
 /// The baseline's figures as `bench` lines, from the `events: N  wall: S s` line it prints.

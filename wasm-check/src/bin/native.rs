@@ -1,10 +1,18 @@
 //! The native side of `cargo xtask bench engine`: the same runs as `xtask/wasm-engine.mjs`
 //! drives in wasm, built in release, printing the same `bench <name> <value>` lines.
-//! `native reference` runs only the reference run, `native pool` only the pooling hour.
+//! `native reference` runs only the reference run, `native pool` only the pooling hour,
+//! `native migration` only the migration benchmark.
 use std::time::Instant;
 
 fn main() {
     let only = std::env::args().nth(1);
+    if only.as_deref() == Some("migration") {
+        let t = Instant::now();
+        let events = wasm_check::migration_run();
+        println!("bench migration_events {events}");
+        println!("bench migration_s {:.3}", t.elapsed().as_secs_f64());
+        return;
+    }
     if only.as_deref() != Some("pool") {
         let t = Instant::now();
         let events = wasm_check::reference_run();
