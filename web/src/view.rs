@@ -6,7 +6,7 @@ use crate::{d0, d1};
 use crate::{Action, Model, Views};
 use sim_session::model::report::Hop;
 use sim_session::model::Command;
-use sim_session::view::{ClockView, ClusterView, NodeView, Panel, PropView, SettingGroupView};
+use sim_session::view::{Block, ClockView, ClusterView, NodeView, Panel, PanelView, PropView, SettingGroupView};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -92,7 +92,18 @@ pub fn panel(p: Panel, place: Place, m: &Model, v: &Views, go: &Go) -> Html {
             Some(pv) => html! { <crate::pitr::PitrPanel view={pv.clone()} drill={m.drill.clone()} go={go.clone()} /> },
             None => html! {},
         },
-        Panel::Components => html! { <>{ for v.panels.iter().map(|pv| html! { <crate::component::ComponentPanel view={pv.clone()} /> }) }</> },
+        Panel::Components => {
+            // A compact widget folds a component's blocks that are page elements no watch item names.
+            let named = Panel::Components.elements();
+            let shown = |pv: &Rc<PanelView>| -> Rc<PanelView> {
+                if full {
+                    return pv.clone();
+                }
+                let keep = |b: &&Block| b.id().is_none_or(|id| !named.contains(&id) || v.lesson.watches(id));
+                Rc::new(PanelView { blocks: pv.blocks.iter().filter(keep).cloned().collect(), ..(**pv).clone() })
+            };
+            html! { <>{ for v.panels.iter().map(|pv| html! { <crate::component::ComponentPanel view={shown(pv)} /> }) }</> }
+        }
         Panel::Charts => html! {
             <section class="charts">
                 { for v.charts.iter().filter(|c| full || v.lesson.watches(c.id)).map(|c| html! { <crate::charts::ChartFigure chart={c.clone()} /> }) }
@@ -227,20 +238,26 @@ fn picker(current: &str, pick: &Callback<String>) -> Html {
     html! {
         <label>{ "Scenario " }
             <select id="scenario" {onchange}>
-                { group("09 · Replication & HA", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| f.starts_with('0') && !f.starts_with("08"), current) }
-                { group("10 · Sharding & partitioning", lessons::SHARDING_NAMES, lessons::SHARDING_TITLES, |_| true, current) }
-                { group("11 · Query optimization", lessons::PLANNER_NAMES, lessons::PLANNER_TITLES, |_| true, current) }
-                { group("11 · Connection pooling", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| f.starts_with("11"), current) }
-                { group("12 · Backup, PITR & DR", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| f.starts_with("08"), current) }
-                { group("12 · Zero-downtime migrations", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| f.starts_with("12"), current) }
-                { group("Challenges: prove you can", lessons::CHALLENGES_NAMES, lessons::CHALLENGES_TITLES, |_| true, current) }
+                { for PICKER.iter().map(|(label, names, titles, keep)| group(label, names, titles, keep, current)) }
             </select>
         </label>
     }
 }
 
+/// The picker's groups: a chapter's label, its lessons' files and titles, and which of them.
+type PickerGroup = (&'static str, &'static [&'static str], &'static [&'static str], fn(&str) -> bool);
+const PICKER: [PickerGroup; 7] = [
+    ("09 · Replication & HA", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| f.starts_with('0') && !f.starts_with("08")),
+    ("10 · Sharding & partitioning", lessons::SHARDING_NAMES, lessons::SHARDING_TITLES, |_| true),
+    ("11 · Query optimization", lessons::PLANNER_NAMES, lessons::PLANNER_TITLES, |_| true),
+    ("11 · Connection pooling", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| f.starts_with("11")),
+    ("12 · Backup, PITR & DR", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| f.starts_with("08")),
+    ("12 · Zero-downtime migrations", lessons::BUILTIN_NAMES, lessons::BUILTIN_TITLES, |f| f.starts_with("12")),
+    ("Challenges: prove you can", lessons::CHALLENGES_NAMES, lessons::CHALLENGES_TITLES, |_| true),
+];
+
 /// One chapter's lessons in the picker: the title shown, the file as the value.
-pub fn group(label: &str, names: &[&'static str], titles: &[&'static str], keep: impl Fn(&str) -> bool, current: &str) -> Html {
+pub fn group(label: &str, names: &[&'static str], titles: &[&'static str], keep: &fn(&str) -> bool, current: &str) -> Html {
     html! {
         <optgroup label={label.to_string()}>
             { for names.iter().zip(titles).filter(|(f, _)| keep(f)).map(|(f, t)| html! { <option value={*f} selected={*f == current}>{ *t }</option> }) }

@@ -45,6 +45,16 @@ pub enum Block {
     Events { id: &'static str, label: &'static str, items: Vec<EventItem> },
 }
 
+impl Block {
+    /// Its id (a bar chart has none).
+    pub fn id(&self) -> Option<&'static str> {
+        match self {
+            Block::Text { id, .. } | Block::Group { id, .. } | Block::Table { id, .. } | Block::Gauges { id, .. } | Block::Events { id, .. } => Some(id),
+            Block::Bars { .. } => None,
+        }
+    }
+}
+
 /// One bar: its name, its segments against their total, and the figures beside it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Bar {

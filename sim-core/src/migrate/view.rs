@@ -40,7 +40,7 @@ pub const FIGURES: &[FigureDef] = &[
 ];
 
 /// The most queue rows a panel lists (the rest are counted).
-const ROWS: usize = 12;
+const ROWS: usize = 6;
 
 /// The pid `pg_stat_activity` shows for a lock's owner: a client's backend, a pooled server
 /// connection's backend, or a migration session.
@@ -266,12 +266,7 @@ impl MigrationReport {
         let blocks = vec![
             Block::Group {
                 id: "migration",
-                blocks: vec![
-                    Block::Text { id: "migration-settings", text: self.settings.clone() },
-                    steps,
-                    Block::Table { id: "describe-table", caption: "\\d accounts", columns: vec!["Column", "Type", "Nullable"], rows: self.describe.0.to_vec() },
-                    Block::Text { id: "describe-indexes", text: self.describe.1.join("\n") },
-                ],
+                blocks: vec![Block::Text { id: "migration-settings", text: self.settings.clone() }, steps, Block::Text { id: "describe-table", text: self.describe_text() }],
             },
             Block::Group {
                 id: "lock-queue",
@@ -293,17 +288,15 @@ impl MigrationReport {
             },
         ];
         let mut blocks = blocks;
-        if !self.overlay.is_empty() {
-            blocks.insert(
-                1,
-                Block::Table {
-                    id: "lint-overlay",
-                    caption: "What a linter (squawk) says of each step, beside what it did to the users while it ran",
-                    columns: vec!["statement", "squawk", "requests blocked (most at once)", "requests failed (to the second after it ended)", "standby lag (MB, most)"],
-                    rows: self.overlay.to_vec(),
-                },
-            );
-        }
+        blocks.insert(
+            1,
+            Block::Table {
+                id: "lint-overlay",
+                caption: "What a linter (squawk) says of each step, beside what it did to the users while it ran",
+                columns: vec!["statement", "squawk", "requests blocked (most at once)", "requests failed (to the second after it ended)", "standby lag (MB, most)"],
+                rows: self.overlay.to_vec(),
+            },
+        );
         if let Some(b) = &self.backfill {
             blocks.insert(1, Block::Text { id: "backfill", text: b.clone() });
         }
@@ -319,6 +312,12 @@ impl MigrationReport {
             );
         }
         PanelView { class: "migration", label: "migration", title: "Schema migration", blocks }
+    }
+
+    /// `\d accounts` as text: its columns on one line, then its index and constraint lines.
+    fn describe_text(&self) -> String {
+        let cols: Vec<String> = self.describe.0.iter().map(|c| c.iter().filter(|x| !x.is_empty()).cloned().collect::<Vec<_>>().join(" ")).collect();
+        format!("\\d accounts: {}\n{}", cols.join(", "), self.describe.1.join("\n"))
     }
 
     /// Its part of the run's report: the steps as lines, and its figures.
