@@ -3,9 +3,10 @@
 //! rows in a single transaction (to show why not). Each batch takes ROW EXCLUSIVE on the table,
 //! does its rows' work, writes their WAL (which the standbys must replay) and commits.
 //!
-//! A single-transaction backfill holds its row locks to the end: an application write of a row
-//! it has already updated waits for its commit (`holds_row`). Batches hold theirs for
-//! milliseconds, which the model leaves out. Rows are updated in `id` order.
+//! A single-transaction backfill holds its row locks to the end: a client's write of a row it
+//! has already updated waits for its commit (`holds_row`). Batches hold theirs for milliseconds,
+//! which the model leaves out, and so are pooled transactions' waits. Rows are updated in `id`
+//! order.
 use super::{Act, Migration, State, What};
 use crate::event::{Origin, Sched};
 use crate::pipeline::Job;
@@ -182,11 +183,10 @@ impl Migration {
     /// a row lock of a single-transaction backfill; if so, the backfill keeps it until it commits.
     pub(crate) fn holds_row(&mut self, n: u16, job: &Job) -> bool {
         let Some(b) = self.backfill.as_mut().filter(|b| b.single() && b.ended.is_none() && b.done > 0) else { return false };
-        let crate::pipeline::Work::Write { key } = job.work else { return false };
-        let row = match job.origin {
-            Origin::Client { .. } if key >= 1 && key <= b.total => key,
-            _ => crate::rng::mix64(key) % b.total.max(1) + 1,
-        };
+        // A client's write of `key`. (A pooled transaction has already handed its CPU burst back
+        // to the pool when it gets here, so it is not held back: a simplification the docs name.)
+        let (crate::pipeline::Work::Write { key }, Origin::Client { .. }) = (job.work, job.origin) else { return false };
+        let row = if (1..=b.total).contains(&key) { key } else { crate::rng::mix64(key) % b.total.max(1) + 1 };
         if row > b.done {
             return false;
         }

@@ -263,37 +263,44 @@ impl MigrationReport {
         if self.queue_more > 0 {
             queue.push(vec![String::new(), format!("… and {} more", number(self.queue_more as f64)), String::new(), String::new(), String::new()]);
         }
+        let mut lock_queue = vec![Block::Text { id: "lock-queue-now", text: format!("{} requests wait for a lock on accounts now", number(self.waiting_now as f64)) }];
+        if !queue.is_empty() {
+            lock_queue.push(Block::Table {
+                id: "pg-locks",
+                caption: "pg_locks on accounts: the holders, then the queue in order",
+                columns: vec!["pid", "query", "mode", "granted", "for (s)"],
+                rows: queue,
+            });
+        }
+        if !self.activity.is_empty() {
+            lock_queue.push(Block::Table {
+                id: "pg-stat-activity",
+                caption: "pg_stat_activity, with pg_blocking_pids(pid) and now() - xact_start",
+                columns: vec!["pid", "state", "wait_event_type", "wait_event", "xact age (s)", "pg_blocking_pids", "query"],
+                rows: self.activity.to_vec(),
+            });
+        }
         let blocks = vec![
             Block::Group {
                 id: "migration",
-                blocks: vec![Block::Text { id: "migration-settings", text: self.settings.clone() }, steps, Block::Text { id: "describe-table", text: self.describe_text() }],
+                blocks: [
+                    Some(Block::Text { id: "migration-settings", text: self.settings.clone() }),
+                    (!self.steps.is_empty()).then_some(steps),
+                    Some(Block::Text { id: "describe-table", text: self.describe_text() }),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
             },
-            Block::Group {
-                id: "lock-queue",
-                blocks: vec![
-                    Block::Text { id: "lock-queue-now", text: format!("{} requests wait for a lock on accounts now", number(self.waiting_now as f64)) },
-                    Block::Table {
-                        id: "pg-locks",
-                        caption: "SELECT pid, mode, granted FROM pg_locks WHERE relation = 'accounts'::regclass; (holders first, then the queue in order)",
-                        columns: vec!["pid", "query", "mode", "granted", "for (s)"],
-                        rows: queue,
-                    },
-                    Block::Table {
-                        id: "pg-stat-activity",
-                        caption: "SELECT pid, state, wait_event_type, wait_event, now() - xact_start, pg_blocking_pids(pid), query FROM pg_stat_activity;",
-                        columns: vec!["pid", "state", "wait_event_type", "wait_event", "xact age (s)", "pg_blocking_pids", "query"],
-                        rows: self.activity.to_vec(),
-                    },
-                ],
-            },
+            Block::Group { id: "lock-queue", blocks: lock_queue },
         ];
         let mut blocks = blocks;
         blocks.insert(
             1,
             Block::Table {
                 id: "lint-overlay",
-                caption: "What a linter (squawk) says of each step, beside what it did to the users while it ran",
-                columns: vec!["statement", "squawk", "requests blocked (most at once)", "requests failed (to the second after it ended)", "standby lag (MB, most)"],
+                caption: "squawk's rules for each step, and what it did to the users",
+                columns: vec!["statement", "squawk", "blocked (most)", "failed", "standby lag (MB)"],
                 rows: self.overlay.to_vec(),
             },
         );
@@ -305,7 +312,7 @@ impl MigrationReport {
                 1,
                 Block::Table {
                     id: "versions",
-                    caption: "The application's versions (server time: lock wait and work, as pg_stat_statements would see it)",
+                    caption: "Application versions (server time)",
                     columns: vec!["version", "app instances", "answered", "ERROR 42703", "reads of NULL", "other failures", "p50 (ms)", "p99 (ms)"],
                     rows: self.versions.to_vec(),
                 },
