@@ -36,7 +36,6 @@ pub struct Backfill {
     pub ended: Option<SimTime>,
     pub wal_bytes: u64,
     pub row_bytes: u64,
-    pub session: usize,
     /// The rows being updated now (those of the running transaction), for an application write.
     pub(super) in_flight: u64,
     /// Application writes that wait for a row it holds: (node, job), resumed at its commit.
@@ -89,7 +88,6 @@ impl Migration {
             ended: None,
             wal_bytes: 0,
             row_bytes: self.row_bytes,
-            session: s,
             in_flight: 0,
             row_waiters: Vec::new(),
             row_lock_waits: 0,

@@ -136,11 +136,7 @@ pub struct Step {
     /// run keeps no parse tree).
     pub sql: String,
     pub lock: LockMode,
-    pub pid: u32,
-    pub table: u16,
     pub attempts: u32,
-    pub lock_timeouts: u32,
-    pub started: SimTime,
     /// Time spent waiting for the lock (every attempt), and holding it.
     pub lock_wait: SimDur,
     pub held: SimDur,
@@ -149,7 +145,6 @@ pub struct Step {
     pub outcome: Outcome,
     /// What it does under the lock ("catalog only", "rewrites …").
     pub work: String,
-    pub wal_bytes: u64,
     /// The rules squawk reports for it with the session's settings when it ran (`lint.rs`).
     pub rules: Vec<&'static str>,
     /// What the users felt while it ran, sampled each second (and at its end): the most
@@ -171,7 +166,6 @@ impl Step {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Counts {
     pub lock_timeouts: u64,
-    pub statement_timeouts: u64,
     pub steps_done: u64,
     pub steps_failed: u64,
     pub max_lock_held: SimDur,
@@ -276,24 +270,18 @@ impl Migration {
         let table = target.unwrap_or(0);
         let i = self.steps.len();
         let s = self.open(n, table, stmt.kind.lock(), What::Step(i), now)?;
-        let pid = self.sessions[s].pid;
         let rules = lint::rules(&stmt, &self.settings);
         let failed_at_start = self.failed_now;
         self.steps.push(Step {
             sql: stmt.sql.clone(),
             lock: stmt.kind.lock(),
-            pid,
-            table,
             attempts: 0,
-            lock_timeouts: 0,
-            started: now,
             lock_wait: SimDur::ZERO,
             held: SimDur::ZERO,
             granted_at: None,
             ended: None,
             outcome: Outcome::Running,
             work: String::new(),
-            wal_bytes: 0,
             rules,
             max_blocked: 0,
             failed_at_start,
@@ -533,7 +521,6 @@ impl Migration {
                 acts.push(Act::Release { n: ses.node, origin: ses.origin(i) });
                 let step = &mut self.steps[k];
                 step.lock_wait += now.since(ses.state_change);
-                step.lock_timeouts += 1;
                 ses.state = State::Idle;
                 ses.state_change = now;
                 let retry = self.settings.retry;
@@ -550,7 +537,6 @@ impl Migration {
                 }
             }
             MigEv::StatementTimeout { .. } if matches!(state, State::Waiting | State::Active) => {
-                self.counts.statement_timeouts += 1;
                 self.cancel_statement(i, "57014", "canceling statement due to statement timeout", now, &mut acts);
                 self.sessions[i].state = State::Gone;
             }
@@ -565,12 +551,10 @@ impl Migration {
                 // A piece of the phase's work is done, with its WAL.
                 let ses = &mut self.sessions[i];
                 let Some(phase) = ses.phase() else { return acts };
-                let What::Step(k) = ses.what else { return acts };
                 let (chunks, total) = (phase.chunks(), phase.wal_bytes());
                 let bytes = total / u64::from(chunks) + if ses.chunk + 1 == chunks { total % u64::from(chunks) } else { 0 };
                 if bytes > 0 {
                     acts.push(Act::Wal { n: ses.node, bytes });
-                    self.steps[k].wal_bytes += bytes;
                 }
                 ses.chunk += 1;
                 if ses.chunk < chunks {
