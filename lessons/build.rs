@@ -77,6 +77,19 @@ fn main() {
         .collect();
     sharded.sort();
     writeln!(out, "/// The challenges that are sharded lessons.\npub const SHARDED_CHALLENGES: &[&str] = &{sharded:?};").expect("write to string");
+    // The lessons with a migration (a `[migration]` section): they open on the migrations page,
+    // whose module has the component. `tests/` checks this list against sim-core's own reading.
+    let mut migrations = Vec::new();
+    for (sub, prefix) in [("", ""), ("challenges", "challenges/")] {
+        for p in std::fs::read_dir(dir.join(sub)).expect("lesson directory").filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")) {
+            let text = std::fs::read_to_string(&p).expect("lesson is readable");
+            if text.lines().any(|l| l.trim() == "[migration]" || l.trim().starts_with("[[migration.")) {
+                migrations.push(format!("{prefix}{}", p.file_name().and_then(|n| n.to_str()).expect("utf-8 file name")));
+            }
+        }
+    }
+    migrations.sort();
+    writeln!(out, "/// The lessons with a `[migration]` section (they open on the migrations page).\npub const MIGRATION_NAMES: &[&str] = &{migrations:?};").expect("write to string");
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin.rs");
     std::fs::write(dest, out).expect("write builtin.rs");
 }

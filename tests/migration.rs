@@ -185,3 +185,22 @@ fn migration_sweep_keeps_the_lock_queue_and_the_commits_safe() {
     }
     assert!(waits > 2_000, "the sweep should make requests wait in the lock queue: {waits}");
 }
+
+/// The lessons the pages send to the migrations page (`lessons::MIGRATION_NAMES`, listed when the
+/// lessons are embedded) are exactly those sim-core reads a `[migration]` section in, and only
+/// that page's module has the component: the main page's would refuse them.
+#[test]
+fn the_migration_lessons_are_the_migrations_pages_lessons() {
+    let all = lessons::BUILTIN.iter().map(|(f, t)| (f.to_string(), *t)).chain(lessons::CHALLENGES.iter().map(|(f, t)| (f.to_string(), *t)));
+    let mut by_sections: Vec<String> = all
+        .filter(|(f, t)| {
+            let parsed = sim_core::Scenario::parse(f, t).unwrap().migration.is_some();
+            assert_eq!(sim_core::migrate::cfg::is_migration(t), parsed, "{f}: its headers and its parsed sections disagree");
+            parsed
+        })
+        .map(|(f, _)| f)
+        .collect();
+    by_sections.sort();
+    assert_eq!(by_sections, lessons::MIGRATION_NAMES, "lessons::MIGRATION_NAMES");
+    assert!(lessons::MIGRATION_NAMES.len() >= 9);
+}

@@ -24,6 +24,9 @@ pub enum Module {
     Sharding,
     /// Query-planning lessons (chapter 11): `dbsim_embed_plan`.
     Planner,
+    /// Schema-migration lessons (chapter 12, a `[migration]` section): `dbsim_embed_migrate`, the
+    /// cluster module with the migration component.
+    Migration,
 }
 
 impl Module {
@@ -33,6 +36,8 @@ impl Module {
             Module::Planner
         } else if is_sharded(file) {
             Module::Sharding
+        } else if MIGRATION_NAMES.contains(&file) {
+            Module::Migration
         } else {
             Module::Cluster
         }
@@ -44,6 +49,7 @@ impl Module {
             Module::Cluster => "dbsim_embed",
             Module::Sharding => "dbsim_embed_shard",
             Module::Planner => "dbsim_embed_plan",
+            Module::Migration => "dbsim_embed_migrate",
         }
     }
 
@@ -53,6 +59,7 @@ impl Module {
             Module::Cluster => "a replication or backup lesson",
             Module::Sharding => "a sharding lesson",
             Module::Planner => "a query-planning lesson",
+            Module::Migration => "a schema-migration lesson",
         }
     }
 }
@@ -82,6 +89,9 @@ mod tests {
         assert_eq!(of("10/good-shard-key"), Module::Sharding);
         assert_eq!(of("10/challenge-shard-key"), Module::Sharding);
         assert_eq!(of("09/async-failover"), Module::Cluster);
+        assert_eq!(of("12/naive-rename"), Module::Migration);
+        assert_eq!(of("12/challenge-zero-downtime-rename"), Module::Migration);
+        assert_eq!(of("12/drop-table-pitr"), Module::Cluster);
     }
 
     /// A planner lesson's own `id` is the id a page embeds it by (`11/outer-joins` is

@@ -16,6 +16,12 @@ pub mod lsn {
     pub use sim_core::lsn::{Lsn, SEGMENT_BYTES};
 }
 
+pub mod migrate {
+    pub mod cfg {
+        pub use sim_core::migrate::cfg::is_migration;
+    }
+}
+
 pub mod report {
     pub use sim_core::report::Hop;
 }

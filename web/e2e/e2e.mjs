@@ -44,7 +44,7 @@ try {
   await step('loads_the_app', async () => {
     await page.goto(base);
     await node('pg1').waitFor({ timeout: 30000 });
-    for (const p of ['shard.html', 'plan.html']) {
+    for (const p of ['shard.html', 'plan.html', 'migrate.html']) {
       await page.goto(base + p);
       await page.waitForSelector('h2', { timeout: 30000 });
     }

@@ -226,8 +226,9 @@ try {
     // controls="full": each element its watch items point at is in the widget, at the start or
     // once the run has played to its end (a failover window exists only after a failover).
     const ids = (process.env.DBSIM_LESSON_IDS || '').split(' ').filter(Boolean).map((x) => x.split('='));
-    const cluster = ids.filter(([, , m]) => m === 'dbsim_embed');
-    if (cluster.length < 20) throw new Error(`only ${cluster.length} cluster lessons were named (DBSIM_LESSON_IDS)`);
+    // The migration lessons are cluster lessons too, run by the module with the migration component.
+    const cluster = ids.filter(([, , m]) => m === 'dbsim_embed' || m === 'dbsim_embed_migrate');
+    if (cluster.length < 29 || !cluster.some(([, , m]) => m === 'dbsim_embed_migrate')) throw new Error(`only ${cluster.length} cluster lessons were named (DBSIM_LESSON_IDS)`);
     const ctx = await browser.newContext({ viewport: { width: 1000, height: 900 } });
     const page = await ctx.newPage();
     const missing = [];
@@ -341,6 +342,16 @@ try {
     const pt = await pool.locator('#widget-title').textContent();
     if (!pt.includes('PgBouncer')) throw new Error(`the pooling widget shows ${pt}`);
     if (!fetched.includes('dbsim_embed_bg.wasm')) throw new Error(`the pooling widget ran without the cluster module: ${fetched}`);
+    // Chapter 12's migration lessons run in the module with the migration component, which the
+    // chapter's backup widgets above them did not fetch.
+    fetched.length = 0;
+    await page.goto(base + 'chapters/12-backup-dr.html');
+    await page.locator('dbsim-lesson').first().locator('#widget-title').waitFor({ timeout: 30000 });
+    if (fetched.includes('dbsim_embed_migrate_bg.wasm')) throw new Error(`the backup widgets fetched the migration module: ${fetched}`);
+    const rename = page.locator('dbsim-lesson[lesson="12/naive-rename"]');
+    await rename.scrollIntoViewIfNeeded();
+    await rename.locator('#play').waitFor({ timeout: 60000 });
+    if (!fetched.includes('dbsim_embed_migrate_bg.wasm')) throw new Error(`the migration widget ran without the migration module: ${fetched}`);
     // A sharding widget plays on its own.
     await page.goto(base + 'chapters/10-sharding.html');
     const w = page.locator('dbsim-lesson').first();

@@ -491,6 +491,9 @@ impl Model {
         }
         match action {
             Action::Load { file, src, .. } if is_shard_lesson(&src) => Err(format!("{file} is a sharding lesson: open it on the sharding page (shard.html)")),
+            Action::Load { file, src, .. } if !cfg!(feature = "migrate") && sim_session::model::migrate::cfg::is_migration(&src) => {
+                Err(format!("{file} is a schema-migration lesson: open it on the migrations page (migrate.html)"))
+            }
             Action::Load { file, src, seed } => {
                 self.session = Some(Rc::new(RefCell::new(Session::new_scenario(&file, &src, seed)?)));
                 url::clear_log_cache();

@@ -130,7 +130,7 @@ pub fn head(title: &str, seed: u64, open: &str) -> Html {
 #[component(Widget)]
 pub fn widget(p: &WidgetProps) -> Html {
     let model = use_reducer(|| Model { speed: 1.0, aim: view_model::Aim { inclusive: true, ..Default::default() }, ..Model::default() });
-    let checked = resolve(p, Module::Cluster);
+    let checked = resolve(p, crate::MODULE);
     {
         let model = model.clone();
         let (checked, base) = (checked.clone(), p.base.clone());
@@ -158,7 +158,7 @@ pub fn widget(p: &WidgetProps) -> Html {
     let (Some(v), Some(s)) = (&model.views, &session) else { return loading(model.error.as_ref()) };
     // The link opens the full app at this moment, with the reader's commands (a challenge's
     // solution travels in it).
-    let open = format!("{}index.html#{}", p.base, crate::url::hash_with(s, &log));
+    let open = format!("{}{}#{}", p.base, crate::PAGE, crate::url::hash_with(s, &log));
     html! {
         <div class={classes!("app", "widget", (!full).then_some("compact"))} tabindex="0" onkeydown={crate::view::keys(model.playing, model.help, v.clock.now_ms, &go)}>
             if model.help { { crate::view::keys_help(&go) } }
@@ -194,5 +194,7 @@ mod tests {
         // A lesson given to another module's widget is refused with what it is.
         assert!(resolve(&props("10/good-shard-key", None, None), c).unwrap_err().contains("is a sharding lesson"));
         assert!(resolve(&props("09/async-failover", None, None), Module::Planner).unwrap_err().contains("is a replication or backup lesson"));
+        assert_eq!(resolve(&props("12/naive-rename", None, None), Module::Migration), Ok(("12g-naive-rename.toml", None, false)));
+        assert!(resolve(&props("12/naive-rename", None, None), c).unwrap_err().contains("is a schema-migration lesson"));
     }
 }

@@ -178,6 +178,8 @@ pub fn picks(go: &Go) -> Picks {
             crate::edge::navigate(&format!("plan.html#file={file}"));
         } else if lessons::is_sharded(&file) {
             crate::edge::navigate(&format!("shard.html#file={file}"));
+        } else if let Some(page) = crate::other_page(&file) {
+            crate::edge::navigate(&format!("{page}#file={file}"));
         } else {
             let name = file.clone();
             crate::fetch_lesson(file, load.clone(), move |src| Action::Load { file: name, src, seed: None });

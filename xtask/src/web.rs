@@ -14,13 +14,19 @@ pub fn target() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
 }
 
-/// The pages and their wasm modules: the main app, the sharding chapter and the query-planning
-/// chapter each in its own module, so no page downloads another's code.
-const PAGES: [(&str, &str, &str); 3] = [("web", "dbsim", "index.html"), ("shard", "dbsim_shard", "shard.html"), ("plan", "dbsim_plan", "plan.html")];
+/// The pages and their wasm modules: the main app, the sharding chapter, the query-planning
+/// chapter and the schema migrations each in its own module, so no page downloads another's code.
+const PAGES: [(&str, &str, &str); 4] = [("web", "dbsim", "index.html"), ("shard", "dbsim_shard", "shard.html"), ("plan", "dbsim_plan", "plan.html"), ("migrate", "dbsim_migrate", "migrate.html")];
+
+/// The embed modules (`<dbsim-lesson>`), one per kind of lesson as for the pages.
+const EMBEDS: [(&str, &str); 4] = [("embed", "dbsim_embed"), ("embed_shard", "dbsim_embed_shard"), ("embed_plan", "dbsim_embed_plan"), ("embed_migrate", "dbsim_embed_migrate")];
 
 /// `cargo build` for wasm32, `wasm-bindgen --target web`, `wasm-opt` when a recent one exists, the pages.
 pub fn dist() -> Result<PathBuf, String> {
+    // Two builds: a cargo feature is the same for every binary of one build, and only the
+    // migration modules have the `migrate` feature (the others carry none of its code).
     crate::cargo(&["build", "-p", "web", "--bins", "--target", "wasm32-unknown-unknown", "--profile", "web"])?;
+    crate::cargo(&["build", "-p", "web", "--bin", "migrate", "--bin", "embed_migrate", "--features", "migrate", "--target", "wasm32-unknown-unknown", "--profile", "web"])?;
     let root = root();
     let out = root.join("dist");
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
@@ -74,12 +80,12 @@ pub fn module_map() -> String {
 /// The theme colours a widget takes from its host page (`--dbsim-bg`…), in the page's own names.
 const THEME_VARS: [&str; 10] = ["bg", "fg", "muted", "card", "line", "primary", "standby", "down", "bad", "focus"];
 
-/// The embed: `dbsim_embed`, `dbsim_embed_shard` and `dbsim_embed_plan` (the modules `<dbsim-lesson>` elements share), `dbsim-lesson.js` (the
+/// The embed: the `EMBEDS` modules (which `<dbsim-lesson>` elements share), `dbsim-lesson.js` (the
 /// custom element, with the page's styles made to live in a shadow root), `embed.html` (one lesson
 /// in an iframe) and the sample chapter pages under `chapters/`.
 fn embed(root: &Path, out: &Path, html: &str) -> Result<(), String> {
     // One module per kind of lesson, as for the pages: a chapter downloads only the one its lessons need.
-    for (bin, name) in [("embed", "dbsim_embed"), ("embed_shard", "dbsim_embed_shard"), ("embed_plan", "dbsim_embed_plan")] {
+    for (bin, name) in EMBEDS {
         let wasm = target().join(format!("wasm32-unknown-unknown/web/{bin}.wasm"));
         let mut b = wasm_bindgen_cli_support::Bindgen::new();
         b.input_path(&wasm).out_name(name).typescript(false).remove_name_section(true).remove_producers_section(true);
@@ -331,6 +337,8 @@ mod tests {
         let map = super::module_map();
         assert!(map.contains("'11/scan-choice': 'dbsim_embed_plan'"), "{map}");
         assert!(map.contains("'10/good-shard-key': 'dbsim_embed_shard'"), "{map}");
+        assert!(map.contains("'12/naive-rename': 'dbsim_embed_migrate'") && map.contains("'12/challenge-zero-downtime-rename': 'dbsim_embed_migrate'"), "{map}");
+        assert!(!map.contains("12/drop-table-pitr"), "{map}");
         // Chapter 11's pooling lessons are a cluster's: the default module, left out.
         assert!(!map.contains("11/million-users-pgbouncer") && !map.contains("09/"), "{map}");
     }

@@ -22,6 +22,22 @@ pub fn from_str<T: DeserializeOwned>(file: &str, src: &str) -> Result<T, Scenari
 /// spans, so no wrapper has to track the path through every nested type while parsing. A table
 /// written under a `[header]` (or an element of `[[header]]`s) owns the text after its header, so
 /// the one whose header comes last before `at` holds it; an inline value holds only its own text.
+/// Each table header's name in `src` without its brackets (`[[a.b]]` gives `a.b`, and whether it
+/// was an array of tables), read line by line: which page runs a lesson is decided before parsing it.
+pub fn headers(src: &str) -> impl Iterator<Item = (String, bool)> + '_ {
+    src.lines().filter_map(|line| {
+        let l: String = line.split('#').next().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
+        let inner = l.strip_prefix('[')?;
+        let array = inner.starts_with('[');
+        Some((inner.trim_start_matches('[').trim_end_matches(']').to_string(), array))
+    })
+}
+
+/// The first dotted part of a table header's name: the section it belongs to.
+pub fn top(header: &str) -> &str {
+    header.split('.').next().unwrap_or("")
+}
+
 pub fn path_at(src: &str, at: usize) -> String {
     let Ok(root) = DeTable::parse(src) else { return String::new() };
     let within = |r: std::ops::Range<usize>| r.start <= at && at < r.end;

@@ -87,7 +87,10 @@ impl Scope {
             Command::RestorePoint { .. } => self.backups().map(|_| ()),
             Command::Ddl { sql } => {
                 self.migration()?;
-                crate::migrate::ddl::parse(sql).map(|_| ()).map_err(|e| CommandError::new(CommandErrorKind::BadValue, e).at("sql"))
+                #[cfg(feature = "migrate")]
+                crate::migrate::ddl::parse(sql).map_err(|e| CommandError::new(CommandErrorKind::BadValue, e).at("sql"))?;
+                let _ = sql;
+                Ok(())
             }
             Command::LongTransaction { duration, .. } if duration.0 > crate::time::SimDur::secs(86_400) || duration.0 == crate::time::SimDur::ZERO => {
                 Err(CommandError::new(CommandErrorKind::BadValue, format!("duration = {} must be more than 0 and at most 1 day", duration.0.human())).at("duration"))

@@ -242,6 +242,12 @@ impl SessionSettings {
     }
 }
 
+/// Whether a lesson file has a `[migration]` section (or `[[migration.versions]]`), from its
+/// headers alone: it opens on the migrations page (`migrate.html`), whose module has the component.
+pub fn is_migration(src: &str) -> bool {
+    crate::base::toml_de::headers(src).any(|(h, _)| crate::base::toml_de::top(&h) == "migration")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

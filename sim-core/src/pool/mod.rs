@@ -703,12 +703,14 @@ impl Pool {
 
     /// The app server whose transaction server connection `sv` runs (generation `gen`).
     #[inline]
+    #[cfg_attr(not(feature = "migrate"), allow(dead_code))]
     pub fn app_of(&self, sv: u32, gen: u32) -> Option<u32> {
         let server = self.servers.get(sv as usize).filter(|x| x.gen == gen)?;
         self.conns.get(server.client as usize).map(|c| u32::from(c.app))
     }
 
     /// How many app servers the users are behind.
+    #[cfg_attr(not(feature = "migrate"), allow(dead_code))]
     pub fn app_servers(&self) -> u32 {
         self.cfg.app_servers
     }

@@ -63,16 +63,10 @@ impl ShardReport {
 /// is not one. Parsers decide with `Scenario::is_sharded`; a page that guesses wrong (sections
 /// written as dotted keys) gets the parser's placed refusal, not a wrong run.
 pub fn is_sharding(src: &str) -> bool {
-    src.lines().any(|line| {
-        let l: String = line.split('#').next().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
-        let Some(inner) = l.strip_prefix('[') else { return false };
-        let inner = inner.trim_start_matches('[').trim_end_matches(']');
-        let top = inner.split('.').next().unwrap_or("");
-        match top {
-            "table" => inner != "table" || !l.starts_with("[["),
-            "cluster" | "reshard" | "replication" | "partitioning" | "scatter" | "join" => true,
-            _ => false,
-        }
+    crate::base::toml_de::headers(src).any(|(inner, array)| match crate::base::toml_de::top(&inner) {
+        "table" => inner != "table" || !array,
+        "cluster" | "reshard" | "replication" | "partitioning" | "scatter" | "join" => true,
+        _ => false,
     })
 }
 

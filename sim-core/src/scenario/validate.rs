@@ -29,6 +29,10 @@ pub fn scenario(s: &Scenario) -> R {
     slots(s)?;
     backup(s)?;
     s.check_components()?;
+    #[cfg(not(feature = "migrate"))]
+    if s.migration.is_some() {
+        return Err(at(&[Seg::Key("migration")], "this page leaves the migration component out: open the lesson on the migrations page (migrate.html)"));
+    }
     drill(s)?;
     timeline(s)?;
     challenge(s)?;

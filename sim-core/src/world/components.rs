@@ -18,6 +18,7 @@ pub(crate) struct Components {
     pub(crate) pool: Option<Box<crate::pool::Pool>>,
     /// The migration's schema and sessions (`[migration]`); its lock table is the request
     /// pipeline's lock stage (`Cluster::locks`).
+    #[cfg(feature = "migrate")]
     pub(crate) migrate: Option<Box<crate::migrate::Migration>>,
 }
 
@@ -68,7 +69,7 @@ impl World {
     pub fn component_charts(&self) -> (bool, Vec<Chart>) {
         let end_s = self.end().as_ms() as f64 / 1000.0;
         let pool = self.c.comps.pool.as_deref().map(|p| crate::pool::view::charts(p.series(), end_s));
-        let versions = self.c.comps.migrate.as_deref().and_then(|m| m.apps.as_ref()).map(|a| crate::migrate::view::charts(a, end_s));
+        let versions = self.migration_charts(end_s);
         (pool.is_some(), pool.into_iter().chain(versions).flatten().collect())
     }
 
@@ -83,16 +84,14 @@ impl World {
             self.with_pool(|p, q, _, _, w| p.set(s, q, w));
         }
         if s.group() == "migration" {
-            if let Some(m) = self.c.comps.migrate.as_deref_mut() {
-                m.settings.set(s);
-            }
+            self.set_migration_setting(s);
         }
     }
 
     /// A component's setting `name` as it stands now, read back by the component that owns it.
     pub(crate) fn component_setting(&self, name: &str) -> Option<crate::base::settings::Value> {
         let pool = self.c.comps.pool.as_deref().and_then(|p| p.bouncer_cfg()).and_then(|b| crate::pool::cfg::read(b, name));
-        pool.or_else(|| self.c.comps.migrate.as_deref()?.settings.read(name))
+        pool.or_else(|| self.migration_setting(name))
     }
 
     /// Hands `f` to every component that follows it, in this order: the committed history, the

@@ -290,10 +290,21 @@ impl World {
         r.unwrap_or(Ok(())).map_err(|e| CommandError::new(CommandErrorKind::UnknownName, e).at("version"))
     }
 
-    /// Locks the lock table granted while a conflicting one was held (must be 0), and requests
-    /// that had to wait.
-    pub fn lock_counts(&self) -> (u64, u64) {
-        self.c.locks.as_deref().map_or((0, 0), |l| (l.conflicting_grants, l.waits))
+    /// The versions' charts (requests per second by version), with `[[migration.versions]]`.
+    pub(crate) fn migration_charts(&self, end_s: f64) -> Option<Vec<crate::view::Chart>> {
+        self.c.comps.migrate.as_deref().and_then(|m| m.apps.as_ref()).map(|a| crate::migrate::view::charts(a, end_s))
+    }
+
+    /// A `migration` group setting changed at the cursor (`ALTER ROLE … SET`).
+    pub(crate) fn set_migration_setting(&mut self, s: &crate::command::Setting) {
+        if let Some(m) = self.c.comps.migrate.as_deref_mut() {
+            m.settings.set(s);
+        }
+    }
+
+    /// The migration session's setting `name` as it stands now.
+    pub(crate) fn migration_setting(&self, name: &str) -> Option<crate::base::settings::Value> {
+        self.c.comps.migrate.as_deref()?.settings.read(name)
     }
 
     /// The migration as it stands (`None` without `[migration]`).

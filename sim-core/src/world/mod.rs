@@ -6,6 +6,9 @@ mod drill;
 mod faults;
 mod ha;
 pub mod metrics;
+// Without the `migrate` feature, the same methods as no-ops: a page module that leaves the
+// migration out (its lessons are refused when loaded) links none of its code.
+#[cfg_attr(not(feature = "migrate"), path = "migrate_off.rs")]
 mod migrate;
 mod periodic;
 mod pipeline;

@@ -9,6 +9,12 @@ use crate::postgres::{PgState, Role};
 use crate::world::World;
 
 impl World {
+    /// Locks the lock table granted while a conflicting one was held (must be 0), and requests
+    /// that had to wait.
+    pub fn lock_counts(&self) -> (u64, u64) {
+        self.c.locks.as_deref().map_or((0, 0), |l| (l.conflicting_grants, l.waits))
+    }
+
     /// `job` reaches node `n`'s server: the lock stage, then the CPU. Returns the commit's
     /// (LSN, xid) when it committed at once (the direct path on a host whose CPU is not modelled).
     #[inline]
