@@ -69,10 +69,11 @@ const CRATES: &[Layers] = &[
         dir: "web",
         layers: &[
             &["format", "edge"],
-            &["charts", "component", "lesson", "url"],
+            &["charts", "lesson", "url"],
             // The page's state and the hook that drives a session.
             &["app"],
-            &["pitr"],
+            // Panels whose buttons dispatch the page's actions.
+            &["pitr", "component"],
             &["view"],
             &["embed"],
             &["shard", "plan"],

@@ -204,3 +204,69 @@ fn the_migration_lessons_are_the_migrations_pages_lessons() {
     assert_eq!(by_sections, lessons::MIGRATION_NAMES, "lessons::MIGRATION_NAMES");
     assert!(lessons::MIGRATION_NAMES.len() >= 9);
 }
+
+/// The panel's buttons are the commands they say, read back through the one parser: at 20 s of
+/// the lock-queue lesson the report (4100) and the queued ALTER (4101) can each be cancelled or
+/// terminated; terminating the report lets the ALTER run at once, and a statement typed in the
+/// box runs as a step.
+#[test]
+fn the_panels_buttons_run_their_commands() {
+    use sim_core::command::action_command;
+    let (_, mut w) = load("12a", &lesson("12a-lock-queue-pileup.toml"), Some(3)).unwrap();
+    let r = at(&mut w, 20);
+    let ids: Vec<&str> = r.actions.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["run-ddl", "cancel-4100", "terminate-4100", "cancel-4101", "terminate-4101"]);
+    let terminate = r.actions.iter().find(|a| a.id == "terminate-4100").unwrap();
+    assert_eq!(terminate.label, "pg_terminate_backend(4100)");
+    w.schedule(SimTime(20_000_000), action_command(&terminate.command, None).unwrap()).unwrap();
+    let r = at(&mut w, 21);
+    assert_eq!((r.waiting_now, r.figure("ddl_steps_done")), (0, Some(1.0)), "{:?}", r.steps);
+    let ddl = &r.actions[0];
+    assert_eq!(ddl.arg, Some("sql"));
+    let typed = "CREATE INDEX CONCURRENTLY accounts_email ON accounts (email)";
+    w.schedule(SimTime(21_000_000), action_command(&ddl.command, Some(("sql", typed))).unwrap()).unwrap();
+    let r = at(&mut w, 40);
+    assert_eq!(r.steps.len(), 2);
+    assert_eq!((r.steps[1][0].as_str(), r.steps[1][6].as_str()), (typed, "done"));
+    // What the box cannot run is refused with the reader's error, at the argument.
+    let bad = action_command(&ddl.command, Some(("sql", "DROP DATABASE x"))).unwrap();
+    let e = w.schedule(SimTime(40_000_000), bad).unwrap_err();
+    assert_eq!(e.field, Some("sql"), "{e:?}");
+}
+
+/// With application versions, a deploy button offers each version not every instance runs, and
+/// it rolls the instances over `DEPLOY_OVER`.
+#[test]
+fn a_deploy_button_rolls_the_version() {
+    use sim_core::command::action_command;
+    let (_, mut w) = load("12g", &lesson("12g-naive-rename.toml"), None).unwrap();
+    let r = at(&mut w, 1);
+    let deploys: Vec<&str> = r.actions.iter().filter(|a| a.id.starts_with("deploy-")).map(|a| a.id.as_str()).collect();
+    assert!(!deploys.is_empty() && !deploys.contains(&"deploy-v1"), "{deploys:?}");
+    let d = r.actions.iter().find(|a| a.id.starts_with("deploy-")).unwrap();
+    w.schedule(SimTime(1_000_000), action_command(&d.command, None).unwrap()).unwrap();
+    let over = sim_core::migrate::view::DEPLOY_OVER.as_ms() / 1000;
+    let r = at(&mut w, 2 + over);
+    assert!(r.actions.iter().any(|a| a.id == "deploy-v1"), "after the deploy, v1 is the way back: {:?}", r.actions.iter().map(|a| &a.id).collect::<Vec<_>>());
+}
+
+/// The steps' time line: in the lock-queue lesson the ALTER waits (red) from 15 s until the
+/// report ends at 50 s, then holds its lock (green) for a moment; while it waits, the stretch
+/// under way is drawn up to now. Every bar spans the same time.
+#[test]
+fn the_steps_time_line_shows_the_wait_then_the_hold() {
+    use sim_core::view::Tone;
+    let (_, mut w) = load("12a", &lesson("12a-lock-queue-pileup.toml"), Some(5)).unwrap();
+    let r = at(&mut w, 30);
+    let segs = &r.timeline[0].1;
+    assert_eq!(segs.iter().map(|s| s.1).collect::<Vec<_>>(), [Tone::Idle, Tone::Bad, Tone::Idle], "{segs:?}");
+    assert_eq!(segs[1].0, 15_000_000, "waiting from 15 s up to now (30 s)");
+    let r = at(&mut w, 60);
+    let segs = &r.timeline[0].1;
+    let kinds: Vec<Tone> = segs.iter().filter(|s| s.0 > 0).map(|s| s.1).collect();
+    assert_eq!(kinds, [Tone::Bad, Tone::Good, Tone::Idle], "{segs:?}");
+    let wait = segs.iter().find(|s| s.1 == Tone::Bad).unwrap().0;
+    assert!((34_000_000..=36_000_000).contains(&wait), "{wait}");
+    assert_eq!(segs.iter().map(|s| s.0).sum::<u64>(), 45_000_000, "from the step's start (15 s) to now");
+    assert!(r.timeline[0].0.contains(" / "), "{}", r.timeline[0].0);
+}

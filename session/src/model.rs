@@ -5,7 +5,7 @@
 pub use sim_core::{Command, Lsn, Setting, SimDur, SimTime};
 
 pub mod command {
-    pub use sim_core::command::{log_from_toml, split_log};
+    pub use sim_core::command::{action_command, log_from_toml, split_log};
 }
 
 pub mod drill {

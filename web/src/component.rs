@@ -1,16 +1,19 @@
 //! A component's panel, drawn from its plain-data view (`sim_session::view::PanelView`) without
 //! naming the component: paragraphs, tables as the tool prints them (each cell marked with its
-//! column), bars of stacked segments, gauges against their limits, and what went wrong. A
+//! column), bars of stacked segments, gauges against their limits, what went wrong, and buttons
+//! that run a component's commands at the cursor (read back by the core from the view). A
 //! pooling lesson's connection pool (`SHOW POOLS`, `SHOW STATS`, Little's law, the primary's
 //! gauges) is one.
-use crate::d1;
-use sim_session::view::{Bar, Block, PanelGauge, PanelView, Tone};
+use crate::{d1, Action};
+use sim_session::view::{ActionItem, Bar, Block, PanelGauge, PanelView, Tone};
 use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ComponentProps {
     pub view: Rc<PanelView>,
+    /// Where a panel's buttons send their commands (or why one cannot be read).
+    pub go: Callback<Action>,
 }
 
 #[component(ComponentPanel)]
@@ -19,15 +22,15 @@ pub fn component_panel(p: &ComponentProps) -> Html {
     html! {
         <section class={classes!("component", v.class)} aria-label={v.label}>
             <h3>{ v.title }</h3>
-            { for v.blocks.iter().map(block) }
+            { for v.blocks.iter().map(|b| block(b, &p.go)) }
         </section>
     }
 }
 
-fn block(b: &Block) -> Html {
+fn block(b: &Block, go: &Callback<Action>) -> Html {
     match b {
         Block::Text { id, text } => html! { <p id={*id} data-view={*id}>{ text }</p> },
-        Block::Group { id, blocks } => html! { <div id={*id} data-view={*id}>{ for blocks.iter().map(block) }</div> },
+        Block::Group { id, blocks } => html! { <div id={*id} data-view={*id}>{ for blocks.iter().map(|b| block(b, go)) }</div> },
         Block::Table { id, caption, columns, rows } => html! {
             <table id={*id} data-view={*id} aria-label={caption.trim_end_matches(';').to_string()}>
                 <caption>{ *caption }</caption>
@@ -44,6 +47,12 @@ fn block(b: &Block) -> Html {
                 { for gauges.iter().map(meter) }
             </figure>
         },
+        Block::Actions { id, label, items } => html! {
+            <div id={*id} class="actions" data-view={*id} role="group" aria-label={*label}>
+                <span class="muted">{ *label }</span>
+                { for items.iter().map(|item| html! { <ActionButton item={item.clone()} go={go.clone()} /> }) }
+            </div>
+        },
         Block::Events { id, label, items } => html! {
             if !items.is_empty() {
                 <ul id={*id} aria-label={*label}>
@@ -51,6 +60,37 @@ fn block(b: &Block) -> Html {
                 </ul>
             }
         },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ActionProps {
+    item: ActionItem,
+    go: Callback<Action>,
+}
+
+/// A button that runs its command at the cursor; with a text box, the box's text is the
+/// command's argument (read back by the core, which places an error at it).
+#[component(ActionButton)]
+fn action_button(p: &ActionProps) -> Html {
+    let input = use_node_ref();
+    let run = {
+        let (item, go, input) = (p.item.clone(), p.go.clone(), input.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let typed = input.cast::<web_sys::HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            let arg = item.arg.map(|field| (field, typed.trim()));
+            go.emit(sim_session::model::command::action_command(&item.command, arg).map_or_else(Action::Fail, Action::Do));
+        })
+    };
+    let i = &p.item;
+    html! {
+        <form class="action" onsubmit={run}>
+            if let Some(field) = i.arg {
+                <input ref={input} type="text" id={format!("{}-{field}", i.id)} aria-label={field} placeholder={i.placeholder} size="48" />
+            }
+            <button type="submit" id={i.id.clone()} title={i.title.clone()}>{ &i.label }</button>
+        </form>
     }
 }
 

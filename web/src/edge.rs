@@ -46,3 +46,20 @@ pub fn navigate(url: &str) {
         let _ = w.location().assign(url);
     }
 }
+
+/// The kind of lesson this module's cluster app runs: the migration lessons (`migrate.html`) or
+/// the others (`index.html`); a page sends a lesson of the other kind to the other page.
+pub const MODULE: lessons::Module = if cfg!(feature = "migrate") { lessons::Module::Migration } else { lessons::Module::Cluster };
+
+/// This module's cluster page.
+pub const PAGE: &str = if cfg!(feature = "migrate") { "migrate.html" } else { "index.html" };
+
+/// Whether a built-in lesson (by its file name) runs on the other cluster page, and that page.
+pub fn other_page(file: &str) -> Option<&'static str> {
+    let migration = lessons::MIGRATION_NAMES.contains(&file);
+    match (migration, cfg!(feature = "migrate")) {
+        (true, false) => Some("migrate.html"),
+        (false, true) => Some("index.html"),
+        _ => None,
+    }
+}

@@ -130,7 +130,7 @@ pub fn head(title: &str, seed: u64, open: &str) -> Html {
 #[component(Widget)]
 pub fn widget(p: &WidgetProps) -> Html {
     let model = use_reducer(|| Model { speed: 1.0, aim: view_model::Aim { inclusive: true, ..Default::default() }, ..Model::default() });
-    let checked = resolve(p, crate::MODULE);
+    let checked = resolve(p, crate::edge::MODULE);
     {
         let model = model.clone();
         let (checked, base) = (checked.clone(), p.base.clone());
@@ -158,7 +158,7 @@ pub fn widget(p: &WidgetProps) -> Html {
     let (Some(v), Some(s)) = (&model.views, &session) else { return loading(model.error.as_ref()) };
     // The link opens the full app at this moment, with the reader's commands (a challenge's
     // solution travels in it).
-    let open = format!("{}{}#{}", p.base, crate::PAGE, crate::url::hash_with(s, &log));
+    let open = format!("{}{}#{}", p.base, crate::edge::PAGE, crate::url::hash_with(s, &log));
     html! {
         <div class={classes!("app", "widget", (!full).then_some("compact"))} tabindex="0" onkeydown={crate::view::keys(model.playing, model.help, v.clock.now_ms, &go)}>
             if model.help { { crate::view::keys_help(&go) } }

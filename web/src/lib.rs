@@ -22,23 +22,6 @@ pub use edge::{fetch, on_hashchange};
 pub use format::{d0, d1};
 use url::LAST_WRITTEN;
 
-/// The kind of lesson this module's cluster app runs: the migration lessons (`migrate.html`) or
-/// the others (`index.html`); a page sends a lesson of the other kind to the other page.
-pub const MODULE: lessons::Module = if cfg!(feature = "migrate") { lessons::Module::Migration } else { lessons::Module::Cluster };
-
-/// This module's cluster page.
-pub const PAGE: &str = if cfg!(feature = "migrate") { "migrate.html" } else { "index.html" };
-
-/// Whether a built-in lesson (by its file name) runs on the other cluster page, and that page.
-pub fn other_page(file: &str) -> Option<&'static str> {
-    let migration = lessons::MIGRATION_NAMES.contains(&file);
-    match (migration, cfg!(feature = "migrate")) {
-        (true, false) => Some("migrate.html"),
-        (false, true) => Some("index.html"),
-        _ => None,
-    }
-}
-
 /// Opens what the URL's hash names; a hash this page wrote itself is already showing.
 fn open_link(go: &Callback<Action>) {
     let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
@@ -52,7 +35,7 @@ fn open_link(go: &Callback<Action>) {
     match shared {
         Some(shared) if lessons::is_sharded(&shared.file) => edge::navigate(&format!("shard.html{hash}")),
         Some(shared) if lessons::PLANNER_NAMES.contains(&shared.file.as_str()) => edge::navigate(&format!("plan.html#file={}", shared.file)),
-        Some(shared) if other_page(&shared.file).is_some() => edge::navigate(&format!("{}{hash}", other_page(&shared.file).unwrap_or(PAGE))),
+        Some(shared) if edge::other_page(&shared.file).is_some() => edge::navigate(&format!("{}{hash}", edge::other_page(&shared.file).unwrap_or(edge::PAGE))),
         Some(shared) if lessons::BUILTIN_NAMES.contains(&shared.file.as_str()) || lessons::CHALLENGES_NAMES.contains(&shared.file.as_str()) => {
             let file = shared.file.clone();
             fetch_lesson(file, go.clone(), move |src| Action::Restore(shared, src));

@@ -88,6 +88,14 @@ pub fn panel(p: Panel, place: Place, m: &Model, v: &Views, go: &Go) -> Html {
         Panel::Diagram => html! { <div class="diagram-scroll"><ClusterDiagram cluster={v.cluster.clone()} selected={m.selected.clone()} go={go.clone()} /></div> },
         Panel::Actions => html! { <Actions selected={m.selected.clone()} link={m.link.clone()} go={go.clone()} /> },
         Panel::Settings => html! { <Settings settings={v.settings.clone()} error={m.setting_error.clone()} epoch={m.settings_epoch} go={go.clone()} /> },
+        // The migrations page leaves the PITR panel out (its lessons have no `[backup]`); a
+        // learner's own lesson with both says where the panel is.
+        Panel::Pitr if cfg!(feature = "migrate") => match &v.pitr {
+            Some(_) => {
+                html! { <p class="notice" id="pitr-elsewhere">{ "This lesson has a [backup] section: its PITR panel and DR drill are on the main page (index.html), which has no migration component. Its backups, archiving and restores still run here." }</p> }
+            }
+            None => html! {},
+        },
         Panel::Pitr => match &v.pitr {
             Some(pv) => html! { <crate::pitr::PitrPanel view={pv.clone()} drill={m.drill.clone()} go={go.clone()} /> },
             None => html! {},
@@ -102,7 +110,7 @@ pub fn panel(p: Panel, place: Place, m: &Model, v: &Views, go: &Go) -> Html {
                 let keep = |b: &&Block| b.id().is_none_or(|id| !named.contains(&id) || v.lesson.watches(id));
                 Rc::new(PanelView { blocks: pv.blocks.iter().filter(keep).cloned().collect(), ..(**pv).clone() })
             };
-            html! { <>{ for v.panels.iter().map(|pv| html! { <crate::component::ComponentPanel view={shown(pv)} /> }) }</> }
+            html! { <>{ for v.panels.iter().map(|pv| html! { <crate::component::ComponentPanel view={shown(pv)} go={go.clone()} /> }) }</> }
         }
         Panel::Charts => html! {
             <section class="charts">
@@ -178,7 +186,7 @@ pub fn picks(go: &Go) -> Picks {
             crate::edge::navigate(&format!("plan.html#file={file}"));
         } else if lessons::is_sharded(&file) {
             crate::edge::navigate(&format!("shard.html#file={file}"));
-        } else if let Some(page) = crate::other_page(&file) {
+        } else if let Some(page) = crate::edge::other_page(&file) {
             crate::edge::navigate(&format!("{page}#file={file}"));
         } else {
             let name = file.clone();

@@ -14,7 +14,7 @@ pub use goals::{number, Frame, Goal, GoalState, Outcomes};
 pub use panels::{watches, Panel, ShardPanel, PANELS, SHARD_PANELS};
 pub use pitr::{Aim, BackupMark, Gauge, PitrView, Preview, Progress, RestoredView, SegmentView, Snap, TargetKind, TimelineView};
 pub use shard::{HeatCell, HeatmapView, KeyDot, MapRow, RingView, ShardMapView};
-pub use sim_core::view::{Bar, Block, EventItem, Gauge as PanelGauge, PanelView, TierBox, TierView, Tone};
+pub use sim_core::view::{ActionItem, Bar, Block, EventItem, Gauge as PanelGauge, PanelView, TierBox, TierView, Tone};
 
 use crate::session::Session;
 use sim_core::scenario::{Lesson, Watch};

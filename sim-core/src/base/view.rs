@@ -43,13 +43,32 @@ pub enum Block {
     Gauges { id: &'static str, caption: &'static str, gauges: Vec<Gauge> },
     /// What went wrong, each kind once with its message and how often (left out when empty).
     Events { id: &'static str, label: &'static str, items: Vec<EventItem> },
+    /// Buttons that each run a command at the cursor, under a label (marked `data-view` with the id).
+    Actions { id: &'static str, label: &'static str, items: Vec<ActionItem> },
+}
+
+/// A button of a component's panel: the command it runs at the cursor, as a timeline entry
+/// (`Command::to_toml`), or with `arg`, a text box whose text is that argument of the command
+/// (`ddl`'s `sql`); `command::action_command` reads it back, so the page never builds a
+/// component's command itself.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ActionItem {
+    /// Its DOM id.
+    pub id: String,
+    pub label: String,
+    /// What it does, for its `title`.
+    pub title: String,
+    pub command: String,
+    pub arg: Option<&'static str>,
+    /// The text box's example, with `arg`.
+    pub placeholder: &'static str,
 }
 
 impl Block {
     /// Its id (a bar chart has none).
     pub fn id(&self) -> Option<&'static str> {
         match self {
-            Block::Text { id, .. } | Block::Group { id, .. } | Block::Table { id, .. } | Block::Gauges { id, .. } | Block::Events { id, .. } => Some(id),
+            Block::Text { id, .. } | Block::Group { id, .. } | Block::Table { id, .. } | Block::Gauges { id, .. } | Block::Events { id, .. } | Block::Actions { id, .. } => Some(id),
             Block::Bars { .. } => None,
         }
     }

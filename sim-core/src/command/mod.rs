@@ -452,9 +452,37 @@ pub fn log_from_toml(text: &str) -> Result<Vec<(SimDur, Command)>, String> {
     Ok(timed.into_iter().map(|tc| (tc.at.0, tc.command)).collect())
 }
 
+/// The command a panel's button runs (`view::ActionItem`): its timeline entry, with the text the
+/// learner typed as argument `arg` when the button has a text box. Read by the lesson parser, so a
+/// typed value is checked (and its error placed at the argument) like a timeline's.
+pub fn action_command(entry: &str, arg: Option<(&str, &str)>) -> Result<Command, String> {
+    let text = match arg {
+        Some((field, value)) => format!("{}, {field} = {} }}", entry.trim_end().trim_end_matches('}').trim_end(), quote(value)),
+        None => entry.to_string(),
+    };
+    let mut log = log_from_toml(&text)?;
+    match (log.len(), log.pop()) {
+        (1, Some((_, c))) => Ok(c),
+        _ => Err(format!("`{entry}` is not one command")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A button's entry reads back as its command; a typed argument is quoted, so no text the
+    /// learner types can add another argument or command.
+    #[test]
+    fn an_action_reads_back_as_its_command() {
+        let c = Command::CancelBackend { pid: 4100 };
+        assert_eq!(action_command(&c.to_toml(SimDur::ZERO), None), Ok(c));
+        let entry = "{ at = \"0us\", action = \"ddl\" }";
+        let typed = "ALTER TABLE accounts ADD COLUMN \"e\" text DEFAULT '}, action = \"heal\" }'";
+        assert_eq!(action_command(entry, Some(("sql", typed))), Ok(Command::Ddl { sql: typed.into() }));
+        assert!(action_command("{ at = \"0us\", action = \"crash_host\" }", None).unwrap_err().contains("node"));
+        assert!(action_command("{ at = \"0us\", action = \"heal\" }, { at = \"0us\", action = \"heal\" }", None).is_err());
+    }
 
     #[test]
     fn a_log_splits_into_its_entries() {

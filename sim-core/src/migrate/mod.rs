@@ -156,9 +156,22 @@ pub struct Step {
     pub failed_at_start: u64,
     pub failed_during: u64,
     pub max_lag_bytes: u64,
+    /// Its time line: each stretch waiting for its lock (false) or holding it (true), at most
+    /// `MAX_SPANS` (a retry policy makes at most 10 attempts).
+    pub spans: Vec<(SimTime, SimTime, bool)>,
 }
 
+/// The most stretches a step's time line keeps.
+pub const MAX_SPANS: usize = 24;
+
 impl Step {
+    /// A stretch of its time line.
+    fn span(&mut self, from: SimTime, to: SimTime, held: bool) {
+        if self.spans.len() < MAX_SPANS && to > from {
+            self.spans.push((from, to, held));
+        }
+    }
+
     /// Its statement, read again from its SQL (which was read once already, when it began).
     fn statement(&self) -> Statement {
         ddl::parse(&self.sql).unwrap_or_else(|_| Statement { sql: self.sql.clone(), kind: ddl::Kind::DropIndex { name: String::new(), concurrently: false }, in_block: false })
@@ -290,6 +303,7 @@ impl Migration {
             failed_at_start,
             failed_during: 0,
             max_lag_bytes: 0,
+            spans: Vec::new(),
         });
         let mut acts = Vec::new();
         if let Some(e) = refused {
@@ -398,6 +412,7 @@ impl Migration {
             What::Step(k) => {
                 let step = &mut self.steps[k];
                 step.lock_wait += waited;
+                step.span(SimTime(now.0 - waited.0), now, false);
                 step.granted_at = Some(now);
                 let stmt = step.statement();
                 match self.schema.plan(ses.table, &stmt) {
@@ -454,6 +469,7 @@ impl Migration {
         let step = &mut self.steps[k];
         if let Some(g) = step.granted_at {
             step.held = now.since(g);
+            step.span(g, now, true);
             self.counts.max_lock_held = self.counts.max_lock_held.max(step.held);
         }
         acts.push(Act::Release { n, origin });
@@ -501,9 +517,12 @@ impl Migration {
         };
         let step = &mut self.steps[k];
         if was_waiting {
-            step.lock_wait += now.since(self.sessions[i].xact_start);
+            let since = self.sessions[i].xact_start;
+            step.lock_wait += now.since(since);
+            step.span(since, now, false);
         } else if let Some(g) = step.granted_at {
             step.held += now.since(g);
+            step.span(g, now, true);
             self.counts.max_lock_held = self.counts.max_lock_held.max(step.held);
         }
         self.fail_step(k, schema_err(code, message), now);
@@ -524,6 +543,7 @@ impl Migration {
                 acts.push(Act::Release { n: ses.node, origin: ses.origin(i) });
                 let step = &mut self.steps[k];
                 step.lock_wait += now.since(ses.state_change);
+                step.span(ses.state_change, now, false);
                 ses.state = State::Idle;
                 ses.state_change = now;
                 let retry = self.settings.retry;

@@ -6,11 +6,14 @@ use crate::base::{FigureDef, Unit};
 use crate::event::Origin;
 use crate::locks::Entry;
 use crate::pipeline::{Job, Locks};
+use crate::time::SimDur;
 use crate::time::SimTime;
-use crate::view::{number, Block, ComponentReport, Element, PanelView};
+use crate::view::{number, ActionItem, Bar, Block, ComponentReport, Element, PanelView, Tone};
 
 /// The page elements a lesson's `watch` items may name.
 pub const ELEMENTS: &[Element] = &[
+    Element { name: "migration-actions", what: "buttons that run a statement, cancel or terminate a session, or roll a deploy at the cursor", chart: false },
+    Element { name: "steps-timeline", what: "the steps on one time line: waiting for the lock, then holding it", chart: false },
     Element { name: "migration", what: "the migration: its steps, each table's lock queue, pg_stat_activity and pg_blocking_pids", chart: false },
     Element { name: "lock-queue", what: "the lock queue of the clients' table: the holders, then the waiters in order", chart: false },
     Element { name: "lint-overlay", what: "each step's linter rules (squawk) beside the requests it blocked and failed and the standby's lag", chart: false },
@@ -38,6 +41,12 @@ pub const FIGURES: &[FigureDef] = &[
     FigureDef { name: "row_lock_waits", unit: Unit::Count },
     FigureDef { name: "max_replay_lag_mb", unit: Unit::Count },
 ];
+
+/// The most steps the time line draws (the steps table lists them all).
+pub const STEPS_DRAWN: usize = 8;
+
+/// The time line's names of the steps, in order.
+const STEP_NAMES: [&str; STEPS_DRAWN] = ["step 1", "step 2", "step 3", "step 4", "step 5", "step 6", "step 7", "step 8"];
 
 /// The most queue rows a panel lists (the rest are counted).
 const ROWS: usize = 6;
@@ -74,6 +83,28 @@ pub struct MigrationReport {
     /// `\d accounts`: its columns, then its index and constraint lines.
     pub describe: (Vec<Vec<String>>, Vec<String>),
     pub figures: Vec<(&'static str, f64)>,
+    /// The steps on one time line (from the first step's start to now): each step's stretches
+    /// waiting for its lock and holding it, as (its figures, segments in µs).
+    pub timeline: Vec<(String, Vec<(u64, Tone)>)>,
+    /// What a learner can do at the cursor (`offers`), as the world's commands: run a
+    /// statement, signal a session, roll a deploy.
+    pub actions: Vec<ActionItem>,
+}
+
+/// How long a rolling deploy started from the panel takes.
+pub const DEPLOY_OVER: SimDur = SimDur::secs(30);
+
+/// Something a learner can do to the migration at the cursor (the world makes each a command).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Offer {
+    /// Run a statement in the migration's session.
+    Ddl,
+    /// `pg_cancel_backend(pid)`.
+    Cancel(u32),
+    /// `pg_terminate_backend(pid)`.
+    Terminate(u32),
+    /// A rolling deploy of a version over `DEPLOY_OVER`.
+    Deploy(String),
 }
 
 impl Migration {
@@ -228,7 +259,50 @@ impl Migration {
                 number(b.row_lock_waits as f64)
             )
         });
-        MigrationReport { settings, queue, queue_more: more, activity, steps, waiting_now, overlay, backfill, versions, describe, figures }
+        MigrationReport { settings, queue, queue_more: more, activity, steps, waiting_now, overlay, backfill, versions, describe, figures, timeline: self.timeline(now), actions: Vec::new() }
+    }
+
+    /// The steps' time line: each step's stretches, with the one under way now, on the span
+    /// from the first stretch's start to `now`; gaps are idle.
+    fn timeline(&self, now: SimTime) -> Vec<(String, Vec<(u64, Tone)>)> {
+        let open = |k: usize| {
+            self.sessions.iter().find(|s| s.what == What::Step(k) && s.state != State::Gone).and_then(|s| match s.state {
+                State::Waiting => Some((s.state_change, now, false)),
+                _ => self.steps[k].granted_at.filter(|_| self.steps[k].ended.is_none() && self.steps[k].outcome == Outcome::Running).map(|g| (g, now, true)),
+            })
+        };
+        let spans: Vec<Vec<(SimTime, SimTime, bool)>> = (0..self.steps.len().min(STEPS_DRAWN)).map(|k| self.steps[k].spans.iter().copied().chain(open(k)).collect()).collect();
+        let Some(t0) = spans.iter().flatten().map(|s| s.0).min() else { return Vec::new() };
+        spans
+            .iter()
+            .zip(&self.steps)
+            .map(|(sp, st)| {
+                let mut at = t0;
+                let mut segs = Vec::new();
+                for &(from, to, held) in sp {
+                    segs.push((from.since(at).0, Tone::Idle));
+                    segs.push((to.since(from).0, if held { Tone::Good } else { Tone::Bad }));
+                    at = to;
+                }
+                segs.push((now.since(at).0, Tone::Idle));
+                (format!("{} / {}", st.lock_wait.human(), st.held.human()), segs)
+            })
+            .collect()
+    }
+
+    /// What a learner can do now: run a statement; cancel or terminate each session alive (a
+    /// long transaction, a step, the backfill); deploy each version not every app instance runs
+    /// (a rollback is a deploy of the old one).
+    pub(crate) fn offers(&self, now: SimTime) -> Vec<Offer> {
+        let mut out = vec![Offer::Ddl];
+        for s in self.sessions.iter().filter(|s| s.state != State::Gone) {
+            out.extend([Offer::Cancel(s.pid), Offer::Terminate(s.pid)]);
+        }
+        if let Some(a) = &self.apps {
+            let running = a.running(now);
+            out.extend(a.versions.iter().zip(running).filter(|(_, n)| *n < a.instances).map(|(v, _)| Offer::Deploy(v.name.clone())));
+        }
+        out
     }
 
     /// The query text a session runs, as `pg_stat_activity.query` shows it.
@@ -318,6 +392,14 @@ impl MigrationReport {
                 },
             );
         }
+        if !self.timeline.is_empty() {
+            let bars = Block::Bars {
+                label: "The steps over time: red while a step waits for its lock, green while it holds it (lock wait / lock held at the right)".into(),
+                bars: self.timeline.iter().zip(STEP_NAMES).map(|((text, segments), name)| Bar { name, segments: segments.clone(), text: text.clone() }).collect(),
+            };
+            blocks.insert(1, Block::Group { id: "steps-timeline", blocks: vec![bars] });
+        }
+        blocks.insert(1, Block::Actions { id: "migration-actions", label: "At the cursor", items: self.actions.clone() });
         PanelView { class: "migration", label: "migration", title: "Schema migration", blocks }
     }
 

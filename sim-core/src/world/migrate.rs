@@ -3,11 +3,14 @@
 //! is built with it, a committed step writes its WAL there, its notes go to the log, and its
 //! steps, long transactions and signals come by command.
 use crate::base::{CommandError, CommandErrorKind};
+use crate::command::Command;
 use crate::event::Origin;
+use crate::migrate::view::{Offer, DEPLOY_OVER};
 use crate::migrate::{Act, MigEv, Migration};
 use crate::pipeline::Locks;
 use crate::time::SimDur;
 use crate::trace::{TraceKind, NO_NODE};
+use crate::view::ActionItem;
 use crate::world::{NoteKind, Sched, World};
 
 impl World {
@@ -307,9 +310,45 @@ impl World {
         self.c.comps.migrate.as_deref()?.settings.read(name)
     }
 
-    /// The migration as it stands (`None` without `[migration]`).
+    /// The migration as it stands (`None` without `[migration]`), with its offers as buttons.
     pub fn migration_report(&self) -> Option<crate::migrate::view::MigrationReport> {
         let m = self.c.comps.migrate.as_deref()?;
-        Some(m.report(self.c.locks.as_deref(), self.writable_primary(), self.now))
+        let mut r = m.report(self.c.locks.as_deref(), self.writable_primary(), self.now);
+        r.actions = m.offers(self.now).into_iter().map(action).collect();
+        Some(r)
+    }
+}
+
+/// The button of an offer: its command as a timeline entry (`command::action_command` reads it).
+fn action(o: Offer) -> ActionItem {
+    let button = |id: String, label: String, title: String, c: Command| ActionItem { id, label, title, command: c.to_toml(SimDur::ZERO), arg: None, placeholder: "" };
+    match o {
+        Offer::Ddl => ActionItem {
+            id: "run-ddl".into(),
+            label: "Run in the migration's session".into(),
+            title: "Runs the statement at the cursor, with the session's lock_timeout, statement_timeout and retries".into(),
+            // The statement is the text box's.
+            command: Command::Ddl { sql: String::new() }.to_toml(SimDur::ZERO).replace(", sql = \"\"", ""),
+            arg: Some("sql"),
+            placeholder: "ALTER TABLE accounts ADD COLUMN email_address text",
+        },
+        Offer::Cancel(pid) => button(
+            format!("cancel-{pid}"),
+            format!("pg_cancel_backend({pid})"),
+            format!("Cancels the statement session {pid} runs (a session idle in transaction runs none)"),
+            Command::CancelBackend { pid },
+        ),
+        Offer::Terminate(pid) => {
+            button(format!("terminate-{pid}"), format!("pg_terminate_backend({pid})"), format!("Ends session {pid}: its transaction rolls back and its locks go"), Command::TerminateBackend { pid })
+        }
+        Offer::Deploy(v) => {
+            let over = DEPLOY_OVER.human();
+            button(
+                format!("deploy-{v}"),
+                format!("Deploy {v} ({over} rolling)"),
+                format!("Moves the app instances to {v} one at a time over {over}"),
+                Command::Deploy { version: v, over: crate::base::Dur(DEPLOY_OVER) },
+            )
+        }
     }
 }
