@@ -287,7 +287,11 @@ impl Session {
 
     /// Applies a learner's command now, forking away any commands given later.
     pub fn command(&mut self, cmd: Command) -> Result<(), String> {
-        self.world.check_command(&cmd).map_err(|e| e.message)?;
+        // An error about one argument names it (`sql: …`): the page shows it in a toast.
+        self.world.check_command(&cmd).map_err(|e| match e.field {
+            Some(f) => format!("{f}: {}", e.message),
+            None => e.message,
+        })?;
         self.fork()?;
         self.log.push((self.world.now(), cmd));
         self.log_gen += 1;

@@ -420,6 +420,31 @@ try {
     const window = await page.textContent('#failover-window');
     if (!/writes unavailable for \d+\.\d s/.test(window)) throw new Error(`failover window: ${window}`);
   });
+  await step('a_migration_is_driven_from_its_panel', async () => {
+    // The main page sends a migration lesson to the migrations page, whose panel runs a
+    // statement, ends a session and draws the steps' time line.
+    await page.goto('about:blank');
+    await page.goto(base + '#file=12a-lock-queue-pileup.toml');
+    await page.waitForURL(/migrate\.html#/, { timeout: 30000 });
+    await page.locator('#run-ddl').waitFor({ timeout: 30000 });
+    await page.$eval('#scrubber', (el) => { el.value = '20000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForFunction(() => document.querySelector('#clock')?.textContent.startsWith('20.0 s'), null, { timeout: 30000 });
+    const before = await page.textContent('#lock-queue-now');
+    if (!/^[1-9]/.test(before)) throw new Error(`at 20 s the ALTER's queue: ${before}`);
+    if ((await page.locator('#steps-timeline svg rect.missed').count()) < 1) throw new Error('the waiting step is not drawn on the time line');
+    await page.click('#terminate-4100');
+    await page.waitForFunction(() => (document.querySelector('#lock-queue-now')?.textContent || '').startsWith('0 requests'), null, { timeout: 30000 });
+    if (!(await page.evaluate(() => location.hash)).includes('terminate_backend')) throw new Error('the click is not in the link');
+    await page.fill('#run-ddl-sql', 'CREATE INDEX CONCURRENTLY accounts_email ON accounts (email)');
+    await page.click('#run-ddl');
+    await page.waitForFunction(() => document.querySelectorAll('#migration-steps tbody tr').length === 2, null, { timeout: 30000 });
+    // A statement the reader refuses is an error naming its argument; the lesson stays.
+    await page.fill('#run-ddl-sql', 'DROP DATABASE x');
+    await page.click('#run-ddl');
+    await page.waitForFunction(() => (document.querySelector('#toast')?.textContent || '').includes('sql'), null, { timeout: 10000 });
+    if ((await page.locator('#migration-steps tbody tr').count()) !== 2) throw new Error('a refused statement became a step');
+    if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+  });
   await step('every_watch_item_points_at_what_is_shown', async () => {
     // Every lesson, played to its end (and drilled, where its point is the drill): each element a
     // `watch` item names is on the page and visible.
