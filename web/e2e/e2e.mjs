@@ -433,7 +433,12 @@ try {
     if (!/^[1-9]/.test(before)) throw new Error(`at 20 s the ALTER's queue: ${before}`);
     if ((await page.locator('#steps-timeline svg rect.missed').count()) < 1) throw new Error('the waiting step is not drawn on the time line');
     await page.click('#terminate-4100');
-    await page.waitForFunction(() => (document.querySelector('#lock-queue-now')?.textContent || '').startsWith('0 requests'), null, { timeout: 30000 });
+    // The session ends at the cursor; a second later the ALTER has run and the queue is empty.
+    await page.waitForFunction(() => location.hash.includes('terminate_backend'), null, { timeout: 30000 });
+    await page.$eval('#scrubber', (el) => { el.value = '22000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    await page.waitForFunction(() => document.querySelector('#clock')?.textContent.startsWith('22.0 s'), null, { timeout: 30000 });
+    const after = await page.textContent('#lock-queue-now');
+    if (!after.startsWith('0 requests')) throw new Error(`after pg_terminate_backend(4100) the queue: ${after}; ${await page.textContent('#migration-steps')}`);
     if (!(await page.evaluate(() => location.hash)).includes('terminate_backend')) throw new Error('the click is not in the link');
     await page.fill('#run-ddl-sql', 'CREATE INDEX CONCURRENTLY accounts_email ON accounts (email)');
     await page.click('#run-ddl');
