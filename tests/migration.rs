@@ -270,3 +270,46 @@ fn the_steps_time_line_shows_the_wait_then_the_hold() {
     assert_eq!(segs.iter().map(|s| s.0).sum::<u64>(), 45_000_000, "from the step's start (15 s) to now");
     assert!(r.timeline[0].0.contains(" / "), "{}", r.timeline[0].0);
 }
+
+/// pgroll's versioned schemas (12i): what the lesson warns about fails. Completing while v1
+/// instances still run drops the version schema they use (42P01); rolling back while v2 runs
+/// does the same to v2; and a column a version schema's view shows cannot be dropped (2BP01).
+#[test]
+fn pgroll_complete_or_rollback_too_early_fails_the_version_still_on_it() {
+    let src = lesson("12i-versioned-schemas.toml");
+    for seed in [1, 2, 3] {
+        let (_, mut w) = load("12i", &src, Some(seed)).unwrap();
+        let r = at(&mut w, 100);
+        assert_eq!((r.figure("undefined_table_errors"), r.figure("undefined_column_errors"), r.figure("ddl_steps_done")), (Some(0.0), Some(0.0), Some(1.0)), "seed {seed}");
+        // Complete at 25 s, halfway through v2's roll-out: the v1 instances left fail.
+        let early = src
+            .replace("at = \"90s\"\naction = \"pgroll_complete\"", "at = \"25s\"\naction = \"pgroll_complete\"")
+            .replace("at = \"40s\"\naction = \"deploy\"\nversion = \"v1\"", "at = \"95s\"\naction = \"deploy\"\nversion = \"v1\"");
+        let (_, mut w) = load("12i", &early, Some(seed)).unwrap();
+        let r = at(&mut w, 34);
+        assert!(r.figure("undefined_table_errors").unwrap() > 100.0, "seed {seed}: {:?}", r.versions);
+        assert!(r.versions[0][4].parse::<u64>().unwrap() > 0 && r.versions[1][4] == "0", "v1 fails, v2 does not: {:?}", r.versions);
+        // Roll back at 30 s, before the app is back on v1: v2's instances fail.
+        let rollback = src.replace("at = \"55s\"\naction = \"pgroll_rollback\"", "at = \"30s\"\naction = \"pgroll_rollback\"");
+        let (_, mut w) = load("12i", &rollback, Some(seed)).unwrap();
+        let r = at(&mut w, 40);
+        assert!(r.versions[1][4].parse::<u64>().unwrap() > 100 && r.versions[0][4] == "0", "seed {seed}: v2 fails: {:?}", r.versions);
+    }
+    // While both version schemas are live, dropping a column one of them shows fails (2BP01).
+    let drop = src.replace("[[timeline]]\nat = \"15s\"", "[[timeline]]\nat = \"12s\"\naction = \"ddl\"\nsql = \"ALTER TABLE accounts DROP COLUMN email\"\n\n[[timeline]]\nat = \"15s\"");
+    let (_, mut w) = load("12i", &drop, None).unwrap();
+    let r = at(&mut w, 14);
+    assert!(r.steps[0][6].starts_with("ERROR 2BP01: cannot drop column email"), "{:?}", r.steps[0]);
+    // pgroll commands without [migration] pgroll, or out of order, are refused with pgroll's words.
+    let noted = |w: &World, text: &str| w.notes().iter().any(|n| w.render_note(n).contains(text));
+    let (_, mut w) = load("12h", &lesson("12h-expand-contract-rename.toml"), None).unwrap();
+    w.schedule(SimTime(1_000_000), Command::PgrollComplete {}).unwrap();
+    w.run_until(SimTime(2_000_000)).unwrap();
+    assert!(noted(&w, "has no pgroll"));
+    let (_, mut w) = load("12i", &src, None).unwrap();
+    w.schedule(SimTime(5_000_000), Command::PgrollRollback {}).unwrap();
+    w.run_until(SimTime(6_000_000)).unwrap();
+    assert!(noted(&w, "no pgroll migration is in progress"));
+    let e = w.schedule(SimTime(5_000_000), Command::PgrollStart { name: "x".into(), op: "rename".into(), column: "email".into(), to: "e".into() }).unwrap_err();
+    assert_eq!(e.field, Some("op"), "{e:?}");
+}

@@ -104,7 +104,23 @@ impl Scope {
             Command::Backfill { pause: Some(p), .. } if p.0 > crate::time::SimDur::secs(3600) => {
                 Err(CommandError::new(CommandErrorKind::BadValue, format!("pause = {} must be at most 1 h", p.0.human())).at("pause"))
             }
-            Command::LongTransaction { .. } | Command::Deploy { .. } | Command::Backfill { .. } | Command::CancelBackend { .. } | Command::TerminateBackend { .. } => self.migration(),
+            Command::PgrollStart { name, op, column, to } => {
+                self.migration()?;
+                if !crate::migrate::cfg::pgroll_name(name) {
+                    return Err(CommandError::new(CommandErrorKind::BadValue, format!("`{name}` is not a pgroll migration name (letters, digits, _; at most 40)")).at("name"));
+                }
+                #[cfg(feature = "migrate")]
+                crate::migrate::pgroll::Op::parse(op, column, to).map_err(|e| CommandError::new(CommandErrorKind::BadValue, e).at("op"))?;
+                let _ = (op, column, to);
+                Ok(())
+            }
+            Command::LongTransaction { .. }
+            | Command::Deploy { .. }
+            | Command::Backfill { .. }
+            | Command::CancelBackend { .. }
+            | Command::TerminateBackend { .. }
+            | Command::PgrollComplete {}
+            | Command::PgrollRollback {} => self.migration(),
             Command::LoseSegment { segment } | Command::CorruptSegment { segment } => self.backups().and_then(|_| crate::backup::check_segment_name(segment)),
             Command::Reshard { .. } => Err(CommandError::new(CommandErrorKind::Refused, "this lesson has no shards to reshard")),
             Command::LoseRegion { region } => {

@@ -166,6 +166,20 @@ pub enum Command {
     TerminateBackend {
         pid: u32,
     },
+    /// `pgroll start` (with `[migration] pgroll`): migration `name`'s version schema, the latest
+    /// one changed by `op` (`rename_column` `column` to `to`; `add_column` `column` as `name
+    /// type`; `drop_column` `column`). Both version schemas are then live.
+    PgrollStart {
+        name: String,
+        op: String,
+        column: String,
+        #[serde(default)]
+        to: String,
+    },
+    /// `pgroll complete`: drops the old version schema and changes the table (a rename, a drop).
+    PgrollComplete {},
+    /// `pgroll rollback` (before `complete` only): drops the new version schema (and an added column).
+    PgrollRollback {},
     /// Point-in-time recovery onto a recovery server. At most one target: a wall-clock time
     /// (`2026-11-25 14:03:17`), an LSN (`0/3000060`), an xid, the xid of the newest operator
     /// error of a kind, a restore point name, or none (latest).
@@ -529,6 +543,9 @@ mod tests {
             Command::Deploy { version: s("v2"), over: Dur(SimDur::secs(60)) },
             Command::Backfill { column: s("email_address"), from: s("email"), batch: 500, pause: Some(Dur(SimDur::ms(50))) },
             Command::TerminateBackend { pid: 4101 },
+            Command::PgrollStart { name: s("02_rename_email"), op: s("rename_column"), column: s("email"), to: s("email_address") },
+            Command::PgrollComplete {},
+            Command::PgrollRollback {},
             Command::Reshard { kind: s("add"), shard: None },
             Command::Reshard { kind: s("split"), shard: Some(1) },
             Command::PitrRestore {

@@ -24,6 +24,10 @@ pub struct VersionCfg {
     /// Columns of `accounts` its writes name (both the old and the new one for a dual write).
     #[serde(default)]
     pub writes: Vec<String>,
+    /// The pgroll version schema it uses (`SET search_path TO public_02_rename_email`), whose
+    /// view maps the names it uses to the table's columns; absent: the table itself.
+    #[serde(default)]
+    pub search_path: Option<String>,
 }
 
 /// A rolling deploy: from `start`, instance `i` of `n` moves to version `to` at `start + over × (i + 1) / n`.
@@ -55,6 +59,8 @@ pub struct VersionStats {
     pub ok: u64,
     /// Failed with 42703.
     pub undefined_column: u64,
+    /// Failed with 42P01: its `search_path` names a version schema that is gone.
+    pub undefined_table: u64,
     /// Failed otherwise (a timeout, a read-only server, a lost connection).
     pub other_failed: u64,
     /// Reads that found NULL in a column they read (a new column not yet backfilled): the
@@ -143,9 +149,11 @@ impl Apps {
         list[i] = now;
     }
 
-    /// A request of version `v` was answered (`ok`), failed with 42703 (`undefined`), or failed otherwise.
+    /// A request of version `v` was answered with `code`: answered, failed with 42703 or 42P01
+    /// (its version schema gone), or failed otherwise.
     #[inline]
-    pub fn answered(&mut self, v: usize, pooled: bool, id: u32, ok: bool, undefined: bool, now: SimTime) {
+    pub fn answered(&mut self, v: usize, pooled: bool, id: u32, code: u8, now: SimTime) {
+        let ok = code == crate::pipeline::OK;
         let list = if pooled { &self.arrived_pooled } else { &self.arrived_client };
         let since = list.get(id as usize).copied().unwrap_or(now);
         let st = &mut self.stats[v];
@@ -155,10 +163,10 @@ impl Apps {
             let us = now.since(since).0;
             st.latency.record(us);
         } else {
-            if undefined {
-                st.undefined_column += 1;
-            } else {
-                st.other_failed += 1;
+            match code {
+                crate::pipeline::UNDEFINED_COLUMN => st.undefined_column += 1,
+                crate::pipeline::UNDEFINED_TABLE => st.undefined_table += 1,
+                _ => st.other_failed += 1,
             }
             st.second_failed += 1;
         }
@@ -182,7 +190,7 @@ mod tests {
     use super::*;
 
     fn apps() -> Apps {
-        let v = |n: &str| VersionCfg { name: n.into(), reads: vec![], writes: vec![] };
+        let v = |n: &str| VersionCfg { name: n.into(), reads: vec![], writes: vec![], search_path: None };
         Apps::new(vec![v("v1"), v("v2")], 4)
     }
 
@@ -205,8 +213,8 @@ mod tests {
     fn each_version_counts_its_answers_and_its_seconds() {
         let mut a = apps();
         a.arrived(false, 3, SimTime(1000));
-        a.answered(0, false, 3, true, false, SimTime(3000));
-        a.answered(1, true, 9, false, true, SimTime(3000));
+        a.answered(0, false, 3, crate::pipeline::OK, SimTime(3000));
+        a.answered(1, true, 9, crate::pipeline::UNDEFINED_COLUMN, SimTime(3000));
         a.second(SimTime(1_000_000));
         let s = a.series.last().expect("a sample").versions;
         assert_eq!((s[0].ok, s[1].failed, s[0].instances), (1, 1, 4));

@@ -107,6 +107,17 @@ pub struct MigrationCfg {
     /// commands roll the app instances onto another.
     #[serde(default)]
     pub versions: Vec<super::app::VersionCfg>,
+    /// pgroll manages `accounts`: the name of its last completed migration (`"01_initial"`),
+    /// whose version schema `public_01_initial` shows every column. `pgroll` commands start,
+    /// complete and roll back the next; a version picks its schema with `search_path`.
+    #[serde(default)]
+    pub pgroll: Option<String>,
+}
+
+/// Whether `name` is a pgroll migration name dbsim takes (letters, digits, _; at most 40, so its
+/// schema's name fits PostgreSQL's 63).
+pub fn pgroll_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 40 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn at(field: &'static str) -> Vec<Seg> {
@@ -169,11 +180,22 @@ impl MigrationCfg {
             if column(&format!("{} x", v.name)).is_none() || self.versions[..i].iter().any(|w| w.name == v.name) {
                 return Err(crate::base::invalid(p("name"), format!("`{}` is not a new version name (letters, digits, _; once each)", v.name)));
             }
+            if let Some(sp) = &v.search_path {
+                if self.pgroll.is_none() {
+                    return Err(crate::base::invalid(p("search_path"), "a version's search_path names a pgroll version schema: set [migration] pgroll first"));
+                }
+                if !sp.strip_prefix("public_").is_some_and(pgroll_name) {
+                    return Err(crate::base::invalid(p("search_path"), format!("`{sp}` is not a pgroll version schema (public_ and a migration's name, e.g. public_01_initial)")));
+                }
+            }
             for (f, list) in [("reads", &v.reads), ("writes", &v.writes)] {
                 if let Some(c) = list.iter().find(|c| column(&format!("{c} x")).is_none()) {
                     return Err(crate::base::invalid(p(f), format!("`{c}` is not a column name")));
                 }
             }
+        }
+        if let Some(name) = self.pgroll.as_deref().filter(|n| !pgroll_name(n)) {
+            return Err(crate::base::invalid(at("pgroll"), format!("`{name}` is not a pgroll migration name (letters, digits, _; at most 40)")));
         }
         for (f, d) in [("lock_timeout", self.lock_timeout), ("statement_timeout", self.statement_timeout)] {
             if let Some(d) = d.filter(|d| d.0 != SimDur::ZERO) {

@@ -27,6 +27,7 @@ pub mod cfg;
 pub mod ddl;
 pub(crate) mod event;
 pub mod lint;
+pub mod pgroll;
 pub mod schema;
 pub mod view;
 
@@ -201,6 +202,8 @@ pub struct Migration {
     pub apps: Option<app::Apps>,
     /// The backfill job, once one has started.
     pub backfill: Option<backfill::Backfill>,
+    /// pgroll's state, with `[migration] pgroll` (its version schemas are `schema.views`).
+    pub pgroll: Option<pgroll::Pgroll>,
     /// The bytes an `accounts` row takes (a backfill's WAL per row).
     pub row_bytes: u64,
     /// The most WAL any standby had not yet replayed, sampled each second (bytes).
@@ -223,14 +226,18 @@ impl Migration {
         let mut tables = vec![Table::new("accounts", keys, cfg.row_bytes, &accounts_cols)];
         tables.extend(cfg.tables.iter().map(|t| Table::new(&t.name, t.rows, t.row_bytes, &cols(&t.columns))));
         let apps = (!cfg.versions.is_empty()).then(|| app::Apps::new(cfg.versions.clone(), instances));
+        // pgroll's first version schema shows every column of accounts as it is.
+        let views = cfg.pgroll.iter().map(|name| schema::View { schema: pgroll::schema_of(name), columns: tables[0].columns.iter().map(|c| (c.name.clone(), c.name.clone())).collect() }).collect();
+        let pgroll = cfg.pgroll.as_ref().map(|name| pgroll::Pgroll { latest: name.clone(), active: None });
         Migration {
-            schema: Schema { tables },
+            schema: Schema { tables, views },
             settings: SessionSettings::of(cfg),
             sessions: Vec::new(),
             steps: Vec::new(),
             counts: Counts::default(),
             apps,
             backfill: None,
+            pgroll,
             row_bytes: cfg.row_bytes,
             max_lag_bytes: 0,
             lag_bytes: 0,
@@ -326,18 +333,38 @@ impl Migration {
         Ok(acts)
     }
 
-    /// The column of `accounts` a request of app instance `app` names and the schema lacks, if
-    /// one (its version's reads for a read, writes for a write).
+    /// Whether a request of app instance `app` fails in parse analysis: its version and the
+    /// error. 42P01 when its `search_path` names a pgroll version schema that is gone; 42703 when
+    /// a column it names (its version's reads for a read, writes for a write) is missing, or is
+    /// not in its version schema's view. A read that passes counts the NULLs it meets.
     #[inline]
-    pub fn missing_column(&mut self, app: u32, write: bool, now: SimTime) -> Option<usize> {
+    pub fn refused(&mut self, app: u32, write: bool, now: SimTime) -> Option<(usize, u8)> {
         let apps = self.apps.as_mut()?;
         let v = apps.version_of(app, now);
         let table = &self.schema.tables[0];
-        let Some(gone) = apps.columns(v, write).iter().find(|c| !table.columns.iter().any(|x| &x.name == *c)).cloned() else {
+        let view = match apps.versions[v].search_path.as_deref() {
+            None => None,
+            Some(sp) => match self.schema.views.iter().find(|x| x.schema == sp) {
+                Some(view) => Some(view),
+                None => {
+                    if apps.missing[v].as_deref() != Some(sp) {
+                        self.news
+                            .push((None, format!("{}: ERROR:  relation \"accounts\" does not exist (SQLSTATE 42P01): its search_path is {sp}, a version schema that is gone", apps.versions[v].name)));
+                        apps.missing[v] = Some(sp.to_string());
+                    }
+                    return Some((v, crate::pipeline::UNDEFINED_TABLE));
+                }
+            },
+        };
+        // The table's column a name resolves to: itself, or what its version's view shows.
+        fn resolve<'a>(view: Option<&'a schema::View>, table: &Table, c: &'a str) -> Option<&'a str> {
+            view.map_or(Some(c), |w| w.column(c)).filter(|p| table.columns.iter().any(|x| x.name == *p))
+        }
+        let Some(gone) = apps.columns(v, write).iter().find(|c| resolve(view, table, c).is_none()).cloned() else {
             if !write {
                 // A read of a column still NULL in the rows no backfill has reached reads NULL.
                 let null_share = |c: &String| -> f64 {
-                    let Some(col) = table.columns.iter().find(|x| &x.name == c).filter(|x| x.nulls) else { return 0.0 };
+                    let Some(col) = resolve(view, table, c).and_then(|p| table.columns.iter().find(|x| x.name == p)).filter(|x| x.nulls) else { return 0.0 };
                     match self.backfill.as_ref().filter(|b| b.column == col.name && b.ended.is_none()) {
                         Some(b) => 1.0 - b.done as f64 / b.total.max(1) as f64,
                         None => 1.0,
@@ -352,7 +379,7 @@ impl Migration {
             self.news.push((None, format!("{}: ERROR:  column \"{gone}\" does not exist (SQLSTATE 42703)", apps.versions[v].name)));
             apps.missing[v] = Some(gone);
         }
-        Some(v)
+        Some((v, crate::pipeline::UNDEFINED_COLUMN))
     }
 
     /// The world's second (and a step's start): the application's failures so far, the

@@ -244,9 +244,28 @@ pub fn binary_coercible(from: &str, to: &str) -> bool {
 }
 
 /// The lesson's schema.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Schema {
     pub tables: Vec<Table>,
+    /// Views over `accounts` (pgroll's version schemas, `pgroll.rs`).
+    pub views: Vec<View>,
+}
+
+/// A view over `accounts` in a schema of its own (`public_02_rename_email.accounts`): each of its
+/// columns and the table column it shows. A view refers to a column by its number, so it follows
+/// a rename, and a column a view uses cannot be dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct View {
+    pub schema: String,
+    /// (its name in the view, the table's column).
+    pub columns: Vec<(String, String)>,
+}
+
+impl View {
+    /// The table column the view shows as `name`.
+    pub fn column(&self, name: &str) -> Option<&str> {
+        self.columns.iter().find(|(v, _)| v == name).map(|(_, c)| c.as_str())
+    }
 }
 
 impl Schema {
@@ -311,6 +330,11 @@ impl Schema {
                 } else {
                     Plan { phases: vec![scan()], fails: c.nulls.then(|| null_violation(column)), work: format!("scans the table ({}) under ACCESS EXCLUSIVE", pages(table.pages)) }
                 }
+            }
+            Kind::DropColumn { column, .. } if t == 0 && self.views.iter().any(|v| v.columns.iter().any(|(_, c)| c == column)) => {
+                table.column(column)?;
+                let view = self.views.iter().find(|v| v.columns.iter().any(|(_, c)| c == column)).map_or(String::new(), |v| v.schema.clone());
+                return Err(err("2BP01", format!("cannot drop column {column} of table {} because other objects depend on it (view {view}.{} depends on column {column})", table.name, table.name)));
             }
             Kind::DropNotNull { column, .. } | Kind::SetDefault { column, .. } | Kind::DropDefault { column, .. } | Kind::DropColumn { column, .. } => {
                 table.column(column)?;
@@ -495,6 +519,10 @@ impl Schema {
                 if let Some(c) = table.columns.iter_mut().find(|c| &c.name == from) {
                     c.name = to.clone();
                 }
+                // A view follows the column (it refers to it by number).
+                for (_, c) in self.views.iter_mut().flat_map(|v| v.columns.iter_mut()).filter(|(_, c)| c == from).filter(|_| t == 0) {
+                    *c = to.clone();
+                }
                 for i in &mut table.indexes {
                     i.columns.iter_mut().filter(|c| *c == from).for_each(|c| *c = to.clone());
                 }
@@ -513,7 +541,10 @@ mod tests {
     use crate::migrate::ddl::parse;
 
     fn schema() -> Schema {
-        Schema { tables: vec![Table::new("accounts", 1_000_000, 200, &[("email".into(), "varchar(50)".into())]), Table::new("orders", 10, 44, &[("account_id".into(), "bigint".into())])] }
+        Schema {
+            tables: vec![Table::new("accounts", 1_000_000, 200, &[("email".into(), "varchar(50)".into())]), Table::new("orders", 10, 44, &[("account_id".into(), "bigint".into())])],
+            views: Vec::new(),
+        }
     }
 
     fn plan_of(s: &Schema, sql: &str) -> Result<Plan, PgError> {

@@ -14,6 +14,7 @@ use crate::view::{number, ActionItem, Bar, Block, ComponentReport, Element, Pane
 pub const ELEMENTS: &[Element] = &[
     Element { name: "migration-actions", what: "buttons that run a statement, cancel or terminate a session, or roll a deploy at the cursor", chart: false },
     Element { name: "steps-timeline", what: "the steps on one time line: waiting for the lock, then holding it", chart: false },
+    Element { name: "pgroll", what: "pgroll's version schemas live now, each with its view's columns, and the migration in progress", chart: false },
     Element { name: "migration", what: "the migration: its steps, each table's lock queue, pg_stat_activity and pg_blocking_pids", chart: false },
     Element { name: "lock-queue", what: "the lock queue of the clients' table: the holders, then the waiters in order", chart: false },
     Element { name: "lint-overlay", what: "each step's linter rules (squawk) beside the requests it blocked and failed and the standby's lag", chart: false },
@@ -32,6 +33,7 @@ pub const FIGURES: &[FigureDef] = &[
     FigureDef { name: "max_ddl_lock_wait_ms", unit: Unit::Ms },
     FigureDef { name: "max_ddl_lock_held_ms", unit: Unit::Ms },
     FigureDef { name: "undefined_column_errors", unit: Unit::Count },
+    FigureDef { name: "undefined_table_errors", unit: Unit::Count },
     FigureDef { name: "null_reads", unit: Unit::Count },
     FigureDef { name: "final_version", unit: Unit::Count },
     FigureDef { name: "unused_columns", unit: Unit::Count },
@@ -78,10 +80,12 @@ pub struct MigrationReport {
     pub overlay: Vec<Vec<String>>,
     /// The backfill's line, if one has started.
     pub backfill: Option<String>,
-    /// Each application version: name, instances, answered, 42703, reads of NULL, other failures, p50, p99 (ms).
+    /// Each application version: name, instances, answered, 42703, 42P01, reads of NULL, other failures, p50, p99 (ms).
     pub versions: Vec<Vec<String>>,
     /// `\d accounts`: its columns, then its index and constraint lines.
     pub describe: (Vec<Vec<String>>, Vec<String>),
+    /// pgroll's version schemas and the migration in progress, with `[migration] pgroll`.
+    pub pgroll: Option<String>,
     pub figures: Vec<(&'static str, f64)>,
     /// The steps on one time line (from the first step's start to now): each step's stretches
     /// waiting for its lock and holding it, as (its figures, segments in µs).
@@ -105,6 +109,8 @@ pub enum Offer {
     Terminate(u32),
     /// A rolling deploy of a version over `DEPLOY_OVER`.
     Deploy(String),
+    /// `pgroll complete` or (true) `pgroll rollback` of the migration in progress.
+    Pgroll(bool),
 }
 
 impl Migration {
@@ -178,7 +184,7 @@ impl Migration {
         let off = |d: crate::time::SimDur| if d.0 == 0 { "0 (wait for ever)".to_string() } else { d.human() };
         let settings = format!("The migration role's settings: lock_timeout = {}, statement_timeout = {}, retries: {}", off(st.lock_timeout), off(st.statement_timeout), st.retry.name());
         let describe = self.schema.tables[0].describe();
-        let mut undefined = 0;
+        let (mut undefined, mut undefined_table) = (0, 0);
         let mut null_reads = 0.0;
         let versions = self.apps.as_ref().map_or(Vec::new(), |a| {
             let running = a.running(now);
@@ -189,12 +195,14 @@ impl Migration {
                 .zip(running)
                 .map(|((v, st), n)| {
                     undefined += st.undefined_column;
+                    undefined_table += st.undefined_table;
                     null_reads += st.null_reads;
                     vec![
                         v.name.clone(),
                         n.to_string(),
                         st.ok.to_string(),
                         st.undefined_column.to_string(),
+                        st.undefined_table.to_string(),
                         number(st.null_reads.round()),
                         st.other_failed.to_string(),
                         ms(st.latency.quantile(0.5)),
@@ -230,6 +238,7 @@ impl Migration {
             ("max_ddl_lock_wait_ms", max_wait as f64),
             ("max_ddl_lock_held_ms", self.counts.max_lock_held.as_ms() as f64),
             ("undefined_column_errors", undefined as f64),
+            ("undefined_table_errors", undefined_table as f64),
             ("null_reads", null_reads.round()),
             ("final_version", final_version as f64),
             ("unused_columns", unused as f64),
@@ -259,7 +268,22 @@ impl Migration {
                 number(b.row_lock_waits as f64)
             )
         });
-        MigrationReport { settings, queue, queue_more: more, activity, steps, waiting_now, overlay, backfill, versions, describe, figures, timeline: self.timeline(now), actions: Vec::new() }
+        MigrationReport {
+            settings,
+            queue,
+            queue_more: more,
+            activity,
+            steps,
+            waiting_now,
+            overlay,
+            backfill,
+            versions,
+            describe,
+            pgroll: self.pgroll_text(),
+            figures,
+            timeline: self.timeline(now),
+            actions: Vec::new(),
+        }
     }
 
     /// The steps' time line: each step's stretches, with the one under way now, on the span
@@ -297,6 +321,9 @@ impl Migration {
         let mut out = vec![Offer::Ddl];
         for s in self.sessions.iter().filter(|s| s.state != State::Gone) {
             out.extend([Offer::Cancel(s.pid), Offer::Terminate(s.pid)]);
+        }
+        if self.pgroll.as_ref().is_some_and(|p| p.active.is_some()) {
+            out.extend([Offer::Pgroll(false), Offer::Pgroll(true)]);
         }
         if let Some(a) = &self.apps {
             let running = a.running(now);
@@ -361,6 +388,7 @@ impl MigrationReport {
                     Some(Block::Text { id: "migration-settings", text: self.settings.clone() }),
                     (!self.steps.is_empty()).then_some(steps),
                     Some(Block::Text { id: "describe-table", text: self.describe_text() }),
+                    self.pgroll.clone().map(|text| Block::Text { id: "pgroll", text }),
                 ]
                 .into_iter()
                 .flatten()
@@ -387,7 +415,7 @@ impl MigrationReport {
                 Block::Table {
                     id: "versions",
                     caption: "Application versions (server time)",
-                    columns: vec!["version", "app instances", "answered", "ERROR 42703", "reads of NULL", "other failures", "p50 (ms)", "p99 (ms)"],
+                    columns: vec!["version", "app instances", "answered", "ERROR 42703", "ERROR 42P01", "reads of NULL", "other failures", "p50 (ms)", "p99 (ms)"],
                     rows: self.versions.to_vec(),
                 },
             );
@@ -416,10 +444,11 @@ impl MigrationReport {
         lines.extend(self.backfill.iter().cloned());
         lines.extend(self.versions.iter().map(|v| {
             format!(
-                "version {} ({} instances at the end): {} answered, {} failed with 42703, {} read NULL, {} failed otherwise; server time p50 {} ms, p99 {} ms",
-                v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]
+                "version {} ({} instances at the end): {} answered, {} failed with 42703, {} with 42P01, {} read NULL, {} failed otherwise; server time p50 {} ms, p99 {} ms",
+                v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]
             )
         }));
+        lines.extend(self.pgroll.iter().flat_map(|p| p.lines().map(str::to_string)));
         lines.push("\\d accounts".into());
         lines.extend(self.describe.1.iter().cloned());
         let summary = self.figures.iter().map(|(n, v)| format!("{n} {v}")).collect();

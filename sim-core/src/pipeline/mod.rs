@@ -37,7 +37,8 @@ pub const READ_ONLY: u8 = 2;
 pub const TERMINATED: u8 = 3;
 /// Connection refused: Postgres is not running there.
 pub const REFUSED: u8 = 4;
-/// `ERROR: relation "accounts" does not exist` (after a DROP TABLE).
+/// `ERROR: relation "accounts" does not exist` (42P01: after a DROP TABLE, or for a version
+/// whose pgroll version schema is gone).
 pub const UNDEFINED_TABLE: u8 = 5;
 /// `ERROR: column "x" does not exist` (42703): the application's version names a column the
 /// schema no longer (or does not yet) have.

@@ -843,7 +843,8 @@ impl Pool {
                 s.after(SimDur(back), PoolEv::Reply { s: sv, gen }.into());
             }
             crate::pipeline::READ_ONLY => self.finish_tx(sv, Some(PoolEvent::ReadOnly), s, hosts, write),
-            crate::pipeline::UNDEFINED_COLUMN => self.finish_tx(sv, Some(PoolEvent::QueryError), s, hosts, write),
+            // An ERROR ends the transaction; the server connection stays.
+            crate::pipeline::UNDEFINED_COLUMN | crate::pipeline::UNDEFINED_TABLE => self.finish_tx(sv, Some(PoolEvent::QueryError), s, hosts, write),
             _ => self.close_server(sv, PoolEvent::ServerGone, s, hosts, write),
         }
     }

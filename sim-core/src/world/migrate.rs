@@ -233,13 +233,13 @@ impl World {
             return self.row_locked(n, job);
         }
         let now = self.now;
-        let missing = self.c.comps.migrate.as_deref_mut().and_then(|m| m.missing_column(app, write, now));
-        if missing.is_none() {
+        let refused = self.c.comps.migrate.as_deref_mut().and_then(|m| m.refused(app, write, now));
+        let Some((_, code)) = refused else {
             return self.row_locked(n, job);
-        }
+        };
         self.run_acts(Vec::new());
         let tl = self.c.nodes[n as usize].tl;
-        self.answer(n, job.origin, crate::pipeline::Answer { tl, ..crate::pipeline::Answer::error(crate::pipeline::UNDEFINED_COLUMN) });
+        self.answer(n, job.origin, crate::pipeline::Answer { tl, ..crate::pipeline::Answer::error(code) });
         true
     }
 
@@ -282,7 +282,27 @@ impl World {
             Origin::Pooled { sv, .. } => (true, sv),
             Origin::Session { .. } => return,
         };
-        apps.answered(v, pooled, id, code == crate::pipeline::OK, code == crate::pipeline::UNDEFINED_COLUMN, now);
+        apps.answered(v, pooled, id, code, now);
+    }
+
+    /// `pgroll_start` (`start`: name, op, column, to), `pgroll_complete`, or (`rollback`)
+    /// `pgroll_rollback`: the version schemas change at once; a change the table needs is a
+    /// step of the migration's session.
+    pub(crate) fn pgroll(&mut self, start: Option<(&str, &str, &str, &str)>, rollback: bool) -> Result<(), CommandError> {
+        self.migration_or_refuse()?;
+        let r = self.with_migration(|m, _, _| {
+            let r = match start {
+                Some((name, op, column, to)) => crate::migrate::pgroll::Op::parse(op, column, to).and_then(|op| m.pgroll_start(name, op)),
+                None if rollback => m.pgroll_rollback(),
+                None => m.pgroll_complete(),
+            };
+            (Vec::new(), r)
+        });
+        match r.unwrap_or(Ok(None)) {
+            Ok(Some(sql)) => self.run_ddl(&sql),
+            Ok(None) => Ok(()),
+            Err(e) => Err(CommandError::new(CommandErrorKind::Refused, e)),
+        }
     }
 
     /// `deploy`: a rolling deploy of version `version` over `over`.
@@ -340,6 +360,15 @@ fn action(o: Offer) -> ActionItem {
         ),
         Offer::Terminate(pid) => {
             button(format!("terminate-{pid}"), format!("pg_terminate_backend({pid})"), format!("Ends session {pid}: its transaction rolls back and its locks go"), Command::TerminateBackend { pid })
+        }
+        Offer::Pgroll(false) => button(
+            "pgroll-complete".into(),
+            "pgroll complete".into(),
+            "Drops the old version schema and changes the table (a rename, a drop): clients still on the old version fail".into(),
+            Command::PgrollComplete {},
+        ),
+        Offer::Pgroll(true) => {
+            button("pgroll-rollback".into(), "pgroll rollback".into(), "Drops the new version schema (and a column it added): clients on the new version fail".into(), Command::PgrollRollback {})
         }
         Offer::Deploy(v) => {
             let over = DEPLOY_OVER.human();

@@ -44,6 +44,10 @@ impl World {
         refused()
     }
 
+    pub(crate) fn pgroll(&mut self, _: Option<(&str, &str, &str, &str)>, _: bool) -> Result<(), CommandError> {
+        refused()
+    }
+
     #[inline(always)]
     pub(crate) fn migration_second(&mut self) {}
 
