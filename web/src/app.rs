@@ -582,6 +582,8 @@ impl Model {
                 self.aim.inclusive = on;
                 Ok(())
             }
+            // The migrations page leaves the PITR panel, and with it the drill, out.
+            Action::Drill if cfg!(feature = "migrate") => Err("The DR drill runs on the main page (index.html): the migrations page has no PITR panel.".into()),
             Action::Drill => {
                 let d = self.with(|s| s.drill_job());
                 match d {
