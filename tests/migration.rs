@@ -313,3 +313,38 @@ fn pgroll_complete_or_rollback_too_early_fails_the_version_still_on_it() {
     let e = w.schedule(SimTime(5_000_000), Command::PgrollStart { name: "x".into(), op: "rename".into(), column: "email".into(), to: "e".into() }).unwrap_err();
     assert_eq!(e.field, Some("op"), "{e:?}");
 }
+
+/// Dual writes by a trigger (12j): with the BEFORE trigger no read of the new column finds a
+/// stale copy; without it, or with an AFTER trigger (which cannot change the row), the rows v1
+/// updates after the backfill copied them are stale and v2 reads them, for every seed.
+#[test]
+fn without_a_before_trigger_the_backfills_copies_go_stale() {
+    let src = lesson("12j-dual-writes-trigger.toml");
+    let trigger = "[[timeline]]\nat = \"12s\"\naction = \"ddl\"\nsql = \"CREATE TRIGGER accounts_sync_email BEFORE INSERT OR UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION sync_email_address()\"\n";
+    assert!(src.contains(trigger));
+    for seed in [1, 2, 3] {
+        let stale = |text: &str| {
+            let (_, mut w) = load("12j", text, Some(seed)).unwrap();
+            at(&mut w, 75).figure("stale_reads").unwrap()
+        };
+        assert_eq!(stale(&src), 0.0, "seed {seed}");
+        assert!(stale(&src.replace(trigger, "")) > 20.0, "seed {seed}: no trigger");
+        assert!(stale(&src.replace("BEFORE INSERT", "AFTER INSERT")) > 20.0, "seed {seed}: an AFTER trigger");
+    }
+    // The trigger's own errors, as PostgreSQL gives them, and \d lists it.
+    let small_trigger = |sqls: &[&str]| {
+        let steps: String = sqls.iter().enumerate().map(|(i, q)| entry(&format!("{}s", i + 1), &format!("action = \"ddl\"\nsql = \"{q}\""))).collect();
+        let src = small(&steps).replace("[migration]\n", "[migration]\nfunctions = [\"sync_e: NEW.e2 := NEW.email\"]\n");
+        let (_, mut w) = load("t", &src, None).unwrap();
+        at(&mut w, 10)
+    };
+    let create = "CREATE TRIGGER t1 BEFORE INSERT OR UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION sync_e()";
+    let r = small_trigger(&[create, create, "CREATE TRIGGER t2 BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION nope()", "DROP TRIGGER t3 ON accounts"]);
+    let outcomes: Vec<&str> = r.steps.iter().map(|s| s[6].split(':').next().unwrap()).collect();
+    assert_eq!(outcomes, ["done", "ERROR 42710", "ERROR 42883", "ERROR 42704"], "{:?}", r.steps);
+    assert_eq!(r.steps[0][1], "SHARE ROW EXCLUSIVE");
+    assert!(r.describe.1.iter().any(|l| l.contains("t1 BEFORE INSERT OR UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION sync_e()")), "{:?}", r.describe.1);
+    let r = small_trigger(&[create, "DROP TRIGGER t1 ON accounts"]);
+    assert_eq!((r.steps[1][1].as_str(), r.steps[1][6].as_str()), ("ACCESS EXCLUSIVE", "done"));
+    assert!(!r.describe.1.iter().any(|l| l.contains("t1")));
+}

@@ -66,6 +66,8 @@ pub struct VersionStats {
     /// Reads that found NULL in a column they read (a new column not yet backfilled): the
     /// expected count, the share of rows still NULL summed over the reads.
     pub null_reads: f64,
+    /// Reads of a backfilled column that found a stale copy (the expected count).
+    pub stale_reads: f64,
     pub latency: Histogram,
     second_ok: u32,
     second_failed: u32,

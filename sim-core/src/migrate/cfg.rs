@@ -112,6 +112,10 @@ pub struct MigrationCfg {
     /// complete and roll back the next; a version picks its schema with `search_path`.
     #[serde(default)]
     pub pgroll: Option<String>,
+    /// Trigger functions `CREATE TRIGGER … EXECUTE FUNCTION name()` may call, each copying one
+    /// column of the new row into another: `"sync_email_address: NEW.email_address := NEW.email"`.
+    #[serde(default)]
+    pub functions: Vec<String>,
 }
 
 /// Whether `name` is a pgroll migration name dbsim takes (letters, digits, _; at most 40, so its
@@ -192,6 +196,11 @@ impl MigrationCfg {
                 if let Some(c) = list.iter().find(|c| column(&format!("{c} x")).is_none()) {
                     return Err(crate::base::invalid(p(f), format!("`{c}` is not a column name")));
                 }
+            }
+        }
+        for (i, f) in self.functions.iter().enumerate() {
+            if super::schema::Function::parse(f).is_none() {
+                return Err(crate::base::invalid(vec![Seg::Key("migration"), Seg::Key("functions"), Seg::Index(i)], format!("`{f}` is not `name: NEW.column := NEW.column`")));
             }
         }
         if let Some(name) = self.pgroll.as_deref().filter(|n| !pgroll_name(n)) {

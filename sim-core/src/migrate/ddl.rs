@@ -114,10 +114,22 @@ pub enum Kind {
         table: String,
         column: String,
     },
+    /// `CREATE TRIGGER name {BEFORE|AFTER} events ON table FOR EACH ROW EXECUTE FUNCTION f()`:
+    /// `when` is the timing and events as written (`BEFORE INSERT OR UPDATE`).
+    CreateTrigger {
+        name: String,
+        table: String,
+        when: String,
+        function: String,
+    },
+    DropTrigger {
+        name: String,
+        table: String,
+    },
 }
 
 /// The forms the reader knows, for the refusal of any other.
-pub const FORMS: &str = "ALTER TABLE t ADD COLUMN c type [NOT NULL] [DEFAULT expr] | ALTER TABLE t ALTER COLUMN c TYPE type | ALTER TABLE t ALTER COLUMN c SET NOT NULL / DROP NOT NULL / SET DEFAULT expr / DROP DEFAULT | ALTER TABLE t ADD CONSTRAINT name CHECK (expr) [NOT VALID] | ALTER TABLE t ADD CONSTRAINT name FOREIGN KEY (c) REFERENCES t2 (c2) [NOT VALID] | ALTER TABLE t VALIDATE CONSTRAINT name | ALTER TABLE t DROP CONSTRAINT name | ALTER TABLE t ADD [CONSTRAINT name] PRIMARY KEY (cols) / USING INDEX idx | CREATE [UNIQUE] INDEX [CONCURRENTLY] name ON t (cols) | DROP INDEX [CONCURRENTLY] name | ALTER TABLE t RENAME COLUMN a TO b | ALTER TABLE t DROP COLUMN c";
+pub const FORMS: &str = "ALTER TABLE t ADD COLUMN c type [NOT NULL] [DEFAULT expr] | ALTER TABLE t ALTER COLUMN c TYPE type | ALTER TABLE t ALTER COLUMN c SET NOT NULL / DROP NOT NULL / SET DEFAULT expr / DROP DEFAULT | ALTER TABLE t ADD CONSTRAINT name CHECK (expr) [NOT VALID] | ALTER TABLE t ADD CONSTRAINT name FOREIGN KEY (c) REFERENCES t2 (c2) [NOT VALID] | ALTER TABLE t VALIDATE CONSTRAINT name | ALTER TABLE t DROP CONSTRAINT name | ALTER TABLE t ADD [CONSTRAINT name] PRIMARY KEY (cols) / USING INDEX idx | CREATE [UNIQUE] INDEX [CONCURRENTLY] name ON t (cols) | DROP INDEX [CONCURRENTLY] name | ALTER TABLE t RENAME COLUMN a TO b | ALTER TABLE t DROP COLUMN c | CREATE TRIGGER name BEFORE INSERT OR UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f() | DROP TRIGGER name ON t";
 
 /// Functions whose value differs row by row (`provolatile = 'v'`): a default calling one rewrites.
 const VOLATILE: &[&str] = &["clock_timestamp", "random", "gen_random_uuid", "nextval", "timeofday", "uuid_generate_v4"];
@@ -142,7 +154,9 @@ impl Kind {
             | AddPrimaryKey { table, .. }
             | CreateIndex { table, .. }
             | RenameColumn { table, .. }
-            | DropColumn { table, .. } => Some(table),
+            | DropColumn { table, .. }
+            | CreateTrigger { table, .. }
+            | DropTrigger { table, .. } => Some(table),
             DropIndex { .. } => None,
         }
     }
@@ -151,7 +165,7 @@ impl Kind {
     pub fn lock(&self) -> LockMode {
         use Kind::*;
         match self {
-            AddForeignKey { .. } => LockMode::ShareRowExclusive,
+            AddForeignKey { .. } | CreateTrigger { .. } => LockMode::ShareRowExclusive,
             ValidateConstraint { .. } => LockMode::ShareUpdateExclusive,
             CreateIndex { concurrently: false, .. } => LockMode::Share,
             CreateIndex { concurrently: true, .. } | DropIndex { concurrently: true, .. } => LockMode::ShareUpdateExclusive,
@@ -164,6 +178,8 @@ impl Kind {
         match self {
             Kind::CreateIndex { .. } => "CREATE INDEX",
             Kind::DropIndex { .. } => "DROP INDEX",
+            Kind::CreateTrigger { .. } => "CREATE TRIGGER",
+            Kind::DropTrigger { .. } => "DROP TRIGGER",
             _ => "ALTER TABLE",
         }
     }
@@ -432,6 +448,30 @@ fn unsupported(what: &str) -> String {
 
 fn statement(p: &mut P) -> Result<Kind, String> {
     if p.eat("create") {
+        p.eat_seq(&["or", "replace"]);
+        if p.eat("trigger") {
+            let name = p.ident()?;
+            let when = p.text_until(&["on"]).to_ascii_uppercase();
+            if !(when.starts_with("BEFORE") || when.starts_with("AFTER")) {
+                return Err(p.near());
+            }
+            p.expect("on")?;
+            let table = p.ident()?;
+            p.expect("for")?;
+            p.eat("each");
+            if !p.eat("row") {
+                return Err(unsupported("a statement-level trigger"));
+            }
+            p.expect("execute")?;
+            if !(p.eat("function") || p.eat("procedure")) {
+                return Err(p.near());
+            }
+            let function = p.ident()?;
+            if !(p.punct('(') && p.punct(')')) {
+                return Err(unsupported("a trigger function with arguments"));
+            }
+            return Ok(Kind::CreateTrigger { name, table, when, function });
+        }
         let unique = p.eat("unique");
         if !p.eat("index") {
             return Err(unsupported("this CREATE statement"));
@@ -448,6 +488,13 @@ fn statement(p: &mut P) -> Result<Kind, String> {
         return Ok(Kind::CreateIndex { name, table, columns, unique, concurrently });
     }
     if p.eat("drop") {
+        if p.eat("trigger") {
+            p.eat_seq(&["if", "exists"]);
+            let name = p.ident()?;
+            p.expect("on")?;
+            let table = p.ident()?;
+            return Ok(Kind::DropTrigger { name, table });
+        }
         if !p.eat("index") {
             return Err(unsupported("this DROP statement"));
         }

@@ -202,6 +202,8 @@ pub struct Migration {
     pub apps: Option<app::Apps>,
     /// The backfill job, once one has started.
     pub backfill: Option<backfill::Backfill>,
+    /// Rows whose backfilled copy is stale (changed since in the source column; an expected value).
+    pub stale_rows: f64,
     /// pgroll's state, with `[migration] pgroll` (its version schemas are `schema.views`).
     pub pgroll: Option<pgroll::Pgroll>,
     /// The bytes an `accounts` row takes (a backfill's WAL per row).
@@ -230,7 +232,7 @@ impl Migration {
         let views = cfg.pgroll.iter().map(|name| schema::View { schema: pgroll::schema_of(name), columns: tables[0].columns.iter().map(|c| (c.name.clone(), c.name.clone())).collect() }).collect();
         let pgroll = cfg.pgroll.as_ref().map(|name| pgroll::Pgroll { latest: name.clone(), active: None });
         Migration {
-            schema: Schema { tables, views },
+            schema: Schema { tables, views, functions: cfg.functions.iter().filter_map(|f| schema::Function::parse(f)).collect() },
             settings: SessionSettings::of(cfg),
             sessions: Vec::new(),
             steps: Vec::new(),
@@ -238,6 +240,7 @@ impl Migration {
             apps,
             backfill: None,
             pgroll,
+            stale_rows: 0.0,
             row_bytes: cfg.row_bytes,
             max_lag_bytes: 0,
             lag_bytes: 0,
@@ -361,6 +364,32 @@ impl Migration {
             view.map_or(Some(c), |w| w.column(c)).filter(|p| table.columns.iter().any(|x| x.name == *p))
         }
         let Some(gone) = apps.columns(v, write).iter().find(|c| resolve(view, table, c).is_none()).cloned() else {
+            // The backfill's copies go stale when a write changes the source column of a row
+            // already copied and nothing writes the copy: not the version, not a BEFORE trigger.
+            // (Expected values: a write lands on a copied row with the copied share, on a stale
+            // one with the stale share.)
+            if let Some(b) = self.backfill.as_ref().filter(|b| b.error.is_none()) {
+                let rows = table.rows.max(1) as f64;
+                let names = |w: bool| apps.columns(v, w).iter().filter_map(|c| resolve(view, table, c)).any(|c| c == b.column);
+                if write {
+                    let copied = if b.ended.is_some() {
+                        1.0
+                    } else if b.single() {
+                        0.0
+                    } else {
+                        b.done as f64 / b.total.max(1) as f64
+                    };
+                    let source = apps.columns(v, true).iter().any(|c| resolve(view, table, c) == Some(b.from.as_str()));
+                    let trigger = table.triggers.iter().any(|(_, when, f)| when.starts_with("BEFORE") && self.schema.functions.iter().any(|x| &x.name == f && x.into == b.column && x.from == b.from));
+                    if names(true) || (source && trigger) {
+                        self.stale_rows -= self.stale_rows / rows;
+                    } else if source {
+                        self.stale_rows = (self.stale_rows + copied * (1.0 - self.stale_rows / rows)).min(rows);
+                    }
+                } else if names(false) {
+                    apps.stats[v].stale_reads += self.stale_rows / rows;
+                }
+            }
             if !write {
                 // A read of a column still NULL in the rows no backfill has reached reads NULL.
                 let null_share = |c: &String| -> f64 {

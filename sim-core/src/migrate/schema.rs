@@ -82,6 +82,8 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub indexes: Vec<Index>,
     pub constraints: Vec<Constraint>,
+    /// Row triggers: (name, timing and events as written, function).
+    pub triggers: Vec<(String, String, String)>,
 }
 
 impl Table {
@@ -112,6 +114,12 @@ impl Table {
                 lines.push(format!("    \"{}\" {}{}", c.name, c.def, if c.valid { "" } else { " NOT VALID" }));
             }
         }
+        if !self.triggers.is_empty() {
+            lines.push("Triggers:".to_string());
+        }
+        for (name, when, function) in &self.triggers {
+            lines.push(format!("    {name} {when} ON {} FOR EACH ROW EXECUTE FUNCTION {function}()", self.name));
+        }
         (cols, lines)
     }
 
@@ -122,7 +130,7 @@ impl Table {
         let mut cols = vec![Column { name: "id".into(), ty: "bigint".into(), not_null: true, nulls: false }];
         cols.extend(columns.iter().map(|(n, t)| Column { name: n.clone(), ty: t.clone(), not_null: false, nulls: false }));
         let pkey = Index { name: format!("{name}_pkey"), columns: vec!["id".into()], unique: true, valid: true, primary: true, pages: pk_pages as u64 };
-        Table { name: name.into(), rows, pages, columns: cols, indexes: vec![pkey], constraints: Vec::new() }
+        Table { name: name.into(), rows, pages, columns: cols, indexes: vec![pkey], constraints: Vec::new(), triggers: Vec::new() }
     }
 
     fn column(&self, c: &str) -> Result<&Column, PgError> {
@@ -249,6 +257,32 @@ pub struct Schema {
     pub tables: Vec<Table>,
     /// Views over `accounts` (pgroll's version schemas, `pgroll.rs`).
     pub views: Vec<View>,
+    /// The trigger functions the lesson defines (`[migration] functions`).
+    pub functions: Vec<Function>,
+}
+
+/// A trigger function that copies one column of the new row into another
+/// (`NEW.email_address := NEW.email`), as a dual write by the database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Function {
+    pub name: String,
+    pub into: String,
+    pub from: String,
+}
+
+impl Function {
+    /// Reads `name: NEW.into := NEW.from`.
+    pub fn parse(text: &str) -> Option<Function> {
+        let (name, body) = text.split_once(':')?;
+        let (into, from) = body.split_once(":=")?;
+        let col = |x: &str| -> Option<String> {
+            let c = x.trim_ascii().trim_end_matches(';').trim_ascii();
+            let c = c.strip_prefix("NEW.").or_else(|| c.strip_prefix("new."))?;
+            super::cfg::column(&format!("{c} x")).map(|(n, _)| n)
+        };
+        let name = super::cfg::column(&format!("{} x", name.trim_ascii())).map(|(n, _)| n)?;
+        Some(Function { name, into: col(into)?, from: col(from)? })
+    }
 }
 
 /// A view over `accounts` in a schema of its own (`public_02_rename_email.accounts`): each of its
@@ -335,6 +369,21 @@ impl Schema {
                 table.column(column)?;
                 let view = self.views.iter().find(|v| v.columns.iter().any(|(_, c)| c == column)).map_or(String::new(), |v| v.schema.clone());
                 return Err(err("2BP01", format!("cannot drop column {column} of table {} because other objects depend on it (view {view}.{} depends on column {column})", table.name, table.name)));
+            }
+            Kind::CreateTrigger { name, function, .. } => {
+                if table.triggers.iter().any(|t| &t.0 == name) {
+                    return Err(err("42710", format!("trigger \"{name}\" for relation \"{}\" already exists", table.name)));
+                }
+                if !self.functions.iter().any(|f| &f.name == function) {
+                    return Err(err("42883", format!("function {function}() does not exist")));
+                }
+                plan(vec![Phase::Catalog], "catalog only; every later write runs the trigger")
+            }
+            Kind::DropTrigger { name, .. } => {
+                if !table.triggers.iter().any(|t| &t.0 == name) {
+                    return Err(err("42704", format!("trigger \"{name}\" for table \"{}\" does not exist", table.name)));
+                }
+                plan(vec![Phase::Catalog], "catalog only")
             }
             Kind::DropNotNull { column, .. } | Kind::SetDefault { column, .. } | Kind::DropDefault { column, .. } | Kind::DropColumn { column, .. } => {
                 table.column(column)?;
@@ -531,6 +580,8 @@ impl Schema {
                 table.columns.retain(|c| &c.name != column);
                 table.indexes.retain(|i| !i.columns.contains(column));
             }
+            Kind::CreateTrigger { name, when, function, .. } => table.triggers.push((name.clone(), when.clone(), function.clone())),
+            Kind::DropTrigger { name, .. } => table.triggers.retain(|t| &t.0 != name),
         }
     }
 }
@@ -544,7 +595,20 @@ mod tests {
         Schema {
             tables: vec![Table::new("accounts", 1_000_000, 200, &[("email".into(), "varchar(50)".into())]), Table::new("orders", 10, 44, &[("account_id".into(), "bigint".into())])],
             views: Vec::new(),
+            functions: vec![Function::parse("sync_email: NEW.email_address := NEW.email").unwrap()],
         }
+    }
+
+    /// A trigger function reads `name: NEW.into := NEW.from`; anything else is refused.
+    #[test]
+    fn a_trigger_function_is_one_column_copied() {
+        assert_eq!(Function::parse("sync_e: NEW.e2 := NEW.email;"), Some(Function { name: "sync_e".into(), into: "e2".into(), from: "email".into() }));
+        assert_eq!(Function::parse("sync: e2 = email"), None);
+        let s = schema();
+        assert_eq!(plan_of(&s, "CREATE TRIGGER t BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION sync_email()").unwrap().work, "catalog only; every later write runs the trigger");
+        assert_eq!(plan_of(&s, "CREATE TRIGGER t BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION other()").unwrap_err().code, "42883");
+        assert!(parse("CREATE TRIGGER t BEFORE UPDATE ON accounts FOR EACH STATEMENT EXECUTE FUNCTION sync_email()").unwrap_err().contains("statement-level"));
+        assert_eq!(parse("DROP TRIGGER IF EXISTS t ON accounts").unwrap().kind.lock(), crate::locks::LockMode::AccessExclusive);
     }
 
     fn plan_of(s: &Schema, sql: &str) -> Result<Plan, PgError> {

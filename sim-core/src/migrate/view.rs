@@ -35,6 +35,7 @@ pub const FIGURES: &[FigureDef] = &[
     FigureDef { name: "undefined_column_errors", unit: Unit::Count },
     FigureDef { name: "undefined_table_errors", unit: Unit::Count },
     FigureDef { name: "null_reads", unit: Unit::Count },
+    FigureDef { name: "stale_reads", unit: Unit::Count },
     FigureDef { name: "final_version", unit: Unit::Count },
     FigureDef { name: "unused_columns", unit: Unit::Count },
     FigureDef { name: "backfill_rows", unit: Unit::Count },
@@ -80,7 +81,7 @@ pub struct MigrationReport {
     pub overlay: Vec<Vec<String>>,
     /// The backfill's line, if one has started.
     pub backfill: Option<String>,
-    /// Each application version: name, instances, answered, 42703, 42P01, reads of NULL, other failures, p50, p99 (ms).
+    /// Each application version: name, instances, answered, 42703, 42P01, reads of NULL, stale reads, other failures, p50, p99 (ms).
     pub versions: Vec<Vec<String>>,
     /// `\d accounts`: its columns, then its index and constraint lines.
     pub describe: (Vec<Vec<String>>, Vec<String>),
@@ -185,7 +186,7 @@ impl Migration {
         let settings = format!("The migration role's settings: lock_timeout = {}, statement_timeout = {}, retries: {}", off(st.lock_timeout), off(st.statement_timeout), st.retry.name());
         let describe = self.schema.tables[0].describe();
         let (mut undefined, mut undefined_table) = (0, 0);
-        let mut null_reads = 0.0;
+        let (mut null_reads, mut stale_reads) = (0.0, 0.0);
         let versions = self.apps.as_ref().map_or(Vec::new(), |a| {
             let running = a.running(now);
             let ms = |us: u64| format!("{:.1}", us as f64 / 1000.0);
@@ -197,6 +198,7 @@ impl Migration {
                     undefined += st.undefined_column;
                     undefined_table += st.undefined_table;
                     null_reads += st.null_reads;
+                    stale_reads += st.stale_reads;
                     vec![
                         v.name.clone(),
                         n.to_string(),
@@ -204,6 +206,7 @@ impl Migration {
                         st.undefined_column.to_string(),
                         st.undefined_table.to_string(),
                         number(st.null_reads.round()),
+                        number(st.stale_reads.round()),
                         st.other_failed.to_string(),
                         ms(st.latency.quantile(0.5)),
                         ms(st.latency.quantile(0.99)),
@@ -240,6 +243,7 @@ impl Migration {
             ("undefined_column_errors", undefined as f64),
             ("undefined_table_errors", undefined_table as f64),
             ("null_reads", null_reads.round()),
+            ("stale_reads", stale_reads.round()),
             ("final_version", final_version as f64),
             ("unused_columns", unused as f64),
             ("backfill_rows", self.counts.backfill_rows as f64),
@@ -415,7 +419,7 @@ impl MigrationReport {
                 Block::Table {
                     id: "versions",
                     caption: "Application versions (server time)",
-                    columns: vec!["version", "app instances", "answered", "ERROR 42703", "ERROR 42P01", "reads of NULL", "other failures", "p50 (ms)", "p99 (ms)"],
+                    columns: vec!["version", "app instances", "answered", "ERROR 42703", "ERROR 42P01", "reads of NULL", "stale reads", "other failures", "p50 (ms)", "p99 (ms)"],
                     rows: self.versions.to_vec(),
                 },
             );
@@ -444,8 +448,8 @@ impl MigrationReport {
         lines.extend(self.backfill.iter().cloned());
         lines.extend(self.versions.iter().map(|v| {
             format!(
-                "version {} ({} instances at the end): {} answered, {} failed with 42703, {} with 42P01, {} read NULL, {} failed otherwise; server time p50 {} ms, p99 {} ms",
-                v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]
+                "version {} ({} instances at the end): {} answered, {} failed with 42703, {} with 42P01, {} read NULL, {} read a stale copy, {} failed otherwise; server time p50 {} ms, p99 {} ms",
+                v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]
             )
         }));
         lines.extend(self.pgroll.iter().flat_map(|p| p.lines().map(str::to_string)));
