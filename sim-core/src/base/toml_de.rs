@@ -17,11 +17,6 @@ pub fn from_str<T: DeserializeOwned>(file: &str, src: &str) -> Result<T, Scenari
     })
 }
 
-/// The path (`timeline[2].node`) of the deepest key or array element written at byte `at`: the
-/// field a deserialisation error (which carries its place) is about. Read from the document's
-/// spans, so no wrapper has to track the path through every nested type while parsing. A table
-/// written under a `[header]` (or an element of `[[header]]`s) owns the text after its header, so
-/// the one whose header comes last before `at` holds it; an inline value holds only its own text.
 /// Each table header's name in `src` without its brackets (`[[a.b]]` gives `a.b`, and whether it
 /// was an array of tables), read line by line: which page runs a lesson is decided before parsing it.
 pub fn headers(src: &str) -> impl Iterator<Item = (String, bool)> + '_ {
@@ -38,6 +33,11 @@ pub fn top(header: &str) -> &str {
     header.split('.').next().unwrap_or("")
 }
 
+/// The path (`timeline[2].node`) of the deepest key or array element written at byte `at`: the
+/// field a deserialisation error (which carries its place) is about. Read from the document's
+/// spans, so no wrapper has to track the path through every nested type while parsing. A table
+/// written under a `[header]` (or an element of `[[header]]`s) owns the text after its header, so
+/// the one whose header comes last before `at` holds it; an inline value holds only its own text.
 pub fn path_at(src: &str, at: usize) -> String {
     let Ok(root) = DeTable::parse(src) else { return String::new() };
     let within = |r: std::ops::Range<usize>| r.start <= at && at < r.end;
@@ -49,7 +49,9 @@ pub fn path_at(src: &str, at: usize) -> String {
             // A header's span (`[lesson]`) begins before its key's; an inline value's after it.
             let start = |(k, v): &(&toml::Spanned<_>, &toml::Spanned<DeValue>)| k.span().start.min(v.span().start);
             let Some((k, v)) = t.iter().filter(|e| start(e) <= at).max_by_key(start) else { break };
-            let header = v.span().start < k.span().start;
+            // A table made by a dotted header (`expect` of `[expect.metrics]`) has its key's span:
+            // like a header's table, it owns the text after it.
+            let header = v.span().start < k.span().start || (v.span() == k.span() && v.get_ref().as_table().is_some());
             if !(header || within(k.span()) || within(v.span())) {
                 break;
             }
@@ -179,4 +181,18 @@ pub fn quote(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    /// A key under a dotted header (`[expect.metrics]`) is named with the header's path.
+    #[test]
+    fn a_key_under_a_dotted_header_has_its_path() {
+        let src = "[lesson]\ntitle = \"t\"\n[expect.metrics]\nreads_failed = { max = 0 }\n";
+        let at = src.find("reads_failed").unwrap();
+        assert_eq!(super::path_at(src, at), "expect.metrics.reads_failed");
+        let dotted = "[lesson]\ntitle = \"t\"\n[expect]\nmetrics.reads_failed = { max = 0 }\nviolated = []\n";
+        assert_eq!(super::path_at(dotted, dotted.find("max").unwrap()), "expect.metrics.reads_failed.max");
+        assert_eq!(super::path_at(dotted, dotted.find("violated").unwrap()), "expect.violated");
+    }
 }
