@@ -462,6 +462,7 @@ try {
       ['index.html#file=01-async-failover.toml', (p) => p.locator('#play').waitFor({ timeout: 60000 })],
       ['shard.html#file=10b-good-shard-key.toml', (p) => p.locator('#shard-cursor').waitFor({ timeout: 60000 })],
       ['plan.html#file=11a-scan-choice.toml', (p) => p.locator('#current-plan').waitFor({ timeout: 60000 })],
+      ['migrate.html#file=12a-lock-queue-pileup.toml', (p) => p.locator('#play').waitFor({ timeout: 60000 })],
       ['chapters/11-query-optimization.html', (p) => p.locator('dbsim-lesson').first().locator('#current-plan').waitFor({ timeout: 60000 })],
       ['chapters/09-replication-ha.html', (p) => p.locator('dbsim-lesson').first().locator('#play').waitFor({ timeout: 60000 })],
     ];
