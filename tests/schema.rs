@@ -83,6 +83,7 @@ fn the_schema_refuses_exactly_the_malformed_files_whose_shape_is_wrong() {
         "tests/malformed/24-duplicate-key.toml",
         "tests/malformed/25-deep-nesting.toml",
         "tests/malformed/33-unknown-pool-mode.toml",
+        "tests/malformed/41-unknown-metric-under-dotted-header.toml",
         "tests/malformed-shard/10-unknown-field.toml",
     ];
     assert_eq!(refused, expected);
