@@ -198,7 +198,9 @@ try {
     const w = await page.evaluate(() => window.__work.slice().sort((a, b) => a - b));
     const clocks = [];
     for (const id of ids) clocks.push(seconds(await clockOf(page, id)));
-    for (const id of ids) await page.locator(`#${id} #pause`).click();
+    // Paused in one turn of the page (one click after another waited for a page this busy, and a
+    // widget could reach its run's end, where Pause turns back into Play, before its turn).
+    await page.evaluate((list) => list.forEach((id) => document.querySelector(`#${id}`).shadowRoot.querySelector('#pause')?.click()), ids);
     // Each has an even share of the frame (the first one pressed plays a little longer).
     const starved = ids.filter((_, i) => !(clocks[i] > 0 && clocks[i] >= Math.max(...clocks) / 4));
     if (starved.length) throw new Error(`widgets starved by the others: ${starved} (${clocks})`);
