@@ -115,11 +115,13 @@ pub enum Kind {
         column: String,
     },
     /// `CREATE TRIGGER name {BEFORE|AFTER} events ON table FOR EACH ROW EXECUTE FUNCTION f()`:
-    /// `when` is the timing and events as written (`BEFORE INSERT OR UPDATE`).
+    /// `before`: a BEFORE trigger (which may change the row), else AFTER; `events` as written
+    /// (`INSERT OR UPDATE`).
     CreateTrigger {
         name: String,
         table: String,
-        when: String,
+        before: bool,
+        events: String,
         function: String,
     },
     DropTrigger {
@@ -451,10 +453,14 @@ fn statement(p: &mut P) -> Result<Kind, String> {
         p.eat_seq(&["or", "replace"]);
         if p.eat("trigger") {
             let name = p.ident()?;
-            let when = p.text_until(&["on"]).to_ascii_uppercase();
-            if !(when.starts_with("BEFORE") || when.starts_with("AFTER")) {
+            let before = if p.eat("before") {
+                true
+            } else if p.eat("after") {
+                false
+            } else {
                 return Err(p.near());
-            }
+            };
+            let events = p.text_until(&["on"]).to_ascii_uppercase();
             p.expect("on")?;
             let table = p.ident()?;
             p.expect("for")?;
@@ -470,7 +476,7 @@ fn statement(p: &mut P) -> Result<Kind, String> {
             if !(p.punct('(') && p.punct(')')) {
                 return Err(unsupported("a trigger function with arguments"));
             }
-            return Ok(Kind::CreateTrigger { name, table, when, function });
+            return Ok(Kind::CreateTrigger { name, table, before, events, function });
         }
         let unique = p.eat("unique");
         if !p.eat("index") {

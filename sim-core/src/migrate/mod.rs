@@ -380,7 +380,7 @@ impl Migration {
                         b.done as f64 / b.total.max(1) as f64
                     };
                     let source = apps.columns(v, true).iter().any(|c| resolve(view, table, c) == Some(b.from.as_str()));
-                    let trigger = table.triggers.iter().any(|(_, when, f)| when.starts_with("BEFORE") && self.schema.functions.iter().any(|x| &x.name == f && x.into == b.column && x.from == b.from));
+                    let trigger = table.triggers.iter().any(|t| t.before && self.schema.functions.iter().any(|x| x.name == t.function && x.into == b.column && x.from == b.from));
                     if names(true) || (source && trigger) {
                         self.stale_rows -= self.stale_rows / rows;
                     } else if source {

@@ -82,8 +82,7 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub indexes: Vec<Index>,
     pub constraints: Vec<Constraint>,
-    /// Row triggers: (name, timing and events as written, function).
-    pub triggers: Vec<(String, String, String)>,
+    pub triggers: Vec<Trigger>,
 }
 
 impl Table {
@@ -117,8 +116,9 @@ impl Table {
         if !self.triggers.is_empty() {
             lines.push("Triggers:".to_string());
         }
-        for (name, when, function) in &self.triggers {
-            lines.push(format!("    {name} {when} ON {} FOR EACH ROW EXECUTE FUNCTION {function}()", self.name));
+        for t in &self.triggers {
+            let when = if t.before { "BEFORE" } else { "AFTER" };
+            lines.push(format!("    {} {when} {} ON {} FOR EACH ROW EXECUTE FUNCTION {}()", t.name, t.events, self.name, t.function));
         }
         (cols, lines)
     }
@@ -251,6 +251,16 @@ pub fn binary_coercible(from: &str, to: &str) -> bool {
     }
 }
 
+/// A row trigger: `name {BEFORE|AFTER} events ON table FOR EACH ROW EXECUTE FUNCTION function()`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trigger {
+    pub name: String,
+    /// A BEFORE trigger, which may change the row; an AFTER one cannot.
+    pub before: bool,
+    pub events: String,
+    pub function: String,
+}
+
 /// The lesson's schema.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Schema {
@@ -371,7 +381,7 @@ impl Schema {
                 return Err(err("2BP01", format!("cannot drop column {column} of table {} because other objects depend on it (view {view}.{} depends on column {column})", table.name, table.name)));
             }
             Kind::CreateTrigger { name, function, .. } => {
-                if table.triggers.iter().any(|t| &t.0 == name) {
+                if table.triggers.iter().any(|t| &t.name == name) {
                     return Err(err("42710", format!("trigger \"{name}\" for relation \"{}\" already exists", table.name)));
                 }
                 if !self.functions.iter().any(|f| &f.name == function) {
@@ -380,7 +390,7 @@ impl Schema {
                 plan(vec![Phase::Catalog], "catalog only; every later write runs the trigger")
             }
             Kind::DropTrigger { name, .. } => {
-                if !table.triggers.iter().any(|t| &t.0 == name) {
+                if !table.triggers.iter().any(|t| &t.name == name) {
                     return Err(err("42704", format!("trigger \"{name}\" for table \"{}\" does not exist", table.name)));
                 }
                 plan(vec![Phase::Catalog], "catalog only")
@@ -580,8 +590,8 @@ impl Schema {
                 table.columns.retain(|c| &c.name != column);
                 table.indexes.retain(|i| !i.columns.contains(column));
             }
-            Kind::CreateTrigger { name, when, function, .. } => table.triggers.push((name.clone(), when.clone(), function.clone())),
-            Kind::DropTrigger { name, .. } => table.triggers.retain(|t| &t.0 != name),
+            Kind::CreateTrigger { name, before, events, function, .. } => table.triggers.push(Trigger { name: name.clone(), before: *before, events: events.clone(), function: function.clone() }),
+            Kind::DropTrigger { name, .. } => table.triggers.retain(|t| &t.name != name),
         }
     }
 }
